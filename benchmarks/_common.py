@@ -1,0 +1,46 @@
+"""Shared helpers for the benchmarks: timing by median and the row every benchmark returns."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Row:
+    """One line of the benchmark table: our figure beside a peer's, measured in the same run.
+
+    ``ours_ms`` / ``peer_ms`` are median wall times in milliseconds; ``ratio`` is peer / ours
+    (above 1 means we are faster).  ``accuracy`` holds free-form accuracy figures printed beside
+    the time (e.g. ``"ours 0.003 px, peer 0.05 px"``).
+    """
+
+    name: str
+    ours_ms: float
+    peer: str
+    peer_ms: float
+    accuracy: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.peer_ms / self.ours_ms if self.ours_ms > 0 else float("nan")
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in milliseconds over ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1e3)
+    finally:
+        gc.enable()
+    return statistics.median(times)

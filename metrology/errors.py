@@ -1,0 +1,58 @@
+"""The exception tree of :mod:`metrology`.
+
+Every error the library raises on purpose derives from :class:`MetrologyError`, so a caller can
+catch the whole family in one clause.  Input problems also derive from :class:`ValueError` so
+generic code that expects ``ValueError`` keeps working.
+
+Messages say what was expected, what was given and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "MetrologyError",
+    "InputError",
+    "ShapeError",
+    "FitError",
+    "BoardNotFoundError",
+    "CalibrationError",
+    "EdgeNotFoundError",
+    "ModelError",
+    "FileFormatError",
+]
+
+
+class MetrologyError(Exception):
+    """Base class of every error raised on purpose by metrology."""
+
+
+class InputError(MetrologyError, ValueError):
+    """Malformed input: wrong type, NaN/inf, negative size, empty image, unknown option."""
+
+
+class ShapeError(InputError):
+    """An array has the wrong shape or dtype (the message gives expected vs given)."""
+
+
+class FitError(MetrologyError):
+    """A model cannot be fitted to valid input (too few points, degenerate configuration)."""
+
+
+class BoardNotFoundError(MetrologyError):
+    """No calibration board of the requested size was found in an image."""
+
+
+class CalibrationError(MetrologyError):
+    """Calibration could not be carried out (too few usable views, divergence, ...)."""
+
+
+class EdgeNotFoundError(MetrologyError):
+    """A caliper tool found no edge (or too few edges) above its threshold."""
+
+
+class ModelError(MetrologyError):
+    """A shape model cannot be built (flat or featureless template, bad parameters)."""
+
+
+class FileFormatError(MetrologyError):
+    """A file is truncated, foreign, of an unknown version or internally inconsistent."""
