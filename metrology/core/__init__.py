@@ -1,9 +1,23 @@
 """Vectorized geometry on arrays (NumPy/SciPy only, no images).
 
-Public as :mod:`metrology.geometry`.
+Public as :mod:`metrology.geometry`.  Every fit takes one point set ``(N, 2)`` (scalar result
+fields, :class:`~metrology.errors.FitError` when no fit exists) or a batch ``(..., N, 2)``
+(fields with the batch shape in front, ``ok=False`` and NaN for failed items).
 """
 
 from .checks import as_points, as_vector, check_choice, check_finite, check_positive
+from .distances import (closest_point_ellipse, distance_point_circle, distance_point_ellipse,
+                        distance_point_line, project_point_on_line)
+from .fit_circle import fit_circle
+from .fit_line import fit_line
+from .intersections import (angle_between_lines, intersect_circles, intersect_line_circle,
+                            intersect_lines)
 from .pose import Pose2D
+from .results import CircleFit, EllipseFit, LineFit
+from .robust import ransac
 
-__all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive", "Pose2D"]
+__all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive", "Pose2D",
+           "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "ransac",
+           "distance_point_line", "distance_point_circle", "distance_point_ellipse",
+           "closest_point_ellipse", "project_point_on_line", "intersect_lines",
+           "intersect_line_circle", "intersect_circles", "angle_between_lines"]

@@ -1,0 +1,155 @@
+"""Private helpers shared by the fits: batching, weights, robust scale, safe batched solves.
+
+Every fit works on a flattened batch ``(B, N, 2)`` with weights ``(B, N)`` and reshapes its
+results back to the caller's leading shape at the end.  Nothing here loops over items or points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import FitError, InputError, ShapeError
+from .checks import as_points
+
+#: Tukey biweight tuning constant (95 % efficiency under Gaussian noise).
+TUKEY_C = 4.685
+#: Huber tuning constant (95 % efficiency under Gaussian noise).
+HUBER_K = 1.345
+#: Consistency factor turning the median absolute deviation into a Gaussian sigma.
+MAD_TO_SIGMA = 1.482602218505602
+
+
+def prepare(points: Any, weights: Any, name: str = "points"):
+    """Validate points/weights and flatten to a batch.
+
+    Returns
+    -------
+    P : ndarray (B, N, 2)
+    W : ndarray (B, N), float64, >= 0
+    lead : tuple
+        The caller's leading shape (``()`` for a single point set).
+    """
+    pts = as_points(points, name)
+    lead = pts.shape[:-2]
+    n = pts.shape[-2]
+    if weights is None:
+        w = np.ones(pts.shape[:-1])
+    else:
+        try:
+            w = np.asarray(weights, dtype=np.float64)
+        except Exception:
+            raise ShapeError(f"weights: expected numbers of shape {pts.shape[:-1]}, "
+                             f"given {type(weights).__name__}") from None
+        try:
+            w = np.broadcast_to(w, pts.shape[:-1])
+        except ValueError:
+            raise ShapeError(f"weights: expected shape {pts.shape[:-1]} (one per point), "
+                             f"given shape {w.shape}") from None
+        if not np.all(np.isfinite(w)):
+            raise InputError("weights: expected finite values, given NaN/inf")
+        if np.any(w < 0):
+            raise InputError("weights: expected non-negative values, given a negative weight")
+    P = pts.reshape(-1, n, 2)
+    W = np.array(w, dtype=np.float64).reshape(-1, n)
+    return P, W, lead
+
+
+def normalize(P: np.ndarray, W: np.ndarray):
+    """Centre on the weighted centroid and scale to unit RMS distance (per item).
+
+    Returns ``(Pn, mean (B, 2), scale (B,))`` with ``P = Pn * scale + mean``; items with no
+    weight or no spread get ``mean=0``/``scale=1`` (they are flagged by the caller).
+    """
+    sw = W.sum(-1)
+    safe = np.where(sw > 0, sw, 1.0)
+    mean = np.einsum("bn,bnk->bk", W, P) / safe[:, None]
+    Q = P - mean[:, None, :]
+    var = np.einsum("bn,bnk->b", W, Q * Q) / safe
+    scale = np.sqrt(var)
+    good = np.isfinite(scale) & (scale > 0)
+    scale = np.where(good, scale, 1.0)
+    return Q / scale[:, None, None], mean, scale
+
+
+def weighted_median(values: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Median over the last axis of ``values`` restricted to entries with ``W > 0`` (unweighted
+    among them).  Rows with no such entries give NaN.  Shape ``(B, N) -> (B,)``."""
+    v = np.where(W > 0, values, np.inf)
+    v = np.sort(v, axis=-1)
+    k = np.count_nonzero(W > 0, axis=-1)
+    lo = np.clip((k - 1) // 2, 0, max(v.shape[-1] - 1, 0))
+    hi = np.clip(k // 2, 0, max(v.shape[-1] - 1, 0))
+    if v.shape[-1] == 0:
+        return np.full(v.shape[:-1], np.nan)
+    a = np.take_along_axis(v, lo[:, None], -1)[:, 0]
+    b = np.take_along_axis(v, hi[:, None], -1)[:, 0]
+    with np.errstate(invalid="ignore"):
+        med = 0.5 * (a + b)
+    return np.where(k > 0, med, np.nan)
+
+
+def robust_scale(r: np.ndarray, W: np.ndarray, floor: np.ndarray | float) -> np.ndarray:
+    """MAD scale of residuals ``r`` (B, N) about zero, over points with ``W > 0``, floored."""
+    s = MAD_TO_SIGMA * weighted_median(np.abs(r), W)
+    s = np.where(np.isfinite(s), s, 0.0)
+    return np.maximum(s, floor)
+
+
+def tukey_weights(r: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Tukey biweight ``(1 - u^2)^2`` for ``|u| < 1``, ``u = r / (c * scale)``; (B, N)."""
+    u = r / (TUKEY_C * scale[:, None])
+    return np.where(np.abs(u) < 1.0, (1.0 - u * u) ** 2, 0.0)
+
+
+def huber_weights(r: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Huber weight ``min(1, k / |u|)``, ``u = r / scale``; (B, N)."""
+    u = np.abs(r) / (HUBER_K * scale[:, None])
+    with np.errstate(divide="ignore"):
+        return np.where(u > 1.0, 1.0 / np.maximum(u, 1.0), 1.0)
+
+
+def _guard(A: np.ndarray, rcond: float):
+    """Replace singular / non-finite stacked matrices by the identity; return (A', good)."""
+    k = A.shape[-1]
+    finite = np.all(np.isfinite(A), axis=(-1, -2))
+    A2 = np.where(finite[:, None, None], A, np.eye(k))
+    sv = np.linalg.svd(A2, compute_uv=False)
+    good = finite & (sv[:, -1] > rcond * sv[:, 0]) & (sv[:, 0] > 0)
+    return np.where(good[:, None, None], A2, np.eye(k)), good
+
+
+def safe_solve(A: np.ndarray, b: np.ndarray, rcond: float = 1e-13):
+    """Solve the stacked systems ``A x = b`` (A (B, k, k), b (B, k)) without letting one singular
+    item raise for the whole batch.  Returns ``(x, good)``; bad items get NaN."""
+    A3, good = _guard(A, rcond)
+    good &= np.all(np.isfinite(b), axis=-1)
+    x = np.linalg.solve(A3, np.where(good[:, None], b, 0.0)[..., None])[..., 0]
+    return np.where(good[:, None], x, np.nan), good
+
+
+def safe_inv(A: np.ndarray, rcond: float = 1e-13):
+    """Stacked inverse with the same protection as :func:`safe_solve`; returns ``(inv, good)``."""
+    A3, good = _guard(A, rcond)
+    inv = np.linalg.inv(A3)
+    return np.where(good[:, None, None], inv, np.nan), good
+
+
+def finish(lead: tuple, **fields):
+    """Reshape flat (B, ...) arrays to ``lead + ...``; for a single set return Python scalars."""
+    out = {}
+    for key, val in fields.items():
+        if isinstance(val, np.ndarray):
+            val = val.reshape(lead + val.shape[1:])
+            if val.ndim == 0:
+                val = val.item()
+        out[key] = val
+    return out
+
+
+def raise_if_failed(lead: tuple, ok: np.ndarray, reason: np.ndarray | str, what: str) -> None:
+    """In the single-set API turn a failed fit into :class:`FitError`."""
+    if lead == () and not bool(ok[0]):
+        msg = reason if isinstance(reason, str) else str(reason[0])
+        raise FitError(f"{what}: {msg}")

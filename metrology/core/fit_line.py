@@ -1,0 +1,158 @@
+"""Straight-line fits over batches of point sets: total least squares and robust IRLS.
+
+``tls`` minimises the weighted sum of squared orthogonal distances (closed-form principal axis
+of the weighted 2x2 scatter matrix).  ``huber`` and ``tukey`` re-weight that fit iteratively
+(IRLS) with a MAD scale of the orthogonal residuals; Tukey's biweight (c = 4.685) gives outliers
+zero weight, Huber's (k = 1.345) only bounds their influence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._batch import (finish, huber_weights, prepare, raise_if_failed, robust_scale,
+                     tukey_weights)
+from .checks import check_choice
+from .results import LineFit
+
+__all__ = ["fit_line"]
+
+_METHODS = ("tls", "huber", "tukey")
+_IRLS_ITERS = 50
+
+
+def _tls(P: np.ndarray, W: np.ndarray):
+    """Weighted TLS line per item: returns centroid (B, 2), direction (B, 2), ok (B,)."""
+    sw = W.sum(-1)
+    npos = np.count_nonzero(W > 0, axis=-1)
+    safe = np.where(sw > 0, sw, 1.0)
+    c = np.einsum("bn,bnk->bk", W, P) / safe[:, None]
+    Q = P - c[:, None, :]
+    sxx = np.einsum("bn,bn->b", W, Q[..., 0] ** 2) / safe
+    syy = np.einsum("bn,bn->b", W, Q[..., 1] ** 2) / safe
+    sxy = np.einsum("bn,bn->b", W, Q[..., 0] * Q[..., 1]) / safe
+    ang = 0.5 * np.arctan2(2.0 * sxy, sxx - syy)      # principal axis, in (-90, 90]
+    d = np.stack([np.cos(ang), np.sin(ang)], axis=-1)
+    spread = sxx + syy
+    scale2 = np.einsum("bnk->b", P * P) / max(P.shape[1], 1) + 1.0
+    ok = (npos >= 2) & (sw > 0) & (spread > 1e-24 * scale2) & np.all(np.isfinite(c), -1)
+    return c, _canonical(d), ok
+
+
+def _canonical(d: np.ndarray) -> np.ndarray:
+    flip = (d[..., 0] < 0) | ((d[..., 0] == 0) & (d[..., 1] < 0))
+    return np.where(flip[..., None], -d, d)
+
+
+def _resid(P, c, d):
+    Q = P - c[:, None, :]
+    return d[:, None, 0] * Q[..., 1] - d[:, None, 1] * Q[..., 0]
+
+
+def _irls(P, W, c, d, ok, kind: str, iters: int = _IRLS_ITERS):
+    """Robust re-weighting started from a TLS fit; per-item convergence mask."""
+    ext = np.sqrt(np.einsum("bnk->b", (P - c[:, None]) ** 2) / max(P.shape[1], 1))
+    floor = 1e-9 * (ext + 1e-300) + 1e-300
+    wfun = tukey_weights if kind == "tukey" else huber_weights
+    active = ok.copy()
+    Wr = W.copy()
+    for _ in range(iters):
+        r = _resid(P, c, d)
+        s = robust_scale(r, W, floor)
+        Wr_new = W * wfun(r, s)
+        c_new, d_new, ok_new = _tls(P, Wr_new)
+        # keep the sign of the direction stable between iterations
+        d_new = np.where((np.sum(d_new * d, -1) < 0)[:, None], -d_new, d_new)
+        upd = active & ok_new
+        move = np.hypot(*(c_new - c).T) + ext * np.abs(d_new[:, 0] * d[:, 1] - d_new[:, 1] * d[:, 0])
+        c = np.where(upd[:, None], c_new, c)
+        d = np.where(upd[:, None], d_new, d)
+        Wr = np.where(upd[:, None], Wr_new, Wr)
+        active &= ok_new & (move > 1e-12 * (ext + 1.0))
+        if not active.any():
+            break
+    r = _resid(P, c, d)
+    s = robust_scale(r, W, floor)
+    Wr = W * wfun(r, s)
+    c2, d2, ok2 = _tls(P, Wr)
+    return c2, d2, ok & ok2, Wr
+
+
+def _line_stats(P, Wuser, Wfin, c, d, ok):
+    """RMS over inliers and first-order uncertainty of (offset, angle)."""
+    inl = (Wfin > 0) & ok[:, None]
+    r = _resid(P, c, d)
+    wu = np.where(inl, Wuser, 0.0)
+    swu = wu.sum(-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt(np.einsum("bn,bn->b", wu, r * r) / swu)
+        n = np.count_nonzero(inl, -1)
+        wn = Wfin * (n / Wfin.sum(-1))[:, None]               # mean 1 over the points used
+        wn = np.where(inl, wn, 0.0)
+        s2 = np.einsum("bn,bn->b", wn, r * r) / (n - 2)
+        Q = P - c[:, None, :]
+        t = Q[..., 0] * d[:, None, 0] + Q[..., 1] * d[:, None, 1]
+        var_off = s2 / n
+        var_ang = s2 / np.einsum("bn,bn->b", wn, t * t)
+    bad = ~ok | (n <= 2)
+    var_off = np.where(bad, np.nan, var_off)
+    var_ang = np.where(bad, np.nan, var_ang)
+    cov = np.zeros((len(c), 2, 2))
+    cov[:, 0, 0] = var_off
+    cov[:, 1, 1] = var_ang
+    cov[bad] = np.nan
+    return np.where(ok, rms, np.nan), inl, np.sqrt(var_off), np.degrees(np.sqrt(var_ang)), cov
+
+
+def fit_line(points: Any, method: str = "tls", weights: Any = None) -> LineFit:
+    """Fit straight lines to one point set or a batch of point sets.
+
+    Parameters
+    ----------
+    points : array_like, shape (..., N, 2)
+        ``(x, y)`` points; a single set ``(N, 2)`` or any batch.
+    method : {"tls", "huber", "tukey"}
+        ``tls``: total least squares (orthogonal distances).  ``huber`` / ``tukey``: IRLS with a
+        MAD scale of the orthogonal residuals (robust to outliers; Tukey rejects them).
+    weights : array_like, shape (..., N), optional
+        Non-negative relative weights (e.g. edge strength); zero excludes a point.
+
+    Returns
+    -------
+    LineFit
+        Scalar fields for a single set, ``(...)``-shaped fields for a batch (failed items have
+        ``ok=False`` and NaN).  ``point_xy`` is the weighted centroid of the inliers, the
+        direction has a canonical sign (angle in (-90, 90]).
+
+    Raises
+    ------
+    FitError
+        Single set only: fewer than 2 points with positive weight, or all points identical.
+    ShapeError, InputError
+        Malformed points or weights.
+
+    Examples
+    --------
+    >>> f = fit_line([[0, 1], [1, 1], [2, 1]])
+    >>> f.point_xy.tolist(), f.direction.tolist(), f.normal.tolist()
+    ([1.0, 1.0], [1.0, 0.0], [-0.0, 1.0])
+    """
+    check_choice(method, "method", _METHODS)
+    P, W, lead = prepare(points, weights)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c, d, ok = _tls(P, W)
+        Wfin = W
+        if method != "tls":
+            c, d, ok, Wfin = _irls(P, W, c, d, ok, method)
+    raise_if_failed(lead, ok, "need at least 2 distinct points with positive weight "
+                    f"(given {P.shape[1]} point(s))", "fit_line")
+    rms, inl, off_std, ang_std, cov = _line_stats(P, W, Wfin, c, d, ok)
+    c = np.where(ok[:, None], c, np.nan)
+    d = np.where(ok[:, None], d, np.nan)
+    nrm = np.stack([-d[:, 1], d[:, 0]], axis=-1)
+    out = finish(lead, point_xy=c, direction=d, normal=nrm, rms_px=rms, ok=ok,
+                 n_points=np.count_nonzero(W > 0, -1), inliers=inl, offset_std_px=off_std,
+                 angle_std_deg=ang_std, covariance=cov)
+    return LineFit(method=method, **out)

@@ -1,0 +1,294 @@
+"""Result types of the geometric fits: frozen dataclasses that round-trip through JSON.
+
+A fit of a single point set ``(N, 2)`` holds scalar fields (``float``, ``bool``, ``int``) and
+``(2,)`` vectors; a fit of a batch ``(..., N, 2)`` holds arrays with the batch shape ``...`` in
+front.  Failed batch items have ``ok=False`` and NaN geometry.
+
+Uncertainties (``*_std_*`` fields and ``covariance``) are first-order: ``s^2 (J^T W J)^-1`` where
+``J`` is the Jacobian of the geometric (orthogonal) residuals with respect to the parameters at
+the solution, ``W`` the final weights (user weights times robust weights) normalised to mean 1
+over the points used, and ``s^2 = sum(W r^2) / (n - p)`` the residual variance with ``n`` the
+number of points used and ``p`` the number of parameters.  They describe the scatter of the
+fitted parameters under the observed noise level assuming independent errors; NaN when
+``n <= p``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["LineFit", "CircleFit", "EllipseFit"]
+
+
+def _to_jsonable(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        if v.dtype == bool:
+            return v.tolist()
+        if np.issubdtype(v.dtype, np.integer):
+            return v.tolist()
+        return _nan_to_none(v.astype(np.float64).tolist())
+    if isinstance(v, (np.floating, float)):
+        f = float(v)
+        return f if math.isfinite(f) else None
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer, int)):
+        return int(v)
+    return v
+
+
+def _nan_to_none(x: Any) -> Any:
+    if isinstance(x, list):
+        return [_nan_to_none(e) for e in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+class _FitBase:
+    """Shared serialisation: ``to_dict`` (NaN -> None, arrays -> lists) and ``from_dict``."""
+
+    _kinds: dict[str, str] = {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (arrays as nested lists, NaN as ``None``, plus ``"type"``)."""
+        d: dict[str, Any] = {"type": type(self).__name__}
+        for f in fields(self):  # type: ignore[arg-type]
+            d[f.name] = _to_jsonable(getattr(self, f.name))
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]):
+        """Inverse of :meth:`to_dict`."""
+        if not isinstance(d, Mapping):
+            raise InputError(f"{cls.__name__}.from_dict: expected a mapping, "
+                             f"given {type(d).__name__}")
+        if d.get("type", cls.__name__) != cls.__name__:
+            raise InputError(f"{cls.__name__}.from_dict: given a {d.get('type')!r} dict")
+        kw = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name not in d:
+                raise InputError(f"{cls.__name__}.from_dict: missing field {f.name!r}")
+            kind = cls._kinds.get(f.name, "float")
+            v = d[f.name]
+            if kind == "str":
+                kw[f.name] = str(v)
+            elif kind == "bool":
+                kw[f.name] = bool(v) if not isinstance(v, list) else np.asarray(v, dtype=bool)
+            elif kind == "int":
+                kw[f.name] = int(v) if not isinstance(v, list) else np.asarray(v, dtype=np.int64)
+            elif kind == "vec":
+                kw[f.name] = np.asarray(v, dtype=np.float64)
+            else:  # float scalar or array
+                if isinstance(v, list):
+                    kw[f.name] = np.asarray(v, dtype=np.float64)
+                else:
+                    kw[f.name] = float("nan") if v is None else float(v)
+        return cls(**kw)
+
+    @property
+    def is_batch(self) -> bool:
+        """True when the fields carry a batch dimension."""
+        return np.ndim(self.ok) > 0  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:  # compact, readable in notebooks and logs
+        parts = []
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray) and v.size > 6:
+                parts.append(f"{f.name}=<{v.dtype} {v.shape}>")
+            elif isinstance(v, np.ndarray):
+                parts.append(f"{f.name}={np.array2string(v, precision=6)}")
+            elif isinstance(v, float):
+                parts.append(f"{f.name}={v:.6g}")
+            else:
+                parts.append(f"{f.name}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _insert_point_axis(param: Any, points: np.ndarray, ok: Any, fill: float) -> np.ndarray:
+    """Align a per-fit parameter (..., k) with points (..., N, 2) by inserting the N axis;
+    failed items get a harmless ``fill`` (their distances are set to NaN afterwards)."""
+    a = np.asarray(param, dtype=np.float64)
+    okb = np.asarray(ok, dtype=bool)
+    a = np.where(okb.reshape(okb.shape + (1,) * (a.ndim - okb.ndim)), a, fill)
+    return a[..., None, :]
+
+
+def _nan_failed(d: np.ndarray, ok: Any) -> np.ndarray:
+    okb = np.asarray(ok, dtype=bool)
+    return np.where(okb.reshape(okb.shape + (1,) * (d.ndim - okb.ndim)), d, np.nan)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LineFit(_FitBase):
+    """A fitted straight line.
+
+    Attributes
+    ----------
+    point_xy : ndarray, shape (..., 2)
+        A point on the line: the (weighted) centroid of the points used.
+    direction : ndarray, shape (..., 2)
+        Unit direction, canonical sign: angle in (-90, 90] degrees (``dx > 0`` or ``dx == 0,
+        dy > 0``).  Flip it yourself when a tool needs an orientation.
+    normal : ndarray, shape (..., 2)
+        ``direction`` rotated by +90 degrees: ``(-dy, dx)``; signed distances are positive on
+        this side.
+    rms_px : float or ndarray (...)
+        Weighted RMS orthogonal residual over the inliers.
+    ok : bool or ndarray (...)
+    n_points : int or ndarray (...)
+        Number of points with positive weight given to the fit.
+    inliers : ndarray, shape (..., N), bool
+        Points that carry weight in the final fit (robust methods drop outliers here).
+    offset_std_px : float or ndarray (...)
+        1-sigma uncertainty of the line's position along ``normal`` at ``point_xy``.
+    angle_std_deg : float or ndarray (...)
+        1-sigma uncertainty of the line's angle.
+    covariance : ndarray, shape (..., 2, 2)
+        Covariance of ``(offset along normal [px], angle [rad])`` at ``point_xy``.
+    method : str
+    """
+
+    point_xy: Any
+    direction: Any
+    normal: Any
+    rms_px: Any
+    ok: Any
+    n_points: Any
+    inliers: Any
+    offset_std_px: Any
+    angle_std_deg: Any
+    covariance: Any
+    method: str
+
+    _kinds = {"point_xy": "vec", "direction": "vec", "normal": "vec", "ok": "bool",
+              "n_points": "int", "inliers": "bool", "covariance": "vec", "method": "str"}
+
+    @property
+    def angle_deg(self):
+        """Angle of ``direction`` in degrees, in (-90, 90]."""
+        d = np.asarray(self.direction)
+        a = np.degrees(np.arctan2(d[..., 1], d[..., 0]))
+        return a.item() if a.ndim == 0 else a
+
+    def distance(self, points: Any) -> np.ndarray:
+        """Signed distances of ``points`` (..., N, 2) to the line(s); + on the normal side."""
+        from .distances import distance_point_line
+        p = np.asarray(points, dtype=np.float64)
+        if self.is_batch:
+            return _nan_failed(distance_point_line(
+                p, _insert_point_axis(self.point_xy, p, self.ok, 0.0),
+                _insert_point_axis(self.direction, p, self.ok, 1.0)), self.ok)
+        return distance_point_line(p, self.point_xy, self.direction)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CircleFit(_FitBase):
+    """A fitted circle.
+
+    Attributes
+    ----------
+    center_xy : ndarray, shape (..., 2)
+    radius : float or ndarray (...)
+    rms_px : float or ndarray (...)
+        Weighted RMS of the geometric residuals ``|p - c| - r`` over the inliers.
+    ok : bool or ndarray (...)
+    n_points : int or ndarray (...)
+    inliers : ndarray, shape (..., N), bool
+    center_std_px : ndarray, shape (..., 2)
+        1-sigma uncertainty of ``center_xy`` (x, y).
+    radius_std_px : float or ndarray (...)
+    covariance : ndarray, shape (..., 3, 3)
+        Covariance of ``(cx, cy, r)`` in px^2.
+    method : str
+    """
+
+    center_xy: Any
+    radius: Any
+    rms_px: Any
+    ok: Any
+    n_points: Any
+    inliers: Any
+    center_std_px: Any
+    radius_std_px: Any
+    covariance: Any
+    method: str
+
+    _kinds = {"center_xy": "vec", "ok": "bool", "n_points": "int", "inliers": "bool",
+              "center_std_px": "vec", "covariance": "vec", "method": "str"}
+
+    @property
+    def diameter(self):
+        """``2 * radius``."""
+        return 2 * self.radius
+
+    def distance(self, points: Any) -> np.ndarray:
+        """Signed distances of ``points`` (..., N, 2) to the circle(s); + outside."""
+        from .distances import distance_point_circle
+        p = np.asarray(points, dtype=np.float64)
+        if self.is_batch:
+            r = np.where(self.ok, self.radius, 1.0)[..., None]
+            return _nan_failed(distance_point_circle(
+                p, _insert_point_axis(self.center_xy, p, self.ok, 0.0), r), self.ok)
+        return distance_point_circle(p, self.center_xy, self.radius)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class EllipseFit(_FitBase):
+    """A fitted ellipse.
+
+    Attributes
+    ----------
+    center_xy : ndarray, shape (..., 2)
+    semi_axes : ndarray, shape (..., 2)
+        ``(a, b)`` with ``a >= b``.
+    angle_deg : float or ndarray (...)
+        Angle of the major axis from +x, in (-90, 90] (y down: clockwise on screen).
+    rms_px : float or ndarray (...)
+        Weighted RMS of the orthogonal (true geometric) distances over the inliers.
+    ok : bool or ndarray (...)
+    n_points : int or ndarray (...)
+    inliers : ndarray, shape (..., N), bool
+    center_std_px : ndarray, shape (..., 2)
+    semi_axes_std_px : ndarray, shape (..., 2)
+    angle_std_deg : float or ndarray (...)
+        (NaN for a circle-like ellipse, whose angle is undefined.)
+    covariance : ndarray, shape (..., 5, 5)
+        Covariance of ``(cx, cy, a, b, angle [rad])``.
+    method : str
+    """
+
+    center_xy: Any
+    semi_axes: Any
+    angle_deg: Any
+    rms_px: Any
+    ok: Any
+    n_points: Any
+    inliers: Any
+    center_std_px: Any
+    semi_axes_std_px: Any
+    angle_std_deg: Any
+    covariance: Any
+    method: str
+
+    _kinds = {"center_xy": "vec", "semi_axes": "vec", "ok": "bool", "n_points": "int",
+              "inliers": "bool", "center_std_px": "vec", "semi_axes_std_px": "vec",
+              "covariance": "vec", "method": "str"}
+
+    def distance(self, points: Any) -> np.ndarray:
+        """Signed orthogonal distances of ``points`` (..., N, 2); + outside."""
+        from .distances import distance_point_ellipse
+        p = np.asarray(points, dtype=np.float64)
+        if self.is_batch:
+            ang = np.where(self.ok, self.angle_deg, 0.0)[..., None]
+            return _nan_failed(distance_point_ellipse(
+                p, _insert_point_axis(self.center_xy, p, self.ok, 0.0),
+                _insert_point_axis(self.semi_axes, p, self.ok, 1.0), ang), self.ok)
+        return distance_point_ellipse(p, self.center_xy, self.semi_axes, self.angle_deg)
