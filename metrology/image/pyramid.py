@@ -1,0 +1,157 @@
+"""Image pyramids by 2x2 block averaging, Gaussian-derivative gradients and bilinear sampling.
+
+The pyramid halves the resolution by averaging 2x2 blocks (exact area integration, as a camera
+with half the resolution would see the scene).  With the library's pixel-centre convention
+(pixel ``(r, c)`` has centre ``(x=c, y=r)``) a point at level ``l`` maps to level 0 by
+``x0 = 2**l * x_l + (2**l - 1) / 2`` (:func:`level_to_base`, :func:`base_to_level`).
+
+Gradients are Gaussian derivatives (Gaussian smoothing then central differences) in gray levels
+per pixel of the level they are computed on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+
+__all__ = ["block_pyramid", "gaussian_gradients", "level_to_base", "base_to_level",
+           "sample_bilinear", "sample_bilinear_exact"]
+
+
+def block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
+    """Pyramid of ``levels`` float32 images; level ``l+1`` averages 2x2 blocks of level ``l``.
+
+    Parameters
+    ----------
+    image : ndarray (H, W), float32
+        Level 0 (already gray and validated).
+    levels : int
+        Number of levels (>= 1).  An odd last row/column is dropped before averaging.
+
+    Returns
+    -------
+    list of ndarray, ``[ (H, W), (H//2, W//2), ... ]``, float32
+    """
+    if levels < 1:
+        raise InputError(f"levels: expected >= 1, given {levels}")
+    out = [np.ascontiguousarray(image, dtype=np.float32)]
+    for _ in range(levels - 1):
+        prev = out[-1]
+        h, w = prev.shape[0] // 2, prev.shape[1] // 2
+        if h < 1 or w < 1:
+            raise InputError(f"image of shape {image.shape} is too small for {levels} "
+                             f"pyramid levels")
+        blk = prev[:2 * h, :2 * w]
+        nxt = 0.25 * (blk[0::2, 0::2] + blk[1::2, 0::2] + blk[0::2, 1::2] + blk[1::2, 1::2])
+        out.append(np.ascontiguousarray(nxt, dtype=np.float32))
+    return out
+
+
+def gaussian_gradients(image: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian-derivative gradient ``(gx, gy)`` of a float32 image (gray levels per pixel).
+
+    Parameters
+    ----------
+    image : ndarray (H, W), float32
+    sigma : float
+        Smoothing scale in pixels (0 = plain central differences).
+
+    Returns
+    -------
+    gx, gy : ndarray (H, W), float32
+        Derivatives along x (columns) and y (rows); borders are replicated.
+    """
+    import cv2
+
+    img = np.ascontiguousarray(image, dtype=np.float32)
+    if sigma > 0:
+        k = int(np.ceil(3.5 * sigma)) * 2 + 1
+        img = cv2.GaussianBlur(img, (k, k), sigma, sigma, borderType=cv2.BORDER_REPLICATE)
+    kd = np.array([[-0.5, 0.0, 0.5]], dtype=np.float32)
+    gx = cv2.filter2D(img, cv2.CV_32F, kd, borderType=cv2.BORDER_REPLICATE)
+    gy = cv2.filter2D(img, cv2.CV_32F, kd.T, borderType=cv2.BORDER_REPLICATE)
+    return gx, gy
+
+
+def level_to_base(xy: np.ndarray, level: int) -> np.ndarray:
+    """Coordinates at pyramid ``level`` -> level 0: ``2**l * xy + (2**l - 1) / 2``."""
+    f = float(2 ** level)
+    return np.asarray(xy, dtype=np.float64) * f + (f - 1.0) / 2.0
+
+
+def base_to_level(xy: np.ndarray, level: int) -> np.ndarray:
+    """Level-0 coordinates -> pyramid ``level`` (inverse of :func:`level_to_base`)."""
+    f = float(2 ** level)
+    return (np.asarray(xy, dtype=np.float64) - (f - 1.0) / 2.0) / f
+
+
+def sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """Bilinear samples of ``field`` at points ``xy`` (one ``cv2.remap`` call for all points).
+
+    Parameters
+    ----------
+    field : ndarray (H, W) or (H, W, C), float32
+    xy : ndarray (..., 2)
+        Sample positions (x, y) in pixels; positions outside the image give ``fill``.
+
+    Returns
+    -------
+    ndarray (...) or (..., C), float32
+    """
+    import cv2
+
+    xy = np.asarray(xy, dtype=np.float32)
+    lead = xy.shape[:-1]
+    flat = xy.reshape(-1, 2)
+    n = flat.shape[0]
+    if n == 0:
+        extra = field.shape[2:] if field.ndim == 3 else ()
+        return np.zeros(lead + tuple(extra), np.float32)
+    # cv2.remap maps are limited to SHRT_MAX columns: lay the points out as a 2-D block
+    cols = min(n, 4096)
+    rows = -(-n // cols)
+    pad = rows * cols - n
+    if pad:
+        flat = np.concatenate([flat, np.full((pad, 2), -1e4, np.float32)])
+    mx = np.ascontiguousarray(flat[:, 0].reshape(rows, cols))
+    my = np.ascontiguousarray(flat[:, 1].reshape(rows, cols))
+    out = cv2.remap(field, mx, my, interpolation=cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    if field.ndim == 3 and field.shape[2] > 1:
+        out = out.reshape(rows * cols, field.shape[2])[:n]
+        return out.reshape(lead + (field.shape[2],))
+    return out.reshape(-1)[:n].reshape(lead)
+
+
+def sample_bilinear_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """Bilinear samples in float64 arithmetic (no fixed-point weights, unlike ``cv2.remap``,
+    whose 1/32-px weight table would add a position quantisation to subpixel measurements).
+
+    Parameters
+    ----------
+    field : ndarray (H, W) or (H, W, C)
+    xy : ndarray (..., 2)
+
+    Returns
+    -------
+    ndarray (...) or (..., C), float64; ``fill`` outside the image.
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    h, w = field.shape[:2]
+    x, y = xy[..., 0], xy[..., 1]
+    inside = (x >= 0) & (y >= 0) & (x <= w - 1) & (y <= h - 1)
+    xc = np.clip(x, 0, w - 1)
+    yc = np.clip(y, 0, h - 1)
+    x0 = np.minimum(np.floor(xc).astype(np.intp), max(w - 2, 0))
+    y0 = np.minimum(np.floor(yc).astype(np.intp), max(h - 2, 0))
+    x1 = np.minimum(x0 + 1, w - 1)
+    y1 = np.minimum(y0 + 1, h - 1)
+    fx = xc - x0
+    fy = yc - y0
+    if field.ndim == 3:
+        fx, fy, inside = fx[..., None], fy[..., None], inside[..., None]
+    f = field
+    v = ((f[y0, x0] * (1 - fx) + f[y0, x1] * fx) * (1 - fy)
+         + (f[y1, x0] * (1 - fx) + f[y1, x1] * fx) * fy)
+    return np.where(inside, v, fill)

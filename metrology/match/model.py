@@ -1,0 +1,829 @@
+"""Shape-based matching: find a part by the directions of its edges, at any angle and scale.
+
+Model
+    Edge points of the template (non-maximum suppressed, located to subpixel by a log-parabola
+    fit of the directional derivative along the gradient, thinned to an even spacing) and their
+    unit gradient directions, for each level of a 2x2-block pyramid.  Points are stored in
+    level-0 pixels relative to the model origin.
+
+Score
+    For a pose ``T`` the score is the mean over model points of the cosine between the model
+    direction (turned by ``T``) and the image gradient direction at the transformed point, each
+    image vector being ``g / max(|g|, min_contrast)`` so that flat or noisy regions count as
+    missing edges rather than random directions.  ``polarity="use"`` keeps the sign (a dark-on-
+    light part does not match a light-on-dark one), ``"ignore_global"`` takes the absolute value
+    of the mean (contrast reversed as a whole), ``"ignore_local"`` the mean of absolute values.
+    A score reads as the visible fraction of the contour.
+
+Search
+    Exhaustive at the top pyramid level over position x angle x scale: the score of every
+    position for one (angle, scale) is a correlation of the image direction field with a sparse
+    kernel (the turned model points, splatted bilinearly), computed for all (angle, scale) at
+    once by FFT.  Peaks are then tracked down the pyramid on a 3 x 3 x 3 (x 3) neighbourhood of
+    position, angle and scale steps, and at level 0 the pose is refined by Gauss-Newton least
+    squares of point-to-line distances between the model points and subpixel image edges found
+    along the model normals.  Overlapping results are suppressed by the overlap of the turned
+    model hulls.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .._io import read_json_file, require, require_array, write_json_file
+from ..core.checks import check_choice, check_finite
+from ..core.pose import Pose2D
+from ..errors import FileFormatError, InputError, ModelError
+from ..image.io import as_gray
+from ..image.pyramid import (base_to_level, block_pyramid, gaussian_gradients, level_to_base,
+                             sample_bilinear, sample_bilinear_exact)
+
+__all__ = ["ShapeModel", "Match", "MODEL_FORMAT", "MODEL_VERSION"]
+
+MODEL_FORMAT = "metrology.shape_model"
+MODEL_VERSION = 1
+POLARITIES = ("use", "ignore_global", "ignore_local")
+
+_SIGMA = 1.0            # Gaussian smoothing of the gradients, px of each level
+_PROFILE_STEP = 0.5     # sample spacing along a normal when locating a subpixel edge, px
+_TOP_MOVE_PX = 2.0      # angle/scale step at the top level: farthest point moves this far
+_TOP_SPREAD = 1.0       # blur (px) of the top-level direction field so those steps are covered
+
+
+@dataclass(frozen=True)
+class Match:
+    """One found instance of a shape model.
+
+    Attributes
+    ----------
+    pose : Pose2D
+        Maps template coordinates relative to the model origin into the image
+        (``p_image = pose.apply(p_template - origin_xy)``).
+    score : float
+        Mean cosine (per the model's polarity) between model and image edge directions over the
+        model points, in [0, 1]; reads as the visible fraction of the contour.
+    fit_rms_px : float
+        RMS point-to-edge distance of the refinement inliers, px (NaN when not refined).
+    num_edges : int
+        Model points matched to an image edge in the final refinement.
+    """
+
+    pose: Pose2D
+    score: float
+    fit_rms_px: float = float("nan")
+    num_edges: int = 0
+
+    def to_dict(self) -> dict:
+        return {"pose": self.pose.to_dict(), "score": float(self.score),
+                "fit_rms_px": None if not math.isfinite(self.fit_rms_px) else float(self.fit_rms_px),
+                "num_edges": int(self.num_edges)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Match":
+        rms = d.get("fit_rms_px")
+        return cls(Pose2D.from_dict(d["pose"]), float(d["score"]),
+                   float("nan") if rms is None else float(rms), int(d.get("num_edges", 0)))
+
+
+@dataclass(frozen=True)
+class _Level:
+    points: np.ndarray      # (N, 2) level-0 px relative to the origin
+    dirs: np.ndarray        # (N, 2) unit gradient directions
+    refine: np.ndarray      # (N,) bool: straight-enough contour, used by the refinement
+
+
+# ------------------------------------------------------------------------------------------
+# edge extraction (shared by the model and the refinement so both see the same estimator)
+def _log_parabola(vm: np.ndarray, v0: np.ndarray, vp: np.ndarray) -> np.ndarray:
+    """Peak offset (in samples) of a Gaussian through three positive samples."""
+    lm, l0, lp = (np.log(np.maximum(v, 1e-12)) for v in (vm, v0, vp))
+    den = lm - 2.0 * l0 + lp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.where(den < -1e-12, 0.5 * (lm - lp) / den, 0.0)
+    return np.clip(off, -1.0, 1.0)
+
+
+def _edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_px: float,
+                  signed: bool, min_value: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Subpixel edge position along each normal within ``+-half_px`` of each point.
+
+    Parameters
+    ----------
+    grad : ndarray (H, W, 2) float32
+        Image gradient (gx, gy).
+    pts, normals : ndarray (N, 2)
+    signed : bool
+        True: look for a maximum of ``g . n`` (same polarity); False: of ``|g . n|``.
+
+    Returns
+    -------
+    offset : (N,) float64, distance along the normal to the edge, px
+    ok : (N,) bool, a peak above ``min_value`` strictly inside the window
+    value : (N,) float64, the directional derivative at the peak
+    """
+    k = int(round(half_px / _PROFILE_STEP))
+    offs = np.arange(-k, k + 1) * _PROFILE_STEP                                  # (S,)
+    pos = pts[:, None, :] + offs[None, :, None] * normals[:, None, :]           # (N, S, 2)
+    g = sample_bilinear_exact(grad, pos)                                        # (N, S, 2)
+    v = np.einsum("nsc,nc->ns", g, normals)
+    if not signed:
+        v = np.abs(v)
+    i = np.argmax(v[:, 1:-1], axis=1) + 1
+    rows = np.arange(len(pts))
+    v0, vm, vp = v[rows, i], v[rows, i - 1], v[rows, i + 1]
+    ok = (v0 >= min_value) & (v0 >= vm) & (v0 >= vp)
+    sub = _log_parabola(vm, v0, vp)
+    return offs[i] + sub * _PROFILE_STEP, ok, v0
+
+
+def _ridge_points(gx: np.ndarray, gy: np.ndarray, valid: np.ndarray,
+                  threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels whose gradient magnitude is a maximum along the gradient direction (thin edges).
+
+    Returns ``(xy (N, 2), magnitude (N,))``.
+    """
+    mag = np.hypot(gx, gy)
+    cand = valid & (mag > threshold)
+    ys, xs = np.nonzero(cand)
+    if len(xs) == 0:
+        return np.zeros((0, 2)), np.zeros(0)
+    m = mag[ys, xs]
+    d = np.stack([gx[ys, xs], gy[ys, xs]], 1) / m[:, None]
+    p = np.stack([xs, ys], 1).astype(np.float64)
+    mp = sample_bilinear_exact(mag, p + d)
+    mm = sample_bilinear_exact(mag, p - d)
+    keep = (m >= mp) & (m > mm)
+    return p[keep], m[keep]
+
+
+def _thin_even(xy: np.ndarray, strength: np.ndarray, spacing: float) -> np.ndarray:
+    """Indices of a subset with about one point per ``spacing`` x ``spacing`` cell (strongest)."""
+    if spacing <= 1.0 or len(xy) == 0:
+        return np.arange(len(xy))
+    cell = np.floor(xy / spacing).astype(np.int64)
+    key = cell[:, 0] * 1_000_003 + cell[:, 1]
+    order = np.lexsort((-strength, key))
+    first = np.ones(len(order), bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    return np.sort(order[first])
+
+
+def _coherence(gx: np.ndarray, gy: np.ndarray, sigma: float) -> np.ndarray:
+    """Orientation coherence of the structure tensor (1 on straight edges, lower at corners)."""
+    import cv2
+
+    k = int(np.ceil(3 * sigma)) * 2 + 1
+    jxx = cv2.GaussianBlur(gx * gx, (k, k), sigma)
+    jyy = cv2.GaussianBlur(gy * gy, (k, k), sigma)
+    jxy = cv2.GaussianBlur(gx * gy, (k, k), sigma)
+    tr = jxx + jyy
+    disc = np.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2)
+    return np.where(tr > 1e-9, disc / np.maximum(tr, 1e-9), 0.0)
+
+
+def _rot(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.cos(a), np.sin(a)
+
+
+def _wrap180(a: float) -> float:
+    return float((a + 180.0) % 360.0 - 180.0)
+
+
+# ------------------------------------------------------------------------------------------
+class ShapeModel:
+    """A shape model of a part: edge points and directions over an image pyramid.
+
+    Build one with :meth:`create`, search with :meth:`find`, store with :meth:`save` /
+    :meth:`load`.
+
+    Examples
+    --------
+    >>> from metrology.synth.parts import make_part, render_template, render_part_scene
+    >>> tpl = render_template("lpart")
+    >>> model = ShapeModel.create(tpl.image)
+    >>> scene = render_part_scene("lpart", [Pose2D(320, 240, 30.0, 1.0)], rng=1)
+    >>> m = model.find(scene.image)[0]
+    >>> round(m.pose.x), round(m.pose.y), round(m.pose.angle_deg)
+    (320, 240, 30)
+    """
+
+    def __init__(self, levels: Sequence[_Level], *, template_shape: tuple[int, int],
+                 origin_xy: tuple[float, float], angle_range_deg: tuple[float, float],
+                 scale_range: tuple[float, float], polarity: str, min_contrast: float,
+                 value_scale: float, info: dict | None = None) -> None:
+        self._levels = list(levels)
+        self.template_shape = (int(template_shape[0]), int(template_shape[1]))
+        self.origin_xy = (float(origin_xy[0]), float(origin_xy[1]))
+        self.angle_range_deg = (float(angle_range_deg[0]), float(angle_range_deg[1]))
+        self.scale_range = (float(scale_range[0]), float(scale_range[1]))
+        self.polarity = polarity
+        self.min_contrast = float(min_contrast)
+        self.value_scale = float(value_scale)
+        self.info = dict(info or {})
+        r0 = float(np.max(np.hypot(*self._levels[0].points.T)))
+        self.radius_px = max(r0, 1.0)
+        self._hull = self._make_hull()
+        self._bank_cache: dict = {}
+
+    # -- creation -----------------------------------------------------------------------------
+    @classmethod
+    def create(cls, template: Any, mask: Any = None, origin_xy: Sequence[float] | None = None,
+               angle_range_deg: Sequence[float] = (-180.0, 180.0),
+               scale_range: Sequence[float] = (1.0, 1.0), num_levels: int | str = "auto",
+               min_contrast: float | str = "auto", polarity: str = "use",
+               max_points: int = 800) -> "ShapeModel":
+        """Build a model from a template image.
+
+        Parameters
+        ----------
+        template : ndarray (h, w) or (h, w, 3), uint8/uint16/float32/float64, or a path
+            Image of the part on a plain background.
+        mask : ndarray (h, w) bool, optional
+            Region of the template whose edges belong to the model (default: all of it).
+        origin_xy : (x, y), optional
+            Template point that found poses refer to (default: the centre
+            ``((w - 1) / 2, (h - 1) / 2)``).
+        angle_range_deg : (start, stop)
+            Rotations to search, degrees; a span of 360 or more searches the full circle.
+        scale_range : (min, max)
+            Scales to search (1, 1 = fixed scale).
+        num_levels : int or "auto"
+            Pyramid levels; "auto" goes up while the model keeps at least ~40 points and a radius
+            of at least 8 px at the top.
+        min_contrast : float or "auto"
+            Minimum gradient magnitude (gray levels per pixel after Gaussian smoothing with sigma
+            1 px) of a model edge; also the magnitude at which an image edge counts fully.  "auto"
+            takes a fifth of the typical edge strength of the template.
+        polarity : {"use", "ignore_global", "ignore_local"}
+        max_points : int
+            Cap on model points per level (evenly thinned above it).
+
+        Raises
+        ------
+        ModelError
+            Flat or featureless template, or a mask with no edges.
+        InputError
+            Bad arguments (NaN, wrong dtype, empty image, bad ranges).
+        """
+        t0 = time.perf_counter()
+        img = as_gray(template, "template")
+        h, w = img.shape
+        if h < 8 or w < 8:
+            raise InputError(f"template: expected at least 8 x 8 pixels, given {w} x {h}")
+        polarity = check_choice(polarity, "polarity", POLARITIES)
+        value_scale = 1.0
+        src = template if isinstance(template, np.ndarray) else None
+        if src is not None and src.dtype == np.uint16:
+            value_scale = 257.0
+        elif src is not None and src.dtype.kind == "f":
+            hi = float(np.max(np.abs(img)))
+            value_scale = 1.0 / 255.0 if hi <= 1.0 + 1e-6 else 1.0
+        a0, a1 = (check_finite(v, "angle_range_deg") for v in angle_range_deg)
+        if a1 < a0:
+            raise InputError(f"angle_range_deg: expected (start, stop) with stop >= start, "
+                             f"given {tuple(angle_range_deg)}")
+        s0, s1 = (check_finite(v, "scale_range") for v in scale_range)
+        if not (0 < s0 <= s1) or s1 / s0 > 4:
+            raise InputError(f"scale_range: expected 0 < min <= max <= 4 * min, given "
+                             f"{tuple(scale_range)}")
+        if origin_xy is None:
+            origin = ((w - 1) / 2.0, (h - 1) / 2.0)
+        else:
+            o = np.asarray(origin_xy, dtype=np.float64)
+            if o.shape != (2,) or not np.all(np.isfinite(o)):
+                raise InputError(f"origin_xy: expected finite (x, y), given {origin_xy}")
+            origin = (float(o[0]), float(o[1]))
+        if mask is None:
+            valid0 = np.ones((h, w), np.float32)
+        else:
+            m = np.asarray(mask)
+            if m.shape != (h, w):
+                raise InputError(f"mask: expected shape {(h, w)} like the template, given {m.shape}")
+            valid0 = (m > 0).astype(np.float32)
+            if not valid0.any():
+                raise ModelError("mask is empty: no template pixel is selected")
+        floor = 2.0 * value_scale  # gradients below 2 gray levels/px are noise on 8-bit data
+        gx0, gy0 = gaussian_gradients(img, _SIGMA)
+        mag0 = np.hypot(gx0, gy0)
+        inner = np.zeros((h, w), bool)
+        inner[3:-3, 3:-3] = True
+        ridge_xy, ridge_m = _ridge_points(gx0, gy0, inner & (valid0 > 0.5), floor)
+        if len(ridge_m) < 8:
+            raise ModelError(f"template has no usable edges: the largest gradient is "
+                             f"{float(mag0[inner].max()) if inner.any() else 0.0:.2f} gray "
+                             f"levels/px (need clearly more than {floor:.1f}); the template is "
+                             f"flat or featureless")
+        if min_contrast == "auto":
+            contrast = max(floor, 0.2 * float(np.percentile(ridge_m, 75)))
+        else:
+            contrast = check_finite(min_contrast, "min_contrast")
+            if contrast <= 0:
+                raise InputError(f"min_contrast: expected > 0 or 'auto', given {min_contrast}")
+        max_lv = 1
+        while min(h, w) >> max_lv >= 12 and max_lv < 7:
+            max_lv += 1
+        pyr = block_pyramid(img, max_lv)
+        vpyr = block_pyramid(valid0, max_lv)
+        levels: list[_Level] = []
+        for lv in range(max_lv):
+            lvl = cls._extract_level(pyr[lv], vpyr[lv], lv, contrast, origin, max_points)
+            if lvl is None:
+                break
+            if lv > 0 and num_levels == "auto":
+                r = float(np.max(np.hypot(*lvl.points.T))) / 2 ** lv
+                if len(lvl.points) < 40 or r < 8.0:
+                    break
+            levels.append(lvl)
+            if num_levels != "auto" and len(levels) >= int(num_levels):
+                break
+        if not levels or len(levels[0].points) < 8:
+            raise ModelError(f"template has too few edge points above min_contrast={contrast:.2f} "
+                             f"(found {0 if not levels else len(levels[0].points)}, need 8); lower "
+                             f"min_contrast or use a template with more contour")
+        if num_levels != "auto":
+            nl = int(num_levels)
+            if nl < 1:
+                raise InputError(f"num_levels: expected >= 1 or 'auto', given {num_levels}")
+            if len(levels) < nl:
+                raise ModelError(f"num_levels={nl}: the template only supports {len(levels)} "
+                                 f"levels with edges above min_contrast")
+        info = {"create_ms": (time.perf_counter() - t0) * 1e3}
+        model = cls(levels, template_shape=(h, w), origin_xy=origin,
+                    angle_range_deg=(a0, a1), scale_range=(s0, s1), polarity=polarity,
+                    min_contrast=contrast, value_scale=value_scale, info=info)
+        return model
+
+    @staticmethod
+    def _extract_level(img: np.ndarray, valid: np.ndarray, lv: int, contrast: float,
+                       origin: tuple[float, float], max_points: int) -> _Level | None:
+        h, w = img.shape
+        if h < 6 or w < 6:
+            return None
+        gx, gy = gaussian_gradients(img, _SIGMA)
+        inner = np.zeros((h, w), bool)
+        b = 3 if lv == 0 else 2
+        inner[b:-b, b:-b] = True
+        xy, m = _ridge_points(gx, gy, inner & (valid > 0.99), contrast)
+        if len(xy) < 8:
+            return None
+        dirs = np.stack([sample_bilinear_exact(gx, xy), sample_bilinear_exact(gy, xy)], 1)
+        dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+        grad = np.dstack([gx, gy])
+        off, ok, _ = _edge_offsets(grad, xy, dirs, 1.5, True, contrast)
+        xy = xy + np.where(ok, off, 0.0)[:, None] * dirs
+        # thin to an even spacing: at least 1 px, more when there are too many points
+        spacing = 1.0
+        idx = np.arange(len(xy))
+        while len(idx) > max_points:
+            spacing *= 1.25
+            idx = _thin_even(xy, m, spacing)
+        xy, m, dirs = xy[idx], m[idx], dirs[idx]
+        g2 = np.stack([sample_bilinear_exact(gx, xy), sample_bilinear_exact(gy, xy)], 1)
+        nrm = np.linalg.norm(g2, axis=1, keepdims=True)
+        dirs = np.where(nrm > 0, g2 / np.maximum(nrm, 1e-12), dirs)
+        coh = sample_bilinear_exact(_coherence(gx, gy, 2.0), xy)
+        refine = coh > 0.85
+        pts0 = level_to_base(xy, lv) - np.asarray(origin)
+        return _Level(pts0, dirs, refine)
+
+    def _make_hull(self) -> np.ndarray:
+        import cv2
+
+        p = self._levels[0].points.astype(np.float32)
+        return cv2.convexHull(p).reshape(-1, 2).astype(np.float64)
+
+    # -- properties ---------------------------------------------------------------------------
+    @property
+    def num_levels(self) -> int:
+        """Pyramid levels of the model."""
+        return len(self._levels)
+
+    @property
+    def points_xy(self) -> np.ndarray:
+        """Level-0 model points relative to the origin, shape (N, 2)."""
+        return self._levels[0].points.copy()
+
+    @property
+    def directions(self) -> np.ndarray:
+        """Unit gradient directions of the level-0 model points, shape (N, 2)."""
+        return self._levels[0].dirs.copy()
+
+    def level_points(self, level: int) -> np.ndarray:
+        """Model points of pyramid ``level`` (level-0 px relative to the origin), (N, 2)."""
+        return self._levels[level].points.copy()
+
+    def contour_xy(self, pose: Pose2D) -> np.ndarray:
+        """Level-0 model points placed by ``pose`` into the image, (N, 2)."""
+        return pose.apply(self._levels[0].points)
+
+    def _steps(self, lv: int) -> tuple[float, float]:
+        """Angle step (rad) and scale step at ``level``: the farthest point moves 1 px there."""
+        r = self.radius_px / 2 ** lv
+        return 1.0 / r, 1.0 / r
+
+    def to_dict(self) -> dict:
+        """Summary of the model (not the arrays), JSON-ready."""
+        return {"template_shape": list(self.template_shape), "origin_xy": list(self.origin_xy),
+                "angle_range_deg": list(self.angle_range_deg),
+                "scale_range": list(self.scale_range), "polarity": self.polarity,
+                "min_contrast": self.min_contrast, "num_levels": self.num_levels,
+                "points_per_level": [len(l.points) for l in self._levels],
+                "radius_px": self.radius_px}
+
+    def __repr__(self) -> str:
+        return (f"ShapeModel(levels={self.num_levels}, points={[len(l.points) for l in self._levels]}, "
+                f"angles={self.angle_range_deg}, scales={self.scale_range}, "
+                f"polarity={self.polarity!r})")
+
+    # -- search ---------------------------------------------------------------------------------
+    def _fields(self, img: np.ndarray, nlev: int) -> tuple[list, list]:
+        """Per level: gradient (H, W, 2) and the clipped unit direction field (H, W, 2)."""
+        pyr = block_pyramid(img, nlev)
+        grads, units = [], []
+        c = self.min_contrast
+        for lv, im in enumerate(pyr):
+            gx, gy = gaussian_gradients(im, _SIGMA)
+            mag = np.hypot(gx, gy)
+            inv = 1.0 / np.maximum(mag, c)
+            grads.append(np.dstack([gx, gy]) if lv == 0 else None)
+            units.append(np.dstack([gx * inv, gy * inv]).astype(np.float32))
+        return grads, units
+
+    def _top_combos(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """Angles (rad) and scales of the exhaustive top-level search (flattened grid)."""
+        a0, a1 = np.radians(self.angle_range_deg)
+        r = self.radius_px / 2 ** top
+        da = _TOP_MOVE_PX / r
+        span = a1 - a0
+        if span >= 2 * np.pi - 1e-9:
+            n = max(4, int(np.ceil(2 * np.pi / da)))
+            angles = a0 + np.arange(n) * (2 * np.pi / n)
+        else:
+            n = max(1, int(np.ceil(span / da)))
+            angles = a0 + (np.arange(n) + 0.5) * (span / n) if span > 0 else np.array([a0])
+        s0, s1 = self.scale_range
+        ds = _TOP_MOVE_PX / r
+        ns = max(1, int(np.ceil((s1 - s0) / ds - 1e-9)))
+        scales = s0 + (np.arange(ns) + 0.5) * ((s1 - s0) / ns) if s1 > s0 else np.array([s0])
+        A, S = np.meshgrid(angles, scales, indexing="ij")
+        return A.ravel(), S.ravel()
+
+    def _bank(self, top: int, shape: tuple[int, int]) -> dict:
+        """FFT of the turned top-level kernels for a padded image of ``shape`` (cached)."""
+        import scipy.fft as sfft
+
+        key = (top, shape)
+        if key in self._bank_cache:
+            return self._bank_cache[key]
+        lvl = self._levels[top]
+        A, S = self._top_combos(top)
+        K = len(A)
+        pts = lvl.points / 2 ** top                                     # level-top px, rel. origin
+        dirs = lvl.dirs
+        doubled = self.polarity == "ignore_local"
+        n1, n2 = shape
+        c, s = np.cos(A)[:, None], np.sin(A)[:, None]
+        qx = S[:, None] * (c * pts[None, :, 0] - s * pts[None, :, 1])
+        qy = S[:, None] * (s * pts[None, :, 0] + c * pts[None, :, 1])
+        dx = c * dirs[None, :, 0] - s * dirs[None, :, 1]
+        dy = s * dirs[None, :, 0] + c * dirs[None, :, 1]
+        if doubled:
+            dx, dy = dx * dx - dy * dy, 2 * dx * dy
+        npts = pts.shape[0]
+        x0 = np.floor(qx).astype(np.int64)
+        y0 = np.floor(qy).astype(np.int64)
+        fx, fy = qx - x0, qy - y0
+        ker = np.zeros((K, 2, n1 * n2), np.float64)
+        kidx = np.repeat(np.arange(K), npts)
+        for ox, oy, wgt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                            (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+            flat = ((y0 + oy) % n1) * n2 + ((x0 + ox) % n2)
+            for ch, dv in ((0, dx), (1, dy)):
+                np.add.at(ker[:, ch], (kidx, flat.ravel()), (wgt * dv / npts).ravel())
+        ker = ker.reshape(K, 2, n1, n2).astype(np.float32)
+        spec = np.conj(sfft.rfft2(ker))
+        bank = {"spec": spec, "angles": A, "scales": S}
+        if len(self._bank_cache) > 3:
+            self._bank_cache.pop(next(iter(self._bank_cache)))
+        self._bank_cache[key] = bank
+        return bank
+
+    def _score(self, unit: np.ndarray, lv: int, poses: np.ndarray, pts: np.ndarray,
+               dirs: np.ndarray) -> np.ndarray:
+        """Scores of poses ``(P, 4) [x, y, angle_rad, scale]`` at level ``lv`` -> (P,)."""
+        c, s = np.cos(poses[:, 2])[:, None], np.sin(poses[:, 2])[:, None]
+        sc = poses[:, 3][:, None]
+        qx = sc * (c * pts[None, :, 0] - s * pts[None, :, 1]) + poses[:, 0:1]
+        qy = sc * (s * pts[None, :, 0] + c * pts[None, :, 1]) + poses[:, 1:2]
+        q = base_to_level(np.stack([qx, qy], -1), lv)
+        u = sample_bilinear(unit, q)                                   # (P, n, 2)
+        mx = c * dirs[None, :, 0] - s * dirs[None, :, 1]
+        my = s * dirs[None, :, 0] + c * dirs[None, :, 1]
+        cos = u[..., 0] * mx + u[..., 1] * my
+        if self.polarity == "use":
+            return np.maximum(cos.mean(axis=1), 0.0)
+        if self.polarity == "ignore_global":
+            return np.abs(cos.mean(axis=1))
+        return np.abs(cos).mean(axis=1)
+
+    def find(self, image: Any, min_score: float = 0.7, max_matches: int | None = 1,
+             max_overlap: float = 0.5, greediness: float = 0.8,
+             roi: Sequence[float] | None = None, refine: bool = True) -> list[Match]:
+        """Find instances of the model in ``image``.
+
+        Parameters
+        ----------
+        image : ndarray (H, W) or (H, W, 3), or a path
+        min_score : float in (0, 1]
+            Lowest score of a returned match (the visible fraction of the contour).
+        max_matches : int or None
+            Most matches returned, best first (None or 0: all above ``min_score``).
+        max_overlap : float in [0, 1]
+            Two matches whose turned model hulls overlap by more than this fraction (of the
+            smaller hull) are duplicates: only the better one is kept.
+        greediness : float in [0, 1]
+            Speed vs safety of the pyramid search: higher prunes candidates harder at the upper
+            levels (0.8 keeps candidates down to about 60 % of ``min_score`` at the top).
+        roi : (x0, y0, x1, y1), optional
+            Rectangle (level-0 px) that must contain the model origin of a match.
+        refine : bool
+            Subpixel least-squares refinement (default True).
+
+        Returns
+        -------
+        list of Match
+            Sorted by decreasing score; empty when the part is not found.
+        """
+        import scipy.fft as sfft
+        from scipy import ndimage
+
+        img = as_gray(image, "image")
+        H, W = img.shape
+        th, tw = self.template_shape
+        if H < th or W < tw:
+            raise InputError(f"image ({W} x {H}) is smaller than the model's template "
+                             f"({tw} x {th}); search a larger image or build the model from a "
+                             f"smaller template")
+        min_score = check_finite(min_score, "min_score")
+        if not 0 < min_score <= 1:
+            raise InputError(f"min_score: expected a value in (0, 1], given {min_score}")
+        greediness = check_finite(greediness, "greediness")
+        if not 0 <= greediness <= 1:
+            raise InputError(f"greediness: expected a value in [0, 1], given {greediness}")
+        max_overlap = check_finite(max_overlap, "max_overlap")
+        if max_matches is not None and int(max_matches) < 0:
+            raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
+        limit = None if not max_matches else int(max_matches)
+        if roi is not None:
+            r = np.asarray(roi, dtype=np.float64)
+            if r.shape != (4,) or not np.all(np.isfinite(r)) or r[2] <= r[0] or r[3] <= r[1]:
+                raise InputError(f"roi: expected (x0, y0, x1, y1) with x1 > x0, y1 > y0, given {roi}")
+        # top level: the model's, or lower if the image is too small for it
+        top = self.num_levels - 1
+        while top > 0 and (H >> top < 8 or W >> top < 8):
+            top -= 1
+        grads, units = self._fields(img, top + 1)
+        # ---- exhaustive top-level search by FFT correlation
+        u = units[top]
+        if _TOP_SPREAD > 0:
+            import cv2
+            u = cv2.GaussianBlur(u, (0, 0), _TOP_SPREAD)
+        if self.polarity == "ignore_local":
+            ux, uy = u[..., 0], u[..., 1]
+            m2 = np.maximum(np.hypot(ux, uy), 1e-12)
+            u = np.dstack([(ux * ux - uy * uy) / m2, 2 * ux * uy / m2])
+        ht, wt = u.shape[:2]
+        rad = int(np.ceil(self.radius_px * self.scale_range[1] / 2 ** top)) + 2
+        n1 = sfft.next_fast_len(ht + 2 * rad, real=True)
+        n2 = sfft.next_fast_len(wt + 2 * rad, real=True)
+        bank = self._bank(top, (n1, n2))
+        field = np.zeros((2, n1, n2), np.float32)
+        field[:, :ht, :wt] = np.moveaxis(u, 2, 0)
+        fspec = sfft.rfft2(field)
+        K = len(bank["angles"])
+        best = np.full((ht, wt), -np.inf, np.float32)
+        arg = np.zeros((ht, wt), np.int32)
+        chunk = max(1, int(4_000_000 // (n1 * n2)))
+        for k0 in range(0, K, chunk):  # chunks bound memory; each is one batched FFT
+            prod = bank["spec"][k0:k0 + chunk, 0] * fspec[0] + bank["spec"][k0:k0 + chunk, 1] * fspec[1]
+            sc = sfft.irfft2(prod, s=(n1, n2))[:, :ht, :wt]
+            if self.polarity == "ignore_global":
+                sc = np.abs(sc)
+            kb = np.argmax(sc, axis=0)
+            vb = np.take_along_axis(sc, kb[None], 0)[0]
+            upd = vb > best
+            best = np.where(upd, vb, best)
+            arg = np.where(upd, kb + k0, arg)
+        if roi is not None:
+            lo = np.ceil(base_to_level(np.array([roi[0], roi[1]]), top)).astype(int)
+            hi = np.floor(base_to_level(np.array([roi[2], roi[3]]), top)).astype(int)
+            m = np.zeros_like(best, bool)
+            m[max(lo[1], 0):max(hi[1] + 1, 0), max(lo[0], 0):max(hi[0] + 1, 0)] = True
+            best = np.where(m, best, -np.inf)
+        top_thr = min_score * (0.4 + 0.3 * greediness)
+        peak = (best >= top_thr) & (best >= ndimage.maximum_filter(best, size=3))
+        ys, xs = np.nonzero(peak)
+        if len(xs) == 0:
+            return []
+        order = np.argsort(-best[ys, xs])
+        n_track = 8 + 4 * (limit or 25)
+        ys, xs = ys[order][:n_track * 3], xs[order][:n_track * 3]
+        ks = arg[ys, xs]
+        t0 = level_to_base(np.stack([xs, ys], 1).astype(np.float64), top)
+        cand = np.column_stack([t0, bank["angles"][ks], bank["scales"][ks]])
+        cand = cand[:n_track]
+        # ---- track down the pyramid
+        for lv in range(top - 1, -1, -1):
+            cand = self._track_level(cand, units[lv], lv, with_top=False)
+            lvl_thr = min_score * (0.6 + 0.3 * greediness) if lv > 0 else min_score * 0.8
+            sc = cand[:, 4]
+            cand = cand[sc >= lvl_thr]
+            if len(cand) == 0:
+                return []
+            cand = cand[np.argsort(-cand[:, 4])]
+            cand = self._dedupe(cand, 2.0 ** lv)[:n_track]
+        if top == 0:
+            cand = self._track_level(cand, units[0], 0, with_top=True)
+        # ---- refine and score at level 0
+        results = []
+        lvl0 = self._levels[0]
+        a_lo, a_hi = np.radians(self.angle_range_deg)
+        full = a_hi - a_lo >= 2 * np.pi - 1e-9
+        for row in cand:  # one candidate at a time: a few, each fully vectorised over points
+            pose = row[:4].copy()
+            rms, n_ok = float("nan"), 0
+            if refine:
+                pose, rms, n_ok = self._refine(grads[0], pose)
+            if not full:
+                pose[2] = np.clip(pose[2], a_lo - 1e-9, a_hi + 1e-9)
+            s0, s1 = self.scale_range
+            pose[3] = float(np.clip(pose[3], s0 * 0.98, s1 * 1.02))
+            score = float(self._score(units[0], 0, pose[None], lvl0.points, lvl0.dirs)[0])
+            if score >= min_score:
+                results.append((score, pose, rms, n_ok))
+        results.sort(key=lambda r: -r[0])
+        kept: list = []
+        for score, pose, rms, n_ok in results:
+            if roi is not None and not (roi[0] <= pose[0] <= roi[2] and roi[1] <= pose[1] <= roi[3]):
+                continue
+            if any(self._overlap(pose, k[1]) > max_overlap for k in kept):
+                continue
+            kept.append((score, pose, rms, n_ok))
+            if limit and len(kept) >= limit:
+                break
+        return [Match(Pose2D(float(p[0]), float(p[1]), _wrap180(math.degrees(p[2])), float(p[3])),
+                      float(min(1.0, s)), float(rms), int(n)) for s, p, rms, n in kept]
+
+    def _track_level(self, cand: np.ndarray, unit: np.ndarray, lv: int, with_top: bool) -> np.ndarray:
+        """Best pose of a 3x3 position x 3 angle (x 3 scale) neighbourhood of each candidate."""
+        lvl = self._levels[lv]
+        da, ds = self._steps(lv)
+        step = 2.0 ** lv
+        offs = np.array([-1.0, 0.0, 1.0])
+        scl = offs if self.scale_range[1] > self.scale_range[0] else np.array([0.0])
+        DX, DY, DA, DS = np.meshgrid(offs * step, offs * step, offs * da, scl * ds, indexing="ij")
+        grid = np.stack([DX.ravel(), DY.ravel(), DA.ravel(), DS.ravel()], 1)     # (G, 4)
+        poses = cand[:, None, :4] + grid[None]                                 # (C, G, 4)
+        flat = poses.reshape(-1, 4)
+        sc = self._score(unit, lv, flat, lvl.points, lvl.dirs).reshape(len(cand), -1)
+        b = np.argmax(sc, axis=1)
+        best = poses[np.arange(len(cand)), b]
+        return np.column_stack([best, sc[np.arange(len(cand)), b]])
+
+    @staticmethod
+    def _dedupe(cand: np.ndarray, tol: float) -> np.ndarray:
+        """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better one."""
+        keep = []
+        for i in range(len(cand)):  # candidate lists are short (tens)
+            ok = True
+            for j in keep:
+                if (abs(cand[i, 0] - cand[j, 0]) <= tol and abs(cand[i, 1] - cand[j, 1]) <= tol
+                        and abs(math.remainder(cand[i, 2] - cand[j, 2], 2 * math.pi)) < 0.05):
+                    ok = False
+                    break
+            if ok:
+                keep.append(i)
+        return cand[keep]
+
+    def _overlap(self, p: np.ndarray, q: np.ndarray) -> float:
+        """Overlap of the model hulls at poses p and q, as a fraction of the smaller."""
+        import cv2
+
+        def place(v):
+            c, s = math.cos(v[2]), math.sin(v[2])
+            R = v[3] * np.array([[c, -s], [s, c]])
+            return (self._hull @ R.T + v[:2]).astype(np.float32)
+        a, b = place(p), place(q)
+        if np.hypot(*(p[:2] - q[:2])) > self.radius_px * (p[3] + q[3]):
+            return 0.0
+        inter, _ = cv2.intersectConvexConvex(a, b)
+        area = min(cv2.contourArea(a), cv2.contourArea(b))
+        return float(inter / area) if area > 0 else 0.0
+
+    def _refine(self, grad: np.ndarray, pose: np.ndarray) -> tuple[np.ndarray, float, int]:
+        """Gauss-Newton over (x, y, angle, scale) of point-to-line distances to image edges."""
+        lvl = self._levels[0]
+        sel = lvl.refine if lvl.refine.sum() >= 12 else np.ones(len(lvl.points), bool)
+        P, D = lvl.points[sel], lvl.dirs[sel]
+        pose = pose.astype(np.float64).copy()
+        rms, n_ok = float("nan"), 0
+        half = 2.0
+        for it in range(8):
+            c, s = math.cos(pose[2]), math.sin(pose[2])
+            R = np.array([[c, -s], [s, c]])
+            rel = pose[3] * P @ R.T                          # (n, 2) = q - t
+            q = rel + pose[:2]
+            m = D @ R.T
+            sign = 1.0
+            if self.polarity == "ignore_global":
+                gq = sample_bilinear_exact(grad, q)
+                sign = 1.0 if np.sum(gq * m) >= 0 else -1.0
+            e, ok, val = _edge_offsets(grad, q, m * sign, half, self.polarity != "ignore_local",
+                                       0.5 * self.min_contrast)
+            if ok.sum() < 6:
+                break
+            r = e[ok]
+            mad = 1.4826 * np.median(np.abs(r - np.median(r)))
+            cut = max(4.0 * mad, 0.5 if it < 3 else 0.2)
+            wgt = np.where(np.abs(r) < cut, (1 - (r / cut) ** 2) ** 2, 0.0)   # Tukey
+            mm = m[ok]
+            rr = rel[ok]
+            J = np.column_stack([mm[:, 0], mm[:, 1],
+                                 mm[:, 0] * -rr[:, 1] + mm[:, 1] * rr[:, 0],
+                                 (mm * rr).sum(1) / pose[3]])
+            if self.scale_range[1] == self.scale_range[0]:
+                J = J[:, :3]
+            A = J.T @ (J * wgt[:, None])
+            bvec = J.T @ (wgt * r)
+            try:
+                delta = np.linalg.solve(A, bvec)
+            except np.linalg.LinAlgError:
+                break
+            if not np.all(np.isfinite(delta)):
+                break
+            pose[:len(delta)] += delta
+            inl = wgt > 0
+            n_ok = int(inl.sum())
+            rms = float(np.sqrt(np.sum(wgt * r ** 2) / max(wgt.sum(), 1e-12)))
+            half = 1.5
+            if np.abs(delta[:2]).max() < 1e-4 and abs(delta[2]) * self.radius_px < 1e-4 and it >= 2:
+                break
+        return pose, rms, n_ok
+
+    # -- files ----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model as versioned JSON (arrays as lists), atomically."""
+        payload = {
+            "template_shape": list(self.template_shape), "origin_xy": list(self.origin_xy),
+            "angle_range_deg": list(self.angle_range_deg), "scale_range": list(self.scale_range),
+            "polarity": self.polarity, "min_contrast": self.min_contrast,
+            "value_scale": self.value_scale,
+            "levels": [{"points": l.points.round(6), "dirs": l.dirs.round(8),
+                        "refine": l.refine.astype(int)} for l in self._levels],
+        }
+        return write_json_file(path, payload, fmt=MODEL_FORMAT, version=MODEL_VERSION)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "ShapeModel":
+        """Read a model written by :meth:`save`; a corrupt file raises ``FileFormatError``."""
+        doc = read_json_file(path, fmt=MODEL_FORMAT, versions=[MODEL_VERSION])
+        where = str(path)
+        shape = require_array(doc, "template_shape", where, (2,))
+        origin = require_array(doc, "origin_xy", where, (2,))
+        arange = require_array(doc, "angle_range_deg", where, (2,))
+        srange = require_array(doc, "scale_range", where, (2,))
+        pol = require(doc, "polarity", str, where)
+        if pol not in POLARITIES:
+            raise FileFormatError(f"{where}: field 'polarity': expected one of {POLARITIES}, "
+                                  f"given {pol!r}")
+        contrast = float(require(doc, "min_contrast", (int, float), where))
+        vscale = float(require(doc, "value_scale", (int, float), where))
+        lv_docs = require(doc, "levels", list, where)
+        if not lv_docs:
+            raise FileFormatError(f"{where}: field 'levels' is empty")
+        levels = []
+        for i, ld in enumerate(lv_docs):
+            w = f"{where}: levels[{i}]"
+            pts = require_array(ld, "points", w, (None, 2))
+            dirs = require_array(ld, "dirs", w, (len(pts), 2))
+            ref = require_array(ld, "refine", w, (len(pts),))
+            if len(pts) < 3:
+                raise FileFormatError(f"{w}: too few points ({len(pts)})")
+            nrm = np.linalg.norm(dirs, axis=1)
+            if np.any(np.abs(nrm - 1) > 1e-3):
+                raise FileFormatError(f"{w}: field 'dirs' must hold unit vectors")
+            levels.append(_Level(pts, dirs / nrm[:, None], ref > 0.5))
+        if contrast <= 0 or vscale <= 0 or srange[0] <= 0 or srange[1] < srange[0] \
+                or arange[1] < arange[0] or np.any(shape < 1):
+            raise FileFormatError(f"{where}: inconsistent ranges or sizes in the model file")
+        return cls(levels, template_shape=(int(shape[0]), int(shape[1])),
+                   origin_xy=tuple(origin), angle_range_deg=tuple(arange),
+                   scale_range=tuple(srange), polarity=pol, min_contrast=contrast,
+                   value_scale=vscale, info={"loaded_from": str(path)})
