@@ -9,6 +9,7 @@ from .checks import as_points, as_vector, check_choice, check_finite, check_posi
 from .distances import (closest_point_ellipse, distance_point_circle, distance_point_ellipse,
                         distance_point_line, project_point_on_line)
 from .fit_circle import fit_circle
+from .fit_ellipse import conic_to_ellipse, fit_ellipse
 from .fit_line import fit_line
 from .intersections import (angle_between_lines, intersect_circles, intersect_line_circle,
                             intersect_lines)
@@ -17,7 +18,7 @@ from .results import CircleFit, EllipseFit, LineFit
 from .robust import ransac
 
 __all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive", "Pose2D",
-           "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "ransac",
+           "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "fit_ellipse", "conic_to_ellipse", "ransac",
            "distance_point_line", "distance_point_circle", "distance_point_ellipse",
            "closest_point_ellipse", "project_point_on_line", "intersect_lines",
            "intersect_line_circle", "intersect_circles", "angle_between_lines"]

@@ -138,11 +138,16 @@ def _ellipse_args(points, center_xy, semi_axes, angle_deg):
 
 
 def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarray,
-                   iters: int = 80):
+                   iters: int = 16, newton: int = 8):
     """Closest point on the axis-aligned ellipse ``(x/e0)^2 + (y/e1)^2 = 1`` to ``(y0, y1)``
-    for ``e0 >= e1 > 0``, ``y0, y1 >= 0`` (first quadrant).  Robust bisection on the root of
-    the Lagrange condition (fixed iteration count, vectorized); returns ``(x0, x1)``."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    for ``e0 >= e1 > 0``, ``y0, y1 >= 0`` (first quadrant).
+
+    Solves Eberly's root equation ``G(s) = (r0 z0 / (s + r0))^2 + (z1 / (s + 1))^2 - 1 = 0``
+    (``z = y / e``, ``r0 = (e0 / e1)^2``) with a fixed number of bisection steps on its bracket
+    followed by Newton steps from the left end: G is convex and decreasing there, so Newton
+    iterates increase monotonically to the root without overshooting.  Vectorized; returns
+    ``(x0, x1)``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z0 = y0 / e0
         z1 = y1 / e1
         g = z0 * z0 + z1 * z1 - 1.0
@@ -156,7 +161,15 @@ def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarra
             pos = gs > 0
             s0 = np.where(pos, s, s0)
             s1 = np.where(pos, s1, s)
-        s = 0.5 * (s0 + s1)
+        s = s0
+        for _ in range(newton):
+            p0 = n0 / (s + r0)
+            p1 = z1 / (s + 1.0)
+            gs = p0 * p0 + p1 * p1 - 1.0
+            dg = -2.0 * (p0 * p0 / (s + r0) + p1 * p1 / (s + 1.0))
+            step = np.where(dg < 0, -gs / dg, 0.0)
+            s_new = np.clip(s + np.where(np.isfinite(step), step, 0.0), s0, s1)
+            s = np.where(gs > 0, s_new, s)
         gx0 = r0 * y0 / (s + r0)
         gx1 = y1 / (s + 1.0)
         # y on the minor axis (y0 == 0): nearest is the co-vertex

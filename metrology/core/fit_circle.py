@@ -143,18 +143,26 @@ def _lm(P, W, prm, ok, iters=_LM_ITERS, res_jac=_res_jac, tol=1e-12):
 
 
 def _irls(P, W, prm, ok):
+    """IRLS: Huber passes then Tukey passes, each a short weighted LM run; items that have
+    converged (parameter change below 1e-9 of the spread) drop out of later passes."""
     floor = 1e-9                                   # normalised units (1e-9 of the spread)
+    active = ok.copy()
     for it in range(_IRLS_OUTER):
-        r, _ = _res_jac(P, prm)
-        s = robust_scale(r, W, floor)
-        wr = huber_weights(r, s) if it < _HUBER_PASSES else tukey_weights(r, s)
-        Wr = W * wr
-        enough = np.count_nonzero(Wr > 0, -1) >= 3
-        new, ok_new = _lm(P, Wr, prm, ok & enough, iters=8)
-        move = np.abs(new - prm).max(-1)
-        prm = np.where((ok_new & enough)[:, None], new, prm)
-        if it >= _HUBER_PASSES and not np.any(ok & (move > 1e-10)):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
             break
+        Pa, Wa, pa = P[idx], W[idx], prm[idx]
+        r, _ = _res_jac(Pa, pa)
+        s = robust_scale(r, Wa, floor)
+        wr = huber_weights(r, s) if it < _HUBER_PASSES else tukey_weights(r, s)
+        Wr = Wa * wr
+        enough = np.count_nonzero(Wr > 0, -1) >= 3
+        new, ok_new = _lm(Pa, Wr, pa, enough, iters=8)
+        upd = ok_new & enough
+        move = np.where(upd, np.abs(new - pa).max(-1), 0.0)
+        prm[idx] = np.where(upd[:, None], new, pa)
+        if it >= _HUBER_PASSES:
+            active[idx] = upd & (move > 1e-9)
     r, _ = _res_jac(P, prm)
     s = robust_scale(r, W, floor)
     Wfin = W * tukey_weights(r, s)
