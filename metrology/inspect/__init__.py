@@ -1,0 +1,22 @@
+"""Inspection recipes: find the part, measure features in mm, check tolerances, score surfaces.
+
+>>> from metrology.inspect import Recipe, run_many          # doctest: +SKIP
+>>> recipe = Recipe.load("part.recipe.json")                # doctest: +SKIP
+>>> recipe.run("part_001.png").status                       # doctest: +SKIP
+'pass'
+"""
+
+from .batch import BatchSummary, BatchWriteError, list_images, read_results, run_many, write_csv
+from .features import Feature
+from .measure import MeasurementResult
+from .recipe import RECIPE_FORMAT, RECIPE_VERSION, AnomalySpec, MatchSpec, Recipe
+from .result import STATUSES, InspectionResult
+from .spec import (CircleTool, Datum, EdgePairTool, EllipseTool, LineTool, MeasurementSpec,
+                   Tolerance, ToolSpec)
+from .station import ScalePlane, StationSpec
+
+__all__ = ["Recipe", "InspectionResult", "MeasurementResult", "MeasurementSpec", "Tolerance",
+           "Datum", "ToolSpec", "CircleTool", "LineTool", "EllipseTool", "EdgePairTool",
+           "StationSpec", "ScalePlane", "MatchSpec", "AnomalySpec", "Feature", "run_many",
+           "BatchSummary", "BatchWriteError", "read_results", "write_csv", "list_images",
+           "STATUSES", "RECIPE_FORMAT", "RECIPE_VERSION"]

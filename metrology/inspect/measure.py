@@ -1,0 +1,234 @@
+"""Derived measurements from fitted features, with propagated uncertainty and pass/fail.
+
+Uncertainty: each feature's fit gives a parameter covariance (:mod:`.features`); features are
+fitted from disjoint edge points, so their parameters are independent and the joint covariance
+``S`` is block-diagonal.  A measurement ``m = f(params)`` gets ``u(m) = sqrt(J S J^T)`` with ``J``
+the central-difference Jacobian of ``f`` (a handful of parameters, so this is cheap and exact to
+first order).  This is the repeatability of the edge evidence (type A, 1 sigma); the
+calibration's own error (plane residual) is reported beside it, not folded in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..errors import FitError
+from .features import Feature
+from .spec import MeasurementSpec
+
+__all__ = ["MeasurementResult", "evaluate", "measure", "feature_kinds_for"]
+
+POINT_KINDS = ("circle", "ellipse", "edge_pair")
+
+
+@dataclass(frozen=True)
+class MeasurementResult:
+    """One measurement of one part.
+
+    Attributes
+    ----------
+    name, type : str
+        From the recipe.
+    unit : str
+        ``"mm"`` (lengths, positions) or ``"deg"`` (angles).
+    value : float or None
+        Measured value in ``unit`` (None when it could not be measured; see ``error``).
+    value_px : float or None
+        The same measurement computed in image pixels (angles: in the image, deg), for
+        reference; it ignores distortion and perspective.
+    uncertainty : float or None
+        1-sigma uncertainty of ``value`` propagated from the fits (None when not estimable).
+    nominal, min, max : float or None
+        Tolerance (None when the recipe gives none: reported, never failed).
+    passed : bool or None
+        Inside the tolerance (None without tolerance); False when not measured.
+    error : str or None
+        Why the measurement could not be made.
+    features : tuple of str
+        The features (tool names) it was computed from.
+    """
+
+    name: str
+    type: str
+    unit: str
+    value: float | None
+    value_px: float | None = None
+    uncertainty: float | None = None
+    nominal: float | None = None
+    min: float | None = None
+    max: float | None = None
+    passed: bool | None = None
+    error: str | None = None
+    features: tuple[str, ...] = ()
+
+    @property
+    def deviation(self) -> float | None:
+        """``value - nominal`` (None without a nominal or a value)."""
+        if self.value is None or self.nominal is None:
+            return None
+        return self.value - self.nominal
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("name", "type", "unit", "value", "value_px",
+                                           "uncertainty", "nominal", "min", "max", "passed",
+                                           "error")}
+        d["features"] = list(self.features)
+        for k in ("min", "max"):
+            if d[k] is not None and not math.isfinite(d[k]):
+                d[k] = None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> "MeasurementResult":
+        return cls(**{k: d.get(k) for k in ("name", "type", "unit", "value", "value_px",
+                                            "uncertainty", "nominal", "min", "max", "passed",
+                                            "error")}, features=tuple(d.get("features") or ()))
+
+
+def feature_kinds_for(spec: MeasurementSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """(feature name, allowed kinds) pairs a measurement needs (checked at recipe load)."""
+    if spec.type in ("diameter", "radius"):
+        return [(spec.features[0], ("circle", "ellipse"))]
+    if spec.type == "width":
+        return [(spec.features[0], ("edge_pair",))]
+    if spec.type == "distance":
+        anyk = POINT_KINDS + ("line",)
+        return [(spec.features[0], anyk), (spec.features[1], anyk)]
+    if spec.type == "angle":
+        return [(spec.features[0], ("line",)), (spec.features[1], ("line",))]
+    # position
+    dat = spec.datum
+    out = [(spec.features[0], POINT_KINDS), (dat.origin, POINT_KINDS + ("line",)),
+           (dat.x_axis, ("line",))]
+    if dat.y_towards:
+        out.append((dat.y_towards, POINT_KINDS + ("line",)))
+    return out
+
+
+def _needed(spec: MeasurementSpec) -> list[str]:
+    names = list(spec.features)
+    if spec.datum is not None:
+        names += [n for n in spec.datum.features() if n not in names]
+    return names
+
+
+def _intersect(a: Feature, b: Feature) -> np.ndarray:
+    from ..core import intersect_lines
+
+    p = np.asarray(intersect_lines(a.point, a.direction, b.point, b.direction), float)
+    p = p.reshape(-1)[:2]
+    if not np.all(np.isfinite(p)):
+        raise FitError(f"lines {a.name!r} and {b.name!r} are parallel: no intersection")
+    return p
+
+
+def _datum_frame(spec: MeasurementSpec, f: Mapping[str, Feature]):
+    dat = spec.datum
+    xf = f[dat.x_axis]
+    org = f[dat.origin]
+    o = _intersect(org, xf) if org.is_line else org.point
+    x = xf.direction
+    y = np.array([-x[1], x[0]])
+    if dat.y_towards:
+        ref = f[dat.y_towards].point
+        if float(np.dot(ref - o, y)) < 0:
+            y = -y
+    return o, x, y
+
+
+def evaluate(spec: MeasurementSpec, f: Mapping[str, Feature]) -> float:
+    """Value of ``spec`` from features ``f`` (all in one space: mm, px or deg for angles)."""
+    t = spec.type
+    if t in ("diameter", "radius"):
+        g = f[spec.features[0]]
+        if g.kind == "circle":
+            r = g.params[2]
+        elif spec.which == "major":
+            r = g.params[2]
+        elif spec.which == "minor":
+            r = g.params[3]
+        else:
+            r = 0.5 * (g.params[2] + g.params[3])
+        return float(2 * r if t == "diameter" else r)
+    if t == "width":
+        return float(f[spec.features[0]].params[2])
+    if t == "distance":
+        a, b = f[spec.features[0]], f[spec.features[1]]
+        if not a.is_line and not b.is_line:
+            return float(np.hypot(*(a.point - b.point)))
+        if a.is_line and b.is_line:
+            return float(0.5 * (abs(np.dot(a.point - b.point, b.normal))
+                                + abs(np.dot(b.point - a.point, a.normal))))
+        line, pt = (a, b) if a.is_line else (b, a)
+        return float(abs(np.dot(pt.point - line.point, line.normal)))
+    if t == "angle":
+        d1, d2 = f[spec.features[0]].direction, f[spec.features[1]].direction
+        return math.degrees(math.atan2(abs(d1[0] * d2[1] - d1[1] * d2[0]), float(d1 @ d2)))
+    # position
+    o, x, y = _datum_frame(spec, f)
+    p = f[spec.features[0]].point - o
+    px, py = float(p @ x), float(p @ y)
+    if spec.axis == "x":
+        return px
+    if spec.axis == "y":
+        return py
+    nx, ny = spec.nominal_xy_mm
+    return 2.0 * math.hypot(px - nx, py - ny)
+
+
+def _propagate(fn: Callable[[Mapping[str, Feature]], float], feats: dict[str, Feature],
+               names: list[str]) -> float | None:
+    """``sqrt(J S J^T)`` over the parameters of ``names`` (block-diagonal ``S``)."""
+    blocks = []
+    for n in dict.fromkeys(names):
+        g = feats[n]
+        if g.cov is None:
+            return None
+        blocks.append((n, g))
+    var = 0.0
+    for n, g in blocks:
+        p0 = g.params
+        J = np.empty(len(p0))
+        for j in range(len(p0)):  # a few parameters per feature
+            h = 1e-6 * max(1.0, abs(float(p0[j])))
+            dp = np.zeros_like(p0)
+            dp[j] = h
+            hi = dict(feats, **{n: g.with_params(p0 + dp)})
+            lo = dict(feats, **{n: g.with_params(p0 - dp)})
+            J[j] = (fn(hi) - fn(lo)) / (2 * h)
+        var += float(J @ g.cov @ J)
+    return math.sqrt(max(var, 0.0))
+
+
+def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
+            feats_px: Mapping[str, Feature] | None = None,
+            errors: Mapping[str, str] | None = None) -> MeasurementResult:
+    """Evaluate ``spec``: value (mm/deg) with uncertainty, pixel value and pass/fail.
+
+    Features that failed (named in ``errors``) make the measurement fail with that reason.
+    """
+    tol = spec.tolerance
+    lim = dict(features=tuple(_needed(spec)),nominal=tol.nominal if tol is not None and tol.has_nominal else None,
+               min=None if tol is None else tol.min, max=None if tol is None else tol.max)
+    missing = [n for n in _needed(spec) if n not in feats_mm]
+    if missing:
+        why = "; ".join(f"{n}: {(errors or {}).get(n, 'not measured')}" for n in missing)
+        return MeasurementResult(spec.name, spec.type, spec.unit, None, passed=False,
+                                 error=why, **lim)
+    try:
+        value = evaluate(spec, feats_mm)
+        value_px = evaluate(spec, feats_px) if feats_px is not None and all(
+            n in feats_px for n in _needed(spec)) else None
+        unc = _propagate(lambda f: evaluate(spec, f), dict(feats_mm), _needed(spec))
+    except FitError as exc:
+        return MeasurementResult(spec.name, spec.type, spec.unit, None, passed=False,
+                                 error=str(exc), **lim)
+    if spec.type == "position" and spec.axis == "true_position":
+        value_px = None  # a mm-frame construction; no pixel counterpart
+    passed = None if tol is None else tol.check(value)
+    return MeasurementResult(spec.name, spec.type, spec.unit, value, value_px, unc,
+                             passed=passed, **lim)

@@ -1,0 +1,475 @@
+"""Inspection recipes: find the part, measure its features in mm, check tolerances.
+
+A recipe is a versioned JSON file (``format: "metrology.recipe"``, ``version: 1``; see
+``docs/recipe-format.md``)::
+
+    {
+      "format": "metrology.recipe", "version": 1, "name": "bracket",
+      "station": {"calibration": "station.json", "plane": {"board_image": "plane.png"}},
+      "model": {"file": "bracket.model.json", "min_score": 0.7},
+      "tools": [
+        {"name": "hole", "type": "circle", "center": [40, 0], "radius": 30},
+        {"name": "left", "type": "line", "p0": [-150, -80], "p1": [-150, 80]}
+      ],
+      "measurements": [
+        {"name": "hole_d", "type": "diameter", "feature": "hole",
+         "nominal_mm": 3.0, "tolerance_mm": 0.02},
+        {"name": "hole_to_left", "type": "distance", "from": "hole", "to": "left",
+         "nominal_mm": 9.5, "tolerance_mm": 0.05}
+      ],
+      "anomaly": {"bank": "bracket.bank.npz", "threshold": 0.35}
+    }
+
+Paths are relative to the recipe file.  Loading checks every field and raises
+:class:`~metrology.errors.FileFormatError` naming it; the station, model and anomaly bank are
+loaded once, on first use (each batch worker loads them once).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .._io import read_json_file, write_json_file
+from ..core.pose import Pose2D
+from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
+from ..image.io import as_gray, load_image
+from .features import Feature, circle_feature, ellipse_feature, line_feature, pair_feature
+from .measure import MeasurementResult, feature_kinds_for, measure
+from .result import InspectionResult
+from .spec import MeasurementSpec, ToolSpec, parse_measurement, parse_tool
+from .station import Station, StationSpec
+
+__all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
+
+RECIPE_FORMAT = "metrology.recipe"
+RECIPE_VERSION = 1
+
+_MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
+               "max_overlap": (int, float)}
+
+
+class MatchSpec:
+    """``model`` field: the shape-model file and ``find`` options (``min_score`` etc.)."""
+
+    def __init__(self, file: str, **options: Any):
+        self.file = file
+        self.options = dict(options)
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, **self.options}
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "model") -> "MatchSpec":
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"{where}: expected an object {{\"file\": PATH, ...}}, given "
+                                  f"{type(doc).__name__}")
+        for k, v in doc.items():
+            if k not in _MATCH_KEYS:
+                raise FileFormatError(f"{where}.{k}: unknown field; allowed: {sorted(_MATCH_KEYS)}")
+            if isinstance(v, bool) or not isinstance(v, _MATCH_KEYS[k]):
+                raise FileFormatError(f"{where}.{k}: wrong type {type(v).__name__} ({v!r})")
+        if "file" not in doc or not doc["file"]:
+            raise FileFormatError(f"{where}.file: missing field (path of the shape model)")
+        ms = doc.get("min_score", 0.7)
+        if not 0 < ms <= 1:
+            raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
+        opts = {k: v for k, v in doc.items() if k != "file"}
+        return cls(doc["file"], **opts)
+
+
+class AnomalySpec:
+    """``anomaly`` field: a saved scorer (``bank``) or an in-memory ``scorer`` object (anything
+    with ``score(image)``), its ``threshold`` and an optional aligned ``region`` (model-frame
+    ``{"center": [x, y], "size": [w, h]}``) cut out at the match pose before scoring."""
+
+    def __init__(self, threshold: float, bank: str | None = None, scorer: Any = None,
+                 region: Mapping | None = None):
+        if bank is None and scorer is None:
+            raise InputError("anomaly: give a saved 'bank' path or a 'scorer' object")
+        if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+            raise InputError(f"anomaly.threshold: expected a finite number, given {threshold!r}")
+        self.threshold = float(threshold)
+        self.bank = bank
+        self.scorer = scorer
+        self.region = None if region is None else {"center": [float(v) for v in region["center"]],
+                                                   "size": [int(v) for v in region["size"]]}
+
+    def to_dict(self) -> dict:
+        if self.bank is None:
+            raise InputError("anomaly: an in-memory scorer cannot be written to a recipe file; "
+                             "save the scorer and give its path as 'bank'")
+        d = {"bank": self.bank, "threshold": self.threshold}
+        if self.region:
+            d["region"] = self.region
+        return d
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "anomaly") -> "AnomalySpec":
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"{where}: expected an object {{\"bank\", \"threshold\"}}")
+        unknown = sorted(set(doc) - {"bank", "threshold", "region"})
+        if unknown:
+            raise FileFormatError(f"{where}: unknown field(s) {unknown}")
+        bank = doc.get("bank")
+        if not isinstance(bank, str) or not bank:
+            raise FileFormatError(f"{where}.bank: missing field (path of the saved scorer)")
+        thr = doc.get("threshold")
+        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not math.isfinite(thr):
+            raise FileFormatError(f"{where}.threshold: expected a number, given {thr!r}")
+        region = doc.get("region")
+        if region is not None:
+            ok = (isinstance(region, Mapping) and set(region) == {"center", "size"}
+                  and all(isinstance(region[k], list) and len(region[k]) == 2
+                          and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                  for v in region[k]) for k in ("center", "size"))
+                  and all(v >= 8 for v in region["size"]))
+            if not ok:
+                raise FileFormatError(f"{where}.region: expected {{\"center\": [x, y], \"size\": "
+                                      f"[w, h]}} in model-frame px (w, h >= 8), given {region!r}")
+        return cls(float(thr), bank=bank, region=region)
+
+
+def _tool_kinds(tools: Sequence[ToolSpec]) -> dict[str, str]:
+    return {t.name: t.kind for t in tools}
+
+
+class Recipe:
+    """An inspection recipe (see the module docstring for the file format).
+
+    Parameters
+    ----------
+    tools : sequence of ToolSpec
+        Caliper tools in the model frame (:class:`CircleTool`, :class:`LineTool`,
+        :class:`EllipseTool`, :class:`EdgePairTool`), unique names.
+    measurements : sequence of MeasurementSpec
+        Derived measurements with tolerances; the features they name must exist and be of a
+        suitable kind.
+    station : StationSpec
+        Calibration + measuring plane (or a bare pixel size).
+    model : MatchSpec or None
+        Shape model used to find the part; None for fixtured parts (tools in image pixels).
+    anomaly : AnomalySpec or None
+    name : str
+    base_dir : path
+        Folder that relative paths are resolved against (the recipe file's folder).
+
+    Examples
+    --------
+    >>> from metrology.inspect import Recipe
+    >>> recipe = Recipe.load("examples/plate.recipe.json")    # doctest: +SKIP
+    >>> result = recipe.run("part.png")                        # doctest: +SKIP
+    >>> result.status, result.values()                         # doctest: +SKIP
+    ('pass', {'hole_d': 3.0012, ...})
+    """
+
+    def __init__(self, tools: Sequence[ToolSpec], measurements: Sequence[MeasurementSpec], *,
+                 station: StationSpec, model: MatchSpec | None = None,
+                 anomaly: AnomalySpec | None = None, name: str = "",
+                 base_dir: str | os.PathLike = "."):
+        self.tools = tuple(tools)
+        self.measurements = tuple(measurements)
+        self.station_spec = station
+        self.model_spec = model
+        self.anomaly_spec = anomaly
+        self.name = name
+        self.base_dir = Path(base_dir)
+        self.path: Path | None = None
+        self._validate()
+        self._station: Station | None = None
+        self._model: Any = None
+        self._scorer: Any = None
+
+    # ---------------------------------------------------------------------------------------
+    # validation, files
+    # ---------------------------------------------------------------------------------------
+    def _validate(self) -> None:
+        if not self.tools:
+            raise FileFormatError("tools: a recipe needs at least one tool")
+        seen: set[str] = set()
+        for i, t in enumerate(self.tools):
+            if t.name in seen:
+                raise FileFormatError(f"tools[{i}].name: duplicate tool name {t.name!r}")
+            seen.add(t.name)
+        kinds = _tool_kinds(self.tools)
+        mseen: set[str] = set()
+        for i, m in enumerate(self.measurements):
+            where = f"measurements[{i}] ({m.name!r})"
+            if m.name in mseen:
+                raise FileFormatError(f"measurements[{i}].name: duplicate name {m.name!r}")
+            mseen.add(m.name)
+            for fname, allowed in feature_kinds_for(m):
+                if fname not in kinds:
+                    raise FileFormatError(f"{where}: names feature {fname!r}, but no tool has "
+                                          f"that name (tools: {sorted(kinds)})")
+                if kinds[fname] not in allowed:
+                    raise FileFormatError(f"{where}: a {m.type!r} measurement cannot use the "
+                                          f"{kinds[fname]} tool {fname!r} there (expected "
+                                          f"{' or '.join(allowed)})")
+
+    def to_dict(self) -> dict:
+        """The recipe as the JSON document written by :meth:`save`."""
+        d: dict[str, Any] = {"name": self.name, "station": self.station_spec.to_dict()}
+        if self.model_spec is not None:
+            d["model"] = self.model_spec.to_dict()
+        d["tools"] = [t.to_dict() for t in self.tools]
+        d["measurements"] = [m.to_dict() for m in self.measurements]
+        if self.anomaly_spec is not None:
+            d["anomaly"] = self.anomaly_spec.to_dict()
+        return d
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, base_dir: str | os.PathLike = ".") -> "Recipe":
+        """Parse a recipe document (``format``/``version`` optional here), checking every field."""
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
+        allowed = {"format", "version", "name", "station", "model", "tools", "measurements",
+                   "anomaly", "description"}
+        unknown = sorted(set(doc) - allowed)
+        if unknown:
+            raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+        if "station" not in doc:
+            raise FileFormatError("station: missing field (calibration + plane, or "
+                                  "pixel_size_mm)")
+        station = StationSpec.from_dict(doc["station"])
+        model = None if doc.get("model") is None else MatchSpec.from_dict(doc["model"])
+        tools_doc = doc.get("tools")
+        if not isinstance(tools_doc, list):
+            raise FileFormatError("tools: missing field or not a list")
+        tools = [parse_tool(t, f"tools[{i}]") for i, t in enumerate(tools_doc)]
+        meas_doc = doc.get("measurements", [])
+        if not isinstance(meas_doc, list):
+            raise FileFormatError("measurements: expected a list")
+        meas = [parse_measurement(m, f"measurements[{i}]") for i, m in enumerate(meas_doc)]
+        anomaly = None if doc.get("anomaly") is None else AnomalySpec.from_dict(doc["anomaly"])
+        name = doc.get("name", "")
+        if not isinstance(name, str):
+            raise FileFormatError(f"name: expected a string, given {name!r}")
+        return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
+                   base_dir=base_dir)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Recipe":
+        """Read and validate a recipe file (``FileFormatError`` names the bad field)."""
+        path = Path(path)
+        doc = read_json_file(path, fmt=RECIPE_FORMAT, versions=[RECIPE_VERSION])
+        try:
+            recipe = cls.from_dict(doc, base_dir=path.resolve().parent)
+        except FileFormatError as exc:
+            raise FileFormatError(f"{path}: {exc}") from None
+        recipe.path = path.resolve()
+        return recipe
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the recipe atomically.  Relative paths inside stay relative to ``base_dir``;
+        save next to the station/model files (or give them as absolute paths)."""
+        return write_json_file(path, self.to_dict(), fmt=RECIPE_FORMAT, version=RECIPE_VERSION)
+
+    # ---------------------------------------------------------------------------------------
+    # runtime objects (loaded once)
+    # ---------------------------------------------------------------------------------------
+    @property
+    def station(self) -> Station:
+        """The loaded station (calibration + plane), loaded on first use."""
+        if self._station is None:
+            self._station = Station.load(self.station_spec, self.base_dir)
+        return self._station
+
+    @property
+    def model(self) -> Any:
+        """The loaded :class:`metrology.match.ShapeModel` (None without a model)."""
+        if self.model_spec is None:
+            return None
+        if self._model is None:
+            from ..match import ShapeModel
+
+            self._model = ShapeModel.load(self.base_dir / self.model_spec.file)
+        return self._model
+
+    @property
+    def scorer(self) -> Any:
+        """The anomaly scorer (None without one)."""
+        if self.anomaly_spec is None:
+            return None
+        if self._scorer is None:
+            if self.anomaly_spec.scorer is not None:
+                self._scorer = self.anomaly_spec.scorer
+            else:
+                from ..anomaly import PatchCore
+
+                self._scorer = PatchCore.load(self.base_dir / self.anomaly_spec.bank)
+        return self._scorer
+
+    def prepare(self) -> "Recipe":
+        """Load the station, model and scorer now (batch workers call this once)."""
+        _ = self.station, self.model, self.scorer
+        return self
+
+    # ---------------------------------------------------------------------------------------
+    # inspection
+    # ---------------------------------------------------------------------------------------
+    def run(self, image: Any, *, name: str | None = None) -> InspectionResult:
+        """Inspect one image (array or path).
+
+        Returns an :class:`InspectionResult` with status ``pass``, ``fail`` (a measurement out of
+        tolerance or not measurable, or anomalous) or ``not_found``.
+
+        Raises
+        ------
+        InputError
+            Unreadable image, or its size differs from the calibrated camera's.
+        """
+        t_start = time.perf_counter()
+        timings: dict[str, float] = {}
+        label = name if name is not None else (str(image) if isinstance(image, (str, os.PathLike))
+                                               else "<array>")
+        raw = load_image(image)
+        gray = as_gray(raw)
+        station = self.station
+        station.check_image(gray, label)
+        size = (int(gray.shape[1]), int(gray.shape[0]))
+        timings["load"] = (time.perf_counter() - t_start) * 1e3
+
+        # -- find the part ---------------------------------------------------------------
+        t = time.perf_counter()
+        pose, score = Pose2D.identity(), None
+        if self.model_spec is not None:
+            opts = dict(self.model_spec.options)
+            opts.setdefault("min_score", 0.7)
+            matches = self.model.find(gray, max_matches=1, **opts)
+            timings["match"] = (time.perf_counter() - t) * 1e3
+            if not matches:
+                timings["total"] = (time.perf_counter() - t_start) * 1e3
+                return InspectionResult(label, "not_found", timings_ms=timings, image_size=size,
+                                        error=f"part not found (no match with score >= "
+                                              f"{opts['min_score']})")
+            pose, score = matches[0].pose, float(matches[0].score)
+
+        # -- tools: edges in px, fits in px and mm ---------------------------------------------
+        t = time.perf_counter()
+        feats_px: dict[str, Feature] = {}
+        feats_mm: dict[str, Feature] = {}
+        errors: dict[str, str] = {}
+        features: dict[str, dict] = {}
+        tools_px: dict[str, dict] = {}
+        edge_pts: dict[str, Any] = {}
+        for tool in self.tools:
+            try:
+                fpx, fmm, run = self._run_tool(tool, gray, pose, station)
+            except (EdgeNotFoundError, FitError, InputError) as exc:
+                errors[tool.name] = str(exc)
+                features[tool.name] = {"error": str(exc)}
+                try:
+                    tools_px[tool.name] = {"type": tool.kind, **{
+                        k: (np.asarray(v, float).tolist() if isinstance(v, (np.ndarray, tuple))
+                            else v) for k, v in tool.placed(pose).items()}}
+                except MetrologyError:
+                    pass
+                continue
+            feats_px[tool.name], feats_mm[tool.name] = fpx, fmm
+            features[tool.name] = {"px": fpx.to_dict(), "mm": fmm.to_dict()}
+            tools_px[tool.name] = run.placed
+            edge_pts[tool.name] = run
+        timings["tools"] = (time.perf_counter() - t) * 1e3
+
+        # -- measurements ------------------------------------------------------------------
+        t = time.perf_counter()
+        results = tuple(measure(m, feats_mm, feats_px, errors) for m in self.measurements)
+        timings["measure"] = (time.perf_counter() - t) * 1e3
+
+        # -- anomaly -----------------------------------------------------------------------
+        a_score = a_thr = None
+        if self.anomaly_spec is not None:
+            t = time.perf_counter()
+            a_score = self._anomaly_score(raw, gray, pose)
+            a_thr = self.anomaly_spec.threshold
+            timings["anomaly"] = (time.perf_counter() - t) * 1e3
+
+        failed = [m.name for m in results if m.passed is False]
+        reasons = []
+        if failed:
+            reasons.append(f"out of tolerance or not measured: {', '.join(failed)}")
+        tool_fail = [n for n in errors if not any(n in m.error for m in results if m.error)]
+        if tool_fail:
+            reasons.append(f"tool(s) failed: {', '.join(tool_fail)}")
+        if a_score is not None and a_score > a_thr:
+            reasons.append(f"anomaly score {a_score:.3g} above threshold {a_thr:.3g}")
+        status = "fail" if (failed or errors or reasons) else "pass"
+        timings["total"] = (time.perf_counter() - t_start) * 1e3
+        return InspectionResult(label, status, pose=pose if self.model_spec else pose,
+                                match_score=score, measurements=results, features=features,
+                                tools_px=tools_px, anomaly_score=a_score,
+                                anomaly_threshold=a_thr, timings_ms=timings,
+                                error="; ".join(reasons) or None, image_size=size,
+                                edge_points_px=edge_pts)
+
+    def _run_tool(self, tool: ToolSpec, gray: np.ndarray, pose: Pose2D, station: Station):
+        from .tools import run_tool
+
+        run = run_tool(tool, gray, pose)
+        plane = station.plane
+        if tool.kind == "edge_pair":
+            fpx = pair_feature(tool.name, run.first_px, run.second_px, "px")
+            fmm = pair_feature(tool.name, plane.to_mm(run.first_px), plane.to_mm(run.second_px),
+                               "mm")
+            return fpx, fmm, run
+        pts_mm = plane.to_mm(run.points_px)
+        if tool.kind == "circle":
+            return (circle_feature(tool.name, run.points_px, "px"),
+                    circle_feature(tool.name, pts_mm, "mm"), run)
+        if tool.kind == "ellipse":
+            return (ellipse_feature(tool.name, run.points_px, "px"),
+                    ellipse_feature(tool.name, pts_mm, "mm"), run)
+        # line: orient along the tool's p0 -> p1, in each space
+        ends_px = np.array([run.placed["p0_xy"], run.placed["p1_xy"]], float)
+        ends_mm = plane.to_mm(ends_px)
+        return (line_feature(tool.name, run.points_px, "px", ends_px[1] - ends_px[0]),
+                line_feature(tool.name, pts_mm, "mm", ends_mm[1] - ends_mm[0]), run)
+
+    def _anomaly_score(self, raw: np.ndarray, gray: np.ndarray, pose: Pose2D) -> float:
+        scorer = self.scorer
+        img = raw
+        region = self.anomaly_spec.region
+        if region is not None:
+            import cv2
+
+            (cx, cy), (w, h) = region["center"], region["size"]
+            # dst pixel (u, v) -> model point (u + x0, v + y0) -> image via the pose
+            x0, y0 = cx - (w - 1) / 2.0, cy - (h - 1) / 2.0
+            M = pose.matrix @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1.0]])
+            img = cv2.warpAffine(raw, M[:2], (int(w), int(h)),
+                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                 borderMode=cv2.BORDER_REPLICATE)
+        res = scorer.score(img)
+        value = getattr(res, "score", res)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"anomaly scorer returned {type(res).__name__}; expected a number "
+                             f"or an object with a 'score' attribute") from None
+        if not math.isfinite(value):
+            raise InputError("anomaly scorer returned a non-finite score")
+        return value
+
+    # ---------------------------------------------------------------------------------------
+    # batch
+    # ---------------------------------------------------------------------------------------
+    def run_many(self, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
+                 output: str | os.PathLike | None = None, **kwargs: Any) -> list[InspectionResult]:
+        """Inspect many images (see :func:`metrology.inspect.run_many`); results in input order.
+
+        With ``output`` (a ``.jsonl`` path) each result is appended as it finishes and images
+        already in the file are skipped (their recorded results are returned).
+        """
+        from .batch import run_many
+
+        return run_many(self, paths, jobs=jobs, output=output, **kwargs).results
+
+    def __repr__(self) -> str:
+        return (f"Recipe(name={self.name!r}, tools={[t.name for t in self.tools]}, "
+                f"measurements={[m.name for m in self.measurements]})")

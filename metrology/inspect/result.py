@@ -1,0 +1,156 @@
+"""The result of inspecting one image: pose, measurements, pass/fail, anomaly score, timings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..core.pose import Pose2D
+from .measure import MeasurementResult
+
+__all__ = ["InspectionResult", "STATUSES"]
+
+#: ``pass`` all measurements in tolerance (and anomaly below threshold); ``fail`` ran, something
+#: out of tolerance / not measurable / anomalous; ``not_found`` the part was not found;
+#: ``error`` the image could not be inspected (unreadable, wrong size, ...).
+STATUSES = ("pass", "fail", "not_found", "error")
+
+
+@dataclass(frozen=True)
+class InspectionResult:
+    """Everything known about one inspected image.
+
+    Attributes
+    ----------
+    image : str
+        The image path (or ``"<array>"``).
+    status : str
+        One of :data:`STATUSES`.
+    pose : Pose2D or None
+        Model-to-image pose of the found part (None when not found / no model).
+    match_score : float or None
+        Shape-match score in [0, 1].
+    measurements : tuple of MeasurementResult
+    features : dict
+        ``name -> {"px": {...}, "mm": {...}}`` fitted geometry of each tool (image pixels and
+        plane millimetres), or ``{"error": reason}``.
+    tools_px : dict
+        ``name -> {...}`` each tool placed in the image (for overlays).
+    anomaly_score, anomaly_threshold : float or None
+    timings_ms : dict
+        Wall time per stage (``load``, ``match``, ``tools``, ``measure``, ``anomaly``,
+        ``total``).
+    error : str or None
+        Reason for ``not_found`` / ``error``.
+    image_size : (w, h) or None
+    """
+
+    image: str
+    status: str
+    pose: Pose2D | None = None
+    match_score: float | None = None
+    measurements: tuple[MeasurementResult, ...] = ()
+    features: dict = field(default_factory=dict)
+    tools_px: dict = field(default_factory=dict)
+    anomaly_score: float | None = None
+    anomaly_threshold: float | None = None
+    timings_ms: dict = field(default_factory=dict)
+    error: str | None = None
+    image_size: tuple[int, int] | None = None
+    edge_points_px: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def passed(self) -> bool:
+        """True only for status ``pass``."""
+        return self.status == "pass"
+
+    @property
+    def found(self) -> bool:
+        """False when the part was not found or the image could not be inspected."""
+        return self.status in ("pass", "fail")
+
+    @property
+    def anomaly_passed(self) -> bool | None:
+        if self.anomaly_score is None or self.anomaly_threshold is None:
+            return None
+        return bool(self.anomaly_score <= self.anomaly_threshold)
+
+    def measurement(self, name: str) -> MeasurementResult:
+        """The measurement called ``name`` (KeyError if the recipe has none)."""
+        for m in self.measurements:
+            if m.name == name:
+                return m
+        raise KeyError(f"no measurement named {name!r}; have "
+                       f"{[m.name for m in self.measurements]}")
+
+    def values(self) -> dict[str, float | None]:
+        """``name -> value`` (mm or deg) of every measurement."""
+        return {m.name: m.value for m in self.measurements}
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (one line of the batch's JSONL file)."""
+        return {
+            "image": self.image, "status": self.status, "passed": self.passed,
+            "error": self.error,
+            "pose": None if self.pose is None else self.pose.to_dict(),
+            "match_score": self.match_score,
+            "measurements": [m.to_dict() for m in self.measurements],
+            "anomaly": None if self.anomaly_score is None else {
+                "score": self.anomaly_score, "threshold": self.anomaly_threshold,
+                "passed": self.anomaly_passed},
+            "features": _jsonable(self.features), "tools_px": _jsonable(self.tools_px),
+            "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
+            "image_size": None if self.image_size is None else list(self.image_size),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "InspectionResult":
+        """Inverse of :meth:`to_dict` (edge points are not stored)."""
+        an = d.get("anomaly") or {}
+        return cls(image=d["image"], status=d["status"],
+                   pose=None if d.get("pose") is None else Pose2D.from_dict(d["pose"]),
+                   match_score=d.get("match_score"),
+                   measurements=tuple(MeasurementResult.from_dict(m)
+                                      for m in d.get("measurements", ())),
+                   features=dict(d.get("features") or {}), tools_px=dict(d.get("tools_px") or {}),
+                   anomaly_score=an.get("score"), anomaly_threshold=an.get("threshold"),
+                   timings_ms=dict(d.get("timings_ms") or {}), error=d.get("error"),
+                   image_size=None if d.get("image_size") is None else tuple(d["image_size"]))
+
+    def overlay(self, image: Any) -> np.ndarray:
+        """BGR uint8 overlay of the tools, fitted features, values and pass/fail colours."""
+        from ..viz.inspect import draw_inspection
+
+        return draw_inspection(image, self)
+
+    def summary(self) -> str:
+        """One human line: status, then each measurement's value."""
+        head = f"{self.image}: {self.status.upper()}"
+        if self.error:
+            return f"{head} ({self.error})"
+        parts = []
+        for m in self.measurements:
+            if m.value is None:
+                parts.append(f"{m.name}=n/a")
+            else:
+                mark = "" if m.passed is None else (" ok" if m.passed else " FAIL")
+                parts.append(f"{m.name}={m.value:.4f}{m.unit}{mark}")
+        if self.anomaly_score is not None:
+            parts.append(f"anomaly={self.anomaly_score:.3g}")
+        return head + ("  " + ", ".join(parts) if parts else "")
+
+
+def _jsonable(o: Any) -> Any:
+    if isinstance(o, dict):
+        return {str(k): _jsonable(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_jsonable(v) for v in o]
+    if isinstance(o, np.ndarray):
+        return _jsonable(o.tolist())
+    if isinstance(o, (np.floating, np.integer, np.bool_)):
+        return o.item()
+    if isinstance(o, float) and not np.isfinite(o):
+        return None
+    return o

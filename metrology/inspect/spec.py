@@ -1,0 +1,552 @@
+"""The pieces of a recipe as data: tools in the model frame, derived measurements, tolerances.
+
+Everything here is plain, frozen, JSON-round-tripping data.  Parsing (``*.from_dict``) checks
+every field and raises :class:`~metrology.errors.FileFormatError` naming it (``"tools[2].radius:
+expected a positive number, given -3"``), so a bad recipe fails when it is loaded, not in the
+middle of a batch.
+
+Coordinates of tools are **pixels in the model frame** (the frame in which
+:class:`metrology.match.Match` poses are expressed: template pixels relative to the model's
+origin).  A match pose moves them into the image, exactly as HALCON's ``align_metrology_model``
+does.  Without a model (fixtured parts) the model frame is the image frame.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..core.pose import Pose2D
+from ..errors import FileFormatError
+
+__all__ = ["Tolerance", "ToolSpec", "CircleTool", "LineTool", "EllipseTool", "EdgePairTool",
+           "MeasurementSpec", "Datum", "TOOL_TYPES", "MEASUREMENT_TYPES", "parse_tool",
+           "parse_measurement"]
+
+
+# --------------------------------------------------------------------------------------------
+# small validators (FileFormatError naming the field)
+# --------------------------------------------------------------------------------------------
+def _where(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _get(doc: Mapping, key: str, where: str, required: bool = True, default: Any = None) -> Any:
+    if not isinstance(doc, Mapping):
+        raise FileFormatError(f"{where}: expected an object, given {type(doc).__name__}")
+    if key not in doc:
+        if required:
+            raise FileFormatError(f"{_where(where, key)}: missing field")
+        return default
+    return doc[key]
+
+
+def _number(doc: Mapping, key: str, where: str, *, required: bool = True, default: Any = None,
+            positive: bool = False, nonneg: bool = False, integer: bool = False) -> Any:
+    v = _get(doc, key, where, required, default)
+    if v is None and not required:
+        return default
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise FileFormatError(f"{_where(where, key)}: expected a number, given "
+                              f"{type(v).__name__} {v!r}")
+    if not math.isfinite(v):
+        raise FileFormatError(f"{_where(where, key)}: expected a finite number, given {v!r}")
+    if integer and int(v) != v:
+        raise FileFormatError(f"{_where(where, key)}: expected an integer, given {v!r}")
+    if positive and v <= 0:
+        raise FileFormatError(f"{_where(where, key)}: expected a positive number, given {v!r}")
+    if nonneg and v < 0:
+        raise FileFormatError(f"{_where(where, key)}: expected a number >= 0, given {v!r}")
+    return int(v) if integer else float(v)
+
+
+def _point(doc: Mapping, key: str, where: str) -> tuple[float, float]:
+    v = _get(doc, key, where)
+    if (not isinstance(v, (list, tuple)) or len(v) != 2
+            or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in v)
+            or not all(math.isfinite(c) for c in v)):
+        raise FileFormatError(f"{_where(where, key)}: expected a point [x, y] of two finite "
+                              f"numbers, given {v!r}")
+    return float(v[0]), float(v[1])
+
+
+def _name(doc: Mapping, key: str, where: str, required: bool = True) -> str | None:
+    v = _get(doc, key, where, required)
+    if v is None and not required:
+        return None
+    if not isinstance(v, str) or not v.strip():
+        raise FileFormatError(f"{_where(where, key)}: expected a non-empty string, given {v!r}")
+    return v
+
+
+def _choice(doc: Mapping, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
+    v = _get(doc, key, where, False, default)
+    if v not in choices:
+        raise FileFormatError(f"{_where(where, key)}: expected one of {list(choices)}, "
+                              f"given {v!r}")
+    return v
+
+
+def _no_unknown(doc: Mapping, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        raise FileFormatError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+
+
+# --------------------------------------------------------------------------------------------
+# tolerance
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tolerance:
+    """A nominal value with its lower and upper deviation limits (``lower <= 0 <= upper``).
+
+    ``unit`` is ``"mm"`` for lengths and ``"deg"`` for angles.  A value passes when
+    ``nominal + lower <= value <= nominal + upper``.
+
+    Examples
+    --------
+    >>> t = Tolerance(6.0, -0.02, 0.02, "mm")
+    >>> t.check(6.015), t.check(5.97)
+    (True, False)
+    """
+
+    nominal: float
+    lower: float
+    upper: float
+    unit: str = "mm"
+    has_nominal = True
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.nominal) and math.isfinite(self.lower)
+                and math.isfinite(self.upper)):
+            raise FileFormatError("tolerance: nominal and limits must be finite numbers")
+        if self.lower > self.upper:
+            raise FileFormatError(f"tolerance: lower deviation {self.lower} is above upper "
+                                  f"deviation {self.upper}")
+
+    @property
+    def min(self) -> float:
+        """Smallest passing value."""
+        return self.nominal + self.lower
+
+    @property
+    def max(self) -> float:
+        """Largest passing value."""
+        return self.nominal + self.upper
+
+    def check(self, value: float) -> bool:
+        """True when ``value`` lies inside the limits (NaN never passes)."""
+        return bool(self.min <= value <= self.max)
+
+    def to_dict(self) -> dict:
+        u = self.unit
+        if self.lower == -self.upper:
+            return {f"nominal_{u}": self.nominal, f"tolerance_{u}": self.upper}
+        return {f"nominal_{u}": self.nominal, f"tolerance_{u}": [self.lower, self.upper]}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, where: str, unit: str) -> "Tolerance | None":
+        """Parse ``nominal_<unit>`` with ``tolerance_<unit>`` (``t`` for +-t or ``[lower,
+        upper]`` deviations), or ``min_<unit>`` / ``max_<unit>`` limits.  Returns None when the
+        measurement has no tolerance (it is then reported, never failed)."""
+        nk, tk, lo_k, hi_k = f"nominal_{unit}", f"tolerance_{unit}", f"min_{unit}", f"max_{unit}"
+        has_nom, has_lim = nk in doc, (lo_k in doc or hi_k in doc)
+        if has_nom and has_lim:
+            raise FileFormatError(f"{where}: give either {nk!r} with {tk!r} or {lo_k!r}/{hi_k!r}, "
+                                  f"not both")
+        if has_lim:
+            lo = _number(doc, lo_k, where, required=False, default=-math.inf) \
+                if doc.get(lo_k) is not None else -math.inf
+            hi = _number(doc, hi_k, where, required=False, default=math.inf) \
+                if doc.get(hi_k) is not None else math.inf
+            if lo > hi:
+                raise FileFormatError(f"{where}: {lo_k} = {lo} is above {hi_k} = {hi}")
+            if math.isinf(lo) and math.isinf(hi):
+                raise FileFormatError(f"{where}: give at least one of {lo_k!r}, {hi_k!r}")
+            return _OneSided(lo, hi, unit)
+        if not has_nom:
+            if tk in doc:
+                raise FileFormatError(f"{_where(where, nk)}: missing field (needed with {tk!r})")
+            return None
+        nominal = _number(doc, nk, where)
+        tol = _get(doc, tk, where)
+        if isinstance(tol, (list, tuple)):
+            if (len(tol) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, float))
+                                     for v in tol)):
+                raise FileFormatError(f"{_where(where, tk)}: expected t (for +-t) or [lower, "
+                                      f"upper] deviations, given {tol!r}")
+            lower, upper = float(tol[0]), float(tol[1])
+            if not (lower <= 0 <= upper):
+                raise FileFormatError(f"{_where(where, tk)}: expected lower <= 0 <= upper "
+                                      f"deviations from the nominal, given {tol!r}")
+        else:
+            t = _number(doc, tk, where, nonneg=True)
+            lower, upper = -t, t
+        return cls(nominal, lower, upper, unit)
+
+
+class _OneSided(Tolerance):
+    """Limits without a nominal (``min_mm`` / ``max_mm``); ``nominal`` is 0 and the limits are
+    absolute.  Kept as a subclass so ``to_dict`` writes the same fields back."""
+
+    has_nominal = False
+
+    def __init__(self, lo: float, hi: float, unit: str):
+        object.__setattr__(self, "nominal", 0.0)
+        object.__setattr__(self, "lower", lo)
+        object.__setattr__(self, "upper", hi)
+        object.__setattr__(self, "unit", unit)
+
+    def __post_init__(self) -> None:  # limits may be infinite on one side
+        pass
+
+    def to_dict(self) -> dict:
+        d = {}
+        if math.isfinite(self.lower):
+            d[f"min_{self.unit}"] = self.lower
+        if math.isfinite(self.upper):
+            d[f"max_{self.unit}"] = self.upper
+        return d
+
+    def __repr__(self) -> str:
+        return f"Limits(min={self.lower}, max={self.upper}, unit={self.unit!r})"
+
+
+# --------------------------------------------------------------------------------------------
+# tools (model frame)
+# --------------------------------------------------------------------------------------------
+# caliper options a recipe may pass to the caliper functions, with their JSON types
+_CALIPER_OPTS: dict[str, tuple[type, ...]] = {
+    "num_calipers": (int,), "caliper_length": (int, float), "caliper_width": (int, float),
+    "sigma": (int, float), "threshold": (int, float), "transition": (str,), "select": (str,),
+    "min_inliers": (int, float), "ransac_threshold": (int, float), "interpolation": (str,),
+    "width": (int, float), "arc_start_deg": (int, float), "arc_extent_deg": (int, float),
+}
+_LENGTH_OPTS = ("caliper_length", "caliper_width", "width", "ransac_threshold")
+
+
+def _options(doc: Mapping, where: str, allowed: tuple[str, ...]) -> dict:
+    opts = _get(doc, "options", where, False, {}) or {}
+    if not isinstance(opts, Mapping):
+        raise FileFormatError(f"{where}.options: expected an object, given "
+                              f"{type(opts).__name__}")
+    out = {}
+    for k, v in opts.items():
+        if k not in allowed:
+            raise FileFormatError(f"{where}.options.{k}: unknown caliper option; allowed: "
+                                  f"{sorted(allowed)}")
+        types = _CALIPER_OPTS[k]
+        if isinstance(v, bool) or not isinstance(v, types):
+            raise FileFormatError(f"{where}.options.{k}: expected "
+                                  f"{'/'.join(t.__name__ for t in types)}, given {v!r}")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise FileFormatError(f"{where}.options.{k}: expected a finite number, given {v!r}")
+        if k in ("num_calipers", "caliper_length", "caliper_width", "width", "sigma") and v <= 0:
+            raise FileFormatError(f"{where}.options.{k}: expected a positive number, given {v!r}")
+        out[k] = v
+    return out
+
+
+def _scaled_options(options: Mapping, scale: float) -> dict:
+    """Caliper options with lengths (px in the model frame) scaled into the image."""
+    return {k: (v * scale if k in _LENGTH_OPTS else v) for k, v in options.items()}
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """Base of the tool specifications (``name``, ``options`` passed to the caliper)."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    kind = "tool"
+    yields = "point"  # the geometric kind of feature the tool produces: point | line
+
+    def to_dict(self) -> dict:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class CircleTool(ToolSpec):
+    """A circle found by calipers along rays around ``center`` at ``radius`` (model-frame px).
+
+    Feeds ``diameter``/``radius`` measurements and acts as a point (its centre) in distances
+    and positions.
+    """
+
+    center: tuple[float, float] = (0.0, 0.0)
+    radius: float = 1.0
+    kind = "circle"
+    yields = "point"
+    OPTIONS = ("num_calipers", "caliper_length", "caliper_width", "sigma", "threshold",
+               "transition", "select", "min_inliers", "ransac_threshold", "interpolation",
+               "arc_start_deg", "arc_extent_deg")
+
+    def placed(self, pose: Pose2D) -> dict:
+        """Image-frame arguments of :func:`metrology.caliper.find_circle` at ``pose``."""
+        c = pose.apply(np.asarray(self.center, float))
+        opts = _scaled_options(self.options, pose.scale)
+        if "arc_start_deg" in opts:
+            opts["arc_start_deg"] = opts["arc_start_deg"] + pose.angle_deg
+        return {"center_xy": c, "radius": self.radius * pose.scale, **opts}
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": "circle", "center": list(self.center),
+                "radius": self.radius, **({"options": dict(self.options)} if self.options else {})}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, where: str) -> "CircleTool":
+        _no_unknown(doc, {"name", "type", "center", "radius", "options"}, where)
+        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
+                   center=_point(doc, "center", where),
+                   radius=_number(doc, "radius", where, positive=True))
+
+
+@dataclass(frozen=True)
+class LineTool(ToolSpec):
+    """A straight edge found by calipers spread from ``p0`` to ``p1`` (model-frame px).
+
+    The direction ``p0 -> p1`` orients the fitted line (for angles and datum frames).
+    """
+
+    p0: tuple[float, float] = (0.0, 0.0)
+    p1: tuple[float, float] = (1.0, 0.0)
+    kind = "line"
+    yields = "line"
+    OPTIONS = ("num_calipers", "caliper_length", "caliper_width", "sigma", "threshold",
+               "transition", "select", "min_inliers", "ransac_threshold", "interpolation")
+
+    def placed(self, pose: Pose2D) -> dict:
+        """Image-frame arguments of :func:`metrology.caliper.find_line` at ``pose``."""
+        p = pose.apply(np.asarray([self.p0, self.p1], float))
+        return {"p0_xy": p[0], "p1_xy": p[1], **_scaled_options(self.options, pose.scale)}
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": "line", "p0": list(self.p0), "p1": list(self.p1),
+                **({"options": dict(self.options)} if self.options else {})}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, where: str) -> "LineTool":
+        _no_unknown(doc, {"name", "type", "p0", "p1", "options"}, where)
+        p0, p1 = _point(doc, "p0", where), _point(doc, "p1", where)
+        if math.hypot(p1[0] - p0[0], p1[1] - p0[1]) < 2.0:
+            raise FileFormatError(f"{where}: p0 and p1 must be at least 2 px apart, given "
+                                  f"{list(p0)} and {list(p1)}")
+        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
+                   p0=p0, p1=p1)
+
+
+@dataclass(frozen=True)
+class EllipseTool(ToolSpec):
+    """An ellipse around ``center`` with ``semi_axes`` (a, b) and ``angle_deg`` (model frame)."""
+
+    center: tuple[float, float] = (0.0, 0.0)
+    semi_axes: tuple[float, float] = (1.0, 1.0)
+    angle_deg: float = 0.0
+    kind = "ellipse"
+    yields = "point"
+    OPTIONS = CircleTool.OPTIONS
+
+    def placed(self, pose: Pose2D) -> dict:
+        """Image-frame arguments of :func:`metrology.caliper.find_ellipse` at ``pose``."""
+        c = pose.apply(np.asarray(self.center, float))
+        return {"center_xy": c, "semi_axes": (self.semi_axes[0] * pose.scale,
+                                              self.semi_axes[1] * pose.scale),
+                "angle_deg": self.angle_deg + pose.angle_deg,
+                **_scaled_options(self.options, pose.scale)}
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": "ellipse", "center": list(self.center),
+                "semi_axes": list(self.semi_axes), "angle_deg": self.angle_deg,
+                **({"options": dict(self.options)} if self.options else {})}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, where: str) -> "EllipseTool":
+        _no_unknown(doc, {"name", "type", "center", "semi_axes", "angle_deg", "options"}, where)
+        ax = _point(doc, "semi_axes", where)
+        if ax[0] <= 0 or ax[1] <= 0:
+            raise FileFormatError(f"{where}.semi_axes: expected two positive lengths, given "
+                                  f"{list(ax)}")
+        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
+                   center=_point(doc, "center", where), semi_axes=ax,
+                   angle_deg=_number(doc, "angle_deg", where, required=False, default=0.0))
+
+
+@dataclass(frozen=True)
+class EdgePairTool(ToolSpec):
+    """A pair of opposite edges (a web, a slot, a pin) measured along ``p0 -> p1``.
+
+    Feeds ``width`` measurements (distance between the two edges of the pair, mapped to mm
+    edge by edge) and acts as a point (the pair's centre) in distances.
+    """
+
+    p0: tuple[float, float] = (0.0, 0.0)
+    p1: tuple[float, float] = (1.0, 0.0)
+    kind = "edge_pair"
+    yields = "point"
+    OPTIONS = ("width", "sigma", "threshold", "transition", "select", "interpolation")
+
+    def placed(self, pose: Pose2D) -> dict:
+        """Image-frame arguments of :func:`metrology.caliper.measure_pairs` at ``pose``."""
+        p = pose.apply(np.asarray([self.p0, self.p1], float))
+        return {"p0_xy": p[0], "p1_xy": p[1], **_scaled_options(self.options, pose.scale)}
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "type": "edge_pair", "p0": list(self.p0),
+                "p1": list(self.p1), **({"options": dict(self.options)} if self.options else {})}
+
+    @classmethod
+    def from_dict(cls, doc: Mapping, where: str) -> "EdgePairTool":
+        _no_unknown(doc, {"name", "type", "p0", "p1", "options"}, where)
+        p0, p1 = _point(doc, "p0", where), _point(doc, "p1", where)
+        if math.hypot(p1[0] - p0[0], p1[1] - p0[1]) < 3.0:
+            raise FileFormatError(f"{where}: p0 and p1 must be at least 3 px apart")
+        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
+                   p0=p0, p1=p1)
+
+
+TOOL_TYPES: dict[str, type[ToolSpec]] = {"circle": CircleTool, "line": LineTool,
+                                         "ellipse": EllipseTool, "edge_pair": EdgePairTool}
+
+
+def parse_tool(doc: Any, where: str) -> ToolSpec:
+    """Parse one entry of a recipe's ``tools`` list."""
+    kind = _get(doc, "type", where)
+    if kind not in TOOL_TYPES:
+        raise FileFormatError(f"{where}.type: unknown tool type {kind!r}; expected one of "
+                              f"{sorted(TOOL_TYPES)}")
+    return TOOL_TYPES[kind].from_dict(doc, where)
+
+
+# --------------------------------------------------------------------------------------------
+# measurements
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Datum:
+    """A datum frame on the measuring plane: origin at the point of feature ``origin`` (a
+    circle/ellipse/edge-pair centre, or the intersection of ``origin`` with ``x_axis`` when
+    ``origin`` is a line), x along the oriented line ``x_axis``; y is x turned by +90 deg in the
+    mm frame, or, with ``y_towards``, the perpendicular pointing towards that feature."""
+
+    origin: str
+    x_axis: str
+    y_towards: str | None = None
+
+    def features(self) -> tuple[str, ...]:
+        return tuple(f for f in (self.origin, self.x_axis, self.y_towards) if f)
+
+    def to_dict(self) -> dict:
+        d = {"origin": self.origin, "x_axis": self.x_axis}
+        if self.y_towards:
+            d["y_towards"] = self.y_towards
+        return d
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str) -> "Datum":
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"{where}: expected an object {{origin, x_axis}}, given "
+                                  f"{type(doc).__name__}")
+        _no_unknown(doc, {"origin", "x_axis", "y_towards"}, where)
+        return cls(_name(doc, "origin", where), _name(doc, "x_axis", where),
+                   _name(doc, "y_towards", where, required=False))
+
+
+MEASUREMENT_TYPES = ("diameter", "radius", "width", "distance", "angle", "position")
+_WHICH = ("mean", "major", "minor")
+_AXES = ("x", "y", "true_position")
+
+
+@dataclass(frozen=True)
+class MeasurementSpec:
+    """A derived measurement with its tolerance.
+
+    ``type``:
+
+    * ``diameter`` / ``radius`` of a circle (or ellipse, with ``which`` = mean | major | minor);
+    * ``width`` of an edge pair;
+    * ``distance`` between two features: point-point, point-line or line-line (a circle,
+      ellipse or edge pair counts as its centre point; line-line is the mean distance of each
+      segment's midpoint to the other line, meant for near-parallel edges);
+    * ``angle`` between two oriented lines (deg, 0..180);
+    * ``position`` of a feature's point in a :class:`Datum` frame: ``axis`` x, y (mm) or
+      ``true_position`` (the diameter of the smallest circle around the nominal
+      ``nominal_xy_mm`` that contains the measured point, 2*|p - nominal|, checked against
+      ``max_mm``, the diameter of the tolerance zone).
+    """
+
+    name: str
+    type: str
+    features: tuple[str, ...]
+    tolerance: Tolerance | None = None
+    which: str = "mean"
+    datum: Datum | None = None
+    axis: str = "x"
+    nominal_xy_mm: tuple[float, float] | None = None
+
+    @property
+    def unit(self) -> str:
+        return "deg" if self.type == "angle" else "mm"
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.type in ("diameter", "radius", "width", "position"):
+            d["feature"] = self.features[0]
+        else:
+            d["from"], d["to"] = self.features
+        if self.type in ("diameter", "radius") and self.which != "mean":
+            d["which"] = self.which
+        if self.type == "position":
+            d["datum"] = self.datum.to_dict()
+            d["axis"] = self.axis
+            if self.nominal_xy_mm is not None:
+                d["nominal_xy_mm"] = list(self.nominal_xy_mm)
+        if self.tolerance is not None:
+            d.update(self.tolerance.to_dict())
+        return d
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str) -> "MeasurementSpec":
+        kind = _get(doc, "type", where)
+        if kind not in MEASUREMENT_TYPES:
+            raise FileFormatError(f"{where}.type: unknown measurement type {kind!r}; expected "
+                                  f"one of {list(MEASUREMENT_TYPES)}")
+        unit = "deg" if kind == "angle" else "mm"
+        tol_keys = {f"nominal_{unit}", f"tolerance_{unit}", f"min_{unit}", f"max_{unit}"}
+        name = _name(doc, "name", where)
+        which, datum, axis, nominal_xy = "mean", None, "x", None
+        if kind in ("diameter", "radius", "width"):
+            _no_unknown(doc, {"name", "type", "feature", "which"} | tol_keys, where)
+            features = (_name(doc, "feature", where),)
+            if kind != "width":
+                which = _choice(doc, "which", where, _WHICH, "mean")
+        elif kind in ("distance", "angle"):
+            _no_unknown(doc, {"name", "type", "from", "to"} | tol_keys, where)
+            features = (_name(doc, "from", where), _name(doc, "to", where))
+            if features[0] == features[1]:
+                raise FileFormatError(f"{where}: 'from' and 'to' name the same feature "
+                                      f"{features[0]!r}")
+        else:  # position
+            _no_unknown(doc, {"name", "type", "feature", "datum", "axis", "nominal_xy_mm"}
+                        | tol_keys, where)
+            features = (_name(doc, "feature", where),)
+            datum = Datum.from_dict(_get(doc, "datum", where), f"{where}.datum")
+            axis = _choice(doc, "axis", where, _AXES, "x")
+            if axis == "true_position":
+                nominal_xy = _point(doc, "nominal_xy_mm", where)
+            elif "nominal_xy_mm" in doc:
+                raise FileFormatError(f"{where}.nominal_xy_mm: only used with axis "
+                                      f"'true_position'")
+        if kind == "position" and axis == "true_position" and (
+                "nominal_mm" in doc or "tolerance_mm" in doc or "min_mm" in doc):
+            raise FileFormatError(f"{where}: a true-position zone takes only 'max_mm' (the "
+                                  f"zone diameter); the nominal point is nominal_xy_mm")
+        tol = Tolerance.from_dict(doc, where, unit)
+        return cls(name=name, type=kind, features=features, tolerance=tol, which=which,
+                   datum=datum, axis=axis, nominal_xy_mm=nominal_xy)
+
+
+def parse_measurement(doc: Any, where: str) -> MeasurementSpec:
+    """Parse one entry of a recipe's ``measurements`` list."""
+    return MeasurementSpec.from_dict(doc, where)
