@@ -1,0 +1,715 @@
+"""Line, circle and ellipse tools: many calipers, one batched sampling, robust fits.
+
+Each tool lays ``num_calipers`` calipers across the expected contour, samples all of them in one
+vectorized gather (:func:`metrology.image.profiles.sample_profiles`), finds one sub-pixel edge
+per caliper (:func:`metrology.caliper.edges.detect_edges`) and fits the shape robustly with the
+core's RANSAC followed by Tukey IRLS.  A second pass lays the calipers again, centred and
+oriented on the first fit, so the final profiles cross the edge squarely at their centre.
+
+Arcs are sampled along rays from the circle/ellipse centre (a rectangle laid on a circle of
+radius R biases the radius by ``-<s^2>/(2R)``).  A blurred circle's edge appears inside the true
+one by ``sigma_e^2 / (2R)`` (the derivative peak and the blurred-step fit both see it); the
+tools estimate the edge blur ``sigma_e`` from the edge fits themselves and add that correction
+along each point's normal (for an ellipse with the local curvature).
+
+Results wrap the core's fit objects (:class:`~metrology.core.LineFit`,
+:class:`~metrology.core.CircleFit`, :class:`~metrology.core.EllipseFit`) with the edge points,
+inlier mask, residuals and uncertainties.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..core.checks import as_vector, check_choice, check_finite, check_positive
+from ..core.pose import Pose2D
+from ..errors import EdgeNotFoundError, FitError, InputError
+from ..image.io import as_gray
+from ..image.profiles import (INTERPOLATIONS, Calipers, Profiles, ray_calipers, rect_calipers,
+                              sample_profiles)
+from .edges import SELECTIONS, SUBPIXEL, TRANSITIONS, EdgeSet, detect_edges
+
+__all__ = ["LineResult", "CircleResult", "EllipseResult", "find_line", "find_circle",
+           "find_ellipse"]
+
+
+def _l(a) -> Any:
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        return np.where(np.isfinite(a), a, np.nan).tolist()
+    return a.tolist()
+
+
+def _f(v) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+@dataclass(frozen=True)
+class _Edges:
+    points: np.ndarray      # (N, 2)
+    caliper: np.ndarray     # (N,) index into the requested calipers
+    edges: EdgeSet
+    profiles: Profiles
+
+
+def _measure(gray, cal: Calipers, p: dict) -> _Edges:
+    prof = sample_profiles(gray, cal, p["interpolation"], gray=gray)
+    es = detect_edges(prof.values, prof.calipers.offsets, sigma=p["sigma"],
+                      threshold=p["threshold"], transition=p["transition"], select=p["select"],
+                      subpixel=p["subpixel"])
+    pts = prof.calipers.to_image(es.profile, es.position)
+    return _Edges(pts, prof.index[es.profile], es, prof)
+
+
+def _params(sigma, threshold, transition, select, interpolation, subpixel) -> dict:
+    check_positive(sigma, "sigma")
+    check_positive(threshold, "threshold", allow_zero=True)
+    check_choice(transition, "transition", TRANSITIONS)
+    check_choice(select, "select", SELECTIONS)
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
+    check_choice(subpixel, "subpixel", SUBPIXEL)
+    return dict(sigma=float(sigma), threshold=float(threshold), transition=transition,
+                select=select, interpolation=interpolation, subpixel=subpixel)
+
+
+def _count_calipers(n, name="num_calipers", minimum=2) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise InputError(f"{name}: expected an integer >= {minimum}, given {n!r}")
+    return int(n)
+
+
+def _need(found: _Edges, k: int, need: int, what: str, thr: float, dropped) -> None:
+    n_cal = int(np.unique(found.caliper).size)
+    if found.points.shape[0] < need:
+        extra = (f"; {len(dropped)} caliper(s) reaching outside the image were dropped"
+                 if len(dropped) else "")
+        raise EdgeNotFoundError(
+            f"{what}: only {n_cal} of {k} calipers found an edge above threshold {thr:g} "
+            f"(need {need}){extra}: check the ROI, the transition or lower the threshold")
+
+
+def _carry_inliers(first: _Edges, fit, second: _Edges, thr: float) -> np.ndarray:
+    """Weights (0/1) for the second-pass points: a caliper that gave an outlier in the first
+    pass stays out, and so does a point farther than ``thr`` from the first fit."""
+    bad = np.zeros(max(int(first.caliper.max(initial=-1)),
+                       int(second.caliper.max(initial=-1))) + 1, dtype=bool)
+    inl = np.asarray(fit.inliers, dtype=bool)
+    out_cal = np.setdiff1d(first.caliper[~inl], first.caliper[inl])
+    bad[out_cal] = True
+    w = ~bad[second.caliper]
+    w &= np.abs(fit.distance(second.points)) <= thr
+    return w.astype(np.float64)
+
+
+def _covariance(jac, res, inl, edge_std, n_par) -> np.ndarray:
+    """Parameter covariance ``s^2 (J^T J)^-1`` over the inliers, with ``s`` the larger of the
+    edges' own position uncertainty (RMS) and the residual RMS (dof-corrected)."""
+    j = jac[inl]
+    n = j.shape[0]
+    if n <= n_par:
+        return np.full((n_par, n_par), np.nan)
+    r = res[inl]
+    s_res = math.sqrt(float(r @ r) / (n - n_par))
+    es = edge_std[inl]
+    es = es[np.isfinite(es)]
+    s_edge = math.sqrt(float(np.mean(es * es))) if es.size else 0.0
+    s = max(s_res, s_edge)
+    try:
+        return s * s * np.linalg.inv(j.T @ j)
+    except np.linalg.LinAlgError:
+        return np.full((n_par, n_par), np.nan)
+
+
+def _blur_estimate(found: _Edges, mask: np.ndarray) -> float:
+    es = found.edges
+    use = mask & es.refined
+    if not np.any(use):
+        use = mask
+    return float(np.median(es.blur[use])) if np.any(use) else float("nan")
+
+
+def _ransac(points, model, thr, rng):
+    from ..core import ransac
+
+    return ransac(points, model, threshold_px=thr, rng=rng)
+
+
+# --------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class _ToolResult:
+    """Fields shared by the line/circle/ellipse results."""
+
+    points_xy: np.ndarray
+    inliers: np.ndarray
+    residuals_px: np.ndarray
+    caliper_index: np.ndarray
+    edge_std_px: np.ndarray
+    edge_blur_px: float
+    num_calipers: int
+    dropped_calipers: np.ndarray
+    calipers: Calipers = field(repr=False, compare=False)
+
+    @property
+    def num_inliers(self) -> int:
+        return int(np.count_nonzero(self.inliers))
+
+    def _common_dict(self) -> dict:
+        return {"points_xy": _l(self.points_xy), "inliers": _l(self.inliers),
+                "residuals_px": _l(self.residuals_px), "caliper_index": _l(self.caliper_index),
+                "edge_std_px": _l(self.edge_std_px), "edge_blur_px": _f(self.edge_blur_px),
+                "num_calipers": int(self.num_calipers),
+                "dropped_calipers": _l(self.dropped_calipers),
+                "caliper_corners_xy": _l(self.calipers.corners())}
+
+
+@dataclass(frozen=True)
+class LineResult(_ToolResult):
+    """A line found by :func:`find_line`.
+
+    Attributes
+    ----------
+    fit : LineFit
+        The core's robust fit (point, direction, normal, rms, covariance).
+    points_xy : ndarray (N, 2)
+        Edge points found by the calipers (second pass).
+    inliers : ndarray (N,) bool
+        Points used by the final fit.
+    residuals_px : ndarray (N,)
+        Signed distance of each point to the line (+ on ``fit.normal``'s side).
+    caliper_index : ndarray (N,) int
+        Caliper each point came from.
+    edge_std_px : ndarray (N,)
+        1-sigma position uncertainty of each edge from its profile fit.
+    edge_blur_px : float
+        Median edge blur (px) of the inlier edges.
+    std_offset_px, std_angle_deg : float
+        1-sigma uncertainty of the line's normal offset (at ``fit.point_xy``) and angle.
+    p0_xy, p1_xy : ndarray (2,)
+        The tool's end points projected on the fitted line (the measured segment).
+    num_calipers : int
+    dropped_calipers : ndarray (D,) int
+        Calipers that reached outside the image.
+    calipers : Calipers
+        Geometry of the second-pass calipers (for drawing; not serialised).
+    """
+
+    fit: Any = None
+    std_offset_px: float = float("nan")
+    std_angle_deg: float = float("nan")
+    p0_xy: np.ndarray = None
+    p1_xy: np.ndarray = None
+
+    @property
+    def point_xy(self) -> np.ndarray:
+        return np.asarray(self.fit.point_xy)
+
+    @property
+    def direction(self) -> np.ndarray:
+        return np.asarray(self.fit.direction)
+
+    @property
+    def angle_deg(self) -> float:
+        return float(self.fit.angle_deg)
+
+    @property
+    def rms_px(self) -> float:
+        return float(self.fit.rms_px)
+
+    def to_dict(self) -> dict:
+        d = {"type": "LineResult", "fit": self.fit.to_dict(), **self._common_dict(),
+             "std_offset_px": _f(self.std_offset_px), "std_angle_deg": _f(self.std_angle_deg),
+             "p0_xy": _l(self.p0_xy), "p1_xy": _l(self.p1_xy)}
+        return d
+
+
+@dataclass(frozen=True)
+class CircleResult(_ToolResult):
+    """A circle (or arc) found by :func:`find_circle`.
+
+    Attributes
+    ----------
+    fit : CircleFit
+        The core's robust fit on the curvature-corrected points.
+    points_xy : ndarray (N, 2)
+        Edge points as measured (before the curvature correction).
+    inliers, residuals_px, caliper_index, edge_std_px, edge_blur_px : see :class:`LineResult`
+        Residuals are signed distances of the corrected points (+ outside).
+    std_center_px : ndarray (2,)
+    std_radius_px : float
+    curvature_correction_px : float
+        ``edge_blur_px**2 / (2 * radius)`` added along each point's outward normal.
+    arc_start_deg, arc_extent_deg : float
+    """
+
+    fit: Any = None
+    std_center_px: np.ndarray = None
+    std_radius_px: float = float("nan")
+    curvature_correction_px: float = 0.0
+    arc_start_deg: float = 0.0
+    arc_extent_deg: float = 360.0
+
+    @property
+    def center_xy(self) -> np.ndarray:
+        return np.asarray(self.fit.center_xy)
+
+    @property
+    def radius(self) -> float:
+        return float(self.fit.radius)
+
+    @property
+    def rms_px(self) -> float:
+        return float(self.fit.rms_px)
+
+    def to_dict(self) -> dict:
+        return {"type": "CircleResult", "fit": self.fit.to_dict(), **self._common_dict(),
+                "std_center_px": _l(self.std_center_px), "std_radius_px": _f(self.std_radius_px),
+                "curvature_correction_px": float(self.curvature_correction_px),
+                "arc_start_deg": float(self.arc_start_deg),
+                "arc_extent_deg": float(self.arc_extent_deg)}
+
+
+@dataclass(frozen=True)
+class EllipseResult(_ToolResult):
+    """An ellipse found by :func:`find_ellipse` (fields as :class:`CircleResult`).
+
+    Attributes
+    ----------
+    fit : EllipseFit
+    std_center_px : ndarray (2,)
+    std_semi_axes_px : ndarray (2,)
+    std_angle_deg : float
+    """
+
+    fit: Any = None
+    std_center_px: np.ndarray = None
+    std_semi_axes_px: np.ndarray = None
+    std_angle_deg: float = float("nan")
+
+    @property
+    def center_xy(self) -> np.ndarray:
+        return np.asarray(self.fit.center_xy)
+
+    @property
+    def semi_axes(self) -> np.ndarray:
+        return np.asarray(self.fit.semi_axes)
+
+    @property
+    def angle_deg(self) -> float:
+        return float(self.fit.angle_deg)
+
+    def to_dict(self) -> dict:
+        return {"type": "EllipseResult", "fit": self.fit.to_dict(), **self._common_dict(),
+                "std_center_px": _l(self.std_center_px),
+                "std_semi_axes_px": _l(self.std_semi_axes_px),
+                "std_angle_deg": _f(self.std_angle_deg)}
+
+
+# --------------------------------------------------------------------------------------------
+# find_line
+
+
+def _line_calipers(p0, p1, k, length, width, normal):
+    t = (np.arange(k) + 0.5) / k
+    centers = p0 + t[:, None] * (p1 - p0)
+    return rect_calipers(centers, normal, length, width)
+
+
+def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float = 24.0,
+              caliper_width: float | None = None, *, sigma: float = 1.0,
+              threshold: float = 20.0, transition: str = "any", select: str = "strongest",
+              interpolation: str = "spline", subpixel: str = "erf",
+              ransac_threshold_px: float = 1.0, passes: int = 2, rng: Any = 0) -> LineResult:
+    """Find a straight edge near the segment ``p0_xy -> p1_xy``.
+
+    Parameters
+    ----------
+    image : ndarray (H, W) or (H, W, 3) or path
+    p0_xy, p1_xy : array_like (2,)
+        Expected edge segment.  Calipers run across it along its normal
+        ``n = (-dy, dx) / |d|`` of ``d = p1 - p0`` (for a segment drawn left to right that is
+        downwards on screen); ``transition="positive"`` means dark to bright along ``n``.
+    num_calipers : int
+        Calipers evenly spread along the segment (>= 2).
+    caliper_length : float
+        Extent of each caliper across the edge (px): the search range is +-length/2 (the
+        edge fit uses up to +-(6 sigma_e + 5) px around the edge, so keep >= 20 for the best
+        accuracy).
+    caliper_width : float, optional
+        Extent along the edge; default ``|p1 - p0| / num_calipers`` (the calipers tile the
+        segment, using all of its edge length).
+    sigma, threshold, transition, select, interpolation, subpixel
+        Edge detection, see :func:`metrology.caliper.measure_edges`.
+    ransac_threshold_px : float
+        Inlier distance of the RANSAC stage (px).
+    passes : {1, 2}
+        2 (default) re-lays the calipers on the first fit and measures again.
+    rng : int or Generator
+        Seed of the RANSAC sampling (results are reproducible).
+
+    Returns
+    -------
+    LineResult
+
+    Raises
+    ------
+    EdgeNotFoundError
+        Fewer than 2 calipers found an edge (the message says how many did).
+    InputError
+        Bad parameters; every caliper outside the image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.full((60, 80), 40, np.uint8); img[30:] = 200
+    >>> r = find_line(img, (10, 29), (70, 31), num_calipers=8)
+    >>> round(abs(r.angle_deg), 3), round(float(r.point_xy[1]), 2)
+    (0.0, 29.5)
+    """
+    p0 = as_vector(p0_xy, "p0_xy")
+    p1 = as_vector(p1_xy, "p1_xy")
+    d = p1 - p0
+    seg = float(np.hypot(*d))
+    if seg < 2.0:
+        raise InputError(f"p0_xy, p1_xy: expected a segment at least 2 px long, given "
+                         f"{seg:.3g} px")
+    k = _count_calipers(num_calipers)
+    length = check_positive(caliper_length, "caliper_length")
+    width = seg / k if caliper_width is None else check_positive(caliper_width, "caliper_width")
+    thr = check_positive(ransac_threshold_px, "ransac_threshold_px")
+    if passes not in (1, 2):
+        raise InputError(f"passes: expected 1 or 2, given {passes!r}")
+    prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
+    gray = as_gray(image, dtype=None)
+    normal = np.array([-d[1], d[0]]) / seg
+    cal = _line_calipers(p0, p1, k, length, width, normal)
+    found = _measure(gray, cal, prm)
+    _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
+    fit = _fit_line(found.points, thr, rng)
+    if passes == 2:
+        dirn = np.asarray(fit.direction)
+        nrm = np.array([-dirn[1], dirn[0]])
+        if nrm @ normal < 0:
+            nrm = -nrm
+        centers = np.asarray(fit.point_xy) + ((cal.origins - np.asarray(fit.point_xy)) @ dirn)[
+            :, None] * dirn
+        cal = rect_calipers(centers, nrm, length, width)
+        found2 = _measure(gray, cal, prm)
+        w2 = _carry_inliers(found, fit, found2, thr)
+        if np.count_nonzero(w2) >= 2:
+            from ..core import fit_line
+
+            found = found2
+            fit = fit_line(found.points, method="tukey", weights=w2)
+    pts = found.points
+    inl = np.asarray(fit.inliers, dtype=bool)
+    res = fit.distance(pts)
+    dirn = np.asarray(fit.direction)
+    c = np.asarray(fit.point_xy)
+    e0 = c + ((p0 - c) @ dirn) * dirn
+    e1 = c + ((p1 - c) @ dirn) * dirn
+    # uncertainty of (offset along the normal at c, angle): rows d r / d(offset, angle)
+    u = (pts - c) @ dirn
+    jac = np.stack([np.ones_like(u), u], axis=1)
+    cov = _covariance(jac, res, inl, found.edges.std_px, 2)
+    return LineResult(pts, inl, res, found.caliper, found.edges.std_px,
+                      _blur_estimate(found, inl), k, found.profiles.dropped,
+                      found.profiles.calipers, fit=fit, std_offset_px=math.sqrt(cov[0, 0]),
+                      std_angle_deg=math.degrees(math.sqrt(cov[1, 1])), p0_xy=e0, p1_xy=e1)
+
+
+def _fit_line(points, thr, rng):
+    if points.shape[0] == 2:
+        from ..core import fit_line
+
+        return fit_line(points)
+    try:
+        return _ransac(points, "line", thr, rng)
+    except FitError as exc:
+        raise EdgeNotFoundError(f"find_line: the {points.shape[0]} edge points do not lie on a "
+                                f"line within {thr:g} px ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# find_circle
+
+
+def _arc_angles(k, start, extent):
+    return start + (np.arange(k) + 0.5) * (extent / k)
+
+
+def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
+                caliper_length: float = 24.0, caliper_width: float | None = None, *,
+                arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
+                direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
+                transition: str = "any", select: str = "strongest",
+                interpolation: str = "spline", subpixel: str = "erf",
+                ransac_threshold_px: float = 1.0, passes: int = 2,
+                correct_curvature: bool = True, rng: Any = 0) -> CircleResult:
+    """Find a circle (or an arc of one) near ``center_xy``, ``radius``.
+
+    Parameters
+    ----------
+    image : ndarray (H, W) or (H, W, 3) or path
+    center_xy : array_like (2,)
+        Expected centre.
+    radius : float
+        Expected radius (px).
+    num_calipers : int
+        Calipers evenly spread over the arc (>= 3).
+    caliper_length : float
+        Radial extent of each caliper (px), < 2 * radius.
+    caliper_width : float, optional
+        Arc length of each caliper at ``radius``; default: the calipers tile the arc.
+    arc_start_deg, arc_extent_deg : float
+        Arc to search, from ``arc_start_deg`` (0 = +x, clockwise on screen) over
+        ``arc_extent_deg`` (0 < extent <= 360).
+    direction : {"outward", "inward"}
+        Profile direction; ``transition="positive"`` means dark to bright along it.
+    sigma, threshold, transition, select, interpolation, subpixel
+        Edge detection, see :func:`metrology.caliper.measure_edges`.
+    ransac_threshold_px : float
+    passes : {1, 2}
+    correct_curvature : bool
+        Remove the ``-sigma_e^2 / (2R)`` bias of a blurred circle's edge (default True).
+    rng : int or Generator
+
+    Returns
+    -------
+    CircleResult
+
+    Raises
+    ------
+    EdgeNotFoundError
+        Fewer than 3 calipers found an edge.
+    InputError
+        Bad parameters; every caliper outside the image.
+
+    Examples
+    --------
+    >>> from metrology.synth.shapes import Disk, render_shapes
+    >>> img = render_shapes([(Disk((40.3, 39.6), 20.0), 150.0)], (80, 80), background=50)
+    >>> r = find_circle(img, (41, 39), 21, num_calipers=24)
+    >>> bool(abs(r.radius - 20.0) < 0.01)
+    True
+    """
+    c0 = as_vector(center_xy, "center_xy")
+    r0 = check_positive(radius, "radius")
+    k = _count_calipers(num_calipers, minimum=3)
+    length = check_positive(caliper_length, "caliper_length")
+    start = check_finite(arc_start_deg, "arc_start_deg")
+    extent = check_finite(arc_extent_deg, "arc_extent_deg")
+    if not 0 < extent <= 360:
+        raise InputError(f"arc_extent_deg: expected 0 < extent <= 360, given {extent}")
+    check_choice(direction, "direction", ("outward", "inward"))
+    width = (math.radians(extent) * r0 / k if caliper_width is None
+             else check_positive(caliper_width, "caliper_width"))
+    thr = check_positive(ransac_threshold_px, "ransac_threshold_px")
+    if passes not in (1, 2):
+        raise InputError(f"passes: expected 1 or 2, given {passes!r}")
+    prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
+    gray = as_gray(image, dtype=None)
+    ang = _arc_angles(k, start, extent)
+    inward = direction == "inward"
+    cal = ray_calipers(c0, r0, ang, length, width, inward=inward)
+    found = _measure(gray, cal, prm)
+    _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
+    fit = _fit_circle(found.points, thr, rng)
+    if passes == 2:
+        c1 = np.asarray(fit.center_xy)
+        r1 = float(fit.radius)
+        if r1 > length / 2 + 1:
+            w1 = width * r1 / r0 if caliper_width is None else width
+            cal2 = ray_calipers(c1, r1, ang, length, w1, inward=inward)
+            try:
+                found2 = _measure(gray, cal2, prm)
+            except InputError:
+                found2 = None
+            if found2 is not None:
+                w2 = _carry_inliers(found, fit, found2, thr)
+                if np.count_nonzero(w2) >= 3:
+                    from ..core import fit_circle
+
+                    try:
+                        fit2 = fit_circle(found2.points, method="tukey", weights=w2)
+                    except FitError:
+                        fit2 = None
+                    if fit2 is not None:
+                        found, fit = found2, fit2
+    pts = found.points
+    inl = np.asarray(fit.inliers, dtype=bool)
+    blur = _blur_estimate(found, inl)
+    corr = 0.0
+    if correct_curvature and math.isfinite(blur):
+        # Moving every point outwards by the same amount along its ray from the fitted centre
+        # keeps the geometric fit's centre and adds that amount to its radius.
+        corr = blur ** 2 / (2.0 * float(fit.radius))
+        fit = replace(fit, radius=float(fit.radius) + corr)
+    res = fit.distance(pts) + corr  # residuals of the corrected points
+    c = np.asarray(fit.center_xy)
+    v = pts - c
+    nv = np.hypot(v[:, 0], v[:, 1])
+    unit = v / np.where(nv > 0, nv, 1.0)[:, None]
+    jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
+    cov = _covariance(jac, res, inl, found.edges.std_px, 3)
+    fit = replace(fit, covariance=cov, center_std_px=np.sqrt(np.diag(cov)[:2]),
+                  radius_std_px=float(math.sqrt(cov[2, 2])))
+    return CircleResult(pts, inl, res, found.caliper,
+                        found.edges.std_px, blur, k, found.profiles.dropped,
+                        found.profiles.calipers, fit=fit,
+                        std_center_px=np.sqrt(np.diag(cov)[:2]),
+                        std_radius_px=float(math.sqrt(cov[2, 2])), curvature_correction_px=corr,
+                        arc_start_deg=start, arc_extent_deg=extent)
+
+
+def _fit_circle(points, thr, rng):
+    try:
+        return _ransac(points, "circle", thr, rng)
+    except FitError as exc:
+        raise EdgeNotFoundError(f"find_circle: the {points.shape[0]} edge points do not lie on "
+                                f"a circle within {thr:g} px ({exc})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# find_ellipse
+
+
+def _ellipse_radius(a, b, theta_rad, ang_rad):
+    """Distance from the centre to the ellipse along direction ``ang_rad``."""
+    u = ang_rad - theta_rad
+    return a * b / np.sqrt((b * np.cos(u)) ** 2 + (a * np.sin(u)) ** 2)
+
+
+def _ellipse_normal_curvature(points, fit):
+    """Outward unit normal and curvature of ``fit`` at the ellipse point nearest each point."""
+    c = np.asarray(fit.center_xy)
+    a, b = (float(v) for v in np.asarray(fit.semi_axes))
+    t = math.radians(float(fit.angle_deg))
+    ct, st = math.cos(t), math.sin(t)
+    q = points - c
+    u = ct * q[:, 0] + st * q[:, 1]
+    v = -st * q[:, 0] + ct * q[:, 1]
+    th = np.arctan2(v / b, u / a)
+    # normal of (a cos th, b sin th) is (b cos th, a sin th)
+    nu, nv = b * np.cos(th), a * np.sin(th)
+    nn = np.hypot(nu, nv)
+    nx = (ct * nu - st * nv) / nn
+    ny = (st * nu + ct * nv) / nn
+    kappa = a * b / ((a * np.sin(th)) ** 2 + (b * np.cos(th)) ** 2) ** 1.5
+    return np.stack([nx, ny], axis=1), kappa
+
+
+def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipers: int = 48,
+                 caliper_length: float = 24.0, caliper_width: float | None = None, *,
+                 arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
+                 direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
+                 transition: str = "any", select: str = "strongest",
+                 interpolation: str = "spline", subpixel: str = "erf",
+                 ransac_threshold_px: float = 1.0, passes: int = 2,
+                 correct_curvature: bool = True, rng: Any = 0) -> EllipseResult:
+    """Find an ellipse near the expected one.
+
+    Calipers are rays from ``center_xy`` at evenly spaced angles; each is centred where the
+    expected ellipse crosses its ray.
+
+    Parameters
+    ----------
+    center_xy : array_like (2,)
+    semi_axes : array_like (2,)
+        Expected ``(a, b)`` in px (``a`` along ``angle_deg``).
+    angle_deg : float
+        Direction of the ``a`` axis (0 = +x, clockwise on screen).
+    num_calipers : int
+        (>= 5)
+    caliper_width : float, optional
+        Arc length per caliper; default: the calipers tile the arc.
+    Other parameters as :func:`find_circle`; the curvature correction uses each point's local
+    curvature ``kappa``: ``sigma_e^2 * kappa / 2`` along the outward normal.
+
+    Returns
+    -------
+    EllipseResult
+    """
+    from ..core import fit_ellipse  # noqa: F401  (fails early with a clear ImportError)
+
+    c0 = as_vector(center_xy, "center_xy")
+    ax = as_vector(semi_axes, "semi_axes")
+    if np.any(ax <= 0):
+        raise InputError(f"semi_axes: expected positive (a, b), given {ax.tolist()}")
+    theta = math.radians(check_finite(angle_deg, "angle_deg"))
+    k = _count_calipers(num_calipers, minimum=5)
+    length = check_positive(caliper_length, "caliper_length")
+    start = check_finite(arc_start_deg, "arc_start_deg")
+    extent = check_finite(arc_extent_deg, "arc_extent_deg")
+    if not 0 < extent <= 360:
+        raise InputError(f"arc_extent_deg: expected 0 < extent <= 360, given {extent}")
+    check_choice(direction, "direction", ("outward", "inward"))
+    thr = check_positive(ransac_threshold_px, "ransac_threshold_px")
+    if passes not in (1, 2):
+        raise InputError(f"passes: expected 1 or 2, given {passes!r}")
+    prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
+    gray = as_gray(image, dtype=None)
+    ang = _arc_angles(k, start, extent)
+    inward = direction == "inward"
+
+    def lay(c, a, b, th):
+        radii = _ellipse_radius(a, b, th, np.radians(ang))
+        if caliper_width is None:
+            # arc length between neighbouring rays at the ellipse
+            step = math.radians(extent) / k
+            w = float(np.median(radii)) * step
+        else:
+            w = check_positive(caliper_width, "caliper_width")
+        return ray_calipers(c, radii, ang, length, w, inward=inward)
+
+    cal = lay(c0, ax[0], ax[1], theta)
+    found = _measure(gray, cal, prm)
+    _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
+    fit = _fit_ellipse(found.points, thr, rng)
+    if passes == 2:
+        a1, b1 = (float(v) for v in np.asarray(fit.semi_axes))
+        if b1 > length / 2 + 1:
+            try:
+                cal2 = lay(np.asarray(fit.center_xy), a1, b1, math.radians(float(fit.angle_deg)))
+                found2 = _measure(gray, cal2, prm)
+            except InputError:
+                found2 = None
+            if found2 is not None and found2.points.shape[0] >= 5:
+                found = found2
+                fit = _fit_ellipse(found.points, thr, rng)
+    pts = found.points
+    inl = np.asarray(fit.inliers, dtype=bool)
+    blur = _blur_estimate(found, inl)
+    pc = pts
+    if correct_curvature and math.isfinite(blur):
+        nrm, kappa = _ellipse_normal_curvature(pts, fit)
+        pc = pts + (0.5 * blur ** 2 * kappa)[:, None] * nrm
+        fit = _fit_ellipse_weighted(pc, inl)
+    res = fit.distance(pc)
+    return EllipseResult(pts, np.asarray(fit.inliers, dtype=bool), res, found.caliper,
+                         found.edges.std_px, blur, k, found.profiles.dropped,
+                         found.profiles.calipers, fit=fit,
+                         std_center_px=np.asarray(fit.center_std_px, dtype=np.float64),
+                         std_semi_axes_px=np.asarray(fit.semi_axes_std_px, dtype=np.float64),
+                         std_angle_deg=float(fit.angle_std_deg))
+
+
+def _fit_ellipse(points, thr, rng):
+    try:
+        return _ransac(points, "ellipse", thr, rng)
+    except FitError as exc:
+        raise EdgeNotFoundError(f"find_ellipse: the {points.shape[0]} edge points do not lie "
+                                f"on an ellipse within {thr:g} px ({exc})") from None
+
+
+def _fit_ellipse_weighted(points, inliers):
+    from ..core import fit_ellipse
+
+    return fit_ellipse(points, method="geometric", weights=inliers.astype(np.float64))

@@ -1,0 +1,320 @@
+"""Batched profile sampling: many caliper ROIs sampled in one vectorized gather.
+
+A caliper is a set of sample points laid out as ``width`` parallel lines of ``length`` samples
+(1 px apart) along a *profile direction*.  Two layouts share one representation
+(:class:`Calipers`):
+
+* :func:`rect_calipers` — rotated rectangles (straight edges): the lines are parallel.
+* :func:`ray_calipers` — annular sectors (arcs): the lines are rays from a common centre, so an
+  arc's edge stays at one radius across the caliper width (a rectangle laid on a circle of
+  radius R biases the radius by ``-<s^2>/(2R)``, -0.16 px at width 10, R 35).
+
+:func:`sample_profiles` interpolates every sample point of every caliper in one vectorized
+gather (exact sub-pixel positions; ``cv2.remap`` would round them to 1/32 px) and averages each
+caliper across its width, giving one profile per caliper.  Only the pixels under the calipers
+are read.
+
+Edge position ``s`` along caliper ``k`` maps to the image point
+``origins[k] + s * directions[k]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.checks import as_points, as_vector, check_choice, check_positive
+from ..errors import InputError, ShapeError
+from .io import as_gray
+
+__all__ = ["Calipers", "Profiles", "rect_calipers", "ray_calipers", "sample_profiles",
+           "interpolate"]
+
+INTERPOLATIONS = ("linear", "cubic", "spline")
+_SPLINE_MARGIN = 8  # px of image kept around the samples when prefiltering (pole 0.268^8 ~ 3e-5)
+
+
+@dataclass(frozen=True)
+class Calipers:
+    """Geometry of K calipers of ``L`` samples along and ``M`` samples across.
+
+    Attributes
+    ----------
+    origins : ndarray (K, 2)
+        Image point of profile position 0 of each caliper.
+    directions : ndarray (K, 2)
+        Unit profile direction of each caliper (edge position ``s`` -> ``origins + s*dir``).
+    offsets : ndarray (L,)
+        Profile positions of the samples, 1 px apart, centred on 0.
+    points : ndarray (K, M, L, 2)
+        All sample points ``(x, y)``.
+    kind : {"rect", "ray"}
+    width : float
+        Caliper width in pixels (arc length at the nominal radius for rays).
+    """
+
+    origins: np.ndarray
+    directions: np.ndarray
+    offsets: np.ndarray
+    points: np.ndarray
+    kind: str
+    width: float
+
+    @property
+    def count(self) -> int:
+        """Number of calipers K."""
+        return int(self.origins.shape[0])
+
+    def to_image(self, index, position) -> np.ndarray:
+        """Image points of profile ``position`` (E,) on calipers ``index`` (E,) -> (E, 2)."""
+        index = np.asarray(index, dtype=np.intp)
+        position = np.asarray(position, dtype=np.float64)
+        return self.origins[index] + position[..., None] * self.directions[index]
+
+    def subset(self, keep) -> "Calipers":
+        """The calipers selected by the boolean mask or index array ``keep``."""
+        return Calipers(self.origins[keep], self.directions[keep], self.offsets,
+                        self.points[keep], self.kind, self.width)
+
+    def corners(self) -> np.ndarray:
+        """Outline of each caliper as 4 corners ``(K, 4, 2)`` (for drawing)."""
+        p = self.points
+        return np.stack([p[:, 0, 0], p[:, 0, -1], p[:, -1, -1], p[:, -1, 0]], axis=1)
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """Profiles of the calipers that lie inside the image.
+
+    Attributes
+    ----------
+    values : ndarray (K, L) float64
+        Mean gray level across each caliper's width, sample ``l`` at ``calipers.offsets[l]``.
+    calipers : Calipers
+        The calipers that were sampled (inside the image).
+    index : ndarray (K,) int
+        Index of each sampled caliper in the caliper set that was requested.
+    dropped : ndarray (D,) int
+        Indices of requested calipers that reached outside the image and were not sampled.
+    """
+
+    values: np.ndarray
+    calipers: Calipers
+    index: np.ndarray
+    dropped: np.ndarray
+
+
+def _sample_grid(length: float, width: float) -> tuple[np.ndarray, np.ndarray]:
+    length = check_positive(length, "caliper_length")
+    width = check_positive(width, "caliper_width")
+    half = int(np.floor(length / 2.0))
+    if half < 2:
+        raise InputError(f"caliper_length: expected at least 4 px (a profile needs 5 samples), "
+                         f"given {length}")
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    m = max(1, int(round(width)))
+    across = (np.arange(m) - (m - 1) / 2.0) * (width / m)
+    return offsets, across
+
+
+def rect_calipers(centers_xy, directions_xy, length: float, width: float) -> Calipers:
+    """Rotated-rectangle calipers.
+
+    Parameters
+    ----------
+    centers_xy : array_like (K, 2)
+        Centre of each caliper (profile position 0).
+    directions_xy : array_like (K, 2) or (2,)
+        Profile direction (normalised here); the profile runs from ``-length/2`` to
+        ``+length/2`` along it.
+    length, width : float
+        Caliper size in pixels; ``round(width)`` lines (at least one) are averaged.
+
+    Returns
+    -------
+    Calipers
+    """
+    c = as_points(centers_xy, "centers_xy", min_points=1, allow_batch=False)
+    d = np.asarray(directions_xy, dtype=np.float64)
+    d = np.broadcast_to(d, c.shape) if d.shape == (2,) else as_points(d, "directions_xy")
+    if d.shape != c.shape or not np.all(np.isfinite(d)):
+        raise ShapeError(f"directions_xy: expected finite shape {c.shape}, given {d.shape}")
+    n = np.hypot(d[:, 0], d[:, 1])
+    if np.any(n < 1e-12):
+        raise InputError("directions_xy: zero-length direction")
+    d = d / n[:, None]
+    offsets, across = _sample_grid(length, width)
+    perp = np.stack([-d[:, 1], d[:, 0]], axis=1)
+    pts = (c[:, None, None, :] + offsets[None, None, :, None] * d[:, None, None, :]
+           + across[None, :, None, None] * perp[:, None, None, :])
+    return Calipers(c, d, offsets, pts, "rect", float(width))
+
+
+def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
+                 inward: bool = False) -> Calipers:
+    """Annular-sector calipers sampled along rays from ``center_xy``.
+
+    Parameters
+    ----------
+    center_xy : array_like (2,)
+        Common centre of the rays.
+    radii : float or array_like (K,)
+        Nominal radius of each caliper (profile position 0).
+    angles_deg : array_like (K,)
+        Direction of each caliper's central ray (0 = +x, 90 = +y, clockwise on screen).
+    length : float
+        Radial extent in pixels.
+    width : float
+        Arc length across the caliper at its nominal radius (pixels).
+    inward : bool
+        Profiles run towards the centre (True) or outwards (False, default).
+
+    Returns
+    -------
+    Calipers
+    """
+    c = as_vector(center_xy, "center_xy")
+    ang = np.atleast_1d(np.asarray(angles_deg, dtype=np.float64))
+    if ang.ndim != 1 or ang.size == 0 or not np.all(np.isfinite(ang)):
+        raise InputError(f"angles_deg: expected a non-empty finite 1-D array, given {ang}")
+    r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
+    if not np.all(np.isfinite(r)) or np.any(r <= 0):
+        raise InputError(f"radius: expected positive finite radii, given {np.unique(r)[:5]}")
+    offsets, across = _sample_grid(length, width)
+    if np.any(r <= offsets[-1]):
+        raise InputError(f"caliper_length {length} reaches past the centre for radius "
+                         f"{float(r.min()):.3g}: use caliper_length < 2 * radius")
+    t = np.radians(ang)
+    sign = -1.0 if inward else 1.0
+    dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
+    origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)
+    dphi = across[None, :] / r[:, None]                      # (K, M) angular offsets
+    phi = t[:, None] + dphi                                    # (K, M)
+    rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
+    pts = c + rad[:, None, :, None] * np.stack([np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
+    return Calipers(origins, dirs, offsets, pts, "ray", float(width))
+
+
+def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "linear") -> np.ndarray:
+    """Interpolate a gray image at points known to lie inside its interpolation domain.
+
+    Parameters
+    ----------
+    image : ndarray (H, W), any real dtype, C-contiguous
+    points : ndarray (..., 2)
+        ``(x, y)``; linear needs ``0 <= x <= W-1``, cubic ``1 <= x <= W-2`` (same for y).
+    interpolation : {"linear", "cubic", "spline"}
+        Bilinear; Catmull-Rom bicubic (Keys a = -0.5, exact for quadratics); or cubic B-spline
+        (``image`` must then hold the B-spline coefficients, see :func:`sample_profiles`).
+
+    Returns
+    -------
+    ndarray (...,) float64
+    """
+    h, w = image.shape
+    flat = image.ravel()
+    x = points[..., 0]
+    y = points[..., 1]
+    if interpolation == "linear":
+        x0 = np.minimum(np.floor(x), w - 2).astype(np.intp) if w > 1 else np.zeros(x.shape, np.intp)
+        y0 = np.minimum(np.floor(y), h - 2).astype(np.intp) if h > 1 else np.zeros(y.shape, np.intp)
+        fx = x - x0
+        fy = y - y0
+        i = y0 * w + x0
+        dx = 1 if w > 1 else 0
+        dy = w if h > 1 else 0
+        top = flat[i] * (1.0 - fx) + flat[i + dx] * fx
+        bot = flat[i + dy] * (1.0 - fx) + flat[i + dy + dx] * fx
+        return top * (1.0 - fy) + bot * fy
+    x0 = np.minimum(np.floor(x), w - 3).astype(np.intp)
+    y0 = np.minimum(np.floor(y), h - 3).astype(np.intp)
+
+    if interpolation == "spline":
+        def weights(t):
+            t2, t3 = t * t, t * t * t
+            u = 1.0 - t
+            return (u * u * u / 6.0, (3 * t3 - 6 * t2 + 4) / 6.0,
+                    (-3 * t3 + 3 * t2 + 3 * t + 1) / 6.0, t3 / 6.0)
+    else:
+        def weights(t):
+            t2, t3 = t * t, t * t * t
+            return ((-t3 + 2 * t2 - t) * 0.5, (3 * t3 - 5 * t2 + 2) * 0.5,
+                    (-3 * t3 + 4 * t2 + t) * 0.5, (t3 - t2) * 0.5)
+
+    wx = weights(x - x0)
+    wy = weights(y - y0)
+    base = (y0 - 1) * w + (x0 - 1)
+    out = 0.0
+    for jy in range(4):  # 4 x 4 taps: fixed small loop over the kernel, not over points
+        row = base + jy * w
+        acc = (flat[row] * wx[0] + flat[row + 1] * wx[1] + flat[row + 2] * wx[2]
+               + flat[row + 3] * wx[3])
+        out = out + acc * wy[jy]
+    return out
+
+
+def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
+                    gray: np.ndarray | None = None) -> Profiles:
+    """Sample and width-average the profiles of all calipers in one gather.
+
+    Calipers reaching outside the image (or into the border row/column a cubic kernel needs)
+    are dropped and listed in ``Profiles.dropped``.
+
+    Parameters
+    ----------
+    image : ndarray (H, W) or (H, W, 3) or path
+    calipers : Calipers
+    interpolation : {"linear", "cubic", "spline"}
+        ``"linear"`` (bilinear) is fastest but, on calipers aligned with the pixel grid, shifts
+        edges by up to +-0.01 px depending on their sub-pixel phase (its error term in the
+        third derivative of the profile is even about the edge); ``"cubic"`` (Catmull-Rom)
+        shares that bias.  ``"spline"`` (cubic B-spline interpolation of a prefiltered crop
+        around the calipers) is exact to fourth order and leaves < 0.001 px.
+    gray : ndarray (H, W), optional
+        Already-validated gray image (skips the conversion when the caller has one).
+
+    Returns
+    -------
+    Profiles
+
+    Raises
+    ------
+    InputError
+        If every caliper lies (partly) outside the image.
+    """
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
+    img = gray if gray is not None else as_gray(image, dtype=None)
+    if img.dtype.kind not in "f" and img.dtype != np.uint8 and img.dtype != np.uint16:
+        img = img.astype(np.float32)
+    h, w = img.shape
+    m = 0.0 if interpolation == "linear" else 1.0
+    if interpolation != "linear" and (h < 4 or w < 4):
+        raise InputError(f"image: cubic interpolation needs at least 4 x 4 pixels, given "
+                         f"{img.shape}")
+    pts = calipers.points
+    lo = pts.min(axis=(1, 2))
+    hi = pts.max(axis=(1, 2))
+    eps = 1e-9
+    inside = ((lo[:, 0] >= m - eps) & (lo[:, 1] >= m - eps) & (hi[:, 0] <= w - 1 - m + eps)
+              & (hi[:, 1] <= h - 1 - m + eps))
+    if not np.any(inside):
+        raise InputError(f"all {calipers.count} caliper(s) reach outside the image of size "
+                         f"{w} x {h} (x, y spans {lo.min(0).round(1).tolist()} .. "
+                         f"{hi.max(0).round(1).tolist()}): move the ROI inside or shorten the "
+                         f"calipers")
+    index = np.flatnonzero(inside)
+    cal = calipers if inside.all() else calipers.subset(index)
+    p = np.clip(cal.points, m, [w - 1 - m, h - 1 - m])
+    if interpolation == "spline":
+        from scipy import ndimage
+
+        lo_c = np.maximum(np.floor(p.reshape(-1, 2).min(0)).astype(int) - _SPLINE_MARGIN, 0)
+        hi_c = np.minimum(np.ceil(p.reshape(-1, 2).max(0)).astype(int) + _SPLINE_MARGIN + 1,
+                          [w, h])
+        crop = np.asarray(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], dtype=np.float64)
+        coef = ndimage.spline_filter(crop, 3, mode="mirror")
+        vals = interpolate(coef, p - lo_c, interpolation)
+    else:
+        vals = interpolate(np.ascontiguousarray(img), p, interpolation)
+    return Profiles(vals.mean(axis=1), cal, index, np.flatnonzero(~inside))
