@@ -51,8 +51,9 @@ def prepare(points: Any, weights: Any, name: str = "points"):
             raise InputError("weights: expected finite values, given NaN/inf")
         if np.any(w < 0):
             raise InputError("weights: expected non-negative values, given a negative weight")
-    P = pts.reshape(-1, n, 2)
-    W = np.array(w, dtype=np.float64).reshape(-1, n)
+    b = int(np.prod(lead, dtype=np.int64))
+    P = pts.reshape(b, n, 2)
+    W = np.array(w, dtype=np.float64).reshape(b, n)
     return P, W, lead
 
 

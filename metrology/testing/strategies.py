@@ -110,6 +110,12 @@ def poses(max_translation: float = 1000.0, min_scale: float = 0.5, max_scale: fl
 _seeds = st.integers(0, 2**32 - 1)
 
 
+def _extent(arc: float, n: int) -> float:
+    """Angle of the arc's far end: the whole arc, but never closer to the start than 360/n
+    degrees around a closed circle (so the two forced end points never nearly coincide)."""
+    return min(arc, 360.0 * (1.0 - 1.0 / max(n, 2)))
+
+
 @st.composite
 def line_points(draw, min_points: int = 3, max_points: int = 64, bound: float = 1000.0,
                 min_length_px: float = 10.0, max_length_px: float = 1000.0,
@@ -141,7 +147,8 @@ def circle_points(draw, min_points: int = 5, max_points: int = 64, min_radius: f
     """Points on a random circular arc plus isotropic Gaussian noise (random order).
 
     Angles are uniform in ``[start, start + arc)``, with both ends of the arc included so the
-    sampled extent is exactly ``arc_deg``.
+    sampled extent is ``arc_deg`` (for nearly closed circles the far end stops 360/N degrees
+    before the start).
     """
     _check_range(min_radius, max_radius, "min_radius/max_radius")
     n = draw(st.integers(min_points, max_points))
@@ -152,7 +159,7 @@ def circle_points(draw, min_points: int = 5, max_points: int = 64, min_radius: f
     sigma = draw(_floats(0.0, max_noise_px))
     rng = np.random.default_rng(draw(_seeds))
     th = np.radians(start + arc * rng.uniform(0, 1, n))
-    th[:2] = np.radians([start, start + arc * (1 - 1e-9)])
+    th[:2] = np.radians([start, start + _extent(arc, n)])
     rng.shuffle(th)
     pts = c + r * np.c_[np.cos(th), np.sin(th)]
     if sigma > 0:
@@ -182,7 +189,7 @@ def ellipse_points(draw, min_points: int = 8, max_points: int = 64, min_axis: fl
     sigma = draw(_floats(0.0, max_noise_px))
     rng = np.random.default_rng(draw(_seeds))
     t = np.radians(start + arc * rng.uniform(0, 1, n))
-    t[:2] = np.radians([start, start + arc * (1 - 1e-9)])
+    t[:2] = np.radians([start, start + _extent(arc, n)])
     rng.shuffle(t)
     th = math.radians(ang)
     x, y = a * np.cos(t), b * np.sin(t)
