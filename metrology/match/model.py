@@ -112,7 +112,8 @@ def _log_parabola(vm: np.ndarray, v0: np.ndarray, vp: np.ndarray) -> np.ndarray:
 
 
 def _edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_px: float,
-                  signed: bool, min_value: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  signed: bool, min_value: float,
+                  fine_iters: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Subpixel edge position along each normal within ``+-half_px`` of each point.
 
     A coarse profile (bilinear samples every 0.5 px) finds the peak of the directional
@@ -148,7 +149,7 @@ def _edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_p
     ok = (v0 >= min_value) & (v0 >= vm) & (v0 >= vp)
     e = offs[i] + _log_parabola(vm, v0, vp) * _PROFILE_STEP
     h3 = np.array([-_PROFILE_STEP, 0.0, _PROFILE_STEP])
-    for _ in range(2):
+    for _ in range(fine_iters):
         pos = pts[:, None, :] + (e[:, None, None] + h3[None, :, None]) * normals[:, None, :]
         g = sample_bicubic_exact(grad, pos)
         v = g[..., 0] * normals[:, None, 0] + g[..., 1] * normals[:, None, 1]
@@ -247,6 +248,13 @@ class ShapeModel:
         r0 = float(np.max(np.hypot(*self._levels[0].points.T)))
         self.radius_px = max(r0, 1.0)
         self._hull = self._make_hull()
+        self._track_idx = []
+        for lvl in self._levels:  # an evenly spread subset (<= 160 points) for the tracking
+            sp, keep = 1.0, np.arange(len(lvl.points))
+            while len(keep) > 160:
+                sp *= 1.2
+                keep = _thin_even(lvl.points, np.zeros(len(lvl.points)), sp)
+            self._track_idx.append(keep)
         self._bank_cache: dict = {}
 
     # -- creation -----------------------------------------------------------------------------
@@ -407,6 +415,15 @@ class ShapeModel:
         dirs = np.where(nrm > 0, g2 / np.maximum(nrm, 1e-12), dirs)
         coh = sample_bilinear_exact(_coherence(gx, gy, 2.0), xy)
         refine = coh > 0.85
+        if lv == 0 and refine.sum() > 400:  # the refinement uses at most ~400 spread points
+            sub = np.flatnonzero(refine)
+            sp = 1.0
+            keep = np.arange(len(sub))
+            while len(keep) > 400:
+                sp *= 1.2
+                keep = _thin_even(xy[sub], m[sub], sp)
+            refine = np.zeros(len(xy), bool)
+            refine[sub[keep]] = True
         pts0 = level_to_base(xy, lv) - np.asarray(origin)
         return _Level(pts0, dirs, refine)
 
@@ -462,15 +479,16 @@ class ShapeModel:
     # -- search ---------------------------------------------------------------------------------
     def _fields(self, img: np.ndarray, nlev: int) -> tuple[list, list]:
         """Per level: gradient (H, W, 2) and the clipped unit direction field (H, W, 2)."""
+        import cv2
+
         pyr = block_pyramid(img, nlev)
         grads, units = [], []
-        c = self.min_contrast
+        c = np.float32(self.min_contrast)
         for lv, im in enumerate(pyr):
             gx, gy = gaussian_gradients(im, _SIGMA)
-            mag = np.hypot(gx, gy)
-            inv = 1.0 / np.maximum(mag, c)
-            grads.append(np.dstack([gx, gy]) if lv == 0 else None)
-            units.append(np.dstack([gx * inv, gy * inv]).astype(np.float32))
+            inv = 1.0 / np.maximum(cv2.magnitude(gx, gy), c)
+            grads.append(cv2.merge([gx, gy]) if lv == 0 else None)
+            units.append(cv2.merge([gx * inv, gy * inv]))
         return grads, units
 
     def _top_combos(self, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -526,7 +544,10 @@ class ShapeModel:
                 np.add.at(ker[:, ch], (kidx, flat.ravel()), (wgt * dv / npts).ravel())
         ker = ker.reshape(K, 2, n1, n2).astype(np.float32)
         spec = np.conj(sfft.rfft2(ker))
-        bank = {"spec": spec, "angles": A, "scales": S}
+        a0, a1 = self.angle_range_deg
+        full = a1 - a0 >= 360.0 - 1e-9
+        ns = len(np.unique(S))
+        bank = {"spec": spec, "angles": A, "scales": S, "shape": (K // ns, ns), "full": full}
         if len(self._bank_cache) > 3:
             self._bank_cache.pop(next(iter(self._bank_cache)))
         self._bank_cache[key] = bank
@@ -625,49 +646,49 @@ class ShapeModel:
         field[:, :ht, :wt] = np.moveaxis(u, 2, 0)
         fspec = sfft.rfft2(field)
         K = len(bank["angles"])
-        best = np.full((ht, wt), -np.inf, np.float32)
-        arg = np.zeros((ht, wt), np.int32)
+        vol = np.empty((K, ht, wt), np.float32)
         chunk = max(1, int(4_000_000 // (n1 * n2)))
         for k0 in range(0, K, chunk):  # chunks bound memory; each is one batched FFT
             prod = bank["spec"][k0:k0 + chunk, 0] * fspec[0] + bank["spec"][k0:k0 + chunk, 1] * fspec[1]
-            sc = sfft.irfft2(prod, s=(n1, n2))[:, :ht, :wt]
-            if self.polarity == "ignore_global":
-                sc = np.abs(sc)
-            kb = np.argmax(sc, axis=0)
-            vb = np.take_along_axis(sc, kb[None], 0)[0]
-            upd = vb > best
-            best = np.where(upd, vb, best)
-            arg = np.where(upd, kb + k0, arg)
+            vol[k0:k0 + chunk] = sfft.irfft2(prod, s=(n1, n2), overwrite_x=True)[:, :ht, :wt]
+        if self.polarity == "ignore_global":
+            np.abs(vol, out=vol)
         if roi is not None:
             lo = np.ceil(base_to_level(np.array([roi[0], roi[1]]), top)).astype(int)
             hi = np.floor(base_to_level(np.array([roi[2], roi[3]]), top)).astype(int)
-            m = np.zeros_like(best, bool)
+            m = np.zeros((ht, wt), bool)
             m[max(lo[1], 0):max(hi[1] + 1, 0), max(lo[0], 0):max(hi[0] + 1, 0)] = True
-            best = np.where(m, best, -np.inf)
+            vol[:, ~m] = -1.0
+        # peaks in (angle, scale, y, x): several angles may peak at one position (parts with
+        # near symmetries), so every local maximum of the volume is a candidate
+        na, ns = bank["shape"]
+        v4 = vol.reshape(na, ns, ht, wt)
+        a_mode = "wrap" if bank["full"] else "nearest"
+        mx = ndimage.maximum_filter(v4, size=(3, 3, 3, 3), mode=(a_mode, "nearest", "nearest", "nearest"))
         top_thr = min_score * (0.4 + 0.3 * greediness)
-        peak = (best >= top_thr) & (best >= ndimage.maximum_filter(best, size=3))
-        ys, xs = np.nonzero(peak)
-        if len(xs) == 0:
+        kk, yy, xx = np.nonzero(((v4 >= mx) & (v4 >= top_thr)).reshape(K, ht, wt))
+        if len(kk) == 0:
             return []
-        order = np.argsort(-best[ys, xs])
-        n_track = 8 + 4 * (limit or 25)
-        ys, xs = ys[order][:n_track * 3], xs[order][:n_track * 3]
-        ks = arg[ys, xs]
-        t0 = level_to_base(np.stack([xs, ys], 1).astype(np.float64), top)
-        cand = np.column_stack([t0, bank["angles"][ks], bank["scales"][ks]])
-        cand = cand[:n_track]
+        sc0 = vol[kk, yy, xx]
+        n_track = 12 + 4 * (limit or 25)
+        order = np.argsort(-sc0)[:n_track]
+        kk, yy, xx = kk[order], yy[order], xx[order]
+        t0 = level_to_base(np.stack([xx, yy], 1).astype(np.float64), top)
+        cand = np.column_stack([t0, bank["angles"][kk], bank["scales"][kk]])
+        self._debug = {"top_candidates": len(cand), "K": K, "fft": (n1, n2), "top": top}
         # ---- track down the pyramid
         for lv in range(top - 1, -1, -1):
-            cand = self._track_level(cand, units[lv], lv, with_top=False)
+            if lv == top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
+                cand = self._track_level(cand, units[lv], lv, wide=4)
+            cand = self._track_level(cand, units[lv], lv)
             lvl_thr = min_score * (0.6 + 0.3 * greediness) if lv > 0 else min_score * 0.8
-            sc = cand[:, 4]
-            cand = cand[sc >= lvl_thr]
+            cand = cand[cand[:, 4] >= lvl_thr]
             if len(cand) == 0:
                 return []
             cand = cand[np.argsort(-cand[:, 4])]
             cand = self._dedupe(cand, 2.0 ** lv)[:n_track]
         if top == 0:
-            cand = self._track_level(cand, units[0], 0, with_top=True)
+            cand = self._track_level(cand, units[0], 0)
         # ---- refine and score at level 0
         results = []
         lvl0 = self._levels[0]
@@ -698,21 +719,34 @@ class ShapeModel:
         return [Match(Pose2D(float(p[0]), float(p[1]), _wrap180(math.degrees(p[2])), float(p[3])),
                       float(min(1.0, s)), float(rms), int(n)) for s, p, rms, n in kept]
 
-    def _track_level(self, cand: np.ndarray, unit: np.ndarray, lv: int, with_top: bool) -> np.ndarray:
-        """Best pose of a 3x3 position x 3 angle (x 3 scale) neighbourhood of each candidate."""
+    def _track_level(self, cand: np.ndarray, unit: np.ndarray, lv: int, wide: int = 1) -> np.ndarray:
+        """Best pose near each candidate: 3x3 positions x (2 wide + 1) angles, then 3 scales.
+
+        ``cand`` is (C, >=4) ``[x, y, angle_rad, scale, ...]``; returns (C, 5) with the score.
+        """
         lvl = self._levels[lv]
+        idx = self._track_idx[lv]
+        pts, dirs = lvl.points[idx], lvl.dirs[idx]
         da, ds = self._steps(lv)
         step = 2.0 ** lv
-        offs = np.array([-1.0, 0.0, 1.0])
-        scl = offs if self.scale_range[1] > self.scale_range[0] else np.array([0.0])
-        DX, DY, DA, DS = np.meshgrid(offs * step, offs * step, offs * da, scl * ds, indexing="ij")
-        grid = np.stack([DX.ravel(), DY.ravel(), DA.ravel(), DS.ravel()], 1)     # (G, 4)
-        poses = cand[:, None, :4] + grid[None]                                 # (C, G, 4)
-        flat = poses.reshape(-1, 4)
-        sc = self._score(unit, lv, flat, lvl.points, lvl.dirs).reshape(len(cand), -1)
+        o = np.array([-1.0, 0.0, 1.0])
+        oa = np.arange(-wide, wide + 1, dtype=np.float64)
+        DX, DY, DA = np.meshgrid(o * step, o * step, oa * da, indexing="ij")
+        grid = np.stack([DX.ravel(), DY.ravel(), DA.ravel(), np.zeros(DX.size)], 1)   # (27, 4)
+        C = len(cand)
+        rows = np.arange(C)
+        poses = cand[:, None, :4] + grid[None]
+        sc = self._score(unit, lv, poses.reshape(-1, 4), pts, dirs).reshape(C, -1)
         b = np.argmax(sc, axis=1)
-        best = poses[np.arange(len(cand)), b]
-        return np.column_stack([best, sc[np.arange(len(cand)), b]])
+        best, bsc = poses[rows, b], sc[rows, b]
+        if self.scale_range[1] > self.scale_range[0]:
+            g2 = np.zeros((3, 4))
+            g2[:, 3] = o * ds
+            poses = best[:, None, :] + g2[None]
+            sc = self._score(unit, lv, poses.reshape(-1, 4), pts, dirs).reshape(C, -1)
+            b = np.argmax(sc, axis=1)
+            best, bsc = poses[rows, b], sc[rows, b]
+        return np.column_stack([best, bsc])
 
     @staticmethod
     def _dedupe(cand: np.ndarray, tol: float) -> np.ndarray:
@@ -752,7 +786,7 @@ class ShapeModel:
         pose = pose.astype(np.float64).copy()
         rms, n_ok = float("nan"), 0
         half = 2.0
-        for it in range(8):
+        for it in range(6):
             c, s = math.cos(pose[2]), math.sin(pose[2])
             R = np.array([[c, -s], [s, c]])
             rel = pose[3] * P @ R.T                          # (n, 2) = q - t
@@ -763,7 +797,7 @@ class ShapeModel:
                 gq = sample_bilinear_exact(grad, q)
                 sign = 1.0 if np.sum(gq * m) >= 0 else -1.0
             e, ok, val = _edge_offsets(grad, q, m * sign, half, self.polarity != "ignore_local",
-                                       0.5 * self.min_contrast)
+                                       0.5 * self.min_contrast, fine_iters=1)
             if ok.sum() < 6:
                 break
             r = e[ok]
