@@ -663,33 +663,57 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         radii = _ellipse_radius(a, b, th, np.radians(ang))
         if caliper_width is None:
             # arc length between neighbouring rays at the ellipse
-            step = math.radians(extent) / k
-            w = float(np.median(radii)) * step
+            w = float(np.median(radii)) * math.radians(extent) / k
         else:
             w = check_positive(caliper_width, "caliper_width")
-        return ray_calipers(c, radii, ang, length, w, inward=inward)
+        return ray_calipers(c, radii, ang, length, w, inward=inward), w
 
-    cal = lay(c0, ax[0], ax[1], theta)
+    cal, w0 = lay(c0, ax[0], ax[1], theta)
     found = _measure(gray, cal, prm)
     _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
     fit = _fit_ellipse(found.points, thr, rng)
+    pts = found.points
     if passes == 2:
         a1, b1 = (float(v) for v in np.asarray(fit.semi_axes))
+        th1 = math.radians(float(fit.angle_deg))
+        c1 = np.asarray(fit.center_xy)
+        found2 = None
         if b1 > length / 2 + 1:
             try:
-                cal2 = lay(np.asarray(fit.center_xy), a1, b1, math.radians(float(fit.angle_deg)))
+                cal2, w1 = lay(c1, a1, b1, th1)
                 found2 = _measure(gray, cal2, prm)
             except InputError:
                 found2 = None
-            if found2 is not None and found2.points.shape[0] >= 5:
-                found = found2
-                fit = _fit_ellipse(found.points, thr, rng)
-    pts = found.points
+        if found2 is not None:
+            wts = _carry_inliers(found, fit, found2, thr)
+            if np.count_nonzero(wts) >= 5:
+                # A sector's profile is the mean over its width: its edge sits at the mean of
+                # the ellipse's polar radius over the sector's angles, not at the central ray's
+                # radius (second order in the width).  Remove that with the first-pass fit.
+                m = max(1, int(round(w1)))
+                across = (np.arange(m) - (m - 1) / 2.0) * (w1 / m)
+                phi = np.radians(ang)[found2.caliper]
+                rho = _ellipse_radius(a1, b1, th1, phi)
+                rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None]
+                                           + across[None, :] / rho[:, None]).mean(axis=1)
+                u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+                pts2 = found2.points - (rho_mean - rho)[:, None] * u
+                try:
+                    fit2 = _fit_ellipse_weighted(pts2, wts.astype(bool))
+                except FitError:
+                    fit2 = None
+                if fit2 is not None:
+                    found, fit, pts = found2, fit2, pts2
     inl = np.asarray(fit.inliers, dtype=bool)
-    blur = _blur_estimate(found, inl)
+    nrm, kappa = _ellipse_normal_curvature(pts, fit)
+    ray = pts - np.asarray(fit.center_xy)
+    ray /= np.maximum(np.hypot(ray[:, 0], ray[:, 1]), 1e-12)[:, None]
+    cos_in = np.abs((nrm * ray).sum(axis=1))   # obliquity: a ray sees the blur / cos
+    es = found.edges
+    use = inl & es.refined if np.any(inl & es.refined) else inl
+    blur = float(np.median(es.blur[use] * cos_in[use])) if np.any(use) else float("nan")
     pc = pts
     if correct_curvature and math.isfinite(blur):
-        nrm, kappa = _ellipse_normal_curvature(pts, fit)
         pc = pts + (0.5 * blur ** 2 * kappa)[:, None] * nrm
         fit = _fit_ellipse_weighted(pc, inl)
     res = fit.distance(pc)
