@@ -659,21 +659,29 @@ class ShapeModel:
             m = np.zeros((ht, wt), bool)
             m[max(lo[1], 0):max(hi[1] + 1, 0), max(lo[0], 0):max(hi[0] + 1, 0)] = True
             vol[:, ~m] = -1.0
-        # peaks in (angle, scale, y, x): several angles may peak at one position (parts with
-        # near symmetries), so every local maximum of the volume is a candidate
+        # candidates: at each spatial peak of the best-over-(angle, scale) map, every local
+        # maximum along angle and scale -- parts with near symmetries (gears) peak at several
+        # angles at one position and only the finer levels can tell them apart
         na, ns = bank["shape"]
-        v4 = vol.reshape(na, ns, ht, wt)
-        a_mode = "wrap" if bank["full"] else "nearest"
-        mx = ndimage.maximum_filter(v4, size=(3, 3, 3, 3), mode=(a_mode, "nearest", "nearest", "nearest"))
+        best = vol.max(axis=0)
         top_thr = min_score * (0.4 + 0.3 * greediness)
-        kk, yy, xx = np.nonzero(((v4 >= mx) & (v4 >= top_thr)).reshape(K, ht, wt))
-        if len(kk) == 0:
+        sp = (best >= top_thr) & (best >= ndimage.maximum_filter(best, size=3))
+        yy, xx = np.nonzero(sp)
+        if len(yy) == 0:
             return []
-        sc0 = vol[kk, yy, xx]
         n_track = 12 + 4 * (limit or 25)
-        order = np.argsort(-sc0)[:n_track]
-        kk, yy, xx = kk[order], yy[order], xx[order]
-        t0 = level_to_base(np.stack([xx, yy], 1).astype(np.float64), top)
+        order = np.argsort(-best[yy, xx])[:n_track]
+        yy, xx = yy[order], xx[order]
+        prof = vol[:, yy, xx].reshape(na, ns, -1)                     # (na, ns, P)
+        a_mode = "wrap" if bank["full"] else "nearest"
+        pm = ndimage.maximum_filter(prof, size=(3, 3, 1), mode=(a_mode, "nearest", "nearest"))
+        ok = (prof >= pm) & (prof >= top_thr) & (prof >= 0.8 * best[yy, xx][None, None, :])
+        ia, is_, ip = np.nonzero(ok)
+        kk = ia * ns + is_
+        sc0 = prof[ia, is_, ip]
+        order = np.argsort(-sc0)[:2 * n_track]
+        kk, ip = kk[order], ip[order]
+        t0 = level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
         cand = np.column_stack([t0, bank["angles"][kk], bank["scales"][kk]])
         self._debug = {"top_candidates": len(cand), "K": K, "fft": (n1, n2), "top": top}
         # ---- track down the pyramid
@@ -689,11 +697,21 @@ class ShapeModel:
             cand = self._dedupe(cand, 2.0 ** lv)[:n_track]
         if top == 0:
             cand = self._track_level(cand, units[0], 0)
-        # ---- refine and score at level 0
+        # ---- full-model score at level 0, suppress overlaps, then refine the survivors
         results = []
         lvl0 = self._levels[0]
         a_lo, a_hi = np.radians(self.angle_range_deg)
         full = a_hi - a_lo >= 2 * np.pi - 1e-9
+        cand[:, 4] = self._score(units[0], 0, cand[:, :4], lvl0.points, lvl0.dirs)
+        cand = cand[np.argsort(-cand[:, 4])]
+        pre: list = []
+        for row in cand:  # greedy suppression over a short list
+            if row[4] < 0.8 * min_score:
+                break
+            n_over = sum(self._overlap(row, q) > max_overlap for q in pre)
+            if n_over == 0 or (n_over == 1 and row[4] > 0.9 * pre[0][4] and len(pre) < 2 * (limit or 1e9)):
+                pre.append(row)
+        cand = np.array(pre).reshape(-1, 5)
         for row in cand:  # one candidate at a time: a few, each fully vectorised over points
             pose = row[:4].copy()
             rms, n_ok = float("nan"), 0
