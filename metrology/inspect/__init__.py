@@ -11,12 +11,10 @@ from .features import Feature
 from .measure import MeasurementResult
 from .recipe import RECIPE_FORMAT, RECIPE_VERSION, AnomalySpec, MatchSpec, Recipe
 from .result import STATUSES, InspectionResult
-from .spec import (CircleTool, Datum, EdgePairTool, EllipseTool, LineTool, MeasurementSpec,
-                   Tolerance, ToolSpec)
+from .spec import Datum, MeasurementSpec, Tolerance
 from .station import ScalePlane, StationSpec
 
 __all__ = ["Recipe", "InspectionResult", "MeasurementResult", "MeasurementSpec", "Tolerance",
-           "Datum", "ToolSpec", "CircleTool", "LineTool", "EllipseTool", "EdgePairTool",
-           "StationSpec", "ScalePlane", "MatchSpec", "AnomalySpec", "Feature", "run_many",
+           "Datum", "StationSpec", "ScalePlane", "MatchSpec", "AnomalySpec", "Feature", "run_many",
            "BatchSummary", "BatchWriteError", "read_results", "write_csv", "list_images",
            "STATUSES", "RECIPE_FORMAT", "RECIPE_VERSION"]

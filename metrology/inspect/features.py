@@ -196,10 +196,12 @@ def ellipse_feature(name: str, points: Any, unit: str) -> Feature:
                    float(np.sqrt(np.mean(res ** 2))), len(pts))
 
 
-def pair_feature(name: str, first: Any, second: Any, unit: str) -> Feature:
+def pair_feature(name: str, first: Any, second: Any, unit: str,
+                 std_width: float | None = None) -> Feature:
     """Edge pair from matched first/second edge points (K, 2) each (one row per caliper):
     width = mean edge-to-edge distance, centre = mean midpoint; covariance from the spread over
-    the K calipers (None when K < 2)."""
+    the K calipers, or for K = 1 from ``std_width`` (the caliper's 1-sigma width uncertainty in
+    this space; the centre then gets ``std_width / 2`` per axis), else None."""
     a = as_points(first, f"{name}: first edges", allow_batch=False)
     b = as_points(second, f"{name}: second edges", allow_batch=False)
     if len(a) != len(b) or len(a) == 0:
@@ -213,5 +215,7 @@ def pair_feature(name: str, first: Any, second: Any, unit: str) -> Feature:
     if k >= 2:
         stack = np.column_stack([mid, w])
         cov = np.cov(stack, rowvar=False) / k
+    elif std_width is not None and math.isfinite(std_width) and std_width >= 0:
+        cov = np.diag([0.25 * std_width ** 2, 0.25 * std_width ** 2, std_width ** 2])
     rms = float(np.sqrt(np.mean((w - w.mean()) ** 2))) if k >= 2 else 0.0
     return Feature(name, "edge_pair", unit, params, cov, rms, k)

@@ -42,7 +42,7 @@ from ..image.io import as_gray, load_image
 from .features import Feature, circle_feature, ellipse_feature, line_feature, pair_feature
 from .measure import MeasurementResult, feature_kinds_for, measure
 from .result import InspectionResult
-from .spec import MeasurementSpec, ToolSpec, parse_measurement, parse_tool
+from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .station import Station, StationSpec
 
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
@@ -135,8 +135,8 @@ class AnomalySpec:
         return cls(float(thr), bank=bank, region=region)
 
 
-def _tool_kinds(tools: Sequence[ToolSpec]) -> dict[str, str]:
-    return {t.name: t.kind for t in tools}
+def _tool_kinds(tools: Sequence[Any]) -> dict[str, str]:
+    return {t.name: tool_kind(t) for t in tools}
 
 
 class Recipe:
@@ -144,9 +144,9 @@ class Recipe:
 
     Parameters
     ----------
-    tools : sequence of ToolSpec
-        Caliper tools in the model frame (:class:`CircleTool`, :class:`LineTool`,
-        :class:`EllipseTool`, :class:`EdgePairTool`), unique names.
+    tools : sequence of caliper tools
+        :mod:`metrology.caliper` tools in the model frame (``CircleTool``, ``LineTool``,
+        ``EllipseTool``, ``EdgePairTool``), each with a unique, non-empty ``name``.
     measurements : sequence of MeasurementSpec
         Derived measurements with tolerances; the features they name must exist and be of a
         suitable kind.
@@ -168,7 +168,7 @@ class Recipe:
     ('pass', {'hole_d': 3.0012, ...})
     """
 
-    def __init__(self, tools: Sequence[ToolSpec], measurements: Sequence[MeasurementSpec], *,
+    def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
                  station: StationSpec, model: MatchSpec | None = None,
                  anomaly: AnomalySpec | None = None, name: str = "",
                  base_dir: str | os.PathLike = "."):
@@ -193,6 +193,9 @@ class Recipe:
             raise FileFormatError("tools: a recipe needs at least one tool")
         seen: set[str] = set()
         for i, t in enumerate(self.tools):
+            tool_kind(t)
+            if not isinstance(t.name, str) or not t.name.strip():
+                raise FileFormatError(f"tools[{i}].name: every tool needs a non-empty name")
             if t.name in seen:
                 raise FileFormatError(f"tools[{i}].name: duplicate tool name {t.name!r}")
             seen.add(t.name)
@@ -217,7 +220,7 @@ class Recipe:
         d: dict[str, Any] = {"name": self.name, "station": self.station_spec.to_dict()}
         if self.model_spec is not None:
             d["model"] = self.model_spec.to_dict()
-        d["tools"] = [t.to_dict() for t in self.tools]
+        d["tools"] = [tool_to_dict(t) for t in self.tools]
         d["measurements"] = [m.to_dict() for m in self.measurements]
         if self.anomaly_spec is not None:
             d["anomaly"] = self.anomaly_spec.to_dict()
@@ -365,9 +368,8 @@ class Recipe:
                 errors[tool.name] = str(exc)
                 features[tool.name] = {"error": str(exc)}
                 try:
-                    tools_px[tool.name] = {"type": tool.kind, **{
-                        k: (np.asarray(v, float).tolist() if isinstance(v, (np.ndarray, tuple))
-                            else v) for k, v in tool.placed(pose).items()}}
+                    tools_px[tool.name] = {"type": tool_kind(tool), **{
+                        k: v for k, v in tool.placed(pose).to_dict().items() if k != "type"}}
                 except MetrologyError:
                     pass
                 continue
@@ -408,21 +410,29 @@ class Recipe:
                                 error="; ".join(reasons) or None, image_size=size,
                                 edge_points_px=edge_pts)
 
-    def _run_tool(self, tool: ToolSpec, gray: np.ndarray, pose: Pose2D, station: Station):
+    def _run_tool(self, tool: Any, gray: np.ndarray, pose: Pose2D, station: Station):
         from .tools import run_tool
 
         run = run_tool(tool, gray, pose)
         plane = station.plane
-        if tool.kind == "edge_pair":
-            fpx = pair_feature(tool.name, run.first_px, run.second_px, "px")
-            fmm = pair_feature(tool.name, plane.to_mm(run.first_px), plane.to_mm(run.second_px),
-                               "mm")
+        kind = tool_kind(tool)
+        if kind == "edge_pair":
+            a_mm, b_mm = plane.to_mm(run.first_px), plane.to_mm(run.second_px)
+            s_px = run.info.get("std_width_px")
+            s_mm = None
+            if s_px is not None and math.isfinite(s_px):
+                # local plane scale along the profile (mm per px)
+                scale = float(np.mean(np.hypot(*(b_mm - a_mm).T))
+                              / max(np.mean(np.hypot(*(run.second_px - run.first_px).T)), 1e-12))
+                s_mm = s_px * scale
+            fpx = pair_feature(tool.name, run.first_px, run.second_px, "px", s_px)
+            fmm = pair_feature(tool.name, a_mm, b_mm, "mm", s_mm)
             return fpx, fmm, run
         pts_mm = plane.to_mm(run.points_px)
-        if tool.kind == "circle":
+        if kind == "circle":
             return (circle_feature(tool.name, run.points_px, "px"),
                     circle_feature(tool.name, pts_mm, "mm"), run)
-        if tool.kind == "ellipse":
+        if kind == "ellipse":
             return (ellipse_feature(tool.name, run.points_px, "px"),
                     ellipse_feature(tool.name, pts_mm, "mm"), run)
         # line: orient along the tool's p0 -> p1, in each space

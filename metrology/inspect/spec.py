@@ -5,7 +5,8 @@ every field and raises :class:`~metrology.errors.FileFormatError` naming it (``"
 expected a positive number, given -3"``), so a bad recipe fails when it is loaded, not in the
 middle of a batch.
 
-Coordinates of tools are **pixels in the model frame** (the frame in which
+Tools are :mod:`metrology.caliper`'s placeable tool specs (``CircleTool``, ``LineTool``,
+``EllipseTool``, ``EdgePairTool``).  Their coordinates are **pixels in the model frame** (the frame in which
 :class:`metrology.match.Match` poses are expressed: template pixels relative to the model's
 origin).  A match pose moves them into the image, exactly as HALCON's ``align_metrology_model``
 does.  Without a model (fixtured parts) the model frame is the image frame.
@@ -14,17 +15,14 @@ does.  Without a model (fixtured parts) the model frame is the image frame.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from typing import Any, Mapping
 
-import numpy as np
-
-from ..core.pose import Pose2D
 from ..errors import FileFormatError
 
-__all__ = ["Tolerance", "ToolSpec", "CircleTool", "LineTool", "EllipseTool", "EdgePairTool",
-           "MeasurementSpec", "Datum", "TOOL_TYPES", "MEASUREMENT_TYPES", "parse_tool",
-           "parse_measurement"]
+__all__ = ["Tolerance", "MeasurementSpec", "Datum", "TOOL_TYPES", "MEASUREMENT_TYPES",
+           "parse_tool", "tool_to_dict", "tool_kind", "parse_measurement"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,208 +214,73 @@ class _OneSided(Tolerance):
 
 
 # --------------------------------------------------------------------------------------------
-# tools (model frame)
+# tools (model frame): the caliper layer's placeable tool specs
 # --------------------------------------------------------------------------------------------
-# caliper options a recipe may pass to the caliper functions, with their JSON types
-_CALIPER_OPTS: dict[str, tuple[type, ...]] = {
-    "num_calipers": (int,), "caliper_length": (int, float), "caliper_width": (int, float),
-    "sigma": (int, float), "threshold": (int, float), "transition": (str,), "select": (str,),
-    "min_inliers": (int, float), "ransac_threshold": (int, float), "interpolation": (str,),
-    "width": (int, float), "arc_start_deg": (int, float), "arc_extent_deg": (int, float),
-}
-_LENGTH_OPTS = ("caliper_length", "caliper_width", "width", "ransac_threshold")
+#: recipe ``type`` -> caliper tool class name (the class names are accepted too)
+TOOL_TYPES: dict[str, str] = {"circle": "CircleTool", "line": "LineTool",
+                              "ellipse": "EllipseTool", "edge_pair": "EdgePairTool"}
+_KIND_OF = {v: k for k, v in TOOL_TYPES.items()}
 
 
-def _options(doc: Mapping, where: str, allowed: tuple[str, ...]) -> dict:
-    opts = _get(doc, "options", where, False, {}) or {}
-    if not isinstance(opts, Mapping):
-        raise FileFormatError(f"{where}.options: expected an object, given "
-                              f"{type(opts).__name__}")
-    out = {}
-    for k, v in opts.items():
-        if k not in allowed:
-            raise FileFormatError(f"{where}.options.{k}: unknown caliper option; allowed: "
-                                  f"{sorted(allowed)}")
-        types = _CALIPER_OPTS[k]
-        if isinstance(v, bool) or not isinstance(v, types):
-            raise FileFormatError(f"{where}.options.{k}: expected "
-                                  f"{'/'.join(t.__name__ for t in types)}, given {v!r}")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise FileFormatError(f"{where}.options.{k}: expected a finite number, given {v!r}")
-        if k in ("num_calipers", "caliper_length", "caliper_width", "width", "sigma") and v <= 0:
-            raise FileFormatError(f"{where}.options.{k}: expected a positive number, given {v!r}")
-        out[k] = v
-    return out
+def tool_kind(tool: Any) -> str:
+    """``"circle"``, ``"line"``, ``"ellipse"`` or ``"edge_pair"`` for a caliper tool object."""
+    kind = _KIND_OF.get(type(tool).__name__)
+    if kind is None:
+        raise FileFormatError(f"tool {getattr(tool, 'name', '?')!r}: {type(tool).__name__} "
+                              f"cannot be used in a recipe; expected one of "
+                              f"{sorted(TOOL_TYPES.values())}")
+    return kind
 
 
-def _scaled_options(options: Mapping, scale: float) -> dict:
-    """Caliper options with lengths (px in the model frame) scaled into the image."""
-    return {k: (v * scale if k in _LENGTH_OPTS else v) for k, v in options.items()}
+def parse_tool(doc: Any, where: str) -> Any:
+    """Parse one entry of a recipe's ``tools`` list into a :mod:`metrology.caliper` tool
+    (``CircleTool``, ``LineTool``, ``EllipseTool``, ``EdgePairTool``) in the model frame.
 
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """Base of the tool specifications (``name``, ``options`` passed to the caliper)."""
-
-    name: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    kind = "tool"
-    yields = "point"  # the geometric kind of feature the tool produces: point | line
-
-    def to_dict(self) -> dict:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class CircleTool(ToolSpec):
-    """A circle found by calipers along rays around ``center`` at ``radius`` (model-frame px).
-
-    Feeds ``diameter``/``radius`` measurements and acts as a point (its centre) in distances
-    and positions.
+    The entry is the caliper tool's own dict (``center_xy``, ``radius``, ``p0_xy``, ...,
+    detection parameters) with ``type`` given as ``circle`` / ``line`` / ``ellipse`` /
+    ``edge_pair`` (or the class name) and a required, unique ``name``.
     """
+    from ..caliper import tool_from_dict
+    from ..errors import InputError
 
-    center: tuple[float, float] = (0.0, 0.0)
-    radius: float = 1.0
-    kind = "circle"
-    yields = "point"
-    OPTIONS = ("num_calipers", "caliper_length", "caliper_width", "sigma", "threshold",
-               "transition", "select", "min_inliers", "ransac_threshold", "interpolation",
-               "arc_start_deg", "arc_extent_deg")
-
-    def placed(self, pose: Pose2D) -> dict:
-        """Image-frame arguments of :func:`metrology.caliper.find_circle` at ``pose``."""
-        c = pose.apply(np.asarray(self.center, float))
-        opts = _scaled_options(self.options, pose.scale)
-        if "arc_start_deg" in opts:
-            opts["arc_start_deg"] = opts["arc_start_deg"] + pose.angle_deg
-        return {"center_xy": c, "radius": self.radius * pose.scale, **opts}
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "type": "circle", "center": list(self.center),
-                "radius": self.radius, **({"options": dict(self.options)} if self.options else {})}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping, where: str) -> "CircleTool":
-        _no_unknown(doc, {"name", "type", "center", "radius", "options"}, where)
-        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
-                   center=_point(doc, "center", where),
-                   radius=_number(doc, "radius", where, positive=True))
-
-
-@dataclass(frozen=True)
-class LineTool(ToolSpec):
-    """A straight edge found by calipers spread from ``p0`` to ``p1`` (model-frame px).
-
-    The direction ``p0 -> p1`` orients the fitted line (for angles and datum frames).
-    """
-
-    p0: tuple[float, float] = (0.0, 0.0)
-    p1: tuple[float, float] = (1.0, 0.0)
-    kind = "line"
-    yields = "line"
-    OPTIONS = ("num_calipers", "caliper_length", "caliper_width", "sigma", "threshold",
-               "transition", "select", "min_inliers", "ransac_threshold", "interpolation")
-
-    def placed(self, pose: Pose2D) -> dict:
-        """Image-frame arguments of :func:`metrology.caliper.find_line` at ``pose``."""
-        p = pose.apply(np.asarray([self.p0, self.p1], float))
-        return {"p0_xy": p[0], "p1_xy": p[1], **_scaled_options(self.options, pose.scale)}
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "type": "line", "p0": list(self.p0), "p1": list(self.p1),
-                **({"options": dict(self.options)} if self.options else {})}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping, where: str) -> "LineTool":
-        _no_unknown(doc, {"name", "type", "p0", "p1", "options"}, where)
-        p0, p1 = _point(doc, "p0", where), _point(doc, "p1", where)
-        if math.hypot(p1[0] - p0[0], p1[1] - p0[1]) < 2.0:
-            raise FileFormatError(f"{where}: p0 and p1 must be at least 2 px apart, given "
-                                  f"{list(p0)} and {list(p1)}")
-        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
-                   p0=p0, p1=p1)
-
-
-@dataclass(frozen=True)
-class EllipseTool(ToolSpec):
-    """An ellipse around ``center`` with ``semi_axes`` (a, b) and ``angle_deg`` (model frame)."""
-
-    center: tuple[float, float] = (0.0, 0.0)
-    semi_axes: tuple[float, float] = (1.0, 1.0)
-    angle_deg: float = 0.0
-    kind = "ellipse"
-    yields = "point"
-    OPTIONS = CircleTool.OPTIONS
-
-    def placed(self, pose: Pose2D) -> dict:
-        """Image-frame arguments of :func:`metrology.caliper.find_ellipse` at ``pose``."""
-        c = pose.apply(np.asarray(self.center, float))
-        return {"center_xy": c, "semi_axes": (self.semi_axes[0] * pose.scale,
-                                              self.semi_axes[1] * pose.scale),
-                "angle_deg": self.angle_deg + pose.angle_deg,
-                **_scaled_options(self.options, pose.scale)}
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "type": "ellipse", "center": list(self.center),
-                "semi_axes": list(self.semi_axes), "angle_deg": self.angle_deg,
-                **({"options": dict(self.options)} if self.options else {})}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping, where: str) -> "EllipseTool":
-        _no_unknown(doc, {"name", "type", "center", "semi_axes", "angle_deg", "options"}, where)
-        ax = _point(doc, "semi_axes", where)
-        if ax[0] <= 0 or ax[1] <= 0:
-            raise FileFormatError(f"{where}.semi_axes: expected two positive lengths, given "
-                                  f"{list(ax)}")
-        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
-                   center=_point(doc, "center", where), semi_axes=ax,
-                   angle_deg=_number(doc, "angle_deg", where, required=False, default=0.0))
-
-
-@dataclass(frozen=True)
-class EdgePairTool(ToolSpec):
-    """A pair of opposite edges (a web, a slot, a pin) measured along ``p0 -> p1``.
-
-    Feeds ``width`` measurements (distance between the two edges of the pair, mapped to mm
-    edge by edge) and acts as a point (the pair's centre) in distances.
-    """
-
-    p0: tuple[float, float] = (0.0, 0.0)
-    p1: tuple[float, float] = (1.0, 0.0)
-    kind = "edge_pair"
-    yields = "point"
-    OPTIONS = ("width", "sigma", "threshold", "transition", "select", "interpolation")
-
-    def placed(self, pose: Pose2D) -> dict:
-        """Image-frame arguments of :func:`metrology.caliper.measure_pairs` at ``pose``."""
-        p = pose.apply(np.asarray([self.p0, self.p1], float))
-        return {"p0_xy": p[0], "p1_xy": p[1], **_scaled_options(self.options, pose.scale)}
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "type": "edge_pair", "p0": list(self.p0),
-                "p1": list(self.p1), **({"options": dict(self.options)} if self.options else {})}
-
-    @classmethod
-    def from_dict(cls, doc: Mapping, where: str) -> "EdgePairTool":
-        _no_unknown(doc, {"name", "type", "p0", "p1", "options"}, where)
-        p0, p1 = _point(doc, "p0", where), _point(doc, "p1", where)
-        if math.hypot(p1[0] - p0[0], p1[1] - p0[1]) < 3.0:
-            raise FileFormatError(f"{where}: p0 and p1 must be at least 3 px apart")
-        return cls(name=_name(doc, "name", where), options=_options(doc, where, cls.OPTIONS),
-                   p0=p0, p1=p1)
-
-
-TOOL_TYPES: dict[str, type[ToolSpec]] = {"circle": CircleTool, "line": LineTool,
-                                         "ellipse": EllipseTool, "edge_pair": EdgePairTool}
-
-
-def parse_tool(doc: Any, where: str) -> ToolSpec:
-    """Parse one entry of a recipe's ``tools`` list."""
+    if not isinstance(doc, Mapping):
+        raise FileFormatError(f"{where}: expected an object, given {type(doc).__name__}")
     kind = _get(doc, "type", where)
-    if kind not in TOOL_TYPES:
+    cls = TOOL_TYPES.get(kind, kind if kind in _KIND_OF else None)
+    if cls is None:
         raise FileFormatError(f"{where}.type: unknown tool type {kind!r}; expected one of "
                               f"{sorted(TOOL_TYPES)}")
-    return TOOL_TYPES[kind].from_dict(doc, where)
+    _name(doc, "name", where)
+    d = {k: (list(v) if isinstance(v, tuple) else v) for k, v in doc.items()}
+    d["type"] = cls
+    try:
+        tool = tool_from_dict(d)
+    except InputError as exc:
+        msg = str(exc)
+        for prefix in (f"{cls}.from_dict: ", f"{cls}."):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix):]
+                break
+        msg = re.sub(r"^(\w+\.)?__init__\(\) missing \d+ required positional arguments?: ",
+                     "missing field ", msg)
+        raise FileFormatError(f"{where} ({doc.get('name')!r}): {msg}") from None
+    return tool
+
+
+def tool_to_dict(tool: Any) -> dict:
+    """Compact recipe entry of a caliper tool: ``type``, ``name``, then the fields that differ
+    from their defaults (inverse of :func:`parse_tool`)."""
+    from dataclasses import MISSING, fields
+
+    out: dict[str, Any] = {"type": tool_kind(tool), "name": tool.name}
+    for f in fields(tool):
+        if f.name == "name":
+            continue
+        v = getattr(tool, f.name)
+        if f.default is not MISSING and v == f.default:
+            continue
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,13 +3,16 @@
 Recipe field ``station`` (paths relative to the recipe file)::
 
     {"calibration": "station.json", "plane": {"board_image": "plane.png"}}
+    {"calibration": "station.json", "plane": {"board_image": "plane.png",
+                                              "board": {"cols": 11, "rows": 8, "square_mm": 3}}}
     {"calibration": "station.json", "plane": {"view": 0}}
     {"calibration": "station.json", "plane": {"file": "plane.json"}}
     {"pixel_size_mm": 0.05}
 
 The first three use :mod:`metrology.calib`: the station file (camera) plus the measuring plane,
-given by an image of the board lying on that plane (the usual way: put the board where the parts
-go, take one picture), by one of the calibration views, or by a saved plane.  ``plane.to_mm``
+given by an image of a board lying on that plane (the usual way: put the board where the parts
+go, take one picture; ``board`` names it when it is not the calibration board), by one of the
+calibration views, or by a plane file (:func:`save_plane`).  ``plane.to_mm``
 undistorts then maps to the plane, so distortion and a tilted camera are handled.
 
 ``pixel_size_mm`` is a bare scale for an uncalibrated, telecentric or pre-rectified setup; it
@@ -28,7 +31,28 @@ import numpy as np
 from ..core.checks import as_points
 from ..errors import FileFormatError, InputError
 
-__all__ = ["StationSpec", "ScalePlane", "Station"]
+__all__ = ["StationSpec", "ScalePlane", "Station", "save_plane", "load_plane",
+           "PLANE_FORMAT", "PLANE_VERSION"]
+
+PLANE_FORMAT = "metrology.plane"
+PLANE_VERSION = 1
+
+
+def save_plane(plane: Any, path: str | Path) -> Path:
+    """Write a :class:`metrology.calib.Plane` as a versioned JSON file (atomic)."""
+    from .._io import write_json_file
+
+    return write_json_file(path, {"plane": plane.to_dict()}, fmt=PLANE_FORMAT,
+                           version=PLANE_VERSION)
+
+
+def load_plane(path: str | Path) -> Any:
+    """Read a plane file written by :func:`save_plane` (``FileFormatError`` names the field)."""
+    from .._io import read_json_file, require
+    from ..calib import Plane
+
+    doc = read_json_file(path, fmt=PLANE_FORMAT, versions=[PLANE_VERSION])
+    return Plane.from_dict(require(doc, "plane", dict, str(path)), f"{path}: plane")
 
 
 @dataclass(frozen=True)
@@ -93,6 +117,14 @@ class StationSpec:
                 next(iter(plane)) not in ("board_image", "view", "file"):
             raise FileFormatError(f"{where}.plane: expected one of {{\"board_image\": PATH}}, "
                                   f"{{\"view\": N}}, {{\"file\": PATH}}; given {plane!r}")
+        if isinstance(plane, Mapping) and "board_image" in plane and "board" in plane:
+            b = plane["board"]
+            if not (isinstance(b, Mapping) and set(b) == {"cols", "rows", "square_mm"}):
+                raise FileFormatError(f"{where}.plane.board: expected {{\"cols\", \"rows\", "
+                                      f"\"square_mm\"}}, given {b!r}")
+            rest = {k: v for k, v in plane.items() if k != "board"}
+            spec = cls.from_dict({"calibration": cal, "plane": rest}, where)
+            return cls(calibration=cal, plane={**spec.plane, "board": dict(b)})
         key, val = next(iter(plane.items()))
         if key == "view" and (isinstance(val, bool) or not isinstance(val, int) or val < 0):
             raise FileFormatError(f"{where}.plane.view: expected a view index >= 0, given {val!r}")
@@ -125,23 +157,24 @@ class Station:
         if key == "view":
             plane = cal.plane(view=val)
         elif key == "file":
-            plane = Plane.load(base / val)
+            plane = load_plane(base / val)
+            if tuple(plane.camera.image_size) != tuple(camera.image_size):
+                raise FileFormatError(f"{base / val}: plane file is for a "
+                                      f"{plane.camera.image_size} camera, the station for "
+                                      f"{camera.image_size}")
         else:
+            from ..calib import Checkerboard
             from ..image.io import load_image
 
-            board = getattr(cal, "board", None)
-            if board is None:
-                raise FileFormatError(f"{cal_path}: the station file names no board, needed to "
-                                      f"find the measuring plane in {val}")
+            b = spec.plane.get("board")
+            board = Checkerboard(**b) if b else cal.board
             img = load_image(base / val, "station.plane.board_image")
             plane = Plane.from_board(camera, img, board)
         info = {"mapping": "plane", "calibration": str(spec.calibration),
                 "plane": dict(spec.plane)}
-        for attr in ("residual_mm", "rms_mm"):
-            v = getattr(plane, attr, None)
-            if isinstance(v, (int, float)) and math.isfinite(v):
-                info["plane_residual_mm"] = float(v)
-                break
+        v = getattr(plane, "residual_rms_mm", None)
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            info["plane_residual_rms_mm"] = float(v)
         rms = getattr(cal, "rms_px", None)
         if isinstance(rms, (int, float)) and math.isfinite(rms):
             info["calibration_rms_px"] = float(rms)

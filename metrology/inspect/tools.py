@@ -1,8 +1,8 @@
 """Run a recipe tool on an image at a pose through :mod:`metrology.caliper`.
 
-This module only adapts: it places the model-frame tool at the match pose, calls the caliper
-function (``find_circle``, ``find_line``, ``find_ellipse``, ``measure_pairs``) and collects the
-edge points the fit used (the inliers), which the recipe then maps to millimetres and fits again.
+This module only adapts: it places the model-frame caliper tool at the match pose
+(``tool.placed(pose).measure(image)``) and collects the edge points the caliper's fit used (the
+inliers), which the recipe then maps to millimetres and fits again.
 The edge finding and robust fitting themselves live in the caliper layer.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from ..core.pose import Pose2D
-from ..errors import EdgeNotFoundError, FitError
-from .spec import CircleTool, EdgePairTool, EllipseTool, LineTool, ToolSpec
+from ..errors import EdgeNotFoundError
+from .spec import tool_kind
 
 __all__ = ["ToolRun", "run_tool"]
 
@@ -49,26 +49,10 @@ class ToolRun:
     info: dict = field(default_factory=dict)
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for n in names:
-        v = getattr(obj, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def _split_points(res: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _split(res: Any, points: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(inlier points, outlier points) of a caliper fit result."""
-    pts = _attr(res, "points", "edge_points", "points_xy")
-    if pts is None:
-        raise FitError(f"{name}: the caliper result carries no edge points")
-    pts = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
-    mask = _attr(res, "inliers", "inlier_mask")
-    if mask is None:
-        return pts, np.empty((0, 2))
-    mask = np.asarray(mask, dtype=bool).reshape(-1)
-    if mask.shape[0] != pts.shape[0]:
-        return pts, np.empty((0, 2))
+    pts = np.asarray(res.points_xy if points is None else points, float).reshape(-1, 2)
+    mask = np.asarray(res.inliers, dtype=bool).reshape(-1)
     return pts[mask], pts[~mask]
 
 
@@ -77,41 +61,49 @@ def _jsonable_placed(d: dict) -> dict:
             for k, v in d.items()}
 
 
-def run_tool(tool: ToolSpec, image: np.ndarray, pose: Pose2D) -> ToolRun:
-    """Place ``tool`` at ``pose`` and run its caliper on ``image`` (2-D gray array).
+def run_tool(tool: Any, image: np.ndarray, pose: Pose2D) -> ToolRun:
+    """Place the caliper ``tool`` (model frame) at ``pose`` and run it on ``image``.
+
+    Circle edge points get the caliper's curvature correction (``edge_blur**2 / (2 R)`` along
+    each point's outward normal, the bias of a blurred circular edge) before they are mapped to
+    mm, so the mm fit sees the same unbiased points as the caliper's own fit.
 
     Raises
     ------
     EdgeNotFoundError, FitError, InputError
         As raised by the caliper (no edges, too few inliers, tool outside the image).
     """
-    from .. import caliper
-
-    args = tool.placed(pose)
-    placed = {"type": tool.kind, **_jsonable_placed(args)}
-    if isinstance(tool, CircleTool):
-        res = caliper.find_circle(image, **args)
-        inl, out = _split_points(res, tool.name)
-        return ToolRun(tool.name, tool.kind, inl, out, placed)
-    if isinstance(tool, EllipseTool):
-        res = caliper.find_ellipse(image, **args)
-        inl, out = _split_points(res, tool.name)
-        return ToolRun(tool.name, tool.kind, inl, out, placed)
-    if isinstance(tool, LineTool):
-        res = caliper.find_line(image, **args)
-        inl, out = _split_points(res, tool.name)
-        d = np.asarray(args["p1_xy"], float) - np.asarray(args["p0_xy"], float)
-        return ToolRun(tool.name, tool.kind, inl, out, placed, direction_px=d)
-    if isinstance(tool, EdgePairTool):
-        res = caliper.measure_pairs(image, **args)
-        first = _attr(res, "first_points", "points_first", "first_xy")
-        second = _attr(res, "second_points", "points_second", "second_xy")
-        if first is None or second is None:
-            raise FitError(f"{tool.name}: the caliper's pair result carries no edge points")
-        first = np.asarray(first, float).reshape(-1, 2)
-        second = np.asarray(second, float).reshape(-1, 2)
-        if len(first) == 0:
-            raise EdgeNotFoundError(f"{tool.name}: no edge pair found")
-        return ToolRun(tool.name, tool.kind, np.empty((0, 2)), np.empty((0, 2)), placed,
-                       first_px=first, second_px=second)
-    raise FitError(f"{tool.name}: unsupported tool type {tool.kind!r}")  # pragma: no cover
+    kind = tool_kind(tool)
+    placed_tool = tool.placed(pose)
+    placed = {"type": kind, **{k: v for k, v in placed_tool.to_dict().items() if k != "type"}}
+    res = placed_tool.measure(image)
+    if kind == "circle":
+        pts = np.asarray(res.points_xy, float)
+        corr = float(getattr(res, "curvature_correction_px", 0.0) or 0.0)
+        if corr:
+            v = pts - np.asarray(res.center_xy, float)
+            n = np.hypot(v[:, 0], v[:, 1])
+            pts = pts + corr * v / np.where(n > 0, n, 1.0)[:, None]
+        inl, out = _split(res, pts)
+        return ToolRun(tool.name, kind, inl, out, placed,
+                       info={"curvature_correction_px": corr})
+    if kind == "ellipse":
+        inl, out = _split(res)
+        return ToolRun(tool.name, kind, inl, out, placed)
+    if kind == "line":
+        inl, out = _split(res)
+        d = np.asarray(placed_tool.p1_xy, float) - np.asarray(placed_tool.p0_xy, float)
+        return ToolRun(tool.name, kind, inl, out, placed, direction_px=d)
+    # edge pair
+    first = np.asarray(res.first.points_xy, float).reshape(-1, 2)
+    second = np.asarray(res.second.points_xy, float).reshape(-1, 2)
+    if len(first) == 0:
+        raise EdgeNotFoundError(f"{tool.name}: no edge pair found")
+    # the pair whose centre is nearest the tool's middle
+    mid = 0.5 * (np.asarray(placed_tool.p0_xy, float) + np.asarray(placed_tool.p1_xy, float))
+    c = 0.5 * (first + second)
+    k = int(np.argmin(np.hypot(*(c - mid).T)))
+    std = np.asarray(res.std_width_px, float).reshape(-1)
+    return ToolRun(tool.name, kind, np.empty((0, 2)), np.empty((0, 2)), placed,
+                   first_px=first[k:k + 1], second_px=second[k:k + 1],
+                   info={"std_width_px": float(std[k]) if std.size > k else float("nan")})

@@ -15,12 +15,12 @@ BASE = {
     "name": "plate",
     "station": {"pixel_size_mm": 0.05},
     "tools": [
-        {"name": "hole", "type": "circle", "center": [0, 0], "radius": 40,
-         "options": {"num_calipers": 32, "caliper_length": 20}},
-        {"name": "left", "type": "line", "p0": [-100, -50], "p1": [-100, 50]},
-        {"name": "bottom", "type": "line", "p0": [-80, 60], "p1": [80, 60]},
-        {"name": "web", "type": "edge_pair", "p0": [50, 20], "p1": [50, 80]},
-        {"name": "slot", "type": "ellipse", "center": [30, 0], "semi_axes": [20, 10]},
+        {"name": "hole", "type": "circle", "center_xy": [0, 0], "radius": 40,
+         "num_calipers": 32, "caliper_length": 20},
+        {"name": "left", "type": "line", "p0_xy": [-100, -50], "p1_xy": [-100, 50]},
+        {"name": "bottom", "type": "LineTool", "p0_xy": [-80, 60], "p1_xy": [80, 60]},
+        {"name": "web", "type": "edge_pair", "p0_xy": [50, 20], "p1_xy": [50, 80]},
+        {"name": "slot", "type": "ellipse", "center_xy": [30, 0], "semi_axes": [20, 10]},
     ],
     "measurements": [
         {"name": "d", "type": "diameter", "feature": "hole", "nominal_mm": 4.0,
@@ -63,11 +63,12 @@ def test_round_trip_through_file(tmp_path):
 
 @pytest.mark.parametrize("mutate, needle", [
     (lambda d: d["tools"].append({"name": "x", "type": "blob"}), "tools[5].type"),
-    (lambda d: d["tools"][0].pop("radius"), "tools[0].radius: missing field"),
-    (lambda d: d["tools"][0].update(radius=-3), "tools[0].radius: expected a positive"),
-    (lambda d: d["tools"][1].update(p1=[1, "a"]), "tools[1].p1"),
-    (lambda d: d["tools"][0]["options"].update(bogus=1), "tools[0].options.bogus"),
-    (lambda d: d["tools"][0]["options"].update(num_calipers=-2), "options.num_calipers"),
+    (lambda d: d["tools"][0].pop("radius"), "tools[0] ('hole'): missing field 'radius'"),
+    (lambda d: d["tools"][0].update(radius=-3), "tools[0] ('hole'): radius"),
+    (lambda d: d["tools"][1].update(p1_xy=[1, "a"]), "tools[1] ('left'): p1_xy"),
+    (lambda d: d["tools"][0].update(bogus=1), "unknown field(s) ['bogus']"),
+    (lambda d: d["tools"][0].update(num_calipers=-2), "num_calipers"),
+    (lambda d: d["tools"][0].pop("name"), "tools[0].name: missing field"),
     (lambda d: d["tools"][2].update(name="left"), "duplicate tool name"),
     (lambda d: d["measurements"][0].update(feature="nope"), "no tool has that name"),
     (lambda d: d["measurements"][0].update(feature="left"), "cannot use the line tool"),
@@ -119,13 +120,11 @@ def test_tolerance_limits():
         Tolerance(1.0, 0.1, -0.1)
 
 
-def test_tool_placement_follows_pose():
-    from metrology.core.pose import Pose2D
-    from metrology.inspect import CircleTool, LineTool
+def test_tools_are_caliper_tools_and_save_compactly(tmp_path):
+    from metrology.caliper import CircleTool, LineTool
 
-    pose = Pose2D(100.0, 50.0, 90.0, 2.0)
-    c = CircleTool("c", {"caliper_length": 10.0}, center=(10.0, 0.0), radius=5.0).placed(pose)
-    assert c["center_xy"] == pytest.approx([100.0, 70.0])
-    assert c["radius"] == pytest.approx(10.0) and c["caliper_length"] == pytest.approx(20.0)
-    ln = LineTool("l", {}, p0=(0.0, 0.0), p1=(0.0, 10.0)).placed(pose)
-    assert ln["p1_xy"] == pytest.approx([80.0, 50.0])
+    r = Recipe.from_dict(BASE, tmp_path)
+    assert isinstance(r.tools[0], CircleTool) and isinstance(r.tools[1], LineTool)
+    d = r.to_dict()["tools"][0]
+    assert d == {"type": "circle", "name": "hole", "center_xy": [0.0, 0.0], "radius": 40.0,
+                 "caliper_length": 20.0}  # num_calipers 32 is the default: omitted
