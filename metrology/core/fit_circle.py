@@ -12,8 +12,9 @@ stacked 3x3 / 4x4 linear algebra.
   ``M A = eta N A`` (smallest positive ``eta``) through ``Y^-1 N Y^-1`` with ``Y = M^(1/2)``.
 * ``geometric``: Levenberg-Marquardt on the orthogonal distances ``|p - c| - r``, started from
   Hyper (fixed iteration budget, per-item convergence and damping).
-* ``tukey``: IRLS on the geometric residuals with a MAD scale (a few Huber passes to settle,
-  then Tukey's biweight with c = 4.685), each pass a short weighted LM run.
+* ``tukey``: IRLS on the geometric residuals with a MAD scale: LM whose weights are recomputed
+  after every accepted step (Huber for the first steps to settle, then Tukey's biweight with
+  c = 4.685), started from Hyper.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import (finish, huber_weights, normalize, prepare, raise_if_failed, robust_scale,
-                     safe_inv, safe_solve, tukey_weights)
+from ._batch import finish, normalize, prepare, raise_if_failed, safe_inv, safe_solve
+from ._solve import lm, robust_lm
 from .checks import check_choice
 from .results import CircleFit
 
@@ -33,8 +34,6 @@ _METHODS = ("kasa", "taubin", "hyper", "geometric", "tukey")
 #: Largest radius, in units of the point cloud's RMS spread, still accepted as a circle.
 _MAX_REL_RADIUS = 1e8
 _LM_ITERS = 60
-_IRLS_OUTER = 25
-_HUBER_PASSES = 3
 
 
 def _from_conic(A: np.ndarray):
@@ -106,69 +105,6 @@ def _res_jac(P: np.ndarray, prm: np.ndarray):
     return r, J
 
 
-def _lm(P, W, prm, ok, iters=_LM_ITERS, res_jac=_res_jac, tol=1e-12):
-    """Batched Levenberg-Marquardt on weighted residuals; per-item damping and convergence.
-
-    Parameters are in normalised units (``tol`` is an absolute step size there)."""
-    B = len(P)
-    lam = np.full(B, 1e-3)
-    r, J = res_jac(P, prm)
-    cost = np.einsum("bn,bn->b", W, r * r)
-    active = ok & np.isfinite(cost)
-    k = prm.shape[1]
-    eye = np.eye(k)
-    for _ in range(iters):
-        WJ = J * W[..., None]
-        A = np.matmul(WJ.transpose(0, 2, 1), J)
-        g = np.einsum("bnk,bn->bk", WJ, r)
-        dA = np.diagonal(A, axis1=1, axis2=2)
-        damp = lam[:, None] * (dA + 1e-9 * dA.sum(-1, keepdims=True) / k + 1e-300)
-        delta, good = safe_solve(A + damp[:, :, None] * eye, -g)
-        new = prm + np.where(good[:, None], delta, 0.0)
-        r2, J2 = res_jac(P, new)
-        cost2 = np.einsum("bn,bn->b", W, r2 * r2)
-        better = active & good & np.isfinite(cost2) & (cost2 <= cost)
-        prm = np.where(better[:, None], new, prm)
-        r = np.where(better[:, None], r2, r)
-        J = np.where(better[:, None, None], J2, J)
-        gain = cost - cost2
-        cost = np.where(better, cost2, cost)
-        lam = np.where(better, np.maximum(lam * 0.2, 1e-12), np.minimum(lam * 10.0, 1e12))
-        step = np.abs(np.where(good[:, None], delta, 0.0)).max(-1)
-        done = (better & ((step < tol) | (gain <= 1e-15 * cost))) | (lam >= 1e12) | ~good
-        active &= ~done
-        if not active.any():
-            break
-    return prm, np.isfinite(prm).all(-1) & ok
-
-
-def _irls(P, W, prm, ok):
-    """IRLS: Huber passes then Tukey passes, each a short weighted LM run; items that have
-    converged (parameter change below 1e-9 of the spread) drop out of later passes."""
-    floor = 1e-9                                   # normalised units (1e-9 of the spread)
-    active = ok.copy()
-    for it in range(_IRLS_OUTER):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        Pa, Wa, pa = P[idx], W[idx], prm[idx]
-        r, _ = _res_jac(Pa, pa)
-        s = robust_scale(r, Wa, floor)
-        wr = huber_weights(r, s) if it < _HUBER_PASSES else tukey_weights(r, s)
-        Wr = Wa * wr
-        enough = np.count_nonzero(Wr > 0, -1) >= 3
-        new, ok_new = _lm(Pa, Wr, pa, enough, iters=8)
-        upd = ok_new & enough
-        move = np.where(upd, np.abs(new - pa).max(-1), 0.0)
-        prm[idx] = np.where(upd[:, None], new, pa)
-        if it >= _HUBER_PASSES:
-            active[idx] = upd & (move > 1e-9)
-    r, _ = _res_jac(P, prm)
-    s = robust_scale(r, W, floor)
-    Wfin = W * tukey_weights(r, s)
-    return prm, ok, Wfin
-
-
 def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
     """RMS (px) over the inliers and first-order covariance of (cx, cy, r) in px^2."""
     inl = (Wfin > 0) & ok[:, None]
@@ -204,10 +140,10 @@ def _fit_circle_flat(P, W, method):
     prm = np.where(ok[:, None], prm, np.nan)
     Wfin = W
     if method == "geometric":
-        prm, ok2 = _lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok)
+        prm, ok2, _ = lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac, iters=_LM_ITERS)
         ok = ok & ok2
     elif method == "tukey":
-        prm, ok2, Wfin = _irls(Pn, W, np.where(ok[:, None], prm, 0.0), ok)
+        prm, ok2, Wfin = robust_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac)
         ok = ok & ok2 & (np.count_nonzero(Wfin > 0, -1) >= 3)
     prm[:, 2] = np.abs(prm[:, 2])
     ok = ok & np.all(np.isfinite(prm), -1) & (prm[:, 2] < _MAX_REL_RADIUS)

@@ -7,8 +7,8 @@
 * ``geometric``: Levenberg-Marquardt on the true orthogonal distances to the ellipse in the
   parameters ``(cx, cy, a, b, angle)``, started from ``direct``.  The Jacobian comes from the
   closest points (a distance's derivative is ``-n . dx/dparam`` at the foot point).
-* ``tukey``: IRLS on the orthogonal residuals with a MAD scale (Huber passes, then Tukey's
-  biweight c = 4.685), each pass a short weighted LM run.
+* ``tukey``: IRLS on the orthogonal residuals with a MAD scale (LM re-weighted after every
+  accepted step: Huber first, then Tukey's biweight c = 4.685), started from ``direct``.
 
 Data are centred on the weighted centroid and scaled to unit RMS distance per item first.
 """
@@ -19,11 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import (finish, huber_weights, normalize, prepare, raise_if_failed, robust_scale,
-                     safe_inv, safe_solve, tukey_weights)
+from ._batch import finish, normalize, prepare, raise_if_failed, safe_inv
 from .checks import check_choice
 from .distances import _closest_local
-from .fit_circle import _lm
+from ._solve import lm, robust_lm
 from .results import EllipseFit
 
 __all__ = ["fit_ellipse", "conic_to_ellipse"]
@@ -31,8 +30,6 @@ __all__ = ["fit_ellipse", "conic_to_ellipse"]
 _METHODS = ("direct", "geometric", "tukey")
 _MAX_REL_AXIS = 1e6
 _LM_ITERS = 40
-_IRLS_OUTER = 20
-_HUBER_PASSES = 3
 
 
 def conic_to_ellipse(coef: Any):
@@ -149,32 +146,6 @@ def _canonical(prm: np.ndarray) -> np.ndarray:
     return np.stack([prm[:, 0], prm[:, 1], a2, b2, th], -1)
 
 
-def _irls(P, W, prm, ok):
-    """IRLS: Huber passes then Tukey passes, each a short weighted LM run; items that have
-    converged (parameter change below 1e-9 of the spread) drop out of later passes."""
-    floor = 1e-9                                   # normalised units (1e-9 of the spread)
-    active = ok.copy()
-    for it in range(_IRLS_OUTER):
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        Pa, Wa, pa = P[idx], W[idx], prm[idx]
-        r, _ = _res_jac(Pa, pa)
-        s = robust_scale(r, Wa, floor)
-        wr = huber_weights(r, s) if it < _HUBER_PASSES else tukey_weights(r, s)
-        Wr = Wa * wr
-        enough = np.count_nonzero(Wr > 0, -1) >= 5
-        new, ok_new = _lm(Pa, Wr, pa, enough, iters=8, res_jac=_res_jac)
-        upd = ok_new & enough
-        move = np.where(upd, np.abs(new - pa).max(-1), 0.0)
-        prm[idx] = np.where(upd[:, None], new, pa)
-        if it >= _HUBER_PASSES:
-            active[idx] = upd & (move > 1e-9)
-    r, _ = _res_jac(P, prm)
-    s = robust_scale(r, W, floor)
-    return prm, W * tukey_weights(r, s)
-
-
 def _stats(P, Wuser, Wfin, prm, ok, scale):
     inl = (Wfin > 0) & ok[:, None]
     r, J = _res_jac(P, np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0])))
@@ -244,11 +215,11 @@ def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> 
         Wfin = W
         start = np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0]))
         if method == "geometric":
-            prm, ok2 = _lm(Pn, W, start, ok, iters=_LM_ITERS, res_jac=_res_jac)
+            prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS)
             ok &= ok2
         elif method == "tukey":
-            prm, Wfin = _irls(Pn, W, start, ok)
-            ok &= np.count_nonzero(Wfin > 0, -1) >= 5
+            prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac)
+            ok &= ok2 & (np.count_nonzero(Wfin > 0, -1) >= 5)
         prm = _canonical(prm)
         ok &= np.all(np.isfinite(prm), -1) & (prm[:, 3] > 0) & (prm[:, 2] < _MAX_REL_AXIS)
         raise_if_failed(lead, ok, "need at least 5 points with positive weight that an ellipse "

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrology.core import CircleFit, fit_circle
@@ -51,6 +51,7 @@ def test_similarity_equivariance(s, T, method):
     np.testing.assert_array_equal(f.inliers, g.inliers)
 
 
+@settings(max_examples=30)  # costlier fits: fewer examples keep the suite fast
 @given(s=good_arcs, seed=st.integers(0, 2**16), method=st.sampled_from(METHODS))
 def test_point_order_independence(s, seed, method):
     perm = np.random.default_rng(seed).permutation(len(s.points))
@@ -61,6 +62,7 @@ def test_point_order_independence(s, seed, method):
     np.testing.assert_array_equal(g.inliers, f.inliers[perm])
 
 
+@settings(max_examples=30)  # costlier fits: fewer examples keep the suite fast
 @given(data=st.data(), method=st.sampled_from(METHODS))
 def test_batch_equals_per_item(data, method):
     n = data.draw(st.integers(5, 40))
@@ -95,6 +97,7 @@ def test_batch_marks_degenerate_items():
     np.testing.assert_array_equal(f.ok, [True, False, False, False])
 
 
+@settings(max_examples=30)  # costlier fits: fewer examples keep the suite fast
 @given(s=circle_points(min_points=8, min_arc_deg=90.0), k=st.integers(2, 4))
 def test_weights(s, k):
     w = np.ones(len(s.points))
