@@ -114,9 +114,9 @@ def build_demo_recipe(station: Any, part: Any, template_pose: Pose2D, origin_px:
         ring = tpl(np.c_[hole.x + hole.diameter / 2 * np.cos(t),
                          hole.y + hole.diameter / 2 * np.sin(t)])
         r = float(np.mean(np.hypot(*(ring - ctr).T)))
-        tools.append({"name": hole.name, "type": "circle", "center": ctr.round(3).tolist(),
-                      "radius": round(r, 3),
-                      "options": {"num_calipers": 48, "caliper_length": min(24.0, r)}})
+        tools.append({"name": hole.name, "type": "circle", "center_xy": ctr.round(3).tolist(),
+                      "radius": round(r, 3), "num_calipers": 48,
+                      "caliper_length": round(min(24.0, r), 3)})
     inset = 1.5
     edges = {"left": ([-w, -h + inset], [-w, h - inset]),
              "right": ([w, -h + c + inset], [w, h - inset]),
@@ -124,14 +124,13 @@ def build_demo_recipe(station: Any, part: Any, template_pose: Pose2D, origin_px:
              "bottom": ([-w + inset, h], [w - inset, h])}
     for name, (p0, p1) in edges.items():
         q = tpl([p0, p1])
-        tools.append({"name": f"{name}_edge", "type": "line", "p0": q[0].round(3).tolist(),
-                      "p1": q[1].round(3).tolist(),
-                      "options": {"num_calipers": 24, "caliper_length": 24.0}})
+        tools.append({"name": f"{name}_edge", "type": "line", "p0_xy": q[0].round(3).tolist(),
+                      "p1_xy": q[1].round(3).tolist(), "num_calipers": 24,
+                      "caliper_length": 24.0})
     b = part.hole("hole_b")
     q = tpl([[b.x, b.y + b.diameter / 2 - 0.8], [b.x, h + 0.8]])
-    tools.append({"name": "web_b", "type": "edge_pair", "p0": q[0].round(3).tolist(),
-                  "p1": q[1].round(3).tolist(),
-                  "options": {"width": 6.0, "transition": "positive"}})
+    tools.append({"name": "web_b", "type": "edge_pair", "p0_xy": q[0].round(3).tolist(),
+                  "p1_xy": q[1].round(3).tolist(), "width": 6.0, "transition": "positive"})
 
     truth = part.true_values()
 

@@ -41,8 +41,9 @@ def _text(img, text, org, color, scale=0.5, thickness=1):
     import cv2
 
     x, y = int(round(org[0])), int(round(org[1]))
-    cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thickness + 2,
-                cv2.LINE_AA)
+    for dx, dy in ((1, 1), (-1, -1), (1, -1), (-1, 1)):  # dark outline, same glyph widths
+        cv2.putText(img, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0),
+                    thickness, cv2.LINE_AA)
     cv2.putText(img, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, color, thickness,
                 cv2.LINE_AA)
 
@@ -79,7 +80,7 @@ def draw_inspection(image: Any, result: Any, *, show_tools: bool = True,
 
     img = to_bgr(load_image(image))
     h, w = img.shape[:2]
-    fs = font_scale if font_scale is not None else max(0.4, min(1.0, w / 1400))
+    fs = font_scale if font_scale is not None else max(0.35, min(0.8, w / 2000))
     # feature colour: red if any measurement naming it failed
     bad: set[str] = set()
     for m in result.measurements:
@@ -125,40 +126,52 @@ def draw_inspection(image: Any, result: Any, *, show_tools: bool = True,
         else:
             c = np.array(px["center"])
             _circle(img, c, 3, col, 1)
-    # labels: one per measurement, at its first feature
-    used: dict[str, int] = {}
-    for m in result.measurements:
-        anchor = _anchor(m, result)
-        if anchor is None:
-            continue
-        k = used.get(tuple(np.round(anchor).astype(int)).__repr__(), 0)
-        used[tuple(np.round(anchor).astype(int)).__repr__()] = k + 1
-        col = COLORS["text"] if m.passed is None else (COLORS["pass"] if m.passed
-                                                       else COLORS["fail"])
-        val = "n/a" if m.value is None else f"{m.value:.3f} {m.unit}"
-        _text(img, f"{m.name} {val}", (anchor[0] + 6, anchor[1] + 6 + k * 18 * fs / 0.5), col,
-              fs)
-    # header
+    # tool names next to their features
+    for name, f in feats.items():
+        px = f.get("px") if isinstance(f, dict) else None
+        if px:
+            a = np.array(px.get("center") or px.get("point"), float)
+            col = COLORS["fail"] if name in bad else COLORS["pass"]
+            _text(img, name, (a[0] + 5, a[1] - 5), col, fs * 0.8)
+    # header: status, pose, then one line per measurement on a dark panel
+    lines: list[tuple[str, tuple]] = []
     status = result.status.upper().replace("_", " ")
-    col = COLORS["pass"] if result.status == "pass" else COLORS["fail"]
-    _text(img, status, (10, 10 + 30 * fs / 0.5), col, fs * 2, 2)
-    y = 10 + 52 * fs / 0.5
     if result.pose is not None and result.match_score is not None:
         p = result.pose
-        _text(img, f"pose x={p.x:.2f} y={p.y:.2f} a={p.angle_deg:.2f}deg "
-                   f"score={result.match_score:.2f}", (10, y), COLORS["text"], fs)
-        y += 20 * fs / 0.5
+        lines.append((f"pose x={p.x:.2f} y={p.y:.2f} a={p.angle_deg:.2f}deg "
+                      f"score={result.match_score:.2f}", COLORS["text"]))
         L = 40.0
         o = np.array([p.x, p.y])
         _line(img, o, o + L * np.array([math.cos(p.angle_rad), math.sin(p.angle_rad)]),
               COLORS["fail"], 1)
         _line(img, o, o + L * np.array([-math.sin(p.angle_rad), math.cos(p.angle_rad)]),
               COLORS["pass"], 1)
+    for m in result.measurements:
+        col = COLORS["text"] if m.passed is None else (COLORS["pass"] if m.passed
+                                                       else COLORS["fail"])
+        if m.value is None:
+            val = "n/a"
+        else:
+            val = f"{m.value:.4f} {m.unit}"
+            if m.nominal is not None:
+                val += f"  (nom {m.nominal:.4f})"
+        mark = "" if m.passed is None else ("  ok" if m.passed else "  FAIL")
+        lines.append((f"{m.name}: {val}{mark}", col))
     if result.anomaly_score is not None:
         ok = result.anomaly_passed
-        _text(img, f"anomaly {result.anomaly_score:.3g} (thr {result.anomaly_threshold:.3g})",
-              (10, y), COLORS["pass"] if ok else COLORS["fail"], fs)
-        y += 20 * fs / 0.5
+        lines.append((f"anomaly {result.anomaly_score:.3g} (threshold "
+                      f"{result.anomaly_threshold:.3g})",
+                      COLORS["pass"] if ok else COLORS["fail"]))
+    step = 18 * fs / 0.5
+    top = 10 + 36 * fs / 0.5
+    panel_w = int(min(w - 10, 10 + max([len(t) for t, _ in lines] + [10]) * 9.2 * fs / 0.5))
+    panel_h = int(top + step * len(lines) + 8)
+    roi = img[0:min(h, panel_h), 0:min(w, panel_w)]
+    roi[:] = (roi.astype(np.float32) * 0.35).astype(np.uint8)
+    _text(img, status, (10, 10 + 28 * fs / 0.5), COLORS["pass"] if result.status == "pass"
+          else COLORS["fail"], fs * 2, 2)
+    for k, (t, col) in enumerate(lines):
+        _text(img, t, (10, top + step * (k + 1) - 4), col, fs)
     if result.error and result.status != "pass":
         _text(img, result.error[:110], (10, h - 12), COLORS["fail"], fs * 0.9)
     return img
