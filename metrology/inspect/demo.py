@@ -325,10 +325,10 @@ def _print_table(rows: list[dict], summary: Any, truth: dict) -> None:
     for res in summary.results:
         if not res.found:
             print(f"{Path(res.image).name}: {res.status.upper()} ({res.error})")
-    head = f"{'measurement':24s} {'true':>10s} " + " ".join(
+    head = f"{'measurement':28s} {'true':>10s} " + " ".join(
         f"{p.replace('part_', 'p').replace('.png', ''):>17s}" for p in parts)
     print(head)
-    print(f"{'':24s} {'':>10s} " + " ".join(f"{'measured  err um':>17s}" for _ in parts))
+    print(f"{'':28s} {'':>10s} " + " ".join(f"{'measured  err um':>17s}" for _ in parts))
     print("-" * len(head))
     by = {(r["part"], r["measurement"]): r for r in rows}
     for n in names:
@@ -345,5 +345,5 @@ def _print_table(rows: list[dict], summary: Any, truth: dict) -> None:
             else:
                 cells.append(f"{r['measured']:9.4f} {r['error']:+6.3f}d")
         t = "" if true is None else f"{true:10.4f}"
-        print(f"{n + ' (' + unit + ')':24s} {t:>10s} " + " ".join(cells))
+        print(f"{n + ' (' + unit + ')':28s} {t:>10s} " + " ".join(cells))
     sys.stdout.flush()
