@@ -256,6 +256,7 @@ class ShapeModel:
                 keep = _thin_even(lvl.points, np.zeros(len(lvl.points)), sp)
             self._track_idx.append(keep)
         self._bank_cache: dict = {}
+        self.top_self_score = list((info or {}).get("top_self_score", [0.6] * len(self._levels)))
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -379,10 +380,11 @@ class ShapeModel:
             if len(levels) < nl:
                 raise ModelError(f"num_levels={nl}: the template only supports {len(levels)} "
                                  f"levels with edges above min_contrast")
-        info = {"create_ms": (time.perf_counter() - t0) * 1e3}
         model = cls(levels, template_shape=(h, w), origin_xy=origin,
                     angle_range_deg=(a0, a1), scale_range=(s0, s1), polarity=polarity,
-                    min_contrast=contrast, value_scale=value_scale, info=info)
+                    min_contrast=contrast, value_scale=value_scale)
+        model.top_self_score = model._self_scores(img)
+        model.info["create_ms"] = (time.perf_counter() - t0) * 1e3
         return model
 
     @staticmethod
@@ -490,6 +492,37 @@ class ShapeModel:
             grads.append(cv2.merge([gx, gy]) if lv == 0 else None)
             units.append(cv2.merge([gx * inv, gy * inv]))
         return grads, units
+
+    def _top_field(self, unit: np.ndarray) -> np.ndarray:
+        """Direction field used by the exhaustive top-level search: spread by a Gaussian so the
+        coarse angle/scale steps are covered, doubled angles for ``ignore_local``."""
+        import cv2
+
+        u = cv2.GaussianBlur(unit, (0, 0), _TOP_SPREAD) if _TOP_SPREAD > 0 else unit
+        if self.polarity == "ignore_local":
+            ux, uy = u[..., 0], u[..., 1]
+            m2 = np.maximum(np.hypot(ux, uy), 1e-12)
+            u = cv2.merge([(ux * ux - uy * uy) / m2, 2 * ux * uy / m2])
+        return u
+
+    def _self_scores(self, template: np.ndarray) -> list[float]:
+        """Top-search score of the template itself at each level (what a perfect match reads
+        after the spreading), used to scale the top-level threshold."""
+        import cv2
+
+        pad = 4 * 2 ** self.num_levels
+        img = cv2.copyMakeBorder(template, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        _, units = self._fields(img, self.num_levels)
+        out = []
+        for lv, lvl in enumerate(self._levels):
+            u = self._top_field(units[lv])
+            q = base_to_level(lvl.points + np.asarray(self.origin_xy) + pad, lv)
+            v = sample_bilinear_exact(u, q)
+            d = lvl.dirs
+            if self.polarity == "ignore_local":
+                d = np.stack([d[:, 0] ** 2 - d[:, 1] ** 2, 2 * d[:, 0] * d[:, 1]], 1)
+            out.append(float(np.clip(np.abs(np.sum(v * d, axis=1).mean()), 0.2, 1.0)))
+        return out
 
     def _top_combos(self, top: int) -> tuple[np.ndarray, np.ndarray]:
         """Angles (rad) and scales of the exhaustive top-level search (flattened grid)."""
@@ -629,14 +662,7 @@ class ShapeModel:
             top -= 1
         grads, units = self._fields(img, top + 1)
         # ---- exhaustive top-level search by FFT correlation
-        u = units[top]
-        if _TOP_SPREAD > 0:
-            import cv2
-            u = cv2.GaussianBlur(u, (0, 0), _TOP_SPREAD)
-        if self.polarity == "ignore_local":
-            ux, uy = u[..., 0], u[..., 1]
-            m2 = np.maximum(np.hypot(ux, uy), 1e-12)
-            u = np.dstack([(ux * ux - uy * uy) / m2, 2 * ux * uy / m2])
+        u = self._top_field(units[top])
         ht, wt = u.shape[:2]
         rad = int(np.ceil(self.radius_px * self.scale_range[1] / 2 ** top)) + 2
         n1 = sfft.next_fast_len(ht + 2 * rad, real=True)
@@ -664,7 +690,9 @@ class ShapeModel:
         # angles at one position and only the finer levels can tell them apart
         na, ns = bank["shape"]
         best = vol.max(axis=0)
-        top_thr = min_score * (0.4 + 0.3 * greediness)
+        # the spread top field scores a perfect match at ``top_self_score`` (measured on the
+        # template); candidates must reach a greediness-dependent fraction of that
+        top_thr = min_score * self.top_self_score[top] * (0.55 + 0.3 * greediness)
         sp = (best >= top_thr) & (best >= ndimage.maximum_filter(best, size=3))
         yy, xx = np.nonzero(sp)
         if len(yy) == 0:
@@ -816,6 +844,7 @@ class ShapeModel:
                 sign = 1.0 if np.sum(gq * m) >= 0 else -1.0
             e, ok, val = _edge_offsets(grad, q, m * sign, half, self.polarity != "ignore_local",
                                        0.5 * self.min_contrast, fine_iters=1)
+            e = e * sign  # offsets along m, whichever way the contrast goes
             if ok.sum() < 6:
                 break
             r = e[ok]
@@ -853,7 +882,7 @@ class ShapeModel:
             "template_shape": list(self.template_shape), "origin_xy": list(self.origin_xy),
             "angle_range_deg": list(self.angle_range_deg), "scale_range": list(self.scale_range),
             "polarity": self.polarity, "min_contrast": self.min_contrast,
-            "value_scale": self.value_scale,
+            "value_scale": self.value_scale, "top_self_score": list(self.top_self_score),
             "levels": [{"points": l.points.round(6), "dirs": l.dirs.round(8),
                         "refine": l.refine.astype(int)} for l in self._levels],
         }
@@ -889,10 +918,14 @@ class ShapeModel:
             if np.any(np.abs(nrm - 1) > 1e-3):
                 raise FileFormatError(f"{w}: field 'dirs' must hold unit vectors")
             levels.append(_Level(pts, dirs / nrm[:, None], ref > 0.5))
+        selfs = require_array(doc, "top_self_score", where, (len(levels),))
+        if np.any(selfs <= 0) or np.any(selfs > 1):
+            raise FileFormatError(f"{where}: field 'top_self_score' must lie in (0, 1]")
         if contrast <= 0 or vscale <= 0 or srange[0] <= 0 or srange[1] < srange[0] \
                 or arange[1] < arange[0] or np.any(shape < 1):
             raise FileFormatError(f"{where}: inconsistent ranges or sizes in the model file")
         return cls(levels, template_shape=(int(shape[0]), int(shape[1])),
                    origin_xy=tuple(origin), angle_range_deg=tuple(arange),
                    scale_range=tuple(srange), polarity=pol, min_contrast=contrast,
-                   value_scale=vscale, info={"loaded_from": str(path)})
+                   value_scale=vscale, info={"loaded_from": str(path),
+                                             "top_self_score": selfs.tolist()})

@@ -38,7 +38,8 @@ from ..errors import InputError
 from .render import finish_image, render_scene
 
 __all__ = ["Part", "PartInstance", "PartScene", "PartTemplate", "PART_NAMES", "make_part",
-           "render_template", "render_part_scene", "random_pose", "contour_samples"]
+           "render_template", "render_part_scene", "random_pose", "random_poses",
+           "contour_samples"]
 
 PART_NAMES = ("bracket", "lpart", "gear", "flange")
 
@@ -413,6 +414,31 @@ def random_pose(rng: np.random.Generator, part: Part, shape: tuple[int, int], *,
     if 2 * rad >= min(h, w):
         raise InputError(f"part {part.name!r} (radius {rad:.0f} px) does not fit in {shape}")
     return Pose2D(float(rng.uniform(rad, w - 1 - rad)), float(rng.uniform(rad, h - 1 - rad)), a, s)
+
+
+def random_poses(rng: np.random.Generator, part: Part, shape: tuple[int, int], n: int, *,
+                 angle_range_deg: tuple[float, float] = (-180.0, 180.0),
+                 scale_range: tuple[float, float] = (0.9, 1.1), gap: float = 4.0,
+                 max_tries: int = 2000) -> list[Pose2D]:
+    """``n`` random poses whose bounding circles do not overlap (rejection sampling).
+
+    Raises
+    ------
+    InputError
+        When ``n`` instances do not fit in ``shape`` after ``max_tries`` draws.
+    """
+    poses: list[Pose2D] = []
+    for _ in range(max_tries):  # rejection sampling of a few poses
+        if len(poses) == n:
+            break
+        p = random_pose(rng, part, shape, angle_range_deg=angle_range_deg,
+                        scale_range=scale_range)
+        if all(np.hypot(p.x - q.x, p.y - q.y) > part.radius * (p.scale + q.scale) + gap
+               for q in poses):
+            poses.append(p)
+    if len(poses) < n:
+        raise InputError(f"cannot place {n} non-overlapping {part.name!r} parts in {shape}")
+    return poses
 
 
 def _random_shape(rng: np.random.Generator, cx: float, cy: float, size: float) -> list[np.ndarray]:
