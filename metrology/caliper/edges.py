@@ -145,99 +145,193 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
             c = np.argmax(np.where(mask, s, -np.inf), axis=1)
         rows = np.flatnonzero(has)
         cols = c[has]
-    pk = subpixel_peaks(resp, rows, cols, method="gauss")
-    pos = offsets[0] + pk.position
-    width = np.where(np.isfinite(pk.width), pk.width, math.sqrt(sigma ** 2 + 1.0))
-    blur0 = np.sqrt(np.clip(width ** 2 - sigma ** 2, 0.25, 25.0))
-    amp = pk.height
-    step = amp * np.sqrt(sigma ** 2 + blur0 ** 2) / sigma
     n = rows.size
-    std = np.full(n, np.nan)
-    score = np.full(n, np.nan)
-    refined = np.zeros(n, dtype=bool)
-    blur = blur0
-    if n:
-        # neighbouring structure: every peak of |response| above half the threshold
-        neigh = local_maxima(np.abs(resp), 0.5 * max(threshold, 1e-12))
-        res = _refine_erf(v, offsets, rows, cols, pos, blur0, step, neigh, do_fit=subpixel == "erf")
-        pos, blur, step, std, score, refined = res
+    # every peak of |response| above half the threshold (and the selected ones) is a candidate:
+    # all are refined together so neighbouring edges can be modelled jointly
+    neigh = local_maxima(np.abs(resp), 0.5 * max(threshold, 1e-12))
+    neigh[rows, cols] = True
+    cr, cc = np.nonzero(neigh)
+    ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf")
+    ci = np.searchsorted(cr * ln + cc, rows * ln + cols)
+    pos, blur, step, std, score, refined = (r[ci] for r in ref)
+    amp = subpixel_peaks(resp, rows, cols, method="gauss").height if n else np.zeros(0)
     return EdgeSet(rows.astype(np.intp), pos, amp, step, blur, std, score, refined,
                    candidates.astype(np.intp))
 
 
-def _refine_erf(v, offsets, rows, cols, t0, s0, a0, neigh, do_fit=True, iters=8):
-    """Gauss-Newton fit of ``B + A*Phi((x-t)/s)`` around each edge (vectorized over edges)."""
+def _gauss_estimates(resp, offsets, nr, nc, sigma):
+    """Position, blur and step height of peaks ``(nr, nc)`` from the Gaussian peak fit."""
+    pk = subpixel_peaks(resp, nr, nc, method="gauss")
+    wdt = np.where(np.isfinite(pk.width), pk.width, math.sqrt(sigma ** 2 + 1.0))
+    s_n = np.sqrt(np.clip(wdt ** 2 - sigma ** 2, 0.25, 25.0))
+    a_n = pk.height * np.sqrt(sigma ** 2 + s_n ** 2) / sigma
+    return offsets[0] + pk.position, s_n, a_n
+
+
+def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
+    """Refine every candidate edge ``(nr, nc)`` (sorted by row, then column).
+
+    Two rounds when some profile holds several candidates: the second models the neighbours
+    with the first round's refined values instead of their Gaussian-peak estimates.
+    """
+    t, s_, a = _gauss_estimates(resp, offsets, nr, nc, sigma)
+    c = nr.size
+    nan = np.full(c, np.nan)
+    if not do_fit or c == 0:
+        return t, s_, a, nan, np.zeros(c), np.zeros(c, bool)
+    urow, inv, cnt = np.unique(nr, return_inverse=True, return_counts=True)
+    crowded = cnt.max() > 1
+    out = _fit_round(v, offsets, nr, t, s_, a)
+    if crowded:
+        ok = out[5]
+        t = np.where(ok, out[0], t)
+        s_ = np.where(ok, out[1], s_)
+        a = np.where(ok, out[2], a)
+        # one optics: on a profile with >= 3 refined edges, share their median blur (a narrow
+        # stripe's width and blur are nearly degenerate when both are free)
+        fixed = np.full(c, np.nan)
+        n_ok = np.bincount(inv, weights=ok.astype(float), minlength=urow.size)
+        for r in np.flatnonzero(n_ok >= 3):   # loop over crowded profiles only
+            sel = (inv == r) & ok
+            fixed[inv == r] = np.median(out[1][sel])
+        out = _fit_round(v, offsets, nr, t, s_, a, s_fixed=fixed)
+    return out
+
+
+def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
+    """Least-squares fit of blurred steps around each candidate edge (Gauss-Newton, all at once).
+
+    Model in the window of edge ``e``::
+
+        y = B + A Phi((x - t)/s) + A_L Phi((x - t_L)/s) + A_R Phi((x - t_R)/s)
+
+    where the neighbouring edges L / R on the same profile are modelled jointly when they fall
+    inside the window (a narrow stripe's two edges pull each other's derivative peaks apart;
+    fitting them together removes that).  The window spans ``+-(6 s + 5)`` px but stops
+    halfway to the next edge not modelled; the blur tails of edges outside the model are
+    subtracted first.  ``s`` is shared (same optics); where ``s_fixed`` is finite it is held
+    at that value.
+
+    Returns ``(position, blur, step, std, score, refined)``, each (E,), E = ``rows.size``
+    (sorted by row, then position).
+    """
     e = rows.size
-    ln = v.shape[1]
     x = offsets[None, :]
-    y = v[rows]                                             # (E, L)
-    # window: +-(3 s + 2) px, but never past halfway to a neighbouring peak of the profile
-    idx = np.arange(ln)
-    nb = neigh[rows]                                        # (E, L)
-    prev_c = np.where(nb & (idx[None, :] < cols[:, None]), idx[None, :], -10 ** 6).max(axis=1)
-    next_c = np.where(nb & (idx[None, :] > cols[:, None]), idx[None, :], 10 ** 6).min(axis=1)
+    y = v[rows].copy()                                      # (E, L)
+    t0, s0, a0 = t_n, s_n, a_n
+    ar = np.arange(e)
+
+    def valid(i):
+        ic = np.clip(i, 0, e - 1)
+        return (i >= 0) & (i < e) & (rows[ic] == rows), ic
+
+    vp, ip = valid(ar - 1)
+    vn, inn = valid(ar + 1)
+    vp2, ip2 = valid(ar - 2)
+    vn2, in2 = valid(ar + 2)
     half = HALF_A * s0 + HALF_B
-    lo = np.maximum(t0 - half, offsets[0] + 0.5 * (prev_c + cols))
-    hi = np.minimum(t0 + half, offsets[0] + 0.5 * (next_c + cols))
+    tp = np.where(vp, t_n[ip], -np.inf)
+    tq = np.where(vn, t_n[inn], np.inf)
+    has_l = vp & (t0 - tp < half)
+    has_r = vn & (tq - t0 < half)
+    tp2 = np.where(vp2, t_n[ip2], -np.inf)
+    tq2 = np.where(vn2, t_n[in2], np.inf)
+    lo = np.maximum(t0 - half, np.where(has_l, 0.5 * (tp2 + tp), 0.5 * (tp + t0)))
+    hi = np.minimum(t0 + half, np.where(has_r, 0.5 * (tq + tq2), 0.5 * (tq + t0)))
     w = ((x >= lo[:, None] - 1e-9) & (x <= hi[:, None] + 1e-9)).astype(np.float64)
     nwin = w.sum(axis=1)
-    # initial B, A by linear least squares for the initial (t, s)
-    t, s = t0.copy(), s0.copy()
-    phi_c = ndtr((x - t[:, None]) / s[:, None])
-    sw, sp, spp = nwin, (w * phi_c).sum(1), (w * phi_c * phi_c).sum(1)
-    sy, spy = (w * y).sum(1), (w * phi_c * y).sum(1)
-    det = sw * spp - sp * sp
-    good_det = np.abs(det) > 1e-9
-    det = np.where(good_det, det, 1.0)
-    a = np.where(good_det, (sw * spy - sp * sy) / det, a0)
-    b = np.where(good_det, (sy - a * sp) / sw.clip(1), y.mean(1))
-    p = np.stack([b, a, t, s], axis=1)
+    if e > 1:
+        # subtract the blur tails of edges that are not modelled: A_n (Phi(z_n) - [z_n > 0])
+        pair = (rows[:, None] == rows[None, :]) & (ar[:, None] != ar[None, :])
+        pair &= ~(has_l[:, None] & (ar[None, :] == ip[:, None]))
+        pair &= ~(has_r[:, None] & (ar[None, :] == inn[:, None]))
+        ei, ci = np.nonzero(pair)
+        if ei.size:
+            z = (x - t_n[ci, None]) / s_n[ci, None]
+            np.add.at(y, ei, -(a_n[ci, None] * (ndtr(z) - (z > 0))))
+    # parameters: B, A, t, s, A_L, t_L, A_R, t_R (absent neighbours: A = 0, frozen)
+    p = np.zeros((e, 8))
+    p[:, 2], p[:, 3] = t0, s0
+    p[:, 5] = np.where(has_l, tp, 0.0)
+    p[:, 7] = np.where(has_r, tq, 0.0)
+    p[:, 4] = np.where(has_l, a_n[ip], 0.0)
+    p[:, 6] = np.where(has_r, a_n[inn], 0.0)
+    free = np.ones((e, 8), bool)
+    free[:, 4:6] = has_l[:, None]
+    free[:, 6:8] = has_r[:, None]
+    if s_fixed is not None:
+        hold = np.isfinite(s_fixed)
+        p[:, 3] = np.where(hold, s_fixed, p[:, 3])
+        free[:, 3] &= ~hold
+    fm = free.astype(np.float64)
+
+    def model(p):
+        s_ = p[:, 3:4]
+        z0 = (x - p[:, 2:3]) / s_
+        zl = (x - p[:, 5:6]) / s_
+        zr = (x - p[:, 7:8]) / s_
+        return z0, zl, zr, ndtr(z0), ndtr(zl) * fm[:, 4:5], ndtr(zr) * fm[:, 6:7]
+
+    # amplitudes by linear least squares for the initial positions
+    _, _, _, f0, fl, fr = model(p)
+    jl = np.stack([w, f0 * w, fl * w, fr * w], axis=2)
+    nl = np.einsum("eli,elj->eij", jl, jl)
+    fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r], axis=1).astype(np.float64)
+    nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(4) + 1e-9 * np.eye(4)
+    lin = np.linalg.solve(nl, np.einsum("eli,el->ei", jl, y * w)[..., None])[..., 0]
+    lin *= fr_l
+    p[:, 0], p[:, 1], p[:, 4], p[:, 6] = lin[:, 0], lin[:, 1], lin[:, 2], lin[:, 3]
     lam = 1e-3
-    eye = np.eye(4)
+    eye = np.eye(8)
+
+    def jacobian(p):
+        z0, zl, zr, f0, fl, fr = model(p)
+        g0 = np.exp(-0.5 * z0 * z0) / _SQRT2PI
+        gl = np.exp(-0.5 * zl * zl) / _SQRT2PI * fm[:, 4:5]
+        gr = np.exp(-0.5 * zr * zr) / _SQRT2PI * fm[:, 6:7]
+        s_ = p[:, 3:4]
+        a, a_l, a_r = p[:, 1:2], p[:, 4:5], p[:, 6:7]
+        res = (y - p[:, 0:1] - a * f0 - a_l * fl - a_r * fr) * w
+        cols_ = [np.ones_like(z0), f0, -a * g0 / s_,
+                 -(a * g0 * z0 + a_l * gl * zl + a_r * gr * zr) / s_,
+                 fl, -a_l * gl / s_, fr, -a_r * gr / s_]
+        jac = np.stack(cols_, axis=2) * (w[:, :, None] * fm[:, None, :])
+        return jac, res
+
     for _ in range(iters):
-        z = (x - p[:, 2:3]) / p[:, 3:4]
-        ph = ndtr(z)
-        g = np.exp(-0.5 * z * z) / _SQRT2PI
-        r = (y - p[:, 0:1] - p[:, 1:2] * ph) * w
-        jt = -p[:, 1:2] * g / p[:, 3:4]
-        j = np.stack([w, ph * w, jt * w, jt * z * w], axis=2)    # (E, L, 4)
-        nm = np.einsum("eli,elj->eij", j, j)
-        gv = np.einsum("eli,el->ei", j, r)
+        jac, res = jacobian(p)
+        nm = np.einsum("eli,elj->eij", jac, jac)
+        gv = np.einsum("eli,el->ei", jac, res)
         diag = np.einsum("eii->ei", nm)
-        nm_d = nm + (lam * diag + 1e-12 * (diag.sum(1, keepdims=True) + 1.0))[:, :, None] * eye
+        nm = nm + (lam * diag + 1e-12 * (diag.sum(1, keepdims=True) + 1.0)
+                   + (1.0 - fm))[:, :, None] * eye
         try:
-            dp = np.linalg.solve(nm_d, gv[..., None])[..., 0]
+            dp = np.linalg.solve(nm, gv[..., None])[..., 0]
         except np.linalg.LinAlgError:
             break
-        dp[:, 2] = np.clip(dp[:, 2], -0.5, 0.5)
+        dp = np.where(np.isfinite(dp), dp, 0.0) * fm
+        for c in (2, 5, 7):
+            dp[:, c] = np.clip(dp[:, c], -0.5, 0.5)
         dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
-        dp = np.where(np.isfinite(dp), dp, 0.0)
         p = p + dp
         p[:, 3] = np.clip(p[:, 3], 0.2, 10.0)
-    z = (x - p[:, 2:3]) / p[:, 3:4]
-    ph = ndtr(z)
-    g = np.exp(-0.5 * z * z) / _SQRT2PI
-    r = (y - p[:, 0:1] - p[:, 1:2] * ph) * w
-    rss = (r * r).sum(1)
+    jac, res = jacobian(p)
+    rss = (res * res).sum(1)
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
-    jt = -p[:, 1:2] * g / p[:, 3:4]
-    j = np.stack([w, ph * w, jt * w, jt * z * w], axis=2)
-    nm = np.einsum("eli,elj->eij", j, j)
-    dof = np.maximum(nwin - 4, 1)
+    nm = np.einsum("eli,elj->eij", jac, jac) + (1.0 - fm)[:, :, None] * eye
+    npar = fm.sum(1)
+    dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):
         try:
-            cov_tt = np.linalg.inv(nm + 1e-12 * np.eye(4))[:, 2, 2]
+            cov_tt = np.linalg.inv(nm + 1e-12 * eye)[:, 2, 2]
         except np.linalg.LinAlgError:
             cov_tt = np.full(e, np.nan)
         std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
         score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
     ok = (np.all(np.isfinite(p), axis=1) & (np.abs(p[:, 2] - t0) <= 1.0) & (p[:, 3] < 9.5)
-          & (p[:, 3] > 0.21) & (np.sign(p[:, 1]) == np.sign(a0)) & (nwin >= 6)
+          & (p[:, 3] > 0.21) & (np.sign(p[:, 1]) == np.sign(a0)) & (nwin >= npar + 2)
           & np.isfinite(std))
-    if not do_fit:
-        ok = np.zeros(e, dtype=bool)
-        std = np.full(e, np.nan)
     pos = np.where(ok, p[:, 2], t0)
     blur = np.where(ok, p[:, 3], s0)
     step = np.where(ok, p[:, 1], a0)
@@ -375,8 +469,8 @@ def _edge_result(es: EdgeSet, prof: Profiles, p0, p1, length, sel=None) -> EdgeR
     sel = sel[order]
     pos = es.position[sel]
     pts = cal.to_image(es.profile[sel], pos)
-    # the profile is centred on the midpoint: distance from p0 = s + length / 2
-    return EdgeResult(pts, pos + 0.5 * length, es.amplitude[sel],
+    u = (p1 - p0) / length
+    return EdgeResult(pts, (pts - p0) @ u, es.amplitude[sel],
                       np.where(es.amplitude[sel] >= 0, 1, -1).astype(np.int64),
                       es.step[sel], es.blur[sel], es.std_px[sel], es.score[sel],
                       np.asarray(p0), np.asarray(p1))
@@ -384,7 +478,7 @@ def _edge_result(es: EdgeSet, prof: Profiles, p0, p1, length, sel=None) -> EdgeR
 
 def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
                   threshold: float = 20.0, transition: str = "any", select: str = "all",
-                  interpolation: str = "linear", subpixel: str = "erf") -> EdgeResult:
+                  interpolation: str = "spline", subpixel: str = "erf") -> EdgeResult:
     """Sub-pixel edges along a rotated-rectangle caliper from ``p0_xy`` to ``p1_xy``.
 
     Parameters
@@ -438,7 +532,7 @@ def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
 
 def measure_pairs(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
                   threshold: float = 20.0, transition: str = "positive",
-                  interpolation: str = "linear", subpixel: str = "erf") -> PairResult:
+                  interpolation: str = "spline", subpixel: str = "erf") -> PairResult:
     """Pairs of opposite edges (stripes) along a caliper: widths, centres, inter distances.
 
     Parameters

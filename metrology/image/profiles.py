@@ -118,7 +118,8 @@ def _sample_grid(length: float, width: float) -> tuple[np.ndarray, np.ndarray]:
     return offsets, across
 
 
-def rect_calipers(centers_xy, directions_xy, length: float, width: float) -> Calipers:
+def rect_calipers(centers_xy, directions_xy, length: float, width: float,
+                  snap: bool = True) -> Calipers:
     """Rotated-rectangle calipers.
 
     Parameters
@@ -130,6 +131,12 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float) -> Cal
         ``+length/2`` along it.
     length, width : float
         Caliper size in pixels; ``round(width)`` lines (at least one) are averaged.
+    snap : bool
+        For a caliper along a pixel axis, move its centre along the profile (by less than half
+        a pixel) so the samples fall on pixel centres: such a profile then needs no
+        interpolation along it, whose error would otherwise be the same on every line of the
+        caliper (at other angles the sub-pixel phase varies across the width and averages out).
+        Edge positions stay exact: they are measured from the moved origin.
 
     Returns
     -------
@@ -145,6 +152,12 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float) -> Cal
         raise InputError("directions_xy: zero-length direction")
     d = d / n[:, None]
     offsets, across = _sample_grid(length, width)
+    if snap:
+        c = c.copy()
+        for ax in (0, 1):
+            on_axis = np.abs(d[:, ax]) > 1.0 - 1e-12
+            shift = c[on_axis, ax] - np.round(c[on_axis, ax])
+            c[on_axis, ax] -= shift
     perp = np.stack([-d[:, 1], d[:, 0]], axis=1)
     pts = (c[:, None, None, :] + offsets[None, None, :, None] * d[:, None, None, :]
            + across[None, :, None, None] * perp[:, None, None, :])

@@ -197,7 +197,8 @@ def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -
     idx = (iy[:, None, None] + taps[None, :, None]) * w + (ix[:, None, None] + taps[None, None, :])
     flat = field.reshape(h * w, -1)
     vals = flat[idx]                                 # (M, 4, 4, C)
-    out = np.einsum("mijc,mi,mj->mc", vals, wy, wx)
+    wgt = (wy[:, :, None] * wx[:, None, :]).reshape(-1, 1, 16)
+    out = (wgt @ vals.reshape(-1, 16, flat.shape[1]))[:, 0, :]
     out = np.where(inside[:, None], out, fill)
     if field.ndim == 2:
         return out[:, 0].reshape(lead)
