@@ -282,21 +282,32 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     lin *= fr_l
     p[:, 0], p[:, 1], p[:, 4], p[:, 6] = lin[:, 0], lin[:, 1], lin[:, 2], lin[:, 3]
     lam = 1e-3
-    eye = np.eye(8)
+    # only the parameters some edge uses take part (no neighbours anywhere: a 4-parameter fit)
+    act = [0, 1, 2, 3] + ([4, 5] if has_l.any() else []) + ([6, 7] if has_r.any() else [])
+    na = len(act)
+    eye = np.eye(na)
+    fa = fm[:, act]
 
     def jacobian(p):
         z0, zl, zr, f0, fl, fr = model(p)
         g0 = np.exp(-0.5 * z0 * z0) / _SQRT2PI
-        gl = np.exp(-0.5 * zl * zl) / _SQRT2PI * fm[:, 4:5]
-        gr = np.exp(-0.5 * zr * zr) / _SQRT2PI * fm[:, 6:7]
         s_ = p[:, 3:4]
-        a, a_l, a_r = p[:, 1:2], p[:, 4:5], p[:, 6:7]
-        res = (y - p[:, 0:1] - a * f0 - a_l * fl - a_r * fr) * w
-        cols_ = [np.ones_like(z0), f0, -a * g0 / s_,
-                 -(a * g0 * z0 + a_l * gl * zl + a_r * gr * zr) / s_,
-                 fl, -a_l * gl / s_, fr, -a_r * gr / s_]
-        jac = np.stack(cols_, axis=2) * (w[:, :, None] * fm[:, None, :])
-        return jac, res
+        a = p[:, 1:2]
+        res = y - p[:, 0:1] - a * f0
+        dsum = a * g0 * z0
+        cols_ = [np.ones_like(z0), f0, -a * g0 / s_, None]
+        if na > 4:
+            for f_, z_, c_a, c_t, m_ in ((fl, zl, 4, 5, 4), (fr, zr, 6, 7, 6)):
+                if c_a not in act:
+                    continue
+                g_ = np.exp(-0.5 * z_ * z_) / _SQRT2PI * fm[:, m_:m_ + 1]
+                a_ = p[:, c_a:c_a + 1]
+                res = res - a_ * f_
+                dsum = dsum + a_ * g_ * z_
+                cols_ += [f_, -a_ * g_ / s_]
+        cols_[3] = -dsum / s_
+        jac = np.stack(cols_, axis=2) * (w[:, :, None] * fa[:, None, :])
+        return jac, res * w
 
     for _ in range(iters):
         jac, res = jacobian(p)
@@ -304,22 +315,25 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
         gv = np.einsum("eli,el->ei", jac, res)
         diag = np.einsum("eii->ei", nm)
         nm = nm + (lam * diag + 1e-12 * (diag.sum(1, keepdims=True) + 1.0)
-                   + (1.0 - fm))[:, :, None] * eye
+                   + (1.0 - fa))[:, :, None] * eye
         try:
-            dp = np.linalg.solve(nm, gv[..., None])[..., 0]
+            dpa = np.linalg.solve(nm, gv[..., None])[..., 0]
         except np.linalg.LinAlgError:
             break
-        dp = np.where(np.isfinite(dp), dp, 0.0) * fm
+        dp = np.zeros_like(p)
+        dp[:, act] = np.where(np.isfinite(dpa), dpa, 0.0) * fa
         for c in (2, 5, 7):
             dp[:, c] = np.clip(dp[:, c], -0.5, 0.5)
         dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
         p = p + dp
         p[:, 3] = np.clip(p[:, 3], 0.2, 10.0)
+        if np.abs(dp[:, 2]).max(initial=0.0) < 1e-6 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-5:
+            break
     jac, res = jacobian(p)
     rss = (res * res).sum(1)
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
-    nm = np.einsum("eli,elj->eij", jac, jac) + (1.0 - fm)[:, :, None] * eye
+    nm = np.einsum("eli,elj->eij", jac, jac) + (1.0 - fa)[:, :, None] * eye
     npar = fm.sum(1)
     dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):

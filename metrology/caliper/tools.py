@@ -93,17 +93,24 @@ def _need(found: _Edges, k: int, need: int, what: str, thr: float, dropped) -> N
             f"(need {need}){extra}: check the ROI, the transition or lower the threshold")
 
 
-def _carry_inliers(first: _Edges, fit, second: _Edges, thr: float) -> np.ndarray:
-    """Weights (0/1) for the second-pass points: a caliper that gave an outlier in the first
-    pass stays out, and so does a point farther than ``thr`` from the first fit."""
-    bad = np.zeros(max(int(first.caliper.max(initial=-1)),
-                       int(second.caliper.max(initial=-1))) + 1, dtype=bool)
-    inl = np.asarray(fit.inliers, dtype=bool)
-    out_cal = np.setdiff1d(first.caliper[~inl], first.caliper[inl])
-    bad[out_cal] = True
-    w = ~bad[second.caliper]
-    w &= np.abs(fit.distance(second.points)) <= thr
-    return w.astype(np.float64)
+def _first_fit(points, model: str, thr: float, rng):
+    """First-pass fit, only used to re-lay the calipers: the algebraic fit when every point
+    lies within ``thr`` of it (cheap), else the core's RANSAC."""
+    from ..core import fit_circle, fit_ellipse, fit_line
+
+    try:
+        if model == "line":
+            f = fit_line(points)
+        elif model == "circle":
+            f = fit_circle(points, method="hyper")
+        else:
+            f = fit_ellipse(points, method="direct")
+        if np.all(np.abs(f.distance(points)) <= thr):
+            return f
+    except FitError:
+        pass
+    return {"line": _fit_line, "circle": _fit_circle, "ellipse": _fit_ellipse}[model](
+        points, thr, rng)
 
 
 def _covariance(jac, res, inl, edge_std, n_par) -> np.ndarray:
@@ -392,7 +399,8 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     cal = _line_calipers(p0, p1, k, length, width, normal)
     found = _measure(gray, cal, prm)
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
-    fit = _fit_line(found.points, thr, rng)
+    fit = _first_fit(found.points, "line", thr, rng) if passes == 2 else \
+        _fit_line(found.points, thr, rng)
     if passes == 2:
         dirn = np.asarray(fit.direction)
         nrm = np.array([-dirn[1], dirn[0]])
@@ -402,12 +410,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
             :, None] * dirn
         cal = rect_calipers(centers, nrm, length, width)
         found2 = _measure(gray, cal, prm)
-        w2 = _carry_inliers(found, fit, found2, thr)
-        if np.count_nonzero(w2) >= 2:
-            from ..core import fit_line
-
+        if found2.points.shape[0] >= 2:
             found = found2
-            fit = fit_line(found.points, method="tukey", weights=w2)
+        fit = _fit_line(found.points, thr, rng)
     pts = found.points
     inl = np.asarray(fit.inliers, dtype=bool)
     res = fit.distance(pts)
@@ -521,7 +526,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     cal = ray_calipers(c0, r0, ang, length, width, inward=inward)
     found = _measure(gray, cal, prm)
     _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
-    fit = _fit_circle(found.points, thr, rng)
+    fit = _first_fit(found.points, "circle", thr, rng) if passes == 2 else \
+        _fit_circle(found.points, thr, rng)
     if passes == 2:
         c1 = np.asarray(fit.center_xy)
         r1 = float(fit.radius)
@@ -532,17 +538,9 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
                 found2 = _measure(gray, cal2, prm)
             except InputError:
                 found2 = None
-            if found2 is not None:
-                w2 = _carry_inliers(found, fit, found2, thr)
-                if np.count_nonzero(w2) >= 3:
-                    from ..core import fit_circle
-
-                    try:
-                        fit2 = fit_circle(found2.points, method="tukey", weights=w2)
-                    except FitError:
-                        fit2 = None
-                    if fit2 is not None:
-                        found, fit = found2, fit2
+            if found2 is not None and found2.points.shape[0] >= 3:
+                found = found2
+        fit = _fit_circle(found.points, thr, rng)
     pts = found.points
     inl = np.asarray(fit.inliers, dtype=bool)
     blur = _blur_estimate(found, inl)
@@ -671,7 +669,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     cal, w0 = lay(c0, ax[0], ax[1], theta)
     found = _measure(gray, cal, prm)
     _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
-    fit = _fit_ellipse(found.points, thr, rng)
+    fit = _first_fit(found.points, "ellipse", thr, rng) if passes == 2 else \
+        _fit_ellipse(found.points, thr, rng)
     pts = found.points
     if passes == 2:
         a1, b1 = (float(v) for v in np.asarray(fit.semi_axes))
@@ -684,26 +683,24 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
                 found2 = _measure(gray, cal2, prm)
             except InputError:
                 found2 = None
-        if found2 is not None:
-            wts = _carry_inliers(found, fit, found2, thr)
-            if np.count_nonzero(wts) >= 5:
-                # A sector's profile is the mean over its width: its edge sits at the mean of
-                # the ellipse's polar radius over the sector's angles, not at the central ray's
-                # radius (second order in the width).  Remove that with the first-pass fit.
-                m = max(1, int(round(w1)))
-                across = (np.arange(m) - (m - 1) / 2.0) * (w1 / m)
-                phi = np.radians(ang)[found2.caliper]
-                rho = _ellipse_radius(a1, b1, th1, phi)
-                rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None]
-                                           + across[None, :] / rho[:, None]).mean(axis=1)
-                u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
-                pts2 = found2.points - (rho_mean - rho)[:, None] * u
-                try:
-                    fit2 = _fit_ellipse_weighted(pts2, wts.astype(bool))
-                except FitError:
-                    fit2 = None
-                if fit2 is not None:
-                    found, fit, pts = found2, fit2, pts2
+        if found2 is not None and found2.points.shape[0] >= 5:
+            # A sector's profile is the mean over its width: its edge sits at the mean of
+            # the ellipse's polar radius over the sector's angles, not at the central ray's
+            # radius (second order in the width).  Remove that with the first-pass fit.
+            m = max(1, int(round(w1)))
+            across = (np.arange(m) - (m - 1) / 2.0) * (w1 / m)
+            phi = np.radians(ang)[found2.caliper]
+            rho = _ellipse_radius(a1, b1, th1, phi)
+            rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None]
+                                       + across[None, :] / rho[:, None]).mean(axis=1)
+            u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+            pts2 = found2.points - (rho_mean - rho)[:, None] * u
+            try:
+                fit2 = _fit_ellipse(pts2, thr, rng)
+            except EdgeNotFoundError:
+                fit2 = None
+            if fit2 is not None:
+                found, fit, pts = found2, fit2, pts2
     inl = np.asarray(fit.inliers, dtype=bool)
     nrm, kappa = _ellipse_normal_curvature(pts, fit)
     ray = pts - np.asarray(fit.center_xy)
