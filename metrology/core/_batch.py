@@ -61,17 +61,24 @@ def normalize(P: np.ndarray, W: np.ndarray):
     """Centre on the weighted centroid and scale to unit RMS distance (per item).
 
     Returns ``(Pn, mean (B, 2), scale (B,))`` with ``P = Pn * scale + mean``; items with no
-    weight or no spread get ``mean=0``/``scale=1`` (they are flagged by the caller).
+    weight or no spread get ``scale=1`` (they are flagged by the caller).
     """
     sw = W.sum(-1)
     safe = np.where(sw > 0, sw, 1.0)
-    mean = np.einsum("bn,bnk->bk", W, P) / safe[:, None]
-    Q = P - mean[:, None, :]
-    var = np.einsum("bn,bnk->b", W, Q * Q) / safe
+    x, y = P[..., 0], P[..., 1]
+    mx = np.einsum("bn,bn->b", W, x) / safe
+    my = np.einsum("bn,bn->b", W, y) / safe
+    qx = x - mx[:, None]
+    qy = y - my[:, None]
+    var = (np.einsum("bn,bn->b", W * qx, qx) + np.einsum("bn,bn->b", W * qy, qy)) / safe
     scale = np.sqrt(var)
     good = np.isfinite(scale) & (scale > 0)
     scale = np.where(good, scale, 1.0)
-    return Q / scale[:, None, None], mean, scale
+    inv = 1.0 / scale[:, None]
+    Pn = np.empty_like(P)
+    Pn[..., 0] = qx * inv
+    Pn[..., 1] = qy * inv
+    return Pn, np.stack([mx, my], -1), scale
 
 
 def weighted_median(values: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -135,6 +142,29 @@ def safe_inv(A: np.ndarray, rcond: float = 1e-13):
     A3, good = _guard(A, rcond)
     inv = np.linalg.inv(A3)
     return np.where(good[:, None, None], inv, np.nan), good
+
+
+def inv3_sym(A: np.ndarray, rcond: float = 1e-12):
+    """Closed-form inverse of stacked symmetric 3x3 matrices (adjugate / determinant).
+
+    Much faster than LAPACK for many tiny systems.  Returns ``(inv (B, 3, 3), good (B,))``;
+    items whose determinant is below ``rcond * ||A||^3`` (or non-finite) get NaN."""
+    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
+    d, e, f = A[:, 1, 1], A[:, 1, 2], A[:, 2, 2]
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    det = a * c00 + b * c01 + c * c02
+    norm = np.abs(A).max(axis=(1, 2))
+    good = np.isfinite(det) & (np.abs(det) > rcond * norm ** 3) & (norm > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(good, 1.0 / np.where(good, det, 1.0), np.nan)
+    inv = np.stack([np.stack([c00, c01, c02], -1), np.stack([c01, c11, c12], -1),
+                    np.stack([c02, c12, c22], -1)], -2) * s[:, None, None]
+    return inv, good
 
 
 def finish(lead: tuple, **fields):

@@ -68,13 +68,14 @@ def lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: R
         gain = ca - cost2
         if reweight is None:
             ca = np.where(better, cost2, ca)
-            small = (np.abs(delta).max(-1) < tol) | (gain <= 1e-15 * ca)
+            small = (np.abs(delta).max(-1) < tol) | (np.abs(gain) <= 1e-14 * ca)
         else:
             Wn = reweight(ra, it + 1, idx)
             Wa = np.where(better[:, None], Wn, Wa)
             ca = np.where(better, np.einsum("bn,bn->b", Wa, ra * ra), ca)
             small = np.abs(delta).max(-1) < tol
-        done = (better & small & (it + 1 >= min_iters)) | (la >= 1e12) | ~good
+        # a tiny step ends the run even when rounding made it look uphill (at the minimum)
+        done = (small & (it + 1 >= min_iters)) | (la >= 1e12) | ~good
         prm[idx], r[idx], J[idx], lam[idx], cost[idx], Wc[idx] = pa, ra, Ja, la, ca, Wa
         active[idx] = ~done
     return prm, ok & np.all(np.isfinite(prm), -1), Wc

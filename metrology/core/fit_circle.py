@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import finish, normalize, prepare, raise_if_failed, safe_inv, safe_solve
-from ._solve import lm, robust_lm
+from ._batch import finish, inv3_sym, normalize, prepare, raise_if_failed
+from ._solve import robust_lm
 from .checks import check_choice
 from .results import CircleFit
 
@@ -34,6 +34,7 @@ _METHODS = ("kasa", "taubin", "hyper", "geometric", "tukey")
 #: Largest radius, in units of the point cloud's RMS spread, still accepted as a circle.
 _MAX_REL_RADIUS = 1e8
 _LM_ITERS = 60
+_NEWTON_ITERS = 30
 
 
 def _from_conic(A: np.ndarray):
@@ -45,16 +46,60 @@ def _from_conic(A: np.ndarray):
     return c, r
 
 
-def _kasa(P: np.ndarray, W: np.ndarray):
-    z = (P * P).sum(-1)
-    X = np.concatenate([P, np.ones(P.shape[:-1] + (1,))], axis=-1)      # (B, N, 3)
-    WX = X * W[..., None]
-    A = np.matmul(WX.transpose(0, 2, 1), X)
-    b = -np.einsum("bnk,bn->bk", WX, z)
-    sol, good = safe_solve(A, b)
-    coef = np.concatenate([np.ones((len(P), 1)), sol], axis=-1)
-    c, r = _from_conic(coef)
-    return c, r, good
+def _moment_fit(P: np.ndarray, W: np.ndarray, kind: str):
+    """Kasa, Taubin or Hyper fit from the weighted moments of centred, normalised data.
+
+    The generalized eigenproblem ``M A = eta N A`` is reduced to its characteristic polynomial
+    in ``eta`` (cubic for Taubin, quartic for Hyper; Chernov's formulation), whose smallest
+    positive root is reached by Newton's method from ``eta = 0`` (monotone convergence; a
+    fixed number of vectorized steps, each accepted only if it decreases ``|P(eta)|``).  Kasa
+    is ``eta = 0``.  The centre then follows from a 2x2 solve and the radius from the
+    constraint.  Items that come out non-finite are re-solved by :func:`_algebraic` (explicit
+    eigen-decomposition)."""
+    sw = W.sum(-1)
+    sw = np.where(sw > 0, sw, 1.0)
+    x, y = P[..., 0], P[..., 1]
+    z = x * x + y * y
+    Wx, Wy, Wz = W * x, W * y, W * z
+    Mxx = np.einsum("bn,bn->b", Wx, x) / sw
+    Myy = np.einsum("bn,bn->b", Wy, y) / sw
+    Mxy = np.einsum("bn,bn->b", Wx, y) / sw
+    Mxz = np.einsum("bn,bn->b", Wx, z) / sw
+    Myz = np.einsum("bn,bn->b", Wy, z) / sw
+    Mzz = np.einsum("bn,bn->b", Wz, z) / sw
+    Mz = Mxx + Myy
+    cov_xy = Mxx * Myy - Mxy * Mxy
+    var_z = Mzz - Mz * Mz
+    eta = np.zeros_like(Mz)
+    if kind != "kasa":
+        a0 = Mxz * (Mxz * Myy - Myz * Mxy) + Myz * (Myz * Mxx - Mxz * Mxy) - var_z * cov_xy
+        a1 = var_z * Mz + 4 * cov_xy * Mz - Mxz * Mxz - Myz * Myz
+        if kind == "hyper":
+            a2, a3, a4 = 4 * cov_xy - 3 * Mz * Mz - Mzz, np.zeros_like(Mz), 4.0
+        else:
+            a2, a3, a4 = -3 * Mz * Mz - Mzz, 4 * Mz, 0.0
+        val = a0
+        for _ in range(_NEWTON_ITERS):
+            slope = a1 + eta * (2 * a2 + eta * (3 * a3 + 4 * a4 * eta))
+            new = eta - val / slope
+            nval = a0 + new * (a1 + new * (a2 + new * (a3 + a4 * new)))
+            acc = np.isfinite(new) & np.isfinite(nval) & (np.abs(nval) < np.abs(val))
+            if not acc.any():
+                break
+            eta = np.where(acc, new, eta)
+            val = np.where(acc, nval, val)
+    det = eta * eta - eta * Mz + cov_xy
+    cx = (Mxz * (Myy - eta) - Myz * Mxy) / (2 * det)
+    cy = (Myz * (Mxx - eta) - Mxz * Mxy) / (2 * det)
+    r2 = cx * cx + cy * cy + Mz - (2 * eta if kind == "hyper" else 0.0)
+    r = np.sqrt(r2)
+    c = np.stack([cx, cy], -1)
+    bad = ~(np.isfinite(r) & np.all(np.isfinite(c), -1)) & (kind != "kasa")
+    if bad.any():                                  # rare: fall back to the eigen-solver
+        idx = np.flatnonzero(bad)
+        c2, r2_, _ = _algebraic(P[idx], W[idx], kind)
+        c[idx], r[idx] = c2, r2_
+    return c, r, np.ones(len(P), bool)
 
 
 def _algebraic(P: np.ndarray, W: np.ndarray, kind: str):
@@ -105,10 +150,86 @@ def _res_jac(P: np.ndarray, prm: np.ndarray):
     return r, J
 
 
+def _normal_matrix(w: np.ndarray, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+    """``J^T diag(w) J`` (B, 3, 3) for circle residuals, ``J = [-ux, -uy, -1]``."""
+    Wux, Wuy = w * ux, w * uy
+    A = np.empty((len(w), 3, 3))
+    A[:, 0, 0] = np.einsum("bn,bn->b", Wux, ux)
+    A[:, 0, 1] = A[:, 1, 0] = np.einsum("bn,bn->b", Wux, uy)
+    A[:, 1, 1] = np.einsum("bn,bn->b", Wuy, uy)
+    A[:, 0, 2] = A[:, 2, 0] = Wux.sum(-1)
+    A[:, 1, 2] = A[:, 2, 1] = Wuy.sum(-1)
+    A[:, 2, 2] = w.sum(-1)
+    return A
+
+
+def _evaluate(x: np.ndarray, y: np.ndarray, q: np.ndarray):
+    """Residuals ``|p - c| - r`` and unit vectors from the centre, all (B, N)."""
+    dx = x - q[:, 0, None]
+    dy = y - q[:, 1, None]
+    d = np.sqrt(dx * dx + dy * dy)
+    inv = 1.0 / np.maximum(d, 1e-300)            # a point at the centre gets u = (0, 0)
+    return d - q[:, 2, None], dx * inv, dy * inv
+
+
+def _circle_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
+               iters: int = _LM_ITERS, tol: float = 1e-9):
+    """Levenberg-Marquardt for ``sum W (|p - c| - r)^2``, specialised to circles: the 3x3
+    normal equations are formed from per-item sums and solved in closed form, per-item damping
+    and convergence, each iteration only on the items still active (index arrays, no per-item
+    Python work).  Parameters in normalised units: ``tol`` is a step of 1e-9 of the point
+    cloud's RMS spread (1e-7 px for a 100 px circle)."""
+    prm = np.array(prm, dtype=np.float64)
+    evaluate = _evaluate
+    X, Y = P[..., 0], P[..., 1]
+    r, ux, uy = evaluate(X, Y, prm)
+    cost = np.einsum("bn,bn->b", W, r * r)
+    lam = np.full(len(P), 1e-6)           # the algebraic start is close: nearly Gauss-Newton
+    active = ok & np.isfinite(cost) & np.all(np.isfinite(prm), -1)
+    SW = W.sum(-1)
+    for _ in range(iters):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        full = idx.size == len(P)
+        sel = (lambda a: a) if full else (lambda a: a[idx])
+        x, y, w, sw = sel(X), sel(Y), sel(W), sel(SW)
+        q, rr, vx, vy, c0, la = sel(prm), sel(r), sel(ux), sel(uy), sel(cost), sel(lam)
+        A = _normal_matrix(w, vx, vy)
+        wr = w * rr
+        g = np.stack([np.einsum("bn,bn->b", wr, vx), np.einsum("bn,bn->b", wr, vy),
+                      wr.sum(-1)], -1)                       # = -J^T W r, J = [-ux, -uy, -1]
+        diag = np.diagonal(A, axis1=1, axis2=2)
+        A[:, [0, 1, 2], [0, 1, 2]] = diag * (1.0 + la[:, None]) + 1e-12 * sw[:, None]
+        inv, good = inv3_sym(A, rcond=1e-15)
+        delta = np.einsum("bij,bj->bi", inv, g)
+        good &= np.all(np.isfinite(delta), -1)
+        delta = np.where(good[:, None], delta, 0.0)
+        new = q + delta
+        r2, vx2, vy2 = evaluate(x, y, new)
+        c2 = np.einsum("bn,bn->b", w, r2 * r2)
+        better = good & (c2 <= c0)
+        # converged: a tiny step, or no cost change beyond rounding (accepted or not, since at
+        # the minimum rounding can make the cost tick up)
+        small = (np.abs(delta).max(-1) < tol) | (np.abs(c0 - c2) <= 1e-14 * c0)
+        la = np.where(better, np.maximum(la * 0.2, 1e-12), np.minimum(la * 10.0, 1e12))
+        done = small | (la >= 1e12) | ~good
+        b1 = better[:, None]
+        q_new = np.where(b1, new, q)
+        r_new, ux_new, uy_new = np.where(b1, r2, rr), np.where(b1, vx2, vx), np.where(b1, vy2, vy)
+        cost_new = np.where(better, c2, c0)
+        if full:                         # rebind instead of scattering into every row
+            prm, r, ux, uy, cost, lam, active = q_new, r_new, ux_new, uy_new, cost_new, la, ~done
+        else:
+            prm[idx], r[idx], ux[idx], uy[idx] = q_new, r_new, ux_new, uy_new
+            cost[idx], lam[idx], active[idx] = cost_new, la, ~done
+    return prm, ok & np.all(np.isfinite(prm), -1)
+
+
 def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
     """RMS (px) over the inliers and first-order covariance of (cx, cy, r) in px^2."""
     inl = (Wfin > 0) & ok[:, None]
-    r, J = _res_jac(P, prm)
+    r, ux, uy = _evaluate(P[..., 0], P[..., 1], prm)
     r_px = r * scale[:, None]
     wu = np.where(inl, Wuser, 0.0)
     n = np.count_nonzero(inl, -1)
@@ -116,8 +237,8 @@ def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
         rms = np.sqrt(np.einsum("bn,bn->b", wu, r_px ** 2) / wu.sum(-1))
         wn = np.where(inl, Wfin * (n / Wfin.sum(-1))[:, None], 0.0)
         s2 = np.einsum("bn,bn->b", wn, r_px ** 2) / (n - 3)
-        A = np.matmul((J * wn[..., None]).transpose(0, 2, 1), J)
-    inv, good = safe_inv(np.where(np.isfinite(A), A, 0.0), rcond=1e-12)
+    A = _normal_matrix(wn, ux, uy)          # columns are px per px: no rescaling needed
+    inv, good = inv3_sym(np.where(np.isfinite(A), A, 0.0))
     cov = inv * s2[:, None, None]
     bad = ~ok | (n <= 3) | ~good
     cov[bad] = np.nan
@@ -130,17 +251,15 @@ def _fit_circle_flat(P, W, method):
     npos = np.count_nonzero(W > 0, -1)
     Pn, mean, scale = normalize(P, W)
     spread_ok = np.isfinite(scale) & (np.einsum("bn,bnk->b", W, (P - mean[:, None]) ** 2) > 0)
-    if method == "kasa":
-        c, r, good = _kasa(Pn, W)
-    else:
-        c, r, good = _algebraic(Pn, W, "taubin" if method == "taubin" else "hyper")
+    kind = method if method in ("kasa", "taubin") else "hyper"
+    c, r, good = _moment_fit(Pn, W, kind)
     prm = np.concatenate([c, r[:, None]], axis=-1)
     ok = (npos >= 3) & spread_ok & good & np.all(np.isfinite(prm), -1) \
         & (prm[:, 2] < _MAX_REL_RADIUS)
     prm = np.where(ok[:, None], prm, np.nan)
     Wfin = W
     if method == "geometric":
-        prm, ok2, _ = lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac, iters=_LM_ITERS)
+        prm, ok2 = _circle_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok)
         ok = ok & ok2
     elif method == "tukey":
         prm, ok2, Wfin = robust_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac)

@@ -171,3 +171,23 @@ def test_errors(method):
         fit_circle([0.0, 1.0, 2.0], method)
     with pytest.raises(InputError, match="method"):
         fit_circle([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], "pratt")
+
+
+def test_geometric_is_the_least_squares_minimum():
+    """The batched LM reaches the same orthogonal-distance minimum as SciPy's solver."""
+    from scipy.optimize import least_squares
+    rng = np.random.default_rng(12)
+    B, N = 12, 25
+    th = rng.uniform(0, rng.uniform(0.5, 2 * np.pi, (B, 1)), (B, N))
+    P = np.stack([3 + 40 * np.cos(th), -5 + 40 * np.sin(th)], -1) + rng.normal(0, 0.8, (B, N, 2))
+    f = fit_circle(P, "geometric")
+    h = fit_circle(P, "hyper")
+    for i in range(B):
+        def res(q, p=P[i]):
+            return np.hypot(p[:, 0] - q[0], p[:, 1] - q[1]) - q[2]
+        ref = least_squares(res, np.r_[h.center_xy[i], h.radius[i]], xtol=1e-15, ftol=1e-15,
+                            gtol=1e-15)
+        ours = np.sum(res(np.r_[f.center_xy[i], f.radius[i]]) ** 2)
+        # same minimum: cost within 1e-10 relative (rounding), hence the same parameters
+        assert ours <= 2 * ref.cost * (1 + 1e-10)
+        assert np.sqrt(2 * ref.cost / N) == pytest.approx(f.rms_px[i], rel=1e-6)
