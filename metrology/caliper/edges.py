@@ -265,16 +265,20 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
         free[:, 3] &= ~hold
     fm = free.astype(np.float64)
 
+    use_l, use_r = bool(has_l.any()), bool(has_r.any())
+
     def model(p):
         s_ = p[:, 3:4]
         z0 = (x - p[:, 2:3]) / s_
-        zl = (x - p[:, 5:6]) / s_
-        zr = (x - p[:, 7:8]) / s_
-        return z0, zl, zr, ndtr(z0), ndtr(zl) * fm[:, 4:5], ndtr(zr) * fm[:, 6:7]
+        zl = (x - p[:, 5:6]) / s_ if use_l else None
+        zr = (x - p[:, 7:8]) / s_ if use_r else None
+        fl = ndtr(zl) * fm[:, 4:5] if use_l else 0.0
+        fr = ndtr(zr) * fm[:, 6:7] if use_r else 0.0
+        return z0, zl, zr, ndtr(z0), fl, fr
 
     # amplitudes by linear least squares for the initial positions
     _, _, _, f0, fl, fr = model(p)
-    jl = np.stack([w, f0 * w, fl * w, fr * w], axis=2)
+    jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w], axis=2)
     nl = np.einsum("eli,elj->eij", jl, jl)
     fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r], axis=1).astype(np.float64)
     nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(4) + 1e-9 * np.eye(4)
@@ -327,7 +331,7 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
         dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
         p = p + dp
         p[:, 3] = np.clip(p[:, 3], 0.2, 10.0)
-        if np.abs(dp[:, 2]).max(initial=0.0) < 1e-6 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-5:
+        if np.abs(dp[:, 2]).max(initial=0.0) < 2e-5 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-4:
             break
     jac, res = jacobian(p)
     rss = (res * res).sum(1)
