@@ -5,7 +5,9 @@ Rows
 * 2,000 circles x 32 points (half arcs, 0.1 px noise): ``fit_circle(batch, "hyper")`` and
   ``fit_circle(batch, "geometric")`` in one call each, vs ``skimage.measure.CircleModel``
   ``from_estimate`` in a loop.
-* 500 ellipses x 64 points: ``fit_ellipse(batch, "geometric")`` vs ``EllipseModel`` in a loop.
+* The same for short noisy arcs (90 degrees, 0.5 px), where the algebraic peer is biased.
+* 500 ellipses x 64 points: ``fit_ellipse(batch, "direct" / "geometric")`` vs
+  ``EllipseModel`` (an algebraic fit) in a loop.
 * 200 circles x 60 points with 15 % gross outliers: ``ransac(batch, "circle")`` (all
   hypotheses drawn at once, then Tukey IRLS) vs ``skimage.measure.ransac`` with
   ``CircleModel`` in a loop (both 200 hypotheses per circle).
@@ -89,6 +91,18 @@ def run(quick: bool = False) -> list[Row]:
                         f"ours {_acc(f.center_xy, f.radius, c, r)}; peer {sk_acc}",
                         extra={"n_ok": int(f.ok.sum())}))
 
+    # short noisy arcs (90 degrees, 0.5 px): where the algebraic peer's radius bias shows
+    P2, c2, r2 = _circles(rng, B, N, np.pi / 2, 0.5)
+    sk2_ms = median_ms(lambda: _skimage_circles(P2), repeat=max(1, rep // 2))
+    sk2 = _skimage_circles(P2)
+    ms = median_ms(lambda: fit_circle(P2, "geometric"), repeat=rep)
+    f2 = fit_circle(P2, "geometric")
+    h2 = fit_circle(P2, "hyper")
+    rows.append(Row("fit_circle geometric 2000x32 90deg 0.5px", ms, "skimage CircleModel loop",
+                    sk2_ms, f"ours {_acc(f2.center_xy, f2.radius, c2, r2)} (hyper "
+                    f"{_acc(h2.center_xy, h2.radius, c2, r2)}); peer "
+                    f"{_acc(sk2[:, :2], sk2[:, 2], c2, r2)}"))
+
     # -- ellipses ------------------------------------------------------------------------
     Be, Ne = 500, 64
     t = rng.uniform(0, 2 * np.pi, (Be, Ne))
@@ -104,12 +118,17 @@ def run(quick: bool = False) -> list[Row]:
     ske = _skimage_ellipses(E)
     ms = median_ms(lambda: fit_ellipse(E, "geometric"), repeat=max(1, rep // 2))
     fe = fit_ellipse(E, "geometric")
+    ms_d = median_ms(lambda: fit_ellipse(E, "direct"), repeat=rep)
+    fd = fit_ellipse(E, "direct")
 
     def eacc(center, axes):
         ec = np.sqrt(np.mean(np.sum((center - ce) ** 2, -1)))
         ea = np.mean(axes - np.c_[a, b], 0)
         return f"centre rms {ec:.4f} px, axes bias {ea[0]:+.4f}/{ea[1]:+.4f} px"
 
+    rows.append(Row("fit_ellipse direct 500x64 (batched)", ms_d, "skimage EllipseModel loop",
+                    sk_ms, f"ours {eacc(fd.center_xy, fd.semi_axes)}; "
+                    f"peer {eacc(ske[:, :2], ske[:, 2:])}"))
     rows.append(Row("fit_ellipse geometric 500x64 (batched)", ms, "skimage EllipseModel loop",
                     sk_ms, f"ours {eacc(fe.center_xy, fe.semi_axes)}; "
                     f"peer {eacc(ske[:, :2], ske[:, 2:])}"))
