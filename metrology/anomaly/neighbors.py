@@ -1,0 +1,115 @@
+"""Exact nearest-neighbour search in a memory bank: SciPy cKDTree, blocked brute force, or faiss.
+
+``method="auto"`` uses faiss when it is installed, otherwise a k-d tree for narrow features and
+blocked brute force (one matrix product per block of queries) for wide ones, where a k-d tree
+degenerates into a slow linear scan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..core.checks import check_choice
+
+__all__ = ["NearestNeighbors"]
+
+_METHODS = ("auto", "kdtree", "brute", "faiss")
+
+
+class NearestNeighbors:
+    """Exact k-nearest-neighbour index over a bank of vectors.
+
+    Parameters
+    ----------
+    bank : ndarray (M, D)
+    method : {"auto", "kdtree", "brute", "faiss"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> nn = NearestNeighbors(np.array([[0.0, 0.0], [3.0, 4.0]]), method="brute")
+    >>> d, i = nn.query(np.array([[3.0, 3.0]]), k=1)
+    >>> round(float(d[0, 0]), 6), int(i[0, 0])
+    (1.0, 1)
+    """
+
+    @staticmethod
+    def check_method(method: str) -> str:
+        """Validate a method name (InputError listing the choices)."""
+        check_choice(method, "nn", _METHODS)
+        return method
+
+    def __init__(self, bank: np.ndarray, method: str = "auto"):
+        self.check_method(method)
+        b = np.ascontiguousarray(bank, dtype=np.float32)
+        if b.ndim != 2 or b.shape[0] == 0:
+            raise InputError(f"bank: expected a non-empty (M, D) array, given shape {b.shape}")
+        if method == "auto":
+            try:
+                import faiss  # noqa: F401
+                method = "faiss"
+            except ImportError:
+                method = "kdtree" if b.shape[1] <= 16 else "brute"
+        self.method = method
+        self.bank = b
+        if method == "kdtree":
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(b.astype(np.float64))
+        elif method == "faiss":
+            try:
+                import faiss
+            except ImportError:
+                raise InputError("method='faiss' needs the faiss package (pip install "
+                                 "faiss-cpu); use method='auto' to fall back") from None
+            self._index = faiss.IndexFlatL2(b.shape[1])
+            self._index.add(b)
+        else:
+            self._sq = np.einsum("ij,ij->i", b, b)
+
+    def query(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of the ``k`` nearest bank vectors of each query.
+
+        Parameters
+        ----------
+        queries : ndarray (N, D)
+        k : int
+
+        Returns
+        -------
+        dist : ndarray (N, k) float32, Euclidean, ascending
+        idx : ndarray (N, k) int64
+        """
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        if q.ndim != 2 or q.shape[1] != self.bank.shape[1]:
+            raise InputError(f"queries: expected shape (N, {self.bank.shape[1]}), given "
+                             f"{q.shape}")
+        k = int(min(max(1, k), self.bank.shape[0]))
+        if self.method == "kdtree":
+            d, i = self._tree.query(q.astype(np.float64), k=k)
+            d, i = np.asarray(d).reshape(len(q), k), np.asarray(i).reshape(len(q), k)
+            return d.astype(np.float32), i.astype(np.int64)
+        if self.method == "faiss":
+            d2, i = self._index.search(q, k)
+            return np.sqrt(np.maximum(d2, 0)).astype(np.float32), i.astype(np.int64)
+        # blocked brute force: |q|^2 - 2 q.b + |b|^2, blocks of ~16 MB of distances
+        m = self.bank.shape[0]
+        block = max(1, int(4_000_000 // m))
+        dist = np.empty((len(q), k), np.float32)
+        idx = np.empty((len(q), k), np.int64)
+        qs = np.einsum("ij,ij->i", q, q)
+        for s in range(0, len(q), block):
+            e = min(len(q), s + block)
+            d2 = q[s:e] @ self.bank.T
+            d2 *= -2.0
+            d2 += self._sq[None, :]
+            d2 += qs[s:e, None]
+            if k == 1:
+                j = np.argmin(d2, axis=1)[:, None]
+            else:
+                j = np.argpartition(d2, k - 1, axis=1)[:, :k]
+                j = np.take_along_axis(j, np.argsort(np.take_along_axis(d2, j, 1), 1), 1)
+            dist[s:e] = np.sqrt(np.maximum(np.take_along_axis(d2, j, 1), 0))
+            idx[s:e] = j
+        return dist, idx

@@ -1,0 +1,471 @@
+"""Textured part faces with surface defects and their ground-truth masks.
+
+Used by the anomaly tests, examples and benchmark.  A *part face* is a machined plate with two
+drilled holes and a slot, lying on a dark background; its surface is brushed metal (a random
+anisotropic texture that differs from part to part, as real brushing does) or any texture array
+you pass.  Each image has a small random placement (shift, rotation) and lighting variation
+(global gain and an illumination ramp), optical blur, noise and 8-bit quantisation.  The plate and
+feature outlines go through the physical renderer (:func:`~metrology.synth.render.render_scene`).
+
+Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation and contrast:
+
+``scratch``  a thin groove, slightly curved, 10-70 px long, dark, bright or a dark/bright pair
+             (a groove lit from one side), intermittent along its length;
+``spot``     a stain or pit: a soft-edged elliptical blob, 2-7 px radius, darker or brighter;
+``dent``     a soft, shallow dent: a smooth height bump seen through directional lighting
+             (intensity follows the surface slope, so a dent is a low-contrast dark/bright pair),
+             which also flattens the brushing texture inside it;
+``missing``  a missing feature: one hole or the slot was never machined.
+
+Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
+by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
+anomaly map peaks.
+
+Example
+-------
+>>> s = render_defect_sample((128, 128), "scratch", rng=1)
+>>> s.image.shape, s.image.dtype, bool(s.mask.any())
+((128, 128), dtype('uint8'), True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import ndimage
+
+from ..core.pose import Pose2D
+from ..errors import InputError
+from .render import finish_image, render_scene
+
+__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "brushed_texture", "texture_patch",
+           "render_defect_sample", "make_defect_set"]
+
+DEFECT_KINDS = ("scratch", "spot", "dent", "missing")
+
+_BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
+_FACE_LEVEL = 150.0   # mean level of the machined face
+_HOLE_LEVEL = 45.0    # bottom of a drilled hole / slot
+
+
+@dataclass(frozen=True)
+class DefectSpec:
+    """One defect drawn into a sample.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`DEFECT_KINDS`.
+    center_xy : tuple of float
+        Centre in image pixels.
+    size_px : float
+        Length (scratch), radius (spot), Gaussian sigma of the height (dent) or feature radius
+        (missing), in pixels.
+    angle_deg : float
+        Orientation (scratch axis, spot/dent ellipse axis, dent light direction otherwise 0).
+    contrast : float
+        Peak signed change in gray levels (before lighting gain).
+    """
+
+    kind: str
+    center_xy: tuple[float, float]
+    size_px: float
+    angle_deg: float
+    contrast: float
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "center_xy": list(self.center_xy), "size_px": self.size_px,
+                "angle_deg": self.angle_deg, "contrast": self.contrast,
+                "params": dict(self.params)}
+
+
+@dataclass(frozen=True)
+class DefectSample:
+    """A rendered part face with its ground truth.
+
+    Attributes
+    ----------
+    image : ndarray (H, W) uint8
+    mask : ndarray (H, W) bool
+        Defect pixels (all False for a good part).
+    kind : str
+        ``"good"`` or the defect kind(s) joined by ``"+"``.
+    defects : tuple of DefectSpec
+    pose : Pose2D
+        Maps part (model) coordinates, centred on the image centre, to image pixels.
+    """
+
+    image: np.ndarray
+    mask: np.ndarray
+    kind: str
+    defects: tuple[DefectSpec, ...]
+    pose: Pose2D
+
+    @property
+    def is_good(self) -> bool:
+        return not self.defects
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (the image and mask are summarised, not included)."""
+        return {"kind": self.kind, "shape": list(self.image.shape),
+                "mask_pixels": int(self.mask.sum()), "pose": self.pose.to_dict(),
+                "defects": [d.to_dict() for d in self.defects]}
+
+
+def _rng(rng: Any) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0,
+                    streak_length_px: float = 14.0, streak_width_px: float = 0.6,
+                    mottle: float = 0.35) -> np.ndarray:
+    """Random brushed-metal texture: long thin streaks along ``angle_deg`` plus mild mottling.
+
+    Parameters
+    ----------
+    shape : (H, W)
+    angle_deg : float
+        Brushing direction (0 = along +x; positive turns clockwise on screen).
+    streak_length_px, streak_width_px : float
+        Gaussian correlation lengths along and across the brushing direction.
+    mottle : float
+        Relative amplitude of a low-frequency isotropic component (uneven finish).
+
+    Returns
+    -------
+    ndarray (H, W) float64
+        Zero mean, unit standard deviation.
+    """
+    g = _rng(rng)
+    h, w = int(shape[0]), int(shape[1])
+    # Filter white noise on a canvas large enough to be rotated without empty corners.
+    side = int(np.ceil(np.hypot(h, w))) + 8
+    noise = g.standard_normal((side, side))
+    streaks = ndimage.gaussian_filter(noise, (streak_width_px, streak_length_px), mode="wrap")
+    # A few deeper brush marks: sparse, longer streaks.
+    marks = ndimage.gaussian_filter(g.standard_normal((side, side)) ** 3,
+                                    (0.7, 2.5 * streak_length_px), mode="wrap")
+    streaks = streaks / streaks.std() + 0.5 * marks / marks.std()
+    import cv2
+
+    c = (side - 1) / 2.0
+    m = cv2.getRotationMatrix2D((c, c), -float(angle_deg), 1.0)  # cv2: positive = counter-clockwise
+    rot = cv2.warpAffine(streaks.astype(np.float32), m, (side, side), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT)
+    r0, c0 = (side - h) // 2, (side - w) // 2
+    tex = rot[r0:r0 + h, c0:c0 + w].astype(np.float64)
+    tex = tex / tex.std()
+    low = ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0, mode="reflect")
+    tex = tex + mottle * low / max(low.std(), 1e-12)
+    tex -= tex.mean()
+    return tex / tex.std()
+
+
+def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = None,
+                  highpass_sigma_px: float = 24.0) -> np.ndarray:
+    """Random crop of a texture image, high-pass filtered and normalised to unit std.
+
+    Use it to put any surface (for instance scikit-image's CC0 ``gravel`` or ``grass``) on the
+    part face.  Split the source image between training and test crops so test parts are not
+    copies of training parts.
+
+    Returns
+    -------
+    ndarray (H, W) float64, zero mean, unit standard deviation.
+    """
+    g = _rng(rng)
+    tex = np.asarray(texture, dtype=np.float64)
+    if tex.ndim == 3:
+        tex = tex.mean(axis=2)
+    h, w = int(shape[0]), int(shape[1])
+    if tex.ndim != 2 or tex.shape[0] < h or tex.shape[1] < w:
+        raise InputError(f"texture: expected a 2-D array of at least {h}x{w}, given shape "
+                         f"{np.shape(texture)}")
+    r0 = int(g.integers(0, tex.shape[0] - h + 1))
+    c0 = int(g.integers(0, tex.shape[1] - w + 1))
+    crop = tex[r0:r0 + h, c0:c0 + w]
+    crop = crop - ndimage.gaussian_filter(crop, highpass_sigma_px, mode="reflect")
+    s = crop.std()
+    if s <= 0:
+        raise InputError("texture: the crop is constant; pass a textured image")
+    return (crop - crop.mean()) / s
+
+
+# --- part geometry (model coordinates: origin at the image centre, pixels) -------------------
+
+def _layout(shape: tuple[int, int]) -> dict:
+    h, w = shape
+    s = float(min(h, w))
+    return {
+        "half": (0.44 * w, 0.44 * h), "corner": 0.08 * s,
+        "holes": [((-0.26 * w, -0.22 * h), 0.075 * s), ((0.26 * w, -0.22 * h), 0.075 * s)],
+        "slot": ((0.0, 0.25 * h), 0.12 * w, 0.045 * s),  # centre, half length, radius
+    }
+
+
+def _sd_plate(u, v, lay):
+    hx, hy = lay["half"]
+    r = lay["corner"]
+    qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r
+    out = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0)
+    return out - r
+
+
+def _sd_features(u, v, lay, skip: int | None):
+    """Signed distance to the nearest machined feature (holes 0, 1, slot 2), skipping one."""
+    d = np.full(np.shape(u), np.inf)
+    for i, ((cx, cy), r) in enumerate(lay["holes"]):
+        if i != skip:
+            d = np.minimum(d, np.hypot(u - cx, v - cy) - r)
+    if skip != 2:
+        (cx, cy), half, r = lay["slot"]
+        t = np.clip(u - cx, -half, half)
+        d = np.minimum(d, np.hypot(u - cx - t, v - cy) - r)
+    return d
+
+
+def _feature_extent(lay, i):
+    if i < 2:
+        (cx, cy), r = lay["holes"][i]
+        return (cx, cy), r, 0.0
+    (cx, cy), half, r = lay["slot"]
+    return (cx, cy), r, half
+
+
+# --- defects -------------------------------------------------------------------------------
+
+def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
+    """A defect centre on the free face, ``extent`` px clear of the edges and features."""
+    hx, hy = lay["half"]
+    for _ in range(tries):
+        u = g.uniform(-hx + extent + 6, hx - extent - 6)
+        v = g.uniform(-hy + extent + 6, hy - extent - 6)
+        if _sd_plate(u, v, lay) < -(extent + 6) and \
+                _sd_features(np.array(u), np.array(v), lay, None) > extent + 4:
+            return pose.apply(np.array([[u, v]]))[0]
+    raise InputError(f"image too small to place a defect of extent {extent:.0f} px; use a "
+                     f"larger shape")
+
+
+def _scratch(g, shape, lay, pose, params):
+    length = params.get("length_px", g.uniform(10, 70))
+    width = params.get("width_px", g.uniform(0.55, 1.3))  # Gaussian sigma of the groove
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(16, 45))
+    polarity = params.get("polarity", g.choice(["dark", "bright", "pair"]))
+    bend = params.get("bend_px", g.uniform(-0.08, 0.08) * length)
+    c = _pick_center(g, lay, pose, length / 2 + 3)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle)
+    dx, dy = xx - c[0], yy - c[1]
+    t = dx * np.cos(a) + dy * np.sin(a)
+    s = -dx * np.sin(a) + dy * np.cos(a)
+    tn = np.clip(t / (length / 2), -1, 1)
+    s = s - bend * (1 - tn ** 2)                       # gentle arc
+    ends = np.clip((length / 2 - np.abs(t)) / 2.0 + 0.5, 0, 1)  # 2 px tapered ends
+    along = 0.65 + 0.35 * np.cos(t * g.uniform(0.15, 0.5) + g.uniform(0, 2 * np.pi))
+    prof = np.exp(-0.5 * (s / width) ** 2)
+    if polarity == "dark":
+        delta = -contrast * prof
+    elif polarity == "bright":
+        delta = contrast * prof
+    else:  # groove lit from one side: a dark and a bright flank
+        delta = contrast * 1.6 * (s / width) * np.exp(-0.5 * (s / width) ** 2)
+    delta = delta * ends * along
+    spec = DefectSpec("scratch", (float(c[0]), float(c[1])), float(length), float(angle),
+                      float(contrast if polarity != "dark" else -contrast),
+                      {"width_px": float(width), "polarity": str(polarity),
+                       "bend_px": float(bend)})
+    return delta, None, spec, None
+
+
+def _spot(g, shape, lay, pose, params):
+    radius = params.get("radius_px", g.uniform(2.0, 7.0))
+    aspect = params.get("aspect", g.uniform(0.6, 1.0))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(18, 50) * g.choice([-1, 1]))
+    power = params.get("edge_power", g.uniform(2.0, 4.0))
+    c = _pick_center(g, lay, pose, radius * 2 + 2)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle)
+    dx, dy = xx - c[0], yy - c[1]
+    p = (dx * np.cos(a) + dy * np.sin(a)) / radius
+    q = (-dx * np.sin(a) + dy * np.cos(a)) / (radius * aspect)
+    delta = contrast * np.exp(-(np.hypot(p, q) ** power))
+    spec = DefectSpec("spot", (float(c[0]), float(c[1])), float(radius), float(angle),
+                      float(contrast), {"aspect": float(aspect), "edge_power": float(power)})
+    return delta, None, spec, None
+
+
+def _dent(g, shape, lay, pose, params):
+    sigma = params.get("sigma_px", g.uniform(4.0, 9.0))
+    aspect = params.get("aspect", g.uniform(0.6, 1.0))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    light = params.get("light_deg", g.uniform(0, 360))
+    contrast = params.get("contrast", g.uniform(12, 24))
+    c = _pick_center(g, lay, pose, 2.5 * sigma)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle)
+    dx, dy = xx - c[0], yy - c[1]
+    p = (dx * np.cos(a) + dy * np.sin(a)) / sigma
+    q = (-dx * np.sin(a) + dy * np.cos(a)) / (sigma * aspect)
+    height = -np.exp(-0.5 * (p * p + q * q))             # a depression
+    gy, gx = np.gradient(height)
+    la = np.deg2rad(light)
+    shade = gx * np.cos(la) + gy * np.sin(la)              # Lambertian slope term
+    shade = shade / max(np.abs(shade).max(), 1e-12)
+    delta = contrast * shade
+    footprint = (p * p + q * q) <= 2.0 * np.log(4.0)  # depth >= a quarter of the deepest point
+    flatten = 1.0 - 0.6 * np.exp(-0.5 * (p * p + q * q))    # brushing pressed flat inside
+    spec = DefectSpec("dent", (float(c[0]), float(c[1])), float(sigma), float(angle),
+                      float(contrast), {"aspect": float(aspect), "light_deg": float(light)})
+    return delta, flatten, spec, footprint
+
+
+_MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent}
+
+
+def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequence[str] = "good",
+                         *, rng: Any = None, texture: str | np.ndarray = "brushed",
+                         texture_amplitude: float = 7.0, brush_angle_deg: float = 0.0,
+                         noise_sigma: float = 2.0, placement_px: float = 3.0,
+                         placement_deg: float = 1.5, lighting: float = 0.06,
+                         psf_sigma_px: float = 0.8, defect_params: dict | None = None,
+                         supersample: int = 4) -> DefectSample:
+    """Render one part face, good or with defects, with its ground-truth mask.
+
+    Parameters
+    ----------
+    shape : (H, W)
+        Image size (at least 64 x 64).
+    kind : str or sequence of str
+        ``"good"`` or one or more of :data:`DEFECT_KINDS` (several give several defects).
+    rng : int, Generator or None
+        Seed or generator; the same seed gives the same image.
+    texture : "brushed" or ndarray (h, w)
+        Surface texture: random brushed metal, or random crops of the given image
+        (see :func:`texture_patch`).
+    texture_amplitude : float
+        Standard deviation of the texture on the face, in gray levels.
+    brush_angle_deg : float
+        Brushing direction relative to the part (jittered by +-3 degrees per part).
+    noise_sigma : float
+        Sensor noise, gray levels.
+    placement_px, placement_deg : float
+        Maximum random shift (each axis) and rotation of the part.
+    lighting : float
+        Maximum relative change of the global gain and of the illumination ramp across the image.
+    psf_sigma_px : float
+        Optical blur.
+    defect_params : dict, optional
+        Fixed parameters for the defect maker (e.g. ``{"contrast": 20, "length_px": 30}``);
+        anything not given is drawn at random.
+
+    Returns
+    -------
+    DefectSample
+    """
+    h, w = int(shape[0]), int(shape[1])
+    if h < 64 or w < 64:
+        raise InputError(f"shape: expected at least (64, 64), given {shape}")
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    for k in kinds:
+        if k != "good" and k not in DEFECT_KINDS:
+            raise InputError(f"kind: expected 'good' or one of {DEFECT_KINDS}, given {k!r}")
+    kinds = [k for k in kinds if k != "good"]
+    g = _rng(rng)
+    params = dict(defect_params or {})
+    lay = _layout((h, w))
+    pose = Pose2D((w - 1) / 2 + g.uniform(-placement_px, placement_px),
+                  (h - 1) / 2 + g.uniform(-placement_px, placement_px),
+                  g.uniform(-placement_deg, placement_deg), 1.0)
+    skip = int(g.integers(0, 3)) if "missing" in kinds else None
+    inv = pose.inverse()
+
+    def _uv(X, Y):
+        uv = inv.apply(np.stack([X, Y], axis=-1))
+        return uv[..., 0], uv[..., 1]
+
+    def face_fn(X, Y):  # machined face: inside the plate, outside every feature
+        u, v = _uv(X, Y)
+        return ((_sd_plate(u, v, lay) <= 0) & (_sd_features(u, v, lay, skip) > 0)).astype(float)
+
+    def hole_fn(X, Y):  # bottoms of the holes and the slot
+        u, v = _uv(X, Y)
+        return ((_sd_plate(u, v, lay) <= 0) & (_sd_features(u, v, lay, skip) <= 0)).astype(float)
+
+    face = render_scene(face_fn, (h, w), supersample=supersample, psf_sigma_px=psf_sigma_px)
+    hole = render_scene(hole_fn, (h, w), supersample=supersample, psf_sigma_px=psf_sigma_px)
+
+    if isinstance(texture, str):
+        if texture != "brushed":
+            raise InputError(f"texture: expected 'brushed' or a 2-D array, given {texture!r}")
+        tex = brushed_texture((h, w), rng=g,
+                              angle_deg=pose.angle_deg + brush_angle_deg + g.uniform(-3, 3))
+    else:
+        tex = texture_patch(texture, (h, w), rng=g)
+    tex = tex * texture_amplitude
+
+    delta = np.zeros((h, w))
+    flatten = np.ones((h, w))
+    mask = np.zeros((h, w), bool)
+    specs: list[DefectSpec] = []
+    for k in kinds:
+        if k == "missing":
+            (cx, cy), r, half = _feature_extent(lay, skip)
+            c = pose.apply(np.array([[cx, cy]]))[0]
+            yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+            uv = inv.apply(np.stack([xx, yy], axis=-1))
+            t = np.clip(uv[..., 0] - cx, -half, half)
+            mask |= np.hypot(uv[..., 0] - cx - t, uv[..., 1] - cy) <= r + 1.0
+            specs.append(DefectSpec("missing", (float(c[0]), float(c[1])), float(r), 0.0,
+                                    float(_FACE_LEVEL - _HOLE_LEVEL),
+                                    {"feature": ["hole_left", "hole_right", "slot"][skip]}))
+            continue
+        d, f, spec, footprint = _MAKERS[k](g, (h, w), lay, pose, params)
+        peak = np.abs(d).max()
+        mask |= np.abs(d) >= 0.25 * peak
+        if footprint is not None:
+            mask |= footprint
+        delta += d
+        if f is not None:
+            flatten *= f
+        specs.append(spec)
+
+    surface = _FACE_LEVEL + tex * flatten + delta
+    clean = _BG_LEVEL + face * (surface - _BG_LEVEL) + hole * (_HOLE_LEVEL - _BG_LEVEL)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    ramp_a = g.uniform(-lighting, lighting) * 2
+    ang = g.uniform(0, 2 * np.pi)
+    ramp = 1.0 + ramp_a * ((xx / w - 0.5) * np.cos(ang) + (yy / h - 0.5) * np.sin(ang))
+    gain = g.uniform(1 - lighting, 1 + lighting) * ramp
+    image = finish_image(clean, noise_sigma=noise_sigma, rng=g, gain=gain, bits=8)
+    return DefectSample(image, mask, "+".join(kinds) if kinds else "good", tuple(specs), pose)
+
+
+def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "dent"),
+                    n_per_kind: int = 0, *, shape: tuple[int, int] = (256, 256), seed: int = 0,
+                    **kwargs: Any) -> list[DefectSample]:
+    """``n_good`` good samples followed by ``n_per_kind`` samples of each defect kind.
+
+    Every sample uses its own child seed of ``seed``, so sets are reproducible and two sets with
+    different seeds share no part.  ``kwargs`` go to :func:`render_defect_sample`.
+    """
+    if n_good < 0 or n_per_kind < 0:
+        raise InputError(f"n_good, n_per_kind: expected >= 0, given {n_good}, {n_per_kind}")
+    seeds = np.random.SeedSequence(seed).spawn(n_good + n_per_kind * len(kinds))
+    out = [render_defect_sample(shape, "good", rng=np.random.default_rng(s), **kwargs)
+           for s in seeds[:n_good]]
+    i = n_good
+    for k in kinds:
+        for _ in range(n_per_kind):
+            out.append(render_defect_sample(shape, k, rng=np.random.default_rng(seeds[i]),
+                                            **kwargs))
+            i += 1
+    return out
