@@ -37,7 +37,8 @@ def _circles(rng, B, N, arc, sigma):
 
 def _acc(center, radius, c, r) -> str:
     e = np.hypot(*(center - c).T)
-    return f"centre rms {np.sqrt(np.mean(e ** 2)):.4f} px, radius bias {np.mean(radius - r):+.4f} px"
+    rms = np.sqrt(np.mean(e ** 2))
+    return f"centre rms {rms:.4f} px, radius bias {np.mean(radius - r):+.4f} px"
 
 
 def _skimage_circles(P):

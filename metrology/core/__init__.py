@@ -18,7 +18,8 @@ from .results import CircleFit, EllipseFit, LineFit
 from .robust import ransac
 
 __all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive", "Pose2D",
-           "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "fit_ellipse", "conic_to_ellipse", "ransac",
+           "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "fit_ellipse",
+           "conic_to_ellipse", "ransac",
            "distance_point_line", "distance_point_circle", "distance_point_ellipse",
            "closest_point_ellipse", "project_point_on_line", "intersect_lines",
            "intersect_line_circle", "intersect_circles", "angle_between_lines"]

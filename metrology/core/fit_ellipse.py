@@ -150,7 +150,7 @@ def _stats(P, Wuser, Wfin, prm, ok, scale):
     inl = (Wfin > 0) & ok[:, None]
     r, J = _res_jac(P, np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0])))
     r_px = r * scale[:, None]
-    # columns for (cx, cy, a, b) are unitless (px per px); d r_px / d theta = scale * d r_n / d theta
+    # columns for (cx, cy, a, b) are unitless (px per px); d r_px / d th = scale * d r_n / d th
     J[..., 4] = J[..., 4] * scale[:, None]
     wu = np.where(inl, Wuser, 0.0)
     n = np.count_nonzero(inl, -1)

@@ -66,7 +66,8 @@ def _irls(P, W, c, d, ok, kind: str, iters: int = _IRLS_ITERS):
         # keep the sign of the direction stable between iterations
         d_new = np.where((np.sum(d_new * d, -1) < 0)[:, None], -d_new, d_new)
         upd = active & ok_new
-        move = np.hypot(*(c_new - c).T) + ext * np.abs(d_new[:, 0] * d[:, 1] - d_new[:, 1] * d[:, 0])
+        turn = np.abs(d_new[:, 0] * d[:, 1] - d_new[:, 1] * d[:, 0])
+        move = np.hypot(*(c_new - c).T) + ext * turn
         c = np.where(upd[:, None], c_new, c)
         d = np.where(upd[:, None], d_new, d)
         Wr = np.where(upd[:, None], Wr_new, Wr)
