@@ -357,9 +357,14 @@ def _render_layers(layers: list[tuple[list[np.ndarray], float]], shape: tuple[in
             continue
         lay = [layers[i] for i in members]
 
-        def radiance(X, Y, lay=lay, x0=x0, y0=y0):
+        lay_boxes = boxes[members]
+
+        def radiance(X, Y, lay=lay, x0=x0, y0=y0, lay_boxes=lay_boxes):
             val = np.full(X.shape, float(background))
-            for rings, value in lay:  # painter's order, a handful of layers
+            ylo, yhi = float(Y.min()) + y0, float(Y.max()) + y0
+            for (rings, value), bx in zip(lay, lay_boxes):  # painter's order, a few layers
+                if bx[3] < ylo or bx[1] > yhi:
+                    continue  # layer outside these rows
                 cov = _coverage(rings, X + x0, Y + y0)
                 val = val * (1.0 - cov) + value * cov
             return val
