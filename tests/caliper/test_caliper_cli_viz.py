@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from caliper_scenes import disk, noisy, stripes
+from caliper_scenes import disk, edge, noisy, stripes
 from metrology.caliper import find_circle, find_line, measure_edges, measure_pairs
 from metrology.cli import main
 from metrology.errors import InputError
@@ -63,8 +63,8 @@ def test_overlays_draw_every_result_kind():
     assert out.shape == (110, 110, 3) and out.dtype == np.uint8
     assert not np.array_equal(out[..., 0], out[..., 1])          # something coloured drawn
     draw_calipers(img, res.calipers)
-    line = find_line(img, (20, 21.6), (90, 21.6), num_calipers=6, caliper_length=10)
-    draw_caliper_result(img, line)
+    straight = edge(50.3, 40.0, 90.0, shape=(80, 100))
+    draw_caliper_result(straight, find_line(straight, (20, 50), (80, 50), num_calipers=6))
     bar = stripes(20.3, 0.0, 0.0, (6.0,), (1.0,), shape=(40, 60))
     draw_caliper_result(bar, measure_edges(bar, (10, 20), (40, 20)))
     draw_caliper_result(bar, measure_pairs(bar, (10, 20), (40, 20)))
