@@ -82,7 +82,7 @@ def lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: R
 
 
 def robust_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: ResJac,
-              huber_iters: int = 6, iters: int = 80, tol: float = 1e-10, floor: float = 1e-9):
+              huber_iters: int = 6, iters: int = 80, tol: float = 1e-9, floor: float = 1e-9):
     """M-estimation on geometric residuals: LM whose weights are re-computed after every
     accepted step from a MAD scale of the residuals, Huber (k = 1.345) for the first
     ``huber_iters`` iterations (they pull a non-robust start towards the bulk of the data),

@@ -215,7 +215,7 @@ def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> 
         Wfin = W
         start = np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0]))
         if method == "geometric":
-            prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS)
+            prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS, tol=1e-9)
             ok &= ok2
         elif method == "tukey":
             prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac)

@@ -71,7 +71,7 @@ def _irls(P, W, c, d, ok, kind: str, iters: int = _IRLS_ITERS):
         c = np.where(upd[:, None], c_new, c)
         d = np.where(upd[:, None], d_new, d)
         Wr = np.where(upd[:, None], Wr_new, Wr)
-        active &= ok_new & (move > 1e-12 * (ext + 1.0))
+        active &= ok_new & (move > 1e-9 * (ext + 1.0))
         if not active.any():
             break
     r = _resid(P, c, d)
