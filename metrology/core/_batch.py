@@ -57,11 +57,12 @@ def prepare(points: Any, weights: Any, name: str = "points"):
     return P, W, lead
 
 
-def normalize(P: np.ndarray, W: np.ndarray):
+def normalize(P: np.ndarray, W: np.ndarray, with_spread: bool = False):
     """Centre on the weighted centroid and scale to unit RMS distance (per item).
 
     Returns ``(Pn, mean (B, 2), scale (B,))`` with ``P = Pn * scale + mean``; items with no
-    weight or no spread get ``scale=1`` (they are flagged by the caller).
+    weight or no spread get ``scale=1`` (they are flagged by the caller).  With
+    ``with_spread=True`` also returns ``has_spread (B,)``: weighted points not all identical.
     """
     sw = W.sum(-1)
     safe = np.where(sw > 0, sw, 1.0)
@@ -78,6 +79,8 @@ def normalize(P: np.ndarray, W: np.ndarray):
     Pn = np.empty_like(P)
     Pn[..., 0] = qx * inv
     Pn[..., 1] = qy * inv
+    if with_spread:
+        return Pn, np.stack([mx, my], -1), scale, good & (sw > 0)
     return Pn, np.stack([mx, my], -1), scale
 
 

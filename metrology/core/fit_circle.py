@@ -8,8 +8,10 @@ stacked 3x3 / 4x4 linear algebra.
   on short arcs.
 * ``taubin``: gradient-weighted algebraic fit (Taubin 1991); radius bias ``+sigma^2 / R``.
 * ``hyper``: Al-Sharadqah & Chernov's "hyperaccurate" algebraic fit, whose constraint matrix
-  cancels the second-order bias: no essential radius bias.  Solved as the generalized eigenproblem
-  ``M A = eta N A`` (smallest positive ``eta``) through ``Y^-1 N Y^-1`` with ``Y = M^(1/2)``.
+  cancels the second-order bias: no essential radius bias.  The generalized eigenproblem
+  ``M A = eta N A`` (smallest positive ``eta``) is solved by Newton's method on its
+  characteristic polynomial from the moments (vectorized, a few elementwise passes); items where
+  that fails fall back to an explicit eigen-decomposition of ``Y^-1 N Y^-1``, ``Y = M^(1/2)``.
 * ``geometric``: Levenberg-Marquardt on the orthogonal distances ``|p - c| - r``, started from
   Hyper (fixed iteration budget, per-item convergence and damping).
 * ``tukey``: IRLS on the geometric residuals with a MAD scale: LM whose weights are recomputed
@@ -246,11 +248,10 @@ def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
 
 
 def _fit_circle_flat(P, W, method):
-    """Core on flat arrays: returns (center px (B,2), radius px (B,), ok, Wfin, Pn, prm, mean,
-    scale)."""
+    """Core on flat arrays: returns ``(prm (B, 3) normalised (cx, cy, r), ok (B,), Wfin (B, N),
+    Pn, mean, scale)``."""
     npos = np.count_nonzero(W > 0, -1)
-    Pn, mean, scale = normalize(P, W)
-    spread_ok = np.isfinite(scale) & (np.einsum("bn,bnk->b", W, (P - mean[:, None]) ** 2) > 0)
+    Pn, mean, scale, spread_ok = normalize(P, W, with_spread=True)
     kind = method if method in ("kasa", "taubin") else "hyper"
     c, r, good = _moment_fit(Pn, W, kind)
     prm = np.concatenate([c, r[:, None]], axis=-1)

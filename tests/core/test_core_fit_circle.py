@@ -191,3 +191,23 @@ def test_geometric_is_the_least_squares_minimum():
         # same minimum: cost within 1e-10 relative (rounding), hence the same parameters
         assert ours <= 2 * ref.cost * (1 + 1e-10)
         assert np.sqrt(2 * ref.cost / N) == pytest.approx(f.rms_px[i], rel=1e-6)
+
+
+def test_newton_moment_solver_matches_eigen_solver():
+    """Hyper/Taubin by Newton on the characteristic polynomial == explicit generalized
+    eigen-decomposition (the fallback), on easy and hard (short, noisy, weighted) arcs."""
+    from metrology.core._batch import normalize
+    from metrology.core.fit_circle import _algebraic, _moment_fit
+    rng = np.random.default_rng(3)
+    for arc, sigma in [(2 * np.pi, 0.1), (np.pi / 2, 0.5), (np.pi / 6, 1.0), (2 * np.pi, 5.0)]:
+        th = rng.uniform(0, arc, (500, 20))
+        P = 10 * np.stack([np.cos(th), np.sin(th)], -1) + rng.normal(0, sigma, (500, 20, 2))
+        W = rng.uniform(0.5, 2.0, (500, 20))
+        Pn, _, _ = normalize(P, W)
+        for kind in ("hyper", "taubin"):
+            c1, r1, _ = _algebraic(Pn, W, kind)
+            c2, r2, _ = _moment_fit(Pn, W, kind)
+            # normalised units; the hardest case (30-degree arcs, sigma = R/10) is
+            # ill-conditioned, so allow 1e-8 relative there
+            np.testing.assert_allclose(r2, r1, rtol=1e-8)
+            np.testing.assert_allclose(c2, c1, atol=1e-8 * np.max(r1))
