@@ -220,27 +220,34 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     y = v[rows].copy()                                      # (E, L)
     t0, s0, a0 = t_n, s_n, a_n
     ar = np.arange(e)
-
-    def valid(i):
-        ic = np.clip(i, 0, e - 1)
-        return (i >= 0) & (i < e) & (rows[ic] == rows), ic
-
-    vp, ip = valid(ar - 1)
-    vn, inn = valid(ar + 1)
-    vp2, ip2 = valid(ar - 2)
-    vn2, in2 = valid(ar + 2)
     half = HALF_A * s0 + HALF_B
-    tp = np.where(vp, t_n[ip], -np.inf)
-    tq = np.where(vn, t_n[inn], np.inf)
-    has_l = vp & (t0 - tp < half)
-    has_r = vn & (tq - t0 < half)
-    tp2 = np.where(vp2, t_n[ip2], -np.inf)
-    tq2 = np.where(vn2, t_n[in2], np.inf)
-    lo = np.maximum(t0 - half, np.where(has_l, 0.5 * (tp2 + tp), 0.5 * (tp + t0)))
-    hi = np.minimum(t0 + half, np.where(has_r, 0.5 * (tq + tq2), 0.5 * (tq + t0)))
+    crowded = bool(np.any(rows[1:] == rows[:-1]))
+    if not crowded:
+        # one candidate per profile (the usual case in line/circle tools): no neighbours
+        has_l = has_r = np.zeros(e, dtype=bool)
+        ip = inn = ar
+        tp = tq = t0
+        lo, hi = t0 - half, t0 + half
+    else:
+        def valid(i):
+            ic = np.clip(i, 0, e - 1)
+            return (i >= 0) & (i < e) & (rows[ic] == rows), ic
+
+        vp, ip = valid(ar - 1)
+        vn, inn = valid(ar + 1)
+        vp2, ip2 = valid(ar - 2)
+        vn2, in2 = valid(ar + 2)
+        tp = np.where(vp, t_n[ip], -np.inf)
+        tq = np.where(vn, t_n[inn], np.inf)
+        has_l = vp & (t0 - tp < half)
+        has_r = vn & (tq - t0 < half)
+        tp2 = np.where(vp2, t_n[ip2], -np.inf)
+        tq2 = np.where(vn2, t_n[in2], np.inf)
+        lo = np.maximum(t0 - half, np.where(has_l, 0.5 * (tp2 + tp), 0.5 * (tp + t0)))
+        hi = np.minimum(t0 + half, np.where(has_r, 0.5 * (tq + tq2), 0.5 * (tq + t0)))
     w = ((x >= lo[:, None] - 1e-9) & (x <= hi[:, None] + 1e-9)).astype(np.float64)
     nwin = w.sum(axis=1)
-    if e > 1:
+    if crowded:
         # subtract the blur tails of edges that are not modelled: A_n (Phi(z_n) - [z_n > 0])
         pair = (rows[:, None] == rows[None, :]) & (ar[:, None] != ar[None, :])
         pair &= ~(has_l[:, None] & (ar[None, :] == ip[:, None]))
@@ -279,10 +286,11 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     # amplitudes by linear least squares for the initial positions
     _, _, _, f0, fl, fr = model(p)
     jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w], axis=2)
-    nl = np.einsum("eli,elj->eij", jl, jl)
+    jlt = jl.transpose(0, 2, 1)
+    nl = jlt @ jl
     fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r], axis=1).astype(np.float64)
     nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(4) + 1e-9 * np.eye(4)
-    lin = np.linalg.solve(nl, np.einsum("eli,el->ei", jl, y * w)[..., None])[..., 0]
+    lin = np.linalg.solve(nl, jlt @ (y * w)[..., None])[..., 0]
     lin *= fr_l
     p[:, 0], p[:, 1], p[:, 4], p[:, 6] = lin[:, 0], lin[:, 1], lin[:, 2], lin[:, 3]
     lam = 1e-3
@@ -315,9 +323,10 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
 
     for _ in range(iters):
         jac, res = jacobian(p)
-        nm = np.einsum("eli,elj->eij", jac, jac)
-        gv = np.einsum("eli,el->ei", jac, res)
-        diag = np.einsum("eii->ei", nm)
+        jt = jac.transpose(0, 2, 1)
+        nm = jt @ jac
+        gv = (jt @ res[..., None])[..., 0]
+        diag = np.diagonal(nm, axis1=1, axis2=2)
         nm = nm + (lam * diag + 1e-12 * (diag.sum(1, keepdims=True) + 1.0)
                    + (1.0 - fa))[:, :, None] * eye
         try:
@@ -337,7 +346,7 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     rss = (res * res).sum(1)
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
-    nm = np.einsum("eli,elj->eij", jac, jac) + (1.0 - fa)[:, :, None] * eye
+    nm = jac.transpose(0, 2, 1) @ jac + (1.0 - fa)[:, :, None] * eye
     npar = fm.sum(1)
     dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):

@@ -440,7 +440,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "line", thr, rng) if passes == 2 else \
-        _fit_line(found.points, thr, rng)
+        _final_fit(found, found.points, "line", thr, rng)
     if passes == 2:
         dirn = np.asarray(fit.direction)
         nrm = np.array([-dirn[1], dirn[0]])
@@ -567,7 +567,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
     _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "circle", thr, rng) if passes == 2 else \
-        _fit_circle(found.points, thr, rng)
+        _final_fit(found, found.points, "circle", thr, rng)
     if passes == 2:
         c1 = np.asarray(fit.center_xy)
         r1 = float(fit.radius)
@@ -710,7 +710,7 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
     _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "ellipse", thr, rng) if passes == 2 else \
-        _fit_ellipse(found.points, thr, rng)
+        _final_fit(found, found.points, "ellipse", thr, rng)
     pts = found.points
     if passes == 2:
         a1, b1 = (float(v) for v in np.asarray(fit.semi_axes))
