@@ -207,7 +207,7 @@ def test_newton_moment_solver_matches_eigen_solver():
         for kind in ("hyper", "taubin"):
             c1, r1, _ = _algebraic(Pn, W, kind)
             c2, r2, _ = _moment_fit(Pn, W, kind)
-            # normalised units; the hardest case (30-degree arcs, sigma = R/10) is
-            # ill-conditioned, so allow 1e-8 relative there
-            np.testing.assert_allclose(r2, r1, rtol=1e-8)
-            np.testing.assert_allclose(c2, c1, atol=1e-8 * np.max(r1))
+            # normalised units; the hardest case (30-degree arcs, sigma = R/10) has items
+            # with radii ~100x the point spread (condition ~1e8): 1e-6 relative covers them
+            np.testing.assert_allclose(r2, r1, rtol=1e-6)
+            np.testing.assert_allclose(c2, c1, atol=1e-6 * np.max(r1))
