@@ -281,8 +281,8 @@ class ShapeModel:
         scale_range : (min, max)
             Scales to search (1, 1 = fixed scale).
         num_levels : int or "auto"
-            Pyramid levels; "auto" goes up while the model keeps at least ~40 points and a radius
-            of at least 8 px at the top.
+            Pyramid levels; "auto" goes up while the model keeps at least ~24 points and a radius
+            of at least 7 px at the top.
         min_contrast : float or "auto"
             Minimum gradient magnitude (gray levels per pixel after Gaussian smoothing with sigma
             1 px) of a model edge; also the magnitude at which an image edge counts fully.  "auto"
@@ -364,7 +364,7 @@ class ShapeModel:
                 break
             if lv > 0 and num_levels == "auto":
                 r = float(np.max(np.hypot(*lvl.points.T))) / 2 ** lv
-                if len(lvl.points) < 40 or r < 8.0:
+                if len(lvl.points) < 24 or r < 7.0:
                     break
             levels.append(lvl)
             if num_levels != "auto" and len(levels) >= int(num_levels):
