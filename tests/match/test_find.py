@@ -183,3 +183,35 @@ def test_find_bad_input_and_empty_results():
     assert model.find(np.full((480, 640), 90, np.uint8)) == []
     noise = np.random.default_rng(0).normal(100, 4, (480, 640)).clip(0, 255).astype(np.uint8)
     assert model.find(noise) == []
+
+
+def test_partly_outside_the_image():
+    """Half of the part beyond the border: found with a score ~ visible fraction, pose still
+    to 0.05 px / 0.05 deg (single scene)."""
+    truth = Pose2D(600.0, 30.0, -70.0, 1.05)
+    scene = render_part_scene("bracket", [truth], rng=0)
+    found = get_model("bracket").find(scene.image, min_score=0.5)
+    assert found and 0.5 <= found[0].score < 0.8
+    d, da, ds = pose_error(found[0].pose, truth)
+    assert d < 0.05 and abs(da) < 0.05 and abs(ds) < 5e-4
+
+
+def test_natural_image_template():
+    """Not one of our parts: a crop of scikit-image's camera picture, found in the whole picture
+    turned by -123.4 deg and scaled by 1.07 (bicubic resampling).  Textured content resampled by
+    warpAffine is not a physical rendering, so the bounds are looser: 0.1 px, 0.1 deg, 0.5 %."""
+    import cv2
+    from skimage import data
+
+    from metrology.match import ShapeModel
+
+    img = data.camera()
+    tpl = img[110:230, 200:320]
+    model = ShapeModel.create(tpl, scale_range=(0.9, 1.1))
+    T = Pose2D(320, 320, -123.4, 1.07) @ Pose2D(-256, -256, 0, 1)
+    scene = cv2.warpAffine(img, T.matrix2x3, (640, 640), flags=cv2.INTER_CUBIC)
+    truth = T @ Pose2D(200 + 59.5, 110 + 59.5, 0, 1)
+    found = model.find(scene, min_score=0.6)
+    assert found
+    d, da, ds = pose_error(found[0].pose, truth)
+    assert d < 0.1 and abs(da) < 0.1 and abs(ds) < 5e-3
