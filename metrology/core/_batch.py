@@ -84,6 +84,24 @@ def normalize(P: np.ndarray, W: np.ndarray, with_spread: bool = False):
     return Pn, np.stack([mx, my], -1), scale
 
 
+def normalize_planar(P: np.ndarray, W: np.ndarray):
+    """Like :func:`normalize` but returns the centred, scaled coordinates as one contiguous
+    ``(2, B, N)`` array (x plane, y plane), which the circle fits read many times.
+
+    Returns ``(Q (2, B, N), mean (B, 2), scale (B,), has_spread (B,))``."""
+    sw = W.sum(-1)
+    safe = np.where(sw > 0, sw, 1.0)
+    Q = np.moveaxis(P, -1, 0).copy()                       # (2, B, N), contiguous planes
+    m = np.einsum("bn,kbn->kb", W, Q) / safe
+    Q -= m[:, :, None]
+    var = np.einsum("bn,kbn,kbn->b", W, Q, Q) / safe
+    scale = np.sqrt(var)
+    good = np.isfinite(scale) & (scale > 0)
+    scale = np.where(good, scale, 1.0)
+    Q *= (1.0 / scale)[None, :, None]
+    return Q, m.T.copy(), scale, good & (sw > 0)
+
+
 def weighted_median(values: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Median over the last axis of ``values`` restricted to entries with ``W > 0`` (unweighted
     among them).  Rows with no such entries give NaN.  Shape ``(B, N) -> (B,)``."""

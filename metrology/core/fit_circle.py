@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import finish, inv3_sym, normalize, prepare, raise_if_failed
+from ._batch import finish, inv3_sym, normalize_planar, prepare, raise_if_failed
 from ._solve import robust_lm
 from .checks import check_choice
 from .results import CircleFit
@@ -48,7 +48,7 @@ def _from_conic(A: np.ndarray):
     return c, r
 
 
-def _moment_fit(P: np.ndarray, W: np.ndarray, kind: str):
+def _moment_fit(Q: np.ndarray, W: np.ndarray, kind: str):
     """Kasa, Taubin or Hyper fit from the weighted moments of centred, normalised data.
 
     The generalized eigenproblem ``M A = eta N A`` is reduced to its characteristic polynomial
@@ -57,10 +57,10 @@ def _moment_fit(P: np.ndarray, W: np.ndarray, kind: str):
     fixed number of vectorized steps, each accepted only if it decreases ``|P(eta)|``).  Kasa
     is ``eta = 0``.  The centre then follows from a 2x2 solve and the radius from the
     constraint.  Items that come out non-finite are re-solved by :func:`_algebraic` (explicit
-    eigen-decomposition)."""
+    eigen-decomposition).  ``Q`` is the planar ``(2, B, N)`` layout of centred data."""
     sw = W.sum(-1)
     sw = np.where(sw > 0, sw, 1.0)
-    x, y = P[..., 0], P[..., 1]
+    x, y = Q[0], Q[1]
     z = x * x + y * y
     Wx, Wy, Wz = W * x, W * y, W * z
     Mxx = np.einsum("bn,bn->b", Wx, x) / sw
@@ -99,9 +99,9 @@ def _moment_fit(P: np.ndarray, W: np.ndarray, kind: str):
     bad = ~(np.isfinite(r) & np.all(np.isfinite(c), -1)) & (kind != "kasa")
     if bad.any():                                  # rare: fall back to the eigen-solver
         idx = np.flatnonzero(bad)
-        c2, r2_, _ = _algebraic(P[idx], W[idx], kind)
+        c2, r2_, _ = _algebraic(np.stack([x[idx], y[idx]], -1), W[idx], kind)
         c[idx], r[idx] = c2, r2_
-    return c, r, np.ones(len(P), bool)
+    return c, r, np.ones(len(W), bool)
 
 
 def _algebraic(P: np.ndarray, W: np.ndarray, kind: str):
@@ -174,7 +174,7 @@ def _evaluate(x: np.ndarray, y: np.ndarray, q: np.ndarray):
     return d - q[:, 2, None], dx * inv, dy * inv
 
 
-def _circle_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
+def _circle_lm(Q: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
                iters: int = _LM_ITERS, tol: float = 1e-9):
     """Levenberg-Marquardt for ``sum W (|p - c| - r)^2``, specialised to circles: the 3x3
     normal equations are formed from per-item sums and solved in closed form, per-item damping
@@ -183,17 +183,17 @@ def _circle_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
     cloud's RMS spread (1e-7 px for a 100 px circle)."""
     prm = np.array(prm, dtype=np.float64)
     evaluate = _evaluate
-    X, Y = P[..., 0], P[..., 1]
+    X, Y = Q[0], Q[1]                      # planar (2, B, N) layout
     r, ux, uy = evaluate(X, Y, prm)
     cost = np.einsum("bn,bn->b", W, r * r)
-    lam = np.full(len(P), 1e-6)           # the algebraic start is close: nearly Gauss-Newton
+    lam = np.full(len(W), 1e-6)           # the algebraic start is close: nearly Gauss-Newton
     active = ok & np.isfinite(cost) & np.all(np.isfinite(prm), -1)
     SW = W.sum(-1)
     for _ in range(iters):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        full = idx.size == len(P)
+        full = idx.size == len(W)
         sel = (lambda a: a) if full else (lambda a: a[idx])
         x, y, w, sw = sel(X), sel(Y), sel(W), sel(SW)
         q, rr, vx, vy, c0, la = sel(prm), sel(r), sel(ux), sel(uy), sel(cost), sel(lam)
@@ -228,10 +228,10 @@ def _circle_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
     return prm, ok & np.all(np.isfinite(prm), -1)
 
 
-def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
+def _circle_stats(Q, Wuser, Wfin, prm, ok, mean, scale):
     """RMS (px) over the inliers and first-order covariance of (cx, cy, r) in px^2."""
     inl = (Wfin > 0) & ok[:, None]
-    r, ux, uy = _evaluate(P[..., 0], P[..., 1], prm)
+    r, ux, uy = _evaluate(Q[0], Q[1], prm)
     r_px = r * scale[:, None]
     wu = np.where(inl, Wuser, 0.0)
     n = np.count_nonzero(inl, -1)
@@ -249,34 +249,35 @@ def _circle_stats(P, Wuser, Wfin, prm, ok, mean, scale):
 
 def _fit_circle_flat(P, W, method):
     """Core on flat arrays: returns ``(prm (B, 3) normalised (cx, cy, r), ok (B,), Wfin (B, N),
-    Pn, mean, scale)``."""
+    Qn (2, B, N) normalised planar points, mean, scale)``."""
     npos = np.count_nonzero(W > 0, -1)
-    Pn, mean, scale, spread_ok = normalize(P, W, with_spread=True)
+    Qn, mean, scale, spread_ok = normalize_planar(P, W)
     kind = method if method in ("kasa", "taubin") else "hyper"
-    c, r, good = _moment_fit(Pn, W, kind)
+    c, r, good = _moment_fit(Qn, W, kind)
     prm = np.concatenate([c, r[:, None]], axis=-1)
     ok = (npos >= 3) & spread_ok & good & np.all(np.isfinite(prm), -1) \
         & (prm[:, 2] < _MAX_REL_RADIUS)
     prm = np.where(ok[:, None], prm, np.nan)
     Wfin = W
     if method == "geometric":
-        prm, ok2 = _circle_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok)
+        prm, ok2 = _circle_lm(Qn, W, np.where(ok[:, None], prm, 0.0), ok)
         ok = ok & ok2
     elif method == "tukey":
+        Pn = np.stack([Qn[0], Qn[1]], -1)
         prm, ok2, Wfin = robust_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac)
         ok = ok & ok2 & (np.count_nonzero(Wfin > 0, -1) >= 3)
     prm[:, 2] = np.abs(prm[:, 2])
     ok = ok & np.all(np.isfinite(prm), -1) & (prm[:, 2] < _MAX_REL_RADIUS)
     prm = np.where(ok[:, None], prm, np.nan)
-    return prm, ok, Wfin, Pn, mean, scale
+    return prm, ok, Wfin, Qn, mean, scale
 
 
-def _build(P, W, lead, prm, ok, Wfin, Pn, mean, scale, method) -> CircleFit:
+def _build(P, W, lead, prm, ok, Wfin, Qn, mean, scale, method) -> CircleFit:
     raise_if_failed(lead, ok, "need at least 3 non-collinear points with positive weight "
                     f"(given {P.shape[1]} point(s))", "fit_circle")
     center = mean + prm[:, :2] * scale[:, None]
     radius = prm[:, 2] * scale
-    rms, inl, cov = _circle_stats(Pn, W, Wfin, np.where(ok[:, None], prm, 0.0), ok, mean,
+    rms, inl, cov = _circle_stats(Qn, W, Wfin, np.where(ok[:, None], prm, 0.0), ok, mean,
                                   scale)
     std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     out = finish(lead, center_xy=center, radius=radius, rms_px=rms, ok=ok,
@@ -323,5 +324,5 @@ def fit_circle(points: Any, method: str = "hyper", weights: Any = None) -> Circl
     check_choice(method, "method", _METHODS)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        prm, ok, Wfin, Pn, mean, scale = _fit_circle_flat(P, W, method)
-        return _build(P, W, lead, prm, ok, Wfin, Pn, mean, scale, method)
+        prm, ok, Wfin, Qn, mean, scale = _fit_circle_flat(P, W, method)
+        return _build(P, W, lead, prm, ok, Wfin, Qn, mean, scale, method)

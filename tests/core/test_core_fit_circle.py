@@ -196,7 +196,7 @@ def test_geometric_is_the_least_squares_minimum():
 def test_newton_moment_solver_matches_eigen_solver():
     """Hyper/Taubin by Newton on the characteristic polynomial == explicit generalized
     eigen-decomposition (the fallback), on easy and hard (short, noisy, weighted) arcs."""
-    from metrology.core._batch import normalize
+    from metrology.core._batch import normalize, normalize_planar
     from metrology.core.fit_circle import _algebraic, _moment_fit
     rng = np.random.default_rng(3)
     for arc, sigma in [(2 * np.pi, 0.1), (np.pi / 2, 0.5), (np.pi / 6, 1.0), (2 * np.pi, 5.0)]:
@@ -206,7 +206,7 @@ def test_newton_moment_solver_matches_eigen_solver():
         Pn, _, _ = normalize(P, W)
         for kind in ("hyper", "taubin"):
             c1, r1, _ = _algebraic(Pn, W, kind)
-            c2, r2, _ = _moment_fit(Pn, W, kind)
+            c2, r2, _ = _moment_fit(normalize_planar(P, W)[0], W, kind)
             # normalised units; the hardest case (30-degree arcs, sigma = R/10) has items
             # with radii ~100x the point spread (condition ~1e8): 1e-6 relative covers them
             np.testing.assert_allclose(r2, r1, rtol=1e-6)
