@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import finish, inv3_sym, normalize_planar, prepare, raise_if_failed
+from ._batch import blockwise, finish, inv3_sym, normalize_planar, prepare, raise_if_failed
 from ._solve import robust_lm
 from .checks import check_choice
 from .results import CircleFit
@@ -272,18 +272,17 @@ def _fit_circle_flat(P, W, method):
     return prm, ok, Wfin, Qn, mean, scale
 
 
-def _build(P, W, lead, prm, ok, Wfin, Qn, mean, scale, method) -> CircleFit:
-    raise_if_failed(lead, ok, "need at least 3 non-collinear points with positive weight "
-                    f"(given {P.shape[1]} point(s))", "fit_circle")
+def _fit_block(P, W, method) -> dict:
+    """Fit one block of items; returns the result fields as flat (b, ...) arrays."""
+    prm, ok, Wfin, Qn, mean, scale = _fit_circle_flat(P, W, method)
     center = mean + prm[:, :2] * scale[:, None]
     radius = prm[:, 2] * scale
     rms, inl, cov = _circle_stats(Qn, W, Wfin, np.where(ok[:, None], prm, 0.0), ok, mean,
                                   scale)
     std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-    out = finish(lead, center_xy=center, radius=radius, rms_px=rms, ok=ok,
-                 n_points=np.count_nonzero(W > 0, -1), inliers=inl, center_std_px=std[:, :2],
-                 radius_std_px=std[:, 2], covariance=cov)
-    return CircleFit(method=method, **out)
+    return dict(center_xy=center, radius=radius, rms_px=rms, ok=ok,
+                n_points=np.count_nonzero(W > 0, -1), inliers=inl, center_std_px=std[:, :2],
+                radius_std_px=std[:, 2], covariance=cov)
 
 
 def fit_circle(points: Any, method: str = "hyper", weights: Any = None) -> CircleFit:
@@ -324,5 +323,7 @@ def fit_circle(points: Any, method: str = "hyper", weights: Any = None) -> Circl
     check_choice(method, "method", _METHODS)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        prm, ok, Wfin, Qn, mean, scale = _fit_circle_flat(P, W, method)
-        return _build(P, W, lead, prm, ok, Wfin, Qn, mean, scale, method)
+        res = blockwise(lambda p, w: _fit_block(p, w, method), P, W)
+    raise_if_failed(lead, res["ok"], "need at least 3 non-collinear points with positive "
+                    f"weight (given {P.shape[1]} point(s))", "fit_circle")
+    return CircleFit(method=method, **finish(lead, **res))
