@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import finish, normalize, prepare, raise_if_failed, safe_inv
+from ._batch import blockwise, finish, normalize, prepare, raise_if_failed, safe_inv
 from .checks import check_choice
 from .distances import _closest_local
 from ._solve import lm, robust_lm
@@ -170,6 +170,32 @@ def _stats(P, Wuser, Wfin, prm, ok, scale):
     return np.where(ok, rms, np.nan), inl, cov
 
 
+def _fit_block(P: np.ndarray, W: np.ndarray, method: str) -> dict:
+    """Fit one block of items; returns the result fields as flat (b, ...) arrays."""
+    npos = np.count_nonzero(W > 0, -1)
+    Pn, mean, scale = normalize(P, W)
+    prm, ok = _direct(Pn, W)
+    ok &= (npos >= 5) & (prm[:, 2] < _MAX_REL_AXIS)
+    Wfin = W
+    start = np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0]))
+    if method == "geometric":
+        prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS, tol=1e-9)
+        ok &= ok2
+    elif method == "tukey":
+        prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac)
+        ok &= ok2 & (np.count_nonzero(Wfin > 0, -1) >= 5)
+    prm = _canonical(prm)
+    ok &= np.all(np.isfinite(prm), -1) & (prm[:, 3] > 0) & (prm[:, 2] < _MAX_REL_AXIS)
+    prm = np.where(ok[:, None], prm, np.nan)
+    rms, inl, cov = _stats(Pn, W, Wfin, prm, ok, scale)
+    std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    return dict(center_xy=mean + prm[:, :2] * scale[:, None],
+                semi_axes=prm[:, 2:4] * scale[:, None], angle_deg=np.degrees(prm[:, 4]),
+                rms_px=rms, ok=ok, n_points=npos, inliers=inl, center_std_px=std[:, :2],
+                semi_axes_std_px=std[:, 2:4], angle_std_deg=np.degrees(std[:, 4]),
+                covariance=cov)
+
+
 def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> EllipseFit:
     """Fit ellipses to one point set or a batch of point sets.
 
@@ -208,29 +234,7 @@ def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> 
     check_choice(method, "method", _METHODS)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        npos = np.count_nonzero(W > 0, -1)
-        Pn, mean, scale = normalize(P, W)
-        prm, ok = _direct(Pn, W)
-        ok &= (npos >= 5) & (prm[:, 2] < _MAX_REL_AXIS)
-        Wfin = W
-        start = np.where(ok[:, None], prm, np.array([0, 0, 1.0, 0.5, 0]))
-        if method == "geometric":
-            prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS, tol=1e-9)
-            ok &= ok2
-        elif method == "tukey":
-            prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac)
-            ok &= ok2 & (np.count_nonzero(Wfin > 0, -1) >= 5)
-        prm = _canonical(prm)
-        ok &= np.all(np.isfinite(prm), -1) & (prm[:, 3] > 0) & (prm[:, 2] < _MAX_REL_AXIS)
-        raise_if_failed(lead, ok, "need at least 5 points with positive weight that an ellipse "
-                        f"can fit (given {P.shape[1]} point(s))", "fit_ellipse")
-        prm = np.where(ok[:, None], prm, np.nan)
-        rms, inl, cov = _stats(Pn, W, Wfin, prm, ok, scale)
-        std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        center = mean + prm[:, :2] * scale[:, None]
-        axes = prm[:, 2:4] * scale[:, None]
-        out = finish(lead, center_xy=center, semi_axes=axes, angle_deg=np.degrees(prm[:, 4]),
-                     rms_px=rms, ok=ok, n_points=npos, inliers=inl, center_std_px=std[:, :2],
-                     semi_axes_std_px=std[:, 2:4], angle_std_deg=np.degrees(std[:, 4]),
-                     covariance=cov)
-    return EllipseFit(method=method, **out)
+        res = blockwise(lambda p, w: _fit_block(p, w, method), P, W)
+    raise_if_failed(lead, res["ok"], "need at least 5 points with positive weight that an "
+                    f"ellipse can fit (given {P.shape[1]} point(s))", "fit_ellipse")
+    return EllipseFit(method=method, **finish(lead, **res))
