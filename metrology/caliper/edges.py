@@ -199,6 +199,25 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
 
 
 def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
+    """Blurred-step fits with a linear background term; edges whose residuals show a
+    significant change of step height across the window (multiplicative shading) are refitted
+    with that term too (it is not always on: it costs ~20 % of precision on clean edges)."""
+    out = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=False)
+    z = out[6]
+    redo = z > _SHADING_Z
+    if z.size >= 8 and math.sqrt(float(np.mean(z * z))) > _SHADING_RMS_Z:
+        redo[:] = True    # shading is an image property: many mildly significant edges
+    if np.any(redo):
+        sub = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True)
+        out = tuple(np.where(redo, b, a) for a, b in zip(out, sub))
+    return out[:6]
+
+
+_SHADING_Z = 4.0      # score-test threshold for one edge's step-height slope (z units)
+_SHADING_RMS_Z = 1.5  # ... and for the RMS over >= 8 edges (1 +- 0.25 on clean images)
+
+
+def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, shading=False):
     """Least-squares fit of blurred steps around each candidate edge (Gauss-Newton, all at once).
 
     Model in the window of edge ``e``::
@@ -257,13 +276,16 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
             z = (x - t_n[ci, None]) / s_n[ci, None]
             np.add.at(y, ei, -(a_n[ci, None] * (ndtr(z) - (z > 0))))
     # parameters: B, A, t, s, A_L, t_L, A_R, t_R (absent neighbours: A = 0, frozen)
-    p = np.zeros((e, 8))
+    # B, A, t, s, A_L, t_L, A_R, t_R, C, D: C and D let the background and the step height
+    # vary linearly across the window (shading, vignetting): y += C u + D u Phi0
+    p = np.zeros((e, 10))
     p[:, 2], p[:, 3] = t0, s0
+    u = (x - t0[:, None]) / half[:, None]
     p[:, 5] = np.where(has_l, tp, 0.0)
     p[:, 7] = np.where(has_r, tq, 0.0)
     p[:, 4] = np.where(has_l, a_n[ip], 0.0)
     p[:, 6] = np.where(has_r, a_n[inn], 0.0)
-    free = np.ones((e, 8), bool)
+    free = np.ones((e, 10), bool)
     free[:, 4:6] = has_l[:, None]
     free[:, 6:8] = has_r[:, None]
     if s_fixed is not None:
@@ -285,17 +307,21 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
 
     # amplitudes by linear least squares for the initial positions
     _, _, _, f0, fl, fr = model(p)
-    jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w], axis=2)
+    jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w, u * w, u * f0 * w], axis=2)
     jlt = jl.transpose(0, 2, 1)
     nl = jlt @ jl
-    fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r], axis=1).astype(np.float64)
-    nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(4) + 1e-9 * np.eye(4)
+    fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r, np.ones(e), np.ones(e)],
+                    axis=1).astype(np.float64)
+    nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(6) + 1e-9 * np.eye(6)
     lin = np.linalg.solve(nl, jlt @ (y * w)[..., None])[..., 0]
     lin *= fr_l
     p[:, 0], p[:, 1], p[:, 4], p[:, 6] = lin[:, 0], lin[:, 1], lin[:, 2], lin[:, 3]
+    p[:, 8] = lin[:, 4]
+    p[:, 9] = lin[:, 5] if shading else 0.0
     lam = 1e-3
     # only the parameters some edge uses take part (no neighbours anywhere: a 4-parameter fit)
-    act = [0, 1, 2, 3] + ([4, 5] if has_l.any() else []) + ([6, 7] if has_r.any() else [])
+    act = [0, 1, 2, 3] + ([4, 5] if has_l.any() else []) + ([6, 7] if has_r.any() else []) \
+        + ([8, 9] if shading else [8])
     na = len(act)
     eye = np.eye(na)
     fa = fm[:, act]
@@ -304,11 +330,11 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
         z0, zl, zr, f0, fl, fr = model(p)
         g0 = np.exp(-0.5 * z0 * z0) / _SQRT2PI
         s_ = p[:, 3:4]
-        a = p[:, 1:2]
-        res = y - p[:, 0:1] - a * f0
+        a = p[:, 1:2] + p[:, 9:10] * u          # local step height
+        res = y - p[:, 0:1] - p[:, 8:9] * u - a * f0
         dsum = a * g0 * z0
         cols_ = [np.ones_like(z0), f0, -a * g0 / s_, None]
-        if na > 4:
+        if na > 6:
             for f_, z_, c_a, c_t, m_ in ((fl, zl, 4, 5, 4), (fr, zr, 6, 7, 6)):
                 if c_a not in act:
                     continue
@@ -318,6 +344,7 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
                 dsum = dsum + a_ * g_ * z_
                 cols_ += [f_, -a_ * g_ / s_]
         cols_[3] = -dsum / s_
+        cols_ += [u, u * f0] if shading else [u]
         jac = np.stack(cols_, axis=2) * (w[:, :, None] * fa[:, None, :])
         return jac, res * w
 
@@ -347,7 +374,7 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
     nm = jac.transpose(0, 2, 1) @ jac + (1.0 - fa)[:, :, None] * eye
-    npar = fm.sum(1)
+    npar = fa.sum(1)
     dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):
         try:
@@ -364,7 +391,23 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
     step = np.where(ok, p[:, 1], a0)
     std = np.where(ok, std, np.nan)
     score = np.where(np.isfinite(score), score, 0.0)
-    return pos, blur, step, std, score, ok
+    shade_z = np.zeros(e)
+    if not shading:
+        # score test for a step height changing across the window: the residuals' component
+        # along u * Phi0, after projecting out the fitted model's own directions
+        _, _, _, f0, _, _ = model(p)
+        q = u * f0 * w
+        jt = jac.transpose(0, 2, 1)
+        with np.errstate(all="ignore"):
+            try:
+                coef = np.linalg.solve(nm + 1e-12 * eye, (jt @ q[..., None]))
+                q_perp = q - (jac @ coef)[..., 0]
+                var = rss / dof * (q_perp * q_perp).sum(1)
+                shade_z = np.abs((q_perp * res).sum(1)) / np.sqrt(np.maximum(var, 1e-300))
+            except np.linalg.LinAlgError:
+                pass
+        shade_z = np.where(np.isfinite(shade_z), shade_z, 0.0)
+    return pos, blur, step, std, score, ok, shade_z
 
 
 # --------------------------------------------------------------------------------------------
