@@ -194,17 +194,19 @@ def inv3_sym(A: np.ndarray, rcond: float = 1e-12):
 BLOCK_POINTS = 8192
 
 
-def blockwise(fn, P: np.ndarray, W: np.ndarray, block_points: int = BLOCK_POINTS) -> dict:
-    """Apply ``fn(P_block, W_block) -> dict of (b, ...) arrays`` to consecutive blocks of items
-    and concatenate the results along axis 0.
+def blockwise(fn, *arrays: np.ndarray, block_points: int = BLOCK_POINTS) -> dict:
+    """Apply ``fn(*blocks) -> dict of (b, ...) arrays`` to consecutive blocks of items of
+    ``arrays`` (all with the items on axis 0; the second array's axis 1, or the first's, is the
+    point count N) and concatenate the results along axis 0.
 
     A loop over blocks of many items (not over items or points): each block is itself fully
     vectorized; the split only bounds the size of the temporaries."""
-    B, N = W.shape
+    B = len(arrays[0])
+    N = arrays[0].shape[1] if arrays[0].ndim > 1 else 1
     step = max(1, block_points // max(N, 1))
     if B <= step:
-        return fn(P, W)
-    parts = [fn(P[i:i + step], W[i:i + step]) for i in range(0, B, step)]
+        return fn(*arrays)
+    parts = [fn(*(a[i:i + step] for a in arrays)) for i in range(0, B, step)]
     return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
 
 

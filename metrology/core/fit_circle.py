@@ -247,42 +247,49 @@ def _circle_stats(Q, Wuser, Wfin, prm, ok, mean, scale):
     return np.where(ok, rms, np.nan), inl, cov
 
 
-def _fit_circle_flat(P, W, method):
-    """Core on flat arrays: returns ``(prm (B, 3) normalised (cx, cy, r), ok (B,), Wfin (B, N),
-    Qn (2, B, N) normalised planar points, mean, scale)``."""
+def _algebraic_block(P, W, kind) -> dict:
+    """Normalise one block of items and fit Kasa/Taubin/Hyper: the planar normalised
+    coordinates ``x``, ``y`` (b, N), ``mean`` (b, 2), ``scale`` (b,), ``prm`` (b, 3) normalised
+    (cx, cy, r), ``ok`` (b,)."""
     npos = np.count_nonzero(W > 0, -1)
     Qn, mean, scale, spread_ok = normalize_planar(P, W)
-    kind = method if method in ("kasa", "taubin") else "hyper"
     c, r, good = _moment_fit(Qn, W, kind)
     prm = np.concatenate([c, r[:, None]], axis=-1)
     ok = (npos >= 3) & spread_ok & good & np.all(np.isfinite(prm), -1) \
         & (prm[:, 2] < _MAX_REL_RADIUS)
+    return dict(x=Qn[0], y=Qn[1], mean=mean, scale=scale, prm=np.where(ok[:, None], prm, 0.0),
+                ok=ok)
+
+
+def _result_block(x, y, W, Wfin, prm, ok, mean, scale) -> dict:
+    """Result fields of one block of items (flat (b, ...) arrays), in pixels."""
+    rms, inl, cov = _circle_stats(np.stack([x, y]), W, Wfin, np.where(ok[:, None], prm, 0.0),
+                                  ok, mean, scale)
+    std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     prm = np.where(ok[:, None], prm, np.nan)
+    return dict(center_xy=mean + prm[:, :2] * scale[:, None], radius=prm[:, 2] * scale,
+                rms_px=rms, ok=ok, n_points=np.count_nonzero(W > 0, -1), inliers=inl,
+                center_std_px=std[:, :2], radius_std_px=std[:, 2], covariance=cov)
+
+
+def _fit_flat(P: np.ndarray, W: np.ndarray, method: str) -> dict:
+    """All items of a flat batch: the algebraic start and the final statistics run in blocks
+    of items (small temporaries), the iterative refinements on the whole batch at once (one
+    set of Python calls per iteration; converged items drop out)."""
+    kind = method if method in ("kasa", "taubin") else "hyper"
+    alg = blockwise(lambda p, w: _algebraic_block(p, w, kind), P, W)
+    x, y, prm, ok = alg["x"], alg["y"], alg["prm"], alg["ok"]
     Wfin = W
     if method == "geometric":
-        prm, ok2 = _circle_lm(Qn, W, np.where(ok[:, None], prm, 0.0), ok)
+        prm, ok2 = _circle_lm(np.stack([x, y]), W, prm, ok)
         ok = ok & ok2
     elif method == "tukey":
-        Pn = np.stack([Qn[0], Qn[1]], -1)
-        prm, ok2, Wfin = robust_lm(Pn, W, np.where(ok[:, None], prm, 0.0), ok, _res_jac)
+        prm, ok2, Wfin = robust_lm(np.stack([x, y], -1), W, prm, ok, _res_jac)
         ok = ok & ok2 & (np.count_nonzero(Wfin > 0, -1) >= 3)
+    prm = prm.copy()
     prm[:, 2] = np.abs(prm[:, 2])
     ok = ok & np.all(np.isfinite(prm), -1) & (prm[:, 2] < _MAX_REL_RADIUS)
-    prm = np.where(ok[:, None], prm, np.nan)
-    return prm, ok, Wfin, Qn, mean, scale
-
-
-def _fit_block(P, W, method) -> dict:
-    """Fit one block of items; returns the result fields as flat (b, ...) arrays."""
-    prm, ok, Wfin, Qn, mean, scale = _fit_circle_flat(P, W, method)
-    center = mean + prm[:, :2] * scale[:, None]
-    radius = prm[:, 2] * scale
-    rms, inl, cov = _circle_stats(Qn, W, Wfin, np.where(ok[:, None], prm, 0.0), ok, mean,
-                                  scale)
-    std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-    return dict(center_xy=center, radius=radius, rms_px=rms, ok=ok,
-                n_points=np.count_nonzero(W > 0, -1), inliers=inl, center_std_px=std[:, :2],
-                radius_std_px=std[:, 2], covariance=cov)
+    return blockwise(_result_block, x, y, W, Wfin, prm, ok, alg["mean"], alg["scale"])
 
 
 def fit_circle(points: Any, method: str = "hyper", weights: Any = None) -> CircleFit:
@@ -323,7 +330,7 @@ def fit_circle(points: Any, method: str = "hyper", weights: Any = None) -> Circl
     check_choice(method, "method", _METHODS)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
-        res = blockwise(lambda p, w: _fit_block(p, w, method), P, W)
+        res = _fit_flat(P, W, method)
     raise_if_failed(lead, res["ok"], "need at least 3 non-collinear points with positive "
                     f"weight (given {P.shape[1]} point(s))", "fit_circle")
     return CircleFit(method=method, **finish(lead, **res))
