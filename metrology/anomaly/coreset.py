@@ -80,6 +80,7 @@ def greedy_coreset(features: np.ndarray, n_select: int, *, projection_dim: int =
     sel[0] = j
     # squared distance to the nearest selected centre; einsum avoids BLAS threading overhead
     mind = sq - 2.0 * np.einsum("ij,j->i", z, z[j]) + sq[j]
+    mind[j] = -1.0  # selected points are never picked again (matters for duplicate patches)
     buf = np.empty_like(mind)
     for i in range(1, n):  # inherently sequential: each pick depends on all previous ones
         j = int(np.argmax(mind))
@@ -89,4 +90,5 @@ def greedy_coreset(features: np.ndarray, n_select: int, *, projection_dim: int =
         buf += sq
         buf += sq[j]
         np.minimum(mind, buf, out=mind)
+        mind[j] = -1.0
     return sel

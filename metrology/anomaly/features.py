@@ -31,20 +31,24 @@ __all__ = ["ClassicalFeatures", "gaussian_kernels"]
 
 
 def gaussian_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sampled 1-D Gaussian, first and second derivative kernels (radius ``ceil(3.5 sigma)``).
+    """Sampled 1-D Gaussian, first and second derivative kernels (radius ``ceil(3.5 sigma)``),
+    for correlation (``cv2.sepFilter2D``, ``cv2.filter2D``).
 
     Returns
     -------
     g, d1, d2 : ndarray (2r+1,) float32
-        ``g`` sums to 1; ``d1`` and ``d2`` have zero mean (exact response 0 on a constant).
+        ``g`` sums to 1; ``d1`` has zero sum and gives exactly 1 on the ramp ``x``; ``d2`` has
+        zero sum and gives exactly 1 on ``x^2 / 2`` (moments fixed after truncation).
     """
     r = int(np.ceil(3.5 * sigma))
     x = np.arange(-r, r + 1, dtype=np.float64)
     g = np.exp(-x * x / (2 * sigma * sigma))
     g /= g.sum()
-    d1 = -x / (sigma * sigma) * g
+    d1 = x / (sigma * sigma) * g
+    d1 /= np.sum(d1 * x)
     d2 = (x * x / sigma ** 4 - 1.0 / (sigma * sigma)) * g
-    d2 -= d2.mean()
+    d2 -= g * d2.sum()          # zero response to a constant
+    d2 /= np.sum(d2 * x * x / 2)
     return g.astype(np.float32), d1.astype(np.float32), d2.astype(np.float32)
 
 
@@ -86,7 +90,16 @@ class ClassicalFeatures:
             raise InputError(f"stride: expected an integer in 1..64, given {stride!r}")
         self.sigmas = tuple(sig)
         self.stride = int(stride)
-        self._kernels = [gaussian_kernels(s) for s in self.sigmas]
+        # scales of 4 px and more are filtered on a box-downsampled image (factor f <= s / 2,
+        # f a power of two dividing the stride): same responses, a fraction of the cost
+        self._factors = []
+        for s in self.sigmas:
+            f = 1
+            while f * 2 <= s / 2 and self.stride % (f * 2) == 0:
+                f *= 2
+            self._factors.append(f)
+        self._kernels = {(s, f): gaussian_kernels(float(np.sqrt(s * s - (f * f - 1) / 12.0)) / f)
+                         for s, f in zip(self.sigmas, self._factors)}
 
     @property
     def channels(self) -> int:
@@ -135,26 +148,36 @@ class ClassicalFeatures:
         if ph or pw:
             img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_REFLECT)
         bt = cv2.BORDER_REFLECT
-
-        def sep(kx, ky):
-            return cv2.sepFilter2D(img, cv2.CV_32F, kx, ky, borderType=bt)
+        pyramid = {1: img}
 
         out = []
-        for s, (g, d1, d2) in zip(self.sigmas, self._kernels):
-            lx, ly = sep(d1, g) * s, sep(g, d1) * s
-            lxx, lyy, lxy = sep(d2, g) * (s * s), sep(g, d2) * (s * s), sep(d1, d1) * (s * s)
+        for s, f in zip(self.sigmas, self._factors):
+            if f not in pyramid:  # box-average by f (f divides stride): cheaper large scales
+                pyramid[f] = cv2.resize(img, (img.shape[1] // f, img.shape[0] // f),
+                                        interpolation=cv2.INTER_AREA)
+            im = pyramid[f]
+            # the f x f box already blurred by variance (f^2 - 1) / 12 original pixels^2
+            sr = float(np.sqrt(s * s - (f * f - 1) / 12.0)) / f
+            g, d1, d2 = self._kernels[(s, f)]
+            ts = st // f
+
+            def sep(kx, ky, im=im):
+                return cv2.sepFilter2D(im, cv2.CV_32F, kx, ky, borderType=bt)
+
+            lx, ly = sep(d1, g) * sr, sep(g, d1) * sr
+            lxx, lyy, lxy = sep(d2, g) * (sr * sr), sep(g, d2) * (sr * sr), sep(d1, d1) * (sr * sr)
             tr = 0.5 * (lxx + lyy)
             dd = np.sqrt(0.25 * (lxx - lyy) ** 2 + lxy * lxy)
             l1, l2 = tr + dd, tr - dd
-            j11, j22 = _pool(lx * lx, st, "mean"), _pool(ly * ly, st, "mean")
-            j12 = _pool(lx * ly, st, "mean")
+            j11, j22 = _pool(lx * lx, ts, "mean"), _pool(ly * ly, ts, "mean")
+            j12 = _pool(lx * ly, ts, "mean")
             gx, gy = np.sqrt(j11), np.sqrt(j22)
             blob = np.where(l1 * l2 > 0, np.minimum(np.abs(l1), np.abs(l2)) * np.sign(l1),
                             np.float32(0))
             out += [gx, gy, j12 / (gx * gy + np.float32(1e-6)),
-                    _pool(l1, st, "mean"), _pool(l2, st, "mean"),
-                    _pool(l1, st, "max"), _pool(l2, st, "min"),
-                    _pool(blob, st, "max"), _pool(blob, st, "min")]
+                    _pool(l1, ts, "mean"), _pool(l2, ts, "mean"),
+                    _pool(l1, ts, "max"), _pool(l2, ts, "min"),
+                    _pool(blob, ts, "max"), _pool(blob, ts, "min")]
             if s >= 2:
-                out.append(_pool(sep(g, g), st, "mean"))
+                out.append(_pool(sep(g, g), ts, "mean"))
         return np.ascontiguousarray(np.stack(out, axis=-1), dtype=np.float32)

@@ -66,7 +66,10 @@ class NearestNeighbors:
             self._index = faiss.IndexFlatL2(b.shape[1])
             self._index.add(b)
         else:
-            self._sq = np.einsum("ij,ij->i", b, b)
+            # centring shrinks |q|^2 - 2 q.b + |b|^2 cancellation error in float32
+            self._mean = b.mean(axis=0)
+            self._centred = np.ascontiguousarray(b - self._mean)
+            self._sq = np.einsum("ij,ij->i", self._centred, self._centred)
 
     def query(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``k`` nearest bank vectors of each query.
@@ -78,7 +81,9 @@ class NearestNeighbors:
 
         Returns
         -------
-        dist : ndarray (N, k) float32, Euclidean, ascending
+        dist : ndarray (N, k) float32, Euclidean, ascending.  Brute force ranks candidates in
+            float32 (ties closer than ~1e-3 of the vectors' spread may swap), then returns the
+            exact distance of each chosen neighbour.
         idx : ndarray (N, k) int64
         """
         q = np.ascontiguousarray(queries, dtype=np.float32)
@@ -98,10 +103,11 @@ class NearestNeighbors:
         block = max(1, int(4_000_000 // m))
         dist = np.empty((len(q), k), np.float32)
         idx = np.empty((len(q), k), np.int64)
-        qs = np.einsum("ij,ij->i", q, q)
+        qc = q - self._mean
+        qs = np.einsum("ij,ij->i", qc, qc)
         for s in range(0, len(q), block):
             e = min(len(q), s + block)
-            d2 = q[s:e] @ self.bank.T
+            d2 = qc[s:e] @ self._centred.T
             d2 *= -2.0
             d2 += self._sq[None, :]
             d2 += qs[s:e, None]
@@ -110,6 +116,8 @@ class NearestNeighbors:
             else:
                 j = np.argpartition(d2, k - 1, axis=1)[:, :k]
                 j = np.take_along_axis(j, np.argsort(np.take_along_axis(d2, j, 1), 1), 1)
-            dist[s:e] = np.sqrt(np.maximum(np.take_along_axis(d2, j, 1), 0))
             idx[s:e] = j
+            # exact distances of the chosen neighbours (the expansion above only ranks them)
+            diff = self.bank[j] - q[s:e, None, :]
+            dist[s:e] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         return dist, idx

@@ -136,7 +136,8 @@ class PatchCore:
                  coreset_ratio: float = 0.05, max_bank: int = 16384, max_patches: int = 200_000,
                  k: int = 1, reweight_neighbors: int = 9, patch_size: int = 3,
                  compress: float | None = 2.0, smoothing_sigma: float = 4.0, nn: str = "auto",
-                 resize: bool = False, projection_dim: int = 128, seed: int = 0):
+                 resize: bool = False, position_weight: float = 0.0, projection_dim: int = 128,
+                 seed: int = 0):
         if isinstance(features, str):
             if features != "classical":
                 raise InputError(f"features: expected 'classical' or a feature extractor object, "
@@ -159,6 +160,7 @@ class PatchCore:
         if compress is not None:
             check_positive(compress, "compress")
         check_positive(smoothing_sigma, "smoothing_sigma", allow_zero=True)
+        check_positive(position_weight, "position_weight", allow_zero=True)
         self.features = features
         self.coreset_ratio = float(coreset_ratio)
         self.max_bank = int(max_bank)
@@ -170,6 +172,7 @@ class PatchCore:
         self.smoothing_sigma = float(smoothing_sigma)
         self.nn = nn
         self.resize = bool(resize)
+        self.position_weight = float(position_weight)
         self.projection_dim = int(projection_dim)
         self.seed = int(seed)
         self.threshold: Threshold | None = None
@@ -205,7 +208,8 @@ class PatchCore:
                 "max_patches": self.max_patches, "k": self.k,
                 "reweight_neighbors": self.reweight_neighbors, "patch_size": self.patch_size,
                 "compress": self.compress, "smoothing_sigma": self.smoothing_sigma,
-                "nn": self.nn, "resize": self.resize, "projection_dim": self.projection_dim,
+                "nn": self.nn, "resize": self.resize,
+                "position_weight": self.position_weight, "projection_dim": self.projection_dim,
                 "seed": self.seed}
 
     def to_dict(self) -> dict:
@@ -239,6 +243,16 @@ class PatchCore:
             c = np.float32(self.compress)
             z = np.arcsinh(z / c) * c
         return z.astype(np.float32, copy=False)
+
+    def _with_position(self, z: np.ndarray) -> np.ndarray:
+        """Append the cell centre (x, y) in pixels times ``position_weight`` (grid (h, w, C))."""
+        if self.position_weight <= 0:
+            return z
+        h, w = z.shape[:2]
+        st = self.features.stride
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        pos = np.stack([xx, yy], axis=-1) * np.float32(st * self.position_weight)
+        return np.concatenate([z, pos], axis=-1)
 
     def _prepare(self, image: Any, name: str = "image") -> tuple[np.ndarray, tuple[int, int]]:
         img = load_image(image, name)
@@ -297,7 +311,9 @@ class PatchCore:
         scale = np.where(mad > 1e-6 * (1 + np.abs(center)), mad,
                          np.where(std > 0, std, 1.0)).astype(np.float32)
         self._center, self._scale = center.astype(np.float32), scale
-        z = self._normalise(x)
+        gh, gw = grid
+        z = np.concatenate([self._with_position(self._normalise(f)).reshape(gh * gw, -1)
+                            for f in x.reshape(len(imgs), gh, gw, -1)])
         n_total = len(z)
         if n_total > self.max_patches:
             z = z[g.choice(n_total, self.max_patches, replace=False)]
@@ -338,7 +354,7 @@ class PatchCore:
         return self._patch_scores(img)[0]
 
     def _patch_scores(self, img: np.ndarray):
-        f = self._normalise(self._raw_patches(img))
+        f = self._with_position(self._normalise(self._raw_patches(img)))
         h, w, c = f.shape
         q = f.reshape(-1, c)
         d, idx = self._index.query(q, k=self.k)
@@ -480,9 +496,10 @@ class PatchCore:
         if bank.ndim != 2 or bank.shape != (n, dim) or n < 1:
             raise FileFormatError(f"{npz_path}: array 'bank': expected shape ({n}, {dim}), "
                                   f"given {bank.shape}")
+        fdim = dim - (2 if pc.position_weight > 0 else 0)
         for nm, a in (("center", center), ("scale", scale)):
-            if a.shape != (dim,):
-                raise FileFormatError(f"{npz_path}: array {nm!r}: expected shape ({dim},), "
+            if a.shape != (fdim,):
+                raise FileFormatError(f"{npz_path}: array {nm!r}: expected shape ({fdim},), "
                                       f"given {a.shape}")
         for nm, a in (("bank", bank), ("center", center), ("scale", scale)):
             if a.dtype.kind != "f" or not np.all(np.isfinite(a)):

@@ -9,7 +9,7 @@ feature outlines go through the physical renderer (:func:`~metrology.synth.rende
 
 Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation and contrast:
 
-``scratch``  a thin groove, slightly curved, 10-70 px long, dark, bright or a dark/bright pair
+``scratch``  a thin groove, slightly curved, 10-70 px long (at most 0.3 x the image size), dark, bright or a dark/bright pair
              (a groove lit from one side), intermittent along its length;
 ``spot``     a stain or pit: a soft-edged elliptical blob, 2-7 px radius, darker or brighter;
 ``dent``     a soft, shallow dent: a smooth height bump seen through directional lighting
@@ -251,7 +251,7 @@ def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
 
 
 def _scratch(g, shape, lay, pose, params):
-    length = params.get("length_px", g.uniform(10, 70))
+    length = params.get("length_px", g.uniform(10, min(70.0, 0.3 * min(shape))))
     width = params.get("width_px", g.uniform(0.55, 1.3))  # Gaussian sigma of the groove
     angle = params.get("angle_deg", g.uniform(0, 180))
     contrast = params.get("contrast", g.uniform(16, 45))

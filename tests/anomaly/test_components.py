@@ -1,0 +1,140 @@
+"""Building blocks of PatchCore: classical features, coreset, nearest neighbours, thresholds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+from metrology.anomaly import (AnomalyScore, ClassicalFeatures, NearestNeighbors, Threshold,
+                               auroc, calibrate_threshold, gaussian_kernels, greedy_coreset,
+                               random_projection)
+from metrology.errors import InputError
+from metrology.synth.defects import render_defect_sample
+
+
+def test_gaussian_kernels_moments():
+    g, d1, d2 = gaussian_kernels(2.0)
+    x = np.arange(len(g)) - len(g) // 2
+    assert abs(g.sum() - 1) < 1e-6
+    # correlation kernels: the derivative of the ramp x is 1, the 2nd derivative of x^2/2 is 1
+    # (float32 storage: 1e-6)
+    assert abs(np.sum(d1 * x) - 1) < 1e-6
+    assert abs(np.sum(d2 * x * x / 2) - 1) < 1e-6
+    assert abs(d1.sum()) < 1e-7 and abs(d2.sum()) < 1e-6
+
+
+def test_classical_features_shape_padding_and_gain_invariance():
+    img = render_defect_sample((96, 96), "good", rng=0).image
+    f = ClassicalFeatures(stride=4)
+    a = f(img)
+    assert a.shape == (24, 24, f.channels) and a.dtype == np.float32
+    assert len(f.channel_names()) == f.channels
+    assert np.all(np.isfinite(a))
+    assert f(img[:90, :93]).shape == (23, 24, f.channels)  # padded up to whole cells
+    # the image is divided by its median level: a 20 % brighter light changes no descriptor
+    # beyond 8-bit rounding (a difference of 1 level in ~150, well below 2 % of channel spread)
+    b = f(np.clip(np.rint(img.astype(np.float64) * 1.2), 0, 255).astype(np.uint8))
+    spread = a.reshape(-1, a.shape[-1]).std(0) + 1e-6
+    assert np.median(np.abs(a - b) / spread) < 0.02
+    colour = np.repeat(img[:, :, None], 3, axis=2)
+    assert np.allclose(f(colour), a, atol=1e-5)
+    assert np.all(np.isfinite(f(np.zeros((32, 32), np.uint8))))
+    with pytest.raises(InputError):
+        ClassicalFeatures(sigmas=(0.0,))
+    with pytest.raises(InputError):
+        ClassicalFeatures(stride=0)
+
+
+def test_coreset_keeps_isolated_points():
+    rng = np.random.default_rng(0)
+    x = np.r_[rng.normal(0, 0.1, (500, 3)), [[5.0, 0, 0], [0, -5.0, 0]]]
+    sel = greedy_coreset(x, 5, rng=1)
+    assert len(set(sel.tolist())) == 5
+    assert {500, 501} <= set(sel.tolist())
+
+
+@given(hnp.arrays(np.float64, st.tuples(st.integers(2, 60), st.integers(1, 5)),
+                  elements=st.floats(-100, 100)), st.integers(1, 70))
+def test_coreset_properties(x, n):
+    sel = greedy_coreset(x, n, rng=0)
+    assert len(sel) == min(n, len(x))
+    assert len(np.unique(sel)) == len(sel)
+    # greedy k-center: every point lies within the last-selected covering radius of the set
+    # (selection order makes the covering radius non-increasing); checked against brute force
+    if 2 <= len(sel) < len(x):
+        d = np.linalg.norm(x[:, None, :] - x[sel][None], axis=2).min(1)
+        d_prev = np.linalg.norm(x[:, None, :] - x[sel[:-1]][None], axis=2).min(1)
+        assert d.max() <= d_prev[sel[-1]] + 1e-3 * (1 + d_prev.max())
+
+
+def test_random_projection_keeps_distances_roughly():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 512))
+    z = random_projection(x, 128, rng=0)
+    assert z.shape == (200, 128)
+    d0 = np.linalg.norm(x[:100] - x[100:], axis=1)
+    d1 = np.linalg.norm(z[:100] - z[100:], axis=1)
+    # Johnson-Lindenstrauss with 128 dims: relative error ~ 1/sqrt(128) = 9 % (std); 35 % is 4 sd
+    assert np.max(np.abs(d1 / d0 - 1)) < 0.35
+    assert random_projection(x[:, :8], 128).shape == (200, 8)
+
+
+@pytest.mark.parametrize("method", ["brute", "kdtree"])
+@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 40), st.just(4)),
+                  elements=st.floats(-10, 10)),
+       hnp.arrays(np.float64, st.tuples(st.integers(1, 20), st.just(4)),
+                  elements=st.floats(-10, 10)), st.integers(1, 5))
+def test_nearest_neighbours_match_naive(method, bank, q, k):
+    nn = NearestNeighbors(bank, method)
+    d, i = nn.query(q, k)
+    full = np.linalg.norm(q[:, None] - bank[None], axis=2)
+    want = np.sort(full, axis=1)[:, :min(k, len(bank))]
+    # distances reported are those of the returned indices (float32: 1e-4 on values <= 30)
+    assert np.allclose(np.take_along_axis(full, i, 1), d, atol=1e-4)
+    # ranking in float32 may swap near-ties: squared distances up to 1600 resolve to ~2e-4,
+    # i.e. a distance tie within 2e-3 (tolerance stated for coordinates in [-10, 10])
+    assert np.allclose(d, want, atol=2e-3)
+
+
+def test_nearest_neighbours_bad_input():
+    with pytest.raises(InputError):
+        NearestNeighbors(np.zeros((0, 3)))
+    with pytest.raises(InputError):
+        NearestNeighbors(np.zeros((3, 3)), method="annoy")
+    with pytest.raises(InputError):
+        NearestNeighbors(np.zeros((3, 3))).query(np.zeros((2, 4)))
+
+
+def test_thresholds():
+    s = np.linspace(0, 1, 101)
+    t = calibrate_threshold(s, "quantile", quantile=0.95, margin=0.0)
+    assert abs(t.value - 0.95) < 1e-12 and abs(t.false_alarm_rate - 5 / 101) < 1e-12
+    t2 = calibrate_threshold(s, "max_margin", margin=0.2)
+    assert abs(t2.value - 1.2) < 1e-12 and t2.false_alarm_rate == 0
+    assert Threshold.from_dict(t2.to_dict()) == t2
+    assert "threshold" in str(t2)
+    for bad in ([], [np.nan]):
+        with pytest.raises(InputError):
+            calibrate_threshold(bad)
+    with pytest.raises(InputError):
+        calibrate_threshold([1.0], "mean")
+    with pytest.raises(InputError):
+        calibrate_threshold([1.0], quantile=1.5)
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=12),
+       st.lists(st.integers(0, 5), min_size=1, max_size=12))
+def test_auroc_matches_pairwise_definition(g, b):
+    g, b = np.array(g, float), np.array(b, float)
+    want = np.mean((b[:, None] > g[None]) + 0.5 * (b[:, None] == g[None]))
+    assert abs(auroc(g, b) - want) < 1e-12
+
+
+def test_anomaly_score_fields():
+    m = np.zeros((5, 6), np.float32)
+    m[3, 4] = 2.0
+    s = AnomalyScore(2.0, m)
+    assert s.max_xy == (4.0, 3.0) and s.anomalous is None
+    d = s.to_dict()
+    assert d["map_shape"] == [5, 6] and "map" not in d
+    assert len(s.to_dict(include_map=True)["map"]) == 5

@@ -1,0 +1,74 @@
+"""The synthetic defect generator: determinism, masks, bad input."""
+
+import numpy as np
+import pytest
+
+from metrology.errors import InputError
+from metrology.synth.defects import (DEFECT_KINDS, brushed_texture, make_defect_set,
+                                     render_defect_sample, texture_patch)
+
+SHAPE = (96, 96)
+
+
+def test_same_seed_same_image_and_good_has_empty_mask():
+    a = render_defect_sample(SHAPE, "good", rng=7)
+    b = render_defect_sample(SHAPE, "good", rng=7)
+    assert np.array_equal(a.image, b.image)
+    assert a.image.dtype == np.uint8 and a.image.shape == SHAPE
+    assert not a.mask.any() and a.is_good and a.kind == "good"
+
+
+@pytest.mark.parametrize("kind", DEFECT_KINDS)
+def test_each_kind_has_a_mask_on_the_face(kind):
+    s = render_defect_sample(SHAPE, kind, rng=3)
+    assert s.kind == kind and len(s.defects) == 1
+    area = int(s.mask.sum())
+    assert 3 <= area <= 0.15 * s.mask.size  # a small, local defect
+    x, y = s.defects[0].center_xy
+    assert 0 <= x < SHAPE[1] and 0 <= y < SHAPE[0]
+    d = s.to_dict()
+    assert d["kind"] == kind and d["mask_pixels"] == area
+
+
+def test_defect_changes_the_image_inside_its_mask():
+    # a strong fixed-contrast dark spot: inside the mask the image is darker than around it
+    s = render_defect_sample(SHAPE, "spot", rng=11, defect_params={"contrast": -60.0,
+                                                                    "radius_px": 4.0})
+    ring = np.zeros_like(s.mask)
+    cx, cy = map(int, np.round(s.defects[0].center_xy))
+    ring[cy - 9:cy + 10, cx - 9:cx + 10] = True
+    ring &= ~s.mask
+    # 60 gray levels peak on a 7-level texture: the mean inside is >= 20 levels darker
+    assert s.image[s.mask].mean() < s.image[ring].mean() - 20
+
+
+def test_make_defect_set_layout_and_multiple_defects():
+    parts = make_defect_set(2, ("scratch", "dent"), 1, shape=SHAPE, seed=1)
+    assert [p.kind for p in parts] == ["good", "good", "scratch", "dent"]
+    two = render_defect_sample(SHAPE, ["spot", "scratch"], rng=2)
+    assert two.kind == "spot+scratch" and len(two.defects) == 2
+
+
+def test_textures():
+    t = brushed_texture((64, 80), rng=0)
+    assert t.shape == (64, 80)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # brushing along x: neighbours along x are far more alike than along y
+    cx = np.corrcoef(t[:, :-1].ravel(), t[:, 1:].ravel())[0, 1]
+    cy = np.corrcoef(t[:-1].ravel(), t[1:].ravel())[0, 1]
+    assert cx > 0.9 and cy < 0.6
+    p = texture_patch(np.random.default_rng(0).random((100, 100)), (64, 64), rng=0)
+    assert p.shape == (64, 64) and abs(p.std() - 1) < 1e-9
+
+
+def test_bad_input():
+    with pytest.raises(InputError):
+        render_defect_sample(SHAPE, "crack")
+    with pytest.raises(InputError):
+        render_defect_sample((32, 32), "good")
+    with pytest.raises(InputError):
+        render_defect_sample(SHAPE, "good", texture="wood")
+    with pytest.raises(InputError):
+        texture_patch(np.zeros((10, 10)), (64, 64))
+    with pytest.raises(InputError):
+        make_defect_set(-1)
