@@ -187,9 +187,12 @@ def ransac(points: Any, model: str = "circle", threshold_px: float = 1.0, *,
             done += h
         found = np.isfinite(best_cost) & (npos >= k)
         # inliers of the best hypothesis
-        S = np.take_along_axis(Pw[:, None, :, :], best_idx[:, None, :, None], axis=2)
-        r, _ = _HYP[model](S, Pw)
-        inl = found[:, None] & valid_pt & (np.abs(r[:, 0]) <= t_w[:, None])
+        if N >= k:
+            S = np.take_along_axis(Pw[:, None, :, :], best_idx[:, None, :, None], axis=2)
+            r, _ = _HYP[model](S, Pw)
+            inl = found[:, None] & valid_pt & (np.abs(r[:, 0]) <= t_w[:, None])
+        else:
+            inl = np.zeros((B, N), bool)
     enough = inl.sum(-1) >= max(min_in, k)
     if lead == () and not bool(found[0] and enough[0]):
         raise FitError(f"ransac({model!r}): no model with at least {max(min_in, k)} inliers "

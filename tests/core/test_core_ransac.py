@@ -118,3 +118,13 @@ def test_weights_exclude_points():
     w[10:20] = 0.0
     f = ransac(P[0], "circle", 0.25, rng=0, weights=w)
     assert not f.inliers[10:20].any() and f.n_points == 50
+
+
+@pytest.mark.parametrize("model", ["line", "circle", "ellipse"])
+def test_too_few_points_in_batches(model):
+    rng = np.random.default_rng(0)
+    for P in (rng.normal(size=(3, 1, 2)), np.zeros((3, 0, 2))):
+        f = ransac(P, model, 0.5, rng=0)
+        assert not f.ok.any() and f.inliers.shape == P.shape[:2]
+        with pytest.raises(FitError):
+            ransac(P[0], model, 0.5, rng=0)
