@@ -99,7 +99,7 @@ def _check_params(sigma, threshold, transition, select, subpixel):
 
 def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
                  threshold: float = 20.0, transition: str = "any", select: str = "all",
-                 subpixel: str = "erf") -> EdgeSet:
+                 subpixel: str = "erf", search_half: float = float("inf")) -> EdgeSet:
     """Find sub-pixel edges on every row of a profile array.
 
     Parameters
@@ -115,6 +115,9 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     transition : {"positive", "negative", "any"}
     select : {"first", "last", "strongest", "all"}
     subpixel : {"erf", "gauss"}
+    search_half : float
+        Only edges with ``|offset| <= search_half`` are selected; the samples beyond give the
+        fit context (a neighbouring edge there is still modelled).
 
     Returns
     -------
@@ -131,6 +134,8 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     else:
         s = np.abs(resp)
     mask = local_maxima(s, max(threshold, 1e-12))
+    if np.isfinite(search_half):
+        mask &= (np.abs(offsets) <= search_half + 1e-9)[None, :]
     candidates = mask.sum(axis=1)
     k, ln = v.shape
     has = candidates > 0
@@ -521,13 +526,19 @@ def _single_profile(image, p0_xy, p1_xy, width, interpolation):
     if length < 4.0:
         raise InputError(f"p0_xy, p1_xy: expected a caliper at least 4 px long, given "
                          f"{length:.3g} px")
-    cal = rect_calipers((0.5 * (p0 + p1))[None], d[None], length, width)
     img = as_gray(image, dtype=None)
     try:
+        # 6 px of context beyond each end for the edge fit, where the image has it
+        cal = rect_calipers((0.5 * (p0 + p1))[None], d[None], length, width, pad=6.0)
         prof = sample_profiles(img, cal, interpolation, gray=img)
-    except InputError as exc:
-        raise InputError(f"caliper {p0.tolist()} -> {p1.tolist()} (width {width}) reaches "
-                         f"outside the image of size {img.shape[1]} x {img.shape[0]}") from exc
+    except InputError:
+        cal = rect_calipers((0.5 * (p0 + p1))[None], d[None], length, width)
+        try:
+            prof = sample_profiles(img, cal, interpolation, gray=img)
+        except InputError as exc:
+            raise InputError(f"caliper {p0.tolist()} -> {p1.tolist()} (width {width}) reaches "
+                             f"outside the image of size {img.shape[1]} x {img.shape[0]}") \
+                from exc
     return p0, p1, length, prof
 
 
@@ -590,7 +601,8 @@ def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
     """
     p0, p1, length, prof = _single_profile(image, p0_xy, p1_xy, width, interpolation)
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=sigma, threshold=threshold,
-                      transition=transition, select=select, subpixel=subpixel)
+                      transition=transition, select=select, subpixel=subpixel,
+                      search_half=prof.calipers.search_half)
     if es.count == 0:
         strongest = float(np.abs(gaussian_derivative_1d(prof.values, sigma)).max())
         raise EdgeNotFoundError(f"no {transition} edge above threshold {threshold:g} along the "
@@ -625,7 +637,8 @@ def measure_pairs(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
     check_choice(transition, "transition", TRANSITIONS)
     p0, p1, length, prof = _single_profile(image, p0_xy, p1_xy, width, interpolation)
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=sigma, threshold=threshold,
-                      transition="any", select="all", subpixel=subpixel)
+                      transition="any", select="all", subpixel=subpixel,
+                      search_half=prof.calipers.search_half)
     order = np.argsort(es.position, kind="stable")
     sg = np.where(es.amplitude[order] >= 0, 1, -1)
     if sg.size and transition == "any":

@@ -57,13 +57,64 @@ class _Edges:
     profiles: Profiles
 
 
-def _measure(gray, cal: Calipers, p: dict) -> _Edges:
-    prof = sample_profiles(gray, cal, p["interpolation"], gray=gray)
+PAD_PX = 6.0  # context sampled beyond each caliper end for the edge fit
+
+
+def _measure(gray, cal: Calipers, p: dict, plain: Calipers | None = None) -> _Edges:
+    """Sample and detect; ``cal`` may be padded, and calipers whose pad leaves the image are
+    measured again from ``plain`` (the same calipers without pad)."""
+    try:
+        prof = sample_profiles(gray, cal, p["interpolation"], gray=gray)
+    except InputError:
+        if plain is None:
+            raise
+        return _measure(gray, plain, p)
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=p["sigma"],
                       threshold=p["threshold"], transition=p["transition"], select=p["select"],
-                      subpixel=p["subpixel"])
+                      subpixel=p["subpixel"], search_half=cal.search_half)
     pts = prof.calipers.to_image(es.profile, es.position)
-    return _Edges(pts, prof.index[es.profile], es, prof)
+    found = _Edges(pts, prof.index[es.profile], es, prof)
+    if plain is None or prof.dropped.size == 0:
+        return found
+    try:
+        rest = _measure(gray, plain.subset(prof.dropped), p)
+    except InputError:
+        return found
+    return _merge(found, rest, prof.dropped)
+
+
+def _merge(a: _Edges, b: _Edges, b_index: np.ndarray) -> _Edges:
+    """Edges of two disjoint caliper subsets as one set (b's calipers are ``b_index``)."""
+    ea, eb = a.edges, b.edges
+    kb = a.profiles.values.shape[0]
+    es = EdgeSet(np.concatenate([ea.profile, eb.profile + kb]),
+                 *(np.concatenate([getattr(ea, f), getattr(eb, f)]) for f in
+                   ("position", "amplitude", "step", "blur", "std_px", "score", "refined",
+                    "candidates")))
+    index = np.concatenate([a.profiles.index, b_index[b.profiles.index]])
+    dropped = b_index[b.profiles.dropped]
+    calipers = _concat_calipers(a.profiles.calipers, b.profiles.calipers)
+    prof = Profiles(np.zeros((index.size, 0)), calipers, index, dropped)
+    order = np.argsort(index[es.profile], kind="stable")
+    pts = np.concatenate([a.points, b.points])[order]
+    caliper = np.concatenate([a.caliper, b_index[b.caliper]])[order]
+    es = EdgeSet(*(getattr(es, f)[order] if f != "candidates" else es.candidates
+                   for f in EdgeSet.__dataclass_fields__))
+    return _Edges(pts, caliper, es, prof)
+
+
+def _concat_calipers(a: Calipers, b: Calipers) -> Calipers:
+    """Caliper sets of different lengths as one set for drawing (geometry of the search
+    range; the profile samples of the shorter set are repeated at its ends)."""
+    la, lb = a.offsets.size, b.offsets.size
+    if la != lb:
+        pad = (la - lb) // 2
+        pts_b = np.pad(b.points, ((0, 0), (0, 0), (pad, la - lb - pad), (0, 0)), mode="edge")
+    else:
+        pts_b = b.points
+    return Calipers(np.concatenate([a.origins, b.origins]),
+                    np.concatenate([a.directions, b.directions]), a.offsets,
+                    np.concatenate([a.points, pts_b]), a.kind, a.width, a.search_half)
 
 
 def _coarse(prm: dict) -> dict:
@@ -363,10 +414,10 @@ class EllipseResult(_ToolResult):
 # find_line
 
 
-def _line_calipers(p0, p1, k, length, width, normal):
+def _line_calipers(p0, p1, k, length, width, normal, pad=0.0):
     t = (np.arange(k) + 0.5) / k
     centers = p0 + t[:, None] * (p1 - p0)
-    return rect_calipers(centers, normal, length, width)
+    return rect_calipers(centers, normal, length, width, pad=pad)
 
 
 def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float = 24.0,
@@ -437,7 +488,11 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     gray = as_gray(image, dtype=None)
     normal = np.array([-d[1], d[0]]) / seg
     cal = _line_calipers(p0, p1, k, length, width, normal)
-    found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
+    if passes == 2:
+        found = _measure(gray, cal, _coarse(prm))
+    else:
+        found = _measure(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX), prm,
+                         plain=cal)
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "line", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "line", thr, rng)
@@ -449,7 +504,8 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
         centers = np.asarray(fit.point_xy) + ((cal.origins - np.asarray(fit.point_xy)) @ dirn)[
             :, None] * dirn
         cal = rect_calipers(centers, nrm, length, width)
-        found2 = _measure(gray, cal, prm)
+        found2 = _measure(gray, rect_calipers(centers, nrm, length, width, pad=PAD_PX), prm,
+                          plain=cal)
         if found2.points.shape[0] >= 2:
             found = found2
         fit = _final_fit(found, found.points, "line", thr, rng)
@@ -564,7 +620,11 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     ang = _arc_angles(k, start, extent)
     inward = direction == "inward"
     cal = ray_calipers(c0, r0, ang, length, width, inward=inward)
-    found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
+    if passes == 2:
+        found = _measure(gray, cal, _coarse(prm))
+    else:
+        found = _measure(gray, ray_calipers(c0, r0, ang, length, width, inward=inward,
+                                            pad=PAD_PX), prm, plain=cal)
     _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "circle", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "circle", thr, rng)
@@ -575,7 +635,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
             w1 = width * r1 / r0 if caliper_width is None else width
             cal2 = ray_calipers(c1, r1, ang, length, w1, inward=inward)
             try:
-                found2 = _measure(gray, cal2, prm)
+                found2 = _measure(gray, ray_calipers(c1, r1, ang, length, w1, inward=inward,
+                                                     pad=PAD_PX), prm, plain=cal2)
             except InputError:
                 found2 = None
             if found2 is not None and found2.points.shape[0] >= 3:
@@ -697,17 +758,20 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     ang = _arc_angles(k, start, extent)
     inward = direction == "inward"
 
-    def lay(c, a, b, th):
+    def lay(c, a, b, th, pad=0.0):
         radii = _ellipse_radius(a, b, th, np.radians(ang))
         if caliper_width is None:
             # arc length between neighbouring rays at the ellipse
             w = float(np.median(radii)) * math.radians(extent) / k
         else:
             w = check_positive(caliper_width, "caliper_width")
-        return ray_calipers(c, radii, ang, length, w, inward=inward), w
+        return ray_calipers(c, radii, ang, length, w, inward=inward, pad=pad), w
 
     cal, w0 = lay(c0, ax[0], ax[1], theta)
-    found = _measure(gray, cal, _coarse(prm) if passes == 2 else prm)
+    if passes == 2:
+        found = _measure(gray, cal, _coarse(prm))
+    else:
+        found = _measure(gray, lay(c0, ax[0], ax[1], theta, PAD_PX)[0], prm, plain=cal)
     _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "ellipse", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "ellipse", thr, rng)
@@ -720,7 +784,7 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         if b1 > length / 2 + 1:
             try:
                 cal2, w1 = lay(c1, a1, b1, th1)
-                found2 = _measure(gray, cal2, prm)
+                found2 = _measure(gray, lay(c1, a1, b1, th1, PAD_PX)[0], prm, plain=cal2)
             except InputError:
                 found2 = None
         if found2 is not None and found2.points.shape[0] >= 5:

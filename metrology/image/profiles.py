@@ -52,6 +52,10 @@ class Calipers:
     kind : {"rect", "ray"}
     width : float
         Caliper width in pixels (arc length at the nominal radius for rays).
+    search_half : float
+        Edges are searched within ``|s| <= search_half``; samples beyond it (the ``pad`` of
+        the layout functions) only give the edge fit context, e.g. the tail of a neighbouring
+        edge just outside the search range.
     """
 
     origins: np.ndarray
@@ -60,6 +64,7 @@ class Calipers:
     points: np.ndarray
     kind: str
     width: float
+    search_half: float = float("inf")
 
     @property
     def count(self) -> int:
@@ -75,12 +80,14 @@ class Calipers:
     def subset(self, keep) -> "Calipers":
         """The calipers selected by the boolean mask or index array ``keep``."""
         return Calipers(self.origins[keep], self.directions[keep], self.offsets,
-                        self.points[keep], self.kind, self.width)
+                        self.points[keep], self.kind, self.width, self.search_half)
 
     def corners(self) -> np.ndarray:
-        """Outline of each caliper as 4 corners ``(K, 4, 2)`` (for drawing)."""
+        """Outline of each caliper's search range as 4 corners ``(K, 4, 2)`` (for drawing)."""
         p = self.points
-        return np.stack([p[:, 0, 0], p[:, 0, -1], p[:, -1, -1], p[:, -1, 0]], axis=1)
+        i0 = int(np.argmin(np.abs(self.offsets + self.search_half)))
+        i1 = int(np.argmin(np.abs(self.offsets - self.search_half)))
+        return np.stack([p[:, 0, i0], p[:, 0, i1], p[:, -1, i1], p[:, -1, i0]], axis=1)
 
 
 @dataclass(frozen=True)
@@ -105,21 +112,22 @@ class Profiles:
     dropped: np.ndarray
 
 
-def _sample_grid(length: float, width: float) -> tuple[np.ndarray, np.ndarray]:
+def _sample_grid(length: float, width: float, pad: float = 0.0):
     length = check_positive(length, "caliper_length")
     width = check_positive(width, "caliper_width")
+    pad = int(round(check_positive(pad, "pad", allow_zero=True)))
     half = int(np.floor(length / 2.0))
     if half < 2:
         raise InputError(f"caliper_length: expected at least 4 px (a profile needs 5 samples), "
                          f"given {length}")
-    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    offsets = np.arange(-half - pad, half + pad + 1, dtype=np.float64)
     m = max(1, int(round(width)))
     across = (np.arange(m) - (m - 1) / 2.0) * (width / m)
-    return offsets, across
+    return offsets, across, float(length) / 2.0
 
 
 def rect_calipers(centers_xy, directions_xy, length: float, width: float,
-                  snap: bool = True) -> Calipers:
+                  snap: bool = True, pad: float = 0.0) -> Calipers:
     """Rotated-rectangle calipers.
 
     Parameters
@@ -137,6 +145,8 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
         interpolation along it, whose error would otherwise be the same on every line of the
         caliper (at other angles the sub-pixel phase varies across the width and averages out).
         Edge positions stay exact: they are measured from the moved origin.
+    pad : float
+        Extra samples (px) sampled beyond each end for the edge fit's context only.
 
     Returns
     -------
@@ -151,7 +161,7 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     if np.any(n < 1e-12):
         raise InputError("directions_xy: zero-length direction")
     d = d / n[:, None]
-    offsets, across = _sample_grid(length, width)
+    offsets, across, search = _sample_grid(length, width, pad)
     if snap:
         c = c.copy()
         for ax in (0, 1):
@@ -161,11 +171,11 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     perp = np.stack([-d[:, 1], d[:, 0]], axis=1)
     pts = (c[:, None, None, :] + offsets[None, None, :, None] * d[:, None, None, :]
            + across[None, :, None, None] * perp[:, None, None, :])
-    return Calipers(c, d, offsets, pts, "rect", float(width))
+    return Calipers(c, d, offsets, pts, "rect", float(width), search)
 
 
 def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
-                 inward: bool = False) -> Calipers:
+                 inward: bool = False, pad: float = 0.0) -> Calipers:
     """Annular-sector calipers sampled along rays from ``center_xy``.
 
     Parameters
@@ -182,6 +192,9 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
         Arc length across the caliper at its nominal radius (pixels).
     inward : bool
         Profiles run towards the centre (True) or outwards (False, default).
+    pad : float
+        Extra samples (px) beyond each end for the edge fit's context only (reduced where
+        the rays would pass the centre).
 
     Returns
     -------
@@ -194,10 +207,14 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
     r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
     if not np.all(np.isfinite(r)) or np.any(r <= 0):
         raise InputError(f"radius: expected positive finite radii, given {np.unique(r)[:5]}")
-    offsets, across = _sample_grid(length, width)
+    offsets, across, search = _sample_grid(length, width, 0.0)
     if np.any(r <= offsets[-1]):
         raise InputError(f"caliper_length {length} reaches past the centre for radius "
                          f"{float(r.min()):.3g}: use caliper_length < 2 * radius")
+    pad = min(check_positive(pad, "pad", allow_zero=True), float(np.floor(r.min() - 1.0))
+              - offsets[-1])
+    if pad >= 1:
+        offsets, across, search = _sample_grid(length, width, pad)
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
@@ -206,7 +223,7 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
     pts = c + rad[:, None, :, None] * np.stack([np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
-    return Calipers(origins, dirs, offsets, pts, "ray", float(width))
+    return Calipers(origins, dirs, offsets, pts, "ray", float(width), search)
 
 
 def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "linear") -> np.ndarray:
@@ -306,15 +323,16 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
         raise InputError(f"image: cubic interpolation needs at least 4 x 4 pixels, given "
                          f"{img.shape}")
     pts = calipers.points
-    lo = pts.min(axis=(1, 2))
-    hi = pts.max(axis=(1, 2))
     eps = 1e-9
-    inside = ((lo[:, 0] >= m - eps) & (lo[:, 1] >= m - eps) & (hi[:, 0] <= w - 1 - m + eps)
-              & (hi[:, 1] <= h - 1 - m + eps))
+    x, y = pts[..., 0], pts[..., 1]
+    ok = (x >= m - eps) & (x <= w - 1 - m + eps) & (y >= m - eps) & (y <= h - 1 - m + eps)
+    inside = ok.reshape(ok.shape[0], -1).all(axis=1)
     if not np.any(inside):
+        lo = np.array([x.min(), y.min()])
+        hi = np.array([x.max(), y.max()])
         raise InputError(f"all {calipers.count} caliper(s) reach outside the image of size "
-                         f"{w} x {h} (x, y spans {lo.min(0).round(1).tolist()} .. "
-                         f"{hi.max(0).round(1).tolist()}): move the ROI inside or shorten the "
+                         f"{w} x {h} (x, y spans {lo.round(1).tolist()} .. "
+                         f"{hi.round(1).tolist()}): move the ROI inside or shorten the "
                          f"calipers")
     index = np.flatnonzero(inside)
     cal = calipers if inside.all() else calipers.subset(index)
@@ -322,8 +340,9 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
     if interpolation == "spline":
         from scipy import ndimage
 
-        lo_c = np.maximum(np.floor(p.reshape(-1, 2).min(0)).astype(int) - _SPLINE_MARGIN, 0)
-        hi_c = np.minimum(np.ceil(p.reshape(-1, 2).max(0)).astype(int) + _SPLINE_MARGIN + 1,
+        px, py = p[..., 0], p[..., 1]
+        lo_c = np.maximum(np.floor([px.min(), py.min()]).astype(int) - _SPLINE_MARGIN, 0)
+        hi_c = np.minimum(np.ceil([px.max(), py.max()]).astype(int) + _SPLINE_MARGIN + 1,
                           [w, h])
         crop = np.asarray(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], dtype=np.float64)
         coef = ndimage.spline_filter(crop, 3, mode="mirror")

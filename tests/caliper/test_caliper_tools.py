@@ -266,3 +266,14 @@ def test_circle_under_strong_shading():
     # 3 x the 0.0019 px bound: the extra parameter costs ~30 % of precision on this image
     assert np.hypot(*(res.center_xy - [55.3, 54.7])) < 0.006
     assert res.radius == pytest.approx(33.0, abs=0.006)
+
+
+def test_neighbouring_edge_just_outside_the_search_range():
+    # a ring: outer edge (80 levels) at R 33 and a stronger inner edge 7 px inside; short
+    # calipers search only +-5 px around R, but sample 6 px more on each side so the inner
+    # edge's blur tail is modelled instead of pulling the fit (it moved R by 0.05 px)
+    img = render_shapes([(Disk((55.3, 54.7), 33.0), 80.0), (Disk((55.3, 54.7), 26.0), 100.0)],
+                        (110, 110), background=60.0, psf_sigma_px=1.0, supersample=8)
+    res = find_circle(img, (55.0, 55.0), 33.5, caliper_length=10)
+    assert res.radius == pytest.approx(33.0, abs=0.005)
+    np.testing.assert_allclose(res.center_xy, [55.3, 54.7], atol=0.005)
