@@ -250,7 +250,8 @@ class EllipseFit(_FitBase):
     semi_axes : ndarray, shape (..., 2)
         ``(a, b)`` with ``a >= b``.
     angle_deg : float or ndarray (...)
-        Angle of the major axis from +x, in (-90, 90] (y down: clockwise on screen).
+        Angle of the major axis from +x, in (-90, 90] (y down: clockwise on screen);
+        arbitrary when ``a == b`` (a circle).
     rms_px : float or ndarray (...)
         Weighted RMS of the orthogonal (true geometric) distances over the inliers.
     ok : bool or ndarray (...)
