@@ -60,15 +60,15 @@ class _Edges:
 PAD_PX = 6.0  # context sampled beyond each caliper end for the edge fit
 
 
-def _measure(gray, cal: Calipers, p: dict, plain: Calipers | None = None) -> _Edges:
+def _measure(gray, cal: Calipers, p: dict, plain=None) -> _Edges:
     """Sample and detect; ``cal`` may be padded, and calipers whose pad leaves the image are
-    measured again from ``plain`` (the same calipers without pad)."""
+    measured again from ``plain()`` (a callable laying the same calipers without pad)."""
     try:
         prof = sample_profiles(gray, cal, p["interpolation"], gray=gray)
     except InputError:
         if plain is None:
             raise
-        return _measure(gray, plain, p)
+        return _measure(gray, plain(), p)
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=p["sigma"],
                       threshold=p["threshold"], transition=p["transition"], select=p["select"],
                       subpixel=p["subpixel"], search_half=cal.search_half)
@@ -77,7 +77,7 @@ def _measure(gray, cal: Calipers, p: dict, plain: Calipers | None = None) -> _Ed
     if plain is None or prof.dropped.size == 0:
         return found
     try:
-        rest = _measure(gray, plain.subset(prof.dropped), p)
+        rest = _measure(gray, plain().subset(prof.dropped), p)
     except InputError:
         return found
     return _merge(found, rest, prof.dropped)
@@ -492,7 +492,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
         found = _measure(gray, cal, _coarse(prm))
     else:
         found = _measure(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX), prm,
-                         plain=cal)
+                         plain=lambda: cal)
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "line", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "line", thr, rng)
@@ -503,9 +503,8 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
             nrm = -nrm
         centers = np.asarray(fit.point_xy) + ((cal.origins - np.asarray(fit.point_xy)) @ dirn)[
             :, None] * dirn
-        cal = rect_calipers(centers, nrm, length, width)
         found2 = _measure(gray, rect_calipers(centers, nrm, length, width, pad=PAD_PX), prm,
-                          plain=cal)
+                          plain=lambda: rect_calipers(centers, nrm, length, width))
         if found2.points.shape[0] >= 2:
             found = found2
         fit = _final_fit(found, found.points, "line", thr, rng)
@@ -624,7 +623,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         found = _measure(gray, cal, _coarse(prm))
     else:
         found = _measure(gray, ray_calipers(c0, r0, ang, length, width, inward=inward,
-                                            pad=PAD_PX), prm, plain=cal)
+                                            pad=PAD_PX), prm, plain=lambda: cal)
     _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "circle", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "circle", thr, rng)
@@ -633,10 +632,11 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         r1 = float(fit.radius)
         if r1 > length / 2 + 1:
             w1 = width * r1 / r0 if caliper_width is None else width
-            cal2 = ray_calipers(c1, r1, ang, length, w1, inward=inward)
             try:
                 found2 = _measure(gray, ray_calipers(c1, r1, ang, length, w1, inward=inward,
-                                                     pad=PAD_PX), prm, plain=cal2)
+                                                     pad=PAD_PX), prm,
+                                  plain=lambda: ray_calipers(c1, r1, ang, length, w1,
+                                                             inward=inward))
             except InputError:
                 found2 = None
             if found2 is not None and found2.points.shape[0] >= 3:
@@ -771,7 +771,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     if passes == 2:
         found = _measure(gray, cal, _coarse(prm))
     else:
-        found = _measure(gray, lay(c0, ax[0], ax[1], theta, PAD_PX)[0], prm, plain=cal)
+        found = _measure(gray, lay(c0, ax[0], ax[1], theta, PAD_PX)[0], prm,
+                         plain=lambda: cal)
     _need(found, k, 5, "find_ellipse", prm["threshold"], found.profiles.dropped)
     fit = _first_fit(found.points, "ellipse", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "ellipse", thr, rng)
@@ -783,8 +784,9 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         found2 = None
         if b1 > length / 2 + 1:
             try:
-                cal2, w1 = lay(c1, a1, b1, th1)
-                found2 = _measure(gray, lay(c1, a1, b1, th1, PAD_PX)[0], prm, plain=cal2)
+                cal2, w1 = lay(c1, a1, b1, th1, PAD_PX)
+                found2 = _measure(gray, cal2, prm,
+                                  plain=lambda: lay(c1, a1, b1, th1)[0])
             except InputError:
                 found2 = None
         if found2 is not None and found2.points.shape[0] >= 5:
