@@ -21,17 +21,17 @@ Pipeline for every profile (all calipers at once, no loop per profile):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import ndtr
 
-from ..core.checks import as_vector, check_choice, check_finite, check_positive
+from ..core.checks import as_vector, check_choice, check_positive
 from ..errors import EdgeNotFoundError, InputError
 from ..image.filters import gaussian_derivative_1d
 from ..image.io import as_gray
 from ..image.peaks import local_maxima, subpixel_peaks
-from ..image.profiles import Calipers, Profiles, rect_calipers, sample_profiles
+from ..image.profiles import Profiles, rect_calipers, sample_profiles
 
 __all__ = ["EdgeSet", "detect_edges", "EdgeResult", "PairResult", "measure_edges",
            "measure_pairs", "TRANSITIONS", "SELECTIONS"]

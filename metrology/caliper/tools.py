@@ -20,13 +20,12 @@ inlier mask, residuals and uncertainties.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from ..core.checks import as_vector, check_choice, check_finite, check_positive
-from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.io import as_gray
 from ..image.profiles import (INTERPOLATIONS, Calipers, Profiles, ray_calipers, rect_calipers,
@@ -736,8 +735,6 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     -------
     EllipseResult
     """
-    from ..core import fit_ellipse  # noqa: F401  (fails early with a clear ImportError)
-
     c0 = as_vector(center_xy, "center_xy")
     ax = as_vector(semi_axes, "semi_axes")
     if np.any(ax <= 0):

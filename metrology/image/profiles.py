@@ -20,6 +20,7 @@ Edge position ``s`` along caliper ``k`` maps to the image point
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = ["Calipers", "Profiles", "rect_calipers", "ray_calipers", "sample_prof
            "interpolate"]
 
 INTERPOLATIONS = ("linear", "cubic", "spline")
+_SNAP_DEG = 0.5  # calipers this close to a pixel axis are laid on it
 _SPLINE_MARGIN = 8  # px of image kept around the samples when prefiltering (pole 0.268^8 ~ 3e-5)
 
 
@@ -140,11 +142,13 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     length, width : float
         Caliper size in pixels; ``round(width)`` lines (at least one) are averaged.
     snap : bool
-        For a caliper along a pixel axis, move its centre along the profile (by less than half
-        a pixel) so the samples fall on pixel centres: such a profile then needs no
-        interpolation along it, whose error would otherwise be the same on every line of the
-        caliper (at other angles the sub-pixel phase varies across the width and averages out).
-        Edge positions stay exact: they are measured from the moved origin.
+        For a caliper within 0.5 degrees of a pixel axis, turn it onto the axis and move its
+        centre along the profile (by less than half a pixel) so the samples fall on pixel
+        centres: such a profile then needs no interpolation along it, whose error would
+        otherwise be the same on every line of the caliper (at other angles the sub-pixel
+        phase varies across the width and averages out).  Edge positions stay exact: they are
+        measured from the moved origin along the turned direction (a profile 0.5 degrees
+        oblique to an edge still peaks where its centre line crosses the edge).
     pad : float
         Extra samples (px) sampled beyond each end for the edge fit's context only.
 
@@ -164,8 +168,10 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     offsets, across, search = _sample_grid(length, width, pad)
     if snap:
         c = c.copy()
+        near = np.abs(d) > math.cos(math.radians(_SNAP_DEG))       # (K, 2)
+        d = np.where(near, np.sign(d), np.where(near[:, ::-1], 0.0, d))
         for ax in (0, 1):
-            on_axis = np.abs(d[:, ax]) > 1.0 - 1e-12
+            on_axis = near[:, ax]
             shift = c[on_axis, ax] - np.round(c[on_axis, ax])
             c[on_axis, ax] -= shift
     perp = np.stack([-d[:, 1], d[:, 0]], axis=1)

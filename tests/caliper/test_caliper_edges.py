@@ -27,14 +27,15 @@ def test_axis_aligned_edge_any_phase_noise_free(phase):
 
 
 def test_linear_interpolation_shows_its_phase_bias():
-    # documents why "spline" is the default: on a caliper almost along the pixel grid (axis
-    # calipers are snapped to pixel centres, these cannot be) bilinear sampling shifts edges by
-    # up to ~0.01 px depending on their phase; the cubic B-spline leaves ~0.001 px
+    # documents why "spline" is the default: on a narrow caliper 1.5 degrees off the pixel
+    # grid (within 0.5 degrees calipers are laid on the grid, at pixel centres) bilinear
+    # sampling shifts edges by up to ~0.01 px depending on their phase; the cubic B-spline
+    # leaves ~0.001 px
     img = edge(40.37, 0.0, 0.0, shape=(30, 80))
 
     def err(ph, interp):
-        r = measure_edges(img, (20 + ph, 15), (60 + ph, 15.02), interpolation=interp,
-                          select="strongest")
+        r = measure_edges(img, (20 + ph, 15), (60 + ph, 15 + 40 * math.tan(math.radians(1.5))),
+                          width=2, interpolation=interp, select="strongest")
         return abs(r.points_xy[0, 0] - 40.37)
 
     assert max(err(ph, "linear") for ph in (0.25, 0.75)) > 0.005
