@@ -250,3 +250,43 @@ def test_full_target_40_images_256():
     assert auroc(good, scores[kinds != "good"]) >= 0.98
     hits = [_hit(s, r) for s, r in zip(test, res) if s.defects]
     assert np.mean(hits) >= 0.90
+
+
+def _gravel_sets(shape, n_train, n_good, n_per_kind, seed):
+    data = pytest.importorskip("skimage.data")
+    gravel = data.gravel()
+    kw = dict(shape=shape, texture_amplitude=4.0)
+    train = [s.image for s in make_defect_set(n_train, (), 0, seed=seed,
+                                               texture=gravel[:, :300], **kw)]
+    test = make_defect_set(n_good, KINDS, n_per_kind, seed=seed + 1, texture=gravel[:, 212:],
+                           **kw)
+    return train, test
+
+
+def _evaluate(pc, test):
+    res = [pc.score(s.image) for s in test]
+    scores = np.array([r.score for r in res])
+    kinds = np.array([s.kind for s in test])
+    hits = [_hit(s, r) for s, r in zip(test, res) if s.defects]
+    per_kind = {k: auroc(scores[kinds == "good"], scores[kinds == k]) for k in KINDS}
+    return auroc(scores[kinds == "good"], scores[kinds != "good"]), per_kind, np.mean(hits)
+
+
+def test_second_surface_scikit_image_gravel():
+    # another surface than the generator's brushed metal, with no tuning for it: scikit-image's
+    # CC0 "gravel" photo as the part texture (training crops from its left part, test crops
+    # from its right part, so no test surface copies a training surface).  Gravel is much busier
+    # than brushed metal and 20 small images cover it poorly: over seeds this setting gives
+    # AUROC 0.79-0.89, so the bar is 0.75 here; the slow full-size test asks for 0.95.
+    train, test = _gravel_sets(SHAPE, 20, 20, 8, seed=20)
+    a, per_kind, loc = _evaluate(PatchCore(coreset_ratio=0.1).fit(train), test)
+    assert a >= 0.75, (a, per_kind)
+    assert loc >= 0.7, loc  # measured 0.8-0.9 at this size
+
+
+@pytest.mark.slow
+def test_second_surface_gravel_full_size():
+    train, test = _gravel_sets((256, 256), 40, 30, 20, seed=3)
+    a, per_kind, loc = _evaluate(PatchCore().fit(train), test)
+    assert a >= 0.95, (a, per_kind)  # measured 0.98
+    assert loc >= 0.9, loc
