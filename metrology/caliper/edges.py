@@ -420,7 +420,11 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
 
 
 def _to_list(a) -> list:
-    return np.asarray(a).tolist()
+    """Array -> nested lists for JSON, NaN/inf -> None."""
+    a = np.asarray(a)
+    if a.dtype.kind == "f":
+        return np.where(np.isfinite(a), a, None).tolist()
+    return a.tolist()
 
 
 @dataclass(frozen=True)

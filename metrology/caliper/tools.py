@@ -37,9 +37,10 @@ __all__ = ["LineResult", "CircleResult", "EllipseResult", "find_line", "find_cir
 
 
 def _l(a) -> Any:
+    """Array -> nested lists for JSON, NaN/inf -> None."""
     a = np.asarray(a)
     if a.dtype.kind == "f":
-        return np.where(np.isfinite(a), a, np.nan).tolist()
+        return np.where(np.isfinite(a), a, None).tolist()
     return a.tolist()
 
 

@@ -140,6 +140,10 @@ def test_results_serialise_to_json():
     np.testing.assert_allclose(back.points_xy, r.points_xy)
     p = measure_pairs(img, (5, 12), (30, 12))
     assert json.loads(json.dumps(p.to_dict()))["widths"][0] == pytest.approx(5.0, abs=0.003)
+    # NaN (no fit uncertainty in "gauss" mode) becomes null, strict JSON, and back
+    g = measure_edges(img, (5, 12), (30, 12), subpixel="gauss")
+    text = json.dumps(g.to_dict(), allow_nan=False)
+    assert np.all(np.isnan(EdgeResult.from_dict(json.loads(text)).std_px))
 
 
 def test_flat_image_and_bad_inputs():

@@ -178,7 +178,7 @@ def test_bad_images():
 def test_results_serialise_to_json():
     img = disk(55.23, 54.61, 33.37)
     res = find_circle(img, (55, 55), 33)
-    d = json.loads(json.dumps(res.to_dict()))
+    d = json.loads(json.dumps(res.to_dict(), allow_nan=False))
     assert d["type"] == "CircleResult"
     assert d["fit"]["radius"] == pytest.approx(33.37, abs=0.002)
     assert len(d["points_xy"]) == 32 and len(d["caliper_corners_xy"]) == 32
