@@ -46,7 +46,8 @@ def register(subparsers) -> None:
     tool.add_argument("--edges", metavar="X0,Y0,X1,Y1", help="edges along one caliper")
     tool.add_argument("--pairs", metavar="X0,Y0,X1,Y1", help="edge pairs (stripe widths)")
     p.add_argument("--calipers", type=int, default=None, help="number of calipers")
-    p.add_argument("--length", type=float, default=24.0, help="caliper length (px)")
+    p.add_argument("--length", type=float, default=None,
+                   help="caliper length (px); default 24 (circles/ellipses: min(24, radius))")
     p.add_argument("--width", type=float, default=None,
                    help="caliper width (px); default: tile the contour (10 for --edges/--pairs)")
     p.add_argument("--sigma", type=float, default=1.0, help="Gaussian smoothing (px)")
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
                        f"{res.num_inliers}/{len(res.inliers)} inliers")
         elif args.line is not None:
             x0, y0, x1, y1 = _floats(args.line, 4, "line")
-            res = find_line(image, (x0, y0), (x1, y1), args.calipers or 20, args.length,
+            res = find_line(image, (x0, y0), (x1, y1), args.calipers or 20, args.length or 24.0,
                             args.width, transition=args.transition or "any", **det)
             summary = (f"line through ({res.point_xy[0]:.4f}, {res.point_xy[1]:.4f}) at "
                        f"{res.angle_deg:.5f} deg, offset +- {res.std_offset_px:.4f} px, angle "

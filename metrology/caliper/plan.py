@@ -220,7 +220,7 @@ class CircleTool(_ToolBase):
     center_xy: tuple[float, float]
     radius: float
     num_calipers: int = 32
-    caliper_length: float = 24.0
+    caliper_length: float | None = None
     caliper_width: float | None = None
     arc_start_deg: float = 0.0
     arc_extent_deg: float = 360.0
@@ -242,8 +242,9 @@ class CircleTool(_ToolBase):
         self._validate_detection()
         object.__setattr__(self, "radius", check_positive(self.radius, "CircleTool.radius"))
         _check_int(self.num_calipers, "CircleTool.num_calipers", 3)
-        object.__setattr__(self, "caliper_length",
-                           check_positive(self.caliper_length, "CircleTool.caliper_length"))
+        if self.caliper_length is not None:
+            object.__setattr__(self, "caliper_length", check_positive(
+                self.caliper_length, "CircleTool.caliper_length"))
         if self.caliper_width is not None:
             object.__setattr__(self, "caliper_width",
                                check_positive(self.caliper_width, "CircleTool.caliper_width"))
@@ -272,7 +273,7 @@ class EllipseTool(_ToolBase):
     semi_axes: tuple[float, float]
     angle_deg: float = 0.0
     num_calipers: int = 48
-    caliper_length: float = 24.0
+    caliper_length: float | None = None
     caliper_width: float | None = None
     arc_start_deg: float = 0.0
     arc_extent_deg: float = 360.0
@@ -297,8 +298,9 @@ class EllipseTool(_ToolBase):
             raise InputError(f"EllipseTool.semi_axes: expected positive, given {list(ax)}")
         object.__setattr__(self, "semi_axes", ax)
         _check_int(self.num_calipers, "EllipseTool.num_calipers", 5)
-        object.__setattr__(self, "caliper_length",
-                           check_positive(self.caliper_length, "EllipseTool.caliper_length"))
+        if self.caliper_length is not None:
+            object.__setattr__(self, "caliper_length", check_positive(
+                self.caliper_length, "EllipseTool.caliper_length"))
         if self.caliper_width is not None:
             object.__setattr__(self, "caliper_width",
                                check_positive(self.caliper_width, "EllipseTool.caliper_width"))

@@ -546,7 +546,7 @@ def _arc_angles(k, start, extent):
 
 
 def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
-                caliper_length: float = 24.0, caliper_width: float | None = None, *,
+                caliper_length: float | None = None, caliper_width: float | None = None, *,
                 arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
                 direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
                 transition: str = "any", select: str = "strongest",
@@ -564,8 +564,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         Expected radius (px).
     num_calipers : int
         Calipers evenly spread over the arc (>= 3).
-    caliper_length : float
-        Radial extent of each caliper (px), < 2 * radius.
+    caliper_length : float, optional
+        Radial search range of each caliper (px), < 2 * radius; default ``min(24, radius)``.
     caliper_width : float, optional
         Arc length of each caliper at ``radius``; default: the calipers tile the arc.
     arc_start_deg, arc_extent_deg : float
@@ -603,7 +603,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     c0 = as_vector(center_xy, "center_xy")
     r0 = check_positive(radius, "radius")
     k = _count_calipers(num_calipers, minimum=3)
-    length = check_positive(caliper_length, "caliper_length")
+    length = (min(24.0, r0) if caliper_length is None
+              else check_positive(caliper_length, "caliper_length"))
     start = check_finite(arc_start_deg, "arc_start_deg")
     extent = check_finite(arc_extent_deg, "arc_extent_deg")
     if not 0 < extent <= 360:
@@ -706,7 +707,7 @@ def _ellipse_normal_curvature(points, fit):
 
 
 def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipers: int = 48,
-                 caliper_length: float = 24.0, caliper_width: float | None = None, *,
+                 caliper_length: float | None = None, caliper_width: float | None = None, *,
                  arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
                  direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
                  transition: str = "any", select: str = "strongest",
@@ -727,6 +728,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         Direction of the ``a`` axis (0 = +x, clockwise on screen).
     num_calipers : int
         (>= 5)
+    caliper_length : float, optional
+        Search range along each ray (px); default ``min(24, b)``.
     caliper_width : float, optional
         Arc length per caliper; default: the calipers tile the arc.
     Other parameters as :func:`find_circle`; the curvature correction uses each point's local
@@ -742,7 +745,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         raise InputError(f"semi_axes: expected positive (a, b), given {ax.tolist()}")
     theta = math.radians(check_finite(angle_deg, "angle_deg"))
     k = _count_calipers(num_calipers, minimum=5)
-    length = check_positive(caliper_length, "caliper_length")
+    length = (min(24.0, float(ax.min())) if caliper_length is None
+              else check_positive(caliper_length, "caliper_length"))
     start = check_finite(arc_start_deg, "arc_start_deg")
     extent = check_finite(arc_extent_deg, "arc_extent_deg")
     if not 0 < extent <= 360:

@@ -277,3 +277,12 @@ def test_neighbouring_edge_just_outside_the_search_range():
     res = find_circle(img, (55.0, 55.0), 33.5, caliper_length=10)
     assert res.radius == pytest.approx(33.0, abs=0.005)
     np.testing.assert_allclose(res.center_xy, [55.3, 54.7], atol=0.005)
+
+
+def test_small_circle_with_default_calipers():
+    img = render_shapes([(Disk((30.4, 29.7), 8.0), 120.0)], (60, 60), background=60.0,
+                        psf_sigma_px=1.0, supersample=8)
+    res = find_circle(img, (30.0, 30.0), 8.5, num_calipers=16)
+    # the curvature correction is 0.07 px at R 8; left over: < 0.003 px
+    assert res.radius == pytest.approx(8.0, abs=0.003)
+    np.testing.assert_allclose(res.center_xy, [30.4, 29.7], atol=0.003)
