@@ -527,11 +527,15 @@ def _extractor_from_config(fcfg: dict, where: str) -> FeatureExtractor:
     try:
         if name == "classical":
             return ClassicalFeatures.from_config(fcfg)
-        if name == "torch":
+        if name == "torch":  # a missing weights file or torch stays a clear InputError / extra
             from .torch_features import TorchFeatures
 
             return TorchFeatures.from_config(fcfg)
-    except (KeyError, TypeError, InputError) as exc:
+    except (KeyError, TypeError) as exc:
+        raise FileFormatError(f"{where}: field 'features' is invalid ({exc})") from None
+    except InputError as exc:
+        if name == "torch":
+            raise
         raise FileFormatError(f"{where}: field 'features' is invalid ({exc})") from None
     raise FileFormatError(f"{where}: the bank was built with feature extractor {name!r}; pass "
                           f"the same extractor: PatchCore.load(path, features=...)")
