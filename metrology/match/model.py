@@ -56,6 +56,7 @@ _SIGMA = 1.0            # Gaussian smoothing of the gradients, px of each level
 _PROFILE_STEP = 0.5     # sample spacing along a normal when locating a subpixel edge, px
 _TOP_MOVE_PX = 2.0      # angle/scale step at the top level: farthest point moves this far
 _TOP_SPREAD = 1.0       # blur (px) of the top-level direction field so those steps are covered
+_TOP_SCALE_MOVE_PX = 1.5  # scale step at the top level: farthest point moves this far
 
 
 @dataclass(frozen=True)
@@ -256,6 +257,7 @@ class ShapeModel:
                 keep = _thin_even(lvl.points, np.zeros(len(lvl.points)), sp)
             self._track_idx.append(keep)
         self._bank_cache: dict = {}
+        self.last_search: dict = {}  # diagnostics of the last find(): candidates, timings (ms)
         self.top_self_score = list((info or {}).get("top_self_score", [0.6] * len(self._levels)))
 
     # -- creation -----------------------------------------------------------------------------
@@ -479,19 +481,46 @@ class ShapeModel:
                 f"polarity={self.polarity!r})")
 
     # -- search ---------------------------------------------------------------------------------
-    def _fields(self, img: np.ndarray, nlev: int) -> tuple[list, list]:
-        """Per level: gradient (H, W, 2) and the clipped unit direction field (H, W, 2)."""
+    def _fields(self, img: np.ndarray, nlev: int, skip0: bool = False) -> tuple[list, list]:
+        """Per level: gradient (H, W, 2) (level 0 only) and the clipped unit direction field
+        (H, W, 2); with ``skip0`` level 0 is left as None (see :meth:`_level0`)."""
         import cv2
 
         pyr = block_pyramid(img, nlev)
         grads, units = [], []
         c = np.float32(self.min_contrast)
         for lv, im in enumerate(pyr):
+            if lv == 0 and skip0:
+                grads.append(None)
+                units.append(None)
+                continue
             gx, gy = gaussian_gradients(im, _SIGMA)
             inv = 1.0 / np.maximum(cv2.magnitude(gx, gy), c)
             grads.append(cv2.merge([gx, gy]) if lv == 0 else None)
             units.append(cv2.merge([gx * inv, gy * inv]))
         return grads, units
+
+    def _level0(self, img: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Level-0 gradient and direction fields, computed only in the box around the
+        candidates (model radius + 12 px; the 9-tap smoothing makes them exact there) and
+        zero elsewhere."""
+        import cv2
+
+        h, w = img.shape
+        r = self.radius_px * self.scale_range[1] * 1.05 + 12
+        x0 = max(int(np.floor(cand[:, 0].min() - r)), 0)
+        y0 = max(int(np.floor(cand[:, 1].min() - r)), 0)
+        x1 = min(int(np.ceil(cand[:, 0].max() + r)) + 1, w)
+        y1 = min(int(np.ceil(cand[:, 1].max() + r)) + 1, h)
+        grad = np.zeros((h, w, 2), np.float32)
+        unit = np.zeros((h, w, 2), np.float32)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return grad, unit
+        gx, gy = gaussian_gradients(img[y0:y1, x0:x1], _SIGMA)
+        inv = 1.0 / np.maximum(cv2.magnitude(gx, gy), np.float32(self.min_contrast))
+        grad[y0:y1, x0:x1] = cv2.merge([gx, gy])
+        unit[y0:y1, x0:x1] = cv2.merge([gx * inv, gy * inv])
+        return grad, unit
 
     def _top_field(self, unit: np.ndarray) -> np.ndarray:
         """Direction field used by the exhaustive top-level search: spread by a Gaussian so the
@@ -537,7 +566,7 @@ class ShapeModel:
             n = max(1, int(np.ceil(span / da)))
             angles = a0 + (np.arange(n) + 0.5) * (span / n) if span > 0 else np.array([a0])
         s0, s1 = self.scale_range
-        ds = _TOP_MOVE_PX / r
+        ds = _TOP_SCALE_MOVE_PX / r
         ns = max(1, int(np.ceil((s1 - s0) / ds - 1e-9)))
         scales = s0 + (np.arange(ns) + 0.5) * ((s1 - s0) / ns) if s1 > s0 else np.array([s0])
         A, S = np.meshgrid(angles, scales, indexing="ij")
@@ -655,6 +684,13 @@ class ShapeModel:
         -------
         list of Match
             Sorted by decreasing score; empty when the part is not found.
+
+        Notes
+        -----
+        ``model.last_search`` holds diagnostics of the call: the top level and its number of
+        (angle, scale) steps ``K``, the FFT size, the candidates tracked and the time spent in
+        each stage (ms).  The first call for a new image size also builds the FFT kernel bank
+        for that size (tens of ms, cached for later calls).
         """
         import scipy.fft as sfft
         from scipy import ndimage
@@ -684,8 +720,9 @@ class ShapeModel:
         top = self.num_levels - 1
         while top > 0 and (H >> top < 8 or W >> top < 8):
             top -= 1
+        self.last_search = {}
         tm = [time.perf_counter()]
-        grads, units = self._fields(img, top + 1)
+        grads, units = self._fields(img, top + 1, skip0=top > 0)
         tm.append(time.perf_counter())
         # ---- exhaustive top-level search by FFT correlation
         u = self._top_field(units[top])
@@ -729,7 +766,7 @@ class ShapeModel:
         prof = vol[:, yy, xx].reshape(na, ns, -1)                     # (na, ns, P)
         a_mode = "wrap" if bank["full"] else "nearest"
         pm = ndimage.maximum_filter(prof, size=(3, 3, 1), mode=(a_mode, "nearest", "nearest"))
-        ok = (prof >= pm) & (prof >= top_thr) & (prof >= 0.8 * best[yy, xx][None, None, :])
+        ok = (prof >= pm) & (prof >= top_thr) & (prof >= 0.7 * best[yy, xx][None, None, :])
         ia, is_, ip = np.nonzero(ok)
         kk = ia * ns + is_
         sc0 = prof[ia, is_, ip]
@@ -738,9 +775,11 @@ class ShapeModel:
         t0 = level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
         cand = np.column_stack([t0, bank["angles"][kk], bank["scales"][kk]])
         tm.append(time.perf_counter())
-        self._debug = {"top_candidates": len(cand), "K": K, "fft": (n1, n2), "top": top}
+        self.last_search = {"top_candidates": len(cand), "K": K, "fft": (n1, n2), "top": top}
         # ---- track down the pyramid
         for lv in range(top - 1, -1, -1):
+            if lv == 0:
+                grads[0], units[0] = self._level0(img, cand)
             if lv == top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
                 cand = self._track_level(cand, units[lv], lv, wide=4)
             cand = self._track_level(cand, units[lv], lv)
@@ -781,9 +820,9 @@ class ShapeModel:
             if score >= min_score:
                 results.append((score, pose, rms, n_ok))
         tm.append(time.perf_counter())
-        self._debug["ms"] = {k: round((b - a) * 1e3, 2) for k, a, b in
+        self.last_search["ms"] = {k: round((b - a) * 1e3, 2) for k, a, b in
                              zip(("fields", "top", "track", "refine"), tm[:-1], tm[1:])}
-        self._debug["refined"] = len(cand)
+        self.last_search["refined"] = len(cand)
         results.sort(key=lambda r: -r[0])
         kept: list = []
         for score, pose, rms, n_ok in results:
@@ -863,7 +902,7 @@ class ShapeModel:
         P, D = lvl.points[sel], lvl.dirs[sel]
         pose = pose.astype(np.float64).copy()
         rms, n_ok = float("nan"), 0
-        half = 2.0
+        half = 3.0
         for it in range(6):
             c, s = math.cos(pose[2]), math.sin(pose[2])
             R = np.array([[c, -s], [s, c]])
@@ -881,7 +920,9 @@ class ShapeModel:
                 break
             r = e[ok]
             mad = 1.4826 * np.median(np.abs(r - np.median(r)))
-            cut = max(4.0 * mad, 0.5 if it < 3 else 0.2)
+            # wide first (the pose may be a level-0 step off, far points move ~1-3 px), then
+            # tighter; the Tukey cut never goes below 0.2 px (several noise sigmas of an edge)
+            cut = max(4.0 * mad, (2.5, 1.0, 0.5)[it] if it < 3 else 0.2)
             wgt = np.where(np.abs(r) < cut, (1 - (r / cut) ** 2) ** 2, 0.0)   # Tukey
             mm = m[ok]
             rr = rel[ok]
@@ -902,7 +943,7 @@ class ShapeModel:
             inl = wgt > 0
             n_ok = int(inl.sum())
             rms = float(np.sqrt(np.sum(wgt * r ** 2) / max(wgt.sum(), 1e-12)))
-            half = 1.5
+            half = 2.0 if it == 0 else 1.5
             move = np.abs(delta[:2]).max() + abs(delta[2]) * self.radius_px * pose[3]
             if len(delta) > 3:
                 move += abs(delta[3]) * self.radius_px
