@@ -763,10 +763,10 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     def lay(c, a, b, th, pad=0.0):
         radii = _ellipse_radius(a, b, th, np.radians(ang))
         if caliper_width is None:
-            # arc length between neighbouring rays at the ellipse
-            w = float(np.median(radii)) * math.radians(extent) / k
+            # each sector spans its share of the arc's angle: the calipers tile the ellipse
+            w = radii * (math.radians(extent) / k)
         else:
-            w = check_positive(caliper_width, "caliper_width")
+            w = np.full(k, check_positive(caliper_width, "caliper_width"))
         return ray_calipers(c, radii, ang, length, w, inward=inward, pad=pad), w
 
     cal, w0 = lay(c0, ax[0], ax[1], theta)
@@ -795,12 +795,13 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
             # A sector's profile is the mean over its width: its edge sits at the mean of
             # the ellipse's polar radius over the sector's angles, not at the central ray's
             # radius (second order in the width).  Remove that with the first-pass fit.
-            m = max(1, int(round(w1)))
-            across = (np.arange(m) - (m - 1) / 2.0) * (w1 / m)
+            m = max(1, int(round(float(w1.max()))))
+            unit = (np.arange(m) - (m - 1) / 2.0) / m          # across offsets / width
             phi = np.radians(ang)[found2.caliper]
-            rho = _ellipse_radius(a1, b1, th1, phi)
-            rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None]
-                                       + across[None, :] / rho[:, None]).mean(axis=1)
+            rho_nom = _ellipse_radius(a1, b1, th1, phi)          # the calipers' nominal radii
+            dphi = unit[None, :] * (w1[found2.caliper] / rho_nom)[:, None]
+            rho = rho_nom
+            rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None] + dphi).mean(axis=1)
             u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
             pts2 = found2.points - (rho_mean - rho)[:, None] * u
             try:

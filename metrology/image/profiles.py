@@ -180,7 +180,7 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     return Calipers(c, d, offsets, pts, "rect", float(width), search)
 
 
-def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
+def ray_calipers(center_xy, radii, angles_deg, length: float, width,
                  inward: bool = False, pad: float = 0.0) -> Calipers:
     """Annular-sector calipers sampled along rays from ``center_xy``.
 
@@ -194,8 +194,9 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
         Direction of each caliper's central ray (0 = +x, 90 = +y, clockwise on screen).
     length : float
         Radial extent in pixels.
-    width : float
-        Arc length across the caliper at its nominal radius (pixels).
+    width : float or array_like (K,)
+        Arc length across each caliper at its nominal radius (pixels); every caliper gets
+        ``round(max(width))`` rays, spread over its own width.
     inward : bool
         Profiles run towards the centre (True) or outwards (False, default).
     pad : float
@@ -213,23 +214,27 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width: float,
     r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
     if not np.all(np.isfinite(r)) or np.any(r <= 0):
         raise InputError(f"radius: expected positive finite radii, given {np.unique(r)[:5]}")
-    offsets, across, search = _sample_grid(length, width, 0.0)
+    wk = np.broadcast_to(np.asarray(width, dtype=np.float64), ang.shape)
+    if not np.all(np.isfinite(wk)) or np.any(wk <= 0):
+        raise InputError(f"caliper_width: expected positive widths, given {np.unique(wk)[:5]}")
+    wmax = float(wk.max())
+    offsets, across, search = _sample_grid(length, wmax, 0.0)
     if np.any(r <= offsets[-1]):
         raise InputError(f"caliper_length {length} reaches past the centre for radius "
                          f"{float(r.min()):.3g}: use caliper_length < 2 * radius")
     pad = min(check_positive(pad, "pad", allow_zero=True), float(np.floor(r.min() - 1.0))
               - offsets[-1])
     if pad >= 1:
-        offsets, across, search = _sample_grid(length, width, pad)
+        offsets, across, search = _sample_grid(length, wmax, pad)
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
     origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)
-    dphi = across[None, :] / r[:, None]                      # (K, M) angular offsets
+    dphi = across[None, :] * (wk / wmax)[:, None] / r[:, None]   # (K, M) angular offsets
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
     pts = c + rad[:, None, :, None] * np.stack([np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
-    return Calipers(origins, dirs, offsets, pts, "ray", float(width), search)
+    return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
 
 
 def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "linear") -> np.ndarray:
