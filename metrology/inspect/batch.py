@@ -11,7 +11,8 @@ Guarantees
   image's line with the reason; the batch continues.
 * Writing a line that fails (full disk) stops the batch with :class:`BatchWriteError`; the
   partial line is removed, every line written before stays.
-* Each worker process loads the recipe's station, model and scorer once.
+* Each worker process (started with ``spawn``: a fresh interpreter, never a fork of a process
+  whose thread pools have run) loads the recipe's station, model and scorer once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -244,6 +246,12 @@ def _inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
 
 def _worker_init(recipe: Any, overlay_dir: str | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
+        import cv2
+
+        cv2.setNumThreads(1)
+    except Exception:  # pragma: no cover - OpenCV is a dependency, but never fail on this
+        pass
     prepare = getattr(recipe, "prepare", None)
     error = None
     if callable(prepare):
@@ -372,7 +380,9 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     paths : iterable of path
         Image files (see :func:`list_images` for folders).
     jobs : int
-        Worker processes (1: in this process).
+        Worker processes (1: in this process).  Workers are *spawned* (fresh interpreters), so
+        a script that calls this with ``jobs > 1`` must do so under
+        ``if __name__ == "__main__":``.
     output : path, optional
         JSONL results file: one line appended per image as it finishes.
     resume : bool
@@ -469,13 +479,16 @@ def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
               record: Callable[[dict], None]) -> None:
     import multiprocessing as mp
 
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
+    # deadlock the children; each spawned worker imports the library and loads the recipe once
+    ctx = mp.get_context("spawn")
     ex = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov))
     try:
         # keep a bounded window of submitted images so Ctrl-C has little to cancel
         it = iter(todo)
         pending = {}
+        done = 0
         window = 4 * jobs
         for k in it:
             pending[ex.submit(_worker_run, k)] = k
@@ -487,9 +500,19 @@ def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
                 k = pending.pop(f)
                 try:
                     rec = f.result()
+                except BrokenProcessPool as exc:
+                    if done == 0:  # the workers never ran: a start-up problem, not this image
+                        raise MetrologyError(
+                            "batch worker processes could not start (" + str(exc) + "); in a "
+                            "script, call run_many/--jobs under `if __name__ == '__main__':` "
+                            "(workers are spawned and re-import the main module)") from None
+                    rec = _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
+                                        time.perf_counter())
                 except Exception as exc:  # a worker died (killed, segfault)
                     rec = _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
                                         time.perf_counter())
+                else:
+                    done += 1
                 record(rec)
                 nxt = next(it, None)
                 if nxt is not None:

@@ -308,6 +308,13 @@ class Recipe:
                 self._scorer = PatchCore.load(self.base_dir / self.anomaly_spec.bank)
         return self._scorer
 
+    def __getstate__(self) -> dict:
+        """Pickled (to batch workers) without the loaded station/model/bank: each worker loads
+        them from their files once (an in-memory scorer travels inside ``anomaly_spec``)."""
+        state = dict(self.__dict__)
+        state.update(_station=None, _model=None, _scorer=None)
+        return state
+
     def prepare(self) -> "Recipe":
         """Load the station, model and scorer now (batch workers call this once)."""
         _ = self.station, self.model, self.scorer
