@@ -286,3 +286,14 @@ def test_small_circle_with_default_calipers():
     # the curvature correction is 0.07 px at R 8; left over: < 0.003 px
     assert res.radius == pytest.approx(8.0, abs=0.003)
     np.testing.assert_allclose(res.center_xy, [30.4, 29.7], atol=0.003)
+
+
+def test_calipers_whose_context_leaves_the_image_fall_back_to_plain_ones():
+    # top of the circle 14 px from the border: the calipers fit, their 6 px of fit context
+    # does not, so those are measured without it and merged back in caliper order
+    img = disk(55.0, 44.0, 30.0)
+    res = find_circle(img, (55.0, 44.0), 30.0)
+    assert res.dropped_calipers.size == 0
+    assert res.caliper_index.tolist() == list(range(32))
+    assert res.radius == pytest.approx(30.0, abs=0.002)
+    np.testing.assert_allclose(res.center_xy, [55.0, 44.0], atol=0.002)
