@@ -151,6 +151,10 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
         rows = np.flatnonzero(has)
         cols = c[has]
     n = rows.size
+    if subpixel == "gauss":
+        t, blur, step, amp = _gauss_estimates(resp, offsets, rows, cols, sigma)
+        return EdgeSet(rows.astype(np.intp), t, amp, step, blur, np.full(n, np.nan),
+                       np.zeros(n), np.zeros(n, dtype=bool), candidates.astype(np.intp))
     # every peak of |response| above half the threshold (and the selected ones) is a candidate:
     # all are refined together so neighbouring edges can be modelled jointly
     neigh = local_maxima(np.abs(resp), 0.5 * max(threshold, 1e-12))
@@ -170,7 +174,7 @@ def _gauss_estimates(resp, offsets, nr, nc, sigma):
     wdt = np.where(np.isfinite(pk.width), pk.width, math.sqrt(sigma ** 2 + 1.0))
     s_n = np.sqrt(np.clip(wdt ** 2 - sigma ** 2, 0.25, 25.0))
     a_n = pk.height * np.sqrt(sigma ** 2 + s_n ** 2) / sigma
-    return offsets[0] + pk.position, s_n, a_n
+    return offsets[0] + pk.position, s_n, a_n, pk.height
 
 
 def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
@@ -179,7 +183,7 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
     Two rounds when some profile holds several candidates: the second models the neighbours
     with the first round's refined values instead of their Gaussian-peak estimates.
     """
-    t, s_, a = _gauss_estimates(resp, offsets, nr, nc, sigma)
+    t, s_, a, _ = _gauss_estimates(resp, offsets, nr, nc, sigma)
     c = nr.size
     nan = np.full(c, np.nan)
     if not do_fit or c == 0:
