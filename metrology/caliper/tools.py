@@ -687,6 +687,28 @@ def _ellipse_radius(a, b, theta_rad, ang_rad):
     return a * b / np.sqrt((b * np.cos(u)) ** 2 + (a * np.sin(u)) ** 2)
 
 
+def _osculating_layout(fit, ang_deg, extent):
+    """Per-caliper centres of curvature, radii, normal angles and arc-length widths of the
+    ellipse ``fit`` at its points along the polar angles ``ang_deg`` from its centre."""
+    c = np.asarray(fit.center_xy, dtype=np.float64)
+    a, b = (float(v) for v in np.asarray(fit.semi_axes))
+    th = math.radians(float(fit.angle_deg))
+    phi = np.radians(ang_deg)
+    rho = _ellipse_radius(a, b, th, phi)
+    p = c + rho[:, None] * np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    nrm, kappa = _ellipse_normal_curvature(p, fit)
+    radius = 1.0 / kappa
+    centres = p - nrm * radius[:, None]
+    angles = np.degrees(np.arctan2(nrm[:, 1], nrm[:, 0]))
+    if extent >= 360.0:
+        prev, nxt = np.roll(p, 1, axis=0), np.roll(p, -1, axis=0)
+    else:
+        prev = np.concatenate([2 * p[:1] - p[1:2], p[:-1]])
+        nxt = np.concatenate([p[1:], 2 * p[-1:] - p[-2:-1]])
+    width = 0.5 * (np.hypot(*(p - prev).T) + np.hypot(*(nxt - p).T))
+    return centres, radius, angles, width
+
+
 def _ellipse_normal_curvature(points, fit):
     """Outward unit normal and curvature of ``fit`` at the ellipse point nearest each point."""
     c = np.asarray(fit.center_xy)
@@ -784,26 +806,38 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         th1 = math.radians(float(fit.angle_deg))
         c1 = np.asarray(fit.center_xy)
         found2 = None
-        if b1 > length / 2 + 1:
+        try:
+            # second pass on the osculating circles of the first fit: each caliper's rays are
+            # normals of the ellipse, so its edge stays at one radius across the caliper
+            cc, rr, tt, ww = _osculating_layout(fit, ang, extent)
+            found2 = _measure(gray, ray_calipers(cc, rr, tt, length, ww, inward=inward,
+                                                 pad=PAD_PX), prm,
+                              plain=lambda: ray_calipers(cc, rr, tt, length, ww,
+                                                         inward=inward))
+            pts2 = found2.points
+        except InputError:
+            found2 = None
+        if found2 is None and b1 > length / 2 + 1:
+            # too tight a curvature for the calipers: rays from the centre instead
             try:
                 cal2, w1 = lay(c1, a1, b1, th1, PAD_PX)
                 found2 = _measure(gray, cal2, prm,
                                   plain=lambda: lay(c1, a1, b1, th1)[0])
             except InputError:
                 found2 = None
+            if found2 is not None and found2.points.shape[0] >= 5:
+                # A sector's profile is the mean over its width: its edge sits at the mean of
+                # the ellipse's polar radius over the sector's angles, not at the central
+                # ray's radius (second order in the width).  Remove that with the first fit.
+                m = max(1, int(round(float(w1.max()))))
+                unit = (np.arange(m) - (m - 1) / 2.0) / m          # across offsets / width
+                phi = np.radians(ang)[found2.caliper]
+                rho = _ellipse_radius(a1, b1, th1, phi)            # the calipers' radii
+                dphi = unit[None, :] * (w1[found2.caliper] / rho)[:, None]
+                rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None] + dphi).mean(axis=1)
+                u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+                pts2 = found2.points - (rho_mean - rho)[:, None] * u
         if found2 is not None and found2.points.shape[0] >= 5:
-            # A sector's profile is the mean over its width: its edge sits at the mean of
-            # the ellipse's polar radius over the sector's angles, not at the central ray's
-            # radius (second order in the width).  Remove that with the first-pass fit.
-            m = max(1, int(round(float(w1.max()))))
-            unit = (np.arange(m) - (m - 1) / 2.0) / m          # across offsets / width
-            phi = np.radians(ang)[found2.caliper]
-            rho_nom = _ellipse_radius(a1, b1, th1, phi)          # the calipers' nominal radii
-            dphi = unit[None, :] * (w1[found2.caliper] / rho_nom)[:, None]
-            rho = rho_nom
-            rho_mean = _ellipse_radius(a1, b1, th1, phi[:, None] + dphi).mean(axis=1)
-            u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
-            pts2 = found2.points - (rho_mean - rho)[:, None] * u
             try:
                 fit2 = _final_fit(found2, pts2, "ellipse", thr, rng)
             except EdgeNotFoundError:
@@ -812,8 +846,7 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
                 found, fit, pts = found2, fit2, pts2
     inl = np.asarray(fit.inliers, dtype=bool)
     nrm, kappa = _ellipse_normal_curvature(pts, fit)
-    ray = pts - np.asarray(fit.center_xy)
-    ray /= np.maximum(np.hypot(ray[:, 0], ray[:, 1]), 1e-12)[:, None]
+    ray = found.profiles.calipers.directions[found.edges.profile]
     cos_in = np.abs((nrm * ray).sum(axis=1))   # obliquity: a ray sees the blur / cos
     es = found.edges
     use = inl & es.refined if np.any(inl & es.refined) else inl

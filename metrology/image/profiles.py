@@ -186,8 +186,9 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
 
     Parameters
     ----------
-    center_xy : array_like (2,)
-        Common centre of the rays.
+    center_xy : array_like (2,) or (K, 2)
+        Centre of the rays: one for all calipers, or one per caliper (e.g. each caliper on
+        the osculating circle of a curve, centred at the local centre of curvature).
     radii : float or array_like (K,)
         Nominal radius of each caliper (profile position 0).
     angles_deg : array_like (K,)
@@ -207,8 +208,14 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
     -------
     Calipers
     """
-    c = as_vector(center_xy, "center_xy")
     ang = np.atleast_1d(np.asarray(angles_deg, dtype=np.float64))
+    if np.ndim(center_xy) == 2:
+        c = as_points(center_xy, "center_xy", allow_batch=False)
+        if c.shape[0] != ang.size:
+            raise ShapeError(f"center_xy: expected ({ang.size}, 2) centres, one per angle, "
+                             f"given {c.shape}")
+    else:
+        c = as_vector(center_xy, "center_xy")[None, :]
     if ang.ndim != 1 or ang.size == 0 or not np.all(np.isfinite(ang)):
         raise InputError(f"angles_deg: expected a non-empty finite 1-D array, given {ang}")
     r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
@@ -229,11 +236,12 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
-    origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)
+    origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)      # (K, 2)
     dphi = across[None, :] * (wk / wmax)[:, None] / r[:, None]   # (K, M) angular offsets
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
-    pts = c + rad[:, None, :, None] * np.stack([np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
+    pts = c[:, None, None, :] + rad[:, None, :, None] * np.stack(
+        [np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
     return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
 
 
