@@ -116,14 +116,17 @@ def test_line_noise_near_the_bound_small_sample():
     assert math.sqrt(np.mean(np.square(ea))) < 1.8 * b_a
 
 
-def test_ellipse_noise_free():
-    cx, cy, a, b, th = 55.3, 54.6, 36.0, 22.0, 28.0
+@pytest.mark.parametrize("cx,cy,a,b,th", [(55.3, 54.6, 36.0, 22.0, 28.0),
+                                           (54.8, 55.2, 30.0, 26.0, -61.0),
+                                           (55.1, 54.9, 38.0, 18.0, 90.0)])
+def test_ellipse_noise_free(cx, cy, a, b, th):
     img = ellipse(cx, cy, a, b, th)
     res = find_ellipse(img, (cx - 0.7, cy + 0.6), (a + 1, b - 1), th + 2)
-    np.testing.assert_allclose(res.center_xy, [cx, cy], atol=0.003)
-    # the sector-smear and local-curvature corrections bring the axes from ~-0.05 to < 0.006
-    np.testing.assert_allclose(res.semi_axes, [a, b], atol=0.006)
-    assert (res.angle_deg - th + 90) % 180 - 90 == pytest.approx(0.0, abs=0.02)
+    # second pass on osculating circles + local-curvature correction (sigma_e^2 kappa / 2, up
+    # to 0.06 px here): what is left is < 0.001 px
+    np.testing.assert_allclose(res.center_xy, [cx, cy], atol=0.001)
+    np.testing.assert_allclose(res.semi_axes, [a, b], atol=0.001)
+    assert (res.angle_deg - th + 90) % 180 - 90 == pytest.approx(0.0, abs=0.003)
 
 
 def test_calipers_outside_are_dropped_and_all_outside_is_an_error():
