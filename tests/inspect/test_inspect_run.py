@@ -142,3 +142,62 @@ def test_result_json_round_trip_and_overlay(tmp_path, fixtured_image):
     assert np.any((ring[:, 1] > 1.8 * ring[:, [0, 2]].max(axis=1)) & (ring[:, 1] > 40))
     assert not np.all(ov[:, :, 0] == ov[:, :, 2])  # colour was drawn at all
     assert PLATE_W > PLATE_H  # geometry sanity of the helper
+
+
+def test_ellipse_tool_axes_in_mm(tmp_path):
+    """An elliptical hole (semi-axes 30 x 18 px at 25 deg): major/minor/mean diameters."""
+    from metrology.synth.render import finish_image, render_scene
+
+    a, b, th, c = 30.0, 18.0, np.radians(25.0), (120.0, 90.0)
+
+    def radiance(X, Y):
+        u = (X - c[0]) * np.cos(th) + (Y - c[1]) * np.sin(th)
+        v = -(X - c[0]) * np.sin(th) + (Y - c[1]) * np.cos(th)
+        r = np.hypot(u / a, v / b)
+        # ramp one fine sample wide across the edge (radial distance scaled to px)
+        d = (r - 1.0) * np.hypot(u, v) / np.maximum(r, 1e-9)
+        return 50 + 140 * np.clip(0.5 + d / 0.25, 0, 1)
+
+    img = finish_image(render_scene(radiance, (180, 240), supersample=4, psf_sigma_px=1.0),
+                       noise_sigma=1.0, rng=5)
+    doc = {"station": {"pixel_size_mm": 0.1},
+           "tools": [{"name": "slot", "type": "ellipse", "center_xy": [121.0, 89.5],
+                      "semi_axes": [29.0, 19.0], "angle_deg": 25.0}],
+           "measurements": [
+               {"name": "major", "type": "diameter", "feature": "slot", "which": "major"},
+               {"name": "minor", "type": "diameter", "feature": "slot", "which": "minor"},
+               {"name": "mean_r", "type": "radius", "feature": "slot"}]}
+    res = Recipe.from_dict(doc, tmp_path).run(img)
+    assert res.status == "pass", res.error
+    # 0.1 px (0.01 mm here): the caliper ellipse fit is good to ~0.01 px on this scene
+    assert res.measurement("major").value == pytest.approx(2 * a * 0.1, abs=0.01)
+    assert res.measurement("minor").value == pytest.approx(2 * b * 0.1, abs=0.01)
+    assert res.measurement("mean_r").value == pytest.approx((a + b) / 2 * 0.1, abs=0.01)
+
+
+def test_patchcore_bank_from_recipe_file(tmp_path):
+    """The recipe's ``anomaly.bank`` loads a saved PatchCore and scores the aligned region."""
+    anomaly = pytest.importorskip("metrology.anomaly")
+    region = {"center": [0.0, 0.0], "size": [96, 64]}  # model frame: the plate's middle
+    goods = [render_plate(rotated(0.0), seed=s) for s in range(4)]
+    crops = [g[58:122, 72:168] for g in goods]  # = the region at the identity pose
+    pc = anomaly.PatchCore(coreset_ratio=0.5).fit(crops)
+    pc.save(tmp_path / "bank.json")
+    template = goods[0]
+    from metrology.match import ShapeModel
+
+    ShapeModel.create(template, origin_xy=(120.0, 90.0)).save(tmp_path / "m.model.json")
+    doc = plate_recipe_doc(model={"file": "m.model.json", "min_score": 0.6})
+    clean = Recipe.from_dict(doc, tmp_path).run(render_plate(rotated(33.0, 2, -1), seed=9))
+    dirty_img = render_plate(rotated(33.0, 2, -1), seed=9)
+    dirty_img[85:97, 115:127] = 255  # a bright spot on the plate, inside the region
+    doc["anomaly"] = {"bank": "bank.json", "threshold": 1e9, "region": region}
+    recipe = Recipe.from_dict(doc, tmp_path)
+    s_clean = recipe.run(render_plate(rotated(33.0, 2, -1), seed=9)).anomaly_score
+    s_dirty = recipe.run(dirty_img).anomaly_score
+    assert clean.status == "pass"
+    assert s_dirty > s_clean
+    doc["anomaly"]["threshold"] = 0.5 * (s_clean + s_dirty)
+    recipe = Recipe.from_dict(doc, tmp_path)
+    assert recipe.run(dirty_img).status == "fail"
+    assert recipe.run(render_plate(rotated(33.0, 2, -1), seed=9)).status == "pass"
