@@ -281,10 +281,13 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
 
     if interpolation == "spline":
         def weights(t):
-            t2, t3 = t * t, t * t * t
+            t2 = t * t
+            t3 = t2 * t
             u = 1.0 - t
-            return (u * u * u / 6.0, (3 * t3 - 6 * t2 + 4) / 6.0,
-                    (-3 * t3 + 3 * t2 + 3 * t + 1) / 6.0, t3 / 6.0)
+            w0 = u * u * u * (1.0 / 6.0)
+            w1 = (2.0 / 3.0) - t2 + 0.5 * t3
+            w3 = t3 * (1.0 / 6.0)
+            return w0, w1, 1.0 - w0 - w1 - w3, w3   # the four weights sum to 1
     else:
         def weights(t):
             t2, t3 = t * t, t * t * t
