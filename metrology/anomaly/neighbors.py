@@ -98,26 +98,25 @@ class NearestNeighbors:
         if self.method == "faiss":
             d2, i = self._index.search(q, k)
             return np.sqrt(np.maximum(d2, 0)).astype(np.float32), i.astype(np.int64)
-        # blocked brute force: |q|^2 - 2 q.b + |b|^2, blocks of ~16 MB of distances
+        # blocked brute force: rank by |b|^2 - 2 q.b (|q|^2 is constant per query), blocks of
+        # queries small enough for the distance block to stay in cache
         m = self.bank.shape[0]
-        block = max(1, int(4_000_000 // m))
+        block = max(1, int(262_144 // m))
         dist = np.empty((len(q), k), np.float32)
         idx = np.empty((len(q), k), np.int64)
-        qc = q - self._mean
-        qs = np.einsum("ij,ij->i", qc, qc)
+        qc = (q - self._mean) * np.float32(-2.0)
+        bt = np.ascontiguousarray(self._centred.T)
         for s in range(0, len(q), block):
             e = min(len(q), s + block)
-            d2 = qc[s:e] @ self._centred.T
-            d2 *= -2.0
-            d2 += self._sq[None, :]
-            d2 += qs[s:e, None]
+            d2 = qc[s:e] @ bt
+            d2 += self._sq
             if k == 1:
                 j = np.argmin(d2, axis=1)[:, None]
             else:
                 j = np.argpartition(d2, k - 1, axis=1)[:, :k]
                 j = np.take_along_axis(j, np.argsort(np.take_along_axis(d2, j, 1), 1), 1)
             idx[s:e] = j
-            # exact distances of the chosen neighbours (the expansion above only ranks them)
-            diff = self.bank[j] - q[s:e, None, :]
-            dist[s:e] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        # exact distances of the chosen neighbours (the expansion above only ranks them)
+        diff = self.bank[idx] - q[:, None, :]
+        dist[:] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
         return dist, idx

@@ -96,7 +96,7 @@ def draw_anomaly(image: Any, result: Any, *, alpha: float = 0.45, vmin: float | 
     if contour and thr is not None:
         above = (amap > thr).astype(np.uint8)
         cnts, _ = cv2.findContours(above, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        cv2.drawContours(out, cnts, -1, COLORS["fail"], 1, cv2.LINE_AA)
+        cv2.drawContours(out, cnts, -1, COLORS["fail"], 1, cv2.LINE_8)
     if label:
         r, c = np.unravel_index(int(np.argmax(amap)), amap.shape)
         cv2.drawMarker(out, (int(c), int(r)), COLORS["text"], cv2.MARKER_CROSS, 9, 1,
