@@ -459,8 +459,13 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     ordered = [records_all[k] for k in keys if k in records_all]
     csv_out = None
     if csv_path is not None:
-        csv_out = write_csv(read_results(out_path).values() if out_path is not None
-                            else ordered, csv_path)
+        try:
+            csv_out = write_csv(read_results(out_path).values() if out_path is not None
+                                else ordered, csv_path)
+        except OSError as exc:  # full disk, permissions: the JSONL results are intact
+            raise BatchWriteError(f"cannot write the CSV summary {csv_path}: "
+                                  f"{exc.strerror or exc}; the results in "
+                                  f"{out_path or 'memory'} are complete") from None
     counts: dict[str, int] = {}
     for r in ordered:
         counts[r.get("status", "error")] = counts.get(r.get("status", "error"), 0) + 1

@@ -75,7 +75,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     summary = run_many(recipe, paths, jobs=args.jobs, output=args.output,
                        resume=not args.no_resume, retry_errors=args.retry_errors,
                        csv_path=args.csv, overlay_dir=args.overlay_dir,
-                       scheduler=args.scheduler, on_result=emit)
+                       scheduler=args.scheduler, on_result=emit,
+                       progress=None if emit is None else False)
     if args.json:
         print(json.dumps({"summary": summary.to_dict()}))
     else:

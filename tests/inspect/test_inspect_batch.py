@@ -171,3 +171,17 @@ def test_dask_local_cluster(tmp_path):
                      scheduler=cluster.scheduler_address)
     assert s.counts == {"pass": 1, "fail": 1, "error": 1}
     assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 3
+
+
+def test_csv_write_failure_is_one_clear_error(tmp_path, monkeypatch):
+    import metrology.inspect.batch as batch
+
+    paths = _images(tmp_path, ["a.png", "b.png"])
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(batch, "atomic_write_text", full)
+    with pytest.raises(BatchWriteError, match="CSV summary .* No space left"):
+        run_many(_FakeRecipe(), paths, output=tmp_path / "r.jsonl", csv_path=tmp_path / "s.csv")
+    assert len((tmp_path / "r.jsonl").read_text().splitlines()) == 2
