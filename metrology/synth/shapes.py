@@ -31,7 +31,7 @@ from ..errors import InputError
 from .render import render_scene
 
 __all__ = ["HalfPlane", "Stripe", "Disk", "Ellipse", "Union", "render_shapes",
-           "square_coverage"]
+           "square_coverage", "disk_with_burrs"]
 
 
 def square_coverage(d: np.ndarray, nx: np.ndarray | float, ny: np.ndarray | float,
@@ -208,3 +208,30 @@ def render_shapes(layers: Sequence[tuple[_Shape, float]], shape: tuple[int, int]
         return out
 
     return render_scene(radiance, shape, supersample=supersample, psf_sigma_px=psf_sigma_px)
+
+
+def disk_with_burrs(center_xy, radius: float, burrs) -> Union:
+    """A disk with burrs: small disks straddling its rim (outliers for circle tools).
+
+    Parameters
+    ----------
+    center_xy : array_like (2,)
+    radius : float
+    burrs : sequence of (angle_deg, burr_radius)
+        Each burr is a disk of ``burr_radius`` centred ``burr_radius / 2`` outside the rim
+        at ``angle_deg`` (it sticks out by 1.5 ``burr_radius``).
+
+    Returns
+    -------
+    Union
+        Render with :func:`render_shapes` like any shape.
+    """
+    c = as_vector(center_xy, "center_xy")
+    r = check_positive(radius, "radius")
+    blobs = []
+    for ang, b in burrs:
+        b = check_positive(b, "burr radius")
+        t = math.radians(check_finite(ang, "burr angle"))
+        p = c + (r + 0.5 * b) * np.array([math.cos(t), math.sin(t)])
+        blobs.append(Disk((float(p[0]), float(p[1])), b))
+    return Union((Disk((float(c[0]), float(c[1])), r), *blobs))
