@@ -195,7 +195,9 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
     cal = calibrate([str(p) for p in images], board)
     cal.save(out / "station.json")
     times["calibrate"] = time.perf_counter() - t
-    _say(quiet, f"      reprojection RMS {cal.rms_px:.3f} px, {len(cal.views)} views used, "
+    hold = getattr(cal, "holdout_rms_px", float("nan"))
+    _say(quiet, f"      reprojection RMS {cal.rms_px:.3f} px (hold-out {hold:.3f} px), "
+                f"{len(cal.views)} views used, "
                 f"{len(cal.rejected_views)} rejected ({times['calibrate']:.1f} s)")
 
     # 2. measuring plane ------------------------------------------------------------------

@@ -403,14 +403,13 @@ class Recipe:
         reasons = []
         if failed:
             reasons.append(f"out of tolerance or not measured: {', '.join(failed)}")
-        tool_fail = [n for n in errors if not any(n in m.error for m in results if m.error)]
-        if tool_fail:
-            reasons.append(f"tool(s) failed: {', '.join(tool_fail)}")
+        if errors:  # a tool that found no edge fails the part even if nothing uses it
+            reasons.append(f"no edge for tool(s): {', '.join(errors)}")
         if a_score is not None and a_score > a_thr:
             reasons.append(f"anomaly score {a_score:.3g} above threshold {a_thr:.3g}")
         status = "fail" if (failed or errors or reasons) else "pass"
         timings["total"] = (time.perf_counter() - t_start) * 1e3
-        return InspectionResult(label, status, pose=pose if self.model_spec else pose,
+        return InspectionResult(label, status, pose=pose,
                                 match_score=score, measurements=results, features=features,
                                 tools_px=tools_px, anomaly_score=a_score,
                                 anomaly_threshold=a_thr, timings_ms=timings,
