@@ -254,6 +254,7 @@ class _ToolResult:
     num_calipers: int
     dropped_calipers: np.ndarray
     calipers: Calipers = field(repr=False, compare=False)
+    fit_points_xy: np.ndarray = None
 
     @property
     def num_inliers(self) -> int:
@@ -265,6 +266,7 @@ class _ToolResult:
                 "edge_std_px": _l(self.edge_std_px), "edge_blur_px": _f(self.edge_blur_px),
                 "num_calipers": int(self.num_calipers),
                 "dropped_calipers": _l(self.dropped_calipers),
+                "fit_points_xy": _l(self.fit_points_xy),
                 "caliper_corners_xy": _l(self.calipers.corners())}
 
 
@@ -278,6 +280,10 @@ class LineResult(_ToolResult):
         The core's robust fit (point, direction, normal, rms, covariance).
     points_xy : ndarray (N, 2)
         Edge points found by the calipers (second pass).
+    fit_points_xy : ndarray (N, 2)
+        The points the final fit used: for circles and ellipses, ``points_xy`` moved by the
+        blur-curvature correction (and, for sector calipers on an ellipse, the sector-smear
+        correction).  Refit these (e.g. in mm) to reproduce the tool's unbiased fit.
     inliers : ndarray (N,) bool
         Points used by the final fit.
     residuals_px : ndarray (N,)
@@ -521,7 +527,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     cov = _covariance(jac, res, inl, found.edges.std_px, 2)
     return LineResult(pts, inl, res, found.caliper, found.edges.std_px,
                       _blur_estimate(found, inl), k, found.profiles.dropped,
-                      found.profiles.calipers, fit=fit, std_offset_px=math.sqrt(cov[0, 0]),
+                      found.profiles.calipers, pts, fit=fit, std_offset_px=math.sqrt(cov[0, 0]),
                       std_angle_deg=math.degrees(math.sqrt(cov[1, 1])), p0_xy=e0, p1_xy=e1)
 
 
@@ -663,7 +669,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
                   radius_std_px=float(math.sqrt(cov[2, 2])))
     return CircleResult(pts, inl, res, found.caliper,
                         found.edges.std_px, blur, k, found.profiles.dropped,
-                        found.profiles.calipers, fit=fit,
+                        found.profiles.calipers, pts + corr * unit, fit=fit,
                         std_center_px=np.sqrt(np.diag(cov)[:2]),
                         std_radius_px=float(math.sqrt(cov[2, 2])), curvature_correction_px=corr,
                         arc_start_deg=start, arc_extent_deg=extent)
@@ -801,6 +807,7 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     fit = _first_fit(found.points, "ellipse", thr, rng) if passes == 2 else \
         _final_fit(found, found.points, "ellipse", thr, rng)
     pts = found.points
+    base = pts               # points the fit sees (pass-2 sector calipers: smear-corrected)
     if passes == 2:
         a1, b1 = (float(v) for v in np.asarray(fit.semi_axes))
         th1 = math.radians(float(fit.angle_deg))
@@ -843,22 +850,22 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
             except EdgeNotFoundError:
                 fit2 = None
             if fit2 is not None:
-                found, fit, pts = found2, fit2, pts2
+                found, fit, pts, base = found2, fit2, found2.points, pts2
     inl = np.asarray(fit.inliers, dtype=bool)
-    nrm, kappa = _ellipse_normal_curvature(pts, fit)
+    nrm, kappa = _ellipse_normal_curvature(base, fit)
     ray = found.profiles.calipers.directions[found.edges.profile]
     cos_in = np.abs((nrm * ray).sum(axis=1))   # obliquity: a ray sees the blur / cos
     es = found.edges
     use = inl & es.refined if np.any(inl & es.refined) else inl
     blur = float(np.median(es.blur[use] * cos_in[use])) if np.any(use) else float("nan")
-    pc = pts
+    pc = base
     if correct_curvature and math.isfinite(blur):
-        pc = pts + (0.5 * blur ** 2 * kappa)[:, None] * nrm
+        pc = base + (0.5 * blur ** 2 * kappa)[:, None] * nrm
         fit = _fit_ellipse_weighted(pc, inl)
     res = fit.distance(pc)
     return EllipseResult(pts, np.asarray(fit.inliers, dtype=bool), res, found.caliper,
                          found.edges.std_px, blur, k, found.profiles.dropped,
-                         found.profiles.calipers, fit=fit,
+                         found.profiles.calipers, pc, fit=fit,
                          std_center_px=np.asarray(fit.center_std_px, dtype=np.float64),
                          std_semi_axes_px=np.asarray(fit.semi_axes_std_px, dtype=np.float64),
                          std_angle_deg=float(fit.angle_std_deg))

@@ -300,3 +300,19 @@ def test_calipers_whose_context_leaves_the_image_fall_back_to_plain_ones():
     assert res.caliper_index.tolist() == list(range(32))
     assert res.radius == pytest.approx(30.0, abs=0.002)
     np.testing.assert_allclose(res.center_xy, [55.0, 44.0], atol=0.002)
+
+
+def test_fit_points_reproduce_the_tools_fit():
+    # a consumer refitting fit_points_xy (e.g. after mapping to mm) gets the tool's own,
+    # curvature-corrected circle; the raw points_xy give a radius sigma_e^2 / 2R too small
+    img = noisy(disk(55.2, 54.6, 33.0), 1.2, np.random.default_rng(8))
+    res = find_circle(img, (55, 55), 33)
+    assert res.num_inliers == 32      # clean image: the final fit is plain least squares
+    f = fit_circle(res.fit_points_xy, method="geometric")
+    assert f.radius == pytest.approx(res.radius, abs=1e-6)
+    np.testing.assert_allclose(f.center_xy, res.center_xy, atol=1e-6)
+    raw = fit_circle(res.points_xy, method="geometric")
+    assert res.radius - raw.radius == pytest.approx(res.curvature_correction_px, abs=1e-6)
+    el = find_ellipse(ellipse(55.3, 54.6, 36.0, 22.0, 28.0), (55, 55), (37, 21), 30)
+    assert el.fit_points_xy.shape == el.points_xy.shape
+    assert np.abs(el.fit.distance(el.fit_points_xy)).max() < 0.002
