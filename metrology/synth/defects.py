@@ -388,17 +388,19 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     skip = int(g.integers(0, 3)) if "missing" in kinds else None
     inv = pose.inverse()
 
-    def _uv(X, Y):
-        uv = inv.apply(np.stack([X, Y], axis=-1))
-        return uv[..., 0], uv[..., 1]
+    ca, sa = np.cos(np.deg2rad(pose.angle_deg)), np.sin(np.deg2rad(pose.angle_deg))
+    held: list[np.ndarray] = []  # hole indicator of each chunk, computed with the face one
 
     def face_fn(X, Y):  # machined face: inside the plate, outside every feature
-        u, v = _uv(X, Y)
-        return ((_sd_plate(u, v, lay) <= 0) & (_sd_features(u, v, lay, skip) > 0)).astype(float)
+        dx, dy = X - pose.x, Y - pose.y
+        u, v = ca * dx + sa * dy, -sa * dx + ca * dy  # inverse pose (rotation by -angle)
+        plate = _sd_plate(u, v, lay) <= 0
+        feat = _sd_features(u, v, lay, skip) <= 0
+        held.append((plate & feat).astype(float))
+        return (plate & ~feat).astype(float)
 
-    def hole_fn(X, Y):  # bottoms of the holes and the slot
-        u, v = _uv(X, Y)
-        return ((_sd_plate(u, v, lay) <= 0) & (_sd_features(u, v, lay, skip) <= 0)).astype(float)
+    def hole_fn(X, Y):  # bottoms of the holes and the slot (same chunks, same order)
+        return held.pop(0)
 
     face = render_scene(face_fn, (h, w), supersample=supersample, psf_sigma_px=psf_sigma_px)
     hole = render_scene(hole_fn, (h, w), supersample=supersample, psf_sigma_px=psf_sigma_px)
