@@ -435,7 +435,9 @@ class ShapeModel:
         import cv2
 
         p = self._levels[0].points.astype(np.float32)
-        return cv2.convexHull(p).reshape(-1, 2).astype(np.float64)
+        hull = cv2.convexHull(p)
+        hull = cv2.approxPolyDP(hull, 0.5, True)  # a few dozen vertices: overlaps stay cheap
+        return hull.reshape(-1, 2).astype(np.float64)
 
     # -- properties ---------------------------------------------------------------------------
     @property
@@ -766,7 +768,10 @@ class ShapeModel:
         prof = vol[:, yy, xx].reshape(na, ns, -1)                     # (na, ns, P)
         a_mode = "wrap" if bank["full"] else "nearest"
         pm = ndimage.maximum_filter(prof, size=(3, 3, 1), mode=(a_mode, "nearest", "nearest"))
-        ok = (prof >= pm) & (prof >= top_thr) & (prof >= 0.7 * best[yy, xx][None, None, :])
+        # local maxima along angle/scale, and every step close to the best (a near-periodic
+        # contour such as a gear is sampled at about 2 steps per period: its peaks alias)
+        near = best[yy, xx][None, None, :]
+        ok = (prof >= top_thr) & (((prof >= pm) & (prof >= 0.7 * near)) | (prof >= 0.85 * near))
         ia, is_, ip = np.nonzero(ok)
         kk = ia * ns + is_
         sc0 = prof[ia, is_, ip]
@@ -780,10 +785,12 @@ class ShapeModel:
         for lv in range(top - 1, -1, -1):
             if lv == 0:
                 grads[0], units[0] = self._level0(img, cand)
+            lvl_thr = min_score * (0.6 + 0.3 * greediness) if lv > 0 else min_score * 0.8
             if lv == top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
                 cand = self._track_level(cand, units[lv], lv, wide=4)
+                cand = cand[cand[:, 4] >= lvl_thr * 0.9]
+                cand = self._dedupe(cand[np.argsort(-cand[:, 4])], 2.0 ** lv)
             cand = self._track_level(cand, units[lv], lv)
-            lvl_thr = min_score * (0.6 + 0.3 * greediness) if lv > 0 else min_score * 0.8
             cand = cand[cand[:, 4] >= lvl_thr]
             if len(cand) == 0:
                 return []
