@@ -1,0 +1,127 @@
+"""``metrology anomaly fit`` and ``metrology anomaly score``.
+
+::
+
+    metrology anomaly fit GOOD... -o surface.bank.json [--calibrate GOOD2...]
+                          [--threshold-method max_margin|quantile] [--margin 0.1] [--quantile 0.99]
+                          [--coreset-ratio 0.05] [--max-bank 4096] [--position-weight 0] [--json]
+    metrology anomaly score IMAGE... --bank surface.bank.json [--overlay DIR] [--json]
+
+``fit`` trains PatchCore (classical features) on good images and, with ``--calibrate``, sets the
+threshold from other good images.  ``score`` prints each image's score and exits with 1 when any
+image is above the bank's threshold (0 otherwise, or when no threshold is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL = 0, 1
+
+
+def _progress(i: int, n: int, what: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{what} {i}/{n}", end="" if i < n else "\n", file=sys.stderr, flush=True)
+
+
+def _load_all(paths, what):
+    from ..image.io import load_image
+
+    out = []
+    for i, p in enumerate(paths, 1):
+        out.append(load_image(p, str(p)))
+        _progress(i, len(paths), what)
+    return out
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from .patchcore import PatchCore
+
+    scorer = PatchCore(coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
+                       position_weight=args.position_weight, resize=args.resize)
+    scorer.fit(_load_all(args.images, "reading"))
+    thr = None
+    if args.calibrate:
+        thr = scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
+                                         args.threshold_method, quantile=args.quantile,
+                                         margin=args.margin)
+    scorer.save(args.output)
+    summary = dict(scorer.to_dict(), output=str(args.output))
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"bank: {args.output}: {scorer.bank_size} patches x {scorer.info['feature_dim']} "
+              f"from {scorer.info['n_images']} images in {scorer.info['fit_seconds']:.1f} s")
+        print(thr if thr is not None else "no threshold (give --calibrate with held-back good "
+                                          "images to set one)")
+    return EXIT_OK
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .._io import atomic_write_bytes
+    from ..errors import InputError
+    from ..image.io import load_image
+    from .patchcore import PatchCore
+
+    scorer = PatchCore.load(args.bank)
+    if args.overlay:
+        Path(args.overlay).mkdir(parents=True, exist_ok=True)
+    results, any_bad = [], False
+    for i, path in enumerate(args.images, 1):
+        image = load_image(path, str(path))
+        res = scorer.score(image)
+        any_bad |= bool(res.anomalous)
+        results.append(dict(res.to_dict(), image=str(path)))
+        if args.overlay:
+            import cv2
+
+            from ..viz.anomaly import draw_anomaly
+
+            ok, buf = cv2.imencode(".png", draw_anomaly(image, res))
+            if not ok:
+                raise InputError(f"--overlay: cannot encode the overlay of {path}")
+            atomic_write_bytes(Path(args.overlay) / (Path(path).stem + ".anomaly.png"),
+                               buf.tobytes())
+        if not args.json:
+            verdict = {None: "", True: "ANOMALOUS", False: "ok"}[res.anomalous]
+            print(f"{path}: score {res.score:.4f} max at ({res.max_xy[0]:.0f}, "
+                  f"{res.max_xy[1]:.0f}) {verdict}".rstrip())
+        _progress(i, len(args.images), "scoring")
+    if args.json:
+        print(json.dumps({"bank": str(args.bank), "threshold": scorer.threshold and
+                          scorer.threshold.to_dict(), "results": results}, indent=2))
+    return EXIT_FAIL if any_bad else EXIT_OK
+
+
+def register(subparsers) -> None:
+    """Add ``anomaly fit`` and ``anomaly score`` to the ``metrology`` command."""
+    pa = subparsers.add_parser("anomaly", help="surface anomaly scoring trained on good parts")
+    asub = pa.add_subparsers(dest="anomaly_command", metavar="ACTION")
+    pf = asub.add_parser("fit", help="build a PatchCore bank from good images")
+    pf.add_argument("images", nargs="+", help="good training images (one size)")
+    pf.add_argument("-o", "--output", required=True, help="bank file to write (.json; the "
+                                                          "arrays go to the .npz beside it)")
+    pf.add_argument("--calibrate", nargs="+", metavar="IMAGE",
+                    help="held-back good images that set the threshold")
+    pf.add_argument("--threshold-method", default="max_margin", choices=["max_margin", "quantile"])
+    pf.add_argument("--margin", type=float, default=0.1, help="relative margin (default 0.1)")
+    pf.add_argument("--quantile", type=float, default=0.99)
+    pf.add_argument("--coreset-ratio", type=float, default=0.05)
+    pf.add_argument("--max-bank", type=int, default=4096)
+    pf.add_argument("--position-weight", type=float, default=0.0,
+                    help="weight of patch position (fixtured, aligned parts only; finds missing "
+                         "features)")
+    pf.add_argument("--resize", action="store_true",
+                    help="resize images of another size to the training size")
+    pf.add_argument("--json", action="store_true", help="print a JSON summary")
+    pf.set_defaults(func=_fit)
+    ps = asub.add_parser("score", help="score images with a saved bank")
+    ps.add_argument("images", nargs="+", help="images to score")
+    ps.add_argument("--bank", required=True, help="bank file written by 'anomaly fit'")
+    ps.add_argument("--overlay", metavar="DIR", help="write heat-map overlays into DIR")
+    ps.add_argument("--json", action="store_true", help="print JSON results")
+    ps.set_defaults(func=_score)
+    pa.set_defaults(func=lambda a: (pa.print_help(), 2)[1])

@@ -1,0 +1,51 @@
+"""``metrology anomaly fit`` / ``score``: files in, exit codes out."""
+
+import json
+
+import cv2
+import pytest
+
+from metrology.cli import main
+from metrology.synth.defects import make_defect_set
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory):
+    d = tmp_path_factory.mktemp("imgs")
+    parts = make_defect_set(8, ("spot",), 1, shape=(96, 96), seed=4,
+                            defect_params={"contrast": -60.0, "radius_px": 4.0})
+    paths = []
+    for i, p in enumerate(parts):
+        path = d / f"{i:02d}_{p.kind}.png"
+        cv2.imwrite(str(path), p.image)
+        paths.append(str(path))
+    return d, paths
+
+
+def test_fit_then_score(images, capsys):
+    d, paths = images
+    bank = str(d / "bank.json")
+    assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--calibrate", *paths[6:8],
+                 "--coreset-ratio", "0.2", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["bank_size"] > 0 and summary["threshold"]["n_images"] == 2
+    # the good images pass (exit 0); a strong 60-level spot is above the threshold (exit 1)
+    assert main(["anomaly", "score", paths[6], "--bank", bank]) == 0
+    out = capsys.readouterr().out
+    assert "score" in out and "ok" in out
+    assert main(["anomaly", "score", paths[8], "--bank", bank, "--json",
+                 "--overlay", str(d / "ov")]) == 1
+    res = json.loads(capsys.readouterr().out)["results"][0]
+    assert res["anomalous"] is True
+    assert (d / "ov" / "08_spot.anomaly.png").is_file()
+
+
+def test_bad_input_exit_2(images, tmp_path, capsys):
+    _, paths = images
+    assert main(["anomaly", "score", paths[0], "--bank", str(tmp_path / "none.json")]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["anomaly", "score", paths[0], "--bank", str(bad)]) == 2
+    assert main(["anomaly", "fit", str(tmp_path / "missing.png"), "-o",
+                 str(tmp_path / "b.json")]) == 2
+    assert "error" in capsys.readouterr().err
