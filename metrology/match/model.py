@@ -789,6 +789,8 @@ class ShapeModel:
             if lv == top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
                 cand = self._track_level(cand, units[lv], lv, wide=4)
                 cand = cand[cand[:, 4] >= lvl_thr * 0.9]
+                if len(cand) == 0:
+                    return []
                 cand = self._dedupe(cand[np.argsort(-cand[:, 4])], 2.0 ** lv)
             cand = self._track_level(cand, units[lv], lv)
             cand = cand[cand[:, 4] >= lvl_thr]
