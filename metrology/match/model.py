@@ -17,13 +17,18 @@ Score
 
 Search
     Exhaustive at the top pyramid level over position x angle x scale: the score of every
-    position for one (angle, scale) is a correlation of the image direction field with a sparse
-    kernel (the turned model points, splatted bilinearly), computed for all (angle, scale) at
-    once by FFT.  Peaks are then tracked down the pyramid on a 3 x 3 x 3 (x 3) neighbourhood of
-    position, angle and scale steps, and at level 0 the pose is refined by Gauss-Newton least
-    squares of point-to-line distances between the model points and subpixel image edges found
-    along the model normals.  Overlapping results are suppressed by the overlap of the turned
-    model hulls.
+    position for one (angle, scale) is a correlation of the (slightly blurred) image direction
+    field with a sparse kernel (the turned model points, splatted bilinearly), computed for all
+    (angle, scale) steps at once by batched FFTs.  Candidates are the spatial peaks with every
+    angle/scale step that peaks there or comes close to the best (near-symmetric parts keep all
+    their alignments).  They are tracked down the pyramid (3 x 3 positions x 3 angles, then 3
+    scales per level; +-1 top step of angle at the first level), scored with the full model at
+    level 0, overlapping candidates suppressed by the overlap of the turned model hulls, and the
+    survivors refined by Gauss-Newton least squares of point-to-line distances between the model
+    points and subpixel image edges found along the model normals (x, y, angle, scale; Tukey
+    weights).  Steps: the farthest model point moves 2 px (angle) / 1.5 px (scale) per top-level
+    step and 1 px per step below; the threshold at the top is ``min_score`` times the score the
+    template itself reaches there (``top_self_score``), so it adapts to each model.
 """
 
 from __future__ import annotations
