@@ -64,9 +64,9 @@ def _jsonable_placed(d: dict) -> dict:
 def run_tool(tool: Any, image: np.ndarray, pose: Pose2D) -> ToolRun:
     """Place the caliper ``tool`` (model frame) at ``pose`` and run it on ``image``.
 
-    Circle edge points get the caliper's curvature correction (``edge_blur**2 / (2 R)`` along
-    each point's outward normal, the bias of a blurred circular edge) before they are mapped to
-    mm, so the mm fit sees the same unbiased points as the caliper's own fit.
+    Circle and ellipse edge points are the caliper's ``fit_points_xy``: the points its own fit
+    used, corrected for the bias of a blurred curved edge (``edge_blur**2 / (2 R)`` along each
+    point's normal) and for sector smear, so the mm fit sees the same unbiased points.
 
     Raises
     ------
@@ -77,6 +77,13 @@ def run_tool(tool: Any, image: np.ndarray, pose: Pose2D) -> ToolRun:
     placed_tool = tool.placed(pose)
     placed = {"type": kind, **{k: v for k, v in placed_tool.to_dict().items() if k != "type"}}
     res = placed_tool.measure(image)
+    fit_pts = getattr(res, "fit_points_xy", None)
+    if kind in ("circle", "ellipse") and fit_pts is not None:
+        # the caliper's corrected points (blur curvature, sector smear): refit these in mm
+        inl, out = _split(res, np.asarray(fit_pts, float))
+        return ToolRun(tool.name, kind, inl, out, placed,
+                       info={"curvature_correction_px":
+                             float(getattr(res, "curvature_correction_px", 0.0) or 0.0)})
     if kind == "circle":
         pts = np.asarray(res.points_xy, float)
         corr = float(getattr(res, "curvature_correction_px", 0.0) or 0.0)
