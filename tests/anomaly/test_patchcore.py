@@ -290,3 +290,18 @@ def test_second_surface_gravel_full_size():
     a, per_kind, loc = _evaluate(PatchCore().fit(train), test)
     assert a >= 0.95, (a, per_kind)  # measured 0.98
     assert loc >= 0.9, loc
+
+
+def test_options_knn_kdtree_and_degenerate_images(data):
+    train, test = data
+    a = PatchCore(coreset_ratio=0.1, k=3, nn="kdtree").fit(train[:4])
+    b = PatchCore(coreset_ratio=0.1, k=3, nn="brute").fit(train[:4])
+    ra, rb = a.score(test[-1].image), b.score(test[-1].image)
+    assert a.info["nn_method"] == "kdtree"
+    # same bank, exact search both ways: equal up to float32 rounding of the distances
+    assert ra.score == pytest.approx(rb.score, rel=1e-4)
+    assert np.allclose(ra.map, rb.map, rtol=1e-4, atol=1e-4)
+    flat = PatchCore().fit([np.zeros((40, 40), np.uint8)] * 3)  # constant images: no NaN
+    r = flat.score(np.zeros((40, 40), np.uint8))
+    assert r.score == pytest.approx(0.0, abs=1e-6) and np.all(np.isfinite(r.map))
+    assert flat.score(np.full((40, 40), 50, np.uint8)).score >= 0
