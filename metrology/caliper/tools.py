@@ -625,30 +625,38 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     gray = as_gray(image, dtype=None)
     ang = _arc_angles(k, start, extent)
     inward = direction == "inward"
-    cal = ray_calipers(c0, r0, ang, length, width, inward=inward)
-    if passes == 2:
-        found = _measure(gray, cal, _coarse(prm))
-    else:
-        found = _measure(gray, ray_calipers(c0, r0, ang, length, width, inward=inward,
-                                            pad=PAD_PX), prm, plain=lambda: cal)
-    _need(found, k, 3, "find_circle", prm["threshold"], found.profiles.dropped)
-    fit = _first_fit(found.points, "circle", thr, rng) if passes == 2 else \
-        _final_fit(found, found.points, "circle", thr, rng)
-    if passes == 2:
+
+    def run(c, r, w):
+        cal_p = ray_calipers(c, r, ang, length, w, inward=inward, pad=PAD_PX)
+        got = _measure(gray, cal_p, prm,
+                       plain=lambda: ray_calipers(c, r, ang, length, w, inward=inward))
+        _need(got, k, 3, "find_circle", prm["threshold"], got.profiles.dropped)
+        f_ = _final_fit(got, got.points, "circle", thr, rng)
+        # A sector's profile averages rays over its angular width: with the layout centre
+        # ``c`` off the true one by ``d``, the edge crossings vary as d cos(phi) across the
+        # sector and the fit sees the offset shrunk by the mean cosine of the rays' angular
+        # offsets.  Undo that (first order in d) on the points and on the fit.
+        m = cal_p.points.shape[1]
+        dphi = (np.arange(m) - (m - 1) / 2.0) * (w / m) / r
+        shrink = float(np.mean(np.cos(dphi)))
+        off = np.asarray(f_.center_xy) - c
+        v = got.points - c
+        u = v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
+        p_fit = got.points + ((1.0 / shrink - 1.0) * (u @ off))[:, None] * u
+        f_ = replace(f_, center_xy=c + off / shrink)
+        return got, f_, p_fit, float(np.hypot(*off)) / shrink
+
+    found, fit, pfit, moved = run(c0, r0, width)
+    if passes == 2 and (moved > 2.0 or abs(float(fit.radius) - r0) > length / 4):
+        # far from the expected circle: lay the calipers again on the first fit
         c1 = np.asarray(fit.center_xy)
         r1 = float(fit.radius)
         if r1 > length / 2 + 1:
             w1 = width * r1 / r0 if caliper_width is None else width
             try:
-                found2 = _measure(gray, ray_calipers(c1, r1, ang, length, w1, inward=inward,
-                                                     pad=PAD_PX), prm,
-                                  plain=lambda: ray_calipers(c1, r1, ang, length, w1,
-                                                             inward=inward))
-            except InputError:
-                found2 = None
-            if found2 is not None and found2.points.shape[0] >= 3:
-                found = found2
-        fit = _final_fit(found, found.points, "circle", thr, rng)
+                found, fit, pfit, moved = run(c1, r1, w1)
+            except (InputError, EdgeNotFoundError):
+                pass
     pts = found.points
     inl = np.asarray(fit.inliers, dtype=bool)
     blur = _blur_estimate(found, inl)
@@ -658,9 +666,9 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         # keeps the geometric fit's centre and adds that amount to its radius.
         corr = blur ** 2 / (2.0 * float(fit.radius))
         fit = replace(fit, radius=float(fit.radius) + corr)
-    res = fit.distance(pts) + corr  # residuals of the corrected points
+    res = fit.distance(pfit) + corr  # residuals of the corrected points
     c = np.asarray(fit.center_xy)
-    v = pts - c
+    v = pfit - c
     nv = np.hypot(v[:, 0], v[:, 1])
     unit = v / np.where(nv > 0, nv, 1.0)[:, None]
     jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
@@ -669,7 +677,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
                   radius_std_px=float(math.sqrt(cov[2, 2])))
     return CircleResult(pts, inl, res, found.caliper,
                         found.edges.std_px, blur, k, found.profiles.dropped,
-                        found.profiles.calipers, pts + corr * unit, fit=fit,
+                        found.profiles.calipers, pfit + corr * unit, fit=fit,
                         std_center_px=np.sqrt(np.diag(cov)[:2]),
                         std_radius_px=float(math.sqrt(cov[2, 2])), curvature_correction_px=corr,
                         arc_start_deg=start, arc_extent_deg=extent)
