@@ -1,0 +1,201 @@
+"""The measuring plane: image pixels <-> millimetres on a plane seen by a calibrated camera.
+
+A :class:`Plane` is built from one view of the checkerboard lying on the measuring plane (or
+from a calibration view). It holds the board's pose; :meth:`Plane.to_mm` takes **raw image
+pixels** (as they appear in the image, distorted), undistorts them internally with the camera
+model and intersects their rays with the plane; :meth:`Plane.to_px` goes back to raw pixels.
+Millimetre coordinates are the board's own: origin at inner corner 0 (the one nearest the
+image's top-left when the board was detected), ``X`` along the board rows, ``Y`` down the
+columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._cv import cv_call, to_cv_points, to_cv_points3
+from ..core.checks import as_points, check_finite
+from ..errors import CalibrationError, FileFormatError, InputError
+from .board import Checkerboard, detect_board
+from .camera import CameraModel, rodrigues
+
+__all__ = ["Plane"]
+
+
+def _solve_pose(camera: CameraModel, obj: np.ndarray, px: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Board pose from corners via PnP on undistorted normalised points (any lens model)."""
+    import cv2
+
+    norm = camera.normalize(px, on_invalid="nan")
+    ok = np.all(np.isfinite(norm), axis=1)
+    if ok.sum() < 4:
+        raise CalibrationError(f"plane: only {int(ok.sum())} board corners lie in the valid "
+                               f"region of the lens model; need at least 4")
+    ok_flag, rvec, tvec = cv_call(cv2.solvePnP, to_cv_points3(obj[ok], np.float64),
+                                  to_cv_points(norm[ok], np.float64), np.eye(3), None,
+                                  flags=cv2.SOLVEPNP_ITERATIVE, what="estimating the board pose")
+    if not ok_flag:
+        raise CalibrationError("plane: the board pose could not be estimated")
+    rvec, tvec = cv_call(cv2.solvePnPRefineLM, to_cv_points3(obj[ok], np.float64),
+                         to_cv_points(norm[ok], np.float64), np.eye(3), None, rvec, tvec,
+                         what="refining the board pose")
+    return rvec.ravel(), tvec.ravel()
+
+
+@dataclass(frozen=True, eq=False)
+class Plane:
+    """A plane in front of a calibrated camera, with a millimetre frame.
+
+    Attributes
+    ----------
+    camera : CameraModel
+    rvec, tvec : ndarray (3,)
+        Board -> camera pose (mm).
+    height_mm : float
+        The measuring plane lies ``height_mm`` above the board plane (towards the camera), e.g.
+        the board's thickness or a part's height.
+    residual_rms_mm, residual_max_mm : float
+        Board corners mapped to mm by :meth:`to_mm` vs their true positions (only meaningful at
+        ``height_mm == 0``, where they were measured).
+    n_points : int
+        Corners used.
+    """
+
+    camera: CameraModel
+    rvec: np.ndarray
+    tvec: np.ndarray
+    height_mm: float = 0.0
+    residual_rms_mm: float = float("nan")
+    residual_max_mm: float = float("nan")
+    n_points: int = 0
+    _H: np.ndarray = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        rvec = np.asarray(self.rvec, float).ravel()
+        tvec = np.asarray(self.tvec, float).ravel()
+        if rvec.shape != (3,) or tvec.shape != (3,) or not np.all(np.isfinite(rvec)) \
+                or not np.all(np.isfinite(tvec)):
+            raise InputError("Plane: rvec and tvec must be 3 finite numbers each")
+        h = check_finite(self.height_mm, "height_mm")
+        R = rodrigues(rvec)
+        t_plane = tvec + R[:, 2] * (-h)  # plane Z = -height in the board frame
+        H = np.column_stack([R[:, 0], R[:, 1], t_plane])  # (X, Y, 1) -> normalised ray
+        if abs(np.linalg.det(H)) < 1e-12:
+            raise InputError("Plane: the plane passes through the camera centre")
+        object.__setattr__(self, "rvec", rvec)
+        object.__setattr__(self, "tvec", tvec)
+        object.__setattr__(self, "height_mm", h)
+        object.__setattr__(self, "_H", H)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_corners(cls, camera: CameraModel, board: Checkerboard, corners_xy: Any,
+                     corner_ok: Any = None, *, height_mm: float = 0.0) -> "Plane":
+        """Plane from detected board corners (raw pixels, in detection order)."""
+        px = as_points(corners_xy, "corners_xy", allow_batch=False)
+        if len(px) != board.n_corners:
+            raise InputError(f"corners_xy: expected {board.n_corners} corners for a "
+                             f"{board.cols}x{board.rows} board, given {len(px)}")
+        ok = np.ones(len(px), bool) if corner_ok is None else np.asarray(corner_ok, bool)
+        obj = board.object_points()[ok]
+        rvec, tvec = _solve_pose(camera, obj, px[ok])
+        plane = cls(camera, rvec, tvec, 0.0)
+        mm = plane.to_mm(px[ok], on_invalid="nan")
+        err = np.linalg.norm(mm - obj[:, :2], axis=1)
+        err = err[np.isfinite(err)]
+        rms = float(np.sqrt(np.mean(err ** 2))) if err.size else float("nan")
+        mx = float(err.max()) if err.size else float("nan")
+        return cls(camera, rvec, tvec, height_mm, rms, mx, int(err.size))
+
+    @classmethod
+    def from_board(cls, camera: CameraModel, image: Any, board: Checkerboard, *,
+                   height_mm: float = 0.0) -> "Plane":
+        """Detect ``board`` in ``image`` (lying on the measuring plane) and build the plane.
+
+        Examples
+        --------
+        >>> plane = Plane.from_board(cal.camera, "station_view.png", board)  # doctest: +SKIP
+        >>> plane.to_mm([[512.0, 384.0]])                                     # doctest: +SKIP
+        """
+        det = detect_board(image, board, camera=camera)
+        if det.image_size != camera.image_size:
+            raise InputError(f"image is {det.image_size[0]}x{det.image_size[1]}, the camera "
+                             f"was calibrated at {camera.image_size[0]}x{camera.image_size[1]}")
+        return cls.from_corners(camera, board, det.corners_xy, det.corner_ok,
+                                height_mm=height_mm)
+
+    def at_height(self, height_mm: float) -> "Plane":
+        """The parallel plane ``height_mm`` above the board (same mm frame)."""
+        return Plane(self.camera, self.rvec, self.tvec, height_mm, self.residual_rms_mm,
+                     self.residual_max_mm, self.n_points)
+
+    # ------------------------------------------------------------------ mapping
+    def to_mm(self, points_xy: Any, *, on_invalid: str = "raise") -> np.ndarray:
+        """Raw (distorted) image pixels -> plane millimetres.
+
+        Parameters
+        ----------
+        points_xy : array_like (..., N, 2)
+            Pixel positions as measured in the original image (undistortion is applied here).
+        on_invalid : {"raise", "nan"}
+            Points outside the lens model's valid region (see :class:`CameraModel`).
+
+        Returns
+        -------
+        ndarray (..., N, 2) float64, millimetres
+        """
+        norm = self.camera.normalize(points_xy, on_invalid=on_invalid)
+        Hi = np.linalg.inv(self._H)
+        d = Hi[2, 0] * norm[..., 0] + Hi[2, 1] * norm[..., 1] + Hi[2, 2]
+        x = (Hi[0, 0] * norm[..., 0] + Hi[0, 1] * norm[..., 1] + Hi[0, 2]) / d
+        y = (Hi[1, 0] * norm[..., 0] + Hi[1, 1] * norm[..., 1] + Hi[1, 2]) / d
+        return np.stack([x, y], axis=-1)
+
+    def to_px(self, points_mm: Any) -> np.ndarray:
+        """Plane millimetres -> raw (distorted) image pixels, ``(..., N, 2)``."""
+        mm = as_points(points_mm, "points_mm")
+        P = np.concatenate([mm, np.full(mm.shape[:-1] + (1,), -self.height_mm)], axis=-1)
+        return self.camera.project(P, self.rvec, self.tvec)
+
+    def mm_per_px(self, points_xy: Any) -> np.ndarray:
+        """Local scale (mm per pixel, geometric mean of the two directions) at raw pixels,
+        shape ``(..., N)``; includes lens distortion and perspective."""
+        p = as_points(points_xy, "points_xy")
+        h = 0.5
+        ex = np.array([h, 0.0])
+        ey = np.array([0.0, h])
+        dx = (self.to_mm(p + ex) - self.to_mm(p - ex)) / (2 * h)
+        dy = (self.to_mm(p + ey) - self.to_mm(p - ey)) / (2 * h)
+        det = dx[..., 0] * dy[..., 1] - dx[..., 1] * dy[..., 0]
+        return np.sqrt(np.abs(det))
+
+    # ------------------------------------------------------------------ io
+    def to_dict(self) -> dict:
+        return {"camera": self.camera.to_dict(), "rvec": self.rvec.tolist(),
+                "tvec": self.tvec.tolist(), "height_mm": self.height_mm,
+                "residual_rms_mm": None if not np.isfinite(self.residual_rms_mm)
+                else self.residual_rms_mm,
+                "residual_max_mm": None if not np.isfinite(self.residual_max_mm)
+                else self.residual_max_mm,
+                "n_points": self.n_points}
+
+    @classmethod
+    def from_dict(cls, doc: dict, where: str = "plane") -> "Plane":
+        from .._io import require, require_array
+
+        cam = CameraModel.from_dict(require(doc, "camera", dict, where), f"{where}.camera")
+        rvec = require_array(doc, "rvec", where, (3,))
+        tvec = require_array(doc, "tvec", where, (3,))
+        height = require(doc, "height_mm", (int, float), where)
+        rms = doc.get("residual_rms_mm")
+        mx = doc.get("residual_max_mm")
+        try:
+            return cls(cam, rvec, tvec, float(height),
+                       float("nan") if rms is None else float(rms),
+                       float("nan") if mx is None else float(mx), int(doc.get("n_points", 0)))
+        except InputError as exc:
+            raise FileFormatError(f"{where}: {exc}") from None
