@@ -63,15 +63,19 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     recipe = Recipe.load(args.recipe)
     paths = list_images(args.images)
     recipe.prepare()  # a bad station/model/bank file is one error, before any image
+    def emit_json(rec: dict) -> None:
+        print(json.dumps(rec), flush=True)
+
+    def emit_line(rec: dict) -> None:
+        from .result import InspectionResult
+
+        print(InspectionResult.from_dict(rec).summary(), flush=True)
+
     emit = None
     if args.json and not args.output:
-        def emit(rec: dict) -> None:
-            print(json.dumps(rec), flush=True)
+        emit = emit_json
     elif not args.json and len(paths) <= 20:
-        def emit(rec: dict) -> None:
-            from .result import InspectionResult
-
-            print(InspectionResult.from_dict(rec).summary(), flush=True)
+        emit = emit_line
     summary = run_many(recipe, paths, jobs=args.jobs, output=args.output,
                        resume=not args.no_resume, retry_errors=args.retry_errors,
                        csv_path=args.csv, overlay_dir=args.overlay_dir,

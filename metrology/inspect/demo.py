@@ -19,7 +19,6 @@ Everything lands in the output folder: ``station.json``, ``plane.json``, ``plate
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -165,7 +164,7 @@ def _say(quiet: bool, msg: str) -> None:
 def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = None,
              n_parts: int = 4, as_json: bool = False, seed: int = 7) -> int:
     """Run the demo; returns the exit code (0 all parts pass, 1 otherwise)."""
-    from ..calib import Checkerboard, Plane, calibrate
+    from ..calib import Plane, calibrate
     from ..match import ShapeModel
     from ..synth.demo import (default_demo_camera, demo_part, demo_station, render_demo_part,
                               render_plane_board)

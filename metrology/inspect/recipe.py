@@ -40,7 +40,7 @@ from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from .features import Feature, circle_feature, ellipse_feature, line_feature, pair_feature
-from .measure import MeasurementResult, feature_kinds_for, measure
+from .measure import feature_kinds_for, measure
 from .result import InspectionResult
 from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .station import Station, StationSpec

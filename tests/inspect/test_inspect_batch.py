@@ -10,7 +10,6 @@ import csv
 import errno
 import json
 import os
-import time
 
 import pytest
 
