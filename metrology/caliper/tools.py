@@ -2,9 +2,11 @@
 
 Each tool lays ``num_calipers`` calipers across the expected contour, samples all of them in one
 vectorized gather (:func:`metrology.image.profiles.sample_profiles`), finds one sub-pixel edge
-per caliper (:func:`metrology.caliper.edges.detect_edges`) and fits the shape robustly with the
-core's RANSAC followed by Tukey IRLS.  A second pass lays the calipers again, centred and
-oriented on the first fit, so the final profiles cross the edge squarely at their centre.
+per caliper (:func:`metrology.caliper.edges.detect_edges`) and fits the shape: least squares
+when an outlier test finds none, else the core's RANSAC followed by Tukey IRLS.  Lines and
+circles are re-measured with calipers laid on the first fit only when it is far from the
+expected shape (an off-centre circle layout is corrected analytically); ellipses always get a
+second pass on the osculating circles of the first fit.
 
 Arcs are sampled along rays from the circle/ellipse centre (a rectangle laid on a circle of
 radius R biases the radius by ``-<s^2>/(2R)``).  A blurred circle's edge appears inside the true
@@ -454,7 +456,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     ransac_threshold_px : float
         Inlier distance of the RANSAC stage (px).
     passes : {1, 2}
-        2 (default) re-lays the calipers on the first fit and measures again.
+        2 (default): when the found line is tilted from the segment so much that the
+        calipers see it smeared by more than 1 px across their width, or lies more than a
+        quarter caliper length away, lay the calipers again on it and measure again.
     rng : int or Generator
         Seed of the RANSAC sampling (results are reproducible).
 
@@ -494,16 +498,16 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     gray = as_gray(image, dtype=None)
     normal = np.array([-d[1], d[0]]) / seg
     cal = _line_calipers(p0, p1, k, length, width, normal)
-    if passes == 2:
-        found = _measure(gray, cal, _coarse(prm))
-    else:
-        found = _measure(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX), prm,
-                         plain=lambda: cal)
+    found = _measure(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX), prm,
+                     plain=lambda: cal)
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
-    fit = _first_fit(found.points, "line", thr, rng) if passes == 2 else \
-        _final_fit(found, found.points, "line", thr, rng)
-    if passes == 2:
-        dirn = np.asarray(fit.direction)
+    fit = _final_fit(found, found.points, "line", thr, rng)
+    dirn = np.asarray(fit.direction)
+    # calipers oblique to the edge see it smeared by width * tan(angle) across their width
+    # (symmetric, so harmless while small); far off, or an edge near the caliper ends: re-lay
+    tilt = abs(dirn[0] * d[1] - dirn[1] * d[0]) / seg     # sin of the angle to the guess
+    shift = float(np.abs(fit.distance(cal.origins)).max())
+    if passes == 2 and (width * tilt > 1.0 or shift > length / 4):
         nrm = np.array([-dirn[1], dirn[0]])
         if nrm @ normal < 0:
             nrm = -nrm
@@ -513,7 +517,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
                           plain=lambda: rect_calipers(centers, nrm, length, width))
         if found2.points.shape[0] >= 2:
             found = found2
-        fit = _final_fit(found, found.points, "line", thr, rng)
+            fit = _final_fit(found, found.points, "line", thr, rng)
     pts = found.points
     inl = np.asarray(fit.inliers, dtype=bool)
     res = fit.distance(pts)
@@ -583,6 +587,11 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         Edge detection, see :func:`metrology.caliper.measure_edges`.
     ransac_threshold_px : float
     passes : {1, 2}
+        The calipers are laid on the expected circle; the smear an off-centre layout causes
+        (the offset seen shrunk by the mean cosine of each sector's ray angles) is undone
+        analytically.  With 2 (default), a circle found more than 2 px from the expected
+        centre (or a quarter caliper length from its radius) is measured again with the
+        calipers laid on it.
     correct_curvature : bool
         Remove the ``-sigma_e^2 / (2R)`` bias of a blurred circle's edge (default True).
     rng : int or Generator
