@@ -780,7 +780,7 @@ class ShapeModel:
         ia, is_, ip = np.nonzero(ok)
         kk = ia * ns + is_
         sc0 = prof[ia, is_, ip]
-        order = np.argsort(-sc0)[:n_track + 8]
+        order = np.argsort(-sc0)[:2 * n_track]
         kk, ip = kk[order], ip[order]
         t0 = level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
         cand = np.column_stack([t0, bank["angles"][kk], bank["scales"][kk]])
