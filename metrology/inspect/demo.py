@@ -92,17 +92,19 @@ def _calib_images(calib_dir: Path) -> list[Path]:
 
 
 def build_demo_recipe(station: Any, part: Any, template_pose: Pose2D, origin_px: np.ndarray,
-                      crop_xy: tuple[int, int]) -> dict:
+                      crop_xy: tuple[int, int], project: Any = None) -> dict:
     """Tools (model-frame px) and measurements (mm) for the demo plate.
 
     Tool positions are where the plate's features appear in the template image (projected
-    through the true camera, as a user would click them), relative to the model origin.
+    through the true camera, as a user would click them; or through ``project``, plane mm ->
+    template px, e.g. a rectified view's ``to_rect``), relative to the model origin.
     """
     x0, y0 = crop_xy
+    project = station.project if project is None else project
 
     def tpl(points_mm):
         """part-frame mm -> model-frame px (template crop coordinates minus origin)."""
-        px = station.project(template_pose.apply(np.asarray(points_mm, float).reshape(-1, 2)))
+        px = project(template_pose.apply(np.asarray(points_mm, float).reshape(-1, 2)))
         return px - np.array([x0, y0]) - origin_px
 
     w, h, c = part.width / 2, part.height / 2, part.chamfer

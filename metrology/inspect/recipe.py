@@ -51,18 +51,28 @@ RECIPE_FORMAT = "metrology.recipe"
 RECIPE_VERSION = 1
 
 _MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
-               "max_overlap": (int, float)}
+               "max_overlap": (int, float), "rectify": dict}
 
 
 class MatchSpec:
-    """``model`` field: the shape-model file and ``find`` options (``min_score`` etc.)."""
+    """``model`` field: the shape-model file, ``find`` options (``min_score`` etc.) and an
+    optional ``rectify`` view (:class:`~metrology.inspect.rectify.RectifySpec`): search the part
+    on the image resampled onto the measuring plane (for tilted cameras)."""
 
-    def __init__(self, file: str, **options: Any):
+    def __init__(self, file: str, rectify: Any = None, **options: Any):
+        from .rectify import RectifySpec
+
         self.file = file
+        if isinstance(rectify, Mapping):
+            rectify = RectifySpec.from_dict(rectify)
+        self.rectify = rectify
         self.options = dict(options)
 
     def to_dict(self) -> dict:
-        return {"file": self.file, **self.options}
+        d = {"file": self.file, **self.options}
+        if self.rectify is not None:
+            d["rectify"] = self.rectify.to_dict()
+        return d
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = "model") -> "MatchSpec":
@@ -79,8 +89,13 @@ class MatchSpec:
         ms = doc.get("min_score", 0.7)
         if not 0 < ms <= 1:
             raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
-        opts = {k: v for k, v in doc.items() if k != "file"}
-        return cls(doc["file"], **opts)
+        opts = {k: v for k, v in doc.items() if k not in ("file", "rectify")}
+        rect = None
+        if "rectify" in doc:
+            from .rectify import RectifySpec
+
+            rect = RectifySpec.from_dict(doc["rectify"], f"{where}.rectify")
+        return cls(doc["file"], rect, **opts)
 
 
 class AnomalySpec:
@@ -184,6 +199,7 @@ class Recipe:
         self._station: Station | None = None
         self._model: Any = None
         self._scorer: Any = None
+        self._rectifier: Any = None
 
     # ---------------------------------------------------------------------------------------
     # validation, files
@@ -312,12 +328,30 @@ class Recipe:
         """Pickled (to batch workers) without the loaded station/model/bank: each worker loads
         them from their files once (an in-memory scorer travels inside ``anomaly_spec``)."""
         state = dict(self.__dict__)
-        state.update(_station=None, _model=None, _scorer=None)
+        state.update(_station=None, _model=None, _scorer=None, _rectifier=None)
         return state
+
+    @property
+    def rectifier(self) -> Any:
+        """The :class:`~metrology.inspect.rectify.Rectifier` of ``model.rectify`` (or None)."""
+        if self.model_spec is None or self.model_spec.rectify is None:
+            return None
+        if self._rectifier is None:
+            from .rectify import Rectifier
+
+            self._rectifier = Rectifier(self.model_spec.rectify, self.station.plane)
+        return self._rectifier
+
+    def rectified(self, image: Any) -> np.ndarray:
+        """``image`` resampled onto the measuring plane as ``model.rectify`` says (what the
+        shape model of a rectified recipe is built from and searched in)."""
+        if self.rectifier is None:
+            raise InputError("rectified: the recipe's model has no 'rectify' view")
+        return self.rectifier.image(as_gray(image))
 
     def prepare(self) -> "Recipe":
         """Load the station, model and scorer now (batch workers call this once)."""
-        _ = self.station, self.model, self.scorer
+        _ = self.station, self.model, self.scorer, self.rectifier
         return self
 
     # ---------------------------------------------------------------------------------------
@@ -348,14 +382,17 @@ class Recipe:
         # -- find the part ---------------------------------------------------------------
         t = time.perf_counter()
         pose, score = Pose2D.identity(), None
+        placer = self.rectifier.place if self.rectifier is not None else None
         if self.model_spec is not None:
             opts = dict(self.model_spec.options)
             opts.setdefault("min_score", 0.7)
-            matches = self.model.find(gray, max_matches=1, **opts)
+            search = gray if placer is None else self.rectifier.image(gray)
+            matches = self.model.find(search, max_matches=1, **opts)
             timings["match"] = (time.perf_counter() - t) * 1e3
             if not matches:
                 timings["total"] = (time.perf_counter() - t_start) * 1e3
                 return InspectionResult(label, "not_found", timings_ms=timings, image_size=size,
+                                        pose_frame="rectified" if placer else "image",
                                         error=f"part not found (no match with score >= "
                                               f"{opts['min_score']})")
             pose, score = matches[0].pose, float(matches[0].score)
@@ -370,13 +407,15 @@ class Recipe:
         edge_pts: dict[str, Any] = {}
         for tool in self.tools:
             try:
-                fpx, fmm, run = self._run_tool(tool, gray, pose, station)
+                fpx, fmm, run = self._run_tool(tool, gray, pose, station, placer)
             except (EdgeNotFoundError, FitError, InputError) as exc:
                 errors[tool.name] = str(exc)
                 features[tool.name] = {"error": str(exc)}
                 try:
+                    placed = tool.placed(pose)
+                    placed = placer(placed) if placer is not None else placed
                     tools_px[tool.name] = {"type": tool_kind(tool), **{
-                        k: v for k, v in tool.placed(pose).to_dict().items() if k != "type"}}
+                        k: v for k, v in placed.to_dict().items() if k != "type"}}
                 except MetrologyError:
                     pass
                 continue
@@ -414,12 +453,14 @@ class Recipe:
                                 tools_px=tools_px, anomaly_score=a_score,
                                 anomaly_threshold=a_thr, timings_ms=timings,
                                 error="; ".join(reasons) or None, image_size=size,
-                                edge_points_px=edge_pts)
+                                edge_points_px=edge_pts,
+                                pose_frame="rectified" if placer else "image")
 
-    def _run_tool(self, tool: Any, gray: np.ndarray, pose: Pose2D, station: Station):
+    def _run_tool(self, tool: Any, gray: np.ndarray, pose: Pose2D, station: Station,
+                  placer: Any = None):
         from .tools import run_tool
 
-        run = run_tool(tool, gray, pose)
+        run = run_tool(tool, gray, pose, placer)
         plane = station.plane
         kind = tool_kind(tool)
         if kind == "edge_pair":

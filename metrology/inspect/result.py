@@ -45,6 +45,9 @@ class InspectionResult:
     error : str or None
         Reason for ``not_found`` / ``error``.
     image_size : (w, h) or None
+    pose_frame : str
+        ``"image"``, or ``"rectified"`` when the recipe searches the part on the rectified
+        plane view (the pose is then in that view's pixels).
     """
 
     image: str
@@ -59,6 +62,7 @@ class InspectionResult:
     timings_ms: dict = field(default_factory=dict)
     error: str | None = None
     image_size: tuple[int, int] | None = None
+    pose_frame: str = "image"
     edge_points_px: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -103,6 +107,7 @@ class InspectionResult:
             "features": _jsonable(self.features), "tools_px": _jsonable(self.tools_px),
             "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
             "image_size": None if self.image_size is None else list(self.image_size),
+            "pose_frame": self.pose_frame,
         }
 
     @classmethod
@@ -117,7 +122,8 @@ class InspectionResult:
                    features=dict(d.get("features") or {}), tools_px=dict(d.get("tools_px") or {}),
                    anomaly_score=an.get("score"), anomaly_threshold=an.get("threshold"),
                    timings_ms=dict(d.get("timings_ms") or {}), error=d.get("error"),
-                   image_size=None if d.get("image_size") is None else tuple(d["image_size"]))
+                   image_size=None if d.get("image_size") is None else tuple(d["image_size"]),
+                   pose_frame=d.get("pose_frame", "image"))
 
     def overlay(self, image: Any) -> np.ndarray:
         """BGR uint8 overlay of the tools, fitted features, values and pass/fail colours."""

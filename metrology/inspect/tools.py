@@ -61,8 +61,9 @@ def _jsonable_placed(d: dict) -> dict:
             for k, v in d.items()}
 
 
-def run_tool(tool: Any, image: np.ndarray, pose: Pose2D) -> ToolRun:
-    """Place the caliper ``tool`` (model frame) at ``pose`` and run it on ``image``.
+def run_tool(tool: Any, image: np.ndarray, pose: Pose2D, placer: Any = None) -> ToolRun:
+    """Place the caliper ``tool`` (model frame) at ``pose`` (then through ``placer``, when
+    the pose lives in another frame than ``image``) and run it on ``image``.
 
     Circle and ellipse edge points are the caliper's ``fit_points_xy``: the points its own fit
     used, corrected for the bias of a blurred curved edge (``edge_blur**2 / (2 R)`` along each
@@ -75,6 +76,8 @@ def run_tool(tool: Any, image: np.ndarray, pose: Pose2D) -> ToolRun:
     """
     kind = tool_kind(tool)
     placed_tool = tool.placed(pose)
+    if placer is not None:  # e.g. from the rectified plane view into the raw image
+        placed_tool = placer(placed_tool)
     placed = {"type": kind, **{k: v for k, v in placed_tool.to_dict().items() if k != "type"}}
     res = placed_tool.measure(image)
     fit_pts = getattr(res, "fit_points_xy", None)

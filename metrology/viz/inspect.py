@@ -140,12 +140,13 @@ def draw_inspection(image: Any, result: Any, *, show_tools: bool = True,
         p = result.pose
         lines.append((f"pose x={p.x:.2f} y={p.y:.2f} a={p.angle_deg:.2f}deg "
                       f"score={result.match_score:.2f}", COLORS["text"]))
-        L = 40.0
-        o = np.array([p.x, p.y])
-        _line(img, o, o + L * np.array([math.cos(p.angle_rad), math.sin(p.angle_rad)]),
-              COLORS["fail"], 1)
-        _line(img, o, o + L * np.array([-math.sin(p.angle_rad), math.cos(p.angle_rad)]),
-              COLORS["pass"], 1)
+        if getattr(result, "pose_frame", "image") == "image":
+            L = 40.0
+            o = np.array([p.x, p.y])
+            _line(img, o, o + L * np.array([math.cos(p.angle_rad), math.sin(p.angle_rad)]),
+                  COLORS["fail"], 1)
+            _line(img, o, o + L * np.array([-math.sin(p.angle_rad), math.cos(p.angle_rad)]),
+                  COLORS["pass"], 1)
     for m in result.measurements:
         col = COLORS["text"] if m.passed is None else (COLORS["pass"] if m.passed
                                                        else COLORS["fail"])
