@@ -681,7 +681,9 @@ class ShapeModel:
             smaller hull) are duplicates: only the better one is kept.
         greediness : float in [0, 1]
             Speed vs safety of the pyramid search: higher prunes candidates harder at the upper
-            levels (0.8 keeps candidates down to about 60 % of ``min_score`` at the top).
+            levels.  A top-level candidate must reach ``min_score * (0.55 + 0.3 g)`` times the
+            score the template itself reaches there, an intermediate-level one
+            ``min_score * (0.6 + 0.3 g)`` (g = 0.8: 79 % and 84 %).
         roi : (x0, y0, x1, y1), optional
             Rectangle (level-0 px) that must contain the model origin of a match.
         refine : bool
