@@ -173,6 +173,10 @@ def _first_fit(points, model: str, thr: float, rng):
 
 
 _TUKEY_C = 4.685
+#: find_line re-lays its calipers when the found edge crosses them this obliquely (smear
+#: width * sin(angle) in px): harmless for well-sampled edges, but sharp (sigma_psf < 1) ones
+#: measure best with profiles square to them (axis-near ones then need no interpolation)
+_RELAY_SMEAR_PX = 0.2
 
 
 def _final_fit(found: _Edges, points, model: str, thr: float, rng):
@@ -457,7 +461,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
         Inlier distance of the RANSAC stage (px).
     passes : {1, 2}
         2 (default): when the found line is tilted from the segment so much that the
-        calipers see it smeared by more than 1 px across their width, or lies more than a
+        calipers see it smeared by more than 0.2 px across their width, or lies more than a
         quarter caliper length away, lay the calipers again on it and measure again.
     rng : int or Generator
         Seed of the RANSAC sampling (results are reproducible).
@@ -475,11 +479,11 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
 
     Examples
     --------
-    >>> import numpy as np
-    >>> img = np.full((60, 80), 40, np.uint8); img[30:] = 200
+    >>> from metrology.synth.shapes import HalfPlane, render_shapes
+    >>> img = render_shapes([(HalfPlane((40.0, 29.6), 90.0), 160.0)], (60, 80), background=40)
     >>> r = find_line(img, (10, 29), (70, 31), num_calipers=8)
-    >>> round(abs(r.angle_deg), 3), round(float(r.point_xy[1]), 2)
-    (0.0, 29.5)
+    >>> round(abs(r.angle_deg), 3), round(float(r.point_xy[1]), 3)
+    (0.0, 29.6)
     """
     p0 = as_vector(p0_xy, "p0_xy")
     p1 = as_vector(p1_xy, "p1_xy")
@@ -507,7 +511,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     # (symmetric, so harmless while small); far off, or an edge near the caliper ends: re-lay
     tilt = abs(dirn[0] * d[1] - dirn[1] * d[0]) / seg     # sin of the angle to the guess
     shift = float(np.abs(fit.distance(cal.origins)).max())
-    if passes == 2 and (width * tilt > 1.0 or shift > length / 4):
+    if passes == 2 and (width * tilt > _RELAY_SMEAR_PX or shift > length / 4):
         nrm = np.array([-dirn[1], dirn[0]])
         if nrm @ normal < 0:
             nrm = -nrm
