@@ -5,8 +5,9 @@
 2. Locate the measuring plane from one image of a small board lying on it (rendered through the
    true camera, tilted a few degrees) and save it.
 3. Render the demo plate (:mod:`metrology.synth.demo`, 22 x 14 mm, holes 4.0 / 6.0 / 2.5 mm)
-   at a reference pose, build the shape model from it, and write a recipe whose tools sit on the
-   holes and edges of that template.
+   at a reference pose, rectify it onto the plane (0.05 mm/px), build the shape model from that
+   view, and write a recipe whose tools sit on the holes and edges of that template (the parts
+   are searched on the rectified view; the calipers measure the raw images).
 4. Render parts at random poses on the plane, inspect them with the recipe (the same code path as
    ``metrology inspect``), and compare every measurement with the truth.
 
@@ -172,6 +173,7 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
                               render_plane_board)
     from .batch import run_many
     from .recipe import RECIPE_FORMAT, RECIPE_VERSION, Recipe
+    from .rectify import Rectifier, RectifySpec
     from .station import save_plane
 
     if n_parts < 1:
@@ -224,21 +226,26 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
     rng = np.random.default_rng(seed)
     tpl_pose = Pose2D(float(station.center_mm[0]), float(station.center_mm[1]), 0.0)
     tpl = render_demo_part(station, part, tpl_pose, rng=rng)
-    outline_px = station.project(tpl_pose.apply(part.outline()))
+    # the part is searched on the plane view rectified at 0.05 mm/px, where its shape is the
+    # same at any position and angle whatever the camera's tilt (see metrology.inspect.rectify)
+    rspec = RectifySpec.covering(plane, cal.camera.image_size, 0.05)
+    rect = Rectifier(rspec, plane).image(tpl.image)
+    outline_px = rspec.to_rect(tpl_pose.apply(part.outline()))
     m = 24
     x0 = max(0, int(np.floor(outline_px[:, 0].min())) - m)
     y0 = max(0, int(np.floor(outline_px[:, 1].min())) - m)
-    x1 = min(tpl.image.shape[1], int(np.ceil(outline_px[:, 0].max())) + m + 1)
-    y1 = min(tpl.image.shape[0], int(np.ceil(outline_px[:, 1].max())) + m + 1)
-    crop = np.ascontiguousarray(tpl.image[y0:y1, x0:x1])
+    x1 = min(rect.shape[1], int(np.ceil(outline_px[:, 0].max())) + m + 1)
+    y1 = min(rect.shape[0], int(np.ceil(outline_px[:, 1].max())) + m + 1)
+    crop = np.ascontiguousarray(rect[y0:y1, x0:x1])
     _png(out / "template.png", crop)
-    origin = station.project(tpl_pose.apply([[0.0, 0.0]]))[0] - np.array([x0, y0])
+    origin = rspec.to_rect(tpl_pose.apply([[0.0, 0.0]]))[0] - np.array([x0, y0])
     model = ShapeModel.create(crop, origin_xy=tuple(origin))
     model.save(out / "plate.model.json")
-    doc = build_demo_recipe(station, part, tpl_pose, origin, (x0, y0))
+    doc = build_demo_recipe(station, part, tpl_pose, origin, (x0, y0), project=rspec.to_rect)
     doc = {"format": RECIPE_FORMAT, "version": RECIPE_VERSION, "name": doc["name"],
            "station": {"calibration": "station.json", "plane": {"file": "plane.json"}},
-           "model": {"file": "plate.model.json", "min_score": 0.7},
+           "model": {"file": "plate.model.json", "min_score": 0.7,
+                     "rectify": rspec.to_dict()},
            "tools": doc["tools"], "measurements": doc["measurements"]}
     (out / "plate.recipe.json").write_text(json.dumps(doc, indent=2) + "\n")
     recipe = Recipe.load(out / "plate.recipe.json")
