@@ -46,7 +46,7 @@ from .._io import read_json_file, require, require_array, write_json_file
 from ..core.checks import check_choice, check_finite
 from ..core.pose import Pose2D
 from ..errors import FileFormatError, InputError, ModelError
-from ..image.io import as_gray
+from ..image.io import as_gray, load_image
 from ..image.pyramid import (base_to_level, block_pyramid, gaussian_gradients, level_to_base,
                              sample_bicubic_exact, sample_bilinear,
                              sample_bilinear_exact)
@@ -212,6 +212,17 @@ def _coherence(gx: np.ndarray, gy: np.ndarray, sigma: float) -> np.ndarray:
     return np.where(tr > 1e-9, disc / np.maximum(tr, 1e-9), 0.0)
 
 
+def _value_scale(source: Any, gray: np.ndarray) -> float:
+    """Gray-level unit of an image relative to 8-bit: 257 for uint16, 1/255 for float images
+    in [0, 1], else 1 (so thresholds learnt on one kind of image apply to another)."""
+    src = np.asarray(source)
+    if src.dtype == np.uint16:
+        return 257.0
+    if src.dtype.kind == "f":
+        return 1.0 / 255.0 if float(np.max(np.abs(gray))) <= 1.0 + 1e-6 else 1.0
+    return 1.0
+
+
 def _rot(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.cos(a), np.sin(a)
 
@@ -306,18 +317,13 @@ class ShapeModel:
             Bad arguments (NaN, wrong dtype, empty image, bad ranges).
         """
         t0 = time.perf_counter()
+        template = load_image(template, "template")
         img = as_gray(template, "template")
         h, w = img.shape
         if h < 8 or w < 8:
             raise InputError(f"template: expected at least 8 x 8 pixels, given {w} x {h}")
         polarity = check_choice(polarity, "polarity", POLARITIES)
-        value_scale = 1.0
-        src = template if isinstance(template, np.ndarray) else None
-        if src is not None and src.dtype == np.uint16:
-            value_scale = 257.0
-        elif src is not None and src.dtype.kind == "f":
-            hi = float(np.max(np.abs(img)))
-            value_scale = 1.0 / 255.0 if hi <= 1.0 + 1e-6 else 1.0
+        value_scale = _value_scale(template, img)
         a0, a1 = (check_finite(v, "angle_range_deg") for v in angle_range_deg)
         if a1 < a0:
             raise InputError(f"angle_range_deg: expected (start, stop) with stop >= start, "
@@ -704,7 +710,11 @@ class ShapeModel:
         import scipy.fft as sfft
         from scipy import ndimage
 
-        img = as_gray(image, "image")
+        src = load_image(image, "image")
+        img = as_gray(src, "image")
+        vs = _value_scale(src, img)
+        if vs != self.value_scale:  # bring the image to the model's gray-level unit
+            img = img * np.float32(self.value_scale / vs)
         H, W = img.shape
         th, tw = self.template_shape
         if H < th or W < tw:
