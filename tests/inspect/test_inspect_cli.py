@@ -94,3 +94,21 @@ def test_demo_end_to_end(tmp_path, capsys, repo_root):
     # issue 7 target: every diameter and distance within 0.01 mm at ~0.05 mm/px
     assert report["max_abs_error_mm"] < 0.01
     assert (tmp_path / "demo" / "overlays").is_dir()
+
+
+def test_image_size_not_matching_the_station(repo_root, tmp_path, capsys):
+    """The example recipe's station is 1024x768: a 240x180 image is recorded as an error with
+    the reason, the batch goes on, exit code 2."""
+    recipe = repo_root / "examples" / "plate" / "plate.recipe.json"
+    if not recipe.is_file():
+        pytest.skip("examples/plate not present")
+    imgs = tmp_path / "imgs"
+    imgs.mkdir()
+    cv2.imwrite(str(imgs / "small.png"), render_plate(rotated(0.0)))
+    out = tmp_path / "r.jsonl"
+    code = main(["inspect", str(recipe), str(imgs), "-o", str(out)])
+    assert code == 2
+    rec = json.loads(out.read_text())
+    assert rec["status"] == "error"
+    assert "240x180 px but the station calibration is for 1024x768 px" in rec["error"]
+    assert "Traceback" not in capsys.readouterr().err
