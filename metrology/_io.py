@@ -25,6 +25,12 @@ __all__ = ["atomic_write_text", "atomic_write_bytes", "write_json_file", "read_j
            "require", "require_array", "save_npz_bytes", "load_npz"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + fsync + rename); return the path.
 
@@ -39,6 +45,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
         raise InputError(f"cannot write {path}: folder {parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
+        # mkstemp creates 0600; give the file the permissions a plain open() would have
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
