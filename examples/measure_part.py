@@ -6,7 +6,7 @@ Usage::
     python examples/measure_part.py part1.png part2.png  # measures your images
     python examples/measure_part.py --recipe my.recipe.json images/*.png
 
-The default recipe, ``examples/plate/plate.recipe.json``, is the one ``metrology demo`` writes:
+The default recipe, ``examples/plate.recipe.json`` (files in ``examples/plate/``), is the one ``metrology demo`` writes:
 a station calibrated from ``calib_images/``, the measuring plane, a shape model of the demo
 plate, 8 caliper tools and 12 measurements with tolerances.  Without images the script renders
 the plate at a random pose through the true camera of ``calib_images/`` (ground truth known)
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("images", nargs="*", help="images to measure (default: render one)")
-    ap.add_argument("--recipe", default=str(HERE / "plate" / "plate.recipe.json"))
+    ap.add_argument("--recipe", default=str(HERE / "plate.recipe.json"))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--overlay", default="measure_part_overlay.png",
                     help="overlay of the last image")

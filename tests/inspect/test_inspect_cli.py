@@ -99,7 +99,7 @@ def test_demo_end_to_end(tmp_path, capsys, repo_root):
 def test_image_size_not_matching_the_station(repo_root, tmp_path, capsys):
     """The example recipe's station is 1024x768: a 240x180 image is recorded as an error with
     the reason, the batch goes on, exit code 2."""
-    recipe = repo_root / "examples" / "plate" / "plate.recipe.json"
+    recipe = repo_root / "examples" / "plate.recipe.json"
     if not recipe.is_file():
         pytest.skip("examples/plate not present")
     imgs = tmp_path / "imgs"

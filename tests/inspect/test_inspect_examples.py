@@ -8,7 +8,7 @@ from metrology.inspect import Recipe
 
 
 def test_example_recipe_loads(repo_root):
-    path = repo_root / "examples" / "plate" / "plate.recipe.json"
+    path = repo_root / "examples" / "plate.recipe.json"
     if not path.is_file():
         pytest.skip("examples/plate not present")
     recipe = Recipe.load(path).prepare()
