@@ -7,8 +7,9 @@ Usage::
     python examples/measure_part.py --recipe my.recipe.json images/*.png
 
 The default recipe, ``examples/plate.recipe.json`` (its files in ``examples/plate/``), is the one
-``metrology demo`` writes: a station calibrated from ``calib_images/``, the measuring plane, a shape model of the demo
-plate, 8 caliper tools and 12 measurements with tolerances.  Without images the script renders
+``metrology demo`` writes: a station calibrated from ``calib_images/``, the measuring plane, a
+shape model of the demo plate, 8 caliper tools and 12 measurements with tolerances.  Without
+images the script renders
 the plate at a random pose through the true camera of ``calib_images/`` (ground truth known)
 and prints the error of every value.
 """
