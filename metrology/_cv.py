@@ -156,9 +156,10 @@ def filestorage_read(text: str, where: str) -> "cv2.FileStorage":
 
     try:
         fs = cv2.FileStorage(text, cv2.FILE_STORAGE_READ | cv2.FILE_STORAGE_MEMORY)
-    except cv2.error as exc:
+    except (cv2.error, SystemError) as exc:  # OpenCV 5 raises SystemError for unknown formats
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         raise FileFormatError(f"{where}: not a readable OpenCV FileStorage file "
-                              f"({str(exc).strip().splitlines()[-1]})") from None
+                              f"({detail})") from None
     if not fs.isOpened():
         raise FileFormatError(f"{where}: not a readable OpenCV FileStorage file")
     return fs
