@@ -199,23 +199,39 @@ def ellipse_feature(name: str, points: Any, unit: str) -> Feature:
 def pair_feature(name: str, first: Any, second: Any, unit: str,
                  std_width: float | None = None) -> Feature:
     """Edge pair from matched first/second edge points (K, 2) each (one row per caliper):
-    width = mean edge-to-edge distance, centre = mean midpoint; covariance from the spread over
-    the K calipers, or for K = 1 from ``std_width`` (the caliper's 1-sigma width uncertainty in
-    this space; the centre then gets ``std_width / 2`` per axis), else None."""
+    width = mean edge-to-edge distance, centre = mean midpoint.
+
+    Covariance of ``(cx, cy, w)``: the pair only locates its centre *along* the profile
+    direction ``d`` (across it the centre is where the caliper was put), so the centre block is
+    ``var_along * d d^T``.  With K >= 2 calipers ``var_along`` and ``var(w)`` come from the
+    scatter over the calipers (divided by K); with K = 1 from ``std_width`` (the caliper's
+    1-sigma width uncertainty in this space; the centre then has ``std_width / 2``); otherwise
+    None.
+    """
     a = as_points(first, f"{name}: first edges", allow_batch=False)
     b = as_points(second, f"{name}: second edges", allow_batch=False)
     if len(a) != len(b) or len(a) == 0:
         raise FitError(f"{name}: expected matched first/second edge points, given "
                        f"{len(a)} and {len(b)}")
-    w = np.hypot(*(b - a).T)
+    v = b - a
+    w = np.hypot(v[:, 0], v[:, 1])
+    if np.any(w <= 0):
+        raise FitError(f"{name}: an edge pair has zero width")
+    d = (v / w[:, None]).mean(axis=0)
+    d = d / np.hypot(*d)
     mid = 0.5 * (a + b)
     k = len(a)
     params = np.array([*mid.mean(axis=0), w.mean()])
     cov = None
+    var_along = var_w = None
     if k >= 2:
-        stack = np.column_stack([mid, w])
-        cov = np.cov(stack, rowvar=False) / k
+        var_along = float(np.var(mid @ d, ddof=1)) / k
+        var_w = float(np.var(w, ddof=1)) / k
     elif std_width is not None and math.isfinite(std_width) and std_width >= 0:
-        cov = np.diag([0.25 * std_width ** 2, 0.25 * std_width ** 2, std_width ** 2])
+        var_along, var_w = 0.25 * std_width ** 2, std_width ** 2
+    if var_w is not None:
+        cov = np.zeros((3, 3))
+        cov[:2, :2] = var_along * np.outer(d, d)
+        cov[2, 2] = var_w
     rms = float(np.sqrt(np.mean((w - w.mean()) ** 2))) if k >= 2 else 0.0
     return Feature(name, "edge_pair", unit, params, cov, rms, k)
