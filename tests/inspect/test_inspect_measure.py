@@ -74,14 +74,14 @@ def test_invariant_under_rigid_motion_of_the_plane(angle, tx, ty):
 
 
 def test_uncertainty_matches_monte_carlo_scatter():
-    """Propagated 1-sigma vs the standard deviation over 300 noisy repetitions: agree within
-    20 % (the Monte Carlo estimate's own relative error at n = 300 is ~4 %, the linearisation
-    and the s^2 estimate from 20-48 points add a few %)."""
+    """Propagated 1-sigma vs the standard deviation over 200 noisy repetitions: agree within
+    25 % (the Monte Carlo estimate's own relative error at n = 200 is 5 %, so 25 % is a 5-sigma
+    bound; the linearisation and the s^2 estimate from 20-48 points add a few %)."""
     rng = np.random.default_rng(7)
-    runs = [_values(_points(rng, 0.002)) for _ in range(300)]
+    runs = [_values(_points(rng, 0.002)) for _ in range(200)]
     for k in TRUTH:
         vals = np.array([r[k].value for r in runs])
         unc = np.array([r[k].uncertainty for r in runs])
         sd = vals.std(ddof=1)
-        assert np.median(unc) == pytest.approx(sd, rel=0.2), (k, np.median(unc), sd)
+        assert np.median(unc) == pytest.approx(sd, rel=0.25), (k, np.median(unc), sd)
         assert abs(vals.mean() - TRUTH[k]) < 4 * sd / math.sqrt(len(vals)) + 1e-12, k
