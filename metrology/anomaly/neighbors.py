@@ -11,6 +11,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..core.checks import check_choice
+from ._blas import single_blas_thread
 
 __all__ = ["NearestNeighbors"]
 
@@ -70,6 +71,7 @@ class NearestNeighbors:
             self._mean = b.mean(axis=0)
             self._centred = np.ascontiguousarray(b - self._mean)
             self._sq = np.einsum("ij,ij->i", self._centred, self._centred)
+            self._centred_t = np.ascontiguousarray(self._centred.T)
 
     def query(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``k`` nearest bank vectors of each query.
@@ -105,9 +107,17 @@ class NearestNeighbors:
         dist = np.empty((len(q), k), np.float32)
         idx = np.empty((len(q), k), np.int64)
         qc = (q - self._mean) * np.float32(-2.0)
-        bt = np.ascontiguousarray(self._centred.T)
-        for s in range(0, len(q), block):
-            e = min(len(q), s + block)
+        bt = self._centred_t
+        with single_blas_thread():  # multi-threaded BLAS is slower here on a busy machine
+            self._brute(qc, bt, block, k, idx)
+        # exact distances of the chosen neighbours (the expansion above only ranks them)
+        diff = self.bank[idx] - q[:, None, :]
+        dist[:] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+        return dist, idx
+
+    def _brute(self, qc, bt, block, k, idx):
+        for s in range(0, len(qc), block):
+            e = min(len(qc), s + block)
             d2 = qc[s:e] @ bt
             d2 += self._sq
             if k == 1:
@@ -116,7 +126,3 @@ class NearestNeighbors:
                 j = np.argpartition(d2, k - 1, axis=1)[:, :k]
                 j = np.take_along_axis(j, np.argsort(np.take_along_axis(d2, j, 1), 1), 1)
             idx[s:e] = j
-        # exact distances of the chosen neighbours (the expansion above only ranks them)
-        diff = self.bank[idx] - q[:, None, :]
-        dist[:] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-        return dist, idx

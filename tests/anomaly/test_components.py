@@ -138,3 +138,17 @@ def test_anomaly_score_fields():
     d = s.to_dict()
     assert d["map_shape"] == [5, 6] and "map" not in d
     assert len(s.to_dict(include_map=True)["map"]) == 5
+
+
+def test_single_blas_thread_restores_setting():
+    from metrology.anomaly._blas import _openblas_api, single_blas_thread
+
+    api = _openblas_api()
+    if not api:
+        pytest.skip("no OpenBLAS entry point found (threadpoolctl or another BLAS): no-op")
+    setter, getter = api
+    before = getter()
+    with single_blas_thread():
+        assert getter() == 1
+        x = np.ones((50, 50), np.float32) @ np.ones((50, 50), np.float32)
+    assert getter() == before and x[0, 0] == 50
