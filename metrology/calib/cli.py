@@ -19,6 +19,19 @@ from ..errors import InputError
 __all__ = ["register"]
 
 
+def _json_safe(o):
+    """NaN/inf -> None so --json output is valid JSON."""
+    import math
+
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _json_safe(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_json_safe(v) for v in o]
+    return o
+
+
 def _progress_printer(enabled: bool):
     def show(i: int, n: int, name: str, msg: str) -> None:
         if not enabled:
@@ -57,7 +70,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
                "views": [{"name": v.name, "rms_px": v.rms_px, "corners": v.n_corners}
                          for v in cal.views],
                "rejected_views": [r.to_dict() for r in cal.rejected_views]}
-        print(json.dumps(doc, indent=2, allow_nan=True))
+        print(json.dumps(_json_safe(doc), indent=2))
     else:
         print(cal.summary())
         print(f"station file written: {out}")
