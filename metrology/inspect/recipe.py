@@ -386,7 +386,9 @@ class Recipe:
         if self.model_spec is not None:
             opts = dict(self.model_spec.options)
             opts.setdefault("min_score", 0.7)
-            search = gray if placer is None else self.rectifier.image(gray)
+            # the model sees the image in its own dtype (its contrast scale knows uint16)
+            native = as_gray(raw, dtype=None)
+            search = native if placer is None else self.rectifier.image(native)
             matches = self.model.find(search, max_matches=1, **opts)
             timings["match"] = (time.perf_counter() - t) * 1e3
             if not matches:

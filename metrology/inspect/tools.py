@@ -109,10 +109,14 @@ def run_tool(tool: Any, image: np.ndarray, pose: Pose2D, placer: Any = None) -> 
     second = np.asarray(res.second.points_xy, float).reshape(-1, 2)
     if len(first) == 0:
         raise EdgeNotFoundError(f"{tool.name}: no edge pair found")
-    # the pair whose centre is nearest the tool's middle
-    mid = 0.5 * (np.asarray(placed_tool.p0_xy, float) + np.asarray(placed_tool.p1_xy, float))
-    c = 0.5 * (first + second)
-    k = int(np.argmin(np.hypot(*(c - mid).T)))
+    # the strongest pair (largest weaker-edge amplitude): noise pairs are weak on both sides
+    amp1 = np.abs(np.asarray(res.first.amplitudes, float).reshape(-1))
+    amp2 = np.abs(np.asarray(res.second.amplitudes, float).reshape(-1))
+    if amp1.size == len(first) and amp2.size == len(first):
+        k = int(np.argmax(np.minimum(amp1, amp2)))
+    else:  # no amplitudes: the pair whose centre is nearest the tool's middle
+        mid = 0.5 * (np.asarray(placed_tool.p0_xy, float) + np.asarray(placed_tool.p1_xy, float))
+        k = int(np.argmin(np.hypot(*(0.5 * (first + second) - mid).T)))
     std = np.asarray(res.std_width_px, float).reshape(-1)
     return ToolRun(tool.name, kind, np.empty((0, 2)), np.empty((0, 2)), placed,
                    first_px=first[k:k + 1], second_px=second[k:k + 1],
