@@ -37,6 +37,12 @@ __all__ = ["EdgeSet", "detect_edges", "EdgeResult", "PairResult", "measure_edges
            "measure_pairs", "TRANSITIONS", "SELECTIONS"]
 
 TRANSITIONS = ("positive", "negative", "any")
+#: interpolation choices of the caliper tools: the sampling ones, and "auto"
+TOOL_INTERPOLATIONS = ("auto", "linear", "cubic", "spline")
+#: "auto" sampling: cubic B-spline, but bilinear where the edges turn out sharper than this
+#: total blur (px): the spline rings on under-sampled edges (0.035 px on a sharp circle,
+#: 0.0075 px bilinear), while on well-sampled ones it is the more exact of the two
+SHARP_BLUR_PX = 0.75
 SELECTIONS = ("first", "last", "strongest", "all")
 SUBPIXEL = ("erf", "gauss")
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -99,7 +105,8 @@ def _check_params(sigma, threshold, transition, select, subpixel):
 
 def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
                  threshold: float = 20.0, transition: str = "any", select: str = "all",
-                 subpixel: str = "erf", search_half: float = float("inf")) -> EdgeSet:
+                 subpixel: str = "erf", search_half: float = float("inf"),
+                 directions: np.ndarray | None = None) -> EdgeSet:
     """Find sub-pixel edges on every row of a profile array.
 
     Parameters
@@ -118,6 +125,9 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     search_half : float
         Only edges with ``|offset| <= search_half`` are selected; the samples beyond give the
         fit context (a neighbouring edge there is still modelled).
+    directions : ndarray (K, 2), optional
+        Image direction of each profile: the pixel footprint on the profile is a trapezoid
+        of widths ``|dx|``, ``|dy|`` (default: along a pixel axis, a 1 px box).
 
     Returns
     -------
@@ -160,12 +170,45 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     neigh = local_maxima(np.abs(resp), 0.5 * max(threshold, 1e-12))
     neigh[rows, cols] = True
     cr, cc = np.nonzero(neigh)
-    ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf")
+    foot = None if directions is None else np.abs(np.asarray(directions, np.float64))[cr]
+    ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf", foot=foot)
     ci = np.searchsorted(cr * ln + cc, rows * ln + cols)
     pos, blur, step, std, score, refined = (r[ci] for r in ref)
     amp = subpixel_peaks(resp, rows, cols, method="gauss").height if n else np.zeros(0)
     return EdgeSet(rows.astype(np.intp), pos, amp, step, blur, std, score, refined,
                    candidates.astype(np.intp))
+
+
+_MIN_FOOT = 0.05     # px: narrower trapezoid sides are modelled as this (variance 2e-4)
+_MIN_OPTICS = 0.05   # px: smallest optical blur the fit may reach
+
+
+def _pixel_step(u, s, a, b):
+    """Unit step at 0 blurred by a Gaussian ``s`` and averaged over a trapezoid footprint
+    (box ``a`` convolved with box ``b``), at offsets ``u``; with its derivatives.
+
+    Uses the second antiderivative of Phi, ``H(z) = ((z^2 + 1) Phi(z) + z phi(z)) / 2``::
+
+        P(u) = s^2 / (a b) * sum_i sign_i H((u + c_i) / s),  c = (a+b)/2, (a-b)/2, ...
+        dP/du = s / (a b) * sum_i sign_i G(z_i),  G = z Phi + phi
+        dP/ds = s / (a b) * sum_i sign_i Phi(z_i)
+
+    Returns
+    -------
+    P, dP/du, dP/ds : ndarray, broadcast shape of the inputs
+    """
+    c1 = 0.5 * (a + b)
+    c2 = 0.5 * (a - b)
+    zs = ((u + c1) / s, (u + c2) / s, (u - c2) / s, (u - c1) / s)
+    sg = (1.0, -1.0, -1.0, 1.0)
+    ph = [ndtr(z) for z in zs]
+    de = [np.exp(-0.5 * z * z) / _SQRT2PI for z in zs]
+    gg = [z * p_ + d_ for z, p_, d_ in zip(zs, ph, de)]
+    hh = [0.5 * ((z * z + 1.0) * p_ + z * d_) for z, p_, d_ in zip(zs, ph, de)]
+    k = 1.0 / (a * b)
+    big = sum(g * h for g, h in zip(sg, hh))
+    return (s * s * k * big, s * k * sum(g * q for g, q in zip(sg, gg)),
+            s * k * sum(g * q for g, q in zip(sg, ph)))
 
 
 def _gauss_estimates(resp, offsets, nr, nc, sigma):
@@ -177,7 +220,7 @@ def _gauss_estimates(resp, offsets, nr, nc, sigma):
     return offsets[0] + pk.position, s_n, a_n, pk.height
 
 
-def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
+def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None):
     """Refine every candidate edge ``(nr, nc)`` (sorted by row, then column).
 
     Two rounds when some profile holds several candidates: the second models the neighbours
@@ -190,7 +233,7 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
         return t, s_, a, nan, np.zeros(c), np.zeros(c, bool)
     urow, inv, cnt = np.unique(nr, return_inverse=True, return_counts=True)
     crowded = cnt.max() > 1
-    out = _fit_round(v, offsets, nr, t, s_, a)
+    out = _fit_round(v, offsets, nr, t, s_, a, foot=foot)
     if crowded:
         ok = out[5]
         t = np.where(ok, out[0], t)
@@ -203,21 +246,23 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True):
         for r in np.flatnonzero(n_ok >= 3):   # loop over crowded profiles only
             sel = (inv == r) & ok
             fixed[inv == r] = np.median(out[1][sel])
-        out = _fit_round(v, offsets, nr, t, s_, a, s_fixed=fixed)
+        out = _fit_round(v, offsets, nr, t, s_, a, s_fixed=fixed, foot=foot)
     return out
 
 
-def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None):
+def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None):
     """Blurred-step fits with a linear background term; edges whose residuals show a
     significant change of step height across the window (multiplicative shading) are refitted
     with that term too (it is not always on: it costs ~20 % of precision on clean edges)."""
-    out = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=False)
+    out = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=False,
+                           foot=foot)
     z = out[6]
     redo = z > _SHADING_Z
     if z.size >= 8 and math.sqrt(float(np.mean(z * z))) > _SHADING_RMS_Z:
         redo[:] = True    # shading is an image property: many mildly significant edges
     if np.any(redo):
-        sub = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True)
+        sub = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True,
+                               foot=foot)
         out = tuple(np.where(redo, b, a) for a, b in zip(out, sub))
     return out[:6]
 
@@ -226,12 +271,19 @@ _SHADING_Z = 4.0      # score-test threshold for one edge's step-height slope (z
 _SHADING_RMS_Z = 1.5  # ... and for the RMS over >= 8 edges (1 +- 0.25 on clean images)
 
 
-def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, shading=False):
+def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, shading=False,
+                     foot=None):
     """Least-squares fit of blurred steps around each candidate edge (Gauss-Newton, all at once).
 
     Model in the window of edge ``e``::
 
-        y = B + A Phi((x - t)/s) + A_L Phi((x - t_L)/s) + A_R Phi((x - t_R)/s)
+        y = B + A P(x - t) + A_L P(x - t_L) + A_R P(x - t_R)
+
+    with ``P`` a unit step blurred by the optics (Gaussian ``s_o``) *and* averaged over the
+    pixel's footprint on the profile (a trapezoid of widths ``|d_x|``, ``|d_y|`` for a profile
+    direction ``d``; a 1 px box along a pixel axis).  With the footprint modelled, sharp edges
+    (optics blur well under a pixel) are located as exactly as blurred ones; a Gaussian of
+    variance s_o^2 + 1/12 in its place misplaces them by up to 0.1 px.
 
     where the neighbouring edges L / R on the same profile are modelled jointly when they fall
     inside the window (a narrow stripe's two edges pull each other's derivative peaks apart;
@@ -240,13 +292,22 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     subtracted first.  ``s`` is shared (same optics); where ``s_fixed`` is finite it is held
     at that value.
 
-    Returns ``(position, blur, step, std, score, refined)``, each (E,), E = ``rows.size``
-    (sorted by row, then position).
+    ``s_n``, ``s_fixed`` and the returned blur are *total* edge blurs
+    ``sqrt(s_o^2 + (d_x^2 + d_y^2) / 12)`` (optics and pixel), ``foot`` (E, 2) the footprint
+    widths (default: a 1 px box).
+
+    Returns ``(position, blur, step, std, score, refined, shading_z)``, each (E,),
+    E = ``rows.size`` (sorted by row, then position).
     """
     e = rows.size
     x = offsets[None, :]
     y = v[rows].copy()                                      # (E, L)
     t0, s0, a0 = t_n, s_n, a_n
+    if foot is None:
+        foot = np.tile([1.0, 0.0], (e, 1))
+    fa_w = np.maximum(np.abs(foot[:, 0:1]), _MIN_FOOT)      # (E, 1) trapezoid widths
+    fb_w = np.maximum(np.abs(foot[:, 1:2]), _MIN_FOOT)
+    box_var = (fa_w ** 2 + fb_w ** 2)[:, 0] / 12.0          # (E,) pixel-footprint variance
     ar = np.arange(e)
     half = HALF_A * s0 + HALF_B
     crowded = bool(np.any(rows[1:] == rows[:-1]))
@@ -288,7 +349,8 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     # B, A, t, s, A_L, t_L, A_R, t_R, C, D: C and D let the background and the step height
     # vary linearly across the window (shading, vignetting): y += C u + D u Phi0
     p = np.zeros((e, 10))
-    p[:, 2], p[:, 3] = t0, s0
+    p[:, 2] = t0
+    p[:, 3] = np.sqrt(np.maximum(s0 ** 2 - box_var, _MIN_OPTICS ** 2))   # optics only
     u = (x - t0[:, None]) / half[:, None]
     p[:, 5] = np.where(has_l, tp, 0.0)
     p[:, 7] = np.where(has_r, tq, 0.0)
@@ -299,23 +361,32 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     free[:, 6:8] = has_r[:, None]
     if s_fixed is not None:
         hold = np.isfinite(s_fixed)
-        p[:, 3] = np.where(hold, s_fixed, p[:, 3])
+        s_hold = np.sqrt(np.maximum(np.where(hold, s_fixed, 1.0) ** 2 - box_var,
+                                    _MIN_OPTICS ** 2))
+        p[:, 3] = np.where(hold, s_hold, p[:, 3])
         free[:, 3] &= ~hold
     fm = free.astype(np.float64)
 
     use_l, use_r = bool(has_l.any()), bool(has_r.any())
 
     def model(p):
+        """Unit steps at t, t_L, t_R and their derivatives in position and blur."""
         s_ = p[:, 3:4]
-        z0 = (x - p[:, 2:3]) / s_
-        zl = (x - p[:, 5:6]) / s_ if use_l else None
-        zr = (x - p[:, 7:8]) / s_ if use_r else None
-        fl = ndtr(zl) * fm[:, 4:5] if use_l else 0.0
-        fr = ndtr(zr) * fm[:, 6:7] if use_r else 0.0
-        return z0, zl, zr, ndtr(z0), fl, fr
+        f0, d0u, d0s = _pixel_step(x - p[:, 2:3], s_, fa_w, fb_w)
+        if use_l:
+            fl, dlu, dls = _pixel_step(x - p[:, 5:6], s_, fa_w, fb_w)
+            fl, dlu, dls = fl * fm[:, 4:5], dlu * fm[:, 4:5], dls * fm[:, 4:5]
+        else:
+            fl = dlu = dls = 0.0
+        if use_r:
+            fr, dru, drs = _pixel_step(x - p[:, 7:8], s_, fa_w, fb_w)
+            fr, dru, drs = fr * fm[:, 6:7], dru * fm[:, 6:7], drs * fm[:, 6:7]
+        else:
+            fr = dru = drs = 0.0
+        return (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs)
 
     # amplitudes by linear least squares for the initial positions
-    _, _, _, f0, fl, fr = model(p)
+    (f0, _, _), (fl, _, _), (fr, _, _) = model(p)
     jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w, u * w, u * f0 * w], axis=2)
     jlt = jl.transpose(0, 2, 1)
     nl = jlt @ jl
@@ -336,23 +407,20 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     fa = fm[:, act]
 
     def jacobian(p):
-        z0, zl, zr, f0, fl, fr = model(p)
-        g0 = np.exp(-0.5 * z0 * z0) / _SQRT2PI
-        s_ = p[:, 3:4]
+        (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs) = model(p)
         a = p[:, 1:2] + p[:, 9:10] * u          # local step height
         res = y - p[:, 0:1] - p[:, 8:9] * u - a * f0
-        dsum = a * g0 * z0
-        cols_ = [np.ones_like(z0), f0, -a * g0 / s_, None]
+        dsum = a * d0s
+        cols_ = [np.ones_like(f0), f0, -a * d0u, None]
         if na > 6:
-            for f_, z_, c_a, c_t, m_ in ((fl, zl, 4, 5, 4), (fr, zr, 6, 7, 6)):
+            for f_, du_, ds_, c_a in ((fl, dlu, dls, 4), (fr, dru, drs, 6)):
                 if c_a not in act:
                     continue
-                g_ = np.exp(-0.5 * z_ * z_) / _SQRT2PI * fm[:, m_:m_ + 1]
                 a_ = p[:, c_a:c_a + 1]
                 res = res - a_ * f_
-                dsum = dsum + a_ * g_ * z_
-                cols_ += [f_, -a_ * g_ / s_]
-        cols_[3] = -dsum / s_
+                dsum = dsum + a_ * ds_
+                cols_ += [f_, -a_ * du_]
+        cols_[3] = dsum
         cols_ += [u, u * f0] if shading else [u]
         jac = np.stack(cols_, axis=2) * (w[:, :, None] * fa[:, None, :])
         return jac, res * w
@@ -375,7 +443,7 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
             dp[:, c] = np.clip(dp[:, c], -0.5, 0.5)
         dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
         p = p + dp
-        p[:, 3] = np.clip(p[:, 3], 0.2, 10.0)
+        p[:, 3] = np.clip(p[:, 3], _MIN_OPTICS, 10.0)
         if np.abs(dp[:, 2]).max(initial=0.0) < 2e-5 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-4:
             break
     jac, res = jacobian(p)
@@ -393,10 +461,9 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
         std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
         score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
     ok = (np.all(np.isfinite(p), axis=1) & (np.abs(p[:, 2] - t0) <= 1.0) & (p[:, 3] < 9.5)
-          & (p[:, 3] > 0.21) & (np.sign(p[:, 1]) == np.sign(a0)) & (nwin >= npar + 2)
-          & np.isfinite(std))
+          & (np.sign(p[:, 1]) == np.sign(a0)) & (nwin >= npar + 2) & np.isfinite(std))
     pos = np.where(ok, p[:, 2], t0)
-    blur = np.where(ok, p[:, 3], s0)
+    blur = np.where(ok, np.sqrt(p[:, 3] ** 2 + box_var), s0)
     step = np.where(ok, p[:, 1], a0)
     std = np.where(ok, std, np.nan)
     score = np.where(np.isfinite(score), score, 0.0)
@@ -404,7 +471,7 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     if not shading:
         # score test for a step height changing across the window: the residuals' component
         # along u * Phi0, after projecting out the fitted model's own directions
-        _, _, _, f0, _, _ = model(p)
+        (f0, _, _), _, _ = model(p)
         q = u * f0 * w
         jt = jac.transpose(0, 2, 1)
         with np.errstate(all="ignore"):
@@ -525,6 +592,19 @@ class PairResult:
                 "std_width_px": _to_list(self.std_width_px)}
 
 
+def _auto_interp(run, interpolation):
+    """``run(interp) -> (anything, EdgeSet)`` with "auto" resolved: spline, redone bilinear
+    when the refined edges' median blur is below :data:`SHARP_BLUR_PX`."""
+    if interpolation != "auto":
+        return run(interpolation)
+    out = run("spline")
+    es = out[1]
+    ok = es.refined
+    if np.any(ok) and float(np.median(es.blur[ok])) < SHARP_BLUR_PX:
+        return run("linear")
+    return out
+
+
 def _single_profile(image, p0_xy, p1_xy, width, interpolation):
     p0 = as_vector(p0_xy, "p0_xy")
     p1 = as_vector(p1_xy, "p1_xy")
@@ -567,7 +647,7 @@ def _edge_result(es: EdgeSet, prof: Profiles, p0, p1, length, sel=None) -> EdgeR
 
 def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
                   threshold: float = 20.0, transition: str = "any", select: str = "all",
-                  interpolation: str = "spline", subpixel: str = "erf") -> EdgeResult:
+                  interpolation: str = "auto", subpixel: str = "erf") -> EdgeResult:
     """Sub-pixel edges along a rotated-rectangle caliper from ``p0_xy`` to ``p1_xy``.
 
     Parameters
@@ -584,7 +664,10 @@ def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
     transition : {"positive", "negative", "any"}
         ``"positive"``: dark to bright going from p0 to p1.
     select : {"first", "last", "strongest", "all"}
-    interpolation : {"linear", "cubic"}
+    interpolation : {"auto", "spline", "linear", "cubic"}
+        Profile sampling: "auto" (default) uses the cubic B-spline, and bilinear sampling
+        where the edges are sharper than 0.75 px (the spline rings on under-sampled edges).
+        Calipers along a pixel axis need no interpolation along the profile.
     subpixel : {"erf", "gauss"}
         Blurred-step least-squares refinement (default) or the Gaussian peak fit alone.
 
@@ -607,10 +690,17 @@ def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
     >>> round(float(r.points_xy[0, 0]), 2)
     19.5
     """
-    p0, p1, length, prof = _single_profile(image, p0_xy, p1_xy, width, interpolation)
-    es = detect_edges(prof.values, prof.calipers.offsets, sigma=sigma, threshold=threshold,
-                      transition=transition, select=select, subpixel=subpixel,
-                      search_half=prof.calipers.search_half)
+    check_choice(interpolation, "interpolation", TOOL_INTERPOLATIONS)
+
+    def run(interp):
+        got = _single_profile(image, p0_xy, p1_xy, width, interp)
+        prof_ = got[3]
+        return got, detect_edges(prof_.values, prof_.calipers.offsets, sigma=sigma,
+                                 threshold=threshold, transition=transition, select=select,
+                                 subpixel=subpixel, search_half=prof_.calipers.search_half,
+                                 directions=prof_.calipers.directions)
+
+    (p0, p1, length, prof), es = _auto_interp(run, interpolation)
     if es.count == 0:
         strongest = float(np.abs(gaussian_derivative_1d(prof.values, sigma)).max())
         raise EdgeNotFoundError(f"no {transition} edge above threshold {threshold:g} along the "
@@ -622,7 +712,7 @@ def measure_edges(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
 
 def measure_pairs(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
                   threshold: float = 20.0, transition: str = "positive",
-                  interpolation: str = "spline", subpixel: str = "erf") -> PairResult:
+                  interpolation: str = "auto", subpixel: str = "erf") -> PairResult:
     """Pairs of opposite edges (stripes) along a caliper: widths, centres, inter distances.
 
     Parameters
@@ -643,10 +733,17 @@ def measure_pairs(image, p0_xy, p1_xy, width: float = 10.0, sigma: float = 1.0,
         If no pair of edges is found.
     """
     check_choice(transition, "transition", TRANSITIONS)
-    p0, p1, length, prof = _single_profile(image, p0_xy, p1_xy, width, interpolation)
-    es = detect_edges(prof.values, prof.calipers.offsets, sigma=sigma, threshold=threshold,
-                      transition="any", select="all", subpixel=subpixel,
-                      search_half=prof.calipers.search_half)
+    check_choice(interpolation, "interpolation", TOOL_INTERPOLATIONS)
+
+    def run(interp):
+        got = _single_profile(image, p0_xy, p1_xy, width, interp)
+        prof_ = got[3]
+        return got, detect_edges(prof_.values, prof_.calipers.offsets, sigma=sigma,
+                                 threshold=threshold, transition="any", select="all",
+                                 subpixel=subpixel, search_half=prof_.calipers.search_half,
+                                 directions=prof_.calipers.directions)
+
+    (p0, p1, length, prof), es = _auto_interp(run, interpolation)
     order = np.argsort(es.position, kind="stable")
     sg = np.where(es.amplitude[order] >= 0, 1, -1)
     if sg.size and transition == "any":

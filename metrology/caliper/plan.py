@@ -22,8 +22,8 @@ import numpy as np
 from ..core.checks import as_vector, check_choice, check_finite, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
-from ..image.profiles import INTERPOLATIONS
-from .edges import SELECTIONS, SUBPIXEL, TRANSITIONS, measure_edges, measure_pairs
+from .edges import (SELECTIONS, SUBPIXEL, TOOL_INTERPOLATIONS, TRANSITIONS, measure_edges,
+                    measure_pairs)
 from .tools import find_circle, find_ellipse, find_line
 
 __all__ = ["EdgeTool", "EdgePairTool", "LineTool", "CircleTool", "EllipseTool",
@@ -50,7 +50,8 @@ class _ToolBase:
         check_choice(self.transition, f"{type(self).__name__}.transition", TRANSITIONS)
         if hasattr(self, "select"):
             check_choice(self.select, f"{type(self).__name__}.select", SELECTIONS)
-        check_choice(self.interpolation, f"{type(self).__name__}.interpolation", INTERPOLATIONS)
+        check_choice(self.interpolation, f"{type(self).__name__}.interpolation",
+                     TOOL_INTERPOLATIONS)
         check_choice(self.subpixel, f"{type(self).__name__}.subpixel", SUBPIXEL)
         if not isinstance(self.name, str):
             raise InputError(f"{type(self).__name__}.name: expected a string, given "
@@ -126,7 +127,7 @@ class EdgeTool(_ToolBase):
     threshold: float = 20.0
     transition: str = "any"
     select: str = "all"
-    interpolation: str = "spline"
+    interpolation: str = "auto"
     subpixel: str = "erf"
     name: str = ""
 
@@ -155,7 +156,7 @@ class EdgePairTool(_ToolBase):
     sigma: float = 1.0
     threshold: float = 20.0
     transition: str = "positive"
-    interpolation: str = "spline"
+    interpolation: str = "auto"
     subpixel: str = "erf"
     name: str = ""
 
@@ -186,7 +187,7 @@ class LineTool(_ToolBase):
     threshold: float = 20.0
     transition: str = "any"
     select: str = "strongest"
-    interpolation: str = "spline"
+    interpolation: str = "auto"
     subpixel: str = "erf"
     ransac_threshold_px: float = 1.0
     name: str = ""
@@ -229,7 +230,7 @@ class CircleTool(_ToolBase):
     threshold: float = 20.0
     transition: str = "any"
     select: str = "strongest"
-    interpolation: str = "spline"
+    interpolation: str = "auto"
     subpixel: str = "erf"
     ransac_threshold_px: float = 1.0
     name: str = ""
@@ -282,7 +283,7 @@ class EllipseTool(_ToolBase):
     threshold: float = 20.0
     transition: str = "any"
     select: str = "strongest"
-    interpolation: str = "spline"
+    interpolation: str = "auto"
     subpixel: str = "erf"
     ransac_threshold_px: float = 1.0
     name: str = ""

@@ -30,9 +30,10 @@ import numpy as np
 from ..core.checks import as_vector, check_choice, check_finite, check_positive
 from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.io import as_gray
-from ..image.profiles import (INTERPOLATIONS, Calipers, Profiles, ray_calipers, rect_calipers,
+from ..image.profiles import (Calipers, Profiles, ray_calipers, rect_calipers,
                               sample_profiles)
-from .edges import SELECTIONS, SUBPIXEL, TRANSITIONS, EdgeSet, detect_edges
+from .edges import (SELECTIONS, SUBPIXEL, TOOL_INTERPOLATIONS, TRANSITIONS, EdgeSet,
+                    _auto_interp, detect_edges)
 
 __all__ = ["LineResult", "CircleResult", "EllipseResult", "find_line", "find_circle",
            "find_ellipse"]
@@ -64,22 +65,33 @@ PAD_PX = 6.0  # context sampled beyond each caliper end for the edge fit
 
 def _measure(gray, cal: Calipers, p: dict, plain=None) -> _Edges:
     """Sample and detect; ``cal`` may be padded, and calipers whose pad leaves the image are
-    measured again from ``plain()`` (a callable laying the same calipers without pad)."""
+    measured again from ``plain()`` (a callable laying the same calipers without pad).
+    Interpolation "auto" is resolved as in :func:`metrology.caliper.edges.measure_edges`."""
+
+    def run(interp):
+        got = _measure_once(gray, cal, dict(p, interpolation=interp), plain)
+        return got, got.edges
+
+    return _auto_interp(run, p["interpolation"])[0]
+
+
+def _measure_once(gray, cal: Calipers, p: dict, plain=None) -> _Edges:
     try:
         prof = sample_profiles(gray, cal, p["interpolation"], gray=gray)
     except InputError:
         if plain is None:
             raise
-        return _measure(gray, plain(), p)
+        return _measure_once(gray, plain(), p)
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=p["sigma"],
                       threshold=p["threshold"], transition=p["transition"], select=p["select"],
-                      subpixel=p["subpixel"], search_half=cal.search_half)
+                      subpixel=p["subpixel"], search_half=cal.search_half,
+                      directions=prof.calipers.directions)
     pts = prof.calipers.to_image(es.profile, es.position)
     found = _Edges(pts, prof.index[es.profile], es, prof)
     if plain is None or prof.dropped.size == 0:
         return found
     try:
-        rest = _measure(gray, plain().subset(prof.dropped), p)
+        rest = _measure_once(gray, plain().subset(prof.dropped), p)
     except InputError:
         return found
     return _merge(found, rest, prof.dropped)
@@ -130,7 +142,7 @@ def _params(sigma, threshold, transition, select, interpolation, subpixel) -> di
     check_positive(threshold, "threshold", allow_zero=True)
     check_choice(transition, "transition", TRANSITIONS)
     check_choice(select, "select", SELECTIONS)
-    check_choice(interpolation, "interpolation", INTERPOLATIONS)
+    check_choice(interpolation, "interpolation", TOOL_INTERPOLATIONS)
     check_choice(subpixel, "subpixel", SUBPIXEL)
     return dict(sigma=float(sigma), threshold=float(threshold), transition=transition,
                 select=select, interpolation=interpolation, subpixel=subpixel)
@@ -435,7 +447,7 @@ def _line_calipers(p0, p1, k, length, width, normal, pad=0.0):
 def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float = 24.0,
               caliper_width: float | None = None, *, sigma: float = 1.0,
               threshold: float = 20.0, transition: str = "any", select: str = "strongest",
-              interpolation: str = "spline", subpixel: str = "erf",
+              interpolation: str = "auto", subpixel: str = "erf",
               ransac_threshold_px: float = 1.0, passes: int = 2, rng: Any = 0) -> LineResult:
     """Find a straight edge near the segment ``p0_xy -> p1_xy``.
 
@@ -456,7 +468,8 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
         Extent along the edge; default ``|p1 - p0| / num_calipers`` (the calipers tile the
         segment, using all of its edge length).
     sigma, threshold, transition, select, interpolation, subpixel
-        Edge detection, see :func:`metrology.caliper.measure_edges`.
+        Edge detection, see :func:`metrology.caliper.measure_edges` ("auto" interpolation:
+        cubic B-spline, bilinear on edges sharper than 0.75 px).
     ransac_threshold_px : float
         Inlier distance of the RANSAC stage (px).
     passes : {1, 2}
@@ -564,7 +577,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
                 arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
                 direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
                 transition: str = "any", select: str = "strongest",
-                interpolation: str = "spline", subpixel: str = "erf",
+                interpolation: str = "auto", subpixel: str = "erf",
                 ransac_threshold_px: float = 1.0, passes: int = 2,
                 correct_curvature: bool = True, rng: Any = 0) -> CircleResult:
     """Find a circle (or an arc of one) near ``center_xy``, ``radius``.
@@ -588,7 +601,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     direction : {"outward", "inward"}
         Profile direction; ``transition="positive"`` means dark to bright along it.
     sigma, threshold, transition, select, interpolation, subpixel
-        Edge detection, see :func:`metrology.caliper.measure_edges`.
+        Edge detection, see :func:`metrology.caliper.measure_edges` ("auto" interpolation:
+        cubic B-spline, bilinear on edges sharper than 0.75 px).
     ransac_threshold_px : float
     passes : {1, 2}
         The calipers are laid on the expected circle; the smear an off-centre layout causes
@@ -760,7 +774,7 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
                  arc_start_deg: float = 0.0, arc_extent_deg: float = 360.0,
                  direction: str = "outward", sigma: float = 1.0, threshold: float = 20.0,
                  transition: str = "any", select: str = "strongest",
-                 interpolation: str = "spline", subpixel: str = "erf",
+                 interpolation: str = "auto", subpixel: str = "erf",
                  ransac_threshold_px: float = 1.0, passes: int = 2,
                  correct_curvature: bool = True, rng: Any = 0) -> EllipseResult:
     """Find an ellipse near the expected one.

@@ -332,3 +332,20 @@ def test_sharp_edge_with_a_tilted_guess(angle):
     res = find_line(img, c - 30 * dg, c + 30 * dg, num_calipers=8)
     assert abs(res.fit.distance(c[None])[0]) < 0.002
     assert res.angle_deg == pytest.approx(angle, abs=0.003)
+
+
+@pytest.mark.parametrize("psf", [0.0, 0.3])
+def test_sharp_edges(psf):
+    # optics blur 0 / 0.3 px: the step model includes the pixel footprint (a Gaussian of
+    # variance 1/12 in its place misplaced the sharp straight edge by 0.12 px) and "auto"
+    # sampling switches to bilinear on such edges (the spline rings: 0.035 px on the circle)
+    img = render_shapes([(HalfPlane((50.0, 40.37), 90.0), 120.0)], (80, 100), background=60.0,
+                        psf_sigma_px=psf, supersample=8)
+    res = find_line(img, (20.0, 40.0), (80.0, 40.0), num_calipers=8)
+    assert abs(res.fit.distance(np.array([[50.0, 40.37]]))[0]) < 0.001
+    circ = render_shapes([(Disk((55.3, 54.7), 33.0), 120.0)], (110, 110), background=60.0,
+                         psf_sigma_px=psf, supersample=8)
+    c = find_circle(circ, (55.0, 55.0), 33.5)
+    # under-sampled edges seen along oblique rays still alias: 0.01 px
+    np.testing.assert_allclose(c.center_xy, [55.3, 54.7], atol=0.01)
+    assert c.radius == pytest.approx(33.0, abs=0.005)
