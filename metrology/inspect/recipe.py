@@ -450,7 +450,8 @@ class Recipe:
             reasons.append(f"anomaly score {a_score:.3g} above threshold {a_thr:.3g}")
         status = "fail" if (failed or errors or reasons) else "pass"
         timings["total"] = (time.perf_counter() - t_start) * 1e3
-        return InspectionResult(label, status, pose=pose,
+        return InspectionResult(label, status,
+                                pose=pose if self.model_spec is not None else None,
                                 match_score=score, measurements=results, features=features,
                                 tools_px=tools_px, anomaly_score=a_score,
                                 anomaly_threshold=a_thr, timings_ms=timings,
@@ -494,6 +495,8 @@ class Recipe:
         scorer = self.scorer
         img = raw
         region = self.anomaly_spec.region
+        if region is not None and self.rectifier is not None:
+            raw = self.rectifier.image(raw)  # the pose lives in the rectified view
         if region is not None:
             import cv2
 
