@@ -138,7 +138,8 @@ def draw_inspection(image: Any, result: Any, *, show_tools: bool = True,
     status = result.status.upper().replace("_", " ")
     if result.pose is not None and result.match_score is not None:
         p = result.pose
-        lines.append((f"pose x={p.x:.2f} y={p.y:.2f} a={p.angle_deg:.2f}deg "
+        frame = " (rectified view)" if getattr(result, "pose_frame", "image") != "image" else ""
+        lines.append((f"pose{frame} x={p.x:.2f} y={p.y:.2f} a={p.angle_deg:.2f}deg "
                       f"score={result.match_score:.2f}", COLORS["text"]))
         if getattr(result, "pose_frame", "image") == "image":
             L = 40.0
