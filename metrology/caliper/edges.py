@@ -199,16 +199,15 @@ def _pixel_step(u, s, a, b):
     """
     c1 = 0.5 * (a + b)
     c2 = 0.5 * (a - b)
-    zs = ((u + c1) / s, (u + c2) / s, (u - c2) / s, (u - c1) / s)
-    sg = (1.0, -1.0, -1.0, 1.0)
-    ph = [ndtr(z) for z in zs]
-    de = [np.exp(-0.5 * z * z) / _SQRT2PI for z in zs]
-    gg = [z * p_ + d_ for z, p_, d_ in zip(zs, ph, de)]
-    hh = [0.5 * ((z * z + 1.0) * p_ + z * d_) for z, p_, d_ in zip(zs, ph, de)]
-    k = 1.0 / (a * b)
-    big = sum(g * h for g, h in zip(sg, hh))
-    return (s * s * k * big, s * k * sum(g * q for g, q in zip(sg, gg)),
-            s * k * sum(g * q for g, q in zip(sg, ph)))
+    z = (u[None] + np.stack([c1, c2, -c2, -c1])) / s[None]          # (4, ...) all at once
+    ph = ndtr(z)
+    de = np.exp(-0.5 * z * z) * (1.0 / _SQRT2PI)
+    zph = z * ph
+    gg = zph + de
+    hh = 0.5 * (z * zph + ph + z * de)
+    sg = np.array([1.0, -1.0, -1.0, 1.0]).reshape((4,) + (1,) * (z.ndim - 1))
+    k = s / (a * b)
+    return (s * k * (sg * hh).sum(0), k * (sg * gg).sum(0), k * (sg * ph).sum(0))
 
 
 def _gauss_estimates(resp, offsets, nr, nc, sigma):
