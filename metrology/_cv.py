@@ -26,7 +26,7 @@ import numpy as np
 from .errors import CalibrationError, InputError, MetrologyError
 
 __all__ = ["CV_VERSION", "to_cv_points", "to_cv_points3", "from_cv_points", "size_wh", "cv_call",
-           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "calib_flags", "calib_ro_flags", "DIST_COUNTS", "to_uint8",
+           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "calib_flags", "calib_ro_flags", "fisheye_flags", "DIST_COUNTS", "to_uint8",
            "cv_rotation_deg", "filestorage_write", "filestorage_read"]
 
 CV_VERSION = tuple(int(p) for p in cv2.__version__.split(".")[:2])
@@ -126,6 +126,20 @@ def calib_ro_flags(model: str) -> int:
     calib_flags(model)  # validates the name
     return full | {"standard": fix_k456 | fix_s | fix_t, "rational": fix_s | fix_t,
                    "thin_prism": fix_t, "tilted": 0}[model]
+
+
+def fisheye_flags(use_guess: bool) -> int:
+    """``cv2.fisheye.calibrate`` flags: recompute extrinsics, fix skew (+ intrinsic guess).
+
+    OpenCV 4.x names them ``cv2.fisheye.CALIB_*`` (values 2, 8, 1); OpenCV 5 moved them into
+    the shared ``cv2.CALIB_*`` namespace with new values (``CALIB_RECOMPUTE_EXTRINSIC =
+    1 << 23``, ``CALIB_FIX_SKEW = 1 << 25``).
+    """
+    ns = cv2.fisheye if hasattr(cv2.fisheye, "CALIB_RECOMPUTE_EXTRINSIC") else cv2
+    flags = ns.CALIB_RECOMPUTE_EXTRINSIC | ns.CALIB_FIX_SKEW
+    if use_guess:
+        flags |= ns.CALIB_USE_INTRINSIC_GUESS
+    return flags
 
 
 def cv_rotation_deg(angle_deg: float) -> float:

@@ -430,11 +430,9 @@ def _cv_calibrate(obj: list, img: list, size: tuple[int, int], model: str, K0=No
     crit = (cv2.TERM_CRITERIA_COUNT + cv2.TERM_CRITERIA_EPS, 200, 1e-12)
     what = f"calibrating from {len(obj)} views"
     if model == "fisheye":
-        flags = cv2.fisheye.CALIB_RECOMPUTE_EXTRINSIC | cv2.fisheye.CALIB_FIX_SKEW
+        flags = _cv.fisheye_flags(K0 is not None)
         K = np.eye(3) if K0 is None else K0.copy()
         D = np.zeros((4, 1)) if d0 is None else d0.reshape(4, 1).copy()
-        if K0 is not None:
-            flags |= cv2.fisheye.CALIB_USE_INTRINSIC_GUESS
         res = _cv.cv_call(cv2.fisheye.calibrate,
                           [o.reshape(1, -1, 3).astype(np.float64) for o in obj],
                           [p.reshape(1, -1, 2).astype(np.float64) for p in img], size, K, D,

@@ -174,3 +174,31 @@ def test_plane_from_board_and_height(cal14, ground_truth):
         plane.to_mm([[np.nan, 1.0]])
     with pytest.raises(InputError, match="view"):
         cal14.plane(99)
+
+
+# ----------------------------------------------------------------------------- other models
+@pytest.mark.parametrize("model", ["rational", "fisheye"])
+def test_other_lens_models_run_and_roundtrip(model, ground_truth, tmp_path):
+    files = [str(f) for f in ground_truth["files"][:6]]
+    cal = calibrate(files, ground_truth["board"], model=model, holdout=False,
+                    refine_pass=False)
+    assert cal.camera.model == model and cal.camera.dist.size == {"rational": 8,
+                                                                  "fisheye": 4}[model]
+    # both models fit this barrel lens near the data to the corner noise level (~0.01 px);
+    # fisheye's equidistant polynomial is a slightly worse match: 0.05 px bound
+    assert cal.rms_px < 0.05
+    assert abs(cal.camera.fx / ground_truth["camera"].fx - 1) < 5e-3
+    back = Calibration.load(cal.save(tmp_path / "s.json"))
+    p = np.array([[100.0, 80.0], [900.0, 700.0]])
+    assert np.abs(back.camera.undistort_points(p) - cal.camera.undistort_points(p)).max() < 1e-9
+
+
+def test_non_flat_board_option(ground_truth):
+    files = [str(f) for f in ground_truth["files"][:8]]
+    cal = calibrate(files, ground_truth["board"], flat_board=False, holdout=False,
+                    refine_pass=False)
+    assert not cal.flat_board
+    # the board is truly flat: the refined board stays within 0.05 mm of the nominal one
+    # (OpenCV 5.0's calibrateCameraRO needs the 14-coefficient workaround in _cv.py to run)
+    assert np.abs(cal.board_points - ground_truth["board"].object_points()).max() < 0.05
+    assert cal.rms_px < 0.02
