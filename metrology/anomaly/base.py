@@ -22,7 +22,7 @@ class MissingDependencyError(MetrologyError, ImportError):
     """An optional dependency (an extra such as ``metrology[torch]``) is not installed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds an array: compare fields explicitly
 class AnomalyScore:
     """Result of scoring one image.
 

@@ -82,7 +82,7 @@ class DefectSpec:
                 "params": dict(self.params)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: compare fields explicitly
 class DefectSample:
     """A rendered part face with its ground truth.
 
