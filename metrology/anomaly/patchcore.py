@@ -420,7 +420,8 @@ class PatchCore:
     # ------------------------------------------------------------------ files
     def save(self, path: str | os.PathLike) -> Path:
         """Write the scorer: ``path`` (JSON: settings, training figures, threshold, checksum) and
-        ``path`` with suffix ``.npz`` (bank and normalisation arrays), both atomically.
+        ``path`` with suffix ``.npz`` (bank and normalisation arrays), both atomically.  Given a
+        ``.npz`` name, the JSON goes beside it with suffix ``.json``.
 
         Returns
         -------
@@ -428,9 +429,9 @@ class PatchCore:
         """
         self._check_fitted()
         path = Path(path)
+        if path.suffix.lower() == ".npz":  # either name of the pair is accepted
+            path = path.with_suffix(".json")
         npz_path = path.with_suffix(".npz")
-        if npz_path == path:
-            raise InputError(f"path: give the JSON file name (e.g. bank.json), not {path}")
         data = save_npz_bytes(bank=self._bank, center=self._center, scale=self._scale)
         atomic_write_bytes(npz_path, data)
         payload = {"config": self.config(), "features": self.features.config(),
@@ -449,7 +450,7 @@ class PatchCore:
 
         Parameters
         ----------
-        path : path of the JSON file
+        path : path of the JSON file (or of its ``.npz`` twin)
         features : FeatureExtractor, optional
             Extractor to use; required when the bank was built with a custom extractor
             (a :class:`~metrology.anomaly.TorchFeatures` is rebuilt from its saved config).
@@ -460,6 +461,8 @@ class PatchCore:
             Corrupt, truncated or mismatched files (names the field or array).
         """
         path = Path(path)
+        if path.suffix.lower() == ".npz":  # the arrays' name given: read its JSON twin
+            path = path.with_suffix(".json")
         where = str(path)
         doc = read_json_file(path, fmt=_FORMAT, versions=[_VERSION])
         cfg = require(doc, "config", dict, where)

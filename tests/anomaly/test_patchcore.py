@@ -114,6 +114,9 @@ def test_save_load_round_trip(fitted, data, tmp_path):
     assert doc["format"] == "metrology.anomaly.patchcore" and doc["version"] == 1
     loaded = PatchCore.load(path)
     assert loaded.bank_size == fitted.bank_size
+    # either file of the pair names the bank (recipes may refer to the .npz)
+    assert PatchCore.load(tmp_path / "bank.npz").bank_size == fitted.bank_size
+    assert fitted.save(tmp_path / "other.npz") == tmp_path / "other.json"
     for s in test[:3]:
         a, b = fitted.score(s.image), loaded.score(s.image)
         assert a.score == pytest.approx(b.score, rel=1e-6)
