@@ -80,26 +80,14 @@ def run_tool(tool: Any, image: np.ndarray, pose: Pose2D, placer: Any = None) -> 
         placed_tool = placer(placed_tool)
     placed = {"type": kind, **{k: v for k, v in placed_tool.to_dict().items() if k != "type"}}
     res = placed_tool.measure(image)
-    fit_pts = getattr(res, "fit_points_xy", None)
-    if kind in ("circle", "ellipse") and fit_pts is not None:
-        # the caliper's corrected points (blur curvature, sector smear): refit these in mm
-        inl, out = _split(res, np.asarray(fit_pts, float))
+    if kind in ("circle", "ellipse"):
+        # the caliper's corrected points (blur curvature, sector smear): refit these in mm.
+        # They already carry the correction, so it must not be applied again here.
+        fit_pts = getattr(res, "fit_points_xy", None)
+        inl, out = _split(res, None if fit_pts is None else np.asarray(fit_pts, float))
         return ToolRun(tool.name, kind, inl, out, placed,
                        info={"curvature_correction_px":
                              float(getattr(res, "curvature_correction_px", 0.0) or 0.0)})
-    if kind == "circle":
-        pts = np.asarray(res.points_xy, float)
-        corr = float(getattr(res, "curvature_correction_px", 0.0) or 0.0)
-        if corr:
-            v = pts - np.asarray(res.center_xy, float)
-            n = np.hypot(v[:, 0], v[:, 1])
-            pts = pts + corr * v / np.where(n > 0, n, 1.0)[:, None]
-        inl, out = _split(res, pts)
-        return ToolRun(tool.name, kind, inl, out, placed,
-                       info={"curvature_correction_px": corr})
-    if kind == "ellipse":
-        inl, out = _split(res)
-        return ToolRun(tool.name, kind, inl, out, placed)
     if kind == "line":
         inl, out = _split(res)
         d = np.asarray(placed_tool.p1_xy, float) - np.asarray(placed_tool.p0_xy, float)
