@@ -15,7 +15,6 @@ The defaults reproduce the committed set exactly (fixed seed).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path

@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from ..core.checks import check_choice, check_positive
 from ..errors import (BoardNotFoundError, CalibrationError, FileFormatError, InputError)
 from ..image.io import as_gray
 from .board import BoardDetection, Checkerboard, detect_board, refine_corners
-from .camera import MODELS, CameraModel, _distort_norm, rodrigues
+from .camera import MODELS, CameraModel, _distort_norm
 from .plane import Plane
 
 __all__ = ["calibrate", "Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty",

@@ -63,7 +63,6 @@ def _distort_norm(xy: np.ndarray, dist: np.ndarray, model: str) -> np.ndarray:
     d[:len(dist)] = dist
     k1, k2, p1, p2, k3, k4, k5, k6, s1, s2, s3, s4, tx, ty = d
     r4 = r2 * r2
-    r6 = r4 * r2
     radial = (1 + r2 * (k1 + r2 * (k2 + r2 * k3))) / (1 + r2 * (k4 + r2 * (k5 + r2 * k6)))
     xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x) + s1 * r2 + s2 * r4
     yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y + s3 * r2 + s4 * r4
@@ -72,7 +71,6 @@ def _distort_norm(xy: np.ndarray, dist: np.ndarray, model: str) -> np.ndarray:
         w = t[2, 0] * xd + t[2, 1] * yd + t[2, 2]
         xd, yd = ((t[0, 0] * xd + t[0, 1] * yd + t[0, 2]) / w,
                   (t[1, 0] * xd + t[1, 1] * yd + t[1, 2]) / w)
-    del r6
     return np.stack([xd, yd], axis=-1)
 
 
@@ -262,7 +260,6 @@ class CameraModel:
         check_choice(on_invalid, "on_invalid", ("raise", "nan"))
         target = self._to_norm(p)
         x = target.copy()
-        scale = np.array([self.K[0, 0], self.K[1, 1]])
         tol = 1e-8 / max(self.K[0, 0], self.K[1, 1])  # 1e-8 px expressed in normalised units
         if self.model == "fisheye":  # start from the exact inverse of the zero-coefficient model
             rd = np.linalg.norm(target, axis=-1, keepdims=True)
@@ -304,7 +301,6 @@ class CameraModel:
                                  f"> {self.valid_radius:.3f}, where the {self.model} model is not "
                                  f"one-to-one); pass on_invalid='nan' to get NaN for them")
             x = np.where(bad[..., None], np.nan, x)
-        del scale
         return x
 
     def in_valid_region(self, points_xy: Any) -> np.ndarray:

@@ -44,8 +44,6 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
     """
     import cv2
 
-    from ..calib.camera import CameraModel  # noqa: F401  (type only)
-
     w_img, h_img = cal.camera.image_size
     left_w = int(width * 0.66)
     s = left_w / w_img

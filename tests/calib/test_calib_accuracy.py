@@ -77,7 +77,7 @@ def test_fresh_render_sweep(seed, tmp_path):
     from metrology.calib import CameraModel, Checkerboard, calibrate
     from metrology.synth.board import random_board_poses, render_board
 
-    from .conftest import opencv_classic
+    from calib_helpers import opencv_classic
 
     rng = np.random.default_rng(seed)
     f = rng.uniform(900, 1300)
