@@ -576,7 +576,7 @@ def _pnp_rms(camera: CameraModel, obj: np.ndarray, px: np.ndarray) -> np.ndarray
 
 # ----------------------------------------------------------------------------- main entry
 def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard", *,
-              flat_board: bool = True, holdout: bool = True, max_blur_px: float = 3.0,
+              flat_board: bool = True, holdout: bool = True, max_blur_px: float | None = None,
               refine_pass: bool = True, progress: Callable[[int, int, str, str], None] | None
               = None) -> Calibration:
     """Calibrate a camera from checkerboard views.
@@ -594,8 +594,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         boards that are not perfectly flat.
     holdout : bool
         Compute the leave-one-view-out error (one extra calibration per view).
-    max_blur_px : float
-        Views whose corners' fitted edge blur sigma exceeds this are rejected as ``blur``.
+    max_blur_px : float, optional
+        Views whose corners' fitted edge blur sigma (px) exceeds this are rejected as
+        ``blur``. Default: automatic, views blurrier than 2.5x the median view (and > 1.5 px).
     refine_pass : bool
         Re-fit every corner in undistorted coordinates with the first estimate and calibrate
         again (default; removes the lens-curvature bias of the corner model).
@@ -623,7 +624,8 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     if not isinstance(board, Checkerboard):
         raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
     check_choice(model, "model", MODELS)
-    max_blur_px = check_positive(max_blur_px, "max_blur_px")
+    if max_blur_px is not None:
+        max_blur_px = check_positive(max_blur_px, "max_blur_px")
     items = collect_images(images_or_paths)
     n_total = len(items)
     say = progress or (lambda i, n, name, msg: None)
@@ -673,7 +675,7 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
             grays[i] = None
             continue
         n_board += 1
-        if det.sharpness > max_blur_px:
+        if max_blur_px is not None and det.sharpness > max_blur_px:
             rejected.append(RejectedView(i, name, "blur", f"edge blur sigma {det.sharpness:.2f} px"
                                          f" > max_blur_px {max_blur_px:.2f}"))
             say(i + 1, n_total, name, f"rejected: blurred ({det.sharpness:.2f} px)")
@@ -688,6 +690,18 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         dets[i] = det
         say(i + 1, n_total, name, f"board found ({det.n_ok} corners, {det.method}, "
                                   f"blur {det.sharpness:.2f} px)")
+    if max_blur_px is None and len(dets) >= 3:
+        # automatic: a view much blurrier than the others (motion, focus) is left out
+        blur_med = float(np.median([d.sharpness for d in dets.values()]))
+        limit = max(2.5 * blur_med, 1.5)
+        for i in sorted(dets):
+            if dets[i].sharpness > limit:
+                rejected.append(RejectedView(
+                    i, items[i][0], "blur", f"edge blur sigma {dets[i].sharpness:.2f} px > "
+                    f"2.5 x the median view's {blur_med:.2f} px"))
+                say(i + 1, n_total, items[i][0], f"rejected: blurred ({dets[i].sharpness:.2f} px)")
+                del dets[i]
+                grays[i] = None
     if n_board == 0:
         raise CalibrationError(
             f"no {board.cols}x{board.rows} board found in any of the {n_total} view(s) "

@@ -120,8 +120,9 @@ def register(subparsers) -> None:
     p.add_argument("--non-flat", action="store_true",
                    help="refine the board's 3-D shape too (calibrateCameraRO)")
     p.add_argument("--no-holdout", action="store_true", help="skip the leave-one-out check")
-    p.add_argument("--max-blur-px", type=float, default=3.0,
-                   help="reject views blurrier than this edge sigma (px)")
+    p.add_argument("--max-blur-px", type=float, default=None,
+                   help="reject views blurrier than this edge sigma in px (default: views "
+                        "blurrier than 2.5x the median view)")
     p.add_argument("--yaml", help="also export OpenCV FileStorage YAML here")
     p.add_argument("--report-png", help="write a residual/coverage picture here")
     p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
