@@ -730,7 +730,12 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         return _cv_calibrate(o, p, ref_size, model, K0, d0, flat_board, board.cols - 1)
 
     def residuals(K, d, rv, tv, views, objp):
-        cam = CameraModel(K, d, ref_size, model)
+        try:
+            cam = CameraModel(K, d, ref_size, model)
+        except InputError as exc:
+            raise CalibrationError(f"calibration diverged ({exc}); the views may be too similar "
+                                   f"(vary the board's tilt and position) or the lens model "
+                                   f"too flexible for the data") from None
         return {i: np.linalg.norm(cam.project(objp, r, t) - corners[i], axis=1)
                 for i, r, t in zip(views, rv, tv)}, cam
 

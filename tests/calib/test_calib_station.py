@@ -202,3 +202,17 @@ def test_non_flat_board_option(ground_truth):
     # (OpenCV 5.0's calibrateCameraRO needs the 14-coefficient workaround in _cv.py to run)
     assert np.abs(cal.board_points - ground_truth["board"].object_points()).max() < 0.05
     assert cal.rms_px < 0.02
+
+
+def test_arrays_and_progress(ground_truth):
+    imgs = [cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in ground_truth["files"][:4]]
+    seen = []
+    cal = calibrate(imgs, ground_truth["board"], holdout=False, refine_pass=False,
+                    progress=lambda i, n, name, msg: seen.append((i, n, name)))
+    assert [v.name for v in cal.views] == ["image 0", "image 1", "image 2", "image 3"]
+    assert (4, 4, "image 3") in seen
+    # a bad array among the views is left out with its reason, like an unreadable file
+    cal = calibrate(imgs + [np.full((768, 1024), np.nan, np.float32)], ground_truth["board"],
+                    holdout=False, refine_pass=False)
+    assert cal.rejected_views[0].reason == "unreadable"
+    assert "NaN" in cal.rejected_views[0].detail
