@@ -82,17 +82,22 @@ def lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: R
 
 
 def robust_lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: ResJac,
-              huber_iters: int = 6, iters: int = 80, tol: float = 1e-9, floor: float = 1e-9):
+              huber_iters: int = 6, iters: int = 80, tol: float = 1e-9,
+              floor: float | np.ndarray = 1e-9):
     """M-estimation on geometric residuals: LM whose weights are re-computed after every
     accepted step from a MAD scale of the residuals, Huber (k = 1.345) for the first
     ``huber_iters`` iterations (they pull a non-robust start towards the bulk of the data),
     Tukey's biweight (c = 4.685) afterwards.
 
+    ``floor`` (scalar or (B,), in the units of ``P``) bounds the MAD scale from below.
+
     Returns ``(prm, ok, Wfin)`` with ``Wfin = W * tukey(r / scale)`` at the solution (zero for
     rejected points).
     """
+    floor = np.broadcast_to(np.asarray(floor, dtype=np.float64), (len(W),))
+
     def reweight(r, it, idx):
-        s = robust_scale(r, W[idx], floor)
+        s = robust_scale(r, W[idx], floor[idx])
         wr = huber_weights(r, s) if it < huber_iters else tukey_weights(r, s)
         return W[idx] * wr
 

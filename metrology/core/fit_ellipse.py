@@ -8,7 +8,9 @@
   parameters ``(cx, cy, a, b, angle)``, started from ``direct``.  The Jacobian comes from the
   closest points (a distance's derivative is ``-n . dx/dparam`` at the foot point).
 * ``tukey``: IRLS on the orthogonal residuals with a MAD scale (LM re-weighted after every
-  accepted step: Huber first, then Tukey's biweight c = 4.685), started from ``direct``.
+  accepted step: Huber first, then Tukey's biweight c = 4.685), started from ``direct``.  The
+  MAD scale is floored at ``scale_floor_px`` (default 0.01 px) so nearly noise-free points are
+  not rejected.
 
 Data are centred on the weighted centroid and scaled to unit RMS distance per item first.
 """
@@ -19,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import blockwise, finish, normalize, prepare, raise_if_failed, safe_inv
+from ._batch import (SCALE_FLOOR_PX, blockwise, check_scale_floor, finish, normalize, prepare,
+                     raise_if_failed, safe_inv)
 from .checks import check_choice
 from .distances import _closest_local
 from ._solve import lm, robust_lm
@@ -170,7 +173,7 @@ def _stats(P, Wuser, Wfin, prm, ok, scale):
     return np.where(ok, rms, np.nan), inl, cov
 
 
-def _fit_block(P: np.ndarray, W: np.ndarray, method: str) -> dict:
+def _fit_block(P: np.ndarray, W: np.ndarray, method: str, scale_floor: float = 0.0) -> dict:
     """Fit one block of items; returns the result fields as flat (b, ...) arrays."""
     npos = np.count_nonzero(W > 0, -1)
     Pn, mean, scale = normalize(P, W)
@@ -182,7 +185,8 @@ def _fit_block(P: np.ndarray, W: np.ndarray, method: str) -> dict:
         prm, ok2, _ = lm(Pn, W, start, ok, _res_jac, iters=_LM_ITERS, tol=1e-9)
         ok &= ok2
     elif method == "tukey":
-        prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac)
+        floor = np.maximum(scale_floor / scale, 1e-9)   # px -> normalised units
+        prm, ok2, Wfin = robust_lm(Pn, W, start, ok, _res_jac, floor=floor)
         ok &= ok2 & (np.count_nonzero(Wfin > 0, -1) >= 5)
     prm = _canonical(prm)
     ok &= np.all(np.isfinite(prm), -1) & (prm[:, 3] > 0) & (prm[:, 2] < _MAX_REL_AXIS)
@@ -196,7 +200,8 @@ def _fit_block(P: np.ndarray, W: np.ndarray, method: str) -> dict:
                 covariance=cov)
 
 
-def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> EllipseFit:
+def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None, *,
+                scale_floor_px: float = SCALE_FLOOR_PX) -> EllipseFit:
     """Fit ellipses to one point set or a batch of point sets.
 
     Parameters
@@ -207,6 +212,10 @@ def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> 
         distances by LM from ``direct``), ``tukey`` (robust IRLS on orthogonal distances).
     weights : array_like, shape (..., N), optional
         Non-negative relative weights; zero excludes a point.
+    scale_floor_px : float, default 0.01
+        ``tukey`` only: lower bound on the robust (MAD) residual scale, in the units of
+        ``points``; points within ~4.685 x this of the ellipse are never rejected.  0 gives
+        the pure MAD scale.
 
     Returns
     -------
@@ -232,9 +241,10 @@ def fit_ellipse(points: Any, method: str = "geometric", weights: Any = None) -> 
     ([10.0, 5.0], [6.0, 3.0], 30.0)
     """
     check_choice(method, "method", _METHODS)
+    floor = check_scale_floor(scale_floor_px)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        res = blockwise(lambda p, w: _fit_block(p, w, method), P, W)
+        res = blockwise(lambda p, w: _fit_block(p, w, method, floor), P, W)
     raise_if_failed(lead, res["ok"], "need at least 5 points with positive weight that an "
                     f"ellipse can fit (given {P.shape[1]} point(s))", "fit_ellipse")
     return EllipseFit(method=method, **finish(lead, **res))

@@ -3,7 +3,8 @@
 ``tls`` minimises the weighted sum of squared orthogonal distances (closed-form principal axis
 of the weighted 2x2 scatter matrix).  ``huber`` and ``tukey`` re-weight that fit iteratively
 (IRLS) with a MAD scale of the orthogonal residuals; Tukey's biweight (c = 4.685) gives outliers
-zero weight, Huber's (k = 1.345) only bounds their influence.
+zero weight, Huber's (k = 1.345) only bounds their influence.  The MAD scale is floored at
+``scale_floor_px`` (default 0.01 px) so nearly noise-free points are not rejected.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._batch import (finish, huber_weights, prepare, raise_if_failed, robust_scale,
-                     tukey_weights)
+from ._batch import (SCALE_FLOOR_PX, check_scale_floor, finish, huber_weights, prepare,
+                     raise_if_failed, robust_scale, tukey_weights)
 from .checks import check_choice
 from .results import LineFit
 
@@ -51,10 +52,11 @@ def _resid(P, c, d):
     return d[:, None, 0] * Q[..., 1] - d[:, None, 1] * Q[..., 0]
 
 
-def _irls(P, W, c, d, ok, kind: str, iters: int = _IRLS_ITERS):
-    """Robust re-weighting started from a TLS fit; per-item convergence mask."""
+def _irls(P, W, c, d, ok, kind: str, iters: int = _IRLS_ITERS, scale_floor: float = 0.0):
+    """Robust re-weighting started from a TLS fit; per-item convergence mask.  The MAD scale
+    is at least ``scale_floor`` (units of ``P``)."""
     ext = np.sqrt(np.einsum("bnk->b", (P - c[:, None]) ** 2) / max(P.shape[1], 1))
-    floor = 1e-9 * (ext + 1e-300) + 1e-300
+    floor = np.maximum(1e-9 * (ext + 1e-300) + 1e-300, scale_floor)
     wfun = tukey_weights if kind == "tukey" else huber_weights
     active = ok.copy()
     Wr = W.copy()
@@ -107,7 +109,8 @@ def _line_stats(P, Wuser, Wfin, c, d, ok):
     return np.where(ok, rms, np.nan), inl, np.sqrt(var_off), np.degrees(np.sqrt(var_ang)), cov
 
 
-def fit_line(points: Any, method: str = "tls", weights: Any = None) -> LineFit:
+def fit_line(points: Any, method: str = "tls", weights: Any = None, *,
+             scale_floor_px: float = SCALE_FLOOR_PX) -> LineFit:
     """Fit straight lines to one point set or a batch of point sets.
 
     Parameters
@@ -119,6 +122,11 @@ def fit_line(points: Any, method: str = "tls", weights: Any = None) -> LineFit:
         MAD scale of the orthogonal residuals (robust to outliers; Tukey rejects them).
     weights : array_like, shape (..., N), optional
         Non-negative relative weights (e.g. edge strength); zero excludes a point.
+    scale_floor_px : float, default 0.01
+        ``huber`` / ``tukey`` only: lower bound on the robust (MAD) residual scale, in the units
+        of ``points``.  Tukey rejects points beyond 4.685 x scale, so without a floor nearly
+        noise-free points (scale ~1e-4 px) would lose good points at a few 0.001 px; with it
+        every point within ~0.047 px is kept.  0 gives the pure MAD scale.
 
     Returns
     -------
@@ -141,12 +149,13 @@ def fit_line(points: Any, method: str = "tls", weights: Any = None) -> LineFit:
     ([1.0, 1.0], [1.0, 0.0], [-0.0, 1.0])
     """
     check_choice(method, "method", _METHODS)
+    floor = check_scale_floor(scale_floor_px)
     P, W, lead = prepare(points, weights)
     with np.errstate(invalid="ignore", divide="ignore"):
         c, d, ok = _tls(P, W)
         Wfin = W
         if method != "tls":
-            c, d, ok, Wfin = _irls(P, W, c, d, ok, method)
+            c, d, ok, Wfin = _irls(P, W, c, d, ok, method, scale_floor=floor)
     raise_if_failed(lead, ok, "need at least 2 distinct points with positive weight "
                     f"(given {P.shape[1]} point(s))", "fit_line")
     rms, inl, off_std, ang_std, cov = _line_stats(P, W, Wfin, c, d, ok)

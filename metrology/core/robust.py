@@ -4,7 +4,8 @@ Minimal samples are drawn for every item and every hypothesis in one vectorized 
 points per sample, only points with positive weight), each hypothesis is scored by the MSAC cost
 ``sum(min(r^2, t^2))`` over all points, the best one per item gives the first inlier set
 (``|r| <= threshold_px``), which is refit by least squares (TLS line, geometric circle/ellipse),
-re-thresholded, and finally refit with Tukey IRLS on those inliers.  The result is the usual fit
+re-thresholded, and finally refit with Tukey IRLS on those inliers (MAD scale floored at
+``scale_floor_px``).  The result is the usual fit
 object with ``method="ransac"`` and its ``inliers`` mask.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FitError
-from ._batch import finish, normalize, prepare
+from ._batch import SCALE_FLOOR_PX, check_scale_floor, finish, normalize, prepare
 from .checks import check_choice, check_positive
 
 __all__ = ["ransac"]
@@ -94,20 +95,23 @@ def _draw(gen: np.random.Generator, valid: np.ndarray, h: int, k: int) -> np.nda
     return np.argpartition(keys, k - 1, axis=-1)[..., :k]
 
 
-def _fit(model: str, P: np.ndarray, W: np.ndarray, method: str):
+def _fit(model: str, P: np.ndarray, W: np.ndarray, method: str, floor: float):
     if model == "line":
         from .fit_line import fit_line
-        return fit_line(P, method={"ls": "tls", "tukey": "tukey"}[method], weights=W)
+        return fit_line(P, method={"ls": "tls", "tukey": "tukey"}[method], weights=W,
+                        scale_floor_px=floor)
     if model == "circle":
         from .fit_circle import fit_circle
-        return fit_circle(P, method={"ls": "geometric", "tukey": "tukey"}[method], weights=W)
+        return fit_circle(P, method={"ls": "geometric", "tukey": "tukey"}[method], weights=W,
+                          scale_floor_px=floor)
     from .fit_ellipse import fit_ellipse
-    return fit_ellipse(P, method={"ls": "geometric", "tukey": "tukey"}[method], weights=W)
+    return fit_ellipse(P, method={"ls": "geometric", "tukey": "tukey"}[method], weights=W,
+                       scale_floor_px=floor)
 
 
 def ransac(points: Any, model: str = "circle", threshold_px: float = 1.0, *,
            max_iters: int | None = None, rng: Any = None, weights: Any = None,
-           min_inliers: int | None = None):
+           min_inliers: int | None = None, scale_floor_px: float = SCALE_FLOOR_PX):
     """Robustly fit a line, circle or ellipse with RANSAC (MSAC scoring), then refine.
 
     Parameters
@@ -128,6 +132,10 @@ def ransac(points: Any, model: str = "circle", threshold_px: float = 1.0, *,
         Zero excludes a point from sampling and fitting; the final fits are weighted.
     min_inliers : int, optional
         Fewest inliers accepted (default: the minimal sample size + 1).
+    scale_floor_px : float, default 0.01
+        Lower bound on the MAD residual scale of the final Tukey IRLS, in the units of
+        ``points``: on nearly noise-free inliers the MAD alone would make Tukey drop good
+        points at a few 0.001 px.  0 gives the pure MAD scale.
 
     Returns
     -------
@@ -151,6 +159,7 @@ def ransac(points: Any, model: str = "circle", threshold_px: float = 1.0, *,
     """
     check_choice(model, "model", _MODELS)
     t = check_positive(threshold_px, "threshold_px")
+    floor = check_scale_floor(scale_floor_px)
     k = _MIN_SAMPLE[model]
     H = _DEFAULT_ITERS[model] if max_iters is None else int(check_positive(max_iters, "max_iters"))
     min_in = k + 1 if min_inliers is None else int(check_positive(min_inliers, "min_inliers"))
@@ -199,13 +208,13 @@ def ransac(points: Any, model: str = "circle", threshold_px: float = 1.0, *,
                        f"within {t} px among {N} point(s) ({int(npos[0])} with positive weight)")
     # least-squares refit on the inliers, re-threshold with the true distance, Tukey refit
     W1 = np.where(inl & enough[:, None], W, 0.0)
-    f1 = _fit(model, P, W1, "ls")
+    f1 = _fit(model, P, W1, "ls", floor)
     with np.errstate(invalid="ignore"):
         d1 = np.abs(f1.distance(P)) if np.any(f1.ok) else np.full((B, N), np.inf)
         inl2 = np.where(f1.ok[:, None], valid_pt & (d1 <= t), inl)
     enough2 = inl2.sum(-1) >= max(min_in, k)
     inl2 &= enough2[:, None]
-    f2 = _fit(model, P, np.where(inl2, W, 0.0), "tukey")
+    f2 = _fit(model, P, np.where(inl2, W, 0.0), "tukey", floor)
     ok = f2.ok & enough2 & found
     if lead == () and not bool(ok[0]):
         raise FitError(f"ransac({model!r}): the refit on the {int(inl2.sum())} inliers failed")

@@ -78,7 +78,8 @@ def test_equivariance(s, T, seed):
     P = s.points.copy()
     P[:3] = s.center_xy + np.array([[0.3, 0.1], [-0.2, 0.4], [0.1, -0.5]]) * s.radius
     f = ransac(P, "circle", 0.3, rng=seed)
-    g = ransac(T.apply(P), "circle", 0.3 * T.scale, rng=seed)
+    # threshold and robust scale floor are lengths: they scale with the pose like the points
+    g = ransac(T.apply(P), "circle", 0.3 * T.scale, rng=seed, scale_floor_px=0.01 * T.scale)
     # same seed -> same samples; the geometry only moves with the pose
     np.testing.assert_array_equal(f.inliers, g.inliers)
     tol = 1e-6 * (1 + s.radius) * T.scale
