@@ -4,7 +4,8 @@ Detection runs in two stages:
 
 1. **Find** the board with OpenCV: the classic ``findChessboardCorners`` (fast) followed by
    ``cornerSubPix`` with a window derived from the square size in pixels (not a fixed 11x11),
-   falling back to ``findChessboardCornersSB`` (exhaustive + accuracy mode) when it fails.
+   falling back to ``findChessboardCornersSB`` (exhaustive + accuracy mode) when it fails or
+   when more than 10 % of its corners cannot be refined.
 2. **Refine** every corner by a least-squares fit of a blurred X-junction model
 
    ``I(x, y) = m + g . (p - c) + A * erf(d1 / (sqrt2 s)) * erf(d2 / (sqrt2 s))``
@@ -480,6 +481,19 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
                               square_px, float("nan"), np.full(n, np.nan))
     corners, ok, blur, contrast, rms = refine_corners(g32, pts, board.cols, board.rows,
                                                       camera=camera)
+    if method == "classic" and ok.sum() < 0.9 * len(ok):
+        # the classic detector's corners were too far off for many fits: try SB's instead
+        import cv2
+
+        found, sb = _cv.cv_call(cv2.findChessboardCornersSB, gray8, board.pattern_size,
+                                flags=_cv.CB_SB_FLAGS, what="searching for the board (SB)",
+                                error=BoardNotFoundError)
+        if found and sb is not None:
+            pts_sb = _canonical_order(_cv.from_cv_points(sb), board.cols, board.rows)
+            alt = refine_corners(g32, pts_sb, board.cols, board.rows, camera=camera)
+            if alt[1].sum() > ok.sum():
+                corners, ok, blur, contrast, rms = alt
+                method = "sb"
     sharp = float(np.median(blur[ok])) if np.any(ok) else float("nan")
     con = float(np.median(contrast[ok])) if np.any(ok) else float("nan")
     return BoardDetection(corners, ok, size, method, True, sharp, square_px, con, rms)
