@@ -88,10 +88,16 @@ class ViewResult:
 class ProjectionUncertainty:
     """1-sigma projection uncertainty of the intrinsics over an image grid.
 
+    The intrinsic covariance (extrinsics marginalised) is propagated to the projection of a
+    fixed ray at each grid point, after removing the part a small global camera rotation
+    undoes (that part never affects measurements: poses absorb it).
+
     Attributes
     ----------
     rms_px, max_px : float
-        RMS and maximum over the grid.
+        RMS and maximum over the grid (rotation gauge removed).
+    fixed_ray_rms_px : float
+        RMS without removing the rotation gauge (a conservative upper figure).
     grid_xy : ndarray (gh, gw, 2)
         Grid pixel positions.
     sigma_px : ndarray (gh, gw)
@@ -102,10 +108,13 @@ class ProjectionUncertainty:
     max_px: float
     grid_xy: np.ndarray = field(repr=False)
     sigma_px: np.ndarray = field(repr=False)
+    fixed_ray_rms_px: float = float("nan")
 
     def to_dict(self) -> dict:
         return {"rms_px": self.rms_px, "max_px": self.max_px,
-                "grid_xy": self.grid_xy.tolist(), "sigma_px": self.sigma_px.tolist()}
+                "grid_xy": self.grid_xy.tolist(), "sigma_px": self.sigma_px.tolist(),
+                "fixed_ray_rms_px": None if not np.isfinite(self.fixed_ray_rms_px)
+                else self.fixed_ray_rms_px}
 
 
 def _param_names(model: str) -> list[str]:
@@ -264,10 +273,13 @@ class Calibration:
         unc = None
         if q.get("uncertainty") is not None:
             u = require(q, "uncertainty", dict, wq)
+            fr = u.get("fixed_ray_rms_px")
             unc = ProjectionUncertainty(float(require(u, "rms_px", (int, float), wq)),
                                         float(require(u, "max_px", (int, float), wq)),
                                         require_array(u, "grid_xy", wq, (None, None, 2)),
-                                        require_array(u, "sigma_px", wq, (None, None)))
+                                        require_array(u, "sigma_px", wq, (None, None)),
+                                        float("nan") if not isinstance(fr, (int, float))
+                                        else float(fr))
         flat = require(doc, "flat_board", bool, where)
         bpts = require_array(doc, "board_points", where, (board.n_corners, 3))
         views = []
@@ -558,12 +570,33 @@ def _projection_uncertainty(camera: CameraModel, theta: np.ndarray, cov: np.ndar
         tm[i] -= hstep
         cols.append((_project(tp, camera.model, P) - _project(tm, camera.model, P)) / (2 * hstep))
     Jp = np.stack(cols, -1)  # (M, 2, P)
-    var = np.einsum("mip,pq,miq->m", Jp, cov, Jp)
+    var_fixed = np.einsum("mip,pq,miq->m", Jp, cov, Jp)
+    # remove the rotation gauge: an intrinsics change that a small camera rotation undoes
+    # (e.g. principal point vs. orientation) does not move any measurement made with this
+    # camera and its own poses; project it out of the Jacobian over the whole grid
+    Jr = _rotation_jacobian(theta, camera.model, P)  # (M, 2, 3)
+    A = Jr.reshape(-1, 3)
+    Q = np.eye(A.shape[0]) - A @ np.linalg.solve(A.T @ A, A.T)
+    Jg = (Q @ Jp.reshape(-1, theta.size)).reshape(Jp.shape)
+    var = np.einsum("mip,pq,miq->m", Jg, cov, Jg)
     sig = np.full(len(rays), np.nan)
     sig[ok] = np.sqrt(np.maximum(var, 0))
     sig = sig.reshape(g.shape[:2])
+    fixed = np.sqrt(np.mean(np.maximum(var_fixed, 0)))
     return ProjectionUncertainty(float(np.sqrt(np.nanmean(sig ** 2))), float(np.nanmax(sig)),
-                                 g, sig)
+                                 g, sig, float(fixed))
+
+
+def _rotation_jacobian(theta: np.ndarray, model: str, P: np.ndarray, h: float = 1e-7
+                       ) -> np.ndarray:
+    """d projection / d (small camera rotation), ``(M, 2, 3)``, rays ``P (M, 3)``."""
+    cols = []
+    for k in range(3):
+        e = np.zeros(3)
+        e[k] = h
+        cols.append((_project(theta, model, P + np.cross(e, P))
+                     - _project(theta, model, P - np.cross(e, P))) / (2 * h))
+    return np.stack(cols, -1)
 
 
 def _pnp_rms(camera: CameraModel, obj: np.ndarray, px: np.ndarray) -> np.ndarray:
