@@ -69,10 +69,13 @@ def run(quick: bool = False) -> list[Row]:
     peer_ms = median_ms(peer, repeat=rep, warmup=0)
     d_ours = projection_difference(cal["c"].camera, true)
     d_peer = projection_difference(cal["p"], true)
+    g_ours = projection_difference(cal["c"].camera, true, compensate_rotation=True)["rms_px"]
+    g_peer = projection_difference(cal["p"], true, compensate_rotation=True)["rms_px"]
     rows.append(Row("calib calibrate 14 views (no hold-out)", ours_ms, "cv2 classic pipeline",
                     peer_ms, f"proj diff RMS ours {d_ours['rms_px']:.3f} px (max "
                              f"{d_ours['max_px']:.3f}), peer {d_peer['rms_px']:.3f} px (max "
-                             f"{d_peer['max_px']:.3f}); focal err ours "
+                             f"{d_peer['max_px']:.3f}); gauge-free ours {g_ours:.3f}, peer "
+                             f"{g_peer:.3f} px; focal err ours "
                              f"{abs(cal['c'].camera.fx / true.fx - 1) * 100:.4f} %, peer "
                              f"{abs(cal['p'].fx / true.fx - 1) * 100:.4f} %"))
 
