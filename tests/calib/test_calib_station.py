@@ -177,13 +177,14 @@ def test_plane_from_board_and_height(cal14, ground_truth):
 
 
 # ----------------------------------------------------------------------------- other models
-@pytest.mark.parametrize("model", ["rational", "fisheye"])
+@pytest.mark.parametrize("model", ["rational", "thin_prism", "tilted", "fisheye"])
 def test_other_lens_models_run_and_roundtrip(model, ground_truth, tmp_path):
     files = [str(f) for f in ground_truth["files"][:6]]
     cal = calibrate(files, ground_truth["board"], model=model, holdout=False,
                     refine_pass=False)
-    assert cal.camera.model == model and cal.camera.dist.size == {"rational": 8,
-                                                                  "fisheye": 4}[model]
+    assert cal.camera.model == model
+    assert cal.camera.dist.size == {"rational": 8, "thin_prism": 12, "tilted": 14,
+                                    "fisheye": 4}[model]
     # both models fit this barrel lens near the data to the corner noise level (~0.01 px);
     # fisheye's equidistant polynomial is a slightly worse match: 0.05 px bound
     assert cal.rms_px < 0.05
