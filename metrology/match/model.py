@@ -62,6 +62,8 @@ _PROFILE_STEP = 0.5     # sample spacing along a normal when locating a subpixel
 _TOP_MOVE_PX = 2.0      # angle/scale step at the top level: farthest point moves this far
 _TOP_SPREAD = 1.0       # blur (px) of the top-level direction field so those steps are covered
 _TOP_SCALE_MOVE_PX = 1.5  # scale step at the top level: farthest point moves this far
+_MAD_TO_SIGMA = 1.4826  # median absolute deviation -> Gaussian sigma
+_NOISE_RIDGE_K = 5.0    # "auto" min_contrast: ridges this many gradient-noise sigmas up are edges
 
 
 @dataclass(frozen=True)
@@ -304,7 +306,9 @@ class ShapeModel:
         min_contrast : float or "auto"
             Minimum gradient magnitude (gray levels per pixel after Gaussian smoothing with sigma
             1 px) of a model edge; also the magnitude at which an image edge counts fully.  "auto"
-            takes a fifth of the typical edge strength of the template.
+            takes a fifth of the typical edge strength of the template, and at least 5 times the
+            template's gradient noise (robust estimate), so a noisy template's noise maxima
+            neither lower the typical strength nor enter the model.
         polarity : {"use", "ignore_global", "ignore_local"}
         max_points : int
             Cap on model points per level (evenly thinned above it).
@@ -360,7 +364,18 @@ class ShapeModel:
                              f"levels/px (need clearly more than {floor:.1f}); the template is "
                              f"flat or featureless")
         if min_contrast == "auto":
-            contrast = max(floor, 0.2 * float(np.percentile(ridge_m, 75)))
+            # On a noisy template most ridge points above the fixed floor are noise maxima
+            # (noise 6 gray levels: thousands of them), so their percentile fell to noise level,
+            # the threshold to the floor, and the model took noise points with random
+            # directions (no match found at all).  Measure the gradient noise (MAD of the
+            # components over the mostly flat template: 0.16 x the image noise at sigma 1) and
+            # count only ridges above 5 x it (noise-only ridges there: < 1 per 1e5 px).
+            sel = inner & (valid0 > 0.5)
+            g = np.concatenate([gx0[sel], gy0[sel]])
+            noise_g = _MAD_TO_SIGMA * float(np.median(np.abs(g))) if g.size else 0.0
+            strong = ridge_m[ridge_m > _NOISE_RIDGE_K * noise_g]
+            typical = float(np.percentile(strong if len(strong) >= 8 else ridge_m, 75))
+            contrast = max(floor, _NOISE_RIDGE_K * noise_g, 0.2 * typical)
         else:
             contrast = check_finite(min_contrast, "min_contrast")
             if contrast <= 0:

@@ -103,6 +103,36 @@ def test_no_match_in_clutter(seed):
         assert all(m.score < 0.7 for m in found), (name, [m.score for m in found])
 
 
+def test_auto_contrast_on_a_noisy_blurred_template():
+    """Regression: template and scene with noise 6 gray levels and blur 2 px.  The "auto"
+    min_contrast used to fall to the 2 gray-level floor (the percentile of ridge strengths was
+    taken over thousands of noise maxima), the model took noise points and nothing was found,
+    while min_contrast=10 found the part at 0.998.  Now the noise maxima are screened out."""
+    from metrology.match import ShapeModel
+    from metrology.synth.parts import render_template
+
+    tpl = render_template("lpart", margin=40, noise_sigma=6.0, psf_sigma_px=2.0, rng=3)
+    model = ShapeModel.create(tpl.image)
+    fixed = ShapeModel.create(tpl.image, min_contrast=10.0)
+    # edges of contrast 160 blurred by 2 px peak near 30 gray levels/px: a fifth of that, well
+    # above the 5-sigma gradient noise (~4.8) and far above the old collapsed value (2.0)
+    assert 4.5 < model.min_contrast < 10.0
+    true = Pose2D(320.0, 240.0, 30.0, 1.0)
+    scene = render_part_scene("lpart", [true], noise_sigma=6.0, psf_sigma_px=2.0, rng=1)
+    found = model.find(scene.image)
+    assert len(found) == 1
+    d, da, _ = pose_error(found[0].pose, true)
+    # 0.2 px / 0.1 deg: 10x the pose noise expected at noise 6 over ~700 points, far below
+    # any wrong alignment; the score as high as with the hand-set contrast (0.998 both)
+    assert d < 0.2 and abs(da) < 0.1, (d, da)
+    assert found[0].score > 0.95
+    assert found[0].score >= fixed.find(scene.image)[0].score - 0.01
+    for seed in (7, 8):  # the noisy-template model still finds nothing in clutter
+        clutter = render_part_scene(None, [], clutter=40, rng=seed, noise_sigma=3.0,
+                                    supersample=2).image
+        assert all(m.score < 0.7 for m in model.find(clutter, min_score=0.5, max_matches=3))
+
+
 def test_other_parts_do_not_match():
     """A scene holding the three other parts: the model of the fourth finds nothing >= 0.7."""
     for name in PARTS:
