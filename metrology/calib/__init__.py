@@ -10,7 +10,7 @@ and station files.
 """
 
 from .board import BoardDetection, Checkerboard, detect_board, refine_corners
-from .calibrate import (Calibration, ProjectionUncertainty, RejectedView, ViewResult, calibrate,
+from .calibration import (Calibration, ProjectionUncertainty, RejectedView, ViewResult, calibrate,
                         collect_images)
 from .camera import CameraModel, projection_difference
 from .plane import Plane

@@ -48,7 +48,7 @@ def _progress_printer(enabled: bool):
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .board import Checkerboard
-    from .calibrate import calibrate
+    from .calibration import calibrate
 
     board = Checkerboard.parse(args.board, args.square_mm)
     cal = calibrate(args.images if len(args.images) > 1 else args.images[0], board,
@@ -82,7 +82,7 @@ def _cmd_undistort(args: argparse.Namespace) -> int:
 
     from .._io import atomic_write_bytes
     from ..image.io import load_image
-    from .calibrate import Calibration
+    from .calibration import Calibration
 
     cal = Calibration.load(args.station)
     out = Path(args.output)
