@@ -70,9 +70,11 @@ def lm(P: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray, res_jac: R
             ca = np.where(better, cost2, ca)
             small = (np.abs(delta).max(-1) < tol) | (np.abs(gain) <= 1e-14 * ca)
         else:
-            Wn = reweight(ra, it + 1, idx)
-            Wa = np.where(better[:, None], Wn, Wa)
-            ca = np.where(better, np.einsum("bn,bn->b", Wa, ra * ra), ca)
+            # weights from the current residuals even after a rejected step: a step rejected
+            # at the minimum (rounding) must not keep the previous weights, or the switch from
+            # Huber to Tukey weights could be skipped and the fit end as the Huber solution
+            Wa = reweight(ra, it + 1, idx)
+            ca = np.einsum("bn,bn->b", Wa, ra * ra)
             small = np.abs(delta).max(-1) < tol
         # a tiny step ends the run even when rounding made it look uphill (at the minimum)
         done = (small & (it + 1 >= min_iters)) | (la >= 1e12) | ~good
