@@ -171,10 +171,12 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     neigh[rows, cols] = True
     cr, cc = np.nonzero(neigh)
     foot = None if directions is None else np.abs(np.asarray(directions, np.float64))[cr]
-    ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf", foot=foot)
+    est = _gauss_estimates(resp, offsets, cr, cc, sigma)
+    ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf", foot=foot,
+                      est=est)
     ci = np.searchsorted(cr * ln + cc, rows * ln + cols)
     pos, blur, step, std, score, refined = (r[ci] for r in ref)
-    amp = subpixel_peaks(resp, rows, cols, method="gauss").height if n else np.zeros(0)
+    amp = est[3][ci]    # the Gaussian peak heights of the selected edges
     return EdgeSet(rows.astype(np.intp), pos, amp, step, blur, std, score, refined,
                    candidates.astype(np.intp))
 
@@ -183,7 +185,7 @@ _MIN_FOOT = 0.05     # px: narrower trapezoid sides are modelled as this (varian
 _MIN_OPTICS = 0.05   # px: smallest optical blur the fit may reach
 
 
-def _pixel_step(u, s, a, b):
+def _pixel_step(u, s, a, b, cst=None):
     """Unit step at 0 blurred by a Gaussian ``s`` and averaged over a trapezoid footprint
     (box ``a`` convolved with box ``b``), at offsets ``u``; with its derivatives.
 
@@ -193,21 +195,34 @@ def _pixel_step(u, s, a, b):
         dP/du = s / (a b) * sum_i sign_i G(z_i),  G = z Phi + phi
         dP/ds = s / (a b) * sum_i sign_i Phi(z_i)
 
+    ``cst``: the corner offsets ``c`` stacked as (4, ...) (:func:`_pixel_corners`), when the
+    caller evaluates the same footprint repeatedly.
+
     Returns
     -------
     P, dP/du, dP/ds : ndarray, broadcast shape of the inputs
     """
-    c1 = 0.5 * (a + b)
-    c2 = 0.5 * (a - b)
-    z = (u[None] + np.stack([c1, c2, -c2, -c1])) / s[None]          # (4, ...) all at once
+    if cst is None:
+        cst = _pixel_corners(a, b)
+    z = (u[None] + cst) / s[None]          # (4, ...) all at once
     ph = ndtr(z)
     de = np.exp(-0.5 * z * z) * (1.0 / _SQRT2PI)
     zph = z * ph
     gg = zph + de
-    hh = 0.5 * (z * zph + ph + z * de)
-    sg = np.array([1.0, -1.0, -1.0, 1.0]).reshape((4,) + (1,) * (z.ndim - 1))
+    hh = z * zph
+    hh += ph
+    hh += z * de
     k = s / (a * b)
-    return (s * k * (sg * hh).sum(0), k * (sg * gg).sum(0), k * (sg * ph).sum(0))
+    return (0.5 * s * k * (hh[0] - hh[1] - hh[2] + hh[3]), k * (gg[0] - gg[1] - gg[2] + gg[3]),
+            k * (ph[0] - ph[1] - ph[2] + ph[3]))
+
+
+def _pixel_corners(a, b):
+    """The four corner offsets ``(a+b)/2, (a-b)/2, -(a-b)/2, -(a+b)/2`` of a trapezoid
+    footprint, stacked (4, ...)."""
+    c1 = 0.5 * (a + b)
+    c2 = 0.5 * (a - b)
+    return np.stack([c1, c2, -c2, -c1])
 
 
 def _gauss_estimates(resp, offsets, nr, nc, sigma):
@@ -219,13 +234,14 @@ def _gauss_estimates(resp, offsets, nr, nc, sigma):
     return offsets[0] + pk.position, s_n, a_n, pk.height
 
 
-def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None):
+def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None, est=None):
     """Refine every candidate edge ``(nr, nc)`` (sorted by row, then column).
 
     Two rounds when some profile holds several candidates: the second models the neighbours
     with the first round's refined values instead of their Gaussian-peak estimates.
+    ``est``: :func:`_gauss_estimates` of these peaks when the caller has them.
     """
-    t, s_, a, _ = _gauss_estimates(resp, offsets, nr, nc, sigma)
+    t, s_, a, _ = est if est is not None else _gauss_estimates(resp, offsets, nr, nc, sigma)
     c = nr.size
     nan = np.full(c, np.nan)
     if not do_fit or c == 0:
@@ -367,36 +383,51 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     fm = free.astype(np.float64)
 
     use_l, use_r = bool(has_l.any()), bool(has_r.any())
+    corners = _pixel_corners(fa_w, fb_w)     # (4, E, 1): constant over the iterations
 
     def model(p):
         """Unit steps at t, t_L, t_R and their derivatives in position and blur."""
         s_ = p[:, 3:4]
-        f0, d0u, d0s = _pixel_step(x - p[:, 2:3], s_, fa_w, fb_w)
+        f0, d0u, d0s = _pixel_step(x - p[:, 2:3], s_, fa_w, fb_w, corners)
         if use_l:
-            fl, dlu, dls = _pixel_step(x - p[:, 5:6], s_, fa_w, fb_w)
+            fl, dlu, dls = _pixel_step(x - p[:, 5:6], s_, fa_w, fb_w, corners)
             fl, dlu, dls = fl * fm[:, 4:5], dlu * fm[:, 4:5], dls * fm[:, 4:5]
         else:
             fl = dlu = dls = 0.0
         if use_r:
-            fr, dru, drs = _pixel_step(x - p[:, 7:8], s_, fa_w, fb_w)
+            fr, dru, drs = _pixel_step(x - p[:, 7:8], s_, fa_w, fb_w, corners)
             fr, dru, drs = fr * fm[:, 6:7], dru * fm[:, 6:7], drs * fm[:, 6:7]
         else:
             fr = dru = drs = 0.0
         return (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs)
 
-    # amplitudes by linear least squares for the initial positions
-    (f0, _, _), (fl, _, _), (fr, _, _) = model(p)
-    jl = np.stack([w, f0 * w, fl * w + 0.0 * w, fr * w + 0.0 * w, u * w, u * f0 * w], axis=2)
+    # amplitudes by linear least squares for the initial positions (only the columns some
+    # edge uses; the model at these positions serves the first Gauss-Newton step too, since
+    # the linear parameters do not enter it)
+    mdl = model(p)
+    (f0, _, _), (fl, _, _), (fr, _, _) = mdl
+    lcols = [w, f0 * w]
+    lmap = [0, 1]
+    if use_l:
+        lcols.append(fl * w)
+        lmap.append(4)
+    if use_r:
+        lcols.append(fr * w)
+        lmap.append(6)
+    lcols.append(u * w)
+    lmap.append(8)
+    if shading:
+        lcols.append(u * f0 * w)
+        lmap.append(9)
+    jl = np.stack(lcols, axis=2)
     jlt = jl.transpose(0, 2, 1)
     nl = jlt @ jl
-    fr_l = np.stack([np.ones(e), np.ones(e), has_l, has_r, np.ones(e), np.ones(e)],
-                    axis=1).astype(np.float64)
-    nl = nl + (1.0 - fr_l)[:, :, None] * np.eye(6) + 1e-9 * np.eye(6)
+    fr_l = fm[:, lmap]
+    eye_l = np.eye(len(lmap))
+    nl += (1.0 - fr_l)[:, :, None] * eye_l + 1e-9 * eye_l
     lin = np.linalg.solve(nl, jlt @ (y * w)[..., None])[..., 0]
     lin *= fr_l
-    p[:, 0], p[:, 1], p[:, 4], p[:, 6] = lin[:, 0], lin[:, 1], lin[:, 2], lin[:, 3]
-    p[:, 8] = lin[:, 4]
-    p[:, 9] = lin[:, 5] if shading else 0.0
+    p[:, lmap] = lin
     lam = 1e-3
     # only the parameters some edge uses take part (no neighbours anywhere: a 4-parameter fit)
     act = [0, 1, 2, 3] + ([4, 5] if has_l.any() else []) + ([6, 7] if has_r.any() else []) \
@@ -405,8 +436,8 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     eye = np.eye(na)
     fa = fm[:, act]
 
-    def jacobian(p):
-        (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs) = model(p)
+    def jacobian(p, mdl=None):
+        (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs) = mdl if mdl is not None else model(p)
         a = p[:, 1:2] + p[:, 9:10] * u          # local step height
         res = y - p[:, 0:1] - p[:, 8:9] * u - a * f0
         dsum = a * d0s
@@ -422,10 +453,12 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
         cols_[3] = dsum
         cols_ += [u, u * f0] if shading else [u]
         jac = np.stack(cols_, axis=2) * (w[:, :, None] * fa[:, None, :])
-        return jac, res * w
+        return jac, res * w, f0
 
+    converged = False
     for _ in range(iters):
-        jac, res = jacobian(p)
+        jac, res, f0 = jacobian(p, mdl)
+        mdl = None
         jt = jac.transpose(0, 2, 1)
         nm = jt @ jac
         gv = (jt @ res[..., None])[..., 0]
@@ -438,14 +471,22 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
             break
         dp = np.zeros_like(p)
         dp[:, act] = np.where(np.isfinite(dpa), dpa, 0.0) * fa
-        for c in (2, 5, 7):
+        for c in (2, 5, 7) if na > 6 else (2,):
             dp[:, c] = np.clip(dp[:, c], -0.5, 0.5)
         dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
-        p = p + dp
-        p[:, 3] = np.clip(p[:, 3], _MIN_OPTICS, 10.0)
+        p_new = p + dp
+        p_new[:, 3] = np.clip(p_new[:, 3], _MIN_OPTICS, 10.0)
         if np.abs(dp[:, 2]).max(initial=0.0) < 2e-5 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-4:
+            # converged: the last step is below 2e-5 px, so the residuals after it follow
+            # from the Jacobian at hand to second order in the step (< 1e-9 gray levels)
+            # instead of another model evaluation
+            res = res - (jac @ (p_new - p)[:, act, None])[..., 0]
+            p = p_new
+            converged = True
             break
-    jac, res = jacobian(p)
+        p = p_new
+    if not converged:
+        jac, res, f0 = jacobian(p)
     rss = (res * res).sum(1)
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
@@ -470,7 +511,6 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     if not shading:
         # score test for a step height changing across the window: the residuals' component
         # along u * Phi0, after projecting out the fitted model's own directions
-        (f0, _, _), _, _ = model(p)
         q = u * f0 * w
         jt = jac.transpose(0, 2, 1)
         with np.errstate(all="ignore"):
