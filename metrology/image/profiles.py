@@ -240,8 +240,13 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
     dphi = across[None, :] * (wk / wmax)[:, None] / r[:, None]   # (K, M) angular offsets
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
-    pts = c[:, None, None, :] + rad[:, None, :, None] * np.stack(
-        [np.cos(phi), np.sin(phi)], axis=-1)[:, :, None, :]
+    # x and y planes written directly (no (K, M, L, 2) broadcast through a stacked array)
+    pts = np.empty((ang.size, phi.shape[1], rad.shape[1], 2))
+    rr = rad[:, None, :]
+    np.multiply(rr, np.cos(phi)[:, :, None], out=pts[..., 0])
+    pts[..., 0] += c[:, 0, None, None]
+    np.multiply(rr, np.sin(phi)[:, :, None], out=pts[..., 1])
+    pts[..., 1] += c[:, 1, None, None]
     return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
 
 
@@ -297,12 +302,18 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
     wx = weights(x - x0)
     wy = weights(y - y0)
     base = (y0 - 1) * w + (x0 - 1)
-    out = 0.0
+    out = None
     for jy in range(4):  # 4 x 4 taps: fixed small loop over the kernel, not over points
-        row = base + jy * w
-        acc = (flat[row] * wx[0] + flat[row + 1] * wx[1] + flat[row + 2] * wx[2]
-               + flat[row + 3] * wx[3])
-        out = out + acc * wy[jy]
+        o = jy * w       # the taps are gathers from shifted views (no index arithmetic)
+        acc = flat[o:][base] * wx[0]
+        acc += flat[o + 1:][base] * wx[1]
+        acc += flat[o + 2:][base] * wx[2]
+        acc += flat[o + 3:][base] * wx[3]
+        acc *= wy[jy]
+        if out is None:
+            out = acc
+        else:
+            out += acc
     return out
 
 
@@ -347,8 +358,11 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
     pts = calipers.points
     eps = 1e-9
     x, y = pts[..., 0], pts[..., 1]
-    ok = (x >= m - eps) & (x <= w - 1 - m + eps) & (y >= m - eps) & (y <= h - 1 - m + eps)
-    inside = ok.reshape(ok.shape[0], -1).all(axis=1)
+    k = pts.shape[0]
+    xr, yr = x.reshape(k, -1), y.reshape(k, -1)
+    x_lo, x_hi, y_lo, y_hi = xr.min(axis=1), xr.max(axis=1), yr.min(axis=1), yr.max(axis=1)
+    inside = (x_lo >= m - eps) & (x_hi <= w - 1 - m + eps) & (y_lo >= m - eps) \
+        & (y_hi <= h - 1 - m + eps)
     if not np.any(inside):
         lo = np.array([x.min(), y.min()])
         hi = np.array([x.max(), y.max()])
@@ -358,14 +372,18 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
                          f"calipers")
     index = np.flatnonzero(inside)
     cal = calipers if inside.all() else calipers.subset(index)
-    p = np.clip(cal.points, m, [w - 1 - m, h - 1 - m])
+    if (x_lo[index].min() < m or x_hi[index].max() > w - 1 - m or y_lo[index].min() < m
+            or y_hi[index].max() > h - 1 - m):
+        p = np.clip(cal.points, m, [w - 1 - m, h - 1 - m])   # the eps tolerated outside
+    else:
+        p = cal.points
     if interpolation == "spline":
         from scipy import ndimage
 
-        px, py = p[..., 0], p[..., 1]
-        lo_c = np.maximum(np.floor([px.min(), py.min()]).astype(int) - _SPLINE_MARGIN, 0)
-        hi_c = np.minimum(np.ceil([px.max(), py.max()]).astype(int) + _SPLINE_MARGIN + 1,
-                          [w, h])
+        ext = np.clip([x_lo[index].min(), y_lo[index].min(), x_hi[index].max(),
+                       y_hi[index].max()], m, [w - 1 - m, h - 1 - m] * 2)  # extent of p
+        lo_c = np.maximum(np.floor(ext[:2]).astype(int) - _SPLINE_MARGIN, 0)
+        hi_c = np.minimum(np.ceil(ext[2:]).astype(int) + _SPLINE_MARGIN + 1, [w, h])
         crop = np.asarray(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], dtype=np.float64)
         coef = ndimage.spline_filter(crop, 3, mode="mirror")
         vals = interpolate(coef, p - lo_c, interpolation)
