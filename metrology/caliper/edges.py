@@ -360,6 +360,18 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
         if ei.size:
             z = (x - t_n[ci, None]) / s_n[ci, None]
             np.add.at(y, ei, -(a_n[ci, None] * (ndtr(z) - (z > 0))))
+    # Only the window takes part from here on: gather each edge's (contiguous) window into
+    # the first columns of an (E, Lw) array, Lw the longest window; the columns beyond an
+    # edge's own window get weight 0 as before.
+    nw_i = nwin.astype(np.intp)
+    lw = max(int(nw_i.max(initial=0)), 1)
+    if lw < x.shape[1]:
+        j0 = np.argmax(w > 0, axis=1)
+        kk = np.arange(lw)
+        idx = np.minimum(j0[:, None] + kk, x.shape[1] - 1)
+        x = offsets[idx]
+        y = np.take_along_axis(y, idx, axis=1)
+        w = (kk < nw_i[:, None]).astype(np.float64)
     # parameters: B, A, t, s, A_L, t_L, A_R, t_R (absent neighbours: A = 0, frozen)
     # B, A, t, s, A_L, t_L, A_R, t_R, C, D: C and D let the background and the step height
     # vary linearly across the window (shading, vignetting): y += C u + D u Phi0
@@ -494,9 +506,20 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     npar = fa.sum(1)
     dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):
+        q = None
+        if not shading:
+            # right-hand sides: the unit vector of t (its variance) and, for the score test
+            # below, the shading direction u * Phi0 projected on the model
+            q = u * f0 * w
+            rhs = np.concatenate([np.broadcast_to(eye[:, 2:3], (e, na, 1)),
+                                  jac.transpose(0, 2, 1) @ q[..., None]], axis=2)
+        else:
+            rhs = np.broadcast_to(eye[:, 2:3], (e, na, 1))
         try:
-            cov_tt = np.linalg.inv(nm + 1e-12 * eye)[:, 2, 2]
+            sol = np.linalg.solve(nm + 1e-12 * eye, rhs)
+            cov_tt = sol[:, 2, 0]
         except np.linalg.LinAlgError:
+            sol = None
             cov_tt = np.full(e, np.nan)
         std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
         score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
@@ -511,16 +534,11 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     if not shading:
         # score test for a step height changing across the window: the residuals' component
         # along u * Phi0, after projecting out the fitted model's own directions
-        q = u * f0 * w
-        jt = jac.transpose(0, 2, 1)
-        with np.errstate(all="ignore"):
-            try:
-                coef = np.linalg.solve(nm + 1e-12 * eye, (jt @ q[..., None]))
-                q_perp = q - (jac @ coef)[..., 0]
+        if sol is not None:
+            with np.errstate(all="ignore"):
+                q_perp = q - (jac @ sol[:, :, 1:2])[..., 0]
                 var = rss / dof * (q_perp * q_perp).sum(1)
                 shade_z = np.abs((q_perp * res).sum(1)) / np.sqrt(np.maximum(var, 1e-300))
-            except np.linalg.LinAlgError:
-                pass
         shade_z = np.where(np.isfinite(shade_z), shade_z, 0.0)
     return pos, blur, step, std, score, ok, shade_z
 
