@@ -447,13 +447,19 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     na = len(act)
     eye = np.eye(na)
     fa = fm[:, act]
+    # loop constants: column weights (window x free), the frozen parameters' unit diagonal,
+    # the positions of the step positions among the active parameters
+    wfa = w[:, :, None] * fa[:, None, :]
+    frozen = 1.0 - fa
+    ones = np.ones_like(w)
+    pos_cols = [act.index(c) for c in (2, 5, 7) if c in act]
 
     def jacobian(p, mdl=None):
         (f0, d0u, d0s), (fl, dlu, dls), (fr, dru, drs) = mdl if mdl is not None else model(p)
-        a = p[:, 1:2] + p[:, 9:10] * u          # local step height
+        a = p[:, 1:2] + p[:, 9:10] * u if shading else p[:, 1:2]   # local step height
         res = y - p[:, 0:1] - p[:, 8:9] * u - a * f0
         dsum = a * d0s
-        cols_ = [np.ones_like(f0), f0, -a * d0u, None]
+        cols_ = [ones, f0, -a * d0u, None]
         if na > 6:
             for f_, du_, ds_, c_a in ((fl, dlu, dls, 4), (fr, dru, drs, 6)):
                 if c_a not in act:
@@ -464,8 +470,10 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
                 cols_ += [f_, -a_ * du_]
         cols_[3] = dsum
         cols_ += [u, u * f0] if shading else [u]
-        jac = np.stack(cols_, axis=2) * (w[:, :, None] * fa[:, None, :])
-        return jac, res * w, f0
+        jac = np.stack(cols_, axis=2)
+        jac *= wfa
+        res *= w
+        return jac, res, f0
 
     converged = False
     for _ in range(iters):
@@ -476,19 +484,19 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
         gv = (jt @ res[..., None])[..., 0]
         diag = np.diagonal(nm, axis1=1, axis2=2)
         nm = nm + (lam * diag + 1e-12 * (diag.sum(1, keepdims=True) + 1.0)
-                   + (1.0 - fa))[:, :, None] * eye
+                   + frozen)[:, :, None] * eye
         try:
             dpa = np.linalg.solve(nm, gv[..., None])[..., 0]
         except np.linalg.LinAlgError:
             break
-        dp = np.zeros_like(p)
-        dp[:, act] = np.where(np.isfinite(dpa), dpa, 0.0) * fa
-        for c in (2, 5, 7) if na > 6 else (2,):
-            dp[:, c] = np.clip(dp[:, c], -0.5, 0.5)
-        dp[:, 3] = np.clip(dp[:, 3], -0.5 * p[:, 3], 0.5 * p[:, 3])
-        p_new = p + dp
-        p_new[:, 3] = np.clip(p_new[:, 3], _MIN_OPTICS, 10.0)
-        if np.abs(dp[:, 2]).max(initial=0.0) < 2e-5 and np.abs(dp[:, 3]).max(initial=0.0) < 1e-4:
+        dpa = np.where(np.isfinite(dpa), dpa, 0.0) * fa        # steps of the active ones
+        dpa[:, pos_cols] = np.minimum(np.maximum(dpa[:, pos_cols], -0.5), 0.5)
+        lim = 0.5 * p[:, 3]
+        dpa[:, 3] = np.minimum(np.maximum(dpa[:, 3], -lim), lim)
+        p_new = p.copy()
+        p_new[:, act] += dpa
+        p_new[:, 3] = np.minimum(np.maximum(p_new[:, 3], _MIN_OPTICS), 10.0)
+        if np.abs(dpa[:, 2]).max(initial=0.0) < 2e-5 and np.abs(dpa[:, 3]).max(initial=0.0) < 1e-4:
             # converged: the last step is below 2e-5 px, so the residuals after it follow
             # from the Jacobian at hand to second order in the step (< 1e-9 gray levels)
             # instead of another model evaluation
@@ -502,7 +510,7 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
     rss = (res * res).sum(1)
     ym = (w * y).sum(1) / nwin.clip(1)
     tss = (w * (y - ym[:, None]) ** 2).sum(1)
-    nm = jac.transpose(0, 2, 1) @ jac + (1.0 - fa)[:, :, None] * eye
+    nm = jac.transpose(0, 2, 1) @ jac + frozen[:, :, None] * eye
     npar = fa.sum(1)
     dof = np.maximum(nwin - npar, 1)
     with np.errstate(all="ignore"):
