@@ -278,8 +278,9 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
         i = y0 * w + x0
         dx = 1 if w > 1 else 0
         dy = w if h > 1 else 0
-        top = flat[i] * (1.0 - fx) + flat[i + dx] * fx
-        bot = flat[i + dy] * (1.0 - fx) + flat[i + dy + dx] * fx
+        gx = 1.0 - fx                   # taps gathered from shifted views (one index array)
+        top = flat[i] * gx + flat[dx:][i] * fx
+        bot = flat[dy:][i] * gx + flat[dy + dx:][i] * fx
         return top * (1.0 - fy) + bot * fy
     x0 = np.minimum(np.floor(x), w - 3).astype(np.intp)
     y0 = np.minimum(np.floor(y), h - 3).astype(np.intp)
