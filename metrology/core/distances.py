@@ -188,6 +188,20 @@ def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarra
     return np.where(exact, y0, x0), np.where(exact, y1, x1)
 
 
+def _closest_in_frame(u: np.ndarray, v: np.ndarray, a: np.ndarray,
+                      b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closest point ``(lx, ly)`` on the axis-aligned ellipse ``(x/a)^2 + (y/b)^2 = 1`` to the
+    points ``(u, v)`` given in the ellipse's own frame (any order of ``a`` and ``b``, any quadrant).
+    """
+    swap = b > a
+    e0, e1 = np.where(swap, b, a), np.where(swap, a, b)
+    w0, w1 = np.where(swap, v, u), np.where(swap, u, v)
+    x0, x1 = _closest_local(np.abs(w0), np.abs(w1), e0, e1)
+    x0 = np.copysign(x0, w0)
+    x1 = np.copysign(x1, w1)
+    return np.where(swap, x1, x0), np.where(swap, x0, x1)
+
+
 def closest_point_ellipse(points: Any, center_xy: Any, semi_axes: Any,
                           angle_deg: Any) -> tuple[np.ndarray, np.ndarray]:
     """Nearest point on an ellipse and the signed orthogonal distance (positive outside).
@@ -212,13 +226,7 @@ def closest_point_ellipse(points: Any, center_xy: Any, semi_axes: Any,
     u = cs * q[..., 0] + sn * q[..., 1]           # local coordinates (rotate by -theta)
     v = -sn * q[..., 0] + cs * q[..., 1]
     a, b = ax[..., 0], ax[..., 1]
-    swap = b > a
-    e0, e1 = np.where(swap, b, a), np.where(swap, a, b)
-    w0, w1 = np.where(swap, v, u), np.where(swap, u, v)
-    x0, x1 = _closest_local(np.abs(w0), np.abs(w1), e0, e1)
-    x0 = np.copysign(x0, w0)
-    x1 = np.copysign(x1, w1)
-    lx, ly = np.where(swap, x1, x0), np.where(swap, x0, x1)
+    lx, ly = _closest_in_frame(u, v, a, b)
     inside = (u / a) ** 2 + (v / b) ** 2 < 1.0
     dist = np.hypot(u - lx, v - ly)
     dist = np.where(inside, -dist, dist)

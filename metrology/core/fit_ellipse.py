@@ -24,7 +24,7 @@ import numpy as np
 from ._batch import (SCALE_FLOOR_PX, blockwise, check_scale_floor, finish, normalize, prepare,
                      raise_if_failed, safe_inv)
 from .checks import check_choice
-from .distances import _closest_local
+from .distances import _closest_in_frame
 from ._solve import lm, robust_lm
 from .results import EllipseFit
 
@@ -119,13 +119,7 @@ def _res_jac(P: np.ndarray, prm: np.ndarray):
     qy = P[..., 1] - cy
     u = cs * qx + sn * qy
     v = -sn * qx + cs * qy
-    swap = b > a
-    e0, e1 = np.where(swap, b, a), np.where(swap, a, b)
-    w0, w1 = np.where(swap, v, u), np.where(swap, u, v)
-    x0, x1 = _closest_local(np.abs(w0), np.abs(w1), e0, e1)
-    x0 = np.copysign(x0, w0)
-    x1 = np.copysign(x1, w1)
-    lx, ly = np.where(swap, x1, x0), np.where(swap, x0, x1)
+    lx, ly = _closest_in_frame(u, v, a, b)
     nx, ny = lx / (a * a), ly / (b * b)
     nn = np.hypot(nx, ny)
     nn = np.where(nn > 0, nn, 1.0)
