@@ -35,6 +35,40 @@ __all__ = ["Calipers", "Profiles", "rect_calipers", "ray_calipers", "sample_prof
 INTERPOLATIONS = ("linear", "cubic", "spline")
 _SNAP_DEG = 0.5  # calipers this close to a pixel axis are laid on it
 _SPLINE_MARGIN = 8  # px of image kept around the samples when prefiltering (pole 0.268^8 ~ 3e-5)
+_PREFILTER_HALF = 12  # taps each side of the FIR B-spline prefilter (pole 0.268^13 ~ 4e-8)
+
+
+def _prefilter_kernel(half: int = _PREFILTER_HALF) -> np.ndarray:
+    """The cubic B-spline prefilter (inverse of ``[1, 4, 1] / 6``) as a symmetric FIR kernel.
+
+    Its exact impulse response is ``c z^|k|``, ``z = sqrt(3) - 2``, ``c = -6 z / (1 - z^2)``;
+    truncated at ``|k| <= half`` (the dropped tail is ``~z^(half+1)`` of the signal, 4e-8 at 12)
+    and renormalised so flat regions pass exactly."""
+    z = math.sqrt(3.0) - 2.0
+    k = np.arange(-half, half + 1)
+    taps = (-6.0 * z / (1.0 - z * z)) * z ** np.abs(k)
+    return taps / taps.sum()
+
+
+_PREFILTER = _prefilter_kernel()
+
+
+def spline_coefficients(crop: np.ndarray) -> np.ndarray:
+    """Cubic B-spline coefficients of a gray image (float64), mirror boundary.
+
+    Same as ``scipy.ndimage.spline_filter(crop, 3, mode="mirror")`` to < 1e-6 of the gray range,
+    but a separable FIR filter (``cv2.sepFilter2D``, reflect-101 = scipy's "mirror") instead of
+    the recursive filter: ~1.7x faster on the ~100 x 100 crops a caliper tool samples.
+    """
+    import cv2
+
+    crop = np.ascontiguousarray(crop, dtype=np.float64)
+    if min(crop.shape) <= _PREFILTER_HALF:     # reflect-101 needs the border inside the image
+        from scipy import ndimage
+
+        return ndimage.spline_filter(crop, 3, mode="mirror")
+    return cv2.sepFilter2D(crop, cv2.CV_64F, _PREFILTER, _PREFILTER,
+                           borderType=cv2.BORDER_REFLECT_101)
 
 
 @dataclass(frozen=True)
@@ -379,14 +413,11 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
     else:
         p = cal.points
     if interpolation == "spline":
-        from scipy import ndimage
-
         ext = np.clip([x_lo[index].min(), y_lo[index].min(), x_hi[index].max(),
                        y_hi[index].max()], m, [w - 1 - m, h - 1 - m] * 2)  # extent of p
         lo_c = np.maximum(np.floor(ext[:2]).astype(int) - _SPLINE_MARGIN, 0)
         hi_c = np.minimum(np.ceil(ext[2:]).astype(int) + _SPLINE_MARGIN + 1, [w, h])
-        crop = np.asarray(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], dtype=np.float64)
-        coef = ndimage.spline_filter(crop, 3, mode="mirror")
+        coef = spline_coefficients(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]])
         vals = interpolate(coef, p - lo_c, interpolation)
     else:
         vals = interpolate(np.ascontiguousarray(img), p, interpolation)
