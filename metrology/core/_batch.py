@@ -6,6 +6,7 @@ results back to the caller's leading shape at the end.  Nothing here loops over 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -244,3 +245,57 @@ def raise_if_failed(lead: tuple, ok: np.ndarray, reason: np.ndarray | str, what:
     if lead == () and not bool(ok[0]):
         msg = reason if isinstance(reason, str) else str(reason[0])
         raise FitError(f"{what}: {msg}")
+
+
+# --- single point set helpers -------------------------------------------------------------
+# For one small set (N ~ 10-200) the batched machinery is dominated by per-call overhead of
+# numpy on (1, ...) arrays; these helpers let a fit's single-set fast path do the O(N) work in
+# a few whole-array numpy calls and the tiny (3x3) algebra in plain Python floats.
+
+def normalize_single(p: np.ndarray, w: np.ndarray | None):
+    """Single-set counterpart of :func:`normalize_planar`: centre ``p`` (N, 2) on the weighted
+    centroid and scale to unit RMS distance.
+
+    ``w`` (N,) non-negative weights, or ``None`` for unit weights (saves the multiplies).
+    Returns ``(Q (2, N) contiguous, mx, my, scale, sw, good)`` with Python floats ``mx, my,
+    scale, sw`` (``sw`` the weight sum); ``good`` is False when there is no weight or no spread
+    (then ``Q`` is meaningless and the caller must take its general path)."""
+    Q = p.T.copy()                                         # (2, N), contiguous planes
+    if w is None:
+        sw = float(p.shape[0])
+        m = Q.sum(-1)
+    else:
+        sw = float(w.sum())
+        m = Q @ w
+    if not sw > 0:
+        return Q, 0.0, 0.0, 1.0, sw, False
+    m /= sw
+    Q -= m[:, None]
+    QQ = Q * Q if w is None else Q * (Q * w)
+    var = float(QQ.sum()) / sw
+    scale = math.sqrt(var) if var >= 0 else math.nan
+    if not (math.isfinite(scale) and scale > 0):
+        return Q, 0.0, 0.0, 1.0, sw, False
+    Q *= 1.0 / scale
+    mx, my = m.tolist()
+    return Q, mx, my, scale, sw, True
+
+
+def inv3_sym_floats(a: float, b: float, c: float, d: float, e: float, f: float,
+                    rcond: float = 1e-12):
+    """Closed-form inverse of one symmetric 3x3 matrix ``[[a, b, c], [b, d, e], [c, e, f]]`` in
+    Python floats, with the acceptance rule of :func:`inv3_sym` (determinant above
+    ``rcond * max|A|^3``, finite).  Returns the upper triangle ``(i00, i01, i02, i11, i12,
+    i22)`` of the inverse, or ``None`` when it is rejected."""
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    det = a * c00 + b * c01 + c * c02
+    if not math.isfinite(det):                    # also catches any non-finite entry
+        return None
+    norm = max(abs(a), abs(b), abs(c), abs(d), abs(e), abs(f))
+    if not (norm > 0 and abs(det) > rcond * (norm * norm * norm)):   # no OverflowError
+        return None
+    s = 1.0 / det
+    return (c00 * s, c01 * s, c02 * s, (a * f - c * c) * s, (b * c - a * e) * s,
+            (a * d - b * b) * s)
