@@ -184,3 +184,100 @@ def test_detect_edges_batch_counts_candidates():
     es = detect_edges(prof, x, threshold=30, select="all")
     assert es.candidates.tolist() == [1, 0, 2]
     assert es.profile.tolist() == [0, 2, 2]
+
+
+def _blurred_edge_batch(seed, k=40, length=37):
+    """Profiles with one blurred step each (random position, blur, polarity, noise, slope)
+    and random caliper directions: the inputs of the erf fit."""
+    from scipy.special import ndtr
+
+    from metrology.caliper.edges import _gauss_estimates
+    from metrology.image.filters import gaussian_derivative_1d
+
+    rng = np.random.default_rng(seed)
+    x = np.arange(length) - (length - 1) / 2.0
+    t = rng.uniform(-2.0, 2.0, k)
+    s = rng.uniform(0.3, 2.0, k)
+    a = rng.choice([-1.0, 1.0], k) * rng.uniform(40.0, 150.0, k)
+    vals = (rng.uniform(30.0, 80.0, k)[:, None] + rng.uniform(-0.5, 0.5, k)[:, None] * x
+            + a[:, None] * ndtr((x - t[:, None]) / s[:, None])
+            + rng.uniform(0.3, 4.0, k)[:, None] * rng.normal(size=(k, length)))
+    ang = rng.uniform(0.0, 2.0 * np.pi, k)
+    foot = np.abs(np.stack([np.cos(ang), np.sin(ang)], axis=1))
+    resp = gaussian_derivative_1d(vals, 1.0)
+    inner = np.abs(resp)[:, 1:-1] * (np.abs(x[1:-1]) <= 12.0)
+    rows = np.arange(k)
+    cols = 1 + np.argmax(inner, axis=1)
+    t0, s0, a0, _ = _gauss_estimates(resp, x, rows, cols, 1.0)
+    return vals, x, rows, t0, s0, a0, foot
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_single_edge_fit_reaches_the_least_squares_optimum(seed, monkeypatch):
+    # the fast path for one edge per profile (ends with Newton's step, statistics at the final
+    # point to first order) against the general Gauss-Newton fit run to full convergence
+    import metrology.caliper.edges as E
+
+    vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(seed)
+    pos, blur, step, std, score, ok, shade = E._fit_round_model(vals, x, rows, t0, s0, a0,
+                                                                foot=foot)
+    monkeypatch.setattr(E, "_GN_STEP_T", 1e-12)
+    monkeypatch.setattr(E, "_GN_STEP_S", 1e-12)
+    ref = E._fit_round_model(vals, x, rows, t0, s0, a0, 60, foot=foot, single=False)
+    assert ok.all() and ref[5].all()
+    assert np.abs(pos - ref[0]).max() < 1e-6
+    assert np.abs(blur - ref[1]).max() < 5e-6
+    assert np.abs(step - ref[2]).max() < 2e-4
+    assert np.abs(std / ref[3] - 1.0).max() < 1e-5
+    assert np.abs(score - ref[4]).max() < 1e-7
+    assert np.abs(shade - ref[6]).max() < 1e-5
+
+
+def test_single_edge_fit_follows_gauss_newton_while_an_edge_has_not_converged():
+    # a batch where some edge is still moving after 7 Gauss-Newton steps: the fast path takes
+    # the same steps as the general fit, so every edge gets the same result
+    from metrology.caliper.edges import _fit_round_model
+
+    vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(0)
+    fast = _fit_round_model(vals, x, rows, t0, s0, a0, foot=foot)
+    ref = _fit_round_model(vals, x, rows, t0, s0, a0, foot=foot, single=False)
+    assert fast[5].tolist() == ref[5].tolist()
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_gauss_peak_estimates_equal_subpixel_peaks():
+    # the leaner peak fit in edges.py gives subpixel_peaks' values exactly, fallbacks included
+    from metrology.caliper.edges import _gauss_peaks
+    from metrology.image.peaks import subpixel_peaks
+
+    rng = np.random.default_rng(5)
+    resp = rng.normal(size=(30, 20)) * 50.0
+    rows = np.repeat(np.arange(30), 3)
+    cols = rng.integers(1, 19, rows.size)
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    got = _gauss_peaks(resp, rows, cols)
+    pk = subpixel_peaks(resp, rows, cols, method="gauss")
+    for a, b in zip(got, (pk.position, pk.height, pk.width)):
+        np.testing.assert_array_equal(a, b)
+    # every peak a clean concave triple of one sign: the lean formulas themselves
+    resp = -np.abs(resp) - 200.0 * np.exp(-0.5 * ((np.arange(20) - 9.3) / 1.5) ** 2)
+    rows, cols = np.arange(30), np.full(30, 9)
+    got = _gauss_peaks(resp, rows, cols)
+    pk = subpixel_peaks(resp, rows, cols, method="gauss")
+    for a, b in zip(got, (pk.position, pk.height, pk.width)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_derivative_response_equals_the_filter():
+    from metrology.caliper.edges import _derivative
+    from metrology.image.filters import gaussian_derivative_1d
+
+    v = np.random.default_rng(3).normal(size=(7, 25)) * 30.0
+    for sigma in (0.7, 1.0, 2.5):
+        np.testing.assert_array_equal(_derivative(v, sigma), gaussian_derivative_1d(v, sigma))
+    with pytest.raises(InputError):
+        _derivative(np.full((2, 5), np.nan), 1.0)
+    with pytest.raises(ShapeError):
+        _derivative(np.zeros((2, 2)), 1.0)
