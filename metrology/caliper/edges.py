@@ -624,6 +624,7 @@ _CORNERS = np.array([[0.5, 0.5, -0.5, -0.5], [0.5, -0.5, 0.5, -0.5]])
 _LOG_SQRT2PI = math.log(_SQRT2PI)
 _EYE5 = np.eye(5)
 _EYE3_REG = 1e-9 * np.eye(3)
+_EYE5_REG = 1e-12 * _EYE5
 _DAMP = 1.0 + 1e-3 * _EYE5       # Levenberg-Marquardt as _fit_round_model: diagonal x (1 + lam)
 #: a Newton step below these ends the fit (position, blur: px; B, C, A: times |A|): measured
 #: on 2,700 batches (the test suite's, slow sweeps included), the result then lies within
@@ -636,6 +637,13 @@ _NEWTON_TOL_L = 1e-3
 _T_ONE_R, _T_ONE_C = np.array([0, 1, 2, 5, 6]), np.array([0, 1, 2, 5, 8])
 _T_R = np.array([2, 2, 3, 3, 3, 4, 4, 4, 6, 6])
 _T_C = np.array([3, 4, 3, 4, 6, 4, 6, 7, 9, 10])
+# ... and their values: fac[F1] fac[F2] fac[F3] SIGN (fac: see _fit_single); in order
+# dt/A, ds/A, A'/A, (A'/A) dt/s, -A' ds/(ab), (A'/A)(1 + ds/s), -A' dt/(ab), -A' ds/(ab),
+# dt/A, ds/A
+_T_F1 = np.array([1, 2, 4, 4, 5, 4, 5, 5, 1, 2])
+_T_F2 = np.array([3, 3, 0, 1, 2, 7, 1, 2, 3, 3])
+_T_F3 = np.array([0, 0, 0, 6, 0, 0, 0, 0, 0, 0])
+_T_SIGN = np.array([1.0, 1.0, 1.0, 1.0, -1.0, 1.0, -1.0, -1.0, 1.0, 1.0])
 
 
 def _fit_single(v, offsets, rows, t0, s0, a0, iters, foot):
@@ -748,7 +756,7 @@ def _fit_single(v, offsets, rows, t0, s0, a0, iters, foot):
             jtj = gl[:, :5, :5] * (sc[:, :, None] * sc[:, None, :])
             gv = sc * (gl[:, :5, 5] - (gl[:, :5, :3] @ lin[..., None])[..., 0])
         # damping as in _fit_round_model: lam times the diagonal, and 1e-12 (trace + 1)
-        reg = (1e-12 * (np.trace(jtj, axis1=1, axis2=2) + 1.0))[:, None, None] * eye
+        reg = (np.trace(jtj, axis1=1, axis2=2) + 1.0)[:, None, None] * _EYE5_REG
         dn = nd = None
         if it:
             # Newton's step: the matrix less the residuals times the model's second
@@ -809,17 +817,19 @@ def _fit_single(v, offsets, rows, t0, s0, a0, iters, foot):
         # to first order in the step d, linear combinations of the columns at hand (with the
         # second derivatives), so their sums of products follow from g: T g T^t
         d = p_new - p
-        a1 = p_new[:, 2]
-        s = p[:, 4]
-        ra = 1.0 / np.where(p[:, 2] != 0.0, p[:, 2], np.inf)
-        r1 = a1 * ra
-        dt, ds = d[:, 3], d[:, 4]
-        ia = a1 * inv_ab[:, 0]
+        # factors 1, dt, ds, 1 / A, A' / A, A' / (a b), 1 / s, 1 + ds / s (A, s before the
+        # step, A' after it): T's coefficients are products of three of them
+        fac = np.empty((e, 8))
+        fac[:, 0] = 1.0
+        fac[:, 1:3] = d[:, 3:5]
+        fac[:, 3] = 1.0 / np.where(p[:, 2] != 0.0, p[:, 2], np.inf)
+        fac[:, 4] = p_new[:, 2] * fac[:, 3]
+        fac[:, 5] = p_new[:, 2] * inv_ab[:, 0]
+        fac[:, 6] = 1.0 / p[:, 4]
+        fac[:, 7] = 1.0 + d[:, 4] * fac[:, 6]
         tm = np.zeros((e, 7, 11))
         tm[:, _T_ONE_R, _T_ONE_C] = 1.0
-        tm[:, _T_R, _T_C] = np.stack([dt * ra, ds * ra, r1, r1 * dt / s, -ia * ds,
-                                      r1 * (1.0 + ds / s), -ia * dt, -ia * ds,
-                                      dt * ra, ds * ra], axis=1)
+        tm[:, _T_R, _T_C] = fac[:, _T_F1] * fac[:, _T_F2] * fac[:, _T_F3] * _T_SIGN
         tm[:, 5, :5] = -d
         gp = tm @ g @ tm.transpose(0, 2, 1)
         p = p_new
