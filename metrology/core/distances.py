@@ -137,41 +137,101 @@ def _ellipse_args(points, center_xy, semi_axes, angle_deg):
     return p, c, ax, th
 
 
+#: Newton on Eberly's root equation has converged once its step is below this fraction of
+#: ``sigma = s + 1`` (the distance to the nearer pole of G): on ``sigma > 0`` G is convex with
+#: ``G'' / |G'| <= 3 / sigma``, so the error left after such a step (which is applied) is
+#: below ``1.5 tol^2`` of ``sigma``, i.e. at the rounding level.
+_NEWTON_TOL = 1e-8
+#: Newton steps tried from the first-order start before a point is handed to the bracketed
+#: solver; points near the ellipse (the fitting case) converge in 2-4.
+_NEWTON_FAST = 6
+
+
+def _bracketed_root(n0, z1, rm, lo, hi, iters: int, newton: int):
+    """Root of ``G(t) = (n0 / (t + rm))^2 + (z1 / t)^2 - 1`` in ``[lo, hi]`` (``lo > 0``) by a
+    fixed number of bisection steps followed by Newton steps from the left end (G is convex and
+    decreasing there, so Newton increases monotonically to the root without overshooting).
+
+    The bisection halves the bracket in ``log t`` (geometric midpoints): the root may lie many
+    orders of magnitude above ``lo = z1`` and below ``hi`` (a point just above the major axis
+    inside the evolute has ``t ~ z1 / sqrt(1 - (n0 / rm)^2)``), where arithmetic bisection
+    would leave ``lo`` at its start and Newton's steps from near the pole only grow ``t`` by
+    ~1.5x each.  16 steps narrow any bracket ``hi / lo < 1e300`` to a 1 % relative width, from
+    which the Newton steps converge."""
+    for _ in range(iters):
+        t = np.where(lo > 0, np.sqrt(lo) * np.sqrt(hi), 0.5 * (lo + hi))
+        gt = (n0 / (t + rm)) ** 2 + (z1 / t) ** 2 - 1.0
+        pos = gt > 0
+        lo = np.where(pos, t, lo)
+        hi = np.where(pos, hi, t)
+    t = lo
+    for _ in range(newton):
+        p0 = n0 / (t + rm)
+        p1 = z1 / t
+        gt = p0 * p0 + p1 * p1 - 1.0
+        dg = -2.0 * (p0 * p0 / (t + rm) + p1 * p1 / t)
+        step = np.where(dg < 0, -gt / dg, 0.0)
+        t_new = np.clip(t + np.where(np.isfinite(step), step, 0.0), lo, hi)
+        t = np.where(gt > 0, t_new, t)
+    return t
+
+
 def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarray,
                    iters: int = 16, newton: int = 8):
     """Closest point on the axis-aligned ellipse ``(x/e0)^2 + (y/e1)^2 = 1`` to ``(y0, y1)``
     for ``e0 >= e1 > 0``, ``y0, y1 >= 0`` (first quadrant).
 
     Solves Eberly's root equation ``G(s) = (r0 z0 / (s + r0))^2 + (z1 / (s + 1))^2 - 1 = 0``
-    (``z = y / e``, ``r0 = (e0 / e1)^2``) with a fixed number of bisection steps on its bracket
-    followed by Newton steps from the left end: G is convex and decreasing there, so Newton
-    iterates increase monotonically to the root without overshooting.  Vectorized; returns
-    ``(x0, x1)``."""
+    (``z = y / e``, ``r0 = (e0 / e1)^2``) for ``t = s + 1 > 0`` (full relative precision where
+    the root is close to the pole, points near the major axis inside the evolute); G is convex
+    and decreasing there, its root unique.  Newton starts from a first-order estimate (the
+    normal through the radial projection of the point) and stops as soon as every point's step
+    is below ``_NEWTON_TOL t``; the points it has not settled by then (inside the evolute, far
+    away, extreme axis ratios) get a fixed number of bisection steps on the root's bracket
+    ``[z1, |(r0 z0, z1)|]`` (``[z1, 1]`` inside) and Newton steps from its left end
+    (:func:`_bracketed_root`).  Vectorized; returns ``(x0, x1)``."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z0 = y0 / e0
         z1 = y1 / e1
-        g = z0 * z0 + z1 * z1 - 1.0
+        zz0 = z0 * z0
+        zz1 = z1 * z1
+        k2 = zz0 + zz1                                    # |z|^2
+        g = k2 - 1.0
         r0 = (e0 / e1) ** 2
+        rm = (e0 - e1) * (e0 + e1) / (e1 * e1)            # r0 - 1 without cancellation
         n0 = r0 * z0
-        s0 = z1 - 1.0
-        s1 = np.where(g < 0, 0.0, np.hypot(n0, z1) - 1.0)
-        for _ in range(iters):
-            s = 0.5 * (s0 + s1)
-            gs = (n0 / (s + r0)) ** 2 + (z1 / (s + 1.0)) ** 2 - 1.0
-            pos = gs > 0
-            s0 = np.where(pos, s, s0)
-            s1 = np.where(pos, s1, s)
-        s = s0
-        for _ in range(newton):
-            p0 = n0 / (s + r0)
-            p1 = z1 / (s + 1.0)
-            gs = p0 * p0 + p1 * p1 - 1.0
-            dg = -2.0 * (p0 * p0 / (s + r0) + p1 * p1 / (s + 1.0))
-            step = np.where(dg < 0, -gs / dg, 0.0)
-            s_new = np.clip(s + np.where(np.isfinite(step), step, 0.0), s0, s1)
-            s = np.where(gs > 0, s_new, s)
-        gx0 = r0 * y0 / (s + r0)
-        gx1 = y1 / (s + 1.0)
+        # radial projection x = z / |z| (normalised), its normal n = (x0 / r0, x1) (scaled by
+        # e1); the point is ~ x + s n there: s ~ (|z| - 1) |z|^2 / (z0^2 / r0 + z1^2).
+        # G(z1) >= 0: z1 is a lower bound of the root.
+        t = np.maximum((np.sqrt(k2) - 1.0) * k2 / (zz0 / r0 + zz1) + 1.0, z1)
+        conv = None
+        for _ in range(_NEWTON_FAST):
+            d0 = t + rm
+            p0 = n0 / d0
+            p1 = z1 / t
+            q0 = p0 * p0
+            q1 = p1 * p1
+            step = (q0 + q1 - 1.0) / (2.0 * (q0 / d0 + q1 / t))   # -G / G'
+            conv = np.abs(step) <= _NEWTON_TOL * t
+            t = np.maximum(t + step, z1)
+            if conv.all():
+                break
+        # on an axis or on the ellipse: closed forms below (any t will do)
+        special = (y0 == 0) | (y1 == 0) | (g == 0)
+        hard = ~conv & ~special
+        if hard.any():
+            shape = t.shape
+            rmb = np.broadcast_to(rm, shape)[hard]
+            n0b = np.broadcast_to(n0, shape)[hard]
+            z1b = np.broadcast_to(z1, shape)[hard]
+            gb = np.broadcast_to(g, shape)[hard]
+            hi = np.where(gb < 0, 1.0, np.hypot(n0b, z1b))
+            t = np.array(t, copy=True)
+            t[hard] = _bracketed_root(n0b, z1b, rmb, z1b, hi, iters, newton)
+        gx0 = r0 * y0 / (t + rm)
+        gx1 = y1 / t
+        if not special.any():
+            return gx0, gx1
         # y on the minor axis (y0 == 0): nearest is the co-vertex
         # y on the major axis (y1 == 0): inside the evolute cusp the nearest point is off-axis
         numer0 = e0 * y0
