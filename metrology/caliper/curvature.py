@@ -507,6 +507,14 @@ def _solve_scalar(u_m: float, blur: float, kind: str, f: float):
     return u, s, corr
 
 
+def circle_correction(measured_radius: float, blur_px: float) -> float:
+    """``radius_from_edge(measured_radius, blur_px, out_of_domain="clip") - measured_radius``
+    for one circle in Python floats (what :func:`metrology.caliper.find_circle` adds to its
+    fitted radius; the checked array entry costs twice the arithmetic there).  Inputs must be
+    positive and finite (the caller's own results)."""
+    return _solve_scalar(1.0 / measured_radius, blur_px, "fit", 0.0)[2]
+
+
 def _domain(u, s):
     tol = 1.0 + 1e-9
     return (u <= _U_MAX * tol) & (s * u <= MAX_BLUR_RATIO * tol) & (s <= _S_MAX * tol)

@@ -34,7 +34,7 @@ from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.io import as_gray
 from ..image.profiles import (Calipers, Profiles, ray_calipers, rect_calipers,
                               sample_profiles)
-from .curvature import edge_shift, radius_from_edge
+from .curvature import circle_correction, edge_shift
 from .edges import (SELECTIONS, SUBPIXEL, TOOL_INTERPOLATIONS, TRANSITIONS, EdgeSet,
                     _auto_interp, detect_edges)
 
@@ -691,12 +691,14 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         return got, f_, p_fit, float(np.hypot(*off)) / shrink
 
     found, fit, pfit, moved = run(c0, r0, width)
+    inl = np.asarray(fit.inliers, dtype=bool)
+    blur = _blur_estimate(found, inl)
     relay = moved > 2.0 or abs(float(fit.radius) - r0) > length / 4
     if not relay and moved > _RELAY_SMALL_PX:
         # On a small blurred circle the off-centre layout also changes the profiles' shape
         # (each ray crosses the blurred rim obliquely): +0.006 / +0.021 px of radius at
         # R 5, sigma_e 2 for a 0.5 / 1 px offset.  Negligible where sigma_e / R < 0.2.
-        relay = _blur_estimate(found, np.asarray(fit.inliers, bool)) > 0.2 * float(fit.radius)
+        relay = blur > 0.2 * float(fit.radius)
     if passes == 2 and relay:
         # far from the expected circle: lay the calipers again on the first fit
         c1 = np.asarray(fit.center_xy)
@@ -705,17 +707,17 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
             w1 = width * r1 / r0 if caliper_width is None else width
             try:
                 found, fit, pfit, moved = run(c1, r1, w1)
+                inl = np.asarray(fit.inliers, dtype=bool)
+                blur = _blur_estimate(found, inl)
             except (InputError, EdgeNotFoundError):
                 pass
     pts = found.points
-    inl = np.asarray(fit.inliers, dtype=bool)
-    blur = _blur_estimate(found, inl)
     corr = 0.0
     if correct_curvature and math.isfinite(blur):
         # Moving every point outwards by the same amount along its ray from the fitted centre
         # keeps the geometric fit's centre and adds that amount to its radius.
         r_raw = float(fit.radius)
-        corr = float(radius_from_edge(r_raw, blur, out_of_domain="clip")) - r_raw
+        corr = circle_correction(r_raw, blur)
         fit = replace(fit, radius=r_raw + corr)
     res = _distance(fit, pfit) + corr  # residuals of the corrected points
     c = np.asarray(fit.center_xy)

@@ -53,8 +53,8 @@ def _prefilter_kernel(half: int = _PREFILTER_HALF) -> np.ndarray:
 _PREFILTER = _prefilter_kernel()
 
 
-def spline_coefficients(crop: np.ndarray) -> np.ndarray:
-    """Cubic B-spline coefficients of a gray image (float64), mirror boundary.
+def spline_coefficients(crop: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Cubic B-spline coefficients of a gray image, mirror boundary.
 
     Same as ``scipy.ndimage.spline_filter(crop, 3, mode="mirror")`` to < 1e-6 of the gray range,
     but a separable FIR filter (``cv2.sepFilter2D``, reflect-101 = scipy's "mirror") instead of
@@ -62,13 +62,14 @@ def spline_coefficients(crop: np.ndarray) -> np.ndarray:
     """
     import cv2
 
-    crop = np.ascontiguousarray(crop, dtype=np.float64)
+    crop = np.ascontiguousarray(crop, dtype=dtype)
     if min(crop.shape) <= _PREFILTER_HALF:     # reflect-101 needs the border inside the image
         from scipy import ndimage
 
-        return ndimage.spline_filter(crop, 3, mode="mirror")
-    return cv2.sepFilter2D(crop, cv2.CV_64F, _PREFILTER, _PREFILTER,
-                           borderType=cv2.BORDER_REFLECT_101)
+        return ndimage.spline_filter(crop, 3, mode="mirror", output=dtype)
+    depth = cv2.CV_32F if crop.dtype == np.float32 else cv2.CV_64F
+    kern = _PREFILTER.astype(crop.dtype)
+    return cv2.sepFilter2D(crop, depth, kern, kern, borderType=cv2.BORDER_REFLECT_101)
 
 
 @dataclass(frozen=True)
@@ -334,8 +335,12 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
             return ((-t3 + 2 * t2 - t) * 0.5, (3 * t3 - 5 * t2 + 2) * 0.5,
                     (-3 * t3 + 4 * t2 + t) * 0.5, (t3 - t2) * 0.5)
 
-    wx = weights(x - x0)
-    wy = weights(y - y0)
+    if image.dtype == np.float32:    # float32 coefficients: float32 arithmetic throughout
+        wx = weights((x - x0).astype(np.float32))
+        wy = weights((y - y0).astype(np.float32))
+    else:
+        wx = weights(x - x0)
+        wy = weights(y - y0)
     base = (y0 - 1) * w + (x0 - 1)
     out = None
     for jy in range(4):  # 4 x 4 taps: fixed small loop over the kernel, not over points
@@ -417,8 +422,10 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
                        y_hi[index].max()], m, [w - 1 - m, h - 1 - m] * 2)  # extent of p
         lo_c = np.maximum(np.floor(ext[:2]).astype(int) - _SPLINE_MARGIN, 0)
         hi_c = np.minimum(np.ceil(ext[2:]).astype(int) + _SPLINE_MARGIN + 1, [w, h])
-        coef = spline_coefficients(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]])
+        # float32 coefficients and weights: 1e-7 of the gray range (edges move < 2e-7 px),
+        # half the memory traffic of the 16-tap gather
+        coef = spline_coefficients(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], np.float32)
         vals = interpolate(coef, p - lo_c, interpolation)
     else:
         vals = interpolate(np.ascontiguousarray(img), p, interpolation)
-    return Profiles(vals.mean(axis=1), cal, index, np.flatnonzero(~inside))
+    return Profiles(vals.mean(axis=1, dtype=np.float64), cal, index, np.flatnonzero(~inside))

@@ -143,3 +143,11 @@ def test_rendered_small_disk(polarity):
     first, fitted, straight = np.median(errs, axis=0)
     assert abs(fitted) < 0.005 and abs(straight) < 0.005
     assert first > 0.006
+
+
+@pytest.mark.parametrize("r,b", [(35.4, 1.05), (5.2, 2.1), (3.0, 2.5), (100.0, 0.3), (4.0, 3.5)])
+def test_scalar_circle_correction_equals_the_clipped_inversion(r, b):
+    from metrology.caliper.curvature import circle_correction
+
+    assert circle_correction(r, b) == pytest.approx(
+        radius_from_edge(r, b, out_of_domain="clip") - r, abs=1e-12)
