@@ -47,6 +47,7 @@ TOOL_INTERPOLATIONS = ("auto", "linear", "cubic", "spline")
 SHARP_BLUR_PX = 0.75
 SELECTIONS = ("first", "last", "strongest", "all")
 SUBPIXEL = ("erf", "gauss")
+SHADING_TESTS = ("edge", "contour")
 _SQRT2PI = math.sqrt(2.0 * math.pi)
 HALF_A, HALF_B = 6.0, 5.0  # fit window +-(6 s + 5) px: the step levels need long plateaus
 
@@ -108,7 +109,8 @@ def _check_params(sigma, threshold, transition, select, subpixel):
 def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
                  threshold: float = 20.0, transition: str = "any", select: str = "all",
                  subpixel: str = "erf", search_half: float = float("inf"),
-                 directions: np.ndarray | None = None) -> EdgeSet:
+                 directions: np.ndarray | None = None,
+                 shading_test: str = "edge") -> EdgeSet:
     """Find sub-pixel edges on every row of a profile array.
 
     Parameters
@@ -130,12 +132,18 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     directions : ndarray (K, 2), optional
         Image direction of each profile: the pixel footprint on the profile is a trapezoid
         of widths ``|dx|``, ``|dy|`` (default: along a pixel axis, a 1 px box).
+    shading_test : {"edge", "contour"}
+        How the erf fit decides to add a step-height slope (shading) term: "edge" tests each
+        edge's slope as it is; "contour" (ray calipers round one closed curved contour) first
+        removes the slope common to all profiles, which is the blurred curve's own asymmetry
+        (see :func:`_fit_round`).
 
     Returns
     -------
     EdgeSet
     """
     sigma, threshold = _check_params(sigma, threshold, transition, select, subpixel)
+    check_choice(shading_test, "shading_test", SHADING_TESTS)
     v = np.asarray(values, dtype=np.float64)
     offsets = np.asarray(offsets, dtype=np.float64)
     resp = _derivative(v, sigma)
@@ -189,6 +197,7 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, sigma: float = 1.0,
     foot = None if directions is None else np.abs(np.asarray(directions, np.float64))[cr]
     est = _gauss_estimates(resp, offsets, cr, cc, sigma)
     ref = _refine_all(v, offsets, resp, cr, cc, sigma, do_fit=subpixel == "erf", foot=foot,
+                      shading_test=shading_test,
                       est=est)
     if cr.size == rows.size:    # the candidates are the selected edges
         pos, blur, step, std, score, refined = ref
@@ -295,7 +304,8 @@ def _gauss_peaks(resp, nr, nc):
     return nc + shift, sign * peak, np.sqrt(-1.0 / curv)
 
 
-def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None, est=None):
+def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None, est=None,
+                shading_test="edge"):
     """Refine every candidate edge ``(nr, nc)`` (sorted by row, then column).
 
     Two rounds when some profile holds several candidates: the second models the neighbours
@@ -307,7 +317,7 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None, est=Non
     if not do_fit or c == 0:
         return t, s_, a, np.full(c, np.nan), np.zeros(c), np.zeros(c, bool)
     crowded = bool(np.any(nr[1:] == nr[:-1]))
-    out = _fit_round(v, offsets, nr, t, s_, a, foot=foot)
+    out = _fit_round(v, offsets, nr, t, s_, a, foot=foot, shading_test=shading_test)
     if crowded:
         urow, inv = np.unique(nr, return_inverse=True)
         ok = out[5]
@@ -321,23 +331,37 @@ def _refine_all(v, offsets, resp, nr, nc, sigma, do_fit=True, foot=None, est=Non
         for r in np.flatnonzero(n_ok >= 3):   # loop over crowded profiles only
             sel = (inv == r) & ok
             fixed[inv == r] = np.median(out[1][sel])
-        out = _fit_round(v, offsets, nr, t, s_, a, s_fixed=fixed, foot=foot)
+        out = _fit_round(v, offsets, nr, t, s_, a, s_fixed=fixed, foot=foot,
+                         shading_test=shading_test)
     return out
 
 
-def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None):
+def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None,
+               shading_test="edge"):
     """Blurred-step fits with a linear background term; edges whose residuals show a
     significant change of step height across the window (multiplicative shading) are refitted
-    with that term too (it is not always on: it costs ~20 % of precision on clean edges)."""
+    with that term too (it is not always on: it costs ~20 % of precision on clean edges).
+
+    ``shading_test="contour"``: the profiles cross one closed curved contour (ray calipers
+    round a circle or ellipse).  A blurred curved edge is itself asymmetric (its outer side
+    is the wider): on a small circle (``sigma_e / R`` > 0.1) that reads as a step-height slope
+    of 2 - 5 % of the step, the same on every caliper and as large as real shading's, and a
+    refit with the slope term moves the radius by 0.02 - 0.05 px.  Illumination varies
+    across the part, so round a contour its slope changes sign: the signed score is tested
+    after removing its mean over the calipers (the curvature's share)."""
     out = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=False,
                            foot=foot)
     z = out[6]
+    if shading_test == "contour" and z.size >= 4:
+        z = z - float(np.mean(z))
+    z = np.abs(z)
     redo = z > _SHADING_Z
     if z.size >= 8 and math.sqrt(float(np.mean(z * z))) > _SHADING_RMS_Z:
         redo[:] = True    # shading is an image property: many mildly significant edges
     if np.any(redo):
         sub = _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True,
                                foot=foot)
+        redo &= sub[5]    # where the refit fails, the plain fit stands
         out = tuple(np.where(redo, b, a) for a, b in zip(out, sub))
     return out[:6]
 
@@ -613,7 +637,7 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
             with np.errstate(all="ignore"):
                 q_perp = q - (jac @ sol[:, :, 1:2])[..., 0]
                 var = rss / dof * (q_perp * q_perp).sum(1)
-                shade_z = np.abs((q_perp * res).sum(1)) / np.sqrt(np.maximum(var, 1e-300))
+                shade_z = (q_perp * res).sum(1) / np.sqrt(np.maximum(var, 1e-300))
         shade_z = np.where(np.isfinite(shade_z), shade_z, 0.0)
     return pos, blur, step, std, score, ok, shade_z
 
@@ -867,7 +891,7 @@ def _fit_single(v, offsets, rows, t0, s0, a0, iters, foot):
             qq = gp[:, 6, 6]
             qp2 = qq - (sq * gp[:, :5, 6]).sum(1)
             qpr = gp[:, 5, 6] - (sq * gp[:, :5, 5]).sum(1)
-            shade_z = np.where(qp2 > 1e-12 * qq, np.abs(qpr) / np.sqrt(rss / dof * qp2), 0.0)
+            shade_z = np.where(qp2 > 1e-12 * qq, qpr / np.sqrt(rss / dof * qp2), 0.0)
     ok = (np.all(np.isfinite(p), axis=1) & (np.abs(p[:, 3] - t0) <= 1.0) & (p[:, 4] < 9.5)
           & (np.sign(p[:, 2]) == np.sign(a0)) & (nwin >= 7) & np.isfinite(std))
     pos = np.where(ok, p[:, 3], t0)

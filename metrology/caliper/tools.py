@@ -88,7 +88,8 @@ def _measure_once(gray, cal: Calipers, p: dict, plain=None) -> _Edges:
     es = detect_edges(prof.values, prof.calipers.offsets, sigma=p["sigma"],
                       threshold=p["threshold"], transition=p["transition"], select=p["select"],
                       subpixel=p["subpixel"], search_half=cal.search_half,
-                      directions=prof.calipers.directions)
+                      directions=prof.calipers.directions,
+                      shading_test=p.get("shading_test", "edge"))
     pts = prof.calipers.to_image(es.profile, es.position)
     found = _Edges(pts, prof.index[es.profile], es, prof)
     if plain is None or prof.dropped.size == 0:
@@ -666,11 +667,13 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     if passes not in (1, 2):
         raise InputError(f"passes: expected 1 or 2, given {passes!r}")
     prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
+    if extent >= 180.0:   # a closed contour's common step-height slope is its curvature's
+        prm["shading_test"] = "contour"
     gray = as_gray(image, dtype=None)
     ang = _arc_angles(k, start, extent)
     inward = direction == "inward"
 
-    def run(c, r, w):
+    def run(c, r, w, length=length):
         cal_p = ray_calipers(c, r, ang, length, w, inward=inward, pad=PAD_PX)
         got = _measure(gray, cal_p, prm,
                        plain=lambda: ray_calipers(c, r, ang, length, w, inward=inward))
@@ -703,10 +706,13 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         # far from the expected circle: lay the calipers again on the first fit
         c1 = np.asarray(fit.center_xy)
         r1 = float(fit.radius)
-        if r1 > length / 2 + 1:
+        # the rays must stop short of the centre: on a small circle shorter calipers (the
+        # edge is near their middle now)
+        length1 = min(length, 2.0 * (r1 - 1.25))
+        if length1 >= 4.0:
             w1 = width * r1 / r0 if caliper_width is None else width
             try:
-                found, fit, pfit, moved = run(c1, r1, w1)
+                found, fit, pfit, moved = run(c1, r1, w1, length1)
                 inl = np.asarray(fit.inliers, dtype=bool)
                 blur = _blur_estimate(found, inl)
             except (InputError, EdgeNotFoundError):
@@ -847,6 +853,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     if passes not in (1, 2):
         raise InputError(f"passes: expected 1 or 2, given {passes!r}")
     prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
+    if extent >= 180.0:   # a closed contour's common step-height slope is its curvature's
+        prm["shading_test"] = "contour"
     gray = as_gray(image, dtype=None)
     ang = _arc_angles(k, start, extent)
     inward = direction == "inward"

@@ -169,6 +169,9 @@ def test_flat_image_and_bad_inputs():
         measure_edges(img, (5, 15), (25, 15), transition="up")
     with pytest.raises(InputError):
         measure_edges(img, (5, 15), (25, 15), select="best")
+    with pytest.raises(InputError, match="shading_test"):
+        detect_edges(np.tile(np.linspace(0, 100, 20), (2, 1)), np.arange(20.0) - 10,
+                     shading_test="ring")
     with pytest.raises(InputError):
         measure_edges(np.zeros((0, 10)), (5, 15), (25, 15))
     with pytest.raises(InputError):

@@ -292,6 +292,23 @@ def test_small_circle_with_default_calipers():
     np.testing.assert_allclose(res.center_xy, [30.4, 29.7], atol=0.003)
 
 
+@pytest.mark.parametrize("r,psf", [(6.0, 2.0), (8.0, 2.0), (5.0, 1.5)])
+def test_small_blurred_circle_uses_the_exact_curvature_shift(r, psf):
+    # s / R up to 0.34: the first-order sigma_e^2 / 2R over-corrects these by +0.047, +0.011
+    # and +0.024 px; the erf fit's own shift (metrology.caliper.curvature) leaves the table's
+    # 0.002 px plus the fitted blur's layout error (d delta = 2 delta ds / s: ~0.003 px at R 6,
+    # s 2) on noise-free renders
+    c = (30.37, 29.64)
+    img = render_shapes([(Disk(c, r), 120.0)], (60, 60), background=60.0, psf_sigma_px=psf,
+                        supersample=8)
+    res = find_circle(img, (30.0, 30.0), r, num_calipers=12,
+                      caliper_length=min(2 * r - 1, 12))
+    first_order = res.edge_blur_px ** 2 / (2 * (res.radius - res.curvature_correction_px))
+    assert res.curvature_correction_px < first_order
+    assert res.radius == pytest.approx(r, abs=0.005)
+    np.testing.assert_allclose(res.center_xy, c, atol=0.003)
+
+
 def test_calipers_whose_context_leaves_the_image_fall_back_to_plain_ones():
     # top of the circle 14 px from the border: the calipers fit, their 6 px of fit context
     # does not, so those are measured without it and merged back in caliper order
