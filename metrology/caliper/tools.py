@@ -532,21 +532,21 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20, caliper_length: float
     prm = _params(sigma, threshold, transition, select, interpolation, subpixel)
     gray = as_gray(image, dtype=None)
     normal = np.array([-d[1], d[0]]) / seg
-    cal = _line_calipers(p0, p1, k, length, width, normal)
     found = _measure(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX), prm,
-                     plain=lambda: cal)
+                     plain=lambda: _line_calipers(p0, p1, k, length, width, normal))
+    origins = p0 + ((np.arange(k) + 0.5) / k)[:, None] * d     # the calipers' centres
     _need(found, k, 2, "find_line", prm["threshold"], found.profiles.dropped)
     fit = _final_fit(found, found.points, "line", thr, rng)
     dirn = np.asarray(fit.direction)
     # calipers oblique to the edge see it smeared by width * tan(angle) across their width
     # (symmetric, so harmless while small); far off, or an edge near the caliper ends: re-lay
     tilt = abs(dirn[0] * d[1] - dirn[1] * d[0]) / seg     # sin of the angle to the guess
-    shift = float(np.abs(fit.distance(cal.origins)).max())
+    shift = float(np.abs(fit.distance(origins)).max())
     if passes == 2 and (width * tilt > _RELAY_SMEAR_PX or shift > length / 4):
         nrm = np.array([-dirn[1], dirn[0]])
         if nrm @ normal < 0:
             nrm = -nrm
-        centers = np.asarray(fit.point_xy) + ((cal.origins - np.asarray(fit.point_xy)) @ dirn)[
+        centers = np.asarray(fit.point_xy) + ((origins - np.asarray(fit.point_xy)) @ dirn)[
             :, None] * dirn
         found2 = _measure(gray, rect_calipers(centers, nrm, length, width, pad=PAD_PX), prm,
                           plain=lambda: rect_calipers(centers, nrm, length, width))
