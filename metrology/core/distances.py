@@ -138,12 +138,12 @@ def _ellipse_args(points, center_xy, semi_axes, angle_deg):
 
 
 #: Newton on Eberly's root equation has converged once its step is below this fraction of
-#: ``sigma = s + 1`` (the distance to the nearer pole of G): on ``sigma > 0`` G is convex with
-#: ``G'' / |G'| <= 3 / sigma``, so the error left after such a step (which is applied) is
-#: below ``1.5 tol^2`` of ``sigma``, i.e. at the rounding level.
+#: ``t = s + 1`` (the distance to the nearer pole of G): on ``t > 0`` G is convex with
+#: ``G'' / |G'| <= 3 / t``, so the error left after such a step (which is applied) is below
+#: ``1.5 tol^2`` of ``t``, i.e. at the rounding level.
 _NEWTON_TOL = 1e-8
 #: Newton steps tried from the first-order start before a point is handed to the bracketed
-#: solver; points near the ellipse (the fitting case) converge in 2-4.
+#: solver; points near the ellipse (the fitting case) settle in 2-3.
 _NEWTON_FAST = 6
 
 
@@ -191,34 +191,42 @@ def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarra
     ``[z1, |(r0 z0, z1)|]`` (``[z1, 1]`` inside) and Newton steps from its left end
     (:func:`_bracketed_root`).  Vectorized; returns ``(x0, x1)``."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        z0 = y0 / e0
-        z1 = y1 / e1
-        zz0 = z0 * z0
-        zz1 = z1 * z1
-        k2 = zz0 + zz1                                    # |z|^2
-        g = k2 - 1.0
-        r0 = (e0 / e1) ** 2
-        rm = (e0 - e1) * (e0 + e1) / (e1 * e1)            # r0 - 1 without cancellation
-        n0 = r0 * z0
-        # radial projection x = z / |z| (normalised), its normal n = (x0 / r0, x1) (scaled by
-        # e1); the point is ~ x + s n there: s ~ (|z| - 1) |z|^2 / (z0^2 / r0 + z1^2).
-        # G(z1) >= 0: z1 is a lower bound of the root.
-        t = np.maximum((np.sqrt(k2) - 1.0) * k2 / (zz0 / r0 + zz1) + 1.0, z1)
-        conv = None
-        for _ in range(_NEWTON_FAST):
-            d0 = t + rm
-            p0 = n0 / d0
-            p1 = z1 / t
-            q0 = p0 * p0
-            q1 = p1 * p1
-            step = (q0 + q1 - 1.0) / (2.0 * (q0 / d0 + q1 / t))   # -G / G'
-            conv = np.abs(step) <= _NEWTON_TOL * t
-            t = np.maximum(t + step, z1)
-            if conv.all():
-                break
+        return _closest_quadrant(y0, y1, e0, e1, iters, newton)
+
+
+def _closest_quadrant(y0, y1, e0, e1, iters: int = 16, newton: int = 8):
+    """:func:`_closest_local` without its floating-point error state (callers that already
+    ignore divide / invalid / overflow warnings save setting it)."""
+    z0 = y0 / e0
+    z1 = y1 / e1
+    zz0 = z0 * z0
+    zz1 = z1 * z1
+    k2 = zz0 + zz1                                        # |z|^2
+    g = k2 - 1.0
+    r0 = (e0 / e1) ** 2
+    rm = (e0 - e1) * (e0 + e1) / (e1 * e1)                # r0 - 1 without cancellation
+    n0 = r0 * z0
+    # radial projection x = z / |z| (normalised), its normal n = (x0 / r0, x1) (scaled by e1);
+    # the point is ~ x + s n there: s ~ (|z| - 1) |z|^2 / (z0^2 / r0 + z1^2).  G(z1) >= 0: z1
+    # is a lower bound of the root.
+    t = np.maximum((np.sqrt(k2) - 1.0) * k2 / (zz0 / r0 + zz1) + 1.0, z1)
+    settled = False
+    conv = None
+    for _ in range(_NEWTON_FAST):
+        d0 = t + rm
+        p0 = n0 / d0
+        p1 = z1 / t
+        q0 = p0 * p0
+        q1 = p1 * p1
+        step = (q0 + q1 - 1.0) / (2.0 * (q0 / d0 + q1 / t))       # -G / G'
+        conv = np.abs(step) <= _NEWTON_TOL * t
+        t = np.maximum(t + step, z1)
+        if conv.all():
+            settled = True
+            break
+    if not settled:
         # on an axis or on the ellipse: closed forms below (any t will do)
-        special = (y0 == 0) | (y1 == 0) | (g == 0)
-        hard = ~conv & ~special
+        hard = ~conv & ~((y0 == 0) | (y1 == 0) | (g == 0))
         if hard.any():
             shape = t.shape
             rmb = np.broadcast_to(rm, shape)[hard]
@@ -228,18 +236,19 @@ def _closest_local(y0: np.ndarray, y1: np.ndarray, e0: np.ndarray, e1: np.ndarra
             hi = np.where(gb < 0, 1.0, np.hypot(n0b, z1b))
             t = np.array(t, copy=True)
             t[hard] = _bracketed_root(n0b, z1b, rmb, z1b, hi, iters, newton)
-        gx0 = r0 * y0 / (t + rm)
-        gx1 = y1 / t
-        if not special.any():
-            return gx0, gx1
-        # y on the minor axis (y0 == 0): nearest is the co-vertex
-        # y on the major axis (y1 == 0): inside the evolute cusp the nearest point is off-axis
-        numer0 = e0 * y0
-        denom0 = e0 * e0 - e1 * e1
-        xde0 = np.where(denom0 > 0, numer0 / np.where(denom0 > 0, denom0, 1.0), np.inf)
-        inner = xde0 < 1.0
-        ax0 = np.where(inner, e0 * xde0, e0)
-        ax1 = np.where(inner, e1 * np.sqrt(np.clip(1.0 - xde0 * xde0, 0.0, None)), 0.0)
+    gx0 = r0 * y0 / (t + rm)
+    gx1 = y1 / t
+    any_zero = y0 * y1 * g            # 0 where a closed form applies (or on underflow: harmless)
+    if np.count_nonzero(any_zero) == any_zero.size:
+        return gx0, gx1
+    # y on the minor axis (y0 == 0): nearest is the co-vertex
+    # y on the major axis (y1 == 0): inside the evolute cusp the nearest point is off-axis
+    numer0 = e0 * y0
+    denom0 = e0 * e0 - e1 * e1
+    xde0 = np.where(denom0 > 0, numer0 / np.where(denom0 > 0, denom0, 1.0), np.inf)
+    inner = xde0 < 1.0
+    ax0 = np.where(inner, e0 * xde0, e0)
+    ax1 = np.where(inner, e1 * np.sqrt(np.clip(1.0 - xde0 * xde0, 0.0, None)), 0.0)
     on_minor = (y0 == 0) & (y1 > 0)
     on_major = y1 == 0
     x0 = np.where(on_major, ax0, np.where(on_minor, 0.0, gx0))
