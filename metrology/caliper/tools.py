@@ -626,10 +626,11 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         The calipers are laid on the expected circle; the smear an off-centre layout causes
         (the offset seen shrunk by the mean cosine of each sector's ray angles) is undone
         analytically.  With 2 (default), a circle found more than 2 px from the expected
-        centre (or a quarter caliper length from its radius) is measured again with the
-        calipers laid on it.
+        centre (or a quarter caliper length from its radius; or 0.25 px on a small blurred
+        circle, ``sigma_e / R > 0.2``) is measured again with the calipers laid on it.
     correct_curvature : bool
-        Remove the ``-sigma_e^2 / (2R)`` bias of a blurred circle's edge (default True).
+        Remove the bias of a blurred circle's edge, about ``-sigma_e^2 / (2R)`` (default
+        True; the erf fit's exact shift from :mod:`metrology.caliper.curvature`).
     rng : int or Generator
 
     Returns
