@@ -371,6 +371,21 @@ _SHADING_Z = 4.0      # score-test threshold for one edge's step-height slope (z
 _SHADING_RMS_Z = 1.5  # ... and for the RMS over >= 8 edges (1 +- 0.25 on clean images)
 
 
+def _position_std_score(nm, rhs, it, rss, dof, tss):
+    """Solve the stacked normal equations ``nm sol = rhs`` (rhs column 0: the unit vector of
+    the position parameter ``it``); return ``sol`` (None if singular), the position's 1-sigma
+    uncertainty ``sqrt(rss / dof * (nm^-1)[it, it])`` and the fit score ``1 - rss / tss``."""
+    try:
+        sol = np.linalg.solve(nm, rhs)
+        cov_tt = sol[:, it, 0]
+    except np.linalg.LinAlgError:
+        sol = None
+        cov_tt = np.full(rss.shape, np.nan)
+    std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
+    score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
+    return sol, std, score
+
+
 def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, shading=False,
                      foot=None, single=True):
     """Least-squares fit of blurred steps around each candidate edge (Gauss-Newton, all at once).
@@ -614,14 +629,7 @@ def _fit_round_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, sha
                                   jac.transpose(0, 2, 1) @ q[..., None]], axis=2)
         else:
             rhs = np.broadcast_to(eye[:, 2:3], (e, na, 1))
-        try:
-            sol = np.linalg.solve(nm + 1e-12 * eye, rhs)
-            cov_tt = sol[:, 2, 0]
-        except np.linalg.LinAlgError:
-            sol = None
-            cov_tt = np.full(e, np.nan)
-        std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
-        score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
+        sol, std, score = _position_std_score(nm + 1e-12 * eye, rhs, 2, rss, dof, tss)
     ok = (np.all(np.isfinite(p), axis=1) & (np.abs(p[:, 2] - t0) <= 1.0) & (p[:, 3] < 9.5)
           & (np.sign(p[:, 1]) == np.sign(a0)) & (nwin >= npar + 2) & np.isfinite(std))
     pos = np.where(ok, p[:, 2], t0)
@@ -876,14 +884,8 @@ def _fit_single(v, offsets, rows, t0, s0, a0, iters, foot):
         rhs = np.zeros((e, 5, 2))
         rhs[:, 3, 0] = 1.0
         rhs[:, :, 1] = gp[:, :5, 6]
-        try:
-            sol = np.linalg.solve(gp[:, :5, :5] + 1e-12 * eye, rhs)
-            cov_tt = sol[:, 3, 0]
-        except np.linalg.LinAlgError:
-            sol = None
-            cov_tt = np.full(e, np.nan)
-        std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
-        score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
+        sol, std, score = _position_std_score(gp[:, :5, :5] + 1e-12 * eye, rhs, 3, rss, dof,
+                                              tss)
         if sol is not None:
             # score test: the residuals along q after projecting out the model's directions,
             # q_perp = q - J sol (sums of products from gp)
