@@ -258,10 +258,18 @@ def _closest_quadrant(y0, y1, e0, e1, iters: int = 16, newton: int = 8):
 
 
 def _closest_in_frame(u: np.ndarray, v: np.ndarray, a: np.ndarray,
-                      b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      b: np.ndarray, quiet: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Closest point ``(lx, ly)`` on the axis-aligned ellipse ``(x/a)^2 + (y/b)^2 = 1`` to the
     points ``(u, v)`` given in the ellipse's own frame (any order of ``a`` and ``b``, any quadrant).
+    ``quiet``: the caller already ignores floating-point warnings (saves setting that state).
     """
+    if np.ndim(a) == 0 and np.ndim(b) == 0:       # one ellipse: swap the axes in Python
+        solve = _closest_quadrant if quiet else _closest_local
+        if b > a:
+            x1, x0 = solve(np.abs(v), np.abs(u), b, a)
+        else:
+            x0, x1 = solve(np.abs(u), np.abs(v), a, b)
+        return np.copysign(x0, u), np.copysign(x1, v)
     swap = b > a
     e0, e1 = np.where(swap, b, a), np.where(swap, a, b)
     w0, w1 = np.where(swap, v, u), np.where(swap, u, v)

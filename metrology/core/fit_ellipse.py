@@ -30,7 +30,7 @@ import numpy as np
 from ._batch import (SCALE_FLOOR_PX, blockwise, check_scale_floor, finish, normalize,
                      normalize_single, prepare, raise_if_failed, safe_inv)
 from .checks import check_choice
-from .distances import _closest_in_frame, _closest_quadrant
+from .distances import _closest_in_frame
 from ._solve import lm, robust_lm
 from .results import EllipseFit
 
@@ -60,25 +60,32 @@ def conic_to_ellipse(coef: Any):
     """
     c = np.asarray(coef, dtype=np.float64)
     sgn = np.where(c[..., 0] + c[..., 2] < 0, -1.0, 1.0)
-    A, B, C, D, E, F = np.moveaxis(c * sgn[..., None], -1, 0)
-    det = 4 * A * C - B * B
     with np.errstate(divide="ignore", invalid="ignore"):
-        cx = (B * E - 2 * C * D) / det
-        cy = (B * D - 2 * A * E) / det
-        Fc = A * cx * cx + B * cx * cy + C * cy * cy + D * cx + E * cy + F
-        half = 0.5 * (A + C)
-        rad = np.hypot(0.5 * (A - C), 0.5 * B)
-        lam_small = half - rad
-        lam_big = half + rad
-        a = np.sqrt(-Fc / lam_small)
-        b = np.sqrt(-Fc / lam_big)
-    ang = 0.5 * np.degrees(np.arctan2(-B, C - A))
+        cx, cy, a, b, ang, good = _conic_geometry(*np.moveaxis(c * sgn[..., None], -1, 0))
     ang = _wrap90(ang)
-    good = (det > 0) & (Fc < 0) & np.isfinite(a) & np.isfinite(b) & (lam_small > 0)
     center = np.stack([cx, cy], -1)
     axes = np.stack([a, b], -1)
     return (np.where(good[..., None], center, np.nan), np.where(good[..., None], axes, np.nan),
             np.where(good, ang, np.nan))
+
+
+def _conic_geometry(A, B, C, D, E, F):
+    """Centre, semi-axes ``a >= b``, major-axis angle (deg, not wrapped) and whether it is a
+    real ellipse, of conics with ``A + C >= 0`` (arrays, or NumPy scalars for one conic;
+    the caller sets the floating-point error state)."""
+    det = 4 * A * C - B * B
+    cx = (B * E - 2 * C * D) / det
+    cy = (B * D - 2 * A * E) / det
+    Fc = A * cx * cx + B * cx * cy + C * cy * cy + D * cx + E * cy + F
+    half = 0.5 * (A + C)
+    rad = np.hypot(0.5 * (A - C), 0.5 * B)
+    lam_small = half - rad
+    lam_big = half + rad
+    a = np.sqrt(-Fc / lam_small)
+    b = np.sqrt(-Fc / lam_big)
+    ang = 0.5 * np.degrees(np.arctan2(-B, C - A))
+    good = (det > 0) & (Fc < 0) & np.isfinite(a) & np.isfinite(b) & (lam_small > 0)
+    return cx, cy, a, b, ang, good
 
 
 def _wrap90(deg: np.ndarray) -> np.ndarray:
@@ -254,26 +261,13 @@ def _direct_single(Q: np.ndarray, w):
     if not cond[j] > 0:
         return None
     a1 = V[:, j]
-    A, B, C = a1.tolist()
-    Dc, E, F = (T @ a1).tolist()
-    if A + C < 0:                                          # conic_to_ellipse, in floats
-        A, B, C, Dc, E, F = -A, -B, -C, -Dc, -E, -F
-    det = 4 * A * C - B * B
-    if not det > 0:
+    conic = np.concatenate([a1, T @ a1])
+    if conic[0] + conic[2] < 0:
+        conic = -conic
+    cx, cy, a, b, ang, good = _conic_geometry(*conic)
+    if not good:
         return None
-    cx = (B * E - 2 * C * Dc) / det
-    cy = (B * Dc - 2 * A * E) / det
-    Fc = A * cx * cx + B * cx * cy + C * cy * cy + Dc * cx + E * cy + F
-    half = 0.5 * (A + C)
-    rad = math.hypot(0.5 * (A - C), 0.5 * B)
-    lam_small = half - rad
-    lam_big = half + rad
-    if not (Fc < 0 and lam_small > 0):
-        return None
-    a = math.sqrt(-Fc / lam_small)
-    b = math.sqrt(-Fc / lam_big)
-    th = math.radians(_wrap90_f(0.5 * math.degrees(math.atan2(-B, C - A))))
-    prm = (cx, cy, a, b, th)
+    prm = (float(cx), float(cy), float(a), float(b), math.radians(_wrap90_f(float(ang))))
     return prm if all(map(math.isfinite, prm)) else None
 
 
@@ -289,12 +283,7 @@ def _eval_single(Q: np.ndarray, w, prm, M: np.ndarray) -> np.ndarray:
     qy = Q[1] - cy
     u = cs * qx + sn * qy
     v = cs * qy - sn * qx
-    if b > a:                          # _closest_in_frame: the major axis along the first
-        x1, x0 = _closest_quadrant(np.abs(v), np.abs(u), b, a)
-    else:
-        x0, x1 = _closest_quadrant(np.abs(u), np.abs(v), a, b)
-    lx = np.copysign(x0, u)
-    ly = np.copysign(x1, v)
+    lx, ly = _closest_in_frame(u, v, a, b, quiet=True)
     nx = lx / (a * a)
     ny = ly / (b * b)
     nn = np.maximum(np.hypot(nx, ny), 1e-300)      # > 0 on the ellipse; NaN stays NaN
