@@ -216,7 +216,7 @@ def _final_fit(found: _Edges, points, model: str, thr: float, rng):
             f = fit_circle(points, method="geometric")
         else:
             f = fit_ellipse(points, method="geometric")
-        r = _distance(f, points)
+        r = f.distance(points)
         es = found.edges.std_px
         es = es[np.isfinite(es)]
         scale = max(1.4826 * float(np.median(np.abs(r - np.median(r)))),
@@ -227,15 +227,6 @@ def _final_fit(found: _Edges, points, model: str, thr: float, rng):
         pass
     return {"line": _fit_line, "circle": _fit_circle, "ellipse": _fit_ellipse}[model](
         points, thr, rng)
-
-
-def _distance(fit, points) -> np.ndarray:
-    """Signed distances of (N, 2) points to a single fit: for a circle the closed form inline
-    (this runs on every tool call; the core's checked path costs more than the arithmetic)."""
-    if hasattr(fit, "radius"):
-        c = fit.center_xy
-        return np.hypot(points[:, 0] - c[0], points[:, 1] - c[1]) - fit.radius
-    return fit.distance(points)
 
 
 def _covariance(jac, res, inl, edge_std, n_par) -> np.ndarray:
@@ -726,7 +717,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         r_raw = float(fit.radius)
         corr = circle_correction(r_raw, blur)
         fit = replace(fit, radius=r_raw + corr)
-    res = _distance(fit, pfit) + corr  # residuals of the corrected points
+    res = fit.distance(pfit) + corr  # residuals of the corrected points
     c = np.asarray(fit.center_xy)
     v = pfit - c
     nv = np.hypot(v[:, 0], v[:, 1])

@@ -237,7 +237,13 @@ class CircleFit(_FitBase):
             r = np.where(self.ok, self.radius, 1.0)[..., None]
             return _nan_failed(distance_point_circle(
                 p, _insert_point_axis(self.center_xy, p, self.ok, 0.0), r), self.ok)
-        return distance_point_circle(p, self.center_xy, self.radius)
+        c = np.asarray(self.center_xy, dtype=np.float64)
+        r = float(self.radius)
+        if not (math.isfinite(r) and r >= 0 and math.isfinite(c[0]) and math.isfinite(c[1])):
+            return distance_point_circle(p, c, r)       # its errors for a malformed fit
+        from .distances import _arr                     # a valid fit: only the points to check
+        p = _arr(p, "points")
+        return np.hypot(p[..., 0] - c[0], p[..., 1] - c[1]) - r
 
 
 @dataclass(frozen=True, eq=False, repr=False)
