@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core_geom_helpers import assert_same_fields, fit_weights, general_path
 from metrology.core import fit_circle
 from metrology.errors import FitError, InputError
 from metrology.testing import circle_points
@@ -21,22 +22,11 @@ arcs = circle_points(min_points=5, max_points=120, min_radius=5.0, max_radius=50
                      min_arc_deg=90.0, max_noise_px=0.5)
 
 
-def _weights(n: int, seed: int, kind: int):
-    """None (unit), random positive weights, or random weights with some zeros (>= 5 kept)."""
-    if kind == 0:
-        return None
-    rng = np.random.default_rng(seed)
-    w = rng.uniform(0.2, 3.0, n)
-    if kind == 2:
-        w[rng.permutation(n)[:max(0, min(n - 5, n // 4))]] = 0.0
-    return w
-
-
 @settings(max_examples=40)
 @given(s=arcs, seed=st.integers(0, 2**16), wkind=st.integers(0, 2),
        method=st.sampled_from(FAST))
 def test_single_path_equals_batched_path(s, seed, wkind, method):
-    w = _weights(len(s.points), seed, wkind)
+    w = fit_weights(len(s.points), seed, wkind)
     f = fit_circle(s.points, method, weights=w)                        # single-set fast path
     g = fit_circle(s.points[None], method, weights=None if w is None else w[None])  # batched
     assert f.ok is True and bool(g.ok[0])
@@ -58,13 +48,6 @@ def test_single_path_equals_batched_path(s, seed, wkind, method):
     assert f.n_points == g.n_points[0] == (len(s.points) if w is None else np.count_nonzero(w))
 
 
-def _batched_single(monkeypatch, *args, **kw):
-    """fit_circle on one set with the fast path switched off (the general path's result)."""
-    with monkeypatch.context() as m:
-        m.setattr(fc, "_fit_single", lambda *a: None)
-        return fit_circle(*args, **kw)
-
-
 @pytest.mark.parametrize("method", FAST)
 def test_fast_path_is_taken_and_gives_the_same_fields(monkeypatch, method):
     rng = np.random.default_rng(5)
@@ -72,21 +55,16 @@ def test_fast_path_is_taken_and_gives_the_same_fields(monkeypatch, method):
     P = np.c_[120 + 35 * np.cos(t), -40 + 35 * np.sin(t)] + rng.normal(0, 0.1, (32, 2))
     w = rng.uniform(0.5, 2.0, 32)
     w[3] = 0.0
-    ref = _batched_single(monkeypatch, P, method, weights=w)
+    ref = general_path(monkeypatch, fc, fit_circle, P, method, weights=w)
 
     def no_batch(*a, **k):
         raise AssertionError("batched path taken")
 
     monkeypatch.setattr(fc, "_fit_flat", no_batch)
     f = fit_circle(P, method, weights=w)
-    for name in ("radius", "rms_px", "ok", "n_points", "radius_std_px", "method"):
-        a, b = getattr(f, name), getattr(ref, name)
-        assert type(a) is type(b), name                  # Python scalars, as before
-        assert (a == b if isinstance(b, str) else a == pytest.approx(b, rel=1e-8)), name
-    for name in ("center_xy", "center_std_px", "covariance", "inliers"):
-        a, b = getattr(f, name), getattr(ref, name)
-        assert isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, name
-        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-12)
+    assert_same_fields(f, ref,
+                       ("radius", "rms_px", "ok", "n_points", "radius_std_px", "method"),
+                       ("center_xy", "center_std_px", "covariance", "inliers"))
     assert not f.inliers[3] and f.n_points == 31
     with pytest.raises(AssertionError, match="batched"):     # the patch does bite
         fit_circle(P, "tukey")
@@ -124,7 +102,7 @@ def test_degenerate_inputs_raise_the_same_fit_error(monkeypatch, case, method):
     with pytest.raises(FitError) as fast:
         fit_circle(P, method, weights=w)
     with pytest.raises(FitError) as general:
-        _batched_single(monkeypatch, P, method, weights=w)
+        general_path(monkeypatch, fc, fit_circle, P, method, weights=w)
     assert str(fast.value) == str(general.value)
     assert "non-collinear points" in str(fast.value)
 

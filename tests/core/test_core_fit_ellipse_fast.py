@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core_geom_helpers import wrap180
+from core_geom_helpers import assert_same_fields, fit_weights, general_path, wrap180
 from metrology.core import closest_point_ellipse, distance_point_ellipse, fit_ellipse
 from metrology.errors import FitError, InputError
 from metrology.testing import ellipse_points
@@ -27,17 +27,6 @@ good_ellipses = ellipse_points(min_points=12, max_points=120, min_axis=10.0, max
                                max_noise_px=0.3)
 
 
-def _weights(n: int, seed: int, kind: int):
-    """None (unit), random positive weights, or random weights with a quarter zero."""
-    if kind == 0:
-        return None
-    rng = np.random.default_rng(seed)
-    w = rng.uniform(0.2, 3.0, n)
-    if kind == 2:
-        w[rng.permutation(n)[:n // 4]] = 0.0
-    return w
-
-
 def _ellipse(c, a, b, ang_deg, t):
     th = np.radians(ang_deg)
     x, y = a * np.cos(t), b * np.sin(t)
@@ -48,7 +37,7 @@ def _ellipse(c, a, b, ang_deg, t):
 @given(s=good_ellipses, seed=st.integers(0, 2**16), wkind=st.integers(0, 2),
        method=st.sampled_from(FAST))
 def test_single_path_equals_batched_path(s, seed, wkind, method):
-    w = _weights(len(s.points), seed, wkind)
+    w = fit_weights(len(s.points), seed, wkind)
     f = fit_ellipse(s.points, method, weights=w)                       # single-set fast path
     g = fit_ellipse(s.points[None], method, weights=None if w is None else w[None])  # batched
     assert f.ok is True and bool(g.ok[0])
@@ -72,13 +61,6 @@ def test_single_path_equals_batched_path(s, seed, wkind, method):
     assert f.n_points == g.n_points[0] == (len(s.points) if w is None else np.count_nonzero(w))
 
 
-def _batched_single(monkeypatch, *args, **kw):
-    """fit_ellipse on one set with the fast path switched off (the general path's result)."""
-    with monkeypatch.context() as m:
-        m.setattr(fe, "_fit_single", lambda *a: None)
-        return fit_ellipse(*args, **kw)
-
-
 @pytest.mark.parametrize("method", FAST)
 def test_fast_path_is_taken_and_gives_the_same_fields(monkeypatch, method):
     rng = np.random.default_rng(5)
@@ -86,22 +68,17 @@ def test_fast_path_is_taken_and_gives_the_same_fields(monkeypatch, method):
         + rng.normal(0, 0.05, (40, 2))
     w = rng.uniform(0.5, 2.0, 40)
     w[3] = 0.0
-    ref = _batched_single(monkeypatch, P, method, weights=w)
+    ref = general_path(monkeypatch, fe, fit_ellipse, P, method, weights=w)
 
     def no_batch(*a, **k):
         raise AssertionError("batched path taken")
 
     monkeypatch.setattr(fe, "blockwise", no_batch)
     f = fit_ellipse(P, method, weights=w)
-    for name in ("angle_deg", "rms_px", "ok", "n_points", "angle_std_deg", "method"):
-        a, b = getattr(f, name), getattr(ref, name)
-        assert type(a) is type(b), name                  # Python scalars, as before
-        assert (a == b if isinstance(b, str) else a == pytest.approx(b, rel=1e-8)), name
-    for name in ("center_xy", "semi_axes", "center_std_px", "semi_axes_std_px", "covariance",
-                 "inliers"):
-        a, b = getattr(f, name), getattr(ref, name)
-        assert isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, name
-        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-12)
+    assert_same_fields(f, ref,
+                       ("angle_deg", "rms_px", "ok", "n_points", "angle_std_deg", "method"),
+                       ("center_xy", "semi_axes", "center_std_px", "semi_axes_std_px",
+                        "covariance", "inliers"))
     assert not f.inliers[3] and f.n_points == 39
     with pytest.raises(AssertionError, match="batched"):     # the patch does bite
         fit_ellipse(P, "tukey")
@@ -116,7 +93,7 @@ def test_circle_and_swapped_axes_on_the_fast_path(monkeypatch):
     f = fit_ellipse(circle)
     np.testing.assert_allclose(f.semi_axes, [5, 5], atol=1e-9)
     assert np.isnan(f.angle_std_deg) and np.all(np.isfinite(f.covariance[:4, :4]))
-    g = _batched_single(monkeypatch, circle)
+    g = general_path(monkeypatch, fe, fit_ellipse, circle)
     assert np.isnan(g.angle_std_deg)
     np.testing.assert_allclose(f.covariance[:4, :4], g.covariance[:4, :4], rtol=1e-6,
                                atol=1e-30)
@@ -129,7 +106,7 @@ def test_circle_and_swapped_axes_on_the_fast_path(monkeypatch):
     assert abs(prm[3]) > abs(prm[2])
     for method in FAST:
         f = fit_ellipse(P, method)
-        g = _batched_single(monkeypatch, P, method)
+        g = general_path(monkeypatch, fe, fit_ellipse, P, method)
         assert f.semi_axes[0] >= f.semi_axes[1] and -90 < f.angle_deg <= 90
         np.testing.assert_allclose(f.center_xy, g.center_xy, atol=1e-7)
         np.testing.assert_allclose(f.semi_axes, g.semi_axes, atol=1e-7)
@@ -157,7 +134,7 @@ def test_degenerate_inputs_raise_the_same_fit_error(monkeypatch, case, method):
     with pytest.raises(FitError) as fast:
         fit_ellipse(P, method, weights=w)
     with pytest.raises(FitError) as general:
-        _batched_single(monkeypatch, P, method, weights=w)
+        general_path(monkeypatch, fe, fit_ellipse, P, method, weights=w)
     assert str(fast.value) == str(general.value)
     assert "at least 5 points" in str(fast.value)
 
