@@ -51,7 +51,7 @@ RECIPE_FORMAT = "metrology.recipe"
 RECIPE_VERSION = 1
 
 _MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
-               "max_overlap": (int, float), "rectify": dict}
+               "max_overlap": (int, float), "rectify": dict, "frame": dict}
 
 
 class MatchSpec:
@@ -59,19 +59,25 @@ class MatchSpec:
     optional ``rectify`` view (:class:`~metrology.inspect.rectify.RectifySpec`): search the part
     on the image resampled onto the measuring plane (for tilted cameras)."""
 
-    def __init__(self, file: str, rectify: Any = None, **options: Any):
+    def __init__(self, file: str, rectify: Any = None, frame: Any = None, **options: Any):
+        from .frame import PartFrame
         from .rectify import RectifySpec
 
         self.file = file
         if isinstance(rectify, Mapping):
             rectify = RectifySpec.from_dict(rectify)
         self.rectify = rectify
+        if isinstance(frame, Mapping):
+            frame = PartFrame.from_dict(frame)
+        self.frame = frame  # part frame (mm) <-> model px, for "units": "mm"
         self.options = dict(options)
 
     def to_dict(self) -> dict:
         d = {"file": self.file, **self.options}
         if self.rectify is not None:
             d["rectify"] = self.rectify.to_dict()
+        if self.frame is not None:
+            d["frame"] = self.frame.to_dict()
         return d
 
     @classmethod
@@ -89,13 +95,17 @@ class MatchSpec:
         ms = doc.get("min_score", 0.7)
         if not 0 < ms <= 1:
             raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
-        opts = {k: v for k, v in doc.items() if k not in ("file", "rectify")}
-        rect = None
+        opts = {k: v for k, v in doc.items() if k not in ("file", "rectify", "frame")}
+        rect = frame = None
         if "rectify" in doc:
             from .rectify import RectifySpec
 
             rect = RectifySpec.from_dict(doc["rectify"], f"{where}.rectify")
-        return cls(doc["file"], rect, **opts)
+        if "frame" in doc:
+            from .frame import PartFrame
+
+            frame = PartFrame.from_dict(doc["frame"], f"{where}.frame")
+        return cls(doc["file"], rect, frame, **opts)
 
 
 class AnomalySpec:
@@ -173,6 +183,10 @@ class Recipe:
     name : str
     base_dir : path
         Folder that relative paths are resolved against (the recipe file's folder).
+    units : {"px", "mm"}
+        Units of the tools' geometry: model pixels, or mm in the part frame (see
+        :mod:`metrology.inspect.frame`; the model field's ``frame`` or its rectified view /
+        the station's pixel size gives the scale).
 
     Examples
     --------
@@ -186,8 +200,15 @@ class Recipe:
     def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
                  station: StationSpec, model: MatchSpec | None = None,
                  anomaly: AnomalySpec | None = None, name: str = "",
-                 base_dir: str | os.PathLike = "."):
+                 base_dir: str | os.PathLike = ".", units: str = "px"):
+        if units not in ("px", "mm"):
+            raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
+        self.units = units
+        self.tools_as_given = tuple(tools)
         self.tools = tuple(tools)
+        if units == "mm":
+            frame = self._part_frame(model, station)
+            self.tools = tuple(frame.tool_to_model(t) for t in self.tools_as_given)
         self.measurements = tuple(measurements)
         self.station_spec = station
         self.model_spec = model
@@ -200,6 +221,25 @@ class Recipe:
         self._model: Any = None
         self._scorer: Any = None
         self._rectifier: Any = None
+        self.teach_info: dict = {}
+
+    @staticmethod
+    def _part_frame(model: "MatchSpec | None", station: StationSpec) -> Any:
+        """The part frame of a recipe whose tools are in mm (``"units": "mm"``)."""
+        from .frame import PartFrame
+
+        if model is None:
+            raise FileFormatError("units: 'mm' places tools in the part frame of a shape model; "
+                                  "a recipe without a model has no part frame")
+        if model.frame is not None:
+            return model.frame
+        if model.rectify is not None:
+            return PartFrame(model.rectify.mm_per_px)
+        if station.pixel_size_mm is not None:
+            return PartFrame(station.pixel_size_mm)
+        raise FileFormatError("model.frame: missing field; with \"units\": \"mm\" and a model "
+                              "searched in the raw image of a calibrated station, give "
+                              "model.frame = {\"mm_per_px\": ...} (the model pixel size)")
 
     # ---------------------------------------------------------------------------------------
     # validation, files
@@ -236,7 +276,9 @@ class Recipe:
         d: dict[str, Any] = {"name": self.name, "station": self.station_spec.to_dict()}
         if self.model_spec is not None:
             d["model"] = self.model_spec.to_dict()
-        d["tools"] = [tool_to_dict(t) for t in self.tools]
+        if self.units == "mm":
+            d["units"] = "mm"
+        d["tools"] = [tool_to_dict(t) for t in self.tools_as_given]
         d["measurements"] = [m.to_dict() for m in self.measurements]
         if self.anomaly_spec is not None:
             d["anomaly"] = self.anomaly_spec.to_dict()
@@ -248,7 +290,7 @@ class Recipe:
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
         allowed = {"format", "version", "name", "station", "model", "tools", "measurements",
-                   "anomaly", "description"}
+                   "anomaly", "description", "units"}
         unknown = sorted(set(doc) - allowed)
         if unknown:
             raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
@@ -269,8 +311,11 @@ class Recipe:
         name = doc.get("name", "")
         if not isinstance(name, str):
             raise FileFormatError(f"name: expected a string, given {name!r}")
+        units = doc.get("units", "px")
+        if units not in ("px", "mm"):
+            raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
         return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
-                   base_dir=base_dir)
+                   base_dir=base_dir, units=units)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":
@@ -286,8 +331,47 @@ class Recipe:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the recipe atomically.  Relative paths inside stay relative to ``base_dir``;
-        save next to the station/model files (or give them as absolute paths)."""
+        save next to the station/model files (or give them as absolute paths).  A shape model
+        built in memory (by :meth:`teach` / :meth:`from_dxf`) is written beside the recipe
+        under ``model.file`` first."""
+        if self._model is not None and getattr(self, "_model_unsaved", False):
+            target = Path(path).resolve().parent / self.model_spec.file
+            self._model.save(target)
+            self._model_unsaved = False
+            self.base_dir = Path(path).resolve().parent
         return write_json_file(path, self.to_dict(), fmt=RECIPE_FORMAT, version=RECIPE_VERSION)
+
+    # ---------------------------------------------------------------------------------------
+    # teaching (implemented in metrology.teach, the layer above; imported on use)
+    # ---------------------------------------------------------------------------------------
+    @classmethod
+    def teach(cls, golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m",
+              model_options: Mapping | None = None, features: Any = "auto",
+              **kwargs: Any) -> "Recipe":
+        """A recipe taught from a golden image of the part: see
+        :func:`metrology.teach.build.teach_recipe` (this is a thin entry point to it)."""
+        from ..teach.build import teach_recipe
+
+        return teach_recipe(golden_image, station=station, tolerance=tolerance,
+                            model_options=model_options, features=features, **kwargs)
+
+    @classmethod
+    def from_dxf(cls, path: str | os.PathLike, *, station: Any, part_polarity: str = "bright",
+                 tolerance: Any = "ISO2768-m", layer: str | None = None,
+                 **kwargs: Any) -> "Recipe":
+        """A recipe from a DXF drawing of the part: see
+        :func:`metrology.teach.build.recipe_from_dxf` (this is a thin entry point to it)."""
+        from ..teach.build import recipe_from_dxf
+
+        return recipe_from_dxf(path, station=station, part_polarity=part_polarity,
+                               tolerance=tolerance, layer=layer, **kwargs)
+
+    def describe(self) -> str:
+        """A table of the recipe's tools and measurements, by name (see
+        :func:`metrology.teach.show.describe_recipe`)."""
+        from ..teach.show import describe_recipe
+
+        return describe_recipe(self)
 
     # ---------------------------------------------------------------------------------------
     # runtime objects (loaded once)

@@ -1,0 +1,131 @@
+"""Tool coordinates in millimetres: the part frame of a recipe and its link to the model frame.
+
+With ``"units": "mm"`` at the top of a recipe, every tool's points and lengths are millimetres in
+the **part frame** (for a recipe made from a drawing: the drawing's own origin and axes); only
+``ransac_threshold_px`` (an image-noise property) stays in pixels.  The recipe's ``model`` field
+says how that frame sits in the shape model's pixel frame::
+
+    "model": {"file": "part.model.json",
+              "frame": {"mm_per_px": 0.05, "origin_mm": [20.0, 12.5], "y_up": true}}
+
+* ``mm_per_px``: model pixel size; default: the rectified view's ``mm_per_px`` when the model
+  has ``rectify``, else the station's ``pixel_size_mm``;
+* ``origin_mm``: the part-frame point at the model's origin (default ``[0, 0]``);
+* ``y_up``: the part frame's y axis points up (a CAD drawing); default false (y down, as images).
+
+A model pixel is then ``p_px = M (p_mm - origin_mm) / mm_per_px`` with ``M = diag(1, -1)`` when
+``y_up``.  In a y-up frame, arcs run counter-clockwise from ``arc_start_deg`` and a line tool's
+``transition`` refers to the side on the left of ``p0 -> p1`` as the drawing shows it, so a
+recipe reads exactly like its drawing.
+
+Examples
+--------
+>>> from metrology.caliper import CircleTool
+>>> f = PartFrame(0.05, (10.0, 0.0), y_up=True)
+>>> t = f.tool_to_model(CircleTool(center_xy=(12.0, 3.0), radius=1.5, name="hole_1"))
+>>> t.center_xy, t.radius
+((40.0, -60.0), 30.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..errors import FileFormatError
+
+__all__ = ["PartFrame", "UNITS"]
+
+UNITS = ("px", "mm")
+_FLIP = {"positive": "negative", "negative": "positive", "any": "any"}
+
+
+@dataclass(frozen=True)
+class PartFrame:
+    """Part frame (mm) <-> model frame (px): ``p_px = M (p_mm - origin_mm) / mm_per_px``."""
+
+    mm_per_px: float
+    origin_mm: tuple[float, float] = (0.0, 0.0)
+    y_up: bool = False
+
+    def __post_init__(self):
+        s = self.mm_per_px
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s <= 0:
+            raise FileFormatError(f"model.frame.mm_per_px: expected a positive number, given {s!r}")
+        o = self.origin_mm
+        if len(o) != 2 or not all(math.isfinite(float(v)) for v in o):
+            raise FileFormatError(f"model.frame.origin_mm: expected [x, y], given {o!r}")
+        object.__setattr__(self, "mm_per_px", float(s))
+        object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
+
+    def to_model_px(self, points_mm: Any) -> np.ndarray:
+        """Part-frame mm (N, 2) -> model px (N, 2)."""
+        p = (np.asarray(points_mm, float).reshape(-1, 2) - self.origin_mm) / self.mm_per_px
+        return p * [1.0, -1.0] if self.y_up else p
+
+    def to_mm(self, points_px: Any) -> np.ndarray:
+        """Model px (N, 2) -> part-frame mm (N, 2)."""
+        p = np.asarray(points_px, float).reshape(-1, 2)
+        p = p * [1.0, -1.0] if self.y_up else p
+        return p * self.mm_per_px + self.origin_mm
+
+    def _tool(self, tool: Any, fwd: bool) -> Any:
+        kw: dict[str, Any] = {}
+        conv = self.to_model_px if fwd else self.to_mm
+        k = 1.0 / self.mm_per_px if fwd else self.mm_per_px
+        for f in getattr(tool, "_points", ()):
+            q = conv([getattr(tool, f)])[0]
+            kw[f] = (float(q[0]), float(q[1]))
+        for f in getattr(tool, "_lengths", ()):
+            v = getattr(tool, f)
+            if v is None or f.endswith("_px"):
+                continue
+            kw[f] = tuple(float(x) * k for x in v) if isinstance(v, tuple) else float(v) * k
+        if self.y_up:
+            if hasattr(tool, "arc_start_deg") and float(tool.arc_extent_deg) < 360.0:
+                kw["arc_start_deg"] = -(float(tool.arc_start_deg) + float(tool.arc_extent_deg))
+            elif hasattr(tool, "arc_start_deg"):
+                kw["arc_start_deg"] = -float(tool.arc_start_deg)
+            if hasattr(tool, "angle_deg"):
+                kw["angle_deg"] = -float(tool.angle_deg)
+            if type(tool).__name__ == "LineTool":
+                kw["transition"] = _FLIP[tool.transition]  # line tool: left side mirrored
+        return replace(tool, **kw)
+
+    def tool_to_model(self, tool: Any) -> Any:
+        """A caliper tool with mm part-frame geometry -> the same tool in model pixels."""
+        return self._tool(tool, True)
+
+    def tool_to_mm(self, tool: Any) -> Any:
+        """Inverse of :meth:`tool_to_model`."""
+        return self._tool(tool, False)
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {"mm_per_px": self.mm_per_px}
+        if self.origin_mm != (0.0, 0.0):
+            d["origin_mm"] = list(self.origin_mm)
+        if self.y_up:
+            d["y_up"] = True
+        return d
+
+    @classmethod
+    def from_dict(cls, doc: Any, where: str = "model.frame") -> "PartFrame":
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"{where}: expected an object {{mm_per_px, origin_mm, y_up}}, "
+                                  f"given {type(doc).__name__}")
+        unknown = sorted(set(doc) - {"mm_per_px", "origin_mm", "y_up"})
+        if unknown:
+            raise FileFormatError(f"{where}: unknown field(s) {unknown}")
+        o = doc.get("origin_mm", [0.0, 0.0])
+        if not (isinstance(o, list) and len(o) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in o)):
+            raise FileFormatError(f"{where}.origin_mm: expected [x, y] in mm, given {o!r}")
+        y_up = doc.get("y_up", False)
+        if not isinstance(y_up, bool):
+            raise FileFormatError(f"{where}.y_up: expected true or false, given {y_up!r}")
+        if "mm_per_px" not in doc:
+            raise FileFormatError(f"{where}.mm_per_px: missing field")
+        return cls(doc["mm_per_px"], (o[0], o[1]), y_up)

@@ -1,0 +1,484 @@
+"""Features and the measurements a drawing would carry, proposed from part geometry (pure logic).
+
+From a :class:`~metrology.teach.geometry.PartGeometry` in part-frame mm:
+
+* **features** with stable, readable names: ``hole_1`` ... (full circles, sorted by their centre
+  in the part frame: by y, then x), ``ellipse_1`` ..., ``slot_1`` ... (an inner loop of two
+  parallel straight sides and two equal end arcs: ``slot_1_side_1/2``, ``slot_1_end_1/2``),
+  ``arc_1`` ... (other circular arcs), ``edge_1`` ... (straight edges, sorted by midpoint);
+  free curves (flattened splines) are part of the outline but get no feature;
+* **measurements**: every hole/ellipse diameter and arc radius; centre-to-centre distances of
+  holes (all pairs up to 5 holes, else each hole to its nearest); widths between parallel edges
+  that face each other (each edge with its nearest partner; an edge pair narrower than
+  ``pair_max_mm`` also gets an edge-pair tool: ``web_k`` across material, the slot's own width
+  across a slot); the angle between adjacent straight edges (the angle between their directions
+  of travel, 90 at a square corner, 45 at a 45-degree chamfer's corners); the position (x, y) of
+  every hole and ellipse in a datum frame on the two longest perpendicular edges (origin at their
+  intersection, x along the longer one);
+* nominal values from the geometry; tolerances from a :class:`~metrology.teach.tolerances.ToleranceRule`
+  (ISO 2768-1 class or fixed), replaced by a drawing's own toleranced ``DIMENSION`` where one
+  matches (:func:`apply_dimensions`).
+
+Examples
+--------
+>>> from metrology.teach.geometry import PartGeometry, Loop, Arc
+>>> g = PartGeometry.from_polygons([[0, 0], [40, 0], [40, 20], [0, 20]])
+>>> g = PartGeometry(g.outline, (Loop((Arc((10, 10), 3.0, 0.0, 360.0),)),))
+>>> p = propose(g)
+>>> [f.name for f in p.features]
+['hole_1', 'edge_1', 'edge_2', 'edge_3', 'edge_4']
+>>> [m["name"] for m in p.measurements][:3]
+['hole_1_diameter', 'edge_1_to_edge_4', 'edge_2_to_edge_3']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .geometry import Arc, EllipseArc, Line, PartGeometry
+from .tolerances import ToleranceRule
+
+__all__ = ["FeatureSpec", "EdgePair", "Proposal", "propose", "apply_dimensions",
+           "measurement_value"]
+
+PARALLEL_DEG = 0.5
+PERPENDICULAR_DEG = 0.5
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """A named feature on one primitive (part-frame mm).
+
+    ``kind``: ``"circle"`` (full circle), ``"arc"``, ``"ellipse"``, ``"line"``.
+    ``material_outside``: for circles/arcs/ellipses, True when the part's material lies outside
+    the curve (a hole, a concave fillet).  Lines run with the material on their left
+    (``(-dy, dx)`` side), like every loop of a :class:`PartGeometry`.
+    """
+
+    name: str
+    kind: str
+    primitive: Any
+    loop: int
+    material_outside: bool = False
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class EdgePair:
+    """Two facing parallel edges closer than the edge-pair limit: an edge-pair tool across them
+    (``p0`` on/behind ``first`` to ``p1`` behind ``second``), ``material`` True for a web."""
+
+    name: str
+    first: str
+    second: str
+    p0: np.ndarray
+    p1: np.ndarray
+    width: float
+    material: bool
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Features, edge pairs and measurement specs (recipe JSON dicts, mm and deg)."""
+
+    features: tuple
+    pairs: tuple
+    measurements: tuple
+    datum: dict | None = None
+    notes: tuple = ()
+    tol_kinds: dict = field(default_factory=dict)
+
+    def feature(self, name: str) -> FeatureSpec:
+        for f in self.features:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+
+def _key(p: np.ndarray) -> tuple:
+    return (round(float(p[1]), 3), round(float(p[0]), 3))
+
+
+def _features(g: PartGeometry) -> tuple[list[FeatureSpec], list[str]]:
+    holes, ellipses, slots, arcs, edges = [], [], [], [], []
+    notes = []
+    for li, lp in enumerate(g.loops):
+        items = lp.items
+        if len(items) == 1 and isinstance(items[0], Arc) and items[0].is_full:
+            holes.append((li, items[0]))
+            continue
+        if len(items) == 1 and isinstance(items[0], EllipseArc) and items[0].is_full:
+            ellipses.append((li, items[0]))
+            continue
+        if li > 0 and _is_slot(items):
+            slots.append((li, items))
+            continue
+        for it in items:
+            if isinstance(it, Line):
+                edges.append((li, it))
+            elif isinstance(it, Arc):
+                arcs.append((li, it))
+            elif isinstance(it, EllipseArc):
+                ellipses.append((li, it))
+            else:
+                notes.append(f"free curve {it.source or ''} (loop {li}): no tool")
+    feats: list[FeatureSpec] = []
+    holes.sort(key=lambda t: _key(np.asarray(t[1].center)))
+    for k, (li, a) in enumerate(holes, 1):
+        name = f"hole_{k}" if li > 0 else ("outline" if k == 1 else f"outline_{k}")
+        feats.append(FeatureSpec(name, "circle", a, li, a.extent_deg < 0))
+    ellipses.sort(key=lambda t: _key(np.asarray(t[1].center)))
+    for k, (li, e) in enumerate(ellipses, 1):
+        feats.append(FeatureSpec(f"ellipse_{k}", "ellipse", e, li, e.extent_deg < 0))
+    slots.sort(key=lambda t: _key(np.mean([np.asarray(i.midpoint) for i in t[1]], axis=0)))
+    for k, (li, items) in enumerate(slots, 1):
+        sides = sorted([i for i in items if isinstance(i, Line)], key=lambda i: _key(i.midpoint))
+        ends = sorted([i for i in items if isinstance(i, Arc)], key=lambda i: _key(
+            np.asarray(i.center)))
+        for j, s in enumerate(sides, 1):
+            feats.append(FeatureSpec(f"slot_{k}_side_{j}", "line", s, li, group=f"slot_{k}"))
+        for j, e in enumerate(ends, 1):
+            feats.append(FeatureSpec(f"slot_{k}_end_{j}", "arc", e, li, e.extent_deg < 0,
+                                     group=f"slot_{k}"))
+    arcs.sort(key=lambda t: _key(np.asarray(t[1].center)))
+    for k, (li, a) in enumerate(arcs, 1):
+        feats.append(FeatureSpec(f"arc_{k}", "arc", a, li, a.extent_deg < 0))
+    edges.sort(key=lambda t: _key(t[1].midpoint))
+    for k, (li, e) in enumerate(edges, 1):
+        feats.append(FeatureSpec(f"edge_{k}", "line", e, li))
+    return feats, notes
+
+
+def _is_slot(items) -> bool:
+    lines = [i for i in items if isinstance(i, Line)]
+    arcs = [i for i in items if isinstance(i, Arc)]
+    if len(items) != 4 or len(lines) != 2 or len(arcs) != 2:
+        return False
+    d0, d1 = lines[0].direction, lines[1].direction
+    anti = float(d0 @ d1) < -math.cos(math.radians(PARALLEL_DEG))
+    r0, r1 = arcs[0].radius, arcs[1].radius
+    return anti and abs(r0 - r1) <= 1e-3 * max(r0, r1) + 1e-6
+
+
+def _angle_deg(d1: np.ndarray, d2: np.ndarray) -> float:
+    return math.degrees(math.atan2(abs(d1[0] * d2[1] - d1[1] * d2[0]), float(d1 @ d2)))
+
+
+def _line_line(a: Line, b: Line) -> float:
+    """The recipe's line-line distance: mean distance of each midpoint to the other line."""
+    na = np.array([-a.direction[1], a.direction[0]])
+    nb = np.array([-b.direction[1], b.direction[0]])
+    return 0.5 * (abs(float((a.midpoint - b.midpoint) @ nb))
+                  + abs(float((b.midpoint - a.midpoint) @ na)))
+
+
+def _overlap(a: Line, b: Line) -> float:
+    """Length of b's projection onto a that overlaps a."""
+    d = a.direction
+    t = sorted([0.0, a.length])
+    u = sorted([float((b.start - a.start) @ d), float((b.end - a.start) @ d)])
+    return max(0.0, min(t[1], u[1]) - max(t[0], u[0]))
+
+
+def _intersect(p: np.ndarray, d: np.ndarray, q: np.ndarray, e: np.ndarray) -> np.ndarray:
+    A = np.column_stack([d, -e])
+    t = np.linalg.solve(A, q - p)
+    return p + t[0] * d
+
+
+def measurement_value(m: dict, feats: dict[str, FeatureSpec], datum: dict | None = None) -> float:
+    """Nominal value of a proposed measurement from the geometry (mm or deg)."""
+    t = m["type"]
+    if t in ("diameter", "radius"):
+        p = feats[m["feature"]].primitive
+        if isinstance(p, EllipseArc):
+            a, b = p.semi_axes
+            r = {"major": max(a, b), "minor": min(a, b)}.get(m.get("which", "mean"), 0.5 * (a + b))
+        else:
+            r = p.radius
+        return 2 * r if t == "diameter" else r
+    if t == "angle":
+        return _angle_deg(feats[m["from"]].primitive.direction, feats[m["to"]].primitive.direction)
+    if t == "distance":
+        a, b = feats[m["from"]].primitive, feats[m["to"]].primitive
+        if isinstance(a, Line) and isinstance(b, Line):
+            return _line_line(a, b)
+        if isinstance(a, Line) or isinstance(b, Line):
+            line, pt = (a, b) if isinstance(a, Line) else (b, a)
+            n = np.array([-line.direction[1], line.direction[0]])
+            return abs(float((np.asarray(pt.center) - line.midpoint) @ n))
+        return float(np.hypot(*(np.asarray(a.center) - np.asarray(b.center))))
+    if t == "position":
+        dat = m["datum"]
+        o_line, x_line = feats[dat["origin"]].primitive, feats[dat["x_axis"]].primitive
+        o = _intersect(o_line.midpoint, o_line.direction, x_line.midpoint, x_line.direction)
+        x = x_line.direction
+        y = np.array([-x[1], x[0]])
+        if float((o_line.midpoint - o) @ y) < 0:
+            y = -y
+        p = np.asarray(feats[m["feature"]].primitive.center) - o
+        return float(p @ x) if m["axis"] == "x" else float(p @ y)
+    raise KeyError(t)
+
+
+def _with_tol(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str,
+              leg: float | None = None) -> dict:
+    m = dict(m)
+    m[f"nominal_{unit}"] = round(float(nominal), 6)
+    dev = rule.deviation(nominal, kind, leg)
+    if dev is not None:
+        m[f"tolerance_{unit}"] = float(dev)
+    return m
+
+
+def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
+            pair_max_mm: float = 0.0, max_hole_pairs: int = 5) -> Proposal:
+    """Name the features of ``geometry`` and propose the measurements a drawing would carry.
+
+    Parameters
+    ----------
+    geometry : PartGeometry
+        Part-frame mm (loops with material on the left of their direction of travel).
+    rule : ToleranceRule, optional
+        Tolerances (default ISO 2768-m).
+    pair_max_mm : float
+        Facing parallel edges closer than this get an edge-pair tool (``web_k`` / the slot
+        width) instead of a line-to-line distance.
+    max_hole_pairs : int
+        Up to this many holes, every pair's centre distance; above, each hole to its nearest.
+
+    Returns
+    -------
+    Proposal
+    """
+    from shapely.geometry import Point, Polygon
+
+    rule = rule or ToleranceRule("m")
+    feats, notes = _features(geometry)
+    by = {f.name: f for f in feats}
+    polys = geometry.polygons(1e-3 * max(geometry.outline.size, 1e-9))
+    material = Polygon(polys[0], [p for p in polys[1:]])
+    meas: list[dict] = []
+    kinds: dict[str, tuple] = {}
+
+    def add(m: dict, kind: str, leg: float | None = None):
+        unit = "deg" if m["type"] == "angle" else "mm"
+        val = measurement_value(m, by)
+        meas.append(_with_tol(m, rule, kind, val, unit, leg))
+        kinds[m["name"]] = (kind, leg)
+
+    round_feats = [f for f in feats if f.kind in ("circle", "ellipse", "arc")]
+    for f in round_feats:
+        if f.kind == "circle":
+            add({"name": f"{f.name}_diameter", "type": "diameter", "feature": f.name}, "linear")
+        elif f.kind == "ellipse" and f.primitive.is_full:
+            for which in ("major", "minor"):
+                add({"name": f"{f.name}_{which}_diameter", "type": "diameter",
+                     "feature": f.name, "which": which}, "linear")
+        elif f.kind == "arc":
+            add({"name": f"{f.name}_radius", "type": "radius", "feature": f.name}, "radius")
+    holes = [f for f in feats if f.kind == "circle" and f.loop > 0]
+    pairs_hh: list[tuple[int, int]] = []
+    if len(holes) <= max_hole_pairs:
+        pairs_hh = [(i, j) for i in range(len(holes)) for j in range(i + 1, len(holes))]
+    else:
+        C = np.array([h.primitive.center for h in holes])
+        D = np.hypot(*(C[:, None] - C[None]).transpose(2, 0, 1))
+        np.fill_diagonal(D, np.inf)
+        pairs_hh = sorted({tuple(sorted((i, int(np.argmin(D[i]))))) for i in range(len(holes))})
+    for i, j in pairs_hh:
+        add({"name": f"{holes[i].name}_to_{holes[j].name}", "type": "distance",
+             "from": holes[i].name, "to": holes[j].name}, "linear")
+    # slots: width across the sides, centre distance of the ends
+    slot_names = sorted({f.group for f in feats if f.group})
+    lines = [f for f in feats if f.kind == "line"]
+    edge_pairs: list[EdgePair] = []
+    used_pair: set = set()
+    # facing parallel edges: each edge with its nearest facing partner
+    cos_par = math.cos(math.radians(PARALLEL_DEG))
+    partners = []
+    for a in lines:
+        near: dict[bool, tuple] = {}
+        for b in lines:
+            if b is a or float(a.primitive.direction @ b.primitive.direction) > -cos_par:
+                continue  # facing parallel edges run in opposite directions
+            ov = _overlap(a.primitive, b.primitive)
+            if ov < 0.2 * min(a.primitive.length, b.primitive.length):
+                continue
+            d = _line_line(a.primitive, b.primitive)
+            same = b.loop == a.loop
+            if same not in near or d < near[same][0]:
+                near[same] = (d, b)
+        for d, b in near.values():  # nearest in the same loop, nearest in another
+            key = tuple(sorted((a.name, b.name)))
+            if key not in used_pair:
+                used_pair.add(key)
+                partners.append((d, a, b))
+    for d, a, b in partners:
+        first, second = (a, b) if a.name < b.name else (b, a)
+        # the point half-way between the two edges, inside their common span
+        pa, pb = first.primitive, second.primitive
+        dd = pa.direction
+        lo = max(0.0, min(float((pb.start - pa.start) @ dd), float((pb.end - pa.start) @ dd)))
+        hi = min(pa.length, max(float((pb.start - pa.start) @ dd), float((pb.end - pa.start) @ dd)))
+        foot = pa.start + dd * 0.5 * (lo + hi)
+        n = np.array([-dd[1], dd[0]])
+        other = foot + n * float((pb.midpoint - foot) @ n)
+        mid = 0.5 * (foot + other)
+        is_material = bool(material.contains(Point(*mid)))
+        group = first.group if first.group and first.group == second.group else ""
+        if d < pair_max_mm:
+            name = f"{group}_width" if group else f"web_{len(edge_pairs) + 1}" if is_material \
+                else f"gap_{len(edge_pairs) + 1}"
+            u = (other - foot) / max(float(np.hypot(*(other - foot))), 1e-12)
+            edge_pairs.append(EdgePair(name, first.name, second.name, foot, other, d,
+                                       is_material))
+            meas.append(_with_tol({"name": name, "type": "width", "feature": name}, rule,
+                                  "linear", d, "mm"))
+            kinds[name] = ("linear", None)
+            del u
+        else:
+            name = f"{group}_width" if group else f"{first.name}_to_{second.name}"
+            add({"name": name, "type": "distance", "from": first.name, "to": second.name},
+                "linear")
+    for s in slot_names:
+        ends = [f for f in feats if f.group == s and f.kind == "arc"]
+        if len(ends) == 2:
+            add({"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
+                 "to": ends[1].name}, "linear")
+    # angles between adjacent straight edges (in loop order)
+    line_of = {id(f.primitive): f for f in lines}
+    for li, lp in enumerate(geometry.loops):
+        items = lp.items
+        if len(items) < 2:
+            continue
+        for k in range(len(items)):  # corners of one loop
+            p, q = items[k], items[(k + 1) % len(items)]
+            if not (isinstance(p, Line) and isinstance(q, Line)):
+                continue
+            fp, fq = line_of.get(id(p)), line_of.get(id(q))
+            if fp is None or fq is None or fp is fq:
+                continue
+            if np.hypot(*(p.end - q.start)) > 1e-3 * max(p.length, q.length):
+                continue  # not adjacent (a piece between them was dropped)
+            ang = _angle_deg(p.direction, q.direction)
+            if ang < 1.0:
+                continue
+            add({"name": f"angle_{fp.name}_{fq.name}", "type": "angle", "from": fp.name,
+                 "to": fq.name}, "angle", min(p.length, q.length))
+    # datum: the two longest perpendicular outline edges
+    datum = None
+    outline_lines = sorted([f for f in lines if f.loop == 0], key=lambda f: -f.primitive.length)
+    best = None
+    for i, a in enumerate(outline_lines):
+        for b in outline_lines[i + 1:]:
+            if abs(_angle_deg(a.primitive.direction, b.primitive.direction) - 90.0) \
+                    > PERPENDICULAR_DEG:
+                continue
+            score = min(a.primitive.length, b.primitive.length)
+            if best is None or score > best[0]:
+                best = (score, a, b)
+    if best is not None:
+        _, a, b = best
+        xa, ya = (a, b) if a.primitive.length >= b.primitive.length else (b, a)
+        datum = {"origin": ya.name, "x_axis": xa.name, "y_towards": ya.name}
+        for f in feats:
+            if f.kind in ("circle", "ellipse") and f.loop > 0:
+                for axis in ("x", "y"):
+                    add({"name": f"{f.name}_position_{axis}", "type": "position",
+                         "feature": f.name, "axis": axis, "datum": dict(datum)}, "linear")
+    else:
+        notes.append("no two perpendicular outline edges: hole positions are not proposed "
+                     "(no datum frame)")
+    return Proposal(tuple(feats), tuple(edge_pairs), tuple(meas), datum, tuple(notes), kinds)
+
+
+def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) -> tuple[Proposal,
+                                                                                       list]:
+    """Give proposed measurements the tolerances of matching DXF ``DIMENSION`` entities.
+
+    A diameter/radius dimension matches the circle or arc whose centre and size it shows; a
+    linear or aligned dimension matches a distance (or width) whose two features lie on its two
+    definition points and whose nominal equals its measurement (a horizontal dimension between
+    two holes that are not level measures a projection, which the recipe has no measurement for:
+    it is left out and listed).  The dimension's deviations replace the general tolerance.
+
+    Returns
+    -------
+    (Proposal, list of str)
+        The updated proposal and one line per dimension saying what it was matched to.
+    """
+    feats = {f.name: f for f in proposal.features}
+    meas = [dict(m) for m in proposal.measurements]
+    report = []
+
+    def near_center(p, f):
+        c = getattr(f.primitive, "center", None)
+        return c is not None and float(np.hypot(*(np.asarray(c) - p))) <= tol_mm
+
+    def on_line(p, f):
+        if f.kind != "line":
+            return False
+        ln = f.primitive
+        n = np.array([-ln.direction[1], ln.direction[0]])
+        t = float((p - ln.start) @ ln.direction)
+        return abs(float((p - ln.start) @ n)) <= tol_mm and -tol_mm <= t <= ln.length + tol_mm
+
+    for dim in dimensions:
+        target = None
+        if dim.kind in ("diameter", "radius") and len(dim.points) >= 2:
+            if dim.kind == "diameter":
+                c = 0.5 * (dim.points[0] + dim.points[1])
+                r = 0.5 * dim.value
+            else:
+                c, r = dim.points[0], dim.value
+            for m in meas:
+                if m["type"] not in ("diameter", "radius"):
+                    continue
+                f = feats[m["feature"]]
+                if near_center(c, f) and abs(getattr(f.primitive, "radius", -1) - r) <= tol_mm:
+                    if (m["type"] == "diameter") == (dim.kind == "diameter"):
+                        target = m
+                        break
+                    target = target or m
+        elif dim.kind in ("linear", "aligned") and len(dim.points) >= 2:
+            p, q = dim.points[0], dim.points[1]
+            for m in meas:
+                names = ([m.get("from"), m.get("to")] if m["type"] == "distance" else
+                         [pr.first for pr in proposal.pairs if pr.name == m.get("feature")]
+                         + [pr.second for pr in proposal.pairs if pr.name == m.get("feature")]
+                         if m["type"] == "width" else [])
+                if len(names) != 2 or None in names:
+                    continue
+                fa, fb = feats[names[0]], feats[names[1]]
+                hit = ((near_center(p, fa) or on_line(p, fa)) and (near_center(q, fb)
+                                                                   or on_line(q, fb))) or \
+                      ((near_center(q, fa) or on_line(q, fa)) and (near_center(p, fb)
+                                                                   or on_line(p, fb)))
+                if hit and abs(m["nominal_mm"] - dim.value) <= tol_mm:
+                    target = m
+                    break
+        if target is None:
+            report.append(f"{dim.source}: {dim.kind} {dim.value:.4g} not matched to a proposed "
+                          f"measurement (left out)")
+            continue
+        unit = "deg" if target["type"] == "angle" else "mm"
+        value = dim.value if not (target["type"] == "diameter" and dim.kind == "radius") \
+            else 2 * dim.value
+        scale = 2.0 if (target["type"] == "diameter" and dim.kind == "radius") else 1.0
+        target[f"nominal_{unit}"] = round(float(value), 6)
+        if dim.lower is not None and dim.upper is not None:
+            lo, hi = dim.lower * scale, dim.upper * scale
+            target[f"tolerance_{unit}"] = hi if abs(lo + hi) < 1e-12 else [lo, hi]
+            report.append(f"{dim.source}: {target['name']} = {value:.4g} {unit} "
+                          f"[{lo:+.4g}, {hi:+.4g}] from the drawing")
+        else:
+            report.append(f"{dim.source}: {target['name']} = {value:.4g} {unit} "
+                          f"(general tolerance)")
+    new = Proposal(proposal.features, proposal.pairs, tuple(meas), proposal.datum,
+                   proposal.notes, proposal.tol_kinds)
+    return new, report
