@@ -20,8 +20,9 @@ angle; the calipers always measure the raw image and the plane turns their edges
   in the golden view, x right, y down; primitives come from :mod:`metrology.teach.segment`; the
   nominal values are what the recipe's own calipers measure on the golden part.
 
-Tool layout (pixels at the model scale): circles get ``2 pi R / 5`` calipers (16-64), arcs
-leave ``max(4 px, 10 %)`` at each end (where blur mixes them with their neighbours), lines
+Tool layout (pixels at the model scale): circles and arcs get a caliper every 3 px (16-64;
+8-64 on arcs), lines every 4 px (4-48); arcs
+leave ``max(4 px, 5 %)`` at each end (where blur mixes them with their neighbours), lines
 ``max(4 px, 8 %)``; every tool knows which side the material is on, so its ``transition`` picks
 the part's own edge (not a neighbour's of the other polarity).  Facing parallel edges closer
 than ``pair_max_px`` (default 40) get an edge-pair tool across them.
@@ -155,14 +156,14 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
             start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
                 (p.start_deg + p.extent_deg, -p.extent_deg)
             if not full:
-                trim = max(4.0, 0.1 * p.length * px) / r
+                trim = max(4.0, 0.05 * p.length * px) / r
                 ext_t = ext - 2 * math.degrees(trim)
                 if ext_t < 10.0 or ext_t * math.pi / 180 * r < 8.0:
                     notes.append(f"{f.name}: arc too short to measure (no tool)")
                     continue
                 start, ext = start + math.degrees(trim), ext_t
             arc_len = math.radians(ext) * r
-            n = int(np.clip(round(arc_len / 5.0), 16 if full else 6, 64))
+            n = int(np.clip(round(arc_len / 3.0), 16 if full else 8, 64))
             tools.append(CircleTool(
                 center_xy=tuple(np.asarray(p.center, float)), radius=p.radius,
                 num_calipers=n, caliper_length=length * s,
@@ -194,7 +195,7 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
             length = 20.0
             if f.name in pair_of:
                 length = float(min(length, max(6.0, 1.5 * pair_of[f.name])))
-            n = int(np.clip(round((L - 2 * trim) / 5.0), 4, 40))
+            n = int(np.clip(round((L - 2 * trim) / 4.0), 4, 48))
             # material on the left of p0 -> p1: the caliper normal points into it
             tools.append(LineTool(p0_xy=tuple(q0), p1_xy=tuple(q1), num_calipers=n,
                                   caliper_length=length * s,

@@ -363,7 +363,7 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
             fp, fq = line_of.get(id(p)), line_of.get(id(q))
             if fp is None or fq is None or fp is fq:
                 continue
-            if np.hypot(*(p.end - q.start)) > 1e-3 * max(p.length, q.length):
+            if np.hypot(*(p.end - q.start)) > 0.2 * min(p.length, q.length):
                 continue  # not adjacent (a piece between them was dropped)
             ang = _angle_deg(p.direction, q.direction)
             if ang < 1.0:
