@@ -204,7 +204,7 @@ def _circle_lm(Q: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
         if idx.size == 0:
             break
         full = idx.size == len(W)
-        sel = (lambda a: a) if full else (lambda a: a[idx])
+        sel = (lambda a: a) if full else (lambda a, idx=idx: a[idx])
         x, y, w, sw = sel(X), sel(Y), sel(W), sel(SW)
         q, rr, vx, vy, c0, la = sel(prm), sel(r), sel(ux), sel(uy), sel(cost), sel(lam)
         A = _normal_matrix(w, vx, vy)

@@ -1,6 +1,5 @@
 """Atomic, versioned files: metrology._io (write/read JSON, require helpers, npz without pickle)."""
 
-import json
 import os
 
 import numpy as np
