@@ -98,4 +98,4 @@ def test_deeply_nested_json_is_a_file_format_error(tmp_path):
     p = tmp_path / "deep.json"
     p.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(FileFormatError, match="nested too deeply"):
-        read_json_file(p, fmt="metrology.recipe", versions=[1])
+        _io.read_json_file(p, fmt="metrology.recipe", versions=[1])
