@@ -110,6 +110,8 @@ def read_json_file(path: str | os.PathLike, *, fmt: str, versions: Iterable[int]
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileFormatError(f"{path}: not a valid JSON file ({exc}); the file may be "
                               f"truncated or of another kind") from None
+    except RecursionError:
+        raise FileFormatError(f"{path}: JSON nested too deeply to be one of our files") from None
     if not isinstance(doc, dict):
         raise FileFormatError(f"{path}: expected a JSON object at the top level, "
                               f"given {type(doc).__name__}")

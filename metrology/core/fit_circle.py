@@ -58,6 +58,43 @@ def _from_conic(A: np.ndarray):
     return c, r
 
 
+def _moment_poly(Mxx, Myy, Mxy, Mxz, Myz, Mzz, kind: str) -> tuple:
+    """Coefficients ``(a0, a1, a2, a3, a4)`` of the characteristic polynomial
+    ``P(eta) = a0 + a1 eta + ... + a4 eta^4`` of ``M A = eta N A`` from the weighted moments
+    (cubic for Taubin, quartic for Hyper; Chernov's formulation).  Plain arithmetic: the
+    arguments are floats (single set) or arrays (batch), and so are the coefficients."""
+    Mz = Mxx + Myy
+    cov_xy = Mxx * Myy - Mxy * Mxy
+    var_z = Mzz - Mz * Mz
+    a0 = Mxz * (Mxz * Myy - Myz * Mxy) + Myz * (Myz * Mxx - Mxz * Mxy) - var_z * cov_xy
+    a1 = var_z * Mz + 4 * cov_xy * Mz - Mxz * Mxz - Myz * Myz
+    if kind == "hyper":
+        return a0, a1, 4 * cov_xy - 3 * Mz * Mz - Mzz, 0.0 * Mz, 4.0
+    return a0, a1, -3 * Mz * Mz - Mzz, 4 * Mz, 0.0
+
+
+def _newton_step(eta, val, poly: tuple):
+    """One Newton step on ``P(eta)`` (value ``val`` at ``eta``): the new root estimate and
+    ``P`` there (floats or arrays; a zero slope gives inf/NaN, which callers reject).  Array callers
+    run under ``np.errstate(divide="ignore", invalid="ignore")`` (as :func:`fit_circle` does)."""
+    a0, a1, a2, a3, a4 = poly
+    slope = a1 + eta * (2 * a2 + eta * (3 * a3 + 4 * a4 * eta))
+    new = eta - val / slope if not isinstance(slope, float) or slope != 0 else math.nan
+    return new, a0 + new * (a1 + new * (a2 + new * (a3 + a4 * new)))
+
+
+def _centre_from_eta(eta, Mxx, Myy, Mxy, Mxz, Myz, kind: str) -> tuple:
+    """Centre ``(cx, cy)`` and squared radius of the algebraic circle for the root ``eta``
+    (normalised units; floats or arrays)."""
+    det = eta * eta - eta * (Mxx + Myy) + (Mxx * Myy - Mxy * Mxy)
+    if isinstance(det, float) and det == 0:          # one set in floats: no circle
+        return math.nan, math.nan, math.nan
+    cx = (Mxz * (Myy - eta) - Myz * Mxy) / (2 * det)
+    cy = (Myz * (Mxx - eta) - Mxz * Mxy) / (2 * det)
+    r2 = cx * cx + cy * cy + (Mxx + Myy) - (2 * eta if kind == "hyper" else 0.0)
+    return cx, cy, r2
+
+
 def _moment_fit(Q: np.ndarray, W: np.ndarray, kind: str):
     """Kasa, Taubin or Hyper fit from the weighted moments of centred, normalised data.
 
@@ -79,31 +116,18 @@ def _moment_fit(Q: np.ndarray, W: np.ndarray, kind: str):
     Mxz = np.einsum("bn,bn->b", Wx, z) / sw
     Myz = np.einsum("bn,bn->b", Wy, z) / sw
     Mzz = np.einsum("bn,bn->b", Wz, z) / sw
-    Mz = Mxx + Myy
-    cov_xy = Mxx * Myy - Mxy * Mxy
-    var_z = Mzz - Mz * Mz
-    eta = np.zeros_like(Mz)
+    poly = _moment_poly(Mxx, Myy, Mxy, Mxz, Myz, Mzz, kind)
+    eta = np.zeros_like(Mxx)
     if kind != "kasa":
-        a0 = Mxz * (Mxz * Myy - Myz * Mxy) + Myz * (Myz * Mxx - Mxz * Mxy) - var_z * cov_xy
-        a1 = var_z * Mz + 4 * cov_xy * Mz - Mxz * Mxz - Myz * Myz
-        if kind == "hyper":
-            a2, a3, a4 = 4 * cov_xy - 3 * Mz * Mz - Mzz, np.zeros_like(Mz), 4.0
-        else:
-            a2, a3, a4 = -3 * Mz * Mz - Mzz, 4 * Mz, 0.0
-        val = a0
+        val = poly[0]
         for _ in range(_NEWTON_ITERS):
-            slope = a1 + eta * (2 * a2 + eta * (3 * a3 + 4 * a4 * eta))
-            new = eta - val / slope
-            nval = a0 + new * (a1 + new * (a2 + new * (a3 + a4 * new)))
+            new, nval = _newton_step(eta, val, poly)
             acc = np.isfinite(new) & np.isfinite(nval) & (np.abs(nval) < np.abs(val))
             if not acc.any():
                 break
             eta = np.where(acc, new, eta)
             val = np.where(acc, nval, val)
-    det = eta * eta - eta * Mz + cov_xy
-    cx = (Mxz * (Myy - eta) - Myz * Mxy) / (2 * det)
-    cy = (Myz * (Mxx - eta) - Mxz * Mxy) / (2 * det)
-    r2 = cx * cx + cy * cy + Mz - (2 * eta if kind == "hyper" else 0.0)
+    cx, cy, r2 = _centre_from_eta(eta, Mxx, Myy, Mxy, Mxz, Myz, kind)
     r = np.sqrt(r2)
     c = np.stack([cx, cy], -1)
     bad = ~(np.isfinite(r) & np.all(np.isfinite(c), -1)) & (kind != "kasa")
@@ -204,7 +228,7 @@ def _circle_lm(Q: np.ndarray, W: np.ndarray, prm: np.ndarray, ok: np.ndarray,
         if idx.size == 0:
             break
         full = idx.size == len(W)
-        sel = (lambda a: a) if full else (lambda a: a[idx])
+        sel = (lambda a: a) if full else (lambda a, idx=idx: a[idx])
         x, y, w, sw = sel(X), sel(Y), sel(W), sel(SW)
         q, rr, vx, vy, c0, la = sel(prm), sel(r), sel(ux), sel(uy), sel(cost), sel(lam)
         A = _normal_matrix(w, vx, vy)
@@ -324,33 +348,16 @@ def _moments_single(Q: np.ndarray, w, sw: float, kind: str):
     M = ((S if w is None else S * w) @ S.T).tolist()
     Mxx, Mxy, Mxz = M[0][0] / sw, M[0][1] / sw, M[0][2] / sw
     Myy, Myz, Mzz = M[1][1] / sw, M[1][2] / sw, M[2][2] / sw
-    Mz = Mxx + Myy
-    cov_xy = Mxx * Myy - Mxy * Mxy
-    var_z = Mzz - Mz * Mz
+    poly = _moment_poly(Mxx, Myy, Mxy, Mxz, Myz, Mzz, kind)
     eta = 0.0
     if kind != "kasa":
-        a0 = Mxz * (Mxz * Myy - Myz * Mxy) + Myz * (Myz * Mxx - Mxz * Mxy) - var_z * cov_xy
-        a1 = var_z * Mz + 4 * cov_xy * Mz - Mxz * Mxz - Myz * Myz
-        if kind == "hyper":
-            a2, a3, a4 = 4 * cov_xy - 3 * Mz * Mz - Mzz, 0.0, 4.0
-        else:
-            a2, a3, a4 = -3 * Mz * Mz - Mzz, 4 * Mz, 0.0
-        val = a0
+        val = poly[0]
         for _ in range(_NEWTON_ITERS):
-            slope = a1 + eta * (2 * a2 + eta * (3 * a3 + 4 * a4 * eta))
-            if slope == 0 or not math.isfinite(slope):
-                break                                  # the batched step is non-finite too
-            new = eta - val / slope
-            nval = a0 + new * (a1 + new * (a2 + new * (a3 + a4 * new)))
+            new, nval = _newton_step(eta, val, poly)
             if not (math.isfinite(new) and math.isfinite(nval) and abs(nval) < abs(val)):
-                break
+                break                  # (a zero or non-finite slope ends here, as in the batch)
             eta, val = new, nval
-    det = eta * eta - eta * Mz + cov_xy
-    if det == 0 or not math.isfinite(det):
-        return None
-    cx = (Mxz * (Myy - eta) - Myz * Mxy) / (2 * det)
-    cy = (Myz * (Mxx - eta) - Mxz * Mxy) / (2 * det)
-    r2 = cx * cx + cy * cy + Mz - (2 * eta if kind == "hyper" else 0.0)
+    cx, cy, r2 = _centre_from_eta(eta, Mxx, Myy, Mxy, Mxz, Myz, kind)
     if not (r2 >= 0 and math.isfinite(r2) and math.isfinite(cx) and math.isfinite(cy)):
         return None
     return cx, cy, math.sqrt(r2)

@@ -16,81 +16,19 @@ fitted parameters under the observed noise level assuming independent errors; Na
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from .._serial import Serializable
 
 __all__ = ["LineFit", "CircleFit", "EllipseFit"]
 
 
-def _to_jsonable(v: Any) -> Any:
-    if isinstance(v, np.ndarray):
-        if v.dtype == bool:
-            return v.tolist()
-        if np.issubdtype(v.dtype, np.integer):
-            return v.tolist()
-        return _nan_to_none(v.astype(np.float64).tolist())
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer, int)):
-        return int(v)
-    return v
-
-
-def _nan_to_none(x: Any) -> Any:
-    if isinstance(x, list):
-        return [_nan_to_none(e) for e in x]
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x
-
-
-class _FitBase:
-    """Shared serialisation: ``to_dict`` (NaN -> None, arrays -> lists) and ``from_dict``."""
-
-    _kinds: dict[str, str] = {}
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (arrays as nested lists, NaN as ``None``, plus ``"type"``)."""
-        d: dict[str, Any] = {"type": type(self).__name__}
-        for f in fields(self):  # type: ignore[arg-type]
-            d[f.name] = _to_jsonable(getattr(self, f.name))
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]):
-        """Inverse of :meth:`to_dict`."""
-        if not isinstance(d, Mapping):
-            raise InputError(f"{cls.__name__}.from_dict: expected a mapping, "
-                             f"given {type(d).__name__}")
-        if d.get("type", cls.__name__) != cls.__name__:
-            raise InputError(f"{cls.__name__}.from_dict: given a {d.get('type')!r} dict")
-        kw = {}
-        for f in fields(cls):  # type: ignore[arg-type]
-            if f.name not in d:
-                raise InputError(f"{cls.__name__}.from_dict: missing field {f.name!r}")
-            kind = cls._kinds.get(f.name, "float")
-            v = d[f.name]
-            if kind == "str":
-                kw[f.name] = str(v)
-            elif kind == "bool":
-                kw[f.name] = bool(v) if not isinstance(v, list) else np.asarray(v, dtype=bool)
-            elif kind == "int":
-                kw[f.name] = int(v) if not isinstance(v, list) else np.asarray(v, dtype=np.int64)
-            elif kind == "vec":
-                kw[f.name] = np.asarray(v, dtype=np.float64)
-            else:  # float scalar or array
-                if isinstance(v, list):
-                    kw[f.name] = np.asarray(v, dtype=np.float64)
-                else:
-                    kw[f.name] = float("nan") if v is None else float(v)
-        return cls(**kw)
+class _FitBase(Serializable):
+    """Shared behaviour of the fit results: JSON through :class:`~metrology._serial.Serializable`
+    (arrays as nested lists, NaN as ``None``, a ``"type"`` tag), batch test and a compact repr."""
 
     @property
     def is_batch(self) -> bool:
@@ -156,20 +94,18 @@ class LineFit(_FitBase):
     method : str
     """
 
-    point_xy: Any
-    direction: Any
-    normal: Any
-    rms_px: Any
-    ok: Any
-    n_points: Any
-    inliers: Any
-    offset_std_px: Any
-    angle_std_deg: Any
-    covariance: Any
+    point_xy: np.ndarray
+    direction: np.ndarray
+    normal: np.ndarray
+    rms_px: float | np.ndarray
+    ok: bool | np.ndarray = field(metadata={"dtype": "bool"})
+    n_points: int | np.ndarray = field(metadata={"dtype": "int64"})
+    inliers: np.ndarray = field(metadata={"dtype": "bool"})
+    offset_std_px: float | np.ndarray
+    angle_std_deg: float | np.ndarray
+    covariance: np.ndarray
     method: str
 
-    _kinds = {"point_xy": "vec", "direction": "vec", "normal": "vec", "ok": "bool",
-              "n_points": "int", "inliers": "bool", "covariance": "vec", "method": "str"}
 
     @property
     def angle_deg(self):
@@ -210,19 +146,17 @@ class CircleFit(_FitBase):
     method : str
     """
 
-    center_xy: Any
-    radius: Any
-    rms_px: Any
-    ok: Any
-    n_points: Any
-    inliers: Any
-    center_std_px: Any
-    radius_std_px: Any
-    covariance: Any
+    center_xy: np.ndarray
+    radius: float | np.ndarray
+    rms_px: float | np.ndarray
+    ok: bool | np.ndarray = field(metadata={"dtype": "bool"})
+    n_points: int | np.ndarray = field(metadata={"dtype": "int64"})
+    inliers: np.ndarray = field(metadata={"dtype": "bool"})
+    center_std_px: np.ndarray
+    radius_std_px: float | np.ndarray
+    covariance: np.ndarray
     method: str
 
-    _kinds = {"center_xy": "vec", "ok": "bool", "n_points": "int", "inliers": "bool",
-              "center_std_px": "vec", "covariance": "vec", "method": "str"}
 
     @property
     def diameter(self):
@@ -272,22 +206,19 @@ class EllipseFit(_FitBase):
     method : str
     """
 
-    center_xy: Any
-    semi_axes: Any
-    angle_deg: Any
-    rms_px: Any
-    ok: Any
-    n_points: Any
-    inliers: Any
-    center_std_px: Any
-    semi_axes_std_px: Any
-    angle_std_deg: Any
-    covariance: Any
+    center_xy: np.ndarray
+    semi_axes: np.ndarray
+    angle_deg: float | np.ndarray
+    rms_px: float | np.ndarray
+    ok: bool | np.ndarray = field(metadata={"dtype": "bool"})
+    n_points: int | np.ndarray = field(metadata={"dtype": "int64"})
+    inliers: np.ndarray = field(metadata={"dtype": "bool"})
+    center_std_px: np.ndarray
+    semi_axes_std_px: np.ndarray
+    angle_std_deg: float | np.ndarray
+    covariance: np.ndarray
     method: str
 
-    _kinds = {"center_xy": "vec", "semi_axes": "vec", "ok": "bool", "n_points": "int",
-              "inliers": "bool", "center_std_px": "vec", "semi_axes_std_px": "vec",
-              "covariance": "vec", "method": "str"}
 
     def distance(self, points: Any) -> np.ndarray:
         """Signed orthogonal distances of ``points`` (..., N, 2); + outside."""

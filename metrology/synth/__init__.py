@@ -10,4 +10,5 @@ from .._lazy import lazy_getattr
 from .render import finish_image, fine_grid, render_scene
 
 _MODULES = ["render", "board", "shapes", "parts", "defects", "drawn"]
+__all__ = ["finish_image", "fine_grid", "render_scene"]
 __getattr__ = lazy_getattr(__name__, _MODULES, globals())

@@ -1,6 +1,5 @@
 """Atomic, versioned files: metrology._io (write/read JSON, require helpers, npz without pickle)."""
 
-import json
 import os
 
 import numpy as np
@@ -93,3 +92,10 @@ def test_npz_roundtrip_and_no_pickle(tmp_path):
         _io.load_npz(tmp_path / "junk.npz", [])
     with pytest.raises(InputError):
         _io.load_npz(tmp_path / "none.npz", [])
+
+
+def test_deeply_nested_json_is_a_file_format_error(tmp_path):
+    p = tmp_path / "deep.json"
+    p.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FileFormatError, match="nested too deeply"):
+        _io.read_json_file(p, fmt="metrology.recipe", versions=[1])
