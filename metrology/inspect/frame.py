@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable
 from ..errors import FileFormatError
 
 __all__ = ["PartFrame", "UNITS"]
@@ -44,12 +45,15 @@ _FLIP = {"positive": "negative", "negative": "positive", "any": "any"}
 
 
 @dataclass(frozen=True)
-class PartFrame:
+class PartFrame(Serializable):
     """Part frame (mm) <-> model frame (px): ``p_px = M (p_mm - origin_mm) / mm_per_px``."""
 
     mm_per_px: float
     origin_mm: tuple[float, float] = (0.0, 0.0)
     y_up: bool = False
+
+    _json_type = None       # the recipe's "model.frame" object carries no type tag
+    _json_strict = True
 
     def __post_init__(self):
         s = self.mm_per_px
@@ -60,6 +64,7 @@ class PartFrame:
             raise FileFormatError(f"model.frame.origin_mm: expected [x, y], given {o!r}")
         object.__setattr__(self, "mm_per_px", float(s))
         object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
+        object.__setattr__(self, "y_up", bool(self.y_up))
 
     def to_model_px(self, points_mm: Any) -> np.ndarray:
         """Part-frame mm (N, 2) -> model px (N, 2)."""
@@ -103,29 +108,8 @@ class PartFrame:
         """Inverse of :meth:`tool_to_model`."""
         return self._tool(tool, False)
 
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {"mm_per_px": self.mm_per_px}
-        if self.origin_mm != (0.0, 0.0):
-            d["origin_mm"] = list(self.origin_mm)
-        if self.y_up:
-            d["y_up"] = True
-        return d
-
     @classmethod
-    def from_dict(cls, doc: Any, where: str = "model.frame") -> "PartFrame":
-        if not isinstance(doc, Mapping):
-            raise FileFormatError(f"{where}: expected an object {{mm_per_px, origin_mm, y_up}}, "
-                                  f"given {type(doc).__name__}")
-        unknown = sorted(set(doc) - {"mm_per_px", "origin_mm", "y_up"})
-        if unknown:
-            raise FileFormatError(f"{where}: unknown field(s) {unknown}")
-        o = doc.get("origin_mm", [0.0, 0.0])
-        if not (isinstance(o, list) and len(o) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in o)):
-            raise FileFormatError(f"{where}.origin_mm: expected [x, y] in mm, given {o!r}")
-        y_up = doc.get("y_up", False)
-        if not isinstance(y_up, bool):
-            raise FileFormatError(f"{where}.y_up: expected true or false, given {y_up!r}")
-        if "mm_per_px" not in doc:
-            raise FileFormatError(f"{where}.mm_per_px: missing field")
-        return cls(doc["mm_per_px"], (o[0], o[1]), y_up)
+    def from_dict(cls, d: Any, where: str = "model.frame", *,
+                  error: type = FileFormatError) -> "PartFrame":
+        """Parse a recipe's ``model.frame`` (``FileFormatError`` naming the field)."""
+        return super().from_dict(d, where=where, error=error)

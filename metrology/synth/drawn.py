@@ -82,7 +82,7 @@ class ScaleStation:
 
 def station_mm_per_px(station: Any) -> float:
     """The plane sampling of ``station`` (mm per px; at the image centre for a pinhole)."""
-    v = getattr(station, "mm_per_px")
+    v = station.mm_per_px
     return float(v() if callable(v) else v)
 
 

@@ -64,6 +64,7 @@ def _station(args: argparse.Namespace, out_dir: Path):
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``metrology recipe teach|from-dxf|show`` to the command line."""
     r = subparsers.add_parser(
         "recipe", help="make a recipe for a new part (teach, from-dxf) and look at it (show)",
         description="Teach a recipe from a golden image or a DXF drawing, and show what a recipe "

@@ -1,4 +1,4 @@
-"""Reading a part drawing from a DXF file (with ``ezdxf``, extra ``[dxf]``).
+r"""Reading a part drawing from a DXF file (with ``ezdxf``, extra ``[dxf]``).
 
 What is read, in model space (or in one layer):
 
@@ -6,7 +6,7 @@ What is read, in model space (or in one layer):
   ``POLYLINE`` with bulges (each bulged segment becomes an exact arc), 3-D ``POLYLINE`` (straight
   segments), ``SPLINE`` (flattened to within ``spline_tol_mm``, kept as a free curve: part of
   the outline and the shape model, never given a tool);
-* block ``INSERT``\\ s, recursively, with their full transform (scale, rotation, mirroring,
+* block ``INSERT`` entities, recursively, with their full transform (scale, rotation, mirroring,
   ``MINSERT`` arrays); an entity on layer ``0`` inside a block takes the layer of its insert;
 * ``DIMENSION`` entities: their measurement and, where the dimension style switches tolerances
   on (``DIMTOL``/``DIMLIM``), the upper (``DIMTP``) and lower (``-DIMTM``) deviations;

@@ -352,7 +352,7 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
                  "to": ends[1].name}, "linear")
     # angles between adjacent straight edges (in loop order)
     line_of = {id(f.primitive): f for f in lines}
-    for li, lp in enumerate(geometry.loops):
+    for lp in geometry.loops:
         items = lp.items
         if len(items) < 2:
             continue

@@ -396,7 +396,7 @@ def split_contour(contour: np.ndarray, options: SegmentOptions | None = None,
                 merged = True
                 break
     out = []
-    for kind, fit, used, allp in pieces:
+    for kind, fit, _used, allp in pieces:
         prim = _to_primitive(kind, fit, allp)
         if prim is None or prim.length < opt.min_length_px:
             continue
