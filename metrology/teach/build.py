@@ -371,6 +371,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
                          "tolerance": rule.describe(), "mm_per_px": s,
                          "features": [f.name for f in prop.features],
                          "dimensions": dim_report, "notes": list(prop.notes) + notes,
+                         "pairs": {p.name: (p.first, p.second) for p in prop.pairs},
                          "counts": drawing.counts}
     return recipe
 
@@ -489,6 +490,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
                       "tolerance": rule.describe(), "mm_per_px": s,
                       "features": [f.name for f in prop.features if f.name not in failed],
                       "counts": counts, "notes": list(prop.notes) + notes,
+                      "pairs": {p.name: (p.first, p.second) for p in prop.pairs
+                                if p.name not in failed},
                       "golden_status": res.status}
     return out
 

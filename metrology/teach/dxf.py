@@ -133,9 +133,10 @@ def _import_ezdxf():
     return ezdxf
 
 
-def _src(e: Any, layer: str) -> str:
-    h = e.dxf.get("handle", None) or "?"
-    return f"{e.dxftype()} #{h} (layer {layer!r})"
+def _src(e: Any, layer: str, ctx: str = "") -> str:
+    h = e.dxf.get("handle", None)
+    what = f"{e.dxftype()} #{h}" if h else e.dxftype()
+    return f"{what} (layer {layer!r}{ctx})"
 
 
 def _v2(v) -> np.ndarray:
@@ -155,7 +156,8 @@ class _Reader:
         self.counts[key] = self.counts.get(key, 0) + 1
 
     # -- entities --------------------------------------------------------------------------
-    def walk(self, entities, layer_filter: str | None, inherited: str | None, depth: int) -> None:
+    def walk(self, entities, layer_filter: str | None, inherited: str | None, depth: int,
+             ctx: str = "") -> None:
         for e in entities:
             t = e.dxftype()
             layer = e.dxf.get("layer", "0")
@@ -168,8 +170,11 @@ class _Reader:
                                           f"(a block that inserts itself?)")
                 try:
                     inserts = list(e.multi_insert()) if e.mcount > 1 else [e]
+                    inner = f", in block {e.dxf.get('name', '?')!r} of INSERT #" \
+                            f"{e.dxf.get('handle', '?')}{ctx}"
                     for ins in inserts:
-                        self.walk(list(ins.virtual_entities()), layer_filter, layer, depth + 1)
+                        self.walk(list(ins.virtual_entities()), layer_filter, layer, depth + 1,
+                                  inner)
                 except FileFormatError:
                     raise
                 except Exception as exc:  # ezdxf: missing block definition, bad transform
@@ -185,7 +190,7 @@ class _Reader:
             if t not in _CURVES:
                 self.count(f"ignored:{t}")
                 continue
-            self._curve(e, t, layer)
+            self._curve(e, t, layer, ctx)
             self.count(t)
 
     def _check_plane(self, e, layer) -> float:
@@ -206,8 +211,8 @@ class _Reader:
             return Arc(c, radius, 180.0 - start_deg, -extent_deg, src)
         return Arc(c, radius, start_deg, extent_deg, src)
 
-    def _curve(self, e, t: str, layer: str) -> None:
-        src = _src(e, layer)
+    def _curve(self, e, t: str, layer: str, ctx: str = "") -> None:
+        src = _src(e, layer, ctx)
         try:
             if t == "LINE":
                 p0, p1 = _v2(e.dxf.start), _v2(e.dxf.end)
@@ -474,7 +479,7 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
             from None
     unit_name, k = _unit_factor(doc, units, name)
     msp = doc.modelspace()
-    if layer is not None and doc.layers.get(layer) is None:
+    if layer is not None and not doc.layers.has_entry(layer):
         names = sorted(ly.dxf.name for ly in doc.layers)
         raise FileFormatError(f"{name}: no layer {layer!r}; layers: {names}")
     rd = _Reader(spline_tol_mm / k, name)
