@@ -356,7 +356,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     if not tools:
         raise InputError(f"{path}: no feature of the drawing is long enough to measure at "
                          f"{s:g} mm/px")
-    tpl, origin = render_drawn_template(g, s, polarity=part_polarity)
+    tpl, origin = render_drawn_template(g, s, polarity=part_polarity, supersample=2)
     model = ShapeModel.create(tpl, origin_xy=origin, **_model_options(model_options))
     lo_x, lo_y, hi_x, hi_y = g.bounds()
     c = ((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)          # part frame (y down) at the model origin

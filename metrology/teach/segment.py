@@ -401,6 +401,48 @@ def split_contour(contour: np.ndarray, options: SegmentOptions | None = None,
         if prim is None or prim.length < opt.min_length_px:
             continue
         out.append(prim)
+    return _tangent_junctions(out)
+
+
+def _tangent_junctions(prims: list, tol_px: float = 1.0) -> list:
+    """Cut a line and a neighbouring arc that meet tangentially (a fillet, a slot end) exactly
+    at their tangent point, where the split by curvature is only good to a few pixels."""
+    out = list(prims)
+    n = len(out)
+    for i in range(n if n > 1 else 0):  # junctions of one contour
+        j = (i + 1) % n
+        a, b = out[i], out[j]
+        if isinstance(a, Line) and isinstance(b, Arc) and not b.is_full:
+            line, arc, line_first = a, b, True
+        elif isinstance(a, Arc) and isinstance(b, Line) and not a.is_full:
+            line, arc, line_first = b, a, False
+        else:
+            continue
+        c = np.asarray(arc.center)
+        d = line.direction
+        t = float((c - line.start) @ d)
+        foot = line.start + t * d
+        if abs(float(np.hypot(*(c - foot))) - arc.radius) > tol_px:
+            continue  # not tangent: a corner between them
+        ang = math.degrees(math.atan2(foot[1] - c[1], foot[0] - c[0]))
+        if line_first:   # line ... foot | arc from foot
+            new_line = Line(line.start, foot)
+            end = arc.start_deg + arc.extent_deg
+            start = ang + 360.0 * round((arc.start_deg - ang) / 360.0)
+            new_arc = Arc(arc.center, arc.radius, start, end - start) \
+                if 0 < abs(end - start) < 360 and (end - start) * arc.extent_deg > 0 else arc
+        else:            # arc up to foot | line from foot
+            new_line = Line(foot, line.end)
+            stop = ang + 360.0 * round((arc.start_deg + arc.extent_deg - ang) / 360.0)
+            ext = stop - arc.start_deg
+            new_arc = Arc(arc.center, arc.radius, arc.start_deg, ext) \
+                if 0 < abs(ext) < 360 and ext * arc.extent_deg > 0 else arc
+        if new_line.length <= 0 or float(new_line.direction @ d) <= 0:
+            continue
+        if line_first:
+            out[i], out[j] = new_line, new_arc
+        else:
+            out[i], out[j] = new_arc, new_line
     return out
 
 

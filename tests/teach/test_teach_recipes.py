@@ -283,5 +283,5 @@ def test_teach_dark_part_and_roi():
     assert res.status == "pass", res.error
     widths = sorted(m.value for m in res.measurements if m.type == "distance")
     truth = sorted(m["nominal_mm"] for m in propose(g).measurements if m["type"] == "distance")
-    assert len(widths) == len(truth) == 6
+    assert len(widths) == len(truth) >= 6
     assert widths == pytest.approx(truth, abs=TARGET_PX * 0.1)
