@@ -13,6 +13,10 @@ What is read, in model space (or in one layer):
 * ``$INSUNITS`` (inch, foot, mm, cm, m, µm, mil, ...): every length is converted to mm.  A
   unitless drawing (or an unknown code) is refused unless ``units=`` says what it is.
 
+Curves drawn in a non-continuous linetype (``CENTER``, ``HIDDEN``, ``DASHED``, ``PHANTOM``,
+directly or through their layer or block) are construction lines by drafting convention and are
+skipped (``all_linetypes=True`` reads them); curves drawn twice are read once.
+
 Entities in an object coordinate system (arcs drawn with extrusion ``(0, 0, -1)``, as mirrored
 CAD geometry often is) are mapped into world coordinates; entities not parallel to the XY plane
 are refused.  Text, hatches, points and other annotation are ignored (and counted).
@@ -144,7 +148,10 @@ def _v2(v) -> np.ndarray:
 
 
 class _Reader:
-    def __init__(self, spline_tol: float, source_name: str):
+    def __init__(self, spline_tol: float, source_name: str, doc: Any = None,
+                 all_linetypes: bool = False):
+        self.doc = doc
+        self.all_linetypes = all_linetypes
         self.items: list[Any] = []          # open or closed primitives, drawing units, WCS
         self.closed: list[Loop] = []        # loops that are closed by themselves
         self.dims: list[tuple[Any, str, Any]] = []
@@ -156,8 +163,17 @@ class _Reader:
         self.counts[key] = self.counts.get(key, 0) + 1
 
     # -- entities --------------------------------------------------------------------------
+    def _linetype(self, e, layer: str, block_lt: str | None) -> str:
+        """Effective linetype name (BYLAYER / BYBLOCK resolved), upper case."""
+        lt = (e.dxf.get("linetype", None) or "BYLAYER").upper()
+        if lt == "BYBLOCK":
+            lt = (block_lt or "BYLAYER").upper()
+        if lt == "BYLAYER" and self.doc is not None and self.doc.layers.has_entry(layer):
+            lt = (self.doc.layers.get(layer).dxf.get("linetype", None) or "CONTINUOUS").upper()
+        return "CONTINUOUS" if lt == "BYLAYER" else lt
+
     def walk(self, entities, layer_filter: str | None, inherited: str | None, depth: int,
-             ctx: str = "") -> None:
+             ctx: str = "", block_lt: str | None = None) -> None:
         for e in entities:
             t = e.dxftype()
             layer = e.dxf.get("layer", "0")
@@ -172,9 +188,10 @@ class _Reader:
                     inserts = list(e.multi_insert()) if e.mcount > 1 else [e]
                     inner = f", in block {e.dxf.get('name', '?')!r} of INSERT #" \
                             f"{e.dxf.get('handle', '?')}{ctx}"
+                    ins_lt = self._linetype(e, layer, block_lt)
                     for ins in inserts:
                         self.walk(list(ins.virtual_entities()), layer_filter, layer, depth + 1,
-                                  inner)
+                                  inner, ins_lt)
                 except FileFormatError:
                     raise
                 except Exception as exc:  # ezdxf: missing block definition, bad transform
@@ -189,6 +206,11 @@ class _Reader:
                 continue
             if t not in _CURVES:
                 self.count(f"ignored:{t}")
+                continue
+            lt = self._linetype(e, layer, block_lt)
+            if not self.all_linetypes and lt != "CONTINUOUS":
+                # centre lines, hidden and phantom lines: construction, not outline
+                self.count(f"ignored:{t} ({lt.lower()} line)")
                 continue
             self._curve(e, t, layer, ctx)
             self.count(t)
@@ -407,6 +429,39 @@ def chain_loops(items: list, tol: float, name: str = "drawing", unit: str = "mm"
     return loops
 
 
+def _curve_key(p: Any, q: float) -> tuple:
+    """Endpoints (either order) and midpoint of a curve on a grid of ``q``: equal for a curve
+    drawn twice."""
+    a, b, m = (tuple(np.round(np.asarray(v, float) / q).astype(np.int64).tolist())
+               for v in (p.start, p.end, p.midpoint))
+    return (min(a, b), max(a, b), m)
+
+
+def _dedupe(items: list, tol: float, taken: set | None = None) -> list:
+    """Drop curves drawn twice (or already part of a closed loop, ``taken``): CAD exports often
+    hold exact duplicates, which would otherwise branch or dangle."""
+    seen = set(taken or ())
+    out = []
+    for p in items:  # one key per curve
+        key = _curve_key(p, 4.0 * tol)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+def _dedupe_loops(loops: list, tol: float) -> tuple[list, set]:
+    """Closed loops drawn twice read once; returns them and the keys of their curves."""
+    seen, out, keys = set(), [], set()
+    for lp in loops:
+        k = frozenset(_curve_key(p, 4.0 * tol) for p in lp.items)
+        if k not in seen:
+            seen.add(k)
+            out.append(lp)
+            keys |= k
+    return out, keys
+
+
 def _unit_factor(doc, units: str | float | None, name: str) -> tuple[str, float]:
     if units is not None:
         if isinstance(units, (int, float)) and not isinstance(units, bool):
@@ -432,7 +487,8 @@ def _unit_factor(doc, units: str | float | None, name: str) -> tuple[str, float]
 
 
 def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | float | None = None,
-             join_tol_mm: float = 0.005, spline_tol_mm: float = 0.001) -> Drawing:
+             join_tol_mm: float = 0.005, spline_tol_mm: float = 0.001,
+             all_linetypes: bool = False) -> Drawing:
     """Read a flat part drawing: outer boundary, holes and dimensions, in part-frame mm.
 
     Parameters
@@ -447,6 +503,9 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         Endpoints closer than this meet (CAD exports leave gaps of 1e-6 - 1e-3 mm).
     spline_tol_mm : float
         Largest distance between a spline and its flattened polyline.
+    all_linetypes : bool
+        Also read curves drawn in a non-continuous linetype (by default centre, hidden, dashed
+        and phantom lines are construction lines, not outline, and are skipped and counted).
 
     Returns
     -------
@@ -482,7 +541,7 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     if layer is not None and not doc.layers.has_entry(layer):
         names = sorted(ly.dxf.name for ly in doc.layers)
         raise FileFormatError(f"{name}: no layer {layer!r}; layers: {names}")
-    rd = _Reader(spline_tol_mm / k, name)
+    rd = _Reader(spline_tol_mm / k, name, doc, all_linetypes)
     rd.walk(list(msp), layer, None, 0)
     n_curves = sum(v for key, v in rd.counts.items() if key in _CURVES)
     if n_curves == 0:
@@ -496,8 +555,9 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     # drawing units -> part frame: mirror y, scale to mm
     to_mm = Pose2D(0.0, 0.0, 0.0, k)
     items = [it.transformed(to_mm, mirror_y=True) for it in rd.items]
-    loops = [lp.transformed(to_mm, mirror_y=True) for lp in rd.closed]
-    loops += chain_loops(items, join_tol_mm, name)
+    loops, taken = _dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
+                                 join_tol_mm)
+    loops += chain_loops(_dedupe(items, join_tol_mm, taken), join_tol_mm, name)
     geometry = _nest(loops, name)
     dims = []
     for e, ly, _ in rd.dims:

@@ -195,3 +195,26 @@ def test_every_error_is_a_metrology_error(tmp_path):
     p.write_text("0\nSECTION\n2\nHEADER\n9\n$INSUNITS\n70\nnot-a-number\n0\nENDSEC\n0\nEOF\n")
     with pytest.raises(MetrologyError):
         read_dxf(p)
+
+
+def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
+    """Drafting habits of real drawings: centre lines through the holes (linetype CENTER, on
+    their own layer or per entity) and curves drawn twice."""
+    doc = ezdxf.new(units=4)
+    if "CENTER" not in doc.linetypes:
+        doc.linetypes.add("CENTER", pattern=[2.0, 1.25, -0.25, 0.25, -0.25])
+    doc.layers.add("AXES", linetype="CENTER")
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (40, 0), (40, 20), (0, 20)], close=True)
+    msp.add_line((0, 0), (40, 0))                                  # drawn twice
+    msp.add_line((40, 0), (0, 0))                                  # and once more, reversed
+    msp.add_circle((10, 10), 3)
+    msp.add_circle((10, 10), 3)                                    # duplicate hole
+    msp.add_line((5, 10), (15, 10), dxfattribs={"layer": "AXES"})
+    msp.add_line((10, 5), (10, 15), dxfattribs={"linetype": "CENTER"})
+    p = _save(doc, tmp_path / "cl.dxf")
+    with pytest.raises(FileFormatError):
+        read_dxf(p, all_linetypes=True)                        # the centre lines do not close
+    d = read_dxf(p)
+    assert d.counts["ignored:LINE (center line)"] == 2
+    assert len(d.geometry.holes) == 1

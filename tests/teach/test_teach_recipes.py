@@ -46,7 +46,7 @@ def _bound(m, legs) -> float:
 
 
 def _check(recipe, station, geometry, poses, truth, legs, seed=0):
-    worst, relaxed = 0.0, set()
+    worst, relaxed, worst_rel = 0.0, set(), 0.0
     for i, (ang, off) in enumerate(poses):
         img = render(station, geometry, pose_at(station, geometry, ang, off), rng=seed + i)
         res = recipe.run(img)
@@ -57,10 +57,12 @@ def _check(recipe, station, geometry, poses, truth, legs, seed=0):
             bound = _bound(m, legs)
             if bound > TARGET_PX:
                 relaxed.add(m.name)
+                worst_rel = max(worst_rel, err)
             assert err <= bound, (m.name, ang, err, bound)
             worst = max(worst, err) if bound == TARGET_PX else worst
     print(f"\n{len(recipe.measurements)} measurements x {len(poses)} poses: worst "
-          f"{worst:.4f} px (target {TARGET_PX}); held to 4 sigma: {sorted(relaxed)}")
+          f"{worst:.4f} px (target {TARGET_PX}); held to 4 sigma: {sorted(relaxed)} (worst "
+          f"{worst_rel:.4f} px)")
     return worst
 
 
