@@ -73,13 +73,20 @@ class TeachView:
             self.rectify = RectifySpec.covering(plane, station.image_size, mm_per_px)
             self.mm_per_px = self.rectify.mm_per_px
 
+    @property
+    def rectifier(self) -> Any:
+        """The :class:`~metrology.inspect.rectify.Rectifier` of the view (None: the image)."""
+        if self.rectify is None:
+            return None
+        if getattr(self, "_rectifier", None) is None:
+            from ..inspect.rectify import Rectifier
+
+            self._rectifier = Rectifier(self.rectify, self.station.plane)
+        return self._rectifier
+
     def view(self, gray: np.ndarray) -> np.ndarray:
         """The image the model is built from / searched in."""
-        if self.rectify is None:
-            return gray
-        from ..inspect.rectify import Rectifier
-
-        return Rectifier(self.rectify, self.station.plane).image(gray)
+        return gray if self.rectify is None else self.rectifier.image(gray)
 
 
 def resolve_station(station: Any, base_dir: str | os.PathLike = ".",
@@ -275,6 +282,7 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
     recipe._station = station
     recipe._model = model
     recipe._model_unsaved = True
+    recipe._rectifier = view.rectifier     # the same resampling maps, built once
     return recipe
 
 
@@ -473,15 +481,17 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
         v = float(values[mm["name"]])
         kind, leg = prop.tol_kinds.get(mm["name"], ("linear", None))
         mm.pop(f"tolerance_{unit}", None)
-        mm[f"nominal_{unit}"] = round(v, 6)
+        mm.pop(f"nominal_{unit}", None)
         dev = rule.deviation(v, kind, leg)
-        if dev is not None:
+        if dev is not None:      # else reported only (ISO 2768 has no value below 0.5 mm)
+            mm[f"nominal_{unit}"] = round(v, 6)
             mm[f"tolerance_{unit}"] = dev
         meas.append(parse_measurement(mm, mm["name"]))
     from ..inspect.recipe import Recipe
 
     out = Recipe(kept_tools, meas, station=spec, model=recipe.model_spec, name=name, units="mm")
     out._station, out._model, out._model_unsaved = st, model, True
+    out._rectifier = view.rectifier
     counts: dict[str, int] = {}
     for f in prop.features:
         if f.name not in failed:

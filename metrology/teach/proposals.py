@@ -159,9 +159,10 @@ def _is_slot(items) -> bool:
     if len(items) != 4 or len(lines) != 2 or len(arcs) != 2:
         return False
     d0, d1 = lines[0].direction, lines[1].direction
-    anti = float(d0 @ d1) < -math.cos(math.radians(PARALLEL_DEG))
+    # tolerant enough for primitives taught from an image (radii to a few %, sides to 1 deg)
+    anti = float(d0 @ d1) < -math.cos(math.radians(1.0))
     r0, r1 = arcs[0].radius, arcs[1].radius
-    return anti and abs(r0 - r1) <= 1e-3 * max(r0, r1) + 1e-6
+    return anti and abs(r0 - r1) <= 0.05 * max(r0, r1)
 
 
 def _angle_deg(d1: np.ndarray, d2: np.ndarray) -> float:
@@ -227,10 +228,12 @@ def measurement_value(m: dict, feats: dict[str, FeatureSpec], datum: dict | None
 
 def _with_tol(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str,
               leg: float | None = None) -> dict:
+    """The measurement with its nominal and +- deviation; without a general tolerance for it
+    (ISO 2768 gives none below 0.5 mm) it is reported only: no nominal, no limits."""
     m = dict(m)
-    m[f"nominal_{unit}"] = round(float(nominal), 6)
     dev = rule.deviation(nominal, kind, leg)
     if dev is not None:
+        m[f"nominal_{unit}"] = round(float(nominal), 6)
         m[f"tolerance_{unit}"] = float(dev)
     return m
 
@@ -255,13 +258,15 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
     -------
     Proposal
     """
+    from shapely import make_valid
     from shapely.geometry import Point, Polygon
 
     rule = rule or ToleranceRule("m")
     feats, notes = _features(geometry)
     by = {f.name: f for f in feats}
-    polys = geometry.polygons(1e-3 * max(geometry.outline.size, 1e-9))
-    material = Polygon(polys[0], [p for p in polys[1:]])
+    polys = [p for p in geometry.polygons(1e-3 * max(geometry.outline.size, 1e-9))
+             if len(p) >= 3]
+    material = make_valid(Polygon(polys[0], [p for p in polys[1:]])) if polys else Polygon()
     meas: list[dict] = []
     kinds: dict[str, tuple] = {}
 
@@ -459,7 +464,10 @@ def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) ->
                                                                    or on_line(q, fb))) or \
                       ((near_center(q, fa) or on_line(q, fa)) and (near_center(p, fb)
                                                                    or on_line(p, fb)))
-                if hit and abs(m["nominal_mm"] - dim.value) <= tol_mm:
+                nominal = m.get("nominal_mm")
+                if nominal is None and m["type"] == "distance":
+                    nominal = measurement_value(m, feats)
+                if hit and nominal is not None and abs(nominal - dim.value) <= tol_mm:
                     target = m
                     break
         if target is None:

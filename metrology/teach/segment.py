@@ -10,7 +10,8 @@
    they bound the part (its outline and the holes inside it), resampled at 1 px steps.
 3. **Primitives** (each contour): a whole contour that one circle (or ellipse) fits within
    ``fit_tol_px`` is a hole; otherwise corners (turning by more than ``corner_deg`` over
-   ``2 * window`` px) cut it into runs; each run is split where its curvature changes (a
+   ``2 * window`` px, and by less than 1.5 times that over ``4 * window`` px, which tells a
+   corner from a small arc) cut it into runs; each run is split where its curvature changes (a
    piecewise-constant fit of the curvature, so tangent line-arc junctions are cut too) until
    every piece is a line or an arc with the library's robust fits (:func:`metrology.core.fit_line`
    / :func:`~metrology.core.fit_circle`, Tukey weights).  Neighbours that are collinear or
@@ -356,7 +357,10 @@ def split_contour(contour: np.ndarray, options: SegmentOptions | None = None,
     turn = _turning(p, k)
     kappa = _turning(p, 2) / 4.0   # rad per px over +-2 px
     thr = math.radians(opt.corner_deg)
-    strong = np.abs(turn) > thr
+    # a corner's turning is concentrated: over twice the window it hardly grows, where a small
+    # arc's turning doubles (an R 8 px slot end turns 57 deg over +-4 px: not a corner)
+    turn2 = _turning(p, 2 * k)
+    strong = (np.abs(turn) > thr) & (np.abs(turn2) < 1.5 * np.abs(turn))
     # corners: local maxima of |turn| among strong points
     a = np.abs(turn)
     is_max = strong & (a >= np.roll(a, 1)) & (a >= np.roll(a, -1))
@@ -370,8 +374,13 @@ def split_contour(contour: np.ndarray, options: SegmentOptions | None = None,
     pieces: list = []
     min_pts = max(6, int(opt.min_length_px / 2))
     if corners.size == 0:
-        # no corner: start where the curvature changes most (a tangent junction), or anywhere
-        start = int(np.argmax(np.abs(np.diff(np.concatenate([kappa, kappa[:1]])))))
+        # no corner (a slot, a rounded outline): start in the middle of the straightest stretch,
+        # so that no arc is cut in two there (the pieces either side of the start are merged
+        # back if they are one line)
+        w = 4 * k + 1
+        smooth = np.convolve(np.concatenate([np.abs(kappa[-w:]), np.abs(kappa),
+                                             np.abs(kappa[:w])]), np.ones(w) / w, "same")
+        start = int(np.argmin(smooth[w:-w]))
         order = np.roll(np.arange(n), -start)
         _split_run(p[order], kappa[order], 0, 0, tol, rmax, min_pts, pieces)
     else:

@@ -82,6 +82,12 @@ def inch_drawing(tmp_path_factory):
     return path, read_dxf(path).geometry
 
 
+@pytest.fixture(scope="module")
+def mm_recipe(mm_drawing):
+    """The mm plate's recipe on the telecentric station (built once for three tests)."""
+    return Recipe.from_dxf(mm_drawing[0], station=MM_PER_PX)
+
+
 def _truth(recipe, geometry):
     prop = propose(geometry)
     legs = {n: k[1] / MM_PER_PX * MM_PER_PX for n, k in prop.tol_kinds.items()
@@ -91,9 +97,9 @@ def _truth(recipe, geometry):
     return truth, legs
 
 
-def _dxf_case(drawing, station, poses):
+def _dxf_case(drawing, station, poses, recipe=None):
     path, g = drawing
-    recipe = Recipe.from_dxf(path, station=plane_of(station))
+    recipe = recipe or Recipe.from_dxf(path, station=plane_of(station))
     truth, legs = _truth(recipe, g)
     # the drawing's own nominals are the truth
     for m in recipe.measurements:
@@ -101,8 +107,8 @@ def _dxf_case(drawing, station, poses):
     return _check(recipe, station, g, poses, truth, legs)
 
 
-def test_from_dxf_mm_plate_telecentric(mm_drawing):
-    _dxf_case(mm_drawing, scale_station(), FAST_POSES)
+def test_from_dxf_mm_plate_telecentric(mm_drawing, mm_recipe):
+    _dxf_case(mm_drawing, scale_station(), FAST_POSES, mm_recipe)
 
 
 def test_from_dxf_inch_plate_pinhole(inch_drawing):
@@ -117,9 +123,8 @@ def test_from_dxf_sweep(which, kind, mm_drawing, inch_drawing):
     _dxf_case(mm_drawing if which == "mm" else inch_drawing, station, SLOW_POSES)
 
 
-def test_from_dxf_recipe_content(mm_drawing):
-    path, g = mm_drawing
-    recipe = Recipe.from_dxf(path, station=MM_PER_PX)
+def test_from_dxf_recipe_content(mm_recipe):
+    recipe = mm_recipe
     names = [t.name for t in recipe.tools]
     assert names[:3] == ["hole_1", "hole_2", "hole_3"]
     assert {"slot_1_width", "arc_1", "slot_1_end_1", "slot_1_side_1"} <= set(names)
@@ -147,10 +152,10 @@ def test_from_dxf_recipe_content(mm_drawing):
         assert n in text
 
 
-def test_out_of_tolerance_parts_fail_the_right_measurements(mm_drawing, tmp_path):
+def test_out_of_tolerance_parts_fail_the_right_measurements(mm_drawing, mm_recipe, tmp_path):
     path, g = mm_drawing
     station = scale_station()
-    recipe = Recipe.from_dxf(path, station=MM_PER_PX)
+    recipe = mm_recipe
     nominal = {m.name: m.tolerance for m in recipe.measurements}
     bent = plate_mm(tmp_path / "moved.dxf", origin=(120.0, -35.0), rot_deg=30.0,
                     hole_shift=(0.5, 0.0))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from teach_helpers import pose_at, render
 
+from metrology.core.pose import Pose2D
 from metrology.errors import InputError, MetrologyError
 from metrology.inspect import Recipe
 from metrology.synth.drawn import ScaleStation
@@ -97,3 +98,24 @@ def test_bad_roi_and_mask():
         segment_part(img, np.ones((10, 10), bool))
     with pytest.raises(MetrologyError):
         Recipe.teach(img[:, :, None].repeat(3, axis=2)[:0], station=0.1)
+
+
+@pytest.mark.parametrize("angle", [17.0, pytest.param(-100.0, marks=pytest.mark.slow)])
+def test_teach_on_the_library_s_own_parts(angle):
+    """Parts drawn by another renderer (metrology.synth.parts, polygons at 1 px scale): the
+    bracket's 9 outline edges, 3 holes and its slot (2 sides, 2 R 8 px ends) are found, and
+    the taught recipe passes the same part at another pose."""
+    from metrology.synth.parts import make_part, render_part_scene
+
+    scene = render_part_scene("bracket", [Pose2D(320, 240, angle, 1.0)], rng=1)
+    recipe = Recipe.teach(scene.image, station=0.05)
+    names = {t.name for t in recipe.tools}
+    assert recipe.teach_info["counts"] == {"circle": 3, "line": 11, "arc": 2}
+    assert {"hole_1", "hole_2", "hole_3", "slot_1_side_1", "slot_1_side_2", "slot_1_end_1",
+            "slot_1_end_2"} <= names
+    part = make_part("bracket")
+    sides = np.hypot(*(np.roll(part.outline, -1, axis=0) - part.outline).T)
+    assert sum(n.startswith("edge_") for n in names) == len(sides) == 9
+    other = render_part_scene("bracket", [Pose2D(300, 250, angle + 123.0, 1.0)], rng=2)
+    res = recipe.run(other.image)
+    assert res.status == "pass", res.error
