@@ -286,6 +286,29 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
     return recipe
 
 
+def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
+    """An ROI box or mask of the raw image as a mask of the rectified view."""
+    h, w = shape[:2]
+    if isinstance(roi, np.ndarray) and roi.ndim == 2:
+        if roi.shape != (h, w):
+            raise InputError(f"mask: expected shape {(h, w)} like the image, given {roi.shape}")
+        raw = roi.astype(bool)
+    else:
+        try:
+            x, y, rw, rh = (int(round(float(v))) for v in roi)
+        except (TypeError, ValueError):
+            raise InputError(f"roi: expected (x, y, w, h) or a boolean mask, given {roi!r}") \
+                from None
+        raw = np.zeros((h, w), bool)
+        raw[max(0, y):max(0, y + rh), max(0, x):max(0, x + rw)] = True
+    import cv2
+
+    r = view.rectifier
+    warped = cv2.remap(raw.astype(np.uint8) * 255, r.map_x, r.map_y, cv2.INTER_NEAREST,
+                       borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return warped > 127
+
+
 def _model_options(model_options: Mapping | None) -> dict:
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
     opts.update(dict(model_options or {}))
@@ -397,8 +420,7 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     """A recipe taught from a golden image of the part.
 
     The part is found automatically (largest blob against the background; or ``roi``: an
-    ``(x, y, w, h)`` box or a boolean mask, in the pixels of the view the model is built in —
-    the image itself for a pixel-size station, the rectified plane view for a calibrated one),
+    ``(x, y, w, h)`` box or a boolean mask in the golden image's pixels),
     its contours are split into circles, arcs, lines and ellipses
     (:func:`metrology.teach.segment.segment_part`), a tool is placed on each, and the measurements
     a drawing would carry are proposed.  Nominal values are measured by the recipe itself on the
@@ -437,6 +459,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     view = TeachView(spec, st, model_mm_per_px)
     s = view.mm_per_px
     img = view.view(gray)
+    if roi is not None and view.rectify is not None:
+        roi = _roi_in_view(roi, gray.shape, view)
     seg = segment_part(img, roi, segment_options)
     ys, xs = np.nonzero(seg.mask)
     o_px = np.array([(xs.min() + xs.max()) / 2.0, (ys.min() + ys.max()) / 2.0])

@@ -127,6 +127,7 @@ def _cmd_teach(args: argparse.Namespace) -> int:
     from ..inspect.recipe import Recipe
 
     out_dir = Path(args.output).resolve().parent
+    out_dir.mkdir(parents=True, exist_ok=True)   # station paths are relative to it
     roi = None
     if args.roi:
         try:
@@ -145,6 +146,7 @@ def _cmd_from_dxf(args: argparse.Namespace) -> int:
     from ..inspect.recipe import Recipe
 
     out_dir = Path(args.output).resolve().parent
+    out_dir.mkdir(parents=True, exist_ok=True)   # station paths are relative to it
     recipe = Recipe.from_dxf(args.dxf, station=_station(args, out_dir),
                              part_polarity=args.polarity, tolerance=args.tolerance,
                              layer=args.layer, units=args.units, base_dir=out_dir,

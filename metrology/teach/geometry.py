@@ -117,8 +117,28 @@ def _map(T: Pose2D, pts, mirror_y: bool) -> np.ndarray:
     return T.apply(p)
 
 
+class _Swept:
+    """Ends, middle and fullness of a curve swept by an angle (``point(angle_deg)``)."""
+
+    @property
+    def is_full(self) -> bool:
+        return abs(self.extent_deg) >= 360.0 - 1e-9
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.point(self.start_deg)
+
+    @property
+    def end(self) -> np.ndarray:
+        return self.point(self.start_deg + self.extent_deg)
+
+    @property
+    def midpoint(self) -> np.ndarray:
+        return self.point(self.start_deg + 0.5 * self.extent_deg)
+
+
 @dataclass(frozen=True)
-class Arc:
+class Arc(_Swept):
     """A circular arc (``|extent_deg| = 360``: a full circle), mm and degrees."""
 
     center: tuple[float, float]
@@ -137,30 +157,14 @@ class Arc:
             raise InputError(f"Arc.extent_deg: expected 0 < |extent| <= 360, given "
                              f"{self.extent_deg!r}")
 
-    @property
-    def is_full(self) -> bool:
-        return abs(self.extent_deg) >= 360.0 - 1e-9
-
     def point(self, angle_deg) -> np.ndarray:
         t = np.radians(np.asarray(angle_deg, float))
         return np.stack([self.center[0] + self.radius * np.cos(t),
                          self.center[1] + self.radius * np.sin(t)], axis=-1)
 
     @property
-    def start(self) -> np.ndarray:
-        return self.point(self.start_deg)
-
-    @property
-    def end(self) -> np.ndarray:
-        return self.point(self.start_deg + self.extent_deg)
-
-    @property
     def length(self) -> float:
         return abs(math.radians(self.extent_deg)) * self.radius
-
-    @property
-    def midpoint(self) -> np.ndarray:
-        return self.point(self.start_deg + 0.5 * self.extent_deg)
 
     def sample(self, max_error: float, max_step: float | None = None) -> np.ndarray:
         ext = math.radians(self.extent_deg)
@@ -185,7 +189,7 @@ class Arc:
 
 
 @dataclass(frozen=True)
-class EllipseArc:
+class EllipseArc(_Swept):
     """An elliptical arc: centre, semi-axes ``(a, b)`` (a along ``angle_deg``), parameter
     range from ``start_deg`` over a signed ``extent_deg`` (360: the full ellipse)."""
 
@@ -205,10 +209,6 @@ class EllipseArc:
             raise InputError(f"EllipseArc.semi_axes: expected positive, given {self.semi_axes!r}")
         object.__setattr__(self, "semi_axes", (a, b))
 
-    @property
-    def is_full(self) -> bool:
-        return abs(self.extent_deg) >= 360.0 - 1e-9
-
     def point(self, t_deg) -> np.ndarray:
         t = np.radians(np.asarray(t_deg, float))
         th = math.radians(self.angle_deg)
@@ -217,18 +217,6 @@ class EllipseArc:
         v = b * np.sin(t)
         return np.stack([self.center[0] + u * math.cos(th) - v * math.sin(th),
                          self.center[1] + u * math.sin(th) + v * math.cos(th)], axis=-1)
-
-    @property
-    def start(self) -> np.ndarray:
-        return self.point(self.start_deg)
-
-    @property
-    def end(self) -> np.ndarray:
-        return self.point(self.start_deg + self.extent_deg)
-
-    @property
-    def midpoint(self) -> np.ndarray:
-        return self.point(self.start_deg + 0.5 * self.extent_deg)
 
     @property
     def length(self) -> float:

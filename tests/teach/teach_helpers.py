@@ -165,3 +165,28 @@ def as_feature(name, prim, kind=None) -> FeatureSpec:
     k = kind or ("line" if isinstance(prim, Line) else "circle" if isinstance(prim, Arc)
                  and prim.is_full else "arc")
     return FeatureSpec(name, k, prim, 0)
+
+
+def station_files(folder, station):
+    """A station file (the true camera, written as a calibration with three exact board views)
+    and a plane file for the demo station, as ``metrology calibrate`` and ``save_plane`` would
+    write them."""
+    from metrology.calib import Checkerboard, Plane
+    from metrology.calib.calibration import Calibration, ViewResult, _param_names
+    from metrology.inspect.station import save_plane
+    from metrology.synth.board import random_board_poses
+
+    board = Checkerboard(cols=9, rows=6, square_mm=20.0)
+    names = tuple(_param_names(station.camera.model))
+    views = []
+    for i, (rv, tv) in enumerate(random_board_poses(board, station.camera, 3, rng=0)):
+        c = station.camera.project(board.object_points(), rv, tv)
+        views.append(ViewResult(i, f"view{i}.png", rv, tv, 0.0, c, np.ones(len(c), bool), 1.0))
+    cal = Calibration(camera=station.camera, board=board, rms_px=0.0,
+                      per_view_rms_px=np.zeros(3), holdout_rms_px=float("nan"),
+                      views=tuple(views),
+                      rejected_views=(), param_names=names, param_std=np.zeros(len(names)),
+                      uncertainty=None, board_points=board.object_points())
+    cal.save(folder / "station.json")
+    save_plane(Plane(station.camera, station.rvec, station.tvec), folder / "plane.json")
+    return folder / "station.json", folder / "plane.json"

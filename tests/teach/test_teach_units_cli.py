@@ -159,3 +159,26 @@ def test_cli_three_commands(tmp_path, capsys):
     assert "no part found" in capsys.readouterr().err
     assert main(["recipe", "from-dxf", str(path), "-o", str(tmp_path / "z.recipe.json")]) == 2
     assert "give the station" in capsys.readouterr().err
+
+
+def test_cli_teach_on_a_calibrated_station(tmp_path, capsys):
+    """The calibrated route through files: station + plane beside the images, the recipe in
+    another folder refers to them relatively, and inspects another pose."""
+    from teach_helpers import station_files
+
+    st = pinhole_station()
+    (tmp_path / "station").mkdir()
+    st_file, pl_file = station_files(tmp_path / "station", st)
+    g = read_dxf(plate_mm(tmp_path / "p.dxf", dims=False)).geometry
+    cv2.imwrite(str(tmp_path / "golden.png"), render(st, g, pose_at(st, g, 5.0), rng=11))
+    cv2.imwrite(str(tmp_path / "part.png"), render(st, g, pose_at(st, g, -62.0, (2, 1)), rng=12))
+    rec = tmp_path / "recipes" / "plate.recipe.json"
+    assert main(["recipe", "teach", str(tmp_path / "golden.png"), "--station", str(st_file),
+                 "--plane-file", str(pl_file), "-o", str(rec)]) == 0
+    doc = json.loads(rec.read_text())
+    assert doc["station"] == {"calibration": "../station/station.json",
+                              "plane": {"file": "../station/plane.json"}}
+    assert "rectify" in doc["model"] and doc["units"] == "mm"
+    capsys.readouterr()
+    assert main(["inspect", str(rec), str(tmp_path / "part.png"), "--json"]) == 0
+    assert '"status": "pass"' in capsys.readouterr().out
