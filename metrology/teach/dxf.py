@@ -22,7 +22,8 @@ CAD geometry often is) are mapped into world coordinates; entities not parallel 
 are refused.  Text, hatches, points and other annotation are ignored (and counted).
 
 The curves are then chained into closed loops: endpoints closer than ``join_tol_mm`` meet.  The
-largest loop is the outer boundary; loops inside it are holes and slots.  An open chain raises
+largest loop is the outer boundary; loops inside it are holes and slots; closed loops outside it
+(another view of the part, another part) are left out and listed in ``Drawing.ignored``.  An open chain raises
 :class:`~metrology.errors.FileFormatError` naming the entity at the open end, where it is and
 the gap to the nearest other endpoint.
 
@@ -117,6 +118,9 @@ class Drawing:
         The drawing's unit (``"mm"``, ``"inch"``, ...), ``mm_per_unit`` its size in mm.
     counts : dict
         Entities read per type, and those ignored (``"ignored:TEXT"`` ...).
+    ignored : tuple of str
+        Closed outlines outside the outer boundary (other views of the part, other parts),
+        which are left out: where each starts.
     """
 
     geometry: PartGeometry
@@ -126,6 +130,7 @@ class Drawing:
     path: str = ""
     layer: str | None = None
     counts: dict = field(default_factory=dict)
+    ignored: tuple = ()
 
 
 def _import_ezdxf():
@@ -517,8 +522,8 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         The file does not exist, bad options, or ezdxf is not installed.
     FileFormatError
         Not a DXF file (binary, corrupt), no units, no curves (only text/hatch), nothing in
-        ``layer``, an outline that does not close, curves out of the XY plane, several separate
-        outlines, or islands inside holes.
+        ``layer``, an outline that does not close, curves out of the XY plane, outlines that
+        cross, or islands inside holes (e.g. a border drawn around the part).
     """
     ezdxf = _import_ezdxf()
     p = Path(path)
@@ -558,7 +563,10 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     loops, taken = _dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
                                  join_tol_mm)
     loops += chain_loops(_dedupe(items, join_tol_mm, taken), join_tol_mm, name)
-    geometry = _nest(loops, name)
+    geometry, outside = _nest(loops, name)
+    counts = dict(rd.counts)
+    if outside:
+        counts["ignored:outlines outside the part"] = len(outside)
     dims = []
     for e, ly, _ in rd.dims:
         got = _dimension(e, ly, name)
@@ -572,11 +580,12 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
             upper = None if upper is None else upper * k
         pts_mm = to_mm.apply(pts * [1.0, -1.0]) if len(pts) else pts
         dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly)))
-    return Drawing(geometry, tuple(dims), unit_name, k, name, layer, dict(rd.counts))
+    return Drawing(geometry, tuple(dims), unit_name, k, name, layer, counts, tuple(outside))
 
 
-def _nest(loops: list[Loop], name: str) -> PartGeometry:
-    """Outer boundary (largest loop) and its holes; refuses loops outside it and islands."""
+def _nest(loops: list[Loop], name: str) -> tuple[PartGeometry, list[str]]:
+    """Outer boundary (largest loop) and its holes; loops outside it are left out (and
+    named), islands inside holes refused."""
     from shapely.geometry import Polygon
 
     if not loops:
@@ -593,20 +602,24 @@ def _nest(loops: list[Loop], name: str) -> PartGeometry:
         polys.append(poly)
     i_out = int(np.argmax([p.area for p in polys]))
     outer = polys[i_out]
-    holes = []
+    holes, outside = [], []
     for i, (lp, poly) in enumerate(zip(loops, polys)):
         if i == i_out:
             continue
         src = lp.items[0].source or lp.items[0].kind
         if not outer.contains(poly):
-            raise FileFormatError(f"{name}: the closed outline starting at {src} lies outside "
-                                  f"the outer boundary (several parts, a border or a title "
-                                  f"block?); put the part on its own layer and pass layer=")
+            if outer.intersects(poly):
+                raise FileFormatError(f"{name}: the closed outline starting at {src} crosses "
+                                      f"the outer boundary; an outline must not overlap another")
+            outside.append(src)   # another view or another part: not this one
+            continue
         holes.append((lp, poly))
     for i, (lp, poly) in enumerate(holes):
         for j, (_, other) in enumerate(holes):
             if i != j and other.contains(poly):
                 src = lp.items[0].source or lp.items[0].kind
                 raise FileFormatError(f"{name}: the closed outline starting at {src} lies inside "
-                                      f"a hole (an island); not supported")
-    return PartGeometry(loops[i_out], tuple(lp for lp, _ in holes))
+                                      f"a hole (an island; or is the largest outline a border "
+                                      f"or title block around the part? then read the part's "
+                                      f"layer with layer=); not supported")
+    return PartGeometry(loops[i_out], tuple(lp for lp, _ in holes)), outside

@@ -69,6 +69,7 @@ def test_ellipse_spline_mirrored_arc_and_layer(tmp_path):
     msp = doc.modelspace()
     doc.layers.add("PART")
     doc.layers.add("NOTES")
+    doc.layers.add("BORDER")
     at = {"layer": "PART"}
     # outline: bottom line, right side a spline, top line, left side a half ellipse
     msp.add_line((0, 0), (30, 0), dxfattribs=at)
@@ -95,9 +96,18 @@ def test_ellipse_spline_mirrored_arc_and_layer(tmp_path):
     assert abs(arc_hole.area) == pytest.approx(math.pi * 4.0, rel=1e-6)
     spl = [p for p in d.geometry.outline.items if isinstance(p, Polyline)][0]
     assert spl.start == pytest.approx((30.0, 0.0)) or spl.end == pytest.approx((30.0, 0.0))
-    # the whole model space has a circle far outside the outline: refused, naming the layer way
-    with pytest.raises(FileFormatError, match="outside the outer boundary.*layer="):
+    # the whole model space has a circle far outside the outline: another part, left out
+    d_all = read_dxf(path)
+    assert len(d_all.ignored) == 1 and "CIRCLE" in d_all.ignored[0]
+    assert d_all.counts["ignored:outlines outside the part"] == 1
+    assert len(d_all.geometry.holes) == len(d.geometry.holes)
+    # a border drawn around the part makes the part an island inside it: refused, saying why
+    msp.add_lwpolyline([(-40, -20), (150, -20), (150, 130), (-40, 130)], close=True,
+                       dxfattribs={"layer": "BORDER"})
+    doc.saveas(path)
+    with pytest.raises(FileFormatError, match="border or title block.*layer="):
         read_dxf(path)
+    assert len(read_dxf(path, layer="PART").geometry.holes) == len(d.geometry.holes)
     assert isinstance(d.geometry.outline.items[0], (Line, Polyline, EllipseArc))
 
 

@@ -90,7 +90,7 @@ def mm_recipe(mm_drawing):
 
 def _truth(recipe, geometry):
     prop = propose(geometry)
-    legs = {n: k[1] / MM_PER_PX * MM_PER_PX for n, k in prop.tol_kinds.items()
+    legs = {n: k[1] for n, k in prop.tol_kinds.items()
             if k[0] == "angle"}
     truth = truth_values(recipe.measurements, feats_of(prop), recipe.teach_info["pairs"])
     assert set(truth) == {m.name for m in recipe.measurements}
