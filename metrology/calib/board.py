@@ -452,9 +452,9 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
 
     Examples
     --------
-    >>> det = detect_board("calib_images/view_00.png", Checkerboard(9, 6, 20.0))  # doctest: +SKIP
-    >>> det.corners_xy.shape
-    (54, 2)
+    >>> det = detect_board("calib_images/view_00.png", Checkerboard(9, 6, 20.0))
+    >>> det.corners_xy.shape, det.n_ok
+    ((54, 2), 54)
     """
     if not isinstance(board, Checkerboard):
         raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")

@@ -118,8 +118,15 @@ class Plane:
 
         Examples
         --------
-        >>> plane = Plane.from_board(cal.camera, "station_view.png", board)  # doctest: +SKIP
-        >>> plane.to_mm([[512.0, 384.0]])                                     # doctest: +SKIP
+        The committed view 0 of ``calib_images/`` seen by its true camera:
+
+        >>> import json
+        >>> truth = json.load(open("calib_images/ground_truth.json"))
+        >>> camera = CameraModel.from_dict(truth["camera"])
+        >>> board = Checkerboard(9, 6, 20.0)
+        >>> plane = Plane.from_board(camera, "calib_images/view_00.png", board)
+        >>> plane.to_mm([[512.0, 384.0]]).round(1)
+        array([[147.5, 108.7]])
         """
         det = detect_board(image, board, camera=camera)
         if det.image_size != camera.image_size:
