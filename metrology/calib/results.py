@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable, from_jsonable, to_jsonable
 from .._version import __version__
 from ..errors import FileFormatError, InputError
 from .board import Checkerboard
@@ -42,23 +44,21 @@ def param_names(model: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RejectedView:
+class RejectedView(Serializable):
     """A view left out of the calibration and why (``reason`` is one of
     ``no_board``, ``blur``, ``size_mismatch``, ``outlier``, ``unreadable``,
     ``too_few_corners``; ``detail`` is a readable sentence)."""
+
+    _json_type = None  # station file layout (version 1): no type tag
 
     index: int
     name: str
     reason: str
     detail: str
 
-    def to_dict(self) -> dict:
-        return {"index": self.index, "name": self.name, "reason": self.reason,
-                "detail": self.detail}
-
 
 @dataclass(frozen=True, eq=False)
-class ViewResult:
+class ViewResult(Serializable):
     """A view used in the calibration: its pose, its corners and its reprojection error.
 
     Attributes
@@ -79,28 +79,24 @@ class ViewResult:
         Median fitted edge blur sigma in pixels (NaN if unknown).
     """
 
+    _json_type = None  # station file layout (version 1): no type tag
+
     index: int
     name: str
-    rvec: np.ndarray
-    tvec: np.ndarray
-    rms_px: float
-    corners_xy: np.ndarray
-    corner_ok: np.ndarray
-    sharpness: float
+    rvec: np.ndarray = field(metadata={"shape": (3,)})
+    tvec: np.ndarray = field(metadata={"shape": (3,)})
+    rms_px: float = field(metadata={"min": 0.0})
+    corners_xy: np.ndarray = field(metadata={"shape": (None, 2)})
+    corner_ok: np.ndarray = field(metadata={"dtype": "bool", "shape": (None,)})
+    sharpness: float = float("nan")
 
     @property
     def n_corners(self) -> int:
         return int(np.count_nonzero(self.corner_ok))
 
-    def to_dict(self) -> dict:
-        return {"index": self.index, "name": self.name, "rvec": self.rvec.tolist(),
-                "tvec": self.tvec.tolist(), "rms_px": self.rms_px,
-                "corners_xy": self.corners_xy.tolist(), "corner_ok": self.corner_ok.tolist(),
-                "sharpness": self.sharpness if np.isfinite(self.sharpness) else None}
-
 
 @dataclass(frozen=True, eq=False)
-class ProjectionUncertainty:
+class ProjectionUncertainty(Serializable):
     """1-sigma projection uncertainty of the intrinsics over an image grid.
 
     The intrinsic covariance (extrinsics marginalised) is propagated to the projection of a
@@ -121,24 +117,18 @@ class ProjectionUncertainty:
         RMS without removing the rotation gauge (a conservative upper figure).
     """
 
-    rms_px: float
-    max_px: float
-    grid_xy: np.ndarray = field(repr=False)
-    sigma_px: np.ndarray = field(repr=False)
-    fixed_ray_rms_px: float = float("nan")
+    _json_type = None  # station file layout (version 1): no type tag
+
+    rms_px: float = field(metadata={"min": 0.0})
+    max_px: float = field(metadata={"min": 0.0})
+    grid_xy: np.ndarray = field(repr=False, metadata={"shape": (None, None, 2)})
+    sigma_px: np.ndarray = field(repr=False, metadata={"shape": (None, None), "min": 0.0})
+    fixed_ray_rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
 
     @property
     def n_outside(self) -> int:
         """Grid points outside the valid region (NaN in :attr:`sigma_px`)."""
         return int(np.count_nonzero(np.isnan(self.sigma_px)))
-
-    def to_dict(self) -> dict:
-        return {"rms_px": self.rms_px, "max_px": self.max_px,
-                "grid_xy": self.grid_xy.tolist(),
-                "sigma_px": [[float(v) if np.isfinite(v) else None for v in row]
-                             for row in self.sigma_px],
-                "fixed_ray_rms_px": None if not np.isfinite(self.fixed_ray_rms_px)
-                else self.fixed_ray_rms_px}
 
 
 @dataclass(frozen=True, eq=False)
@@ -234,28 +224,26 @@ class Calibration:
     # ------------------------------------------------------------------ station file
     def to_dict(self) -> dict:
         """The station file's payload (version 1 layout; NaN becomes null)."""
-        return {
+        quality = {"rms_px": self.rms_px, "per_view_rms_px": self.per_view_rms_px,
+                   "holdout_rms_px": self.holdout_rms_px, "param_names": self.param_names,
+                   "param_std": self.param_std, "uncertainty": self.uncertainty,
+                   "n_corners_rejected": self.n_corners_rejected}
+        return to_jsonable({
             "created": self.created, "library_version": self.library_version,
-            "board": self.board.to_dict(), "model": self.camera.model,
-            "camera": self.camera.to_dict(),
-            "quality": {"rms_px": self.rms_px, "per_view_rms_px": self.per_view_rms_px.tolist(),
-                        "holdout_rms_px": None if not np.isfinite(self.holdout_rms_px)
-                        else self.holdout_rms_px,
-                        "param_names": list(self.param_names),
-                        "param_std": [None if not np.isfinite(s) else float(s)
-                                      for s in self.param_std],
-                        "uncertainty": None if self.uncertainty is None
-                        else self.uncertainty.to_dict(),
-                        "n_corners_rejected": self.n_corners_rejected},
-            "flat_board": self.flat_board, "board_points": self.board_points.tolist(),
-            "views": [v.to_dict() for v in self.views],
-            "rejected_views": [r.to_dict() for r in self.rejected_views],
-        }
+            "board": self.board, "model": self.camera.model, "camera": self.camera,
+            "quality": quality, "flat_board": self.flat_board,
+            "board_points": self.board_points, "views": self.views,
+            "rejected_views": self.rejected_views})
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the station file (versioned JSON, atomic: a crash never leaves half a file)."""
         from .._io import write_json_file
 
+        if not (np.isfinite(self.rms_px) and self.rms_px >= 0):
+            # NaN elsewhere means "not computed" and is written as null; a calibration always
+            # has its reprojection RMS, and a file without it could not be loaded again
+            raise InputError(f"cannot write {path}: rms_px is {self.rms_px} (NaN or negative); "
+                             f"not a calibration result")
         return write_json_file(path, self.to_dict(), fmt=STATION_FORMAT, version=STATION_VERSION)
 
     @classmethod
@@ -269,30 +257,38 @@ class Calibration:
     @classmethod
     def from_dict(cls, doc: dict, where: str = "station") -> Calibration:
         """Build from :meth:`to_dict` output; :class:`FileFormatError` names a bad field."""
-        from .._io import require, require_array
+        err = FileFormatError
 
-        board = Checkerboard.from_dict(require(doc, "board", dict, where), f"{where}: board")
-        camera = CameraModel.from_dict(require(doc, "camera", dict, where), f"{where}: camera")
-        model = require(doc, "model", str, where)
+        def get(d: dict, key: str, tp: Any, path: str, **meta: Any) -> Any:
+            if not isinstance(d, dict) or key not in d:
+                raise err(f"{path}: missing field {key!r}")
+            return from_jsonable(tp, d[key], f"{path}.{key}", err, meta)
+
+        board = get(doc, "board", Checkerboard, where)
+        camera = CameraModel.from_dict(get(doc, "camera", dict, where), f"{where}.camera")
+        model = get(doc, "model", str, where)
         if model != camera.model:
-            raise FileFormatError(f"{where}: field 'model' ({model!r}) disagrees with "
-                                  f"camera.model ({camera.model!r})")
-        q = _quality_from_dict(require(doc, "quality", dict, where), model, f"{where}: quality")
-        flat = require(doc, "flat_board", bool, where)
-        bpts = require_array(doc, "board_points", where, (board.n_corners, 3))
-        views = [_view_from_dict(v, board, f"{where}: views[{i}]")
-                 for i, v in enumerate(require(doc, "views", list, where))]
-        if len(views) != q["per_view"].size:
-            raise FileFormatError(f"{where}: quality: field 'per_view_rms_px' has "
-                                  f"{q['per_view'].size} values for {len(views)} views")
+            raise err(f"{where}.model: {model!r} disagrees with camera.model "
+                      f"({camera.model!r})")
+        q = _quality_from_dict(get(doc, "quality", dict, where), model, f"{where}.quality")
+        views = get(doc, "views", tuple[ViewResult, ...], where)
+        n = board.n_corners
+        for i, v in enumerate(views):
+            if v.corners_xy.shape != (n, 2) or v.corner_ok.shape != (n,):
+                raise err(f"{where}.views[{i}]: corners_xy/corner_ok must hold {n} corners "
+                          f"(a {board.cols}x{board.rows} board), given "
+                          f"{v.corners_xy.shape[0]}/{v.corner_ok.shape[0]}")
+        if len(views) != q["per_view_rms_px"].size:
+            raise err(f"{where}.quality.per_view_rms_px: {q['per_view_rms_px'].size} values "
+                      f"for {len(views)} views")
         if len(views) < 3:
-            raise FileFormatError(f"{where}: field 'views': a calibration needs >= 3 views, "
-                                  f"given {len(views)}")
-        rejected = [_rejected_from_dict(r, f"{where}: rejected_views[{i}]")
-                    for i, r in enumerate(require(doc, "rejected_views", list, where))]
-        return cls(camera, board, q["rms"], q["per_view"], q["hold"], tuple(views),
-                   tuple(rejected), tuple(q["names"]), q["std"], q["unc"], bpts, q["n_rej"],
-                   flat, str(doc.get("created", "")), str(doc.get("library_version", "")))
+            raise err(f"{where}.views: a calibration needs >= 3 views, given {len(views)}")
+        return cls(camera, board, q["rms_px"], q["per_view_rms_px"], q["holdout_rms_px"],
+                   views, get(doc, "rejected_views", tuple[RejectedView, ...], where),
+                   tuple(q["param_names"]), q["param_std"], q["uncertainty"],
+                   get(doc, "board_points", np.ndarray, where, shape=(n, 3)),
+                   q["n_corners_rejected"], get(doc, "flat_board", bool, where),
+                   str(doc.get("created", "")), str(doc.get("library_version", "")))
 
     # ------------------------------------------------------------------ OpenCV YAML
     def export_opencv_yaml(self, path: str | os.PathLike) -> Path:
@@ -308,76 +304,34 @@ class Calibration:
 
 
 # ----------------------------------------------------------------------------- station parts
-def _number_or_null(doc: dict, key: str, where: str) -> float:
-    """``doc[key]`` as a float, NaN for null or absent."""
-    v = doc.get(key)
-    if v is None:
-        return float("nan")
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise FileFormatError(f"{where}: field {key!r} must be a number or null")
-    return float(v)
+_QUALITY_FIELDS = {"rms_px": (float, {"min": 0.0}), "per_view_rms_px": (np.ndarray, {"shape": (None,)}),
+                   "holdout_rms_px": (float, {}), "param_names": (list[str], {}),
+                   "param_std": (np.ndarray, {"shape": (None,), "min": 0.0}),
+                   "uncertainty": (ProjectionUncertainty | None, {}),
+                   "n_corners_rejected": (int, {"min": 0})}
+_QUALITY_OPTIONAL = {"holdout_rms_px": float("nan"), "uncertainty": None,
+                     "n_corners_rejected": 0}
 
 
 def _quality_from_dict(q: dict, model: str, wq: str) -> dict:
-    from .._io import require, require_array
-
-    rms = float(require(q, "rms_px", (int, float), wq))
-    if not (np.isfinite(rms) and rms >= 0):
-        raise FileFormatError(f"{wq}: field 'rms_px' must be a non-negative number")
-    names = require(q, "param_names", list, wq)
-    if names != param_names(model):
-        raise FileFormatError(f"{wq}: field 'param_names' does not match model {model!r}")
-    std_raw = require(q, "param_std", list, wq)
-    if len(std_raw) != len(names):
-        raise FileFormatError(f"{wq}: field 'param_std' has {len(std_raw)} values for "
-                              f"{len(names)} parameters")
-    unc = None
-    if q.get("uncertainty") is not None:
-        unc = _uncertainty_from_dict(require(q, "uncertainty", dict, wq), f"{wq}: uncertainty")
-    return {"rms": rms, "per_view": require_array(q, "per_view_rms_px", wq, (None,)),
-            "hold": _number_or_null(q, "holdout_rms_px", wq), "names": names,
-            "std": _float_array(std_raw, "param_std", wq), "unc": unc,
-            "n_rej": int(q.get("n_corners_rejected", 0))}
-
-
-def _float_array(values: list, key: str, where: str) -> np.ndarray:
-    """A (nested) JSON list with null for NaN -> float64 array."""
-    try:
-        return np.array(values, dtype=np.float64)  # None -> NaN
-    except (TypeError, ValueError):
-        raise FileFormatError(f"{where}: field {key!r} is not a numeric array") from None
-
-
-def _uncertainty_from_dict(u: dict, wu: str) -> ProjectionUncertainty:
-    from .._io import require, require_array
-
-    grid = require_array(u, "grid_xy", wu, (None, None, 2))
-    sigma = _float_array(require(u, "sigma_px", list, wu), "sigma_px", wu)
-    if sigma.shape != grid.shape[:2]:
-        raise FileFormatError(f"{wu}: field 'sigma_px': expected shape {grid.shape[:2]} "
-                              f"(the grid's), given {sigma.shape}")
-    if np.any(np.isinf(sigma)) or np.any(sigma < 0):
-        raise FileFormatError(f"{wu}: field 'sigma_px' must hold non-negative numbers or null")
-    return ProjectionUncertainty(float(require(u, "rms_px", (int, float), wu)),
-                                 float(require(u, "max_px", (int, float), wu)), grid, sigma,
-                                 _number_or_null(u, "fixed_ray_rms_px", wu))
-
-
-def _view_from_dict(v: dict, board: Checkerboard, wv: str) -> ViewResult:
-    from .._io import require, require_array
-
-    corners = require_array(v, "corners_xy", wv, (board.n_corners, 2))
-    ok = require(v, "corner_ok", list, wv)
-    if len(ok) != board.n_corners or not all(isinstance(b, bool) for b in ok):
-        raise FileFormatError(f"{wv}: field 'corner_ok' must be {board.n_corners} booleans")
-    return ViewResult(int(require(v, "index", int, wv)), str(require(v, "name", str, wv)),
-                      require_array(v, "rvec", wv, (3,)), require_array(v, "tvec", wv, (3,)),
-                      float(require(v, "rms_px", (int, float), wv)), corners,
-                      np.array(ok, bool), _number_or_null(v, "sharpness", wv))
-
-
-def _rejected_from_dict(r: dict, wr: str) -> RejectedView:
-    from .._io import require
-
-    return RejectedView(int(require(r, "index", int, wr)), str(require(r, "name", str, wr)),
-                        str(require(r, "reason", str, wr)), str(require(r, "detail", str, wr)))
+    """The ``quality`` block of a station file, checked (``FileFormatError`` names the field)."""
+    out = {}
+    for key, (tp, meta) in _QUALITY_FIELDS.items():
+        if key not in q:
+            if key not in _QUALITY_OPTIONAL:
+                raise FileFormatError(f"{wq}: missing field {key!r}")
+            out[key] = _QUALITY_OPTIONAL[key]
+            continue
+        out[key] = from_jsonable(tp, q[key], f"{wq}.{key}", FileFormatError, meta)
+    if not np.isfinite(out["rms_px"]):
+        raise FileFormatError(f"{wq}.rms_px: expected a non-negative number, given null")
+    if out["param_names"] != param_names(model):
+        raise FileFormatError(f"{wq}.param_names: does not match model {model!r}")
+    if out["param_std"].size != len(out["param_names"]):
+        raise FileFormatError(f"{wq}.param_std: {out['param_std'].size} values for "
+                              f"{len(out['param_names'])} parameters")
+    u = out["uncertainty"]
+    if u is not None and u.sigma_px.shape != u.grid_xy.shape[:2]:
+        raise FileFormatError(f"{wq}.uncertainty.sigma_px: expected shape {u.grid_xy.shape[:2]} "
+                              f"(the grid's), given {u.sigma_px.shape}")
+    return out

@@ -127,7 +127,8 @@ def projection_uncertainty(camera: CameraModel, theta: np.ndarray, cov: np.ndarr
 
 def _rotation_jacobian(theta: np.ndarray, model: str, P: np.ndarray, h: float = 1e-7
                        ) -> np.ndarray:
-    """d projection / d (small camera rotation), ``(M, 2, 3)``, rays ``P (M, 3)``."""
+    """Derivative of the projection by a small camera rotation, ``(M, 2, 3)``, for rays
+    ``P (M, 3)``."""
     cols = []
     for k in range(3):
         e = np.zeros(3)
