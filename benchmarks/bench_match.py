@@ -141,7 +141,7 @@ def run(quick: bool = False) -> list[Row]:
         model.find(scenes[0][0])  # builds the per-image-size FFT kernel bank (cached)
         _, peak_find = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        bank_mb = sum(b["spec"].nbytes for b in model._bank_cache.values()) / 2 ** 20
+        bank_mb = sum(b.nbytes for b in model.kernel_banks) / 2 ** 20
         peer = NaiveMatcher(tpl)
         ours_res, peer_res = [], []
         ours_t, peer_t = [], []

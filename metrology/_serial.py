@@ -200,6 +200,11 @@ def _to_array(v: Any, where: str, error: type, meta: Mapping) -> np.ndarray:
         if np.isinf(out).any():
             raise error(f"{where}: expected finite numbers or null, given an infinite value")
     shape = meta.get("shape")
+    if shape is not None and out.size == 0 and out.ndim < len(shape):
+        # JSON nesting stops at the first empty axis ((0, 2) is written as []): the axes after
+        # it come from the declared shape (free axes empty)
+        out = out.reshape(out.shape + tuple(0 if s is None else s
+                                            for s in shape[out.ndim:]))
     if shape is not None and (out.ndim != len(shape) or any(
             s is not None and s != g for s, g in zip(shape, out.shape))):
         want = tuple("N" if s is None else s for s in shape)

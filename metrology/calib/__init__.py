@@ -2,18 +2,24 @@
 quality figures, the camera model (undistortion to 1e-6 px), the measuring plane (px <-> mm)
 and station files.
 
+>>> import tempfile, pathlib
 >>> import metrology as mt
 >>> board = mt.Checkerboard(cols=9, rows=6, square_mm=20.0)
->>> cal = mt.calibrate("calib_images/*.png", board)            # doctest: +SKIP
->>> cal.save("station.json")                                   # doctest: +SKIP
->>> plane = cal.plane(view=0); plane.to_mm([[512, 384]])       # doctest: +SKIP
+>>> cal = mt.calibrate("calib_images/view_0[0-4].png", board, holdout=False)
+>>> folder = tempfile.mkdtemp()
+>>> path = cal.save(pathlib.Path(folder) / "station.json")
+>>> plane = mt.Calibration.load(path).plane(view=0)
+>>> plane.to_mm([[512.0, 384.0]]).round(1)
+array([[147.5, 108.7]])
+>>> import shutil; shutil.rmtree(folder)
 """
 
 from .board import BoardDetection, Checkerboard, detect_board, refine_corners
-from .calibration import (Calibration, ProjectionUncertainty, RejectedView, ViewResult, calibrate,
-                        collect_images)
+from .calibration import calibrate
 from .camera import CameraModel, projection_difference
+from .inputs import collect_images
 from .plane import Plane
+from .results import Calibration, ProjectionUncertainty, RejectedView, ViewResult
 
 __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_corners", "calibrate",
            "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",

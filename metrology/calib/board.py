@@ -42,6 +42,7 @@ import numpy as np
 from scipy.special import erf
 
 from .. import _cv
+from .._serial import Serializable
 from ..core.checks import check_positive
 from ..errors import BoardNotFoundError, InputError
 from ..image.io import as_gray
@@ -50,7 +51,7 @@ __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_corners"]
 
 
 @dataclass(frozen=True)
-class Checkerboard:
+class Checkerboard(Serializable):
     """A planar checkerboard: ``cols`` x ``rows`` *inner* corners, ``square_mm`` apart.
 
     A board printed with 10 x 7 squares has 9 x 6 inner corners.  There is no default square
@@ -63,9 +64,11 @@ class Checkerboard:
     (54, 3)
     """
 
-    cols: int
-    rows: int
-    square_mm: float
+    _json_type = None  # as in station files (version 1): no type tag
+
+    cols: int = field(metadata={"min": 2})
+    rows: int = field(metadata={"min": 2})
+    square_mm: float = field(metadata={"min": 0.0})
 
     def __post_init__(self) -> None:
         for name in ("cols", "rows"):
@@ -100,23 +103,10 @@ class Checkerboard:
                              f"given {text!r}")
         return cls(int(m.group(1)), int(m.group(2)), square_mm)
 
-    def to_dict(self) -> dict:
-        return {"cols": self.cols, "rows": self.rows, "square_mm": self.square_mm}
-
-    @classmethod
-    def from_dict(cls, doc: dict, where: str = "board") -> "Checkerboard":
-        from .._io import require
-        from ..errors import FileFormatError
-
-        try:
-            return cls(require(doc, "cols", int, where), require(doc, "rows", int, where),
-                       require(doc, "square_mm", (int, float), where))
-        except InputError as exc:
-            raise FileFormatError(f"{where}: {exc}") from None
 
 
 @dataclass(frozen=True)
-class BoardDetection:
+class BoardDetection(Serializable):
     """One detected board.
 
     Attributes
@@ -140,39 +130,19 @@ class BoardDetection:
         Residual RMS of each corner's model fit in gray levels (NaN where it failed).
     """
 
-    corners_xy: np.ndarray
-    corner_ok: np.ndarray
+    corners_xy: np.ndarray = field(metadata={"shape": (None, 2)})
+    corner_ok: np.ndarray = field(metadata={"dtype": "bool", "shape": (None,)})
     image_size: tuple[int, int]
     method: str
     refined: bool
     sharpness: float
     square_px: float
     contrast: float
-    fit_rms: np.ndarray = field(repr=False)
+    fit_rms: np.ndarray = field(repr=False, metadata={"shape": (None,)})
 
     @property
     def n_ok(self) -> int:
         return int(np.count_nonzero(self.corner_ok))
-
-    def to_dict(self) -> dict:
-        return {"corners_xy": self.corners_xy.tolist(), "corner_ok": self.corner_ok.tolist(),
-                "image_size": list(self.image_size), "method": self.method,
-                "refined": self.refined, "sharpness": self.sharpness,
-                "square_px": self.square_px, "contrast": self.contrast,
-                "fit_rms": [None if not np.isfinite(v) else float(v) for v in self.fit_rms]}
-
-    @classmethod
-    def from_dict(cls, doc: dict, where: str = "detection") -> "BoardDetection":
-        from .._io import require, require_array
-
-        corners = require_array(doc, "corners_xy", where, (None, 2))
-        ok = np.asarray(require(doc, "corner_ok", list, where), dtype=bool)
-        size = require_array(doc, "image_size", where, (2,))
-        fit = np.array([np.nan if v is None else v for v in doc.get("fit_rms", [None] * len(ok))],
-                       dtype=float)
-        return cls(corners, ok, (int(size[0]), int(size[1])), str(doc.get("method", "")),
-                   bool(doc.get("refined", True)), float(doc.get("sharpness", np.nan)),
-                   float(doc.get("square_px", np.nan)), float(doc.get("contrast", np.nan)), fit)
 
 
 # ----------------------------------------------------------------------------- ordering
@@ -305,6 +275,64 @@ def _fit_saddles(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndarray,
     return p, rms, done
 
 
+def _sample_windows(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, ox: np.ndarray,
+                    oy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gray values, pixel x, pixel y and weights ``(N, M)`` of the square windows of offsets
+    ``(ox, oy) (M,)`` around each corner ``cur (N, 2)``; the weights make a circle of
+    ``radius (N,)`` with a one-pixel soft edge, zero outside the image."""
+    h, w = gray.shape
+    ix = np.rint(cur[:, 0]).astype(int)[:, None] + ox[None]
+    iy = np.rint(cur[:, 1]).astype(int)[:, None] + oy[None]
+    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+    vals = gray[np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)].astype(np.float64)
+    dist = np.hypot(ix - cur[:, :1], iy - cur[:, 1:])
+    wt = np.clip(radius[:, None] + 0.5 - dist, 0.0, 1.0) * inside
+    return vals, ix.astype(np.float64), iy.astype(np.float64), wt
+
+
+def _undistort_windows(camera: Any, X: np.ndarray, Y: np.ndarray, wt: np.ndarray,
+                       cur: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Window pixels and corners in undistorted pixel coordinates: ``X, Y, wt (N, M)`` (zero
+    weight where a pixel cannot be undistorted), centres ``(N, 2)`` and their valid mask."""
+    pts = camera.undistort_points(np.stack([X, Y], -1), on_invalid="nan")
+    bad = ~np.all(np.isfinite(pts), -1)
+    wt = np.where(bad, 0.0, wt)
+    pts = np.where(bad[..., None], 0.0, pts)
+    centre = camera.undistort_points(cur, on_invalid="nan")
+    valid = np.all(np.isfinite(centre), -1)
+    return pts[..., 0], pts[..., 1], wt, np.where(np.isfinite(centre), centre, cur), valid
+
+
+def _initial_params(centre: np.ndarray, cols: int, rows: int, vals: np.ndarray, X: np.ndarray,
+                    Y: np.ndarray, wt: np.ndarray) -> np.ndarray:
+    """Starting parameters ``(N, 9)``: corner, board-line angles from the neighbours, blur
+    1 px, and the linear ones (m, A, gx, gy) by weighted least squares at that geometry."""
+    th_c, th_r, _ = _neighbour_geometry(centre, cols, rows)
+    pinit = np.zeros((len(centre), 9))
+    pinit[:, 0:2] = centre
+    pinit[:, 2] = th_c
+    pinit[:, 3] = th_r
+    pinit[:, 4] = np.log(1.0)
+    _, Jl = _saddle_model(pinit, X, Y, True)
+    L = Jl[..., 5:9] * np.sqrt(wt)[..., None]
+    bvec = vals * np.sqrt(wt)
+    LTL = np.einsum("nmi,nmj->nij", L, L) + 1e-9 * np.eye(4)
+    LTb = np.einsum("nmi,nm->ni", L, bvec)
+    pinit[:, 5:9] = np.linalg.solve(LTL, LTb[..., None])[..., 0]
+    return pinit
+
+
+def _plausible(p: np.ndarray, rms: np.ndarray, conv: np.ndarray, moved: np.ndarray,
+               jump: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Fits to keep ``(N,)``: converged, finite, moved less than half the window, a blur
+    between 0.15 px and the window, board lines at least 11 degrees apart, contrast well
+    above the residual."""
+    s = np.exp(p[:, 4])
+    ang = np.abs(np.sin(p[:, 2] - p[:, 3]))
+    return (conv & np.all(np.isfinite(moved), 1) & (jump < 0.5 * radius)
+            & (s > 0.15) & (s < radius) & (ang > 0.2) & (np.abs(p[:, 6]) > 5 * rms))
+
+
 def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, *,
                    camera: Any = None, max_radius_px: float = 14.0
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -315,6 +343,8 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
     gray : ndarray (h, w) float
     corners_xy : ndarray (N, 2)
         Initial distorted pixel positions, ordered (``rows`` x ``cols``, row-major).
+    cols, rows : int
+        Inner corners per row and rows of the board.
     camera : CameraModel, optional
         If given, fit in undistorted pixel coordinates (lines straight) and map back.
     max_radius_px : float
@@ -324,68 +354,31 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
     -------
     corners (N, 2), ok (N,) bool, blur_sigma (N,), contrast (N,), fit_rms (N,)
     """
-    h, w = gray.shape
     c0 = np.asarray(corners_xy, float)
     _, _, dmin = _neighbour_geometry(c0, cols, rows)
     radius = np.clip(0.42 * dmin, 2.5, max_radius_px)
     R = int(np.ceil(radius.max())) + 1
     off = np.arange(-R, R + 1)
-    oy, ox = np.meshgrid(off, off, indexing="ij")
-    ox = ox.ravel()
-    oy = oy.ravel()
+    oy, ox = (o.ravel() for o in np.meshgrid(off, off, indexing="ij"))
     cur = c0.copy()
-    n = len(c0)
     p = None
-    ok = np.ones(n, bool)
-    rms = np.full(n, np.nan)
+    ok = np.ones(len(c0), bool)
     for outer in range(2):  # second pass re-centres the window on the refined corner
-        ix = np.rint(cur[:, 0]).astype(int)[:, None] + ox[None]
-        iy = np.rint(cur[:, 1]).astype(int)[:, None] + oy[None]
-        inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-        vals = gray[np.clip(iy, 0, h - 1), np.clip(ix, 0, w - 1)].astype(np.float64)
-        dist = np.hypot(ix - cur[:, :1], iy - cur[:, 1:])
-        wt = np.clip(radius[:, None] + 0.5 - dist, 0.0, 1.0) * inside
-        X = ix.astype(np.float64)
-        Y = iy.astype(np.float64)
+        vals, X, Y, wt = _sample_windows(gray, cur, radius, ox, oy)
         centre = cur.copy()
         if camera is not None:
-            pts = camera.undistort_points(np.stack([X, Y], -1), on_invalid="nan")
-            bad = ~np.all(np.isfinite(pts), -1)
-            wt = np.where(bad, 0.0, wt)
-            pts = np.where(bad[..., None], 0.0, pts)
-            X, Y = pts[..., 0], pts[..., 1]
-            centre = camera.undistort_points(cur, on_invalid="nan")
-            ok &= np.all(np.isfinite(centre), -1)
-            centre = np.where(np.isfinite(centre), centre, cur)
-        th_c, th_r, _ = _neighbour_geometry(centre, cols, rows)
+            X, Y, wt, centre, valid = _undistort_windows(camera, X, Y, wt, cur)
+            ok &= valid
         if p is None or camera is not None and outer == 0:
-            pinit = np.zeros((n, 9))
-            pinit[:, 0:2] = centre
-            pinit[:, 2] = th_c
-            pinit[:, 3] = th_r
-            pinit[:, 4] = np.log(1.0)
-            # linear parameters (m, A, gx, gy) by weighted least squares at fixed geometry
-            _, Jl = _saddle_model(pinit, X, Y, True)
-            L = Jl[..., 5:9] * np.sqrt(wt)[..., None]
-            bvec = vals * np.sqrt(wt)
-            LTL = np.einsum("nmi,nmj->nij", L, L) + 1e-9 * np.eye(4)
-            LTb = np.einsum("nmi,nm->ni", L, bvec)
-            pinit[:, 5:9] = np.linalg.solve(LTL, LTb[..., None])[..., 0]
+            pinit = _initial_params(centre, cols, rows, vals, X, Y, wt)
         else:
             pinit = p.copy()
             pinit[:, 0:2] = centre
         p, rms, conv = _fit_saddles(vals, X, Y, wt, pinit)
         new = p[:, :2]
-        if camera is not None:
-            newd = camera.distort_points(np.where(np.isfinite(new), new, 0.0))
-        else:
-            newd = new
-        jump = np.linalg.norm(newd - c0, axis=1)
-        s = np.exp(p[:, 4])
-        ang = np.abs(np.sin(p[:, 2] - p[:, 3]))
-        good = (conv & np.all(np.isfinite(newd), 1) & (jump < 0.5 * radius)
-                & (s > 0.15) & (s < radius) & (ang > 0.2) & (np.abs(p[:, 6]) > 5 * rms))
-        ok_pass = ok & good
+        newd = (new if camera is None
+                else camera.distort_points(np.where(np.isfinite(new), new, 0.0)))
+        ok_pass = ok & _plausible(p, rms, conv, newd, np.linalg.norm(newd - c0, axis=1), radius)
         cur = np.where(ok_pass[:, None], newd, c0)
         if outer == 1:
             ok = ok_pass
@@ -452,9 +445,9 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
 
     Examples
     --------
-    >>> det = detect_board("calib_images/view_00.png", Checkerboard(9, 6, 20.0))  # doctest: +SKIP
-    >>> det.corners_xy.shape
-    (54, 2)
+    >>> det = detect_board("calib_images/view_00.png", Checkerboard(9, 6, 20.0))
+    >>> det.corners_xy.shape, det.n_ok
+    ((54, 2), 54)
     """
     if not isinstance(board, Checkerboard):
         raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")

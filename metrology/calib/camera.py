@@ -23,11 +23,12 @@ reliably (a polynomial lens model folds back on itself there).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._cv import DIST_COUNTS, size_wh
+from .._serial import from_jsonable, to_jsonable
 from ..core.checks import as_points, check_choice
 from ..errors import FileFormatError, InputError, ShapeError
 
@@ -386,33 +387,42 @@ class CameraModel:
         return out.astype(img.dtype, copy=False)
 
     # ------------------------------------------------------------------ io
+    # The layout is mechanical (one JSON value per field, through the shared serialiser) but
+    # CameraModel is not a Serializable: its invariants (K's structure, the coefficient count
+    # of each model) are checked by its constructor, and from_dict turns their failure into
+    # FileFormatError naming the file's field.
+    _JSON_FIELDS: ClassVar[dict] = {"model": (str, {}), "K": (np.ndarray, {"shape": (3, 3)}),
+                                    "dist": (np.ndarray, {"shape": (None,)}),
+                                    "image_size": (tuple[int, int], {"min": 1}),
+                                    "valid_radius": (float | None, {"min": 0.0})}
+
     def to_dict(self) -> dict:
         """JSON-ready dict (round-trips through :meth:`from_dict`)."""
-        return {"model": self.model, "K": self.K.tolist(), "dist": self.dist.tolist(),
-                "image_size": list(self.image_size), "valid_radius": self.valid_radius}
+        return {k: to_jsonable(getattr(self, k)) for k in self._JSON_FIELDS}
 
     @classmethod
-    def from_dict(cls, doc: dict, where: str = "camera") -> "CameraModel":
-        """Build from :meth:`to_dict` output; :class:`FileFormatError` names a bad field."""
-        from .._io import require, require_array
-
-        model = require(doc, "model", str, where)
-        if model not in MODELS:
-            raise FileFormatError(f"{where}: field 'model': expected one of {MODELS}, "
-                                  f"given {model!r}")
-        K = require_array(doc, "K", where, (3, 3))
-        dist = require_array(doc, "dist", where, (None,))
-        if dist.size != DIST_COUNTS[model]:
-            raise FileFormatError(f"{where}: field 'dist': model {model!r} needs "
-                                  f"{DIST_COUNTS[model]} coefficients, given {dist.size}")
-        size = require_array(doc, "image_size", where, (2,))
-        vr = doc.get("valid_radius")
-        if vr is not None and not isinstance(vr, (int, float)):
-            raise FileFormatError(f"{where}: field 'valid_radius' must be a number")
+    def from_dict(cls, doc: dict, where: str = "camera", *,
+                  error: type[Exception] = FileFormatError) -> CameraModel:
+        """Build from :meth:`to_dict` output; ``error`` (:class:`FileFormatError`) names a bad
+        field."""
+        if not isinstance(doc, dict):
+            raise error(f"{where}: expected a mapping, given {type(doc).__name__}")
+        kw = {}
+        for key, (tp, meta) in cls._JSON_FIELDS.items():
+            if key not in doc:
+                if key == "valid_radius":
+                    continue
+                raise error(f"{where}: missing field {key!r}")
+            kw[key] = from_jsonable(tp, doc[key], f"{where}.{key}", error, meta)
+        if kw["model"] not in MODELS:
+            raise error(f"{where}.model: expected one of {MODELS}, given {kw['model']!r}")
+        if kw["dist"].size != DIST_COUNTS[kw["model"]]:
+            raise error(f"{where}.dist: model {kw['model']!r} needs "
+                        f"{DIST_COUNTS[kw['model']]} coefficients, given {kw['dist'].size}")
         try:
-            return cls(K, dist, (int(size[0]), int(size[1])), model, vr)
+            return cls(**kw)
         except InputError as exc:
-            raise FileFormatError(f"{where}: inconsistent camera ({exc})") from None
+            raise error(f"{where}: inconsistent camera ({exc})") from None
 
     def __repr__(self) -> str:
         return (f"CameraModel(model={self.model!r}, fx={self.fx:.3f}, fy={self.fy:.3f}, "
@@ -432,7 +442,7 @@ def rodrigues(rvec: np.ndarray) -> np.ndarray:
 
 def projection_difference(estimated: CameraModel, true: CameraModel, *, step_px: float = 8.0,
                           margin_px: float = 0.0, compensate_rotation: bool = False) -> dict:
-    """Compare two cameras over the image: where does each true pixel's ray land?
+    """Compare two cameras over the image: where does each true pixel's ray land.
 
     Every pixel of a grid over the image (``step_px`` apart) is back-projected through
     ``true`` and projected through ``estimated``; the distances are the projection error a user

@@ -19,19 +19,6 @@ from ..errors import InputError
 __all__ = ["register"]
 
 
-def _json_safe(o):
-    """NaN/inf -> None so --json output is valid JSON."""
-    import math
-
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _json_safe(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_json_safe(v) for v in o]
-    return o
-
-
 def _progress_printer(enabled: bool):
     def show(i: int, n: int, name: str, msg: str) -> None:
         if not enabled:
@@ -64,13 +51,15 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
         save_calibration_report(cal, args.report_png)
     if args.json:
-        doc = {"station": str(out), "camera": cal.camera.to_dict(), "rms_px": cal.rms_px,
+        from .._serial import to_jsonable
+
+        doc = {"station": str(out), "camera": cal.camera, "rms_px": cal.rms_px,
                "holdout_rms_px": cal.holdout_rms_px,
                "uncertainty_rms_px": None if cal.uncertainty is None else cal.uncertainty.rms_px,
                "views": [{"name": v.name, "rms_px": v.rms_px, "corners": v.n_corners}
                          for v in cal.views],
-               "rejected_views": [r.to_dict() for r in cal.rejected_views]}
-        print(json.dumps(_json_safe(doc), indent=2))
+               "rejected_views": cal.rejected_views}
+        print(json.dumps(to_jsonable(doc), indent=2))
     else:
         print(cal.summary())
         print(f"station file written: {out}")

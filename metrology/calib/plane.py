@@ -12,11 +12,12 @@ columns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._cv import cv_call, to_cv_points, to_cv_points3
+from .._serial import from_jsonable, to_jsonable
 from ..core.checks import as_points, check_finite
 from ..errors import CalibrationError, FileFormatError, InputError
 from .board import Checkerboard, detect_board
@@ -118,8 +119,15 @@ class Plane:
 
         Examples
         --------
-        >>> plane = Plane.from_board(cal.camera, "station_view.png", board)  # doctest: +SKIP
-        >>> plane.to_mm([[512.0, 384.0]])                                     # doctest: +SKIP
+        The committed view 0 of ``calib_images/`` seen by its true camera:
+
+        >>> import json
+        >>> truth = json.load(open("calib_images/ground_truth.json"))
+        >>> camera = CameraModel.from_dict(truth["camera"])
+        >>> board = Checkerboard(9, 6, 20.0)
+        >>> plane = Plane.from_board(camera, "calib_images/view_00.png", board)
+        >>> plane.to_mm([[512.0, 384.0]]).round(1)
+        array([[147.5, 108.7]])
         """
         det = detect_board(image, board, camera=camera)
         if det.image_size != camera.image_size:
@@ -174,28 +182,33 @@ class Plane:
         return np.sqrt(np.abs(det))
 
     # ------------------------------------------------------------------ io
+    # Not a Serializable: a Plane needs a valid CameraModel and a pose that does not pass
+    # through the camera centre; the fields go through the shared serialiser one by one.
+    _JSON_FIELDS: ClassVar[dict] = {"rvec": (np.ndarray, {"shape": (3,)}),
+                                    "tvec": (np.ndarray, {"shape": (3,)}),
+                                    "height_mm": (float, {}), "residual_rms_mm": (float, {}),
+                                    "residual_max_mm": (float, {}),
+                                    "n_points": (int, {"min": 0})}
+
     def to_dict(self) -> dict:
-        return {"camera": self.camera.to_dict(), "rvec": self.rvec.tolist(),
-                "tvec": self.tvec.tolist(), "height_mm": self.height_mm,
-                "residual_rms_mm": None if not np.isfinite(self.residual_rms_mm)
-                else self.residual_rms_mm,
-                "residual_max_mm": None if not np.isfinite(self.residual_max_mm)
-                else self.residual_max_mm,
-                "n_points": self.n_points}
+        """JSON-ready dict (NaN as null), round-tripping through :meth:`from_dict`."""
+        return {"camera": self.camera.to_dict(),
+                **{k: to_jsonable(getattr(self, k)) for k in self._JSON_FIELDS}}
 
     @classmethod
-    def from_dict(cls, doc: dict, where: str = "plane") -> "Plane":
-        from .._io import require, require_array
-
-        cam = CameraModel.from_dict(require(doc, "camera", dict, where), f"{where}.camera")
-        rvec = require_array(doc, "rvec", where, (3,))
-        tvec = require_array(doc, "tvec", where, (3,))
-        height = require(doc, "height_mm", (int, float), where)
-        rms = doc.get("residual_rms_mm")
-        mx = doc.get("residual_max_mm")
+    def from_dict(cls, doc: dict, where: str = "plane", *,
+                  error: type[Exception] = FileFormatError) -> Plane:
+        """Build from :meth:`to_dict` output; ``error`` (:class:`FileFormatError`) names a bad
+        field."""
+        if not isinstance(doc, dict) or "camera" not in doc:
+            raise error(f"{where}: missing field 'camera'")
+        kw = {"camera": CameraModel.from_dict(doc["camera"], f"{where}.camera", error=error)}
+        for key, (tp, meta) in cls._JSON_FIELDS.items():
+            if key in doc:
+                kw[key] = from_jsonable(tp, doc[key], f"{where}.{key}", error, meta)
+            elif key in ("rvec", "tvec", "height_mm"):
+                raise error(f"{where}: missing field {key!r}")
         try:
-            return cls(cam, rvec, tvec, float(height),
-                       float("nan") if rms is None else float(rms),
-                       float("nan") if mx is None else float(mx), int(doc.get("n_points", 0)))
+            return cls(**kw)
         except InputError as exc:
-            raise FileFormatError(f"{where}: {exc}") from None
+            raise error(f"{where}: {exc}") from None

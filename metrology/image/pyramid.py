@@ -7,6 +7,18 @@ with half the resolution would see the scene).  With the library's pixel-centre 
 
 Gradients are Gaussian derivatives (Gaussian smoothing then central differences) in gray levels
 per pixel of the level they are computed on.
+
+>>> import numpy as np
+>>> img = np.add.outer(2.0 * np.arange(32), np.arange(32)).astype(np.float32)  # 2 y + x
+>>> [p.shape for p in block_pyramid(img, 3)]
+[(32, 32), (16, 16), (8, 8)]
+>>> gx, gy = gaussian_gradients(img, 1.0)                     # away from the borders
+>>> round(float(gx[16, 16]), 4), round(float(gy[16, 16]), 4)
+(1.0, 2.0)
+>>> level_to_base(np.array([1.0, 1.0]), 2).tolist()           # a level-2 pixel covers 4 x 4
+[5.5, 5.5]
+>>> float(sample_bilinear_exact(img, np.array([2.5, 1.0])))
+4.5
 """
 
 from __future__ import annotations

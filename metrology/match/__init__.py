@@ -1,8 +1,10 @@
 """Shape-based matching: find a part by its contour at any angle and scale, to subpixel pose.
 
->>> from metrology.match import ShapeModel, Match
+>>> from metrology.match import ShapeModel, Match, Matches
 """
 
-from .model import MODEL_FORMAT, MODEL_VERSION, Match, ShapeModel
+from .file import MODEL_FORMAT, MODEL_VERSION
+from .model import ShapeModel
+from .result import Match, Matches, SearchStats
 
-__all__ = ["ShapeModel", "Match", "MODEL_FORMAT", "MODEL_VERSION"]
+__all__ = ["ShapeModel", "Match", "Matches", "SearchStats", "MODEL_FORMAT", "MODEL_VERSION"]

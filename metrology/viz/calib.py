@@ -129,7 +129,7 @@ def draw_board_detection(image, detection, *, radius: float = 4.0) -> np.ndarray
 
     out = to_bgr(image)
     pts = to_fixed(detection.corners_xy)
-    for k, (p, ok) in enumerate(zip(pts, detection.corner_ok)):
+    for p, ok in zip(pts, detection.corner_ok):
         col = COLORS["inlier"] if ok else COLORS["outlier"]
         cv2.circle(out, tuple(int(t) for t in p), int(radius * (1 << SHIFT)), col, 1,
                    cv2.LINE_AA, SHIFT)

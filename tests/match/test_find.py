@@ -138,9 +138,8 @@ def test_other_parts_do_not_match():
     for name in PARTS:
         others = [n for n in PARTS if n != name]
         poses = [Pose2D(130, 140, 15, 1), Pose2D(480, 150, -40, 1), Pose2D(300, 360, 100, 0.95)]
-        layers = []
         img = None
-        for other, pose in zip(others, poses):
+        for other, pose in zip(others, poses, strict=True):
             sc = render_part_scene(other, [pose], rng=1, noise_sigma=0)
             img = sc.image if img is None else np.maximum(img, sc.image)
         found = get_model(name).find(img, min_score=0.7)

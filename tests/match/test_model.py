@@ -151,3 +151,36 @@ def test_corrupt_model_files(tmp_path):
         ShapeModel.load(p)
     with pytest.raises(InputError):
         ShapeModel.load(tmp_path / "missing.json")
+
+
+def test_model_file_saved_before_the_split_still_loads(tmp_path):
+    """``data/lpart_v1.model.json`` was written by the single-module matcher (version 1 layout,
+    lpart, scales 0.9-1.1, max_points 300) before the code was split into stages.  It loads,
+    saves back to the same arrays, and finds the part where that code found it: (301.3003142807,
+    222.6970294128, -140.9981808161 deg, scale 1.0600504316), score 0.99923.  The only
+    arithmetic change since is the MAD-to-sigma constant (1.4826 -> 1.482602218505602, relative
+    1.5e-6) in the refinement's Tukey cut, which moves the pose by < 1e-6 px; 1e-5 px / deg and
+    1e-7 in scale leave room for BLAS rounding and still catch any real change."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "lpart_v1.model.json"
+    model = ShapeModel.load(path)
+    assert model.num_levels == 4 and model.scale_range == (0.9, 1.1)
+    assert [len(model.level_points(i)) for i in range(4)] == [297, 279, 170, 40]
+    doc = json.loads(path.read_text())
+    assert np.array_equal(model.points_xy, np.array(doc["levels"][0]["points"]))
+    scene = render_part_scene("lpart", [Pose2D(301.3, 222.7, -141.0, 1.06)], rng=11)
+    m = model.find(scene.image)[0]
+    assert abs(m.pose.x - 301.3003142807407) < 1e-5
+    assert abs(m.pose.y - 222.69702941284308) < 1e-5
+    assert abs(m.pose.angle_deg + 140.998180816121) < 1e-5
+    assert abs(m.pose.scale - 1.0600504315669022) < 1e-7
+    assert abs(m.score - 0.9992320151586357) < 1e-5
+    resaved = json.loads(model.save(tmp_path / "resaved.model.json").read_text())
+    for key in ("template_shape", "origin_xy", "angle_range_deg", "scale_range", "polarity",
+                "min_contrast", "value_scale", "top_self_score", "format", "version"):
+        assert resaved[key] == doc[key], key
+    for a, b in zip(resaved["levels"], doc["levels"], strict=True):
+        # loading renormalises the directions stored to 8 decimals
+        assert a["points"] == b["points"] and a["refine"] == b["refine"]
+        assert np.abs(np.subtract(a["dirs"], b["dirs"])).max() < 2e-8

@@ -1,0 +1,124 @@
+"""What ``ShapeModel.find`` returns: matches best first, with the statistics of the search.
+
+:class:`Matches` is a ``list`` of :class:`Match` (so ``matches[0]``, ``len(matches)`` and
+``matches == []`` work as before) that also carries ``stats``, a :class:`SearchStats` of the
+call (candidates per stage and time per stage).  The model is not changed by a search.
+
+>>> from metrology.core.pose import Pose2D
+>>> m = Match(Pose2D(10.0, 20.0, 30.0, 1.0), 0.95, 0.02, 300)
+>>> Match.from_dict(m.to_dict()) == m
+True
+>>> found = Matches([m], SearchStats(top_level=3, num_steps=72))
+>>> len(found), found[0].score, found.stats.top_level
+(1, 0.95, 3)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from ..core.pose import Pose2D
+
+__all__ = ["Match", "Matches", "SearchStats"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One found instance of a shape model.
+
+    Attributes
+    ----------
+    pose : Pose2D
+        Maps template coordinates relative to the model origin into the image
+        (``p_image = pose.apply(p_template - origin_xy)``).
+    score : float
+        Mean cosine (per the model's polarity) between model and image edge directions over the
+        model points, in [0, 1]; reads as the visible fraction of the contour.
+    fit_rms_px : float
+        RMS point-to-edge distance of the refinement inliers, px (NaN when not refined).
+    num_edges : int
+        Model points matched to an image edge in the final refinement.
+    """
+
+    pose: Pose2D
+    score: float
+    fit_rms_px: float = float("nan")
+    num_edges: int = 0
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (``fit_rms_px`` None when NaN)."""
+        return {"pose": self.pose.to_dict(), "score": float(self.score),
+                "fit_rms_px": None if not math.isfinite(self.fit_rms_px) else float(self.fit_rms_px),
+                "num_edges": int(self.num_edges)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Match":
+        """Inverse of :meth:`to_dict`."""
+        rms = d.get("fit_rms_px")
+        return cls(Pose2D.from_dict(d["pose"]), float(d["score"]),
+                   float("nan") if rms is None else float(rms), int(d.get("num_edges", 0)))
+
+
+@dataclass(frozen=True)
+class SearchStats:
+    """Diagnostics of one ``find`` call.
+
+    Attributes
+    ----------
+    top_level : int
+        Pyramid level of the exhaustive search (-1 when the search did not start).
+    num_steps : int
+        (angle, scale) steps searched there.
+    fft_shape : (int, int)
+        Padded size of the top-level FFT correlation.
+    top_candidates : int
+        Candidates taken from the top level into the pyramid tracking.
+    tracked : int
+        Candidates that reached level 0.
+    refined : int
+        Candidates left after overlap suppression (each refined and rescored).
+    stage_ms : dict of str to float
+        Wall time per stage, ms: ``fields`` (pyramid and direction fields), ``top``
+        (exhaustive search), ``track`` (pyramid tracking), ``refine`` (level-0 scoring,
+        suppression, refinement and selection).
+    """
+
+    top_level: int = -1
+    num_steps: int = 0
+    fft_shape: tuple[int, int] = (0, 0)
+    top_candidates: int = 0
+    tracked: int = 0
+    refined: int = 0
+    stage_ms: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {"top_level": int(self.top_level), "num_steps": int(self.num_steps),
+                "fft_shape": [int(v) for v in self.fft_shape],
+                "top_candidates": int(self.top_candidates), "tracked": int(self.tracked),
+                "refined": int(self.refined),
+                "stage_ms": {k: float(v) for k, v in self.stage_ms.items()}}
+
+
+class Matches(list):
+    """The matches of one search, best first (a ``list`` of :class:`Match`), with ``stats``.
+
+    Parameters
+    ----------
+    matches : iterable of Match
+    stats : SearchStats, optional
+        Diagnostics of the search that produced them.
+    """
+
+    def __init__(self, matches: Iterable[Match] = (), stats: SearchStats | None = None) -> None:
+        super().__init__(matches)
+        self.stats = stats if stats is not None else SearchStats()
+
+    def __repr__(self) -> str:
+        return f"Matches({list.__repr__(self)}, stats={self.stats!r})"
+
+    def to_dict(self) -> dict:
+        """JSON-ready ``{"matches": [...], "stats": {...}}``."""
+        return {"matches": [m.to_dict() for m in self], "stats": self.stats.to_dict()}

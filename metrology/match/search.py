@@ -1,0 +1,244 @@
+"""``ShapeModel.find`` as a pipeline of named stages, none of which changes the model.
+
+1. :func:`check_query` -- validate the image and the options, bring the image to the model's
+   gray-level unit, choose the top level (the model's, or lower for a small image).
+2. fields -- gradient and direction fields of the image pyramid
+   (:func:`~metrology.match.fields.direction_fields`).
+3. :func:`search_top` -- exhaustive position x angle x scale search at the top level by FFT
+   correlation (:mod:`~metrology.match.coarse`).
+4. :func:`track_pyramid` -- each candidate tracked down to level 0 (:mod:`~metrology.match.track`).
+5. :func:`score_and_suppress` -- full-model score at level 0, overlapping candidates suppressed
+   (:mod:`~metrology.match.select`).
+6. :func:`refine_and_rescore` -- subpixel refinement (:mod:`~metrology.match.refine`) and the
+   final score.
+7. :func:`~metrology.match.select.select` -- region, overlap and count of the returned matches.
+
+Candidates travel between stages as :class:`~metrology.match.poses.PoseBatch`; the statistics of
+the call are returned with the matches (:class:`~metrology.match.result.SearchStats`).
+
+>>> from metrology.synth.parts import render_template, render_part_scene
+>>> from metrology.core.pose import Pose2D
+>>> from metrology.match import ShapeModel
+>>> model = ShapeModel.create(render_template("lpart").image)
+>>> scene = render_part_scene("lpart", [Pose2D(300.0, 200.0, -45.0, 1.0)], rng=2)
+>>> found = run(model, check_query(model, scene.image))
+>>> [round(v) for v in (found[0].pose.x, found[0].pose.y, found[0].pose.angle_deg)]
+[300, 200, -45]
+>>> sorted(found.stats.stage_ms)
+['fields', 'refine', 'suppress', 'top', 'track']
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core.checks import check_finite
+from ..errors import InputError
+from ..image.io import as_gray, load_image
+from .coarse import correlate, fft_shape, mask_roi, top_candidates
+from .fields import direction_fields, level0_fields, top_field, value_scale
+from .poses import PoseBatch
+from .refine import clip_to_ranges, refine_batch
+from .result import Matches, SearchStats
+from .select import select, suppress
+from .track import dedupe, score_poses, track_level
+
+__all__ = ["Query", "check_query", "search_top", "track_pyramid", "score_and_suppress",
+           "refine_and_rescore", "run"]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A checked search request (see ``ShapeModel.find`` for the options).
+
+    Attributes
+    ----------
+    image : ndarray (H, W) float32
+        Gray image in the model's gray-level unit.
+    top : int
+        Pyramid level of the exhaustive search.
+    min_score, max_overlap, greediness : float
+    limit : int or None
+        Most matches returned (None: all).
+    roi : (x0, y0, x1, y1) or None
+    refine : bool
+    """
+
+    image: np.ndarray
+    top: int
+    min_score: float = 0.7
+    limit: int | None = 1
+    max_overlap: float = 0.5
+    greediness: float = 0.8
+    roi: tuple[float, float, float, float] | None = None
+    refine: bool = True
+
+    @property
+    def n_track(self) -> int:
+        """Candidates kept per level of the tracking."""
+        return 12 + 4 * (self.limit or 25)
+
+
+def _unit_interval(value: Any, name: str, low_open: bool = False) -> float:
+    v = check_finite(value, name)
+    if not (0 < v <= 1 if low_open else 0 <= v <= 1):
+        raise InputError(f"{name}: expected a value in {'(0' if low_open else '[0'}, 1], "
+                         f"given {value}")
+    return v
+
+
+def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int | None = 1,
+                max_overlap: float = 0.5, greediness: float = 0.8,
+                roi: Sequence[float] | None = None, refine: bool = True) -> Query:
+    """Validate a search request for ``model`` (arguments as ``ShapeModel.find``).
+
+    Raises
+    ------
+    InputError
+        Bad image (empty, NaN, wrong dtype, smaller than the template) or option.
+    """
+    src = load_image(image, "image")
+    img = as_gray(src, "image")
+    vs = value_scale(src, img)
+    if vs != model.value_scale:  # bring the image to the model's gray-level unit
+        img = img * np.float32(model.value_scale / vs)
+    H, W = img.shape
+    th, tw = model.template_shape
+    if H < th or W < tw:
+        raise InputError(f"image ({W} x {H}) is smaller than the model's template "
+                         f"({tw} x {th}); search a larger image or build the model from a "
+                         f"smaller template")
+    min_score = _unit_interval(min_score, "min_score", low_open=True)
+    greediness = _unit_interval(greediness, "greediness")
+    max_overlap = _unit_interval(max_overlap, "max_overlap")
+    if max_matches is not None and int(max_matches) < 0:
+        raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
+    if roi is not None:
+        r = np.asarray(roi, dtype=np.float64)
+        if r.shape != (4,) or not np.all(np.isfinite(r)) or r[2] <= r[0] or r[3] <= r[1]:
+            raise InputError(f"roi: expected (x0, y0, x1, y1) with x1 > x0, y1 > y0, given {roi}")
+        roi = (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
+    top = model.num_levels - 1
+    while top > 0 and (H >> top < 8 or W >> top < 8):
+        top -= 1
+    return Query(img, top, min_score, None if not max_matches else int(max_matches),
+                 max_overlap, greediness, roi, bool(refine))
+
+
+def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
+    """Exhaustive search on the top-level direction field ``unit``; returns the candidates
+    (top-level scores, best first) and the kernel bank used."""
+    u = top_field(unit, model.polarity)
+    reach = int(np.ceil(model.radius_px * model.scale_range[1] / 2 ** q.top)) + 2
+    shape = fft_shape(u.shape[:2], reach)
+    bank = model.kernel_bank(q.top, shape)
+    vol = correlate(u, bank, absolute=model.polarity == "ignore_global")
+    if q.roi is not None:
+        mask_roi(vol, q.roi, q.top)
+    # the spread top field scores a perfect match at ``top_self_score`` (measured on the
+    # template); candidates must reach a greediness-dependent fraction of that
+    thr = q.min_score * model.top_self_score[q.top] * (0.55 + 0.3 * q.greediness)
+    return top_candidates(vol, bank, q.top, thr, q.n_track), bank
+
+
+def track_pyramid(model: Any, q: Query, grads: list, units: list,
+                  cand: PoseBatch) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
+    """Track candidates from the top level down to level 0.
+
+    A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
+    (90 % of that just below the top, where it is searched over +-1 top step of angle) and
+    ``0.8 min_score`` at level 0; duplicates are merged and the best ``n_track`` kept per
+    level.  Level 0's fields are computed only around the surviving candidates.
+
+    Returns
+    -------
+    cand : PoseBatch
+        Candidates at level 0 (scores with the tracking subset of points).
+    grad0, unit0 : ndarray (H, W, 2) float32
+        Level-0 gradient and direction fields (valid around the candidates).
+    """
+    grad0, unit0 = grads[0], units[0]
+    reach = model.radius_px * model.scale_range[1] * 1.05 + 12
+    for lv in range(q.top - 1, -1, -1):
+        if len(cand) == 0:
+            break
+        if lv == 0:
+            grad0, unit0 = level0_fields(q.image, cand.x, cand.y, reach, model.min_contrast)
+        unit = unit0 if lv == 0 else units[lv]
+        thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
+        if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
+            cand = track_level(model, unit, lv, cand, wide=4).at_least(thr * 0.9)
+            cand = dedupe(cand.sorted(), 2.0 ** lv)
+        cand = track_level(model, unit, lv, cand).at_least(thr).sorted()
+        cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
+    if q.top == 0 and len(cand):
+        cand = track_level(model, unit0, 0, cand)
+    return cand, grad0, unit0
+
+
+def score_and_suppress(model: Any, unit0: np.ndarray, cand: PoseBatch, q: Query) -> PoseBatch:
+    """Score the candidates with every level-0 model point, best first, and suppress overlaps
+    (:func:`~metrology.match.select.suppress`)."""
+    lvl = model.levels[0]
+    cand = cand.with_score(score_poses(unit0, 0, cand, lvl.points, lvl.dirs, model.polarity))
+    return suppress(model, cand.sorted(), q.min_score, q.max_overlap, q.limit)
+
+
+def refine_and_rescore(model: Any, grad0: np.ndarray, unit0: np.ndarray, cand: PoseBatch,
+                       q: Query) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
+    """Refine each candidate (when asked), clip to the model's ranges and rescore.
+
+    Returns
+    -------
+    poses : PoseBatch
+        Final poses and scores.
+    rms_px, num_edges : ndarray (C,)
+        Refinement figures (NaN and 0 without refinement).
+    """
+    if q.refine:
+        poses, rms, n_edges = refine_batch(model, grad0, cand)
+    else:
+        poses, rms, n_edges = cand, np.full(len(cand), np.nan), np.zeros(len(cand), np.int64)
+    poses = clip_to_ranges(model, poses)
+    lvl = model.levels[0]
+    return poses.with_score(score_poses(unit0, 0, poses, lvl.points, lvl.dirs,
+                                        model.polarity)), rms, n_edges
+
+
+class _Clock:
+    """Wall time of consecutive stages, ms."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        t = time.perf_counter()
+        self.ms[name] = round((t - self._t) * 1e3, 3)
+        self._t = t
+
+
+def run(model: Any, q: Query) -> Matches:
+    """The search pipeline: fields, top-level search, tracking, suppression, refinement,
+    selection.  Returns the matches best first with the statistics of the search."""
+    clock = _Clock()
+    grads, units = direction_fields(q.image, q.top + 1, model.min_contrast, skip0=q.top > 0)
+    clock.lap("fields")
+    cand, bank = search_top(model, units[q.top], q)
+    n_top = len(cand)
+    clock.lap("top")
+    cand, grad0, unit0 = track_pyramid(model, q, grads, units, cand)
+    n_tracked = len(cand)
+    clock.lap("track")
+    cand = score_and_suppress(model, unit0, cand, q)
+    clock.lap("suppress")
+    poses, rms, n_edges = refine_and_rescore(model, grad0, unit0, cand, q)
+    found = select(model, poses, rms, n_edges, q.min_score, q.max_overlap, q.limit, q.roi)
+    clock.lap("refine")
+    stats = SearchStats(q.top, len(bank.angles), bank.fft_shape, n_top, n_tracked, len(cand),
+                        clock.ms)
+    return Matches(found, stats)
