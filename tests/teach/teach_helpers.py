@@ -172,12 +172,12 @@ def station_files(folder, station):
     and a plane file for the demo station, as ``metrology calibrate`` and ``save_plane`` would
     write them."""
     from metrology.calib import Checkerboard, Plane
-    from metrology.calib.calibration import Calibration, ViewResult, _param_names
+    from metrology.calib.results import Calibration, ViewResult, param_names
     from metrology.inspect.station import save_plane
     from metrology.synth.board import random_board_poses
 
     board = Checkerboard(cols=9, rows=6, square_mm=20.0)
-    names = tuple(_param_names(station.camera.model))
+    names = tuple(param_names(station.camera.model))
     views = []
     for i, (rv, tv) in enumerate(random_board_poses(board, station.camera, 3, rng=0)):
         c = station.camera.project(board.object_points(), rv, tv)
