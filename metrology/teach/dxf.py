@@ -563,6 +563,7 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     loops, taken = _dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
                                  join_tol_mm)
     loops += chain_loops(_dedupe(items, join_tol_mm, taken), join_tol_mm, name)
+    loops = [_merge_collinear(lp, join_tol_mm) for lp in loops]
     geometry, outside = _nest(loops, name)
     counts = dict(rd.counts)
     if outside:
@@ -581,6 +582,33 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         pts_mm = to_mm.apply(pts * [1.0, -1.0]) if len(pts) else pts
         dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly)))
     return Drawing(geometry, tuple(dims), unit_name, k, name, layer, counts, tuple(outside))
+
+
+def _merge_collinear(loop: Loop, tol: float) -> Loop:
+    """Consecutive straight pieces of one straight edge (a polyline with extra vertices, a line
+    drawn in two) as one line: one edge, one tool."""
+    items = list(loop.items)
+    if len(items) < 2:
+        return loop
+
+    def joinable(a, b) -> bool:
+        if not (isinstance(a, Line) and isinstance(b, Line)):
+            return False
+        d = a.direction
+        n = np.array([-d[1], d[0]])
+        return float(d @ b.direction) > 0 and abs(float((b.end - a.start) @ n)) <= tol
+
+    merged = True
+    while merged and len(items) > 1:
+        merged = False
+        for i in range(len(items)):  # pieces of one loop
+            j = (i + 1) % len(items)
+            if i != j and joinable(items[i], items[j]):
+                items[i] = Line(items[i].start, items[j].end, items[i].source)
+                del items[j]
+                merged = True
+                break
+    return Loop(tuple(items))
 
 
 def _nest(loops: list[Loop], name: str) -> tuple[PartGeometry, list[str]]:

@@ -185,6 +185,39 @@ def _overlap(a: Line, b: Line) -> float:
     return max(0.0, min(t[1], u[1]) - max(t[0], u[0]))
 
 
+def _facing_pairs(lines: list[FeatureSpec]) -> list[tuple[int, int, float]]:
+    """For every edge, its nearest facing parallel edge in the same loop and in another loop:
+    ``(i, j, distance)`` (all pairs tested at once)."""
+    n = len(lines)
+    if n < 2:
+        return []
+    P0 = np.array([f.primitive.start for f in lines])
+    P1 = np.array([f.primitive.end for f in lines])
+    D = np.array([f.primitive.direction for f in lines])
+    L = np.array([f.primitive.length for f in lines])
+    M = 0.5 * (P0 + P1)
+    N = np.stack([-D[:, 1], D[:, 0]], axis=1)
+    loop = np.array([f.loop for f in lines])
+    facing = (D @ D.T) < -math.cos(math.radians(PARALLEL_DEG))   # run in opposite directions
+    # overlap of j's projection onto i, and the recipe's line-line distance
+    t0 = np.einsum("jk,ik->ij", P0, D) - np.einsum("ik,ik->i", P0, D)[:, None]
+    t1 = np.einsum("jk,ik->ij", P1, D) - np.einsum("ik,ik->i", P0, D)[:, None]
+    ov = np.minimum(L[:, None], np.maximum(t0, t1)) - np.maximum(0.0, np.minimum(t0, t1))
+    dm = M[None, :, :] - M[:, None, :]                                  # (i, j, 2)
+    dist = 0.5 * (np.abs(np.einsum("ijk,jk->ij", dm, N)) + np.abs(np.einsum("ijk,ik->ij", dm, N)))
+    ok = facing & (ov >= 0.2 * np.minimum(L[:, None], L[None, :]))
+    np.fill_diagonal(ok, False)
+    out = []
+    for same in (True, False):
+        sel = ok & ((loop[:, None] == loop[None, :]) == same)
+        dd = np.where(sel, dist, np.inf)
+        j = np.argmin(dd, axis=1)
+        for i in np.nonzero(np.isfinite(dd[np.arange(n), j]))[0]:
+            out.append((int(i), int(j[i]), float(dd[i, j[i]])))
+    out.sort(key=lambda t: (t[0], t[2]))
+    return out
+
+
 def _intersect(p: np.ndarray, d: np.ndarray, q: np.ndarray, e: np.ndarray) -> np.ndarray:
     A = np.column_stack([d, -e])
     t = np.linalg.solve(A, q - p)
@@ -304,25 +337,12 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
     edge_pairs: list[EdgePair] = []
     used_pair: set = set()
     # facing parallel edges: each edge with its nearest facing partner
-    cos_par = math.cos(math.radians(PARALLEL_DEG))
     partners = []
-    for a in lines:
-        near: dict[bool, tuple] = {}
-        for b in lines:
-            if b is a or float(a.primitive.direction @ b.primitive.direction) > -cos_par:
-                continue  # facing parallel edges run in opposite directions
-            ov = _overlap(a.primitive, b.primitive)
-            if ov < 0.2 * min(a.primitive.length, b.primitive.length):
-                continue
-            d = _line_line(a.primitive, b.primitive)
-            same = b.loop == a.loop
-            if same not in near or d < near[same][0]:
-                near[same] = (d, b)
-        for d, b in near.values():  # nearest in the same loop, nearest in another
-            key = tuple(sorted((a.name, b.name)))
-            if key not in used_pair:
-                used_pair.add(key)
-                partners.append((d, a, b))
+    for i, j, d in _facing_pairs(lines):
+        key = tuple(sorted((lines[i].name, lines[j].name)))
+        if key not in used_pair:
+            used_pair.add(key)
+            partners.append((d, lines[i], lines[j]))
     for d, a, b in partners:
         first, second = (a, b) if a.name < b.name else (b, a)
         # the point half-way between the two edges, inside their common span
@@ -339,13 +359,11 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
         if d < pair_max_mm:
             name = f"{group}_width" if group else f"web_{len(edge_pairs) + 1}" if is_material \
                 else f"gap_{len(edge_pairs) + 1}"
-            u = (other - foot) / max(float(np.hypot(*(other - foot))), 1e-12)
             edge_pairs.append(EdgePair(name, first.name, second.name, foot, other, d,
                                        is_material))
             meas.append(_with_tol({"name": name, "type": "width", "feature": name}, rule,
                                   "linear", d, "mm"))
             kinds[name] = ("linear", None)
-            del u
         else:
             name = f"{group}_width" if group else f"{first.name}_to_{second.name}"
             add({"name": name, "type": "distance", "from": first.name, "to": second.name},

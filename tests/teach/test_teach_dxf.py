@@ -228,3 +228,19 @@ def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
     d = read_dxf(p)
     assert d.counts["ignored:LINE (center line)"] == 2
     assert len(d.geometry.holes) == 1
+
+
+def test_collinear_pieces_are_one_edge(tmp_path):
+    """A polyline with extra vertices along its sides (as CAD exports often write them) and a
+    side drawn as two lines: one edge each."""
+    doc = ezdxf.new(units=4)
+    msp = doc.modelspace()
+    xs = np.linspace(0, 40, 9)
+    pts = [(x, 0.0) for x in xs] + [(40.0, 10.0), (40.0, 20.0)]
+    msp.add_lwpolyline(pts, close=False)
+    msp.add_line((40, 20), (20, 20))
+    msp.add_line((20, 20), (0, 20))
+    msp.add_line((0, 20), (0, 0))
+    d = read_dxf(_save(doc, tmp_path / "col.dxf"))
+    assert [type(p).__name__ for p in d.geometry.outline.items] == ["Line"] * 4
+    assert sorted(round(p.length, 9) for p in d.geometry.outline.items) == [20, 20, 40, 40]
