@@ -381,7 +381,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     s = view.mm_per_px
     g = drawing.geometry
     prop = propose(g, rule=rule, pair_max_mm=pair_max_px * s)
-    prop, dim_report = apply_dimensions(prop, drawing.dimensions)
+    prop, dim_report = apply_dimensions(prop, drawing.dimensions, rule=rule)
     prop = _keep_features(prop, features)
     tools, notes = build_tools(prop, s, part_polarity)
     if not tools:

@@ -85,7 +85,7 @@ class DimensionInfo:
 
     Attributes
     ----------
-    kind : {"linear", "aligned", "angular", "diameter", "radius", "ordinate"}
+    kind : {"linear", "aligned", "angular", "angular3", "diameter", "radius", "ordinate"}
     value : float
         The measurement (mm, or degrees for angular dimensions); the text override is ignored.
     lower, upper : float or None
@@ -93,7 +93,8 @@ class DimensionInfo:
         limits; None otherwise.
     points : ndarray (K, 2)
         Its definition points (part frame, mm): for linear/aligned the two measured points, for
-        diameter the two ends of the diameter, for radius the centre and the point on the arc.
+        diameter the two ends of the diameter, for radius the centre and the point on the arc,
+        for angular the two points of each line (four).
     source : str
     """
 
@@ -340,14 +341,11 @@ class _Reader:
 def _dimension(e, layer: str, name: str) -> tuple | None:
     """(kind, value, lower, upper, points WCS) of a DIMENSION entity or None when unsupported."""
     kinds = {0: "linear", 1: "aligned", 2: "angular", 3: "diameter", 4: "radius",
-             5: "angular", 6: "ordinate"}
+             5: "angular3", 6: "ordinate"}
     try:
         dt = int(e.dxf.get("dimtype", 0)) & 7
         kind = kinds.get(dt)
-        value = float(e.get_measurement()) if kind != "angular" else None
-        if kind == "angular":
-            m = e.get_measurement()
-            value = math.degrees(float(m)) if float(m) < 2 * math.pi + 1e-9 else float(m)
+        value = float(e.get_measurement())   # mm-like units, or degrees for angles
         ov = e.override()
         tol_on = bool(ov.get("dimtol", 0)) or bool(ov.get("dimlim", 0))
         lower = upper = None
@@ -356,13 +354,18 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
             lower = -float(ov.get("dimtm", 0.0) or 0.0)
         names = {"linear": ("defpoint2", "defpoint3"), "aligned": ("defpoint2", "defpoint3"),
                  "diameter": ("defpoint", "defpoint4"), "radius": ("defpoint", "defpoint4"),
-                 "angular": ("defpoint2", "defpoint3", "defpoint4", "defpoint5", "defpoint"),
+                 # two lines: (defpoint2, defpoint3) and (defpoint4, defpoint)
+                 "angular": ("defpoint2", "defpoint3", "defpoint4", "defpoint"),
+                 "angular3": ("defpoint5", "defpoint2", "defpoint3"),
                  "ordinate": ("defpoint", "defpoint2")}[kind]
         pts = [_v2(e.dxf.get(n)) for n in names if e.dxf.get(n) is not None]
     except Exception:  # a dimension we cannot interpret is annotation: skip it
         return None
     if value is None or not math.isfinite(value):
         return None
+    if kind.startswith("angular"):   # the angle between the lines, whichever way it was drawn
+        value = value % 360.0
+        value = 360.0 - value if value > 180.0 else value
     return kind, value, lower, upper, np.array(pts, float).reshape(-1, 2)
 
 
@@ -574,7 +577,7 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         if got is None:
             continue
         kind, value, lower, upper, pts = got
-        lin = kind != "angular"
+        lin = not kind.startswith("angular")
         if lin:
             value *= k
             lower = None if lower is None else lower * k

@@ -420,15 +420,17 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
     return Proposal(tuple(feats), tuple(edge_pairs), tuple(meas), datum, tuple(notes), kinds)
 
 
-def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) -> tuple[Proposal,
-                                                                                       list]:
+def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01,
+                     rule: ToleranceRule | None = None) -> tuple[Proposal, list]:
     """Give proposed measurements the tolerances of matching DXF ``DIMENSION`` entities.
 
     A diameter/radius dimension matches the circle or arc whose centre and size it shows; a
     linear or aligned dimension matches a distance (or width) whose two features lie on its two
     definition points and whose nominal equals its measurement (a horizontal dimension between
     two holes that are not level measures a projection, which the recipe has no measurement for:
-    it is left out and listed).  The dimension's deviations replace the general tolerance.
+    it is left out and listed); a two-line angular dimension matches the angle between the two
+    edges it shows (added if no adjacent-edge angle was proposed for them).  The dimension's
+    deviations replace the general tolerance (``rule``, for angles it adds without any).
 
     Returns
     -------
@@ -468,6 +470,9 @@ def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) ->
                         target = m
                         break
                     target = target or m
+        elif dim.kind == "angular" and len(dim.points) == 4:
+            target = _angular_target(dim, feats, meas, tol_mm, proposal,
+                                     rule or ToleranceRule("m"))
         elif dim.kind in ("linear", "aligned") and len(dim.points) >= 2:
             p, q = dim.points[0], dim.points[1]
             for m in meas:
@@ -495,6 +500,8 @@ def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) ->
         unit = "deg" if target["type"] == "angle" else "mm"
         value = dim.value if not (target["type"] == "diameter" and dim.kind == "radius") \
             else 2 * dim.value
+        if unit == "deg":        # the dimension may show the supplement of our angle
+            value = target["_nominal"]
         scale = 2.0 if (target["type"] == "diameter" and dim.kind == "radius") else 1.0
         target[f"nominal_{unit}"] = round(float(value), 6)
         if dim.lower is not None and dim.upper is not None:
@@ -505,6 +512,44 @@ def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01) ->
         else:
             report.append(f"{dim.source}: {target['name']} = {value:.4g} {unit} "
                           f"(general tolerance)")
+    for m in meas:
+        m.pop("_nominal", None)
     new = Proposal(proposal.features, proposal.pairs, tuple(meas), proposal.datum,
                    proposal.notes, proposal.tol_kinds)
     return new, report
+
+
+def _angular_target(dim, feats: dict, meas: list, tol_mm: float, proposal: Proposal,
+                    rule: ToleranceRule):
+    """The angle measurement between the two drawn edges an angular dimension shows (added when
+    no adjacent-edge angle was proposed for them), or None."""
+    def line_through(p, q):
+        for f in feats.values():
+            if f.kind != "line":
+                continue
+            ln = f.primitive
+            n = np.array([-ln.direction[1], ln.direction[0]])
+            if all(abs(float((x - ln.start) @ n)) <= tol_mm for x in (p, q)):
+                return f
+        return None
+
+    a = line_through(dim.points[0], dim.points[1])
+    b = line_through(dim.points[2], dim.points[3])
+    if a is None or b is None or a is b:
+        return None
+    nominal = _angle_deg(a.primitive.direction, b.primitive.direction)
+    if min(abs(nominal - dim.value), abs(180.0 - nominal - dim.value)) > 1e-3:
+        return None
+    for m in meas:
+        if m["type"] == "angle" and {m["from"], m["to"]} == {a.name, b.name}:
+            m["_nominal"] = m["nominal_deg"] = round(nominal, 6)
+            return m
+    leg = min(a.primitive.length, b.primitive.length)
+    m = _with_tol({"name": f"angle_{a.name}_{b.name}", "type": "angle", "from": a.name,
+                   "to": b.name}, rule, "angle", nominal, "deg", leg)
+    m["nominal_deg"] = m["_nominal"] = round(nominal, 6)
+    if "tolerance_deg" not in m and dim.lower is None:
+        return None
+    meas.append(m)
+    proposal.tol_kinds[m["name"]] = ("angle", leg)
+    return m

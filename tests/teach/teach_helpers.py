@@ -60,6 +60,10 @@ def plate_mm(path, *, origin=(0.0, 0.0), rot_deg=0.0, dims=True, hole_shift=(0.0
                              override={"dimtol": 1, "dimtp": 0.02, "dimtm": 0.01}).render()
         msp.add_aligned_dim(p1=P(9, 22), p2=P(38, 14), distance=4.0,
                             override={"dimtol": 1, "dimtp": 0.05, "dimtm": 0.05}).render()
+        # the chamfer's angle to the top edge (135 deg as drawn), +-0.25 deg
+        msp.add_angular_dim_2l(base=P(40, 27), line1=(P(w - c, h), P(0, h)),
+                               line2=(P(w, h - c), P(w - c, h)),
+                               override={"dimtol": 1, "dimtp": 0.25, "dimtm": 0.25}).render()
     doc.saveas(path)
     return path
 

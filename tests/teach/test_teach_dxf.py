@@ -32,10 +32,14 @@ def test_plate_mm_outline_holes_slot_and_dimensions(tmp_path):
     # y mirrored into the part frame: the drawing's (9, 9) hole is at (9, -9)
     centres = sorted(tuple(np.round(h.items[0].center, 9)) for h in g.holes if len(h.items) == 1)
     assert (9.0, -9.0) in centres and (38.0, -14.0) in centres
-    assert d.counts["ignored:TEXT"] == 1 and d.counts["DIMENSION"] == 2
+    assert d.counts["ignored:TEXT"] == 1 and d.counts["DIMENSION"] == 3
     dia = [x for x in d.dimensions if x.kind == "diameter"][0]
     assert dia.value == pytest.approx(6.0) and (dia.lower, dia.upper) == (-0.01, 0.02)
-    lin = [x for x in d.dimensions if x.kind != "diameter"][0]
+    ang = [x for x in d.dimensions if x.kind == "angular"][0]
+    assert min(ang.value, 180 - ang.value) == pytest.approx(45.0)   # 135 or 45, as drawn
+    assert ang.upper == pytest.approx(0.25)
+    assert len(ang.points) == 4
+    lin = [x for x in d.dimensions if x.kind in ("linear", "aligned")][0]
     assert lin.value == pytest.approx(math.hypot(29, 8)) and lin.upper == pytest.approx(0.05)
 
 

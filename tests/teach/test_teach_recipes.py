@@ -146,7 +146,10 @@ def test_from_dxf_recipe_content(mm_recipe):
         pytest.approx((-0.01, 0.02))
     assert by["hole_1_to_hole_2"].tolerance.upper == pytest.approx(0.05)
     assert by["edge_2_to_edge_4"].tolerance.upper == pytest.approx(0.3)   # 48 mm, ISO 2768-m
-    assert len(recipe.teach_info["dimensions"]) == 2
+    assert len(recipe.teach_info["dimensions"]) == 3
+    chamfer = [m for m in recipe.measurements if m.type == "angle"
+               and m.tolerance.upper == pytest.approx(0.25)]
+    assert len(chamfer) == 1 and chamfer[0].tolerance.nominal == pytest.approx(45.0)
     text = recipe.describe()
     for n in names + list(by):
         assert n in text
