@@ -333,12 +333,21 @@ class Recipe:
         """Write the recipe atomically.  Relative paths inside stay relative to ``base_dir``;
         save next to the station/model files (or give them as absolute paths).  A shape model
         built in memory (by :meth:`teach` / :meth:`from_dxf`) is written beside the recipe
-        under ``model.file`` first."""
+        under ``model.file`` first, and the station files it names are re-pointed from where
+        they were given to the recipe's folder."""
         if self._model is not None and getattr(self, "_model_unsaved", False):
-            target = Path(path).resolve().parent / self.model_spec.file
-            self._model.save(target)
+            folder = Path(path).resolve().parent
+            self._model.save(folder / self.model_spec.file)
             self._model_unsaved = False
-            self.base_dir = Path(path).resolve().parent
+            spec = self.station_spec
+            if spec.calibration is not None and folder != self.base_dir.resolve():
+                def rel(p):
+                    return os.path.relpath((self.base_dir / p).resolve(), folder)
+
+                plane = {k: (rel(v) if k in ("board_image", "file") else v)
+                         for k, v in spec.plane.items()}
+                self.station_spec = StationSpec(calibration=rel(spec.calibration), plane=plane)
+            self.base_dir = folder
         return write_json_file(path, self.to_dict(), fmt=RECIPE_FORMAT, version=RECIPE_VERSION)
 
     # ---------------------------------------------------------------------------------------

@@ -182,3 +182,24 @@ def test_cli_teach_on_a_calibrated_station(tmp_path, capsys):
     capsys.readouterr()
     assert main(["inspect", str(rec), str(tmp_path / "part.png"), "--json"]) == 0
     assert '"status": "pass"' in capsys.readouterr().out
+
+
+def test_python_api_recipe_saved_elsewhere_keeps_its_station(tmp_path, monkeypatch):
+    """Station files given relative to the working folder are re-pointed when the taught
+    recipe is saved in another folder."""
+    from teach_helpers import station_files
+
+    st = pinhole_station()
+    (tmp_path / "cal").mkdir()
+    station_files(tmp_path / "cal", st)
+    monkeypatch.chdir(tmp_path)
+    path = plate_mm(tmp_path / "p.dxf", dims=False)
+    recipe = Recipe.from_dxf(path, station={"calibration": "cal/station.json",
+                                            "plane": {"file": "cal/plane.json"}})
+    (tmp_path / "out" / "deep").mkdir(parents=True)
+    saved = recipe.save(tmp_path / "out" / "deep" / "p.recipe.json")
+    doc = json.loads(saved.read_text())
+    assert doc["station"]["calibration"] == "../../cal/station.json"
+    again = Recipe.load(saved)
+    g = read_dxf(path).geometry
+    assert again.run(render(st, g, pose_at(st, g, 44.0), rng=3)).status == "pass"
