@@ -203,3 +203,33 @@ def test_python_api_recipe_saved_elsewhere_keeps_its_station(tmp_path, monkeypat
     again = Recipe.load(saved)
     g = read_dxf(path).geometry
     assert again.run(render(st, g, pose_at(st, g, 44.0), rng=3)).status == "pass"
+
+
+def test_from_dxf_elliptical_hole_and_partial_ellipse(tmp_path):
+    """ELLIPSE entities through the y-up drawing frame: a rotated elliptical hole and an
+    outline corner drawn as a quarter ellipse, measured on an unseen pose."""
+    from teach_helpers import ezdxf
+
+    doc = ezdxf.new(units=4)
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (30, 0))
+    msp.add_line((30, 0), (30, 12))
+    msp.add_ellipse((22, 12), major_axis=(8, 0), ratio=0.5, start_param=0, end_param=np.pi / 2)
+    msp.add_line((22, 16), (0, 16))
+    msp.add_line((0, 16), (0, 0))
+    msp.add_ellipse((10, 8), major_axis=(4 * np.cos(np.radians(25)), 4 * np.sin(np.radians(25))),
+                    ratio=0.6)
+    path = tmp_path / "ell.dxf"
+    doc.saveas(path)
+    st = ScaleStation(0.05, (1024, 768))
+    recipe = Recipe.from_dxf(path, station=0.05)
+    kinds = sorted(type(t).__name__ for t in recipe.tools)
+    assert kinds.count("EllipseTool") == 2
+    g = read_dxf(path).geometry
+    res = recipe.run(render(st, g, pose_at(st, g, -37.0, (1.0, 0.5)), rng=4))
+    assert res.status == "pass", res.error
+    by = {m.name: m.value for m in res.measurements}
+    hole = [n for n in by if n.endswith("_major_diameter")]
+    assert len(hole) == 1
+    assert by[hole[0]] == pytest.approx(8.0, abs=0.05 * 0.05)
+    assert by[hole[0].replace("major", "minor")] == pytest.approx(4.8, abs=0.05 * 0.05)
