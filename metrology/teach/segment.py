@@ -1,9 +1,10 @@
 """Primitives from a golden image: the part region, its contours, lines, arcs, circles, ellipses.
 
 1. **Part region**: Otsu's threshold splits the image (or the user's ROI/mask) into two
-   classes; the part is the largest connected blob of either class that does not touch the
-   border of the region (the background does), so a bright part on a dark background and a dark
-   part on a back-light are both found.  A flat image, or one whose two classes differ by less
+   classes; the background is the class that holds most of the region's border, and the part
+   the largest blob of the other class that does not touch the border, so a bright part on a
+   dark background and a dark part on a back-light are both found (and a part cut by the border
+   is refused rather than one of its holes taken for it).  A flat image, or one whose two classes differ by less
    than ``min_contrast`` gray levels or 8 noise sigmas, has no part: :class:`InputError`.
 2. **Contours**: iso-contours at the level half-way between part and background
    (:func:`skimage.measure.find_contours`, sub-pixel) of the lightly smoothed image, kept where
@@ -174,23 +175,22 @@ def find_part_region(gray: np.ndarray, roi: Any = None, *, min_contrast: float =
     thr = float(threshold_otsu(vals))
     bright = (img > thr) & region
     dark = (img <= thr) & region
-    border = ~ndimage.binary_erosion(region, border_value=0)
-    best = None
-    for pol, cls_mask in (("bright", bright), ("dark", dark)):
-        lab, n = ndimage.label(cls_mask)
-        if n == 0:
-            continue
-        sizes = np.bincount(lab.ravel(), minlength=n + 1)
-        touching = np.unique(lab[border & cls_mask])
-        sizes[0] = 0
-        sizes[touching] = 0
-        k = int(np.argmax(sizes))
-        if sizes[k] > 0 and (best is None or sizes[k] > best[0]):
-            best = (int(sizes[k]), pol, lab == k)
-    if best is None or best[0] < min_area_px:
-        raise InputError("no part found: no blob lies clear of the image (or ROI) border; the "
-                         "whole part must be inside the image with background around it")
-    _, pol, blob = best
+    border = region & ~ndimage.binary_erosion(region, border_value=0)
+    # the background is what surrounds the view: the class holding most of the border (a
+    # bright hole of a dark part cut by the border must not pass for a bright part)
+    pol = "dark" if np.count_nonzero(bright & border) >= np.count_nonzero(dark & border) \
+        else "bright"
+    cls_mask = bright if pol == "bright" else dark
+    lab, n = ndimage.label(cls_mask)
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    sizes[0] = 0
+    sizes[np.unique(lab[border & cls_mask])] = 0
+    k = int(np.argmax(sizes))
+    if sizes[k] < min_area_px:
+        raise InputError(f"no part found: no {pol} blob lies clear of the image (or ROI) "
+                         f"border; the whole part must be inside the image with background "
+                         f"around it")
+    blob = lab == k
     filled = ndimage.binary_fill_holes(blob)
     # the part's own pixels: the blob and what it encloses that is of its class
     part_cls = bright if pol == "bright" else dark

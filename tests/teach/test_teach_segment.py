@@ -119,3 +119,27 @@ def test_teach_on_the_library_s_own_parts(angle):
     other = render_part_scene("bracket", [Pose2D(300, 250, angle + 123.0, 1.0)], rng=2)
     res = recipe.run(other.image)
     assert res.status == "pass", res.error
+
+
+def test_dark_part_roi_on_a_calibrated_station():
+    """A back-lit part seen by the tilted pinhole camera, an ROI given in the golden image's
+    pixels: taught in the rectified view; an ROI that cuts the part is refused (its bright
+    holes are not taken for the part)."""
+    from teach_helpers import pinhole_station, plane_of, plate_inch
+
+    from metrology.teach.dxf import read_dxf
+
+    st = pinhole_station()
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        g = read_dxf(plate_inch(Path(d) / "p.dxf")).geometry
+    img = render(st, g, pose_at(st, g, 30.0), polarity="dark", rng=1)
+    with pytest.raises(InputError, match="no dark blob lies clear of the image"):
+        Recipe.teach(img, station=plane_of(st), roi=(150, 100, 700, 560))
+    recipe = Recipe.teach(img, station=plane_of(st), roi=(100, 50, 820, 660))
+    assert recipe.teach_info["polarity"] == "dark"
+    assert recipe.teach_info["counts"] == {"circle": 2, "arc": 1, "line": 4}
+    res = recipe.run(render(st, g, pose_at(st, g, -80.0, (2, 1)), polarity="dark", rng=2))
+    assert res.status == "pass", res.error
