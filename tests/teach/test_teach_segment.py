@@ -121,7 +121,7 @@ def test_teach_on_the_library_s_own_parts(angle):
     assert res.status == "pass", res.error
 
 
-def test_dark_part_roi_on_a_calibrated_station():
+def test_dark_part_roi_on_a_calibrated_station(tmp_path):
     """A back-lit part seen by the tilted pinhole camera, an ROI given in the golden image's
     pixels: taught in the rectified view; an ROI that cuts the part is refused (its bright
     holes are not taken for the part)."""
@@ -130,11 +130,7 @@ def test_dark_part_roi_on_a_calibrated_station():
     from metrology.teach.dxf import read_dxf
 
     st = pinhole_station()
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as d:
-        g = read_dxf(plate_inch(Path(d) / "p.dxf")).geometry
+    g = read_dxf(plate_inch(tmp_path / "p.dxf")).geometry
     img = render(st, g, pose_at(st, g, 30.0), polarity="dark", rng=1)
     with pytest.raises(InputError, match="no dark blob lies clear of the image"):
         Recipe.teach(img, station=plane_of(st), roi=(150, 100, 700, 560))
