@@ -208,7 +208,11 @@ class Recipe:
         self.tools = tuple(tools)
         if units == "mm":
             frame = self._part_frame(model, station)
-            self.tools = tuple(frame.tool_to_model(t) for t in self.tools_as_given)
+            try:
+                self.tools = tuple(frame.tool_to_model(t) for t in self.tools_as_given)
+            except InputError as exc:
+                raise FileFormatError(f"tools: cannot place the mm tools in the model frame "
+                                      f"({exc})") from None
         self.measurements = tuple(measurements)
         self.station_spec = station
         self.model_spec = model
