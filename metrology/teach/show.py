@@ -2,9 +2,10 @@
 
 :func:`describe_recipe` lists every tool (type, where it is, in the recipe's own units) and every
 measurement (type, features, nominal and limits), by name, so a user can prune or rename them in
-the JSON.  :func:`show_recipe` draws them: on an image (the recipe is run on it and every tool,
-fitted feature and measurement is labelled by name, :func:`metrology.viz.inspect.draw_inspection`)
-or, without an image, on a blank sheet in the model frame (tools and their names only).
+the JSON.  :func:`show_recipe` draws them: on an image (the recipe is run on it; every tool and
+fitted feature is drawn and labelled by name on the part, every measurement with its value,
+nominal and ok/FAIL in a panel beside it) or, without an image, on a blank sheet in the model
+frame (tools and their names only).
 """
 
 from __future__ import annotations
@@ -163,7 +164,85 @@ def show_recipe(recipe: Any, image: Any = None, *, scale: float = 1.0) -> np.nda
     """
     if image is None:
         return _sheet(recipe, float(scale))
-    from ..viz.inspect import draw_inspection
+    return _overlay(image, recipe.run(image))
 
-    result = recipe.run(image)
-    return draw_inspection(image, result)
+
+def _overlay(image: Any, result: Any) -> np.ndarray:
+    """The image with every tool and fitted feature labelled by name, and beside it a panel
+    with the status and every measurement (name, value, nominal, ok/FAIL), so nothing on the
+    part is hidden under the table."""
+    import cv2
+
+    from ..image.io import load_image
+    from ..viz.draw import COLORS, SHIFT, to_bgr, to_fixed
+
+    img = to_bgr(load_image(image))
+    h, w = img.shape[:2]
+    fs = max(0.4, min(0.7, w / 1800))
+    bad: set[str] = set()
+    for m in result.measurements:
+        if m.passed is False:
+            bad.update(m.features)
+    aa = cv2.LINE_AA
+
+    def pt(p):
+        return tuple(int(v) for v in to_fixed(p))
+
+    for name, t in (result.tools_px or {}).items():
+        if "p0_xy" in t:
+            cv2.line(img, pt(t["p0_xy"]), pt(t["p1_xy"]), COLORS["tool"], 1, aa, SHIFT)
+        elif "center_xy" in t:
+            ax = t.get("semi_axes") or (t["radius"], t["radius"])
+            cv2.ellipse(img, pt(t["center_xy"]), tuple(int(round(a * (1 << SHIFT))) for a in ax),
+                        float(t.get("angle_deg", 0.0)), float(t.get("arc_start_deg", 0.0)),
+                        float(t.get("arc_start_deg", 0.0)) + float(t.get("arc_extent_deg", 360)),
+                        COLORS["tool"], 1, aa, SHIFT)
+    for name, f in (result.features or {}).items():
+        px = f.get("px") if isinstance(f, dict) else None
+        t = (result.tools_px or {}).get(name, {})
+        if not px:
+            anchor = t.get("center_xy") or t.get("p0_xy")
+            if anchor is not None:
+                cv2.putText(img, f"{name}: no edge", (int(anchor[0]) + 5, int(anchor[1]) - 5),
+                            cv2.FONT_HERSHEY_SIMPLEX, fs, COLORS["fail"], 1, aa)
+            continue
+        col = COLORS["fail"] if name in bad else COLORS["pass"]
+        if px["kind"] == "line":
+            p, d, half = np.array(px["point"]), np.array(px["direction"]), px["length"] / 2
+            cv2.line(img, pt(p - d * half), pt(p + d * half), col, 2, aa, SHIFT)
+            a = p
+        elif px["kind"] in ("circle", "ellipse"):
+            ax = px.get("semi_axes") or (px["radius"], px["radius"])
+            a0 = float(t.get("arc_start_deg", 0.0))   # an arc's fit drawn over its span only
+            a1 = a0 + float(t.get("arc_extent_deg", 360.0))
+            if px["kind"] == "ellipse":
+                a0, a1 = 0.0, 360.0
+            cv2.ellipse(img, pt(px["center"]), tuple(int(round(v * (1 << SHIFT))) for v in ax),
+                        float(px.get("angle_deg", 0.0)), a0, a1, col, 2, aa, SHIFT)
+            a = np.array(px["center"]) + [0.0, 0.0]
+            if t.get("arc_extent_deg", 360.0) < 360.0:   # label an arc on the arc
+                mid = np.radians(t["arc_start_deg"] + t["arc_extent_deg"] / 2)
+                a = np.array(px["center"]) + px["radius"] * np.array([np.cos(mid), np.sin(mid)])
+        else:
+            a = np.array(px["center"])
+            cv2.circle(img, pt(a), 3 << SHIFT, col, 1, aa, SHIFT)
+        cv2.putText(img, name, (int(a[0]) + 5, int(a[1]) - 5), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.8 * fs, col, 1, aa)
+    lines = [(result.status.upper().replace("_", " "),
+              COLORS["pass"] if result.status == "pass" else COLORS["fail"])]
+    for m in result.measurements:
+        val = "n/a" if m.value is None else f"{m.value:.4f} {m.unit}"
+        nom = "" if m.nominal is None else f"  nom {m.nominal:.4f}"
+        mark = "" if m.passed is None else ("  ok" if m.passed else "  FAIL")
+        col = COLORS["text"] if m.passed is None else (COLORS["pass"] if m.passed
+                                                       else COLORS["fail"])
+        lines.append((f"{m.name}: {val}{nom}{mark}", col))
+    step = int(22 * fs / 0.5)
+    width = int(max(len(s) for s, _ in lines) * 9.0 * fs / 0.5) + 20
+    panel = np.full((max(h, step * (len(lines) + 2)), width, 3), 24, np.uint8)
+    for k, (s, col) in enumerate(lines):
+        cv2.putText(panel, s, (10, step * (k + 1) + 4), cv2.FONT_HERSHEY_SIMPLEX,
+                    fs * (1.6 if k == 0 else 1.0), col, 2 if k == 0 else 1, aa)
+    if panel.shape[0] > h:
+        img = np.vstack([img, np.full((panel.shape[0] - h, w, 3), 24, np.uint8)])
+    return np.hstack([img, panel])
