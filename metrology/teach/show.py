@@ -188,7 +188,7 @@ def _overlay(image: Any, result: Any) -> np.ndarray:
     def pt(p):
         return tuple(int(v) for v in to_fixed(p))
 
-    for name, t in (result.tools_px or {}).items():
+    for t in (result.tools_px or {}).values():
         if "p0_xy" in t:
             cv2.line(img, pt(t["p0_xy"]), pt(t["p1_xy"]), COLORS["tool"], 1, aa, SHIFT)
         elif "center_xy" in t:
