@@ -6,12 +6,13 @@ renderer draws the shape-model template of a drawing).  Nothing below imports it
 two thin constructors ``Recipe.teach`` / ``Recipe.from_dxf``, which import it lazily.
 
 Modules: ``tolerances`` (ISO 2768-1), ``geometry`` (lines, arcs, ellipses, loops in mm),
-``dxf`` (reading drawings with ezdxf), ``segment`` (primitives from a golden image),
+``chain`` (curves into closed outlines), ``dxf`` (reading drawings with ezdxf),
+``segment`` (primitives from a golden image),
 ``proposals`` (features and the measurements a drawing would carry), ``build`` (tools, model,
 recipe), ``show`` (table and overlay), ``cli``.
 """
 
 from .._lazy import lazy_getattr
 
-_MODULES = ["tolerances", "geometry", "dxf", "segment", "proposals", "build", "show"]
+_MODULES = ["tolerances", "geometry", "chain", "dxf", "segment", "proposals", "build", "show"]
 __getattr__ = lazy_getattr(__name__, _MODULES, globals())
