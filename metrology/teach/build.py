@@ -270,7 +270,7 @@ def _needs(m: Mapping) -> list[str]:
 
 def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, station: Any,
             view: TeachView, frame: Any, model: Any, name: str, model_file: str,
-            min_score: float) -> Any:
+            min_score: float, base_dir: str | os.PathLike = ".") -> Any:
     from ..inspect.recipe import MatchSpec, Recipe
     from ..inspect.spec import parse_measurement
 
@@ -278,7 +278,8 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
     meas = [parse_measurement(dict(m), f"measurements[{i}]")
             for i, m in enumerate(measurements) if set(_needs(m)) <= tool_names]
     mspec = MatchSpec(model_file, view.rectify, frame, min_score=min_score)
-    recipe = Recipe(tools_mm, meas, station=spec, model=mspec, name=name, units="mm")
+    recipe = Recipe(tools_mm, meas, station=spec, model=mspec, name=name, units="mm",
+                    base_dir=base_dir)
     recipe._station = station
     recipe._model = model
     recipe._model_unsaved = True
@@ -397,7 +398,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     stem = Path(path).stem
     recipe = _recipe(tools_up, prop.measurements, spec=spec, station=st, view=view, frame=up,
                      model=model, name=name or stem, model_file=f"{stem}.model.json",
-                     min_score=min_score)
+                     min_score=min_score, base_dir=base_dir)
     recipe.teach_info = {"source": str(path), "units": drawing.units, "polarity": part_polarity,
                          "tolerance": rule.describe(), "mm_per_px": s,
                          "features": [f.name for f in prop.features],
@@ -483,7 +484,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
                               **_model_options(model_options))
     frame = PartFrame(s)
     recipe = _recipe(tools, prop.measurements, spec=spec, station=st, view=view, frame=frame,
-                     model=model, name=name, model_file=model_file, min_score=min_score)
+                     model=model, name=name, model_file=model_file, min_score=min_score,
+                     base_dir=base_dir)
     # nominal values: what the recipe's calipers measure on the golden part
     res = recipe.run(raw, name="golden")
     if res.status == "not_found":
@@ -513,7 +515,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
         meas.append(parse_measurement(mm, mm["name"]))
     from ..inspect.recipe import Recipe
 
-    out = Recipe(kept_tools, meas, station=spec, model=recipe.model_spec, name=name, units="mm")
+    out = Recipe(kept_tools, meas, station=spec, model=recipe.model_spec, name=name, units="mm",
+                 base_dir=base_dir)
     out._station, out._model, out._model_unsaved = st, model, True
     out._rectifier = view.rectifier
     counts: dict[str, int] = {}

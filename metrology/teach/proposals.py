@@ -291,133 +291,152 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
     -------
     Proposal
     """
-    from shapely import make_valid
-    from shapely.geometry import Point, Polygon
+    pr = _Proposer(geometry, rule or ToleranceRule("m"))
+    pr.round_features()
+    pr.hole_distances(max_hole_pairs)
+    pr.widths(pair_max_mm)
+    pr.slot_centres()
+    pr.corner_angles()
+    pr.datum_positions()
+    return Proposal(tuple(pr.feats), tuple(pr.pairs), tuple(pr.meas), pr.datum,
+                    tuple(pr.notes), pr.kinds)
 
-    rule = rule or ToleranceRule("m")
-    feats, notes = _features(geometry)
-    by = {f.name: f for f in feats}
-    polys = [p for p in geometry.polygons(1e-3 * max(geometry.outline.size, 1e-9))
-             if len(p) >= 3]
-    material = make_valid(Polygon(polys[0], [p for p in polys[1:]])) if polys else Polygon()
-    meas: list[dict] = []
-    kinds: dict[str, tuple] = {}
 
-    def add(m: dict, kind: str, leg: float | None = None):
+class _Proposer:
+    """The steps of :func:`propose`, sharing the features, the rule and the list being built."""
+
+    def __init__(self, geometry: PartGeometry, rule: ToleranceRule):
+        self.geometry = geometry
+        self.rule = rule
+        self.feats, self.notes = _features(geometry)
+        self.by = {f.name: f for f in self.feats}
+        self.lines = [f for f in self.feats if f.kind == "line"]
+        self.meas: list[dict] = []
+        self.kinds: dict[str, tuple] = {}
+        self.pairs: list[EdgePair] = []
+        self.datum: dict | None = None
+
+    def add(self, m: dict, kind: str, leg: float | None = None) -> None:
         unit = "deg" if m["type"] == "angle" else "mm"
-        val = measurement_value(m, by)
-        meas.append(_with_tol(m, rule, kind, val, unit, leg))
-        kinds[m["name"]] = (kind, leg)
+        self.meas.append(_with_tol(m, self.rule, kind, measurement_value(m, self.by), unit, leg))
+        self.kinds[m["name"]] = (kind, leg)
 
-    round_feats = [f for f in feats if f.kind in ("circle", "ellipse", "arc")]
-    for f in round_feats:
-        if f.kind == "circle":
-            add({"name": f"{f.name}_diameter", "type": "diameter", "feature": f.name}, "linear")
-        elif f.kind == "ellipse" and f.primitive.is_full:
-            for which in ("major", "minor"):
-                add({"name": f"{f.name}_{which}_diameter", "type": "diameter",
-                     "feature": f.name, "which": which}, "linear")
-        elif f.kind == "arc":
-            add({"name": f"{f.name}_radius", "type": "radius", "feature": f.name}, "radius")
-    holes = [f for f in feats if f.kind == "circle" and f.loop > 0]
-    pairs_hh: list[tuple[int, int]] = []
-    if len(holes) <= max_hole_pairs:
-        pairs_hh = [(i, j) for i in range(len(holes)) for j in range(i + 1, len(holes))]
-    else:
-        C = np.array([h.primitive.center for h in holes])
-        D = np.hypot(*(C[:, None] - C[None]).transpose(2, 0, 1))
-        np.fill_diagonal(D, np.inf)
-        pairs_hh = sorted({tuple(sorted((i, int(np.argmin(D[i]))))) for i in range(len(holes))})
-    for i, j in pairs_hh:
-        add({"name": f"{holes[i].name}_to_{holes[j].name}", "type": "distance",
-             "from": holes[i].name, "to": holes[j].name}, "linear")
-    # slots: width across the sides, centre distance of the ends
-    slot_names = sorted({f.group for f in feats if f.group})
-    lines = [f for f in feats if f.kind == "line"]
-    edge_pairs: list[EdgePair] = []
-    used_pair: set = set()
-    # facing parallel edges: each edge with its nearest facing partner
-    partners = []
-    for i, j, d in _facing_pairs(lines):
-        key = tuple(sorted((lines[i].name, lines[j].name)))
-        if key not in used_pair:
-            used_pair.add(key)
-            partners.append((d, lines[i], lines[j]))
-    for d, a, b in partners:
-        first, second = (a, b) if a.name < b.name else (b, a)
-        # the point half-way between the two edges, inside their common span
-        pa, pb = first.primitive, second.primitive
-        dd = pa.direction
-        lo = max(0.0, min(float((pb.start - pa.start) @ dd), float((pb.end - pa.start) @ dd)))
-        hi = min(pa.length, max(float((pb.start - pa.start) @ dd), float((pb.end - pa.start) @ dd)))
-        foot = pa.start + dd * 0.5 * (lo + hi)
-        n = np.array([-dd[1], dd[0]])
-        other = foot + n * float((pb.midpoint - foot) @ n)
-        mid = 0.5 * (foot + other)
-        is_material = bool(material.contains(Point(*mid)))
-        group = first.group if first.group and first.group == second.group else ""
-        if d < pair_max_mm:
-            name = f"{group}_width" if group else f"web_{len(edge_pairs) + 1}" if is_material \
-                else f"gap_{len(edge_pairs) + 1}"
-            edge_pairs.append(EdgePair(name, first.name, second.name, foot, other, d,
-                                       is_material))
-            meas.append(_with_tol({"name": name, "type": "width", "feature": name}, rule,
-                                  "linear", d, "mm"))
-            kinds[name] = ("linear", None)
+    def round_features(self) -> None:
+        """Hole and ellipse diameters, arc radii."""
+        for f in self.feats:
+            if f.kind == "circle":
+                self.add({"name": f"{f.name}_diameter", "type": "diameter", "feature": f.name},
+                         "linear")
+            elif f.kind == "ellipse" and f.primitive.is_full:
+                for which in ("major", "minor"):
+                    self.add({"name": f"{f.name}_{which}_diameter", "type": "diameter",
+                              "feature": f.name, "which": which}, "linear")
+            elif f.kind == "arc":
+                self.add({"name": f"{f.name}_radius", "type": "radius", "feature": f.name},
+                         "radius")
+
+    def hole_distances(self, max_hole_pairs: int) -> None:
+        """Centre distances: every pair up to ``max_hole_pairs`` holes, else each to its
+        nearest."""
+        holes = [f for f in self.feats if f.kind == "circle" and f.loop > 0]
+        if len(holes) <= max_hole_pairs:
+            pairs = [(i, j) for i in range(len(holes)) for j in range(i + 1, len(holes))]
         else:
-            name = f"{group}_width" if group else f"{first.name}_to_{second.name}"
-            add({"name": name, "type": "distance", "from": first.name, "to": second.name},
-                "linear")
-    for s in slot_names:
-        ends = [f for f in feats if f.group == s and f.kind == "arc"]
-        if len(ends) == 2:
-            add({"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
-                 "to": ends[1].name}, "linear")
-    # angles between adjacent straight edges (in loop order)
-    line_of = {id(f.primitive): f for f in lines}
-    for lp in geometry.loops:
-        items = lp.items
-        if len(items) < 2:
-            continue
-        for k in range(len(items)):  # corners of one loop
-            p, q = items[k], items[(k + 1) % len(items)]
-            if not (isinstance(p, Line) and isinstance(q, Line)):
+            C = np.array([h.primitive.center for h in holes])
+            D = np.hypot(*(C[:, None] - C[None]).transpose(2, 0, 1))
+            np.fill_diagonal(D, np.inf)
+            pairs = sorted({tuple(sorted((i, int(np.argmin(D[i]))))) for i in range(len(holes))})
+        for i, j in pairs:
+            self.add({"name": f"{holes[i].name}_to_{holes[j].name}", "type": "distance",
+                      "from": holes[i].name, "to": holes[j].name}, "linear")
+
+    def widths(self, pair_max_mm: float) -> None:
+        """Facing parallel edges: a width (edge pair) when narrow, else a line-line distance."""
+        from shapely import make_valid
+        from shapely.geometry import Point, Polygon
+
+        g = self.geometry
+        polys = [p for p in g.polygons(1e-3 * max(g.outline.size, 1e-9)) if len(p) >= 3]
+        material = make_valid(Polygon(polys[0], polys[1:])) if polys else Polygon()
+        lines, seen = self.lines, set()
+        for i, j, d in _facing_pairs(lines):
+            key = tuple(sorted((lines[i].name, lines[j].name)))
+            if key in seen:
                 continue
-            fp, fq = line_of.get(id(p)), line_of.get(id(q))
-            if fp is None or fq is None or fp is fq:
+            seen.add(key)
+            first, second = sorted((lines[i], lines[j]), key=lambda f: f.name)
+            # the point half-way between the two edges, inside their common span
+            pa, pb = first.primitive, second.primitive
+            dd = pa.direction
+            u = sorted([float((pb.start - pa.start) @ dd), float((pb.end - pa.start) @ dd)])
+            foot = pa.start + dd * 0.5 * (max(0.0, u[0]) + min(pa.length, u[1]))
+            n = np.array([-dd[1], dd[0]])
+            other = foot + n * float((pb.midpoint - foot) @ n)
+            is_material = bool(material.contains(Point(*(0.5 * (foot + other)))))
+            group = first.group if first.group and first.group == second.group else ""
+            if d < pair_max_mm:
+                name = f"{group}_width" if group else \
+                    f"{'web' if is_material else 'gap'}_{len(self.pairs) + 1}"
+                self.pairs.append(EdgePair(name, first.name, second.name, foot, other, d,
+                                           is_material))
+                self.meas.append(_with_tol({"name": name, "type": "width", "feature": name},
+                                           self.rule, "linear", d, "mm"))
+                self.kinds[name] = ("linear", None)
+            else:
+                name = f"{group}_width" if group else f"{first.name}_to_{second.name}"
+                self.add({"name": name, "type": "distance", "from": first.name,
+                          "to": second.name}, "linear")
+
+    def slot_centres(self) -> None:
+        for s in sorted({f.group for f in self.feats if f.group}):
+            ends = [f for f in self.feats if f.group == s and f.kind == "arc"]
+            if len(ends) == 2:
+                self.add({"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
+                          "to": ends[1].name}, "linear")
+
+    def corner_angles(self) -> None:
+        """The angle between adjacent straight edges, in loop order."""
+        line_of = {id(f.primitive): f for f in self.lines}
+        for lp in self.geometry.loops:
+            items = lp.items
+            if len(items) < 2:
                 continue
-            if np.hypot(*(p.end - q.start)) > 0.2 * min(p.length, q.length):
-                continue  # not adjacent (a piece between them was dropped)
-            ang = _angle_deg(p.direction, q.direction)
-            if ang < 1.0:
-                continue
-            add({"name": f"angle_{fp.name}_{fq.name}", "type": "angle", "from": fp.name,
-                 "to": fq.name}, "angle", min(p.length, q.length))
-    # datum: the two longest perpendicular outline edges
-    datum = None
-    outline_lines = sorted([f for f in lines if f.loop == 0], key=lambda f: -f.primitive.length)
-    best = None
-    for i, a in enumerate(outline_lines):
-        for b in outline_lines[i + 1:]:
-            if abs(_angle_deg(a.primitive.direction, b.primitive.direction) - 90.0) \
-                    > PERPENDICULAR_DEG:
-                continue
-            score = min(a.primitive.length, b.primitive.length)
-            if best is None or score > best[0]:
-                best = (score, a, b)
-    if best is not None:
-        _, a, b = best
-        xa, ya = (a, b) if a.primitive.length >= b.primitive.length else (b, a)
-        datum = {"origin": ya.name, "x_axis": xa.name, "y_towards": ya.name}
-        for f in feats:
+            for k in range(len(items)):  # corners of one loop
+                p, q = items[k], items[(k + 1) % len(items)]
+                fp, fq = line_of.get(id(p)), line_of.get(id(q))
+                if fp is None or fq is None or fp is fq:
+                    continue
+                if np.hypot(*(p.end - q.start)) > 0.2 * min(p.length, q.length):
+                    continue  # not adjacent (a piece between them was dropped)
+                if _angle_deg(p.direction, q.direction) < 1.0:
+                    continue
+                self.add({"name": f"angle_{fp.name}_{fq.name}", "type": "angle",
+                          "from": fp.name, "to": fq.name}, "angle", min(p.length, q.length))
+
+    def datum_positions(self) -> None:
+        """Hole and ellipse positions in the frame of the two longest perpendicular outline
+        edges (the pair whose shorter edge is longest; x along the longer one)."""
+        out = [f for f in self.lines if f.loop == 0]
+        if len(out) >= 2:
+            D = np.array([f.primitive.direction for f in out])
+            L = np.array([f.primitive.length for f in out])
+            cross = np.abs(D[:, 0][:, None] * D[:, 1][None] - D[:, 1][:, None] * D[:, 0][None])
+            perp = cross >= math.cos(math.radians(PERPENDICULAR_DEG))
+            score = np.where(perp, np.minimum(L[:, None], L[None, :]), -np.inf)
+            i, j = np.unravel_index(int(np.argmax(score)), score.shape)
+            if np.isfinite(score[i, j]):
+                xa, ya = (out[i], out[j]) if L[i] >= L[j] else (out[j], out[i])
+                self.datum = {"origin": ya.name, "x_axis": xa.name, "y_towards": ya.name}
+        if self.datum is None:
+            self.notes.append("no two perpendicular outline edges: hole positions are not "
+                              "proposed (no datum frame)")
+            return
+        for f in self.feats:
             if f.kind in ("circle", "ellipse") and f.loop > 0:
                 for axis in ("x", "y"):
-                    add({"name": f"{f.name}_position_{axis}", "type": "position",
-                         "feature": f.name, "axis": axis, "datum": dict(datum)}, "linear")
-    else:
-        notes.append("no two perpendicular outline edges: hole positions are not proposed "
-                     "(no datum frame)")
-    return Proposal(tuple(feats), tuple(edge_pairs), tuple(meas), datum, tuple(notes), kinds)
+                    self.add({"name": f"{f.name}_position_{axis}", "type": "position",
+                              "feature": f.name, "axis": axis, "datum": dict(self.datum)},
+                             "linear")
 
 
 def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01,
