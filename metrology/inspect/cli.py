@@ -11,6 +11,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``inspect`` subcommand."""
     p = subparsers.add_parser(
         "inspect", help="run an inspection recipe on images (a folder or files)",
         description="Run RECIPE on every image of FOLDER (or the given files): find the part, "

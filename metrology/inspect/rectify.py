@@ -20,7 +20,7 @@ Rectified pixel ``(u, v)`` is the plane point ``origin_mm + mm_per_px * (u, v)``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -134,7 +134,7 @@ class Rectifier:
         return self.plane.to_px(self.spec.to_mm(np.asarray(points_rect, float).reshape(-1, 2)))
 
     def _jacobian(self, p: np.ndarray) -> np.ndarray:
-        """d raw / d rect (2, 2) at rectified point ``p``, by central differences."""
+        """Jacobian d raw / d rect (2, 2) at rectified point ``p``, by central differences."""
         h = 0.5
         q = self.to_raw([p + [h, 0], p - [h, 0], p + [0, h], p - [0, h]])
         return np.column_stack([(q[0] - q[1]) / (2 * h), (q[2] - q[3]) / (2 * h)])
@@ -142,23 +142,9 @@ class Rectifier:
     def place(self, tool: Any) -> Any:
         """A caliper tool placed in the rectified image, moved into the raw image: points
         through the plane, lengths scaled and angles turned by the local Jacobian (its similarity
-        part) at the tool's first point."""
-        pts = {f: np.asarray(getattr(tool, f), float) for f in getattr(tool, "_points", ())}
-        if not pts:
-            return tool
-        ref = next(iter(pts.values()))
-        J = self._jacobian(ref)
+        part) at the tool's first point (``tool.mapped``; the RANSAC threshold, an image-noise
+        property, stays)."""
+        J = self._jacobian(np.asarray(tool.anchor(), float))
         k = math.sqrt(abs(float(np.linalg.det(J))))
         rot = math.degrees(math.atan2(J[1, 0] - J[0, 1], J[0, 0] + J[1, 1]))
-        kw: dict[str, Any] = {}
-        for f, p in pts.items():
-            q = self.to_raw(p)[0]
-            kw[f] = (float(q[0]), float(q[1]))
-        for f in getattr(tool, "_lengths", ()):
-            v = getattr(tool, f)
-            if f == "ransac_threshold_px" or v is None:
-                continue  # an image-noise property, not a geometric length
-            kw[f] = tuple(float(x) * k for x in v) if isinstance(v, tuple) else float(v) * k
-        for f in getattr(tool, "_angles", ()):
-            kw[f] = float(getattr(tool, f)) + rot
-        return replace(tool, **kw)
+        return tool.mapped(self.to_raw, k, rot)

@@ -48,6 +48,9 @@ class InspectionResult:
     pose_frame : str
         ``"image"``, or ``"rectified"`` when the recipe searches the part on the rectified
         plane view (the pose is then in that view's pixels).
+    edge_points_px : dict
+        ``name -> ToolFeatures`` (:class:`metrology.caliper.ToolFeatures`: the edge points each
+        tool's fit used and rejected, for the overlay; not serialised).
     """
 
     image: str
