@@ -110,36 +110,29 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     w0 = math.radians(extent) * r0 / k if width is None else width
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
+    # a closed contour's common step-height slope is its curvature's
     lay = _Layout(as_gray(image, dtype=None), arc_angles(k, start, extent), k,
-                  direction == "inward", edges,
-                  # a closed contour's common step-height slope is its curvature's
-                  "contour" if extent >= 180.0 else "edge", fit)
+                  direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
     found, circle, pfit, moved = lay.run(c0, r0, w0, length)
-    inl = np.asarray(circle.inliers, dtype=bool)
-    blur = blur_estimate(found, inl)
-    relay = moved > 2.0 or abs(float(circle.radius) - r0) > length / 4
-    if not relay and moved > _RELAY_SMALL_PX:
-        # On a small blurred circle the off-centre layout also changes the profiles' shape
-        # (each ray crosses the blurred rim obliquely): +0.006 / +0.021 px of radius at
-        # R 5, sigma_e 2 for a 0.5 / 1 px offset.  Negligible where sigma_e / R < 0.2.
-        relay = blur > 0.2 * float(circle.radius)
-    if fit.passes == 2 and relay:
-        # far from the expected circle: lay the calipers again on the first fit; the rays
-        # must stop short of the centre: on a small circle shorter calipers (the edge is
-        # near their middle now)
-        r1 = float(circle.radius)
-        length1 = min(length, 2.0 * (r1 - 1.25))
-        if length1 >= 4.0:
-            try:
-                found, circle, pfit, moved = lay.run(
-                    np.asarray(circle.center_xy), r1,
-                    w0 * r1 / r0 if width is None else width, length1)
-                inl = np.asarray(circle.inliers, dtype=bool)
-                blur = blur_estimate(found, inl)
-            except (InputError, EdgeNotFoundError):
-                pass
-    return _circle_result(found, circle, pfit, inl, blur, k, start, extent,
-                          fit.correct_curvature)
+    blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
+    if fit.passes == 2 and _relay(moved, circle, blur, r0, length):
+        # the default widths tile the arc: they follow the radius
+        found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
+                                              w0 / r0 if width is None else None, w0)
+    return _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur,
+                          k, start, extent, fit.correct_curvature)
+
+
+def _relay(moved: float, circle, blur: float, r0: float, length: float) -> bool:
+    """Measure again with the calipers laid on the first fit?  When it lies more than 2 px
+    from the expected centre or a quarter caliper length from its radius; and on a small
+    blurred circle (``sigma_e / R > 0.2``) already 0.25 px off, where the off-centre layout
+    also changes the profiles' shape (each ray crosses the blurred rim obliquely): +0.006 /
+    +0.021 px of radius at R 5, sigma_e 2 for a 0.5 / 1 px offset (negligible where
+    ``sigma_e / R < 0.2``)."""
+    if moved > 2.0 or abs(float(circle.radius) - r0) > length / 4:
+        return True
+    return moved > _RELAY_SMALL_PX and blur > 0.2 * float(circle.radius)
 
 
 class _Layout:
@@ -174,6 +167,22 @@ class _Layout:
         p_fit = got.points + ((1.0 / shrink - 1.0) * (u @ off))[:, None] * u
         f_ = replace(f_, center_xy=c + off / shrink)
         return got, f_, p_fit, float(np.hypot(*off)) / shrink
+
+    def again(self, found, circle, pfit, blur, length, width_per_radius, width):
+        """Measure again with the calipers laid on the first fit (keeping the first where
+        that fails).  The rays must stop short of the centre: on a small circle shorter
+        calipers (the edge is near their middle now).  ``width_per_radius``: caliper width
+        over radius when the widths follow the radius (None: the fixed ``width``)."""
+        r1 = float(circle.radius)
+        length1 = min(length, 2.0 * (r1 - 1.25))
+        if length1 < 4.0:
+            return found, circle, pfit, blur
+        w1 = width if width_per_radius is None else width_per_radius * r1
+        try:
+            got, c1, p1, _ = self.run(np.asarray(circle.center_xy), r1, w1, length1)
+        except (InputError, EdgeNotFoundError):
+            return found, circle, pfit, blur
+        return got, c1, p1, blur_estimate(got, np.asarray(c1.inliers, dtype=bool))
 
 
 def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) -> CircleResult:

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from .._serial import to_jsonable
 from ..core import distance_point_ellipse, fit_circle, fit_ellipse, fit_line
 from ..core.checks import as_points
 from ..errors import FitError, InputError
@@ -86,8 +87,8 @@ class Feature:
         d: dict[str, Any] = {"kind": self.kind, "unit": self.unit, "rms": self.rms,
                              "n_points": self.n_points, **self._geometry()}
         if self.cov is not None:
-            d["std"] = np.sqrt(np.clip(np.diag(self.cov), 0, None)).tolist()
-        return d
+            d["std"] = np.sqrt(np.clip(np.diag(self.cov), 0, None))
+        return to_jsonable(d)
 
     @classmethod
     def _from_geometry(cls, name: str, d: Mapping) -> np.ndarray:

@@ -78,7 +78,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     elif not args.json and len(paths) <= 20:
         emit = emit_line
     summary = run_many(recipe, paths, jobs=args.jobs, output=args.output,
-                       resume=not args.no_resume, retry_errors=args.retry_errors,
+                       resume=(False if args.no_resume
+                               else "retry_errors" if args.retry_errors else True),
                        csv_path=args.csv, overlay_dir=args.overlay_dir,
                        scheduler=args.scheduler, on_result=emit,
                        progress=None if emit is None else False)

@@ -17,6 +17,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..errors import FitError
+from .._serial import Serializable
 from ..caliper.features import Feature
 from .spec import MeasurementSpec
 
@@ -24,7 +25,7 @@ __all__ = ["MeasurementResult", "evaluate", "measure", "feature_needs"]
 
 
 @dataclass(frozen=True)
-class MeasurementResult:
+class MeasurementResult(Serializable):
     """One measurement of one part.
 
     Attributes
@@ -50,6 +51,8 @@ class MeasurementResult:
         The features (tool names) it was computed from.
     """
 
+    _json_type = None     # its own field ``type`` is the measurement type
+
     name: str
     type: str
     unit: str
@@ -69,22 +72,6 @@ class MeasurementResult:
         if self.value is None or self.nominal is None:
             return None
         return self.value - self.nominal
-
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in ("name", "type", "unit", "value", "value_px",
-                                           "uncertainty", "nominal", "min", "max", "passed",
-                                           "error")}
-        d["features"] = list(self.features)
-        for k in ("min", "max"):
-            if d[k] is not None and not math.isfinite(d[k]):
-                d[k] = None
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> "MeasurementResult":
-        return cls(**{k: d.get(k) for k in ("name", "type", "unit", "value", "value_px",
-                                            "uncertainty", "nominal", "min", "max", "passed",
-                                            "error")}, features=tuple(d.get("features") or ()))
 
 
 #: what each measurement asks of its features (feature capabilities,
