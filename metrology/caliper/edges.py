@@ -25,7 +25,7 @@ Examples
 >>> x = np.arange(-15.0, 16.0)
 >>> profile = 40 + 120 * ndtr((x - 2.3) / 1.2)           # a blurred step at +2.3 px
 >>> es = detect_edges(profile[None], x, edges=EdgeSettings(select="strongest"))
->>> round(float(es.position[0]), 4), round(float(es.step[0]), 2)
+>>> round(float(es.position[0]), 4), round(float(es.step[0]), 1)
 (2.3, 120.0)
 """
 

@@ -265,7 +265,7 @@ def measure_pairs(image, p0_xy, p1_xy, width: float = 10.0, *,
     --------
     >>> import numpy as np
     >>> img = np.zeros((20, 40), np.uint8); img[:, 12:27] = 200      # a 15 px bright bar
-    >>> float(measure_pairs(img, (4, 10), (36, 10), width=5).widths[0])
+    >>> round(float(measure_pairs(img, (4, 10), (36, 10), width=5).widths[0]), 6)
     15.0
     """
     edges = as_edge_settings(edges).with_defaults(transition="positive", select="all")

@@ -214,11 +214,16 @@ class Recipe:
 
     Examples
     --------
-    >>> from metrology.inspect import Recipe
-    >>> recipe = Recipe.load("examples/plate.recipe.json")    # doctest: +SKIP
-    >>> result = recipe.run("part.png")                        # doctest: +SKIP
-    >>> result.status, result.values()                         # doctest: +SKIP
-    ('pass', {'hole_d': 3.0012, ...})
+    >>> from metrology.synth.shapes import Disk, render_shapes
+    >>> image = render_shapes([(Disk((40.3, 30.2), 20.0), 150.0)], (60, 80), background=50)
+    >>> recipe = Recipe.from_dict({
+    ...     "station": {"pixel_size_mm": 0.05},
+    ...     "tools": [{"name": "hole", "type": "circle", "center_xy": [40, 30], "radius": 20}],
+    ...     "measurements": [{"name": "d", "type": "diameter", "feature": "hole",
+    ...                       "nominal_mm": 2.0, "tolerance_mm": 0.01}]})
+    >>> result = recipe.run(image)
+    >>> result.status, round(result.values()["d"], 4)
+    ('pass', 2.0)
     """
 
     def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
