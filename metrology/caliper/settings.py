@@ -37,7 +37,7 @@ import functools
 import inspect
 import math
 import warnings
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -103,8 +103,8 @@ class EdgeSettings(Serializable):
     _json_type = None
     _json_strict = True
 
-    sigma: float = 1.0
-    threshold: float = 20.0
+    sigma: float = field(default=1.0, metadata={"min": MIN_SIGMA})
+    threshold: float = field(default=20.0, metadata={"min": 0.0})
     transition: Literal["positive", "negative", "any"] | None = None
     select: Literal["first", "last", "strongest", "all"] | None = None
     interpolation: Literal["auto", "linear", "cubic", "spline"] = "auto"
@@ -155,10 +155,10 @@ class FitSettings(Serializable):
     _json_type = None
     _json_strict = True
 
-    ransac_threshold_px: float = 1.0
-    passes: int = 2
+    ransac_threshold_px: float = field(default=1.0, metadata={"min": 1e-9})
+    passes: int = field(default=2, metadata={"min": 1, "max": 2})
     correct_curvature: bool = True
-    seed: int = 0
+    seed: int = field(default=0, metadata={"min": 0})
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ransac_threshold_px", _number(
