@@ -1,8 +1,9 @@
 """Tool coordinates in millimetres: the part frame of a recipe and its link to the model frame.
 
-With ``"units": "mm"`` at the top of a recipe, every tool's points and lengths are millimetres in
-the **part frame** (for a recipe made from a drawing: the drawing's own origin and axes); only
-``ransac_threshold_px`` (an image-noise property) stays in pixels.  The recipe's ``model`` field
+With ``"units": "mm"`` at the top of a recipe, every tool's points and lengths (centres, radii,
+semi-axes, ends, ``caliper_length`` / ``caliper_width``, an edge pair's ``width``) are millimetres
+in the **part frame** (for a recipe made from a drawing: the drawing's own origin and axes); the
+settings (``sigma``, ``ransac_threshold_px``: image properties) stay in pixels.  The recipe's ``model`` field
 says how that frame sits in the shape model's pixel frame::
 
     "model": {"file": "part.model.json",
@@ -22,7 +23,7 @@ Examples
 --------
 >>> from metrology.caliper import CircleTool
 >>> f = PartFrame(0.05, (10.0, 0.0), y_up=True)
->>> t = f.tool_to_model(CircleTool(center_xy=(12.0, 3.0), radius=1.5, name="hole_1"))
+>>> t = f.tool_to_model(CircleTool((12.0, 3.0), 1.5, name="hole_1"))
 >>> t.center_xy, t.radius
 ((40.0, -60.0), 30.0)
 """
@@ -36,9 +37,9 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
-from ..errors import FileFormatError
+from ..errors import FileFormatError, InputError
 
-__all__ = ["PartFrame", "UNITS"]
+__all__ = ["PartFrame", "UNITS", "part_frame", "tools_in_model_frame"]
 
 UNITS = ("px", "mm")
 _FLIP = {"positive": "negative", "negative": "positive", "any": "any"}
@@ -78,27 +79,22 @@ class PartFrame(Serializable):
         return p * self.mm_per_px + self.origin_mm
 
     def _tool(self, tool: Any, fwd: bool) -> Any:
-        kw: dict[str, Any] = {}
         conv = self.to_model_px if fwd else self.to_mm
-        k = 1.0 / self.mm_per_px if fwd else self.mm_per_px
-        for f in getattr(tool, "_points", ()):
-            q = conv([getattr(tool, f)])[0]
-            kw[f] = (float(q[0]), float(q[1]))
-        for f in getattr(tool, "_lengths", ()):
-            v = getattr(tool, f)
-            if v is None or f.endswith("_px"):
-                continue
-            kw[f] = tuple(float(x) * k for x in v) if isinstance(v, tuple) else float(v) * k
-        if self.y_up:
-            if hasattr(tool, "arc_start_deg") and float(tool.arc_extent_deg) < 360.0:
-                kw["arc_start_deg"] = -(float(tool.arc_start_deg) + float(tool.arc_extent_deg))
-            elif hasattr(tool, "arc_start_deg"):
-                kw["arc_start_deg"] = -float(tool.arc_start_deg)
-            if hasattr(tool, "angle_deg"):
-                kw["angle_deg"] = -float(tool.angle_deg)
-            if type(tool).__name__ == "LineTool":
-                kw["transition"] = _FLIP[tool.transition]  # line tool: left side mirrored
-        return replace(tool, **kw)
+        moved = tool.mapped(conv, 1.0 / self.mm_per_px if fwd else self.mm_per_px, 0.0)
+        if not self.y_up:
+            return moved
+        # a mirror is no rotation: arcs run the other way, angles change sign, and the side a
+        # line tool's caliper normal points to is the other one
+        kw: dict[str, Any] = {}
+        arc = getattr(moved, "arc_deg", None)
+        if arc is not None:
+            start, ext = float(arc[0]), float(arc[1])
+            kw["arc_deg"] = (-start, ext) if ext >= 360.0 else (-(start + ext), ext)
+        if hasattr(moved, "angle_deg"):
+            kw["angle_deg"] = -float(moved.angle_deg)
+        if type(moved).__name__ == "LineTool":
+            kw["edges"] = replace(moved.edges, transition=_FLIP[moved.edges.transition])
+        return replace(moved, **kw)
 
     def tool_to_model(self, tool: Any) -> Any:
         """A caliper tool with mm part-frame geometry -> the same tool in model pixels."""
@@ -113,3 +109,45 @@ class PartFrame(Serializable):
                   error: type = FileFormatError) -> "PartFrame":
         """Parse a recipe's ``model.frame`` (``FileFormatError`` naming the field)."""
         return super().from_dict(d, where=where, error=error)
+
+
+def part_frame(model: Any, station: Any) -> PartFrame:
+    """The part frame of a recipe whose tools are in mm (``"units": "mm"``): the model's
+    ``frame``, else its rectified view's scale, else the station's pixel size.
+
+    Raises
+    ------
+    FileFormatError
+        No model, or a model searched in the raw image of a calibrated station without a frame.
+    """
+    if model is None:
+        raise FileFormatError("units: 'mm' places tools in the part frame of a shape model; "
+                              "a recipe without a model has no part frame")
+    if model.frame is not None:
+        return model.frame
+    if model.rectify is not None:
+        return PartFrame(model.rectify.mm_per_px)
+    if station.pixel_size_mm is not None:
+        return PartFrame(station.pixel_size_mm)
+    raise FileFormatError("model.frame: missing field; with \"units\": \"mm\" and a model "
+                          "searched in the raw image of a calibrated station, give "
+                          "model.frame = {\"mm_per_px\": ...} (the model pixel size)")
+
+
+def tools_in_model_frame(tools: Any, model: Any, station: Any) -> tuple:
+    """A recipe's mm tools placed in its model frame (see :func:`part_frame`).
+
+    Raises
+    ------
+    FileFormatError
+        No part frame, or a tool that cannot be placed (naming it).
+    """
+    frame = part_frame(model, station)
+    out = []
+    for t in tools:
+        try:
+            out.append(frame.tool_to_model(t))
+        except InputError as exc:
+            raise FileFormatError(f"tools ({t.name!r}): cannot place the mm tool in the model "
+                                  f"frame ({exc})") from None
+    return tuple(out)

@@ -62,6 +62,7 @@ from .measure import feature_needs, measure
 from .result import InspectionResult
 from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .tools import place, run_tool
+from .frame import tools_in_model_frame
 from .station import Station, StationSpec
 
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
@@ -115,16 +116,12 @@ class MatchSpec:
         if not 0 < ms <= 1:
             raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
         opts = {k: v for k, v in doc.items() if k not in ("file", "rectify", "frame")}
-        rect = frame = None
+        rect = None
         if "rectify" in doc:
             from .rectify import RectifySpec
 
             rect = RectifySpec.from_dict(doc["rectify"], f"{where}.rectify")
-        if "frame" in doc:
-            from .frame import PartFrame
-
-            frame = PartFrame.from_dict(doc["frame"], f"{where}.frame")
-        return cls(doc["file"], rect, frame, **opts)
+        return cls(doc["file"], rect, doc.get("frame"), **opts)
 
 
 class AnomalySpec:
@@ -250,12 +247,7 @@ class Recipe:
         self.tools_as_given = tuple(tools)
         self.tools = tuple(tools)
         if units == "mm":
-            frame = self._part_frame(model, station)
-            try:
-                self.tools = tuple(frame.tool_to_model(t) for t in self.tools_as_given)
-            except InputError as exc:
-                raise FileFormatError(f"tools: cannot place the mm tools in the model frame "
-                                      f"({exc})") from None
+            self.tools = tools_in_model_frame(self.tools_as_given, model, station)
         self.measurements = tuple(measurements)
         self.station_spec = station
         self.model_spec = model
@@ -268,25 +260,6 @@ class Recipe:
         self._model: Any = None
         self._scorer: Any = None
         self._rectifier: Any = None
-        self.teach_info: dict = {}
-
-    @staticmethod
-    def _part_frame(model: "MatchSpec | None", station: StationSpec) -> Any:
-        """The part frame of a recipe whose tools are in mm (``"units": "mm"``)."""
-        from .frame import PartFrame
-
-        if model is None:
-            raise FileFormatError("units: 'mm' places tools in the part frame of a shape model; "
-                                  "a recipe without a model has no part frame")
-        if model.frame is not None:
-            return model.frame
-        if model.rectify is not None:
-            return PartFrame(model.rectify.mm_per_px)
-        if station.pixel_size_mm is not None:
-            return PartFrame(station.pixel_size_mm)
-        raise FileFormatError("model.frame: missing field; with \"units\": \"mm\" and a model "
-                              "searched in the raw image of a calibrated station, give "
-                              "model.frame = {\"mm_per_px\": ...} (the model pixel size)")
 
     # ---------------------------------------------------------------------------------------
     # validation, files
@@ -352,11 +325,8 @@ class Recipe:
         name = doc.get("name", "")
         if not isinstance(name, str):
             raise FileFormatError(f"name: expected a string, given {name!r}")
-        units = doc.get("units", "px")
-        if units not in ("px", "mm"):
-            raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
         return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
-                   base_dir=base_dir, units=units)
+                   base_dir=base_dir, units=doc.get("units", "px"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":
@@ -374,32 +344,17 @@ class Recipe:
         """Write the recipe atomically.  Relative paths inside stay relative to ``base_dir``;
         save next to the station/model files (or give them as absolute paths).  A shape model
         built in memory (by :meth:`teach` / :meth:`from_dxf`) is written beside the recipe
-        under ``model.file`` first, and the station files it names are re-pointed from where
-        they were given to the recipe's folder."""
-        if self._model is not None and getattr(self, "_model_unsaved", False):
-            folder = Path(path).resolve().parent
-            self._model.save(folder / self.model_spec.file)
-            self._model_unsaved = False
-            spec = self.station_spec
-            if spec.calibration is not None and folder != self.base_dir.resolve():
-                def rel(p):
-                    return os.path.relpath((self.base_dir / p).resolve(), folder)
-
-                plane = {k: (rel(v) if k in ("board_image", "file") else v)
-                         for k, v in spec.plane.items()}
-                self.station_spec = StationSpec(calibration=rel(spec.calibration), plane=plane)
-            self.base_dir = folder
+        first (``metrology.teach.build.save_taught``)."""
+        if getattr(self, "_before_save", None) is not None:
+            self._before_save(self, Path(path))
         return write_json_file(path, self.to_dict(), fmt=RECIPE_FORMAT, version=RECIPE_VERSION)
 
-    # ---------------------------------------------------------------------------------------
-    # teaching (implemented in metrology.teach, the layer above; imported on use)
-    # ---------------------------------------------------------------------------------------
+    # teaching: implemented in metrology.teach, the layer above, imported on use
     @classmethod
     def teach(cls, golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m",
               model_options: Mapping | None = None, features: Any = "auto",
               **kwargs: Any) -> "Recipe":
-        """A recipe taught from a golden image of the part: see
-        :func:`metrology.teach.build.teach_recipe` (this is a thin entry point to it)."""
+        """A recipe taught from a golden image (:func:`metrology.teach.build.teach_recipe`)."""
         from ..teach.build import teach_recipe
 
         return teach_recipe(golden_image, station=station, tolerance=tolerance,
@@ -409,16 +364,14 @@ class Recipe:
     def from_dxf(cls, path: str | os.PathLike, *, station: Any, part_polarity: str = "bright",
                  tolerance: Any = "ISO2768-m", layer: str | None = None,
                  **kwargs: Any) -> "Recipe":
-        """A recipe from a DXF drawing of the part: see
-        :func:`metrology.teach.build.recipe_from_dxf` (this is a thin entry point to it)."""
+        """A recipe from a DXF drawing (:func:`metrology.teach.build.recipe_from_dxf`)."""
         from ..teach.build import recipe_from_dxf
 
         return recipe_from_dxf(path, station=station, part_polarity=part_polarity,
                                tolerance=tolerance, layer=layer, **kwargs)
 
     def describe(self) -> str:
-        """A table of the recipe's tools and measurements, by name (see
-        :func:`metrology.teach.show.describe_recipe`)."""
+        """Tools and measurements by name (:func:`metrology.teach.show.describe_recipe`)."""
         from ..teach.show import describe_recipe
 
         return describe_recipe(self)

@@ -3,7 +3,7 @@
 The part is any object with ``polygons(max_error_mm, max_step_mm) -> [outline, *holes]``
 (closed polygons in the part frame, mm; :class:`metrology.teach.geometry.PartGeometry` is one):
 lines, arcs, ellipses, chamfers and slots are turned into polygons whose chords stay within
-``max_error_px`` (default 2e-4 px) of the true curves, so the rendering is exact at the accuracy
+``MAX_ERROR_PX`` (2e-4 px) of the true curves, so the rendering is exact at the accuracy
 the tests ask for.
 
 Two stations:
@@ -11,7 +11,7 @@ Two stations:
 * a **calibrated pinhole station** with lens distortion (:class:`~metrology.synth.demo.DemoStation`,
   the camera and tilted measuring plane of the demo): every polygon vertex is placed on the plane
   by the pose, projected through the lens, and the polygon is densified first (vertices at most
-  ``max_step_px`` apart in the image) so the curvature that distortion gives a straight edge is
+  ``MAX_STEP_PX`` apart in the image) so the curvature that distortion gives a straight edge is
   kept too;
 * a **telecentric / scale station** (:class:`ScaleStation`): ``px = (mm - origin_mm) /
   mm_per_px``, no perspective, no distortion (a plain stand-in until a telecentric camera model
@@ -141,11 +141,16 @@ def _rings_px(station: Any, part: Any, pose_mm: Pose2D, max_error_px: float,
     return rings
 
 
+#: chord error of curves and longest polygon side, image px (exact at the tests' accuracy; a
+#: side of 3 px keeps the curvature distortion gives a straight edge)
+MAX_ERROR_PX, MAX_STEP_PX = 2e-4, 3.0
+
+
 def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str = "bright",
-                      blur_px: float = 0.9, noise_sigma: float = 1.5, part_level: float = 190.0,
-                      background: float = 45.0, lighting: float = 0.0, supersample: int = 4,
-                      max_error_px: float = 2e-4, max_step_px: float = 3.0,
-                      rng: np.random.Generator | int | None = 0, bits: int = 8) -> DrawnRender:
+                      blur_px: float = 0.9, noise_sigma: float = 1.5,
+                      levels: tuple[float, float] = (190.0, 45.0), lighting: float = 0.0,
+                      supersample: int = 4,
+                      rng: np.random.Generator | int | None = 0) -> DrawnRender:
     """Render ``part`` placed on the measuring plane at ``pose_mm`` and seen by ``station``.
 
     Parameters
@@ -161,7 +166,7 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         Part brighter than the background (front light) or darker (back light).
     blur_px, noise_sigma : float
         Optical blur sigma (px, on the fine grid) and Gaussian noise (gray levels).
-    part_level, background : float
+    levels : (part, background)
         Gray levels of the part's face and of what surrounds it (and shows through holes);
         swapped by ``polarity="dark"``.
     lighting : float
@@ -169,8 +174,6 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
     supersample : int
         Sub-samples per pixel and axis (4 is exact to ~0.003 px on straight edges thanks to the
         x-coverage; 8 for the finest tests).
-    max_error_px, max_step_px : float
-        Chord error of curves and longest polygon side, in image pixels.
 
     Returns
     -------
@@ -187,13 +190,14 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
     check_positive(blur_px, "blur_px", allow_zero=True)
     w, h = _image_size(station)
-    rings = _rings_px(station, part, pose_mm, max_error_px, max_step_px)
+    rings = _rings_px(station, part, pose_mm, MAX_ERROR_PX, MAX_STEP_PX)
     allp = np.concatenate(rings)
     margin = 4.0 * blur_px + 3.0
     if (allp[:, 0].min() < margin or allp[:, 1].min() < margin
             or allp[:, 0].max() > w - 1 - margin or allp[:, 1].max() > h - 1 - margin):
         raise InputError(f"render_drawn_part: the part does not lie fully inside the {w}x{h} "
                          f"image at this pose ({pose_mm})")
+    part_level, background = (float(v) for v in levels)
     fg, bg = (part_level, background) if polarity == "bright" else (background, part_level)
     clean = _render_layers([(rings, fg)], (h, w), bg, blur_px, int(supersample))
     gain = 1.0
@@ -202,14 +206,14 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         r2 = ((xs - (w - 1) / 2) ** 2 + (ys - (h - 1) / 2) ** 2) / (
             ((w - 1) / 2) ** 2 + ((h - 1) / 2) ** 2)
         gain = 1.0 - float(lighting) * r2
-    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=bits)
+    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=8)
     return DrawnRender(image, pose_mm, rings)
 
 
 def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float, float] | None
                           = None, margin_px: int = 16, polarity: str = "bright",
-                          blur_px: float = 1.0, part_level: float = 190.0,
-                          background: float = 45.0, supersample: int = 4
+                          blur_px: float = 1.0, levels: tuple[float, float] = (190.0, 45.0),
+                          supersample: int = 4
                           ) -> tuple[np.ndarray, tuple[float, float]]:
     """A noise-free template of ``part`` at ``mm_per_px`` (for a shape model from a drawing).
 
@@ -232,7 +236,7 @@ def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float
     x0 = lo - margin_px * s  # plane point at template pixel (0, 0)
     station = ScaleStation(s, (int(size[0]), int(size[1])), (float(x0[0]), float(x0[1])))
     r = render_drawn_part(station, part, Pose2D.identity(), polarity=polarity, blur_px=blur_px,
-                          noise_sigma=0.0, part_level=part_level, background=background,
+                          noise_sigma=0.0, levels=levels,
                           supersample=supersample)
     o = station.project(c[None])[0]
     return r.image, (float(o[0]), float(o[1]))

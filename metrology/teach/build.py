@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -43,9 +44,48 @@ from .geometry import Arc, EllipseArc, Line
 from .proposals import Proposal, apply_dimensions, propose
 from .tolerances import parse_tolerance
 
-__all__ = ["teach_recipe", "recipe_from_dxf", "build_tools", "resolve_station", "TeachView"]
+__all__ = ["teach_recipe", "recipe_from_dxf", "build_tools", "resolve_station", "TeachView",
+           "TeachOptions", "save_taught"]
 
 PAIR_MAX_PX = 40.0
+
+
+@dataclass(frozen=True)
+class TeachOptions:
+    """The less common options of :func:`recipe_from_dxf` and :func:`teach_recipe`.
+
+    Attributes
+    ----------
+    base_dir : path
+        Folder that a station dict's relative file names are read from (and the recipe's
+        until it is saved elsewhere).
+    station_spec : StationSpec or dict, optional
+        What the recipe file says about a station given as an in-memory Plane or Station
+        (default: ``station.json`` + ``plane.json`` beside the recipe).
+    model_mm_per_px : float, optional
+        Pixel size of the rectified model view (calibrated stations; default: the plane's
+        scale at the image centre).
+    pair_max_px : float
+        Facing parallel edges closer than this (px) get an edge-pair tool.
+    min_score : float
+        The recipe's shape-model ``min_score``.
+    join_tol_mm : float
+        Drawings: endpoints closer than this meet.
+    segment : SegmentOptions, optional
+        Golden images: the segmentation's parameters.
+    model_file : str, optional
+        File name of the shape model beside the recipe (default ``<drawing>.model.json`` /
+        ``part.model.json``).
+    """
+
+    base_dir: str | os.PathLike = "."
+    station_spec: Any = None
+    model_mm_per_px: float | None = None
+    pair_max_px: float = PAIR_MAX_PX
+    min_score: float = 0.7
+    join_tol_mm: float = 0.005
+    segment: Any = None
+    model_file: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,7 +185,10 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
     (tools, notes)
         The tools, and one note per feature left without a tool (too short to measure).
     """
-    from ..caliper import CircleTool, EdgePairTool, EllipseTool, LineTool
+    from ..caliper import CircleTool, EdgePairTool, EdgeSettings, EllipseTool, LineTool
+
+    def edges(tr: str) -> EdgeSettings:
+        return EdgeSettings(threshold=threshold, transition=tr)
 
     s = float(mm_per_px)
     px = 1.0 / s
@@ -172,24 +215,19 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
             arc_len = math.radians(ext) * r
             n = int(np.clip(round(arc_len / 3.0), 16 if full else 8, 64))
             tools.append(CircleTool(
-                center_xy=tuple(np.asarray(p.center, float)), radius=p.radius,
-                num_calipers=n, caliper_length=length * s,
-                arc_start_deg=0.0 if full else start, arc_extent_deg=360.0 if full else ext,
-                direction="outward",
-                transition=_transition(not f.material_outside, polarity),
-                threshold=threshold, name=f.name))
+                tuple(np.asarray(p.center, float)), p.radius, n, (length * s, None),
+                arc_deg=(0.0, 360.0) if full else (start, ext), direction="outward",
+                edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
         elif isinstance(p, EllipseArc):
             a, b = p.semi_axes
             length = min(24.0, max(6.0, 0.8 * min(a, b) * px))
             start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
                 (p.start_deg + p.extent_deg, -p.extent_deg)
             tools.append(EllipseTool(
-                center_xy=tuple(np.asarray(p.center, float)), semi_axes=(a, b),
-                angle_deg=p.angle_deg, num_calipers=int(np.clip(round(p.length * px / 5), 12, 72)),
-                caliper_length=length * s, arc_start_deg=0.0 if p.is_full else start,
-                arc_extent_deg=360.0 if p.is_full else ext, direction="outward",
-                transition=_transition(not f.material_outside, polarity), threshold=threshold,
-                name=f.name))
+                tuple(np.asarray(p.center, float)), (a, b), p.angle_deg,
+                int(np.clip(round(p.length * px / 5), 12, 72)), (length * s, None),
+                arc_deg=(0.0, 360.0) if p.is_full else (start, ext), direction="outward",
+                edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
         elif isinstance(p, Line):
             L = p.length * px
             trim = max(4.0, 0.08 * L)
@@ -204,10 +242,8 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
                 length = float(min(length, max(6.0, 1.5 * pair_of[f.name])))
             n = int(np.clip(round((L - 2 * trim) / 4.0), 4, 48))
             # material on the left of p0 -> p1: the caliper normal points into it
-            tools.append(LineTool(p0_xy=tuple(q0), p1_xy=tuple(q1), num_calipers=n,
-                                  caliper_length=length * s,
-                                  transition=_transition(False, polarity), threshold=threshold,
-                                  name=f.name))
+            tools.append(LineTool(tuple(q0), tuple(q1), n, (length * s, None),
+                                  edges=edges(_transition(False, polarity)), name=f.name))
     for pr in proposal.pairs:
         u = (pr.p1 - pr.p0) / max(float(np.hypot(*(pr.p1 - pr.p0))), 1e-12)
         a = pr.p0 - u * 6.0 * s
@@ -218,8 +254,7 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
         width = float(np.clip(0.5 * ov, 3.0, 10.0))
         # a web: background -> material -> background (a bright stripe on a bright part)
         tr = _transition(False, polarity) if pr.material else _transition(True, polarity)
-        tools.append(EdgePairTool(p0_xy=tuple(a), p1_xy=tuple(b), width=width * s,
-                                  transition=tr, threshold=threshold, name=pr.name))
+        tools.append(EdgePairTool(tuple(a), tuple(b), width * s, edges=edges(tr), name=pr.name))
     return tools, notes
 
 
@@ -233,8 +268,8 @@ def _rounded(tool: Any, digits: int = 6) -> Any:
         v = getattr(tool, f.name)
         if isinstance(v, float):
             kw[f.name] = round(v, digits)
-        elif isinstance(v, tuple) and all(isinstance(x, float) for x in v):
-            kw[f.name] = tuple(round(x, digits) for x in v)
+        elif isinstance(v, tuple) and all(isinstance(x, float) or x is None for x in v):
+            kw[f.name] = tuple(x if x is None else round(x, digits) for x in v)
     return replace(tool, **kw)
 
 
@@ -282,9 +317,29 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
                     base_dir=base_dir)
     recipe._station = station
     recipe._model = model
-    recipe._model_unsaved = True
+    recipe._before_save = save_taught
     recipe._rectifier = view.rectifier     # the same resampling maps, built once
     return recipe
+
+
+def save_taught(recipe: Any, path: Path) -> None:
+    """Before a taught recipe is first saved: write its in-memory shape model beside it (under
+    ``model.file``) and re-point the station files, given relative to where it was taught, to
+    the recipe's folder (called by :meth:`Recipe.save`)."""
+    from ..inspect.station import StationSpec
+
+    folder = Path(path).resolve().parent
+    recipe._model.save(folder / recipe.model_spec.file)
+    recipe._before_save = None
+    spec = recipe.station_spec
+    if spec.calibration is not None and folder != recipe.base_dir.resolve():
+        def rel(p):
+            return os.path.relpath((recipe.base_dir / p).resolve(), folder)
+
+        plane = {k: (rel(v) if k in ("board_image", "file") else v)
+                 for k, v in spec.plane.items()}
+        recipe.station_spec = StationSpec(calibration=rel(spec.calibration), plane=plane)
+    recipe.base_dir = folder
 
 
 def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
@@ -322,10 +377,8 @@ def _model_options(model_options: Mapping | None) -> dict:
 def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str = "bright",
                     tolerance: Any = "ISO2768-m", layer: str | None = None,
                     units: str | float | None = None, model_options: Mapping | None = None,
-                    model_mm_per_px: float | None = None, pair_max_px: float = PAIR_MAX_PX,
                     features: Any = "auto", name: str | None = None,
-                    base_dir: str | os.PathLike = ".", station_spec: Any = None,
-                    min_score: float = 0.7, join_tol_mm: float = 0.005) -> Any:
+                    options: TeachOptions | None = None) -> Any:
     """A recipe from the DXF drawing of a flat part (no golden image needed).
 
     Parameters
@@ -346,13 +399,12 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     model_options : dict, optional
         Passed to :meth:`metrology.match.ShapeModel.create` (default: full rotation, scale
         0.97-1.03 so that a part made too large or too small is still found, and failed).
-    model_mm_per_px : float, optional
-        Pixel size of the rectified model view (calibrated stations; default: the plane's scale
-        at the image centre).
-    pair_max_px : float
-        Facing parallel edges closer than this (px) get an edge-pair tool.
     features : "auto" or list of str
         Feature names or kinds (``holes``, ``arcs``, ``edges``, ``ellipses``) to keep.
+    name : str, optional
+        The recipe's name (default: the drawing's file name).
+    options : TeachOptions, optional
+        Base folder, model pixel size, edge-pair limit, min_score, join tolerance, ...
 
     Returns
     -------
@@ -376,12 +428,13 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     if part_polarity not in ("bright", "dark"):
         raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
     rule = parse_tolerance(tolerance)
-    drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=join_tol_mm)
-    spec, st = resolve_station(station, base_dir, station_spec)
-    view = TeachView(spec, st, model_mm_per_px)
+    o = options or TeachOptions()
+    drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
+    spec, st = resolve_station(station, o.base_dir, o.station_spec)
+    view = TeachView(spec, st, o.model_mm_per_px)
     s = view.mm_per_px
     g = drawing.geometry
-    prop = propose(g, rule=rule, pair_max_mm=pair_max_px * s)
+    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
     prop, dim_report = apply_dimensions(prop, drawing.dimensions, rule=rule)
     prop = _keep_features(prop, features)
     tools, notes = build_tools(prop, s, part_polarity)
@@ -397,8 +450,9 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     tools_up = [_rounded(up.tool_to_mm(down.tool_to_model(t))) for t in tools]
     stem = Path(path).stem
     recipe = _recipe(tools_up, prop.measurements, spec=spec, station=st, view=view, frame=up,
-                     model=model, name=name or stem, model_file=f"{stem}.model.json",
-                     min_score=min_score, base_dir=base_dir)
+                     model=model, name=name or stem,
+                     model_file=o.model_file or f"{stem}.model.json", min_score=o.min_score,
+                     base_dir=o.base_dir)
     recipe.teach_info = {"source": str(path), "units": drawing.units, "polarity": part_polarity,
                          "tolerance": rule.describe(), "mm_per_px": s,
                          "features": [f.name for f in prop.features],
@@ -413,11 +467,8 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
 # --------------------------------------------------------------------------------------------
 def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m",
                  model_options: Mapping | None = None, features: Any = "auto",
-                 roi: Any = None, segment_options: Any = None,
-                 model_mm_per_px: float | None = None, pair_max_px: float = PAIR_MAX_PX,
-                 name: str = "taught part", base_dir: str | os.PathLike = ".",
-                 station_spec: Any = None, min_score: float = 0.7,
-                 model_file: str = "part.model.json") -> Any:
+                 roi: Any = None, name: str = "taught part",
+                 options: TeachOptions | None = None) -> Any:
     """A recipe taught from a golden image of the part.
 
     The part is found automatically (largest blob against the background; or ``roi``: an
@@ -431,9 +482,10 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     Parameters
     ----------
     golden_image : ndarray or path
-    station, tolerance, model_options, features, model_mm_per_px, pair_max_px
-        As :func:`recipe_from_dxf`.
-    segment_options : SegmentOptions, optional
+    station, tolerance, model_options, features, options
+        As :func:`recipe_from_dxf` (``options.segment``: the segmentation's parameters).
+    roi : (x, y, w, h) or ndarray (H, W) bool, optional
+    name : str
 
     Returns
     -------
@@ -453,21 +505,22 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from .segment import segment_part
 
     rule = parse_tolerance(tolerance)
-    spec, st = resolve_station(station, base_dir, station_spec)
+    o = options or TeachOptions()
+    spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")
     st.check_image(gray, "golden image")
-    view = TeachView(spec, st, model_mm_per_px)
+    view = TeachView(spec, st, o.model_mm_per_px)
     s = view.mm_per_px
     img = view.view(gray)
     if roi is not None and view.rectify is not None:
         roi = _roi_in_view(roi, gray.shape, view)
-    seg = segment_part(img, roi, segment_options)
+    seg = segment_part(img, roi, o.segment)
     ys, xs = np.nonzero(seg.mask)
     o_px = np.array([(xs.min() + xs.max()) / 2.0, (ys.min() + ys.max()) / 2.0])
     to_mm = Pose2D(-o_px[0] * s, -o_px[1] * s, 0.0, s)
     g = seg.geometry.transformed(to_mm)
-    prop = propose(g, rule=rule, pair_max_mm=pair_max_px * s)
+    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
     prop = _keep_features(prop, features)
     contrast = abs(seg.levels[0] - seg.levels[1])
     thr = float(np.clip(0.2 * contrast, 8.0, 40.0))
@@ -484,8 +537,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
                               **_model_options(model_options))
     frame = PartFrame(s)
     recipe = _recipe(tools, prop.measurements, spec=spec, station=st, view=view, frame=frame,
-                     model=model, name=name, model_file=model_file, min_score=min_score,
-                     base_dir=base_dir)
+                     model=model, name=name, model_file=o.model_file or "part.model.json",
+                     min_score=o.min_score, base_dir=o.base_dir)
     # nominal values: what the recipe's calipers measure on the golden part
     res = recipe.run(raw, name="golden")
     if res.status == "not_found":
@@ -516,8 +569,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from ..inspect.recipe import Recipe
 
     out = Recipe(kept_tools, meas, station=spec, model=recipe.model_spec, name=name, units="mm",
-                 base_dir=base_dir)
-    out._station, out._model, out._model_unsaved = st, model, True
+                 base_dir=o.base_dir)
+    out._station, out._model, out._before_save = st, model, save_taught
     out._rectifier = view.rectifier
     counts: dict[str, int] = {}
     for f in prop.features:

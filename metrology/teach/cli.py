@@ -125,6 +125,7 @@ def _finish(args, recipe) -> int:
 def _cmd_teach(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..inspect.recipe import Recipe
+    from .build import TeachOptions
 
     out_dir = Path(args.output).resolve().parent
     out_dir.mkdir(parents=True, exist_ok=True)   # station paths are relative to it
@@ -134,23 +135,25 @@ def _cmd_teach(args: argparse.Namespace) -> int:
             roi = tuple(float(v) for v in args.roi.split(","))
         except ValueError:
             raise InputError(f"--roi: expected X,Y,W,H, given {args.roi!r}") from None
+    opts = TeachOptions(base_dir=out_dir, model_mm_per_px=args.model_mm_per_px,
+                        model_file=f"{Path(args.output).name.split('.')[0]}.model.json")
     recipe = Recipe.teach(args.image, station=_station(args, out_dir), tolerance=args.tolerance,
-                          features=_features(args), roi=roi, base_dir=out_dir,
-                          model_mm_per_px=args.model_mm_per_px,
-                          model_file=f"{Path(args.output).name.split('.')[0]}.model.json",
-                          name=Path(args.image).stem)
+                          features=_features(args), roi=roi, name=Path(args.image).stem,
+                          options=opts)
     return _finish(args, recipe)
 
 
 def _cmd_from_dxf(args: argparse.Namespace) -> int:
     from ..inspect.recipe import Recipe
+    from .build import TeachOptions
 
     out_dir = Path(args.output).resolve().parent
     out_dir.mkdir(parents=True, exist_ok=True)   # station paths are relative to it
+    opts = TeachOptions(base_dir=out_dir, model_mm_per_px=args.model_mm_per_px)
     recipe = Recipe.from_dxf(args.dxf, station=_station(args, out_dir),
                              part_polarity=args.polarity, tolerance=args.tolerance,
-                             layer=args.layer, units=args.units, base_dir=out_dir,
-                             model_mm_per_px=args.model_mm_per_px, features=_features(args))
+                             layer=args.layer, units=args.units, features=_features(args),
+                             options=opts)
     return _finish(args, recipe)
 
 

@@ -62,7 +62,7 @@ def describe_recipe(recipe: Any) -> str:
     lines.append("")
     lines.append(f"  {'tool':{w}s}  {'type':9s}  where")
     for t in tools:
-        tr = getattr(t, "transition", "")
+        tr = t.edges.transition
         lines.append(f"  {t.name:{w}s}  {tool_kind(t):9s}  {_where(t)}  [{tr}]")
     lines.append("")
     wm = max([len(m.name) for m in recipe.measurements] + [11])

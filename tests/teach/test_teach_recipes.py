@@ -131,7 +131,7 @@ def test_from_dxf_recipe_content(mm_recipe):
     kinds = {type(t).__name__ for t in recipe.tools}
     assert kinds == {"CircleTool", "LineTool", "EdgePairTool"}
     arc = [t for t in recipe.tools if t.name == "arc_1"][0]
-    assert 70 < arc.arc_extent_deg < 90                   # a trimmed quarter arc
+    assert 70 < arc.arc_deg[1] < 90                       # a trimmed quarter arc
     d = recipe.to_dict()
     assert d["units"] == "mm" and d["model"]["frame"]["y_up"] is True
     # tool coordinates are the drawing's own (the Ø6 hole drawn at (9, 9) in the part frame)
@@ -213,7 +213,7 @@ def _match_taught(recipe, station, golden, golden_pose, geometry):
         if kind == "CircleTool":
             c = _to_part(station, recipe, golden_pose, P, [t.center_xy])[0]
             r = t.radius * P.scale * s
-            full = t.arc_extent_deg >= 360
+            full = t.arc_deg[1] >= 360
             for f in drawing:
                 if isinstance(f.primitive, Arc) and f.primitive.is_full == full and \
                         np.hypot(*(np.asarray(f.primitive.center) - c)) < 0.5 * s and \

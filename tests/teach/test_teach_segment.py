@@ -84,7 +84,7 @@ def test_part_touching_the_border_or_low_contrast():
     big = render(station, g, pose_at(station, g, 0.0), rng=0)
     with pytest.raises(InputError, match="border"):
         segment_part(big[:, 150:-150])                          # cut through the part
-    faint = render(station, g, pose_at(station, g, 0.0), part_level=52.0, background=45.0)
+    faint = render(station, g, pose_at(station, g, 0.0), levels=(52.0, 45.0))
     with pytest.raises(InputError, match="no part found"):
         segment_part(faint)
 
