@@ -180,12 +180,17 @@ class BankCache:
 
 
 def fft_shape(field_shape: tuple[int, int], reach: int) -> tuple[int, int]:
-    """FFT size for a top-level field of ``field_shape`` and a kernel reaching ``reach`` px."""
+    """FFT size for a top-level field of ``field_shape`` and a kernel reaching ``reach`` px.
+
+    One margin of ``reach`` suffices for a circular correlation: an output position ``p`` in
+    the field reads ``p + k`` for ``|k| <= reach``; below 0 that wraps to ``n + p + k >= n -
+    reach``, which lies in the zero margin, and above it never passes ``n - 1``.
+    """
     import scipy.fft as sfft
 
     ht, wt = field_shape
-    return (sfft.next_fast_len(ht + 2 * reach, real=True),
-            sfft.next_fast_len(wt + 2 * reach, real=True))
+    return (sfft.next_fast_len(ht + reach, real=True),
+            sfft.next_fast_len(wt + reach, real=True))
 
 
 def correlate(field: np.ndarray, bank: KernelBank, absolute: bool) -> np.ndarray:

@@ -78,6 +78,13 @@ class Query:
     refine: bool = True
 
     @property
+    def keep(self) -> int | None:
+        """Poses per candidate that the tracking's coarse first pass keeps at each level:
+        ``round(2 + 5 (1 - greediness))`` (3 at the default 0.8); None (every pose scored
+        with the full tracking subset) at greediness 0."""
+        return None if self.greediness <= 0 else int(round(2 + 5 * (1 - self.greediness)))
+
+    @property
     def n_track(self) -> int:
         """Candidates kept per level of the tracking."""
         return 12 + 4 * (self.limit or 25)
@@ -171,12 +178,12 @@ def track_pyramid(model: Any, q: Query, grads: list, units: list,
         unit = unit0 if lv == 0 else units[lv]
         thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
         if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
-            cand = track_level(model, unit, lv, cand, wide=4).at_least(thr * 0.9)
+            cand = track_level(model, unit, lv, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
             cand = dedupe(cand.sorted(), 2.0 ** lv)
-        cand = track_level(model, unit, lv, cand).at_least(thr).sorted()
+        cand = track_level(model, unit, lv, cand, keep=q.keep).at_least(thr).sorted()
         cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
-        cand = track_level(model, unit0, 0, cand)
+        cand = track_level(model, unit0, 0, cand, keep=q.keep)
     return cand, grad0, unit0
 
 
