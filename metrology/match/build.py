@@ -271,7 +271,7 @@ def self_scores(template: np.ndarray, levels: Sequence[Level], origin: tuple[flo
 
     pad = 4 * 2 ** len(levels)
     img = cv2.copyMakeBorder(template, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    _, units = direction_fields(img, len(levels), min_contrast)
+    units = direction_fields(img, len(levels), min_contrast)
     out = []
     for lv, lvl in enumerate(levels):
         u = top_field(units[lv], polarity)

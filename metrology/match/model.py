@@ -255,7 +255,9 @@ class ShapeModel:
 
         Parameters
         ----------
-        image : ndarray (H, W) or (H, W, 3), or a path
+        image : ndarray (H, W) or (H, W, 3), a path, or a SearchImage
+            A :class:`~metrology.match.SearchImage` keeps the image pyramid and the top-level
+            gradients between calls, so several models searched in one image share them.
         min_score : float in (0, 1]
             Lowest score of a returned match (the visible fraction of the contour).
         max_matches : int or None

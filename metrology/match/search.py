@@ -2,8 +2,9 @@
 
 1. :func:`check_query` -- validate the image and the options, bring the image to the model's
    gray-level unit, choose the top level (the model's, or lower for a small image).
-2. fields -- gradient and direction fields of the image pyramid
-   (:func:`~metrology.match.fields.direction_fields`).
+2. fields -- gradient and direction field of the top pyramid level
+   (:class:`~metrology.match.fields.SearchImage`; the levels below are computed only around the
+   candidates, while tracking).
 3. :func:`search_top` -- exhaustive position x angle x scale search at the top level by FFT
    correlation (:mod:`~metrology.match.coarse`).
 4. :func:`track_pyramid` -- each candidate tracked down to level 0 (:mod:`~metrology.match.track`).
@@ -38,9 +39,8 @@ import numpy as np
 
 from ..core.checks import check_finite
 from ..errors import InputError
-from ..image.io import as_gray, load_image
 from .coarse import correlate, fft_shape, mask_roi, top_candidates
-from .fields import direction_fields, level0_fields, top_field, value_scale
+from .fields import SearchImage, box_fields, level_fields, top_field
 from .poses import PoseBatch
 from .refine import clip_to_ranges, refine_batch
 from .result import Matches, SearchStats
@@ -57,8 +57,8 @@ class Query:
 
     Attributes
     ----------
-    image : ndarray (H, W) float32
-        Gray image in the model's gray-level unit.
+    image : SearchImage
+        The image, its pyramid and gradients.
     top : int
         Pyramid level of the exhaustive search.
     min_score, max_overlap, greediness : float
@@ -66,9 +66,12 @@ class Query:
         Most matches returned (None: all).
     roi : (x0, y0, x1, y1) or None
     refine : bool
+    gain : float
+        Factor from the image's gray levels to the model's (``model.value_scale /
+        image.value_scale``).
     """
 
-    image: np.ndarray
+    image: SearchImage
     top: int
     min_score: float = 0.7
     limit: int | None = 1
@@ -76,6 +79,7 @@ class Query:
     greediness: float = 0.8
     roi: tuple[float, float, float, float] | None = None
     refine: bool = True
+    gain: float = 1.0
 
     @property
     def keep(self) -> int | None:
@@ -108,11 +112,7 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     InputError
         Bad image (empty, NaN, wrong dtype, smaller than the template) or option.
     """
-    src = load_image(image, "image")
-    img = as_gray(src, "image")
-    vs = value_scale(src, img)
-    if vs != model.value_scale:  # bring the image to the model's gray-level unit
-        img = img * np.float32(model.value_scale / vs)
+    img = image if isinstance(image, SearchImage) else SearchImage(image)
     H, W = img.shape
     th, tw = model.template_shape
     if H < th or W < tw:
@@ -133,7 +133,7 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     while top > 0 and (H >> top < 8 or W >> top < 8):
         top -= 1
     return Query(img, top, min_score, None if not max_matches else int(max_matches),
-                 max_overlap, greediness, roi, bool(refine))
+                 max_overlap, greediness, roi, bool(refine), model.value_scale / img.value_scale)
 
 
 def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
@@ -152,14 +152,19 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     return top_candidates(vol, bank, q.top, thr, q.n_track), bank
 
 
-def track_pyramid(model: Any, q: Query, grads: list, units: list,
-                  cand: PoseBatch) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
+def track_pyramid(model: Any, q: Query, cand: PoseBatch, grad_top: np.ndarray,
+                  unit_top: np.ndarray) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
     """Track candidates from the top level down to level 0.
 
     A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
     (90 % of that just below the top, where it is searched over +-1 top step of angle) and
     ``0.8 min_score`` at level 0; duplicates are merged and the best ``n_track`` kept per
-    level.  Level 0's fields are computed only around the surviving candidates.
+    level.  The fields of each level are computed only around the surviving candidates.
+
+    Parameters
+    ----------
+    grad_top, unit_top : ndarray (H_top, W_top, 2)
+        Fields of the top level (used when the top is level 0).
 
     Returns
     -------
@@ -168,14 +173,12 @@ def track_pyramid(model: Any, q: Query, grads: list, units: list,
     grad0, unit0 : ndarray (H, W, 2) float32
         Level-0 gradient and direction fields (valid around the candidates).
     """
-    grad0, unit0 = grads[0], units[0]
-    reach = model.radius_px * model.scale_range[1] * 1.05 + 12
+    grad, unit = grad_top, unit_top
     for lv in range(q.top - 1, -1, -1):
         if len(cand) == 0:
             break
-        if lv == 0:
-            grad0, unit0 = level0_fields(q.image, cand.x, cand.y, reach, model.min_contrast)
-        unit = unit0 if lv == 0 else units[lv]
+        reach = model.radius_px * model.scale_range[1] * 1.05 / 2 ** lv + 12
+        grad, unit = box_fields(q.image, lv, cand.x, cand.y, reach, model.min_contrast, q.gain)
         thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
         if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
             cand = track_level(model, unit, lv, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
@@ -183,8 +186,11 @@ def track_pyramid(model: Any, q: Query, grads: list, units: list,
         cand = track_level(model, unit, lv, cand, keep=q.keep).at_least(thr).sorted()
         cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
-        cand = track_level(model, unit0, 0, cand, keep=q.keep)
-    return cand, grad0, unit0
+        cand = track_level(model, unit, 0, cand, keep=q.keep)
+    if len(cand) == 0:
+        shape = q.image.shape + (2,)
+        return cand, np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    return cand, grad, unit
 
 
 def score_and_suppress(model: Any, unit0: np.ndarray, cand: PoseBatch, q: Query) -> PoseBatch:
@@ -233,12 +239,12 @@ def run(model: Any, q: Query) -> Matches:
     """The search pipeline: fields, top-level search, tracking, suppression, refinement,
     selection.  Returns the matches best first with the statistics of the search."""
     clock = _Clock()
-    grads, units = direction_fields(q.image, q.top + 1, model.min_contrast, skip0=q.top > 0)
+    grad_top, unit_top = level_fields(q.image, q.top, model.min_contrast, q.gain)
     clock.lap("fields")
-    cand, bank = search_top(model, units[q.top], q)
+    cand, bank = search_top(model, unit_top, q)
     n_top = len(cand)
     clock.lap("top")
-    cand, grad0, unit0 = track_pyramid(model, q, grads, units, cand)
+    cand, grad0, unit0 = track_pyramid(model, q, cand, grad_top, unit_top)
     n_tracked = len(cand)
     clock.lap("track")
     cand = score_and_suppress(model, unit0, cand, q)

@@ -20,7 +20,6 @@ the farthest model point by 1 px of that level.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -54,7 +53,7 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
                 polarity: str) -> np.ndarray:
     """Scores of ``poses`` on the direction field of level ``lv``.
 
-    One matrix product places the n points at all P poses (a 2-channel map (n, P, 2)), one
+    One product places the n points at all P poses (a 2-channel map (n, P, 2)), one
     ``cv2.remap`` samples the field there, and one more product sums over the points:
     the mean cosine is ``(cos a * S1 + sin a * S2) / n`` with ``S1 = sum(ux dx + uy dy)`` and
     ``S2 = sum(uy dx - ux dy)`` (the field compared with the unturned directions).
@@ -91,14 +90,17 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     coef[2, :, 1] = (poses.y - off) / f
     H = np.ones((n, 3), np.float32)
     H[:, :2] = pts
-    out = _remap_points(unit, (H @ coef.reshape(3, 2 * P)).reshape(n, P, 2))  # (n, P, 2)
+    # einsum, not matmul: OpenBLAS would thread these products, and its spinning threads made
+    # a search 3-10x slower on a busy machine
+    maps = np.einsum("nk,kq->nq", H, coef.reshape(3, 2 * P)).reshape(n, P, 2)
+    out = _remap_points(unit, maps)                                            # (n, P, 2)
     if polarity == "ignore_local":
         dx = dirs[:, 0].astype(np.float32)[:, None]
         dy = dirs[:, 1].astype(np.float32)[:, None]
         ux, uy = out[..., 0], out[..., 1]
         cos = c * (ux * dx + uy * dy) + s * (uy * dx - ux * dy)
         return np.abs(cos).mean(axis=0)
-    R = (dirs.T.astype(np.float32) @ out.reshape(n, 2 * P)).reshape(2, P, 2)
+    R = np.einsum("kn,nq->kq", dirs.T.astype(np.float32), out.reshape(n, 2 * P)).reshape(2, P, 2)
     s1 = R[0, :, 0] + R[1, :, 1]                  # sum dx ux + dy uy
     s2 = R[0, :, 1] - R[1, :, 0]                  # sum dx uy - dy ux
     mean = (c * s1 + s * s2) / n
@@ -176,11 +178,15 @@ def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch, wide: in
 
 
 def dedupe(cand: PoseBatch, tol: float) -> PoseBatch:
-    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better one."""
-    keep: list[int] = []
-    x, y, a = cand.x.tolist(), cand.y.tolist(), cand.angle_rad.tolist()
-    for i in range(len(x)):  # candidate lists are short (tens)
-        if not any(abs(x[i] - x[j]) <= tol and abs(y[i] - y[j]) <= tol
-                   and abs(math.remainder(a[i] - a[j], 2 * math.pi)) < 0.05 for j in keep):
-            keep.append(i)
-    return cand.take(np.array(keep, dtype=np.intp))
+    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better kept one."""
+    C = len(cand)
+    if C < 2:
+        return cand
+    da = cand.angle_rad[:, None] - cand.angle_rad[None, :]
+    close = ((np.abs(cand.x[:, None] - cand.x[None, :]) <= tol)
+             & (np.abs(cand.y[:, None] - cand.y[None, :]) <= tol)
+             & (np.abs(np.remainder(da + np.pi, 2 * np.pi) - np.pi) < 0.05))     # (C, C)
+    keep = np.zeros(C, bool)
+    for i in range(C):  # greedy in score order; a row test per candidate (tens of them)
+        keep[i] = not close[i, :i][keep[:i]].any()
+    return cand.take(keep)
