@@ -10,16 +10,17 @@ that its coarse angle and scale steps are covered.
 >>> img = np.zeros((64, 64), np.uint8)
 >>> img[:, 32:] = 100
 >>> im = SearchImage(img)
->>> grad, unit = level_fields(im, 0, min_contrast=5.0)
->>> grad.shape, [u.shape for u in direction_fields(im.level(0), 3, 5.0)]
+>>> f = level_fields(im, 0, min_contrast=5.0)
+>>> f.grad.shape, [u.shape for u in direction_fields(im.level(0), 3, 5.0)]
 ((64, 64, 2), [(64, 64, 2), (32, 32, 2), (16, 16, 2)])
->>> round(float(unit[10, 31, 0]), 3)          # on the edge: a unit vector along +x
+>>> round(float(f.unit[10, 31, 0]), 3)        # on the edge: a unit vector along +x
 1.0
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ import numpy as np
 from ..image.io import as_gray, load_image
 from ..image.pyramid import block_pyramid, gaussian_gradients, half_level
 
-__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "SearchImage", "level_fields", "box_fields",
+__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "SearchImage", "LevelFields", "level_fields",
+           "box_fields",
            "direction_fields", "top_field"]
 
 SIGMA = 1.0         # Gaussian smoothing of the gradients, px of each level
@@ -117,9 +119,34 @@ class SearchImage:
             return self._grads.get((lv, gain))
 
 
+@dataclass(frozen=True)
+class LevelFields:
+    """Gradient and direction field of (a window of) one pyramid level.
+
+    Attributes
+    ----------
+    level : int
+    grad, unit : ndarray (h, w, 2) float32
+        Gradient (gx, gy) and clipped direction field of the window; zero is read outside it.
+    x0, y0 : int
+        Level pixel of the window's top-left sample (0, 0 for the whole level).
+    """
+
+    level: int
+    grad: np.ndarray
+    unit: np.ndarray
+    x0: int = 0
+    y0: int = 0
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """``(x0, y0)`` as floats: subtract from level coordinates to index the window."""
+        return float(self.x0), float(self.y0)
+
+
 def level_fields(image: SearchImage, lv: int, min_contrast: float,
-                 gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient (gx, gy stacked, (H_l, W_l, 2)) and direction field of all of level ``lv``.
+                 gain: float = 1.0) -> LevelFields:
+    """Gradient and direction field of all of level ``lv``.
 
     ``gain`` brings the image's gray levels to the model's (``model.value_scale /
     image.value_scale``); ``min_contrast`` is in the model's unit.
@@ -127,31 +154,25 @@ def level_fields(image: SearchImage, lv: int, min_contrast: float,
     import cv2
 
     gx, gy = image.gradients(lv, gain)
-    return cv2.merge([gx, gy]), _unit(gx, gy, min_contrast)
+    return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast))
 
 
 def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_px: float,
-               min_contrast: float, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient and direction fields of level ``lv``, computed only in the box that holds every
-    candidate position ``(x, y)`` (level-0 px) with a margin of ``reach_px`` (px of level
-    ``lv``; the 9-tap smoothing makes the fields exact more than 5 px inside it), zero
-    elsewhere.  Uses the full-level gradients when another search has built them.
-
-    Returns
-    -------
-    grad, unit : ndarray (H_l, W_l, 2) float32
+               min_contrast: float, gain: float = 1.0) -> LevelFields:
+    """Gradient and direction fields of level ``lv`` in the window that holds every candidate
+    position ``(x, y)`` (level-0 px) with a margin of ``reach_px`` (px of level ``lv``; the
+    9-tap smoothing makes the fields exact more than 5 px inside it).  Uses the full-level
+    gradients when another search has built them.
     """
     import cv2
 
-    full = image.cached_gradients(lv, gain)
-    if full is not None:
+    if image.cached_gradients(lv, gain) is not None:
         return level_fields(image, lv, min_contrast, gain)
     im = image.level(lv)
     h, w = im.shape
-    grad = np.zeros((h, w, 2), np.float32)
-    unit = np.zeros((h, w, 2), np.float32)
+    empty = np.zeros((1, 1, 2), np.float32)
     if len(x) == 0:
-        return grad, unit
+        return LevelFields(lv, empty, empty)
     f = float(2 ** lv)
     xl, yl = (x - (f - 1) / 2) / f, (y - (f - 1) / 2) / f
     x0 = max(int(np.floor(xl.min() - reach_px)), 0)
@@ -159,13 +180,11 @@ def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_
     x1 = min(int(np.ceil(xl.max() + reach_px)) + 1, w)
     y1 = min(int(np.ceil(yl.max() + reach_px)) + 1, h)
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return grad, unit
+        return LevelFields(lv, empty, empty)
     gx, gy = gaussian_gradients(im[y0:y1, x0:x1], SIGMA)
     if gain != 1.0:
         gx, gy = gx * np.float32(gain), gy * np.float32(gain)
-    grad[y0:y1, x0:x1] = cv2.merge([gx, gy])
-    unit[y0:y1, x0:x1] = _unit(gx, gy, min_contrast)
-    return grad, unit
+    return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast), x0, y0)
 
 
 def direction_fields(img: np.ndarray, levels: int, min_contrast: float) -> list[np.ndarray]:

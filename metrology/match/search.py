@@ -40,7 +40,7 @@ import numpy as np
 from ..core.checks import check_finite
 from ..errors import InputError
 from .coarse import correlate, fft_shape, mask_roi, top_candidates
-from .fields import SearchImage, box_fields, level_fields, top_field
+from .fields import LevelFields, SearchImage, box_fields, level_fields, top_field
 from .poses import PoseBatch
 from .refine import clip_to_ranges, refine_batch
 from .result import Matches, SearchStats
@@ -66,6 +66,8 @@ class Query:
         Most matches returned (None: all).
     roi : (x0, y0, x1, y1) or None
     refine : bool
+    workers : int
+        Threads of the top-level FFTs.
     gain : float
         Factor from the image's gray levels to the model's (``model.value_scale /
         image.value_scale``).
@@ -79,6 +81,7 @@ class Query:
     greediness: float = 0.8
     roi: tuple[float, float, float, float] | None = None
     refine: bool = True
+    workers: int = 1
     gain: float = 1.0
 
     @property
@@ -104,7 +107,8 @@ def _unit_interval(value: Any, name: str, low_open: bool = False) -> float:
 
 def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int | None = 1,
                 max_overlap: float = 0.5, greediness: float = 0.8,
-                roi: Sequence[float] | None = None, refine: bool = True) -> Query:
+                roi: Sequence[float] | None = None, refine: bool = True,
+                workers: int = 1) -> Query:
     """Validate a search request for ``model`` (arguments as ``ShapeModel.find``).
 
     Raises
@@ -122,6 +126,8 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     min_score = _unit_interval(min_score, "min_score", low_open=True)
     greediness = _unit_interval(greediness, "greediness")
     max_overlap = _unit_interval(max_overlap, "max_overlap")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"workers: expected an integer >= 1, given {workers!r}")
     if max_matches is not None and int(max_matches) < 0:
         raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
     if roi is not None:
@@ -133,7 +139,8 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     while top > 0 and (H >> top < 8 or W >> top < 8):
         top -= 1
     return Query(img, top, min_score, None if not max_matches else int(max_matches),
-                 max_overlap, greediness, roi, bool(refine), model.value_scale / img.value_scale)
+                 max_overlap, greediness, roi, bool(refine), int(workers),
+                 model.value_scale / img.value_scale)
 
 
 def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
@@ -143,7 +150,7 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     reach = int(np.ceil(model.radius_px * model.scale_range[1] / 2 ** q.top)) + 2
     shape = fft_shape(u.shape[:2], reach)
     bank = model.kernel_bank(q.top, shape)
-    vol = correlate(u, bank, absolute=model.polarity == "ignore_global")
+    vol = correlate(u, bank, absolute=model.polarity == "ignore_global", workers=q.workers)
     if q.roi is not None:
         mask_roi(vol, q.roi, q.top)
     # the spread top field scores a perfect match at ``top_self_score`` (measured on the
@@ -152,8 +159,8 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     return top_candidates(vol, bank, q.top, thr, q.n_track), bank
 
 
-def track_pyramid(model: Any, q: Query, cand: PoseBatch, grad_top: np.ndarray,
-                  unit_top: np.ndarray) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
+def track_pyramid(model: Any, q: Query, cand: PoseBatch,
+                  top_fields: LevelFields) -> tuple[PoseBatch, LevelFields]:
     """Track candidates from the top level down to level 0.
 
     A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
@@ -163,45 +170,46 @@ def track_pyramid(model: Any, q: Query, cand: PoseBatch, grad_top: np.ndarray,
 
     Parameters
     ----------
-    grad_top, unit_top : ndarray (H_top, W_top, 2)
+    top_fields : LevelFields
         Fields of the top level (used when the top is level 0).
 
     Returns
     -------
     cand : PoseBatch
         Candidates at level 0 (scores with the tracking subset of points).
-    grad0, unit0 : ndarray (H, W, 2) float32
-        Level-0 gradient and direction fields (valid around the candidates).
+    fields0 : LevelFields
+        Level-0 gradient and direction fields around the candidates.
     """
-    grad, unit = grad_top, unit_top
+    fl = top_fields
     for lv in range(q.top - 1, -1, -1):
         if len(cand) == 0:
             break
         reach = model.radius_px * model.scale_range[1] * 1.05 / 2 ** lv + 12
-        grad, unit = box_fields(q.image, lv, cand.x, cand.y, reach, model.min_contrast, q.gain)
+        fl = box_fields(q.image, lv, cand.x, cand.y, reach, model.min_contrast, q.gain)
         thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
         if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
-            cand = track_level(model, unit, lv, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
+            cand = track_level(model, fl, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
             cand = dedupe(cand.sorted(), 2.0 ** lv)
-        cand = track_level(model, unit, lv, cand, keep=q.keep).at_least(thr).sorted()
+        cand = track_level(model, fl, cand, keep=q.keep).at_least(thr).sorted()
         cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
-        cand = track_level(model, unit, 0, cand, keep=q.keep)
-    if len(cand) == 0:
-        shape = q.image.shape + (2,)
-        return cand, np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-    return cand, grad, unit
+        cand = track_level(model, fl, cand, keep=q.keep)
+    if fl.level != 0:  # nothing reached level 0
+        empty = np.zeros((1, 1, 2), np.float32)
+        fl = LevelFields(0, empty, empty)
+    return cand, fl
 
 
-def score_and_suppress(model: Any, unit0: np.ndarray, cand: PoseBatch, q: Query) -> PoseBatch:
+def score_and_suppress(model: Any, f0: LevelFields, cand: PoseBatch, q: Query) -> PoseBatch:
     """Score the candidates with every level-0 model point, best first, and suppress overlaps
     (:func:`~metrology.match.select.suppress`)."""
     lvl = model.levels[0]
-    cand = cand.with_score(score_poses(unit0, 0, cand, lvl.points, lvl.dirs, model.polarity))
+    cand = cand.with_score(score_poses(f0.unit, 0, cand, lvl.points, lvl.dirs, model.polarity,
+                                       f0.origin))
     return suppress(model, cand.sorted(), q.min_score, q.max_overlap, q.limit)
 
 
-def refine_and_rescore(model: Any, grad0: np.ndarray, unit0: np.ndarray, cand: PoseBatch,
+def refine_and_rescore(model: Any, f0: LevelFields, cand: PoseBatch,
                        q: Query) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
     """Refine each candidate (when asked), clip to the model's ranges and rescore.
 
@@ -213,13 +221,13 @@ def refine_and_rescore(model: Any, grad0: np.ndarray, unit0: np.ndarray, cand: P
         Refinement figures (NaN and 0 without refinement).
     """
     if q.refine:
-        poses, rms, n_edges = refine_batch(model, grad0, cand)
+        poses, rms, n_edges = refine_batch(model, f0, cand)
     else:
         poses, rms, n_edges = cand, np.full(len(cand), np.nan), np.zeros(len(cand), np.int64)
     poses = clip_to_ranges(model, poses)
     lvl = model.levels[0]
-    return poses.with_score(score_poses(unit0, 0, poses, lvl.points, lvl.dirs,
-                                        model.polarity)), rms, n_edges
+    return poses.with_score(score_poses(f0.unit, 0, poses, lvl.points, lvl.dirs,
+                                        model.polarity, f0.origin)), rms, n_edges
 
 
 class _Clock:
@@ -239,17 +247,17 @@ def run(model: Any, q: Query) -> Matches:
     """The search pipeline: fields, top-level search, tracking, suppression, refinement,
     selection.  Returns the matches best first with the statistics of the search."""
     clock = _Clock()
-    grad_top, unit_top = level_fields(q.image, q.top, model.min_contrast, q.gain)
+    top_fields = level_fields(q.image, q.top, model.min_contrast, q.gain)
     clock.lap("fields")
-    cand, bank = search_top(model, unit_top, q)
+    cand, bank = search_top(model, top_fields.unit, q)
     n_top = len(cand)
     clock.lap("top")
-    cand, grad0, unit0 = track_pyramid(model, q, cand, grad_top, unit_top)
+    cand, fields0 = track_pyramid(model, q, cand, top_fields)
     n_tracked = len(cand)
     clock.lap("track")
-    cand = score_and_suppress(model, unit0, cand, q)
+    cand = score_and_suppress(model, fields0, cand, q)
     clock.lap("suppress")
-    poses, rms, n_edges = refine_and_rescore(model, grad0, unit0, cand, q)
+    poses, rms, n_edges = refine_and_rescore(model, fields0, cand, q)
     found = select(model, poses, rms, n_edges, q.min_score, q.max_overlap, q.limit, q.roi)
     clock.lap("refine")
     stats = SearchStats(q.top, len(bank.angles), bank.fft_shape, n_top, n_tracked, len(cand),

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .fields import LevelFields
 from .poses import PoseBatch
 
 __all__ = ["score_poses", "level_steps", "track_level", "dedupe"]
@@ -50,7 +51,7 @@ def _remap_points(unit: np.ndarray, maps: np.ndarray) -> np.ndarray:
 
 
 def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, dirs: np.ndarray,
-                polarity: str) -> np.ndarray:
+                polarity: str, origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """Scores of ``poses`` on the direction field of level ``lv``.
 
     One product places the n points at all P poses (a 2-channel map (n, P, 2)), one
@@ -68,6 +69,8 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     pts, dirs : ndarray (n, 2)
         Model points (level-0 px relative to the origin) and unit directions.
     polarity : {"use", "ignore_global", "ignore_local"}
+    origin : (x0, y0)
+        Level pixel of ``unit``'s top-left sample when it is a window of the level.
 
     Returns
     -------
@@ -86,8 +89,8 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     coef[0, :, 0] = coef[1, :, 1] = poses.scale * c / f
     coef[0, :, 1] = poses.scale * s / f
     coef[1, :, 0] = -coef[0, :, 1]
-    coef[2, :, 0] = (poses.x - off) / f
-    coef[2, :, 1] = (poses.y - off) / f
+    coef[2, :, 0] = (poses.x - off) / f - origin[0]
+    coef[2, :, 1] = (poses.y - off) / f - origin[1]
     H = np.ones((n, 3), np.float32)
     H[:, :2] = pts
     # einsum, not matmul: OpenBLAS would thread these products, and its spinning threads made
@@ -115,8 +118,8 @@ def level_steps(radius_px: float, lv: int) -> tuple[float, float]:
     return 1.0 / r, 1.0 / r
 
 
-def _best_of(unit: np.ndarray, lv: int, grid: PoseBatch, g: int, points: tuple,
-             polarity: str, keep: int | None) -> PoseBatch:
+def _best_of(fl: LevelFields, grid: PoseBatch, g: int, points: tuple, polarity: str,
+             keep: int | None) -> PoseBatch:
     """Best of each run of ``g`` consecutive poses of ``grid``.
 
     With ``keep``, a first pass scores every pose with the coarse subset of points and only the
@@ -128,16 +131,17 @@ def _best_of(unit: np.ndarray, lv: int, grid: PoseBatch, g: int, points: tuple,
     C = len(grid) // g
     rows = np.arange(C)
     if keep is not None and keep < g and len(cpts) < len(pts):
-        sc = score_poses(unit, lv, grid, cpts, cdirs, polarity).reshape(C, g)
+        sc = score_poses(fl.unit, fl.level, grid, cpts, cdirs, polarity,
+                         fl.origin).reshape(C, g)
         top = np.argpartition(-sc, keep - 1, axis=1)[:, :keep]          # (C, keep)
         grid = grid.take((rows[:, None] * g + top).ravel())
         g = keep
-    sc = score_poses(unit, lv, grid, pts, dirs, polarity).reshape(C, g)
+    sc = score_poses(fl.unit, fl.level, grid, pts, dirs, polarity, fl.origin).reshape(C, g)
     b = np.argmax(sc, axis=1)
     return grid.take(rows * g + b).with_score(sc[rows, b])
 
 
-def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch, wide: int = 1,
+def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
                 keep: int | None = None) -> PoseBatch:
     """Best pose near each candidate: 3 x 3 positions x (2 wide + 1) angles, then 3 scales.
 
@@ -146,9 +150,8 @@ def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch, wide: in
     model : ShapeModel
         Provides ``levels``, ``track_subsets``, ``coarse_subsets``, ``radius_px``,
         ``scale_range``, ``polarity``.
-    unit : ndarray (H_l, W_l, 2) float32
-        Direction field of level ``lv``.
-    lv : int
+    fl : LevelFields
+        Direction field of the level (around the candidates).
     cand : PoseBatch (C,)
     wide : int
         Angle steps searched on each side.
@@ -161,6 +164,7 @@ def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch, wide: in
     PoseBatch (C,)
         One pose per candidate, scored at this level with the tracking subset of points.
     """
+    lv = fl.level
     lvl = model.levels[lv]
     points = tuple((lvl.points[i], lvl.dirs[i])
                    for i in (model.track_subsets[lv], model.coarse_subsets[lv]))
@@ -170,10 +174,10 @@ def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch, wide: in
     oa = np.arange(-wide, wide + 1, dtype=np.float64)
     DX, DY, DA = np.meshgrid(o * step, o * step, oa * da, indexing="ij")
     grid = cand.around(DX.ravel(), DY.ravel(), DA.ravel(), np.zeros(DX.size))
-    best = _best_of(unit, lv, grid, DX.size, points, model.polarity, keep)
+    best = _best_of(fl, grid, DX.size, points, model.polarity, keep)
     if model.scale_range[1] > model.scale_range[0]:
         z = np.zeros(3)
-        best = _best_of(unit, lv, best.around(z, z, z, o * ds), 3, points, model.polarity, None)
+        best = _best_of(fl, best.around(z, z, z, o * ds), 3, points, model.polarity, None)
     return best
 
 
