@@ -145,7 +145,8 @@ def refine_batch(model: Any, fl: LevelFields,
     """
     ox, oy = fl.origin
     fits = [refine_pose(model, fl.grad, (x - ox, y - oy, a, s)) for x, y, a, s in
-            zip(cand.x.tolist(), cand.y.tolist(), cand.angle_rad.tolist(), cand.scale.tolist())]
+            zip(cand.x.tolist(), cand.y.tolist(), cand.angle_rad.tolist(), cand.scale.tolist(),
+                strict=True)]
     poses = PoseBatch.from_arrays([f.x + ox for f in fits], [f.y + oy for f in fits],
                                   [f.angle_rad for f in fits], [f.scale for f in fits])
     return (poses, np.array([f.rms_px for f in fits], dtype=np.float64),
