@@ -467,14 +467,11 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
             on_result(rec)
 
     try:
-        if todo:
-            # load station/model/scorer once here: a bad station file is one clear error
-            _worker_init_local(recipe)
-        if not todo:
-            pass
-        elif scheduler is not None:
+        if todo and callable(getattr(recipe, "prepare", None)):
+            recipe.prepare()   # station/model/scorer loaded once: a bad file is one error
+        if todo and scheduler is not None:
             _run_dask(recipe, todo, scheduler, ov, record)
-        elif jobs == 1 or len(todo) == 1:
+        elif jobs == 1 or len(todo) <= 1:
             for k in todo:
                 record(_inspect_one(recipe, k, ov))
         else:
@@ -486,12 +483,6 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
         if writer is not None:
             writer.close()
     return new, interrupted
-
-
-def _worker_init_local(recipe: Any) -> None:
-    prepare = getattr(recipe, "prepare", None)
-    if callable(prepare):
-        prepare()  # errors (bad station file...) surface once, as the caller's error
 
 
 def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
