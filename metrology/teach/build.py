@@ -20,12 +20,17 @@ angle; the calipers always measure the raw image and the plane turns their edges
   in the golden view, x right, y down; primitives come from :mod:`metrology.teach.segment`; the
   nominal values are what the recipe's own calipers measure on the golden part.
 
-Tool layout (pixels at the model scale): circles and arcs get a caliper every 3 px (16-64;
-8-64 on arcs), lines every 4 px (4-48); arcs
-leave ``max(4 px, 5 %)`` at each end (where blur mixes them with their neighbours), lines
-``max(4 px, 8 %)``; every tool knows which side the material is on, so its ``transition`` picks
-the part's own edge (not a neighbour's of the other polarity).  Facing parallel edges closer
-than ``pair_max_px`` (default 40) get an edge-pair tool across them.
+Tool layout (:mod:`metrology.teach.layout`): every tool is sized from its feature and its
+neighbours: its calipers tile the longest stretch of the feature that no other edge crosses
+(a blur margin short of a corner or a tangent point), a caliper every 3 px on circles and arcs
+(16-64; 8-64 on arcs) and every 4 px on lines (4-48), the caliper length covers the placement
+uncertainty and the edge blur; facing parallel edges closer than ``pair_max_px`` (default 40)
+get one edge-pair caliper as wide as the stretch where both run side by side.  Every tool
+knows which side the material is on, so its ``transition`` picks the part's own edge (not a
+neighbour's of the other polarity).  The recipe's ``teach_info["predicted_sigma_px"]`` holds
+the 1-sigma each measurement's layout predicts (the Cramer-Rao bound of its edge pixels,
+propagated as a run does), and ``teach_info["warnings"]`` the measurements whose geometry keeps
+them above 0.0125 px.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ import numpy as np
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .geometry import Arc, EllipseArc, Line
+from .layout import (TARGET_SIGMA_PX, EdgeModel, Obstacles, arc_layout, line_layout, pair_layout,
+                     predicted_features, predicted_sigma)
 from .proposals import Proposal, apply_dimensions, propose
 from .tolerances import parse_tolerance
 
@@ -48,6 +55,13 @@ __all__ = ["teach_recipe", "recipe_from_dxf", "build_tools", "resolve_station", 
            "TeachOptions", "save_taught"]
 
 PAIR_MAX_PX = 40.0
+#: how far (px) an edge may lie from where its tool expects it: a pose error and a part off its
+#: nominal by 0.5 mm at 0.08 mm/px
+PLACEMENT_PX = 6.0
+#: what from_dxf assumes of the images (no image to measure it from): the template's levels
+#: (190 / 45), noise 1.5 gray levels, blur 1 px; TeachOptions(edge_model=...) for yours
+DXF_EDGES = EdgeModel(145.0, 1.5, 1.0, "assumed: a drawing has no image; pass "
+                      "TeachOptions(edge_model=EdgeModel(contrast, noise, blur_px))")
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,13 @@ class TeachOptions:
     model_file : str, optional
         File name of the shape model beside the recipe (default ``<drawing>.model.json`` /
         ``part.model.json``).
+    edge_model : EdgeModel, optional
+        Contrast, noise and blur of the images the recipe will see, for the tool layout and
+        the predicted precision (default: measured on the golden image; for a drawing,
+        :data:`DXF_EDGES`).
+    placement_px : float
+        How far (px) an edge may lie from where its tool expects it (the calipers' search
+        range is this plus the edge blur, either side).
     """
 
     base_dir: str | os.PathLike = "."
@@ -86,6 +107,8 @@ class TeachOptions:
     join_tol_mm: float = 0.005
     segment: Any = None
     model_file: str | None = None
+    edge_model: EdgeModel | None = None
+    placement_px: float = PLACEMENT_PX
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,8 +200,27 @@ def _transition(material_first: bool, polarity: str) -> str:
 
 
 def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
-                threshold: float = 20.0) -> tuple[list, list[str]]:
-    """Caliper tools (part-frame mm, y down) on every feature and edge pair of ``proposal``.
+                threshold: float = 20.0, edge_model: EdgeModel | None = None,
+                obstacles: Obstacles | None = None,
+                placement_px: float = PLACEMENT_PX) -> tuple[list, list[str]]:
+    """Caliper tools (part-frame mm, y down) on every feature and edge pair of ``proposal``,
+    each sized from its feature and its neighbours (:mod:`metrology.teach.layout`).
+
+    Parameters
+    ----------
+    proposal : Proposal
+    mm_per_px : float
+        Pixel size of the view the tools measure (mm).
+    polarity : {"bright", "dark"}
+    threshold : float
+        The edge threshold (gray-level step).
+    edge_model : EdgeModel, optional
+        Blur (the margin other edges keep from a caliper, the caliper length); default
+        :data:`DXF_EDGES`.
+    obstacles : Obstacles, optional
+        Every edge of the part (default: the proposal's features).
+    placement_px : float
+        How far (px) an edge may lie from where its tool expects it.
 
     Returns
     -------
@@ -190,37 +232,30 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
     def edges(tr: str) -> EdgeSettings:
         return EdgeSettings(threshold=threshold, transition=tr)
 
+    em = edge_model or DXF_EDGES
     s = float(mm_per_px)
     px = 1.0 / s
+    if obstacles is None:
+        obstacles = Obstacles.from_primitives([f.primitive for f in proposal.features], 0.5 * s)
+    caliper0 = 2.0 * (placement_px + 3.0 * em.sigma_e)
     tools, notes = [], []
-    pair_of: dict[str, float] = {}
-    for pr in proposal.pairs:
-        for n in (pr.first, pr.second):
-            pair_of[n] = min(pair_of.get(n, math.inf), pr.width * px)
     for f in proposal.features:
         p = f.primitive
         if isinstance(p, Arc):
-            r = p.radius * px
-            full = p.is_full
-            length = min(24.0, max(6.0, 0.8 * r), 1.9 * r)
-            start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
-                (p.start_deg + p.extent_deg, -p.extent_deg)
-            if not full:
-                trim = max(4.0, 0.05 * p.length * px) / r
-                ext_t = ext - 2 * math.degrees(trim)
-                if ext_t < 10.0 or ext_t * math.pi / 180 * r < 8.0:
-                    notes.append(f"{f.name}: arc too short to measure (no tool)")
-                    continue
-                start, ext = start + math.degrees(trim), ext_t
-            arc_len = math.radians(ext) * r
-            n = int(np.clip(round(arc_len / 3.0), 16 if full else 8, 64))
+            st = arc_layout(p, obstacles, s, em, caliper0)
+            if st is None:
+                notes.append(f"{f.name}: arc too short to measure (no tool)")
+                continue
+            ext = st.hi - st.lo
+            full = ext >= 360.0 - 1e-9
+            n = int(np.clip(round(st.length_px / 3.0), 16 if full else 8, 64))
             tools.append(CircleTool(
-                tuple(np.asarray(p.center, float)), p.radius, n, (length * s, None),
-                arc_deg=(0.0, 360.0) if full else (start, ext), direction="outward",
+                tuple(np.asarray(p.center, float)), p.radius, n, (st.caliper_px * s, None),
+                arc_deg=(0.0, 360.0) if full else (st.lo, ext), direction="outward",
                 edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
         elif isinstance(p, EllipseArc):
             a, b = p.semi_axes
-            length = min(24.0, max(6.0, 0.8 * min(a, b) * px))
+            length = min(caliper0, max(6.0, 0.8 * min(a, b) * px))
             start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
                 (p.start_deg + p.extent_deg, -p.extent_deg)
             tools.append(EllipseTool(
@@ -229,33 +264,78 @@ def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
                 arc_deg=(0.0, 360.0) if p.is_full else (start, ext), direction="outward",
                 edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
         elif isinstance(p, Line):
-            L = p.length * px
-            trim = max(4.0, 0.08 * L)
-            if L - 2 * trim < 8.0:
+            st = line_layout(p, obstacles, s, em, caliper0)
+            if st is None:
                 notes.append(f"{f.name}: edge too short to measure (no tool)")
                 continue
             d = p.direction
-            q0 = p.start + d * trim * s
-            q1 = p.end - d * trim * s
-            length = 20.0
-            if f.name in pair_of:
-                length = float(min(length, max(6.0, 1.5 * pair_of[f.name])))
-            n = int(np.clip(round((L - 2 * trim) / 4.0), 4, 48))
+            n = int(np.clip(round(st.length_px / 4.0), 4, 48))
             # material on the left of p0 -> p1: the caliper normal points into it
-            tools.append(LineTool(tuple(q0), tuple(q1), n, (length * s, None),
+            tools.append(LineTool(tuple(p.start + d * st.lo), tuple(p.start + d * st.hi), n,
+                                  (st.caliper_px * s, None),
                                   edges=edges(_transition(False, polarity)), name=f.name))
     for pr in proposal.pairs:
-        u = (pr.p1 - pr.p0) / max(float(np.hypot(*(pr.p1 - pr.p0))), 1e-12)
-        a = pr.p0 - u * 6.0 * s
-        b = pr.p1 + u * 6.0 * s
-        first_l = proposal.feature(pr.first).primitive
-        second_l = proposal.feature(pr.second).primitive
-        ov = min(first_l.length, second_l.length) * px
-        width = float(np.clip(0.5 * ov, 3.0, 10.0))
+        first = proposal.feature(pr.first).primitive
+        second = proposal.feature(pr.second).primitive
+        got = pair_layout(first, second, obstacles, s, em)
+        if got is None:
+            notes.append(f"{pr.name}: no stretch where both edges run clear (no tool)")
+            continue
+        p0, p1, width = got
+        u = (p1 - p0) / max(float(np.hypot(*(p1 - p0))), 1e-12)
         # a web: background -> material -> background (a bright stripe on a bright part)
         tr = _transition(False, polarity) if pr.material else _transition(True, polarity)
-        tools.append(EdgePairTool(tuple(a), tuple(b), width * s, edges=edges(tr), name=pr.name))
+        tools.append(EdgePairTool(tuple(p0 - u * 6.0 * s), tuple(p1 + u * 6.0 * s), width * s,
+                                  edges=edges(tr), name=pr.name))
     return tools, notes
+
+
+def _tool_extent(tool: Any, mm_per_px: float) -> str:
+    """How much edge a tool covers, for the precision notes."""
+    s = mm_per_px
+    if hasattr(tool, "radius"):
+        ext = tool.arc_deg[1]
+        return (f"{ext:.0f} deg of R {tool.radius / s:.0f} px "
+                f"({math.radians(ext) * tool.radius / s:.0f} px of edge)")
+    if hasattr(tool, "num_calipers"):
+        return f"{float(np.hypot(*np.subtract(tool.p1_xy, tool.p0_xy))) / s:.0f} px of edge"
+    return f"one caliper {tool.width / s:.0f} px wide"
+
+
+def precision_report(proposal: Proposal, tools: list, mm_per_px: float,
+                     em: EdgeModel) -> tuple[dict, list[str]]:
+    """Predicted 1-sigma of every proposed measurement, in px-equivalents (mm / (mm/px); an
+    angle times its shorter leg), and one warning per measurement the geometry keeps above
+    :data:`~metrology.teach.layout.TARGET_SIGMA_PX`, naming the features that limit it."""
+    from ..inspect.spec import parse_measurement
+
+    s = float(mm_per_px)
+    feats = predicted_features(tools, s, em)
+    by_tool = {t.name: t for t in tools}
+    specs = [parse_measurement(m, m["name"]) for m in _usable(proposal.measurements,
+                                                                set(by_tool))]
+    sig = predicted_sigma(specs, feats)
+    out, warnings = {}, []
+    for spec in specs:
+        v = sig.get(spec.name)
+        if v is None:
+            continue
+        if spec.unit == "deg":
+            leg = proposal.tol_kinds.get(spec.name, ("angle", None))[1]
+            if leg is None:
+                continue
+            v_px = math.radians(v) * leg / s
+        else:
+            v_px = v / s
+        out[spec.name] = round(v_px, 5)
+        if v_px > TARGET_SIGMA_PX:
+            names = list(dict.fromkeys(list(spec.features) + list(spec.tangent_to)))
+            why = "; ".join(f"{n}: {_tool_extent(by_tool[n], s)}" for n in names
+                            if n in by_tool)
+            warnings.append(f"{spec.name}: predicted 1 sigma {v_px:.3f} px ({v:.2g} "
+                            f"{spec.unit}) above {TARGET_SIGMA_PX} px, the geometry allows no "
+                            f"better ({why})")
+    return out, warnings
 
 
 def _rounded(tool: Any, digits: int = 6) -> Any:
@@ -291,9 +371,27 @@ def _keep_features(proposal: Proposal, features: Any) -> Proposal:
                          f"arcs, edges, ellipses)")
     pairs = tuple(p for p in proposal.pairs if p.first in keep and p.second in keep)
     names = keep | {p.name for p in pairs}
-    meas = tuple(m for m in proposal.measurements if set(_needs(m)) <= names)
+    meas = tuple(_usable(proposal.measurements, names))
     feats = tuple(f for f in proposal.features if f.name in keep)
     return Proposal(feats, pairs, meas, proposal.datum, proposal.notes, proposal.tol_kinds)
+
+
+def _usable(measurements: Iterable[Mapping], names: set) -> list[dict]:
+    """The measurements that ``names`` (tools) can serve: a tangent line without a tool is
+    dropped from ``tangent_to`` (the arc is then fitted without it), any other missing
+    feature drops the measurement."""
+    out = []
+    for m in measurements:
+        m = dict(m)
+        if "tangent_to" in m:
+            kept = [n for n in m["tangent_to"] if n in names]
+            if kept:
+                m["tangent_to"] = kept
+            else:
+                del m["tangent_to"]
+        if set(_needs(m)) <= names:
+            out.append(m)
+    return out
 
 
 def _needs(m: Mapping) -> list[str]:
@@ -310,8 +408,8 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
     from ..inspect.spec import parse_measurement
 
     tool_names = {t.name for t in tools_mm}
-    meas = [parse_measurement(dict(m), f"measurements[{i}]")
-            for i, m in enumerate(measurements) if set(_needs(m)) <= tool_names]
+    meas = [parse_measurement(m, f"measurements[{i}]")
+            for i, m in enumerate(_usable(measurements, tool_names))]
     mspec = MatchSpec(model_file, view.rectify, frame, min_score=min_score)
     recipe = Recipe(tools_mm, meas, station=spec, model=mspec, name=name, units="mm",
                     base_dir=base_dir)
@@ -437,7 +535,10 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
     prop, dim_report = apply_dimensions(prop, drawing.dimensions, rule=rule)
     prop = _keep_features(prop, features)
-    tools, notes = build_tools(prop, s, part_polarity)
+    em = o.edge_model or DXF_EDGES
+    obstacles = Obstacles.from_primitives([p for _, _, p in g.primitives()], 0.5 * s)
+    tools, notes = build_tools(prop, s, part_polarity, edge_model=em, obstacles=obstacles,
+                               placement_px=o.placement_px)
     if not tools:
         raise InputError(f"{path}: no feature of the drawing is long enough to measure at "
                          f"{s:g} mm/px")
@@ -459,7 +560,13 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
                          "dimensions": dim_report, "notes": list(prop.notes) + notes,
                          "pairs": {p.name: (p.first, p.second) for p in prop.pairs},
                          "counts": drawing.counts}
+    recipe.teach_info.update(_precision_info(prop, tools, s, em))
     return recipe
+
+
+def _precision_info(prop: Proposal, tools: list, s: float, em: EdgeModel) -> dict:
+    pred, warnings = precision_report(prop, tools, s, em)
+    return {"edge_model": em.describe(), "predicted_sigma_px": pred, "warnings": warnings}
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,11 +627,14 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     o_px = np.array([(xs.min() + xs.max()) / 2.0, (ys.min() + ys.max()) / 2.0])
     to_mm = Pose2D(-o_px[0] * s, -o_px[1] * s, 0.0, s)
     g = seg.geometry.transformed(to_mm)
-    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
+    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s, tangent_tol_mm=0.5 * s)
     prop = _keep_features(prop, features)
     contrast = abs(seg.levels[0] - seg.levels[1])
     thr = float(np.clip(0.2 * contrast, 8.0, 40.0))
-    tools, notes = build_tools(prop, s, seg.polarity, threshold=thr)
+    em = o.edge_model or _golden_edges(gray, seg, view, thr)
+    obstacles = Obstacles.from_curves([to_mm.apply(c) for c in seg.contours])
+    tools, notes = build_tools(prop, s, seg.polarity, threshold=thr, edge_model=em,
+                               obstacles=obstacles, placement_px=o.placement_px)
     tools = [_rounded(t) for t in tools]
     if not tools:
         raise InputError("teach: no feature of the part is long enough to measure")
@@ -552,8 +662,9 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
         raise InputError("teach: no tool found its edge on the golden image")
     values = {r.name: r.value for r in res.measurements}
     meas = []
-    for spec_m in prop.measurements:
-        if set(_needs(spec_m)) & failed or values.get(spec_m["name"]) is None:
+    kept_names = {t.name for t in kept_tools}
+    for spec_m in _usable(prop.measurements, kept_names):
+        if values.get(spec_m["name"]) is None:
             continue
         mm = dict(spec_m)
         unit = "deg" if mm["type"] == "angle" else "mm"
@@ -583,5 +694,33 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
                       "pairs": {p.name: (p.first, p.second) for p in prop.pairs
                                 if p.name not in failed},
                       "golden_status": res.status}
+    out.teach_info.update(_precision_info(prop, kept_tools, s, em))
     return out
+
+
+def _golden_edges(gray: np.ndarray, seg: Any, view: TeachView, threshold: float) -> EdgeModel:
+    """Contrast, noise and blur of the golden image: the segmentation's two levels, the noise
+    of the raw image (second differences, robust) and the edge blur the caliper fits on the
+    part's longest straight edge (mapped back into the raw image; 1 px if there is none)."""
+    from ..caliper import EdgeSettings, find_line
+    from ..errors import MetrologyError
+    from .segment import noise_sigma
+
+    contrast = abs(seg.levels[0] - seg.levels[1])
+    noise = noise_sigma(np.asarray(gray, np.float64))
+    lines = [p for _, _, p in seg.geometry.primitives() if isinstance(p, Line)]
+    blur = 1.0
+    if lines:
+        ln = max(lines, key=lambda p: p.length)
+        ends = np.array([ln.start + 0.1 * (ln.end - ln.start), ln.end - 0.1 * (ln.end - ln.start)])
+        if view.rectify is not None:
+            ends = view.station.plane.to_px(view.rectify.to_mm(ends))
+        try:
+            r = find_line(gray, ends[0], ends[1], 12, (16.0, None),
+                          edges=EdgeSettings(threshold=threshold))
+            if math.isfinite(r.edge_blur_px):
+                blur = float(r.edge_blur_px)
+        except MetrologyError:
+            pass
+    return EdgeModel(max(contrast, 1.0), noise, blur, "measured on the golden image")
 

@@ -7,14 +7,18 @@ From a :class:`~metrology.teach.geometry.PartGeometry` in part-frame mm:
   parallel straight sides and two equal end arcs: ``slot_1_side_1/2``, ``slot_1_end_1/2``),
   ``arc_1`` ... (other circular arcs), ``edge_1`` ... (straight edges, sorted by midpoint);
   free curves (flattened splines) are part of the outline but get no feature;
-* **measurements**: every hole/ellipse diameter and arc radius; centre-to-centre distances of
+* **measurements**: every hole/ellipse diameter and arc radius (an arc tangent to its
+  neighbouring edges, a fillet or a slot end, fitted jointly with them: ``tangent_to``);
+  centre-to-centre distances of
   holes (all pairs up to 5 holes, else each hole to its nearest); widths between parallel edges
   that face each other (each edge with its nearest partner; an edge pair narrower than
   ``pair_max_mm`` also gets an edge-pair tool: ``web_k`` across material, the slot's own width
   across a slot); the angle between adjacent straight edges (the angle between their directions
   of travel, 90 at a square corner, 45 at a 45-degree chamfer's corners); the position (x, y) of
-  every hole and ellipse in a datum frame on the two longest perpendicular edges (origin at their
-  intersection, x along the longer one);
+  every hole and ellipse, and of both end centres of every slot, in a datum frame on the two
+  longest perpendicular edges (origin at their intersection, x along the longer one), or, on a
+  part without them (a round flange), the distance of every hole and straight outline edge from
+  the centre of the largest hole;
 * nominal values from the geometry; tolerances from a :class:`~metrology.teach.tolerances.ToleranceRule`
   (ISO 2768-1 class or fixed), replaced by a drawing's own toleranced ``DIMENSION`` where one
   matches (:func:`apply_dimensions`).
@@ -272,7 +276,8 @@ def _with_tol(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str
 
 
 def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
-            pair_max_mm: float = 0.0, max_hole_pairs: int = 5) -> Proposal:
+            pair_max_mm: float = 0.0, max_hole_pairs: int = 5,
+            tangent_tol_mm: float = 0.005) -> Proposal:
     """Name the features of ``geometry`` and propose the measurements a drawing would carry.
 
     Parameters
@@ -286,12 +291,16 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
         width) instead of a line-to-line distance.
     max_hole_pairs : int
         Up to this many holes, every pair's centre distance; above, each hole to its nearest.
+    tangent_tol_mm : float
+        An arc whose centre lies this close (or within 2 % of its radius) to its radius from a
+        neighbouring straight edge, meeting it end to end, is tangent to it: its radius (and a
+        slot's centre distance) is then measured jointly with that edge (``tangent_to``).
 
     Returns
     -------
     Proposal
     """
-    pr = _Proposer(geometry, rule or ToleranceRule("m"))
+    pr = _Proposer(geometry, rule or ToleranceRule("m"), tangent_tol_mm)
     pr.round_features()
     pr.hole_distances(max_hole_pairs)
     pr.widths(pair_max_mm)
@@ -305,12 +314,14 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
 class _Proposer:
     """The steps of :func:`propose`, sharing the features, the rule and the list being built."""
 
-    def __init__(self, geometry: PartGeometry, rule: ToleranceRule):
+    def __init__(self, geometry: PartGeometry, rule: ToleranceRule, tangent_tol_mm: float):
         self.geometry = geometry
         self.rule = rule
+        self.tangent_tol = float(tangent_tol_mm)
         self.feats, self.notes = _features(geometry)
         self.by = {f.name: f for f in self.feats}
         self.lines = [f for f in self.feats if f.kind == "line"]
+        self.line_of = {id(f.primitive): f for f in self.lines}
         self.meas: list[dict] = []
         self.kinds: dict[str, tuple] = {}
         self.pairs: list[EdgePair] = []
@@ -332,8 +343,11 @@ class _Proposer:
                     self.add({"name": f"{f.name}_{which}_diameter", "type": "diameter",
                               "feature": f.name, "which": which}, "linear")
             elif f.kind == "arc":
-                self.add({"name": f"{f.name}_radius", "type": "radius", "feature": f.name},
-                         "radius")
+                m = {"name": f"{f.name}_radius", "type": "radius", "feature": f.name}
+                tangent = self.tangent_lines([f]) if not f.group else self.slot_flanks(f.group)
+                if tangent:
+                    m["tangent_to"] = tangent
+                self.add(m, "radius")
 
     def hole_distances(self, max_hole_pairs: int) -> None:
         """Centre distances: every pair up to ``max_hole_pairs`` holes, else each to its
@@ -387,12 +401,44 @@ class _Proposer:
                 self.add({"name": name, "type": "distance", "from": first.name,
                           "to": second.name}, "linear")
 
+    def tangent_lines(self, arcs: list[FeatureSpec]) -> list[str]:
+        """The straight edges every arc of ``arcs`` touches, end to end in its loop (a fillet's
+        two edges, a slot's flanks), by name."""
+        out = None
+        for f in arcs:
+            a = f.primitive
+            items = self.geometry.loops[f.loop].items
+            k = next(i for i, it in enumerate(items) if it is a)
+            prev, nxt = items[k - 1], items[(k + 1) % len(items)]
+            hits = {self.line_of[id(it)].name
+                    for it, joint in ((prev, (prev.end, a.start)), (nxt, (a.end, nxt.start)))
+                    if id(it) in self.line_of and self._touches(a, it, joint)}
+            out = hits if out is None else out & hits
+        return sorted(out or ())
+
+    def _touches(self, arc: Arc, line: Line, joint: tuple) -> bool:
+        """``line`` is tangent to ``arc`` and meets it at ``joint`` (its two end points)."""
+        tol = max(self.tangent_tol, 0.02 * arc.radius)
+        n = np.array([-line.direction[1], line.direction[0]])
+        if abs(abs(float((np.asarray(arc.center) - line.start) @ n)) - arc.radius) > tol:
+            return False
+        return float(np.hypot(*(joint[0] - joint[1]))) <= max(tol, 0.05 * arc.radius)
+
+    def slot_flanks(self, group: str) -> list[str]:
+        """The sides of slot ``group`` that both its ends touch."""
+        ends = [f for f in self.feats if f.group == group and f.kind == "arc"]
+        return self.tangent_lines(ends) if len(ends) == 2 else []
+
     def slot_centres(self) -> None:
         for s in sorted({f.group for f in self.feats if f.group}):
             ends = [f for f in self.feats if f.group == s and f.kind == "arc"]
             if len(ends) == 2:
-                self.add({"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
-                          "to": ends[1].name}, "linear")
+                m = {"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
+                     "to": ends[1].name}
+                flanks = self.slot_flanks(s)
+                if flanks:
+                    m["tangent_to"] = flanks
+                self.add(m, "linear")
 
     def corner_angles(self) -> None:
         """The angle between adjacent straight edges, in loop order."""
@@ -428,15 +474,43 @@ class _Proposer:
                 xa, ya = (out[i], out[j]) if L[i] >= L[j] else (out[j], out[i])
                 self.datum = {"origin": ya.name, "x_axis": xa.name, "y_towards": ya.name}
         if self.datum is None:
-            self.notes.append("no two perpendicular outline edges: hole positions are not "
-                              "proposed (no datum frame)")
+            self.centre_distances()
             return
         for f in self.feats:
             if f.kind in ("circle", "ellipse") and f.loop > 0:
+                points = [(f, None)]
+            elif f.group and f.kind == "arc":          # a slot, by the centres of its ends
+                points = [(f, self.slot_flanks(f.group))]
+            else:
+                continue
+            for g, tangent in points:
                 for axis in ("x", "y"):
-                    self.add({"name": f"{f.name}_position_{axis}", "type": "position",
-                              "feature": f.name, "axis": axis, "datum": dict(self.datum)},
-                             "linear")
+                    m = {"name": f"{g.name}_position_{axis}", "type": "position",
+                         "feature": g.name, "axis": axis, "datum": dict(self.datum)}
+                    if tangent:
+                        m["tangent_to"] = tangent
+                    self.add(m, "linear")
+
+    def centre_distances(self) -> None:
+        """A part without two perpendicular outline edges (a round flange): the largest hole
+        is the datum; the distance from its centre to every other hole (on a bolt circle, the
+        pitch radius) and to every straight outline edge (a D-cut's flat)."""
+        holes = [f for f in self.feats if f.kind == "circle" and f.loop > 0]
+        if not holes:
+            self.notes.append("no two perpendicular outline edges and no hole: hole positions "
+                              "are not proposed (no datum)")
+            return
+        c = max(holes, key=lambda f: f.primitive.radius)
+        self.notes.append(f"no two perpendicular outline edges: positions are distances from "
+                          f"the centre of {c.name} (the largest hole)")
+        have = {frozenset((m.get("from"), m.get("to"))) for m in self.meas}
+        others = [f for f in self.feats if f.kind in ("circle", "ellipse") and f.loop > 0
+                  and f is not c] + [f for f in self.lines if f.loop == 0]
+        for f in others:
+            if frozenset((f.name, c.name)) in have:
+                continue
+            self.add({"name": f"{f.name}_to_{c.name}", "type": "distance", "from": f.name,
+                      "to": c.name}, "linear")
 
 
 def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01,

@@ -45,7 +45,7 @@ from ..errors import FitError, InputError
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry
 
 __all__ = ["SegmentOptions", "Segmentation", "find_part_region", "segment_part",
-           "split_contour"]
+           "split_contour", "noise_sigma"]
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class Segmentation:
 # --------------------------------------------------------------------------------------------
 # region
 # --------------------------------------------------------------------------------------------
-def _noise_sigma(img: np.ndarray) -> float:
+def noise_sigma(img: np.ndarray) -> float:
     """Robust image noise from horizontal second differences (MAD, Gaussian noise)."""
     d = img[:, 2:] - 2 * img[:, 1:-1] + img[:, :-2]
     return float(1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(6.0))
@@ -166,7 +166,7 @@ def find_part_region(gray: np.ndarray, roi: Any = None, *, min_contrast: float =
     vals = img[region]
     if vals.size < 256:
         raise InputError("roi/mask: selects fewer than 256 pixels")
-    noise = _noise_sigma(img)
+    noise = noise_sigma(img)
     lo, hi = float(np.percentile(vals, 1)), float(np.percentile(vals, 99))
     if hi - lo < max(min_contrast, 8 * noise):
         raise InputError(f"no part found: the image is flat (gray levels {lo:.0f}-{hi:.0f}, "
