@@ -168,7 +168,9 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         Optical blur sigma (px, on the fine grid) and Gaussian noise (gray levels).
     levels : (part, background)
         Gray levels of the part's face and of what surrounds it (and shows through holes);
-        swapped by ``polarity="dark"``.
+        swapped by ``polarity="dark"``.  Levels up to 255 give an 8-bit image; a level above
+        255 asks for a 16-bit one (uint16, e.g. ``(48640, 11520)``: the default levels x 256),
+        with ``noise_sigma`` on the same scale.
     lighting : float
         Relative brightness fall-off towards the image corners.
     supersample : int
@@ -198,6 +200,9 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         raise InputError(f"render_drawn_part: the part does not lie fully inside the {w}x{h} "
                          f"image at this pose ({pose_mm})")
     part_level, background = (float(v) for v in levels)
+    if not (0 <= min(part_level, background) and max(part_level, background) <= 65535):
+        raise InputError(f"levels: expected gray levels in 0..65535, given {levels!r}")
+    bits = 16 if max(part_level, background) > 255 else 8
     fg, bg = (part_level, background) if polarity == "bright" else (background, part_level)
     clean = _render_layers([(rings, fg)], (h, w), bg, blur_px, int(supersample))
     gain = 1.0
@@ -206,7 +211,7 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         r2 = ((xs - (w - 1) / 2) ** 2 + (ys - (h - 1) / 2) ** 2) / (
             ((w - 1) / 2) ** 2 + ((h - 1) / 2) ** 2)
         gain = 1.0 - float(lighting) * r2
-    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=8)
+    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=bits)
     return DrawnRender(image, pose_mm, rings)
 
 

@@ -94,8 +94,11 @@ class DimensionInfo:
     points : ndarray (K, 2)
         Its definition points (part frame, mm): for linear/aligned the two measured points, for
         diameter the two ends of the diameter, for radius the centre and the point on the arc,
-        for angular the two points of each line (four).
+        for angular the two points of each line (four; a three-point angle's vertex is both
+        lines' first point), for ordinate its origin and the feature's point.
     source : str
+    axis : {"x", "y"} or None
+        An ordinate dimension's measuring axis (the drawing's; None for the other kinds).
     """
 
     kind: str
@@ -104,6 +107,7 @@ class DimensionInfo:
     upper: float | None
     points: np.ndarray
     source: str
+    axis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -339,13 +343,20 @@ class _Reader:
 
 
 def _dimension(e, layer: str, name: str) -> tuple | None:
-    """(kind, value, lower, upper, points WCS) of a DIMENSION entity or None when unsupported."""
+    """(kind, value, lower, upper, points WCS, axis) of a DIMENSION entity or None when
+    unsupported."""
     kinds = {0: "linear", 1: "aligned", 2: "angular", 3: "diameter", 4: "radius",
              5: "angular3", 6: "ordinate"}
     try:
-        dt = int(e.dxf.get("dimtype", 0)) & 7
-        kind = kinds.get(dt)
-        value = float(e.get_measurement())   # mm-like units, or degrees for angles
+        flags = int(e.dxf.get("dimtype", 0))
+        kind = kinds.get(flags & 7)
+        axis = None
+        if kind == "ordinate":     # the measurement is the feature's offset from the origin
+            axis = "x" if flags & 64 else "y"
+            d = _v2(e.dxf.defpoint2) - _v2(e.dxf.defpoint)
+            value = abs(float(d[0] if axis == "x" else d[1]))
+        else:
+            value = float(e.get_measurement())   # mm-like units, or degrees for angles
         ov = e.override()
         tol_on = bool(ov.get("dimtol", 0)) or bool(ov.get("dimlim", 0))
         lower = upper = None
@@ -356,7 +367,8 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
                  "diameter": ("defpoint", "defpoint4"), "radius": ("defpoint", "defpoint4"),
                  # two lines: (defpoint2, defpoint3) and (defpoint4, defpoint)
                  "angular": ("defpoint2", "defpoint3", "defpoint4", "defpoint"),
-                 "angular3": ("defpoint5", "defpoint2", "defpoint3"),
+                 # three points: the vertex, then a point on each line (as two lines)
+                 "angular3": ("defpoint4", "defpoint2", "defpoint4", "defpoint3"),
                  "ordinate": ("defpoint", "defpoint2")}[kind]
         pts = [_v2(e.dxf.get(n)) for n in names if e.dxf.get(n) is not None]
     except Exception:  # a dimension we cannot interpret is annotation: skip it
@@ -366,7 +378,7 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
     if kind.startswith("angular"):   # the angle between the lines, whichever way it was drawn
         value = value % 360.0
         value = 360.0 - value if value > 180.0 else value
-    return kind, value, lower, upper, np.array(pts, float).reshape(-1, 2)
+    return kind, value, lower, upper, np.array(pts, float).reshape(-1, 2), axis
 
 
 def _unit_factor(doc, units: str | float | None, name: str) -> tuple[str, float]:
@@ -475,12 +487,12 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         got = _dimension(e, ly, name)
         if got is None:
             continue
-        kind, value, lower, upper, pts = got
+        kind, value, lower, upper, pts, axis = got
         lin = not kind.startswith("angular")
         if lin:
             value *= k
             lower = None if lower is None else lower * k
             upper = None if upper is None else upper * k
         pts_mm = to_mm.apply(pts * [1.0, -1.0]) if len(pts) else pts
-        dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly)))
+        dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly), axis))
     return Drawing(geometry, tuple(dims), unit_name, k, name, layer, counts, tuple(outside))

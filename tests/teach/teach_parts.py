@@ -39,7 +39,12 @@ def flange(path, *, origin=(-20.0, 35.0), rot_deg=15.0, bore_mm=12.0):
     return path
 
 
-def l_bracket(path, *, origin=(50.0, 20.0), rot_deg=-20.0):
+def l_bracket(path, *, origin=(50.0, 20.0), rot_deg=-20.0, dims=False):
+    """The L-bracket; ``dims``: with ordinate dimensions from its corner (x and y of the hole
+    +-0.03, x of the right end, y of the leg's top, x of a slot end) and three-point angular
+    ones (the chamfer +-0.2 deg; the angle at the hole between a slot end and the other slot,
+    which no measurement shows).  Ordinates measure along the drawing's axes: draw it
+    unrotated (``rot_deg=0``) for them to match."""
     doc = ezdxf.new("R2010", units=4)
     msp = doc.modelspace()
 
@@ -66,6 +71,20 @@ def l_bracket(path, *, origin=(50.0, 20.0), rot_deg=-20.0):
 
     obround((24, 6), (32, 6), 2.0)
     obround((6, 16), (6, 23), 1.5)
+    if dims:
+        tol = {"dimtol": 1, "dimtp": 0.03, "dimtm": 0.03}
+        O = P(0, 0)
+        msp.add_ordinate_x_dim(feature_location=P(6, 6), offset=(0, -8), origin=O,
+                               override=tol).render()
+        msp.add_ordinate_y_dim(feature_location=P(6, 6), offset=(-8, 0), origin=O,
+                               override=tol).render()
+        msp.add_ordinate_x_dim(feature_location=P(40, 6), offset=(0, -8), origin=O).render()
+        msp.add_ordinate_y_dim(feature_location=P(20, 12), offset=(30, 0), origin=O).render()
+        msp.add_ordinate_x_dim(feature_location=P(24, 6), offset=(0, -12), origin=O).render()
+        msp.add_angular_dim_3p(base=P(5, 27), center=P(4, 30), p1=P(12, 30), p2=P(0, 26),
+                               override={"dimtol": 1, "dimtp": 0.2, "dimtm": 0.2}).render()
+        msp.add_angular_dim_3p(base=P(10, 10), center=P(6, 6), p1=P(24, 6),
+                               p2=P(6, 16)).render()
     doc.saveas(path)
     return path
 

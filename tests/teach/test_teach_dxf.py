@@ -248,3 +248,31 @@ def test_collinear_pieces_are_one_edge(tmp_path):
     d = read_dxf(_save(doc, tmp_path / "col.dxf"))
     assert [type(p).__name__ for p in d.geometry.outline.items] == ["Line"] * 4
     assert sorted(round(p.length, 9) for p in d.geometry.outline.items) == [20, 20, 40, 40]
+
+
+def test_ordinate_and_three_point_angular_dimensions(tmp_path):
+    """Ordinates from the datum corner match the positions (and, for edges, the distances from
+    the edge through the origin) they show; a three-point angle on the chamfer matches its
+    angle; an angle between hole centres matches nothing and is listed."""
+    from teach_parts import l_bracket
+
+    from metrology.inspect import Recipe
+
+    path = l_bracket(tmp_path / "l.dxf", origin=(0.0, 0.0), rot_deg=0.0, dims=True)
+    d = read_dxf(path)
+    kinds = sorted((x.kind, x.axis) for x in d.dimensions if x.kind != "angular3")
+    assert kinds == [("ordinate", "x")] * 3 + [("ordinate", "y")] * 2
+    r = Recipe.from_dxf(path, station=0.08)
+    report = r.teach_info["dimensions"]
+    assert len(report) == 7
+    by = {m.name: m for m in r.measurements}
+    for axis in ("x", "y"):                     # the hole, +-0.03 from the drawing
+        t = by[f"hole_1_position_{axis}"].tolerance
+        assert abs(t.nominal) == pytest.approx(6.0) and t.upper == pytest.approx(0.03)
+    matched = " ".join(report)
+    assert "slot_2_end_1_position_x" in matched
+    assert sum("= 40 mm" in x or "= 12 mm" in x for x in report) == 2   # right end, leg top
+    chamfer = [m for m in r.measurements if m.type == "angle"
+               and m.tolerance.upper == pytest.approx(0.2)]
+    assert len(chamfer) == 1 and chamfer[0].tolerance.nominal == pytest.approx(45.0)
+    assert sum("not matched" in x for x in report) == 1 and "angular3 90" in matched

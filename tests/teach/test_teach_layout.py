@@ -14,7 +14,7 @@ from metrology.inspect import Recipe
 from metrology.inspect.measure import measure
 from metrology.inspect.spec import parse_measurement
 from metrology.inspect.tangent import tangent_adjusted
-from metrology.teach.build import build_tools, precision_report
+from metrology.teach.tools import build_tools, precision_report
 from metrology.teach.geometry import Arc, Line, Loop, PartGeometry
 from metrology.teach.layout import (EdgeModel, Obstacles, arc_layout, line_layout,
                                     predicted_features)
