@@ -84,7 +84,7 @@ def report(title, recipe, rows):
     pred = (getattr(recipe, "teach_info", {}) or {}).get("predicted_sigma_px", {})
     print(f"\n== {title}: {len(recipe.measurements)} measurements")
     print(f"   {'measurement':34s} {'worst px':>9s} {'sigma px':>9s} {'pred px':>9s}")
-    worst = 0.0
+    worst, n_over, n_all = 0.0, 0, 0
     for name, v in rows.items():
         a = np.array(v, float)
         w, s = np.nanmax(a[:, 0]), np.nanmean(a[:, 1])
@@ -93,8 +93,10 @@ def report(title, recipe, rows):
         print(f"   {name:34s} {w:9.4f} {s:9.4f} {p if p is not None else float('nan'):9.4f}"
               f"{flag}")
         worst = max(worst, w)
-    print(f"   worst {worst:.4f} px")
-    return worst
+        n_over += int(np.sum(~(a[:, 0] <= 0.05)))      # a missing value counts as over
+        n_all += len(a)
+    print(f"   worst {worst:.4f} px; {n_over} of {n_all} measurement results above 0.05 px")
+    return worst, n_over, n_all
 
 
 def main(argv=None):
@@ -106,22 +108,38 @@ def main(argv=None):
     a = ap.parse_args(argv)
     poses = POSES[:a.poses]
     tmp = Path(tempfile.mkdtemp())
+    totals = []
     for part in a.parts.split(","):
         path = teach_parts.DRAWINGS[part](tmp / f"{part}.dxf")
         for kind in a.stations.split(","):
             st = pinhole_station() if kind == "pinhole" else scale_station()
             if a.route in ("dxf", "both"):
                 t0 = time.perf_counter()
-                recipe, rows = sweep_dxf(path, st, poses)
-                report(f"{part} from_dxf {kind} ({time.perf_counter() - t0:.0f} s)", recipe,
-                       rows)
+                try:
+                    recipe, rows = sweep_dxf(path, st, poses)
+                except Exception as e:   # a route that fails outright is a row of the table
+                    totals.append((f"{part} from_dxf {kind}", np.nan, -1, -1))
+                    print(f"\n== {part} from_dxf {kind}: {type(e).__name__}: {e}")
+                    recipe = None
+            if a.route in ("dxf", "both") and recipe is not None:
+                totals.append((f"{part} from_dxf {kind}", *report(
+                    f"{part} from_dxf {kind} ({time.perf_counter() - t0:.0f} s)", recipe, rows)))
             if a.route in ("teach", "both"):
                 t0 = time.perf_counter()
-                recipe, rows, info = sweep_teach(path, st, poses)
-                report(f"{part} teach {kind} ({time.perf_counter() - t0:.0f} s) found "
-                       f"{info['found']} tools on drawing features, spurious "
-                       f"{info['spurious']}", recipe, rows)
-    print(f"\n(mm/px {MM_PER_PX})")
+                try:
+                    recipe, rows, info = sweep_teach(path, st, poses)
+                except Exception as e:
+                    totals.append((f"{part} teach {kind}", np.nan, -1, -1))
+                    print(f"\n== {part} teach {kind}: {type(e).__name__}: {e}")
+                    continue
+                totals.append((f"{part} teach {kind}", *report(
+                    f"{part} teach {kind} ({time.perf_counter() - t0:.0f} s) found "
+                    f"{info['found']} tools on drawing features, spurious "
+                    f"{info['spurious']}", recipe, rows)))
+    print(f"\n(mm/px {MM_PER_PX}; {len(poses)} poses)\n{'case':32s} {'worst px':>9s} "
+          f"{'> 0.05':>7s} {'results':>8s}")
+    for label, w, n, m in totals:
+        print(f"{label:32s} {w:9.4f} {n:7d} {m:8d}")
 
 
 if __name__ == "__main__":
