@@ -325,6 +325,10 @@ class Studio:
             raise InputError("no recipe yet: Teach from an image or Import a DXF drawing")
         if not isinstance(edit, Mapping):
             raise EditError("edit: expected an object {name, tools, measurements}")
+        other = sorted(set(edit) - {"name", "tools", "measurements"})
+        if other:   # station, model, anomaly, paths: never from the page
+            raise EditError(f"edit: only the name, tools and measurements can be changed from "
+                            f"the page, given {other}")
         doc = self.recipe.to_dict()
         if "name" in edit:
             doc["name"] = edit["name"]

@@ -7,6 +7,7 @@ where the circle tool is dragged to; the recipe starts with that tool off the ho
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -25,15 +26,19 @@ SLOT = (520.0, 25.0)            # left edge x, width (px): 1.250 mm
 START_A = (150.0, 360.0)        # where the recipe's hole_a tool starts (no hole there)
 
 
-def render(hole_a_r: float = HOLE_A[2], shift=(0.0, 0.0), seed: int = 0) -> np.ndarray:
-    """uint8 (480, 640) picture of the part; ``shift`` moves hole A (px)."""
-    ax, ay = HOLE_A[0] + shift[0], HOLE_A[1] + shift[1]
-    layers = [(Disk((ax, ay), hole_a_r), -140.0),
+@functools.lru_cache(maxsize=4)
+def _clean(hole_a_r: float) -> np.ndarray:
+    """The noise-free render (cached: the renderer takes seconds on a busy machine)."""
+    layers = [(Disk(HOLE_A[:2], hole_a_r), -140.0),
               (Disk(HOLE_B[:2], HOLE_B[2]), -140.0),
               (HalfPlane((LEFT_X, 0.0), 180.0), -140.0),
               (Stripe((SLOT[0], 0.0), 0.0, SLOT[1]), -140.0)]
-    clean = render_shapes(layers, SHAPE, background=190.0, psf_sigma_px=1.0, supersample=4)
-    return finish_image(clean, noise_sigma=1.0, rng=seed)
+    return render_shapes(layers, SHAPE, background=190.0, psf_sigma_px=1.0, supersample=4)
+
+
+def render(hole_a_r: float = HOLE_A[2], seed: int = 0) -> np.ndarray:
+    """uint8 (480, 640) picture of the part with noise of 1 gray level (seeded)."""
+    return finish_image(_clean(float(hole_a_r)), noise_sigma=1.0, rng=seed)
 
 
 def recipe_doc(tool_at=START_A) -> dict:
@@ -76,8 +81,8 @@ def make_folder(root: Path, *, tool_at=START_A, parts: bool = True) -> dict:
     if parts:
         images = root / "parts"
         images.mkdir()
-        cv2.imwrite(str(images / "part_01.png"), render(seed=2, shift=(0.4, -0.3)))
-        cv2.imwrite(str(images / "part_02.png"), render(seed=3, shift=(-0.2, 0.5)))
+        cv2.imwrite(str(images / "part_01.png"), render(seed=2))
+        cv2.imwrite(str(images / "part_02.png"), render(seed=3))
         cv2.imwrite(str(images / "part_03.png"), render(hole_a_r=41.0, seed=4))
         out["images"] = images
     return out
