@@ -53,24 +53,21 @@ function showError(err) {
 }
 
 // ------------------------------------------------------------------ state -----------
+function fillSelect(sel, items, value) {
+  sel.innerHTML = "";
+  for (const item of items) {
+    const o = document.createElement("option");
+    o.value = o.textContent = item;
+    sel.appendChild(o);
+  }
+  if (value !== undefined) sel.value = value;
+}
+
 function applyState(st) {
   S.state = st;
   $("#recipe-file").textContent = st.recipe_file + (st.has_recipe ? "" : " (new)");
-  const sel = $("#image-select");
-  sel.innerHTML = "";
-  for (const key of st.images) {
-    const o = document.createElement("option");
-    o.value = o.textContent = key;
-    sel.appendChild(o);
-  }
-  sel.value = st.image || "";
-  const dx = $("#dxf-select");
-  dx.innerHTML = "";
-  for (const d of st.drawings) {
-    const o = document.createElement("option");
-    o.value = o.textContent = d;
-    dx.appendChild(o);
-  }
+  fillSelect($("#image-select"), st.images, st.image || "");
+  fillSelect($("#dxf-select"), st.drawings);
   if (st.runs) applyRuns(st.runs);
   if (st.evaluation) applyEval(st.evaluation, true);
   else { S.ev = null; S.tools = []; S.meas = []; render(); }
@@ -725,9 +722,7 @@ function applyRuns(runs) {
   }
   const sel = $("#chart-select");
   const prev = sel.value;
-  sel.innerHTML = "";
-  for (const n of names) { const o = document.createElement("option"); o.value = o.textContent = n; sel.appendChild(o); }
-  if (names.includes(prev)) sel.value = prev;
+  fillSelect(sel, names, names.includes(prev) ? prev : undefined);
   drawChart();
 }
 
