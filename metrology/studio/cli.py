@@ -83,6 +83,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)      # connections wait in the backlog until the server starts
     except OSError as exc:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port} ({exc.strerror})") from None

@@ -317,3 +317,24 @@ def test_import_metrology_never_imports_the_web_stack():
             "print(bad); sys.exit(bool(bad))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_command_prints_its_url_and_serves(scene):
+    import subprocess
+    import urllib.request
+
+    proc = subprocess.Popen([sys.executable, "-m", "metrology", "studio", str(scene["recipe"]),
+                             "--images", str(scene["images"]), "--no-browser"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("metrology studio: http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split(": ", 1)[1]
+        with urllib.request.urlopen(url, timeout=60) as r:
+            assert r.status == 200 and b"metrology studio" in r.read()
+        bare = url.split("?")[0] + "api/state"
+        with pytest.raises(urllib.error.HTTPError, match="403"):
+            urllib.request.urlopen(bare, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(30)
