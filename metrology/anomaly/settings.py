@@ -87,7 +87,7 @@ class PatchCoreSettings:
     """
 
     coreset_ratio: float = 0.05
-    max_bank: int = 2048
+    max_bank: int = 1024
     max_patches: int = 60_000
     projection_dim: int = 64
     seed: int = 0

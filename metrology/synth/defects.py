@@ -46,7 +46,7 @@ from ..errors import InputError
 from .render import finish_image, render_scene
 from .surfaces import brushed_texture, crack_delta, layout_features, make_texture, stain_delta
 
-__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "brushed_texture", "texture_patch",
+__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "DefectScene", "brushed_texture", "texture_patch",
            "render_defect_sample", "make_defect_set"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain")
@@ -324,13 +324,48 @@ _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain}
 
 
+@dataclass(frozen=True)
+class DefectScene:
+    """How a part face is rendered (everything but its size, defects and seed).
+
+    Attributes
+    ----------
+    texture : {"brushed", "blasted", "milled"} or ndarray (h, w)
+        Surface texture (:mod:`metrology.synth.surfaces`), or random crops of the given image
+        (see :func:`texture_patch`).
+    texture_amplitude : float
+        Standard deviation of the texture on the face, in gray levels.
+    brush_angle_deg : float
+        Brushing direction relative to the part (jittered by +-3 degrees per part).
+    layout : {"plate", "flange", "bracket"}
+        Holes and slots of the part (:func:`~metrology.synth.surfaces.layout_features`).
+    noise_sigma : float
+        Sensor noise, gray levels.
+    placement_px, placement_deg : float
+        Maximum random shift (each axis) and rotation of the part.
+    lighting : float
+        Maximum relative change of the global gain and of the illumination ramp across the image.
+    psf_sigma_px : float
+        Optical blur.
+    supersample : int
+        Sub-pixel samples per axis of the outline renderer.
+    """
+
+    texture: Any = "brushed"
+    texture_amplitude: float = 7.0
+    brush_angle_deg: float = 0.0
+    layout: str = "plate"
+    noise_sigma: float = 2.0
+    placement_px: float = 3.0
+    placement_deg: float = 1.5
+    lighting: float = 0.06
+    psf_sigma_px: float = 0.8
+    supersample: int = 4
+
+
 def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequence[str] = "good",
-                         *, rng: Any = None, texture: str | np.ndarray = "brushed",
-                         texture_amplitude: float = 7.0, brush_angle_deg: float = 0.0,
-                         noise_sigma: float = 2.0, placement_px: float = 3.0,
-                         placement_deg: float = 1.5, lighting: float = 0.06,
-                         psf_sigma_px: float = 0.8, defect_params: dict | None = None,
-                         supersample: int = 4, layout: str = "plate") -> DefectSample:
+                         *, rng: Any = None, scene: DefectScene | None = None,
+                         defect_params: dict | None = None, **scene_options: Any) -> DefectSample:
     """Render one part face, good or with defects, with its ground-truth mask.
 
     Parameters
@@ -341,33 +376,32 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
         ``"good"`` or one or more of :data:`DEFECT_KINDS` (several give several defects).
     rng : int, Generator or None
         Seed or generator; the same seed gives the same image.
-    texture : {"brushed", "blasted", "milled"} or ndarray (h, w)
-        Surface texture (:mod:`metrology.synth.surfaces`), or random crops of the given image
-        (see :func:`texture_patch`).
-    texture_amplitude : float
-        Standard deviation of the texture on the face, in gray levels.
-    brush_angle_deg : float
-        Brushing direction relative to the part (jittered by +-3 degrees per part).
-    noise_sigma : float
-        Sensor noise, gray levels.
-    placement_px, placement_deg : float
-        Maximum random shift (each axis) and rotation of the part.
-    lighting : float
-        Maximum relative change of the global gain and of the illumination ramp across the image.
-    psf_sigma_px : float
-        Optical blur.
+    scene : DefectScene, optional
+        Texture, layout, placement, lighting, blur and noise (defaults: :class:`DefectScene`).
     defect_params : dict, optional
         Fixed parameters for the defect maker (e.g. ``{"contrast": 20, "length_px": 30}``);
         anything not given is drawn at random.
-    supersample : int
-        Sub-pixel samples per axis of the outline renderer.
-    layout : {"plate", "flange", "bracket"}
-        Holes and slots of the part (:func:`~metrology.synth.surfaces.layout_features`).
+    **scene_options
+        Fields of :class:`DefectScene` given flat (``texture="milled", placement_px=0``).
 
     Returns
     -------
     DefectSample
     """
+    import dataclasses
+
+    if scene is None:
+        scene = DefectScene()
+    try:
+        scene = dataclasses.replace(scene, **scene_options) if scene_options else scene
+    except TypeError:
+        known = [f.name for f in dataclasses.fields(DefectScene)]
+        raise InputError(f"unknown scene option(s) {sorted(set(scene_options) - set(known))}; "
+                         f"known: {known}") from None
+    texture, texture_amplitude = scene.texture, scene.texture_amplitude
+    brush_angle_deg, layout, noise_sigma = scene.brush_angle_deg, scene.layout, scene.noise_sigma
+    placement_px, placement_deg = scene.placement_px, scene.placement_deg
+    lighting, psf_sigma_px, supersample = scene.lighting, scene.psf_sigma_px, scene.supersample
     h, w = int(shape[0]), int(shape[1])
     if h < 64 or w < 64:
         raise InputError(f"shape: expected at least (64, 64), given {shape}")
