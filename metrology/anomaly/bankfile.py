@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._io import atomic_write_bytes, require
+from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
@@ -55,16 +56,10 @@ def save_bank(pc: Any, path: Any) -> Path:
         meta["aligned"] = {"stride": pc._aligned.stride, "margin": pc._aligned.margin}
     if pc.roi is not None:
         arrays["roi"] = pc.roi.astype(np.uint8)
-    text = json.dumps(meta, allow_nan=False, default=_json_default)
+    text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
     return atomic_write_bytes(out, buf.getvalue())
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.floating, np.integer, np.bool_)):
-        return o.item()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
 def load_bank(cls: type, path: Any, features: Any = None) -> Any:
@@ -99,7 +94,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         raise FileFormatError(f"{where}: bank version {meta.get('version')!r} is not supported "
                               f"(this version reads 1 and {BANK_VERSION})")
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
-                                           f"{where}: field 'settings'", FileFormatError)
+                                           where=f"{where}: settings", error=FileFormatError)
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
     _fill(pc, meta, arrays, where)
     gain = require(meta, "aligned_gain", (int, float), where)
@@ -180,10 +175,8 @@ def _fill(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     pc.info = dict(meta.get("info") or {})
     thr = meta.get("threshold")
     if thr is not None:
-        try:
-            pc.threshold = Threshold.from_dict(thr)
-        except (KeyError, TypeError) as exc:
-            raise FileFormatError(f"{where}: field 'threshold' is invalid ({exc})") from None
+        pc.threshold = Threshold.from_dict(thr, where=f"{where}: threshold",
+                                           error=FileFormatError)
 
 
 # --- version 1: JSON header + .npz arrays -----------------------------------------------------
@@ -208,7 +201,7 @@ def _load_v1(cls: type, path: Path, features: Any) -> Any:
     # version 1 scored images by the reweighted maximum: keep that
     settings = PatchCoreSettings.from_dict({k: cfg[k] for k in cfg if k in _V1_KEYS}
                                            | {"image_score": "reweighted"},
-                                           f"{where}: field 'config'", FileFormatError)
+                                           where=f"{where}: config", error=FileFormatError)
     arrays = require(doc, "arrays", dict, where)
     fname = require(arrays, "file", str, where + " arrays")
     digest = require(arrays, "sha256", str, where + " arrays")

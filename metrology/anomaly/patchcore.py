@@ -77,16 +77,20 @@ def _channels(image: np.ndarray) -> int:
 
 def _box(f: np.ndarray, size: int) -> np.ndarray:
     """``size`` x ``size`` average over the grid, per channel (edges reflected, as the features
-    themselves are)."""
+    themselves are): shifted sums, two passes of ``size - 1`` additions."""
     if size <= 1:
         return f
     pad = size // 2
-    p = np.pad(f, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
-    c = np.cumsum(np.cumsum(p, axis=0, dtype=np.float64), axis=1)
-    c = np.pad(c, ((1, 0), (1, 0), (0, 0)))
     h, w = f.shape[:2]
-    s = c[size:size + h, size:size + w] - c[:h, size:size + w] - c[size:size + h, :w] + c[:h, :w]
-    return (s / (size * size)).astype(np.float32)
+    p = np.pad(f, ((pad, pad), (pad, pad), (0, 0)), mode="symmetric")
+    rows = p[0:h].copy()
+    for i in range(1, size):
+        rows += p[i:i + h]
+    out = rows[:, 0:w].copy()
+    for j in range(1, size):
+        out += rows[:, j:j + w]
+    out *= np.float32(1.0 / (size * size))
+    return out
 
 
 def _resize(img: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

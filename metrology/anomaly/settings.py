@@ -13,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, ClassVar
 
+from .._serial import Serializable
 from ..errors import InputError
 
 __all__ = ["PatchCoreSettings", "IMAGE_SCORES"]
@@ -37,8 +38,11 @@ def _num(name: str, v: Any, lo: float, *, strict: bool = False) -> None:
 
 
 @dataclass(frozen=True)
-class PatchCoreSettings:
+class PatchCoreSettings(Serializable):
     """Options of :class:`~metrology.anomaly.PatchCore` (all validated on creation).
+
+    ``to_dict()`` / ``from_dict(d, where=..., error=...)`` come from the shared serialiser
+    (unknown fields are refused, missing ones take their defaults).
 
     Attributes
     ----------
@@ -85,6 +89,9 @@ class PatchCoreSettings:
         Placement error the position-aware check tolerates (residual misalignment of the
         aligned parts, image pixels).
     """
+
+    _json_type: ClassVar[str | None] = None
+    _json_strict: ClassVar[bool] = True
 
     coreset_ratio: float = 0.05
     max_bank: int = 1024
@@ -142,19 +149,3 @@ class PatchCoreSettings:
             raise InputError(f"unknown PatchCore setting(s) {unknown}; known: "
                              f"{[f.name for f in dataclasses.fields(self)]}")
         return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        """JSON-ready dictionary of every field."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping, where: str = "settings",
-                  error: type[Exception] = InputError) -> "PatchCoreSettings":
-        """Settings from :meth:`to_dict` output; unknown or invalid fields raise ``error``
-        naming ``where``.  Missing fields take their defaults."""
-        if not isinstance(d, Mapping):
-            raise error(f"{where}: expected an object, given {type(d).__name__}")
-        try:
-            return cls().replace(**dict(d))
-        except (InputError, TypeError) as exc:
-            raise error(f"{where}: {exc}") from None

@@ -66,9 +66,9 @@ def test_fit_info_and_protocol(fitted):
     assert fitted.is_fitted and fitted.bank_size > 0
     assert fitted.bank.shape == (fitted.bank_size, fitted.info["feature_dim"])
     assert fitted.info["n_images"] == 12
-    # 12 images x 32 x 32 cells, 10 % kept
+    # 12 images x 32 x 32 cells, 10 % kept up to max_bank
     assert fitted.info["patches_total"] == 12 * 32 * 32
-    assert fitted.bank_size == round(0.1 * 12 * 32 * 32)
+    assert fitted.bank_size == min(fitted.settings.max_bank, round(0.1 * 12 * 32 * 32))
     assert isinstance(fitted, AnomalyScorer) and is_scorer(fitted)
     json.dumps(fitted.to_dict())
     assert "bank=" in repr(fitted)
