@@ -379,3 +379,24 @@ def test_options_knn_kdtree_and_degenerate_images(data):
     r = flat.score(np.zeros((40, 40), np.uint8))
     assert r.score == pytest.approx(0.0, abs=1e-6) and np.all(np.isfinite(r.map))
     assert flat.score(np.full((40, 40), 50, np.uint8)).score >= 0
+
+
+def test_save_is_atomic(fitted, tmp_path, monkeypatch):
+    """A save interrupted before its one rename leaves the previous bank whole and loadable
+    (the old two-file save could leave a new .npz beside an old .json)."""
+    import os
+
+    path = fitted.save(tmp_path / "bank.npz")
+    before = path.read_bytes()
+    other = PatchCore(coreset_ratio=0.05).fit([np.zeros((64, 64), np.uint8)] * 2)
+
+    def killed(src, dst):
+        raise KeyboardInterrupt("killed between write and rename")
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        other.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert PatchCore.load(path).bank_size == fitted.bank_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.npz"]  # no temp file left
