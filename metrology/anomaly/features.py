@@ -127,6 +127,10 @@ class ClassicalFeatures:
     def config(self) -> dict:
         return {"name": self.name, "sigmas": list(self.sigmas), "stride": self.stride}
 
+    def min_side(self) -> int:
+        """Smallest image side accepted: one cell."""
+        return self.stride
+
     @classmethod
     def from_config(cls, cfg: dict) -> "ClassicalFeatures":
         return cls(sigmas=cfg["sigmas"], stride=cfg["stride"])

@@ -256,8 +256,9 @@ class PatchCore:
         border."""
         st = self.features.stride
         h, w = self.image_shape
-        cy = np.arange(grid[0]) * st + (st - 1) / 2.0
-        cx = np.arange(grid[1]) * st + (st - 1) / 2.0
+        # cell centres, the last partial cell's clipped into the image
+        cy = np.minimum(np.arange(grid[0]) * st + (st - 1) / 2.0, h - 1)
+        cx = np.minimum(np.arange(grid[1]) * st + (st - 1) / 2.0, w - 1)
         m = self.settings.ignore_margin_px
         ok = ((cy[:, None] >= m) & (cy[:, None] <= h - 1 - m)
               & (cx[None, :] >= m) & (cx[None, :] <= w - 1 - m))

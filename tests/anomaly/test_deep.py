@@ -102,16 +102,20 @@ def test_bank_records_weights_and_reloads(lite0, tmp_path):
         pc.fit([np.zeros((16, 16), np.uint8)])
 
 
-def test_pretrained_beats_chance_on_gravel(lite0):
-    # a small sample (the full figures are in benchmarks/bench_anomaly.py): gravel photo as the
-    # face texture, 12 training parts of 128 x 128, 8 good and 8 spotted/stained test parts.
-    # Measured 0.95-1.0 over seeds; 0.85 allows 9 of 64 pairs mis-ordered.
-    from skimage import data
-
-    gravel = data.gravel()
-    kw = dict(shape=(128, 128), texture_amplitude=6.0)
-    train = [s.image for s in make_defect_set(12, (), 0, seed=7, texture=gravel[:, :300], **kw)]
-    test = make_defect_set(8, ("spot", "stain"), 4, seed=8, texture=gravel[:, 212:], **kw)
+def test_pretrained_finds_strong_spots(lite0):
+    # a small sample (the full figures are in benchmarks/bench_anomaly.py and docs/anomaly.md):
+    # 12 brushed plates of 128 x 128 for training, 8 good and 8 with a dark spot of 50 gray
+    # levels and 5 px radius.  Measured 1.0; 0.95 allows 3 of 64 pairs mis-ordered.  (Faint
+    # stains and dents on so few, so small images: 0.80 pretrained against 0.98 classical.)
+    kw = dict(shape=(128, 128))
+    train = [s.image for s in make_defect_set(12, (), 0, seed=7, **kw)]
+    test = make_defect_set(8, ("spot",), 8, seed=8, **kw,
+                           defect_params={"contrast": -50.0, "radius_px": 5.0})
     pc = PatchCore(lite0).fit(train)
-    s = np.array([pc.score(t.image).score for t in test])
-    assert auroc(s[:8], s[8:]) >= 0.85
+    res = [pc.score(t.image) for t in test]
+    s = np.array([r.score for r in res])
+    assert auroc(s[:8], s[8:]) >= 0.95
+    hits = [t.mask[int(r.max_xy[1]), int(r.max_xy[0])] or
+            np.hypot(*(np.array(r.max_xy) - t.defects[0].center_xy)) <= 8
+            for t, r in zip(test[8:], res[8:])]
+    assert np.mean(hits) >= 0.75  # the stride-8 map peaks within a cell of 6 of 8 spots
