@@ -138,15 +138,16 @@ def run(quick: bool = False) -> list[Row]:
         b_auc = auroc(bs[kinds == "good"], bs[np.isin(kinds, TEXTURE_KINDS)])
         img = test[-1].image
         rows.append(Row(f"anomaly {name}: score 256x256 classical", median_ms(
-            lambda: pc.score(img), repeat=rep), "per-pixel z-score",
-            median_ms(lambda: base.score(img), repeat=rep),
+            lambda pc=pc, img=img: pc.score(img), repeat=rep), "per-pixel z-score",
+            median_ms(lambda base=base, img=img: base.score(img), repeat=rep),
             f"{_fmt(e)}; z-score AUROC {b_auc:.3f}", e))
         if deep and not quick:
             pd = PatchCore("efficientnet-lite0").fit(imgs)
             ed = _evaluate(pd, train, test, aligned=False)
             rows.append(Row(f"anomaly {name}: score 256x256 efficientnet-lite0",
-                            median_ms(lambda: pd.score(img), repeat=5),
-                            "classical", median_ms(lambda: pc.score(img), repeat=rep),
+                            median_ms(lambda pd=pd, img=img: pd.score(img), repeat=5),
+                            "classical", median_ms(lambda pc=pc, img=img: pc.score(img),
+                                                   repeat=rep),
                             _fmt(ed), ed))
 
     # scikit-image's CC0 textures with the project's defects (plate layout)
@@ -162,15 +163,16 @@ def run(quick: bool = False) -> list[Row]:
         pc = PatchCore().fit(imgs)
         e = _evaluate(pc, train, test, aligned=False)
         acc = f"classical {_fmt(e)}"
+        img = test[0].image
         peer, peer_ms, ours_ms = "classical", float("nan"), median_ms(
-            lambda: pc.score(test[0].image), repeat=rep)
+            lambda pc=pc, img=img: pc.score(img), repeat=rep)
         if deep:
             pd = PatchCore("efficientnet-lite0").fit(imgs)
             ed = _evaluate(pd, train, test, aligned=False)
             acc += f"; efficientnet-lite0 {_fmt(ed)}"
             e = {"classical": e, "efficientnet-lite0": ed}
-            peer, peer_ms = "efficientnet-lite0", median_ms(lambda: pd.score(test[0].image),
-                                                            repeat=5)
+            peer, peer_ms = "efficientnet-lite0", median_ms(
+                lambda pd=pd, img=img: pd.score(img), repeat=5)
         rows.append(Row(f"anomaly skimage {tex}: score classical", ours_ms, peer, peer_ms,
                         acc, e))
 
