@@ -181,6 +181,12 @@ def _to_input(image: np.ndarray) -> np.ndarray:
     return (x - 0.5) / 0.5
 
 
+def _rebuild(cfg: dict, threads: int | None) -> "EfficientNetFeatures":
+    f = EfficientNetFeatures.from_config(cfg)
+    f.threads = threads
+    return f
+
+
 class EfficientNetFeatures:
     """ImageNet EfficientNet-Lite0 stages pooled into a stride-8 feature grid.
 
@@ -269,7 +275,12 @@ class EfficientNetFeatures:
         return cls(cfg["stages"], margin_px=cfg["margin_px"])
 
     def min_side(self) -> int:
+        """Smallest image side accepted (:data:`MIN_SIDE_PX`)."""
         return MIN_SIDE_PX
+
+    def __reduce__(self):
+        # pickled (e.g. to batch workers) as its configuration: rebuilt from the weights there
+        return (_rebuild, (self.config(), self.threads))
 
     def logits(self, image: Any) -> np.ndarray:
         """ImageNet class scores (1000,) of an image resized by the caller (224 x 224 is the

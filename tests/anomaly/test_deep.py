@@ -100,6 +100,10 @@ def test_bank_records_weights_and_reloads(lite0, tmp_path):
         PatchCore.load(path, features=PatchCore().features)
     with pytest.raises(InputError, match="smaller"):
         pc.fit([np.zeros((16, 16), np.uint8)])
+    import pickle  # batch workers receive in-memory scorers pickled
+
+    again = pickle.loads(pickle.dumps(loaded))
+    assert again.score(parts[4].image).score == pytest.approx(r.score, rel=1e-5)
 
 
 def test_pretrained_finds_strong_spots(lite0):
