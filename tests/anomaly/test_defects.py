@@ -73,6 +73,8 @@ def test_bad_input():
         texture_patch(np.zeros((10, 10)), (64, 64))
     with pytest.raises(InputError, match="layout"):
         render_defect_sample(SHAPE, "good", layout="gear")
+    with pytest.raises(InputError, match="scene option"):
+        render_defect_sample(SHAPE, "good", colour="red")
     with pytest.raises(InputError):
         make_defect_set(-1)
 
