@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 
 from .._serial import Serializable
 from ..errors import InputError
@@ -93,23 +93,23 @@ class PatchCoreSettings(Serializable):
     _json_type: ClassVar[str | None] = None
     _json_strict: ClassVar[bool] = True
 
-    coreset_ratio: float = 0.05
-    max_bank: int = 1024
-    max_patches: int = 60_000
-    projection_dim: int = 64
-    seed: int = 0
-    patch_size: int = 3
-    compress: float | None = 2.0
-    k: int = 1
-    nn: str = "auto"
-    image_score: str = "topk"
-    top_k: int = 4
-    reweight_neighbors: int = 9
-    smoothing_sigma: float = 4.0
-    ignore_margin_px: int = 0
+    coreset_ratio: float = field(default=0.05, metadata={"min": 1e-6, "max": 1.0})
+    max_bank: int = field(default=1024, metadata={"min": 1})
+    max_patches: int = field(default=60_000, metadata={"min": 1})
+    projection_dim: int = field(default=64, metadata={"min": 1})
+    seed: int = field(default=0, metadata={"min": 0})
+    patch_size: int = field(default=3, metadata={"min": 1, "max": 15})
+    compress: float | None = field(default=2.0, metadata={"min": 1e-6})
+    k: int = field(default=1, metadata={"min": 1})
+    nn: Literal["auto", "kdtree", "brute", "faiss"] = "auto"
+    image_score: Literal["topk", "max", "reweighted"] = "topk"
+    top_k: int = field(default=4, metadata={"min": 1})
+    reweight_neighbors: int = field(default=9, metadata={"min": 0})
+    smoothing_sigma: float = field(default=4.0, metadata={"min": 0.0})
+    ignore_margin_px: int = field(default=0, metadata={"min": 0})
     resize: bool = False
     aligned: bool = False
-    aligned_tolerance_px: float = 4.0
+    aligned_tolerance_px: float = field(default=4.0, metadata={"min": 0.0})
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
