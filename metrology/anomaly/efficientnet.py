@@ -167,8 +167,9 @@ def _build_lite0():
     return Lite0()
 
 
-def _to_input(image: np.ndarray) -> np.ndarray:
-    """Validated image -> (H, W, 3) float32 RGB in [-1, 1]."""
+def rgb01(image: np.ndarray) -> np.ndarray:
+    """Validated image -> (H, W, 3) float32 RGB in [0, 1] (uint8 / 255, uint16 / 65535, float
+    as given; gray repeated, BGR(A) reordered): the input of the torch backbones."""
     x = image.astype(np.float32)
     if image.dtype == np.uint8:
         x /= 255.0
@@ -178,7 +179,12 @@ def _to_input(image: np.ndarray) -> np.ndarray:
         x = np.repeat(x.reshape(x.shape[0], x.shape[1], 1), 3, axis=2)
     else:
         x = x[:, :, 2::-1]  # BGR(A) -> RGB
-    return (x - 0.5) / 0.5
+    return x
+
+
+def _to_input(image: np.ndarray) -> np.ndarray:
+    """Validated image -> (H, W, 3) float32 RGB in [-1, 1]."""
+    return (rgb01(image) - 0.5) / 0.5
 
 
 def _rebuild(cfg: dict, threads: int | None) -> "EfficientNetFeatures":
