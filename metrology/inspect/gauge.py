@@ -1,0 +1,718 @@
+"""Measurement-system analysis: type-1 gauge study (Cg, Cgk) and gauge R&R (ANOVA method).
+
+Type-1 study
+    One reference part, measured ``n`` times (at least 10; 25-50 is usual), re-placed between
+    shots.  With the reference value ``x_m`` of the part (from a calibrated instrument), the
+    tolerance width ``T`` of the feature, the mean ``x̄`` and the standard deviation ``s``
+    (``n - 1`` in the denominator)::
+
+        Cg  = K T / (L s)
+        Cgk = (K T / 2 - |x̄ - x_m|) / (L s / 2)
+
+    ``K`` is the share of the tolerance the gauge may use (default 0.20) and ``L`` the spread
+    of the gauge counted in standard deviations (default 4: ``±2 s``).  Minitab and Bosch
+    booklet 10 use ``L = 6``; give ``l=6`` to match them.  The study passes when
+    ``Cg >= 1.33`` and ``Cgk >= 1.33`` (both configurable) and every shot gave a value.  The
+    bias is also tested against zero (two-sided t-test, ``t = (x̄ - x_m) / (s / sqrt(n))``).
+
+Gauge R&R, ANOVA method (AIAG MSA, 4th ed.)
+    ``p`` parts, each measured ``r`` times (re-placed between shots) by each of ``o``
+    operators / stations / set-ups (``o = 1``: no operator influence, a one-way ANOVA).  The
+    two-way random-effects ANOVA with interaction gives the mean squares ``MS_P``, ``MS_O``,
+    ``MS_PO`` and ``MS_E``; when the interaction is not significant (p >= ``alpha_interaction``,
+    default 0.05 as Minitab) it is pooled into the error.  Variance components (negative
+    estimates are set to 0)::
+
+        repeatability    EV²  = MS_E
+        interaction      σ²PO = (MS_PO - MS_E) / r
+        operator         AV²  = (MS_O - MS_PO) / (p r)      (MS_PO -> MS_E when pooled)
+        part             PV²  = (MS_P - MS_PO) / (o r)
+        GRR² = EV² + AV² + σ²PO,   TV² = GRR² + PV²
+
+    ``%GRR = 100 GRR / TV`` (of the study variation; ``study_var`` = 6 cancels),
+    ``%tolerance = 100 study_var GRR / T`` and ``ndc = floor(1.41 PV / GRR)``.  AIAG's
+    verdict: %GRR <= 10 acceptable, <= 30 conditionally acceptable, above that not; ``ndc``
+    at least 5.
+
+Inputs are inspection results (a JSONL file of ``metrology inspect``, or results in memory),
+or plain values (:func:`type1_study`, :func:`grr_anova`).
+
+>>> import numpy as np
+>>> x = 4.0 + np.array([1, -1, 2, 0, -2, 1, 0, -1, 1, -1]) * 1e-4
+>>> r = type1_study(x, reference=4.0, tolerance=0.06, name="d")
+>>> round(r.cg, 2), round(r.cgk, 2), r.passed
+(24.05, 24.05, True)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+from ..errors import InputError
+from .records import Series, load_records, measurement_series
+
+__all__ = ["Type1Result", "Type1Study", "type1_study", "gauge_study", "GRRResult",
+           "GRRStudy", "AnovaRow", "grr_anova", "grr_study", "MIN_REPEATS"]
+
+#: fewest repeats a type-1 study accepts (25-50 are usual; below 10, s is too uncertain:
+#: its relative standard error is about 1/sqrt(2(n-1)), 24 % at n = 10)
+MIN_REPEATS = 10
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _check_positive(name: str, v: Any, *, upper: float | None = None) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+        raise InputError(f"{name}: expected a positive number, given {v!r}")
+    if upper is not None and v > upper:
+        raise InputError(f"{name}: expected a number <= {upper}, given {v!r}")
+    return float(v)
+
+
+# --------------------------------------------------------------------------------------------
+# type 1
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Type1Result:
+    """Type-1 gauge study of one measurement (see the module docstring for the formulas).
+
+    Attributes
+    ----------
+    name, unit : str
+    values : ndarray (N,)
+        The repeats in shot order (NaN where a shot gave no value).
+    images : tuple of str
+        Where each value came from (empty for plain values).
+    n : int
+        Values used (finite).
+    n_missing : int
+        Shots without a value (they fail the study).
+    reference, tolerance : float
+        ``x_m`` and ``T``.
+    k, l : float
+        The convention: ``K`` (share of T) and ``L`` (spread in s).
+    mean, bias, s : float
+        ``x̄``, ``x̄ - x_m`` and the sample standard deviation.
+    cg, cgk : float
+    bias_t, bias_p : float
+        t statistic of the bias and its two-sided p-value (n - 1 degrees of freedom).
+    var_repeatability_pct, var_repeatability_bias_pct : float
+        ``100 K / Cg`` and ``100 K / Cgk`` (Minitab's %Var; inf when Cgk <= 0).
+    cg_min, cgk_min : float
+        Acceptance limits.
+    passed : bool
+    reasons : tuple of str
+        Why the study failed (empty when it passed).
+    """
+
+    name: str
+    unit: str
+    values: np.ndarray
+    images: tuple[str, ...]
+    n: int
+    n_missing: int
+    reference: float
+    tolerance: float
+    k: float
+    l: float
+    mean: float
+    bias: float
+    s: float
+    cg: float
+    cgk: float
+    bias_t: float
+    bias_p: float
+    var_repeatability_pct: float
+    var_repeatability_bias_pct: float
+    cg_min: float
+    cgk_min: float
+    passed: bool
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """``x_m ± K T / 2``: where the gauge's values should stay (the run chart's lines)."""
+        h = 0.5 * self.k * self.tolerance
+        return self.reference - h, self.reference + h
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in (
+            "name", "unit", "n", "n_missing", "reference", "tolerance", "k", "l", "mean", "bias",
+            "s", "cg", "cgk", "bias_t", "bias_p", "var_repeatability_pct",
+            "var_repeatability_bias_pct", "cg_min", "cgk_min", "passed")}
+        d = {k: (_finite(v) if isinstance(v, float) else v) for k, v in d.items()}
+        d["reasons"] = list(self.reasons)
+        d["values"] = [_finite(float(v)) for v in self.values]
+        d["images"] = list(self.images)
+        return d
+
+    def summary(self) -> str:
+        u = self.unit
+        verdict = "PASS" if self.passed else "FAIL (" + "; ".join(self.reasons) + ")"
+        return (f"{self.name}: n={self.n} mean={self.mean:.6g} {u} bias={self.bias:+.3g} {u} "
+                f"s={self.s:.3g} {u}  Cg={self.cg:.2f} Cgk={self.cgk:.2f}  {verdict}")
+
+
+def type1_study(values: Any, *, reference: float, tolerance: float, name: str = "value",
+                unit: str = "", images: Iterable[str] = (), k: float = 0.2, l: float = 4.0,
+                cg_min: float = 1.33, cgk_min: float = 1.33,
+                min_repeats: int = MIN_REPEATS) -> Type1Result:
+    """Type-1 gauge study of repeated measurements of one reference part.
+
+    Parameters
+    ----------
+    values : array_like (N,)
+        The repeats in shot order; NaN (or None) marks a shot that gave no value (counted in
+        ``n_missing``, it fails the study).
+    reference : float
+        The reference part's value ``x_m`` (from a calibrated instrument).
+    tolerance : float
+        Tolerance width ``T = upper limit - lower limit`` of the feature, > 0.
+    k, l : float
+        ``K`` in (0, 1] (default 0.2) and ``L`` > 0 (default 4).
+    cg_min, cgk_min : float
+        Acceptance limits (default 1.33).
+    min_repeats : int
+        Fewest values accepted (default and minimum allowed: 10).
+
+    Returns
+    -------
+    Type1Result
+
+    Raises
+    ------
+    InputError
+        Fewer than ``min_repeats`` values, no usable tolerance or reference, all values equal
+        (s = 0: the resolution is too coarse for the study), bad ``k``/``l``.
+    """
+    v = np.array([np.nan if x is None else x for x in np.ravel(np.asarray(values, dtype=object))],
+                 dtype=np.float64)
+    if isinstance(reference, bool) or not isinstance(reference, (int, float)) \
+            or not math.isfinite(reference):
+        raise InputError(f"{name}: reference value: expected a finite number, given "
+                         f"{reference!r}")
+    if tolerance is None:
+        raise InputError(f"{name}: no tolerance: a type-1 study needs the tolerance width T "
+                         f"(upper - lower limit); give it or put both limits in the recipe")
+    tolerance = _check_positive(f"{name}: tolerance", tolerance)
+    k = _check_positive("k", k, upper=1.0)
+    l = _check_positive("l", l)
+    if isinstance(min_repeats, bool) or not isinstance(min_repeats, int) \
+            or min_repeats < MIN_REPEATS:
+        raise InputError(f"min_repeats: expected an integer >= {MIN_REPEATS}, given "
+                         f"{min_repeats!r}")
+    images = tuple(images)
+    if images and len(images) != len(v):
+        raise InputError(f"{name}: {len(images)} image names for {len(v)} values")
+    ok = np.isfinite(v)
+    n, n_missing = int(ok.sum()), int((~ok).sum())
+    if n < min_repeats:
+        raise InputError(f"{name}: {n} measured value(s)"
+                         + (f" ({n_missing} shot(s) gave none)" if n_missing else "")
+                         + f"; a type-1 study needs at least {min_repeats} repeats of the "
+                           f"reference part (25-50 are usual)")
+    x = v[ok]
+    mean = float(x.mean())
+    s = float(x.std(ddof=1))
+    if s == 0.0:
+        raise InputError(f"{name}: all {n} values are equal ({mean!r}): s = 0, the reported "
+                         f"resolution is too coarse for a type-1 study")
+    bias = mean - float(reference)
+    cg = k * tolerance / (l * s)
+    cgk = (0.5 * k * tolerance - abs(bias)) / (0.5 * l * s)
+    from scipy import stats
+
+    t = bias / (s / math.sqrt(n))
+    p = float(2.0 * stats.t.sf(abs(t), n - 1))
+    reasons = []
+    if cg < cg_min:
+        reasons.append(f"Cg {cg:.2f} < {cg_min:g}")
+    if cgk < cgk_min:
+        reasons.append(f"Cgk {cgk:.2f} < {cgk_min:g}")
+    if n_missing:
+        reasons.append(f"{n_missing} of {len(v)} shots gave no value")
+    return Type1Result(name, unit, v, images, n, n_missing, float(reference), tolerance, k, l,
+                       mean, bias, s, cg, cgk, float(t), p, 100.0 * k / cg,
+                       100.0 * k / cgk if cgk > 0 else math.inf, float(cg_min),
+                       float(cgk_min), not reasons, tuple(reasons))
+
+
+@dataclass(frozen=True)
+class Type1Study:
+    """Type-1 studies of several measurements of one reference part (``results`` by name)."""
+
+    results: dict[str, Type1Result]
+    source: str = "<records>"
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results.values())
+
+    def __getitem__(self, name: str) -> Type1Result:
+        return self.results[name]
+
+    def to_dict(self) -> dict:
+        return {"kind": "type1", "source": self.source, "passed": self.passed,
+                "problems": list(self.problems),
+                "results": {n: r.to_dict() for n, r in self.results.items()}}
+
+    def summary(self) -> str:
+        head = f"type-1 gauge study of {self.source}: {'PASS' if self.passed else 'FAIL'}"
+        return "\n".join([head] + ["  " + r.summary() for r in self.results.values()])
+
+
+def _tolerance_of(s: Series, tolerances: Mapping[str, float] | None) -> float:
+    if tolerances and s.name in tolerances:
+        return tolerances[s.name]
+    t = s.tolerance_width
+    if t is None:
+        have = "no tolerance" if s.lower is None and s.upper is None else "a one-sided limit"
+        raise InputError(f"{s.name}: the results give {have}; a gauge study needs the "
+                         f"tolerance width T (give tolerances={{{s.name!r}: T}} / "
+                         f"--tolerance {s.name}=T)")
+    return t
+
+
+def gauge_study(source: Any, references: Mapping[str, float] | str, *,
+                tolerances: Mapping[str, float] | None = None,
+                measurements: Iterable[str] | None = None, k: float = 0.2, l: float = 4.0,
+                cg_min: float = 1.33, cgk_min: float = 1.33, order: str = "name") -> Type1Study:
+    """Type-1 gauge study from inspection results of one reference part shot many times.
+
+    Parameters
+    ----------
+    source : path, Records or sequence of InspectionResult / record dicts
+        The repeats (a JSONL file of ``metrology inspect``, ``recipe.run_many(...)``, ...).
+    references : mapping or "nominal"
+        ``name -> reference value`` of the reference part (its calibrated values; the
+        measurements studied are these), or ``"nominal"`` to take each measurement's nominal
+        from the results (right only when the reference part's calibrated values are the
+        nominals).
+    tolerances : mapping, optional
+        ``name -> T`` overriding the width ``max - min`` recorded in the results.
+    measurements : iterable of str, optional
+        With ``references="nominal"``: only these (default: all with a tolerance).
+    k, l, cg_min, cgk_min : float
+        See :func:`type1_study`.
+    order : {"name", "file"}
+        Shot order (see :func:`~metrology.inspect.records.measurement_series`).
+
+    Returns
+    -------
+    Type1Study
+
+    Raises
+    ------
+    InputError
+        No references, an unknown measurement, fewer than 10 repeats, a measurement without a
+        two-sided tolerance (give ``tolerances``), no nominal with ``"nominal"``.
+    """
+    recs = load_records(source)
+    if isinstance(references, str):
+        if references != "nominal":
+            raise InputError(f"references: expected a mapping name -> value or 'nominal', "
+                             f"given {references!r}")
+        series = measurement_series(recs, order=order, measurements=measurements)
+        if measurements is None:
+            series = {n: s for n, s in series.items()
+                      if s.tolerance_width is not None or (tolerances and n in tolerances)}
+        refs = {}
+        for n, s in series.items():
+            if s.nominal is None:
+                raise InputError(f"{n}: the results give no nominal; give its reference "
+                                 f"value (references={{{n!r}: value}} / --reference {n}=VALUE)")
+            refs[n] = s.nominal
+    else:
+        if not isinstance(references, Mapping) or not references:
+            raise InputError("references: give the reference part's value of each measurement "
+                             "to study (name -> value), or 'nominal'")
+        refs = dict(references)
+        series = measurement_series(recs, order=order, measurements=list(refs))
+    if not series:
+        raise InputError(f"{recs.source}: no measurement with a two-sided tolerance to study; "
+                         f"give tolerances=")
+    results = {}
+    for n, s in series.items():
+        results[n] = type1_study(s.values, reference=refs[n], tolerance=_tolerance_of(s, tolerances),
+                                 name=n, unit=s.unit, images=s.images, k=k, l=l, cg_min=cg_min,
+                                 cgk_min=cgk_min)
+    return Type1Study(results, recs.source, tuple(str(p) for p in recs.problems))
+
+
+# --------------------------------------------------------------------------------------------
+# gauge R&R, ANOVA method
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnovaRow:
+    """One row of the ANOVA table (``f``/``p`` None where no test applies)."""
+
+    source: str
+    df: int
+    ss: float
+    ms: float
+    f: float | None = None
+    p: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "df": self.df, "ss": self.ss, "ms": self.ms,
+                "f": None if self.f is None else _finite(self.f),
+                "p": None if self.p is None else _finite(self.p)}
+
+
+@dataclass(frozen=True)
+class GRRResult:
+    """Gauge R&R of one measurement (see the module docstring for the formulas).
+
+    Attributes
+    ----------
+    name, unit : str
+    data : ndarray (p, o, r)
+        Values by part, operator and trial.
+    anova : tuple of AnovaRow
+        The full model (part, operator, part*operator, repeatability, total).
+    anova_used : tuple of AnovaRow
+        The model the components come from (interaction pooled when not significant).
+    interaction_pooled : bool
+    var : dict
+        Variance components ``repeatability``, ``reproducibility``, ``operator``,
+        ``interaction``, ``grr``, ``part``, ``total``.
+    std : dict
+        Their square roots.
+    pct_contribution, pct_study_var : dict
+        ``100 var / var_total`` and ``100 std / std_total``.
+    pct_tolerance : dict or None
+        ``100 study_var std / T`` (None without a tolerance).
+    ndc : int
+        ``floor(1.41 PV / GRR)``.
+    grr_pct : float
+        %GRR on ``basis``.
+    basis : str
+        ``"study_var"`` (of the total variation, AIAG's default) or ``"tolerance"``.
+    verdict : str
+        ``acceptable`` (<= 10 %), ``conditional`` (<= 30 %) or ``unacceptable``.
+    passed : bool
+        ``acceptable`` and ``ndc >= ndc_min``.
+    """
+
+    name: str
+    unit: str
+    data: np.ndarray
+    anova: tuple[AnovaRow, ...]
+    anova_used: tuple[AnovaRow, ...]
+    interaction_pooled: bool
+    var: dict
+    std: dict
+    pct_contribution: dict
+    pct_study_var: dict
+    pct_tolerance: dict | None
+    tolerance: float | None
+    study_var: float
+    ndc: int
+    grr_pct: float
+    basis: str
+    verdict: str
+    ndc_min: int
+    passed: bool
+    images: np.ndarray | None = field(default=None, repr=False)
+    parts: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        def clean(d):
+            return None if d is None else {k: _finite(float(v)) for k, v in d.items()}
+
+        return {"name": self.name, "unit": self.unit, "parts": list(self.parts),
+                "operators": list(self.operators), "trials": int(self.data.shape[2]),
+                "data": self.data.tolist(),
+                "anova": [r.to_dict() for r in self.anova],
+                "anova_used": [r.to_dict() for r in self.anova_used],
+                "interaction_pooled": self.interaction_pooled, "var": clean(self.var),
+                "std": clean(self.std), "pct_contribution": clean(self.pct_contribution),
+                "pct_study_var": clean(self.pct_study_var),
+                "pct_tolerance": clean(self.pct_tolerance), "tolerance": self.tolerance,
+                "study_var": self.study_var, "ndc": self.ndc, "grr_pct": _finite(self.grr_pct),
+                "basis": self.basis, "verdict": self.verdict, "ndc_min": self.ndc_min,
+                "passed": self.passed}
+
+    def summary(self) -> str:
+        p, o, r = self.data.shape
+        tol = "" if self.pct_tolerance is None else \
+            f", {self.pct_tolerance['grr']:.1f} % of tolerance"
+        return (f"{self.name}: {p} parts x {o} operator(s) x {r} trials: %GRR "
+                f"{self.pct_study_var['grr']:.1f} % of study variation{tol}, ndc {self.ndc}: "
+                f"{self.verdict}{'' if self.passed else ' (FAIL)'}")
+
+
+def grr_anova(data: Any, *, name: str = "value", unit: str = "",
+              tolerance: float | None = None, study_var: float = 6.0,
+              alpha_interaction: float = 0.05, basis: str = "study_var",
+              ndc_min: int = 5) -> GRRResult:
+    """Gauge R&R by the ANOVA method from a balanced table of values.
+
+    Parameters
+    ----------
+    data : array_like (p, o, r) or (p, r)
+        Values by part, operator and trial (a 2-D table: one operator).  p >= 2, r >= 2, all
+        finite.
+    tolerance : float, optional
+        Tolerance width T for %tolerance.
+    study_var : float
+        Multiplier of the standard deviations for the study variation (default 6).
+    alpha_interaction : float
+        The part*operator interaction is pooled into the error when its p-value is at least
+        this (default 0.05).
+    basis : {"study_var", "tolerance"}
+        What %GRR is judged on.
+    ndc_min : int
+        Fewest distinct categories for a pass (default 5).
+
+    Returns
+    -------
+    GRRResult
+
+    Raises
+    ------
+    InputError
+        Wrong shape, fewer than 2 parts or trials, non-finite values, no variation at all,
+        ``basis="tolerance"`` without a tolerance.
+    """
+    from scipy import stats
+
+    x = np.asarray(data, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, None, :]
+    if x.ndim != 3:
+        raise InputError(f"{name}: expected values shaped (parts, operators, trials), given "
+                         f"shape {x.shape}")
+    p, o, r = x.shape
+    if p < 2 or r < 2 or o < 1:
+        raise InputError(f"{name}: a gauge R&R needs at least 2 parts and 2 trials per part "
+                         f"and operator (10 parts, 2-3 trials are usual), given {p} part(s), "
+                         f"{r} trial(s)")
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"{name}: {int((~np.isfinite(x)).sum())} missing or non-finite "
+                         f"value(s); a gauge R&R needs every part x operator x trial")
+    if basis not in ("study_var", "tolerance"):
+        raise InputError(f"basis: expected 'study_var' or 'tolerance', given {basis!r}")
+    if tolerance is not None:
+        tolerance = _check_positive(f"{name}: tolerance", tolerance)
+    elif basis == "tolerance":
+        raise InputError(f"{name}: basis 'tolerance' needs the tolerance width")
+    study_var = _check_positive("study_var", study_var)
+    alpha_interaction = _check_positive("alpha_interaction", alpha_interaction, upper=1.0)
+
+    grand = x.mean()
+    part_m = x.mean(axis=(1, 2))
+    op_m = x.mean(axis=(0, 2))
+    cell_m = x.mean(axis=2)
+    ss_total = float(((x - grand) ** 2).sum())
+    ss_part = float(o * r * ((part_m - grand) ** 2).sum())
+    ss_op = float(p * r * ((op_m - grand) ** 2).sum())
+    ss_err = float(((x - cell_m[:, :, None]) ** 2).sum())
+    ss_int = max(ss_total - ss_part - ss_op - ss_err, 0.0)
+    df_part, df_op, df_int, df_err = p - 1, o - 1, (p - 1) * (o - 1), p * o * (r - 1)
+    df_total = p * o * r - 1
+    ms_part, ms_err = ss_part / df_part, ss_err / df_err
+    if ss_total == 0.0:
+        raise InputError(f"{name}: every value is the same: no variation to analyse")
+
+    def ftest(ms_a, df_a, ms_b, df_b):
+        if df_a == 0 or df_b == 0:
+            return None, None
+        if ms_b == 0:
+            return (math.inf, 0.0) if ms_a > 0 else (None, None)
+        f = ms_a / ms_b
+        return f, float(stats.f.sf(f, df_a, df_b))
+
+    rows_full: list[AnovaRow] = []
+    if o > 1:
+        ms_op, ms_int = ss_op / df_op, ss_int / df_int
+        fi, pi = ftest(ms_int, df_int, ms_err, df_err)
+        fp, pp = ftest(ms_part, df_part, ms_int, df_int)
+        fo, po = ftest(ms_op, df_op, ms_int, df_int)
+        rows_full = [AnovaRow("part", df_part, ss_part, ms_part, fp, pp),
+                     AnovaRow("operator", df_op, ss_op, ms_op, fo, po),
+                     AnovaRow("part*operator", df_int, ss_int, ms_int, fi, pi),
+                     AnovaRow("repeatability", df_err, ss_err, ms_err),
+                     AnovaRow("total", df_total, ss_total, ss_total / df_total)]
+        pooled = pi is None or pi >= alpha_interaction
+        if pooled:
+            ms_pool = (ss_int + ss_err) / (df_int + df_err)
+            fp2, pp2 = ftest(ms_part, df_part, ms_pool, df_int + df_err)
+            fo2, po2 = ftest(ms_op, df_op, ms_pool, df_int + df_err)
+            rows_used = [AnovaRow("part", df_part, ss_part, ms_part, fp2, pp2),
+                         AnovaRow("operator", df_op, ss_op, ms_op, fo2, po2),
+                         AnovaRow("repeatability", df_int + df_err, ss_int + ss_err, ms_pool),
+                         rows_full[-1]]
+            v_rep = ms_pool
+            v_int = 0.0
+            v_op = max((ms_op - ms_pool) / (p * r), 0.0)
+            v_part = max((ms_part - ms_pool) / (o * r), 0.0)
+        else:
+            rows_used = rows_full
+            v_rep = ms_err
+            v_int = max((ms_int - ms_err) / r, 0.0)
+            v_op = max((ms_op - ms_int) / (p * r), 0.0)
+            v_part = max((ms_part - ms_int) / (o * r), 0.0)
+    else:  # one operator: one-way random-effects ANOVA, no reproducibility term
+        fp, pp = ftest(ms_part, df_part, ms_err, df_err)
+        rows_full = [AnovaRow("part", df_part, ss_part, ms_part, fp, pp),
+                     AnovaRow("repeatability", df_err, ss_err, ms_err),
+                     AnovaRow("total", df_total, ss_total, ss_total / df_total)]
+        rows_used, pooled = rows_full, False
+        v_rep, v_int, v_op = ms_err, 0.0, 0.0
+        v_part = max((ms_part - ms_err) / r, 0.0)
+    v_repro = v_op + v_int
+    v_grr = v_rep + v_repro
+    v_total = v_grr + v_part
+    var = {"repeatability": v_rep, "reproducibility": v_repro, "operator": v_op,
+           "interaction": v_int, "grr": v_grr, "part": v_part, "total": v_total}
+    std = {key: math.sqrt(v) for key, v in var.items()}
+    contrib = {key: 100.0 * v / v_total for key, v in var.items()}
+    sv = {key: 100.0 * s / std["total"] for key, s in std.items()}
+    tol_pct = None if tolerance is None else \
+        {key: 100.0 * study_var * s / tolerance for key, s in std.items()}
+    ndc = int(math.floor(1.41 * std["part"] / std["grr"])) if std["grr"] > 0 else 10 ** 6
+    grr_pct = sv["grr"] if basis == "study_var" else tol_pct["grr"]
+    verdict = ("acceptable" if grr_pct <= 10.0 else "conditional" if grr_pct <= 30.0
+               else "unacceptable")
+    return GRRResult(name, unit, x, tuple(rows_full), tuple(rows_used), bool(pooled), var, std,
+                     contrib, sv, tol_pct, tolerance, study_var, ndc, grr_pct, basis, verdict,
+                     int(ndc_min), verdict == "acceptable" and ndc >= ndc_min)
+
+
+@dataclass(frozen=True)
+class GRRStudy:
+    """Gauge R&R of several measurements (``results`` by name)."""
+
+    results: dict[str, GRRResult]
+    source: str = "<records>"
+    problems: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results.values())
+
+    def __getitem__(self, name: str) -> GRRResult:
+        return self.results[name]
+
+    def to_dict(self) -> dict:
+        return {"kind": "grr", "source": self.source, "passed": self.passed,
+                "problems": list(self.problems),
+                "results": {n: r.to_dict() for n, r in self.results.items()}}
+
+    def summary(self) -> str:
+        head = f"gauge R&R (ANOVA) of {self.source}: {'PASS' if self.passed else 'FAIL'}"
+        return "\n".join([head] + ["  " + r.summary() for r in self.results.values()])
+
+
+def _grouper(pattern: str | Callable[[str], Any]) -> Callable[[str], tuple[str, str]]:
+    if callable(pattern):
+        def by_call(image: str) -> tuple[str, str]:
+            g = pattern(image)
+            if isinstance(g, tuple):
+                if len(g) != 2:
+                    raise InputError(f"{image}: the grouping function returned {g!r}; expected "
+                                     f"part or (part, operator)")
+                return str(g[0]), str(g[1])
+            return str(g), ""
+        return by_call
+    try:
+        rx = re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise InputError(f"pattern: not a regular expression ({exc}): {pattern!r}") from None
+    if "part" not in rx.groupindex:
+        raise InputError(f"pattern: needs a named group (?P<part>...) (and optionally "
+                         f"(?P<operator>...)), given {pattern!r}")
+
+    def by_regex(image: str) -> tuple[str, str]:
+        import os
+
+        m = rx.search(os.path.basename(image))
+        if m is None:
+            raise InputError(f"{image}: the file name does not match the pattern {pattern!r}")
+        op = m.groupdict().get("operator")
+        return m.group("part"), op or ""
+    return by_regex
+
+
+def grr_study(source: Any, pattern: str | Callable[[str], Any], *,
+              tolerances: Mapping[str, float] | None = None,
+              measurements: Iterable[str] | None = None, study_var: float = 6.0,
+              alpha_interaction: float = 0.05, basis: str = "study_var",
+              ndc_min: int = 5, order: str = "name") -> GRRStudy:
+    """Gauge R&R (ANOVA method) from inspection results of several parts, each shot several
+    times (re-placed between shots), optionally by several operators / set-ups.
+
+    Parameters
+    ----------
+    source : path, Records or sequence of InspectionResult / record dicts
+    pattern : str or callable
+        Regular expression searched in each image's file name, with a named group
+        ``(?P<part>...)`` and optionally ``(?P<operator>...)``
+        (e.g. ``r"part(?P<part>\\d+)_op(?P<operator>[A-Z])_"``); or a function
+        ``image -> part`` or ``image -> (part, operator)``.  The trials of a part and operator
+        are its images in image order.
+    tolerances : mapping, optional
+        ``name -> T`` (default: the results' ``max - min`` where both are given).
+    measurements : iterable of str, optional
+        Default: all.
+    study_var, alpha_interaction, basis, ndc_min
+        See :func:`grr_anova`.
+
+    Raises
+    ------
+    InputError
+        Unbalanced study (a part/operator with another number of trials, or missing), a shot
+        without a value, a file name the pattern does not match.
+    """
+    recs = load_records(source)
+    series = measurement_series(recs, order=order, measurements=measurements)
+    group = _grouper(pattern)
+    first = next(iter(series.values()), None)
+    if first is None:
+        raise InputError(f"{recs.source}: the results hold no measurement")
+    keys = [group(img) for img in first.images]
+    parts = list(dict.fromkeys(k[0] for k in keys))
+    ops = list(dict.fromkeys(k[1] for k in keys))
+    cells: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(keys):
+        cells.setdefault(key, []).append(i)
+    counts = {(pt, op): len(cells.get((pt, op), [])) for pt in parts for op in ops}
+    r = max(counts.values())
+    short = [(pt, op, c) for (pt, op), c in counts.items() if c != r]
+    if short:
+        pt, op, c = short[0]
+        who = f"part {pt!r}" + (f" / operator {op!r}" if op else "")
+        raise InputError(f"gauge R&R needs a balanced study: {who} has {c} trial(s), others "
+                         f"{r} ({len(short)} such cell(s))")
+    index = np.array([[cells[(pt, op)] for op in ops] for pt in parts])  # (p, o, r)
+    results = {}
+    for n, s in series.items():
+        tol = (tolerances or {}).get(n, s.tolerance_width)
+        if basis == "tolerance" and tol is None:
+            _tolerance_of(s, tolerances)  # raises with the message saying what to give
+        missing = np.flatnonzero(~np.isfinite(s.values))
+        if len(missing):
+            i = int(missing[0])
+            raise InputError(f"{n}: {len(missing)} shot(s) gave no value, e.g. {s.images[i]} "
+                             f"({s.errors[i] or 'not measured'}); a gauge R&R needs them all")
+        res = grr_anova(s.values[index], name=n, unit=s.unit, tolerance=tol,
+                        study_var=study_var, alpha_interaction=alpha_interaction, basis=basis,
+                        ndc_min=ndc_min)
+        results[n] = _with_labels(res, np.asarray(s.images, dtype=object)[index], parts, ops)
+    return GRRStudy(results, recs.source, tuple(str(p) for p in recs.problems))
+
+
+def _with_labels(res: GRRResult, images: np.ndarray, parts: list, ops: list) -> GRRResult:
+    from dataclasses import replace
+
+    return replace(res, images=images, parts=tuple(parts), operators=tuple(ops))
