@@ -23,7 +23,8 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 # layers that contribute subcommands, in the order they appear in --help
 _CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper.cli",
-                "metrology.anomaly.cli", "metrology.inspect.cli", "metrology.teach.cli")
+                "metrology.anomaly.cli", "metrology.inspect.cli", "metrology.teach.cli",
+                "metrology.inspect.msa_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
