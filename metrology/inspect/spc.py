@@ -149,7 +149,7 @@ def _measurement_stats(s: Series) -> MeasurementStats:
     ok = s.measured
     x = s.values[ok]
     n = int(ok.sum())
-    has_tol = s.lower is not None or s.upper is not None or bool(np.any(s.passed >= 0))
+    has_tol = s.lower is not None or s.upper is not None
     n_pass = int((s.passed == 1).sum()) if has_tol else 0
     n_fail = int(len(s.values) - n_pass) if has_tol else 0
     rate = n_pass / (n_pass + n_fail) if (n_pass + n_fail) else None

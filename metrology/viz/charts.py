@@ -252,7 +252,7 @@ def type1_chart_figure(result: Any, *, width_in: float = 6.4, height_in: float =
     ax.axhline(r.reference, color=_NOM, linewidth=1.2, label=f"reference {r.reference:.6g}")
     pct = 100 * r.k
     ax.axhline(b_lo, color=_LIMIT, linestyle="--", linewidth=1.0,
-               label=f"reference ± {pct:g} % of T / 2")
+               label=f"reference ± K·T/2 (K = {pct:g} %)")
     ax.axhline(b_hi, color=_LIMIT, linestyle="--", linewidth=1.0)
     ax.axhline(r.mean, color=_MEAN, linewidth=1.0, label=f"mean {r.mean:.6g}")
     ax.axhline(r.mean - half, color=_MEAN, linestyle=":", linewidth=0.9,
