@@ -48,16 +48,27 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 from .records import Series, load_records, measurement_series
 
-__all__ = ["Type1Result", "Type1Study", "type1_study", "gauge_study", "GRRResult",
-           "GRRStudy", "AnovaRow", "grr_anova", "grr_study", "MIN_REPEATS"]
+__all__ = [
+    "MIN_REPEATS",
+    "AnovaRow",
+    "GRRResult",
+    "GRRStudy",
+    "Type1Result",
+    "Type1Study",
+    "gauge_study",
+    "grr_anova",
+    "grr_study",
+    "type1_study",
+]
 
 #: fewest repeats a type-1 study accepts (25-50 are usual; below 10, s is too uncertain:
 #: its relative standard error is about 1/sqrt(2(n-1)), 24 % at n = 10)
@@ -580,7 +591,10 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
     sv = {key: 100.0 * s / std["total"] for key, s in std.items()}
     tol_pct = None if tolerance is None else \
         {key: 100.0 * study_var * s / tolerance for key, s in std.items()}
-    ndc = int(math.floor(1.41 * std["part"] / std["grr"])) if std["grr"] > 0 else 10 ** 6
+    if std["grr"] == 0.0:
+        raise InputError(f"{name}: every part repeats exactly (GRR = 0): the reported "
+                         f"resolution is too coarse for a gauge R&R")
+    ndc = math.floor(1.41 * std["part"] / std["grr"])
     grr_pct = sv["grr"] if basis == "study_var" else tol_pct["grr"]
     verdict = ("acceptable" if grr_pct <= 10.0 else "conditional" if grr_pct <= 30.0
                else "unacceptable")

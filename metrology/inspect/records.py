@@ -23,16 +23,24 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
 from ..errors import FileFormatError, InputError
 
-__all__ = ["RecordProblem", "Records", "Series", "read_records", "load_records",
-           "measurement_series", "natural_key"]
+__all__ = [
+    "RecordProblem",
+    "Records",
+    "Series",
+    "load_records",
+    "measurement_series",
+    "natural_key",
+    "read_records",
+]
 
 
 @dataclass(frozen=True)

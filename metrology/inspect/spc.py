@@ -23,15 +23,23 @@ out), with limits ``LSL``/``USL``:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
 from .records import Records, Series, load_records, measurement_series, natural_key
 
-__all__ = ["MeasurementStats", "StageTiming", "WorstPart", "ProcessStats", "process_stats",
-           "D2_MOVING_RANGE", "STAGES"]
+__all__ = [
+    "D2_MOVING_RANGE",
+    "STAGES",
+    "MeasurementStats",
+    "ProcessStats",
+    "StageTiming",
+    "WorstPart",
+    "process_stats",
+]
 
 #: d2 of a moving range of 2 consecutive values (the individuals-chart constant)
 D2_MOVING_RANGE = 1.128

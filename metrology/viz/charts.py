@@ -13,14 +13,21 @@ shows, to scale, where the data sit in the tolerance band.
 from __future__ import annotations
 
 import io
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["require_matplotlib", "histogram_figure", "run_chart_figure", "type1_chart_figure",
-           "grr_chart_figure", "figure_svg"]
+__all__ = [
+    "figure_svg",
+    "grr_chart_figure",
+    "histogram_figure",
+    "require_matplotlib",
+    "run_chart_figure",
+    "type1_chart_figure",
+]
 
 _PASS, _FAIL, _BAND, _LIMIT, _MEAN, _NOM = "#2e7d32", "#c62828", "#e8f5e9", "#c62828", \
     "#1565c0", "#555555"

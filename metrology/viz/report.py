@@ -28,8 +28,13 @@ import numpy as np
 from .._io import atomic_write_text
 from ..errors import InputError, MetrologyError
 
-__all__ = ["spc_report_html", "write_spc_report", "gauge_report_html", "write_gauge_report",
-           "MAX_OVERLAY_WIDTH"]
+__all__ = [
+    "MAX_OVERLAY_WIDTH",
+    "gauge_report_html",
+    "spc_report_html",
+    "write_gauge_report",
+    "write_spc_report",
+]
 
 #: overlays wider than this are scaled down before embedding (keeps a report of 5 MP images
 #: to a few MB)
@@ -239,7 +244,7 @@ def spc_report_html(source: Any, *, title: str | None = None,
     charts = {}
     for name, m in stats.measurements.items():
         s = m.series
-        kw = dict(lower=s.lower, upper=s.upper, nominal=s.nominal, unit=s.unit)
+        kw = {"lower": s.lower, "upper": s.upper, "nominal": s.nominal, "unit": s.unit}
         charts[name] = {
             "hist": _svg(histogram_figure(s.values, title=f"{name}: distribution", **kw)),
             "run": _svg(run_chart_figure(s.values, failed=s.passed == 0,

@@ -231,6 +231,8 @@ def test_grr_bad_input():
         grr_anova(np.where(GRR_DATA == 9, np.nan, GRR_DATA))
     with pytest.raises(InputError, match="no variation"):
         grr_anova(np.ones((3, 2, 2)))
+    with pytest.raises(InputError, match="GRR = 0"):
+        grr_anova(np.repeat(GRR_DATA[:, :, :1], 2, axis=2) * 0 + np.arange(3)[:, None, None])
     with pytest.raises(InputError, match="basis 'tolerance' needs"):
         grr_anova(GRR_DATA, basis="tolerance")
 

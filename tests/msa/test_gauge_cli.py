@@ -9,12 +9,11 @@ import json
 import cv2
 import numpy as np
 import pytest
-
 from _inspect_helpers import plate_recipe_doc, render_plate, rotated, truth_mm
-from metrology.cli import main
-
-from test_gauge import GRR_DATA, _grr_records  # noqa: F401 (the worked example)
+from test_gauge import GRR_DATA, _grr_records
 from test_spc_report import parse
+
+from metrology.cli import main
 
 
 @pytest.fixture(scope="module")

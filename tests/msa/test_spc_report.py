@@ -214,8 +214,8 @@ def test_report_numbers_equal_those_of_the_jsonl(batch_file):
 
 def test_report_is_self_contained_and_shows_the_worst_overlays(tmp_path):
     import cv2
-
     from _inspect_helpers import plate_recipe_doc, render_plate, rotated
+
     from metrology.inspect import Recipe
 
     recipe = Recipe.from_dict(plate_recipe_doc(), tmp_path)
@@ -231,7 +231,7 @@ def test_report_is_self_contained_and_shows_the_worst_overlays(tmp_path):
     # the failed part (no hole) first, then the part using most of a tolerance
     assert len(doc.images) == 2 and all(s.startswith("data:image/jpeg;base64,")
                                         for s in doc.images)
-    assert [f.rsplit("/", 1)[-1] for f in doc.figures][0] == "part_1.png"
+    assert next(f.rsplit("/", 1)[-1] for f in doc.figures) == "part_1.png"
     assert "hole_d: not measured" in html
     for u in doc.urls:  # nothing fetched: only data: URIs and in-page anchors
         assert u.startswith(("data:", "#")), u
@@ -277,7 +277,6 @@ def test_empty_or_unusable_file_is_an_error_naming_the_line(tmp_path, capsys):
 
 def test_inspect_report_option(tmp_path, capsys):
     import cv2
-
     from _inspect_helpers import plate_recipe_doc, render_plate, rotated
 
     (tmp_path / "plate.recipe.json").write_text(json.dumps(plate_recipe_doc()))
