@@ -663,7 +663,7 @@ def grr_study(source: Any, pattern: str | Callable[[str], Any], *,
               measurements: Iterable[str] | None = None, study_var: float = 6.0,
               alpha_interaction: float = 0.05, basis: str = "study_var",
               ndc_min: int = 5, order: str = "name") -> GRRStudy:
-    """Gauge R&R (ANOVA method) from inspection results of several parts, each shot several
+    r"""Gauge R&R (ANOVA method) from inspection results of several parts, each shot several
     times (re-placed between shots), optionally by several operators / set-ups.
 
     Parameters
@@ -672,7 +672,7 @@ def grr_study(source: Any, pattern: str | Callable[[str], Any], *,
     pattern : str or callable
         Regular expression searched in each image's file name, with a named group
         ``(?P<part>...)`` and optionally ``(?P<operator>...)``
-        (e.g. ``r"part(?P<part>\\d+)_op(?P<operator>[A-Z])_"``); or a function
+        (e.g. ``r"part(?P<part>\d+)_op(?P<operator>[A-Z])_"``); or a function
         ``image -> part`` or ``image -> (part, operator)``.  The trials of a part and operator
         are its images in image order.
     tolerances : mapping, optional

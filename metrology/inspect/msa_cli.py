@@ -28,6 +28,7 @@ def _pairs(items: list[str] | None, option: str) -> dict[str, float]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``report`` and ``gauge-study`` to the ``metrology`` command."""
     r = subparsers.add_parser(
         "report", help="SPC report of a batch (HTML): histograms, run charts, Cp/Cpk",
         description="Write one self-contained HTML file from the results of `metrology inspect`: "
