@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable
 from ..errors import InputError
 from .records import Series, load_records, measurement_series
 
@@ -75,10 +76,6 @@ __all__ = [
 MIN_REPEATS = 10
 
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
 def _check_positive(name: str, v: Any, *, upper: float | None = None) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
         raise InputError(f"{name}: expected a positive number, given {v!r}")
@@ -91,7 +88,7 @@ def _check_positive(name: str, v: Any, *, upper: float | None = None) -> float:
 # type 1
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Type1Result:
+class Type1Result(Serializable):
     """Type-1 gauge study of one measurement (see the module docstring for the formulas).
 
     Attributes
@@ -152,17 +149,6 @@ class Type1Result:
         """``x_m ± K T / 2``: where the gauge's values should stay (the run chart's lines)."""
         h = 0.5 * self.k * self.tolerance
         return self.reference - h, self.reference + h
-
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in (
-            "name", "unit", "n", "n_missing", "reference", "tolerance", "k", "l", "mean", "bias",
-            "s", "cg", "cgk", "bias_t", "bias_p", "var_repeatability_pct",
-            "var_repeatability_bias_pct", "cg_min", "cgk_min", "passed")}
-        d = {k: (_finite(v) if isinstance(v, float) else v) for k, v in d.items()}
-        d["reasons"] = list(self.reasons)
-        d["values"] = [_finite(float(v)) for v in self.values]
-        d["images"] = list(self.images)
-        return d
 
     def summary(self) -> str:
         u = self.unit
@@ -256,7 +242,7 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
 
 
 @dataclass(frozen=True)
-class Type1Study:
+class Type1Study(Serializable):
     """Type-1 studies of several measurements of one reference part (``results`` by name)."""
 
     results: dict[str, Type1Result]
@@ -271,9 +257,7 @@ class Type1Study:
         return self.results[name]
 
     def to_dict(self) -> dict:
-        return {"kind": "type1", "source": self.source, "passed": self.passed,
-                "problems": list(self.problems),
-                "results": {n: r.to_dict() for n, r in self.results.items()}}
+        return {**super().to_dict(), "passed": self.passed}
 
     def summary(self) -> str:
         head = f"type-1 gauge study of {self.source}: {'PASS' if self.passed else 'FAIL'}"
@@ -362,7 +346,7 @@ def gauge_study(source: Any, references: Mapping[str, float] | str, *,
 # gauge R&R, ANOVA method
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class AnovaRow:
+class AnovaRow(Serializable):
     """One row of the ANOVA table (``f``/``p`` None where no test applies)."""
 
     source: str
@@ -372,14 +356,9 @@ class AnovaRow:
     f: float | None = None
     p: float | None = None
 
-    def to_dict(self) -> dict:
-        return {"source": self.source, "df": self.df, "ss": self.ss, "ms": self.ms,
-                "f": None if self.f is None else _finite(self.f),
-                "p": None if self.p is None else _finite(self.p)}
-
 
 @dataclass(frozen=True)
-class GRRResult:
+class GRRResult(Serializable):
     """Gauge R&R of one measurement (see the module docstring for the formulas).
 
     Attributes
@@ -419,11 +398,11 @@ class GRRResult:
     anova: tuple[AnovaRow, ...]
     anova_used: tuple[AnovaRow, ...]
     interaction_pooled: bool
-    var: dict
-    std: dict
-    pct_contribution: dict
-    pct_study_var: dict
-    pct_tolerance: dict | None
+    var: dict[str, float]
+    std: dict[str, float]
+    pct_contribution: dict[str, float]
+    pct_study_var: dict[str, float]
+    pct_tolerance: dict[str, float] | None
     tolerance: float | None
     study_var: float
     ndc: int
@@ -432,26 +411,9 @@ class GRRResult:
     verdict: str
     ndc_min: int
     passed: bool
-    images: np.ndarray | None = field(default=None, repr=False)
+    images: np.ndarray | None = field(default=None, repr=False, metadata={"json": False})
     parts: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        def clean(d):
-            return None if d is None else {k: _finite(float(v)) for k, v in d.items()}
-
-        return {"name": self.name, "unit": self.unit, "parts": list(self.parts),
-                "operators": list(self.operators), "trials": int(self.data.shape[2]),
-                "data": self.data.tolist(),
-                "anova": [r.to_dict() for r in self.anova],
-                "anova_used": [r.to_dict() for r in self.anova_used],
-                "interaction_pooled": self.interaction_pooled, "var": clean(self.var),
-                "std": clean(self.std), "pct_contribution": clean(self.pct_contribution),
-                "pct_study_var": clean(self.pct_study_var),
-                "pct_tolerance": clean(self.pct_tolerance), "tolerance": self.tolerance,
-                "study_var": self.study_var, "ndc": self.ndc, "grr_pct": _finite(self.grr_pct),
-                "basis": self.basis, "verdict": self.verdict, "ndc_min": self.ndc_min,
-                "passed": self.passed}
 
     def summary(self) -> str:
         p, o, r = self.data.shape
@@ -604,7 +566,7 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
 
 
 @dataclass(frozen=True)
-class GRRStudy:
+class GRRStudy(Serializable):
     """Gauge R&R of several measurements (``results`` by name)."""
 
     results: dict[str, GRRResult]
@@ -619,9 +581,7 @@ class GRRStudy:
         return self.results[name]
 
     def to_dict(self) -> dict:
-        return {"kind": "grr", "source": self.source, "passed": self.passed,
-                "problems": list(self.problems),
-                "results": {n: r.to_dict() for n, r in self.results.items()}}
+        return {**super().to_dict(), "passed": self.passed}
 
     def summary(self) -> str:
         head = f"gauge R&R (ANOVA) of {self.source}: {'PASS' if self.passed else 'FAIL'}"

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable
 from .records import Records, Series, load_records, measurement_series, natural_key
 
 __all__ = [
@@ -100,7 +101,7 @@ class MeasurementStats:
 
 
 @dataclass(frozen=True)
-class StageTiming:
+class StageTiming(Serializable):
     """Wall time of one stage over the images that report it (ms)."""
 
     stage: str
@@ -109,9 +110,6 @@ class StageTiming:
     p95: float
     max: float
     mean: float
-
-    def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("stage", "n", "median", "p95", "max", "mean")}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable, to_jsonable
 from ..errors import InputError
 
 __all__ = [
@@ -114,7 +115,7 @@ def _ray_jacobians(camera: Any, rays: np.ndarray) -> tuple[np.ndarray, np.ndarra
 # plane covariance
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class PlaneCovariance:
+class PlaneCovariance(Serializable):
     """What is known about the errors of a measuring plane.
 
     Attributes
@@ -143,13 +144,6 @@ class PlaneCovariance:
     n_corners: int
     height_std_mm: float = 0.0
     scale_rel_std: float = 0.0
-
-    def to_dict(self) -> dict:
-        return {"intrinsics_cov": self.intrinsics_cov.tolist(),
-                "pose_cov": self.pose_cov.tolist(),
-                "pose_from_intrinsics": self.pose_from_intrinsics.tolist(),
-                "corner_sigma_px": self.corner_sigma_px, "n_corners": self.n_corners,
-                "height_std_mm": self.height_std_mm, "scale_rel_std": self.scale_rel_std}
 
 
 def _pose_jacobian(camera: Any, obj: np.ndarray, rvec: np.ndarray, tvec: np.ndarray
@@ -369,7 +363,7 @@ def point_jacobian(feature: Any, points_mm: Any, second_mm: Any = None) -> np.nd
 # the budget
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class UncertaintyBudget:
+class UncertaintyBudget(Serializable):
     """Standard uncertainties of one measured value by component (same unit as the value).
 
     ``components`` maps each name of :data:`COMPONENTS` to its standard uncertainty (None
@@ -387,9 +381,10 @@ class UncertaintyBudget:
     def expanded(self) -> float:
         return self.k * self.combined
 
+    _json_type = None
+
     def to_dict(self) -> dict:
-        return {"components": dict(self.components), "combined": self.combined, "k": self.k,
-                "expanded": self.expanded, "unit": self.unit, "notes": dict(self.notes)}
+        return {**super().to_dict(), "expanded": to_jsonable(self.expanded)}
 
 
 def budget(fn: Callable[[Mapping[str, Any]], float], feats: Mapping[str, Any], names: list[str],
