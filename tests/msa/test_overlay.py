@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from _inspect_helpers import HOLE, PLATE_H, PLATE_W, plate_recipe_doc, render_plate, rotated
+from _inspect_helpers import PLATE_H, PLATE_W, plate_recipe_doc, render_plate, rotated
 from metrology.inspect import MeasurementResult, Recipe
 from metrology.viz.overlay import failure_reason, render_inspection, value_text
 
