@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
+from .text import put_label, text_size
 
 __all__ = ["render_inspection", "OverlayLayout", "failure_reason", "value_text"]
 
-_FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
 _PANEL_BG = (32, 32, 32)
 _NEUTRAL = (235, 235, 235)
 _DIM = (255, 210, 120)   # dimension lines of measurements without a tolerance (light blue)
@@ -123,10 +123,7 @@ class _Writer:
         self.img = img
         self.layout = layout
         self.scale = scale
-        self.thick = 1 if scale < 0.9 else 2
-        import cv2
-
-        (_, h), base = cv2.getTextSize("Hg", _FONT, scale, self.thick)
+        _, h, base = text_size("Hg", scale)
         self.line_h = int(round((h + base) * 1.45))
         self.ascent = h
 
@@ -152,35 +149,23 @@ class _Writer:
         return self.put(text, (anchor[0] + 4, anchor[1] - 4), color, scale=scale, clip=clip)
 
     def size(self, text: str, scale: float | None = None) -> tuple[int, int]:
-        import cv2
-
-        (w, h), base = cv2.getTextSize(text, _FONT, scale or self.scale, self.thick)
+        w, h, base = text_size(text, scale or self.scale)
         return w, h + base
 
     def put(self, text: str, org: tuple[float, float], color: tuple, *, scale: float | None = None,
             box: bool = True, clip: tuple[int, int, int, int] | None = None
             ) -> tuple[int, int, int, int]:
-        """Text with its baseline-left at ``org`` (moved inside ``clip`` when given)."""
-        import cv2
-
+        """Text with its baseline-left at ``org`` (moved inside ``clip`` when given), drawn
+        once (:func:`metrology.viz.text.put_label`)."""
         s = scale or self.scale
-        th = self.thick if s < 1.6 else self.thick + 1
-        (w, h), base = cv2.getTextSize(text, _FONT, s, th)
-        x, y = int(round(org[0])), int(round(org[1]))
+        w, h, base = text_size(text, s)
+        x, y = org
         pad = max(2, int(round(3 * s)))
         if clip is not None:
             cx, cy, cw, ch = clip
-            x = int(np.clip(x, cx + pad, max(cx + pad, cx + cw - w - pad)))
-            y = int(np.clip(y, cy + h + pad, max(cy + h + pad, cy + ch - base - pad)))
-        rect = (x - pad, y - h - pad, w + 2 * pad, h + base + 2 * pad)
-        if box:
-            x0, y0 = max(rect[0], 0), max(rect[1], 0)
-            x1 = min(rect[0] + rect[2], self.img.shape[1])
-            y1 = min(rect[1] + rect[3], self.img.shape[0])
-            if x1 > x0 and y1 > y0:
-                roi = self.img[y0:y1, x0:x1]
-                roi[:] = (roi.astype(np.float32) * 0.25).astype(np.uint8)
-        cv2.putText(self.img, text, (x, y), _FONT, s, color, th, cv2.LINE_AA)
+            x = float(np.clip(x, cx + pad, max(cx + pad, cx + cw - w - pad)))
+            y = float(np.clip(y, cy + h + pad, max(cy + h + pad, cy + ch - base - pad)))
+        rect = put_label(self.img, text, (x, y), color, s, box=box)
         self.layout.texts.append((text, rect))
         return rect
 

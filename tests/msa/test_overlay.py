@@ -94,3 +94,17 @@ def test_text_is_readable_at_100_percent(tmp_path, size, min_px):
     (_, cap), _ = cv2.getTextSize("H", 0, lay.font_scale, 1)
     assert cap >= min_px
     assert out.shape[0] >= h and out.shape[1] >= w
+
+
+def test_colorbar_matches_the_map_it_explains():
+    from metrology.viz.text import draw_colorbar
+
+    img = np.zeros((300, 200, 3), np.uint8)
+    draw_colorbar(img, (20, 40, 16, 200), 0.42, label="sigma (px)", gain=0.6)
+    top = img[41, 28]
+    bottom = img[238, 28]
+    lut = cv2.applyColorMap(np.arange(256, dtype=np.uint8)[:, None], cv2.COLORMAP_VIRIDIS)[:, 0]
+    assert np.abs(top.astype(int) - lut[153]).max() <= 2   # 255 * 0.6 at vmax
+    assert np.abs(bottom.astype(int) - lut[1]).max() <= 3
+    assert img[40:240, 40:120].max() > 100     # tick labels
+    assert img[10:35, 20:120].max() > 100      # title
