@@ -453,3 +453,75 @@ def budget(fn: Callable[[Mapping[str, Any]], float], feats: Mapping[str, Any], n
         comps["scale"] = None
     total = math.sqrt(sum(v * v for v in comps.values() if v is not None))
     return UncertaintyBudget(comps, total, K_EXPANDED, unit, notes)
+
+
+# --------------------------------------------------------------------------------------------
+# glue: a calibration's intrinsic covariance, the gradients of an image's features
+# --------------------------------------------------------------------------------------------
+def intrinsics_covariance(cal: Any) -> np.ndarray:
+    """Covariance ``σ² (JᵀJ)⁻¹`` of ``[fx, fy, cx, cy, dist...]`` of a
+    :class:`~metrology.calib.Calibration` (extrinsics marginalised), recomputed from the views
+    it keeps (so it works for any station file that holds its views), shape (P, P).
+
+    Raises
+    ------
+    InputError
+        The calibration holds no views.
+    """
+    from ..calib.calibration import _covariance
+
+    views = list(getattr(cal, "views", ()) or ())
+    if not views:
+        raise InputError("the calibration holds no views: its intrinsic covariance cannot be "
+                         "recomputed")
+    theta = camera_parameters(cal.camera)
+    rv = np.stack([np.asarray(v.rvec, float) for v in views])
+    tv = np.stack([np.asarray(v.tvec, float) for v in views])
+    obs = np.stack([np.asarray(v.corners_xy, float) for v in views])
+    mask = np.stack([np.asarray(v.corner_ok, bool) for v in views])
+    cov, _ = _covariance(theta, rv, tv, np.asarray(cal.board_points, float), obs, mask,
+                         cal.camera.model)
+    return 0.5 * (cov + cov.T)
+
+
+def feature_gradients(plane: Any, items: Mapping[str, tuple]) -> dict[str, dict[str, np.ndarray]]:
+    """How each feature's parameters move with the global parameters of the plane.
+
+    Parameters
+    ----------
+    plane : Plane or ScalePlane
+        The mapping the features' mm points came from.
+    items : mapping
+        ``name -> (feature_mm, points_px)`` or ``(feature_mm, first_px, second_px)`` (an edge
+        pair): the fitted mm feature and the raw pixel points it was fitted to.
+
+    Returns
+    -------
+    dict
+        ``name -> {"theta": (P_f, P), "pose": (P_f, 6), "height": (P_f,), "scale": (P_f,)}``
+        (the ``grads`` of :func:`budget`).  One :func:`point_sensitivity` over all points.
+    """
+    names, chunks, mm_pts = [], [], []
+    for name, it in items.items():
+        pts = np.vstack([np.asarray(p, float).reshape(-1, 2) for p in it[1:]])
+        names.append(name)
+        chunks.append(len(pts))
+        mm_pts.append(pts)
+    if not names:
+        return {}
+    s = point_sensitivity(plane, np.vstack(mm_pts))
+    out = {}
+    start = 0
+    for name, n in zip(names, chunks):
+        sl = slice(start, start + n)
+        start += n
+        it = items[name]
+        f = it[0]
+        mm = s.d_scale[sl]  # the mm points themselves (d mm / d log scale = mm)
+        G = point_jacobian(f, mm[:len(mm) // 2], mm[len(mm) // 2:]) if len(it) == 3 \
+            else point_jacobian(f, mm)
+        out[name] = {"theta": np.einsum("pnk,nkq->pq", G, s.d_theta[sl]),
+                     "pose": np.einsum("pnk,nkq->pq", G, s.d_pose[sl]),
+                     "height": np.einsum("pnk,nk->p", G, s.d_height[sl]),
+                     "scale": np.einsum("pnk,nk->p", G, mm)}
+    return out
