@@ -29,6 +29,9 @@ __all__ = [
     "type1_chart_figure",
 ]
 
+#: run charts with more points than this draw them as one embedded bitmap (keeps the SVG small)
+RASTER_ABOVE = 1500
+
 _PASS, _FAIL, _BAND, _LIMIT, _MEAN, _NOM = "#2e7d32", "#c62828", "#e8f5e9", "#c62828", \
     "#1565c0", "#555555"
 
@@ -198,9 +201,11 @@ def run_chart_figure(values: Any, *, lower: float | None = None, upper: float | 
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
     ax = fig.subplots()
     lo, hi, off = _view(y, [lower, upper, nominal])
-    ax.plot(i[ok], y[ok], color="#90a4ae", linewidth=0.8, zorder=1)
+    raster = len(y) > RASTER_ABOVE  # thousands of markers: one embedded bitmap, not SVG paths
+    ax.plot(i[ok], y[ok], color="#90a4ae", linewidth=0.8, zorder=1, rasterized=raster)
     good = ok & ~bad
-    ax.plot(i[good], y[good], "o", color=_PASS, markersize=3.5, zorder=2, label="in tolerance")
+    ax.plot(i[good], y[good], "o", color=_PASS, markersize=3.5 if not raster else 1.5, zorder=2,
+            label="in tolerance", rasterized=raster)
     if np.any(ok & bad):
         ax.plot(i[ok & bad], y[ok & bad], "o", color=_FAIL, markersize=4.5, zorder=3,
                 label="out of tolerance")
