@@ -468,7 +468,7 @@ def intrinsics_covariance(cal: Any) -> np.ndarray:
     InputError
         The calibration holds no views.
     """
-    from ..calib.calibration import _covariance
+    from ..calib.uncertainty import covariance
 
     views = list(getattr(cal, "views", ()) or ())
     if not views:
@@ -479,8 +479,8 @@ def intrinsics_covariance(cal: Any) -> np.ndarray:
     tv = np.stack([np.asarray(v.tvec, float) for v in views])
     obs = np.stack([np.asarray(v.corners_xy, float) for v in views])
     mask = np.stack([np.asarray(v.corner_ok, bool) for v in views])
-    cov, _ = _covariance(theta, rv, tv, np.asarray(cal.board_points, float), obs, mask,
-                         cal.camera.model)
+    cov, _ = covariance(theta, rv, tv, np.asarray(cal.board_points, float), obs, mask,
+                        cal.camera.model)
     return 0.5 * (cov + cov.T)
 
 

@@ -181,3 +181,16 @@ def test_budget_adds_components_in_quadrature():
     none = budget(lambda ff: 2 * ff["h"].params[2], {"h": f}, ["h"], grads, None)
     assert none.components["calibration"] is None and "no covariance" in none.notes["plane"]
     assert none.combined == pytest.approx(b.components["edge_fit"])
+
+
+def test_intrinsics_covariance_from_a_station_file(repo_root):
+    """Recomputed from the views a station file keeps, the covariance's diagonal is the
+    calibration's own parameter standard deviations (written when it was calibrated)."""
+    from metrology.calib import Calibration
+    from metrology.inspect.uncertainty import intrinsics_covariance
+
+    cal = Calibration.load(repo_root / "tests" / "calib" / "data" / "station_v1_4views.json")
+    C = intrinsics_covariance(cal)
+    np.testing.assert_allclose(np.sqrt(np.diag(C)), cal.param_std, rtol=1e-6)
+    np.testing.assert_allclose(C, C.T)
+    assert np.all(np.linalg.eigvalsh(C) > -1e-12 * np.abs(C).max())
