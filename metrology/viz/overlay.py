@@ -342,9 +342,9 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
         for run in (result.edge_points_px or {}).values():
             _dots(img, run.points_px, COLORS["inlier"], dot)
             _dots(img, run.outliers_px, COLORS["outlier"], dot)
-            if run.first_px is not None:
-                _dots(img, run.first_px, COLORS["inlier"], dot)
-                _dots(img, run.second_px, COLORS["inlier"], dot)
+            for extra in ("first_px", "second_px"):  # edge pairs before the tools' features
+                if getattr(run, extra, None) is not None:
+                    _dots(img, getattr(run, extra), COLORS["inlier"], dot)
 
     # -- fitted features ------------------------------------------------------------------------
     geo: dict[str, _Geo] = {}
