@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster (tcp://host:8786; needs metrology[dask])")
     p.add_argument("--csv", metavar="SUMMARY.csv", help="also write a CSV summary")
     p.add_argument("--overlay-dir", metavar="DIR", help="write <image>.overlay.png pictures")
+    p.add_argument("--report", metavar="REPORT.html",
+                   help="also write the SPC report of the results (see `metrology report`)")
     p.add_argument("--no-resume", action="store_true",
                    help="inspect every image again even if already in the output")
     p.add_argument("--retry-errors", action="store_true",
@@ -98,6 +100,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             print(f"results: {args.output}")
         if summary.csv:
             print(f"summary: {summary.csv}")
+    if args.report and summary.records:
+        from .msa_cli import write_batch_report
+
+        out = write_batch_report(args.output or summary.records, args.report,
+                                 overlay_dir=args.overlay_dir)
+        if not args.json:
+            print(f"report: {out}")
     if summary.interrupted:
         print("metrology inspect: interrupted; finished images are saved, rerun to continue",
               file=sys.stderr)
