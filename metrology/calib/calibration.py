@@ -4,15 +4,18 @@
 
 1. :func:`load_views` -- read every input, reject unreadable ones and ones whose size differs
    from the most common size;
-2. :func:`detect_views` -- detect the board (:func:`~metrology.calib.board.detect_board`,
-   unbiased corner model fit), reject views without a board, blurred views and views with too
-   few corners;
-3. :func:`fit_camera` -- calibrate with OpenCV's optimiser (the initial fit, and every refit);
-4. :func:`reject_outliers` -- remove single outlier corners and outlier views, then refit;
-5. :func:`refine_in_undistorted` -- **re-fit every corner in undistorted coordinates** with the
-   current camera (lens curvature no longer biases the corner model), then refit;
+2. :func:`detect_views` -- find the board with OpenCV's detectors, reject views without one;
+3. :func:`fit_camera` -- calibrate with OpenCV's optimiser (the first fit, from OpenCV's
+   corners, and every refit);
+4. :func:`refine_in_undistorted` -- fit every corner's X-junction model **in undistorted
+   coordinates** with the first camera (lens curvature no longer biases the corner model),
+   reject blurred views and views with too few corners, then refit;
+5. :func:`reject_outliers` -- remove single outlier corners and outlier views, then refit;
 6. :func:`estimate_uncertainty` -- parameter standard deviations and projection uncertainty;
 7. :func:`holdout_error` -- leave-one-view-out error.
+
+With ``refine_pass=False`` the corner model is fitted in raw pixels at detection instead
+(:func:`~metrology.calib.board.detect_board`) and step 4 is skipped.
 
 It reports:
 
@@ -40,7 +43,7 @@ from .._version import __version__
 from ..core.checks import check_choice, check_positive
 from ..errors import BoardNotFoundError, CalibrationError, InputError
 from ..image.io import as_gray
-from .board import BoardDetection, Checkerboard, detect_board, refine_corners
+from .board import BoardDetection, Checkerboard, _refine_detection, detect_board, refine_corners
 from .camera import MODELS, CameraModel
 from .inputs import IMAGE_EXTS, collect_images
 from .results import (REASONS, STATION_FORMAT, STATION_VERSION, Calibration,
@@ -222,21 +225,22 @@ def load_views(images_or_paths: Any, progress: Progress | None = None) -> Loaded
 
 
 # ----------------------------------------------------------------------------- 2. detect
-def _detect_one(gray: np.ndarray, board: Checkerboard, max_blur_px: float | None
-                ) -> tuple[BoardDetection | None, tuple[str, str] | None, str]:
-    """Detection of one view: ``(detection or None, (reason, detail) or None, message)``."""
-    try:
-        det = detect_board(gray, board)
-    except BoardNotFoundError as exc:
-        return None, ("no_board", str(exc)), "no board"
+def _quality(det: BoardDetection, board: Checkerboard, max_blur_px: float | None
+             ) -> tuple[str, str] | None:
+    """``(reason, detail)`` when a fitted detection is unusable: blurrier than
+    ``max_blur_px``, or fewer than half of its corners measured."""
     if max_blur_px is not None and det.sharpness > max_blur_px:
-        return det, ("blur", f"edge blur sigma {det.sharpness:.2f} px > max_blur_px "
-                             f"{max_blur_px:.2f}"), f"rejected: blurred ({det.sharpness:.2f} px)"
+        return "blur", f"edge blur sigma {det.sharpness:.2f} px > max_blur_px {max_blur_px:.2f}"
     if det.n_ok < 0.5 * board.n_corners:
-        return det, ("too_few_corners", f"only {det.n_ok} of {board.n_corners} corners could "
-                                        f"be measured"), ""
-    return det, None, (f"board found ({det.n_ok} corners, {det.method}, blur "
-                       f"{det.sharpness:.2f} px)")
+        return "too_few_corners", (f"only {det.n_ok} of {board.n_corners} corners could be "
+                                   f"measured")
+    return None
+
+
+def _found(det: BoardDetection) -> str:
+    if not det.refined:
+        return f"board found ({det.method})"
+    return f"board found ({det.n_ok} corners, {det.method}, blur {det.sharpness:.2f} px)"
 
 
 def _reject_blurred(dets: dict, names: tuple, progress: Progress) -> list[RejectedView]:
@@ -255,8 +259,41 @@ def _reject_blurred(dets: dict, names: tuple, progress: Progress) -> list[Reject
     return out
 
 
+def _screen(dets: dict, names: tuple, board: Checkerboard, max_blur_px: float | None,
+            progress: Progress) -> list[RejectedView]:
+    """Remove unusable fitted detections from ``dets`` (in place): :func:`_quality` per view,
+    then the automatic blur limit; returns the rejections."""
+    out = []
+    for i in sorted(dets):
+        why = _quality(dets[i], board, max_blur_px)
+        if why is not None:
+            out.append(RejectedView(i, names[i], *why))
+            if why[0] == "blur":
+                progress(i + 1, len(names), names[i],
+                         f"rejected: blurred ({dets[i].sharpness:.2f} px)")
+            del dets[i]
+    if max_blur_px is None and len(dets) >= 3:
+        out += _reject_blurred(dets, names, progress)
+    return out
+
+
+def _require_views(dets: dict, n_board: int, n: int, board: Checkerboard,
+                   rejected: list) -> None:
+    """CalibrationError unless at least 3 views are usable."""
+    if n_board == 0:
+        raise CalibrationError(
+            f"no {board.cols}x{board.rows} board found in any of the {n} view(s) "
+            f"(0 of {n} had a board); check the board size (inner corners) and that the "
+            f"whole board is visible")
+    if len(dets) < 3:
+        raise CalibrationError(
+            f"only {len(dets)} usable view(s) of {n} ({n_board} had a board); "
+            f"calibration needs at least 3 (rejected: "
+            f"{', '.join(f'{Path(r.name).name}: {r.reason}' for r in rejected) or 'none'})")
+
+
 def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float | None = None,
-                 progress: Progress | None = None) -> DetectedViews:
+                 refine: bool = True, progress: Progress | None = None) -> DetectedViews:
     """Detect the board in every loaded view and keep the usable ones.
 
     Parameters
@@ -266,6 +303,10 @@ def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float
     max_blur_px : float, optional
         Reject views whose median fitted edge blur exceeds this; default: views blurrier
         than 2.5x the median view (and > 1.5 px).
+    refine : bool
+        Fit the corner model here (:func:`~metrology.calib.board.detect_board`); False keeps
+        OpenCV's corners, to be fitted once a camera is known
+        (:func:`refine_in_undistorted`), and leaves the blur and corner-count checks to it.
     progress : callable ``(i, n, name, message)``, optional
 
     Returns
@@ -285,26 +326,25 @@ def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float
     for i, gray in enumerate(loaded.grays):
         if gray is None:
             continue
-        det, why, msg = _detect_one(gray, board, max_blur_px)
-        n_board += det is not None
+        name = loaded.names[i]
+        try:
+            det = detect_board(gray, board, refine=refine)
+        except BoardNotFoundError as exc:
+            rejected.append(RejectedView(i, name, "no_board", str(exc)))
+            say(i + 1, n, name, "no board")
+            continue
+        n_board += 1
+        why = _quality(det, board, max_blur_px) if refine else None
         if why is None:
             dets[i] = det
+            say(i + 1, n, name, _found(det))
         else:
-            rejected.append(RejectedView(i, loaded.names[i], *why))
-        if msg:
-            say(i + 1, n, loaded.names[i], msg)
-    if max_blur_px is None and len(dets) >= 3:
+            rejected.append(RejectedView(i, name, *why))
+            if why[0] == "blur":
+                say(i + 1, n, name, f"rejected: blurred ({det.sharpness:.2f} px)")
+    if refine and max_blur_px is None and len(dets) >= 3:
         rejected += _reject_blurred(dets, loaded.names, say)
-    if n_board == 0:
-        raise CalibrationError(
-            f"no {board.cols}x{board.rows} board found in any of the {n} view(s) "
-            f"(0 of {n} had a board); check the board size (inner corners) and that the "
-            f"whole board is visible")
-    if len(dets) < 3:
-        raise CalibrationError(
-            f"only {len(dets)} usable view(s) of {n} ({n_board} had a board); "
-            f"calibration needs at least 3 (rejected: "
-            f"{', '.join(f'{Path(r.name).name}: {r.reason}' for r in rejected) or 'none'})")
+    _require_views(dets, n_board, n, board, rejected)
     return DetectedViews(dets, tuple(rejected), n_board)
 
 
@@ -399,24 +439,56 @@ def reject_outliers(problem: Problem, obs: Observations, fit: CameraFit, names: 
 
 # ----------------------------------------------------------------------------- 5. refine
 def refine_in_undistorted(problem: Problem, obs: Observations, fit: CameraFit,
-                          detected: DetectedViews, grays: tuple) -> Observations:
-    """Re-fit every corner of the used views in undistorted coordinates with ``fit.camera``
+                          detected: DetectedViews, loaded: LoadedViews, *,
+                          max_blur_px: float | None = None, progress: Progress | None = None
+                          ) -> tuple[DetectedViews, Observations]:
+    """Fit every corner of the used views in undistorted coordinates with ``fit.camera``
     (board lines are straight there, so lens curvature no longer biases the corner model).
 
-    A view keeps its new corners where their fit succeeded, provided at least half of its
-    corners remain usable.
+    Views detected without the model fit (``detect_views(refine=False)``) get their only fit
+    here, and then the checks :func:`detect_views` would have made (blur, corner count; views
+    failing them are rejected). Views already fitted keep their new corners where the new fit
+    succeeded, provided at least half of their corners remain usable.
+
+    Returns
+    -------
+    detected : DetectedViews
+        With the new detections and rejections.
+    obs : Observations
+        The refitted corners of the views still usable.
+
+    Raises
+    ------
+    CalibrationError
+        Fewer than 3 usable views remain.
     """
     board = problem.board
+    dets = dict(detected.detections)
     corners, ok = dict(obs.corners), dict(obs.ok)
+    fresh = {}
     for i in obs.views:
-        c2, ok2, *_ = refine_corners(grays[i].astype(np.float32),
-                                     detected.detections[i].corners_xy, board.cols, board.rows,
-                                     camera=fit.camera)
+        det = dets[i]
+        if not det.refined:
+            fresh[i] = dets[i] = _refine_detection(loaded.grays[i], det, board, fit.camera)
+            corners[i], ok[i] = fresh[i].corners_xy.copy(), fresh[i].corner_ok.copy()
+            continue
+        c2, ok2, *_ = refine_corners(loaded.grays[i], det.corners_xy, board.cols, board.rows,
+                                     camera=fit.camera, blur_px=det.sharpness)
         keep = ok[i] & ok2
         if keep.sum() >= 0.5 * board.n_corners:
             corners[i] = np.where(ok2[:, None], c2, corners[i])
             ok[i] = keep
-    return replace(obs, corners=corners, ok=ok)
+    rejected = list(detected.rejected)
+    views = obs.views
+    if fresh:
+        screened = _screen(fresh, loaded.names, board, max_blur_px, progress or _quiet)
+        rejected += screened
+        gone = {r.index for r in screened}
+        views = tuple(i for i in views if i not in gone)
+        _require_views({i: dets[i] for i in views}, detected.n_with_board, len(loaded.names),
+                       board, rejected)
+    return (DetectedViews(dets, tuple(rejected), detected.n_with_board),
+            replace(obs, views=views, corners=corners, ok=ok))
 
 
 # ----------------------------------------------------------------------------- 6. uncertainty
@@ -491,8 +563,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         Views whose corners' fitted edge blur sigma (px) exceeds this are rejected as
         ``blur``. Default: automatic, views blurrier than 2.5x the median view (and > 1.5 px).
     refine_pass : bool
-        Re-fit every corner in undistorted coordinates with the first estimate and calibrate
-        again (default; removes the lens-curvature bias of the corner model).
+        Fit the corner model in undistorted coordinates, with a first camera calibrated from
+        OpenCV's corners, and calibrate again (default; removes the lens-curvature bias of the
+        corner model). False: fit the corners in raw pixels (one calibration less).
     progress : callable ``(i, n, name, message)``, optional
         Called after each view is examined and at each stage.
 
@@ -522,17 +595,21 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
     say = progress or _quiet
     loaded = load_views(images_or_paths, say)
-    detected = detect_views(loaded, board, max_blur_px=max_blur_px, progress=say)
+    # with the second pass the corner model is fitted once, in undistorted coordinates: the
+    # first camera comes from OpenCV's corners
+    detected = detect_views(loaded, board, max_blur_px=max_blur_px, refine=not refine_pass,
+                            progress=say)
     problem = Problem(board, model, loaded.image_size, flat_board)
     n = len(loaded.names)
     obs = Observations.from_detections(detected.detections)
     say(n, n, "", f"calibrating ({len(obs.views)} views, {model} model)")
     fit = fit_camera(problem, obs)
-    obs, fit, outliers = reject_outliers(problem, obs, fit, loaded.names)
     if refine_pass:
-        say(n, n, "", "re-fitting corners in undistorted coordinates")
-        obs = refine_in_undistorted(problem, obs, fit, detected, loaded.grays)
+        say(n, n, "", "fitting corners in undistorted coordinates")
+        detected, obs = refine_in_undistorted(problem, obs, fit, detected, loaded,
+                                              max_blur_px=max_blur_px, progress=say)
         fit = fit_camera(problem, obs, guess=fit.camera)
+    obs, fit, outliers = reject_outliers(problem, obs, fit, loaded.names)
     std, unc = estimate_uncertainty(problem, obs, fit)
     hold = float("nan")
     if holdout and len(obs.views) >= 4:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _cv
-from .camera import _distort_norm
+from .lens import distort_norm
 
 __all__ = ["cv_calibrate", "project_params", "view_residuals", "rotate_points"]
 
@@ -87,7 +87,7 @@ def cv_calibrate(obj: list, img: list, size: tuple[int, int], model: str,
 def project_params(params_int: np.ndarray, model: str, P: np.ndarray) -> np.ndarray:
     """Project camera-frame points with an intrinsic vector ``[fx, fy, cx, cy, dist...]``."""
     xy = P[..., :2] / P[..., 2:3]
-    d = _distort_norm(xy, params_int[4:], model)
+    d = distort_norm(xy, params_int[4:], model)
     return np.stack([params_int[0] * d[..., 0] + params_int[2],
                      params_int[1] * d[..., 1] + params_int[3]], -1)
 
