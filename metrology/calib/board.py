@@ -7,6 +7,7 @@ Detection runs in two stages:
    falling back to ``findChessboardCornersSB`` (exhaustive + accuracy mode) when it fails or
    when more than 10 % of its corners cannot be refined.
 2. **Refine** every corner by a least-squares fit of a blurred X-junction model
+   (:mod:`metrology.calib.corners`)
 
    ``I(x, y) = m + g . (p - c) + A * erf(d1 / (sqrt2 s)) * erf(d2 / (sqrt2 s))``
 
@@ -19,7 +20,8 @@ Detection runs in two stages:
    corner) in a circular window of radius ``0.42 x`` the distance to the nearest neighbouring
    corner (at most 14 px).  When a camera model is given the fit is made in undistorted
    pixel coordinates, where board lines are straight again (lens curvature no longer biases
-   the corner), and the result is mapped back.
+   the corner), and the result is mapped back (:func:`refine_detection` does this step alone,
+   for a detection made without it).
 
 Corners whose fit fails (no convergence, a jump of more than half the window, a non-corner
 pattern) are marked ``corner_ok = False`` and left out of calibration.
