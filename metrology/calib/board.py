@@ -302,6 +302,8 @@ def _refine_detection(gray: np.ndarray, det: BoardDetection, board: Checkerboard
                 corners, ok, p, rms = alt
                 method = "sb"
     blur, contrast = np.exp(p[:, 4]), 2 * np.abs(p[:, 6])
+    if camera is not None:  # blur fitted in undistorted pixels: back to the image's pixels
+        blur = blur * camera._magnification(np.where(np.isfinite(p[:, :2]), p[:, :2], 0.0))
     sharp = float(np.median(blur[ok])) if np.any(ok) else float("nan")
     con = float(np.median(contrast[ok])) if np.any(ok) else float("nan")
     return BoardDetection(corners, ok, det.image_size, method, True, sharp, det.square_px, con,

@@ -222,6 +222,13 @@ class CameraModel:
         p = as_points(points_xy, "points_xy")
         return self._to_px(self._undistort_norm(p, on_invalid))
 
+    def _magnification(self, ideal_xy: np.ndarray) -> np.ndarray:
+        """Local linear scale ``sqrt(|det d raw / d ideal|)`` of the lens at ideal pixels
+        ``(N, 2)``, ``(N,)``: a length of 1 ideal pixel there is this long in the image."""
+        u = self._to_norm(ideal_xy)
+        _, _, a, b, c, e = distort_norm_jac(u[..., 0], u[..., 1], self.dist, self.model)
+        return np.sqrt(np.abs(a * e - b * c))
+
     def _undistort_near(self, X: np.ndarray, Y: np.ndarray, near_xy: np.ndarray,
                         near_ideal: np.ndarray, tol_px: float = 1e-8
                         ) -> tuple[np.ndarray, np.ndarray]:
