@@ -33,15 +33,39 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.checks import (as_points, as_vector, check_bool, check_finite, check_int,
+                           check_positive, check_seed)
 from ..core.pose import Pose2D
 from ..errors import InputError
-from .render import finish_image, render_scene
+from .render import (MAX_PSF_SIGMA_PX, check_shape, check_supersample, finish_image,
+                     render_scene)
+
+#: Most contour samples :func:`contour_samples` returns.
+_MAX_SAMPLES = 10 ** 7
+_MAX_LEVEL = 1e6
 
 __all__ = ["Part", "PartInstance", "PartScene", "PartTemplate", "PART_NAMES", "make_part",
            "render_template", "render_part_scene", "random_pose", "random_poses",
            "contour_samples"]
 
 PART_NAMES = ("bracket", "lpart", "gear", "flange")
+
+
+def _part(part) -> "Part":
+    """A :class:`Part`, or a built-in one by name."""
+    if isinstance(part, str):
+        return make_part(part)
+    if not isinstance(part, Part):
+        raise InputError(f"part: expected a Part or one of {PART_NAMES}, given "
+                         f"{type(part).__name__}")
+    return part
+
+
+def _range(v, name: str) -> tuple[float, float]:
+    lo, hi = as_vector(v, name)
+    if lo > hi:
+        raise InputError(f"{name}: expected (min, max) with min <= max, given ({lo}, {hi})")
+    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,6 +123,17 @@ class Part:
     outline: np.ndarray
     holes: tuple = ()
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise InputError(f"Part.name: expected a string, given {type(self.name).__name__}")
+        object.__setattr__(self, "outline", as_points(self.outline, "Part.outline",
+                                                      min_points=3, allow_batch=False))
+        if isinstance(self.holes, (str, bytes)) or not hasattr(self.holes, "__iter__"):
+            raise InputError("Part.holes: expected a sequence of polygons (M, 2)")
+        object.__setattr__(self, "holes", tuple(
+            as_points(h, f"Part.holes[{i}]", min_points=3, allow_batch=False)
+            for i, h in enumerate(self.holes)))
+
     @property
     def rings(self) -> list[np.ndarray]:
         """All closed polygons (outline first)."""
@@ -128,6 +163,8 @@ def make_part(name: str) -> Part:
     * ``gear`` — 14 trapezoidal teeth, a bore with a keyway and one off-centre hole;
     * ``flange`` — round flange with two lugs of different size, a bore and bolt holes.
     """
+    if not isinstance(name, str) or name not in PART_NAMES:
+        raise InputError(f"part name: expected one of {PART_NAMES}, given {name!r:.40}")
     if name == "bracket":
         w, h = 170.0, 110.0
         x0, x1, y0, y1 = -w / 2, w / 2, -h / 2, h / 2
@@ -186,6 +223,14 @@ def contour_samples(part: Part, pose: Pose2D | None = None, spacing: float = 1.0
     -------
     ndarray (N, 2)
     """
+    part = _part(part)
+    if pose is not None and not isinstance(pose, Pose2D):
+        raise InputError(f"pose: expected a Pose2D or None, given {type(pose).__name__}")
+    spacing = check_positive(spacing, "spacing")
+    total = sum(float(np.hypot(*(np.roll(r, -1, 0) - r).T).sum()) for r in part.rings)
+    if total / spacing > _MAX_SAMPLES:
+        raise InputError(f"spacing: {spacing:g} px gives more than {_MAX_SAMPLES} samples "
+                         f"along a contour of {total:.0f} px; use a larger spacing")
     out = []
     for ring in part.rings:
         a = ring
@@ -276,6 +321,16 @@ class PartInstance:
     part: str
     pose: Pose2D
     occluded_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.part, str):
+            raise InputError(f"PartInstance.part: expected a part name, given "
+                             f"{type(self.part).__name__}")
+        if not isinstance(self.pose, Pose2D):
+            raise InputError(f"PartInstance.pose: expected a Pose2D, given "
+                             f"{type(self.pose).__name__}")
+        object.__setattr__(self, "occluded_fraction", check_finite(
+            self.occluded_fraction, "PartInstance.occluded_fraction", min=0.0, max=1.0))
 
     def to_dict(self) -> dict:
         return {"part": self.part, "pose": self.pose.to_dict(),
@@ -394,12 +449,19 @@ def render_template(part: Part | str, *, margin: int = 12, background: float = 4
     PartTemplate
         ``image`` uint8 (H, W) and ``origin_xy = ((W-1)/2, (H-1)/2)``.
     """
-    part = make_part(part) if isinstance(part, str) else part
+    part = _part(part)
+    margin = check_int(margin, "margin", min=0, max=100000)
+    background = check_finite(background, "background", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    foreground = check_finite(foreground, "foreground", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    psf_sigma_px = check_positive(psf_sigma_px, "psf_sigma_px", allow_zero=True,
+                                  max=MAX_PSF_SIGMA_PX)
+    supersample = check_supersample(supersample)
     r = part.outline
     half_w = max(abs(r[:, 0].min()), abs(r[:, 0].max()))
     half_h = max(abs(r[:, 1].min()), abs(r[:, 1].max()))
     w = int(np.ceil(2 * half_w + 2 * margin)) + 1
     h = int(np.ceil(2 * half_h + 2 * margin)) + 1
+    h, w = check_shape((h, w), "template size")
     origin = ((w - 1) / 2.0, (h - 1) / 2.0)
     pose = Pose2D(origin[0], origin[1], 0.0, 1.0)
     clean = _render_layers([([pose.apply(g) for g in part.rings], foreground)], (h, w),
@@ -412,10 +474,17 @@ def random_pose(rng: np.random.Generator, part: Part, shape: tuple[int, int], *,
                 angle_range_deg: tuple[float, float] = (-180.0, 180.0),
                 scale_range: tuple[float, float] = (0.9, 1.1), margin: float = 4.0) -> Pose2D:
     """A random pose keeping the whole part inside an image of ``shape`` (H, W)."""
-    s = float(rng.uniform(*scale_range))
-    a = float(rng.uniform(*angle_range_deg))
+    rng = check_seed(rng)
+    part = _part(part)
+    h, w = check_shape(shape)
+    lo_a, hi_a = _range(angle_range_deg, "angle_range_deg")
+    lo_s, hi_s = _range(scale_range, "scale_range")
+    if not lo_s > 0 or hi_s > 1e6:
+        raise InputError(f"scale_range: expected scales in (0, 1e6], given {(lo_s, hi_s)}")
+    margin = check_positive(margin, "margin", allow_zero=True, max=1e9)
+    s = float(rng.uniform(lo_s, hi_s))
+    a = float(rng.uniform(lo_a, hi_a))
     rad = part.radius * s + margin
-    h, w = shape
     if 2 * rad >= min(h, w):
         raise InputError(f"part {part.name!r} (radius {rad:.0f} px) does not fit in {shape}")
     return Pose2D(float(rng.uniform(rad, w - 1 - rad)), float(rng.uniform(rad, h - 1 - rad)), a, s)
@@ -432,6 +501,11 @@ def random_poses(rng: np.random.Generator, part: Part, shape: tuple[int, int], n
     InputError
         When ``n`` instances do not fit in ``shape`` after ``max_tries`` draws.
     """
+    rng = check_seed(rng)
+    part = _part(part)
+    n = check_int(n, "n", min=0, max=10000)
+    gap = check_positive(gap, "gap", allow_zero=True, max=1e9)
+    max_tries = check_int(max_tries, "max_tries", min=1, max=10 ** 6)
     poses: list[Pose2D] = []
     for _ in range(max_tries):  # rejection sampling of a few poses
         if len(poses) == n:
@@ -504,12 +578,30 @@ def render_part_scene(part: Part | str | None, poses: Sequence[Pose2D] = (), *,
     -------
     PartScene
     """
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    h, w = shape
+    rng = check_seed(rng)
+    h, w = check_shape(shape)
+    background = check_finite(background, "background", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    foreground = check_finite(foreground, "foreground", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    reverse = check_bool(reverse, "reverse")
+    psf_sigma_px = check_positive(psf_sigma_px, "psf_sigma_px", allow_zero=True,
+                                  max=MAX_PSF_SIGMA_PX)
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e6)
+    ramp = check_finite(ramp, "ramp", min=0.0, max=1.0)
+    occlusion = check_finite(occlusion, "occlusion", min=0.0, max=0.99)
+    distractors = check_int(distractors, "distractors", min=0, max=1000)
+    clutter = check_int(clutter, "clutter", min=0, max=1000)
+    supersample = check_supersample(supersample)
     bg, fg = (foreground, background) if reverse else (background, foreground)
     layers: list[tuple[list[np.ndarray], float]] = []
     instances = []
-    part = make_part(part) if isinstance(part, str) else part
+    part = None if part is None else _part(part)
+    if isinstance(poses, (str, bytes, Pose2D)) or not hasattr(poses, "__iter__"):
+        raise InputError(f"poses: expected a sequence of Pose2D, given {type(poses).__name__}")
+    poses = list(poses)
+    if not all(isinstance(p, Pose2D) for p in poses):
+        raise InputError("poses: expected a sequence of Pose2D")
+    if len(poses) > 1000:
+        raise InputError(f"poses: at most 1000 instances, given {len(poses)}")
     for pose in poses:
         if part is None:
             raise InputError("poses given without a part")
