@@ -24,7 +24,7 @@ import traceback
 from typing import NoReturn, Sequence
 
 from ._version import __version__
-from .errors import MetrologyError
+from .errors import InputError, MetrologyError
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT",
            "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
@@ -38,11 +38,16 @@ _CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper
                 "metrology.inspect.msa_cli", "metrology.studio.cli")
 
 
+#: The last exception the command's guard turned into "unexpected ..." (None if none).
+last_unexpected: BaseException | None = None
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one line on stderr (exit 2) instead of the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {_one_line(message)} "
+                                  f"(see '{self.prog} --help')\n")
 
 
 class Terminated(BaseException):
@@ -99,14 +104,23 @@ def _on_sigterm(signum, frame) -> NoReturn:  # pragma: no cover - exercised via 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``metrology`` console script; returns the exit code.
 
-    ``--help``, ``--version`` and usage errors leave through :class:`SystemExit` (argparse).
+    ``argv`` (default ``sys.argv[1:]``) is a list of strings.  ``--help``, ``--version`` and
+    usage errors leave through :class:`SystemExit` (argparse).
     """
-    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
+        raise InputError(f"argv: expected a list of strings, given {type(argv).__name__}")
+    argv = list(argv)
+    if not all(isinstance(a, str) for a in argv):
+        raise InputError("argv: expected a list of strings")
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:                       # not in the main thread: leave SIGTERM alone
         previous = None
     prog = "metrology"
+    global last_unexpected
+    last_unexpected = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -159,6 +173,8 @@ def _run(args: argparse.Namespace, prog: str) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - last guard: one line, never a traceback
+        global last_unexpected
+        last_unexpected = exc                # for tests and the fuzzer: where it came from
         if os.environ.get("METROLOGY_DEBUG"):
             traceback.print_exc()
         print(f"{prog}: error: unexpected {type(exc).__name__}: {_one_line(exc, 300)} "

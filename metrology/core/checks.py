@@ -163,6 +163,7 @@ def check_finite(value: Any, name: str, *, min: float | None = None,
         raise InputError(f"{name}: expected a number, given {_describe_value(value)}") from None
     if not np.isfinite(v):
         raise InputError(f"{name}: expected a finite number, given {v}")
+    min, max = _bound(min, "min"), _bound(max, "max")
     if min is not None and v < min:
         raise InputError(f"{name}: expected a number >= {min:g}, given {v:g}")
     if max is not None and v > max:
@@ -181,6 +182,8 @@ def check_positive(value: Any, name: str, *, allow_zero: bool = False,
     1.5
     """
     v = check_finite(value, name)
+    allow_zero = check_bool(allow_zero, "allow_zero")
+    max = _bound(max, "max")
     if v < 0 or (v == 0 and not allow_zero):
         raise InputError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} "
                          f"number, given {v}")
@@ -200,6 +203,7 @@ def check_int(value: Any, name: str, *, min: int | None = None, max: int | None 
     """
     if isinstance(value, (bool, np.bool_, bytes)) or value is None:
         raise InputError(f"{name}: expected an integer, given {_describe_value(value)}")
+    min, max = _bound(min, "min"), _bound(max, "max")
     if isinstance(value, (int, np.integer)):
         v = int(value)
     else:
@@ -258,6 +262,16 @@ def check_seed(rng: Any, name: str = "rng") -> np.random.Generator:
         raise InputError(f"{name}: expected None, a non-negative integer seed or a "
                          f"numpy.random.Generator, given {_describe_value(rng)}")
     return np.random.default_rng(int(rng))
+
+
+def _bound(v: Any, name: str) -> float | None:
+    """An optional limit of a check: None or a real number (NaN refused)."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                               np.floating)) or v != v:
+        raise InputError(f"{name}: expected a number or None, given {_describe_value(v)}")
+    return v
 
 
 def _describe_value(v: Any) -> str:

@@ -204,7 +204,10 @@ class DemoStation:
 
     def project(self, points_mm: Any) -> np.ndarray:
         """Plane points (N, 2) mm -> distorted image pixels (N, 2)."""
-        p = as_points(np.reshape(_plane_array(points_mm, "points_mm"), (-1, 2)), "points_mm")
+        raw = _plane_array(points_mm, "points_mm")
+        if raw.ndim == 0 or raw.shape[-1] != 2:
+            raise InputError(f"points_mm: expected shape (N, 2), given {raw.shape}")
+        p = as_points(raw.reshape(-1, 2), "points_mm")
         P = np.column_stack([p, np.zeros(len(p))])
         return self.camera.project(P, self.rvec, self.tvec)
 
