@@ -104,8 +104,9 @@ def _on_sigterm(signum, frame) -> NoReturn:  # pragma: no cover - exercised via 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``metrology`` console script; returns the exit code.
 
-    ``argv`` (default ``sys.argv[1:]``) is a list of strings.  ``--help``, ``--version`` and
-    usage errors leave through :class:`SystemExit` (argparse).
+    ``argv`` (default ``sys.argv[1:]``) is a list of strings.  ``--help`` and ``--version``
+    return 0 and a usage error 2 (one line on stderr), like every other outcome: ``main``
+    does not raise :class:`SystemExit`.
     """
     if argv is None:
         argv = sys.argv[1:]
@@ -123,7 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     last_unexpected = None
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:            # --help, --version, usage error (printed)
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
         if not getattr(args, "command", None):
             parser.print_help()
             return EXIT_BAD_INPUT if argv else EXIT_OK

@@ -300,9 +300,10 @@ class DemoRender:
 
 
 def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
-                     blur_px: float = 0.9, noise_sigma: float = 1.5, part_level: float = 190.0,
-                     background: float = 45.0, lighting: float = 0.08, supersample: int = 4,
-                     rng: np.random.Generator | int | None = 0, bits: int = 8) -> DemoRender:
+                     blur_px: float = 0.9, noise_sigma: float = 1.5,
+                     levels: tuple[float, float] = (190.0, 45.0), lighting: float = 0.08,
+                     supersample: int = 4, rng: np.random.Generator | int | None = 0,
+                     bits: int = 8, **flat: float) -> DemoRender:
     """Render ``part`` placed on the plane at ``pose_mm`` (part frame -> plane frame, mm, deg).
 
     Parameters
@@ -311,8 +312,9 @@ def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
         Optical blur sigma (px), applied at the fine resolution before pixel integration.
     noise_sigma : float
         Gaussian noise (gray levels) before 8-bit rounding.
-    part_level, background : float
-        Gray levels of the plate and of what is around it / seen through the holes.
+    levels : (part_level, background)
+        Gray levels of the plate and of what is around it / seen through the holes (also
+        accepted as ``part_level=`` / ``background=`` keywords).
     lighting : float
         Relative brightness fall-off towards the image corners.
     supersample : int
@@ -330,8 +332,16 @@ def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
     supersample = check_supersample(supersample)
     blur_px = check_positive(blur_px, "blur_px", allow_zero=True, max=MAX_PSF_SIGMA_PX)
-    part_level = check_finite(part_level, "part_level", min=-1e6, max=1e6)
-    background = check_finite(background, "background", min=-1e6, max=1e6)
+    unknown = sorted(set(flat) - {"part_level", "background"})
+    if unknown:
+        raise InputError(f"render_demo_part: unknown keyword(s) {unknown}")
+    from ..core.checks import as_vector
+
+    part_level, background = as_vector(levels, "levels").tolist()
+    part_level = check_finite(flat.get("part_level", part_level), "part_level", min=-1e6,
+                              max=1e6)
+    background = check_finite(flat.get("background", background), "background", min=-1e6,
+                              max=1e6)
     lighting = check_finite(lighting, "lighting", min=0.0, max=1.0)
     rng = check_seed(rng)
     cam = station.camera
