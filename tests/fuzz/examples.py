@@ -19,10 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from metrology.testing.fuzz import Call, Registry
+from metrology.testing.fuzz.registry import canonical
 
 registry = reg = Registry()
 
 M = "metrology."
+
+
+def _inst(name: str, ctx):
+    """The registered valid instance of the class at the public path ``metrology.<name>``."""
+    return reg.instances[canonical(M + name)](ctx)
 
 
 # ------------------------------------------------------------------------------------------
@@ -390,7 +396,7 @@ def _i_detection(ctx):
     return detect_board(ctx.get("calib_images")[0], ctx.get("board"))
 
 
-@_instance("calib.calibration.Calibration")
+@_instance("calib.Calibration")
 def _i_cal(ctx):
     return ctx.get("calibration")
 
@@ -405,48 +411,48 @@ def _i_plane(ctx):
     return ctx.get("plane")
 
 
-@_instance("calib.calibration.ViewResult")
+@_instance("calib.ViewResult")
 def _i_view(ctx):
     return ctx.get("calibration").views[0]
 
 
-@_instance("calib.calibration.RejectedView")
+@_instance("calib.RejectedView")
 def _i_rejected(ctx):
     from metrology.calib import RejectedView
 
     return RejectedView(3, "view_3.png", "no_board", "board not found")
 
 
-@_instance("calib.calibration.ProjectionUncertainty")
+@_instance("calib.ProjectionUncertainty")
 def _i_unc(ctx):
     return ctx.get("calibration").uncertainty
 
 
-@_instance("match.model.ShapeModel")
+@_instance("match.ShapeModel")
 def _i_model(ctx):
     return ctx.get("model")
 
 
-@_instance("match.model.Match")
+@_instance("match.Match")
 def _i_match(ctx):
     return ctx.get("model").find(ctx.get("scene").image, min_score=0.6)[0]
 
 
-@_instance("caliper.edges.EdgeResult")
+@_instance("caliper.EdgeResult")
 def _i_edges(ctx):
     from metrology.caliper import measure_edges
 
     return measure_edges(ctx.get("image"), (110.0, 80.0), (190.0, 80.0))
 
 
-@_instance("caliper.edges.PairResult")
+@_instance("caliper.PairResult")
 def _i_pairs(ctx):
     from metrology.caliper import measure_pairs
 
     return measure_pairs(ctx.get("image"), (110.0, 80.0), (190.0, 80.0))
 
 
-@_instance("caliper.edges.EdgeSet")
+@_instance("caliper.EdgeSet")
 def _i_edgeset(ctx):
     from metrology.caliper import detect_edges
 
@@ -454,56 +460,56 @@ def _i_edgeset(ctx):
     return detect_edges(100 + 80 * (x > 0)[None, :].astype(float), x)
 
 
-@_instance("caliper.tools.LineResult")
+@_instance("caliper.LineResult")
 def _i_lineres(ctx):
     from metrology.caliper import find_line
 
     return find_line(ctx.get("image"), (150.0, 20.0), (150.0, 140.0), num_calipers=10)
 
 
-@_instance("caliper.tools.CircleResult")
+@_instance("caliper.CircleResult")
 def _i_circleres(ctx):
     from metrology.caliper import find_circle
 
     return find_circle(ctx.get("image"), (70.0, 80.0), 30.0)
 
 
-@_instance("caliper.tools.EllipseResult")
+@_instance("caliper.EllipseResult")
 def _i_ellres(ctx):
     from metrology.caliper import find_ellipse
 
     return find_ellipse(ctx.get("image"), (70.0, 80.0), (30.0, 30.0))
 
 
-@_instance("caliper.plan.EdgeTool")
+@_instance("caliper.EdgeTool")
 def _i_edgetool(ctx):
     from metrology.caliper import EdgeTool
 
     return EdgeTool((110.0, 80.0), (190.0, 80.0))
 
 
-@_instance("caliper.plan.EdgePairTool")
+@_instance("caliper.EdgePairTool")
 def _i_pairtool(ctx):
     from metrology.caliper import EdgePairTool
 
     return EdgePairTool((110.0, 80.0), (190.0, 80.0))
 
 
-@_instance("caliper.plan.LineTool")
+@_instance("caliper.LineTool")
 def _i_linetool(ctx):
     from metrology.caliper import LineTool
 
     return LineTool((150.0, 20.0), (150.0, 140.0), num_calipers=10)
 
 
-@_instance("caliper.plan.CircleTool")
+@_instance("caliper.CircleTool")
 def _i_circletool(ctx):
     from metrology.caliper import CircleTool
 
     return CircleTool((70.0, 80.0), 30.0)
 
 
-@_instance("caliper.plan.EllipseTool")
+@_instance("caliper.EllipseTool")
 def _i_elltool(ctx):
     from metrology.caliper import EllipseTool
 
@@ -626,7 +632,7 @@ def _i_anomalyspec(ctx):
     return AnomalySpec(0.5, bank="bank.json")
 
 
-@_instance("inspect.features.Feature")
+@_instance("caliper.CircleFeature")
 def _i_feature(ctx):
     from metrology.inspect.features import circle_feature
 
@@ -864,11 +870,11 @@ def _(ctx):
 for _cls, _fx in [("LineFit", "line_points"), ("CircleFit", "circle_points"),
                   ("EllipseFit", "ellipse_points")]:
     def _b(ctx, _cls=_cls):
-        return Call(reg.instances[M + "core.results." + _cls](ctx).to_dict())
+        return Call(_inst("core." + _cls, ctx).to_dict())
     reg.example(M + f"core.results.{_cls}.from_dict")(_b)
     reg.example(M + f"core.results.{_cls}", nan_ok=True)(
         lambda ctx, _cls=_cls: Call(**{k: v for k, v in vars(
-            reg.instances[M + "core.results." + _cls](ctx)).items()}))
+            _inst("core." + _cls, ctx)).items()}))
 
 
 # image --------------------------------------------------------------------------------------
@@ -999,37 +1005,37 @@ def _(ctx):
     return Call(_i_detection(ctx).to_dict())
 
 
-@ex("calib.calibration.calibrate", timeout=60, sample=3)
+@ex("calib.calibrate", timeout=60, sample=3)
 def _(ctx):
     return Call(ctx.get("calib_paths"), ctx.get("board"))
 
 
-@ex("calib.calibration.collect_images")
+@ex("calib.collect_images")
 def _(ctx):
     return Call(ctx.get("calib_paths"))
 
 
-@ex("calib.calibration.Calibration.load", kinds={"path": "path_in"})
+@ex("calib.Calibration.load", kinds={"path": "path_in"})
 def _(ctx):
     return Call(ctx.get("station_path"))
 
 
-@ex("calib.calibration.Calibration.from_dict")
+@ex("calib.Calibration.from_dict")
 def _(ctx):
     return Call(ctx.get("calibration").to_dict())
 
 
-@ex("calib.calibration.Calibration.save")
+@ex("calib.Calibration.save")
 def _(ctx):
     return Call(str(ctx.tmp("station.json")))
 
 
-@ex("calib.calibration.Calibration.export_opencv_yaml")
+@ex("calib.Calibration.export_opencv_yaml")
 def _(ctx):
     return Call(str(ctx.tmp("camera.yml")))
 
 
-@ex("calib.calibration.Calibration.import_opencv_yaml", kinds={"path": "path_in"})
+@ex("calib.Calibration.import_opencv_yaml", kinds={"path": "path_in"})
 def _(ctx):
     with ctx.shared_file("camera.yml") as (path, exists):
         if not exists:
@@ -1037,12 +1043,12 @@ def _(ctx):
     return Call(str(path))
 
 
-@ex("calib.calibration.Calibration.plane")
+@ex("calib.Calibration.plane")
 def _(ctx):
     return Call(0)
 
 
-@ex("calib.calibration.Calibration", nan_ok=True)
+@ex("calib.Calibration", nan_ok=True)
 def _(ctx):
     c = ctx.get("calibration")
     return Call(**{f: getattr(c, f) for f in c.__dataclass_fields__})
@@ -1117,51 +1123,51 @@ def _(ctx):
 
 
 # match --------------------------------------------------------------------------------------
-@ex("match.model.ShapeModel.create", timeout=30)
+@ex("match.ShapeModel.create", timeout=30)
 def _(ctx):
     return Call(ctx.get("template").image)
 
 
-@ex("match.model.ShapeModel.find", timeout=30)
+@ex("match.ShapeModel.find", timeout=30)
 def _(ctx):
     return Call(ctx.get("scene").image, min_score=0.6)
 
 
-@ex("match.model.ShapeModel.load", kinds={"path": "path_in"})
+@ex("match.ShapeModel.load", kinds={"path": "path_in"})
 def _(ctx):
     return Call(ctx.get("model_path"))
 
 
-@ex("match.model.ShapeModel.save")
+@ex("match.ShapeModel.save")
 def _(ctx):
     return Call(str(ctx.tmp("m.model.json")))
 
 
-@ex("match.model.ShapeModel.level_points")
+@ex("match.ShapeModel.level_points")
 def _(ctx):
     return Call(0)
 
 
-@ex("match.model.ShapeModel.contour_xy")
+@ex("match.ShapeModel.contour_xy")
 def _(ctx):
     from metrology.core import Pose2D
 
     return Call(Pose2D(100.0, 80.0, 10.0))
 
 
-@ex("match.model.Match.from_dict")
+@ex("match.Match.from_dict")
 def _(ctx):
     return Call(_i_match(ctx).to_dict())
 
 
-@ex("match.model.Match", nan_ok=True)
+@ex("match.Match", nan_ok=True)
 def _(ctx):
     from metrology.core import Pose2D
 
     return Call(Pose2D(1.0, 2.0, 3.0), 0.9)
 
 
-@ex("match.model.ShapeModel")
+@ex("match.ShapeModel")
 def _(ctx):
     m = ctx.get("model")
     return Call(m._levels, template_shape=m.template_shape, origin_xy=m.origin_xy,
@@ -1170,49 +1176,49 @@ def _(ctx):
 
 
 # caliper ------------------------------------------------------------------------------------
-@ex("caliper.tools.find_line")
+@ex("caliper.find_line")
 def _(ctx):
     return Call(ctx.get("image"), (150.0, 20.0), (150.0, 140.0), num_calipers=10)
 
 
-@ex("caliper.tools.find_ellipse")
+@ex("caliper.find_ellipse")
 def _(ctx):
     return Call(ctx.get("image"), (70.0, 80.0), (30.0, 30.0))
 
 
-@ex("caliper.edges.detect_edges")
+@ex("caliper.detect_edges")
 def _(ctx):
     x = np.arange(-10.0, 11.0)
     return Call(100 + 80 * (x > 0)[None, :].astype(float), x)
 
 
-@ex("caliper.edges.EdgeResult.from_dict")
+@ex("caliper.EdgeResult.from_dict")
 def _(ctx):
     return Call(_i_edges(ctx).to_dict())
 
 
-@ex("caliper.plan.tool_from_dict")
+@ex("caliper.tool_from_dict")
 def _(ctx):
     return Call(_i_circletool(ctx).to_dict())
 
 
 for _cls in ("EdgeTool", "EdgePairTool", "LineTool", "CircleTool", "EllipseTool"):
-    reg.example(M + f"caliper.plan.{_cls}.measure")(lambda ctx: Call(ctx.get("image")))
-    reg.example(M + f"caliper.plan.{_cls}.from_dict")(
-        lambda ctx, _cls=_cls: Call(reg.instances[M + "caliper.plan." + _cls](ctx).to_dict()))
+    reg.example(M + f"caliper.{_cls}.measure")(lambda ctx: Call(ctx.get("image")))
+    reg.example(M + f"caliper.{_cls}.from_dict")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).to_dict()))
 
 
-@ex("caliper.plan.EdgeTool")
+@ex("caliper.EdgeTool")
 def _(ctx):
     return Call((110.0, 80.0), (190.0, 80.0))
 
 
-@ex("caliper.plan.EdgePairTool")
+@ex("caliper.EdgePairTool")
 def _(ctx):
     return Call((110.0, 80.0), (190.0, 80.0))
 
 
-@ex("caliper.plan.LineTool")
+@ex("caliper.LineTool")
 def _(ctx):
     return Call((150.0, 20.0), (150.0, 140.0), num_calipers=10)
 
@@ -1229,11 +1235,11 @@ def _(ctx):
 
 for _cls in ("LineResult", "CircleResult", "EllipseResult"):
     def _c(ctx, _cls=_cls):
-        r = reg.instances[M + "caliper.tools." + _cls](ctx)
+        r = _inst("caliper." + _cls, ctx)
         return Call(**{f: getattr(r, f) for f in r.__dataclass_fields__})
-    reg.example(M + f"caliper.tools.{_cls}", nan_ok=True)(_c)
-    reg.example(M + f"caliper.tools.{_cls}.from_dict")(
-        lambda ctx, _cls=_cls: Call(reg.instances[M + "caliper.tools." + _cls](ctx).to_dict()))
+    reg.example(M + f"caliper.{_cls}", nan_ok=True)(_c)
+    reg.example(M + f"caliper.{_cls}.from_dict")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).to_dict()))
 
 
 # anomaly ------------------------------------------------------------------------------------
@@ -1600,15 +1606,10 @@ def _(ctx):
     return Call("web", p, p + [0.0, 5.0], "mm")
 
 
-@ex("inspect.features.Feature.with_params")
+@ex("caliper.CircleFeature.with_params")
 def _(ctx):
     return Call(_i_feature(ctx).params + 1.0)
 
-
-@ex("inspect.features.Feature", nan_ok=True)
-def _(ctx):
-    f = _i_feature(ctx)
-    return Call(**{k: getattr(f, k) for k in f.__dataclass_fields__})
 
 
 def _feats(ctx):
@@ -1628,10 +1629,6 @@ def _(ctx):
     return Call(ctx.get("recipe").measurements[1], _feats(ctx))
 
 
-@ex("inspect.measure.feature_kinds_for")
-def _(ctx):
-    return Call(ctx.get("recipe").measurements[1])
-
 
 @ex("inspect.tools.run_tool")
 def _(ctx):
@@ -1639,10 +1636,6 @@ def _(ctx):
 
     return Call(_i_circletool(ctx), ctx.get("image"), Pose2D())
 
-
-@ex("inspect.tools.ToolRun", nan_ok=True)
-def _(ctx):
-    return Call("t", "circle", np.zeros((3, 2)), np.zeros((0, 2)), {})
 
 
 @ex("inspect.demo.run_demo", timeout=180, sample=0, expensive=True)   # ~30 s a call
@@ -1981,12 +1974,6 @@ def _(ctx):
     return Call(ScalePlane(0.1), None, {})
 
 
-@_instance("anomaly.torch_features.TorchFeatures")
-def _i_torch(ctx):
-    from metrology.anomaly import TorchFeatures
-
-    return TorchFeatures(None)
-
 
 for _mod in ("calib", "caliper", "inspect", "match", "anomaly"):
     reg.example(M + f"{_mod}.cli.register")(
@@ -2079,3 +2066,97 @@ def _(ctx):
 @ex("cli.main", raises=(SystemExit,))          # --help / usage errors: argparse's SystemExit
 def _(ctx):
     return Call([])
+
+
+@_instance("caliper.LineFeature")
+def _i_linefeature(ctx):
+    from metrology.inspect.features import line_feature
+
+    return line_feature("edge", ctx.get("line_points"), "mm")
+
+
+@_instance("caliper.EllipseFeature")
+def _i_ellipsefeature(ctx):
+    from metrology.inspect.features import ellipse_feature
+
+    return ellipse_feature("e", ctx.get("ellipse_points"), "mm")
+
+
+@_instance("caliper.PairFeature")
+def _i_pairfeature(ctx):
+    from metrology.inspect.features import pair_feature
+
+    p = ctx.get("line_points")
+    return pair_feature("web", p, p + [0.0, 5.0], "mm")
+
+
+for _cls in ("LineFeature", "EllipseFeature", "PairFeature"):
+    reg.example(M + f"caliper.{_cls}.with_params")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).params + 0.5))
+
+
+@_instance("caliper.EdgeSettings")
+def _i_edgesettings(ctx):
+    from metrology.caliper import EdgeSettings
+
+    return EdgeSettings(sigma=1.5, threshold=25.0)
+
+
+@_instance("caliper.FitSettings")
+def _i_fitsettings(ctx):
+    from metrology.caliper import FitSettings
+
+    return FitSettings()
+
+
+@ex("caliper.EdgeSettings.with_defaults")
+def _(ctx):
+    return Call(transition="any", select="all")
+
+
+for _shape, _make in [("Circle", lambda ctx: _i_circletool(ctx).outline()),
+                      ("Segment", lambda ctx: _i_linetool(ctx).outline()),
+                      ("Ellipse", lambda ctx: _i_elltool(ctx).outline())]:
+    def _shape_inst(ctx, _shape=_shape, _make=_make):
+        from metrology.caliper import shapes
+
+        found = [s for s in _make(ctx) if isinstance(s, getattr(shapes, _shape))]
+        return found[0]
+    reg.instance(M + f"caliper.shapes.{_shape}")(_shape_inst)
+
+
+@_instance("caliper.shapes.Polygons")
+def _i_polygons(ctx):
+    from metrology.caliper.shapes import Polygons
+
+    return Polygons(np.array([[[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]]]))
+
+
+@_instance("caliper.shapes.Markers")
+def _i_markers(ctx):
+    from metrology.caliper.shapes import Markers
+
+    return Markers(ctx.get("circle_points"))
+
+
+@_instance("match.result.Matches")
+def _i_matches(ctx):
+    return ctx.get("model").find(ctx.get("scene").image, min_score=0.6)
+
+
+@_instance("match.result.SearchStats")
+def _i_searchstats(ctx):
+    return _i_matches(ctx).stats
+
+
+@_instance("match.poses.PoseBatch")
+def _i_posebatch(ctx):
+    from metrology.match.poses import PoseBatch
+
+    return PoseBatch.from_arrays([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05],
+                                 [0.9, 0.8])
+
+
+@ex("match.poses.PoseBatch.from_arrays")
+def _(ctx):
+    return Call([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05], [0.9, 0.8])

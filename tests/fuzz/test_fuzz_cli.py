@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from fuzz_owners import CLI_OWNERS, OPEN_OWNERS, cli_owner_of
-from metrology.testing.fuzz import run_cli_fuzz
+from metrology.testing.fuzz import cli_commands, run_cli_fuzz
 
 pytestmark = pytest.mark.fuzz
 
@@ -19,15 +19,15 @@ pytestmark = pytest.mark.fuzz
 @pytest.fixture(scope="module")
 def cli_report(request, fuzz_pool):
     full = request.config.getoption("--runslow")
-    return run_cli_fuzz(examples=fuzz_pool.examples, mode="full" if full else "sample",
-                        sample=10, pool=fuzz_pool)
+    return run_cli_fuzz(list(cli_commands()), mode="full" if full else "sample", sample=10,
+                        pool=fuzz_pool)
 
 
 @pytest.mark.parametrize("owner", sorted({"harden", *CLI_OWNERS.values()}), ids=str)
 def test_no_cli_failures(owner, cli_report, request):
     if owner in OPEN_OWNERS:
         request.applymarker(pytest.mark.xfail(
-            strict=True, reason=f"{owner}: open CLI items in /work/notes/fuzz-triage.md"))
+            strict=False, reason=f"{owner}: open CLI items in /work/notes/fuzz-triage.md"))
     fails = [r for r in cli_report.failures() if cli_owner_of(r["entry"]) == owner]
     lines = [f"{r['entry']} {r.get('argv')}: {r['outcome']} {r['exc']} {r['message'][:200]}"
              for r in fails[:30]]

@@ -60,6 +60,7 @@ class _Prepared:
     extra_args: tuple
     kinds: dict[str, str]
     example: _Example | None
+    missing: list = dataclasses.field(default_factory=list)
 
 
 def _signature(fn: Any) -> inspect.Signature | None:
@@ -131,14 +132,23 @@ def prepare_call(entry: EntryPoint, ctx: Context) -> _Prepared:
                     args[k] = v
                 elif p.default is not inspect.Parameter.empty:
                     args[k] = p.default
+    missing = []
+    if sig is not None:
+        for k, p in sig.parameters.items():
+            if k not in args and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) \
+                    and p.default is inspect.Parameter.empty:
+                missing.append(k)                  # no valid value known: generic battery
+                args[k] = None
     kinds = {k: infer_kind(k, v, entry) for k, v in args.items()}
     if sig is not None:
         for k in args:
-            if kinds[k] == "none" and k in sig.parameters:
+            if k in missing:
+                kinds[k] = annotation_kind(sig.parameters[k].annotation)
+            elif kinds[k] == "none" and k in sig.parameters:
                 kinds[k] = "none+" + annotation_kind(sig.parameters[k].annotation)
     if ex is not None:
         kinds.update(ex.kinds)
-    return _Prepared(fn, sig, args, extra, kinds, ex)
+    return _Prepared(fn, sig, args, extra, kinds, ex, missing)
 
 
 def _is_container(cls: type) -> bool:

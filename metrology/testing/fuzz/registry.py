@@ -86,7 +86,7 @@ class Registry:
 
         def deco(fn):
             _callable(fn)
-            self.examples[name] = _Example(fn, timeout, dict(kinds or {}), nan_ok, sample,
+            self.examples[canonical(name)] = _Example(fn, timeout, dict(kinds or {}), nan_ok, sample,
                                            expensive, tuple(raises))
             return fn
         return deco
@@ -96,7 +96,7 @@ class Registry:
 
         def deco(fn):
             _callable(fn)
-            self.instances[class_name] = fn
+            self.instances[canonical(class_name)] = fn
             return fn
         return deco
 
@@ -123,7 +123,7 @@ class Registry:
     def skip(self, name: str, reason: str) -> None:
         _name(name, "name")
         _name(reason, "reason")
-        self.skipped[name] = reason
+        self.skipped[canonical(name)] = reason
 
     def cli(self, *command: str, timeout: float | None = None):
         """Register ``(ctx) -> argv`` (without the program name): a valid invocation of the
@@ -229,6 +229,31 @@ def load_registry(path: str | os.PathLike | None) -> Registry:
     if not isinstance(reg, Registry):
         raise InputError(f"examples: {path} defines no 'registry = Registry()'")
     return reg
+
+
+def canonical(name: str) -> str:
+    """The entry-point name :func:`discover` gives the object at the dotted path ``name``
+    (``"metrology.calib.Calibration.load"`` -> ``"metrology.calib.results.Calibration.load"``):
+    examples may name an object by any path that reaches it, so they survive a move of the
+    code between modules.  A path that does not resolve is returned unchanged."""
+    parts = name.split(".")
+    try:
+        obj: Any = importlib.import_module(parts[0])
+        owner = None
+        for i, part in enumerate(parts[1:], 1):
+            if hasattr(obj, part):
+                owner, obj = obj, getattr(obj, part)
+            else:
+                owner, obj = None, importlib.import_module(".".join(parts[:i + 1]))
+    except Exception:  # noqa: BLE001 - not (yet) there: keep the name as written
+        return name
+    if isinstance(owner, type) and not isinstance(obj, type):
+        return f"{owner.__module__}.{owner.__qualname__}.{parts[-1]}"
+    mod, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if isinstance(mod, str) and isinstance(qual, str) and "<locals>" not in qual \
+            and getattr(sys.modules.get(mod), qual.split(".")[0], None) is not None:
+        return f"{mod}.{qual}"
+    return name
 
 
 def _name(v: Any, what: str) -> None:

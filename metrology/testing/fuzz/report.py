@@ -28,6 +28,7 @@ class FuzzReport:
     skipped: dict[str, str]
     entries: list[str]
     seconds: float = 0.0
+    generic: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.records, list) or not all(
@@ -60,7 +61,8 @@ class FuzzReport:
                                                                  if r["outcome"] == "crash"}),
                 "crash_lines": len({r["line"] for r in fails if r["outcome"] == "crash"}),
                 "hangs": c["hang"], "died": c["died"], "silent_nan": c["nan"],
-                "errors": c["error"], "returned": c["returned"], "broken": len(self.broken)}
+                "errors": c["error"], "returned": c["returned"], "broken": len(self.broken),
+                "no_example": len(self.generic)}
 
     def to_markdown(self) -> str:
         """Triage list: per area, each failing entry point, input class, exception, line."""
@@ -68,8 +70,9 @@ class FuzzReport:
         lines = [f"Entry points fuzzed: {f['entry_points']}; calls: {f['calls']}; crashes "
                  f"outside the error tree: {f['crashes']} in {f['crash_entry_points']} entry "
                  f"points ({f['crash_lines']} distinct lines); hangs: {f['hangs']}; "
-                 f"died: {f['died']}; silent NaN: {f['silent_nan']}; no valid example: "
-                 f"{f['broken']}.", ""]
+                 f"died: {f['died']}; silent NaN: {f['silent_nan']}; example broken: "
+                 f"{f['broken']}; fuzzed with the generic battery only (no valid example): "
+                 f"{f['no_example']}.", ""]
         by_area: dict[str, list[dict]] = defaultdict(list)
         for r in self.failures():
             by_area[r["area"]].append(r)
@@ -98,6 +101,7 @@ class FuzzReport:
     def to_json(self) -> str:
         return json.dumps({"figures": self.figures(), "records": self.records,
                            "broken": self.broken, "skipped": self.skipped,
+                           "generic": self.generic,
                            "entries": self.entries, "seconds": self.seconds}, indent=1,
                           default=str)
 
@@ -139,6 +143,7 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
     records: list[dict] = []
     broken: dict[str, str] = {}
     skipped: dict[str, str] = {}
+    generic: dict[str, str] = {}
     try:
         plans = {}
         jobs = [(e.name, ("plan", e.name, mode, seed, sample), plan_timeout) for e in entries]
@@ -148,6 +153,8 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
             plans[name] = res
             if res.get("skipped"):
                 skipped[name] = res["skipped"]
+            if res.get("generic"):
+                generic[name] = res["generic"]
             if res.get("broken"):
                 broken[name] = res["broken"]
         by_name = {e.name: e for e in entries}
@@ -187,7 +194,7 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
         if own:
             pool.close()
     return FuzzReport(records, broken, skipped, [e.name for e in entries],
-                      round(time.perf_counter() - t0, 1))
+                      round(time.perf_counter() - t0, 1), generic)
 
 
 def run_cli_fuzz(commands: Sequence[tuple], *, package: str = "metrology",

@@ -119,12 +119,22 @@ def _plan_job(entry: EntryPoint, ctx: Context, mode: str, seed: int, sample: int
     reg = ctx.registry
     if entry.name in reg.skipped:
         return {"entry": entry.name, "skipped": reg.skipped[entry.name], "cases": []}
+    if entry.kind == "method" and entry.owner not in reg.instances:
+        return {"entry": entry.name, "cases": [],
+                "generic": "not fuzzed: no valid instance of its class is registered"}
     try:
         prep = prepare_call(entry, ctx)
     except Exception as exc:  # noqa: BLE001
         return {"entry": entry.name, "broken": f"{type(exc).__name__}: {exc}"[:_MSG_CHARS],
                 "cases": []}
     ex = prep.example
+    if prep.missing and ex is None:
+        # no valid call known: every argument gets the generic and kind batteries, with the
+        # other unknown arguments None (a hostile value of their own)
+        n = sample
+        return {"entry": entry.name, "cases": plan_cases(entry, prep, None, mode, seed, n),
+                "baseline": None, "allowed_nan": [], "timeout": None,
+                "generic": f"no valid example for {prep.missing}: generic battery only"}
     if ex is not None and ex.expensive and mode == "sample" and ex.sample == 0:
         return {"entry": entry.name, "skipped": "expensive: fuzzed in the full run only",
                 "cases": []}
