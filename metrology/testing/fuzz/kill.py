@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..._io import as_path
-from ...core.checks import check_int, check_positive
+from ._checks import as_path
+from ._checks import check_int, check_positive
 from ...errors import InputError
 
 
@@ -80,7 +80,7 @@ def kill_during_saves(setup: str, path: str | os.PathLike, *, load: Callable[[Pa
     -------
     KillReport
     """
-    from ..._io import output_dir, output_file
+    from ._checks import output_dir
 
     if not isinstance(setup, str) or not setup.strip():
         raise InputError("setup: expected Python code defining A, B and save(obj, path)")
@@ -99,7 +99,8 @@ def kill_during_saves(setup: str, path: str | os.PathLike, *, load: Callable[[Pa
     t0 = time.perf_counter()
     path = as_path(path, "path")
     output_dir(path.parent, "path (its folder)")
-    path = output_file(path, "path")
+    if path.is_dir():
+        raise InputError(f"path: {path} is a folder, expected the file the saves write")
     folder = path.parent
     rng = random.Random(seed)
     env = {**os.environ, **(env or {})}

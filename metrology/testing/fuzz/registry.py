@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..._io import input_file
-from ...core.checks import check_bool, check_positive
+from ._checks import input_file
+from ._checks import check_bool, check_positive
 from ...errors import InputError, MetrologyError
 
 
@@ -154,7 +154,7 @@ class Context:
     under a lock) and cached fixtures."""
 
     def __init__(self, registry: Registry, shared_dir: Path, scratch: Path):
-        from ..._io import output_dir
+        from ._checks import output_dir
 
         if not isinstance(registry, Registry):
             raise InputError(f"registry: expected a Registry, given {type(registry).__name__}")

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from .entries import EntryPoint, FAILURES, _SELF_MODULES, discover
 from .registry import load_registry
 from .commands import cli_commands
-from ...core.checks import check_int, check_positive
+from ._checks import check_int, check_positive
 from ...errors import InputError
 from .workers import WorkerPool, _worker_main
 

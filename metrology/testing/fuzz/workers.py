@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from ...core.checks import check_int, check_positive
+from ._checks import check_int, check_positive
 from ...errors import InputError
 
 from .entries import EntryPoint, _MSG_CHARS, _SELF_MODULES, discover
@@ -189,7 +189,7 @@ class WorkerPool:
     def __init__(self, n: int = 2, *, examples: str | os.PathLike | None = None,
                  package: str = "metrology", memory_mb: int = 6144, recycle: int = 400,
                  workdir: str | os.PathLike | None = None):
-        from ..._io import input_file, output_dir
+        from ._checks import input_file, output_dir
 
         self.n = check_int(n, "n", min=1, max=64)
         self.examples = None if examples is None else str(input_file(examples,
