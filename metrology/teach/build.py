@@ -43,6 +43,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from ..core.checks import check_choice, check_finite, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .dimensions import apply_dimensions
@@ -52,8 +53,9 @@ from .tolerances import parse_tolerance
 from .tools import (DXF_EDGES, PLACEMENT_PX, build_tools, golden_edge_model, keep_features,
                     precision_report, rounded, usable_measurements)
 
-__all__ = ["teach_recipe", "recipe_from_dxf", "resolve_station", "TeachView",
-           "TeachOptions", "save_taught"]
+#: the rest (``resolve_station``, ``TeachView``, ``save_taught``) serves the two routes and
+#: ``Recipe.save``; it is not public API
+__all__ = ["teach_recipe", "recipe_from_dxf", "TeachOptions"]
 
 PAIR_MAX_PX = 40.0
 @dataclass(frozen=True)
@@ -101,6 +103,49 @@ class TeachOptions:
     model_file: str | None = None
     edge_model: EdgeModel | None = None
     placement_px: float = PLACEMENT_PX
+
+    def __post_init__(self):
+        from .._io import as_path
+        from .segment import SegmentOptions
+
+        as_path(self.base_dir, "base_dir")
+        for name, lo, hi in (("pair_max_px", 0.0, 1e4), ("min_score", 0.05, 1.0),
+                             ("join_tol_mm", 1e-9, 10.0), ("placement_px", 0.5, 1000.0)):
+            object.__setattr__(self, name, check_finite(getattr(self, name), name, min=lo,
+                                                        max=hi))
+        if self.model_mm_per_px is not None:
+            object.__setattr__(self, "model_mm_per_px", check_positive(
+                self.model_mm_per_px, "model_mm_per_px", max=1e3))
+        for name, cls in (("segment", SegmentOptions), ("edge_model", EdgeModel)):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, cls):
+                raise InputError(f"{name}: expected a {cls.__name__} or None, given "
+                                 f"{type(v).__name__}")
+        if self.model_file is not None:
+            as_path(self.model_file, "model_file")
+        if self.station_spec is not None and not isinstance(self.station_spec, Mapping) and \
+                type(self.station_spec).__name__ != "StationSpec":
+            raise InputError(f"station_spec: expected a StationSpec, a dict or None, given "
+                             f"{type(self.station_spec).__name__}")
+
+
+def _check_common(model_options: Any, features: Any, name: Any, options: Any) -> TeachOptions:
+    """The options both routes share, checked; returns the options (default if None)."""
+    if model_options is not None and not isinstance(model_options, Mapping):
+        raise InputError(f"model_options: expected a dict or None, given "
+                         f"{type(model_options).__name__}")
+    ok = features in ("auto", None) or isinstance(features, str) or (
+        isinstance(features, (list, tuple, set, frozenset))
+        and all(isinstance(f, str) for f in features))
+    if not ok:
+        raise InputError(f"features: expected 'auto', a feature name or kind, or a list of them, "
+                         f"given {type(features).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise InputError(f"name: expected a string, given {type(name).__name__}")
+    if options is not None and not isinstance(options, TeachOptions):
+        raise InputError(f"options: expected TeachOptions or None, given "
+                         f"{type(options).__name__}")
+    return options or TeachOptions()
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,8 +289,19 @@ def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
 
 
 def _model_options(model_options: Mapping | None) -> dict:
+    import inspect
+
+    from ..match import ShapeModel
+
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
-    opts.update(dict(model_options or {}))
+    given = dict(model_options or {})
+    known = set(inspect.signature(ShapeModel.create).parameters) - {"self", "cls", "template",
+                                                                   "origin_xy"}
+    unknown = sorted(str(k) for k in given if k not in known)
+    if unknown:
+        raise InputError(f"model_options: unknown option(s) {unknown}; ShapeModel.create takes "
+                         f"{sorted(known)}")
+    opts.update(given)
     return opts
 
 
@@ -303,10 +359,9 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     from ..synth.drawn import render_drawn_template
     from .dxf import read_dxf
 
-    if part_polarity not in ("bright", "dark"):
-        raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
+    check_choice(part_polarity, "part_polarity", ("bright", "dark"))
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _check_common(model_options, features, name, options)
     drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     view = TeachView(spec, st, o.model_mm_per_px)
@@ -392,7 +447,7 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from .segment import segment_part
 
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _check_common(model_options, features, name, options)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")

@@ -25,7 +25,9 @@ from .proposals import (PARALLEL_DEG, Proposal, angle_between, datum_axes, measu
                         with_tolerance)
 from .tolerances import ToleranceRule
 
-__all__ = ["apply_dimensions"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 
 def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01,

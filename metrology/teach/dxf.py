@@ -49,17 +49,17 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..core.pose import Pose2D
 from ..errors import FileFormatError, InputError
-from .chain import chain_loops, dedupe, dedupe_loops, merge_collinear, nest
+from .chain import arcs_from_polygons, chain_loops, dedupe, dedupe_loops, merge_collinear, nest
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry, Polyline
 
-__all__ = ["Drawing", "DimensionInfo", "read_dxf", "UNIT_FACTORS_MM", "INSUNITS_NAMES"]
+#: ``Drawing`` and ``DimensionInfo`` are what :func:`read_dxf` returns (not made by callers)
+__all__ = ["read_dxf", "UNIT_FACTORS_MM", "INSUNITS_NAMES"]
 
 #: $INSUNITS code -> (name, mm per drawing unit); 0 is "unitless"
 INSUNITS_NAMES: dict[int, tuple[str, float]] = {
@@ -384,7 +384,7 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
 def _unit_factor(doc, units: str | float | None, name: str) -> tuple[str, float]:
     if units is not None:
         if isinstance(units, (int, float)) and not isinstance(units, bool):
-            if not (math.isfinite(units) and units > 0):
+            if not (math.isfinite(units) and 1e-9 < units < 1e9):
                 raise InputError(f"units: expected a positive mm-per-unit factor, given {units!r}")
             return f"{units:g} mm", float(units)
         key = str(units).strip().lower()
@@ -439,14 +439,20 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         ``layer``, an outline that does not close, curves out of the XY plane, outlines that
         cross, or islands inside holes (e.g. a border drawn around the part).
     """
-    ezdxf = _import_ezdxf()
-    p = Path(path)
+    from .._io import input_file
+    from ..core.checks import check_bool, check_positive
+
+    p = input_file(path, "DXF drawing")
     name = str(p)
-    if not p.is_file():
-        raise InputError(f"DXF drawing not found: {p}")
     for v, what in ((join_tol_mm, "join_tol_mm"), (spline_tol_mm, "spline_tol_mm")):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise InputError(f"{what}: expected a positive number of mm, given {v!r}")
+        check_positive(v, what, max=10.0)
+    check_bool(all_linetypes, "all_linetypes")
+    if layer is not None and not isinstance(layer, str):
+        raise InputError(f"layer: expected a layer name, given {type(layer).__name__}")
+    if units is not None and not isinstance(units, (str, int, float)) or isinstance(units, bool):
+        raise InputError(f"units: expected a unit name or mm per drawing unit, given "
+                         f"{type(units).__name__}")
+    ezdxf = _import_ezdxf()
     if p.stat().st_size == 0:
         raise FileFormatError(f"{name}: the file is empty, not a DXF drawing")
     try:
@@ -477,7 +483,7 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     loops, taken = dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
                                  join_tol_mm)
     loops += chain_loops(dedupe(items, join_tol_mm, taken), join_tol_mm, name)
-    loops = [merge_collinear(lp, join_tol_mm) for lp in loops]
+    loops = [merge_collinear(arcs_from_polygons(lp, join_tol_mm), join_tol_mm) for lp in loops]
     geometry, outside = nest(loops, name)
     counts = dict(rd.counts)
     if outside:

@@ -51,8 +51,9 @@ from ..caliper.contour import PAD_PX
 from ..errors import InputError
 from .geometry import Arc, Line
 
-__all__ = ["EdgeModel", "Obstacles", "Stretch", "line_layout", "arc_layout", "pair_layout",
-           "predicted_features", "predicted_sigma", "TARGET_SIGMA_PX"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 #: the predicted 1-sigma a taught measurement should reach (a quarter of the issue's 0.05 px)
 TARGET_SIGMA_PX = 0.0125

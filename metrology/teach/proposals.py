@@ -46,8 +46,9 @@ import numpy as np
 from .geometry import Arc, EllipseArc, Line, PartGeometry
 from .tolerances import ToleranceRule
 
-__all__ = ["FeatureSpec", "EdgePair", "Proposal", "propose", "measurement_value", "datum_axes",
-           "angle_between", "with_tolerance"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 PARALLEL_DEG = 0.5
 PERPENDICULAR_DEG = 0.5

@@ -44,8 +44,9 @@ from ..core.checks import check_positive
 from ..errors import FitError, InputError
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry
 
-__all__ = ["SegmentOptions", "Segmentation", "find_part_region", "segment_part",
-           "split_contour", "noise_sigma"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,13 @@ def _where(tool: Any) -> str:
     return f"{_fmt(d['p0_xy'])} -> {_fmt(d['p1_xy'])}"
 
 
+def _check_recipe(recipe: Any) -> None:
+    from ..inspect.recipe import Recipe
+
+    if not isinstance(recipe, Recipe):
+        raise InputError(f"recipe: expected a Recipe, given {type(recipe).__name__}")
+
+
 def describe_recipe(recipe: Any) -> str:
     """A plain-text table of ``recipe``'s tools and measurements.
 
@@ -55,6 +62,7 @@ def describe_recipe(recipe: Any) -> str:
     """
     from ..inspect.spec import tool_kind
 
+    _check_recipe(recipe)
     units = getattr(recipe, "units", "px")
     lines = [f"recipe {recipe.name!r}: {len(recipe.tools)} tools, "
              f"{len(recipe.measurements)} measurements; tool coordinates in "
@@ -176,8 +184,12 @@ def show_recipe(recipe: Any, image: Any = None, *, scale: float = 1.0) -> np.nda
     -------
     ndarray (H, W, 3) uint8, BGR
     """
+    from ..core.checks import check_positive
+
+    _check_recipe(recipe)
+    scale = check_positive(scale, "scale", max=16.0)
     if image is None:
-        return _sheet(recipe, float(scale))
+        return _sheet(recipe, scale)
     return _overlay(image, recipe.run(image))
 
 

@@ -22,9 +22,9 @@ from .layout import (TARGET_SIGMA_PX, EdgeModel, Obstacles, arc_layout, line_lay
                      predicted_features, predicted_sigma)
 from .proposals import Proposal
 
-__all__ = ["build_tools", "precision_report", "golden_edge_model", "usable_measurements",
-           "keep_features", "measurement_needs", "rounded", "transition_for", "PLACEMENT_PX",
-           "DXF_EDGES"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 #: how far (px) an edge may lie from where its tool expects it: a pose error and a part off its
 #: nominal by 0.5 mm at 0.08 mm/px

@@ -9,6 +9,11 @@
   slotted holes (obrounds drawn as LWPOLYLINEs with bulges: 12 x 4 mm along x, 10 x 3 mm along
   y), drawn rotated -20 deg about an offset origin.
 
+* :func:`block_plate`: a 2 x 1.2 inch plate drawn the way CAD exports often are: the whole
+  part a block INSERTed rotated 25 deg at an offset, a 0.15 in chamfer, holes from a nested
+  block (one insert mirrored), a hole drawn as an LWPOLYLINE of two bulged half circles, one
+  as a 72-sided polygon of chords, and a slot drawn as two LINEs and two ARCs.
+
 ``DRAWINGS`` names every drawing of the tests (for :mod:`teach_sweep`).
 """
 
@@ -89,9 +94,35 @@ def l_bracket(path, *, origin=(50.0, 20.0), rot_deg=-20.0, dims=False):
     return path
 
 
+def block_plate(path, *, polygon_sides=72):
+    doc = ezdxf.new("R2010", units=1)
+    blk = doc.blocks.new("PART")
+    pts = [(0, 0), (2, 0), (2, 1.05), (1.85, 1.2), (0, 1.2), (0, 0)]
+    for a, b in zip(pts, pts[1:]):
+        blk.add_line(a, b)
+    hole = doc.blocks.new("HOLE")
+    hole.add_circle((0, 0), 0.1)
+    blk.add_blockref("HOLE", (0.4, 0.4))                                  # nested
+    blk.add_blockref("HOLE", (0.4, 0.8), dxfattribs={"xscale": -1})       # mirrored
+    blk.add_lwpolyline([(1.0, 0.6, 1.0), (1.25, 0.6, 1.0)], format="xyb", close=True)
+    n = int(polygon_sides)
+    blk.add_lwpolyline([(1.6 + 0.15 * math.cos(2 * math.pi * k / n),
+                         0.85 + 0.15 * math.sin(2 * math.pi * k / n)) for k in range(n)],
+                       close=True)
+    blk.add_line((1.4, 0.3), (1.7, 0.3))
+    blk.add_line((1.7, 0.45), (1.4, 0.45))
+    blk.add_arc((1.7, 0.375), 0.075, -90, 90)
+    blk.add_arc((1.4, 0.375), 0.075, 90, 270)
+    doc.modelspace().add_blockref("PART", (5, 3), dxfattribs={"rotation": 25})
+    doc.modelspace().add_text("NOTE", dxfattribs={"insert": (0, 0)})
+    doc.saveas(path)
+    return path
+
+
 DRAWINGS = {
     "plate_mm": lambda p: plate_mm(p, origin=(120.0, -35.0), rot_deg=30.0),
     "plate_inch": lambda p: plate_inch(p, origin=(3.0, 1.0)),
     "flange": flange,
     "l_bracket": l_bracket,
+    "block_plate": block_plate,
 }

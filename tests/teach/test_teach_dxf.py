@@ -276,3 +276,65 @@ def test_ordinate_and_three_point_angular_dimensions(tmp_path):
                and m.tolerance.upper == pytest.approx(0.2)]
     assert len(chamfer) == 1 and chamfer[0].tolerance.nominal == pytest.approx(45.0)
     assert sum("not matched" in x for x in report) == 1 and "angular3 90" in matched
+
+
+def test_cad_export_habits_block_part_polygon_and_split_circles(tmp_path):
+    """A part drawn as one rotated block INSERT (holes from a nested, partly mirrored block), a
+    hole as two bulged half circles, one as a 72-gon of chords, a slot as LINEs and ARCs: every
+    hole reads as one full circle of the drawn size (the polygon's within 1e-6 mm: its
+    vertices lie on the circle), the slot as two sides and two ends, the chamfer a line."""
+    from teach_parts import block_plate
+
+    from metrology.teach.geometry import Arc
+
+    d = read_dxf(block_plate(tmp_path / "b.dxf"))
+    assert d.units == "inch"
+    assert [type(p).__name__ for p in d.geometry.outline.items] == ["Line"] * 5
+    holes = sorted(d.geometry.holes, key=lambda lp: len(lp.items))
+    circles = [h.items[0] for h in holes if len(h.items) == 1]
+    assert len(circles) == 4 and all(isinstance(c, Arc) and c.is_full for c in circles)
+    assert sorted(round(c.radius, 6) for c in circles) == pytest.approx(
+        [2.54, 2.54, 3.175, 3.81], abs=1e-6)
+    slot = holes[-1]
+    assert sorted(type(p).__name__ for p in slot.items) == ["Arc", "Arc", "Line", "Line"]
+
+
+def test_polygon_runs_become_arcs_but_real_polygons_stay(tmp_path):
+    """A fillet drawn as 12 chords between two straight edges is one arc (tangent to them); a
+    hexagonal hole (60 deg turns) and a coarse 8-sided one (45 deg) stay polygons."""
+    import math
+
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    fillet = [(40 + 5 * math.cos(math.radians(a)), 5 + 5 * math.sin(math.radians(a)))
+              for a in np.linspace(-90, 0, 13)]
+    msp.add_lwpolyline([(0, 0), (40, 0)] + fillet[1:-1] + [(45, 5), (45, 30), (0, 30)],
+                       close=True)
+    for cx, k in ((10, 6), (25, 8)):
+        msp.add_lwpolyline([(cx + 4 * math.cos(2 * math.pi * i / k),
+                             15 + 4 * math.sin(2 * math.pi * i / k)) for i in range(k)],
+                           close=True)
+    d = read_dxf(_save(doc, tmp_path / "f.dxf"))
+    kinds = [type(p).__name__ for p in d.geometry.outline.items]
+    assert kinds.count("Arc") == 1 and kinds.count("Line") == 4
+    arc = [p for p in d.geometry.outline.items if type(p).__name__ == "Arc"][0]
+    assert arc.radius == pytest.approx(5.0, abs=1e-9) and abs(arc.extent_deg) == \
+        pytest.approx(90.0, abs=1e-6)
+    assert sorted(len(h.items) for h in d.geometry.holes) == [6, 8]
+
+
+def test_rounded_rectangle_drawn_all_in_chords(tmp_path):
+    """An outline that is nothing but one polyline of chords and straight sides (every turn
+    small): the four straight sides stay lines, the four R5 corners become arcs."""
+    import math
+
+    doc = ezdxf.new("R2010", units=4)
+    pts = []
+    for cx, cy, a0 in ((35, 5, -90), (35, 25, 0), (5, 25, 90), (5, 5, 180)):
+        pts += [(cx + 5 * math.cos(math.radians(a)), cy + 5 * math.sin(math.radians(a)))
+                for a in np.linspace(a0, a0 + 90, 10)]
+    doc.modelspace().add_lwpolyline(pts, close=True)
+    d = read_dxf(_save(doc, tmp_path / "r.dxf"))
+    items = d.geometry.outline.items
+    assert sorted(type(p).__name__ for p in items) == ["Arc"] * 4 + ["Line"] * 4
+    assert all(p.radius == pytest.approx(5.0, abs=1e-9) for p in items if isinstance(p, Arc))
