@@ -12,12 +12,12 @@ from __future__ import annotations
 import pytest
 from teach_checks import FAST_POSES, SLOW_POSES, dxf_case, teach_case
 from teach_helpers import MM_PER_PX, pinhole_station, scale_station
-from teach_parts import flange, l_bracket
+from teach_parts import block_plate, flange, l_bracket
 
 from metrology.inspect import Recipe
 from metrology.teach.dxf import read_dxf
 
-PARTS = {"flange": flange, "l_bracket": l_bracket}
+PARTS = {"flange": flange, "l_bracket": l_bracket, "block_plate": block_plate}
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,16 @@ def test_parts_sweep(part, kind, route, drawings):
         dxf_case(drawings[part], station, SLOW_POSES)
     else:
         teach_case(drawings[part][1], station, SLOW_POSES, label=f"{part}, {kind}")
+
+
+def test_block_plate_from_dxf_pinhole(drawings):
+    """The CAD-export drawing (a rotated block, nested and mirrored inserts, a hole as two
+    bulged halves and one as a 72-gon, a slot of LINEs and ARCs, inch units): four holes
+    and the slot's ends measured, every nominal within the target on unseen poses."""
+    recipe = Recipe.from_dxf(drawings["block_plate"][0], station=MM_PER_PX)
+    assert sum(m.type == "diameter" for m in recipe.measurements) == 4
+    assert {"slot_1_side_1", "slot_1_end_1", "slot_1_end_2"} <= {t.name for t in recipe.tools}
+    dxf_case(drawings["block_plate"], pinhole_station(), FAST_POSES)
 
 
 def test_recipe_saved_and_loaded_keeps_tangent_measurements(drawings, tmp_path):
