@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError
-from .geometry import Arc, Line, Loop, PartGeometry
+from ..errors import FileFormatError, MetrologyError
+from .geometry import Arc, Line, Loop, PartGeometry, Polyline
 
 #: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
 #: public API, so nothing is exported
@@ -172,6 +172,49 @@ def merge_collinear(loop: Loop, tol: float) -> Loop:
     return Loop(tuple(items))
 
 
+def simple_curve(curve: Polyline, tol: float) -> Line | Arc | Polyline:
+    """A free curve (a flattened SPLINE) that is in fact straight or circular, as a line or an
+    arc (CAD exports write both as splines): every point within ``tol`` (mm) of it.
+
+    Parameters
+    ----------
+    curve : Polyline
+    tol : float
+
+    Returns
+    -------
+    Line, Arc or the Polyline itself
+    """
+    from ..core.fit_circle import fit_circle
+
+    p = curve.array
+    a, b = p[0], p[-1]
+    chord = float(np.hypot(*(b - a)))
+    if chord > 10 * tol:
+        d = (b - a) / chord
+        if np.all(np.abs((p - a) @ np.array([-d[1], d[0]])) <= tol):
+            return Line(a, b, curve.source)
+    if len(p) < 5:
+        return curve
+    try:
+        fit = fit_circle(p)
+    except MetrologyError:
+        return curve
+    c, r = np.asarray(fit.center_xy, float), float(fit.radius)
+    if not (np.isfinite(r) and 0 < r < 1e6) or np.any(np.abs(np.hypot(*(p - c).T) - r) > tol):
+        return curve
+    ang = np.unwrap(np.arctan2(p[:, 1] - c[1], p[:, 0] - c[0]))
+    steps = np.diff(ang)
+    if not (np.all(steps > 0) or np.all(steps < 0)):
+        return curve
+    ext = math.degrees(float(ang[-1] - ang[0]))
+    if chord <= tol:                                     # a closed curve: the full circle
+        ext = math.copysign(360.0, ext)
+    if abs(ext) > 360.0 + 1e-6:
+        return curve
+    return Arc(tuple(c), r, math.degrees(float(ang[0])), ext, curve.source)
+
+
 #: a run of straight pieces is read as an arc when it has at least this many pieces, each
 #: turning the same way by at most MAX_TURN_DEG, and its vertices lie on one circle
 MIN_POLYGON_PIECES, MAX_TURN_DEG = 5, 20.0
@@ -200,10 +243,10 @@ def arcs_from_polygons(loop: Loop, tol: float) -> Loop:
     """
     from ..core.fit_circle import fit_circle
 
-    items = list(loop.items)
+    items = [simple_curve(p, tol) if isinstance(p, Polyline) else p for p in loop.items]
     n = len(items)
     if n < MIN_POLYGON_PIECES or sum(isinstance(p, Line) for p in items) < MIN_POLYGON_PIECES:
-        return loop
+        return Loop(tuple(items))
 
     def turn(a, b) -> float:
         if not (isinstance(a, Line) and isinstance(b, Line)):

@@ -338,3 +338,25 @@ def test_rounded_rectangle_drawn_all_in_chords(tmp_path):
     items = d.geometry.outline.items
     assert sorted(type(p).__name__ for p in items) == ["Arc"] * 4 + ["Line"] * 4
     assert all(p.radius == pytest.approx(5.0, abs=1e-9) for p in items if isinstance(p, Arc))
+
+
+def test_splines_that_are_lines_or_circles(tmp_path):
+    """CAD exports that write straight edges and holes as SPLINEs: a straight spline is a line,
+    a closed rational spline of a circle a hole of its radius (measured, with a tool); a free
+    spline stays a free curve."""
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (40, 0))
+    msp.add_line((40, 0), (40, 20))
+    msp.add_spline([(40, 20), (30, 26), (20, 22), (10, 27), (0, 20)])      # free
+    msp.add_spline_control_frame([(0, 20), (0, 10), (0, 0)], degree=2)     # straight
+    from ezdxf.math import rational_bspline_from_arc
+
+    msp.add_spline().apply_construction_tool(
+        rational_bspline_from_arc(center=(10, 10), radius=4.0, start_angle=0, end_angle=360))
+    d = read_dxf(_save(doc, tmp_path / "s.dxf"))
+    kinds = sorted(type(p).__name__ for p in d.geometry.outline.items)
+    assert kinds == ["Line", "Line", "Line", "Polyline"]
+    (hole,) = d.geometry.holes
+    assert len(hole.items) == 1 and isinstance(hole.items[0], Arc) and hole.items[0].is_full
+    assert hole.items[0].radius == pytest.approx(4.0, abs=1e-6)
