@@ -145,6 +145,51 @@ def test_out_of_tolerance_parts_fail_the_right_measurements(mm_drawing, mm_recip
         print(f"\n{label}: {n_fail} measurements out of tolerance, as the geometry says")
 
 
+def test_out_of_tolerance_parts_fail_a_taught_recipe(mm_drawing, tmp_path):
+    """The same two bad parts against a recipe taught on a golden image of the good one: the
+    taught nominals carry the golden part's measurement noise (within the target of the
+    truth), so a measurement fails exactly when the bad part's true value leaves its band."""
+    from teach_checks import match_taught
+
+    from metrology.teach.proposals import FeatureSpec
+
+    _, g = mm_drawing
+    station = scale_station()
+    golden_pose = pose_at(station, g, 8.0, (0.5, 0.5))
+    golden = render(station, g, golden_pose, rng=99)
+    recipe = Recipe.teach(golden, station=MM_PER_PX)
+    found, spurious, drawing = match_taught(recipe, station, golden, golden_pose, g)
+    assert spurious == []
+    index = {id(f.primitive): i for i, f in enumerate(drawing)}
+    nominal = {m.name: m.tolerance for m in recipe.measurements}
+    bent = plate_mm(tmp_path / "moved.dxf", origin=(120.0, -35.0), rot_deg=30.0,
+                    hole_shift=(0.5, 0.0))
+    cases = {"scaled 1.01": g.transformed(Pose2D(0, 0, 0, 1.01)),
+             "hole moved 0.5 mm": read_dxf(bent).geometry}
+    for label, geom in cases.items():
+        bad = propose(geom).features
+        feats = {t: FeatureSpec(t, f.kind, bad[index[id(f.primitive)]].primitive, f.loop,
+                                f.material_outside) for t, f in found.items()}
+        truth = truth_values(recipe.measurements, feats, recipe.teach_info["pairs"])
+        img = render(station, geom, pose_at(station, geom, -47.0, (1.0, -1.0)), rng=8)
+        res = recipe.run(img)
+        assert res.status == "fail", label
+        n_fail = 0
+        for m in res.measurements:
+            tol = nominal[m.name]
+            if tol is None or m.name not in truth:
+                continue
+            t = truth[m.name]
+            if min(abs(t - tol.min), abs(t - tol.max)) < 0.1 * MM_PER_PX:
+                continue
+            expected = tol.min <= t <= tol.max
+            assert m.passed == expected, (label, m.name, m.value, t, tol)
+            n_fail += not expected
+        assert n_fail >= 1
+        print(f"\n{label} (taught recipe): {n_fail} measurements out of tolerance, as the "
+              f"geometry says")
+
+
 # --------------------------------------------------------------------------------------------
 # from a golden image
 # --------------------------------------------------------------------------------------------
