@@ -9,8 +9,8 @@
   slotted holes (obrounds drawn as LWPOLYLINEs with bulges: 12 x 4 mm along x, 10 x 3 mm along
   y), drawn rotated -20 deg about an offset origin.
 
-* :func:`block_plate`: a 2 x 1.2 inch plate drawn the way CAD exports often are: the whole
-  part a block INSERTed rotated 25 deg at an offset, a 0.15 in chamfer, holes from a nested
+* :func:`block_plate`: a 1.6 x 0.96 inch plate drawn the way CAD exports often are: the whole
+  part a block INSERTed rotated 25 deg, scaled 0.8, at an offset, a chamfer, holes from a nested
   block (one insert mirrored), a hole drawn as an LWPOLYLINE of two bulged half circles, one
   as a 72-sided polygon of chords, and a slot drawn as two LINEs and two ARCs.
 
@@ -113,7 +113,8 @@ def block_plate(path, *, polygon_sides=72):
     blk.add_line((1.7, 0.45), (1.4, 0.45))
     blk.add_arc((1.7, 0.375), 0.075, -90, 90)
     blk.add_arc((1.4, 0.375), 0.075, 90, 270)
-    doc.modelspace().add_blockref("PART", (5, 3), dxfattribs={"rotation": 25})
+    doc.modelspace().add_blockref("PART", (5, 3), dxfattribs={"rotation": 25, "xscale": 0.8,
+                                                              "yscale": 0.8})
     doc.modelspace().add_text("NOTE", dxfattribs={"insert": (0, 0)})
     doc.saveas(path)
     return path

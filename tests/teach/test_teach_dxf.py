@@ -279,10 +279,10 @@ def test_ordinate_and_three_point_angular_dimensions(tmp_path):
 
 
 def test_cad_export_habits_block_part_polygon_and_split_circles(tmp_path):
-    """A part drawn as one rotated block INSERT (holes from a nested, partly mirrored block), a
-    hole as two bulged half circles, one as a 72-gon of chords, a slot as LINEs and ARCs: every
-    hole reads as one full circle of the drawn size (the polygon's within 1e-6 mm: its
-    vertices lie on the circle), the slot as two sides and two ends, the chamfer a line."""
+    """A part drawn as one rotated, scaled block INSERT (holes from a nested, partly mirrored
+    block), a hole as two bulged half circles, one as a 72-gon of chords, a slot as LINEs and
+    ARCs: every hole reads as one full circle of the drawn size (the polygon's within 1e-6 mm:
+    its vertices lie on the circle), the slot as two sides and two ends, the chamfer a line."""
     from teach_parts import block_plate
 
     from metrology.teach.geometry import Arc
@@ -294,7 +294,7 @@ def test_cad_export_habits_block_part_polygon_and_split_circles(tmp_path):
     circles = [h.items[0] for h in holes if len(h.items) == 1]
     assert len(circles) == 4 and all(isinstance(c, Arc) and c.is_full for c in circles)
     assert sorted(round(c.radius, 6) for c in circles) == pytest.approx(
-        [2.54, 2.54, 3.175, 3.81], abs=1e-6)
+        [2.032, 2.032, 2.54, 3.048], abs=1e-6)                  # inch x 25.4 x 0.8
     slot = holes[-1]
     assert sorted(type(p).__name__ for p in slot.items) == ["Arc", "Arc", "Line", "Line"]
 
