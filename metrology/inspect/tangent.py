@@ -45,7 +45,8 @@ import numpy as np
 from ..caliper.features import Feature
 from ..errors import FitError
 
-__all__ = ["tangent_adjusted"]
+#: used by :func:`metrology.inspect.measure.evaluate` (``tangent_to``); not public API
+__all__: list[str] = []
 
 _ITERATIONS = 4
 
