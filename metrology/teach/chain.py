@@ -21,8 +21,44 @@ from .geometry import Arc, Line, Loop, PartGeometry, Polyline
 __all__: list[str] = []
 
 
-def chain_loops(items: list, tol: float, name: str = "drawing", unit: str = "mm") -> list[Loop]:
+#: a LINE whose two ends touch nothing, none within this (mm), is a loose construction line
+LOOSE_CLEARANCE_MM = 0.5
+
+
+def loose_lines(items: list, tol: float) -> list[int]:
+    """Indices of the straight lines of ``items`` whose ends both touch no other curve, with
+    no other endpoint within :data:`LOOSE_CLEARANCE_MM` (or 100 ``tol``) of either: centre
+    marks and construction lines drawn in a continuous linetype, not a broken outline (whose
+    open ends meet its neighbours' within a gap, or run on into other curves)."""
+    from scipy.spatial import cKDTree
+
+    if len(items) < 2:
+        return []
+    m = len(items)
+    ends = np.concatenate([np.array([p.start for p in items]), np.array([p.end for p in items])])
+    clear = max(LOOSE_CLEARANCE_MM, 100.0 * tol)
+    d, idx = cKDTree(ends).query(ends, k=3)
+    j = np.arange(2 * m)
+    partner = (j + m) % (2 * m)
+    valid = (idx != j[:, None]) & (idx != partner[:, None]) & (idx < 2 * m)
+    near = np.where(valid, d, np.inf).min(axis=1)      # nearest endpoint of another curve
+    free = near > clear
+    return [i for i in range(m) if isinstance(items[i], Line) and free[i] and free[i + m]]
+
+
+def chain_loops(items: list, tol: float, name: str = "drawing", unit: str = "mm",
+                loose: list | None = None) -> list[Loop]:
     """Chain open primitives whose endpoints meet (within ``tol``) into closed loops.
+
+    Parameters
+    ----------
+    items : list of primitives
+    tol : float
+    name, unit : str
+        For the messages.
+    loose : list, optional
+        When given, loose lines (:func:`loose_lines`) are left out and appended to it instead
+        of stopping the chaining as open ends.
 
     Raises
     ------
@@ -30,6 +66,10 @@ def chain_loops(items: list, tol: float, name: str = "drawing", unit: str = "mm"
         An open end (naming the entity, where it is and the gap to the nearest other endpoint),
         or three or more curves meeting at one point.
     """
+    if loose is not None:
+        drop = set(loose_lines(items, tol))
+        loose.extend(items[i] for i in sorted(drop))
+        items = [p for i, p in enumerate(items) if i not in drop]
     if not items:
         return []
     from scipy.sparse import coo_matrix

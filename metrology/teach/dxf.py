@@ -482,10 +482,13 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     items = [it.transformed(to_mm, mirror_y=True) for it in rd.items]
     loops, taken = dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
                                  join_tol_mm)
-    loops += chain_loops(dedupe(items, join_tol_mm, taken), join_tol_mm, name)
+    loose: list = []
+    loops += chain_loops(dedupe(items, join_tol_mm, taken), join_tol_mm, name, loose=loose)
     loops = [merge_collinear(arcs_from_polygons(lp, join_tol_mm), join_tol_mm) for lp in loops]
     geometry, outside = nest(loops, name)
     counts = dict(rd.counts)
+    if loose:
+        counts["ignored:loose lines (centre marks, construction)"] = len(loose)
     if outside:
         counts["ignored:outlines outside the part"] = len(outside)
     dims = []

@@ -213,7 +213,7 @@ def test_every_error_is_a_metrology_error(tmp_path):
 
 def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
     """Drafting habits of real drawings: centre lines through the holes (linetype CENTER, on
-    their own layer or per entity) and curves drawn twice."""
+    their own layer or per entity; or continuous, touching nothing) and curves drawn twice."""
     doc = ezdxf.new(units=4)
     if "CENTER" not in doc.linetypes:
         doc.linetypes.add("CENTER", pattern=[2.0, 1.25, -0.25, 0.25, -0.25])
@@ -227,8 +227,11 @@ def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
     msp.add_line((5, 10), (15, 10), dxfattribs={"layer": "AXES"})
     msp.add_line((10, 5), (10, 15), dxfattribs={"linetype": "CENTER"})
     p = _save(doc, tmp_path / "cl.dxf")
-    with pytest.raises(FileFormatError):
-        read_dxf(p, all_linetypes=True)                        # the centre lines do not close
+    # read as curves (all_linetypes, or a centre cross drawn continuous), the centre lines touch
+    # nothing: loose lines, left out and counted, not an open outline
+    d = read_dxf(p, all_linetypes=True)
+    assert d.counts["ignored:loose lines (centre marks, construction)"] == 2
+    assert len(d.geometry.holes) == 1 and len(d.geometry.outline.items) == 4
     d = read_dxf(p)
     assert d.counts["ignored:LINE (center line)"] == 2
     assert len(d.geometry.holes) == 1
