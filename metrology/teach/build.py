@@ -58,6 +58,8 @@ from .tools import (DXF_EDGES, PLACEMENT_PX, build_tools, golden_edge_model, kee
 __all__ = ["teach_recipe", "recipe_from_dxf", "TeachOptions"]
 
 PAIR_MAX_PX = 40.0
+#: largest part (px across) a drawing is taught at: beyond, the pixel size or units are wrong
+MAX_PART_PX = 20000.0
 @dataclass(frozen=True)
 class TeachOptions:
     """The less common options of :func:`recipe_from_dxf` and :func:`teach_recipe`.
@@ -127,6 +129,18 @@ class TeachOptions:
                 type(self.station_spec).__name__ != "StationSpec":
             raise InputError(f"station_spec: expected a StationSpec, a dict or None, given "
                              f"{type(self.station_spec).__name__}")
+
+
+def known_keywords(fn: Any, kwargs: Mapping) -> None:
+    """Raise :class:`InputError` naming any keyword of ``kwargs`` that ``fn`` does not take
+    (``Recipe.teach`` / ``Recipe.from_dxf`` pass theirs on)."""
+    import inspect
+
+    known = set(inspect.signature(fn).parameters)
+    unknown = sorted(str(k) for k in kwargs if k not in known)
+    if unknown:
+        raise InputError(f"{fn.__name__}: unknown option(s) {unknown}; it takes "
+                         f"{sorted(known)}")
 
 
 def _check_common(model_options: Any, features: Any, name: Any, options: Any) -> TeachOptions:
@@ -205,8 +219,9 @@ def resolve_station(station: Any, base_dir: str | os.PathLike = ".",
         raise InputError(f"station: expected a pixel size, a station spec or a plane, given "
                          f"{station!r}")
     if isinstance(station, (int, float)):
-        if not (math.isfinite(station) and station > 0):
-            raise InputError(f"station: expected a positive pixel size in mm, given {station!r}")
+        if not (math.isfinite(station) and 1e-6 <= station <= 1e3):
+            raise InputError(f"station: expected a pixel size in mm (1e-6 .. 1000), given "
+                             f"{station!r:.40}")
         spec = StationSpec(pixel_size_mm=float(station))
         return spec, Station.load(spec, Path(base_dir))
     if isinstance(station, Mapping):
@@ -367,6 +382,11 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     view = TeachView(spec, st, o.model_mm_per_px)
     s = view.mm_per_px
     g = drawing.geometry
+    lo_x, lo_y, hi_x, hi_y = g.bounds()
+    if max(hi_x - lo_x, hi_y - lo_y) / s > MAX_PART_PX:
+        raise InputError(f"{path}: the part would be {max(hi_x - lo_x, hi_y - lo_y) / s:.3g} px "
+                         f"across at {s:g} mm/px (at most {MAX_PART_PX:g}): check the "
+                         f"station's pixel size and the drawing's units")
     prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
     prop, dim_report = apply_dimensions(prop, drawing.dimensions, rule=rule)
     prop = keep_features(prop, features)
@@ -379,7 +399,6 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
                          f"{s:g} mm/px")
     tpl, origin = render_drawn_template(g, s, polarity=part_polarity, supersample=2)
     model = ShapeModel.create(tpl, origin_xy=origin, **_model_options(model_options))
-    lo_x, lo_y, hi_x, hi_y = g.bounds()
     c = ((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)          # part frame (y down) at the model origin
     down = PartFrame(s, c, y_up=False)
     up = PartFrame(s, (c[0], -c[1]), y_up=True)           # the drawing's own axes

@@ -2029,6 +2029,16 @@ def _(ctx):
     return Call(ctx.get("teach_golden"), station=0.1)
 
 
+@ex("inspect.recipe.Recipe.teach", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_golden"), station=0.1)
+
+
+@ex("inspect.recipe.Recipe.from_dxf", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_dxf"), station=0.1)
+
+
 @ex("teach.build.TeachOptions")
 def _(ctx):
     return Call(pair_max_px=30.0, min_score=0.6)
