@@ -72,7 +72,7 @@ class ScaleStation:
 
     def __post_init__(self):
         object.__setattr__(self, "mm_per_px",
-                           check_positive(self.mm_per_px, "mm_per_px", max=1e6))
+                           check_finite(self.mm_per_px, "mm_per_px", min=1e-6, max=1e6))
         if not isinstance(self.image_size, (tuple, list)) or len(self.image_size) != 2:
             raise InputError(f"image_size: expected (w, h), given {self.image_size!r:.60}")
         object.__setattr__(self, "image_size", tuple(
@@ -103,7 +103,7 @@ def station_mm_per_px(station: Any) -> float:
     if v is None or not hasattr(station, "project"):
         raise InputError(f"station: expected a ScaleStation or DemoStation (with project() and "
                          f"mm_per_px), given {type(station).__name__}")
-    return check_positive(v() if callable(v) else v, "station.mm_per_px", max=1e6)
+    return check_finite(v() if callable(v) else v, "station.mm_per_px", min=1e-6, max=1e6)
 
 
 def _image_size(station: Any) -> tuple[int, int]:
@@ -158,9 +158,21 @@ def _polygons(part: Any, max_error_mm: float, max_step_mm: float) -> list:
     return list(polys)
 
 
+def _check_extent(part: Any, mm_per_px: float, max_px: float) -> None:
+    """Refuse a part more than ``max_px`` px across at ``mm_per_px`` before sampling it finely
+    (a coarse polygon: chords within 1000 px)."""
+    polys = _polygons(part, 1000.0 * mm_per_px, None)
+    p = as_points(polys[0], "part polygon 0", allow_batch=False, max_abs=1e7)
+    span = float(np.max(p.max(axis=0) - p.min(axis=0))) / mm_per_px if len(p) else 0.0
+    if span > max_px:
+        raise InputError(f"part: {span:.3g} px across at {mm_per_px:g} mm/px, more than "
+                         f"{max_px:g} px")
+
+
 def _rings_px(station: Any, part: Any, pose_mm: Pose2D, max_error_px: float,
               max_step_px: float) -> list[np.ndarray]:
     s = station_mm_per_px(station)
+    _check_extent(part, s, 4.0 * MAX_SIDE_PX)
     polys = _polygons(part, max_error_px * s, max_step_px * s)
     rings = []
     for k, poly in enumerate(polys):
@@ -270,8 +282,9 @@ def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float
         Template pixel of the part-frame point ``origin_mm`` (default: the centre of the
         part's bounding box).
     """
-    s = check_positive(mm_per_px, "mm_per_px", max=1e6)
+    s = check_finite(mm_per_px, "mm_per_px", min=1e-6, max=1e6)
     margin_px = check_int(margin_px, "margin_px", min=0, max=1000)
+    _check_extent(part, s, 8000.0)
     polys = [as_points(p, "part polygon", allow_batch=False, max_abs=1e7)
              for p in _polygons(part, 2e-4 * s, 3.0 * s)]
     if origin_mm is not None:

@@ -444,8 +444,8 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
 
     p = input_file(path, "DXF drawing")
     name = str(p)
-    for v, what in ((join_tol_mm, "join_tol_mm"), (spline_tol_mm, "spline_tol_mm")):
-        check_positive(v, what, max=10.0)
+    join_tol_mm = check_positive(join_tol_mm, "join_tol_mm", max=10.0)
+    spline_tol_mm = check_positive(spline_tol_mm, "spline_tol_mm", max=10.0)
     check_bool(all_linetypes, "all_linetypes")
     if layer is not None and not isinstance(layer, str):
         raise InputError(f"layer: expected a layer name, given {type(layer).__name__}")
