@@ -334,7 +334,7 @@ def _plausible(p: np.ndarray, rms: np.ndarray, conv: np.ndarray, moved: np.ndarr
 
 
 def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, *,
-                   camera: Any = None, max_radius_px: float = 14.0
+                   camera: Any = None, max_radius_px: float = 14.0, weight_fn: Any = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Refine ordered corners by the X-junction model fit (see module docstring).
 
@@ -349,6 +349,9 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
         If given, fit in undistorted pixel coordinates (lines straight) and map back.
     max_radius_px : float
         Largest fit window radius.
+    weight_fn : callable ``(X, Y, index) -> (n, M)``, optional
+        Multiplies the fit weights of the window pixels (raw pixel positions ``X, Y`` of the
+        windows of corners ``index``), e.g. to keep a ChArUco board's markers out of the model.
 
     Returns
     -------
@@ -365,6 +368,8 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
     ok = np.ones(len(c0), bool)
     for outer in range(2):  # second pass re-centres the window on the refined corner
         vals, X, Y, wt = _sample_windows(gray, cur, radius, ox, oy)
+        if weight_fn is not None:
+            wt = wt * weight_fn(X, Y, np.arange(len(cur)))
         centre = cur.copy()
         if camera is not None:
             X, Y, wt, centre, valid = _undistort_windows(camera, X, Y, wt, cur)
@@ -450,7 +455,11 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
     ((54, 2), 54)
     """
     if not isinstance(board, Checkerboard):
-        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+        # boards with identified corners (metrology.calib.targets) detect themselves
+        if callable(getattr(board, "detect", None)):
+            return board.detect(image, refine=refine, camera=camera)
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
     gray = as_gray(image, dtype=None)
     size = _cv.size_wh(gray)
     g32 = gray.astype(np.float32)

@@ -46,6 +46,8 @@ from .inputs import IMAGE_EXTS, collect_images
 from .results import (REASONS, STATION_FORMAT, STATION_VERSION, Calibration,
                       ProjectionUncertainty, RejectedView, ViewResult, param_names)
 from .solver import cv_calibrate
+from .targets import is_partial_board, refine_detection
+from .partial import usable_view
 from .uncertainty import covariance, projection_uncertainty
 
 __all__ = ["calibrate", "Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty",
@@ -232,7 +234,11 @@ def _detect_one(gray: np.ndarray, board: Checkerboard, max_blur_px: float | None
     if max_blur_px is not None and det.sharpness > max_blur_px:
         return det, ("blur", f"edge blur sigma {det.sharpness:.2f} px > max_blur_px "
                              f"{max_blur_px:.2f}"), f"rejected: blurred ({det.sharpness:.2f} px)"
-    if det.n_ok < 0.5 * board.n_corners:
+    if is_partial_board(board):  # a view may show part of the board
+        usable, why = usable_view(det.corner_ok, board.cols, board.min_view_corners)
+        if not usable:
+            return det, ("too_few_corners", why), ""
+    elif det.n_ok < 0.5 * board.n_corners:
         return det, ("too_few_corners", f"only {det.n_ok} of {board.n_corners} corners could "
                                         f"be measured"), ""
     return det, None, (f"board found ({det.n_ok} corners, {det.method}, blur "
@@ -345,9 +351,20 @@ def fit_camera(problem: Problem, obs: Observations, views: tuple | None = None,
         raise CalibrationError(f"calibration diverged ({exc}); the views may be too similar "
                                f"(vary the board's tilt and position) or the lens model "
                                f"too flexible for the data") from None
-    res = {i: np.linalg.norm(cam.project(objp, r, t) - obs.corners[i], axis=1)
+    res = {i: _view_residuals(cam, objp, r, t, obs.corners[i], obs.ok[i])
            for i, r, t in zip(views, rv, tv)}
     return CameraFit(cam, views, rv, tv, objp, res)
+
+
+def _view_residuals(cam: CameraModel, objp: np.ndarray, rvec: np.ndarray, tvec: np.ndarray,
+                    corners: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Reprojection error of each corner ``(N,)``; NaN for corners not measured (a partial
+    view's far board points may even lie behind the camera)."""
+    if ok.all():
+        return np.linalg.norm(cam.project(objp, rvec, tvec) - corners, axis=1)
+    out = np.full(len(objp), np.nan)
+    out[ok] = np.linalg.norm(cam.project(objp[ok], rvec, tvec) - corners[ok], axis=1)
+    return out
 
 
 # ----------------------------------------------------------------------------- 4. reject
@@ -375,9 +392,11 @@ def reject_outliers(problem: Problem, obs: Observations, fit: CameraFit, names: 
         allr = np.concatenate([fit.residuals[i][ok[i]] for i in obs.views])
         sig = np.median(allr) / 1.1774  # median of a 2-D Gaussian error's norm is 1.1774 sigma
         thr = max(5.0 * sig, 0.25)
+        partial = is_partial_board(problem.board)
         for i in obs.views:
             bad = ok[i] & (fit.residuals[i] > thr)
-            if 0 < bad.sum() <= max(1, problem.board.n_corners // 10):
+            n_view = int(ok[i].sum()) if partial else problem.board.n_corners
+            if 0 < bad.sum() <= max(1, n_view // 10):
                 ok[i] = ok[i] & ~bad
                 n_bad_corners += int(bad.sum())
     obs = replace(obs, ok=ok, n_rejected_corners=n_bad_corners)
@@ -407,13 +426,17 @@ def refine_in_undistorted(problem: Problem, obs: Observations, fit: CameraFit,
     corners remain usable.
     """
     board = problem.board
+    partial = is_partial_board(board)
     corners, ok = dict(obs.corners), dict(obs.ok)
     for i in obs.views:
-        c2, ok2, *_ = refine_corners(grays[i].astype(np.float32),
-                                     detected.detections[i].corners_xy, board.cols, board.rows,
-                                     camera=fit.camera)
+        if partial:  # identified corners of part of the board
+            c2, ok2 = refine_detection(board, grays[i], detected.detections[i], fit.camera)
+        else:
+            c2, ok2, *_ = refine_corners(grays[i].astype(np.float32),
+                                         detected.detections[i].corners_xy, board.cols,
+                                         board.rows, camera=fit.camera)
         keep = ok[i] & ok2
-        if keep.sum() >= 0.5 * board.n_corners:
+        if keep.sum() >= 0.5 * (ok[i].sum() if partial else board.n_corners):
             corners[i] = np.where(ok2[:, None], c2, corners[i])
             ok[i] = keep
     return replace(obs, corners=corners, ok=ok)
@@ -478,8 +501,10 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     ----------
     images_or_paths : folder, glob pattern (``"calib_images/*.png"``), path, image array, or a
         list of paths / arrays
-    board : Checkerboard
-        Inner corners and square size in mm.
+    board : Checkerboard, CharucoBoard or MarkerCheckerboard
+        Inner corners and square size in mm.  The last two identify their corners, so a
+        view may show part of the board (at least 12 corners over 3 rows and columns), e.g.
+        to reach the image corners.
     model : {"standard", "rational", "thin_prism", "tilted", "fisheye"}
         Lens model (see :mod:`metrology.calib.camera`).
     flat_board : bool
@@ -515,8 +540,13 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     >>> len(cal.views), cal.rms_px < 0.05
     (5, True)
     """
-    if not isinstance(board, Checkerboard):
-        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+    if not isinstance(board, Checkerboard) and not is_partial_board(board):
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
+    if not flat_board and is_partial_board(board):
+        raise InputError("flat_board=False refines the board's corners from views that show "
+                         "all of them; it cannot be used with partial views of a "
+                         f"{type(board).__name__}")
     check_choice(model, "model", MODELS)
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")

@@ -42,6 +42,7 @@ def covariance(theta: np.ndarray, rv: np.ndarray, tv: np.ndarray, obj: np.ndarra
     """
     V = len(rv)
     n_int = theta.size
+    obs = np.where(mask[..., None], obs, 0.0)  # corners not seen (NaN) carry no weight
     base = view_residuals(theta, rv, tv, obj, obs, model)
     m = mask.astype(float)[..., None]
     cols = []
