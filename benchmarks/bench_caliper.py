@@ -56,7 +56,7 @@ def _canny_circle(img, guess, r0, half=12):
 
 def _loop_edges(img, center, radius, k=32, length=24.0):
     """The same sampling and edge fit, one caliper at a time (the peer for batching)."""
-    from metrology.caliper.edges import detect_edges
+    from metrology.caliper import EdgeSettings, detect_edges
     from metrology.image.profiles import ray_calipers, sample_profiles
 
     width = 2 * math.pi * radius / k
@@ -64,19 +64,19 @@ def _loop_edges(img, center, radius, k=32, length=24.0):
     for a in (np.arange(k) + 0.5) * 360.0 / k:
         cal = ray_calipers(center, radius, [a], length, width)
         prof = sample_profiles(img, cal, "spline")
-        es = detect_edges(prof.values, cal.offsets, select="strongest")
+        es = detect_edges(prof.values, cal.offsets, edges=EdgeSettings(select="strongest"))
         pts.append(cal.to_image(es.profile, es.position))
     return np.concatenate(pts)
 
 
 def _batched_edges(img, center, radius, k=32, length=24.0):
-    from metrology.caliper.edges import detect_edges
+    from metrology.caliper import EdgeSettings, detect_edges
     from metrology.image.profiles import ray_calipers, sample_profiles
 
     cal = ray_calipers(center, radius, (np.arange(k) + 0.5) * 360.0 / k, length,
                        2 * math.pi * radius / k)
     prof = sample_profiles(img, cal, "spline")
-    es = detect_edges(prof.values, cal.offsets, select="strongest")
+    es = detect_edges(prof.values, cal.offsets, edges=EdgeSettings(select="strongest"))
     return cal.to_image(es.profile, es.position)
 
 
@@ -94,7 +94,7 @@ def _best_ms(fn, repeat: int) -> float:
 
 
 def run(quick: bool = False) -> list[Row]:
-    from metrology.caliper import find_circle, find_line
+    from metrology.caliper import EdgeSettings, find_circle, find_line
     from metrology.core import fit_circle
 
     n = 6 if quick else 24
@@ -126,7 +126,7 @@ def run(quick: bool = False) -> list[Row]:
                                                     repeat),
                            "peer_best_ms": _best_ms(lambda: _canny_circle(img, guess, R + 0.6),
                                                     repeat)}))
-    fast = dict(interpolation="linear", subpixel="gauss")
+    fast = dict(edges=EdgeSettings(interpolation="linear", subpixel="gauss"))
     ours_f = [find_circle(im, guess, R + 0.6, **fast) for im in disks]
     f_c = math.sqrt(np.mean([np.sum((o.center_xy - truth) ** 2) / 2 for o in ours_f]))
     f_r = math.sqrt(np.mean([(o.radius - R) ** 2 for o in ours_f]))

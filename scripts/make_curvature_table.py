@@ -34,7 +34,7 @@ from their neighbours along ``s``.
 
 Run from the repository root (about 5 min on 2 cores); it rewrites the block between the
 ``BEGIN GENERATED TABLE`` / ``END GENERATED TABLE`` markers of
-``metrology/caliper/curvature.py``::
+``metrology/caliper/_curvature_table.py``::
 
     python scripts/make_curvature_table.py
 """
@@ -51,7 +51,8 @@ from pathlib import Path
 import numpy as np
 from scipy.special import roots_legendre
 
-import metrology.caliper.edges as edges
+import metrology.caliper.erf_fit as erf_fit
+from metrology.caliper import EdgeSettings
 from metrology.caliper.curvature import blurred_disk
 from metrology.caliper.edges import detect_edges
 
@@ -61,7 +62,7 @@ S_MIN, S_MAX, N_S = 0.3, 3.3, 31
 N_E = 10                   # nominal-radius offsets averaged per node
 THETA = np.radians((np.arange(6) + 0.5) * 7.5)
 CONTRAST = 100.0
-PAD_PX = 6.0               # metrology.caliper.tools.PAD_PX
+PAD_PX = 6.0               # metrology.caliper.contour.PAD_PX
 
 def _box_nodes(sigma_o: float):
     nb = max(6, int(math.ceil(2.0 / sigma_o)))
@@ -81,13 +82,13 @@ def _layout(r0: float):
 
 
 def _fit(vals, offs, search_half, dirs, shading: bool):
-    saved = edges._SHADING_Z, edges._SHADING_RMS_Z
-    edges._SHADING_Z, edges._SHADING_RMS_Z = (-1.0, -1.0) if shading else (np.inf, np.inf)
+    saved = erf_fit._SHADING_Z, erf_fit._SHADING_RMS_Z
+    erf_fit._SHADING_Z, erf_fit._SHADING_RMS_Z = (-1.0, -1.0) if shading else (np.inf, np.inf)
     try:
-        es = detect_edges(vals, offs, sigma=1.0, threshold=1.0, select="strongest",
+        es = detect_edges(vals, offs, edges=EdgeSettings(threshold=1.0, select="strongest"),
                           search_half=search_half, directions=dirs)
     finally:
-        edges._SHADING_Z, edges._SHADING_RMS_Z = saved
+        erf_fit._SHADING_Z, erf_fit._SHADING_RMS_Z = saved
     if es.count != vals.shape[0]:
         return None
     return es
@@ -184,7 +185,7 @@ def write(path: Path, us, ss, q, h) -> None:
 
 
 if __name__ == "__main__":
-    target = Path(__file__).resolve().parents[1] / "metrology" / "caliper" / "curvature.py"
+    target = Path(__file__).resolve().parents[1] / "metrology" / "caliper" / "_curvature_table.py"
     us, ss, q, h = build()
     np.savez("/tmp/curvature_table.npz", us=us, ss=ss, q=q, h=h)
     write(target, us, ss, q, h)

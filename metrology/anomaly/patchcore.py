@@ -30,7 +30,7 @@ from .._io import atomic_write_bytes, load_npz, read_json_file, require, save_np
     write_json_file
 from ..core.checks import check_positive
 from ..errors import FileFormatError, InputError, MetrologyError
-from ..image.io import check_image, load_image
+from ..image.io import load_image
 from .base import AnomalyScore, FeatureExtractor
 from .coreset import greedy_coreset
 from .features import ClassicalFeatures

@@ -1,20 +1,35 @@
 """Caliper tools: sub-pixel 1-D edges and pairs, line/circle/ellipse finders, placeable tools.
 
 Public API: :func:`measure_edges`, :func:`measure_pairs`, :func:`find_line`,
-:func:`find_circle`, :func:`find_ellipse`, their results (:class:`EdgeResult`,
-:class:`PairResult`, :class:`LineResult`, :class:`CircleResult`, :class:`EllipseResult`),
-and the placeable, JSON-serialisable tool specs (:class:`LineTool`, :class:`CircleTool`,
-:class:`EllipseTool`, :class:`EdgePairTool`, :class:`EdgeTool`; ``tool.placed(pose)``,
-``tool.measure(image)``, :func:`tool_from_dict`).
+:func:`find_circle`, :func:`find_ellipse` and their results (:class:`EdgeResult`,
+:class:`PairResult`, :class:`LineResult`, :class:`CircleResult`, :class:`EllipseResult`); the
+settings they share (:class:`EdgeSettings`: how edges are found, :class:`FitSettings`: how a
+shape is fitted to them); the placeable, JSON-serialisable tools (:class:`Tool` and its
+:class:`LineTool`, :class:`CircleTool`, :class:`EllipseTool`, :class:`EdgePairTool`,
+:class:`EdgeTool`; ``tool.placed(pose)``, ``tool.measure(image)``, :func:`tool_from_dict`) and
+the inspection features their results become (:mod:`metrology.caliper.features`).
+
+Layering: this package uses :mod:`metrology.core` and :mod:`metrology.image` only; what the
+inspection and overlay layers need from a tool (its feature, its outline) is defined here.
+
+>>> import metrology as mt
+>>> mt.caliper.EdgeSettings(threshold=30).threshold
+30.0
 """
 
-from .edges import EdgeResult, EdgeSet, PairResult, detect_edges, measure_edges, measure_pairs
-from .plan import (CircleTool, EdgePairTool, EdgeTool, EllipseTool, LineTool, TOOL_TYPES,
+from .circle import find_circle
+from .edges import EdgeSet, detect_edges
+from .ellipse import find_ellipse
+from .features import Feature, ToolFeatures, feature_from_dict
+from .line import find_line
+from .measure import EdgeResult, PairResult, measure_edges, measure_pairs
+from .plan import (TOOL_TYPES, CircleTool, EdgePairTool, EdgeTool, EllipseTool, LineTool, Tool,
                    tool_from_dict)
-from .tools import (CircleResult, EllipseResult, LineResult, find_circle, find_ellipse,
-                    find_line)
+from .results import CircleResult, EllipseResult, LineResult
+from .settings import EdgeSettings, FitSettings
 
 __all__ = ["measure_edges", "measure_pairs", "find_line", "find_circle", "find_ellipse",
            "EdgeResult", "PairResult", "LineResult", "CircleResult", "EllipseResult",
-           "EdgeSet", "detect_edges", "EdgeTool", "EdgePairTool", "LineTool", "CircleTool",
-           "EllipseTool", "tool_from_dict", "TOOL_TYPES"]
+           "EdgeSettings", "FitSettings", "EdgeSet", "detect_edges", "Tool", "EdgeTool",
+           "EdgePairTool", "LineTool", "CircleTool", "EllipseTool", "tool_from_dict",
+           "TOOL_TYPES", "Feature", "ToolFeatures", "feature_from_dict"]

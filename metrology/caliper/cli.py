@@ -64,38 +64,39 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..image.io import load_image
-    from . import find_circle, find_ellipse, find_line, measure_edges, measure_pairs
+    from . import (EdgeSettings, find_circle, find_ellipse, find_line, measure_edges,
+                   measure_pairs)
 
     image = load_image(args.image, "image")
-    det = dict(sigma=args.sigma, threshold=args.threshold)
-    arc = {}
+
+    def edges(default_transition: str) -> EdgeSettings:
+        return EdgeSettings(sigma=args.sigma, threshold=args.threshold,
+                            transition=args.transition or default_transition)
+
+    round_kw = dict(direction="inward" if args.inward else "outward", edges=edges("any"))
     if args.arc is not None:
-        start, extent = _floats(args.arc, 2, "arc")
-        arc = dict(arc_start_deg=start, arc_extent_deg=extent)
-    direction = "inward" if args.inward else "outward"
+        round_kw["arc_deg"] = tuple(_floats(args.arc, 2, "arc"))
+    size = (args.length, args.width)
     try:
         if args.circle is not None:
             cx, cy, r = _floats(args.circle, 3, "circle")
-            res = find_circle(image, (cx, cy), r, args.calipers or 32, args.length, args.width,
-                              direction=direction, transition=args.transition or "any",
-                              **arc, **det)
+            res = find_circle(image, (cx, cy), r, args.calipers or 32, size, **round_kw)
             summary = (f"circle centre ({res.center_xy[0]:.4f}, {res.center_xy[1]:.4f}) "
                        f"+- ({res.std_center_px[0]:.4f}, {res.std_center_px[1]:.4f}) px, "
                        f"radius {res.radius:.4f} +- {res.std_radius_px:.4f} px, "
                        f"{res.num_inliers}/{len(res.inliers)} inliers, rms {res.rms_px:.4f} px")
         elif args.ellipse is not None:
             cx, cy, a, b, ang = _floats(args.ellipse, 5, "ellipse")
-            res = find_ellipse(image, (cx, cy), (a, b), ang, args.calipers or 48, args.length,
-                               args.width, direction=direction,
-                               transition=args.transition or "any", **arc, **det)
+            res = find_ellipse(image, (cx, cy), (a, b), ang, args.calipers or 48, size,
+                               **round_kw)
             summary = (f"ellipse centre ({res.center_xy[0]:.4f}, {res.center_xy[1]:.4f}) px, "
                        f"semi-axes ({res.semi_axes[0]:.4f}, {res.semi_axes[1]:.4f}) px, "
                        f"angle {res.angle_deg:.4f} deg, "
                        f"{res.num_inliers}/{len(res.inliers)} inliers")
         elif args.line is not None:
             x0, y0, x1, y1 = _floats(args.line, 4, "line")
-            res = find_line(image, (x0, y0), (x1, y1), args.calipers or 20, args.length or 24.0,
-                            args.width, transition=args.transition or "any", **det)
+            res = find_line(image, (x0, y0), (x1, y1), args.calipers or 20,
+                            (args.length or 24.0, args.width), edges=edges("any"))
             summary = (f"line through ({res.point_xy[0]:.4f}, {res.point_xy[1]:.4f}) at "
                        f"{res.angle_deg:.5f} deg, offset +- {res.std_offset_px:.4f} px, angle "
                        f"+- {res.std_angle_deg:.5f} deg, {res.num_inliers}/{len(res.inliers)} "
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.edges is not None:
             x0, y0, x1, y1 = _floats(args.edges, 4, "edges")
             res = measure_edges(image, (x0, y0), (x1, y1), args.width or 10.0,
-                                transition=args.transition or "any", **det)
+                                edges=edges("any"))
             summary = "\n".join(
                 f"edge at ({p[0]:.4f}, {p[1]:.4f}) distance {d:.4f} px "
                 f"{'rising' if t > 0 else 'falling'} step {s:.1f}"
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             x0, y0, x1, y1 = _floats(args.pairs, 4, "pairs")
             res = measure_pairs(image, (x0, y0), (x1, y1), args.width or 10.0,
-                                transition=args.transition or "positive", **det)
+                                edges=edges("positive"))
             summary = "\n".join(f"pair centre ({c[0]:.4f}, {c[1]:.4f}) width {w:.4f} px"
                                 for c, w in zip(res.centers_xy, res.widths))
     except EdgeNotFoundError as exc:

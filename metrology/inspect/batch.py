@@ -4,7 +4,7 @@ Guarantees
 ----------
 * One JSON line per image is appended to the output and flushed (and fsynced) as soon as that
   image finishes, so a crash or Ctrl-C loses nothing that was done.
-* A rerun with the same output skips images already recorded there (``retry_errors=True``
+* A rerun with the same output skips images already recorded there (``resume="retry_errors"``
   re-runs those recorded with status ``error``).  A half-written last line left by a crash is
   cut off before appending.
 * A failure on one image (unreadable, wrong size, part not found, a bug) is recorded on that
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
+from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
 from .result import InspectionResult
 
@@ -134,7 +135,7 @@ class _JsonlWriter:
         fh.truncate(0)
 
     def write(self, record: dict) -> None:
-        line = (json.dumps(record, allow_nan=False, default=_json_default) + "\n").encode()
+        line = (json.dumps(to_jsonable(record), allow_nan=False) + "\n").encode()
         fh = self.fh
         pos = fh.seek(0, os.SEEK_END)
         try:
@@ -156,24 +157,6 @@ class _JsonlWriter:
             self.fh.close()
         except OSError:
             pass
-
-
-def _json_default(o: Any) -> Any:
-    if hasattr(o, "tolist"):
-        return o.tolist()
-    if hasattr(o, "item"):
-        return o.item()
-    return str(o)
-
-
-def _clean_nan(o: Any) -> Any:
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean_nan(v) for k, v in o.items()}
-    if isinstance(o, list):
-        return [_clean_nan(v) for v in o]
-    return o
 
 
 def write_csv(records: Iterable[dict], path: str | os.PathLike) -> Path:
@@ -241,7 +224,7 @@ def _inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
                                    buf.tobytes())
         except (MetrologyError, OSError) as exc:
             rec["overlay_error"] = str(exc)
-    return _clean_nan(rec)
+    return to_jsonable(rec)
 
 
 def _worker_init(recipe: Any, overlay_dir: str | None) -> None:
@@ -366,9 +349,31 @@ class BatchSummary:
                 "interrupted": self.interrupted, "exit_code": self.exit_code}
 
 
+RESUME_MODES = (True, False, "retry_errors")
+
+
+def _retry_errors_keyword(fn: Callable) -> Callable:
+    """Accept ``retry_errors=True`` of earlier releases (now ``resume="retry_errors"``) for
+    one more release, with a DeprecationWarning; not part of the signature."""
+    import functools
+    import warnings
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        if "retry_errors" in kw:
+            warnings.warn("run_many: retry_errors= is deprecated; pass "
+                          "resume='retry_errors'", DeprecationWarning, stacklevel=2)
+            if kw.pop("retry_errors") and kw.get("resume", True):
+                kw["resume"] = "retry_errors"
+        return fn(*args, **kw)
+
+    return wrapper
+
+
+@_retry_errors_keyword
 def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
-             output: str | os.PathLike | None = None, resume: bool = True,
-             retry_errors: bool = False, csv_path: str | os.PathLike | None = None,
+             output: str | os.PathLike | None = None, resume: bool | str = True,
+             csv_path: str | os.PathLike | None = None,
              overlay_dir: str | os.PathLike | None = None, progress: bool | None = None,
              scheduler: str | None = None,
              on_result: Callable[[dict], None] | None = None) -> BatchSummary:
@@ -377,18 +382,19 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
 
     Parameters
     ----------
+    recipe : Recipe
     paths : iterable of path
         Image files (see :func:`list_images` for folders).
     jobs : int
-        Worker processes (1: in this process).  Workers are *spawned* (fresh interpreters), so
-        a script that calls this with ``jobs > 1`` must do so under
+        Worker processes (1: in this process).  Workers are *spawned* (fresh interpreters)
+        once, each loads the recipe's station, model and scorer once and then takes images
+        as they come; a script that calls this with ``jobs > 1`` must do so under
         ``if __name__ == "__main__":``.
     output : path, optional
         JSONL results file: one line appended per image as it finishes.
-    resume : bool
-        Skip images already recorded in ``output``.
-    retry_errors : bool
-        With ``resume``, run again the images recorded with status ``error``.
+    resume : {True, False, "retry_errors"}
+        True: skip images already recorded in ``output``; ``"retry_errors"``: skip them too,
+        but run again those recorded with status ``error``; False: run every image.
     csv_path : path, optional
         CSV summary of every image in the output (written at the end, also after Ctrl-C).
     overlay_dir : path, optional
@@ -409,18 +415,42 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InputError(f"jobs: expected an integer >= 1, given {jobs!r}")
+    if not any(resume is m or (isinstance(m, str) and resume == m) for m in RESUME_MODES):
+        raise InputError(f"resume: expected True, False or 'retry_errors', given {resume!r}")
     t_start = time.perf_counter()
-    keys = [_key(p) for p in paths]
-    keys = list(dict.fromkeys(keys))  # drop duplicates, keep order
+    keys = list(dict.fromkeys(_key(p) for p in paths))  # drop duplicates, keep order
     out_path = Path(output) if output is not None else None
     done: dict[str, dict] = read_results(out_path) if (out_path is not None and resume) else {}
     todo = [k for k in keys if k not in done
-            or (retry_errors and done[k].get("status") == "error")]
-    skipped = len(keys) - len(todo)
+            or (resume == "retry_errors" and done[k].get("status") == "error")]
     ov = None
     if overlay_dir is not None:
         Path(overlay_dir).mkdir(parents=True, exist_ok=True)
         ov = str(overlay_dir)
+    new, interrupted = _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler,
+                                  on_result)
+    records = {**done, **new}
+    ordered = [records[k] for k in keys if k in records]
+    csv_out = None
+    if csv_path is not None:
+        try:
+            csv_out = write_csv(read_results(out_path).values() if out_path is not None
+                                else ordered, csv_path)
+        except OSError as exc:  # full disk, permissions: the JSONL results are intact
+            raise BatchWriteError(f"cannot write the CSV summary {csv_path}: "
+                                  f"{exc.strerror or exc}; the results in "
+                                  f"{out_path or 'memory'} are complete") from None
+    counts: dict[str, int] = {}
+    for r in ordered:
+        counts[r.get("status", "error")] = counts.get(r.get("status", "error"), 0) + 1
+    results = [InspectionResult.from_dict(r) for r in ordered]
+    return BatchSummary(results, counts, len(new), len(keys) - len(todo),
+                        time.perf_counter() - t_start, out_path, csv_out, interrupted, ordered)
+
+
+def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result):
+    """Inspect ``todo`` (appending each record to ``out_path`` as it finishes): the new
+    records by image, and whether Ctrl-C stopped the batch."""
     writer = _JsonlWriter(out_path) if out_path is not None else None
     new: dict[str, dict] = {}
     bar = _Progress(len(todo), progress)
@@ -436,8 +466,7 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
 
     try:
         if todo:
-            # load station/model/scorer once here: a bad station file is one clear error, and
-            # forked workers inherit what is loaded
+            # load station/model/scorer once here: a bad station file is one clear error
             _worker_init_local(recipe)
         if not todo:
             pass
@@ -454,24 +483,7 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         bar.close()
         if writer is not None:
             writer.close()
-    records_all = dict(done)
-    records_all.update(new)
-    ordered = [records_all[k] for k in keys if k in records_all]
-    csv_out = None
-    if csv_path is not None:
-        try:
-            csv_out = write_csv(read_results(out_path).values() if out_path is not None
-                                else ordered, csv_path)
-        except OSError as exc:  # full disk, permissions: the JSONL results are intact
-            raise BatchWriteError(f"cannot write the CSV summary {csv_path}: "
-                                  f"{exc.strerror or exc}; the results in "
-                                  f"{out_path or 'memory'} are complete") from None
-    counts: dict[str, int] = {}
-    for r in ordered:
-        counts[r.get("status", "error")] = counts.get(r.get("status", "error"), 0) + 1
-    results = [InspectionResult.from_dict(r) for r in ordered]
-    return BatchSummary(results, counts, len(new), skipped, time.perf_counter() - t_start,
-                        out_path, csv_out, interrupted, ordered)
+    return new, interrupted
 
 
 def _worker_init_local(recipe: Any) -> None:

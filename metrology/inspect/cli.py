@@ -11,6 +11,7 @@ __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``inspect`` subcommand."""
     p = subparsers.add_parser(
         "inspect", help="run an inspection recipe on images (a folder or files)",
         description="Run RECIPE on every image of FOLDER (or the given files): find the part, "
@@ -77,7 +78,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     elif not args.json and len(paths) <= 20:
         emit = emit_line
     summary = run_many(recipe, paths, jobs=args.jobs, output=args.output,
-                       resume=not args.no_resume, retry_errors=args.retry_errors,
+                       resume=(False if args.no_resume
+                               else "retry_errors" if args.retry_errors else True),
                        csv_path=args.csv, overlay_dir=args.overlay_dir,
                        scheduler=args.scheduler, on_result=emit,
                        progress=None if emit is None else False)

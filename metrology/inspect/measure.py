@@ -17,16 +17,15 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..errors import FitError
-from .features import Feature
+from .._serial import Serializable
+from ..caliper.features import Feature
 from .spec import MeasurementSpec
 
-__all__ = ["MeasurementResult", "evaluate", "measure", "feature_kinds_for"]
-
-POINT_KINDS = ("circle", "ellipse", "edge_pair")
+__all__ = ["MeasurementResult", "evaluate", "measure", "feature_needs"]
 
 
 @dataclass(frozen=True)
-class MeasurementResult:
+class MeasurementResult(Serializable):
     """One measurement of one part.
 
     Attributes
@@ -52,6 +51,8 @@ class MeasurementResult:
         The features (tool names) it was computed from.
     """
 
+    _json_type = None     # its own field ``type`` is the measurement type
+
     name: str
     type: str
     unit: str
@@ -72,40 +73,29 @@ class MeasurementResult:
             return None
         return self.value - self.nominal
 
-    def to_dict(self) -> dict:
-        d = {k: getattr(self, k) for k in ("name", "type", "unit", "value", "value_px",
-                                           "uncertainty", "nominal", "min", "max", "passed",
-                                           "error")}
-        d["features"] = list(self.features)
-        for k in ("min", "max"):
-            if d[k] is not None and not math.isfinite(d[k]):
-                d[k] = None
-        return d
 
-    @classmethod
-    def from_dict(cls, d: Mapping) -> "MeasurementResult":
-        return cls(**{k: d.get(k) for k in ("name", "type", "unit", "value", "value_px",
-                                            "uncertainty", "nominal", "min", "max", "passed",
-                                            "error")}, features=tuple(d.get("features") or ()))
+#: what each measurement asks of its features (feature capabilities,
+#: :data:`metrology.caliper.features.CAPABILITIES`): any one of these
+_POINT = ("point",)
+_POINT_OR_LINE = ("point", "line")
 
 
-def feature_kinds_for(spec: MeasurementSpec) -> list[tuple[str, tuple[str, ...]]]:
-    """(feature name, allowed kinds) pairs a measurement needs (checked at recipe load)."""
+def feature_needs(spec: MeasurementSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """(feature name, capabilities it must provide, any one of) of a measurement (checked at
+    recipe load against the tools' ``feature_type.provides``)."""
     if spec.type in ("diameter", "radius"):
-        return [(spec.features[0], ("circle", "ellipse"))]
+        return [(spec.features[0], ("radius",))]
     if spec.type == "width":
-        return [(spec.features[0], ("edge_pair",))]
+        return [(spec.features[0], ("width",))]
     if spec.type == "distance":
-        anyk = POINT_KINDS + ("line",)
-        return [(spec.features[0], anyk), (spec.features[1], anyk)]
+        return [(spec.features[0], _POINT_OR_LINE), (spec.features[1], _POINT_OR_LINE)]
     if spec.type == "angle":
         return [(spec.features[0], ("line",)), (spec.features[1], ("line",))]
     # position
     dat = spec.datum
-    out = [(spec.features[0], POINT_KINDS), (dat.origin, POINT_KINDS + ("line",)),
-           (dat.x_axis, ("line",))]
+    out = [(spec.features[0], _POINT), (dat.origin, _POINT_OR_LINE), (dat.x_axis, ("line",))]
     if dat.y_towards:
-        out.append((dat.y_towards, POINT_KINDS + ("line",)))
+        out.append((dat.y_towards, _POINT_OR_LINE))
     return out
 
 
@@ -144,18 +134,10 @@ def evaluate(spec: MeasurementSpec, f: Mapping[str, Feature]) -> float:
     """Value of ``spec`` from features ``f`` (all in one space: mm, px or deg for angles)."""
     t = spec.type
     if t in ("diameter", "radius"):
-        g = f[spec.features[0]]
-        if g.kind == "circle":
-            r = g.params[2]
-        elif spec.which == "major":
-            r = g.params[2]
-        elif spec.which == "minor":
-            r = g.params[3]
-        else:
-            r = 0.5 * (g.params[2] + g.params[3])
+        r = f[spec.features[0]].radius(spec.which)
         return float(2 * r if t == "diameter" else r)
     if t == "width":
-        return float(f[spec.features[0]].params[2])
+        return float(f[spec.features[0]].width)
     if t == "distance":
         a, b = f[spec.features[0]], f[spec.features[1]]
         if not a.is_line and not b.is_line:
@@ -212,7 +194,8 @@ def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
     Features that failed (named in ``errors``) make the measurement fail with that reason.
     """
     tol = spec.tolerance
-    lim = dict(features=tuple(_needed(spec)),nominal=tol.nominal if tol is not None and tol.has_nominal else None,
+    lim = dict(features=tuple(_needed(spec)),
+               nominal=tol.nominal if tol is not None and tol.has_nominal else None,
                min=None if tol is None else tol.min, max=None if tol is None else tol.max)
     missing = [n for n in _needed(spec) if n not in feats_mm]
     if missing:

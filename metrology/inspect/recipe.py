@@ -8,8 +8,9 @@ A recipe is a versioned JSON file (``format: "metrology.recipe"``, ``version: 1`
       "station": {"calibration": "station.json", "plane": {"board_image": "plane.png"}},
       "model": {"file": "bracket.model.json", "min_score": 0.7},
       "tools": [
-        {"name": "hole", "type": "circle", "center": [40, 0], "radius": 30},
-        {"name": "left", "type": "line", "p0": [-150, -80], "p1": [-150, 80]}
+        {"name": "hole", "type": "circle", "center_xy": [40, 0], "radius": 30,
+         "caliper_length": 16, "threshold": 30},
+        {"name": "left", "type": "line", "p0_xy": [-150, -80], "p1_xy": [-150, 80]}
       ],
       "measurements": [
         {"name": "hole_d", "type": "diameter", "feature": "hole",
@@ -20,9 +21,26 @@ A recipe is a versioned JSON file (``format: "metrology.recipe"``, ``version: 1`
       "anomaly": {"bank": "bracket.bank.npz", "threshold": 0.35}
     }
 
-Paths are relative to the recipe file.  Loading checks every field and raises
+Tool entries are the caliper tools' flat dicts (:meth:`metrology.caliper.Tool.to_dict`):
+their geometry in model-frame pixels, ``num_calipers``, ``caliper_length`` / ``caliper_width``,
+``arc_start_deg`` / ``arc_extent_deg``, the edge settings (``sigma``, ``threshold``,
+``transition``, ``select``, ``interpolation``, ``subpixel``) and fit settings
+(``ransac_threshold_px``, ``passes``, ``correct_curvature``, ``seed``); any omitted key takes
+its default.  Paths are relative to the recipe file.  Loading checks every field and raises
 :class:`~metrology.errors.FileFormatError` naming it; the station, model and anomaly bank are
 loaded once, on first use (each batch worker loads them once).
+
+Examples
+--------
+>>> recipe = Recipe.from_dict({
+...     "station": {"pixel_size_mm": 0.05},
+...     "tools": [{"name": "hole", "type": "circle", "center_xy": [40, 30], "radius": 20}],
+...     "measurements": [{"name": "d", "type": "diameter", "feature": "hole",
+...                       "nominal_mm": 2.0, "tolerance_mm": 0.01}]})
+>>> recipe
+Recipe(name='', tools=['hole'], measurements=['d'])
+>>> recipe.tools[0].edges.threshold, recipe.to_dict()["tools"][0]["center_xy"]
+(20.0, [40.0, 30.0])
 """
 
 from __future__ import annotations
@@ -39,10 +57,11 @@ from .._io import read_json_file, write_json_file
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
-from .features import Feature, circle_feature, ellipse_feature, line_feature, pair_feature
-from .measure import feature_kinds_for, measure
+from ..caliper.features import Feature
+from .measure import feature_needs, measure
 from .result import InspectionResult
 from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
+from .tools import place, run_tool
 from .station import Station, StationSpec
 
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
@@ -150,8 +169,27 @@ class AnomalySpec:
         return cls(float(thr), bank=bank, region=region)
 
 
-def _tool_kinds(tools: Sequence[Any]) -> dict[str, str]:
-    return {t.name: tool_kind(t) for t in tools}
+def _check_feature(where: str, m: MeasurementSpec, fname: str, caps: tuple[str, ...],
+                   tools: Mapping[str, Any]) -> None:
+    """The tool ``fname`` must exist and its feature provide one of ``caps``."""
+    if fname not in tools:
+        raise FileFormatError(f"{where}: names feature {fname!r}, but no tool has that name "
+                              f"(tools: {sorted(tools)})")
+    tool = tools[fname]
+    provides = getattr(type(tool).feature_type, "provides", frozenset())
+    if not provides & set(caps):
+        from ..caliper.plan import RECIPE_TYPES
+
+        fit = sorted(k for k, c in RECIPE_TYPES.items()
+                     if getattr(c.feature_type, "provides", frozenset()) & set(caps))
+        raise FileFormatError(f"{where}: a {m.type!r} measurement cannot use the "
+                              f"{tool_kind(tool)} tool {fname!r} there (expected "
+                              f"{' or '.join(fit)})")
+
+
+def _placed_dict(placed: Any) -> dict:
+    """A placed tool's flat dict with its recipe type (what the overlay draws)."""
+    return {**placed.to_dict(), "type": tool_kind(placed)}
 
 
 class Recipe:
@@ -176,11 +214,16 @@ class Recipe:
 
     Examples
     --------
-    >>> from metrology.inspect import Recipe
-    >>> recipe = Recipe.load("examples/plate.recipe.json")    # doctest: +SKIP
-    >>> result = recipe.run("part.png")                        # doctest: +SKIP
-    >>> result.status, result.values()                         # doctest: +SKIP
-    ('pass', {'hole_d': 3.0012, ...})
+    >>> from metrology.synth.shapes import Disk, render_shapes
+    >>> image = render_shapes([(Disk((40.3, 30.2), 20.0), 150.0)], (60, 80), background=50)
+    >>> recipe = Recipe.from_dict({
+    ...     "station": {"pixel_size_mm": 0.05},
+    ...     "tools": [{"name": "hole", "type": "circle", "center_xy": [40, 30], "radius": 20}],
+    ...     "measurements": [{"name": "d", "type": "diameter", "feature": "hole",
+    ...                       "nominal_mm": 2.0, "tolerance_mm": 0.01}]})
+    >>> result = recipe.run(image)
+    >>> result.status, round(result.values()["d"], 4)
+    ('pass', 2.0)
     """
 
     def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
@@ -215,21 +258,15 @@ class Recipe:
             if t.name in seen:
                 raise FileFormatError(f"tools[{i}].name: duplicate tool name {t.name!r}")
             seen.add(t.name)
-        kinds = _tool_kinds(self.tools)
+        by_name = {t.name: t for t in self.tools}
         mseen: set[str] = set()
         for i, m in enumerate(self.measurements):
             where = f"measurements[{i}] ({m.name!r})"
             if m.name in mseen:
                 raise FileFormatError(f"measurements[{i}].name: duplicate name {m.name!r}")
             mseen.add(m.name)
-            for fname, allowed in feature_kinds_for(m):
-                if fname not in kinds:
-                    raise FileFormatError(f"{where}: names feature {fname!r}, but no tool has "
-                                          f"that name (tools: {sorted(kinds)})")
-                if kinds[fname] not in allowed:
-                    raise FileFormatError(f"{where}: a {m.type!r} measurement cannot use the "
-                                          f"{kinds[fname]} tool {fname!r} there (expected "
-                                          f"{' or '.join(allowed)})")
+            for fname, caps in feature_needs(m):
+                _check_feature(where, m, fname, caps, by_name)
 
     def to_dict(self) -> dict:
         """The recipe as the JSON document written by :meth:`save`."""
@@ -401,30 +438,8 @@ class Recipe:
 
         # -- tools: edges in px, fits in px and mm ---------------------------------------------
         t = time.perf_counter()
-        feats_px: dict[str, Feature] = {}
-        feats_mm: dict[str, Feature] = {}
-        errors: dict[str, str] = {}
-        features: dict[str, dict] = {}
-        tools_px: dict[str, dict] = {}
-        edge_pts: dict[str, Any] = {}
-        for tool in self.tools:
-            try:
-                fpx, fmm, run = self._run_tool(tool, gray, pose, station, placer)
-            except (EdgeNotFoundError, FitError, InputError) as exc:
-                errors[tool.name] = str(exc)
-                features[tool.name] = {"error": str(exc)}
-                try:
-                    placed = tool.placed(pose)
-                    placed = placer(placed) if placer is not None else placed
-                    tools_px[tool.name] = {"type": tool_kind(tool), **{
-                        k: v for k, v in placed.to_dict().items() if k != "type"}}
-                except MetrologyError:
-                    pass
-                continue
-            feats_px[tool.name], feats_mm[tool.name] = fpx, fmm
-            features[tool.name] = {"px": fpx.to_dict(), "mm": fmm.to_dict()}
-            tools_px[tool.name] = run.placed
-            edge_pts[tool.name] = run
+        feats_px, feats_mm, errors, features, tools_px, edge_pts = self._run_tools(
+            gray, pose, station, placer)
         timings["tools"] = (time.perf_counter() - t) * 1e3
 
         # -- measurements ------------------------------------------------------------------
@@ -459,37 +474,31 @@ class Recipe:
                                 edge_points_px=edge_pts,
                                 pose_frame="rectified" if placer else "image")
 
-    def _run_tool(self, tool: Any, gray: np.ndarray, pose: Pose2D, station: Station,
-                  placer: Any = None):
-        from .tools import run_tool
-
-        run = run_tool(tool, gray, pose, placer)
-        plane = station.plane
-        kind = tool_kind(tool)
-        if kind == "edge_pair":
-            a_mm, b_mm = plane.to_mm(run.first_px), plane.to_mm(run.second_px)
-            s_px = run.info.get("std_width_px")
-            s_mm = None
-            if s_px is not None and math.isfinite(s_px):
-                # local plane scale along the profile (mm per px)
-                scale = float(np.mean(np.hypot(*(b_mm - a_mm).T))
-                              / max(np.mean(np.hypot(*(run.second_px - run.first_px).T)), 1e-12))
-                s_mm = s_px * scale
-            fpx = pair_feature(tool.name, run.first_px, run.second_px, "px", s_px)
-            fmm = pair_feature(tool.name, a_mm, b_mm, "mm", s_mm)
-            return fpx, fmm, run
-        pts_mm = plane.to_mm(run.points_px)
-        if kind == "circle":
-            return (circle_feature(tool.name, run.points_px, "px"),
-                    circle_feature(tool.name, pts_mm, "mm"), run)
-        if kind == "ellipse":
-            return (ellipse_feature(tool.name, run.points_px, "px"),
-                    ellipse_feature(tool.name, pts_mm, "mm"), run)
-        # line: orient along the tool's p0 -> p1, in each space
-        ends_px = np.array([run.placed["p0_xy"], run.placed["p1_xy"]], float)
-        ends_mm = plane.to_mm(ends_px)
-        return (line_feature(tool.name, run.points_px, "px", ends_px[1] - ends_px[0]),
-                line_feature(tool.name, pts_mm, "mm", ends_mm[1] - ends_mm[0]), run)
+    def _run_tools(self, gray: np.ndarray, pose: Pose2D, station: Station, placer: Any):
+        """Every tool placed, measured and fitted in px and mm (each tool class knows how:
+        ``tool.to_features``); a tool that fails is recorded with its reason."""
+        feats_px: dict[str, Feature] = {}
+        feats_mm: dict[str, Feature] = {}
+        errors: dict[str, str] = {}
+        features: dict[str, dict] = {}
+        tools_px: dict[str, dict] = {}
+        edge_pts: dict[str, Any] = {}
+        for tool in self.tools:
+            try:
+                placed, got = run_tool(tool, gray, pose, station.plane, placer)
+            except (EdgeNotFoundError, FitError, InputError) as exc:
+                errors[tool.name] = str(exc)
+                features[tool.name] = {"error": str(exc)}
+                try:
+                    tools_px[tool.name] = _placed_dict(place(tool, pose, placer))
+                except MetrologyError:
+                    pass
+                continue
+            feats_px[tool.name], feats_mm[tool.name] = got.px, got.mm
+            features[tool.name] = {"px": got.px.to_dict(), "mm": got.mm.to_dict()}
+            tools_px[tool.name] = _placed_dict(placed)
+            edge_pts[tool.name] = got
+        return feats_px, feats_mm, errors, features, tools_px, edge_pts
 
     def _anomaly_score(self, raw: np.ndarray, gray: np.ndarray, pose: Pose2D) -> float:
         scorer = self.scorer

@@ -20,51 +20,58 @@ Rectified pixel ``(u, v)`` is the plane point ``origin_mm + mm_per_px * (u, v)``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .._serial import Serializable
 from ..errors import FileFormatError, InputError
 
 __all__ = ["RectifySpec", "Rectifier"]
 
 
 @dataclass(frozen=True)
-class RectifySpec:
-    """Rectified view of the measuring plane: scale, origin (mm) and size (px)."""
+class RectifySpec(Serializable):
+    """Rectified view of the measuring plane: scale, origin (mm) and size (px).
+
+    Examples
+    --------
+    >>> spec = RectifySpec.from_dict({"mm_per_px": 0.05, "origin_mm": [-10, -8],
+    ...                               "size_px": [1100, 800]})
+    >>> spec.to_mm([[100.0, 0.0]]).tolist(), spec.to_dict()["size_px"]
+    ([[-5.0, -8.0]], [1100, 800])
+    """
+
+    _json_type = None
+    _json_strict = True
 
     mm_per_px: float
     origin_mm: tuple[float, float]
-    size_px: tuple[int, int]
+    size_px: tuple[int, int] = field(metadata={"min": 16, "max": 20000})
 
-    def to_dict(self) -> dict:
-        return {"mm_per_px": self.mm_per_px, "origin_mm": list(self.origin_mm),
-                "size_px": list(self.size_px)}
+    def __post_init__(self) -> None:
+        s = self.mm_per_px
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) \
+                or s <= 0:
+            raise FileFormatError(f"mm_per_px: expected a positive number, given {s!r}")
+        if not all(math.isfinite(v) for v in self.origin_mm):
+            raise FileFormatError(f"origin_mm: expected [x, y] in mm, given "
+                                  f"{list(self.origin_mm)}")
+        if not all(16 <= int(v) <= 20000 for v in self.size_px):
+            raise FileFormatError(f"size_px: expected [w, h], integers in 16..20000, given "
+                                  f"{list(self.size_px)}")
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = "model.rectify") -> "RectifySpec":
-        if not isinstance(doc, Mapping):
-            raise FileFormatError(f"{where}: expected an object {{mm_per_px, origin_mm, "
-                                  f"size_px}}, given {type(doc).__name__}")
-        unknown = sorted(set(doc) - {"mm_per_px", "origin_mm", "size_px"})
-        if unknown:
-            raise FileFormatError(f"{where}: unknown field(s) {unknown}")
-        s = doc.get("mm_per_px")
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) \
-                or s <= 0:
-            raise FileFormatError(f"{where}.mm_per_px: expected a positive number, given {s!r}")
-        o = doc.get("origin_mm")
-        if not (isinstance(o, list) and len(o) == 2 and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                for v in o)):
-            raise FileFormatError(f"{where}.origin_mm: expected [x, y] in mm, given {o!r}")
-        z = doc.get("size_px")
-        if not (isinstance(z, list) and len(z) == 2 and all(
-                isinstance(v, int) and not isinstance(v, bool) and 16 <= v <= 20000 for v in z)):
-            raise FileFormatError(f"{where}.size_px: expected [w, h], integers in 16..20000, "
-                                  f"given {z!r}")
-        return cls(float(s), (float(o[0]), float(o[1])), (int(z[0]), int(z[1])))
+        """Parse the recipe's ``model.rectify`` (FileFormatError naming the field)."""
+        try:
+            return super().from_dict(doc, where=where, error=FileFormatError)
+        except FileFormatError as exc:
+            msg = str(exc)
+            if not msg.startswith(where):
+                msg = f"{where}.{msg}"
+            raise FileFormatError(msg) from None
 
     @classmethod
     def covering(cls, plane: Any, image_size: tuple[int, int],
@@ -134,7 +141,7 @@ class Rectifier:
         return self.plane.to_px(self.spec.to_mm(np.asarray(points_rect, float).reshape(-1, 2)))
 
     def _jacobian(self, p: np.ndarray) -> np.ndarray:
-        """d raw / d rect (2, 2) at rectified point ``p``, by central differences."""
+        """Jacobian d raw / d rect (2, 2) at rectified point ``p``, by central differences."""
         h = 0.5
         q = self.to_raw([p + [h, 0], p - [h, 0], p + [0, h], p - [0, h]])
         return np.column_stack([(q[0] - q[1]) / (2 * h), (q[2] - q[3]) / (2 * h)])
@@ -142,23 +149,9 @@ class Rectifier:
     def place(self, tool: Any) -> Any:
         """A caliper tool placed in the rectified image, moved into the raw image: points
         through the plane, lengths scaled and angles turned by the local Jacobian (its similarity
-        part) at the tool's first point."""
-        pts = {f: np.asarray(getattr(tool, f), float) for f in getattr(tool, "_points", ())}
-        if not pts:
-            return tool
-        ref = next(iter(pts.values()))
-        J = self._jacobian(ref)
+        part) at the tool's first point (``tool.mapped``; the RANSAC threshold, an image-noise
+        property, stays)."""
+        J = self._jacobian(np.asarray(tool.anchor(), float))
         k = math.sqrt(abs(float(np.linalg.det(J))))
         rot = math.degrees(math.atan2(J[1, 0] - J[0, 1], J[0, 0] + J[1, 1]))
-        kw: dict[str, Any] = {}
-        for f, p in pts.items():
-            q = self.to_raw(p)[0]
-            kw[f] = (float(q[0]), float(q[1]))
-        for f in getattr(tool, "_lengths", ()):
-            v = getattr(tool, f)
-            if f == "ransac_threshold_px" or v is None:
-                continue  # an image-noise property, not a geometric length
-            kw[f] = tuple(float(x) * k for x in v) if isinstance(v, tuple) else float(v) * k
-        for f in getattr(tool, "_angles", ()):
-            kw[f] = float(getattr(tool, f)) + rot
-        return replace(tool, **kw)
+        return tool.mapped(self.to_raw, k, rot)

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._serial import to_jsonable
 from ..core.pose import Pose2D
 from .measure import MeasurementResult
 
@@ -48,6 +49,9 @@ class InspectionResult:
     pose_frame : str
         ``"image"``, or ``"rectified"`` when the recipe searches the part on the rectified
         plane view (the pose is then in that view's pixels).
+    edge_points_px : dict
+        ``name -> ToolFeatures`` (:class:`metrology.caliper.ToolFeatures`: the edge points each
+        tool's fit used and rejected, for the overlay; not serialised).
     """
 
     image: str
@@ -94,8 +98,8 @@ class InspectionResult:
         return {m.name: m.value for m in self.measurements}
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (one line of the batch's JSONL file)."""
-        return {
+        """JSON-ready dict (one line of the batch's JSONL file; NaN as null)."""
+        return to_jsonable({
             "image": self.image, "status": self.status, "passed": self.passed,
             "error": self.error,
             "pose": None if self.pose is None else self.pose.to_dict(),
@@ -104,11 +108,11 @@ class InspectionResult:
             "anomaly": None if self.anomaly_score is None else {
                 "score": self.anomaly_score, "threshold": self.anomaly_threshold,
                 "passed": self.anomaly_passed},
-            "features": _jsonable(self.features), "tools_px": _jsonable(self.tools_px),
+            "features": self.features, "tools_px": self.tools_px,
             "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
             "image_size": None if self.image_size is None else list(self.image_size),
             "pose_frame": self.pose_frame,
-        }
+        })
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "InspectionResult":
@@ -146,17 +150,3 @@ class InspectionResult:
         if self.anomaly_score is not None:
             parts.append(f"anomaly={self.anomaly_score:.3g}")
         return head + ("  " + ", ".join(parts) if parts else "")
-
-
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _jsonable(o.tolist())
-    if isinstance(o, (np.floating, np.integer, np.bool_)):
-        return o.item()
-    if isinstance(o, float) and not np.isfinite(o):
-        return None
-    return o

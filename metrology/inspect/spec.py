@@ -6,7 +6,8 @@ expected a positive number, given -3"``), so a bad recipe fails when it is loade
 middle of a batch.
 
 Tools are :mod:`metrology.caliper`'s placeable tool specs (``CircleTool``, ``LineTool``,
-``EllipseTool``, ``EdgePairTool``).  Their coordinates are **pixels in the model frame** (the frame in which
+``EllipseTool``, ``EdgePairTool``: every tool class with a ``recipe_type``).  Their coordinates
+are **pixels in the model frame** (the frame in which
 :class:`metrology.match.Match` poses are expressed: template pixels relative to the model's
 origin).  A match pose moves them into the image, exactly as HALCON's ``align_metrology_model``
 does.  Without a model (fixtured parts) the model frame is the image frame.
@@ -15,14 +16,13 @@ does.  Without a model (fixtured parts) the model frame is the image frame.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import FileFormatError
 
-__all__ = ["Tolerance", "MeasurementSpec", "Datum", "TOOL_TYPES", "MEASUREMENT_TYPES",
-           "parse_tool", "tool_to_dict", "tool_kind", "parse_measurement"]
+__all__ = ["Tolerance", "MeasurementSpec", "Datum", "MEASUREMENT_TYPES", "parse_tool",
+           "tool_to_dict", "tool_kind", "parse_measurement"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,71 +216,70 @@ class _OneSided(Tolerance):
 # --------------------------------------------------------------------------------------------
 # tools (model frame): the caliper layer's placeable tool specs
 # --------------------------------------------------------------------------------------------
-#: recipe ``type`` -> caliper tool class name (the class names are accepted too)
-TOOL_TYPES: dict[str, str] = {"circle": "CircleTool", "line": "LineTool",
-                              "ellipse": "EllipseTool", "edge_pair": "EdgePairTool"}
-_KIND_OF = {v: k for k, v in TOOL_TYPES.items()}
-
-
 def tool_kind(tool: Any) -> str:
-    """``"circle"``, ``"line"``, ``"ellipse"`` or ``"edge_pair"`` for a caliper tool object."""
-    kind = _KIND_OF.get(type(tool).__name__)
+    """The recipe ``type`` of a caliper tool object (``"circle"``, ``"line"``, ...; the tool
+    class's ``recipe_type``).
+
+    Raises
+    ------
+    FileFormatError
+        The tool cannot be used in a recipe.
+    """
+    kind = getattr(type(tool), "recipe_type", None)
     if kind is None:
         raise FileFormatError(f"tool {getattr(tool, 'name', '?')!r}: {type(tool).__name__} "
                               f"cannot be used in a recipe; expected one of "
-                              f"{sorted(TOOL_TYPES.values())}")
+                              f"{sorted(c.__name__ for c in _recipe_types().values())}")
     return kind
 
 
-def parse_tool(doc: Any, where: str) -> Any:
-    """Parse one entry of a recipe's ``tools`` list into a :mod:`metrology.caliper` tool
-    (``CircleTool``, ``LineTool``, ``EllipseTool``, ``EdgePairTool``) in the model frame.
+def _recipe_types() -> dict:
+    from ..caliper.plan import RECIPE_TYPES
 
-    The entry is the caliper tool's own dict (``center_xy``, ``radius``, ``p0_xy``, ...,
-    detection parameters) with ``type`` given as ``circle`` / ``line`` / ``ellipse`` /
-    ``edge_pair`` (or the class name) and a required, unique ``name``.
+    return RECIPE_TYPES
+
+
+def parse_tool(doc: Any, where: str) -> Any:
+    """Parse one entry of a recipe's ``tools`` list into a :mod:`metrology.caliper` tool in
+    the model frame.
+
+    The entry is the caliper tool's own flat dict (``center_xy``, ``radius``, ``p0_xy``, ...,
+    edge and fit settings such as ``sigma`` or ``ransac_threshold_px``) with ``type`` given as
+    the tool's recipe type (``circle``, ``line``, ``ellipse``, ``edge_pair``) or its class name,
+    and a required, unique ``name``.
     """
-    from ..caliper import tool_from_dict
+    from ..caliper.plan import tool_class
     from ..errors import InputError
 
     if not isinstance(doc, Mapping):
         raise FileFormatError(f"{where}: expected an object, given {type(doc).__name__}")
     kind = _get(doc, "type", where)
-    cls = TOOL_TYPES.get(kind, kind if kind in _KIND_OF else None)
-    if cls is None:
-        raise FileFormatError(f"{where}.type: unknown tool type {kind!r}; expected one of "
-                              f"{sorted(TOOL_TYPES)}")
-    _name(doc, "name", where)
-    d = {k: (list(v) if isinstance(v, tuple) else v) for k, v in doc.items()}
-    d["type"] = cls
     try:
-        tool = tool_from_dict(d)
+        cls = tool_class(kind)
+    except InputError:
+        cls = None
+    if cls is None or cls.recipe_type is None:
+        raise FileFormatError(f"{where}.type: unknown tool type {kind!r}; expected one of "
+                              f"{sorted(_recipe_types())}")
+    _name(doc, "name", where)
+    try:
+        return cls.from_dict({**doc, "type": cls.__name__})
     except InputError as exc:
         msg = str(exc)
-        for prefix in (f"{cls}.from_dict: ", f"{cls}."):
+        for prefix in (f"{cls.__name__}.from_dict: ", f"{cls.__name__}: ",
+                       f"{cls.__name__}."):
             if msg.startswith(prefix):
                 msg = msg[len(prefix):]
                 break
-        msg = re.sub(r"^(\w+\.)?__init__\(\) missing \d+ required positional arguments?: ",
-                     "missing field ", msg)
         raise FileFormatError(f"{where} ({doc.get('name')!r}): {msg}") from None
-    return tool
 
 
 def tool_to_dict(tool: Any) -> dict:
-    """Compact recipe entry of a caliper tool: ``type``, ``name``, then the fields that differ
-    from their defaults (inverse of :func:`parse_tool`)."""
-    from dataclasses import MISSING, fields
-
-    out: dict[str, Any] = {"type": tool_kind(tool), "name": tool.name}
-    for f in fields(tool):
-        if f.name == "name":
-            continue
-        v = getattr(tool, f.name)
-        if f.default is not MISSING and v == f.default:
-            continue
-        out[f.name] = list(v) if isinstance(v, tuple) else v
-    return out
+    """Compact recipe entry of a caliper tool: ``type``, ``name``, then the flat keys whose
+    values differ from their defaults (inverse of :func:`parse_tool`)."""
+    d = tool.to_dict(omit_defaults=True)
+    d.pop("type")
+    return {"type": tool_kind(tool), "name": d.pop("name"), **d}
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ class ScalePlane:
         return as_points(points_xy, "points_xy") * self.pixel_size_mm
 
     def to_px(self, points_mm: Any) -> np.ndarray:
-        """mm (N, 2) -> image pixels (N, 2)."""
+        """Plane mm (N, 2) -> image pixels (N, 2)."""
         return as_points(points_mm, "points_mm") / self.pixel_size_mm
 
 
@@ -113,10 +113,7 @@ class StationSpec:
             raise FileFormatError(f"{where}.calibration: missing field (path of the station "
                                   f"calibration file, relative to the recipe)")
         plane = doc.get("plane")
-        if not isinstance(plane, Mapping) or len(plane) != 1 or \
-                next(iter(plane)) not in ("board_image", "view", "file"):
-            raise FileFormatError(f"{where}.plane: expected one of {{\"board_image\": PATH}}, "
-                                  f"{{\"view\": N}}, {{\"file\": PATH}}; given {plane!r}")
+        # a board image on the plane, of another board than the calibration's
         if isinstance(plane, Mapping) and "board_image" in plane and "board" in plane:
             b = plane["board"]
             if not (isinstance(b, Mapping) and set(b) == {"cols", "rows", "square_mm"}):
@@ -125,6 +122,10 @@ class StationSpec:
             rest = {k: v for k, v in plane.items() if k != "board"}
             spec = cls.from_dict({"calibration": cal, "plane": rest}, where)
             return cls(calibration=cal, plane={**spec.plane, "board": dict(b)})
+        if not isinstance(plane, Mapping) or len(plane) != 1 or \
+                next(iter(plane)) not in ("board_image", "view", "file"):
+            raise FileFormatError(f"{where}.plane: expected one of {{\"board_image\": PATH}}, "
+                                  f"{{\"view\": N}}, {{\"file\": PATH}}; given {plane!r}")
         key, val = next(iter(plane.items()))
         if key == "view" and (isinstance(val, bool) or not isinstance(val, int) or val < 0):
             raise FileFormatError(f"{where}.plane.view: expected a view index >= 0, given {val!r}")

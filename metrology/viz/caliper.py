@@ -1,6 +1,10 @@
 """Overlays of caliper measurements: caliper outlines, edge points (inliers / outliers) and the
 fitted line, circle or ellipse, drawn with sub-pixel precision (OpenCV ``shift``).
 
+Every caliper result, tool and feature describes itself as drawing primitives
+(:mod:`metrology.caliper.shapes`, ``outline()``); :func:`draw_shapes` draws any list of them, so
+these overlays need no knowledge of the kinds of tools.
+
 Example
 -------
 >>> import numpy as np
@@ -19,10 +23,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..caliper.shapes import Circle, Ellipse, Markers, Polygons, Segment
 from ..errors import InputError
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
 
-__all__ = ["draw_calipers", "draw_edge_points", "draw_caliper_result"]
+__all__ = ["draw_calipers", "draw_edge_points", "draw_caliper_result", "draw_shapes"]
 
 
 def draw_calipers(image, calipers, *, color=COLORS["tool"], thickness: int = 1,
@@ -37,10 +42,7 @@ def draw_calipers(image, calipers, *, color=COLORS["tool"], thickness: int = 1,
     ndarray (H, W, 3) uint8
     """
     img = to_bgr(image) if out is None else out
-    quads = to_fixed(calipers.corners())
-    cv2.polylines(img, [q.reshape(-1, 1, 2) for q in quads], True, color, thickness,
-                  cv2.LINE_AA, SHIFT)
-    return img
+    return draw_shapes(img, [Polygons(calipers.corners())], color, thickness)
 
 
 def draw_edge_points(image, points_xy, inliers=None, *, radius: float = 2.0,
@@ -58,26 +60,52 @@ def draw_edge_points(image, points_xy, inliers=None, *, radius: float = 2.0,
     return img
 
 
-def _draw_fit(img, res, color, thickness):
-    name = type(res).__name__
-    if name == "LineResult":
-        p0, p1 = to_fixed(np.stack([res.p0_xy, res.p1_xy]))
-        cv2.line(img, tuple(int(v) for v in p0), tuple(int(v) for v in p1), color, thickness,
-                 cv2.LINE_AA, SHIFT)
-    elif name == "CircleResult":
-        c = to_fixed(res.center_xy)
-        cv2.circle(img, (int(c[0]), int(c[1])), int(round(res.radius * (1 << SHIFT))), color,
-                   thickness, cv2.LINE_AA, SHIFT)
-    elif name == "EllipseResult":
-        c = res.center_xy
-        a, b = res.semi_axes
-        t = np.linspace(0, 2 * math.pi, 181)
-        th = math.radians(res.angle_deg)
-        u, v = a * np.cos(t), b * np.sin(t)
-        pts = np.stack([c[0] + u * math.cos(th) - v * math.sin(th),
-                        c[1] + u * math.sin(th) + v * math.cos(th)], axis=1)
-        cv2.polylines(img, [to_fixed(pts).reshape(-1, 1, 2)], True, color, thickness,
-                      cv2.LINE_AA, SHIFT)
+def _ellipse_points(s: Ellipse) -> np.ndarray:
+    c = np.asarray(s.center_xy, float)
+    a, b = (float(v) for v in np.asarray(s.semi_axes))
+    t = np.linspace(0, 2 * math.pi, 181)
+    th = math.radians(float(s.angle_deg))
+    u, v = a * np.cos(t), b * np.sin(t)
+    return np.stack([c[0] + u * math.cos(th) - v * math.sin(th),
+                     c[1] + u * math.sin(th) + v * math.cos(th)], axis=1)
+
+
+def draw_shapes(image: np.ndarray, shapes: list, color=COLORS["model"], thickness: int = 1,
+                tool_color=COLORS["tool"]) -> np.ndarray:
+    """Draw drawing primitives (:mod:`metrology.caliper.shapes`) on a BGR image in place.
+
+    ``role`` "fit" shapes get ``color`` and ``thickness``, "mark" ones ``color`` and width 1,
+    "tool" ones ``tool_color`` and width 1; markers are drawn as edge points.
+
+    Returns
+    -------
+    ndarray (H, W, 3) uint8
+        ``image``.
+    """
+    for s in shapes:
+        col = tool_color if s.role == "tool" else color
+        th = thickness if s.role == "fit" else 1
+        if isinstance(s, Segment):
+            p0, p1 = to_fixed(np.stack([np.asarray(s.p0_xy, float), np.asarray(s.p1_xy, float)]))
+            cv2.line(image, (int(p0[0]), int(p0[1])), (int(p1[0]), int(p1[1])), col, th,
+                     cv2.LINE_AA, SHIFT)
+        elif isinstance(s, Circle):
+            c = to_fixed(s.center_xy)
+            cv2.circle(image, (int(c[0]), int(c[1])), int(round(s.radius * (1 << SHIFT))), col,
+                       th, cv2.LINE_AA, SHIFT)
+        elif isinstance(s, Ellipse):
+            cv2.polylines(image, [to_fixed(_ellipse_points(s)).reshape(-1, 1, 2)], True, col, th,
+                          cv2.LINE_AA, SHIFT)
+        elif isinstance(s, Polygons):
+            quads = to_fixed(np.asarray(s.corners_xy, float))
+            cv2.polylines(image, [q.reshape(-1, 1, 2) for q in quads], True, col, th,
+                          cv2.LINE_AA, SHIFT)
+        elif isinstance(s, Markers):
+            draw_edge_points(image, s.points_xy, s.inliers, out=image)
+        else:
+            raise InputError(f"draw_shapes: expected caliper drawing primitives, given "
+                             f"{type(s).__name__}")
+    return image
 
 
 def draw_caliper_result(image, result: Any, *, color=COLORS["model"], thickness: int = 1,
@@ -88,8 +116,11 @@ def draw_caliper_result(image, result: Any, *, color=COLORS["model"], thickness:
     ----------
     image : ndarray (H, W) or (H, W, 3)
     result : LineResult, CircleResult, EllipseResult, EdgeResult or PairResult
+        Anything with ``outline()`` (:mod:`metrology.caliper.shapes`).
     color : BGR tuple
         Colour of the fitted shape.
+    thickness : int
+        Line width of the fitted shape.
     show_calipers : bool
         Outline the calipers of line/circle/ellipse results.
 
@@ -97,27 +128,11 @@ def draw_caliper_result(image, result: Any, *, color=COLORS["model"], thickness:
     -------
     ndarray (H, W, 3) uint8
     """
-    img = to_bgr(image)
-    name = type(result).__name__
-    if name in ("LineResult", "CircleResult", "EllipseResult"):
-        if show_calipers and result.calipers is not None:
-            draw_calipers(img, result.calipers, out=img)
-        _draw_fit(img, result, color, thickness)
-        draw_edge_points(img, result.points_xy, result.inliers, out=img)
-    elif name == "EdgeResult":
-        p = to_fixed(np.stack([result.p0_xy, result.p1_xy]))
-        cv2.line(img, tuple(int(v) for v in p[0]), tuple(int(v) for v in p[1]),
-                 COLORS["tool"], 1, cv2.LINE_AA, SHIFT)
-        draw_edge_points(img, result.points_xy, out=img)
-    elif name == "PairResult":
-        p = to_fixed(np.stack([result.first.p0_xy, result.first.p1_xy]))
-        cv2.line(img, tuple(int(v) for v in p[0]), tuple(int(v) for v in p[1]),
-                 COLORS["tool"], 1, cv2.LINE_AA, SHIFT)
-        for a, b in zip(to_fixed(result.first.points_xy), to_fixed(result.second.points_xy)):
-            cv2.line(img, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), color, 2,
-                     cv2.LINE_AA, SHIFT)
-        draw_edge_points(img, np.concatenate([result.first.points_xy,
-                                              result.second.points_xy]), out=img)
-    else:
-        raise InputError(f"draw_caliper_result: expected a caliper result, given {name}")
-    return img
+    outline = getattr(result, "outline", None)
+    if not callable(outline):
+        raise InputError(f"draw_caliper_result: expected a caliper result, given "
+                         f"{type(result).__name__}")
+    shapes = [s for s in outline() if show_calipers or not isinstance(s, Polygons)]
+    # the calipers first, the edge points last (on top)
+    shapes.sort(key=lambda s: (not isinstance(s, Polygons), isinstance(s, Markers)))
+    return draw_shapes(to_bgr(image), shapes, color, thickness)

@@ -7,34 +7,40 @@ from typing import Any
 
 import numpy as np
 
+from ..caliper.shapes import Segment
+from ..errors import MetrologyError
+from .caliper import draw_shapes
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
 
 __all__ = ["draw_inspection"]
 
 
 def _line(img, p, q, color, thickness=1):
-    import cv2
-
-    a, b = to_fixed([p, q])
-    cv2.line(img, tuple(int(v) for v in a), tuple(int(v) for v in b), color, thickness,
-             cv2.LINE_AA, SHIFT)
+    draw_shapes(img, [Segment(p, q)], color, thickness)
 
 
-def _circle(img, c, r, color, thickness=1):
-    import cv2
+def _tool(d: Any):
+    """The placed tool of a ``tools_px`` entry (None when it cannot be read back)."""
+    from ..caliper import tool_from_dict
 
-    cc = to_fixed(c)
-    cv2.circle(img, (int(cc[0]), int(cc[1])), int(round(r * (1 << SHIFT))), color, thickness,
-               cv2.LINE_AA, SHIFT)
+    if not isinstance(d, dict):
+        return None
+    try:
+        return tool_from_dict(d)
+    except MetrologyError:
+        return None
 
 
-def _ellipse(img, c, axes, angle_deg, color, thickness=1):
-    import cv2
+def _feature(d: Any, name: str):
+    """The feature of a ``features[name]["px"]`` entry (None when absent or unreadable)."""
+    from ..caliper import feature_from_dict
 
-    cc = to_fixed(c)
-    ax = (int(round(axes[0] * (1 << SHIFT))), int(round(axes[1] * (1 << SHIFT))))
-    cv2.ellipse(img, (int(cc[0]), int(cc[1])), ax, float(angle_deg), 0, 360, color, thickness,
-                cv2.LINE_AA, SHIFT)
+    if not d:
+        return None
+    try:
+        return feature_from_dict(d, name)
+    except MetrologyError:
+        return None
 
 
 def _text(img, text, org, color, scale=0.5, thickness=1):
@@ -89,50 +95,29 @@ def draw_inspection(image: Any, result: Any, *, show_tools: bool = True,
     tools = result.tools_px or {}
     feats = result.features or {}
     if show_tools:
-        for name, t in tools.items():
-            col = COLORS["tool"]
-            kind = t.get("type")
-            if kind in ("line", "edge_pair") and "p0_xy" in t:
-                _line(img, t["p0_xy"], t["p1_xy"], col, 1)
-            elif kind == "circle" and "center_xy" in t:
-                _circle(img, t["center_xy"], t["radius"], col, 1)
-            elif kind == "ellipse" and "center_xy" in t:
-                _ellipse(img, t["center_xy"], t["semi_axes"], t.get("angle_deg", 0.0), col, 1)
+        for t in tools.values():
+            tool = _tool(t)
+            if tool is not None:
+                draw_shapes(img, tool.outline(), COLORS["tool"], 1)
     if show_points:
-        for name, run in (result.edge_points_px or {}).items():
+        for run in (result.edge_points_px or {}).values():
             _points(img, run.points_px, COLORS["inlier"])
             _points(img, run.outliers_px, COLORS["outlier"])
-            if run.first_px is not None:
-                _points(img, run.first_px, COLORS["inlier"])
-                _points(img, run.second_px, COLORS["inlier"])
+    labels = []
     for name, f in feats.items():
-        px = f.get("px") if isinstance(f, dict) else None
-        if not px:
-            t = tools.get(name, {})
-            anchor = t.get("center_xy") or t.get("p0_xy")
-            if anchor is not None:
-                _text(img, f"{name}: no edge", (anchor[0] + 4, anchor[1] - 4), COLORS["fail"], fs)
+        px = _feature(f.get("px") if isinstance(f, dict) else None, name)
+        if px is None:
+            tool = _tool(tools.get(name))
+            if tool is not None:
+                a = tool.anchor()
+                _text(img, f"{name}: no edge", (a[0] + 4, a[1] - 4), COLORS["fail"], fs)
             continue
         col = COLORS["fail"] if name in bad else COLORS["pass"]
-        kind = px["kind"]
-        if kind == "circle":
-            _circle(img, px["center"], px["radius"], col, 2)
-            _circle(img, px["center"], 2, col, 1)
-        elif kind == "ellipse":
-            _ellipse(img, px["center"], px["semi_axes"], px["angle_deg"], col, 2)
-        elif kind == "line":
-            p, d, half = np.array(px["point"]), np.array(px["direction"]), px["length"] / 2
-            _line(img, p - d * half, p + d * half, col, 2)
-        else:
-            c = np.array(px["center"])
-            _circle(img, c, 3, col, 1)
+        draw_shapes(img, px.outline(), col, 2)
+        labels.append((name, px.point, col))
     # tool names next to their features
-    for name, f in feats.items():
-        px = f.get("px") if isinstance(f, dict) else None
-        if px:
-            a = np.array(px.get("center") or px.get("point"), float)
-            col = COLORS["fail"] if name in bad else COLORS["pass"]
-            _text(img, name, (a[0] + 5, a[1] - 5), col, fs * 0.8)
+    for name, a, col in labels:
+        _text(img, name, (a[0] + 5, a[1] - 5), col, fs * 0.8)
     # header: status, pose, then one line per measurement on a dark panel
     lines: list[tuple[str, tuple]] = []
     status = result.status.upper().replace("_", " ")
@@ -185,18 +170,3 @@ def _names_in(mname: str, result: Any) -> set[str]:
         if m.name == mname:
             return set(m.features)
     return set()
-
-
-def _anchor(m: Any, result: Any):
-    names = list(m.features)
-    for n in names:
-        f = (result.features or {}).get(n) or {}
-        px = f.get("px")
-        if px:
-            return np.array(px.get("center") or px.get("point"), float)
-    for n in names:
-        t = (result.tools_px or {}).get(n) or {}
-        a = t.get("center_xy") or t.get("p0_xy")
-        if a is not None:
-            return np.array(a, float)
-    return None

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from metrology.caliper import find_circle
+from metrology.caliper import EdgeSettings, FitSettings, find_circle
 from metrology.caliper.curvature import (MAX_BLUR_RATIO, MIN_RADIUS_PX, blurred_disk,
                                          edge_from_radius, edge_shift, in_domain,
                                          radius_from_edge)
@@ -108,7 +108,8 @@ def test_table_matches_the_edge_fit_on_exact_profiles():
         pts = cal.points[:, 0]                                      # (2, L, 2)
         rho = np.hypot(pts[..., 0, None, None] + ux, pts[..., 1, None, None] + uy)
         vals = 100.0 * (blurred_disk(rho, radius, sigma_o) * wts).sum(axis=(-2, -1))
-        es = detect_edges(vals, cal.offsets, threshold=1.0, select="strongest",
+        es = detect_edges(vals, cal.offsets,
+                          edges=EdgeSettings(threshold=1.0, select="strongest"),
                           search_half=cal.search_half, directions=cal.directions)
         assert es.count == 2 and es.refined.all()
         deltas.append(e + es.position.mean())
@@ -135,8 +136,9 @@ def test_rendered_small_disk(polarity):
     errs = []
     for seed in range(16):
         img = finish_image(clean, noise_sigma=0.3, rng=seed)
-        r = find_circle(img, (20, 20), radius, num_calipers=12, caliper_length=11,
-                        correct_curvature=False, direction="inward" if hole else "outward")
+        r = find_circle(img, (20, 20), radius, num_calipers=12, caliper_size=(11, None),
+                        fit=FitSettings(correct_curvature=False),
+                        direction="inward" if hole else "outward")
         errs.append((r.radius + r.edge_blur_px ** 2 / (2 * r.radius) - radius,
                      radius_from_edge(r.radius, r.edge_blur_px) - radius,
                      radius_from_edge(r.radius, s, blur="straight") - radius))

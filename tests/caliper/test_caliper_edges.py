@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from caliper_scenes import CONTRAST, SIGMA_E, crb_std, edge, noisy, stripes
-from metrology.caliper import EdgeResult, detect_edges, measure_edges, measure_pairs
+from metrology.caliper import (EdgeResult, EdgeSettings, detect_edges, measure_edges,
+                               measure_pairs)
 from metrology.errors import EdgeNotFoundError, InputError, ShapeError
 
 
@@ -15,7 +16,8 @@ from metrology.errors import EdgeNotFoundError, InputError, ShapeError
 def test_axis_aligned_edge_any_phase_noise_free(phase):
     # edge at x = 40.37; the caliper start moves by `phase` so samples fall anywhere
     img = edge(40.37, 0.0, 0.0, shape=(30, 80))
-    r = measure_edges(img, (20 + phase, 15), (60 + phase, 15), width=10, select="strongest")
+    r = measure_edges(img, (20 + phase, 15), (60 + phase, 15), width=10,
+                      edges=EdgeSettings(select="strongest"))
     # spline sampling + blurred-step fit: residual phase bias ~0.001 px (linear: 0.01)
     assert r.points_xy[0, 0] == pytest.approx(40.37, abs=0.0015)
     assert r.points_xy[0, 1] == pytest.approx(15.0, abs=1e-9)
@@ -35,7 +37,8 @@ def test_linear_interpolation_shows_its_phase_bias():
 
     def err(ph, interp):
         r = measure_edges(img, (20 + ph, 15), (60 + ph, 15 + 40 * math.tan(math.radians(1.5))),
-                          width=2, interpolation=interp, select="strongest")
+                          width=2,
+                          edges=EdgeSettings(interpolation=interp, select="strongest"))
         return abs(r.points_xy[0, 0] - 40.37)
 
     assert max(err(ph, "linear") for ph in (0.25, 0.75)) > 0.005
@@ -49,7 +52,7 @@ def test_edge_at_any_angle_noise_free(angle):
     t = math.radians(angle)
     n = np.array([math.cos(t), math.sin(t)])
     r = measure_edges(img, c - 15 * n + 3.3 * n[::-1], c + 15 * n + 3.3 * n[::-1], width=8,
-                      select="strongest")
+                      edges=EdgeSettings(select="strongest"))
     d = (r.points_xy[0] - c) @ n
     assert d == pytest.approx(0.0, abs=0.0015)
 
@@ -60,7 +63,7 @@ def test_edge_position_noise_reaches_the_cramer_rao_bound():
     errs, stds = [], []
     for _ in range(60):
         r = measure_edges(noisy(clean, 1.2, rng), (20.3, 15), (60.3, 15), width=10,
-                          select="strongest")
+                          edges=EdgeSettings(select="strongest"))
         errs.append(r.points_xy[0, 0] - 40.37)
         stds.append(r.std_px[0])
     bound = crb_std(10, 1.2)
@@ -74,17 +77,19 @@ def test_edge_position_noise_reaches_the_cramer_rao_bound():
 def test_gauss_subpixel_mode_and_select_semantics():
     img = stripes(20.25, 0.0, 0.0, (6.0, 8.0), (9.0, 9.0), shape=(20, 70))
     # bright stripes at x in [20.25, 26.25] and [35.25, 43.25]
-    allr = measure_edges(img, (10, 10), (60, 10), width=6, subpixel="gauss")
+    allr = measure_edges(img, (10, 10), (60, 10), width=6, edges=EdgeSettings(subpixel="gauss"))
     assert len(allr) == 4
     np.testing.assert_allclose(allr.points_xy[:, 0], [20.25, 26.25, 35.25, 43.25], atol=0.01)
     assert allr.transitions.tolist() == [1, -1, 1, -1]
     assert np.all(np.isnan(allr.std_px))
-    pos = measure_edges(img, (10, 10), (60, 10), width=6, transition="positive")
+    pos = measure_edges(img, (10, 10), (60, 10), width=6,
+                        edges=EdgeSettings(transition="positive"))
     np.testing.assert_allclose(pos.points_xy[:, 0], [20.25, 35.25], atol=0.002)
-    neg = measure_edges(img, (10, 10), (60, 10), width=6, transition="negative")
+    neg = measure_edges(img, (10, 10), (60, 10), width=6,
+                        edges=EdgeSettings(transition="negative"))
     np.testing.assert_allclose(neg.points_xy[:, 0], [26.25, 43.25], atol=0.002)
-    first = measure_edges(img, (10, 10), (60, 10), width=6, select="first")
-    last = measure_edges(img, (10, 10), (60, 10), width=6, select="last")
+    first = measure_edges(img, (10, 10), (60, 10), width=6, edges=EdgeSettings(select="first"))
+    last = measure_edges(img, (10, 10), (60, 10), width=6, edges=EdgeSettings(select="last"))
     assert first.points_xy[0, 0] == pytest.approx(20.25, abs=0.002)
     assert last.points_xy[0, 0] == pytest.approx(43.25, abs=0.002)
     # reversing the caliper flips the transitions and the order
@@ -97,9 +102,10 @@ def test_threshold_is_in_step_units_independent_of_sigma():
     img = edge(30.4, 0.0, 0.0, shape=(20, 60))
     for sigma in (1.0, 2.0, 3.0):
         # a 120-level step reads >= 120 * sigma / hypot(sigma, 1.04): 83 at sigma 1
-        measure_edges(img, (10, 10), (50, 10), sigma=sigma, threshold=80)
+        measure_edges(img, (10, 10), (50, 10), edges=EdgeSettings(sigma=sigma, threshold=80))
         with pytest.raises(EdgeNotFoundError):
-            measure_edges(img, (10, 10), (50, 10), sigma=sigma, threshold=121)
+            measure_edges(img, (10, 10), (50, 10),
+                          edges=EdgeSettings(sigma=sigma, threshold=121))
 
 
 def test_pairs_widths_noise_free():
@@ -111,7 +117,8 @@ def test_pairs_widths_noise_free():
     np.testing.assert_allclose(p.widths, widths, atol=0.002)
     np.testing.assert_allclose(p.inter_distances, [3.3 / 2 + 7 + 5 / 2, 5 / 2 + 7 + 8.7 / 2],
                                atol=0.002)
-    dark = measure_pairs(img, (5, 12), (62, 12), width=10, transition="negative")
+    dark = measure_pairs(img, (5, 12), (62, 12), width=10,
+                         edges=EdgeSettings(transition="negative"))
     np.testing.assert_allclose(dark.widths, [7.0, 7.0], atol=0.002)
 
 
@@ -141,7 +148,7 @@ def test_results_serialise_to_json():
     p = measure_pairs(img, (5, 12), (30, 12))
     assert json.loads(json.dumps(p.to_dict()))["widths"][0] == pytest.approx(5.0, abs=0.003)
     # NaN (no fit uncertainty in "gauss" mode) becomes null, strict JSON, and back
-    g = measure_edges(img, (5, 12), (30, 12), subpixel="gauss")
+    g = measure_edges(img, (5, 12), (30, 12), edges=EdgeSettings(subpixel="gauss"))
     text = json.dumps(g.to_dict(), allow_nan=False)
     assert np.all(np.isnan(EdgeResult.from_dict(json.loads(text)).std_px))
 
@@ -164,11 +171,13 @@ def test_flat_image_and_bad_inputs():
     with pytest.raises(InputError):
         measure_edges(img, (5, 15), (6, 15))
     with pytest.raises(InputError):
-        measure_edges(img, (5, 15), (25, 15), sigma=0)
+        measure_edges(img, (5, 15), (25, 15), edges=EdgeSettings(sigma=0))
     with pytest.raises(InputError):
-        measure_edges(img, (5, 15), (25, 15), transition="up")
+        measure_edges(img, (5, 15), (25, 15), edges=EdgeSettings(transition="up"))
     with pytest.raises(InputError):
-        measure_edges(img, (5, 15), (25, 15), select="best")
+        measure_edges(img, (5, 15), (25, 15), edges=EdgeSettings(select="best"))
+    with pytest.raises(InputError, match="expected an EdgeSettings"):
+        measure_edges(img, (5, 15), (25, 15), edges={"sigma": 2})
     with pytest.raises(InputError, match="shading_test"):
         detect_edges(np.tile(np.linspace(0, 100, 20), (2, 1)), np.arange(20.0) - 10,
                      shading_test="ring")
@@ -184,7 +193,7 @@ def test_detect_edges_batch_counts_candidates():
     x = np.arange(-10, 11, dtype=float)
     prof = np.stack([np.where(x > 0.3, 100.0, 0.0), np.zeros_like(x),
                      np.where(np.abs(x) < 4.2, 80.0, 0.0)])
-    es = detect_edges(prof, x, threshold=30, select="all")
+    es = detect_edges(prof, x, edges=EdgeSettings(threshold=30, select="all"))
     assert es.candidates.tolist() == [1, 0, 2]
     assert es.profile.tolist() == [0, 2, 2]
 
@@ -219,34 +228,37 @@ def _blurred_edge_batch(seed, k=40, length=37):
 def test_single_edge_fit_reaches_the_least_squares_optimum(seed, monkeypatch):
     # the fast path for one edge per profile (ends with Newton's step, statistics at the final
     # point to first order) against the general Gauss-Newton fit run to full convergence
-    import metrology.caliper.edges as E
+    import metrology.caliper.erf_general as G
+    from metrology.caliper.erf_fit import _fit_model
 
     vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(seed)
-    pos, blur, step, std, score, ok, shade = E._fit_round_model(vals, x, rows, t0, s0, a0,
-                                                                foot=foot)
-    monkeypatch.setattr(E, "_GN_STEP_T", 1e-12)
-    monkeypatch.setattr(E, "_GN_STEP_S", 1e-12)
-    ref = E._fit_round_model(vals, x, rows, t0, s0, a0, 60, foot=foot, single=False)
-    assert ok.all() and ref[5].all()
-    assert np.abs(pos - ref[0]).max() < 1e-6
-    assert np.abs(blur - ref[1]).max() < 5e-6
-    assert np.abs(step - ref[2]).max() < 2e-4
-    assert np.abs(std / ref[3] - 1.0).max() < 1e-5
-    assert np.abs(score - ref[4]).max() < 1e-7
-    assert np.abs(shade - ref[6]).max() < 1e-5
+    fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
+    monkeypatch.setattr(G, "GN_STEP_T", 1e-12)
+    monkeypatch.setattr(G, "GN_STEP_S", 1e-12)
+    ref = _fit_model(vals, x, rows, t0, s0, a0, 60, foot=foot, single=False)
+    assert fast.refined.all() and ref.refined.all()
+    assert np.abs(fast.position - ref.position).max() < 1e-6
+    assert np.abs(fast.blur - ref.blur).max() < 5e-6
+    assert np.abs(fast.step - ref.step).max() < 2e-4
+    assert np.abs(fast.std / ref.std - 1.0).max() < 1e-5
+    assert np.abs(fast.score - ref.score).max() < 1e-7
+    assert np.abs(fast.shading_z - ref.shading_z).max() < 1e-5
 
 
 def test_single_edge_fit_follows_gauss_newton_while_an_edge_has_not_converged():
     # a batch where some edge is still moving after 7 Gauss-Newton steps: the fast path takes
     # the same steps as the general fit, so every edge gets the same result
-    from metrology.caliper.edges import _fit_round_model
+    from dataclasses import fields
+
+    from metrology.caliper.erf_fit import _fit_model
 
     vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(0)
-    fast = _fit_round_model(vals, x, rows, t0, s0, a0, foot=foot)
-    ref = _fit_round_model(vals, x, rows, t0, s0, a0, foot=foot, single=False)
-    assert fast[5].tolist() == ref[5].tolist()
-    for a, b in zip(fast, ref):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
+    ref = _fit_model(vals, x, rows, t0, s0, a0, foot=foot, single=False)
+    assert fast.refined.tolist() == ref.refined.tolist()
+    for f in fields(fast):
+        np.testing.assert_allclose(getattr(fast, f.name), getattr(ref, f.name), rtol=1e-9,
+                                   atol=1e-9)
 
 
 def test_gauss_peak_estimates_equal_subpixel_peaks():

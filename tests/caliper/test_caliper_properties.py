@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_scenes import edge
-from metrology.caliper import measure_edges
+from metrology.caliper import EdgeSettings, measure_edges
 
 EDGE_ANGLE = 23.0                       # normal direction of the rendered edge (degrees)
 POINT = np.array([60.37, 59.81])        # a point on it
@@ -29,7 +29,7 @@ def test_any_caliper_across_the_edge_finds_it(tilt, along, shift, width, reverse
     p0, p1 = centre - 15 * u, centre + 15 * u
     if reverse:
         p0, p1 = p1, p0
-    r = measure_edges(img, p0, p1, width=width, select="strongest")
+    r = measure_edges(img, p0, p1, width=width, edges=EdgeSettings(select="strongest"))
     # the point lies on the true edge line; a tilted caliper stretches the profile by
     # 1/cos(tilt) (<= 1.22), still within 0.003 px
     assert abs((r.points_xy[0] - POINT) @ n) < 0.003
@@ -46,9 +46,9 @@ def test_any_caliper_across_the_edge_finds_it(tilt, along, shift, width, reverse
 def test_gray_level_gain_and_offset_do_not_move_edges(gain, offset):
     img = edge(float(POINT[0]), float(POINT[1]), EDGE_ANGLE, shape=(120, 120))
     n = np.array([math.cos(math.radians(EDGE_ANGLE)), math.sin(math.radians(EDGE_ANGLE))])
-    base = measure_edges(img, POINT - 15 * n, POINT + 15 * n, threshold=5)
+    base = measure_edges(img, POINT - 15 * n, POINT + 15 * n, edges=EdgeSettings(threshold=5))
     moved = measure_edges((img * gain + offset).astype(np.float32), POINT - 15 * n,
-                          POINT + 15 * n, threshold=5)
+                          POINT + 15 * n, edges=EdgeSettings(threshold=5))
     # float32 image rounding: 1e-4 px
     np.testing.assert_allclose(moved.points_xy, base.points_xy, atol=1e-4)
     np.testing.assert_allclose(moved.steps, base.steps * gain, rtol=1e-4)

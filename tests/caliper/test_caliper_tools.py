@@ -8,8 +8,9 @@ import pytest
 
 from caliper_scenes import (BACKGROUND, CONTRAST, burred_disk, crb_std, disk, edge, ellipse,
                             noisy, stripes)
-from metrology.caliper import (CircleTool, EdgePairTool, EdgeTool, EllipseTool, LineTool,
-                               find_circle, find_ellipse, find_line, tool_from_dict)
+from metrology.caliper import (CircleTool, EdgePairTool, EdgeSettings, EdgeTool, EllipseTool,
+                               FitSettings, LineTool, find_circle, find_ellipse, find_line,
+                               tool_from_dict)
 from metrology.core import Pose2D, fit_circle
 from metrology.errors import EdgeNotFoundError, InputError
 from metrology.synth.shapes import Disk, HalfPlane, render_shapes
@@ -28,7 +29,8 @@ def test_circle_noise_free_is_unbiased(cx, cy, r):
     # noise-free residuals are ~1e-4 px, so Tukey's MAD scale may still drop a few points;
     # at R 39.6 the guessed layout's rightmost calipers reach past the 110 px image
     assert res.num_inliers >= 24 and res.dropped_calipers.size <= 2
-    raw = find_circle(img, (cx + 0.8, cy - 0.6), r + 0.9, correct_curvature=False)
+    raw = find_circle(img, (cx + 0.8, cy - 0.6), r + 0.9,
+                      fit=FitSettings(correct_curvature=False))
     assert raw.radius - r == pytest.approx(-1.0833 / (2 * r), abs=0.002)
 
 
@@ -73,15 +75,15 @@ def test_arc_hole_and_inward_profiles():
     # a dark hole in a bright plate, measured on a 120 degree arc with inward profiles
     img = render_shapes([(Disk((50.4, 49.7), 28.0), -120.0)], (100, 100), background=180.0,
                         psf_sigma_px=1.0, supersample=8)
-    res = find_circle(img, (50.0, 50.0), 28.5, num_calipers=12, arc_start_deg=200,
-                      arc_extent_deg=120, direction="inward", transition="negative")
+    res = find_circle(img, (50.0, 50.0), 28.5, num_calipers=12, arc_deg=(200, 120),
+                      direction="inward", edges=EdgeSettings(transition="negative"))
     assert res.radius == pytest.approx(28.0, abs=0.003)
     np.testing.assert_allclose(res.center_xy, [50.4, 49.7], atol=0.005)
     ang = np.degrees(np.arctan2(*(res.points_xy - [50.4, 49.7]).T[::-1])) % 360
     assert np.all((ang > 199) & (ang < 321))
     with pytest.raises(EdgeNotFoundError):
         find_circle(img, (50.0, 50.0), 28.5, num_calipers=12, direction="inward",
-                    transition="positive", threshold=30)
+                    edges=EdgeSettings(transition="positive", threshold=30))
 
 
 @pytest.mark.parametrize("angle", [0.0, 45.0, 12.7, 90.0, -58.0])
@@ -158,12 +160,14 @@ def test_flat_image_reports_how_many_calipers_found_edges():
 @pytest.mark.parametrize("kwargs", [
     dict(center_xy=(np.nan, 50), radius=30), dict(center_xy=(50, 50), radius=0),
     dict(center_xy=(50, 50), radius=-3), dict(center_xy=(50, 50), radius=30, num_calipers=2),
-    dict(center_xy=(50, 50), radius=30, caliper_length=0),
-    dict(center_xy=(50, 50), radius=30, caliper_width=-1),
-    dict(center_xy=(50, 50), radius=30, arc_extent_deg=0),
-    dict(center_xy=(50, 50), radius=30, caliper_length=70),
-    dict(center_xy=(50, 50), radius=30, transition="rising"),
-    dict(center_xy=(50, 50), radius=30, passes=3)])
+    dict(center_xy=(50, 50), radius=30, caliper_size=(0, None)),
+    dict(center_xy=(50, 50), radius=30, caliper_size=(None, -1)),
+    dict(center_xy=(50, 50), radius=30, caliper_size=20),
+    dict(center_xy=(50, 50), radius=30, arc_deg=(0, 0)),
+    dict(center_xy=(50, 50), radius=30, arc_deg=(0, 400)),
+    dict(center_xy=(50, 50), radius=30, caliper_size=(70, None)),
+    dict(center_xy=(50, 50), radius=30, direction="sideways"),
+    dict(center_xy=(50, 50), radius=30, edges=EdgeSettings(transition="any"), fit="2 passes")])
 def test_circle_bad_parameters(kwargs):
     img = disk(55.0, 55.0, 30.0)
     with pytest.raises(InputError):
@@ -197,13 +201,14 @@ def test_tools_placed_by_a_pose_measure_the_moved_part():
     r_img = 20.0 * 1.25
     img = render_shapes([(Disk(tuple(c_img), r_img), CONTRAST)], (110, 110),
                         background=BACKGROUND, psf_sigma_px=1.0, supersample=8)
-    tool = CircleTool((10.0, -5.0), 20.0, num_calipers=24, caliper_length=16.0, name="bore")
+    tool = CircleTool((10.0, -5.0), 20.0, num_calipers=24, caliper_size=(16.0, None), name="bore")
     res = tool.placed(pose).measure(img)
     np.testing.assert_allclose(res.center_xy, c_img, atol=0.003)
     assert res.radius == pytest.approx(r_img, abs=0.003)
     placed = tool.placed(pose)
-    assert placed.arc_start_deg == pytest.approx(37.0)
-    assert placed.caliper_length == pytest.approx(20.0)
+    assert placed.arc_deg[0] == pytest.approx(37.0)
+    assert placed.caliper_size[0] == pytest.approx(20.0)
+    assert placed.fit.ransac_threshold_px == pytest.approx(1.25)
     # a tool placed by the identity is itself; composition matches two placements
     assert tool.placed(Pose2D()) == tool
     q = Pose2D(3.0, -2.0, 10.0, 1.1)
@@ -215,10 +220,11 @@ def test_tools_placed_by_a_pose_measure_the_moved_part():
 
 @pytest.mark.parametrize("tool", [
     LineTool((0.0, 0.0), (50.0, 3.0), num_calipers=10, name="datum A"),
-    CircleTool((10.0, 5.0), 20.0, arc_start_deg=30, arc_extent_deg=90, direction="inward"),
+    CircleTool((10.0, 5.0), 20.0, arc_deg=(30, 90), direction="inward",
+               fit=FitSettings(passes=1, seed=3)),
     EllipseTool((1.0, 2.0), (30.0, 20.0), 15.0),
-    EdgePairTool((0.0, 0.0), (40.0, 0.0), width=12, transition="negative"),
-    EdgeTool((0.0, 0.0), (40.0, 0.0), select="first")])
+    EdgePairTool((0.0, 0.0), (40.0, 0.0), width=12, edges=EdgeSettings(transition="negative")),
+    EdgeTool((0.0, 0.0), (40.0, 0.0), edges=EdgeSettings(select="first", sigma=1.5))])
 def test_tools_round_trip_through_json(tool):
     d = json.loads(json.dumps(tool.to_dict()))
     assert tool_from_dict(d) == tool
@@ -278,7 +284,7 @@ def test_neighbouring_edge_just_outside_the_search_range():
     # edge's blur tail is modelled instead of pulling the fit (it moved R by 0.05 px)
     img = render_shapes([(Disk((55.3, 54.7), 33.0), 80.0), (Disk((55.3, 54.7), 26.0), 100.0)],
                         (110, 110), background=60.0, psf_sigma_px=1.0, supersample=8)
-    res = find_circle(img, (55.0, 55.0), 33.5, caliper_length=10)
+    res = find_circle(img, (55.0, 55.0), 33.5, caliper_size=(10, None))
     assert res.radius == pytest.approx(33.0, abs=0.005)
     np.testing.assert_allclose(res.center_xy, [55.3, 54.7], atol=0.005)
 
@@ -302,7 +308,7 @@ def test_small_blurred_circle_uses_the_exact_curvature_shift(r, psf):
     img = render_shapes([(Disk(c, r), 120.0)], (60, 60), background=60.0, psf_sigma_px=psf,
                         supersample=8)
     res = find_circle(img, (30.0, 30.0), r, num_calipers=12,
-                      caliper_length=min(2 * r - 1, 12))
+                      caliper_size=(min(2 * r - 1, 12), None))
     first_order = res.edge_blur_px ** 2 / (2 * (res.radius - res.curvature_correction_px))
     assert res.curvature_correction_px < first_order
     assert res.radius == pytest.approx(r, abs=0.005)

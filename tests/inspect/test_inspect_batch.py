@@ -83,7 +83,7 @@ def test_rerun_skips_done_and_retries_errors(tmp_path):
     assert s.skipped == 2 and s.processed == 1
     assert len(out.read_text().splitlines()) == 3
     assert len(s.results) == 3
-    s = run_many(_FakeRecipe(), paths, output=out, retry_errors=True)
+    s = run_many(_FakeRecipe(), paths, output=out, resume="retry_errors")
     assert s.processed == 1 and s.skipped == 2  # only bad.png again
     assert len(read_results(out)) == 3
 

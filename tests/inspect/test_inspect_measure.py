@@ -30,9 +30,11 @@ TRUTH = {"d": 4.0, "w": 12.0, "hl": 5.0, "hh": math.hypot(4.0, 2.0), "a": 90.0, 
          "y": 6.0, "web": 1.5}
 
 
-def _points(rng, noise, R=np.eye(2), t=np.zeros(2)):
+def _points(rng, noise, R=None, t=None):
     """Edge points of a plate in mm: hole (centre (5, 4), d 4), left x=0, right x=12,
     bottom y=10 (y down), a web pair across x=9 from y=5.25 to 6.75; moved by (R, t)."""
+    R = np.eye(2) if R is None else R
+    t = np.zeros(2) if t is None else t
     a = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     s = np.linspace(1, 9, 20)
     pts = {"hole": np.c_[5 + 2 * np.cos(a), 4 + 2 * np.sin(a)],

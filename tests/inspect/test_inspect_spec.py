@@ -128,3 +128,29 @@ def test_tools_are_caliper_tools_and_save_compactly(tmp_path):
     d = r.to_dict()["tools"][0]
     assert d == {"type": "circle", "name": "hole", "center_xy": [0.0, 0.0], "radius": 40.0,
                  "caliper_length": 20.0}  # num_calipers 32 is the default: omitted
+
+
+def test_the_recipe_module_docstring_shows_a_recipe_the_loader_accepts(tmp_path):
+    import re
+
+    from metrology.inspect import recipe as recipe_module
+
+    text = recipe_module.__doc__
+    block = text[text.index("{"):text.index("Tool entries")]
+    doc = json.loads(re.sub(r"\s+", " ", block).strip())
+    r = Recipe.from_dict(doc, tmp_path)
+    assert [t.name for t in r.tools] == ["hole", "left"]
+    assert r.tools[0].caliper_size == (16.0, None) and r.tools[0].edges.threshold == 30.0
+    assert r.anomaly_spec.threshold == 0.35
+
+
+def test_station_plane_from_a_board_image_of_another_board():
+    from metrology.inspect import StationSpec
+
+    spec = StationSpec.from_dict({"calibration": "s.json", "plane": {
+        "board_image": "p.png", "board": {"cols": 11, "rows": 8, "square_mm": 3}}})
+    assert spec.plane == {"board_image": "p.png",
+                          "board": {"cols": 11, "rows": 8, "square_mm": 3}}
+    with pytest.raises(FileFormatError, match="station.plane.board"):
+        StationSpec.from_dict({"calibration": "s.json", "plane": {
+            "board_image": "p.png", "board": {"cols": 11}}})
