@@ -227,19 +227,33 @@ def charuco_board(squares_xy: tuple[int, int], square: float, marker: float, nam
 def detect_charuco(gray8: np.ndarray, board: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """OpenCV's ChArUco detection: ``(corners (M, 2), corner ids (M,), marker ids (K,))``.
 
-    Corners are interpolated from the markers around them by local homographies (OpenCV's
-    default: two adjacent markers); the marker ids are every id of the board's dictionary seen.
+    Markers are detected first (every id of the board's dictionary, ``marker ids`` keeps
+    them all); markers whose id is seen more than once are left out before OpenCV
+    interpolates the corners from the markers around them (local homographies, two adjacent
+    markers), since it would otherwise refuse the view or mix the copies.
     """
     from .errors import BoardNotFoundError
 
+    d = board.getDictionary()
+    det = cv2.aruco.ArucoDetector(d, cv2.aruco.DetectorParameters())
+    mc, mid, _ = cv_call(det.detectMarkers, gray8, what="detecting ArUco markers",
+                         error=BoardNotFoundError)
+    if mid is None or len(mid) == 0:
+        return np.zeros((0, 2)), np.zeros(0, int), np.zeros(0, int)
+    mids = np.asarray(mid, int).ravel()
+    vals, counts = np.unique(mids, return_counts=True)
+    keep = ~np.isin(mids, vals[counts > 1])
+    if not keep.any():
+        return np.zeros((0, 2)), np.zeros(0, int), mids
     params = cv2.aruco.CharucoParameters()
     params.tryRefineMarkers = True
-    det = cv2.aruco.CharucoDetector(board, params)
-    cc, cid, _, mid = cv_call(det.detectBoard, gray8, what="detecting ChArUco markers",
-                              error=BoardNotFoundError)
+    cdet = cv2.aruco.CharucoDetector(board, params)
+    kept_c = [mc[i] for i in np.nonzero(keep)[0]]
+    kept_i = mids[keep].reshape(-1, 1).astype(np.int32)
+    cc, cid, _, _ = cv_call(cdet.detectBoard, gray8, markerCorners=kept_c, markerIds=kept_i,
+                            what="interpolating ChArUco corners", error=BoardNotFoundError)
     corners = np.zeros((0, 2)) if cc is None else from_cv_points(cc)
     ids = np.zeros(0, int) if cid is None else np.asarray(cid, int).ravel()
-    mids = np.zeros(0, int) if mid is None else np.asarray(mid, int).ravel()
     return corners, ids, mids
 
 

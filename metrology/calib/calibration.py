@@ -46,7 +46,7 @@ from .inputs import IMAGE_EXTS, collect_images
 from .results import (REASONS, STATION_FORMAT, STATION_VERSION, Calibration,
                       ProjectionUncertainty, RejectedView, ViewResult, param_names)
 from .solver import cv_calibrate
-from .targets import is_partial_board, refine_detection
+from .targets import is_partial_board, refine_target_detection
 from .partial import usable_view
 from .uncertainty import covariance, projection_uncertainty
 
@@ -430,7 +430,7 @@ def refine_in_undistorted(problem: Problem, obs: Observations, fit: CameraFit,
     corners, ok = dict(obs.corners), dict(obs.ok)
     for i in obs.views:
         if partial:  # identified corners of part of the board
-            c2, ok2 = refine_detection(board, grays[i], detected.detections[i], fit.camera)
+            c2, ok2 = refine_target_detection(board, grays[i], detected.detections[i], fit.camera)
         else:
             c2, ok2, *_ = refine_corners(grays[i].astype(np.float32),
                                          detected.detections[i].corners_xy, board.cols,

@@ -29,6 +29,7 @@ __all__ = ["lattice_predict", "square_size", "check_identities", "marker_weights
            "refine_partial", "assemble_detection", "usable_view"]
 
 _K = 8  # neighbours of a local affine prediction
+_MARKER_ALLOWANCE_PX = 2.5  # pixels kept clear of a ChArUco marker's edge (its blur)
 
 
 def lattice_predict(grid_src: np.ndarray, px_src: np.ndarray, grid_query: np.ndarray, *,
@@ -112,7 +113,7 @@ def check_identities(grid: np.ndarray, px: np.ndarray, *, tol_squares: float = 0
 
 
 def marker_weights(sub: np.ndarray, init: np.ndarray, A: np.ndarray, white: np.ndarray,
-                   margin: float, allowance_px: float = 2.5):
+                   margin: float, allowance_px: float = _MARKER_ALLOWANCE_PX):
     """A ``weight_fn`` for :func:`~metrology.calib.board.refine_corners` that keeps the
     markers of a ChArUco board out of each corner's window.
 
@@ -188,8 +189,9 @@ def refine_partial(gray: np.ndarray, cols: int, rows: int, grid: np.ndarray, px:
         Fit in undistorted coordinates.
     markers : (white, margin), optional
         A ChArUco board's marker squares ``(rows + 1, cols + 1)`` bool and white margin (in
-        squares): the markers are masked out of the fit windows (:func:`marker_weights`),
-        and corners whose fit residual exceeds 1.75 x the view's median are dropped.
+        squares): the markers are masked out of the fit windows (:func:`marker_weights`);
+        corners whose white margin is narrower than 4 px in the image, or whose fit residual
+        exceeds 1.75 x the view's median, are dropped.
     grow : bool
         Also try the lattice points next to the identified corners.
     max_radius_px : float
@@ -249,10 +251,16 @@ def refine_partial(gray: np.ndarray, cols: int, rows: int, grid: np.ndarray, px:
     predicted_ok = have & inside & (moved <= 0.25 * sq0)
     edge = (cor[:, 0] >= 3) & (cor[:, 0] <= w - 4) & (cor[:, 1] >= 3) & (cor[:, 1] <= h - 4)
     keep = ok & edge & ((known >= 0) | predicted_ok)
+    if markers is not None:
+        # the white margin between a corner and the markers must leave room for the edge's
+        # white side once the marker's blur is masked (a narrow margin, or one foreshortened
+        # by the view, leaves the corner to the black squares alone: off by 0.1-0.2 px)
+        sv = np.linalg.svd(np.where(np.isfinite(A), A, 0.0), compute_uv=False)[:, -1]
+        keep &= markers[1] * sv >= _MARKER_ALLOWANCE_PX + 1.5
     if markers is not None and keep.any():
-        # a fit whose residual stands out has a marker's edge in its window (a strongly
-        # foreshortened white margin): measured on renders, corners above 1.75x the view's
-        # median residual are off by 0.03-0.3 px, those below by 0.011 px RMS
+        # a fit whose residual stands out has a marker's edge in its window: measured on
+        # renders, corners above 1.75x the view's median residual are off by 0.03-0.3 px,
+        # those below by 0.011 px RMS
         keep &= rms <= 1.75 * np.median(rms[keep])
     # the refined corners must still agree with their neighbours (a fit that slid onto a
     # marker's corner or another feature does not)

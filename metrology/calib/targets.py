@@ -38,7 +38,7 @@ from .partial import (assemble_detection, check_identities, lattice_predict, ref
                       square_size)
 
 __all__ = ["CharucoBoard", "MarkerCheckerboard", "board_from_dict", "is_partial_board",
-           "refine_detection", "BOARD_TYPES"]
+           "refine_target_detection", "BOARD_TYPES"]
 
 DictionaryName = Literal["DICT_4X4_50", "DICT_4X4_100", "DICT_4X4_250", "DICT_4X4_1000",
                          "DICT_5X5_50", "DICT_5X5_100", "DICT_5X5_250", "DICT_5X5_1000",
@@ -380,14 +380,14 @@ def _detect_charuco(board: CharucoBoard, image: Any, refine: bool, camera: Any
         raise BoardNotFoundError(f"no {board.dictionary} marker found in the "
                                  f"{size[0]}x{size[1]} image (ChArUco board "
                                  f"{board.squares_x}x{board.squares_y} squares)")
-    # a marker id seen twice (two boards, a misread) makes its corners ambiguous: drop them
+    # a marker id seen twice (two boards, a misread) makes its corners ambiguous: the markers
+    # were left out of the interpolation, and their squares' corners are dropped
     vals, counts = np.unique(mids[on_board], return_counts=True)
     dup = vals[counts > 1]
     if dup.size and ids.size:
         pos = {m: k for k, m in enumerate(board.marker_ids)}
         squares = board.marker_squares()[[pos[int(m)] for m in dup]]
-        bad = _square_corner_ids(squares, board.cols, board.rows)
-        keep = ~np.isin(ids, bad)
+        keep = ~np.isin(ids, _square_corner_ids(squares, board.cols, board.rows))
         corners, ids = corners[keep], ids[keep]
     valid = (ids >= 0) & (ids < board.n_corners)
     corners, ids = corners[valid], ids[valid]
@@ -477,7 +477,7 @@ def _detect_marker_board(board: MarkerCheckerboard, image: Any, refine: bool, ca
     return _finish(board, g32, size, grid[good], px[good], "sb_marker", refine, camera, None)
 
 
-def refine_detection(board: Any, gray: np.ndarray, det: BoardDetection, camera: Any
+def refine_target_detection(board: Any, gray: np.ndarray, det: BoardDetection, camera: Any
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Refit the corners of a partial detection with a known camera (undistorted
     coordinates): ``(corners (N, 2), ok (N,))``; corners not measured stay NaN."""

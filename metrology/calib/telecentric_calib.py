@@ -45,8 +45,8 @@ from .calibration import Observations, detect_views, load_views
 from .camera import _distort_norm
 from .results import ProjectionUncertainty, RejectedView, ViewResult
 from .solver import rotate_points
-from .targets import board_from_dict, is_partial_board, refine_detection
-from .telecentric import (TELECENTRIC_PARAMS, TelecentricCamera, TelecentricPlane,
+from .targets import board_from_dict, is_partial_board, refine_target_detection
+from .telecentric import (TelecentricCamera, TelecentricPlane,
                           _rotation_from_top_left, orthographic_pose, rotation_vector,
                           tilt_sign_of, mirror_pose)
 
@@ -378,7 +378,7 @@ def _refine_undistorted(board: Any, obs: Observations, detections: dict, grays: 
     partial = is_partial_board(board)
     for i in obs.views:
         if partial:
-            c2, ok2 = refine_detection(board, grays[i], detections[i], camera.lens)
+            c2, ok2 = refine_target_detection(board, grays[i], detections[i], camera.lens)
         else:
             c2, ok2, *_ = refine_corners(grays[i].astype(np.float32), detections[i].corners_xy,
                                          board.cols, board.rows, camera=camera.lens)

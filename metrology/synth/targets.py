@@ -36,7 +36,7 @@ from ..core.checks import check_positive
 from ..errors import InputError
 from .render import finish_image, render_scene
 
-__all__ = ["TargetRender", "render_target", "target_poses", "board_pose_towards"]
+__all__ = ["TargetLook", "TargetRender", "render_target", "target_poses", "board_pose_towards"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,10 +233,44 @@ def _to_board(camera: Any, R: np.ndarray, t: np.ndarray, u: np.ndarray, v: np.nd
     return np.where(ok, X, 1e9), np.where(ok, Y, 1e9), ok
 
 
-def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *, blur_px: float = 0.8,
-                  noise_sigma: float = 2.0, vignetting: float = 0.15, black: float = 35.0,
-                  white: float = 215.0, background: float = 110.0, margin_squares: float = 0.75,
-                  supersample: int = 4, bits: int = 8,
+@dataclass(frozen=True)
+class TargetLook:
+    """How a printed target looks in the image (the settings of :func:`render_target`).
+
+    Attributes
+    ----------
+    blur_px : float
+        Gaussian optical blur sigma in pixels (applied before pixel integration).
+    noise_sigma : float
+        Additive Gaussian noise in gray levels.
+    vignetting : float
+        Relative brightness loss at the image corners (``1 - v (r / r_corner)^2``).
+    black, white, background : float
+        Gray levels of the print's black, its white (squares, markers, paper), and what lies
+        beyond the paper.
+    margin_squares : float
+        White paper margin around the outer squares, in squares.
+    """
+
+    blur_px: float = 0.8
+    noise_sigma: float = 2.0
+    vignetting: float = 0.15
+    black: float = 35.0
+    white: float = 215.0
+    background: float = 110.0
+    margin_squares: float = 0.75
+
+    def __post_init__(self) -> None:
+        for name in ("blur_px", "noise_sigma", "vignetting", "margin_squares"):
+            check_positive(getattr(self, name), f"TargetLook.{name}", allow_zero=True)
+        for name in ("black", "white", "background"):
+            v = check_positive(getattr(self, name), f"TargetLook.{name}", allow_zero=True)
+            if v > 65535:
+                raise InputError(f"TargetLook.{name}: expected a gray level <= 65535, given {v}")
+
+
+def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *,
+                  look: TargetLook | None = None, supersample: int = 4, bits: int = 8,
                   rng: np.random.Generator | int | None = 0) -> TargetRender:
     """Render ``board`` at pose ``(rvec, tvec)`` through ``camera``.
 
@@ -247,11 +281,15 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *, blur_px: flo
     board : Checkerboard, CharucoBoard or MarkerCheckerboard
     rvec, tvec : array_like (3,)
         Board -> camera pose (mm); a pinhole camera needs the board in front (``z > 0``).
-    blur_px, noise_sigma, vignetting, black, white, background, margin_squares, bits, rng
-        As :func:`metrology.synth.board.render_board`.
+    look : TargetLook, optional
+        Blur, noise, vignetting, gray levels, paper margin (default ``TargetLook()``).
     supersample : int
-        Sub-samples per pixel and axis; the footprint average makes edges unbiased at any
-        value, 4 resolves the blur profile well.
+        Sub-samples per pixel and axis (1..16); the footprint average makes edges unbiased at
+        any value, 4 resolves the blur profile well.
+    bits : {8, 16, 0}
+        Output quantisation (0: float32).
+    rng : Generator or int or None
+        Noise source.
 
     Returns
     -------
@@ -263,15 +301,19 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *, blur_px: flo
     >>> cam = CameraModel([[400, 0, 159.5], [0, 400, 119.5], [0, 0, 1]], [-0.1, 0, 0, 0, 0],
     ...                   (320, 240))
     >>> r = render_target(cam, CharucoBoard(8, 6, 10.0, 7.5), [0.1, -0.2, 0.0],
-    ...                   [-30.0, -20.0, 150.0])
+    ...                   [-30.0, -20.0, 150.0], supersample=2)
     >>> r.image.shape, int(r.in_image.sum())
     ((240, 320), 35)
     """
+    look = TargetLook() if look is None else look
+    if not isinstance(look, TargetLook):
+        raise InputError(f"look: expected a TargetLook, given {type(look).__name__}")
+    if isinstance(supersample, bool) or not isinstance(supersample, (int, np.integer)) or \
+            not 1 <= supersample <= 16:
+        raise InputError(f"supersample: expected an integer 1..16, given {supersample!r}")
     if not isinstance(board, (Checkerboard, CharucoBoard, MarkerCheckerboard)):
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")
-    check_positive(blur_px, "blur_px", allow_zero=True)
-    check_positive(noise_sigma, "noise_sigma", allow_zero=True)
     rvec = np.asarray(rvec, float).ravel()
     tvec = np.asarray(tvec, float).ravel()
     if rvec.shape != (3,) or tvec.shape != (3,) or not np.all(np.isfinite(rvec)) or \
@@ -283,7 +325,7 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *, blur_px: flo
         raise InputError("render_target: the board is seen edge-on by the telecentric camera")
     pad = 3
     grids = _camera_plane_grid(camera, pad)
-    pattern = _Pattern(board, margin_squares, (black, white, background))
+    pattern = _Pattern(board, look.margin_squares, (look.black, look.white, look.background))
 
     def radiance(Xp: np.ndarray, Yp: np.ndarray) -> np.ndarray:
         u, v = _interp(grids, Xp, Yp, pad)
@@ -293,16 +335,16 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *, blur_px: flo
         dyr, dyc = np.gradient(Y)
         r = np.sqrt(np.abs(dxc * dyr - dxr * dyc))
         r = np.where(np.isfinite(r) & ok, r, 0.0)
-        return np.where(ok, pattern.average(X, Y, r), background)
+        return np.where(ok, pattern.average(X, Y, r), look.background)
 
     w_img, h_img = camera.image_size
-    clean = render_scene(radiance, (h_img, w_img), supersample=supersample,
-                         psf_sigma_px=blur_px)
+    clean = render_scene(radiance, (h_img, w_img), supersample=int(supersample),
+                         psf_sigma_px=look.blur_px)
     ys, xs = np.mgrid[0:h_img, 0:w_img]
     r2 = ((xs - (w_img - 1) / 2) ** 2 + (ys - (h_img - 1) / 2) ** 2) / (
         ((w_img - 1) / 2) ** 2 + ((h_img - 1) / 2) ** 2)
-    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng,
-                         gain=1.0 - float(vignetting) * r2, bits=bits)
+    image = finish_image(clean, noise_sigma=look.noise_sigma, rng=rng,
+                         gain=1.0 - float(look.vignetting) * r2, bits=bits)
     corners = _project_corners(camera, board.object_points(), rvec, tvec)
     inside = np.all(np.isfinite(corners), axis=1)
     cxy = np.where(inside[:, None], corners, -1e9)
@@ -378,7 +420,7 @@ def _rodrigues_vec(R: np.ndarray) -> tuple[np.ndarray, float]:
 def target_poses(camera: Any, board: Any, n: int, *, reach: str = "full",
                  distance_mm: float | None = None, max_tilt_deg: float = 35.0,
                  max_roll_deg: float = 20.0, min_corners: int = 20,
-                 rng: np.random.Generator | int | None = 0, max_tries: int = 4000
+                 rng: np.random.Generator | int | None = 0
                  ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``n`` varied board poses for a calibration set.
 
@@ -422,7 +464,7 @@ def target_poses(camera: Any, board: Any, n: int, *, reach: str = "full",
                      [0.5, 0.03], [0.97, 0.5], [0.5, 0.97], [0.03, 0.5]])
     poses: list[tuple[np.ndarray, np.ndarray]] = []
     obj = board.object_points()
-    for _ in range(max_tries):
+    for _ in range(4000):
         if len(poses) == n:
             break
         tilt = rng.uniform(-max_tilt_deg, max_tilt_deg, 2)
