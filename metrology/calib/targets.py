@@ -488,5 +488,5 @@ def refine_target_detection(board: Any, gray: np.ndarray, det: BoardDetection, c
     grid = np.stack([idx % board.cols, idx // board.cols], axis=1)
     markers = board.marker_mask() if isinstance(board, CharucoBoard) else None
     res = refine_partial(np.asarray(gray, np.float32), board.cols, board.rows, grid,
-                         det.corners_xy[idx], camera=camera, markers=markers, grow=False)
+                         det.corners_xy[idx], camera=camera, markers=markers, grow=0)
     return res["corners"], res["ok"]

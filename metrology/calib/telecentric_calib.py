@@ -402,8 +402,15 @@ def _check_identifiable(cov: np.ndarray, names: tuple, x: np.ndarray, fit: _Fit)
     d = np.sqrt(np.maximum(np.diag(S), 1e-300))
     Sn = S / d[:, None] / d[None, :]
     w, V = np.linalg.eigh(Sn)
+    weak = []
     if w[0] < 1e-10 * w[-1]:
         weak = [names[k] for k in np.argsort(-np.abs(V[:, 0]))[:3] if abs(V[k, 0]) > 0.2]
+    # a magnification known to worse than 0.1 % is no calibration (well-spread views give
+    # 1e-5): the views nearly confound it with the poses (e.g. one tilt axis, affine model)
+    std = np.sqrt(np.maximum(np.diag(cov), 0))
+    rel = {n: std[k] / abs(x[k]) for k, n in enumerate(names) if n in ("s", "sx", "sy")}
+    weak += [f"{n} (std {100 * r:.2g} %)" for n, r in rel.items() if r > 1e-3]
+    if weak:
         raise CalibrationError(
             f"telecentric calibration: the views leave {', '.join(weak)} undetermined (the "
             f"poses can absorb them); tilt the board about different axes between views, "

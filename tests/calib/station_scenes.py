@@ -21,7 +21,7 @@ SS = 3  # supersample of the test renders: edges are exact at any value (footpri
 PINHOLE = CameraModel([[330.0, 0, 161.1], [0, 330.0, 118.7], [0, 0, 1]],
                       [-0.21, 0.14, 4e-4, -3e-4, -0.05], (320, 240))
 FULL_BOARD = Checkerboard(9, 6, 20.0)
-CHARUCO = CharucoBoard(11, 8, 30.0, 21.0)  # 35-40 px squares at 320x240
+CHARUCO = CharucoBoard(13, 10, 24.0, 16.8)  # ~32 px squares, 5 px margins at 320x240
 MARKER_BOARD = MarkerCheckerboard(21, 15, 15.0)
 TELE = telecentric_camera((320, 240), mm_per_px=0.08)
 TELE_BOARD = Checkerboard(11, 8, 1.5)
@@ -53,7 +53,7 @@ def views(kind: str, n: int, seed: int) -> tuple[list[np.ndarray], list[tuple]]:
 
 RIG_CAMERAS, RIG_T_B_A = two_camera_rig((400, 300), baseline_mm=80.0, toe_in_deg=4.0,
                                         fx=500.0)
-RIG_BOARD = CharucoBoard(10, 8, 15.0, 11.0)
+RIG_BOARD = CharucoBoard(8, 6, 25.0, 18.0)  # 40 px squares at 300 mm
 
 
 def rig_scene_poses(n: int, seed: int) -> list[np.ndarray]:
