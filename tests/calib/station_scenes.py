@@ -92,3 +92,21 @@ def rig_views(n: int, seed: int) -> tuple[dict, list[np.ndarray]]:
                               look=look(rng), supersample=SS, rng=rng)
             out[name].append(r.image if r.in_image.sum() >= 20 else None)
     return out, scenes
+
+
+@functools.lru_cache(maxsize=None)
+def rig_calibration(n: int = 6, seed: int = 3):
+    """The rendered rig calibrated from ``n`` scenes (cached for the session)."""
+    from metrology.calib import calibrate_rig
+
+    imgs, _ = rig_views(n, seed)
+    return calibrate_rig(imgs, RIG_BOARD)
+
+
+@functools.lru_cache(maxsize=None)
+def tele_calibration(n: int = 6, seed: int = 11):
+    """The rendered telecentric camera calibrated from ``n`` views (cached)."""
+    from metrology.calib import calibrate_telecentric
+
+    imgs, _ = views("tele", n, seed)
+    return calibrate_telecentric(imgs, TELE_BOARD, holdout=False)

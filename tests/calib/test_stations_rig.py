@@ -4,11 +4,9 @@ real OpenCV stereo pairs."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
-from station_scenes import RIG_BOARD, RIG_CAMERAS, RIG_T_B_A, rig_views
+from station_scenes import RIG_BOARD, RIG_CAMERAS, RIG_T_B_A, rig_calibration, rig_views
 
 from metrology.calib import Checkerboard, RigCalibration, calibrate_rig, load_station
 from metrology.errors import CalibrationError, FileFormatError, InputError
@@ -16,10 +14,8 @@ from metrology.errors import CalibrationError, FileFormatError, InputError
 N_SCENES = 6
 
 
-@functools.lru_cache(maxsize=None)
 def _rig() -> RigCalibration:
-    imgs, _ = rig_views(N_SCENES, 3)
-    return calibrate_rig(imgs, RIG_BOARD)
+    return rig_calibration(N_SCENES, 3)
 
 
 def _angle_deg(R: np.ndarray) -> float:

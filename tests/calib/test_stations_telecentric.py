@@ -3,11 +3,9 @@ calibration on rendered views against the true camera."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
-from station_scenes import SS, TELE, TELE_BOARD, look, views
+from station_scenes import SS, TELE, TELE_BOARD, look, tele_calibration, views
 
 from metrology.calib import (TelecentricCalibration, TelecentricCamera, TelecentricPlane,
                              calibrate_telecentric, load_station, telecentric_difference)
@@ -73,10 +71,8 @@ def test_plane_maps_board_points_and_refuses_an_ambiguous_height():
 
 
 # ----------------------------------------------------------------------------- calibration
-@functools.lru_cache(maxsize=None)
-def _cal(affine: bool = False) -> TelecentricCalibration:
-    imgs, _ = views("tele", 6, 11)
-    return calibrate_telecentric(imgs, TELE_BOARD, affine=affine, holdout=False)
+def _cal() -> TelecentricCalibration:
+    return tele_calibration(6, 11)
 
 
 def test_calibration_recovers_magnification_and_distortion():
