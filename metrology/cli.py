@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
 # layers that contribute subcommands, in the order they appear in --help
 _CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper.cli",
-                "metrology.anomaly.cli", "metrology.inspect.cli")
+                "metrology.anomaly.cli", "metrology.inspect.cli", "metrology.teach.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

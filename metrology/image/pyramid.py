@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import InputError
 
-__all__ = ["block_pyramid", "gaussian_gradients", "level_to_base", "base_to_level",
+__all__ = ["block_pyramid", "half_level", "gaussian_gradients", "level_to_base", "base_to_level",
            "sample_bilinear", "sample_bilinear_exact",
            "sample_bicubic_exact"]
 
@@ -50,15 +50,21 @@ def block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
         raise InputError(f"levels: expected >= 1, given {levels}")
     out = [np.ascontiguousarray(image, dtype=np.float32)]
     for _ in range(levels - 1):
-        prev = out[-1]
-        h, w = prev.shape[0] // 2, prev.shape[1] // 2
-        if h < 1 or w < 1:
-            raise InputError(f"image of shape {image.shape} is too small for {levels} "
-                             f"pyramid levels")
-        blk = prev[:2 * h, :2 * w]
-        nxt = 0.25 * (blk[0::2, 0::2] + blk[1::2, 0::2] + blk[0::2, 1::2] + blk[1::2, 1::2])
-        out.append(np.ascontiguousarray(nxt, dtype=np.float32))
+        out.append(half_level(out[-1], image.shape, levels))
     return out
+
+
+def half_level(prev: np.ndarray, shape0: tuple = (), levels: int = 0) -> np.ndarray:
+    """The next pyramid level of ``prev`` (float32): means of its 2x2 blocks (an odd last row or
+    column dropped), by ``cv2.resize`` with area interpolation (the same means up to float32
+    rounding, 7x faster than NumPy slicing)."""
+    import cv2
+
+    h, w = prev.shape[0] // 2, prev.shape[1] // 2
+    if h < 1 or w < 1:
+        raise InputError(f"image of shape {shape0 or prev.shape} is too small for "
+                         f"{levels or 'another'} pyramid levels")
+    return cv2.resize(prev[:2 * h, :2 * w], (w, h), interpolation=cv2.INTER_AREA)
 
 
 def gaussian_gradients(image: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -121,15 +127,17 @@ def sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.
     if n == 0:
         extra = field.shape[2:] if field.ndim == 3 else ()
         return np.zeros(lead + tuple(extra), np.float32)
-    # cv2.remap maps are limited to SHRT_MAX columns: lay the points out as a 2-D block
-    cols = min(n, 4096)
-    rows = -(-n // cols)
-    pad = rows * cols - n
-    if pad:
-        flat = np.concatenate([flat, np.full((pad, 2), -1e4, np.float32)])
-    mx = np.ascontiguousarray(flat[:, 0].reshape(rows, cols))
-    my = np.ascontiguousarray(flat[:, 1].reshape(rows, cols))
-    out = cv2.remap(field, mx, my, interpolation=cv2.INTER_LINEAR,
+    # cv2.remap maps are limited to SHRT_MAX rows and columns: lay the points out as a 2-D
+    # block, the caller's last axis as columns when it fits, else rows of <= 4096 (padded)
+    if len(lead) >= 2 and lead[-1] < 4096 and n // lead[-1] < 32767:
+        rows, cols = n // lead[-1], lead[-1]
+    else:
+        rows = -(-n // 4096)
+        cols = -(-n // rows)
+        pad = rows * cols - n
+        if pad:
+            flat = np.concatenate([flat, np.full((pad, 2), -1e4, np.float32)])
+    out = cv2.remap(field, flat.reshape(rows, cols, 2), None, interpolation=cv2.INTER_LINEAR,
                     borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
     if field.ndim == 3 and field.shape[2] > 1:
         out = out.reshape(rows * cols, field.shape[2])[:n]
@@ -170,13 +178,23 @@ def sample_bilinear_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) 
     return np.where(inside, v, fill)
 
 
+# Keys (a = -0.5, Catmull-Rom) cubic: weights of taps -1, 0, 1, 2 at fraction f are
+# [1, f, f^2, f^3] @ _KEYS (one small matrix product for all points and both axes)
+_KEYS = np.array([[0.0, 1.0, 0.0, 0.0],
+                  [-0.5, 0.0, 0.5, 0.0],
+                  [1.0, -2.5, 2.0, -0.5],
+                  [-0.5, 1.5, -1.5, 0.5]])
+
+
 def _keys_weights(f: np.ndarray) -> np.ndarray:
-    """Keys (a = -0.5, Catmull-Rom) cubic weights for taps -1, 0, 1, 2 at fraction ``f``."""
-    f2, f3 = f * f, f * f * f
-    return np.stack([-0.5 * f3 + f2 - 0.5 * f,
-                     1.5 * f3 - 2.5 * f2 + 1.0,
-                     -1.5 * f3 + 2.0 * f2 + 0.5 * f,
-                     0.5 * f3 - 0.5 * f2], axis=-1)
+    """Keys (a = -0.5, Catmull-Rom) cubic weights (..., 4) for taps -1, 0, 1, 2 at fraction
+    ``f`` (...)."""
+    p = np.empty((f.size, 4))
+    p[:, 0] = 1.0
+    p[:, 1] = f.ravel()
+    p[:, 2] = p[:, 1] * p[:, 1]
+    p[:, 3] = p[:, 2] * p[:, 1]
+    return (p @ _KEYS).reshape(f.shape + (4,))
 
 
 def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -196,22 +214,18 @@ def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -
     xy = np.asarray(xy, dtype=np.float64)
     h, w = field.shape[:2]
     lead = xy.shape[:-1]
-    x = xy[..., 0].ravel()
-    y = xy[..., 1].ravel()
-    inside = (x >= 1) & (y >= 1) & (x < w - 2) & (y < h - 2)
-    xc = np.clip(x, 1, w - 2.000001)
-    yc = np.clip(y, 1, h - 2.000001)
-    ix = np.floor(xc).astype(np.intp)
-    iy = np.floor(yc).astype(np.intp)
-    wx = _keys_weights(xc - ix)                      # (M, 4)
-    wy = _keys_weights(yc - iy)
-    taps = np.arange(-1, 3)
-    idx = (iy[:, None, None] + taps[None, :, None]) * w + (ix[:, None, None] + taps[None, None, :])
+    p = xy.reshape(-1, 2)
+    inside = (p[:, 0] >= 1) & (p[:, 1] >= 1) & (p[:, 0] < w - 2) & (p[:, 1] < h - 2)
+    pc = np.clip(p, 1.0, np.array([w - 2.000001, h - 2.000001]))
+    ip = pc.astype(np.intp)                          # floor: pc >= 1
+    wgt = _keys_weights(pc - ip)                     # (M, 2, 4): x and y weights
+    wgt = (wgt[:, 1, :, None] * wgt[:, 0, None, :]).reshape(-1, 1, 16)
+    taps = (np.arange(4)[:, None] * w + np.arange(4)[None, :]).ravel()
+    base = (ip[:, 1] - 1) * w + (ip[:, 0] - 1)
     flat = field.reshape(h * w, -1)
-    vals = flat[idx]                                 # (M, 4, 4, C)
-    wgt = (wy[:, :, None] * wx[:, None, :]).reshape(-1, 1, 16)
-    out = (wgt @ vals.reshape(-1, 16, flat.shape[1]))[:, 0, :]
-    out = np.where(inside[:, None], out, fill)
+    vals = np.take(flat, base[:, None] + taps, axis=0)  # (M, 16, C); take: ~15x fancy indexing
+    out = (wgt @ vals)[:, 0, :]
+    out[~inside] = fill
     if field.ndim == 2:
         return out[:, 0].reshape(lead)
     return out.reshape(lead + (field.shape[2],))

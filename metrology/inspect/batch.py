@@ -11,8 +11,10 @@ Guarantees
   image's line with the reason; the batch continues.
 * Writing a line that fails (full disk) stops the batch with :class:`BatchWriteError`; the
   partial line is removed, every line written before stays.
-* Each worker process (started with ``spawn``: a fresh interpreter, never a fork of a process
-  whose thread pools have run) loads the recipe's station, model and scorer once.
+* With ``jobs=N`` the calling process and N - 1 worker processes (started with ``spawn``: a fresh
+  interpreter, never a fork of a process whose thread pools have run) take images from one
+  queue; each loads the recipe's station, model and scorer once.  The caller starts at once
+  while the workers start up.
 """
 
 from __future__ import annotations
@@ -465,14 +467,11 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
             on_result(rec)
 
     try:
-        if todo:
-            # load station/model/scorer once here: a bad station file is one clear error
-            _worker_init_local(recipe)
-        if not todo:
-            pass
-        elif scheduler is not None:
+        if todo and callable(getattr(recipe, "prepare", None)):
+            recipe.prepare()   # station/model/scorer loaded once: a bad file is one error
+        if todo and scheduler is not None:
             _run_dask(recipe, todo, scheduler, ov, record)
-        elif jobs == 1 or len(todo) == 1:
+        elif jobs == 1 or len(todo) <= 1:
             for k in todo:
                 record(_inspect_one(recipe, k, ov))
         else:
@@ -486,58 +485,81 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
     return new, interrupted
 
 
-def _worker_init_local(recipe: Any) -> None:
-    prepare = getattr(recipe, "prepare", None)
-    if callable(prepare):
-        prepare()  # errors (bad station file...) surface once, as the caller's error
-
-
 def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
               record: Callable[[dict], None]) -> None:
+    """``jobs - 1`` spawned workers and this process, all taking images from one queue.
+
+    This process has the recipe loaded already, so it inspects images from the first moment
+    while the workers start (a spawned interpreter takes seconds to import the library and
+    load the station, model and scorer); each worker then keeps its loaded recipe for every
+    image it takes.  Each worker holds at most two images (one running, one waiting), so the
+    batch ends evenly."""
     import multiprocessing as mp
 
     # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
     # deadlock the children; each spawned worker imports the library and loads the recipe once
     ctx = mp.get_context("spawn")
-    ex = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx,
+    n_workers = min(jobs - 1, len(todo))
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov))
+    pool = _Pool(ex, iter(todo), 2 * n_workers)
     try:
-        # keep a bounded window of submitted images so Ctrl-C has little to cancel
-        it = iter(todo)
-        pending = {}
-        done = 0
-        window = 4 * jobs
-        for k in it:
-            pending[ex.submit(_worker_run, k)] = k
-            if len(pending) >= window:
+        pool.fill()
+        while True:
+            for f in [f for f in pool.pending if f.done()]:
+                record(pool.collect(f))
+            pool.fill()
+            nxt = pool.take()
+            if nxt is not None:        # this process works too
+                record(_inspect_one(recipe, nxt, ov))
+                continue
+            if not pool.pending:
                 break
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
             for f in finished:
-                k = pending.pop(f)
-                try:
-                    rec = f.result()
-                except BrokenProcessPool as exc:
-                    if done == 0:  # the workers never ran: a start-up problem, not this image
-                        raise MetrologyError(
-                            "batch worker processes could not start (" + str(exc) + "); in a "
-                            "script, call run_many/--jobs under `if __name__ == '__main__':` "
-                            "(workers are spawned and re-import the main module)") from None
-                    rec = _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
-                                        time.perf_counter())
-                except Exception as exc:  # a worker died (killed, segfault)
-                    rec = _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
-                                        time.perf_counter())
-                else:
-                    done += 1
-                record(rec)
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending[ex.submit(_worker_run, nxt)] = nxt
+                record(pool.collect(f))
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
+
+
+class _Pool:
+    """The images handed to the worker processes (a bounded window) and their outcomes."""
+
+    def __init__(self, ex: ProcessPoolExecutor, images, window: int):
+        self.ex, self.images, self.window = ex, images, window
+        self.pending: dict = {}
+        self.done = 0
+
+    def take(self) -> str | None:
+        return next(self.images, None)
+
+    def fill(self) -> None:
+        while len(self.pending) < self.window:
+            k = self.take()
+            if k is None:
+                return
+            self.pending[self.ex.submit(_worker_run, k)] = k
+
+    def collect(self, f) -> dict:
+        """The record of a finished future (a worker failure becomes an error record)."""
+        k = self.pending.pop(f)
+        try:
+            rec = f.result()
+        except BrokenProcessPool as exc:
+            if self.done == 0:  # the workers never ran: a start-up problem, not this image
+                raise MetrologyError(
+                    "batch worker processes could not start (" + str(exc) + "); in a "
+                    "script, call run_many/--jobs under `if __name__ == '__main__':` "
+                    "(workers are spawned and re-import the main module)") from None
+            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
+                                 time.perf_counter())
+        except Exception as exc:  # a worker died (killed, segfault)
+            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
+                                 time.perf_counter())
+        self.done += 1
+        return rec
 
 
 def _run_dask(recipe: Any, todo: list[str], scheduler: str, ov: str | None,

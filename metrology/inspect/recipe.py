@@ -62,6 +62,7 @@ from .measure import feature_needs, measure
 from .result import InspectionResult
 from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .tools import place, run_tool
+from .frame import tools_in_model_frame
 from .station import Station, StationSpec
 
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
@@ -70,7 +71,7 @@ RECIPE_FORMAT = "metrology.recipe"
 RECIPE_VERSION = 1
 
 _MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
-               "max_overlap": (int, float), "rectify": dict}
+               "max_overlap": (int, float), "rectify": dict, "frame": dict}
 
 
 class MatchSpec:
@@ -78,19 +79,25 @@ class MatchSpec:
     optional ``rectify`` view (:class:`~metrology.inspect.rectify.RectifySpec`): search the part
     on the image resampled onto the measuring plane (for tilted cameras)."""
 
-    def __init__(self, file: str, rectify: Any = None, **options: Any):
+    def __init__(self, file: str, rectify: Any = None, frame: Any = None, **options: Any):
+        from .frame import PartFrame
         from .rectify import RectifySpec
 
         self.file = file
         if isinstance(rectify, Mapping):
             rectify = RectifySpec.from_dict(rectify)
         self.rectify = rectify
+        if isinstance(frame, Mapping):
+            frame = PartFrame.from_dict(frame)
+        self.frame = frame  # part frame (mm) <-> model px, for "units": "mm"
         self.options = dict(options)
 
     def to_dict(self) -> dict:
         d = {"file": self.file, **self.options}
         if self.rectify is not None:
             d["rectify"] = self.rectify.to_dict()
+        if self.frame is not None:
+            d["frame"] = self.frame.to_dict()
         return d
 
     @classmethod
@@ -108,13 +115,13 @@ class MatchSpec:
         ms = doc.get("min_score", 0.7)
         if not 0 < ms <= 1:
             raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
-        opts = {k: v for k, v in doc.items() if k not in ("file", "rectify")}
+        opts = {k: v for k, v in doc.items() if k not in ("file", "rectify", "frame")}
         rect = None
         if "rectify" in doc:
             from .rectify import RectifySpec
 
             rect = RectifySpec.from_dict(doc["rectify"], f"{where}.rectify")
-        return cls(doc["file"], rect, **opts)
+        return cls(doc["file"], rect, doc.get("frame"), **opts)
 
 
 class AnomalySpec:
@@ -211,6 +218,10 @@ class Recipe:
     name : str
     base_dir : path
         Folder that relative paths are resolved against (the recipe file's folder).
+    units : {"px", "mm"}
+        Units of the tools' geometry: model pixels, or mm in the part frame (see
+        :mod:`metrology.inspect.frame`; the model field's ``frame`` or its rectified view /
+        the station's pixel size gives the scale).
 
     Examples
     --------
@@ -229,8 +240,14 @@ class Recipe:
     def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
                  station: StationSpec, model: MatchSpec | None = None,
                  anomaly: AnomalySpec | None = None, name: str = "",
-                 base_dir: str | os.PathLike = "."):
+                 base_dir: str | os.PathLike = ".", units: str = "px"):
+        if units not in ("px", "mm"):
+            raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
+        self.units = units
+        self.tools_as_given = tuple(tools)
         self.tools = tuple(tools)
+        if units == "mm":
+            self.tools = tools_in_model_frame(self.tools_as_given, model, station)
         self.measurements = tuple(measurements)
         self.station_spec = station
         self.model_spec = model
@@ -273,7 +290,9 @@ class Recipe:
         d: dict[str, Any] = {"name": self.name, "station": self.station_spec.to_dict()}
         if self.model_spec is not None:
             d["model"] = self.model_spec.to_dict()
-        d["tools"] = [tool_to_dict(t) for t in self.tools]
+        if self.units == "mm":
+            d["units"] = "mm"
+        d["tools"] = [tool_to_dict(t) for t in self.tools_as_given]
         d["measurements"] = [m.to_dict() for m in self.measurements]
         if self.anomaly_spec is not None:
             d["anomaly"] = self.anomaly_spec.to_dict()
@@ -285,7 +304,7 @@ class Recipe:
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
         allowed = {"format", "version", "name", "station", "model", "tools", "measurements",
-                   "anomaly", "description"}
+                   "anomaly", "description", "units"}
         unknown = sorted(set(doc) - allowed)
         if unknown:
             raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
@@ -307,7 +326,7 @@ class Recipe:
         if not isinstance(name, str):
             raise FileFormatError(f"name: expected a string, given {name!r}")
         return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
-                   base_dir=base_dir)
+                   base_dir=base_dir, units=doc.get("units", "px"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":
@@ -323,8 +342,39 @@ class Recipe:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the recipe atomically.  Relative paths inside stay relative to ``base_dir``;
-        save next to the station/model files (or give them as absolute paths)."""
+        save next to the station/model files (or give them as absolute paths).  A shape model
+        built in memory (by :meth:`teach` / :meth:`from_dxf`) is written beside the recipe
+        first (``metrology.teach.build.save_taught``)."""
+        if getattr(self, "_before_save", None) is not None:
+            self._before_save(self, Path(path))
         return write_json_file(path, self.to_dict(), fmt=RECIPE_FORMAT, version=RECIPE_VERSION)
+
+    # teaching: implemented in metrology.teach, the layer above, imported on use
+    @classmethod
+    def teach(cls, golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m",
+              model_options: Mapping | None = None, features: Any = "auto",
+              **kwargs: Any) -> "Recipe":
+        """A recipe taught from a golden image (:func:`metrology.teach.build.teach_recipe`)."""
+        from ..teach.build import teach_recipe
+
+        return teach_recipe(golden_image, station=station, tolerance=tolerance,
+                            model_options=model_options, features=features, **kwargs)
+
+    @classmethod
+    def from_dxf(cls, path: str | os.PathLike, *, station: Any, part_polarity: str = "bright",
+                 tolerance: Any = "ISO2768-m", layer: str | None = None,
+                 **kwargs: Any) -> "Recipe":
+        """A recipe from a DXF drawing (:func:`metrology.teach.build.recipe_from_dxf`)."""
+        from ..teach.build import recipe_from_dxf
+
+        return recipe_from_dxf(path, station=station, part_polarity=part_polarity,
+                               tolerance=tolerance, layer=layer, **kwargs)
+
+    def describe(self) -> str:
+        """Tools and measurements by name (:func:`metrology.teach.show.describe_recipe`)."""
+        from ..teach.show import describe_recipe
+
+        return describe_recipe(self)
 
     # ---------------------------------------------------------------------------------------
     # runtime objects (loaded once)

@@ -41,7 +41,13 @@ def log_parabola(vm: np.ndarray, v0: np.ndarray, vp: np.ndarray) -> np.ndarray:
     -------
     ndarray (N,) float64; 0 where the three samples do not bend down.
     """
-    lm, l0, lp = (np.log(np.maximum(v, 1e-12)) for v in (vm, v0, vp))
+    return _log_parabola3(np.stack([vm, v0, vp], axis=1))
+
+
+def _log_parabola3(v: np.ndarray) -> np.ndarray:
+    """:func:`log_parabola` of the three columns of ``v`` (N, 3)."""
+    lv = np.log(np.maximum(v, 1e-12))
+    lm, l0, lp = lv[:, 0], lv[:, 1], lv[:, 2]
     den = lm - 2.0 * l0 + lp
     with np.errstate(divide="ignore", invalid="ignore"):
         off = np.where(den < -1e-12, 0.5 * (lm - lp) / den, 0.0)
@@ -94,16 +100,15 @@ def edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_px
     pos = pts[:, None, :] + offs[None, :, None] * normals[:, None, :]            # (N, S, 2)
     v = _directional(sample_bilinear(grad, pos), normals, signed)                # (N, S)
     i = np.argmax(v[:, 1:-1], axis=1) + 1
-    rows = np.arange(len(pts))
-    v0, vm, vp = v[rows, i], v[rows, i - 1], v[rows, i + 1]
-    ok = (v0 >= min_value) & (v0 >= vm) & (v0 >= vp)
-    e = offs[i] + log_parabola(vm, v0, vp) * PROFILE_STEP
+    v3 = np.take_along_axis(v, i[:, None] + np.array([-1, 0, 1]), axis=1)          # (N, 3)
+    ok = (v3[:, 1] >= min_value) & (v3[:, 1] >= v3[:, 0]) & (v3[:, 1] >= v3[:, 2])
+    e = offs[i] + _log_parabola3(v3) * PROFILE_STEP
     h3 = np.array([-PROFILE_STEP, 0.0, PROFILE_STEP])
     for _ in range(fine_iters):
         pos = pts[:, None, :] + (e[:, None, None] + h3[None, :, None]) * normals[:, None, :]
         v = _directional(sample_bicubic_exact(grad, pos), normals, signed)       # (N, 3)
         ok &= (v[:, 1] >= v[:, 0]) | (v[:, 1] >= v[:, 2])
-        e = e + log_parabola(v[:, 0], v[:, 1], v[:, 2]) * PROFILE_STEP
+        e = e + _log_parabola3(v) * PROFILE_STEP
     ok &= np.abs(e) <= half_px
     return e, ok, v[:, 1]
 

@@ -40,6 +40,7 @@ __all__ = ["POLARITIES", "Level", "CreateArgs", "check_create_args", "model_cont
 POLARITIES = ("use", "ignore_global", "ignore_local")
 NOISE_RIDGE_K = 5.0    # "auto" min_contrast: ridges this many gradient-noise sigmas up are edges
 TRACK_POINTS = 160     # model points per level used by the pyramid tracking (evenly spread)
+COARSE_POINTS = 40     # of those, the points of the tracking's first (coarse) pass
 REFINE_POINTS = 400    # level-0 points used by the refinement (evenly spread)
 
 
@@ -270,7 +271,7 @@ def self_scores(template: np.ndarray, levels: Sequence[Level], origin: tuple[flo
 
     pad = 4 * 2 ** len(levels)
     img = cv2.copyMakeBorder(template, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    _, units = direction_fields(img, len(levels), min_contrast)
+    units = direction_fields(img, len(levels), min_contrast)
     out = []
     for lv, lvl in enumerate(levels):
         u = top_field(units[lv], polarity)
@@ -292,6 +293,8 @@ def make_hull(points: np.ndarray) -> np.ndarray:
     return hull.reshape(-1, 2).astype(np.float64)
 
 
-def tracking_subsets(levels: Sequence[Level]) -> list[np.ndarray]:
-    """Per level, indices of an evenly spread subset of at most 160 points for the tracking."""
-    return [thin_to(lvl.points, np.zeros(len(lvl.points)), TRACK_POINTS, 1.2) for lvl in levels]
+def tracking_subsets(levels: Sequence[Level],
+                     size: int = TRACK_POINTS) -> list[np.ndarray]:
+    """Per level, indices of an evenly spread subset of at most ``size`` points (160: the
+    tracking's; 40: its coarse first pass)."""
+    return [thin_to(lvl.points, np.zeros(len(lvl.points)), size, 1.2) for lvl in levels]

@@ -180,15 +180,20 @@ class BankCache:
 
 
 def fft_shape(field_shape: tuple[int, int], reach: int) -> tuple[int, int]:
-    """FFT size for a top-level field of ``field_shape`` and a kernel reaching ``reach`` px."""
+    """FFT size for a top-level field of ``field_shape`` and a kernel reaching ``reach`` px.
+
+    One margin of ``reach`` suffices for a circular correlation: an output position ``p`` in
+    the field reads ``p + k`` for ``|k| <= reach``; below 0 that wraps to ``n + p + k >= n -
+    reach``, which lies in the zero margin, and above it never passes ``n - 1``.
+    """
     import scipy.fft as sfft
 
     ht, wt = field_shape
-    return (sfft.next_fast_len(ht + 2 * reach, real=True),
-            sfft.next_fast_len(wt + 2 * reach, real=True))
+    return (sfft.next_fast_len(ht + reach, real=True),
+            sfft.next_fast_len(wt + reach, real=True))
 
 
-def correlate(field: np.ndarray, bank: KernelBank, absolute: bool) -> np.ndarray:
+def correlate(field: np.ndarray, bank: KernelBank, absolute: bool, workers: int = 1) -> np.ndarray:
     """Score volume of every (angle, scale) step at every top-level position.
 
     Parameters
@@ -198,6 +203,8 @@ def correlate(field: np.ndarray, bank: KernelBank, absolute: bool) -> np.ndarray
     bank : KernelBank
     absolute : bool
         Absolute value of the mean cosine (``polarity="ignore_global"``).
+    workers : int
+        Threads of the inverse FFTs, split over the (angle, scale) steps.
 
     Returns
     -------
@@ -216,7 +223,8 @@ def correlate(field: np.ndarray, bank: KernelBank, absolute: bool) -> np.ndarray
     for k0 in range(0, K, chunk):  # chunks bound memory; each is one batched FFT
         sp = bank.spec[k0:k0 + chunk]
         prod = sp[:, 0] * fspec[0] + sp[:, 1] * fspec[1]
-        vol[k0:k0 + chunk] = sfft.irfft2(prod, s=(n1, n2), overwrite_x=True)[:, :ht, :wt]
+        vol[k0:k0 + chunk] = sfft.irfft2(prod, s=(n1, n2), overwrite_x=True,
+                                         workers=workers)[:, :ht, :wt]
     if absolute:
         np.abs(vol, out=vol)
     return vol

@@ -7,25 +7,30 @@ random directions.  The top-level search uses a slightly blurred copy (:func:`to
 that its coarse angle and scale steps are covered.
 
 >>> import numpy as np
->>> img = np.zeros((64, 64), np.float32)
->>> img[:, 32:] = 100.0
->>> grads, units = direction_fields(img, 3, min_contrast=5.0)
->>> [u.shape for u in units], grads[0].shape
-([(64, 64, 2), (32, 32, 2), (16, 16, 2)], (64, 64, 2))
->>> round(float(units[0][10, 31, 0]), 3)          # on the edge: a unit vector along +x
+>>> img = np.zeros((64, 64), np.uint8)
+>>> img[:, 32:] = 100
+>>> im = SearchImage(img)
+>>> f = level_fields(im, 0, min_contrast=5.0)
+>>> f.grad.shape, [u.shape for u in direction_fields(im.level(0), 3, 5.0)]
+((64, 64, 2), [(64, 64, 2), (32, 32, 2), (16, 16, 2)])
+>>> round(float(f.unit[10, 31, 0]), 3)        # on the edge: a unit vector along +x
 1.0
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..image.pyramid import block_pyramid, gaussian_gradients
+from ..image.io import as_gray, load_image
+from ..image.pyramid import block_pyramid, gaussian_gradients, half_level
 
-__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "direction_fields", "level0_fields",
-           "top_field"]
+__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "SearchImage", "LevelFields", "level_fields",
+           "box_fields",
+           "direction_fields", "top_field"]
 
 SIGMA = 1.0         # Gaussian smoothing of the gradients, px of each level
 TOP_SPREAD = 1.0    # blur (px) of the top-level direction field so the coarse steps are covered
@@ -58,79 +63,140 @@ def _unit(gx: np.ndarray, gy: np.ndarray, min_contrast: float) -> np.ndarray:
     return cv2.merge([gx * inv, gy * inv])
 
 
-def direction_fields(img: np.ndarray, levels: int, min_contrast: float,
-                     skip0: bool = False) -> tuple[list, list]:
-    """Gradient and direction fields of each pyramid level.
+class SearchImage:
+    """An image prepared for shape search: gray float32, its gray-level unit, and a block
+    pyramid and full-level gradients built on demand and kept.
+
+    Pass one to several models' ``find`` to build the pyramid and the top-level gradients once
+    (thread-safe).  A plain array or path given to ``find`` is wrapped in one for that call.
 
     Parameters
     ----------
-    img : ndarray (H, W) float32
-        Level 0 (gray, validated, in the model's gray-level unit).
-    levels : int
-        Pyramid levels.
-    min_contrast : float
-        Gradient magnitude at which an edge counts fully.
-    skip0 : bool
-        Leave level 0 out (None): the search computes it only around the candidates
-        (:func:`level0_fields`).
+    image : ndarray (H, W) or (H, W, 3), uint8/uint16/float32/float64, or a path
 
-    Returns
-    -------
-    grads : list of ndarray (H, W, 2) float32 or None
-        The gradient of level 0 (None at the other levels, and at level 0 with ``skip0``).
-    units : list of ndarray (H_l, W_l, 2) float32 or None
-        Direction field of each level (None at level 0 with ``skip0``).
+    Examples
+    --------
+    >>> im = SearchImage(np.zeros((48, 64), np.uint8))
+    >>> im.shape, im.value_scale, im.level(2).shape
+    ((48, 64), 1.0, (12, 16))
     """
-    import cv2
 
-    grads, units = [], []
-    for lv, im in enumerate(block_pyramid(img, levels)):
-        if lv == 0 and skip0:
-            grads.append(None)
-            units.append(None)
-            continue
-        gx, gy = gaussian_gradients(im, SIGMA)
-        grads.append(cv2.merge([gx, gy]) if lv == 0 else None)
-        units.append(_unit(gx, gy, min_contrast))
-    return grads, units
+    def __init__(self, image: Any) -> None:
+        src = load_image(image, "image")
+        gray = as_gray(src, "image")
+        self.value_scale = value_scale(src, gray)
+        self._levels = [np.ascontiguousarray(gray, dtype=np.float32)]
+        self._grads: dict = {}
+        self._lock = threading.Lock()
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(H, W) of level 0."""
+        return self._levels[0].shape
+
+    def level(self, lv: int) -> np.ndarray:
+        """Pyramid level ``lv`` (2x2 block means), float32, in the image's own gray unit."""
+        with self._lock:
+            while len(self._levels) <= lv:
+                self._levels.append(half_level(self._levels[-1]))
+            return self._levels[lv]
+
+    def gradients(self, lv: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Gaussian-derivative gradient (gx, gy) of all of level ``lv``, times ``gain`` (kept)."""
+        key = (lv, gain)
+        with self._lock:
+            g = self._grads.get(key)
+        if g is None:
+            gx, gy = gaussian_gradients(self.level(lv), SIGMA)
+            g = (gx, gy) if gain == 1.0 else (gx * np.float32(gain), gy * np.float32(gain))
+            with self._lock:
+                self._grads[key] = g
+        return g
+
+    def cached_gradients(self, lv: int, gain: float = 1.0) -> tuple | None:
+        """The full-level gradients of ``lv`` if already built, else None."""
+        with self._lock:
+            return self._grads.get((lv, gain))
 
 
-def level0_fields(img: np.ndarray, x: np.ndarray, y: np.ndarray, reach_px: float,
-                  min_contrast: float) -> tuple[np.ndarray, np.ndarray]:
-    """Level-0 gradient and direction fields, computed only in the box that holds every
-    ``(x, y)`` with a margin of ``reach_px`` (the 9-tap smoothing makes them exact there) and
-    zero elsewhere.
+@dataclass(frozen=True)
+class LevelFields:
+    """Gradient and direction field of (a window of) one pyramid level.
 
-    Parameters
+    Attributes
     ----------
-    img : ndarray (H, W) float32
-    x, y : ndarray (K,)
-        Candidate positions, level-0 px.
-    reach_px : float
-        Margin around them, px.
-    min_contrast : float
+    level : int
+    grad, unit : ndarray (h, w, 2) float32
+        Gradient (gx, gy) and clipped direction field of the window; zero is read outside it.
+    x0, y0 : int
+        Level pixel of the window's top-left sample (0, 0 for the whole level).
+    """
 
-    Returns
-    -------
-    grad, unit : ndarray (H, W, 2) float32
+    level: int
+    grad: np.ndarray
+    unit: np.ndarray
+    x0: int = 0
+    y0: int = 0
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """``(x0, y0)`` as floats: subtract from level coordinates to index the window."""
+        return float(self.x0), float(self.y0)
+
+
+def level_fields(image: SearchImage, lv: int, min_contrast: float,
+                 gain: float = 1.0) -> LevelFields:
+    """Gradient and direction field of all of level ``lv``.
+
+    ``gain`` brings the image's gray levels to the model's (``model.value_scale /
+    image.value_scale``); ``min_contrast`` is in the model's unit.
     """
     import cv2
 
-    h, w = img.shape
-    grad = np.zeros((h, w, 2), np.float32)
-    unit = np.zeros((h, w, 2), np.float32)
+    gx, gy = image.gradients(lv, gain)
+    return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast))
+
+
+def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_px: float,
+               min_contrast: float, gain: float = 1.0) -> LevelFields:
+    """Gradient and direction fields of level ``lv`` in the window that holds every candidate
+    position ``(x, y)`` (level-0 px) with a margin of ``reach_px`` (px of level ``lv``; the
+    9-tap smoothing makes the fields exact more than 5 px inside it).  Uses the full-level
+    gradients when another search has built them.
+    """
+    import cv2
+
+    if image.cached_gradients(lv, gain) is not None:
+        return level_fields(image, lv, min_contrast, gain)
+    im = image.level(lv)
+    h, w = im.shape
+    empty = np.zeros((1, 1, 2), np.float32)
     if len(x) == 0:
-        return grad, unit
-    x0 = max(int(np.floor(x.min() - reach_px)), 0)
-    y0 = max(int(np.floor(y.min() - reach_px)), 0)
-    x1 = min(int(np.ceil(x.max() + reach_px)) + 1, w)
-    y1 = min(int(np.ceil(y.max() + reach_px)) + 1, h)
+        return LevelFields(lv, empty, empty)
+    f = float(2 ** lv)
+    xl, yl = (x - (f - 1) / 2) / f, (y - (f - 1) / 2) / f
+    x0 = max(int(np.floor(xl.min() - reach_px)), 0)
+    y0 = max(int(np.floor(yl.min() - reach_px)), 0)
+    x1 = min(int(np.ceil(xl.max() + reach_px)) + 1, w)
+    y1 = min(int(np.ceil(yl.max() + reach_px)) + 1, h)
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return grad, unit
-    gx, gy = gaussian_gradients(img[y0:y1, x0:x1], SIGMA)
-    grad[y0:y1, x0:x1] = cv2.merge([gx, gy])
-    unit[y0:y1, x0:x1] = _unit(gx, gy, min_contrast)
-    return grad, unit
+        return LevelFields(lv, empty, empty)
+    gx, gy = gaussian_gradients(im[y0:y1, x0:x1], SIGMA)
+    if gain != 1.0:
+        gx, gy = gx * np.float32(gain), gy * np.float32(gain)
+    return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast), x0, y0)
+
+
+def direction_fields(img: np.ndarray, levels: int, min_contrast: float) -> list[np.ndarray]:
+    """Direction field of each level of the pyramid of ``img`` (H, W) float32, all levels in
+    full (used on the padded template when building a model).
+
+    Returns
+    -------
+    list of ndarray (H_l, W_l, 2) float32
+    """
+    return [_unit(*gaussian_gradients(im, SIGMA), min_contrast)
+            for im in block_pyramid(img, levels)]
 
 
 def top_field(unit: np.ndarray, polarity: str) -> np.ndarray:

@@ -24,12 +24,14 @@ Layout (every array as nested lists)::
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._io import read_json_file, require, require_array, write_json_file
+from .._io import read_json_file, write_json_file
+from .._serial import Serializable
 from ..errors import FileFormatError
 from .build import POLARITIES, Level
 
@@ -39,31 +41,59 @@ MODEL_FORMAT = "metrology.shape_model"
 MODEL_VERSION = 1
 
 
+@dataclass(frozen=True)
+class _LevelDoc(Serializable):
+    """One entry of ``levels`` in the file."""
+
+    _json_type = None
+    points: np.ndarray = field(metadata={"shape": (None, 2)})
+    dirs: np.ndarray = field(metadata={"shape": (None, 2)})
+    refine: np.ndarray = field(metadata={"dtype": "int64", "shape": (None,), "min": 0, "max": 1})
+
+    def __post_init__(self) -> None:
+        if np.any((np.asarray(self.refine) != 0) & (np.asarray(self.refine) != 1)):
+            raise FileFormatError("levels[].refine: expected 0 or 1 per point")
+
+
+@dataclass(frozen=True)
+class _ModelDoc(Serializable):
+    """The fields of the file besides ``format`` and ``version``."""
+
+    _json_type = None
+    template_shape: tuple[int, int] = field(metadata={"min": 1})
+    origin_xy: tuple[float, float]
+    angle_range_deg: tuple[float, float]
+    scale_range: tuple[float, float] = field(metadata={"min": 1e-12})
+    polarity: str
+    min_contrast: float = field(metadata={"min": 1e-12})
+    value_scale: float = field(metadata={"min": 1e-12})
+    top_self_score: tuple[float, ...] = field(metadata={"min": 1e-12, "max": 1.0})
+    levels: list[_LevelDoc]
+
+
 def write_model(path: str | os.PathLike, model: Any) -> Path:
     """Write ``model`` (a ShapeModel) to ``path`` atomically; return the path."""
-    payload = {
-        "template_shape": list(model.template_shape), "origin_xy": list(model.origin_xy),
-        "angle_range_deg": list(model.angle_range_deg), "scale_range": list(model.scale_range),
-        "polarity": model.polarity, "min_contrast": model.min_contrast,
-        "value_scale": model.value_scale, "top_self_score": list(model.top_self_score),
-        "levels": [{"points": lv.points.round(6), "dirs": lv.dirs.round(8),
-                    "refine": lv.refine.astype(int)} for lv in model.levels],
-    }
-    return write_json_file(path, payload, fmt=MODEL_FORMAT, version=MODEL_VERSION)
+    doc = _ModelDoc(model.template_shape, model.origin_xy, model.angle_range_deg,
+                    model.scale_range, model.polarity, model.min_contrast, model.value_scale,
+                    tuple(model.top_self_score),
+                    [_LevelDoc(lv.points.round(6), lv.dirs.round(8), lv.refine.astype(np.int64))
+                     for lv in model.levels])
+    return write_json_file(path, doc.to_dict(), fmt=MODEL_FORMAT, version=MODEL_VERSION)
 
 
-def _read_level(ld: Any, w: str) -> Level:
-    if not isinstance(ld, dict):
-        raise FileFormatError(f"{w}: expected an object, given {type(ld).__name__}")
-    pts = require_array(ld, "points", w, (None, 2))
-    dirs = require_array(ld, "dirs", w, (len(pts), 2))
-    ref = require_array(ld, "refine", w, (len(pts),))
-    if len(pts) < 3:
-        raise FileFormatError(f"{w}: too few points ({len(pts)})")
-    nrm = np.linalg.norm(dirs, axis=1)
+def _check_level(ld: _LevelDoc, w: str) -> Level:
+    n = len(ld.points)
+    if n < 3:
+        raise FileFormatError(f"{w}: too few points ({n})")
+    if len(ld.dirs) != n or len(ld.refine) != n:
+        raise FileFormatError(f"{w}: fields 'dirs' and 'refine' need one row per point ({n}), "
+                              f"given {len(ld.dirs)} and {len(ld.refine)}")
+    if not (np.all(np.isfinite(ld.points)) and np.all(np.isfinite(ld.dirs))):
+        raise FileFormatError(f"{w}: fields 'points' and 'dirs' must be finite (null found)")
+    nrm = np.linalg.norm(ld.dirs, axis=1)
     if np.any(np.abs(nrm - 1) > 1e-3):
         raise FileFormatError(f"{w}: field 'dirs' must hold unit vectors")
-    return Level(pts, dirs / nrm[:, None], ref > 0.5)
+    return Level(ld.points, ld.dirs / nrm[:, None], ld.refine > 0)
 
 
 def read_model(path: str | os.PathLike) -> dict:
@@ -84,31 +114,25 @@ def read_model(path: str | os.PathLike) -> dict:
     InputError
         The file cannot be read.
     """
-    doc = read_json_file(path, fmt=MODEL_FORMAT, versions=[MODEL_VERSION])
+    raw = read_json_file(path, fmt=MODEL_FORMAT, versions=[MODEL_VERSION])
     where = str(path)
-    shape = require_array(doc, "template_shape", where, (2,))
-    origin = require_array(doc, "origin_xy", where, (2,))
-    arange = require_array(doc, "angle_range_deg", where, (2,))
-    srange = require_array(doc, "scale_range", where, (2,))
-    pol = require(doc, "polarity", str, where)
-    if pol not in POLARITIES:
+    doc = _ModelDoc.from_dict(raw, where=where, error=FileFormatError)
+    if doc.polarity not in POLARITIES:
         raise FileFormatError(f"{where}: field 'polarity': expected one of {POLARITIES}, "
-                              f"given {pol!r}")
-    contrast = float(require(doc, "min_contrast", (int, float), where))
-    vscale = float(require(doc, "value_scale", (int, float), where))
-    lv_docs = require(doc, "levels", list, where)
-    if not lv_docs:
+                              f"given {doc.polarity!r}")
+    if not doc.levels:
         raise FileFormatError(f"{where}: field 'levels' is empty")
-    levels = [_read_level(ld, f"{where}: levels[{i}]") for i, ld in enumerate(lv_docs)]
-    selfs = require_array(doc, "top_self_score", where, (len(levels),))
-    if np.any(selfs <= 0) or np.any(selfs > 1):
-        raise FileFormatError(f"{where}: field 'top_self_score' must lie in (0, 1]")
-    if contrast <= 0 or vscale <= 0 or srange[0] <= 0 or srange[1] < srange[0] \
-            or arange[1] < arange[0] or np.any(shape < 1):
+    levels = [_check_level(ld, f"{where}.levels[{i}]") for i, ld in enumerate(doc.levels)]
+    if len(doc.top_self_score) != len(levels):
+        raise FileFormatError(f"{where}: field 'top_self_score' needs one value per level "
+                              f"({len(levels)}), given {len(doc.top_self_score)}")
+    values = (*doc.origin_xy, *doc.angle_range_deg, *doc.scale_range, doc.min_contrast,
+              doc.value_scale, *doc.top_self_score)
+    if not all(np.isfinite(values)) or doc.scale_range[1] < doc.scale_range[0] \
+            or doc.angle_range_deg[1] < doc.angle_range_deg[0]:
         raise FileFormatError(f"{where}: inconsistent ranges or sizes in the model file")
-    return {"levels": levels, "template_shape": (int(shape[0]), int(shape[1])),
-            "origin_xy": (float(origin[0]), float(origin[1])),
-            "angle_range_deg": (float(arange[0]), float(arange[1])),
-            "scale_range": (float(srange[0]), float(srange[1])), "polarity": pol,
-            "min_contrast": contrast, "value_scale": vscale,
-            "top_self_score": [float(v) for v in selfs]}
+    return {"levels": levels, "template_shape": doc.template_shape,
+            "origin_xy": doc.origin_xy, "angle_range_deg": doc.angle_range_deg,
+            "scale_range": doc.scale_range, "polarity": doc.polarity,
+            "min_contrast": doc.min_contrast, "value_scale": doc.value_scale,
+            "top_self_score": list(doc.top_self_score)}

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..core.pose import Pose2D
 from ..image.io import as_gray, load_image
-from .build import (Level, build_levels, check_create_args, make_hull, model_contrast,
+from .build import (COARSE_POINTS, Level, build_levels, check_create_args, make_hull, model_contrast,
                     self_scores, tracking_subsets)
 from .coarse import BankCache, KernelBank, build_bank, top_steps
 from .fields import value_scale as _value_scale
@@ -103,6 +103,7 @@ class ShapeModel:
         self.radius_px = max(float(np.max(np.hypot(*self._levels[0].points.T))), 1.0)
         self._hull = make_hull(self._levels[0].points)
         self._track_idx = tracking_subsets(self._levels)
+        self._coarse_idx = tracking_subsets(self._levels, COARSE_POINTS)
         self._banks = BankCache()
         self.top_self_score = (list(top_self_score) if top_self_score is not None
                                else [0.6] * len(self._levels))
@@ -192,6 +193,11 @@ class ShapeModel:
         return self._track_idx
 
     @property
+    def coarse_subsets(self) -> list[np.ndarray]:
+        """Per level, indices of the (at most 40) points of the tracking's coarse first pass."""
+        return self._coarse_idx
+
+    @property
     def points_xy(self) -> np.ndarray:
         """Level-0 model points relative to the origin, shape (N, 2)."""
         return self._levels[0].points.copy()
@@ -244,12 +250,15 @@ class ShapeModel:
 
     def find(self, image: Any, min_score: float = 0.7, max_matches: int | None = 1,
              max_overlap: float = 0.5, greediness: float = 0.8,
-             roi: Sequence[float] | None = None, refine: bool = True) -> Matches:
+             roi: Sequence[float] | None = None, refine: bool = True,
+             workers: int = 1) -> Matches:
         """Find instances of the model in ``image``.
 
         Parameters
         ----------
-        image : ndarray (H, W) or (H, W, 3), or a path
+        image : ndarray (H, W) or (H, W, 3), a path, or a SearchImage
+            A :class:`~metrology.match.SearchImage` keeps the image pyramid and the top-level
+            gradients between calls, so several models searched in one image share them.
         min_score : float in (0, 1]
             Lowest score of a returned match (the visible fraction of the contour).
         max_matches : int or None
@@ -261,11 +270,18 @@ class ShapeModel:
             Speed vs safety of the pyramid search: higher prunes candidates harder at the upper
             levels.  A top-level candidate must reach ``min_score * (0.55 + 0.3 g)`` times the
             score the template itself reaches there, an intermediate-level one
-            ``min_score * (0.6 + 0.3 g)`` (g = 0.8: 79 % and 84 %).
+            ``min_score * (0.6 + 0.3 g)`` (g = 0.8: 79 % and 84 %).  Above 0, the tracking
+            scores each candidate's neighbouring poses first with 40 of the model points and
+            only the ``round(2 + 5 (1 - g))`` best of them with the full tracking subset (at
+            0 every neighbour gets the full subset).
         roi : (x0, y0, x1, y1), optional
             Rectangle (level-0 px) that must contain the model origin of a match.
         refine : bool
             Subpixel least-squares refinement (default True).
+        workers : int
+            Threads for the top-level FFT correlation, split over the (angle, scale) steps
+            (default 1: on a busy machine more threads were slower; on an idle 2-core machine 2
+            take a few ms off).  The results do not depend on it.
 
         Returns
         -------
@@ -282,7 +298,7 @@ class ShapeModel:
             Bad image (empty, NaN, unsupported dtype, smaller than the template) or option.
         """
         return run(self, check_query(self, image, min_score, max_matches, max_overlap,
-                                     greediness, roi, refine))
+                                     greediness, roi, refine, workers))
 
     # -- files ----------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:

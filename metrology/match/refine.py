@@ -32,6 +32,7 @@ import numpy as np
 from ..core._batch import MAD_TO_SIGMA
 from ..image.pyramid import sample_bilinear_exact
 from ._edges import edge_offsets
+from .fields import LevelFields
 from .poses import PoseBatch
 
 __all__ = ["RefinedPose", "refine_pose", "refine_batch", "clip_to_ranges"]
@@ -124,9 +125,16 @@ def refine_pose(model: Any, grad: np.ndarray,
     return RefinedPose(*(float(v) for v in params), rms, n_ok)
 
 
-def refine_batch(model: Any, grad: np.ndarray,
+def refine_batch(model: Any, fl: LevelFields,
                  cand: PoseBatch) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
     """:func:`refine_pose` for each candidate (a few; each fully vectorised over points).
+
+    Parameters
+    ----------
+    model : ShapeModel
+    fl : LevelFields
+        Level-0 fields around the candidates.
+    cand : PoseBatch (C,)
 
     Returns
     -------
@@ -135,8 +143,11 @@ def refine_batch(model: Any, grad: np.ndarray,
     rms_px : ndarray (C,)
     num_edges : ndarray (C,) int
     """
-    fits = [refine_pose(model, grad, cand.params(i)) for i in range(len(cand))]
-    poses = PoseBatch.from_arrays([f.x for f in fits], [f.y for f in fits],
+    ox, oy = fl.origin
+    fits = [refine_pose(model, fl.grad, (x - ox, y - oy, a, s)) for x, y, a, s in
+            zip(cand.x.tolist(), cand.y.tolist(), cand.angle_rad.tolist(), cand.scale.tolist(),
+                strict=True)]
+    poses = PoseBatch.from_arrays([f.x + ox for f in fits], [f.y + oy for f in fits],
                                   [f.angle_rad for f in fits], [f.scale for f in fits])
     return (poses, np.array([f.rms_px for f in fits], dtype=np.float64),
             np.array([f.num_edges for f in fits], dtype=np.int64))

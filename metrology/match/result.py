@@ -15,17 +15,17 @@ True
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
+from .._serial import Serializable, to_jsonable
 from ..core.pose import Pose2D
 
 __all__ = ["Match", "Matches", "SearchStats"]
 
 
 @dataclass(frozen=True)
-class Match:
+class Match(Serializable):
     """One found instance of a shape model.
 
     Attributes
@@ -37,32 +37,22 @@ class Match:
         Mean cosine (per the model's polarity) between model and image edge directions over the
         model points, in [0, 1]; reads as the visible fraction of the contour.
     fit_rms_px : float
-        RMS point-to-edge distance of the refinement inliers, px (NaN when not refined).
+        RMS point-to-edge distance of the refinement inliers, px (NaN when not refined; null in
+        JSON).
     num_edges : int
         Model points matched to an image edge in the final refinement.
     """
 
+    _json_type = None  # the layout of `metrology find --json` stays as it was
+
     pose: Pose2D
-    score: float
-    fit_rms_px: float = float("nan")
-    num_edges: int = 0
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict (``fit_rms_px`` None when NaN)."""
-        return {"pose": self.pose.to_dict(), "score": float(self.score),
-                "fit_rms_px": None if not math.isfinite(self.fit_rms_px) else float(self.fit_rms_px),
-                "num_edges": int(self.num_edges)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Match":
-        """Inverse of :meth:`to_dict`."""
-        rms = d.get("fit_rms_px")
-        return cls(Pose2D.from_dict(d["pose"]), float(d["score"]),
-                   float("nan") if rms is None else float(rms), int(d.get("num_edges", 0)))
+    score: float = field(metadata={"min": 0.0, "max": 1.0})
+    fit_rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
+    num_edges: int = field(default=0, metadata={"min": 0})
 
 
 @dataclass(frozen=True)
-class SearchStats:
+class SearchStats(Serializable):
     """Diagnostics of one ``find`` call.
 
     Attributes
@@ -80,9 +70,9 @@ class SearchStats:
     refined : int
         Candidates left after overlap suppression (each refined and rescored).
     stage_ms : dict of str to float
-        Wall time per stage, ms: ``fields`` (pyramid and direction fields), ``top``
-        (exhaustive search), ``track`` (pyramid tracking), ``refine`` (level-0 scoring,
-        suppression, refinement and selection).
+        Wall time per stage, ms: ``fields`` (top-level fields), ``top`` (exhaustive search),
+        ``track`` (pyramid tracking, with the fields below the top), ``suppress`` (level-0
+        scores, overlap suppression), ``refine`` (refinement, final scores and selection).
     """
 
     top_level: int = -1
@@ -91,15 +81,7 @@ class SearchStats:
     top_candidates: int = 0
     tracked: int = 0
     refined: int = 0
-    stage_ms: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {"top_level": int(self.top_level), "num_steps": int(self.num_steps),
-                "fft_shape": [int(v) for v in self.fft_shape],
-                "top_candidates": int(self.top_candidates), "tracked": int(self.tracked),
-                "refined": int(self.refined),
-                "stage_ms": {k: float(v) for k, v in self.stage_ms.items()}}
+    stage_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Matches(list):
@@ -121,4 +103,4 @@ class Matches(list):
 
     def to_dict(self) -> dict:
         """JSON-ready ``{"matches": [...], "stats": {...}}``."""
-        return {"matches": [m.to_dict() for m in self], "stats": self.stats.to_dict()}
+        return {"matches": to_jsonable(list(self)), "stats": self.stats.to_dict()}

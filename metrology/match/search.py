@@ -2,8 +2,9 @@
 
 1. :func:`check_query` -- validate the image and the options, bring the image to the model's
    gray-level unit, choose the top level (the model's, or lower for a small image).
-2. fields -- gradient and direction fields of the image pyramid
-   (:func:`~metrology.match.fields.direction_fields`).
+2. fields -- gradient and direction field of the top pyramid level
+   (:class:`~metrology.match.fields.SearchImage`; the levels below are computed only around the
+   candidates, while tracking).
 3. :func:`search_top` -- exhaustive position x angle x scale search at the top level by FFT
    correlation (:mod:`~metrology.match.coarse`).
 4. :func:`track_pyramid` -- each candidate tracked down to level 0 (:mod:`~metrology.match.track`).
@@ -38,9 +39,8 @@ import numpy as np
 
 from ..core.checks import check_finite
 from ..errors import InputError
-from ..image.io import as_gray, load_image
 from .coarse import correlate, fft_shape, mask_roi, top_candidates
-from .fields import direction_fields, level0_fields, top_field, value_scale
+from .fields import LevelFields, SearchImage, box_fields, level_fields, top_field
 from .poses import PoseBatch
 from .refine import clip_to_ranges, refine_batch
 from .result import Matches, SearchStats
@@ -57,8 +57,8 @@ class Query:
 
     Attributes
     ----------
-    image : ndarray (H, W) float32
-        Gray image in the model's gray-level unit.
+    image : SearchImage
+        The image, its pyramid and gradients.
     top : int
         Pyramid level of the exhaustive search.
     min_score, max_overlap, greediness : float
@@ -66,9 +66,14 @@ class Query:
         Most matches returned (None: all).
     roi : (x0, y0, x1, y1) or None
     refine : bool
+    workers : int
+        Threads of the top-level FFTs.
+    gain : float
+        Factor from the image's gray levels to the model's (``model.value_scale /
+        image.value_scale``).
     """
 
-    image: np.ndarray
+    image: SearchImage
     top: int
     min_score: float = 0.7
     limit: int | None = 1
@@ -76,6 +81,15 @@ class Query:
     greediness: float = 0.8
     roi: tuple[float, float, float, float] | None = None
     refine: bool = True
+    workers: int = 1
+    gain: float = 1.0
+
+    @property
+    def keep(self) -> int | None:
+        """Poses per candidate that the tracking's coarse first pass keeps at each level:
+        ``round(2 + 5 (1 - greediness))`` (3 at the default 0.8); None (every pose scored
+        with the full tracking subset) at greediness 0."""
+        return None if self.greediness <= 0 else int(round(2 + 5 * (1 - self.greediness)))
 
     @property
     def n_track(self) -> int:
@@ -93,7 +107,8 @@ def _unit_interval(value: Any, name: str, low_open: bool = False) -> float:
 
 def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int | None = 1,
                 max_overlap: float = 0.5, greediness: float = 0.8,
-                roi: Sequence[float] | None = None, refine: bool = True) -> Query:
+                roi: Sequence[float] | None = None, refine: bool = True,
+                workers: int = 1) -> Query:
     """Validate a search request for ``model`` (arguments as ``ShapeModel.find``).
 
     Raises
@@ -101,11 +116,7 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     InputError
         Bad image (empty, NaN, wrong dtype, smaller than the template) or option.
     """
-    src = load_image(image, "image")
-    img = as_gray(src, "image")
-    vs = value_scale(src, img)
-    if vs != model.value_scale:  # bring the image to the model's gray-level unit
-        img = img * np.float32(model.value_scale / vs)
+    img = image if isinstance(image, SearchImage) else SearchImage(image)
     H, W = img.shape
     th, tw = model.template_shape
     if H < th or W < tw:
@@ -115,6 +126,8 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     min_score = _unit_interval(min_score, "min_score", low_open=True)
     greediness = _unit_interval(greediness, "greediness")
     max_overlap = _unit_interval(max_overlap, "max_overlap")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"workers: expected an integer >= 1, given {workers!r}")
     if max_matches is not None and int(max_matches) < 0:
         raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
     if roi is not None:
@@ -126,7 +139,8 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     while top > 0 and (H >> top < 8 or W >> top < 8):
         top -= 1
     return Query(img, top, min_score, None if not max_matches else int(max_matches),
-                 max_overlap, greediness, roi, bool(refine))
+                 max_overlap, greediness, roi, bool(refine), int(workers),
+                 model.value_scale / img.value_scale)
 
 
 def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
@@ -136,7 +150,7 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     reach = int(np.ceil(model.radius_px * model.scale_range[1] / 2 ** q.top)) + 2
     shape = fft_shape(u.shape[:2], reach)
     bank = model.kernel_bank(q.top, shape)
-    vol = correlate(u, bank, absolute=model.polarity == "ignore_global")
+    vol = correlate(u, bank, absolute=model.polarity == "ignore_global", workers=q.workers)
     if q.roi is not None:
         mask_roi(vol, q.roi, q.top)
     # the spread top field scores a perfect match at ``top_self_score`` (measured on the
@@ -145,50 +159,57 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     return top_candidates(vol, bank, q.top, thr, q.n_track), bank
 
 
-def track_pyramid(model: Any, q: Query, grads: list, units: list,
-                  cand: PoseBatch) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
+def track_pyramid(model: Any, q: Query, cand: PoseBatch,
+                  top_fields: LevelFields) -> tuple[PoseBatch, LevelFields]:
     """Track candidates from the top level down to level 0.
 
     A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
     (90 % of that just below the top, where it is searched over +-1 top step of angle) and
     ``0.8 min_score`` at level 0; duplicates are merged and the best ``n_track`` kept per
-    level.  Level 0's fields are computed only around the surviving candidates.
+    level.  The fields of each level are computed only around the surviving candidates.
+
+    Parameters
+    ----------
+    top_fields : LevelFields
+        Fields of the top level (used when the top is level 0).
 
     Returns
     -------
     cand : PoseBatch
         Candidates at level 0 (scores with the tracking subset of points).
-    grad0, unit0 : ndarray (H, W, 2) float32
-        Level-0 gradient and direction fields (valid around the candidates).
+    fields0 : LevelFields
+        Level-0 gradient and direction fields around the candidates.
     """
-    grad0, unit0 = grads[0], units[0]
-    reach = model.radius_px * model.scale_range[1] * 1.05 + 12
+    fl = top_fields
     for lv in range(q.top - 1, -1, -1):
         if len(cand) == 0:
             break
-        if lv == 0:
-            grad0, unit0 = level0_fields(q.image, cand.x, cand.y, reach, model.min_contrast)
-        unit = unit0 if lv == 0 else units[lv]
+        reach = model.radius_px * model.scale_range[1] * 1.05 / 2 ** lv + 12
+        fl = box_fields(q.image, lv, cand.x, cand.y, reach, model.min_contrast, q.gain)
         thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
         if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
-            cand = track_level(model, unit, lv, cand, wide=4).at_least(thr * 0.9)
+            cand = track_level(model, fl, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
             cand = dedupe(cand.sorted(), 2.0 ** lv)
-        cand = track_level(model, unit, lv, cand).at_least(thr).sorted()
+        cand = track_level(model, fl, cand, keep=q.keep).at_least(thr).sorted()
         cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
-        cand = track_level(model, unit0, 0, cand)
-    return cand, grad0, unit0
+        cand = track_level(model, fl, cand, keep=q.keep)
+    if fl.level != 0:  # nothing reached level 0
+        empty = np.zeros((1, 1, 2), np.float32)
+        fl = LevelFields(0, empty, empty)
+    return cand, fl
 
 
-def score_and_suppress(model: Any, unit0: np.ndarray, cand: PoseBatch, q: Query) -> PoseBatch:
+def score_and_suppress(model: Any, f0: LevelFields, cand: PoseBatch, q: Query) -> PoseBatch:
     """Score the candidates with every level-0 model point, best first, and suppress overlaps
     (:func:`~metrology.match.select.suppress`)."""
     lvl = model.levels[0]
-    cand = cand.with_score(score_poses(unit0, 0, cand, lvl.points, lvl.dirs, model.polarity))
+    cand = cand.with_score(score_poses(f0.unit, 0, cand, lvl.points, lvl.dirs, model.polarity,
+                                       f0.origin))
     return suppress(model, cand.sorted(), q.min_score, q.max_overlap, q.limit)
 
 
-def refine_and_rescore(model: Any, grad0: np.ndarray, unit0: np.ndarray, cand: PoseBatch,
+def refine_and_rescore(model: Any, f0: LevelFields, cand: PoseBatch,
                        q: Query) -> tuple[PoseBatch, np.ndarray, np.ndarray]:
     """Refine each candidate (when asked), clip to the model's ranges and rescore.
 
@@ -200,13 +221,13 @@ def refine_and_rescore(model: Any, grad0: np.ndarray, unit0: np.ndarray, cand: P
         Refinement figures (NaN and 0 without refinement).
     """
     if q.refine:
-        poses, rms, n_edges = refine_batch(model, grad0, cand)
+        poses, rms, n_edges = refine_batch(model, f0, cand)
     else:
         poses, rms, n_edges = cand, np.full(len(cand), np.nan), np.zeros(len(cand), np.int64)
     poses = clip_to_ranges(model, poses)
     lvl = model.levels[0]
-    return poses.with_score(score_poses(unit0, 0, poses, lvl.points, lvl.dirs,
-                                        model.polarity)), rms, n_edges
+    return poses.with_score(score_poses(f0.unit, 0, poses, lvl.points, lvl.dirs,
+                                        model.polarity, f0.origin)), rms, n_edges
 
 
 class _Clock:
@@ -226,17 +247,17 @@ def run(model: Any, q: Query) -> Matches:
     """The search pipeline: fields, top-level search, tracking, suppression, refinement,
     selection.  Returns the matches best first with the statistics of the search."""
     clock = _Clock()
-    grads, units = direction_fields(q.image, q.top + 1, model.min_contrast, skip0=q.top > 0)
+    top_fields = level_fields(q.image, q.top, model.min_contrast, q.gain)
     clock.lap("fields")
-    cand, bank = search_top(model, units[q.top], q)
+    cand, bank = search_top(model, top_fields.unit, q)
     n_top = len(cand)
     clock.lap("top")
-    cand, grad0, unit0 = track_pyramid(model, q, grads, units, cand)
+    cand, fields0 = track_pyramid(model, q, cand, top_fields)
     n_tracked = len(cand)
     clock.lap("track")
-    cand = score_and_suppress(model, unit0, cand, q)
+    cand = score_and_suppress(model, fields0, cand, q)
     clock.lap("suppress")
-    poses, rms, n_edges = refine_and_rescore(model, grad0, unit0, cand, q)
+    poses, rms, n_edges = refine_and_rescore(model, fields0, cand, q)
     found = select(model, poses, rms, n_edges, q.min_score, q.max_overlap, q.limit, q.roi)
     clock.lap("refine")
     stats = SearchStats(q.top, len(bank.angles), bank.fft_shape, n_top, n_tracked, len(cand),

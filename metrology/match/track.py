@@ -20,23 +20,44 @@ the farthest model point by 1 px of that level.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from .fields import LevelFields
 from .poses import PoseBatch
 
 __all__ = ["score_poses", "level_steps", "track_level", "dedupe"]
 
 
+_REMAP_MAX = 30000  # cv2.remap maps must stay below SHRT_MAX rows and columns
+
+
+def _remap_points(unit: np.ndarray, maps: np.ndarray) -> np.ndarray:
+    """Bilinear samples (n, P, 2) of the field at the 2-channel map (n, P, 2), in blocks."""
+    import cv2
+
+    n, P = maps.shape[:2]
+    if n < _REMAP_MAX and P < _REMAP_MAX:
+        return cv2.remap(unit, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=0)
+    out = np.empty((n, P, 2), np.float32)
+    for r0 in range(0, n, _REMAP_MAX):
+        for c0 in range(0, P, _REMAP_MAX):
+            blk = np.ascontiguousarray(maps[r0:r0 + _REMAP_MAX, c0:c0 + _REMAP_MAX])
+            out[r0:r0 + _REMAP_MAX, c0:c0 + _REMAP_MAX] = cv2.remap(
+                unit, blk, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
+
+
 def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, dirs: np.ndarray,
-                polarity: str) -> np.ndarray:
+                polarity: str, origin: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """Scores of ``poses`` on the direction field of level ``lv``.
 
-    The field is sampled at the turned points; the mean cosine is then
-    ``(cos a * S1 + sin a * S2) / n`` with ``S1 = ux @ dx + uy @ dy`` and
-    ``S2 = uy @ dx - ux @ dy`` (matrix products over the points).
+    One product places the n points at all P poses (a 2-channel map (n, P, 2)), one
+    ``cv2.remap`` samples the field there, and one more product sums over the points:
+    the mean cosine is ``(cos a * S1 + sin a * S2) / n`` with ``S1 = sum(ux dx + uy dy)`` and
+    ``S2 = sum(uy dx - ux dy)`` (the field compared with the unturned directions).
 
     Parameters
     ----------
@@ -48,6 +69,8 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     pts, dirs : ndarray (n, 2)
         Model points (level-0 px relative to the origin) and unit directions.
     polarity : {"use", "ignore_global", "ignore_local"}
+    origin : (x0, y0)
+        Level pixel of ``unit``'s top-left sample when it is a window of the level.
 
     Returns
     -------
@@ -55,37 +78,34 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
         Mean cosine, clipped at 0 for "use", absolute for "ignore_global", mean of absolute
         cosines for "ignore_local".
     """
-    import cv2
-
-    if len(poses) == 0:
+    P, n = len(poses), len(pts)
+    if P == 0:
         return np.zeros(0)
     f = float(2 ** lv)
     off = (f - 1.0) / 2.0
     c = np.cos(poses.angle_rad)
     s = np.sin(poses.angle_rad)
-    A = (poses.scale * c / f).astype(np.float32)[:, None]
-    B = (poses.scale * s / f).astype(np.float32)[:, None]
-    px = pts[:, 0].astype(np.float32)[None]
-    py = pts[:, 1].astype(np.float32)[None]
-    tx = ((poses.x - off) / f).astype(np.float32)[:, None]
-    ty = ((poses.y - off) / f).astype(np.float32)[:, None]
-    mapx = A * px - B * py + tx
-    mapy = B * px + A * py + ty
-    n = pts.shape[0]
-    P = len(poses)
-    out = np.empty((P, n, 2), np.float32)
-    for r0 in range(0, P, 30000):  # cv2.remap maps are limited to SHRT_MAX rows
-        out[r0:r0 + 30000] = cv2.remap(unit, mapx[r0:r0 + 30000], mapy[r0:r0 + 30000],
-                                       cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                       borderValue=0)
-    ux, uy = out[..., 0], out[..., 1]
-    dx = dirs[:, 0].astype(np.float32)
-    dy = dirs[:, 1].astype(np.float32)
+    coef = np.empty((3, P, 2), np.float32)       # level-l map = [px, py, 1] @ coef
+    coef[0, :, 0] = coef[1, :, 1] = poses.scale * c / f
+    coef[0, :, 1] = poses.scale * s / f
+    coef[1, :, 0] = -coef[0, :, 1]
+    coef[2, :, 0] = (poses.x - off) / f - origin[0]
+    coef[2, :, 1] = (poses.y - off) / f - origin[1]
+    H = np.ones((n, 3), np.float32)
+    H[:, :2] = pts
+    # einsum, not matmul: OpenBLAS would thread these products, and its spinning threads made
+    # a search 3-10x slower on a busy machine
+    maps = np.einsum("nk,kq->nq", H, coef.reshape(3, 2 * P)).reshape(n, P, 2)
+    out = _remap_points(unit, maps)                                            # (n, P, 2)
     if polarity == "ignore_local":
-        cos = c[:, None] * (ux * dx + uy * dy) + s[:, None] * (uy * dx - ux * dy)
-        return np.abs(cos).mean(axis=1)
-    s1 = ux @ dx + uy @ dy
-    s2 = uy @ dx - ux @ dy
+        dx = dirs[:, 0].astype(np.float32)[:, None]
+        dy = dirs[:, 1].astype(np.float32)[:, None]
+        ux, uy = out[..., 0], out[..., 1]
+        cos = c * (ux * dx + uy * dy) + s * (uy * dx - ux * dy)
+        return np.abs(cos).mean(axis=0)
+    R = np.einsum("kn,nq->kq", dirs.T.astype(np.float32), out.reshape(n, 2 * P)).reshape(2, P, 2)
+    s1 = R[0, :, 0] + R[1, :, 1]                  # sum dx ux + dy uy
+    s2 = R[0, :, 1] - R[1, :, 0]                  # sum dx uy - dy ux
     mean = (c * s1 + s * s2) / n
     if polarity == "use":
         return np.maximum(mean, 0.0)
@@ -98,55 +118,79 @@ def level_steps(radius_px: float, lv: int) -> tuple[float, float]:
     return 1.0 / r, 1.0 / r
 
 
-def track_level(model: Any, unit: np.ndarray, lv: int, cand: PoseBatch,
-                wide: int = 1) -> PoseBatch:
+def _best_of(fl: LevelFields, grid: PoseBatch, g: int, points: tuple, polarity: str,
+             keep: int | None) -> PoseBatch:
+    """Best of each run of ``g`` consecutive poses of ``grid``.
+
+    With ``keep``, a first pass scores every pose with the coarse subset of points and only the
+    ``keep`` best of each run are scored with the tracking subset (early termination: a vectorised
+    form of stopping the sum over points once a pose cannot win); without, every pose is scored
+    with the tracking subset.
+    """
+    (pts, dirs), (cpts, cdirs) = points
+    C = len(grid) // g
+    rows = np.arange(C)
+    if keep is not None and keep < g and len(cpts) < len(pts):
+        sc = score_poses(fl.unit, fl.level, grid, cpts, cdirs, polarity,
+                         fl.origin).reshape(C, g)
+        top = np.argpartition(-sc, keep - 1, axis=1)[:, :keep]          # (C, keep)
+        grid = grid.take((rows[:, None] * g + top).ravel())
+        g = keep
+    sc = score_poses(fl.unit, fl.level, grid, pts, dirs, polarity, fl.origin).reshape(C, g)
+    b = np.argmax(sc, axis=1)
+    return grid.take(rows * g + b).with_score(sc[rows, b])
+
+
+def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
+                keep: int | None = None) -> PoseBatch:
     """Best pose near each candidate: 3 x 3 positions x (2 wide + 1) angles, then 3 scales.
 
     Parameters
     ----------
     model : ShapeModel
-        Provides ``levels``, ``track_subsets``, ``radius_px``, ``scale_range``, ``polarity``.
-    unit : ndarray (H_l, W_l, 2) float32
-        Direction field of level ``lv``.
-    lv : int
+        Provides ``levels``, ``track_subsets``, ``coarse_subsets``, ``radius_px``,
+        ``scale_range``, ``polarity``.
+    fl : LevelFields
+        Direction field of the level (around the candidates).
     cand : PoseBatch (C,)
     wide : int
         Angle steps searched on each side.
+    keep : int, optional
+        Poses per candidate kept from a first pass with the coarse subset of points (None:
+        score every pose with the tracking subset).
 
     Returns
     -------
     PoseBatch (C,)
         One pose per candidate, scored at this level with the tracking subset of points.
     """
+    lv = fl.level
     lvl = model.levels[lv]
-    idx = model.track_subsets[lv]
-    pts, dirs = lvl.points[idx], lvl.dirs[idx]
+    points = tuple((lvl.points[i], lvl.dirs[i])
+                   for i in (model.track_subsets[lv], model.coarse_subsets[lv]))
     da, ds = level_steps(model.radius_px, lv)
     step = 2.0 ** lv
     o = np.array([-1.0, 0.0, 1.0])
     oa = np.arange(-wide, wide + 1, dtype=np.float64)
     DX, DY, DA = np.meshgrid(o * step, o * step, oa * da, indexing="ij")
-    C = len(cand)
-    rows = np.arange(C)
-
-    def best_of(grid: PoseBatch, g: int) -> PoseBatch:
-        sc = score_poses(unit, lv, grid, pts, dirs, model.polarity).reshape(C, g)
-        b = np.argmax(sc, axis=1)
-        return grid.take(rows * g + b).with_score(sc[rows, b])
-
-    best = best_of(cand.around(DX.ravel(), DY.ravel(), DA.ravel(), np.zeros(DX.size)), DX.size)
+    grid = cand.around(DX.ravel(), DY.ravel(), DA.ravel(), np.zeros(DX.size))
+    best = _best_of(fl, grid, DX.size, points, model.polarity, keep)
     if model.scale_range[1] > model.scale_range[0]:
         z = np.zeros(3)
-        best = best_of(best.around(z, z, z, o * ds), 3)
+        best = _best_of(fl, best.around(z, z, z, o * ds), 3, points, model.polarity, None)
     return best
 
 
 def dedupe(cand: PoseBatch, tol: float) -> PoseBatch:
-    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better one."""
-    keep: list[int] = []
-    x, y, a = cand.x, cand.y, cand.angle_rad
-    for i in range(len(cand)):  # candidate lists are short (tens)
-        if not any(abs(x[i] - x[j]) <= tol and abs(y[i] - y[j]) <= tol
-                   and abs(math.remainder(a[i] - a[j], 2 * math.pi)) < 0.05 for j in keep):
-            keep.append(i)
-    return cand.take(np.array(keep, dtype=np.intp))
+    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better kept one."""
+    C = len(cand)
+    if C < 2:
+        return cand
+    da = cand.angle_rad[:, None] - cand.angle_rad[None, :]
+    close = ((np.abs(cand.x[:, None] - cand.x[None, :]) <= tol)
+             & (np.abs(cand.y[:, None] - cand.y[None, :]) <= tol)
+             & (np.abs(np.remainder(da + np.pi, 2 * np.pi) - np.pi) < 0.05))     # (C, C)
+    keep = np.zeros(C, bool)
+    for i in range(C):  # greedy in score order; a row test per candidate (tens of them)
+        keep[i] = not close[i, :i][keep[:i]].any()
+    return cand.take(keep)

@@ -10,6 +10,7 @@ import csv
 import errno
 import json
 import os
+import time
 
 import pytest
 
@@ -140,6 +141,23 @@ def test_parallel_matches_serial(tmp_path):
     key = lambda r: (r.image, r.status, r.values())  # noqa: E731
     assert [key(r) for r in s1.results] == [key(r) for r in s2.results]
     assert len((tmp_path / "b.jsonl").read_text().splitlines()) == 12
+
+
+class _PidRecipe(_FakeRecipe):
+    """Records which process inspected each image (in ``error``)."""
+
+    def run(self, path, name=None):
+        time.sleep(0.02)
+        return InspectionResult(name, "pass", error=str(os.getpid()))
+
+
+def test_the_caller_works_beside_its_workers(tmp_path):
+    # jobs=2: one spawned worker and this process, which starts at once (the worker needs
+    # seconds to start) and keeps its loaded recipe; the worker gets its queued images
+    paths = _images(tmp_path, [f"q{i:02d}.png" for i in range(30)])
+    s = run_many(_PidRecipe(), paths, jobs=2, output=tmp_path / "p.jsonl")
+    pids = [r.error for r in s.results]
+    assert len(pids) == 30 and str(os.getpid()) in pids and len(set(pids)) == 2
 
 
 def test_bad_arguments(tmp_path):

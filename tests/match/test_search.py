@@ -84,3 +84,27 @@ def test_find_option_checks():
                {"max_matches": -1}, {"roi": (0, 0, 10)}, {"min_score": float("nan")}):
         with pytest.raises(InputError):
             model.find(img, **kw)
+
+
+def test_fft_threads_give_the_same_matches():
+    """workers=2 splits the top-level FFTs over threads: the matches are identical."""
+    model = get_model("gear")
+    scene, _ = random_scene("gear", 41)
+    a, b = model.find(scene.image), model.find(scene.image, workers=2)
+    assert [m.pose for m in a] == [m.pose for m in b] and [m.score for m in a] == [m.score for m in b]
+    with pytest.raises(InputError):
+        model.find(scene.image, workers=0)
+
+
+def test_a_search_image_shared_by_several_models():
+    """One SearchImage searched by two models gives what each finds on the plain array, and
+    keeps the top-level gradients for the second model."""
+    from metrology.match import SearchImage
+
+    scene = render_part_scene("lpart", [Pose2D(200, 150, 40, 1.0)], rng=3).image
+    simg = SearchImage(scene)
+    for name in ("lpart", "bracket", "lpart"):
+        model = get_model(name)
+        assert [m.pose for m in model.find(simg)] == [m.pose for m in model.find(scene)]
+    top = get_model("lpart").num_levels - 1
+    assert simg.cached_gradients(top) is not None
