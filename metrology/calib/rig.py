@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .._serial import Serializable, from_jsonable, to_jsonable
+from .._serial import Serializable, to_jsonable
 from .._version import __version__
 from ..errors import CalibrationError, FileFormatError, InputError
+from ._fields import get_field
 from .board import detect_board
 from .camera import CameraModel, rodrigues
 from .plane import Plane, _solve_pose
@@ -362,9 +363,7 @@ class RigCalibration:
         err = FileFormatError
 
         def get(d: Any, key: str, tp: Any, path: str, **meta: Any) -> Any:
-            if not isinstance(d, dict) or key not in d:
-                raise err(f"{path}: missing field {key!r}")
-            return from_jsonable(tp, d[key], f"{path}.{key}", err, meta)
+            return get_field(d, key, tp, path, err, **meta)
 
         board = board_from_dict(get(doc, "board", dict, where), f"{where}.board", error=err)
         cams = get(doc, "cameras", list[dict], where)

@@ -48,33 +48,23 @@ DictionaryName = Literal["DICT_4X4_50", "DICT_4X4_100", "DICT_4X4_250", "DICT_4X
                          "DICT_APRILTAG_36h10", "DICT_APRILTAG_36h11", "DICT_ARUCO_MIP_36h12"]
 
 
-def _check_count(v: Any, name: str, least: int) -> int:
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < least:
-        raise InputError(f"{name}: expected an integer >= {least}, given {v!r}")
+def _check_count(v: Any, name: str, least: int, most: int = 10_000) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not least <= v <= most:
+        raise InputError(f"{name}: expected an integer {least}..{most}, given {v!r}")
     return int(v)
 
 
 class _GridMixin:
-    """What every board with ``cols x rows`` inner corners ``square_mm`` apart shares."""
+    """What every board with ``cols x rows`` inner corners ``square_mm`` apart shares (the
+    :class:`~.board.Checkerboard`'s own grid methods)."""
 
     cols: int
     rows: int
     square_mm: float
 
-    @property
-    def n_corners(self) -> int:
-        return self.cols * self.rows
-
-    @property
-    def pattern_size(self) -> tuple[int, int]:
-        """``(cols, rows)`` of inner corners, as OpenCV wants it."""
-        return (self.cols, self.rows)
-
-    def object_points(self) -> np.ndarray:
-        """Board-frame corner coordinates in mm, ``(N, 3)``, row-major (Z = 0)."""
-        r, c = np.mgrid[0:self.rows, 0:self.cols]
-        return np.stack([c.ravel() * self.square_mm, r.ravel() * self.square_mm,
-                         np.zeros(self.n_corners)], axis=1).astype(np.float64)
+    n_corners = Checkerboard.n_corners
+    pattern_size = Checkerboard.pattern_size
+    object_points = Checkerboard.object_points
 
     @property
     def min_view_corners(self) -> int:
@@ -115,8 +105,8 @@ class CharucoBoard(_GridMixin, Serializable):
     metrology.errors.InputError: CharucoBoard.marker_ids: id 2 appears twice; every marker of a board needs its own id
     """
 
-    squares_x: int = field(metadata={"min": 3})
-    squares_y: int = field(metadata={"min": 3})
+    squares_x: int = field(metadata={"min": 3, "max": 64})
+    squares_y: int = field(metadata={"min": 3, "max": 64})
     square_mm: float = field(metadata={"min": 0.0})
     marker_mm: float = field(metadata={"min": 0.0})
     dictionary: DictionaryName = "DICT_5X5_250"
@@ -126,8 +116,8 @@ class CharucoBoard(_GridMixin, Serializable):
                          metadata={"json": False})
 
     def __post_init__(self) -> None:
-        sx = _check_count(self.squares_x, "CharucoBoard.squares_x", 3)
-        sy = _check_count(self.squares_y, "CharucoBoard.squares_y", 3)
+        sx = _check_count(self.squares_x, "CharucoBoard.squares_x", 3, 64)
+        sy = _check_count(self.squares_y, "CharucoBoard.squares_y", 3, 64)
         object.__setattr__(self, "squares_x", sx)
         object.__setattr__(self, "squares_y", sy)
         sq = check_positive(self.square_mm, "square_mm")
@@ -142,11 +132,11 @@ class CharucoBoard(_GridMixin, Serializable):
                              f"{', '.join(_cv.ARUCO_DICTIONARIES)}, given {self.dictionary!r}")
         n = self.n_markers
         size = self.dictionary_size
-        if self.marker_ids is None:
+        if self.marker_ids is None:  # the default ids stay None (and out of station files)
             if n > size:
                 raise InputError(f"CharucoBoard: {n} markers needed but {self.dictionary} has "
                                  f"only {size}; use a larger dictionary")
-            ids = tuple(range(n))
+            ids = None
         else:
             ids = tuple(self.marker_ids)
             if len(ids) != n:
@@ -166,6 +156,8 @@ class CharucoBoard(_GridMixin, Serializable):
                 raise InputError(f"CharucoBoard.marker_ids: id(s) {bad} unknown to "
                                  f"{self.dictionary} (ids 0..{size - 1})")
             ids = tuple(int(v) for v in ids)
+            if ids == tuple(range(n)):
+                ids = None
         object.__setattr__(self, "marker_ids", ids)
         object.__setattr__(self, "legacy_pattern", bool(self.legacy_pattern))
 
@@ -177,6 +169,11 @@ class CharucoBoard(_GridMixin, Serializable):
     @property
     def rows(self) -> int:
         return self.squares_y - 1
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The id of every marker, in OpenCV's order (``marker_ids``, or ``0 .. n - 1``)."""
+        return tuple(range(self.n_markers)) if self.marker_ids is None else self.marker_ids
 
     @property
     def n_markers(self) -> int:
@@ -191,12 +188,12 @@ class CharucoBoard(_GridMixin, Serializable):
         if "cv" not in self._cache:
             self._cache["cv"] = _cv.charuco_board((self.squares_x, self.squares_y),
                                                   self.square_mm, self.marker_mm,
-                                                  self.dictionary, np.array(self.marker_ids),
+                                                  self.dictionary, np.array(self.ids),
                                                   self.legacy_pattern)
         return self._cache["cv"]
 
     def marker_squares(self) -> np.ndarray:
-        """Square ``(column, row)`` of each marker, in ``marker_ids`` order, ``(n_markers, 2)``
+        """Square ``(column, row)`` of each marker, in :attr:`ids` order, ``(n_markers, 2)``
         int (from OpenCV's own layout)."""
         if "squares" not in self._cache:
             obj = np.array(self.cv_board().getObjPoints(), float).reshape(-1, 4, 3)
@@ -206,10 +203,10 @@ class CharucoBoard(_GridMixin, Serializable):
 
     def marker_cells(self) -> np.ndarray:
         """Cells of every marker, ``(n_markers, s + 2, s + 2)`` bool (True = white), in
-        ``marker_ids`` order and the marker's upright orientation on the board."""
+        :attr:`ids` order and the marker's upright orientation on the board."""
         if "cells" not in self._cache:
             self._cache["cells"] = np.stack([_cv.aruco_marker_bits(self.dictionary, i)
-                                             for i in self.marker_ids])
+                                             for i in self.ids])
         return self._cache["cells"]
 
     def detect(self, image: Any, *, refine: bool = True, camera: Any = None) -> BoardDetection:
@@ -369,14 +366,14 @@ def _detect_charuco(board: CharucoBoard, image: Any, refine: bool, camera: Any
                     ) -> BoardDetection:
     g32, g8, size = _prepare(image)
     corners, ids, mids = _cv.detect_charuco(g8, board.cv_board())
-    on_board = np.isin(mids, board.marker_ids)
+    on_board = np.isin(mids, board.ids)
     if not np.any(on_board):
         if mids.size:
             raise BoardNotFoundError(
                 f"no marker of this ChArUco board in the {size[0]}x{size[1]} image: "
                 f"{mids.size} {board.dictionary} marker(s) seen, with id(s) "
                 f"{sorted(set(mids.tolist()))[:12]}, none of the board's "
-                f"({board.marker_ids[0]}..{board.marker_ids[-1]}); wrong board or dictionary?")
+                f"({board.ids[0]}..{board.ids[-1]}); wrong board or dictionary?")
         raise BoardNotFoundError(f"no {board.dictionary} marker found in the "
                                  f"{size[0]}x{size[1]} image (ChArUco board "
                                  f"{board.squares_x}x{board.squares_y} squares)")
@@ -385,7 +382,7 @@ def _detect_charuco(board: CharucoBoard, image: Any, refine: bool, camera: Any
     vals, counts = np.unique(mids[on_board], return_counts=True)
     dup = vals[counts > 1]
     if dup.size and ids.size:
-        pos = {m: k for k, m in enumerate(board.marker_ids)}
+        pos = {m: k for k, m in enumerate(board.ids)}
         squares = board.marker_squares()[[pos[int(m)] for m in dup]]
         keep = ~np.isin(ids, _square_corner_ids(squares, board.cols, board.rows))
         corners, ids = corners[keep], ids[keep]

@@ -38,9 +38,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._serial import from_jsonable, to_jsonable
+from .._serial import to_jsonable
 from ..core.checks import as_points, check_choice, check_finite
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
+from ._fields import get_field, read_fields
+from .board import detect_board
 from .camera import CameraModel, rodrigues
 
 __all__ = ["TelecentricCamera", "TelecentricPlane", "TELECENTRIC_MODELS", "telecentric_difference",
@@ -249,17 +251,9 @@ class TelecentricCamera:
     def from_dict(cls, doc: dict, where: str = "camera", *,
                   error: type[Exception] = FileFormatError) -> TelecentricCamera:
         """Build from :meth:`to_dict` output; ``error`` names a bad field."""
-        if not isinstance(doc, dict):
-            raise error(f"{where}: expected a mapping, given {type(doc).__name__}")
-        if doc.get("kind") != "telecentric":
+        if isinstance(doc, dict) and doc.get("kind") != "telecentric":
             raise error(f"{where}.kind: expected 'telecentric', given {doc.get('kind')!r}")
-        kw = {}
-        for key, (tp, meta) in cls._JSON_FIELDS.items():
-            if key not in doc:
-                if key == "valid_radius":
-                    continue
-                raise error(f"{where}: missing field {key!r}")
-            kw[key] = from_jsonable(tp, doc[key], f"{where}.{key}", error, meta)
+        kw = read_fields(cls._JSON_FIELDS, doc, where, error, optional=("valid_radius",))
         if kw["model"] not in TELECENTRIC_MODELS:
             raise error(f"{where}.model: expected one of {TELECENTRIC_MODELS}, given "
                         f"{kw['model']!r}")
@@ -447,8 +441,6 @@ class TelecentricPlane:
     def from_board(cls, camera: TelecentricCamera, image: Any, board: Any, *,
                    height_mm: float = 0.0, tilt_sign: int | None = None) -> TelecentricPlane:
         """Detect ``board`` in ``image`` (lying on the measuring plane) and build the plane."""
-        from .board import detect_board
-
         det = detect_board(image, board, camera=camera.lens)
         if det.image_size != camera.image_size:
             raise InputError(f"image is {det.image_size[0]}x{det.image_size[1]}, the camera "
@@ -509,15 +501,11 @@ class TelecentricPlane:
     def from_dict(cls, doc: dict, where: str = "plane", *,
                   error: type[Exception] = FileFormatError) -> TelecentricPlane:
         """Build from :meth:`to_dict` output; ``error`` names a bad field."""
-        if not isinstance(doc, dict) or "camera" not in doc:
-            raise error(f"{where}: missing field 'camera'")
-        kw = {"camera": TelecentricCamera.from_dict(doc["camera"], f"{where}.camera",
-                                                    error=error)}
-        for key, (tp, meta) in cls._JSON_FIELDS.items():
-            if key in doc:
-                kw[key] = from_jsonable(tp, doc[key], f"{where}.{key}", error, meta)
-            elif key in ("rvec", "tvec", "height_mm"):
-                raise error(f"{where}: missing field {key!r}")
+        camera = get_field(doc, "camera", dict, where, error)
+        kw = read_fields(cls._JSON_FIELDS, doc, where, error,
+                         optional=("tilt_sign", "residual_rms_mm", "residual_max_mm",
+                                   "n_points"))
+        kw["camera"] = TelecentricCamera.from_dict(camera, f"{where}.camera", error=error)
         try:
             return cls(**kw)
         except (InputError, CalibrationError) as exc:

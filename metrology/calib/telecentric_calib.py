@@ -39,6 +39,7 @@ from .._serial import from_jsonable, to_jsonable
 from .._version import __version__
 from ..core.checks import check_positive
 from ..errors import CalibrationError, FileFormatError, InputError
+from ._fields import get_field
 from .board import Checkerboard, refine_corners
 from .bundle import BlockProblem, global_covariance, solve_blocks
 from .calibration import Observations, detect_views, load_views
@@ -309,9 +310,7 @@ class TelecentricCalibration:
         err = FileFormatError
 
         def get(d: Any, key: str, tp: Any, path: str, **meta: Any) -> Any:
-            if not isinstance(d, dict) or key not in d:
-                raise err(f"{path}: missing field {key!r}")
-            return from_jsonable(tp, d[key], f"{path}.{key}", err, meta)
+            return get_field(d, key, tp, path, err, **meta)
 
         board = board_from_dict(get(doc, "board", dict, where), f"{where}.board", error=err)
         camera = TelecentricCamera.from_dict(get(doc, "camera", dict, where), f"{where}.camera")

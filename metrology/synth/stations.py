@@ -14,7 +14,7 @@ of a linear ramp one sample wide across every edge, traced back through the exac
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from ..calib.camera import CameraModel, rodrigues
 from ..calib.telecentric import TelecentricCamera, rotation_vector
 from ..core.pose import Pose2D
 from ..errors import InputError
+from .demo import DemoStation
 from .render import finish_image, render_scene
 from .targets import _camera_plane_grid, _to_board
 
@@ -31,8 +32,9 @@ __all__ = ["PlaneView", "plane_view", "telecentric_camera", "render_part", "two_
 
 
 @dataclass(frozen=True, eq=False)
-class PlaneView:
-    """A camera over a measuring plane (see the module docstring).
+class PlaneView(DemoStation):
+    """A camera over a measuring plane (see the module docstring): the demo's station for
+    any camera, pinhole or telecentric.
 
     Attributes
     ----------
@@ -44,25 +46,6 @@ class PlaneView:
     center_mm : ndarray (2,)
         The plane point seen at the image centre.
     """
-
-    camera: Any
-    rvec: np.ndarray
-    tvec: np.ndarray
-    board: Any
-    center_mm: np.ndarray
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def project(self, points_mm: Any) -> np.ndarray:
-        """Plane points ``(N, 2)`` mm -> distorted image pixels ``(N, 2)``."""
-        p = np.asarray(points_mm, float).reshape(-1, 2)
-        return self.camera.project(np.column_stack([p, np.zeros(len(p))]), self.rvec,
-                                   self.tvec)
-
-    def mm_per_px(self) -> float:
-        """Mean plane sampling at the image centre (mm per pixel)."""
-        c = self.center_mm
-        px = self.project([c, c + [1.0, 0.0], c + [0.0, 1.0]])
-        return 2.0 / (np.hypot(*(px[1] - px[0])) + np.hypot(*(px[2] - px[0])))
 
     def plane_maps(self, pad: int = 3) -> tuple[np.ndarray, np.ndarray]:
         """Plane coordinates ``(X, Y)`` mm of every integer pixel from ``-pad`` to

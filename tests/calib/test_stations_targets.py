@@ -167,7 +167,7 @@ def test_duplicated_marker_ids_drop_their_corners():
     det = detect_board(r.image, b)
     assert det.n_ok == b.n_corners
     # a second copy of marker 8 beside the board: its id is now seen twice
-    k = b.marker_ids.index(8)
+    k = b.ids.index(8)
     i, j = b.marker_squares()[k]
     marker = cv2.aruco.generateImageMarker(cv2.aruco.getPredefinedDictionary(
         cv2.aruco.DICT_5X5_250), 8, 42)
