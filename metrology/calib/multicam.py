@@ -137,7 +137,7 @@ def _calibrate_one(name: str, items: list, board: Any, model: str, refine_pass: 
     fit = fit_camera(problem, obs)
     obs, fit, outliers = reject_outliers(problem, obs, fit, loaded.names)
     if refine_pass:
-        obs = refine_in_undistorted(problem, obs, fit, detected, loaded.grays)
+        detected, obs = refine_in_undistorted(problem, obs, fit, detected, loaded)
         fit = fit_camera(problem, obs, guess=fit.camera)
     scene_of = {i: present[i] for i in range(len(present))}
     poses = {scene_of[i]: pose_matrix(r, t) for i, r, t in zip(fit.views, fit.rvecs, fit.tvecs)}

@@ -26,8 +26,7 @@ import numpy as np
 
 from .board import BoardDetection, refine_corners
 
-__all__ = ["lattice_predict", "square_size", "check_identities", "marker_weights",
-           "refine_partial", "assemble_detection", "usable_view"]
+__all__: list[str] = []  # internal to metrology.calib (no argument checks)
 
 _K = 8  # neighbours of a local affine prediction
 _MARKER_ALLOWANCE_PX = 2.0  # pixels kept clear of a ChArUco marker's edge (its blur)

@@ -18,7 +18,7 @@ import numpy as np
 from .._serial import Serializable, to_jsonable
 from .._version import __version__
 from ..errors import CalibrationError, FileFormatError, InputError
-from ._fields import get_field
+from ._fields import CheckedFromDict, get_field
 from .board import detect_board
 from .camera import CameraModel, rodrigues
 from .plane import Plane, _solve_pose
@@ -26,8 +26,8 @@ from .results import RejectedView
 from .targets import board_from_dict
 from .telecentric import rotation_vector
 
-__all__ = ["RigCalibration", "RigView", "RelativePose", "RIG_FORMAT", "RIG_VERSION",
-           "compose", "invert", "pose_matrix"]
+# (compose, invert and pose_matrix are helpers of calibrate_rig, not exported)
+__all__ = ["RigCalibration", "RigView", "RelativePose", "RIG_FORMAT", "RIG_VERSION"]
 
 RIG_FORMAT = "metrology.rig"
 RIG_VERSION = 1
@@ -65,7 +65,7 @@ def _rt(T: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- results
 @dataclass(frozen=True, eq=False)
-class RigView(Serializable):
+class RigView(CheckedFromDict, Serializable):
     """One camera's view of one scene.
 
     Attributes
@@ -93,7 +93,7 @@ class RigView(Serializable):
 
 
 @dataclass(frozen=True, eq=False)
-class RelativePose(Serializable):
+class RelativePose(CheckedFromDict, Serializable):
     """The pose of camera ``src`` in camera ``dst``'s frame, ``T_dst_src``, with its 1-sigma
     uncertainty from the calibration.
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
+from .._io import as_path
+from ..core.checks import check_bool
 from ..errors import FileFormatError, InputError
+from .camera import CameraModel
 from .plane import Plane
 from .results import STATION_FORMAT, Calibration
 from .rig import RIG_FORMAT, RigCalibration
@@ -52,7 +54,8 @@ def load_station(path: str | os.PathLike, *, allow_rig: bool = True) -> Any:
     FileFormatError
         Not a station file, or a bad field (named).
     """
-    p = Path(path)
+    p = as_path(path)
+    check_bool(allow_rig, "allow_rig")
     if not p.is_file():
         raise InputError(f"file not found: {p}")
     try:
@@ -72,6 +75,9 @@ def load_station(path: str | os.PathLike, *, allow_rig: bool = True) -> Any:
 def plane_from_board(camera: Any, image: Any, board: Any, *, height_mm: float = 0.0) -> Any:
     """The measuring plane from an image of ``board`` lying on it, for a pinhole or a
     telecentric camera (:meth:`Plane.from_board` / :meth:`TelecentricPlane.from_board`)."""
+    if not isinstance(camera, (CameraModel, TelecentricCamera)):
+        raise InputError(f"camera: expected a CameraModel or TelecentricCamera, given "
+                         f"{type(camera).__name__}")
     if isinstance(camera, TelecentricCamera):
         return TelecentricPlane.from_board(camera, image, board, height_mm=height_mm)
     return Plane.from_board(camera, image, board, height_mm=height_mm)

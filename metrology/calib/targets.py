@@ -30,15 +30,16 @@ import numpy as np
 
 from .. import _cv
 from .._serial import Serializable
-from ..core.checks import check_positive
+from ..core.checks import check_bool, check_int, check_positive
 from ..errors import BoardNotFoundError, InputError
 from ..image.io import as_gray
+from ._fields import CheckedFromDict, check_error
 from .board import BoardDetection, Checkerboard
 from .partial import (assemble_detection, check_identities, lattice_predict, refine_partial,
                       square_size)
 
 __all__ = ["CharucoBoard", "MarkerCheckerboard", "board_from_dict", "is_partial_board",
-           "refine_target_detection", "BOARD_TYPES"]
+           "BOARD_TYPES"]
 
 DictionaryName = Literal["DICT_4X4_50", "DICT_4X4_100", "DICT_4X4_250", "DICT_4X4_1000",
                          "DICT_5X5_50", "DICT_5X5_100", "DICT_5X5_250", "DICT_5X5_1000",
@@ -75,7 +76,7 @@ class _GridMixin:
 
 
 @dataclass(frozen=True)
-class CharucoBoard(_GridMixin, Serializable):
+class CharucoBoard(_GridMixin, CheckedFromDict, Serializable):
     """A ChArUco board: ``squares_x x squares_y`` squares, ArUco markers in the white ones.
 
     Parameters
@@ -212,7 +213,7 @@ class CharucoBoard(_GridMixin, Serializable):
     def detect(self, image: Any, *, refine: bool = True, camera: Any = None) -> BoardDetection:
         """Find the board's corners in ``image`` (any part of the board); see
         :func:`~metrology.calib.board.detect_board`, which calls this."""
-        return _detect_charuco(self, image, refine, camera)
+        return _detect_charuco(self, image, *_detect_args(refine, camera))
 
     def marker_mask(self) -> tuple[np.ndarray, float]:
         """``(white, margin)``: squares holding a marker, ``(squares_y, squares_x)`` bool
@@ -225,6 +226,15 @@ class CharucoBoard(_GridMixin, Serializable):
         return white, 0.5 * (self.square_mm - self.marker_mm) / self.square_mm
 
 
+def _detect_args(refine: Any, camera: Any) -> tuple[bool, Any]:
+    """``detect``'s ``refine`` and ``camera`` checked."""
+    from .camera import CameraModel
+
+    if camera is not None and not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel or None, given {type(camera).__name__}")
+    return check_bool(refine, "refine"), camera
+
+
 def _default_dots(cols: int, rows: int) -> tuple[tuple[int, int], ...]:
     """Three dots in an L around the board's middle square (as OpenCV's example pattern)."""
     cx, cy = (cols + 1) // 2, (rows + 1) // 2
@@ -232,7 +242,7 @@ def _default_dots(cols: int, rows: int) -> tuple[tuple[int, int], ...]:
 
 
 @dataclass(frozen=True)
-class MarkerCheckerboard(_GridMixin, Serializable):
+class MarkerCheckerboard(_GridMixin, CheckedFromDict, Serializable):
     """A checkerboard with marker dots (OpenCV's radon checkerboard), usable partly seen.
 
     The board has ``(cols + 1) x (rows + 1)`` squares, the top-left one black, like
@@ -282,8 +292,12 @@ class MarkerCheckerboard(_GridMixin, Serializable):
                              f"half or quarter turn of the board, so they cannot tell its "
                              f"orientation")
         object.__setattr__(self, "dots", dots)
-        mp = tuple(int(v) for v in self.min_pattern)
-        if len(mp) != 2 or min(mp) < 3:
+        mp = self.min_pattern
+        if not isinstance(mp, (tuple, list)) or len(mp) != 2:
+            raise InputError(f"MarkerCheckerboard.min_pattern: expected (cols, rows) >= 3, "
+                             f"given {self.min_pattern!r:.60}")
+        mp = tuple(check_int(v, "MarkerCheckerboard.min_pattern", min=0, max=10_000) for v in mp)
+        if min(mp) < 3:
             raise InputError(f"MarkerCheckerboard.min_pattern: expected (cols, rows) >= 3, "
                              f"given {self.min_pattern!r}")
         object.__setattr__(self, "min_pattern", mp)
@@ -291,7 +305,7 @@ class MarkerCheckerboard(_GridMixin, Serializable):
     def detect(self, image: Any, *, refine: bool = True, camera: Any = None) -> BoardDetection:
         """Find the board's corners in ``image`` (its dots must be in view); see
         :func:`~metrology.calib.board.detect_board`, which calls this."""
-        return _detect_marker_board(self, image, refine, camera)
+        return _detect_marker_board(self, image, *_detect_args(refine, camera))
 
     def dot_is_white(self) -> np.ndarray:
         """Per dot: True for a white dot (in a black square), ``(3,)``."""
@@ -327,6 +341,7 @@ def board_from_dict(doc: Any, where: str = "board", *, error: type = InputError)
     """Any board from its ``to_dict()``: a ``"type"`` tag names a :class:`CharucoBoard` or
     :class:`MarkerCheckerboard`; no tag is a :class:`~.board.Checkerboard` (station files of
     version 1)."""
+    check_error(error, where)
     if isinstance(doc, dict) and "type" in doc:
         cls = BOARD_TYPES.get(doc["type"])
         if cls is None:

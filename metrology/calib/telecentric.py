@@ -39,14 +39,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._serial import to_jsonable
-from ..core.checks import as_points, check_choice, check_finite
+from ..core.checks import (_numeric, as_points, as_vector, check_choice, check_finite,
+                           check_positive)
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
-from ._fields import get_field, read_fields
+from ._fields import check_error, get_field, read_fields
 from .board import detect_board
 from .camera import CameraModel, rodrigues
 
+# (orthographic_pose, mirror_pose and rotation_vector serve the calibration and the renderers;
+# they are not exported and do not check their arguments)
 __all__ = ["TelecentricCamera", "TelecentricPlane", "TELECENTRIC_MODELS", "telecentric_difference",
-           "TELECENTRIC_PARAMS", "orthographic_pose", "mirror_pose", "rotation_vector"]
+           "TELECENTRIC_PARAMS"]
 
 TELECENTRIC_MODELS = ("telecentric", "telecentric_affine")
 #: every intrinsic parameter of a telecentric camera, in the order of :meth:`params`
@@ -93,7 +96,7 @@ class TelecentricCamera:
 
     def __post_init__(self) -> None:
         check_choice(self.model, "model", TELECENTRIC_MODELS)
-        A = np.array(self.A, dtype=np.float64)
+        A = _numeric(self.A, "A", "a 3x3 matrix")
         if A.shape != (3, 3):
             raise ShapeError(f"A: expected a 3x3 matrix, given shape {A.shape}")
         if not np.all(np.isfinite(A)) or not (A[0, 0] > 0 and A[1, 1] > 0) or A[1, 0] != 0 \
@@ -118,9 +121,9 @@ class TelecentricCamera:
         if w <= 0 or h <= 0:
             raise InputError(f"image_size: expected positive (width, height), given {(w, h)}")
         r0 = 0.5 * float(np.hypot(w, h)) if self.norm_radius_px is None else \
-            float(self.norm_radius_px)
-        if not (np.isfinite(r0) and r0 > 0):
-            raise InputError(f"norm_radius_px: expected a positive number, given {r0}")
+            check_positive(self.norm_radius_px, "norm_radius_px", max=1e9)
+        if self.valid_radius is not None:
+            check_positive(self.valid_radius, "valid_radius", allow_zero=True, max=1e9)
         A.setflags(write=False)
         d.setflags(write=False)
         object.__setattr__(self, "A", A)
@@ -168,7 +171,8 @@ class TelecentricCamera:
     def magnification(self, pixel_pitch_mm: float) -> float:
         """Optical magnification for a sensor of ``pixel_pitch_mm`` (``sqrt(sx sy)`` px/mm
         times the pitch)."""
-        return float(np.sqrt(self.sx * self.sy) * float(pixel_pitch_mm))
+        return float(np.sqrt(self.sx * self.sy) * check_positive(pixel_pitch_mm,
+                                                                 "pixel_pitch_mm", max=1e3))
 
     def params(self) -> np.ndarray:
         """``[sx, sy, skew, cx, cy, k1, k2, p1, p2, k3]`` (:data:`TELECENTRIC_PARAMS`),
@@ -198,14 +202,18 @@ class TelecentricCamera:
         if not np.all(np.isfinite(P)):
             raise InputError("points_3d: contains NaN or inf")
         if rvec is not None:
-            P = P @ rodrigues(np.asarray(rvec, float).ravel()).T
+            P = P @ rodrigues(as_vector(rvec, "rvec", 3)).T
         if tvec is not None:
-            P = P + np.asarray(tvec, float).ravel()
+            P = P + as_vector(tvec, "tvec", 3)
         return self.project_camera_mm(P[..., :2])
 
     def project_camera_mm(self, q: np.ndarray) -> np.ndarray:
         """Camera-plane points ``(..., N, 2)`` mm -> distorted pixels."""
-        n = self._ideal_offset(np.asarray(q, float)) / self.norm_radius_px
+        q = _numeric(q, "q", "camera-plane points (..., N, 2) mm")
+        if q.ndim < 1 or q.shape[-1] != 2 or not np.all(np.isfinite(q)):
+            raise InputError(f"q: expected finite points of shape (..., N, 2), given shape "
+                             f"{q.shape}")
+        n = self._ideal_offset(q) / self.norm_radius_px
         return self.lens.project(np.concatenate([n, np.ones(n.shape[:-1] + (1,))], -1))
 
     def to_camera_mm(self, points_xy: Any, *, on_invalid: str = "raise") -> np.ndarray:
@@ -251,6 +259,7 @@ class TelecentricCamera:
     def from_dict(cls, doc: dict, where: str = "camera", *,
                   error: type[Exception] = FileFormatError) -> TelecentricCamera:
         """Build from :meth:`to_dict` output; ``error`` names a bad field."""
+        check_error(error, where)
         if isinstance(doc, dict) and doc.get("kind") != "telecentric":
             raise error(f"{where}.kind: expected 'telecentric', given {doc.get('kind')!r}")
         kw = read_fields(cls._JSON_FIELDS, doc, where, error, optional=("valid_radius",))
@@ -421,11 +430,21 @@ class TelecentricPlane:
                      tilt_sign: int | None = None) -> TelecentricPlane:
         """Plane from detected board corners (raw pixels, in board order; NaN allowed where
         ``corner_ok`` is False)."""
-        px = np.asarray(corners_xy, float)
-        if px.ndim != 2 or px.shape != (board.n_corners, 2):
+        _check_camera(camera, "camera")
+        if not callable(getattr(board, "object_points", None)):
+            raise InputError(f"board: expected a board, given {type(board).__name__}")
+        px = as_points(corners_xy, "corners_xy", finite=False)
+        if px.shape != (board.n_corners, 2):
             raise InputError(f"corners_xy: expected ({board.n_corners}, 2) corners, given "
                              f"{px.shape}")
-        ok = np.ones(len(px), bool) if corner_ok is None else np.asarray(corner_ok, bool)
+        if tilt_sign is not None and (isinstance(tilt_sign, bool) or not isinstance(
+                tilt_sign, (int, np.integer)) or tilt_sign not in (1, -1)):
+            raise InputError(f"tilt_sign: expected +1, -1 or None, given {tilt_sign!r:.40}")
+        height_mm = check_finite(height_mm, "height_mm", min=-1e6, max=1e6)
+        ok = np.ones(len(px), bool) if corner_ok is None else np.asarray(corner_ok)
+        if ok.shape != (len(px),) or ok.dtype != bool:
+            raise InputError(f"corner_ok: expected {len(px)} booleans")
+        ok = ok.copy()
         ok &= np.all(np.isfinite(px), axis=1)
         obj = board.object_points()[ok]
         rvec, tvec, _ = orthographic_pose(camera, obj, px[ok], tilt_sign=tilt_sign or 1)
@@ -441,6 +460,7 @@ class TelecentricPlane:
     def from_board(cls, camera: TelecentricCamera, image: Any, board: Any, *,
                    height_mm: float = 0.0, tilt_sign: int | None = None) -> TelecentricPlane:
         """Detect ``board`` in ``image`` (lying on the measuring plane) and build the plane."""
+        _check_camera(camera, "camera")
         det = detect_board(image, board, camera=camera.lens)
         if det.image_size != camera.image_size:
             raise InputError(f"image is {det.image_size[0]}x{det.image_size[1]}, the camera "
@@ -501,6 +521,7 @@ class TelecentricPlane:
     def from_dict(cls, doc: dict, where: str = "plane", *,
                   error: type[Exception] = FileFormatError) -> TelecentricPlane:
         """Build from :meth:`to_dict` output; ``error`` names a bad field."""
+        check_error(error, where)
         camera = get_field(doc, "camera", dict, where, error)
         kw = read_fields(cls._JSON_FIELDS, doc, where, error,
                          optional=("tilt_sign", "residual_rms_mm", "residual_max_mm",
@@ -510,6 +531,11 @@ class TelecentricPlane:
             return cls(**kw)
         except (InputError, CalibrationError) as exc:
             raise error(f"{where}: {exc}") from None
+
+
+def _check_camera(camera: Any, name: str) -> None:
+    if not isinstance(camera, TelecentricCamera):
+        raise InputError(f"{name}: expected a TelecentricCamera, given {type(camera).__name__}")
 
 
 def telecentric_difference(estimated: TelecentricCamera, true: TelecentricCamera, *,
@@ -528,6 +554,9 @@ def telecentric_difference(estimated: TelecentricCamera, true: TelecentricCamera
     -------
     dict
     """
+    _check_camera(estimated, "estimated")
+    _check_camera(true, "true")
+    step_px = check_positive(step_px, "step_px", max=max(true.image_size) / 2)
     w, h = true.image_size
     g = np.stack(np.meshgrid(np.arange(0, w, step_px), np.arange(0, h, step_px)), -1)
     g = g.reshape(-1, 2).astype(float)

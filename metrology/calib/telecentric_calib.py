@@ -43,7 +43,7 @@ from ._fields import get_field
 from .board import Checkerboard, refine_corners
 from .bundle import BlockProblem, global_covariance, solve_blocks
 from .calibration import Observations, detect_views, load_views
-from .camera import _distort_norm
+from .lens import distort_norm
 from .results import ProjectionUncertainty, RejectedView, ViewResult
 from .solver import rotate_points
 from .targets import board_from_dict, is_partial_board, refine_target_detection
@@ -121,7 +121,7 @@ def _project(theta: np.ndarray, r0: float, b: np.ndarray, obj: np.ndarray) -> np
     P = rotate_points(b[:, :3], np.broadcast_to(obj, (len(b),) + obj.shape))
     q = P[..., :2] + b[:, None, 3:5]
     d = np.stack([theta[0] * q[..., 0] + theta[2] * q[..., 1], theta[1] * q[..., 1]], -1)
-    nd = _distort_norm(d / r0, theta[5:], "standard")
+    nd = distort_norm(d / r0, theta[5:], "standard")
     return nd * r0 + theta[3:5]
 
 
@@ -432,7 +432,7 @@ def _projection_uncertainty(camera: TelecentricCamera, params: _Params, x: np.nd
     def proj(xv: np.ndarray, qq: np.ndarray) -> np.ndarray:
         th = params.theta(xv)
         d = np.stack([th[0] * qq[:, 0] + th[2] * qq[:, 1], th[1] * qq[:, 1]], -1)
-        return _distort_norm(d / r0, th[5:], "standard") * r0 + th[3:5]
+        return distort_norm(d / r0, th[5:], "standard") * r0 + th[3:5]
     cols = []
     for k, name in enumerate(params.names):
         hstep = 1e-6 * max(abs(x[k]), 1.0) if name in ("s", "sx", "sy", "cx", "cy") else 1e-7

@@ -41,13 +41,13 @@ import time
 from pathlib import Path
 from typing import Any, Mapping
 
-from .._io import read_json_file, write_json_file
+from .._io import as_path, read_json_file, write_json_file
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError
 from ..image.io import as_gray, load_image
 from .measure import feature_needs, measure
 from .result import InspectionResult
-from .spec import parse_measurement, parse_tool, tool_kind, tool_to_dict
+from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .tools import run_tool
 
 __all__ = ["MultiCameraRecipe", "MULTICAM_FORMAT", "MULTICAM_VERSION"]
@@ -65,7 +65,7 @@ def _plane_spec(doc: Any) -> dict:
         if not isinstance(doc["scene"], (str, int)) or isinstance(doc["scene"], bool):
             raise FileFormatError(f"plane.scene: expected a scene key, given {doc['scene']!r}")
         return {"scene": str(doc["scene"])}
-    extra = sorted(set(doc) - {"board_images", "board", "height_mm"})
+    extra = sorted(str(k) for k in set(doc) - {"board_images", "board", "height_mm"})
     imgs = doc.get("board_images")
     if extra or not isinstance(imgs, Mapping) or not imgs or \
             not all(isinstance(k, str) and isinstance(v, str) and v for k, v in imgs.items()):
@@ -103,12 +103,22 @@ class MultiCameraRecipe:
 
     def __init__(self, cameras: Mapping[str, Any], measurements: Any, *, rig: str,
                  plane: Mapping[str, Any], name: str = "", base_dir: str | os.PathLike = "."):
-        self.cameras = {str(k): tuple(v) for k, v in cameras.items()}
+        if not isinstance(cameras, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, (list, tuple)) for k, v in cameras.items()):
+            raise InputError("cameras: expected a mapping camera name -> list of tools")
+        if isinstance(measurements, (str, bytes, Mapping)) or not isinstance(
+                measurements, (list, tuple)) or not all(
+                isinstance(m, MeasurementSpec) for m in measurements):
+            raise InputError("measurements: expected a list of MeasurementSpec")
+        for arg, v in (("rig", rig), ("name", name)):
+            if not isinstance(v, str):
+                raise InputError(f"{arg}: expected a string, given {type(v).__name__}")
+        self.cameras = {k: tuple(v) for k, v in cameras.items()}
         self.measurements = tuple(measurements)
-        self.rig_path = str(rig)
+        self.rig_path = rig
         self.plane_spec = _plane_spec(plane)
         self.name = name
-        self.base_dir = Path(base_dir)
+        self.base_dir = as_path(base_dir, "base_dir")
         self._validate()
         self._planes: dict | None = None
         self._rig: Any = None
@@ -162,7 +172,7 @@ class MultiCameraRecipe:
             raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
         allowed = {"format", "version", "name", "rig", "plane", "cameras", "measurements",
                    "description"}
-        unknown = sorted(set(doc) - allowed)
+        unknown = sorted(str(k) for k in set(doc) - allowed)
         if unknown:
             raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
         rig = doc.get("rig")
@@ -191,7 +201,7 @@ class MultiCameraRecipe:
     @classmethod
     def load(cls, path: str | os.PathLike) -> MultiCameraRecipe:
         """Read and validate a multi-camera recipe file."""
-        path = Path(path)
+        path = as_path(path)
         doc = read_json_file(path, fmt=MULTICAM_FORMAT, versions=[MULTICAM_VERSION])
         try:
             return cls.from_dict(doc, base_dir=path.resolve().parent)

@@ -45,7 +45,6 @@ Recipe(name='', tools=['hole'], measurements=['d'])
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -54,6 +53,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from .._io import read_json_file, write_json_file
+from ..anomaly.hook import AnomalySpec, score_in_recipe
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
@@ -122,58 +122,6 @@ class MatchSpec:
 
             rect = RectifySpec.from_dict(doc["rectify"], f"{where}.rectify")
         return cls(doc["file"], rect, doc.get("frame"), **opts)
-
-
-class AnomalySpec:
-    """``anomaly`` field: a saved scorer (``bank``) or an in-memory ``scorer`` object (anything
-    with ``score(image)``), its ``threshold`` and an optional aligned ``region`` (model-frame
-    ``{"center": [x, y], "size": [w, h]}``) cut out at the match pose before scoring."""
-
-    def __init__(self, threshold: float, bank: str | None = None, scorer: Any = None,
-                 region: Mapping | None = None):
-        if bank is None and scorer is None:
-            raise InputError("anomaly: give a saved 'bank' path or a 'scorer' object")
-        if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
-            raise InputError(f"anomaly.threshold: expected a finite number, given {threshold!r}")
-        self.threshold = float(threshold)
-        self.bank = bank
-        self.scorer = scorer
-        self.region = None if region is None else {"center": [float(v) for v in region["center"]],
-                                                   "size": [int(v) for v in region["size"]]}
-
-    def to_dict(self) -> dict:
-        if self.bank is None:
-            raise InputError("anomaly: an in-memory scorer cannot be written to a recipe file; "
-                             "save the scorer and give its path as 'bank'")
-        d = {"bank": self.bank, "threshold": self.threshold}
-        if self.region:
-            d["region"] = self.region
-        return d
-
-    @classmethod
-    def from_dict(cls, doc: Any, where: str = "anomaly") -> "AnomalySpec":
-        if not isinstance(doc, Mapping):
-            raise FileFormatError(f"{where}: expected an object {{\"bank\", \"threshold\"}}")
-        unknown = sorted(set(doc) - {"bank", "threshold", "region"})
-        if unknown:
-            raise FileFormatError(f"{where}: unknown field(s) {unknown}")
-        bank = doc.get("bank")
-        if not isinstance(bank, str) or not bank:
-            raise FileFormatError(f"{where}.bank: missing field (path of the saved scorer)")
-        thr = doc.get("threshold")
-        if isinstance(thr, bool) or not isinstance(thr, (int, float)) or not math.isfinite(thr):
-            raise FileFormatError(f"{where}.threshold: expected a number, given {thr!r}")
-        region = doc.get("region")
-        if region is not None:
-            ok = (isinstance(region, Mapping) and set(region) == {"center", "size"}
-                  and all(isinstance(region[k], list) and len(region[k]) == 2
-                          and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                  for v in region[k]) for k in ("center", "size"))
-                  and all(v >= 8 for v in region["size"]))
-            if not ok:
-                raise FileFormatError(f"{where}.region: expected {{\"center\": [x, y], \"size\": "
-                                      f"[w, h]}} in model-frame px (w, h >= 8), given {region!r}")
-        return cls(float(thr), bank=bank, region=region)
 
 
 def _check_feature(where: str, m: MeasurementSpec, fname: str, caps: tuple[str, ...],
@@ -551,31 +499,7 @@ class Recipe:
         return feats_px, feats_mm, errors, features, tools_px, edge_pts
 
     def _anomaly_score(self, raw: np.ndarray, gray: np.ndarray, pose: Pose2D) -> float:
-        scorer = self.scorer
-        img = raw
-        region = self.anomaly_spec.region
-        if region is not None and self.rectifier is not None:
-            raw = self.rectifier.image(raw)  # the pose lives in the rectified view
-        if region is not None:
-            import cv2
-
-            (cx, cy), (w, h) = region["center"], region["size"]
-            # dst pixel (u, v) -> model point (u + x0, v + y0) -> image via the pose
-            x0, y0 = cx - (w - 1) / 2.0, cy - (h - 1) / 2.0
-            M = pose.matrix @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1.0]])
-            img = cv2.warpAffine(raw, M[:2], (int(w), int(h)),
-                                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                 borderMode=cv2.BORDER_REPLICATE)
-        res = scorer.score(img)
-        value = getattr(res, "score", res)
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise InputError(f"anomaly scorer returned {type(res).__name__}; expected a number "
-                             f"or an object with a 'score' attribute") from None
-        if not math.isfinite(value):
-            raise InputError("anomaly scorer returned a non-finite score")
-        return value
+        return score_in_recipe(self.anomaly_spec, self.scorer, raw, pose, self.rectifier)
 
     # ---------------------------------------------------------------------------------------
     # batch

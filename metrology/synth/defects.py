@@ -1,9 +1,10 @@
 """Textured part faces with surface defects and their ground-truth masks.
 
-Used by the anomaly tests, examples and benchmark.  A *part face* is a machined plate with two
-drilled holes and a slot, lying on a dark background; its surface is brushed metal (a random
-anisotropic texture that differs from part to part, as real brushing does) or any texture array
-you pass.  Each image has a small random placement (shift, rotation) and lighting variation
+Used by the anomaly tests, examples and benchmark.  A *part face* is a machined plate with
+drilled holes and slots (``layout``: ``plate`` — two holes and a slot —, ``flange``, ``bracket``;
+see :mod:`metrology.synth.surfaces`), lying on a dark background; its surface is brushed metal,
+blasted or milled (random textures that differ from part to part, as real finishes do) or any
+texture array you pass.  Each image has a small random placement (shift, rotation) and lighting variation
 (global gain and an illumination ramp), optical blur, noise and 8-bit quantisation.  The plate and
 feature outlines go through the physical renderer (:func:`~metrology.synth.render.render_scene`).
 
@@ -15,7 +16,11 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``dent``     a soft, shallow dent: a smooth height bump seen through directional lighting
              (intensity follows the surface slope, so a dent is a low-contrast dark/bright pair),
              which also flattens the brushing texture inside it;
-``missing``  a missing feature: one hole or the slot was never machined.
+``missing``  a missing feature: one hole or slot was never machined;
+``extra``    an extra feature: a hole machined where the layout has none;
+``crack``    a thin, jagged dark line (random walk, varying width), 12-50 px;
+``stain``    an irregular soft blob (thresholded random field), 4-10 px radius, darker or
+             brighter.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -39,11 +44,12 @@ from scipy import ndimage
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .render import finish_image, render_scene
+from .surfaces import brushed_texture, crack_delta, layout_features, make_texture, stain_delta
 
-__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "brushed_texture", "texture_patch",
+__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "DefectScene", "brushed_texture", "texture_patch",
            "render_defect_sample", "make_defect_set"]
 
-DEFECT_KINDS = ("scratch", "spot", "dent", "missing")
+DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 _FACE_LEVEL = 150.0   # mean level of the machined face
@@ -119,51 +125,6 @@ def _rng(rng: Any) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0,
-                    streak_length_px: float = 14.0, streak_width_px: float = 0.6,
-                    mottle: float = 0.35) -> np.ndarray:
-    """Random brushed-metal texture: long thin streaks along ``angle_deg`` plus mild mottling.
-
-    Parameters
-    ----------
-    shape : (H, W)
-    angle_deg : float
-        Brushing direction (0 = along +x; positive turns clockwise on screen).
-    streak_length_px, streak_width_px : float
-        Gaussian correlation lengths along and across the brushing direction.
-    mottle : float
-        Relative amplitude of a low-frequency isotropic component (uneven finish).
-
-    Returns
-    -------
-    ndarray (H, W) float64
-        Zero mean, unit standard deviation.
-    """
-    g = _rng(rng)
-    h, w = int(shape[0]), int(shape[1])
-    # Filter white noise on a canvas large enough to be rotated without empty corners.
-    side = int(np.ceil(np.hypot(h, w))) + 8
-    noise = g.standard_normal((side, side))
-    streaks = ndimage.gaussian_filter(noise, (streak_width_px, streak_length_px), mode="wrap")
-    # A few deeper brush marks: sparse, longer streaks.
-    marks = ndimage.gaussian_filter(g.standard_normal((side, side)) ** 3,
-                                    (0.7, 2.5 * streak_length_px), mode="wrap")
-    streaks = streaks / streaks.std() + 0.5 * marks / marks.std()
-    import cv2
-
-    c = (side - 1) / 2.0
-    m = cv2.getRotationMatrix2D((c, c), -float(angle_deg), 1.0)  # cv2: positive = counter-clockwise
-    rot = cv2.warpAffine(streaks.astype(np.float32), m, (side, side), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REFLECT)
-    r0, c0 = (side - h) // 2, (side - w) // 2
-    tex = rot[r0:r0 + h, c0:c0 + w].astype(np.float64)
-    tex = tex / tex.std()
-    low = ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0, mode="reflect")
-    tex = tex + mottle * low / max(low.std(), 1e-12)
-    tex -= tex.mean()
-    return tex / tex.std()
-
-
 def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = None,
                   highpass_sigma_px: float = 24.0) -> np.ndarray:
     """Random crop of a texture image, high-pass filtered and normalised to unit std.
@@ -196,14 +157,8 @@ def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = Non
 
 # --- part geometry (model coordinates: origin at the image centre, pixels) -------------------
 
-def _layout(shape: tuple[int, int]) -> dict:
-    h, w = shape
-    s = float(min(h, w))
-    return {
-        "half": (0.44 * w, 0.44 * h), "corner": 0.08 * s,
-        "holes": [((-0.26 * w, -0.22 * h), 0.075 * s), ((0.26 * w, -0.22 * h), 0.075 * s)],
-        "slot": ((0.0, 0.25 * h), 0.12 * w, 0.045 * s),  # centre, half length, radius
-    }
+def _layout(shape: tuple[int, int], name: str = "plate") -> dict:
+    return layout_features(name, shape)
 
 
 def _sd_plate(u, v, lay):
@@ -214,40 +169,59 @@ def _sd_plate(u, v, lay):
     return out - r
 
 
+def _n_features(lay) -> int:
+    return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("extra", []))
+
+
 def _sd_features(u, v, lay, skip: int | None):
-    """Signed distance to the nearest machined feature (holes 0, 1, slot 2), skipping one."""
+    """Signed distance to the nearest machined feature (holes, then slots, then extra holes),
+    leaving out feature number ``skip``."""
     d = np.full(np.shape(u), np.inf)
-    for i, ((cx, cy), r) in enumerate(lay["holes"]):
-        if i != skip:
+    feats = [("h", f) for f in lay["holes"]] + [("s", f) for f in lay["slots"]] + \
+        [("h", f) for f in lay.get("extra", [])]
+    for i, (kind, f) in enumerate(feats):
+        if i == skip:
+            continue
+        if kind == "h":
+            (cx, cy), r = f
             d = np.minimum(d, np.hypot(u - cx, v - cy) - r)
-    if skip != 2:
-        (cx, cy), half, r = lay["slot"]
-        t = np.clip(u - cx, -half, half)
-        d = np.minimum(d, np.hypot(u - cx - t, v - cy) - r)
+        else:
+            (cx, cy), half, r, ang = f
+            ca, sa = np.cos(np.deg2rad(ang)), np.sin(np.deg2rad(ang))
+            a, b = (u - cx) * ca + (v - cy) * sa, -(u - cx) * sa + (v - cy) * ca
+            t = np.clip(a, -half, half)
+            d = np.minimum(d, np.hypot(a - t, b) - r)
     return d
 
 
 def _feature_extent(lay, i):
-    if i < 2:
+    """Centre, radius, half length and angle of feature number ``i``."""
+    nh = len(lay["holes"])
+    if i < nh:
         (cx, cy), r = lay["holes"][i]
-        return (cx, cy), r, 0.0
-    (cx, cy), half, r = lay["slot"]
-    return (cx, cy), r, half
+        return (cx, cy), r, 0.0, 0.0
+    (cx, cy), half, r, ang = lay["slots"][i - nh]
+    return (cx, cy), r, half, ang
 
 
 # --- defects -------------------------------------------------------------------------------
 
 def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
-    """A defect centre on the free face, ``extent`` px clear of the edges and features."""
+    """A defect centre on the free face, ``extent`` px clear of the edges and features (the
+    clearance shrinks, down to 6 px, where the layout leaves no such room: a long scratch may
+    then run into a feature, as real ones do)."""
     hx, hy = lay["half"]
-    for _ in range(tries):
-        u = g.uniform(-hx + extent + 6, hx - extent - 6)
-        v = g.uniform(-hy + extent + 6, hy - extent - 6)
-        if _sd_plate(u, v, lay) < -(extent + 6) and \
-                _sd_features(np.array(u), np.array(v), lay, None) > extent + 4:
-            return pose.apply(np.array([[u, v]]))[0]
-    raise InputError(f"image too small to place a defect of extent {extent:.0f} px; use a "
-                     f"larger shape")
+    while True:
+        u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
+        v = g.uniform(-hy + extent + 6, hy - extent - 6, tries)
+        ok = (_sd_plate(u, v, lay) < -(extent + 6)) & (_sd_features(u, v, lay, None) > extent + 4)
+        if ok.any():
+            j = int(np.argmax(ok))
+            return pose.apply(np.array([[u[j], v[j]]]))[0]
+        if extent <= 6:
+            raise InputError(f"image too small to place a defect of extent {extent:.0f} px; "
+                             f"use a larger shape")
+        extent = max(6.0, 0.8 * extent)
 
 
 def _scratch(g, shape, lay, pose, params):
@@ -328,16 +302,70 @@ def _dent(g, shape, lay, pose, params):
     return delta, flatten, spec, footprint
 
 
-_MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent}
+def _crack(g, shape, lay, pose, params):
+    length = params.get("length_px", g.uniform(12, min(50.0, 0.2 * min(shape))))
+    contrast = params.get("contrast", g.uniform(22, 50))
+    c = _pick_center(g, lay, pose, length / 3 + 4)  # a random walk spans less than its length
+    delta = crack_delta(g, shape, c, length, contrast)
+    spec = DefectSpec("crack", (float(c[0]), float(c[1])), float(length), 0.0, -float(contrast))
+    return delta, None, spec, None
+
+
+def _stain(g, shape, lay, pose, params):
+    radius = params.get("radius_px", g.uniform(4.0, 10.0))
+    contrast = params.get("contrast", g.uniform(14, 35) * g.choice([-1, 1]))
+    c = _pick_center(g, lay, pose, 1.8 * radius + 2)
+    delta = stain_delta(g, shape, c, radius, contrast)
+    spec = DefectSpec("stain", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast))
+    return delta, None, spec, None
+
+
+_MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
+           "stain": _stain}
+
+
+@dataclass(frozen=True)
+class DefectScene:
+    """How a part face is rendered (everything but its size, defects and seed).
+
+    Attributes
+    ----------
+    texture : {"brushed", "blasted", "milled"} or ndarray (h, w)
+        Surface texture (:mod:`metrology.synth.surfaces`), or random crops of the given image
+        (see :func:`texture_patch`).
+    texture_amplitude : float
+        Standard deviation of the texture on the face, in gray levels.
+    brush_angle_deg : float
+        Brushing direction relative to the part (jittered by +-3 degrees per part).
+    layout : {"plate", "flange", "bracket"}
+        Holes and slots of the part (:func:`~metrology.synth.surfaces.layout_features`).
+    noise_sigma : float
+        Sensor noise, gray levels.
+    placement_px, placement_deg : float
+        Maximum random shift (each axis) and rotation of the part.
+    lighting : float
+        Maximum relative change of the global gain and of the illumination ramp across the image.
+    psf_sigma_px : float
+        Optical blur.
+    supersample : int
+        Sub-pixel samples per axis of the outline renderer.
+    """
+
+    texture: Any = "brushed"
+    texture_amplitude: float = 7.0
+    brush_angle_deg: float = 0.0
+    layout: str = "plate"
+    noise_sigma: float = 2.0
+    placement_px: float = 3.0
+    placement_deg: float = 1.5
+    lighting: float = 0.06
+    psf_sigma_px: float = 0.8
+    supersample: int = 4
 
 
 def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequence[str] = "good",
-                         *, rng: Any = None, texture: str | np.ndarray = "brushed",
-                         texture_amplitude: float = 7.0, brush_angle_deg: float = 0.0,
-                         noise_sigma: float = 2.0, placement_px: float = 3.0,
-                         placement_deg: float = 1.5, lighting: float = 0.06,
-                         psf_sigma_px: float = 0.8, defect_params: dict | None = None,
-                         supersample: int = 4) -> DefectSample:
+                         *, rng: Any = None, scene: DefectScene | None = None,
+                         defect_params: dict | None = None, **scene_options: Any) -> DefectSample:
     """Render one part face, good or with defects, with its ground-truth mask.
 
     Parameters
@@ -348,29 +376,32 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
         ``"good"`` or one or more of :data:`DEFECT_KINDS` (several give several defects).
     rng : int, Generator or None
         Seed or generator; the same seed gives the same image.
-    texture : "brushed" or ndarray (h, w)
-        Surface texture: random brushed metal, or random crops of the given image
-        (see :func:`texture_patch`).
-    texture_amplitude : float
-        Standard deviation of the texture on the face, in gray levels.
-    brush_angle_deg : float
-        Brushing direction relative to the part (jittered by +-3 degrees per part).
-    noise_sigma : float
-        Sensor noise, gray levels.
-    placement_px, placement_deg : float
-        Maximum random shift (each axis) and rotation of the part.
-    lighting : float
-        Maximum relative change of the global gain and of the illumination ramp across the image.
-    psf_sigma_px : float
-        Optical blur.
+    scene : DefectScene, optional
+        Texture, layout, placement, lighting, blur and noise (defaults: :class:`DefectScene`).
     defect_params : dict, optional
         Fixed parameters for the defect maker (e.g. ``{"contrast": 20, "length_px": 30}``);
         anything not given is drawn at random.
+    **scene_options
+        Fields of :class:`DefectScene` given flat (``texture="milled", placement_px=0``).
 
     Returns
     -------
     DefectSample
     """
+    import dataclasses
+
+    if scene is None:
+        scene = DefectScene()
+    try:
+        scene = dataclasses.replace(scene, **scene_options) if scene_options else scene
+    except TypeError:
+        known = [f.name for f in dataclasses.fields(DefectScene)]
+        raise InputError(f"unknown scene option(s) {sorted(set(scene_options) - set(known))}; "
+                         f"known: {known}") from None
+    texture, texture_amplitude = scene.texture, scene.texture_amplitude
+    brush_angle_deg, layout, noise_sigma = scene.brush_angle_deg, scene.layout, scene.noise_sigma
+    placement_px, placement_deg = scene.placement_px, scene.placement_deg
+    lighting, psf_sigma_px, supersample = scene.lighting, scene.psf_sigma_px, scene.supersample
     h, w = int(shape[0]), int(shape[1])
     if h < 64 or w < 64:
         raise InputError(f"shape: expected at least (64, 64), given {shape}")
@@ -381,11 +412,16 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     kinds = [k for k in kinds if k != "good"]
     g = _rng(rng)
     params = dict(defect_params or {})
-    lay = _layout((h, w))
+    lay = _layout((h, w), layout)
     pose = Pose2D((w - 1) / 2 + g.uniform(-placement_px, placement_px),
                   (h - 1) / 2 + g.uniform(-placement_px, placement_px),
                   g.uniform(-placement_deg, placement_deg), 1.0)
-    skip = int(g.integers(0, 3)) if "missing" in kinds else None
+    skip = int(g.integers(0, _n_features(lay))) if "missing" in kinds else None
+    if "extra" in kinds:
+        r_extra = float(g.uniform(0.035, 0.06) * min(h, w))
+        # centre in model coordinates (identity pose), clear of the plate edge and features
+        uv = _pick_center(g, lay, Pose2D(0.0, 0.0, 0.0, 1.0), r_extra + 4)
+        lay["extra"] = [((float(uv[0]), float(uv[1])), r_extra)]
     inv = pose.inverse()
 
     ca, sa = np.cos(np.deg2rad(pose.angle_deg)), np.sin(np.deg2rad(pose.angle_deg))
@@ -406,10 +442,8 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     hole = render_scene(hole_fn, (h, w), supersample=supersample, psf_sigma_px=psf_sigma_px)
 
     if isinstance(texture, str):
-        if texture != "brushed":
-            raise InputError(f"texture: expected 'brushed' or a 2-D array, given {texture!r}")
-        tex = brushed_texture((h, w), rng=g,
-                              angle_deg=pose.angle_deg + brush_angle_deg + g.uniform(-3, 3))
+        tex = make_texture(texture, (h, w), g,
+                           pose.angle_deg + brush_angle_deg + g.uniform(-3, 3))
     else:
         tex = texture_patch(texture, (h, w), rng=g)
     tex = tex * texture_amplitude
@@ -419,20 +453,25 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     mask = np.zeros((h, w), bool)
     specs: list[DefectSpec] = []
     for k in kinds:
-        if k == "missing":
-            (cx, cy), r, half = _feature_extent(lay, skip)
+        if k in ("missing", "extra"):
+            i = skip if k == "missing" else _n_features(lay) - 1
+            (cx, cy), r, half, ang = (_feature_extent(lay, i) if k == "missing" else
+                                      (lay["extra"][0][0], lay["extra"][0][1], 0.0, 0.0))
             c = pose.apply(np.array([[cx, cy]]))[0]
             yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
             uv = inv.apply(np.stack([xx, yy], axis=-1))
-            t = np.clip(uv[..., 0] - cx, -half, half)
-            mask |= np.hypot(uv[..., 0] - cx - t, uv[..., 1] - cy) <= r + 1.0
-            specs.append(DefectSpec("missing", (float(c[0]), float(c[1])), float(r), 0.0,
+            ca_, sa_ = np.cos(np.deg2rad(ang)), np.sin(np.deg2rad(ang))
+            a_ = (uv[..., 0] - cx) * ca_ + (uv[..., 1] - cy) * sa_
+            b_ = -(uv[..., 0] - cx) * sa_ + (uv[..., 1] - cy) * ca_
+            t = np.clip(a_, -half, half)
+            mask |= np.hypot(a_ - t, b_) <= r + 1.0
+            specs.append(DefectSpec(k, (float(c[0]), float(c[1])), float(r), float(ang),
                                     float(_FACE_LEVEL - _HOLE_LEVEL),
-                                    {"feature": ["hole_left", "hole_right", "slot"][skip]}))
+                                    {"feature": int(i), "half_length_px": float(half)}))
             continue
         d, f, spec, footprint = _MAKERS[k](g, (h, w), lay, pose, params)
         peak = np.abs(d).max()
-        mask |= np.abs(d) >= 0.25 * peak
+        mask |= (np.abs(d) >= 0.25 * peak) & (face > 0.5)  # only where the face shows it
         if footprint is not None:
             mask |= footprint
         delta += d

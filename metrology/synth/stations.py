@@ -22,11 +22,12 @@ import numpy as np
 from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
 from ..calib.telecentric import TelecentricCamera, rotation_vector
+from ..core.checks import as_vector, check_finite, check_int, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .demo import DemoStation
 from .render import finish_image, render_scene
-from .targets import _camera_plane_grid, _to_board
+from .targets import _angles, _camera_plane_grid, _check_camera_board, _to_board
 
 __all__ = ["PlaneView", "plane_view", "telecentric_camera", "render_part", "two_camera_rig"]
 
@@ -47,9 +48,25 @@ class PlaneView(DemoStation):
         The plane point seen at the image centre.
     """
 
+    def __post_init__(self) -> None:
+        from ..calib.targets import is_partial_board
+
+        if not isinstance(self.camera, (CameraModel, TelecentricCamera)):
+            raise InputError(f"PlaneView.camera: expected a CameraModel or TelecentricCamera, "
+                             f"given {type(self.camera).__name__}")
+        if not isinstance(self.board, Checkerboard) and not is_partial_board(self.board):
+            raise InputError(f"PlaneView.board: expected a Checkerboard, CharucoBoard or "
+                             f"MarkerCheckerboard, given {type(self.board).__name__}")
+        for f, n in (("rvec", 3), ("tvec", 3), ("center_mm", 2)):
+            object.__setattr__(self, f, as_vector(getattr(self, f), f"PlaneView.{f}", n))
+        if isinstance(self.camera, CameraModel) and not self.tvec[2] > 0:
+            raise InputError("PlaneView.tvec: the plane must lie in front of the camera "
+                             f"(z > 0), given z = {self.tvec[2]}")
+
     def plane_maps(self, pad: int = 3) -> tuple[np.ndarray, np.ndarray]:
         """Plane coordinates ``(X, Y)`` mm of every integer pixel from ``-pad`` to
         ``size - 1 + pad`` (exact inverse of the lens model), cached."""
+        pad = check_int(pad, "pad", min=0, max=1024)
         key = ("maps", pad)
         if key not in self._cache:
             u, v = _camera_plane_grid(self.camera, pad)
@@ -69,25 +86,35 @@ def plane_view(camera: Any, *, mm_per_px: float | None = None, distance_mm: floa
     corners, 3 mm squares) is the target laid on the plane.
     """
     board = board if board is not None else Checkerboard(cols=11, rows=8, square_mm=3.0)
-    ax, ay = (math.radians(a) for a in tilt_deg)
-    rz = math.radians(roll_deg)
+    _check_camera_board(camera, board)
+    ax, ay = (math.radians(a) for a in _angles(tilt_deg, "tilt_deg"))
+    rz = math.radians(check_finite(roll_deg, "roll_deg", min=-360.0, max=360.0))
     Rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
     Ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
     Rz = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
     R = Rz @ Ry @ Rx
-    c = np.r_[np.asarray(center_mm, float), 0.0]
+    c = np.r_[as_vector(center_mm, "center_mm", 2), 0.0]
     w, h = camera.image_size
     if isinstance(camera, CameraModel):
         if distance_mm is None:
             if mm_per_px is None:
                 raise InputError("plane_view: a pinhole camera needs distance_mm or mm_per_px")
-            distance_mm = mm_per_px * 0.5 * (camera.fx + camera.fy)
+            distance_mm = check_positive(mm_per_px, "mm_per_px", max=1e3) * 0.5 * (
+                camera.fx + camera.fy)
+        distance_mm = check_positive(distance_mm, "distance_mm", max=1e7)
         ray = np.r_[camera.normalize([[(w - 1) / 2, (h - 1) / 2]])[0], 1.0]
         p = ray * float(distance_mm)
     else:
         p = np.r_[camera.to_camera_mm([[(w - 1) / 2, (h - 1) / 2]])[0], 0.0]
     t = p - R @ c
     return PlaneView(camera, rotation_vector(R), t, board, c[:2].copy())
+
+
+def _image_size(v: Any) -> tuple[int, int]:
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise InputError(f"image_size: expected (width, height), given {v!r:.60}")
+    return (check_int(v[0], "image_size[0]", min=16, max=20000),
+            check_int(v[1], "image_size[1]", min=16, max=20000))
 
 
 def telecentric_camera(image_size: tuple[int, int] = (640, 480), *, mm_per_px: float = 0.04,
@@ -97,10 +124,12 @@ def telecentric_camera(image_size: tuple[int, int] = (640, 480), *, mm_per_px: f
     """A telecentric camera: ``mm_per_px`` object-side pixels, a lens distortion of about
     0.1 % at the image corner, the centre of distortion a few pixels off the image centre
     (default); ``aspect`` and ``skew`` make it affine (a tilted sensor)."""
-    w, h = image_size
-    s = 1.0 / float(mm_per_px)
+    w, h = _image_size(image_size)
+    s = 1.0 / check_positive(mm_per_px, "mm_per_px", max=1e3)
+    aspect = check_positive(aspect, "aspect", max=10.0)
+    skew = check_finite(skew, "skew", min=-1.0, max=1.0)
     c = (np.array([(w - 1) / 2 - 1.3, (h - 1) / 2 + 3.6]) if principal_xy is None
-         else np.asarray(principal_xy, float))
+         else as_vector(principal_xy, "principal_xy", 2))
     affine = aspect != 1.0 or skew != 0.0
     return TelecentricCamera([[s, skew * s, c[0]], [0, s * aspect, c[1]], [0, 0, 1]], dist,
                              (w, h), "telecentric_affine" if affine else "telecentric")
@@ -123,8 +152,20 @@ def render_part(view: PlaneView, part: Any, pose_mm: Pose2D, *, blur_px: float =
     -------
     ndarray (h, w) uint8
     """
+    if not isinstance(view, DemoStation):
+        raise InputError(f"view: expected a PlaneView, given {type(view).__name__}")
+    if not callable(getattr(part, "material", None)):
+        raise InputError(f"part: expected a part with material(u, v, ramp_mm) (e.g. DemoPart), "
+                         f"given {type(part).__name__}")
     if not isinstance(pose_mm, Pose2D):
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
+    blur_px = check_positive(blur_px, "blur_px", max=50.0)
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e4)
+    lighting = check_finite(lighting, "lighting", min=0.0, max=0.9)
+    supersample = check_int(supersample, "supersample", min=1, max=16)
+    levels = as_vector(levels, "levels", 2)
+    if np.any(levels < 0) or np.any(levels > 255):
+        raise InputError(f"levels: expected gray levels 0..255, given {levels.tolist()}")
     w_img, h_img = view.camera.image_size
     pad = 3
     MX, MY = view.plane_maps(pad)
@@ -168,7 +209,10 @@ def two_camera_rig(image_size: tuple[int, int] = (480, 360), *, baseline_mm: flo
     T_B_A : ndarray (4, 4)
         Camera A's frame -> camera B's frame.
     """
-    w, h = image_size
+    w, h = _image_size(image_size)
+    baseline_mm = check_positive(baseline_mm, "baseline_mm", max=1e5)
+    toe_in_deg = check_finite(toe_in_deg, "toe_in_deg", min=-45.0, max=45.0)
+    fx = check_positive(fx, "fx", max=1e6)
     cam_a = CameraModel([[fx, 0, (w - 1) / 2 + 3.1], [0, fx * 1.001, (h - 1) / 2 - 2.4],
                          [0, 0, 1]], [-0.18, 0.09, 3e-4, -2e-4, -0.02], (w, h))
     cam_b = CameraModel([[fx * 1.02, 0, (w - 1) / 2 - 4.2], [0, fx * 1.02, (h - 1) / 2 + 1.7],

@@ -32,7 +32,9 @@ from .._serial import to_jsonable
 from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
 from ..calib.targets import CharucoBoard, MarkerCheckerboard
-from ..core.checks import check_positive
+from ..calib.telecentric import TelecentricCamera
+from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
+                           check_seed)
 from ..errors import InputError
 from .render import finish_image, render_scene
 
@@ -269,6 +271,25 @@ class TargetLook:
                 raise InputError(f"TargetLook.{name}: expected a gray level <= 65535, given {v}")
 
 
+def _check_camera_board(camera: Any, board: Any) -> None:
+    """:class:`InputError` unless ``camera`` is a pinhole or telecentric camera and ``board``
+    a board of :mod:`metrology.calib`."""
+    if not isinstance(camera, (CameraModel, TelecentricCamera)):
+        raise InputError(f"camera: expected a CameraModel or TelecentricCamera, given "
+                         f"{type(camera).__name__}")
+    if not isinstance(board, (Checkerboard, CharucoBoard, MarkerCheckerboard)):
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
+
+
+def _angles(v: Any, name: str, n: int = 2, limit: float = 89.0) -> np.ndarray:
+    """``n`` finite angles (degrees) within ``+-limit``."""
+    a = as_vector(v, name, n)
+    if np.any(np.abs(a) > limit):
+        raise InputError(f"{name}: expected angles within +-{limit} deg, given {a.tolist()}")
+    return a
+
+
 def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *,
                   look: TargetLook | None = None, supersample: int = 4, bits: int = 8,
                   rng: np.random.Generator | int | None = 0) -> TargetRender:
@@ -305,6 +326,7 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *,
     >>> r.image.shape, int(r.in_image.sum())
     ((240, 320), 35)
     """
+    _check_camera_board(camera, board)
     look = TargetLook() if look is None else look
     if not isinstance(look, TargetLook):
         raise InputError(f"look: expected a TargetLook, given {type(look).__name__}")
@@ -379,16 +401,21 @@ def board_pose_towards(camera: Any, board: Any, target_px: Any, *, distance_mm: 
     centre) on the image point ``target_px`` at ``distance_mm`` along that pixel's ray (a
     pinhole camera) or at depth ``distance_mm`` (telecentric), the board turned by
     ``roll_deg`` about its normal and tilted by ``tilt_deg`` about its X and Y axes."""
+    _check_camera_board(camera, board)
+    distance_mm = check_finite(distance_mm, "distance_mm", min=-1e6, max=1e6)
+    if isinstance(camera, CameraModel) and not distance_mm > 0:
+        raise InputError(f"distance_mm: a pinhole camera needs the board in front of it "
+                         f"(> 0), given {distance_mm}")
     sq = board.square_mm
     anchor = (np.array([(board.cols - 1) * sq / 2, (board.rows - 1) * sq / 2, 0.0])
-              if anchor_mm is None else np.r_[np.asarray(anchor_mm, float)[:2], 0.0])
-    ax, ay = np.radians(tilt_deg)
-    rz = np.radians(roll_deg)
+              if anchor_mm is None else np.r_[as_vector(anchor_mm, "anchor_mm", 2), 0.0])
+    ax, ay = np.radians(_angles(tilt_deg, "tilt_deg"))
+    rz = np.radians(check_finite(roll_deg, "roll_deg", min=-360.0, max=360.0))
     Rx = np.array([[1, 0, 0], [0, np.cos(ax), -np.sin(ax)], [0, np.sin(ax), np.cos(ax)]])
     Ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
     Rz = np.array([[np.cos(rz), -np.sin(rz), 0], [np.sin(rz), np.cos(rz), 0], [0, 0, 1]])
     R = Ry @ Rx @ Rz
-    tp = np.asarray(target_px, float).reshape(1, 2)
+    tp = as_vector(target_px, "target_px", 2).reshape(1, 2)
     if isinstance(camera, CameraModel):
         ray = np.r_[camera.normalize(tp)[0], 1.0]
         p = ray / np.linalg.norm(ray) * float(distance_mm)
@@ -447,9 +474,15 @@ def target_poses(camera: Any, board: Any, n: int, *, reach: str = "full",
     -------
     list of (rvec, tvec)
     """
-    if reach not in ("full", "corners"):
-        raise InputError(f"reach: expected 'full' or 'corners', given {reach!r}")
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    _check_camera_board(camera, board)
+    n = check_int(n, "n", min=1, max=200)
+    check_choice(reach, "reach", ("full", "corners"))
+    if distance_mm is not None:
+        distance_mm = check_positive(distance_mm, "distance_mm", max=1e6)
+    max_tilt_deg = abs(check_finite(max_tilt_deg, "max_tilt_deg", min=0.0, max=80.0))
+    max_roll_deg = abs(check_finite(max_roll_deg, "max_roll_deg", min=0.0, max=180.0))
+    min_corners = check_int(min_corners, "min_corners", min=4, max=board.n_corners)
+    rng = check_seed(rng)
     w, h = camera.image_size
     sq = board.square_mm
     bw = (board.cols + 1) * sq
@@ -457,6 +490,12 @@ def target_poses(camera: Any, board: Any, n: int, *, reach: str = "full",
     if distance_mm is None:
         span = 0.6 if reach == "full" else 1.3
         distance_mm = camera.fx * bw / (span * w) if pinhole else 0.0
+    elif pinhole and not 0.2 * w < camera.fx * bw / distance_mm < (1.0 if reach == "full"
+                                                                      else 20.0) * w:
+        raise InputError(f"distance_mm: at {distance_mm} mm the board would span "
+                         f"{camera.fx * bw / distance_mm:.0f} px of the {w} px wide image; "
+                         f"give a distance where it spans 0.2 .. "
+                         f"{'1' if reach == 'full' else '20'} x the image")
     outline = np.array([[-1.75 * sq, -1.75 * sq, 0], [board.cols * sq + 0.75 * sq, -1.75 * sq, 0],
                         [board.cols * sq + 0.75 * sq, board.rows * sq + 0.75 * sq, 0],
                         [-1.75 * sq, board.rows * sq + 0.75 * sq, 0]])
@@ -464,7 +503,7 @@ def target_poses(camera: Any, board: Any, n: int, *, reach: str = "full",
                      [0.5, 0.03], [0.97, 0.5], [0.5, 0.97], [0.03, 0.5]])
     poses: list[tuple[np.ndarray, np.ndarray]] = []
     obj = board.object_points()
-    for _ in range(4000):
+    for _ in range(50 * n + 500):  # (the test scenes need at most ~60 tries per pose)
         if len(poses) == n:
             break
         tilt = rng.uniform(-max_tilt_deg, max_tilt_deg, 2)

@@ -10,15 +10,33 @@ maximum, median and corner values written out).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..core.checks import as_points, check_int, check_positive
+from ..errors import InputError
 from .draw import SHIFT, to_fixed
 
-__all__ = ["coverage_grid", "draw_coverage_report", "save_coverage_report"]
+
+def _used_corners(cal: Any) -> tuple[tuple[int, int], list[np.ndarray]]:
+    """``(image size, corners used per view (n, 2))`` of a calibration, checked."""
+    size = getattr(getattr(cal, "camera", None), "image_size", None)
+    views = getattr(cal, "views", None)
+    if not (isinstance(size, tuple) and len(size) == 2 and isinstance(views, (list, tuple))):
+        raise InputError(f"cal: expected a Calibration or TelecentricCalibration, given "
+                         f"{type(cal).__name__}")
+    pts = []
+    for i, v in enumerate(views):
+        xy = as_points(getattr(v, "corners_xy", None), f"cal.views[{i}].corners_xy",
+                       finite=False)
+        ok = np.asarray(getattr(v, "corner_ok", None))
+        if ok.shape != (len(xy),) or ok.dtype != bool:
+            raise InputError(f"cal.views[{i}].corner_ok: expected {len(xy)} booleans")
+        pts.append(xy[ok & np.all(np.isfinite(xy), axis=1)])
+    return size, pts
+
+__all__ = ["coverage_grid", "draw_coverage_report"]
 
 
 def coverage_grid(cal: Any, cells: tuple[int, int] = (16, 12)) -> np.ndarray:
@@ -38,8 +56,11 @@ def coverage_grid(cal: Any, cells: tuple[int, int] = (16, 12)) -> np.ndarray:
     >>> coverage_grid(NS(camera=NS(image_size=(100, 50)), views=[v]), (2, 1)).tolist()
     [[1, 1]]
     """
-    w, h = cal.camera.image_size
-    pts = [np.asarray(v.corners_xy)[np.asarray(v.corner_ok, bool)] for v in cal.views]
+    (w, h), pts = _used_corners(cal)
+    if not isinstance(cells, (tuple, list)) or len(cells) != 2:
+        raise InputError(f"cells: expected (gw, gh), given {cells!r:.60}")
+    cells = (check_int(cells[0], "cells[0]", min=1, max=1000),
+             check_int(cells[1], "cells[1]", min=1, max=1000))
     pts = np.concatenate(pts) if pts else np.zeros((0, 2))
     H, _, _ = np.histogram2d(pts[:, 1], pts[:, 0], bins=(cells[1], cells[0]),
                              range=((-0.5, h - 0.5), (-0.5, w - 0.5)))
@@ -73,6 +94,12 @@ def draw_coverage_report(cal: Any, *, width: int = 480, title: str = "",
     """
     import cv2
 
+    _, used = _used_corners(cal)
+    width = check_int(width, "width", min=32, max=4096)
+    if not isinstance(title, str):
+        raise InputError(f"title: expected a string, given {type(title).__name__}")
+    if sigma_max_px is not None:
+        sigma_max_px = check_positive(sigma_max_px, "sigma_max_px")
     s, pw, ph = _panel_size(cal, width)
     top, bottom = 44, 40
     canvas = np.full((ph + top + bottom, 2 * pw + 30, 3), 24, np.uint8)
@@ -91,15 +118,14 @@ def draw_coverage_report(cal: Any, *, width: int = 480, title: str = "",
                 x0, y0 = int(c * pw / gw), int(r * ph / gh)
                 x1, y1 = int((c + 1) * pw / gw) - 1, int((r + 1) * ph / gh) - 1
                 cv2.rectangle(panel, (x0 + 1, y0 + 1), (x1 - 1, y1 - 1), (60, 60, 200), 1)
-    for v in cal.views:
-        p = np.asarray(v.corners_xy)[np.asarray(v.corner_ok, bool)] * s
-        for a in to_fixed(p):
+    for p in used:
+        for a in to_fixed(p * s):
             cv2.circle(panel, tuple(int(t) for t in a), 2 << SHIFT, (80, 220, 255), -1,
                        cv2.LINE_AA, SHIFT)
     canvas[top:top + ph, :pw] = panel
     n_cells = int((grid > 0).sum())
     cv2.putText(canvas, f"coverage: {n_cells}/{grid.size} cells, "
-                        f"{sum(int(np.count_nonzero(v.corner_ok)) for v in cal.views)} corners",
+                        f"{sum(len(p) for p in used)} corners",
                 (6, top + ph + 18), font, 0.45, (230, 230, 230), 1, cv2.LINE_AA)
     # -- uncertainty
     unc = getattr(cal, "uncertainty", None)
@@ -122,13 +148,3 @@ def draw_coverage_report(cal: Any, *, width: int = 480, title: str = "",
                                  f"{cal.rms_px:.3f} px", (6, 28), font, 0.55, (255, 255, 255),
                 1, cv2.LINE_AA)
     return canvas
-
-
-def save_coverage_report(cal: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
-    """Write :func:`draw_coverage_report` as a PNG (atomically)."""
-    import cv2
-
-    from .._io import atomic_write_bytes
-
-    ok, buf = cv2.imencode(".png", draw_coverage_report(cal, **kwargs))
-    return atomic_write_bytes(path, buf.tobytes())

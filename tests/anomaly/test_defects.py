@@ -6,6 +6,7 @@ import pytest
 from metrology.errors import InputError
 from metrology.synth.defects import (DEFECT_KINDS, brushed_texture, make_defect_set,
                                      render_defect_sample, texture_patch)
+from metrology.synth.surfaces import LAYOUTS, TEXTURES
 
 SHAPE = (96, 96)
 
@@ -63,12 +64,52 @@ def test_textures():
 
 def test_bad_input():
     with pytest.raises(InputError):
-        render_defect_sample(SHAPE, "crack")
+        render_defect_sample(SHAPE, "rust")
     with pytest.raises(InputError):
         render_defect_sample((32, 32), "good")
     with pytest.raises(InputError):
         render_defect_sample(SHAPE, "good", texture="wood")
     with pytest.raises(InputError):
         texture_patch(np.zeros((10, 10)), (64, 64))
+    with pytest.raises(InputError, match="layout"):
+        render_defect_sample(SHAPE, "good", layout="gear")
+    with pytest.raises(InputError, match="scene option"):
+        render_defect_sample(SHAPE, "good", colour="red")
     with pytest.raises(InputError):
         make_defect_set(-1)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("texture", TEXTURES)
+def test_layouts_textures_and_feature_defects(layout, texture):
+    # a missing feature darkens nothing: the face level fills its footprint; an extra hole
+    # puts the hole level (45 before lighting) where the face was (150)
+    s = render_defect_sample((128, 128), ["missing", "extra"], rng=5, layout=layout,
+                             texture=texture, placement_px=0, placement_deg=0, lighting=0)
+    good = render_defect_sample((128, 128), "good", rng=5, layout=layout, texture=texture,
+                                placement_px=0, placement_deg=0, lighting=0)
+    miss, extra = s.defects
+    for d, sign in ((miss, +1), (extra, -1)):
+        x, y = (int(round(v)) for v in d.center_xy)
+        win = (slice(y - 2, y + 3), slice(x - 2, x + 3))
+        change = s.image[win].astype(float).mean() - good.image[win].astype(float).mean()
+        assert sign * change > 60, (d.kind, change)  # ~105 levels, blur and texture aside
+        assert s.mask[y, x]
+
+
+def test_texture_character():
+    from metrology.synth.surfaces import blasted_texture, milled_texture
+
+    b = blasted_texture((128, 128), rng=0)
+    m = milled_texture((128, 128), rng=0)
+    for t in (b, m):
+        assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # blasted is isotropic: neighbour correlation alike along x and y
+    cx = np.corrcoef(b[:, :-1].ravel(), b[:, 1:].ravel())[0, 1]
+    cy = np.corrcoef(b[:-1].ravel(), b[1:].ravel())[0, 1]
+    assert abs(cx - cy) < 0.1
+    # milled has a dominant spatial period near its 5 px pitch along the arcs' normal
+    spec = np.abs(np.fft.fft2(m - m.mean())) ** 2
+    fy, fx = np.unravel_index(np.argmax(spec), spec.shape)
+    f = np.hypot(min(fx, 128 - fx), min(fy, 128 - fy)) / 128
+    assert 1 / 6.5 < f < 1 / 4.0

@@ -66,9 +66,9 @@ def test_fit_info_and_protocol(fitted):
     assert fitted.is_fitted and fitted.bank_size > 0
     assert fitted.bank.shape == (fitted.bank_size, fitted.info["feature_dim"])
     assert fitted.info["n_images"] == 12
-    # 12 images x 32 x 32 cells, 10 % kept
+    # 12 images x 32 x 32 cells, 10 % kept up to max_bank
     assert fitted.info["patches_total"] == 12 * 32 * 32
-    assert fitted.bank_size == round(0.1 * 12 * 32 * 32)
+    assert fitted.bank_size == min(fitted.settings.max_bank, round(0.1 * 12 * 32 * 32))
     assert isinstance(fitted, AnomalyScorer) and is_scorer(fitted)
     json.dumps(fitted.to_dict())
     assert "bank=" in repr(fitted)
@@ -108,73 +108,93 @@ def test_deterministic_and_user_scorer_protocol(data):
 
 def test_save_load_round_trip(fitted, data, tmp_path):
     _, test = data
-    path = fitted.save(tmp_path / "bank.json")
-    assert (tmp_path / "bank.npz").is_file()
-    doc = json.loads(path.read_text())
-    assert doc["format"] == "metrology.anomaly.patchcore" and doc["version"] == 1
+    path = fitted.save(tmp_path / "bank.npz")
+    assert path == tmp_path / "bank.npz" and sorted(p.name for p in tmp_path.iterdir()) == \
+        ["bank.npz"]  # one file: nothing to get out of step
     loaded = PatchCore.load(path)
-    assert loaded.bank_size == fitted.bank_size
-    # either file of the pair names the bank (recipes may refer to the .npz)
-    assert PatchCore.load(tmp_path / "bank.npz").bank_size == fitted.bank_size
-    assert fitted.save(tmp_path / "other.npz") == tmp_path / "other.json"
+    assert loaded.bank_size == fitted.bank_size and loaded.settings == fitted.settings
+    # a .json name (what older recipes keep) is written and read as the .npz beside it
+    assert fitted.save(tmp_path / "other.json") == tmp_path / "other.npz"
+    assert PatchCore.load(tmp_path / "other.json").bank_size == fitted.bank_size
     for s in test[:3]:
-        a, b = fitted.score(s.image), loaded.score(s.image)
-        assert a.score == pytest.approx(b.score, rel=1e-6)
-        assert np.allclose(a.map, b.map, atol=1e-6)
+        for aligned in (False, True):
+            a, b = fitted.score(s.image, aligned=aligned), loaded.score(s.image, aligned=aligned)
+            assert a.score == pytest.approx(b.score, rel=1e-6)
+            assert np.allclose(a.map, b.map, atol=1e-6)
+
+
+def _rewrite(path, meta=None, **arrays):
+    """Re-pack a bank file with a changed header or arrays (checks the loader, not the writer)."""
+    with np.load(path) as z:
+        d = {k: z[k] for k in z.files}
+    m = json.loads(d.pop("meta").tobytes())
+    if meta:
+        meta(m)
+    d.update(arrays)
+    np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
 def test_corrupt_files(fitted, tmp_path):
-    path = fitted.save(tmp_path / "bank.json")
-    npz = tmp_path / "bank.npz"
-    good_json, good_npz = path.read_bytes(), npz.read_bytes()
+    path = fitted.save(tmp_path / "bank.npz")
+    good = path.read_bytes()
 
-    npz.write_bytes(good_npz[: len(good_npz) // 2])  # truncated bank
-    with pytest.raises(FileFormatError, match="checksum"):
-        PatchCore.load(path)
-    npz.write_bytes(good_npz)
-
-    path.write_bytes(good_json[:100])  # truncated JSON
+    path.write_bytes(good[: len(good) // 2])  # truncated
     with pytest.raises(FileFormatError):
         PatchCore.load(path)
-
-    doc = json.loads(good_json)
-    doc["bank_size"] = 7  # JSON no longer matches the arrays
-    path.write_text(json.dumps(doc))
-    with pytest.raises(FileFormatError, match="bank"):
+    path.write_bytes(b"{not an archive")
+    with pytest.raises(FileFormatError, match="not a PatchCore bank"):
         PatchCore.load(path)
 
-    doc = json.loads(good_json)
-    doc["arrays"]["file"] = "../elsewhere.npz"
-    path.write_text(json.dumps(doc))
-    with pytest.raises(FileFormatError):
-        PatchCore.load(path)
+    cases = [(lambda m: m.update(bank_size=7), {}, "bank"),
+             (lambda m: m["settings"].update(coreset_ratio=-1), {}, "coreset_ratio"),
+             (lambda m: m.update(version=9), {}, "version"),
+             (lambda m: m.update(format="other"), {}, "not a PatchCore bank"),
+             (lambda m: m["features"].update(name="mystery"), {}, "mystery"),
+             (lambda m: m["features"].update(sigmas="x"), {}, "features"),
+             (None, {"bank": np.full_like(fitted.bank, np.nan)}, "finite"),
+             (None, {"aligned_spread": np.zeros((2, 2), np.float32)}, "aligned")]
+    for meta, arrays, msg in cases:
+        path.write_bytes(good)
+        _rewrite(path, meta, **arrays)
+        with pytest.raises(FileFormatError, match=msg):
+            PatchCore.load(path)
+    with pytest.raises(InputError, match="not found"):
+        PatchCore.load(tmp_path / "nothing.npz")
 
-    doc = json.loads(good_json)
-    doc["config"]["coreset_ratio"] = -1
-    path.write_text(json.dumps(doc))
-    with pytest.raises(FileFormatError, match="config"):
-        PatchCore.load(path)
 
-    # a bank whose arrays are swapped for NaN (with a matching checksum) is refused too
-    from metrology._io import save_npz_bytes
+def test_version1_pair_still_loads_and_foreign_extractor_is_refused(fitted, data, tmp_path):
+    """A bank written by the previous version (JSON header + .npz) loads and scores as before
+    (reweighted maximum); given another extractor than the bank's, load refuses saying which."""
     import hashlib
 
-    z = np.load(npz)
-    data = save_npz_bytes(bank=np.full_like(z["bank"], np.nan), center=z["center"],
-                          scale=z["scale"])
-    npz.write_bytes(data)
-    doc = json.loads(good_json)
-    doc["arrays"]["sha256"] = hashlib.sha256(data).hexdigest()
-    path.write_text(json.dumps(doc))
-    with pytest.raises(FileFormatError, match="finite"):
-        PatchCore.load(path)
+    from metrology._io import save_npz_bytes, write_json_file
+    from metrology.anomaly import ClassicalFeatures
 
-    npz.unlink()
-    path.write_bytes(good_json)
-    with pytest.raises(FileFormatError, match="missing"):
-        PatchCore.load(path)
-    with pytest.raises(InputError):
-        PatchCore.load(tmp_path / "nothing.json")
+    _, test = data
+    arrays = save_npz_bytes(bank=fitted.bank, center=fitted._center, scale=fitted._scale)
+    (tmp_path / "old.npz").write_bytes(arrays)
+    cfg = {k: getattr(fitted.settings, k) for k in
+           ("coreset_ratio", "max_bank", "max_patches", "k", "reweight_neighbors", "patch_size",
+            "compress", "smoothing_sigma", "nn", "resize", "projection_dim", "seed")}
+    write_json_file(tmp_path / "old.json", {
+        "config": dict(cfg, position_weight=0.0), "features": fitted.features.config(),
+        "image_shape": list(fitted.image_shape), "image_channels": 1, "info": fitted.info,
+        "bank_size": fitted.bank_size, "bank_dim": int(fitted.bank.shape[1]), "threshold": None,
+        "arrays": {"file": "old.npz", "sha256": hashlib.sha256(arrays).hexdigest()}},
+        fmt="metrology.anomaly.patchcore", version=1)
+    for name in ("old.json", "old.npz"):
+        old = PatchCore.load(tmp_path / name)
+        assert old.settings.image_score == "reweighted"
+        ref = PatchCore(settings=fitted.settings.replace(image_score="reweighted"))
+        ref.__dict__.update({k: v for k, v in fitted.__dict__.items() if k != "settings"})
+        assert old.score(test[-1].image).score == pytest.approx(
+            ref.score(test[-1].image).score, rel=1e-6)
+    (tmp_path / "old.npz").write_bytes(arrays[:-10])
+    with pytest.raises(FileFormatError, match="checksum"):
+        PatchCore.load(tmp_path / "old.json")
+    path = fitted.save(tmp_path / "new.npz")
+    with pytest.raises(FileFormatError, match="sigmas"):
+        PatchCore.load(path, features=ClassicalFeatures(sigmas=(1.0, 2.0)))
 
 
 def test_bad_input(fitted, data):
@@ -191,8 +211,16 @@ def test_bad_input(fitted, data):
         PatchCore().fit([train[0], np.dstack([train[1]] * 3)])
     with pytest.raises(InputError, match="resize=True"):
         fitted.score(train[0][:96, :100])
+    # a colour image given to a gray bank is converted (documented), not refused
+    colour = fitted.score(np.dstack([train[0]] * 3))
+    assert colour.score == pytest.approx(fitted.score(train[0]).score, rel=1e-5)
+    colour_bank = PatchCore(coreset_ratio=0.1).fit([np.dstack([im] * 3) for im in train[:2]])
     with pytest.raises(InputError, match="channel"):
-        fitted.score(np.dstack([train[0]] * 3))
+        colour_bank.score(train[0])
+    with pytest.raises(InputError, match="roi"):
+        PatchCore().fit(train[:2], roi=np.zeros(SHAPE, bool))
+    with pytest.raises(InputError, match="roi"):
+        PatchCore().fit(train[:2], roi=np.ones((5, 5), bool))
     bad = train[0].astype(np.float32)
     bad[3, 3] = np.nan
     with pytest.raises(InputError, match="NaN"):
@@ -200,7 +228,9 @@ def test_bad_input(fitted, data):
     with pytest.raises(InputError):
         fitted.score(np.zeros((0, 0), np.uint8))
     for kw in ({"coreset_ratio": 0}, {"k": 0}, {"patch_size": 2}, {"nn": "annoy"},
-               {"features": "resnet"}, {"features": 3}, {"smoothing_sigma": -1}):
+               {"features": "resnet"}, {"features": 3}, {"smoothing_sigma": -1},
+               {"image_score": "mean"}, {"top_k": 0}, {"aligned": "yes"},
+               {"position_weight": 0.25}, {"settings": {"k": 2}}):
         with pytest.raises(InputError):
             PatchCore(**kw)
 
@@ -216,14 +246,55 @@ def test_resize_option(data):
     assert r.score > good
 
 
-def test_position_weight_finds_missing_features(data):
-    # a missing hole is ordinary surface: position-free PatchCore cannot see it, the optional
-    # position channels (fixtured, aligned parts) can
-    train, _ = data
-    test = make_defect_set(6, ("missing",), 6, shape=SHAPE, seed=13)
-    pc = PatchCore(coreset_ratio=0.1, position_weight=0.25).fit(train)
-    s = np.array([pc.score(t.image).score for t in test])
-    assert auroc(s[:6], s[6:]) >= 0.9  # 36 pairs: at most 3 mis-ordered
+def test_aligned_check_finds_missing_and_extra_features(data):
+    # a missing hole is ordinary surface and an extra hole an ordinary hole edge: the
+    # position-free bank cannot see them, the position-aware check of aligned parts can.
+    # Parts rendered without placement jitter stand for parts the recipe aligned.
+    kw = dict(shape=SHAPE, placement_px=0.0, placement_deg=0.0)
+    train = [s.image for s in make_defect_set(12, (), 0, seed=30, **kw)]
+    test = make_defect_set(8, ("missing", "extra"), 8, seed=31, **kw)
+    pc = PatchCore(coreset_ratio=0.1).fit(train)
+    kinds = np.array([t.kind for t in test])
+    on = np.array([pc.score(t.image, aligned=True).score for t in test])
+    for k in ("missing", "extra"):
+        # 64 pairs each: at most one mis-ordered (0.98 on the full-size benchmark)
+        assert auroc(on[kinds == "good"], on[kinds == k]) >= 0.98, k
+    off = np.array([pc.score(t.image).score for t in test])
+    assert auroc(off[kinds == "good"], off[kinds == "missing"]) < 0.9  # unseen without it
+    r = pc.score(test[8].image, aligned=True)  # the map peaks on the missing feature
+    assert _hit(test[8], r)
+
+
+def test_roi_and_ignore_margin(data):
+    train, test = data
+    roi = np.zeros(SHAPE, bool)
+    roi[20:100, 10:110] = True
+    pc = PatchCore(coreset_ratio=0.1).fit(train[:4], roi=roi)
+    r = pc.score(test[0].image)
+    assert np.all(r.map[roi == 0][::7] <= 1e-6)  # 0 outside the ROI (bilinear edge aside)
+    assert r.map[roi].max() > 0
+    assert pc.bank_size == round(0.1 * 4 * 20 * 25)  # cells whose centre is in the ROI
+    m = PatchCore(coreset_ratio=0.1, ignore_margin_px=16).fit(train[:4]).score(test[0].image)
+    assert m.map[:12].max() == 0 and m.map[:, -12:].max() == 0
+    with pytest.raises(InputError, match="no feature cell"):
+        PatchCore(ignore_margin_px=80).fit(train[:2])
+
+
+def test_image_score_modes(fitted, data):
+    _, test = data
+    img = test[-1].image
+    r = {m: PatchCore(settings=fitted.settings.replace(image_score=m)) for m in
+         ("topk", "max", "reweighted")}
+    out = {}
+    for m, pc in r.items():
+        pc.__dict__.update({k: v for k, v in fitted.__dict__.items() if k != "settings"})
+        out[m] = pc.score(img)
+    grid = fitted.patch_scores(img)
+    assert out["max"].score >= out["topk"].score > 0  # a mean of the top cells <= the top
+    assert out["reweighted"].score <= grid.max() + 1e-6  # the paper's weight is in (0, 1]
+    one = PatchCore(settings=fitted.settings.replace(top_k=1))
+    one.__dict__.update({k: v for k, v in fitted.__dict__.items() if k != "settings"})
+    assert one.score(img).score == pytest.approx(out["max"].score, rel=1e-6)
 
 
 def test_import_does_not_pull_torch():
@@ -308,3 +379,24 @@ def test_options_knn_kdtree_and_degenerate_images(data):
     r = flat.score(np.zeros((40, 40), np.uint8))
     assert r.score == pytest.approx(0.0, abs=1e-6) and np.all(np.isfinite(r.map))
     assert flat.score(np.full((40, 40), 50, np.uint8)).score >= 0
+
+
+def test_save_is_atomic(fitted, tmp_path, monkeypatch):
+    """A save interrupted before its one rename leaves the previous bank whole and loadable
+    (the old two-file save could leave a new .npz beside an old .json)."""
+    import os
+
+    path = fitted.save(tmp_path / "bank.npz")
+    before = path.read_bytes()
+    other = PatchCore(coreset_ratio=0.05).fit([np.zeros((64, 64), np.uint8)] * 2)
+
+    def killed(src, dst):
+        raise KeyboardInterrupt("killed between write and rename")
+
+    monkeypatch.setattr(os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        other.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert PatchCore.load(path).bank_size == fitted.bank_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.npz"]  # no temp file left

