@@ -30,7 +30,7 @@ def test_rendered_pair_relative_pose_within_targets():
     base_true = float(np.linalg.norm(RIG_T_B_A[:3, 3]))
     base_err = abs(rp.baseline_mm - base_true) / base_true
     # issue 17 targets: < 0.01 deg and < 0.05 % of the baseline (80 mm).  Measured on these
-    # 6 scenes (400x300 per camera, ChArUco 10x8, partial views): about 0.002 deg and 0.01 %
+    # 6 scenes (400x300 per camera, ChArUco 8x6 squares, partial views): about 0.002 deg and 0.01 %
     assert rot_err < 0.01, rot_err
     assert base_err < 5e-4, base_err
     assert np.linalg.norm(T[:3, 3] - RIG_T_B_A[:3, 3]) < 5e-4 * base_true
