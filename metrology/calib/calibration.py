@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..core.checks import check_choice, check_positive
+from ..core.checks import check_bool, check_choice, check_positive
 from ..errors import CalibrationError, InputError
 from .board import Checkerboard, _refine_detection, refine_corners
 from .camera import MODELS, CameraModel
@@ -424,7 +424,7 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     >>> len(cal.views), cal.rms_px < 0.05
     (5, True)
     """
-    _check_board(board, flat_board)
+    _check_args(board, flat_board, holdout, refine_pass)
     check_choice(model, "model", MODELS)
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
@@ -454,9 +454,12 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     return _assemble(problem, obs, fit, detected, loaded.names, outliers, std, unc, hold)
 
 
-def _check_board(board: Any, flat_board: bool) -> None:
+def _check_args(board: Any, flat_board: bool, holdout: bool, refine_pass: bool) -> None:
     """:class:`InputError` unless ``board`` is a board :func:`calibrate` takes with
-    ``flat_board``."""
+    ``flat_board`` and the switches are booleans."""
+    for name, v in (("flat_board", flat_board), ("holdout", holdout),
+                    ("refine_pass", refine_pass)):
+        check_bool(v, name)
     if not isinstance(board, Checkerboard) and not is_partial_board(board):
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")
