@@ -347,6 +347,8 @@ def calibrate_rig(views: dict, board: Any, model: str = "standard", *,
     if not isinstance(board, Checkerboard) and not is_partial_board(board):
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")
+    if progress is not None and not callable(progress):
+        raise InputError(f"progress: expected a callable or None, given {type(progress).__name__}")
     say = progress or _quiet
     names, scenes, items = _scene_lists(views)
     if len(set(names)) != len(names):

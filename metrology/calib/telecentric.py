@@ -92,7 +92,7 @@ class TelecentricCamera:
     model: str = "telecentric"
     norm_radius_px: float | None = None
     valid_radius: float | None = None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False, init=False)
 
     def __post_init__(self) -> None:
         check_choice(self.model, "model", TELECENTRIC_MODELS)
@@ -196,7 +196,7 @@ class TelecentricCamera:
     def project(self, points_3d: Any, rvec: Any = None, tvec: Any = None) -> np.ndarray:
         """Camera-frame (or, with ``rvec``/``tvec``, world-frame) 3-D points ``(..., N, 3)``
         mm -> distorted pixels ``(..., N, 2)``."""
-        P = np.asarray(points_3d, dtype=np.float64)
+        P = _numeric(points_3d, "points_3d", "3-D points (..., N, 3) mm")
         if P.ndim < 2 or P.shape[-1] != 3:
             raise ShapeError(f"points_3d: expected shape (..., N, 3), given {P.shape}")
         if not np.all(np.isfinite(P)):

@@ -528,6 +528,8 @@ def calibrate_telecentric(images_or_paths: Any, board: Any, *, affine: bool = Fa
                          f"given {type(board).__name__}")
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
+    if progress is not None and not callable(progress):
+        raise InputError(f"progress: expected a callable or None, given {type(progress).__name__}")
     say = progress or _quiet
     loaded = load_views(images_or_paths, say)
     detected = detect_views(loaded, board, max_blur_px=max_blur_px, progress=say)

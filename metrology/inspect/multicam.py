@@ -259,6 +259,8 @@ class MultiCameraRecipe:
             A camera's image missing, unreadable, or of another size than its calibration.
         """
         t0 = time.perf_counter()
+        if name is not None and not isinstance(name, str):
+            raise InputError(f"name: expected a string or None, given {type(name).__name__}")
         if not isinstance(images, Mapping):
             raise InputError("images: expected a dict camera name -> image")
         missing = sorted(set(self.cameras) - set(images))

@@ -33,7 +33,7 @@ from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
 from ..calib.targets import CharucoBoard, MarkerCheckerboard
 from ..calib.telecentric import TelecentricCamera
-from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
+from ..core.checks import (_numeric, as_vector, check_choice, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
 from .render import finish_image, render_scene
@@ -336,11 +336,8 @@ def render_target(camera: Any, board: Any, rvec: Any, tvec: Any, *,
     if not isinstance(board, (Checkerboard, CharucoBoard, MarkerCheckerboard)):
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")
-    rvec = np.asarray(rvec, float).ravel()
-    tvec = np.asarray(tvec, float).ravel()
-    if rvec.shape != (3,) or tvec.shape != (3,) or not np.all(np.isfinite(rvec)) or \
-            not np.all(np.isfinite(tvec)):
-        raise InputError("rvec, tvec: expected 3 finite numbers each")
+    rvec = as_vector(np.reshape(_numeric(rvec, "rvec", "3 numbers"), -1), "rvec", 3)
+    tvec = as_vector(np.reshape(_numeric(tvec, "tvec", "3 numbers"), -1), "tvec", 3)
     R = rodrigues(rvec)
     telecentric = not isinstance(camera, CameraModel)
     if telecentric and abs(R[2, 2]) < 1e-3:

@@ -2394,7 +2394,8 @@ def _(ctx):
     return Call(ctx.get("charuco").to_dict())
 
 
-@ex("calib.targets.CharucoBoard.detect", timeout=30)
+# a detection of part of a board: unseen corners are NaN with corner_ok False
+@ex("calib.targets.CharucoBoard.detect", timeout=30, nan_ok=True)
 def _(ctx):
     return Call(ctx.get("charuco_image"))
 
@@ -2409,7 +2410,8 @@ def _(ctx):
     return Call(ctx.get("marker_board").to_dict())
 
 
-@ex("calib.targets.MarkerCheckerboard.detect", timeout=30)
+# a detection of part of a board: unseen corners are NaN with corner_ok False
+@ex("calib.targets.MarkerCheckerboard.detect", timeout=30, nan_ok=True)
 def _(ctx):
     return Call(ctx.get("marker_image"))
 
@@ -2573,7 +2575,7 @@ def _(ctx):
     return Call(ctx.get("rig_station_path"))
 
 
-@ex("calib.rig.RigCalibration.from_dict")
+@ex("calib.rig.RigCalibration.from_dict", nan_ok=True)  # missing rms: unknown (NaN)
 def _(ctx):
     return Call(ctx.get("rig").to_dict())
 
@@ -2626,7 +2628,7 @@ def _(ctx):
     return Call(_i_relative_pose(ctx).to_dict())
 
 
-@ex("calib.stations.load_station", kinds={"path": "path_in"})
+@ex("calib.stations.load_station", kinds={"path": "path_in"}, nan_ok=True)  # null: unknown
 def _(ctx):
     return Call(ctx.get("tele_station_path"))
 
