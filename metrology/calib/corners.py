@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = ["refine_corners", "corner_model", "fit_corner_models"]
 
 # Python floats: they keep float32 arithmetic float32 (NumPy scalars would promote it)
@@ -359,18 +361,21 @@ def _plausible(p: np.ndarray, rms: np.ndarray, conv: np.ndarray, moved: np.ndarr
 
 
 def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tuple,
-              board: tuple[int, int, float], camera: Any, p_start: np.ndarray | None
-              ) -> tuple[np.ndarray, ...]:
+              board: tuple[int, int, float], camera: Any, p_start: np.ndarray | None,
+              weight: Any = None) -> tuple[np.ndarray, ...]:
     """One fit of the corners ``cur (N, 2)`` in windows centred on them.
 
     Starts from ``p_start`` (warm start of every parameter, corner replaced by ``cur``) or
     cold: the neighbours' geometry (``board`` is ``(cols, rows, starting blur)``), the linear
-    parameters then solved first.
+    parameters then solved first.  ``weight`` (callable ``(X, Y) -> (N, M)``, raw pixel
+    positions) multiplies the window weights.
 
     Returns parameters ``(N, 9)`` (in undistorted pixels with a camera), residual RMS,
     converged mask, fitted corners in raw pixels ``(N, 2)`` and the valid mask.
     """
     vals, X, Y, wt = _sample_windows(gray, cur, radius, *offsets)
+    if weight is not None:
+        wt = wt * weight(X, Y)
     valid = np.ones(len(cur), bool)
     centre = cur
     if camera is not None:
@@ -393,7 +398,8 @@ def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tu
 
 
 def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, *,
-                   camera: Any = None, max_radius_px: float = 14.0, blur_px: float = 1.0
+                   camera: Any = None, max_radius_px: float = 14.0, blur_px: float = 1.0,
+                   weight_fn: Any = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Refine ordered corners by the X-junction model fit (see the module docstring).
 
@@ -417,6 +423,9 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
         Largest fit window radius.
     blur_px : float
         Starting edge blur sigma (e.g. a previous fit's; saves an iteration when close).
+    weight_fn : callable ``(X, Y, index) -> (n, M)``, optional
+        Multiplies the fit weights of the window pixels (raw pixel positions ``X, Y`` of the
+        windows of corners ``index``), e.g. to keep a ChArUco board's markers out of the model.
 
     Returns
     -------
@@ -424,12 +433,16 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
         Corners whose fit failed keep their starting position and ``ok = False`` (fit_rms
         NaN).
     """
-    cur, ok, p, rms = _refine(gray, corners_xy, cols, rows, camera, max_radius_px, blur_px)
+    if weight_fn is not None and not callable(weight_fn):
+        raise InputError(f"weight_fn: expected a callable or None, given "
+                         f"{type(weight_fn).__name__}")
+    cur, ok, p, rms = _refine(gray, corners_xy, cols, rows, camera, max_radius_px, blur_px,
+                              weight_fn)
     return cur, ok, np.exp(p[:, 4]), 2 * np.abs(p[:, 6]), np.where(ok, rms, np.nan)
 
 
 def _refine(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, camera: Any,
-            max_radius_px: float, blur_px: float
+            max_radius_px: float, blur_px: float, weight_fn: Any = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`refine_corners`, returning corners, ok, the fitted parameters ``(N, 9)`` (in
     undistorted pixels with a camera) and the residual RMS."""
@@ -438,13 +451,17 @@ def _refine(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, came
     radius = np.clip(0.42 * dmin, 2.5, max_radius_px)
     offsets = _disk_offsets(float(radius.max()))
     blur = float(blur_px) if np.isfinite(blur_px) and 0.2 < blur_px < 8.0 else 1.0
+
+    def weight(index: np.ndarray) -> Any:  # the caller's weights for these corners' windows
+        return None if weight_fn is None else (lambda X, Y: weight_fn(X, Y, index))
+
     p, rms, conv, new, ok = _fit_pass(gray, c0, radius, offsets, (cols, rows, blur), camera,
-                                      None)
+                                      None, weight(np.arange(len(c0))))
     good = ok & _plausible(p, rms, conv, new, np.linalg.norm(new - c0, axis=1), radius)
     again = good & (np.linalg.norm(new - c0, axis=1) > _RECENTRE_PX)
     if again.any():  # re-centre the window on the refined corner
         sub = _fit_pass(gray, new[again], radius[again], offsets, (cols, rows, blur), camera,
-                        p[again])
+                        p[again], weight(np.nonzero(again)[0]))
         p[again], rms[again], conv[again], new[again] = sub[:4]
         ok[again] &= sub[4]
         good = ok & _plausible(p, rms, conv, new, np.linalg.norm(new - c0, axis=1), radius)
