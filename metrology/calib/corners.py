@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from . import _accel
 
 __all__ = ["refine_corners", "corner_model", "fit_corner_models"]
 
@@ -65,13 +66,15 @@ def _neighbour_geometry(corners: np.ndarray, cols: int, rows: int
     dr[-1] = g[-1] - g[-2]
     th_c = np.arctan2(dc[..., 1], dc[..., 0]).ravel()
     th_r = np.arctan2(dr[..., 1], dr[..., 0]).ravel()
-    big = np.full((rows + 2, cols + 2, 2), np.nan)
-    big[1:-1, 1:-1] = g
+    # distances to the right, lower, lower-right and lower-left neighbours; each pair is
+    # counted for both of its corners
     dmin = np.full((rows, cols), np.inf)
-    for oy, ox in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1)):
-        nb = big[1 + oy:1 + oy + rows, 1 + ox:1 + ox + cols]
-        d = np.linalg.norm(nb - g, axis=-1)
-        dmin = np.fmin(dmin, d)
+    for a, b in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]),
+                 (np.s_[:-1, :-1], np.s_[1:, 1:]), (np.s_[:-1, 1:], np.s_[1:, :-1])):
+        e = g[b] - g[a]
+        d = np.hypot(e[..., 0], e[..., 1])
+        np.fmin(dmin[a], d, out=dmin[a])
+        np.fmin(dmin[b], d, out=dmin[b])
     return th_c, th_r, dmin.ravel()
 
 
@@ -181,6 +184,11 @@ def fit_corner_models(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndar
         Weighted residual RMS in gray levels.
     converged : ndarray (N,) bool
     """
+    k = _accel.kernels()
+    if k is not None:  # the same fit compiled, corner by corner, in float64
+        f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+        return k.fit_corners(f64(vals), f64(X), f64(Y), f64(w), f64(p0), int(max_iter),
+                             float(step_tol_px), bool(linear_start))
     out = np.empty_like(p0, dtype=np.float64), np.empty(len(p0)), np.empty(len(p0), bool)
     for b in range(0, len(p0), _BLOCK):  # blocks of corners: the (N, M) arrays stay in cache
         sl = slice(b, b + _BLOCK)
@@ -294,6 +302,14 @@ def _sample_windows(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, ox: n
     soft edge, zero outside the image.
     """
     h, w = gray.shape
+    k = _accel.kernels()
+    if k is not None:
+        f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+        flat, X, Y, wt = k.sample_windows(f64(cur[:, 0]), f64(cur[:, 1]), f64(radius),
+                                          np.ascontiguousarray(ox, dtype=np.intp),
+                                          np.ascontiguousarray(oy, dtype=np.intp), h, w)
+        vals = np.take(np.ascontiguousarray(gray).ravel(), flat).astype(np.float64)
+        return vals, X, Y, wt
     ix = np.rint(cur[:, 0]).astype(np.intp)[:, None] + ox[None]
     iy = np.rint(cur[:, 1]).astype(np.intp)[:, None] + oy[None]
     inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
@@ -384,11 +400,13 @@ def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tu
         p0 = _initial_params(centre, *board)
     else:
         p0 = p_start.copy()
-    # float32 arithmetic around each window's own origin (the starting corner)
+    # positions relative to each window's own origin (the starting corner): NumPy computes in
+    # float32 there (the compiled fit in float64)
     p0[:, 0:2] = 0.0
-    Xl = (X - centre[:, :1]).astype(np.float32)
-    Yl = (Y - centre[:, 1:]).astype(np.float32)
-    p, rms, conv = fit_corner_models(vals.astype(np.float32), Xl, Yl, wt.astype(np.float32), p0,
+    dt = np.float64 if _accel.kernels() is not None else np.float32
+    Xl = (X - centre[:, :1]).astype(dt)
+    Yl = (Y - centre[:, 1:]).astype(dt)
+    p, rms, conv = fit_corner_models(vals.astype(dt), Xl, Yl, wt.astype(dt), p0,
                                      linear_start=p_start is None)
     p[:, 0:2] += centre
     new = p[:, :2]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _accel
+
 __all__ = ["distort_norm", "distort_norm_jac", "undistort_norm", "undistort_xy", "tilt_matrix"]
 
 
@@ -200,6 +202,9 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
     x, y, err : ndarray (n,)
     """
     d = np.asarray(dist, dtype=np.float64)
+    k = _accel.kernels()
+    if k is not None:  # the same iteration compiled, point by point (see _kernels.undistort)
+        return _undistort_compiled(k, tx, ty, d, model, tol, max_evals, x0, y0)
     if x0 is None or y0 is None:
         x, y = _initial_guess(tx, ty, d, model)
     else:
@@ -209,6 +214,22 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
         sl = slice(i, i + _CHUNK)
         x[sl], y[sl], err[sl] = _newton(tx[sl], ty[sl], x[sl], y[sl], d, model, tol * tol,
                                         max_evals)
+    return x, y, np.sqrt(err)
+
+
+def _undistort_compiled(k, tx: np.ndarray, ty: np.ndarray, d: np.ndarray, model: str,
+                        tol: float, max_evals: int, x0: np.ndarray | None,
+                        y0: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`undistort_xy` by the kernel ``k.undistort`` (``k``: :mod:`._kernels`)."""
+    fisheye = model == "fisheye"
+    c = d[:4].copy() if fisheye else _coefficients(d)
+    tilt = not fisheye and (c[12] != 0.0 or c[13] != 0.0)
+    T = tilt_matrix(c[12], c[13]) if tilt else np.eye(3)
+    if x0 is None or y0 is None:
+        x0 = y0 = np.empty(0)
+    f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64).ravel())  # noqa: E731
+    x, y, err = k.undistort(f64(tx), f64(ty), f64(x0), f64(y0), np.pad(c, (0, 14 - c.size)), T,
+                            tilt, fisheye, float(tol) * float(tol), int(max_evals))
     return x, y, np.sqrt(err)
 
 
