@@ -40,6 +40,8 @@ Profile (issue 16, cProfile with process time, 2-core machine under load), befor
 from __future__ import annotations
 
 import json
+import statistics
+import time
 from pathlib import Path
 
 import cv2
@@ -48,6 +50,72 @@ import numpy as np
 from _common import Row, median_ms
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cpu_ms(fn, repeat=7, warmup=1):
+    """Median CPU time of ``fn()`` in this process (``time.process_time``), milliseconds: less
+    sensitive to other load on a shared machine than wall time (one thread: run with
+    OMP_NUM_THREADS=1; OpenCV is set to one thread in :func:`run`)."""
+    for _ in range(warmup):
+        fn()
+    t = []
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        t.append((time.process_time() - t0) * 1e3)
+    return statistics.median(t)
+
+
+def _both(fn, repeat):
+    """(wall ms, CPU ms) medians of ``fn``, and the same with the compiled kernels switched
+    off (the NumPy reference path)."""
+    from metrology.calib import _accel
+
+    out = {"wall": median_ms(fn, repeat=repeat), "cpu": _cpu_ms(fn, repeat=repeat)}
+    with _accel.disabled():
+        out["numpy_cpu"] = _cpu_ms(fn, repeat=repeat)
+    out["compiled"] = _accel.kernels() is not None
+    return out
+
+
+def _timing_note(ours, peer_cpu):
+    kind = "compiled" if ours["compiled"] else "NumPy only (numba absent)"
+    return (f"; CPU ours {ours['cpu']:.2f} ms ({kind}; NumPy path {ours['numpy_cpu']:.2f} ms), "
+            f"peer {peer_cpu:.2f} ms")
+
+
+def compile_times() -> dict:
+    """First-call times of the kernels in fresh processes: with an empty on-disk cache (the
+    compile, once after an install) and with the cache filled (every later process), CPU and
+    wall seconds, and the import of numba alone.  Empty dict without numba."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return {}
+    code = ("import time, json, numpy as np; t0, w0 = time.process_time(), time.time(); "
+            "import numba; t1, w1 = time.process_time(), time.time(); "
+            "from metrology.calib import detect_board, CameraModel, Checkerboard; "
+            "import cv2; g = cv2.imread('calib_images/view_00.png', 0); "
+            "detect_board(g, Checkerboard(9, 6, 20.0)); "
+            "CameraModel([[900., 0, 640], [0, 900., 360], [0, 0, 1]], [-.2, .05, 0, 0, 0], "
+            "(1280, 720)).undistort_points(np.zeros((3, 2)) + 5); "
+            "print(json.dumps([t1 - t0, w1 - w0, time.process_time() - t1, time.time() - w1]))")
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": str(ROOT),
+               "OMP_NUM_THREADS": "1"}
+        for name in ("cold", "warm"):
+            r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                               capture_output=True, text=True)
+            imp_cpu, imp_wall, cpu, wall = json.loads(r.stdout.strip().splitlines()[-1])
+            out[name] = {"cpu_s": cpu, "wall_s": wall}
+            out["import_numba"] = {"cpu_s": imp_cpu, "wall_s": imp_wall}
+    return out
 
 
 def _opencv_detect(gray, board):
@@ -79,13 +147,18 @@ def _detection_row(grays, truth, board, quick):
     from metrology.calib import detect_board
 
     rep = 3 if quick else 15
-    ours_ms = median_ms(lambda: detect_board(grays[0], board), repeat=rep)
+    ours = _both(lambda: detect_board(grays[0], board), rep)
+    first = _both(lambda: detect_board(grays[0], board, refine=False), rep)
     peer_ms = median_ms(lambda: _opencv_detect(grays[0], board), repeat=rep)
+    peer_cpu = _cpu_ms(lambda: _opencv_detect(grays[0], board), repeat=rep)
     e_ours = np.concatenate([detect_board(g, board).corners_xy - t for g, t in zip(grays, truth)])
     e_peer = np.concatenate([_opencv_detect(g, board) - t for g, t in zip(grays, truth)])
     rms = lambda e: float(np.sqrt(np.mean(np.sum(e ** 2, 1))))  # noqa: E731
-    return Row("calib detect_board 1024x768 9x6", ours_ms, "cv2 findCB+cornerSubPix5",
-               peer_ms, f"corner RMS ours {rms(e_ours):.4f} px, peer {rms(e_peer):.4f} px")
+    return Row("calib detect_board 1024x768 9x6", ours["wall"], "cv2 findCB+cornerSubPix5",
+               peer_ms, f"corner RMS ours {rms(e_ours):.4f} px, peer {rms(e_peer):.4f} px"
+               + _timing_note(ours, peer_cpu)
+               + f"; of which OpenCV's first stage (findCB + cornerSubPix) {first['cpu']:.2f} ms",
+               extra={"ours": ours, "first_stage": first, "peer_cpu_ms": peer_cpu})
 
 
 def _calibration_rows(files, grays, board, true, quick):
@@ -109,8 +182,10 @@ def _calibration_rows(files, grays, board, true, quick):
         cal["ph"] = _opencv_leave_one_out(grays, board, true.image_size)
 
     rep = 1 if quick else 5
-    ours_ms = median_ms(ours, repeat=rep)
+    t_ours = _both(ours, rep)
+    ours_ms = t_ours["wall"]
     peer_ms = median_ms(peer, repeat=rep)
+    peer_cpu = _cpu_ms(peer, repeat=rep)
     d_ours = projection_difference(cal["c"].camera, true)
     d_peer = projection_difference(cal["p"], true)
     g_ours = projection_difference(cal["c"].camera, true, compensate_rotation=True)["rms_px"]
@@ -121,12 +196,15 @@ def _calibration_rows(files, grays, board, true, quick):
                          f"{d_peer['max_px']:.3f}); gauge-free ours {g_ours:.3f}, peer "
                          f"{g_peer:.3f} px; focal err ours "
                          f"{abs(cal['c'].camera.fx / true.fx - 1) * 100:.4f} %, peer "
-                         f"{abs(cal['p'].fx / true.fx - 1) * 100:.4f} %")]
-    ours_ms = median_ms(ours_holdout, repeat=rep)
+                         f"{abs(cal['p'].fx / true.fx - 1) * 100:.4f} %"
+                         + _timing_note(t_ours, peer_cpu), extra={"ours": t_ours})]
+    t_ours = _both(ours_holdout, rep)
     peer_ms = median_ms(peer_holdout, repeat=rep)
-    rows.append(Row("calib calibrate 14 views + hold-out", ours_ms, "cv2 leave-one-out",
+    peer_cpu = _cpu_ms(peer_holdout, repeat=rep)
+    rows.append(Row("calib calibrate 14 views + hold-out", t_ours["wall"], "cv2 leave-one-out",
                     peer_ms, f"hold-out RMS ours {cal['h'].holdout_rms_px:.4f} px, peer "
-                             f"{cal['ph']:.4f} px"))
+                             f"{cal['ph']:.4f} px" + _timing_note(t_ours, peer_cpu),
+                    extra={"ours": t_ours}))
     return rows
 
 
@@ -139,14 +217,24 @@ def _undistort_row(quick):
     g = g.reshape(-1, 2)
     ref = wide.undistort_points(g)
     rep = 5 if quick else 31
-    ours_ms = median_ms(lambda: wide.undistort_points(g), repeat=rep)
-    peer_ms = median_ms(lambda: cv2.undistortPoints(g.reshape(-1, 1, 2), wide.K, wide.dist,
-                                                    P=wide.K), repeat=rep)
+    ours = _both(lambda: wide.undistort_points(g), rep)
+
+    def peer():
+        return cv2.undistortPoints(g.reshape(-1, 1, 2), wide.K, wide.dist, P=wide.K)
+
+    peer_ms = median_ms(peer, repeat=rep)
+    peer_cpu = _cpu_ms(peer, repeat=rep)
     cvp = cv2.undistortPoints(g.reshape(-1, 1, 2), wide.K, wide.dist, P=wide.K).reshape(-1, 2)
     e_ours = np.abs(wide.distort_points(ref) - g).max()
     e_peer = np.linalg.norm(cvp - ref, axis=1).max()
-    return Row("calib undistort_points 10k wide lens", ours_ms, "cv2.undistortPoints",
-               peer_ms, f"max err ours {e_ours:.1e} px, peer {e_peer:.2f} px")
+    from metrology.calib import _accel
+
+    with _accel.disabled():
+        e_numpy = np.abs(wide.undistort_points(g) - ref).max()
+    return Row("calib undistort_points 10k wide lens", ours["wall"], "cv2.undistortPoints",
+               peer_ms, f"max err ours {e_ours:.1e} px, peer {e_peer:.2f} px; NumPy path "
+                        f"differs by {e_numpy:.1e} px" + _timing_note(ours, peer_cpu),
+               extra={"ours": ours})
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -159,8 +247,13 @@ def run(quick: bool = False) -> list[Row]:
     files = [ROOT / "calib_images" / v["file"] for v in doc["views"]][:14]
     truth = [np.array(v["corners_xy"]) for v in doc["views"]][:14]
     grays = [cv2.imread(str(f), cv2.IMREAD_GRAYSCALE) for f in files]
-    return [_detection_row(grays, truth, board, quick),
-            *_calibration_rows(files, grays, board, true, quick), _undistort_row(quick)]
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)  # one thread for both (CPU times comparable)
+    try:
+        return [_detection_row(grays, truth, board, quick),
+                *_calibration_rows(files, grays, board, true, quick), _undistort_row(quick)]
+    finally:
+        cv2.setNumThreads(threads)
 
 
 if __name__ == "__main__":
@@ -169,3 +262,5 @@ if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).parent))
     for r in run(quick="--quick" in sys.argv):
         print(r)
+    if "--compile" in sys.argv:
+        print("compile times (fresh processes):", compile_times())

@@ -337,8 +337,8 @@ def fit_corners(vals, X, Y, w, p0, max_iter, step_tol, linear_start):
     out_conv = np.zeros(N, np.bool_)
     v, x, y, wc = np.empty(M), np.empty(M), np.empty(M), np.empty(M)
     J = np.empty((10, M))
-    S = np.empty((5, 9, 9))  # scratch: H, H at the trial point, the damped matrix, 2 x 4x4
-    t = np.empty((5, 9))  # scratch: g, g at the trial point, the step, the trial point, p
+    H, Hn, A, L = np.empty((9, 9)), np.empty((9, 9)), np.empty((9, 9)), np.empty((9, 9))
+    g, gn, step, pn, p = np.empty(9), np.empty(9), np.empty(9), np.empty(9), np.empty(9)
     for n in range(N):
         m = 0  # the window's pixels of non-zero weight, contiguous (the others add nothing)
         wsum = 0.0
@@ -348,65 +348,58 @@ def fit_corners(vals, X, Y, w, p0, max_iter, step_tol, linear_start):
                 wsum += w[n, i]
                 m += 1
         for a in range(9):
-            t[4, a] = p0[n, a]
-        cost, conv = _fit_one(v, x, y, wc, m, max_iter, step_tol, linear_start, J, S, t)
-        for a in range(9):
-            out_p[n, a] = t[4, a]
-        out_rms[n] = math.sqrt(cost / max(wsum, 1e-12))
-        out_conv[n] = conv
-    return out_p, out_rms, out_conv
-
-
-@_jit
-def _fit_one(v, X, Y, w, m, max_iter, step_tol, linear_start, J, S, t):
-    """Levenberg-Marquardt of one window (the first ``m`` of ``v, X, Y, w``; the rules of
-    :func:`corners._fit_block`) from the parameters ``t[4]``, left there; returns the weighted
-    cost and whether it converged (``J``, ``S``, ``t``: scratch, see :func:`fit_corners`)."""
-    H, Hn, A, L = S[0], S[1], S[2], S[3]
-    g, gn, step, pn, p = t[0], t[1], t[2], t[3], t[4]
-    if linear_start:  # corners._linear_start: (m, A, gx, gy) by weighted least squares
-        p[5], p[6], p[7], p[8] = 0.0, 1.0, 0.0, 0.0
-        _evaluate(v, X, Y, w, m, p, J, H, g)  # J rows 5..8: the linear basis 1, E, dx, dy
-        for a in range(4):  # L^T W v = L^T W (v - E) + L^T W E = g + H[:, 6]
-            step[a] = g[5 + a] + H[5 + a, 6]
-            for b in range(4):
-                L[a, b] = H[5 + a, 5 + b] + (1e-9 if a == b else 0.0)
-        _solve_spd(L, step, pn, 4)
-        for a in range(4):
-            p[5 + a] = pn[a]
-        cost = _relinearise(v, w, m, p, J, H, g)
-    else:
-        cost = _evaluate(v, X, Y, w, m, p, J, H, g)
-    lam = 1e-3
-    for _ in range(max_iter):
-        for a in range(9):
-            for b in range(9):
-                A[a, b] = H[a, b]
-            A[a, a] += lam * (H[a, a] + 1e-9)
-        _solve_spd(A, g, step, 9)
-        finite = True
-        for a in range(9):
-            pn[a] = p[a] + step[a]
-            finite = finite and math.isfinite(pn[a])
-        small = max(abs(step[0]), abs(step[1])) < step_tol
-        # a converging corner needs the model's value, not its Jacobian
-        cn = _cost(v, X, Y, w, m, pn) if small else _evaluate(v, X, Y, w, m, pn, J, Hn, gn)
-        better = ((cn < cost) or (small and cn <= cost * (1 + 1e-6))) and finite
-        rel = (cost - cn) / max(cost, 1e-30) if better else 0.0
-        if better:
-            cost = cn
-            for a in range(9):
-                p[a] = pn[a]
-                if not small:
-                    g[a] = gn[a]
-                    for b in range(9):
-                        H[a, b] = Hn[a, b]
-            lam *= 0.3
+            p[a] = p0[n, a]
+        # Levenberg-Marquardt with the rules of corners._fit_block
+        if linear_start:  # corners._linear_start: (m, A, gx, gy) by weighted least squares
+            p[5], p[6], p[7], p[8] = 0.0, 1.0, 0.0, 0.0
+            _evaluate(v, x, y, wc, m, p, J, H, g)  # J rows 5..8: the linear basis 1, E, dx, dy
+            for a in range(4):  # L^T W v = L^T W (v - E) + L^T W E = g + H[:, 6]
+                step[a] = g[5 + a] + H[5 + a, 6]
+                for b in range(4):
+                    L[a, b] = H[5 + a, 5 + b] + (1e-9 if a == b else 0.0)
+            _solve_spd(L, step, pn, 4)
+            for a in range(4):
+                p[5 + a] = pn[a]
+            cost = _relinearise(v, wc, m, p, J, H, g)
         else:
-            lam *= 10
-        if (better and (small or rel < 1e-9)) or lam > 1e8:
-            return cost, True
-    return cost, False
+            cost = _evaluate(v, x, y, wc, m, p, J, H, g)
+        lam = 1e-3
+        for _ in range(max_iter):
+            for a in range(9):
+                for b in range(9):
+                    A[a, b] = H[a, b]
+                A[a, a] += lam * (H[a, a] + 1e-9)
+            _solve_spd(A, g, step, 9)
+            finite = True
+            for a in range(9):
+                pn[a] = p[a] + step[a]
+                finite = finite and math.isfinite(pn[a])
+            small = max(abs(step[0]), abs(step[1])) < step_tol
+            # a converging corner needs the model's value, not its Jacobian
+            if small:
+                cn = _cost(v, x, y, wc, m, pn)
+            else:
+                cn = _evaluate(v, x, y, wc, m, pn, J, Hn, gn)
+            better = ((cn < cost) or (small and cn <= cost * (1 + 1e-6))) and finite
+            rel = (cost - cn) / max(cost, 1e-30) if better else 0.0
+            if better:
+                cost = cn
+                for a in range(9):
+                    p[a] = pn[a]
+                    if not small:
+                        g[a] = gn[a]
+                        for b in range(9):
+                            H[a, b] = Hn[a, b]
+                lam *= 0.3
+            else:
+                lam *= 10
+            if (better and (small or rel < 1e-9)) or lam > 1e8:
+                out_conv[n] = True
+                break
+        for a in range(9):
+            out_p[n, a] = p[a]
+        out_rms[n] = math.sqrt(cost / max(wsum, 1e-12))
+    return out_p, out_rms, out_conv
 
 
 @_jit
