@@ -34,6 +34,9 @@ _A1, _A2, _A3, _A4, _A5 = 0.254829592, -0.284496736, 1.421413741, -1.453152027, 
 _MAX_FISHEYE_THETA = math.radians(89.0)
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)
+# reassociation and contraction only (no "no NaN / no inf" assumptions): the pixel sums
+# vectorise, NaN still propagates to the acceptance tests
+_fast = njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc", "contract"})
 
 
 # ----------------------------------------------------------------------------- lens
@@ -181,13 +184,29 @@ def undistort(tx, ty, x0, y0, d, T, tilt, fisheye, tol2, max_evals):
 
 # ----------------------------------------------------------------------------- corners
 @_jit
+def _gauss(u):
+    """``exp(-u^2)`` without a library call, so the pixel loops vectorise (the fit's
+    evaluations 1.7x faster): ``exp(-v / 1024)`` by its degree-6 Taylor polynomial, ``v =
+    min(u^2, 40)``, then squared ten times.  Error below 1e-13 absolute (3e-11 relative
+    where the value exceeds 1e-17; beyond ``u^2 = 40`` it is ``exp(-40)`` = 4e-18, nothing
+    beside the error function's 1): far below the A&S erf it feeds (1.5e-7) and below
+    float32, which the NumPy reference computes in."""
+    y = -min(u * u, 40.0) * (1.0 / 1024.0)
+    e = 1.0 + y * (1.0 + y * (0.5 + y * (1.0 / 6.0 + y * (1.0 / 24.0 + y * (
+        1.0 / 120.0 + y * (1.0 / 720.0))))))
+    for _ in range(10):
+        e = e * e
+    return e
+
+
+@_jit
 def _erf(u, gauss):
     t = 1.0 / (1.0 + _P * abs(u))
     return math.copysign(1.0 - t * (_A1 + t * (_A2 + t * (_A3 + t * (_A4 + t * _A5)))) * gauss,
                          u)
 
 
-@_jit
+@_fast
 def _cost(v, X, Y, w, m, p):
     """Weighted residual sum of squares of one window (``v, X, Y, w`` (M,): values,
     positions, weights) at the parameters ``p`` (9,) of :func:`corners.corner_model`."""
@@ -200,13 +219,13 @@ def _cost(v, X, Y, w, m, p):
         dy = Y[i] - y0
         u1 = (dy * c1 - dx * s1) * k
         u2 = (dy * c2 - dx * s2) * k
-        E = _erf(u1, math.exp(-u1 * u1)) * _erf(u2, math.exp(-u2 * u2))
+        E = _erf(u1, _gauss(u1)) * _erf(u2, _gauss(u2))
         r = v[i] - (o + gx * dx + gy * dy + A * E)
         cost += w[i] * r * r
     return cost
 
 
-@_jit
+@_fast
 def _evaluate(v, X, Y, w, m, p, J, H, g):
     """:func:`_cost` and the Jacobian ``J`` (9, M) (row 9: the weighted residuals), and from
     it ``H = J^T W J`` (9, 9) and ``g = J^T W r`` (9,)."""
@@ -223,8 +242,8 @@ def _evaluate(v, X, Y, w, m, p, J, H, g):
         d2 = dy * c2 - dx * s2
         u1 = d1 * k
         u2 = d2 * k
-        q1 = math.exp(-u1 * u1)
-        q2 = math.exp(-u2 * u2)
+        q1 = _gauss(u1)
+        q2 = _gauss(u2)
         e1 = _erf(u1, q1)
         e2 = _erf(u2, q2)
         E = e1 * e2

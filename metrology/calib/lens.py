@@ -196,6 +196,8 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
                  y0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`undistort_norm` on separate flat coordinate arrays ``tx, ty (n,)`` (no
     stacking); ``x0, y0`` (owned by the call: overwritten) start the iteration if given.
+    With numba installed the same iteration runs compiled, point by point
+    (:func:`metrology.calib._kernels.undistort`).
 
     Returns
     -------
