@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.checks import check_finite, check_int
+from ..errors import InputError, ShapeError
 from . import _accel
 
 __all__ = ["refine_corners", "corner_model", "fit_corner_models"]
@@ -188,6 +189,14 @@ def fit_corner_models(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndar
         Weighted residual RMS in gray levels.
     converged : ndarray (N,) bool
     """
+    vals, X, Y, w, p0 = (np.asarray(a) for a in (vals, X, Y, w, p0))
+    if vals.ndim != 2 or not (vals.shape == X.shape == Y.shape == w.shape) or \
+            p0.shape != (len(vals), 9):
+        raise ShapeError(f"fit_corner_models: expected vals, X, Y, w of one shape (N, M) and p0 "
+                         f"(N, 9), given {vals.shape}, {X.shape}, {Y.shape}, {w.shape} and "
+                         f"{p0.shape}")
+    max_iter = check_int(max_iter, "max_iter", min=0)
+    step_tol_px = check_finite(step_tol_px, "step_tol_px", min=0.0)
     k = _accel.kernels()
     if k is not None:  # the same fit compiled, corner by corner, in float64
         f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731

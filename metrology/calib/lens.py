@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from . import _accel
 
 __all__ = ["distort_norm", "distort_norm_jac", "undistort_norm", "undistort_xy", "tilt_matrix"]
@@ -204,6 +205,12 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
     x, y, err : ndarray (n,)
     """
     d = np.asarray(dist, dtype=np.float64)
+    if np.size(tx) != np.size(ty) or (x0 is not None and y0 is not None and not (
+            np.size(x0) == np.size(y0) == np.size(tx))) or d.ndim != 1 or d.size > 14:
+        raise ShapeError(f"undistort_xy: expected tx, ty (and x0, y0) of one size and at most "
+                         f"14 coefficients, given sizes {np.size(tx)}, {np.size(ty)}, "
+                         f"{np.size(x0) if x0 is not None else '-'}, "
+                         f"{np.size(y0) if y0 is not None else '-'} and {d.size} coefficients")
     k = _accel.kernels()
     if k is not None:  # the same iteration compiled, point by point (see _kernels.undistort)
         return _undistort_compiled(k, tx, ty, d, model, tol, max_evals, x0, y0)
