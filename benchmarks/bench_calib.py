@@ -79,10 +79,13 @@ here) runs ~40 ns a Newton evaluation point by point; a model-specialised loop (
 fisheye/prism/tilt branches) measured 2x faster but was not done.
 
 Compile time (``python bench_calib.py --compile``: fresh processes, empty numba cache):
-13.1 s CPU once after an install (114 s wall at load ~20); with the cache (numba's
+13-15 s CPU once after an install (108-114 s wall at load ~20); with the cache (numba's
 ``__pycache__`` next to the module, or ``NUMBA_CACHE_DIR``) a process pays the numba import
-(0.26 s CPU) and the cache load (see ``compile_times()['warm']`` vs ``['numpy']``).  Any edit
-of ``_kernels.py`` invalidates its cache (keyed by the file's time stamp).
+(0.22-0.26 s CPU) and the cache load: first detection + undistortion in a fresh process
+0.83 s CPU vs 0.42 s with the kernels off.  Any edit of ``_kernels.py`` invalidates its
+cache (keyed by the file's time stamp).  In the test suite the first calib test that fits a
+corner pays the compile once (tests/calib runs before tests/fuzz, whose workers then load
+the cache).
 """
 
 from __future__ import annotations
