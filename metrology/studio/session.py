@@ -37,6 +37,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._io import as_path
+from ..core.checks import check_positive
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from ..inspect import Recipe
@@ -44,7 +46,7 @@ from ..inspect.spec import parse_tool, tool_kind, tool_to_dict
 from .files import Sandbox
 from .view import View, rounded_dict
 
-__all__ = ["Studio", "EditError", "error_location"]
+__all__ = ["Studio", "EditError"]
 
 #: what a taught or edited recipe carries besides its fields: the loaded station, model and
 #: scorer, the rectifier's maps, a taught model not yet written (saved with the recipe)
@@ -111,7 +113,11 @@ class Studio:
 
     def __init__(self, recipe_path: str | Path, *, images: str | Path | None = None,
                  station: float | Mapping | None = None, max_upload_bytes: int | None = None):
-        path = Path(recipe_path)
+        path = as_path(recipe_path, "recipe_path")
+        if station is not None and not isinstance(station, Mapping):
+            station = check_positive(station, "station (pixel size in mm)", max=1e6)
+        if path.exists() and not path.is_file():
+            raise InputError(f"recipe_path: {path} is not a file")
         self.recipe_path = path.resolve()
         kw = {} if max_upload_bytes is None else {"max_upload_bytes": max_upload_bytes}
         self.box = Sandbox(self.recipe_path.parent, images, **kw)
