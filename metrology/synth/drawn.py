@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checks import check_positive
+from ..core.checks import as_points, as_vector, check_finite, check_int, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .parts import _oriented, _render_layers
@@ -67,21 +67,36 @@ class ScaleStation:
     origin_mm: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self):
-        check_positive(self.mm_per_px, "mm_per_px")
+        object.__setattr__(self, "mm_per_px", check_positive(self.mm_per_px, "mm_per_px",
+                                                             max=1e6))
+        w, h = (check_int(v, "image_size", min=1, max=MAX_SIDE_PX)
+                for v in as_vector(self.image_size, "image_size", 2))
+        object.__setattr__(self, "image_size", (w, h))
+        o = as_vector(self.origin_mm, "origin_mm", 2)
+        object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
 
     def project(self, points_mm: Any) -> np.ndarray:
         """Plane points (N, 2) mm -> pixels (N, 2)."""
-        p = np.asarray(points_mm, float).reshape(-1, 2)
+        p = as_points(points_mm, "points_mm", allow_batch=False)
         return (p - np.asarray(self.origin_mm, float)) / self.mm_per_px
 
     def to_mm(self, points_px: Any) -> np.ndarray:
         """Pixels (N, 2) -> plane mm."""
-        return np.asarray(self.origin_mm, float) + self.mm_per_px * np.asarray(
-            points_px, float).reshape(-1, 2)
+        return np.asarray(self.origin_mm, float) + self.mm_per_px * as_points(
+            points_px, "points_px", allow_batch=False)
+
+
+#: largest image side a drawn station renders (px)
+MAX_SIDE_PX = 20000
 
 
 def station_mm_per_px(station: Any) -> float:
     """The plane sampling of ``station`` (mm per px; at the image centre for a pinhole)."""
+    from .demo import DemoStation
+
+    if not isinstance(station, (ScaleStation, DemoStation)):
+        raise InputError(f"station: expected a ScaleStation or DemoStation, given "
+                         f"{type(station).__name__}")
     v = station.mm_per_px
     return float(v() if callable(v) else v)
 
@@ -109,6 +124,16 @@ class DrawnRender:
     image: np.ndarray
     pose_mm: Pose2D
     rings_px: list
+
+    def __post_init__(self):
+        if not isinstance(self.image, np.ndarray) or self.image.ndim != 2:
+            raise InputError("DrawnRender.image: expected an image (H, W)")
+        if not isinstance(self.pose_mm, Pose2D):
+            raise InputError("DrawnRender.pose_mm: expected a Pose2D")
+        if isinstance(self.rings_px, (str, bytes)) or not isinstance(self.rings_px, (list, tuple)):
+            raise InputError("DrawnRender.rings_px: expected a list of polygons (N_k, 2)")
+        object.__setattr__(self, "rings_px", [as_points(r, "DrawnRender.rings_px",
+                                                        allow_batch=False) for r in self.rings_px])
 
     def to_dict(self) -> dict:
         return {"pose_mm": self.pose_mm.to_dict(), "image_shape": list(self.image.shape)}
@@ -188,7 +213,15 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         raise InputError(f"polarity: expected 'bright' or 'dark', given {polarity!r}")
     if not isinstance(pose_mm, Pose2D):
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
-    check_positive(blur_px, "blur_px", allow_zero=True)
+    check_positive(blur_px, "blur_px", allow_zero=True, max=64.0)
+    check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e4)
+    lighting = check_finite(lighting, "lighting", min=-1.0, max=1.0)
+    supersample = check_int(supersample, "supersample", min=1, max=64)
+    levels = as_vector(levels, "levels", 2)
+    if not callable(getattr(part, "polygons", None)):
+        raise InputError(f"part: expected an object with polygons(max_error_mm, max_step_mm) "
+                         f"(e.g. a PartGeometry), given {type(part).__name__}")
+    station_mm_per_px(station)
     w, h = _image_size(station)
     rings = _rings_px(station, part, pose_mm, MAX_ERROR_PX, MAX_STEP_PX)
     allp = np.concatenate(rings)
@@ -224,7 +257,13 @@ def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float
         Template pixel of the part-frame point ``origin_mm`` (default: the centre of the
         part's bounding box).
     """
-    s = check_positive(mm_per_px, "mm_per_px")
+    s = check_positive(mm_per_px, "mm_per_px", max=1e6)
+    if not callable(getattr(part, "polygons", None)):
+        raise InputError(f"part: expected an object with polygons(max_error_mm, max_step_mm) "
+                         f"(e.g. a PartGeometry), given {type(part).__name__}")
+    margin_px = check_int(margin_px, "margin_px", min=0, max=1000)
+    if origin_mm is not None:
+        origin_mm = as_vector(origin_mm, "origin_mm", 2)
     polys = [np.asarray(p, float) for p in part.polygons(2e-4 * s, 3.0 * s)]
     lo = polys[0].min(axis=0)
     hi = polys[0].max(axis=0)

@@ -44,8 +44,9 @@ from .geometry import Arc, EllipseArc, Line
 from .proposals import Proposal, apply_dimensions, propose
 from .tolerances import parse_tolerance
 
-__all__ = ["teach_recipe", "recipe_from_dxf", "build_tools", "resolve_station", "TeachView",
-           "TeachOptions", "save_taught"]
+#: build_tools, TeachView and save_taught are stages of the two builders (save_taught is the
+#: hook Recipe.save calls): importable, not public API
+__all__ = ["teach_recipe", "recipe_from_dxf", "resolve_station", "TeachOptions"]
 
 PAIR_MAX_PX = 40.0
 
@@ -86,6 +87,15 @@ class TeachOptions:
     join_tol_mm: float = 0.005
     segment: Any = None
     model_file: str | None = None
+
+
+def _options(options: Any) -> TeachOptions:
+    if options is None:
+        return TeachOptions()
+    if not isinstance(options, TeachOptions):
+        raise InputError(f"options: expected TeachOptions or None, given "
+                         f"{type(options).__name__}")
+    return options
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,7 +438,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     if part_polarity not in ("bright", "dark"):
         raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _options(options)
     drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     view = TeachView(spec, st, o.model_mm_per_px)
@@ -505,7 +515,7 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from .segment import segment_part
 
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _options(options)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")

@@ -15,7 +15,8 @@ import numpy as np
 from ..errors import FileFormatError
 from .geometry import Line, Loop, PartGeometry
 
-__all__ = ["chain_loops", "dedupe", "dedupe_loops", "merge_collinear", "nest"]
+#: the stages of reading a drawing (metrology.teach.dxf.read_dxf): importable, not public API
+__all__: list[str] = []
 
 
 def chain_loops(items: list, tol: float, name: str = "drawing", unit: str = "mm") -> list[Loop]:

@@ -18,7 +18,8 @@ import json
 import os
 from pathlib import Path
 
-__all__ = ["register"]
+#: register is the subcommand's plug-in hook (metrology.cli), not public API
+__all__: list[str] = []
 
 
 def _station_args(p: argparse.ArgumentParser) -> None:

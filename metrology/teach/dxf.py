@@ -49,11 +49,12 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._io import as_path
+from ..core.checks import as_points, check_bool, check_finite
 from ..core.pose import Pose2D
 from ..errors import FileFormatError, InputError
 from .chain import chain_loops, dedupe, dedupe_loops, merge_collinear, nest
@@ -104,6 +105,19 @@ class DimensionInfo:
     upper: float | None
     points: np.ndarray
     source: str
+
+    def __post_init__(self):
+        if not isinstance(self.kind, str) or not isinstance(self.source, str):
+            raise InputError("DimensionInfo: kind and source are strings")
+        object.__setattr__(self, "value", check_finite(self.value, "DimensionInfo.value"))
+        for f in ("lower", "upper"):
+            v = getattr(self, f)
+            if v is not None:
+                object.__setattr__(self, f, check_finite(v, f"DimensionInfo.{f}"))
+        pts = self.points
+        if not (isinstance(pts, np.ndarray) and pts.size == 0):
+            pts = as_points(pts, "DimensionInfo.points", allow_batch=False)
+        object.__setattr__(self, "points", pts)
 
 
 @dataclass(frozen=True)
@@ -428,13 +442,18 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         cross, or islands inside holes (e.g. a border drawn around the part).
     """
     ezdxf = _import_ezdxf()
-    p = Path(path)
+    p = as_path(path, "path")
     name = str(p)
     if not p.is_file():
         raise InputError(f"DXF drawing not found: {p}")
     for v, what in ((join_tol_mm, "join_tol_mm"), (spline_tol_mm, "spline_tol_mm")):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise InputError(f"{what}: expected a positive number of mm, given {v!r}")
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                and 0 < v <= 1e3):
+            raise InputError(f"{what}: expected a positive number of mm (at most 1000), "
+                             f"given {v!r:.40}")
+    if layer is not None and not isinstance(layer, str):
+        raise InputError(f"layer: expected a layer name or None, given {type(layer).__name__}")
+    check_bool(all_linetypes, "all_linetypes")
     if p.stat().st_size == 0:
         raise FileFormatError(f"{name}: the file is empty, not a DXF drawing")
     try:

@@ -40,12 +40,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checks import check_positive
+from ..core.checks import check_int, check_positive
 from ..errors import FitError, InputError
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry
 
-__all__ = ["SegmentOptions", "Segmentation", "find_part_region", "segment_part",
-           "split_contour"]
+#: split_contour is a stage of segment_part: importable, not public API
+__all__ = ["SegmentOptions", "Segmentation", "find_part_region", "segment_part"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,17 @@ class SegmentOptions:
     min_area_px: float = 30.0
     min_contrast: float = 20.0
     max_radius_factor: float = 4.0
+
+    def __post_init__(self):
+        limits = {"smooth_sigma": (True, 100.0), "corner_deg": (False, 180.0),
+                  "fit_tol_px": (False, 1e3), "min_length_px": (True, 1e6),
+                  "min_area_px": (True, 1e12), "min_contrast": (True, 1e6),
+                  "max_radius_factor": (False, 1e6)}
+        for f, (zero, top) in limits.items():
+            object.__setattr__(self, f, check_positive(getattr(self, f), f"SegmentOptions.{f}",
+                                                       allow_zero=zero, max=top))
+        object.__setattr__(self, "window", check_int(self.window, "SegmentOptions.window",
+                                                     min=1, max=1000))
 
 
 @dataclass(frozen=True)
@@ -144,7 +155,14 @@ def find_part_region(gray: np.ndarray, roi: Any = None, *, min_contrast: float =
     from scipy import ndimage
     from skimage.filters import threshold_otsu
 
-    img = np.asarray(gray, dtype=np.float64)
+    from ..image.io import as_gray
+
+    if not isinstance(gray, np.ndarray) or gray.ndim != 2:
+        raise InputError(f"gray: expected a gray image (H, W), given "
+                         f"{getattr(gray, 'shape', type(gray).__name__)}")
+    img = as_gray(gray, "gray", np.float64)
+    min_contrast = check_positive(min_contrast, "min_contrast", allow_zero=True)
+    min_area_px = check_positive(min_area_px, "min_area_px", allow_zero=True)
     h, w = img.shape
     region = np.zeros((h, w), bool)
     if roi is None:
@@ -487,6 +505,9 @@ def segment_part(image: Any, roi: Any = None, options: SegmentOptions | None = N
 
     from ..image.io import as_gray, load_image
 
+    if options is not None and not isinstance(options, SegmentOptions):
+        raise InputError(f"options: expected SegmentOptions or None, given "
+                         f"{type(options).__name__}")
     opt = options or SegmentOptions()
     check_positive(opt.smooth_sigma, "smooth_sigma", allow_zero=True)
     gray = as_gray(load_image(image, "golden image"), "golden image").astype(np.float64)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import check_positive
 from ..errors import InputError
 
 __all__ = ["describe_recipe", "show_recipe"]
@@ -42,6 +43,13 @@ def _where(tool: Any) -> str:
     return f"{_fmt(d['p0_xy'])} -> {_fmt(d['p1_xy'])}"
 
 
+def _check_recipe(recipe: Any) -> None:
+    from ..inspect import Recipe
+
+    if not isinstance(recipe, Recipe):
+        raise InputError(f"recipe: expected a Recipe, given {type(recipe).__name__}")
+
+
 def describe_recipe(recipe: Any) -> str:
     """A plain-text table of ``recipe``'s tools and measurements.
 
@@ -53,6 +61,7 @@ def describe_recipe(recipe: Any) -> str:
     """
     from ..inspect.spec import tool_kind
 
+    _check_recipe(recipe)
     units = getattr(recipe, "units", "px")
     lines = [f"recipe {recipe.name!r}: {len(recipe.tools)} tools, "
              f"{len(recipe.measurements)} measurements; tool coordinates in "
@@ -162,8 +171,9 @@ def show_recipe(recipe: Any, image: Any = None, *, scale: float = 1.0) -> np.nda
     -------
     ndarray (H, W, 3) uint8, BGR
     """
+    _check_recipe(recipe)
     if image is None:
-        return _sheet(recipe, float(scale))
+        return _sheet(recipe, check_positive(scale, "scale", max=100.0))
     return _overlay(image, recipe.run(image))
 
 

@@ -34,6 +34,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..core.checks import check_finite, check_positive
 from ..errors import InputError
 
 __all__ = ["ISO2768_CLASSES", "LINEAR_TABLE", "RADIUS_TABLE", "ANGLE_TABLE",
@@ -93,13 +94,16 @@ def general_tolerance(nominal: float, kind: str = "linear", cls: str = "m", *,
         tolerance (nominal below 0.5 mm, class v below 3 mm, class f above 2000 mm) or above
         its largest range (4000 mm).
     """
-    if cls not in ISO2768_CLASSES:
-        raise InputError(f"ISO 2768 class: expected one of {list(ISO2768_CLASSES)}, given {cls!r}")
-    size = float(nominal)
-    if not math.isfinite(size):
-        raise InputError(f"nominal: expected a finite number, given {nominal!r}")
+    if not isinstance(cls, str) or cls not in ISO2768_CLASSES:
+        raise InputError(f"ISO 2768 class: expected one of {list(ISO2768_CLASSES)}, given "
+                         f"{cls!r:.40}")
+    size = check_finite(nominal, "nominal")
+    if not isinstance(kind, str):
+        raise InputError(f"kind: expected 'linear', 'radius' or 'angle', given {kind!r:.40}")
     if kind == "angle":
-        if leg_mm is None or not math.isfinite(leg_mm) or leg_mm <= 0:
+        if leg_mm is not None:
+            leg_mm = check_finite(leg_mm, "leg_mm")
+        if leg_mm is None or leg_mm <= 0:
             raise InputError(f"leg_mm: an angular tolerance needs the length of the shorter "
                              f"leg (mm > 0), given {leg_mm!r}")
         return ANGLE_TABLE[cls][_range_index(_ANGLE_BOUNDS, float(leg_mm))]
@@ -127,6 +131,16 @@ class ToleranceRule:
     cls: str | None = "m"
     fixed: float | None = None
     fixed_deg: float | None = None
+
+    def __post_init__(self):
+        if self.cls is not None and (not isinstance(self.cls, str)
+                                     or self.cls not in ISO2768_CLASSES):
+            raise InputError(f"ToleranceRule.cls: expected one of {list(ISO2768_CLASSES)} or "
+                             f"None, given {self.cls!r:.40}")
+        for f in ("fixed", "fixed_deg"):
+            v = getattr(self, f)
+            if v is not None:
+                object.__setattr__(self, f, check_positive(v, f"ToleranceRule.{f}"))
 
     def deviation(self, nominal: float, kind: str, leg_mm: float | None = None) -> float | None:
         """+- deviation for one dimension (see :func:`general_tolerance`)."""
@@ -161,7 +175,7 @@ def parse_tolerance(spec: "str | float | ToleranceRule | tuple") -> ToleranceRul
                              f"{spec!r}")
         return ToleranceRule(cls=m.group(1).lower())
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
-        mm, deg = (float(v) for v in spec)
+        mm, deg = (check_finite(v, "tolerance") for v in spec)
     elif isinstance(spec, (int, float)) and not isinstance(spec, bool):
         mm, deg = float(spec), 0.5
     else:
