@@ -161,7 +161,7 @@ class Studio:
         import cv2
 
         with self.lock:
-            if key not in self.runs:
+            if not isinstance(key, str) or key not in self.runs:
                 raise InputError(f"image {key!r}: not inspected yet (press Run)")
             raw = self._gray(key)[0]
             ok, buf = cv2.imencode(".png", self.runs[key].overlay(raw))
@@ -329,7 +329,7 @@ class Studio:
     def _edited(self, edit: Mapping) -> Recipe:
         if self.recipe is None:
             raise InputError("no recipe yet: Teach from an image or Import a DXF drawing")
-        if not isinstance(edit, Mapping):
+        if not isinstance(edit, Mapping) or not all(isinstance(k, str) for k in edit):
             raise EditError("edit: expected an object {name, tools, measurements}")
         other = sorted(set(edit) - {"name", "tools", "measurements"})
         if other:   # station, model, anomaly, paths: never from the page

@@ -376,6 +376,9 @@ def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
 
 
 def _model_options(model_options: Mapping | None) -> dict:
+    if model_options is not None and not isinstance(model_options, Mapping):
+        raise InputError(f"model_options: expected a dict of ShapeModel.create options, given "
+                         f"{type(model_options).__name__}")
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
     opts.update(dict(model_options or {}))
     return opts

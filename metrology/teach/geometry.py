@@ -75,6 +75,12 @@ def _sampling(max_error: float, max_step: float | None, length: float) -> int:
     return max(1, int(n))
 
 
+def _source(prim) -> None:
+    if not isinstance(prim.source, str):
+        raise InputError(f"{type(prim).__name__}.source: expected a string (the drawing "
+                         f"entity), given {type(prim.source).__name__}")
+
+
 def _pose(T: Pose2D, mirror_y: bool) -> None:
     if not isinstance(T, Pose2D):
         raise InputError(f"T: expected a Pose2D, given {type(T).__name__}")
@@ -108,6 +114,7 @@ class Line:
     source: str = ""
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "p0", _pt(self.p0))
         object.__setattr__(self, "p1", _pt(self.p1))
 
@@ -188,6 +195,7 @@ class Arc(_Swept):
     kind = "arc"
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "center", _pt(self.center))
         object.__setattr__(self, "radius", check_positive(self.radius, "Arc.radius", max=1e12))
         object.__setattr__(self, "start_deg", check_finite(self.start_deg, "Arc.start_deg",
@@ -246,6 +254,7 @@ class EllipseArc(_Swept):
     kind = "ellipse"
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "center", _pt(self.center))
         a, b = as_vector(self.semi_axes, "EllipseArc.semi_axes", 2)
         if not (0 < a <= 1e12 and 0 < b <= 1e12):
@@ -309,6 +318,7 @@ class Polyline:
     kind = "polyline"
 
     def __post_init__(self):
+        _source(self)
         try:
             p = np.asarray(self.points, float).reshape(-1, 2)
         except (TypeError, ValueError, OverflowError):

@@ -129,7 +129,8 @@ class Proposal:
         for f in self.features:
             if f.name == name:
                 return f
-        raise KeyError(name)
+        raise InputError(f"feature {name!r:.60}: not a feature of the proposal "
+                         f"({', '.join(f.name for f in self.features)})")
 
 
 def _key(p: np.ndarray) -> tuple:
