@@ -270,7 +270,7 @@ class Studio:
         t0 = time.perf_counter()
         with self.lock:
             view = self._require_view()
-            if not isinstance(tool_doc, Mapping):
+            if not isinstance(tool_doc, Mapping) or not all(isinstance(k, str) for k in tool_doc):
                 raise InputError("tool: expected an object (a tool's flat dict)")
             shown = parse_tool({k: v for k, v in tool_doc.items() if not k.startswith("_")},
                                "tool")

@@ -126,8 +126,9 @@ class DrawnRender:
     rings_px: list
 
     def __post_init__(self):
-        if not isinstance(self.image, np.ndarray) or self.image.ndim != 2:
-            raise InputError("DrawnRender.image: expected an image (H, W)")
+        if not isinstance(self.image, np.ndarray) or self.image.ndim != 2 \
+                or self.image.dtype.kind not in "uif" or not np.all(np.isfinite(self.image)):
+            raise InputError("DrawnRender.image: expected a finite gray image (H, W)")
         if not isinstance(self.pose_mm, Pose2D):
             raise InputError("DrawnRender.pose_mm: expected a Pose2D")
         if isinstance(self.rings_px, (str, bytes)) or not isinstance(self.rings_px, (list, tuple)):
@@ -213,8 +214,8 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         raise InputError(f"polarity: expected 'bright' or 'dark', given {polarity!r}")
     if not isinstance(pose_mm, Pose2D):
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
-    check_positive(blur_px, "blur_px", allow_zero=True, max=64.0)
-    check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e4)
+    blur_px = check_positive(blur_px, "blur_px", allow_zero=True, max=64.0)
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e4)
     lighting = check_finite(lighting, "lighting", min=-1.0, max=1.0)
     supersample = check_int(supersample, "supersample", min=1, max=64)
     levels = as_vector(levels, "levels", 2)

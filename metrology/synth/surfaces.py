@@ -78,9 +78,9 @@ def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float
 
     h, w, g = _canvas(shape, rng)
     angle_deg = check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6)
-    check_positive(streak_length_px, "streak_length_px", max=1000.0)
-    check_positive(streak_width_px, "streak_width_px", max=1000.0)
-    check_positive(mottle, "mottle", allow_zero=True, max=100.0)
+    streak_length_px = check_positive(streak_length_px, "streak_length_px", max=1000.0)
+    streak_width_px = check_positive(streak_width_px, "streak_width_px", max=1000.0)
+    mottle = check_positive(mottle, "mottle", allow_zero=True, max=100.0)
     # Filter white noise on a canvas large enough to be rotated without empty corners.
     side = int(np.ceil(np.hypot(h, w))) + 8
     noise = g.standard_normal((side, side))
@@ -107,8 +107,8 @@ def blasted_texture(shape: tuple[int, int], *, rng: Any = None, grain_px: float 
     """Sand-blasted / cast surface: isotropic grain of correlation ``grain_px`` with sparse
     pits and bumps (about ``pit_density`` per pixel, 1-2 px across), zero mean, unit std."""
     h, w, g = _canvas(shape, rng)
-    check_positive(grain_px, "grain_px", max=1000.0)
-    check_finite(pit_density, "pit_density", min=0.0, max=1.0)
+    grain_px = check_positive(grain_px, "grain_px", max=1000.0)
+    pit_density = check_finite(pit_density, "pit_density", min=0.0, max=1.0)
     grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), grain_px, mode="wrap"))
     pits = (g.random((h, w)) < pit_density) * g.choice([-1.0, 1.0], (h, w))
     pits = ndimage.gaussian_filter(pits, 0.8, mode="wrap")

@@ -89,6 +89,11 @@ class TeachOptions:
     model_file: str | None = None
 
 
+def _name(name: Any) -> None:
+    if name is not None and (not isinstance(name, str) or len(name) > 200):
+        raise InputError(f"name: expected the recipe's name (a string), given {name!r:.60}")
+
+
 def _options(options: Any) -> TeachOptions:
     if options is None:
         return TeachOptions()
@@ -149,14 +154,17 @@ def resolve_station(station: Any, base_dir: str | os.PathLike = ".",
     the recipe then refers to ``station.json`` + ``plane.json`` beside it unless
     ``station_spec`` says otherwise).
     """
+    from .._io import as_path
     from ..inspect.station import Station, StationSpec
 
+    base_dir = as_path(base_dir, "base_dir")
     if isinstance(station, bool):
         raise InputError(f"station: expected a pixel size, a station spec or a plane, given "
                          f"{station!r}")
     if isinstance(station, (int, float)):
-        if not (math.isfinite(station) and station > 0):
-            raise InputError(f"station: expected a positive pixel size in mm, given {station!r}")
+        if not (math.isfinite(station) and 1e-6 <= station <= 1e3):
+            raise InputError(f"station: expected a pixel size in mm (1e-6 to 1000), given "
+                             f"{station!r}")
         spec = StationSpec(pixel_size_mm=float(station))
         return spec, Station.load(spec, Path(base_dir))
     if isinstance(station, Mapping):
@@ -289,6 +297,10 @@ def _keep_features(proposal: Proposal, features: Any) -> Proposal:
         return proposal
     if isinstance(features, str):
         features = [features]
+    if not isinstance(features, (list, tuple, set, frozenset)) \
+            or not all(isinstance(f, str) for f in features):
+        raise InputError(f"features: expected 'auto' or a list of feature names or kinds, "
+                         f"given {features!r:.60}")
     wanted = set(features)
     kinds = {"holes": "circle", "circles": "circle", "arcs": "arc", "edges": "line",
              "lines": "line", "ellipses": "ellipse"}
@@ -379,6 +391,16 @@ def _model_options(model_options: Mapping | None) -> dict:
     if model_options is not None and not isinstance(model_options, Mapping):
         raise InputError(f"model_options: expected a dict of ShapeModel.create options, given "
                          f"{type(model_options).__name__}")
+    import inspect
+
+    from ..match import ShapeModel
+
+    known = set(inspect.signature(ShapeModel.create).parameters) - {"template", "image", "self",
+                                                                    "cls"}
+    unknown = [k for k in (model_options or {}) if k not in known]
+    if unknown:
+        raise InputError(f"model_options: unknown ShapeModel.create option(s) {unknown[:5]!r:.80}"
+                         f"; known: {sorted(known)}")
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
     opts.update(dict(model_options or {}))
     return opts
@@ -442,6 +464,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
         raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
     rule = parse_tolerance(tolerance)
     o = _options(options)
+    _name(name)
     drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     view = TeachView(spec, st, o.model_mm_per_px)
@@ -519,6 +542,7 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
 
     rule = parse_tolerance(tolerance)
     o = _options(options)
+    _name(name)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from .._io import as_path
-from ..core.checks import as_points, check_bool, check_finite
+from ..core.checks import as_points, check_bool, check_finite, check_positive
 from ..core.pose import Pose2D
 from ..errors import FileFormatError, InputError
 from .chain import chain_loops, dedupe, dedupe_loops, merge_collinear, nest
@@ -146,6 +146,27 @@ class Drawing:
     layer: str | None = None
     counts: dict = field(default_factory=dict)
     ignored: tuple = ()
+
+    def __post_init__(self):
+        if not isinstance(self.geometry, PartGeometry):
+            raise InputError("Drawing.geometry: expected a PartGeometry")
+        if not isinstance(self.dimensions, (tuple, list)) or not all(
+                isinstance(d, DimensionInfo) for d in self.dimensions):
+            raise InputError("Drawing.dimensions: expected a tuple of DimensionInfo")
+        object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        if not isinstance(self.units, str) or not isinstance(self.path, str) or not (
+                self.layer is None or isinstance(self.layer, str)):
+            raise InputError("Drawing: units, path and layer are strings (layer may be None)")
+        object.__setattr__(self, "mm_per_unit", check_positive(self.mm_per_unit,
+                                                               "Drawing.mm_per_unit"))
+        if not isinstance(self.counts, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in self.counts.items()):
+            raise InputError("Drawing.counts: expected a dict of entity counts")
+        if not isinstance(self.ignored, (tuple, list)) or not all(
+                isinstance(x, str) for x in self.ignored):
+            raise InputError("Drawing.ignored: expected a tuple of entity descriptions")
+        object.__setattr__(self, "ignored", tuple(self.ignored))
 
 
 def _import_ezdxf():

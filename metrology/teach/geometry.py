@@ -352,6 +352,7 @@ class Polyline:
         _sampling(max_error, max_step, self.length)
         if max_step is None:
             return p
+        max_step = float(max_step)
         seg = np.hypot(*np.diff(p, axis=0).T)
         n = np.maximum(1, np.ceil(seg / max_step).astype(int))
         idx = np.repeat(np.arange(len(seg)), n)

@@ -116,8 +116,11 @@ class Proposal:
             raise InputError("Proposal.pairs: expected EdgePair items")
         if not all(isinstance(x, dict) for x in self.measurements):
             raise InputError("Proposal.measurements: expected recipe measurement dicts")
-        if not isinstance(self.tol_kinds, dict):
-            raise InputError("Proposal.tol_kinds: expected a dict")
+        if not isinstance(self.tol_kinds, dict) or not all(
+                isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+                and (v[1] is None or isinstance(v[1], float) and math.isfinite(v[1]))
+                for v in self.tol_kinds.values()):
+            raise InputError("Proposal.tol_kinds: expected a dict name -> (kind, leg_mm or None)")
         if self.datum is not None:
             if not isinstance(self.datum, dict):
                 raise InputError("Proposal.datum: expected a dict or None")

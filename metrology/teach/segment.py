@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checks import check_int, check_positive
+from ..core.checks import as_points, as_vector, check_int, check_positive
 from ..errors import FitError, InputError
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry
 
@@ -116,6 +116,24 @@ class Segmentation:
     polarity: str
     levels: tuple[float, float]
     info: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.geometry, PartGeometry):
+            raise InputError("Segmentation.geometry: expected a PartGeometry")
+        if isinstance(self.contours, (str, bytes)) or not isinstance(self.contours, (list, tuple)):
+            raise InputError("Segmentation.contours: expected a list of contours (N_k, 2)")
+        object.__setattr__(self, "contours", [as_points(c, "Segmentation.contours",
+                                                        allow_batch=False) for c in self.contours])
+        if not isinstance(self.mask, np.ndarray) or self.mask.ndim != 2 \
+                or self.mask.dtype != bool:
+            raise InputError("Segmentation.mask: expected a boolean image (H, W)")
+        if not isinstance(self.polarity, str) or self.polarity not in ("bright", "dark"):
+            raise InputError("Segmentation.polarity: expected 'bright' or 'dark'")
+        lv = as_vector(self.levels, "Segmentation.levels", 2)
+        object.__setattr__(self, "levels", (float(lv[0]), float(lv[1])))
+        if not isinstance(self.info, dict) or any(
+                isinstance(v, float) and not math.isfinite(v) for v in self.info.values()):
+            raise InputError("Segmentation.info: expected a dict of finite values")
 
 
 # --------------------------------------------------------------------------------------------
