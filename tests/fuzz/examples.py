@@ -2749,3 +2749,8 @@ def _i_type1_study(ctx):
 @_instance("inspect.gauge.Type1Result")
 def _i_type1_result(ctx):
     return _i_type1_study(ctx)["d"]
+
+
+@ex("caliper.plan.Tool")          # the instance above is a CircleTool: say the base's own fields
+def _(ctx):
+    return Call(name="base")
