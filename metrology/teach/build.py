@@ -40,6 +40,7 @@ import numpy as np
 
 from ..core.pose import Pose2D
 from ..errors import InputError
+from ._checks import check_features, check_model_options, check_name, check_options
 from .geometry import Arc, EllipseArc, Line
 from .proposals import Proposal, apply_dimensions, propose
 from .tolerances import parse_tolerance
@@ -87,20 +88,6 @@ class TeachOptions:
     join_tol_mm: float = 0.005
     segment: Any = None
     model_file: str | None = None
-
-
-def _name(name: Any) -> None:
-    if name is not None and (not isinstance(name, str) or len(name) > 200):
-        raise InputError(f"name: expected the recipe's name (a string), given {name!r:.60}")
-
-
-def _options(options: Any) -> TeachOptions:
-    if options is None:
-        return TeachOptions()
-    if not isinstance(options, TeachOptions):
-        raise InputError(f"options: expected TeachOptions or None, given "
-                         f"{type(options).__name__}")
-    return options
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,13 +282,7 @@ def _keep_features(proposal: Proposal, features: Any) -> Proposal:
     """Restrict a proposal to the features named (or of the kinds named) in ``features``."""
     if features == "auto" or features is None:
         return proposal
-    if isinstance(features, str):
-        features = [features]
-    if not isinstance(features, (list, tuple, set, frozenset)) \
-            or not all(isinstance(f, str) for f in features):
-        raise InputError(f"features: expected 'auto' or a list of feature names or kinds, "
-                         f"given {features!r:.60}")
-    wanted = set(features)
+    wanted = set(check_features(features))
     kinds = {"holes": "circle", "circles": "circle", "arcs": "arc", "edges": "line",
              "lines": "line", "ellipses": "ellipse"}
     keep = {f.name for f in proposal.features
@@ -388,21 +369,8 @@ def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
 
 
 def _model_options(model_options: Mapping | None) -> dict:
-    if model_options is not None and not isinstance(model_options, Mapping):
-        raise InputError(f"model_options: expected a dict of ShapeModel.create options, given "
-                         f"{type(model_options).__name__}")
-    import inspect
-
-    from ..match import ShapeModel
-
-    known = set(inspect.signature(ShapeModel.create).parameters) - {"template", "image", "self",
-                                                                    "cls"}
-    unknown = [k for k in (model_options or {}) if k not in known]
-    if unknown:
-        raise InputError(f"model_options: unknown ShapeModel.create option(s) {unknown[:5]!r:.80}"
-                         f"; known: {sorted(known)}")
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
-    opts.update(dict(model_options or {}))
+    opts.update(check_model_options(model_options))
     return opts
 
 
@@ -463,8 +431,8 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     if part_polarity not in ("bright", "dark"):
         raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
     rule = parse_tolerance(tolerance)
-    o = _options(options)
-    _name(name)
+    o = check_options(options, TeachOptions)
+    check_name(name)
     drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     view = TeachView(spec, st, o.model_mm_per_px)
@@ -541,8 +509,8 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from .segment import segment_part
 
     rule = parse_tolerance(tolerance)
-    o = _options(options)
-    _name(name)
+    o = check_options(options, TeachOptions)
+    check_name(name)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")

@@ -39,8 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checks import as_vector, check_bool, check_int, check_positive
 from ..errors import InputError
+from ._checks import check_edge_pair, check_proposal, check_propose_args
 from .geometry import Arc, EllipseArc, Line, PartGeometry
 from .tolerances import ToleranceRule
 
@@ -84,13 +84,7 @@ class EdgePair:
     material: bool
 
     def __post_init__(self):
-        for f in ("name", "first", "second"):
-            if not isinstance(getattr(self, f), str):
-                raise InputError(f"EdgePair.{f}: expected a name (str)")
-        object.__setattr__(self, "p0", as_vector(self.p0, "EdgePair.p0"))
-        object.__setattr__(self, "p1", as_vector(self.p1, "EdgePair.p1"))
-        object.__setattr__(self, "width", check_positive(self.width, "EdgePair.width"))
-        object.__setattr__(self, "material", check_bool(self.material, "EdgePair.material"))
+        check_edge_pair(self)
 
 
 @dataclass(frozen=True)
@@ -105,28 +99,7 @@ class Proposal:
     tol_kinds: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        for f in ("features", "pairs", "measurements", "notes"):
-            v = getattr(self, f)
-            if isinstance(v, (str, bytes)) or not isinstance(v, (tuple, list)):
-                raise InputError(f"Proposal.{f}: expected a tuple, given {type(v).__name__}")
-            object.__setattr__(self, f, tuple(v))
-        if not all(isinstance(x, FeatureSpec) for x in self.features):
-            raise InputError("Proposal.features: expected FeatureSpec items")
-        if not all(isinstance(x, EdgePair) for x in self.pairs):
-            raise InputError("Proposal.pairs: expected EdgePair items")
-        if not all(isinstance(x, dict) for x in self.measurements):
-            raise InputError("Proposal.measurements: expected recipe measurement dicts")
-        if not isinstance(self.tol_kinds, dict) or not all(
-                isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
-                and (v[1] is None or isinstance(v[1], float) and math.isfinite(v[1]))
-                for v in self.tol_kinds.values()):
-            raise InputError("Proposal.tol_kinds: expected a dict name -> (kind, leg_mm or None)")
-        if self.datum is not None:
-            if not isinstance(self.datum, dict):
-                raise InputError("Proposal.datum: expected a dict or None")
-            if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.datum.items()):
-                raise InputError("Proposal.datum: expected feature names {origin, x_axis, "
-                                 "y_towards}")
+        check_proposal(self, FeatureSpec, EdgePair)
 
     def feature(self, name: str) -> FeatureSpec:
         for f in self.features:
@@ -328,12 +301,8 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
     -------
     Proposal
     """
-    if not isinstance(geometry, PartGeometry):
-        raise InputError(f"geometry: expected a PartGeometry, given {type(geometry).__name__}")
-    if rule is not None and not isinstance(rule, ToleranceRule):
-        raise InputError(f"rule: expected a ToleranceRule or None, given {type(rule).__name__}")
-    pair_max_mm = check_positive(pair_max_mm, "pair_max_mm", allow_zero=True, max=1e6)
-    max_hole_pairs = check_int(max_hole_pairs, "max_hole_pairs", min=0, max=1000)
+    pair_max_mm, max_hole_pairs = check_propose_args(geometry, rule, pair_max_mm, max_hole_pairs,
+                                                     PartGeometry, ToleranceRule)
     pr = _Proposer(geometry, rule or ToleranceRule("m"))
     pr.round_features()
     pr.hole_distances(max_hole_pairs)
