@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import traceback
-from typing import NoReturn, Sequence
+from typing import Any, NoReturn, Sequence
 
 from ._version import __version__
 from .errors import InputError, MetrologyError
@@ -85,6 +85,15 @@ def _selected_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _check_argv(argv: Any) -> list[str]:
+    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
+        raise InputError(f"argv: expected a list of strings, given {type(argv).__name__}")
+    argv = list(argv)
+    if not all(isinstance(a, str) for a in argv):
+        raise InputError("argv: expected a list of strings")
+    return argv
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser of the ``metrology`` command.
 
@@ -104,7 +113,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     if argv is None:
         wanted = set(_CLI_MODULES)
     else:
-        chosen = _COMMANDS.get(_selected_command(argv) or "")
+        chosen = _COMMANDS.get(_selected_command(_check_argv(argv)) or "")
         wanted = {chosen[0]} if chosen else set()
     registered: set[str] = set()
     for command, (module_name, help_line) in _COMMANDS.items():
@@ -151,13 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 and a usage error 2 (one line on stderr), like every other outcome: ``main``
     does not raise :class:`SystemExit`.
     """
-    if argv is None:
-        argv = sys.argv[1:]
-    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
-        raise InputError(f"argv: expected a list of strings, given {type(argv).__name__}")
-    argv = list(argv)
-    if not all(isinstance(a, str) for a in argv):
-        raise InputError("argv: expected a list of strings")
+    argv = _check_argv(sys.argv[1:] if argv is None else argv)
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:                       # not in the main thread: leave SIGTERM alone

@@ -54,11 +54,19 @@ def test_readme_shell_commands_parse():
     n = 0
     for block in _blocks("bash"):
         for cmd in re.split(r"&&|\n", block):
-            words = shlex.split(cmd)
+            words = shlex.split(cmd, comments=True)   # a bash comment ends the command
             if words[:1] == ["metrology"]:
                 parser.parse_args(words[1:])
                 n += 1
     assert n >= 1
+
+
+def test_readme_test_command_is_what_ci_runs():
+    """The README's second command (install for the tests, run them) is what .ci/run does."""
+    ci = (ROOT / ".ci" / "run").read_text()
+    installs = re.findall(r"pip install -q -e '([^']+)'", ci)
+    assert len(installs) == 1 and "python -m pytest -q" in ci, ci
+    assert _blocks("bash")[1].strip() == f"pip install -e '{installs[0]}' && python -m pytest -q"
 
 
 def _wheel(tmp_path: Path) -> Path:

@@ -154,6 +154,17 @@ def _png(data: bytes) -> Response:
     return Response(data, media_type="image/png", headers=_HEADERS)
 
 
+def _check_app_args(studio: Any, token: Any, allowed_hosts: Any) -> None:
+    if not isinstance(studio, Studio):
+        raise InputError(f"studio: expected a Studio, given {type(studio).__name__}")
+    if not isinstance(token, str) or not token or not token.isprintable() or len(token) > 512:
+        raise InputError("token: expected a non-empty printable string (at most 512 characters)")
+    if allowed_hosts is not None and (
+            isinstance(allowed_hosts, (str, bytes)) or not isinstance(allowed_hosts, (list, tuple))
+            or not all(isinstance(h, str) and h and h.isprintable() for h in allowed_hosts)):
+        raise InputError("allowed_hosts: expected a list of host names or None")
+
+
 def create_app(studio: Studio, token: str, *, allowed_hosts: list[str] | None = None) -> Starlette:
     """The ASGI application serving ``studio`` behind ``token``.
 
@@ -165,6 +176,8 @@ def create_app(studio: Studio, token: str, *, allowed_hosts: list[str] | None = 
     allowed_hosts : list of str, optional
         Host names accepted in the Host header (default: the loopback names).
     """
+    _check_app_args(studio, token, allowed_hosts)
+
     def call(fn, *args):
         return run_in_threadpool(fn, *args)
 

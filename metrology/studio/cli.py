@@ -15,9 +15,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..core.checks import check_bool, check_int
 from ..errors import InputError
 
-__all__ = ["register", "serve", "start_server", "parse_station"]
+#: ``register`` (the subcommand's plug-in hook) and ``parse_station`` (its option parsing) are
+#: internals of the command; the public API is the server for tests and notebooks
+__all__ = ["serve", "start_server"]
 
 _EXTRA = ("the studio needs its web server: pip install 'metrology[studio]' "
           "(Starlette and uvicorn)")
@@ -53,6 +56,8 @@ def parse_station(value: str | None, plane: str | None, folder: Path) -> Any:
         if plane is not None:
             raise InputError("--plane needs --station (the calibration file)")
         return None
+    if not isinstance(value, str) or (plane is not None and not isinstance(plane, str)):
+        raise InputError("--station / --plane: expected text")
     try:
         size = float(value)
     except ValueError:
@@ -109,7 +114,22 @@ def start_server(studio: Any, *, host: str = "127.0.0.1", port: int = 0,
     return url, server, thread
 
 
+def _check_server_args(studio: Any, host: Any, port: Any, token: Any) -> tuple[str, int]:
+    from .session import Studio
+
+    if not isinstance(studio, Studio):
+        raise InputError(f"studio: expected a Studio, given {type(studio).__name__}")
+    if not isinstance(host, str) or not host or not host.isprintable() or len(host) > 253:
+        raise InputError(f"host: expected a host name or address, given {host!r:.60}")
+    port = check_int(port, "port", min=0, max=65535)
+    if token is not None and (not isinstance(token, str) or not token
+                              or not token.isprintable() or len(token) > 512):
+        raise InputError("token: expected None or a non-empty printable string")
+    return host, port
+
+
 def _server(studio: Any, host: str, port: int, token: str | None):
+    host, port = _check_server_args(studio, host, port, token)
     try:
         import uvicorn
 
@@ -131,6 +151,9 @@ def _server(studio: Any, host: str, port: int, token: str | None):
 def serve(studio: Any, *, host: str = "127.0.0.1", port: int = 0, open_browser: bool = True,
           out=sys.stdout) -> None:
     """Serve ``studio`` until Ctrl-C; print the URL (and open it when a browser is there)."""
+    open_browser = check_bool(open_browser, "open_browser")
+    if not callable(getattr(out, "write", None)):
+        raise InputError(f"out: expected a text stream, given {type(out).__name__}")
     server, sock, url = _server(studio, host, port, None)
     print(f"metrology studio: {url}", file=out, flush=True)
     if host not in ("127.0.0.1", "::1", "localhost"):

@@ -26,11 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import as_path
+from ..core.checks import check_int
 from ..errors import InputError
 from ..inspect.batch import IMAGE_EXTENSIONS
 
-__all__ = ["Sandbox", "DRAWING_EXTENSIONS", "IMAGES_PREFIX", "MAX_UPLOAD_BYTES", "too_large",
-           "check_image_bytes"]
+__all__ = ["Sandbox", "DRAWING_EXTENSIONS", "IMAGES_PREFIX", "MAX_UPLOAD_BYTES"]
 
 DRAWING_EXTENSIONS = (".dxf",)
 IMAGES_PREFIX = "images/"
@@ -49,6 +50,10 @@ def check_image_bytes(data: bytes, name: str) -> np.ndarray:
     """
     import cv2
 
+    if not isinstance(name, str):
+        raise InputError(f"name: expected a file name, given {type(name).__name__}")
+    if not isinstance(data, (bytes, bytearray)):
+        raise InputError(f"{name}: expected the file's bytes, given {type(data).__name__}")
     arr = np.frombuffer(data, dtype=np.uint8)
     img = cv2.imdecode(arr, cv2.IMREAD_UNCHANGED) if arr.size else None
     if img is None or img.size == 0:
@@ -71,13 +76,14 @@ class Sandbox:
 
     def __init__(self, folder: str | os.PathLike, images: str | os.PathLike | None = None,
                  max_upload_bytes: int = MAX_UPLOAD_BYTES):
-        self.folder = Path(folder).resolve()
+        self.folder = as_path(folder, "folder").resolve()
         if not self.folder.is_dir():
             raise InputError(f"{folder}: the recipe's folder does not exist")
-        self.images_dir = None if images is None else Path(images).resolve()
+        self.images_dir = None if images is None else as_path(images, "images").resolve()
         if self.images_dir is not None and not self.images_dir.is_dir():
             raise InputError(f"--images {images}: no such folder")
-        self.max_upload_bytes = int(max_upload_bytes)
+        self.max_upload_bytes = check_int(max_upload_bytes, "max_upload_bytes", min=1,
+                                          max=2**40)
 
     # -- reading --------------------------------------------------------------------------
     @staticmethod
@@ -152,6 +158,8 @@ class Sandbox:
         like a DXF file.  Returns the written path.
         """
         target = self.upload_target(name)
+        if not isinstance(data, (bytes, bytearray)):
+            raise InputError(f"{name}: expected the file's bytes, given {type(data).__name__}")
         if len(data) > self.max_upload_bytes:
             raise InputError(too_large(len(data), self.max_upload_bytes))
         if target.suffix.lower() in DRAWING_EXTENSIONS:

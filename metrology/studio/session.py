@@ -37,6 +37,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._io import as_path
+from ..core.checks import check_positive
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from ..inspect import Recipe
@@ -44,7 +46,7 @@ from ..inspect.spec import parse_tool, tool_kind, tool_to_dict
 from .files import Sandbox
 from .view import View, rounded_dict
 
-__all__ = ["Studio", "EditError", "error_location"]
+__all__ = ["Studio", "EditError"]
 
 #: what a taught or edited recipe carries besides its fields: the loaded station, model and
 #: scorer, the rectifier's maps, a taught model not yet written (saved with the recipe)
@@ -111,7 +113,11 @@ class Studio:
 
     def __init__(self, recipe_path: str | Path, *, images: str | Path | None = None,
                  station: float | Mapping | None = None, max_upload_bytes: int | None = None):
-        path = Path(recipe_path)
+        path = as_path(recipe_path, "recipe_path")
+        if station is not None and not isinstance(station, Mapping):
+            station = check_positive(station, "station (pixel size in mm)", max=1e6)
+        if path.exists() and not path.is_file():
+            raise InputError(f"recipe_path: {path} is not a file")
         self.recipe_path = path.resolve()
         kw = {} if max_upload_bytes is None else {"max_upload_bytes": max_upload_bytes}
         self.box = Sandbox(self.recipe_path.parent, images, **kw)
@@ -155,7 +161,7 @@ class Studio:
         import cv2
 
         with self.lock:
-            if key not in self.runs:
+            if not isinstance(key, str) or key not in self.runs:
                 raise InputError(f"image {key!r}: not inspected yet (press Run)")
             raw = self._gray(key)[0]
             ok, buf = cv2.imencode(".png", self.runs[key].overlay(raw))
@@ -264,7 +270,7 @@ class Studio:
         t0 = time.perf_counter()
         with self.lock:
             view = self._require_view()
-            if not isinstance(tool_doc, Mapping):
+            if not isinstance(tool_doc, Mapping) or not all(isinstance(k, str) for k in tool_doc):
                 raise InputError("tool: expected an object (a tool's flat dict)")
             shown = parse_tool({k: v for k, v in tool_doc.items() if not k.startswith("_")},
                                "tool")
@@ -323,7 +329,7 @@ class Studio:
     def _edited(self, edit: Mapping) -> Recipe:
         if self.recipe is None:
             raise InputError("no recipe yet: Teach from an image or Import a DXF drawing")
-        if not isinstance(edit, Mapping):
+        if not isinstance(edit, Mapping) or not all(isinstance(k, str) for k in edit):
             raise EditError("edit: expected an object {name, tools, measurements}")
         other = sorted(set(edit) - {"name", "tools", "measurements"})
         if other:   # station, model, anomaly, paths: never from the page

@@ -28,9 +28,11 @@ import numpy as np
 
 from .._serial import to_jsonable
 from ..caliper.shapes import Circle, Ellipse, Markers, Polygons, Segment
+from ..core.checks import as_points
 from ..core.pose import Pose2D
+from ..errors import InputError
 
-__all__ = ["View", "primitives_json", "rounded_dict"]
+__all__ = ["View"]
 
 
 class View:
@@ -48,22 +50,33 @@ class View:
 
     def __init__(self, pose: Pose2D, frame: Any = None,
                  to_view_points: Callable[[np.ndarray], np.ndarray] | None = None):
+        from ..inspect.frame import PartFrame
+
+        if not isinstance(pose, Pose2D):
+            raise InputError(f"pose: expected a Pose2D, given {type(pose).__name__}")
+        if frame is not None and not isinstance(frame, PartFrame):
+            raise InputError(f"frame: expected a PartFrame or None, given {type(frame).__name__}")
+        if to_view_points is not None and not callable(to_view_points):
+            raise InputError(f"to_view_points: expected a function or None, given "
+                             f"{type(to_view_points).__name__}")
         self.pose = pose
         self.frame = frame
         self.to_view_points = to_view_points
 
     def to_view(self, model_tool: Any) -> Any:
         """A model-frame tool (``recipe.tools[i]``) as shown in the view."""
-        return model_tool.placed(self.pose)
+        return _tool(model_tool, "model_tool").placed(self.pose)
 
     def from_view(self, view_tool: Any) -> Any:
         """A tool edited in the view back in the recipe's frame (model px, or part mm)."""
-        model = view_tool.placed(self.pose.inverse())
+        model = _tool(view_tool, "view_tool").placed(self.pose.inverse())
         return model if self.frame is None else self.frame.tool_to_mm(model)
 
     def points(self, points_xy: Any) -> np.ndarray:
         """Image pixels (N, 2) -> view pixels (N, 2)."""
-        p = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+        if isinstance(points_xy, (list, tuple)) and len(points_xy) == 0:
+            return np.zeros((0, 2))
+        p = as_points(points_xy, "points_xy", allow_batch=False)
         if self.to_view_points is None or len(p) == 0:
             return p
         return np.asarray(self.to_view_points(p), dtype=np.float64).reshape(-1, 2)
@@ -71,8 +84,9 @@ class View:
     def primitives(self, prims: list) -> list[dict]:
         """Drawing primitives in image pixels -> JSON primitives in view pixels (circles and
         ellipses become polygons when the view is not the image)."""
+        prims = _primitive_list(prims)
         if self.to_view_points is None:
-            return primitives_json(prims)
+            return _primitives_json(prims)
         out = []
         for p in prims:
             if isinstance(p, (Circle, Ellipse)):
@@ -86,7 +100,27 @@ class View:
             elif isinstance(p, Markers):
                 p = Markers(self.points(p.points_xy), p.inliers, role=p.role)
             out.append(p)
-        return primitives_json(out)
+        return _primitives_json(out)
+
+
+def _tool(tool: Any, name: str) -> Any:
+    from ..caliper.plan import Tool
+
+    if not isinstance(tool, Tool):
+        raise InputError(f"{name}: expected a caliper tool, given {type(tool).__name__}")
+    return tool
+
+
+def _primitive_list(prims: Any) -> list:
+    if isinstance(prims, (str, bytes)) or not isinstance(prims, (list, tuple)):
+        raise InputError(f"prims: expected a list of drawing primitives, given "
+                         f"{type(prims).__name__}")
+    bad = [type(p).__name__ for p in prims
+           if not isinstance(p, (Circle, Ellipse, Markers, Polygons, Segment))]
+    if bad:
+        raise InputError(f"prims: expected drawing primitives (Segment, Circle, Ellipse, "
+                         f"Polygons, Markers), given {bad[0]}")
+    return list(prims)
 
 
 def _sampled(p: Circle | Ellipse, n: int = 72) -> np.ndarray:
@@ -103,7 +137,7 @@ def _sampled(p: Circle | Ellipse, n: int = 72) -> np.ndarray:
     return np.column_stack([c * x - s * y, s * x + c * y]) + np.asarray(p.center_xy, float)
 
 
-def primitives_json(prims: list) -> list[dict]:
+def _primitives_json(prims: list) -> list[dict]:
     """:mod:`metrology.caliper.shapes` primitives as JSON dicts with a ``shape`` tag
     (``Segment``, ``Circle``, ``Ellipse``, ``Polygons``, ``Markers``)."""
     out = []

@@ -27,17 +27,26 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from ..core.checks import as_vector, check_finite, check_int, check_positive, check_seed
 from ..errors import InputError
 
+#: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
+#: importable, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
-           "make_texture", "layout_features", "crack_delta", "stain_delta"]
+           "make_texture"]
+
+#: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
+MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled")
 LAYOUTS = ("plate", "flange", "bracket")
 
 
-def _rng(rng: Any) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
+    """Checked ``(h, w, generator)`` of a texture request."""
+    h, w = (check_int(v, "shape", min=1, max=MAX_TEXTURE_SIDE)
+            for v in as_vector(shape, "shape", 2))
+    return h, w, check_seed(rng)
 
 
 def _unit(t: np.ndarray) -> np.ndarray:
@@ -67,8 +76,11 @@ def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float
     """
     import cv2
 
-    g = _rng(rng)
-    h, w = int(shape[0]), int(shape[1])
+    h, w, g = _canvas(shape, rng)
+    angle_deg = check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6)
+    streak_length_px = check_positive(streak_length_px, "streak_length_px", max=1000.0)
+    streak_width_px = check_positive(streak_width_px, "streak_width_px", max=1000.0)
+    mottle = check_positive(mottle, "mottle", allow_zero=True, max=100.0)
     # Filter white noise on a canvas large enough to be rotated without empty corners.
     side = int(np.ceil(np.hypot(h, w))) + 8
     noise = g.standard_normal((side, side))
@@ -94,8 +106,9 @@ def blasted_texture(shape: tuple[int, int], *, rng: Any = None, grain_px: float 
                     pit_density: float = 0.004) -> np.ndarray:
     """Sand-blasted / cast surface: isotropic grain of correlation ``grain_px`` with sparse
     pits and bumps (about ``pit_density`` per pixel, 1-2 px across), zero mean, unit std."""
-    g = _rng(rng)
-    h, w = int(shape[0]), int(shape[1])
+    h, w, g = _canvas(shape, rng)
+    grain_px = check_positive(grain_px, "grain_px", max=1000.0)
+    pit_density = check_finite(pit_density, "pit_density", min=0.0, max=1.0)
     grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), grain_px, mode="wrap"))
     pits = (g.random((h, w)) < pit_density) * g.choice([-1.0, 1.0], (h, w))
     pits = ndimage.gaussian_filter(pits, 0.8, mode="wrap")
@@ -107,8 +120,8 @@ def milled_texture(shape: tuple[int, int], *, rng: Any = None, pitch_px: float =
                    ) -> np.ndarray:
     """Face-milled surface: concentric tool-mark arcs of pitch ``pitch_px`` around a centre
     outside the image, with an uneven depth along the arcs and fine grain; zero mean, unit std."""
-    g = _rng(rng)
-    h, w = int(shape[0]), int(shape[1])
+    h, w, g = _canvas(shape, rng)
+    pitch_px = check_positive(pitch_px, "pitch_px", max=1e6)
     ang = g.uniform(0, 2 * np.pi)
     dist = g.uniform(1.2, 2.0) * max(h, w)
     cx, cy = w / 2 + dist * np.cos(ang), h / 2 + dist * np.sin(ang)
@@ -125,6 +138,8 @@ def milled_texture(shape: tuple[int, int], *, rng: Any = None, pitch_px: float =
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
+    if not isinstance(name, str):
+        raise InputError(f"texture: expected one of {TEXTURES}, given {type(name).__name__}")
     if name == "brushed":
         return brushed_texture(shape, rng=rng, angle_deg=angle_deg)
     if name == "blasted":

@@ -33,6 +33,7 @@ from typing import Iterable, Sequence, Union
 
 import numpy as np
 
+from ..core.checks import as_points, as_vector, check_bool, check_finite, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
 
@@ -41,8 +42,15 @@ from ..errors import InputError
 __all__: list[str] = []
 
 
+#: most points one primitive is sampled into (a finer request is a mistake, not a drawing)
+MAX_SAMPLES = 1_000_000
+
+
 def _pt(p) -> tuple[float, float]:
-    a = np.asarray(p, dtype=np.float64).reshape(-1)
+    try:
+        a = np.asarray(p, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"point: expected finite (x, y), given {p!r:.60}") from None
     if a.shape != (2,) or not np.all(np.isfinite(a)):
         raise InputError(f"point: expected finite (x, y), given {p!r}")
     return (float(a[0]), float(a[1]))
@@ -51,8 +59,43 @@ def _pt(p) -> tuple[float, float]:
 def signed_area(poly: np.ndarray) -> float:
     """Shoelace area of a closed polygon (N, 2); positive when counter-clockwise in (x, y)
     (clockwise on screen, y down)."""
+    poly = as_points(poly, "poly", allow_batch=False)
     x, y = poly[:, 0], poly[:, 1]
     return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def _sampling(max_error: float, max_step: float | None, length: float) -> int:
+    """Check a sampling request; the number of steps ``max_step`` asks for (1 when None)."""
+    check_positive(max_error, "max_error")
+    if max_step is None:
+        return 1
+    step = check_positive(max_step, "max_step")
+    n = math.ceil(length / step)
+    if n > MAX_SAMPLES:
+        raise InputError(f"max_step: {step:g} would sample {n} points (at most {MAX_SAMPLES})")
+    return max(1, int(n))
+
+
+def _source(prim) -> None:
+    if not isinstance(prim.source, str):
+        raise InputError(f"{type(prim).__name__}.source: expected a string (the drawing "
+                         f"entity), given {type(prim.source).__name__}")
+
+
+def _pose(T: Pose2D, mirror_y: bool) -> None:
+    if not isinstance(T, Pose2D):
+        raise InputError(f"T: expected a Pose2D, given {type(T).__name__}")
+    check_bool(mirror_y, "mirror_y")
+
+
+def _angles(angle_deg) -> np.ndarray:
+    try:
+        t = np.asarray(angle_deg, float)
+    except (TypeError, ValueError):
+        raise InputError(f"angle: expected degrees, given {angle_deg!r:.60}") from None
+    if t.size > MAX_SAMPLES or not np.all(np.isfinite(t)):
+        raise InputError(f"angle: expected at most {MAX_SAMPLES} finite angles (degrees)")
+    return np.radians(t)
 
 
 def _arc_steps(radius: float, extent_rad: float, max_error: float) -> int:
@@ -72,6 +115,7 @@ class Line:
     source: str = ""
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "p0", _pt(self.p0))
         object.__setattr__(self, "p1", _pt(self.p1))
 
@@ -100,7 +144,7 @@ class Line:
 
     def sample(self, max_error: float, max_step: float | None = None) -> np.ndarray:
         """Points from ``p0`` to ``p1`` (N, 2), both ends included."""
-        n = 1 if max_step is None else max(1, int(math.ceil(self.length / max_step)))
+        n = _sampling(max_error, max_step, self.length)
         t = np.linspace(0.0, 1.0, n + 1)[:, None]
         return self.start + t * (self.end - self.start)
 
@@ -108,6 +152,7 @@ class Line:
         return Line(self.p1, self.p0, self.source)
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "Line":
+        _pose(T, mirror_y)
         return Line(*_map(T, [self.p0, self.p1], mirror_y), self.source)
 
 
@@ -151,15 +196,18 @@ class Arc(_Swept):
     kind = "arc"
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "center", _pt(self.center))
-        if not (math.isfinite(self.radius) and self.radius > 0):
-            raise InputError(f"Arc.radius: expected a positive number, given {self.radius!r}")
-        if not (math.isfinite(self.extent_deg) and 0 < abs(self.extent_deg) <= 360 + 1e-9):
+        object.__setattr__(self, "radius", check_positive(self.radius, "Arc.radius", max=1e12))
+        object.__setattr__(self, "start_deg", check_finite(self.start_deg, "Arc.start_deg",
+                                                           min=-1e6, max=1e6))
+        object.__setattr__(self, "extent_deg", check_finite(self.extent_deg, "Arc.extent_deg"))
+        if not (0 < abs(self.extent_deg) <= 360 + 1e-9):
             raise InputError(f"Arc.extent_deg: expected 0 < |extent| <= 360, given "
                              f"{self.extent_deg!r}")
 
     def point(self, angle_deg) -> np.ndarray:
-        t = np.radians(np.asarray(angle_deg, float))
+        t = _angles(angle_deg)
         return np.stack([self.center[0] + self.radius * np.cos(t),
                          self.center[1] + self.radius * np.sin(t)], axis=-1)
 
@@ -169,9 +217,11 @@ class Arc(_Swept):
 
     def sample(self, max_error: float, max_step: float | None = None) -> np.ndarray:
         ext = math.radians(self.extent_deg)
-        n = _arc_steps(self.radius, ext, max_error)
-        if max_step is not None:
-            n = max(n, int(math.ceil(self.length / max_step)))
+        n = max(_arc_steps(self.radius, ext, check_positive(max_error, "max_error")),
+                _sampling(max_error, max_step, self.length))
+        if n > MAX_SAMPLES:
+            raise InputError(f"max_error: {max_error:g} would sample {n} points (at most "
+                             f"{MAX_SAMPLES})")
         if self.is_full:
             n = max(n, 8)
         t = self.start_deg + np.linspace(0.0, self.extent_deg, n + 1)
@@ -182,6 +232,7 @@ class Arc(_Swept):
                    self.source)
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "Arc":
+        _pose(T, mirror_y)
         c = _map(T, [self.center], mirror_y)[0]
         s, e = self.start_deg, self.extent_deg
         if mirror_y:
@@ -204,14 +255,21 @@ class EllipseArc(_Swept):
     kind = "ellipse"
 
     def __post_init__(self):
+        _source(self)
         object.__setattr__(self, "center", _pt(self.center))
-        a, b = (float(v) for v in self.semi_axes)
-        if not (a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b)):
+        a, b = as_vector(self.semi_axes, "EllipseArc.semi_axes", 2)
+        if not (0 < a <= 1e12 and 0 < b <= 1e12):
             raise InputError(f"EllipseArc.semi_axes: expected positive, given {self.semi_axes!r}")
-        object.__setattr__(self, "semi_axes", (a, b))
+        object.__setattr__(self, "semi_axes", (float(a), float(b)))
+        for f in ("angle_deg", "start_deg", "extent_deg"):
+            object.__setattr__(self, f, check_finite(getattr(self, f), f"EllipseArc.{f}",
+                                                     min=-1e6, max=1e6))
+        if not (0 < abs(self.extent_deg) <= 360 + 1e-9):
+            raise InputError(f"EllipseArc.extent_deg: expected 0 < |extent| <= 360, given "
+                             f"{self.extent_deg!r}")
 
     def point(self, t_deg) -> np.ndarray:
-        t = np.radians(np.asarray(t_deg, float))
+        t = _angles(t_deg)
         th = math.radians(self.angle_deg)
         a, b = self.semi_axes
         u = a * np.cos(t)
@@ -228,9 +286,12 @@ class EllipseArc(_Swept):
         a, b = self.semi_axes
         rmin = min(a, b) ** 2 / max(a, b)   # tightest radius of curvature
         rmax = max(a, b) ** 2 / min(a, b)
-        n = _arc_steps(rmin, math.radians(self.extent_deg) * (rmax / rmin) ** 0.5, max_error)
-        if max_step is not None:
-            n = max(n, int(math.ceil(math.radians(abs(self.extent_deg)) * max(a, b) / max_step)))
+        n = _arc_steps(rmin, math.radians(self.extent_deg) * (rmax / rmin) ** 0.5,
+                       check_positive(max_error, "max_error"))
+        n = max(n, _sampling(max_error, max_step, math.radians(abs(self.extent_deg)) * max(a, b)))
+        if n > MAX_SAMPLES:
+            raise InputError(f"max_error: {max_error:g} would sample {n} points (at most "
+                             f"{MAX_SAMPLES})")
         t = self.start_deg + np.linspace(0.0, self.extent_deg, n + 1)
         return self.point(t)
 
@@ -239,6 +300,7 @@ class EllipseArc(_Swept):
                           self.start_deg + self.extent_deg, -self.extent_deg, self.source)
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "EllipseArc":
+        _pose(T, mirror_y)
         c = _map(T, [self.center], mirror_y)[0]
         ang, s, e = self.angle_deg, self.start_deg, self.extent_deg
         if mirror_y:  # reflect the axis direction and the parameter
@@ -257,8 +319,12 @@ class Polyline:
     kind = "polyline"
 
     def __post_init__(self):
-        p = np.asarray(self.points, float).reshape(-1, 2)
-        if len(p) < 2 or not np.all(np.isfinite(p)):
+        _source(self)
+        try:
+            p = np.asarray(self.points, float).reshape(-1, 2)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError("Polyline: expected at least two finite points (N, 2)") from None
+        if len(p) < 2 or len(p) > MAX_SAMPLES or not np.all(np.isfinite(p)):
             raise InputError("Polyline: expected at least two finite points")
         object.__setattr__(self, "points", tuple(map(tuple, p.tolist())))
 
@@ -284,8 +350,10 @@ class Polyline:
 
     def sample(self, max_error: float, max_step: float | None = None) -> np.ndarray:
         p = self.array
+        _sampling(max_error, max_step, self.length)
         if max_step is None:
             return p
+        max_step = float(max_step)
         seg = np.hypot(*np.diff(p, axis=0).T)
         n = np.maximum(1, np.ceil(seg / max_step).astype(int))
         idx = np.repeat(np.arange(len(seg)), n)
@@ -296,6 +364,7 @@ class Polyline:
         return Polyline(self.points[::-1], self.source)
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "Polyline":
+        _pose(T, mirror_y)
         return Polyline(_map(T, self.points, mirror_y), self.source)
 
 
@@ -309,18 +378,27 @@ class Loop:
     items: tuple
 
     def __post_init__(self):
+        if isinstance(self.items, (str, bytes)) or not isinstance(self.items, Iterable):
+            raise InputError(f"Loop.items: expected primitives, given {type(self.items).__name__}")
         items = tuple(self.items)
         if not items:
             raise InputError("Loop: expected at least one primitive")
+        bad = [type(p).__name__ for p in items if not isinstance(p, (Line, Arc, EllipseArc,
+                                                                     Polyline))]
+        if bad:
+            raise InputError(f"Loop.items: expected Line, Arc, EllipseArc or Polyline, given "
+                             f"{bad[0]}")
         object.__setattr__(self, "items", items)
 
     def is_closed(self, tol: float) -> bool:
+        tol = check_positive(tol, "tol", allow_zero=True)
         ends = np.array([p.end for p in self.items])
         starts = np.array([p.start for p in np.roll(np.array(self.items, dtype=object), -1)])
         return bool(np.all(np.hypot(*(ends - starts).T) <= tol))
 
     def polygon(self, max_error: float, max_step: float | None = None) -> np.ndarray:
         """Closed polygon (N, 2) along the loop, the closing point not repeated."""
+        _sampling(max_error, max_step, 0.0)
         pts = [p.sample(max_error, max_step)[:-1] for p in self.items]
         return np.concatenate(pts)
 
@@ -341,11 +419,13 @@ class Loop:
 
     def oriented(self, positive: bool) -> "Loop":
         """The same loop running so that its signed area has the requested sign."""
+        positive = check_bool(positive, "positive")
         if (self.area > 0) == positive:
             return self
         return Loop(tuple(p.reversed() for p in self.items[::-1]))
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "Loop":
+        _pose(T, mirror_y)
         return Loop(tuple(p.transformed(T, mirror_y) for p in self.items))
 
 
@@ -361,6 +441,12 @@ class PartGeometry:
     holes: tuple = ()
 
     def __post_init__(self):
+        if not isinstance(self.outline, Loop):
+            raise InputError(f"PartGeometry.outline: expected a Loop, given "
+                             f"{type(self.outline).__name__}")
+        if isinstance(self.holes, (str, bytes)) or not isinstance(self.holes, Iterable) \
+                or not all(isinstance(h, Loop) for h in self.holes):
+            raise InputError("PartGeometry.holes: expected a sequence of Loops")
         object.__setattr__(self, "outline", self.outline.oriented(True))
         object.__setattr__(self, "holes", tuple(h.oriented(False) for h in self.holes))
 
@@ -375,6 +461,7 @@ class PartGeometry:
     def polygons(self, max_error_mm: float, max_step_mm: float | None = None) -> list[np.ndarray]:
         """Closed polygons (outline first) whose chords stay within ``max_error_mm`` of the
         true curves (the protocol :func:`metrology.synth.drawn.render_drawn_part` renders)."""
+        _sampling(max_error_mm, max_step_mm, 0.0)
         return [lp.polygon(max_error_mm, max_step_mm) for lp in self.loops]
 
     def bounds(self) -> tuple[float, float, float, float]:
@@ -385,6 +472,7 @@ class PartGeometry:
 
     def transformed(self, T: Pose2D, mirror_y: bool = False) -> "PartGeometry":
         """Every loop moved by ``T`` (after mirroring y when asked)."""
+        _pose(T, mirror_y)
         return PartGeometry(self.outline.transformed(T, mirror_y),
                             tuple(h.transformed(T, mirror_y) for h in self.holes))
 
@@ -397,7 +485,11 @@ class PartGeometry:
     @classmethod
     def from_polygons(cls, outline: Sequence, holes: Sequence = ()) -> "PartGeometry":
         """A part from polygons (vertices in mm), every side a :class:`Line`."""
+        if isinstance(holes, (str, bytes)) or not isinstance(holes, Iterable):
+            raise InputError(f"holes: expected a sequence of polygons, given "
+                             f"{type(holes).__name__}")
+
         def loop(poly):
-            p = np.asarray(poly, float).reshape(-1, 2)
+            p = as_points(poly, "polygon", min_points=3, allow_batch=False)
             return Loop(tuple(Line(p[i], p[(i + 1) % len(p)]) for i in range(len(p))))
         return cls(loop(outline), tuple(loop(h) for h in holes))

@@ -632,7 +632,7 @@ def _i_anomalyspec(ctx):
     return AnomalySpec(0.5, bank="bank.json")
 
 
-@_instance("caliper.CircleFeature")
+@_instance("caliper.features.CircleFeature")
 def _i_feature(ctx):
     from metrology.inspect.features import circle_feature
 
@@ -1317,8 +1317,10 @@ def _(ctx):
 
 @ex("anomaly.threshold.Threshold", nan_ok=True)
 def _(ctx):
+    import dataclasses
+
     t = _i_threshold(ctx)
-    return Call(**{f: getattr(t, f) for f in t.__dataclass_fields__})
+    return Call(**{f.name: getattr(t, f.name) for f in dataclasses.fields(t)})
 
 
 @ex("anomaly.base.AnomalyScore", nan_ok=True)
@@ -1606,7 +1608,7 @@ def _(ctx):
     return Call("web", p, p + [0.0, 5.0], "mm")
 
 
-@ex("caliper.CircleFeature.with_params")
+@ex("caliper.features.CircleFeature.with_params")
 def _(ctx):
     return Call(_i_feature(ctx).params + 1.0)
 
@@ -2214,21 +2216,21 @@ def _(ctx):
     return Call([])
 
 
-@_instance("caliper.LineFeature")
+@_instance("caliper.features.LineFeature")
 def _i_linefeature(ctx):
     from metrology.inspect.features import line_feature
 
     return line_feature("edge", ctx.get("line_points"), "mm")
 
 
-@_instance("caliper.EllipseFeature")
+@_instance("caliper.features.EllipseFeature")
 def _i_ellipsefeature(ctx):
     from metrology.inspect.features import ellipse_feature
 
     return ellipse_feature("e", ctx.get("ellipse_points"), "mm")
 
 
-@_instance("caliper.PairFeature")
+@_instance("caliper.features.PairFeature")
 def _i_pairfeature(ctx):
     from metrology.inspect.features import pair_feature
 
@@ -2237,8 +2239,8 @@ def _i_pairfeature(ctx):
 
 
 for _cls in ("LineFeature", "EllipseFeature", "PairFeature"):
-    reg.example(M + f"caliper.{_cls}.with_params")(
-        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).params + 0.5))
+    reg.example(M + f"caliper.features.{_cls}.with_params")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper.features." + _cls, ctx).params + 0.5))
 
 
 @_instance("caliper.EdgeSettings")
@@ -2875,3 +2877,497 @@ def _(ctx):
 @ex("viz.stations.draw_coverage_report")
 def _(ctx):
     return Call(ctx.get("tele_calibration"), width=160)
+
+
+# teach, studio, drawn parts (the second wave)
+
+@reg.fixture("plate_geometry")
+def _plate_geometry(ctx):
+    """A 30 x 20 mm plate with a rounded corner (arc), a hole (full arc) and an elliptic
+    pocket, in part-frame mm."""
+    from metrology.teach.geometry import Arc, EllipseArc, Line, Loop, PartGeometry
+
+    outline = Loop((Line((0.0, 0.0), (26.0, 0.0)), Arc((26.0, 4.0), 4.0, -90.0, 90.0),
+                    Line((30.0, 4.0), (30.0, 20.0)), Line((30.0, 20.0), (0.0, 20.0)),
+                    Line((0.0, 20.0), (0.0, 0.0))))
+    return PartGeometry(outline, (Loop((Arc((8.0, 10.0), 3.0, 0.0, 360.0),)),
+                                  Loop((EllipseArc((20.0, 10.0), (3.0, 2.0), 20.0),))))
+
+
+@reg.fixture("scale_station")
+def _scale_station(ctx):
+    from metrology.synth.drawn import ScaleStation
+
+    return ScaleStation(0.1, (440, 340))
+
+
+@reg.fixture("drawn")
+def _drawn(ctx):
+    from metrology.core.pose import Pose2D
+    from metrology.synth.drawn import render_drawn_part
+
+    return render_drawn_part(ctx.get("scale_station"), ctx.get("plate_geometry"),
+                             Pose2D(6.0, 4.0, 10.0), supersample=2, rng=0)
+
+
+@reg.fixture("golden_path")
+def _golden_path(ctx):
+    with ctx.shared_file("golden.png") as (path, exists):
+        if not exists:
+            _png(path, ctx.get("drawn").image)
+    return str(path)
+
+
+@reg.fixture("dxf_path")
+def _dxf_path(ctx):
+    """The plate as a DXF drawing (mm), with a toleranced diameter dimension."""
+    import ezdxf
+
+    with ctx.shared_file("plate.dxf") as (path, exists):
+        if not exists:
+            doc = ezdxf.new("R2010", units=4)
+            msp = doc.modelspace()
+            for a, b in (((0, 0), (26, 0)), ((30, 4), (30, 20)), ((30, 20), (0, 20)),
+                         ((0, 20), (0, 0))):
+                msp.add_line(a, b)
+            msp.add_arc((26, 4), 4, -90, 0)
+            msp.add_circle((8, 10), 3)
+            msp.add_diameter_dim(center=(8, 10), radius=3.0, angle=45,
+                                 override={"dimtol": 1, "dimtp": 0.02, "dimtm": 0.01}).render()
+            tmp = path.with_name(".plate.tmp.dxf")
+            doc.saveas(tmp)
+            tmp.replace(path)
+    return str(path)
+
+
+@reg.fixture("proposal")
+def _proposal(ctx):
+    from metrology.teach.proposals import propose
+
+    return propose(ctx.get("plate_geometry"), pair_max_mm=2.0)
+
+
+def _studio_folder(ctx):
+    """A fresh recipe folder: a fixtured disk part (0.05 mm/px), its recipe and image."""
+    from metrology.inspect import Recipe
+    from metrology.synth.shapes import Disk, render_shapes
+
+    folder = ctx.tmp("studio")
+    folder.mkdir()
+    img = render_shapes([(Disk((40.3, 30.2), 20.0), 150.0)], (60, 80), background=50)
+    _png(folder / "part.png", img.round().astype(np.uint8))
+    Recipe.from_dict({"station": {"pixel_size_mm": 0.05},
+                      "tools": [{"name": "hole", "type": "circle", "center_xy": [40, 30],
+                                 "radius": 20}],
+                      "measurements": [{"name": "d", "type": "diameter", "feature": "hole",
+                                        "nominal_mm": 2.0, "tolerance_mm": 0.01}]}
+                     ).save(folder / "p.recipe.json")
+    return folder
+
+
+@_instance("studio.session.Studio")
+def _i_studio(ctx):
+    from metrology.studio.session import Studio
+
+    return Studio(_studio_folder(ctx) / "p.recipe.json", station=0.05)
+
+
+@_instance("studio.files.Sandbox")
+def _i_sandbox(ctx):
+    from metrology.studio.files import Sandbox
+
+    return Sandbox(_studio_folder(ctx))
+
+
+@_instance("studio.view.View")
+def _i_view(ctx):
+    from metrology.core.pose import Pose2D
+    from metrology.studio.view import View
+
+    return View(Pose2D(10.0, 5.0, 30.0), to_view_points=lambda p: p + 1.0)
+
+
+@ex("studio.session.Studio", timeout=60)
+def _(ctx):
+    return Call(str(_studio_folder(ctx) / "p.recipe.json"), station=0.05)
+
+
+@ex("studio.session.Studio.select_image")
+def _(ctx):
+    return Call("part.png")
+
+
+@ex("studio.session.Studio.view_png")
+def _(ctx):
+    return Call("part.png")
+
+
+@ex("studio.session.Studio.teach", timeout=60, expensive=True)
+def _(ctx):
+    return Call("part.png", "ISO2768-m")
+
+
+@ex("studio.session.Studio.update")
+def _(ctx):
+    return Call({"name": "renamed"})
+
+
+@ex("studio.session.Studio.save")
+def _(ctx):
+    return Call({"name": "saved"})
+
+
+@ex("studio.session.Studio.upload")
+def _(ctx):
+    import cv2
+
+    return Call("up.png", cv2.imencode(".png", np.full((8, 8), 99, np.uint8))[1].tobytes())
+
+
+@ex("studio.session.Studio.preview")
+def _(ctx):
+    return Call({"name": "hole", "type": "circle", "center_xy": [40, 30], "radius": 20})
+
+
+@ex("studio.session.EditError")
+def _(ctx):
+    return Call("tools[0].radius: expected a positive number")
+
+
+@ex("studio.files.Sandbox")
+def _(ctx):
+    return Call(str(_studio_folder(ctx)))
+
+
+@ex("studio.files.Sandbox.image")
+def _(ctx):
+    return Call("part.png")
+
+
+@ex("studio.files.Sandbox.upload_target")
+def _(ctx):
+    return Call("new.png")
+
+
+@ex("studio.files.Sandbox.store")
+def _(ctx):
+    import cv2
+
+    return Call("up.png", cv2.imencode(".png", np.full((8, 8), 99, np.uint8))[1].tobytes())
+
+
+@ex("studio.view.View")
+def _(ctx):
+    from metrology.core.pose import Pose2D
+
+    return Call(Pose2D(10.0, 5.0, 30.0))
+
+
+@ex("studio.view.View.to_view")
+def _(ctx):
+    from metrology.caliper import CircleTool
+
+    return Call(CircleTool((10.0, 0.0), 5.0, name="bore"))
+
+
+@ex("studio.view.View.from_view")
+def _(ctx):
+    from metrology.caliper import CircleTool
+
+    return Call(CircleTool((10.0, 0.0), 5.0, name="bore"))
+
+
+@ex("studio.view.View.points")
+def _(ctx):
+    return Call([[1.0, 2.0], [3.0, 4.0]])
+
+
+@ex("studio.view.View.primitives")
+def _(ctx):
+    from metrology.caliper.shapes import Circle, Segment
+
+    return Call([Circle((10.0, 10.0), 5.0), Segment((0.0, 0.0), (5.0, 5.0))])
+
+
+@ex("studio.app.create_app")
+def _(ctx):
+    return Call(_i_studio(ctx), "token-1234")
+
+
+@ex("studio.cli.start_server", timeout=30)
+def _(ctx):
+    return Call(_i_studio(ctx), port=0)
+
+
+reg.skip(M + "studio.cli.serve", "serves until Ctrl-C: its checks run through start_server and "
+                                 "the 'metrology studio' command (whose serve is stubbed)")
+
+
+def _serve_once(studio, *, host="127.0.0.1", port=0, open_browser=True, out=None):
+    """``studio.cli.serve`` without serving: everything up to the listening socket."""
+    from metrology.studio import cli
+
+    server, sock, url = cli._server(studio, host, port, None)
+    sock.close()
+    print(f"metrology studio: {url}", file=out)
+
+
+@reg.cli("studio", stubs={"metrology.studio.cli:serve": _serve_once})
+def _cli_studio(ctx):
+    folder = _studio_folder(ctx)
+    return ["studio", str(folder / "p.recipe.json"), "--images", str(folder),
+            "--station", "0.05", "--no-browser"]
+
+
+@_instance("synth.drawn.DrawnRender")
+def _i_drawn(ctx):
+    return ctx.get("drawn")
+
+
+@ex("synth.drawn.DrawnRender")
+def _(ctx):
+    d = ctx.get("drawn")
+    return Call(d.image, d.pose_mm, d.rings_px)
+
+
+# teach.geometry
+def _geo_items(ctx):
+    g = ctx.get("plate_geometry")
+    return g.outline.items[0], g.outline.items[1], g.holes[1].items[0]
+
+
+for _cls, _k in (("Line", 0), ("Arc", 1), ("EllipseArc", 2)):
+    reg.instance(M + "teach.geometry." + _cls)(lambda ctx, _k=_k: _geo_items(ctx)[_k])
+
+
+@_instance("teach.geometry.Polyline")
+def _i_polyline(ctx):
+    from metrology.teach.geometry import Polyline
+
+    return Polyline(((0.0, 0.0), (1.0, 0.5), (2.0, 0.0)))
+
+
+@_instance("teach.geometry.Loop")
+def _i_loop(ctx):
+    return ctx.get("plate_geometry").outline
+
+
+@_instance("teach.geometry.PartGeometry")
+def _i_part_geometry(ctx):
+    return ctx.get("plate_geometry")
+
+
+@ex("teach.geometry.Line")
+def _(ctx):
+    return Call((0.0, 0.0), (3.0, 4.0))
+
+
+@ex("teach.geometry.Arc")
+def _(ctx):
+    return Call((1.0, 2.0), 3.0, 10.0, 90.0)
+
+
+@ex("teach.geometry.EllipseArc")
+def _(ctx):
+    return Call((1.0, 2.0), (3.0, 2.0), 15.0)
+
+
+@ex("teach.geometry.Polyline")
+def _(ctx):
+    return Call(((0.0, 0.0), (1.0, 0.5), (2.0, 0.0)))
+
+
+@ex("teach.geometry.Loop")
+def _(ctx):
+    return Call(ctx.get("plate_geometry").outline.items)
+
+
+@ex("teach.geometry.PartGeometry")
+def _(ctx):
+    g = ctx.get("plate_geometry")
+    return Call(g.outline, g.holes)
+
+
+@ex("teach.geometry.PartGeometry.from_polygons")
+def _(ctx):
+    return Call([[0, 0], [10, 0], [10, 8], [0, 8]], [[[2, 2], [2, 4], [4, 4], [4, 2]]])
+
+
+@ex("teach.geometry.signed_area")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 1.0]]))
+
+
+for _cls in ("Line", "Arc", "EllipseArc", "Polyline", "Loop", "PartGeometry"):
+    reg.example(M + f"teach.geometry.{_cls}.transformed", timeout=40)(
+        lambda ctx: Call(__import__("metrology").core.pose.Pose2D(1.0, 2.0, 30.0), True))
+for _cls in ("Line", "Arc", "EllipseArc", "Polyline"):
+    reg.example(M + f"teach.geometry.{_cls}.sample")(lambda ctx: Call(0.01, 0.5))
+for _cls in ("Arc", "EllipseArc"):
+    reg.example(M + f"teach.geometry.{_cls}.point")(lambda ctx: Call([0.0, 45.0]))
+
+
+@ex("teach.geometry.Loop.polygon")
+def _(ctx):
+    return Call(0.01, 0.5)
+
+
+@ex("teach.geometry.Loop.is_closed")
+def _(ctx):
+    return Call(1e-6)
+
+
+@ex("teach.geometry.Loop.oriented")
+def _(ctx):
+    return Call(False)
+
+
+@ex("teach.geometry.PartGeometry.polygons")
+def _(ctx):
+    return Call(0.01, 0.5)
+
+
+@_instance("teach.proposals.Proposal")
+def _i_proposal(ctx):
+    return ctx.get("proposal")
+
+
+@ex("teach.proposals.propose")
+def _(ctx):
+    return Call(ctx.get("plate_geometry"), pair_max_mm=2.0, max_hole_pairs=3)
+
+
+@ex("teach.proposals.Proposal")
+def _(ctx):
+    p = ctx.get("proposal")
+    return Call(p.features, p.pairs, p.measurements, p.datum, p.notes, p.tol_kinds)
+
+
+@ex("teach.proposals.Proposal.feature")
+def _(ctx):
+    return Call(ctx.get("proposal").features[0].name)
+
+
+@ex("teach.proposals.FeatureSpec", nan_ok=True)
+def _(ctx):
+    f = ctx.get("proposal").features[0]
+    return Call(f.name, f.kind, f.primitive, f.loop, f.material_outside, f.group)
+
+
+@ex("teach.proposals.EdgePair")
+def _(ctx):
+    return Call("web", "a", "b", np.array([0.0, 1.0]), np.array([3.0, 1.0]), 2.0, True)
+
+
+@ex("teach.segment.SegmentOptions")
+def _(ctx):
+    return Call(smooth_sigma=1.5, window=5)
+
+
+@ex("teach.segment.find_part_region")
+def _(ctx):
+    return Call(ctx.get("drawn").image.astype(np.float64))
+
+
+@ex("teach.segment.segment_part", timeout=60)
+def _(ctx):
+    return Call(ctx.get("golden_path"))
+
+
+@ex("teach.dxf.DimensionInfo")
+def _(ctx):
+    return Call("diameter", 6.0, -0.01, 0.02, np.array([[6.0, 10.0], [10.0, 10.0]]), "DIM")
+
+
+@ex("teach.build.resolve_station")
+def _(ctx):
+    return Call(0.1)
+
+
+# anomaly classes of the second wave
+@reg.fixture("aligned_model")
+def _aligned_model(ctx):
+    from metrology.anomaly.aligned import AlignedModel
+
+    return AlignedModel.fit([d.image for d in ctx.get("defects")[:3]], 8, 2.0)
+
+
+@_instance("anomaly.aligned.AlignedModel")
+def _i_aligned(ctx):
+    return ctx.get("aligned_model")
+
+
+@ex("anomaly.aligned.AlignedModel.deviation")
+def _(ctx):
+    return Call(ctx.get("defects")[3].image)
+
+
+@_instance("anomaly.settings.PatchCoreSettings")
+def _i_pc_settings(ctx):
+    from metrology.anomaly.settings import PatchCoreSettings
+
+    return PatchCoreSettings()
+
+
+@ex("anomaly.settings.PatchCoreSettings.replace")
+def _(ctx):
+    return Call(k=3)
+
+
+@reg.fixture("efficientnet")
+def _efficientnet(ctx):
+    from metrology.anomaly.efficientnet import EfficientNetFeatures
+
+    return EfficientNetFeatures()
+
+
+@_instance("anomaly.efficientnet.EfficientNetFeatures")
+def _i_efficientnet(ctx):
+    return ctx.get("efficientnet")
+
+
+@ex("anomaly.efficientnet.EfficientNetFeatures.logits", timeout=60)
+def _(ctx):
+    return Call(ctx.get("defects")[0].image)
+
+
+# base classes and results whose methods were left without an instance
+@_instance("caliper.features.Feature")
+def _i_base_feature(ctx):
+    return _inst("caliper.features.CircleFeature", ctx)
+
+
+@_instance("caliper.plan.Tool")
+def _i_base_tool(ctx):
+    return _inst("caliper.CircleTool", ctx)
+
+
+@_instance("inspect.frame.PartFrame")
+def _i_part_frame(ctx):
+    from metrology.inspect.frame import PartFrame
+
+    return PartFrame(0.05, (1.0, -2.0))
+
+
+def _shot_records(n: int = 20) -> list:
+    return [{"image": f"shot_{i + 1}.png", "status": "pass", "measurements": [
+        {"name": "d", "type": "diameter", "unit": "mm", "uncertainty": 1e-4,
+         "value": 10.0 + 1e-3 * (i % 5), "nominal": 10.0, "min": 9.95, "max": 10.05,
+         "passed": True, "error": None}]} for i in range(n)]
+
+
+@_instance("inspect.gauge.Type1Study")
+def _i_type1_study(ctx):
+    from metrology.inspect.gauge import gauge_study
+
+    return gauge_study(_shot_records(), {"d": 10.0})
+
+
+@_instance("inspect.gauge.Type1Result")
+def _i_type1_result(ctx):
+    return _i_type1_study(ctx)["d"]
+
+
+@ex("caliper.plan.Tool")          # the instance above is a CircleTool: say the base's own fields
+def _(ctx):
+    return Call(name="base")

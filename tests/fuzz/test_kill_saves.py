@@ -27,6 +27,16 @@ _CAL = ("from metrology.calib import Calibration\nimport dataclasses\n"
         "A = Calibration.load('{shared}/station.json')\n"
         "B = dataclasses.replace(A, created='version B')\n")
 
+# a batch of inspection records (one diameter per image) for the report writers
+_RECS = ("def recs(n):\n"
+         "    return [{{'image': f'shot_{{i + 1}}.png', 'status': 'pass', 'measurements': [\n"
+         "        {{'name': 'd', 'type': 'diameter', 'unit': 'mm', 'uncertainty': 1e-4,\n"
+         "          'value': 10.0 + 1e-3 * (i % 5), 'nominal': 10.0, 'min': 9.95, 'max': 10.05,\n"
+         "          'passed': True, 'error': None}}]}} for i in range(n)]\n")
+_TITLE = ("import re\ndef load(p):\n"
+          "    m = re.search(r'<title>(.*?)</title>', open(p).read())\n"
+          "    return m and m.group(1)\n")
+
 SAVERS = {
     "metrology.calib.calibration.Calibration.save": dict(
         setup=_CAL + "def save(o, p): o.save(p)\n", name="station.json",
@@ -107,6 +117,18 @@ SAVERS = {
               "def save(o, p): o.save(p)\n", name="two.multicam.json",
         load="from metrology.inspect import MultiCameraRecipe\n"
              "def load(p): return MultiCameraRecipe.load(p).name\n"),
+    "metrology.viz.report.write_spc_report": dict(
+        setup=_RECS + "from metrology.viz.report import write_spc_report\n"
+                      "A, B = (recs(20), 'version A'), (recs(30), 'version B')\n"
+                      "def save(o, p): write_spc_report(o[0], p, title=o[1], overlays=False)\n",
+        name="report.html", load=_TITLE),
+    "metrology.viz.report.write_gauge_report": dict(
+        setup=_RECS + "from metrology.inspect.gauge import gauge_study\n"
+                      "from metrology.viz.report import write_gauge_report\n"
+                      "A = (gauge_study(recs(20), {{'d': 10.0}}), 'version A')\n"
+                      "B = (gauge_study(recs(30), {{'d': 10.0}}), 'version B')\n"
+                      "def save(o, p): write_gauge_report(o[0], p, title=o[1])\n",
+        name="gauge.html", load=_TITLE),
 }
 #: Writers that are not saves of their own: the file layers behind the saves above (kill-tested
 #: through them).  Results appended per image are kill-tested with the batch runner (issue 12
@@ -114,6 +136,9 @@ SAVERS = {
 NOT_SAVES = {
     "metrology.calib.opencv_yaml.write_opencv_yaml": "Calibration.export_opencv_yaml",
     "metrology.match.file.write_model": "ShapeModel.save",
+    "metrology.anomaly.bankfile.save_bank": "PatchCore.save",
+    "metrology.inspect.msa_cli.write_batch_report": "write_spc_report (metrology report)",
+    "metrology.studio.session.Studio.save": "Recipe.save (then read back with Recipe.load)",
 }
 
 

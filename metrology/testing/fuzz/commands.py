@@ -141,6 +141,7 @@ def run_cli(package: str, command: tuple, case: tuple, ctx: Context, package_dir
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
     code: Any = None
+    stubbed = _stub(ctx.registry.cli_stubs.get(command, {}))
     try:
         os.chdir(ctx.scratch)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -155,6 +156,8 @@ def run_cli(package: str, command: tuple, case: tuple, ctx: Context, package_dir
         rec.update(outcome="crash", exc=type(exc).__name__, message=str(exc)[:_MSG_CHARS],
                    line=_library_frame(exc.__traceback__, package_dir, skip))
     finally:
+        for mod, attr, old in stubbed:
+            setattr(mod, attr, old)
         _reset_state(cwd)
     stderr = err.getvalue()
     lines = [ln for ln in stderr.splitlines() if ln.strip()]
@@ -181,3 +184,14 @@ def run_cli(package: str, command: tuple, case: tuple, ctx: Context, package_dir
         rec.update(outcome="error", message=lines[0][:_MSG_CHARS])
     rec["seconds"] = round(time.perf_counter() - t0, 4)
     return rec
+
+
+def _stub(stubs: dict) -> list[tuple]:
+    """Put the registered stand-ins in place; returns ``(module, attribute, original)``."""
+    done = []
+    for key, fn in stubs.items():
+        mod_name, attr = key.split(":")
+        mod = importlib.import_module(mod_name)
+        done.append((mod, attr, getattr(mod, attr)))
+        setattr(mod, attr, fn)
+    return done

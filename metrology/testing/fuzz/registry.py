@@ -66,6 +66,7 @@ class Registry:
         self.skipped: dict[str, str] = {}
         self.postprocess: list[tuple[type, Callable[[Any], Any]]] = []
         self.cli_examples: dict[tuple, tuple[Callable[["Context"], list], float | None]] = {}
+        self.cli_stubs: dict[tuple, dict[str, Callable[..., Any]]] = {}
 
     def example(self, name: str, *, timeout: float | None = None, kinds: dict | None = None,
                 nan_ok: bool = False, sample: int | None = None, expensive: bool = False,
@@ -125,19 +126,29 @@ class Registry:
         _name(reason, "reason")
         self.skipped[canonical(name)] = reason
 
-    def cli(self, *command: str, timeout: float | None = None):
+    def cli(self, *command: str, timeout: float | None = None, stubs: dict | None = None):
         """Register ``(ctx) -> argv`` (without the program name): a valid invocation of the
-        command-line subcommand ``command`` (e.g. ``reg.cli("model", "create")``)."""
+        command-line subcommand ``command`` (e.g. ``reg.cli("model", "create")``).
+
+        ``stubs`` maps ``"module:attribute"`` to a stand-in used while the command runs (every
+        case of the command, bare included): for a command that would run until stopped (a
+        server), stub the function that serves, so the fuzz checks everything up to it."""
         if not command:
             raise InputError("command: expected the subcommand's words")
         for w in command:
             _name(w, "command")
         if timeout is not None:
             check_positive(timeout, "timeout", max=24 * 3600)
+        if stubs is not None and (not isinstance(stubs, dict) or not all(
+                isinstance(k, str) and k.count(":") == 1 and callable(v)
+                for k, v in stubs.items())):
+            raise InputError("stubs: expected a mapping 'module:attribute' -> function")
 
         def deco(fn):
             _callable(fn)
             self.cli_examples[tuple(command)] = (fn, timeout)
+            if stubs:
+                self.cli_stubs[tuple(command)] = dict(stubs)
             return fn
         return deco
 
