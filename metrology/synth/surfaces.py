@@ -12,7 +12,9 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 
 ``plate``    two holes and a horizontal slot (the original part);
 ``flange``   a central bore and four small holes on a circle;
-``bracket``  three holes in a column and two vertical slots.
+``bracket``  three holes in a column and two vertical slots;
+``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
+             a surface or a tile of a web inspection (what border artefacts of a map show on).
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -33,7 +35,7 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
            "make_texture", "layout_features", "crack_delta", "stain_delta"]
 
 TEXTURES = ("brushed", "blasted", "milled")
-LAYOUTS = ("plate", "flange", "bracket")
+LAYOUTS = ("plate", "flange", "bracket", "face")
 
 
 def _rng(rng: Any) -> np.random.Generator:
@@ -137,9 +139,14 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
 def layout_features(name: str, shape: tuple[int, int]) -> dict:
     """Plate outline and machined features of layout ``name`` in model pixels (origin at the
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
-    "slots": [((cx, cy), half_length, r, angle_deg), ...]}``."""
+    "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
+    the half size of the area defects are placed in (the image; the plate is larger, so that
+    placement jitter never shows its edge)."""
     h, w = shape
     s = float(min(h, w))
+    if name == "face":
+        return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
+                "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
