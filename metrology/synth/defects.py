@@ -44,7 +44,9 @@ from scipy import ndimage
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .render import finish_image, render_scene
-from .surfaces import brushed_texture, crack_delta, layout_features, make_texture, stain_delta
+from ..core.checks import check_seed
+from .surfaces import (_defect_params, _kinds, brushed_texture, crack_delta, layout_features,
+                       make_texture, stain_delta)
 
 __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "DefectScene",
            "brushed_texture", "texture_patch", "render_defect_sample", "make_defect_set",
@@ -419,13 +421,9 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     h, w = int(shape[0]), int(shape[1])
     if h < 64 or w < 64:
         raise InputError(f"shape: expected at least (64, 64), given {shape}")
-    kinds = [kind] if isinstance(kind, str) else list(kind)
-    for k in kinds:
-        if k != "good" and k not in DEFECT_KINDS:
-            raise InputError(f"kind: expected 'good' or one of {DEFECT_KINDS}, given {k!r}")
-    kinds = [k for k in kinds if k != "good"]
+    kinds = [k for k in _kinds(kind, DEFECT_KINDS) if k != "good"]
     g = _rng(rng)
-    params = dict(defect_params or {})
+    params = _defect_params(defect_params)
     lay = _layout((h, w), layout)
     pose = Pose2D((w - 1) / 2 + g.uniform(-placement_px, placement_px),
                   (h - 1) / 2 + g.uniform(-placement_px, placement_px),
@@ -564,22 +562,19 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
     if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.shape[0] < 64 \
             or image.shape[1] < 64 or (image.ndim == 3 and image.shape[2] != 3):
         raise InputError(f"image: expected an (H, W) or (H, W, 3) array, H, W >= 64, given {shp}")
+    if image.shape[0] * image.shape[1] > 25e6:
+        raise InputError(f"image: at most 25 megapixels (crop it), given shape {shp}")
     if image.dtype not in (np.uint8, np.uint16) and not np.issubdtype(image.dtype, np.floating):
         raise InputError(f"image: expected uint8, uint16 or float, given dtype {image.dtype}")
     if not np.all(np.isfinite(image)):
         raise InputError("image: contains NaN or inf")
     h, w = image.shape[:2]
-    kinds = [kind] if isinstance(kind, str) else list(kind)
-    for k in kinds:
-        if k != "good" and k not in SURFACE_KINDS:
-            why = " (missing/extra features need a layout)" if k in DEFECT_KINDS else ""
-            raise InputError(f"kind: expected 'good' or one of {SURFACE_KINDS}, given {k!r}{why}")
-    kinds = [k for k in kinds if k != "good"]
+    kinds = [k for k in _kinds(kind, SURFACE_KINDS) if k != "good"]
     x = image.astype(np.float64)
     level = float(np.median(x if x.ndim == 2 else x.mean(axis=2)))
     if level <= 0:
         raise InputError("image: its median level is 0; defect contrasts are scaled by it")
-    g, params, ch = _rng(rng), dict(defect_params or {}), (h, w) + (1,) * (x.ndim - 2)
+    g, params, ch = check_seed(rng), _defect_params(defect_params), (h, w) + (1,) * (x.ndim - 2)
     lay, pose = layout_features("face", (h, w)), Pose2D((w - 1) / 2, (h - 1) / 2, 0.0, 1.0)
     delta, flatten, mask = np.zeros((h, w)), np.ones((h, w)), np.zeros((h, w), bool)
     specs: list[DefectSpec] = []

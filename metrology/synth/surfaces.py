@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from ..core.checks import check_finite, check_positive
 from ..errors import InputError
 
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
@@ -40,6 +41,43 @@ LAYOUTS = ("plate", "flange", "bracket", "face")
 
 def _rng(rng: Any) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+#: fixed defect parameters a caller may give (``defect_params``): sizes (> 0) and the others
+_SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px")
+_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg")
+
+
+def _defect_params(params: Any) -> dict:
+    """``defect_params`` checked: None or a dict of known names with finite numbers (sizes
+    positive, at most 1e4 px; others at most 1e6 in magnitude) and ``polarity`` a choice."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise InputError(f"defect_params: expected a dict or None, given {type(params).__name__}")
+    out = {}
+    for k, v in params.items():
+        if k in _SIZE_PARAMS:
+            out[k] = check_positive(v, f"defect_params[{k!r}]", max=1e4)
+        elif k in _FREE_PARAMS:
+            out[k] = check_finite(v, f"defect_params[{k!r}]", min=-1e6, max=1e6)
+        elif k == "polarity" and v in ("dark", "bright", "pair"):
+            out[k] = v
+        else:
+            raise InputError(f"defect_params: unknown name or bad value {k!r}: {v!r}; names: "
+                             f"{_SIZE_PARAMS + _FREE_PARAMS + ('polarity',)}")
+    return out
+
+
+def _kinds(kind: Any, allowed: tuple[str, ...]) -> list[str]:
+    """``kind`` (a string or a sequence of strings) as a list, each ``"good"`` or ``allowed``."""
+    kinds = [kind] if isinstance(kind, str) else kind
+    if not isinstance(kinds, (list, tuple)) or not all(isinstance(k, str) for k in kinds):
+        raise InputError(f"kind: expected a string or a list of strings, given {kind!r:.80}")
+    for k in kinds:
+        if k != "good" and k not in allowed:
+            raise InputError(f"kind: expected 'good' or one of {allowed}, given {k!r}")
+    return list(kinds)
 
 
 def _unit(t: np.ndarray) -> np.ndarray:

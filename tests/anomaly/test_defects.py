@@ -156,8 +156,8 @@ def test_paste_defects_on_any_image():
 
 def test_paste_defects_bad_input():
     flat = np.full((80, 80), 100, np.uint8)
-    with pytest.raises(InputError, match="layout"):
-        paste_defects(flat, "missing")
+    with pytest.raises(InputError, match="kind"):
+        paste_defects(flat, "missing")  # a missing or extra feature needs a part layout
     with pytest.raises(InputError, match="kind"):
         paste_defects(flat, "rust")
     with pytest.raises(InputError, match="64"):
@@ -168,6 +168,16 @@ def test_paste_defects_bad_input():
     bad[1, 1] = np.nan
     with pytest.raises(InputError, match="NaN"):
         paste_defects(bad, "spot")
-    for arr in ([[1, 2]], np.zeros((80, 80, 2), np.uint8), np.zeros((80, 80), bool)):
+    for arr in ([[1, 2]], np.zeros((80, 80, 2), np.uint8), np.zeros((80, 80), bool),
+                np.broadcast_to(np.uint8(9), (6000, 6000))):
         with pytest.raises(InputError):
             paste_defects(arr, "spot")
+    for params in ("contrast", {"radius_px": 0.0}, {"contrast": "x"}, {"colour": 1.0},
+                   {"polarity": "up"}, {"length_px": float("nan")}):
+        with pytest.raises(InputError, match="defect_params"):
+            paste_defects(flat, "spot", defect_params=params)
+    for k in (3, None, ["spot", 2]):
+        with pytest.raises(InputError, match="kind"):
+            paste_defects(flat, k)
+    with pytest.raises(InputError, match="rng"):
+        paste_defects(flat, "spot", rng=-1)
