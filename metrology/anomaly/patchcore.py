@@ -429,8 +429,11 @@ class PatchCore:
         st = self.features.stride
         sm = raw
         if s.smoothing_sigma > 0:
+            # zeros beyond the border: a reflected border would add a cell's own mirror image
+            # to it (a single-cell peak on the border 1.6 times, in a corner 2.6 times an
+            # inner one's value at sigma = 1 cell), and good maps would peak at the border
             sm = cv2.GaussianBlur(raw, (0, 0), s.smoothing_sigma / st,
-                                  borderType=cv2.BORDER_REFLECT)
+                                  borderType=cv2.BORDER_CONSTANT)
             sm = np.where(self._cells, sm, np.float32(0.0))
         if s.image_score == "topk":
             v = sm[self._cells]
