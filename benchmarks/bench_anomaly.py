@@ -26,7 +26,8 @@ aligned), map peak on the defect; fit of 200 images; the EfficientNet-Lite0 extr
 Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM_THREADS=1``,
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
-(``generator``, ``face``, ``skimage``, ``speed``); ``--no-deep`` leaves the pretrained rows out.
+(``generator``, ``face``, ``skimage``, ``speed``, ``tuned``; repeatable: ``--part=face``);
+``--no-deep`` leaves the pretrained rows out.
 """
 
 from __future__ import annotations
@@ -319,7 +320,7 @@ def run(quick: bool = False, parts=tuple(PARTS), deep: bool | None = None) -> li
     rows: list[Row] = []
     deep = _deep_available() if deep is None else deep
     for p in parts:
-        PARTS[p](quick, deep and not (quick and p == "generator"), rows, rep)
+        PARTS[p](quick, deep and not (quick and p in ("generator", "tuned")), rows, rep)
     return rows
 
 
