@@ -56,6 +56,8 @@ def save_bank(pc: Any, path: Any) -> Path:
         meta["aligned"] = {"stride": pc._aligned.stride, "margin": pc._aligned.margin}
     if pc.roi is not None:
         arrays["roi"] = pc.roi.astype(np.uint8)
+    if pc._ring_scale is not None:
+        arrays["ring_scale"] = pc._ring_scale
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -115,6 +117,12 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                                        float(al["margin"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise FileFormatError(f"{where}: field 'aligned' is invalid ({exc})") from None
+    if "ring_scale" in arrays:  # absent in banks written before it existed: no normalisation
+        rs = arrays["ring_scale"]
+        if rs.ndim != 1 or rs.size < 1 or rs.dtype.kind != "f" or not np.all(np.isfinite(rs)) \
+                or np.any(rs < 1):
+            raise FileFormatError(f"{where}: array 'ring_scale': expected finite values >= 1")
+        pc._ring_scale = rs.astype(np.float32)
     if "roi" in arrays:
         roi = arrays["roi"]
         if roi.shape != pc.image_shape or not roi.any():

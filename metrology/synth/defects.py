@@ -44,12 +44,17 @@ from scipy import ndimage
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .render import finish_image, render_scene
-from .surfaces import brushed_texture, crack_delta, layout_features, make_texture, stain_delta
+from ..core.checks import check_seed
+from .surfaces import (_defect_params, _kinds, brushed_texture, crack_delta, layout_features,
+                       make_texture, stain_delta)
 
-__all__ = ["DEFECT_KINDS", "DefectSpec", "DefectSample", "DefectScene", "brushed_texture", "texture_patch",
-           "render_defect_sample", "make_defect_set"]
+__all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "DefectScene",
+           "brushed_texture", "texture_patch", "render_defect_sample", "make_defect_set",
+           "paste_defects"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain")
+#: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
+SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 _FACE_LEVEL = 150.0   # mean level of the machined face
@@ -210,7 +215,7 @@ def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
     """A defect centre on the free face, ``extent`` px clear of the edges and features (the
     clearance shrinks, down to 6 px, where the layout leaves no such room: a long scratch may
     then run into a feature, as real ones do)."""
-    hx, hy = lay["half"]
+    hx, hy = lay.get("inner", lay["half"])
     while True:
         u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
         v = g.uniform(-hy + extent + 6, hy - extent - 6, tries)
@@ -324,6 +329,17 @@ _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain}
 
 
+def _draw_defect(g, kind, shape, lay, pose, params, visible):
+    """One surface defect: image change, texture flattening (or None), mask, spec.  The mask
+    is where the change reaches a quarter of its peak and the face shows it (``visible``), plus
+    the maker's footprint (a dent's depression)."""
+    d, f, spec, footprint = _MAKERS[kind](g, shape, lay, pose, params)
+    mask = (np.abs(d) >= 0.25 * np.abs(d).max()) & visible
+    if footprint is not None:
+        mask |= footprint
+    return d, f, mask, spec
+
+
 @dataclass(frozen=True)
 class DefectScene:
     """How a part face is rendered (everything but its size, defects and seed).
@@ -405,17 +421,15 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     h, w = int(shape[0]), int(shape[1])
     if h < 64 or w < 64:
         raise InputError(f"shape: expected at least (64, 64), given {shape}")
-    kinds = [kind] if isinstance(kind, str) else list(kind)
-    for k in kinds:
-        if k != "good" and k not in DEFECT_KINDS:
-            raise InputError(f"kind: expected 'good' or one of {DEFECT_KINDS}, given {k!r}")
-    kinds = [k for k in kinds if k != "good"]
+    kinds = [k for k in _kinds(kind, DEFECT_KINDS) if k != "good"]
     g = _rng(rng)
-    params = dict(defect_params or {})
+    params = _defect_params(defect_params)
     lay = _layout((h, w), layout)
     pose = Pose2D((w - 1) / 2 + g.uniform(-placement_px, placement_px),
                   (h - 1) / 2 + g.uniform(-placement_px, placement_px),
                   g.uniform(-placement_deg, placement_deg), 1.0)
+    if "missing" in kinds and _n_features(lay) == 0:
+        raise InputError(f"kind 'missing': layout {layout!r} has no feature to leave out")
     skip = int(g.integers(0, _n_features(lay))) if "missing" in kinds else None
     if "extra" in kinds:
         r_extra = float(g.uniform(0.035, 0.06) * min(h, w))
@@ -469,11 +483,8 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
                                     float(_FACE_LEVEL - _HOLE_LEVEL),
                                     {"feature": int(i), "half_length_px": float(half)}))
             continue
-        d, f, spec, footprint = _MAKERS[k](g, (h, w), lay, pose, params)
-        peak = np.abs(d).max()
-        mask |= (np.abs(d) >= 0.25 * peak) & (face > 0.5)  # only where the face shows it
-        if footprint is not None:
-            mask |= footprint
+        d, f, m, spec = _draw_defect(g, k, (h, w), lay, pose, params, face > 0.5)
+        mask |= m
         delta += d
         if f is not None:
             flatten *= f
@@ -510,3 +521,74 @@ def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "den
                                             **kwargs))
             i += 1
     return out
+
+
+def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, rng: Any = None,
+                  defect_params: dict | None = None) -> DefectSample:
+    """Draw the generator's surface defects onto an image of a real, good surface.
+
+    Use it to measure a scorer on your own parts: paste defects into held-back good images and
+    compare their scores with the untouched ones (:func:`~metrology.anomaly.auroc`).  The
+    defects are those of :func:`render_defect_sample`; their contrasts (drawn for a face of 150
+    gray levels) are scaled by the image's median level / 150, and a dent flattens the image's
+    own texture inside it.  Each defect lies at least its own size from the image border.
+
+    Parameters
+    ----------
+    image : ndarray (H, W) or (H, W, 3)
+        uint8, uint16 or float; H, W >= 64.  Colour images get the same change in each channel.
+    kind : str or sequence of str
+        ``"good"`` (the image unchanged) or one or more of :data:`SURFACE_KINDS`.
+    rng : int, Generator or None
+        Seed or generator.
+    defect_params : dict, optional
+        Fixed parameters of the defect maker, as in :func:`render_defect_sample`.
+
+    Returns
+    -------
+    DefectSample
+        ``image`` of the input's shape and dtype (integer images rounded and clipped to their
+        range), the defect ``mask``, ``kind``, ``defects`` and ``pose`` (the identity about the
+        image centre: defect centres are image pixels).
+
+    Examples
+    --------
+    >>> face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
+    >>> s = paste_defects(face, "spot", rng=1)
+    >>> s.image.shape == face.shape and s.image.dtype == face.dtype, s.kind, bool(s.mask.any())
+    (True, 'spot', True)
+    """
+    shp = getattr(image, "shape", type(image).__name__)
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.shape[0] < 64 \
+            or image.shape[1] < 64 or (image.ndim == 3 and image.shape[2] != 3):
+        raise InputError(f"image: expected an (H, W) or (H, W, 3) array, H, W >= 64, given {shp}")
+    if image.shape[0] * image.shape[1] > 25e6:
+        raise InputError(f"image: at most 25 megapixels (crop it), given shape {shp}")
+    if image.dtype not in (np.uint8, np.uint16) and not np.issubdtype(image.dtype, np.floating):
+        raise InputError(f"image: expected uint8, uint16 or float, given dtype {image.dtype}")
+    if not np.all(np.isfinite(image)):
+        raise InputError("image: contains NaN or inf")
+    h, w = image.shape[:2]
+    kinds = [k for k in _kinds(kind, SURFACE_KINDS) if k != "good"]
+    x = image.astype(np.float64)
+    level = float(np.median(x if x.ndim == 2 else x.mean(axis=2)))
+    if level <= 0:
+        raise InputError("image: its median level is 0; defect contrasts are scaled by it")
+    g, params, ch = check_seed(rng), _defect_params(defect_params), (h, w) + (1,) * (x.ndim - 2)
+    lay, pose = layout_features("face", (h, w)), Pose2D((w - 1) / 2, (h - 1) / 2, 0.0, 1.0)
+    delta, flatten, mask = np.zeros((h, w)), np.ones((h, w)), np.zeros((h, w), bool)
+    specs: list[DefectSpec] = []
+    for k in kinds:
+        d, f, m, spec = _draw_defect(g, k, (h, w), lay, pose, params, np.ones((h, w), bool))
+        delta, mask = delta + d, mask | m
+        flatten = flatten if f is None else flatten * f
+        specs.append(spec)
+    if kinds:
+        local = ndimage.gaussian_filter(x, (4.0, 4.0) + (0.0,) * (x.ndim - 2), mode="reflect")
+        x = local + (x - local) * flatten.reshape(ch) + (delta * (level / _FACE_LEVEL)).reshape(ch)
+    if np.issubdtype(image.dtype, np.integer):
+        info = np.iinfo(image.dtype)
+        out = np.clip(np.rint(x), info.min, info.max).astype(image.dtype)
+    else:
+        out = x.astype(image.dtype)
+    return DefectSample(out, mask, "+".join(kinds) if kinds else "good", tuple(specs), pose)

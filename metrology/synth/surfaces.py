@@ -12,7 +12,9 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 
 ``plate``    two holes and a horizontal slot (the original part);
 ``flange``   a central bore and four small holes on a circle;
-``bracket``  three holes in a column and two vertical slots.
+``bracket``  three holes in a column and two vertical slots;
+``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
+             a surface or a tile of a web inspection (what border artefacts of a map show on).
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -39,7 +41,7 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled")
-LAYOUTS = ("plate", "flange", "bracket")
+LAYOUTS = ("plate", "flange", "bracket", "face")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -47,6 +49,43 @@ def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
     h, w = (check_int(v, "shape", min=1, max=MAX_TEXTURE_SIDE)
             for v in as_vector(shape, "shape", 2))
     return h, w, check_seed(rng)
+
+
+#: fixed defect parameters a caller may give (``defect_params``): sizes (> 0) and the others
+_SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px")
+_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg")
+
+
+def _defect_params(params: Any) -> dict:
+    """``defect_params`` checked: None or a dict of known names with finite numbers (sizes
+    positive, at most 1e4 px; others at most 1e6 in magnitude) and ``polarity`` a choice."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise InputError(f"defect_params: expected a dict or None, given {type(params).__name__}")
+    out = {}
+    for k, v in params.items():
+        if k in _SIZE_PARAMS:
+            out[k] = check_positive(v, f"defect_params[{k!r}]", max=1e4)
+        elif k in _FREE_PARAMS:
+            out[k] = check_finite(v, f"defect_params[{k!r}]", min=-1e6, max=1e6)
+        elif k == "polarity" and v in ("dark", "bright", "pair"):
+            out[k] = v
+        else:
+            raise InputError(f"defect_params: unknown name or bad value {k!r}: {v!r}; names: "
+                             f"{_SIZE_PARAMS + _FREE_PARAMS + ('polarity',)}")
+    return out
+
+
+def _kinds(kind: Any, allowed: tuple[str, ...]) -> list[str]:
+    """``kind`` (a string or a sequence of strings) as a list, each ``"good"`` or ``allowed``."""
+    kinds = [kind] if isinstance(kind, str) else kind
+    if not isinstance(kinds, (list, tuple)) or not all(isinstance(k, str) for k in kinds):
+        raise InputError(f"kind: expected a string or a list of strings, given {kind!r:.80}")
+    for k in kinds:
+        if k != "good" and k not in allowed:
+            raise InputError(f"kind: expected 'good' or one of {allowed}, given {k!r}")
+    return list(kinds)
 
 
 def _unit(t: np.ndarray) -> np.ndarray:
@@ -152,9 +191,14 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
 def layout_features(name: str, shape: tuple[int, int]) -> dict:
     """Plate outline and machined features of layout ``name`` in model pixels (origin at the
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
-    "slots": [((cx, cy), half_length, r, angle_deg), ...]}``."""
+    "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
+    the half size of the area defects are placed in (the image; the plate is larger, so that
+    placement jitter never shows its edge)."""
     h, w = shape
     s = float(min(h, w))
+    if name == "face":
+        return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
+                "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),

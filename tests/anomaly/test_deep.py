@@ -123,3 +123,24 @@ def test_pretrained_finds_strong_spots(lite0):
             np.hypot(*(np.array(r.max_xy) - t.defects[0].center_xy)) <= 8
             for t, r in zip(test[8:], res[8:])]
     assert np.mean(hits) >= 0.75  # the stride-8 map peaks within a cell of 6 of 8 spots
+
+
+def test_contrast_gain(lite0, tmp_path):
+    # contrast_gain g feeds the network g (I / median - 1): a lighting gain of the part changes
+    # nothing (exactly, up to float32 rounding and where no pixel clips: the face deviates by
+    # < 1 / g of its median here), and the option is recorded in the bank and rebuilt on load.
+    from metrology.anomaly.efficientnet import EfficientNetFeatures
+
+    img = make_defect_set(1, (), 0, shape=(64, 64), seed=3, layout="face")[0].image
+    f = EfficientNetFeatures(contrast_gain=4.0)
+    a, b = f(img.astype(np.float32) / 255), f(img.astype(np.float32) / 255 * 1.2)
+    assert np.abs(a - b).max() <= 1e-4 * np.abs(a).max()
+    assert not np.allclose(a, lite0(img), atol=1e-2 * np.abs(a).max())  # it is used
+    pc = PatchCore(f, coreset_ratio=0.5).fit([img, img[::-1].copy()])
+    loaded = PatchCore.load(pc.save(tmp_path / "g.npz"))
+    assert loaded.features.contrast_gain == 4.0
+    assert loaded.score(img[:, ::-1].copy()).score == pytest.approx(
+        pc.score(img[:, ::-1].copy()).score, rel=1e-5)
+    for bad in (0, -1.0, float("nan"), "x", True):
+        with pytest.raises(InputError, match="contrast_gain"):
+            EfficientNetFeatures(contrast_gain=bad)

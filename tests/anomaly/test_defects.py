@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from metrology.errors import InputError
-from metrology.synth.defects import (DEFECT_KINDS, brushed_texture, make_defect_set,
-                                     render_defect_sample, texture_patch)
+from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, brushed_texture,
+                                     make_defect_set, paste_defects, render_defect_sample,
+                                     texture_patch)
 from metrology.synth.surfaces import LAYOUTS, TEXTURES
 
 SHAPE = (96, 96)
@@ -79,7 +80,7 @@ def test_bad_input():
         make_defect_set(-1)
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", [n for n in LAYOUTS if n != "face"])
 @pytest.mark.parametrize("texture", TEXTURES)
 def test_layouts_textures_and_feature_defects(layout, texture):
     # a missing feature darkens nothing: the face level fills its footprint; an extra hole
@@ -113,3 +114,70 @@ def test_texture_character():
     fy, fx = np.unravel_index(np.argmax(spec), spec.shape)
     f = np.hypot(min(fx, 128 - fx), min(fy, 128 - fy)) / 128
     assert 1 / 6.5 < f < 1 / 4.0
+
+
+def test_face_layout_fills_the_image():
+    # no plate edge and no features: with the largest jitter the face (150 gray levels, texture
+    # std 7, lighting +-10 %) still reaches every border pixel; the background (22) never shows
+    s = render_defect_sample((96, 96), "good", rng=4, layout="face", placement_px=3,
+                             placement_deg=2, lighting=0.1)
+    assert s.image.min() > 90
+    extra = render_defect_sample((96, 96), "extra", rng=4, layout="face")
+    x, y = (int(round(v)) for v in extra.defects[0].center_xy)
+    assert extra.image[y, x] < 80  # the extra hole's bottom (45 before lighting)
+    with pytest.raises(InputError, match="no feature"):
+        render_defect_sample((96, 96), "missing", rng=4, layout="face")
+
+
+def test_paste_defects_on_any_image():
+    rng = np.random.default_rng(0)
+    flat = np.full((80, 100), 100, np.uint8)
+    assert np.array_equal(paste_defects(flat, "good").image, flat)
+    s = paste_defects(flat, "spot", rng=1, defect_params={"contrast": -60.0, "radius_px": 4.0})
+    assert s.image.dtype == np.uint8 and s.kind == "spot" and s.mask.any()
+    # the contrast is scaled by the image level / 150: -60 -> -40 at the centre
+    x, y = (int(round(v)) for v in s.defects[0].center_xy)
+    assert abs(int(s.image[y, x]) - 60) <= 2
+    assert np.all(s.image[~s.mask] >= 100 - 10)  # outside the mask less than a quarter peak
+    # the same defect on a uint16 image of the same relative level, and on a colour image
+    s16 = paste_defects(flat.astype(np.uint16) * 257, "spot", rng=1,
+                        defect_params={"contrast": -60.0, "radius_px": 4.0})
+    assert np.array_equal(s16.mask, s.mask)
+    assert abs(int(s16.image[y, x]) - 60 * 257) <= 2 * 257
+    col = paste_defects(np.dstack([flat] * 3), "spot", rng=1,
+                        defect_params={"contrast": -60.0, "radius_px": 4.0})
+    assert np.array_equal(col.image[:, :, 1], s.image)
+    # every surface kind, several at once, inside the border; floats stay floats
+    img = rng.normal(0.5, 0.02, (96, 96)).astype(np.float32)
+    many = paste_defects(img, list(SURFACE_KINDS), rng=2)
+    assert many.image.dtype == np.float32 and len(many.defects) == len(SURFACE_KINDS)
+    assert not many.mask[:2].any() and not many.mask[:, -2:].any()
+
+
+def test_paste_defects_bad_input():
+    flat = np.full((80, 80), 100, np.uint8)
+    with pytest.raises(InputError, match="kind"):
+        paste_defects(flat, "missing")  # a missing or extra feature needs a part layout
+    with pytest.raises(InputError, match="kind"):
+        paste_defects(flat, "rust")
+    with pytest.raises(InputError, match="64"):
+        paste_defects(flat[:40], "spot")
+    with pytest.raises(InputError, match="median level"):
+        paste_defects(np.zeros((80, 80), np.uint8), "spot")
+    bad = flat.astype(np.float64)
+    bad[1, 1] = np.nan
+    with pytest.raises(InputError, match="NaN"):
+        paste_defects(bad, "spot")
+    for arr in ([[1, 2]], np.zeros((80, 80, 2), np.uint8), np.zeros((80, 80), bool),
+                np.broadcast_to(np.uint8(9), (6000, 6000))):
+        with pytest.raises(InputError):
+            paste_defects(arr, "spot")
+    for params in ("contrast", {"radius_px": 0.0}, {"contrast": "x"}, {"colour": 1.0},
+                   {"polarity": "up"}, {"length_px": float("nan")}):
+        with pytest.raises(InputError, match="defect_params"):
+            paste_defects(flat, "spot", defect_params=params)
+    for k in (3, None, ["spot", 2]):
+        with pytest.raises(InputError, match="kind"):
+            paste_defects(flat, k)
+    with pytest.raises(InputError, match="rng"):
+        paste_defects(flat, "spot", rng=-1)

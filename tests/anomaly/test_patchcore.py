@@ -400,3 +400,25 @@ def test_save_is_atomic(fitted, tmp_path, monkeypatch):
     assert path.read_bytes() == before
     assert PatchCore.load(path).bank_size == fitted.bank_size
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bank.npz"]  # no temp file left
+
+
+def test_border_rings_normalised(tmp_path):
+    # a blasted face filling 96 x 96 images (layout "face": no plate edge to hide the border):
+    # features near the border see a reflected margin and new border patches are rarer in the
+    # bank, so their distances run higher; the ring scale measured on held-out training images
+    # divides them (ring 0 measured 1.16 at 128 x 128), the interior stays at 1, and the scale
+    # survives save / load.  A corrupt scale is refused.
+    kw = dict(shape=(96, 96), layout="face", texture="blasted", placement_px=3.0,
+              placement_deg=2.0, lighting=0.1)
+    train = [s.image for s in make_defect_set(20, (), 0, seed=30, **kw)]
+    pc = PatchCore().fit(train)
+    rs = pc._ring_scale
+    assert rs is not None and rs[-1] == 1.0 and np.all(rs >= 1.0) and rs[0] > 1.03
+    img = train[0][::-1].copy()
+    loaded = PatchCore.load(pc.save(tmp_path / "b.npz"))
+    assert np.array_equal(loaded._ring_scale, rs)
+    assert loaded.score(img).score == pytest.approx(pc.score(img).score, rel=1e-6)
+    _rewrite(tmp_path / "b.npz", ring_scale=np.array([0.5, 1.0], np.float32))
+    with pytest.raises(FileFormatError, match="ring_scale"):
+        PatchCore.load(tmp_path / "b.npz")
+    assert PatchCore().fit(train[:4])._ring_scale is None  # fewer than 5 images: not measured

@@ -1767,6 +1767,11 @@ def _(ctx):
     return Call(2, ["spot"], 1, shape=(48, 48), supersample=2)
 
 
+@ex("synth.defects.paste_defects")
+def _(ctx):
+    return Call(np.full((64, 64), 120, np.uint8), "spot", rng=0)
+
+
 @ex("synth.defects.DefectSpec")
 def _(ctx):
     return Call("spot", (10.0, 10.0), 5.0, 0.0, 20.0)
