@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster (tcp://host:8786; needs metrology[dask])")
     p.add_argument("--csv", metavar="SUMMARY.csv", help="also write a CSV summary")
     p.add_argument("--overlay-dir", metavar="DIR", help="write <image>.overlay.png pictures")
+    p.add_argument("--report", metavar="REPORT.html",
+                   help="also write the SPC report of the results (see `metrology report`)")
     p.add_argument("--no-resume", action="store_true",
                    help="inspect every image again even if already in the output")
     p.add_argument("--retry-errors", action="store_true",
@@ -40,14 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     d = subparsers.add_parser(
         "demo", help="end-to-end demo: calibrate, build a model, measure rendered parts",
-        description="Calibrate the camera from the shipped calib_images/, find the measuring "
+        description="Calibrate the camera from the shipped calibration images, find the measuring "
                     "plane, render example parts with known dimensions, build a shape model "
                     "and a recipe, inspect the parts and print measured vs true millimetres.",
         epilog="Exit codes: 0 ok, 1 a part failed its tolerance or was not found, 2 bad input.")
     d.add_argument("--out", metavar="DIR", default="demo_out",
                    help="output folder (default ./demo_out)")
     d.add_argument("--calib-dir", metavar="DIR",
-                   help="calibration images (default: the repository's calib_images/)")
+                   help="calibration images (default: the ones shipped with metrology)")
     d.add_argument("--parts", type=int, default=4, metavar="N",
                    help="number of part images to render (default 4)")
     d.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -98,6 +100,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
             print(f"results: {args.output}")
         if summary.csv:
             print(f"summary: {summary.csv}")
+    if args.report and summary.records:
+        from .msa_cli import write_batch_report
+
+        out = write_batch_report(args.output or summary.records, args.report,
+                                 overlay_dir=args.overlay_dir)
+        if not args.json:
+            print(f"report: {out}")
     if summary.interrupted:
         print("metrology inspect: interrupted; finished images are saved, rerun to continue",
               file=sys.stderr)
