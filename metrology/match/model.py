@@ -276,7 +276,9 @@ class ShapeModel:
             ``min_score * (0.6 + 0.3 g)`` (g = 0.8: 79 % and 84 %).  Above 0, the tracking
             scores each candidate's neighbouring poses first with 40 of the model points and
             only the ``round(2 + 5 (1 - g))`` best of them with the full tracking subset (at
-            0 every neighbour gets the full subset).
+            0 every neighbour gets the full subset).  With ``max_matches=1`` and g > 0, a
+            tracked candidate at the position of a better one that scores ``0.02 + 0.15 (1 -
+            g)`` less (0.05 at 0.8) is dropped (a near-symmetric part's other angles).
         roi : (x0, y0, x1, y1), optional
             Rectangle (level-0 px) that must contain the model origin of a match.
         refine : bool
