@@ -335,7 +335,7 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
     """Candidates from the score volume: at each spatial peak of the best-over-steps map, every
     step that is a local maximum along angle and scale and reaches 70 % of that peak, or any
     step within 85 % of it (a near-periodic contour such as a gear is sampled at about 2 steps
-    per period: its peaks alias).
+    per period: its peaks alias); of the steps of one angle at one peak only the best scale.
 
     Parameters
     ----------
@@ -372,7 +372,11 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
     ia, is_, ip = np.nonzero(ok)
     kk = ia * ns + is_
     score = prof[ia, is_, ip]
-    order = np.argsort(-score)[:2 * n_track]
+    order = np.argsort(-score, kind="stable")
+    # one scale per peak and angle (the best): the tracking searches the scale anyway, and a
+    # second scale at the same angle would repeat the same angle search
+    _, first = np.unique((ip * na + ia)[order], return_index=True)
+    order = order[np.sort(first)][:2 * n_track]
     kk, ip, score = kk[order], ip[order], score[order]
     xy = level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
     return PoseBatch.from_arrays(xy[:, 0], xy[:, 1], bank.angles[kk], bank.scales[kk], score)
