@@ -3,8 +3,9 @@
 :func:`score_poses` scores any batch of poses at one level: one ``cv2.remap`` samples the
 direction field at all P x n turned model points, and the mean cosine comes from matrix products
 over the points.  :func:`track_level` moves each candidate to the best of 3 x 3 positions x 3
-angles (x (2 wide + 1) angles just below the top, whose steps are 4 steps of that level), then
-of 3 scales; :func:`dedupe` merges candidates that became the same.  The steps at a level move
+angles (x (2 wide + 1) angles, in strides of the top's angle factor, just below the top, whose
+steps are 4 factor steps of that level), then of 3 scales; :func:`dedupe` merges candidates
+that became the same (and, asked, drops a clearly worse one at the same position).  The steps at a level move
 the farthest model point by 1 px of that level.
 
 >>> import numpy as np
