@@ -1975,9 +1975,155 @@ def _(ctx):
 
 
 
-for _mod in ("calib", "caliper", "inspect", "match", "anomaly"):
+for _mod in ("calib", "caliper", "inspect", "match", "anomaly", "teach"):
     reg.example(M + f"{_mod}.cli.register")(
         lambda ctx: Call(__import__("argparse").ArgumentParser().add_subparsers()))
+
+
+# teach and drawn parts --------------------------------------------------------------------
+@reg.fixture("teach_part")
+def _teach_part(ctx):
+    """A 30 x 20 mm plate with a 6 mm hole (part-frame mm)."""
+    from metrology.teach.geometry import Arc, Loop, PartGeometry
+
+    outer = PartGeometry.from_polygons([[0, 0], [30, 0], [30, 20], [0, 20]])
+    return PartGeometry(outer.outline, (Loop((Arc((10.0, 10.0), 3.0, 0.0, 360.0),)),))
+
+
+@reg.fixture("teach_dxf")
+def _teach_dxf(ctx):
+    """The same plate as a DXF drawing (mm; LINEs and a CIRCLE)."""
+    with ctx.shared_file("plate.dxf") as (path, exists):
+        if not exists:
+            import ezdxf
+
+            doc = ezdxf.new("R2010", units=4)
+            msp = doc.modelspace()
+            pts = [(0, 0), (30, 0), (30, 20), (0, 20), (0, 0)]
+            for a, b in zip(pts, pts[1:]):
+                msp.add_line(a, b)
+            msp.add_circle((10, 10), 3.0)
+            tmp = path.with_name("plate.tmp.dxf")
+            doc.saveas(tmp)
+            tmp.replace(path)
+    return str(path)
+
+
+@reg.fixture("teach_golden")
+def _teach_golden(ctx):
+    """The plate rendered at 0.1 mm/px (480 x 360), turned 8 deg."""
+    from metrology.core import Pose2D
+    from metrology.synth.drawn import ScaleStation, render_drawn_part
+
+    return render_drawn_part(ScaleStation(0.1, (480, 360)), ctx.get("teach_part"),
+                             Pose2D(8.0, 6.0, 8.0), rng=0).image
+
+
+@ex("teach.build.recipe_from_dxf", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_dxf"), station=0.1)
+
+
+@ex("teach.build.teach_recipe", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_golden"), station=0.1)
+
+
+@ex("inspect.recipe.Recipe.teach", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_golden"), station=0.1)
+
+
+@ex("inspect.recipe.Recipe.from_dxf", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_dxf"), station=0.1)
+
+
+@ex("teach.build.TeachOptions")
+def _(ctx):
+    return Call(pair_max_px=30.0, min_score=0.6)
+
+
+@ex("teach.dxf.read_dxf")
+def _(ctx):
+    return Call(ctx.get("teach_dxf"))
+
+
+@ex("teach.show.describe_recipe")
+def _(ctx):
+    return Call(ctx.get("recipe"))
+
+
+@ex("teach.show.show_recipe")
+def _(ctx):
+    return Call(ctx.get("recipe"))
+
+
+@ex("teach.tolerances.general_tolerance")
+def _(ctx):
+    return Call(25.0, "linear", "m")
+
+
+@ex("teach.tolerances.ToleranceRule")
+def _(ctx):
+    return Call("f")
+
+
+@_instance("teach.tolerances.ToleranceRule")
+def _i_tolerance_rule(ctx):
+    from metrology.teach.tolerances import ToleranceRule
+
+    return ToleranceRule("m")
+
+
+@ex("teach.tolerances.ToleranceRule.deviation")
+def _(ctx):
+    return Call(25.0, "linear")
+
+
+@ex("teach.tolerances.parse_tolerance")
+def _(ctx):
+    return Call("ISO2768-m")
+
+
+@ex("synth.drawn.ScaleStation")
+def _(ctx):
+    return Call(0.1, (400, 300))
+
+
+@_instance("synth.drawn.ScaleStation")
+def _i_scale_station(ctx):
+    from metrology.synth.drawn import ScaleStation
+
+    return ScaleStation(0.1, (480, 360))
+
+
+@ex("synth.drawn.ScaleStation.project")
+def _(ctx):
+    return Call(np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+@ex("synth.drawn.ScaleStation.to_mm")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0], [30.0, 40.0]]))
+
+
+@ex("synth.drawn.station_mm_per_px")
+def _(ctx):
+    return Call(_inst("synth.drawn.ScaleStation", ctx))
+
+
+@ex("synth.drawn.render_drawn_part", timeout=30)
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(_inst("synth.drawn.ScaleStation", ctx), ctx.get("teach_part"),
+                Pose2D(8.0, 6.0, 8.0))
+
+
+@ex("synth.drawn.render_drawn_template", timeout=30)
+def _(ctx):
+    return Call(ctx.get("teach_part"), 0.1)
 
 
 # ------------------------------------------------------------------------------------------
