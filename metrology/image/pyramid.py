@@ -30,6 +30,7 @@ from ..errors import InputError
 __all__ = ["block_pyramid", "half_level", "gaussian_gradients", "level_to_base", "base_to_level",
            "sample_bilinear", "sample_bilinear_exact",
            "sample_bicubic_exact"]
+# bicubic_taps and bicubic_combine are internal helpers (used by match/_edges), not exported
 
 
 def block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
@@ -178,23 +179,58 @@ def sample_bilinear_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) 
     return np.where(inside, v, fill)
 
 
-# Keys (a = -0.5, Catmull-Rom) cubic: weights of taps -1, 0, 1, 2 at fraction f are
-# [1, f, f^2, f^3] @ _KEYS (one small matrix product for all points and both axes)
-_KEYS = np.array([[0.0, 1.0, 0.0, 0.0],
-                  [-0.5, 0.0, 0.5, 0.0],
-                  [1.0, -2.5, 2.0, -0.5],
-                  [-0.5, 1.5, -1.5, 0.5]])
-
-
 def _keys_weights(f: np.ndarray) -> np.ndarray:
-    """Keys (a = -0.5, Catmull-Rom) cubic weights (..., 4) for taps -1, 0, 1, 2 at fraction
-    ``f`` (...)."""
-    p = np.empty((f.size, 4))
-    p[:, 0] = 1.0
-    p[:, 1] = f.ravel()
-    p[:, 2] = p[:, 1] * p[:, 1]
-    p[:, 3] = p[:, 2] * p[:, 1]
-    return (p @ _KEYS).reshape(f.shape + (4,))
+    """Keys (a = -0.5, Catmull-Rom) cubic weights (4, ...) of taps -1, 0, 1, 2 at fraction
+    ``f`` (...) in [0, 1); exact for quadratics."""
+    f2 = f * f
+    f3 = f2 * f
+    return np.stack([-0.5 * (f + f3) + f2, 1.0 - 2.5 * f2 + 1.5 * f3,
+                     0.5 * f + 2.0 * f2 - 1.5 * f3, 0.5 * (f3 - f2)])
+
+
+def bicubic_taps(field: np.ndarray, x: np.ndarray,
+                 y: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """The 4 x 4 support of a Keys (a = -0.5) bicubic sample at each point and its separable
+    weights, with the points along the last axes (long, contiguous inner loops), so a caller
+    may combine channels before weighting (:func:`bicubic_combine`).
+
+    Parameters
+    ----------
+    field : ndarray (H, W) or (H, W, C)
+    x, y : ndarray (...)
+        Sample positions, px.
+
+    Returns
+    -------
+    taps : list of C ndarray (16, ...), the field's dtype
+        Support values of each channel, row-major (y then x).
+    wy, wx : ndarray (4, ...) float64
+        Weights of the 4 rows and the 4 columns.
+    inside : ndarray (...) bool
+        The support lies in the image (elsewhere the taps are clamped to the border).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    h, w = field.shape[:2]
+    nc = 1 if field.ndim == 2 else field.shape[2]
+    inside = (x >= 1) & (y >= 1) & (x < w - 2) & (y < h - 2)
+    xc = np.clip(x, 1.0, w - 2.000001)
+    yc = np.clip(y, 1.0, h - 2.000001)
+    ix = xc.astype(np.intp)                          # floor: >= 1
+    iy = yc.astype(np.intp)
+    offs = (np.arange(4)[:, None] * w + np.arange(4)[None, :]).reshape((16,) + (1,) * x.ndim)
+    idx = (((iy - 1) * w + (ix - 1))[None] + offs) * nc                       # (16, ...)
+    flat = np.ascontiguousarray(field).reshape(-1)
+    taps = [np.take(flat, idx + c) for c in range(nc)]  # take: ~15x fancy indexing
+    return taps, _keys_weights(yc - iy), _keys_weights(xc - ix), inside
+
+
+def bicubic_combine(taps: np.ndarray, wy: np.ndarray, wx: np.ndarray) -> np.ndarray:
+    """The bicubic samples (...) from one channel's ``taps`` (16, ...) and the weights (4, ...)
+    of :func:`bicubic_taps`."""
+    t = taps.reshape((4, 4) + taps.shape[1:])
+    rows = t[:, 0] * wx[0] + t[:, 1] * wx[1] + t[:, 2] * wx[2] + t[:, 3] * wx[3]   # (4, ...)
+    return rows[0] * wy[0] + rows[1] * wy[1] + rows[2] * wy[2] + rows[3] * wy[3]
 
 
 def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -212,20 +248,6 @@ def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -
     ndarray (...) or (..., C), float64; ``fill`` where the 4x4 support leaves the image.
     """
     xy = np.asarray(xy, dtype=np.float64)
-    h, w = field.shape[:2]
-    lead = xy.shape[:-1]
-    p = xy.reshape(-1, 2)
-    inside = (p[:, 0] >= 1) & (p[:, 1] >= 1) & (p[:, 0] < w - 2) & (p[:, 1] < h - 2)
-    pc = np.clip(p, 1.0, np.array([w - 2.000001, h - 2.000001]))
-    ip = pc.astype(np.intp)                          # floor: pc >= 1
-    wgt = _keys_weights(pc - ip)                     # (M, 2, 4): x and y weights
-    wgt = (wgt[:, 1, :, None] * wgt[:, 0, None, :]).reshape(-1, 1, 16)
-    taps = (np.arange(4)[:, None] * w + np.arange(4)[None, :]).ravel()
-    base = (ip[:, 1] - 1) * w + (ip[:, 0] - 1)
-    flat = field.reshape(h * w, -1)
-    vals = np.take(flat, base[:, None] + taps, axis=0)  # (M, 16, C); take: ~15x fancy indexing
-    out = (wgt @ vals)[:, 0, :]
-    out[~inside] = fill
-    if field.ndim == 2:
-        return out[:, 0].reshape(lead)
-    return out.reshape(lead + (field.shape[2],))
+    taps, wy, wx, inside = bicubic_taps(field, xy[..., 0], xy[..., 1])
+    out = np.stack([np.where(inside, bicubic_combine(t, wy, wx), fill) for t in taps], -1)
+    return out[..., 0] if field.ndim == 2 else out

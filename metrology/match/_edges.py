@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..image.pyramid import sample_bicubic_exact, sample_bilinear, sample_bilinear_exact
+from ..image.pyramid import bicubic_combine, bicubic_taps, sample_bilinear, sample_bilinear_exact
 
 __all__ = ["PROFILE_STEP", "log_parabola", "edge_offsets", "ridge_points", "thin_even", "thin_to",
            "coherence"]
@@ -41,22 +41,47 @@ def log_parabola(vm: np.ndarray, v0: np.ndarray, vp: np.ndarray) -> np.ndarray:
     -------
     ndarray (N,) float64; 0 where the three samples do not bend down.
     """
-    return _log_parabola3(np.stack([vm, v0, vp], axis=1))
+    return _log_parabola3(np.stack([vm, v0, vp]))
 
 
 def _log_parabola3(v: np.ndarray) -> np.ndarray:
-    """:func:`log_parabola` of the three columns of ``v`` (N, 3)."""
-    lv = np.log(np.maximum(v, 1e-12))
-    lm, l0, lp = lv[:, 0], lv[:, 1], lv[:, 2]
+    """:func:`log_parabola` of the three rows of ``v`` (3, N)."""
+    lm, l0, lp = np.log(np.maximum(v, 1e-12))    # finite
     den = lm - 2.0 * l0 + lp
-    with np.errstate(divide="ignore", invalid="ignore"):
-        off = np.where(den < -1e-12, 0.5 * (lm - lp) / den, 0.0)
+    bends = den < -1e-12
+    off = 0.5 * (lm - lp) / np.where(bends, den, -1.0) * bends
     return np.clip(off, -1.0, 1.0)
 
 
-def _directional(g: np.ndarray, normals: np.ndarray, signed: bool) -> np.ndarray:
-    """``g . n`` (or its absolute value) for samples ``g`` (N, S, 2) along normals (N, 2)."""
-    v = g[..., 0] * normals[:, None, 0] + g[..., 1] * normals[:, None, 1]
+def _profile(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, offs: np.ndarray,
+             signed: bool) -> np.ndarray:
+    """Bilinear samples (S, N) of ``g . n`` (or ``|g . n|``) at ``pts + offs n`` for offsets
+    ``offs`` (S,) or (S, N); one ``cv2.remap`` with the points as columns."""
+    import cv2
+
+    nx, ny = normals[:, 0], normals[:, 1]
+    offs = offs if offs.ndim == 2 else offs[:, None]
+    mx = (pts[:, 0] + offs * nx).astype(np.float32)                            # (S, N)
+    my = (pts[:, 1] + offs * ny).astype(np.float32)
+    if mx.shape[1] < 32000:   # cv2.remap maps are limited to SHRT_MAX columns
+        g = cv2.remap(grad, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                      borderValue=0)
+    else:
+        g = sample_bilinear(grad, np.stack([mx, my], -1))
+    v = g[..., 0] * nx + g[..., 1] * ny
+    return v if signed else np.abs(v)
+
+
+def _bicubic_profile(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, offs: np.ndarray,
+                     signed: bool) -> np.ndarray:
+    """Bicubic samples (S, N) of ``g . n`` (or ``|g . n|``) at ``pts + offs n`` (offsets
+    (S, N)): the 16 taps of each sample are projected on its normal before they are weighted
+    (one weighted sum instead of one per channel; the same value up to rounding); 0 where the
+    support leaves the image."""
+    nx, ny = normals[:, 0], normals[:, 1]
+    (tx, ty), wy, wx, inside = bicubic_taps(grad, pts[:, 0] + offs * nx, pts[:, 1] + offs * ny)
+    v = bicubic_combine(tx * nx.astype(np.float32) + ty * ny.astype(np.float32), wy, wx)
+    v *= inside
     return v if signed else np.abs(v)
 
 
@@ -69,7 +94,8 @@ def edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_px
     derivative; then re-centred 3-sample bicubic profiles (at -0.5, 0, +0.5 px around the
     current estimate) refine it with a log-parabola (Gaussian) fit.  Centring the final fit on
     the peak makes the estimator the same wherever the edge lies on the pixel grid, so template
-    and image edges are located alike.
+    and image edges are located alike.  Profiles are laid out (samples, points) so that every
+    operation runs along the long axis.
 
     Parameters
     ----------
@@ -95,22 +121,20 @@ def edge_offsets(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, half_px
     value : ndarray (N,) float64
         The directional derivative at the peak.
     """
+    h3 = np.array([-PROFILE_STEP, 0.0, PROFILE_STEP])[:, None]
     k = round(half_px / PROFILE_STEP)
     offs = np.arange(-k, k + 1) * PROFILE_STEP                                   # (S,)
-    pos = pts[:, None, :] + offs[None, :, None] * normals[:, None, :]            # (N, S, 2)
-    v = _directional(sample_bilinear(grad, pos), normals, signed)                # (N, S)
-    i = np.argmax(v[:, 1:-1], axis=1) + 1
-    v3 = np.take_along_axis(v, i[:, None] + np.array([-1, 0, 1]), axis=1)          # (N, 3)
-    ok = (v3[:, 1] >= min_value) & (v3[:, 1] >= v3[:, 0]) & (v3[:, 1] >= v3[:, 2])
+    v = _profile(grad, pts, normals, offs, signed)                               # (S, N)
+    i = np.argmax(v[1:-1], axis=0) + 1
+    v3 = v[i + np.array([-1, 0, 1])[:, None], np.arange(len(pts))]               # (3, N)
+    ok = (v3[1] >= min_value) & (v3[1] >= v3[0]) & (v3[1] >= v3[2])
     e = offs[i] + _log_parabola3(v3) * PROFILE_STEP
-    h3 = np.array([-PROFILE_STEP, 0.0, PROFILE_STEP])
     for _ in range(fine_iters):
-        pos = pts[:, None, :] + (e[:, None, None] + h3[None, :, None]) * normals[:, None, :]
-        v = _directional(sample_bicubic_exact(grad, pos), normals, signed)       # (N, 3)
-        ok &= (v[:, 1] >= v[:, 0]) | (v[:, 1] >= v[:, 2])
-        e = e + _log_parabola3(v) * PROFILE_STEP
+        v3 = _bicubic_profile(grad, pts, normals, e + h3, signed)                # (3, N)
+        ok &= (v3[1] >= v3[0]) | (v3[1] >= v3[2])
+        e = e + _log_parabola3(v3) * PROFILE_STEP
     ok &= np.abs(e) <= half_px
-    return e, ok, v[:, 1]
+    return e, ok, v3[1]
 
 
 def ridge_points(gx: np.ndarray, gy: np.ndarray, valid: np.ndarray,

@@ -40,7 +40,7 @@ from ..core.pose import Pose2D
 from ..image.io import as_gray, load_image
 from .build import (COARSE_POINTS, Level, build_levels, check_create_args, make_hull, model_contrast,
                     self_scores, tracking_subsets)
-from .coarse import BankCache, KernelBank, build_bank, top_steps
+from .coarse import BankCache, KernelBank, angle_factor, build_bank, top_steps
 from .fields import value_scale as _value_scale
 from .file import read_model, write_model
 from .result import Matches
@@ -236,10 +236,13 @@ class ShapeModel:
         (built on first use, then memoised; the last 4 are kept)."""
         def make() -> KernelBank:
             lvl = self._levels[top]
-            steps = top_steps(self.angle_range_deg, self.scale_range, self.radius_px, top)
+            doubled = self.polarity == "ignore_local"
+            scales = np.unique(top_steps((0.0, 0.0), self.scale_range, self.radius_px, top)[1])
+            half = 0.5 * (scales[1] - scales[0]) / scales[0] if len(scales) > 1 else 0.0
+            factor = angle_factor(lvl.points, lvl.dirs, top, self.radius_px, doubled, half)
+            steps = top_steps(self.angle_range_deg, self.scale_range, self.radius_px, top, factor)
             full = self.angle_range_deg[1] - self.angle_range_deg[0] >= 360.0 - 1e-9
-            return build_bank(lvl.points, lvl.dirs, top, steps, self.polarity == "ignore_local",
-                              shape, full)
+            return build_bank(lvl.points, lvl.dirs, top, steps, doubled, shape, full, factor)
 
         return self._banks.get((top, tuple(shape)), make)
 
@@ -273,7 +276,9 @@ class ShapeModel:
             ``min_score * (0.6 + 0.3 g)`` (g = 0.8: 79 % and 84 %).  Above 0, the tracking
             scores each candidate's neighbouring poses first with 40 of the model points and
             only the ``round(2 + 5 (1 - g))`` best of them with the full tracking subset (at
-            0 every neighbour gets the full subset).
+            0 every neighbour gets the full subset).  With ``max_matches=1`` and g > 0, a
+            tracked candidate at the position of a better one that scores ``0.02 + 0.15 (1 -
+            g)`` less (0.05 at 0.8) is dropped (a near-symmetric part's other angles).
         roi : (x0, y0, x1, y1), optional
             Rectangle (level-0 px) that must contain the model origin of a match.
         refine : bool

@@ -40,6 +40,7 @@ __all__ = ["RefinedPose", "refine_pose", "refine_batch", "clip_to_ranges"]
 _MAX_ITER = 6
 _CONVERGED_PX = 2e-3   # farthest model point moved less than this: converged
 _CUTS_PX = (2.5, 1.0, 0.5)  # Tukey cut floor of the first iterations, then 0.2 px
+_FIRST_MIN = 24        # the first step uses every third point when that leaves at least this many
 
 
 @dataclass(frozen=True)
@@ -72,9 +73,30 @@ def _edge_distances(model: Any, grad: np.ndarray, pts: np.ndarray, dirs: np.ndar
     return rel, m, e * sign, ok  # offsets along m, whichever way the contrast goes
 
 
+def _median(x: np.ndarray) -> float:
+    """``np.median`` of a 1-D array by one partition (a tenth of its overhead)."""
+    k = len(x) // 2
+    if len(x) % 2:
+        return float(np.partition(x, k)[k])
+    p = np.partition(x, (k - 1, k))
+    return 0.5 * float(p[k - 1] + p[k])
+
+
+def _jacobian(m: np.ndarray, rel: np.ndarray, scale: float, free: int) -> np.ndarray:
+    """Derivatives (n, free) of the point-to-edge distances along the normals ``m`` by x, y,
+    angle and scale, for turned points ``rel`` relative to the translation."""
+    return np.column_stack([m[:, 0], m[:, 1],                          # d/dx, d/dy
+                            m[:, 0] * -rel[:, 1] + m[:, 1] * rel[:, 0],  # d/d angle
+                            (m * rel).sum(1) / scale])[:, :free]        # d/d scale
+
+
 def refine_pose(model: Any, grad: np.ndarray,
                 pose: tuple[float, float, float, float]) -> RefinedPose:
     """Refine one pose ``(x, y, angle_rad, scale)`` against the level-0 gradient.
+
+    The first step uses every third point when that leaves at least ``3 * _FIRST_MIN`` (it only
+    has to bring the pose within a few hundredths of a pixel from the +-3 px window), the
+    following ones every point.
 
     Parameters
     ----------
@@ -94,19 +116,18 @@ def refine_pose(model: Any, grad: np.ndarray,
     free = 3 if model.scale_range[1] == model.scale_range[0] else 4
     rms, n_ok = float("nan"), 0
     half = 3.0
+    active = np.arange(0, len(P), 3) if len(P) >= _FIRST_MIN * 3 else None
     for it in range(_MAX_ITER):
-        rel, m, e, ok = _edge_distances(model, grad, P, D, params, half)
+        Pa, Da = (P, D) if active is None else (P[active], D[active])
+        rel, m, e, ok = _edge_distances(model, grad, Pa, Da, params, half)
         if ok.sum() < 6:
             break
         r = e[ok]
-        mad = MAD_TO_SIGMA * np.median(np.abs(r - np.median(r)))
+        mad = MAD_TO_SIGMA * _median(np.abs(r - _median(r)))
         # the Tukey cut never goes below 0.2 px (several noise sigmas of an edge)
         cut = max(4.0 * mad, _CUTS_PX[it] if it < len(_CUTS_PX) else 0.2)
         wgt = np.where(np.abs(r) < cut, (1 - (r / cut) ** 2) ** 2, 0.0)   # Tukey
-        mm, rr = m[ok], rel[ok]
-        J = np.column_stack([mm[:, 0], mm[:, 1],                         # d/dx, d/dy
-                             mm[:, 0] * -rr[:, 1] + mm[:, 1] * rr[:, 0],  # d/d angle
-                             (mm * rr).sum(1) / params[3]])[:, :free]     # d/d scale
+        J = _jacobian(m[ok], rel[ok], params[3], free)
         try:
             delta = np.linalg.solve(J.T @ (J * wgt[:, None]), J.T @ (wgt * r))
         except np.linalg.LinAlgError:
@@ -116,12 +137,12 @@ def refine_pose(model: Any, grad: np.ndarray,
         params[:free] += delta
         n_ok = int((wgt > 0).sum())
         rms = float(np.sqrt(np.sum(wgt * r ** 2) / max(wgt.sum(), 1e-12)))
-        half = 2.0 if it == 0 else 1.5
         move = np.abs(delta[:2]).max() + abs(delta[2]) * model.radius_px * params[3]
         if free > 3:
             move += abs(delta[3]) * model.radius_px
         if move < _CONVERGED_PX and it >= 1:
             break
+        active, half = None, 2.0 if it == 0 else 1.5
     return RefinedPose(*(float(v) for v in params), rms, n_ok)
 
 

@@ -92,6 +92,17 @@ class Query:
         return None if self.greediness <= 0 else int(round(2 + 5 * (1 - self.greediness)))
 
     @property
+    def rival_margin(self) -> float | None:
+        """With one match wanted (``limit`` 1), a tracked candidate at the position of a better
+        one but scoring ``0.02 + 0.15 (1 - greediness)`` less (0.05 at the default 0.8) is
+        dropped (a near-symmetric part's other angles; see
+        :func:`~metrology.match.track.dedupe`); None (kept) at greediness 0 or another
+        ``limit``."""
+        if self.limit != 1 or self.greediness <= 0:
+            return None
+        return 0.02 + 0.15 * (1.0 - self.greediness)
+
+    @property
     def n_track(self) -> int:
         """Candidates kept per level of the tracking."""
         return 12 + 4 * (self.limit or 25)
@@ -159,8 +170,8 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
     return top_candidates(vol, bank, q.top, thr, q.n_track), bank
 
 
-def track_pyramid(model: Any, q: Query, cand: PoseBatch,
-                  top_fields: LevelFields) -> tuple[PoseBatch, LevelFields]:
+def track_pyramid(model: Any, q: Query, cand: PoseBatch, top_fields: LevelFields,
+                  angle_factor: float = 1.0) -> tuple[PoseBatch, LevelFields]:
     """Track candidates from the top level down to level 0.
 
     A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
@@ -172,6 +183,10 @@ def track_pyramid(model: Any, q: Query, cand: PoseBatch,
     ----------
     top_fields : LevelFields
         Fields of the top level (used when the top is level 0).
+    angle_factor : float
+        The top level's angle step in units of the standard one (``KernelBank.angle_factor``):
+        the search just below the top takes steps this many times its own, and the level
+        below that searches this many of its steps on each side.
 
     Returns
     -------
@@ -187,11 +202,18 @@ def track_pyramid(model: Any, q: Query, cand: PoseBatch,
         reach = model.radius_px * model.scale_range[1] * 1.05 / 2 ** lv + 12
         fl = box_fields(q.image, lv, cand.x, cand.y, reach, model.min_contrast, q.gain)
         thr = q.min_score * (0.6 + 0.3 * q.greediness) if lv > 0 else q.min_score * 0.8
-        if lv == q.top - 1:  # the top's steps are 4 steps of this level: search +-1 top step
-            cand = track_level(model, fl, cand, wide=4, keep=q.keep).at_least(thr * 0.9)
-            cand = dedupe(cand.sorted(), 2.0 ** lv)
-        cand = track_level(model, fl, cand, keep=q.keep).at_least(thr).sorted()
-        cand = dedupe(cand, 2.0 ** lv).take(slice(0, q.n_track))
+        wide = 1
+        if lv == q.top - 1:  # the top's steps are 4 f steps of this level: search +-1 top step
+            # in strides of f steps (the level below then searches +-ceil(f) steps); at level 0
+            # in single steps
+            stride = angle_factor if lv > 0 else 1.0
+            cand = track_level(model, fl, cand, wide=int(round(4 * angle_factor / stride)),
+                               keep=q.keep, stride=stride).at_least(thr * 0.9)
+            cand = dedupe(cand.sorted(), 2.0 ** lv, q.rival_margin)
+        elif lv == q.top - 2:  # what the strides above may have left: +-f steps of this level
+            wide = int(np.ceil(angle_factor))
+        cand = track_level(model, fl, cand, wide=wide, keep=q.keep).at_least(thr).sorted()
+        cand = dedupe(cand, 2.0 ** lv, q.rival_margin).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
         cand = track_level(model, fl, cand, keep=q.keep)
     if fl.level != 0:  # nothing reached level 0
@@ -252,7 +274,7 @@ def run(model: Any, q: Query) -> Matches:
     cand, bank = search_top(model, top_fields.unit, q)
     n_top = len(cand)
     clock.lap("top")
-    cand, fields0 = track_pyramid(model, q, cand, top_fields)
+    cand, fields0 = track_pyramid(model, q, cand, top_fields, bank.angle_factor)
     n_tracked = len(cand)
     clock.lap("track")
     cand = score_and_suppress(model, fields0, cand, q)

@@ -3,8 +3,9 @@
 :func:`score_poses` scores any batch of poses at one level: one ``cv2.remap`` samples the
 direction field at all P x n turned model points, and the mean cosine comes from matrix products
 over the points.  :func:`track_level` moves each candidate to the best of 3 x 3 positions x 3
-angles (x (2 wide + 1) angles just below the top, whose steps are 4 steps of that level), then
-of 3 scales; :func:`dedupe` merges candidates that became the same.  The steps at a level move
+angles (x (2 wide + 1) angles, in strides of the top's angle factor, just below the top, whose
+steps are 4 factor steps of that level), then of 3 scales; :func:`dedupe` merges candidates
+that became the same (and, asked, drops a clearly worse one at the same position).  The steps at a level move
 the farthest model point by 1 px of that level.
 
 >>> import numpy as np
@@ -142,7 +143,7 @@ def _best_of(fl: LevelFields, grid: PoseBatch, g: int, points: tuple, polarity: 
 
 
 def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
-                keep: int | None = None) -> PoseBatch:
+                keep: int | None = None, stride: float = 1.0) -> PoseBatch:
     """Best pose near each candidate: 3 x 3 positions x (2 wide + 1) angles, then 3 scales.
 
     Parameters
@@ -158,6 +159,9 @@ def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
     keep : int, optional
         Poses per candidate kept from a first pass with the coarse subset of points (None:
         score every pose with the tracking subset).
+    stride : float
+        Angle steps of the search in level steps (wider just below a top level searched in
+        wider angle steps).
 
     Returns
     -------
@@ -172,7 +176,7 @@ def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
     step = 2.0 ** lv
     o = np.array([-1.0, 0.0, 1.0])
     oa = np.arange(-wide, wide + 1, dtype=np.float64)
-    DX, DY, DA = np.meshgrid(o * step, o * step, oa * da, indexing="ij")
+    DX, DY, DA = np.meshgrid(o * step, o * step, oa * (da * stride), indexing="ij")
     grid = cand.around(DX.ravel(), DY.ravel(), DA.ravel(), np.zeros(DX.size))
     best = _best_of(fl, grid, DX.size, points, model.polarity, keep)
     if model.scale_range[1] > model.scale_range[0]:
@@ -181,15 +185,29 @@ def track_level(model: Any, fl: LevelFields, cand: PoseBatch, wide: int = 1,
     return best
 
 
-def dedupe(cand: PoseBatch, tol: float) -> PoseBatch:
-    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better kept one."""
+def dedupe(cand: PoseBatch, tol: float, rival_margin: float | None = None) -> PoseBatch:
+    """Drop candidates (sorted by score) within ``tol`` px and 0.05 rad of a better kept one;
+    with ``rival_margin``, also those within ``2 tol`` px of a better kept one at any angle
+    whose score is lower by more than the margin (a near-symmetric part's other angles).
+
+    Examples
+    --------
+    >>> b = PoseBatch.from_arrays([10.0, 10.5, 11.0], [5.0, 5.0, 5.0], [0.0, 0.01, 1.0],
+    ...                           [1.0, 1.0, 1.0], [0.95, 0.9, 0.85])
+    >>> len(dedupe(b, 1.0)), len(dedupe(b, 1.0, rival_margin=0.05))
+    (2, 1)
+    """
     C = len(cand)
     if C < 2:
         return cand
     da = cand.angle_rad[:, None] - cand.angle_rad[None, :]
-    close = ((np.abs(cand.x[:, None] - cand.x[None, :]) <= tol)
-             & (np.abs(cand.y[:, None] - cand.y[None, :]) <= tol)
+    dx = np.abs(cand.x[:, None] - cand.x[None, :])
+    dy = np.abs(cand.y[:, None] - cand.y[None, :])
+    close = ((dx <= tol) & (dy <= tol)
              & (np.abs(np.remainder(da + np.pi, 2 * np.pi) - np.pi) < 0.05))     # (C, C)
+    if rival_margin is not None:
+        close |= ((dx <= 2 * tol) & (dy <= 2 * tol)
+                  & (cand.score[None, :] - cand.score[:, None] > rival_margin))
     keep = np.zeros(C, bool)
     for i in range(C):  # greedy in score order; a row test per candidate (tens of them)
         keep[i] = not close[i, :i][keep[:i]].any()
