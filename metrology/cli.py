@@ -86,7 +86,7 @@ def _selected_command(argv: Sequence[str]) -> str | None:
 
 
 def _check_argv(argv: Any) -> list[str]:
-    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
+    if not isinstance(argv, (list, tuple)):
         raise InputError(f"argv: expected a list of strings, given {type(argv).__name__}")
     argv = list(argv)
     if not all(isinstance(a, str) for a in argv):
