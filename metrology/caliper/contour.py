@@ -18,7 +18,7 @@ from ..core import fit_circle, fit_ellipse, fit_line, ransac
 from ..core._batch import MAD_TO_SIGMA, TUKEY_C
 from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.profiles import Calipers, Profiles, sample_profiles
-from .edges import EdgeSet, detect_edges
+from .edges import EdgeSet, detect_edges, median
 from .measure import auto_interpolation
 from .settings import EdgeSettings
 
@@ -183,8 +183,8 @@ def final_fit(found: Found, points, model: str, thr: float, seed: int):
         r = f.distance(points)
         es = found.edges.std_px
         es = es[np.isfinite(es)]
-        scale = max(MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r)))),
-                    float(np.median(es)) if es.size else 0.0)
+        scale = max(MAD_TO_SIGMA * median(np.abs(r - median(r))),
+                    median(es) if es.size else 0.0)
         if np.all(np.abs(r) <= min(thr, TUKEY_C * scale)):
             return f
     except FitError:
@@ -217,4 +217,4 @@ def blur_estimate(found: Found, mask: np.ndarray) -> float:
     use = mask & es.refined
     if not np.any(use):
         use = mask
-    return float(np.median(es.blur[use])) if np.any(use) else float("nan")
+    return median(es.blur[use]) if np.any(use) else float("nan")

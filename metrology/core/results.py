@@ -122,7 +122,14 @@ class LineFit(_FitBase):
             return _nan_failed(distance_point_line(
                 p, _insert_point_axis(self.point_xy, p, self.ok, 0.0),
                 _insert_point_axis(self.direction, p, self.ok, 1.0)), self.ok)
-        return distance_point_line(p, self.point_xy, self.direction)
+        c = np.asarray(self.point_xy, dtype=np.float64)
+        d = np.asarray(self.direction, dtype=np.float64)
+        if not (np.all(np.isfinite(c)) and np.all(np.isfinite(d)) and (d[0] or d[1])):
+            return distance_point_line(p, c, d)         # its errors for a malformed fit
+        from .distances import _arr                     # a valid fit: only the points to check
+        p = _arr(p, "points")
+        dx, dy = (d / math.hypot(d[0], d[1])).tolist()
+        return dx * (p[..., 1] - c[1]) - dy * (p[..., 0] - c[0])
 
 
 @dataclass(frozen=True, eq=False, repr=False)
