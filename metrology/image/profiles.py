@@ -331,6 +331,21 @@ def _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad) -> C
                              f"given {c.shape}")
     else:
         c = as_vector(center_xy, "center_xy")[None, :]
+    # the layout about the centre: memoised (a tool placed at a new pose moves its centre)
+    key = _layout_key("ray-shape", radii, angles_deg, length, width, inward, pad)
+    shape = None if key is None else _LAYOUTS.get(key)
+    if shape is None:
+        shape = _ray_shape(ang, radii, length, width, inward, pad)
+        if key is not None:
+            _LAYOUTS.put(key, shape)
+    dirs, rel_origins, offsets, rel, wmax, search = shape
+    origins = c + rel_origins                                  # (K, 2)
+    pts = rel + c[:, None, None, :]
+    return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
+
+
+def _ray_shape(ang, radii, length, width, inward, pad) -> tuple:
+    """Ray calipers about the origin: directions, origins and sample points (read-only)."""
     if ang.ndim != 1 or ang.size == 0 or not np.all(np.isfinite(ang)):
         raise InputError(f"angles_deg: expected a non-empty finite 1-D array, given {ang}")
     r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
@@ -351,18 +366,18 @@ def _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad) -> C
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
-    origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)      # (K, 2)
+    rel_origins = r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)     # (K, 2)
     dphi = across[None, :] * (wk / wmax)[:, None] / r[:, None]   # (K, M) angular offsets
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
     # x and y planes written directly (no (K, M, L, 2) broadcast through a stacked array)
-    pts = np.empty((ang.size, phi.shape[1], rad.shape[1], 2))
+    rel = np.empty((ang.size, phi.shape[1], rad.shape[1], 2))
     rr = rad[:, None, :]
-    np.multiply(rr, np.cos(phi)[:, :, None], out=pts[..., 0])
-    pts[..., 0] += c[:, 0, None, None]
-    np.multiply(rr, np.sin(phi)[:, :, None], out=pts[..., 1])
-    pts[..., 1] += c[:, 1, None, None]
-    return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
+    np.multiply(rr, np.cos(phi)[:, :, None], out=rel[..., 0])
+    np.multiply(rr, np.sin(phi)[:, :, None], out=rel[..., 1])
+    for a in (dirs, rel_origins, offsets, rel):
+        a.flags.writeable = False
+    return dirs, rel_origins, offsets, rel, wmax, search
 
 
 def _spline_weights(t):
