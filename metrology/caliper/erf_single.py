@@ -189,8 +189,8 @@ class _SingleFit:
             dp = np.linalg.solve(jtj * _DAMP + reg, gv[..., None])[..., 0]
         except np.linalg.LinAlgError:
             return None
-        dp[~np.isfinite(dp)] = 0.0
-        np.clip(dp[:, POSITION], -0.5, 0.5, out=dp[:, POSITION])
+        dp = np.where(np.isfinite(dp), dp, 0.0)
+        dp[:, POSITION] = np.minimum(np.maximum(dp[:, POSITION], -0.5), 0.5)
         lim = 0.5 * p[:, BLUR]
         dp[:, BLUR] = np.minimum(np.maximum(dp[:, BLUR], -lim), lim)
         return dp
@@ -212,7 +212,7 @@ class _SingleFit:
                 gv = sc * (gl[:, :_SINGLE, self._RES]
                            - (gl[:, :_SINGLE, :STEP + 1] @ lin[..., None])[..., 0])
             # damping as the general fit's: lambda times the diagonal, and 1e-12 (trace + 1)
-            reg = (np.trace(jtj, axis1=1, axis2=2) + 1.0)[:, None, None] * _EYE5_REG
+            reg = (jtj.trace(axis1=1, axis2=2) + 1.0)[:, None, None] * _EYE5_REG
             dn, small = self.newton_step(p, g, jtj, gv, reg) if it else (None, None)
             if small is not None and small.all():
                 p_new = p + dn
