@@ -203,7 +203,7 @@ def covariance(jac, res, inl, edge_std, n_par) -> np.ndarray:
     s_res = math.sqrt(float(r @ r) / (n - n_par))
     es = edge_std[inl]
     es = es[np.isfinite(es)]
-    s_edge = math.sqrt(float(np.mean(es * es))) if es.size else 0.0
+    s_edge = math.sqrt(float((es * es).sum()) / es.size) if es.size else 0.0
     s = max(s_res, s_edge)
     try:
         return s * s * np.linalg.inv(j.T @ j)

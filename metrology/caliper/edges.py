@@ -230,7 +230,7 @@ def _gauss_estimates(resp, offsets, nr, nc, sigma):
     """Position, blur and step height of peaks ``(nr, nc)`` from the Gaussian peak fit."""
     position, height, width = _gauss_peaks(resp, nr, nc)
     wdt = np.where(np.isfinite(width), width, math.sqrt(sigma ** 2 + 1.0))
-    s_n = np.sqrt(np.clip(wdt ** 2 - sigma ** 2, 0.25, 25.0))
+    s_n = np.sqrt(np.minimum(np.maximum(wdt ** 2 - sigma ** 2, 0.25), 25.0))
     a_n = height * np.sqrt(sigma ** 2 + s_n ** 2) / sigma
     return offsets[0] + position, s_n, a_n, height
 
@@ -252,11 +252,11 @@ def _gauss_peaks(resp, nr, nc):
         lg = np.log(ya)
     lm, l0, lp = lg.T
     curv = lm - 2.0 * l0 + lp
-    if not (ya.min() > 1e-300 and np.all(curv < 0)):
+    if not (ya.min() > 1e-300 and (curv < 0).all()):
         pk = subpixel_peaks(resp, nr, nc, method="gauss")
         return pk.position, pk.height, pk.width
     b = 0.5 * (lp - lm)
-    shift = np.clip(-b / curv, -0.5, 0.5)
+    shift = np.minimum(np.maximum(-b / curv, -0.5), 0.5)   # np.clip's wrapper costs 2x
     peak = np.exp(l0 - b * b / (2.0 * curv))
     return nc + shift, sign * peak, np.sqrt(-1.0 / curv)
 
