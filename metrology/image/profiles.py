@@ -414,34 +414,34 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
     -------
     ndarray (...,) float64
     """
-    taps = _taps(image.shape, points, interpolation, image.dtype == np.float32)
-    return _gather(image.ravel(), taps)
+    pts = np.asarray(points, dtype=np.float64)
+    taps = _taps(image.shape, _planar(pts), interpolation, image.dtype == np.float32)
+    return _gather(image.ravel(), taps).reshape(pts.shape[:-1])
 
 
-def _taps(shape, points: np.ndarray, interpolation: str, f32: bool) -> tuple:
-    """What :func:`interpolate` gathers for ``points`` on an image of ``shape``: the flat
-    index of each point's first tap, the taps' offsets along x and y, and their weights (a
-    function of the points alone, so a caliper set sampled again reuses them)."""
+def _planar(points: np.ndarray) -> np.ndarray:
+    """Points (..., 2) as a contiguous (2, N) array: rows x and y (the per-point arithmetic
+    then runs on both coordinates at once, on contiguous rows)."""
+    return np.ascontiguousarray(points.reshape(-1, 2).T)
+
+
+def _taps(shape, q: np.ndarray, interpolation: str, f32: bool) -> tuple:
+    """What :func:`interpolate` gathers for the points ``q`` (2, N) on an image of ``shape``:
+    the flat index of each point's first tap, the taps' offsets along x and y, and their
+    weights (a function of the points alone, so a caliper set sampled again reuses them)."""
     h, w = shape
-    x = points[..., 0]
-    y = points[..., 1]
     if interpolation == "linear":
-        x0 = np.minimum(np.floor(x), w - 2).astype(np.intp) if w > 1 else np.zeros(x.shape, np.intp)
-        y0 = np.minimum(np.floor(y), h - 2).astype(np.intp) if h > 1 else np.zeros(y.shape, np.intp)
-        fx = x - x0
-        fy = y - y0
-        return (y0 * w + x0, (0, 1 if w > 1 else 0), (0, w if h > 1 else 0), (1.0 - fx, fx),
-                (1.0 - fy, fy))
-    x0 = np.minimum(np.floor(x), w - 3).astype(np.intp)
-    y0 = np.minimum(np.floor(y), h - 3).astype(np.intp)
+        lim = np.array([[max(w - 2, 0)], [max(h - 2, 0)]], dtype=np.float64)
+        i0 = np.minimum(np.floor(q), lim).astype(np.intp)
+        f = q - i0
+        return (i0[1] * w + i0[0], (0, 1 if w > 1 else 0), (0, w if h > 1 else 0),
+                (1.0 - f[0], f[0]), (1.0 - f[1], f[1]))
+    i0 = np.minimum(np.floor(q), np.array([[w - 3], [h - 3]], dtype=np.float64)).astype(np.intp)
     weights = _spline_weights if interpolation == "spline" else _cubic_weights
-    if f32:    # float32 coefficients: float32 arithmetic throughout
-        wx = weights((x - x0).astype(np.float32))
-        wy = weights((y - y0).astype(np.float32))
-    else:
-        wx = weights(x - x0)
-        wy = weights(y - y0)
-    return (y0 - 1) * w + (x0 - 1), (0, 1, 2, 3), tuple(range(0, 4 * w, w)), wx, wy
+    # float32 coefficients: float32 arithmetic throughout
+    wts = weights((q - i0).astype(np.float32) if f32 else q - i0)
+    return ((i0[1] - 1) * w + (i0[0] - 1), (0, 1, 2, 3), tuple(range(0, 4 * w, w)),
+            tuple(a[0] for a in wts), tuple(a[1] for a in wts))
 
 
 def _gather(flat: np.ndarray, taps: tuple) -> np.ndarray:
@@ -507,7 +507,7 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
         src = spline_coefficients(img[y0:y1, x0:x1], np.float32)
     else:
         src = np.ascontiguousarray(img)
-    vals = _gather(src.ravel(), plan.taps)
+    vals = _gather(src.ravel(), plan.taps).reshape(plan.cal.points.shape[:3])
     return Profiles(vals.mean(axis=1, dtype=np.float64), plan.cal, plan.index, plan.dropped)
 
 
@@ -542,35 +542,34 @@ def _make_plan(calipers: Calipers, img: np.ndarray, interpolation: str) -> _Plan
     m = 0.0 if interpolation == "linear" else 1.0
     pts = calipers.points
     eps = 1e-9
-    x, y = pts[..., 0], pts[..., 1]
     k = pts.shape[0]
-    xr, yr = x.reshape(k, -1), y.reshape(k, -1)
-    x_lo, x_hi, y_lo, y_hi = xr.min(axis=1), xr.max(axis=1), yr.min(axis=1), yr.max(axis=1)
-    inside = (x_lo >= m - eps) & (x_hi <= w - 1 - m + eps) & (y_lo >= m - eps) \
-        & (y_hi <= h - 1 - m + eps)
-    if not np.any(inside):
-        lo = np.array([x.min(), y.min()])
-        hi = np.array([x.max(), y.max()])
+    q = _planar(pts)                                   # (2, K * M * L)
+    qk = q.reshape(2, k, -1)
+    lo, hi = qk.min(axis=2), qk.max(axis=2)            # (2, K): x, y extents per caliper
+    bound = np.array([[w - 1 - m], [h - 1 - m]])
+    inside = ((lo >= m - eps) & (hi <= bound + eps)).all(0)
+    if not inside.any():
         raise InputError(f"all {calipers.count} caliper(s) reach outside the image of size "
-                         f"{w} x {h} (x, y spans {lo.round(1).tolist()} .. "
-                         f"{hi.round(1).tolist()}): move the ROI inside or shorten the "
+                         f"{w} x {h} (x, y spans {lo.min(1).round(1).tolist()} .. "
+                         f"{hi.max(1).round(1).tolist()}): move the ROI inside or shorten the "
                          f"calipers")
     index = np.flatnonzero(inside)
-    cal = calipers if inside.all() else calipers.subset(index)
-    if (x_lo[index].min() < m or x_hi[index].max() > w - 1 - m or y_lo[index].min() < m
-            or y_hi[index].max() > h - 1 - m):
-        p = np.clip(cal.points, m, [w - 1 - m, h - 1 - m])   # the eps tolerated outside
+    if inside.all():
+        cal = calipers
     else:
-        p = cal.points
+        cal = calipers.subset(index)
+        q, lo, hi = qk[:, index].reshape(2, -1), lo[:, index], hi[:, index]
+    lo, hi = lo.min(1), hi.max(1)                      # (2,): the extent of the samples
+    if lo.min() < m or (hi > bound[:, 0]).any():
+        q = np.clip(q, m, bound)                       # the eps tolerated outside
+        lo, hi = np.maximum(lo, m), np.minimum(hi, bound[:, 0])
     crop = ((0, h), (0, w))
     if interpolation == "spline":
-        ext = np.clip([x_lo[index].min(), y_lo[index].min(), x_hi[index].max(),
-                       y_hi[index].max()], m, [w - 1 - m, h - 1 - m] * 2)  # extent of p
-        lo_c = np.maximum(np.floor(ext[:2]).astype(int) - _SPLINE_MARGIN, 0)
-        hi_c = np.minimum(np.ceil(ext[2:]).astype(int) + _SPLINE_MARGIN + 1, [w, h])
+        lo_c = np.maximum(np.floor(lo).astype(int) - _SPLINE_MARGIN, 0)
+        hi_c = np.minimum(np.ceil(hi).astype(int) + _SPLINE_MARGIN + 1, [w, h])
         crop = ((int(lo_c[1]), int(hi_c[1])), (int(lo_c[0]), int(hi_c[0])))
-        taps = _taps((crop[0][1] - crop[0][0], crop[1][1] - crop[1][0]), p - lo_c,
-                     interpolation, True)
+        taps = _taps((crop[0][1] - crop[0][0], crop[1][1] - crop[1][0]),
+                     q - lo_c[:, None], interpolation, True)
     else:
-        taps = _taps((h, w), p, interpolation, img.dtype == np.float32)
+        taps = _taps((h, w), q, interpolation, img.dtype == np.float32)
     return _Plan(pts, cal, index, np.flatnonzero(~inside), crop, taps)
