@@ -124,12 +124,16 @@ class LineFit(_FitBase):
                 _insert_point_axis(self.direction, p, self.ok, 1.0)), self.ok)
         c = np.asarray(self.point_xy, dtype=np.float64)
         d = np.asarray(self.direction, dtype=np.float64)
-        if not (np.all(np.isfinite(c)) and np.all(np.isfinite(d)) and (d[0] or d[1])):
+        if c.shape != (2,) or d.shape != (2,):
             return distance_point_line(p, c, d)         # its errors for a malformed fit
+        (cx, cy), (dx, dy) = c.tolist(), d.tolist()
+        n = math.hypot(dx, dy)
+        if not (math.isfinite(cx) and math.isfinite(cy) and math.isfinite(n) and n > 0):
+            return distance_point_line(p, c, d)
         from .distances import _arr                     # a valid fit: only the points to check
         p = _arr(p, "points")
-        dx, dy = (d / math.hypot(d[0], d[1])).tolist()
-        return dx * (p[..., 1] - c[1]) - dy * (p[..., 0] - c[0])
+        dx, dy = dx / n, dy / n
+        return dx * (p[..., 1] - cy) - dy * (p[..., 0] - cx)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
