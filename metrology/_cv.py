@@ -26,7 +26,8 @@ import numpy as np
 from .errors import CalibrationError, InputError, MetrologyError
 
 __all__ = ["CV_VERSION", "to_cv_points", "to_cv_points3", "from_cv_points", "size_wh", "cv_call",
-           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "calib_flags", "calib_ro_flags", "fisheye_flags", "DIST_COUNTS", "to_uint8",
+           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "calib_flags", "calib_ro_flags", "fisheye_flags",
+           "DIST_COUNTS", "to_uint8", "gray_range_std",
            "cv_rotation_deg", "filestorage_write", "filestorage_read"]
 
 CV_VERSION = tuple(int(p) for p in cv2.__version__.split(".")[:2])
@@ -73,6 +74,16 @@ def cv_call(fn: Callable, *args: Any, what: str, error: type[MetrologyError] = C
     except cv2.error as exc:  # OpenCV's C++ assertion text is kept as the detail
         detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "cv2.error"
         raise error(f"OpenCV failed while {what}: {detail}") from None
+
+
+def gray_range_std(gray: np.ndarray) -> tuple[float, float, float]:
+    """Minimum, maximum and standard deviation of a gray image (OpenCV's single passes; for
+    float64 images NumPy's, which OpenCV's min/max does not take)."""
+    if gray.dtype in (np.uint8, np.uint16, np.float32):
+        lo, hi, _, _ = cv2.minMaxLoc(gray)
+        _, sd = cv2.meanStdDev(gray)
+        return float(lo), float(hi), float(sd[0, 0])
+    return float(gray.min()), float(gray.max()), float(np.std(gray))
 
 
 def to_uint8(gray: np.ndarray) -> np.ndarray:

@@ -10,10 +10,14 @@ arrays travel as JSON lists or as ``.npz`` loaded with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import math
 import os
+import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -22,7 +26,146 @@ import numpy as np
 from .errors import FileFormatError, InputError
 
 __all__ = ["atomic_write_text", "atomic_write_bytes", "write_json_file", "read_json_file",
-           "require", "require_array", "save_npz_bytes", "load_npz"]
+           "require", "require_array", "save_npz_bytes", "load_npz", "as_path", "input_file",
+           "output_file", "output_dir", "parse_json", "MAX_JSON_BYTES"]
+
+#: Largest JSON file read (bytes): far above any file the library writes, small enough that a
+#: foreign or hostile file cannot exhaust memory when parsed.
+MAX_JSON_BYTES = 512 * 2 ** 20
+_EFFECTIVE = os.access in os.supports_effective_ids
+_NAME_MAX = 255
+_PATH_MAX = 4096
+#: Age after which an orphaned temp file of a save is removed even if its writer's pid lives
+#: (pid reuse).
+_STALE_TMP_S = 3600.0
+
+
+def as_path(value: Any, name: str = "path") -> Path:
+    """``value`` as a :class:`~pathlib.Path`, checked for what the OS would refuse later.
+
+    Raises :class:`InputError` for a non-path value, an empty path, a NUL byte, a name longer
+    than 255 bytes or a path longer than 4096 bytes (each naming the argument).
+
+    Examples
+    --------
+    >>> as_path("station.json").name
+    'station.json'
+    """
+    if isinstance(value, bytes):
+        try:
+            value = os.fsdecode(value)
+        except (UnicodeDecodeError, ValueError):
+            raise InputError(f"{name}: cannot decode the byte path {value!r}") from None
+    if not isinstance(value, (str, os.PathLike)):
+        raise InputError(f"{name}: expected a file path, given {type(value).__name__}")
+    try:
+        text = os.fspath(value)
+    except TypeError:
+        raise InputError(f"{name}: expected a file path, given {type(value).__name__}") from None
+    if not isinstance(text, str):
+        text = os.fsdecode(text)
+    if text == "":
+        raise InputError(f"{name}: expected a file path, given an empty string")
+    if "\x00" in text:
+        raise InputError(f"{name}: the path contains a NUL character: {text!r}")
+    raw = os.fsencode(text)
+    if len(raw) > _PATH_MAX:
+        raise InputError(f"{name}: the path is {len(raw)} bytes long, more than the "
+                         f"{_PATH_MAX} the OS allows")
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > _NAME_MAX:
+            raise InputError(f"{name}: the name {part[:40]!r}... is {len(os.fsencode(part))} "
+                             f"bytes long, more than the {_NAME_MAX} the OS allows")
+    return Path(text)
+
+
+def _stat(path: Path, name: str) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        raise InputError(f"{name}: {path}: a part of the path is a file, not a folder") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot access {path}: {exc.strerror or exc}") from None
+
+
+def input_file(value: Any, name: str = "path") -> Path:
+    """An existing, readable regular file (not a folder, FIFO or device), as a Path.
+
+    Raises
+    ------
+    InputError
+        Not a path, does not exist, is a folder or a special file, or cannot be read.
+    """
+    path = as_path(value, name)
+    st = _stat(path, name)
+    if st is None:
+        raise InputError(f"{name}: file not found: {path}")
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name}: {path} is a folder, expected a file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{name}: {path} is not a regular file (a device, pipe or socket)")
+    if not os.access(path, os.R_OK, effective_ids=_EFFECTIVE):
+        raise InputError(f"{name}: {path}: permission denied (cannot read)")
+    return path
+
+
+def output_file(value: Any, name: str = "path") -> Path:
+    """A path a file can be written to: its folder exists and is writable, and the path is not
+    a folder or a special file (a device such as /dev/full is never replaced).  A symbolic
+    link is followed (its target is what gets written).
+
+    Raises
+    ------
+    InputError
+        Naming the argument and the reason.
+    """
+    path = as_path(value, name)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    st = _stat(path, name)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder (directory) ({name})")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise InputError(f"cannot write {path}: it is not a regular file ({name})")
+    parent = path.parent if str(path.parent) else Path(".")
+    pst = _stat(parent, name)
+    if pst is None:
+        raise InputError(f"cannot write {path}: folder {parent} does not exist ({name})")
+    if not stat.S_ISDIR(pst.st_mode):
+        raise InputError(f"cannot write {path}: {parent} is a file, not a folder ({name})")
+    if not os.access(parent, os.W_OK | os.X_OK, effective_ids=_EFFECTIVE):
+        raise InputError(f"cannot write {path}: folder {parent} is not writable ({name})")
+    return path
+
+
+def output_dir(value: Any, name: str = "folder", *, create: bool = True) -> Path:
+    """A writable folder (created with its parents when ``create``), as a Path.
+
+    Raises
+    ------
+    InputError
+        The path is a file, cannot be created, or is not writable.
+    """
+    path = as_path(value, name)
+    st = _stat(path, name)
+    if st is None:
+        if not create:
+            raise InputError(f"{name}: folder not found: {path}")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise InputError(f"{name}: cannot create folder {path}: a file is in the "
+                             f"way") from None
+        except OSError as exc:
+            raise InputError(f"{name}: cannot create folder {path}: "
+                             f"{exc.strerror or exc}") from None
+    elif not stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{name}: {path} exists and is not a folder")
+    if not os.access(path, os.W_OK | os.X_OK, effective_ids=_EFFECTIVE):
+        raise InputError(f"{name}: folder {path} is not writable")
+    return path
 
 
 def _umask() -> int:
@@ -31,34 +174,128 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file + fsync + rename); return the path.
+def _tmp_prefix(path: Path) -> str:
+    return f".{path.name[:96]}."
 
-    On any failure (full disk, permission) the temp file is removed and the previous content of
-    ``path``, if any, is left untouched.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"cannot write {path}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+
+def _clean_stale_temps(path: Path) -> None:
+    """Remove temp files of earlier saves to ``path`` whose writer died (SIGKILL, power loss):
+    ``.<name>.<pid>.<random>.tmp`` whose pid is gone or that are older than an hour."""
+    prefix = _tmp_prefix(path)
     try:
-        # mkstemp creates 0600; give the file the permissions a plain open() would have
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        names = [n for n in os.listdir(path.parent if str(path.parent) else ".")
+                 if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for n in names:
+        f = path.parent / n
         try:
-            os.unlink(tmp)
+            pid = int(n[len(prefix):].split(".", 1)[0])
+        except ValueError:
+            continue
+        alive = True
+        if pid != os.getpid():
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                alive = False
+            except OSError:
+                pass
+        try:
+            if not alive or now - f.stat().st_mtime > _STALE_TMP_S:
+                f.unlink()
         except OSError:
             pass
-        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+    os.fsync(fd)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; return the path.
+
+    The bytes go to an unnamed file in the target folder (Linux ``O_TMPFILE``; elsewhere a
+    hidden ``.<name>.<pid>.<random>.tmp``), are flushed to disk, and only then take the place
+    of ``path`` by one rename, so a reader (or a crash, or SIGKILL at any instant) sees the old
+    content or the new one, never a torn file.  Temp files left by writers that were killed
+    are removed by the next save to the same path.
+
+    Raises
+    ------
+    InputError
+        ``path`` cannot be written (see :func:`output_file`: missing or read-only folder, a
+        folder or device in the way, a name too long, a NUL byte), or the write fails (disk
+        full, I/O error); the message names the path.  The previous content is untouched.
+    """
+    path = output_file(path, "path")
+    parent = path.parent if str(path.parent) else Path(".")
+    _clean_stale_temps(path)
+    mode = 0o666 & ~_umask()
+    tmp: str | None = None
+    fd = -1
+    try:
+        try:
+            fd = os.open(parent, os.O_TMPFILE | os.O_WRONLY, mode)   # type: ignore[attr-defined]
+        except (AttributeError, OSError):
+            fd = -1
+        if fd < 0:
+            fd, tmp = tempfile.mkstemp(prefix=f"{_tmp_prefix(path)}{os.getpid()}.",
+                                       suffix=".tmp", dir=parent)
+            os.fchmod(fd, mode)
+        _write_all(fd, data)
+        if tmp is None:
+            # give the unnamed file a name just for the rename (microseconds); linkat with
+            # AT_SYMLINK_FOLLOW (chosen by os.link when a dir_fd is given) on /proc/self/fd
+            tmp_name = f"{_tmp_prefix(path)}{os.getpid()}.{os.urandom(6).hex()}.tmp"
+            dfd = os.open(parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            try:
+                os.link(f"/proc/self/fd/{fd}", tmp_name, dst_dir_fd=dfd, follow_symlinks=True)
+            finally:
+                os.close(dfd)
+            tmp = os.path.join(parent, tmp_name)
+        os.close(fd)
+        fd = -1
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(parent)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
     return path
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied (read-only folder or file system)"
+    return exc.strerror or str(exc)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -91,27 +328,65 @@ def write_json_file(path: str | os.PathLike, payload: dict, *, fmt: str, version
     return atomic_write_text(path, text + "\n")
 
 
+def _refuse_constant(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON number (NaN/Infinity are not allowed)")
+
+
+def _parse_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"number {text[:40]} overflows a float")
+    return v
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > 19 and not -2 ** 63 <= int(text) < 2 ** 64:
+        raise ValueError(f"integer {text[:40]}... is out of range (more than 64 bits)")
+    return int(text)
+
+
+def parse_json(text: str | bytes, where: str) -> Any:
+    """Parse JSON strictly: no NaN/Infinity tokens, no number that overflows a float or an
+    integer beyond 64 bits; deep nesting, bad UTF-8 and syntax errors raise
+    :class:`FileFormatError` naming ``where``."""
+    try:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_parse_float,
+                          parse_int=_parse_int)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FileFormatError(f"{where}: not a valid JSON file ({exc}); the file may be "
+                              f"truncated or of another kind") from None
+    except ValueError as exc:
+        raise FileFormatError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: JSON nested too deeply to be one of our "
+                              f"files") from None
+
+
 def read_json_file(path: str | os.PathLike, *, fmt: str, versions: Iterable[int]) -> dict:
     """Read a versioned JSON file and check its ``format`` and ``version`` fields.
+
+    Parsing is strict (:func:`parse_json`: no NaN/Infinity, no overflowing numbers); files
+    above :data:`MAX_JSON_BYTES` are refused.
 
     Raises
     ------
     InputError
-        The file does not exist.
+        The path is not a readable file (missing, a folder, a device, a NUL byte ...).
     FileFormatError
         Not JSON, truncated, not an object, another format, or an unsupported version.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found: {path}")
+    path = input_file(path, "path")
     try:
+        size = path.stat().st_size
+        if size > MAX_JSON_BYTES:
+            raise FileFormatError(f"{path}: {size / 2 ** 20:.0f} MiB is too large to be one "
+                                  f"of our files (at most {MAX_JSON_BYTES // 2 ** 20} MiB)")
         raw = path.read_bytes()
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FileFormatError(f"{path}: not a valid JSON file ({exc}); the file may be "
-                              f"truncated or of another kind") from None
-    except RecursionError:
-        raise FileFormatError(f"{path}: JSON nested too deeply to be one of our files") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {_os_reason(exc)}") from None
+    doc = parse_json(raw, str(path))
     if not isinstance(doc, dict):
         raise FileFormatError(f"{path}: expected a JSON object at the top level, "
                               f"given {type(doc).__name__}")
@@ -120,9 +395,10 @@ def read_json_file(path: str | os.PathLike, *, fmt: str, versions: Iterable[int]
         raise FileFormatError(f"{path}: field 'format': expected {fmt!r}, given {got!r} "
                               f"(is this the right kind of file?)")
     versions = list(versions)
-    if doc.get("version") not in versions:
+    v = doc.get("version")
+    if isinstance(v, bool) or v not in versions:
         raise FileFormatError(f"{path}: field 'version': expected one of {versions}, given "
-                              f"{doc.get('version')!r} (written by another metrology version?)")
+                              f"{v!r} (written by another metrology version?)")
     return doc
 
 
@@ -145,9 +421,17 @@ def require_array(doc: dict, key: str, where: str, shape: tuple[int | None, ...]
     """Return ``doc[key]`` as a float64 array, checking its shape (None = any size there)."""
     value = require(doc, key, (list, int, float), where)
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise FileFormatError(f"{where}: field {key!r} is not a numeric array") from None
+        raw = np.asarray(value)
+        if raw.dtype == object and all(v is None or (isinstance(v, (int, float))
+                                                     and not isinstance(v, bool))
+                                       for v in raw.ravel().tolist()):
+            raw = raw.astype(np.float64)                   # null -> NaN (checked below)
+        if raw.dtype.kind not in "iuf":
+            raise TypeError
+        arr = raw.astype(np.float64)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        raise FileFormatError(f"{where}: field {key!r} is not a numeric array (a "
+                              f"rectangular array of numbers)") from None
     if shape is not None and (arr.ndim != len(shape) or any(
             s is not None and s != g for s, g in zip(shape, arr.shape))):
         raise FileFormatError(f"{where}: field {key!r}: expected shape "
@@ -165,10 +449,16 @@ def save_npz_bytes(**arrays: np.ndarray) -> bytes:
 
 
 def load_npz(path: str | os.PathLike, keys: Iterable[str]) -> dict[str, np.ndarray]:
-    """Load an ``.npz`` with ``allow_pickle=False`` and check that ``keys`` are present."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"file not found: {path}")
+    """Load an ``.npz`` with ``allow_pickle=False`` and check that ``keys`` are present.
+
+    Raises
+    ------
+    InputError
+        The path is not a readable file.
+    FileFormatError
+        Not an ``.npz`` (truncated, foreign), pickled objects inside, or a key missing.
+    """
+    path = input_file(path, "path")
     try:
         with np.load(path, allow_pickle=False) as z:
             out = {k: z[k] for k in z.files}

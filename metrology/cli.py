@@ -6,20 +6,31 @@ errors into one clear line and an exit code:
 
 * 0 — ok
 * 1 — ran, but a measurement failed its tolerance (or a part was not found)
-* 2 — bad input (unreadable file, malformed option, corrupt model/recipe/station file)
+* 2 — bad input (unreadable file, malformed option, corrupt model/recipe/station file); one
+  line on stderr, never a traceback
+* 130 / 143 — interrupted by Ctrl-C (SIGINT) / stopped by SIGTERM; one line on stderr
+
+Set ``METROLOGY_DEBUG=1`` to see the full traceback of an unexpected error.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
-from typing import Sequence
+import traceback
+from typing import NoReturn, Sequence
 
 from ._version import __version__
-from .errors import MetrologyError
+from .errors import InputError, MetrologyError
+
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT",
+           "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 # layers that contribute subcommands, in the order they appear in --help
 _CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper.cli",
@@ -27,15 +38,32 @@ _CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper
                 "metrology.inspect.msa_cli", "metrology.studio.cli")
 
 
+#: The last exception the command's guard turned into "unexpected ..." (None if none).
+last_unexpected: BaseException | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr (exit 2) instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {_one_line(message)} "
+                                  f"(see '{self.prog} --help')\n")
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM so ``finally`` blocks (workers, files) run."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every available subcommand registered."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="metrology",
         description="Classical machine-vision measurement: calibrate a station, find parts by "
                     "their contour, measure them in millimetres and check tolerances.",
-        epilog="Exit codes: 0 ok, 1 tolerance failed / part not found, 2 bad input.")
+        epilog="Exit codes: 0 ok, 1 tolerance failed / part not found, 2 bad input, "
+               "130 interrupted, 143 terminated.")
     parser.add_argument("--version", action="version", version=f"metrology {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in _CLI_MODULES:
         try:
             module = importlib.import_module(name)
@@ -47,25 +75,119 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction | None:
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            return a
+    return None
+
+
+def _innermost(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The (sub)parser that the leading words of ``argv`` select."""
+    for word in argv:
+        act = _subparsers(parser)
+        if act is None or word not in act.choices:
+            break
+        parser = act.choices[word]
+    return parser
+
+
+def _one_line(text: str, limit: int = 400) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+def _on_sigterm(signum, frame) -> NoReturn:  # pragma: no cover - exercised via subprocesses
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``metrology`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None) or not hasattr(args, "func"):
-        parser.print_help()
-        return EXIT_BAD_INPUT if argv else EXIT_OK
+    """Entry point of the ``metrology`` console script; returns the exit code.
+
+    ``argv`` (default ``sys.argv[1:]``) is a list of strings.  ``--help`` and ``--version``
+    return 0 and a usage error 2 (one line on stderr), like every other outcome: ``main``
+    does not raise :class:`SystemExit`.
+    """
+    if argv is None:
+        argv = sys.argv[1:]
+    if isinstance(argv, (str, bytes)) or not hasattr(argv, "__iter__"):
+        raise InputError(f"argv: expected a list of strings, given {type(argv).__name__}")
+    argv = list(argv)
+    if not all(isinstance(a, str) for a in argv):
+        raise InputError("argv: expected a list of strings")
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:                       # not in the main thread: leave SIGTERM alone
+        previous = None
+    prog = "metrology"
+    global last_unexpected
+    last_unexpected = None
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:            # --help, --version, usage error (printed)
+            return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return EXIT_BAD_INPUT if argv else EXIT_OK
+        prog = f"metrology {args.command}"
+        sub = _innermost(parser, argv)
+        act = _subparsers(sub)
+        if not hasattr(args, "func") or (act is not None and getattr(args, act.dest, None)
+                                          is None):  # `metrology model` without an action
+            choices = ", ".join(act.choices) if act is not None else ""
+            print(f"{sub.prog}: error: choose an action{': ' + choices if choices else ''} "
+                  f"(see '{sub.prog} --help')", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _run(args, prog)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            try:
+                signal.signal(signal.SIGTERM, previous)
+            except (ValueError, TypeError):
+                pass
+
+
+def _run(args: argparse.Namespace, prog: str) -> int:
+    """Run the selected command; library and OS errors become one line and exit 2."""
     try:
         code = args.func(args)
     except MetrologyError as exc:
-        print(f"metrology {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        print(f"metrology {args.command}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:                  # `metrology ... | head`: the reader went away
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+    except OSError as exc:                   # a file the command touches directly
+        where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
+        print(f"{prog}: error:{where} {exc.strerror or _one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"metrology {args.command}: interrupted", file=sys.stderr)
-        return 130
-    return int(code or 0)
+    except MemoryError:
+        print(f"{prog}: error: out of memory (an input or option is too large)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - last guard: one line, never a traceback
+        global last_unexpected
+        last_unexpected = exc                # for tests and the fuzzer: where it came from
+        if os.environ.get("METROLOGY_DEBUG"):
+            traceback.print_exc()
+        print(f"{prog}: error: unexpected {type(exc).__name__}: {_one_line(exc, 300)} "
+              f"(this is a bug in metrology, please report it; METROLOGY_DEBUG=1 shows the "
+              f"traceback)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if isinstance(code, bool) or not isinstance(code, int):
+        return EXIT_OK if code is None else EXIT_FAIL
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,9 +45,7 @@ def _need(cmd):
 def test_version(capsys):
     from metrology import __version__
 
-    with pytest.raises(SystemExit) as e:
-        main(["--version"])
-    assert e.value.code == 0
+    assert main(["--version"]) == 0
     assert __version__ in capsys.readouterr().out
 
 
@@ -63,17 +61,15 @@ def test_no_command_prints_help(capsys):
 
 
 def test_unknown_command_is_bad_input(capsys):
-    with pytest.raises(SystemExit) as e:
-        main(["no-such-command"])
-    assert e.value.code == 2
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--help" in err
 
 
 @pytest.mark.parametrize("cmd", EXPECTED, ids=lambda c: " ".join(c))
 def test_help_and_json_flag(cmd, capsys):
     _need(cmd)
-    with pytest.raises(SystemExit) as e:
-        main([*cmd, "--help"])
-    assert e.value.code == 0
+    assert main([*cmd, "--help"]) == 0
     out = capsys.readouterr().out
     assert "usage" in out.lower()
     assert "--json" in out, f"'metrology {' '.join(cmd)}' has no --json option"
@@ -87,13 +83,58 @@ def test_missing_file_is_one_line_exit_2(cmd, capsys, tmp_path):
     args = {"demo": ["--calib-dir", missing, "--out", str(tmp_path / "o")],
             "find": [missing, "--model", missing],
             "inspect": [missing, missing]}.get(cmd[0], [missing])
-    try:
-        code = main([*cmd, *args])
-    except SystemExit as e:  # argparse: required options missing for this command
-        code = e.code
+    code = main([*cmd, *args])
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
-    assert err.strip(), "no message on stderr"
-    if not err.startswith("usage"):
-        assert len(err.strip().splitlines()) == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["model"], "choose an action: create"),
+    (["anomaly"], "choose an action: fit, score"),
+    (["find", "a\nb.png"], "--model"),                  # a newline in a path: still one line
+    (["find", "x.png", "--model"], "expected one argument"),
+])
+def test_usage_errors_are_one_line_on_stderr(argv, match, capsys):
+    cmd = argv[:1]
+    _need(tuple(cmd))
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1 and match in err, err
+    assert out == ""
+
+
+def test_bad_argv_type_is_an_input_error():
+    from metrology.errors import InputError
+
+    for bad in ("find", 3, [1, 2]):
+        with pytest.raises(InputError, match="argv"):
+            main(bad)
+
+
+def test_sigterm_exits_143_with_one_line(tmp_path):
+    """SIGTERM while a command runs: finally blocks run, one line, exit 143."""
+    import os
+    import signal
+    import time
+
+    code = ("import time, metrology.cli as c\n"
+            "def slow(args):\n    print('started', flush=True)\n    time.sleep(60)\n"
+            "p = c.build_parser\n"
+            "def build():\n    parser = p()\n"
+            "    for a in parser._actions:\n"
+            "        if hasattr(a, 'choices') and isinstance(a.choices, dict) and "
+            "'demo' in a.choices:\n"
+            "            a.choices['demo'].set_defaults(func=slow)\n"
+            "    return parser\n"
+            "c.build_parser = build\n"
+            "raise SystemExit(c.main(['demo']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "started"
+    time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.strip() == "metrology demo: terminated"

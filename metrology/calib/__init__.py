@@ -14,13 +14,13 @@ array([[147.5, 108.7]])
 >>> import shutil; shutil.rmtree(folder)
 """
 
-from .board import BoardDetection, Checkerboard, detect_board, refine_corners
+from .board import BoardDetection, Checkerboard, detect_board, refine_corners, refine_detection
 from .calibration import calibrate
 from .camera import CameraModel, projection_difference
 from .inputs import collect_images
 from .plane import Plane
 from .results import Calibration, ProjectionUncertainty, RejectedView, ViewResult
 
-__all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_corners", "calibrate",
-           "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",
+__all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners",
+           "calibrate", "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",
            "ProjectionUncertainty", "collect_images", "projection_difference"]

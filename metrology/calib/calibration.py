@@ -4,15 +4,18 @@
 
 1. :func:`load_views` -- read every input, reject unreadable ones and ones whose size differs
    from the most common size;
-2. :func:`detect_views` -- detect the board (:func:`~metrology.calib.board.detect_board`,
-   unbiased corner model fit), reject views without a board, blurred views and views with too
-   few corners;
-3. :func:`fit_camera` -- calibrate with OpenCV's optimiser (the initial fit, and every refit);
-4. :func:`reject_outliers` -- remove single outlier corners and outlier views, then refit;
-5. :func:`refine_in_undistorted` -- **re-fit every corner in undistorted coordinates** with the
-   current camera (lens curvature no longer biases the corner model), then refit;
+2. :func:`detect_views` -- find the board with OpenCV's detectors, reject views without one;
+3. :func:`fit_camera` -- calibrate with OpenCV's optimiser (the first fit, from OpenCV's
+   corners, and every refit);
+4. :func:`refine_in_undistorted` -- fit every corner's X-junction model **in undistorted
+   coordinates** with the first camera (lens curvature no longer biases the corner model),
+   reject blurred views and views with too few corners, then refit;
+5. :func:`reject_outliers` -- remove single outlier corners and outlier views, then refit;
 6. :func:`estimate_uncertainty` -- parameter standard deviations and projection uncertainty;
 7. :func:`holdout_error` -- leave-one-view-out error.
+
+With ``refine_pass=False`` the corner model is fitted in raw pixels at detection instead
+(:func:`~metrology.calib.board.detect_board`) and step 4 is skipped.
 
 It reports:
 
@@ -27,39 +30,30 @@ It reports:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from .. import _cv
 from .._version import __version__
 from ..core.checks import check_choice, check_positive
-from ..errors import BoardNotFoundError, CalibrationError, InputError
-from ..image.io import as_gray
-from .board import BoardDetection, Checkerboard, detect_board, refine_corners
+from ..errors import CalibrationError, InputError
+from .board import Checkerboard, _refine_detection, refine_corners
 from .camera import MODELS, CameraModel
 from .inputs import IMAGE_EXTS, collect_images
 from .results import (REASONS, STATION_FORMAT, STATION_VERSION, Calibration,
                       ProjectionUncertainty, RejectedView, ViewResult, param_names)
-from .solver import cv_calibrate
+from .solver import cv_calibrate, leave_one_out
 from .uncertainty import covariance, projection_uncertainty
+from .views import (DetectedViews, LoadedViews, Progress, _quiet, detect_views, load_views,
+                    require_views, screen_views)
 
 __all__ = ["calibrate", "Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty",
            "collect_images", "STATION_FORMAT", "STATION_VERSION", "IMAGE_EXTS", "REASONS",
            "load_views", "detect_views", "fit_camera", "reject_outliers",
            "refine_in_undistorted", "estimate_uncertainty", "holdout_error", "LoadedViews",
            "DetectedViews", "Observations", "CameraFit", "Problem"]
-
-Progress = Callable[[int, int, str, str], None]
-
-
-def _quiet(i: int, n: int, name: str, msg: str) -> None:
-    """The default progress callback: says nothing."""
-
 
 # ----------------------------------------------------------------------------- stage data
 @dataclass(frozen=True)
@@ -70,37 +64,6 @@ class Problem:
     model: str
     image_size: tuple[int, int]
     flat_board: bool = True
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedViews:
-    """Output of :func:`load_views`.
-
-    Attributes
-    ----------
-    names : tuple of str
-        One per input (file name, or ``"image i"`` for arrays).
-    grays : tuple of ndarray (h, w) or None
-        The gray images; None where the view was rejected.
-    image_size : (w, h)
-        The most common image size (the calibration's).
-    rejected : tuple of RejectedView
-    """
-
-    names: tuple
-    grays: tuple
-    image_size: tuple[int, int]
-    rejected: tuple
-
-
-@dataclass(frozen=True, eq=False)
-class DetectedViews:
-    """Output of :func:`detect_views`: the usable detections by input index, every rejection
-    so far (loading included) and how many views had a board at all."""
-
-    detections: dict
-    rejected: tuple
-    n_with_board: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -167,145 +130,6 @@ class CameraFit:
         """Reprojection RMS of each view's used corners, ``(V,)``."""
         return np.array([float(np.sqrt(np.mean(self.residuals[i][obs.ok[i]] ** 2)))
                          for i in self.views])
-
-
-# ----------------------------------------------------------------------------- 1. load
-def load_views(images_or_paths: Any, progress: Progress | None = None) -> LoadedViews:
-    """Read every view; reject unreadable ones and those of another size than most.
-
-    Parameters
-    ----------
-    images_or_paths : folder, glob pattern, path, image array, or a list of paths / arrays
-        See :func:`~metrology.calib.inputs.collect_images`.
-    progress : callable ``(i, n, name, message)``, optional
-
-    Returns
-    -------
-    LoadedViews
-
-    Raises
-    ------
-    InputError
-        A named file does not exist.
-    CalibrationError
-        No image could be read.
-    """
-    say = progress or _quiet
-    items = collect_images(images_or_paths)
-    n = len(items)
-    grays: list[np.ndarray | None] = []
-    rejected: list[RejectedView] = []
-    for i, (name, src) in enumerate(items):
-        try:
-            grays.append(as_gray(src, name=name, dtype=None))
-        except InputError as exc:
-            if isinstance(src, (str, os.PathLike)) and not Path(src).is_file():
-                raise
-            grays.append(None)
-            rejected.append(RejectedView(i, name, "unreadable", str(exc)))
-            say(i + 1, n, name, f"unreadable: {exc}")
-    sizes = {i: _cv.size_wh(g) for i, g in enumerate(grays) if g is not None}
-    if not sizes:
-        raise CalibrationError(f"none of the {n} image(s) could be read")
-    counts: dict[tuple[int, int], int] = {}
-    for s in sizes.values():
-        counts[s] = counts.get(s, 0) + 1
-    ref = max(counts, key=lambda s: (counts[s], s))
-    for i, s in sizes.items():
-        if s != ref:
-            name = items[i][0]
-            rejected.append(RejectedView(i, name, "size_mismatch", f"image is {s[0]}x{s[1]}, the "
-                                         f"other views are {ref[0]}x{ref[1]}"))
-            say(i + 1, n, name, f"rejected: size {s[0]}x{s[1]}")
-            grays[i] = None
-    return LoadedViews(tuple(name for name, _ in items), tuple(grays), ref, tuple(rejected))
-
-
-# ----------------------------------------------------------------------------- 2. detect
-def _detect_one(gray: np.ndarray, board: Checkerboard, max_blur_px: float | None
-                ) -> tuple[BoardDetection | None, tuple[str, str] | None, str]:
-    """Detection of one view: ``(detection or None, (reason, detail) or None, message)``."""
-    try:
-        det = detect_board(gray, board)
-    except BoardNotFoundError as exc:
-        return None, ("no_board", str(exc)), "no board"
-    if max_blur_px is not None and det.sharpness > max_blur_px:
-        return det, ("blur", f"edge blur sigma {det.sharpness:.2f} px > max_blur_px "
-                             f"{max_blur_px:.2f}"), f"rejected: blurred ({det.sharpness:.2f} px)"
-    if det.n_ok < 0.5 * board.n_corners:
-        return det, ("too_few_corners", f"only {det.n_ok} of {board.n_corners} corners could "
-                                        f"be measured"), ""
-    return det, None, (f"board found ({det.n_ok} corners, {det.method}, blur "
-                       f"{det.sharpness:.2f} px)")
-
-
-def _reject_blurred(dets: dict, names: tuple, progress: Progress) -> list[RejectedView]:
-    """Automatic blur limit: views blurrier than 2.5x the median view (and > 1.5 px) are
-    removed from ``dets`` (in place) and returned as rejections."""
-    blur_med = float(np.median([d.sharpness for d in dets.values()]))
-    limit = max(2.5 * blur_med, 1.5)
-    out = []
-    for i in sorted(dets):
-        if dets[i].sharpness > limit:
-            out.append(RejectedView(i, names[i], "blur", f"edge blur sigma "
-                                    f"{dets[i].sharpness:.2f} px > 2.5 x the median view's "
-                                    f"{blur_med:.2f} px"))
-            progress(i + 1, len(names), names[i], f"rejected: blurred ({dets[i].sharpness:.2f} px)")
-            del dets[i]
-    return out
-
-
-def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float | None = None,
-                 progress: Progress | None = None) -> DetectedViews:
-    """Detect the board in every loaded view and keep the usable ones.
-
-    Parameters
-    ----------
-    loaded : LoadedViews
-    board : Checkerboard
-    max_blur_px : float, optional
-        Reject views whose median fitted edge blur exceeds this; default: views blurrier
-        than 2.5x the median view (and > 1.5 px).
-    progress : callable ``(i, n, name, message)``, optional
-
-    Returns
-    -------
-    DetectedViews
-
-    Raises
-    ------
-    CalibrationError
-        No board in any view, or fewer than 3 usable views.
-    """
-    say = progress or _quiet
-    n = len(loaded.names)
-    rejected = list(loaded.rejected)
-    dets: dict[int, BoardDetection] = {}
-    n_board = 0
-    for i, gray in enumerate(loaded.grays):
-        if gray is None:
-            continue
-        det, why, msg = _detect_one(gray, board, max_blur_px)
-        n_board += det is not None
-        if why is None:
-            dets[i] = det
-        else:
-            rejected.append(RejectedView(i, loaded.names[i], *why))
-        if msg:
-            say(i + 1, n, loaded.names[i], msg)
-    if max_blur_px is None and len(dets) >= 3:
-        rejected += _reject_blurred(dets, loaded.names, say)
-    if n_board == 0:
-        raise CalibrationError(
-            f"no {board.cols}x{board.rows} board found in any of the {n} view(s) "
-            f"(0 of {n} had a board); check the board size (inner corners) and that the "
-            f"whole board is visible")
-    if len(dets) < 3:
-        raise CalibrationError(
-            f"only {len(dets)} usable view(s) of {n} ({n_board} had a board); "
-            f"calibration needs at least 3 (rejected: "
-            f"{', '.join(f'{Path(r.name).name}: {r.reason}' for r in rejected) or 'none'})")
-    return DetectedViews(dets, tuple(rejected), n_board)
 
 
 # ----------------------------------------------------------------------------- 3. fit
@@ -399,24 +223,56 @@ def reject_outliers(problem: Problem, obs: Observations, fit: CameraFit, names: 
 
 # ----------------------------------------------------------------------------- 5. refine
 def refine_in_undistorted(problem: Problem, obs: Observations, fit: CameraFit,
-                          detected: DetectedViews, grays: tuple) -> Observations:
-    """Re-fit every corner of the used views in undistorted coordinates with ``fit.camera``
+                          detected: DetectedViews, loaded: LoadedViews, *,
+                          max_blur_px: float | None = None, progress: Progress | None = None
+                          ) -> tuple[DetectedViews, Observations]:
+    """Fit every corner of the used views in undistorted coordinates with ``fit.camera``
     (board lines are straight there, so lens curvature no longer biases the corner model).
 
-    A view keeps its new corners where their fit succeeded, provided at least half of its
-    corners remain usable.
+    Views detected without the model fit (``detect_views(refine=False)``) get their only fit
+    here, and then the checks :func:`detect_views` would have made (blur, corner count; views
+    failing them are rejected). Views already fitted keep their new corners where the new fit
+    succeeded, provided at least half of their corners remain usable.
+
+    Returns
+    -------
+    detected : DetectedViews
+        With the new detections and rejections.
+    obs : Observations
+        The refitted corners of the views still usable.
+
+    Raises
+    ------
+    CalibrationError
+        Fewer than 3 usable views remain.
     """
     board = problem.board
+    dets = dict(detected.detections)
     corners, ok = dict(obs.corners), dict(obs.ok)
+    fresh = {}
     for i in obs.views:
-        c2, ok2, *_ = refine_corners(grays[i].astype(np.float32),
-                                     detected.detections[i].corners_xy, board.cols, board.rows,
-                                     camera=fit.camera)
+        det = dets[i]
+        if not det.refined:
+            fresh[i] = dets[i] = _refine_detection(loaded.grays[i], det, board, fit.camera)
+            corners[i], ok[i] = fresh[i].corners_xy.copy(), fresh[i].corner_ok.copy()
+            continue
+        c2, ok2, *_ = refine_corners(loaded.grays[i], det.corners_xy, board.cols, board.rows,
+                                     camera=fit.camera, blur_px=det.sharpness)
         keep = ok[i] & ok2
         if keep.sum() >= 0.5 * board.n_corners:
             corners[i] = np.where(ok2[:, None], c2, corners[i])
             ok[i] = keep
-    return replace(obs, corners=corners, ok=ok)
+    rejected = list(detected.rejected)
+    views = obs.views
+    if fresh:
+        screened = screen_views(fresh, loaded.names, board, max_blur_px, progress or _quiet)
+        rejected += screened
+        gone = {r.index for r in screened}
+        views = tuple(i for i in views if i not in gone)
+        require_views({i: dets[i] for i in views}, detected.n_with_board, len(loaded.names),
+                       board, rejected)
+    return (DetectedViews(dets, tuple(rejected), detected.n_with_board),
+            replace(obs, views=views, corners=corners, ok=ok))
 
 
 # ----------------------------------------------------------------------------- 6. uncertainty
@@ -448,19 +304,51 @@ def _pnp_errors(camera: CameraModel, obj: np.ndarray, px: np.ndarray) -> np.ndar
     return np.linalg.norm(camera.project(obj, rvec, tvec) - px, axis=1)
 
 
+def _fold_cameras(problem: Problem, obs: Observations, fit: CameraFit) -> list:
+    """The camera of each leave-one-view-out calibration (None where it fails), in the order
+    of ``fit.views``: Gauss-Newton from the full calibration for a flat board
+    (:func:`~metrology.calib.solver.leave_one_out`), OpenCV's re-calibration otherwise (the
+    board's shape is refined then)."""
+    cams: list = [None] * len(fit.views)
+    if problem.flat_board:
+        c = fit.camera
+        theta = np.concatenate([[c.fx, c.fy, c.cx, c.cy], c.dist])
+        folds = leave_one_out(theta, np.stack(fit.rvecs), np.stack(fit.tvecs), fit.board_points,
+                              np.stack([obs.corners[i] for i in fit.views]),
+                              np.stack([obs.ok[i] for i in fit.views]), problem.model)
+        for k, th in enumerate(folds):
+            if th is None:
+                continue
+            K = np.array([[th[0], 0.0, th[2]], [0.0, th[1], th[3]], [0.0, 0.0, 1.0]])
+            try:
+                cams[k] = (CameraModel(K, th[4:], problem.image_size, problem.model),
+                           fit.board_points)
+            except InputError:
+                continue
+    for k, j in enumerate(fit.views):
+        if cams[k] is not None:
+            continue
+        try:  # OpenCV's re-calibration (a refined board shape, or a fold that did not converge)
+            fj = fit_camera(problem, obs, tuple(i for i in fit.views if i != j), guess=fit.camera)
+            cams[k] = (fj.camera, fj.board_points)
+        except CalibrationError:
+            continue
+    return cams
+
+
 def holdout_error(problem: Problem, obs: Observations, fit: CameraFit) -> float:
     """Leave-one-view-out reprojection RMS: each view's corners predicted by a camera
     calibrated without it (started from ``fit``), its pose by PnP. NaN with fewer than 4
     views or when no fold succeeds."""
-    if len(obs.views) < 4:
+    if len(fit.views) < 4:
         return float("nan")
     errs = []
-    for j in obs.views:
-        others = tuple(i for i in obs.views if i != j)
+    for j, cam in zip(fit.views, _fold_cameras(problem, obs, fit)):
+        if cam is None:
+            continue
+        ok = obs.ok[j]
         try:
-            fj = fit_camera(problem, obs, others, guess=fit.camera)
-            ok = obs.ok[j]
-            errs.append(_pnp_errors(fj.camera, fj.board_points[ok], obs.corners[j][ok]))
+            errs.append(_pnp_errors(cam[0], cam[1][ok], obs.corners[j][ok]))
         except (CalibrationError, InputError):
             continue
     if not errs:
@@ -491,8 +379,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         Views whose corners' fitted edge blur sigma (px) exceeds this are rejected as
         ``blur``. Default: automatic, views blurrier than 2.5x the median view (and > 1.5 px).
     refine_pass : bool
-        Re-fit every corner in undistorted coordinates with the first estimate and calibrate
-        again (default; removes the lens-curvature bias of the corner model).
+        Fit the corner model in undistorted coordinates, with a first camera calibrated from
+        OpenCV's corners, and calibrate again (default; removes the lens-curvature bias of the
+        corner model). False: fit the corners in raw pixels (one calibration less).
     progress : callable ``(i, n, name, message)``, optional
         Called after each view is examined and at each stage.
 
@@ -522,17 +411,21 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
     say = progress or _quiet
     loaded = load_views(images_or_paths, say)
-    detected = detect_views(loaded, board, max_blur_px=max_blur_px, progress=say)
+    # with the second pass the corner model is fitted once, in undistorted coordinates: the
+    # first camera comes from OpenCV's corners
+    detected = detect_views(loaded, board, max_blur_px=max_blur_px, refine=not refine_pass,
+                            progress=say)
     problem = Problem(board, model, loaded.image_size, flat_board)
     n = len(loaded.names)
     obs = Observations.from_detections(detected.detections)
     say(n, n, "", f"calibrating ({len(obs.views)} views, {model} model)")
     fit = fit_camera(problem, obs)
-    obs, fit, outliers = reject_outliers(problem, obs, fit, loaded.names)
     if refine_pass:
-        say(n, n, "", "re-fitting corners in undistorted coordinates")
-        obs = refine_in_undistorted(problem, obs, fit, detected, loaded.grays)
+        say(n, n, "", "fitting corners in undistorted coordinates")
+        detected, obs = refine_in_undistorted(problem, obs, fit, detected, loaded,
+                                              max_blur_px=max_blur_px, progress=say)
         fit = fit_camera(problem, obs, guess=fit.camera)
+    obs, fit, outliers = reject_outliers(problem, obs, fit, loaded.names)
     std, unc = estimate_uncertainty(problem, obs, fit)
     hold = float("nan")
     if holdout and len(obs.views) >= 4:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .camera import CameraModel
 from .results import ProjectionUncertainty
-from .solver import project_params, view_residuals
+from .solver import normal_blocks, project_params, schur_terms
 
 __all__ = ["covariance", "projection_uncertainty"]
 
@@ -40,50 +40,12 @@ def covariance(theta: np.ndarray, rv: np.ndarray, tv: np.ndarray, obj: np.ndarra
     sigma : float
         Residual standard deviation per coordinate (px).
     """
-    V = len(rv)
-    n_int = theta.size
-    base = view_residuals(theta, rv, tv, obj, obs, model)
-    m = mask.astype(float)[..., None]
-    cols = []
-    for i in range(n_int):  # intrinsics: one column each
-        h = 1e-6 * max(abs(theta[i]), 1.0) if i < 4 else 1e-7
-        tp, tm = theta.copy(), theta.copy()
-        tp[i] += h
-        tm[i] -= h
-        d = (view_residuals(tp, rv, tv, obj, obs, model)
-             - view_residuals(tm, rv, tv, obj, obs, model)) / (2 * h)
-        cols.append((d * m).reshape(-1))
-    Jint = np.stack(cols, axis=1)
-    Jext = np.zeros((V * obj.shape[0] * 2, 6 * V))
-    for j in range(6):  # each extrinsic parameter moves only its own view: perturb all at once
-        h = 1e-7 if j < 3 else 1e-6 * max(float(np.abs(tv).max()), 1.0)
-        rp, rm_, tp, tm = rv.copy(), rv.copy(), tv.copy(), tv.copy()
-        if j < 3:
-            rp[:, j] += h
-            rm_[:, j] -= h
-        else:
-            tp[:, j - 3] += h
-            tm[:, j - 3] -= h
-        d = (view_residuals(theta, rp, tp, obj, obs, model)
-             - view_residuals(theta, rm_, tm, obj, obs, model)) / (2 * h) * m
-        for v in range(V):
-            rows = slice(v * obj.shape[0] * 2, (v + 1) * obj.shape[0] * 2)
-            Jext[rows, 6 * v + j] = d[v].reshape(-1)
-    J = np.concatenate([Jint, Jext], axis=1)
-    r = (base * m).reshape(-1)
+    blocks = normal_blocks(theta, rv, tv, obj, obs, mask, model)
     n_obs = 2 * int(mask.sum())
-    dof = max(n_obs - J.shape[1], 1)
-    sigma2 = float(r @ r) / dof
-    JTJ = J.T @ J
-    # Schur complement: marginalise the extrinsics (block diagonal per view)
-    A = JTJ[:n_int, :n_int]
-    S = A.copy()
-    for v in range(V):
-        sl = slice(n_int + 6 * v, n_int + 6 * v + 6)
-        B = JTJ[:n_int, sl]
-        C = JTJ[sl, sl]
-        S -= B @ np.linalg.solve(C + 1e-12 * np.eye(6), B.T)
-    cov = sigma2 * np.linalg.pinv(S)
+    dof = max(n_obs - theta.size - 6 * len(rv), 1)
+    sigma2 = float(blocks["rr"].sum()) / dof
+    S, _, _ = schur_terms(blocks)  # extrinsics marginalised, view by view
+    cov = sigma2 * np.linalg.pinv(S.sum(0))
     return cov, float(np.sqrt(sigma2))
 
 

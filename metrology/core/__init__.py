@@ -5,7 +5,8 @@ fields, :class:`~metrology.errors.FitError` when no fit exists) or a batch ``(..
 (fields with the batch shape in front, ``ok=False`` and NaN for failed items).
 """
 
-from .checks import as_points, as_vector, check_choice, check_finite, check_positive
+from .checks import (MAX_COORD, as_points, as_vector, check_bool, check_choice, check_finite,
+                     check_int, check_positive, check_seed)
 from .distances import (closest_point_ellipse, distance_point_circle, distance_point_ellipse,
                         distance_point_line, project_point_on_line)
 from .fit_circle import fit_circle
@@ -17,7 +18,8 @@ from .pose import Pose2D
 from .results import CircleFit, EllipseFit, LineFit
 from .robust import ransac
 
-__all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive", "Pose2D",
+__all__ = ["as_points", "as_vector", "check_choice", "check_finite", "check_positive",
+           "check_int", "check_bool", "check_seed", "MAX_COORD", "Pose2D",
            "LineFit", "CircleFit", "EllipseFit", "fit_line", "fit_circle", "fit_ellipse",
            "conic_to_ellipse", "ransac",
            "distance_point_line", "distance_point_circle", "distance_point_ellipse",

@@ -26,6 +26,10 @@ MAD_TO_SIGMA = 1.482602218505602
 #: residual is a few thousandths of a pixel.  0.01 px is below any real edge noise, so with
 #: noisy data the MAD still rules.
 SCALE_FLOOR_PX = 0.01
+#: Smallest RMS spread of a point set, relative to the magnitude of its centroid, treated as a
+#: spread at all: below it the points are identical up to rounding (float64 resolves ~1e-16 of
+#: a coordinate), and any fit to them would fit rounding noise.
+MIN_REL_SPREAD = 1e-12
 
 
 def check_scale_floor(v: Any) -> float:
@@ -91,7 +95,7 @@ def normalize(P: np.ndarray, W: np.ndarray, with_spread: bool = False):
     qy = y - my[:, None]
     var = (np.einsum("bn,bn->b", W * qx, qx) + np.einsum("bn,bn->b", W * qy, qy)) / safe
     scale = np.sqrt(var)
-    good = np.isfinite(scale) & (scale > 0)
+    good = np.isfinite(scale) & (scale > MIN_REL_SPREAD * np.hypot(mx, my))
     scale = np.where(good, scale, 1.0)
     inv = 1.0 / scale[:, None]
     Pn = np.empty_like(P)
@@ -114,7 +118,7 @@ def normalize_planar(P: np.ndarray, W: np.ndarray):
     Q -= m[:, :, None]
     var = np.einsum("bn,kbn,kbn->b", W, Q, Q) / safe
     scale = np.sqrt(var)
-    good = np.isfinite(scale) & (scale > 0)
+    good = np.isfinite(scale) & (scale > MIN_REL_SPREAD * np.hypot(m[0], m[1]))
     scale = np.where(good, scale, 1.0)
     Q *= (1.0 / scale)[None, :, None]
     return Q, m.T.copy(), scale, good & (sw > 0)
@@ -274,10 +278,10 @@ def normalize_single(p: np.ndarray, w: np.ndarray | None):
     QQ = Q * Q if w is None else Q * (Q * w)
     var = float(QQ.sum()) / sw
     scale = math.sqrt(var) if var >= 0 else math.nan
-    if not (math.isfinite(scale) and scale > 0):
+    mx, my = m.tolist()
+    if not (math.isfinite(scale) and scale > MIN_REL_SPREAD * math.hypot(mx, my)):
         return Q, 0.0, 0.0, 1.0, sw, False
     Q *= 1.0 / scale
-    mx, my = m.tolist()
     return Q, mx, my, scale, sw, True
 
 

@@ -13,7 +13,14 @@ import numpy as np
 
 from ..errors import InputError, ShapeError
 
-__all__ = ["as_points", "as_vector", "check_positive", "check_finite", "check_choice"]
+__all__ = ["as_points", "as_vector", "check_positive", "check_finite", "check_choice",
+           "check_int", "check_bool", "check_seed", "MAX_COORD"]
+
+#: Largest coordinate magnitude accepted by :func:`as_points` (pixels or mm).  Beyond about
+#: 2**53 ~ 9e15 a float64 cannot even resolve 1 unit, so such coordinates carry no sub-pixel
+#: information; capping them also keeps every square and product of coordinates in the
+#: library (fits, distances, projections) far from overflow.
+MAX_COORD = 1e15
 
 
 def _describe(a: Any) -> str:
@@ -23,7 +30,8 @@ def _describe(a: Any) -> str:
 
 
 def as_points(points: Any, name: str = "points", *, min_points: int = 0,
-              allow_batch: bool = True, finite: bool = True) -> np.ndarray:
+              allow_batch: bool = True, finite: bool = True,
+              max_abs: float | None = MAX_COORD) -> np.ndarray:
     """Validate and convert point coordinates to a float64 array of shape ``(..., N, 2)``.
 
     Parameters
@@ -38,29 +46,34 @@ def as_points(points: Any, name: str = "points", *, min_points: int = 0,
         If False, only ``(N, 2)`` is accepted.
     finite : bool
         If True, NaN or inf raises :class:`InputError`.
+    max_abs : float or None, default :data:`MAX_COORD` (1e15)
+        Largest accepted coordinate magnitude (:class:`InputError` beyond); None for no limit.
 
     Returns
     -------
     ndarray, shape (..., N, 2), float64
+
+    Raises
+    ------
+    ShapeError
+        Not a real numeric array of shape (..., N, 2) (booleans, complex numbers, strings and
+        objects are refused), or fewer than ``min_points`` points.
+    InputError
+        NaN/inf (with ``finite=True``) or a coordinate beyond ``max_abs``.
 
     Examples
     --------
     >>> as_points([[0, 0], [1, 2]]).shape
     (2, 2)
     """
-    if isinstance(points, (str, bytes)) or points is None:
-        raise ShapeError(f"{name}: expected an array of (x, y) points of shape (N, 2), "
-                         f"given {_describe(points)}")
-    try:
-        arr = np.asarray(points)
-    except Exception as exc:  # ragged lists and similar
-        raise ShapeError(f"{name}: expected an array of (x, y) points of shape (N, 2), "
-                         f"could not convert the input ({exc})") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise ShapeError(f"{name}: expected a numeric array of shape (N, 2), "
-                         f"given {_describe(arr)}")
-    if np.iscomplexobj(arr):
-        raise ShapeError(f"{name}: expected real coordinates, given complex dtype {arr.dtype}")
+    min_points = check_int(min_points, "min_points", min=0)
+    allow_batch = check_bool(allow_batch, "allow_batch")
+    finite = check_bool(finite, "finite")
+    what = "an array of (x, y) points of shape (N, 2)"
+    if isinstance(points, np.ndarray) and points.dtype.kind in "iuf":
+        arr = points
+    else:
+        arr = _numeric(points, name, what)
     if arr.ndim < 2 or arr.shape[-1] != 2:
         raise ShapeError(f"{name}: expected shape (..., N, 2) with (x, y) in the last axis, "
                          f"given shape {arr.shape}")
@@ -75,6 +88,12 @@ def as_points(points: Any, name: str = "points", *, min_points: int = 0,
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise InputError(f"{name}: expected finite coordinates, given {bad} NaN/inf value(s); "
                          f"remove or mask invalid points first")
+    vals = arr if finite else arr[np.isfinite(arr)]
+    if max_abs is not None and vals.size:
+        big = float(np.abs(vals).max())
+        if big > max_abs:
+            raise InputError(f"{name}: coordinates up to {big:.3g} are beyond +-{max_abs:g}, "
+                             f"where float64 cannot resolve a pixel; rescale the points")
     return arr
 
 
@@ -84,41 +103,181 @@ def as_vector(value: Any, name: str, size: int = 2, *, finite: bool = True) -> n
     Returns
     -------
     ndarray, shape (size,), float64
+
+    Examples
+    --------
+    >>> as_vector((1, 2.5), "center_xy").tolist()
+    [1.0, 2.5]
     """
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except Exception:
-        raise ShapeError(f"{name}: expected {size} numbers, given {_describe(value)}") from None
+    arr = _numeric(value, name, f"{size} numbers")
     if arr.shape != (size,):
-        raise ShapeError(f"{name}: expected shape ({size},), given shape {arr.shape}")
+        raise ShapeError(f"{name}: expected {size} numbers (shape ({size},)), given shape "
+                         f"{arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
         raise InputError(f"{name}: expected finite numbers, given {arr.tolist()}")
     return arr
 
 
-def check_finite(value: Any, name: str) -> float:
-    """Return ``value`` as a float, raising :class:`InputError` if it is not a finite number."""
+def _numeric(value: Any, name: str, what: str) -> np.ndarray:
+    """``value`` as a float64 array; strings, booleans, complex and non-numeric objects raise."""
+    if isinstance(value, (str, bytes)) or value is None or isinstance(value, (bool, np.bool_)):
+        raise ShapeError(f"{name}: expected {what}, given {_describe(value)}")
     try:
-        v = float(value)
-    except Exception:
-        raise InputError(f"{name}: expected a number, given {value!r}") from None
+        arr = np.asarray(value)
+    except Exception:  # ragged nested sequences
+        raise ShapeError(f"{name}: expected {what}, given {_describe(value)} that is not a "
+                         f"rectangular array") from None
+    if arr.dtype == object:
+        try:
+            arr = np.asarray(arr.tolist(), dtype=np.float64) if all(
+                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                for v in arr.ravel().tolist()) else arr
+        except (TypeError, ValueError, OverflowError):
+            pass
+    if arr.dtype.kind not in "iuf":
+        raise ShapeError(f"{name}: expected {what}, given {_describe(arr)}")
+    with np.errstate(over="ignore"):
+        return arr.astype(np.float64, copy=False)
+
+
+def check_finite(value: Any, name: str, *, min: float | None = None,
+                 max: float | None = None) -> float:
+    """Return ``value`` as a float, raising :class:`InputError` unless it is one finite real
+    number (a numeric string such as ``"2.5"`` is read; booleans, complex numbers and arrays
+    of more than one value are refused), within ``[min, max]`` when given.
+
+    Examples
+    --------
+    >>> check_finite(2, "radius")
+    2.0
+    """
+    if isinstance(value, (bytes, bool, np.bool_)) or value is None:
+        raise InputError(f"{name}: expected a number, given {_describe_value(value)}")
+    try:
+        arr = np.asarray(float(value) if isinstance(value, str) else value)
+        if arr.shape != () or arr.dtype.kind not in "iuf":
+            raise TypeError
+        with np.errstate(over="ignore"):
+            v = float(arr)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: expected a number, given {_describe_value(value)}") from None
     if not np.isfinite(v):
         raise InputError(f"{name}: expected a finite number, given {v}")
+    min, max = _bound(min, "min"), _bound(max, "max")
+    if min is not None and v < min:
+        raise InputError(f"{name}: expected a number >= {min:g}, given {v:g}")
+    if max is not None and v > max:
+        raise InputError(f"{name}: expected a number <= {max:g}, given {v:g}")
     return v
 
 
-def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a float, raising :class:`InputError` unless it is > 0 (or >= 0)."""
+def check_positive(value: Any, name: str, *, allow_zero: bool = False,
+                   max: float | None = None) -> float:
+    """Return ``value`` as a float, raising :class:`InputError` unless it is > 0 (or >= 0),
+    finite and at most ``max`` when given (use it to cap sizes that allocate memory).
+
+    Examples
+    --------
+    >>> check_positive(1.5, "sigma", max=100)
+    1.5
+    """
     v = check_finite(value, name)
+    allow_zero = check_bool(allow_zero, "allow_zero")
+    max = _bound(max, "max")
     if v < 0 or (v == 0 and not allow_zero):
         raise InputError(f"{name}: expected a {'non-negative' if allow_zero else 'positive'} "
                          f"number, given {v}")
+    if max is not None and v > max:
+        raise InputError(f"{name}: expected at most {max:g}, given {v:g}")
     return v
 
 
+def check_int(value: Any, name: str, *, min: int | None = None, max: int | None = None) -> int:
+    """Return ``value`` as an ``int``, raising :class:`InputError` unless it is an integer (an
+    integral float such as ``3.0`` is accepted) within ``[min, max]`` when given.
+
+    Examples
+    --------
+    >>> check_int(3.0, "num_calipers", min=1, max=10000)
+    3
+    """
+    if isinstance(value, (bool, np.bool_, bytes)) or value is None:
+        raise InputError(f"{name}: expected an integer, given {_describe_value(value)}")
+    min, max = _bound(min, "min"), _bound(max, "max")
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+    else:
+        f = check_finite(value, name)
+        if not f.is_integer():
+            raise InputError(f"{name}: expected an integer, given {f:g}")
+        v = int(f)
+    if min is not None and v < min:
+        raise InputError(f"{name}: expected an integer >= {min}, given {v}")
+    if max is not None and v > max:
+        raise InputError(f"{name}: expected an integer <= {max}, given {v}")
+    return v
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` as a ``bool``; only ``True``/``False`` (and NumPy booleans) pass."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise InputError(f"{name}: expected True or False, given {_describe_value(value)}")
+
+
 def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise :class:`InputError`."""
-    if value not in choices:
-        raise InputError(f"{name}: expected one of {', '.join(map(repr, choices))}, "
-                         f"given {value!r}")
+    """Return ``value`` if it is one of the strings ``choices``, else raise
+    :class:`InputError`.
+
+    Examples
+    --------
+    >>> check_choice("hyper", "method", ("kasa", "hyper"))
+    'hyper'
+    """
+    if isinstance(choices, (str, bytes)) or not isinstance(choices, (tuple, list, frozenset,
+                                                                     set)):
+        raise InputError(f"choices: expected a tuple of strings, given "
+                         f"{_describe_value(choices)}")
+    opts = tuple(choices)
+    if not isinstance(value, str) or value not in opts:
+        raise InputError(f"{name}: expected one of {', '.join(map(repr, opts))}, "
+                         f"given {_describe_value(value)}")
     return value
+
+
+def check_seed(rng: Any, name: str = "rng") -> np.random.Generator:
+    """A NumPy generator from ``rng``: ``None`` (fresh entropy), a non-negative integer seed,
+    or a :class:`numpy.random.Generator` (used as is).
+
+    Examples
+    --------
+    >>> float(check_seed(0).random()) == float(np.random.default_rng(0).random())
+    True
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise InputError(f"{name}: expected None, a non-negative integer seed or a "
+                         f"numpy.random.Generator, given {_describe_value(rng)}")
+    return np.random.default_rng(int(rng))
+
+
+def _bound(v: Any, name: str) -> float | None:
+    """An optional limit of a check: None or a real number (NaN refused)."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
+                                                               np.floating)) or v != v:
+        raise InputError(f"{name}: expected a number or None, given {_describe_value(v)}")
+    return v
+
+
+def _describe_value(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        return _describe(v)
+    text = repr(v)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(v).__name__} {text}" if not isinstance(v, (int, float)) else text

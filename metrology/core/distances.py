@@ -13,20 +13,21 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, ShapeError
+from .checks import MAX_COORD, _numeric
 
 __all__ = ["distance_point_line", "project_point_on_line", "distance_point_circle",
            "distance_point_ellipse", "closest_point_ellipse"]
 
 
 def _arr(v: Any, name: str, last: int | None = 2) -> np.ndarray:
-    try:
-        a = np.asarray(v, dtype=np.float64)
-    except Exception:
-        raise ShapeError(f"{name}: expected numbers, given {type(v).__name__}") from None
+    a = _numeric(v, name, "numbers" if last is None else f"numbers of shape (..., {last})")
     if last is not None and (a.ndim == 0 or a.shape[-1] != last):
         raise ShapeError(f"{name}: expected shape (..., {last}), given shape {a.shape}")
     if not np.all(np.isfinite(a)):
         raise InputError(f"{name}: expected finite values, given NaN/inf")
+    if a.size and np.abs(a).max() > MAX_COORD:
+        raise InputError(f"{name}: values up to {np.abs(a).max():.3g} are beyond "
+                         f"+-{MAX_COORD:g}, where float64 cannot resolve a pixel")
     return a
 
 

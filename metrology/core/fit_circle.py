@@ -133,8 +133,9 @@ def _moment_fit(Q: np.ndarray, W: np.ndarray, kind: str):
     bad = ~(np.isfinite(r) & np.all(np.isfinite(c), -1)) & (kind != "kasa")
     if bad.any():                                  # rare: fall back to the eigen-solver
         idx = np.flatnonzero(bad)
-        c2, r2_, _ = _algebraic(np.stack([x[idx], y[idx]], -1), W[idx], kind)
-        c[idx], r[idx] = c2, r2_
+        c2, r2_, fin = _algebraic(np.stack([x[idx], y[idx]], -1), W[idx], kind)
+        c[idx] = np.where(fin[:, None], c2, np.nan)
+        r[idx] = np.where(fin, r2_, np.nan)
     return c, r, np.ones(len(W), bool)
 
 
@@ -169,7 +170,9 @@ def _algebraic(P: np.ndarray, W: np.ndarray, kind: str):
     Yinv = np.matmul(V * (lam_safe ** -0.5)[:, None, :], V.transpose(0, 2, 1))
     S = np.matmul(np.matmul(Yinv, N), Yinv)
     S = 0.5 * (S + S.transpose(0, 2, 1))
-    mu, U = np.linalg.eigh(S)
+    finite_s = np.all(np.isfinite(S), axis=(1, 2))
+    finite &= finite_s | exact
+    mu, U = np.linalg.eigh(np.where(finite_s[:, None, None], S, np.eye(4)))
     A_gen = np.einsum("bij,bj->bi", Yinv, U[:, :, -1])          # largest mu = smallest eta > 0
     A = np.where(exact[:, None], A_exact, A_gen)
     c, r = _from_conic(A)
@@ -276,9 +279,15 @@ def _circle_stats(Q, Wuser, Wfin, prm, ok, mean, scale):
     A = _normal_matrix(wn, ux, uy)          # columns are px per px: no rescaling needed
     inv, good = inv3_sym(np.where(np.isfinite(A), A, 0.0))
     cov = inv * s2[:, None, None]
+    with np.errstate(invalid="ignore"):
+        good &= np.all(np.isfinite(cov), axis=(1, 2)) & np.all(
+            np.diagonal(cov, axis1=1, axis2=2) >= 0, -1)
+    # more points than parameters but no covariance: the points do not pin a circle down
+    # (e.g. all but one on top of each other) -- a degenerate configuration, not a fit
+    degenerate = ok & (n > 3) & ~good
     bad = ~ok | (n <= 3) | ~good
     cov[bad] = np.nan
-    return np.where(ok, rms, np.nan), inl, cov
+    return np.where(ok, rms, np.nan), inl, cov, degenerate
 
 
 def _algebraic_block(P, W, kind) -> dict:
@@ -297,8 +306,12 @@ def _algebraic_block(P, W, kind) -> dict:
 
 def _result_block(x, y, W, Wfin, prm, ok, mean, scale) -> dict:
     """Result fields of one block of items (flat (b, ...) arrays), in pixels."""
-    rms, inl, cov = _circle_stats(np.stack([x, y]), W, Wfin, np.where(ok[:, None], prm, 0.0),
-                                  ok, mean, scale)
+    rms, inl, cov, degenerate = _circle_stats(np.stack([x, y]), W, Wfin,
+                                              np.where(ok[:, None], prm, 0.0), ok, mean, scale)
+    ok = ok & ~degenerate
+    rms = np.where(ok, rms, np.nan)
+    inl &= ok[:, None]
+    cov[~ok] = np.nan
     std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     prm = np.where(ok[:, None], prm, np.nan)
     return dict(center_xy=mean + prm[:, :2] * scale[:, None], radius=prm[:, 2] * scale,
@@ -448,13 +461,17 @@ def _fit_single(p: np.ndarray, w, method: str):
     inv = None
     if n_pos > 3:
         inv = inv3_sym_floats(a, b, c, d, e, f)
+        if inv is None:              # degenerate: the batched path gives the FitError / ok=False
+            return None
     if inv is None:
         cov = np.full((3, 3), np.nan)
     else:
         s2 = cost * scale2 / (n_pos - 3)
         i00, i01, i02, i11, i12, i22 = (v * s2 for v in inv)
+        if not (min(i00, i11, i22) >= 0 and all(map(math.isfinite, (i01, i02, i12)))):
+            return None
         cov = np.array([[i00, i01, i02], [i01, i11, i12], [i02, i12, i22]])
-    sd = [math.sqrt(v) if v >= 0 else math.nan for v in (cov[0, 0], cov[1, 1], cov[2, 2])] \
+    sd = [math.sqrt(v) for v in (cov[0, 0], cov[1, 1], cov[2, 2])] \
         if inv is not None else [math.nan] * 3
     inliers = np.ones(p.shape[0], bool) if w is None else w > 0
     return dict(center_xy=np.array([mx + cx * scale, my + cy * scale]), radius=r * scale,
@@ -513,5 +530,6 @@ def fit_circle(points: Any, method: str = "hyper", weights: Any = None, *,
     with np.errstate(invalid="ignore", divide="ignore"):
         res = _fit_flat(P, W, method, floor)
     raise_if_failed(lead, res["ok"], "need at least 3 non-collinear points with positive "
-                    f"weight (given {P.shape[1]} point(s))", "fit_circle")
+                    f"weight, spread enough to pin a circle down (given {P.shape[1]} "
+                    "point(s))", "fit_circle")
     return CircleFit(method=method, **finish(lead, **res))

@@ -29,7 +29,8 @@ import numpy as np
 
 from ._batch import (SCALE_FLOOR_PX, blockwise, check_scale_floor, finish, normalize,
                      normalize_single, prepare, raise_if_failed, safe_inv)
-from .checks import check_choice
+from ..errors import FitError, InputError, ShapeError
+from .checks import _numeric, check_choice
 from .distances import _closest_in_frame
 from ._solve import lm, robust_lm
 from .results import EllipseFit
@@ -54,13 +55,41 @@ def conic_to_ellipse(coef: Any):
     -------
     center_xy : ndarray (..., 2)
     semi_axes : ndarray (..., 2)
-        ``(a, b)``, ``a >= b``; NaN where the conic is not a real ellipse.
+        ``(a, b)``, ``a >= b``; in a batch, NaN where the conic is not a real ellipse.
     angle_deg : ndarray (...)
         Major-axis angle in (-90, 90].
+
+    Raises
+    ------
+    ShapeError, InputError
+        Not real numbers of shape (..., 6), or NaN/inf coefficients.
+    FitError
+        A single conic ``(6,)`` that is not a real ellipse.
+
+    Examples
+    --------
+    >>> c, ax, ang = conic_to_ellipse([1.0, 0.0, 4.0, -2.0, -16.0, -19.0])
+    >>> c.tolist(), ax.round(9).tolist(), float(ang)
+    ([1.0, 2.0], [6.0, 3.0], 0.0)
     """
-    c = np.asarray(coef, dtype=np.float64)
+    c = _numeric(coef, "coef", "conic coefficients of shape (..., 6)")
+    if c.ndim == 0 or c.shape[-1] != 6:
+        raise ShapeError(f"coef: expected shape (..., 6) (A, B, C, D, E, F), given {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise InputError("coef: expected finite coefficients, given NaN/inf")
+    big = np.abs(c).max(axis=-1, keepdims=True) if c.size else c
+    c = c / np.where(big > 0, big, 1.0)        # the conic is scale-free: no overflow below
+    center, axes, ang = _conic_to_ellipse(c)
+    if c.ndim == 1 and not np.isfinite(ang):
+        raise FitError("conic_to_ellipse: the conic is not a real ellipse (a hyperbola, "
+                       "parabola, degenerate or imaginary conic)")
+    return center, axes, ang
+
+
+def _conic_to_ellipse(c: np.ndarray):
+    """:func:`conic_to_ellipse` without the checks: NaN for anything but a real ellipse."""
     sgn = np.where(c[..., 0] + c[..., 2] < 0, -1.0, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cx, cy, a, b, ang, good = _conic_geometry(*np.moveaxis(c * sgn[..., None], -1, 0))
     ang = _wrap90(ang)
     center = np.stack([cx, cy], -1)
@@ -118,7 +147,7 @@ def _direct(P: np.ndarray, W: np.ndarray):
     good &= cond[np.arange(len(V)), j] > 0
     a2 = np.einsum("bij,bj->bi", T, a1)
     coef = np.concatenate([a1, a2], -1)
-    center, axes, ang = conic_to_ellipse(coef)
+    center, axes, ang = _conic_to_ellipse(coef)
     prm = np.concatenate([center, axes, np.radians(ang)[:, None]], -1)
     good &= np.all(np.isfinite(prm), -1)
     return prm, good
@@ -177,9 +206,15 @@ def _stats(P, Wuser, Wfin, prm, ok, scale):
     inv4p = np.full_like(inv5, np.nan)
     inv4p[:, :4, :4] = inv4
     cov = np.where(good5[:, None, None], inv5, inv4p) * s2[:, None, None]
+    with np.errstate(invalid="ignore"):
+        finite4 = np.all(np.isfinite(cov[:, :4, :4]), axis=(1, 2)) & np.all(
+            np.diagonal(cov, axis1=1, axis2=2)[:, :4] >= 0, -1)
+    # more points than parameters but no covariance (even without the angle): the points do
+    # not pin an ellipse down -- a degenerate configuration, not a fit
+    degenerate = ok & (n > 5) & ~((good5 | good4) & finite4)
     bad = ~ok | (n <= 5) | ~(good5 | good4)
     cov[bad] = np.nan
-    return np.where(ok, rms, np.nan), inl, cov
+    return np.where(ok, rms, np.nan), inl, cov, degenerate
 
 
 def _fit_block(P: np.ndarray, W: np.ndarray, method: str, scale_floor: float = 0.0) -> dict:
@@ -200,8 +235,14 @@ def _fit_block(P: np.ndarray, W: np.ndarray, method: str, scale_floor: float = 0
     prm = _canonical(prm)
     ok &= np.all(np.isfinite(prm), -1) & (prm[:, 3] > 0) & (prm[:, 2] < _MAX_REL_AXIS)
     prm = np.where(ok[:, None], prm, np.nan)
-    rms, inl, cov = _stats(Pn, W, Wfin, prm, ok, scale)
-    std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    rms, inl, cov, degenerate = _stats(Pn, W, Wfin, prm, ok, scale)
+    ok = ok & ~degenerate
+    prm = np.where(ok[:, None], prm, np.nan)
+    rms = np.where(ok, rms, np.nan)
+    inl &= ok[:, None]
+    cov[~ok] = np.nan
+    with np.errstate(invalid="ignore"):
+        std = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
     return dict(center_xy=mean + prm[:, :2] * scale[:, None],
                 semi_axes=prm[:, 2:4] * scale[:, None], angle_deg=np.degrees(prm[:, 4]),
                 rms_px=rms, ok=ok, n_points=npos, inliers=inl, center_std_px=std[:, :2],
@@ -384,7 +425,12 @@ def _fit_single(p: np.ndarray, w, method: str):
             cov = np.linalg.inv(A) * s2
         elif _well_conditioned(A[:4, :4], 1e-12):          # circle-like: angle undefined
             cov[:4, :4] = np.linalg.inv(A[:4, :4]) * s2
-    std = np.sqrt(cov.diagonal())
+        else:                  # degenerate: the batched path gives the FitError / ok=False
+            return None
+        if not (np.isfinite(cov[:4, :4]).all() and (cov.diagonal()[:4] >= 0).all()):
+            return None
+    with np.errstate(invalid="ignore"):
+        std = np.sqrt(cov.diagonal())
     inliers = np.ones(p.shape[0], bool) if w is None else w > 0
     return dict(center_xy=np.array([mx + cx * scale, my + cy * scale]),
                 semi_axes=np.array([a * scale, b * scale]), angle_deg=math.degrees(th),

@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import InputError, ShapeError
-from .checks import as_points, check_finite
+from .checks import _numeric, as_points, check_finite, check_positive
 
 __all__ = ["Pose2D"]
 
@@ -89,7 +89,7 @@ class Pose2D:
         -------
         ndarray, same shape as ``points``, float64
         """
-        p = np.asarray(points, dtype=np.float64) if not isinstance(points, np.ndarray) else points
+        p = _numeric(points, "points", "(x, y) points of shape (..., 2)")
         single = p.ndim == 1
         p = as_points(p[None] if single else p, "points")
         out = p @ self.linear.T + self.translation
@@ -97,7 +97,7 @@ class Pose2D:
 
     def apply_vectors(self, vectors: Any) -> np.ndarray:
         """Map direction vectors (rotation and scale only, no translation), shape (..., 2)."""
-        v = np.asarray(vectors, dtype=np.float64)
+        v = _numeric(vectors, "vectors", "(dx, dy) vectors of shape (..., 2)")
         single = v.ndim == 1
         v = as_points(v[None] if single else v, "vectors")
         out = v @ self.linear.T
@@ -132,7 +132,8 @@ class Pose2D:
         InputError
             If it is not a similarity (shear, anisotropic scale or a reflection beyond ``tol``).
         """
-        m = np.asarray(matrix, dtype=np.float64)
+        tol = check_positive(tol, "tol", allow_zero=True)
+        m = _numeric(matrix, "matrix", "a 2x3 or 3x3 matrix")
         if m.shape not in ((2, 3), (3, 3)):
             raise ShapeError(f"matrix: expected shape (2, 3) or (3, 3), given {m.shape}")
         if not np.all(np.isfinite(m)):
@@ -168,6 +169,11 @@ class Pose2D:
     def almost_equal(self, other: "Pose2D", tol_px: float = 1e-6, tol_deg: float = 1e-6,
                      tol_scale: float = 1e-9) -> bool:
         """True when translation, angle (mod 360) and scale agree within tolerances."""
+        if not isinstance(other, Pose2D):
+            raise InputError(f"other: expected a Pose2D, given {type(other).__name__}")
+        tol_px = check_positive(tol_px, "tol_px", allow_zero=True)
+        tol_deg = check_positive(tol_deg, "tol_deg", allow_zero=True)
+        tol_scale = check_positive(tol_scale, "tol_scale", allow_zero=True)
         da = abs(_wrap_deg(self.angle_deg - other.angle_deg))
         return (math.hypot(self.x - other.x, self.y - other.y) <= tol_px and da <= tol_deg
                 and abs(self.scale - other.scale) <= tol_scale)

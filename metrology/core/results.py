@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..errors import InputError
+from .distances import _arr
 
 __all__ = ["LineFit", "CircleFit", "EllipseFit"]
 
@@ -30,10 +32,49 @@ class _FitBase(Serializable):
     """Shared behaviour of the fit results: JSON through :class:`~metrology._serial.Serializable`
     (arrays as nested lists, NaN as ``None``, a ``"type"`` tag), batch test and a compact repr."""
 
+    #: geometry fields, uncertainty fields (name -> trailing shape) and the number of
+    #: parameters of each result type
+    _GEOMETRY: dict = {}
+    _STD: dict = {}
+    _NPARAM: int = 0
+
     @property
     def is_batch(self) -> bool:
         """True when the fields carry a batch dimension."""
         return np.ndim(self.ok) > 0  # type: ignore[attr-defined]
+
+    @classmethod
+    def from_dict(cls, d: Any, *, where: str | None = None, error: type = InputError):
+        """Inverse of ``to_dict()``: every field checked by type and shape, and the result by
+        consistency (a fit marked ``ok`` has finite geometry and RMS, and finite
+        uncertainties when it used more points than parameters); ``error`` names the field."""
+        where = where or cls.__name__
+        obj = super().from_dict(d, where=where, error=error)
+        ok = np.asarray(obj.ok, dtype=bool)
+        lead = ok.shape
+        k = cls._NPARAM
+        shapes = {**cls._GEOMETRY, "rms_px": (), **cls._STD, "n_points": (),
+                  "covariance": (k, k)}
+        for name, tail in shapes.items():
+            v = np.asarray(getattr(obj, name))
+            if v.shape != lead + tail:
+                raise error(f"{where}.{name}: expected shape {lead + tail} (the shape of 'ok' "
+                            f"{lead} + {tail}), given {v.shape}")
+        inl = np.asarray(obj.inliers)
+        if inl.shape[:-1] != lead or inl.ndim != len(lead) + 1:
+            raise error(f"{where}.inliers: expected shape {lead} + (N,), given {inl.shape}")
+        n = np.asarray(obj.n_points)
+        for name in (*cls._GEOMETRY, "rms_px", *cls._STD):
+            v = np.asarray(getattr(obj, name), dtype=np.float64).reshape(lead + (-1,))
+            finite = np.all(np.isfinite(v), axis=-1)
+            need = ok if name not in cls._STD else ok & (n > k)
+            if name == "angle_std_deg" and "semi_axes" in cls._GEOMETRY:   # circle: undefined
+                ax = np.asarray(obj.semi_axes, dtype=np.float64)
+                with np.errstate(invalid="ignore"):
+                    need = need & ~(np.abs(ax[..., 0] - ax[..., 1]) <= 1e-6 * np.abs(ax[..., 0]))
+            if np.any(need & ~finite):
+                raise error(f"{where}.{name}: missing (null) or non-finite for a fit marked ok")
+        return obj
 
     def __repr__(self) -> str:  # compact, readable in notebooks and logs
         parts = []
@@ -94,6 +135,10 @@ class LineFit(_FitBase):
     method : str
     """
 
+    _GEOMETRY = {"point_xy": (2,), "direction": (2,), "normal": (2,)}
+    _STD = {"offset_std_px": (), "angle_std_deg": ()}
+    _NPARAM = 2
+
     point_xy: np.ndarray
     direction: np.ndarray
     normal: np.ndarray
@@ -117,7 +162,7 @@ class LineFit(_FitBase):
     def distance(self, points: Any) -> np.ndarray:
         """Signed distances of ``points`` (..., N, 2) to the line(s); + on the normal side."""
         from .distances import distance_point_line
-        p = np.asarray(points, dtype=np.float64)
+        p = _arr(points, "points")
         if self.is_batch:
             return _nan_failed(distance_point_line(
                 p, _insert_point_axis(self.point_xy, p, self.ok, 0.0),
@@ -130,8 +175,6 @@ class LineFit(_FitBase):
         n = math.hypot(dx, dy)
         if not (math.isfinite(cx) and math.isfinite(cy) and math.isfinite(n) and n > 0):
             return distance_point_line(p, c, d)
-        from .distances import _arr                     # a valid fit: only the points to check
-        p = _arr(p, "points")
         dx, dy = dx / n, dy / n
         return dx * (p[..., 1] - cy) - dy * (p[..., 0] - cx)
 
@@ -157,6 +200,10 @@ class CircleFit(_FitBase):
     method : str
     """
 
+    _GEOMETRY = {"center_xy": (2,), "radius": ()}
+    _STD = {"center_std_px": (2,), "radius_std_px": ()}
+    _NPARAM = 3
+
     center_xy: np.ndarray
     radius: float | np.ndarray
     rms_px: float | np.ndarray
@@ -177,7 +224,7 @@ class CircleFit(_FitBase):
     def distance(self, points: Any) -> np.ndarray:
         """Signed distances of ``points`` (..., N, 2) to the circle(s); + outside."""
         from .distances import distance_point_circle
-        p = np.asarray(points, dtype=np.float64)
+        p = _arr(points, "points")
         if self.is_batch:
             r = np.where(self.ok, self.radius, 1.0)[..., None]
             return _nan_failed(distance_point_circle(
@@ -186,8 +233,6 @@ class CircleFit(_FitBase):
         r = float(self.radius)
         if not (math.isfinite(r) and r >= 0 and math.isfinite(c[0]) and math.isfinite(c[1])):
             return distance_point_circle(p, c, r)       # its errors for a malformed fit
-        from .distances import _arr                     # a valid fit: only the points to check
-        p = _arr(p, "points")
         return np.hypot(p[..., 0] - c[0], p[..., 1] - c[1]) - r
 
 
@@ -217,6 +262,10 @@ class EllipseFit(_FitBase):
     method : str
     """
 
+    _GEOMETRY = {"center_xy": (2,), "semi_axes": (2,), "angle_deg": ()}
+    _STD = {"center_std_px": (2,), "semi_axes_std_px": (2,), "angle_std_deg": ()}
+    _NPARAM = 5
+
     center_xy: np.ndarray
     semi_axes: np.ndarray
     angle_deg: float | np.ndarray
@@ -234,7 +283,7 @@ class EllipseFit(_FitBase):
     def distance(self, points: Any) -> np.ndarray:
         """Signed orthogonal distances of ``points`` (..., N, 2); + outside."""
         from .distances import distance_point_ellipse
-        p = np.asarray(points, dtype=np.float64)
+        p = _arr(points, "points")
         if self.is_batch:
             ang = np.where(self.ok, self.angle_deg, 0.0)[..., None]
             return _nan_failed(distance_point_ellipse(

@@ -13,14 +13,29 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from ..core.checks import check_positive
+from ..core.checks import _numeric, check_positive
 from ..errors import InputError, ShapeError
 
 __all__ = ["gaussian_kernel_1d", "gaussian_derivative_kernel_1d", "gaussian_derivative_1d",
            "gaussian_smooth_1d", "gaussian_gradient"]
 
 
+#: Smallest and largest smoothing (px): below 0.1 px the derivative kernel has no samples
+#: beside the centre (its normalisation would divide by ~0); above 1000 px it is wider than
+#: any profile.
+MIN_SIGMA, MAX_SIGMA = 0.1, 1000.0
+
+
+def _sigma(sigma: float) -> float:
+    s = check_positive(sigma, "sigma", max=MAX_SIGMA)
+    if s < MIN_SIGMA:
+        raise InputError(f"sigma: expected at least {MIN_SIGMA} px (a narrower Gaussian has no "
+                         f"samples beside its centre), given {s:g}")
+    return s
+
+
 def _half_width(sigma: float, truncate: float) -> int:
+    truncate = check_positive(truncate, "truncate", max=20.0)
     return max(1, int(math.ceil(truncate * sigma)))
 
 
@@ -30,8 +45,13 @@ def gaussian_kernel_1d(sigma: float, truncate: float = 4.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape (2*h + 1,), h = ceil(truncate * sigma)
+
+    Raises
+    ------
+    InputError
+        ``sigma`` outside [0.1, 1000] px or ``truncate`` outside (0, 20].
     """
-    sigma = check_positive(sigma, "sigma")
+    sigma = _sigma(sigma)
     h = _half_width(sigma, truncate)
     x = np.arange(-h, h + 1, dtype=np.float64)
     k = np.exp(-0.5 * (x / sigma) ** 2)
@@ -48,7 +68,7 @@ def gaussian_derivative_kernel_1d(sigma: float, truncate: float = 4.0) -> np.nda
     -------
     ndarray, shape (2*h + 1,), h = ceil(truncate * sigma)
     """
-    sigma = check_positive(sigma, "sigma")
+    sigma = _sigma(sigma)
     h = _half_width(sigma, truncate)
     x = np.arange(-h, h + 1, dtype=np.float64)
     k = x * np.exp(-0.5 * (x / sigma) ** 2)  # correlation with +x side positive
@@ -56,7 +76,7 @@ def gaussian_derivative_kernel_1d(sigma: float, truncate: float = 4.0) -> np.nda
 
 
 def _as_profiles(profiles) -> np.ndarray:
-    p = np.asarray(profiles, dtype=np.float64)
+    p = _numeric(profiles, "profiles", "profiles of shape (L,) or (K, L)")
     if p.ndim == 1:
         p = p[None, :]
     if p.ndim != 2:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.checks import check_choice
-from ..errors import ShapeError
+from ..core.checks import _numeric, check_choice, check_finite
+from ..errors import InputError, ShapeError
 
 __all__ = ["PeakFit", "local_maxima", "subpixel_peaks"]
 
@@ -54,9 +54,12 @@ def local_maxima(values: np.ndarray, threshold: float) -> np.ndarray:
         True at samples ``1 <= l <= L-2`` with ``v[l-1] < v[l] >= v[l+1]`` and
         ``v[l] >= threshold`` (plateaus give their first sample).
     """
-    v = np.asarray(values)
+    v = _numeric(values, "values", "a response of shape (K, L)")
     if v.ndim != 2:
         raise ShapeError(f"values: expected shape (K, L), given {v.shape}")
+    threshold = check_finite(threshold, "threshold")
+    if not np.all(np.isfinite(v)):
+        raise InputError("values: contain NaN or inf")
     out = np.zeros(v.shape, dtype=bool)
     if v.shape[1] < 3:
         return out
@@ -83,9 +86,18 @@ def subpixel_peaks(values: np.ndarray, rows, cols, method: str = "gauss") -> Pea
     PeakFit
     """
     check_choice(method, "method", ("gauss", "parabola"))
-    v = np.asarray(values, dtype=np.float64)
-    rows = np.asarray(rows, dtype=np.intp)
-    cols = np.asarray(cols, dtype=np.intp)
+    v = _numeric(values, "values", "a response of shape (K, L)")
+    if v.ndim != 2:
+        raise ShapeError(f"values: expected shape (K, L), given {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise InputError("values: contain NaN or inf")
+    rows = _indices(rows, "rows")
+    cols = _indices(cols, "cols")
+    if rows.shape != cols.shape:
+        raise ShapeError(f"rows, cols: expected the same shape, given {rows.shape} and "
+                         f"{cols.shape}")
+    if rows.size and (rows.min() < 0 or rows.max() >= v.shape[0]):
+        raise ShapeError(f"rows: expected indices 0..{v.shape[0] - 1}")
     if rows.size and (cols.min() < 1 or cols.max() > v.shape[1] - 2):
         raise ShapeError("cols: peaks must be interior samples (1 <= col <= L-2)")
     ym, y0, yp = v[rows, cols - 1], v[rows, cols], v[rows, cols + 1]
@@ -114,6 +126,13 @@ def subpixel_peaks(values: np.ndarray, rows, cols, method: str = "gauss") -> Pea
         width = np.full(shift.shape, np.nan)
     shift = np.clip(shift, -0.5, 0.5)
     return PeakFit(cols + shift, sign * peak, width)
+
+
+def _indices(v, name: str) -> np.ndarray:
+    a = _numeric(v, name, "integer indices")
+    if a.ndim > 1 or not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+        raise ShapeError(f"{name}: expected a 1-D array of integer indices")
+    return a.astype(np.intp)
 
 
 def _parabola(ym, y0, yp):

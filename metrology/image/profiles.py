@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.checks import as_points, as_vector, check_choice, check_positive
+from ..core.checks import (MAX_COORD, _numeric, as_points, as_vector, check_bool, check_choice,
+                           check_positive)
 from ..errors import InputError, ShapeError
 from .io import as_gray
 
@@ -42,6 +43,10 @@ __all__ = ["Calipers", "Profiles", "rect_calipers", "ray_calipers", "sample_prof
            "interpolate"]
 
 INTERPOLATIONS = ("linear", "cubic", "spline")
+#: Largest caliper length / width (px) and most sample points of one caliper set: a 1e12 px
+#: caliper would otherwise try to allocate terabytes.
+MAX_CALIPER_PX = 1e5
+MAX_SAMPLES = 5 * 10 ** 7
 _SNAP_DEG = 0.5  # calipers this close to a pixel axis are laid on it
 _SPLINE_MARGIN = 8  # px of image kept around the samples when prefiltering (pole 0.268^8 ~ 3e-5)
 _PREFILTER_HALF = 12  # taps each side of the FIR B-spline prefilter (pole 0.268^13 ~ 4e-8)
@@ -87,6 +92,10 @@ _LAYOUTS = _Memo(32)     # Calipers by layout arguments
 _PLANS = _Memo(16)       # sampling plans by caliper set and image size
 
 
+#: Largest argument (elements) a memoised layout is keyed by.
+_KEY_MAX_SIZE = 4096
+
+
 def _layout_key(*args):
     """Exact key of layout arguments (numbers and arrays as float64 bytes), or None when an
     argument is not plainly numeric (the layout function then validates it and raises)."""
@@ -96,8 +105,10 @@ def _layout_key(*args):
             key.append(a)
             continue
         try:
+            if np.size(a) > _KEY_MAX_SIZE:      # a huge argument is validated, never keyed
+                return None
             v = np.asarray(a, dtype=np.float64)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         key.append((v.shape, v.tobytes()))
     return tuple(key)
@@ -166,14 +177,38 @@ class Calipers:
 
     def to_image(self, index, position) -> np.ndarray:
         """Image points of profile ``position`` (E,) on calipers ``index`` (E,) -> (E, 2)."""
-        index = np.asarray(index, dtype=np.intp)
-        position = np.asarray(position, dtype=np.float64)
+        index = self._index(index)
+        position = _numeric(position, "position", "profile positions (px)")
+        if not np.all(np.isfinite(position)) or (position.size and float(
+                np.abs(position).max()) > MAX_COORD):
+            raise InputError("position: expected finite profile positions")
+        try:
+            np.broadcast_shapes(index.shape, position.shape)
+        except ValueError:
+            raise ShapeError(f"index, position: shapes {index.shape} and {position.shape} do "
+                             f"not broadcast") from None
         return self.origins[index] + position[..., None] * self.directions[index]
 
     def subset(self, keep) -> "Calipers":
         """The calipers selected by the boolean mask or index array ``keep``."""
+        k = np.asarray(keep) if isinstance(keep, np.ndarray) else None
+        if k is not None and k.dtype == bool:
+            if k.shape != (self.count,):
+                raise ShapeError(f"keep: expected a mask of shape ({self.count},), given "
+                                 f"{k.shape}")
+        else:
+            keep = self._index(keep)
         return Calipers(self.origins[keep], self.directions[keep], self.offsets,
                         self.points[keep], self.kind, self.width, self.search_half)
+
+    def _index(self, index) -> np.ndarray:
+        a = _numeric(index, "index", "caliper indices")
+        if a.ndim > 1 or not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
+            raise ShapeError("index: expected caliper indices (integers)")
+        a = a.astype(np.intp)
+        if a.size and (a.min() < -self.count or a.max() >= self.count):
+            raise ShapeError(f"index: expected indices 0..{self.count - 1}")
+        return a
 
     def corners(self) -> np.ndarray:
         """Outline of each caliper's search range as 4 corners ``(K, 4, 2)`` (for drawing)."""
@@ -205,10 +240,14 @@ class Profiles:
     dropped: np.ndarray
 
 
-def _sample_grid(length: float, width: float, pad: float = 0.0):
-    length = check_positive(length, "caliper_length")
-    width = check_positive(width, "caliper_width")
-    pad = int(round(check_positive(pad, "pad", allow_zero=True)))
+def _sample_grid(length: float, width: float, pad: float = 0.0, count: int = 1):
+    length = check_positive(length, "caliper_length", max=MAX_CALIPER_PX)
+    width = check_positive(width, "caliper_width", max=MAX_CALIPER_PX)
+    pad = int(round(check_positive(pad, "pad", allow_zero=True, max=MAX_CALIPER_PX)))
+    n = count * (2 * (length // 2 + pad) + 1) * max(1, round(width))
+    if n > MAX_SAMPLES:
+        raise InputError(f"calipers: {count} caliper(s) of {length:g} x {width:g} px is more "
+                         f"than {MAX_SAMPLES} sample points; use fewer or smaller calipers")
     half = int(np.floor(length / 2.0))
     if half < 2:
         raise InputError(f"caliper_length: expected at least 4 px (a profile needs 5 samples), "
@@ -260,7 +299,8 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
 
 def _rect_calipers(centers_xy, directions_xy, length, width, snap, pad) -> Calipers:
     c = as_points(centers_xy, "centers_xy", min_points=1, allow_batch=False)
-    d = np.asarray(directions_xy, dtype=np.float64)
+    snap = check_bool(snap, "snap")
+    d = _numeric(directions_xy, "directions_xy", "directions of shape (K, 2) or (2,)")
     d = np.broadcast_to(d, c.shape) if d.shape == (2,) else as_points(d, "directions_xy")
     if d.shape != c.shape or not np.all(np.isfinite(d)):
         raise ShapeError(f"directions_xy: expected finite shape {c.shape}, given {d.shape}")
@@ -268,7 +308,7 @@ def _rect_calipers(centers_xy, directions_xy, length, width, snap, pad) -> Calip
     if np.any(n < 1e-12):
         raise InputError("directions_xy: zero-length direction")
     d = d / n[:, None]
-    offsets, across, search = _sample_grid(length, width, pad)
+    offsets, across, search = _sample_grid(length, width, pad, len(c))
     if snap:
         c = c.copy()
         near = np.abs(d) > math.cos(math.radians(_SNAP_DEG))       # (K, 2)
@@ -323,7 +363,8 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
 
 
 def _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad) -> Calipers:
-    ang = np.atleast_1d(np.asarray(angles_deg, dtype=np.float64))
+    inward = check_bool(inward, "inward")
+    ang = np.atleast_1d(_numeric(angles_deg, "angles_deg", "angles (deg) of shape (K,)"))
     if np.ndim(center_xy) == 2:
         c = as_points(center_xy, "center_xy", allow_batch=False)
         if c.shape[0] != ang.size:
@@ -348,21 +389,21 @@ def _ray_shape(ang, radii, length, width, inward, pad) -> tuple:
     """Ray calipers about the origin: directions, origins and sample points (read-only)."""
     if ang.ndim != 1 or ang.size == 0 or not np.all(np.isfinite(ang)):
         raise InputError(f"angles_deg: expected a non-empty finite 1-D array, given {ang}")
-    r = np.broadcast_to(np.asarray(radii, dtype=np.float64), ang.shape)
-    if not np.all(np.isfinite(r)) or np.any(r <= 0):
+    r = _per_caliper(radii, ang.shape, "radius")
+    if not np.all(np.isfinite(r)) or np.any(r <= 0) or np.any(r > MAX_COORD):
         raise InputError(f"radius: expected positive finite radii, given {np.unique(r)[:5]}")
-    wk = np.broadcast_to(np.asarray(width, dtype=np.float64), ang.shape)
+    wk = _per_caliper(width, ang.shape, "caliper_width")
     if not np.all(np.isfinite(wk)) or np.any(wk <= 0):
         raise InputError(f"caliper_width: expected positive widths, given {np.unique(wk)[:5]}")
     wmax = float(wk.max())
-    offsets, across, search = _sample_grid(length, wmax, 0.0)
+    offsets, across, search = _sample_grid(length, wmax, 0.0, ang.size)
     if np.any(r <= offsets[-1]):
         raise InputError(f"caliper_length {length} reaches past the centre for radius "
                          f"{float(r.min()):.3g}: use caliper_length < 2 * radius")
     pad = min(check_positive(pad, "pad", allow_zero=True), float(np.floor(r.min() - 1.0))
               - offsets[-1])
     if pad >= 1:
-        offsets, across, search = _sample_grid(length, wmax, pad)
+        offsets, across, search = _sample_grid(length, wmax, pad, ang.size)
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
@@ -398,6 +439,14 @@ def _cubic_weights(t):
             (-3 * t3 + 4 * t2 + t) * 0.5, (t3 - t2) * 0.5)
 
 
+def _per_caliper(v, shape: tuple, name: str) -> np.ndarray:
+    a = _numeric(v, name, f"a number or one per caliper {shape}")
+    try:
+        return np.broadcast_to(a, shape)
+    except ValueError:
+        raise ShapeError(f"{name}: expected a number or shape {shape}, given {a.shape}") from None
+
+
 def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "linear") -> np.ndarray:
     """Interpolate a gray image at points known to lie inside its interpolation domain.
 
@@ -413,10 +462,38 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
     Returns
     -------
     ndarray (...,) float64
+
+    Raises
+    ------
+    InputError, ShapeError
+        Not a 2-D real image, points not (..., 2) or outside the interpolation domain.
     """
-    pts = np.asarray(points, dtype=np.float64)
-    taps = _taps(image.shape, _planar(pts), interpolation, image.dtype == np.float32)
-    return _gather(image.ravel(), taps).reshape(pts.shape[:-1])
+    check_choice(interpolation, "interpolation", INTERPOLATIONS)
+    if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind not in "iuf" \
+            or image.size == 0:
+        raise ShapeError(f"image: expected a non-empty 2-D real array, given "
+                         f"{getattr(image, 'shape', type(image).__name__)}")
+    h, w = image.shape
+    m = 0 if interpolation == "linear" else 1
+    if min(h, w) < (1 if m == 0 else 4):
+        raise ShapeError(f"image: {w} x {h} px is too small for {interpolation} "
+                         f"interpolation")
+    raw = _numeric(points, "points", "(x, y) points of shape (..., 2)")
+    if raw.ndim < 2 and raw.shape != (2,):
+        raise ShapeError(f"points: expected shape (..., 2), given {raw.shape}")
+    p = as_points(raw if raw.ndim > 1 else raw[None], "points")
+    if p.size and (p[..., 0].min() < m or p[..., 0].max() > w - 1 - m
+                   or p[..., 1].min() < m or p[..., 1].max() > h - 1 - m):
+        raise InputError(f"points: outside the {interpolation} interpolation domain "
+                         f"[{m}, {w - 1 - m}] x [{m}, {h - 1 - m}]")
+    out = _interpolate(np.ascontiguousarray(image), p, interpolation)
+    return out if raw.ndim > 1 else out[0]
+
+
+def _interpolate(image: np.ndarray, points: np.ndarray, interpolation: str) -> np.ndarray:
+    """:func:`interpolate` without the checks."""
+    taps = _taps(image.shape, _planar(points), interpolation, image.dtype == np.float32)
+    return _gather(image.ravel(), taps).reshape(points.shape[:-1])
 
 
 def _planar(points: np.ndarray) -> np.ndarray:
@@ -492,6 +569,12 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
         If every caliper lies (partly) outside the image.
     """
     check_choice(interpolation, "interpolation", INTERPOLATIONS)
+    if not isinstance(calipers, Calipers):
+        raise InputError(f"calipers: expected Calipers (rect_calipers, ray_calipers), given "
+                         f"{type(calipers).__name__}")
+    if gray is not None and not (isinstance(gray, np.ndarray) and gray.ndim == 2
+                                 and gray.dtype.kind in "uf" and gray.size):
+        raise InputError("gray: expected the already-validated 2-D gray image (or None)")
     img = gray if gray is not None else as_gray(image, dtype=None)
     if img.dtype.kind not in "f" and img.dtype != np.uint8 and img.dtype != np.uint16:
         img = img.astype(np.float32)

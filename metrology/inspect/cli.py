@@ -42,14 +42,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     d = subparsers.add_parser(
         "demo", help="end-to-end demo: calibrate, build a model, measure rendered parts",
-        description="Calibrate the camera from the shipped calib_images/, find the measuring "
+        description="Calibrate the camera from the shipped calibration images, find the measuring "
                     "plane, render example parts with known dimensions, build a shape model "
                     "and a recipe, inspect the parts and print measured vs true millimetres.",
         epilog="Exit codes: 0 ok, 1 a part failed its tolerance or was not found, 2 bad input.")
     d.add_argument("--out", metavar="DIR", default="demo_out",
                    help="output folder (default ./demo_out)")
     d.add_argument("--calib-dir", metavar="DIR",
-                   help="calibration images (default: the repository's calib_images/)")
+                   help="calibration images (default: the ones shipped with metrology)")
     d.add_argument("--parts", type=int, default=4, metavar="N",
                    help="number of part images to render (default 4)")
     d.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -184,10 +184,11 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / "parts").mkdir(exist_ok=True)
-    calib_dir = Path(calib_dir) if calib_dir else _repo_root() / "calib_images"
+    from ..data import calib_images_dir
+
+    calib_dir = Path(calib_dir) if calib_dir else calib_images_dir()
     if not calib_dir.is_dir():
-        raise InputError(f"calibration images not found at {calib_dir}; run from the repository "
-                         f"(pip install -e .) or pass --calib-dir")
+        raise InputError(f"calibration images not found at {calib_dir}; pass --calib-dir")
 
     # 1. calibrate ------------------------------------------------------------------------
     t = time.perf_counter()

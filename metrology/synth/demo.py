@@ -23,9 +23,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import as_points, check_finite, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
-from .render import finish_image, render_scene
+from .render import MAX_PSF_SIGMA_PX, check_supersample, finish_image, render_scene
+
+#: Largest plate dimension / hole diameter of a demo part (mm) and largest plane sampling.
+_MAX_MM = 1e6
 
 __all__ = ["DemoHole", "DemoPart", "DemoStation", "DemoRender", "demo_part", "demo_station",
            "render_demo_part", "render_plane_board", "default_demo_camera"]
@@ -39,6 +43,16 @@ class DemoHole:
     x: float
     y: float
     diameter: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(f"DemoHole.name: expected a non-empty string, given "
+                             f"{self.name!r:.40}")
+        for f in ("x", "y"):
+            object.__setattr__(self, f, check_finite(getattr(self, f), f"DemoHole.{f}",
+                                                     min=-_MAX_MM, max=_MAX_MM))
+        object.__setattr__(self, "diameter", check_positive(self.diameter, "DemoHole.diameter",
+                                                            max=_MAX_MM))
 
 
 @dataclass(frozen=True)
@@ -56,11 +70,29 @@ class DemoPart:
                                    DemoHole("hole_b", 4.5, 1.5, 6.0),
                                    DemoHole("hole_c", -6.5, 4.0, 2.5))
 
+    def __post_init__(self) -> None:
+        for f in ("width", "height"):
+            object.__setattr__(self, f, check_positive(getattr(self, f), f"DemoPart.{f}",
+                                                       max=_MAX_MM))
+        c = check_positive(self.chamfer, "DemoPart.chamfer", allow_zero=True)
+        if c >= min(self.width, self.height):
+            raise InputError(f"DemoPart.chamfer: expected less than the plate's width and "
+                             f"height, given {c}")
+        object.__setattr__(self, "chamfer", c)
+        if isinstance(self.holes, (str, bytes)) or not hasattr(self.holes, "__iter__"):
+            raise InputError("DemoPart.holes: expected a sequence of DemoHole")
+        holes = tuple(self.holes)
+        if not all(isinstance(h, DemoHole) for h in holes):
+            raise InputError("DemoPart.holes: expected a sequence of DemoHole")
+        object.__setattr__(self, "holes", holes)
+
     def hole(self, name: str) -> DemoHole:
+        """The hole called ``name``; :class:`InputError` if there is none."""
         for h in self.holes:
             if h.name == name:
                 return h
-        raise KeyError(name)
+        raise InputError(f"hole: expected one of {[h.name for h in self.holes]}, given "
+                         f"{name!r:.40}")
 
     @property
     def web_b(self) -> float:
@@ -92,6 +124,12 @@ class DemoPart:
     def material(self, u: np.ndarray, v: np.ndarray, ramp_mm: float) -> np.ndarray:
         """Fraction of plate material at part-frame points, with a linear ramp ``ramp_mm``
         wide centred on every edge (0 outside/in holes, 1 inside)."""
+        u = _plane_array(u, "u")
+        v = _plane_array(v, "v")
+        if u.shape != v.shape:
+            raise InputError(f"u, v: expected arrays of the same shape, given {u.shape} and "
+                             f"{v.shape}")
+        ramp_mm = check_positive(ramp_mm, "ramp_mm", max=_MAX_MM)
         w, h, c = self.width / 2, self.height / 2, self.chamfer
         s2 = math.sqrt(0.5)
         # signed distance inside the convex plate = min over its half-planes
@@ -103,6 +141,15 @@ class DemoPart:
             dh = np.hypot(u - hole.x, v - hole.y) - r  # > 0 outside the hole
             inside = inside * np.clip(0.5 + dh / ramp_mm, 0.0, 1.0)
         return inside
+
+
+def _plane_array(v: Any, name: str) -> np.ndarray:
+    from ..core.checks import _numeric
+
+    a = _numeric(v, name, "plane coordinates (mm)")
+    if not np.all(np.isfinite(a)) or (a.size and float(np.abs(a).max()) > 1e15):
+        raise InputError(f"{name}: expected finite coordinates within +-1e15")
+    return a
 
 
 def demo_part() -> DemoPart:
@@ -135,9 +182,32 @@ class DemoStation:
     center_mm: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        from ..calib.board import Checkerboard
+        from ..calib.camera import CameraModel
+
+        if not isinstance(self.camera, CameraModel):
+            raise InputError(f"DemoStation.camera: expected a CameraModel, given "
+                             f"{type(self.camera).__name__}")
+        if not isinstance(self.board, Checkerboard):
+            raise InputError(f"DemoStation.board: expected a Checkerboard, given "
+                             f"{type(self.board).__name__}")
+        from ..core.checks import as_vector
+
+        for f, n in (("rvec", 3), ("tvec", 3), ("center_mm", 2)):
+            v = as_vector(np.reshape(_plane_array(getattr(self, f), f"DemoStation.{f}"), -1),
+                          f"DemoStation.{f}", n)
+            object.__setattr__(self, f, v)
+        if not self.tvec[2] > 0:
+            raise InputError("DemoStation.tvec: the plane must lie in front of the camera "
+                             f"(z > 0), given z = {self.tvec[2]}")
+
     def project(self, points_mm: Any) -> np.ndarray:
         """Plane points (N, 2) mm -> distorted image pixels (N, 2)."""
-        p = np.asarray(points_mm, float).reshape(-1, 2)
+        raw = _plane_array(points_mm, "points_mm")
+        if raw.ndim == 0 or raw.shape[-1] != 2:
+            raise InputError(f"points_mm: expected shape (N, 2), given {raw.shape}")
+        p = as_points(raw.reshape(-1, 2), "points_mm")
         P = np.column_stack([p, np.zeros(len(p))])
         return self.camera.project(P, self.rvec, self.tvec)
 
@@ -150,6 +220,7 @@ class DemoStation:
     def plane_maps(self, pad: int = 3) -> tuple[np.ndarray, np.ndarray]:
         """Plane coordinates (X, Y) mm of every integer pixel from ``-pad`` to ``size-1+pad``
         (exact inverse of the lens model, then ray-plane intersection), cached."""
+        pad = check_int(pad, "pad", min=0, max=1024)
         key = ("maps", pad)
         if key not in self._cache:
             from ..calib.camera import rodrigues
@@ -183,11 +254,23 @@ def demo_station(camera: Any = None, *, mm_per_px: float = 0.05,
 
     from ..calib.board import Checkerboard
 
+    from ..calib.camera import CameraModel
+    from ..core.checks import as_vector
+
     camera = camera if camera is not None else default_demo_camera()
+    if not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel, given {type(camera).__name__}")
     board = board if board is not None else Checkerboard(cols=11, rows=8, square_mm=3.0)
+    if not isinstance(board, Checkerboard):
+        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+    mm_per_px = check_positive(mm_per_px, "mm_per_px", max=1e6)
+    tilt = as_vector(tilt_deg, "tilt_deg")
+    if np.any(np.abs(tilt) >= 80):
+        raise InputError(f"tilt_deg: expected tilts within +-80 degrees, given {tilt.tolist()}")
+    roll_deg = check_finite(roll_deg, "roll_deg")
     f = 0.5 * (camera.K[0, 0] + camera.K[1, 1])
     z = mm_per_px * f
-    ax, ay = (math.radians(a) for a in tilt_deg)
+    ax, ay = (math.radians(a) for a in tilt)
     rz = math.radians(roll_deg)
     Rx = np.array([[1, 0, 0], [0, math.cos(ax), -math.sin(ax)], [0, math.sin(ax), math.cos(ax)]])
     Ry = np.array([[math.cos(ay), 0, math.sin(ay)], [0, 1, 0], [-math.sin(ay), 0, math.cos(ay)]])
@@ -217,9 +300,10 @@ class DemoRender:
 
 
 def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
-                     blur_px: float = 0.9, noise_sigma: float = 1.5, part_level: float = 190.0,
-                     background: float = 45.0, lighting: float = 0.08, supersample: int = 4,
-                     rng: np.random.Generator | int | None = 0, bits: int = 8) -> DemoRender:
+                     blur_px: float = 0.9, noise_sigma: float = 1.5,
+                     levels: tuple[float, float] = (190.0, 45.0), lighting: float = 0.08,
+                     supersample: int = 4, rng: np.random.Generator | int | None = 0,
+                     bits: int = 8, **flat: float) -> DemoRender:
     """Render ``part`` placed on the plane at ``pose_mm`` (part frame -> plane frame, mm, deg).
 
     Parameters
@@ -228,8 +312,9 @@ def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
         Optical blur sigma (px), applied at the fine resolution before pixel integration.
     noise_sigma : float
         Gaussian noise (gray levels) before 8-bit rounding.
-    part_level, background : float
-        Gray levels of the plate and of what is around it / seen through the holes.
+    levels : (part_level, background)
+        Gray levels of the plate and of what is around it / seen through the holes (also
+        accepted as ``part_level=`` / ``background=`` keywords).
     lighting : float
         Relative brightness fall-off towards the image corners.
     supersample : int
@@ -239,8 +324,26 @@ def render_demo_part(station: DemoStation, part: DemoPart, pose_mm: Pose2D, *,
     -------
     DemoRender
     """
-    if supersample < 1:
-        raise InputError(f"supersample: expected >= 1, given {supersample}")
+    if not isinstance(station, DemoStation):
+        raise InputError(f"station: expected a DemoStation, given {type(station).__name__}")
+    if not isinstance(part, DemoPart):
+        raise InputError(f"part: expected a DemoPart, given {type(part).__name__}")
+    if not isinstance(pose_mm, Pose2D):
+        raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
+    supersample = check_supersample(supersample)
+    blur_px = check_positive(blur_px, "blur_px", allow_zero=True, max=MAX_PSF_SIGMA_PX)
+    unknown = sorted(set(flat) - {"part_level", "background"})
+    if unknown:
+        raise InputError(f"render_demo_part: unknown keyword(s) {unknown}")
+    from ..core.checks import as_vector
+
+    part_level, background = as_vector(levels, "levels").tolist()
+    part_level = check_finite(flat.get("part_level", part_level), "part_level", min=-1e6,
+                              max=1e6)
+    background = check_finite(flat.get("background", background), "background", min=-1e6,
+                              max=1e6)
+    lighting = check_finite(lighting, "lighting", min=0.0, max=1.0)
+    rng = check_seed(rng)
     cam = station.camera
     w_img, h_img = cam.image_size
     outline = pose_mm.apply(part.outline())
@@ -292,6 +395,9 @@ def render_plane_board(station: DemoStation, *, rng: np.random.Generator | int |
     :func:`metrology.synth.board.render_board` renders it; returns its ``BoardRender``."""
     from .board import render_board
 
+    if not isinstance(station, DemoStation):
+        raise InputError(f"station: expected a DemoStation, given {type(station).__name__}")
+    rng = check_seed(rng)
     kwargs.setdefault("blur_px", 0.9)
     kwargs.setdefault("noise_sigma", 1.5)
     return render_board(station.camera, station.board, station.rvec, station.tvec, rng=rng,

@@ -33,15 +33,40 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.checks import (as_points, as_vector, check_bool, check_finite, check_int,
+                           check_positive, check_seed)
 from ..core.pose import Pose2D
 from ..errors import InputError
-from .render import finish_image, render_scene
+from ._raster import _render_layers
+from .render import MAX_PSF_SIGMA_PX, check_shape, check_supersample, finish_image
 
-__all__ = ["Part", "PartInstance", "PartScene", "PartTemplate", "PART_NAMES", "make_part",
+#: Most contour samples :func:`contour_samples` returns.
+_MAX_SAMPLES = 10 ** 7
+_MAX_LEVEL = 1e6
+
+__all__ = ["Part", "PartInstance", "PartScene", "PartTemplate", "PART_NAMES", "SceneLook",
+           "Nuisances", "make_part",
            "render_template", "render_part_scene", "random_pose", "random_poses",
            "contour_samples"]
 
 PART_NAMES = ("bracket", "lpart", "gear", "flange")
+
+
+def _part(part) -> "Part":
+    """A :class:`Part`, or a built-in one by name."""
+    if isinstance(part, str):
+        return make_part(part)
+    if not isinstance(part, Part):
+        raise InputError(f"part: expected a Part or one of {PART_NAMES}, given "
+                         f"{type(part).__name__}")
+    return part
+
+
+def _range(v, name: str) -> tuple[float, float]:
+    lo, hi = as_vector(v, name)
+    if lo > hi:
+        raise InputError(f"{name}: expected (min, max) with min <= max, given ({lo}, {hi})")
+    return float(lo), float(hi)
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,6 +124,17 @@ class Part:
     outline: np.ndarray
     holes: tuple = ()
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise InputError(f"Part.name: expected a string, given {type(self.name).__name__}")
+        object.__setattr__(self, "outline", as_points(self.outline, "Part.outline",
+                                                      min_points=3, allow_batch=False))
+        if isinstance(self.holes, (str, bytes)) or not hasattr(self.holes, "__iter__"):
+            raise InputError("Part.holes: expected a sequence of polygons (M, 2)")
+        object.__setattr__(self, "holes", tuple(
+            as_points(h, f"Part.holes[{i}]", min_points=3, allow_batch=False)
+            for i, h in enumerate(self.holes)))
+
     @property
     def rings(self) -> list[np.ndarray]:
         """All closed polygons (outline first)."""
@@ -128,6 +164,8 @@ def make_part(name: str) -> Part:
     * ``gear`` — 14 trapezoidal teeth, a bore with a keyway and one off-centre hole;
     * ``flange`` — round flange with two lugs of different size, a bore and bolt holes.
     """
+    if not isinstance(name, str) or name not in PART_NAMES:
+        raise InputError(f"part name: expected one of {PART_NAMES}, given {name!r:.40}")
     if name == "bracket":
         w, h = 170.0, 110.0
         x0, x1, y0, y1 = -w / 2, w / 2, -h / 2, h / 2
@@ -186,6 +224,14 @@ def contour_samples(part: Part, pose: Pose2D | None = None, spacing: float = 1.0
     -------
     ndarray (N, 2)
     """
+    part = _part(part)
+    if pose is not None and not isinstance(pose, Pose2D):
+        raise InputError(f"pose: expected a Pose2D or None, given {type(pose).__name__}")
+    spacing = check_positive(spacing, "spacing")
+    total = sum(float(np.hypot(*(np.roll(r, -1, 0) - r).T).sum()) for r in part.rings)
+    if total / spacing > _MAX_SAMPLES:
+        raise InputError(f"spacing: {spacing:g} px gives more than {_MAX_SAMPLES} samples "
+                         f"along a contour of {total:.0f} px; use a larger spacing")
     out = []
     for ring in part.rings:
         a = ring
@@ -200,74 +246,6 @@ def contour_samples(part: Part, pose: Pose2D | None = None, spacing: float = 1.0
 
 
 # --------------------------------------------------------------------------------------------
-# rasterisation: exact x-coverage of each fine sample from its row's edge crossings
-def _coverage(rings: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray, nsub: int = 4) -> np.ndarray:
-    """Winding-number coverage (0..1) of the samples ``(X, Y)`` by the polygons ``rings``."""
-    edges_a = np.concatenate([r for r in rings])
-    edges_b = np.concatenate([np.roll(r, -1, axis=0) for r in rings])
-    xs = X[0]
-    ys = Y[:, 0]
-    grid = (X.ndim == 2 and X.shape[1] > 1 and X.shape[0] >= 1
-            and np.array_equal(X[-1], xs) and np.array_equal(Y[:, -1], ys))
-    if not grid:  # arbitrary points: winding number at the point itself
-        return _winding(edges_a, edges_b, X, Y)
-    hx = float(xs[1] - xs[0])
-    hy = float(ys[1] - ys[0]) if len(ys) > 1 else hx
-    nrow, ncol = len(ys), len(xs)
-    # restrict to edges spanning these rows
-    ylo = np.minimum(edges_a[:, 1], edges_b[:, 1])
-    yhi = np.maximum(edges_a[:, 1], edges_b[:, 1])
-    sel = (yhi >= ys[0] - hy) & (ylo <= ys[-1] + hy) & (yhi > ylo)
-    out = np.zeros((nrow, ncol))
-    if not np.any(sel):
-        return out
-    a, b = edges_a[sel], edges_b[sel]
-    offs = ((np.arange(nsub) + 0.5) / nsub - 0.5) * hy
-    yy = (ys[:, None] + offs[None, :]).ravel()                     # (R,)
-    y0, y1 = a[:, 1], b[:, 1]
-    up = y1 > y0
-    lo = np.where(up, y0, y1)
-    hi = np.where(up, y1, y0)
-    cross = (yy[:, None] >= lo[None, :]) & (yy[:, None] < hi[None, :])  # half-open rule
-    ri, ei = np.nonzero(cross)
-    t = (yy[ri] - y0[ei]) / (y1[ei] - y0[ei])
-    xc = a[ei, 0] + t * (b[ei, 0] - a[ei, 0])
-    sgn = np.where(up[ei], -1.0, 1.0)  # CCW outline (area > 0, y down) goes up on its left side
-    # integral of the winding number over each cell [x_j - hx/2, x_j + hx/2]
-    left = xs[0] - hx / 2
-    pos = (xc - left) / hx
-    j = np.floor(pos).astype(np.int64)
-    frac_right = 1.0 - (pos - j)
-    before = j < 0
-    j = np.where(before, 0, j)
-    frac_right = np.where(before, 1.0, frac_right)
-    keep = j < ncol
-    ri, j, frac_right, sgn = ri[keep], j[keep], frac_right[keep], sgn[keep]
-    width = ncol + 1
-    nR = len(yy)
-    d = np.bincount(ri * width + j, weights=sgn * frac_right, minlength=nR * width)
-    d += np.bincount(ri * width + j + 1, weights=sgn * (1.0 - frac_right), minlength=nR * width)
-    cov = np.cumsum(d.reshape(nR, width), axis=1)[:, :ncol]
-    cov = cov.reshape(nrow, nsub, ncol).mean(axis=1)
-    return np.clip(cov, 0.0, 1.0)
-
-
-def _winding(a: np.ndarray, b: np.ndarray, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    w = np.zeros(X.shape)
-    for (xa, ya), (xb, yb) in zip(a, b):  # loop over polygon edges, arrays over points
-        if ya == yb:
-            continue
-        up = yb > ya
-        lo, hi = (ya, yb) if up else (yb, ya)
-        inrow = (Y >= lo) & (Y < hi)
-        xc = xa + (Y - ya) * (xb - xa) / (yb - ya)
-        w += np.where(inrow & (xc < X), -1.0 if up else 1.0, 0.0)
-    return np.clip(np.abs(w), 0, 1)
-
-
-# --------------------------------------------------------------------------------------------
 # scenes
 @dataclass(frozen=True)
 class PartInstance:
@@ -276,6 +254,16 @@ class PartInstance:
     part: str
     pose: Pose2D
     occluded_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.part, str):
+            raise InputError(f"PartInstance.part: expected a part name, given "
+                             f"{type(self.part).__name__}")
+        if not isinstance(self.pose, Pose2D):
+            raise InputError(f"PartInstance.pose: expected a Pose2D, given "
+                             f"{type(self.pose).__name__}")
+        object.__setattr__(self, "occluded_fraction", check_finite(
+            self.occluded_fraction, "PartInstance.occluded_fraction", min=0.0, max=1.0))
 
     def to_dict(self) -> dict:
         return {"part": self.part, "pose": self.pose.to_dict(),
@@ -317,63 +305,6 @@ class PartTemplate:
                 "part": self.part}
 
 
-def _render_layers(layers: list[tuple[list[np.ndarray], float]], shape: tuple[int, int],
-                   background: float, psf_sigma_px: float, supersample: int) -> np.ndarray:
-    """Paint layers (rings, gray value) over ``background``; render only around the layers."""
-    h, w = shape
-    img = np.full((h, w), float(background))
-    if not layers:
-        return img
-    margin = int(np.ceil(4 * psf_sigma_px + 3))
-    boxes = []
-    for rings, _ in layers:
-        pts = np.concatenate(rings)
-        boxes.append([int(np.floor(pts[:, 0].min())) - margin, int(np.floor(pts[:, 1].min())) - margin,
-                      int(np.ceil(pts[:, 0].max())) + margin + 1, int(np.ceil(pts[:, 1].max())) + margin + 1])
-    boxes = np.array(boxes)
-    # group layers whose boxes overlap (their blur interacts), merging until the union boxes
-    # of the groups are disjoint; a handful of layers, so plain loops over groups
-    groups = [([i], boxes[i].copy()) for i in range(len(layers))]
-    merged = True
-    while merged:
-        merged = False
-        for a in range(len(groups)):
-            for b in range(a):
-                ba, bb = groups[a][1], groups[b][1]
-                if ba[0] < bb[2] and bb[0] < ba[2] and ba[1] < bb[3] and bb[1] < ba[3]:
-                    box = np.array([min(ba[0], bb[0]), min(ba[1], bb[1]),
-                                    max(ba[2], bb[2]), max(ba[3], bb[3])])
-                    groups[b] = (groups[b][0] + groups[a][0], box)
-                    del groups[a]
-                    merged = True
-                    break
-            if merged:
-                break
-    for members, box in groups:
-        members = sorted(members)
-        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
-        x1, y1 = min(w, int(box[2])), min(h, int(box[3]))
-        if x1 <= x0 or y1 <= y0:
-            continue
-        lay = [layers[i] for i in members]
-
-        lay_boxes = boxes[members]
-
-        def radiance(X, Y, lay=lay, x0=x0, y0=y0, lay_boxes=lay_boxes):
-            val = np.full(X.shape, float(background))
-            ylo, yhi = float(Y.min()) + y0, float(Y.max()) + y0
-            for (rings, value), bx in zip(lay, lay_boxes):  # painter's order, a few layers
-                if bx[3] < ylo or bx[1] > yhi:
-                    continue  # layer outside these rows
-                cov = _coverage(rings, X + x0, Y + y0)
-                val = val * (1.0 - cov) + value * cov
-            return val
-
-        img[y0:y1, x0:x1] = render_scene(radiance, (y1 - y0, x1 - x0), supersample=supersample,
-                                         psf_sigma_px=psf_sigma_px)
-    return img
-
-
 def render_template(part: Part | str, *, margin: int = 12, background: float = 40.0,
                     foreground: float = 200.0, psf_sigma_px: float = 1.0, supersample: int = 8,
                     noise_sigma: float = 0.0, rng: int | np.random.Generator | None = 0) -> PartTemplate:
@@ -394,12 +325,19 @@ def render_template(part: Part | str, *, margin: int = 12, background: float = 4
     PartTemplate
         ``image`` uint8 (H, W) and ``origin_xy = ((W-1)/2, (H-1)/2)``.
     """
-    part = make_part(part) if isinstance(part, str) else part
+    part = _part(part)
+    margin = check_int(margin, "margin", min=0, max=100000)
+    background = check_finite(background, "background", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    foreground = check_finite(foreground, "foreground", min=-_MAX_LEVEL, max=_MAX_LEVEL)
+    psf_sigma_px = check_positive(psf_sigma_px, "psf_sigma_px", allow_zero=True,
+                                  max=MAX_PSF_SIGMA_PX)
+    supersample = check_supersample(supersample)
     r = part.outline
     half_w = max(abs(r[:, 0].min()), abs(r[:, 0].max()))
     half_h = max(abs(r[:, 1].min()), abs(r[:, 1].max()))
     w = int(np.ceil(2 * half_w + 2 * margin)) + 1
     h = int(np.ceil(2 * half_h + 2 * margin)) + 1
+    h, w = check_shape((h, w), "template size")
     origin = ((w - 1) / 2.0, (h - 1) / 2.0)
     pose = Pose2D(origin[0], origin[1], 0.0, 1.0)
     clean = _render_layers([([pose.apply(g) for g in part.rings], foreground)], (h, w),
@@ -412,10 +350,17 @@ def random_pose(rng: np.random.Generator, part: Part, shape: tuple[int, int], *,
                 angle_range_deg: tuple[float, float] = (-180.0, 180.0),
                 scale_range: tuple[float, float] = (0.9, 1.1), margin: float = 4.0) -> Pose2D:
     """A random pose keeping the whole part inside an image of ``shape`` (H, W)."""
-    s = float(rng.uniform(*scale_range))
-    a = float(rng.uniform(*angle_range_deg))
+    rng = check_seed(rng)
+    part = _part(part)
+    h, w = check_shape(shape)
+    lo_a, hi_a = _range(angle_range_deg, "angle_range_deg")
+    lo_s, hi_s = _range(scale_range, "scale_range")
+    if not lo_s > 0 or hi_s > 1e6:
+        raise InputError(f"scale_range: expected scales in (0, 1e6], given {(lo_s, hi_s)}")
+    margin = check_positive(margin, "margin", allow_zero=True, max=1e9)
+    s = float(rng.uniform(lo_s, hi_s))
+    a = float(rng.uniform(lo_a, hi_a))
     rad = part.radius * s + margin
-    h, w = shape
     if 2 * rad >= min(h, w):
         raise InputError(f"part {part.name!r} (radius {rad:.0f} px) does not fit in {shape}")
     return Pose2D(float(rng.uniform(rad, w - 1 - rad)), float(rng.uniform(rad, h - 1 - rad)), a, s)
@@ -432,6 +377,11 @@ def random_poses(rng: np.random.Generator, part: Part, shape: tuple[int, int], n
     InputError
         When ``n`` instances do not fit in ``shape`` after ``max_tries`` draws.
     """
+    rng = check_seed(rng)
+    part = _part(part)
+    n = check_int(n, "n", min=0, max=10000)
+    gap = check_positive(gap, "gap", allow_zero=True, max=1e9)
+    max_tries = check_int(max_tries, "max_tries", min=1, max=10 ** 6)
     poses: list[Pose2D] = []
     for _ in range(max_tries):  # rejection sampling of a few poses
         if len(poses) == n:
@@ -467,12 +417,70 @@ def _random_shape(rng: np.random.Generator, cx: float, cy: float, size: float) -
     return [poly]
 
 
+@dataclass(frozen=True)
+class SceneLook:
+    """How a part scene looks: gray levels of the background and the parts (``reverse=True``
+    swaps them: dark parts on a bright background), optical blur (px) and Gaussian noise (gray
+    levels)."""
+
+    background: float = 40.0
+    foreground: float = 200.0
+    reverse: bool = False
+    psf_sigma_px: float = 1.0
+    noise_sigma: float = 2.0
+
+    def __post_init__(self) -> None:
+        for f in ("background", "foreground"):
+            object.__setattr__(self, f, check_finite(getattr(self, f), f"SceneLook.{f}",
+                                                     min=-_MAX_LEVEL, max=_MAX_LEVEL))
+        object.__setattr__(self, "reverse", check_bool(self.reverse, "SceneLook.reverse"))
+        object.__setattr__(self, "psf_sigma_px", check_positive(
+            self.psf_sigma_px, "SceneLook.psf_sigma_px", allow_zero=True, max=MAX_PSF_SIGMA_PX))
+        object.__setattr__(self, "noise_sigma", check_positive(
+            self.noise_sigma, "SceneLook.noise_sigma", allow_zero=True, max=1e6))
+
+
+@dataclass(frozen=True)
+class Nuisances:
+    """What makes a scene hard: an illumination ``ramp`` (the gain falls linearly from 1 to
+    ``1 - ramp`` across the image along a random direction), ``occlusion`` (fraction of each
+    instance's contour covered by a plate of random gray level, a half-plane cut), random
+    ``distractors`` (shapes placed clear of the parts) and ``clutter`` (shapes anywhere)."""
+
+    ramp: float = 0.0
+    occlusion: float = 0.0
+    distractors: int = 0
+    clutter: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ramp", check_finite(self.ramp, "Nuisances.ramp", min=0.0,
+                                                      max=1.0))
+        object.__setattr__(self, "occlusion", check_finite(
+            self.occlusion, "Nuisances.occlusion", min=0.0, max=0.99))
+        for f in ("distractors", "clutter"):
+            object.__setattr__(self, f, check_int(getattr(self, f), f"Nuisances.{f}", min=0,
+                                                  max=1000))
+
+
+def _settings(cls: type, given, flat: dict, name: str):
+    """``given`` (a ``cls`` or None) with the flat keywords of ``cls``'s fields popped from
+    ``flat`` applied (not both)."""
+    from dataclasses import fields, replace
+
+    keys = {f.name for f in fields(cls)} & set(flat)
+    if given is not None and not isinstance(given, cls):
+        raise InputError(f"{name}: expected a {cls.__name__} or None, given "
+                         f"{type(given).__name__}")
+    if given is not None and keys:
+        raise InputError(f"give either {name}= or its fields ({sorted(keys)}), not both")
+    return replace(given or cls(), **{k: flat.pop(k) for k in keys})
+
+
 def render_part_scene(part: Part | str | None, poses: Sequence[Pose2D] = (), *,
-                      shape: tuple[int, int] = (480, 640), background: float = 40.0,
-                      foreground: float = 200.0, reverse: bool = False, psf_sigma_px: float = 1.0,
-                      noise_sigma: float = 2.0, ramp: float = 0.0, occlusion: float = 0.0,
-                      distractors: int = 0, clutter: int = 0, supersample: int = 4,
-                      rng: int | np.random.Generator | None = 0, bits: int = 8) -> PartScene:
+                      shape: tuple[int, int] = (480, 640), look: SceneLook | None = None,
+                      nuisances: Nuisances | None = None, supersample: int = 4,
+                      rng: int | np.random.Generator | None = 0, bits: int = 8,
+                      **flat) -> PartScene:
     """Render ``part`` at each of ``poses`` with optional nuisances; exact ground truth.
 
     Parameters
@@ -482,34 +490,47 @@ def render_part_scene(part: Part | str | None, poses: Sequence[Pose2D] = (), *,
     poses : sequence of Pose2D
         Where each instance goes (part frame -> image).
     shape : (H, W)
-    background, foreground : float
-        Gray levels; ``reverse=True`` swaps them (dark part on a bright background).
-    psf_sigma_px, noise_sigma : float
-        Optical blur (px) and Gaussian noise (gray levels).
-    ramp : float
-        Illumination ramp: the gain falls linearly from 1 to ``1 - ramp`` across the image along a
-        random direction (0.4 = a 40 % ramp).
-    occlusion : float
-        Fraction (0..1) of each instance's contour length covered by an occluding plate of a
-        random gray level (a half-plane cut along a random direction).
-    distractors : int
-        Random shapes (discs, boxes, triangles, L-shapes) placed clear of the parts.
-    clutter : int
-        Random shapes placed anywhere (they may overlap the parts).
+    look : SceneLook, optional
+        Gray levels, polarity, blur and noise (default ``SceneLook()``: parts at 200 on 40,
+        blur 1 px, noise 2).
+    nuisances : Nuisances, optional
+        Illumination ramp, occlusion, distractors and clutter (default: none).
     supersample : int
         Passed to :func:`render_scene` (4 is exact to ~0.003 px on straight edges thanks to the
         x-coverage; use 8 for the finest accuracy tests).
+    rng, bits
+        Seed or generator of every random choice; output depth (8, 16, or 0 for float32).
+    **flat
+        The fields of ``look`` and ``nuisances`` may be given directly instead
+        (``background=``, ``foreground=``, ``reverse=``, ``psf_sigma_px=``, ``noise_sigma=``,
+        ``ramp=``, ``occlusion=``, ``distractors=``, ``clutter=``).
 
     Returns
     -------
     PartScene
     """
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    h, w = shape
+    look = _settings(SceneLook, look, flat, "look")
+    nuisances = _settings(Nuisances, nuisances, flat, "nuisances")
+    if flat:
+        raise InputError(f"render_part_scene: unknown keyword(s) {sorted(flat)}")
+    background, foreground, reverse = look.background, look.foreground, look.reverse
+    psf_sigma_px, noise_sigma = look.psf_sigma_px, look.noise_sigma
+    ramp, occlusion = nuisances.ramp, nuisances.occlusion
+    distractors, clutter = nuisances.distractors, nuisances.clutter
+    rng = check_seed(rng)
+    h, w = check_shape(shape)
+    supersample = check_supersample(supersample)
     bg, fg = (foreground, background) if reverse else (background, foreground)
     layers: list[tuple[list[np.ndarray], float]] = []
     instances = []
-    part = make_part(part) if isinstance(part, str) else part
+    part = None if part is None else _part(part)
+    if isinstance(poses, (str, bytes, Pose2D)) or not hasattr(poses, "__iter__"):
+        raise InputError(f"poses: expected a sequence of Pose2D, given {type(poses).__name__}")
+    poses = list(poses)
+    if not all(isinstance(p, Pose2D) for p in poses):
+        raise InputError("poses: expected a sequence of Pose2D")
+    if len(poses) > 1000:
+        raise InputError(f"poses: at most 1000 instances, given {len(poses)}")
     for pose in poses:
         if part is None:
             raise InputError("poses given without a part")

@@ -17,18 +17,50 @@ from typing import Callable
 import numpy as np
 from scipy import ndimage
 
-from ..core.checks import check_positive
+from ..core.checks import check_finite, check_int, check_positive, check_seed
 from ..errors import InputError
 
-__all__ = ["fine_grid", "render_scene", "finish_image"]
+__all__ = ["fine_grid", "render_scene", "finish_image", "MAX_SUPERSAMPLE", "MAX_PSF_SIGMA_PX"]
+
+#: Most sub-samples per pixel along an axis (16 already gives sub-0.005 px ground truth).
+MAX_SUPERSAMPLE = 64
+#: Largest optical blur of a rendered scene, in pixels.
+MAX_PSF_SIGMA_PX = 64.0
+#: Most fine samples held at once (one chunk of rows of the fine grid): ~400 MB of float64.
+_MAX_FINE = 5 * 10 ** 7
+
+
+def check_shape(shape, name: str = "shape") -> tuple[int, int]:
+    """``(H, W)`` as two positive ints whose product is at most the library's image size limit
+    (:data:`metrology.image.io.MAX_IMAGE_PIXELS`)."""
+    from ..image.io import MAX_IMAGE_PIXELS
+
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+        raise InputError(f"{name}: expected (H, W), given {shape!r:.60}")
+    h = check_int(shape[0], f"{name}[0]", min=1)
+    w = check_int(shape[1], f"{name}[1]", min=1)
+    if h * w > MAX_IMAGE_PIXELS:
+        raise InputError(f"{name}: {w}x{h} px is more than {MAX_IMAGE_PIXELS} pixels")
+    return h, w
+
+
+def check_supersample(supersample, name: str = "supersample") -> int:
+    """Sub-samples per pixel: an integer from 1 to :data:`MAX_SUPERSAMPLE`."""
+    return check_int(supersample, name, min=1, max=MAX_SUPERSAMPLE)
 
 
 def fine_grid(shape: tuple[int, int], supersample: int,
               rows: slice | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates ``(X, Y)`` of the sub-pixel sample centres, each of shape
     ``(H*ss, W*ss)`` (or only the rows of ``rows``, in fine-row units)."""
-    h, w = shape
-    ss = int(supersample)
+    h, w = check_shape(shape)
+    ss = check_supersample(supersample)
+    if rows is not None and not isinstance(rows, slice):
+        raise InputError(f"rows: expected a slice of fine rows, given {type(rows).__name__}")
+    n_rows = len(range(h * ss)[rows]) if rows is not None else h * ss
+    if float(n_rows) * w * ss > _MAX_FINE:
+        raise InputError(f"fine_grid: {n_rows} x {w * ss} samples is too many at once; pass "
+                         f"fewer rows (rows=slice(...)) or a smaller supersample")
     offs = (np.arange(ss) + 0.5) / ss - 0.5
     xs = (np.arange(w)[:, None] + offs[None, :]).ravel()
     ys = (np.arange(h)[:, None] + offs[None, :]).ravel()
@@ -60,16 +92,21 @@ def render_scene(radiance: Callable[[np.ndarray, np.ndarray], np.ndarray],
     ndarray, shape (H, W), float64
         Mean radiance over each pixel's area.
     """
-    h, w = int(shape[0]), int(shape[1])
-    if h <= 0 or w <= 0:
-        raise InputError(f"shape: expected positive (H, W), given {shape}")
-    ss = int(supersample)
-    if ss < 1:
-        raise InputError(f"supersample: expected >= 1, given {supersample}")
-    sigma_fine = check_positive(psf_sigma_px, "psf_sigma_px", allow_zero=True) * ss
+    if not callable(radiance):
+        raise InputError(f"radiance: expected a function (X, Y) -> values, given "
+                         f"{type(radiance).__name__}")
+    h, w = check_shape(shape)
+    ss = check_supersample(supersample)
+    sigma_fine = check_positive(psf_sigma_px, "psf_sigma_px", allow_zero=True,
+                                max=MAX_PSF_SIGMA_PX) * ss
     pad = int(np.ceil(4 * sigma_fine))  # fine rows of margin so blur is exact across chunks
+    step = check_int(chunk_rows, "chunk_rows", min=1)
+    # rows per chunk so one chunk of the fine grid stays below _MAX_FINE samples
+    step = max(1, min(step, (_MAX_FINE // (w * ss) - 2 * pad) // ss))
+    if float(step * ss + 2 * pad) * w * ss > _MAX_FINE:
+        raise InputError(f"render_scene: a {w} px wide image at supersample {ss} with a "
+                         f"{psf_sigma_px} px blur needs too many fine samples per row")
     out = np.empty((h, w))
-    step = max(1, int(chunk_rows))
     for r0 in range(0, h, step):  # chunks of image rows bound the memory of the fine grid
         r1 = min(h, r0 + step)
         f0, f1 = r0 * ss - pad, r1 * ss + pad
@@ -78,7 +115,17 @@ def render_scene(radiance: Callable[[np.ndarray, np.ndarray], np.ndarray],
         fy = np.arange(f0, f1)
         ys = (fy // ss) + offs[fy % ss]
         X, Y = np.meshgrid(xs, ys)
-        fine = np.asarray(radiance(X, Y), dtype=np.float64)
+        try:
+            fine = np.asarray(radiance(X, Y), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("radiance: expected numbers of the shape of its X, Y "
+                             "arguments") from None
+        if fine.shape != X.shape:
+            fine = np.broadcast_to(fine, X.shape) if fine.ndim == 0 else fine
+        if fine.shape != X.shape:
+            raise InputError(f"radiance: returned shape {fine.shape}, expected {X.shape}")
+        if not np.all(np.isfinite(fine)):
+            raise InputError("radiance: returned NaN or inf")
         if sigma_fine > 0:
             fine = ndimage.gaussian_filter(fine, sigma_fine, mode="nearest", truncate=4.0)
         fine = fine[pad:pad + (r1 - r0) * ss]
@@ -101,14 +148,30 @@ def finish_image(clean: np.ndarray, *, noise_sigma: float = 0.0, rng: np.random.
     bits : {8, 16, 0}
         8 -> uint8, 16 -> uint16 (both rounded and clipped), 0 -> float32 without rounding.
     """
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    img = clean * gain
+    rng = check_seed(rng)
+    bits = check_int(bits, "bits")
+    if bits not in (8, 16, 0):
+        raise InputError(f"bits: expected 8, 16 or 0, given {bits}")
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e6)
+    from ..image.io import check_image
+
+    clean = check_image(clean, "clean")
+    if clean.ndim != 2:
+        raise InputError(f"clean: expected a gray image (H, W), given shape {clean.shape}")
+    g = gain if np.ndim(gain) else check_finite(gain, "gain")
+    if np.ndim(g):
+        g = check_image(np.asarray(g, dtype=np.float64) if np.asarray(g).dtype.kind in "iufb"
+                        else g, "gain")
+        if g.shape != clean.shape:
+            raise InputError(f"gain: expected a number or an array of shape {clean.shape}, "
+                             f"given shape {g.shape}")
+    img = clean * g
     if noise_sigma > 0:
         img = img + rng.normal(0.0, noise_sigma, size=img.shape)
+    if not np.all(np.isfinite(img)) or float(np.abs(img).max()) > 3e38:
+        raise InputError("finish_image: the lit image overflows (gain or values too large)")
     if bits == 8:
         return np.clip(np.rint(img), 0, 255).astype(np.uint8)
     if bits == 16:
         return np.clip(np.rint(img), 0, 65535).astype(np.uint16)
-    if bits == 0:
-        return img.astype(np.float32)
-    raise InputError(f"bits: expected 8, 16 or 0, given {bits}")
+    return img.astype(np.float32)

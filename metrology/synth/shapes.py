@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.checks import as_vector, check_finite, check_positive
 from ..errors import InputError
-from .render import render_scene
+from .render import check_supersample, render_scene
 
 __all__ = ["HalfPlane", "Stripe", "Disk", "Ellipse", "Union", "render_shapes",
            "square_coverage", "disk_with_burrs"]
@@ -53,6 +53,20 @@ def square_coverage(d: np.ndarray, nx: np.ndarray | float, ny: np.ndarray | floa
         Exact area fraction: the CDF of the projection of a uniform point of the square on the
         normal (a trapezoid density of widths ``cell*|nx|`` and ``cell*|ny|``).
     """
+    d = _grid_array(d, "d")
+    nx = _grid_array(nx, "nx")
+    ny = _grid_array(ny, "ny")
+    cell = check_positive(cell, "cell", max=1e6)
+    try:
+        np.broadcast_shapes(d.shape, nx.shape, ny.shape)
+    except ValueError:
+        raise InputError(f"square_coverage: shapes {d.shape}, {nx.shape}, {ny.shape} do not "
+                         f"broadcast") from None
+    return _square_coverage(d, nx, ny, cell)
+
+
+def _square_coverage(d, nx, ny, cell: float) -> np.ndarray:
+    """:func:`square_coverage` without the checks (the renderer's inner loop)."""
     a = np.maximum(np.abs(nx) * cell, 1e-7 * cell)
     b = np.maximum(np.abs(ny) * cell, 1e-7 * cell)
     z = d + 0.5 * (a + b)
@@ -64,9 +78,43 @@ def square_coverage(d: np.ndarray, nx: np.ndarray | float, ny: np.ndarray | floa
     return np.clip(f, 0.0, 1.0)
 
 
+def _grid_array(v, name: str) -> np.ndarray:
+    """A finite real array (coordinates of the fine grid, distances, normals)."""
+    from ..core.checks import _numeric
+
+    a = _numeric(v, name, "real numbers")
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name}: expected finite values, given NaN/inf")
+    if a.size and float(np.abs(a).max()) > 1e15:
+        raise InputError(f"{name}: values beyond +-1e15 px")
+    return a
+
+
+def _grid(X, Y, cell) -> tuple[np.ndarray, np.ndarray, float]:
+    X = _grid_array(X, "X")
+    Y = _grid_array(Y, "Y")
+    if X.shape != Y.shape:
+        raise InputError(f"X, Y: expected arrays of the same shape, given {X.shape} and "
+                         f"{Y.shape}")
+    return X, Y, check_positive(cell, "cell", max=1e6)
+
+
 class _Shape:
-    def coverage(self, X: np.ndarray, Y: np.ndarray, cell: float) -> np.ndarray:  # pragma: no cover
+    def coverage(self, X: np.ndarray, Y: np.ndarray, cell: float) -> np.ndarray:
+        """Area fraction (0..1) of the square cells of side ``cell`` centred on ``(X, Y)``
+        covered by the shape; ``X``, ``Y`` arrays of one shape (pixels)."""
+        X, Y, cell = _grid(X, Y, cell)
+        return self._cov(X, Y, cell)
+
+    def _cov(self, X: np.ndarray, Y: np.ndarray, cell: float) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+
+def _vec(v, name: str) -> tuple[float, float]:
+    a = as_vector(v, name)
+    if np.abs(a).max() > 1e15:
+        raise InputError(f"{name}: values beyond +-1e15 px")
+    return (float(a[0]), float(a[1]))
 
 
 @dataclass(frozen=True)
@@ -79,12 +127,16 @@ class HalfPlane(_Shape):
     point_xy: tuple[float, float]
     normal_deg: float
 
-    def coverage(self, X, Y, cell):
-        p = as_vector(self.point_xy, "point_xy")
-        t = math.radians(check_finite(self.normal_deg, "normal_deg"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "point_xy", _vec(self.point_xy, "point_xy"))
+        object.__setattr__(self, "normal_deg", check_finite(self.normal_deg, "normal_deg"))
+
+    def _cov(self, X, Y, cell):
+        p = self.point_xy
+        t = math.radians(self.normal_deg)
         nx, ny = math.cos(t), math.sin(t)
         d = (X - p[0]) * nx + (Y - p[1]) * ny
-        return square_coverage(d, nx, ny, cell)
+        return _square_coverage(d, nx, ny, cell)
 
 
 @dataclass(frozen=True)
@@ -96,13 +148,18 @@ class Stripe(_Shape):
     normal_deg: float
     width: float
 
-    def coverage(self, X, Y, cell):
-        p = as_vector(self.point_xy, "point_xy")
-        w = check_positive(self.width, "width")
-        t = math.radians(check_finite(self.normal_deg, "normal_deg"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "point_xy", _vec(self.point_xy, "point_xy"))
+        object.__setattr__(self, "normal_deg", check_finite(self.normal_deg, "normal_deg"))
+        object.__setattr__(self, "width", check_positive(self.width, "width", max=1e15))
+
+    def _cov(self, X, Y, cell):
+        p = self.point_xy
+        w = self.width
+        t = math.radians(self.normal_deg)
         nx, ny = math.cos(t), math.sin(t)
         d = (X - p[0]) * nx + (Y - p[1]) * ny
-        return np.clip(square_coverage(d, nx, ny, cell) - square_coverage(d - w, nx, ny, cell),
+        return np.clip(_square_coverage(d, nx, ny, cell) - _square_coverage(d - w, nx, ny, cell),
                        0.0, 1.0)
 
 
@@ -113,13 +170,17 @@ class Disk(_Shape):
     center_xy: tuple[float, float]
     radius: float
 
-    def coverage(self, X, Y, cell):
-        c = as_vector(self.center_xy, "center_xy")
-        r = check_positive(self.radius, "radius")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "center_xy", _vec(self.center_xy, "center_xy"))
+        object.__setattr__(self, "radius", check_positive(self.radius, "radius", max=1e15))
+
+    def _cov(self, X, Y, cell):
+        c = self.center_xy
+        r = self.radius
         dx, dy = X - c[0], Y - c[1]
         rho = np.hypot(dx, dy)
         safe = np.maximum(rho, 1e-12)
-        return square_coverage(r - rho, dx / safe, dy / safe, cell)
+        return _square_coverage(r - rho, dx / safe, dy / safe, cell)
 
 
 @dataclass(frozen=True)
@@ -130,12 +191,18 @@ class Ellipse(_Shape):
     semi_axes: tuple[float, float]
     angle_deg: float
 
-    def coverage(self, X, Y, cell):
-        c = as_vector(self.center_xy, "center_xy")
-        ax = as_vector(self.semi_axes, "semi_axes")
-        if np.any(ax <= 0):
-            raise InputError(f"semi_axes: expected positive, given {ax.tolist()}")
-        t = math.radians(check_finite(self.angle_deg, "angle_deg"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "center_xy", _vec(self.center_xy, "center_xy"))
+        ax = _vec(self.semi_axes, "semi_axes")
+        if min(ax) <= 0:
+            raise InputError(f"semi_axes: expected positive, given {list(ax)}")
+        object.__setattr__(self, "semi_axes", ax)
+        object.__setattr__(self, "angle_deg", check_finite(self.angle_deg, "angle_deg"))
+
+    def _cov(self, X, Y, cell):
+        c = self.center_xy
+        ax = self.semi_axes
+        t = math.radians(self.angle_deg)
         ct, st = math.cos(t), math.sin(t)
         dx, dy = X - c[0], Y - c[1]
         u = ct * dx + st * dy
@@ -149,7 +216,7 @@ class Ellipse(_Shape):
         d = (1.0 - q) / gn
         gx = (ct * gu - st * gv) / gn
         gy = (st * gu + ct * gv) / gn
-        return square_coverage(d, gx, gy, cell)
+        return _square_coverage(d, gx, gy, cell)
 
 
 @dataclass(frozen=True)
@@ -158,10 +225,20 @@ class Union(_Shape):
 
     shapes: tuple
 
-    def coverage(self, X, Y, cell):
+    def __post_init__(self) -> None:
+        if isinstance(self.shapes, (str, bytes)) or not hasattr(self.shapes, "__iter__"):
+            raise InputError(f"Union: expected a sequence of shapes, given "
+                             f"{type(self.shapes).__name__}")
+        shapes = tuple(self.shapes)
+        if not shapes or not all(isinstance(v, _Shape) for v in shapes):
+            raise InputError("Union: expected at least one shape (HalfPlane, Stripe, Disk, "
+                             "Ellipse or Union)")
+        object.__setattr__(self, "shapes", shapes)
+
+    def _cov(self, X, Y, cell):
         out = None
         for s in self.shapes:
-            c = s.coverage(X, Y, cell)
+            c = s._cov(X, Y, cell)
             out = c if out is None else np.maximum(out, c)
         if out is None:
             raise InputError("Union: expected at least one shape")
@@ -191,20 +268,25 @@ def render_shapes(layers: Sequence[tuple[_Shape, float]], shape: tuple[int, int]
     ndarray, shape (H, W), float64
         Clean image; pass it to :func:`metrology.synth.render.finish_image` for noise and 8 bits.
     """
+    if isinstance(layers, (str, bytes)) or not hasattr(layers, "__iter__"):
+        raise InputError(f"layers: expected (shape, contrast) pairs, given "
+                         f"{type(layers).__name__}")
     layers = list(layers)
     if not layers:
         raise InputError("layers: expected at least one (shape, contrast) pair")
-    for s, c in layers:
-        if not isinstance(s, _Shape):
-            raise InputError(f"layers: expected shape objects, given {type(s).__name__}")
-        check_finite(c, "contrast")
-    cell = 1.0 / int(supersample)
-    bg = check_finite(background, "background")
+    for item in layers:
+        if not isinstance(item, (tuple, list)) or len(item) != 2 or not isinstance(item[0],
+                                                                                  _Shape):
+            raise InputError("layers: expected (shape, contrast) pairs with shape objects, "
+                             f"given {item!r:.60}")
+        check_finite(item[1], "contrast", min=-1e6, max=1e6)
+    cell = 1.0 / check_supersample(supersample)
+    bg = check_finite(background, "background", min=-1e6, max=1e6)
 
     def radiance(X, Y):
         out = np.full(X.shape, bg)
         for s, c in layers:
-            out += float(c) * s.coverage(X, Y, cell)
+            out += float(c) * s._cov(X, Y, cell)
         return out
 
     return render_scene(radiance, shape, supersample=supersample, psf_sigma_px=psf_sigma_px)
@@ -226,11 +308,17 @@ def disk_with_burrs(center_xy, radius: float, burrs) -> Union:
     Union
         Render with :func:`render_shapes` like any shape.
     """
-    c = as_vector(center_xy, "center_xy")
-    r = check_positive(radius, "radius")
+    c = np.array(_vec(center_xy, "center_xy"))
+    r = check_positive(radius, "radius", max=1e15)
+    if isinstance(burrs, (str, bytes)) or not hasattr(burrs, "__iter__"):
+        raise InputError(f"burrs: expected (angle_deg, radius) pairs, given "
+                         f"{type(burrs).__name__}")
     blobs = []
-    for ang, b in burrs:
-        b = check_positive(b, "burr radius")
+    for item in burrs:
+        if not isinstance(item, (tuple, list, np.ndarray)) or len(item) != 2:
+            raise InputError(f"burrs: expected (angle_deg, radius) pairs, given {item!r:.60}")
+        ang, b = item
+        b = check_positive(b, "burr radius", max=1e15)
         t = math.radians(check_finite(ang, "burr angle"))
         p = c + (r + 0.5 * b) * np.array([math.cos(t), math.sin(t)])
         blobs.append(Disk((float(p[0]), float(p[1])), b))

@@ -11,9 +11,16 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import _numeric, check_positive
 from ..errors import InputError
 
 __all__ = ["assert_points_close", "assert_pose_close"]
+
+
+def _prefix(msg: Any) -> str:
+    if not isinstance(msg, str):
+        raise InputError(f"msg: expected a string, given {type(msg).__name__}")
+    return f"{msg}: " if msg else ""
 
 
 def assert_points_close(actual: Any, expected: Any, rms_px: float | None = None,
@@ -36,7 +43,8 @@ def assert_points_close(actual: Any, expected: Any, rms_px: float | None = None,
     AssertionError
         Shapes differ, ``actual`` has NaN/inf, or a tolerance is exceeded.
     InputError
-        Neither tolerance given, or a negative tolerance.
+        Neither tolerance given, a negative or non-numeric tolerance, or arguments that are
+        not arrays of numbers.
 
     Examples
     --------
@@ -48,12 +56,11 @@ def assert_points_close(actual: Any, expected: Any, rms_px: float | None = None,
     """
     if rms_px is None and max_px is None:
         raise InputError("assert_points_close: give rms_px and/or max_px")
-    for name, tol in (("rms_px", rms_px), ("max_px", max_px)):
-        if tol is not None and not (float(tol) >= 0):
-            raise InputError(f"assert_points_close: {name} must be >= 0, given {tol}")
-    a = np.asarray(actual, dtype=np.float64)
-    e = np.asarray(expected, dtype=np.float64)
-    pre = f"{msg}: " if msg else ""
+    rms_px = None if rms_px is None else check_positive(rms_px, "rms_px", allow_zero=True)
+    max_px = None if max_px is None else check_positive(max_px, "max_px", allow_zero=True)
+    pre = _prefix(msg)
+    a = _numeric(actual, "actual", "points of shape (..., 2)")
+    e = _numeric(expected, "expected", "points of shape (..., 2)")
     if a.shape != e.shape or a.ndim == 0 or a.shape[-1] != 2:
         raise AssertionError(f"{pre}shapes differ or are not (..., 2): actual {a.shape}, "
                              f"expected {e.shape}")
@@ -88,10 +95,13 @@ def assert_pose_close(actual: Any, expected: Any, tol_px: float = 1e-6, tol_deg:
     if not isinstance(actual, Pose2D) or not isinstance(expected, Pose2D):
         raise InputError("assert_pose_close: expected two Pose2D objects, given "
                          f"{type(actual).__name__} and {type(expected).__name__}")
+    tol_px = check_positive(tol_px, "tol_px", allow_zero=True)
+    tol_deg = check_positive(tol_deg, "tol_deg", allow_zero=True)
+    tol_scale = check_positive(tol_scale, "tol_scale", allow_zero=True)
     dt = math.hypot(actual.x - expected.x, actual.y - expected.y)
     da = abs(math.remainder(actual.angle_deg - expected.angle_deg, 360.0))
     ds = abs(actual.scale - expected.scale)
-    pre = f"{msg}: " if msg else ""
+    pre = _prefix(msg)
     if dt > tol_px or da > tol_deg or ds > tol_scale:
         raise AssertionError(f"{pre}poses differ: translation {dt:.6g} px (tol {tol_px}), angle "
                              f"{da:.6g} deg (tol {tol_deg}), scale {ds:.6g} (tol {tol_scale}); "

@@ -80,7 +80,7 @@ def test_reject_outliers_removes_a_moved_corner_and_a_bad_view(five, ground_trut
 
 def test_refine_in_undistorted_moves_corners_towards_truth(five, ground_truth):
     loaded, detected, problem, obs, fit = five
-    refined = refine_in_undistorted(problem, obs, fit, detected, loaded.grays)
+    _, refined = refine_in_undistorted(problem, obs, fit, detected, loaded)
     truth = ground_truth["truth"]
     before = np.concatenate([obs.corners[i] - truth[i] for i in obs.views])
     after = np.concatenate([refined.corners[i] - truth[i] for i in obs.views])
@@ -90,6 +90,42 @@ def test_refine_in_undistorted_moves_corners_towards_truth(five, ground_truth):
     assert 1e-4 < _rms(moved) < 0.01
     assert _rms(after) <= _rms(before)
     assert all(refined.ok[i].sum() == 54 for i in obs.views)
+
+
+def test_first_fit_from_opencv_corners_then_model_fit(ground_truth):
+    """calibrate's default path: OpenCV's corners give the first camera, the corner model is
+    fitted once, in undistorted coordinates, and gives the detections' blur and masks."""
+    loaded = load_views([str(f) for f in ground_truth["files"][:5]])
+    detected = detect_views(loaded, ground_truth["board"], refine=False)
+    assert not any(d.refined for d in detected.detections.values())
+    problem = Problem(ground_truth["board"], "standard", loaded.image_size)
+    obs = Observations.from_detections(detected.detections)
+    first = fit_camera(problem, obs)
+    # cornerSubPix corners: a few hundredths of a pixel (0.04 px RMS vs the truth here)
+    assert 0.01 < _rms(np.concatenate([first.residuals[i][:, None] for i in obs.views])) < 0.1
+    fitted, obs2 = refine_in_undistorted(problem, obs, first, detected, loaded)
+    assert all(d.refined and 0.5 < d.sharpness < 2.0 for d in fitted.detections.values())
+    err = np.concatenate([obs2.corners[i] - ground_truth["truth"][i] for i in obs2.views])
+    assert _rms(err) < 0.015  # the model fit: ~0.01 px with noise 1-3 gray levels
+    assert np.all(fit_camera(problem, obs2, guess=first.camera).view_rms(obs2) < 0.03)
+
+
+def test_refine_rejects_blurred_view_after_fitting(tmp_path, ground_truth):
+    files = ground_truth["files"]
+    for i in range(4):
+        shutil.copy(files[i], tmp_path / f"v{i}.png")
+    blurred = cv2.GaussianBlur(cv2.imread(str(files[5]), 0), (0, 0), 4.0)
+    cv2.imwrite(str(tmp_path / "v5_blur.png"), blurred)
+    loaded = load_views(tmp_path)
+    detected = detect_views(loaded, ground_truth["board"], refine=False)
+    problem = Problem(ground_truth["board"], "standard", loaded.image_size)
+    obs = Observations.from_detections(detected.detections)
+    if 4 not in obs.views:
+        pytest.skip("OpenCV did not find the board in the blurred view")
+    fitted, obs2 = refine_in_undistorted(problem, obs, fit_camera(problem, obs), detected,
+                                         loaded)
+    assert 4 not in obs2.views and obs2.views == (0, 1, 2, 3)
+    assert [(r.index, r.reason) for r in fitted.rejected] == [(4, "blur")]
 
 
 def test_estimate_uncertainty_shapes_and_scale(five):

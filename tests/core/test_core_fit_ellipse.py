@@ -42,8 +42,16 @@ def test_conic_to_ellipse():
     np.testing.assert_allclose(c, [1, 2], atol=1e-12)
     np.testing.assert_allclose(ax, [4, 2], atol=1e-12)
     assert ang == pytest.approx(90.0)
-    c, ax, ang = conic_to_ellipse([1, 0, -1, 0, 0, -1])               # hyperbola
-    assert np.all(np.isnan(ax)) and np.isnan(ang)
+    with pytest.raises(FitError, match="not a real ellipse"):         # one hyperbola
+        conic_to_ellipse([1, 0, -1, 0, 0, -1])
+    c, ax, ang = conic_to_ellipse([[1, 0, -1, 0, 0, -1], [1, 0, 1, 0, 0, -1]])  # batch: NaN row
+    assert np.all(np.isnan(ax[0])) and np.isnan(ang[0])
+    np.testing.assert_allclose(ax[1], [1, 1])
+    for bad in ([1, 0, 1, 0, 0, np.nan], [1, 0, 1, 0, 0], "abc", [True] * 6):
+        with pytest.raises(InputError):                                # ShapeError too
+            conic_to_ellipse(bad)
+    c, ax, ang = conic_to_ellipse(np.array([1, 0, 4, -2, -16, -19.0]) * 1e300)  # no overflow
+    np.testing.assert_allclose(ax, [6, 3])
     c, ax, ang = conic_to_ellipse(-np.array([1, 0, 1, 0, 0, -1.0]))  # sign-flipped circle
     np.testing.assert_allclose(ax, [1, 1])
 

@@ -25,7 +25,7 @@ def test_failed_write_keeps_old_content(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="disk full"):      # OS errors name the path
         _io.atomic_write_text(p, "new")
     monkeypatch.undo()
     assert p.read_text() == "old"

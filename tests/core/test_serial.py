@@ -102,9 +102,36 @@ def _strategy(tp: Any, meta: typing.Mapping) -> st.SearchStrategy:
     raise pytest.skip.Exception(f"no strategy for {tp!r}")
 
 
+def _fits(cls: type) -> st.SearchStrategy:
+    """Fit results as the fits make them (field shapes and NaN follow ``ok``): a single set or
+    a batch of noisy points on random shapes, some sets too small or degenerate to fit."""
+    from metrology.core import CircleFit, EllipseFit, LineFit, fit_circle, fit_ellipse, fit_line
+
+    fit = {LineFit: fit_line, CircleFit: fit_circle, EllipseFit: fit_ellipse}[cls]
+
+    @st.composite
+    def draw(d):
+        b = d(st.sampled_from([(), (2,), (1, 3)]))
+        n = d(st.integers(6, 12))
+        rng = np.random.default_rng(d(st.integers(0, 2 ** 32 - 1)))
+        t = rng.uniform(0, 2 * np.pi, b + (n,))
+        a, e = rng.uniform(5, 50, b + (1,)), rng.uniform(0.3, 1.0, b + (1,))
+        pts = np.stack([a * np.cos(t), a * e * np.sin(t)], -1) + rng.normal(0, 0.1, b + (n, 2))
+        w = (rng.random(b + (n,)) > d(st.sampled_from([0.0, 0.5, 0.95]))).astype(float)
+        if b and d(st.booleans()):
+            w[(0,) * len(b)] = 0.0                      # one item fails: ok False, NaN fields
+        try:
+            return fit(pts, weights=w)
+        except MetrologyError:
+            reject()
+    return draw()
+
+
 def instances(cls: type) -> st.SearchStrategy:
     """Instances of a Serializable dataclass built from its annotations (invalid combinations
-    that its own checks refuse are rejected)."""
+    that its own checks refuse are rejected); fit results are made by the fits."""
+    if cls.__module__ == "metrology.core.results":
+        return _fits(cls)
     hints = typing.get_type_hints(cls)
     kw = {f.name: _strategy(hints[f.name], f.metadata) for f in json_fields(cls)}
 
@@ -240,3 +267,21 @@ def test_to_jsonable_refuses_unknown_objects():
     assert to_jsonable({"p": np.float32(np.nan), "q": np.arange(3)}) == {"p": None, "q": [0, 1, 2]}
     with pytest.raises(InputError, match="cannot turn a object into JSON"):
         to_jsonable(object())
+
+
+@pytest.mark.parametrize("name, value, match", [
+    ("radius", None, "non-finite for a fit marked ok"),
+    ("center_std_px", [None, 1.0], "non-finite for a fit marked ok"),
+    ("center_xy", [1.0, 2.0, 3.0], "expected shape"),
+    ("covariance", [[1.0]], "expected shape"),
+    ("inliers", True, "inliers"),
+    ("n_points", [5, 6], "expected shape"),
+])
+def test_fit_results_are_checked_for_consistency_on_load(name, value, match):
+    from metrology.core import CircleFit, fit_circle
+
+    t = np.linspace(0, 2 * np.pi, 9, endpoint=False)
+    d = fit_circle(np.c_[np.cos(t), np.sin(t)] * 5 + 0.01 * np.sin(3 * t)[:, None]).to_dict()
+    CircleFit.from_dict(d)
+    with pytest.raises(FileFormatError, match=match):
+        CircleFit.from_dict({**d, name: value}, where="circle", error=FileFormatError)

@@ -1,0 +1,2162 @@
+"""Valid examples for fuzzing metrology's public API (:mod:`metrology.testing.fuzz`).
+
+Most entry points need no example here: parameters are filled by name from the ``param``
+table below (``image``, ``points``, ``camera`` ...) or from their defaults.  An explicit
+example is registered where that guess does not make a valid call, and an instance factory
+for every class whose methods are fuzzed.  Everything is small (images of a few hundred
+pixels, 5 calibration views of 320x240), and files shared by the workers are built once in
+the pool's shared folder.
+
+When an entry point's signature changes, update its example here (the fuzz test reports an
+example that no longer fits as "broken").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from metrology.testing.fuzz import Call, Registry
+from metrology.testing.fuzz.registry import canonical
+
+registry = reg = Registry()
+
+M = "metrology."
+
+
+def _inst(name: str, ctx):
+    """The registered valid instance of the class at the public path ``metrology.<name>``."""
+    return reg.instances[canonical(M + name)](ctx)
+
+
+# ------------------------------------------------------------------------------------------
+# shared fixtures
+
+def _png(path: Path, image: np.ndarray) -> None:
+    import cv2
+
+    ok, buf = cv2.imencode(".png", image)
+    path.write_bytes(buf.tobytes())
+
+
+@reg.fixture("image")
+def _image(ctx):
+    """200x160 uint8: a dark disk (centre (70, 80), r 30) and a bright bar with straight
+    edges (x 130..170) on a mid-gray background, blurred and noisy."""
+    from metrology.synth.shapes import Disk, HalfPlane, Stripe, render_shapes
+
+    img = render_shapes([(Disk((70.0, 80.0), 30.0), -80.0),
+                         (Stripe((150.0, 80.0), 0.0, 40.0), 90.0)], (160, 200),
+                        background=120.0, psf_sigma_px=1.0, supersample=4)
+    del HalfPlane
+    rng = np.random.default_rng(0)
+    return np.clip(np.rint(img + rng.normal(0, 1.0, img.shape)), 0, 255).astype(np.uint8)
+
+
+@reg.fixture("camera")
+def _camera(ctx):
+    from metrology.calib import CameraModel
+
+    return CameraModel([[400.0, 0, 159.5], [0, 400.0, 119.5], [0, 0, 1]],
+                       [-0.1, 0.02, 0, 0, 0], (320, 240))
+
+
+@reg.fixture("board")
+def _board(ctx):
+    from metrology.calib import Checkerboard
+
+    return Checkerboard(6, 5, 10.0)
+
+
+@reg.fixture("calib_paths")
+def _calib_paths(ctx):
+    """5 rendered board views (320x240), shared by all workers."""
+    from metrology.synth.board import random_board_poses, render_board
+
+    with ctx.shared_file("calib") as (folder, exists):
+        if not exists:
+            tmp = folder.with_name("calib.tmp")
+            tmp.mkdir(exist_ok=True)
+            cam, board = ctx.get("camera"), ctx.get("board")
+            poses = random_board_poses(board, cam, 5, rng=1)
+            for i, (r, t) in enumerate(poses):
+                _png(tmp / f"view_{i}.png", render_board(cam, board, r, t, supersample=2,
+                                                         rng=i).image)
+            tmp.rename(folder)
+    return sorted(str(p) for p in folder.glob("*.png"))
+
+
+@reg.fixture("calib_images")
+def _calib_images(ctx):
+    import cv2
+
+    return [cv2.imread(p, cv2.IMREAD_UNCHANGED) for p in ctx.get("calib_paths")]
+
+
+@reg.fixture("station_path")
+def _station_path(ctx):
+    from metrology.calib import calibrate
+
+    paths = ctx.get("calib_paths")
+    with ctx.shared_file("station.json") as (path, exists):
+        if not exists:
+            calibrate(paths, ctx.get("board")).save(path)
+    return str(path)
+
+
+@reg.fixture("calibration")
+def _calibration(ctx):
+    from metrology.calib import Calibration
+
+    return Calibration.load(ctx.get("station_path"))
+
+
+@reg.fixture("plane")
+def _plane(ctx):
+    return ctx.get("calibration").plane(0)
+
+
+@reg.fixture("plane_path")
+def _plane_path(ctx):
+    from metrology.inspect import save_plane
+
+    with ctx.shared_file("plane.json") as (path, exists):
+        if not exists:
+            save_plane(ctx.get("plane"), path)
+    return str(path)
+
+
+@reg.fixture("template")
+def _template(ctx):
+    from metrology.synth.parts import render_template
+
+    return render_template("bracket", psf_sigma_px=1.0, supersample=4)
+
+
+@reg.fixture("scene")
+def _scene(ctx):
+    from metrology.core import Pose2D
+    from metrology.synth.parts import render_part_scene
+
+    return render_part_scene("bracket", [Pose2D(200.0, 150.0, 20.0)], shape=(300, 400),
+                             supersample=2, rng=3)
+
+
+@reg.fixture("model_path")
+def _model_path(ctx):
+    from metrology.match import ShapeModel
+
+    with ctx.shared_file("part.model.json") as (path, exists):
+        if not exists:
+            ShapeModel.create(ctx.get("template").image, angle_range_deg=(-180, 180)).save(path)
+    return str(path)
+
+
+@reg.fixture("model")
+def _model(ctx):
+    from metrology.match import ShapeModel
+
+    return ShapeModel.load(ctx.get("model_path"))
+
+
+@reg.fixture("recipe_path")
+def _recipe_path(ctx):
+    """A recipe on the bracket: pixel-size station, the shape model, a circle tool on the big
+    hole and a line tool on the left edge."""
+    model = ctx.get("model_path")
+    with ctx.shared_file("part.recipe.json") as (path, exists):
+        if not exists:
+            doc = {"format": "metrology.recipe", "version": 1, "name": "fuzz bracket",
+                   "station": {"pixel_size_mm": 0.1},
+                   "model": {"file": Path(model).name, "min_score": 0.6},
+                   "tools": [{"name": "hole", "type": "circle", "center_xy": [-55.0, -20.0],
+                              "radius": 14.0, "num_calipers": 24},
+                             {"name": "left", "type": "line", "p0_xy": [-85.0, -40.0],
+                              "p1_xy": [-85.0, 40.0], "num_calipers": 12}],
+                   "measurements": [
+                       {"name": "hole_d", "type": "diameter", "feature": "hole",
+                        "nominal_mm": 2.8, "tolerance_mm": 0.05},
+                       {"name": "hole_to_left", "type": "distance", "from": "hole",
+                        "to": "left", "nominal_mm": 3.0, "tolerance_mm": 0.05}]}
+            path.write_text(json.dumps(doc, indent=1))
+    return str(path)
+
+
+@reg.fixture("recipe")
+def _recipe(ctx):
+    from metrology.inspect import Recipe
+
+    return Recipe.load(ctx.get("recipe_path"))
+
+
+@reg.fixture("scene_path")
+def _scene_path(ctx):
+    with ctx.shared_file("scene.png") as (path, exists):
+        if not exists:
+            _png(path, ctx.get("scene").image)
+    return str(path)
+
+
+@reg.fixture("inspection")
+def _inspection(ctx):
+    return ctx.get("recipe").run(ctx.get("scene").image, name="scene.png")
+
+
+@reg.fixture("defects")
+def _defects(ctx):
+    from metrology.synth.defects import make_defect_set
+
+    return make_defect_set(4, ["scratch"], 1, shape=(96, 96), seed=0, supersample=2)
+
+
+@reg.fixture("patchcore")
+def _patchcore(ctx):
+    from metrology.anomaly import PatchCore
+
+    return PatchCore(coreset_ratio=0.25).fit([d.image for d in ctx.get("defects")[:3]])
+
+
+@reg.fixture("patchcore_path")
+def _patchcore_path(ctx):
+    with ctx.shared_file("bank.json") as (path, exists):
+        if not exists:
+            ctx.get("patchcore").save(path)
+    return str(path)
+
+
+@reg.fixture("circle_points")
+def _circle_points(ctx):
+    t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+    rng = np.random.default_rng(0)
+    return np.c_[50 + 20 * np.cos(t), 40 + 20 * np.sin(t)] + rng.normal(0, 0.05, (24, 2))
+
+
+@reg.fixture("ellipse_points")
+def _ellipse_points(ctx):
+    t = np.linspace(0, 2 * np.pi, 30, endpoint=False)
+    rng = np.random.default_rng(1)
+    x, y = 30 * np.cos(t), 12 * np.sin(t)
+    c, s = np.cos(0.4), np.sin(0.4)
+    return np.c_[60 + c * x - s * y, 50 + s * x + c * y] + rng.normal(0, 0.05, (30, 2))
+
+
+@reg.fixture("line_points")
+def _line_points(ctx):
+    x = np.linspace(0, 50, 20)
+    return np.c_[x, 3 + 0.5 * x] + np.random.default_rng(2).normal(0, 0.05, (20, 2))
+
+
+# ------------------------------------------------------------------------------------------
+# parameters filled by name (entry points without their own example)
+
+for _names, _fixture in [
+    (("image", "gray", "source", "img"), "image"),
+    (("points", "points_xy", "xy", "p", "corners"), "circle_points"),
+    (("camera", "estimated", "true"), "camera"),
+    (("board",), "board"),
+    (("plane",), "plane"),
+    (("recipe",), "recipe"),
+]:
+    reg.param(*_names)(lambda ctx, _f=_fixture: ctx.get(_f))
+
+
+@reg.param("pose", "template_pose", "pose_mm")
+def _pose(ctx):
+    from metrology.core import Pose2D
+
+    return Pose2D(5.0, -3.0, 30.0, 1.1)
+
+
+@reg.param("points_mm")
+def _points_mm(ctx):
+    return np.array([[0.0, 0.0], [5.0, 2.0], [-3.0, 4.0]])
+
+
+@reg.param("points_3d")
+def _points_3d(ctx):
+    return np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [0.0, 10.0, 5.0]])
+
+
+@reg.param("center_xy", "point_xy", "center1_xy", "p1", "p2")
+def _center(ctx):
+    return (70.0, 80.0)
+
+
+@reg.param("center2_xy")
+def _center2(ctx):
+    return (80.0, 85.0)
+
+
+@reg.param("p0_xy")
+def _p0(ctx):
+    return (110.0, 80.0)
+
+
+@reg.param("p1_xy")
+def _p1(ctx):
+    return (190.0, 80.0)
+
+
+@reg.param("direction", "d1", "d2")
+def _direction(ctx):
+    return (1.0, 0.5)
+
+
+@reg.param("radius", "radius1", "radius2", "measured_radius")
+def _radius(ctx):
+    return 30.0
+
+
+@reg.param("semi_axes")
+def _semi_axes(ctx):
+    return (30.0, 12.0)
+
+
+@reg.param("angle_deg")
+def _angle(ctx):
+    return 23.0
+
+
+@reg.param("sigma", "blur_px")
+def _sigma(ctx):
+    return 1.5
+
+
+@reg.param("name")
+def _name(ctx):
+    return "thing"
+
+
+@reg.param("unit")
+def _unit(ctx):
+    return "mm"
+
+
+@reg.param("images", "good_images")
+def _images(ctx):
+    return [d.image for d in ctx.get("defects")[:3]]
+
+
+@reg.param("shape")
+def _shape(ctx):
+    return (48, 64)
+
+
+@reg.param("rng")
+def _rng(ctx):
+    return np.random.default_rng(0)
+
+
+# ------------------------------------------------------------------------------------------
+# instances (methods are fuzzed on these)
+
+def _instance(cls_name):
+    return reg.instance(M + cls_name)
+
+
+@_instance("core.pose.Pose2D")
+def _i_pose(ctx):
+    from metrology.core import Pose2D
+
+    return Pose2D(5.0, -3.0, 30.0, 1.1)
+
+
+@_instance("core.results.LineFit")
+def _i_linefit(ctx):
+    from metrology.core import fit_line
+
+    return fit_line(ctx.get("line_points"))
+
+
+@_instance("core.results.CircleFit")
+def _i_circlefit(ctx):
+    from metrology.core import fit_circle
+
+    return fit_circle(ctx.get("circle_points"))
+
+
+@_instance("core.results.EllipseFit")
+def _i_ellipsefit(ctx):
+    from metrology.core import fit_ellipse
+
+    return fit_ellipse(ctx.get("ellipse_points"))
+
+
+@_instance("calib.board.Checkerboard")
+def _i_board(ctx):
+    return ctx.get("board")
+
+
+@_instance("calib.board.BoardDetection")
+def _i_detection(ctx):
+    from metrology.calib import detect_board
+
+    return detect_board(ctx.get("calib_images")[0], ctx.get("board"))
+
+
+@_instance("calib.Calibration")
+def _i_cal(ctx):
+    return ctx.get("calibration")
+
+
+@_instance("calib.camera.CameraModel")
+def _i_cam(ctx):
+    return ctx.get("calibration").camera
+
+
+@_instance("calib.plane.Plane")
+def _i_plane(ctx):
+    return ctx.get("plane")
+
+
+@_instance("calib.ViewResult")
+def _i_view(ctx):
+    return ctx.get("calibration").views[0]
+
+
+@_instance("calib.RejectedView")
+def _i_rejected(ctx):
+    from metrology.calib import RejectedView
+
+    return RejectedView(3, "view_3.png", "no_board", "board not found")
+
+
+@_instance("calib.ProjectionUncertainty")
+def _i_unc(ctx):
+    return ctx.get("calibration").uncertainty
+
+
+@_instance("match.ShapeModel")
+def _i_model(ctx):
+    return ctx.get("model")
+
+
+@_instance("match.Match")
+def _i_match(ctx):
+    return ctx.get("model").find(ctx.get("scene").image, min_score=0.6)[0]
+
+
+@_instance("caliper.EdgeResult")
+def _i_edges(ctx):
+    from metrology.caliper import measure_edges
+
+    return measure_edges(ctx.get("image"), (110.0, 80.0), (190.0, 80.0))
+
+
+@_instance("caliper.PairResult")
+def _i_pairs(ctx):
+    from metrology.caliper import measure_pairs
+
+    return measure_pairs(ctx.get("image"), (110.0, 80.0), (190.0, 80.0))
+
+
+@_instance("caliper.EdgeSet")
+def _i_edgeset(ctx):
+    from metrology.caliper import detect_edges
+
+    x = np.arange(-10.0, 11.0)
+    return detect_edges(100 + 80 * (x > 0)[None, :].astype(float), x)
+
+
+@_instance("caliper.LineResult")
+def _i_lineres(ctx):
+    from metrology.caliper import find_line
+
+    return find_line(ctx.get("image"), (150.0, 20.0), (150.0, 140.0), num_calipers=10)
+
+
+@_instance("caliper.CircleResult")
+def _i_circleres(ctx):
+    from metrology.caliper import find_circle
+
+    return find_circle(ctx.get("image"), (70.0, 80.0), 30.0)
+
+
+@_instance("caliper.EllipseResult")
+def _i_ellres(ctx):
+    from metrology.caliper import find_ellipse
+
+    return find_ellipse(ctx.get("image"), (70.0, 80.0), (30.0, 30.0))
+
+
+@_instance("caliper.EdgeTool")
+def _i_edgetool(ctx):
+    from metrology.caliper import EdgeTool
+
+    return EdgeTool((110.0, 80.0), (190.0, 80.0))
+
+
+@_instance("caliper.EdgePairTool")
+def _i_pairtool(ctx):
+    from metrology.caliper import EdgePairTool
+
+    return EdgePairTool((110.0, 80.0), (190.0, 80.0))
+
+
+@_instance("caliper.LineTool")
+def _i_linetool(ctx):
+    from metrology.caliper import LineTool
+
+    return LineTool((150.0, 20.0), (150.0, 140.0), num_calipers=10)
+
+
+@_instance("caliper.CircleTool")
+def _i_circletool(ctx):
+    from metrology.caliper import CircleTool
+
+    return CircleTool((70.0, 80.0), 30.0)
+
+
+@_instance("caliper.EllipseTool")
+def _i_elltool(ctx):
+    from metrology.caliper import EllipseTool
+
+    return EllipseTool((70.0, 80.0), (30.0, 30.0))
+
+
+@_instance("image.peaks.PeakFit")
+def _i_peakfit(ctx):
+    from metrology.image import subpixel_peaks
+
+    v = np.exp(-0.5 * ((np.arange(20.0) - 8.3) / 1.5) ** 2)[None, :]
+    return subpixel_peaks(v, np.array([0]), np.array([8]))
+
+
+@_instance("image.profiles.Calipers")
+def _i_calipers(ctx):
+    from metrology.image import rect_calipers
+
+    return rect_calipers(np.array([[150.0, 40.0], [150.0, 80.0]]), np.array([[1.0, 0.0]] * 2),
+                         20.0, 5.0)
+
+
+@_instance("image.profiles.Profiles")
+def _i_profiles(ctx):
+    from metrology.image import sample_profiles
+
+    return sample_profiles(ctx.get("image"), _i_calipers(ctx))
+
+
+@_instance("anomaly.base.AnomalyScore")
+def _i_anscore(ctx):
+    return ctx.get("patchcore").score(ctx.get("defects")[-1].image)
+
+
+@_instance("anomaly.features.ClassicalFeatures")
+def _i_classical(ctx):
+    from metrology.anomaly import ClassicalFeatures
+
+    return ClassicalFeatures()
+
+
+@_instance("anomaly.neighbors.NearestNeighbors")
+def _i_nn(ctx):
+    from metrology.anomaly import NearestNeighbors
+
+    return NearestNeighbors(np.random.default_rng(0).normal(size=(50, 8)))
+
+
+@_instance("anomaly.patchcore.PatchCore")
+def _i_patchcore(ctx):
+    return ctx.get("patchcore")
+
+
+@_instance("anomaly.threshold.Threshold")
+def _i_threshold(ctx):
+    from metrology.anomaly import calibrate_threshold
+
+    return calibrate_threshold([0.1, 0.2, 0.15, 0.3])
+
+
+@_instance("inspect.recipe.Recipe")
+def _i_recipe(ctx):
+    return ctx.get("recipe")
+
+
+@_instance("inspect.result.InspectionResult")
+def _i_inspection(ctx):
+    return ctx.get("inspection")
+
+
+@_instance("inspect.measure.MeasurementResult")
+def _i_measres(ctx):
+    return ctx.get("inspection").measurements[0]
+
+
+@_instance("inspect.spec.MeasurementSpec")
+def _i_measspec(ctx):
+    return ctx.get("recipe").measurements[0]
+
+
+@_instance("inspect.spec.Tolerance")
+def _i_tol(ctx):
+    from metrology.inspect import Tolerance
+
+    return Tolerance(3.0, -0.05, 0.05)
+
+
+@_instance("inspect.spec.Datum")
+def _i_datum(ctx):
+    from metrology.inspect import Datum
+
+    return Datum("left", "bottom", "hole")
+
+
+@_instance("inspect.station.StationSpec")
+def _i_stationspec(ctx):
+    from metrology.inspect import StationSpec
+
+    return StationSpec(pixel_size_mm=0.1)
+
+
+@_instance("inspect.station.ScalePlane")
+def _i_scaleplane(ctx):
+    from metrology.inspect import ScalePlane
+
+    return ScalePlane(0.1)
+
+
+@_instance("inspect.recipe.MatchSpec")
+def _i_matchspec(ctx):
+    from metrology.inspect import MatchSpec
+
+    return MatchSpec("part.model.json", min_score=0.6)
+
+
+@_instance("inspect.recipe.AnomalySpec")
+def _i_anomalyspec(ctx):
+    from metrology.inspect import AnomalySpec
+
+    return AnomalySpec(0.5, bank="bank.json")
+
+
+@_instance("caliper.CircleFeature")
+def _i_feature(ctx):
+    from metrology.inspect.features import circle_feature
+
+    return circle_feature("hole", ctx.get("circle_points"), "mm")
+
+
+@_instance("inspect.batch.BatchSummary")
+def _i_summary(ctx):
+    from metrology.inspect import run_many
+
+    return run_many(ctx.get("recipe"), [ctx.get("scene_path")], progress=False)
+
+
+@_instance("inspect.rectify.RectifySpec")
+def _i_rspec(ctx):
+    from metrology.inspect import RectifySpec
+
+    return RectifySpec.covering(ctx.get("plane"), (320, 240), 0.5)
+
+
+@_instance("inspect.rectify.Rectifier")
+def _i_rectifier(ctx):
+    from metrology.inspect import Rectifier
+
+    return Rectifier(_i_rspec(ctx), ctx.get("plane"))
+
+
+@_instance("inspect.station.Station")
+def _i_station(ctx):
+    from metrology.inspect import StationSpec
+    from metrology.inspect.station import Station
+
+    return Station.load(StationSpec(pixel_size_mm=0.1), Path("."))
+
+
+@_instance("synth.board.BoardRender")
+def _i_boardrender(ctx):
+    from metrology.synth.board import random_board_poses, render_board
+
+    cam, board = ctx.get("camera"), ctx.get("board")
+    r, t = random_board_poses(board, cam, 1, rng=0)[0]
+    return render_board(cam, board, r, t, supersample=2)
+
+
+@_instance("synth.defects.DefectSpec")
+def _i_defectspec(ctx):
+    return ctx.get("defects")[-1].defects[0]
+
+
+@_instance("synth.defects.DefectSample")
+def _i_defectsample(ctx):
+    return ctx.get("defects")[-1]
+
+
+@_instance("synth.demo.DemoPart")
+def _i_demopart(ctx):
+    from metrology.synth.demo import demo_part
+
+    return demo_part()
+
+
+@_instance("synth.demo.DemoStation")
+def _i_demostation(ctx):
+    from metrology.synth.demo import demo_station
+
+    return demo_station(ctx.get("camera"), mm_per_px=0.1)   # 320x240: cheap to render
+
+
+@_instance("synth.demo.DemoRender")
+def _i_demorender(ctx):
+    from metrology.core import Pose2D
+    from metrology.synth.demo import demo_part, render_demo_part
+
+    st = _i_demostation(ctx)
+    return render_demo_part(st, demo_part(), Pose2D(*st.center_mm, 10.0), supersample=1)
+
+
+@_instance("synth.parts.Part")
+def _i_part(ctx):
+    from metrology.synth.parts import make_part
+
+    return make_part("bracket")
+
+
+@_instance("synth.parts.PartInstance")
+def _i_partinst(ctx):
+    return ctx.get("scene").instances[0]
+
+
+@_instance("synth.parts.PartScene")
+def _i_partscene(ctx):
+    return ctx.get("scene")
+
+
+@_instance("synth.parts.PartTemplate")
+def _i_parttpl(ctx):
+    return ctx.get("template")
+
+
+for _cls, _make in [("HalfPlane", lambda: ((10.0, 10.0), 30.0)),
+                    ("Stripe", lambda: ((10.0, 10.0), 30.0, 5.0)),
+                    ("Disk", lambda: ((10.0, 10.0), 5.0)),
+                    ("Ellipse", lambda: ((10.0, 10.0), (6.0, 3.0), 20.0))]:
+    def _f(ctx, _cls=_cls, _make=_make):
+        from metrology.synth import shapes
+
+        return getattr(shapes, _cls)(*_make())
+    reg.instance(M + "synth.shapes." + _cls)(_f)
+
+
+@_instance("synth.shapes.Union")
+def _i_union(ctx):
+    from metrology.synth.shapes import Disk, Union
+
+    return Union((Disk((10.0, 10.0), 5.0), Disk((14.0, 10.0), 5.0)))
+
+
+# ------------------------------------------------------------------------------------------
+# explicit examples
+
+def ex(name, **kw):
+    return reg.example(M + name, **kw)
+
+
+def _grid(ctx):
+    y, x = np.mgrid[0:6, 0:8].astype(float)
+    return x, y
+
+
+# core ---------------------------------------------------------------------------------------
+@ex("core.fit_line.fit_line")
+def _(ctx):
+    return Call(ctx.get("line_points"))
+
+
+@ex("core.fit_ellipse.fit_ellipse")
+def _(ctx):
+    return Call(ctx.get("ellipse_points"))
+
+
+@ex("core.fit_ellipse.conic_to_ellipse")
+def _(ctx):
+    return Call(np.array([1.0, 0.0, 4.0, -2.0, -16.0, -19.0]))
+
+
+@ex("core.robust.ransac")
+def _(ctx):
+    return Call(ctx.get("circle_points"), "circle", 0.5, rng=0)
+
+
+@ex("core.checks.as_vector")
+def _(ctx):
+    return Call((1.0, 2.0), "v")
+
+
+@ex("core.checks.check_finite")
+def _(ctx):
+    return Call(1.5, "x")
+
+
+@ex("core.checks.check_positive")
+def _(ctx):
+    return Call(1.5, "x")
+
+
+@ex("core.checks.check_choice")
+def _(ctx):
+    return Call("a", "x", ("a", "b"))
+
+
+@ex("core.distances.distance_point_line")
+def _(ctx):
+    return Call(ctx.get("circle_points"), (0.0, 0.0), (1.0, 0.2))
+
+
+@ex("core.distances.project_point_on_line")
+def _(ctx):
+    return Call(ctx.get("circle_points"), (0.0, 0.0), (1.0, 0.2))
+
+
+@ex("core.distances.distance_point_circle")
+def _(ctx):
+    return Call(ctx.get("circle_points"), (50.0, 40.0), 20.0)
+
+
+@ex("core.distances.distance_point_ellipse")
+def _(ctx):
+    return Call(ctx.get("circle_points"), (50.0, 40.0), (25.0, 10.0), 15.0)
+
+
+@ex("core.distances.closest_point_ellipse")
+def _(ctx):
+    return Call(ctx.get("circle_points"), (50.0, 40.0), (25.0, 10.0), 15.0)
+
+
+@ex("core.intersections.intersect_lines")
+def _(ctx):
+    return Call((0.0, 0.0), (1.0, 0.0), (5.0, 5.0), (0.0, 1.0))
+
+
+@ex("core.intersections.intersect_line_circle", nan_ok=True)   # NaN rows: documented misses
+def _(ctx):
+    return Call((0.0, 0.0), (1.0, 0.1), (10.0, 0.0), 4.0)
+
+
+@ex("core.intersections.intersect_circles", nan_ok=True)       # NaN rows: documented misses
+def _(ctx):
+    return Call((0.0, 0.0), 5.0, (6.0, 0.0), 4.0)
+
+
+@ex("core.intersections.angle_between_lines")
+def _(ctx):
+    return Call((1.0, 0.0), (1.0, 1.0))
+
+
+@ex("core.pose.Pose2D.from_matrix")
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(Pose2D(3.0, 4.0, 30.0, 1.2).matrix)
+
+
+@ex("core.pose.Pose2D.from_dict")
+def _(ctx):
+    return Call({"x": 1.0, "y": 2.0, "angle_deg": 30.0, "scale": 1.0})
+
+
+@ex("core.pose.Pose2D.almost_equal")
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(Pose2D(5.0, -3.0, 30.0, 1.1))
+
+
+for _cls, _fx in [("LineFit", "line_points"), ("CircleFit", "circle_points"),
+                  ("EllipseFit", "ellipse_points")]:
+    def _b(ctx, _cls=_cls):
+        return Call(_inst("core." + _cls, ctx).to_dict())
+    reg.example(M + f"core.results.{_cls}.from_dict")(_b)
+    reg.example(M + f"core.results.{_cls}", nan_ok=True)(
+        lambda ctx, _cls=_cls: Call(**{k: v for k, v in vars(
+            _inst("core." + _cls, ctx)).items()}))
+
+
+# image --------------------------------------------------------------------------------------
+@ex("image.filters.gaussian_derivative_1d")
+def _(ctx):
+    return Call(np.tile(np.r_[np.zeros(10), np.ones(10)] * 100, (3, 1)), 1.5)
+
+
+@ex("image.filters.gaussian_smooth_1d")
+def _(ctx):
+    return Call(np.tile(np.r_[np.zeros(10), np.ones(10)] * 100, (3, 1)), 1.5)
+
+
+@ex("image.filters.gaussian_kernel_1d")
+def _(ctx):
+    return Call(1.5)
+
+
+@ex("image.filters.gaussian_derivative_kernel_1d")
+def _(ctx):
+    return Call(1.5)
+
+
+@ex("image.peaks.local_maxima")
+def _(ctx):
+    return Call(np.abs(np.sin(np.linspace(0, 9, 40)))[None, :], 0.5)
+
+
+@ex("image.peaks.subpixel_peaks")
+def _(ctx):
+    v = np.exp(-0.5 * ((np.arange(20.0) - 8.3) / 1.5) ** 2)[None, :]
+    return Call(v, np.array([0]), np.array([8]))
+
+
+@ex("image.peaks.PeakFit", nan_ok=True)
+def _(ctx):
+    return Call(np.array([1.0]), np.array([2.0]), np.array([1.0]))
+
+
+@ex("image.profiles.rect_calipers")
+def _(ctx):
+    return Call(np.array([[150.0, 40.0], [150.0, 80.0]]), np.array([[1.0, 0.0]] * 2), 20.0, 5.0)
+
+
+@ex("image.profiles.ray_calipers")
+def _(ctx):
+    return Call((70.0, 80.0), np.full(8, 30.0), np.arange(8) * 45.0, 16.0, 4.0)
+
+
+@ex("image.profiles.sample_profiles")
+def _(ctx):
+    return Call(ctx.get("image"), _i_calipers(ctx))
+
+
+@ex("image.profiles.interpolate")
+def _(ctx):
+    return Call(ctx.get("image"), np.array([[10.5, 20.25], [100.0, 50.0]]))
+
+
+@ex("image.profiles.Calipers.to_image")
+def _(ctx):
+    return Call(np.array([0, 1]), np.array([0.5, -2.0]))
+
+
+@ex("image.profiles.Calipers.subset")
+def _(ctx):
+    return Call(np.array([True, False]))
+
+
+@ex("image.pyramid.block_pyramid")
+def _(ctx):
+    return Call(ctx.get("image").astype(np.float32), 3)
+
+
+@ex("image.pyramid.gaussian_gradients")
+def _(ctx):
+    return Call(ctx.get("image").astype(np.float32), 1.0)
+
+
+@ex("image.pyramid.level_to_base")
+def _(ctx):
+    return Call(np.array([[1.0, 2.0]]), 2)
+
+
+@ex("image.pyramid.base_to_level")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0]]), 2)
+
+
+for _fn in ("sample_bilinear", "sample_bilinear_exact", "sample_bicubic_exact"):
+    reg.example(M + "image.pyramid." + _fn)(
+        lambda ctx: Call(ctx.get("image").astype(np.float32),
+                         np.array([[10.5, 20.25], [100.0, 50.0]])))
+
+
+# calib --------------------------------------------------------------------------------------
+@ex("calib.board.Checkerboard")
+def _(ctx):
+    return Call(6, 5, 10.0)
+
+
+@ex("calib.board.Checkerboard.parse")
+def _(ctx):
+    return Call("6x5", 10.0)
+
+
+@ex("calib.board.Checkerboard.from_dict")
+def _(ctx):
+    return Call(ctx.get("board").to_dict())
+
+
+@ex("calib.board.detect_board", timeout=30)
+def _(ctx):
+    return Call(ctx.get("calib_images")[0], ctx.get("board"))
+
+
+@ex("calib.board.refine_corners")
+def _(ctx):
+    import cv2
+
+    img = ctx.get("calib_images")[0]
+    ok, c = cv2.findChessboardCorners(img, (6, 5))
+    return Call(img.astype(np.float32), c.reshape(-1, 2).astype(np.float64), 6, 5)
+
+
+@ex("calib.board.BoardDetection.from_dict")
+def _(ctx):
+    return Call(_i_detection(ctx).to_dict())
+
+
+@ex("calib.calibrate", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("calib_paths"), ctx.get("board"))
+
+
+@ex("calib.collect_images")
+def _(ctx):
+    return Call(ctx.get("calib_paths"))
+
+
+@ex("calib.Calibration.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("station_path"))
+
+
+@ex("calib.Calibration.from_dict")
+def _(ctx):
+    return Call(ctx.get("calibration").to_dict())
+
+
+@ex("calib.Calibration.save")
+def _(ctx):
+    return Call(str(ctx.tmp("station.json")))
+
+
+@ex("calib.Calibration.export_opencv_yaml")
+def _(ctx):
+    return Call(str(ctx.tmp("camera.yml")))
+
+
+@ex("calib.Calibration.import_opencv_yaml", kinds={"path": "path_in"})
+def _(ctx):
+    with ctx.shared_file("camera.yml") as (path, exists):
+        if not exists:
+            ctx.get("calibration").export_opencv_yaml(path)
+    return Call(str(path))
+
+
+@ex("calib.Calibration.plane")
+def _(ctx):
+    return Call(0)
+
+
+@ex("calib.Calibration", nan_ok=True)
+def _(ctx):
+    c = ctx.get("calibration")
+    return Call(**{f: getattr(c, f) for f in c.__dataclass_fields__})
+
+
+@ex("calib.camera.CameraModel")
+def _(ctx):
+    c = ctx.get("camera")
+    return Call(c.K, c.dist, c.image_size)
+
+
+@ex("calib.camera.CameraModel.from_dict")
+def _(ctx):
+    return Call(ctx.get("camera").to_dict())
+
+
+@ex("calib.camera.CameraModel.project")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0, 100.0], [10.0, 5.0, 120.0]]), np.zeros(3), np.zeros(3))
+
+
+@ex("calib.camera.CameraModel.undistort_maps")
+def _(ctx):
+    return Call()
+
+
+@ex("calib.camera.projection_difference")
+def _(ctx):
+    return Call(ctx.get("calibration").camera, ctx.get("camera"))
+
+
+@ex("calib.plane.Plane.from_corners")
+def _(ctx):
+    d = _i_detection(ctx)
+    return Call(ctx.get("calibration").camera, ctx.get("board"), d.corners_xy)
+
+
+@ex("calib.plane.Plane.from_board")
+def _(ctx):
+    return Call(ctx.get("calibration").camera, ctx.get("calib_images")[0], ctx.get("board"))
+
+
+@ex("calib.plane.Plane.from_dict")
+def _(ctx):
+    return Call(ctx.get("plane").to_dict())
+
+
+@ex("calib.plane.Plane.at_height")
+def _(ctx):
+    return Call(2.0)
+
+
+@ex("calib.plane.Plane.to_mm")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [100.0, 90.0]]))
+
+
+@ex("calib.plane.Plane.mm_per_px")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [100.0, 90.0]]))
+
+
+@ex("calib.plane.Plane.to_px")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0], [10.0, 5.0]]))
+
+
+@ex("calib.plane.Plane", nan_ok=True)
+def _(ctx):
+    p = ctx.get("plane")
+    return Call(p.camera, p.rvec, p.tvec)
+
+
+# match --------------------------------------------------------------------------------------
+@ex("match.ShapeModel.create", timeout=30)
+def _(ctx):
+    return Call(ctx.get("template").image)
+
+
+@ex("match.ShapeModel.find", timeout=30)
+def _(ctx):
+    return Call(ctx.get("scene").image, min_score=0.6)
+
+
+@ex("match.ShapeModel.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("model_path"))
+
+
+@ex("match.ShapeModel.save")
+def _(ctx):
+    return Call(str(ctx.tmp("m.model.json")))
+
+
+@ex("match.ShapeModel.level_points")
+def _(ctx):
+    return Call(0)
+
+
+@ex("match.ShapeModel.contour_xy")
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(Pose2D(100.0, 80.0, 10.0))
+
+
+@ex("match.Match.from_dict")
+def _(ctx):
+    return Call(_i_match(ctx).to_dict())
+
+
+@ex("match.Match", nan_ok=True)
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(Pose2D(1.0, 2.0, 3.0), 0.9)
+
+
+@ex("match.ShapeModel")
+def _(ctx):
+    m = ctx.get("model")
+    return Call(m._levels, template_shape=m.template_shape, origin_xy=m.origin_xy,
+                angle_range_deg=m.angle_range_deg, scale_range=m.scale_range,
+                polarity=m.polarity, min_contrast=m.min_contrast, value_scale=m.value_scale)
+
+
+# caliper ------------------------------------------------------------------------------------
+@ex("caliper.find_line")
+def _(ctx):
+    return Call(ctx.get("image"), (150.0, 20.0), (150.0, 140.0), num_calipers=10)
+
+
+@ex("caliper.find_ellipse")
+def _(ctx):
+    return Call(ctx.get("image"), (70.0, 80.0), (30.0, 30.0))
+
+
+@ex("caliper.detect_edges")
+def _(ctx):
+    x = np.arange(-10.0, 11.0)
+    return Call(100 + 80 * (x > 0)[None, :].astype(float), x)
+
+
+@ex("caliper.EdgeResult.from_dict")
+def _(ctx):
+    return Call(_i_edges(ctx).to_dict())
+
+
+@ex("caliper.tool_from_dict")
+def _(ctx):
+    return Call(_i_circletool(ctx).to_dict())
+
+
+for _cls in ("EdgeTool", "EdgePairTool", "LineTool", "CircleTool", "EllipseTool"):
+    reg.example(M + f"caliper.{_cls}.measure")(lambda ctx: Call(ctx.get("image")))
+    reg.example(M + f"caliper.{_cls}.from_dict")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).to_dict()))
+
+
+@ex("caliper.EdgeTool")
+def _(ctx):
+    return Call((110.0, 80.0), (190.0, 80.0))
+
+
+@ex("caliper.EdgePairTool")
+def _(ctx):
+    return Call((110.0, 80.0), (190.0, 80.0))
+
+
+@ex("caliper.LineTool")
+def _(ctx):
+    return Call((150.0, 20.0), (150.0, 140.0), num_calipers=10)
+
+
+@ex("caliper.curvature.blurred_disk")
+def _(ctx):
+    return Call(np.linspace(0, 20, 30), 10.0, 1.5)
+
+
+@ex("caliper.curvature.edge_shift")
+def _(ctx):
+    return Call(0.05, 1.5)
+
+
+for _cls in ("LineResult", "CircleResult", "EllipseResult"):
+    def _c(ctx, _cls=_cls):
+        r = _inst("caliper." + _cls, ctx)
+        return Call(**{f: getattr(r, f) for f in r.__dataclass_fields__})
+    reg.example(M + f"caliper.{_cls}", nan_ok=True)(_c)
+    reg.example(M + f"caliper.{_cls}.from_dict")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).to_dict()))
+
+
+# anomaly ------------------------------------------------------------------------------------
+@ex("anomaly.coreset.greedy_coreset")
+def _(ctx):
+    return Call(np.random.default_rng(0).normal(size=(200, 16)), 20)
+
+
+@ex("anomaly.coreset.random_projection")
+def _(ctx):
+    return Call(np.random.default_rng(0).normal(size=(200, 16)), 8)
+
+
+@ex("anomaly.neighbors.NearestNeighbors")
+def _(ctx):
+    return Call(np.random.default_rng(0).normal(size=(50, 8)))
+
+
+@ex("anomaly.neighbors.NearestNeighbors.query")
+def _(ctx):
+    return Call(np.random.default_rng(1).normal(size=(5, 8)), 2)
+
+
+@ex("anomaly.features.gaussian_kernels")
+def _(ctx):
+    return Call(2.0)
+
+
+@ex("anomaly.features.ClassicalFeatures.from_config")
+def _(ctx):
+    from metrology.anomaly import ClassicalFeatures
+
+    return Call(ClassicalFeatures().config())
+
+
+@ex("anomaly.patchcore.PatchCore.fit", timeout=30)
+def _(ctx):
+    return Call([d.image for d in ctx.get("defects")[:3]])
+
+
+@ex("anomaly.patchcore.PatchCore.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("patchcore_path"))
+
+
+@ex("anomaly.patchcore.PatchCore.save")
+def _(ctx):
+    return Call(str(ctx.tmp("bank.json")))
+
+
+@ex("anomaly.patchcore.PatchCore.score_batch")
+def _(ctx):
+    return Call([d.image for d in ctx.get("defects")[3:]])
+
+
+@ex("anomaly.patchcore.PatchCore.calibrate_threshold")
+def _(ctx):
+    return Call([ctx.get("defects")[3].image])
+
+
+@ex("anomaly.threshold.calibrate_threshold")
+def _(ctx):
+    return Call([0.1, 0.2, 0.15, 0.3])
+
+
+@ex("anomaly.threshold.auroc")
+def _(ctx):
+    return Call([0.1, 0.2, 0.3], [0.5, 0.25, 0.9])
+
+
+@ex("anomaly.threshold.Threshold.from_dict")
+def _(ctx):
+    return Call(_i_threshold(ctx).to_dict())
+
+
+@ex("anomaly.threshold.Threshold", nan_ok=True)
+def _(ctx):
+    t = _i_threshold(ctx)
+    return Call(**{f: getattr(t, f) for f in t.__dataclass_fields__})
+
+
+@ex("anomaly.base.AnomalyScore", nan_ok=True)
+def _(ctx):
+    return Call(0.5, np.zeros((8, 8), np.float32))
+
+
+@ex("anomaly.torch_features.TorchFeatures")
+def _(ctx):
+    return Call(None)
+
+
+# inspect ------------------------------------------------------------------------------------
+@ex("inspect.recipe.Recipe.load", kinds={"path": "path_in"}, timeout=30)
+def _(ctx):
+    return Call(ctx.get("recipe_path"))
+
+
+@ex("inspect.recipe.Recipe.from_dict")
+def _(ctx):
+    return Call(json.loads(Path(ctx.get("recipe_path")).read_text()),
+                base_dir=str(Path(ctx.get("recipe_path")).parent))
+
+
+@ex("inspect.recipe.Recipe.save")
+def _(ctx):
+    return Call(str(ctx.tmp("r.recipe.json")))
+
+
+@ex("inspect.recipe.Recipe.run", timeout=30)
+def _(ctx):
+    return Call(ctx.get("scene").image)
+
+
+@ex("inspect.recipe.Recipe.rectified")
+def _(ctx):
+    return Call(ctx.get("scene").image)
+
+
+@ex("inspect.recipe.Recipe.run_many", timeout=60, kinds={"paths": "images"})
+def _(ctx):
+    return Call([ctx.get("scene_path")], output=str(ctx.tmp("results.jsonl")))
+
+
+@ex("inspect.batch.run_many", timeout=60, kinds={"paths": "images"})
+def _(ctx):
+    return Call(ctx.get("recipe"), [ctx.get("scene_path")], output=str(ctx.tmp("r.jsonl")),
+                progress=False)
+
+
+@ex("inspect.batch.read_results", kinds={"path": "path_in"})
+def _(ctx):
+    with ctx.shared_file("results.jsonl") as (path, exists):
+        if not exists:
+            from metrology.inspect import run_many
+
+            run_many(ctx.get("recipe"), [ctx.get("scene_path")], output=path, progress=False)
+    return Call(str(path))
+
+
+@ex("inspect.batch.write_csv")
+def _(ctx):
+    return Call([ctx.get("inspection").to_dict()], str(ctx.tmp("s.csv")))
+
+
+@ex("inspect.batch.list_images", kinds={"sources": "images"})
+def _(ctx):
+    return Call([str(Path(ctx.get("scene_path")).parent)])
+
+
+@ex("inspect.result.InspectionResult.from_dict")
+def _(ctx):
+    return Call(ctx.get("inspection").to_dict())
+
+
+@ex("inspect.result.InspectionResult.measurement")
+def _(ctx):
+    return Call(ctx.get("inspection").measurements[0].name)
+
+
+@ex("inspect.result.InspectionResult.overlay")
+def _(ctx):
+    return Call(ctx.get("scene").image)
+
+
+@ex("inspect.result.InspectionResult", nan_ok=True)
+def _(ctx):
+    return Call("a.png", "pass")
+
+
+@ex("inspect.measure.MeasurementResult.from_dict")
+def _(ctx):
+    return Call(ctx.get("inspection").measurements[0].to_dict())
+
+
+@ex("inspect.measure.MeasurementResult", nan_ok=True)
+def _(ctx):
+    return Call("d", "diameter", "mm", 3.0)
+
+
+@ex("inspect.spec.MeasurementSpec.from_dict")
+def _(ctx):
+    return Call({"name": "hole_d", "type": "diameter", "feature": "hole", "nominal_mm": 2.8,
+                 "tolerance_mm": 0.05}, "measurements[0]")
+
+
+@ex("inspect.spec.parse_measurement")
+def _(ctx):
+    return Call({"name": "hole_d", "type": "diameter", "feature": "hole", "nominal_mm": 2.8,
+                 "tolerance_mm": 0.05}, "measurements[0]")
+
+
+@ex("inspect.spec.parse_tool")
+def _(ctx):
+    return Call({"name": "hole", "type": "circle", "center_xy": [-55.0, -20.0],
+                 "radius": 14.0}, "tools[0]")
+
+
+@ex("inspect.spec.tool_to_dict")
+def _(ctx):
+    return Call(_i_circletool(ctx))
+
+
+@ex("inspect.spec.tool_kind")
+def _(ctx):
+    return Call(_i_circletool(ctx))
+
+
+@ex("inspect.spec.MeasurementSpec")
+def _(ctx):
+    return Call("hole_d", "diameter", ("hole",))
+
+
+@ex("inspect.spec.Tolerance")
+def _(ctx):
+    return Call(3.0, -0.05, 0.05)
+
+
+@ex("inspect.spec.Tolerance.check")
+def _(ctx):
+    return Call(3.01)
+
+
+@ex("inspect.spec.Tolerance.from_dict")
+def _(ctx):
+    return Call({"nominal_mm": 3.0, "tolerance_mm": 0.05}, "m", "mm")
+
+
+@ex("inspect.spec.Datum")
+def _(ctx):
+    return Call("left", "bottom", "hole")
+
+
+@ex("inspect.spec.Datum.from_dict")
+def _(ctx):
+    return Call({"origin": "left", "x_axis": "bottom", "y_towards": "hole"}, "datum")
+
+
+@ex("inspect.station.StationSpec.from_dict")
+def _(ctx):
+    return Call({"pixel_size_mm": 0.1})
+
+
+@ex("inspect.station.ScalePlane")
+def _(ctx):
+    return Call(0.1)
+
+
+@ex("inspect.station.ScalePlane.to_mm")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0]]))
+
+
+@ex("inspect.station.ScalePlane.to_px")
+def _(ctx):
+    return Call(np.array([[1.0, 2.0]]))
+
+
+@ex("inspect.station.Station.load")
+def _(ctx):
+    from metrology.inspect import StationSpec
+
+    return Call(StationSpec(calibration=ctx.get("station_path"),
+                            plane={"file": ctx.get("plane_path")}), Path("/"))
+
+
+@ex("inspect.station.Station.check_image")
+def _(ctx):
+    return Call(ctx.get("image"))
+
+
+@ex("inspect.station.save_plane")
+def _(ctx):
+    return Call(ctx.get("plane"), str(ctx.tmp("plane.json")))
+
+
+@ex("inspect.station.load_plane", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("plane_path"))
+
+
+@ex("inspect.recipe.MatchSpec")
+def _(ctx):
+    return Call("part.model.json", min_score=0.6)
+
+
+@ex("inspect.recipe.MatchSpec.from_dict")
+def _(ctx):
+    return Call({"file": "part.model.json", "min_score": 0.6})
+
+
+@ex("inspect.recipe.AnomalySpec")
+def _(ctx):
+    return Call(0.5, bank="bank.json")
+
+
+@ex("inspect.recipe.AnomalySpec.from_dict")
+def _(ctx):
+    return Call({"bank": "bank.json", "threshold": 0.5})
+
+
+@ex("inspect.rectify.RectifySpec")
+def _(ctx):
+    return Call(0.5, (-10.0, -10.0), (64, 48))
+
+
+@ex("inspect.rectify.RectifySpec.from_dict")
+def _(ctx):
+    return Call({"mm_per_px": 0.5, "origin_mm": [-10.0, -10.0], "size_px": [64, 48]})
+
+
+@ex("inspect.rectify.RectifySpec.covering")
+def _(ctx):
+    return Call(ctx.get("plane"), (320, 240), 0.5)
+
+
+@ex("inspect.rectify.RectifySpec.to_mm")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0]]))
+
+
+@ex("inspect.rectify.RectifySpec.to_rect")
+def _(ctx):
+    return Call(np.array([[1.0, 2.0]]))
+
+
+@ex("inspect.rectify.Rectifier")
+def _(ctx):
+    return Call(_i_rspec(ctx), ctx.get("plane"))
+
+
+@ex("inspect.rectify.Rectifier.image")
+def _(ctx):
+    return Call(ctx.get("calib_images")[0])
+
+
+@ex("inspect.rectify.Rectifier.to_raw")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0]]))
+
+
+@ex("inspect.rectify.Rectifier.place")
+def _(ctx):
+    return Call(_i_circletool(ctx))
+
+
+@ex("inspect.features.circle_feature")
+def _(ctx):
+    return Call("hole", ctx.get("circle_points"), "mm")
+
+
+@ex("inspect.features.line_feature")
+def _(ctx):
+    return Call("edge", ctx.get("line_points"), "mm")
+
+
+@ex("inspect.features.ellipse_feature")
+def _(ctx):
+    return Call("e", ctx.get("ellipse_points"), "mm")
+
+
+@ex("inspect.features.pair_feature")
+def _(ctx):
+    p = ctx.get("line_points")
+    return Call("web", p, p + [0.0, 5.0], "mm")
+
+
+@ex("caliper.CircleFeature.with_params")
+def _(ctx):
+    return Call(_i_feature(ctx).params + 1.0)
+
+
+
+def _feats(ctx):
+    from metrology.inspect.features import circle_feature, line_feature
+
+    return {"hole": circle_feature("hole", ctx.get("circle_points"), "mm"),
+            "left": line_feature("left", ctx.get("line_points"), "mm")}
+
+
+@ex("inspect.measure.evaluate")
+def _(ctx):
+    return Call(ctx.get("recipe").measurements[0], _feats(ctx))
+
+
+@ex("inspect.measure.measure")
+def _(ctx):
+    return Call(ctx.get("recipe").measurements[1], _feats(ctx))
+
+
+
+@ex("inspect.tools.run_tool")
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(_i_circletool(ctx), ctx.get("image"), Pose2D())
+
+
+
+@ex("inspect.demo.run_demo", timeout=180, sample=0, expensive=True)   # ~30 s a call
+def _(ctx):
+    return Call(str(ctx.tmp("demo")), n_parts=1, as_json=True)
+
+
+@ex("inspect.demo.build_demo_recipe")
+def _(ctx):
+    from metrology.core import Pose2D
+    from metrology.synth.demo import demo_part
+
+    st = _i_demostation(ctx)
+    return Call(st, demo_part(), Pose2D(*st.center_mm, 0.0), np.array([50.0, 40.0]), (0, 0))
+
+
+# viz ----------------------------------------------------------------------------------------
+@ex("viz.anomaly.anomaly_heatmap")
+def _(ctx):
+    return Call(np.random.default_rng(0).random((32, 32)).astype(np.float32))
+
+
+@ex("viz.anomaly.draw_anomaly")
+def _(ctx):
+    return Call(ctx.get("defects")[-1].image, _i_anscore(ctx))
+
+
+@ex("viz.calib.draw_calibration_report", timeout=30)
+def _(ctx):
+    return Call(ctx.get("calibration"), width=600)
+
+
+@ex("viz.calib.save_calibration_report", timeout=30)
+def _(ctx):
+    return Call(ctx.get("calibration"), str(ctx.tmp("report.png")), width=600)
+
+
+@ex("viz.calib.draw_board_detection")
+def _(ctx):
+    return Call(ctx.get("calib_images")[0], _i_detection(ctx))
+
+
+@ex("viz.caliper.draw_calipers")
+def _(ctx):
+    return Call(ctx.get("image"), _i_calipers(ctx))
+
+
+@ex("viz.caliper.draw_edge_points")
+def _(ctx):
+    return Call(ctx.get("image"), ctx.get("circle_points"))
+
+
+@ex("viz.caliper.draw_caliper_result")
+def _(ctx):
+    return Call(ctx.get("image"), _i_circleres(ctx))
+
+
+@ex("viz.inspect.draw_inspection")
+def _(ctx):
+    return Call(ctx.get("scene").image, ctx.get("inspection"))
+
+
+@ex("viz.match.draw_matches")
+def _(ctx):
+    return Call(ctx.get("scene").image, ctx.get("model"), [_i_match(ctx)])
+
+
+@ex("viz.draw.to_fixed")
+def _(ctx):
+    return Call(ctx.get("circle_points"))
+
+
+# synth --------------------------------------------------------------------------------------
+@ex("synth.render.finish_image")
+def _(ctx):
+    return Call(np.full((16, 16), 100.0))
+
+
+@ex("synth.render.fine_grid")
+def _(ctx):
+    return Call((8, 10), 2)
+
+
+@ex("synth.render.render_scene")
+def _(ctx):
+    return Call(lambda X, Y: 100.0 + 50.0 * (X > 5), (12, 16), supersample=2)
+
+
+@ex("synth.board.render_board", timeout=30)
+def _(ctx):
+    from metrology.synth.board import random_board_poses
+
+    cam, board = ctx.get("camera"), ctx.get("board")
+    r, t = random_board_poses(board, cam, 1, rng=0)[0]
+    return Call(cam, board, r, t, supersample=2)
+
+
+@ex("synth.board.random_board_poses")
+def _(ctx):
+    return Call(ctx.get("board"), ctx.get("camera"), 2)
+
+
+@ex("synth.board.look_at_pose")
+def _(ctx):
+    return Call((0.0, 0.0, -300.0), (0.0, 0.0, 0.0))
+
+
+@ex("synth.defects.brushed_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
+@ex("synth.defects.texture_patch")
+def _(ctx):
+    from metrology.synth.defects import brushed_texture
+
+    return Call(brushed_texture((64, 64), rng=0), (32, 32), rng=0)
+
+
+@ex("synth.defects.render_defect_sample")
+def _(ctx):
+    return Call((48, 48), "scratch", rng=0, supersample=2)
+
+
+@ex("synth.defects.make_defect_set", timeout=30)
+def _(ctx):
+    return Call(2, ["spot"], 1, shape=(48, 48), supersample=2)
+
+
+@ex("synth.defects.DefectSpec")
+def _(ctx):
+    return Call("spot", (10.0, 10.0), 5.0, 0.0, 20.0)
+
+
+@ex("synth.demo.demo_station")
+def _(ctx):
+    return Call(ctx.get("camera"), mm_per_px=0.1)
+
+
+@ex("synth.demo.render_demo_part", timeout=30)
+def _(ctx):
+    from metrology.core import Pose2D
+    from metrology.synth.demo import demo_part
+
+    st = _i_demostation(ctx)
+    return Call(st, demo_part(), Pose2D(*st.center_mm, 10.0), supersample=1)
+
+
+@ex("synth.demo.render_plane_board", timeout=30)
+def _(ctx):
+    return Call(_i_demostation(ctx), supersample=1)
+
+
+@ex("synth.demo.DemoStation.project")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0], [5.0, 2.0]]))
+
+
+@ex("synth.demo.DemoPart.hole")
+def _(ctx):
+    return Call("hole_a")
+
+
+@ex("synth.demo.DemoPart.material")
+def _(ctx):
+    u, v = np.meshgrid(np.linspace(-12, 12, 8), np.linspace(-8, 8, 6))
+    return Call(u, v, 0.05)
+
+
+@ex("synth.demo.DemoHole")
+def _(ctx):
+    return Call("h", 1.0, 2.0, 3.0)
+
+
+@ex("synth.parts.make_part")
+def _(ctx):
+    return Call("gear")
+
+
+@ex("synth.parts.render_template")
+def _(ctx):
+    return Call("lpart", supersample=2)
+
+
+@ex("synth.parts.render_part_scene", timeout=30)
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call("bracket", [Pose2D(120.0, 90.0, 10.0)], shape=(180, 240), supersample=2)
+
+
+@ex("synth.parts.random_pose")
+def _(ctx):
+    from metrology.synth.parts import make_part
+
+    return Call(np.random.default_rng(0), make_part("bracket"), (300, 400))
+
+
+@ex("synth.parts.random_poses")
+def _(ctx):
+    from metrology.synth.parts import make_part
+
+    return Call(np.random.default_rng(0), make_part("bracket"), (400, 500), 2)
+
+
+@ex("synth.parts.contour_samples")
+def _(ctx):
+    from metrology.synth.parts import make_part
+
+    return Call(make_part("bracket"))
+
+
+@ex("synth.parts.Part")
+def _(ctx):
+    return Call("sq", np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]))
+
+
+@ex("synth.parts.PartInstance")
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call("bracket", Pose2D(1.0, 2.0, 3.0))
+
+
+@ex("synth.parts.PartScene", nan_ok=True)
+def _(ctx):
+    return Call(np.zeros((8, 8), np.uint8), ())
+
+
+@ex("synth.parts.PartTemplate", nan_ok=True)
+def _(ctx):
+    return Call(np.zeros((8, 8), np.uint8), (3.5, 3.5), "x")
+
+
+@ex("synth.shapes.render_shapes")
+def _(ctx):
+    from metrology.synth.shapes import Disk
+
+    return Call([(Disk((16.0, 12.0), 6.0), 100.0)], (24, 32), supersample=2)
+
+
+@ex("synth.shapes.square_coverage")
+def _(ctx):
+    return Call(np.linspace(-1, 1, 5), 1.0, 0.0, 1.0)
+
+
+@ex("synth.shapes.disk_with_burrs")
+def _(ctx):
+    return Call((20.0, 20.0), 10.0, [(30.0, 2.0)])
+
+
+for _cls in ("HalfPlane", "Stripe", "Disk", "Ellipse", "Union"):
+    def _cov(ctx):
+        X, Y = _grid(ctx)
+        return Call(X, Y, 1.0)
+    reg.example(M + f"synth.shapes.{_cls}.coverage")(_cov)
+
+reg.example(M + "synth.shapes.HalfPlane")(lambda ctx: Call((10.0, 10.0), 30.0))
+reg.example(M + "synth.shapes.Stripe")(lambda ctx: Call((10.0, 10.0), 30.0, 5.0))
+reg.example(M + "synth.shapes.Disk")(lambda ctx: Call((10.0, 10.0), 5.0))
+reg.example(M + "synth.shapes.Ellipse")(lambda ctx: Call((10.0, 10.0), (6.0, 3.0), 20.0))
+reg.example(M + "synth.shapes.Union")(lambda ctx: Call((_i_union(ctx),)))
+
+
+# testing ------------------------------------------------------------------------------------
+def _draw(strategy):
+    """Strategies are lazy: draw one example so bad arguments surface."""
+    import warnings
+
+    from hypothesis.errors import NonInteractiveExampleWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NonInteractiveExampleWarning)
+        return strategy.example()
+
+
+try:
+    from hypothesis.strategies import SearchStrategy
+
+    reg.after_return(SearchStrategy, _draw)
+except ImportError:  # pragma: no cover - hypothesis is a test dependency
+    pass
+
+
+@ex("testing.assertions.assert_points_close", raises=(AssertionError,))
+def _(ctx):
+    return Call([[0.0, 0.0]], [[0.0, 0.001]], max_px=0.01)
+
+
+@ex("testing.assertions.assert_pose_close", raises=(AssertionError,))
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(Pose2D(1.0, 2.0, 3.0), Pose2D(1.0, 2.0, 3.0))
+
+
+for _cls in ("LineSample", "CircleSample", "EllipseSample"):
+    reg.example(M + f"testing.strategies.{_cls}", nan_ok=True)(
+        lambda ctx, _cls=_cls: Call(*[None] * {"LineSample": 5, "CircleSample": 6,
+                                               "EllipseSample": 6}[_cls]))
+
+
+
+
+@ex("anomaly.base.is_scorer")
+def _(ctx):
+    return Call(ctx.get("patchcore"))
+
+
+@ex("anomaly.neighbors.NearestNeighbors.check_method")
+def _(ctx):
+    return Call("auto")
+
+
+@ex("anomaly.torch_features.TorchFeatures.from_config")
+def _(ctx):
+    return Call({"weights": None, "arch": "resnet18"})
+
+
+@ex("core.pose.Pose2D.apply_vectors")
+def _(ctx):
+    return Call(np.array([[1.0, 0.0], [0.0, 2.0]]))
+
+
+@ex("inspect.recipe.Recipe")
+def _(ctx):
+    r = ctx.get("recipe")
+    return Call(r.tools, r.measurements, station=r.station, model=r.model, name="r",
+                base_dir=str(Path(ctx.get("recipe_path")).parent))
+
+
+@ex("inspect.station.Station")
+def _(ctx):
+    from metrology.inspect import ScalePlane
+
+    return Call(ScalePlane(0.1), None, {})
+
+
+
+for _mod in ("calib", "caliper", "inspect", "match", "anomaly"):
+    reg.example(M + f"{_mod}.cli.register")(
+        lambda ctx: Call(__import__("argparse").ArgumentParser().add_subparsers()))
+
+
+# ------------------------------------------------------------------------------------------
+# command line: a valid invocation of every subcommand (argv without the program name)
+
+def _saved_png(ctx, name: str, fixture: str, attr: str | None = "image") -> str:
+    with ctx.shared_file(name) as (path, exists):
+        if not exists:
+            obj = ctx.get(fixture)
+            _png(path, getattr(obj, attr) if attr else obj)
+    return str(path)
+
+
+def _defect_paths(ctx) -> list[str]:
+    out = []
+    for i, d in enumerate(ctx.get("defects")):
+        with ctx.shared_file(f"defect_{i}.png") as (path, exists):
+            if not exists:
+                _png(path, d.image)
+        out.append(str(path))
+    return out
+
+
+@reg.cli("calibrate", timeout=60)
+def _cli_calibrate(ctx):
+    return ["calibrate", *ctx.get("calib_paths"), "--board", "6x5", "--square-mm", "10",
+            "-o", str(ctx.tmp("station.json")), "--no-holdout", "-q"]
+
+
+@reg.cli("undistort")
+def _cli_undistort(ctx):
+    return ["undistort", ctx.get("station_path"), ctx.get("calib_paths")[0], "-o",
+            str(ctx.tmp("und.png"))]
+
+
+@reg.cli("model", "create")
+def _cli_model_create(ctx):
+    return ["model", "create", _saved_png(ctx, "template.png", "template"), "-o",
+            str(ctx.tmp("m.model.json"))]
+
+
+@reg.cli("find")
+def _cli_find(ctx):
+    return ["find", ctx.get("scene_path"), "--model", ctx.get("model_path"),
+            "--min-score", "0.6"]
+
+
+@reg.cli("measure")
+def _cli_measure(ctx):
+    return ["measure", _saved_png(ctx, "shapes.png", "image", None), "--circle", "70,80,30"]
+
+
+@reg.cli("anomaly", "fit", timeout=60)
+def _cli_anomaly_fit(ctx):
+    paths = _defect_paths(ctx)
+    return ["anomaly", "fit", *paths[:3], "-o", str(ctx.tmp("bank.json")),
+            "--coreset-ratio", "0.25"]
+
+
+@reg.cli("anomaly", "score")
+def _cli_anomaly_score(ctx):
+    return ["anomaly", "score", _defect_paths(ctx)[-1], "--bank", ctx.get("patchcore_path")]
+
+
+@reg.cli("inspect", timeout=60)
+def _cli_inspect(ctx):
+    return ["inspect", ctx.get("recipe_path"), ctx.get("scene_path"), "-o",
+            str(ctx.tmp("results.jsonl"))]
+
+
+@reg.cli("demo", timeout=240)
+def _cli_demo(ctx):
+    return ["demo", "--out", str(ctx.tmp("demo")), "--parts", "1", "--json"]
+
+
+@ex("core.checks.check_bool")
+def _(ctx):
+    return Call(True, "flag")
+
+
+@ex("core.checks.check_int")
+def _(ctx):
+    return Call(3, "n", min=1, max=10)
+
+
+@ex("cli.main", raises=(SystemExit,))          # --help / usage errors: argparse's SystemExit
+def _(ctx):
+    return Call([])
+
+
+@_instance("caliper.LineFeature")
+def _i_linefeature(ctx):
+    from metrology.inspect.features import line_feature
+
+    return line_feature("edge", ctx.get("line_points"), "mm")
+
+
+@_instance("caliper.EllipseFeature")
+def _i_ellipsefeature(ctx):
+    from metrology.inspect.features import ellipse_feature
+
+    return ellipse_feature("e", ctx.get("ellipse_points"), "mm")
+
+
+@_instance("caliper.PairFeature")
+def _i_pairfeature(ctx):
+    from metrology.inspect.features import pair_feature
+
+    p = ctx.get("line_points")
+    return pair_feature("web", p, p + [0.0, 5.0], "mm")
+
+
+for _cls in ("LineFeature", "EllipseFeature", "PairFeature"):
+    reg.example(M + f"caliper.{_cls}.with_params")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).params + 0.5))
+
+
+@_instance("caliper.EdgeSettings")
+def _i_edgesettings(ctx):
+    from metrology.caliper import EdgeSettings
+
+    return EdgeSettings(sigma=1.5, threshold=25.0)
+
+
+@_instance("caliper.FitSettings")
+def _i_fitsettings(ctx):
+    from metrology.caliper import FitSettings
+
+    return FitSettings()
+
+
+@ex("caliper.EdgeSettings.with_defaults")
+def _(ctx):
+    return Call(transition="any", select="all")
+
+
+for _shape, _make in [("Circle", lambda ctx: _i_circletool(ctx).outline()),
+                      ("Segment", lambda ctx: _i_linetool(ctx).outline()),
+                      ("Ellipse", lambda ctx: _i_elltool(ctx).outline())]:
+    def _shape_inst(ctx, _shape=_shape, _make=_make):
+        from metrology.caliper import shapes
+
+        found = [s for s in _make(ctx) if isinstance(s, getattr(shapes, _shape))]
+        return found[0]
+    reg.instance(M + f"caliper.shapes.{_shape}")(_shape_inst)
+
+
+@_instance("caliper.shapes.Polygons")
+def _i_polygons(ctx):
+    from metrology.caliper.shapes import Polygons
+
+    return Polygons(np.array([[[0.0, 0.0], [10.0, 0.0], [10.0, 5.0], [0.0, 5.0]]]))
+
+
+@_instance("caliper.shapes.Markers")
+def _i_markers(ctx):
+    from metrology.caliper.shapes import Markers
+
+    return Markers(ctx.get("circle_points"))
+
+
+@_instance("match.result.Matches")
+def _i_matches(ctx):
+    return ctx.get("model").find(ctx.get("scene").image, min_score=0.6)
+
+
+@_instance("match.result.SearchStats")
+def _i_searchstats(ctx):
+    return _i_matches(ctx).stats
+
+
+@_instance("match.poses.PoseBatch")
+def _i_posebatch(ctx):
+    from metrology.match.poses import PoseBatch
+
+    return PoseBatch.from_arrays([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05],
+                                 [0.9, 0.8])
+
+
+@ex("match.poses.PoseBatch.from_arrays")
+def _(ctx):
+    return Call([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05], [0.9, 0.8])
