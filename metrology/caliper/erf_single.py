@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._accel import kernels
 from .erf_model import (BLUR, GN_STEP_S, GN_STEP_T, HALF_A, HALF_B, LAMBDA, MIN_OPTICS,
                         POSITION, SLOPE, STEP, SUMS_DENSITY, SUMS_Z_DENSITY, StepFit,
                         corner_offsets, corner_sums, finish, footprint, optics,
@@ -285,6 +286,24 @@ def fit_single(v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
     -------
     StepFit
     """
+    kern = kernels("caliper")
+    if kern is not None:
+        return _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot)
     f = _SingleFit(v, offsets, rows, t0, s0, foot)
     p, gp = f.solve(t0, s0, iters)
     return f.statistics(p, gp, t0, s0, a0)
+
+
+def _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
+    """:func:`fit_single` by the compiled kernel (:mod:`metrology.caliper._kernels`): the
+    same model, steps and statistics edge by edge."""
+    e = rows.size
+    fab = np.ascontiguousarray(footprint(foot, e), dtype=np.float64)
+    p = np.empty((e, _SINGLE))
+    st = np.empty((e, 4))
+    f8 = np.float64     # (writeable C arrays: the kernel's one specialisation; small copies)
+    kern.fit_single(np.array(v, f8, order="C"), np.array(offsets, f8, order="C"),
+                    np.array(rows, np.int64, order="C"), np.array(t0, f8, order="C"),
+                    np.array(s0, f8, order="C"), fab, int(iters), p, st)
+    box_var = (fab * fab).sum(1) / 12.0
+    return finish(p, t0, s0, a0, box_var, st[:, 0], st[:, 1], st[:, 2], st[:, 3] >= 7)

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..core.checks import (MAX_COORD, _numeric, as_points, as_vector, check_bool, check_choice,
                            check_positive)
+from .._accel import kernels
 from ..errors import InputError, ShapeError
 from .io import as_gray
 
@@ -504,21 +505,22 @@ def _planar(points: np.ndarray) -> np.ndarray:
 
 def _taps(shape, q: np.ndarray, interpolation: str, f32: bool) -> tuple:
     """What :func:`interpolate` gathers for the points ``q`` (2, N) on an image of ``shape``:
-    the flat index of each point's first tap, the taps' offsets along x and y, and their
-    weights (a function of the points alone, so a caliper set sampled again reuses them)."""
+    the flat index of each point's first tap (N,), the taps' offsets along x and y (T,), and
+    their weights (T, N) (a function of the points alone, so a caliper set sampled again reuses them)."""
     h, w = shape
     if interpolation == "linear":
         lim = np.array([[max(w - 2, 0)], [max(h - 2, 0)]], dtype=np.float64)
         i0 = np.minimum(np.floor(q), lim).astype(np.intp)
         f = q - i0
-        return (i0[1] * w + i0[0], (0, 1 if w > 1 else 0), (0, w if h > 1 else 0),
-                (1.0 - f[0], f[0]), (1.0 - f[1], f[1]))
+        return (i0[1] * w + i0[0], np.array([0, 1 if w > 1 else 0]),
+                np.array([0, w if h > 1 else 0]), np.stack((1.0 - f[0], f[0])),
+                np.stack((1.0 - f[1], f[1])))
     i0 = np.minimum(np.floor(q), np.array([[w - 3], [h - 3]], dtype=np.float64)).astype(np.intp)
     weights = _spline_weights if interpolation == "spline" else _cubic_weights
     # float32 coefficients: float32 arithmetic throughout
     wts = weights((q - i0).astype(np.float32) if f32 else q - i0)
-    return ((i0[1] - 1) * w + (i0[0] - 1), (0, 1, 2, 3), tuple(range(0, 4 * w, w)),
-            tuple(a[0] for a in wts), tuple(a[1] for a in wts))
+    return ((i0[1] - 1) * w + (i0[0] - 1), np.arange(4), np.arange(0, 4 * w, w),
+            np.stack([a[0] for a in wts]), np.stack([a[1] for a in wts]))
 
 
 def _gather(flat: np.ndarray, taps: tuple) -> np.ndarray:
@@ -590,8 +592,13 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
         src = spline_coefficients(img[y0:y1, x0:x1], np.float32)
     else:
         src = np.ascontiguousarray(img)
-    vals = _gather(src.ravel(), plan.taps).reshape(plan.cal.points.shape[:3])
-    return Profiles(vals.mean(axis=1, dtype=np.float64), plan.cal, plan.index, plan.dropped)
+    k, m = plan.cal.points.shape[:2]
+    kern = kernels("image")
+    if kern is not None and kern.supports(src, plan.taps):
+        vals = kern.gather_mean(src.ravel(), *plan.taps, k, m)    # the same, compiled
+    else:
+        vals = _gather(src.ravel(), plan.taps).reshape(k, m, -1).mean(axis=1, dtype=np.float64)
+    return Profiles(vals, plan.cal, plan.index, plan.dropped)
 
 
 @dataclass(frozen=True)
