@@ -1,6 +1,6 @@
 """Compiled (numba) kernel of profile sampling; imported only through :mod:`metrology._accel`.
 
-:func:`gather_mean` computes what :func:`metrology.image.profiles._gather` and the mean across
+:func:`gather_mean` computes what :func:`metrology.image._taps._gather` and the mean across
 each caliper's width compute (``sample_profiles``), per sample point in a compiled loop, in
 the same order and precision (float32 coefficients and weights stay float32 until the mean, as
 there).  ``cache=True`` and explicit signatures: compiled once per machine, loaded from
