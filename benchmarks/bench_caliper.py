@@ -44,6 +44,7 @@ this load) to load the cached kernels plus 0.35 s CPU to import numba, once per 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -168,13 +169,13 @@ def _numpy_rows(disks, lines, guess, truth, crb, repeat) -> list[Row]:
              ("find_line", lambda im: find_line(im, c - 50 * d, c + 50 * d), lines)]
     rows = []
     for name, fn, ims in cases:
-        im = ims[0]
+        call = functools.partial(fn, ims[0])
         with _accel.disabled():
-            t_np = median_ms(lambda: fn(im), repeat=repeat)
-            c_np = _cpu_ms(lambda: fn(im), repeat)
+            t_np = median_ms(call, repeat=repeat)
+            c_np = _cpu_ms(call, repeat)
             r_np = [fn(x) for x in ims]
-        t_nb = median_ms(lambda: fn(im), repeat=repeat)
-        c_nb = _cpu_ms(lambda: fn(im), repeat)
+        t_nb = median_ms(call, repeat=repeat)
+        c_nb = _cpu_ms(call, repeat)
         r_nb = [fn(x) for x in ims]
         if name == "find_line":
             acc = [math.sqrt(np.mean([o.fit.distance(c[None])[0] ** 2 for o in rr])) / b_o
