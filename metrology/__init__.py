@@ -18,10 +18,10 @@ from typing import Any
 from ._version import __version__
 from .errors import (BoardNotFoundError, CalibrationError, EdgeNotFoundError, FileFormatError,
                      FitError, InputError, MetrologyError, ModelError, ShapeError)
-from .core.pose import Pose2D
 
 # public name -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
+    "Pose2D": "metrology.core.pose",
     # calibration
     "Checkerboard": "metrology.calib",
     "BoardDetection": "metrology.calib",
@@ -48,7 +48,7 @@ _SUBMODULES = {"geometry", "core", "image", "calib", "match", "caliper", "anomal
 
 __all__ = ["__version__", "Pose2D", "MetrologyError", "InputError", "ShapeError", "FitError",
            "BoardNotFoundError", "CalibrationError", "EdgeNotFoundError", "ModelError",
-           "FileFormatError", *sorted(_LAZY), *sorted(_SUBMODULES)]
+           "FileFormatError", *sorted(set(_LAZY) - {"Pose2D"}), *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str) -> Any:

@@ -32,11 +32,32 @@ __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT",
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
-# layers that contribute subcommands, in the order they appear in --help
-_CLI_MODULES = ("metrology.calib.cli", "metrology.match.cli", "metrology.caliper.cli",
-                "metrology.anomaly.cli", "metrology.inspect.cli", "metrology.teach.cli",
-                "metrology.inspect.msa_cli", "metrology.studio.cli")
-
+# Subcommands in the order they appear in --help, with the layer module that registers them and
+# the one-line help shown by `metrology --help`.  Only the module of the command being run is
+# imported (a layer's package pulls in NumPy, OpenCV and SciPy: seconds of start-up that
+# `metrology --help` should not pay); tests/test_cli_startup.py keeps this table equal to what
+# the modules register.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "calibrate": ("metrology.calib.cli", "calibrate a camera from checkerboard images"),
+    "undistort": ("metrology.calib.cli", "remove lens distortion from images"),
+    "model": ("metrology.match.cli", "shape models: create one from a template image"),
+    "find": ("metrology.match.cli", "find a shape model in an image, print poses"),
+    "measure": ("metrology.caliper.cli",
+                "measure edges, pairs, a line, circle or ellipse with calipers"),
+    "anomaly": ("metrology.anomaly.cli", "surface anomaly scoring trained on good parts"),
+    "inspect": ("metrology.inspect.cli", "run an inspection recipe on images (a folder or files)"),
+    "demo": ("metrology.inspect.cli",
+             "end-to-end demo: calibrate, build a model, measure rendered parts"),
+    "recipe": ("metrology.teach.cli",
+               "make a recipe for a new part (teach, from-dxf) and look at it (show)"),
+    "report": ("metrology.inspect.msa_cli",
+               "SPC report of a batch (HTML): histograms, run charts, Cp/Cpk"),
+    "gauge-study": ("metrology.inspect.msa_cli",
+                    "type-1 gauge study (Cg, Cgk) or gauge R&R (ANOVA: %%GRR, ndc)"),
+    "studio": ("metrology.studio.cli", "teach, edit and try a recipe in the browser"),
+}
+#: Layer modules that contribute subcommands, in --help order.
+_CLI_MODULES = tuple(dict.fromkeys(module for module, _ in _COMMANDS.values()))
 
 #: The last exception the command's guard turned into "unexpected ..." (None if none).
 last_unexpected: BaseException | None = None
@@ -54,8 +75,24 @@ class Terminated(BaseException):
     """Raised in the main thread by SIGTERM so ``finally`` blocks (workers, files) run."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand registered."""
+def _selected_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs: its first word that is not an option."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``metrology`` command.
+
+    Without ``argv`` every layer's subcommands are registered in full.  With ``argv`` only the
+    layer of the subcommand that ``argv`` selects is imported and registered; the others appear
+    by name and help line (enough for ``metrology --help`` and for choosing a command), so the
+    command starts without importing the whole library.
+    """
     parser = _Parser(
         prog="metrology",
         description="Classical machine-vision measurement: calibrate a station, find parts by "
@@ -64,14 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
                "130 interrupted, 143 terminated.")
     parser.add_argument("--version", action="version", version=f"metrology {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in _CLI_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # layer has no CLI (yet)
-                continue
-            raise
-        module.register(sub)
+    if argv is None:
+        wanted = set(_CLI_MODULES)
+    else:
+        chosen = _COMMANDS.get(_selected_command(argv) or "")
+        wanted = {chosen[0]} if chosen else set()
+    registered: set[str] = set()
+    for command, (module_name, help_line) in _COMMANDS.items():
+        if command in sub.choices:
+            continue
+        if module_name in wanted and module_name not in registered:
+            importlib.import_module(module_name).register(sub)
+            registered.add(module_name)
+        if command not in sub.choices:   # a layer not needed now: its name and help only
+            sub.add_parser(command, help=help_line, add_help=False)
     return parser
 
 
@@ -123,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     global last_unexpected
     last_unexpected = None
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:            # --help, --version, usage error (printed)

@@ -122,7 +122,7 @@ def test_sigterm_exits_143_with_one_line(tmp_path):
     code = ("import time, metrology.cli as c\n"
             "def slow(args):\n    print('started', flush=True)\n    time.sleep(60)\n"
             "p = c.build_parser\n"
-            "def build():\n    parser = p()\n"
+            "def build(*a):\n    parser = p(*a)\n"
             "    for a in parser._actions:\n"
             "        if hasattr(a, 'choices') and isinstance(a.choices, dict) and "
             "'demo' in a.choices:\n"

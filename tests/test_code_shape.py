@@ -67,8 +67,6 @@ def _parsed():
         yield p, ast.parse(p.read_text(encoding="utf-8"), filename=str(p))
 
 
-@pytest.mark.xfail(strict=True, reason="synth renderers, testing.ellipse_points and PatchCore "
-                   "still take more than 10 parameters (being reworked on other branches)")
 def test_no_public_function_has_more_than_10_parameters():
     bad = []
     for p, tree in _parsed():

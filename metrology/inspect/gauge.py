@@ -152,7 +152,7 @@ class Type1Result(Serializable):
 
 def type1_study(values: Any, *, reference: float, tolerance: float, name: str = "value",
                 unit: str = "", images: Iterable[str] = (), k: float = 0.2, l: float = 4.0,
-                cg_min: float = 1.33, cgk_min: float = 1.33,
+                acceptance: tuple[float, float] = (1.33, 1.33),
                 min_repeats: int = MIN_REPEATS) -> Type1Result:
     """Type-1 gauge study of repeated measurements of one reference part.
 
@@ -167,8 +167,8 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
         Tolerance width ``T = upper limit - lower limit`` of the feature, > 0.
     k, l : float
         ``K`` in (0, 1] (default 0.2) and ``L`` > 0 (default 4).
-    cg_min, cgk_min : float
-        Acceptance limits (default 1.33).
+    acceptance : (float, float)
+        Acceptance limits ``(Cg_min, Cgk_min)`` (default 1.33 each).
     min_repeats : int
         Fewest values accepted (default and minimum allowed: 10).
 
@@ -194,6 +194,10 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
     tolerance = _check_positive(f"{name}: tolerance", tolerance)
     k = _check_positive("k", k, upper=1.0)
     l = _check_positive("l", l)
+    if not isinstance(acceptance, (tuple, list)) or len(acceptance) != 2:
+        raise InputError(f"acceptance: expected (Cg_min, Cgk_min), given {acceptance!r}")
+    cg_min = _check_positive("acceptance Cg_min", acceptance[0])
+    cgk_min = _check_positive("acceptance Cgk_min", acceptance[1])
     if isinstance(min_repeats, bool) or not isinstance(min_repeats, int) \
             or min_repeats < MIN_REPEATS:
         raise InputError(f"min_repeats: expected an integer >= {MIN_REPEATS}, given "
@@ -318,6 +322,6 @@ def gauge_study(source: Any, references: Mapping[str, float] | str, *,
     results = {}
     for n, s in series.items():
         results[n] = type1_study(s.values, reference=refs[n], tolerance=_tolerance_of(s, tolerances),
-                                 name=n, unit=s.unit, images=s.images, k=k, l=l, cg_min=cg_min,
-                                 cgk_min=cgk_min)
+                                 name=n, unit=s.unit, images=s.images, k=k, l=l,
+                                 acceptance=(cg_min, cgk_min))
     return Type1Study(results, recs.source, tuple(str(p) for p in recs.problems))

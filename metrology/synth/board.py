@@ -22,11 +22,11 @@ import numpy as np
 
 from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
-from ..core.checks import check_positive
+from ..core.checks import check_finite, check_positive
 from ..errors import InputError
 from .render import finish_image, render_scene
 
-__all__ = ["render_board", "BoardRender", "random_board_poses", "look_at_pose"]
+__all__ = ["render_board", "BoardLook", "BoardRender", "random_board_poses", "look_at_pose"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,32 @@ class BoardRender:
                 "tvec": self.tvec.tolist(), "image_shape": list(self.image.shape)}
 
 
+_MAX_LEVEL = 1e6
+
+
+@dataclass(frozen=True)
+class BoardLook:
+    """How a rendered board looks: gray levels of the dark squares (``black``), the paper
+    (``white``) and what lies beyond the paper (``background``); ``vignetting``, the relative
+    brightness loss at the image corners (``gain = 1 - v * (r / r_corner)^2``); the white paper
+    margin around the outer squares, in squares (``margin_squares``)."""
+
+    black: float = 35.0
+    white: float = 215.0
+    background: float = 110.0
+    vignetting: float = 0.15
+    margin_squares: float = 0.75
+
+    def __post_init__(self) -> None:
+        for f in ("black", "white", "background"):
+            object.__setattr__(self, f, check_finite(getattr(self, f), f"BoardLook.{f}",
+                                                     min=-_MAX_LEVEL, max=_MAX_LEVEL))
+        object.__setattr__(self, "vignetting", check_finite(
+            self.vignetting, "BoardLook.vignetting", min=0.0, max=1.0))
+        object.__setattr__(self, "margin_squares", check_finite(
+            self.margin_squares, "BoardLook.margin_squares", min=0.0, max=100.0))
+
+
 def _undistort_grid(camera: CameraModel, pad: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact normalised rays at integer pixels from ``-pad`` to ``size - 1 + pad``."""
     w, h = camera.image_size
@@ -64,10 +90,9 @@ def _undistort_grid(camera: CameraModel, pad: int) -> tuple[np.ndarray, np.ndarr
 
 
 def render_board(camera: CameraModel, board: Checkerboard, rvec: Any, tvec: Any, *,
-                 blur_px: float = 0.8, noise_sigma: float = 2.0, vignetting: float = 0.15,
-                 black: float = 35.0, white: float = 215.0, background: float = 110.0,
-                 margin_squares: float = 0.75, supersample: int = 8, bits: int = 8,
-                 rng: np.random.Generator | int | None = 0) -> BoardRender:
+                 blur_px: float = 0.8, noise_sigma: float = 2.0, look: BoardLook | None = None,
+                 supersample: int = 8, bits: int = 8,
+                 rng: np.random.Generator | int | None = 0, **flat: Any) -> BoardRender:
     """Render ``board`` at pose ``(rvec, tvec)`` through ``camera``.
 
     Parameters
@@ -81,21 +106,24 @@ def render_board(camera: CameraModel, board: Checkerboard, rvec: Any, tvec: Any,
         Gaussian optical blur sigma in pixels (applied before pixel integration).
     noise_sigma : float
         Additive Gaussian noise in gray levels.
-    vignetting : float
-        Relative brightness loss at the image corners (``gain = 1 - v * (r / r_corner)^2``).
-    black, white, background : float
-        Gray levels of dark squares, paper, and what lies beyond the paper.
-    margin_squares : float
-        White paper margin around the outer squares, in squares.
+    look : BoardLook, optional
+        Gray levels, vignetting and paper margin (default ``BoardLook()``: squares 35 on paper
+        215, background 110, vignetting 0.15, margin 0.75 squares).
     supersample : int
         Sub-samples per pixel and axis (8: coverage exact to ~1/64 px area).
     bits : {8, 16, 0}
         Output quantisation (0: float32).
+    **flat
+        The fields of ``look`` may be given directly instead (``black=20``), as before
+        ``BoardLook`` existed; not together with ``look``.
 
     Returns
     -------
     BoardRender
     """
+    look = _board_look(look, flat)
+    black, white, background = look.black, look.white, look.background
+    vignetting, margin_squares = look.vignetting, look.margin_squares
     check_positive(blur_px, "blur_px", allow_zero=True)
     check_positive(noise_sigma, "noise_sigma", allow_zero=True)
     rvec = np.asarray(rvec, float).ravel()
@@ -168,6 +196,21 @@ def render_board(camera: CameraModel, board: Checkerboard, rvec: Any, tvec: Any,
     image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=bits)
     corners = camera.project(board.object_points(), rvec, tvec)
     return BoardRender(image=image, corners_xy=corners, rvec=rvec, tvec=tvec)
+
+
+def _board_look(look: BoardLook | None, flat: dict) -> BoardLook:
+    fields = set(BoardLook.__dataclass_fields__)
+    unknown = sorted(set(flat) - fields)
+    if unknown:
+        raise InputError(f"render_board: unknown argument(s) {', '.join(unknown)}")
+    if look is None:
+        return BoardLook(**flat)
+    if not isinstance(look, BoardLook):
+        raise InputError(f"look: expected a BoardLook, given {type(look).__name__}")
+    if flat:
+        raise InputError("render_board: give the look's fields either in look= or as "
+                         "keywords, not both")
+    return look
 
 
 def look_at_pose(eye_mm: Any, target_mm: Any, up: Any = (0.0, -1.0, 0.0)

@@ -149,3 +149,27 @@ def test_noise_free_corner_floor_vs_opencv():
     assert rms(with_cam.corners_xy - r.corners_xy) < 0.006
     assert rms(plain.corners_xy - r.corners_xy) < 0.5 * peer
     assert rms(with_cam.corners_xy - r.corners_xy) < 0.3 * peer
+
+
+
+def test_render_board_look_equals_flat_keywords():
+    """``look=BoardLook(...)`` and the flat keywords it replaced render the same image; mixing
+    them, unknown keywords and out-of-range looks are input errors."""
+    from metrology.synth.board import BoardLook, look_at_pose, render_board
+
+    cam = CameraModel([[400.0, 0, 79.5], [0, 400.0, 59.5], [0, 0, 1]], [0] * 5, (160, 120))
+    board = Checkerboard(4, 3, 10.0)
+    rv, tv = look_at_pose([15.0, 10.0, -400.0], [15.0, 10.0, 0.0])
+    kw = dict(blur_px=0.5, noise_sigma=0.0, supersample=2, bits=0)
+    a = render_board(cam, board, rv, tv, black=20.0, white=230.0, vignetting=0.3, **kw)
+    b = render_board(cam, board, rv, tv, look=BoardLook(black=20.0, white=230.0,
+                                                        vignetting=0.3), **kw)
+    assert np.array_equal(a.image, b.image)
+    assert not np.array_equal(a.image, render_board(cam, board, rv, tv, **kw).image)
+    with pytest.raises(InputError, match="not both"):
+        render_board(cam, board, rv, tv, look=BoardLook(), black=3.0, **kw)
+    with pytest.raises(InputError, match="unknown"):
+        render_board(cam, board, rv, tv, blak=3.0, **kw)
+    for bad in (dict(vignetting=1.5), dict(black=float("nan")), dict(margin_squares=-1)):
+        with pytest.raises(InputError):
+            BoardLook(**bad)

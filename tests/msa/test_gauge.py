@@ -50,7 +50,7 @@ def test_type1_worked_example():
     assert r6.cg == pytest.approx(1.825742, rel=1e-6)
     assert r6.cgk == pytest.approx(1.460593, rel=1e-6)
     # a stricter limit fails the study and says why
-    r2 = type1_study(SHOTS, reference=10.0, tolerance=0.1, cgk_min=2.5)
+    r2 = type1_study(SHOTS, reference=10.0, tolerance=0.1, acceptance=(1.33, 2.5))
     assert not r2.passed and r2.reasons == ("Cgk 2.19 < 2.5",)
     # with the reference 4 um off, |bias| = 0.006: Cgk = 0.004 / 0.003651484 = 1.095445
     r3 = type1_study(SHOTS, reference=9.996, tolerance=0.1)
