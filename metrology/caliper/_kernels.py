@@ -5,6 +5,9 @@ Each kernel computes what a NumPy function of the package computes, per edge / p
 a compiled loop instead of whole-batch array calls (the NumPy code is the reference; the
 tests in ``tests/caliper/test_caliper_accel.py`` hold both equal):
 
+* :func:`peaks`: the derivative filter, peaks, selection and Gaussian estimates of
+  :func:`metrology.caliper.edges.detect_edges` (its usual case: at most one fit candidate a
+  profile, log-parabola peaks; else the NumPy code runs);
 * :func:`fit_single`: :func:`metrology.caliper.erf_single.fit_single` -- the same model,
   window, start, damped Gauss-Newton steps, Newton's step and its stopping rule, and the same
   statistics (position std, score, shading score z) -- edge by edge: each edge stops on its
@@ -309,3 +312,91 @@ def fit_single(v, offsets, rows, t0, s0, fab, iters, p_out, stats):  # pragma: n
             p_out[e, c] = p[c]
         # (iterations exhausted or a singular step: the statistics at p, as in erf_single)
         _statistics(y, u, tr, p, tss, n, stats[e, :3])
+
+
+@njit(cache=True, nogil=True)
+def _peak(s, i, thr):  # pragma: no cover - compiled
+    """Interior local maximum of ``s`` at ``i`` at or above ``thr`` (plateaus: first sample)."""
+    return s[i] > s[i - 1] and s[i] >= s[i + 1] and s[i] >= thr
+
+
+@njit(cache=True, nogil=True)
+def _gauss(resp, c, sigma, out):  # pragma: no cover - compiled
+    """The Gaussian (log-parabola) peak fit at column ``c`` of ``resp`` into ``out``: column
+    position, blur, step height and peak height (as edges._gauss_estimates); False where its
+    usual case does not hold (the NumPy code's fallbacks then run)."""
+    sign = -1.0 if resp[c] < 0 else 1.0
+    ym, y0, yp = resp[c - 1] * sign, resp[c] * sign, resp[c + 1] * sign
+    if not (ym > 1e-300 and y0 > 1e-300 and yp > 1e-300):
+        return False
+    lm, l0, lp = math.log(ym), math.log(y0), math.log(yp)
+    curv = lm - 2.0 * l0 + lp
+    if not curv < 0:
+        return False
+    b = 0.5 * (lp - lm)
+    out[0] = c + min(max(-b / curv, -0.5), 0.5)
+    width = math.sqrt(-1.0 / curv)
+    if not math.isfinite(width):
+        width = math.sqrt(sigma * sigma + 1.0)
+    s_n = math.sqrt(min(max(width * width - sigma * sigma, 0.25), 25.0))
+    out[3] = sign * math.exp(l0 - b * b / (2.0 * curv))
+    out[1] = s_n
+    out[2] = out[3] * math.sqrt(sigma * sigma + s_n * s_n) / sigma
+    return True
+
+
+_PEAKS_SIG = "i8(f8[:, ::1], f8[::1], f8[::1], f8, f8, i8, i8, f8, i8[:, ::1], f8[:, ::1])"
+
+
+@njit(_PEAKS_SIG, cache=True, nogil=True)
+def peaks(v, offsets, kern, thr, sigma, mode, select, search_half, cols, est):  # pragma: no cover
+    """Derivative filter, peaks and selection of :func:`metrology.caliper.edges.detect_edges`
+    for every profile (its usual case), with the Gaussian estimates.
+
+    ``mode``: 0 any, 1 positive, 2 negative transition; ``select``: 0 first, 1 last,
+    2 strongest.  Per row of ``cols`` (K, 3): the selected column (-1: none), the number of
+    peaks above ``thr`` within ``search_half`` and the one candidate of the erf fit (the peak
+    of |response| above ``thr / 2``; -1: none).  ``est`` (K, 4): position (profile units),
+    blur, step height and response of the selected peak, or of the candidate where no peak
+    is selected.  Returns 0; 1 where a profile holds several candidates (the fit then models
+    them jointly), 2 where a Gaussian estimate needs the NumPy fallbacks."""
+    k, ll = v.shape
+    h = kern.size // 2
+    resp = np.empty(ll)
+    s = np.empty(ll)
+    a = np.empty(ll)
+    g = np.empty(4)
+    status = 0
+    for r in range(k):
+        for i in range(ll):                  # correlate1d, mode "nearest"
+            acc = 0.0
+            for j in range(kern.size):
+                acc += kern[j] * v[r, min(max(i + j - h, 0), ll - 1)]
+            resp[i] = acc
+            a[i] = abs(acc)
+            s[i] = acc if mode == 1 else (-acc if mode == 2 else abs(acc))
+        sel = -1
+        n_c = 0
+        n_b = 0
+        nb = -1
+        for i in range(1, ll - 1):
+            if _peak(s, i, thr) and abs(offsets[i]) <= search_half + 1e-9:
+                n_c += 1
+                if sel < 0 or select == 1 or (select == 2 and s[i] > s[sel]):
+                    sel = i
+            if _peak(a, i, 0.5 * thr):
+                n_b += 1
+                nb = i
+        if sel >= 0 and not _peak(a, sel, 0.5 * thr):
+            n_b += 1                         # the selected peak is a candidate too
+            nb = sel
+        cols[r, 0], cols[r, 1], cols[r, 2] = sel, n_c, nb if n_b == 1 else -1
+        if n_b > 1:
+            status = max(status, 1)
+        c = sel if sel >= 0 else nb
+        if c >= 0:
+            if not _gauss(resp, c, sigma, g):
+                return 2
+            est[r, 0] = offsets[0] + g[0]
+            est[r, 1], est[r, 2], est[r, 3] = g[1], g[2], g[3]
+    return status
