@@ -78,7 +78,8 @@ def _measure_once(gray, cal: Calipers, edges: EdgeSettings, plain, shading_test)
     es = detect_edges(prof.values, prof.calipers.offsets, edges=edges,
                       search_half=cal.search_half, directions=prof.calipers.directions,
                       shading_test=shading_test)
-    pts = prof.calipers.to_image(es.profile, es.position)
+    c = prof.calipers       # to_image's arithmetic without its argument checks (our own arrays)
+    pts = c.origins[es.profile] + es.position[:, None] * c.directions[es.profile]
     found = Found(pts, prof.index[es.profile], es, prof)
     if plain is None or prof.dropped.size == 0:
         return found
