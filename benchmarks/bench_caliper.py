@@ -28,18 +28,22 @@ of find_circle; the 1 ms target needs that and about halving every other stage (
 caliper layout, the core's final fit), which is not done.
 
 Compiled kernels (the ``fast`` extra, numba 0.68.1; session of 2026-12-03, machine at load
-average ~19 on 2 cores, so CPU-time medians of one thread, OMP_NUM_THREADS=1): the fit and the
-profile gather as kernels (``metrology/caliper/_kernels.py``, ``metrology/image/_kernels.py``),
-the NumPy code kept as reference and fallback.  The rows "compiled (numba) vs NumPy" time both
-paths in the same process on the same images: find_circle 3.38 vs 4.10 ms CPU (earlier the
-same day 3.15 vs 4.58), find_line 2.38 vs 3.60, fast mode 2.02 vs 1.81 (no erf fit there: the
-gather kernel alone does not pay); accuracy unchanged (centre 1.071x / radius 1.317x CRB both
-ways over 24 noise draws, points equal within 2e-7 px).  What remains is the Python around the
-kernels (derivative filter and peak selection, Gaussian estimates, the final circle fit and its
-outlier test, curvature correction, covariance, result objects): about 2/3 of find_circle.
-The 1 ms target needs those in kernels too (one kernel per tool from samples to the fitted
-shape); not done.  Cold compile 58 s wall / 12.7 s CPU, then 1.0 s CPU (3.7 s wall under
-this load) to load the cached kernels plus 0.35 s CPU to import numba, once per process.
+average 13-22 on 2 cores, so CPU-time medians of one thread, OMP_NUM_THREADS=1; wall times
+were 5-10x the CPU times and meaningless): the profile gather, the derivative filter with peak
+selection and Gaussian estimates, and the per-edge blurred-step fit as kernels
+(``metrology/image/_kernels.py``, ``metrology/caliper/_kernels.py``); the NumPy code kept as
+the reference and the fallback.  Both paths called alternately in one process, 600 calls each
+(CPU ms, compiled vs NumPy): find_circle 1.90 vs 2.58 (1.36x), fast mode 0.86 vs 1.12,
+find_line 1.38 vs 2.11 (1.53x).  main before this branch, separate process in the same window:
+find_circle 4.1-4.7, fast 2.3, find_line 3.9-4.9.  Accuracy unchanged (centre 1.07x / radius
+1.32x CRB both ways over 24 noise draws; points equal within 2e-7 px).  Stage times with the
+kernels (CPU ms): sampling 0.43 (B-spline prefilter by OpenCV, the gather kernel), detection
+and fit 0.66, the rest of measure_calipers ~0.4, final circle fit 0.30 (core fit_circle and the
+outlier test), result (curvature correction, covariance, result objects) ~0.3.  The < 1 ms
+target (full mode) needs the final fit and the result glue compiled or removed as well; fast
+mode is under 1 ms CPU now.  Cold compile of all kernels 58 s wall / 12.7 s CPU (once per
+machine; numba caches them), then per process 0.35 s CPU to import numba and 1.0 s CPU to
+load the cached kernels (first caliper call only; import metrology never loads them).
 """
 
 from __future__ import annotations
