@@ -287,11 +287,20 @@ def fit_single(v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
     StepFit
     """
     kern = kernels("caliper")
-    if kern is not None:
+    if kern is not None and _kernel_shapes(v, offsets, rows, t0, s0, foot):
         return _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot)
     f = _SingleFit(v, offsets, rows, t0, s0, foot)
     p, gp = f.solve(t0, s0, iters)
     return f.statistics(p, gp, t0, s0, a0)
+
+
+def _kernel_shapes(v, offsets, rows, t0, s0, foot) -> bool:
+    """Whether the arguments have the shapes the kernel is compiled for (anything else takes
+    the NumPy code, with its own errors)."""
+    e = np.shape(rows)
+    return (np.ndim(v) == 2 and np.ndim(offsets) == 1 and np.shape(v)[1] == np.shape(offsets)[0]
+            and len(e) == 1 and np.shape(t0) == e and np.shape(s0) == e
+            and (foot is None or np.shape(foot) == e + (2,)))
 
 
 def _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
