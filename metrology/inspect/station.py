@@ -9,7 +9,8 @@ Recipe field ``station`` (paths relative to the recipe file)::
     {"calibration": "station.json", "plane": {"file": "plane.json"}}
     {"pixel_size_mm": 0.05}
 
-The first three use :mod:`metrology.calib`: the station file (camera) plus the measuring plane,
+The first three use :mod:`metrology.calib`: the station file (camera: a pinhole or a
+telecentric station, :func:`metrology.calib.stations.load_station`) plus the measuring plane,
 given by an image of a board lying on that plane (the usual way: put the board where the parts
 go, take one picture; ``board`` names it when it is not the calibration board), by one of the
 calibration views, or by a plane file (:func:`save_plane`).  ``plane.to_mm``
@@ -49,10 +50,10 @@ def save_plane(plane: Any, path: str | Path) -> Path:
 def load_plane(path: str | Path) -> Any:
     """Read a plane file written by :func:`save_plane` (``FileFormatError`` names the field)."""
     from .._io import read_json_file, require
-    from ..calib import Plane
+    from ..calib.stations import plane_from_dict
 
     doc = read_json_file(path, fmt=PLANE_FORMAT, versions=[PLANE_VERSION])
-    return Plane.from_dict(require(doc, "plane", dict, str(path)), f"{path}: plane")
+    return plane_from_dict(require(doc, "plane", dict, str(path)), f"{path}: plane")
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,10 @@ class Station:
             return cls(ScalePlane(spec.pixel_size_mm), None,
                        {"mapping": "pixel_size_mm", "pixel_size_mm": spec.pixel_size_mm,
                         "note": "scale only: no distortion or perspective correction"})
-        from ..calib import Calibration, Plane
+        from ..calib.stations import load_station, plane_from_board
 
         cal_path = (base / spec.calibration)
-        cal = Calibration.load(cal_path)
+        cal = load_station(cal_path, allow_rig=False)  # pinhole or telecentric
         camera = cal.camera
         key, val = next(iter(spec.plane.items()))
         if key == "view":
@@ -170,7 +171,7 @@ class Station:
             b = spec.plane.get("board")
             board = Checkerboard(**b) if b else cal.board
             img = load_image(base / val, "station.plane.board_image")
-            plane = Plane.from_board(camera, img, board)
+            plane = plane_from_board(camera, img, board)
         info = {"mapping": "plane", "calibration": str(spec.calibration),
                 "plane": dict(spec.plane)}
         v = getattr(plane, "residual_rms_mm", None)
