@@ -26,6 +26,14 @@ def pytest_addoption(parser):
                      help="run the long accuracy sweeps marked 'slow'")
 
 
+def pytest_sessionstart(session):
+    """Load (and on a cold cache compile, ~1 min once per machine) the optional numba kernels
+    before any test or fuzz worker needs them: workers then load them from numba's cache."""
+    from metrology import _accel
+
+    _accel.available()
+
+
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--runslow"):
         return

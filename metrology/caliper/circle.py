@@ -160,7 +160,7 @@ class _Layout:
         # offsets.  Undo that (first order in d) on the points and on the fit.
         m = cal_p.points.shape[1]
         dphi = (np.arange(m) - (m - 1) / 2.0) * (w / m) / r
-        shrink = float(np.mean(np.cos(dphi)))
+        shrink = float(np.cos(dphi).sum()) / m       # their mean cosine
         off = np.asarray(f_.center_xy) - c
         v = got.points - c
         u = v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
@@ -189,20 +189,21 @@ def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) ->
     """Curvature correction, residuals and covariance."""
     pts = found.points
     corr = 0.0
+    radius = float(circle.radius)
     if correct and math.isfinite(blur):
         # Moving every point outwards by the same amount along its ray from the fitted centre
         # keeps the geometric fit's centre and adds that amount to its radius.
-        r_raw = float(circle.radius)
-        corr = circle_correction(r_raw, blur)
-        circle = replace(circle, radius=r_raw + corr)
-    res = circle.distance(pfit) + corr  # residuals of the corrected points
-    c = np.asarray(circle.center_xy)
+        corr = circle_correction(radius, blur)
+        radius = radius + corr
+    c = np.asarray(circle.center_xy, dtype=np.float64)
     v = pfit - c
     nv = np.hypot(v[:, 0], v[:, 1])
+    res = (nv - radius) + corr          # residuals of the corrected points
     unit = v / np.where(nv > 0, nv, 1.0)[:, None]
     jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
     cov = covariance(jac, res, inl, found.edges.std_px, 3)
-    circle = replace(circle, covariance=cov, center_std_px=np.sqrt(np.diag(cov)[:2]),
+    circle = replace(circle, radius=radius, covariance=cov,
+                     center_std_px=np.sqrt(np.diag(cov)[:2]),
                      radius_std_px=float(math.sqrt(cov[2, 2])))
     return CircleResult(pts, inl, res, found.caliper, found.edges.std_px, blur, k,
                         found.profiles.dropped, found.profiles.calipers, pfit + corr * unit,

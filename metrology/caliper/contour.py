@@ -18,7 +18,7 @@ from ..core import fit_circle, fit_ellipse, fit_line, ransac
 from ..core._batch import MAD_TO_SIGMA, TUKEY_C
 from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.profiles import Calipers, Profiles, sample_profiles
-from .edges import EdgeSet, detect_edges
+from .edges import EdgeSet, detect_edges, median
 from .measure import auto_interpolation
 from .settings import EdgeSettings
 
@@ -78,7 +78,8 @@ def _measure_once(gray, cal: Calipers, edges: EdgeSettings, plain, shading_test)
     es = detect_edges(prof.values, prof.calipers.offsets, edges=edges,
                       search_half=cal.search_half, directions=prof.calipers.directions,
                       shading_test=shading_test)
-    pts = prof.calipers.to_image(es.profile, es.position)
+    c = prof.calipers       # to_image's arithmetic without its argument checks (our own arrays)
+    pts = c.origins[es.profile] + es.position[:, None] * c.directions[es.profile]
     found = Found(pts, prof.index[es.profile], es, prof)
     if plain is None or prof.dropped.size == 0:
         return found
@@ -183,8 +184,8 @@ def final_fit(found: Found, points, model: str, thr: float, seed: int):
         r = f.distance(points)
         es = found.edges.std_px
         es = es[np.isfinite(es)]
-        scale = max(MAD_TO_SIGMA * float(np.median(np.abs(r - np.median(r)))),
-                    float(np.median(es)) if es.size else 0.0)
+        scale = max(MAD_TO_SIGMA * median(np.abs(r - median(r))),
+                    median(es) if es.size else 0.0)
         if np.all(np.abs(r) <= min(thr, TUKEY_C * scale)):
             return f
     except FitError:
@@ -203,7 +204,7 @@ def covariance(jac, res, inl, edge_std, n_par) -> np.ndarray:
     s_res = math.sqrt(float(r @ r) / (n - n_par))
     es = edge_std[inl]
     es = es[np.isfinite(es)]
-    s_edge = math.sqrt(float(np.mean(es * es))) if es.size else 0.0
+    s_edge = math.sqrt(float((es * es).sum()) / es.size) if es.size else 0.0
     s = max(s_res, s_edge)
     try:
         return s * s * np.linalg.inv(j.T @ j)
@@ -217,4 +218,4 @@ def blur_estimate(found: Found, mask: np.ndarray) -> float:
     use = mask & es.refined
     if not np.any(use):
         use = mask
-    return float(np.median(es.blur[use])) if np.any(use) else float("nan")
+    return median(es.blur[use]) if np.any(use) else float("nan")

@@ -146,13 +146,18 @@ def _qh_scalar(u: float, s: float, f: float, need_h: bool = True):
     wx, wy = _bspline_weights(x - i), _bspline_weights(y - j)
     rows = [_mirror(i + d, _N_U) for d in (-1, 0, 1, 2)]
     cols = [_mirror(j + d, _N_S) for d in (-1, 0, 1, 2)]
+    q0, q1, q2, q3 = cols
+    w0, w1, w2, w3 = wy
     out = []
     for k in (0, 1) if need_h else (0,):
         vals = []
         for kk in (k, k + 2) if f > 0 else (k,):
             c = _COEF_LISTS[kk]
-            vals.append(sum(wa * sum(wb * c[r][q] for wb, q in zip(wy, cols))
-                            for wa, r in zip(wx, rows)))
+            acc = 0
+            for wa, r in zip(wx, rows):     # the sums in the order sum() takes them
+                cr = c[r]
+                acc += wa * (0 + w0 * cr[q0] + w1 * cr[q1] + w2 * cr[q2] + w3 * cr[q3])
+            vals.append(acc)
         out.append(vals[0] + f * (vals[1] - vals[0]) if f > 0 else vals[0])
     return (out[0], out[1]) if need_h else (out[0], None)
 

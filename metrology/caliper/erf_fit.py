@@ -45,16 +45,18 @@ _SHADING_RMS_Z = 1.5  # ... and for the RMS over >= 8 edges (1 +- 0.25 on clean 
 
 
 def _fit_model(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, shading=False,
-               foot=None, single=True) -> StepFit:
+               foot=None, single=True, multi=None) -> StepFit:
     """One round of blurred-step fits: the single-edge solver where it applies (``single``:
     one edge per profile, no shading term, no held blur), the general one otherwise."""
-    if single and not shading and s_fixed is None and not np.any(rows[1:] == rows[:-1]):
+    if multi is None:
+        multi = bool((rows[1:] == rows[:-1]).any())
+    if single and not shading and s_fixed is None and not multi:
         return fit_single(v, offsets, rows, t_n, s_n, a_n, iters, foot)
     return fit_general(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading, foot)
 
 
 def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None,
-               shading_test="edge") -> StepFit:
+               shading_test="edge", multi=None) -> StepFit:
     """Blurred-step fits; edges whose residuals show a significant change of step height
     across the window (multiplicative shading) are refitted with that term.
 
@@ -65,15 +67,15 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None
     refit with the slope term moves the radius by 0.02 - 0.05 px.  Illumination varies
     across the part, so round a contour its slope changes sign: the signed score is tested
     after removing its mean over the calipers (the curvature's share)."""
-    out = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, foot=foot)
+    out = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, foot=foot, multi=multi)
     z = out.shading_z
     if shading_test == "contour" and z.size >= 4:
-        z = z - float(np.mean(z))
+        z = z - float(z.sum()) / z.size
     z = np.abs(z)
     redo = z > _SHADING_Z
-    if z.size >= 8 and math.sqrt(float(np.mean(z * z))) > _SHADING_RMS_Z:
+    if z.size >= 8 and math.sqrt(float((z * z).sum()) / z.size) > _SHADING_RMS_Z:
         redo[:] = True    # shading is an image property: many mildly significant edges
-    if np.any(redo):
+    if redo.any():
         sub = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True,
                          foot=foot)
         out = out.where(redo & sub.refined, sub)   # where the refit fails, the plain fit stands
@@ -106,8 +108,10 @@ def fit_steps(v, offsets, rows, t, s, a, foot=None, shading_test="edge") -> Step
         a profile with >= 3 refined edges holds their median blur (one optics: a narrow
         stripe's width and blur are nearly degenerate when both are free).
     """
-    out = _fit_round(v, offsets, rows, t, s, a, foot=foot, shading_test=shading_test)
-    if not np.any(rows[1:] == rows[:-1]):
+    multi = bool((rows[1:] == rows[:-1]).any())
+    out = _fit_round(v, offsets, rows, t, s, a, foot=foot, shading_test=shading_test,
+                     multi=multi)
+    if not multi:
         return out
     urow, inv = np.unique(rows, return_inverse=True)
     ok = out.refined

@@ -189,7 +189,7 @@ class StepFit:
 
 def finish(p, t0, s0, a0, box_var, std, score, shade_z, enough) -> StepFit:
     """Outputs from the final parameters ``p`` (E, >= 5): start values where the fit failed."""
-    ok = (np.all(np.isfinite(p), axis=1) & (np.abs(p[:, POSITION] - t0) <= 1.0)
+    ok = (np.isfinite(p).all(1) & (np.abs(p[:, POSITION] - t0) <= 1.0)
           & (p[:, BLUR] < 9.5) & (np.sign(p[:, STEP]) == np.sign(a0)) & enough
           & np.isfinite(std))
     return StepFit(np.where(ok, p[:, POSITION], t0),
@@ -210,7 +210,7 @@ def position_std_score(nm, rhs, it, rss, dof, tss):
         sol = None
         cov_tt = np.full(rss.shape, np.nan)
     std = np.sqrt(np.maximum(rss / dof * cov_tt, 0.0))
-    score = np.clip(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0, 1.0)
+    score = np.minimum(np.maximum(1.0 - rss / np.where(tss > 0, tss, np.inf), 0.0), 1.0)
     return sol, std, score
 
 

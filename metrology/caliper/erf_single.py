@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._accel import kernels
 from .erf_model import (BLUR, GN_STEP_S, GN_STEP_T, HALF_A, HALF_B, LAMBDA, MIN_OPTICS,
                         POSITION, SLOPE, STEP, SUMS_DENSITY, SUMS_Z_DENSITY, StepFit,
                         corner_offsets, corner_sums, finish, footprint, optics,
@@ -189,8 +190,8 @@ class _SingleFit:
             dp = np.linalg.solve(jtj * _DAMP + reg, gv[..., None])[..., 0]
         except np.linalg.LinAlgError:
             return None
-        dp[~np.isfinite(dp)] = 0.0
-        np.clip(dp[:, POSITION], -0.5, 0.5, out=dp[:, POSITION])
+        dp = np.where(np.isfinite(dp), dp, 0.0)
+        dp[:, POSITION] = np.minimum(np.maximum(dp[:, POSITION], -0.5), 0.5)
         lim = 0.5 * p[:, BLUR]
         dp[:, BLUR] = np.minimum(np.maximum(dp[:, BLUR], -lim), lim)
         return dp
@@ -212,7 +213,7 @@ class _SingleFit:
                 gv = sc * (gl[:, :_SINGLE, self._RES]
                            - (gl[:, :_SINGLE, :STEP + 1] @ lin[..., None])[..., 0])
             # damping as the general fit's: lambda times the diagonal, and 1e-12 (trace + 1)
-            reg = (np.trace(jtj, axis1=1, axis2=2) + 1.0)[:, None, None] * _EYE5_REG
+            reg = (jtj.trace(axis1=1, axis2=2) + 1.0)[:, None, None] * _EYE5_REG
             dn, small = self.newton_step(p, g, jtj, gv, reg) if it else (None, None)
             if small is not None and small.all():
                 p_new = p + dn
@@ -285,6 +286,33 @@ def fit_single(v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
     -------
     StepFit
     """
+    kern = kernels("caliper")
+    if kern is not None and _kernel_shapes(v, offsets, rows, t0, s0, foot):
+        return _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot)
     f = _SingleFit(v, offsets, rows, t0, s0, foot)
     p, gp = f.solve(t0, s0, iters)
     return f.statistics(p, gp, t0, s0, a0)
+
+
+def _kernel_shapes(v, offsets, rows, t0, s0, foot) -> bool:
+    """Whether the arguments have the shapes the kernel is compiled for (anything else takes
+    the NumPy code, with its own errors)."""
+    e = np.shape(rows)
+    return (np.ndim(v) == 2 and np.ndim(offsets) == 1 and np.shape(v)[1] == np.shape(offsets)[0]
+            and len(e) == 1 and np.shape(t0) == e and np.shape(s0) == e
+            and (foot is None or np.shape(foot) == e + (2,)))
+
+
+def _fit_compiled(kern, v, offsets, rows, t0, s0, a0, iters, foot) -> StepFit:
+    """:func:`fit_single` by the compiled kernel (:mod:`metrology.caliper._kernels`): the
+    same model, steps and statistics edge by edge."""
+    e = rows.size
+    fab = np.ascontiguousarray(footprint(foot, e), dtype=np.float64)
+    p = np.empty((e, _SINGLE))
+    st = np.empty((e, 4))
+    f8 = np.float64     # (writeable C arrays: the kernel's one specialisation; small copies)
+    kern.fit_single(np.array(v, f8, order="C"), np.array(offsets, f8, order="C"),
+                    np.array(rows, np.int64, order="C"), np.array(t0, f8, order="C"),
+                    np.array(s0, f8, order="C"), fab, int(iters), p, st)
+    box_var = (fab * fab).sum(1) / 12.0
+    return finish(p, t0, s0, a0, box_var, st[:, 0], st[:, 1], st[:, 2], st[:, 3] >= 7)

@@ -17,7 +17,7 @@ from ..errors import EdgeNotFoundError, InputError
 from ..image.filters import gaussian_derivative_1d
 from ..image.io import as_gray
 from ..image.profiles import Profiles, rect_calipers, sample_profiles
-from .edges import EdgeSet, detect_edges
+from .edges import EdgeSet, detect_edges, median
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 from .shapes import Markers, Segment
 
@@ -133,7 +133,7 @@ def auto_interpolation(run, interpolation: str):
     out = run("spline")
     es = out[1]
     ok = es.refined
-    if np.any(ok) and float(np.median(es.blur[ok])) < SHARP_BLUR_PX:
+    if np.any(ok) and median(es.blur[ok]) < SHARP_BLUR_PX:
         return run("linear")
     return out
 

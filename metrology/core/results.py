@@ -167,7 +167,16 @@ class LineFit(_FitBase):
             return _nan_failed(distance_point_line(
                 p, _insert_point_axis(self.point_xy, p, self.ok, 0.0),
                 _insert_point_axis(self.direction, p, self.ok, 1.0)), self.ok)
-        return distance_point_line(p, self.point_xy, self.direction)
+        c = np.asarray(self.point_xy, dtype=np.float64)
+        d = np.asarray(self.direction, dtype=np.float64)
+        if c.shape != (2,) or d.shape != (2,):
+            return distance_point_line(p, c, d)         # its errors for a malformed fit
+        (cx, cy), (dx, dy) = c.tolist(), d.tolist()
+        n = math.hypot(dx, dy)
+        if not (math.isfinite(cx) and math.isfinite(cy) and math.isfinite(n) and n > 0):
+            return distance_point_line(p, c, d)
+        dx, dy = dx / n, dy / n
+        return dx * (p[..., 1] - cy) - dy * (p[..., 0] - cx)
 
 
 @dataclass(frozen=True, eq=False, repr=False)

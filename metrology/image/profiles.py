@@ -16,6 +16,13 @@ are read.
 
 Edge position ``s`` along caliper ``k`` maps to the image point
 ``origins[k] + s * directions[k]``.
+
+A tool placed at a fixed pose measures the same caliper layout on every image, so layouts and
+their sampling plans are memoised (small LRU caches keyed by the layout's exact parameters):
+:func:`ray_calipers` / :func:`rect_calipers` return the same read-only :class:`Calipers` for
+the same arguments, and :func:`sample_profiles` keeps, per such caliper set and image size,
+which calipers lie inside, the crop it prefilters and every sample's tap indices and weights.
+The same arithmetic either way: results do not depend on what was sampled before.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ import numpy as np
 
 from ..core.checks import (MAX_COORD, _numeric, as_points, as_vector, check_bool, check_choice,
                            check_positive)
+from .._accel import kernels
 from ..errors import InputError, ShapeError
+from ._taps import _Memo, _gather, _layout_key, _planar, _taps
 from .io import as_gray
 
 __all__ = ["Calipers", "Profiles", "rect_calipers", "ray_calipers", "sample_profiles",
@@ -56,6 +65,16 @@ def _prefilter_kernel(half: int = _PREFILTER_HALF) -> np.ndarray:
 
 
 _PREFILTER = _prefilter_kernel()
+
+
+_LAYOUTS = _Memo(32)     # Calipers by layout arguments
+_PLANS = _Memo(16)       # sampling plans by caliper set and image size
+
+
+def _frozen(cal: "Calipers") -> "Calipers":
+    for a in (cal.origins, cal.directions, cal.offsets, cal.points):
+        a.flags.writeable = False
+    return cal
 
 
 def spline_coefficients(crop: np.ndarray, dtype=np.float64) -> np.ndarray:
@@ -223,7 +242,19 @@ def rect_calipers(centers_xy, directions_xy, length: float, width: float,
     Returns
     -------
     Calipers
+        Read-only arrays; the same object for the same arguments (memoised).
     """
+    key = _layout_key("rect", centers_xy, directions_xy, length, width, snap, pad)
+    hit = None if key is None else _LAYOUTS.get(key)
+    if hit is not None:
+        return hit
+    cal = _rect_calipers(centers_xy, directions_xy, length, width, snap, pad)
+    if key is not None:
+        _LAYOUTS.put(key, _frozen(cal))
+    return cal
+
+
+def _rect_calipers(centers_xy, directions_xy, length, width, snap, pad) -> Calipers:
     c = as_points(centers_xy, "centers_xy", min_points=1, allow_batch=False)
     snap = check_bool(snap, "snap")
     d = _numeric(directions_xy, "directions_xy", "directions of shape (K, 2) or (2,)")
@@ -276,7 +307,19 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
     Returns
     -------
     Calipers
+        Read-only arrays; the same object for the same arguments (memoised).
     """
+    key = _layout_key("ray", center_xy, radii, angles_deg, length, width, inward, pad)
+    hit = None if key is None else _LAYOUTS.get(key)
+    if hit is not None:
+        return hit
+    cal = _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad)
+    if key is not None:
+        _LAYOUTS.put(key, _frozen(cal))
+    return cal
+
+
+def _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad) -> Calipers:
     inward = check_bool(inward, "inward")
     ang = np.atleast_1d(_numeric(angles_deg, "angles_deg", "angles (deg) of shape (K,)"))
     if np.ndim(center_xy) == 2:
@@ -286,6 +329,21 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
                              f"given {c.shape}")
     else:
         c = as_vector(center_xy, "center_xy")[None, :]
+    # the layout about the centre: memoised (a tool placed at a new pose moves its centre)
+    key = _layout_key("ray-shape", radii, angles_deg, length, width, inward, pad)
+    shape = None if key is None else _LAYOUTS.get(key)
+    if shape is None:
+        shape = _ray_shape(ang, radii, length, width, inward, pad)
+        if key is not None:
+            _LAYOUTS.put(key, shape)
+    dirs, rel_origins, offsets, rel, wmax, search = shape
+    origins = c + rel_origins                                  # (K, 2)
+    pts = rel + c[:, None, None, :]
+    return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
+
+
+def _ray_shape(ang, radii, length, width, inward, pad) -> tuple:
+    """Ray calipers about the origin: directions, origins and sample points (read-only)."""
     if ang.ndim != 1 or ang.size == 0 or not np.all(np.isfinite(ang)):
         raise InputError(f"angles_deg: expected a non-empty finite 1-D array, given {ang}")
     r = _per_caliper(radii, ang.shape, "radius")
@@ -306,18 +364,18 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
     t = np.radians(ang)
     sign = -1.0 if inward else 1.0
     dirs = sign * np.stack([np.cos(t), np.sin(t)], axis=1)
-    origins = c + r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)      # (K, 2)
+    rel_origins = r[:, None] * np.stack([np.cos(t), np.sin(t)], axis=1)     # (K, 2)
     dphi = across[None, :] * (wk / wmax)[:, None] / r[:, None]   # (K, M) angular offsets
     phi = t[:, None] + dphi                                    # (K, M)
     rad = r[:, None] + sign * offsets[None, :]                 # (K, L)
     # x and y planes written directly (no (K, M, L, 2) broadcast through a stacked array)
-    pts = np.empty((ang.size, phi.shape[1], rad.shape[1], 2))
+    rel = np.empty((ang.size, phi.shape[1], rad.shape[1], 2))
     rr = rad[:, None, :]
-    np.multiply(rr, np.cos(phi)[:, :, None], out=pts[..., 0])
-    pts[..., 0] += c[:, 0, None, None]
-    np.multiply(rr, np.sin(phi)[:, :, None], out=pts[..., 1])
-    pts[..., 1] += c[:, 1, None, None]
-    return Calipers(origins, dirs, offsets, pts, "ray", wmax, search)
+    np.multiply(rr, np.cos(phi)[:, :, None], out=rel[..., 0])
+    np.multiply(rr, np.sin(phi)[:, :, None], out=rel[..., 1])
+    for a in (dirs, rel_origins, offsets, rel):
+        a.flags.writeable = False
+    return dirs, rel_origins, offsets, rel, wmax, search
 
 
 def _per_caliper(v, shape: tuple, name: str) -> np.ndarray:
@@ -372,61 +430,9 @@ def interpolate(image: np.ndarray, points: np.ndarray, interpolation: str = "lin
 
 
 def _interpolate(image: np.ndarray, points: np.ndarray, interpolation: str) -> np.ndarray:
-    """:func:`interpolate` without the checks (the caliper's inner loop)."""
-    h, w = image.shape
-    flat = image.ravel()
-    x = points[..., 0]
-    y = points[..., 1]
-    if interpolation == "linear":
-        x0 = np.minimum(np.floor(x), w - 2).astype(np.intp) if w > 1 else np.zeros(x.shape, np.intp)
-        y0 = np.minimum(np.floor(y), h - 2).astype(np.intp) if h > 1 else np.zeros(y.shape, np.intp)
-        fx = x - x0
-        fy = y - y0
-        i = y0 * w + x0
-        dx = 1 if w > 1 else 0
-        dy = w if h > 1 else 0
-        gx = 1.0 - fx                   # taps gathered from shifted views (one index array)
-        top = flat[i] * gx + flat[dx:][i] * fx
-        bot = flat[dy:][i] * gx + flat[dy + dx:][i] * fx
-        return top * (1.0 - fy) + bot * fy
-    x0 = np.minimum(np.floor(x), w - 3).astype(np.intp)
-    y0 = np.minimum(np.floor(y), h - 3).astype(np.intp)
-
-    if interpolation == "spline":
-        def weights(t):
-            t2 = t * t
-            t3 = t2 * t
-            u = 1.0 - t
-            w0 = u * u * u * (1.0 / 6.0)
-            w1 = (2.0 / 3.0) - t2 + 0.5 * t3
-            w3 = t3 * (1.0 / 6.0)
-            return w0, w1, 1.0 - w0 - w1 - w3, w3   # the four weights sum to 1
-    else:
-        def weights(t):
-            t2, t3 = t * t, t * t * t
-            return ((-t3 + 2 * t2 - t) * 0.5, (3 * t3 - 5 * t2 + 2) * 0.5,
-                    (-3 * t3 + 4 * t2 + t) * 0.5, (t3 - t2) * 0.5)
-
-    if image.dtype == np.float32:    # float32 coefficients: float32 arithmetic throughout
-        wx = weights((x - x0).astype(np.float32))
-        wy = weights((y - y0).astype(np.float32))
-    else:
-        wx = weights(x - x0)
-        wy = weights(y - y0)
-    base = (y0 - 1) * w + (x0 - 1)
-    out = None
-    for jy in range(4):  # 4 x 4 taps: fixed small loop over the kernel, not over points
-        o = jy * w       # the taps are gathers from shifted views (no index arithmetic)
-        acc = flat[o:][base] * wx[0]
-        acc += flat[o + 1:][base] * wx[1]
-        acc += flat[o + 2:][base] * wx[2]
-        acc += flat[o + 3:][base] * wx[3]
-        acc *= wy[jy]
-        if out is None:
-            out = acc
-        else:
-            out += acc
-    return out
+    """:func:`interpolate` without the checks."""
+    taps = _taps(image.shape, _planar(points), interpolation, image.dtype == np.float32)
+    return _gather(image.ravel(), taps).reshape(points.shape[:-1])
 
 
 def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
@@ -469,41 +475,85 @@ def sample_profiles(image, calipers: Calipers, interpolation: str = "linear",
     if img.dtype.kind not in "f" and img.dtype != np.uint8 and img.dtype != np.uint16:
         img = img.astype(np.float32)
     h, w = img.shape
-    m = 0.0 if interpolation == "linear" else 1.0
     if interpolation != "linear" and (h < 4 or w < 4):
         raise InputError(f"image: cubic interpolation needs at least 4 x 4 pixels, given "
                          f"{img.shape}")
-    pts = calipers.points
-    eps = 1e-9
-    x, y = pts[..., 0], pts[..., 1]
-    k = pts.shape[0]
-    xr, yr = x.reshape(k, -1), y.reshape(k, -1)
-    x_lo, x_hi, y_lo, y_hi = xr.min(axis=1), xr.max(axis=1), yr.min(axis=1), yr.max(axis=1)
-    inside = (x_lo >= m - eps) & (x_hi <= w - 1 - m + eps) & (y_lo >= m - eps) \
-        & (y_hi <= h - 1 - m + eps)
-    if not np.any(inside):
-        lo = np.array([x.min(), y.min()])
-        hi = np.array([x.max(), y.max()])
-        raise InputError(f"all {calipers.count} caliper(s) reach outside the image of size "
-                         f"{w} x {h} (x, y spans {lo.round(1).tolist()} .. "
-                         f"{hi.round(1).tolist()}): move the ROI inside or shorten the "
-                         f"calipers")
-    index = np.flatnonzero(inside)
-    cal = calipers if inside.all() else calipers.subset(index)
-    if (x_lo[index].min() < m or x_hi[index].max() > w - 1 - m or y_lo[index].min() < m
-            or y_hi[index].max() > h - 1 - m):
-        p = np.clip(cal.points, m, [w - 1 - m, h - 1 - m])   # the eps tolerated outside
-    else:
-        p = cal.points
+    plan = _sampling_plan(calipers, img, interpolation)
+    (y0, y1), (x0, x1) = plan.crop
     if interpolation == "spline":
-        ext = np.clip([x_lo[index].min(), y_lo[index].min(), x_hi[index].max(),
-                       y_hi[index].max()], m, [w - 1 - m, h - 1 - m] * 2)  # extent of p
-        lo_c = np.maximum(np.floor(ext[:2]).astype(int) - _SPLINE_MARGIN, 0)
-        hi_c = np.minimum(np.ceil(ext[2:]).astype(int) + _SPLINE_MARGIN + 1, [w, h])
         # float32 coefficients and weights: 1e-7 of the gray range (edges move < 2e-7 px),
         # half the memory traffic of the 16-tap gather
-        coef = spline_coefficients(img[lo_c[1]:hi_c[1], lo_c[0]:hi_c[0]], np.float32)
-        vals = _interpolate(coef, p - lo_c, interpolation)
+        src = spline_coefficients(img[y0:y1, x0:x1], np.float32)
     else:
-        vals = _interpolate(np.ascontiguousarray(img), p, interpolation)
-    return Profiles(vals.mean(axis=1, dtype=np.float64), cal, index, np.flatnonzero(~inside))
+        src = np.ascontiguousarray(img)
+    k, m = plan.cal.points.shape[:2]
+    kern = kernels("image")
+    if kern is not None and kern.supports(src, plan.taps):
+        vals = kern.gather_mean(src.ravel(), *plan.taps, k, m)    # the same, compiled
+    else:
+        vals = _gather(src.ravel(), plan.taps).reshape(k, m, -1).mean(axis=1, dtype=np.float64)
+    return Profiles(vals, plan.cal, plan.index, plan.dropped)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What sampling a caliper set on an image of one size needs besides the pixels."""
+
+    calipers_points: np.ndarray   # the requested set's points (identity checked on reuse)
+    cal: Calipers                 # the calipers inside the image
+    index: np.ndarray
+    dropped: np.ndarray
+    crop: tuple                   # ((y0, y1), (x0, x1)): the B-spline prefilter's region
+    taps: tuple                   # :func:`_taps` of the sample points
+
+
+def _sampling_plan(calipers: Calipers, img: np.ndarray, interpolation: str) -> _Plan:
+    """The plan of ``calipers`` on ``img``: memoised for read-only caliper sets (the layout
+    functions' memoised ones) by the set's identity, the image size and dtype."""
+    frozen = not calipers.points.flags.writeable
+    key = (id(calipers.points), img.shape, img.dtype.str, interpolation)
+    plan = _PLANS.get(key) if frozen else None
+    if plan is not None and plan.calipers_points is calipers.points:
+        return plan
+    plan = _make_plan(calipers, img, interpolation)
+    if frozen:
+        _PLANS.put(key, plan)
+    return plan
+
+
+def _make_plan(calipers: Calipers, img: np.ndarray, interpolation: str) -> _Plan:
+    h, w = img.shape
+    m = 0.0 if interpolation == "linear" else 1.0
+    pts = calipers.points
+    eps = 1e-9
+    k = pts.shape[0]
+    q = _planar(pts)                                   # (2, K * M * L)
+    qk = q.reshape(2, k, -1)
+    lo, hi = qk.min(axis=2), qk.max(axis=2)            # (2, K): x, y extents per caliper
+    bound = np.array([[w - 1 - m], [h - 1 - m]])
+    inside = ((lo >= m - eps) & (hi <= bound + eps)).all(0)
+    if not inside.any():
+        raise InputError(f"all {calipers.count} caliper(s) reach outside the image of size "
+                         f"{w} x {h} (x, y spans {lo.min(1).round(1).tolist()} .. "
+                         f"{hi.max(1).round(1).tolist()}): move the ROI inside or shorten the "
+                         f"calipers")
+    index = np.flatnonzero(inside)
+    if inside.all():
+        cal = calipers
+    else:
+        cal = calipers.subset(index)
+        q, lo, hi = qk[:, index].reshape(2, -1), lo[:, index], hi[:, index]
+    lo, hi = lo.min(1), hi.max(1)                      # (2,): the extent of the samples
+    if lo.min() < m or (hi > bound[:, 0]).any():
+        q = np.clip(q, m, bound)                       # the eps tolerated outside
+        lo, hi = np.maximum(lo, m), np.minimum(hi, bound[:, 0])
+    crop = ((0, h), (0, w))
+    if interpolation == "spline":
+        lo_c = np.maximum(np.floor(lo).astype(int) - _SPLINE_MARGIN, 0)
+        hi_c = np.minimum(np.ceil(hi).astype(int) + _SPLINE_MARGIN + 1, [w, h])
+        crop = ((int(lo_c[1]), int(hi_c[1])), (int(lo_c[0]), int(hi_c[0])))
+        taps = _taps((crop[0][1] - crop[0][0], crop[1][1] - crop[1][0]),
+                     q - lo_c[:, None], interpolation, True)
+    else:
+        taps = _taps((h, w), q, interpolation, img.dtype == np.float32)
+    return _Plan(pts, cal, index, np.flatnonzero(~inside), crop, taps)

@@ -1,5 +1,6 @@
 """1-D edges and pairs against the physical renderer."""
 
+import contextlib
 import json
 import math
 
@@ -224,15 +225,21 @@ def _blurred_edge_batch(seed, k=40, length=37):
     return vals, x, rows, t0, s0, a0, foot
 
 
+@pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("seed", [1, 2, 4])
-def test_single_edge_fit_reaches_the_least_squares_optimum(seed, monkeypatch):
+def test_single_edge_fit_reaches_the_least_squares_optimum(seed, compiled, monkeypatch):
     # the fast path for one edge per profile (ends with Newton's step, statistics at the final
-    # point to first order) against the general Gauss-Newton fit run to full convergence
+    # point to first order; or the compiled kernel, statistics exact there) against the
+    # general Gauss-Newton fit run to full convergence
     import metrology.caliper.erf_general as G
+    from metrology import _accel
     from metrology.caliper.erf_fit import _fit_model
 
+    if compiled and not _accel.available():
+        pytest.skip("numba not installed (the fast extra)")
     vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(seed)
-    fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
+    with contextlib.nullcontext() if compiled else _accel.disabled():
+        fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
     monkeypatch.setattr(G, "GN_STEP_T", 1e-12)
     monkeypatch.setattr(G, "GN_STEP_S", 1e-12)
     ref = _fit_model(vals, x, rows, t0, s0, a0, 60, foot=foot, single=False)
@@ -252,8 +259,11 @@ def test_single_edge_fit_follows_gauss_newton_while_an_edge_has_not_converged():
 
     from metrology.caliper.erf_fit import _fit_model
 
+    from metrology import _accel
+
     vals, x, rows, t0, s0, a0, foot = _blurred_edge_batch(0)
-    fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
+    with _accel.disabled():          # the NumPy single-edge fit (the kernel is tested apart)
+        fast = _fit_model(vals, x, rows, t0, s0, a0, foot=foot)
     ref = _fit_model(vals, x, rows, t0, s0, a0, foot=foot, single=False)
     assert fast.refined.tolist() == ref.refined.tolist()
     for f in fields(fast):

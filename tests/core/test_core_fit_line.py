@@ -1,6 +1,8 @@
 """fit_line: exactness, similarity equivariance, order independence, batch == per item, weights,
 robustness and the library's errors."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -146,3 +148,37 @@ def test_errors():
         fit_line([[0.0, 0.0], [1.0, 1.0]], weights=[1.0, np.inf])
     with pytest.raises(InputError, match="method"):
         fit_line([[0.0, 0.0], [1.0, 1.0]], method="lsq")
+
+
+
+@pytest.mark.parametrize("n, seed, wkind", [(3, 1, 0), (20, 2, 0), (20, 3, 1),
+                                            (57, 4, 2), (120, 5, 1)])
+def test_single_tls_path_equals_the_batched_path(n, seed, wkind, monkeypatch):
+    # the single-set tls fast path (floats, a few whole-array calls) against the general
+    # batched path: the same field types, and values to rounding (1e-13 px seen)
+    import sys
+
+    from core_geom_helpers import assert_same_fields, fit_weights, general_path
+
+    fl = sys.modules["metrology.core.fit_line"]
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(-60.0, 60.0, n)
+    ang = rng.uniform(-np.pi, np.pi)
+    P = (np.c_[300 + t * np.cos(ang), -50 + t * np.sin(ang)]
+         + rng.normal(0, 0.3, (n, 2)))
+    w = fit_weights(n, seed, wkind)
+    ref = general_path(monkeypatch, fl, fit_line, P, weights=w)
+
+    def no_batch(*a, **k):
+        raise AssertionError("batched path taken")
+
+    monkeypatch.setattr(fl, "_tls", no_batch)
+    f = fit_line(P, weights=w)
+    assert_same_fields(f, ref, ["ok", "n_points", "rms_px", "offset_std_px", "angle_std_deg",
+                                "method"],
+                       ["point_xy", "direction", "normal", "inliers", "covariance"])
+    f2 = fit_line(P[:2])                             # two points: no uncertainty
+    assert math.isnan(f2.offset_std_px) and np.isnan(f2.covariance).all()
+    monkeypatch.undo()
+    with pytest.raises(FitError):                    # a failed fit: the batched path's error
+        fit_line(np.ones((4, 2)))

@@ -135,3 +135,66 @@ def test_fir_spline_prefilter_matches_the_recursive_one(shape):
     # float32 (what sample_profiles uses): ~1e-7 of the gray range more
     c32 = spline_coefficients(img, np.float32)
     assert c32.dtype == np.float32 and np.abs(c32 - ref).max() < 2e-3
+
+
+def _thawed(cal):
+    """The same caliper set with writeable copies of its arrays (never memoised)."""
+    from dataclasses import replace
+
+    return replace(cal, origins=cal.origins.copy(), directions=cal.directions.copy(),
+                   offsets=cal.offsets.copy(), points=cal.points.copy())
+
+
+def test_layouts_are_memoised_read_only_and_equal_to_a_cold_computation():
+    from metrology.image import profiles
+
+    ang = (np.arange(12) + 0.5) * 30.0
+    a = ray_calipers([50.3, 40.7], 20.0, ang, 12.0, 5.0, pad=4.0)
+    b = ray_calipers(np.array([50.3, 40.7]), 20.0, list(ang), 12.0, 5.0, pad=4.0)
+    assert a is b                                    # same arguments: the same object
+    assert not a.points.flags.writeable and not a.origins.flags.writeable
+    with pytest.raises(ValueError):
+        a.points[0, 0, 0, 0] = 0.0
+    # a new centre reuses the layout about the centre (a translation): bitwise the values a
+    # cold computation gives
+    c = ray_calipers([51.1, 39.2], 20.0, ang, 12.0, 5.0, pad=4.0)
+    profiles._LAYOUTS.items.clear()
+    d = ray_calipers([51.1, 39.2], 20.0, ang, 12.0, 5.0, pad=4.0)
+    assert d is not c
+    for f in ("origins", "directions", "offsets", "points"):
+        np.testing.assert_array_equal(getattr(c, f), getattr(d, f))
+    r1 = rect_calipers([[20.0, 30.0]], [1.0, 0.2], 10.0, 4.0, pad=2.0)
+    assert rect_calipers([[20.0, 30.0]], [1.0, 0.2], 10.0, 4.0, pad=2.0) is r1
+    # the memo is bounded
+    for i in range(3 * profiles._LAYOUTS.size):
+        ray_calipers([50.0 + 0.01 * i, 40.0], 20.0, ang, 12.0, 5.0)
+    assert len(profiles._LAYOUTS.items) <= profiles._LAYOUTS.size
+
+
+@pytest.mark.parametrize("interp", ["linear", "cubic", "spline"])
+def test_sampling_again_gives_identical_profiles(interp):
+    # the memoised sampling plan (inside test, crop, tap weights) is the same arithmetic as
+    # a first sampling: identical values, whatever was sampled before; calipers partly
+    # outside are dropped alike
+    rng = np.random.default_rng(4)
+    img = (rng.uniform(0, 255, (90, 100))).astype(np.uint8)
+    cal = ray_calipers([41.4, 45.3], 30.0, (np.arange(16) + 0.5) * 22.5, 16.0, 6.0, pad=5.0)
+    first = sample_profiles(img, cal, interp)
+    again = sample_profiles(img, cal, interp)
+    fresh = sample_profiles(img, _thawed(cal), interp)          # never memoised
+    assert first.dropped.size > 0 and first.values.shape[0] + first.dropped.size == 16
+    for p in (again, fresh):
+        np.testing.assert_array_equal(p.values, first.values)
+        np.testing.assert_array_equal(p.index, first.index)
+        np.testing.assert_array_equal(p.dropped, first.dropped)
+    # another image of the same size: the plan is reused, the pixels are the new ones
+    img2 = img[::-1].copy()
+    np.testing.assert_array_equal(sample_profiles(img2, cal, interp).values,
+                                  sample_profiles(img2, _thawed(cal), interp).values)
+    # another size: its own plan
+    big = np.pad(img, 20)
+    shifted = ray_calipers([61.4, 65.3], 30.0, (np.arange(16) + 0.5) * 22.5, 16.0, 6.0,
+                           pad=5.0)
+    np.testing.assert_array_equal(sample_profiles(big, cal, interp).values,
+                                  sample_profiles(big, _thawed(cal), interp).values)
+    assert sample_profiles(big, shifted, interp).dropped.size == 0

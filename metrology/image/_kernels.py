@@ -1,0 +1,61 @@
+"""Compiled (numba) kernel of profile sampling; imported only through :mod:`metrology._accel`.
+
+:func:`gather_mean` computes what :func:`metrology.image._taps._gather` and the mean across
+each caliper's width compute (``sample_profiles``), per sample point in a compiled loop, in
+the same order and precision (float32 coefficients and weights stay float32 until the mean, as
+there).  ``cache=True`` and explicit signatures: compiled once per machine, loaded from
+numba's cache afterwards.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = ["gather_mean", "supports"]
+
+_FLAT = ("f8", "f4", "u1", "u2")
+_SIGS = [f"f8[:, ::1]({f}[::1], i8[::1], i8[::1], i8[::1], f8[:, ::1], f8[:, ::1], i8, i8)"
+         for f in _FLAT]
+_SIGS.append("f8[:, ::1](f4[::1], i8[::1], i8[::1], i8[::1], f4[:, ::1], f4[:, ::1], i8, i8)")
+_KINDS = {(np.dtype(f), np.dtype(np.float64)) for f in _FLAT} | {
+    (np.dtype(np.float32), np.dtype(np.float32))}
+
+
+def supports(src: np.ndarray, taps: tuple) -> bool:
+    """Whether :func:`gather_mean` has a specialisation for these arrays (else the NumPy
+    gather runs)."""
+    base, ox, oy, wx, wy = taps
+    arrays = (src, base, ox, oy, wx, wy)
+    return ((src.dtype, wx.dtype) in _KINDS and wy.dtype == wx.dtype
+            and base.dtype == ox.dtype == oy.dtype == np.int64
+            and all(a.flags.c_contiguous and a.flags.writeable for a in arrays))
+
+
+@njit(_SIGS, cache=True, nogil=True)
+def gather_mean(flat, base, ox, oy, wx, wy, k, m):  # pragma: no cover - compiled
+    """Profile values (K, L) from the taps of N = K * M * L sample points: point ``n`` sums
+    ``flat[base[n] + oy[j] + ox[i]] * wx[i, n]`` over i, times ``wy[j, n]``, over j; then the
+    mean over the M samples across each caliper, in float64."""
+    n_pts = base.size
+    ll = n_pts // (k * m)
+    out = np.zeros((k, ll))
+    nx, ny = ox.size, oy.size
+    for n in range(n_pts):
+        b = base[n]
+        tot = flat[b + oy[0] + ox[0]] * wx[0, n]
+        for i in range(1, nx):
+            tot += flat[b + oy[0] + ox[i]] * wx[i, n]
+        tot *= wy[0, n]
+        for j in range(1, ny):
+            acc = flat[b + oy[j] + ox[0]] * wx[0, n]
+            for i in range(1, nx):
+                acc += flat[b + oy[j] + ox[i]] * wx[i, n]
+            acc *= wy[j, n]
+            tot += acc
+        out[n // (m * ll), n % ll] += np.float64(tot)
+    inv = 1.0 / m
+    for kk in range(k):
+        for i in range(ll):
+            out[kk, i] *= inv
+    return out

@@ -1,0 +1,114 @@
+"""Sampling internals of :mod:`metrology.image.profiles`: interpolation taps and weights,
+their gather, and the small memo the layouts and sampling plans are kept in."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+
+class _Memo:
+    """A small thread-safe LRU mapping."""
+
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            v = self.items.get(key)
+            if v is not None:
+                self.items.move_to_end(key)
+            return v
+
+    def put(self, key, value):
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+#: Largest argument (elements) a memoised layout is keyed by.
+_KEY_MAX_SIZE = 4096
+
+
+def _layout_key(*args):
+    """Exact key of layout arguments (numbers and arrays as float64 bytes), or None when an
+    argument is not plainly numeric (the layout function then validates it and raises)."""
+    key = []
+    for a in args:
+        if isinstance(a, (bool, str)) or a is None:
+            key.append(a)
+            continue
+        try:
+            if np.size(a) > _KEY_MAX_SIZE:      # a huge argument is validated, never keyed
+                return None
+            v = np.asarray(a, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        key.append((v.shape, v.tobytes()))
+    return tuple(key)
+
+
+def _spline_weights(t):
+    """Cubic B-spline weights of the taps at -1, 0, 1, 2 for fractional positions ``t``."""
+    t2 = t * t
+    t3 = t2 * t
+    u = 1.0 - t
+    w0 = u * u * u * (1.0 / 6.0)
+    w1 = (2.0 / 3.0) - t2 + 0.5 * t3
+    w3 = t3 * (1.0 / 6.0)
+    return w0, w1, 1.0 - w0 - w1 - w3, w3   # the four weights sum to 1
+
+
+def _cubic_weights(t):
+    """Catmull-Rom (Keys a = -0.5) weights of the taps at -1, 0, 1, 2."""
+    t2, t3 = t * t, t * t * t
+    return ((-t3 + 2 * t2 - t) * 0.5, (3 * t3 - 5 * t2 + 2) * 0.5,
+            (-3 * t3 + 4 * t2 + t) * 0.5, (t3 - t2) * 0.5)
+
+
+def _planar(points: np.ndarray) -> np.ndarray:
+    """Points (..., 2) as a contiguous (2, N) array: rows x and y (the per-point arithmetic
+    then runs on both coordinates at once, on contiguous rows)."""
+    return np.ascontiguousarray(points.reshape(-1, 2).T)
+
+
+def _taps(shape, q: np.ndarray, interpolation: str, f32: bool) -> tuple:
+    """What :func:`interpolate` gathers for the points ``q`` (2, N) on an image of ``shape``:
+    the flat index of each point's first tap (N,), the taps' offsets along x and y (T,), and
+    their weights (T, N) (a function of the points alone, so a caliper set sampled again reuses them)."""
+    h, w = shape
+    if interpolation == "linear":
+        lim = np.array([[max(w - 2, 0)], [max(h - 2, 0)]], dtype=np.float64)
+        i0 = np.minimum(np.floor(q), lim).astype(np.intp)
+        f = q - i0
+        return (i0[1] * w + i0[0], np.array([0, 1 if w > 1 else 0]),
+                np.array([0, w if h > 1 else 0]), np.stack((1.0 - f[0], f[0])),
+                np.stack((1.0 - f[1], f[1])))
+    i0 = np.minimum(np.floor(q), np.array([[w - 3], [h - 3]], dtype=np.float64)).astype(np.intp)
+    weights = _spline_weights if interpolation == "spline" else _cubic_weights
+    # float32 coefficients: float32 arithmetic throughout
+    wts = weights((q - i0).astype(np.float32) if f32 else q - i0)
+    return ((i0[1] - 1) * w + (i0[0] - 1), np.arange(4), np.arange(0, 4 * w, w),
+            np.stack([a[0] for a in wts]), np.stack([a[1] for a in wts]))
+
+
+def _gather(flat: np.ndarray, taps: tuple) -> np.ndarray:
+    """Sum of the taps of :func:`_taps` on the flattened image: gathers from shifted views
+    with one index array (``take``, about twice as fast as fancy indexing here); a fixed
+    small loop over the kernel, not over points."""
+    base, ox, oy, wx, wy = taps
+    out = None
+    for jy, o in enumerate(oy):
+        acc = flat[o:].take(base) * wx[0]
+        for jx in range(1, len(ox)):
+            acc += flat[o + ox[jx]:].take(base) * wx[jx]
+        acc *= wy[jy]
+        if out is None:
+            out = acc
+        else:
+            out += acc
+    return out
