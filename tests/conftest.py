@@ -32,6 +32,7 @@ def pytest_sessionstart(session):
     from metrology import _accel
 
     _accel.available()
+    _accel.kernels("calib")
 
 
 def pytest_collection_modifyitems(config, items):
