@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
-from .text import put_label, text_size
+from ._text import label_scale, put_label, text_size
 
-__all__ = ["render_inspection", "OverlayLayout", "failure_reason", "value_text"]
+__all__: list[str] = []  # public through metrology.viz.inspect
 
 _PANEL_BG = (32, 32, 32)
 _NEUTRAL = (235, 235, 235)
@@ -156,7 +156,7 @@ class _Writer:
             box: bool = True, clip: tuple[int, int, int, int] | None = None
             ) -> tuple[int, int, int, int]:
         """Text with its baseline-left at ``org`` (moved inside ``clip`` when given), drawn
-        once (:func:`metrology.viz.text.put_label`)."""
+        once (``put_label``)."""
         s = scale or self.scale
         w, h, base = text_size(text, s)
         x, y = org
@@ -168,6 +168,11 @@ class _Writer:
         rect = put_label(self.img, text, (x, y), color, s, box=box)
         self.layout.texts.append((text, rect))
         return rect
+
+
+def _has_px(feats: dict, name: str) -> bool:
+    f = feats.get(name)
+    return isinstance(f, dict) and bool(f.get("px"))
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -276,8 +281,7 @@ def _intersect(a: _Geo, b: _Geo) -> np.ndarray | None:
 # the overlay
 # --------------------------------------------------------------------------------------------
 def _font_scale(w: int, h: int) -> float:
-    """0.45 at 640x480 (text ~10 px high), growing with the image to ~1.1 at 5 MP."""
-    return float(np.clip(0.45 * math.sqrt(w * h / (640 * 480)) ** 0.75, 0.42, 1.3))
+    return label_scale((h, w))
 
 
 def render_inspection(image: Any, result: Any, *, panel: str = "auto",
@@ -321,7 +325,8 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
     status_of: dict[str, bool | None] = {}
     for m in result.measurements:
         for n in m.features:
-            if m.passed is False:
+            # a value not measured marks only its missing features (not its datums) red
+            if m.passed is False and (m.value is not None or not _has_px(feats, n)):
                 status_of[n] = False
             elif status_of.get(n) is None and m.passed is not None:
                 status_of[n] = True
@@ -432,6 +437,8 @@ def _panel_lines(result: Any) -> list[tuple[str, tuple, float]]:
     out: list[tuple[str, tuple, float]] = [
         (result.status.upper().replace("_", " "), COLORS["pass"] if ok else COLORS["fail"], 2.0),
         (Path(str(result.image)).name, _NEUTRAL, 1.0)]
+    if str(result.image).startswith("<"):  # "<array>": no file name to show
+        out.pop()
     if result.pose is not None and result.match_score is not None:
         p = result.pose
         frame = " (rectified)" if getattr(result, "pose_frame", "image") != "image" else ""
@@ -465,7 +472,7 @@ def _panel_lines(result: Any) -> list[tuple[str, tuple, float]]:
 def _draw_dimension(img, m, geo: dict, col, thick, head, centre) -> np.ndarray | None:
     """Draw the dimension of ``m``; return where its label goes (None when not drawable)."""
     names = list(m.features)
-    if m.value is None or any(n not in geo for n in names):
+    if m.value is None or not names or any(n not in geo for n in names):
         return None
     t = m.type
     if t in ("diameter", "radius"):
