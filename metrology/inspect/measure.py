@@ -18,13 +18,13 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, InputError
 from .._serial import Serializable
 from ..caliper.features import Feature
 from .spec import MeasurementSpec
 from .uncertainty import PlaneCovariance, UncertaintyBudget, budget
 
-__all__ = ["MeasurementResult", "evaluate", "measure", "feature_needs"]
+__all__ = ["MeasurementResult", "measure"]  # evaluate, feature_needs: internal (recipe.py)
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,22 @@ def evaluate(spec: MeasurementSpec, f: Mapping[str, Feature]) -> float:
     return 2.0 * math.hypot(px - nx, py - ny)
 
 
+def _check_measure_args(spec, feats_mm, feats_px, errors, covariance) -> None:
+    if not isinstance(spec, MeasurementSpec):
+        raise InputError(f"spec: expected a MeasurementSpec, given {type(spec).__name__}")
+    for name, feats in (("feats_mm", feats_mm), ("feats_px", feats_px)):
+        if feats is None and name == "feats_px":
+            continue
+        if not isinstance(feats, Mapping) or not all(isinstance(f, Feature)
+                                                     for f in feats.values()):
+            raise InputError(f"{name}: expected a mapping of tool name -> Feature")
+    if errors is not None and not isinstance(errors, Mapping):
+        raise InputError(f"errors: expected a mapping, given {type(errors).__name__}")
+    if covariance is not None and not isinstance(covariance, PlaneCovariance):
+        raise InputError(f"covariance: expected a PlaneCovariance, given "
+                         f"{type(covariance).__name__}")
+
+
 def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
             feats_px: Mapping[str, Feature] | None = None,
             errors: Mapping[str, str] | None = None, *,
@@ -199,6 +215,7 @@ def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
     covariance : PlaneCovariance, optional
         The station's (``Station.covariance``).
     """
+    _check_measure_args(spec, feats_mm, feats_px, errors, covariance)
     tol = spec.tolerance
     lim = dict(features=tuple(_needed(spec)),
                nominal=tol.nominal if tol is not None and tol.has_nominal else None,

@@ -31,6 +31,7 @@ corrects neither distortion nor perspective, and says so in every result.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -75,6 +76,12 @@ class ScalePlane:
     """
 
     pixel_size_mm: float
+
+    def __post_init__(self) -> None:
+        from ..core.checks import check_positive
+
+        object.__setattr__(self, "pixel_size_mm",
+                           check_positive(self.pixel_size_mm, "pixel_size_mm", max=1e6))
 
     def to_mm(self, points_xy: Any) -> np.ndarray:
         """Image pixels (N, 2) -> mm (N, 2)."""
@@ -188,6 +195,11 @@ class Station:
     def load(cls, spec: StationSpec, base: Path) -> "Station":
         from .uncertainty import PlaneCovariance
 
+        if not isinstance(spec, StationSpec):
+            raise InputError(f"spec: expected a StationSpec, given {type(spec).__name__}")
+        if not isinstance(base, (str, os.PathLike)):
+            raise InputError(f"base: expected a folder path, given {type(base).__name__}")
+        base = Path(base)
         stated = dict(spec.uncertainty or {})
         if spec.pixel_size_mm is not None:
             why = ("a pixel_size_mm station has no calibration: distortion and perspective are "

@@ -47,13 +47,10 @@ from ..errors import InputError
 __all__ = [
     "COMPONENTS",
     "PlaneCovariance",
-    "PointSensitivity",
     "UncertaintyBudget",
-    "budget",
-    "camera_parameters",
-    "plane_covariance",
-    "point_sensitivity",
 ]
+# budget, plane_covariance, point_sensitivity, camera_parameters, feature_gradients,
+# intrinsics_covariance: the station's and the measurements' internal machinery
 
 #: budget components in the order they are reported
 COMPONENTS = ("edge_fit", "calibration", "plane", "corner_bias", "placement", "scale")
@@ -155,6 +152,16 @@ class PlaneCovariance(Serializable):
     scale_rel_std: float = 0.0
     corner_bias_rel: float | None = None
     notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from ..core.checks import check_finite
+
+        for k in ("height_std_mm", "scale_rel_std"):
+            object.__setattr__(self, k, check_finite(getattr(self, k), k, min=0.0, max=1e6))
+        if self.corner_bias_rel is not None:
+            object.__setattr__(self, "corner_bias_rel",
+                               check_finite(self.corner_bias_rel, "corner_bias_rel", min=0.0,
+                                            max=1.0))
 
     def stated(self, *, height_std_mm: float | None = None, scale_rel_std: float | None = None
                ) -> "PlaneCovariance":

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ._text import draw_colorbar, text_size
 from .draw import SHIFT, to_fixed
 
@@ -50,6 +51,14 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
     """
     import cv2
 
+    from ..calib import Calibration
+    from ..core.checks import check_int, check_positive
+
+    if not isinstance(cal, Calibration):
+        raise InputError(f"cal: expected a Calibration, given {type(cal).__name__}")
+    width = check_int(width, "width", min=400, max=8000)
+    if residual_gain is not None:
+        residual_gain = check_positive(residual_gain, "residual_gain", max=1e6)
     w_img, h_img = cal.camera.image_size
     left_w = int(width * 0.66)
     s = left_w / w_img
@@ -141,8 +150,14 @@ def draw_board_detection(image, detection, *, radius: float = 4.0) -> np.ndarray
     """Overlay detected corners (index 0 marked, rejected corners magenta) on ``image``."""
     import cv2
 
+    from ..calib import BoardDetection
+    from ..core.checks import check_positive
     from .draw import COLORS, to_bgr
 
+    if not isinstance(detection, BoardDetection):
+        raise InputError(f"detection: expected a BoardDetection, given "
+                         f"{type(detection).__name__}")
+    radius = check_positive(radius, "radius", max=100.0)
     out = to_bgr(image)
     pts = to_fixed(detection.corners_xy)
     for p, ok in zip(pts, detection.corner_ok):
