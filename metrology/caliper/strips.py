@@ -130,7 +130,7 @@ def _edge_weights(s: np.ndarray, pos: np.ndarray, std: np.ndarray, blur: np.ndar
     return M[0] - g * M[2], float(np.sign(q) * 2.0 * abs(q) / slope)
 
 
-def _calibrated_std(std: np.ndarray, std_wide: float) -> np.ndarray:
+def _calibrated_std(std: np.ndarray, result: PairResult, k: int) -> np.ndarray:
     """The strips' edge uncertainties (2, S), scaled so that the mean of the strips has the
     uncertainty the wide caliper found for the same pair.
 
@@ -145,6 +145,7 @@ def _calibrated_std(std: np.ndarray, std_wide: float) -> np.ndarray:
     1.11 and 1.34 at 0, 17 and 45 deg with the strips' own sigmas, 1.08, 1.00 and 1.10 scaled
     (``tests/inspect/test_pair_strip_sigma.py``).
     """
+    std_wide = float(result.std_width_px[k])
     pred = float(np.sqrt(np.sum(std * std))) / std.shape[1]
     if not (np.isfinite(std_wide) and std_wide > 0 and np.isfinite(pred) and pred > 0):
         return std
@@ -223,8 +224,7 @@ def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
         return StripPairResult(**base)
     a, b = pts[j1[ok]], pts[j2[ok]]
     so = off[ok]
-    std = _calibrated_std(np.stack([es.std_px[j1[ok]], es.std_px[j2[ok]]]),
-                          float(result.std_width_px[k]))
+    std = _calibrated_std(np.stack([es.std_px[j1[ok]], es.std_px[j2[ok]]]), result, k)
     c1, k1 = _edge_weights(so, along[j1[ok]], std[0], es.blur[j1[ok]])
     c2, k2 = _edge_weights(so, along[j2[ok]], std[1], es.blur[j2[ok]])
     c = np.stack([c1, c2])
