@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import MetrologyError
+from .caliper import draw_shapes
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
 from ._text import label_scale, put_label, text_size
 
@@ -168,6 +170,28 @@ class _Writer:
         rect = put_label(self.img, text, (x, y), color, s, box=box)
         self.layout.texts.append((text, rect))
         return rect
+
+
+def _tool(d: Any):
+    """The placed tool of a ``tools_px`` entry (None when it cannot be read back)."""
+    from ..caliper import tool_from_dict
+
+    if not isinstance(d, dict):
+        return None
+    try:
+        return tool_from_dict(d)
+    except MetrologyError:
+        return None
+
+
+def _feature(d: Any, name: str):
+    """The feature of a ``features[name]["px"]`` entry (None when unreadable)."""
+    from ..caliper import feature_from_dict
+
+    try:
+        return feature_from_dict(d, name)
+    except MetrologyError:
+        return None
 
 
 def _has_px(feats: dict, name: str) -> bool:
@@ -332,16 +356,11 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
                 status_of[n] = True
 
     # -- tools and edge points ----------------------------------------------------------------
-    if show_tools:
+    if show_tools:  # each tool draws itself (its outline), whatever its type
         for t in tools.values():
-            kind = t.get("type")
-            if kind in ("line", "edge_pair") and "p0_xy" in t:
-                _line(img, t["p0_xy"], t["p1_xy"], COLORS["tool"], 1)
-            elif kind == "circle" and "center_xy" in t:
-                _circle(img, t["center_xy"], t["radius"], COLORS["tool"], 1)
-            elif kind == "ellipse" and "center_xy" in t:
-                _ellipse(img, t["center_xy"], t["semi_axes"], t.get("angle_deg", 0.0),
-                         COLORS["tool"], 1)
+            tool = _tool(t)
+            if tool is not None:
+                draw_shapes(img, tool.outline(), COLORS["tool"], 1, COLORS["tool"])
     dot = max(1.2, 1.6 * fs / 0.45)
     if show_points:
         for run in (result.edge_points_px or {}).values():
@@ -361,14 +380,9 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
         geo[name] = g
         ok = status_of.get(name)
         col = COLORS["fail"] if ok is False else COLORS["pass"] if ok else _DIM
-        if g.kind == "circle":
-            _circle(img, g.p, px["radius"], col, 2)
-        elif g.kind == "ellipse":
-            _ellipse(img, g.p, px["semi_axes"], px["angle_deg"], col, 2)
-        elif g.kind == "line":
-            _line(img, g.p - g.half * g.d, g.p + g.half * g.d, col, 2)
-        else:
-            _circle(img, g.p, 3, col, 1)
+        feat = _feature(px, name)
+        if feat is not None:  # the feature's own outline, whatever its kind
+            draw_shapes(img, [sh for sh in feat.outline() if sh.role != "tool"], col, 2, col)
 
     # -- dimensions ---------------------------------------------------------------------------
     centre = np.array([(w - 1) / 2, (h - 1) / 2])
@@ -377,10 +391,9 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
         anchor = _draw_dimension(img, m, geo, col, thick, head, centre)
         if anchor is None:  # not measured: tag it at its tool
             for n in m.features:
-                t = tools.get(n) or {}
-                a = t.get("center_xy") or t.get("p0_xy")
-                if a is not None:
-                    anchor = np.asarray(a, float)
+                tool = _tool(tools.get(n))
+                if tool is not None:
+                    anchor = np.asarray(tool.anchor(), float).reshape(-1)[:2]
                     break
         if anchor is None:
             continue

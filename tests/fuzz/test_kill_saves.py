@@ -85,6 +85,29 @@ SAVERS = {
         name="report.png",
         load="import cv2\ndef load(p):\n    im = cv2.imread(str(p))\n"
              "    return None if im is None else im.shape[1]\n"),
+    "metrology.viz.report.write_spc_report": dict(
+        setup="import json, re\nfrom metrology.viz.report import write_spc_report\n"
+              "recs = [json.dumps({{'image': f'p{{i}}.png', 'status': 'pass', 'measurements': [\n"
+              "    {{'name': 'd', 'type': 'diameter', 'unit': 'mm', 'value': 4.0 + 1e-3 * i,\n"
+              "     'nominal': 4.0, 'min': 3.97, 'max': 4.03, 'passed': True}}]}})\n"
+              "        for i in range(12)]\n"
+              "open('{shared}/kill_spc.jsonl', 'w').write('\\n'.join(recs) + '\\n')\n"
+              "A, B = 'version A', 'version B'\n"
+              "def save(o, p): write_spc_report('{shared}/kill_spc.jsonl', p, title=o,\n"
+              "                                overlays=False)\n", name="report.html",
+        load="import re\ndef load(p):\n"
+             "    m = re.search(r'<title>([^<]*)</title>', open(p).read())\n"
+             "    return None if m is None else m.group(1)\n"),
+    "metrology.viz.report.write_gauge_report": dict(
+        setup="from metrology.inspect.gauge import Type1Study, type1_study\n"
+              "from metrology.viz.report import write_gauge_report\n"
+              "r = type1_study([4.0 + 1e-4 * (i % 5) for i in range(20)], reference=4.0,\n"
+              "                tolerance=0.06, name='d', unit='mm')\n"
+              "S = Type1Study({{'d': r}})\nA, B = 'version A', 'version B'\n"
+              "def save(o, p): write_gauge_report(S, p, title=o)\n", name="gauge.html",
+        load="import re\ndef load(p):\n"
+             "    m = re.search(r'<title>([^<]*)</title>', open(p).read())\n"
+             "    return None if m is None else m.group(1)\n"),
 }
 #: Writers that are not saves of their own: the file layers behind the saves above (kill-tested
 #: through them).  Results appended per image are kill-tested with the batch runner (issue 12
@@ -92,6 +115,7 @@ SAVERS = {
 NOT_SAVES = {
     "metrology.calib.opencv_yaml.write_opencv_yaml": "Calibration.export_opencv_yaml",
     "metrology.match.file.write_model": "ShapeModel.save",
+    "metrology.inspect.msa_cli.write_batch_report": "write_spc_report (after reading the JSONL)",
 }
 
 
