@@ -30,6 +30,11 @@ _LAZY: dict[str, str] = {
     "Calibration": "metrology.calib",
     "CameraModel": "metrology.calib",
     "Plane": "metrology.calib",
+    "CharucoBoard": "metrology.calib",
+    "MarkerCheckerboard": "metrology.calib",
+    "calibrate_telecentric": "metrology.calib",
+    "calibrate_rig": "metrology.calib",
+    "load_station": "metrology.calib",
     # matching
     "ShapeModel": "metrology.match",
     "Match": "metrology.match",

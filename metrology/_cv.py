@@ -188,3 +188,120 @@ def filestorage_read(text: str, where: str) -> "cv2.FileStorage":
     if not fs.isOpened():
         raise FileFormatError(f"{where}: not a readable OpenCV FileStorage file")
     return fs
+
+
+# ----------------------------------------------------------------------------- id'd boards
+# The ArUco API moved in OpenCV 4.7 (cv2.aruco.CharucoBoard_create, detectMarkers and
+# interpolateCornersCharuco became the CharucoBoard constructor and CharucoDetector); we
+# require >= 4.9 and use only the new one.  OpenCV 4.6 changed the ChArUco layout of boards
+# with an even number of square rows (setLegacyPattern restores the old one).
+
+ARUCO_DICTIONARIES = ("DICT_4X4_50", "DICT_4X4_100", "DICT_4X4_250", "DICT_4X4_1000",
+                      "DICT_5X5_50", "DICT_5X5_100", "DICT_5X5_250", "DICT_5X5_1000",
+                      "DICT_6X6_50", "DICT_6X6_100", "DICT_6X6_250", "DICT_6X6_1000",
+                      "DICT_7X7_50", "DICT_7X7_100", "DICT_7X7_250", "DICT_7X7_1000",
+                      "DICT_ARUCO_ORIGINAL", "DICT_APRILTAG_16h5", "DICT_APRILTAG_25h9",
+                      "DICT_APRILTAG_36h10", "DICT_APRILTAG_36h11", "DICT_ARUCO_MIP_36h12")
+
+
+def aruco_dictionary(name: str) -> Any:
+    """The predefined ``cv2.aruco.Dictionary`` called ``name`` (one of
+    :data:`ARUCO_DICTIONARIES`)."""
+    if name not in ARUCO_DICTIONARIES:
+        raise InputError(f"dictionary: expected one of {', '.join(ARUCO_DICTIONARIES)}, "
+                         f"given {name!r}")
+    return cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, name))
+
+
+def aruco_marker_bits(name: str, marker_id: int) -> np.ndarray:
+    """The ``(s + 2, s + 2)`` cells of one marker including its black border, ``True`` =
+    white, in the marker's upright orientation (row 0 at the top)."""
+    d = aruco_dictionary(name)
+    bits = cv2.aruco.Dictionary_getBitsFromByteList(d.bytesList[marker_id:marker_id + 1],
+                                                    d.markerSize)
+    out = np.zeros((d.markerSize + 2, d.markerSize + 2), bool)
+    out[1:-1, 1:-1] = np.asarray(bits, bool)
+    return out
+
+
+def charuco_board(squares_xy: tuple[int, int], square: float, marker: float, name: str,
+                  ids: np.ndarray, legacy: bool) -> Any:
+    """A ``cv2.aruco.CharucoBoard`` (OpenCV's own layout: which squares hold markers)."""
+    d = aruco_dictionary(name)
+    board = cv_call(cv2.aruco.CharucoBoard, tuple(int(v) for v in squares_xy), float(square),
+                    float(marker), d, np.asarray(ids, np.int32).reshape(-1, 1),
+                    what="building the ChArUco board", error=InputError)
+    board.setLegacyPattern(bool(legacy))
+    return board
+
+
+def detect_charuco(gray8: np.ndarray, board: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OpenCV's ChArUco detection: ``(corners (M, 2), corner ids (M,), marker ids (K,))``.
+
+    Markers are detected first (every id of the board's dictionary, ``marker ids`` keeps
+    them all); markers whose id is seen more than once are left out before OpenCV
+    interpolates the corners from the markers around them (local homographies, two adjacent
+    markers), since it would otherwise refuse the view or mix the copies.
+    """
+    from .errors import BoardNotFoundError
+
+    d = board.getDictionary()
+    det = cv2.aruco.ArucoDetector(d, cv2.aruco.DetectorParameters())
+    mc, mid, _ = cv_call(det.detectMarkers, gray8, what="detecting ArUco markers",
+                         error=BoardNotFoundError)
+    if mid is None or len(mid) == 0:
+        return np.zeros((0, 2)), np.zeros(0, int), np.zeros(0, int)
+    mids = np.asarray(mid, int).ravel()
+    vals, counts = np.unique(mids, return_counts=True)
+    keep = ~np.isin(mids, vals[counts > 1])
+    if not keep.any():
+        return np.zeros((0, 2)), np.zeros(0, int), mids
+    params = cv2.aruco.CharucoParameters()
+    params.tryRefineMarkers = True
+    cdet = cv2.aruco.CharucoDetector(board, params)
+    kept_c = [mc[i] for i in np.nonzero(keep)[0]]
+    kept_i = mids[keep].reshape(-1, 1).astype(np.int32)
+    cc, cid, _, _ = cv_call(cdet.detectBoard, gray8, markerCorners=kept_c, markerIds=kept_i,
+                            what="interpolating ChArUco corners", error=BoardNotFoundError)
+    corners = np.zeros((0, 2)) if cc is None else from_cv_points(cc)
+    ids = np.zeros(0, int) if cid is None else np.asarray(cid, int).ravel()
+    return corners, ids, mids
+
+
+def detect_aruco_markers(gray8: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every marker of dictionary ``name`` in the image: ``(corners (K, 4, 2), ids (K,))``."""
+    from .errors import BoardNotFoundError
+
+    det = cv2.aruco.ArucoDetector(aruco_dictionary(name), cv2.aruco.DetectorParameters())
+    corners, ids, _ = cv_call(det.detectMarkers, gray8, what="detecting ArUco markers",
+                              error=BoardNotFoundError)
+    if ids is None or len(ids) == 0:
+        return np.zeros((0, 4, 2)), np.zeros(0, int)
+    return (np.asarray(corners, float).reshape(-1, 4, 2), np.asarray(ids, int).ravel())
+
+
+# findChessboardCornersSB on boards larger than the view, located by their marker dots
+CB_SB_MARKER_FLAGS = (cv2.CALIB_CB_EXHAUSTIVE | cv2.CALIB_CB_ACCURACY | cv2.CALIB_CB_LARGER
+                      | cv2.CALIB_CB_MARKER | getattr(cv2, "CALIB_CB_NORMALIZE_IMAGE", 0))
+
+
+def find_chessboard_sb_meta(gray8: np.ndarray, pattern_size: tuple[int, int],
+                            flags: int = CB_SB_MARKER_FLAGS
+                            ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """``findChessboardCornersSBWithMeta``: the detected grid's corners ``(r, c, 2)`` (row-major
+    in OpenCV's order) and its meta array ``(r, c)`` uint8 (1/2: top-left corner of a black /
+    white cell, 3/4: of a black cell with a white dot / a white cell with a black dot), or
+    ``(None, None)`` when no board is found."""
+    from .errors import BoardNotFoundError
+
+    found, corners, meta = cv_call(cv2.findChessboardCornersSBWithMeta, gray8,
+                                   tuple(int(v) for v in pattern_size), flags,
+                                   what="searching for the marker checkerboard (SB)",
+                                   error=BoardNotFoundError)
+    if not found or corners is None or meta is None:
+        return None, None
+    meta = np.asarray(meta, np.uint8)
+    pts = from_cv_points(corners)
+    if pts.shape[0] != meta.size:
+        return None, None
+    return pts.reshape(meta.shape + (2,)), meta

@@ -1,6 +1,7 @@
 """Camera calibration: checkerboard detection with unbiased corners, calibration with honest
 quality figures, the camera model (undistortion to 1e-6 px), the measuring plane (px <-> mm)
-and station files.
+and station files; boards seen in part (ChArUco, marker checkerboards), telecentric cameras
+and rigs of several cameras.
 
 >>> import tempfile, pathlib
 >>> import metrology as mt
@@ -18,9 +19,19 @@ from .board import BoardDetection, Checkerboard, detect_board, refine_corners, r
 from .calibration import calibrate
 from .camera import CameraModel, projection_difference
 from .inputs import collect_images
+from .multicam import calibrate_rig
 from .plane import Plane
 from .results import Calibration, ProjectionUncertainty, RejectedView, ViewResult
+from .rig import RelativePose, RigCalibration, RigView
+from .stations import load_station, plane_from_board
+from .targets import CharucoBoard, MarkerCheckerboard
+from .telecentric import TelecentricCamera, TelecentricPlane, telecentric_difference
+from .telecentric_calib import TelecentricCalibration, calibrate_telecentric
 
 __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners",
            "calibrate", "Calibration", "CameraModel", "Plane", "ViewResult", "RejectedView",
-           "ProjectionUncertainty", "collect_images", "projection_difference"]
+           "ProjectionUncertainty", "collect_images", "projection_difference",
+           "CharucoBoard", "MarkerCheckerboard", "TelecentricCamera", "TelecentricPlane",
+           "TelecentricCalibration", "calibrate_telecentric", "telecentric_difference",
+           "calibrate_rig", "RigCalibration", "RigView", "RelativePose", "load_station",
+           "plane_from_board"]

@@ -223,7 +223,11 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
     ((54, 2), 54)
     """
     if not isinstance(board, Checkerboard):
-        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+        # boards with identified corners (metrology.calib.targets) detect themselves
+        if callable(getattr(board, "detect", None)):
+            return board.detect(image, refine=refine, camera=camera)
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
     gray = as_gray(image, dtype=None)
     size = _cv.size_wh(gray)
     lo, hi, std = _cv.gray_range_std(gray)

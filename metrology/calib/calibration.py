@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
-from ..core.checks import check_choice, check_positive
+from ..core.checks import check_bool, check_choice, check_positive
 from ..errors import CalibrationError, InputError
 from .board import Checkerboard, _refine_detection, refine_corners
 from .camera import MODELS, CameraModel
@@ -45,6 +45,7 @@ from .inputs import IMAGE_EXTS, collect_images
 from .results import (REASONS, STATION_FORMAT, STATION_VERSION, Calibration,
                       ProjectionUncertainty, RejectedView, ViewResult, param_names)
 from .solver import cv_calibrate, leave_one_out
+from .targets import is_partial_board, refine_target_detection
 from .uncertainty import covariance, projection_uncertainty
 from .views import (DetectedViews, LoadedViews, Progress, _quiet, detect_views, load_views,
                     require_views, screen_views)
@@ -169,9 +170,20 @@ def fit_camera(problem: Problem, obs: Observations, views: tuple | None = None,
         raise CalibrationError(f"calibration diverged ({exc}); the views may be too similar "
                                f"(vary the board's tilt and position) or the lens model "
                                f"too flexible for the data") from None
-    res = {i: np.linalg.norm(cam.project(objp, r, t) - obs.corners[i], axis=1)
+    res = {i: _view_residuals(cam, objp, r, t, obs.corners[i], obs.ok[i])
            for i, r, t in zip(views, rv, tv)}
     return CameraFit(cam, views, rv, tv, objp, res)
+
+
+def _view_residuals(cam: CameraModel, objp: np.ndarray, rvec: np.ndarray, tvec: np.ndarray,
+                    corners: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Reprojection error of each corner ``(N,)``; NaN for corners not measured (a partial
+    view's far board points may even lie behind the camera)."""
+    if ok.all():
+        return np.linalg.norm(cam.project(objp, rvec, tvec) - corners, axis=1)
+    out = np.full(len(objp), np.nan)
+    out[ok] = np.linalg.norm(cam.project(objp[ok], rvec, tvec) - corners[ok], axis=1)
+    return out
 
 
 # ----------------------------------------------------------------------------- 4. reject
@@ -199,9 +211,11 @@ def reject_outliers(problem: Problem, obs: Observations, fit: CameraFit, names: 
         allr = np.concatenate([fit.residuals[i][ok[i]] for i in obs.views])
         sig = np.median(allr) / 1.1774  # median of a 2-D Gaussian error's norm is 1.1774 sigma
         thr = max(5.0 * sig, 0.25)
+        partial = is_partial_board(problem.board)
         for i in obs.views:
             bad = ok[i] & (fit.residuals[i] > thr)
-            if 0 < bad.sum() <= max(1, problem.board.n_corners // 10):
+            n_view = int(ok[i].sum()) if partial else problem.board.n_corners
+            if 0 < bad.sum() <= max(1, n_view // 10):
                 ok[i] = ok[i] & ~bad
                 n_bad_corners += int(bad.sum())
     obs = replace(obs, ok=ok, n_rejected_corners=n_bad_corners)
@@ -247,19 +261,23 @@ def refine_in_undistorted(problem: Problem, obs: Observations, fit: CameraFit,
         Fewer than 3 usable views remain.
     """
     board = problem.board
+    partial = is_partial_board(board)
     dets = dict(detected.detections)
     corners, ok = dict(obs.corners), dict(obs.ok)
     fresh = {}
     for i in obs.views:
         det = dets[i]
-        if not det.refined:
+        if partial:  # identified corners of part of the board (fitted at detection)
+            c2, ok2 = refine_target_detection(board, loaded.grays[i], det, fit.camera)
+        elif not det.refined:
             fresh[i] = dets[i] = _refine_detection(loaded.grays[i], det, board, fit.camera)
             corners[i], ok[i] = fresh[i].corners_xy.copy(), fresh[i].corner_ok.copy()
             continue
-        c2, ok2, *_ = refine_corners(loaded.grays[i], det.corners_xy, board.cols, board.rows,
-                                     camera=fit.camera, blur_px=det.sharpness)
+        else:
+            c2, ok2, *_ = refine_corners(loaded.grays[i], det.corners_xy, board.cols,
+                                         board.rows, camera=fit.camera, blur_px=det.sharpness)
         keep = ok[i] & ok2
-        if keep.sum() >= 0.5 * board.n_corners:
+        if keep.sum() >= 0.5 * (ok[i].sum() if partial else board.n_corners):
             corners[i] = np.where(ok2[:, None], c2, corners[i])
             ok[i] = keep
     rejected = list(detected.rejected)
@@ -366,8 +384,10 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     ----------
     images_or_paths : folder, glob pattern (``"calib_images/*.png"``), path, image array, or a
         list of paths / arrays
-    board : Checkerboard
-        Inner corners and square size in mm.
+    board : Checkerboard, CharucoBoard or MarkerCheckerboard
+        Inner corners and square size in mm.  The last two identify their corners, so a
+        view may show part of the board (at least 12 corners over 3 rows and columns), e.g.
+        to reach the image corners.
     model : {"standard", "rational", "thin_prism", "tilted", "fisheye"}
         Lens model (see :mod:`metrology.calib.camera`).
     flat_board : bool
@@ -404,8 +424,7 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     >>> len(cal.views), cal.rms_px < 0.05
     (5, True)
     """
-    if not isinstance(board, Checkerboard):
-        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+    _check_args(board, flat_board, holdout, refine_pass)
     check_choice(model, "model", MODELS)
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
@@ -413,8 +432,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     loaded = load_views(images_or_paths, say)
     # with the second pass the corner model is fitted once, in undistorted coordinates: the
     # first camera comes from OpenCV's corners
-    detected = detect_views(loaded, board, max_blur_px=max_blur_px, refine=not refine_pass,
-                            progress=say)
+    # (an id'd board's corners are fitted at detection: its lattice grows there)
+    detected = detect_views(loaded, board, max_blur_px=max_blur_px, progress=say,
+                            refine=not refine_pass or is_partial_board(board))
     problem = Problem(board, model, loaded.image_size, flat_board)
     n = len(loaded.names)
     obs = Observations.from_detections(detected.detections)
@@ -432,6 +452,21 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
         say(n, n, "", f"hold-out check ({len(obs.views)} calibrations)")
         hold = holdout_error(problem, obs, fit)
     return _assemble(problem, obs, fit, detected, loaded.names, outliers, std, unc, hold)
+
+
+def _check_args(board: Any, flat_board: bool, holdout: bool, refine_pass: bool) -> None:
+    """:class:`InputError` unless ``board`` is a board :func:`calibrate` takes with
+    ``flat_board`` and the switches are booleans."""
+    for name, v in (("flat_board", flat_board), ("holdout", holdout),
+                    ("refine_pass", refine_pass)):
+        check_bool(v, name)
+    if not isinstance(board, Checkerboard) and not is_partial_board(board):
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
+    if not flat_board and is_partial_board(board):
+        raise InputError("flat_board=False refines the board's corners from views that show "
+                         "all of them; it cannot be used with partial views of a "
+                         f"{type(board).__name__}")
 
 
 def _assemble(problem: Problem, obs: Observations, fit: CameraFit, detected: DetectedViews,

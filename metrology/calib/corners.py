@@ -12,7 +12,10 @@ gradient-based refiners (``cornerSubPix``) are not.
 
 All corners of a view are fitted together: one batched Levenberg-Marquardt over ``(N, M)``
 arrays (``N`` corners, ``M`` pixels of a disk-shaped window each), the model and its Jacobian
-evaluated once per iteration, only for the corners still iterating.
+evaluated once per iteration, only for the corners still iterating.  With numba installed
+(the ``fast`` extra) the same fit runs compiled, corner by corner in float64
+(:mod:`metrology.calib._kernels`); this NumPy code is then the reference it is tested
+against, and the fallback.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ import math
 from typing import Any
 
 import numpy as np
+
+from ..core.checks import check_finite, check_int
+from ..errors import InputError, ShapeError
+from . import _accel
 
 __all__ = ["refine_corners", "corner_model", "fit_corner_models"]
 
@@ -63,13 +70,15 @@ def _neighbour_geometry(corners: np.ndarray, cols: int, rows: int
     dr[-1] = g[-1] - g[-2]
     th_c = np.arctan2(dc[..., 1], dc[..., 0]).ravel()
     th_r = np.arctan2(dr[..., 1], dr[..., 0]).ravel()
-    big = np.full((rows + 2, cols + 2, 2), np.nan)
-    big[1:-1, 1:-1] = g
+    # distances to the right, lower, lower-right and lower-left neighbours; each pair is
+    # counted for both of its corners
     dmin = np.full((rows, cols), np.inf)
-    for oy, ox in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1)):
-        nb = big[1 + oy:1 + oy + rows, 1 + ox:1 + ox + cols]
-        d = np.linalg.norm(nb - g, axis=-1)
-        dmin = np.fmin(dmin, d)
+    for a, b in ((np.s_[:, :-1], np.s_[:, 1:]), (np.s_[:-1, :], np.s_[1:, :]),
+                 (np.s_[:-1, :-1], np.s_[1:, 1:]), (np.s_[:-1, 1:], np.s_[1:, :-1])):
+        e = g[b] - g[a]
+        d = np.hypot(e[..., 0], e[..., 1])
+        np.fmin(dmin[a], d, out=dmin[a])
+        np.fmin(dmin[b], d, out=dmin[b])
     return th_c, th_r, dmin.ravel()
 
 
@@ -156,7 +165,8 @@ def fit_corner_models(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndar
     iteration evaluates the model once, for the corners still iterating, with the Jacobian
     only where the step is not already below the tolerance.  Corners are processed in blocks
     of 18, so the ``(block, 9, M)`` Jacobian stays in the CPU's cache (3.6x faster than one
-    block of 54 here).
+    block of 54 here).  With numba the compiled fit runs instead (the same rules, float64
+    whatever the input dtype; see :mod:`metrology.calib._kernels`).
 
     Parameters
     ----------
@@ -179,6 +189,19 @@ def fit_corner_models(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndar
         Weighted residual RMS in gray levels.
     converged : ndarray (N,) bool
     """
+    vals, X, Y, w, p0 = (np.asarray(a) for a in (vals, X, Y, w, p0))
+    if vals.ndim != 2 or not (vals.shape == X.shape == Y.shape == w.shape) or \
+            p0.shape != (len(vals), 9):
+        raise ShapeError(f"fit_corner_models: expected vals, X, Y, w of one shape (N, M) and p0 "
+                         f"(N, 9), given {vals.shape}, {X.shape}, {Y.shape}, {w.shape} and "
+                         f"{p0.shape}")
+    max_iter = check_int(max_iter, "max_iter", min=0)
+    step_tol_px = check_finite(step_tol_px, "step_tol_px", min=0.0)
+    k = _accel.kernels()
+    if k is not None:  # the same fit compiled, corner by corner, in float64
+        f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+        return k.fit_corners(f64(vals), f64(X), f64(Y), f64(w), f64(p0), int(max_iter),
+                             float(step_tol_px), bool(linear_start))
     out = np.empty_like(p0, dtype=np.float64), np.empty(len(p0)), np.empty(len(p0), bool)
     for b in range(0, len(p0), _BLOCK):  # blocks of corners: the (N, M) arrays stay in cache
         sl = slice(b, b + _BLOCK)
@@ -292,6 +315,14 @@ def _sample_windows(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, ox: n
     soft edge, zero outside the image.
     """
     h, w = gray.shape
+    k = _accel.kernels()
+    if k is not None:
+        f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64))  # noqa: E731
+        flat, X, Y, wt = k.sample_windows(f64(cur[:, 0]), f64(cur[:, 1]), f64(radius),
+                                          np.ascontiguousarray(ox, dtype=np.intp),
+                                          np.ascontiguousarray(oy, dtype=np.intp), h, w)
+        vals = np.take(np.ascontiguousarray(gray).ravel(), flat).astype(np.float64)
+        return vals, X, Y, wt
     ix = np.rint(cur[:, 0]).astype(np.intp)[:, None] + ox[None]
     iy = np.rint(cur[:, 1]).astype(np.intp)[:, None] + oy[None]
     inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
@@ -359,18 +390,21 @@ def _plausible(p: np.ndarray, rms: np.ndarray, conv: np.ndarray, moved: np.ndarr
 
 
 def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tuple,
-              board: tuple[int, int, float], camera: Any, p_start: np.ndarray | None
-              ) -> tuple[np.ndarray, ...]:
+              board: tuple[int, int, float], camera: Any, p_start: np.ndarray | None,
+              weight: Any = None) -> tuple[np.ndarray, ...]:
     """One fit of the corners ``cur (N, 2)`` in windows centred on them.
 
     Starts from ``p_start`` (warm start of every parameter, corner replaced by ``cur``) or
     cold: the neighbours' geometry (``board`` is ``(cols, rows, starting blur)``), the linear
-    parameters then solved first.
+    parameters then solved first.  ``weight`` (callable ``(X, Y) -> (N, M)``, raw pixel
+    positions) multiplies the window weights.
 
     Returns parameters ``(N, 9)`` (in undistorted pixels with a camera), residual RMS,
     converged mask, fitted corners in raw pixels ``(N, 2)`` and the valid mask.
     """
     vals, X, Y, wt = _sample_windows(gray, cur, radius, *offsets)
+    if weight is not None:
+        wt = wt * weight(X, Y)
     valid = np.ones(len(cur), bool)
     centre = cur
     if camera is not None:
@@ -379,11 +413,13 @@ def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tu
         p0 = _initial_params(centre, *board)
     else:
         p0 = p_start.copy()
-    # float32 arithmetic around each window's own origin (the starting corner)
+    # positions relative to each window's own origin (the starting corner): NumPy computes in
+    # float32 there (the compiled fit in float64)
     p0[:, 0:2] = 0.0
-    Xl = (X - centre[:, :1]).astype(np.float32)
-    Yl = (Y - centre[:, 1:]).astype(np.float32)
-    p, rms, conv = fit_corner_models(vals.astype(np.float32), Xl, Yl, wt.astype(np.float32), p0,
+    dt = np.float64 if _accel.kernels() is not None else np.float32
+    Xl = (X - centre[:, :1]).astype(dt)
+    Yl = (Y - centre[:, 1:]).astype(dt)
+    p, rms, conv = fit_corner_models(vals.astype(dt), Xl, Yl, wt.astype(dt), p0,
                                      linear_start=p_start is None)
     p[:, 0:2] += centre
     new = p[:, :2]
@@ -393,7 +429,8 @@ def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tu
 
 
 def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, *,
-                   camera: Any = None, max_radius_px: float = 14.0, blur_px: float = 1.0
+                   camera: Any = None, max_radius_px: float = 14.0, blur_px: float = 1.0,
+                   weight_fn: Any = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Refine ordered corners by the X-junction model fit (see the module docstring).
 
@@ -417,6 +454,9 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
         Largest fit window radius.
     blur_px : float
         Starting edge blur sigma (e.g. a previous fit's; saves an iteration when close).
+    weight_fn : callable ``(X, Y, index) -> (n, M)``, optional
+        Multiplies the fit weights of the window pixels (raw pixel positions ``X, Y`` of the
+        windows of corners ``index``), e.g. to keep a ChArUco board's markers out of the model.
 
     Returns
     -------
@@ -424,12 +464,16 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
         Corners whose fit failed keep their starting position and ``ok = False`` (fit_rms
         NaN).
     """
-    cur, ok, p, rms = _refine(gray, corners_xy, cols, rows, camera, max_radius_px, blur_px)
+    if weight_fn is not None and not callable(weight_fn):
+        raise InputError(f"weight_fn: expected a callable or None, given "
+                         f"{type(weight_fn).__name__}")
+    cur, ok, p, rms = _refine(gray, corners_xy, cols, rows, camera, max_radius_px, blur_px,
+                              weight_fn)
     return cur, ok, np.exp(p[:, 4]), 2 * np.abs(p[:, 6]), np.where(ok, rms, np.nan)
 
 
 def _refine(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, camera: Any,
-            max_radius_px: float, blur_px: float
+            max_radius_px: float, blur_px: float, weight_fn: Any = None
             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`refine_corners`, returning corners, ok, the fitted parameters ``(N, 9)`` (in
     undistorted pixels with a camera) and the residual RMS."""
@@ -438,13 +482,17 @@ def _refine(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, came
     radius = np.clip(0.42 * dmin, 2.5, max_radius_px)
     offsets = _disk_offsets(float(radius.max()))
     blur = float(blur_px) if np.isfinite(blur_px) and 0.2 < blur_px < 8.0 else 1.0
+
+    def weight(index: np.ndarray) -> Any:  # the caller's weights for these corners' windows
+        return None if weight_fn is None else (lambda X, Y: weight_fn(X, Y, index))
+
     p, rms, conv, new, ok = _fit_pass(gray, c0, radius, offsets, (cols, rows, blur), camera,
-                                      None)
+                                      None, weight(np.arange(len(c0))))
     good = ok & _plausible(p, rms, conv, new, np.linalg.norm(new - c0, axis=1), radius)
     again = good & (np.linalg.norm(new - c0, axis=1) > _RECENTRE_PX)
     if again.any():  # re-centre the window on the refined corner
         sub = _fit_pass(gray, new[again], radius[again], offsets, (cols, rows, blur), camera,
-                        p[again])
+                        p[again], weight(np.nonzero(again)[0]))
         p[again], rms[again], conv[again], new[again] = sub[:4]
         ok[again] &= sub[4]
         good = ok & _plausible(p, rms, conv, new, np.linalg.norm(new - c0, axis=1), radius)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
+from . import _accel
+
 __all__ = ["distort_norm", "distort_norm_jac", "undistort_norm", "undistort_xy", "tilt_matrix"]
 
 
@@ -194,12 +197,23 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
                  y0: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`undistort_norm` on separate flat coordinate arrays ``tx, ty (n,)`` (no
     stacking); ``x0, y0`` (owned by the call: overwritten) start the iteration if given.
+    With numba installed the same iteration runs compiled, point by point
+    (:func:`metrology.calib._kernels.undistort`).
 
     Returns
     -------
     x, y, err : ndarray (n,)
     """
     d = np.asarray(dist, dtype=np.float64)
+    if np.size(tx) != np.size(ty) or (x0 is not None and y0 is not None and not (
+            np.size(x0) == np.size(y0) == np.size(tx))) or d.ndim != 1 or d.size > 14:
+        raise ShapeError(f"undistort_xy: expected tx, ty (and x0, y0) of one size and at most "
+                         f"14 coefficients, given sizes {np.size(tx)}, {np.size(ty)}, "
+                         f"{np.size(x0) if x0 is not None else '-'}, "
+                         f"{np.size(y0) if y0 is not None else '-'} and {d.size} coefficients")
+    k = _accel.kernels()
+    if k is not None:  # the same iteration compiled, point by point (see _kernels.undistort)
+        return _undistort_compiled(k, tx, ty, d, model, tol, max_evals, x0, y0)
     if x0 is None or y0 is None:
         x, y = _initial_guess(tx, ty, d, model)
     else:
@@ -209,6 +223,22 @@ def undistort_xy(tx: np.ndarray, ty: np.ndarray, dist: np.ndarray, model: str, t
         sl = slice(i, i + _CHUNK)
         x[sl], y[sl], err[sl] = _newton(tx[sl], ty[sl], x[sl], y[sl], d, model, tol * tol,
                                         max_evals)
+    return x, y, np.sqrt(err)
+
+
+def _undistort_compiled(k, tx: np.ndarray, ty: np.ndarray, d: np.ndarray, model: str,
+                        tol: float, max_evals: int, x0: np.ndarray | None,
+                        y0: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`undistort_xy` by the kernel ``k.undistort`` (``k``: :mod:`._kernels`)."""
+    fisheye = model == "fisheye"
+    c = d[:4].copy() if fisheye else _coefficients(d)
+    tilt = not fisheye and (c[12] != 0.0 or c[13] != 0.0)
+    T = tilt_matrix(c[12], c[13]) if tilt else np.eye(3)
+    if x0 is None or y0 is None:
+        x0 = y0 = np.empty(0)
+    f64 = (lambda a: np.ascontiguousarray(a, dtype=np.float64).ravel())  # noqa: E731
+    x, y, err = k.undistort(f64(tx), f64(ty), f64(x0), f64(y0), np.pad(c, (0, 14 - c.size)), T,
+                            tilt, fisheye, float(tol) * float(tol), int(max_evals))
     return x, y, np.sqrt(err)
 
 

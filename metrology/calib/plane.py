@@ -112,8 +112,12 @@ class Plane:
     @classmethod
     def from_corners(cls, camera: CameraModel, board: Checkerboard, corners_xy: Any,
                      corner_ok: Any = None, *, height_mm: float = 0.0) -> "Plane":
-        """Plane from detected board corners (raw pixels, in detection order)."""
-        px = as_points(corners_xy, "corners_xy", allow_batch=False)
+        """Plane from detected board corners (raw pixels, in detection order; corners not
+        seen in a partial view are NaN with ``corner_ok`` False)."""
+        raw = np.asarray(corners_xy, dtype=float)
+        if corner_ok is not None and raw.ndim == 2 and np.shape(corner_ok) == raw.shape[:1]:
+            raw = np.where(np.asarray(corner_ok, bool)[:, None], raw, 0.0)
+        px = as_points(raw, "corners_xy", allow_batch=False)
         if len(px) != board.n_corners:
             raise InputError(f"corners_xy: expected {board.n_corners} corners for a "
                              f"{board.cols}x{board.rows} board, given {len(px)}")

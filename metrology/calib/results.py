@@ -22,6 +22,7 @@ from .board import Checkerboard
 from .camera import CameraModel
 from .opencv_yaml import read_opencv_yaml, write_opencv_yaml
 from .plane import Plane
+from .targets import board_from_dict
 
 __all__ = ["Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty", "REASONS",
            "param_names", "STATION_FORMAT", "STATION_VERSION"]
@@ -264,7 +265,8 @@ class Calibration:
                 raise err(f"{path}: missing field {key!r}")
             return from_jsonable(tp, d[key], f"{path}.{key}", err, meta)
 
-        board = get(doc, "board", Checkerboard, where)
+        board = board_from_dict(get(doc, "board", dict, where), f"{where}.board",
+                                error=err)
         camera = CameraModel.from_dict(get(doc, "camera", dict, where), f"{where}.camera")
         model = get(doc, "model", str, where)
         if model != camera.model:

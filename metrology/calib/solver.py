@@ -151,7 +151,8 @@ def normal_blocks(theta: np.ndarray, rv: np.ndarray, tv: np.ndarray, obj: np.nda
     V, N = mask.shape
     m = mask.astype(float)[..., None]
     P = _camera_points(rv, tv, obj)
-    r = ((project_params(theta, model, P) - obs) * m).reshape(V, 2 * N)
+    # corners not used carry no weight (an id'd board's unseen corners are NaN)
+    r = np.where(mask[..., None], project_params(theta, model, P) - obs, 0.0).reshape(V, 2 * N)
     ji = np.empty((V, 2 * N, theta.size))
     for i in range(theta.size):  # the camera-frame points do not depend on the intrinsics
         h = _step(theta, i)

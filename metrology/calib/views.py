@@ -20,7 +20,9 @@ from ..errors import BoardNotFoundError, CalibrationError, InputError
 from ..image.io import as_gray
 from .board import BoardDetection, Checkerboard, detect_board
 from .inputs import collect_images
+from .partial import usable_view
 from .results import RejectedView
+from .targets import is_partial_board
 
 __all__ = ["LoadedViews", "DetectedViews", "load_views", "detect_views", "screen_views",
            "require_views", "Progress"]
@@ -120,9 +122,13 @@ def load_views(images_or_paths: Any, progress: Progress | None = None) -> Loaded
 def _quality(det: BoardDetection, board: Checkerboard, max_blur_px: float | None
              ) -> tuple[str, str] | None:
     """``(reason, detail)`` when a fitted detection is unusable: blurrier than
-    ``max_blur_px``, or fewer than half of its corners measured."""
+    ``max_blur_px``, or fewer than half of its corners measured (an id'd board's view: too
+    few corners or rows and columns, :func:`~metrology.calib.partial.usable_view`)."""
     if max_blur_px is not None and det.sharpness > max_blur_px:
         return "blur", f"edge blur sigma {det.sharpness:.2f} px > max_blur_px {max_blur_px:.2f}"
+    if is_partial_board(board):  # a view may show part of the board
+        usable, why = usable_view(det.corner_ok, board.cols, board.min_view_corners)
+        return None if usable else ("too_few_corners", why)
     if det.n_ok < 0.5 * board.n_corners:
         return "too_few_corners", (f"only {det.n_ok} of {board.n_corners} corners could be "
                                    f"measured")

@@ -18,6 +18,7 @@ part_001: FAIL (no edge for tool(s): left)
 from .batch import BatchSummary, BatchWriteError, list_images, read_results, run_many, write_csv
 from .features import Feature
 from .measure import MeasurementResult
+from .multicam import MULTICAM_FORMAT, MULTICAM_VERSION, MultiCameraRecipe
 from .recipe import RECIPE_FORMAT, RECIPE_VERSION, AnomalySpec, MatchSpec, Recipe
 from .rectify import Rectifier, RectifySpec
 from .result import STATUSES, InspectionResult
@@ -28,4 +29,5 @@ __all__ = ["Recipe", "InspectionResult", "MeasurementResult", "MeasurementSpec",
            "Datum", "StationSpec", "ScalePlane", "MatchSpec", "AnomalySpec", "Feature", "run_many",
            "BatchSummary", "BatchWriteError", "read_results", "write_csv", "list_images",
            "STATUSES", "RECIPE_FORMAT", "RECIPE_VERSION", "RectifySpec", "Rectifier",
-           "save_plane", "load_plane"]
+           "save_plane", "load_plane", "MultiCameraRecipe", "MULTICAM_FORMAT",
+           "MULTICAM_VERSION"]

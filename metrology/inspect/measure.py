@@ -97,6 +97,15 @@ _POINT_OR_LINE = ("point", "line")
 def feature_needs(spec: MeasurementSpec) -> list[tuple[str, tuple[str, ...]]]:
     """(feature name, capabilities it must provide, any one of) of a measurement (checked at
     recipe load against the tools' ``feature_type.provides``)."""
+    needs = _plain_needs(spec)
+    if spec.tangent_to:      # its circles are held tangent to lines
+        circles = set(spec.features)
+        needs = [(n, ("radius",) if n in circles else caps) for n, caps in needs]
+        needs += [(n, ("line",)) for n in spec.tangent_to]
+    return needs
+
+
+def _plain_needs(spec: MeasurementSpec) -> list[tuple[str, tuple[str, ...]]]:
     if spec.type in ("diameter", "radius"):
         return [(spec.features[0], ("radius",))]
     if spec.type == "width":
@@ -117,6 +126,7 @@ def _needed(spec: MeasurementSpec) -> list[str]:
     names = list(spec.features)
     if spec.datum is not None:
         names += [n for n in spec.datum.features() if n not in names]
+    names += [n for n in spec.tangent_to if n not in names]
     return names
 
 
@@ -145,7 +155,12 @@ def _datum_frame(spec: MeasurementSpec, f: Mapping[str, Feature]):
 
 
 def evaluate(spec: MeasurementSpec, f: Mapping[str, Feature]) -> float:
-    """Value of ``spec`` from features ``f`` (all in one space: mm, px or deg for angles)."""
+    """Value of ``spec`` from features ``f`` (all in one space: mm, px or deg for angles); with
+    ``tangent_to``, after fitting its circles jointly with those lines, tangent to them."""
+    if spec.tangent_to:
+        from .tangent import tangent_adjusted
+
+        f = tangent_adjusted(f, spec.features, spec.tangent_to)
     t = spec.type
     if t in ("diameter", "radius"):
         r = f[spec.features[0]].radius(spec.which)

@@ -304,8 +304,9 @@ class Recipe:
               model_options: Mapping | None = None, features: Any = "auto",
               **kwargs: Any) -> "Recipe":
         """A recipe taught from a golden image (:func:`metrology.teach.build.teach_recipe`)."""
-        from ..teach.build import teach_recipe
+        from ..teach.build import known_keywords, teach_recipe
 
+        known_keywords(teach_recipe, kwargs)
         return teach_recipe(golden_image, station=station, tolerance=tolerance,
                             model_options=model_options, features=features, **kwargs)
 
@@ -314,8 +315,9 @@ class Recipe:
                  tolerance: Any = "ISO2768-m", layer: str | None = None,
                  **kwargs: Any) -> "Recipe":
         """A recipe from a DXF drawing (:func:`metrology.teach.build.recipe_from_dxf`)."""
-        from ..teach.build import recipe_from_dxf
+        from ..teach.build import known_keywords, recipe_from_dxf
 
+        known_keywords(recipe_from_dxf, kwargs)
         return recipe_from_dxf(path, station=station, part_polarity=part_polarity,
                                tolerance=tolerance, layer=layer, **kwargs)
 

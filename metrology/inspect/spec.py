@@ -318,6 +318,8 @@ class Datum:
 MEASUREMENT_TYPES = ("diameter", "radius", "width", "distance", "angle", "position")
 _WHICH = ("mean", "major", "minor")
 _AXES = ("x", "y", "true_position")
+#: measurement types whose circles may be held tangent to lines (``tangent_to``)
+_TANGENT_TYPES = ("diameter", "radius", "distance", "position")
 
 
 @dataclass(frozen=True)
@@ -336,6 +338,11 @@ class MeasurementSpec:
       ``true_position`` (the diameter of the smallest circle around the nominal
       ``nominal_xy_mm`` that contains the measured point, 2*|p - nominal|, checked against
       ``max_mm``, the diameter of the tolerance zone).
+
+    ``tangent_to`` (diameter, radius, distance, position): lines that the measurement's circles
+    touch (a fillet and its two edges, a slot end and the slot's flanks); the circles are then
+    fitted jointly with those lines, tangent to them (:mod:`metrology.inspect.tangent`), which
+    makes a short arc's radius and centre several times more precise.
     """
 
     name: str
@@ -346,6 +353,7 @@ class MeasurementSpec:
     datum: Datum | None = None
     axis: str = "x"
     nominal_xy_mm: tuple[float, float] | None = None
+    tangent_to: tuple[str, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -364,6 +372,8 @@ class MeasurementSpec:
             d["axis"] = self.axis
             if self.nominal_xy_mm is not None:
                 d["nominal_xy_mm"] = list(self.nominal_xy_mm)
+        if self.tangent_to:
+            d["tangent_to"] = list(self.tangent_to)
         if self.tolerance is not None:
             d.update(self.tolerance.to_dict())
         return d
@@ -376,6 +386,8 @@ class MeasurementSpec:
                                   f"one of {list(MEASUREMENT_TYPES)}")
         unit = "deg" if kind == "angle" else "mm"
         tol_keys = {f"nominal_{unit}", f"tolerance_{unit}", f"min_{unit}", f"max_{unit}"}
+        if kind in _TANGENT_TYPES:   # not a tolerance key: allowed beside them
+            tol_keys = tol_keys | {"tangent_to"}
         name = _name(doc, "name", where)
         which, datum, axis, nominal_xy = "mean", None, "x", None
         if kind in ("diameter", "radius", "width"):
@@ -404,9 +416,20 @@ class MeasurementSpec:
                 "nominal_mm" in doc or "tolerance_mm" in doc or "min_mm" in doc):
             raise FileFormatError(f"{where}: a true-position zone takes only 'max_mm' (the "
                                   f"zone diameter); the nominal point is nominal_xy_mm")
+        tangent = _tangent_to(doc, where, features)
         tol = Tolerance.from_dict(doc, where, unit)
         return cls(name=name, type=kind, features=features, tolerance=tol, which=which,
-                   datum=datum, axis=axis, nominal_xy_mm=nominal_xy)
+                   datum=datum, axis=axis, nominal_xy_mm=nominal_xy, tangent_to=tangent)
+
+
+def _tangent_to(doc: Mapping, where: str, features: tuple[str, ...]) -> tuple[str, ...]:
+    v = doc.get("tangent_to", [])
+    if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) and x.strip() for x in v):
+        raise FileFormatError(f"{where}.tangent_to: expected a list of line names, given {v!r}")
+    if len(set(v)) != len(v) or set(v) & set(features):
+        raise FileFormatError(f"{where}.tangent_to: expected distinct lines other than the "
+                              f"measured features, given {list(v)!r}")
+    return tuple(v)
 
 
 def parse_measurement(doc: Any, where: str) -> MeasurementSpec:

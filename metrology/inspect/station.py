@@ -18,7 +18,8 @@ the uncertainty budget (:mod:`metrology.inspect.uncertainty`; both default to 0)
 located the plane (parts of varying thickness, a part not lying flat); ``scale_rel``: relative
 standard uncertainty of the board's pitch (printing, temperature) or of a bare pixel size.
 
-The first three use :mod:`metrology.calib`: the station file (camera) plus the measuring plane,
+The first three use :mod:`metrology.calib`: the station file (camera: a pinhole or a
+telecentric station, :func:`metrology.calib.stations.load_station`) plus the measuring plane,
 given by an image of a board lying on that plane (the usual way: put the board where the parts
 go, take one picture; ``board`` names it when it is not the calibration board), by one of the
 calibration views, or by a plane file (:func:`save_plane`).  ``plane.to_mm``
@@ -59,10 +60,10 @@ def save_plane(plane: Any, path: str | Path) -> Path:
 def load_plane(path: str | Path) -> Any:
     """Read a plane file written by :func:`save_plane` (``FileFormatError`` names the field)."""
     from .._io import read_json_file, require
-    from ..calib import Plane
+    from ..calib.stations import plane_from_dict
 
     doc = read_json_file(path, fmt=PLANE_FORMAT, versions=[PLANE_VERSION])
-    return Plane.from_dict(require(doc, "plane", dict, str(path)), f"{path}: plane")
+    return plane_from_dict(require(doc, "plane", dict, str(path)), f"{path}: plane")
 
 
 @dataclass(frozen=True)
@@ -210,10 +211,10 @@ class Station:
             return cls(ScalePlane(spec.pixel_size_mm), None,
                        {"mapping": "pixel_size_mm", "pixel_size_mm": spec.pixel_size_mm,
                         "note": "scale only: no distortion or perspective correction"}, cov)
-        from ..calib import Calibration, Plane
+        from ..calib.stations import load_station, plane_from_board
 
         cal_path = (base / spec.calibration)
-        cal = Calibration.load(cal_path)
+        cal = load_station(cal_path, allow_rig=False)  # pinhole or telecentric
         camera = cal.camera
         key, val = next(iter(spec.plane.items()))
         if key == "view":
@@ -231,7 +232,7 @@ class Station:
             b = spec.plane.get("board")
             board = Checkerboard(**b) if b else cal.board
             img = load_image(base / val, "station.plane.board_image")
-            plane = Plane.from_board(camera, img, board)
+            plane = plane_from_board(camera, img, board)
         info = {"mapping": "plane", "calibration": str(spec.calibration),
                 "plane": dict(spec.plane)}
         v = getattr(plane, "residual_rms_mm", None)
@@ -261,9 +262,14 @@ def station_covariance(cal: Any, plane: Any, *, height_std_mm: float = 0.0,
     (:class:`~metrology.inspect.uncertainty.PlaneCovariance`): the intrinsics' covariance
     (recomputed from the views the station file keeps) and the plane pose's (from the board
     corners the plane keeps).  A part that cannot be had is None, with a note saying why."""
+    from ..calib import CameraModel
     from ..errors import MetrologyError
     from .uncertainty import PlaneCovariance, intrinsics_covariance, plane_covariance
 
+    if not isinstance(getattr(plane, "camera", None), CameraModel):
+        why = "not evaluated: the budget models a pinhole camera's intrinsics only"
+        return PlaneCovariance(height_std_mm=height_std_mm, scale_rel_std=scale_rel_std,
+                               notes={"calibration": why, "plane": why, "corner_bias": why})
     notes: dict[str, str] = {}
     try:
         C = intrinsics_covariance(cal)

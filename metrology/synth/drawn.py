@@ -43,14 +43,18 @@ from typing import Any
 
 import numpy as np
 
-from ..core.checks import check_positive
+from ..core.checks import (as_points, as_vector, check_choice, check_finite, check_int,
+                           check_positive)
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .parts import _oriented, _render_layers
 from .render import finish_image
 
-__all__ = ["ScaleStation", "DrawnRender", "render_drawn_part", "render_drawn_template",
-           "station_mm_per_px"]
+#: ``DrawnRender`` is what :func:`render_drawn_part` returns (not made by callers)
+__all__ = ["ScaleStation", "render_drawn_part", "render_drawn_template", "station_mm_per_px"]
+
+#: largest rendered image side (px)
+MAX_SIDE_PX = 20000
 
 
 @dataclass(frozen=True)
@@ -67,30 +71,49 @@ class ScaleStation:
     origin_mm: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self):
-        check_positive(self.mm_per_px, "mm_per_px")
+        object.__setattr__(self, "mm_per_px",
+                           check_finite(self.mm_per_px, "mm_per_px", min=1e-6, max=1e6))
+        if not isinstance(self.image_size, (tuple, list)) or len(self.image_size) != 2:
+            raise InputError(f"image_size: expected (w, h), given {self.image_size!r:.60}")
+        object.__setattr__(self, "image_size", tuple(
+            check_int(v, "image_size", min=1, max=MAX_SIDE_PX) for v in self.image_size))
+        o = as_vector(self.origin_mm, "origin_mm", 2)
+        object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
 
     def project(self, points_mm: Any) -> np.ndarray:
         """Plane points (N, 2) mm -> pixels (N, 2)."""
-        p = np.asarray(points_mm, float).reshape(-1, 2)
+        p = as_points(points_mm, "points_mm", allow_batch=False)
         return (p - np.asarray(self.origin_mm, float)) / self.mm_per_px
 
     def to_mm(self, points_px: Any) -> np.ndarray:
         """Pixels (N, 2) -> plane mm."""
-        return np.asarray(self.origin_mm, float) + self.mm_per_px * np.asarray(
-            points_px, float).reshape(-1, 2)
+        p = as_points(points_px, "points_px", allow_batch=False)
+        return np.asarray(self.origin_mm, float) + self.mm_per_px * p
 
 
 def station_mm_per_px(station: Any) -> float:
-    """The plane sampling of ``station`` (mm per px; at the image centre for a pinhole)."""
-    v = station.mm_per_px
-    return float(v() if callable(v) else v)
+    """The plane sampling of ``station`` (mm per px; at the image centre for a pinhole).
+
+    Examples
+    --------
+    >>> station_mm_per_px(ScaleStation(0.05, (400, 300)))
+    0.05
+    """
+    v = getattr(station, "mm_per_px", None)
+    if v is None or not hasattr(station, "project"):
+        raise InputError(f"station: expected a ScaleStation or DemoStation (with project() and "
+                         f"mm_per_px), given {type(station).__name__}")
+    return check_finite(v() if callable(v) else v, "station.mm_per_px", min=1e-6, max=1e6)
 
 
 def _image_size(station: Any) -> tuple[int, int]:
     size = getattr(station, "image_size", None)
     if size is None:
-        size = station.camera.image_size
-    return int(size[0]), int(size[1])
+        size = getattr(getattr(station, "camera", None), "image_size", None)
+    if not isinstance(size, (tuple, list, np.ndarray)) or len(size) != 2:
+        raise InputError(f"station: expected an image size (w, h), given {size!r:.60}")
+    return (check_int(size[0], "image_size", min=1, max=MAX_SIDE_PX),
+            check_int(size[1], "image_size", min=1, max=MAX_SIDE_PX))
 
 
 @dataclass(frozen=True)
@@ -124,16 +147,37 @@ def _densify(poly: np.ndarray, max_step: float) -> np.ndarray:
     return poly[idx] + (b[idx] - poly[idx]) * frac[:, None]
 
 
+def _polygons(part: Any, max_error_mm: float, max_step_mm: float) -> list:
+    """``part.polygons(...)``, checked: a part is anything with that method."""
+    if not callable(getattr(part, "polygons", None)):
+        raise InputError(f"part: expected drawn geometry with polygons(max_error_mm, "
+                         f"max_step_mm) (e.g. a PartGeometry), given {type(part).__name__}")
+    polys = part.polygons(max_error_mm, max_step_mm)
+    if not isinstance(polys, (list, tuple)) or not polys:
+        raise InputError("part: polygons() returned no outline")
+    return list(polys)
+
+
+def _check_extent(part: Any, mm_per_px: float, max_px: float) -> None:
+    """Refuse a part more than ``max_px`` px across at ``mm_per_px`` before sampling it finely
+    (a coarse polygon: chords within 1000 px)."""
+    polys = _polygons(part, 1000.0 * mm_per_px, None)
+    p = as_points(polys[0], "part polygon 0", allow_batch=False, max_abs=1e7)
+    span = float(np.max(p.max(axis=0) - p.min(axis=0))) / mm_per_px if len(p) else 0.0
+    if span > max_px:
+        raise InputError(f"part: {span:.3g} px across at {mm_per_px:g} mm/px, more than "
+                         f"{max_px:g} px")
+
+
 def _rings_px(station: Any, part: Any, pose_mm: Pose2D, max_error_px: float,
               max_step_px: float) -> list[np.ndarray]:
     s = station_mm_per_px(station)
-    polys = part.polygons(max_error_px * s, max_step_px * s)
-    if not polys:
-        raise InputError("part: polygons() returned no outline")
+    _check_extent(part, s, 4.0 * MAX_SIDE_PX)
+    polys = _polygons(part, max_error_px * s, max_step_px * s)
     rings = []
     for k, poly in enumerate(polys):
-        p = np.asarray(poly, float).reshape(-1, 2)
-        if len(p) < 3 or not np.all(np.isfinite(p)):
+        p = as_points(poly, f"part polygon {k}", allow_batch=False, max_abs=1e7)
+        if len(p) < 3:
             raise InputError(f"part: polygon {k} needs at least 3 finite vertices")
         p = _densify(pose_mm.apply(p), max_step_px * s)
         px = station.project(p)
@@ -168,7 +212,9 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         Optical blur sigma (px, on the fine grid) and Gaussian noise (gray levels).
     levels : (part, background)
         Gray levels of the part's face and of what surrounds it (and shows through holes);
-        swapped by ``polarity="dark"``.
+        swapped by ``polarity="dark"``.  Levels up to 255 give an 8-bit image; a level above
+        255 asks for a 16-bit one (uint16, e.g. ``(48640, 11520)``: the default levels x 256),
+        with ``noise_sigma`` on the same scale.
     lighting : float
         Relative brightness fall-off towards the image corners.
     supersample : int
@@ -184,11 +230,14 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
     InputError
         Bad options, or the part does not lie fully inside the image at this pose.
     """
-    if polarity not in ("bright", "dark"):
-        raise InputError(f"polarity: expected 'bright' or 'dark', given {polarity!r}")
+    check_choice(polarity, "polarity", ("bright", "dark"))
     if not isinstance(pose_mm, Pose2D):
         raise InputError(f"pose_mm: expected a Pose2D, given {type(pose_mm).__name__}")
-    check_positive(blur_px, "blur_px", allow_zero=True)
+    blur_px = check_positive(blur_px, "blur_px", allow_zero=True, max=64.0)
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e5)
+    lighting = check_finite(lighting, "lighting", min=0.0, max=0.9)
+    supersample = check_int(supersample, "supersample", min=1, max=16)
+    part_level, background = _levels(levels)
     w, h = _image_size(station)
     rings = _rings_px(station, part, pose_mm, MAX_ERROR_PX, MAX_STEP_PX)
     allp = np.concatenate(rings)
@@ -197,7 +246,7 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
             or allp[:, 0].max() > w - 1 - margin or allp[:, 1].max() > h - 1 - margin):
         raise InputError(f"render_drawn_part: the part does not lie fully inside the {w}x{h} "
                          f"image at this pose ({pose_mm})")
-    part_level, background = (float(v) for v in levels)
+    bits = 16 if max(part_level, background) > 255 else 8
     fg, bg = (part_level, background) if polarity == "bright" else (background, part_level)
     clean = _render_layers([(rings, fg)], (h, w), bg, blur_px, int(supersample))
     gain = 1.0
@@ -206,8 +255,17 @@ def render_drawn_part(station: Any, part: Any, pose_mm: Pose2D, *, polarity: str
         r2 = ((xs - (w - 1) / 2) ** 2 + (ys - (h - 1) / 2) ** 2) / (
             ((w - 1) / 2) ** 2 + ((h - 1) / 2) ** 2)
         gain = 1.0 - float(lighting) * r2
-    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=8)
+    image = finish_image(clean, noise_sigma=noise_sigma, rng=rng, gain=gain, bits=bits)
     return DrawnRender(image, pose_mm, rings)
+
+
+def _levels(levels: Any) -> tuple[float, float]:
+    """(part, background) gray levels, each in 0..65535."""
+    if not isinstance(levels, (tuple, list, np.ndarray)) or len(levels) != 2:
+        raise InputError(f"levels: expected (part, background) gray levels, given "
+                         f"{levels!r:.60}")
+    return (check_finite(levels[0], "levels", min=0.0, max=65535.0),
+            check_finite(levels[1], "levels", min=0.0, max=65535.0))
 
 
 def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float, float] | None
@@ -224,8 +282,13 @@ def render_drawn_template(part: Any, mm_per_px: float, *, origin_mm: tuple[float
         Template pixel of the part-frame point ``origin_mm`` (default: the centre of the
         part's bounding box).
     """
-    s = check_positive(mm_per_px, "mm_per_px")
-    polys = [np.asarray(p, float) for p in part.polygons(2e-4 * s, 3.0 * s)]
+    s = check_finite(mm_per_px, "mm_per_px", min=1e-6, max=1e6)
+    margin_px = check_int(margin_px, "margin_px", min=0, max=1000)
+    _check_extent(part, s, 8000.0)
+    polys = [as_points(p, "part polygon", allow_batch=False, max_abs=1e7)
+             for p in _polygons(part, 2e-4 * s, 3.0 * s)]
+    if origin_mm is not None:
+        origin_mm = as_vector(origin_mm, "origin_mm", 2)
     lo = polys[0].min(axis=0)
     hi = polys[0].max(axis=0)
     c = 0.5 * (lo + hi) if origin_mm is None else np.asarray(origin_mm, float)

@@ -8,11 +8,14 @@ two thin constructors ``Recipe.teach`` / ``Recipe.from_dxf``, which import it la
 Modules: ``tolerances`` (ISO 2768-1), ``geometry`` (lines, arcs, ellipses, loops in mm),
 ``chain`` (curves into closed outlines), ``dxf`` (reading drawings with ezdxf),
 ``segment`` (primitives from a golden image),
-``proposals`` (features and the measurements a drawing would carry), ``build`` (tools, model,
-recipe), ``show`` (table and overlay), ``cli``.
+``proposals`` (features and the measurements a drawing would carry), ``dimensions`` (a
+drawing's toleranced dimensions on them), ``layout`` (each tool sized from its feature, and the
+precision that predicts), ``tools`` (the tools of a proposal), ``build`` (model and recipe, both
+routes), ``show`` (table and overlay), ``cli``.
 """
 
 from .._lazy import lazy_getattr
 
-_MODULES = ["tolerances", "geometry", "chain", "dxf", "segment", "proposals", "build", "show"]
+_MODULES = ["tolerances", "geometry", "chain", "dxf", "segment", "proposals", "dimensions",
+            "layout", "tools", "build", "show"]
 __getattr__ = lazy_getattr(__name__, _MODULES, globals())

@@ -20,12 +20,17 @@ angle; the calipers always measure the raw image and the plane turns their edges
   in the golden view, x right, y down; primitives come from :mod:`metrology.teach.segment`; the
   nominal values are what the recipe's own calipers measure on the golden part.
 
-Tool layout (pixels at the model scale): circles and arcs get a caliper every 3 px (16-64;
-8-64 on arcs), lines every 4 px (4-48); arcs
-leave ``max(4 px, 5 %)`` at each end (where blur mixes them with their neighbours), lines
-``max(4 px, 8 %)``; every tool knows which side the material is on, so its ``transition`` picks
-the part's own edge (not a neighbour's of the other polarity).  Facing parallel edges closer
-than ``pair_max_px`` (default 40) get an edge-pair tool across them.
+Tool layout (:mod:`metrology.teach.layout`): every tool is sized from its feature and its
+neighbours: its calipers tile the longest stretch of the feature that no other edge crosses
+(a blur margin short of a corner or a tangent point), a caliper every 3 px on circles and arcs
+(16-64; 8-64 on arcs) and every 4 px on lines (4-48), the caliper length covers the placement
+uncertainty and the edge blur; facing parallel edges closer than ``pair_max_px`` (default 40)
+get one edge-pair caliper as wide as the stretch where both run side by side.  Every tool
+knows which side the material is on, so its ``transition`` picks the part's own edge (not a
+neighbour's of the other polarity).  The recipe's ``teach_info["predicted_sigma_px"]`` holds
+the 1-sigma each measurement's layout predicts (the Cramer-Rao bound of its edge pixels,
+propagated as a run does), and ``teach_info["warnings"]`` the measurements whose geometry keeps
+them above 0.0125 px.
 """
 
 from __future__ import annotations
@@ -38,18 +43,23 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from ..core.checks import check_choice, check_finite, check_positive
 from ..core.pose import Pose2D
 from ..errors import InputError
-from .geometry import Arc, EllipseArc, Line
-from .proposals import Proposal, apply_dimensions, propose
+from .dimensions import apply_dimensions
+from .layout import EdgeModel, Obstacles
+from .proposals import Proposal, propose
 from .tolerances import parse_tolerance
+from .tools import (DXF_EDGES, PLACEMENT_PX, build_tools, golden_edge_model, keep_features,
+                    precision_report, rounded, usable_measurements)
 
-__all__ = ["teach_recipe", "recipe_from_dxf", "build_tools", "resolve_station", "TeachView",
-           "TeachOptions", "save_taught"]
+#: the rest (``resolve_station``, ``TeachView``, ``save_taught``) serves the two routes and
+#: ``Recipe.save``; it is not public API
+__all__ = ["teach_recipe", "recipe_from_dxf", "TeachOptions"]
 
 PAIR_MAX_PX = 40.0
-
-
+#: largest part (px across) a drawing is taught at: beyond, the pixel size or units are wrong
+MAX_PART_PX = 20000.0
 @dataclass(frozen=True)
 class TeachOptions:
     """The less common options of :func:`recipe_from_dxf` and :func:`teach_recipe`.
@@ -76,6 +86,13 @@ class TeachOptions:
     model_file : str, optional
         File name of the shape model beside the recipe (default ``<drawing>.model.json`` /
         ``part.model.json``).
+    edge_model : EdgeModel, optional
+        Contrast, noise and blur of the images the recipe will see, for the tool layout and
+        the predicted precision (default: measured on the golden image; for a drawing,
+        :data:`DXF_EDGES`).
+    placement_px : float
+        How far (px) an edge may lie from where its tool expects it (the calipers' search
+        range is this plus the edge blur, either side).
     """
 
     base_dir: str | os.PathLike = "."
@@ -86,6 +103,63 @@ class TeachOptions:
     join_tol_mm: float = 0.005
     segment: Any = None
     model_file: str | None = None
+    edge_model: EdgeModel | None = None
+    placement_px: float = PLACEMENT_PX
+
+    def __post_init__(self):
+        from .._io import as_path
+        from .segment import SegmentOptions
+
+        as_path(self.base_dir, "base_dir")
+        for name, lo, hi in (("pair_max_px", 0.0, 1e4), ("min_score", 0.05, 1.0),
+                             ("join_tol_mm", 1e-9, 10.0), ("placement_px", 0.5, 1000.0)):
+            object.__setattr__(self, name, check_finite(getattr(self, name), name, min=lo,
+                                                        max=hi))
+        if self.model_mm_per_px is not None:
+            object.__setattr__(self, "model_mm_per_px", check_positive(
+                self.model_mm_per_px, "model_mm_per_px", max=1e3))
+        for name, cls in (("segment", SegmentOptions), ("edge_model", EdgeModel)):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, cls):
+                raise InputError(f"{name}: expected a {cls.__name__} or None, given "
+                                 f"{type(v).__name__}")
+        if self.model_file is not None:
+            as_path(self.model_file, "model_file")
+        if self.station_spec is not None and not isinstance(self.station_spec, Mapping) and \
+                type(self.station_spec).__name__ != "StationSpec":
+            raise InputError(f"station_spec: expected a StationSpec, a dict or None, given "
+                             f"{type(self.station_spec).__name__}")
+
+
+def known_keywords(fn: Any, kwargs: Mapping) -> None:
+    """Raise :class:`InputError` naming any keyword of ``kwargs`` that ``fn`` does not take
+    (``Recipe.teach`` / ``Recipe.from_dxf`` pass theirs on)."""
+    import inspect
+
+    known = set(inspect.signature(fn).parameters)
+    unknown = sorted(str(k) for k in kwargs if k not in known)
+    if unknown:
+        raise InputError(f"{fn.__name__}: unknown option(s) {unknown}; it takes "
+                         f"{sorted(known)}")
+
+
+def _check_common(model_options: Any, features: Any, name: Any, options: Any) -> TeachOptions:
+    """The options both routes share, checked; returns the options (default if None)."""
+    if model_options is not None and not isinstance(model_options, Mapping):
+        raise InputError(f"model_options: expected a dict or None, given "
+                         f"{type(model_options).__name__}")
+    ok = features in ("auto", None) or isinstance(features, str) or (
+        isinstance(features, (list, tuple, set, frozenset))
+        and all(isinstance(f, str) for f in features))
+    if not ok:
+        raise InputError(f"features: expected 'auto', a feature name or kind, or a list of them, "
+                         f"given {type(features).__name__}")
+    if name is not None and not isinstance(name, str):
+        raise InputError(f"name: expected a string, given {type(name).__name__}")
+    if options is not None and not isinstance(options, TeachOptions):
+        raise InputError(f"options: expected TeachOptions or None, given "
+                         f"{type(options).__name__}")
+    return options or TeachOptions()
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,8 +219,9 @@ def resolve_station(station: Any, base_dir: str | os.PathLike = ".",
         raise InputError(f"station: expected a pixel size, a station spec or a plane, given "
                          f"{station!r}")
     if isinstance(station, (int, float)):
-        if not (math.isfinite(station) and station > 0):
-            raise InputError(f"station: expected a positive pixel size in mm, given {station!r}")
+        if not (math.isfinite(station) and 1e-6 <= station <= 1e3):
+            raise InputError(f"station: expected a pixel size in mm (1e-6 .. 1000), given "
+                             f"{station!r:.40}")
         spec = StationSpec(pixel_size_mm=float(station))
         return spec, Station.load(spec, Path(base_dir))
     if isinstance(station, Mapping):
@@ -166,143 +241,6 @@ def resolve_station(station: Any, base_dir: str | os.PathLike = ".",
                      f"or a Plane, given {type(station).__name__}")
 
 
-# --------------------------------------------------------------------------------------------
-# tools
-# --------------------------------------------------------------------------------------------
-def _transition(material_first: bool, polarity: str) -> str:
-    """Transition along a profile that goes from material into background (``material_first``)
-    or the other way, for a bright or dark part."""
-    bright_up = not material_first  # background -> material: up for a bright part
-    return "positive" if bright_up == (polarity == "bright") else "negative"
-
-
-def build_tools(proposal: Proposal, mm_per_px: float, polarity: str, *,
-                threshold: float = 20.0) -> tuple[list, list[str]]:
-    """Caliper tools (part-frame mm, y down) on every feature and edge pair of ``proposal``.
-
-    Returns
-    -------
-    (tools, notes)
-        The tools, and one note per feature left without a tool (too short to measure).
-    """
-    from ..caliper import CircleTool, EdgePairTool, EdgeSettings, EllipseTool, LineTool
-
-    def edges(tr: str) -> EdgeSettings:
-        return EdgeSettings(threshold=threshold, transition=tr)
-
-    s = float(mm_per_px)
-    px = 1.0 / s
-    tools, notes = [], []
-    pair_of: dict[str, float] = {}
-    for pr in proposal.pairs:
-        for n in (pr.first, pr.second):
-            pair_of[n] = min(pair_of.get(n, math.inf), pr.width * px)
-    for f in proposal.features:
-        p = f.primitive
-        if isinstance(p, Arc):
-            r = p.radius * px
-            full = p.is_full
-            length = min(24.0, max(6.0, 0.8 * r), 1.9 * r)
-            start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
-                (p.start_deg + p.extent_deg, -p.extent_deg)
-            if not full:
-                trim = max(4.0, 0.05 * p.length * px) / r
-                ext_t = ext - 2 * math.degrees(trim)
-                if ext_t < 10.0 or ext_t * math.pi / 180 * r < 8.0:
-                    notes.append(f"{f.name}: arc too short to measure (no tool)")
-                    continue
-                start, ext = start + math.degrees(trim), ext_t
-            arc_len = math.radians(ext) * r
-            n = int(np.clip(round(arc_len / 3.0), 16 if full else 8, 64))
-            tools.append(CircleTool(
-                tuple(np.asarray(p.center, float)), p.radius, n, (length * s, None),
-                arc_deg=(0.0, 360.0) if full else (start, ext), direction="outward",
-                edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
-        elif isinstance(p, EllipseArc):
-            a, b = p.semi_axes
-            length = min(24.0, max(6.0, 0.8 * min(a, b) * px))
-            start, ext = (p.start_deg, p.extent_deg) if p.extent_deg > 0 else \
-                (p.start_deg + p.extent_deg, -p.extent_deg)
-            tools.append(EllipseTool(
-                tuple(np.asarray(p.center, float)), (a, b), p.angle_deg,
-                int(np.clip(round(p.length * px / 5), 12, 72)), (length * s, None),
-                arc_deg=(0.0, 360.0) if p.is_full else (start, ext), direction="outward",
-                edges=edges(_transition(not f.material_outside, polarity)), name=f.name))
-        elif isinstance(p, Line):
-            L = p.length * px
-            trim = max(4.0, 0.08 * L)
-            if L - 2 * trim < 8.0:
-                notes.append(f"{f.name}: edge too short to measure (no tool)")
-                continue
-            d = p.direction
-            q0 = p.start + d * trim * s
-            q1 = p.end - d * trim * s
-            length = 20.0
-            if f.name in pair_of:
-                length = float(min(length, max(6.0, 1.5 * pair_of[f.name])))
-            n = int(np.clip(round((L - 2 * trim) / 4.0), 4, 48))
-            # material on the left of p0 -> p1: the caliper normal points into it
-            tools.append(LineTool(tuple(q0), tuple(q1), n, (length * s, None),
-                                  edges=edges(_transition(False, polarity)), name=f.name))
-    for pr in proposal.pairs:
-        u = (pr.p1 - pr.p0) / max(float(np.hypot(*(pr.p1 - pr.p0))), 1e-12)
-        a = pr.p0 - u * 6.0 * s
-        b = pr.p1 + u * 6.0 * s
-        first_l = proposal.feature(pr.first).primitive
-        second_l = proposal.feature(pr.second).primitive
-        ov = min(first_l.length, second_l.length) * px
-        width = float(np.clip(0.5 * ov, 3.0, 10.0))
-        # a web: background -> material -> background (a bright stripe on a bright part)
-        tr = _transition(False, polarity) if pr.material else _transition(True, polarity)
-        tools.append(EdgePairTool(tuple(a), tuple(b), width * s, edges=edges(tr), name=pr.name))
-    return tools, notes
-
-
-def _rounded(tool: Any, digits: int = 6) -> Any:
-    """The tool with its geometry rounded to ``digits`` decimals (1 nm in mm: far below any
-    pixel) so recipe files read cleanly."""
-    from dataclasses import fields, replace
-
-    kw = {}
-    for f in fields(tool):
-        v = getattr(tool, f.name)
-        if isinstance(v, float):
-            kw[f.name] = round(v, digits)
-        elif isinstance(v, tuple) and all(isinstance(x, float) or x is None for x in v):
-            kw[f.name] = tuple(x if x is None else round(x, digits) for x in v)
-    return replace(tool, **kw)
-
-
-def _keep_features(proposal: Proposal, features: Any) -> Proposal:
-    """Restrict a proposal to the features named (or of the kinds named) in ``features``."""
-    if features == "auto" or features is None:
-        return proposal
-    if isinstance(features, str):
-        features = [features]
-    wanted = set(features)
-    kinds = {"holes": "circle", "circles": "circle", "arcs": "arc", "edges": "line",
-             "lines": "line", "ellipses": "ellipse"}
-    keep = {f.name for f in proposal.features
-            if f.name in wanted or f.kind in wanted or kinds.get(f.kind) in wanted
-            or any(kinds.get(w) == f.kind for w in wanted)}
-    if not keep:
-        raise InputError(f"features: none of {sorted(wanted)} names a feature or a kind "
-                         f"(features: {[f.name for f in proposal.features]}; kinds: holes, "
-                         f"arcs, edges, ellipses)")
-    pairs = tuple(p for p in proposal.pairs if p.first in keep and p.second in keep)
-    names = keep | {p.name for p in pairs}
-    meas = tuple(m for m in proposal.measurements if set(_needs(m)) <= names)
-    feats = tuple(f for f in proposal.features if f.name in keep)
-    return Proposal(feats, pairs, meas, proposal.datum, proposal.notes, proposal.tol_kinds)
-
-
-def _needs(m: Mapping) -> list[str]:
-    out = [m[k] for k in ("feature", "from", "to") if k in m]
-    if "datum" in m:
-        out += [v for v in m["datum"].values() if v]
-    return out
-
-
 def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, station: Any,
             view: TeachView, frame: Any, model: Any, name: str, model_file: str,
             min_score: float, base_dir: str | os.PathLike = ".") -> Any:
@@ -310,8 +248,8 @@ def _recipe(tools_mm: list, measurements: Iterable[Mapping], *, spec: Any, stati
     from ..inspect.spec import parse_measurement
 
     tool_names = {t.name for t in tools_mm}
-    meas = [parse_measurement(dict(m), f"measurements[{i}]")
-            for i, m in enumerate(measurements) if set(_needs(m)) <= tool_names]
+    meas = [parse_measurement(m, f"measurements[{i}]")
+            for i, m in enumerate(usable_measurements(measurements, tool_names))]
     mspec = MatchSpec(model_file, view.rectify, frame, min_score=min_score)
     recipe = Recipe(tools_mm, meas, station=spec, model=mspec, name=name, units="mm",
                     base_dir=base_dir)
@@ -366,8 +304,19 @@ def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
 
 
 def _model_options(model_options: Mapping | None) -> dict:
+    import inspect
+
+    from ..match import ShapeModel
+
     opts = {"angle_range_deg": (-180.0, 180.0), "scale_range": (0.97, 1.03)}
-    opts.update(dict(model_options or {}))
+    given = dict(model_options or {})
+    known = set(inspect.signature(ShapeModel.create).parameters) - {"self", "cls", "template",
+                                                                   "origin_xy"}
+    unknown = sorted(str(k) for k in given if k not in known)
+    if unknown:
+        raise InputError(f"model_options: unknown option(s) {unknown}; ShapeModel.create takes "
+                         f"{sorted(known)}")
+    opts.update(given)
     return opts
 
 
@@ -425,29 +374,35 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     from ..synth.drawn import render_drawn_template
     from .dxf import read_dxf
 
-    if part_polarity not in ("bright", "dark"):
-        raise InputError(f"part_polarity: expected 'bright' or 'dark', given {part_polarity!r}")
+    check_choice(part_polarity, "part_polarity", ("bright", "dark"))
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _check_common(model_options, features, name, options)
     drawing = read_dxf(path, layer=layer, units=units, join_tol_mm=o.join_tol_mm)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     view = TeachView(spec, st, o.model_mm_per_px)
     s = view.mm_per_px
     g = drawing.geometry
+    lo_x, lo_y, hi_x, hi_y = g.bounds()
+    if max(hi_x - lo_x, hi_y - lo_y) / s > MAX_PART_PX:
+        raise InputError(f"{path}: the part would be {max(hi_x - lo_x, hi_y - lo_y) / s:.3g} px "
+                         f"across at {s:g} mm/px (at most {MAX_PART_PX:g}): check the "
+                         f"station's pixel size and the drawing's units")
     prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
     prop, dim_report = apply_dimensions(prop, drawing.dimensions, rule=rule)
-    prop = _keep_features(prop, features)
-    tools, notes = build_tools(prop, s, part_polarity)
+    prop = keep_features(prop, features)
+    em = o.edge_model or DXF_EDGES
+    obstacles = Obstacles.from_primitives([p for _, _, p in g.primitives()], 0.5 * s)
+    tools, notes = build_tools(prop, s, part_polarity, edge_model=em, obstacles=obstacles,
+                               placement_px=o.placement_px)
     if not tools:
         raise InputError(f"{path}: no feature of the drawing is long enough to measure at "
                          f"{s:g} mm/px")
     tpl, origin = render_drawn_template(g, s, polarity=part_polarity, supersample=2)
     model = ShapeModel.create(tpl, origin_xy=origin, **_model_options(model_options))
-    lo_x, lo_y, hi_x, hi_y = g.bounds()
     c = ((lo_x + hi_x) / 2, (lo_y + hi_y) / 2)          # part frame (y down) at the model origin
     down = PartFrame(s, c, y_up=False)
     up = PartFrame(s, (c[0], -c[1]), y_up=True)           # the drawing's own axes
-    tools_up = [_rounded(up.tool_to_mm(down.tool_to_model(t))) for t in tools]
+    tools_up = [rounded(up.tool_to_mm(down.tool_to_model(t))) for t in tools]
     stem = Path(path).stem
     recipe = _recipe(tools_up, prop.measurements, spec=spec, station=st, view=view, frame=up,
                      model=model, name=name or stem,
@@ -459,7 +414,13 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
                          "dimensions": dim_report, "notes": list(prop.notes) + notes,
                          "pairs": {p.name: (p.first, p.second) for p in prop.pairs},
                          "counts": drawing.counts}
+    recipe.teach_info.update(_precision_info(prop, tools, s, em))
     return recipe
+
+
+def _precision_info(prop: Proposal, tools: list, s: float, em: EdgeModel) -> dict:
+    pred, warnings = precision_report(prop, tools, s, em)
+    return {"edge_model": em.describe(), "predicted_sigma_px": pred, "warnings": warnings}
 
 
 # --------------------------------------------------------------------------------------------
@@ -505,7 +466,7 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     from .segment import segment_part
 
     rule = parse_tolerance(tolerance)
-    o = options or TeachOptions()
+    o = _check_common(model_options, features, name, options)
     spec, st = resolve_station(station, o.base_dir, o.station_spec)
     raw = load_image(golden_image, "golden image")
     gray = as_gray(raw, "golden image")
@@ -520,12 +481,15 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
     o_px = np.array([(xs.min() + xs.max()) / 2.0, (ys.min() + ys.max()) / 2.0])
     to_mm = Pose2D(-o_px[0] * s, -o_px[1] * s, 0.0, s)
     g = seg.geometry.transformed(to_mm)
-    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s)
-    prop = _keep_features(prop, features)
+    prop = propose(g, rule=rule, pair_max_mm=o.pair_max_px * s, tangent_tol_mm=0.5 * s)
+    prop = keep_features(prop, features)
     contrast = abs(seg.levels[0] - seg.levels[1])
     thr = float(np.clip(0.2 * contrast, 8.0, 40.0))
-    tools, notes = build_tools(prop, s, seg.polarity, threshold=thr)
-    tools = [_rounded(t) for t in tools]
+    em = o.edge_model or golden_edge_model(gray, seg, view, thr)
+    obstacles = Obstacles.from_curves([to_mm.apply(c) for c in seg.contours])
+    tools, notes = build_tools(prop, s, seg.polarity, threshold=thr, edge_model=em,
+                               obstacles=obstacles, placement_px=o.placement_px)
+    tools = [rounded(t) for t in tools]
     if not tools:
         raise InputError("teach: no feature of the part is long enough to measure")
     m = 16
@@ -552,8 +516,9 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
         raise InputError("teach: no tool found its edge on the golden image")
     values = {r.name: r.value for r in res.measurements}
     meas = []
-    for spec_m in prop.measurements:
-        if set(_needs(spec_m)) & failed or values.get(spec_m["name"]) is None:
+    kept_names = {t.name for t in kept_tools}
+    for spec_m in usable_measurements(prop.measurements, kept_names):
+        if values.get(spec_m["name"]) is None:
             continue
         mm = dict(spec_m)
         unit = "deg" if mm["type"] == "angle" else "mm"
@@ -583,5 +548,5 @@ def teach_recipe(golden_image: Any, *, station: Any, tolerance: Any = "ISO2768-m
                       "pairs": {p.name: (p.first, p.second) for p in prop.pairs
                                 if p.name not in failed},
                       "golden_status": res.status}
+    out.teach_info.update(_precision_info(prop, kept_tools, s, em))
     return out
-

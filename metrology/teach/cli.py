@@ -18,6 +18,8 @@ import json
 import os
 from pathlib import Path
 
+from ..errors import InputError
+
 __all__ = ["register"]
 
 
@@ -65,6 +67,9 @@ def _station(args: argparse.Namespace, out_dir: Path):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``metrology recipe teach|from-dxf|show`` to the command line."""
+    if not callable(getattr(subparsers, "add_parser", None)):
+        raise InputError(f"subparsers: expected argparse sub-parsers, given "
+                         f"{type(subparsers).__name__}")
     r = subparsers.add_parser(
         "recipe", help="make a recipe for a new part (teach, from-dxf) and look at it (show)",
         description="Teach a recipe from a golden image or a DXF drawing, and show what a recipe "

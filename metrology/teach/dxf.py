@@ -49,17 +49,17 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..core.pose import Pose2D
 from ..errors import FileFormatError, InputError
-from .chain import chain_loops, dedupe, dedupe_loops, merge_collinear, nest
+from .chain import arcs_from_polygons, chain_loops, dedupe, dedupe_loops, merge_collinear, nest
 from .geometry import Arc, EllipseArc, Line, Loop, PartGeometry, Polyline
 
-__all__ = ["Drawing", "DimensionInfo", "read_dxf", "UNIT_FACTORS_MM", "INSUNITS_NAMES"]
+#: ``Drawing`` and ``DimensionInfo`` are what :func:`read_dxf` returns (not made by callers)
+__all__ = ["read_dxf", "UNIT_FACTORS_MM", "INSUNITS_NAMES"]
 
 #: $INSUNITS code -> (name, mm per drawing unit); 0 is "unitless"
 INSUNITS_NAMES: dict[int, tuple[str, float]] = {
@@ -94,8 +94,11 @@ class DimensionInfo:
     points : ndarray (K, 2)
         Its definition points (part frame, mm): for linear/aligned the two measured points, for
         diameter the two ends of the diameter, for radius the centre and the point on the arc,
-        for angular the two points of each line (four).
+        for angular the two points of each line (four; a three-point angle's vertex is both
+        lines' first point), for ordinate its origin and the feature's point.
     source : str
+    axis : {"x", "y"} or None
+        An ordinate dimension's measuring axis (the drawing's; None for the other kinds).
     """
 
     kind: str
@@ -104,6 +107,7 @@ class DimensionInfo:
     upper: float | None
     points: np.ndarray
     source: str
+    axis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -339,13 +343,20 @@ class _Reader:
 
 
 def _dimension(e, layer: str, name: str) -> tuple | None:
-    """(kind, value, lower, upper, points WCS) of a DIMENSION entity or None when unsupported."""
+    """(kind, value, lower, upper, points WCS, axis) of a DIMENSION entity or None when
+    unsupported."""
     kinds = {0: "linear", 1: "aligned", 2: "angular", 3: "diameter", 4: "radius",
              5: "angular3", 6: "ordinate"}
     try:
-        dt = int(e.dxf.get("dimtype", 0)) & 7
-        kind = kinds.get(dt)
-        value = float(e.get_measurement())   # mm-like units, or degrees for angles
+        flags = int(e.dxf.get("dimtype", 0))
+        kind = kinds.get(flags & 7)
+        axis = None
+        if kind == "ordinate":     # the measurement is the feature's offset from the origin
+            axis = "x" if flags & 64 else "y"
+            d = _v2(e.dxf.defpoint2) - _v2(e.dxf.defpoint)
+            value = abs(float(d[0] if axis == "x" else d[1]))
+        else:
+            value = float(e.get_measurement())   # mm-like units, or degrees for angles
         ov = e.override()
         tol_on = bool(ov.get("dimtol", 0)) or bool(ov.get("dimlim", 0))
         lower = upper = None
@@ -356,7 +367,8 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
                  "diameter": ("defpoint", "defpoint4"), "radius": ("defpoint", "defpoint4"),
                  # two lines: (defpoint2, defpoint3) and (defpoint4, defpoint)
                  "angular": ("defpoint2", "defpoint3", "defpoint4", "defpoint"),
-                 "angular3": ("defpoint5", "defpoint2", "defpoint3"),
+                 # three points: the vertex, then a point on each line (as two lines)
+                 "angular3": ("defpoint4", "defpoint2", "defpoint4", "defpoint3"),
                  "ordinate": ("defpoint", "defpoint2")}[kind]
         pts = [_v2(e.dxf.get(n)) for n in names if e.dxf.get(n) is not None]
     except Exception:  # a dimension we cannot interpret is annotation: skip it
@@ -366,13 +378,13 @@ def _dimension(e, layer: str, name: str) -> tuple | None:
     if kind.startswith("angular"):   # the angle between the lines, whichever way it was drawn
         value = value % 360.0
         value = 360.0 - value if value > 180.0 else value
-    return kind, value, lower, upper, np.array(pts, float).reshape(-1, 2)
+    return kind, value, lower, upper, np.array(pts, float).reshape(-1, 2), axis
 
 
 def _unit_factor(doc, units: str | float | None, name: str) -> tuple[str, float]:
     if units is not None:
         if isinstance(units, (int, float)) and not isinstance(units, bool):
-            if not (math.isfinite(units) and units > 0):
+            if not (math.isfinite(units) and 1e-9 < units < 1e9):
                 raise InputError(f"units: expected a positive mm-per-unit factor, given {units!r}")
             return f"{units:g} mm", float(units)
         key = str(units).strip().lower()
@@ -427,14 +439,20 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         ``layer``, an outline that does not close, curves out of the XY plane, outlines that
         cross, or islands inside holes (e.g. a border drawn around the part).
     """
-    ezdxf = _import_ezdxf()
-    p = Path(path)
+    from .._io import input_file
+    from ..core.checks import check_bool, check_positive
+
+    p = input_file(path, "DXF drawing")
     name = str(p)
-    if not p.is_file():
-        raise InputError(f"DXF drawing not found: {p}")
-    for v, what in ((join_tol_mm, "join_tol_mm"), (spline_tol_mm, "spline_tol_mm")):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise InputError(f"{what}: expected a positive number of mm, given {v!r}")
+    join_tol_mm = check_positive(join_tol_mm, "join_tol_mm", max=10.0)
+    spline_tol_mm = check_positive(spline_tol_mm, "spline_tol_mm", max=10.0)
+    check_bool(all_linetypes, "all_linetypes")
+    if layer is not None and not isinstance(layer, str):
+        raise InputError(f"layer: expected a layer name, given {type(layer).__name__}")
+    if units is not None and not isinstance(units, (str, int, float)) or isinstance(units, bool):
+        raise InputError(f"units: expected a unit name or mm per drawing unit, given "
+                         f"{type(units).__name__}")
+    ezdxf = _import_ezdxf()
     if p.stat().st_size == 0:
         raise FileFormatError(f"{name}: the file is empty, not a DXF drawing")
     try:
@@ -464,10 +482,13 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
     items = [it.transformed(to_mm, mirror_y=True) for it in rd.items]
     loops, taken = dedupe_loops([lp.transformed(to_mm, mirror_y=True) for lp in rd.closed],
                                  join_tol_mm)
-    loops += chain_loops(dedupe(items, join_tol_mm, taken), join_tol_mm, name)
-    loops = [merge_collinear(lp, join_tol_mm) for lp in loops]
+    loose: list = []
+    loops += chain_loops(dedupe(items, join_tol_mm, taken), join_tol_mm, name, loose=loose)
+    loops = [merge_collinear(arcs_from_polygons(lp, join_tol_mm), join_tol_mm) for lp in loops]
     geometry, outside = nest(loops, name)
     counts = dict(rd.counts)
+    if loose:
+        counts["ignored:loose lines (centre marks, construction)"] = len(loose)
     if outside:
         counts["ignored:outlines outside the part"] = len(outside)
     dims = []
@@ -475,12 +496,12 @@ def read_dxf(path: str | os.PathLike, *, layer: str | None = None, units: str | 
         got = _dimension(e, ly, name)
         if got is None:
             continue
-        kind, value, lower, upper, pts = got
+        kind, value, lower, upper, pts, axis = got
         lin = not kind.startswith("angular")
         if lin:
             value *= k
             lower = None if lower is None else lower * k
             upper = None if upper is None else upper * k
         pts_mm = to_mm.apply(pts * [1.0, -1.0]) if len(pts) else pts
-        dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly)))
+        dims.append(DimensionInfo(kind, value, lower, upper, pts_mm, _src(e, ly), axis))
     return Drawing(geometry, tuple(dims), unit_name, k, name, layer, counts, tuple(outside))

@@ -36,8 +36,9 @@ import numpy as np
 from ..core.pose import Pose2D
 from ..errors import InputError
 
-__all__ = ["Line", "Arc", "EllipseArc", "Polyline", "Primitive", "Loop", "PartGeometry",
-           "signed_area"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 
 def _pt(p) -> tuple[float, float]:

@@ -7,14 +7,18 @@ From a :class:`~metrology.teach.geometry.PartGeometry` in part-frame mm:
   parallel straight sides and two equal end arcs: ``slot_1_side_1/2``, ``slot_1_end_1/2``),
   ``arc_1`` ... (other circular arcs), ``edge_1`` ... (straight edges, sorted by midpoint);
   free curves (flattened splines) are part of the outline but get no feature;
-* **measurements**: every hole/ellipse diameter and arc radius; centre-to-centre distances of
+* **measurements**: every hole/ellipse diameter and arc radius (an arc tangent to its
+  neighbouring edges, a fillet or a slot end, fitted jointly with them: ``tangent_to``);
+  centre-to-centre distances of
   holes (all pairs up to 5 holes, else each hole to its nearest); widths between parallel edges
   that face each other (each edge with its nearest partner; an edge pair narrower than
   ``pair_max_mm`` also gets an edge-pair tool: ``web_k`` across material, the slot's own width
   across a slot); the angle between adjacent straight edges (the angle between their directions
   of travel, 90 at a square corner, 45 at a 45-degree chamfer's corners); the position (x, y) of
-  every hole and ellipse in a datum frame on the two longest perpendicular edges (origin at their
-  intersection, x along the longer one);
+  every hole and ellipse, and of both end centres of every slot, in a datum frame on the two
+  longest perpendicular edges (origin at their intersection, x along the longer one), or, on a
+  part without them (a round flange), the distance of every hole and straight outline edge from
+  the centre of the largest hole;
 * nominal values from the geometry; tolerances from a :class:`~metrology.teach.tolerances.ToleranceRule`
   (ISO 2768-1 class or fixed), replaced by a drawing's own toleranced ``DIMENSION`` where one
   matches (:func:`apply_dimensions`).
@@ -42,8 +46,9 @@ import numpy as np
 from .geometry import Arc, EllipseArc, Line, PartGeometry
 from .tolerances import ToleranceRule
 
-__all__ = ["FeatureSpec", "EdgePair", "Proposal", "propose", "apply_dimensions",
-           "measurement_value"]
+#: internal to teaching (reached through Recipe.teach / Recipe.from_dxf): nothing here is
+#: public API, so nothing is exported
+__all__: list[str] = []
 
 PARALLEL_DEG = 0.5
 PERPENDICULAR_DEG = 0.5
@@ -165,7 +170,8 @@ def _is_slot(items) -> bool:
     return anti and abs(r0 - r1) <= 0.05 * max(r0, r1)
 
 
-def _angle_deg(d1: np.ndarray, d2: np.ndarray) -> float:
+def angle_between(d1: np.ndarray, d2: np.ndarray) -> float:
+    """Angle (deg, 0..180) between two direction vectors (2,)."""
     return math.degrees(math.atan2(abs(d1[0] * d2[1] - d1[1] * d2[0]), float(d1 @ d2)))
 
 
@@ -236,7 +242,7 @@ def measurement_value(m: dict, feats: dict[str, FeatureSpec], datum: dict | None
             r = p.radius
         return 2 * r if t == "diameter" else r
     if t == "angle":
-        return _angle_deg(feats[m["from"]].primitive.direction, feats[m["to"]].primitive.direction)
+        return angle_between(feats[m["from"]].primitive.direction, feats[m["to"]].primitive.direction)
     if t == "distance":
         a, b = feats[m["from"]].primitive, feats[m["to"]].primitive
         if isinstance(a, Line) and isinstance(b, Line):
@@ -247,19 +253,25 @@ def measurement_value(m: dict, feats: dict[str, FeatureSpec], datum: dict | None
             return abs(float((np.asarray(pt.center) - line.midpoint) @ n))
         return float(np.hypot(*(np.asarray(a.center) - np.asarray(b.center))))
     if t == "position":
-        dat = m["datum"]
-        o_line, x_line = feats[dat["origin"]].primitive, feats[dat["x_axis"]].primitive
-        o = _intersect(o_line.midpoint, o_line.direction, x_line.midpoint, x_line.direction)
-        x = x_line.direction
-        y = np.array([-x[1], x[0]])
-        if float((o_line.midpoint - o) @ y) < 0:
-            y = -y
+        o, x, y = datum_axes(m["datum"], feats)
         p = np.asarray(feats[m["feature"]].primitive.center) - o
         return float(p @ x) if m["axis"] == "x" else float(p @ y)
     raise KeyError(t)
 
 
-def _with_tol(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str,
+def datum_axes(dat: dict, feats: dict[str, FeatureSpec]) -> tuple[np.ndarray, ...]:
+    """Origin, x and y unit vectors (part-frame mm) of a proposed datum frame (the two edges'
+    intersection, x along the ``x_axis`` edge, y towards the ``origin`` edge)."""
+    o_line, x_line = feats[dat["origin"]].primitive, feats[dat["x_axis"]].primitive
+    o = _intersect(o_line.midpoint, o_line.direction, x_line.midpoint, x_line.direction)
+    x = x_line.direction
+    y = np.array([-x[1], x[0]])
+    if float((o_line.midpoint - o) @ y) < 0:
+        y = -y
+    return o, x, y
+
+
+def with_tolerance(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str,
               leg: float | None = None) -> dict:
     """The measurement with its nominal and +- deviation; without a general tolerance for it
     (ISO 2768 gives none below 0.5 mm) it is reported only: no nominal, no limits."""
@@ -272,7 +284,8 @@ def _with_tol(m: dict, rule: ToleranceRule, kind: str, nominal: float, unit: str
 
 
 def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
-            pair_max_mm: float = 0.0, max_hole_pairs: int = 5) -> Proposal:
+            pair_max_mm: float = 0.0, max_hole_pairs: int = 5,
+            tangent_tol_mm: float = 0.005) -> Proposal:
     """Name the features of ``geometry`` and propose the measurements a drawing would carry.
 
     Parameters
@@ -286,12 +299,16 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
         width) instead of a line-to-line distance.
     max_hole_pairs : int
         Up to this many holes, every pair's centre distance; above, each hole to its nearest.
+    tangent_tol_mm : float
+        An arc whose centre lies this close (or within 2 % of its radius) to its radius from a
+        neighbouring straight edge, meeting it end to end, is tangent to it: its radius (and a
+        slot's centre distance) is then measured jointly with that edge (``tangent_to``).
 
     Returns
     -------
     Proposal
     """
-    pr = _Proposer(geometry, rule or ToleranceRule("m"))
+    pr = _Proposer(geometry, rule or ToleranceRule("m"), tangent_tol_mm)
     pr.round_features()
     pr.hole_distances(max_hole_pairs)
     pr.widths(pair_max_mm)
@@ -305,12 +322,14 @@ def propose(geometry: PartGeometry, *, rule: ToleranceRule | None = None,
 class _Proposer:
     """The steps of :func:`propose`, sharing the features, the rule and the list being built."""
 
-    def __init__(self, geometry: PartGeometry, rule: ToleranceRule):
+    def __init__(self, geometry: PartGeometry, rule: ToleranceRule, tangent_tol_mm: float):
         self.geometry = geometry
         self.rule = rule
+        self.tangent_tol = float(tangent_tol_mm)
         self.feats, self.notes = _features(geometry)
         self.by = {f.name: f for f in self.feats}
         self.lines = [f for f in self.feats if f.kind == "line"]
+        self.line_of = {id(f.primitive): f for f in self.lines}
         self.meas: list[dict] = []
         self.kinds: dict[str, tuple] = {}
         self.pairs: list[EdgePair] = []
@@ -318,7 +337,7 @@ class _Proposer:
 
     def add(self, m: dict, kind: str, leg: float | None = None) -> None:
         unit = "deg" if m["type"] == "angle" else "mm"
-        self.meas.append(_with_tol(m, self.rule, kind, measurement_value(m, self.by), unit, leg))
+        self.meas.append(with_tolerance(m, self.rule, kind, measurement_value(m, self.by), unit, leg))
         self.kinds[m["name"]] = (kind, leg)
 
     def round_features(self) -> None:
@@ -332,8 +351,11 @@ class _Proposer:
                     self.add({"name": f"{f.name}_{which}_diameter", "type": "diameter",
                               "feature": f.name, "which": which}, "linear")
             elif f.kind == "arc":
-                self.add({"name": f"{f.name}_radius", "type": "radius", "feature": f.name},
-                         "radius")
+                m = {"name": f"{f.name}_radius", "type": "radius", "feature": f.name}
+                tangent = self.tangent_lines([f]) if not f.group else self.slot_flanks(f.group)
+                if tangent:
+                    m["tangent_to"] = tangent
+                self.add(m, "radius")
 
     def hole_distances(self, max_hole_pairs: int) -> None:
         """Centre distances: every pair up to ``max_hole_pairs`` holes, else each to its
@@ -379,7 +401,7 @@ class _Proposer:
                     f"{'web' if is_material else 'gap'}_{len(self.pairs) + 1}"
                 self.pairs.append(EdgePair(name, first.name, second.name, foot, other, d,
                                            is_material))
-                self.meas.append(_with_tol({"name": name, "type": "width", "feature": name},
+                self.meas.append(with_tolerance({"name": name, "type": "width", "feature": name},
                                            self.rule, "linear", d, "mm"))
                 self.kinds[name] = ("linear", None)
             else:
@@ -387,12 +409,44 @@ class _Proposer:
                 self.add({"name": name, "type": "distance", "from": first.name,
                           "to": second.name}, "linear")
 
+    def tangent_lines(self, arcs: list[FeatureSpec]) -> list[str]:
+        """The straight edges every arc of ``arcs`` touches, end to end in its loop (a fillet's
+        two edges, a slot's flanks), by name."""
+        out = None
+        for f in arcs:
+            a = f.primitive
+            items = self.geometry.loops[f.loop].items
+            k = next(i for i, it in enumerate(items) if it is a)
+            prev, nxt = items[k - 1], items[(k + 1) % len(items)]
+            hits = {self.line_of[id(it)].name
+                    for it, joint in ((prev, (prev.end, a.start)), (nxt, (a.end, nxt.start)))
+                    if id(it) in self.line_of and self._touches(a, it, joint)}
+            out = hits if out is None else out & hits
+        return sorted(out or ())
+
+    def _touches(self, arc: Arc, line: Line, joint: tuple) -> bool:
+        """``line`` is tangent to ``arc`` and meets it at ``joint`` (its two end points)."""
+        tol = max(self.tangent_tol, 0.02 * arc.radius)
+        n = np.array([-line.direction[1], line.direction[0]])
+        if abs(abs(float((np.asarray(arc.center) - line.start) @ n)) - arc.radius) > tol:
+            return False
+        return float(np.hypot(*(joint[0] - joint[1]))) <= max(tol, 0.05 * arc.radius)
+
+    def slot_flanks(self, group: str) -> list[str]:
+        """The sides of slot ``group`` that both its ends touch."""
+        ends = [f for f in self.feats if f.group == group and f.kind == "arc"]
+        return self.tangent_lines(ends) if len(ends) == 2 else []
+
     def slot_centres(self) -> None:
         for s in sorted({f.group for f in self.feats if f.group}):
             ends = [f for f in self.feats if f.group == s and f.kind == "arc"]
             if len(ends) == 2:
-                self.add({"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
-                          "to": ends[1].name}, "linear")
+                m = {"name": f"{s}_centres", "type": "distance", "from": ends[0].name,
+                     "to": ends[1].name}
+                flanks = self.slot_flanks(s)
+                if flanks:
+                    m["tangent_to"] = flanks
+                self.add(m, "linear")
 
     def corner_angles(self) -> None:
         """The angle between adjacent straight edges, in loop order."""
@@ -408,7 +462,7 @@ class _Proposer:
                     continue
                 if np.hypot(*(p.end - q.start)) > 0.2 * min(p.length, q.length):
                     continue  # not adjacent (a piece between them was dropped)
-                if _angle_deg(p.direction, q.direction) < 1.0:
+                if angle_between(p.direction, q.direction) < 1.0:
                     continue
                 self.add({"name": f"angle_{fp.name}_{fq.name}", "type": "angle",
                           "from": fp.name, "to": fq.name}, "angle", min(p.length, q.length))
@@ -428,147 +482,40 @@ class _Proposer:
                 xa, ya = (out[i], out[j]) if L[i] >= L[j] else (out[j], out[i])
                 self.datum = {"origin": ya.name, "x_axis": xa.name, "y_towards": ya.name}
         if self.datum is None:
-            self.notes.append("no two perpendicular outline edges: hole positions are not "
-                              "proposed (no datum frame)")
+            self.centre_distances()
             return
         for f in self.feats:
             if f.kind in ("circle", "ellipse") and f.loop > 0:
-                for axis in ("x", "y"):
-                    self.add({"name": f"{f.name}_position_{axis}", "type": "position",
-                              "feature": f.name, "axis": axis, "datum": dict(self.datum)},
-                             "linear")
-
-
-def apply_dimensions(proposal: Proposal, dimensions, *, tol_mm: float = 0.01,
-                     rule: ToleranceRule | None = None) -> tuple[Proposal, list]:
-    """Give proposed measurements the tolerances of matching DXF ``DIMENSION`` entities.
-
-    A diameter/radius dimension matches the circle or arc whose centre and size it shows; a
-    linear or aligned dimension matches a distance (or width) whose two features lie on its two
-    definition points and whose nominal equals its measurement (a horizontal dimension between
-    two holes that are not level measures a projection, which the recipe has no measurement for:
-    it is left out and listed); a two-line angular dimension matches the angle between the two
-    edges it shows (added if no adjacent-edge angle was proposed for them).  The dimension's
-    deviations replace the general tolerance (``rule``, for angles it adds without any).
-
-    Returns
-    -------
-    (Proposal, list of str)
-        The updated proposal and one line per dimension saying what it was matched to.
-    """
-    feats = {f.name: f for f in proposal.features}
-    meas = [dict(m) for m in proposal.measurements]
-    report = []
-
-    def near_center(p, f):
-        c = getattr(f.primitive, "center", None)
-        return c is not None and float(np.hypot(*(np.asarray(c) - p))) <= tol_mm
-
-    def on_line(p, f):
-        if f.kind != "line":
-            return False
-        ln = f.primitive
-        n = np.array([-ln.direction[1], ln.direction[0]])
-        t = float((p - ln.start) @ ln.direction)
-        return abs(float((p - ln.start) @ n)) <= tol_mm and -tol_mm <= t <= ln.length + tol_mm
-
-    for dim in dimensions:
-        target = None
-        if dim.kind in ("diameter", "radius") and len(dim.points) >= 2:
-            if dim.kind == "diameter":
-                c = 0.5 * (dim.points[0] + dim.points[1])
-                r = 0.5 * dim.value
+                points = [(f, None)]
+            elif f.group and f.kind == "arc":          # a slot, by the centres of its ends
+                points = [(f, self.slot_flanks(f.group))]
             else:
-                c, r = dim.points[0], dim.value
-            for m in meas:
-                if m["type"] not in ("diameter", "radius"):
-                    continue
-                f = feats[m["feature"]]
-                if near_center(c, f) and abs(getattr(f.primitive, "radius", -1) - r) <= tol_mm:
-                    if (m["type"] == "diameter") == (dim.kind == "diameter"):
-                        target = m
-                        break
-                    target = target or m
-        elif dim.kind == "angular" and len(dim.points) == 4:
-            target = _angular_target(dim, feats, meas, tol_mm, proposal,
-                                     rule or ToleranceRule("m"))
-        elif dim.kind in ("linear", "aligned") and len(dim.points) >= 2:
-            p, q = dim.points[0], dim.points[1]
-            for m in meas:
-                names = ([m.get("from"), m.get("to")] if m["type"] == "distance" else
-                         [pr.first for pr in proposal.pairs if pr.name == m.get("feature")]
-                         + [pr.second for pr in proposal.pairs if pr.name == m.get("feature")]
-                         if m["type"] == "width" else [])
-                if len(names) != 2 or None in names:
-                    continue
-                fa, fb = feats[names[0]], feats[names[1]]
-                hit = ((near_center(p, fa) or on_line(p, fa)) and (near_center(q, fb)
-                                                                   or on_line(q, fb))) or \
-                      ((near_center(q, fa) or on_line(q, fa)) and (near_center(p, fb)
-                                                                   or on_line(p, fb)))
-                nominal = m.get("nominal_mm")
-                if nominal is None and m["type"] == "distance":
-                    nominal = measurement_value(m, feats)
-                if hit and nominal is not None and abs(nominal - dim.value) <= tol_mm:
-                    target = m
-                    break
-        if target is None:
-            report.append(f"{dim.source}: {dim.kind} {dim.value:.4g} not matched to a proposed "
-                          f"measurement (left out)")
-            continue
-        unit = "deg" if target["type"] == "angle" else "mm"
-        value = dim.value if not (target["type"] == "diameter" and dim.kind == "radius") \
-            else 2 * dim.value
-        if unit == "deg":        # the dimension may show the supplement of our angle
-            value = target["_nominal"]
-        scale = 2.0 if (target["type"] == "diameter" and dim.kind == "radius") else 1.0
-        target[f"nominal_{unit}"] = round(float(value), 6)
-        if dim.lower is not None and dim.upper is not None:
-            lo, hi = dim.lower * scale, dim.upper * scale
-            target[f"tolerance_{unit}"] = hi if abs(lo + hi) < 1e-12 else [lo, hi]
-            report.append(f"{dim.source}: {target['name']} = {value:.4g} {unit} "
-                          f"[{lo:+.4g}, {hi:+.4g}] from the drawing")
-        else:
-            report.append(f"{dim.source}: {target['name']} = {value:.4g} {unit} "
-                          f"(general tolerance)")
-    for m in meas:
-        m.pop("_nominal", None)
-    new = Proposal(proposal.features, proposal.pairs, tuple(meas), proposal.datum,
-                   proposal.notes, proposal.tol_kinds)
-    return new, report
-
-
-def _angular_target(dim, feats: dict, meas: list, tol_mm: float, proposal: Proposal,
-                    rule: ToleranceRule):
-    """The angle measurement between the two drawn edges an angular dimension shows (added when
-    no adjacent-edge angle was proposed for them), or None."""
-    def line_through(p, q):
-        for f in feats.values():
-            if f.kind != "line":
                 continue
-            ln = f.primitive
-            n = np.array([-ln.direction[1], ln.direction[0]])
-            if all(abs(float((x - ln.start) @ n)) <= tol_mm for x in (p, q)):
-                return f
-        return None
+            for g, tangent in points:
+                for axis in ("x", "y"):
+                    m = {"name": f"{g.name}_position_{axis}", "type": "position",
+                         "feature": g.name, "axis": axis, "datum": dict(self.datum)}
+                    if tangent:
+                        m["tangent_to"] = tangent
+                    self.add(m, "linear")
 
-    a = line_through(dim.points[0], dim.points[1])
-    b = line_through(dim.points[2], dim.points[3])
-    if a is None or b is None or a is b:
-        return None
-    nominal = _angle_deg(a.primitive.direction, b.primitive.direction)
-    if min(abs(nominal - dim.value), abs(180.0 - nominal - dim.value)) > 1e-3:
-        return None
-    for m in meas:
-        if m["type"] == "angle" and {m["from"], m["to"]} == {a.name, b.name}:
-            m["_nominal"] = m["nominal_deg"] = round(nominal, 6)
-            return m
-    leg = min(a.primitive.length, b.primitive.length)
-    m = _with_tol({"name": f"angle_{a.name}_{b.name}", "type": "angle", "from": a.name,
-                   "to": b.name}, rule, "angle", nominal, "deg", leg)
-    m["nominal_deg"] = m["_nominal"] = round(nominal, 6)
-    if "tolerance_deg" not in m and dim.lower is None:
-        return None
-    meas.append(m)
-    proposal.tol_kinds[m["name"]] = ("angle", leg)
-    return m
+    def centre_distances(self) -> None:
+        """A part without two perpendicular outline edges (a round flange): the largest hole
+        is the datum; the distance from its centre to every other hole (on a bolt circle, the
+        pitch radius) and to every straight outline edge (a D-cut's flat)."""
+        holes = [f for f in self.feats if f.kind == "circle" and f.loop > 0]
+        if not holes:
+            self.notes.append("no two perpendicular outline edges and no hole: hole positions "
+                              "are not proposed (no datum)")
+            return
+        c = max(holes, key=lambda f: f.primitive.radius)
+        self.notes.append(f"no two perpendicular outline edges: positions are distances from "
+                          f"the centre of {c.name} (the largest hole)")
+        have = {frozenset((m.get("from"), m.get("to"))) for m in self.meas}
+        others = [f for f in self.feats if f.kind in ("circle", "ellipse") and f.loop > 0
+                  and f is not c] + [f for f in self.lines if f.loop == 0]
+        for f in others:
+            if frozenset((f.name, c.name)) in have:
+                continue
+            self.add({"name": f"{f.name}_to_{c.name}", "type": "distance", "from": f.name,
+                      "to": c.name}, "linear")

@@ -42,6 +42,13 @@ def _where(tool: Any) -> str:
     return f"{_fmt(d['p0_xy'])} -> {_fmt(d['p1_xy'])}"
 
 
+def _check_recipe(recipe: Any) -> None:
+    from ..inspect.recipe import Recipe
+
+    if not isinstance(recipe, Recipe):
+        raise InputError(f"recipe: expected a Recipe, given {type(recipe).__name__}")
+
+
 def describe_recipe(recipe: Any) -> str:
     """A plain-text table of ``recipe``'s tools and measurements.
 
@@ -49,10 +56,13 @@ def describe_recipe(recipe: Any) -> str:
     -------
     str
         One line per tool (name, type, geometry in the recipe's units, transition) and per
-        measurement (name, type, features, nominal, limits), then the teaching notes if any.
+        measurement (name, type, features, nominal, limits and, for a taught recipe, the 1-sigma
+        its layout predicts), then the warnings (measurements the geometry keeps above 0.0125
+        px), the drawing's dimensions and the teaching notes, if any.
     """
     from ..inspect.spec import tool_kind
 
+    _check_recipe(recipe)
     units = getattr(recipe, "units", "px")
     lines = [f"recipe {recipe.name!r}: {len(recipe.tools)} tools, "
              f"{len(recipe.measurements)} measurements; tool coordinates in "
@@ -65,12 +75,17 @@ def describe_recipe(recipe: Any) -> str:
         tr = t.edges.transition
         lines.append(f"  {t.name:{w}s}  {tool_kind(t):9s}  {_where(t)}  [{tr}]")
     lines.append("")
+    info = getattr(recipe, "teach_info", None) or {}
+    pred = info.get("predicted_sigma_px") or {}
     wm = max([len(m.name) for m in recipe.measurements] + [11])
-    lines.append(f"  {'measurement':{wm}s}  {'type':9s}  {'features':34s}  nominal      limits")
+    lines.append(f"  {'measurement':{wm}s}  {'type':9s}  {'features':34s}  nominal      limits"
+                 + ("           1 sigma px" if pred else ""))
     for m in recipe.measurements:
         feats = ", ".join(m.features)
         if m.datum is not None:
             feats += f" in datum ({m.datum.origin}, {m.datum.x_axis})"
+        if m.tangent_to:
+            feats += f" tangent to {', '.join(m.tangent_to)}"
         tol = m.tolerance
         if tol is None:
             nom, lim = "-", "reported only"
@@ -81,9 +96,16 @@ def describe_recipe(recipe: Any) -> str:
             nom = f"{tol.nominal:.4f}"
             lim = (f"+-{tol.upper:.4g} {tol.unit}" if tol.lower == -tol.upper else
                    f"{tol.lower:+.4g}/{tol.upper:+.4g} {tol.unit}")
-        lines.append(f"  {m.name:{wm}s}  {m.type:9s}  {feats:34s}  {nom:11s}  {lim}")
-    info = getattr(recipe, "teach_info", None) or {}
-    for key in ("dimensions", "notes"):
+        row = f"  {m.name:{wm}s}  {m.type:9s}  {feats:34s}  {nom:11s}  {lim}"
+        if m.name in pred:
+            row = f"{row:{wm + 76}s}  {pred[m.name]:.4f}"
+        lines.append(row)
+    if pred:
+        lines.append("")
+        lines.append(f"  1 sigma px: predicted from each tool's edge pixels (the Cramer-Rao "
+                     f"bound; mm / (mm/px), an angle times its shorter leg) for "
+                     f"{info.get('edge_model', 'the assumed images')}")
+    for key in ("warnings", "dimensions", "notes"):
         if info.get(key):
             lines.append("")
             lines.append(f"  {key}:")
@@ -162,8 +184,12 @@ def show_recipe(recipe: Any, image: Any = None, *, scale: float = 1.0) -> np.nda
     -------
     ndarray (H, W, 3) uint8, BGR
     """
+    from ..core.checks import check_positive
+
+    _check_recipe(recipe)
+    scale = check_positive(scale, "scale", max=16.0)
     if image is None:
-        return _sheet(recipe, float(scale))
+        return _sheet(recipe, scale)
     return _overlay(image, recipe.run(image))
 
 

@@ -34,6 +34,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..core.checks import check_choice, check_finite, check_positive
 from ..errors import InputError
 
 __all__ = ["ISO2768_CLASSES", "LINEAR_TABLE", "RADIUS_TABLE", "ANGLE_TABLE",
@@ -93,16 +94,16 @@ def general_tolerance(nominal: float, kind: str = "linear", cls: str = "m", *,
         tolerance (nominal below 0.5 mm, class v below 3 mm, class f above 2000 mm) or above
         its largest range (4000 mm).
     """
-    if cls not in ISO2768_CLASSES:
+    if not isinstance(cls, str) or cls not in ISO2768_CLASSES:
         raise InputError(f"ISO 2768 class: expected one of {list(ISO2768_CLASSES)}, given {cls!r}")
-    size = float(nominal)
-    if not math.isfinite(size):
-        raise InputError(f"nominal: expected a finite number, given {nominal!r}")
+    size = check_finite(nominal, "nominal")
+    check_choice(kind, "kind", ("linear", "radius", "angle"))
     if kind == "angle":
-        if leg_mm is None or not math.isfinite(leg_mm) or leg_mm <= 0:
-            raise InputError(f"leg_mm: an angular tolerance needs the length of the shorter "
-                             f"leg (mm > 0), given {leg_mm!r}")
-        return ANGLE_TABLE[cls][_range_index(_ANGLE_BOUNDS, float(leg_mm))]
+        if leg_mm is None:
+            raise InputError("leg_mm: an angular tolerance needs the length of the shorter leg "
+                             "(mm > 0), given None")
+        leg = check_positive(leg_mm, "leg_mm")
+        return ANGLE_TABLE[cls][_range_index(_ANGLE_BOUNDS, leg)]
     size = abs(size)
     if size < 0.5:
         return None
@@ -128,8 +129,26 @@ class ToleranceRule:
     fixed: float | None = None
     fixed_deg: float | None = None
 
+    def __post_init__(self):
+        if self.cls is not None and (not isinstance(self.cls, str)
+                                     or self.cls not in ISO2768_CLASSES):
+            raise InputError(f"cls: expected one of {list(ISO2768_CLASSES)} or None, given "
+                             f"{self.cls!r}")
+        for name in ("fixed", "fixed_deg"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, check_positive(v, name))
+        if self.cls is None and self.fixed is None:
+            raise InputError("ToleranceRule: give an ISO 2768 class (cls) or a fixed +- value")
+
     def deviation(self, nominal: float, kind: str, leg_mm: float | None = None) -> float | None:
-        """+- deviation for one dimension (see :func:`general_tolerance`)."""
+        """+- deviation for one dimension (see :func:`general_tolerance`).
+
+        Examples
+        --------
+        >>> ToleranceRule("m").deviation(25.0, "linear")
+        0.2
+        """
         if kind == "angle" and self.fixed_deg is not None:
             return self.fixed_deg
         if kind != "angle" and self.fixed is not None:
@@ -161,12 +180,10 @@ def parse_tolerance(spec: "str | float | ToleranceRule | tuple") -> ToleranceRul
                              f"{spec!r}")
         return ToleranceRule(cls=m.group(1).lower())
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
-        mm, deg = (float(v) for v in spec)
+        mm, deg = (check_positive(v, "tolerance") for v in spec)
     elif isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        mm, deg = float(spec), 0.5
+        mm, deg = check_positive(spec, "tolerance"), 0.5
     else:
         raise InputError(f"tolerance: expected 'ISO2768-m', a number of mm or (mm, deg), given "
-                         f"{spec!r}")
-    if not (math.isfinite(mm) and mm > 0 and math.isfinite(deg) and deg > 0):
-        raise InputError(f"tolerance: expected positive finite values, given {spec!r}")
+                         f"{type(spec).__name__} {str(spec)[:60]!r}")
     return ToleranceRule(cls=None, fixed=mm, fixed_deg=deg)

@@ -75,18 +75,18 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
         panel = cv2.applyColorMap(np.clip(heat * _HEAT_GAIN, 0, 255).astype(np.uint8),
                                   cv2.COLORMAP_VIRIDIS)
     res_all = []
-    for v in cal.views:
-        pred = cal.camera.project(cal.board_points, v.rvec, v.tvec)
-        res_all.append(np.linalg.norm(pred - v.corners_xy, axis=1)[v.corner_ok])
+    for v in cal.views:  # corners used only (a partial view's others may be behind the camera)
+        pred = cal.camera.project(cal.board_points[v.corner_ok], v.rvec, v.tvec)
+        res_all.append(np.linalg.norm(pred - v.corners_xy[v.corner_ok], axis=1))
     p95 = float(np.percentile(np.concatenate(res_all), 95)) if res_all else 1.0
     gain = residual_gain or 15.0 / max(p95 * s, 1e-6)
     n = len(cal.views)
     for k, v in enumerate(cal.views):
         col = _view_colour(k, n)
-        pred = cal.camera.project(cal.board_points, v.rvec, v.tvec)
         ok = v.corner_ok
+        pred = cal.camera.project(cal.board_points[ok], v.rvec, v.tvec)
         p = v.corners_xy[ok] * s
-        tip = p + (v.corners_xy[ok] - pred[ok]) * s * gain
+        tip = p + (v.corners_xy[ok] - pred) * s * gain
         for a, b in zip(to_fixed(p), to_fixed(tip)):
             cv2.line(panel, tuple(int(t) for t in a), tuple(int(t) for t in b), (255, 255, 255),
                      1, cv2.LINE_AA, SHIFT)

@@ -1988,9 +1988,155 @@ def _(ctx):
 
 
 
-for _mod in ("calib", "caliper", "inspect", "match", "anomaly"):
+for _mod in ("calib", "caliper", "inspect", "match", "anomaly", "teach"):
     reg.example(M + f"{_mod}.cli.register")(
         lambda ctx: Call(__import__("argparse").ArgumentParser().add_subparsers()))
+
+
+# teach and drawn parts --------------------------------------------------------------------
+@reg.fixture("teach_part")
+def _teach_part(ctx):
+    """A 30 x 20 mm plate with a 6 mm hole (part-frame mm)."""
+    from metrology.teach.geometry import Arc, Loop, PartGeometry
+
+    outer = PartGeometry.from_polygons([[0, 0], [30, 0], [30, 20], [0, 20]])
+    return PartGeometry(outer.outline, (Loop((Arc((10.0, 10.0), 3.0, 0.0, 360.0),)),))
+
+
+@reg.fixture("teach_dxf")
+def _teach_dxf(ctx):
+    """The same plate as a DXF drawing (mm; LINEs and a CIRCLE)."""
+    with ctx.shared_file("plate.dxf") as (path, exists):
+        if not exists:
+            import ezdxf
+
+            doc = ezdxf.new("R2010", units=4)
+            msp = doc.modelspace()
+            pts = [(0, 0), (30, 0), (30, 20), (0, 20), (0, 0)]
+            for a, b in zip(pts, pts[1:]):
+                msp.add_line(a, b)
+            msp.add_circle((10, 10), 3.0)
+            tmp = path.with_name("plate.tmp.dxf")
+            doc.saveas(tmp)
+            tmp.replace(path)
+    return str(path)
+
+
+@reg.fixture("teach_golden")
+def _teach_golden(ctx):
+    """The plate rendered at 0.1 mm/px (480 x 360), turned 8 deg."""
+    from metrology.core import Pose2D
+    from metrology.synth.drawn import ScaleStation, render_drawn_part
+
+    return render_drawn_part(ScaleStation(0.1, (480, 360)), ctx.get("teach_part"),
+                             Pose2D(8.0, 6.0, 8.0), rng=0).image
+
+
+@ex("teach.build.recipe_from_dxf", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_dxf"), station=0.1)
+
+
+@ex("teach.build.teach_recipe", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_golden"), station=0.1)
+
+
+@ex("inspect.recipe.Recipe.teach", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_golden"), station=0.1)
+
+
+@ex("inspect.recipe.Recipe.from_dxf", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("teach_dxf"), station=0.1)
+
+
+@ex("teach.build.TeachOptions")
+def _(ctx):
+    return Call(pair_max_px=30.0, min_score=0.6)
+
+
+@ex("teach.dxf.read_dxf")
+def _(ctx):
+    return Call(ctx.get("teach_dxf"))
+
+
+@ex("teach.show.describe_recipe")
+def _(ctx):
+    return Call(ctx.get("recipe"))
+
+
+@ex("teach.show.show_recipe")
+def _(ctx):
+    return Call(ctx.get("recipe"))
+
+
+@ex("teach.tolerances.general_tolerance")
+def _(ctx):
+    return Call(25.0, "linear", "m")
+
+
+@ex("teach.tolerances.ToleranceRule")
+def _(ctx):
+    return Call("f")
+
+
+@_instance("teach.tolerances.ToleranceRule")
+def _i_tolerance_rule(ctx):
+    from metrology.teach.tolerances import ToleranceRule
+
+    return ToleranceRule("m")
+
+
+@ex("teach.tolerances.ToleranceRule.deviation")
+def _(ctx):
+    return Call(25.0, "linear")
+
+
+@ex("teach.tolerances.parse_tolerance")
+def _(ctx):
+    return Call("ISO2768-m")
+
+
+@ex("synth.drawn.ScaleStation")
+def _(ctx):
+    return Call(0.1, (400, 300))
+
+
+@_instance("synth.drawn.ScaleStation")
+def _i_scale_station(ctx):
+    from metrology.synth.drawn import ScaleStation
+
+    return ScaleStation(0.1, (480, 360))
+
+
+@ex("synth.drawn.ScaleStation.project")
+def _(ctx):
+    return Call(np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+@ex("synth.drawn.ScaleStation.to_mm")
+def _(ctx):
+    return Call(np.array([[10.0, 20.0], [30.0, 40.0]]))
+
+
+@ex("synth.drawn.station_mm_per_px")
+def _(ctx):
+    return Call(_inst("synth.drawn.ScaleStation", ctx))
+
+
+@ex("synth.drawn.render_drawn_part", timeout=30)
+def _(ctx):
+    from metrology.core import Pose2D
+
+    return Call(_inst("synth.drawn.ScaleStation", ctx), ctx.get("teach_part"),
+                Pose2D(8.0, 6.0, 8.0))
+
+
+@ex("synth.drawn.render_drawn_template", timeout=30)
+def _(ctx):
+    return Call(ctx.get("teach_part"), 0.1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -2173,3 +2319,572 @@ def _i_posebatch(ctx):
 @ex("match.poses.PoseBatch.from_arrays")
 def _(ctx):
     return Call([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05], [0.9, 0.8])
+
+
+# ------------------------------------------------------------------------------------------
+# stations (issue 17): id'd boards, telecentric cameras, rigs of several cameras
+
+@reg.fixture("charuco")
+def _charuco(ctx):
+    from metrology.calib import CharucoBoard
+
+    return CharucoBoard(7, 5, 25.0, 18.0)
+
+
+@reg.fixture("marker_board")
+def _marker_board(ctx):
+    from metrology.calib import MarkerCheckerboard
+
+    return MarkerCheckerboard(7, 5, 15.0)
+
+
+@reg.fixture("charuco_image")
+def _charuco_image(ctx):
+    """The ChArUco board seen whole by the 320x240 ``camera`` at 380 mm."""
+    from metrology.synth.targets import board_pose_towards, render_target
+
+    cam, b = ctx.get("camera"), ctx.get("charuco")
+    r, t = board_pose_towards(cam, b, (160.0, 120.0), distance_mm=380.0, tilt_deg=(10.0, -8.0))
+    return render_target(cam, b, r, t, supersample=2).image
+
+
+@reg.fixture("marker_image")
+def _marker_image(ctx):
+    from metrology.synth.targets import board_pose_towards, render_target
+
+    cam, b = ctx.get("camera"), ctx.get("marker_board")
+    r, t = board_pose_towards(cam, b, (160.0, 120.0), distance_mm=240.0, tilt_deg=(8.0, 5.0))
+    return render_target(cam, b, r, t, supersample=2).image
+
+
+@reg.fixture("tele_camera")
+def _tele_camera(ctx):
+    from metrology.synth.stations import telecentric_camera
+
+    return telecentric_camera((320, 240), mm_per_px=0.08)
+
+
+@reg.fixture("tele_board")
+def _tele_board(ctx):
+    from metrology.calib import Checkerboard
+
+    return Checkerboard(11, 8, 1.5)
+
+
+@reg.fixture("tele_paths")
+def _tele_paths(ctx):
+    """5 rendered views of the telecentric station (320x240), shared by all workers."""
+    from metrology.synth.targets import render_target, target_poses
+
+    with ctx.shared_file("tele") as (folder, exists):
+        if not exists:
+            tmp = folder.with_name("tele.tmp")
+            tmp.mkdir(exist_ok=True)
+            cam, b = ctx.get("tele_camera"), ctx.get("tele_board")
+            for i, (r, t) in enumerate(target_poses(cam, b, 5, rng=1)):
+                _png(tmp / f"tele_{i}.png", render_target(cam, b, r, t, supersample=2,
+                                                          rng=i).image)
+            tmp.rename(folder)
+    return sorted(str(p) for p in folder.glob("*.png"))
+
+
+@reg.fixture("tele_station_path")
+def _tele_station_path(ctx):
+    from metrology.calib import calibrate_telecentric
+
+    paths = ctx.get("tele_paths")
+    with ctx.shared_file("tele_station.json") as (path, exists):
+        if not exists:
+            calibrate_telecentric(paths, ctx.get("tele_board"), holdout=False).save(path)
+    return str(path)
+
+
+@reg.fixture("tele_calibration")
+def _tele_calibration(ctx):
+    from metrology.calib import TelecentricCalibration
+
+    return TelecentricCalibration.load(ctx.get("tele_station_path"))
+
+
+@reg.fixture("rig_paths")
+def _rig_paths(ctx):
+    """Two 320x240 cameras 60 mm apart, 5 scenes of the ChArUco board: ``{camera: paths}``."""
+    import cv2
+
+    from metrology.calib.rig import pose_matrix
+    from metrology.synth.stations import two_camera_rig
+    from metrology.synth.targets import render_target
+
+    with ctx.shared_file("rig") as (folder, exists):
+        if not exists:
+            tmp = folder.with_name("rig.tmp")
+            tmp.mkdir(exist_ok=True)
+            cams, T_B_A = two_camera_rig((320, 240), baseline_mm=60.0, fx=400.0)
+            b = ctx.get("charuco")
+            rng = np.random.default_rng(3)
+            c = np.array([(b.cols - 1) * b.square_mm / 2, (b.rows - 1) * b.square_mm / 2, 0])
+            for s in range(5):
+                R = pose_matrix(np.radians(rng.uniform(-25, 25, 3) * [1, 1, 0.5]), np.zeros(3))
+                centre = np.array([30.0 + rng.uniform(-30, 30), rng.uniform(-20, 20),
+                                   rng.uniform(330, 380)])
+                T = R.copy()
+                T[:3, 3] = centre - R[:3, :3] @ c
+                for name, TT in (("A", T), ("B", T_B_A @ T)):
+                    img = render_target(cams[name], b, cv2.Rodrigues(TT[:3, :3])[0].ravel(),
+                                        TT[:3, 3], supersample=2, rng=s).image
+                    _png(tmp / f"{name}_{s}.png", img)
+            tmp.rename(folder)
+    return {n: sorted(str(p) for p in folder.glob(f"{n}_*.png")) for n in ("A", "B")}
+
+
+@reg.fixture("rig_station_path")
+def _rig_station_path(ctx):
+    from metrology.calib import calibrate_rig
+
+    paths = ctx.get("rig_paths")
+    with ctx.shared_file("rig.json") as (path, exists):
+        if not exists:
+            calibrate_rig(paths, ctx.get("charuco")).save(path)
+    return str(path)
+
+
+@reg.fixture("rig")
+def _rig(ctx):
+    from metrology.calib import RigCalibration
+
+    return RigCalibration.load(ctx.get("rig_station_path"))
+
+
+def _multicam_doc(ctx):
+    return {"name": "two cameras", "rig": Path(ctx.get("rig_station_path")).name,
+            "plane": {"scene": "0"},
+            "cameras": {"A": {"tools": [{"name": "edge_a", "type": "line",
+                                         "p0_xy": [100, 60], "p1_xy": [100, 180]}]},
+                        "B": {"tools": [{"name": "edge_b", "type": "line",
+                                         "p0_xy": [220, 60], "p1_xy": [220, 180]}]}},
+            "measurements": [{"name": "gap", "type": "distance", "from": "edge_a",
+                              "to": "edge_b"}]}
+
+
+@reg.fixture("multicam_recipe_path")
+def _multicam_recipe_path(ctx):
+    import json
+
+    ctx.get("rig_station_path")
+    with ctx.shared_file("two.multicam.json") as (path, exists):
+        if not exists:
+            doc = {"format": "metrology.multicam_recipe", "version": 1, **_multicam_doc(ctx)}
+            tmp = path.with_name("two.multicam.tmp")
+            tmp.write_text(json.dumps(doc))
+            tmp.rename(path)
+    return str(path)
+
+
+@_instance("calib.targets.CharucoBoard")
+def _i_charuco(ctx):
+    return ctx.get("charuco")
+
+
+@_instance("calib.targets.MarkerCheckerboard")
+def _i_marker_board(ctx):
+    return ctx.get("marker_board")
+
+
+@_instance("calib.telecentric.TelecentricCamera")
+def _i_tele_camera(ctx):
+    return ctx.get("tele_camera")
+
+
+@_instance("calib.telecentric.TelecentricPlane")
+def _i_tele_plane(ctx):
+    return ctx.get("tele_calibration").plane(0)
+
+
+@_instance("calib.telecentric_calib.TelecentricCalibration")
+def _i_tele_calibration(ctx):
+    return ctx.get("tele_calibration")
+
+
+@_instance("calib.rig.RigCalibration")
+def _i_rig(ctx):
+    return ctx.get("rig")
+
+
+@_instance("calib.rig.RigView")
+def _i_rig_view(ctx):
+    return ctx.get("rig").views[0]
+
+
+@_instance("calib.rig.RelativePose")
+def _i_relative_pose(ctx):
+    return ctx.get("rig").relative_pose("A", "B")
+
+
+@_instance("inspect.multicam.MultiCameraRecipe")
+def _i_multicam(ctx):
+    from metrology.inspect import MultiCameraRecipe
+
+    return MultiCameraRecipe.load(ctx.get("multicam_recipe_path"))
+
+
+@_instance("synth.stations.PlaneView")
+def _i_plane_view(ctx):
+    from metrology.synth.stations import plane_view
+
+    return plane_view(ctx.get("tele_camera"), tilt_deg=(3.0, -2.0), center_mm=(7.5, 5.0))
+
+
+@_instance("synth.targets.TargetRender")
+def _i_target_render(ctx):
+    from metrology.synth.targets import board_pose_towards, render_target
+
+    cam, b = ctx.get("camera"), ctx.get("charuco")
+    r, t = board_pose_towards(cam, b, (160.0, 120.0), distance_mm=380.0)
+    return render_target(cam, b, r, t, supersample=1)
+
+
+@ex("calib.targets.CharucoBoard")
+def _(ctx):
+    return Call(7, 5, 25.0, 18.0)
+
+
+@ex("calib.targets.CharucoBoard.from_dict")
+def _(ctx):
+    return Call(ctx.get("charuco").to_dict())
+
+
+# a detection of part of a board: unseen corners are NaN with corner_ok False
+@ex("calib.targets.CharucoBoard.detect", timeout=30, nan_ok=True)
+def _(ctx):
+    return Call(ctx.get("charuco_image"))
+
+
+@ex("calib.targets.MarkerCheckerboard")
+def _(ctx):
+    return Call(7, 5, 15.0)
+
+
+@ex("calib.targets.MarkerCheckerboard.from_dict")
+def _(ctx):
+    return Call(ctx.get("marker_board").to_dict())
+
+
+# a detection of part of a board: unseen corners are NaN with corner_ok False
+@ex("calib.targets.MarkerCheckerboard.detect", timeout=30, nan_ok=True)
+def _(ctx):
+    return Call(ctx.get("marker_image"))
+
+
+@ex("calib.targets.board_from_dict")
+def _(ctx):
+    return Call(ctx.get("charuco").to_dict())
+
+
+@ex("calib.telecentric.TelecentricCamera")
+def _(ctx):
+    c = ctx.get("tele_camera")
+    return Call(c.A, c.dist, c.image_size)
+
+
+@ex("calib.telecentric.TelecentricCamera.from_dict")
+def _(ctx):
+    return Call(ctx.get("tele_camera").to_dict())
+
+
+@ex("calib.telecentric.TelecentricCamera.project")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0, 0.0], [3.0, 2.0, 0.5]]), np.zeros(3), np.zeros(3))
+
+
+@ex("calib.telecentric.TelecentricCamera.project_camera_mm")
+def _(ctx):
+    return Call(np.array([[0.0, 0.0], [3.0, -2.0]]))
+
+
+@ex("calib.telecentric.TelecentricCamera.to_camera_mm")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.telecentric.TelecentricCamera.undistort_points")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.telecentric.TelecentricCamera.distort_points")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.telecentric.TelecentricCamera.in_valid_region")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.telecentric.TelecentricCamera.undistort_image")
+def _(ctx):
+    return Call(ctx.get("calib_images")[0])
+
+
+@ex("calib.telecentric.TelecentricCamera.magnification")
+def _(ctx):
+    return Call(0.0055)
+
+
+@ex("calib.telecentric.TelecentricCamera.with_params")
+def _(ctx):
+    return Call(ctx.get("tele_camera").params())
+
+
+@ex("calib.telecentric.TelecentricPlane")
+def _(ctx):
+    p = _i_tele_plane(ctx)
+    return Call(p.camera, p.rvec, p.tvec)
+
+
+@ex("calib.telecentric.TelecentricPlane.from_corners")
+def _(ctx):
+    cal = ctx.get("tele_calibration")
+    return Call(cal.camera, cal.board, cal.views[0].corners_xy)
+
+
+@ex("calib.telecentric.TelecentricPlane.from_board", timeout=30)
+def _(ctx):
+    import cv2
+
+    cal = ctx.get("tele_calibration")
+    return Call(cal.camera, cv2.imread(ctx.get("tele_paths")[0], cv2.IMREAD_UNCHANGED),
+                cal.board)
+
+
+@ex("calib.telecentric.TelecentricPlane.from_dict")
+def _(ctx):
+    return Call(_i_tele_plane(ctx).to_dict())
+
+
+@ex("calib.telecentric.TelecentricPlane.at_height")
+def _(ctx):
+    return Call(0.0)
+
+
+@ex("calib.telecentric.TelecentricPlane.to_mm")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [100.0, 90.0]]))
+
+
+@ex("calib.telecentric.TelecentricPlane.to_px")
+def _(ctx):
+    return Call(np.array([[5.0, 4.0], [10.0, 6.0]]))
+
+
+@ex("calib.telecentric.TelecentricPlane.mm_per_px")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0]]))
+
+
+@ex("calib.telecentric.telecentric_difference")
+def _(ctx):
+    return Call(ctx.get("tele_calibration").camera, ctx.get("tele_camera"))
+
+
+@ex("calib.telecentric_calib.calibrate_telecentric", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("tele_paths"), ctx.get("tele_board"), holdout=False)
+
+
+@ex("calib.telecentric_calib.TelecentricCalibration", nan_ok=True)
+def _(ctx):
+    c = ctx.get("tele_calibration")
+    return Call(**{f: getattr(c, f) for f in c.__dataclass_fields__})
+
+
+@ex("calib.telecentric_calib.TelecentricCalibration.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("tele_station_path"))
+
+
+@ex("calib.telecentric_calib.TelecentricCalibration.from_dict", nan_ok=True)
+def _(ctx):
+    return Call(ctx.get("tele_calibration").to_dict())
+
+
+@ex("calib.telecentric_calib.TelecentricCalibration.save")
+def _(ctx):
+    return Call(str(ctx.tmp("tele_station.json")))
+
+
+@ex("calib.telecentric_calib.TelecentricCalibration.plane")
+def _(ctx):
+    return Call(0)
+
+
+@ex("calib.multicam.calibrate_rig", timeout=60, sample=3)
+def _(ctx):
+    return Call(ctx.get("rig_paths"), ctx.get("charuco"))
+
+
+@ex("calib.rig.RigCalibration", nan_ok=True)
+def _(ctx):
+    c = ctx.get("rig")
+    return Call(**{f: getattr(c, f) for f in c.__dataclass_fields__})
+
+
+@ex("calib.rig.RigCalibration.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("rig_station_path"))
+
+
+@ex("calib.rig.RigCalibration.from_dict", nan_ok=True)  # missing rms: unknown (NaN)
+def _(ctx):
+    return Call(ctx.get("rig").to_dict())
+
+
+@ex("calib.rig.RigCalibration.save")
+def _(ctx):
+    return Call(str(ctx.tmp("rig.json")))
+
+
+@ex("calib.rig.RigCalibration.index")
+def _(ctx):
+    return Call("B")
+
+
+@ex("calib.rig.RigCalibration.camera")
+def _(ctx):
+    return Call("B")
+
+
+@ex("calib.rig.RigCalibration.relative_pose")
+def _(ctx):
+    return Call("A", "B")
+
+
+@ex("calib.rig.RigCalibration.planes")
+def _(ctx):
+    return Call("0")
+
+
+@ex("calib.rig.RigView", nan_ok=True)
+def _(ctx):
+    v = _i_rig_view(ctx)
+    return Call(**{f: getattr(v, f) for f in v.__dataclass_fields__})
+
+
+@ex("calib.rig.RigView.from_dict")
+def _(ctx):
+    return Call(_i_rig_view(ctx).to_dict())
+
+
+# containers: they store what they are given (a stored null, i.e. unknown, reads back as NaN)
+@ex("calib.rig.RelativePose", nan_ok=True)
+def _(ctx):
+    v = _i_relative_pose(ctx)
+    return Call(**{f: getattr(v, f) for f in v.__dataclass_fields__})
+
+
+@ex("calib.rig.RelativePose.from_dict", nan_ok=True)
+def _(ctx):
+    return Call(_i_relative_pose(ctx).to_dict())
+
+
+@ex("calib.stations.load_station", kinds={"path": "path_in"}, nan_ok=True)  # null: unknown
+def _(ctx):
+    return Call(ctx.get("tele_station_path"))
+
+
+@ex("calib.stations.plane_from_board", timeout=30)
+def _(ctx):
+    return Call(ctx.get("calibration").camera, ctx.get("calib_images")[0], ctx.get("board"))
+
+
+@ex("calib.stations.plane_from_dict")
+def _(ctx):
+    return Call(_i_tele_plane(ctx).to_dict())
+
+
+@ex("inspect.multicam.MultiCameraRecipe")
+def _(ctx):
+    r = _i_multicam(ctx)
+    return Call(r.cameras, r.measurements, rig=r.rig_path, plane=r.plane_spec,
+                base_dir=r.base_dir)
+
+
+@ex("inspect.multicam.MultiCameraRecipe.from_dict")
+def _(ctx):
+    return Call(_multicam_doc(ctx), base_dir=str(Path(ctx.get("rig_station_path")).parent))
+
+
+@ex("inspect.multicam.MultiCameraRecipe.load", kinds={"path": "path_in"})
+def _(ctx):
+    return Call(ctx.get("multicam_recipe_path"))
+
+
+@ex("inspect.multicam.MultiCameraRecipe.save")
+def _(ctx):
+    return Call(str(ctx.tmp("two.multicam.json")))
+
+
+@ex("inspect.multicam.MultiCameraRecipe.run", timeout=60)
+def _(ctx):
+    paths = ctx.get("rig_paths")
+    return Call({"A": paths["A"][0], "B": paths["B"][0]})
+
+
+@ex("synth.stations.PlaneView")
+def _(ctx):
+    v = _i_plane_view(ctx)
+    return Call(v.camera, v.rvec, v.tvec, v.board, v.center_mm)
+
+
+@ex("synth.stations.plane_view")
+def _(ctx):
+    return Call(ctx.get("camera"), mm_per_px=0.1, tilt_deg=(3.0, -2.0))
+
+
+@ex("synth.stations.render_part", timeout=30)
+def _(ctx):
+    from metrology.core import Pose2D
+    from metrology.synth.demo import demo_part
+
+    v = _i_plane_view(ctx)
+    return Call(v, demo_part(), Pose2D(*v.center_mm, 10.0), supersample=1)
+
+
+@ex("synth.stations.PlaneView.project")
+def _(ctx):
+    return Call(np.array([[5.0, 4.0], [10.0, 6.0]]))
+
+
+@ex("synth.targets.render_target", timeout=30)
+def _(ctx):
+    from metrology.synth.targets import board_pose_towards
+
+    cam, b = ctx.get("camera"), ctx.get("charuco")
+    r, t = board_pose_towards(cam, b, (160.0, 120.0), distance_mm=380.0)
+    return Call(cam, b, r, t, supersample=1)
+
+
+@ex("synth.targets.TargetRender", nan_ok=True)
+def _(ctx):
+    v = _i_target_render(ctx)
+    return Call(**{f: getattr(v, f) for f in v.__dataclass_fields__})
+
+
+@ex("synth.targets.board_pose_towards")
+def _(ctx):
+    return Call(ctx.get("camera"), ctx.get("charuco"), (160.0, 120.0), distance_mm=380.0)
+
+
+@ex("synth.targets.target_poses")
+def _(ctx):
+    return Call(ctx.get("camera"), ctx.get("charuco"), 3, reach="corners", min_corners=8)
+
+
+@ex("viz.stations.coverage_grid")
+def _(ctx):
+    return Call(ctx.get("calibration"))
+
+
+@ex("viz.stations.draw_coverage_report")
+def _(ctx):
+    return Call(ctx.get("tele_calibration"), width=160)

@@ -108,6 +108,28 @@ SAVERS = {
         load="import re\ndef load(p):\n"
              "    m = re.search(r'<title>([^<]*)</title>', open(p).read())\n"
              "    return None if m is None else m.group(1)\n"),
+    "metrology.calib.telecentric_calib.TelecentricCalibration.save": dict(
+        setup="from metrology.calib import TelecentricCalibration\nimport dataclasses\n"
+              "A = TelecentricCalibration.load('{shared}/tele_station.json')\n"
+              "B = dataclasses.replace(A, created='version B')\n"
+              "def save(o, p): o.save(p)\n", name="tele_station.json",
+        load="from metrology.calib import TelecentricCalibration\n"
+             "def load(p): return TelecentricCalibration.load(p).created\n"),
+    "metrology.calib.rig.RigCalibration.save": dict(
+        setup="from metrology.calib import RigCalibration\nimport dataclasses\n"
+              "A = RigCalibration.load('{shared}/rig.json')\n"
+              "B = dataclasses.replace(A, created='version B')\n"
+              "def save(o, p): o.save(p)\n", name="rig.json",
+        load="from metrology.calib import RigCalibration\n"
+             "def load(p): return RigCalibration.load(p).created\n"),
+    "metrology.inspect.multicam.MultiCameraRecipe.save": dict(
+        setup="from metrology.inspect import MultiCameraRecipe\n"
+              "A = MultiCameraRecipe.load('{shared}/two.multicam.json')\n"
+              "d = A.to_dict()\nd['name'] = 'version B'\n"
+              "B = MultiCameraRecipe.from_dict(d, base_dir='{shared}')\n"
+              "def save(o, p): o.save(p)\n", name="two.multicam.json",
+        load="from metrology.inspect import MultiCameraRecipe\n"
+             "def load(p): return MultiCameraRecipe.load(p).name\n"),
 }
 #: Writers that are not saves of their own: the file layers behind the saves above (kill-tested
 #: through them).  Results appended per image are kill-tested with the batch runner (issue 12
@@ -139,7 +161,8 @@ def shared(fuzz_pool) -> Path:
     """The fuzz examples' shared files (built here if the fuzz run has not built them)."""
     reg = load_registry(HERE / "examples.py")
     ctx = Context(reg, fuzz_pool.shared, fuzz_pool.shared)
-    for f in ("station_path", "model_path", "plane_path", "recipe_path", "patchcore_path"):
+    for f in ("station_path", "model_path", "plane_path", "recipe_path", "patchcore_path",
+              "tele_station_path", "rig_station_path", "multicam_recipe_path"):
         ctx.get(f)
     return fuzz_pool.shared
 

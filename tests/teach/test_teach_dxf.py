@@ -213,7 +213,7 @@ def test_every_error_is_a_metrology_error(tmp_path):
 
 def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
     """Drafting habits of real drawings: centre lines through the holes (linetype CENTER, on
-    their own layer or per entity) and curves drawn twice."""
+    their own layer or per entity; or continuous, touching nothing) and curves drawn twice."""
     doc = ezdxf.new(units=4)
     if "CENTER" not in doc.linetypes:
         doc.linetypes.add("CENTER", pattern=[2.0, 1.25, -0.25, 0.25, -0.25])
@@ -227,8 +227,11 @@ def test_centre_lines_and_duplicates_are_not_outline(tmp_path):
     msp.add_line((5, 10), (15, 10), dxfattribs={"layer": "AXES"})
     msp.add_line((10, 5), (10, 15), dxfattribs={"linetype": "CENTER"})
     p = _save(doc, tmp_path / "cl.dxf")
-    with pytest.raises(FileFormatError):
-        read_dxf(p, all_linetypes=True)                        # the centre lines do not close
+    # read as curves (all_linetypes, or a centre cross drawn continuous), the centre lines touch
+    # nothing: loose lines, left out and counted, not an open outline
+    d = read_dxf(p, all_linetypes=True)
+    assert d.counts["ignored:loose lines (centre marks, construction)"] == 2
+    assert len(d.geometry.holes) == 1 and len(d.geometry.outline.items) == 4
     d = read_dxf(p)
     assert d.counts["ignored:LINE (center line)"] == 2
     assert len(d.geometry.holes) == 1
@@ -248,3 +251,115 @@ def test_collinear_pieces_are_one_edge(tmp_path):
     d = read_dxf(_save(doc, tmp_path / "col.dxf"))
     assert [type(p).__name__ for p in d.geometry.outline.items] == ["Line"] * 4
     assert sorted(round(p.length, 9) for p in d.geometry.outline.items) == [20, 20, 40, 40]
+
+
+def test_ordinate_and_three_point_angular_dimensions(tmp_path):
+    """Ordinates from the datum corner match the positions (and, for edges, the distances from
+    the edge through the origin) they show; a three-point angle on the chamfer matches its
+    angle; an angle between hole centres matches nothing and is listed."""
+    from teach_parts import l_bracket
+
+    from metrology.inspect import Recipe
+
+    path = l_bracket(tmp_path / "l.dxf", origin=(0.0, 0.0), rot_deg=0.0, dims=True)
+    d = read_dxf(path)
+    kinds = sorted((x.kind, x.axis) for x in d.dimensions if x.kind != "angular3")
+    assert kinds == [("ordinate", "x")] * 3 + [("ordinate", "y")] * 2
+    r = Recipe.from_dxf(path, station=0.08)
+    report = r.teach_info["dimensions"]
+    assert len(report) == 7
+    by = {m.name: m for m in r.measurements}
+    for axis in ("x", "y"):                     # the hole, +-0.03 from the drawing
+        t = by[f"hole_1_position_{axis}"].tolerance
+        assert abs(t.nominal) == pytest.approx(6.0) and t.upper == pytest.approx(0.03)
+    matched = " ".join(report)
+    assert "slot_2_end_1_position_x" in matched
+    assert sum("= 40 mm" in x or "= 12 mm" in x for x in report) == 2   # right end, leg top
+    chamfer = [m for m in r.measurements if m.type == "angle"
+               and m.tolerance.upper == pytest.approx(0.2)]
+    assert len(chamfer) == 1 and chamfer[0].tolerance.nominal == pytest.approx(45.0)
+    assert sum("not matched" in x for x in report) == 1 and "angular3 90" in matched
+
+
+def test_cad_export_habits_block_part_polygon_and_split_circles(tmp_path):
+    """A part drawn as one rotated, scaled block INSERT (holes from a nested, partly mirrored
+    block), a hole as two bulged half circles, one as a 72-gon of chords, a slot as LINEs and
+    ARCs: every hole reads as one full circle of the drawn size (the polygon's within 1e-6 mm:
+    its vertices lie on the circle), the slot as two sides and two ends, the chamfer a line."""
+    from teach_parts import block_plate
+
+    from metrology.teach.geometry import Arc
+
+    d = read_dxf(block_plate(tmp_path / "b.dxf"))
+    assert d.units == "inch"
+    assert [type(p).__name__ for p in d.geometry.outline.items] == ["Line"] * 5
+    holes = sorted(d.geometry.holes, key=lambda lp: len(lp.items))
+    circles = [h.items[0] for h in holes if len(h.items) == 1]
+    assert len(circles) == 4 and all(isinstance(c, Arc) and c.is_full for c in circles)
+    assert sorted(round(c.radius, 6) for c in circles) == pytest.approx(
+        [2.032, 2.032, 2.54, 3.048], abs=1e-6)                  # inch x 25.4 x 0.8
+    slot = holes[-1]
+    assert sorted(type(p).__name__ for p in slot.items) == ["Arc", "Arc", "Line", "Line"]
+
+
+def test_polygon_runs_become_arcs_but_real_polygons_stay(tmp_path):
+    """A fillet drawn as 12 chords between two straight edges is one arc (tangent to them); a
+    hexagonal hole (60 deg turns) and a coarse 8-sided one (45 deg) stay polygons."""
+    import math
+
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    fillet = [(40 + 5 * math.cos(math.radians(a)), 5 + 5 * math.sin(math.radians(a)))
+              for a in np.linspace(-90, 0, 13)]
+    msp.add_lwpolyline([(0, 0), (40, 0)] + fillet[1:-1] + [(45, 5), (45, 30), (0, 30)],
+                       close=True)
+    for cx, k in ((10, 6), (25, 8)):
+        msp.add_lwpolyline([(cx + 4 * math.cos(2 * math.pi * i / k),
+                             15 + 4 * math.sin(2 * math.pi * i / k)) for i in range(k)],
+                           close=True)
+    d = read_dxf(_save(doc, tmp_path / "f.dxf"))
+    kinds = [type(p).__name__ for p in d.geometry.outline.items]
+    assert kinds.count("Arc") == 1 and kinds.count("Line") == 4
+    arc = [p for p in d.geometry.outline.items if type(p).__name__ == "Arc"][0]
+    assert arc.radius == pytest.approx(5.0, abs=1e-9) and abs(arc.extent_deg) == \
+        pytest.approx(90.0, abs=1e-6)
+    assert sorted(len(h.items) for h in d.geometry.holes) == [6, 8]
+
+
+def test_rounded_rectangle_drawn_all_in_chords(tmp_path):
+    """An outline that is nothing but one polyline of chords and straight sides (every turn
+    small): the four straight sides stay lines, the four R5 corners become arcs."""
+    import math
+
+    doc = ezdxf.new("R2010", units=4)
+    pts = []
+    for cx, cy, a0 in ((35, 5, -90), (35, 25, 0), (5, 25, 90), (5, 5, 180)):
+        pts += [(cx + 5 * math.cos(math.radians(a)), cy + 5 * math.sin(math.radians(a)))
+                for a in np.linspace(a0, a0 + 90, 10)]
+    doc.modelspace().add_lwpolyline(pts, close=True)
+    d = read_dxf(_save(doc, tmp_path / "r.dxf"))
+    items = d.geometry.outline.items
+    assert sorted(type(p).__name__ for p in items) == ["Arc"] * 4 + ["Line"] * 4
+    assert all(p.radius == pytest.approx(5.0, abs=1e-9) for p in items if isinstance(p, Arc))
+
+
+def test_splines_that_are_lines_or_circles(tmp_path):
+    """CAD exports that write straight edges and holes as SPLINEs: a straight spline is a line,
+    a closed rational spline of a circle a hole of its radius (measured, with a tool); a free
+    spline stays a free curve."""
+    doc = ezdxf.new("R2010", units=4)
+    msp = doc.modelspace()
+    msp.add_line((0, 0), (40, 0))
+    msp.add_line((40, 0), (40, 20))
+    msp.add_spline([(40, 20), (30, 26), (20, 22), (10, 27), (0, 20)])      # free
+    msp.add_spline_control_frame([(0, 20), (0, 10), (0, 0)], degree=2)     # straight
+    from ezdxf.math import rational_bspline_from_arc
+
+    msp.add_spline().apply_construction_tool(
+        rational_bspline_from_arc(center=(10, 10), radius=4.0, start_angle=0, end_angle=360))
+    d = read_dxf(_save(doc, tmp_path / "s.dxf"))
+    kinds = sorted(type(p).__name__ for p in d.geometry.outline.items)
+    assert kinds == ["Line", "Line", "Line", "Polyline"]
+    (hole,) = d.geometry.holes
+    assert len(hole.items) == 1 and isinstance(hole.items[0], Arc) and hole.items[0].is_full
+    assert hole.items[0].radius == pytest.approx(4.0, abs=1e-6)
