@@ -483,8 +483,9 @@ def feature_gradients(plane: Any, tools: Mapping[str, Any]) -> dict[str, dict[st
         and each feature's own :meth:`~metrology.caliper.features.Feature.point_jacobian`.
     """
     names = list(tools)
-    if not names:
-        return {}
+    cam = getattr(plane, "camera", None)
+    if not names or (cam is not None and not hasattr(cam, "normalize")):
+        return {}  # a telecentric station: only the edge term is evaluated (station.py says why)
     pts = [np.asarray(tools[n].points_px, float).reshape(-1, 2) for n in names]
     s = point_sensitivity(plane, np.vstack(pts))
     out = {}
