@@ -99,7 +99,7 @@ def render_trial(seed: int, out: Path, *, n_views: int = 10, n_parts: int = 4,
     pb = render_plane_board(station, rng=rng, supersample=supersample)
     _png(d / "plane_board.png", pb.image)
     part = demo_part()
-    parts = {}
+    parts, poses = {}, {}
     for k in range(n_parts):
         pose = Pose2D(float(station.center_mm[0] + rng.uniform(-2.5, 2.5)),
                       float(station.center_mm[1] + rng.uniform(-2.0, 2.0)),
@@ -107,8 +107,10 @@ def render_trial(seed: int, out: Path, *, n_views: int = 10, n_parts: int = 4,
         r = render_demo_part(station, part, pose, rng=rng)
         _png(d / f"part_{k + 1:02d}.png", r.image)
         parts[f"part_{k + 1:02d}.png"] = r.truth
+        poses[f"part_{k + 1:02d}.png"] = pose.to_dict()
     (d / "trial.json").write_text(json.dumps({"seed": seed, "views": n_views, "parts": parts,
-                                              "supersample": supersample}, indent=1))
+                                              "poses_mm": poses, "supersample": supersample},
+                                             indent=1))
     return d
 
 
@@ -149,9 +151,27 @@ def build_model(out: Path) -> Path:
     return d
 
 
-def evaluate_trial(trial: Path, model_dir: Path) -> list[dict]:
-    """Calibrate, locate the plane, inspect the parts of one rendered trial; one row per value."""
-    from metrology.calib import Plane, calibrate
+def _true_plane_values(recipe, res, image, plane) -> dict:
+    """The values of ``res`` recomputed from the same placed tools (same edge points) mapped
+    through ``plane`` (the true one): what the edges alone would have given."""
+    from metrology.caliper import tool_from_dict
+    from metrology.inspect.measure import measure
+
+    feats = {}
+    for name, d in res.tools_px.items():
+        if name not in res.edge_points_px:
+            continue
+        tool = tool_from_dict(d)
+        feats[name] = tool.to_features(tool.measure(image), plane).mm
+    return {m.name: measure(m, feats).value for m in recipe.measurements}
+
+
+def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False) -> list[dict]:
+    """Calibrate (or load the trial's earlier calibration), locate the plane, inspect the parts
+    of one rendered trial; one row per value, its budget, and its error split into the
+    calibration's part (``error - error_edges``) and the edges' part (``error_edges``: the same
+    edge points through the true plane)."""
+    from metrology.calib import Calibration, Plane, calibrate
     from metrology.inspect import Recipe
     from metrology.inspect.recipe import RECIPE_FORMAT, RECIPE_VERSION
     from metrology.inspect.station import save_plane
@@ -160,14 +180,18 @@ def evaluate_trial(trial: Path, model_dir: Path) -> list[dict]:
     info = json.loads((trial / "trial.json").read_text())
     views = sorted(str(p) for p in trial.glob("view_*.png"))
     t0 = time.perf_counter()
-    cal = calibrate(views, CALIB_BOARD, holdout=False)
     work = trial / "eval"
     work.mkdir(exist_ok=True)
-    cal.save(work / "station.json")
-    board = demo_station(true_camera(), mm_per_px=0.05).board
+    if recalibrate or not (work / "station.json").is_file():
+        cal = calibrate(views, CALIB_BOARD, holdout=False)
+        cal.save(work / "station.json")
+    else:
+        cal = Calibration.load(work / "station.json")
+    st = demo_station(true_camera(), mm_per_px=0.05)
     plane = Plane.from_board(cal.camera, cv2.imread(str(trial / "plane_board.png"),
-                                                    cv2.IMREAD_GRAYSCALE), board)
+                                                    cv2.IMREAD_GRAYSCALE), st.board)
     save_plane(plane, work / "plane.json")
+    true_plane = Plane(true_camera(), st.rvec, st.tvec)
     body = json.loads((model_dir / "recipe_body.json").read_text())
     doc = {"format": RECIPE_FORMAT, "version": RECIPE_VERSION, "name": body["name"],
            "station": {"calibration": "station.json", "plane": {"file": "plane.json"}},
@@ -176,45 +200,72 @@ def evaluate_trial(trial: Path, model_dir: Path) -> list[dict]:
     recipe = Recipe.load(work / "plate.recipe.json")
     rows = []
     for name, truth in info["parts"].items():
-        res = recipe.run(str(trial / name))
+        image = cv2.imread(str(trial / name), cv2.IMREAD_GRAYSCALE)
+        res = recipe.run(image, name=str(trial / name))
+        edges_only = _true_plane_values(recipe, res, image, true_plane)
         for m in res.measurements:
             t = truth.get(m.name)
-            budget = getattr(m, "uncertainty_budget", None)
+            b = m.uncertainty_budget
+            v_edges = edges_only.get(m.name)
             rows.append({"trial": info["seed"], "part": name, "measurement": m.name,
                          "kind": KINDS.get(m.name, m.type), "unit": m.unit, "value": m.value,
                          "truth": t, "error": None if m.value is None or t is None
-                         else m.value - t, "u": m.uncertainty,
-                         "U": None if budget is None else budget.get("expanded"),
-                         "budget": budget, "calibration_rms_px": cal.rms_px,
+                         else m.value - t,
+                         "error_edges": None if v_edges is None or t is None else v_edges - t,
+                         "u": m.uncertainty, "U": None if b is None else b.expanded,
+                         "budget": None if b is None else b.to_dict(),
+                         "calibration_rms_px": cal.rms_px,
                          "plane_residual_rms_mm": plane.residual_rms_mm})
     rows.append({"trial": info["seed"], "seconds": time.perf_counter() - t0})
     return rows
 
 
+def _station_u(budget: dict | None) -> float | None:
+    """The station's part of a budget: calibration, plane and corner bias in quadrature."""
+    if not budget:
+        return None
+    c = budget["components"]
+    parts = [c.get(k) for k in ("calibration", "plane", "corner_bias")]
+    return None if any(v is None for v in parts) else float(np.sqrt(sum(v * v for v in parts)))
+
+
 def summarise(rows: list[dict]) -> dict:
-    """Per measurement type: n, RMS and max of error/u, share of |error| <= U (k = 2)."""
-    by: dict[str, list[tuple[float, float, float]]] = {}
+    """Per measurement type: n, RMS and max of error/u, share of |error| <= U (k = 2); and the
+    two parts of the error against their own terms: the edges' part (same edge points through
+    the true plane) against ``edge_fit``, the station's part against calibration + plane +
+    corner bias."""
+    by: dict[str, list[tuple]] = {}
     for r in rows:
         if r.get("error") is None or not r.get("u"):
             continue
         U = r["U"] if r.get("U") is not None else 2.0 * r["u"]
-        by.setdefault(r["kind"], []).append((r["error"], r["u"], U))
-        by.setdefault("all", []).append((r["error"], r["u"], U))
+        b = r.get("budget") or {}
+        ue = (b.get("components") or {}).get("edge_fit") or np.nan
+        us = _station_u(b) or np.nan
+        ee = np.nan if r.get("error_edges") is None else r["error_edges"]
+        row = (r["error"], r["u"], U, ee, ue, r["error"] - ee, us)
+        by.setdefault(r["kind"], []).append(row)
+        by.setdefault("all", []).append(row)
     out = {}
     for kind, v in by.items():
-        a = np.array(v)
+        a = np.array(v, float)
         z = a[:, 0] / a[:, 1]
+        ze = a[:, 3] / a[:, 4]
+        zs = a[:, 5] / a[:, 6]
         out[kind] = {"n": len(a), "rms_z": float(np.sqrt(np.mean(z ** 2))),
                      "max_abs_z": float(np.abs(z).max()),
                      "coverage_U": float(np.mean(np.abs(a[:, 0]) <= a[:, 2])),
-                     "median_u": float(np.median(a[:, 1]))}
+                     "median_u": float(np.median(a[:, 1])),
+                     "rms_z_edges": float(np.sqrt(np.nanmean(ze ** 2))),
+                     "rms_z_station": float(np.sqrt(np.nanmean(zs ** 2))),
+                     "mean_z_station": float(np.nanmean(zs))}
     return out
 
 
 def _one(args: tuple) -> list[dict]:
-    seed, cache, views, parts, model_dir = args
+    seed, cache, views, parts, model_dir, recal = args
     d = render_trial(seed, cache, n_views=views, n_parts=parts)
-    return evaluate_trial(d, model_dir)
+    return evaluate_trial(d, model_dir, recalibrate=recal)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,11 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", default="mc_cache")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", help="write every row and the summary here")
+    ap.add_argument("--recalibrate", action="store_true",
+                    help="calibrate again even where a trial's calibration is cached")
     args = ap.parse_args(argv)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     model_dir = build_model(cache)
-    work = [(s, cache, args.views, args.parts, model_dir)
+    work = [(s, cache, args.views, args.parts, model_dir, args.recalibrate)
             for s in range(args.first_seed, args.first_seed + args.trials)]
     rows: list[dict] = []
     if args.jobs > 1:
@@ -247,11 +300,13 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(r)
             print(f"trial {r[-1]['trial']}: {r[-1]['seconds']:.0f} s", file=sys.stderr)
     summary = summarise(rows)
-    print(f"{'type':24s} {'n':>4s} {'RMS e/u':>8s} {'max':>6s} {'|e|<=U':>7s} {'median u':>10s}")
+    print(f"{'type':24s} {'n':>4s} {'RMS e/u':>8s} {'max':>6s} {'|e|<=U':>7s} {'median u':>10s}"
+          f"     {'edges':>6s} {'station':>8s} {'(mean)':>7s}")
     for kind, s in sorted(summary.items(), key=lambda kv: kv[0] == "all"):
-        unit = "deg" if kind == "angle" else "mm"
+        unit = "deg" if kind == "angle" else "mm "
         print(f"{kind:24s} {s['n']:4d} {s['rms_z']:8.2f} {s['max_abs_z']:6.2f} "
-              f"{100 * s['coverage_U']:6.1f}% {s['median_u']:.2e} {unit}")
+              f"{100 * s['coverage_U']:6.1f}% {s['median_u']:.2e} {unit} "
+              f"{s['rms_z_edges']:6.2f} {s['rms_z_station']:8.2f} {s['mean_z_station']:+7.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "summary": summary},
                                               default=float, indent=1))

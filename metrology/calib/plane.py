@@ -64,6 +64,10 @@ class Plane:
         ``height_mm == 0``, where they were measured).
     n_points : int
         Corners used.
+    corners_xy, board_xy : ndarray (N, 2) or None
+        The board corners the pose was estimated from: raw pixels and board millimetres (kept
+        so the pose's uncertainty can be computed later; None for a plane given by its pose
+        alone or read from a file written without them).
     """
 
     camera: CameraModel
@@ -73,6 +77,8 @@ class Plane:
     residual_rms_mm: float = float("nan")
     residual_max_mm: float = float("nan")
     n_points: int = 0
+    corners_xy: np.ndarray | None = field(default=None, repr=False)
+    board_xy: np.ndarray | None = field(default=None, repr=False)
     _H: np.ndarray = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +93,16 @@ class Plane:
         H = np.column_stack([R[:, 0], R[:, 1], t_plane])  # (X, Y, 1) -> normalised ray
         if abs(np.linalg.det(H)) < 1e-12:
             raise InputError("Plane: the plane passes through the camera centre")
+        if (self.corners_xy is None) != (self.board_xy is None):
+            raise InputError("Plane: corners_xy and board_xy go together")
+        if self.corners_xy is not None:
+            c = as_points(self.corners_xy, "corners_xy", allow_batch=False)
+            b = as_points(self.board_xy, "board_xy", allow_batch=False)
+            if len(c) != len(b) or len(c) < 4:
+                raise InputError(f"Plane: corners_xy and board_xy must hold the same number "
+                                 f"(>= 4) of points, given {len(c)} and {len(b)}")
+            object.__setattr__(self, "corners_xy", c)
+            object.__setattr__(self, "board_xy", b)
         object.__setattr__(self, "rvec", rvec)
         object.__setattr__(self, "tvec", tvec)
         object.__setattr__(self, "height_mm", h)
@@ -114,7 +130,9 @@ class Plane:
         err = err[np.isfinite(err)]
         rms = float(np.sqrt(np.mean(err ** 2))) if err.size else float("nan")
         mx = float(err.max()) if err.size else float("nan")
-        return cls(camera, rvec, tvec, height_mm, rms, mx, int(err.size))
+        used = np.all(np.isfinite(mm), axis=1)
+        return cls(camera, rvec, tvec, height_mm, rms, mx, int(err.size),
+                   px[ok][used], obj[used, :2])
 
     @classmethod
     def from_board(cls, camera: CameraModel, image: Any, board: Checkerboard, *,
@@ -143,7 +161,7 @@ class Plane:
     def at_height(self, height_mm: float) -> "Plane":
         """The parallel plane ``height_mm`` above the board (same mm frame)."""
         return Plane(self.camera, self.rvec, self.tvec, height_mm, self.residual_rms_mm,
-                     self.residual_max_mm, self.n_points)
+                     self.residual_max_mm, self.n_points, self.corners_xy, self.board_xy)
 
     # ------------------------------------------------------------------ mapping
     def to_mm(self, points_xy: Any, *, on_invalid: str = "raise") -> np.ndarray:
@@ -192,12 +210,18 @@ class Plane:
                                     "tvec": (np.ndarray, {"shape": (3,)}),
                                     "height_mm": (float, {}), "residual_rms_mm": (float, {}),
                                     "residual_max_mm": (float, {}),
-                                    "n_points": (int, {"min": 0})}
+                                    "n_points": (int, {"min": 0}),
+                                    "corners_xy": (np.ndarray, {"shape": (None, 2)}),
+                                    "board_xy": (np.ndarray, {"shape": (None, 2)})}
+    #: optional fields (absent from files written before they existed)
+    _OPTIONAL: ClassVar[tuple] = ("corners_xy", "board_xy")
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (NaN as null), round-tripping through :meth:`from_dict`."""
+        """JSON-ready dict (NaN as null), round-tripping through :meth:`from_dict`; the
+        board corners only when the plane has them."""
         return {"camera": self.camera.to_dict(),
-                **{k: to_jsonable(getattr(self, k)) for k in self._JSON_FIELDS}}
+                **{k: to_jsonable(getattr(self, k)) for k in self._JSON_FIELDS
+                   if k not in self._OPTIONAL or getattr(self, k) is not None}}
 
     @classmethod
     def from_dict(cls, doc: dict, where: str = "plane", *,
@@ -208,7 +232,7 @@ class Plane:
             raise error(f"{where}: missing field 'camera'")
         kw = {"camera": CameraModel.from_dict(doc["camera"], f"{where}.camera", error=error)}
         for key, (tp, meta) in cls._JSON_FIELDS.items():
-            if key in doc:
+            if key in doc and not (key in cls._OPTIONAL and doc[key] is None):
                 kw[key] = from_jsonable(tp, doc[key], f"{where}.{key}", error, meta)
             elif key in ("rvec", "tvec", "height_mm"):
                 raise error(f"{where}: missing field {key!r}")

@@ -6,9 +6,12 @@ undistorts), in millimetres.  Fitting in mm, not converting a pixel fit, is what
 right under lens distortion and a tilted plane: a circle seen obliquely is an ellipse in the
 image, but its edge points mapped to the plane lie on a circle again.
 
-Each :class:`Feature` carries a parameter vector and its covariance from the least-squares fit
-(``s^2 (J^T J)^-1`` with ``s^2`` the residual variance), so derived measurements propagate
-uncertainty linearly (:mod:`metrology.inspect.measure`).  What a feature can be measured by is
+Each :class:`Feature` carries a parameter vector and its covariance from the least-squares fit,
+``nu / (nu - 2) s^2 (J^T J)^-1`` with ``s^2`` the residual variance on ``nu = N - P`` degrees of
+freedom: the variance of the Student-t distribution the parameters follow when the noise
+level itself is estimated from the same residuals (GUM Supplement 1, 6.4.9; a factor 1.10 in
+variance for a line fitted to 24 points), so derived measurements propagate uncertainty
+linearly (:mod:`metrology.inspect.measure`).  What a feature can be measured by is
 in ``provides`` (``"point"``, ``"radius"``, ``"width"``, ``"line"``), so measurements never ask
 which kind of feature they got; each kind also writes itself to JSON (``to_dict``, rebuilt by
 :func:`feature_from_dict`) and says how it is drawn (``outline()``).
@@ -98,13 +101,46 @@ class Feature:
         """What to draw (:mod:`metrology.caliper.shapes`)."""
         raise NotImplementedError
 
+    def point_jacobian(self, points: Any) -> np.ndarray:
+        """How the fitted parameters move with the edge points they were fitted to (one
+        Gauss-Newton step of the fit, first order).
+
+        Parameters
+        ----------
+        points : array_like (N, 2)
+            The points the feature was fitted to, in its space (an edge pair: its first edges,
+            then its second edges).
+
+        Returns
+        -------
+        ndarray (P, N, 2)
+            ``d params / d points``.
+        """
+        p = as_points(points, f"{self.name}: points", allow_batch=False)
+        J, nrm = self._residual_jacobian(p)
+        M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
+        return -M[:, :, None] * nrm[None, :, :]
+
+    def _residual_jacobian(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``d r / d params`` (N, P) and ``d r / d p`` (N, 2) of the fit's residuals ``r``."""
+        raise NotImplementedError
+
+
+def _t_variance(res: np.ndarray, n_params: int) -> float | None:
+    """``nu / (nu - 2) * sum(res^2) / nu`` with ``nu = N - P``: the variance of a parameter's
+    Student-t distribution per unit ``(J^T J)^-1`` when the noise is estimated from the
+    residuals (GUM-S1 6.4.9); None when ``nu < 3`` (no finite variance)."""
+    nu = res.size - n_params
+    if nu < 3:
+        return None
+    return float(res @ res) / (nu - 2)
+
 
 def _cov_from_jacobian(J: np.ndarray, res: np.ndarray) -> np.ndarray | None:
-    """``s^2 (J^T J)^-1`` with ``s^2 = sum(res^2) / (N - P)``; None when not estimable."""
-    n, p = J.shape
-    if n <= p:
+    """``nu / (nu - 2) s^2 (J^T J)^-1`` (:func:`_t_variance`); None when not estimable."""
+    s2 = _t_variance(res, J.shape[1])
+    if s2 is None:
         return None
-    s2 = float(res @ res) / (n - p)
     try:
         return s2 * np.linalg.inv(J.T @ J)
     except np.linalg.LinAlgError:
@@ -134,6 +170,11 @@ class CircleFeature(Feature):
         return [Circle(self.params[:2], float(self.params[2])),
                 Circle(self.params[:2], 2.0, role="mark")]
 
+    def _residual_jacobian(self, p):
+        d = p - self.params[:2]
+        nrm = d / np.hypot(d[:, 0], d[:, 1])[:, None]
+        return np.column_stack([-nrm, -np.ones(len(p))]), nrm
+
 
 @dataclass(frozen=True)
 class EllipseFeature(Feature):
@@ -159,10 +200,32 @@ class EllipseFeature(Feature):
         """The ellipse."""
         return [Ellipse(self.params[:2], self.params[2:4], math.degrees(self.params[4]))]
 
+    def _residual_jacobian(self, p):
+        q = self.params
+
+        def resid(pts, qq):
+            return np.asarray(distance_point_ellipse(pts, qq[:2], qq[2:4], math.degrees(qq[4])),
+                              float)
+
+        J = np.empty((len(p), 5))
+        for j in range(5):  # 5 parameters, each step vectorised over the points
+            h = 1e-6 * max(1.0, abs(q[j]))
+            dq = np.zeros(5)
+            dq[j] = h
+            J[:, j] = (resid(p, q + dq) - resid(p, q - dq)) / (2 * h)
+        eps = 1e-6 * max(1.0, float(np.abs(q[2:4]).max()))
+        nrm = np.column_stack([(resid(p + [eps, 0], q) - resid(p - [eps, 0], q)) / (2 * eps),
+                               (resid(p + [0, eps], q) - resid(p - [0, eps], q)) / (2 * eps)])
+        return J, nrm
+
 
 @dataclass(frozen=True)
 class PairFeature(Feature):
-    """Edge pair: ``params = (cx, cy, w)``, the pair's centre and edge-to-edge width."""
+    """Edge pair: ``params = (cx, cy, w)``, the pair's centre and edge-to-edge width;
+    ``weights`` (2, K): how the K measured pairs (calipers or strips) make its two edges (see
+    :func:`pair_feature`; None: their mean points)."""
+
+    weights: np.ndarray | None = None
 
     kind: ClassVar[str] = "edge_pair"
     provides: ClassVar[frozenset] = frozenset({"point", "width"})
@@ -181,6 +244,25 @@ class PairFeature(Feature):
     def outline(self) -> list:
         """A small mark at the pair's centre."""
         return [Circle(self.params[:2], 3.0, role="mark")]
+
+    def point_jacobian(self, points: Any) -> np.ndarray:
+        """``d params / d points`` (3, 2K, 2) for ``points`` = the K first edges then the K
+        second edges (:meth:`Feature.point_jacobian`)."""
+        p = as_points(points, f"{self.name}: points", allow_batch=False)
+        k = len(p) // 2
+        if len(p) != 2 * k or k == 0:
+            raise InputError(f"{self.name}: expected the first then the second edges (2K "
+                             f"points), given {len(p)}")
+        c = _pair_weights(self.name, self.weights, k)
+        v = c[1] @ p[k:] - c[0] @ p[:k]
+        unit = v / np.hypot(*v)
+        cc = np.concatenate(c)
+        G = np.zeros((3, 2 * k, 2))
+        G[0, :, 0] = 0.5 * cc
+        G[1, :, 1] = 0.5 * cc
+        G[2, :k] = -c[0][:, None] * unit
+        G[2, k:] = c[1][:, None] * unit
+        return G
 
 
 @dataclass(frozen=True)
@@ -222,6 +304,13 @@ class LineFeature(Feature):
         """The measured segment."""
         p, d = self.point, self.direction * self.half_length
         return [Segment(p - d, p + d)]
+
+    def _residual_jacobian(self, p):
+        # e_i = (p_i - base - offset n0) . n(angle); at the fit n(angle) = n0:
+        # de/doffset = -1, de/dangle = -(p_i - base) . d, de/dp_i = n0
+        t = (p - self.base) @ self.direction
+        return (np.column_stack([-np.ones(len(p)), -t]),
+                np.broadcast_to(self.base_normal, p.shape))
 
 
 #: ``kind`` tag -> feature class
@@ -324,8 +413,8 @@ def line_feature(name: str, points: Any, unit: str, direction_hint: Any = None) 
     N = len(pts)
     # offset at the centroid and angle are uncorrelated: var = s^2/N and s^2/sum(t^2)
     cov = None
-    if N > 2 and float(t @ t) > 0:
-        s2 = float(e @ e) / (N - 2)
+    s2 = _t_variance(e, 2)
+    if s2 is not None and float(t @ t) > 0:
         cov = np.diag([s2 / N, s2 / float(t @ t)])
     return LineFeature(name, unit, np.array([0.0, math.atan2(d[1], d[0])]), cov,
                        float(np.sqrt(np.mean(e ** 2))), N, base=base, base_normal=n,
@@ -357,41 +446,87 @@ def ellipse_feature(name: str, points: Any, unit: str) -> EllipseFeature:
 
 
 def pair_feature(name: str, first: Any, second: Any, unit: str,
-                 std_width: float | None = None) -> PairFeature:
-    """Edge pair from matched first/second edge points (K, 2) each (one row per caliper):
-    width = mean edge-to-edge distance, centre = mean midpoint.
+                 std_width: Any = None, weights: Any = None) -> PairFeature:
+    """Edge pair from matched first/second edge points (K, 2) each (one row per caliper or
+    strip): the points ``A = sum_k c1_k a_k`` and ``B = sum_k c2_k b_k`` stand for its two
+    edges, its width is ``|B - A|`` and its centre ``(A + B) / 2``.
 
-    Covariance of ``(cx, cy, w)``: the pair only locates its centre *along* the profile
-    direction ``d`` (across it the centre is where the caliper was put), so the centre block is
-    ``var_along * d d^T``.  With K >= 2 calipers ``var_along`` and ``var(w)`` come from the
-    scatter over the calipers (divided by K); with K = 1 from ``std_width`` (the caliper's
-    1-sigma width uncertainty in this space; the centre then has ``std_width / 2``); otherwise
-    None.
+    Parameters
+    ----------
+    name, unit : str
+    first, second : array_like (K, 2)
+        The pairs' first and second edge points.
+    std_width : float or array_like (K,) or (2, K), optional
+        1-sigma uncertainty in this space of each pair's width (split evenly between its two
+        edges), or of each edge (row 0 first, row 1 second edges).
+    weights : array_like (2, K), optional
+        ``c1`` and ``c2``, each summing to 1.  Default ``1/K`` (the mean points); an edge
+        pair measured in strips passes the weights that extrapolate each edge to the
+        caliper's centre line and correct its blur curvature
+        (:func:`metrology.caliper.strips.pair_strips`).
+
+    Covariance of ``(cx, cy, w)``: the pair only locates its centre *along* its direction
+    ``d = (B - A) / |B - A|`` (across it the centre is where the caliper was put), so the
+    centre block is ``var_along * d d^T``.  With ``std_width`` ``var(w) = sum_k c1_k^2
+    s1_k^2 + c2_k^2 s2_k^2`` and ``var_along = var(w) / 4``; without it, with K >= 2 pairs of
+    equal weights, both come from the scatter of the pairs' widths and midpoints (divided by
+    K); otherwise None.
     """
     a = as_points(first, f"{name}: first edges", allow_batch=False)
     b = as_points(second, f"{name}: second edges", allow_batch=False)
     if len(a) != len(b) or len(a) == 0:
         raise FitError(f"{name}: expected matched first/second edge points, given "
                        f"{len(a)} and {len(b)}")
-    v = b - a
-    w = np.hypot(v[:, 0], v[:, 1])
-    if np.any(w <= 0):
-        raise FitError(f"{name}: an edge pair has zero width")
-    d = (v / w[:, None]).mean(axis=0)
-    d = d / np.hypot(*d)
-    mid = 0.5 * (a + b)
     k = len(a)
-    params = np.array([*mid.mean(axis=0), w.mean()])
-    cov = None
+    c = _pair_weights(name, weights, k)
+    A, B = c[0] @ a, c[1] @ b
+    w = float(np.hypot(*(B - A)))
+    if not w > 0:
+        raise FitError(f"{name}: an edge pair has zero width")
+    d = (B - A) / w
+    params = np.array([*(0.5 * (A + B)), w])
     var_along = var_w = None
-    if k >= 2:
-        var_along = float(np.var(mid @ d, ddof=1)) / k
-        var_w = float(np.var(w, ddof=1)) / k
-    elif std_width is not None and math.isfinite(std_width) and std_width >= 0:
-        var_along, var_w = 0.25 * std_width ** 2, std_width ** 2
+    s2 = _edge_variances(std_width, k)
+    if s2 is not None:
+        var_w = float(np.sum(c * c * s2))
+        var_along = 0.25 * var_w
+    elif k >= 2 and weights is None:
+        v = b - a
+        var_along = float(np.var(0.5 * (a + b) @ d, ddof=1)) / k
+        var_w = float(np.var(np.hypot(v[:, 0], v[:, 1]), ddof=1)) / k
+    cov = None
     if var_w is not None:
         cov = np.zeros((3, 3))
         cov[:2, :2] = var_along * np.outer(d, d)
         cov[2, 2] = var_w
-    rms = float(np.sqrt(np.mean((w - w.mean()) ** 2))) if k >= 2 else 0.0
-    return PairFeature(name, unit, params, cov, rms, k)
+    ws = np.hypot(*(b - a).T)
+    rms = float(np.sqrt(np.mean((ws - ws.mean()) ** 2))) if k >= 2 else 0.0
+    return PairFeature(name, unit, params, cov, rms, k, weights=c)
+
+
+def _pair_weights(name: str, weights: Any, k: int) -> np.ndarray:
+    """(2, K) edge weights, each row summing to 1."""
+    if weights is None:
+        return np.full((2, k), 1.0 / k)
+    c = np.asarray(weights, float)
+    if c.shape != (2, k) or not np.all(np.isfinite(c)) or \
+            np.any(np.abs(c.sum(axis=1) - 1.0) > 1e-9):
+        raise InputError(f"{name}: weights: expected (2, {k}) finite numbers, each row summing "
+                         f"to 1, given shape {c.shape}")
+    return c
+
+
+def _edge_variances(std_width: Any, k: int) -> np.ndarray | None:
+    """(2, K) per-edge variances from a width std (scalar, (K,)) or per-edge stds (2, K);
+    None when not given or not finite."""
+    if std_width is None:
+        return None
+    s = np.asarray(std_width, float)
+    if s.shape == (2, k):
+        v = s * s
+    elif s.shape in ((), (k,)):
+        v = np.broadcast_to(0.5 * s * s, (2, k))
+    else:
+        raise InputError(f"std_width: expected a number, ({k},) or (2, {k}), given shape "
+                         f"{s.shape}")
+    return v if np.all(np.isfinite(v)) and np.all(v >= 0) else None

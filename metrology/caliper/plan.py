@@ -50,6 +50,7 @@ from .measure import measure_edges, measure_pairs
 from .settings import (EDGE_KEYS, FIT_KEYS, EdgeSettings, FitSettings, check_arc, check_size,
                        flat_keywords)
 from .shapes import Circle, Ellipse, Segment
+from .strips import pair_strips, strongest_pair
 
 __all__ = ["Tool", "EdgeTool", "EdgePairTool", "LineTool", "CircleTool", "EllipseTool",
            "tool_from_dict", "TOOL_TYPES"]
@@ -325,7 +326,9 @@ class EdgeTool(Tool):
 @_tool
 class EdgePairTool(Tool):
     """One caliper measuring stripe widths (:func:`~metrology.caliper.measure_pairs`);
-    in a recipe (``"edge_pair"``) its feature is the strongest pair."""
+    in a recipe (``"edge_pair"``) its feature is the strongest pair, measured again on each
+    1 px strip of the caliper and taken on its centre line (:mod:`metrology.caliper.strips`:
+    a wide caliper across a curved edge would report the width averaged over its width)."""
 
     p0_xy: tuple[float, float]
     p1_xy: tuple[float, float]
@@ -345,27 +348,36 @@ class EdgePairTool(Tool):
         """The caliper's centre line."""
         return [Segment(self.p0_xy, self.p1_xy, role="tool")]
 
+    def measure(self, image):
+        """Every pair along the caliper (:func:`~metrology.caliper.measure_pairs`), the
+        strongest also in strips (:func:`~metrology.caliper.strips.pair_strips`)."""
+        return pair_strips(image, self.p0_xy, self.p1_xy, self.width, self.edges,
+                           super().measure(image))
+
     def to_features(self, result, plane) -> ToolFeatures:
-        """The strongest pair (largest weaker-edge amplitude: noise pairs are weak on both
-        sides) as an edge-pair feature; its width uncertainty scaled to mm by the plane's
-        local scale along the profile."""
+        """The strongest pair as an edge-pair feature: from its strips (the width on the
+        caliper's centre line) when the result has them, else from the wide profile; each
+        width uncertainty scaled to mm by the plane's local scale along the profile."""
         first = np.asarray(result.first.points_xy, float).reshape(-1, 2)
         second = np.asarray(result.second.points_xy, float).reshape(-1, 2)
         if len(first) == 0:
             raise EdgeNotFoundError(f"{self.name}: no edge pair found")
-        k = int(np.argmax(np.minimum(np.abs(result.first.amplitudes),
-                                     np.abs(result.second.amplitudes))))
-        std = np.asarray(result.std_width_px, float).reshape(-1)
-        s_px = float(std[k]) if std.size > k else math.nan
-        a_px, b_px = first[k:k + 1], second[k:k + 1]
+        strips = getattr(result, "strips", None)
+        if strips is not None:
+            a_px, b_px = strips.first_xy, strips.second_xy
+            s_px, c = np.asarray(strips.std_edges_px, float), strips.weights
+        else:
+            k = strongest_pair(result)
+            std = np.asarray(result.std_width_px, float).reshape(-1)
+            a_px, b_px = first[k:k + 1], second[k:k + 1]
+            s_px, c = np.array([std[k] if std.size > k else math.nan]), None
         a_mm, b_mm = plane.to_mm(a_px), plane.to_mm(b_px)
-        s_mm = None
-        if math.isfinite(s_px):
-            scale = float(np.mean(np.hypot(*(b_mm - a_mm).T))
-                          / max(np.mean(np.hypot(*(b_px - a_px).T)), 1e-12))
-            s_mm = s_px * scale
-        return ToolFeatures(pair_feature(self.name, a_px, b_px, "px", s_px),
-                            pair_feature(self.name, a_mm, b_mm, "mm", s_mm),
+        # mm per px along the pair, per strip (the edges' uncertainties scale with it)
+        scale = np.hypot(*(b_mm - a_mm).T) / np.maximum(np.hypot(*(b_px - a_px).T), 1e-12)
+        s_px = s_px if np.all(np.isfinite(s_px)) else None
+        return ToolFeatures(pair_feature(self.name, a_px, b_px, "px", s_px, c),
+                            pair_feature(self.name, a_mm, b_mm, "mm",
+                                         None if s_px is None else s_px * scale, c),
                             np.concatenate([a_px, b_px]), np.empty((0, 2)))
 
 

@@ -1,27 +1,30 @@
-"""Derived measurements from fitted features, with propagated uncertainty and pass/fail.
+"""Derived measurements from fitted features, with their uncertainty budget and pass/fail.
 
-Uncertainty: each feature's fit gives a parameter covariance (:mod:`.features`); features are
-fitted from disjoint edge points, so their parameters are independent and the joint covariance
-``S`` is block-diagonal.  A measurement ``m = f(params)`` gets ``u(m) = sqrt(J S J^T)`` with ``J``
-the central-difference Jacobian of ``f`` (a handful of parameters, so this is cheap and exact to
-first order).  This is the repeatability of the edge evidence (type A, 1 sigma); the
-calibration's own error (plane residual) is reported beside it, not folded in.
+Uncertainty (:mod:`metrology.inspect.uncertainty`): each value carries an
+:class:`~metrology.inspect.uncertainty.UncertaintyBudget` -- the edge evidence of this image
+(each feature's fit covariance; features come from disjoint edge points, so their parameters
+are independent), the calibration, the plane, the board detector's scale bias, placement and
+scale -- and ``uncertainty`` is its combined standard uncertainty (1 sigma); ``U = 2 u`` is
+the expanded one.  Every term is propagated with ``J``, the central-difference Jacobian of the
+measurement over the parameters of the features it uses (a handful, so cheap and exact to first
+order).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from ..errors import FitError
+from ..errors import FitError, InputError
 from .._serial import Serializable
 from ..caliper.features import Feature
 from .spec import MeasurementSpec
+from .uncertainty import PlaneCovariance, UncertaintyBudget, budget
 
-__all__ = ["MeasurementResult", "evaluate", "measure", "feature_needs"]
+__all__ = ["MeasurementResult", "measure"]  # evaluate, feature_needs: internal (recipe.py)
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,11 @@ class MeasurementResult(Serializable):
         The same measurement computed in image pixels (angles: in the image, deg), for
         reference; it ignores distortion and perspective.
     uncertainty : float or None
-        1-sigma uncertainty of ``value`` propagated from the fits (None when not estimable).
+        Combined standard uncertainty (1 sigma) of ``value``: ``uncertainty_budget.combined``
+        (None when not estimable).
+    uncertainty_budget : UncertaintyBudget or None
+        Its components (edge fit, calibration, plane, corner bias, placement, scale), the
+        combined value and the expanded uncertainty ``U`` (k = 2).
     nominal, min, max : float or None
         Tolerance (None when the recipe gives none: reported, never failed).
     passed : bool or None
@@ -65,6 +72,13 @@ class MeasurementResult(Serializable):
     passed: bool | None = None
     error: str | None = None
     features: tuple[str, ...] = ()
+    uncertainty_budget: UncertaintyBudget | None = None
+
+    @property
+    def expanded_uncertainty(self) -> float | None:
+        """``U = k u_c`` (k = 2) of the budget (None without one)."""
+        b = self.uncertainty_budget
+        return None if b is None else b.expanded
 
     @property
     def deviation(self) -> float | None:
@@ -177,37 +191,46 @@ def evaluate(spec: MeasurementSpec, f: Mapping[str, Feature]) -> float:
     return 2.0 * math.hypot(px - nx, py - ny)
 
 
-def _propagate(fn: Callable[[Mapping[str, Feature]], float], feats: dict[str, Feature],
-               names: list[str]) -> float | None:
-    """``sqrt(J S J^T)`` over the parameters of ``names`` (block-diagonal ``S``)."""
-    blocks = []
-    for n in dict.fromkeys(names):
-        g = feats[n]
-        if g.cov is None:
-            return None
-        blocks.append((n, g))
-    var = 0.0
-    for n, g in blocks:
-        p0 = g.params
-        J = np.empty(len(p0))
-        for j in range(len(p0)):  # a few parameters per feature
-            h = 1e-6 * max(1.0, abs(float(p0[j])))
-            dp = np.zeros_like(p0)
-            dp[j] = h
-            hi = dict(feats, **{n: g.with_params(p0 + dp)})
-            lo = dict(feats, **{n: g.with_params(p0 - dp)})
-            J[j] = (fn(hi) - fn(lo)) / (2 * h)
-        var += float(J @ g.cov @ J)
-    return math.sqrt(max(var, 0.0))
+def _check_measure_args(spec, feats_mm, feats_px, errors, covariance) -> None:
+    if not isinstance(spec, MeasurementSpec):
+        raise InputError(f"spec: expected a MeasurementSpec, given {type(spec).__name__}")
+    for name, feats in (("feats_mm", feats_mm), ("feats_px", feats_px)):
+        if feats is None and name == "feats_px":
+            continue
+        if not isinstance(feats, Mapping) or not all(isinstance(f, Feature)
+                                                     for f in feats.values()):
+            raise InputError(f"{name}: expected a mapping of tool name -> Feature")
+    if errors is not None and not isinstance(errors, Mapping):
+        raise InputError(f"errors: expected a mapping, given {type(errors).__name__}")
+    if covariance is not None and not isinstance(covariance, PlaneCovariance):
+        raise InputError(f"covariance: expected a PlaneCovariance, given "
+                         f"{type(covariance).__name__}")
 
 
 def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
             feats_px: Mapping[str, Feature] | None = None,
-            errors: Mapping[str, str] | None = None) -> MeasurementResult:
-    """Evaluate ``spec``: value (mm/deg) with uncertainty, pixel value and pass/fail.
+            errors: Mapping[str, str] | None = None, *,
+            grads: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+            covariance: PlaneCovariance | None = None) -> MeasurementResult:
+    """Evaluate ``spec``: value (mm/deg) with its uncertainty budget, pixel value and pass/fail.
 
     Features that failed (named in ``errors``) make the measurement fail with that reason.
+
+    Parameters
+    ----------
+    spec : MeasurementSpec
+    feats_mm, feats_px : mapping
+        Tool name -> fitted feature on the plane (mm) / in the image (px).
+    errors : mapping, optional
+        Tool name -> why it has no feature.
+    grads : mapping, optional
+        How the mm features move with the station's parameters
+        (:func:`metrology.inspect.uncertainty.feature_gradients`); without it only the edge
+        term of the budget is evaluated.
+    covariance : PlaneCovariance, optional
+        The station's (``Station.covariance``).
     """
+    _check_measure_args(spec, feats_mm, feats_px, errors, covariance)
     tol = spec.tolerance
     lim = dict(features=tuple(_needed(spec)),
                nominal=tol.nominal if tol is not None and tol.has_nominal else None,
@@ -221,12 +244,15 @@ def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
         value = evaluate(spec, feats_mm)
         value_px = evaluate(spec, feats_px) if feats_px is not None and all(
             n in feats_px for n in _needed(spec)) else None
-        unc = _propagate(lambda f: evaluate(spec, f), dict(feats_mm), _needed(spec))
+        bud = budget(lambda f: evaluate(spec, f), dict(feats_mm), _needed(spec), grads or {},
+                     covariance if grads else None, unit=spec.unit,
+                     scale_invariant=spec.type == "angle")
     except FitError as exc:
         return MeasurementResult(spec.name, spec.type, spec.unit, None, passed=False,
                                  error=str(exc), **lim)
     if spec.type == "position" and spec.axis == "true_position":
         value_px = None  # a mm-frame construction; no pixel counterpart
     passed = None if tol is None else tol.check(value)
+    unc = bud.combined if bud.components["edge_fit"] is not None else None
     return MeasurementResult(spec.name, spec.type, spec.unit, value, value_px, unc,
-                             passed=passed, **lim)
+                             passed=passed, uncertainty_budget=bud, **lim)

@@ -59,6 +59,7 @@ from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, M
 from ..image.io import as_gray, load_image
 from ..caliper.features import Feature
 from .measure import feature_needs, measure
+from .uncertainty import feature_gradients
 from .result import InspectionResult
 from .spec import MeasurementSpec, parse_measurement, parse_tool, tool_kind, tool_to_dict
 from .tools import place, run_tool
@@ -442,9 +443,11 @@ class Recipe:
             gray, pose, station, placer)
         timings["tools"] = (time.perf_counter() - t) * 1e3
 
-        # -- measurements ------------------------------------------------------------------
+        # -- measurements, each with its uncertainty budget ---------------------------------
         t = time.perf_counter()
-        results = tuple(measure(m, feats_mm, feats_px, errors) for m in self.measurements)
+        grads = feature_gradients(station.plane, edge_pts) if self.measurements else {}
+        results = tuple(measure(m, feats_mm, feats_px, errors, grads=grads,
+                                covariance=station.covariance) for m in self.measurements)
         timings["measure"] = (time.perf_counter() - t) * 1e3
 
         # -- anomaly -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._serial import to_jsonable
 from ..core.pose import Pose2D
+from ..errors import InputError
 from .measure import MeasurementResult
 
 __all__ = ["InspectionResult", "STATUSES"]
@@ -86,12 +87,13 @@ class InspectionResult:
         return bool(self.anomaly_score <= self.anomaly_threshold)
 
     def measurement(self, name: str) -> MeasurementResult:
-        """The measurement called ``name`` (KeyError if the recipe has none)."""
+        """The measurement called ``name`` (:class:`~metrology.errors.InputError`, also a
+        ``KeyError``, if the recipe has none)."""
         for m in self.measurements:
             if m.name == name:
                 return m
-        raise KeyError(f"no measurement named {name!r}; have "
-                       f"{[m.name for m in self.measurements]}")
+        raise _NoSuchMeasurement(f"no measurement named {name!r:.60}; have "
+                                 f"{[m.name for m in self.measurements]}")
 
     def values(self) -> dict[str, float | None]:
         """``name -> value`` (mm or deg) of every measurement."""
@@ -150,3 +152,11 @@ class InspectionResult:
         if self.anomaly_score is not None:
             parts.append(f"anomaly={self.anomaly_score:.3g}")
         return head + ("  " + ", ".join(parts) if parts else "")
+
+
+class _NoSuchMeasurement(InputError, KeyError):
+    """A measurement name the result does not have (an InputError that ``except KeyError``
+    still catches)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

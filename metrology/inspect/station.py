@@ -9,6 +9,15 @@ Recipe field ``station`` (paths relative to the recipe file)::
     {"calibration": "station.json", "plane": {"file": "plane.json"}}
     {"pixel_size_mm": 0.05}
 
+Any of them may add what the station knows about its own errors beyond the calibration, for
+the uncertainty budget (:mod:`metrology.inspect.uncertainty`; both default to 0)::
+
+    "uncertainty": {"height_mm": 0.005, "scale_rel": 2e-5}
+
+``height_mm``: standard uncertainty of the measured surface's height above the board that
+located the plane (parts of varying thickness, a part not lying flat); ``scale_rel``: relative
+standard uncertainty of the board's pitch (printing, temperature) or of a bare pixel size.
+
 The first three use :mod:`metrology.calib`: the station file (camera: a pinhole or a
 telecentric station, :func:`metrology.calib.stations.load_station`) plus the measuring plane,
 given by an image of a board lying on that plane (the usual way: put the board where the parts
@@ -23,6 +32,7 @@ corrects neither distortion nor perspective, and says so in every result.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -68,6 +78,12 @@ class ScalePlane:
 
     pixel_size_mm: float
 
+    def __post_init__(self) -> None:
+        from ..core.checks import check_positive
+
+        object.__setattr__(self, "pixel_size_mm",
+                           check_positive(self.pixel_size_mm, "pixel_size_mm", max=1e6))
+
     def to_mm(self, points_xy: Any) -> np.ndarray:
         """Image pixels (N, 2) -> mm (N, 2)."""
         return as_points(points_xy, "points_xy") * self.pixel_size_mm
@@ -77,6 +93,28 @@ class ScalePlane:
         return as_points(points_mm, "points_mm") / self.pixel_size_mm
 
 
+_UNCERTAINTY_KEYS = ("height_mm", "scale_rel")
+
+
+def _stated(doc: Any, where: str) -> dict[str, float]:
+    """The ``uncertainty`` field: ``{"height_mm": u_z, "scale_rel": u_s}`` (both >= 0)."""
+    if not isinstance(doc, Mapping):
+        raise FileFormatError(f"{where}: expected an object {{\"height_mm\": U, "
+                              f"\"scale_rel\": U}}, given {doc!r:.60}")
+    unknown = sorted(set(doc) - set(_UNCERTAINTY_KEYS))
+    if unknown:
+        raise FileFormatError(f"{where}: unknown field(s) {unknown}; allowed: "
+                              f"{list(_UNCERTAINTY_KEYS)}")
+    out = {}
+    for k, v in doc.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
+                or v < 0:
+            raise FileFormatError(f"{where}.{k}: expected a number >= 0 (a standard "
+                                  f"uncertainty), given {v!r}")
+        out[k] = float(v)
+    return out
+
+
 @dataclass(frozen=True)
 class StationSpec:
     """What the recipe file says about the station (see module docstring)."""
@@ -84,17 +122,23 @@ class StationSpec:
     calibration: str | None = None
     plane: Mapping[str, Any] | None = None
     pixel_size_mm: float | None = None
+    uncertainty: Mapping[str, float] | None = None
 
     def to_dict(self) -> dict:
+        extra = {} if not self.uncertainty else {"uncertainty": dict(self.uncertainty)}
         if self.pixel_size_mm is not None:
-            return {"pixel_size_mm": self.pixel_size_mm}
-        return {"calibration": self.calibration, "plane": dict(self.plane)}
+            return {"pixel_size_mm": self.pixel_size_mm, **extra}
+        return {"calibration": self.calibration, "plane": dict(self.plane), **extra}
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = "station") -> "StationSpec":
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"{where}: expected an object with 'calibration' and "
                                   f"'plane', or 'pixel_size_mm'; given {type(doc).__name__}")
+        if "uncertainty" in doc:
+            stated = _stated(doc["uncertainty"], f"{where}.uncertainty")
+            rest = cls.from_dict({k: v for k, v in doc.items() if k != "uncertainty"}, where)
+            return cls(rest.calibration, rest.plane, rest.pixel_size_mm, stated)
         if "pixel_size_mm" in doc:
             extra = sorted(set(doc) - {"pixel_size_mm"})
             if extra:
@@ -137,19 +181,36 @@ class StationSpec:
 
 class Station:
     """The loaded station: a plane with ``to_mm``/``to_px``, the image size it is valid for,
-    and a description of the mapping's own quality."""
+    a description of the mapping's own quality and what is known of its errors
+    (``covariance``, a :class:`~metrology.inspect.uncertainty.PlaneCovariance`, for the
+    uncertainty budget of every value; None: not known)."""
 
-    def __init__(self, plane: Any, image_size: tuple[int, int] | None, info: dict):
+    def __init__(self, plane: Any, image_size: tuple[int, int] | None, info: dict,
+                 covariance: Any = None):
         self.plane = plane
         self.image_size = image_size
         self.info = info
+        self.covariance = covariance
 
     @classmethod
     def load(cls, spec: StationSpec, base: Path) -> "Station":
+        from .uncertainty import PlaneCovariance
+
+        if not isinstance(spec, StationSpec):
+            raise InputError(f"spec: expected a StationSpec, given {type(spec).__name__}")
+        if not isinstance(base, (str, os.PathLike)):
+            raise InputError(f"base: expected a folder path, given {type(base).__name__}")
+        base = Path(base)
+        stated = dict(spec.uncertainty or {})
         if spec.pixel_size_mm is not None:
+            why = ("a pixel_size_mm station has no calibration: distortion and perspective are "
+                   "neither corrected nor in the budget")
+            cov = PlaneCovariance(scale_rel_std=stated.get("scale_rel", 0.0),
+                                  notes={"calibration": why, "plane": why, "placement": why,
+                                         "corner_bias": "no board located the plane"})
             return cls(ScalePlane(spec.pixel_size_mm), None,
                        {"mapping": "pixel_size_mm", "pixel_size_mm": spec.pixel_size_mm,
-                        "note": "scale only: no distortion or perspective correction"})
+                        "note": "scale only: no distortion or perspective correction"}, cov)
         from ..calib.stations import load_station, plane_from_board
 
         cal_path = (base / spec.calibration)
@@ -180,7 +241,9 @@ class Station:
         rms = getattr(cal, "rms_px", None)
         if isinstance(rms, (int, float)) and math.isfinite(rms):
             info["calibration_rms_px"] = float(rms)
-        return cls(plane, tuple(int(v) for v in camera.image_size), info)
+        cov = station_covariance(cal, plane, height_std_mm=stated.get("height_mm", 0.0),
+                                 scale_rel_std=stated.get("scale_rel", 0.0))
+        return cls(plane, tuple(int(v) for v in camera.image_size), info, cov)
 
     def check_image(self, image: np.ndarray, name: str = "image") -> None:
         """Raise :class:`InputError` when the image size differs from the calibrated one."""
@@ -191,3 +254,43 @@ class Station:
             raise InputError(f"{name}: image is {w}x{h} px but the station calibration is for "
                              f"{self.image_size[0]}x{self.image_size[1]} px; use images from "
                              f"the calibrated camera (same resolution, no cropping)")
+
+
+def station_covariance(cal: Any, plane: Any, *, height_std_mm: float = 0.0,
+                       scale_rel_std: float = 0.0) -> Any:
+    """What is known of a calibrated station's errors
+    (:class:`~metrology.inspect.uncertainty.PlaneCovariance`): the intrinsics' covariance
+    (recomputed from the views the station file keeps) and the plane pose's (from the board
+    corners the plane keeps).  A part that cannot be had is None, with a note saying why."""
+    from ..calib import CameraModel
+    from ..errors import MetrologyError
+    from .uncertainty import PlaneCovariance, intrinsics_covariance, plane_covariance
+
+    if not isinstance(getattr(plane, "camera", None), CameraModel):
+        why = "not evaluated: the budget models a pinhole camera's intrinsics only"
+        return PlaneCovariance(height_std_mm=height_std_mm, scale_rel_std=scale_rel_std,
+                               notes={"calibration": why, "plane": why, "corner_bias": why})
+    notes: dict[str, str] = {}
+    try:
+        C = intrinsics_covariance(cal)
+    except (MetrologyError, np.linalg.LinAlgError, ValueError) as exc:
+        C = None
+        notes["calibration"] = f"not evaluated: no intrinsic covariance ({exc})"
+    if getattr(plane, "corners_xy", None) is None:
+        why = ("not evaluated: the plane file holds no board corners (written before "
+               "they were kept); locate the plane again and save it")
+        return PlaneCovariance(intrinsics_cov=C, height_std_mm=height_std_mm,
+                               scale_rel_std=scale_rel_std,
+                               notes={"calibration": notes.get("calibration", why),
+                                      "plane": why, "corner_bias": why})
+    from .uncertainty import camera_parameters
+
+    n_theta = camera_parameters(plane.camera).size
+    pc = plane_covariance(plane, plane.board_xy, plane.corners_xy,
+                          np.zeros((n_theta, n_theta)) if C is None else C,
+                          height_std_mm=height_std_mm, scale_rel_std=scale_rel_std)
+    if C is None:
+        from dataclasses import replace
+
+        pc = replace(pc, intrinsics_cov=None, notes=notes)
+    return pc

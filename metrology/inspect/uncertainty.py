@@ -47,18 +47,18 @@ from ..errors import InputError
 __all__ = [
     "COMPONENTS",
     "PlaneCovariance",
-    "PointSensitivity",
     "UncertaintyBudget",
-    "budget",
-    "camera_parameters",
-    "plane_covariance",
-    "point_jacobian",
-    "point_sensitivity",
 ]
+# budget, plane_covariance, point_sensitivity, camera_parameters, feature_gradients,
+# intrinsics_covariance: the station's and the measurements' internal machinery
 
 #: budget components in the order they are reported
-COMPONENTS = ("edge_fit", "calibration", "plane", "placement", "scale")
+COMPONENTS = ("edge_fit", "calibration", "plane", "corner_bias", "placement", "scale")
 K_EXPANDED = 2.0
+#: Relative scale error that the board-corner detector (:func:`metrology.calib.detect_board`)
+#: leaves on lengths measured through a plane it located, stated as a standard uncertainty
+#: until the detector is fixed (see ``docs/measurement-system.md``, "corner bias")
+CORNER_BIAS_REL = 9e-6
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,16 +116,16 @@ def _ray_jacobians(camera: Any, rays: np.ndarray) -> tuple[np.ndarray, np.ndarra
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PlaneCovariance(Serializable):
-    """What is known about the errors of a measuring plane.
+    """What is known about the errors of a measuring plane (what a station gives the budget).
 
     Attributes
     ----------
-    intrinsics_cov : ndarray (P, P)
+    intrinsics_cov : ndarray (P, P) or None
         Covariance of ``[fx, fy, cx, cy, dist...]`` from the calibration.
-    pose_cov : ndarray (6, 6)
+    pose_cov : ndarray (6, 6) or None
         Covariance of the plane pose ``(rvec, tvec)`` from its board's corner noise, at fixed
         intrinsics.
-    pose_from_intrinsics : ndarray (6, P)
+    pose_from_intrinsics : ndarray (6, P) or None
         ``dω/dθ``: how the plane pose estimated from the same corners moves when the
         intrinsics change.
     corner_sigma_px : float
@@ -134,16 +134,46 @@ class PlaneCovariance(Serializable):
     height_std_mm : float
         Standard uncertainty of the measured surface's height above the board (placement).
     scale_rel_std : float
-        Relative standard uncertainty of the board's pitch.
+        Relative standard uncertainty of the board's pitch, or of a bare pixel size.
+    corner_bias_rel : float or None
+        Relative scale error the board-corner detector leaves on lengths
+        (:data:`CORNER_BIAS_REL`; None where no board located the plane).
+    notes : dict
+        Component name -> why it is not evaluated (a station file without views, a plane
+        file without its corners, a bare pixel size).
     """
 
-    intrinsics_cov: np.ndarray
-    pose_cov: np.ndarray
-    pose_from_intrinsics: np.ndarray
-    corner_sigma_px: float
-    n_corners: int
+    intrinsics_cov: np.ndarray | None = None
+    pose_cov: np.ndarray | None = None
+    pose_from_intrinsics: np.ndarray | None = None
+    corner_sigma_px: float = math.nan
+    n_corners: int = 0
     height_std_mm: float = 0.0
     scale_rel_std: float = 0.0
+    corner_bias_rel: float | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from ..core.checks import check_finite
+
+        for k in ("height_std_mm", "scale_rel_std"):
+            object.__setattr__(self, k, check_finite(getattr(self, k), k, min=0.0, max=1e6))
+        if self.corner_bias_rel is not None:
+            object.__setattr__(self, "corner_bias_rel",
+                               check_finite(self.corner_bias_rel, "corner_bias_rel", min=0.0,
+                                            max=1.0))
+
+    def stated(self, *, height_std_mm: float | None = None, scale_rel_std: float | None = None
+               ) -> "PlaneCovariance":
+        """The same with the station's stated placement / scale uncertainties."""
+        from dataclasses import replace
+
+        kw: dict[str, float] = {}
+        if height_std_mm is not None:
+            kw["height_std_mm"] = float(height_std_mm)
+        if scale_rel_std is not None:
+            kw["scale_rel_std"] = float(scale_rel_std)
+        return replace(self, **kw)
 
 
 def _pose_jacobian(camera: Any, obj: np.ndarray, rvec: np.ndarray, tvec: np.ndarray
@@ -217,7 +247,7 @@ def plane_covariance(plane: Any, object_points: Any, corners_px: Any, intrinsics
     Ninv = np.linalg.inv(N)
     A = -Ninv @ Jw.T @ Jt
     return PlaneCovariance(0.5 * (C + C.T), s2 * Ninv, A, math.sqrt(s2), len(obj),
-                           float(height_std_mm), float(scale_rel_std))
+                           float(height_std_mm), float(scale_rel_std), CORNER_BIAS_REL)
 
 
 # --------------------------------------------------------------------------------------------
@@ -296,70 +326,6 @@ def point_sensitivity(plane: Any, points_px: Any) -> PointSensitivity:
 
 
 # --------------------------------------------------------------------------------------------
-# features: parameters vs their points
-# --------------------------------------------------------------------------------------------
-def point_jacobian(feature: Any, points_mm: Any, second_mm: Any = None) -> np.ndarray:
-    """``d params / d points`` of a fitted feature, shape (P, N, 2): how its least-squares
-    parameters move with its edge points (one Gauss-Newton step of the fit).
-
-    Parameters
-    ----------
-    feature : Feature
-        A fitted feature (:mod:`metrology.inspect.features`), in the space of the points.
-    points_mm : array_like (N, 2)
-        The points it was fitted to (an edge pair: its first edges).
-    second_mm : array_like (N, 2), optional
-        An edge pair's second edges; the result then covers ``[first; second]`` (2N points).
-    """
-    f = feature
-    p = np.asarray(points_mm, float).reshape(-1, 2)
-    if f.kind == "edge_pair":
-        b = np.asarray(second_mm, float).reshape(-1, 2)
-        k = len(p)
-        v = b - p
-        unit = v / np.hypot(v[:, 0], v[:, 1])[:, None]
-        G = np.zeros((3, 2 * k, 2))
-        G[0, :, 0] = 0.5 / k
-        G[1, :, 1] = 0.5 / k
-        G[2, :k] = -unit / k
-        G[2, k:] = unit / k
-        return G
-    if f.kind == "circle":
-        d = p - f.params[:2]
-        dist = np.hypot(d[:, 0], d[:, 1])
-        nrm = d / dist[:, None]
-        J = np.column_stack([-nrm, -np.ones(len(p))])
-    elif f.kind == "line":
-        # e_i = (p_i - base - offset n0) . n(angle); at the fit n(angle) = n0:
-        # de/doffset = -1, de/dangle = -(p_i - base) . d, de/dp_i = n0
-        t = (p - f.base) @ f.direction
-        nrm = np.broadcast_to(f.base_normal, p.shape)
-        J = np.column_stack([-np.ones(len(p)), -t])
-    elif f.kind == "ellipse":
-        from ..core import distance_point_ellipse
-
-        q = f.params
-
-        def resid(pts, qq):
-            return np.asarray(distance_point_ellipse(pts, qq[:2], qq[2:4], math.degrees(qq[4])),
-                              float)
-
-        J = np.empty((len(p), 5))
-        for j in range(5):
-            h = 1e-6 * max(1.0, abs(q[j]))
-            dq = np.zeros(5)
-            dq[j] = h
-            J[:, j] = (resid(p, q + dq) - resid(p, q - dq)) / (2 * h)
-        eps = 1e-6 * max(1.0, float(np.abs(q[2:4]).max()))
-        nrm = np.column_stack([(resid(p + [eps, 0], q) - resid(p - [eps, 0], q)) / (2 * eps),
-                               (resid(p + [0, eps], q) - resid(p - [0, eps], q)) / (2 * eps)])
-    else:
-        raise InputError(f"point_jacobian: unknown feature kind {f.kind!r}")
-    M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
-    return -M[:, :, None] * nrm[None, :, :]
-
-
-# --------------------------------------------------------------------------------------------
 # the budget
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -403,11 +369,17 @@ def budget(fn: Callable[[Mapping[str, Any]], float], feats: Mapping[str, Any], n
     grads : mapping
         Per feature, ``{"theta": (P_f, P), "pose": (P_f, 6), "height": (P_f,),
         "scale": (P_f,)}``: how its parameters move with the global parameters
-        (``point_jacobian`` contracted with ``point_sensitivity``).
+        (:func:`feature_gradients`).  A feature missing here has no global terms.
     cov : PlaneCovariance or None
-        None: the calibration, plane and placement components are not evaluated.
+        What the station knows; None: only ``edge_fit`` is evaluated.  A part of it that is
+        None leaves its component None, with the station's note saying why.
     scale_invariant : bool
-        The value does not change with the plane's scale (angles): no scale component.
+        The value does not change with the plane's scale (angles): no scale or corner-bias
+        component.
+
+    Returns
+    -------
+    UncertaintyBudget
     """
     var_fit = 0.0
     g_theta = g_pose = None
@@ -417,7 +389,7 @@ def budget(fn: Callable[[Mapping[str, Any]], float], feats: Mapping[str, Any], n
         f = feats[n]
         p0 = f.params
         J = np.empty(len(p0))
-        for j in range(len(p0)):
+        for j in range(len(p0)):  # a few parameters per feature
             h = 1e-6 * max(1.0, abs(float(p0[j])))
             dp = np.zeros_like(p0)
             dp[j] = h
@@ -440,17 +412,25 @@ def budget(fn: Callable[[Mapping[str, Any]], float], feats: Mapping[str, Any], n
     comps["edge_fit"] = math.sqrt(max(var_fit, 0.0)) if fit_ok else None
     if not fit_ok:
         notes["edge_fit"] = "a feature's covariance could not be estimated (too few points)"
-    if cov is not None and g_theta is not None:
-        g_tot = g_theta + g_pose @ cov.pose_from_intrinsics if g_theta.size else g_theta
-        comps["calibration"] = math.sqrt(max(float(g_tot @ cov.intrinsics_cov @ g_tot), 0.0)) \
-            if g_theta.size else 0.0
-        comps["plane"] = math.sqrt(max(float(g_pose @ cov.pose_cov @ g_pose), 0.0))
-        comps["placement"] = abs(g_height) * cov.height_std_mm
-        comps["scale"] = 0.0 if scale_invariant else abs(g_scale) * cov.scale_rel_std
+    if cov is None or g_theta is None:
+        for k in COMPONENTS[1:]:
+            notes[k] = "not evaluated: the station gives no covariance"
     else:
-        notes["calibration"] = notes["plane"] = notes["placement"] = \
-            "not evaluated: the station gives no covariance"
-        comps["scale"] = None
+        have_pose = cov.pose_cov is not None and cov.pose_from_intrinsics is not None
+        if g_theta.size and cov.intrinsics_cov is not None and have_pose:
+            g_tot = g_theta + g_pose @ cov.pose_from_intrinsics
+            comps["calibration"] = math.sqrt(max(float(g_tot @ cov.intrinsics_cov @ g_tot),
+                                                 0.0))
+        if cov.pose_cov is not None:
+            comps["plane"] = math.sqrt(max(float(g_pose @ cov.pose_cov @ g_pose), 0.0))
+        if cov.corner_bias_rel is not None:
+            comps["corner_bias"] = 0.0 if scale_invariant else abs(g_scale) * cov.corner_bias_rel
+        if g_theta.size or have_pose:  # a plane seen by a camera: heights matter
+            comps["placement"] = abs(g_height) * cov.height_std_mm
+        comps["scale"] = 0.0 if scale_invariant else abs(g_scale) * cov.scale_rel_std
+        for k in COMPONENTS[1:]:
+            if comps[k] is None:
+                notes[k] = cov.notes.get(k, "not evaluated")
     total = math.sqrt(sum(v * v for v in comps.values() if v is not None))
     return UncertaintyBudget(comps, total, K_EXPANDED, unit, notes)
 
@@ -484,42 +464,37 @@ def intrinsics_covariance(cal: Any) -> np.ndarray:
     return 0.5 * (cov + cov.T)
 
 
-def feature_gradients(plane: Any, items: Mapping[str, tuple]) -> dict[str, dict[str, np.ndarray]]:
+def feature_gradients(plane: Any, tools: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
     """How each feature's parameters move with the global parameters of the plane.
 
     Parameters
     ----------
     plane : Plane or ScalePlane
         The mapping the features' mm points came from.
-    items : mapping
-        ``name -> (feature_mm, points_px)`` or ``(feature_mm, first_px, second_px)`` (an edge
-        pair): the fitted mm feature and the raw pixel points it was fitted to.
+    tools : mapping
+        ``name -> ToolFeatures`` (:class:`metrology.caliper.ToolFeatures`): each tool's mm
+        feature and the raw pixel points it was fitted to (``points_px``).
 
     Returns
     -------
     dict
         ``name -> {"theta": (P_f, P), "pose": (P_f, 6), "height": (P_f,), "scale": (P_f,)}``
-        (the ``grads`` of :func:`budget`).  One :func:`point_sensitivity` over all points.
+        (the ``grads`` of :func:`budget`), from one :func:`point_sensitivity` over all points
+        and each feature's own :meth:`~metrology.caliper.features.Feature.point_jacobian`.
     """
-    names, chunks, mm_pts = [], [], []
-    for name, it in items.items():
-        pts = np.vstack([np.asarray(p, float).reshape(-1, 2) for p in it[1:]])
-        names.append(name)
-        chunks.append(len(pts))
-        mm_pts.append(pts)
-    if not names:
-        return {}
-    s = point_sensitivity(plane, np.vstack(mm_pts))
+    names = list(tools)
+    cam = getattr(plane, "camera", None)
+    if not names or (cam is not None and not hasattr(cam, "normalize")):
+        return {}  # a telecentric station: only the edge term is evaluated (station.py says why)
+    pts = [np.asarray(tools[n].points_px, float).reshape(-1, 2) for n in names]
+    s = point_sensitivity(plane, np.vstack(pts))
     out = {}
     start = 0
-    for name, n in zip(names, chunks):
-        sl = slice(start, start + n)
-        start += n
-        it = items[name]
-        f = it[0]
+    for name, p in zip(names, pts):
+        sl = slice(start, start + len(p))
+        start += len(p)
         mm = s.d_scale[sl]  # the mm points themselves (d mm / d log scale = mm)
-        G = point_jacobian(f, mm[:len(mm) // 2], mm[len(mm) // 2:]) if len(it) == 3 \
-            else point_jacobian(f, mm)
+        G = tools[name].mm.point_jacobian(mm)
         out[name] = {"theta": np.einsum("pnk,nkq->pq", G, s.d_theta[sl]),
                      "pose": np.einsum("pnk,nkq->pq", G, s.d_pose[sl]),
                      "height": np.einsum("pnk,nk->p", G, s.d_height[sl]),

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import check_bool, check_finite, check_int
 from ..errors import InputError
 from .draw import COLORS, to_bgr
 
@@ -47,8 +48,10 @@ def anomaly_heatmap(anomaly_map: np.ndarray, *, vmin: float | None = None,
         raise InputError(f"anomaly_map: expected a non-empty (H, W) array, given shape {m.shape}")
     if not np.all(np.isfinite(m)):
         raise InputError("anomaly_map: contains NaN or inf")
-    lo = float(m.min()) if vmin is None else float(vmin)
-    hi = float(m.max()) if vmax is None else float(vmax)
+    lo = float(m.min()) if vmin is None else check_finite(vmin, "vmin")
+    hi = float(m.max()) if vmax is None else check_finite(vmax, "vmax")
+    if colormap is not None:
+        colormap = check_int(colormap, "colormap", min=0, max=21)
     u = np.clip((m - lo) / (hi - lo), 0, 1) if hi > lo else np.zeros_like(m)
     u8 = np.rint(u * 255).astype(np.uint8)
     return cv2.applyColorMap(u8, cv2.COLORMAP_JET if colormap is None else colormap)
@@ -86,9 +89,12 @@ def draw_anomaly(image: Any, result: Any, *, alpha: float = 0.45, vmin: float | 
     if amap.shape != base.shape[:2]:
         raise InputError(f"result: map shape {amap.shape} does not match the image "
                          f"{base.shape[:2]}")
-    if not 0 <= alpha <= 1:
-        raise InputError(f"alpha: expected a value in [0, 1], given {alpha}")
-    thr = threshold if threshold is not None else getattr(result, "threshold", None)
+    alpha = check_finite(alpha, "alpha", min=0.0, max=1.0)
+    thr = check_finite(threshold, "threshold") if threshold is not None \
+        else getattr(result, "threshold", None)
+    vmin = None if vmin is None else check_finite(vmin, "vmin")
+    vmax = None if vmax is None else check_finite(vmax, "vmax")
+    contour, label = check_bool(contour, "contour"), check_bool(label, "label")
     lo = 0.0 if vmin is None else vmin
     hi = vmax if vmax is not None else max(float(amap.max()), 1.5 * thr if thr else 0.0)
     heat = anomaly_heatmap(amap, vmin=lo, vmax=hi)

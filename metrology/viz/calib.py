@@ -2,7 +2,8 @@
 no matplotlib needed).
 
 Left panel: the image frame with the projection-uncertainty map as background (dark = small),
-every corner used (colour per view) and its residual vector magnified; right panel: per-view
+every corner used (colour per view) and its residual vector magnified; beside it the colour bar
+of that background (projection sigma in px); right panel: per-view
 reprojection RMS bars (rejected views listed with their reason).
 """
 
@@ -13,9 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
+from ._text import draw_colorbar, text_size
 from .draw import SHIFT, to_fixed
 
 __all__ = ["draw_calibration_report", "save_calibration_report", "draw_board_detection"]
+
+#: The background map uses the colour map's lower 60 % (0 .. 153), so residual vectors and
+#: corners stay visible on it; the colour bar is drawn with the same gain.
+_HEAT_GAIN = 0.6
 
 
 def _view_colour(i: int, n: int) -> tuple[int, int, int]:
@@ -44,19 +51,28 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
     """
     import cv2
 
+    from ..calib import Calibration
+    from ..core.checks import check_int, check_positive
+
+    if not isinstance(cal, Calibration):
+        raise InputError(f"cal: expected a Calibration, given {type(cal).__name__}")
+    width = check_int(width, "width", min=400, max=8000)
+    if residual_gain is not None:
+        residual_gain = check_positive(residual_gain, "residual_gain", max=1e6)
     w_img, h_img = cal.camera.image_size
     left_w = int(width * 0.66)
     s = left_w / w_img
     h = max(int(h_img * s) + 60, 420)
     canvas = np.full((h, width, 3), 24, np.uint8)
     panel = np.zeros((int(h_img * s), left_w, 3), np.uint8)
+    mx = None
     if cal.uncertainty is not None:
         sig = np.asarray(cal.uncertainty.sigma_px, float)
         mx = float(np.nanmax(sig)) if np.isfinite(np.nanmax(sig)) else 1.0
         norm = np.nan_to_num(sig / max(mx, 1e-12)) * 255
         heat = cv2.resize(norm.astype(np.float32), (left_w, panel.shape[0]),
                           interpolation=cv2.INTER_CUBIC)
-        panel = cv2.applyColorMap(np.clip(heat * 0.6, 0, 255).astype(np.uint8),
+        panel = cv2.applyColorMap(np.clip(heat * _HEAT_GAIN, 0, 255).astype(np.uint8),
                                   cv2.COLORMAP_VIRIDIS)
     res_all = []
     for v in cal.views:  # corners used only (a partial view's others may be behind the camera)
@@ -85,22 +101,31 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
     cv2.putText(canvas, title, (10, 26), font, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
     cv2.putText(canvas, f"residuals x{gain:.0f}; background: projection uncertainty",
                 (10, h - 10), font, 0.45, (200, 200, 200), 1, cv2.LINE_AA)
-    # bars
+    # colour bar of the background: projection uncertainty, 0 .. its maximum
     x0 = left_w + 20
+    if mx is not None:
+        bar_h = max(60, panel.shape[0] - 60)
+        draw_colorbar(canvas, (x0, 80, 16, bar_h), mx, label="projection sigma (px)",
+                      gain=_HEAT_GAIN, fmt="{:.3f}", scale=0.42)
+        x0 += 16 + 10 + text_size(f"{mx:.3f}", 0.42)[0] + 20
+    # bars
     bar_w = width - x0 - 20
     top = 50
     row_h = max(10, min(24, (h - top - 80) // max(n + len(cal.rejected_views), 1)))
     vmax = max(float(np.max(cal.per_view_rms_px)) if n else 1.0, 1e-6)
     cv2.putText(canvas, "per-view RMS (px)", (x0, 30), font, 0.5, (255, 255, 255), 1,
                 cv2.LINE_AA)
+    names = [Path(v.name).name[:14] for v in cal.views]
+    name_w = max([text_size(t, 0.38)[0] for t in names] + [40]) + 8
+    num_w = text_size("0.000", 0.38)[0] + 6
     for k, v in enumerate(cal.views):
         y = top + k * row_h
-        L = int((bar_w - 120) * v.rms_px / vmax)
-        cv2.rectangle(canvas, (x0 + 110, y), (x0 + 110 + L, y + row_h - 3), _view_colour(k, n),
-                      -1)
-        cv2.putText(canvas, f"{Path(v.name).name[:12]}", (x0, y + row_h - 5), font, 0.38,
-                    (230, 230, 230), 1, cv2.LINE_AA)
-        cv2.putText(canvas, f"{v.rms_px:.3f}", (x0 + 114 + L, y + row_h - 5), font, 0.38,
+        L = int(max(bar_w - name_w - num_w, 10) * v.rms_px / vmax)
+        cv2.rectangle(canvas, (x0 + name_w, y), (x0 + name_w + L, y + row_h - 3),
+                      _view_colour(k, n), -1)
+        cv2.putText(canvas, names[k], (x0, y + row_h - 5), font, 0.38, (230, 230, 230), 1,
+                    cv2.LINE_AA)
+        cv2.putText(canvas, f"{v.rms_px:.3f}", (x0 + name_w + L + 4, y + row_h - 5), font, 0.38,
                     (230, 230, 230), 1, cv2.LINE_AA)
     y = top + n * row_h + 10
     for r in cal.rejected_views:
@@ -125,8 +150,14 @@ def draw_board_detection(image, detection, *, radius: float = 4.0) -> np.ndarray
     """Overlay detected corners (index 0 marked, rejected corners magenta) on ``image``."""
     import cv2
 
+    from ..calib import BoardDetection
+    from ..core.checks import check_positive
     from .draw import COLORS, to_bgr
 
+    if not isinstance(detection, BoardDetection):
+        raise InputError(f"detection: expected a BoardDetection, given "
+                         f"{type(detection).__name__}")
+    radius = check_positive(radius, "radius", max=100.0)
     out = to_bgr(image)
     pts = to_fixed(detection.corners_xy)
     for p, ok in zip(pts, detection.corner_ok):

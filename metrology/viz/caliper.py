@@ -25,7 +25,7 @@ import numpy as np
 
 from ..caliper.shapes import Circle, Ellipse, Markers, Polygons, Segment
 from ..errors import InputError
-from .draw import COLORS, SHIFT, to_bgr, to_fixed
+from .draw import COLORS, SHIFT, check_color, check_thickness, to_bgr, to_fixed
 
 __all__ = ["draw_calipers", "draw_edge_points", "draw_caliper_result", "draw_shapes"]
 
@@ -41,22 +41,41 @@ def draw_calipers(image, calipers, *, color=COLORS["tool"], thickness: int = 1,
     -------
     ndarray (H, W, 3) uint8
     """
-    img = to_bgr(image) if out is None else out
+    from ..image.profiles import Calipers
+
+    if not isinstance(calipers, Calipers):
+        raise InputError(f"calipers: expected Calipers, given {type(calipers).__name__}")
+    img = to_bgr(image) if out is None else _check_out(out)
     return draw_shapes(img, [Polygons(calipers.corners())], color, thickness)
 
 
 def draw_edge_points(image, points_xy, inliers=None, *, radius: float = 2.0,
                      out: np.ndarray | None = None) -> np.ndarray:
     """Mark edge points: inliers yellow, outliers magenta (crosses)."""
-    img = to_bgr(image) if out is None else out
-    pts = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
-    inl = np.ones(len(pts), bool) if inliers is None else np.asarray(inliers, bool)
-    r = int(round(radius * (1 << SHIFT)))
+    from ..core.checks import as_points, check_positive
+
+    img = to_bgr(image) if out is None else _check_out(out)
+    pts = as_points(points_xy, "points_xy", allow_batch=False)
+    inl = np.ones(len(pts), bool) if inliers is None else np.asarray(inliers, bool).ravel()
+    if inl.shape != (len(pts),):
+        raise InputError(f"inliers: expected {len(pts)} flags, given {inl.size}")
+    r = int(round(check_positive(radius, "radius", max=100.0) * (1 << SHIFT)))
     for p, good in zip(to_fixed(pts), inl):  # one marker per point: drawing, not arithmetic
         col = COLORS["inlier"] if good else COLORS["outlier"]
         x, y = int(p[0]), int(p[1])
         cv2.line(img, (x - r, y - r), (x + r, y + r), col, 1, cv2.LINE_AA, SHIFT)
         cv2.line(img, (x - r, y + r), (x + r, y - r), col, 1, cv2.LINE_AA, SHIFT)
+    return img
+
+
+_SHAPES = (Segment, Circle, Ellipse, Polygons, Markers)
+
+
+def _check_out(img, name: str = "out") -> np.ndarray:
+    """An image to draw on in place: (H, W, 3) uint8."""
+    if not (isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.ndim == 3
+            and img.shape[2] == 3 and img.shape[0] > 0 and img.shape[1] > 0):
+        raise InputError(f"{name}: expected an (H, W, 3) uint8 image to draw on")
     return img
 
 
@@ -82,6 +101,13 @@ def draw_shapes(image: np.ndarray, shapes: list, color=COLORS["model"], thicknes
     ndarray (H, W, 3) uint8
         ``image``.
     """
+    image = _check_out(image, "image")
+    color = check_color(color)
+    tool_color = check_color(tool_color, "tool_color")
+    thickness = check_thickness(thickness)
+    if not isinstance(shapes, (list, tuple)) or not all(isinstance(s, _SHAPES) for s in shapes):
+        raise InputError("shapes: expected a list of drawing primitives "
+                         "(metrology.caliper.shapes), given " + type(shapes).__name__)
     for s in shapes:
         col = tool_color if s.role == "tool" else color
         th = thickness if s.role == "fit" else 1

@@ -36,6 +36,17 @@ _PASS, _FAIL, _BAND, _LIMIT, _MEAN, _NOM = "#2e7d32", "#c62828", "#e8f5e9", "#c6
     "#1565c0", "#555555"
 
 
+def _check_common(width_in: Any, height_in: Any, **limits: Any) -> tuple[float, float]:
+    """Figure size (inches, 1..40) and optional finite limits, checked."""
+    from ..core.checks import check_finite
+
+    for k, v in limits.items():
+        if v is not None:
+            check_finite(v, k)
+    return (check_finite(width_in, "width_in", min=1.0, max=40.0),
+            check_finite(height_in, "height_in", min=1.0, max=40.0))
+
+
 def require_matplotlib() -> Any:
     """Import matplotlib or raise :class:`InputError` naming the extra to install."""
     try:
@@ -51,12 +62,25 @@ def figure_svg(fig: Any) -> str:
     """The figure as an ``<svg>`` element (text kept as text, no XML prologue) for inlining."""
     import matplotlib
 
+    if not callable(getattr(fig, "savefig", None)):
+        raise InputError(f"fig: expected a matplotlib Figure, given {type(fig).__name__}")
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     svg = buf.getvalue()
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+def _series(values: Any) -> np.ndarray:
+    """``values`` as a float (N,) series (NaN: not measured), checked."""
+    try:
+        y = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise InputError(f"values: expected numbers, given {type(values).__name__}") from None
+    if y.size > 10_000_000 or np.any(np.isinf(y)):
+        raise InputError("values: expected at most 1e7 finite numbers (NaN: not measured)")
+    return y
 
 
 def _view(data: np.ndarray, marks: Sequence[float | None], reach: float = 8.0):
@@ -107,10 +131,12 @@ def histogram_figure(values: Any, *, lower: float | None = None, upper: float | 
         Two axes: a strip with the tolerance band to scale (when there are limits) and the
         histogram, zoomed to the data when the limits are far away.
     """
+    width_in, height_in = _check_common(width_in, height_in, lower=lower, upper=upper,
+                                        nominal=nominal)
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    x = np.asarray(values, dtype=np.float64).ravel()
+    x = _series(values)
     x = x[np.isfinite(x)]
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
     has_lim = lower is not None or upper is not None
@@ -191,13 +217,17 @@ def run_chart_figure(values: Any, *, lower: float | None = None, upper: float | 
     -------
     matplotlib.figure.Figure
     """
+    width_in, height_in = _check_common(width_in, height_in, lower=lower, upper=upper,
+                                        nominal=nominal)
     require_matplotlib()
     from matplotlib.figure import Figure
 
-    y = np.asarray(values, dtype=np.float64).ravel()
+    y = _series(values)
     i = np.arange(1, len(y) + 1)
     ok = np.isfinite(y)
     bad = np.zeros(len(y), bool) if failed is None else np.asarray(failed, bool).ravel()
+    if bad.shape != y.shape:
+        raise InputError(f"failed: expected {len(y)} flags, given {bad.size}")
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
     ax = fig.subplots()
     lo, hi, off = _view(y, [lower, upper, nominal])
@@ -244,6 +274,11 @@ def type1_chart_figure(result: Any, *, width_in: float = 6.4, height_in: float =
     -------
     matplotlib.figure.Figure
     """
+    from ..inspect.gauge import Type1Result
+
+    if not isinstance(result, Type1Result):
+        raise InputError(f"result: expected a Type1Result, given {type(result).__name__}")
+    width_in, height_in = _check_common(width_in, height_in)
     require_matplotlib()
     from matplotlib.figure import Figure
 
@@ -291,6 +326,11 @@ def grr_chart_figure(result: Any, *, width_in: float = 6.4, height_in: float = 3
     -------
     matplotlib.figure.Figure
     """
+    from ..inspect.grr import GRRResult
+
+    if not isinstance(result, GRRResult):
+        raise InputError(f"result: expected a GRRResult, given {type(result).__name__}")
+    width_in, height_in = _check_common(width_in, height_in)
     require_matplotlib()
     from matplotlib.figure import Figure
 

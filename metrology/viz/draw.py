@@ -10,7 +10,7 @@ import numpy as np
 
 from ..image.io import as_gray, check_image
 
-__all__ = ["COLORS", "to_bgr", "SHIFT", "to_fixed"]
+__all__ = ["COLORS", "to_bgr", "SHIFT", "to_fixed"]  # check_color, check_thickness: internal
 
 COLORS = {
     "pass": (80, 200, 60),      # green (BGR)
@@ -41,3 +41,23 @@ def to_bgr(image) -> np.ndarray:
 def to_fixed(points_xy) -> np.ndarray:
     """Float (x, y) pixel coordinates -> int32 fixed-point for cv2 drawing with ``shift=SHIFT``."""
     return np.rint(np.asarray(points_xy, dtype=np.float64) * (1 << SHIFT)).astype(np.int32)
+
+
+def check_color(color, name: str = "color") -> tuple[int, int, int]:
+    """``color`` as a BGR tuple of three ints in 0..255, or :class:`InputError`."""
+    from ..errors import InputError
+
+    try:
+        c = np.asarray(color, dtype=np.float64)
+    except (TypeError, ValueError):
+        c = np.zeros(0)
+    if c.shape != (3,) or not np.all(np.isfinite(c)) or c.min() < 0 or c.max() > 255:
+        raise InputError(f"{name}: expected three BGR values in 0..255, given {color!r:.60}")
+    return tuple(int(round(v)) for v in c)
+
+
+def check_thickness(thickness, name: str = "thickness") -> int:
+    """A line thickness in px (1..50), or :class:`InputError`."""
+    from ..core.checks import check_int
+
+    return check_int(thickness, name, min=1, max=50)

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._text import label_scale, put_label
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
 
 __all__ = ["draw_matches"]
@@ -60,9 +61,9 @@ def draw_matches(image: Any, model, matches: Sequence, *, color: tuple = COLORS[
         cv2.arrowedLine(out, tuple(map(int, fo[0])), tuple(map(int, fo[2])), (230, 160, 40), 1,
                         cv2.LINE_AA, SHIFT, 0.15)
         if label:
-            txt = f"#{i} {m.score:.3f} {m.pose.angle_deg:.2f}deg"
+            txt = f"#{i} score {m.score:.3f}, {m.pose.angle_deg:.2f} deg"
             org = (int(o[0, 0]) + 4, int(o[0, 1]) - 4)
-            cv2.putText(out, txt, org, cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 0), 3, cv2.LINE_AA)
-            cv2.putText(out, txt, org, cv2.FONT_HERSHEY_SIMPLEX, 0.45, COLORS["text"], 1,
-                        cv2.LINE_AA)
+            # drawn once on a dark box: an outline pass and a text pass of different
+            # thickness have different glyph advances under OpenCV 5 (garbled label)
+            put_label(out, txt, org, COLORS["text"], label_scale(out.shape))
     return out

@@ -1700,6 +1700,19 @@ def _(ctx):
     return Call(ctx.get("scene").image, ctx.get("inspection"))
 
 
+@ex("viz.inspect.render_inspection")
+def _(ctx):
+    return Call(ctx.get("scene").image, ctx.get("inspection"), panel="below")
+
+
+@ex("viz.inspect.failure_reason")
+def _(ctx):
+    from metrology.inspect import MeasurementResult
+
+    return Call(MeasurementResult("w", "width", "mm", 2.541, nominal=2.5, min=2.47, max=2.53,
+                                  passed=False))
+
+
 @ex("viz.match.draw_matches")
 def _(ctx):
     return Call(ctx.get("scene").image, ctx.get("model"), [_i_match(ctx)])

@@ -10,7 +10,8 @@ import pytest
 
 from _inspect_helpers import PLATE_H, PLATE_W, plate_recipe_doc, render_plate, rotated
 from metrology.inspect import MeasurementResult, Recipe
-from metrology.viz.overlay import failure_reason, render_inspection, value_text
+from metrology.viz._overlay import value_text
+from metrology.viz.inspect import failure_reason, render_inspection
 
 
 def _overlap(a, b):
@@ -97,7 +98,7 @@ def test_text_is_readable_at_100_percent(tmp_path, size, min_px):
 
 
 def test_colorbar_matches_the_map_it_explains():
-    from metrology.viz.text import draw_colorbar
+    from metrology.viz._text import draw_colorbar
 
     img = np.zeros((300, 200, 3), np.uint8)
     draw_colorbar(img, (20, 40, 16, 200), 0.42, label="sigma (px)", gain=0.6)

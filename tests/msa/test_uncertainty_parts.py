@@ -21,7 +21,6 @@ from metrology.inspect.uncertainty import (
     budget,
     camera_parameters,
     plane_covariance,
-    point_jacobian,
     point_sensitivity,
 )
 
@@ -60,22 +59,23 @@ def test_point_jacobian_is_the_refit():
                      (lambda q: ellipse_feature("e", q, "mm"), ell)):
         f0 = fit(pts)
         dp = rng.normal(0, 1e-5, pts.shape)
-        pred = np.einsum("pnk,nk->p", point_jacobian(f0, pts), dp)
+        pred = np.einsum("pnk,nk->p", f0.point_jacobian(pts), dp)
         np.testing.assert_allclose(fit(pts + dp).params - f0.params, pred, rtol=0,
                                    atol=2e-3 * np.abs(pred).max())
     f0 = line_feature("l", line, "mm", [1, 0.3])
     dp = rng.normal(0, 1e-5, line.shape)
     f1 = line_feature("l", line + dp, "mm", [1, 0.3])
     moved = np.array([(f1.point - f0.base) @ f0.base_normal, f1.params[1] - f0.params[1]])
-    pred = np.einsum("pnk,nk->p", point_jacobian(f0, line), dp)
+    pred = np.einsum("pnk,nk->p", f0.point_jacobian(line), dp)
     np.testing.assert_allclose(moved, pred, rtol=0, atol=2e-3 * np.abs(pred).max())
     a = np.array([[0, 0.0], [0, 1], [0, 2]]) + rng.normal(0, 1e-3, (3, 2))
     b = a + [2.5, 0.1]
-    f0 = pair_feature("p", a, b, "mm")
-    dp = rng.normal(0, 1e-5, (6, 2))
-    pred = np.einsum("pnk,nk->p", point_jacobian(f0, a, b), dp)
-    np.testing.assert_allclose(pair_feature("p", a + dp[:3], b + dp[3:], "mm").params
-                               - f0.params, pred, atol=1e-9)
+    for c in (None, np.array([[0.6, 0.7, -0.3], [-0.1, 0.5, 0.6]])):  # mean; strip weights
+        f0 = pair_feature("p", a, b, "mm", weights=c)
+        dp = rng.normal(0, 1e-5, (6, 2))
+        pred = np.einsum("pnk,nk->p", f0.point_jacobian(np.vstack([a, b])), dp)
+        np.testing.assert_allclose(pair_feature("p", a + dp[:3], b + dp[3:], "mm",
+                                                weights=c).params - f0.params, pred, atol=1e-9)
 
 
 def test_point_sensitivity_matches_plane_to_mm():
@@ -170,11 +170,12 @@ def test_budget_adds_components_in_quadrature():
     grads = {"h": {"theta": np.zeros((3, 2)), "pose": np.zeros((3, 6)),
                    "height": np.array([0.0, 0.0, 0.01]), "scale": f.params.copy()}}
     pc = PlaneCovariance(np.zeros((2, 2)), np.zeros((6, 6)), np.zeros((6, 2)), 0.01, 88,
-                         height_std_mm=0.05, scale_rel_std=1e-4)
+                         height_std_mm=0.05, scale_rel_std=1e-4, corner_bias_rel=3e-5)
     b = budget(lambda ff: 2 * ff["h"].params[2], {"h": f}, ["h"], grads, pc)
     assert b.components["edge_fit"] == pytest.approx(2 * math.sqrt(f.cov[2, 2]))
     assert b.components["placement"] == pytest.approx(2 * 0.01 * 0.05)
     assert b.components["scale"] == pytest.approx(2 * f.params[2] * 1e-4)  # d * u_rel
+    assert b.components["corner_bias"] == pytest.approx(2 * f.params[2] * 3e-5)
     assert b.components["calibration"] == 0 and b.components["plane"] == 0
     assert b.combined == pytest.approx(math.sqrt(sum(v ** 2 for v in b.components.values())))
     assert b.expanded == pytest.approx(2 * b.combined)

@@ -14,13 +14,21 @@ string.  One pass on a box has nothing to drift.
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
-__all__ = ["put_label", "text_size", "draw_colorbar", "FONT"]
+__all__: list[str] = []  # internal: used by the overlays
 
 FONT = 0  # cv2.FONT_HERSHEY_SIMPLEX
+
+
+def label_scale(shape: Sequence[int]) -> float:
+    """OpenCV font scale for an image of ``shape`` (H, W[, C]): 0.45 at 640x480 (capitals
+    ~10 px high), growing with the image to ~1.1 at 5 MP, so text reads at 100 %."""
+    h, w = int(shape[0]), int(shape[1])
+    return float(np.clip(0.45 * math.sqrt(w * h / (640 * 480)) ** 0.75, 0.42, 1.3))
 
 
 def _thickness(scale: float) -> int:
@@ -115,4 +123,5 @@ def draw_colorbar(img: np.ndarray, rect: Sequence[int], vmax: float, *, label: s
         put_label(img, fmt.format(f * vmax), (x + w + 7, ty + th // 2), (230, 230, 230), scale,
                   box=False)
     if label:
-        put_label(img, label, (x, y - 8), (230, 230, 230), scale, box=False)
+        _, th, _ = text_size(label, scale)
+        put_label(img, label, (x, y - th - 8), (230, 230, 230), scale, box=False)

@@ -27,10 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import MetrologyError
+from .caliper import draw_shapes
 from .draw import COLORS, SHIFT, to_bgr, to_fixed
-from .text import put_label, text_size
+from ._text import label_scale, put_label, text_size
 
-__all__ = ["render_inspection", "OverlayLayout", "failure_reason", "value_text"]
+__all__: list[str] = []  # public through metrology.viz.inspect
 
 _PANEL_BG = (32, 32, 32)
 _NEUTRAL = (235, 235, 235)
@@ -156,7 +158,7 @@ class _Writer:
             box: bool = True, clip: tuple[int, int, int, int] | None = None
             ) -> tuple[int, int, int, int]:
         """Text with its baseline-left at ``org`` (moved inside ``clip`` when given), drawn
-        once (:func:`metrology.viz.text.put_label`)."""
+        once (``put_label``)."""
         s = scale or self.scale
         w, h, base = text_size(text, s)
         x, y = org
@@ -168,6 +170,33 @@ class _Writer:
         rect = put_label(self.img, text, (x, y), color, s, box=box)
         self.layout.texts.append((text, rect))
         return rect
+
+
+def _tool(d: Any):
+    """The placed tool of a ``tools_px`` entry (None when it cannot be read back)."""
+    from ..caliper import tool_from_dict
+
+    if not isinstance(d, dict):
+        return None
+    try:
+        return tool_from_dict(d)
+    except MetrologyError:
+        return None
+
+
+def _feature(d: Any, name: str):
+    """The feature of a ``features[name]["px"]`` entry (None when unreadable)."""
+    from ..caliper import feature_from_dict
+
+    try:
+        return feature_from_dict(d, name)
+    except MetrologyError:
+        return None
+
+
+def _has_px(feats: dict, name: str) -> bool:
+    f = feats.get(name)
+    return isinstance(f, dict) and bool(f.get("px"))
 
 
 def _overlap(a: tuple, b: tuple) -> bool:
@@ -276,8 +305,7 @@ def _intersect(a: _Geo, b: _Geo) -> np.ndarray | None:
 # the overlay
 # --------------------------------------------------------------------------------------------
 def _font_scale(w: int, h: int) -> float:
-    """0.45 at 640x480 (text ~10 px high), growing with the image to ~1.1 at 5 MP."""
-    return float(np.clip(0.45 * math.sqrt(w * h / (640 * 480)) ** 0.75, 0.42, 1.3))
+    return label_scale((h, w))
 
 
 def render_inspection(image: Any, result: Any, *, panel: str = "auto",
@@ -321,22 +349,18 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
     status_of: dict[str, bool | None] = {}
     for m in result.measurements:
         for n in m.features:
-            if m.passed is False:
+            # a value not measured marks only its missing features (not its datums) red
+            if m.passed is False and (m.value is not None or not _has_px(feats, n)):
                 status_of[n] = False
             elif status_of.get(n) is None and m.passed is not None:
                 status_of[n] = True
 
     # -- tools and edge points ----------------------------------------------------------------
-    if show_tools:
+    if show_tools:  # each tool draws itself (its outline), whatever its type
         for t in tools.values():
-            kind = t.get("type")
-            if kind in ("line", "edge_pair") and "p0_xy" in t:
-                _line(img, t["p0_xy"], t["p1_xy"], COLORS["tool"], 1)
-            elif kind == "circle" and "center_xy" in t:
-                _circle(img, t["center_xy"], t["radius"], COLORS["tool"], 1)
-            elif kind == "ellipse" and "center_xy" in t:
-                _ellipse(img, t["center_xy"], t["semi_axes"], t.get("angle_deg", 0.0),
-                         COLORS["tool"], 1)
+            tool = _tool(t)
+            if tool is not None:
+                draw_shapes(img, tool.outline(), COLORS["tool"], 1, COLORS["tool"])
     dot = max(1.2, 1.6 * fs / 0.45)
     if show_points:
         for run in (result.edge_points_px or {}).values():
@@ -356,14 +380,9 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
         geo[name] = g
         ok = status_of.get(name)
         col = COLORS["fail"] if ok is False else COLORS["pass"] if ok else _DIM
-        if g.kind == "circle":
-            _circle(img, g.p, px["radius"], col, 2)
-        elif g.kind == "ellipse":
-            _ellipse(img, g.p, px["semi_axes"], px["angle_deg"], col, 2)
-        elif g.kind == "line":
-            _line(img, g.p - g.half * g.d, g.p + g.half * g.d, col, 2)
-        else:
-            _circle(img, g.p, 3, col, 1)
+        feat = _feature(px, name)
+        if feat is not None:  # the feature's own outline, whatever its kind
+            draw_shapes(img, [sh for sh in feat.outline() if sh.role != "tool"], col, 2, col)
 
     # -- dimensions ---------------------------------------------------------------------------
     centre = np.array([(w - 1) / 2, (h - 1) / 2])
@@ -372,10 +391,9 @@ def render_inspection(image: Any, result: Any, *, panel: str = "auto",
         anchor = _draw_dimension(img, m, geo, col, thick, head, centre)
         if anchor is None:  # not measured: tag it at its tool
             for n in m.features:
-                t = tools.get(n) or {}
-                a = t.get("center_xy") or t.get("p0_xy")
-                if a is not None:
-                    anchor = np.asarray(a, float)
+                tool = _tool(tools.get(n))
+                if tool is not None:
+                    anchor = np.asarray(tool.anchor(), float).reshape(-1)[:2]
                     break
         if anchor is None:
             continue
@@ -432,6 +450,8 @@ def _panel_lines(result: Any) -> list[tuple[str, tuple, float]]:
     out: list[tuple[str, tuple, float]] = [
         (result.status.upper().replace("_", " "), COLORS["pass"] if ok else COLORS["fail"], 2.0),
         (Path(str(result.image)).name, _NEUTRAL, 1.0)]
+    if str(result.image).startswith("<"):  # "<array>": no file name to show
+        out.pop()
     if result.pose is not None and result.match_score is not None:
         p = result.pose
         frame = " (rectified)" if getattr(result, "pose_frame", "image") != "image" else ""
@@ -465,7 +485,7 @@ def _panel_lines(result: Any) -> list[tuple[str, tuple, float]]:
 def _draw_dimension(img, m, geo: dict, col, thick, head, centre) -> np.ndarray | None:
     """Draw the dimension of ``m``; return where its label goes (None when not drawable)."""
     names = list(m.features)
-    if m.value is None or any(n not in geo for n in names):
+    if m.value is None or not names or any(n not in geo for n in names):
         return None
     t = m.type
     if t in ("diameter", "radius"):
