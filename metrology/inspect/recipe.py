@@ -148,6 +148,11 @@ def _placed_dict(placed: Any) -> dict:
     return {**placed.to_dict(), "type": tool_kind(placed)}
 
 
+#: What a recipe holds beside its document: loaded or built in memory, kept by ``replace``.
+_RUNTIME_STATE = ("_station", "_model", "_scorer", "_rectifier", "_before_save", "path",
+                  "teach_info")
+
+
 class Recipe:
     """An inspection recipe (see the module docstring for the file format).
 
@@ -276,6 +281,32 @@ class Recipe:
             raise FileFormatError(f"name: expected a string, given {name!r}")
         return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
                    base_dir=base_dir, units=doc.get("units", "px"))
+
+    def replace(self, *, name: str | None = None, tools: Sequence[Mapping] | None = None,
+                measurements: Sequence[Mapping] | None = None) -> "Recipe":
+        """A copy with another name, tools or measurements, checked as a loaded file is.
+
+        ``tools`` and ``measurements`` are given as in the recipe JSON (lists of dicts).  The
+        station, model and anomaly entries are this recipe's, so what it has loaded or built
+        in memory (station, shape model, scorer, rectifier maps, a taught model not yet saved)
+        carries over: an edit does not reload them.  Errors are ``FileFormatError`` naming the
+        field (``tools[2]: ...``).
+        """
+        doc = self.to_dict()
+        if name is not None:
+            doc["name"] = name
+        for key, value in (("tools", tools), ("measurements", measurements)):
+            if value is None:
+                continue
+            if not isinstance(value, (list, tuple)):
+                raise InputError(f"{key}: expected a list of dicts as in the recipe JSON, "
+                                 f"given {type(value).__name__}")
+            doc[key] = list(value)
+        new = type(self).from_dict(doc, base_dir=self.base_dir)
+        for k in _RUNTIME_STATE:
+            if k in vars(self):
+                setattr(new, k, getattr(self, k))
+        return new
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":

@@ -50,7 +50,6 @@ __all__ = ["Studio", "EditError"]
 
 #: what a taught or edited recipe carries besides its fields: the loaded station, model and
 #: scorer, the rectifier's maps, a taught model not yet written (saved with the recipe)
-_RUNTIME = ("_station", "_model", "_scorer", "_rectifier", "_before_save", "path", "teach_info")
 _WHERE = re.compile(r"^(?P<list>tools|measurements)\[(?P<index>\d+)\]"
                     r"(?:\s*\('[^']*'\))?(?:\.(?P<dotted>[A-Za-z_]+)|:\s*(?:[A-Za-z]+Tool\.)?"
                     r"(?P<field>[A-Za-z_]+)(?=[.:\s]))?")
@@ -84,15 +83,6 @@ def error_location(message: str) -> dict:
     if field:
         out["field"] = field
     return out
-
-
-def _adopt(new: Recipe, old: Recipe) -> Recipe:
-    """``new`` (validated from the edited document) with what ``old`` had loaded or built in
-    memory: station, shape model, scorer, rectifier maps, a taught model's pending save."""
-    for k in _RUNTIME:
-        if k in vars(old):
-            setattr(new, k, getattr(old, k))
-    return new
 
 
 class Studio:
@@ -335,19 +325,15 @@ class Studio:
         if other:   # station, model, anomaly, paths: never from the page
             raise EditError(f"edit: only the name, tools and measurements can be changed from "
                             f"the page, given {other}")
-        doc = self.recipe.to_dict()
-        if "name" in edit:
-            doc["name"] = edit["name"]
-        if "tools" in edit:
-            doc["tools"] = self._tools_from_page(edit["tools"])
-        if "measurements" in edit:
-            doc["measurements"] = self._measurements_from_page(edit["measurements"],
-                                                               doc["tools"])
+        tools = (self._tools_from_page(edit["tools"]) if "tools" in edit
+                 else self.recipe.to_dict()["tools"])
+        measurements = (self._measurements_from_page(edit["measurements"], tools)
+                        if "measurements" in edit else None)
         try:
-            new = Recipe.from_dict(doc, base_dir=self.recipe.base_dir)
+            return self.recipe.replace(name=edit.get("name"), tools=tools,
+                                       measurements=measurements)
         except FileFormatError as exc:
             raise EditError(str(exc)) from None
-        return _adopt(new, self.recipe)
 
     def _tools_from_page(self, tools: Any) -> list[dict]:
         if not isinstance(tools, list):
