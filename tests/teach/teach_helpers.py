@@ -103,12 +103,15 @@ def pinhole_station():
 
 
 def plane_of(station):
-    """What a recipe is given for this station: the pixel size, or the measuring plane."""
+    """What a recipe is given for this station: the pixel size, or the measuring plane (a
+    telecentric one for a telecentric camera)."""
     from metrology.calib import Plane
+    from metrology.calib.telecentric import TelecentricCamera, TelecentricPlane
 
     if isinstance(station, ScaleStation):
         return station.mm_per_px
-    return Plane(station.camera, station.rvec, station.tvec)
+    kind = TelecentricPlane if isinstance(station.camera, TelecentricCamera) else Plane
+    return kind(station.camera, station.rvec, station.tvec)
 
 
 def view_center_mm(station):
@@ -173,24 +176,38 @@ def as_feature(name, prim, kind=None) -> FeatureSpec:
 
 def station_files(folder, station):
     """A station file (the true camera, written as a calibration with three exact board views)
-    and a plane file for the demo station, as ``metrology calibrate`` and ``save_plane`` would
-    write them."""
-    from metrology.calib import Checkerboard, Plane
+    and a plane file for the demo station or a telecentric :class:`PlaneView`, as
+    ``metrology calibrate`` (``calibrate_telecentric``) and ``save_plane`` would write them."""
+    from metrology.calib import Checkerboard
     from metrology.calib.results import Calibration, ViewResult, param_names
+    from metrology.calib.telecentric import TelecentricCamera
     from metrology.inspect.station import save_plane
     from metrology.synth.board import random_board_poses
 
-    board = Checkerboard(cols=9, rows=6, square_mm=20.0)
-    names = tuple(param_names(station.camera.model))
+    cam = station.camera
+    tele = isinstance(cam, TelecentricCamera)
+    board = Checkerboard(cols=11, rows=8, square_mm=4.0) if tele else \
+        Checkerboard(cols=9, rows=6, square_mm=20.0)
+    if tele:
+        from metrology.calib.telecentric_calib import TelecentricCalibration, _Params
+        from metrology.synth.targets import target_poses
+
+        names = _Params.make(False, True, True, (cam.cx, cam.cy)).names
+        poses = target_poses(cam, board, 3, rng=0)
+    else:
+        names = tuple(param_names(cam.model))
+        poses = random_board_poses(board, cam, 3, rng=0)
     views = []
-    for i, (rv, tv) in enumerate(random_board_poses(board, station.camera, 3, rng=0)):
-        c = station.camera.project(board.object_points(), rv, tv)
+    for i, (rv, tv) in enumerate(poses):
+        c = cam.project(board.object_points(), rv, tv)
         views.append(ViewResult(i, f"view{i}.png", rv, tv, 0.0, c, np.ones(len(c), bool), 1.0))
-    cal = Calibration(camera=station.camera, board=board, rms_px=0.0,
-                      per_view_rms_px=np.zeros(3), holdout_rms_px=float("nan"),
-                      views=tuple(views),
-                      rejected_views=(), param_names=names, param_std=np.zeros(len(names)),
-                      uncertainty=None, board_points=board.object_points())
+    common = dict(camera=cam, board=board, rms_px=0.0, per_view_rms_px=np.zeros(3),
+                  holdout_rms_px=float("nan"), views=tuple(views), rejected_views=(),
+                  param_names=names, param_std=np.zeros(len(names)), uncertainty=None)
+    if tele:
+        cal = TelecentricCalibration(**common, param_cov=np.zeros((len(names),) * 2))
+    else:
+        cal = Calibration(**common, board_points=board.object_points())
     cal.save(folder / "station.json")
-    save_plane(Plane(station.camera, station.rvec, station.tvec), folder / "plane.json")
+    save_plane(plane_of(station), folder / "plane.json")
     return folder / "station.json", folder / "plane.json"
