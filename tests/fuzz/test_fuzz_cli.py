@@ -23,9 +23,14 @@ def cli_report(request, fuzz_pool):
                         pool=fuzz_pool)
 
 
+#: Owners whose commands still fail the CLI fuzz (calib and match commands are clean: their
+#: cases run as plain tests now, so a regression fails the suite).
+OPEN_CLI_OWNERS = OPEN_OWNERS - {"calib", "match"}
+
+
 @pytest.mark.parametrize("owner", sorted({"harden", *CLI_OWNERS.values()}), ids=str)
 def test_no_cli_failures(owner, cli_report, request):
-    if owner in OPEN_OWNERS:
+    if owner in OPEN_CLI_OWNERS:
         request.applymarker(pytest.mark.xfail(
             strict=False, reason=f"{owner}: open CLI items in /work/notes/fuzz-triage.md"))
     fails = [r for r in cli_report.failures() if cli_owner_of(r["entry"]) == owner]
