@@ -179,7 +179,14 @@ class PlaneCovariance(Serializable):
 def _pose_jacobian(camera: Any, obj: np.ndarray, rvec: np.ndarray, tvec: np.ndarray
                    ) -> np.ndarray:
     """``∂(projected corners)/∂(rvec, tvec)``, shape (2N, 6)."""
-    cols = []
+    cols = [((camera.project(obj, rp, tp) - camera.project(obj, rm, tm)) / (2 * h)).reshape(-1)
+            for h, rp, tp, rm, tm in _pose_steps(rvec, tvec)]
+    return np.stack(cols, axis=1)
+
+
+def _pose_steps(rvec: np.ndarray, tvec: np.ndarray):
+    """Central-difference steps of the six pose parameters: ``(h, rvec+, tvec+, rvec-,
+    tvec-)`` for rvec[0..2] (1e-7 rad) then tvec[0..2] (1e-6 of the largest |tvec|, >= 1e-6)."""
     for k in range(6):
         h = 1e-7 if k < 3 else 1e-6 * max(float(np.abs(tvec).max()), 1.0)
         rp, rm, tp, tm = rvec.copy(), rvec.copy(), tvec.copy(), tvec.copy()
@@ -189,9 +196,7 @@ def _pose_jacobian(camera: Any, obj: np.ndarray, rvec: np.ndarray, tvec: np.ndar
         else:
             tp[k - 3] += h
             tm[k - 3] -= h
-        cols.append(((camera.project(obj, rp, tp) - camera.project(obj, rm, tm)) / (2 * h))
-                    .reshape(-1))
-    return np.stack(cols, axis=1)
+        yield h, rp, tp, rm, tm
 
 
 def plane_covariance(plane: Any, object_points: Any, corners_px: Any, intrinsics_cov: Any, *,
@@ -308,15 +313,7 @@ def point_sensitivity(plane: Any, points_px: Any) -> PointSensitivity:
         dp_dn[:, :, k] = (_rays_to_mm(Hi, rays + d) - _rays_to_mm(Hi, rays - d)) / (2 * eps)
     d_theta = np.einsum("nij,njk->nik", dp_dn, dn_dtheta)
     d_pose = np.empty((n_pts, 2, 6))
-    for k in range(6):
-        h = 1e-7 if k < 3 else 1e-6 * max(float(np.abs(tvec).max()), 1.0)
-        rp, rm, tp, tm = rvec.copy(), rvec.copy(), tvec.copy(), tvec.copy()
-        if k < 3:
-            rp[k] += h
-            rm[k] -= h
-        else:
-            tp[k - 3] += h
-            tm[k - 3] -= h
+    for k, (h, rp, tp, rm, tm) in enumerate(_pose_steps(rvec, tvec)):
         d_pose[:, :, k] = (_rays_to_mm(_plane_h(rp, tp, h0), rays)
                            - _rays_to_mm(_plane_h(rm, tm, h0), rays)) / (2 * h)
     hh = 1e-4

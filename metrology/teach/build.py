@@ -282,17 +282,14 @@ def save_taught(recipe: Any, path: Path) -> None:
 
 def _roi_in_view(roi: Any, shape: tuple, view: TeachView) -> np.ndarray:
     """An ROI box or mask of the raw image as a mask of the rectified view."""
+    from .segment import roi_mask_or_box
+
     h, w = shape[:2]
-    if isinstance(roi, np.ndarray) and roi.ndim == 2:
-        if roi.shape != (h, w):
-            raise InputError(f"mask: expected shape {(h, w)} like the image, given {roi.shape}")
-        raw = roi.astype(bool)
+    parsed = roi_mask_or_box(roi, (h, w))
+    if isinstance(parsed, np.ndarray):
+        raw = parsed
     else:
-        try:
-            x, y, rw, rh = (int(round(float(v))) for v in roi)
-        except (TypeError, ValueError):
-            raise InputError(f"roi: expected (x, y, w, h) or a boolean mask, given {roi!r}") \
-                from None
+        x, y, rw, rh = parsed
         raw = np.zeros((h, w), bool)
         raw[max(0, y):max(0, y + rh), max(0, x):max(0, x + rw)] = True
     import cv2

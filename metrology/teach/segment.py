@@ -132,6 +132,22 @@ def noise_sigma(img: np.ndarray) -> float:
     return float(np.std(d[keep]) / math.sqrt(6.0)) if np.any(keep) else 0.0
 
 
+def roi_mask_or_box(roi: Any, shape: tuple) -> np.ndarray | tuple[int, int, int, int]:
+    """A teach ROI checked against an image of ``shape``: a boolean mask of that shape, or the
+    box ``(x, y, w, h)`` in whole pixels (not clipped: callers decide what lies outside)."""
+    h, w = shape[:2]
+    if isinstance(roi, np.ndarray) and roi.ndim == 2:
+        if roi.shape != (h, w):
+            raise InputError(f"mask: expected shape {(h, w)} like the image, given {roi.shape}")
+        return roi.astype(bool)
+    try:
+        x, y, rw, rh = (int(round(float(v))) for v in roi)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"roi: expected (x, y, w, h) or a boolean mask, given {roi!r:.80}") \
+            from None
+    return x, y, rw, rh
+
+
 def find_part_region(gray: np.ndarray, roi: Any = None, *, min_contrast: float = 20.0,
                      min_area_px: float = 30.0) -> tuple[np.ndarray, str, tuple[float, float]]:
     """The part's pixels in a golden image.
@@ -163,18 +179,13 @@ def find_part_region(gray: np.ndarray, roi: Any = None, *, min_contrast: float =
     img = np.asarray(gray, dtype=np.float64)
     h, w = img.shape
     region = np.zeros((h, w), bool)
-    if roi is None:
+    parsed = None if roi is None else roi_mask_or_box(roi, (h, w))
+    if parsed is None:
         region[:] = True
-    elif isinstance(roi, np.ndarray) and roi.ndim == 2:
-        if roi.shape != (h, w):
-            raise InputError(f"mask: expected shape {(h, w)} like the image, given {roi.shape}")
-        region = roi.astype(bool)
+    elif isinstance(parsed, np.ndarray):
+        region = parsed
     else:
-        try:
-            x, y, rw, rh = (int(round(float(v))) for v in roi)
-        except (TypeError, ValueError):
-            raise InputError(f"roi: expected (x, y, w, h) or a boolean mask, given {roi!r}") \
-                from None
+        x, y, rw, rh = parsed
         if rw < 16 or rh < 16 or x < 0 or y < 0 or x + rw > w or y + rh > h:
             raise InputError(f"roi: expected (x, y, w, h) inside the {w}x{h} image, at least "
                              f"16 px wide, given {roi!r}")

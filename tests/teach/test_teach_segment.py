@@ -91,7 +91,7 @@ def test_part_touching_the_border_or_low_contrast():
 
 def test_bad_roi_and_mask():
     img = _flat()
-    for roi in ((0, 0, 5, 5), (300, 200, 100, 100), "abc"):
+    for roi in ((0, 0, 5, 5), (300, 200, 100, 100), "abc", (0, 0, float("inf"), 50)):
         with pytest.raises(InputError, match="roi"):
             segment_part(img, roi)
     with pytest.raises(InputError, match="mask"):
