@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FitError, InputError
+from .checks import check_bool
 from .distances import _arr, _bcast, _unit
 
 __all__ = ["intersect_lines", "intersect_line_circle", "intersect_circles",
@@ -171,6 +172,7 @@ def angle_between_lines(d1: Any, d2: Any, *, directed: bool = False) -> np.ndarr
     >>> angle_between_lines([1, 0], [-1, 1], directed=True)
     135.0
     """
+    directed = check_bool(directed, "directed")
     u = _unit(d1, "d1")
     v = _unit(d2, "d2")
     _bcast(u, v, names="angle_between_lines")

@@ -254,7 +254,7 @@ def line_points(min_points: int = 3, max_points: int = 64, bound: float = 1000.0
     bound = _check_bound(bound)
     lo, hi = _check_range(min_length_px, max_length_px, "min_length_px/max_length_px",
                           positive=True)
-    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND)
+    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND) + 0.0  # -0.0 -> 0.0
     return _line_points(min_points, max_points, bound, lo, hi, noise)
 
 
@@ -272,7 +272,7 @@ def circle_points(min_points: int = 5, max_points: int = 64, min_radius: float =
     r0, r1 = _check_range(min_radius, max_radius, "min_radius/max_radius", positive=True)
     a0, a1 = _check_range(min_arc_deg, max_arc_deg, "min_arc_deg/max_arc_deg", low=0.0,
                           high=360.0, positive=True)
-    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND)
+    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND) + 0.0  # -0.0 -> 0.0
     return _circle_points(min_points, max_points, r0, r1, a0, a1, noise, _check_bound(bound))
 
 
@@ -293,7 +293,7 @@ def ellipse_points(min_points: int = 8, max_points: int = 64, min_axis: float = 
                           positive=True)
     a0, a1 = _check_range(min_arc_deg, max_arc_deg, "min_arc_deg/max_arc_deg", low=0.0,
                           high=360.0, positive=True)
-    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND)
+    noise = check_positive(max_noise_px, "max_noise_px", allow_zero=True, max=_MAX_BOUND) + 0.0  # -0.0 -> 0.0
     return _ellipse_points(min_points, max_points, x0, x1, q0, q1, a0, a1, noise,
                            _check_bound(bound))
 
