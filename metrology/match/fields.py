@@ -26,11 +26,9 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray, load_image
-from ..image.pyramid import block_pyramid, gaussian_gradients, half_level
+from ..image.pyramid import _block_pyramid, _gradients, _half_level
 
-__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "SearchImage", "LevelFields", "level_fields",
-           "box_fields",
-           "direction_fields", "top_field"]
+__all__ = ["SearchImage"]  # the level fields are internal to match/
 
 SIGMA = 1.0         # Gaussian smoothing of the gradients, px of each level
 TOP_SPREAD = 1.0    # blur (px) of the top-level direction field so the coarse steps are covered
@@ -98,7 +96,7 @@ class SearchImage:
         """Pyramid level ``lv`` (2x2 block means), float32, in the image's own gray unit."""
         with self._lock:
             while len(self._levels) <= lv:
-                self._levels.append(half_level(self._levels[-1]))
+                self._levels.append(_half_level(self._levels[-1]))
             return self._levels[lv]
 
     def gradients(self, lv: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -107,7 +105,7 @@ class SearchImage:
         with self._lock:
             g = self._grads.get(key)
         if g is None:
-            gx, gy = gaussian_gradients(self.level(lv), SIGMA)
+            gx, gy = _gradients(self.level(lv), SIGMA)
             g = (gx, gy) if gain == 1.0 else (gx * np.float32(gain), gy * np.float32(gain))
             with self._lock:
                 self._grads[key] = g
@@ -181,7 +179,7 @@ def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_
     y1 = min(int(np.ceil(yl.max() + reach_px)) + 1, h)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return LevelFields(lv, empty, empty)
-    gx, gy = gaussian_gradients(im[y0:y1, x0:x1], SIGMA)
+    gx, gy = _gradients(im[y0:y1, x0:x1], SIGMA)
     if gain != 1.0:
         gx, gy = gx * np.float32(gain), gy * np.float32(gain)
     return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast), x0, y0)
@@ -195,8 +193,8 @@ def direction_fields(img: np.ndarray, levels: int, min_contrast: float) -> list[
     -------
     list of ndarray (H_l, W_l, 2) float32
     """
-    return [_unit(*gaussian_gradients(im, SIGMA), min_contrast)
-            for im in block_pyramid(img, levels)]
+    return [_unit(*_gradients(im, SIGMA), min_contrast)
+            for im in _block_pyramid(img, levels)]
 
 
 def top_field(unit: np.ndarray, polarity: str) -> np.ndarray:

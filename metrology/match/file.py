@@ -35,7 +35,7 @@ from .._serial import Serializable
 from ..errors import FileFormatError
 from .build import POLARITIES, Level
 
-__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "write_model", "read_model"]
+__all__ = ["MODEL_FORMAT", "MODEL_VERSION"]  # write/read: through ShapeModel.save/load
 
 MODEL_FORMAT = "metrology.shape_model"
 MODEL_VERSION = 1

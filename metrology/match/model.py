@@ -37,13 +37,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.pose import Pose2D
+from ..errors import MatchNotFoundError
 from ..image.io import as_gray, load_image
 from .build import (COARSE_POINTS, Level, build_levels, check_create_args, make_hull, model_contrast,
                     self_scores, tracking_subsets)
 from .coarse import BankCache, KernelBank, angle_factor, build_bank, top_steps
 from .fields import value_scale as _value_scale
 from .file import read_model, write_model
-from .result import Matches
+from .result import Match, Matches
 from .search import check_query, run
 
 __all__ = ["ShapeModel"]
@@ -304,6 +305,51 @@ class ShapeModel:
         """
         return run(self, check_query(self, image, min_score, max_matches, max_overlap,
                                      greediness, roi, refine, workers))
+
+    def find_one(self, image: Any, min_score: float = 0.7, max_overlap: float = 0.5,
+                 greediness: float = 0.8, roi: Sequence[float] | None = None,
+                 refine: bool = True, workers: int = 1) -> Match:
+        """The best instance of the model in ``image``, or an error saying how close the search
+        came (arguments as :meth:`find`, which this calls with ``max_matches=1``).
+
+        Returns
+        -------
+        Match
+            The best match (its search statistics are not kept: use :meth:`find` for them).
+
+        Raises
+        ------
+        MatchNotFoundError
+            No instance scores ``min_score`` or more; the message and the error's
+            ``best_score`` give the best score the search saw (``SearchStats.best_score``).
+        InputError
+            Bad image or option, as :meth:`find`.
+
+        Examples
+        --------
+        >>> from metrology.synth.parts import render_template, render_part_scene
+        >>> from metrology.core.pose import Pose2D
+        >>> model = ShapeModel.create(render_template("lpart").image)
+        >>> scene = render_part_scene("lpart", [Pose2D(300.0, 200.0, 30.0)], rng=1)
+        >>> round(model.find_one(scene.image).pose.angle_deg)
+        30
+        >>> model.find_one(np.full((480, 640), 128, np.uint8))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        metrology.errors.MatchNotFoundError: no match with score >= 0.7 ...
+        """
+        found = self.find(image, min_score, 1, max_overlap, greediness, roi, refine, workers)
+        if found:
+            return found[0]
+        st = found.stats
+        where = ("the search did not start" if st.best_level < 0 else
+                 f"best score seen {st.best_score:.3f}, "
+                 + ("full model at level 0" if st.best_level == 0 else
+                    f"at pyramid level {st.best_level}, where the search stopped"))
+        raise MatchNotFoundError(
+            f"no match with score >= {float(min_score):.3g} ({where}); if the part is in the "
+            f"image, lower min_score or check the model's polarity and contrast",
+            best_score=st.best_score, min_score=float(min_score))
 
     # -- files ----------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:

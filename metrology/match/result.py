@@ -73,6 +73,13 @@ class SearchStats(Serializable):
         Wall time per stage, ms: ``fields`` (top-level fields), ``top`` (exhaustive search),
         ``track`` (pyramid tracking, with the fields below the top), ``suppress`` (level-0
         scores, overlap suppression), ``refine`` (refinement, final scores and selection).
+    best_score : float in [0, 1]
+        Best score of any candidate at the deepest stage that candidates reached (the best
+        final score when any candidate was refined; at the top level, relative to the
+        template's own top-level score), whether or not it reached ``min_score``: how close a
+        failed search came.
+    best_level : int
+        Pyramid level of ``best_score`` (0: the full model; -1 when the search did not start).
     """
 
     top_level: int = -1
@@ -82,6 +89,8 @@ class SearchStats(Serializable):
     tracked: int = 0
     refined: int = 0
     stage_ms: dict[str, float] = field(default_factory=dict)
+    best_score: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
+    best_level: int = -1
 
 
 class Matches(list):

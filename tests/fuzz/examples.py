@@ -2315,19 +2315,6 @@ def _i_searchstats(ctx):
     return _i_matches(ctx).stats
 
 
-@_instance("match.poses.PoseBatch")
-def _i_posebatch(ctx):
-    from metrology.match.poses import PoseBatch
-
-    return PoseBatch.from_arrays([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05],
-                                 [0.9, 0.8])
-
-
-@ex("match.poses.PoseBatch.from_arrays")
-def _(ctx):
-    return Call([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05], [0.9, 0.8])
-
-
 # ------------------------------------------------------------------------------------------
 # stations (issue 17): id'd boards, telecentric cameras, rigs of several cameras
 
