@@ -40,6 +40,7 @@ __all__ = ["block_pyramid", "half_level", "gaussian_gradients", "level_to_base",
 MAX_LEVEL = 30       # pyramid levels: 2**30 px is far beyond any image
 MAX_SIGMA = 100.0    # Gaussian smoothing of the gradients, px
 MAX_COORD = 1e9      # sample / level coordinates, px
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _field(field: object, name: str = "field") -> np.ndarray:
@@ -234,6 +235,9 @@ def sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.
     f, xy, fill = _sample_args(field, xy, fill)
     if f.ndim == 3 and f.shape[2] > 4:
         raise ShapeError(f"field: expected at most 4 channels, given shape {f.shape}")
+    if max(float(np.abs(f).max()), abs(fill)) > _F32_MAX:
+        raise InputError("field: values beyond the float32 range this sampler works in; use "
+                         "sample_bilinear_exact")
     return _sample_bilinear(f.astype(np.float32), xy, fill)
 
 

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core._batch import MAD_TO_SIGMA
-from ..core.checks import check_choice, check_finite
+from ..core.checks import as_vector, check_choice, check_finite, check_int
 from ..errors import InputError, ModelError
 from ..image.pyramid import (_base_to_level, _block_pyramid, _gradients, _level_to_base,
                              _sample_bilinear_exact)
@@ -102,24 +102,26 @@ def check_create_args(shape: tuple[int, int], mask: Any, origin_xy: Sequence[flo
     if h < 8 or w < 8:
         raise InputError(f"template: expected at least 8 x 8 pixels, given {w} x {h}")
     polarity = check_choice(polarity, "polarity", POLARITIES)
-    a0, a1 = (check_finite(v, "angle_range_deg") for v in angle_range_deg)
+    a0, a1 = (float(v) for v in as_vector(angle_range_deg, "angle_range_deg"))
     if a1 < a0:
         raise InputError(f"angle_range_deg: expected (start, stop) with stop >= start, "
                          f"given {tuple(angle_range_deg)}")
-    s0, s1 = (check_finite(v, "scale_range") for v in scale_range)
+    s0, s1 = (float(v) for v in as_vector(scale_range, "scale_range"))
     if not (0 < s0 <= s1) or s1 / s0 > 4:
         raise InputError(f"scale_range: expected 0 < min <= max <= 4 * min, given "
                          f"{tuple(scale_range)}")
     if origin_xy is None:
         origin = ((w - 1) / 2.0, (h - 1) / 2.0)
     else:
-        o = np.asarray(origin_xy, dtype=np.float64)
-        if o.shape != (2,) or not np.all(np.isfinite(o)):
-            raise InputError(f"origin_xy: expected finite (x, y), given {origin_xy}")
+        o = as_vector(origin_xy, "origin_xy")
+        if np.abs(o).max() > 1e9:
+            raise InputError(f"origin_xy: expected a point within +-1e9 px, given {o.tolist()}")
         origin = (float(o[0]), float(o[1]))
-    if num_levels != "auto" and (isinstance(num_levels, (bool, str))
-                                 or not float(num_levels).is_integer() or int(num_levels) < 1):
-        raise InputError(f"num_levels: expected >= 1 or 'auto', given {num_levels}")
+    if not (isinstance(num_levels, str) and num_levels == "auto"):
+        if isinstance(num_levels, str):
+            raise InputError(f"num_levels: expected an integer >= 1 or 'auto', given "
+                             f"{num_levels!r:.40}")
+        num_levels = check_int(num_levels, "num_levels", min=1, max=30)
     return CreateArgs(_check_mask(mask, shape), origin, (a0, a1), (s0, s1), polarity,
                       num_levels if num_levels == "auto" else int(num_levels))
 

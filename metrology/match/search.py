@@ -37,7 +37,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core.checks import check_finite
+from ..core.checks import as_vector, check_bool, check_finite, check_int
 from ..errors import InputError
 from .coarse import correlate, fft_shape, mask_roi, top_candidates
 from .fields import LevelFields, SearchImage, box_fields, level_fields, top_field
@@ -48,6 +48,9 @@ from .select import select, suppress
 from .track import dedupe, score_poses, track_level
 
 __all__: list[str] = []  # the pipeline, internal to match/: the public API is ShapeModel.find
+
+MAX_WORKERS = 64        # threads of the top-level FFTs
+MAX_MATCHES = 100_000   # find's max_matches
 
 
 @dataclass(frozen=True)
@@ -136,20 +139,21 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     min_score = _unit_interval(min_score, "min_score", low_open=True)
     greediness = _unit_interval(greediness, "greediness")
     max_overlap = _unit_interval(max_overlap, "max_overlap")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise InputError(f"workers: expected an integer >= 1, given {workers!r}")
-    if max_matches is not None and int(max_matches) < 0:
-        raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) \
+            or not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"workers: expected an integer 1 to {MAX_WORKERS}, given {workers!r:.40}")
+    if max_matches is not None:
+        max_matches = check_int(max_matches, "max_matches", min=0, max=MAX_MATCHES)
     if roi is not None:
-        r = np.asarray(roi, dtype=np.float64)
-        if r.shape != (4,) or not np.all(np.isfinite(r)) or r[2] <= r[0] or r[3] <= r[1]:
+        r = as_vector(roi, "roi", 4)
+        if r[2] <= r[0] or r[3] <= r[1]:
             raise InputError(f"roi: expected (x0, y0, x1, y1) with x1 > x0, y1 > y0, given {roi}")
         roi = (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
     top = model.num_levels - 1
     while top > 0 and (H >> top < 8 or W >> top < 8):
         top -= 1
     return Query(img, top, min_score, None if not max_matches else int(max_matches),
-                 max_overlap, greediness, roi, bool(refine), int(workers),
+                 max_overlap, greediness, roi, check_bool(refine, "refine"), int(workers),
                  model.value_scale / img.value_scale)
 
 
