@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray, load_image
-from ..image.pyramid import _block_pyramid, _gradients, _half_level
+from ..core.checks import check_int, check_positive
+from ..image.pyramid import MAX_LEVEL, _block_pyramid, _gradients, _half_level
 
 __all__ = ["SearchImage"]  # the level fields are internal to match/
 
@@ -59,6 +60,11 @@ def _unit(gx: np.ndarray, gy: np.ndarray, min_contrast: float) -> np.ndarray:
 
     inv = 1.0 / np.maximum(cv2.magnitude(gx, gy), np.float32(min_contrast))
     return cv2.merge([gx * inv, gy * inv])
+
+
+def _grad_key(lv: Any, gain: Any) -> tuple[int, float]:
+    return (check_int(lv, "lv", min=0, max=MAX_LEVEL),
+            check_positive(gain, "gain", max=1e6))
 
 
 class SearchImage:
@@ -94,6 +100,7 @@ class SearchImage:
 
     def level(self, lv: int) -> np.ndarray:
         """Pyramid level ``lv`` (2x2 block means), float32, in the image's own gray unit."""
+        lv = check_int(lv, "lv", min=0, max=MAX_LEVEL)
         with self._lock:
             while len(self._levels) <= lv:
                 self._levels.append(_half_level(self._levels[-1]))
@@ -101,7 +108,8 @@ class SearchImage:
 
     def gradients(self, lv: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian-derivative gradient (gx, gy) of all of level ``lv``, times ``gain`` (kept)."""
-        key = (lv, gain)
+        key = _grad_key(lv, gain)
+        lv, gain = key
         with self._lock:
             g = self._grads.get(key)
         if g is None:
@@ -113,8 +121,9 @@ class SearchImage:
 
     def cached_gradients(self, lv: int, gain: float = 1.0) -> tuple | None:
         """The full-level gradients of ``lv`` if already built, else None."""
+        key = _grad_key(lv, gain)
         with self._lock:
-            return self._grads.get((lv, gain))
+            return self._grads.get(key)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from .search import check_query, run
 __all__ = ["ShapeModel"]
 
 MIN_POINTS, MAX_POINTS = 8, 20_000  # model points per level (create's max_points)
+MAX_BANK_BYTES = 2 ** 30  # FFT kernel bank of one image size
 
 
 def _check_levels(levels: Any) -> tuple[Level, ...]:
@@ -312,6 +313,13 @@ class ShapeModel:
             half = 0.5 * (scales[1] - scales[0]) / scales[0] if len(scales) > 1 else 0.0
             factor = angle_factor(lvl.points, lvl.dirs, top, self.radius_px, doubled, half)
             steps = top_steps(self.angle_range_deg, self.scale_range, self.radius_px, top, factor)
+            nbytes = len(steps[0]) * 2 * shape[0] * (shape[1] // 2 + 1) * 8
+            if nbytes > MAX_BANK_BYTES:
+                raise InputError(
+                    f"the top-level search of {len(steps[0])} steps on an FFT of {shape[0]} x "
+                    f"{shape[1]} would need {nbytes / 2 ** 30:.1f} GiB of kernels (at most "
+                    f"{MAX_BANK_BYTES / 2 ** 30:.0f}); search a smaller image or region, or build "
+                    f"the model with more pyramid levels")
             full = self.angle_range_deg[1] - self.angle_range_deg[0] >= 360.0 - 1e-9
             return build_bank(lvl.points, lvl.dirs, top, steps, doubled, shape, full, factor)
 

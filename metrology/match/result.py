@@ -15,11 +15,14 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from .._serial import Serializable, to_jsonable
+from ..core.checks import check_finite, check_int
 from ..core.pose import Pose2D
+from ..errors import InputError
 
 __all__ = ["Match", "Matches", "SearchStats"]
 
@@ -49,6 +52,17 @@ class Match(Serializable):
     score: float = field(metadata={"min": 0.0, "max": 1.0})
     fit_rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
     num_edges: int = field(default=0, metadata={"min": 0})
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pose, Pose2D):
+            raise InputError(f"pose: expected a Pose2D, given {type(self.pose).__name__}")
+        score = check_finite(self.score, "score", min=0.0, max=1.0)
+        rms = self.fit_rms_px
+        rms = float("nan") if rms is None or (isinstance(rms, float) and math.isnan(rms)) \
+            else check_finite(rms, "fit_rms_px", min=0.0)
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "fit_rms_px", rms)
+        object.__setattr__(self, "num_edges", check_int(self.num_edges, "num_edges", min=0))
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,16 @@ class Matches(list):
     """
 
     def __init__(self, matches: Iterable[Match] = (), stats: SearchStats | None = None) -> None:
-        super().__init__(matches)
+        if isinstance(matches, (str, bytes, dict)) or not hasattr(matches, "__iter__"):
+            raise InputError(f"matches: expected an iterable of Match, given "
+                             f"{type(matches).__name__}")
+        items = list(matches)
+        if not all(isinstance(m, Match) for m in items):
+            raise InputError("matches: expected Match items only")
+        if stats is not None and not isinstance(stats, SearchStats):
+            raise InputError(f"stats: expected a SearchStats or None, given "
+                             f"{type(stats).__name__}")
+        super().__init__(items)
         self.stats = stats if stats is not None else SearchStats()
 
     def __repr__(self) -> str:
