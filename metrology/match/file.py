@@ -39,9 +39,10 @@ __all__ = ["MODEL_FORMAT", "MODEL_VERSION"]  # write/read: through ShapeModel.sa
 
 MODEL_FORMAT = "metrology.shape_model"
 MODEL_VERSION = 1
-#: Largest model file read: 2-4 MiB at the largest ``max_points`` (20000 a level, indented
-#: JSON); a file far larger is not a model, and parsing it would take seconds.
-MAX_MODEL_BYTES = 8 * 2 ** 20
+#: Largest model file read: ~2.5 MiB at the largest ``max_points`` (10000 a level, indented
+#: JSON; the default 800 gives ~0.2 MiB); a larger file is not a model, and parsing it would
+#: take seconds (a million numbers: 2-5 s).
+MAX_MODEL_BYTES = 4 * 2 ** 20
 
 
 @dataclass(frozen=True)

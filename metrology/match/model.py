@@ -52,7 +52,7 @@ from .search import check_query, run
 
 __all__ = ["ShapeModel"]
 
-MIN_POINTS, MAX_POINTS = 8, 20_000  # model points per level (create's max_points)
+MIN_POINTS, MAX_POINTS = 8, 10_000  # model points per level (create's max_points)
 MAX_BANK_BYTES = 2 ** 30  # FFT kernel bank of one image size
 
 
@@ -202,7 +202,7 @@ class ShapeModel:
             neither lower the typical strength nor enter the model.
         polarity : {"use", "ignore_global", "ignore_local"}
         max_points : int
-            Cap on model points per level (evenly thinned above it), 8 to 20000.
+            Cap on model points per level (evenly thinned above it), 8 to 10000.
 
         Returns
         -------
