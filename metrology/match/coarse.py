@@ -330,7 +330,7 @@ def mask_roi(vol: np.ndarray, roi: Sequence[float], top: int) -> None:
 
 
 def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float,
-                   n_track: int) -> PoseBatch:
+                   n_track: int, best: np.ndarray | None = None) -> PoseBatch:
     """Candidates from the score volume: at each spatial peak of the best-over-steps map, every
     step that is a local maximum along angle and scale and reaches 70 % of that peak, or any
     step within 85 % of it (a near-periodic contour such as a gear is sampled at about 2 steps
@@ -347,6 +347,8 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
         Lowest top-level score of a candidate.
     n_track : int
         Spatial peaks examined; at most ``2 * n_track`` candidates are returned, best first.
+    best : ndarray (ht, wt), optional
+        ``vol.max(axis=0)`` when the caller has it.
 
     Returns
     -------
@@ -356,7 +358,7 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
     from scipy import ndimage
 
     na, ns = bank.num_angles, bank.num_scales
-    best = vol.max(axis=0)
+    best = vol.max(axis=0) if best is None else best
     sp = (best >= threshold) & (best >= ndimage.maximum_filter(best, size=3))
     yy, xx = np.nonzero(sp)
     if len(yy) == 0:

@@ -106,6 +106,18 @@ class SearchStats(Serializable):
     best_score: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
     best_level: int = -1
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.stage_ms, dict) or not all(isinstance(k, str)
+                                                          for k in self.stage_ms):
+            raise InputError("stage_ms: expected a dict of stage name -> ms")
+        object.__setattr__(self, "stage_ms", {k: check_finite(v, f"stage_ms[{k!r}]", min=0.0)
+                                              for k, v in self.stage_ms.items()})
+        object.__setattr__(self, "best_score",
+                           check_finite(self.best_score, "best_score", min=0.0, max=1.0))
+        for name in ("top_level", "num_steps", "top_candidates", "tracked", "refined",
+                     "best_level"):
+            object.__setattr__(self, name, check_int(getattr(self, name), name, min=-1))
+
 
 class Matches(list):
     """The matches of one search, best first (a ``list`` of :class:`Match`), with ``stats``.

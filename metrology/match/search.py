@@ -172,8 +172,9 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any, 
     # template); candidates must reach a greediness-dependent fraction of that
     self_score = model.top_self_score[q.top]
     thr = q.min_score * self_score * (0.55 + 0.3 * q.greediness)
-    best = float(np.clip(vol.max() / self_score, 0.0, 1.0)) if vol.size and self_score > 0 else 0.0
-    return top_candidates(vol, bank, q.top, thr, q.n_track), bank, best
+    peak = vol.max(axis=0)                      # (ht, wt): the best over the steps
+    best = float(np.clip(peak.max() / self_score, 0.0, 1.0)) if peak.size else 0.0
+    return top_candidates(vol, bank, q.top, thr, q.n_track, peak), bank, best
 
 
 Seen = tuple[int, float]  # (pyramid level, best score) of the deepest stage any candidate reached
