@@ -2345,8 +2345,13 @@ def _(ctx):
     return Call(ctx.get("scene").image)
 
 
-for _fn in ("level", "gradients", "cached_gradients"):
+for _fn in ("gradients", "cached_gradients"):
     reg.example(M + "match.fields.SearchImage." + _fn)(lambda ctx: Call(1, 1.0))
+
+
+@ex("match.fields.SearchImage.level")
+def _(ctx):
+    return Call(1)
 
 
 # ------------------------------------------------------------------------------------------
