@@ -100,7 +100,9 @@ class SearchImage:
 
     def level(self, lv: int) -> np.ndarray:
         """Pyramid level ``lv`` (2x2 block means), float32, in the image's own gray unit."""
-        lv = check_int(lv, "lv", min=0, max=MAX_LEVEL)
+        return self._level(check_int(lv, "lv", min=0, max=MAX_LEVEL))
+
+    def _level(self, lv: int) -> np.ndarray:
         with self._lock:
             while len(self._levels) <= lv:
                 self._levels.append(_half_level(self._levels[-1]))
@@ -108,12 +110,14 @@ class SearchImage:
 
     def gradients(self, lv: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian-derivative gradient (gx, gy) of all of level ``lv``, times ``gain`` (kept)."""
-        key = _grad_key(lv, gain)
-        lv, gain = key
+        return self._gradients(*_grad_key(lv, gain))
+
+    def _gradients(self, lv: int, gain: float) -> tuple[np.ndarray, np.ndarray]:
+        key = (lv, gain)
         with self._lock:
             g = self._grads.get(key)
         if g is None:
-            gx, gy = _gradients(self.level(lv), SIGMA)
+            gx, gy = _gradients(self._level(lv), SIGMA)
             g = (gx, gy) if gain == 1.0 else (gx * np.float32(gain), gy * np.float32(gain))
             with self._lock:
                 self._grads[key] = g
@@ -124,6 +128,10 @@ class SearchImage:
         key = _grad_key(lv, gain)
         with self._lock:
             return self._grads.get(key)
+
+    def _cached(self, lv: int, gain: float) -> tuple | None:
+        with self._lock:
+            return self._grads.get((lv, gain))
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def level_fields(image: SearchImage, lv: int, min_contrast: float,
     """
     import cv2
 
-    gx, gy = image.gradients(lv, gain)
+    gx, gy = image._gradients(lv, gain)   # lv and gain from the checked query
     return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast))
 
 
@@ -173,9 +181,9 @@ def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_
     """
     import cv2
 
-    if image.cached_gradients(lv, gain) is not None:
+    if image._cached(lv, gain) is not None:
         return level_fields(image, lv, min_contrast, gain)
-    im = image.level(lv)
+    im = image._level(lv)
     h, w = im.shape
     empty = np.zeros((1, 1, 2), np.float32)
     if len(x) == 0:

@@ -54,6 +54,12 @@ class Match(Serializable):
     num_edges: int = field(default=0, metadata={"min": 0})
 
     def __post_init__(self) -> None:
+        rms = self.fit_rms_px
+        if isinstance(self.pose, Pose2D) and type(self.score) is float \
+                and 0.0 <= self.score <= 1.0 and type(rms) is float \
+                and (rms != rms or 0.0 <= rms < math.inf) and type(self.num_edges) is int \
+                and self.num_edges >= 0:
+            return                               # plain valid values (as a search makes them)
         if not isinstance(self.pose, Pose2D):
             raise InputError(f"pose: expected a Pose2D, given {type(self.pose).__name__}")
         score = check_finite(self.score, "score", min=0.0, max=1.0)
@@ -63,6 +69,9 @@ class Match(Serializable):
         object.__setattr__(self, "score", score)
         object.__setattr__(self, "fit_rms_px", rms)
         object.__setattr__(self, "num_edges", check_int(self.num_edges, "num_edges", min=0))
+
+
+_STATS_INTS = ("top_level", "num_steps", "top_candidates", "tracked", "refined", "best_level")
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,13 @@ class SearchStats(Serializable):
     best_level: int = -1
 
     def __post_init__(self) -> None:
+        if type(self.best_score) is float and 0.0 <= self.best_score <= 1.0 \
+                and all(type(getattr(self, n)) is int and getattr(self, n) >= -1
+                        for n in _STATS_INTS) \
+                and type(self.stage_ms) is dict \
+                and all(type(k) is str and type(v) is float and 0.0 <= v < math.inf
+                        for k, v in self.stage_ms.items()):
+            return                               # plain valid values (as a search makes them)
         if not isinstance(self.stage_ms, dict) or not all(isinstance(k, str)
                                                           for k in self.stage_ms):
             raise InputError("stage_ms: expected a dict of stage name -> ms")
@@ -114,8 +130,7 @@ class SearchStats(Serializable):
                                               for k, v in self.stage_ms.items()})
         object.__setattr__(self, "best_score",
                            check_finite(self.best_score, "best_score", min=0.0, max=1.0))
-        for name in ("top_level", "num_steps", "top_candidates", "tracked", "refined",
-                     "best_level"):
+        for name in _STATS_INTS:
             object.__setattr__(self, name, check_int(getattr(self, name), name, min=-1))
 
 
