@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
+
 from .._serial import Serializable, to_jsonable
 from ..core.checks import check_finite, check_int
 from ..core.pose import Pose2D
@@ -119,12 +121,21 @@ class SearchStats(Serializable):
         if type(self.best_score) is float and 0.0 <= self.best_score <= 1.0 \
                 and all(type(getattr(self, n)) is int and getattr(self, n) >= -1
                         for n in _STATS_INTS) \
+                and type(self.fft_shape) is tuple and len(self.fft_shape) == 2 \
+                and all(type(v) is int and v >= 0 for v in self.fft_shape) \
                 and type(self.stage_ms) is dict \
                 and all(type(k) is str and type(v) is float and 0.0 <= v < math.inf
                         for k, v in self.stage_ms.items()):
             return                               # plain valid values (as a search makes them)
-        if not isinstance(self.stage_ms, dict) or not all(isinstance(k, str)
-                                                          for k in self.stage_ms):
+        fs = self.fft_shape
+        if not (isinstance(fs, (tuple, list)) and len(fs) == 2 and all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                for v in fs)):
+            raise InputError("fft_shape: expected two non-negative integers")
+        object.__setattr__(self, "fft_shape", (int(fs[0]), int(fs[1])))
+        if not isinstance(self.stage_ms, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, bool) for k, v in self.stage_ms.items()):
             raise InputError("stage_ms: expected a dict of stage name -> ms")
         object.__setattr__(self, "stage_ms", {k: check_finite(v, f"stage_ms[{k!r}]", min=0.0)
                                               for k, v in self.stage_ms.items()})
