@@ -34,6 +34,16 @@ figures are inflated; the split is what guided the work):
   Interleaved in one process with the previous commit (CPU time, one thread, 12 scenes x 5,
   machine at load ~20): new/old 0.87-0.91 bracket, 0.69-0.79 gear, 0.72-0.83 flange,
   0.97 L-part; poses within 1.4e-4 deg / 7e-5 px of the old ones (5e-4 px L-part).
+- issue 12 hardening (2026-12-03 evening): every exported function checks its arguments, the
+  search calls unchecked internal versions, and results built by the search skip their checks
+  (the ~35 checks a find first made cost ~0.15 ms).  Alternating processes of main (5315e8d)
+  and the new code, CPU time of one thread, 12 scenes x 4 per part, load 27-40: new/old
+  0.89-1.08 bracket, 0.92-1.09 gear, 0.93-1.05 flange (4 rounds; equal within the noise of
+  the busy machine, 13-16 ms CPU per search for both); poses identical.  Profile at that load
+  (CPU per find, bracket / gear / flange): top-level FFT correlation 4.2 / 1.4 / 1.9 ms
+  (bracket K = 80: its strided inverse c2c along the rows is ~60 % of it, and transposed or
+  2-D inverse layouts measured no faster), tracking 2.8 / 3.2 / 3.1 ms plus 0.9-1.3 ms of
+  window fields, refinement 2.8-3.4 ms; cv2.remap is ~1.4 ms of a find.
 
 Figures: CPU time (``time.process_time``) with one thread (OMP, OpenBLAS and OpenCV set to 1
 before loading) for ours and the peer, medians; wall time beside.  On the shared machine the

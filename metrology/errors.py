@@ -18,6 +18,7 @@ __all__ = [
     "CalibrationError",
     "EdgeNotFoundError",
     "ModelError",
+    "MatchNotFoundError",
     "FileFormatError",
 ]
 
@@ -52,6 +53,20 @@ class EdgeNotFoundError(MetrologyError):
 
 class ModelError(MetrologyError):
     """A shape model cannot be built (flat or featureless template, bad parameters)."""
+
+
+class MatchNotFoundError(MetrologyError):
+    """A shape search found no instance of the model at or above ``min_score``.
+
+    ``best_score`` is the best score the search saw (how close it came) and ``min_score`` the
+    score asked for (None when not given).
+    """
+
+    def __init__(self, message: str = "", *, best_score: float | None = None,
+                 min_score: float | None = None) -> None:
+        super().__init__(message)
+        self.best_score = best_score
+        self.min_score = min_score
 
 
 class FileFormatError(MetrologyError):

@@ -25,12 +25,55 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from ..core.checks import _numeric, check_finite, check_int
+from ..errors import InputError, ShapeError
+from .io import check_image
 
 __all__ = ["block_pyramid", "half_level", "gaussian_gradients", "level_to_base", "base_to_level",
            "sample_bilinear", "sample_bilinear_exact",
            "sample_bicubic_exact"]
-# bicubic_taps and bicubic_combine are internal helpers (used by match/_edges), not exported
+# The exported functions check their arguments (the library's errors for bad input) and call
+# the unchecked versions (_block_pyramid, _half_level, _gradients, _level_to_base,
+# _base_to_level, _sample_bilinear, _sample_bilinear_exact), which match/ uses on arrays it
+# made itself.  bicubic_taps and bicubic_combine are internal helpers of match/_edges.
+
+MAX_LEVEL = 30       # pyramid levels: 2**30 px is far beyond any image
+MAX_SIGMA = 100.0    # Gaussian smoothing of the gradients, px
+MAX_COORD = 1e9      # sample / level coordinates, px
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _field(field: object, name: str = "field") -> np.ndarray:
+    """A real 2-D or 3-D image-like array, non-empty and finite (checked)."""
+    arr = _numeric(field, name, "an array (H, W) or (H, W, C)")
+    if arr.ndim not in (2, 3) or arr.shape[0] == 0 or arr.shape[1] == 0 or arr.size == 0:
+        raise ShapeError(f"{name}: expected a non-empty array (H, W) or (H, W, C), given shape "
+                         f"{arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name}: expected finite values, given NaN or inf")
+    return arr
+
+
+def _xy(xy: object, name: str = "xy") -> np.ndarray:
+    """Points (..., 2) as float64, finite and within +-MAX_COORD (checked)."""
+    arr = _numeric(xy, name, "points of shape (..., 2)")
+    if arr.ndim < 1 or arr.shape[-1] != 2:
+        raise ShapeError(f"{name}: expected points of shape (..., 2), given shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name}: expected finite coordinates, given NaN or inf")
+    if arr.size and float(np.abs(arr).max()) > MAX_COORD:
+        raise InputError(f"{name}: coordinates beyond +-{MAX_COORD:g} px")
+    return arr
+
+
+def _gray_image(image: object, name: str = "image") -> np.ndarray:
+    img = check_image(image, name)
+    if img.ndim != 2:
+        if img.shape[2] != 1:
+            raise ShapeError(f"{name}: expected a single-channel image (H, W), given shape "
+                             f"{img.shape}; convert it to gray first")
+        img = img[:, :, 0]
+    return np.ascontiguousarray(img, dtype=np.float32)
 
 
 def block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
@@ -38,27 +81,52 @@ def block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
 
     Parameters
     ----------
-    image : ndarray (H, W), float32
-        Level 0 (already gray and validated).
+    image : ndarray (H, W)
+        Level 0, a gray image (uint8, uint16, float32 or float64; finite).
     levels : int
-        Number of levels (>= 1).  An odd last row/column is dropped before averaging.
+        Number of levels (1 to 30).  An odd last row/column is dropped before averaging.
 
     Returns
     -------
     list of ndarray, ``[ (H, W), (H//2, W//2), ... ]``, float32
+
+    Raises
+    ------
+    InputError, ShapeError
+        Bad image, or a level count out of range or too large for the image.
     """
-    if levels < 1:
-        raise InputError(f"levels: expected >= 1, given {levels}")
+    levels = check_int(levels, "levels", min=1, max=MAX_LEVEL)
+    return _block_pyramid(_gray_image(image), levels)
+
+
+def _block_pyramid(image: np.ndarray, levels: int) -> list[np.ndarray]:
+    """:func:`block_pyramid` of a float32 image already checked."""
     out = [np.ascontiguousarray(image, dtype=np.float32)]
     for _ in range(levels - 1):
-        out.append(half_level(out[-1], image.shape, levels))
+        out.append(_half_level(out[-1], image.shape, levels))
     return out
 
 
-def half_level(prev: np.ndarray, shape0: tuple = (), levels: int = 0) -> np.ndarray:
-    """The next pyramid level of ``prev`` (float32): means of its 2x2 blocks (an odd last row or
-    column dropped), by ``cv2.resize`` with area interpolation (the same means up to float32
-    rounding, 7x faster than NumPy slicing)."""
+def half_level(image: np.ndarray) -> np.ndarray:
+    """The next pyramid level of ``image``: means of its 2x2 blocks (an odd last row or column
+    dropped), by ``cv2.resize`` with area interpolation (the same means up to float32 rounding,
+    7x faster than NumPy slicing).
+
+    Parameters
+    ----------
+    image : ndarray (H, W), H and W >= 2
+        A gray image (uint8, uint16, float32 or float64; finite).
+
+    Returns
+    -------
+    ndarray (H // 2, W // 2), float32
+    """
+    return _half_level(_gray_image(image))
+
+
+def _half_level(prev: np.ndarray, shape0: tuple = (), levels: int = 0) -> np.ndarray:
+    """:func:`half_level` of a float32 image already checked (``shape0`` and ``levels`` only
+    name the request in the error when the image is too small)."""
     import cv2
 
     h, w = prev.shape[0] // 2, prev.shape[1] // 2
@@ -69,19 +137,26 @@ def half_level(prev: np.ndarray, shape0: tuple = (), levels: int = 0) -> np.ndar
 
 
 def gaussian_gradients(image: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian-derivative gradient ``(gx, gy)`` of a float32 image (gray levels per pixel).
+    """Gaussian-derivative gradient ``(gx, gy)`` of a gray image (gray levels per pixel).
 
     Parameters
     ----------
-    image : ndarray (H, W), float32
+    image : ndarray (H, W)
+        uint8, uint16, float32 or float64 (finite); computed in float32.
     sigma : float
-        Smoothing scale in pixels (0 = plain central differences).
+        Smoothing scale in pixels, 0 to 100 (0 = plain central differences).
 
     Returns
     -------
     gx, gy : ndarray (H, W), float32
         Derivatives along x (columns) and y (rows); borders are replicated.
     """
+    sigma = check_finite(sigma, "sigma", min=0.0, max=MAX_SIGMA)
+    return _gradients(_gray_image(image), sigma)
+
+
+def _gradients(image: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gaussian_gradients` of an image already checked."""
     import cv2
 
     img = np.ascontiguousarray(image, dtype=np.float32)
@@ -95,15 +170,51 @@ def gaussian_gradients(image: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarra
 
 
 def level_to_base(xy: np.ndarray, level: int) -> np.ndarray:
-    """Coordinates at pyramid ``level`` -> level 0: ``2**l * xy + (2**l - 1) / 2``."""
+    """Coordinates at pyramid ``level`` -> level 0: ``2**l * xy + (2**l - 1) / 2``.
+
+    Parameters
+    ----------
+    xy : array_like (..., 2)
+        Finite points, px of ``level``.
+    level : int
+        0 to 30.
+
+    Returns
+    -------
+    ndarray (..., 2), float64
+    """
+    return _level_to_base(_xy(xy), check_int(level, "level", min=0, max=MAX_LEVEL))
+
+
+def base_to_level(xy: np.ndarray, level: int) -> np.ndarray:
+    """Level-0 coordinates -> pyramid ``level`` (inverse of :func:`level_to_base`).
+
+    Parameters
+    ----------
+    xy : array_like (..., 2)
+        Finite points, level-0 px.
+    level : int
+        0 to 30.
+
+    Returns
+    -------
+    ndarray (..., 2), float64
+    """
+    return _base_to_level(_xy(xy), check_int(level, "level", min=0, max=MAX_LEVEL))
+
+
+def _level_to_base(xy: np.ndarray, level: int) -> np.ndarray:
     f = float(2 ** level)
     return np.asarray(xy, dtype=np.float64) * f + (f - 1.0) / 2.0
 
 
-def base_to_level(xy: np.ndarray, level: int) -> np.ndarray:
-    """Level-0 coordinates -> pyramid ``level`` (inverse of :func:`level_to_base`)."""
+def _base_to_level(xy: np.ndarray, level: int) -> np.ndarray:
     f = float(2 ** level)
     return (np.asarray(xy, dtype=np.float64) - (f - 1.0) / 2.0) / f
+
+
+def _sample_args(field: object, xy: object, fill: object) -> tuple[np.ndarray, np.ndarray, float]:
+    return _field(field), _xy(xy), check_finite(fill, "fill")
 
 
 def sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
@@ -111,14 +222,27 @@ def sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.
 
     Parameters
     ----------
-    field : ndarray (H, W) or (H, W, C), float32
+    field : ndarray (H, W) or (H, W, C)
+        Finite values (sampled in float32; C <= 4).
     xy : ndarray (..., 2)
         Sample positions (x, y) in pixels; positions outside the image give ``fill``.
+    fill : float
 
     Returns
     -------
     ndarray (...) or (..., C), float32
     """
+    f, xy, fill = _sample_args(field, xy, fill)
+    if f.ndim == 3 and f.shape[2] > 4:
+        raise ShapeError(f"field: expected at most 4 channels, given shape {f.shape}")
+    if max(float(np.abs(f).max()), abs(fill)) > _F32_MAX:
+        raise InputError("field: values beyond the float32 range this sampler works in; use "
+                         "sample_bilinear_exact")
+    return _sample_bilinear(f.astype(np.float32), xy, fill)
+
+
+def _sample_bilinear(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """:func:`sample_bilinear` of a float32 field already checked."""
     import cv2
 
     xy = np.asarray(xy, dtype=np.float32)
@@ -153,12 +277,19 @@ def sample_bilinear_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) 
     Parameters
     ----------
     field : ndarray (H, W) or (H, W, C)
+        Finite values.
     xy : ndarray (..., 2)
+    fill : float
 
     Returns
     -------
     ndarray (...) or (..., C), float64; ``fill`` outside the image.
     """
+    return _sample_bilinear_exact(*_sample_args(field, xy, fill))
+
+
+def _sample_bilinear_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """:func:`sample_bilinear_exact` of a field already checked."""
     xy = np.asarray(xy, dtype=np.float64)
     h, w = field.shape[:2]
     x, y = xy[..., 0], xy[..., 1]
@@ -241,13 +372,15 @@ def sample_bicubic_exact(field: np.ndarray, xy: np.ndarray, fill: float = 0.0) -
     Parameters
     ----------
     field : ndarray (H, W) or (H, W, C)
+        Finite values.
     xy : ndarray (..., 2)
+    fill : float
 
     Returns
     -------
     ndarray (...) or (..., C), float64; ``fill`` where the 4x4 support leaves the image.
     """
-    xy = np.asarray(xy, dtype=np.float64)
+    field, xy, fill = _sample_args(field, xy, fill)
     taps, wy, wx, inside = bicubic_taps(field, xy[..., 0], xy[..., 1])
     out = np.stack([np.where(inside, bicubic_combine(t, wy, wx), fill) for t in taps], -1)
     return out[..., 0] if field.ndim == 2 else out

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..image.pyramid import bicubic_combine, bicubic_taps, sample_bilinear, sample_bilinear_exact
+from ..image.pyramid import bicubic_combine, bicubic_taps, _sample_bilinear, _sample_bilinear_exact
 
 __all__ = ["PROFILE_STEP", "log_parabola", "edge_offsets", "ridge_points", "thin_even", "thin_to",
            "coherence"]
@@ -67,7 +67,7 @@ def _profile(grad: np.ndarray, pts: np.ndarray, normals: np.ndarray, offs: np.nd
         g = cv2.remap(grad, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                       borderValue=0)
     else:
-        g = sample_bilinear(grad, np.stack([mx, my], -1))
+        g = _sample_bilinear(grad, np.stack([mx, my], -1))
     v = g[..., 0] * nx + g[..., 1] * ny
     return v if signed else np.abs(v)
 
@@ -163,8 +163,8 @@ def ridge_points(gx: np.ndarray, gy: np.ndarray, valid: np.ndarray,
     m = mag[ys, xs]
     d = np.stack([gx[ys, xs], gy[ys, xs]], 1) / m[:, None]
     p = np.stack([xs, ys], 1).astype(np.float64)
-    mp = sample_bilinear_exact(mag, p + d)
-    mm = sample_bilinear_exact(mag, p - d)
+    mp = _sample_bilinear_exact(mag, p + d)
+    mm = _sample_bilinear_exact(mag, p - d)
     keep = (m >= mp) & (m > mm)
     return p[keep], m[keep]
 

@@ -27,15 +27,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core._batch import MAD_TO_SIGMA
-from ..core.checks import check_choice, check_finite
+from ..core.checks import as_vector, check_choice, check_finite, check_int
 from ..errors import InputError, ModelError
-from ..image.pyramid import (base_to_level, block_pyramid, gaussian_gradients, level_to_base,
-                             sample_bilinear_exact)
+from ..image.pyramid import (_base_to_level, _block_pyramid, _gradients, _level_to_base,
+                             _sample_bilinear_exact)
 from ._edges import coherence, edge_offsets, ridge_points, thin_to
 from .fields import SIGMA, direction_fields, top_field
 
-__all__ = ["POLARITIES", "Level", "CreateArgs", "check_create_args", "model_contrast",
-           "extract_level", "build_levels", "self_scores", "make_hull", "tracking_subsets"]
+__all__: list[str] = []  # a pipeline stage, internal to match/: the public API is metrology.match
 
 POLARITIES = ("use", "ignore_global", "ignore_local")
 NOISE_RIDGE_K = 5.0    # "auto" min_contrast: ridges this many gradient-noise sigmas up are edges
@@ -103,24 +102,26 @@ def check_create_args(shape: tuple[int, int], mask: Any, origin_xy: Sequence[flo
     if h < 8 or w < 8:
         raise InputError(f"template: expected at least 8 x 8 pixels, given {w} x {h}")
     polarity = check_choice(polarity, "polarity", POLARITIES)
-    a0, a1 = (check_finite(v, "angle_range_deg") for v in angle_range_deg)
+    a0, a1 = (float(v) for v in as_vector(angle_range_deg, "angle_range_deg"))
     if a1 < a0:
         raise InputError(f"angle_range_deg: expected (start, stop) with stop >= start, "
                          f"given {tuple(angle_range_deg)}")
-    s0, s1 = (check_finite(v, "scale_range") for v in scale_range)
+    s0, s1 = (float(v) for v in as_vector(scale_range, "scale_range"))
     if not (0 < s0 <= s1) or s1 / s0 > 4:
         raise InputError(f"scale_range: expected 0 < min <= max <= 4 * min, given "
                          f"{tuple(scale_range)}")
     if origin_xy is None:
         origin = ((w - 1) / 2.0, (h - 1) / 2.0)
     else:
-        o = np.asarray(origin_xy, dtype=np.float64)
-        if o.shape != (2,) or not np.all(np.isfinite(o)):
-            raise InputError(f"origin_xy: expected finite (x, y), given {origin_xy}")
+        o = as_vector(origin_xy, "origin_xy")
+        if np.abs(o).max() > 1e9:
+            raise InputError(f"origin_xy: expected a point within +-1e9 px, given {o.tolist()}")
         origin = (float(o[0]), float(o[1]))
-    if num_levels != "auto" and (isinstance(num_levels, (bool, str))
-                                 or not float(num_levels).is_integer() or int(num_levels) < 1):
-        raise InputError(f"num_levels: expected >= 1 or 'auto', given {num_levels}")
+    if not (isinstance(num_levels, str) and num_levels == "auto"):
+        if isinstance(num_levels, str):
+            raise InputError(f"num_levels: expected an integer >= 1 or 'auto', given "
+                             f"{num_levels!r:.40}")
+        num_levels = check_int(num_levels, "num_levels", min=1, max=30)
     return CreateArgs(_check_mask(mask, shape), origin, (a0, a1), (s0, s1), polarity,
                       num_levels if num_levels == "auto" else int(num_levels))
 
@@ -151,7 +152,7 @@ def model_contrast(img: np.ndarray, valid: np.ndarray, min_contrast: float | str
     """
     h, w = img.shape
     floor = 2.0 * value_scale  # gradients below 2 gray levels/px are noise on 8-bit data
-    gx0, gy0 = gaussian_gradients(img, SIGMA)
+    gx0, gy0 = _gradients(img, SIGMA)
     inner = np.zeros((h, w), bool)
     inner[3:-3, 3:-3] = True
     _, ridge_m = ridge_points(gx0, gy0, inner & (valid > 0.5), floor)
@@ -194,30 +195,30 @@ def extract_level(img: np.ndarray, valid: np.ndarray, lv: int, contrast: float,
     h, w = img.shape
     if h < 6 or w < 6:
         return None
-    gx, gy = gaussian_gradients(img, SIGMA)
+    gx, gy = _gradients(img, SIGMA)
     inner = np.zeros((h, w), bool)
     b = 3 if lv == 0 else 2
     inner[b:-b, b:-b] = True
     xy, m = ridge_points(gx, gy, inner & (valid > 0.99), contrast)
     if len(xy) < 8:
         return None
-    dirs = np.stack([sample_bilinear_exact(gx, xy), sample_bilinear_exact(gy, xy)], 1)
+    dirs = np.stack([_sample_bilinear_exact(gx, xy), _sample_bilinear_exact(gy, xy)], 1)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
     off, ok, _ = edge_offsets(np.dstack([gx, gy]), xy, dirs, 1.5, True, contrast)
     xy = xy + np.where(ok, off, 0.0)[:, None] * dirs
     # thin to an even spacing: at least 1 px, more when there are too many points
     idx = thin_to(xy, m, max_points, 1.25)
     xy, m, dirs = xy[idx], m[idx], dirs[idx]
-    g2 = np.stack([sample_bilinear_exact(gx, xy), sample_bilinear_exact(gy, xy)], 1)
+    g2 = np.stack([_sample_bilinear_exact(gx, xy), _sample_bilinear_exact(gy, xy)], 1)
     nrm = np.linalg.norm(g2, axis=1, keepdims=True)
     dirs = np.where(nrm > 0, g2 / np.maximum(nrm, 1e-12), dirs)
-    refine = sample_bilinear_exact(coherence(gx, gy, 2.0), xy) > 0.85
+    refine = _sample_bilinear_exact(coherence(gx, gy, 2.0), xy) > 0.85
     if lv == 0 and refine.sum() > REFINE_POINTS:  # the refinement uses ~400 spread points
         sub = np.flatnonzero(refine)
         keep = thin_to(xy[sub], m[sub], REFINE_POINTS, 1.2)
         refine = np.zeros(len(xy), bool)
         refine[sub[keep]] = True
-    return Level(level_to_base(xy, lv) - np.asarray(origin), dirs, refine)
+    return Level(_level_to_base(xy, lv) - np.asarray(origin), dirs, refine)
 
 
 def build_levels(img: np.ndarray, valid: np.ndarray, contrast: float,
@@ -237,8 +238,8 @@ def build_levels(img: np.ndarray, valid: np.ndarray, contrast: float,
     max_lv = 1
     while min(h, w) >> max_lv >= 12 and max_lv < 7:
         max_lv += 1
-    pyr = block_pyramid(img, max_lv)
-    vpyr = block_pyramid(valid, max_lv)
+    pyr = _block_pyramid(img, max_lv)
+    vpyr = _block_pyramid(valid, max_lv)
     levels: list[Level] = []
     for lv in range(max_lv):
         lvl = extract_level(pyr[lv], vpyr[lv], lv, contrast, origin, max_points)
@@ -275,7 +276,7 @@ def self_scores(template: np.ndarray, levels: Sequence[Level], origin: tuple[flo
     out = []
     for lv, lvl in enumerate(levels):
         u = top_field(units[lv], polarity)
-        v = sample_bilinear_exact(u, base_to_level(lvl.points + np.asarray(origin) + pad, lv))
+        v = _sample_bilinear_exact(u, _base_to_level(lvl.points + np.asarray(origin) + pad, lv))
         d = lvl.dirs
         if polarity == "ignore_local":
             d = np.stack([d[:, 0] ** 2 - d[:, 1] ** 2, 2 * d[:, 0] * d[:, 1]], 1)

@@ -67,9 +67,12 @@ def _find(args: argparse.Namespace) -> int:
     image = load_image(args.image, "image")
     roi = None
     if args.roi:
-        vals = [float(v) for v in args.roi.split(",")]
+        try:
+            vals = [float(v) for v in args.roi.split(",")]
+        except ValueError:
+            vals = []
         if len(vals) != 4:
-            raise InputError(f"--roi: expected x0,y0,x1,y1, given {args.roi!r}")
+            raise InputError(f"--roi: expected four numbers x0,y0,x1,y1, given {args.roi!r:.80}")
         roi = vals
     matches = model.find(image, min_score=args.min_score,
                          max_matches=args.max_matches if args.max_matches > 0 else None,

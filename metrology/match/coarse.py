@@ -25,12 +25,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..image.pyramid import base_to_level, level_to_base, sample_bilinear_exact
+from ..image.pyramid import _base_to_level, _level_to_base, _sample_bilinear_exact
 from .fields import SIGMA, TOP_SPREAD
 from .poses import PoseBatch
 
-__all__ = ["TOP_MOVE_PX", "TOP_SCALE_MOVE_PX", "ANGLE_RETENTION", "top_steps", "KernelBank",
-           "BankCache", "build_bank", "fft_shape", "correlate", "mask_roi", "top_candidates"]
+__all__: list[str] = []  # a pipeline stage, internal to match/: the public API is metrology.match
 
 TOP_MOVE_PX = 2.0        # angle step at the top level: farthest point moves this far
 TOP_SCALE_MOVE_PX = 1.5  # scale step at the top level: farthest point moves this far
@@ -100,7 +99,7 @@ def angle_factor(points: np.ndarray, dirs: np.ndarray, top: int, radius_px: floa
         cs, sn = np.cos(da), np.sin(da)
         rot = np.array([[cs, -sn], [sn, cs]])
         dd = d @ (rot @ rot).T if doubled else d @ rot.T
-        v = sample_bilinear_exact(field, scale * pts @ rot.T + c)
+        v = _sample_bilinear_exact(field, scale * pts @ rot.T + c)
         return float(np.sum(v * dd, axis=1).mean())
 
     s0 = score(0.0, 1.0)
@@ -323,15 +322,15 @@ def mask_roi(vol: np.ndarray, roi: Sequence[float], top: int) -> None:
     """Set the score of positions whose level-0 origin lies outside ``roi`` (x0, y0, x1, y1)
     to -1, in place (``vol`` is the search's own volume)."""
     ht, wt = vol.shape[1:]
-    lo = np.ceil(base_to_level(np.array([roi[0], roi[1]]), top)).astype(int)
-    hi = np.floor(base_to_level(np.array([roi[2], roi[3]]), top)).astype(int)
+    lo = np.ceil(_base_to_level(np.array([roi[0], roi[1]]), top)).astype(int)
+    hi = np.floor(_base_to_level(np.array([roi[2], roi[3]]), top)).astype(int)
     m = np.zeros((ht, wt), bool)
     m[max(lo[1], 0):max(hi[1] + 1, 0), max(lo[0], 0):max(hi[0] + 1, 0)] = True
     vol[:, ~m] = -1.0
 
 
 def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float,
-                   n_track: int) -> PoseBatch:
+                   n_track: int, best: np.ndarray | None = None) -> PoseBatch:
     """Candidates from the score volume: at each spatial peak of the best-over-steps map, every
     step that is a local maximum along angle and scale and reaches 70 % of that peak, or any
     step within 85 % of it (a near-periodic contour such as a gear is sampled at about 2 steps
@@ -348,6 +347,8 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
         Lowest top-level score of a candidate.
     n_track : int
         Spatial peaks examined; at most ``2 * n_track`` candidates are returned, best first.
+    best : ndarray (ht, wt), optional
+        ``vol.max(axis=0)`` when the caller has it.
 
     Returns
     -------
@@ -357,7 +358,7 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
     from scipy import ndimage
 
     na, ns = bank.num_angles, bank.num_scales
-    best = vol.max(axis=0)
+    best = vol.max(axis=0) if best is None else best
     sp = (best >= threshold) & (best >= ndimage.maximum_filter(best, size=3))
     yy, xx = np.nonzero(sp)
     if len(yy) == 0:
@@ -378,5 +379,5 @@ def top_candidates(vol: np.ndarray, bank: KernelBank, top: int, threshold: float
     _, first = np.unique((ip * na + ia)[order], return_index=True)
     order = order[np.sort(first)][:2 * n_track]
     kk, ip, score = kk[order], ip[order], score[order]
-    xy = level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
+    xy = _level_to_base(np.stack([xx[ip], yy[ip]], 1).astype(np.float64), top)
     return PoseBatch.from_arrays(xy[:, 0], xy[:, 1], bank.angles[kk], bank.scales[kk], score)

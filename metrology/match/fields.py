@@ -26,11 +26,10 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray, load_image
-from ..image.pyramid import block_pyramid, gaussian_gradients, half_level
+from ..core.checks import check_int, check_positive
+from ..image.pyramid import MAX_LEVEL, _block_pyramid, _gradients, _half_level
 
-__all__ = ["SIGMA", "TOP_SPREAD", "value_scale", "SearchImage", "LevelFields", "level_fields",
-           "box_fields",
-           "direction_fields", "top_field"]
+__all__ = ["SearchImage"]  # the level fields are internal to match/
 
 SIGMA = 1.0         # Gaussian smoothing of the gradients, px of each level
 TOP_SPREAD = 1.0    # blur (px) of the top-level direction field so the coarse steps are covered
@@ -61,6 +60,11 @@ def _unit(gx: np.ndarray, gy: np.ndarray, min_contrast: float) -> np.ndarray:
 
     inv = 1.0 / np.maximum(cv2.magnitude(gx, gy), np.float32(min_contrast))
     return cv2.merge([gx * inv, gy * inv])
+
+
+def _grad_key(lv: Any, gain: Any) -> tuple[int, float]:
+    return (check_int(lv, "lv", min=0, max=MAX_LEVEL),
+            check_positive(gain, "gain", max=1e6))
 
 
 class SearchImage:
@@ -96,18 +100,24 @@ class SearchImage:
 
     def level(self, lv: int) -> np.ndarray:
         """Pyramid level ``lv`` (2x2 block means), float32, in the image's own gray unit."""
+        return self._level(check_int(lv, "lv", min=0, max=MAX_LEVEL))
+
+    def _level(self, lv: int) -> np.ndarray:
         with self._lock:
             while len(self._levels) <= lv:
-                self._levels.append(half_level(self._levels[-1]))
+                self._levels.append(_half_level(self._levels[-1]))
             return self._levels[lv]
 
     def gradients(self, lv: int, gain: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
         """Gaussian-derivative gradient (gx, gy) of all of level ``lv``, times ``gain`` (kept)."""
+        return self._gradients(*_grad_key(lv, gain))
+
+    def _gradients(self, lv: int, gain: float) -> tuple[np.ndarray, np.ndarray]:
         key = (lv, gain)
         with self._lock:
             g = self._grads.get(key)
         if g is None:
-            gx, gy = gaussian_gradients(self.level(lv), SIGMA)
+            gx, gy = _gradients(self._level(lv), SIGMA)
             g = (gx, gy) if gain == 1.0 else (gx * np.float32(gain), gy * np.float32(gain))
             with self._lock:
                 self._grads[key] = g
@@ -115,6 +125,11 @@ class SearchImage:
 
     def cached_gradients(self, lv: int, gain: float = 1.0) -> tuple | None:
         """The full-level gradients of ``lv`` if already built, else None."""
+        key = _grad_key(lv, gain)
+        with self._lock:
+            return self._grads.get(key)
+
+    def _cached(self, lv: int, gain: float) -> tuple | None:
         with self._lock:
             return self._grads.get((lv, gain))
 
@@ -153,7 +168,7 @@ def level_fields(image: SearchImage, lv: int, min_contrast: float,
     """
     import cv2
 
-    gx, gy = image.gradients(lv, gain)
+    gx, gy = image._gradients(lv, gain)   # lv and gain from the checked query
     return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast))
 
 
@@ -166,9 +181,9 @@ def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_
     """
     import cv2
 
-    if image.cached_gradients(lv, gain) is not None:
+    if image._cached(lv, gain) is not None:
         return level_fields(image, lv, min_contrast, gain)
-    im = image.level(lv)
+    im = image._level(lv)
     h, w = im.shape
     empty = np.zeros((1, 1, 2), np.float32)
     if len(x) == 0:
@@ -181,7 +196,7 @@ def box_fields(image: SearchImage, lv: int, x: np.ndarray, y: np.ndarray, reach_
     y1 = min(int(np.ceil(yl.max() + reach_px)) + 1, h)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return LevelFields(lv, empty, empty)
-    gx, gy = gaussian_gradients(im[y0:y1, x0:x1], SIGMA)
+    gx, gy = _gradients(im[y0:y1, x0:x1], SIGMA)
     if gain != 1.0:
         gx, gy = gx * np.float32(gain), gy * np.float32(gain)
     return LevelFields(lv, cv2.merge([gx, gy]), _unit(gx, gy, min_contrast), x0, y0)
@@ -195,8 +210,8 @@ def direction_fields(img: np.ndarray, levels: int, min_contrast: float) -> list[
     -------
     list of ndarray (H_l, W_l, 2) float32
     """
-    return [_unit(*gaussian_gradients(im, SIGMA), min_contrast)
-            for im in block_pyramid(img, levels)]
+    return [_unit(*_gradients(im, SIGMA), min_contrast)
+            for im in _block_pyramid(img, levels)]
 
 
 def top_field(unit: np.ndarray, polarity: str) -> np.ndarray:

@@ -35,10 +35,14 @@ from .._serial import Serializable
 from ..errors import FileFormatError
 from .build import POLARITIES, Level
 
-__all__ = ["MODEL_FORMAT", "MODEL_VERSION", "write_model", "read_model"]
+__all__ = ["MODEL_FORMAT", "MODEL_VERSION"]  # write/read: through ShapeModel.save/load
 
 MODEL_FORMAT = "metrology.shape_model"
 MODEL_VERSION = 1
+#: Largest model file read: ~2.5 MiB at the largest ``max_points`` (10000 a level, indented
+#: JSON; the default 800 gives ~0.2 MiB); a larger file is not a model, and parsing it would
+#: take seconds (a million numbers: 2-5 s).
+MAX_MODEL_BYTES = 4 * 2 ** 20
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def _check_level(ld: _LevelDoc, w: str) -> Level:
                               f"given {len(ld.dirs)} and {len(ld.refine)}")
     if not (np.all(np.isfinite(ld.points)) and np.all(np.isfinite(ld.dirs))):
         raise FileFormatError(f"{w}: fields 'points' and 'dirs' must be finite (null found)")
+    if np.abs(ld.points).max() > 1e9:
+        raise FileFormatError(f"{w}: field 'points': coordinates beyond +-1e9 px")
     nrm = np.linalg.norm(ld.dirs, axis=1)
     if np.any(np.abs(nrm - 1) > 1e-3):
         raise FileFormatError(f"{w}: field 'dirs' must hold unit vectors")
@@ -114,6 +120,14 @@ def read_model(path: str | os.PathLike) -> dict:
     InputError
         The file cannot be read.
     """
+    if isinstance(path, (str, os.PathLike)):
+        try:
+            size = os.stat(path).st_size
+        except (OSError, ValueError):
+            size = 0          # read_json_file says what is wrong with the path
+        if size > MAX_MODEL_BYTES:
+            raise FileFormatError(f"{path}: {size / 2 ** 20:.1f} MiB is too large to be a shape "
+                                  f"model file (at most {MAX_MODEL_BYTES // 2 ** 20} MiB)")
     raw = read_json_file(path, fmt=MODEL_FORMAT, versions=[MODEL_VERSION])
     where = str(path)
     doc = _ModelDoc.from_dict(raw, where=where, error=FileFormatError)

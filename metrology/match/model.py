@@ -29,6 +29,7 @@ Files (:mod:`.file`)
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -37,16 +38,55 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.pose import Pose2D
+from ..core.checks import as_vector, check_choice, check_int, check_positive
+from ..errors import InputError, MatchNotFoundError, ShapeError
+from ..image.pyramid import MAX_LEVEL
 from ..image.io import as_gray, load_image
-from .build import (COARSE_POINTS, Level, build_levels, check_create_args, make_hull, model_contrast,
+from .build import (COARSE_POINTS, POLARITIES, Level, build_levels, check_create_args, make_hull, model_contrast,
                     self_scores, tracking_subsets)
 from .coarse import BankCache, KernelBank, angle_factor, build_bank, top_steps
 from .fields import value_scale as _value_scale
 from .file import read_model, write_model
-from .result import Matches
+from .result import Match, Matches
 from .search import check_query, run
 
 __all__ = ["ShapeModel"]
+
+MIN_POINTS, MAX_POINTS = 8, 10_000  # model points per level (create's max_points)
+MAX_BANK_BYTES = 2 ** 30  # FFT kernel bank of one image size
+
+
+def _check_levels(levels: Any) -> tuple[Level, ...]:
+    """The model's levels as a tuple, each a :class:`Level` of N >= 3 finite points with unit
+    directions and a refine flag per point."""
+    if isinstance(levels, (str, bytes, dict)) or not hasattr(levels, "__len__"):
+        raise InputError(f"levels: expected a sequence of Level, given {type(levels).__name__}")
+    levels = tuple(levels)
+    if not levels or len(levels) > MAX_LEVEL:
+        raise InputError(f"levels: expected 1 to {MAX_LEVEL} levels, given {len(levels)}")
+    for i, lv in enumerate(levels):
+        if not isinstance(lv, Level):
+            raise InputError(f"levels[{i}]: expected a Level, given {type(lv).__name__}")
+        pts, dirs, ref = (np.asarray(v) for v in (lv.points, lv.dirs, lv.refine))
+        n = len(pts) if pts.ndim == 2 else -1
+        if n < 3 or pts.shape != (n, 2) or dirs.shape != (n, 2) or ref.shape != (n,) \
+                or pts.dtype.kind != "f" or dirs.dtype.kind != "f" or ref.dtype != bool:
+            raise ShapeError(f"levels[{i}]: expected float points and dirs (N, 2), N >= 3, and "
+                             f"bool refine (N,), given {pts.shape}, {dirs.shape}, {ref.shape}")
+        if not (np.all(np.isfinite(pts)) and np.all(np.isfinite(dirs))) \
+                or np.abs(pts).max() > 1e9:
+            raise InputError(f"levels[{i}]: expected finite points (within +-1e9 px) and "
+                             f"directions")
+    return levels
+
+
+def _check_self_scores(scores: Any, n: int) -> list[float]:
+    if scores is None:
+        return [0.6] * n
+    v = as_vector(scores, "top_self_score", n)
+    if not np.all((v > 0) & (v <= 1)):
+        raise InputError(f"top_self_score: expected {n} values in (0, 1], given {v.tolist()}")
+    return [float(x) for x in v]
 
 
 class ShapeModel:
@@ -91,22 +131,43 @@ class ShapeModel:
                  scale_range: tuple[float, float], polarity: str, min_contrast: float,
                  value_scale: float, top_self_score: Sequence[float] | None = None,
                  info: dict | None = None) -> None:
-        self._levels = tuple(levels)
-        self.template_shape = (int(template_shape[0]), int(template_shape[1]))
-        self.origin_xy = (float(origin_xy[0]), float(origin_xy[1]))
-        self.angle_range_deg = (float(angle_range_deg[0]), float(angle_range_deg[1]))
-        self.scale_range = (float(scale_range[0]), float(scale_range[1]))
-        self.polarity = polarity
-        self.min_contrast = float(min_contrast)
-        self.value_scale = float(value_scale)
+        self._levels = _check_levels(levels)
+        ts = as_vector(template_shape, "template_shape")
+        if not np.all((ts >= 1) & (ts <= 1e6) & (ts == np.round(ts))):
+            raise InputError(f"template_shape: expected (h, w) positive integers, given "
+                             f"{ts.tolist()}")
+        self.template_shape = (int(ts[0]), int(ts[1]))
+        o = as_vector(origin_xy, "origin_xy")
+        if np.abs(o).max() > 1e9:
+            raise InputError(f"origin_xy: expected a point within +-1e9 px, given {o.tolist()}")
+        self.origin_xy = (float(o[0]), float(o[1]))
+        a = as_vector(angle_range_deg, "angle_range_deg")
+        if a[1] < a[0] or np.abs(a).max() > 1e6:
+            raise InputError(f"angle_range_deg: expected (start, stop), stop >= start, given "
+                             f"{a.tolist()}")
+        self.angle_range_deg = (float(a[0]), float(a[1]))
+        sr = as_vector(scale_range, "scale_range")
+        if not (0 < sr[0] <= sr[1] <= 4 * sr[0]):
+            raise InputError(f"scale_range: expected 0 < min <= max <= 4 * min, given "
+                             f"{sr.tolist()}")
+        self.scale_range = (float(sr[0]), float(sr[1]))
+        self.polarity = check_choice(polarity, "polarity", POLARITIES)
+        self.min_contrast = check_positive(min_contrast, "min_contrast", max=1e9)
+        self.value_scale = check_positive(value_scale, "value_scale", max=1e9)
+        if info is not None and not isinstance(info, dict):
+            raise InputError(f"info: expected a dict or None, given {type(info).__name__}")
+        try:  # free-form, but plain finite JSON values
+            json.dumps(info, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            raise InputError("info: expected a dict of JSON values (finite numbers, strings, "
+                             "lists, dicts)") from None
         self.info = dict(info or {})
         self.radius_px = max(float(np.max(np.hypot(*self._levels[0].points.T))), 1.0)
         self._hull = make_hull(self._levels[0].points)
         self._track_idx = tracking_subsets(self._levels)
         self._coarse_idx = tracking_subsets(self._levels, COARSE_POINTS)
         self._banks = BankCache()
-        self.top_self_score = (list(top_self_score) if top_self_score is not None
-                               else [0.6] * len(self._levels))
+        self.top_self_score = _check_self_scores(top_self_score, len(self._levels))
 
     # -- creation -----------------------------------------------------------------------------
     @classmethod
@@ -141,7 +202,7 @@ class ShapeModel:
             neither lower the typical strength nor enter the model.
         polarity : {"use", "ignore_global", "ignore_local"}
         max_points : int
-            Cap on model points per level (evenly thinned above it).
+            Cap on model points per level (evenly thinned above it), 8 to 10000.
 
         Returns
         -------
@@ -155,13 +216,14 @@ class ShapeModel:
             Bad arguments (NaN, wrong dtype, empty image, bad ranges).
         """
         t0 = time.perf_counter()
+        max_points = check_int(max_points, "max_points", min=MIN_POINTS, max=MAX_POINTS)
         template = load_image(template, "template")
         img = as_gray(template, "template")
         args = check_create_args(img.shape, mask, origin_xy, angle_range_deg, scale_range,
                                  polarity, num_levels)
         vscale = _value_scale(template, img)
         contrast = model_contrast(img, args.valid, min_contrast, vscale)
-        levels = build_levels(img, args.valid, contrast, args.origin_xy, int(max_points),
+        levels = build_levels(img, args.valid, contrast, args.origin_xy, max_points,
                               args.num_levels)
         selfs = self_scores(img, levels, args.origin_xy, args.polarity, contrast)
         model = cls(levels, template_shape=img.shape, origin_xy=args.origin_xy,
@@ -209,10 +271,13 @@ class ShapeModel:
 
     def level_points(self, level: int) -> np.ndarray:
         """Model points of pyramid ``level`` (level-0 px relative to the origin), (N, 2)."""
+        level = check_int(level, "level", min=0, max=len(self._levels) - 1)
         return self._levels[level].points.copy()
 
     def contour_xy(self, pose: Pose2D) -> np.ndarray:
         """Level-0 model points placed by ``pose`` into the image, (N, 2)."""
+        if not isinstance(pose, Pose2D):
+            raise InputError(f"pose: expected a Pose2D, given {type(pose).__name__}")
         return pose.apply(self._levels[0].points)
 
     def to_dict(self) -> dict:
@@ -233,7 +298,14 @@ class ShapeModel:
     # -- search ---------------------------------------------------------------------------------
     def kernel_bank(self, top: int, shape: tuple[int, int]) -> KernelBank:
         """FFT kernel bank of the top-level search at level ``top`` for an FFT of ``shape``
-        (built on first use, then memoised; the last 4 are kept)."""
+        (built on first use, then memoised; the last 4 are kept).
+
+        ``top`` is a level of the model; ``shape`` (rows, cols) each 4 to 8192.
+        """
+        top = check_int(top, "top", min=0, max=len(self._levels) - 1)
+        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+            raise InputError(f"shape: expected (rows, cols), given {shape!r:.60}")
+        shape = tuple(check_int(v, "shape", min=4, max=8192) for v in shape)
         def make() -> KernelBank:
             lvl = self._levels[top]
             doubled = self.polarity == "ignore_local"
@@ -241,6 +313,13 @@ class ShapeModel:
             half = 0.5 * (scales[1] - scales[0]) / scales[0] if len(scales) > 1 else 0.0
             factor = angle_factor(lvl.points, lvl.dirs, top, self.radius_px, doubled, half)
             steps = top_steps(self.angle_range_deg, self.scale_range, self.radius_px, top, factor)
+            nbytes = len(steps[0]) * 2 * shape[0] * (shape[1] // 2 + 1) * 8
+            if nbytes > MAX_BANK_BYTES:
+                raise InputError(
+                    f"the top-level search of {len(steps[0])} steps on an FFT of {shape[0]} x "
+                    f"{shape[1]} would need {nbytes / 2 ** 30:.1f} GiB of kernels (at most "
+                    f"{MAX_BANK_BYTES / 2 ** 30:.0f}); search a smaller image or region, or build "
+                    f"the model with more pyramid levels")
             full = self.angle_range_deg[1] - self.angle_range_deg[0] >= 360.0 - 1e-9
             return build_bank(lvl.points, lvl.dirs, top, steps, doubled, shape, full, factor)
 
@@ -304,6 +383,51 @@ class ShapeModel:
         """
         return run(self, check_query(self, image, min_score, max_matches, max_overlap,
                                      greediness, roi, refine, workers))
+
+    def find_one(self, image: Any, min_score: float = 0.7, max_overlap: float = 0.5,
+                 greediness: float = 0.8, roi: Sequence[float] | None = None,
+                 refine: bool = True, workers: int = 1) -> Match:
+        """The best instance of the model in ``image``, or an error saying how close the search
+        came (arguments as :meth:`find`, which this calls with ``max_matches=1``).
+
+        Returns
+        -------
+        Match
+            The best match (its search statistics are not kept: use :meth:`find` for them).
+
+        Raises
+        ------
+        MatchNotFoundError
+            No instance scores ``min_score`` or more; the message and the error's
+            ``best_score`` give the best score the search saw (``SearchStats.best_score``).
+        InputError
+            Bad image or option, as :meth:`find`.
+
+        Examples
+        --------
+        >>> from metrology.synth.parts import render_template, render_part_scene
+        >>> from metrology.core.pose import Pose2D
+        >>> model = ShapeModel.create(render_template("lpart").image)
+        >>> scene = render_part_scene("lpart", [Pose2D(300.0, 200.0, 30.0)], rng=1)
+        >>> round(model.find_one(scene.image).pose.angle_deg)
+        30
+        >>> model.find_one(np.full((480, 640), 128, np.uint8))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        metrology.errors.MatchNotFoundError: no match with score >= 0.7 ...
+        """
+        found = self.find(image, min_score, 1, max_overlap, greediness, roi, refine, workers)
+        if found:
+            return found[0]
+        st = found.stats
+        where = ("the search did not start" if st.best_level < 0 else
+                 f"best score seen {st.best_score:.3f}, "
+                 + ("full model at level 0" if st.best_level == 0 else
+                    f"at pyramid level {st.best_level}, where the search stopped"))
+        raise MatchNotFoundError(
+            f"no match with score >= {float(min_score):.3g} ({where}); if the part is in the "
+            f"image, lower min_score or check the model's polarity and contrast",
+            best_score=st.best_score, min_score=float(min_score))
 
     # -- files ----------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:

@@ -25,7 +25,7 @@ import numpy as np
 from ..core.pose import Pose2D
 from ..errors import ShapeError
 
-__all__ = ["PoseBatch"]
+__all__: list[str] = []  # the stages' candidate batch, internal to match/
 
 
 def _wrap180(a: float) -> float:

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 
 from ..core._batch import MAD_TO_SIGMA
-from ..image.pyramid import sample_bilinear_exact
+from ..image.pyramid import _sample_bilinear_exact
 from ._edges import edge_offsets
 from .fields import LevelFields
 from .poses import PoseBatch
 
-__all__ = ["RefinedPose", "refine_pose", "refine_batch", "clip_to_ranges"]
+__all__: list[str] = []  # a pipeline stage, internal to match/: the public API is metrology.match
 
 _MAX_ITER = 6
 _CONVERGED_PX = 2e-3   # farthest model point moved less than this: converged
@@ -67,7 +67,7 @@ def _edge_distances(model: Any, grad: np.ndarray, pts: np.ndarray, dirs: np.ndar
     m = dirs @ R.T
     sign = 1.0
     if model.polarity == "ignore_global":
-        sign = 1.0 if np.sum(sample_bilinear_exact(grad, q) * m) >= 0 else -1.0
+        sign = 1.0 if np.sum(_sample_bilinear_exact(grad, q) * m) >= 0 else -1.0
     e, ok, _ = edge_offsets(grad, q, m * sign, half, model.polarity != "ignore_local",
                             0.5 * model.min_contrast, fine_iters=1)
     return rel, m, e * sign, ok  # offsets along m, whichever way the contrast goes

@@ -15,11 +15,16 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
+import numpy as np
+
 from .._serial import Serializable, to_jsonable
+from ..core.checks import check_finite, check_int
 from ..core.pose import Pose2D
+from ..errors import InputError
 
 __all__ = ["Match", "Matches", "SearchStats"]
 
@@ -50,6 +55,26 @@ class Match(Serializable):
     fit_rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
     num_edges: int = field(default=0, metadata={"min": 0})
 
+    def __post_init__(self) -> None:
+        rms = self.fit_rms_px
+        if isinstance(self.pose, Pose2D) and type(self.score) is float \
+                and 0.0 <= self.score <= 1.0 and type(rms) is float \
+                and (rms != rms or 0.0 <= rms < math.inf) and type(self.num_edges) is int \
+                and self.num_edges >= 0:
+            return                               # plain valid values (as a search makes them)
+        if not isinstance(self.pose, Pose2D):
+            raise InputError(f"pose: expected a Pose2D, given {type(self.pose).__name__}")
+        score = check_finite(self.score, "score", min=0.0, max=1.0)
+        rms = self.fit_rms_px
+        rms = float("nan") if rms is None or (isinstance(rms, float) and math.isnan(rms)) \
+            else check_finite(rms, "fit_rms_px", min=0.0)
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "fit_rms_px", rms)
+        object.__setattr__(self, "num_edges", check_int(self.num_edges, "num_edges", min=0))
+
+
+_STATS_INTS = ("top_level", "num_steps", "top_candidates", "tracked", "refined", "best_level")
+
 
 @dataclass(frozen=True)
 class SearchStats(Serializable):
@@ -73,6 +98,13 @@ class SearchStats(Serializable):
         Wall time per stage, ms: ``fields`` (top-level fields), ``top`` (exhaustive search),
         ``track`` (pyramid tracking, with the fields below the top), ``suppress`` (level-0
         scores, overlap suppression), ``refine`` (refinement, final scores and selection).
+    best_score : float in [0, 1]
+        Best score of any candidate at the deepest stage that candidates reached (the best
+        final score when any candidate was refined; at the top level, relative to the
+        template's own top-level score), whether or not it reached ``min_score``: how close a
+        failed search came.
+    best_level : int
+        Pyramid level of ``best_score`` (0: the full model; -1 when the search did not start).
     """
 
     top_level: int = -1
@@ -82,6 +114,35 @@ class SearchStats(Serializable):
     tracked: int = 0
     refined: int = 0
     stage_ms: dict[str, float] = field(default_factory=dict)
+    best_score: float = field(default=0.0, metadata={"min": 0.0, "max": 1.0})
+    best_level: int = -1
+
+    def __post_init__(self) -> None:
+        if type(self.best_score) is float and 0.0 <= self.best_score <= 1.0 \
+                and all(type(getattr(self, n)) is int and getattr(self, n) >= -1
+                        for n in _STATS_INTS) \
+                and type(self.fft_shape) is tuple and len(self.fft_shape) == 2 \
+                and all(type(v) is int and v >= 0 for v in self.fft_shape) \
+                and type(self.stage_ms) is dict \
+                and all(type(k) is str and type(v) is float and 0.0 <= v < math.inf
+                        for k, v in self.stage_ms.items()):
+            return                               # plain valid values (as a search makes them)
+        fs = self.fft_shape
+        if not (isinstance(fs, (tuple, list)) and len(fs) == 2 and all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0
+                for v in fs)):
+            raise InputError("fft_shape: expected two non-negative integers")
+        object.__setattr__(self, "fft_shape", (int(fs[0]), int(fs[1])))
+        if not isinstance(self.stage_ms, dict) or not all(
+                isinstance(k, str) and isinstance(v, (int, float, np.integer, np.floating))
+                and not isinstance(v, bool) for k, v in self.stage_ms.items()):
+            raise InputError("stage_ms: expected a dict of stage name -> ms")
+        object.__setattr__(self, "stage_ms", {k: check_finite(v, f"stage_ms[{k!r}]", min=0.0)
+                                              for k, v in self.stage_ms.items()})
+        object.__setattr__(self, "best_score",
+                           check_finite(self.best_score, "best_score", min=0.0, max=1.0))
+        for name in _STATS_INTS:
+            object.__setattr__(self, name, check_int(getattr(self, name), name, min=-1))
 
 
 class Matches(list):
@@ -95,7 +156,16 @@ class Matches(list):
     """
 
     def __init__(self, matches: Iterable[Match] = (), stats: SearchStats | None = None) -> None:
-        super().__init__(matches)
+        if isinstance(matches, (str, bytes, dict)) or not hasattr(matches, "__iter__"):
+            raise InputError(f"matches: expected an iterable of Match, given "
+                             f"{type(matches).__name__}")
+        items = list(matches)
+        if not all(isinstance(m, Match) for m in items):
+            raise InputError("matches: expected Match items only")
+        if stats is not None and not isinstance(stats, SearchStats):
+            raise InputError(f"stats: expected a SearchStats or None, given "
+                             f"{type(stats).__name__}")
+        super().__init__(items)
         self.stats = stats if stats is not None else SearchStats()
 
     def __repr__(self) -> str:

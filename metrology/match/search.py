@@ -37,7 +37,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..core.checks import check_finite
+from ..core.checks import as_vector, check_bool, check_finite, check_int
 from ..errors import InputError
 from .coarse import correlate, fft_shape, mask_roi, top_candidates
 from .fields import LevelFields, SearchImage, box_fields, level_fields, top_field
@@ -47,8 +47,10 @@ from .result import Matches, SearchStats
 from .select import select, suppress
 from .track import dedupe, score_poses, track_level
 
-__all__ = ["Query", "check_query", "search_top", "track_pyramid", "score_and_suppress",
-           "refine_and_rescore", "run"]
+__all__: list[str] = []  # the pipeline, internal to match/: the public API is ShapeModel.find
+
+MAX_WORKERS = 64        # threads of the top-level FFTs
+MAX_MATCHES = 100_000   # find's max_matches
 
 
 @dataclass(frozen=True)
@@ -137,26 +139,28 @@ def check_query(model: Any, image: Any, min_score: float = 0.7, max_matches: int
     min_score = _unit_interval(min_score, "min_score", low_open=True)
     greediness = _unit_interval(greediness, "greediness")
     max_overlap = _unit_interval(max_overlap, "max_overlap")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise InputError(f"workers: expected an integer >= 1, given {workers!r}")
-    if max_matches is not None and int(max_matches) < 0:
-        raise InputError(f"max_matches: expected >= 0 or None, given {max_matches}")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) \
+            or not 1 <= workers <= MAX_WORKERS:
+        raise InputError(f"workers: expected an integer 1 to {MAX_WORKERS}, given {workers!r:.40}")
+    if max_matches is not None:
+        max_matches = check_int(max_matches, "max_matches", min=0, max=MAX_MATCHES)
     if roi is not None:
-        r = np.asarray(roi, dtype=np.float64)
-        if r.shape != (4,) or not np.all(np.isfinite(r)) or r[2] <= r[0] or r[3] <= r[1]:
+        r = as_vector(roi, "roi", 4)
+        if r[2] <= r[0] or r[3] <= r[1]:
             raise InputError(f"roi: expected (x0, y0, x1, y1) with x1 > x0, y1 > y0, given {roi}")
         roi = (float(r[0]), float(r[1]), float(r[2]), float(r[3]))
     top = model.num_levels - 1
     while top > 0 and (H >> top < 8 or W >> top < 8):
         top -= 1
     return Query(img, top, min_score, None if not max_matches else int(max_matches),
-                 max_overlap, greediness, roi, bool(refine), int(workers),
+                 max_overlap, greediness, roi, check_bool(refine, "refine"), int(workers),
                  model.value_scale / img.value_scale)
 
 
-def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
+def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any, float]:
     """Exhaustive search on the top-level direction field ``unit``; returns the candidates
-    (top-level scores, best first) and the kernel bank used."""
+    (top-level scores, best first), the kernel bank used and the best top-level score relative
+    to the template's own (the best score seen when no candidate passes)."""
     u = top_field(unit, model.polarity)
     reach = int(np.ceil(model.radius_px * model.scale_range[1] / 2 ** q.top)) + 2
     shape = fft_shape(u.shape[:2], reach)
@@ -166,12 +170,28 @@ def search_top(model: Any, unit: np.ndarray, q: Query) -> tuple[PoseBatch, Any]:
         mask_roi(vol, q.roi, q.top)
     # the spread top field scores a perfect match at ``top_self_score`` (measured on the
     # template); candidates must reach a greediness-dependent fraction of that
-    thr = q.min_score * model.top_self_score[q.top] * (0.55 + 0.3 * q.greediness)
-    return top_candidates(vol, bank, q.top, thr, q.n_track), bank
+    self_score = model.top_self_score[q.top]
+    thr = q.min_score * self_score * (0.55 + 0.3 * q.greediness)
+    peak = vol.max(axis=0)                      # (ht, wt): the best over the steps
+    best = float(np.clip(peak.max() / self_score, 0.0, 1.0)) if peak.size else 0.0
+    return top_candidates(vol, bank, q.top, thr, q.n_track, peak), bank, best
+
+
+Seen = tuple[int, float]  # (pyramid level, best score) of the deepest stage any candidate reached
+
+
+def _deepest(seen: Seen, level: int, cand: PoseBatch) -> Seen:
+    """``seen`` updated with the best score of ``cand`` scored at ``level`` (unchanged when
+    ``cand`` is empty)."""
+    if len(cand) == 0:
+        return seen
+    best = float(np.clip(np.max(cand.score), 0.0, 1.0))
+    return (level, best) if level < seen[0] else (level, max(best, seen[1]))
 
 
 def track_pyramid(model: Any, q: Query, cand: PoseBatch, top_fields: LevelFields,
-                  angle_factor: float = 1.0) -> tuple[PoseBatch, LevelFields]:
+                  angle_factor: float = 1.0,
+                  seen: Seen = (99, 0.0)) -> tuple[PoseBatch, LevelFields, Seen]:
     """Track candidates from the top level down to level 0.
 
     A candidate must keep ``min_score * (0.6 + 0.3 greediness)`` at the intermediate levels
@@ -194,6 +214,9 @@ def track_pyramid(model: Any, q: Query, cand: PoseBatch, top_fields: LevelFields
         Candidates at level 0 (scores with the tracking subset of points).
     fields0 : LevelFields
         Level-0 gradient and direction fields around the candidates.
+    seen : (int, float)
+        ``seen`` (the stage before) updated with the best score at the lowest level that any
+        candidate reached, before the level's threshold.
     """
     fl = top_fields
     for lv in range(q.top - 1, -1, -1):
@@ -208,27 +231,34 @@ def track_pyramid(model: Any, q: Query, cand: PoseBatch, top_fields: LevelFields
             # in single steps
             stride = angle_factor if lv > 0 else 1.0
             cand = track_level(model, fl, cand, wide=int(round(4 * angle_factor / stride)),
-                               keep=q.keep, stride=stride).at_least(thr * 0.9)
+                               keep=q.keep, stride=stride)
+            seen = _deepest(seen, lv, cand)
+            cand = cand.at_least(thr * 0.9)
             cand = dedupe(cand.sorted(), 2.0 ** lv, q.rival_margin)
         elif lv == q.top - 2:  # what the strides above may have left: +-f steps of this level
             wide = int(np.ceil(angle_factor))
-        cand = track_level(model, fl, cand, wide=wide, keep=q.keep).at_least(thr).sorted()
+        cand = track_level(model, fl, cand, wide=wide, keep=q.keep)
+        seen = _deepest(seen, lv, cand)
+        cand = cand.at_least(thr).sorted()
         cand = dedupe(cand, 2.0 ** lv, q.rival_margin).take(slice(0, q.n_track))
     if q.top == 0 and len(cand):
         cand = track_level(model, fl, cand, keep=q.keep)
+        seen = _deepest(seen, 0, cand)
     if fl.level != 0:  # nothing reached level 0
         empty = np.zeros((1, 1, 2), np.float32)
         fl = LevelFields(0, empty, empty)
-    return cand, fl
+    return cand, fl, seen
 
 
-def score_and_suppress(model: Any, f0: LevelFields, cand: PoseBatch, q: Query) -> PoseBatch:
+def score_and_suppress(model: Any, f0: LevelFields, cand: PoseBatch, q: Query,
+                       seen: Seen = (99, 0.0)) -> tuple[PoseBatch, Seen]:
     """Score the candidates with every level-0 model point, best first, and suppress overlaps
-    (:func:`~metrology.match.select.suppress`)."""
+    (:func:`~metrology.match.select.suppress`); ``seen`` updated with the best full score."""
     lvl = model.levels[0]
     cand = cand.with_score(score_poses(f0.unit, 0, cand, lvl.points, lvl.dirs, model.polarity,
                                        f0.origin))
-    return suppress(model, cand.sorted(), q.min_score, q.max_overlap, q.limit)
+    return (suppress(model, cand.sorted(), q.min_score, q.max_overlap, q.limit),
+            _deepest(seen, 0, cand))
 
 
 def refine_and_rescore(model: Any, f0: LevelFields, cand: PoseBatch,
@@ -271,17 +301,20 @@ def run(model: Any, q: Query) -> Matches:
     clock = _Clock()
     top_fields = level_fields(q.image, q.top, model.min_contrast, q.gain)
     clock.lap("fields")
-    cand, bank = search_top(model, top_fields.unit, q)
+    cand, bank, top_best = search_top(model, top_fields.unit, q)
     n_top = len(cand)
     clock.lap("top")
-    cand, fields0 = track_pyramid(model, q, cand, top_fields, bank.angle_factor)
+    cand, fields0, seen = track_pyramid(model, q, cand, top_fields, bank.angle_factor,
+                                        (q.top, top_best))
     n_tracked = len(cand)
     clock.lap("track")
-    cand = score_and_suppress(model, fields0, cand, q)
+    cand, seen = score_and_suppress(model, fields0, cand, q, seen)
     clock.lap("suppress")
     poses, rms, n_edges = refine_and_rescore(model, fields0, cand, q)
+    if len(poses):  # the final scores, which min_score is compared with
+        seen = (0, float(np.clip(np.max(poses.score), 0.0, 1.0)))
     found = select(model, poses, rms, n_edges, q.min_score, q.max_overlap, q.limit, q.roi)
     clock.lap("refine")
     stats = SearchStats(q.top, len(bank.angles), bank.fft_shape, n_top, n_tracked, len(cand),
-                        clock.ms)
+                        clock.ms, seen[1], seen[0])
     return Matches(found, stats)

@@ -22,7 +22,7 @@ import numpy as np
 from .poses import PoseBatch
 from .result import Match
 
-__all__ = ["overlap", "suppress", "select"]
+__all__: list[str] = []  # a pipeline stage, internal to match/: the public API is metrology.match
 
 
 def _placed(hull: np.ndarray, pose: tuple[float, float, float, float]) -> np.ndarray:

@@ -28,7 +28,7 @@ import numpy as np
 from .fields import LevelFields
 from .poses import PoseBatch
 
-__all__ = ["score_poses", "level_steps", "track_level", "dedupe"]
+__all__: list[str] = []  # a pipeline stage, internal to match/: the public API is metrology.match
 
 
 _REMAP_MAX = 30000  # cv2.remap maps must stay below SHRT_MAX rows and columns

@@ -1133,6 +1133,16 @@ def _(ctx):
     return Call(ctx.get("scene").image, min_score=0.6)
 
 
+@ex("match.ShapeModel.find_one", timeout=30)
+def _(ctx):
+    return Call(ctx.get("scene").image, min_score=0.6)
+
+
+@ex("match.ShapeModel.kernel_bank", timeout=30)
+def _(ctx):
+    return Call(2, (40, 48))
+
+
 @ex("match.ShapeModel.load", kinds={"path": "path_in"})
 def _(ctx):
     return Call(ctx.get("model_path"))
@@ -1157,7 +1167,10 @@ def _(ctx):
 
 @ex("match.Match.from_dict")
 def _(ctx):
-    return Call(_i_match(ctx).to_dict())
+    # an unrefined match: fit_rms_px NaN (null in JSON) is its documented value
+    from metrology.match import Match
+
+    return Call(Match(_i_match(ctx).pose, 0.9).to_dict())
 
 
 @ex("match.Match", nan_ok=True)
@@ -2315,17 +2328,30 @@ def _i_searchstats(ctx):
     return _i_matches(ctx).stats
 
 
-@_instance("match.poses.PoseBatch")
-def _i_posebatch(ctx):
-    from metrology.match.poses import PoseBatch
-
-    return PoseBatch.from_arrays([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05],
-                                 [0.9, 0.8])
-
-
-@ex("match.poses.PoseBatch.from_arrays")
+@ex("match.result.SearchStats.from_dict")
 def _(ctx):
-    return Call([10.0, 20.0], [5.0, 8.0], [0.1, -0.2], [1.0, 1.05], [0.9, 0.8])
+    return Call(_i_searchstats(ctx).to_dict())
+
+
+@_instance("match.fields.SearchImage")
+def _i_searchimage(ctx):
+    from metrology.match import SearchImage
+
+    return SearchImage(ctx.get("scene").image)
+
+
+@ex("match.fields.SearchImage")
+def _(ctx):
+    return Call(ctx.get("scene").image)
+
+
+for _fn in ("gradients", "cached_gradients"):
+    reg.example(M + "match.fields.SearchImage." + _fn)(lambda ctx: Call(1, 1.0))
+
+
+@ex("match.fields.SearchImage.level")
+def _(ctx):
+    return Call(1)
 
 
 # ------------------------------------------------------------------------------------------

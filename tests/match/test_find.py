@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from metrology.core.pose import Pose2D
-from metrology.errors import InputError
+from metrology.errors import InputError, MatchNotFoundError
 from metrology.synth.parts import make_part, random_poses, render_part_scene
 
 from match_helpers import get_model, pose_error, random_scene
@@ -262,3 +262,29 @@ def test_image_dtypes_and_overlay():
     over = draw_matches(img, model, model.find(img))
     assert over.shape == (480, 640, 3) and over.dtype == np.uint8
     assert (over[..., 1].astype(int) - over[..., 0]).max() > 100   # green contour present
+
+
+def test_find_one_returns_the_best_or_says_how_close_it_came():
+    """find_one: the best match as find()[0]; no match raises MatchNotFoundError (not a bare
+    IndexError) naming the best score seen and min_score."""
+    model = get_model("bracket")
+    scene, truth = random_scene("bracket", 1, occlusion=0.25)
+    found = model.find(scene.image, min_score=0.6)
+    one = model.find_one(scene.image, min_score=0.6)
+    assert one == found[0]
+    # a quarter hidden: the final score (~0.78) is below 0.85; the search that fails reports
+    # the final score of the same candidate (same start, same refinement: within 1e-6)
+    with pytest.raises(MatchNotFoundError, match=r"score >= 0\.85 .*best score seen") as exc:
+        model.find_one(scene.image, min_score=0.85)
+    err = exc.value
+    assert err.min_score == 0.85
+    assert abs(err.best_score - found[0].score) < 1e-6, (err.best_score, found[0].score)
+    assert f"{err.best_score:.3f}" in str(err)
+    # no part: nothing scored, the best seen is far below the threshold
+    with pytest.raises(MatchNotFoundError) as exc:
+        model.find_one(np.full((480, 640), 90, np.uint8))
+    assert 0.0 <= exc.value.best_score < 0.3
+    with pytest.raises(InputError):
+        model.find_one(scene.image, min_score=float("nan"))
+    with pytest.raises(InputError):
+        model.find_one(np.zeros((50, 60), np.uint8))

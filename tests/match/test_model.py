@@ -184,3 +184,35 @@ def test_model_file_saved_before_the_split_still_loads(tmp_path):
         # loading renormalises the directions stored to 8 decimals
         assert a["points"] == b["points"] and a["refine"] == b["refine"]
         assert np.abs(np.subtract(a["dirs"], b["dirs"])).max() < 2e-8
+
+
+def test_constructor_and_methods_check_their_arguments(tmp_path):
+    """Hostile arguments raise the library's errors (issue 12), never a TypeError or NaN."""
+    m = get_model("lpart")
+    kw = dict(template_shape=m.template_shape, origin_xy=m.origin_xy,
+              angle_range_deg=m.angle_range_deg, scale_range=m.scale_range,
+              polarity=m.polarity, min_contrast=m.min_contrast, value_scale=m.value_scale)
+    ok = ShapeModel(m.levels, **kw)
+    assert ok.radius_px == m.radius_px
+    for bad in [dict(origin_xy=None), dict(scale_range=(1.0, np.inf)), dict(value_scale="abc"),
+                dict(angle_range_deg=(10.0, -10.0)), dict(polarity="both"),
+                dict(info={"t": float("nan")}), dict(top_self_score=[0.5])]:
+        with pytest.raises(InputError):
+            ShapeModel(m.levels, **{**kw, **bad})
+    for levels in ([], None, "abc", [1, 2]):
+        with pytest.raises(InputError):
+            ShapeModel(levels, **kw)
+    with pytest.raises(InputError):
+        m.level_points(m.num_levels)
+    with pytest.raises(InputError):
+        m.contour_xy((1.0, 2.0, 3.0))
+    with pytest.raises(InputError):
+        m.kernel_bank(0, (8192, 8192))           # tens of GiB of kernels: refused up front
+    with pytest.raises(InputError):
+        ShapeModel.create(render_template("lpart").image, max_points=float("nan"))
+    # a file far larger than any model is refused before parsing
+    big = tmp_path / "big.model.json"
+    big.write_text(json.dumps({"format": "metrology.shape_model", "version": 1,
+                               "origin_xy": [0.0] * 1_200_000}))
+    with pytest.raises(FileFormatError, match="too large"):
+        ShapeModel.load(big)
