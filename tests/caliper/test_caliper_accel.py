@@ -241,3 +241,54 @@ def test_detect_edges_equal(transition, select, subpixel):
         np.testing.assert_allclose(got.amplitude, ref.amplitude, rtol=1e-9)
         np.testing.assert_allclose(got.blur, ref.blur, rtol=BLUR_REL)
         np.testing.assert_allclose(got.std_px, ref.std_px, rtol=STD_REL)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_circle_fit_kernel_equal(seed):
+    """The compiled final circle fit (core geometric fit + final_fit's outlier test) against
+    the NumPy code on point sets: clean (status 0: the same circle, covariance and RMS),
+    with one outlier (status 1: the caller runs RANSAC), and degenerate ones (status 2).
+    Tolerance 1e-9 px: both run the same Levenberg-Marquardt with the same stop rule (a step
+    below 1e-9 of the points' RMS spread); only the summation order differs."""
+    from metrology.caliper.circle import _final_fit
+    from metrology.caliper.contour import final_fit
+    from metrology.core import fit_circle
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 64))
+    c = rng.uniform(-300, 300, 2)
+    r = rng.uniform(2, 400)
+    phi = rng.uniform(0, rng.uniform(0.5, 2 * np.pi), n)
+    p = c + r * np.c_[np.cos(phi), np.sin(phi)] + rng.normal(0, 0.05, (n, 2))
+    std = np.full(n, 0.05)
+    out = np.empty(11)
+    assert kern.circle_fit(p, std, 1.0, 4.685, 1.482602218505602, out) == 0
+    ref = fit_circle(p, method="geometric")
+    np.testing.assert_allclose(out[:2], ref.center_xy, rtol=0, atol=1e-9)
+    assert abs(out[2] - ref.radius) <= 1e-9
+    assert math.isclose(out[3], ref.rms_px, rel_tol=1e-7)
+    np.testing.assert_allclose(out[[4, 5, 6, 7, 8, 9]], ref.covariance[np.triu_indices(3)],
+                               rtol=1e-6, atol=1e-15)
+
+    class Got:                      # what _final_fit reads of a Found
+        points = p
+        edges = type("E", (), {"std_px": std})
+
+    got = _final_fit(Got, 1.0, 0)
+    with _accel.disabled():
+        want = final_fit(Got, p, "circle", 1.0, 0)
+    np.testing.assert_allclose(got.center_xy, want.center_xy, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.covariance, want.covariance, rtol=1e-6, atol=1e-15)
+    assert got.method == want.method and got.n_points == want.n_points
+    # an outlier: the kernel hands over to the robust NumPy fit
+    q = p.copy()
+    q[0] += 3.0 * (q[0] - c) / r
+    assert kern.circle_fit(q, std, 1.0, 4.685, 1.482602218505602, out) == 1
+    # degenerate sets: the NumPy code decides (its FitError or its batched path)
+    line = np.c_[np.arange(5.0), np.zeros(5)]
+    assert kern.circle_fit(line, np.zeros(5), 1.0, 4.685, 1.482602218505602, out) == 2
+    assert kern.circle_fit(p[:2].copy(), std[:2].copy(), 1.0, 4.685, 1.482602218505602,
+                           out) == 2
+    same = np.repeat(p[:1], 4, axis=0)
+    assert kern.circle_fit(same, std[:4].copy(), 1.0, 4.685, 1.482602218505602, out) == 2
