@@ -14,6 +14,8 @@ import math
 import numpy as np
 from numba import njit
 
+__all__ = ["circle_fit", "circle_finish"]
+
 
 # --- the final circle fit of find_circle ----------------------------------------------------
 # metrology.core.fit_circle's single-set geometric fit (_fit_single with unit weights: the same
@@ -233,4 +235,60 @@ def circle_fit(p, edge_std, thr, tukey_c, mad_to_sigma, out):  # pragma: no cove
     for i in range(n):
         if not abs(res[i]) <= lim:
             return 1
+    return 0
+
+
+_FINISH_SIG = "i8(f8[:, ::1], f8, f8, f8, f8, b1[::1], f8[::1], f8[::1], f8[:, ::1], f8[:, ::1])"
+
+
+@njit(_FINISH_SIG, cache=True, nogil=True)
+def circle_finish(pfit, cx, cy, radius, corr, inl, edge_std, res, unit, cov):  # pragma: no cover
+    """The residuals, ray directions and covariance of ``find_circle``'s result
+    (``circle._circle_result`` with ``contour.covariance``): ``res`` (N,) the residuals of the
+    points ``pfit`` (N, 2) moved out by ``corr`` to the circle (cx, cy, radius), ``unit``
+    (N, 2) their unit vectors from the centre, ``cov`` (3, 3) ``s^2 (J^T J)^-1`` over the
+    inliers ``inl`` (NaN when there are at most 3 or J^T J is singular).  Returns 0."""
+    n = pfit.shape[0]
+    a00 = a01 = a02 = a11 = a12 = 0.0
+    rr = 0.0
+    ee = 0.0
+    n_in = 0
+    n_e = 0
+    for i in range(n):
+        vx = pfit[i, 0] - cx
+        vy = pfit[i, 1] - cy
+        nv = math.hypot(vx, vy)
+        res[i] = (nv - radius) + corr
+        d = nv if nv > 0 else 1.0
+        ux, uy = vx / d, vy / d
+        unit[i, 0], unit[i, 1] = ux, uy
+        if inl[i]:
+            n_in += 1
+            a00 += ux * ux
+            a01 += ux * uy
+            a02 += ux
+            a11 += uy * uy
+            a12 += uy
+            rr += res[i] * res[i]
+            if math.isfinite(edge_std[i]):
+                ee += edge_std[i] * edge_std[i]
+                n_e += 1
+    cov[:, :] = np.nan
+    if n_in <= 3:
+        return 0
+    s_res = math.sqrt(rr / (n_in - 3))
+    s_edge = math.sqrt(ee / n_e) if n_e else 0.0
+    s = max(s_res, s_edge)
+    a22 = float(n_in)
+    c00 = a11 * a22 - a12 * a12
+    c01 = a02 * a12 - a01 * a22
+    c02 = a01 * a12 - a02 * a11
+    det = a00 * c00 + a01 * c01 + a02 * c02
+    if det == 0.0 or not math.isfinite(det):
+        return 0
+    f = s * s / det
+    cov[0, 0], cov[0, 1], cov[0, 2] = c00 * f, c01 * f, c02 * f
+    cov[1, 1], cov[1, 2] = (a00 * a22 - a02 * a02) * f, (a01 * a02 - a00 * a12) * f
+    cov[2, 2] = (a00 * a11 - a01 * a01) * f
+    cov[1, 0], cov[2, 0], cov[2, 1] = cov[0, 1], cov[0, 2], cov[1, 2]
     return 0

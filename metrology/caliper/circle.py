@@ -219,17 +219,25 @@ def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) ->
         corr = circle_correction(radius, blur)
         radius = radius + corr
     c = np.asarray(circle.center_xy, dtype=np.float64)
-    v = pfit - c
-    nv = np.hypot(v[:, 0], v[:, 1])
-    res = (nv - radius) + corr          # residuals of the corrected points
-    unit = v / np.where(nv > 0, nv, 1.0)[:, None]
-    jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
-    cov = covariance(jac, res, inl, found.edges.std_px, 3)
-    circle = replace(circle, radius=radius, covariance=cov,
-                     center_std_px=np.sqrt(np.diag(cov)[:2]),
-                     radius_std_px=float(math.sqrt(cov[2, 2])))
+    kern = kernels("caliper")
+    if kern is not None:
+        n = pts.shape[0]
+        res, unit, cov = np.empty(n), np.empty((n, 2)), np.empty((3, 3))
+        kern.circle_finish(np.ascontiguousarray(pfit, dtype=np.float64), float(c[0]),
+                           float(c[1]), radius, corr, np.ascontiguousarray(inl, dtype=bool),
+                           np.ascontiguousarray(found.edges.std_px, dtype=np.float64), res,
+                           unit, cov)
+    else:
+        v = pfit - c
+        nv = np.hypot(v[:, 0], v[:, 1])
+        res = (nv - radius) + corr          # residuals of the corrected points
+        unit = v / np.where(nv > 0, nv, 1.0)[:, None]
+        jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
+        cov = covariance(jac, res, inl, found.edges.std_px, 3)
+    sd = np.sqrt(cov[(0, 1), (0, 1)])
+    sr = math.sqrt(cov[2, 2])
+    circle = replace(circle, radius=radius, covariance=cov, center_std_px=sd, radius_std_px=sr)
     return CircleResult(pts, inl, res, found.caliper, found.edges.std_px, blur, k,
                         found.profiles.dropped, found.profiles.calipers, pfit + corr * unit,
-                        fit=circle, std_center_px=np.sqrt(np.diag(cov)[:2]),
-                        std_radius_px=float(math.sqrt(cov[2, 2])), curvature_correction_px=corr,
-                        arc_start_deg=start, arc_extent_deg=extent)
+                        fit=circle, std_center_px=sd.copy(), std_radius_px=sr,
+                        curvature_correction_px=corr, arc_start_deg=start, arc_extent_deg=extent)

@@ -292,3 +292,34 @@ def test_circle_fit_kernel_equal(seed):
                            out) == 2
     same = np.repeat(p[:1], 4, axis=0)
     assert kern.circle_fit(same, std[:4].copy(), 1.0, 4.685, 1.482602218505602, out) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_circle_finish_kernel_equal(seed):
+    """find_circle's residuals, ray directions and covariance (compiled) against the NumPy
+    code (``contour.covariance``): the same sums, a closed-form 3x3 inverse instead of LAPACK,
+    so equal to rounding (1e-9 relative on these well-conditioned sets); NaN edge
+    uncertainties left out, NaN covariance with at most 3 inliers."""
+    from metrology.caliper.contour import covariance
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 60))
+    c = rng.uniform(-50, 50, 2)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    p = c + 20.0 * np.c_[np.cos(phi), np.sin(phi)] + rng.normal(0, 0.1, (n, 2))
+    std = rng.uniform(0.01, 0.2, n)
+    std[rng.integers(0, n)] = np.nan
+    for inl in (rng.random(n) < 0.8, np.arange(n) < 3):
+        res, unit, cov = np.empty(n), np.empty((n, 2)), np.empty((3, 3))
+        kern.circle_finish(p, c[0], c[1], 20.03, 0.03, inl, std, res, unit, cov)
+        v = p - c
+        nv = np.hypot(v[:, 0], v[:, 1])
+        want_res = nv - 20.03 + 0.03
+        want_unit = v / nv[:, None]
+        jac = np.concatenate([-want_unit, -np.ones((n, 1))], axis=1)
+        want = covariance(jac, want_res, inl, std, 3)
+        np.testing.assert_allclose(res, want_res, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(unit, want_unit, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
+        assert np.isnan(cov).all() == (inl.sum() <= 3)
