@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["circle_fit", "circle_finish"]
+__all__ = ["circle_fit", "circle_finish", "line_fit"]
 
 
 # --- the final circle fit of find_circle ----------------------------------------------------
@@ -153,6 +153,27 @@ def _lm3(qx, qy, q, g):  # pragma: no cover - compiled
             break
 
 
+@njit(cache=True, nogil=True)
+def _outliers(res, edge_std, thr, tukey_c, mad_to_sigma):  # pragma: no cover - compiled
+    """contour.final_fit's outlier test: True when some residual lies beyond
+    ``min(thr, tukey_c * s)``, ``s`` the larger of the residuals' MAD scale and the median
+    edge position uncertainty."""
+    n = res.size
+    med = np.median(res)
+    dev = np.empty(n)
+    for i in range(n):
+        dev[i] = abs(res[i] - med)
+    sc = mad_to_sigma * np.median(dev)
+    fin = edge_std[np.isfinite(edge_std)]
+    if fin.size:
+        sc = max(sc, np.median(fin))
+    lim = min(thr, tukey_c * sc)
+    for i in range(n):
+        if not abs(res[i]) <= lim:
+            return True
+    return False
+
+
 _CIRCLE_SIG = "i8(f8[:, ::1], f8[::1], f8, f8, f8, f8[::1])"
 
 
@@ -223,20 +244,7 @@ def circle_fit(p, edge_std, thr, tukey_c, mad_to_sigma, out):  # pragma: no cove
     res = np.empty(n)
     for i in range(n):
         res[i] = math.hypot(p[i, 0] - cx, p[i, 1] - cy) - r
-    med = np.median(res)
-    dev = np.empty(n)
-    for i in range(n):
-        dev[i] = abs(res[i] - med)
-    sc = mad_to_sigma * np.median(dev)
-    fin = edge_std[np.isfinite(edge_std)]
-    if fin.size:
-        sc = max(sc, np.median(fin))
-    lim = min(thr, tukey_c * sc)
-    for i in range(n):
-        if not abs(res[i]) <= lim:
-            return 1
-    return 0
-
+    return 1 if _outliers(res, edge_std, thr, tukey_c, mad_to_sigma) else 0
 
 _FINISH_SIG = "i8(f8[:, ::1], f8, f8, f8, f8, b1[::1], f8[::1], f8[::1], f8[:, ::1], f8[:, ::1])"
 
@@ -292,3 +300,59 @@ def circle_finish(pfit, cx, cy, radius, corr, inl, edge_std, res, unit, cov):  #
     cov[2, 2] = (a00 * a11 - a01 * a01) * f
     cov[1, 0], cov[2, 0], cov[2, 1] = cov[0, 1], cov[0, 2], cov[1, 2]
     return 0
+
+
+_LINE_SIG = "i8(f8[:, ::1], f8[::1], f8, f8, f8, f8[::1], f8[::1])"
+
+
+@njit(_LINE_SIG, cache=True, nogil=True)
+def line_fit(p, edge_std, thr, tukey_c, mad_to_sigma, out, res):  # pragma: no cover
+    """The total-least-squares line of the points ``p`` (N, 2) (core.fit_line's single-set
+    "tls" fit with unit weights: the same formulas) and the outlier test of
+    ``contour.final_fit``.
+
+    ``out`` (8,): point x, y, direction x, y (canonical sign), RMS, offset and angle
+    variances (NaN with 2 points), number of points; ``res`` (N,) the signed distances (+ on
+    the normal ``(-dy, dx)``).  Returns 0 when no point is an outlier, 1 when one is (the
+    caller then runs the robust fit), 2 where the core would raise (the caller runs it)."""
+    n = p.shape[0]
+    if n < 2:
+        return 2
+    cx = 0.0
+    cy = 0.0
+    for i in range(n):
+        cx += p[i, 0]
+        cy += p[i, 1]
+    cx /= n
+    cy /= n
+    sxx = syy = sxy = pp = 0.0
+    for i in range(n):
+        qx, qy = p[i, 0] - cx, p[i, 1] - cy
+        sxx += qx * qx
+        syy += qy * qy
+        sxy += qx * qy
+        pp += p[i, 0] * p[i, 0] + p[i, 1] * p[i, 1]
+    sxx, syy, sxy = sxx / n, syy / n, sxy / n
+    if not (sxx + syy > 1e-24 * (pp / n + 1.0) and math.isfinite(cx) and math.isfinite(cy)):
+        return 2
+    ang = 0.5 * math.atan2(2.0 * sxy, sxx - syy)
+    dx, dy = math.cos(ang), math.sin(ang)
+    if dx < 0 or (dx == 0 and dy < 0):
+        dx, dy = -dx, -dy
+    wr2 = 0.0
+    tt = 0.0
+    for i in range(n):
+        qx, qy = p[i, 0] - cx, p[i, 1] - cy
+        res[i] = dx * qy - dy * qx
+        wr2 += res[i] * res[i]
+        t = qx * dx + qy * dy
+        tt += t * t
+    out[0], out[1], out[2], out[3] = cx, cy, dx, dy
+    out[4] = math.sqrt(wr2 / n)
+    if n > 2:
+        s2 = wr2 / (n - 2)
+        out[5], out[6] = s2 / n, s2 / tt
+    else:
+        out[5] = out[6] = np.nan
+    out[7] = n
+    return 1 if _outliers(res, edge_std, thr, tukey_c, mad_to_sigma) else 0

@@ -323,3 +323,45 @@ def test_circle_finish_kernel_equal(seed):
         np.testing.assert_allclose(unit, want_unit, rtol=0, atol=1e-15)
         np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
         assert np.isnan(cov).all() == (inl.sum() <= 3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_line_fit_kernel_equal(seed):
+    """The compiled final line fit (the core's total least squares + final_fit's outlier test)
+    against the NumPy code: the same closed-form formulas, equal to rounding (1e-9 px,
+    1e-9 relative for the variances); an outlier hands over to the robust NumPy fit (1), a
+    set of coincident points to the core's error (2)."""
+    from metrology.caliper.contour import final_fit
+    from metrology.caliper.line import _final_fit
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    c = rng.uniform(-300, 300, 2)
+    a = rng.uniform(-np.pi, np.pi)
+    d = np.array([np.cos(a), np.sin(a)])
+    p = c + rng.uniform(-60, 60, n)[:, None] * d + rng.normal(0, 0.05, (n, 1)) * [-d[1], d[0]]
+    std = np.full(n, 0.05)
+
+    class Got:                      # what _final_fit reads of a Found
+        points = p
+        edges = type("E", (), {"std_px": std})
+
+    got = _final_fit(Got, 1.0, 0)
+    with _accel.disabled():
+        want = final_fit(Got, p, "line", 1.0, 0)
+    for f in ("point_xy", "direction", "normal"):
+        np.testing.assert_allclose(getattr(got, f), getattr(want, f), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.covariance, want.covariance, rtol=1e-9, atol=0)
+    assert math.isclose(got.rms_px, want.rms_px, rel_tol=1e-7)
+    assert got.method == want.method and got.n_points == want.n_points
+    out, res = np.empty(8), np.empty(n)
+    assert kern.line_fit(p, std, 1.0, 4.685, 1.482602218505602, out, res) == 0
+    np.testing.assert_allclose(res, want.distance(p), rtol=0, atol=1e-9)
+    if n >= 5:
+        q = p.copy()
+        q[0] += 3.0 * np.array([-d[1], d[0]])
+        assert kern.line_fit(q, std, 1.0, 4.685, 1.482602218505602, out, res) == 1
+    same = np.repeat(p[:1], 3, axis=0)
+    assert kern.line_fit(same, std[:1].repeat(3), 1.0, 4.685, 1.482602218505602, out,
+                         np.empty(3)) == 2
