@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["circle_fit", "circle_finish", "line_fit"]
+__all__ = ["circle_fit", "circle_finish", "line_fit", "line_finish"]
 
 
 # --- the final circle fit of find_circle ----------------------------------------------------
@@ -356,3 +356,44 @@ def line_fit(p, edge_std, thr, tukey_c, mad_to_sigma, out, res):  # pragma: no c
         out[5] = out[6] = np.nan
     out[7] = n
     return 1 if _outliers(res, edge_std, thr, tukey_c, mad_to_sigma) else 0
+
+
+_LFINISH_SIG = "i8(f8[:, ::1], f8, f8, f8, f8, b1[::1], f8[::1], f8[::1], f8[:, ::1])"
+
+
+@njit(_LFINISH_SIG, cache=True, nogil=True)
+def line_finish(pts, cx, cy, dx, dy, inl, edge_std, res, cov):  # pragma: no cover - compiled
+    """The residuals and covariance of ``find_line``'s result (``line._line_result`` with
+    ``contour.covariance``): ``res`` (N,) the signed distances of ``pts`` (N, 2) to the line
+    through (cx, cy) along the unit (dx, dy), ``cov`` (2, 2) ``s^2 (J^T J)^-1`` of (offset,
+    angle) over the inliers ``inl``, rows of J ``[1, u]`` with ``u`` the position along the
+    line (NaN with at most 2 inliers or a singular J^T J).  Returns 0."""
+    n = pts.shape[0]
+    su = suu = rr = ee = 0.0
+    n_in = 0
+    n_e = 0
+    for i in range(n):
+        qx, qy = pts[i, 0] - cx, pts[i, 1] - cy
+        res[i] = dx * qy - dy * qx
+        if inl[i]:
+            u = qx * dx + qy * dy
+            n_in += 1
+            su += u
+            suu += u * u
+            rr += res[i] * res[i]
+            if math.isfinite(edge_std[i]):
+                ee += edge_std[i] * edge_std[i]
+                n_e += 1
+    cov[:, :] = np.nan
+    if n_in <= 2:
+        return 0
+    s_res = math.sqrt(rr / (n_in - 2))
+    s_edge = math.sqrt(ee / n_e) if n_e else 0.0
+    s = max(s_res, s_edge)
+    det = n_in * suu - su * su
+    if det == 0.0 or not math.isfinite(det):
+        return 0
+    f = s * s / det
+    cov[0, 0], cov[0, 1], cov[1, 1] = suu * f, -su * f, n_in * f
+    cov[1, 0] = cov[0, 1]
+    return 0

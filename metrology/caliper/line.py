@@ -163,15 +163,24 @@ def _final_fit(found, thr: float, seed: int) -> LineFit:
 def _line_result(found, line, p0, p1, k) -> LineResult:
     pts = found.points
     inl = np.asarray(line.inliers, dtype=bool)
-    res = line.distance(pts)
     dirn = np.asarray(line.direction)
     c = np.asarray(line.point_xy)
     e0 = c + ((p0 - c) @ dirn) * dirn
     e1 = c + ((p1 - c) @ dirn) * dirn
     # uncertainty of (offset along the normal at c, angle): rows d r / d(offset, angle)
-    u = (pts - c) @ dirn
-    jac = np.stack([np.ones_like(u), u], axis=1)
-    cov = covariance(jac, res, inl, found.edges.std_px, 2)
+    kern = kernels("caliper")
+    (cx, cy), (dx, dy) = c.tolist(), dirn.tolist()
+    if kern is not None and math.isclose(math.hypot(dx, dy), 1.0, abs_tol=1e-12):
+        res, cov = np.empty(pts.shape[0]), np.empty((2, 2))
+        kern.line_finish(np.ascontiguousarray(pts, dtype=np.float64), cx, cy, dx, dy,
+                         np.ascontiguousarray(inl), np.ascontiguousarray(found.edges.std_px,
+                                                                         dtype=np.float64),
+                         res, cov)
+    else:
+        res = line.distance(pts)
+        u = (pts - c) @ dirn
+        jac = np.stack([np.ones_like(u), u], axis=1)
+        cov = covariance(jac, res, inl, found.edges.std_px, 2)
     return LineResult(pts, inl, res, found.caliper, found.edges.std_px,
                       blur_estimate(found, inl), k, found.profiles.dropped,
                       found.profiles.calipers, pts, fit=line, std_offset_px=math.sqrt(cov[0, 0]),

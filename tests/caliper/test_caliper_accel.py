@@ -365,3 +365,31 @@ def test_line_fit_kernel_equal(seed):
     same = np.repeat(p[:1], 3, axis=0)
     assert kern.line_fit(same, std[:1].repeat(3), 1.0, 4.685, 1.482602218505602, out,
                          np.empty(3)) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_finish_kernel_equal(seed):
+    """find_line's residuals and (offset, angle) covariance (compiled) against the NumPy code
+    (``LineFit.distance``, ``contour.covariance``): the same sums and a closed-form 2x2
+    inverse, equal to rounding; NaN edge uncertainties left out, NaN with <= 2 inliers."""
+    from metrology.caliper.contour import covariance
+    from metrology.core import fit_line
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 40))
+    p = rng.uniform(-100, 100, 2) + rng.uniform(-50, 50, (n, 1)) * [0.6, 0.8] \
+        + rng.normal(0, 0.1, (n, 2))
+    line = fit_line(p)
+    std = rng.uniform(0.01, 0.2, n)
+    std[rng.integers(0, n)] = np.nan
+    (cx, cy), (dx, dy) = line.point_xy.tolist(), line.direction.tolist()
+    for inl in (rng.random(n) < 0.8, np.arange(n) < 2):
+        res, cov = np.empty(n), np.empty((2, 2))
+        kern.line_finish(p, cx, cy, dx, dy, inl, std, res, cov)
+        want_res = line.distance(p)
+        u = (p - line.point_xy) @ line.direction
+        want = covariance(np.stack([np.ones_like(u), u], axis=1), want_res, inl, std, 2)
+        np.testing.assert_allclose(res, want_res, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
+        assert np.isnan(cov).all() == (inl.sum() <= 2)
