@@ -29,6 +29,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ._kernels_shape import *  # noqa: F401,F403  (the final shape fits, its __all__)
 from .erf_model import GN_STEP_S, GN_STEP_T, HALF_A, HALF_B, LAMBDA, MIN_OPTICS
 from .erf_single import _NEWTON_TOL_L, _NEWTON_TOL_S, _NEWTON_TOL_T
 
@@ -400,3 +401,4 @@ def peaks(v, offsets, kern, thr, sigma, mode, select, search_half, cols, est):  
             est[r, 0] = offsets[0] + g[0]
             est[r, 1], est[r, 2], est[r, 3] = g[1], g[2], g[3]
     return status
+

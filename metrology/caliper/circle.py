@@ -16,7 +16,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from .._accel import kernels
+from ..core._batch import MAD_TO_SIGMA, TUKEY_C
 from ..core.checks import as_vector, check_choice, check_positive
+from ..core.results import CircleFit
 from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
@@ -153,7 +156,7 @@ class _Layout:
                                plain=lambda: self.calipers(c, r, w, length),
                                shading_test=self.shading_test)
         need(got, self.k, 3, "find_circle", self.edges.threshold)
-        f_ = final_fit(got, got.points, "circle", self.fit.ransac_threshold_px, self.fit.seed)
+        f_ = _final_fit(got, self.fit.ransac_threshold_px, self.fit.seed)
         # A sector's profile averages rays over its angular width: with the layout centre
         # ``c`` off the true one by ``d``, the edge crossings vary as d cos(phi) across the
         # sector and the fit sees the offset shrunk by the mean cosine of the rays' angular
@@ -185,6 +188,26 @@ class _Layout:
         return got, c1, p1, blur_estimate(got, np.asarray(c1.inliers, dtype=bool))
 
 
+def _final_fit(got, thr: float, seed: int) -> CircleFit:
+    """:func:`~metrology.caliper.contour.final_fit` of a circle: the compiled geometric fit
+    and outlier test where numba is in use and no point is an outlier (the same algorithm as
+    the core's single-set fit, :mod:`metrology.caliper._kernels`), else the NumPy code."""
+    kern = kernels("caliper")
+    if kern is not None:
+        out = np.empty(11)
+        if kern.circle_fit(np.ascontiguousarray(got.points, dtype=np.float64),
+                           np.ascontiguousarray(got.edges.std_px, dtype=np.float64),
+                           float(thr), TUKEY_C, MAD_TO_SIGMA, out) == 0:
+            c00, c01, c02, c11, c12, c22 = out[4:10].tolist()
+            cov = np.array([[c00, c01, c02], [c01, c11, c12], [c02, c12, c22]])
+            return CircleFit(center_xy=out[:2].copy(), radius=float(out[2]),
+                             rms_px=float(out[3]), ok=True, n_points=int(out[10]),
+                             inliers=np.ones(got.points.shape[0], dtype=bool),
+                             center_std_px=np.sqrt(out[[4, 7]]),
+                             radius_std_px=math.sqrt(c22), covariance=cov, method="geometric")
+    return final_fit(got, got.points, "circle", thr, seed)
+
+
 def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) -> CircleResult:
     """Curvature correction, residuals and covariance."""
     pts = found.points
@@ -196,17 +219,25 @@ def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) ->
         corr = circle_correction(radius, blur)
         radius = radius + corr
     c = np.asarray(circle.center_xy, dtype=np.float64)
-    v = pfit - c
-    nv = np.hypot(v[:, 0], v[:, 1])
-    res = (nv - radius) + corr          # residuals of the corrected points
-    unit = v / np.where(nv > 0, nv, 1.0)[:, None]
-    jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
-    cov = covariance(jac, res, inl, found.edges.std_px, 3)
-    circle = replace(circle, radius=radius, covariance=cov,
-                     center_std_px=np.sqrt(np.diag(cov)[:2]),
-                     radius_std_px=float(math.sqrt(cov[2, 2])))
+    kern = kernels("caliper")
+    if kern is not None:
+        n = pts.shape[0]
+        res, unit, cov = np.empty(n), np.empty((n, 2)), np.empty((3, 3))
+        kern.circle_finish(np.ascontiguousarray(pfit, dtype=np.float64), float(c[0]),
+                           float(c[1]), radius, corr, np.ascontiguousarray(inl, dtype=bool),
+                           np.ascontiguousarray(found.edges.std_px, dtype=np.float64), res,
+                           unit, cov)
+    else:
+        v = pfit - c
+        nv = np.hypot(v[:, 0], v[:, 1])
+        res = (nv - radius) + corr          # residuals of the corrected points
+        unit = v / np.where(nv > 0, nv, 1.0)[:, None]
+        jac = np.concatenate([-unit, -np.ones((pts.shape[0], 1))], axis=1)
+        cov = covariance(jac, res, inl, found.edges.std_px, 3)
+    sd = np.sqrt(cov[(0, 1), (0, 1)])
+    sr = math.sqrt(cov[2, 2])
+    circle = replace(circle, radius=radius, covariance=cov, center_std_px=sd, radius_std_px=sr)
     return CircleResult(pts, inl, res, found.caliper, found.edges.std_px, blur, k,
                         found.profiles.dropped, found.profiles.calipers, pfit + corr * unit,
-                        fit=circle, std_center_px=np.sqrt(np.diag(cov)[:2]),
-                        std_radius_px=float(math.sqrt(cov[2, 2])), curvature_correction_px=corr,
-                        arc_start_deg=start, arc_extent_deg=extent)
+                        fit=circle, std_center_px=sd.copy(), std_radius_px=sr,
+                        curvature_correction_px=corr, arc_start_deg=start, arc_extent_deg=extent)

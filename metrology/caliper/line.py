@@ -6,7 +6,10 @@ import math
 
 import numpy as np
 
+from .._accel import kernels
+from ..core._batch import MAD_TO_SIGMA, TUKEY_C
 from ..core.checks import as_vector
+from ..core.results import LineFit
 from ..errors import InputError
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers
@@ -105,7 +108,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
                                                                  normal))
     need(found, k, 2, "find_line", edges.threshold)
     thr, seed = fit.ransac_threshold_px, fit.seed
-    line = final_fit(found, found.points, "line", thr, seed)
+    line = _final_fit(found, thr, seed)
     if fit.passes == 2:
         found, line = _second_pass(gray, found, line, p0, d, k, (length, width), normal, edges,
                                    fit)
@@ -133,21 +136,51 @@ def _second_pass(gray, found, line, p0, d, k, size, normal, edges, fit):
                               edges, plain=lambda: rect_calipers(centers, nrm, length, width))
     if found2.points.shape[0] < 2:
         return found, line
-    return found2, final_fit(found2, found2.points, "line", fit.ransac_threshold_px, fit.seed)
+    return found2, _final_fit(found2, fit.ransac_threshold_px, fit.seed)
+
+
+def _final_fit(found, thr: float, seed: int) -> LineFit:
+    """:func:`~metrology.caliper.contour.final_fit` of a line: the compiled total-least-squares
+    fit and outlier test where numba is in use and no point is an outlier (the core's
+    single-set formulas, :mod:`metrology.caliper._kernels`), else the NumPy code."""
+    kern = kernels("caliper")
+    if kern is not None:
+        out = np.empty(8)
+        res = np.empty(found.points.shape[0])
+        if kern.line_fit(np.ascontiguousarray(found.points, dtype=np.float64),
+                         np.ascontiguousarray(found.edges.std_px, dtype=np.float64),
+                         float(thr), TUKEY_C, MAD_TO_SIGMA, out, res) == 0:
+            cx, cy, dx, dy, rms, v_off, v_ang, n = out.tolist()
+            return LineFit(point_xy=np.array([cx, cy]), direction=np.array([dx, dy]),
+                           normal=np.array([-dy, dx]), rms_px=rms, ok=True, n_points=int(n),
+                           inliers=np.ones(res.size, dtype=bool),
+                           offset_std_px=math.sqrt(v_off),
+                           angle_std_deg=math.degrees(math.sqrt(v_ang)),
+                           covariance=np.array([[v_off, 0.0], [0.0, v_ang]]), method="tls")
+    return final_fit(found, found.points, "line", thr, seed)
 
 
 def _line_result(found, line, p0, p1, k) -> LineResult:
     pts = found.points
     inl = np.asarray(line.inliers, dtype=bool)
-    res = line.distance(pts)
     dirn = np.asarray(line.direction)
     c = np.asarray(line.point_xy)
     e0 = c + ((p0 - c) @ dirn) * dirn
     e1 = c + ((p1 - c) @ dirn) * dirn
     # uncertainty of (offset along the normal at c, angle): rows d r / d(offset, angle)
-    u = (pts - c) @ dirn
-    jac = np.stack([np.ones_like(u), u], axis=1)
-    cov = covariance(jac, res, inl, found.edges.std_px, 2)
+    kern = kernels("caliper")
+    (cx, cy), (dx, dy) = c.tolist(), dirn.tolist()
+    if kern is not None and math.isclose(math.hypot(dx, dy), 1.0, abs_tol=1e-12):
+        res, cov = np.empty(pts.shape[0]), np.empty((2, 2))
+        kern.line_finish(np.ascontiguousarray(pts, dtype=np.float64), cx, cy, dx, dy,
+                         np.ascontiguousarray(inl), np.ascontiguousarray(found.edges.std_px,
+                                                                         dtype=np.float64),
+                         res, cov)
+    else:
+        res = line.distance(pts)
+        u = (pts - c) @ dirn
+        jac = np.stack([np.ones_like(u), u], axis=1)
+        cov = covariance(jac, res, inl, found.edges.std_px, 2)
     return LineResult(pts, inl, res, found.caliper, found.edges.std_px,
                       blur_estimate(found, inl), k, found.profiles.dropped,
                       found.profiles.calipers, pts, fit=line, std_offset_px=math.sqrt(cov[0, 0]),

@@ -241,3 +241,155 @@ def test_detect_edges_equal(transition, select, subpixel):
         np.testing.assert_allclose(got.amplitude, ref.amplitude, rtol=1e-9)
         np.testing.assert_allclose(got.blur, ref.blur, rtol=BLUR_REL)
         np.testing.assert_allclose(got.std_px, ref.std_px, rtol=STD_REL)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_circle_fit_kernel_equal(seed):
+    """The compiled final circle fit (core geometric fit + final_fit's outlier test) against
+    the NumPy code on point sets: clean (status 0: the same circle, covariance and RMS),
+    with one outlier (status 1: the caller runs RANSAC), and degenerate ones (status 2).
+    Tolerance 1e-9 px: both run the same Levenberg-Marquardt with the same stop rule (a step
+    below 1e-9 of the points' RMS spread); only the summation order differs."""
+    from metrology.caliper.circle import _final_fit
+    from metrology.caliper.contour import final_fit
+    from metrology.core import fit_circle
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 64))
+    c = rng.uniform(-300, 300, 2)
+    r = rng.uniform(2, 400)
+    phi = rng.uniform(0, rng.uniform(0.5, 2 * np.pi), n)
+    p = c + r * np.c_[np.cos(phi), np.sin(phi)] + rng.normal(0, 0.05, (n, 2))
+    std = np.full(n, 0.05)
+    out = np.empty(11)
+    assert kern.circle_fit(p, std, 1.0, 4.685, 1.482602218505602, out) == 0
+    ref = fit_circle(p, method="geometric")
+    np.testing.assert_allclose(out[:2], ref.center_xy, rtol=0, atol=1e-9)
+    assert abs(out[2] - ref.radius) <= 1e-9
+    assert math.isclose(out[3], ref.rms_px, rel_tol=1e-7)
+    np.testing.assert_allclose(out[[4, 5, 6, 7, 8, 9]], ref.covariance[np.triu_indices(3)],
+                               rtol=1e-6, atol=1e-15)
+
+    class Got:                      # what _final_fit reads of a Found
+        points = p
+        edges = type("E", (), {"std_px": std})
+
+    got = _final_fit(Got, 1.0, 0)
+    with _accel.disabled():
+        want = final_fit(Got, p, "circle", 1.0, 0)
+    np.testing.assert_allclose(got.center_xy, want.center_xy, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.covariance, want.covariance, rtol=1e-6, atol=1e-15)
+    assert got.method == want.method and got.n_points == want.n_points
+    # an outlier: the kernel hands over to the robust NumPy fit
+    q = p.copy()
+    q[0] += 3.0 * (q[0] - c) / r
+    assert kern.circle_fit(q, std, 1.0, 4.685, 1.482602218505602, out) == 1
+    # degenerate sets: the NumPy code decides (its FitError or its batched path)
+    line = np.c_[np.arange(5.0), np.zeros(5)]
+    assert kern.circle_fit(line, np.zeros(5), 1.0, 4.685, 1.482602218505602, out) == 2
+    assert kern.circle_fit(p[:2].copy(), std[:2].copy(), 1.0, 4.685, 1.482602218505602,
+                           out) == 2
+    same = np.repeat(p[:1], 4, axis=0)
+    assert kern.circle_fit(same, std[:4].copy(), 1.0, 4.685, 1.482602218505602, out) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_circle_finish_kernel_equal(seed):
+    """find_circle's residuals, ray directions and covariance (compiled) against the NumPy
+    code (``contour.covariance``): the same sums, a closed-form 3x3 inverse instead of LAPACK,
+    so equal to rounding (1e-9 relative on these well-conditioned sets); NaN edge
+    uncertainties left out, NaN covariance with at most 3 inliers."""
+    from metrology.caliper.contour import covariance
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 60))
+    c = rng.uniform(-50, 50, 2)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    p = c + 20.0 * np.c_[np.cos(phi), np.sin(phi)] + rng.normal(0, 0.1, (n, 2))
+    std = rng.uniform(0.01, 0.2, n)
+    std[rng.integers(0, n)] = np.nan
+    for inl in (rng.random(n) < 0.8, np.arange(n) < 3):
+        res, unit, cov = np.empty(n), np.empty((n, 2)), np.empty((3, 3))
+        kern.circle_finish(p, c[0], c[1], 20.03, 0.03, inl, std, res, unit, cov)
+        v = p - c
+        nv = np.hypot(v[:, 0], v[:, 1])
+        want_res = nv - 20.03 + 0.03
+        want_unit = v / nv[:, None]
+        jac = np.concatenate([-want_unit, -np.ones((n, 1))], axis=1)
+        want = covariance(jac, want_res, inl, std, 3)
+        np.testing.assert_allclose(res, want_res, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(unit, want_unit, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
+        assert np.isnan(cov).all() == (inl.sum() <= 3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_line_fit_kernel_equal(seed):
+    """The compiled final line fit (the core's total least squares + final_fit's outlier test)
+    against the NumPy code: the same closed-form formulas, equal to rounding (1e-9 px,
+    1e-9 relative for the variances); an outlier hands over to the robust NumPy fit (1), a
+    set of coincident points to the core's error (2)."""
+    from metrology.caliper.contour import final_fit
+    from metrology.caliper.line import _final_fit
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 40))
+    c = rng.uniform(-300, 300, 2)
+    a = rng.uniform(-np.pi, np.pi)
+    d = np.array([np.cos(a), np.sin(a)])
+    p = c + rng.uniform(-60, 60, n)[:, None] * d + rng.normal(0, 0.05, (n, 1)) * [-d[1], d[0]]
+    std = np.full(n, 0.05)
+
+    class Got:                      # what _final_fit reads of a Found
+        points = p
+        edges = type("E", (), {"std_px": std})
+
+    got = _final_fit(Got, 1.0, 0)
+    with _accel.disabled():
+        want = final_fit(Got, p, "line", 1.0, 0)
+    for f in ("point_xy", "direction", "normal"):
+        np.testing.assert_allclose(getattr(got, f), getattr(want, f), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got.covariance, want.covariance, rtol=1e-9, atol=0)
+    assert math.isclose(got.rms_px, want.rms_px, rel_tol=1e-7)
+    assert got.method == want.method and got.n_points == want.n_points
+    out, res = np.empty(8), np.empty(n)
+    assert kern.line_fit(p, std, 1.0, 4.685, 1.482602218505602, out, res) == 0
+    np.testing.assert_allclose(res, want.distance(p), rtol=0, atol=1e-9)
+    if n >= 5:
+        q = p.copy()
+        q[0] += 3.0 * np.array([-d[1], d[0]])
+        assert kern.line_fit(q, std, 1.0, 4.685, 1.482602218505602, out, res) == 1
+    same = np.repeat(p[:1], 3, axis=0)
+    assert kern.line_fit(same, std[:1].repeat(3), 1.0, 4.685, 1.482602218505602, out,
+                         np.empty(3)) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_finish_kernel_equal(seed):
+    """find_line's residuals and (offset, angle) covariance (compiled) against the NumPy code
+    (``LineFit.distance``, ``contour.covariance``): the same sums and a closed-form 2x2
+    inverse, equal to rounding; NaN edge uncertainties left out, NaN with <= 2 inliers."""
+    from metrology.caliper.contour import covariance
+    from metrology.core import fit_line
+
+    kern = _accel.kernels("caliper")
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 40))
+    p = rng.uniform(-100, 100, 2) + rng.uniform(-50, 50, (n, 1)) * [0.6, 0.8] \
+        + rng.normal(0, 0.1, (n, 2))
+    line = fit_line(p)
+    std = rng.uniform(0.01, 0.2, n)
+    std[rng.integers(0, n)] = np.nan
+    (cx, cy), (dx, dy) = line.point_xy.tolist(), line.direction.tolist()
+    for inl in (rng.random(n) < 0.8, np.arange(n) < 2):
+        res, cov = np.empty(n), np.empty((2, 2))
+        kern.line_finish(p, cx, cy, dx, dy, inl, std, res, cov)
+        want_res = line.distance(p)
+        u = (p - line.point_xy) @ line.direction
+        want = covariance(np.stack([np.ones_like(u), u], axis=1), want_res, inl, std, 2)
+        np.testing.assert_allclose(res, want_res, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
+        assert np.isnan(cov).all() == (inl.sum() <= 2)
