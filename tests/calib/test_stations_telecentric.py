@@ -40,6 +40,28 @@ def test_bad_cameras_are_refused_with_their_field():
     d["A"] = [[1, 0, 0], [0, -1, 0], [0, 0, 1]]
     with pytest.raises(FileFormatError, match="inconsistent camera"):
         TelecentricCamera.from_dict(d)
+    with pytest.raises(InputError, match="dist"):
+        TelecentricCamera([[25.0, 0, 320], [0, 25.0, 240], [0, 0, 1]], object(), (640, 480))
+    with pytest.raises(InputError, match="theta"):
+        TELE.with_params("abc")
+    # camera-plane points so far out that the lens polynomial overflows: an error, not NaN
+    with pytest.raises(InputError, match="too far from the optical axis"):
+        TELE.project_camera_mm(np.array([[1e200, 1e200]]))
+
+
+def test_bad_telecentric_planes_are_refused():
+    rv, tv = np.array([0.1, 0.0, 0.0]), np.zeros(3)
+    with pytest.raises(InputError, match="expected a TelecentricCamera"):
+        TelecentricPlane(object(), rv, tv)
+    with pytest.raises(InputError, match="rvec"):
+        TelecentricPlane(TELE, {}, tv)
+    with pytest.raises(InputError, match="n_points"):
+        TelecentricPlane(TELE, rv, tv, n_points=float("nan"))
+    # residuals measured on corners must be numbers; a pose alone has none (NaN, 0 points)
+    with pytest.raises(InputError, match="residual_rms_mm"):
+        TelecentricPlane(TELE, rv, tv, residual_rms_mm=float("nan"), residual_max_mm=0.1,
+                         n_points=40)
+    assert np.isnan(TelecentricPlane(TELE, rv, tv).residual_rms_mm)
 
 
 def test_plane_maps_board_points_and_refuses_an_ambiguous_height():
