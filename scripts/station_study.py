@@ -61,11 +61,12 @@ def partial_views(seeds: int, out: Path) -> None:
 
 def telecentric() -> None:
     print("## telecentric (320x240, 80 um/px, distortion 0.1 % at the corner)")
-    for seed in (11, 12, 13):
-        cal = S.tele_calibration(6, seed)
+    for kind, seed in [("tele", s) for s in (11, 12, 13)] + \
+            [("tele_charuco", s) for s in (11, 12, 13, 14, 15)]:
+        cal = S.tele_calibration(6, seed, kind)
         d = telecentric_difference(cal.camera, S.TELE)
         s_std = cal.param_std[cal.param_names.index("s")] / cal.camera.sx
-        print(f"seed {seed}: magnification error {100 * d['magnification_error']:+.5f} % "
+        print(f"{kind} seed {seed}: magnification error {100 * d['magnification_error']:+.5f} % "
               f"(1-sigma {100 * s_std:.5f} %), distortion residual {d['distortion_rms_px']:.4f}"
               f" px RMS / {d['distortion_max_px']:.4f} px max, projection error "
               f"{d['rms_px']:.4f} px (uncertainty {cal.uncertainty.rms_px:.4f}), RMS "
@@ -96,15 +97,15 @@ def telecentric_plate(tmp: Path) -> None:
 
 
 def stereo(shared: Path | None) -> None:
-    print("## two cameras, rendered (400x300, baseline 80 mm, ChArUco 8x6, 6 scenes)")
-    for seed in (3, 4, 5):
-        rig = S.rig_calibration(6, seed)
+    print("## two cameras, rendered (400x300, baseline 80 mm, ChArUco 8x6, 6 and 16 scenes)")
+    for n, seed in [(6, s) for s in range(3, 9)] + [(16, s) for s in (5, 7, 8)]:
+        rig = S.rig_calibration(n, seed)
         rp = rig.relative_pose("B", "A")
         T = rp.T_dst_src
         dR = T[:3, :3].T @ S.RIG_T_B_A[:3, :3]
         rot = np.degrees(np.arccos(np.clip((np.trace(dR) - 1) / 2, -1, 1)))
         base = np.linalg.norm(S.RIG_T_B_A[:3, 3])
-        print(f"seed {seed}: rotation error {rot:.5f} deg (1-sigma {rp.angle_std_deg:.5f}), "
+        print(f"{n} scenes, seed {seed}: rotation error {rot:.5f} deg (1-sigma {rp.angle_std_deg:.5f}), "
               f"baseline error {100 * abs(rp.baseline_mm - base) / base:.4f} % (1-sigma "
               f"{100 * rp.baseline_std_mm / base:.4f} %), RMS {rig.rms_px:.4f} px", flush=True)
     if shared is None or not (shared / "calib" / "opencv_left").is_dir():

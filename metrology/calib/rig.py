@@ -254,12 +254,14 @@ class RigCalibration:
         -------
         dict camera name -> Plane
             Each camera's plane, all in the board's frame: a point in mm is the same point
-            whichever camera measured it.
+            whichever camera measured it.  Its ``residual_rms_mm`` / ``residual_max_mm`` are
+            those of the board corners that camera saw, mapped to mm (NaN, with
+            ``n_points`` 0, for a camera that saw none of them).
         """
         if (scene is None) == (images is None):
             raise InputError("planes: give either a calibration scene or images of a board")
         if images is not None:
-            T_ref_board = self._locate_board(images, board or self.board)
+            T_ref_board, seen = self._locate_board(images, board or self.board)
         else:
             if isinstance(scene, str):
                 if scene not in self.scenes:
@@ -271,16 +273,21 @@ class RigCalibration:
                 if not 0 <= s < len(self.scenes):
                     raise InputError(f"planes: scene index {s} outside 0..{len(self.scenes) - 1}")
             T_ref_board = self.T_ref_board[s]
+            obj = self.board.object_points()
+            seen = {self.index(v.camera): (obj[v.corner_ok], v.corners_xy[v.corner_ok])
+                    for v in self.views if v.scene == self.scenes[s] and v.corner_ok.any()}
         out = {}
         for c, name in enumerate(self.names):
             T = compose(self.T_cam_ref[c], T_ref_board)
             r = _rt(T)
-            out[name] = Plane(self.cameras[c], r[:3], r[3:], height_mm)
+            out[name] = _plane(self.cameras[c], r[:3], r[3:], height_mm, *seen.get(c, (None,
+                                                                                         None)))
         return out
 
-    def _locate_board(self, images: dict, board: Any) -> np.ndarray:
+    def _locate_board(self, images: dict, board: Any) -> tuple[np.ndarray, dict]:
         """``T_ref_board`` of a board seen in ``images`` (camera -> image), fitted to every
-        camera's corners together."""
+        camera's corners together, and the corners ``{camera index: (board points (n, 3),
+        pixels (n, 2))}`` it was fitted to."""
         from scipy.optimize import least_squares
 
         if not isinstance(images, dict) or not images:
@@ -308,7 +315,7 @@ class RigCalibration:
             return np.concatenate([(self.cameras[c].project(o, *_split(compose(
                 self.T_cam_ref[c], T))) - p).ravel() for c, o, p in seen])
         x = least_squares(res, x0, method="lm", x_scale="jac").x
-        return pose_matrix(x[:3], x[3:])
+        return pose_matrix(x[:3], x[3:]), {c: (o, p) for c, o, p in seen}
 
     def summary(self) -> str:
         """A readable multi-line report."""
@@ -407,6 +414,21 @@ class RigCalibration:
                    get(q, "param_std", np.ndarray, wq, shape=(P,), min=0.0),
                    get(doc, "rejected_views", tuple[RejectedView, ...], where),
                    str(doc.get("created", "")), str(doc.get("library_version", "")))
+
+
+def _plane(camera: CameraModel, rvec: np.ndarray, tvec: np.ndarray, height_mm: float,
+           obj: np.ndarray | None, px: np.ndarray | None) -> Plane:
+    """A camera's :class:`Plane` of a board pose, with the residuals of the board corners
+    ``obj`` (n, 3) the camera saw at pixels ``px`` (n, 2) (none: NaN residuals)."""
+    if obj is None or len(obj) < 4:
+        return Plane(camera, rvec, tvec, height_mm)
+    mm = Plane(camera, rvec, tvec, 0.0).to_mm(px, on_invalid="nan")
+    used = np.all(np.isfinite(mm), axis=1)
+    err = np.linalg.norm(mm[used] - obj[used, :2], axis=1)
+    if len(err) < 4:
+        return Plane(camera, rvec, tvec, height_mm)
+    return Plane(camera, rvec, tvec, height_mm, float(np.sqrt(np.mean(err ** 2))),
+                 float(err.max()), int(err.size), px[used], obj[used, :2])
 
 
 def _split(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -343,7 +343,7 @@ def board_from_dict(doc: Any, where: str = "board", *, error: type = InputError)
     version 1)."""
     check_error(error, where)
     if isinstance(doc, dict) and "type" in doc:
-        cls = BOARD_TYPES.get(doc["type"])
+        cls = BOARD_TYPES.get(doc["type"]) if isinstance(doc["type"], str) else None
         if cls is None:
             raise error(f"{where}.type: expected one of {sorted(BOARD_TYPES)} (or no type for "
                         f"a plain checkerboard), given {doc['type']!r}")

@@ -40,7 +40,7 @@ import numpy as np
 
 from .._serial import to_jsonable
 from ..core.checks import (_numeric, as_points, as_vector, check_choice, check_finite,
-                           check_positive)
+                           check_int, check_positive)
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
 from ._fields import check_error, get_field, read_fields
 from .board import detect_board
@@ -108,7 +108,7 @@ class TelecentricCamera:
             raise InputError(f"A: the 'telecentric' model has square pixels (sx == sy, no "
                              f"skew), given sx {A[0, 0]}, sy {A[1, 1]}, skew {A[0, 1]}; use "
                              f"model='telecentric_affine'")
-        d = np.array(self.dist, dtype=np.float64).ravel()
+        d = _numeric(self.dist, "dist", "up to 5 distortion coefficients").ravel().copy()
         if d.size > 5 or not np.all(np.isfinite(d)):
             raise InputError(f"dist: expected up to 5 finite coefficients (k1 k2 p1 p2 k3), "
                              f"given {d.tolist()}")
@@ -181,7 +181,7 @@ class TelecentricCamera:
 
     def with_params(self, theta: Any) -> TelecentricCamera:
         """The same camera with parameters ``theta`` (:meth:`params` order)."""
-        t = np.asarray(theta, float).ravel()
+        t = _numeric(theta, "theta", "the camera parameters (10,)").ravel()
         if t.size != len(TELECENTRIC_PARAMS):
             raise InputError(f"theta: expected {len(TELECENTRIC_PARAMS)} values, given {t.size}")
         model = self.model if (t[0] == t[1] and t[2] == 0) else "telecentric_affine"
@@ -214,7 +214,12 @@ class TelecentricCamera:
             raise InputError(f"q: expected finite points of shape (..., N, 2), given shape "
                              f"{q.shape}")
         n = self._ideal_offset(q) / self.norm_radius_px
-        return self.lens.project(np.concatenate([n, np.ones(n.shape[:-1] + (1,))], -1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            px = self.lens.project(np.concatenate([n, np.ones(n.shape[:-1] + (1,))], -1))
+        if not np.all(np.isfinite(px)):
+            raise InputError(f"q: points too far from the optical axis to project (up to "
+                             f"{float(np.max(np.abs(q))):.3g} mm; the lens polynomial overflows)")
+        return px
 
     def to_camera_mm(self, points_xy: Any, *, on_invalid: str = "raise") -> np.ndarray:
         """Distorted pixels ``(..., N, 2)`` -> camera-plane points ``(X, Y)`` mm (the ray
@@ -378,8 +383,10 @@ class TelecentricPlane:
         The sign of the tilt, when known (see the module docstring); None: assumed, which
         only matters for a height offset.
     residual_rms_mm, residual_max_mm : float
-        Board corners mapped to mm vs their true positions.
+        Board corners mapped to mm vs their true positions (NaN, with ``n_points`` 0, for a
+        plane given by its pose alone).
     n_points : int
+        Corners the residuals were measured on.
     """
 
     camera: TelecentricCamera
@@ -397,8 +404,11 @@ class TelecentricPlane:
     AMBIGUITY_PX: ClassVar[float] = 0.01
 
     def __post_init__(self) -> None:
-        rvec = np.asarray(self.rvec, float).ravel()
-        tvec = np.asarray(self.tvec, float).ravel()
+        if not isinstance(self.camera, TelecentricCamera):
+            raise InputError(f"TelecentricPlane.camera: expected a TelecentricCamera, given "
+                             f"{type(self.camera).__name__}")
+        rvec = _numeric(self.rvec, "rvec", "a rotation vector (3,)").ravel()
+        tvec = _numeric(self.tvec, "tvec", "a translation (3,)").ravel()
         if rvec.shape != (3,) or tvec.shape != (3,) or not np.all(np.isfinite(rvec)) \
                 or not np.all(np.isfinite(tvec)):
             raise InputError("TelecentricPlane: rvec and tvec must be 3 finite numbers each")
@@ -417,9 +427,20 @@ class TelecentricPlane:
                 f"telecentric camera cannot tell +{tilt:.2f} from -{tilt:.2f} deg; a plane "
                 f"{h:g} mm above it would land {amb:.3f} px apart in the two cases.  Give the "
                 f"tilt's sign (tilt_sign=+1 or -1) or lay the board square to the optical axis")
+        n = check_int(self.n_points, "n_points", min=0, max=10**9)
+        res = []
+        for f in ("residual_rms_mm", "residual_max_mm"):
+            v = getattr(self, f)
+            if n == 0 and isinstance(v, float) and np.isnan(v):
+                res.append(float("nan"))  # a plane given by its pose alone: not measured
+            else:  # measured on n_points corners: a number
+                res.append(check_finite(v, f, min=0.0))
         object.__setattr__(self, "rvec", rvec)
         object.__setattr__(self, "tvec", tvec)
         object.__setattr__(self, "height_mm", h)
+        object.__setattr__(self, "n_points", n)
+        object.__setattr__(self, "residual_rms_mm", res[0])
+        object.__setattr__(self, "residual_max_mm", res[1])
         # camera-plane mm = M @ (X, Y, 1) at Z = -height
         M = np.column_stack([R[:2, 0], R[:2, 1], tvec[:2] - h * R[:2, 2]])
         object.__setattr__(self, "_M", M)

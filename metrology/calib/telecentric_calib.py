@@ -335,6 +335,12 @@ class TelecentricCalibration:
             raise err(f"{wq}.rms_px: expected a non-negative number, given null")
         unc = from_jsonable(ProjectionUncertainty | None, q.get("uncertainty"),
                             f"{wq}.uncertainty", err)
+        if unc is not None and not (np.isfinite(unc.rms_px) and np.isfinite(unc.max_px)):
+            raise err(f"{wq}.uncertainty: rms_px and max_px must be numbers, given "
+                      f"{unc.rms_px} / {unc.max_px}")
+        if unc is not None and unc.sigma_px.shape != unc.grid_xy.shape[:2]:
+            raise err(f"{wq}.uncertainty.sigma_px: expected shape {unc.grid_xy.shape[:2]} (the "
+                      f"grid's), given {unc.sigma_px.shape}")
         return cls(camera, board, rms, per_view,
                    from_jsonable(float, q.get("holdout_rms_px"), f"{wq}.holdout_rms_px", err),
                    views, get(doc, "rejected_views", tuple[RejectedView, ...], where), names,

@@ -25,6 +25,9 @@ CHARUCO = CharucoBoard(13, 10, 24.0, 16.8)  # ~32 px squares, 5 px margins at 32
 MARKER_BOARD = MarkerCheckerboard(21, 15, 15.0)
 TELE = telecentric_camera((320, 240), mm_per_px=0.08)
 TELE_BOARD = Checkerboard(11, 8, 1.5)
+#: a ChArUco board larger than the telecentric field (30 px squares), for partial views that
+#: reach the image corners
+TELE_CHARUCO = CharucoBoard(13, 10, 2.4, 1.68)
 
 
 def look(rng: np.random.Generator) -> TargetLook:
@@ -39,11 +42,13 @@ def views(kind: str, n: int, seed: int) -> tuple[list[np.ndarray], list[tuple]]:
 
     kind: ``"full"`` (9x6 checkerboard, whole board in view), ``"charuco"`` / ``"marker"``
     (boards larger than the image aimed at its corners), ``"tele"`` (telecentric camera,
-    whole 11x8 checkerboard in view)."""
+    whole 11x8 checkerboard in view), ``"tele_charuco"`` (telecentric camera, ChArUco board
+    larger than the image aimed at its corners)."""
     cam, board, reach = {"full": (PINHOLE, FULL_BOARD, "full"),
                          "charuco": (PINHOLE, CHARUCO, "corners"),
                          "marker": (PINHOLE, MARKER_BOARD, "corners"),
-                         "tele": (TELE, TELE_BOARD, "full")}[kind]
+                         "tele": (TELE, TELE_BOARD, "full"),
+                         "tele_charuco": (TELE, TELE_CHARUCO, "corners")}[kind]
     poses = target_poses(cam, board, n, reach=reach, rng=seed)
     rng = np.random.default_rng(seed + 1000)
     imgs = [render_target(cam, board, rv, tv, look=look(rng), supersample=SS, rng=rng).image
@@ -104,9 +109,12 @@ def rig_calibration(n: int = 6, seed: int = 3):
 
 
 @functools.lru_cache(maxsize=None)
-def tele_calibration(n: int = 6, seed: int = 11):
-    """The rendered telecentric camera calibrated from ``n`` views (cached)."""
+def tele_calibration(n: int = 6, seed: int = 11, kind: str = "tele"):
+    """The rendered telecentric camera calibrated from ``n`` views (cached): whole 11x8
+    checkerboards (``kind="tele"``) or partial ChArUco views reaching the image corners
+    (``"tele_charuco"``)."""
     from metrology.calib import calibrate_telecentric
 
-    imgs, _ = views("tele", n, seed)
-    return calibrate_telecentric(imgs, TELE_BOARD, holdout=False)
+    imgs, _ = views(kind, n, seed)
+    return calibrate_telecentric(imgs, TELE_BOARD if kind == "tele" else TELE_CHARUCO,
+                                 holdout=False)

@@ -60,6 +60,8 @@ def test_boards_round_trip_through_station_json_and_plain_checkerboards_keep_no_
     assert "type" not in Checkerboard(9, 6, 20.0).to_dict()
     with pytest.raises(FileFormatError, match="board.type"):
         board_from_dict({"type": "Circles", "cols": 4}, error=FileFormatError)
+    with pytest.raises(FileFormatError, match="board.type"):
+        board_from_dict({"type": ["charuco"], "cols": 4}, error=FileFormatError)
 
 
 # ----------------------------------------------------------------------------- lattice
