@@ -51,10 +51,10 @@ from .views import (DetectedViews, LoadedViews, Progress, _quiet, detect_views, 
                     require_views, screen_views)
 
 __all__ = ["calibrate", "Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty",
-           "collect_images", "STATION_FORMAT", "STATION_VERSION", "IMAGE_EXTS", "REASONS",
-           "load_views", "detect_views", "fit_camera", "reject_outliers",
-           "refine_in_undistorted", "estimate_uncertainty", "holdout_error", "LoadedViews",
-           "DetectedViews", "Observations", "CameraFit", "Problem"]
+           "collect_images", "STATION_FORMAT", "STATION_VERSION", "IMAGE_EXTS", "REASONS"]
+# The stage functions and their records (load_views ... holdout_error, Problem, Observations,
+# CameraFit) are internal: imported by name (tests, telecentric and rig calibration), not
+# exported, and they check no arguments (calibrate does).
 
 # ----------------------------------------------------------------------------- stage data
 @dataclass(frozen=True)

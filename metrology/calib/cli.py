@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["register"]
+__all__: list[str] = []  # `register` is called by metrology.cli only
 
 
 def _progress_printer(enabled: bool):

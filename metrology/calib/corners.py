@@ -29,7 +29,8 @@ from ..core.checks import check_finite, check_int
 from ..errors import InputError, ShapeError
 from . import _accel
 
-__all__ = ["refine_corners", "corner_model", "fit_corner_models"]
+#: ``corner_model`` and ``fit_corner_models`` are internal (no argument checks).
+__all__ = ["refine_corners"]
 
 # Python floats: they keep float32 arithmetic float32 (NumPy scalars would promote it)
 _SQ2 = math.sqrt(2.0)

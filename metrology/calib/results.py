@@ -25,7 +25,7 @@ from .plane import Plane
 from .targets import board_from_dict
 
 __all__ = ["Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty", "REASONS",
-           "param_names", "STATION_FORMAT", "STATION_VERSION"]
+           "STATION_FORMAT", "STATION_VERSION"]
 
 STATION_FORMAT = "metrology.station"
 STATION_VERSION = 1

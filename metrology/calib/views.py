@@ -24,8 +24,9 @@ from .partial import usable_view
 from .results import RejectedView
 from .targets import is_partial_board
 
-__all__ = ["LoadedViews", "DetectedViews", "load_views", "detect_views", "screen_views",
-           "require_views", "Progress"]
+#: Internal stages of :func:`~metrology.calib.calibrate` (their records come from the
+#: pipeline, so they check no arguments): imported by name, not exported.
+__all__: list[str] = []
 
 Progress = Callable[[int, int, str, str], None]
 
