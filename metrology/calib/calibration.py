@@ -426,6 +426,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     """
     _check_args(board, flat_board, holdout, refine_pass)
     check_choice(model, "model", MODELS)
+    if progress is not None and not callable(progress):
+        raise InputError(f"progress: expected a callable (i, n, name, message) or None, given "
+                         f"{type(progress).__name__}")
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
     say = progress or _quiet

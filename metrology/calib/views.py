@@ -19,7 +19,7 @@ from .. import _cv
 from ..errors import BoardNotFoundError, CalibrationError, InputError
 from ..image.io import as_gray
 from .board import BoardDetection, Checkerboard, detect_board
-from .inputs import collect_images
+from .inputs import _collect
 from .partial import usable_view
 from .results import RejectedView
 from .targets import is_partial_board
@@ -89,7 +89,7 @@ def load_views(images_or_paths: Any, progress: Progress | None = None) -> Loaded
         No image could be read.
     """
     say = progress or _quiet
-    items = collect_images(images_or_paths)
+    items = _collect(images_or_paths)
     n = len(items)
     grays: list[np.ndarray | None] = []
     rejected: list[RejectedView] = []
