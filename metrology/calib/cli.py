@@ -34,10 +34,17 @@ def _progress_printer(enabled: bool):
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .._io import output_file
     from .board import Checkerboard
     from .calibration import calibrate
 
     board = Checkerboard.parse(args.board, args.square_mm)
+    # every output is checked before minutes of work (folder exists and is writable, not a
+    # folder in the way); the files are still written atomically at the end
+    output_file(args.output, "-o")
+    for flag, value in (("--yaml", args.yaml), ("--report-png", args.report_png)):
+        if value:
+            output_file(value, flag)
     cal = calibrate(args.images if len(args.images) > 1 else args.images[0], board,
                     model=args.model, flat_board=not args.non_flat,
                     holdout=not args.no_holdout, max_blur_px=args.max_blur_px,
