@@ -47,7 +47,7 @@ from .._serial import Serializable
 from ..core.checks import as_points, check_bool, check_positive
 from ..errors import BoardNotFoundError, InputError, ShapeError
 from ..image.io import as_gray
-from .camera import CameraModel
+from .camera import CameraModel, _real_number
 from .corners import _neighbour_geometry, _refine, refine_corners
 
 __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners"]
@@ -177,7 +177,7 @@ class BoardDetection(Serializable):
             raise InputError(f"method: expected the detector's name, given "
                              f"{self.method!r:.40}")
         refined = check_bool(self.refined, "refined")
-        figures = {f: float(getattr(self, f)) for f in ("sharpness", "square_px", "contrast")}
+        figures = {f: _real_number(getattr(self, f), f) for f in ("sharpness", "square_px", "contrast")}
         if ok.any():  # measured figures are finite, and >= 0
             need = ("square_px",) + (("sharpness", "contrast") if refined else ())
             for f in need:

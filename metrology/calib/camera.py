@@ -79,6 +79,18 @@ def _pose_vector(v: Any, name: str, limit: float) -> np.ndarray:
     return a
 
 
+def _real_number(v: Any, name: str) -> float:
+    """One real number as a float (NaN and inf pass: the caller checks the range)."""
+    if not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer,
+                                                              np.floating)):
+        try:
+            return float(v)
+        except OverflowError:
+            pass
+    raise InputError(f"{name}: expected a number, given {type(v).__name__}"
+                     f"{' beyond float range' if isinstance(v, int) else ''}")
+
+
 def _finite_result(out: np.ndarray, what: str) -> np.ndarray:
     """``out`` unless some value overflowed (points far beyond the lens model's range)."""
     if not np.all(np.isfinite(out)):

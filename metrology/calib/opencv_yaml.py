@@ -18,7 +18,7 @@ import numpy as np
 from .. import _cv
 from ..core.checks import check_choice
 from ..errors import FileFormatError, InputError
-from .camera import MODELS, CameraModel
+from .camera import MODELS, CameraModel, _real_number
 
 __all__ = ["write_opencv_yaml", "read_opencv_yaml"]
 
@@ -49,10 +49,7 @@ def write_opencv_yaml(path: str | os.PathLike, camera: CameraModel, *, rms_px: f
     path = output_file(path, "path")
     if not isinstance(camera, CameraModel):
         raise InputError(f"camera: expected a CameraModel, given {type(camera).__name__}")
-    if isinstance(rms_px, (bool, np.bool_)) or not isinstance(rms_px, (int, float, np.integer,
-                                                                     np.floating)):
-        raise InputError(f"rms_px: expected a number, given {type(rms_px).__name__}")
-    rms_px = float(rms_px)
+    rms_px = _real_number(rms_px, "rms_px")
     if not (np.isnan(rms_px) or 0 <= rms_px < np.inf):
         raise InputError(f"rms_px: expected a number >= 0 (or NaN: unknown), given {rms_px}")
     if not isinstance(created, str) or "\x00" in created or len(created) > 200:

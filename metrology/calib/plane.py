@@ -21,7 +21,7 @@ from .._serial import from_jsonable, to_jsonable
 from ..core.checks import MAX_COORD, as_points, check_finite, check_int
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
 from .board import Checkerboard, detect_board
-from .camera import CameraModel, _pose_vector, rodrigues
+from .camera import CameraModel, _pose_vector, _real_number, rodrigues
 from .targets import is_partial_board
 
 __all__ = ["Plane"]
@@ -98,12 +98,11 @@ class Plane:
         tvec = _pose_vector(self.tvec, "tvec", MAX_COORD)
         h = check_finite(self.height_mm, "height_mm", min=-MAX_COORD, max=MAX_COORD)
         for name in ("residual_rms_mm", "residual_max_mm"):  # NaN: not measured
-            v = getattr(self, name)
-            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)) \
-                    or not (np.isnan(v) or 0 <= v < np.inf):
+            v = _real_number(getattr(self, name), f"Plane.{name}")
+            if not (np.isnan(v) or 0 <= v < np.inf):
                 raise InputError(f"Plane.{name}: expected a number >= 0 or NaN (not measured), "
-                                 f"given {v!r:.40}")
-            object.__setattr__(self, name, float(v))
+                                 f"given {v}")
+            object.__setattr__(self, name, v)
         object.__setattr__(self, "n_points", check_int(self.n_points, "n_points", min=0))
         R = rodrigues(rvec)
         t_plane = tvec + R[:, 2] * (-h)  # plane Z = -height in the board frame

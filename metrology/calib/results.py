@@ -21,7 +21,7 @@ from ..core.checks import MAX_COORD, as_points
 from ..errors import FileFormatError, InputError, ShapeError
 from ._fields import CheckedFromDict
 from .board import Checkerboard
-from .camera import CameraModel, _pose_vector
+from .camera import CameraModel, _pose_vector, _real_number
 from .opencv_yaml import read_opencv_yaml, write_opencv_yaml
 from .plane import Plane
 from .targets import board_from_dict
@@ -60,10 +60,7 @@ def _text(v: Any, name: str) -> str:
 
 def _figure(v: Any, name: str, *, unknown: bool) -> float:
     """A figure >= 0 (NaN allowed, meaning not measured, when ``unknown``)."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer,
-                                                             np.floating)):
-        raise InputError(f"{name}: expected a number, given {type(v).__name__}")
-    v = float(v)
+    v = _real_number(v, name)
     if not (0 <= v < np.inf or (unknown and np.isnan(v))):
         raise InputError(f"{name}: expected a finite number >= 0"
                          f"{' or NaN (not measured)' if unknown else ''}, given {v}")

@@ -3,6 +3,8 @@ no NaN passed on silently, early failure where the work would be wasted."""
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -97,20 +99,25 @@ def test_camera_constructor_checks(ground_truth):
             CameraModel(**args)
 
 
-def test_undistort_image_refuses_float_overflow(ground_truth):
+def test_undistort_image_float_extremes_stay_finite(ground_truth):
+    """Float images are accepted up to a quarter of float32's range (check_image), so even
+    cubic overshoot stays finite; anything non-finite would raise, never pass silently."""
+    from metrology.image.io import _MAX_FLOAT_VALUE
+
     cam = ground_truth["camera"]
     w, h = cam.image_size
-    img = np.full((h, w), 3.0e38, np.float32)
-    img[::2, ::2] = -3.0e38                            # cubic overshoot beyond float32
-    with pytest.raises(InputError, match="overflow"):
-        cam.undistort_image(img, interpolation="cubic")
-    ok = cam.undistort_image(np.full((h, w), 100.0, np.float32))
-    assert np.all(np.isfinite(ok))
+    img = np.full((h, w), 0.99 * _MAX_FLOAT_VALUE, np.float32)
+    img[::2, ::2] = -0.99 * _MAX_FLOAT_VALUE             # cubic interpolation overshoots
+    for interp in ("linear", "cubic", "nearest"):
+        assert np.all(np.isfinite(cam.undistort_image(img, interpolation=interp)))
+    with pytest.raises(InputError):
+        cam.undistort_image(np.full((h, w), 3.0e38, np.float32))
 
 
 def test_projection_difference_checks(ground_truth):
     cam = ground_truth["camera"]
-    assert projection_difference(cam, cam)["rms_px"] < 1e-9
+    # a camera against itself: the undistortion's own convergence (1e-8 px)
+    assert projection_difference(cam, cam)["rms_px"] < 1e-8
     for kw in (dict(step_px=float("nan")), dict(step_px=0.0), dict(step_px=1e-6),
                dict(margin_px="x"), dict(margin_px=1e6), dict(compensate_rotation="yes")):
         with pytest.raises(InputError):
@@ -187,8 +194,9 @@ def test_opencv_yaml_hostile_files(ground_truth, tmp_path):
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o500)
-    try:
-        for path in (ro / "c.yml", tmp_path / ("x" * 300 + ".yml"), "a\x00b.yml"):
+    try:  # (root writes into a read-only folder anyway)
+        for path in ([ro / "c.yml"] if os.geteuid() != 0 else []) + [
+                tmp_path / ("x" * 300 + ".yml"), "a\x00b.yml"]:
             with pytest.raises(InputError):
                 write_opencv_yaml(path, cam, rms_px=0.1)
     finally:
