@@ -76,21 +76,29 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_undistort(args: argparse.Namespace) -> int:
     import cv2
 
-    from .._io import atomic_write_bytes
+    from .._io import atomic_write_bytes, output_file
     from ..image.io import load_image
     from .calibration import Calibration
+
+    from .._cv import cv_call
 
     cal = Calibration.load(args.station)
     out = Path(args.output)
     many = len(args.images) > 1 or out.is_dir()
     if many and not out.is_dir():
         raise InputError(f"-o {out}: with several images, -o must be an existing folder")
+    targets = [out / Path(path).name if many else out for path in args.images]
+    for dst in targets:  # every output checked before the first image is read
+        output_file(dst, "-o")
+        if not cv2.haveImageWriter(str(dst)):
+            raise InputError(f"-o {dst}: OpenCV cannot write images with the extension "
+                             f"{dst.suffix!r} (use .png or .tif)")
     written = []
-    for path in args.images:
+    for path, dst in zip(args.images, targets):
         img = load_image(path)
         und = cal.camera.undistort_image(img, interpolation=args.interpolation)
-        dst = out / Path(path).name if many else out
-        ok, buf = cv2.imencode(dst.suffix or ".png", und)
+        ok, buf = cv_call(cv2.imencode, dst.suffix, und, what=f"encoding {dst}",
+                          error=InputError)
         if not ok:
             raise InputError(f"cannot encode {dst} (unknown image extension?)")
         atomic_write_bytes(dst, buf.tobytes())

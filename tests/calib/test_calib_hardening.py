@@ -248,3 +248,13 @@ def test_wrong_board_size_fails_on_the_first_views(ground_truth, tmp_path, capsy
         from metrology.calib import calibrate
 
         calibrate(files, Checkerboard(10, 7, 20.0))      # squares counted, not inner corners
+
+
+def test_undistort_cli_checks_outputs_first(cal14, ground_truth, tmp_path, capsys):
+    station = cal14.save(tmp_path / "s.json")
+    img = str(ground_truth["files"][0])
+    for out in (tmp_path / "x.notanimage", tmp_path / "noext", tmp_path / "missing" / "u.png"):
+        assert main(["undistort", str(station), img, "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "-o" in err or "cannot write" in err
+        assert "bug in metrology" not in err and "Traceback" not in err
