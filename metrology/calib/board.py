@@ -47,7 +47,7 @@ from .._serial import Serializable
 from ..core.checks import as_points, check_bool, check_positive
 from ..errors import BoardNotFoundError, InputError, ShapeError
 from ..image.io import as_gray
-from .camera import CameraModel, _real_number
+from .camera import CameraModel, _as_array, _real_number
 from .corners import _neighbour_geometry, _refine, refine_corners
 
 __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners"]
@@ -155,11 +155,11 @@ class BoardDetection(Serializable):
 
     def __post_init__(self) -> None:
         c = as_points(self.corners_xy, "corners_xy", allow_batch=False, finite=False)
-        ok = np.asarray(self.corner_ok)
+        ok = _as_array(self.corner_ok, "corner_ok")
         if ok.dtype != bool or ok.shape != (len(c),):
             raise ShapeError(f"corner_ok: expected a bool array of shape ({len(c)},), given "
                              f"{_describe(self.corner_ok)}")
-        rms = np.asarray(self.fit_rms)
+        rms = _as_array(self.fit_rms, "fit_rms")
         if rms.dtype.kind not in "fiu" or rms.shape != (len(c),):
             raise ShapeError(f"fit_rms: expected a float array of shape ({len(c)},), given "
                              f"{_describe(self.fit_rms)}")

@@ -79,6 +79,14 @@ def _pose_vector(v: Any, name: str, limit: float) -> np.ndarray:
     return a
 
 
+def _as_array(v: Any, name: str) -> np.ndarray:
+    """``np.asarray(v)``; ragged or unconvertible input is a :class:`ShapeError`."""
+    try:
+        return np.asarray(v)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name}: expected a regular array, given {type(v).__name__}") from None
+
+
 def _real_number(v: Any, name: str) -> float:
     """One real number as a float (NaN and inf pass: the caller checks the range)."""
     if not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer,

@@ -21,7 +21,7 @@ from .._serial import from_jsonable, to_jsonable
 from ..core.checks import MAX_COORD, as_points, check_finite, check_int
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
 from .board import Checkerboard, detect_board
-from .camera import CameraModel, _pose_vector, _real_number, rodrigues
+from .camera import CameraModel, _as_array, _pose_vector, _real_number, rodrigues
 from .targets import is_partial_board
 
 __all__ = ["Plane"]
@@ -138,7 +138,7 @@ class Plane:
         if corner_ok is None:
             ok = np.ones(len(raw), bool)
         else:
-            ok = np.asarray(corner_ok)
+            ok = _as_array(corner_ok, "corner_ok")
             if ok.dtype != bool or ok.shape != (len(raw),):
                 raise ShapeError(f"corner_ok: expected {len(raw)} booleans, given "
                                  f"{getattr(ok, 'shape', ())} of {ok.dtype}")

@@ -21,7 +21,7 @@ from ..core.checks import MAX_COORD, as_points
 from ..errors import FileFormatError, InputError, ShapeError
 from ._fields import CheckedFromDict
 from .board import Checkerboard
-from .camera import CameraModel, _pose_vector, _real_number
+from .camera import CameraModel, _as_array, _pose_vector, _real_number
 from .opencv_yaml import read_opencv_yaml, write_opencv_yaml
 from .plane import Plane
 from .targets import board_from_dict
@@ -127,7 +127,7 @@ class ViewResult(CheckedFromDict, Serializable):
                                                      1e6 if f == "rvec" else MAX_COORD))
         c = as_points(self.corners_xy, "ViewResult.corners_xy", allow_batch=False,
                       finite=False)
-        ok = np.asarray(self.corner_ok)
+        ok = _as_array(self.corner_ok, "ViewResult.corner_ok")
         if ok.dtype != bool or ok.shape != (len(c),):
             raise ShapeError(f"ViewResult.corner_ok: expected {len(c)} booleans, given shape "
                              f"{ok.shape} of {ok.dtype}")
@@ -179,8 +179,11 @@ class ProjectionUncertainty(CheckedFromDict, Serializable):
         for f, unknown in (("rms_px", False), ("max_px", False), ("fixed_ray_rms_px", True)):
             object.__setattr__(self, f, _figure(getattr(self, f), f"ProjectionUncertainty.{f}",
                                                 unknown=unknown))
-        g = np.asarray(self.grid_xy)
-        sig = np.asarray(self.sigma_px)
+        try:
+            g, sig = np.asarray(self.grid_xy), np.asarray(self.sigma_px)
+        except (TypeError, ValueError):  # ragged nested lists
+            raise ShapeError("ProjectionUncertainty: grid_xy and sigma_px must be regular "
+                             "arrays") from None
         if g.dtype.kind not in "iuf" or g.ndim != 3 or g.shape[2] != 2 or \
                 sig.dtype.kind not in "iuf" or sig.shape != g.shape[:2]:
             raise ShapeError(f"ProjectionUncertainty: grid_xy (gh, gw, 2) and sigma_px "
