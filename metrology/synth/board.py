@@ -23,7 +23,7 @@ import numpy as np
 from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
 from ..calib.camera import _pose_vector
-from ..core.checks import (MAX_COORD, as_vector, check_finite, check_int, check_positive,
+from ..core.checks import (MAX_COORD, as_points, as_vector, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
 from .render import finish_image, render_scene
@@ -63,6 +63,16 @@ class BoardRender:
     corners_xy: np.ndarray
     rvec: np.ndarray
     tvec: np.ndarray
+
+    def __post_init__(self) -> None:
+        from ..image.io import check_image
+
+        check_image(self.image, "BoardRender.image")
+        object.__setattr__(self, "corners_xy", as_points(self.corners_xy,
+                                                         "BoardRender.corners_xy",
+                                                         allow_batch=False))
+        object.__setattr__(self, "rvec", _pose_vector(self.rvec, "BoardRender.rvec", 1e6))
+        object.__setattr__(self, "tvec", _pose_vector(self.tvec, "BoardRender.tvec", MAX_COORD))
 
     def to_dict(self) -> dict:
         return {"corners_xy": self.corners_xy.tolist(), "rvec": self.rvec.tolist(),
@@ -271,11 +281,12 @@ def random_board_poses(board: Checkerboard, camera: CameraModel, n: int, *,
     if not (0 < fill[0] <= fill[1] <= 2):
         raise InputError(f"fill: expected 0 < low <= high <= 2 (fraction of the image width), "
                          f"given {fill.tolist()}")
-    max_tilt_deg = check_finite(max_tilt_deg, "max_tilt_deg", min=0.0, max=85.0)
-    max_roll_deg = check_finite(max_roll_deg, "max_roll_deg", min=0.0, max=180.0)
-    margin_px = check_finite(margin_px, "margin_px", min=0.0)
-    max_tries = check_int(max_tries, "max_tries", min=1, max=1_000_000)
+    max_tilt_deg = check_finite(max_tilt_deg, "max_tilt_deg", min=0.0, max=85.0) + 0.0
+    max_roll_deg = check_finite(max_roll_deg, "max_roll_deg", min=0.0, max=180.0) + 0.0
     w, h = camera.image_size
+    # (+ 0.0 turns -0.0 into 0.0: rng.uniform(0, -0.0) refuses the interval)
+    margin_px = check_finite(margin_px, "margin_px", min=0.0, max=(min(w, h) - 1) / 2)
+    max_tries = check_int(max_tries, "max_tries", min=1, max=1_000_000)
     sq = board.square_mm
     bw = (board.cols + 1) * sq
     centre = np.array([(board.cols - 1) * sq / 2, (board.rows - 1) * sq / 2, 0.0])
