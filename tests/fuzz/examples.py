@@ -1168,7 +1168,7 @@ def _(ctx):
     return Call(ctx.get("calibration").camera, ctx.get("calib_images")[0], ctx.get("board"))
 
 
-@ex("calib.plane.Plane.from_dict")
+@ex("calib.plane.Plane.from_dict", nan_ok=True)  # residuals null/missing: not measured
 def _(ctx):
     return Call(ctx.get("plane").to_dict())
 
