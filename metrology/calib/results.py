@@ -129,8 +129,9 @@ class ViewResult(CheckedFromDict, Serializable):
                       finite=False)
         ok = _as_array(self.corner_ok, "ViewResult.corner_ok")
         if ok.dtype != bool or ok.shape != (len(c),):
-            raise ShapeError(f"ViewResult.corner_ok: expected {len(c)} booleans, given shape "
-                             f"{ok.shape} of {ok.dtype}")
+            raise ShapeError(f"ViewResult.corners_xy, corner_ok: {len(c)} corners but "
+                             f"corner_ok of shape {ok.shape} and dtype {ok.dtype} (expected "
+                             f"{len(c)} booleans)")
         if not np.all(np.isfinite(c[ok])):
             raise InputError("ViewResult.corners_xy: NaN or inf at a corner used (corner_ok)")
         object.__setattr__(self, "corners_xy", c)
