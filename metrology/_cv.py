@@ -26,7 +26,7 @@ import numpy as np
 from .errors import CalibrationError, InputError, MetrologyError
 
 __all__ = ["CV_VERSION", "to_cv_points", "to_cv_points3", "from_cv_points", "size_wh", "cv_call",
-           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "calib_flags", "calib_ro_flags", "fisheye_flags",
+           "CB_SB_FLAGS", "CB_CLASSIC_FLAGS", "board_size_seen", "calib_flags", "calib_ro_flags", "fisheye_flags",
            "DIST_COUNTS", "to_uint8", "gray_range_std",
            "cv_rotation_deg", "filestorage_write", "filestorage_read"]
 
@@ -103,6 +103,23 @@ CB_SB_FLAGS = (cv2.CALIB_CB_EXHAUSTIVE | cv2.CALIB_CB_ACCURACY
                | getattr(cv2, "CALIB_CB_NORMALIZE_IMAGE", 0))
 CB_CLASSIC_FLAGS = (cv2.CALIB_CB_ADAPTIVE_THRESH | cv2.CALIB_CB_NORMALIZE_IMAGE
                     | getattr(cv2, "CALIB_CB_FILTER_QUADS", 0))
+
+
+def board_size_seen(gray8: np.ndarray) -> tuple[int, int] | None:
+    """Inner corners ``(a, b)`` (``a >= b``) of the checkerboard an image shows, whatever its
+    size, or None: ``findChessboardCornersSBWithMeta`` with ``CALIB_CB_LARGER`` grows a 4x4
+    pattern to the whole board (0.2 s on 1024x768).  Used to say which size a view shows when
+    the size given was not found."""
+    try:
+        found, corners, meta = cv2.findChessboardCornersSBWithMeta(
+            gray8, (4, 4), cv2.CALIB_CB_LARGER | cv2.CALIB_CB_EXHAUSTIVE)
+    except cv2.error:
+        return None
+    if not found or corners is None or meta is None or meta.ndim != 2:
+        return None
+    a, b = sorted(meta.shape, reverse=True)
+    return (int(a), int(b)) if a * b == len(corners) else None
+
 
 # distortion coefficients of each lens model (OpenCV order)
 DIST_COUNTS = {"standard": 5, "rational": 8, "thin_prism": 12, "tilted": 14, "fisheye": 4}

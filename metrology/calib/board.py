@@ -44,12 +44,22 @@ import numpy as np
 
 from .. import _cv
 from .._serial import Serializable
-from ..core.checks import check_positive
-from ..errors import BoardNotFoundError, InputError
+from ..core.checks import as_points, check_bool, check_positive
+from ..errors import BoardNotFoundError, InputError, ShapeError
 from ..image.io import as_gray
+from .camera import CameraModel, _as_array, _real_number
 from .corners import _neighbour_geometry, _refine, refine_corners
 
 __all__ = ["Checkerboard", "BoardDetection", "detect_board", "refine_detection", "refine_corners"]
+
+#: Most inner corners per side of a :class:`Checkerboard` (a board of 1000 x 1000 squares is
+#: far beyond any printed target; the cap keeps a mistyped size from allocating gigabytes).
+MAX_CORNERS_PER_SIDE = 1000
+
+
+def _describe(a: Any) -> str:
+    return (f"array of shape {a.shape} and dtype {a.dtype}" if isinstance(a, np.ndarray)
+            else type(a).__name__)
 
 
 @dataclass(frozen=True)
@@ -68,16 +78,17 @@ class Checkerboard(Serializable):
 
     _json_type = None  # as in station files (version 1): no type tag
 
-    cols: int = field(metadata={"min": 2})
-    rows: int = field(metadata={"min": 2})
+    cols: int = field(metadata={"min": 2, "max": 1000})
+    rows: int = field(metadata={"min": 2, "max": 1000})
     square_mm: float = field(metadata={"min": 0.0})
 
     def __post_init__(self) -> None:
         for name in ("cols", "rows"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2:
-                raise InputError(f"Checkerboard.{name}: expected an integer >= 2 (inner corners),"
-                                 f" given {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not \
+                    2 <= v <= MAX_CORNERS_PER_SIDE:
+                raise InputError(f"Checkerboard.{name}: expected an integer from 2 to "
+                                 f"{MAX_CORNERS_PER_SIDE} (inner corners), given {v!r:.40}")
             object.__setattr__(self, name, int(v))
         object.__setattr__(self, "square_mm", check_positive(self.square_mm, "square_mm"))
 
@@ -142,9 +153,55 @@ class BoardDetection(Serializable):
     contrast: float
     fit_rms: np.ndarray = field(repr=False, metadata={"shape": (None,)})
 
+    def __post_init__(self) -> None:
+        c = as_points(self.corners_xy, "corners_xy", allow_batch=False, finite=False)
+        ok = _as_array(self.corner_ok, "corner_ok")
+        if ok.dtype != bool or ok.shape != (len(c),):
+            raise ShapeError(f"corner_ok: expected a bool array of shape ({len(c)},), given "
+                             f"{_describe(self.corner_ok)}")
+        rms = _as_array(self.fit_rms, "fit_rms")
+        if rms.dtype.kind not in "fiu" or rms.shape != (len(c),):
+            raise ShapeError(f"fit_rms: expected a float array of shape ({len(c)},), given "
+                             f"{_describe(self.fit_rms)}")
+        rms = rms.astype(np.float64)
+        if not np.all(np.isfinite(c[ok])):
+            raise InputError("corners_xy: NaN or inf at a corner marked ok (corner_ok True)")
+        try:
+            w, h = (int(v) for v in self.image_size)
+        except Exception:
+            raise ShapeError(f"image_size: expected (width, height), given "
+                             f"{self.image_size!r:.60}") from None
+        if w <= 0 or h <= 0:
+            raise InputError(f"image_size: expected positive (width, height), given {(w, h)}")
+        if not isinstance(self.method, str) or not 0 < len(self.method) <= 40:
+            raise InputError(f"method: expected the detector's name, given "
+                             f"{self.method!r:.40}")
+        refined = check_bool(self.refined, "refined")
+        figures = {f: _real_number(getattr(self, f), f) for f in ("sharpness", "square_px", "contrast")}
+        if ok.any():  # measured figures are finite, and >= 0
+            need = ("square_px",) + (("sharpness", "contrast") if refined else ())
+            for f in need:
+                if not (np.isfinite(figures[f]) and figures[f] >= 0):
+                    raise InputError(f"{f}: expected a finite number >= 0 for a detection "
+                                     f"with corners, given {figures[f]}")
+            if refined and not np.all(np.isfinite(rms[ok]) & (rms[ok] >= 0)):
+                raise InputError("fit_rms: NaN, inf or negative at a corner marked ok")
+        for f, v in (("corners_xy", c), ("corner_ok", ok), ("fit_rms", rms),
+                     ("image_size", (w, h)), ("refined", refined)):
+            object.__setattr__(self, f, v)
+        for f, v in figures.items():
+            object.__setattr__(self, f, v)
+
     @property
     def n_ok(self) -> int:
         return int(np.count_nonzero(self.corner_ok))
+
+    @property
+    def ok(self) -> bool:
+        """Whether every figure was measured: the model fit was applied and succeeded at every
+        corner.  Otherwise ``sharpness``, ``contrast`` (no corner fitted) and ``fit_rms`` (at
+        the corners not fitted) are NaN: not measured."""
+        return bool(self.refined and self.corner_ok.all())
 
 
 # ----------------------------------------------------------------------------- ordering
@@ -228,6 +285,8 @@ def detect_board(image: Any, board: Checkerboard, *, refine: bool = True,
             return board.detect(image, refine=refine, camera=camera)
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")
+    refine = check_bool(refine, "refine")
+    _check_camera(camera)
     gray = as_gray(image, dtype=None)
     size = _cv.size_wh(gray)
     lo, hi, std = _cv.gray_range_std(gray)
@@ -276,13 +335,24 @@ def refine_detection(image: Any, detection: BoardDetection, board: Checkerboard,
     """
     if not isinstance(board, Checkerboard):
         raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+    if not isinstance(detection, BoardDetection):
+        raise InputError(f"detection: expected a BoardDetection, given "
+                         f"{type(detection).__name__}")
+    _check_camera(camera)
     gray = as_gray(image, dtype=None)
     if _cv.size_wh(gray) != tuple(detection.image_size) or \
-            detection.corners_xy.shape != (board.n_corners, 2):
+            detection.corners_xy.shape != (board.n_corners, 2) or \
+            not np.all(np.isfinite(detection.corners_xy)):
         raise InputError(f"refine_detection: the detection ({detection.image_size}, "
                          f"{len(detection.corners_xy)} corners) does not belong to this "
                          f"{_cv.size_wh(gray)} image and {board.cols}x{board.rows} board")
     return _refine_detection(gray, detection, board, camera)
+
+
+def _check_camera(camera: Any) -> None:
+    if camera is not None and not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel or None, given "
+                         f"{type(camera).__name__}")
 
 
 def _refine_detection(gray: np.ndarray, det: BoardDetection, board: Checkerboard, camera: Any,

@@ -51,10 +51,10 @@ from .views import (DetectedViews, LoadedViews, Progress, _quiet, detect_views, 
                     require_views, screen_views)
 
 __all__ = ["calibrate", "Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty",
-           "collect_images", "STATION_FORMAT", "STATION_VERSION", "IMAGE_EXTS", "REASONS",
-           "load_views", "detect_views", "fit_camera", "reject_outliers",
-           "refine_in_undistorted", "estimate_uncertainty", "holdout_error", "LoadedViews",
-           "DetectedViews", "Observations", "CameraFit", "Problem"]
+           "collect_images", "STATION_FORMAT", "STATION_VERSION", "IMAGE_EXTS", "REASONS"]
+# The stage functions and their records (load_views ... holdout_error, Problem, Observations,
+# CameraFit) are internal: imported by name (tests, telecentric and rig calibration), not
+# exported, and they check no arguments (calibrate does).
 
 # ----------------------------------------------------------------------------- stage data
 @dataclass(frozen=True)
@@ -426,6 +426,9 @@ def calibrate(images_or_paths: Any, board: Checkerboard, model: str = "standard"
     """
     _check_args(board, flat_board, holdout, refine_pass)
     check_choice(model, "model", MODELS)
+    if progress is not None and not callable(progress):
+        raise InputError(f"progress: expected a callable (i, n, name, message) or None, given "
+                         f"{type(progress).__name__}")
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
     say = progress or _quiet

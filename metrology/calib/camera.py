@@ -27,15 +27,85 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._cv import DIST_COUNTS, size_wh
+from .._cv import DIST_COUNTS, cv_call, size_wh
 from .._serial import from_jsonable, to_jsonable
 from .lens import distort_norm, distort_norm_jac, undistort_norm, undistort_xy
-from ..core.checks import as_points, check_choice
+from ..core.checks import MAX_COORD, as_points, check_bool, check_choice, check_finite
+from ..image.io import MAX_IMAGE_PIXELS
 from ..errors import FileFormatError, InputError, ShapeError
 
 __all__ = ["CameraModel", "projection_difference", "MODELS"]
 
 MODELS = ("standard", "rational", "thin_prism", "tilted", "fisheye")
+
+#: Largest magnitude accepted in ``K`` (px) and in a distortion coefficient: beyond them the
+#: projection overflows float64 for ordinary points (fx = 1e12 px would be a 1e9 mm lens).
+_MAX_K = 1e12
+_MAX_DIST = 1e6
+
+
+def _points3(points: Any, name: str) -> np.ndarray:
+    """``points`` as finite real float64 ``(..., N, 3)`` within :data:`MAX_COORD`."""
+    try:
+        P = np.asarray(points)
+        if P.dtype.kind not in "iuf":
+            raise TypeError
+        P = P.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name}: expected real numbers of shape (..., N, 3), given "
+                         f"{type(points).__name__}") from None
+    if P.ndim < 2 or P.shape[-1] != 3:
+        raise ShapeError(f"{name}: expected shape (..., N, 3), given {P.shape}")
+    if not np.all(np.isfinite(P)):
+        raise InputError(f"{name}: contains NaN or inf")
+    if P.size and np.max(np.abs(P)) > MAX_COORD:
+        raise InputError(f"{name}: coordinates beyond {MAX_COORD:g}")
+    return P
+
+
+def _pose_vector(v: Any, name: str, limit: float) -> np.ndarray:
+    """A pose's ``rvec``/``tvec``: 3 finite real numbers of magnitude at most ``limit``."""
+    try:
+        a = np.asarray(v)
+        if a.dtype.kind not in "iuf" or a.size != 3:
+            raise TypeError
+        a = a.astype(np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name}: expected 3 real numbers, given "
+                         f"{getattr(v, 'shape', type(v).__name__)}") from None
+    if not np.all(np.isfinite(a)) or np.max(np.abs(a)) > limit:
+        raise InputError(f"{name}: expected finite numbers within +-{limit:g}, given "
+                         f"{a.tolist()}")
+    return a
+
+
+def _as_array(v: Any, name: str) -> np.ndarray:
+    """``np.asarray(v)``; ragged or unconvertible input is a :class:`ShapeError`."""
+    try:
+        return np.asarray(v)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name}: expected a regular array, given {type(v).__name__}") from None
+
+
+def _real_number(v: Any, name: str) -> float:
+    """One real number as a float (NaN and inf pass: the caller checks the range)."""
+    if not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.integer,
+                                                              np.floating)):
+        try:
+            return float(v)
+        except OverflowError:
+            pass
+    raise InputError(f"{name}: expected a number, given {type(v).__name__}"
+                     f"{' beyond float range' if isinstance(v, int) else ''}")
+
+
+def _finite_result(out: np.ndarray, what: str) -> np.ndarray:
+    """``out`` unless some value overflowed (points far beyond the lens model's range)."""
+    if not np.all(np.isfinite(out)):
+        n = int(np.count_nonzero(~np.all(np.isfinite(out), axis=-1)))
+        raise InputError(f"{what}: {n} point(s) lie so far outside the image that the lens "
+                         f"model overflows")
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +145,11 @@ class CameraModel:
 
     def __post_init__(self) -> None:
         check_choice(self.model, "model", MODELS)
-        K = np.array(self.K, dtype=np.float64)
+        try:
+            K = np.array(self.K, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ShapeError(f"K: expected a 3x3 matrix of numbers, given "
+                             f"{type(self.K).__name__}") from None
         if K.shape != (3, 3):
             raise ShapeError(f"K: expected a 3x3 matrix, given shape {K.shape}")
         if not np.all(np.isfinite(K)):
@@ -85,7 +159,11 @@ class CameraModel:
             raise InputError(f"K: expected [[fx, s, cx], [0, fy, cy], [0, 0, 1]] with fx, fy > 0, "
                              f"given {K.tolist()}")
         n = DIST_COUNTS[self.model]
-        d = np.array(self.dist, dtype=np.float64).ravel()
+        try:
+            d = np.array(self.dist, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise ShapeError(f"dist: expected an array of numbers, given "
+                             f"{type(self.dist).__name__}") from None
         if d.size > n:
             if np.any(d[n:] != 0):
                 raise ShapeError(f"dist: model {self.model!r} has {n} coefficients, given "
@@ -99,8 +177,13 @@ class CameraModel:
         except Exception:
             raise ShapeError(f"image_size: expected (width, height), given "
                              f"{self.image_size!r}") from None
-        if w <= 0 or h <= 0:
-            raise InputError(f"image_size: expected positive (width, height), given {(w, h)}")
+        if w <= 0 or h <= 0 or w * h > MAX_IMAGE_PIXELS:
+            raise InputError(f"image_size: expected positive (width, height) of at most "
+                             f"{MAX_IMAGE_PIXELS} pixels, given {(w, h)}")
+        if np.max(np.abs(K)) > _MAX_K or np.max(np.abs(d), initial=0.0) > _MAX_DIST:
+            raise InputError(f"K, dist: values beyond {_MAX_K:g} (K) or {_MAX_DIST:g} (dist) "
+                             f"describe no lens (given K max {np.max(np.abs(K)):.3g}, dist max "
+                             f"{np.max(np.abs(d), initial=0.0):.3g})")
         K.setflags(write=False)
         d.setflags(write=False)
         object.__setattr__(self, "K", K)
@@ -109,7 +192,8 @@ class CameraModel:
         if self.valid_radius is None:
             object.__setattr__(self, "valid_radius", self._find_valid_radius())
         else:
-            object.__setattr__(self, "valid_radius", float(self.valid_radius))
+            object.__setattr__(self, "valid_radius",
+                               check_finite(self.valid_radius, "valid_radius", min=0.0))
 
     # ------------------------------------------------------------------ basics
     @property
@@ -190,7 +274,9 @@ class CameraModel:
         ndarray (..., N, 2) float64
         """
         p = as_points(points_xy, "points_xy")
-        return self._to_px(distort_norm(self._to_norm(p), self.dist, self.model))
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._to_px(distort_norm(self._to_norm(p), self.dist, self.model))
+        return _finite_result(out, "distort_points")
 
     def normalize(self, points_xy: Any, *, on_invalid: str = "raise") -> np.ndarray:
         """Distorted pixels -> undistorted normalised coordinates ``(x/z, y/z)``, ``(..., N, 2)``.
@@ -296,22 +382,19 @@ class CameraModel:
         -------
         ndarray (..., N, 2) float64
         """
-        P = np.asarray(points_3d, dtype=np.float64)
-        if P.ndim < 2 or P.shape[-1] != 3:
-            raise ShapeError(f"points_3d: expected shape (..., N, 3), given {P.shape}")
-        if not np.all(np.isfinite(P)):
-            raise InputError("points_3d: contains NaN or inf")
+        P = _points3(points_3d, "points_3d")
         if rvec is not None:
-            R = rodrigues(np.asarray(rvec, float).ravel())
-            P = P @ R.T
+            P = P @ rodrigues(_pose_vector(rvec, "rvec", 1e6)).T
         if tvec is not None:
-            P = P + np.asarray(tvec, float).ravel()
+            P = P + _pose_vector(tvec, "tvec", MAX_COORD)
         z = P[..., 2]
         if np.any(z <= 0):
             raise InputError(f"project: {int(np.count_nonzero(z <= 0))} point(s) are not in front "
                              f"of the camera (z <= 0)")
-        xy = P[..., :2] / z[..., None]
-        return self._to_px(distort_norm(xy, self.dist, self.model))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            xy = P[..., :2] / z[..., None]
+            out = self._to_px(distort_norm(xy, self.dist, self.model))
+        return _finite_result(out, "project")
 
     # ------------------------------------------------------------------ images
     def undistort_maps(self, interpolation_size: tuple[int, int] | None = None
@@ -356,7 +439,12 @@ class CameraModel:
                                                            ("linear", "cubic", "nearest"))]
         mx, my = self.undistort_maps()
         src = img.astype(np.float32) if img.dtype == np.float64 else img
-        out = cv2.remap(src, mx, my, flag, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        out = cv_call(cv2.remap, src, mx, my, flag, borderMode=cv2.BORDER_CONSTANT,
+                      borderValue=0, what="undistorting the image")
+        if out.dtype.kind == "f" and not np.all(np.isfinite(out)):
+            # cubic interpolation overshoots: values near float32's limit overflow to inf
+            raise InputError("undistort_image: the interpolated values overflow float32 "
+                             "(image values near 3.4e38); scale the image down first")
         return out.astype(img.dtype, copy=False)
 
     # ------------------------------------------------------------------ io
@@ -430,17 +518,33 @@ def projection_difference(estimated: CameraModel, true: CameraModel, *, step_px:
     dict with ``rms_px``, ``max_px``, ``p95_px``, ``n`` (and ``rotation_rad`` (3,) when
     compensating).
     """
+    for name, cam in (("estimated", estimated), ("true", true)):
+        if not isinstance(cam, CameraModel):
+            raise InputError(f"{name}: expected a CameraModel, given {type(cam).__name__}")
+    compensate_rotation = check_bool(compensate_rotation, "compensate_rotation")
     w, h = true.image_size
+    step_px = check_finite(step_px, "step_px", min=0.0)
+    if not step_px > 0:
+        raise InputError(f"step_px: expected a grid step > 0 px, given {step_px}")
+    margin_px = check_finite(margin_px, "margin_px", min=0.0, max=(min(w, h) - 1) / 2)
+    n_grid = ((w - 2 * margin_px) / step_px + 1) * ((h - 2 * margin_px) / step_px + 1)
+    if n_grid > 4e6:
+        raise InputError(f"step_px: {step_px:g} px gives {n_grid:.3g} grid points over the "
+                         f"{w}x{h} image (at most 4e6): use a larger step")
     xs = np.arange(margin_px, w - margin_px, step_px)
     ys = np.arange(margin_px, h - margin_px, step_px)
     grid = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2)
     rays = true.normalize(grid, on_invalid="nan")
     ok = np.all(np.isfinite(rays), axis=1)
+    if not ok.any():
+        raise InputError("projection_difference: no grid point lies in the valid region of "
+                         "the true camera's lens model")
     P = np.concatenate([rays[ok], np.ones((int(ok.sum()), 1))], axis=1)
 
-    def proj(Pc):
-        return estimated._to_px(distort_norm(Pc[:, :2] / Pc[:, 2:3], estimated.dist,
-                                              estimated.model))
+    def proj(Pc):  # NaN/inf where the estimated lens model overflows (checked below)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return estimated._to_px(distort_norm(Pc[:, :2] / Pc[:, 2:3], estimated.dist,
+                                                  estimated.model))
 
     omega = np.zeros(3)
     if compensate_rotation:
@@ -455,9 +559,16 @@ def projection_difference(estimated: CameraModel, true: CameraModel, *, step_px:
                 J.append(((proj(Pr + np.cross(e, Pr)) - proj(Pr - np.cross(e, Pr))) / 2e-7)
                          .reshape(-1))
             J = np.stack(J, 1)
+            if not (np.all(np.isfinite(J)) and np.all(np.isfinite(d0))):
+                raise InputError("projection_difference: the estimated camera's lens model "
+                                 "overflows on the true camera's rays")
             omega = omega + np.linalg.lstsq(J, -d0, rcond=None)[0]
-    est = proj(P @ rodrigues(omega).T)
-    d = np.linalg.norm(est - grid[ok], axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        est = proj(P @ rodrigues(omega).T)
+        d = np.linalg.norm(est - grid[ok], axis=1)
+    if not np.all(np.isfinite(d)):
+        raise InputError("projection_difference: the estimated camera's lens model overflows "
+                         "on the true camera's rays (cameras of very different fields of view)")
     out = {"rms_px": float(np.sqrt(np.mean(d ** 2))), "max_px": float(d.max()),
            "p95_px": float(np.percentile(d, 95)), "n": int(ok.sum())}
     if compensate_rotation:

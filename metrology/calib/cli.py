@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError
 
-__all__ = ["register"]
+__all__: list[str] = []  # `register` is called by metrology.cli only
 
 
 def _progress_printer(enabled: bool):
@@ -34,10 +34,17 @@ def _progress_printer(enabled: bool):
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .._io import output_file
     from .board import Checkerboard
     from .calibration import calibrate
 
     board = Checkerboard.parse(args.board, args.square_mm)
+    # every output is checked before minutes of work (folder exists and is writable, not a
+    # folder in the way); the files are still written atomically at the end
+    output_file(args.output, "-o")
+    for flag, value in (("--yaml", args.yaml), ("--report-png", args.report_png)):
+        if value:
+            output_file(value, flag)
     cal = calibrate(args.images if len(args.images) > 1 else args.images[0], board,
                     model=args.model, flat_board=not args.non_flat,
                     holdout=not args.no_holdout, max_blur_px=args.max_blur_px,
@@ -69,21 +76,29 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_undistort(args: argparse.Namespace) -> int:
     import cv2
 
-    from .._io import atomic_write_bytes
+    from .._io import atomic_write_bytes, output_file
     from ..image.io import load_image
     from .calibration import Calibration
+
+    from .._cv import cv_call
 
     cal = Calibration.load(args.station)
     out = Path(args.output)
     many = len(args.images) > 1 or out.is_dir()
     if many and not out.is_dir():
         raise InputError(f"-o {out}: with several images, -o must be an existing folder")
+    targets = [out / Path(path).name if many else out for path in args.images]
+    for dst in targets:  # every output checked before the first image is read
+        output_file(dst, "-o")
+        if not cv2.haveImageWriter(str(dst)):
+            raise InputError(f"-o {dst}: OpenCV cannot write images with the extension "
+                             f"{dst.suffix!r} (use .png or .tif)")
     written = []
-    for path in args.images:
+    for path, dst in zip(args.images, targets):
         img = load_image(path)
         und = cal.camera.undistort_image(img, interpolation=args.interpolation)
-        dst = out / Path(path).name if many else out
-        ok, buf = cv2.imencode(dst.suffix or ".png", und)
+        ok, buf = cv_call(cv2.imencode, dst.suffix, und, what=f"encoding {dst}",
+                          error=InputError)
         if not ok:
             raise InputError(f"cannot encode {dst} (unknown image extension?)")
         atomic_write_bytes(dst, buf.tobytes())

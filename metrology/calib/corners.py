@@ -21,15 +21,23 @@ against, and the fallback.
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 
-from ..core.checks import check_finite, check_int
+from ..core.checks import as_points, check_finite, check_int
 from ..errors import InputError, ShapeError
+from ..image.io import check_image
 from . import _accel
+from .camera import CameraModel
 
-__all__ = ["refine_corners", "corner_model", "fit_corner_models"]
+#: ``corner_model`` and ``fit_corner_models`` are internal (no argument checks).
+__all__ = ["refine_corners"]  # (CornerRefinement: its result, built only here)
+
+#: Largest fit window radius :func:`refine_corners` accepts (px): a window holds ~pi R^2
+#: pixels per corner, and a corner model fitted beyond a few squares' blur learns nothing.
+MAX_RADIUS_PX = 64.0
 
 # Python floats: they keep float32 arithmetic float32 (NumPy scalars would promote it)
 _SQ2 = math.sqrt(2.0)
@@ -428,10 +436,38 @@ def _fit_pass(gray: np.ndarray, cur: np.ndarray, radius: np.ndarray, offsets: tu
     return p, rms, conv, new, valid
 
 
+@dataclass(frozen=True, eq=False)
+class CornerRefinement:
+    """Corners refined by :func:`refine_corners` (unpacks like the 5-tuple it replaces:
+    ``corners, ok, blur, contrast, rms = refine_corners(...)``).
+
+    Attributes
+    ----------
+    corners_xy : ndarray (N, 2)
+        Refined corners in raw pixels; a corner whose fit failed keeps its starting position.
+    ok : ndarray (N,) bool
+        Corners whose fit succeeded.
+    blur_px : ndarray (N,)
+        Fitted edge blur sigma (undistorted pixels with a camera); meaningless where not ``ok``.
+    contrast : ndarray (N,)
+        Fitted corner contrast ``2|A|`` in gray levels; meaningless where not ``ok``.
+    fit_rms : ndarray (N,)
+        Residual RMS of each fit in gray levels, NaN where not ``ok``.
+    """
+
+    corners_xy: np.ndarray
+    ok: np.ndarray
+    blur_px: np.ndarray
+    contrast: np.ndarray
+    fit_rms: np.ndarray
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return iter((self.corners_xy, self.ok, self.blur_px, self.contrast, self.fit_rms))
+
+
 def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, *,
                    camera: Any = None, max_radius_px: float = 14.0, blur_px: float = 1.0,
-                   weight_fn: Any = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   weight_fn: Any = None) -> CornerRefinement:
     """Refine ordered corners by the X-junction model fit (see the module docstring).
 
     Each corner is fitted in a disk of radius ``0.42 x`` the distance to its nearest
@@ -443,33 +479,71 @@ def refine_corners(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: in
     Parameters
     ----------
     gray : ndarray (h, w)
-        Gray image (any real dtype; values are read as float64).
+        Gray image (uint8, uint16, float32 or float64; values are read as float64).
     corners_xy : ndarray (N, 2)
-        Initial distorted pixel positions, ordered (``rows`` x ``cols``, row-major).
+        Initial distorted pixel positions, ordered (``rows`` x ``cols``, row-major),
+        ``N = cols * rows``, finite.
     cols, rows : int
-        Inner corners per row and rows of the board.
+        Inner corners per row and rows of the board (>= 2 each).
     camera : CameraModel, optional
         If given, fit in undistorted pixel coordinates (lines straight) and map back.
     max_radius_px : float
-        Largest fit window radius.
+        Largest fit window radius, in (2.5, :data:`MAX_RADIUS_PX`].
     blur_px : float
-        Starting edge blur sigma (e.g. a previous fit's; saves an iteration when close).
+        Starting edge blur sigma (> 0; e.g. a previous fit's; saves an iteration when close;
+        values outside 0.2..8 px start from 1 px).
     weight_fn : callable ``(X, Y, index) -> (n, M)``, optional
         Multiplies the fit weights of the window pixels (raw pixel positions ``X, Y`` of the
         windows of corners ``index``), e.g. to keep a ChArUco board's markers out of the model.
 
     Returns
     -------
-    corners (N, 2), ok (N,) bool, blur_sigma (N,), contrast (N,), fit_rms (N,)
-        Corners whose fit failed keep their starting position and ``ok = False`` (fit_rms
-        NaN).
+    CornerRefinement
+        ``corners_xy`` (N, 2), ``ok`` (N,) bool, ``blur_px`` (N,), ``contrast`` (N,),
+        ``fit_rms`` (N,); corners whose fit failed keep their starting position and
+        ``ok = False`` (fit_rms NaN).
+
+    Raises
+    ------
+    InputError, ShapeError
+        A bad image, corners that are not ``(cols * rows, 2)`` finite pixels, a camera that
+        is not a :class:`~metrology.calib.camera.CameraModel`, a bad radius or blur.
+
+    Examples
+    --------
+    >>> import cv2
+    >>> from metrology.calib import Checkerboard, detect_board
+    >>> gray = cv2.imread("calib_images/view_00.png", cv2.IMREAD_GRAYSCALE)
+    >>> c0 = detect_board(gray, Checkerboard(9, 6, 20.0), refine=False).corners_xy
+    >>> res = refine_corners(gray, c0, 9, 6)
+    >>> res.corners_xy.shape, int(res.ok.sum())
+    ((54, 2), 54)
     """
+    gray = check_image(gray, "gray")
+    if gray.ndim != 2:
+        raise ShapeError(f"gray: expected a single-channel image (h, w), given {gray.shape}")
+    cols = check_int(cols, "cols", min=2, max=10_000)
+    rows = check_int(rows, "rows", min=2, max=10_000)
+    c0 = as_points(corners_xy, "corners_xy", allow_batch=False)
+    if c0.shape[0] != cols * rows:
+        raise ShapeError(f"corners_xy: expected {cols} x {rows} = {cols * rows} corners, given "
+                         f"{c0.shape[0]}")
+    if camera is not None and not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel or None, given "
+                         f"{type(camera).__name__}")
+    max_radius_px = check_finite(max_radius_px, "max_radius_px", min=2.5, max=MAX_RADIUS_PX)
+    blur_px = check_finite(blur_px, "blur_px", min=0.0)
+    if not blur_px > 0:
+        raise InputError(f"blur_px: expected a blur sigma > 0 px, given {blur_px!r}")
     if weight_fn is not None and not callable(weight_fn):
         raise InputError(f"weight_fn: expected a callable or None, given "
                          f"{type(weight_fn).__name__}")
-    cur, ok, p, rms = _refine(gray, corners_xy, cols, rows, camera, max_radius_px, blur_px,
-                              weight_fn)
-    return cur, ok, np.exp(p[:, 4]), 2 * np.abs(p[:, 6]), np.where(ok, rms, np.nan)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # windows of corners that are no X-junction may diverge: they end with ok False
+        cur, ok, p, rms = _refine(gray, c0, cols, rows, camera, max_radius_px, blur_px,
+                                  weight_fn)
+    return CornerRefinement(cur, ok, np.exp(p[:, 4]), 2 * np.abs(p[:, 6]),
+                            np.where(ok, rms, np.nan))
 
 
 def _refine(gray: np.ndarray, corners_xy: np.ndarray, cols: int, rows: int, camera: Any,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import glob
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._io import as_path
 from ..errors import InputError
+from ..image.io import check_image
 
 __all__ = ["collect_images", "IMAGE_EXTS"]
 
@@ -18,7 +19,38 @@ IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".pgm", ".ppm", 
 
 def collect_images(images_or_paths: Any) -> list[tuple[str, Any]]:
     """Expand a folder, a glob pattern, one path, an array, or a list of those into
-    ``[(name, path_or_array), ...]`` (folders: image files sorted by name)."""
+    ``[(name, path_or_array), ...]`` (folders: image files sorted by name).
+
+    Parameters
+    ----------
+    images_or_paths : str, PathLike, ndarray, or an iterable of those
+        Every array must be a valid image (see :func:`metrology.image.io.check_image`).
+
+    Returns
+    -------
+    list of (str, str or ndarray)
+
+    Raises
+    ------
+    InputError
+        Nothing given, a file or folder not found, a pattern matching nothing, a bad array
+        (:func:`~metrology.calib.calibrate` instead leaves a bad array out of the
+        calibration as an unreadable view).
+
+    Examples
+    --------
+    >>> [name for name, _ in collect_images("calib_images/view_0[01].png")]
+    ['calib_images/view_00.png', 'calib_images/view_01.png']
+    """
+    out = _collect(images_or_paths)
+    for name, item in out:
+        if not isinstance(item, str):
+            check_image(item, name)
+    return out
+
+
+def _collect(images_or_paths: Any) -> list[tuple[str, Any]]:
+    """:func:`collect_images` without checking the arrays (calibrate rejects bad ones)."""
     if isinstance(images_or_paths, np.ndarray):
         if images_or_paths.ndim in (2, 3) and images_or_paths.dtype != object and \
                 images_or_paths.ndim == 2 or (images_or_paths.ndim == 3 and
@@ -36,7 +68,7 @@ def collect_images(images_or_paths: Any) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for i, it in enumerate(items):
         if isinstance(it, (str, os.PathLike)):
-            p = Path(it)
+            p = as_path(it, "images")
             if p.is_dir():
                 files = sorted(f for f in p.iterdir() if f.suffix.lower() in IMAGE_EXTS)
                 if not files:

@@ -13,7 +13,8 @@ import numpy as np
 from ..errors import ShapeError
 from . import _accel
 
-__all__ = ["distort_norm", "distort_norm_jac", "undistort_norm", "undistort_xy", "tilt_matrix"]
+#: Internal to metrology.calib (no argument checks): the public path is CameraModel.
+__all__: list[str] = []
 
 
 def tilt_matrix(tau_x: float, tau_y: float) -> np.ndarray:

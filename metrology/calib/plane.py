@@ -18,12 +18,21 @@ import numpy as np
 
 from .._cv import cv_call, to_cv_points, to_cv_points3
 from .._serial import from_jsonable, to_jsonable
-from ..core.checks import as_points, check_finite
-from ..errors import CalibrationError, FileFormatError, InputError
+from ..core.checks import MAX_COORD, as_points, check_finite, check_int
+from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
 from .board import Checkerboard, detect_board
-from .camera import CameraModel, rodrigues
+from .camera import CameraModel, _as_array, _pose_vector, _real_number, rodrigues
+from .targets import is_partial_board
 
 __all__ = ["Plane"]
+
+
+def _check_camera_board(camera: Any, board: Any) -> None:
+    if not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel, given {type(camera).__name__}")
+    if not (isinstance(board, Checkerboard) or is_partial_board(board)):
+        raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
+                         f"given {type(board).__name__}")
 
 
 def _solve_pose(camera: CameraModel, obj: np.ndarray, px: np.ndarray
@@ -82,12 +91,19 @@ class Plane:
     _H: np.ndarray = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        rvec = np.asarray(self.rvec, float).ravel()
-        tvec = np.asarray(self.tvec, float).ravel()
-        if rvec.shape != (3,) or tvec.shape != (3,) or not np.all(np.isfinite(rvec)) \
-                or not np.all(np.isfinite(tvec)):
-            raise InputError("Plane: rvec and tvec must be 3 finite numbers each")
-        h = check_finite(self.height_mm, "height_mm")
+        if not isinstance(self.camera, CameraModel):
+            raise InputError(f"Plane.camera: expected a CameraModel, given "
+                             f"{type(self.camera).__name__}")
+        rvec = _pose_vector(self.rvec, "rvec", 1e6)
+        tvec = _pose_vector(self.tvec, "tvec", MAX_COORD)
+        h = check_finite(self.height_mm, "height_mm", min=-MAX_COORD, max=MAX_COORD)
+        for name in ("residual_rms_mm", "residual_max_mm"):  # NaN: not measured
+            v = _real_number(getattr(self, name), f"Plane.{name}")
+            if not (np.isnan(v) or 0 <= v < np.inf):
+                raise InputError(f"Plane.{name}: expected a number >= 0 or NaN (not measured), "
+                                 f"given {v}")
+            object.__setattr__(self, name, v)
+        object.__setattr__(self, "n_points", check_int(self.n_points, "n_points", min=0))
         R = rodrigues(rvec)
         t_plane = tvec + R[:, 2] * (-h)  # plane Z = -height in the board frame
         H = np.column_stack([R[:, 0], R[:, 1], t_plane])  # (X, Y, 1) -> normalised ray
@@ -114,14 +130,20 @@ class Plane:
                      corner_ok: Any = None, *, height_mm: float = 0.0) -> "Plane":
         """Plane from detected board corners (raw pixels, in detection order; corners not
         seen in a partial view are NaN with ``corner_ok`` False)."""
-        raw = np.asarray(corners_xy, dtype=float)
-        if corner_ok is not None and raw.ndim == 2 and np.shape(corner_ok) == raw.shape[:1]:
-            raw = np.where(np.asarray(corner_ok, bool)[:, None], raw, 0.0)
-        px = as_points(raw, "corners_xy", allow_batch=False)
-        if len(px) != board.n_corners:
-            raise InputError(f"corners_xy: expected {board.n_corners} corners for a "
-                             f"{board.cols}x{board.rows} board, given {len(px)}")
-        ok = np.ones(len(px), bool) if corner_ok is None else np.asarray(corner_ok, bool)
+        _check_camera_board(camera, board)
+        raw = as_points(corners_xy, "corners_xy", allow_batch=False, finite=False)
+        if len(raw) != board.n_corners:
+            raise InputError(f"corners_xy: expected {board.n_corners} corners for the "
+                             f"board, given {len(raw)}")
+        if corner_ok is None:
+            ok = np.ones(len(raw), bool)
+        else:
+            ok = _as_array(corner_ok, "corner_ok")
+            if ok.dtype != bool or ok.shape != (len(raw),):
+                raise ShapeError(f"corner_ok: expected {len(raw)} booleans, given "
+                                 f"{getattr(ok, 'shape', ())} of {ok.dtype}")
+        px = as_points(np.where(ok[:, None], raw, 0.0), "corners_xy", allow_batch=False)
+        height_mm = check_finite(height_mm, "height_mm", min=-MAX_COORD, max=MAX_COORD)
         obj = board.object_points()[ok]
         rvec, tvec = _solve_pose(camera, obj, px[ok])
         plane = cls(camera, rvec, tvec, 0.0)
@@ -151,6 +173,7 @@ class Plane:
         >>> plane.to_mm([[512.0, 384.0]]).round(1)
         array([[147.5, 108.7]])
         """
+        _check_camera_board(camera, board)
         det = detect_board(image, board, camera=camera)
         if det.image_size != camera.image_size:
             raise InputError(f"image is {det.image_size[0]}x{det.image_size[1]}, the camera "
@@ -180,10 +203,21 @@ class Plane:
         """
         norm = self.camera.normalize(points_xy, on_invalid=on_invalid)
         Hi = np.linalg.inv(self._H)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self._plane_xy(Hi, norm, on_invalid)
+
+    def _plane_xy(self, Hi: np.ndarray, norm: np.ndarray, on_invalid: str) -> np.ndarray:
         d = Hi[2, 0] * norm[..., 0] + Hi[2, 1] * norm[..., 1] + Hi[2, 2]
         x = (Hi[0, 0] * norm[..., 0] + Hi[0, 1] * norm[..., 1] + Hi[0, 2]) / d
         y = (Hi[1, 0] * norm[..., 0] + Hi[1, 1] * norm[..., 1] + Hi[1, 2]) / d
-        return np.stack([x, y], axis=-1)
+        out = np.stack([x, y], axis=-1)
+        bad = ~np.all(np.isfinite(out), axis=-1) & np.all(np.isfinite(norm), axis=-1)
+        if bad.any():  # rays parallel to the plane (on its horizon)
+            if on_invalid == "raise":
+                raise InputError(f"to_mm: {int(bad.sum())} point(s) see the plane's horizon "
+                                 f"(their rays never meet it)")
+            out[bad] = np.nan
+        return out
 
     def to_px(self, points_mm: Any) -> np.ndarray:
         """Plane millimetres -> raw (distorted) image pixels, ``(..., N, 2)``."""

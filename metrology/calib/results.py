@@ -17,15 +17,17 @@ import numpy as np
 
 from .._serial import Serializable, from_jsonable, to_jsonable
 from .._version import __version__
-from ..errors import FileFormatError, InputError
+from ..core.checks import MAX_COORD, as_points
+from ..errors import FileFormatError, InputError, ShapeError
+from ._fields import CheckedFromDict
 from .board import Checkerboard
-from .camera import CameraModel
+from .camera import CameraModel, _as_array, _pose_vector, _real_number
 from .opencv_yaml import read_opencv_yaml, write_opencv_yaml
 from .plane import Plane
 from .targets import board_from_dict
 
 __all__ = ["Calibration", "ViewResult", "RejectedView", "ProjectionUncertainty", "REASONS",
-           "param_names", "STATION_FORMAT", "STATION_VERSION"]
+           "STATION_FORMAT", "STATION_VERSION"]
 
 STATION_FORMAT = "metrology.station"
 STATION_VERSION = 1
@@ -44,8 +46,29 @@ def param_names(model: str) -> list[str]:
     return ["fx", "fy", "cx", "cy"] + d[model]
 
 
+def _index(v: Any, name: str) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 0:
+        raise InputError(f"{name}: expected an integer >= 0, given {v!r:.40}")
+    return int(v)
+
+
+def _text(v: Any, name: str) -> str:
+    if not isinstance(v, str):
+        raise InputError(f"{name}: expected a string, given {type(v).__name__}")
+    return v
+
+
+def _figure(v: Any, name: str, *, unknown: bool) -> float:
+    """A figure >= 0 (NaN allowed, meaning not measured, when ``unknown``)."""
+    v = _real_number(v, name)
+    if not (0 <= v < np.inf or (unknown and np.isnan(v))):
+        raise InputError(f"{name}: expected a finite number >= 0"
+                         f"{' or NaN (not measured)' if unknown else ''}, given {v}")
+    return v
+
+
 @dataclass(frozen=True)
-class RejectedView(Serializable):
+class RejectedView(CheckedFromDict, Serializable):
     """A view left out of the calibration and why (``reason`` is one of
     ``no_board``, ``blur``, ``size_mismatch``, ``outlier``, ``unreadable``,
     ``too_few_corners``; ``detail`` is a readable sentence)."""
@@ -57,9 +80,14 @@ class RejectedView(Serializable):
     reason: str
     detail: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", _index(self.index, "RejectedView.index"))
+        for f in ("name", "reason", "detail"):
+            _text(getattr(self, f), f"RejectedView.{f}")
+
 
 @dataclass(frozen=True, eq=False)
-class ViewResult(Serializable):
+class ViewResult(CheckedFromDict, Serializable):
     """A view used in the calibration: its pose, its corners and its reprojection error.
 
     Attributes
@@ -91,13 +119,35 @@ class ViewResult(Serializable):
     corner_ok: np.ndarray = field(metadata={"dtype": "bool", "shape": (None,)})
     sharpness: float = float("nan")
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", _index(self.index, "ViewResult.index"))
+        _text(self.name, "ViewResult.name")
+        for f in ("rvec", "tvec"):
+            object.__setattr__(self, f, _pose_vector(getattr(self, f), f"ViewResult.{f}",
+                                                     1e6 if f == "rvec" else MAX_COORD))
+        c = as_points(self.corners_xy, "ViewResult.corners_xy", allow_batch=False,
+                      finite=False)
+        ok = _as_array(self.corner_ok, "ViewResult.corner_ok")
+        if ok.dtype != bool or ok.shape != (len(c),):
+            raise ShapeError(f"ViewResult.corners_xy, corner_ok: {len(c)} corners but "
+                             f"corner_ok of shape {ok.shape} and dtype {ok.dtype} (expected "
+                             f"{len(c)} booleans)")
+        if not np.all(np.isfinite(c[ok])):
+            raise InputError("ViewResult.corners_xy: NaN or inf at a corner used (corner_ok)")
+        object.__setattr__(self, "corners_xy", c)
+        object.__setattr__(self, "corner_ok", ok)
+        object.__setattr__(self, "rms_px", _figure(self.rms_px, "ViewResult.rms_px",
+                                                   unknown=False))
+        object.__setattr__(self, "sharpness", _figure(self.sharpness, "ViewResult.sharpness",
+                                                      unknown=True))
+
     @property
     def n_corners(self) -> int:
         return int(np.count_nonzero(self.corner_ok))
 
 
 @dataclass(frozen=True, eq=False)
-class ProjectionUncertainty(Serializable):
+class ProjectionUncertainty(CheckedFromDict, Serializable):
     """1-sigma projection uncertainty of the intrinsics over an image grid.
 
     The intrinsic covariance (extrinsics marginalised) is propagated to the projection of a
@@ -125,6 +175,28 @@ class ProjectionUncertainty(Serializable):
     grid_xy: np.ndarray = field(repr=False, metadata={"shape": (None, None, 2)})
     sigma_px: np.ndarray = field(repr=False, metadata={"shape": (None, None), "min": 0.0})
     fixed_ray_rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
+
+    def __post_init__(self) -> None:
+        for f, unknown in (("rms_px", False), ("max_px", False), ("fixed_ray_rms_px", True)):
+            object.__setattr__(self, f, _figure(getattr(self, f), f"ProjectionUncertainty.{f}",
+                                                unknown=unknown))
+        try:
+            g, sig = np.asarray(self.grid_xy), np.asarray(self.sigma_px)
+        except (TypeError, ValueError):  # ragged nested lists
+            raise ShapeError("ProjectionUncertainty: grid_xy and sigma_px must be regular "
+                             "arrays") from None
+        if g.dtype.kind not in "iuf" or g.ndim != 3 or g.shape[2] != 2 or \
+                sig.dtype.kind not in "iuf" or sig.shape != g.shape[:2]:
+            raise ShapeError(f"ProjectionUncertainty: grid_xy (gh, gw, 2) and sigma_px "
+                             f"(gh, gw) of real numbers expected, given {g.shape} and "
+                             f"{sig.shape}")
+        g, sig = g.astype(np.float64), sig.astype(np.float64)
+        if not np.all(np.isfinite(g)):
+            raise InputError("ProjectionUncertainty.grid_xy: NaN or inf")
+        if np.any(sig < 0) or np.any(np.isinf(sig)):  # NaN: a point outside the valid region
+            raise InputError("ProjectionUncertainty.sigma_px: negative or infinite values")
+        object.__setattr__(self, "grid_xy", g)
+        object.__setattr__(self, "sigma_px", sig)
 
     @property
     def n_outside(self) -> int:
@@ -285,10 +357,12 @@ class Calibration:
                       f"for {len(views)} views")
         if len(views) < 3:
             raise err(f"{where}.views: a calibration needs >= 3 views, given {len(views)}")
+        board_points = get(doc, "board_points", np.ndarray, where, shape=(n, 3))
+        if not np.all(np.isfinite(board_points)) or np.max(np.abs(board_points)) > MAX_COORD:
+            raise err(f"{where}.board_points: expected finite coordinates (mm)")
         return cls(camera, board, q["rms_px"], q["per_view_rms_px"], q["holdout_rms_px"],
                    views, get(doc, "rejected_views", tuple[RejectedView, ...], where),
-                   tuple(q["param_names"]), q["param_std"], q["uncertainty"],
-                   get(doc, "board_points", np.ndarray, where, shape=(n, 3)),
+                   tuple(q["param_names"]), q["param_std"], q["uncertainty"], board_points,
                    q["n_corners_rejected"], get(doc, "flat_board", bool, where),
                    str(doc.get("created", "")), str(doc.get("library_version", "")))
 
@@ -327,6 +401,12 @@ def _quality_from_dict(q: dict, model: str, wq: str) -> dict:
         out[key] = from_jsonable(tp, q[key], f"{wq}.{key}", FileFormatError, meta)
     if not np.isfinite(out["rms_px"]):
         raise FileFormatError(f"{wq}.rms_px: expected a non-negative number, given null")
+    pv = out["per_view_rms_px"]
+    if not np.all(np.isfinite(pv) & (pv >= 0)):
+        raise FileFormatError(f"{wq}.per_view_rms_px: expected finite numbers >= 0")
+    h = out["holdout_rms_px"]
+    if not (np.isnan(h) or 0 <= h < np.inf):  # null: not computed (fewer than 4 views)
+        raise FileFormatError(f"{wq}.holdout_rms_px: expected a number >= 0 or null, given {h}")
     if out["param_names"] != param_names(model):
         raise FileFormatError(f"{wq}.param_names: does not match model {model!r}")
     if out["param_std"].size != len(out["param_names"]):

@@ -16,8 +16,7 @@ from .. import _cv
 from ..errors import InputError
 from .lens import distort_norm
 
-__all__ = ["cv_calibrate", "project_params", "view_residuals", "rotate_points",
-           "normal_blocks", "leave_one_out"]
+__all__: list[str] = []  # internal to metrology.calib (no argument checks)
 
 
 def cv_calibrate(obj: list, img: list, size: tuple[int, int], model: str,

@@ -13,7 +13,7 @@ from .camera import CameraModel
 from .results import ProjectionUncertainty
 from .solver import normal_blocks, project_params, schur_terms
 
-__all__ = ["covariance", "projection_uncertainty"]
+__all__: list[str] = []  # internal to metrology.calib (no argument checks)
 
 
 def covariance(theta: np.ndarray, rv: np.ndarray, tv: np.ndarray, obj: np.ndarray,

@@ -19,13 +19,14 @@ from .. import _cv
 from ..errors import BoardNotFoundError, CalibrationError, InputError
 from ..image.io import as_gray
 from .board import BoardDetection, Checkerboard, detect_board
-from .inputs import collect_images
+from .inputs import _collect
 from .partial import usable_view
 from .results import RejectedView
 from .targets import is_partial_board
 
-__all__ = ["LoadedViews", "DetectedViews", "load_views", "detect_views", "screen_views",
-           "require_views", "Progress"]
+#: Internal stages of :func:`~metrology.calib.calibrate` (their records come from the
+#: pipeline, so they check no arguments): imported by name, not exported.
+__all__: list[str] = []
 
 Progress = Callable[[int, int, str, str], None]
 
@@ -88,7 +89,7 @@ def load_views(images_or_paths: Any, progress: Progress | None = None) -> Loaded
         No image could be read.
     """
     say = progress or _quiet
-    items = collect_images(images_or_paths)
+    items = _collect(images_or_paths)
     n = len(items)
     grays: list[np.ndarray | None] = []
     rejected: list[RejectedView] = []
@@ -176,6 +177,25 @@ def screen_views(dets: dict, names: tuple, board: Checkerboard, max_blur_px: flo
     return out
 
 
+#: Views in a row that must show the same other board size before calibrate stops early.
+_SIZE_VIEWS = 3
+
+
+def _check_board_size(seen: list, board: Checkerboard) -> None:
+    """Stop early (:class:`CalibrationError`) when the first :data:`_SIZE_VIEWS` views all
+    show a whole checkerboard of one other size than ``board``'s, instead of searching every
+    remaining view for a board that is not there (seconds per view)."""
+    if len(seen) < _SIZE_VIEWS or seen[0] is None or any(s != seen[0] for s in seen):
+        return
+    a, b = seen[0]
+    if (a, b) == tuple(sorted((board.cols, board.rows), reverse=True)):
+        return  # the right size, just not detected with the given one's detectors
+    raise CalibrationError(
+        f"the first {len(seen)} views show a checkerboard of {a}x{b} inner corners, not "
+        f"{board.cols}x{board.rows}: give the board size in inner corners (a board of "
+        f"{a + 1}x{b + 1} squares has {a}x{b} inner corners), e.g. --board {a}x{b}")
+
+
 def require_views(dets: dict, n_board: int, n: int, board: Checkerboard,
                    rejected: list) -> None:
     """Raise :class:`CalibrationError` unless at least 3 views (``dets``) are usable; the
@@ -223,6 +243,7 @@ def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float
     rejected = list(loaded.rejected)
     dets: dict[int, BoardDetection] = {}
     n_board = 0
+    seen: list = []  # sizes the first views show when the given size is not found
     for i, gray in enumerate(loaded.grays):
         if gray is None:
             continue
@@ -232,6 +253,9 @@ def detect_views(loaded: LoadedViews, board: Checkerboard, *, max_blur_px: float
         except BoardNotFoundError as exc:
             rejected.append(RejectedView(i, name, "no_board", str(exc)))
             say(i + 1, n, name, "no board")
+            if n_board == 0 and isinstance(board, Checkerboard) and len(seen) < _SIZE_VIEWS:
+                seen.append(_cv.board_size_seen(_cv.to_uint8(gray)))
+                _check_board_size(seen, board)
             continue
         n_board += 1
         why = _quality(det, board, max_blur_px) if refine else None

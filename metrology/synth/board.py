@@ -22,11 +22,27 @@ import numpy as np
 
 from ..calib.board import Checkerboard
 from ..calib.camera import CameraModel, rodrigues
-from ..core.checks import check_finite, check_positive
+from ..calib.camera import _pose_vector
+from ..core.checks import (MAX_COORD, as_points, as_vector, check_finite, check_int, check_positive,
+                           check_seed)
 from ..errors import InputError
 from .render import finish_image, render_scene
 
 __all__ = ["render_board", "BoardLook", "BoardRender", "random_board_poses", "look_at_pose"]
+
+
+def _check_camera_board(camera: Any, board: Any) -> None:
+    if not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel, given {type(camera).__name__}")
+    if not isinstance(board, Checkerboard):
+        raise InputError(f"board: expected a Checkerboard, given {type(board).__name__}")
+
+
+def _vec3(v: Any, name: str) -> np.ndarray:
+    a = as_vector(v, name, 3)
+    if np.max(np.abs(a)) > MAX_COORD:
+        raise InputError(f"{name}: coordinates beyond {MAX_COORD:g}")
+    return a
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,16 @@ class BoardRender:
     corners_xy: np.ndarray
     rvec: np.ndarray
     tvec: np.ndarray
+
+    def __post_init__(self) -> None:
+        from ..image.io import check_image
+
+        check_image(self.image, "BoardRender.image")
+        object.__setattr__(self, "corners_xy", as_points(self.corners_xy,
+                                                         "BoardRender.corners_xy",
+                                                         allow_batch=False))
+        object.__setattr__(self, "rvec", _pose_vector(self.rvec, "BoardRender.rvec", 1e6))
+        object.__setattr__(self, "tvec", _pose_vector(self.tvec, "BoardRender.tvec", MAX_COORD))
 
     def to_dict(self) -> dict:
         return {"corners_xy": self.corners_xy.tolist(), "rvec": self.rvec.tolist(),
@@ -124,14 +150,15 @@ def render_board(camera: CameraModel, board: Checkerboard, rvec: Any, tvec: Any,
     look = _board_look(look, flat)
     black, white, background = look.black, look.white, look.background
     vignetting, margin_squares = look.vignetting, look.margin_squares
-    check_positive(blur_px, "blur_px", allow_zero=True)
-    check_positive(noise_sigma, "noise_sigma", allow_zero=True)
-    rvec = np.asarray(rvec, float).ravel()
-    tvec = np.asarray(tvec, float).ravel()
-    if rvec.shape != (3,) or tvec.shape != (3,):
-        raise InputError("rvec, tvec: expected 3 numbers each")
+    _check_camera_board(camera, board)
+    blur_px = check_positive(blur_px, "blur_px", allow_zero=True, max=50.0)
+    noise_sigma = check_positive(noise_sigma, "noise_sigma", allow_zero=True, max=1e4)
+    rvec = _pose_vector(rvec, "rvec", 1e6)
+    tvec = _pose_vector(tvec, "tvec", MAX_COORD)
     R = rodrigues(rvec)
     H = np.column_stack([R[:, 0], R[:, 1], tvec])  # board (X, Y, 1) -> ray (x, y, 1) * s
+    if not abs(np.linalg.det(H)) > 1e-12 * max(1.0, float(np.abs(H).max()) ** 3):
+        raise InputError("rvec, tvec: the board plane passes through the camera centre")
     Hinv = np.linalg.inv(H)
     pad = 3
     rx, ry = _undistort_grid(camera, pad)
@@ -220,10 +247,15 @@ def look_at_pose(eye_mm: Any, target_mm: Any, up: Any = (0.0, -1.0, 0.0)
     direction that appears upward in the image."""
     import cv2
 
-    eye = np.asarray(eye_mm, float)
-    z = np.asarray(target_mm, float) - eye
+    eye = _vec3(eye_mm, "eye_mm")
+    z = _vec3(target_mm, "target_mm") - eye
+    up = _vec3(up, "up")
+    if not np.linalg.norm(z) > 0:
+        raise InputError("look_at_pose: eye_mm and target_mm are the same point")
     z /= np.linalg.norm(z)
-    x = np.cross(-np.asarray(up, float), z)
+    x = np.cross(-up, z)
+    if not np.linalg.norm(x) > 1e-9 * max(np.linalg.norm(up), 1e-300):
+        raise InputError("look_at_pose: `up` is zero or along the viewing direction")
     x /= np.linalg.norm(x)
     y = np.cross(z, x)
     R = np.stack([x, y, z])  # rows: camera axes in board frame -> board -> camera rotation
@@ -242,8 +274,19 @@ def random_board_poses(board: Checkerboard, camera: CameraModel, n: int, *,
     ``max_roll_deg``, the board spanning ``fill`` of the image width, spread over the image."""
     import cv2
 
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    _check_camera_board(camera, board)
+    n = check_int(n, "n", min=1, max=10_000)
+    rng = check_seed(rng)
+    fill = as_vector(fill, "fill", 2)
+    if not (0 < fill[0] <= fill[1] <= 2):
+        raise InputError(f"fill: expected 0 < low <= high <= 2 (fraction of the image width), "
+                         f"given {fill.tolist()}")
+    max_tilt_deg = check_finite(max_tilt_deg, "max_tilt_deg", min=0.0, max=85.0) + 0.0
+    max_roll_deg = check_finite(max_roll_deg, "max_roll_deg", min=0.0, max=180.0) + 0.0
     w, h = camera.image_size
+    # (+ 0.0 turns -0.0 into 0.0: rng.uniform(0, -0.0) refuses the interval)
+    margin_px = check_finite(margin_px, "margin_px", min=0.0, max=(min(w, h) - 1) / 2)
+    max_tries = check_int(max_tries, "max_tries", min=1, max=1_000_000)
     sq = board.square_mm
     bw = (board.cols + 1) * sq
     centre = np.array([(board.cols - 1) * sq / 2, (board.rows - 1) * sq / 2, 0.0])

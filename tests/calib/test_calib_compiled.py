@@ -108,11 +108,11 @@ def test_corner_fit_compiled_equals_numpy(ground_truth):
     fast = C.refine_corners(gray, c0, 9, 6)
     with _accel.disabled():
         ref = C.refine_corners(gray, c0, 9, 6)
-    assert np.array_equal(fast[1], ref[1]) and fast[1].all()
-    assert np.abs(fast[0] - ref[0]).max() < 1e-5
-    assert np.median(np.abs(fast[0] - ref[0])) < 1e-6
+    assert np.array_equal(fast.ok, ref.ok) and fast.ok.all()
+    assert np.abs(fast.corners_xy - ref.corners_xy).max() < 1e-5
+    assert np.median(np.abs(fast.corners_xy - ref.corners_xy)) < 1e-6
     # blur, contrast and residual: the same fit (float32 rounding of the residual RMS)
-    for a, b in zip(fast[2:], ref[2:]):
+    for a, b in zip(list(fast)[2:], list(ref)[2:]):
         assert np.allclose(a, b, rtol=1e-4)
 
 

@@ -147,5 +147,5 @@ def test_corner_fit_blocks_give_the_same_corners(ground_truth, monkeypatch):
         ref = C.refine_corners(gray, c0, 9, 6)
         monkeypatch.setattr(C, "_BLOCK", 5)
         other = C.refine_corners(gray, c0, 9, 6)
-    assert np.array_equal(ref[1], other[1])
-    assert np.abs(ref[0] - other[0]).max() < 1e-12
+    assert np.array_equal(ref.ok, other.ok)
+    assert np.abs(ref.corners_xy - other.corners_xy).max() < 1e-12

@@ -1000,6 +1000,14 @@ def _(ctx):
     return Call(img.astype(np.float32), c.reshape(-1, 2).astype(np.float64), 6, 5)
 
 
+@ex("calib.board.refine_detection", timeout=30)
+def _(ctx):
+    from metrology.calib import detect_board
+
+    img = ctx.get("calib_images")[0]
+    return Call(img, detect_board(img, ctx.get("board"), refine=False), ctx.get("board"))
+
+
 @ex("calib.board.BoardDetection.from_dict")
 def _(ctx):
     return Call(_i_detection(ctx).to_dict())
@@ -1015,14 +1023,83 @@ def _(ctx):
     return Call(ctx.get("calib_paths"))
 
 
-@ex("calib.Calibration.load", kinds={"path": "path_in"})
+# null in a station file means "not computed" (documented: hold-out with < 4 views, the std of
+# a degenerate parameter, a grid point outside the valid region, an unknown blur): NaN there
+# is the file's own statement; every other field is checked finite on load
+@ex("calib.Calibration.load", kinds={"path": "path_in"}, nan_ok=True)
 def _(ctx):
     return Call(ctx.get("station_path"))
 
 
-@ex("calib.Calibration.from_dict")
+@ex("calib.Calibration.from_dict", nan_ok=True)
 def _(ctx):
     return Call(ctx.get("calibration").to_dict())
+
+
+@ex("calib.ViewResult", nan_ok=True)  # sharpness NaN: unknown (checked: the rest finite)
+def _(ctx):
+    v = ctx.get("calibration").views[0]
+    return Call(v.index, v.name, v.rvec, v.tvec, v.rms_px, v.corners_xy, v.corner_ok,
+                v.sharpness)
+
+
+@ex("calib.ViewResult.from_dict", nan_ok=True)  # sharpness null: unknown
+def _(ctx):
+    return Call(ctx.get("calibration").views[0].to_dict())
+
+
+@ex("calib.ProjectionUncertainty", nan_ok=True)  # sigma NaN: outside the valid region
+def _(ctx):
+    u = ctx.get("calibration").uncertainty
+    return Call(u.rms_px, u.max_px, u.grid_xy, u.sigma_px, u.fixed_ray_rms_px)
+
+
+@ex("calib.ProjectionUncertainty.from_dict", nan_ok=True)  # null sigma: outside the region
+def _(ctx):
+    return Call(ctx.get("calibration").uncertainty.to_dict())
+
+
+@ex("calib.RejectedView.from_dict")
+def _(ctx):
+    return Call(_i_rejected(ctx).to_dict())
+
+
+@ex("calib.opencv_yaml.write_opencv_yaml")
+def _(ctx):
+    return Call(str(ctx.tmp("camera.yml")), ctx.get("camera"), rms_px=0.05)
+
+
+@ex("calib.opencv_yaml.read_opencv_yaml", kinds={"path": "path_in"})
+def _(ctx):
+    with ctx.shared_file("camera.yml") as (path, exists):
+        if not exists:
+            ctx.get("calibration").export_opencv_yaml(path)
+    return Call(str(path))
+
+
+@ex("calib.camera.CameraModel.distort_points")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.camera.CameraModel.undistort_points")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.camera.CameraModel.normalize")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.camera.CameraModel.in_valid_region")
+def _(ctx):
+    return Call(np.array([[160.0, 120.0], [10.0, 20.0]]))
+
+
+@ex("calib.camera.CameraModel.undistort_image")
+def _(ctx):
+    return Call(ctx.get("calib_images")[0])
 
 
 @ex("calib.Calibration.save")
@@ -1091,7 +1168,7 @@ def _(ctx):
     return Call(ctx.get("calibration").camera, ctx.get("calib_images")[0], ctx.get("board"))
 
 
-@ex("calib.plane.Plane.from_dict")
+@ex("calib.plane.Plane.from_dict", nan_ok=True)  # residuals null/missing: not measured
 def _(ctx):
     return Call(ctx.get("plane").to_dict())
 
