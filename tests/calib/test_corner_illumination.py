@@ -2,7 +2,7 @@
 off across the board): the image is illumination times reflectance, so the contrast has the
 gradient too.  A model with an additive gradient only leaves ``A (g . d) E`` unmodelled, which
 is odd about the corner like the corner's own Jacobian: the fitted corner moved down the
-gradient (0.016 px here at 1 %/px, below; on the demo's plane board with the render's 15 %
+gradient (0.062 px here at 1 %/px, below; on the demo's plane board with the render's 15 %
 vignetting the located plane came out 7-12 ppm too far).  The model multiplies the pattern
 by ``1 + g . d``, so the rendered corner is found where it is."""
 
@@ -48,7 +48,7 @@ def test_corner_unbiased_under_illumination_gradient(grad):
     """1 %/px of illumination gradient (a strong fall-off: 20 % across a 20 px window).  The
     supersample-8 render's own anti-aliasing leaves ~1e-3 px on a corner (the same render
     without the gradient is the reference), so the gradient may move the corner by 1.5e-3 px
-    at most; the additive-gradient model moved it by 0.016 px."""
+    at most; the additive-gradient model moved it by 0.062 px."""
     cx, cy = 20.3, 19.8
     ref_img, ang = _junction(cx, cy, 10.0, (0.0, 0.0))
     img, _ = _junction(cx, cy, 10.0, grad)
