@@ -277,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", type=int, default=4)
     ap.add_argument("--cache", default="mc_cache")
     ap.add_argument("--jobs", type=int, default=1)
-    ap.add_argument("--json", help="write every row and the summary here")
+    ap.add_argument("--json", help="write every row and the summary here (and each trial's "
+                    "rows to JSON.trials.jsonl as it finishes)")
     ap.add_argument("--recalibrate", action="store_true",
                     help="calibrate again even where a trial's calibration is cached")
     args = ap.parse_args(argv)
@@ -287,18 +288,26 @@ def main(argv: list[str] | None = None) -> int:
     work = [(s, cache, args.views, args.parts, model_dir, args.recalibrate)
             for s in range(args.first_seed, args.first_seed + args.trials)]
     rows: list[dict] = []
+    partial = Path(args.json + ".trials.jsonl") if args.json else None
+    if partial is not None:
+        partial.write_text("")
+
+    def done(r: list[dict]) -> None:  # one trial's rows, kept as they come (a long sweep
+        rows.extend(r)                 # stopped early still has the trials it finished)
+        print(f"trial {r[-1]['trial']}: {r[-1]['seconds']:.0f} s", file=sys.stderr)
+        if partial is not None:
+            with partial.open("a") as f:
+                f.write(json.dumps(r, default=float) + "\n")
+
     if args.jobs > 1:
         import multiprocessing as mp
 
         with mp.get_context("spawn").Pool(args.jobs) as pool:
             for r in pool.imap_unordered(_one, work):
-                rows.extend(r)
-                print(f"trial {r[-1]['trial']}: {r[-1]['seconds']:.0f} s", file=sys.stderr)
+                done(r)
     else:
         for w in work:
-            r = _one(w)
-            rows.extend(r)
-            print(f"trial {r[-1]['trial']}: {r[-1]['seconds']:.0f} s", file=sys.stderr)
+            done(_one(w))
     summary = summarise(rows)
     print(f"{'type':24s} {'n':>4s} {'RMS e/u':>8s} {'max':>6s} {'|e|<=U':>7s} {'median u':>10s}"
           f"     {'edges':>6s} {'station':>8s} {'(mean)':>7s}")

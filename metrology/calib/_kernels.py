@@ -220,7 +220,7 @@ def _cost(v, X, Y, w, m, p):
         u1 = (dy * c1 - dx * s1) * k
         u2 = (dy * c2 - dx * s2) * k
         E = _erf(u1, _gauss(u1)) * _erf(u2, _gauss(u2))
-        r = v[i] - (o + gx * dx + gy * dy + A * E)
+        r = v[i] - (o + A * E) * (1.0 + gx * dx + gy * dy)
         cost += w[i] * r * r
     return cost
 
@@ -234,7 +234,7 @@ def _evaluate(v, X, Y, w, m, p, J, H, g):
     s1, c1, s2, c2 = math.sin(t1), math.cos(t1), math.sin(t2), math.cos(t2)
     k = 1.0 / (_SQ2 * s)
     As = A * (_C / s)
-    cost = 0.0
+    cost = 0.0  # the model (o + A E) G, illumination G = 1 + gx dx + gy dy
     for i in range(m):
         dx = X[i] - x0
         dy = Y[i] - y0
@@ -247,19 +247,21 @@ def _evaluate(v, X, Y, w, m, p, J, H, g):
         e1 = _erf(u1, q1)
         e2 = _erf(u2, q2)
         E = e1 * e2
-        r = v[i] - (o + gx * dx + gy * dy + A * E)
+        B = o + A * E
+        G = 1.0 + gx * dx + gy * dy
+        r = v[i] - B * G
         cost += w[i] * r * r
-        a1 = As * q1 * e2
-        a2 = As * q2 * e1
-        J[0, i] = a1 * s1 + a2 * s2 - gx
-        J[1, i] = -(a1 * c1 + a2 * c2) - gy
+        a1 = As * G * q1 * e2
+        a2 = As * G * q2 * e1
+        J[0, i] = a1 * s1 + a2 * s2 - B * gx
+        J[1, i] = -(a1 * c1 + a2 * c2) - B * gy
         J[2, i] = -a1 * (dx * c1 + dy * s1)
         J[3, i] = -a2 * (dx * c2 + dy * s2)
         J[4, i] = -(a1 * d1 + a2 * d2)
-        J[5, i] = 1.0
-        J[6, i] = E
-        J[7, i] = dx
-        J[8, i] = dy
+        J[5, i] = G
+        J[6, i] = E * G
+        J[7, i] = B * dx
+        J[8, i] = B * dy
         J[9, i] = w[i] * r
     _gram(J, w, m, H, g)
     return cost
@@ -268,18 +270,26 @@ def _evaluate(v, X, Y, w, m, p, J, H, g):
 @_jit
 def _relinearise(v, w, m, p, J, H, g):
     """:func:`_evaluate` at ``p`` from ``J`` evaluated at the same geometry with unit contrast
-    and no offset or gradient (the model is linear in ``m, A, gx, gy``: rows 0..4 scale with
-    the contrast, rows 0 and 1 less the gradient)."""
+    and no offset or gradient, rows 7 and 8 replaced by ``dx, dy`` (rows 0..4 scale with the
+    contrast and the illumination ``G``, rows 0 and 1 less the illumination's own shift)."""
     o, A, gx, gy = p[5], p[6], p[7], p[8]
     cost = 0.0
     for i in range(m):
-        r = v[i] - (o + A * J[6, i] + gx * J[7, i] + gy * J[8, i])
+        E, dx, dy = J[6, i], J[7, i], J[8, i]
+        B = o + A * E
+        G = 1.0 + gx * dx + gy * dy
+        r = v[i] - B * G
         cost += w[i] * r * r
-        J[0, i] = A * J[0, i] - gx
-        J[1, i] = A * J[1, i] - gy
-        J[2, i] *= A
-        J[3, i] *= A
-        J[4, i] *= A
+        AG = A * G
+        J[0, i] = AG * J[0, i] - B * gx
+        J[1, i] = AG * J[1, i] - B * gy
+        J[2, i] *= AG
+        J[3, i] *= AG
+        J[4, i] *= AG
+        J[5, i] = G
+        J[6, i] = E * G
+        J[7, i] = B * dx
+        J[8, i] = B * dy
         J[9, i] = w[i] * r
     _gram(J, w, m, H, g)
     return cost
@@ -369,16 +379,22 @@ def fit_corners(vals, X, Y, w, p0, max_iter, step_tol, linear_start):
         for a in range(9):
             p[a] = p0[n, a]
         # Levenberg-Marquardt with the rules of corners._fit_block
-        if linear_start:  # corners._linear_start: (m, A, gx, gy) by weighted least squares
-            p[5], p[6], p[7], p[8] = 0.0, 1.0, 0.0, 0.0
-            _evaluate(v, x, y, wc, m, p, J, H, g)  # J rows 5..8: the linear basis 1, E, dx, dy
+        if linear_start:  # corners._linear_start: the additive model's (m, A, g_a) by weighted
+            p[5], p[6], p[7], p[8] = 0.0, 1.0, 0.0, 0.0  # least squares, g = g_a / m
+            _evaluate(v, x, y, wc, m, p, J, H, g)  # J rows 5, 6: 1, E; rows 7, 8 made dx, dy
+            for i in range(m):
+                J[7, i] = x[i] - p[0]
+                J[8, i] = y[i] - p[1]
+            _gram(J, wc, m, H, g)  # J rows 5..8: the linear basis 1, E, dx, dy
             for a in range(4):  # L^T W v = L^T W (v - E) + L^T W E = g + H[:, 6]
                 step[a] = g[5 + a] + H[5 + a, 6]
                 for b in range(4):
                     L[a, b] = H[5 + a, 5 + b] + (1e-9 if a == b else 0.0)
             _solve_spd(L, step, pn, 4)
-            for a in range(4):
-                p[5 + a] = pn[a]
+            p[5], p[6] = pn[0], pn[1]
+            rel_ok = abs(pn[0]) > 1e-6 * max(abs(pn[1]), 1e-300)  # corners._relative_gradient
+            p[7] = pn[2] / pn[0] if rel_ok else 0.0
+            p[8] = pn[3] / pn[0] if rel_ok else 0.0
             cost = _relinearise(v, wc, m, p, J, H, g)
         else:
             cost = _evaluate(v, x, y, wc, m, p, J, H, g)

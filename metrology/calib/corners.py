@@ -2,13 +2,20 @@
 
 The model of the gray level at pixel ``p`` near a corner ``c``:
 
-``I(p) = m + g . (p - c) + A * erf(d1 / (sqrt2 s)) * erf(d2 / (sqrt2 s))``
+``I(p) = (m + A * erf(d1 / (sqrt2 s)) * erf(d2 / (sqrt2 s))) * (1 + g . (p - c))``
 
 where ``d1``, ``d2`` are the signed distances of ``p`` to the two board lines through ``c``
-(any angle between them, so perspective is modelled), ``s`` is the edge blur and ``m, g, A``
-absorb brightness, illumination gradient and contrast.  It is point-symmetric about ``c``, like
-the blurred and pixel-integrated image of a real corner, so the fitted ``c`` is unbiased where
-gradient-based refiners (``cornerSubPix``) are not.
+(any angle between them, so perspective is modelled), ``s`` is the edge blur and ``m, A``
+absorb brightness and contrast.  The illumination gradient ``g`` (relative, per pixel)
+multiplies the whole pattern, as light falling on the board (and vignetting) does: the image
+is illumination times reflectance, so the contrast falls with the mean level.  Without it the
+pattern is point-symmetric about ``c``, like the blurred and pixel-integrated image of a real
+corner, so the fitted ``c`` is unbiased where gradient-based refiners (``cornerSubPix``) are
+not.  An *additive* gradient (``m + g . (p - c) + A E``, this model before 2026-12) leaves the
+contrast's gradient ``A (g . (p - c)) E`` unmodelled; that term is odd about ``c`` like the
+corner's own Jacobian, so it moved every corner down the illumination gradient: towards the
+image centre under vignetting, a plane located from the corners 7-12 ppm too far (the
+render's 15 % vignetting, blur 0.9-1.5 px), about 1 ppm without vignetting.
 
 All corners of a view are fitted together: one batched Levenberg-Marquardt over ``(N, M)``
 arrays (``N`` corners, ``M`` pixels of a disk-shaped window each), the model and its Jacobian
@@ -99,7 +106,8 @@ def corner_model(p: np.ndarray, X: np.ndarray, Y: np.ndarray, jac: bool = True
     ----------
     p : ndarray (N, 9)
         ``[x0, y0, th1, th2, log_s, m, A, gx, gy]`` per corner: the corner, the two line
-        angles (radians), the log of the blur, offset, contrast and gradient.
+        angles (radians), the log of the blur, offset, contrast and the relative illumination
+        gradient (1/px; it multiplies offset and contrast).
     X, Y : ndarray (N, M)
         Pixel positions (in the same frame as ``x0, y0``); the arithmetic is done in their
         dtype (float32 needs positions near the origin, e.g. relative to each window).
@@ -128,22 +136,24 @@ def corner_model(p: np.ndarray, X: np.ndarray, Y: np.ndarray, jac: bool = True
     e1 = _erf(u1, q1)
     e2 = _erf(u2, q2)
     E = e1 * e2
-    f = m + gx * dx + gy * dy + A * E
+    B = m + A * E  # the reflectance pattern, times the illumination G
+    G = 1.0 + gx * dx + gy * dy
+    f = B * G
     if not jac:
         return f, None
-    As = A * (_C / s)
-    a1 = As * q1 * e2
-    a2 = As * q2 * e1
+    AsG = A * (_C / s) * G
+    a1 = AsG * q1 * e2
+    a2 = AsG * q2 * e1
     Jt = np.empty((p.shape[0], 9) + X.shape[1:], dtype=X.dtype)
-    Jt[:, 0] = a1 * s1 + a2 * s2 - gx
-    Jt[:, 1] = -(a1 * c1 + a2 * c2) - gy
+    Jt[:, 0] = a1 * s1 + a2 * s2 - B * gx
+    Jt[:, 1] = -(a1 * c1 + a2 * c2) - B * gy
     Jt[:, 2] = -a1 * (dx * c1 + dy * s1)
     Jt[:, 3] = -a2 * (dx * c2 + dy * s2)
     Jt[:, 4] = -(a1 * d1 + a2 * d2)
-    Jt[:, 5] = 1.0
-    Jt[:, 6] = E
-    Jt[:, 7] = dx
-    Jt[:, 8] = dy
+    Jt[:, 5] = G
+    Jt[:, 6] = E * G
+    Jt[:, 7] = B * dx
+    Jt[:, 8] = B * dy
     return f, Jt
 
 
@@ -225,23 +235,44 @@ def _cost(r: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def _linear_start(p: np.ndarray, vals: np.ndarray, X: np.ndarray, Y: np.ndarray,
                   w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Solve the linear parameters ``(m, A, gx, gy)`` by weighted least squares at the
-    geometry of ``p (N, 9)``; returns ``p`` with them, and :func:`corner_model` (f, Jt) there
-    (the model is linear in them: one evaluation at unit contrast gives both)."""
+    """Start ``(m, A, gx, gy)`` at the geometry of ``p (N, 9)``: the weighted least squares
+    of the additive model ``m + A E + g_a . d`` (linear), its gradient made relative
+    (``g = g_a / m``); returns ``p`` with them, and :func:`corner_model` (f, Jt) there (from
+    the one evaluation at unit contrast)."""
     p = p.copy()
     p[:, 5:9] = (0.0, 1.0, 0.0, 0.0)
-    E, Jt = corner_model(p, X, Y, True)  # rows 5..8: 1, erf * erf, dx, dy
-    L = Jt[:, 5:9]
+    E, Jt = corner_model(p, X, Y, True)  # rows 0..4 at unit contrast, 5: 1, 6: erf * erf
+    dx = X - p[:, 0:1].astype(X.dtype)
+    dy = Y - p[:, 1:2].astype(X.dtype)
+    Jt[:, 7] = dx
+    Jt[:, 8] = dy
+    L = Jt[:, 5:9]  # the additive model's linear basis 1, E, dx, dy
     Lw = L * w[:, None, :]
     LTL = (Lw @ L.transpose(0, 2, 1)).astype(np.float64) + 1e-9 * np.eye(4)
     LTb = (Lw @ vals[:, :, None])[..., 0].astype(np.float64)
-    p[:, 5:9] = np.linalg.solve(LTL, LTb[..., None])[..., 0]
+    lin = np.linalg.solve(LTL, LTb[..., None])[..., 0]
+    p[:, 5:7] = lin[:, 0:2]
+    p[:, 7:9] = _relative_gradient(lin)
     m, A, gx, gy = (p[:, i:i + 1].astype(X.dtype) for i in range(5, 9))
-    f = m + A * E + gx * Jt[:, 7] + gy * Jt[:, 8]
-    Jt[:, :5] *= A[:, :, None]  # rows 0..4 are proportional to the contrast, less the gradient
-    Jt[:, 0] -= gx
-    Jt[:, 1] -= gy
-    return p, f, Jt
+    B = m + A * E
+    G = 1.0 + gx * dx + gy * dy
+    Jt[:, :5] *= (A * G)[:, None, :]  # rows 0..4: proportional to the contrast and G,
+    Jt[:, 0] -= B * gx  # less the illumination's own shift
+    Jt[:, 1] -= B * gy
+    Jt[:, 5] = G
+    Jt[:, 6] = E * G
+    Jt[:, 7] = B * dx
+    Jt[:, 8] = B * dy
+    return p, B * G, Jt
+
+
+def _relative_gradient(lin: np.ndarray) -> np.ndarray:
+    """``(N, 2)`` relative illumination gradient ``g_a / m`` from the additive fit's ``lin =
+    (m, A, gax, gay) (N, 4)``; 0 where the offset is too small to divide by (the fit finds
+    it)."""
+    m = lin[:, :1]
+    ok = np.abs(m) > 1e-6 * np.maximum(np.abs(lin[:, 1:2]), 1e-300)
+    return np.where(ok, lin[:, 2:4] / np.where(ok, m, 1.0), 0.0)
 
 
 def _fit_block(vals: np.ndarray, X: np.ndarray, Y: np.ndarray, w: np.ndarray,

@@ -3492,3 +3492,46 @@ def _i_type1_result(ctx):
 @ex("caliper.plan.Tool")          # the instance above is a CircleTool: say the base's own fields
 def _(ctx):
     return Call(name="base")
+
+
+# ------------------------------------------------------------------------------------------
+# inspect.uncertainty: a station's plane covariance and a value's budget
+
+def _plane_cov_args():
+    return (np.eye(9) * 1e-4, np.eye(6) * 1e-8, np.zeros((6, 9)), 0.02, 88)
+
+
+@_instance("inspect.uncertainty.PlaneCovariance")
+def _i_plane_cov(ctx):
+    from metrology.inspect.uncertainty import PlaneCovariance
+
+    return PlaneCovariance(*_plane_cov_args(), height_std_mm=0.01, scale_rel_std=1e-5,
+                           corner_bias_rel=3e-6, notes={"placement": "stated"})
+
+
+@ex("inspect.uncertainty.PlaneCovariance")
+def _(ctx):
+    return Call(*_plane_cov_args(), height_std_mm=0.01, corner_bias_rel=3e-6)
+
+
+@ex("inspect.uncertainty.PlaneCovariance.from_dict")
+def _(ctx):
+    return Call(_inst("inspect.uncertainty.PlaneCovariance", ctx).to_dict())
+
+
+@_instance("inspect.uncertainty.UncertaintyBudget")
+def _i_budget(ctx):
+    from metrology.inspect.uncertainty import UncertaintyBudget
+
+    return UncertaintyBudget({"edge_fit": 1e-4, "calibration": 5e-5, "plane": None}, 1.118e-4,
+                             notes={"plane": "not evaluated"})
+
+
+@ex("inspect.uncertainty.UncertaintyBudget")
+def _(ctx):
+    return Call({"edge_fit": 1e-4, "calibration": None}, 1e-4, 2.0, "mm", {"calibration": "-"})
+
+
+@ex("inspect.uncertainty.UncertaintyBudget.from_dict")
+def _(ctx):
+    return Call(_inst("inspect.uncertainty.UncertaintyBudget", ctx).to_dict())
