@@ -15,6 +15,13 @@ Guarantees
   interpreter, never a fork of a process whose thread pools have run) take images from one
   queue; each loads the recipe's station, model and scorer once.  The caller starts at once
   while the workers start up.
+* Stops: Ctrl-C (SIGINT, also when the terminal sends it to the workers) and SIGTERM reach the
+  calling process only (workers start with both signals blocked); it kills its workers, waits
+  for them, appends the records that were already finished and returns (Ctrl-C) or lets the
+  exception through (SIGTERM under ``metrology``: exit 143).  A line being written when the
+  signal comes is finished first, so the file never ends in a torn line after a stop.  A
+  worker whose parent dies (SIGKILL) exits by itself.  Images in progress are not recorded: a
+  rerun inspects them, so over the runs every image is recorded exactly once.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ import csv
 import io
 import json
 import math
+import multiprocessing.context
 import os
 import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -99,6 +109,58 @@ def read_results(path: str | os.PathLike) -> dict[str, dict]:
     return out
 
 
+# --------------------------------------------------------------------------------------------
+# signals
+# --------------------------------------------------------------------------------------------
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n))
+
+
+@contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C / SIGTERM during the block (a line being written, workers being stopped);
+    a signal that came meanwhile is handled as usual at its end.
+
+    Python runs signal handlers in the main thread between bytecodes, so a ``KeyboardInterrupt``
+    could cut a ``write`` short; here the handlers only note the signal until the block ends.
+    Outside the main thread (where no handler runs) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old: dict[int, Any] = {}
+    for s in _STOP_SIGNALS:
+        try:
+            old[s] = signal.signal(s, lambda signum, frame: got.append(signum))
+        except (ValueError, OSError, TypeError):  # pragma: no cover - embedded interpreters
+            pass
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        if got:
+            h = old.get(got[0], signal.SIG_DFL)
+            if callable(h):
+                h(got[0], None)           # KeyboardInterrupt, the CLI's Terminated, ...
+            elif h == signal.SIG_DFL:
+                signal.raise_signal(got[0])
+
+
+@contextmanager
+def _signals_blocked():
+    """Block SIGINT/SIGTERM in this thread: a process started inside inherits the mask, so
+    neither the terminal's Ctrl-C nor a SIGTERM to the process group reaches it."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class _JsonlWriter:
     """Append-only JSONL writer: flush + fsync per line; a failed write is rolled back."""
 
@@ -138,6 +200,10 @@ class _JsonlWriter:
 
     def write(self, record: dict) -> None:
         line = (json.dumps(to_jsonable(record), allow_nan=False) + "\n").encode()
+        with _signals_deferred():  # a stop never leaves half a line
+            self._append(line)
+
+    def _append(self, line: bytes) -> None:
         fh = self.fh
         pos = fh.seek(0, os.SEEK_END)
         try:
@@ -229,8 +295,28 @@ def _inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
     return to_jsonable(rec)
 
 
+def _exit_with_parent() -> None:
+    """Exit this worker when its parent process dies (SIGKILL gives the parent no chance to
+    stop it, and an idle worker would otherwise wait on its queue forever)."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait as wait_ready
+
+    parent = mp.parent_process()
+    if parent is None or getattr(parent, "sentinel", None) is None:  # pragma: no cover
+        return
+
+    def watch() -> None:
+        wait_ready([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="metrology-parent-watch", daemon=True).start()
+
+
 def _worker_init(recipe: Any, overlay_dir: str | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # the parent handles Ctrl-C and SIGTERM and stops its workers; both signals are blocked
+    # here from the start (see _WorkerProcess), SIGINT also ignored where masks do not exist
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
         import cv2
 
@@ -485,6 +571,65 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
     return new, interrupted
 
 
+@contextmanager
+def _one_thread_here():
+    """OpenCV on one thread in this process while it works beside its workers (which do the
+    same): N busy processes on N cores, not N times OpenCV's thread pool competing."""
+    try:
+        import cv2
+
+        before = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+    except Exception:  # pragma: no cover - OpenCV is a dependency; never fail on this
+        yield
+        return
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that starts with SIGINT and SIGTERM blocked (its parent stops it), and
+    whose start is not cut short by a signal in the parent (a half-sent start-up would make
+    the child print a traceback)."""
+
+    def start(self) -> None:
+        with _signals_deferred(), _signals_blocked():
+            super().start()
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """The ``spawn`` context, with quiet workers that the batch can find again to stop them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[_WorkerProcess] = []
+
+    def Process(self, *args: Any, **kw: Any) -> _WorkerProcess:  # noqa: N802 - multiprocessing API
+        p = _WorkerProcess(*args, **kw)
+        self.started.append(p)
+        return p
+
+
+def _kill_workers(procs: Sequence[Any], timeout: float = 10.0) -> None:
+    """SIGKILL the workers and wait for them (they hold no file being written: records are
+    written by the parent, overlays atomically)."""
+    for p in procs:
+        if p.pid is not None and p.exitcode is None:
+            try:
+                p.kill()
+            except (OSError, ValueError):  # already gone / closed
+                pass
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        if p.pid is not None:
+            try:
+                p.join(max(0.0, deadline - time.monotonic()))
+            except (OSError, ValueError, AssertionError):  # pragma: no cover
+                pass
+
+
 def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
               record: Callable[[dict], None]) -> None:
     """``jobs - 1`` spawned workers and this process, all taking images from one queue.
@@ -493,35 +638,46 @@ def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
     while the workers start (a spawned interpreter takes seconds to import the library and
     load the station, model and scorer); each worker then keeps its loaded recipe for every
     image it takes.  Each worker holds at most two images (one running, one waiting), so the
-    batch ends evenly."""
-    import multiprocessing as mp
-
+    batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any exception) the workers are killed and
+    reaped before the exception goes on, and records already finished are written first."""
     # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
     # deadlock the children; each spawned worker imports the library and loads the recipe once
-    ctx = mp.get_context("spawn")
+    ctx = _WorkerContext()
     n_workers = min(jobs - 1, len(todo))
     ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov))
     pool = _Pool(ex, iter(todo), 2 * n_workers)
     try:
-        pool.fill()
-        while True:
-            for f in [f for f in pool.pending if f.done()]:
-                record(pool.collect(f))
-            pool.fill()
-            nxt = pool.take()
-            if nxt is not None:        # this process works too
-                record(_inspect_one(recipe, nxt, ov))
-                continue
-            if not pool.pending:
-                break
-            finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                record(pool.collect(f))
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
+        with _one_thread_here():
+            _drive(pool, recipe, ov, record)
+    except BaseException as exc:
+        with _signals_deferred():      # a second Ctrl-C waits until the workers are gone
+            _kill_workers(ctx.started)
+            ex.shutdown(wait=False, cancel_futures=True)
+            if not isinstance(exc, Exception):   # a stop, not a failure: keep what is done
+                for f in [f for f in pool.pending if f.done() and not f.cancelled()]:
+                    if f.exception() is None:
+                        record(pool.collect(f))
         raise
     ex.shutdown(wait=True)
+
+
+def _drive(pool: "_Pool", recipe: Any, ov: str | None, record: Callable[[dict], None]) -> None:
+    """Hand images to the workers, inspect others here, record every outcome as it comes."""
+    pool.fill()
+    while True:
+        for f in [f for f in pool.pending if f.done()]:
+            record(pool.collect(f))
+        pool.fill()
+        nxt = pool.take()
+        if nxt is not None:        # this process works too
+            record(_inspect_one(recipe, nxt, ov))
+            continue
+        if not pool.pending:
+            break
+        finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
+        for f in finished:
+            record(pool.collect(f))
 
 
 class _Pool:
@@ -536,11 +692,12 @@ class _Pool:
         return next(self.images, None)
 
     def fill(self) -> None:
-        while len(self.pending) < self.window:
-            k = self.take()
-            if k is None:
-                return
-            self.pending[self.ex.submit(_worker_run, k)] = k
+        with _signals_deferred():  # never stop half-way through starting a worker
+            while len(self.pending) < self.window:
+                k = self.take()
+                if k is None:
+                    return
+                self.pending[self.ex.submit(_worker_run, k)] = k
 
     def collect(self, f) -> dict:
         """The record of a finished future (a worker failure becomes an error record)."""
