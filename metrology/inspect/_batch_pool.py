@@ -234,15 +234,18 @@ def _kill_workers(procs: Sequence[Any], timeout: float = 10.0) -> None:
 
 
 def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
-              record: Callable[[dict], None]) -> None:
+             record: Callable[[dict], None],
+             prepare: Callable[[Any], None] = lambda recipe: None) -> None:
     """``jobs - 1`` spawned workers and this process, all taking images from one queue.
 
     This process has the recipe loaded already, so it inspects images from the first moment
     while the workers start (a spawned interpreter takes seconds to import the library and
     load the station, model and scorer); each worker then keeps its loaded recipe for every
-    image it takes.  Each worker holds at most two images (one running, one waiting), so the
-    batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any exception) the workers are killed and
-    reaped before the exception goes on, and records already finished are written first."""
+    image it takes.  The workers are started before ``prepare(recipe)`` runs here, so this
+    process's own loading overlaps their start-up.  Each worker holds at most two images (one
+    running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
+    exception) the workers are killed and reaped before the exception goes on, and records
+    already finished are written first."""
     # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
     # deadlock the children; each spawned worker imports the library and loads the recipe once
     ctx = _WorkerContext()
@@ -252,7 +255,9 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
     pool = _Pool(ex, iter(todo), 2 * n_workers)
     try:
         with _one_thread_here():
-            _drive(pool, recipe, ov, record)
+            pool.fill()            # the workers start (seconds of imports and loading) ...
+            prepare(recipe)        # ... while this process loads the recipe (a bad file: one
+            _drive(pool, recipe, ov, record)   # error, and the workers are stopped)
     except BaseException as exc:
         with signals_deferred():      # a second Ctrl-C waits until the workers are gone
             _kill_workers(ctx.started)

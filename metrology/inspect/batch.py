@@ -498,6 +498,11 @@ def _check_run_args(recipe: Any, progress: Any, scheduler: Any, on_result: Any) 
         raise InputError(f"on_result: expected a callable or None, given {_short(on_result)}")
 
 
+def _prepare(recipe: Any) -> None:
+    if callable(getattr(recipe, "prepare", None)):
+        recipe.prepare()
+
+
 def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result):
     """Inspect ``todo`` (appending each record to ``out_path`` as it finishes): the new
     records by image, and whether Ctrl-C stopped the batch."""
@@ -515,15 +520,15 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
             on_result(rec)
 
     try:
-        if todo and callable(getattr(recipe, "prepare", None)):
-            recipe.prepare()   # station/model/scorer loaded once: a bad file is one error
+        if todo and (scheduler is not None or jobs == 1 or len(todo) <= 1):
+            _prepare(recipe)   # station/model/scorer loaded once: a bad file is one error
         if todo and scheduler is not None:
             run_dask(recipe, todo, scheduler, ov, record)
         elif jobs == 1 or len(todo) <= 1:
             for k in todo:
                 record(inspect_one(recipe, k, ov))
-        else:
-            run_pool(recipe, todo, jobs, ov, record)
+        elif todo:   # the workers start first, then this process prepares (in their start-up)
+            run_pool(recipe, todo, jobs, ov, record, _prepare)
     except KeyboardInterrupt:
         interrupted = True
     finally:
