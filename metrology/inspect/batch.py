@@ -129,6 +129,13 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):   # 1e400
+        raise ValueError(f"{text} is out of range")
+    return x
+
+
 def read_results(path: str | os.PathLike) -> dict[str, dict]:
     """Records of a JSONL results file, ``image -> last record`` (lines that are not complete
     JSON objects, such as a line cut by a crash, are ignored)."""
@@ -144,7 +151,8 @@ def read_results(path: str | os.PathLike) -> dict[str, dict]:
                 if not raw.endswith(b"\n"):
                     break  # cut by a crash
                 try:
-                    rec = json.loads(raw, parse_constant=_no_constant)
+                    rec = json.loads(raw, parse_constant=_no_constant,
+                                     parse_float=_finite_float)
                 except (ValueError, RecursionError):  # not JSON (or NaN), not UTF-8, too deep
                     continue
                 if isinstance(rec, dict) and isinstance(rec.get("image"), str):

@@ -111,6 +111,13 @@ def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
 
 
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):   # 1e400: not a number any writer of these files produces
+        raise json.JSONDecodeError(f"{text} is out of range", text, 0)
+    return x
+
+
 def _dedupe(items: list[tuple[dict, int]]) -> tuple[tuple[dict, ...], tuple[int, ...]]:
     last: dict[str, int] = {}
     for i, (rec, _) in enumerate(items):
@@ -169,7 +176,8 @@ def read_records(path: str | os.PathLike, *, strict: bool = False) -> Records:
         n_lines += 1
         cut = i == len(chunks)  # the file does not end with a newline after this line
         try:
-            rec = json.loads(chunk.decode("utf-8"), parse_constant=_no_constant)
+            rec = json.loads(chunk.decode("utf-8"), parse_constant=_no_constant,
+                             parse_float=_finite_float)
             why = _check_record(rec)
         except UnicodeDecodeError:
             why = "not UTF-8 text"
@@ -323,7 +331,12 @@ def measurement_series(source: Any, *, order: str = "name",
         for m in r.get("measurements") or ():
             names.setdefault(m["name"], m)
     if measurements is not None:
+        if isinstance(measurements, (str, bytes, dict)) or not hasattr(measurements, "__iter__"):
+            raise InputError(f"measurements: expected a list of measurement names, given "
+                             f"{type(measurements).__name__}")
         want = list(measurements)
+        if not all(isinstance(n, str) for n in want):
+            raise InputError("measurements: expected a list of measurement names (str)")
         unknown = [n for n in want if n not in names]
         if unknown:
             raise InputError(f"measurement(s) {unknown} not in the results; have {list(names)}")
