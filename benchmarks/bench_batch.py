@@ -10,7 +10,8 @@ image).  The ratio printed is the speed-up of 2 processes over 1 (ideal 2.0 on a
 On a shared machine the wall ratio says little, so the stderr line also gives CPU figures:
 CPU per image of each run, the CPU work ratio (total CPU of ``--jobs 2`` / ``--jobs 1``: the
 parallel overhead), a worker's start-up (spawn, imports, recipe load; wall and CPU), the
-speed-up expected on two idle cores from those, ``2 W1 / (W2 - start-up CPU + start-up)``, and whether
+speed-up expected on two idle cores from those, ``2 W1 / W2`` (a start-up on an idle core
+takes about its CPU time in wall time), and whether
 both runs gave identical results.
 
 Run: ``python benchmarks/run.py batch`` (``--quick``: 24 images).
@@ -117,8 +118,10 @@ def run(quick: bool = False) -> list[Row]:
         same = [_key(r) for r in s1.results] == [_key(r) for r in s2.results]
         # the quiet-machine figure: with W = CPU s of the --jobs 1 run and s = a worker's
         # start-up (wall s, of which cs CPU), this process and one worker on two free cores
-        # finish in about (W2 - cs + s) / 2: the worker's share starts s late
-        bound = 2 * c1 / (c2 - cs + ts) if c2 - cs + ts > 0 else float("nan")
+        # finish in about (W2 - cs + s) / 2: the worker's share starts s late.  On an idle
+        # core a start-up's wall is about its CPU (s = cs), so the estimate is 2 W1 / W2 (the
+        # start-up wall measured on a loaded machine would only measure the load)
+        bound = 2 * c1 / c2 if c2 > 0 else float("nan")
         # CPU seconds per wall second: how much of the machine each run actually got (on a
         # shared machine the wall speed-up is bounded by this, not by the code)
         print(f"# batch: {n} images  --jobs 1: {t1:.1f} s ({n / t1:.2f} img/s, CPU "
