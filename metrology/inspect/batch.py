@@ -15,6 +15,13 @@ Guarantees
   interpreter, never a fork of a process whose thread pools have run) take images from one
   queue; each loads the recipe's station, model and scorer once.  The caller starts at once
   while the workers start up.
+* Stops: Ctrl-C (SIGINT, also when the terminal sends it to the workers) and SIGTERM reach the
+  calling process only (workers start with both signals blocked); it kills its workers, waits
+  for them, appends the records that were already finished and returns (Ctrl-C) or lets the
+  exception through (SIGTERM under ``metrology``: exit 143).  A line being written when the
+  signal comes is finished first, so the file never ends in a torn line after a stop.  A
+  worker whose parent dies (SIGKILL) exits by itself.  Images in progress are not recorded: a
+  rerun inspects them, so over the runs every image is recorded exactly once.
 """
 
 from __future__ import annotations
@@ -24,18 +31,16 @@ import io
 import json
 import math
 import os
-import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .._io import atomic_write_bytes, atomic_write_text
+from .._io import atomic_write_text
 from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
+from ._batch_pool import inspect_one, run_dask, run_pool, signals_deferred
 from .result import InspectionResult
 
 __all__ = ["run_many", "BatchSummary", "BatchWriteError", "read_results", "write_csv",
@@ -57,7 +62,7 @@ def list_images(sources: Sequence[str | os.PathLike]) -> list[Path]:
         A source does not exist, or a folder holds no images.
     """
     out: list[Path] = []
-    for s in sources:
+    for s in _path_list(sources, "sources"):
         p = Path(s)
         if p.is_dir():
             found = sorted(f for f in p.iterdir()
@@ -72,6 +77,46 @@ def list_images(sources: Sequence[str | os.PathLike]) -> list[Path]:
     return out
 
 
+def _path_list(paths: Any, name: str) -> list[str | os.PathLike]:
+    """``paths`` as a list of paths (str or path-like), or an InputError naming ``name``."""
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        raise InputError(f"{name}: expected a list of paths, given the single path "
+                         f"{os.fsdecode(paths)!r}; wrap it in a list")
+    if isinstance(paths, (dict, set, frozenset)) or not hasattr(paths, "__iter__"):
+        raise InputError(f"{name}: expected a list of paths, given {type(paths).__name__}")
+    try:
+        items = list(paths)
+    except TypeError as exc:
+        raise InputError(f"{name}: expected a list of paths ({exc})") from None
+    for i, p in enumerate(items):
+        if _text_path(p) is None:
+            raise InputError(f"{name}[{i}]: expected a path (str or path-like), given "
+                             f"{_short(p)}")
+    return items
+
+
+def _text_path(value: Any) -> str | None:
+    """``value`` as a non-empty text path without NUL, or None."""
+    try:
+        f = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+    except TypeError:
+        return None
+    return f if isinstance(f, str) and f and "\0" not in f else None
+
+
+def _short(value: Any) -> str:
+    return f"{type(value).__name__} {value!r:.60}"
+
+
+def _optional_path(value: Any, name: str) -> Path | None:
+    if value is None:
+        return None
+    if _text_path(value) is None:
+        raise InputError(f"{name}: expected a path (str or path-like) or None, given "
+                         f"{_short(value)}")
+    return Path(value)
+
+
 # --------------------------------------------------------------------------------------------
 # the results file
 # --------------------------------------------------------------------------------------------
@@ -79,23 +124,42 @@ def _key(path: str | os.PathLike) -> str:
     return os.path.abspath(os.fspath(path))
 
 
+def _no_constant(name: str) -> Any:
+    """``json.loads`` hook: NaN / Infinity are not JSON, and never written by the batch."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):   # 1e400
+        raise ValueError(f"{text} is out of range")
+    return x
+
+
 def read_results(path: str | os.PathLike) -> dict[str, dict]:
     """Records of a JSONL results file, ``image -> last record`` (lines that are not complete
     JSON objects, such as a line cut by a crash, are ignored)."""
-    path = Path(path)
+    path = _optional_path(path, "path")
+    if path is None:
+        raise InputError("path: expected the path of a results file, given None")
     out: dict[str, dict] = {}
-    if not path.is_file():
-        return out
-    with open(path, "rb") as fh:
-        for raw in fh:
-            if not raw.endswith(b"\n"):
-                break  # cut by a crash
-            try:
-                rec = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if isinstance(rec, dict) and isinstance(rec.get("image"), str):
-                out[rec["image"]] = rec
+    try:
+        if not path.is_file():
+            return out
+        with open(path, "rb") as fh:
+            for raw in fh:
+                if not raw.endswith(b"\n"):
+                    break  # cut by a crash
+                try:
+                    rec = json.loads(raw, parse_constant=_no_constant,
+                                     parse_float=_finite_float)
+                except (ValueError, RecursionError):  # not JSON (or NaN), not UTF-8, too deep
+                    continue
+                if isinstance(rec, dict) and isinstance(rec.get("image"), str):
+                    out[rec["image"]] = rec
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the results file: {exc.strerror or exc}") \
+            from None
     return out
 
 
@@ -138,6 +202,10 @@ class _JsonlWriter:
 
     def write(self, record: dict) -> None:
         line = (json.dumps(to_jsonable(record), allow_nan=False) + "\n").encode()
+        with signals_deferred():  # a stop never leaves half a line
+            self._append(line)
+
+    def _append(self, line: bytes) -> None:
         fh = self.fh
         pos = fh.seek(0, os.SEEK_END)
         try:
@@ -162,8 +230,23 @@ class _JsonlWriter:
 
 
 def write_csv(records: Iterable[dict], path: str | os.PathLike) -> Path:
-    """Write a CSV summary (one row per image; a column per measurement value), atomically."""
-    records = list(records)
+    """Write a CSV summary (one row per image; a column per measurement value), atomically.
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Inspection records (the JSON lines of a batch, or ``InspectionResult.to_dict()``).
+    path : path
+        The CSV file.
+
+    Raises
+    ------
+    InputError
+        ``records`` is not a sequence of record dicts, or ``path`` is not a path.
+    """
+    records = _record_list(records)
+    if _text_path(path) is None:
+        raise InputError(f"path: expected a path (str or path-like), given {_short(path)}")
     names: list[str] = []
     for r in records:
         for m in r.get("measurements") or ():
@@ -184,87 +267,39 @@ def write_csv(records: Iterable[dict], path: str | os.PathLike) -> Path:
     return atomic_write_text(path, buf.getvalue())
 
 
+def _record_list(records: Any) -> list[dict]:
+    """``records`` as a list of record dicts (image, status, measurements list), or an
+    InputError naming the first bad one."""
+    if isinstance(records, (str, bytes, dict)) or not hasattr(records, "__iter__"):
+        raise InputError(f"records: expected a list of inspection record dicts, given "
+                         f"{type(records).__name__}")
+    try:
+        out = list(records)
+    except TypeError as exc:
+        raise InputError(f"records: expected a list of inspection record dicts ({exc})") \
+            from None
+    for i, r in enumerate(out):
+        if not isinstance(r, dict):
+            raise InputError(f"records[{i}]: expected a dict, given {type(r).__name__}")
+        ms = r.get("measurements")
+        if ms is not None and (not isinstance(ms, (list, tuple))
+                               or not all(isinstance(m, dict) and isinstance(m.get("name"), str)
+                                          for m in ms)):
+            raise InputError(f"records[{i}].measurements: expected a list of dicts with a "
+                             f"'name'")
+        for k in ("pose", "anomaly", "timings_ms"):
+            if r.get(k) is not None and not isinstance(r[k], dict):
+                raise InputError(f"records[{i}].{k}: expected a dict or None, given "
+                                 f"{type(r[k]).__name__}")
+    return out
+
+
 def _fmt(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
-
-
-# --------------------------------------------------------------------------------------------
-# workers
-# --------------------------------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
-
-
-def _error_record(path: str, reason: str, t0: float) -> dict:
-    return InspectionResult(path, "error", error=reason,
-                            timings_ms={"total": (time.perf_counter() - t0) * 1e3}).to_dict()
-
-
-def _inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
-    """Inspect one image and return its JSON record; never raises (errors become records)."""
-    t0 = time.perf_counter()
-    try:
-        res = recipe.run(path, name=path)
-        rec = res.to_dict()
-    except MetrologyError as exc:
-        return _error_record(path, str(exc), t0)
-    except MemoryError:
-        return _error_record(path, "out of memory", t0)
-    except Exception as exc:  # a bug must not stop a batch of thousands; record it
-        return _error_record(path, f"internal error: {type(exc).__name__}: {exc}", t0)
-    if overlay_dir is not None and res.status != "error":
-        try:
-            import cv2
-
-            ov = res.overlay(path)
-            ok, buf = cv2.imencode(".png", ov)
-            if ok:
-                atomic_write_bytes(Path(overlay_dir) / (Path(path).stem + ".overlay.png"),
-                                   buf.tobytes())
-        except (MetrologyError, OSError) as exc:
-            rec["overlay_error"] = str(exc)
-    return to_jsonable(rec)
-
-
-def _worker_init(recipe: Any, overlay_dir: str | None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
-        import cv2
-
-        cv2.setNumThreads(1)
-    except Exception:  # pragma: no cover - OpenCV is a dependency, but never fail on this
-        pass
-    prepare = getattr(recipe, "prepare", None)
-    error = None
-    if callable(prepare):
-        try:
-            prepare()
-        except MetrologyError as exc:  # reported per image rather than killing the pool
-            error = str(exc)
-    _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error)
-
-
-def _worker_run(path: str) -> dict:
-    if _WORKER.get("error"):
-        return _error_record(path, _WORKER["error"], time.perf_counter())
-    return _inspect_one(_WORKER["recipe"], path, _WORKER["overlay_dir"])
-
-
-_DASK_CACHE: dict[int, Any] = {}
-
-
-def _dask_run(recipe: Any, path: str, overlay_dir: str | None) -> dict:
-    """Dask task: the recipe (scattered once) is prepared once per worker process."""
-    key = id(recipe)
-    if key not in _DASK_CACHE:
-        prepare = getattr(recipe, "prepare", None)
-        if callable(prepare):
-            prepare()
-        _DASK_CACHE[key] = recipe
-    return _inspect_one(_DASK_CACHE[key], path, overlay_dir)
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,16 +454,23 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         raise InputError(f"jobs: expected an integer >= 1, given {jobs!r}")
     if not any(resume is m or (isinstance(m, str) and resume == m) for m in RESUME_MODES):
         raise InputError(f"resume: expected True, False or 'retry_errors', given {resume!r}")
+    _check_run_args(recipe, progress, scheduler, on_result)
     t_start = time.perf_counter()
-    keys = list(dict.fromkeys(_key(p) for p in paths))  # drop duplicates, keep order
-    out_path = Path(output) if output is not None else None
+    keys = list(dict.fromkeys(_key(p) for p in _path_list(paths, "paths")))  # keep order
+    out_path = _optional_path(output, "output")
+    csv_path = _optional_path(csv_path, "csv_path")
+    overlay_path = _optional_path(overlay_dir, "overlay_dir")
     done: dict[str, dict] = read_results(out_path) if (out_path is not None and resume) else {}
     todo = [k for k in keys if k not in done
             or (resume == "retry_errors" and done[k].get("status") == "error")]
     ov = None
-    if overlay_dir is not None:
-        Path(overlay_dir).mkdir(parents=True, exist_ok=True)
-        ov = str(overlay_dir)
+    if overlay_path is not None:
+        try:
+            overlay_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"overlay_dir: cannot create {overlay_path}: "
+                             f"{exc.strerror or exc}") from None
+        ov = str(overlay_path)
     new, interrupted = _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler,
                                   on_result)
     records = {**done, **new}
@@ -450,6 +492,25 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
                         time.perf_counter() - t_start, out_path, csv_out, interrupted, ordered)
 
 
+def _check_run_args(recipe: Any, progress: Any, scheduler: Any, on_result: Any) -> None:
+    if not callable(getattr(recipe, "run", None)):
+        raise InputError(f"recipe: expected a Recipe (anything with run(path, name=...)), "
+                         f"given {_short(recipe)}")
+    if progress is not None and not isinstance(progress, bool):
+        raise InputError(f"progress: expected True, False or None, given {_short(progress)}")
+    if scheduler is not None and not (isinstance(scheduler, str) and scheduler.strip()
+                                      or callable(getattr(scheduler, "submit", None))):
+        raise InputError(f"scheduler: expected a Dask scheduler address (tcp://host:8786) or "
+                         f"client, given {_short(scheduler)}")
+    if on_result is not None and not callable(on_result):
+        raise InputError(f"on_result: expected a callable or None, given {_short(on_result)}")
+
+
+def _prepare(recipe: Any) -> None:
+    if callable(getattr(recipe, "prepare", None)):
+        recipe.prepare()
+
+
 def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result):
     """Inspect ``todo`` (appending each record to ``out_path`` as it finishes): the new
     records by image, and whether Ctrl-C stopped the batch."""
@@ -467,15 +528,15 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
             on_result(rec)
 
     try:
-        if todo and callable(getattr(recipe, "prepare", None)):
-            recipe.prepare()   # station/model/scorer loaded once: a bad file is one error
+        if todo and (scheduler is not None or jobs == 1 or len(todo) <= 1):
+            _prepare(recipe)   # station/model/scorer loaded once: a bad file is one error
         if todo and scheduler is not None:
-            _run_dask(recipe, todo, scheduler, ov, record)
+            run_dask(recipe, todo, scheduler, ov, record)
         elif jobs == 1 or len(todo) <= 1:
             for k in todo:
-                record(_inspect_one(recipe, k, ov))
-        else:
-            _run_pool(recipe, todo, jobs, ov, record)
+                record(inspect_one(recipe, k, ov))
+        elif todo:   # the workers start first, then this process prepares (in their start-up)
+            run_pool(recipe, todo, jobs, ov, record, _prepare)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -483,112 +544,3 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
         if writer is not None:
             writer.close()
     return new, interrupted
-
-
-def _run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
-              record: Callable[[dict], None]) -> None:
-    """``jobs - 1`` spawned workers and this process, all taking images from one queue.
-
-    This process has the recipe loaded already, so it inspects images from the first moment
-    while the workers start (a spawned interpreter takes seconds to import the library and
-    load the station, model and scorer); each worker then keeps its loaded recipe for every
-    image it takes.  Each worker holds at most two images (one running, one waiting), so the
-    batch ends evenly."""
-    import multiprocessing as mp
-
-    # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
-    # deadlock the children; each spawned worker imports the library and loads the recipe once
-    ctx = mp.get_context("spawn")
-    n_workers = min(jobs - 1, len(todo))
-    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
-                             initializer=_worker_init, initargs=(recipe, ov))
-    pool = _Pool(ex, iter(todo), 2 * n_workers)
-    try:
-        pool.fill()
-        while True:
-            for f in [f for f in pool.pending if f.done()]:
-                record(pool.collect(f))
-            pool.fill()
-            nxt = pool.take()
-            if nxt is not None:        # this process works too
-                record(_inspect_one(recipe, nxt, ov))
-                continue
-            if not pool.pending:
-                break
-            finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                record(pool.collect(f))
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True)
-
-
-class _Pool:
-    """The images handed to the worker processes (a bounded window) and their outcomes."""
-
-    def __init__(self, ex: ProcessPoolExecutor, images, window: int):
-        self.ex, self.images, self.window = ex, images, window
-        self.pending: dict = {}
-        self.done = 0
-
-    def take(self) -> str | None:
-        return next(self.images, None)
-
-    def fill(self) -> None:
-        while len(self.pending) < self.window:
-            k = self.take()
-            if k is None:
-                return
-            self.pending[self.ex.submit(_worker_run, k)] = k
-
-    def collect(self, f) -> dict:
-        """The record of a finished future (a worker failure becomes an error record)."""
-        k = self.pending.pop(f)
-        try:
-            rec = f.result()
-        except BrokenProcessPool as exc:
-            if self.done == 0:  # the workers never ran: a start-up problem, not this image
-                raise MetrologyError(
-                    "batch worker processes could not start (" + str(exc) + "); in a "
-                    "script, call run_many/--jobs under `if __name__ == '__main__':` "
-                    "(workers are spawned and re-import the main module)") from None
-            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
-                                 time.perf_counter())
-        except Exception as exc:  # a worker died (killed, segfault)
-            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
-                                 time.perf_counter())
-        self.done += 1
-        return rec
-
-
-def _run_dask(recipe: Any, todo: list[str], scheduler: str, ov: str | None,
-              record: Callable[[dict], None]) -> None:
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise InputError("--scheduler needs Dask: pip install 'metrology[dask]'") from None
-    try:
-        client = Client(scheduler, timeout="10s") if isinstance(scheduler, str) else scheduler
-    except (OSError, TimeoutError) as exc:
-        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    own = isinstance(scheduler, str)
-    try:
-        [rfut] = client.scatter([recipe], broadcast=True)
-        futs = [client.submit(_dask_run, rfut, k, ov, pure=False) for k in todo]
-        keymap = {f.key: k for f, k in zip(futs, todo)}
-        try:
-            for f in as_completed(futs):
-                k = keymap[f.key]
-                try:
-                    rec = f.result()
-                except Exception as exc:
-                    rec = _error_record(k, f"dask task failed: {type(exc).__name__}: {exc}",
-                                        time.perf_counter())
-                record(rec)
-        except BaseException:
-            client.cancel(futs)
-            raise
-    finally:
-        if own:
-            client.close()

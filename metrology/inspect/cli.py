@@ -65,7 +65,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         raise InputError(f"--jobs: expected N >= 1, given {args.jobs}")
     recipe = Recipe.load(args.recipe)
     paths = list_images(args.images)
-    recipe.prepare()  # a bad station/model/bank file is one error, before any image
+    if args.jobs == 1 or args.scheduler:  # with workers, run_many loads it as they start
+        recipe.prepare()  # a bad station/model/bank file is one error, before any image
     def emit_json(rec: dict) -> None:
         print(json.dumps(rec), flush=True)
 

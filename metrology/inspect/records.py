@@ -107,6 +107,17 @@ def _check_record(rec: Any) -> str | None:
     return None
 
 
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
+
+
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):   # 1e400: not a number any writer of these files produces
+        raise json.JSONDecodeError(f"{text} is out of range", text, 0)
+    return x
+
+
 def _dedupe(items: list[tuple[dict, int]]) -> tuple[tuple[dict, ...], tuple[int, ...]]:
     last: dict[str, int] = {}
     for i, (rec, _) in enumerate(items):
@@ -138,10 +149,20 @@ def read_records(path: str | os.PathLike, *, strict: bool = False) -> Records:
         The file is empty, holds no usable record (the message names the first bad line), or,
         with ``strict``, any line is unusable.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such results file")
-    raw = path.read_bytes()
+    if strict is not True and strict is not False:
+        raise InputError(f"strict: expected True or False, given {type(strict).__name__}")
+    f = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(f, str) or not f or "\0" in f:
+        raise InputError(f"path: expected the path of a results file, given "
+                         f"{type(path).__name__}")
+    path = Path(f)
+    try:
+        if not path.is_file():
+            raise InputError(f"{path}: no such results file")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the results file: {exc.strerror or exc}") \
+            from None
     if not raw.strip():
         raise FileFormatError(f"{path}: empty results file (line 1: no inspection record); "
                               f"run `metrology inspect RECIPE IMAGES -o {path.name}` first")
@@ -155,10 +176,13 @@ def read_records(path: str | os.PathLike, *, strict: bool = False) -> Records:
         n_lines += 1
         cut = i == len(chunks)  # the file does not end with a newline after this line
         try:
-            rec = json.loads(chunk.decode("utf-8"))
+            rec = json.loads(chunk.decode("utf-8"), parse_constant=_no_constant,
+                             parse_float=_finite_float)
             why = _check_record(rec)
         except UnicodeDecodeError:
             why = "not UTF-8 text"
+        except RecursionError:
+            why = "JSON nested too deep"
         except json.JSONDecodeError as exc:
             why = (f"incomplete JSON (the line ends after {len(chunk)} bytes without a newline: "
                    f"cut by a crash or still being written)" if cut
@@ -185,6 +209,8 @@ def load_records(source: Any, *, strict: bool = False) -> Records:
     InputError
         An empty sequence, or an item that is not an inspection record.
     """
+    if strict is not True and strict is not False:
+        raise InputError(f"strict: expected True or False, given {type(strict).__name__}")
     if isinstance(source, Records):
         return source
     if isinstance(source, (str, os.PathLike)):
@@ -206,8 +232,16 @@ def load_records(source: Any, *, strict: bool = False) -> Records:
 
 
 def natural_key(text: str) -> tuple:
-    """Sort key that orders embedded numbers by value: ``part_2`` before ``part_10``."""
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t)
+    """Sort key that orders embedded numbers by value: ``part_2`` before ``part_10``.
+
+    Raises
+    ------
+    InputError
+        ``text`` is not a str.
+    """
+    if not isinstance(text, str):
+        raise InputError(f"text: expected a str, given {type(text).__name__}")
+    return tuple((0, int(t), "") if t.isdecimal() else (1, 0, t)
                  for t in re.split(r"(\d+)", text) if t)
 
 
@@ -297,7 +331,12 @@ def measurement_series(source: Any, *, order: str = "name",
         for m in r.get("measurements") or ():
             names.setdefault(m["name"], m)
     if measurements is not None:
+        if isinstance(measurements, (str, bytes, dict)) or not hasattr(measurements, "__iter__"):
+            raise InputError(f"measurements: expected a list of measurement names, given "
+                             f"{type(measurements).__name__}")
         want = list(measurements)
+        if not all(isinstance(n, str) for n in want):
+            raise InputError("measurements: expected a list of measurement names (str)")
         unknown = [n for n in want if n not in names]
         if unknown:
             raise InputError(f"measurement(s) {unknown} not in the results; have {list(names)}")

@@ -646,6 +646,27 @@ def _i_summary(ctx):
     return run_many(ctx.get("recipe"), [ctx.get("scene_path")], progress=False)
 
 
+@_instance("inspect.records.RecordProblem")
+def _i_recproblem(ctx):
+    from metrology.inspect.records import RecordProblem
+
+    return RecordProblem(3, "not valid JSON (Expecting value at column 1)")
+
+
+@_instance("inspect.records.Records")
+def _i_records(ctx):
+    from metrology.inspect.records import load_records
+
+    return load_records([ctx.get("inspection").to_dict()])
+
+
+@_instance("inspect.records.Series")
+def _i_series(ctx):
+    from metrology.inspect.records import measurement_series
+
+    return next(iter(measurement_series([ctx.get("inspection").to_dict()]).values()))
+
+
 @_instance("inspect.rectify.RectifySpec")
 def _i_rspec(ctx):
     from metrology.inspect import RectifySpec
@@ -1479,6 +1500,32 @@ def _(ctx):
 @ex("inspect.batch.list_images", kinds={"sources": "images"})
 def _(ctx):
     return Call([str(Path(ctx.get("scene_path")).parent)])
+
+
+@ex("inspect.records.read_records", kinds={"path": "path_in"})
+def _(ctx):
+    with ctx.shared_file("records.jsonl") as (path, exists):
+        if not exists:
+            from metrology._serial import to_jsonable
+
+            rec = to_jsonable(ctx.get("inspection").to_dict())
+            Path(path).write_text(json.dumps(rec) + "\n")
+    return Call(str(path))
+
+
+@ex("inspect.records.load_records")
+def _(ctx):
+    return Call([ctx.get("inspection").to_dict()])
+
+
+@ex("inspect.records.measurement_series", nan_ok=True)   # NaN: no value (documented)
+def _(ctx):
+    return Call([ctx.get("inspection").to_dict()], order="file")
+
+
+@ex("inspect.records.natural_key")
+def _(ctx):
+    return Call("part_10.png")
 
 
 @ex("inspect.result.InspectionResult.from_dict")

@@ -131,8 +131,9 @@ SAVERS = {
         name="gauge.html", load=_TITLE),
 }
 #: Writers that are not saves of their own: the file layers behind the saves above (kill-tested
-#: through them).  Results appended per image are kill-tested with the batch runner (issue 12
-#: part B: SIGKILL/SIGTERM/SIGINT mid-batch, then resume).
+#: through them).  Results appended per image are kill-tested with the batch runner in
+#: tests/inspect/test_batch_stops.py (SIGKILL/SIGTERM/SIGINT mid-batch and during worker
+#: start-up, --jobs 1 and 2, then resume: every image once, no process left).
 NOT_SAVES = {
     "metrology.calib.opencv_yaml.write_opencv_yaml": "Calibration.export_opencv_yaml",
     "metrology.match.file.write_model": "ShapeModel.save",

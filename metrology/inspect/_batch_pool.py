@@ -1,0 +1,359 @@
+"""The process side of the batch runner (:mod:`metrology.inspect.batch`): worker processes,
+signals, and the Dask path.
+
+* Worker processes are spawned (fresh interpreters) with SIGINT and SIGTERM blocked: Ctrl-C
+  from a terminal (sent to the whole process group) or a SIGTERM to the group reaches the
+  parent only, which stops the workers itself (SIGKILL, then reaps them).  A worker whose
+  parent dies (SIGKILL) exits by itself instead of waiting on its queue forever.
+* Lines are written and workers started and stopped with the stop signals deferred
+  (:func:`signals_deferred`), so a stop never cuts a line or a worker's start-up in half.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.context
+import os
+import signal
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .._io import atomic_write_bytes
+from .._serial import to_jsonable
+from ..errors import InputError, MetrologyError
+from .result import InspectionResult
+
+# --------------------------------------------------------------------------------------------
+# signals
+# --------------------------------------------------------------------------------------------
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n))
+
+
+@contextmanager
+def signals_deferred():
+    """Hold Ctrl-C / SIGTERM during the block (a line being written, workers being stopped);
+    a signal that came meanwhile is handled as usual at its end.
+
+    Python runs signal handlers in the main thread between bytecodes, so a ``KeyboardInterrupt``
+    could cut a ``write`` short; here the handlers only note the signal until the block ends.
+    Outside the main thread (where no handler runs) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old: dict[int, Any] = {}
+    for s in _STOP_SIGNALS:
+        try:
+            old[s] = signal.signal(s, lambda signum, frame: got.append(signum))
+        except (ValueError, OSError, TypeError):  # pragma: no cover - embedded interpreters
+            pass
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        if got:
+            h = old.get(got[0], signal.SIG_DFL)
+            if callable(h):
+                h(got[0], None)           # KeyboardInterrupt, the CLI's Terminated, ...
+            elif h == signal.SIG_DFL:
+                signal.raise_signal(got[0])
+
+
+@contextmanager
+def _signals_blocked():
+    """Block SIGINT/SIGTERM in this thread: a process started inside inherits the mask, so
+    neither the terminal's Ctrl-C nor a SIGTERM to the process group reaches it."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+# --------------------------------------------------------------------------------------------
+# workers
+# --------------------------------------------------------------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _error_record(path: str, reason: str, t0: float) -> dict:
+    return InspectionResult(path, "error", error=reason,
+                            timings_ms={"total": (time.perf_counter() - t0) * 1e3}).to_dict()
+
+
+def inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
+    """Inspect one image and return its JSON record; never raises (errors become records)."""
+    t0 = time.perf_counter()
+    try:
+        res = recipe.run(path, name=path)
+        rec = res.to_dict()
+    except MetrologyError as exc:
+        return _error_record(path, str(exc), t0)
+    except MemoryError:
+        return _error_record(path, "out of memory", t0)
+    except Exception as exc:  # a bug must not stop a batch of thousands; record it
+        return _error_record(path, f"internal error: {type(exc).__name__}: {exc}", t0)
+    if overlay_dir is not None and res.status != "error":
+        try:
+            import cv2
+
+            ov = res.overlay(path)
+            ok, buf = cv2.imencode(".png", ov)
+            if ok:
+                atomic_write_bytes(Path(overlay_dir) / (Path(path).stem + ".overlay.png"),
+                                   buf.tobytes())
+        except (MetrologyError, OSError) as exc:
+            rec["overlay_error"] = str(exc)
+    return to_jsonable(rec)
+
+
+def _exit_with_parent() -> None:
+    """Exit this worker when its parent process dies (SIGKILL gives the parent no chance to
+    stop it, and an idle worker would otherwise wait on its queue forever)."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait as wait_ready
+
+    parent = mp.parent_process()
+    if parent is None or getattr(parent, "sentinel", None) is None:  # pragma: no cover
+        return
+
+    def watch() -> None:
+        wait_ready([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="metrology-parent-watch", daemon=True).start()
+
+
+def _worker_init(recipe: Any, overlay_dir: str | None) -> None:
+    # the parent handles Ctrl-C and SIGTERM and stops its workers; both signals are blocked
+    # here from the start (see _WorkerProcess), SIGINT also ignored where masks do not exist
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+    try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
+        import cv2
+
+        cv2.setNumThreads(1)
+    except Exception:  # pragma: no cover - OpenCV is a dependency, but never fail on this
+        pass
+    prepare = getattr(recipe, "prepare", None)
+    error = None
+    if callable(prepare):
+        try:
+            prepare()
+        except MetrologyError as exc:  # reported per image rather than killing the pool
+            error = str(exc)
+    _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error)
+
+
+def _worker_run(path: str) -> dict:
+    if _WORKER.get("error"):
+        return _error_record(path, _WORKER["error"], time.perf_counter())
+    return inspect_one(_WORKER["recipe"], path, _WORKER["overlay_dir"])
+
+
+_DASK_CACHE: dict[int, Any] = {}
+
+
+def _dask_run(recipe: Any, path: str, overlay_dir: str | None) -> dict:
+    """Dask task: the recipe (scattered once) is prepared once per worker process."""
+    key = id(recipe)
+    if key not in _DASK_CACHE:
+        prepare = getattr(recipe, "prepare", None)
+        if callable(prepare):
+            prepare()
+        _DASK_CACHE[key] = recipe
+    return inspect_one(_DASK_CACHE[key], path, overlay_dir)
+
+
+@contextmanager
+def _one_thread_here():
+    """OpenCV on one thread in this process while it works beside its workers (which do the
+    same): N busy processes on N cores, not N times OpenCV's thread pool competing."""
+    try:
+        import cv2
+
+        before = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+    except Exception:  # pragma: no cover - OpenCV is a dependency; never fail on this
+        yield
+        return
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
+
+
+class _WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that starts with SIGINT and SIGTERM blocked (its parent stops it), and
+    whose start is not cut short by a signal in the parent (a half-sent start-up would make
+    the child print a traceback)."""
+
+    def start(self) -> None:
+        with signals_deferred(), _signals_blocked():
+            super().start()
+
+
+class _WorkerContext(multiprocessing.context.SpawnContext):
+    """The ``spawn`` context, with quiet workers that the batch can find again to stop them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started: list[_WorkerProcess] = []
+
+    def Process(self, *args: Any, **kw: Any) -> _WorkerProcess:  # noqa: N802 - multiprocessing API
+        p = _WorkerProcess(*args, **kw)
+        self.started.append(p)
+        return p
+
+
+def _kill_workers(procs: Sequence[Any], timeout: float = 10.0) -> None:
+    """SIGKILL the workers and wait for them (they hold no file being written: records are
+    written by the parent, overlays atomically)."""
+    for p in procs:
+        if p.pid is not None and p.exitcode is None:
+            try:
+                p.kill()
+            except (OSError, ValueError):  # already gone / closed
+                pass
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        if p.pid is not None:
+            try:
+                p.join(max(0.0, deadline - time.monotonic()))
+            except (OSError, ValueError, AssertionError):  # pragma: no cover
+                pass
+
+
+def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
+             record: Callable[[dict], None],
+             prepare: Callable[[Any], None] = lambda recipe: None) -> None:
+    """``jobs - 1`` spawned workers and this process, all taking images from one queue.
+
+    This process has the recipe loaded already, so it inspects images from the first moment
+    while the workers start (a spawned interpreter takes seconds to import the library and
+    load the station, model and scorer); each worker then keeps its loaded recipe for every
+    image it takes.  The workers are started before ``prepare(recipe)`` runs here, so this
+    process's own loading overlaps their start-up.  Each worker holds at most two images (one
+    running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
+    exception) the workers are killed and reaped before the exception goes on, and records
+    already finished are written first."""
+    # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
+    # deadlock the children; each spawned worker imports the library and loads the recipe once
+    ctx = _WorkerContext()
+    n_workers = min(jobs - 1, len(todo))
+    ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+                             initializer=_worker_init, initargs=(recipe, ov))
+    pool = _Pool(ex, iter(todo), 2 * n_workers)
+    try:
+        with _one_thread_here():
+            pool.fill()            # the workers start (seconds of imports and loading) ...
+            prepare(recipe)        # ... while this process loads the recipe (a bad file: one
+            _drive(pool, recipe, ov, record)   # error, and the workers are stopped)
+    except BaseException as exc:
+        with signals_deferred():      # a second Ctrl-C waits until the workers are gone
+            _kill_workers(ctx.started)
+            ex.shutdown(wait=False, cancel_futures=True)
+            if not isinstance(exc, Exception):   # a stop, not a failure: keep what is done
+                for f in [f for f in pool.pending if f.done() and not f.cancelled()]:
+                    if f.exception() is None:
+                        record(pool.collect(f))
+        raise
+    ex.shutdown(wait=True)
+
+
+def _drive(pool: "_Pool", recipe: Any, ov: str | None, record: Callable[[dict], None]) -> None:
+    """Hand images to the workers, inspect others here, record every outcome as it comes."""
+    pool.fill()
+    while True:
+        for f in [f for f in pool.pending if f.done()]:
+            record(pool.collect(f))
+        pool.fill()
+        nxt = pool.take()
+        if nxt is not None:        # this process works too
+            record(inspect_one(recipe, nxt, ov))
+            continue
+        if not pool.pending:
+            break
+        finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
+        for f in finished:
+            record(pool.collect(f))
+
+
+class _Pool:
+    """The images handed to the worker processes (a bounded window) and their outcomes."""
+
+    def __init__(self, ex: ProcessPoolExecutor, images, window: int):
+        self.ex, self.images, self.window = ex, images, window
+        self.pending: dict = {}
+        self.done = 0
+
+    def take(self) -> str | None:
+        return next(self.images, None)
+
+    def fill(self) -> None:
+        with signals_deferred():  # never stop half-way through starting a worker
+            while len(self.pending) < self.window:
+                k = self.take()
+                if k is None:
+                    return
+                self.pending[self.ex.submit(_worker_run, k)] = k
+
+    def collect(self, f) -> dict:
+        """The record of a finished future (a worker failure becomes an error record)."""
+        k = self.pending.pop(f)
+        try:
+            rec = f.result()
+        except BrokenProcessPool as exc:
+            if self.done == 0:  # the workers never ran: a start-up problem, not this image
+                raise MetrologyError(
+                    "batch worker processes could not start (" + str(exc) + "); in a "
+                    "script, call run_many/--jobs under `if __name__ == '__main__':` "
+                    "(workers are spawned and re-import the main module)") from None
+            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
+                                 time.perf_counter())
+        except Exception as exc:  # a worker died (killed, segfault)
+            return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
+                                 time.perf_counter())
+        self.done += 1
+        return rec
+
+
+def run_dask(recipe: Any, todo: list[str], scheduler: str, ov: str | None,
+              record: Callable[[dict], None]) -> None:
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("--scheduler needs Dask: pip install 'metrology[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="10s") if isinstance(scheduler, str) else scheduler
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    own = isinstance(scheduler, str)
+    try:
+        [rfut] = client.scatter([recipe], broadcast=True)
+        futs = [client.submit(_dask_run, rfut, k, ov, pure=False) for k in todo]
+        keymap = {f.key: k for f, k in zip(futs, todo)}
+        try:
+            for f in as_completed(futs):
+                k = keymap[f.key]
+                try:
+                    rec = f.result()
+                except Exception as exc:
+                    rec = _error_record(k, f"dask task failed: {type(exc).__name__}: {exc}",
+                                        time.perf_counter())
+                record(rec)
+        except BaseException:
+            client.cancel(futs)
+            raise
+    finally:
+        if own:
+            client.close()
