@@ -20,6 +20,7 @@ from ..core.checks import as_vector, check_choice, check_positive
 from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
+from ._band import circle_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .curvature import circle_correction
 from .line import count_calipers
@@ -27,7 +28,7 @@ from .results import CircleResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
                        check_size, flat_keywords)
 
-__all__ = ["find_circle", "arc_angles", "DIRECTIONS"]
+__all__ = ["find_circle", "DIRECTIONS"]  # arc_angles: internal layout helper
 
 #: profile directions of the ray tools
 DIRECTIONS = ("outward", "inward")
@@ -84,6 +85,9 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     Returns
     -------
     CircleResult
+        ``ok`` False (``reason`` says by how much) when the fitted circle crosses a caliper's
+        ray more than ``length / 2`` (+1 px) from ``radius`` -- outside the band the calipers
+        searched, e.g. the tool sat over another hole and the second pass followed its rim.
 
     Raises
     ------
@@ -119,8 +123,10 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
         # the default widths tile the arc: they follow the radius
         found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
                                               w0 / r0 if width is None else None, w0)
-    return _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur,
-                          k, start, extent, fit.correct_curvature)
+    res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur,
+                         k, start, extent, fit.correct_curvature)
+    why = circle_band(c0, r0, arc_angles(k, start, extent), length, res.center_xy, res.radius)
+    return res if why is None else replace(res, ok=False, reason=why)
 
 
 def _relay(moved: float, circle, blur: float, r0: float, length: float) -> bool:

@@ -11,6 +11,7 @@ its osculating circle (:func:`metrology.caliper.curvature.edge_shift`, about
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from ..core.checks import as_vector, check_choice, check_finite
 from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
+from ._band import ellipse_band
 from .circle import DIRECTIONS, arc_angles
 from .contour import PAD_PX, coarse, final_fit, first_fit, measure_calipers, need
 from .curvature import edge_shift
@@ -165,6 +167,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     Returns
     -------
     EllipseResult
+        ``ok`` False (``reason`` says by how much) when the fitted ellipse crosses a
+        caliper's ray more than ``length / 2`` (+1 px) from the expected ellipse.
 
     Examples
     --------
@@ -205,7 +209,9 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     else:
         ell = final_fit(found, found.points, "ellipse", thr, seed)
         base = found.points
-    return _ellipse_result(found, ell, base, k, fit.correct_curvature)
+    res = _ellipse_result(found, ell, base, k, fit.correct_curvature)
+    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit)
+    return res if why is None else replace(res, ok=False, reason=why)
 
 
 def _second_pass(rays: _Rays, found, ell):

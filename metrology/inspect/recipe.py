@@ -69,6 +69,12 @@ from .station import Station, StationSpec
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
 
 RECIPE_FORMAT = "metrology.recipe"
+
+
+class _FitFailure(str):
+    """The message of a tool that found edges but whose fit failed (FitError), as opposed to
+    one that found none: the part's summary says which."""
+
 RECIPE_VERSION = 1
 
 _MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
@@ -493,8 +499,12 @@ class Recipe:
         reasons = []
         if failed:
             reasons.append(f"out of tolerance or not measured: {', '.join(failed)}")
-        if errors:  # a tool that found no edge fails the part even if nothing uses it
-            reasons.append(f"no edge for tool(s): {', '.join(errors)}")
+        # a tool that found no edge or failed fails the part even if nothing uses it
+        # (FitError: it found edges, but its fit failed, e.g. left the calipers' band)
+        no_edge = [n for n in errors if not isinstance(errors[n], _FitFailure)]
+        if no_edge:
+            reasons.append(f"no edge for tool(s): {', '.join(no_edge)}")
+        reasons += [f"tool {n} failed: {e}" for n, e in errors.items() if n not in no_edge]
         if a_score is not None and a_score > a_thr:
             reasons.append(f"anomaly score {a_score:.3g} above threshold {a_thr:.3g}")
         status = "fail" if (failed or errors or reasons) else "pass"
@@ -521,7 +531,7 @@ class Recipe:
             try:
                 placed, got = run_tool(tool, gray, pose, station.plane, placer)
             except (EdgeNotFoundError, FitError, InputError) as exc:
-                errors[tool.name] = str(exc)
+                errors[tool.name] = _FitFailure(exc) if isinstance(exc, FitError) else str(exc)
                 features[tool.name] = {"error": str(exc)}
                 try:
                     tools_px[tool.name] = _placed_dict(place(tool, pose, placer))
