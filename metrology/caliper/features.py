@@ -67,6 +67,35 @@ class Feature:
     kind: ClassVar[str] = ""
     #: what measurements can ask of this kind (:data:`CAPABILITIES`)
     provides: ClassVar[frozenset] = frozenset()
+    #: length of ``params`` (None: any)
+    n_params: ClassVar[int | None] = None
+
+    def __post_init__(self) -> None:
+        where = f"{type(self).__name__}"
+        if not isinstance(self.name, str):
+            raise InputError(f"{where}.name: expected a string, given {self.name!r:.40}")
+        if self.unit not in ("px", "mm"):
+            raise InputError(f"{where}.unit: expected 'px' or 'mm', given {self.unit!r:.40}")
+        p = _finite_array(self.params, f"{where}.params")
+        if p.ndim != 1 or (self.n_params is not None and p.size != self.n_params):
+            raise InputError(f"{where}.params: expected shape ({self.n_params or 'P'},), given "
+                             f"{p.shape}")
+        object.__setattr__(self, "params", p)
+        if self.cov is not None:
+            c = _finite_array(self.cov, f"{where}.cov")
+            if c.shape != (p.size, p.size):
+                raise InputError(f"{where}.cov: expected shape ({p.size}, {p.size}), given "
+                                 f"{c.shape}")
+            object.__setattr__(self, "cov", c)
+        rms = self.rms
+        if isinstance(rms, bool) or not isinstance(rms, (int, float, np.floating, np.integer)) \
+                or not (math.isfinite(rms) and rms >= 0):
+            raise InputError(f"{where}.rms: expected a finite number >= 0, given {rms!r:.40}")
+        n = self.n_points
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise InputError(f"{where}.n_points: expected an integer >= 0, given {n!r:.40}")
+        object.__setattr__(self, "rms", float(rms))
+        object.__setattr__(self, "n_points", int(n))
 
     @property
     def is_line(self) -> bool:
@@ -118,12 +147,28 @@ class Feature:
         """
         p = as_points(points, f"{self.name}: points", allow_batch=False)
         J, nrm = self._residual_jacobian(p)
-        M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
+        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(nrm))):
+            raise FitError(f"{self.name}: points: the fit's derivatives are not finite there")
+        try:
+            M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
+        except np.linalg.LinAlgError:
+            raise FitError(f"{self.name}: {len(p)} point(s) do not determine the "
+                           f"{J.shape[1]} parameters") from None
         return -M[:, :, None] * nrm[None, :, :]
 
     def _residual_jacobian(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``d r / d params`` (N, P) and ``d r / d p`` (N, 2) of the fit's residuals ``r``."""
         raise NotImplementedError
+
+
+def _finite_array(v: Any, name: str) -> np.ndarray:
+    try:
+        a = np.array(v, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: expected numbers, given {type(v).__name__}") from None
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name}: expected finite numbers")
+    return a
 
 
 def _t_variance(res: np.ndarray, n_params: int) -> float | None:
@@ -152,6 +197,7 @@ class CircleFeature(Feature):
     """Circle: ``params = (cx, cy, r)``."""
 
     kind: ClassVar[str] = "circle"
+    n_params: ClassVar[int | None] = 3
     provides: ClassVar[frozenset] = frozenset({"point", "radius"})
 
     def radius(self, which: str = "mean") -> float:
@@ -181,6 +227,7 @@ class EllipseFeature(Feature):
     """Ellipse: ``params = (cx, cy, a, b, angle_rad)`` (``a`` along the angle)."""
 
     kind: ClassVar[str] = "ellipse"
+    n_params: ClassVar[int | None] = 5
     provides: ClassVar[frozenset] = frozenset({"point", "radius"})
 
     def radius(self, which: str = "mean") -> float:
@@ -227,7 +274,16 @@ class PairFeature(Feature):
 
     weights: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.weights is not None:
+            w = _finite_array(self.weights, "PairFeature.weights")
+            if w.ndim != 2 or w.shape[0] != 2 or w.shape[1] == 0:
+                raise InputError(f"PairFeature.weights: expected shape (2, K), given {w.shape}")
+            object.__setattr__(self, "weights", w)
+
     kind: ClassVar[str] = "edge_pair"
+    n_params: ClassVar[int | None] = 3
     provides: ClassVar[frozenset] = frozenset({"point", "width"})
 
     @property
@@ -276,7 +332,24 @@ class LineFeature(Feature):
     base_normal: np.ndarray | None = None
     half_length: float = 0.0
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for f in ("base", "base_normal"):
+            v = getattr(self, f)
+            if v is None:
+                raise InputError(f"LineFeature.{f}: expected a point (2,), given None")
+            a = _finite_array(v, f"LineFeature.{f}")
+            if a.shape != (2,):
+                raise InputError(f"LineFeature.{f}: expected shape (2,), given {a.shape}")
+            object.__setattr__(self, f, a)
+        h = self.half_length
+        if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)) \
+                or not (math.isfinite(h) and h >= 0):
+            raise InputError(f"LineFeature.half_length: expected a finite number >= 0, given "
+                             f"{h!r:.40}")
+
     kind: ClassVar[str] = "line"
+    n_params: ClassVar[int | None] = 2
     provides: ClassVar[frozenset] = frozenset({"line"})
 
     @property
@@ -366,6 +439,19 @@ class ToolFeatures:
     mm: Feature
     points_px: np.ndarray
     outliers_px: np.ndarray
+
+    def __post_init__(self) -> None:
+        for f in ("px", "mm"):
+            if not isinstance(getattr(self, f), Feature):
+                raise InputError(f"ToolFeatures.{f}: expected a Feature, given "
+                                 f"{type(getattr(self, f)).__name__}")
+        for f in ("points_px", "outliers_px"):
+            a = _finite_array(getattr(self, f), f"ToolFeatures.{f}")
+            if a.size == 0:
+                a = a.reshape(0, 2)
+            if a.ndim != 2 or a.shape[1] != 2:
+                raise InputError(f"ToolFeatures.{f}: expected shape (N, 2), given {a.shape}")
+            object.__setattr__(self, f, a)
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,8 +45,8 @@ import numpy as np
 from .._serial import Serializable
 from ..errors import InputError
 
-__all__ = ["EdgeSettings", "FitSettings", "flat_keywords", "TRANSITIONS", "SELECTIONS",
-           "INTERPOLATIONS", "SUBPIXEL", "EDGE_KEYS", "FIT_KEYS", "check_size", "check_arc"]
+__all__ = ["EdgeSettings", "FitSettings", "TRANSITIONS", "SELECTIONS", "INTERPOLATIONS",
+           "SUBPIXEL", "EDGE_KEYS", "FIT_KEYS"]  # flat_keywords, check_size, check_arc: internal
 
 TRANSITIONS = ("positive", "negative", "any")
 SELECTIONS = ("first", "last", "strongest", "all")
