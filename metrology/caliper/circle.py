@@ -26,7 +26,7 @@ from .curvature import circle_correction
 from .line import count_calipers
 from .results import CircleResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
 __all__ = ["find_circle", "DIRECTIONS"]  # arc_angles: internal layout helper
 
@@ -115,7 +115,10 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
     # a closed contour's common step-height slope is its curvature's
-    lay = _Layout(as_gray(image, dtype=None), arc_angles(k, start, extent), k,
+    gray = as_gray(image, dtype=None)
+    _check_annulus(gray.shape, c0, r0, length)
+    check_in_image(gray.shape, length, w0, "find_circle")
+    lay = _Layout(gray, arc_angles(k, start, extent), k,
                   direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
     found, circle, pfit, moved = lay.run(c0, r0, w0, length)
     blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
@@ -127,6 +130,17 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
                          k, start, extent, fit.correct_curvature)
     why = circle_band(c0, r0, arc_angles(k, start, extent), length, res.center_xy, res.radius)
     return res if why is None else replace(res, ok=False, reason=why)
+
+
+def _check_annulus(shape: tuple, c0: np.ndarray, r0: float, length: float) -> None:
+    """Refuse a search annulus ``r0 +- length / 2`` round ``c0`` that misses the image."""
+    h, w = int(shape[0]), int(shape[1])
+    lo, hi = np.array([-0.5, -0.5]), np.array([w - 0.5, h - 0.5])
+    near = float(np.hypot(*np.maximum(0.0, np.maximum(lo - c0, c0 - hi))))
+    far = float(np.hypot(*np.maximum(np.abs(c0 - lo), np.abs(c0 - hi))))
+    if r0 - length / 2 > far or r0 + length / 2 < near:
+        raise InputError(f"find_circle: the search annulus (radius {r0:.4g} +- {length / 2:.4g}"
+                         f" px round ({c0[0]:.4g}, {c0[1]:.4g})) misses the {w}x{h} image")
 
 
 def _relay(moved: float, circle, blur: float, r0: float, length: float) -> bool:

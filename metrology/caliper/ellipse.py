@@ -27,7 +27,7 @@ from .curvature import edge_shift
 from .line import count_calipers
 from .results import EllipseResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
 __all__ = ["find_ellipse"]
 
@@ -190,8 +190,11 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     check_choice(direction, "direction", DIRECTIONS)
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
-    rays = _Rays(as_gray(image, dtype=None), k, start, extent,
-                 (min(24.0, float(ax.min())) if length is None else length, width),
+    gray = as_gray(image, dtype=None)
+    length = min(24.0, float(ax.min())) if length is None else length
+    check_in_image(gray.shape, length, width, "find_ellipse")
+    check_in_image(gray.shape, None, math.radians(extent) * float(ax.max()) / k, "find_ellipse")
+    rays = _Rays(gray, k, start, extent, (length, width),
                  direction == "inward", edges, fit,
                  # a closed contour's common step-height slope is its curvature's
                  "contour" if extent >= 180.0 else "edge")

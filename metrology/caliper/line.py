@@ -15,7 +15,7 @@ from ._band import line_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .results import LineResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
 __all__ = ["find_line"]  # count_calipers: internal argument check
 
@@ -104,6 +104,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
     gray = as_gray(image, dtype=None)
+    check_in_image(gray.shape, length, width, "find_line")
     normal = np.array([-d[1], d[0]]) / seg
     found = measure_calipers(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX),
                              edges, plain=lambda: _line_calipers(p0, p1, k, length, width,

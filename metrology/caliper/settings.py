@@ -191,6 +191,18 @@ def check_size(size: Any, where: str = "caliper_size") -> tuple[float | None, fl
                  for i, v in enumerate(size))
 
 
+def check_in_image(shape: tuple, length: float, width: float, where: str) -> None:
+    """Refuse a caliper ``length`` or ``width`` (px) beyond 8 image diagonals: no caliper that
+    long or wide can lie in the image, and sampling it would allocate without bound."""
+    h, w = int(shape[0]), int(shape[1])
+    limit = 8.0 * (math.hypot(w, h) + 1.0)
+    for name, v in (("length", length), ("width", width)):
+        if v is not None and v > limit:
+            raise InputError(f"{where}: caliper {name} {v:.4g} px is beyond 8 diagonals of the "
+                             f"{w}x{h} image ({limit:.0f} px); give a smaller caliper_size "
+                             f"(or an arc_deg)")
+
+
 def check_arc(arc: Any, where: str = "arc_deg") -> tuple[float, float]:
     """``(start, extent)`` of an arc in degrees, ``0 < extent <= 360``."""
     if isinstance(arc, (str, bytes)) or not hasattr(arc, "__len__") or len(arc) != 2:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["register"]
+__all__: list[str] = []  # register(subparsers): called by metrology.cli only
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,6 +63,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs: expected N >= 1, given {args.jobs}")
+    if args.overlay_dir is not None:  # a file there is one error before any work
+        from .._io import output_dir
+
+        output_dir(args.overlay_dir, "--overlay-dir")
     recipe = Recipe.load(args.recipe)
     paths = list_images(args.images)
     recipe.prepare()  # a bad station/model/bank file is one error, before any image

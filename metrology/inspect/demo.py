@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, write_json_file
+from .._io import atomic_write_bytes, output_dir, write_json_file
 from ..core.pose import Pose2D
 from ..errors import InputError
 
@@ -181,9 +181,8 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
     quiet = as_json
     t_all = time.perf_counter()
     times: dict[str, float] = {}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "parts").mkdir(exist_ok=True)
+    out = output_dir(out_dir, "out_dir")
+    output_dir(out / "parts", "out_dir/parts")
     from ..data import calib_images_dir
 
     calib_dir = Path(calib_dir) if calib_dir else calib_images_dir()
