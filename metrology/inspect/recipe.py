@@ -52,7 +52,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .._io import read_json_file, write_json_file
+from .._io import as_path, read_json_file, write_json_file
 from ..anomaly.hook import AnomalySpec, score_in_recipe
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
@@ -69,6 +69,13 @@ from .station import Station, StationSpec
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
 
 RECIPE_FORMAT = "metrology.recipe"
+
+
+def _sequence(items: Any, name: str) -> tuple:
+    """``items`` (a list or tuple, not a string or mapping) as a tuple."""
+    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+        raise FileFormatError(f"{name}: expected a list, given {type(items).__name__}")
+    return tuple(items)
 
 
 class _FitFailure(str):
@@ -204,16 +211,16 @@ class Recipe:
         if units not in ("px", "mm"):
             raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
         self.units = units
-        self.tools_as_given = tuple(tools)
-        self.tools = tuple(tools)
+        self.tools_as_given = _sequence(tools, "tools")
+        self.tools = self.tools_as_given
         if units == "mm":
             self.tools = tools_in_model_frame(self.tools_as_given, model, station)
-        self.measurements = tuple(measurements)
+        self.measurements = _sequence(measurements, "measurements")
         self.station_spec = station
         self.model_spec = model
         self.anomaly_spec = anomaly
         self.name = name
-        self.base_dir = Path(base_dir)
+        self.base_dir = as_path(base_dir, "base_dir")
         self.path: Path | None = None
         self._validate()
         self._station: Station | None = None
@@ -317,7 +324,7 @@ class Recipe:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":
         """Read and validate a recipe file (``FileFormatError`` names the bad field)."""
-        path = Path(path)
+        path = as_path(path, "path")
         doc = read_json_file(path, fmt=RECIPE_FORMAT, versions=[RECIPE_VERSION])
         try:
             recipe = cls.from_dict(doc, base_dir=path.resolve().parent)
@@ -556,8 +563,23 @@ class Recipe:
 
         With ``output`` (a ``.jsonl`` path) each result is appended as it finishes and images
         already in the file are skipped (their recorded results are returned).
+
+        Raises
+        ------
+        InputError
+            ``paths`` is not a collection of image paths (one path: a list of one, or
+            :func:`metrology.inspect.list_images` for a folder).
         """
         from .batch import run_many
+
+        if isinstance(paths, (str, bytes, os.PathLike)) or not isinstance(paths, Iterable) \
+                or isinstance(paths, Mapping):
+            raise InputError(f"paths: expected a list of image paths (for a folder: "
+                             f"list_images(folder)), given {type(paths).__name__}")
+        paths = list(paths)
+        bad = [p for p in paths if not isinstance(p, (str, os.PathLike))]
+        if bad:
+            raise InputError(f"paths: expected image paths, given a {type(bad[0]).__name__}")
 
         return run_many(self, paths, jobs=jobs, output=output, **kwargs).results
 
