@@ -1,17 +1,21 @@
 """Search-band checks of the line, circle and ellipse finders (issue 12, silent wrong answers).
 
 A tool's calipers search a band around its nominal geometry: each caliper sees edges within
-``+-length / 2`` of the nominal along its own axis.  A fit that leaves that band (a circle of
-twice the nominal radius because the tool sat over the wrong hole and the second pass followed
-the other hole's rim, a line far from or steeply across its nominal segment) was not measured
-by the calipers the user placed: the finders flag it ``ok=False`` with a reason that says what
-and by how much.
+``+-length / 2`` of the nominal along its own axis.  The second pass re-lays the calipers on
+the first fit, so an edge found by part of the calipers is followed beyond the others' reach
+(a part turned a few degrees, a hole a little off): that is intended.  What is not is a fit the
+calipers the user placed did not measure -- a circle of twice the nominal radius because the
+tool sat over the wrong hole and the second pass followed the other hole's rim, a line far
+from or steeply across its segment.  The finders flag those ``ok=False`` with a reason that
+says what and by how much:
 
-Every check is the same: where does the fitted geometry cross each nominal caliper's axis,
-and how far beyond the caliper's reach is the worst crossing?  (A caliper axis the fit does
-not cross at all is infinitely far.)  :data:`BAND_SLACK_PX` of slack covers a good fit of
-edges found at the very end of a caliper (a sub-pixel peak may lie a fraction of a pixel past
-the sampled search range).
+- the fitted size moved beyond the calipers' reach: ``|r - r0| > length / 2`` (a circle; an
+  ellipse's semi-axes, each), or a line's offset at the segment's middle;
+- or the fit crosses fewer than half of the nominal calipers within their reach (a caliper
+  axis the fit does not cross at all counts as outside).
+
+:data:`BAND_SLACK_PX` of slack covers a good fit of edges found at the very end of a caliper
+(a sub-pixel peak may lie a fraction of a pixel past the sampled search range).
 """
 
 from __future__ import annotations
@@ -24,17 +28,26 @@ __all__: list[str] = []
 BAND_SLACK_PX = 1.0
 
 
+def _beyond(change: float, half: float, what: str, nominal: str = "the nominal") -> str | None:
+    """Reason when ``change`` (px) exceeds the reach ``half`` (+ slack), or None."""
+    if abs(change) > half + BAND_SLACK_PX:
+        return (f"outside the search band: {what} {change:+.2f} px from {nominal}, beyond "
+                f"the calipers' reach of +-{half:.2f} px")
+    return None
+
+
 def _worst(t: np.ndarray, half: float, what: str, nominal: str) -> str | None:
-    """Reason string for the worst crossing ``t`` (K,) beyond ``half``, or None."""
+    """Reason when fewer than half of the crossings ``t`` (K,) (NaN/inf: none) lie within
+    ``half`` (+ slack), naming the worst; None otherwise."""
     excess = np.where(np.isfinite(t), np.abs(t) - half, np.inf)
-    i = int(np.argmax(excess))
-    if not excess[i] > BAND_SLACK_PX:
+    inside = int(np.count_nonzero(excess <= BAND_SLACK_PX))
+    if 2 * inside >= t.size:
         return None
-    if not np.isfinite(t[i]):
-        return (f"outside the search band: {what} does not cross caliper {i} (reach "
-                f"+-{half:.2f} px {nominal})")
-    return (f"outside the search band: {what} crosses caliper {i} {t[i]:+.2f} px {nominal} "
-            f"(reach +-{half:.2f} px)")
+    i = int(np.argmax(excess))
+    worst = (f"does not cross caliper {i}" if not np.isfinite(t[i]) else
+             f"caliper {i} at {t[i]:+.2f} px")
+    return (f"outside the search band: {what} crosses only {inside} of {t.size} calipers "
+            f"within their reach (+-{half:.2f} px {nominal}); worst: {worst}")
 
 
 def _nearest_root(roots: np.ndarray, nominal) -> np.ndarray:
@@ -48,8 +61,8 @@ def _nearest_root(roots: np.ndarray, nominal) -> np.ndarray:
 def circle_band(center0_xy, radius0: float, angles_deg, length: float, center_xy,
                 radius: float) -> str | None:
     """Why the circle (``center_xy``, ``radius``) lies outside the band of rays from
-    ``center0_xy`` at ``angles_deg`` (K,) searched ``radius0 +- length / 2``; None when it
-    lies inside.
+    ``center0_xy`` at ``angles_deg`` (K,) searched ``radius0 +- length / 2`` (see the module
+    docstring for the rules); None when it lies inside.
 
     The crossing of each ray with the fitted circle is the root of
     ``|t u - d|^2 = r^2`` (``d`` the centre's offset) nearest ``radius0``.
@@ -61,9 +74,11 @@ def circle_band(center0_xy, radius0: float, angles_deg, length: float, center_xy
     disc = ud * ud - float(d @ d) + float(radius) ** 2
     root = np.sqrt(np.where(disc >= 0, disc, np.nan))
     best = _nearest_root(np.stack([ud + root, ud - root]), radius0)
-    return _worst(best, length / 2.0, f"the fitted circle (r {float(radius):.2f} px, "
-                  f"centre {float(np.hypot(*d)):.2f} px off)", f"from the nominal radius "
-                  f"{radius0:.2f} px")
+    why = _beyond(float(radius) - radius0, length / 2.0, f"the fitted radius "
+                  f"{float(radius):.2f} px is", f"the nominal {radius0:.2f} px")
+    return why or _worst(best, length / 2.0, f"the fitted circle (r {float(radius):.2f} px, "
+                         f"centre {float(np.hypot(*d)):.2f} px off)", f"from the nominal radius "
+                         f"{radius0:.2f} px")
 
 
 def ellipse_band(center0_xy, semi_axes0, angle0_deg: float, angles_deg, length: float,
@@ -92,8 +107,12 @@ def ellipse_band(center0_xy, semi_axes0, angle0_deg: float, angles_deg, length: 
     disc = qb * qb - 4.0 * qa * qc
     root = np.sqrt(np.where(disc >= 0, disc, np.nan))
     best = _nearest_root(np.stack([(-qb + root) / (2 * qa), (-qb - root) / (2 * qa)]), rho0)
-    return _worst(best, length / 2.0, f"the fitted ellipse (semi-axes {a:.2f}, {b:.2f} px)",
-                  "from the nominal ellipse")
+    (s0, l0), (s1, l1) = sorted((a0, b0)), sorted((a, b))
+    change = max(s1 - s0, l1 - l0, key=abs)
+    why = _beyond(change, length / 2.0, f"a fitted semi-axis ({a:.2f}, {b:.2f} px) is",
+                  f"the nominal ({a0:.2f}, {b0:.2f} px)")
+    return why or _worst(best, length / 2.0, f"the fitted ellipse (semi-axes {a:.2f}, "
+                         f"{b:.2f} px)", "from the nominal ellipse")
 
 
 def line_band(p0_xy, p1_xy, k: int, length: float, point_xy, direction) -> str | None:
@@ -107,10 +126,13 @@ def line_band(p0_xy, p1_xy, k: int, length: float, point_xy, direction) -> str |
     q = p0 + ((np.arange(k) + 0.5) / k)[:, None] * seg
     dvec = np.asarray(direction, dtype=np.float64)
     cross_nd = n[0] * dvec[1] - n[1] * dvec[0]
-    rel = np.asarray(point_xy, dtype=np.float64) - q
+    rel = np.asarray(point_xy, dtype=np.float64) - np.concatenate([q, [p0 + 0.5 * seg]])
     num = rel[:, 0] * dvec[1] - rel[:, 1] * dvec[0]
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = num / cross_nd if abs(cross_nd) > 1e-12 else np.full(k, np.inf)
+        t = num / cross_nd if abs(cross_nd) > 1e-12 else np.full(k + 1, np.inf)
     ang = float(np.degrees(np.arcsin(min(1.0, abs(cross_nd)))))
-    return _worst(t, length / 2.0, f"the fitted line ({90.0 - ang:.1f} deg from the nominal "
-                  f"segment)", "from the nominal segment")
+    why = None if not np.isfinite(t[k]) else _beyond(
+        float(t[k]), length / 2.0, "the fitted line at the segment's middle is",
+        "the nominal segment")
+    return why or _worst(t[:k], length / 2.0, f"the fitted line ({90.0 - ang:.1f} deg from the "
+                         f"nominal segment)", "from the nominal segment")
