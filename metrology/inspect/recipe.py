@@ -45,6 +45,7 @@ Recipe(name='', tools=['hole'], measurements=['d'])
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -97,13 +98,33 @@ class MatchSpec:
         from .frame import PartFrame
         from .rectify import RectifySpec
 
+        where = "model"
+        if not isinstance(file, (str, os.PathLike)) or not os.fspath(file):
+            raise FileFormatError(f"{where}.file: expected the path of the shape model, given "
+                                  f"{file!r:.60}")
         self.file = file
         if isinstance(rectify, Mapping):
             rectify = RectifySpec.from_dict(rectify)
+        if rectify is not None and not isinstance(rectify, RectifySpec):
+            raise FileFormatError(f"{where}.rectify: expected a RectifySpec, given "
+                                  f"{type(rectify).__name__}")
         self.rectify = rectify
         if isinstance(frame, Mapping):
             frame = PartFrame.from_dict(frame)
+        if frame is not None and not isinstance(frame, PartFrame):
+            raise FileFormatError(f"{where}.frame: expected a PartFrame, given "
+                                  f"{type(frame).__name__}")
         self.frame = frame  # part frame (mm) <-> model px, for "units": "mm"
+        for k, v in options.items():
+            if k not in _MATCH_KEYS or k in ("file", "rectify", "frame"):
+                raise FileFormatError(f"{where}.{k}: unknown field; allowed: "
+                                      f"{sorted(_MATCH_KEYS)}")
+            if isinstance(v, bool) or not isinstance(v, _MATCH_KEYS[k]) or (
+                    isinstance(v, float) and not math.isfinite(v)):
+                raise FileFormatError(f"{where}.{k}: wrong type or value {v!r:.40}")
+        ms = options.get("min_score", 0.7)
+        if not 0 < ms <= 1:
+            raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
         self.options = dict(options)
 
     def to_dict(self) -> dict:
