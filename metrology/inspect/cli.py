@@ -115,7 +115,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print("metrology inspect: interrupted; finished images are saved, rerun to continue",
               file=sys.stderr)
         return 130
-    return summary.exit_code
+    code = summary.exit_code
+    if code == 2:   # the CLI's contract: exit 2 with one line on stderr
+        errs = [r for r in summary.results if r.status == "error"]
+        first = f" (first: {Path(errs[0].image).name}: {errs[0].error})" if errs else ""
+        print(f"metrology inspect: error: {len(errs)} image(s) could not be inspected"
+              f"{first}"[:400].replace("\n", " "), file=sys.stderr)
+    return code
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
