@@ -108,7 +108,7 @@ class Feature:
 
     def with_params(self, params: np.ndarray) -> "Feature":
         """The same feature with other parameters (used for uncertainty propagation)."""
-        return replace(self, params=np.asarray(params, dtype=np.float64))
+        return replace(self, params=_finite_array(params, f"{type(self).__name__}.params"))
 
     def _geometry(self) -> dict:
         return {"center": self.params[:2].tolist()}
