@@ -85,9 +85,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     Returns
     -------
     CircleResult
-        ``ok`` False (``reason`` says by how much) when the fitted circle crosses a caliper's
-        ray more than ``length / 2`` (+1 px) from ``radius`` -- outside the band the calipers
-        searched, e.g. the tool sat over another hole and the second pass followed its rim.
+        ``ok`` False with a ``reason`` outside the calipers' band (:mod:`._band`).
 
     Raises
     ------
@@ -113,23 +111,28 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     length = min(24.0, r0) if length is None else length
     w0 = math.radians(extent) * r0 / k if width is None else width
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
-    fit = as_fit_settings(fit)
-    # a closed contour's common step-height slope is its curvature's
-    gray = as_gray(image, dtype=None)
-    _check_annulus(gray.shape, c0, r0, length)
-    check_in_image(gray.shape, length, w0, "find_circle")
-    lay = _Layout(gray, arc_angles(k, start, extent), k,
+    fit = as_fit_settings(fit)  # (below: a closed contour's shading slope is its curvature's)
+    lay = _Layout(_checked_gray(image, c0, r0, length, w0), arc_angles(k, start, extent), k,
                   direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
     found, circle, pfit, moved = lay.run(c0, r0, w0, length)
     blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
-    if fit.passes == 2 and _relay(moved, circle, blur, r0, length):
-        # the default widths tile the arc: they follow the radius
+    if fit.passes == 2 and _relay(moved, circle, blur, r0, length):  # widths follow r
         found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
                                               w0 / r0 if width is None else None, w0)
-    res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur,
-                         k, start, extent, fit.correct_curvature)
-    why = circle_band(c0, r0, arc_angles(k, start, extent), length, res.center_xy, res.radius)
+    res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur, k,
+                         start, extent, fit.correct_curvature)
+    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius))
+
+
+def _flagged(res, why):
     return res if why is None else replace(res, ok=False, reason=why)
+
+
+def _checked_gray(image, c0, r0, length, width):
+    gray = as_gray(image, dtype=None)
+    _check_annulus(gray.shape, c0, r0, length)
+    check_in_image(gray.shape, length, width, "find_circle")
+    return gray
 
 
 def _check_annulus(shape: tuple, c0: np.ndarray, r0: float, length: float) -> None:

@@ -167,8 +167,6 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     Returns
     -------
     EllipseResult
-        ``ok`` False (``reason`` says by how much) when the fitted ellipse crosses a
-        caliper's ray more than ``length / 2`` (+1 px) from the expected ellipse.
 
     Examples
     --------
@@ -190,10 +188,10 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     check_choice(direction, "direction", DIRECTIONS)
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
-    gray = as_gray(image, dtype=None)
-    length = min(24.0, float(ax.min())) if length is None else length
-    check_in_image(gray.shape, length, width, "find_ellipse")
-    check_in_image(gray.shape, None, math.radians(extent) * float(ax.max()) / k, "find_ellipse")
+    gray, length = as_gray(image, dtype=None), min(24.0, float(ax.min())) if length is None \
+        else length
+    check_in_image(gray.shape, length, max(width or 0.0, math.radians(extent) * ax.max() / k),
+                   "find_ellipse")
     rays = _Rays(gray, k, start, extent, (length, width),
                  direction == "inward", edges, fit,
                  # a closed contour's common step-height slope is its curvature's

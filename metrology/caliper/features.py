@@ -37,6 +37,7 @@ from .._serial import to_jsonable
 from ..core import distance_point_ellipse, fit_circle, fit_ellipse, fit_line
 from ..core.checks import as_points
 from ..errors import FitError, InputError
+from ._feature_checks import _edge_variances, _finite_array, _pair_weights
 from .shapes import Circle, Ellipse, Segment
 
 __all__ = ["Feature", "CircleFeature", "EllipseFeature", "LineFeature", "PairFeature",
@@ -159,16 +160,6 @@ class Feature:
     def _residual_jacobian(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``d r / d params`` (N, P) and ``d r / d p`` (N, 2) of the fit's residuals ``r``."""
         raise NotImplementedError
-
-
-def _finite_array(v: Any, name: str) -> np.ndarray:
-    try:
-        a = np.array(v, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(f"{name}: expected numbers, given {type(v).__name__}") from None
-    if not np.all(np.isfinite(a)):
-        raise InputError(f"{name}: expected finite numbers")
-    return a
 
 
 def _t_variance(res: np.ndarray, n_params: int) -> float | None:
@@ -588,31 +579,3 @@ def pair_feature(name: str, first: Any, second: Any, unit: str,
     ws = np.hypot(*(b - a).T)
     rms = float(np.sqrt(np.mean((ws - ws.mean()) ** 2))) if k >= 2 else 0.0
     return PairFeature(name, unit, params, cov, rms, k, weights=c)
-
-
-def _pair_weights(name: str, weights: Any, k: int) -> np.ndarray:
-    """(2, K) edge weights, each row summing to 1."""
-    if weights is None:
-        return np.full((2, k), 1.0 / k)
-    c = np.asarray(weights, float)
-    if c.shape != (2, k) or not np.all(np.isfinite(c)) or \
-            np.any(np.abs(c.sum(axis=1) - 1.0) > 1e-9):
-        raise InputError(f"{name}: weights: expected (2, {k}) finite numbers, each row summing "
-                         f"to 1, given shape {c.shape}")
-    return c
-
-
-def _edge_variances(std_width: Any, k: int) -> np.ndarray | None:
-    """(2, K) per-edge variances from a width std (scalar, (K,)) or per-edge stds (2, K);
-    None when not given or not finite."""
-    if std_width is None:
-        return None
-    s = np.asarray(std_width, float)
-    if s.shape == (2, k):
-        v = s * s
-    elif s.shape in ((), (k,)):
-        v = np.broadcast_to(0.5 * s * s, (2, k))
-    else:
-        raise InputError(f"std_width: expected a number, ({k},) or (2, {k}), given shape "
-                         f"{s.shape}")
-    return v if np.all(np.isfinite(v)) and np.all(v >= 0) else None

@@ -59,6 +59,7 @@ from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from ..caliper.features import Feature
+from ._recipe_util import _FitFailure, _sequence
 from .measure import feature_needs, measure
 from .uncertainty import feature_gradients
 from .result import InspectionResult
@@ -70,19 +71,6 @@ from .station import Station, StationSpec
 __all__ = ["Recipe", "RECIPE_FORMAT", "RECIPE_VERSION", "MatchSpec", "AnomalySpec"]
 
 RECIPE_FORMAT = "metrology.recipe"
-
-
-def _sequence(items: Any, name: str) -> tuple:
-    """``items`` (a list or tuple, not a string or mapping) as a tuple."""
-    if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
-        raise FileFormatError(f"{name}: expected a list, given {type(items).__name__}")
-    return tuple(items)
-
-
-class _FitFailure(str):
-    """The message of a tool that found edges but whose fit failed (FitError), as opposed to
-    one that found none: the part's summary says which."""
-
 RECIPE_VERSION = 1
 
 _MATCH_KEYS = {"file": str, "min_score": (int, float), "greediness": (int, float),
