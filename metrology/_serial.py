@@ -378,6 +378,10 @@ class Serializable:
     @classmethod
     def from_dict(cls, d: Any, *, where: str | None = None, error: type = InputError):
         """Inverse of :meth:`to_dict`, checking every field (see the class docstring)."""
+        if not (isinstance(error, type) and issubclass(error, MetrologyError)):
+            raise InputError(f"error: expected a metrology.errors class, given {error!r:.40}")
+        if where is not None and not isinstance(where, str):
+            raise InputError(f"where: expected a string, given {where!r:.40}")
         where = where or cls.__name__
         if not isinstance(d, Mapping):
             raise error(f"{where}: expected a mapping, given {_given(d)}")

@@ -23,14 +23,15 @@ from ..core.results import CircleFit
 from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
+from ._band import circle_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .curvature import circle_correction
 from .line import count_calipers
 from .results import CircleResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
-__all__ = ["find_circle", "arc_angles", "DIRECTIONS"]
+__all__ = ["find_circle", "DIRECTIONS"]  # arc_angles: internal layout helper
 
 #: profile directions of the ray tools
 DIRECTIONS = ("outward", "inward")
@@ -87,6 +88,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     Returns
     -------
     CircleResult
+        ``ok`` False with a ``reason`` outside the calipers' band (:mod:`._band`).
 
     Raises
     ------
@@ -112,18 +114,39 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     length = min(24.0, r0) if length is None else length
     w0 = math.radians(extent) * r0 / k if width is None else width
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
-    fit = as_fit_settings(fit)
-    # a closed contour's common step-height slope is its curvature's
-    lay = _Layout(as_gray(image, dtype=None), arc_angles(k, start, extent), k,
+    fit = as_fit_settings(fit)  # (below: a closed contour's shading slope is its curvature's)
+    lay = _Layout(_checked_gray(image, c0, r0, length, w0), arc_angles(k, start, extent), k,
                   direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
     found, circle, pfit, moved = lay.run(c0, r0, w0, length)
     blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
-    if fit.passes == 2 and _relay(moved, circle, blur, r0, length):
-        # the default widths tile the arc: they follow the radius
+    if fit.passes == 2 and _relay(moved, circle, blur, r0, length):  # widths follow r
         found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
                                               w0 / r0 if width is None else None, w0)
-    return _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur,
-                          k, start, extent, fit.correct_curvature)
+    res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur, k,
+                         start, extent, fit.correct_curvature)
+    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius))
+
+
+def _flagged(res, why):
+    return res if why is None else replace(res, ok=False, reason=why)
+
+
+def _checked_gray(image, c0, r0, length, width):
+    gray = as_gray(image, dtype=None)
+    _check_annulus(gray.shape, c0, r0, length)
+    check_in_image(gray.shape, length, width, "find_circle")
+    return gray
+
+
+def _check_annulus(shape: tuple, c0: np.ndarray, r0: float, length: float) -> None:
+    """Refuse a search annulus ``r0 +- length / 2`` round ``c0`` that misses the image."""
+    h, w = int(shape[0]), int(shape[1])
+    lo, hi = np.array([-0.5, -0.5]), np.array([w - 0.5, h - 0.5])
+    near = float(np.hypot(*np.maximum(0.0, np.maximum(lo - c0, c0 - hi))))
+    far = float(np.hypot(*np.maximum(np.abs(c0 - lo), np.abs(c0 - hi))))
+    if r0 - length / 2 > far or r0 + length / 2 < near:
+        raise InputError(f"find_circle: the search annulus (radius {r0:.4g} +- {length / 2:.4g}"
+                         f" px round ({c0[0]:.4g}, {c0[1]:.4g})) misses the {w}x{h} image")
 
 
 def _relay(moved: float, circle, blur: float, r0: float, length: float) -> bool:

@@ -17,7 +17,7 @@ import sys
 
 from ..errors import EdgeNotFoundError, InputError
 
-__all__ = ["register"]
+__all__: list[str] = []  # register(subparsers): called by metrology.cli only
 
 
 def _floats(text: str, n: int, what: str) -> list[float]:
@@ -31,13 +31,18 @@ def _floats(text: str, n: int, what: str) -> list[float]:
     return vals
 
 
+def _calipers(args: argparse.Namespace, default: int) -> int:
+    """``--calipers`` (0 and negative counts are refused by the tools, not replaced)."""
+    return default if args.calipers is None else args.calipers
+
+
 def register(subparsers) -> None:
     """Add the ``measure`` subcommand."""
     p = subparsers.add_parser(
         "measure", help="measure edges, pairs, a line, circle or ellipse with calipers",
         description="Run one caliper tool on an image. Coordinates are pixels (x, y), pixel "
                     "(r, c) has its centre at (x=c, y=r). Exit codes: 0 measured, 1 no edge "
-                    "found, 2 bad input.")
+                    "found or the fit left the calipers' search band, 2 bad input.")
     p.add_argument("image", help="image file (any format OpenCV reads)")
     tool = p.add_mutually_exclusive_group(required=True)
     tool.add_argument("--circle", metavar="CX,CY,R", help="find a circle near this one")
@@ -80,14 +85,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.circle is not None:
             cx, cy, r = _floats(args.circle, 3, "circle")
-            res = find_circle(image, (cx, cy), r, args.calipers or 32, size, **round_kw)
+            res = find_circle(image, (cx, cy), r, _calipers(args, 32), size, **round_kw)
             summary = (f"circle centre ({res.center_xy[0]:.4f}, {res.center_xy[1]:.4f}) "
                        f"+- ({res.std_center_px[0]:.4f}, {res.std_center_px[1]:.4f}) px, "
                        f"radius {res.radius:.4f} +- {res.std_radius_px:.4f} px, "
                        f"{res.num_inliers}/{len(res.inliers)} inliers, rms {res.rms_px:.4f} px")
         elif args.ellipse is not None:
             cx, cy, a, b, ang = _floats(args.ellipse, 5, "ellipse")
-            res = find_ellipse(image, (cx, cy), (a, b), ang, args.calipers or 48, size,
+            res = find_ellipse(image, (cx, cy), (a, b), ang, _calipers(args, 48), size,
                                **round_kw)
             summary = (f"ellipse centre ({res.center_xy[0]:.4f}, {res.center_xy[1]:.4f}) px, "
                        f"semi-axes ({res.semi_axes[0]:.4f}, {res.semi_axes[1]:.4f}) px, "
@@ -95,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                        f"{res.num_inliers}/{len(res.inliers)} inliers")
         elif args.line is not None:
             x0, y0, x1, y1 = _floats(args.line, 4, "line")
-            res = find_line(image, (x0, y0), (x1, y1), args.calipers or 20,
+            res = find_line(image, (x0, y0), (x1, y1), _calipers(args, 20),
                             (args.length or 24.0, args.width), edges=edges("any"))
             summary = (f"line through ({res.point_xy[0]:.4f}, {res.point_xy[1]:.4f}) at "
                        f"{res.angle_deg:.5f} deg, offset +- {res.std_offset_px:.4f} px, angle "
@@ -123,11 +128,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.overlay:
         _overlay(image, res, args.overlay)
+    ok = bool(getattr(res, "ok", True))   # False: the fit left the calipers' search band
     if args.json:
-        print(json.dumps({"ok": True, "result": res.to_dict()}))
+        print(json.dumps({"ok": ok, **({} if ok else {"error": res.reason}),
+                          "result": res.to_dict()}))
     else:
         print(summary)
-    return 0
+        if not ok:
+            print(f"metrology measure: {res.reason}", file=sys.stderr)
+    return 0 if ok else 1
 
 
 def _overlay(image, res, path) -> None:

@@ -22,8 +22,8 @@ from .edges import EdgeSet, detect_edges, median
 from .measure import auto_interpolation
 from .settings import EdgeSettings
 
-__all__ = ["Found", "measure_calipers", "coarse", "need", "first_fit", "final_fit",
-           "covariance", "blur_estimate", "PAD_PX"]
+#: internal stages of find_line / find_circle / find_ellipse (imported by name, not public)
+__all__: list[str] = []
 
 PAD_PX = 6.0  # context sampled beyond each caliper end for the edge fit
 _MODELS = ("line", "circle", "ellipse")

@@ -84,7 +84,10 @@ def blurred_disk(rho, radius: float, sigma: float) -> np.ndarray:
     Integrated over the tangential component ``z2`` with ``sigma z2 = R sin t`` (48-point
     Gauss-Legendre in ``t``, |z2| < 9): exact to ~1e-15 for ``R / sigma`` >= 0.5.
     """
-    rho = np.asarray(rho, dtype=np.float64)[..., None]
+    rho = _floats(rho, "rho")[..., None]
+    if not np.all(np.isfinite(rho)):
+        raise InputError("rho: expected finite distances")
+    radius, sigma = _one_positive(radius, "radius"), _one_positive(sigma, "sigma")
     a = math.asin(min(1.0, 9.0 * sigma / radius))
     t, w = a * _T, a * _W
     z2 = (radius / sigma) * np.sin(t)
@@ -162,20 +165,42 @@ def _qh_scalar(u: float, s: float, f: float, need_h: bool = True):
     return (out[0], out[1]) if need_h else (out[0], None)
 
 
+#: largest blur or radius (px) the functions take (beyond it squares overflow to inf)
+_MAX_PX = 1e6
+
+
+def _floats(v, name: str) -> np.ndarray:
+    """``v`` as a non-empty float64 array (InputError for anything else)."""
+    try:
+        a = np.asarray(v, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: expected numbers, given {type(v).__name__}") from None
+    if a.size == 0:
+        raise InputError(f"{name}: expected at least one value, given an empty array")
+    return a
+
+
 def _positive(v, name: str, allow_zero: bool = False) -> np.ndarray:
-    a = np.asarray(v, dtype=np.float64)
-    ok = np.isfinite(a) & ((a >= 0) if allow_zero else (a > 0))
+    a = _floats(v, name)
+    ok = np.isfinite(a) & ((a >= 0) if allow_zero else (a > 0)) & (np.abs(a) <= _MAX_PX)
     if not np.all(ok):
         raise InputError(f"{name}: expected finite {'non-negative' if allow_zero else 'positive'}"
-                         f" values, given {a[~ok].ravel()[:3].tolist()}")
+                         f" values up to {_MAX_PX:g}, given {a[~ok].ravel()[:3].tolist()}")
     return a
+
+
+def _one_positive(v, name: str) -> float:
+    a = _positive(v, name)
+    if a.size != 1:
+        raise InputError(f"{name}: expected one number, given {a.size}")
+    return float(a.ravel()[0])
 
 
 def _prepare(blur_px, blur, shading, out_of_domain):
     check_choice(blur, "blur", BLUR_KINDS)
     check_choice(out_of_domain, "out_of_domain", _OUT)
     b = _positive(blur_px, "blur_px", allow_zero=blur == "optics")
-    f = np.asarray(shading, dtype=np.float64)
+    f = _floats(shading, "shading")
     if not np.all(np.isfinite(f) & (f >= 0) & (f <= 1)):
         raise InputError(f"shading: expected fractions in [0, 1], given "
                          f"{np.ravel(f)[:3].tolist()}")
@@ -382,7 +407,7 @@ def edge_shift(curvature, blur_px, *, blur: str = "fit", shading=0.0,
     within a few blur lengths (the ends of a slender ellipse) that is an approximation.
     """
     b, f = _prepare(blur_px, blur, shading, out_of_domain)
-    k = np.asarray(curvature, dtype=np.float64)
+    k = _floats(curvature, "curvature")
     if not np.all(np.isfinite(k)):
         raise InputError(f"curvature: expected finite values, given "
                          f"{k[~np.isfinite(k)].ravel()[:3].tolist()}")

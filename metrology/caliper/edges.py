@@ -40,6 +40,7 @@ from scipy import ndimage
 
 from .._accel import kernels
 from ..core.checks import check_choice
+from ..errors import InputError
 from ..image.filters import gaussian_derivative_1d, gaussian_derivative_kernel_1d
 from ..image.peaks import local_maxima, subpixel_peaks
 from .erf_fit import fit_steps
@@ -92,6 +93,42 @@ class EdgeSet:
         return int(self.profile.size)
 
 
+def _real_array(a, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(a)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected an array of numbers") from None
+    if arr.dtype.kind not in "iuf":
+        raise InputError(f"{name}: expected real numbers, given dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{name}: expected finite numbers")
+    return arr
+
+
+def _check_profiles(values, offsets, search_half, directions):
+    """detect_edges' array arguments, checked: (K, L) values, (L,) offsets 1 px apart, a
+    search half-width >= 0 (inf: all), (K, 2) directions or None."""
+    v = _real_array(values, "values")
+    o = _real_array(offsets, "offsets")
+    if v.ndim != 2 or o.ndim != 1 or o.size != v.shape[1] or o.size < 2:
+        raise InputError(f"values, offsets: expected (K, L) and (L,) with L >= 2, given "
+                         f"{v.shape} and {o.shape}")
+    if not np.allclose(np.diff(o), 1.0, atol=1e-6):
+        raise InputError("offsets: expected positions 1 px apart, increasing")
+    if isinstance(search_half, bool) or not isinstance(search_half, (int, float, np.integer,
+                                                                     np.floating)) \
+            or math.isnan(search_half) or search_half < 0:
+        raise InputError(f"search_half: expected a number >= 0 (inf: everywhere), given "
+                         f"{search_half!r:.40}")
+    if directions is not None:
+        directions = _real_array(directions, "directions")
+        if directions.shape != (v.shape[0], 2):
+            raise InputError(f"directions: expected shape ({v.shape[0]}, 2), given "
+                             f"{directions.shape}")
+    return v, o, float(search_half), directions
+
+
 @flat_keywords
 def detect_edges(values: np.ndarray, offsets: np.ndarray, *, edges: EdgeSettings | None = None,
                  search_half: float = float("inf"), directions: np.ndarray | None = None,
@@ -125,8 +162,8 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, edges: EdgeSettings
     """
     edges = as_edge_settings(edges).with_defaults(transition="any", select="all")
     check_choice(shading_test, "shading_test", SHADING_TESTS)
-    v = np.asarray(values, dtype=np.float64)
-    offsets = np.asarray(offsets, dtype=np.float64)
+    v, offsets, search_half, directions = _check_profiles(values, offsets, search_half,
+                                                          directions)
     kern = kernels("caliper")
     if kern is not None:
         got = _detect_compiled(kern, v, offsets, edges, search_half, directions, shading_test)

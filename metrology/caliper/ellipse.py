@@ -11,6 +11,7 @@ its osculating circle (:func:`metrology.caliper.curvature.edge_shift`, about
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,13 +20,14 @@ from ..core.checks import as_vector, check_choice, check_finite
 from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
+from ._band import ellipse_band
 from .circle import DIRECTIONS, arc_angles
 from .contour import PAD_PX, coarse, final_fit, first_fit, measure_calipers, need
 from .curvature import edge_shift
 from .line import count_calipers
 from .results import EllipseResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
 __all__ = ["find_ellipse"]
 
@@ -186,8 +188,11 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     check_choice(direction, "direction", DIRECTIONS)
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
-    rays = _Rays(as_gray(image, dtype=None), k, start, extent,
-                 (min(24.0, float(ax.min())) if length is None else length, width),
+    gray, length = as_gray(image, dtype=None), min(24.0, float(ax.min())) if length is None \
+        else length
+    check_in_image(gray.shape, length, max(width or 0.0, math.radians(extent) * ax.max() / k),
+                   "find_ellipse")
+    rays = _Rays(gray, k, start, extent, (length, width),
                  direction == "inward", edges, fit,
                  # a closed contour's common step-height slope is its curvature's
                  "contour" if extent >= 180.0 else "edge")
@@ -205,7 +210,9 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     else:
         ell = final_fit(found, found.points, "ellipse", thr, seed)
         base = found.points
-    return _ellipse_result(found, ell, base, k, fit.correct_curvature)
+    res = _ellipse_result(found, ell, base, k, fit.correct_curvature)
+    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit)
+    return res if why is None else replace(res, ok=False, reason=why)
 
 
 def _second_pass(rays: _Rays, found, ell):

@@ -38,7 +38,7 @@ from .erf_general import fit_general
 from .erf_model import StepFit
 from .erf_single import fit_single
 
-__all__ = ["fit_steps"]
+__all__: list[str] = []  # fit_steps: internal stage of detect_edges
 
 _SHADING_Z = 4.0      # score-test threshold for one edge's step-height slope (z units)
 _SHADING_RMS_Z = 1.5  # ... and for the RMS over >= 8 edges (1 +- 0.25 on clean images)

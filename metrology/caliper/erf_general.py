@@ -14,7 +14,7 @@ from .erf_model import (GN_STEP_S, GN_STEP_T, LAMBDA, BACKGROUND, BLUR, HALF_A, 
                         SHADING, SLOPE, STEP, STEP_LEFT, STEP_RIGHT, StepFit, corner_offsets,
                         corner_sums, finish, footprint, optics, position_std_score, step_terms)
 
-__all__ = ["fit_general"]
+__all__: list[str] = []  # fit_general: internal stage of detect_edges
 
 
 class _GeneralFit:

@@ -41,9 +41,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.special import ndtr
 
-__all__ = ["footprint", "corner_offsets", "corner_sums", "step_terms", "StepFit", "PARAMETERS",
-           "MIN_FOOT", "MIN_OPTICS", "SUMS_H2", "SUMS_G", "SUMS_PHI", "SUMS_DENSITY",
-           "SUMS_Z_DENSITY", "HALF_A", "HALF_B"]
+#: the erf fit's model terms: internal to detect_edges (imported by name, not public)
+__all__: list[str] = []
 
 #: px: narrower trapezoid sides are modelled as this (variance 2e-4)
 MIN_FOOT = 0.05

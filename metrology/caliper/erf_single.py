@@ -27,7 +27,7 @@ from .erf_model import (BLUR, GN_STEP_S, GN_STEP_T, HALF_A, HALF_B, LAMBDA, MIN_
                         corner_offsets, corner_sums, finish, footprint, optics,
                         position_std_score, step_terms)
 
-__all__ = ["fit_single"]
+__all__: list[str] = []  # fit_single: internal stage of detect_edges
 
 #: the single-edge fit's parameters are the first five
 _SINGLE = 5

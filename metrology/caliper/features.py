@@ -37,6 +37,7 @@ from .._serial import to_jsonable
 from ..core import distance_point_ellipse, fit_circle, fit_ellipse, fit_line
 from ..core.checks import as_points
 from ..errors import FitError, InputError
+from ._feature_checks import _edge_variances, _finite_array, _pair_weights
 from .shapes import Circle, Ellipse, Segment
 
 __all__ = ["Feature", "CircleFeature", "EllipseFeature", "LineFeature", "PairFeature",
@@ -67,6 +68,35 @@ class Feature:
     kind: ClassVar[str] = ""
     #: what measurements can ask of this kind (:data:`CAPABILITIES`)
     provides: ClassVar[frozenset] = frozenset()
+    #: length of ``params`` (None: any)
+    n_params: ClassVar[int | None] = None
+
+    def __post_init__(self) -> None:
+        where = f"{type(self).__name__}"
+        if not isinstance(self.name, str):
+            raise InputError(f"{where}.name: expected a string, given {self.name!r:.40}")
+        if self.unit not in ("px", "mm"):
+            raise InputError(f"{where}.unit: expected 'px' or 'mm', given {self.unit!r:.40}")
+        p = _finite_array(self.params, f"{where}.params")
+        if p.ndim != 1 or (self.n_params is not None and p.size != self.n_params):
+            raise InputError(f"{where}.params: expected shape ({self.n_params or 'P'},), given "
+                             f"{p.shape}")
+        object.__setattr__(self, "params", p)
+        if self.cov is not None:
+            c = _finite_array(self.cov, f"{where}.cov")
+            if c.shape != (p.size, p.size):
+                raise InputError(f"{where}.cov: expected shape ({p.size}, {p.size}), given "
+                                 f"{c.shape}")
+            object.__setattr__(self, "cov", c)
+        rms = self.rms
+        if isinstance(rms, bool) or not isinstance(rms, (int, float, np.floating, np.integer)) \
+                or not (math.isfinite(rms) and rms >= 0):
+            raise InputError(f"{where}.rms: expected a finite number >= 0, given {rms!r:.40}")
+        n = self.n_points
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise InputError(f"{where}.n_points: expected an integer >= 0, given {n!r:.40}")
+        object.__setattr__(self, "rms", float(rms))
+        object.__setattr__(self, "n_points", int(n))
 
     @property
     def is_line(self) -> bool:
@@ -79,7 +109,7 @@ class Feature:
 
     def with_params(self, params: np.ndarray) -> "Feature":
         """The same feature with other parameters (used for uncertainty propagation)."""
-        return replace(self, params=np.asarray(params, dtype=np.float64))
+        return replace(self, params=_finite_array(params, f"{type(self).__name__}.params"))
 
     def _geometry(self) -> dict:
         return {"center": self.params[:2].tolist()}
@@ -118,7 +148,13 @@ class Feature:
         """
         p = as_points(points, f"{self.name}: points", allow_batch=False)
         J, nrm = self._residual_jacobian(p)
-        M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
+        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(nrm))):
+            raise FitError(f"{self.name}: points: the fit's derivatives are not finite there")
+        try:
+            M = np.linalg.solve(J.T @ J, J.T)  # (P, N)
+        except np.linalg.LinAlgError:
+            raise FitError(f"{self.name}: {len(p)} point(s) do not determine the "
+                           f"{J.shape[1]} parameters") from None
         return -M[:, :, None] * nrm[None, :, :]
 
     def _residual_jacobian(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -152,6 +188,7 @@ class CircleFeature(Feature):
     """Circle: ``params = (cx, cy, r)``."""
 
     kind: ClassVar[str] = "circle"
+    n_params: ClassVar[int | None] = 3
     provides: ClassVar[frozenset] = frozenset({"point", "radius"})
 
     def radius(self, which: str = "mean") -> float:
@@ -181,6 +218,7 @@ class EllipseFeature(Feature):
     """Ellipse: ``params = (cx, cy, a, b, angle_rad)`` (``a`` along the angle)."""
 
     kind: ClassVar[str] = "ellipse"
+    n_params: ClassVar[int | None] = 5
     provides: ClassVar[frozenset] = frozenset({"point", "radius"})
 
     def radius(self, which: str = "mean") -> float:
@@ -227,7 +265,16 @@ class PairFeature(Feature):
 
     weights: np.ndarray | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.weights is not None:
+            w = _finite_array(self.weights, "PairFeature.weights")
+            if w.ndim != 2 or w.shape[0] != 2 or w.shape[1] == 0:
+                raise InputError(f"PairFeature.weights: expected shape (2, K), given {w.shape}")
+            object.__setattr__(self, "weights", w)
+
     kind: ClassVar[str] = "edge_pair"
+    n_params: ClassVar[int | None] = 3
     provides: ClassVar[frozenset] = frozenset({"point", "width"})
 
     @property
@@ -276,7 +323,24 @@ class LineFeature(Feature):
     base_normal: np.ndarray | None = None
     half_length: float = 0.0
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for f in ("base", "base_normal"):
+            v = getattr(self, f)
+            if v is None:
+                raise InputError(f"LineFeature.{f}: expected a point (2,), given None")
+            a = _finite_array(v, f"LineFeature.{f}")
+            if a.shape != (2,):
+                raise InputError(f"LineFeature.{f}: expected shape (2,), given {a.shape}")
+            object.__setattr__(self, f, a)
+        h = self.half_length
+        if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)) \
+                or not (math.isfinite(h) and h >= 0):
+            raise InputError(f"LineFeature.half_length: expected a finite number >= 0, given "
+                             f"{h!r:.40}")
+
     kind: ClassVar[str] = "line"
+    n_params: ClassVar[int | None] = 2
     provides: ClassVar[frozenset] = frozenset({"line"})
 
     @property
@@ -366,6 +430,19 @@ class ToolFeatures:
     mm: Feature
     points_px: np.ndarray
     outliers_px: np.ndarray
+
+    def __post_init__(self) -> None:
+        for f in ("px", "mm"):
+            if not isinstance(getattr(self, f), Feature):
+                raise InputError(f"ToolFeatures.{f}: expected a Feature, given "
+                                 f"{type(getattr(self, f)).__name__}")
+        for f in ("points_px", "outliers_px"):
+            a = _finite_array(getattr(self, f), f"ToolFeatures.{f}")
+            if a.size == 0:
+                a = a.reshape(0, 2)
+            if a.ndim != 2 or a.shape[1] != 2:
+                raise InputError(f"ToolFeatures.{f}: expected shape (N, 2), given {a.shape}")
+            object.__setattr__(self, f, a)
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,31 +579,3 @@ def pair_feature(name: str, first: Any, second: Any, unit: str,
     ws = np.hypot(*(b - a).T)
     rms = float(np.sqrt(np.mean((ws - ws.mean()) ** 2))) if k >= 2 else 0.0
     return PairFeature(name, unit, params, cov, rms, k, weights=c)
-
-
-def _pair_weights(name: str, weights: Any, k: int) -> np.ndarray:
-    """(2, K) edge weights, each row summing to 1."""
-    if weights is None:
-        return np.full((2, k), 1.0 / k)
-    c = np.asarray(weights, float)
-    if c.shape != (2, k) or not np.all(np.isfinite(c)) or \
-            np.any(np.abs(c.sum(axis=1) - 1.0) > 1e-9):
-        raise InputError(f"{name}: weights: expected (2, {k}) finite numbers, each row summing "
-                         f"to 1, given shape {c.shape}")
-    return c
-
-
-def _edge_variances(std_width: Any, k: int) -> np.ndarray | None:
-    """(2, K) per-edge variances from a width std (scalar, (K,)) or per-edge stds (2, K);
-    None when not given or not finite."""
-    if std_width is None:
-        return None
-    s = np.asarray(std_width, float)
-    if s.shape == (2, k):
-        v = s * s
-    elif s.shape in ((), (k,)):
-        v = np.broadcast_to(0.5 * s * s, (2, k))
-    else:
-        raise InputError(f"std_width: expected a number, ({k},) or (2, {k}), given shape "
-                         f"{s.shape}")
-    return v if np.all(np.isfinite(v)) and np.all(v >= 0) else None

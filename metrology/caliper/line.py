@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,12 +14,13 @@ from ..core.results import LineFit
 from ..errors import InputError
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers
+from ._band import line_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .results import LineResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings,
-                       check_size, flat_keywords)
+                       check_in_image, check_size, flat_keywords)
 
-__all__ = ["find_line", "count_calipers"]
+__all__ = ["find_line"]  # count_calipers: internal argument check
 
 #: find_line re-lays its calipers when the found edge crosses them this obliquely (smear
 #: width * sin(angle) in px): harmless for well-sampled edges, but sharp (sigma_psf < 1) ones
@@ -72,6 +74,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     Returns
     -------
     LineResult
+        ``ok`` False (``reason`` says by how much) when the fitted line crosses a caliper's
+        axis more than ``length / 2`` (+1 px) from the segment (or not at all) -- outside the
+        band the calipers searched.
 
     Raises
     ------
@@ -102,6 +107,7 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     edges = as_edge_settings(edges).with_defaults(transition="any", select="strongest")
     fit = as_fit_settings(fit)
     gray = as_gray(image, dtype=None)
+    check_in_image(gray.shape, length, width, "find_line")
     normal = np.array([-d[1], d[0]]) / seg
     found = measure_calipers(gray, _line_calipers(p0, p1, k, length, width, normal, PAD_PX),
                              edges, plain=lambda: _line_calipers(p0, p1, k, length, width,
@@ -112,7 +118,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     if fit.passes == 2:
         found, line = _second_pass(gray, found, line, p0, d, k, (length, width), normal, edges,
                                    fit)
-    return _line_result(found, line, p0, p1, k)
+    res = _line_result(found, line, p0, p1, k)
+    why = line_band(p0, p1, k, length, line.point_xy, line.direction)
+    return res if why is None else replace(res, ok=False, reason=why)
 
 
 def _second_pass(gray, found, line, p0, d, k, size, normal, edges, fit):

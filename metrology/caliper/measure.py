@@ -21,8 +21,8 @@ from .edges import EdgeSet, detect_edges, median
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 from .shapes import Markers, Segment
 
-__all__ = ["EdgeResult", "PairResult", "measure_edges", "measure_pairs", "auto_interpolation",
-           "SHARP_BLUR_PX"]
+__all__ = ["EdgeResult", "PairResult", "measure_edges", "measure_pairs", "SHARP_BLUR_PX"]
+# auto_interpolation: internal (contour.py, strips.py)
 
 #: "auto" sampling: cubic B-spline, but bilinear where the edges turn out sharper than this
 #: total blur (px): the spline rings on under-sampled edges (0.035 px on a sharp circle,

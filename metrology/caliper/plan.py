@@ -40,13 +40,14 @@ import numpy as np
 from .._serial import from_jsonable
 from ..core.checks import as_vector, check_choice, check_finite, check_positive
 from ..core.pose import Pose2D
-from ..errors import EdgeNotFoundError, InputError
+from ..errors import EdgeNotFoundError, FitError, InputError
 from .circle import DIRECTIONS, find_circle
 from .ellipse import find_ellipse
 from .features import (CircleFeature, EllipseFeature, LineFeature, PairFeature, ToolFeatures,
                        circle_feature, ellipse_feature, line_feature, pair_feature)
 from .line import count_calipers, find_line
-from .measure import measure_edges, measure_pairs
+from .measure import PairResult, measure_edges, measure_pairs
+from .results import CircleResult, EllipseResult, LineResult
 from .settings import (EDGE_KEYS, FIT_KEYS, EdgeSettings, FitSettings, check_arc, check_size,
                        flat_keywords)
 from .shapes import Circle, Ellipse, Segment
@@ -63,6 +64,24 @@ _SPLIT = {"caliper_size": ("caliper_length", "caliper_width"),
 def _pt(v, name) -> tuple[float, float]:
     a = as_vector(v, name)
     return (float(a[0]), float(a[1]))
+
+
+def _checked_result(tool: "Tool", result, kind: type):
+    """``result`` if it is a ``kind`` the tool can turn into a feature; FitError with the
+    result's reason when it failed (``ok`` False: the fit left the calipers' band)."""
+    if not isinstance(result, kind):
+        raise InputError(f"{type(tool).__name__}.to_features: result: expected a "
+                         f"{kind.__name__}, given {type(result).__name__}")
+    if not getattr(result, "ok", True):
+        raise FitError(str(result.reason))
+    return result
+
+
+def _checked_plane(plane):
+    if not callable(getattr(plane, "to_mm", None)):
+        raise InputError(f"plane: expected a measuring plane with to_mm(points), given "
+                         f"{type(plane).__name__}")
+    return plane
 
 
 @dataclass(frozen=True)
@@ -119,7 +138,11 @@ class Tool:
         Raises
         ------
         InputError
-            The tool has no inspection feature.
+            The tool has no inspection feature; ``result`` is not this tool's result type or
+            ``plane`` has no ``to_mm``.
+        FitError
+            The result failed (``result.ok`` False: its fit left the calipers' search band);
+            the message is its ``reason``.
         """
         raise InputError(f"{type(self).__name__} {self.name!r}: has no inspection feature")
 
@@ -132,10 +155,18 @@ class Tool:
                turn_deg: float):
         """The tool with its points through ``point_map`` ((N, 2) -> (N, 2)), its lengths
         times ``scale`` and its angles plus ``turn_deg``."""
+        if not callable(point_map):
+            raise InputError(f"point_map: expected a callable (N, 2) -> (N, 2), given "
+                             f"{type(point_map).__name__}")
+        scale = check_positive(scale, "scale")
+        turn_deg = check_finite(turn_deg, "turn_deg")
         kw: dict[str, Any] = {}
         for f in self._points:
-            p = point_map(np.asarray(getattr(self, f), dtype=np.float64)[None])[0]
-            kw[f] = (float(p[0]), float(p[1]))
+            p = np.asarray(point_map(np.asarray(getattr(self, f), dtype=np.float64)[None]))
+            if p.shape != (1, 2) or p.dtype.kind not in "biuf":
+                raise InputError(f"point_map: expected (1, 2) points back, given shape "
+                                 f"{p.shape}")
+            kw[f] = _pt(p[0], f"point_map({f})")
         for spec in self._lengths:
             _update(kw, self, spec, lambda v: None if v is None else float(v) * scale)
         for spec in self._angles:
@@ -167,6 +198,9 @@ class Tool:
         (``sigma``, ``ransac_threshold_px``, ...) and tuple fields split as in recipe files
         (``caliper_length``, ``arc_start_deg``, ...).  ``omit_defaults``: only the values that
         differ from the defaults (and ``name``).  Inverse: :func:`tool_from_dict`."""
+        if not isinstance(omit_defaults, bool):
+            raise InputError(f"omit_defaults: expected True or False, given "
+                             f"{omit_defaults!r:.40}")
         d = {"type": type(self).__name__}
         defaults = _flat_defaults(type(self)) if omit_defaults else {}
         for k, v in _flat_items(self):
@@ -294,6 +328,7 @@ class _ContourTool(Tool):
     def _round_features(self, result, plane, fit_feature) -> ToolFeatures:
         # the caliper's corrected points (blur curvature, sector smear): refit these in mm.
         # They already carry the correction, so it must not be applied again.
+        _checked_plane(plane)
         pts = np.asarray(result.fit_points_xy, float).reshape(-1, 2)
         inl = np.asarray(result.inliers, dtype=bool).reshape(-1)
         kept = pts[inl]
@@ -358,6 +393,8 @@ class EdgePairTool(Tool):
         """The strongest pair as an edge-pair feature: from its strips (the width on the
         caliper's centre line) when the result has them, else from the wide profile; each
         width uncertainty scaled to mm by the plane's local scale along the profile."""
+        _checked_result(self, result, PairResult)
+        _checked_plane(plane)
         first = np.asarray(result.first.points_xy, float).reshape(-1, 2)
         second = np.asarray(result.second.points_xy, float).reshape(-1, 2)
         if len(first) == 0:
@@ -406,6 +443,8 @@ class LineTool(_ContourTool):
     def to_features(self, result, plane) -> ToolFeatures:
         """The inlier edge points as a line feature, oriented along ``p0 -> p1`` in each
         space."""
+        _checked_result(self, result, LineResult)
+        _checked_plane(plane)
         pts = np.asarray(result.points_xy, float).reshape(-1, 2)
         inl = np.asarray(result.inliers, dtype=bool).reshape(-1)
         kept = pts[inl]
@@ -444,6 +483,7 @@ class CircleTool(_ContourTool):
 
     def to_features(self, result, plane) -> ToolFeatures:
         """The curvature-corrected inlier points as a circle feature."""
+        _checked_result(self, result, CircleResult)
         return self._round_features(result, plane, circle_feature)
 
 
@@ -479,6 +519,7 @@ class EllipseTool(_ContourTool):
 
     def to_features(self, result, plane) -> ToolFeatures:
         """The curvature-corrected inlier points as an ellipse feature."""
+        _checked_result(self, result, EllipseResult)
         return self._round_features(result, plane, ellipse_feature)
 
 

@@ -5,6 +5,11 @@ Each wraps the core's fit (:class:`~metrology.core.LineFit`, :class:`~metrology.
 uncertainties, round-trips through JSON (``to_dict`` / ``from_dict``, NaN as null; the caliper
 geometry is written as ``caliper_corners_xy`` for drawing and not read back) and describes how
 it is drawn (``outline()``, :mod:`metrology.caliper.shapes`).
+
+``ok`` is False (and ``reason`` says what and by how much) when the fit left the band its
+calipers searched (:mod:`metrology.caliper._band`): the tool measured something other than the
+edge it was placed on.  The geometry is kept for drawing and diagnosis; do not use it as a
+measurement.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._serial import Serializable, to_jsonable
+from ..errors import InputError
 from ..core.results import CircleFit, EllipseFit, LineFit
 from ..image.profiles import Calipers
 from .shapes import Circle, Ellipse, Markers, Polygons, Segment
@@ -40,6 +46,16 @@ class _ToolResult(Serializable):
     calipers: Calipers | None = field(default=None, repr=False, compare=False,
                                       metadata={"json": False})
     fit_points_xy: np.ndarray | None = field(default=None, metadata=_XY)
+    ok: bool = True
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.ok, (bool, np.bool_)):
+            raise InputError(f"ok: expected True or False, given {self.ok!r:.40}")
+        if self.reason is not None and not isinstance(self.reason, str):
+            raise InputError(f"reason: expected a string or None, given {self.reason!r:.40}")
+        if not self.ok and not self.reason:
+            raise InputError("reason: a failed result (ok=False) says why")
 
     @property
     def num_inliers(self) -> int:
@@ -89,6 +105,10 @@ class LineResult(_ToolResult):
     num_calipers : int
     dropped_calipers : ndarray (D,) int
         Calipers that reached outside the image.
+    ok : bool
+        False when the fit lies outside the band the calipers searched (see ``reason``).
+    reason : str or None
+        Why the result failed (what and by how much); None when ``ok``.
     calipers : Calipers
         Geometry of the second-pass calipers (for drawing; not serialised).
     """

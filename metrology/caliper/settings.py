@@ -45,8 +45,8 @@ import numpy as np
 from .._serial import Serializable
 from ..errors import InputError
 
-__all__ = ["EdgeSettings", "FitSettings", "flat_keywords", "TRANSITIONS", "SELECTIONS",
-           "INTERPOLATIONS", "SUBPIXEL", "EDGE_KEYS", "FIT_KEYS", "check_size", "check_arc"]
+__all__ = ["EdgeSettings", "FitSettings", "TRANSITIONS", "SELECTIONS", "INTERPOLATIONS",
+           "SUBPIXEL", "EDGE_KEYS", "FIT_KEYS"]  # flat_keywords, check_size, check_arc: internal
 
 TRANSITIONS = ("positive", "negative", "any")
 SELECTIONS = ("first", "last", "strongest", "all")
@@ -189,6 +189,18 @@ def check_size(size: Any, where: str = "caliper_size") -> tuple[float | None, fl
                          f"or None, given {size!r}")
     return tuple(None if v is None else _number(v, f"{where}[{i}]", minimum=0.0, strict=True)
                  for i, v in enumerate(size))
+
+
+def check_in_image(shape: tuple, length: float, width: float, where: str) -> None:
+    """Refuse a caliper ``length`` or ``width`` (px) beyond 8 image diagonals: no caliper that
+    long or wide can lie in the image, and sampling it would allocate without bound."""
+    h, w = int(shape[0]), int(shape[1])
+    limit = 8.0 * (math.hypot(w, h) + 1.0)
+    for name, v in (("length", length), ("width", width)):
+        if v is not None and v > limit:
+            raise InputError(f"{where}: caliper {name} {v:.4g} px is beyond 8 diagonals of the "
+                             f"{w}x{h} image ({limit:.0f} px); give a smaller caliper_size "
+                             f"(or an arc_deg)")
 
 
 def check_arc(arc: Any, where: str = "arc_deg") -> tuple[float, float]:

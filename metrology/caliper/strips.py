@@ -43,7 +43,8 @@ from .edges import detect_edges
 from .measure import PairResult, auto_interpolation
 from .settings import EdgeSettings
 
-__all__ = ["StripPairs", "StripPairResult", "pair_strips", "strongest_pair", "MIN_STRIPS"]
+#: internal stage of EdgePairTool (its result types are reached through it, not built by users)
+__all__ = ["MIN_STRIPS"]
 
 #: strips needed for the quadratic across them (fewer: the wide caliper's mean is kept)
 MIN_STRIPS = 3

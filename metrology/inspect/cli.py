@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-__all__ = ["register"]
+__all__: list[str] = []  # register(subparsers): called by metrology.cli only
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,6 +63,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs: expected N >= 1, given {args.jobs}")
+    if args.overlay_dir is not None:  # a file there is one error before any work
+        from .._io import output_dir
+
+        output_dir(args.overlay_dir, "--overlay-dir")
     recipe = Recipe.load(args.recipe)
     paths = list_images(args.images)
     if args.jobs == 1 or args.scheduler:  # with workers, run_many loads it as they start
@@ -112,7 +116,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print("metrology inspect: interrupted; finished images are saved, rerun to continue",
               file=sys.stderr)
         return 130
-    return summary.exit_code
+    code = summary.exit_code
+    if code == 2:   # the CLI's contract: exit 2 with one line on stderr
+        errs = [r for r in summary.results if r.status == "error"]
+        first = f" (first: {Path(errs[0].image).name}: {errs[0].error})" if errs else ""
+        print(f"metrology inspect: error: {len(errs)} image(s) could not be inspected"
+              f"{first}"[:400].replace("\n", " "), file=sys.stderr)
+    return code
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

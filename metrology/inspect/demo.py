@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, write_json_file
+from .._io import as_path, atomic_write_bytes, output_dir, write_json_file
+from ..core.checks import as_vector, check_bool, check_int
 from ..core.pose import Pose2D
 from ..errors import InputError
 
@@ -100,8 +101,24 @@ def build_demo_recipe(station: Any, part: Any, template_pose: Pose2D, origin_px:
     through the true camera, as a user would click them; or through ``project``, plane mm ->
     template px, e.g. a rectified view's ``to_rect``), relative to the model origin.
     """
+    if project is None:
+        project = getattr(station, "project", None)
+    if not callable(project):
+        raise InputError(f"project: expected a callable plane mm -> px (or a station with "
+                         f"project), given {type(project).__name__}")
+    if not isinstance(template_pose, Pose2D):
+        raise InputError(f"template_pose: expected a Pose2D, given "
+                         f"{type(template_pose).__name__}")
+    origin_px = as_vector(origin_px, "origin_px")
+    if isinstance(crop_xy, (str, bytes)) or not hasattr(crop_xy, "__len__") or \
+            len(crop_xy) != 2 or not all(isinstance(v, (int, np.integer))
+                                         and not isinstance(v, bool) for v in crop_xy):
+        raise InputError(f"crop_xy: expected two integers, given {crop_xy!r:.40}")
+    if not all(isinstance(getattr(part, a, None), (int, float)) for a in
+               ("width", "height", "chamfer")):
+        raise InputError(f"part: expected a demo part (width, height, chamfer), given "
+                         f"{type(part).__name__}")
     x0, y0 = crop_xy
-    project = station.project if project is None else project
 
     def tpl(points_mm):
         """part-frame mm -> model-frame px (template crop coordinates minus origin)."""
@@ -176,17 +193,18 @@ def run_demo(out_dir: str | Path = "demo_out", calib_dir: str | Path | None = No
     from .rectify import Rectifier, RectifySpec
     from .station import save_plane
 
-    if n_parts < 1:
-        raise InputError(f"--parts: expected N >= 1, given {n_parts}")
+    if isinstance(n_parts, bool) or not isinstance(n_parts, int) or not 1 <= n_parts <= 1000:
+        raise InputError(f"--parts: expected N in 1..1000, given {n_parts!r:.40}")
+    check_bool(as_json, "as_json")
+    check_int(seed, "seed", min=0)
     quiet = as_json
     t_all = time.perf_counter()
     times: dict[str, float] = {}
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "parts").mkdir(exist_ok=True)
+    out = output_dir(out_dir, "out_dir")
+    output_dir(out / "parts", "out_dir/parts")
     from ..data import calib_images_dir
 
-    calib_dir = Path(calib_dir) if calib_dir else calib_images_dir()
+    calib_dir = as_path(calib_dir, "calib_dir") if calib_dir is not None else calib_images_dir()
     if not calib_dir.is_dir():
         raise InputError(f"calibration images not found at {calib_dir}; pass --calib-dir")
 

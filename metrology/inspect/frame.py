@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..caliper import Tool
+from ..core.checks import as_points
 from ..errors import FileFormatError, InputError
 
 __all__ = ["PartFrame", "UNITS", "part_frame", "tools_in_model_frame"]
@@ -61,24 +63,31 @@ class PartFrame(Serializable):
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or s <= 0:
             raise FileFormatError(f"model.frame.mm_per_px: expected a positive number, given {s!r}")
         o = self.origin_mm
-        if len(o) != 2 or not all(math.isfinite(float(v)) for v in o):
+        if isinstance(o, (str, bytes)) or not hasattr(o, "__len__") or len(o) != 2 or not all(
+                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                and math.isfinite(v) for v in o):
             raise FileFormatError(f"model.frame.origin_mm: expected [x, y], given {o!r}")
         object.__setattr__(self, "mm_per_px", float(s))
         object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
+        if not isinstance(self.y_up, (bool, np.bool_)):
+            raise FileFormatError(f"model.frame.y_up: expected true or false, given "
+                                  f"{self.y_up!r:.40}")
         object.__setattr__(self, "y_up", bool(self.y_up))
 
     def to_model_px(self, points_mm: Any) -> np.ndarray:
         """Part-frame mm (N, 2) -> model px (N, 2)."""
-        p = (np.asarray(points_mm, float).reshape(-1, 2) - self.origin_mm) / self.mm_per_px
+        p = (_points(points_mm, "points_mm") - self.origin_mm) / self.mm_per_px
         return p * [1.0, -1.0] if self.y_up else p
 
     def to_mm(self, points_px: Any) -> np.ndarray:
         """Model px (N, 2) -> part-frame mm (N, 2)."""
-        p = np.asarray(points_px, float).reshape(-1, 2)
+        p = _points(points_px, "points_px")
         p = p * [1.0, -1.0] if self.y_up else p
         return p * self.mm_per_px + self.origin_mm
 
     def _tool(self, tool: Any, fwd: bool) -> Any:
+        if not isinstance(tool, Tool):
+            raise InputError(f"tool: expected a caliper Tool, given {type(tool).__name__}")
         conv = self.to_model_px if fwd else self.to_mm
         moved = tool.mapped(conv, 1.0 / self.mm_per_px if fwd else self.mm_per_px, 0.0)
         if not self.y_up:
@@ -111,6 +120,14 @@ class PartFrame(Serializable):
         return super().from_dict(d, where=where, error=error)
 
 
+def _points(v: Any, name: str) -> np.ndarray:
+    """(N, 2) finite points; one point (2,) is taken as (1, 2)."""
+    if isinstance(v, (list, tuple, np.ndarray)) and len(v) == 2 and \
+            all(np.ndim(x) == 0 for x in v):
+        v = [v]
+    return as_points(v, name, allow_batch=False)
+
+
 def part_frame(model: Any, station: Any) -> PartFrame:
     """The part frame of a recipe whose tools are in mm (``"units": "mm"``): the model's
     ``frame``, else its rectified view's scale, else the station's pixel size.
@@ -123,6 +140,10 @@ def part_frame(model: Any, station: Any) -> PartFrame:
     if model is None:
         raise FileFormatError("units: 'mm' places tools in the part frame of a shape model; "
                               "a recipe without a model has no part frame")
+    if not hasattr(model, "frame") or not hasattr(model, "rectify"):
+        raise InputError(f"model: expected a MatchSpec, given {type(model).__name__}")
+    if not hasattr(station, "pixel_size_mm"):
+        raise InputError(f"station: expected a StationSpec, given {type(station).__name__}")
     if model.frame is not None:
         return model.frame
     if model.rectify is not None:
@@ -143,8 +164,13 @@ def tools_in_model_frame(tools: Any, model: Any, station: Any) -> tuple:
         No part frame, or a tool that cannot be placed (naming it).
     """
     frame = part_frame(model, station)
+    if isinstance(tools, (str, bytes)) or not hasattr(tools, "__iter__"):
+        raise InputError(f"tools: expected a sequence of caliper tools, given "
+                         f"{type(tools).__name__}")
     out = []
     for t in tools:
+        if not isinstance(t, Tool):
+            raise InputError(f"tools: expected caliper tools, given a {type(t).__name__}")
         try:
             out.append(frame.tool_to_model(t))
         except InputError as exc:

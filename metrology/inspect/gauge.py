@@ -55,7 +55,7 @@ import numpy as np
 
 from .._serial import Serializable
 from ..errors import InputError
-from ._gauge_common import _check_positive, _tolerance_of
+from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .grr import AnovaRow, GRRResult, GRRStudy, grr_anova, grr_study
 from .records import load_records, measurement_series
 
@@ -112,6 +112,9 @@ class Type1Result(Serializable):
     reasons : tuple of str
         Why the study failed (empty when it passed).
     """
+
+    def __post_init__(self) -> None:
+        check_fields(self, finite=False)
 
     name: str
     unit: str
@@ -241,6 +244,9 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
 @dataclass(frozen=True)
 class Type1Study(Serializable):
     """Type-1 studies of several measurements of one reference part (``results`` by name)."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     results: dict[str, Type1Result]
     source: str = "<records>"

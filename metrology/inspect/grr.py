@@ -13,7 +13,7 @@ import numpy as np
 
 from .._serial import Serializable
 from ..errors import InputError
-from ._gauge_common import _check_positive, _tolerance_of
+from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .records import load_records, measurement_series
 
 __all__ = ["AnovaRow", "GRRResult", "GRRStudy", "grr_anova", "grr_study"]
@@ -25,6 +25,9 @@ __all__ = ["AnovaRow", "GRRResult", "GRRStudy", "grr_anova", "grr_study"]
 @dataclass(frozen=True)
 class AnovaRow(Serializable):
     """One row of the ANOVA table (``f``/``p`` None where no test applies)."""
+
+    def __post_init__(self) -> None:
+        check_fields(self, finite=False)
 
     source: str
     df: int
@@ -68,6 +71,9 @@ class GRRResult(Serializable):
     passed : bool
         ``acceptable`` and ``ndc >= ndc_min``.
     """
+
+    def __post_init__(self) -> None:
+        check_fields(self, finite=False)
 
     name: str
     unit: str
@@ -245,6 +251,9 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
 @dataclass(frozen=True)
 class GRRStudy(Serializable):
     """Gauge R&R of several measurements (``results`` by name)."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     results: dict[str, GRRResult]
     source: str = "<records>"

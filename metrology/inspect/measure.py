@@ -231,6 +231,10 @@ def measure(spec: MeasurementSpec, feats_mm: Mapping[str, Feature],
         The station's (``Station.covariance``).
     """
     _check_measure_args(spec, feats_mm, feats_px, errors, covariance)
+    if grads is not None and not (isinstance(grads, Mapping) and all(
+            isinstance(g, Mapping) for g in grads.values())):
+        raise InputError(f"grads: expected a mapping of tool name -> mapping of parameter "
+                         f"gradients, given {type(grads).__name__}")
     tol = spec.tolerance
     lim = dict(features=tuple(_needed(spec)),
                nominal=tol.nominal if tol is not None and tol.has_nominal else None,

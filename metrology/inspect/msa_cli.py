@@ -8,7 +8,7 @@ import math
 import sys
 from pathlib import Path
 
-__all__ = ["register", "write_batch_report"]
+__all__: list[str] = []  # register, write_batch_report: called by metrology.cli only
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, float]:

@@ -45,6 +45,7 @@ Recipe(name='', tools=['hole'], measurements=['d'])
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from pathlib import Path
@@ -52,12 +53,13 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .._io import read_json_file, write_json_file
+from .._io import as_path, read_json_file, write_json_file
 from ..anomaly.hook import AnomalySpec, score_in_recipe
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from ..caliper.features import Feature
+from ._recipe_util import _FitFailure, _sequence
 from .measure import feature_needs, measure
 from .uncertainty import feature_gradients
 from .result import InspectionResult
@@ -84,13 +86,33 @@ class MatchSpec:
         from .frame import PartFrame
         from .rectify import RectifySpec
 
+        where = "model"
+        if not isinstance(file, (str, os.PathLike)) or not os.fspath(file):
+            raise FileFormatError(f"{where}.file: expected the path of the shape model, given "
+                                  f"{file!r:.60}")
         self.file = file
         if isinstance(rectify, Mapping):
             rectify = RectifySpec.from_dict(rectify)
+        if rectify is not None and not isinstance(rectify, RectifySpec):
+            raise FileFormatError(f"{where}.rectify: expected a RectifySpec, given "
+                                  f"{type(rectify).__name__}")
         self.rectify = rectify
         if isinstance(frame, Mapping):
             frame = PartFrame.from_dict(frame)
+        if frame is not None and not isinstance(frame, PartFrame):
+            raise FileFormatError(f"{where}.frame: expected a PartFrame, given "
+                                  f"{type(frame).__name__}")
         self.frame = frame  # part frame (mm) <-> model px, for "units": "mm"
+        for k, v in options.items():
+            if k not in _MATCH_KEYS or k in ("file", "rectify", "frame"):
+                raise FileFormatError(f"{where}.{k}: unknown field; allowed: "
+                                      f"{sorted(_MATCH_KEYS)}")
+            if isinstance(v, bool) or not isinstance(v, _MATCH_KEYS[k]) or (
+                    isinstance(v, float) and not math.isfinite(v)):
+                raise FileFormatError(f"{where}.{k}: wrong type or value {v!r:.40}")
+        ms = options.get("min_score", 0.7)
+        if not 0 < ms <= 1:
+            raise FileFormatError(f"{where}.min_score: expected a number in (0, 1], given {ms!r}")
         self.options = dict(options)
 
     def to_dict(self) -> dict:
@@ -198,16 +220,16 @@ class Recipe:
         if units not in ("px", "mm"):
             raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
         self.units = units
-        self.tools_as_given = tuple(tools)
-        self.tools = tuple(tools)
+        self.tools_as_given = _sequence(tools, "tools")
+        self.tools = self.tools_as_given
         if units == "mm":
             self.tools = tools_in_model_frame(self.tools_as_given, model, station)
-        self.measurements = tuple(measurements)
+        self.measurements = _sequence(measurements, "measurements")
         self.station_spec = station
         self.model_spec = model
         self.anomaly_spec = anomaly
         self.name = name
-        self.base_dir = Path(base_dir)
+        self.base_dir = as_path(base_dir, "base_dir")
         self.path: Path | None = None
         self._validate()
         self._station: Station | None = None
@@ -311,7 +333,7 @@ class Recipe:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Recipe":
         """Read and validate a recipe file (``FileFormatError`` names the bad field)."""
-        path = Path(path)
+        path = as_path(path, "path")
         doc = read_json_file(path, fmt=RECIPE_FORMAT, versions=[RECIPE_VERSION])
         try:
             recipe = cls.from_dict(doc, base_dir=path.resolve().parent)
@@ -493,8 +515,12 @@ class Recipe:
         reasons = []
         if failed:
             reasons.append(f"out of tolerance or not measured: {', '.join(failed)}")
-        if errors:  # a tool that found no edge fails the part even if nothing uses it
-            reasons.append(f"no edge for tool(s): {', '.join(errors)}")
+        # a tool that found no edge or failed fails the part even if nothing uses it
+        # (FitError: it found edges, but its fit failed, e.g. left the calipers' band)
+        no_edge = [n for n in errors if not isinstance(errors[n], _FitFailure)]
+        if no_edge:
+            reasons.append(f"no edge for tool(s): {', '.join(no_edge)}")
+        reasons += [f"tool {n} failed: {e}" for n, e in errors.items() if n not in no_edge]
         if a_score is not None and a_score > a_thr:
             reasons.append(f"anomaly score {a_score:.3g} above threshold {a_thr:.3g}")
         status = "fail" if (failed or errors or reasons) else "pass"
@@ -521,7 +547,7 @@ class Recipe:
             try:
                 placed, got = run_tool(tool, gray, pose, station.plane, placer)
             except (EdgeNotFoundError, FitError, InputError) as exc:
-                errors[tool.name] = str(exc)
+                errors[tool.name] = _FitFailure(exc) if isinstance(exc, FitError) else str(exc)
                 features[tool.name] = {"error": str(exc)}
                 try:
                     tools_px[tool.name] = _placed_dict(place(tool, pose, placer))
@@ -546,8 +572,23 @@ class Recipe:
 
         With ``output`` (a ``.jsonl`` path) each result is appended as it finishes and images
         already in the file are skipped (their recorded results are returned).
+
+        Raises
+        ------
+        InputError
+            ``paths`` is not a collection of image paths (one path: a list of one, or
+            :func:`metrology.inspect.list_images` for a folder).
         """
         from .batch import run_many
+
+        if isinstance(paths, (str, bytes, os.PathLike)) or not isinstance(paths, Iterable) \
+                or isinstance(paths, Mapping):
+            raise InputError(f"paths: expected a list of image paths (for a folder: "
+                             f"list_images(folder)), given {type(paths).__name__}")
+        paths = list(paths)
+        bad = [p for p in paths if not isinstance(p, (str, os.PathLike))]
+        if bad:
+            raise InputError(f"paths: expected image paths, given a {type(bad[0]).__name__}")
 
         return run_many(self, paths, jobs=jobs, output=output, **kwargs).results
 

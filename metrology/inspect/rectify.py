@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 from .._serial import Serializable
+from ..caliper import Tool
+from ..core.checks import as_points, check_positive
 from ..errors import FileFormatError, InputError
+from ..image.io import as_gray
 
 __all__ = ["RectifySpec", "Rectifier"]
 
@@ -55,12 +58,17 @@ class RectifySpec(Serializable):
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) \
                 or s <= 0:
             raise FileFormatError(f"mm_per_px: expected a positive number, given {s!r}")
-        if not all(math.isfinite(v) for v in self.origin_mm):
-            raise FileFormatError(f"origin_mm: expected [x, y] in mm, given "
-                                  f"{list(self.origin_mm)}")
-        if not all(16 <= int(v) <= 20000 for v in self.size_px):
+        o = self.origin_mm
+        if not (_pair(o) and all(isinstance(v, (int, float, np.integer, np.floating))
+                                 and not isinstance(v, bool) and math.isfinite(v) for v in o)):
+            raise FileFormatError(f"origin_mm: expected [x, y] in mm, given {o!r:.60}")
+        object.__setattr__(self, "origin_mm", (float(o[0]), float(o[1])))
+        z = self.size_px
+        if not (_pair(z) and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                 and 16 <= v <= 20000 for v in z)):
             raise FileFormatError(f"size_px: expected [w, h], integers in 16..20000, given "
-                                  f"{list(self.size_px)}")
+                                  f"{z!r:.60}")
+        object.__setattr__(self, "size_px", (int(z[0]), int(z[1])))
 
     @classmethod
     def from_dict(cls, doc: Any, where: str = "model.rectify") -> "RectifySpec":
@@ -77,14 +85,31 @@ class RectifySpec(Serializable):
     def covering(cls, plane: Any, image_size: tuple[int, int],
                  mm_per_px: float | None = None) -> "RectifySpec":
         """A rectified view covering the whole image (``mm_per_px`` default: the plane's
-        scale at the image centre)."""
-        w, h = image_size
+        scale at the image centre).
+
+        Raises
+        ------
+        InputError
+            ``plane`` has no ``to_mm``, a bad ``image_size`` or ``mm_per_px``, or no corner of
+            the image maps onto the plane.
+        """
+        _check_plane(plane)
+        if not (_pair(image_size) and all(isinstance(v, (int, np.integer))
+                                          and not isinstance(v, bool) and 2 <= v <= 10**5
+                                          for v in image_size)):
+            raise InputError(f"image_size: expected (w, h), integers in 2..100000, given "
+                             f"{image_size!r:.60}")
+        if mm_per_px is not None:
+            mm_per_px = check_positive(mm_per_px, "mm_per_px")
+        w, h = (int(v) for v in image_size)
         corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1],
                             [(w - 1) / 2, 0], [(w - 1) / 2, h - 1], [0, (h - 1) / 2],
                             [w - 1, (h - 1) / 2]], float)
         mm = plane.to_mm(corners, on_invalid="nan") if _takes_invalid(plane) else \
             plane.to_mm(corners)
         mm = mm[np.all(np.isfinite(mm), axis=1)]
+        if len(mm) == 0:
+            raise InputError("RectifySpec.covering: no corner of the image maps onto the plane")
         if mm_per_px is None:
             c = np.array([[(w - 1) / 2, (h - 1) / 2], [(w - 1) / 2 + 1, (h - 1) / 2]])
             m = plane.to_mm(c)
@@ -94,12 +119,26 @@ class RectifySpec(Serializable):
         return cls(float(mm_per_px), (float(lo[0]), float(lo[1])), (int(size[0]), int(size[1])))
 
     def to_mm(self, points_px: Any) -> np.ndarray:
-        """Rectified pixels (N, 2) -> plane mm."""
-        return np.asarray(self.origin_mm) + self.mm_per_px * np.asarray(points_px, float)
+        """Rectified pixels (N, 2) -> plane mm (InputError for non-finite or malformed
+        points)."""
+        p = as_points(points_px, "points_px", allow_batch=False)
+        return np.asarray(self.origin_mm) + self.mm_per_px * p
 
     def to_rect(self, points_mm: Any) -> np.ndarray:
         """Plane mm (N, 2) -> rectified pixels."""
-        return (np.asarray(points_mm, float) - np.asarray(self.origin_mm)) / self.mm_per_px
+        p = as_points(points_mm, "points_mm", allow_batch=False)
+        return (p - np.asarray(self.origin_mm)) / self.mm_per_px
+
+
+def _pair(v: Any) -> bool:
+    return not isinstance(v, (str, bytes, Mapping)) and hasattr(v, "__len__") and len(v) == 2
+
+
+def _check_plane(plane: Any, *methods: str) -> None:
+    for m in ("to_mm", *methods):
+        if not callable(getattr(plane, m, None)):
+            raise InputError(f"plane: expected a measuring plane with {m}(points), given "
+                             f"{type(plane).__name__}")
 
 
 def _takes_invalid(plane: Any) -> bool:
@@ -115,6 +154,9 @@ class Rectifier:
     """Resample images onto the plane and map rectified tools back to the raw image."""
 
     def __init__(self, spec: RectifySpec, plane: Any):
+        if not isinstance(spec, RectifySpec):
+            raise InputError(f"spec: expected a RectifySpec, given {type(spec).__name__}")
+        _check_plane(plane, "to_px")
         self.spec = spec
         self.plane = plane
         w, h = spec.size_px
@@ -129,16 +171,26 @@ class Rectifier:
         self.map_y = raw[:, 1].reshape(h, w).astype(np.float32)
 
     def image(self, gray: np.ndarray) -> np.ndarray:
-        """The rectified image (outside the camera's view: the image's median gray)."""
+        """The rectified image (outside the camera's view: the image's median gray).
+
+        ``gray`` : ndarray (H, W) uint8, uint16 or float32/64 (finite), or a path.
+        """
         import cv2
 
+        gray = as_gray(gray, "gray", dtype=None)
+        if gray.dtype.kind == "f":
+            if not np.all(np.isfinite(gray)):
+                raise InputError("gray: expected finite gray levels")
+            gray = gray.astype(np.float32, copy=False)
+        elif gray.dtype not in (np.uint8, np.uint16):
+            gray = gray.astype(np.float32)
         fill = float(np.median(gray[::8, ::8]))
         return cv2.remap(gray, self.map_x, self.map_y, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
     def to_raw(self, points_rect: Any) -> np.ndarray:
         """Rectified pixels (N, 2) -> raw (distorted) image pixels."""
-        return self.plane.to_px(self.spec.to_mm(np.asarray(points_rect, float).reshape(-1, 2)))
+        return self.plane.to_px(self.spec.to_mm(points_rect))
 
     def _jacobian(self, p: np.ndarray) -> np.ndarray:
         """Jacobian d raw / d rect (2, 2) at rectified point ``p``, by central differences."""
@@ -151,6 +203,8 @@ class Rectifier:
         through the plane, lengths scaled and angles turned by the local Jacobian (its similarity
         part) at the tool's first point (``tool.mapped``; the RANSAC threshold, an image-noise
         property, stays)."""
+        if not isinstance(tool, Tool):
+            raise InputError(f"tool: expected a caliper Tool, given {type(tool).__name__}")
         J = self._jacobian(np.asarray(tool.anchor(), float))
         k = math.sqrt(abs(float(np.linalg.det(J))))
         rot = math.degrees(math.atan2(J[1, 0] - J[0, 1], J[0, 0] + J[1, 1]))

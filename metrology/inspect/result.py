@@ -70,6 +70,49 @@ class InspectionResult:
     pose_frame: str = "image"
     edge_points_px: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.image, str):
+            raise InputError(f"InspectionResult.image: expected a string, given "
+                             f"{type(self.image).__name__}")
+        if self.status not in STATUSES:
+            raise InputError(f"InspectionResult.status: expected one of {STATUSES}, given "
+                             f"{self.status!r:.40}")
+        if self.pose is not None and not isinstance(self.pose, Pose2D):
+            raise InputError(f"InspectionResult.pose: expected a Pose2D or None, given "
+                             f"{type(self.pose).__name__}")
+        for f in ("match_score", "anomaly_score", "anomaly_threshold"):
+            object.__setattr__(self, f, _finite_or_none(getattr(self, f), f))
+        ms = self.measurements
+        if isinstance(ms, (str, bytes, Mapping)) or not hasattr(ms, "__iter__"):
+            raise InputError(f"InspectionResult.measurements: expected a sequence of "
+                             f"MeasurementResult, given {type(ms).__name__}")
+        ms = tuple(ms)
+        if not all(isinstance(m, MeasurementResult) for m in ms):
+            raise InputError("InspectionResult.measurements: expected MeasurementResult items")
+        object.__setattr__(self, "measurements", ms)
+        for f in ("features", "tools_px", "timings_ms", "edge_points_px"):
+            if not isinstance(getattr(self, f), dict):
+                raise InputError(f"InspectionResult.{f}: expected a dict, given "
+                                 f"{type(getattr(self, f)).__name__}")
+        for k, v in self.timings_ms.items():
+            if not isinstance(k, str) or _finite_or_none(v, f"timings_ms[{k!r:.30}]") is None:
+                raise InputError(f"InspectionResult.timings_ms: expected stage -> finite ms, "
+                                 f"given {k!r:.30}: {v!r:.30}")
+        if self.error is not None and not isinstance(self.error, str):
+            raise InputError(f"InspectionResult.error: expected a string or None, given "
+                             f"{type(self.error).__name__}")
+        if self.image_size is not None:
+            sz = self.image_size
+            if isinstance(sz, (str, bytes)) or not hasattr(sz, "__len__") or len(sz) != 2 or \
+                    not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                            and 0 < v <= 10**6 for v in sz):
+                raise InputError(f"InspectionResult.image_size: expected (w, h) positive "
+                                 f"integers, given {sz!r:.40}")
+            object.__setattr__(self, "image_size", (int(sz[0]), int(sz[1])))
+        if self.pose_frame not in ("image", "rectified"):
+            raise InputError(f"InspectionResult.pose_frame: expected 'image' or 'rectified', "
+                             f"given {self.pose_frame!r:.40}")
+
     @property
     def passed(self) -> bool:
         """True only for status ``pass``."""
@@ -118,13 +161,38 @@ class InspectionResult:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "InspectionResult":
-        """Inverse of :meth:`to_dict` (edge points are not stored)."""
+        """Inverse of :meth:`to_dict` (edge points are not stored).
+
+        Raises
+        ------
+        InputError
+            Not a result dict: a missing or malformed field (named).
+        """
+        if not isinstance(d, Mapping):
+            raise InputError(f"InspectionResult.from_dict: expected a mapping, given "
+                             f"{type(d).__name__}")
         an = d.get("anomaly") or {}
+        for f, v in (("anomaly", an), ("features", d.get("features") or {}),
+                     ("tools_px", d.get("tools_px") or {}),
+                     ("timings_ms", d.get("timings_ms") or {})):
+            if not isinstance(v, Mapping):
+                raise InputError(f"InspectionResult.from_dict: {f}: expected a mapping or "
+                                 f"null, given {type(v).__name__}")
+        for f in ("image", "status"):
+            if f not in d:
+                raise InputError(f"InspectionResult.from_dict: missing field {f!r}")
+        meas = d.get("measurements") or ()
+        if not isinstance(meas, (list, tuple)):
+            raise InputError(f"InspectionResult.from_dict: measurements: expected a list, "
+                             f"given {type(meas).__name__}")
+        size = d.get("image_size")
+        if size is not None and not isinstance(size, (list, tuple)):
+            raise InputError(f"InspectionResult.from_dict: image_size: expected [w, h], given "
+                             f"{type(size).__name__}")
         return cls(image=d["image"], status=d["status"],
                    pose=None if d.get("pose") is None else Pose2D.from_dict(d["pose"]),
                    match_score=d.get("match_score"),
-                   measurements=tuple(MeasurementResult.from_dict(m)
-                                      for m in d.get("measurements", ())),
+                   measurements=tuple(MeasurementResult.from_dict(m) for m in meas),
                    features=dict(d.get("features") or {}), tools_px=dict(d.get("tools_px") or {}),
                    anomaly_score=an.get("score"), anomaly_threshold=an.get("threshold"),
                    timings_ms=dict(d.get("timings_ms") or {}), error=d.get("error"),
@@ -152,6 +220,16 @@ class InspectionResult:
         if self.anomaly_score is not None:
             parts.append(f"anomaly={self.anomaly_score:.3g}")
         return head + ("  " + ", ".join(parts) if parts else "")
+
+
+def _finite_or_none(v: Any, name: str) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or \
+            not np.isfinite(v):
+        raise InputError(f"InspectionResult.{name}: expected a finite number or None, given "
+                         f"{v!r:.40}")
+    return float(v)
 
 
 class _NoSuchMeasurement(InputError, KeyError):

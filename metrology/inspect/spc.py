@@ -31,6 +31,7 @@ import numpy as np
 
 from .._serial import Serializable
 from .records import Records, Series, load_records, measurement_series, natural_key
+from ._gauge_common import check_fields
 
 __all__ = [
     "D2_MOVING_RANGE",
@@ -68,6 +69,9 @@ class MeasurementStats:
     cp, cpk, pp, ppk : float or None
     """
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     series: Series
     n: int
     n_missing: int
@@ -104,6 +108,9 @@ class MeasurementStats:
 class StageTiming(Serializable):
     """Wall time of one stage over the images that report it (ms)."""
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     stage: str
     n: int
     median: float
@@ -121,6 +128,9 @@ class WorstPart:
     width)`` (1 at a limit).
     """
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
     image: str
     status: str
     score: float
@@ -131,6 +141,9 @@ class WorstPart:
 @dataclass(frozen=True)
 class ProcessStats:
     """Everything the SPC report shows (see :func:`process_stats`)."""
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
     measurements: dict[str, MeasurementStats]
     counts: dict[str, int]

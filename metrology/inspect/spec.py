@@ -19,7 +19,9 @@ import math
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..errors import FileFormatError
+import numpy as np
+
+from ..errors import FileFormatError, InputError
 
 __all__ = ["Tolerance", "MeasurementSpec", "Datum", "MEASUREMENT_TYPES", "parse_tool",
            "tool_to_dict", "tool_kind", "parse_measurement"]
@@ -118,9 +120,14 @@ class Tolerance:
     has_nominal = True
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.nominal) and math.isfinite(self.lower)
-                and math.isfinite(self.upper)):
+        if not all(_is_real(getattr(self, f)) and math.isfinite(getattr(self, f))
+                   for f in ("nominal", "lower", "upper")):
             raise FileFormatError("tolerance: nominal and limits must be finite numbers")
+        if not isinstance(self.unit, str) or not self.unit:
+            raise FileFormatError(f"tolerance: unit: expected 'mm' or 'deg', given "
+                                  f"{self.unit!r:.40}")
+        for f in ("nominal", "lower", "upper"):
+            object.__setattr__(self, f, float(getattr(self, f)))
         if self.lower > self.upper:
             raise FileFormatError(f"tolerance: lower deviation {self.lower} is above upper "
                                   f"deviation {self.upper}")
@@ -136,7 +143,15 @@ class Tolerance:
         return self.nominal + self.upper
 
     def check(self, value: float) -> bool:
-        """True when ``value`` lies inside the limits (NaN never passes)."""
+        """True when ``value`` lies inside the limits (NaN never passes).
+
+        Raises
+        ------
+        InputError
+            ``value`` is not a number.
+        """
+        if not _is_real(value):
+            raise InputError(f"value: expected a number, given {value!r:.40}")
         return bool(self.min <= value <= self.max)
 
     def to_dict(self) -> dict:
@@ -150,6 +165,11 @@ class Tolerance:
         """Parse ``nominal_<unit>`` with ``tolerance_<unit>`` (``t`` for +-t or ``[lower,
         upper]`` deviations), or ``min_<unit>`` / ``max_<unit>`` limits.  Returns None when the
         measurement has no tolerance (it is then reported, never failed)."""
+        if not isinstance(doc, Mapping):
+            raise FileFormatError(f"{where!s:.60}: expected a mapping, given "
+                                  f"{type(doc).__name__}")
+        if not isinstance(unit, str) or unit not in ("mm", "deg"):
+            raise InputError(f"unit: expected 'mm' or 'deg', given {unit!r:.40}")
         nk, tk, lo_k, hi_k = f"nominal_{unit}", f"tolerance_{unit}", f"min_{unit}", f"max_{unit}"
         has_nom, has_lim = nk in doc, (lo_k in doc or hi_k in doc)
         if has_nom and has_lim:
@@ -184,6 +204,21 @@ class Tolerance:
             t = _number(doc, tk, where, nonneg=True)
             lower, upper = -t, t
         return cls(nominal, lower, upper, unit)
+
+
+def _names(v: Any, str_ok: bool = True) -> bool:
+    """A list/tuple of non-empty strings (``str_ok``) or else of finite real numbers."""
+    if not isinstance(v, (list, tuple)):
+        return False
+    if str_ok:
+        return all(isinstance(x, str) and x.strip() for x in v)
+    return all(_is_real(x) and math.isfinite(x) for x in v)
+
+
+def _is_real(v: Any) -> bool:
+    """A real number (int/float, NumPy's too), not a bool."""
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool,
+                                                                                       np.bool_))
 
 
 class _OneSided(Tolerance):
@@ -277,6 +312,10 @@ def parse_tool(doc: Any, where: str) -> Any:
 def tool_to_dict(tool: Any) -> dict:
     """Compact recipe entry of a caliper tool: ``type``, ``name``, then the flat keys whose
     values differ from their defaults (inverse of :func:`parse_tool`)."""
+    from ..caliper import Tool
+
+    if not isinstance(tool, Tool):
+        raise InputError(f"tool: expected a caliper Tool, given {type(tool).__name__}")
     d = tool.to_dict(omit_defaults=True)
     d.pop("type")
     return {"type": tool_kind(tool), "name": d.pop("name"), **d}
@@ -354,6 +393,36 @@ class MeasurementSpec:
     axis: str = "x"
     nominal_xy_mm: tuple[float, float] | None = None
     tangent_to: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = f"MeasurementSpec({self.name!r:.40})"
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(f"{where}.name: expected a non-empty string")
+        if self.type not in MEASUREMENT_TYPES:
+            raise InputError(f"{where}.type: expected one of {list(MEASUREMENT_TYPES)}, given "
+                             f"{self.type!r:.40}")
+        n = 2 if self.type in ("distance", "angle") else 1
+        if not _names(self.features) or len(self.features) != n:
+            raise InputError(f"{where}.features: expected {n} feature name(s), given "
+                             f"{self.features!r:.60}")
+        if self.tolerance is not None and not isinstance(self.tolerance, Tolerance):
+            raise InputError(f"{where}.tolerance: expected a Tolerance or None")
+        if self.which not in _WHICH or self.axis not in _AXES:
+            raise InputError(f"{where}: which must be one of {_WHICH} and axis one of {_AXES}")
+        if (self.datum is None) != (self.type != "position") or (
+                self.datum is not None and not isinstance(self.datum, Datum)):
+            raise InputError(f"{where}.datum: a position needs a Datum (and only a position)")
+        xy = self.nominal_xy_mm
+        if xy is not None and not (_names(xy, str_ok=False) and len(xy) == 2):
+            raise InputError(f"{where}.nominal_xy_mm: expected (x, y) finite mm, given "
+                             f"{xy!r:.60}")
+        if not _names(self.tangent_to):
+            raise InputError(f"{where}.tangent_to: expected line names, given "
+                             f"{self.tangent_to!r:.60}")
+        object.__setattr__(self, "features", tuple(self.features))
+        object.__setattr__(self, "tangent_to", tuple(self.tangent_to))
+        if xy is not None:
+            object.__setattr__(self, "nominal_xy_mm", (float(xy[0]), float(xy[1])))
 
     @property
     def unit(self) -> str:

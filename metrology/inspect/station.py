@@ -50,9 +50,18 @@ PLANE_VERSION = 1
 
 
 def save_plane(plane: Any, path: str | Path) -> Path:
-    """Write a :class:`metrology.calib.Plane` as a versioned JSON file (atomic)."""
+    """Write a :class:`metrology.calib.Plane` as a versioned JSON file (atomic).
+
+    Raises
+    ------
+    InputError
+        ``plane`` is not a plane (no ``to_dict``, ``to_mm`` and ``to_px``) or a bad path.
+    """
     from .._io import write_json_file
 
+    if not all(callable(getattr(plane, m, None)) for m in ("to_dict", "to_mm", "to_px")):
+        raise InputError(f"plane: expected a metrology.calib.Plane, given "
+                         f"{type(plane).__name__}")
     return write_json_file(path, {"plane": plane.to_dict()}, fmt=PLANE_FORMAT,
                            version=PLANE_VERSION)
 
@@ -187,6 +196,23 @@ class Station:
 
     def __init__(self, plane: Any, image_size: tuple[int, int] | None, info: dict,
                  covariance: Any = None):
+        from .uncertainty import PlaneCovariance
+
+        if not all(callable(getattr(plane, m, None)) for m in ("to_mm", "to_px")):
+            raise InputError(f"plane: expected a plane with to_mm/to_px, given "
+                             f"{type(plane).__name__}")
+        if image_size is not None and not (
+                isinstance(image_size, (tuple, list)) and len(image_size) == 2 and all(
+                    isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+                    for v in image_size)):
+            raise InputError(f"image_size: expected (w, h) positive integers or None, given "
+                             f"{image_size!r:.60}")
+        if not isinstance(info, dict) or not all(isinstance(k, str) for k in info):
+            raise InputError(f"info: expected a dict with string keys, given "
+                             f"{type(info).__name__}")
+        if covariance is not None and not isinstance(covariance, PlaneCovariance):
+            raise InputError(f"covariance: expected a PlaneCovariance or None, given "
+                             f"{type(covariance).__name__}")
         self.plane = plane
         self.image_size = image_size
         self.info = info

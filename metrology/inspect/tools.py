@@ -15,15 +15,35 @@ import numpy as np
 
 from ..caliper import Tool, ToolFeatures
 from ..core.pose import Pose2D
+from ..errors import InputError
 
 __all__ = ["place", "run_tool"]
 
 
 def place(tool: Tool, pose: Pose2D, placer: Callable[[Tool], Tool] | None = None) -> Tool:
     """``tool`` (model frame) placed at ``pose``, then through ``placer`` when the pose lives
-    in another frame than the image (the rectified plane view)."""
+    in another frame than the image (the rectified plane view).
+
+    Raises
+    ------
+    InputError
+        ``tool`` is not a caliper Tool, ``pose`` not a Pose2D, ``placer`` not callable, or the
+        placer does not return a Tool.
+    """
+    if not isinstance(tool, Tool):
+        raise InputError(f"tool: expected a caliper Tool, given {type(tool).__name__}")
+    if not isinstance(pose, Pose2D):
+        raise InputError(f"pose: expected a Pose2D, given {type(pose).__name__}")
+    if placer is not None and not callable(placer):
+        raise InputError(f"placer: expected a callable Tool -> Tool or None, given "
+                         f"{type(placer).__name__}")
     placed = tool.placed(pose)
-    return placer(placed) if placer is not None else placed
+    if placer is None:
+        return placed
+    out = placer(placed)
+    if not isinstance(out, Tool):
+        raise InputError(f"placer: expected it to return a Tool, given {type(out).__name__}")
+    return out
 
 
 def run_tool(tool: Tool, image: np.ndarray, pose: Pose2D, plane: Any,

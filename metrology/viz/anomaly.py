@@ -43,7 +43,11 @@ def anomaly_heatmap(anomaly_map: np.ndarray, *, vmin: float | None = None,
     """
     import cv2
 
-    m = np.asarray(anomaly_map, dtype=np.float64)
+    try:
+        m = np.asarray(anomaly_map, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"anomaly_map: expected a (H, W) array of numbers, given "
+                         f"{type(anomaly_map).__name__}") from None
     if m.ndim != 2 or m.size == 0:
         raise InputError(f"anomaly_map: expected a non-empty (H, W) array, given shape {m.shape}")
     if not np.all(np.isfinite(m)):

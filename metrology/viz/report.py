@@ -261,9 +261,14 @@ def spc_report_html(source: Any, *, title: str | None = None,
         **_common())
 
 
-def write_spc_report(source: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
-    """Write :func:`spc_report_html` to ``path`` atomically; returns the path."""
-    return atomic_write_text(path, spc_report_html(source, **kwargs))
+def write_spc_report(source: Any, path: str | os.PathLike, *, title: str | None = None,
+                     overlay_dir: str | os.PathLike | None = None, worst: int = 6,
+                     order: str = "name", overlays: bool = True) -> Path:
+    """Write :func:`spc_report_html` (same keywords) to ``path`` atomically; returns the
+    path."""
+    return atomic_write_text(path, spc_report_html(
+        source, title=title, overlay_dir=overlay_dir, worst=worst, order=order,
+        overlays=overlays))
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,6 +299,7 @@ def gauge_report_html(study: Any, *, title: str | None = None) -> str:
         ids=_ids(study.results), study_var=f"{study_var:g}" if study_var else "", **_common())
 
 
-def write_gauge_report(study: Any, path: str | os.PathLike, **kwargs: Any) -> Path:
+def write_gauge_report(study: Any, path: str | os.PathLike, *,
+                       title: str | None = None) -> Path:
     """Write :func:`gauge_report_html` to ``path`` atomically; returns the path."""
-    return atomic_write_text(path, gauge_report_html(study, **kwargs))
+    return atomic_write_text(path, gauge_report_html(study, title=title))
