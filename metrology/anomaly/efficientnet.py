@@ -243,11 +243,11 @@ class EfficientNetFeatures:
             check_positive(contrast_gain, "contrast_gain", max=1e3)
         if isinstance(stages, (str, bytes, dict)) or not hasattr(stages, "__len__"):
             raise InputError(f"stages: expected increasing stage numbers from 2..5, given "
-                             f"{stages!r:.60}")
+                             f"{type(stages).__name__}")
         st = tuple(check_int(s, "stages", min=2, max=5) for s in stages)
         if not st or list(st) != sorted(set(st)):
             raise InputError(f"stages: expected increasing stage numbers from 2..5, given "
-                             f"{stages!r:.60}")
+                             f"{type(stages).__name__}")
         margin_px = check_int(margin_px, "margin_px", min=0, max=1024)
         if margin_px % 16:
             raise InputError(f"margin_px: expected a multiple of 16 >= 0, given {margin_px!r}")
@@ -293,7 +293,7 @@ class EfficientNetFeatures:
         """Rebuild from :meth:`config`; the installed weights must have the recorded sha256."""
         need = ("weights_sha256", "stages", "margin_px")
         if not isinstance(cfg, dict) or not set(need) <= set(cfg):
-            raise InputError(f"cfg: expected a dict with {list(need)}, given {cfg!r:.80}")
+            raise InputError(f"cfg: expected a dict with {list(need)}, given {type(cfg).__name__}")
         want = cfg["weights_sha256"]
         if want != LITE0_SHA256:
             raise FileFormatError(f"the bank was built with EfficientNet-Lite0 weights of sha256 "

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..core.checks import check_bool, check_int, check_positive
+from ..core.checks import check_bool, check_finite, check_int, check_positive
 from ..errors import InputError
 from ..image.io import as_gray
 
@@ -50,7 +50,7 @@ def gaussian_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ``g`` sums to 1; ``d1`` has zero sum and gives exactly 1 on the ramp ``x``; ``d2`` has
         zero sum and gives exactly 1 on ``x^2 / 2`` (moments fixed after truncation).
     """
-    sigma = check_positive(sigma, "sigma", max=1000.0)
+    sigma = check_finite(sigma, "sigma", min=0.05, max=1000.0)
     r = int(np.ceil(3.5 * sigma))
     x = np.arange(-r, r + 1, dtype=np.float64)
     g = np.exp(-x * x / (2 * sigma * sigma))
@@ -108,7 +108,7 @@ class ClassicalFeatures:
                  lines: bool = True):
         if isinstance(sigmas, (str, bytes, dict)) or not hasattr(sigmas, "__len__") or \
                 not 1 <= len(sigmas) <= 16:
-            raise InputError(f"sigmas: expected 1 to 16 positive scales, given {sigmas!r:.80}")
+            raise InputError(f"sigmas: expected 1 to 16 positive scales, given {type(sigmas).__name__}")
         sig = [check_positive(s, f"sigmas[{i}]", max=MAX_SIGMA) for i, s in enumerate(sigmas)]
         stride = check_int(stride, "stride", min=1, max=64)
         self.lines = check_bool(lines, "lines")
@@ -159,7 +159,7 @@ class ClassicalFeatures:
         """Rebuild from :meth:`config` (InputError for a missing or invalid field)."""
         if not isinstance(cfg, dict) or not {"sigmas", "stride"} <= set(cfg):
             raise InputError(f"cfg: expected a dict with 'sigmas' and 'stride', given "
-                             f"{cfg!r:.80}")
+                             f"{type(cfg).__name__}")
         # banks written before the line channels existed have no "lines": built without them
         return cls(sigmas=cfg["sigmas"], stride=cfg["stride"], lines=cfg.get("lines", False))
 

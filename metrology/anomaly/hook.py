@@ -30,7 +30,7 @@ def _region(region: Any) -> dict:
     """A checked ``{"center": [x, y], "size": [w, h]}`` (w, h in 8..MAX_CROP_SIDE px)."""
     if not isinstance(region, Mapping) or set(region) != {"center", "size"}:
         raise InputError(f"anomaly.region: expected {{\"center\": [x, y], \"size\": [w, h]}}, "
-                         f"given {region!r:.80}")
+                         f"given {type(region).__name__}")
     c = as_vector(region["center"], "anomaly.region.center", 2)
     if np.any(np.abs(c) > 1e9):
         raise InputError(f"anomaly.region.center: expected coordinates within 1e9 px, given "
@@ -66,7 +66,7 @@ class AnomalySpec:
         if bank is None and scorer is None:
             raise InputError("anomaly: give a saved 'bank' path or a 'scorer' object")
         if bank is not None and (not isinstance(bank, str) or not bank):
-            raise InputError(f"anomaly.bank: expected a path string, given {bank!r:.60}")
+            raise InputError(f"anomaly.bank: expected a path string, given {type(bank).__name__}")
         if scorer is not None and not callable(getattr(scorer, "score", None)):
             raise InputError(f"anomaly.scorer: expected an object with score(image), given "
                              f"{type(scorer).__name__}")

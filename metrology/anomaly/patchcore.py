@@ -531,7 +531,7 @@ class PatchCore:
         if features is not None:
             if isinstance(features, str):
                 raise InputError(f"features: expected None (the bank's extractor) or an "
-                                 f"extractor object, given {features!r:.60}")
+                                 f"extractor object, given {type(features).__name__}")
             features = make_extractor(features)
         return load_bank(cls, path, features)
 

@@ -30,7 +30,7 @@ def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
     ``error`` (an exception class of the library's error tree)."""
     if not (isinstance(error, type) and issubclass(error, MetrologyError)):
         raise InputError(f"error: expected an exception class of metrology.errors, given "
-                         f"{error!r:.60}")
+                         f"{type(error).__name__}")
     if where is not None and not isinstance(where, str):
         raise InputError(f"where: expected a string or None, given {type(where).__name__}")
     return super(cls, cls).from_dict.__func__(cls, d, where=where, error=error)

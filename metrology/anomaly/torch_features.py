@@ -195,7 +195,7 @@ class TorchFeatures:
         """Rebuild from :meth:`config` (the weights file must still be there)."""
         if not isinstance(cfg, dict) or not {"weights", "arch"} <= set(cfg):
             raise InputError(f"cfg: expected a dict with 'weights' and 'arch', given "
-                             f"{cfg!r:.80}")
+                             f"{type(cfg).__name__}")
         return cls(cfg["weights"], cfg["arch"])
 
     def __call__(self, image: Any) -> np.ndarray:

@@ -83,7 +83,7 @@ def _kinds(kind: Any, allowed: tuple[str, ...]) -> list[str]:
     """``kind`` (a string or a sequence of strings) as a list, each ``"good"`` or ``allowed``."""
     kinds = [kind] if isinstance(kind, str) else kind
     if not isinstance(kinds, (list, tuple)) or not all(isinstance(k, str) for k in kinds):
-        raise InputError(f"kind: expected a string or a list of strings, given {kind!r:.80}")
+        raise InputError(f"kind: expected a string or a list of strings, given {type(kind).__name__}")
     for k in kinds:
         if k != "good" and k not in allowed:
             raise InputError(f"kind: expected 'good' or one of {allowed}, given {k!r}")
