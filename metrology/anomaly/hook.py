@@ -96,7 +96,7 @@ class AnomalySpec:
     def from_dict(cls, doc: Any, where: str = "anomaly") -> "AnomalySpec":
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"{where}: expected an object {{\"bank\", \"threshold\"}}")
-        unknown = sorted(set(doc) - _KEYS)
+        unknown = sorted(str(k) for k in set(doc) - _KEYS)
         if unknown:
             raise FileFormatError(f"{where}: unknown field(s) {unknown}")
         bank = doc.get("bank")
