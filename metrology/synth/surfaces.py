@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ..core.checks import as_vector, check_finite, check_int, check_positive, check_seed
+from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
+                           check_seed)
 from ..errors import InputError
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
@@ -77,6 +78,34 @@ def _defect_params(params: Any) -> dict:
             raise InputError(f"defect_params: unknown name or bad value {k!r}: {v!r}; names: "
                              f"{_SIZE_PARAMS + _FREE_PARAMS + ('polarity',)}")
     return out
+
+
+def check_scene(scene: Any) -> None:
+    """Check (and store as floats) the fields of a ``DefectScene`` (InputError otherwise)."""
+    if isinstance(scene.texture, str):
+        check_choice(scene.texture, "texture", TEXTURES)
+    elif not (isinstance(scene.texture, np.ndarray) and scene.texture.ndim == 2):
+        raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given "
+                         f"{type(scene.texture).__name__}")
+    check_choice(scene.layout, "layout", LAYOUTS)
+    for nm, lo, hi in (("texture_amplitude", 0.0, 1e4), ("brush_angle_deg", -1e6, 1e6),
+                       ("noise_sigma", 0.0, 1e4), ("placement_px", 0.0, 1e4),
+                       ("placement_deg", -1e6, 1e6), ("lighting", 0.0, 0.99),
+                       ("psf_sigma_px", 0.0, 100.0)):
+        object.__setattr__(scene, nm, check_finite(getattr(scene, nm), nm, min=lo, max=hi))
+    object.__setattr__(scene, "supersample", check_int(scene.supersample, "supersample",
+                                                       min=1, max=16))
+
+
+def check_spec(spec: Any, kinds: tuple[str, ...]) -> None:
+    """Check (and store as floats) the fields of a ``DefectSpec`` (InputError otherwise)."""
+    check_choice(spec.kind, "kind", kinds)
+    c = as_vector(spec.center_xy, "center_xy", 2)
+    object.__setattr__(spec, "center_xy", (float(c[0]), float(c[1])))
+    for nm in ("size_px", "angle_deg", "contrast"):
+        object.__setattr__(spec, nm, check_finite(getattr(spec, nm), nm))
+    if not isinstance(spec.params, dict):
+        raise InputError(f"params: expected a dict, given {type(spec.params).__name__}")
 
 
 def _kinds(kind: Any, allowed: tuple[str, ...]) -> list[str]:
