@@ -8,7 +8,7 @@ OWNERS = {
     "caliper-inspect-viz": ("metrology.caliper.", "metrology.inspect.", "metrology.viz."),
     "anomaly": ("metrology.anomaly.", "metrology.synth.defects"),
 }
-OPEN_OWNERS = {"calib", "match", "caliper-inspect-viz"}
+OPEN_OWNERS = {"calib", "match", "caliper-inspect-viz", "anomaly"}
 
 
 def owner_of(entry: str) -> str:
