@@ -25,10 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.checks import check_finite, check_int
 from ..errors import InputError
-from ..image.io import as_gray
+from ..image.io import as_gray, load_image
 
-__all__ = ["AlignedModel", "cell_means"]
+#: cell_means is a helper of AlignedModel and PatchCore: importable, not public API
+__all__ = ["AlignedModel"]
 
 
 def cell_means(image: np.ndarray, stride: int) -> np.ndarray:
@@ -95,9 +97,17 @@ class AlignedModel:
         """Learn the bands from aligned good images (a list of same-size arrays)."""
         import cv2
 
-        if int(stride) != stride or stride < 1:
-            raise InputError(f"stride: expected an integer >= 1, given {stride!r}")
-        g = np.stack([cell_means(im, int(stride)) for im in images])
+        stride = check_int(stride, "stride", min=1, max=1024)
+        tolerance_px = check_finite(tolerance_px, "tolerance_px", min=0.0, max=1e4)
+        margin = check_finite(margin, "margin", min=0.0, max=1e6)
+        if isinstance(images, (str, bytes)) or not hasattr(images, "__len__") or \
+                len(images) == 0:
+            raise InputError(f"images: expected a non-empty sequence of images, given "
+                             f"{type(images).__name__}")
+        imgs = [load_image(im, f"images[{i}]") for i, im in enumerate(images)]
+        if len({im.shape[:2] for im in imgs}) > 1:
+            raise InputError("images: the aligned parts must all have one size")
+        g = np.stack([cell_means(im, stride) for im in imgs])
         lo = np.percentile(g, 2.0, axis=0).astype(np.float32)
         hi = np.percentile(g, 98.0, axis=0).astype(np.float32)
         med = np.median(g, axis=0)
@@ -119,7 +129,7 @@ class AlignedModel:
     def deviation(self, image: np.ndarray) -> np.ndarray:
         """Distance of each cell outside its band, in robust standard deviations beyond the
         margin (0 inside), shape (h, w) float32."""
-        g = cell_means(image, self.stride)
+        g = cell_means(load_image(image, "image"), self.stride)
         if g.shape != self.lo.shape:
             raise InputError(f"image: feature grid {g.shape} differs from the aligned model's "
                              f"{self.lo.shape}")

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._io import atomic_write_bytes, require
+from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from .aligned import AlignedModel
@@ -29,21 +29,23 @@ from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
 from .threshold import Threshold
 
-__all__ = ["save_bank", "load_bank", "BANK_FORMAT", "BANK_VERSION"]
+#: save_bank and load_bank are PatchCore.save / PatchCore.load's file layer: importable, not
+#: public API (the methods check their arguments)
+__all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
 BANK_VERSION = 2
 
 
 def _npz_path(path: Any) -> Path:
-    p = Path(path)
+    p = as_path(path, "path")
     return p.with_suffix(".npz") if p.suffix.lower() in (".json", ".npz", "") else \
         p.with_name(p.name + ".npz")
 
 
 def save_bank(pc: Any, path: Any) -> Path:
     """Write ``pc`` (a fitted PatchCore) to one ``.npz`` file; returns its path."""
-    out = _npz_path(path)
+    out = output_file(_npz_path(path), "path")
     meta = {"format": BANK_FORMAT, "version": BANK_VERSION,
             "settings": pc.settings.to_dict(), "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
@@ -66,8 +68,8 @@ def save_bank(pc: Any, path: Any) -> Path:
 
 def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     """Read a bank file (version 2, or a version-1 JSON + .npz pair)."""
-    p = Path(path)
-    if p.suffix.lower() == ".json" and p.is_file():
+    p = as_path(path, "path")
+    if p.suffix.lower() == ".json" and p.is_file() and not _is_v2(_npz_path(p)):
         return _load_v1(cls, p, features)
     npz = _npz_path(p) if not p.is_file() else p
     if not npz.is_file():
@@ -137,6 +139,16 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     except InputError as exc:
         raise FileFormatError(f"{where}: {exc}") from None
     return pc
+
+
+def _is_v2(npz: Path) -> bool:
+    """True when ``npz`` is a version-2 bank (its own header): a version-1 ``.json`` left
+    beside it by an older save is stale then."""
+    try:
+        with zipfile.ZipFile(npz) as z:
+            return "meta.npy" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _extractor(fcfg: dict, given: Any, where: str) -> Any:

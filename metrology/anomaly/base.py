@@ -12,7 +12,8 @@ from typing import Any, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from ..errors import MetrologyError
+from ..core.checks import as_vector, check_bool, check_finite
+from ..errors import InputError, MetrologyError
 
 __all__ = ["AnomalyScore", "AnomalyScorer", "FeatureExtractor", "is_scorer",
            "MissingDependencyError"]
@@ -52,9 +53,23 @@ class AnomalyScore:
     max_xy: tuple[float, float] = (float("nan"), float("nan"))
 
     def __post_init__(self) -> None:
-        if self.map.ndim == 2 and self.map.size and np.isnan(self.max_xy[0]):
-            r, c = np.unravel_index(int(np.argmax(self.map)), self.map.shape)
-            object.__setattr__(self, "max_xy", (float(c), float(r)))
+        object.__setattr__(self, "score", check_finite(self.score, "score"))
+        m = self.map
+        if not isinstance(m, np.ndarray) or m.ndim != 2 or m.dtype.kind not in "biuf":
+            raise InputError(f"map: expected a 2-D numeric array, given "
+                             f"{getattr(m, 'shape', type(m).__name__)}")
+        if not np.all(np.isfinite(m)):
+            raise InputError("map: contains NaN or inf")
+        if self.threshold is not None:
+            object.__setattr__(self, "threshold", check_finite(self.threshold, "threshold"))
+        xy = as_vector(self.max_xy, "max_xy", 2, finite=False)
+        if np.any(np.isinf(xy)) or (np.isnan(xy).any() and not np.isnan(xy).all()):
+            raise InputError(f"max_xy: expected two finite numbers (or leave it out), given "
+                             f"{self.max_xy!r}")
+        if np.isnan(xy[0]) and m.size:
+            r, c = np.unravel_index(int(np.argmax(m)), m.shape)
+            xy = (float(c), float(r))
+        object.__setattr__(self, "max_xy", (float(xy[0]), float(xy[1])))
 
     @property
     def anomalous(self) -> bool | None:
@@ -65,10 +80,12 @@ class AnomalyScore:
 
     def to_dict(self, include_map: bool = False) -> dict:
         """JSON-ready dictionary; the map is summarised unless ``include_map``."""
+        include_map = check_bool(include_map, "include_map")
         d = {"score": float(self.score), "threshold": self.threshold,
              "anomalous": self.anomalous, "max_xy": [float(v) for v in self.max_xy],
-             "map_shape": list(self.map.shape), "map_max": float(np.max(self.map)),
-             "map_mean": float(np.mean(self.map))}
+             "map_shape": list(self.map.shape),
+             "map_max": float(np.max(self.map)) if self.map.size else 0.0,
+             "map_mean": float(np.mean(self.map)) if self.map.size else 0.0}
         if include_map:
             d["map"] = np.asarray(self.map, dtype=np.float64).round(5).tolist()
         return d

@@ -64,14 +64,14 @@ def _fit(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from .._io import atomic_write_bytes
+    from .._io import atomic_write_bytes, output_dir
     from ..errors import InputError
     from ..image.io import load_image
     from .patchcore import PatchCore
 
     scorer = PatchCore.load(args.bank)
     if args.overlay:
-        Path(args.overlay).mkdir(parents=True, exist_ok=True)
+        args.overlay = output_dir(args.overlay, "--overlay")
     results, any_bad = [], False
     for i, path in enumerate(args.images, 1):
         image = load_image(path, str(path))

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import check_int, check_seed
 from ..errors import InputError
 
 __all__ = ["greedy_coreset", "random_projection"]
@@ -27,12 +28,30 @@ def random_projection(features: np.ndarray, dim: int, rng: Any = 0) -> np.ndarra
     -------
     ndarray (N, min(D, dim)) float32
     """
-    x = np.asarray(features, dtype=np.float32)
+    x = finite_2d(features)
+    dim = check_int(dim, "dim", min=1, max=100_000)
     if x.shape[1] <= dim:
         return np.ascontiguousarray(x)
-    g = np.random.default_rng(rng)
+    g = check_seed(rng)
     proj = (g.standard_normal((x.shape[1], dim)) / np.sqrt(dim)).astype(np.float32)
     return np.ascontiguousarray(x @ proj)
+
+
+def finite_2d(value: Any, name: str = "features") -> np.ndarray:
+    """``value`` as a finite, non-empty (N, D) float32 array (InputError otherwise)."""
+    try:
+        x = np.asarray(value)
+    except (TypeError, ValueError):
+        x = None
+    if x is None or x.dtype.kind not in "biuf":
+        raise InputError(f"{name}: expected a real (N, D) array, given {type(value).__name__}")
+    if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+        raise InputError(f"{name}: expected a non-empty (N, D) array, given shape {x.shape}")
+    with np.errstate(over="ignore"):
+        x = x.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"{name}: contains NaN or inf (or values beyond float32)")
+    return x
 
 
 def greedy_coreset(features: np.ndarray, n_select: int, *, projection_dim: int = 128,
@@ -63,16 +82,11 @@ def greedy_coreset(features: np.ndarray, n_select: int, *, projection_dim: int =
     >>> 50 in greedy_coreset(x, 3, rng=0)
     True
     """
-    x = np.asarray(features)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise InputError(f"features: expected a non-empty (N, D) array, given shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise InputError("features: contains NaN or inf")
-    n = int(n_select)
-    if n < 1:
-        raise InputError(f"n_select: expected >= 1, given {n_select}")
-    g = np.random.default_rng(rng)
-    z = random_projection(x, int(projection_dim), g)
+    x = finite_2d(features)
+    n = check_int(n_select, "n_select", min=1)
+    projection_dim = check_int(projection_dim, "projection_dim", min=1, max=100_000)
+    g = check_seed(rng)
+    z = random_projection(x, projection_dim, g)
     n = min(n, z.shape[0])
     sq = np.einsum("ij,ij->i", z, z)
     sel = np.empty(n, dtype=np.int64)

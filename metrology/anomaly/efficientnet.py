@@ -236,22 +236,25 @@ class EfficientNetFeatures:
     def __init__(self, stages: Sequence[int] = (3, 5), *, margin_px: int = 32,
                  threads: int | None = 1, weights: str | Path | None = None,
                  contrast_gain: float | None = None):
-        from ..core.checks import check_positive
+        from .._io import input_file
+        from ..core.checks import check_int, check_positive
 
         self.contrast_gain = None if contrast_gain is None else \
             check_positive(contrast_gain, "contrast_gain", max=1e3)
-        st = tuple(int(s) for s in stages)
-        if not st or any(s not in (2, 3, 4, 5) for s in st) or list(st) != sorted(set(st)):
+        if isinstance(stages, (str, bytes, dict)) or not hasattr(stages, "__len__"):
             raise InputError(f"stages: expected increasing stage numbers from 2..5, given "
-                             f"{stages!r}")
-        if int(margin_px) != margin_px or margin_px < 0 or margin_px % 16:
+                             f"{type(stages).__name__}")
+        st = tuple(check_int(s, "stages", min=2, max=5) for s in stages)
+        if not st or list(st) != sorted(set(st)):
+            raise InputError(f"stages: expected increasing stage numbers from 2..5, given "
+                             f"{type(stages).__name__}")
+        margin_px = check_int(margin_px, "margin_px", min=0, max=1024)
+        if margin_px % 16:
             raise InputError(f"margin_px: expected a multiple of 16 >= 0, given {margin_px!r}")
-        if threads is not None and (int(threads) != threads or threads < 1):
-            raise InputError(f"threads: expected None or an integer >= 1, given {threads!r}")
+        if threads is not None:
+            threads = check_int(threads, "threads", min=1, max=1024)
         torch = _import_torch()
-        path = lite0_weights_path() if weights is None else Path(weights)
-        if not path.is_file():
-            raise InputError(f"weights: file not found: {path}")
+        path = lite0_weights_path() if weights is None else input_file(weights, "weights")
         digest = _sha256(path)
         if digest != LITE0_SHA256:
             raise FileFormatError(f"{path}: sha256 {digest[:12]}... is not that of the "
@@ -288,6 +291,9 @@ class EfficientNetFeatures:
     @classmethod
     def from_config(cls, cfg: dict) -> "EfficientNetFeatures":
         """Rebuild from :meth:`config`; the installed weights must have the recorded sha256."""
+        need = ("weights_sha256", "stages", "margin_px")
+        if not isinstance(cfg, dict) or not set(need) <= set(cfg):
+            raise InputError(f"cfg: expected a dict with {list(need)}, given {type(cfg).__name__}")
         want = cfg["weights_sha256"]
         if want != LITE0_SHA256:
             raise FileFormatError(f"the bank was built with EfficientNet-Lite0 weights of sha256 "

@@ -14,7 +14,9 @@ from ..errors import FileFormatError, InputError
 from .base import FeatureExtractor
 from .features import ClassicalFeatures
 
-__all__ = ["FEATURE_NAMES", "make_extractor", "extractor_from_config", "check_same_extractor"]
+#: extractor_from_config and check_same_extractor are the bank file's helpers: importable, not
+#: public API
+__all__ = ["FEATURE_NAMES", "make_extractor"]
 
 #: feature extractors known by name
 FEATURE_NAMES = ("classical", "efficientnet-lite0")

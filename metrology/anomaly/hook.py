@@ -18,7 +18,26 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..core.checks import as_vector, check_int
 from ..errors import FileFormatError, InputError
+from ..image.io import load_image
+
+#: largest side (px) of an aligned crop
+MAX_CROP_SIDE = 16384
+
+
+def _region(region: Any) -> dict:
+    """A checked ``{"center": [x, y], "size": [w, h]}`` (w, h in 8..MAX_CROP_SIDE px)."""
+    if not isinstance(region, Mapping) or set(region) != {"center", "size"}:
+        raise InputError(f"anomaly.region: expected {{\"center\": [x, y], \"size\": [w, h]}}, "
+                         f"given {type(region).__name__}")
+    c = as_vector(region["center"], "anomaly.region.center", 2)
+    if np.any(np.abs(c) > 1e9):
+        raise InputError(f"anomaly.region.center: expected coordinates within 1e9 px, given "
+                         f"{c.tolist()}")
+    size = [check_int(v, "anomaly.region.size", min=8, max=MAX_CROP_SIDE)
+            for v in as_vector(region["size"], "anomaly.region.size", 2)]
+    return {"center": [float(c[0]), float(c[1])], "size": size}
 
 __all__ = ["AnomalySpec", "aligned_crop", "score_in_recipe"]
 
@@ -46,7 +65,13 @@ class AnomalySpec:
                  region: Mapping | None = None, aligned: bool = True):
         if bank is None and scorer is None:
             raise InputError("anomaly: give a saved 'bank' path or a 'scorer' object")
-        if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+        if bank is not None and (not isinstance(bank, str) or not bank):
+            raise InputError(f"anomaly.bank: expected a path string, given {type(bank).__name__}")
+        if scorer is not None and not callable(getattr(scorer, "score", None)):
+            raise InputError(f"anomaly.scorer: expected an object with score(image), given "
+                             f"{type(scorer).__name__}")
+        if isinstance(threshold, bool) or \
+                not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
             raise InputError(f"anomaly.threshold: expected a finite number, given {threshold!r}")
         if not isinstance(aligned, bool):
             raise InputError(f"anomaly.aligned: expected true or false, given {aligned!r}")
@@ -54,8 +79,7 @@ class AnomalySpec:
         self.bank = bank
         self.scorer = scorer
         self.aligned = aligned
-        self.region = None if region is None else {"center": [float(v) for v in region["center"]],
-                                                   "size": [int(v) for v in region["size"]]}
+        self.region = None if region is None else _region(region)
 
     def to_dict(self) -> dict:
         if self.bank is None:
@@ -72,7 +96,7 @@ class AnomalySpec:
     def from_dict(cls, doc: Any, where: str = "anomaly") -> "AnomalySpec":
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"{where}: expected an object {{\"bank\", \"threshold\"}}")
-        unknown = sorted(set(doc) - _KEYS)
+        unknown = sorted(str(k) for k in set(doc) - _KEYS)
         if unknown:
             raise FileFormatError(f"{where}: unknown field(s) {unknown}")
         bank = doc.get("bank")
@@ -94,7 +118,10 @@ class AnomalySpec:
             if not ok:
                 raise FileFormatError(f"{where}.region: expected {{\"center\": [x, y], \"size\": "
                                       f"[w, h]}} in model-frame px (w, h >= 8), given {region!r}")
-        return cls(float(thr), bank=bank, region=region, aligned=aligned)
+        try:
+            return cls(float(thr), bank=bank, region=region, aligned=aligned)
+        except InputError as exc:
+            raise FileFormatError(f"{where}: {exc}") from None
 
 
 def aligned_crop(image: np.ndarray, pose: Any, center_xy: Any, size_wh: Any) -> np.ndarray:
@@ -116,7 +143,17 @@ def aligned_crop(image: np.ndarray, pose: Any, center_xy: Any, size_wh: Any) -> 
     """
     import cv2
 
-    (cx, cy), (w, h) = center_xy, size_wh
+    from ..core.pose import Pose2D
+
+    image = load_image(image, "image")
+    if image.ndim == 3 and image.shape[2] > 4:
+        raise InputError(f"image: expected at most 4 channels, given {image.shape[2]}")
+    if not isinstance(pose, Pose2D):
+        raise InputError(f"pose: expected a Pose2D, given {type(pose).__name__}")
+    r = _region({"center": center_xy, "size": size_wh})
+    (cx, cy), (w, h) = r["center"], r["size"]
+    if not np.all(np.isfinite(pose.matrix)):
+        raise InputError("pose: not finite")
     x0, y0 = float(cx) - (int(w) - 1) / 2.0, float(cy) - (int(h) - 1) / 2.0
     m = pose.matrix @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1.0]])
     return cv2.warpAffine(image, m[:2], (int(w), int(h)),
@@ -130,6 +167,15 @@ def score_in_recipe(spec: AnomalySpec, scorer: Any, raw: np.ndarray, pose: Any,
     the rectified view when the recipe has one) and scored, position-aware when aligned."""
     from .patchcore import PatchCore
 
+    if not isinstance(spec, AnomalySpec):
+        raise InputError(f"spec: expected an AnomalySpec, given {type(spec).__name__}")
+    if not callable(getattr(scorer, "score", None)):
+        raise InputError(f"scorer: expected an object with score(image), given "
+                         f"{type(scorer).__name__}")
+    if rectifier is not None and not callable(getattr(rectifier, "image", None)):
+        raise InputError(f"rectifier: expected None or an object with image(raw), given "
+                         f"{type(rectifier).__name__}")
+    raw = load_image(raw, "raw")
     img, aligned = raw, False
     if spec.region is not None:
         if rectifier is not None:

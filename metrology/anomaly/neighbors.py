@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_int
+from .coreset import finite_2d
 from ._blas import single_blas_thread
 
 __all__ = ["NearestNeighbors"]
@@ -43,9 +44,10 @@ class NearestNeighbors:
 
     def __init__(self, bank: np.ndarray, method: str = "auto"):
         self.check_method(method)
-        b = np.ascontiguousarray(bank, dtype=np.float32)
-        if b.ndim != 2 or b.shape[0] == 0:
-            raise InputError(f"bank: expected a non-empty (M, D) array, given shape {b.shape}")
+        b = np.ascontiguousarray(finite_2d(bank, "bank"))
+        # squared distances must stay finite in float32
+        if float(np.abs(b).max()) > 1e15:
+            raise InputError("bank: values beyond 1e15 in magnitude")
         if method == "auto":
             try:
                 import faiss  # noqa: F401
@@ -88,11 +90,13 @@ class NearestNeighbors:
             exact distance of each chosen neighbour.
         idx : ndarray (N, k) int64
         """
-        q = np.ascontiguousarray(queries, dtype=np.float32)
-        if q.ndim != 2 or q.shape[1] != self.bank.shape[1]:
+        q = np.ascontiguousarray(finite_2d(queries, "queries"))
+        if q.shape[1] != self.bank.shape[1]:
             raise InputError(f"queries: expected shape (N, {self.bank.shape[1]}), given "
                              f"{q.shape}")
-        k = int(min(max(1, k), self.bank.shape[0]))
+        if float(np.abs(q).max()) > 1e15:
+            raise InputError("queries: values beyond 1e15 in magnitude")
+        k = min(check_int(k, "k", min=1), self.bank.shape[0])
         if self.method == "kdtree":
             d, i = self._tree.query(q.astype(np.float64), k=k)
             d, i = np.asarray(d).reshape(len(q), k), np.asarray(i).reshape(len(q), k)

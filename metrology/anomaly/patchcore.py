@@ -388,7 +388,9 @@ class PatchCore:
         return self._patch_scores(img, self._use_aligned(aligned))[0]
 
     def _use_aligned(self, aligned: bool | None) -> bool:
-        return self.settings.aligned if aligned is None else bool(aligned)
+        from ..core.checks import check_bool
+
+        return self.settings.aligned if aligned is None else check_bool(aligned, "aligned")
 
     def _patch_scores(self, img: np.ndarray, aligned: bool):
         f = self._normalise(self._raw_patches(img))
@@ -496,8 +498,10 @@ class PatchCore:
         -------
         Path of the file written.
         """
+        from .._io import as_path
         from .bankfile import save_bank
 
+        as_path(path, "path")
         self._check_fitted()
         return save_bank(self, path)
 
@@ -520,8 +524,15 @@ class PatchCore:
             Corrupt, truncated or foreign file, or a bank built with another extractor or other
             weights (says which).
         """
+        from .._io import as_path
         from .bankfile import load_bank
 
+        as_path(path, "path")
+        if features is not None:
+            if isinstance(features, str):
+                raise InputError(f"features: expected None (the bank's extractor) or an "
+                                 f"extractor object, given {type(features).__name__}")
+            features = make_extractor(features)
         return load_bank(cls, path, features)
 
 

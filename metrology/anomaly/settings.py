@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from .._serial import Serializable
-from ..errors import InputError
+from ..errors import InputError, MetrologyError
 
 __all__ = ["PatchCoreSettings", "IMAGE_SCORES"]
 
@@ -25,8 +25,20 @@ IMAGE_SCORES = ("topk", "max", "reweighted")
 _NN = ("auto", "kdtree", "brute", "faiss")
 
 
+def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
+    """``Serializable.from_dict`` of ``cls`` after checking ``where`` (None or a string) and
+    ``error`` (an exception class of the library's error tree)."""
+    if not (isinstance(error, type) and issubclass(error, MetrologyError)):
+        raise InputError(f"error: expected an exception class of metrology.errors, given "
+                         f"{type(error).__name__}")
+    if where is not None and not isinstance(where, str):
+        raise InputError(f"where: expected a string or None, given {type(where).__name__}")
+    return super(cls, cls).from_dict.__func__(cls, d, where=where, error=error)
+
+
 def _int(name: str, v: Any, lo: int) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v or v < lo:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
+            int(v) != v or v < lo:
         raise InputError(f"{name}: expected an integer >= {lo}, given {v!r}")
 
 
@@ -141,6 +153,13 @@ class PatchCoreSettings(Serializable):
             object.__setattr__(self, nm, float(getattr(self, nm)))
         if self.compress is not None:
             object.__setattr__(self, "compress", float(self.compress))
+
+    @classmethod
+    def from_dict(cls, d: Any, *, where: str | None = None, error: type = InputError
+                  ) -> "PatchCoreSettings":
+        """Inverse of ``to_dict`` (unknown fields refused, missing ones take defaults); raises
+        ``error`` naming ``where`` and the field."""
+        return checked_from_dict(cls, d, where, error)
 
     def replace(self, **changes: Any) -> "PatchCoreSettings":
         """A copy with ``changes`` (unknown names raise :class:`InputError`)."""

@@ -9,13 +9,14 @@ good part of the calibration set would be rejected, with room to spare).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._serial import Serializable
-from ..core.checks import check_choice
+from ..core.checks import check_choice, check_finite, check_int
 from ..errors import InputError
+from .settings import checked_from_dict
 
 __all__ = ["Threshold", "calibrate_threshold", "auroc"]
 
@@ -52,6 +53,24 @@ class Threshold(Serializable):
     good_std: float
     false_alarm_rate: float
 
+    def __post_init__(self) -> None:
+        check_choice(self.method, "method", ("quantile", "max_margin"))
+        for nm in ("value", "quantile", "margin", "good_max", "good_mean", "good_std",
+                   "false_alarm_rate"):
+            object.__setattr__(self, nm, check_finite(getattr(self, nm), nm))
+        object.__setattr__(self, "n_images", check_int(self.n_images, "n_images", min=1))
+        if not 0 < self.quantile <= 1 or self.margin < 0 or self.good_std < 0 or \
+                not 0 <= self.false_alarm_rate <= 1:
+            raise InputError(f"threshold: expected quantile in (0, 1], margin >= 0, good_std "
+                             f">= 0 and false_alarm_rate in [0, 1], given {self.quantile}, "
+                             f"{self.margin}, {self.good_std}, {self.false_alarm_rate}")
+
+    @classmethod
+    def from_dict(cls, d: Any, *, where: str | None = None, error: type = InputError
+                  ) -> "Threshold":
+        """Inverse of ``to_dict``; raises ``error`` naming ``where`` and the field."""
+        return checked_from_dict(cls, d, where, error)
+
     def __str__(self) -> str:
         return (f"threshold {self.value:.4g} ({self.method}, q={self.quantile:g}, "
                 f"margin={self.margin:g}) from {self.n_images} good images: max "
@@ -84,15 +103,13 @@ def calibrate_threshold(good_scores, method: str = "quantile", *, quantile: floa
     (1.32, 0.0)
     """
     check_choice(method, "method", ("quantile", "max_margin"))
-    s = np.asarray(good_scores, dtype=np.float64).ravel()
-    if s.size == 0:
-        raise InputError("good_scores: expected at least one score of a good image, given none")
-    if not np.all(np.isfinite(s)):
-        raise InputError("good_scores: contains NaN or inf")
-    if not 0 < quantile <= 1:
+    s = _scores(good_scores, "good_scores")
+    quantile = check_finite(quantile, "quantile", max=1.0)
+    if not quantile > 0:
         raise InputError(f"quantile: expected a value in (0, 1], given {quantile}")
-    if not margin >= 0:
-        raise InputError(f"margin: expected >= 0, given {margin}")
+    margin = check_finite(margin, "margin", min=0.0, max=1e6)
+    if float(np.abs(s).max()) * (1 + margin) > 1e300:
+        raise InputError("good_scores: values too large for a threshold")
     if method == "quantile":
         value = float(np.quantile(s, quantile) + margin * s.std())
     else:
@@ -115,13 +132,27 @@ def auroc(scores_good, scores_bad) -> float:
     >>> auroc([0.1, 0.2], [0.3, 0.15])
     0.75
     """
-    g = np.asarray(scores_good, dtype=np.float64).ravel()
-    b = np.asarray(scores_bad, dtype=np.float64).ravel()
-    if g.size == 0 or b.size == 0:
-        raise InputError("auroc: expected at least one good and one bad score")
+    g = _scores(scores_good, "scores_good")
+    b = _scores(scores_bad, "scores_bad")
     allv = np.concatenate([g, b])
     from scipy.stats import rankdata
 
     ranks = rankdata(allv)  # average ranks handle ties as one half
     rb = ranks[g.size:].sum()
     return float((rb - b.size * (b.size + 1) / 2) / (g.size * b.size))
+
+
+def _scores(values: Any, name: str) -> np.ndarray:
+    """``values`` as a non-empty, finite 1-D float64 array (InputError otherwise)."""
+    try:
+        a = np.asarray(values)
+    except (TypeError, ValueError):
+        a = None
+    if a is None or a.dtype.kind not in "biuf":
+        raise InputError(f"{name}: expected a sequence of numbers, given {type(values).__name__}")
+    a = a.astype(np.float64).ravel()
+    if a.size == 0:
+        raise InputError(f"{name}: expected at least one score, given none")
+    if not np.all(np.isfinite(a)):
+        raise InputError(f"{name}: contains NaN or inf")
+    return a

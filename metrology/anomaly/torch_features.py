@@ -13,7 +13,6 @@ Only this module imports torch, and only when a :class:`TorchFeatures` is create
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -156,10 +155,12 @@ class TorchFeatures:
             raise InputError(f"weights: TorchFeatures needs a {arch} weights file (a "
                              f"torchvision state_dict, e.g. torchvision's ImageNet file copied to "
                              f"this machine); metrology never downloads weights")
-        path = Path(weights)
-        if not path.is_file():
-            raise InputError(f"weights: file not found: {path} (a {arch} state_dict .pth file "
-                             f"you supply; metrology never downloads weights)")
+        from .._io import as_path, input_file
+
+        if not as_path(weights, "weights").is_file():
+            raise InputError(f"weights: file not found: {weights} (a {arch} state_dict .pth "
+                             f"file you supply; metrology never downloads weights)")
+        path = input_file(weights, "weights")
         try:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:
@@ -191,6 +192,10 @@ class TorchFeatures:
 
     @classmethod
     def from_config(cls, cfg: dict) -> "TorchFeatures":
+        """Rebuild from :meth:`config` (the weights file must still be there)."""
+        if not isinstance(cfg, dict) or not {"weights", "arch"} <= set(cfg):
+            raise InputError(f"cfg: expected a dict with 'weights' and 'arch', given "
+                             f"{type(cfg).__name__}")
         return cls(cfg["weights"], cfg["arch"])
 
     def __call__(self, image: Any) -> np.ndarray:

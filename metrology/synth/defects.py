@@ -44,9 +44,9 @@ from scipy import ndimage
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .render import finish_image, render_scene
-from ..core.checks import check_seed
-from .surfaces import (_defect_params, _kinds, brushed_texture, crack_delta, layout_features,
-                       make_texture, stain_delta)
+from ..core.checks import check_int, check_seed
+from .surfaces import (_defect_params, _kinds, brushed_texture, check_scene, check_spec,
+                       crack_delta, layout_features, make_texture, stain_delta)
 
 __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "DefectScene",
            "brushed_texture", "texture_patch", "render_defect_sample", "make_defect_set",
@@ -57,6 +57,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain")
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
+MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
 _FACE_LEVEL = 150.0   # mean level of the machined face
 _HOLE_LEVEL = 45.0    # bottom of a drilled hole / slot
 
@@ -86,6 +87,9 @@ class DefectSpec:
     angle_deg: float
     contrast: float
     params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_spec(self, DEFECT_KINDS)
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "center_xy": list(self.center_xy), "size_px": self.size_px,
@@ -160,8 +164,6 @@ def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = Non
     return (crop - crop.mean()) / s
 
 
-# --- part geometry (model coordinates: origin at the image centre, pixels) -------------------
-
 def _layout(shape: tuple[int, int], name: str = "plate") -> dict:
     return layout_features(name, shape)
 
@@ -208,8 +210,6 @@ def _feature_extent(lay, i):
     (cx, cy), half, r, ang = lay["slots"][i - nh]
     return (cx, cy), r, half, ang
 
-
-# --- defects -------------------------------------------------------------------------------
 
 def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
     """A defect centre on the free face, ``extent`` px clear of the edges and features (the
@@ -378,6 +378,9 @@ class DefectScene:
     psf_sigma_px: float = 0.8
     supersample: int = 4
 
+    def __post_init__(self) -> None:
+        check_scene(self)
+
 
 def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequence[str] = "good",
                          *, rng: Any = None, scene: DefectScene | None = None,
@@ -509,17 +512,18 @@ def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "den
     Every sample uses its own child seed of ``seed``, so sets are reproducible and two sets with
     different seeds share no part.  ``kwargs`` go to :func:`render_defect_sample`.
     """
-    if n_good < 0 or n_per_kind < 0:
-        raise InputError(f"n_good, n_per_kind: expected >= 0, given {n_good}, {n_per_kind}")
-    seeds = np.random.SeedSequence(seed).spawn(n_good + n_per_kind * len(kinds))
+    n_good, n_per_kind = (check_int(v, nm, min=0, max=MAX_SET_SIZE) for v, nm in
+                          ((n_good, "n_good"), (n_per_kind, "n_per_kind")))
+    kinds, seed = _kinds(kinds, DEFECT_KINDS), check_int(seed, "seed", min=0)
+    n = n_good + n_per_kind * len(kinds)
+    if n > MAX_SET_SIZE:
+        raise InputError(f"make_defect_set: expected at most {MAX_SET_SIZE} samples, given {n}")
+    seeds = np.random.SeedSequence(seed).spawn(n)
     out = [render_defect_sample(shape, "good", rng=np.random.default_rng(s), **kwargs)
            for s in seeds[:n_good]]
-    i = n_good
-    for k in kinds:
-        for _ in range(n_per_kind):
-            out.append(render_defect_sample(shape, k, rng=np.random.default_rng(seeds[i]),
-                                            **kwargs))
-            i += 1
+    for j, k in enumerate([k for k in kinds for _ in range(n_per_kind)]):
+        out.append(render_defect_sample(shape, k, rng=np.random.default_rng(seeds[n_good + j]),
+                                        **kwargs))
     return out
 
 

@@ -5,7 +5,9 @@ differs from part to part:
 
 ``brushed``  long thin streaks along one direction, a few deeper brush marks, mild mottling;
 ``blasted``  sand-blasted / cast: isotropic fine grain with sparse small pits and bumps;
-``milled``   face-milled: concentric tool-mark arcs around a centre off the part, with grain.
+``milled``   face-milled: concentric tool-mark arcs around a centre off the part, with grain;
+``peened``   shot-peened: overlapping round dimples of 2.5-5 px radius (a cellular pattern of
+             cups of random depth), fine grain and mottling.
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -29,18 +31,19 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from ..core.checks import as_vector, check_finite, check_int, check_positive, check_seed
+from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
+                           check_seed)
 from ..errors import InputError
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
-           "make_texture"]
+           "peened_texture", "make_texture"]
 
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled")
+TEXTURES = ("brushed", "blasted", "milled", "peened")
 LAYOUTS = ("plate", "flange", "bracket", "face")
 
 
@@ -77,11 +80,39 @@ def _defect_params(params: Any) -> dict:
     return out
 
 
+def check_scene(scene: Any) -> None:
+    """Check (and store as floats) the fields of a ``DefectScene`` (InputError otherwise)."""
+    if isinstance(scene.texture, str):
+        check_choice(scene.texture, "texture", TEXTURES)
+    elif not (isinstance(scene.texture, np.ndarray) and scene.texture.ndim == 2):
+        raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given "
+                         f"{type(scene.texture).__name__}")
+    check_choice(scene.layout, "layout", LAYOUTS)
+    for nm, lo, hi in (("texture_amplitude", 0.0, 1e4), ("brush_angle_deg", -1e6, 1e6),
+                       ("noise_sigma", 0.0, 1e4), ("placement_px", 0.0, 1e4),
+                       ("placement_deg", -1e6, 1e6), ("lighting", 0.0, 0.99),
+                       ("psf_sigma_px", 0.0, 100.0)):
+        object.__setattr__(scene, nm, check_finite(getattr(scene, nm), nm, min=lo, max=hi))
+    object.__setattr__(scene, "supersample", check_int(scene.supersample, "supersample",
+                                                       min=1, max=16))
+
+
+def check_spec(spec: Any, kinds: tuple[str, ...]) -> None:
+    """Check (and store as floats) the fields of a ``DefectSpec`` (InputError otherwise)."""
+    check_choice(spec.kind, "kind", kinds)
+    c = as_vector(spec.center_xy, "center_xy", 2)
+    object.__setattr__(spec, "center_xy", (float(c[0]), float(c[1])))
+    for nm in ("size_px", "angle_deg", "contrast"):
+        object.__setattr__(spec, nm, check_finite(getattr(spec, nm), nm))
+    if not isinstance(spec.params, dict):
+        raise InputError(f"params: expected a dict, given {type(spec.params).__name__}")
+
+
 def _kinds(kind: Any, allowed: tuple[str, ...]) -> list[str]:
     """``kind`` (a string or a sequence of strings) as a list, each ``"good"`` or ``allowed``."""
     kinds = [kind] if isinstance(kind, str) else kind
     if not isinstance(kinds, (list, tuple)) or not all(isinstance(k, str) for k in kinds):
-        raise InputError(f"kind: expected a string or a list of strings, given {kind!r:.80}")
+        raise InputError(f"kind: expected a string or a list of strings, given {type(kind).__name__}")
     for k in kinds:
         if k != "good" and k not in allowed:
             raise InputError(f"kind: expected 'good' or one of {allowed}, given {k!r}")
@@ -174,6 +205,41 @@ def milled_texture(shape: tuple[int, int], *, rng: Any = None, pitch_px: float =
     return _unit(_unit(marks) + 0.5 * _unit(grain))
 
 
+def peened_texture(shape: tuple[int, int], *, rng: Any = None, radius_px: tuple = (2.5, 5.0)
+                   ) -> np.ndarray:
+    """Shot-peened surface: overlapping spherical dimples, each pixel in the cup of its nearest
+    impact (radius drawn in ``radius_px``, depth in 0.5-1.5), plus fine grain and mottling.
+
+    Parameters
+    ----------
+    shape : (H, W)
+    radius_px : (min, max)
+        Range of the dimple radii, px.
+
+    Returns
+    -------
+    ndarray (H, W) float64
+        Zero mean, unit standard deviation.
+    """
+    h, w, g = _canvas(shape, rng)
+    r_lo, r_hi = (check_positive(v, "radius_px", max=1000.0)
+                  for v in as_vector(radius_px, "radius_px", 2))
+    if r_hi < r_lo:
+        raise InputError(f"radius_px: expected (min, max) with min <= max, given {radius_px}")
+    mean_r = 0.5 * (r_lo + r_hi)
+    n = max(1, int(round(1.3 * h * w / (np.pi * mean_r ** 2))))
+    seeds = np.ones((h, w), bool)
+    seeds[g.integers(0, h, n), g.integers(0, w, n)] = False
+    d, (iy, ix) = ndimage.distance_transform_edt(seeds, return_indices=True)
+    radius = g.uniform(r_lo, r_hi, (h, w))[iy, ix]  # one radius and depth per impact
+    depth = g.uniform(0.5, 1.5, (h, w))[iy, ix]
+    cups = -depth * (1.0 - np.minimum((d / radius) ** 2, 1.0))
+    cups = ndimage.gaussian_filter(cups, 0.6, mode="wrap")
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    low = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 16.0, mode="wrap"))
+    return _unit(_unit(cups) + 0.35 * grain + 0.25 * low)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -185,6 +251,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return blasted_texture(shape, rng=rng)
     if name == "milled":
         return milled_texture(shape, rng=rng)
+    if name == "peened":
+        return peened_texture(shape, rng=rng)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 

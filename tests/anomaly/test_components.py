@@ -45,6 +45,37 @@ def test_classical_features_shape_padding_and_gain_invariance():
         ClassicalFeatures(stride=0)
 
 
+def test_line_channels_lift_a_scratch_above_the_grain():
+    """On a blasted face (fine grain and pits in random directions) the line-orientation
+    channels, averaged over 3 x 3 cells as the patches are, read a dark scratch (35 levels, 40
+    px) higher against the good part's maximum than the orientation-blind ``l1_max`` does:
+    measured ratios 0.85-2.47 (median 1.36) against 0.76-1.04 on these six seeds."""
+    from metrology.anomaly.patchcore import _box
+
+    f = ClassicalFeatures()
+    names = f.channel_names()
+    line = [names.index(f"dark_line_{c}@1") for c in ("c", "s")]
+    blind = names.index("l1_max@1")
+    kw = dict(layout="face", texture="blasted", placement_px=0, placement_deg=0, lighting=0)
+    ratios = []
+    for seed in range(6):
+        good = _box(f(render_defect_sample((128, 128), "good", rng=seed, **kw).image), 3)
+        s = render_defect_sample((128, 128), "scratch", rng=seed, defect_params={
+            "contrast": 35.0, "polarity": "dark", "length_px": 40.0, "width_px": 0.8}, **kw)
+        bad = _box(f(s.image), 3)
+        cells = s.mask.reshape(32, 4, 32, 4).any(axis=(1, 3))
+        mag = [np.hypot(a[..., line[0]], a[..., line[1]]) for a in (good, bad)]
+        ratios.append((mag[1][cells].max() / mag[0].max(),
+                       bad[..., blind][cells].max() / good[..., blind].max()))
+    r = np.array(ratios)
+    assert np.all(r[:, 0] > r[:, 1]), r
+    assert np.median(r[:, 0]) > 1.2, r
+    # lines=False is the feature set of banks written before the line channels
+    assert ClassicalFeatures(lines=False).channels == f.channels - 8
+    assert ClassicalFeatures.from_config({"name": "classical", "sigmas": [1, 2, 4, 8],
+                                          "stride": 4}).channels == f.channels - 8
+
+
 def test_coreset_keeps_isolated_points():
     rng = np.random.default_rng(0)
     x = np.r_[rng.normal(0, 0.1, (500, 3)), [[5.0, 0, 0], [0, -5.0, 0]]]
@@ -103,6 +134,13 @@ def test_nearest_neighbours_bad_input():
         NearestNeighbors(np.zeros((3, 3)), method="annoy")
     with pytest.raises(InputError):
         NearestNeighbors(np.zeros((3, 3))).query(np.zeros((2, 4)))
+    for bank in (np.full((3, 3), np.inf), np.full((3, 3), 1e30), [["a"]]):
+        with pytest.raises(InputError):
+            NearestNeighbors(bank)
+    nn = NearestNeighbors(np.zeros((3, 3)))
+    for q, k in ((np.full((1, 3), np.nan), 1), (np.zeros((1, 3)), 0), (np.zeros((1, 3)), "abc")):
+        with pytest.raises(InputError):
+            nn.query(q, k=k)
 
 
 def test_thresholds():
@@ -120,6 +158,18 @@ def test_thresholds():
         calibrate_threshold([1.0], "mean")
     with pytest.raises(InputError):
         calibrate_threshold([1.0], quantile=1.5)
+    for kw in ({"quantile": None}, {"quantile": "a"}, {"margin": float("inf")}, {"margin": -1}):
+        with pytest.raises(InputError):
+            calibrate_threshold([1.0], **kw)
+    for g, b in ((None, [1.0]), ([1.0], "abc"), ([1.0], [np.inf]), ([], [1.0])):
+        with pytest.raises(InputError):
+            auroc(g, b)
+    d = t2.to_dict()
+    for key in ("quantile", "good_mean"):
+        with pytest.raises(InputError):
+            Threshold.from_dict(dict(d, **{key: None}))
+    with pytest.raises(InputError, match="error"):
+        Threshold.from_dict(d, error={})
 
 
 @given(st.lists(st.integers(0, 5), min_size=1, max_size=12),
@@ -138,6 +188,12 @@ def test_anomaly_score_fields():
     d = s.to_dict()
     assert d["map_shape"] == [5, 6] and "map" not in d
     assert len(s.to_dict(include_map=True)["map"]) == 5
+    with pytest.raises(InputError):
+        s.to_dict(include_map=np.ones(3, bool))
+    for kw in ({"max_xy": object()}, {"max_xy": (1.0, np.inf)}, {"score": np.nan},
+               {"map": np.zeros(5)}, {"threshold": "x"}):
+        with pytest.raises(InputError):
+            AnomalyScore(**dict({"score": 1.0, "map": m}, **kw))
 
 
 def test_single_blas_thread_restores_setting():

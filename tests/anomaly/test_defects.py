@@ -116,6 +116,21 @@ def test_texture_character():
     assert 1 / 6.5 < f < 1 / 4.0
 
 
+def test_peened_texture_character():
+    from metrology.synth.surfaces import blasted_texture, peened_texture
+
+    p = peened_texture((128, 128), rng=0)
+    assert abs(p.mean()) < 1e-9 and abs(p.std() - 1) < 1e-9
+    assert not np.array_equal(p, peened_texture((128, 128), rng=1))
+    # dimples of 2.5-5 px radius: neighbours 2 px apart still correlate, unlike the blasted
+    # grain (correlation length 1.1 px)
+    b = blasted_texture((128, 128), rng=0)
+    lag2 = [np.corrcoef(t[:, :-2].ravel(), t[:, 2:].ravel())[0, 1] for t in (p, b)]
+    assert lag2[0] > 0.4 and lag2[0] > lag2[1] + 0.2, lag2
+    with pytest.raises(InputError):
+        peened_texture((64, 64), radius_px=(5, 2))
+
+
 def test_face_layout_fills_the_image():
     # no plate edge and no features: with the largest jitter the face (150 gray levels, texture
     # std 7, lighting +-10 %) still reaches every border pixel; the background (22) never shows

@@ -195,6 +195,14 @@ def test_version1_pair_still_loads_and_foreign_extractor_is_refused(fitted, data
     path = fitted.save(tmp_path / "new.npz")
     with pytest.raises(FileFormatError, match="sigmas"):
         PatchCore.load(path, features=ClassicalFeatures(sigmas=(1.0, 2.0)))
+    # a version-2 save under the pair's .json name: load of that name reads the new .npz, not
+    # the stale version-1 header left beside it
+    (tmp_path / "old.npz").write_bytes(arrays)
+    fitted.save(tmp_path / "old.json")
+    again = PatchCore.load(tmp_path / "old.json")
+    assert again.settings.image_score == fitted.settings.image_score
+    assert again.score(test[-1].image).score == pytest.approx(
+        fitted.score(test[-1].image).score, rel=1e-6)
 
 
 def test_bad_input(fitted, data):

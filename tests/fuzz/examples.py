@@ -1900,6 +1900,26 @@ def _(ctx):
     return Call((32, 32), rng=0)
 
 
+@ex("synth.surfaces.peened_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
+@ex("synth.surfaces.blasted_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
+@ex("synth.surfaces.milled_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
+@ex("synth.surfaces.make_texture")
+def _(ctx):
+    return Call("milled", (32, 32), np.random.default_rng(0), 0.0)
+
+
 @ex("synth.defects.texture_patch")
 def _(ctx):
     from metrology.synth.defects import brushed_texture

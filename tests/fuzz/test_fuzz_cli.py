@@ -24,7 +24,10 @@ def cli_report(request, fuzz_pool):
 
 
 #: Owners whose commands still fail the CLI fuzz (calib and match commands are clean: their
-#: cases run as plain tests now, so a regression fails the suite).
+#: cases run as plain tests now, so a regression fails the suite).  The anomaly commands
+#: passed 598 full-battery invocations on 2026-12-03; anomaly stays in OPEN_OWNERS for the
+#: API items of metrology.synth.defects still open (shape checks of render_defect_sample,
+#: texture_patch).
 OPEN_CLI_OWNERS = OPEN_OWNERS - {"calib", "match"}
 
 
