@@ -71,7 +71,9 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     p = as_path(path, "path")
     if p.suffix.lower() == ".json" and p.is_file() and not _is_v2(_npz_path(p)):
         return _load_v1(cls, p, features)
-    npz = _npz_path(p) if not p.is_file() else p
+    # a .json name is a version-1 header (handled above) or the name a version-2 bank was
+    # saved under: its arrays are in the .npz beside it
+    npz = _npz_path(p) if not p.is_file() or p.suffix.lower() == ".json" else p
     if not npz.is_file():
         raise InputError(f"bank file not found: {p}")
     if not zipfile.is_zipfile(npz):

@@ -137,9 +137,9 @@ def aligned_crop(image: np.ndarray, pose: Any, center_xy: Any, size_wh: Any) -> 
     Examples
     --------
     >>> from metrology.core.pose import Pose2D
-    >>> img = np.arange(100, dtype=np.float32).reshape(10, 10)
-    >>> aligned_crop(img, Pose2D(5.0, 5.0, 0.0, 1.0), (0.0, 0.0), (3, 3))[1, 1]
-    np.float32(55.0)
+    >>> img = np.arange(400, dtype=np.float32).reshape(20, 20)
+    >>> aligned_crop(img, Pose2D(10.0, 10.0, 0.0, 1.0), (0.5, 0.5), (8, 8))[3, 3]
+    np.float32(210.0)
     """
     import cv2
 

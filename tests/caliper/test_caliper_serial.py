@@ -110,7 +110,7 @@ def test_tools_features_and_inspection_results_round_trip():
                            features={"h": {"px": feats[0].to_dict(), "mm": feats[0].to_dict()}},
                            tools_px={"c": {**tools[0].to_dict(), "type": "circle"}},
                            timings_ms={"total": 1.23456}, anomaly_score=0.25,
-                           anomaly_threshold=0.5, match_score=float("nan"))
+                           anomaly_threshold=0.5, match_score=None)
     d = _json(res.to_dict())
     assert d["match_score"] is None and d["anomaly"]["passed"] is True
     assert d["timings_ms"]["total"] == 1.235 and d["measurements"][0]["value"] is None

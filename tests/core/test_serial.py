@@ -127,6 +127,13 @@ def _fits(cls: type) -> st.SearchStrategy:
     return draw()
 
 
+#: Fields restricted (names, ranges) by their class's own checks.
+_CHOICES = {"Threshold": {"method": st.sampled_from(["quantile", "max_margin"]),
+                          "quantile": st.floats(0.01, 1.0), "margin": st.floats(0.0, 10.0),
+                          "n_images": st.integers(1, 500), "good_std": st.floats(0.0, 5.0),
+                          "false_alarm_rate": st.floats(0.0, 1.0)}}
+
+
 def instances(cls: type) -> st.SearchStrategy:
     """Instances of a Serializable dataclass built from its annotations (invalid combinations
     that its own checks refuse are rejected); fit results are made by the fits."""
@@ -134,6 +141,7 @@ def instances(cls: type) -> st.SearchStrategy:
         return _fits(cls)
     hints = typing.get_type_hints(cls)
     kw = {f.name: _strategy(hints[f.name], f.metadata) for f in json_fields(cls)}
+    kw.update(_CHOICES.get(cls.__qualname__, {}))
 
     def build(values):
         try:

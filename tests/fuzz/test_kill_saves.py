@@ -63,7 +63,7 @@ SAVERS = {
               "B = PatchCore(coreset_ratio=0.5).fit(\n"
               "    [d.image for d in make_defect_set(3, [], 0, shape=(96, 96), seed=5,\n"
               "                                      supersample=2)])\n"
-              "def save(o, p): o.save(p)\n", name="bank.json",
+              "def save(o, p): o.save(p)\n", name="bank.npz",
         load="from metrology.anomaly import PatchCore\n"
              "def load(p): return PatchCore.load(p).bank_size\n"),
     "metrology.inspect.station.save_plane": dict(
