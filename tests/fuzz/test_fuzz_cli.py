@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from fuzz_owners import CLI_OWNERS, OPEN_OWNERS, cli_owner_of
+from fuzz_owners import CLI_OWNERS, cli_owner_of
 from metrology.testing.fuzz import cli_commands, run_cli_fuzz
 
 pytestmark = pytest.mark.fuzz
