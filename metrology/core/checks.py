@@ -109,6 +109,10 @@ def as_vector(value: Any, name: str, size: int = 2, *, finite: bool = True) -> n
     >>> as_vector((1, 2.5), "center_xy").tolist()
     [1.0, 2.5]
     """
+    if finite is not True:
+        finite = check_bool(finite, "finite")
+    if type(size) is not int or size < 1:
+        size = check_int(size, "size", min=1, max=1 << 20)
     arr = _numeric(value, name, f"{size} numbers")
     if arr.shape != (size,):
         raise ShapeError(f"{name}: expected {size} numbers (shape ({size},)), given shape "
