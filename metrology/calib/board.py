@@ -44,7 +44,7 @@ import numpy as np
 
 from .. import _cv
 from .._serial import Serializable
-from ..core.checks import as_points, check_bool, check_positive
+from ..core.checks import _image_size_wh, as_points, check_bool, check_positive
 from ..errors import BoardNotFoundError, InputError, ShapeError
 from ..image.io import as_gray
 from .camera import CameraModel, _as_array, _real_number
@@ -166,13 +166,7 @@ class BoardDetection(Serializable):
         rms = rms.astype(np.float64)
         if not np.all(np.isfinite(c[ok])):
             raise InputError("corners_xy: NaN or inf at a corner marked ok (corner_ok True)")
-        try:
-            w, h = (int(v) for v in self.image_size)
-        except Exception:
-            raise ShapeError(f"image_size: expected (width, height), given "
-                             f"{self.image_size!r:.60}") from None
-        if w <= 0 or h <= 0:
-            raise InputError(f"image_size: expected positive (width, height), given {(w, h)}")
+        w, h = _image_size_wh(self.image_size)
         if not isinstance(self.method, str) or not 0 < len(self.method) <= 40:
             raise InputError(f"method: expected the detector's name, given "
                              f"{self.method!r:.40}")

@@ -39,7 +39,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._serial import to_jsonable
-from ..core.checks import (_numeric, as_points, as_vector, check_choice, check_finite,
+from ..core.checks import (_image_size_wh, _numeric, as_points, as_vector, check_choice, check_finite,
                            check_int, check_positive)
 from ..errors import CalibrationError, FileFormatError, InputError, ShapeError
 from ._fields import check_error, get_field, read_fields
@@ -114,13 +114,7 @@ class TelecentricCamera:
             raise InputError(f"dist: expected up to 5 finite coefficients (k1 k2 p1 p2 k3), "
                              f"given {d.tolist()}")
         d = np.concatenate([d, np.zeros(5 - d.size)])
-        try:
-            w, h = (int(v) for v in self.image_size)
-        except Exception:
-            raise ShapeError(f"image_size: expected (width, height), given "
-                             f"{self.image_size!r}") from None
-        if w <= 0 or h <= 0:
-            raise InputError(f"image_size: expected positive (width, height), given {(w, h)}")
+        w, h = _image_size_wh(self.image_size)
         r0 = 0.5 * float(np.hypot(w, h)) if self.norm_radius_px is None else \
             check_positive(self.norm_radius_px, "norm_radius_px", max=1e9)
         if self.valid_radius is not None:

@@ -268,6 +268,30 @@ def check_seed(rng: Any, name: str = "rng") -> np.random.Generator:
     return np.random.default_rng(int(rng))
 
 
+def _items(value: Any, name: str, types: type | tuple[type, ...], what: str) -> list:
+    """``value`` as a list whose items are all ``types``; a string, bytes, a mapping or a
+    non-iterable is refused (:class:`InputError` naming ``name`` and ``what``)."""
+    from collections.abc import Mapping
+
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise InputError(f"{name}: expected a sequence of {what}, given {type(value).__name__}")
+    out = list(value)
+    if not all(isinstance(v, types) for v in out):
+        raise InputError(f"{name}: expected {what} items only")
+    return out
+
+
+def _image_size_wh(value: Any, name: str = "image_size") -> tuple[int, int]:
+    """``(width, height)`` as two positive ints (:class:`ShapeError` / :class:`InputError`)."""
+    try:
+        w, h = (int(v) for v in value)
+    except Exception:
+        raise ShapeError(f"{name}: expected (width, height), given {value!r:.60}") from None
+    if w <= 0 or h <= 0:
+        raise InputError(f"{name}: expected positive (width, height), given {(w, h)}")
+    return w, h
+
+
 def _bound(v: Any, name: str) -> float | None:
     """An optional limit of a check: None or a real number (NaN refused)."""
     if v is None:

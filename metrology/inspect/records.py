@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import _items
 from ..errors import FileFormatError, InputError
 
 __all__ = [
@@ -331,12 +332,7 @@ def measurement_series(source: Any, *, order: str = "name",
         for m in r.get("measurements") or ():
             names.setdefault(m["name"], m)
     if measurements is not None:
-        if isinstance(measurements, (str, bytes, dict)) or not hasattr(measurements, "__iter__"):
-            raise InputError(f"measurements: expected a list of measurement names, given "
-                             f"{type(measurements).__name__}")
-        want = list(measurements)
-        if not all(isinstance(n, str) for n in want):
-            raise InputError("measurements: expected a list of measurement names (str)")
+        want = _items(measurements, "measurements", str, "measurement names (str)")
         unknown = [n for n in want if n not in names]
         if unknown:
             raise InputError(f"measurement(s) {unknown} not in the results; have {list(names)}")

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .._serial import to_jsonable
+from ..core.checks import _items
 from ..core.pose import Pose2D
 from ..errors import InputError
 from .measure import MeasurementResult
@@ -82,14 +83,9 @@ class InspectionResult:
                              f"{type(self.pose).__name__}")
         for f in ("match_score", "anomaly_score", "anomaly_threshold"):
             object.__setattr__(self, f, _finite_or_none(getattr(self, f), f))
-        ms = self.measurements
-        if isinstance(ms, (str, bytes, Mapping)) or not hasattr(ms, "__iter__"):
-            raise InputError(f"InspectionResult.measurements: expected a sequence of "
-                             f"MeasurementResult, given {type(ms).__name__}")
-        ms = tuple(ms)
-        if not all(isinstance(m, MeasurementResult) for m in ms):
-            raise InputError("InspectionResult.measurements: expected MeasurementResult items")
-        object.__setattr__(self, "measurements", ms)
+        ms = _items(self.measurements, "InspectionResult.measurements", MeasurementResult,
+                    "MeasurementResult")
+        object.__setattr__(self, "measurements", tuple(ms))
         for f in ("features", "tools_px", "timings_ms", "edge_points_px"):
             if not isinstance(getattr(self, f), dict):
                 raise InputError(f"InspectionResult.{f}: expected a dict, given "

@@ -22,7 +22,7 @@ from typing import Iterable
 import numpy as np
 
 from .._serial import Serializable, to_jsonable
-from ..core.checks import check_finite, check_int
+from ..core.checks import _items, check_finite, check_int
 from ..core.pose import Pose2D
 from ..errors import InputError
 
@@ -156,12 +156,7 @@ class Matches(list):
     """
 
     def __init__(self, matches: Iterable[Match] = (), stats: SearchStats | None = None) -> None:
-        if isinstance(matches, (str, bytes, dict)) or not hasattr(matches, "__iter__"):
-            raise InputError(f"matches: expected an iterable of Match, given "
-                             f"{type(matches).__name__}")
-        items = list(matches)
-        if not all(isinstance(m, Match) for m in items):
-            raise InputError("matches: expected Match items only")
+        items = _items(matches, "matches", Match, "Match")
         if stats is not None and not isinstance(stats, SearchStats):
             raise InputError(f"stats: expected a SearchStats or None, given "
                              f"{type(stats).__name__}")

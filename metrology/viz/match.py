@@ -13,11 +13,11 @@ and a label with the score.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from ..core.checks import check_bool, check_positive
+from ..core.checks import _items, check_bool, check_positive
 from ..errors import InputError
 from ._text import label_scale, put_label
 from .draw import COLORS, SHIFT, check_color, to_bgr, to_fixed
@@ -51,12 +51,7 @@ def draw_matches(image: Any, model, matches: Sequence, *, color: tuple = COLORS[
     out = to_bgr(image)
     if not isinstance(model, ShapeModel):
         raise InputError(f"model: expected a ShapeModel, given {type(model).__name__}")
-    if isinstance(matches, (str, bytes, Mapping)) or not hasattr(matches, "__iter__"):
-        raise InputError(f"matches: expected a sequence of Match, given "
-                         f"{type(matches).__name__}")
-    matches = list(matches)
-    if not all(isinstance(m, Match) for m in matches):
-        raise InputError("matches: expected Match items (ShapeModel.find's results)")
+    matches = _items(matches, "matches", Match, "Match (ShapeModel.find's results)")
     color = check_color(color)
     if axis_len_px is not None:
         axis_len_px = check_positive(axis_len_px, "axis_len_px")
