@@ -73,9 +73,12 @@ _KNOWN = {
                          "still 1.08-1.10x short of their scatter at 0 and 45 deg, cause not "
                          "found (strip correlation would lower it, not raise it)",
     "distance point-line": "90.9 % inside U (RMS 1.09) since corner_bias shrank 9 -> 3 ppm: the "
-                           "plate's outer edges come out ~0.0013 px inside the truth under the "
-                           "render's lighting fall-off (flat-plateau edge model), a bias the "
-                           "9 ppm term used to pad; the fix is a sloped-plateau edge model",
+                           "plate's outer edges come out ~0.0012 px inside the truth under the "
+                           "render's lighting fall-off (the erf fit shifts an edge by +11 g px "
+                           "at 1 px optics under a multiplicative ramp g; "
+                           "scripts/edge_ramp_bias.py); removing g edge by edge from the "
+                           "window's plateaus costs 18-24 % of edge precision, so the fix needs "
+                           "g from outside the caliper (not done)",
     "distance point-point": "RMS 0.78 < 0.8 (100 % inside U): over-covered, cause not analysed",
 }
 # "distance line-line" was over-covered (RMS 0.71) by the board-corner detector's +10 ppm,
