@@ -69,8 +69,8 @@ def sweep(tmp_path_factory):
 #: must drop the mark).  Figures of the 20-trial sweep in docs/inspection.md.
 _KNOWN = {
     "width (edge pair)": "|e| <= U for 92.0 % < 93 % on these 20 trials (RMS 1.18 is in range; "
-                         "27 trials: 93.1 %, 95 % interval 86.9-97.0 %; 33 trials: 92.1 %, "
-                         "86.4-96.0 %): the strips' sigma is still 1.08-1.10x short of their scatter at 0 and 45 deg, cause not "
+                         "27 trials: 93.1 %, 95 % interval 86.9-97.0 %; 41 trials: 91.9 %, "
+                         "86.7-95.5 %): the strips' sigma is still 1.08-1.10x short of their scatter at 0 and 45 deg, cause not "
                          "found (strip correlation would lower it, not raise it)",
     "distance point-line": "90.9 % inside U (RMS 1.09) since corner_bias shrank 9 -> 3 ppm: the "
                            "plate's outer edges come out ~0.0012 px inside the truth under the "
@@ -80,7 +80,7 @@ _KNOWN = {
                            "window's plateaus costs 18-24 % of edge precision, so the fix needs "
                            "g from outside the caliper (not done)",
     "distance point-point": "RMS 0.78 < 0.8 (100 % inside U) on these 20 trials: over-covered, "
-                            "cause not analysed (33 trials: 0.84, 95 % interval 0.75-0.95)",
+                            "cause not analysed (41 trials: 0.86, 95 % interval 0.78-0.96)",
 }
 # "distance line-line" was over-covered (RMS 0.71) by the board-corner detector's +10 ppm,
 # stated as a 9 ppm corner_bias term; with the corner model's multiplicative illumination
