@@ -20,6 +20,8 @@ says what and by how much:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__: list[str] = []
@@ -65,8 +67,16 @@ def circle_band(center0_xy, radius0: float, angles_deg, length: float, center_xy
     docstring for the rules); None when it lies inside.
 
     The crossing of each ray with the fitted circle is the root of
-    ``|t u - d|^2 = r^2`` (``d`` the centre's offset) nearest ``radius0``.
+    ``|t u - d|^2 = r^2`` (``d`` the centre's offset) nearest ``radius0``.  Where
+    ``|d| <= r``, every ray crosses the circle at a ``t >= 0`` with ``|t - r| <= |d|``: with
+    ``|d| + |r - radius0|`` within the reach (+ slack) every crossing is, and the circle is
+    inside without computing them (the usual case, in Python floats).
     """
+    dx = float(center_xy[0]) - float(center0_xy[0])
+    dy = float(center_xy[1]) - float(center0_xy[1])
+    off = math.hypot(dx, dy)
+    if off <= float(radius) and off + abs(float(radius) - radius0) <= length / 2.0 + BAND_SLACK_PX:
+        return None          # (NaN anywhere fails the test: the full check below runs)
     phi = np.radians(np.asarray(angles_deg, dtype=np.float64))
     u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
     d = np.asarray(center_xy, dtype=np.float64) - np.asarray(center0_xy, dtype=np.float64)

@@ -129,3 +129,28 @@ def test_failed_tool_fails_its_measurement_with_the_reason(two_holes):
     tool = CircleTool((150.0, 60.0), 10.0, name="hole")
     with pytest.raises(FitError, match="outside the search band"):
         tool.to_features(tool.measure(two_holes), recipe.station.plane)
+
+
+def test_circle_band_shortcut_matches_crossings():
+    # circle_band returns None without computing the crossings when |d| <= r and
+    # |d| + |r - r0| <= reach + slack; the crossings computed here must then all lie within
+    # the reach (the bound is exact: |t - r| <= |d| on each ray), including right at the limit
+    rng = np.random.default_rng(5)
+    ang = np.arange(32) * (360.0 / 32) + 5.0
+    u = np.stack([np.cos(np.radians(ang)), np.sin(np.radians(ang))], axis=1)
+    for _ in range(500):
+        r0, length = rng.uniform(3, 50), rng.uniform(2, 24)
+        budget = (length / 2 + BAND_SLACK_PX) * rng.uniform(0.5, 1.0)
+        off = rng.uniform(0, budget)
+        r = r0 + rng.choice([-1, 1]) * (budget - off)
+        if r < off:
+            continue                                   # the centre outside the circle
+        phi = rng.uniform(0, 2 * np.pi)
+        d = off * np.array([np.cos(phi), np.sin(phi)])
+        ud = u @ d
+        t = ud + np.sqrt(ud * ud - d @ d + r * r)      # the crossing at t >= 0
+        assert np.all(np.abs(t - r0) <= length / 2 + BAND_SLACK_PX + 1e-9)
+        assert circle_band((0, 0), r0, ang, length, d, r) is None
+    # just beyond the reach, the full check still flags
+    why = circle_band((0, 0), 10.0, ang, 10.0, (0, 0), 10.0 + 5.0 + 1.01 * BAND_SLACK_PX)
+    assert why is not None
