@@ -39,6 +39,10 @@ from .erf_single import _NEWTON_TOL_L, _NEWTON_TOL_S, _NEWTON_TOL_T
 _TIGHT = 0.1
 _ISQ2 = 1.0 / math.sqrt(2.0)
 _ISQ2PI = 1.0 / math.sqrt(2.0 * math.pi)
+#: |z| beyond which the Gaussian's cdf is 0 or 1 and its density 0 to within 1e-16 (the
+#: window's outer samples: ~30 % of the erfc / exp evaluations skipped, the sums unchanged
+#: beyond rounding)
+_Z_TAIL = 8.5
 
 @njit(cache=True, nogil=True)
 def _solve(a, b, n):  # pragma: no cover - compiled
@@ -84,8 +88,13 @@ def _model(x, t, s, cs, inv_ab, terms):  # pragma: no cover - compiled
         zd = 0.0
         for q in range(4):
             z = (x[i] - t + cs[q]) / s
-            cdf = 0.5 * math.erfc(-z * _ISQ2)
-            dens = math.exp(-0.5 * z * z) * _ISQ2PI
+            if z > _Z_TAIL:                  # cdf 1 - 1e-17 rounds to 1, dens < 1e-16
+                cdf, dens = 1.0, 0.0
+            elif z < -_Z_TAIL:               # cdf < 1e-17, dens < 1e-16: zero
+                cdf, dens = 0.0, 0.0
+            else:
+                cdf = 0.5 * math.erfc(-z * _ISQ2)
+                dens = math.exp(-0.5 * z * z) * _ISQ2PI
             gq = z * cdf + dens
             sg = 1.0 if q == 0 or q == 3 else -1.0
             h2 += sg * (z * gq + cdf)
