@@ -201,6 +201,25 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, edges: EdgeSettings
                    ref.score, ref.refined, candidates)
 
 
+def detect_sampled(values, offsets, edges: EdgeSettings, search_half, directions,
+                   shading_test: str) -> EdgeSet:
+    """:func:`detect_edges` on profiles the package sampled itself (the finders' internal
+    path): ``values`` (K, L) from :func:`~metrology.image.profiles.sample_profiles`, their
+    calipers' ``offsets``, ``search_half`` and ``directions``, ``edges`` with ``transition``
+    and ``select`` resolved.  The compiled kernels run without re-checking those arrays (the
+    kernel path checks the values are finite itself); anything else, and every case the
+    kernels leave to NumPy, goes through :func:`detect_edges` with its checks and errors."""
+    kern = kernels("caliper")
+    if (kern is not None and edges.transition is not None and edges.select is not None
+            and values.dtype == np.float64 and offsets.dtype == np.float64):
+        got = _detect_compiled(kern, values, offsets, edges, search_half, directions,
+                               shading_test)
+        if got is not None:
+            return got
+    return detect_edges(values, offsets, edges=edges, search_half=search_half,
+                        directions=directions, shading_test=shading_test)
+
+
 _MODES = {"any": 0, "positive": 1, "negative": 2}
 _SELECT = {"first": 0, "last": 1, "strongest": 2}
 
