@@ -43,7 +43,8 @@ from ..core.checks import check_choice
 from ..errors import InputError
 from ..image.filters import gaussian_derivative_1d, gaussian_derivative_kernel_1d
 from ..image.peaks import local_maxima, subpixel_peaks
-from .erf_fit import fit_steps
+from .erf_fit import fit_steps, shading_redo
+from .erf_model import footprint
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 
 __all__ = ["EdgeSet", "detect_edges", "SHADING_TESTS"]
@@ -235,6 +236,11 @@ def _detect_compiled(kern, v, offsets, edges, search_half, directions, shading_t
     k = v.shape[0]
     cols = np.empty((k, 3), dtype=np.int64)
     est = np.full((k, 4), np.nan)
+    if edges.subpixel != "gauss":
+        got = _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_test,
+                              cols, est)
+        if got is not None:
+            return got
     status = kern.peaks(np.array(v, order="C"), np.array(offsets, order="C"),
                         np.array(_derivative_kernel(edges.sigma), np.float64),
                         max(edges.threshold, 1e-12), float(edges.sigma),
@@ -261,6 +267,33 @@ def _detect_compiled(kern, v, offsets, edges, search_half, directions, shading_t
         ref, amp = ref.take(ci), amp[ci]
     return EdgeSet(rows, ref.position, amp, ref.step, ref.blur, ref.std, ref.score,
                    ref.refined, candidates)
+
+
+def _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_test, cols,
+                    est):
+    """The erf case of :func:`_detect_compiled` in one kernel call
+    (:func:`metrology.caliper._kernels.edges_single`: peaks, the one candidate of each
+    profile fitted, the fits' outputs); None where a profile holds several candidates, a
+    Gaussian estimate needs the NumPy fallbacks or the shading test asks for a refit (the
+    staged path then runs)."""
+    k = v.shape[0]
+    fab = footprint(None if directions is None else np.asarray(directions, np.float64), k)
+    out = np.empty((k, 7))
+    status = kern.edges_single(np.array(v, order="C"), np.array(offsets, order="C"),
+                               np.array(_derivative_kernel(edges.sigma), np.float64),
+                               max(edges.threshold, 1e-12), float(edges.sigma),
+                               _MODES[edges.transition], _SELECT[edges.select],
+                               float(search_half), np.ascontiguousarray(fab), 7, cols, est,
+                               out)
+    if status != 0:
+        return None
+    cr = np.flatnonzero(cols[:, 2] >= 0)
+    if shading_redo(out[cr, 5], shading_test).any():
+        return None
+    rows = np.flatnonzero(cols[:, 0] >= 0)       # (among the candidates: status 0)
+    o = out[rows].T
+    return EdgeSet(rows, o[0].copy(), est[rows, 3], o[2].copy(), o[1].copy(), o[3].copy(),
+                   o[4].copy(), o[6] > 0.5, cols[:, 1].astype(np.intp))
 
 
 def median(a: np.ndarray) -> float:
