@@ -154,3 +154,29 @@ def test_circle_band_shortcut_matches_crossings():
     # just beyond the reach, the full check still flags
     why = circle_band((0, 0), 10.0, ang, 10.0, (0, 0), 10.0 + 5.0 + 1.01 * BAND_SLACK_PX)
     assert why is not None
+
+
+def test_line_band_shortcut_matches_crossings():
+    # line_band returns None from the crossings at the first and last caliper and the
+    # middle (the crossing offset is linear along the segment); against every crossing
+    # computed here: None exactly when all are within the reach and the middle's too
+    # (cases within 1e-6 px of the limit left out)
+    rng = np.random.default_rng(8)
+    for _ in range(800):
+        k = int(rng.integers(2, 30))
+        p0 = rng.uniform(-50, 50, 2)
+        p1 = p0 + rng.uniform(-100, 100, 2)
+        length = rng.uniform(4, 30)
+        ang = rng.normal(0, 0.3) + np.arctan2(*(p1 - p0)[::-1])
+        u = np.array([np.cos(ang), np.sin(ang)])
+        point = 0.5 * (p0 + p1) + rng.normal(0, length / 3, 2)
+        seg = p1 - p0
+        n = np.array([-seg[1], seg[0]]) / np.hypot(*seg)
+        q = p0 + np.append((np.arange(k) + 0.5) / k, 0.5)[:, None] * seg
+        t = ((point - q) @ np.array([u[1], -u[0]])) / (n[0] * u[1] - n[1] * u[0])
+        reach = length / 2 + BAND_SLACK_PX
+        if np.any(np.abs(np.abs(t) - reach) < 1e-6):
+            continue
+        inside = bool(np.all(np.abs(t) <= reach))
+        assert (line_band(p0, p1, k, length, point, u) is None) == inside or (
+            not inside and abs(t[k]) <= reach and 2 * np.sum(np.abs(t[:k]) <= reach) >= k)
