@@ -415,12 +415,35 @@ def peaks(v, offsets, kern, thr, sigma, mode, select, search_half, cols, est):  
 
 
 _EDGES_SIG = ("i8(f8[:, ::1], f8[::1], f8[::1], f8, f8, i8, i8, f8, f8[:, ::1], i8, "
-              "i8[:, ::1], f8[:, ::1], f8[:, ::1])")
+              "UniTuple(f8, 3), i8[:, ::1], f8[:, ::1], f8[:, ::1])")
+
+
+@njit(cache=True, nogil=True)
+def _shading_redo(out, cols, test):  # pragma: no cover - compiled
+    """:func:`metrology.caliper.erf_fit.shading_redo` of the fitted candidates' z
+    (``out[:, 5]`` where ``cols[:, 2] >= 0``): True when any edge is to be refitted.
+    ``test``: (1.0 for its "contour" form else 0.0, the one-edge z threshold, the RMS one)."""
+    contour, z_one, z_rms = test
+    n = 0
+    tot = 0.0
+    for r in range(cols.shape[0]):
+        if cols[r, 2] >= 0:
+            n += 1
+            tot += out[r, 5]
+    mean = tot / n if contour == 1.0 and n >= 4 else 0.0
+    sq = 0.0
+    for r in range(cols.shape[0]):
+        if cols[r, 2] >= 0:
+            z = abs(out[r, 5] - mean)
+            if z > z_one:
+                return True
+            sq += z * z
+    return n >= 8 and math.sqrt(sq / n) > z_rms
 
 
 @njit(_EDGES_SIG, cache=True, nogil=True)
-def edges_single(v, offsets, kern, thr, sigma, mode, select, search_half, fab, iters, cols,
-                 est, out):  # pragma: no cover - compiled
+def edges_single(v, offsets, kern, thr, sigma, mode, select, search_half, fab, iters,
+                 shading, cols, est, out):  # pragma: no cover - compiled
     """:func:`peaks` and then :func:`fit_single` of each profile's one fit candidate, with
     :func:`metrology.caliper.erf_model.finish`'s outputs: the finders' usual case from
     profiles to refined edges in one call.
@@ -428,7 +451,9 @@ def edges_single(v, offsets, kern, thr, sigma, mode, select, search_half, fab, i
     ``fab`` (K, 2): each profile's footprint widths; ``cols``, ``est`` as :func:`peaks`;
     ``out`` (K, 7), on the rows with a candidate (``cols[:, 2] >= 0``): position, blur,
     step, position std, score, shading z, refined (1.0 / 0.0).  Returns :func:`peaks`'
-    status (the fits only run where it is 0)."""
+    status (the fits only run where it is 0), or 3 where the shading test
+    (:func:`metrology.caliper.erf_fit.shading_redo`; ``shading`` as :func:`_shading_redo`'s
+    ``test``) asks for a refit with the shading term."""
     status = peaks(v, offsets, kern, thr, sigma, mode, select, search_half, cols, est)
     if status != 0:
         return status
@@ -457,4 +482,4 @@ def edges_single(v, offsets, kern, thr, sigma, mode, select, search_half, fab, i
         out[r, 4] = st[1] if math.isfinite(st[1]) else 0.0
         out[r, 5] = st[2] if math.isfinite(st[2]) else 0.0
         out[r, 6] = 1.0 if ok else 0.0
-    return 0
+    return 3 if _shading_redo(out, cols, shading) else 0

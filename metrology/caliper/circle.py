@@ -141,9 +141,9 @@ def _checked_gray(image, c0, r0, length, width):
 def _check_annulus(shape: tuple, c0: np.ndarray, r0: float, length: float) -> None:
     """Refuse a search annulus ``r0 +- length / 2`` round ``c0`` that misses the image."""
     h, w = int(shape[0]), int(shape[1])
-    lo, hi = np.array([-0.5, -0.5]), np.array([w - 0.5, h - 0.5])
-    near = float(np.hypot(*np.maximum(0.0, np.maximum(lo - c0, c0 - hi))))
-    far = float(np.hypot(*np.maximum(np.abs(c0 - lo), np.abs(c0 - hi))))
+    x, y = float(c0[0]), float(c0[1])      # the image spans [-0.5, w - 0.5] x [-0.5, h - 0.5]
+    near = math.hypot(max(0.0, -0.5 - x, x - (w - 0.5)), max(0.0, -0.5 - y, y - (h - 0.5)))
+    far = math.hypot(max(abs(x + 0.5), abs(x - (w - 0.5))), max(abs(y + 0.5), abs(y - (h - 0.5))))
     if r0 - length / 2 > far or r0 + length / 2 < near:
         raise InputError(f"find_circle: the search annulus (radius {r0:.4g} +- {length / 2:.4g}"
                          f" px round ({c0[0]:.4g}, {c0[1]:.4g})) misses the {w}x{h} image")

@@ -43,7 +43,8 @@ from ..core.checks import check_choice
 from ..errors import InputError
 from ..image.filters import gaussian_derivative_1d, gaussian_derivative_kernel_1d
 from ..image.peaks import local_maxima, subpixel_peaks
-from .erf_fit import fit_steps, shading_redo
+from . import erf_fit
+from .erf_fit import fit_steps
 from .erf_model import footprint
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 
@@ -283,17 +284,16 @@ def _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_te
                                np.array(_derivative_kernel(edges.sigma), np.float64),
                                max(edges.threshold, 1e-12), float(edges.sigma),
                                _MODES[edges.transition], _SELECT[edges.select],
-                               float(search_half), np.ascontiguousarray(fab), 7, cols, est,
-                               out)
+                               float(search_half), np.ascontiguousarray(fab), 7,
+                               (1.0 if shading_test == "contour" else 0.0,
+                                float(erf_fit._SHADING_Z), float(erf_fit._SHADING_RMS_Z)),
+                               cols, est, out)
     if status != 0:
         return None
-    cr = np.flatnonzero(cols[:, 2] >= 0)
-    if shading_redo(out[cr, 5], shading_test).any():
-        return None
     rows = np.flatnonzero(cols[:, 0] >= 0)       # (among the candidates: status 0)
-    o = out[rows].T
-    return EdgeSet(rows, o[0].copy(), est[rows, 3], o[2].copy(), o[1].copy(), o[3].copy(),
-                   o[4].copy(), o[6] > 0.5, cols[:, 1].astype(np.intp))
+    o = out[rows].T.copy()
+    return EdgeSet(rows, o[0], est[rows, 3], o[2], o[1], o[3], o[4], o[6] > 0.5,
+                   cols[:, 1].astype(np.intp))
 
 
 def median(a: np.ndarray) -> float:
