@@ -20,7 +20,7 @@ from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.profiles import Calipers, Profiles, sample_profiles
 from .edges import EdgeSet, detect_sampled, median
 from .measure import auto_interpolation
-from .settings import EdgeSettings
+from .settings import EdgeSettings, with_interpolation
 
 #: internal stages of find_line / find_circle / find_ellipse (imported by name, not public)
 __all__: list[str] = []
@@ -61,7 +61,7 @@ def measure_calipers(gray, cal: Calipers, edges: EdgeSettings, plain=None,
     Interpolation "auto" is resolved as in :func:`metrology.caliper.measure_edges`."""
 
     def run(interp):
-        got = _measure_once(gray, cal, edges.interpolated(interp), plain, shading_test)
+        got = _measure_once(gray, cal, with_interpolation(edges, interp), plain, shading_test)
         return got, got.edges
 
     return auto_interpolation(run, edges.interpolation)[0]

@@ -124,14 +124,10 @@ class EdgeSettings(Serializable):
         """These settings with ``transition`` / ``select`` filled in where they are None."""
         if self.transition is not None and self.select is not None:
             return self
-        return _filled(self, transition, select)
-
-    def interpolated(self, interpolation: str) -> "EdgeSettings":
-        """These settings with ``interpolation`` (a resolved "auto"); memoised, as
-        :meth:`with_defaults`: the finders ask for the same few on every call."""
-        if self.interpolation == interpolation:
-            return self
-        return _interpolated(self, interpolation)
+        if isinstance(transition, str) and isinstance(select, str):
+            return _filled(self, transition, select)        # (memoised)
+        return replace(self, transition=self.transition or transition,
+                       select=self.select or select)        # (its checks say what is wrong)
 
 
 # Frozen and hashable: the settings a finder derives on every call are made (and checked) once.
@@ -142,8 +138,11 @@ def _filled(edges: EdgeSettings, transition: str, select: str) -> EdgeSettings:
 
 
 @functools.lru_cache(maxsize=64)
-def _interpolated(edges: EdgeSettings, interpolation: str) -> EdgeSettings:
-    return replace(edges, interpolation=interpolation)
+def with_interpolation(edges: EdgeSettings, interpolation: str) -> EdgeSettings:
+    """``edges`` with ``interpolation`` (a resolved "auto"), memoised: the finders ask for
+    the same few on every call (internal: the package's own settings and choices)."""
+    return edges if edges.interpolation == interpolation else \
+        replace(edges, interpolation=interpolation)
 
 
 @dataclass(frozen=True)
