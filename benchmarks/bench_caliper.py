@@ -67,6 +67,34 @@ curvature correction 0.06, caliper layout 0.04): no stage left above 0.1 ms but 
 The < 1 ms target (quiet wall time) needs that glue gone as well, i.e. one compiled call from
 profiles to edges for the common case (one candidate a profile, no shading refit).
 
+One compiled call from profiles to edges (issue 16, session of 2026-12-03 night; machine at
+load average 14-20 on 2 cores, so CPU time of one thread, OMP_NUM_THREADS=1
+NUMBA_NUM_THREADS=1): ``_kernels.edges_single`` runs the derivative, peaks and selection, the
+single-edge erf fit of each profile's candidate, the fits' outputs and the shading test in
+one call (the staged kernels and the NumPy code where a profile holds several candidates or
+the shading test asks for a refit; the NumPy code stays the reference); the erf model skips
+erfc / exp where ``|z| > 8.5`` (cdf 0 or 1, density 0 within 1e-16: the edge fit of the
+benchmark's 32 edges 515 -> 470 us, outputs equal within 1e-11); the finders' own sampled
+profiles skip ``detect_edges``' argument checks (``edges.detect_sampled``; the public entry
+keeps them), their derived settings are memoised, the band checks decide from an exact bound
+in Python floats when the fit is inside (circle ``|d| + |r - r0|`` within the reach; line: the
+crossings at the first, last and middle caliper, the offset being linear along the segment):
+0.13 -> 0.005 ms.  Stage CPU times after (one process, 1000 calls, medians at load 15):
+sampling 0.40 ms (B-spline prefilter 0.13, gather 0.21), edges 0.50 (the kernel 0.35), final
+fit 0.06, result 0.11 (of which the curvature correction ~0.05); find_circle 1.46 median,
+1.02 fastest.  Before / after in alternating processes (main ae5ef71 vs this branch, the same
+minutes, 3 rounds of 25 batches of 20 calls; CPU ms, median / fastest batch; the peer in the
+same process): find_circle 2.49 / 1.79, 1.93 / 1.56, 1.90 / 1.67 -> 1.86 / 1.24, 1.25 / 1.16,
+1.32 / 1.17 (Canny+fitEllipse 0.18-0.33 / 0.16-0.28); find_line 2.07 / 1.53, 1.44 / 1.17,
+1.45 / 1.17 -> 1.33 / 0.87, 0.92 / 0.82, 1.16 / 0.86 (Canny+fitLine 0.26-0.41 /
+0.24-0.35).  Fastest wall call of 200 in the same runs: find_circle 1.29-2.29 -> 0.94-0.97
+ms, find_line 0.95-1.02 -> 0.68-0.69 ms.  The wall medians on an idle machine were not
+measured (load 14-20 the whole session).  The same radius to the 9 digits printed on the
+first scene both ways.  What is left of find_circle: the three kernels (~0.7 ms of the 1.46
+loaded median: the edge fit's erfc / exp, the 16-tap gather, the prefilter) and ~0.3 ms of
+small NumPy calls spread over the checks, layout, result objects and the curvature
+correction (Python floats, ~0.05 ms).
+
 Accuracy: the radius RMS of 1.32-1.35x the bound quoted before came from 24 (6 with --quick)
 noise draws, whose RMS is +-15-30 %: over 1000 draws (two seeds) it is 1.07x (95 % bootstrap
 interval 1.03-1.12) and 1.11x (1.06-1.16); the centre 1.09x (1.06-1.13) and 1.07x

@@ -20,12 +20,17 @@ says what and by how much:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__: list[str] = []
 
 #: px a fit may cross a nominal caliper beyond its half length before it is flagged
 BAND_SLACK_PX = 1.0
+#: the shortcuts' reach: the slack less a margin far above rounding (a fit within 1e-9 px of
+#: the limit takes the full check, whose rounding decides as before)
+_INSIDE = BAND_SLACK_PX - 1e-9
 
 
 def _beyond(change: float, half: float, what: str, nominal: str = "the nominal") -> str | None:
@@ -65,8 +70,16 @@ def circle_band(center0_xy, radius0: float, angles_deg, length: float, center_xy
     docstring for the rules); None when it lies inside.
 
     The crossing of each ray with the fitted circle is the root of
-    ``|t u - d|^2 = r^2`` (``d`` the centre's offset) nearest ``radius0``.
+    ``|t u - d|^2 = r^2`` (``d`` the centre's offset) nearest ``radius0``.  Where
+    ``|d| <= r``, every ray crosses the circle at a ``t >= 0`` with ``|t - r| <= |d|``: with
+    ``|d| + |r - radius0|`` within the reach (+ slack) every crossing is, and the circle is
+    inside without computing them (the usual case, in Python floats).
     """
+    dx = float(center_xy[0]) - float(center0_xy[0])
+    dy = float(center_xy[1]) - float(center0_xy[1])
+    off = math.hypot(dx, dy)
+    if off <= float(radius) and off + abs(float(radius) - radius0) <= length / 2.0 + _INSIDE:
+        return None          # (NaN anywhere fails the test: the full check below runs)
     phi = np.radians(np.asarray(angles_deg, dtype=np.float64))
     u = np.stack([np.cos(phi), np.sin(phi)], axis=1)
     d = np.asarray(center_xy, dtype=np.float64) - np.asarray(center0_xy, dtype=np.float64)
@@ -120,6 +133,22 @@ def line_band(p0_xy, p1_xy, k: int, length: float, point_xy, direction) -> str |
     ``k`` calipers across the segment ``p0_xy -> p1_xy`` (each searching ``+-length / 2``
     along the segment's normal, centred at ``p0 + (i + 0.5) / k * (p1 - p0)``); None when
     it lies inside."""
+    (ax, ay), (bx, by) = (float(v) for v in p0_xy), (float(v) for v in p1_xy)
+    (px, py), (ux, uy) = (float(v) for v in point_xy), (float(v) for v in direction)
+    sx, sy = bx - ax, by - ay
+    nrm = math.hypot(sx, sy)
+    cross = (-sy * uy - sx * ux) / nrm if nrm > 0 else 0.0
+    if abs(cross) > 1e-12:
+        # the crossing offset is linear in the position along the segment: within the reach
+        # at the first and last caliper and at the middle, it is at every caliper (the usual
+        # case, in Python floats)
+        def offset(f: float) -> float:
+            rx, ry = px - (ax + f * sx), py - (ay + f * sy)
+            return (rx * uy - ry * ux) / cross
+
+        if max(abs(offset(0.5 / k)), abs(offset(1.0 - 0.5 / k)),
+               abs(offset(0.5))) <= length / 2.0 + _INSIDE:
+            return None
     p0 = np.asarray(p0_xy, dtype=np.float64)
     seg = np.asarray(p1_xy, dtype=np.float64) - p0
     n = np.array([-seg[1], seg[0]]) / np.hypot(*seg)

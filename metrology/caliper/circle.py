@@ -141,9 +141,9 @@ def _checked_gray(image, c0, r0, length, width):
 def _check_annulus(shape: tuple, c0: np.ndarray, r0: float, length: float) -> None:
     """Refuse a search annulus ``r0 +- length / 2`` round ``c0`` that misses the image."""
     h, w = int(shape[0]), int(shape[1])
-    lo, hi = np.array([-0.5, -0.5]), np.array([w - 0.5, h - 0.5])
-    near = float(np.hypot(*np.maximum(0.0, np.maximum(lo - c0, c0 - hi))))
-    far = float(np.hypot(*np.maximum(np.abs(c0 - lo), np.abs(c0 - hi))))
+    x, y = float(c0[0]), float(c0[1])      # the image spans [-0.5, w - 0.5] x [-0.5, h - 0.5]
+    near = math.hypot(max(0.0, -0.5 - x, x - (w - 0.5)), max(0.0, -0.5 - y, y - (h - 0.5)))
+    far = math.hypot(max(abs(x + 0.5), abs(x - (w - 0.5))), max(abs(y + 0.5), abs(y - (h - 0.5))))
     if r0 - length / 2 > far or r0 + length / 2 < near:
         raise InputError(f"find_circle: the search annulus (radius {r0:.4g} +- {length / 2:.4g}"
                          f" px round ({c0[0]:.4g}, {c0[1]:.4g})) misses the {w}x{h} image")
@@ -185,14 +185,14 @@ class _Layout:
         # sector and the fit sees the offset shrunk by the mean cosine of the rays' angular
         # offsets.  Undo that (first order in d) on the points and on the fit.
         m = cal_p.points.shape[1]
-        dphi = (np.arange(m) - (m - 1) / 2.0) * (w / m) / r
-        shrink = float(np.cos(dphi).sum()) / m       # their mean cosine
+        step = (w / m) / r
+        shrink = math.fsum(math.cos((i - (m - 1) / 2.0) * step) for i in range(m)) / m
         off = np.asarray(f_.center_xy) - c
         v = got.points - c
         u = v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
         p_fit = got.points + ((1.0 / shrink - 1.0) * (u @ off))[:, None] * u
-        f_ = replace(f_, center_xy=c + off / shrink)
-        return got, f_, p_fit, float(np.hypot(*off)) / shrink
+        f_ = _evolve(f_, center_xy=c + off / shrink)
+        return got, f_, p_fit, math.hypot(float(off[0]), float(off[1])) / shrink
 
     def again(self, found, circle, pfit, blur, length, width_per_radius, width):
         """Measure again with the calipers laid on the first fit (keeping the first where
@@ -209,6 +209,15 @@ class _Layout:
         except (InputError, EdgeNotFoundError):
             return found, circle, pfit, blur
         return got, c1, p1, blur_estimate(got, np.asarray(c1.inliers, dtype=bool))
+
+
+def _evolve(fit: CircleFit, **changes) -> CircleFit:
+    """``dataclasses.replace(fit, **changes)`` without re-running the constructor (a tenth of
+    its cost): for the finder's own fits, whose new values it computed itself."""
+    new = object.__new__(CircleFit)
+    new.__dict__.update(fit.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def _final_fit(got, thr: float, seed: int) -> CircleFit:
@@ -259,7 +268,7 @@ def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) ->
         cov = covariance(jac, res, inl, found.edges.std_px, 3)
     sd = np.sqrt(cov[(0, 1), (0, 1)])
     sr = math.sqrt(cov[2, 2])
-    circle = replace(circle, radius=radius, covariance=cov, center_std_px=sd, radius_std_px=sr)
+    circle = _evolve(circle, radius=radius, covariance=cov, center_std_px=sd, radius_std_px=sr)
     return CircleResult(pts, inl, res, found.caliper, found.edges.std_px, blur, k,
                         found.profiles.dropped, found.profiles.calipers, pfit + corr * unit,
                         fit=circle, std_center_px=sd.copy(), std_radius_px=sr,

@@ -18,9 +18,9 @@ from ..core import fit_circle, fit_ellipse, fit_line, ransac
 from ..core._batch import MAD_TO_SIGMA, TUKEY_C
 from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.profiles import Calipers, Profiles, sample_profiles
-from .edges import EdgeSet, detect_edges, median
+from .edges import EdgeSet, detect_sampled, median
 from .measure import auto_interpolation
-from .settings import EdgeSettings
+from .settings import EdgeSettings, with_interpolation
 
 #: internal stages of find_line / find_circle / find_ellipse (imported by name, not public)
 __all__: list[str] = []
@@ -61,8 +61,7 @@ def measure_calipers(gray, cal: Calipers, edges: EdgeSettings, plain=None,
     Interpolation "auto" is resolved as in :func:`metrology.caliper.measure_edges`."""
 
     def run(interp):
-        got = _measure_once(gray, cal, replace(edges, interpolation=interp), plain,
-                            shading_test)
+        got = _measure_once(gray, cal, with_interpolation(edges, interp), plain, shading_test)
         return got, got.edges
 
     return auto_interpolation(run, edges.interpolation)[0]
@@ -75,9 +74,8 @@ def _measure_once(gray, cal: Calipers, edges: EdgeSettings, plain, shading_test)
         if plain is None:
             raise
         return _measure_once(gray, plain(), edges, None, shading_test)
-    es = detect_edges(prof.values, prof.calipers.offsets, edges=edges,
-                      search_half=cal.search_half, directions=prof.calipers.directions,
-                      shading_test=shading_test)
+    es = detect_sampled(prof.values, prof.calipers.offsets, edges, cal.search_half,
+                        prof.calipers.directions, shading_test)
     c = prof.calipers       # to_image's arithmetic without its argument checks (our own arrays)
     pts = c.origins[es.profile] + es.position[:, None] * c.directions[es.profile]
     found = Found(pts, prof.index[es.profile], es, prof)

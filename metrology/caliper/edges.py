@@ -43,7 +43,9 @@ from ..core.checks import check_choice
 from ..errors import InputError
 from ..image.filters import gaussian_derivative_1d, gaussian_derivative_kernel_1d
 from ..image.peaks import local_maxima, subpixel_peaks
+from . import erf_fit
 from .erf_fit import fit_steps
+from .erf_model import footprint
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 
 __all__ = ["EdgeSet", "detect_edges", "SHADING_TESTS"]
@@ -201,6 +203,25 @@ def detect_edges(values: np.ndarray, offsets: np.ndarray, *, edges: EdgeSettings
                    ref.score, ref.refined, candidates)
 
 
+def detect_sampled(values, offsets, edges: EdgeSettings, search_half, directions,
+                   shading_test: str) -> EdgeSet:
+    """:func:`detect_edges` on profiles the package sampled itself (the finders' internal
+    path): ``values`` (K, L) from :func:`~metrology.image.profiles.sample_profiles`, their
+    calipers' ``offsets``, ``search_half`` and ``directions``, ``edges`` with ``transition``
+    and ``select`` resolved.  The compiled kernels run without re-checking those arrays (the
+    kernel path checks the values are finite itself); anything else, and every case the
+    kernels leave to NumPy, goes through :func:`detect_edges` with its checks and errors."""
+    kern = kernels("caliper")
+    if (kern is not None and edges.transition is not None and edges.select is not None
+            and values.dtype == np.float64 and offsets.dtype == np.float64):
+        got = _detect_compiled(kern, values, offsets, edges, search_half, directions,
+                               shading_test)
+        if got is not None:
+            return got
+    return detect_edges(values, offsets, edges=edges, search_half=search_half,
+                        directions=directions, shading_test=shading_test)
+
+
 _MODES = {"any": 0, "positive": 1, "negative": 2}
 _SELECT = {"first": 0, "last": 1, "strongest": 2}
 
@@ -216,6 +237,11 @@ def _detect_compiled(kern, v, offsets, edges, search_half, directions, shading_t
     k = v.shape[0]
     cols = np.empty((k, 3), dtype=np.int64)
     est = np.full((k, 4), np.nan)
+    if edges.subpixel != "gauss":
+        got = _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_test,
+                              cols, est)
+        if got is not None:
+            return got
     status = kern.peaks(np.array(v, order="C"), np.array(offsets, order="C"),
                         np.array(_derivative_kernel(edges.sigma), np.float64),
                         max(edges.threshold, 1e-12), float(edges.sigma),
@@ -242,6 +268,32 @@ def _detect_compiled(kern, v, offsets, edges, search_half, directions, shading_t
         ref, amp = ref.take(ci), amp[ci]
     return EdgeSet(rows, ref.position, amp, ref.step, ref.blur, ref.std, ref.score,
                    ref.refined, candidates)
+
+
+def _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_test, cols,
+                    est):
+    """The erf case of :func:`_detect_compiled` in one kernel call
+    (:func:`metrology.caliper._kernels.edges_single`: peaks, the one candidate of each
+    profile fitted, the fits' outputs); None where a profile holds several candidates, a
+    Gaussian estimate needs the NumPy fallbacks or the shading test asks for a refit (the
+    staged path then runs)."""
+    k = v.shape[0]
+    fab = footprint(None if directions is None else np.asarray(directions, np.float64), k)
+    out = np.empty((k, 7))
+    status = kern.edges_single(np.array(v, order="C"), np.array(offsets, order="C"),
+                               np.array(_derivative_kernel(edges.sigma), np.float64),
+                               max(edges.threshold, 1e-12), float(edges.sigma),
+                               _MODES[edges.transition], _SELECT[edges.select],
+                               float(search_half), np.ascontiguousarray(fab), 7,
+                               (1.0 if shading_test == "contour" else 0.0,
+                                float(erf_fit._SHADING_Z), float(erf_fit._SHADING_RMS_Z)),
+                               cols, est, out)
+    if status != 0:
+        return None
+    rows = np.flatnonzero(cols[:, 0] >= 0)       # (among the candidates: status 0)
+    o = out[rows].T.copy()
+    return EdgeSet(rows, o[0], est[rows, 3], o[2], o[1], o[3], o[4], o[6] > 0.5,
+                   cols[:, 1].astype(np.intp))
 
 
 def median(a: np.ndarray) -> float:

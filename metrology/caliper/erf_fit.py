@@ -68,18 +68,24 @@ def _fit_round(v, offsets, rows, t_n, s_n, a_n, iters=7, s_fixed=None, foot=None
     across the part, so round a contour its slope changes sign: the signed score is tested
     after removing its mean over the calipers (the curvature's share)."""
     out = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, foot=foot, multi=multi)
-    z = out.shading_z
+    redo = shading_redo(out.shading_z, shading_test)
+    if redo.any():
+        sub = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True,
+                         foot=foot)
+        out = out.where(redo & sub.refined, sub)   # where the refit fails, the plain fit stands
+    return out
+
+
+def shading_redo(z: np.ndarray, shading_test: str) -> np.ndarray:
+    """Which edges to refit with the step-height slope term, from their score-test
+    statistics ``z`` (E,) (see :func:`_fit_round`)."""
     if shading_test == "contour" and z.size >= 4:
         z = z - float(z.sum()) / z.size
     z = np.abs(z)
     redo = z > _SHADING_Z
     if z.size >= 8 and math.sqrt(float((z * z).sum()) / z.size) > _SHADING_RMS_Z:
         redo[:] = True    # shading is an image property: many mildly significant edges
-    if redo.any():
-        sub = _fit_model(v, offsets, rows, t_n, s_n, a_n, iters, s_fixed, shading=True,
-                         foot=foot)
-        out = out.where(redo & sub.refined, sub)   # where the refit fails, the plain fit stands
-    return out
+    return redo
 
 
 def fit_steps(v, offsets, rows, t, s, a, foot=None, shading_test="edge") -> StepFit:

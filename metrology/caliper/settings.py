@@ -124,8 +124,25 @@ class EdgeSettings(Serializable):
         """These settings with ``transition`` / ``select`` filled in where they are None."""
         if self.transition is not None and self.select is not None:
             return self
+        if isinstance(transition, str) and isinstance(select, str):
+            return _filled(self, transition, select)        # (memoised)
         return replace(self, transition=self.transition or transition,
-                       select=self.select or select)
+                       select=self.select or select)        # (its checks say what is wrong)
+
+
+# Frozen and hashable: the settings a finder derives on every call are made (and checked) once.
+@functools.lru_cache(maxsize=64)
+def _filled(edges: EdgeSettings, transition: str, select: str) -> EdgeSettings:
+    return replace(edges, transition=edges.transition or transition,
+                   select=edges.select or select)
+
+
+@functools.lru_cache(maxsize=64)
+def with_interpolation(edges: EdgeSettings, interpolation: str) -> EdgeSettings:
+    """``edges`` with ``interpolation`` (a resolved "auto"), memoised: the finders ask for
+    the same few on every call (internal: the package's own settings and choices)."""
+    return edges if edges.interpolation == interpolation else \
+        replace(edges, interpolation=interpolation)
 
 
 @dataclass(frozen=True)
@@ -177,6 +194,10 @@ class FitSettings(Serializable):
         object.__setattr__(self, "seed", int(self.seed))
 
 
+#: the settings of ``None`` (frozen: shared)
+_DEFAULT_EDGES = EdgeSettings()
+_DEFAULT_FIT = FitSettings()
+
 #: the flat keys of each settings class (recipe files and the deprecated flat keywords)
 EDGE_KEYS = tuple(f.name for f in fields(EdgeSettings))
 FIT_KEYS = tuple(f.name for f in fields(FitSettings))
@@ -217,7 +238,7 @@ def check_arc(arc: Any, where: str = "arc_deg") -> tuple[float, float]:
 def as_edge_settings(edges: Any, where: str = "edges") -> EdgeSettings:
     """``edges`` (an :class:`EdgeSettings`, or None for the defaults)."""
     if edges is None:
-        return EdgeSettings()
+        return _DEFAULT_EDGES
     if not isinstance(edges, EdgeSettings):
         raise InputError(f"{where}: expected an EdgeSettings, given {type(edges).__name__}")
     return edges
@@ -226,7 +247,7 @@ def as_edge_settings(edges: Any, where: str = "edges") -> EdgeSettings:
 def as_fit_settings(fit: Any, where: str = "fit") -> FitSettings:
     """``fit`` (a :class:`FitSettings`, or None for the defaults)."""
     if fit is None:
-        return FitSettings()
+        return _DEFAULT_FIT
     if not isinstance(fit, FitSettings):
         raise InputError(f"{where}: expected a FitSettings, given {type(fit).__name__}")
     return fit

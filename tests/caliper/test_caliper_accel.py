@@ -393,3 +393,27 @@ def test_line_finish_kernel_equal(seed):
         np.testing.assert_allclose(res, want_res, rtol=0, atol=1e-12)
         np.testing.assert_allclose(cov, want, rtol=1e-9, atol=0)
         assert np.isnan(cov).all() == (inl.sum() <= 2)
+
+
+def test_one_kernel_call_from_profiles_to_edges(monkeypatch):
+    """find_circle's edges come from one compiled call (``_kernels.edges_single``: peaks,
+    fits and their outputs) on a usual scene, the staged kernels not called; on a shaded
+    scene (the shading refit: the general NumPy solver) the staged path runs.  Both equal to
+    the NumPy code."""
+    kern = _accel.kernels("caliper")
+    calls = []
+    for name in ("edges_single", "peaks", "fit_single"):
+        real = getattr(kern, name)
+        monkeypatch.setattr(kern, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    rng = np.random.default_rng(3)
+    img = noisy(disk(55.3, 54.6, 30.0), 1.2, rng)
+    ref, got = _both(lambda: find_circle(img, (55.0, 55.0), 30.6))
+    assert calls == ["edges_single"]
+    _assert_edges_equal(ref, got)
+    assert abs(got.radius - ref.radius) <= POS_TOL
+    calls.clear()
+    shaded = noisy(disk(55.3, 54.6, 30.0) * np.linspace(0.5, 1.5, 110)[None, :], 0.3, rng)
+    ref, got = _both(lambda: find_circle(shaded, (55.0, 55.0), 30.6))
+    assert calls[0] == "edges_single" and "peaks" in calls
+    _assert_edges_equal(ref, got)
+    assert abs(got.radius - ref.radius) <= POS_TOL

@@ -129,3 +129,54 @@ def test_failed_tool_fails_its_measurement_with_the_reason(two_holes):
     tool = CircleTool((150.0, 60.0), 10.0, name="hole")
     with pytest.raises(FitError, match="outside the search band"):
         tool.to_features(tool.measure(two_holes), recipe.station.plane)
+
+
+def test_circle_band_shortcut_matches_crossings():
+    # circle_band returns None without computing the crossings when |d| <= r and
+    # |d| + |r - r0| <= reach + slack; the crossings computed here must then all lie within
+    # the reach (the bound is exact: |t - r| <= |d| on each ray), including right at the limit
+    rng = np.random.default_rng(5)
+    ang = np.arange(32) * (360.0 / 32) + 5.0
+    u = np.stack([np.cos(np.radians(ang)), np.sin(np.radians(ang))], axis=1)
+    for _ in range(500):
+        r0, length = rng.uniform(3, 50), rng.uniform(2, 24)
+        budget = (length / 2 + BAND_SLACK_PX) * rng.uniform(0.5, 1.0)
+        off = rng.uniform(0, budget)
+        r = r0 + rng.choice([-1, 1]) * (budget - off)
+        if r < off:
+            continue                                   # the centre outside the circle
+        phi = rng.uniform(0, 2 * np.pi)
+        d = off * np.array([np.cos(phi), np.sin(phi)])
+        ud = u @ d
+        t = ud + np.sqrt(ud * ud - d @ d + r * r)      # the crossing at t >= 0
+        assert np.all(np.abs(t - r0) <= length / 2 + BAND_SLACK_PX + 1e-9)
+        assert circle_band((0, 0), r0, ang, length, d, r) is None
+    # just beyond the reach, the full check still flags
+    why = circle_band((0, 0), 10.0, ang, 10.0, (0, 0), 10.0 + 5.0 + 1.01 * BAND_SLACK_PX)
+    assert why is not None
+
+
+def test_line_band_shortcut_matches_crossings():
+    # line_band returns None from the crossings at the first and last caliper and the
+    # middle (the crossing offset is linear along the segment); against every crossing
+    # computed here: None exactly when all are within the reach and the middle's too
+    # (cases within 1e-6 px of the limit left out)
+    rng = np.random.default_rng(8)
+    for _ in range(800):
+        k = int(rng.integers(2, 30))
+        p0 = rng.uniform(-50, 50, 2)
+        p1 = p0 + rng.uniform(-100, 100, 2)
+        length = rng.uniform(4, 30)
+        ang = rng.normal(0, 0.3) + np.arctan2(*(p1 - p0)[::-1])
+        u = np.array([np.cos(ang), np.sin(ang)])
+        point = 0.5 * (p0 + p1) + rng.normal(0, length / 3, 2)
+        seg = p1 - p0
+        n = np.array([-seg[1], seg[0]]) / np.hypot(*seg)
+        q = p0 + np.append((np.arange(k) + 0.5) / k, 0.5)[:, None] * seg
+        t = ((point - q) @ np.array([u[1], -u[0]])) / (n[0] * u[1] - n[1] * u[0])
+        reach = length / 2 + BAND_SLACK_PX
+        if np.any(np.abs(np.abs(t) - reach) < 1e-6):
+            continue
+        inside = bool(np.all(np.abs(t) <= reach))
+        assert (line_band(p0, p1, k, length, point, u) is None) == inside or (
+            not inside and abs(t[k]) <= reach and 2 * np.sum(np.abs(t[:k]) <= reach) >= k)

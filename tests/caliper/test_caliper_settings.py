@@ -108,3 +108,22 @@ def test_legacy_shim_warns_once_per_call_and_names_the_function():
         measure_edges(edge(30.4, 0.0, 0.0, shape=(40, 60)), (15, 20), (45, 20), sigma=1.2,
                       threshold=30)
     assert len(w) == 1 and "measure_edges" in str(w[0].message)
+
+
+def test_derived_settings_memoised_and_checked():
+    # the finders derive the same settings on every call: made (and checked) once, equal to
+    # what replace() makes; a bad argument still raises the settings' own InputError
+    from dataclasses import replace
+
+    from metrology.caliper.settings import with_interpolation
+
+    e = EdgeSettings(sigma=1.5)
+    a = e.with_defaults(transition="any", select="strongest")
+    assert a == replace(e, transition="any", select="strongest")
+    assert e.with_defaults(transition="any", select="strongest") is a
+    assert with_interpolation(a, "spline") == replace(a, interpolation="spline")
+    assert with_interpolation(a, "spline") is with_interpolation(a, "spline")
+    assert with_interpolation(a, "auto") is a
+    for bad in (["any"], 3, "sideways"):
+        with pytest.raises(InputError):
+            e.with_defaults(transition=bad)
