@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._accel import kernels
 from .fields import LevelFields
 from .poses import PoseBatch
 
@@ -92,6 +93,16 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     coef[1, :, 0] = -coef[0, :, 1]
     coef[2, :, 0] = (poses.x - off) / f - origin[0]
     coef[2, :, 1] = (poses.y - off) / f - origin[1]
+    k = kernels("match")
+    if k is not None and unit.dtype == np.float32 and unit.flags.c_contiguous:
+        sc = k.score_batch(unit, np.ascontiguousarray(pts, np.float32),
+                           np.ascontiguousarray(dirs, np.float32), coef,
+                           np.ascontiguousarray(c, np.float64),
+                           np.ascontiguousarray(s, np.float64),
+                           1 if polarity == "ignore_local" else 0)
+        if polarity == "use":
+            return np.maximum(sc, 0.0)
+        return sc if polarity == "ignore_local" else np.abs(sc)
     H = np.ones((n, 3), np.float32)
     H[:, :2] = pts
     # einsum, not matmul: OpenBLAS would thread these products, and its spinning threads made
