@@ -17,25 +17,33 @@ from numba import njit
 
 __all__ = ["score_batch"]
 
-_SIG = "f8[::1](f4[:, :, ::1], f4[:, ::1], f4[:, ::1], f4[:, :, ::1], f8[::1], f8[::1], i8)"
+_SIG = ("f8[::1](f4[:, :, ::1], f4[:, ::1], f4[:, ::1], f8[::1], f8[::1], f8[::1], f8[::1], "
+        "f8[::1], f8, f8, f8, i8)")
 
 
 @njit(_SIG, cache=True, nogil=True)
-def score_batch(unit, pts, dirs, coef, c, s, mode):  # pragma: no cover - compiled
-    """Scores (P,) of P poses: point ``i`` of pose ``p`` sits at ``[px, py, 1] @ coef[:, p]``
-    (level px of ``unit``, (H, W, 2)); ``mode`` 0: mean cosine ``(c S1 + s S2) / n`` (the caller
-    clips or takes its absolute value), 1: mean absolute cosine (``ignore_local``)."""
+def score_batch(unit, pts, dirs, xs, ys, scale, c, s, f, ox, oy, mode):  # pragma: no cover
+    """Scores (P,) of P poses (level-0 ``xs``, ``ys``, ``scale``, ``c`` = cos and ``s`` = sin of
+    the angle) on the field ``unit`` (H, W, 2) of the level with ``f = 2 ** level`` whose
+    top-left sample is level pixel (``ox``, ``oy``).  Point ``i`` of pose ``p`` sits at
+    ``[px, py, 1] @ coef`` with the float32 coefficients of ``track.score_poses``; ``mode`` 0:
+    mean cosine ``(c S1 + s S2) / n`` (the caller clips or takes its absolute value), 1: mean
+    absolute cosine (``ignore_local``)."""
     h, w = unit.shape[0], unit.shape[1]
     n = pts.shape[0]
-    npose = coef.shape[1]
+    npose = xs.shape[0]
     out = np.empty(npose)
     inv32 = np.float32(1.0 / 32.0)
     one = np.float32(1.0)
+    off = (f - 1.0) / 2.0
     for p in range(npose):
-        a0, a1 = coef[0, p, 0], coef[0, p, 1]
-        b0, b1 = coef[1, p, 0], coef[1, p, 1]
-        t0, t1 = coef[2, p, 0], coef[2, p, 1]
         cp, sp = c[p], s[p]
+        a0 = np.float32(scale[p] * cp / f)
+        a1 = np.float32(scale[p] * sp / f)
+        b0 = -a1
+        b1 = a0
+        t0 = np.float32((xs[p] - off) / f - ox)
+        t1 = np.float32((ys[p] - off) / f - oy)
         s1 = 0.0
         s2 = 0.0
         sa = 0.0
