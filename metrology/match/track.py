@@ -89,7 +89,7 @@ def score_poses(unit: np.ndarray, lv: int, poses: PoseBatch, pts: np.ndarray, di
     c = np.cos(poses.angle_rad)
     s = np.sin(poses.angle_rad)
     k = kernels("match")
-    if k is not None and unit.dtype == np.float32 and unit.flags.c_contiguous:
+    if k is not None and n > 0 and unit.dtype == np.float32 and unit.flags.c_contiguous:
         sc = k.score_batch(unit, np.ascontiguousarray(pts, np.float32),
                            np.ascontiguousarray(dirs, np.float32),
                            np.ascontiguousarray(poses.x), np.ascontiguousarray(poses.y),
