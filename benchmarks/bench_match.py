@@ -61,7 +61,10 @@ figures are inflated; the split is what guided the work):
   inflated ~20-30 % at this load); accuracy unchanged (pos 0.0055 / 0.0075 / 0.0082 px, angle
   0.0034 / 0.0024 / 0.0076 deg, 12/12).  Not < 10 ms for every part yet: what is left is
   spread over the top FFT (bracket K = 80 steps at the 0.9 angle retention), the window
-  fields and the refinement, ~2,700 Python-level calls per find.
+  fields and the refinement, ~2,700 Python-level calls per find.  Quiet machine (load
+  0.3-0.9, 2026-12-03 23:49, ``python benchmarks/run.py match``, wall): compiled 7.7 / 6.8 /
+  7.0 ms and 7.7 / 6.7 / 7.3 ms (bracket / gear / flange), NumPy path (METROLOGY_NUMBA=0,
+  main's code) 8.9 / 7.0 / 7.7 ms, peer 116-138 ms: < 10 ms either way on an idle machine.
 
 Figures: CPU time (``time.process_time``) with one thread (OMP, OpenBLAS and OpenCV set to 1
 before loading) for ours and the peer, medians; wall time beside.  On the shared machine the
