@@ -76,18 +76,26 @@ def _run(recipe_path: Path, paths: list[Path], jobs: int, out: Path):
 
 def _worker_startup(recipe_path: Path) -> tuple[float, float]:
     """(wall s, CPU s) for one batch worker to start: spawn, import, unpickle and prepare the
-    recipe (the same initializer as ``run_many``), then answer one trivial task."""
+    recipe (the same initializer and rectifier hand-off as ``run_many``), then answer one
+    trivial task."""
     from concurrent.futures import ProcessPoolExecutor
 
     from metrology.inspect import Recipe
-    from metrology.inspect._batch_pool import _worker_init, _WorkerContext
+    from metrology.inspect._batch_pool import (_hand_rectifier, _ships_rectifier, _worker_init,
+                                               _WorkerContext)
 
     recipe = Recipe.load(recipe_path)
     recipe.prepare()
-    c0, t0 = _cpu(), time.perf_counter()
-    with ProcessPoolExecutor(1, mp_context=_WorkerContext(), initializer=_worker_init,
-                             initargs=(recipe, None)) as ex:
+    ctx = _WorkerContext()
+    handoff = ctx.Queue() if _ships_rectifier(recipe) else None  # as run_pool: the maps
+    c0, t0 = _cpu(), time.perf_counter()                         # come from this process
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init,
+                             initargs=(recipe, None, handoff)) as ex:
+        if handoff is not None:
+            _hand_rectifier(recipe, handoff, 1)
         ex.submit(os.getpid).result()  # a builtin: picklable when run.py loads this file
+    if handoff is not None:
+        handoff.close()
     return time.perf_counter() - t0, _cpu() - c0
 
 

@@ -44,6 +44,27 @@ figures are inflated; the split is what guided the work):
   (bracket K = 80: its strided inverse c2c along the rows is ~60 % of it, and transposed or
   2-D inverse layouts measured no faster), tracking 2.8 / 3.2 / 3.1 ms plus 0.9-1.3 ms of
   window fields, refinement 2.8-3.4 ms; cv2.remap is ~1.4 ms of a find.
+- compiled pose scoring (2026-12-03 night): with numba (``metrology._accel``, package
+  "match") ``score_poses`` is one loop over poses and points (``match._kernels.score_batch``:
+  cv2.remap's 1/32 px bilinear weights, no (n, P, 2) map and sample arrays, the pose
+  coefficients computed inside); the NumPy path stays and is held equal
+  (tests/match/test_match_accel.py: scores within 2e-5, found poses identical).  Profile
+  before it (CPU, one thread, 12 scenes x 5, load 5-9; bracket / gear / flange / L-part):
+  total 12.3 / 8.2 / 9.1 / 11.2 ms, of it top-level FFT 4.3 / 1.6 / 2.1 / 3.5 ms, tracking
+  4.3 / 3.4 / 3.6 / 3.9 ms (2-8 / 15 / 21 / 1-5 top candidates, 1 tracked to level 0),
+  refinement 3.2 / 2.5 / 2.5 / 2.8 ms; score_poses was ~14 calls per find at ~0.2 ms, two
+  thirds of it per-call NumPy overhead.  Interleaved in one process, compiled vs NumPy path
+  (CPU, one thread, 12 scenes x 3, load 13-16): 0.94 bracket, 0.90 gear, 0.93 flange,
+  0.95 L-part; poses identical, scores within 4.2e-7.  Full run after it at load 17-19
+  (CPU, one thread; ours / peer / ratio): bracket 12.6 / 157 ms / 12.5x, gear 13.0 / 175 ms /
+  13.5x, flange 10.6 / 139 ms / 13.2x (the peer's idle wall is 120-135 ms, so CPU time is
+  inflated ~20-30 % at this load); accuracy unchanged (pos 0.0055 / 0.0075 / 0.0082 px, angle
+  0.0034 / 0.0024 / 0.0076 deg, 12/12).  Not < 10 ms for every part yet: what is left is
+  spread over the top FFT (bracket K = 80 steps at the 0.9 angle retention), the window
+  fields and the refinement, ~2,700 Python-level calls per find.  Quiet machine (load
+  0.3-0.9, 2026-12-03 23:49, ``python benchmarks/run.py match``, wall): compiled 7.7 / 6.8 /
+  7.0 ms and 7.7 / 6.7 / 7.3 ms (bracket / gear / flange), NumPy path (METROLOGY_NUMBA=0,
+  main's code) 8.9 / 7.0 / 7.7 ms, peer 116-138 ms: < 10 ms either way on an idle machine.
 
 Figures: CPU time (``time.process_time``) with one thread (OMP, OpenBLAS and OpenCV set to 1
 before loading) for ours and the peer, medians; wall time beside.  On the shared machine the

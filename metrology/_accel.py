@@ -23,7 +23,7 @@ __all__ = ["kernels", "disabled", "available", "ENV"]
 
 #: set to 0 / false / off to run the NumPy code even where numba is installed
 ENV = "METROLOGY_NUMBA"
-_PACKAGES = ("caliper", "image", "calib")
+_PACKAGES = ("caliper", "image", "calib", "match")
 _lock = threading.Lock()
 _loaded: dict = {}
 _off = threading.local()
@@ -34,7 +34,7 @@ def _env_allows() -> bool:
 
 
 def kernels(package: str):
-    """The compiled kernels of ``package`` ("caliper", "image" or "calib"), or None when numba is
+    """The compiled kernels of ``package`` ("caliper", "image", "calib" or "match"), or None when numba is
     absent, switched off (``METROLOGY_NUMBA=0``, :func:`disabled`) or failed to load."""
     if getattr(_off, "depth", 0) or not _env_allows():
         return None

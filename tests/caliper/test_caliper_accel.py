@@ -67,7 +67,7 @@ def test_kernels_load_and_switch_off():
         assert not _accel.available()
     assert _accel.kernels("caliper") is not None
     with pytest.raises(ValueError):
-        _accel.kernels("match")
+        _accel.kernels("nonexistent")
 
 
 @pytest.mark.parametrize("seed", range(4))

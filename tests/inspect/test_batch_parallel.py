@@ -32,3 +32,43 @@ def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
     assert [key(r) for r in s1.results] == [key(r) for r in s2.results]
     assert {r.status for r in s1.results} == {"pass"}
     assert s2.processed == 8
+
+
+def test_a_rectified_recipe_hands_its_maps_to_the_workers(tmp_path):
+    """The demo recipe searches a rectified view: the workers take the parent's rectifier
+    (built while they start) instead of building the same maps; results stay identical."""
+    import contextlib
+    import io
+    import queue
+
+    from metrology.inspect._batch_pool import _hand_rectifier, _ships_rectifier, _take_rectifier
+    from metrology.inspect.demo import run_demo
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        run_demo(out_dir=tmp_path / "demo", n_parts=2, as_json=True)
+    src = sorted((tmp_path / "demo" / "parts").glob("part_*.png"))
+    paths = [src[i % len(src)] for i in range(4)]
+    recipe = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
+    assert _ships_rectifier(recipe)
+
+    # the hand-off itself: the worker's copy gets the parent's maps, and loads the rest
+    parent = Recipe.load(tmp_path / "demo" / "plate.recipe.json").prepare()
+    q: queue.Queue = queue.Queue()
+    _hand_rectifier(parent, q, 1)
+    worker = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
+    _take_rectifier(worker, q)
+    assert worker.rectifier is parent.rectifier and worker._model is not None
+    _hand_rectifier(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), q, 1)  # none built
+    worker = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
+    _take_rectifier(worker, q)
+    assert worker._rectifier is None and worker.rectifier is not None   # builds its own
+
+    s1 = run_many(recipe, paths, jobs=1, output=tmp_path / "j1.jsonl", progress=False)
+    s2 = run_many(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), paths, jobs=2,
+                  output=tmp_path / "j2.jsonl", progress=False)
+
+    def key(r):
+        return (r.image, r.status, r.pose, [(m.name, m.value, m.passed) for m in r.measurements])
+
+    assert [key(r) for r in s1.results] == [key(r) for r in s2.results]
+    assert {r.status for r in s2.results} == {"pass"}
