@@ -229,8 +229,10 @@ def _holdout(quick, deep, rows, rep):
             _print(rows[-1])
 
 
-#: the defaults before the night of 2026-12-03 (feature compression 2, bank of 1024)
-BEFORE_NIGHT = dict(compress=2.0, max_bank=1024)
+#: the option tried on the night of 2026-12-03 for fine random textures (feature compression 4,
+#: bank of 2048): better on the blasted and peened faces it was chosen on, worse on the third
+#: held-out configuration and on brick, so not the default
+FINE_TEXTURE = dict(compress=4.0, max_bank=2048)
 
 #: defect kinds of the third held-out configuration: the five texture kinds plus two shapes
 #: the generator did not have while the defaults were chosen (corrosion pits, a tool gouge)
@@ -247,7 +249,7 @@ def _holdout3(quick, deep, rows, rep):
     train = make_defect_set(n_train, (), 0, seed=900, **kw)
     test = make_defect_set(n_good, HOLDOUT3_KINDS + FEATURE_KINDS, n_per, seed=901, **kw)
     imgs = [s.image for s in train]
-    configs = [("classical", {}), ("classical, before 2026-12-03 night", BEFORE_NIGHT)]
+    configs = [("classical", {}), ("classical, compress 4, bank 2048", FINE_TEXTURE)]
     for feats, kw in configs + ([("efficientnet-lite0", {})] if deep else []):
         pc = PatchCore(feats.split(",")[0], **kw).fit(imgs)
         e = _evaluate(pc, train, test, aligned=feats == "classical",

@@ -5,7 +5,7 @@
     metrology anomaly fit GOOD... -o surface.bank.npz [--features classical|efficientnet-lite0]
                           [--calibrate GOOD2...] [--threshold-method max_margin|quantile]
                           [--margin 0.1] [--quantile 0.99] [--coreset-ratio 0.05]
-                          [--max-bank 2048] [--aligned] [--json]
+                          [--max-bank 1024] [--aligned] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
@@ -117,7 +117,7 @@ def register(subparsers) -> None:
     pf.add_argument("--margin", type=float, default=0.1, help="relative margin (default 0.1)")
     pf.add_argument("--quantile", type=float, default=0.99)
     pf.add_argument("--coreset-ratio", type=float, default=0.05)
-    pf.add_argument("--max-bank", type=int, default=2048)
+    pf.add_argument("--max-bank", type=int, default=1024)
     pf.add_argument("--aligned", action="store_true",
                     help="score with the position-aware check by default (aligned parts only; "
                          "finds missing or extra features)")

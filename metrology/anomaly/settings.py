@@ -61,8 +61,7 @@ class PatchCoreSettings(Serializable):
     coreset_ratio : float in (0, 1]
         Fraction of the training patches kept in the memory bank.
     max_bank : int
-        Upper bound on the bank size (scoring time grows with it; 2048, 1024 before 2026-12-03
-        night: a fine random texture needs the wider coverage).
+        Upper bound on the bank size (scoring time grows with it).
     max_patches : int
         Training patches are randomly subsampled to this count before the greedy coreset
         (whose cost is patches x bank size).
@@ -73,9 +72,10 @@ class PatchCoreSettings(Serializable):
     patch_size : int (odd)
         Side of the locally aware neighbourhood average, in feature cells (3 as in the paper).
     compress : float or None
-        Scale ``c`` of the ``c * asinh(z / c)`` compression of standardised features (4: a
-        defect's few large channels keep more of their weight than at 2, the value before
-        2026-12-03 night, a texture's heavy tails are still damped; see docs/anomaly.md).
+        Scale ``c`` of the ``c * asinh(z / c)`` compression of standardised features.
+        ``compress=4`` with ``max_bank=2048`` lifted fine random textures that fill the image
+        (blasted, peened faces) but lost on a held-out configuration (docs/anomaly.md):
+        an option to check on your own parts, not the default.
     k : int
         Nearest bank patches averaged into each patch's anomaly value (1 = PatchCore).
     nn : {"auto", "kdtree", "brute", "faiss"}
@@ -109,12 +109,12 @@ class PatchCoreSettings(Serializable):
     _json_strict: ClassVar[bool] = True
 
     coreset_ratio: float = field(default=0.05, metadata={"min": 1e-6, "max": 1.0})
-    max_bank: int = field(default=2048, metadata={"min": 1})
+    max_bank: int = field(default=1024, metadata={"min": 1})
     max_patches: int = field(default=60_000, metadata={"min": 1})
     projection_dim: int = field(default=64, metadata={"min": 1})
     seed: int = field(default=0, metadata={"min": 0})
     patch_size: int = field(default=3, metadata={"min": 1, "max": 15})
-    compress: float | None = field(default=4.0, metadata={"min": 1e-6})
+    compress: float | None = field(default=2.0, metadata={"min": 1e-6})
     k: int = field(default=1, metadata={"min": 1})
     nn: Literal["auto", "kdtree", "brute", "faiss"] = "auto"
     image_score: Literal["topk", "max", "reweighted"] = "topk"
