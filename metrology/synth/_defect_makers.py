@@ -78,6 +78,16 @@ def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
         extent = max(6.0, 0.8 * extent)
 
 
+def _along_across(shape, c, angle_deg):
+    """Coordinates of every pixel (H, W) along (``t``) and across (``s``) a line through
+    ``c`` at ``angle_deg``."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle_deg)
+    dx, dy = xx - c[0], yy - c[1]
+    return dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+
+
 def _scratch(g, shape, lay, pose, params):
     length = params.get("length_px", g.uniform(10, min(70.0, 0.3 * min(shape))))
     width = params.get("width_px", g.uniform(0.55, 1.3))  # Gaussian sigma of the groove
@@ -86,12 +96,7 @@ def _scratch(g, shape, lay, pose, params):
     polarity = params.get("polarity", g.choice(["dark", "bright", "pair"]))
     bend = params.get("bend_px", g.uniform(-0.08, 0.08) * length)
     c = pick_center(g, lay, pose, length / 2 + 3)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    a = np.deg2rad(angle)
-    dx, dy = xx - c[0], yy - c[1]
-    t = dx * np.cos(a) + dy * np.sin(a)
-    s = -dx * np.sin(a) + dy * np.cos(a)
+    t, s = _along_across(shape, c, angle)
     tn = np.clip(t / (length / 2), -1, 1)
     s = s - bend * (1 - tn ** 2)                       # gentle arc
     ends = np.clip((length / 2 - np.abs(t)) / 2.0 + 0.5, 0, 1)  # 2 px tapered ends
@@ -206,12 +211,7 @@ def _gouge(g, shape, lay, pose, params):
     angle = params.get("angle_deg", g.uniform(0, 180))
     contrast = params.get("contrast", g.uniform(18, 40))
     c = pick_center(g, lay, pose, length / 2 + 2 * width + 3)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    a = np.deg2rad(angle)
-    dx, dy = xx - c[0], yy - c[1]
-    t = dx * np.cos(a) + dy * np.sin(a)
-    s = -dx * np.sin(a) + dy * np.cos(a)
+    t, s = _along_across(shape, c, angle)
     tn = np.clip(t / (length / 2), -1, 1)
     ends = np.clip((length / 2 - np.abs(t)) / width + 0.5, 0, 1)
     deep = 0.55 + 0.45 * (tn + 1) / 2                       # deeper towards the far end
