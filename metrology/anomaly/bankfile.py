@@ -39,6 +39,8 @@ BANK_VERSION = 2
 
 def _npz_path(path: Any) -> Path:
     p = as_path(path, "path")
+    if p.name in ("", ".", "..") or p.is_dir():
+        raise InputError(f"path: expected a bank file name, given the folder {str(p)!r}")
     return p.with_suffix(".npz") if p.suffix.lower() in (".json", ".npz", "") else \
         p.with_name(p.name + ".npz")
 

@@ -73,6 +73,9 @@ class PatchCoreSettings(Serializable):
         Side of the locally aware neighbourhood average, in feature cells (3 as in the paper).
     compress : float or None
         Scale ``c`` of the ``c * asinh(z / c)`` compression of standardised features.
+        ``compress=4`` with ``max_bank=2048`` lifted fine random textures that fill the image
+        (blasted, peened faces) but lost on a held-out configuration (docs/anomaly.md):
+        an option to check on your own parts, not the default.
     k : int
         Nearest bank patches averaged into each patch's anomaly value (1 = PatchCore).
     nn : {"auto", "kdtree", "brute", "faiss"}

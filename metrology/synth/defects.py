@@ -41,20 +41,22 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import ndimage
 
+from ..core.checks import as_vector, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
+from ._defect_makers import (draw_defect, feature_extent, n_features, pick_center, sd_features,
+                             sd_plate)
 from .render import finish_image, render_scene
-from ..core.checks import check_int, check_seed
-from .surfaces import (_defect_params, _kinds, brushed_texture, check_scene, check_spec,
-                       crack_delta, layout_features, make_texture, stain_delta)
+from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture, check_scene,
+                       check_spec, layout_features, make_texture)
 
 __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "DefectScene",
            "brushed_texture", "texture_patch", "render_defect_sample", "make_defect_set",
            "paste_defects"]
 
-DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain")
+DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
-SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain")
+SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
@@ -130,8 +132,11 @@ class DefectSample:
                 "defects": [d.to_dict() for d in self.defects]}
 
 
-def _rng(rng: Any) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+def _shape(shape: Any, min_side: int) -> tuple[int, int]:
+    """Checked image size ``(h, w)``: two integers in [min_side, MAX_TEXTURE_SIDE]."""
+    h, w = (check_int(v, "shape", min=min_side, max=MAX_TEXTURE_SIDE)
+            for v in as_vector(shape, "shape", 2))
+    return h, w
 
 
 def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = None,
@@ -146,11 +151,18 @@ def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = Non
     -------
     ndarray (H, W) float64, zero mean, unit standard deviation.
     """
-    g = _rng(rng)
-    tex = np.asarray(texture, dtype=np.float64)
+    g = check_seed(rng)
+    h, w = _shape(shape, 1)
+    highpass_sigma_px = check_positive(highpass_sigma_px, "highpass_sigma_px", max=1000.0)
+    if not isinstance(texture, np.ndarray) or texture.dtype.kind not in "uif" or \
+            texture.ndim not in (2, 3) or texture.size > 64e6:
+        raise InputError(f"texture: expected a 2-D (or H x W x C) numeric array of at most "
+                         f"64 million values, given {getattr(texture, 'shape', type(texture).__name__)}")
+    tex = texture.astype(np.float64)
     if tex.ndim == 3:
         tex = tex.mean(axis=2)
-    h, w = int(shape[0]), int(shape[1])
+    if not np.all(np.isfinite(tex)):
+        raise InputError("texture: contains NaN or inf")
     if tex.ndim != 2 or tex.shape[0] < h or tex.shape[1] < w:
         raise InputError(f"texture: expected a 2-D array of at least {h}x{w}, given shape "
                          f"{np.shape(texture)}")
@@ -162,182 +174,6 @@ def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = Non
     if s <= 0:
         raise InputError("texture: the crop is constant; pass a textured image")
     return (crop - crop.mean()) / s
-
-
-def _layout(shape: tuple[int, int], name: str = "plate") -> dict:
-    return layout_features(name, shape)
-
-
-def _sd_plate(u, v, lay):
-    hx, hy = lay["half"]
-    r = lay["corner"]
-    qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r
-    out = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0)
-    return out - r
-
-
-def _n_features(lay) -> int:
-    return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("extra", []))
-
-
-def _sd_features(u, v, lay, skip: int | None):
-    """Signed distance to the nearest machined feature (holes, then slots, then extra holes),
-    leaving out feature number ``skip``."""
-    d = np.full(np.shape(u), np.inf)
-    feats = [("h", f) for f in lay["holes"]] + [("s", f) for f in lay["slots"]] + \
-        [("h", f) for f in lay.get("extra", [])]
-    for i, (kind, f) in enumerate(feats):
-        if i == skip:
-            continue
-        if kind == "h":
-            (cx, cy), r = f
-            d = np.minimum(d, np.hypot(u - cx, v - cy) - r)
-        else:
-            (cx, cy), half, r, ang = f
-            ca, sa = np.cos(np.deg2rad(ang)), np.sin(np.deg2rad(ang))
-            a, b = (u - cx) * ca + (v - cy) * sa, -(u - cx) * sa + (v - cy) * ca
-            t = np.clip(a, -half, half)
-            d = np.minimum(d, np.hypot(a - t, b) - r)
-    return d
-
-
-def _feature_extent(lay, i):
-    """Centre, radius, half length and angle of feature number ``i``."""
-    nh = len(lay["holes"])
-    if i < nh:
-        (cx, cy), r = lay["holes"][i]
-        return (cx, cy), r, 0.0, 0.0
-    (cx, cy), half, r, ang = lay["slots"][i - nh]
-    return (cx, cy), r, half, ang
-
-
-def _pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
-    """A defect centre on the free face, ``extent`` px clear of the edges and features (the
-    clearance shrinks, down to 6 px, where the layout leaves no such room: a long scratch may
-    then run into a feature, as real ones do)."""
-    hx, hy = lay.get("inner", lay["half"])
-    while True:
-        u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
-        v = g.uniform(-hy + extent + 6, hy - extent - 6, tries)
-        ok = (_sd_plate(u, v, lay) < -(extent + 6)) & (_sd_features(u, v, lay, None) > extent + 4)
-        if ok.any():
-            j = int(np.argmax(ok))
-            return pose.apply(np.array([[u[j], v[j]]]))[0]
-        if extent <= 6:
-            raise InputError(f"image too small to place a defect of extent {extent:.0f} px; "
-                             f"use a larger shape")
-        extent = max(6.0, 0.8 * extent)
-
-
-def _scratch(g, shape, lay, pose, params):
-    length = params.get("length_px", g.uniform(10, min(70.0, 0.3 * min(shape))))
-    width = params.get("width_px", g.uniform(0.55, 1.3))  # Gaussian sigma of the groove
-    angle = params.get("angle_deg", g.uniform(0, 180))
-    contrast = params.get("contrast", g.uniform(16, 45))
-    polarity = params.get("polarity", g.choice(["dark", "bright", "pair"]))
-    bend = params.get("bend_px", g.uniform(-0.08, 0.08) * length)
-    c = _pick_center(g, lay, pose, length / 2 + 3)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    a = np.deg2rad(angle)
-    dx, dy = xx - c[0], yy - c[1]
-    t = dx * np.cos(a) + dy * np.sin(a)
-    s = -dx * np.sin(a) + dy * np.cos(a)
-    tn = np.clip(t / (length / 2), -1, 1)
-    s = s - bend * (1 - tn ** 2)                       # gentle arc
-    ends = np.clip((length / 2 - np.abs(t)) / 2.0 + 0.5, 0, 1)  # 2 px tapered ends
-    along = 0.65 + 0.35 * np.cos(t * g.uniform(0.15, 0.5) + g.uniform(0, 2 * np.pi))
-    prof = np.exp(-0.5 * (s / width) ** 2)
-    if polarity == "dark":
-        delta = -contrast * prof
-    elif polarity == "bright":
-        delta = contrast * prof
-    else:  # groove lit from one side: a dark and a bright flank
-        delta = contrast * 1.6 * (s / width) * np.exp(-0.5 * (s / width) ** 2)
-    delta = delta * ends * along
-    spec = DefectSpec("scratch", (float(c[0]), float(c[1])), float(length), float(angle),
-                      float(contrast if polarity != "dark" else -contrast),
-                      {"width_px": float(width), "polarity": str(polarity),
-                       "bend_px": float(bend)})
-    return delta, None, spec, None
-
-
-def _spot(g, shape, lay, pose, params):
-    radius = params.get("radius_px", g.uniform(2.0, 7.0))
-    aspect = params.get("aspect", g.uniform(0.6, 1.0))
-    angle = params.get("angle_deg", g.uniform(0, 180))
-    contrast = params.get("contrast", g.uniform(18, 50) * g.choice([-1, 1]))
-    power = params.get("edge_power", g.uniform(2.0, 4.0))
-    c = _pick_center(g, lay, pose, radius * 2 + 2)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    a = np.deg2rad(angle)
-    dx, dy = xx - c[0], yy - c[1]
-    p = (dx * np.cos(a) + dy * np.sin(a)) / radius
-    q = (-dx * np.sin(a) + dy * np.cos(a)) / (radius * aspect)
-    delta = contrast * np.exp(-(np.hypot(p, q) ** power))
-    spec = DefectSpec("spot", (float(c[0]), float(c[1])), float(radius), float(angle),
-                      float(contrast), {"aspect": float(aspect), "edge_power": float(power)})
-    return delta, None, spec, None
-
-
-def _dent(g, shape, lay, pose, params):
-    sigma = params.get("sigma_px", g.uniform(4.0, 9.0))
-    aspect = params.get("aspect", g.uniform(0.6, 1.0))
-    angle = params.get("angle_deg", g.uniform(0, 180))
-    light = params.get("light_deg", g.uniform(0, 360))
-    contrast = params.get("contrast", g.uniform(12, 24))
-    c = _pick_center(g, lay, pose, 2.5 * sigma)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    a = np.deg2rad(angle)
-    dx, dy = xx - c[0], yy - c[1]
-    p = (dx * np.cos(a) + dy * np.sin(a)) / sigma
-    q = (-dx * np.sin(a) + dy * np.cos(a)) / (sigma * aspect)
-    height = -np.exp(-0.5 * (p * p + q * q))             # a depression
-    gy, gx = np.gradient(height)
-    la = np.deg2rad(light)
-    shade = gx * np.cos(la) + gy * np.sin(la)              # Lambertian slope term
-    shade = shade / max(np.abs(shade).max(), 1e-12)
-    delta = contrast * shade
-    footprint = (p * p + q * q) <= 2.0 * np.log(4.0)  # depth >= a quarter of the deepest point
-    flatten = 1.0 - 0.6 * np.exp(-0.5 * (p * p + q * q))    # brushing pressed flat inside
-    spec = DefectSpec("dent", (float(c[0]), float(c[1])), float(sigma), float(angle),
-                      float(contrast), {"aspect": float(aspect), "light_deg": float(light)})
-    return delta, flatten, spec, footprint
-
-
-def _crack(g, shape, lay, pose, params):
-    length = params.get("length_px", g.uniform(12, min(50.0, 0.2 * min(shape))))
-    contrast = params.get("contrast", g.uniform(22, 50))
-    c = _pick_center(g, lay, pose, length / 3 + 4)  # a random walk spans less than its length
-    delta = crack_delta(g, shape, c, length, contrast)
-    spec = DefectSpec("crack", (float(c[0]), float(c[1])), float(length), 0.0, -float(contrast))
-    return delta, None, spec, None
-
-
-def _stain(g, shape, lay, pose, params):
-    radius = params.get("radius_px", g.uniform(4.0, 10.0))
-    contrast = params.get("contrast", g.uniform(14, 35) * g.choice([-1, 1]))
-    c = _pick_center(g, lay, pose, 1.8 * radius + 2)
-    delta = stain_delta(g, shape, c, radius, contrast)
-    spec = DefectSpec("stain", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast))
-    return delta, None, spec, None
-
-
-_MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
-           "stain": _stain}
-
-
-def _draw_defect(g, kind, shape, lay, pose, params, visible):
-    """One surface defect: image change, texture flattening (or None), mask, spec.  The mask
-    is where the change reaches a quarter of its peak and the face shows it (``visible``), plus
-    the maker's footprint (a dent's depression)."""
-    d, f, spec, footprint = _MAKERS[kind](g, shape, lay, pose, params)
-    mask = (np.abs(d) >= 0.25 * np.abs(d).max()) & visible
-    if footprint is not None:
-        mask |= footprint
-    return d, f, mask, spec
 
 
 @dataclass(frozen=True)
@@ -421,23 +257,21 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     brush_angle_deg, layout, noise_sigma = scene.brush_angle_deg, scene.layout, scene.noise_sigma
     placement_px, placement_deg = scene.placement_px, scene.placement_deg
     lighting, psf_sigma_px, supersample = scene.lighting, scene.psf_sigma_px, scene.supersample
-    h, w = int(shape[0]), int(shape[1])
-    if h < 64 or w < 64:
-        raise InputError(f"shape: expected at least (64, 64), given {shape}")
+    h, w = _shape(shape, 64)
     kinds = [k for k in _kinds(kind, DEFECT_KINDS) if k != "good"]
-    g = _rng(rng)
+    g = check_seed(rng)
     params = _defect_params(defect_params)
-    lay = _layout((h, w), layout)
+    lay = layout_features(layout, (h, w))
     pose = Pose2D((w - 1) / 2 + g.uniform(-placement_px, placement_px),
                   (h - 1) / 2 + g.uniform(-placement_px, placement_px),
                   g.uniform(-placement_deg, placement_deg), 1.0)
-    if "missing" in kinds and _n_features(lay) == 0:
+    if "missing" in kinds and n_features(lay) == 0:
         raise InputError(f"kind 'missing': layout {layout!r} has no feature to leave out")
-    skip = int(g.integers(0, _n_features(lay))) if "missing" in kinds else None
+    skip = int(g.integers(0, n_features(lay))) if "missing" in kinds else None
     if "extra" in kinds:
         r_extra = float(g.uniform(0.035, 0.06) * min(h, w))
         # centre in model coordinates (identity pose), clear of the plate edge and features
-        uv = _pick_center(g, lay, Pose2D(0.0, 0.0, 0.0, 1.0), r_extra + 4)
+        uv = pick_center(g, lay, Pose2D(0.0, 0.0, 0.0, 1.0), r_extra + 4)
         lay["extra"] = [((float(uv[0]), float(uv[1])), r_extra)]
     inv = pose.inverse()
 
@@ -447,8 +281,8 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     def face_fn(X, Y):  # machined face: inside the plate, outside every feature
         dx, dy = X - pose.x, Y - pose.y
         u, v = ca * dx + sa * dy, -sa * dx + ca * dy  # inverse pose (rotation by -angle)
-        plate = _sd_plate(u, v, lay) <= 0
-        feat = _sd_features(u, v, lay, skip) <= 0
+        plate = sd_plate(u, v, lay) <= 0
+        feat = sd_features(u, v, lay, skip) <= 0
         held.append((plate & feat).astype(float))
         return (plate & ~feat).astype(float)
 
@@ -471,8 +305,8 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     specs: list[DefectSpec] = []
     for k in kinds:
         if k in ("missing", "extra"):
-            i = skip if k == "missing" else _n_features(lay) - 1
-            (cx, cy), r, half, ang = (_feature_extent(lay, i) if k == "missing" else
+            i = skip if k == "missing" else n_features(lay) - 1
+            (cx, cy), r, half, ang = (feature_extent(lay, i) if k == "missing" else
                                       (lay["extra"][0][0], lay["extra"][0][1], 0.0, 0.0))
             c = pose.apply(np.array([[cx, cy]]))[0]
             yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
@@ -486,12 +320,12 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
                                     float(_FACE_LEVEL - _HOLE_LEVEL),
                                     {"feature": int(i), "half_length_px": float(half)}))
             continue
-        d, f, m, spec = _draw_defect(g, k, (h, w), lay, pose, params, face > 0.5)
+        d, f, m, spec = draw_defect(g, k, (h, w), lay, pose, params, face > 0.5)
         mask |= m
         delta += d
         if f is not None:
             flatten *= f
-        specs.append(spec)
+        specs.append(DefectSpec(*spec))
 
     surface = _FACE_LEVEL + tex * flatten + delta
     clean = _BG_LEVEL + face * (surface - _BG_LEVEL) + hole * (_HOLE_LEVEL - _BG_LEVEL)
@@ -583,10 +417,10 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
     delta, flatten, mask = np.zeros((h, w)), np.ones((h, w)), np.zeros((h, w), bool)
     specs: list[DefectSpec] = []
     for k in kinds:
-        d, f, m, spec = _draw_defect(g, k, (h, w), lay, pose, params, np.ones((h, w), bool))
+        d, f, m, spec = draw_defect(g, k, (h, w), lay, pose, params, np.ones((h, w), bool))
         delta, mask = delta + d, mask | m
         flatten = flatten if f is None else flatten * f
-        specs.append(spec)
+        specs.append(DefectSpec(*spec))
     if kinds:
         local = ndimage.gaussian_filter(x, (4.0, 4.0) + (0.0,) * (x.ndim - 2), mode="reflect")
         x = local + (x - local) * flatten.reshape(ch) + (delta * (level / _FACE_LEVEL)).reshape(ch)

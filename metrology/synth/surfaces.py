@@ -7,7 +7,9 @@ differs from part to part:
 ``blasted``  sand-blasted / cast: isotropic fine grain with sparse small pits and bumps;
 ``milled``   face-milled: concentric tool-mark arcs around a centre off the part, with grain;
 ``peened``   shot-peened: overlapping round dimples of 2.5-5 px radius (a cellular pattern of
-             cups of random depth), fine grain and mottling.
+             cups of random depth), fine grain and mottling;
+``honed``    honed / lapped: a cross-hatch of two families of fine straight grooves crossing at
+             50-70 degrees, over a fine plateau grain.
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -15,6 +17,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``plate``    two holes and a horizontal slot (the original part);
 ``flange``   a central bore and four small holes on a circle;
 ``bracket``  three holes in a column and two vertical slots;
+``rail``     two long horizontal slots, a central hole and four small corner holes;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
@@ -38,13 +41,13 @@ from ..errors import InputError
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
-           "peened_texture", "make_texture"]
+           "peened_texture", "honed_texture", "make_texture"]
 
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled", "peened")
-LAYOUTS = ("plate", "flange", "bracket", "face")
+TEXTURES = ("brushed", "blasted", "milled", "peened", "honed")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -240,6 +243,37 @@ def peened_texture(shape: tuple[int, int], *, rng: Any = None, radius_px: tuple 
     return _unit(_unit(cups) + 0.35 * grain + 0.25 * low)
 
 
+def honed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0,
+                  groove_width_px: float = 0.5) -> np.ndarray:
+    """Honed / lapped surface: two families of fine straight grooves (Gaussian correlation
+    ``groove_width_px`` across, 40 px along) at ``angle_deg`` +- 25-35 degrees (a cross-hatch),
+    over a fine plateau grain and mild mottling.
+
+    Parameters
+    ----------
+    shape : (H, W)
+    angle_deg : float
+        Axis of the cross-hatch (0 = along +x).
+    groove_width_px : float
+        Correlation length across a groove, px.
+
+    Returns
+    -------
+    ndarray (H, W) float64
+        Zero mean, unit standard deviation.
+    """
+    h, w, g = _canvas(shape, rng)
+    angle_deg = check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6)
+    groove_width_px = check_positive(groove_width_px, "groove_width_px", max=100.0)
+    half = float(g.uniform(25.0, 35.0))
+    hatch = sum(brushed_texture((h, w), rng=g, angle_deg=angle_deg + sgn * half,
+                                streak_length_px=40.0, streak_width_px=groove_width_px,
+                                mottle=0.0) for sgn in (-1.0, 1.0))
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    low = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 14.0, mode="wrap"))
+    return _unit(_unit(hatch) + 0.45 * grain + 0.2 * low)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -253,6 +287,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return milled_texture(shape, rng=rng)
     if name == "peened":
         return peened_texture(shape, rng=rng)
+    if name == "honed":
+        return honed_texture(shape, rng=rng, angle_deg=angle_deg)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
@@ -282,6 +318,11 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         return dict(base, holes=[((-0.24 * w, y * h), 0.05 * s) for y in (-0.25, 0.0, 0.25)],
                     slots=[((0.1 * w, 0.0), 0.16 * h, 0.035 * s, 90.0),
                            ((0.27 * w, 0.0), 0.16 * h, 0.035 * s, 90.0)])
+    if name == "rail":
+        holes = [((0.0, 0.0), 0.065 * s)]
+        holes += [((x * w, y * h), 0.035 * s) for x in (-0.34, 0.34) for y in (-0.32, 0.32)]
+        return dict(base, holes=holes, slots=[((0.0, y * h), 0.2 * w, 0.035 * s, 0.0)
+                                              for y in (-0.2, 0.2)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 

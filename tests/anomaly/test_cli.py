@@ -49,3 +49,12 @@ def test_bad_input_exit_2(images, tmp_path, capsys):
     assert main(["anomaly", "fit", str(tmp_path / "missing.png"), "-o",
                  str(tmp_path / "b.json")]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_folder_as_bank_is_one_line_exit_2(images, tmp_path, capsys):
+    # "--bank ." reached Path.with_suffix on an empty name (ValueError, the CLI fuzz)
+    _, paths = images
+    for folder in (".", str(tmp_path)):
+        assert main(["anomaly", "score", paths[0], "--bank", folder]) == 2
+        err = capsys.readouterr().err
+        assert "folder" in err and "unexpected" not in err

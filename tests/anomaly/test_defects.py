@@ -196,3 +196,72 @@ def test_paste_defects_bad_input():
             paste_defects(flat, k)
     with pytest.raises(InputError, match="rng"):
         paste_defects(flat, "spot", rng=-1)
+
+
+def _lag_corr(t, angle_deg, lag_px=4.0):
+    """Correlation of a texture with itself shifted ``lag_px`` along ``angle_deg``."""
+    from scipy import ndimage
+
+    a = np.deg2rad(angle_deg)
+    s = ndimage.shift(t, (lag_px * np.sin(a), lag_px * np.cos(a)), order=1, mode="wrap")
+    return np.corrcoef(t[8:-8, 8:-8].ravel(), s[8:-8, 8:-8].ravel())[0, 1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_honed_texture_is_a_cross_hatch(seed):
+    from metrology.synth.surfaces import honed_texture
+
+    t = honed_texture((128, 128), rng=seed)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # two groove families at +-25-35 deg: 4 px along either the texture still correlates
+    # (measured 0.31-0.52 on seeds 0-3), across the hatch's axes much less (-0.03-0.11)
+    plus = max(_lag_corr(t, a) for a in (25, 30, 35))
+    minus = max(_lag_corr(t, a) for a in (-25, -30, -35))
+    axes = max(_lag_corr(t, 0), _lag_corr(t, 90))
+    assert plus > 0.25 and minus > 0.25 and axes < min(plus, minus) - 0.1, (plus, minus, axes)
+    with pytest.raises(InputError):
+        honed_texture((64, 64), groove_width_px=0)
+
+
+def test_rail_layout_has_its_features():
+    from metrology.synth.surfaces import layout_features
+
+    lay = layout_features("rail", (256, 256))
+    assert len(lay["holes"]) == 5 and len(lay["slots"]) == 2
+    s = render_defect_sample((256, 256), "good", rng=0, layout="rail", placement_px=0,
+                             placement_deg=0, lighting=0)
+    # the central hole (45 gray levels before noise) at the image centre, the face around it
+    assert s.image[126:131, 126:131].mean() < 70 and s.image[100:105, 40:45].mean() > 120
+
+
+def test_pits_and_gouge_shapes():
+    pits = render_defect_sample(SHAPE, "pits", rng=4, defect_params={"contrast": 40.0},
+                                texture_amplitude=0.0, noise_sigma=0.0, lighting=0.0)
+    d = pits.defects[0]
+    assert d.kind == "pits" and 4 <= d.params["count"] <= 9 and d.contrast == -40.0
+    # every pit is dark: inside the mask the face (150) is darker by a good share of 40
+    assert pits.image[pits.mask].mean() < 150 - 15
+    g = render_defect_sample(SHAPE, "gouge", rng=4, defect_params={"contrast": 40.0},
+                             texture_amplitude=0.0, noise_sigma=0.0, lighting=0.0)
+    # a dark groove with a bright burr along one side: both signs around the face level
+    x, y = (int(round(v)) for v in g.defects[0].center_xy)
+    win = g.image[y - 12:y + 13, x - 12:x + 13].astype(float)
+    assert win.min() < 150 - 20 and win.max() > 150 + 8
+
+
+def test_shape_and_texture_arguments_are_checked():
+    tex = np.random.default_rng(0).random((100, 100))
+    for bad in ([], (64,), (np.inf, 64), (64.5, 64), "ab", None):
+        with pytest.raises(InputError):
+            texture_patch(tex, bad)
+        with pytest.raises(InputError):
+            render_defect_sample(bad, "good")
+    for bad in (np.inf, None, 0.0, -1.0):
+        with pytest.raises(InputError):
+            texture_patch(tex, (64, 64), highpass_sigma_px=bad)
+    for bad in ("abc", 1.5, -1, np.float64(2.0)):
+        with pytest.raises(InputError):
+            texture_patch(tex, (64, 64), rng=bad)
+    for bad in (np.full((80, 80), np.nan), [[1.0] * 80] * 80, np.zeros((80, 80), complex)):
+        with pytest.raises(InputError):
+            texture_patch(bad, (64, 64))

@@ -1905,6 +1905,11 @@ def _(ctx):
     return Call((32, 32), rng=0)
 
 
+@ex("synth.surfaces.honed_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
 @ex("synth.surfaces.blasted_texture")
 def _(ctx):
     return Call((32, 32), rng=0)
@@ -1929,12 +1934,12 @@ def _(ctx):
 
 @ex("synth.defects.render_defect_sample")
 def _(ctx):
-    return Call((48, 48), "scratch", rng=0, supersample=2)
+    return Call((64, 64), "scratch", rng=0, supersample=2)
 
 
 @ex("synth.defects.make_defect_set", timeout=30)
 def _(ctx):
-    return Call(2, ["spot"], 1, shape=(48, 48), supersample=2)
+    return Call(2, ["spot"], 1, shape=(64, 64), supersample=2)
 
 
 @ex("synth.defects.paste_defects")

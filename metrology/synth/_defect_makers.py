@@ -1,0 +1,239 @@
+"""Defect makers and part geometry of :mod:`metrology.synth.defects` (private: split off to keep
+that module within its size limit).
+
+Each maker ``_kind(g, shape, lay, pose, params)`` draws one surface defect on an image of
+``shape`` for a part of layout ``lay`` (:func:`~metrology.synth.surfaces.layout_features`) at
+``pose`` and returns ``(delta, flatten, spec_fields, footprint)``: the signed image change
+(H, W), the texture flattening factor (H, W) or None, the ``DefectSpec`` fields as a tuple, and
+an extra mask (H, W) or None.  Random parameters come from ``g``; ``params`` fixes some.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.pose import Pose2D
+from ..errors import InputError
+from .surfaces import crack_delta, stain_delta
+
+
+def sd_plate(u, v, lay):
+    hx, hy = lay["half"]
+    r = lay["corner"]
+    qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r
+    out = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0)
+    return out - r
+
+
+def n_features(lay) -> int:
+    return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("extra", []))
+
+
+def sd_features(u, v, lay, skip: int | None):
+    """Signed distance to the nearest machined feature (holes, then slots, then extra holes),
+    leaving out feature number ``skip``."""
+    d = np.full(np.shape(u), np.inf)
+    feats = [("h", f) for f in lay["holes"]] + [("s", f) for f in lay["slots"]] + \
+        [("h", f) for f in lay.get("extra", [])]
+    for i, (kind, f) in enumerate(feats):
+        if i == skip:
+            continue
+        if kind == "h":
+            (cx, cy), r = f
+            d = np.minimum(d, np.hypot(u - cx, v - cy) - r)
+        else:
+            (cx, cy), half, r, ang = f
+            ca, sa = np.cos(np.deg2rad(ang)), np.sin(np.deg2rad(ang))
+            a, b = (u - cx) * ca + (v - cy) * sa, -(u - cx) * sa + (v - cy) * ca
+            t = np.clip(a, -half, half)
+            d = np.minimum(d, np.hypot(a - t, b) - r)
+    return d
+
+
+def feature_extent(lay, i):
+    """Centre, radius, half length and angle of feature number ``i``."""
+    nh = len(lay["holes"])
+    if i < nh:
+        (cx, cy), r = lay["holes"][i]
+        return (cx, cy), r, 0.0, 0.0
+    (cx, cy), half, r, ang = lay["slots"][i - nh]
+    return (cx, cy), r, half, ang
+
+
+def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
+    """A defect centre on the free face, ``extent`` px clear of the edges and features (the
+    clearance shrinks, down to 6 px, where the layout leaves no such room: a long scratch may
+    then run into a feature, as real ones do)."""
+    hx, hy = lay.get("inner", lay["half"])
+    while True:
+        u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
+        v = g.uniform(-hy + extent + 6, hy - extent - 6, tries)
+        ok = (sd_plate(u, v, lay) < -(extent + 6)) & (sd_features(u, v, lay, None) > extent + 4)
+        if ok.any():
+            j = int(np.argmax(ok))
+            return pose.apply(np.array([[u[j], v[j]]]))[0]
+        if extent <= 6:
+            raise InputError(f"image too small to place a defect of extent {extent:.0f} px; "
+                             f"use a larger shape")
+        extent = max(6.0, 0.8 * extent)
+
+
+def _along_across(shape, c, angle_deg):
+    """Coordinates of every pixel (H, W) along (``t``) and across (``s``) a line through
+    ``c`` at ``angle_deg``."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle_deg)
+    dx, dy = xx - c[0], yy - c[1]
+    return dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+
+
+def _scratch(g, shape, lay, pose, params):
+    length = params.get("length_px", g.uniform(10, min(70.0, 0.3 * min(shape))))
+    width = params.get("width_px", g.uniform(0.55, 1.3))  # Gaussian sigma of the groove
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(16, 45))
+    polarity = params.get("polarity", g.choice(["dark", "bright", "pair"]))
+    bend = params.get("bend_px", g.uniform(-0.08, 0.08) * length)
+    c = pick_center(g, lay, pose, length / 2 + 3)
+    t, s = _along_across(shape, c, angle)
+    tn = np.clip(t / (length / 2), -1, 1)
+    s = s - bend * (1 - tn ** 2)                       # gentle arc
+    ends = np.clip((length / 2 - np.abs(t)) / 2.0 + 0.5, 0, 1)  # 2 px tapered ends
+    along = 0.65 + 0.35 * np.cos(t * g.uniform(0.15, 0.5) + g.uniform(0, 2 * np.pi))
+    prof = np.exp(-0.5 * (s / width) ** 2)
+    if polarity == "dark":
+        delta = -contrast * prof
+    elif polarity == "bright":
+        delta = contrast * prof
+    else:  # groove lit from one side: a dark and a bright flank
+        delta = contrast * 1.6 * (s / width) * np.exp(-0.5 * (s / width) ** 2)
+    delta = delta * ends * along
+    spec = ("scratch", (float(c[0]), float(c[1])), float(length), float(angle),
+                      float(contrast if polarity != "dark" else -contrast),
+                      {"width_px": float(width), "polarity": str(polarity),
+                       "bend_px": float(bend)})
+    return delta, None, spec, None
+
+
+def _spot(g, shape, lay, pose, params):
+    radius = params.get("radius_px", g.uniform(2.0, 7.0))
+    aspect = params.get("aspect", g.uniform(0.6, 1.0))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(18, 50) * g.choice([-1, 1]))
+    power = params.get("edge_power", g.uniform(2.0, 4.0))
+    c = pick_center(g, lay, pose, radius * 2 + 2)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle)
+    dx, dy = xx - c[0], yy - c[1]
+    p = (dx * np.cos(a) + dy * np.sin(a)) / radius
+    q = (-dx * np.sin(a) + dy * np.cos(a)) / (radius * aspect)
+    delta = contrast * np.exp(-(np.hypot(p, q) ** power))
+    spec = ("spot", (float(c[0]), float(c[1])), float(radius), float(angle),
+                      float(contrast), {"aspect": float(aspect), "edge_power": float(power)})
+    return delta, None, spec, None
+
+
+def _dent(g, shape, lay, pose, params):
+    sigma = params.get("sigma_px", g.uniform(4.0, 9.0))
+    aspect = params.get("aspect", g.uniform(0.6, 1.0))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    light = params.get("light_deg", g.uniform(0, 360))
+    contrast = params.get("contrast", g.uniform(12, 24))
+    c = pick_center(g, lay, pose, 2.5 * sigma)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    a = np.deg2rad(angle)
+    dx, dy = xx - c[0], yy - c[1]
+    p = (dx * np.cos(a) + dy * np.sin(a)) / sigma
+    q = (-dx * np.sin(a) + dy * np.cos(a)) / (sigma * aspect)
+    height = -np.exp(-0.5 * (p * p + q * q))             # a depression
+    gy, gx = np.gradient(height)
+    la = np.deg2rad(light)
+    shade = gx * np.cos(la) + gy * np.sin(la)              # Lambertian slope term
+    shade = shade / max(np.abs(shade).max(), 1e-12)
+    delta = contrast * shade
+    footprint = (p * p + q * q) <= 2.0 * np.log(4.0)  # depth >= a quarter of the deepest point
+    flatten = 1.0 - 0.6 * np.exp(-0.5 * (p * p + q * q))    # brushing pressed flat inside
+    spec = ("dent", (float(c[0]), float(c[1])), float(sigma), float(angle),
+                      float(contrast), {"aspect": float(aspect), "light_deg": float(light)})
+    return delta, flatten, spec, footprint
+
+
+def _crack(g, shape, lay, pose, params):
+    length = params.get("length_px", g.uniform(12, min(50.0, 0.2 * min(shape))))
+    contrast = params.get("contrast", g.uniform(22, 50))
+    c = pick_center(g, lay, pose, length / 3 + 4)  # a random walk spans less than its length
+    delta = crack_delta(g, shape, c, length, contrast)
+    spec = ("crack", (float(c[0]), float(c[1])), float(length), 0.0, -float(contrast))
+    return delta, None, spec, None
+
+
+def _stain(g, shape, lay, pose, params):
+    radius = params.get("radius_px", g.uniform(4.0, 10.0))
+    contrast = params.get("contrast", g.uniform(14, 35) * g.choice([-1, 1]))
+    c = pick_center(g, lay, pose, 1.8 * radius + 2)
+    delta = stain_delta(g, shape, c, radius, contrast)
+    spec = ("stain", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast))
+    return delta, None, spec, None
+
+
+def _pits(g, shape, lay, pose, params):
+    """Corrosion pitting: 4-9 small dark pits (1-2.2 px radius) scattered in a 5-12 px radius."""
+    radius = params.get("radius_px", g.uniform(5.0, 12.0))
+    contrast = params.get("contrast", g.uniform(20, 45))
+    c = pick_center(g, lay, pose, radius + 4)
+    n = int(g.integers(4, 10))
+    rho = radius * np.sqrt(g.uniform(0, 1, n))
+    phi = g.uniform(0, 2 * np.pi, n)
+    centres = np.c_[c[0] + rho * np.cos(phi), c[1] + rho * np.sin(phi)]  # (n, 2)
+    r_pit = g.uniform(1.0, 2.2, n)
+    depth = g.uniform(0.6, 1.0, n)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r0, r1 = int(max(0, c[1] - radius - 8)), int(min(h, c[1] + radius + 9))
+    c0, c1 = int(max(0, c[0] - radius - 8)), int(min(w, c[0] + radius + 9))
+    sx, sy = xx[r0:r1, c0:c1, None], yy[r0:r1, c0:c1, None]
+    d2 = ((sx - centres[:, 0]) ** 2 + (sy - centres[:, 1]) ** 2) / r_pit ** 2
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = -contrast * np.max(depth * np.exp(-d2 ** 1.5), axis=-1)
+    spec = ("pits", (float(c[0]), float(c[1])), float(radius), 0.0, -float(contrast),
+            {"count": float(n)})
+    return delta, None, spec, None
+
+
+def _gouge(g, shape, lay, pose, params):
+    """Tool slip: a short, wide dark groove (8-25 px long, sigma 1.4-2.8 px) deepest at one
+    end, with a bright burr pushed up along one side."""
+    length = params.get("length_px", g.uniform(8, min(25.0, 0.15 * min(shape))))
+    width = params.get("width_px", g.uniform(1.4, 2.8))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(18, 40))
+    c = pick_center(g, lay, pose, length / 2 + 2 * width + 3)
+    t, s = _along_across(shape, c, angle)
+    tn = np.clip(t / (length / 2), -1, 1)
+    ends = np.clip((length / 2 - np.abs(t)) / width + 0.5, 0, 1)
+    deep = 0.55 + 0.45 * (tn + 1) / 2                       # deeper towards the far end
+    groove = -np.exp(-0.5 * (s / width) ** 2)
+    burr = 0.6 * np.exp(-0.5 * ((s - 2.2 * width) / (0.6 * width)) ** 2)
+    delta = contrast * (groove + burr) * deep * ends
+    spec = ("gouge", (float(c[0]), float(c[1])), float(length), float(angle),
+            -float(contrast), {"width_px": float(width)})
+    return delta, None, spec, None
+
+
+_MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
+           "stain": _stain, "pits": _pits, "gouge": _gouge}
+
+
+def draw_defect(g, kind, shape, lay, pose, params, visible):
+    """One surface defect: image change, texture flattening (or None), mask, and the fields of
+    its ``DefectSpec`` (kind, centre, size, angle, contrast[, params]) as a tuple.  The mask
+    is where the change reaches a quarter of its peak and the face shows it (``visible``), plus
+    the maker's footprint (a dent's depression)."""
+    d, f, spec, footprint = _MAKERS[kind](g, shape, lay, pose, params)
+    mask = (np.abs(d) >= 0.25 * np.abs(d).max()) & visible
+    if footprint is not None:
+        mask |= footprint
+    return d, f, mask, spec
