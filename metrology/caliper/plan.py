@@ -219,7 +219,7 @@ class Tool:
         keys = _flat_keys(cls)
         unknown = set(d) - set(keys) - {"type"}
         if unknown:
-            raise InputError(f"{where}: unknown field(s) {sorted(unknown)}")
+            raise InputError(f"{where}: unknown field(s) {sorted(map(str, unknown))}")
         hints = typing.get_type_hints(cls)
         kw: dict[str, Any] = {}
         for f in fields(cls):

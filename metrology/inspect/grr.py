@@ -142,7 +142,11 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
     """
     from scipy import stats
 
-    x = np.asarray(data, dtype=np.float64)
+    try:
+        x = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: expected numbers shaped (parts, operators, trials), given "
+                         f"{type(data).__name__}") from None
     if x.ndim == 2:
         x = x[:, None, :]
     if x.ndim != 3:
