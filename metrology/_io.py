@@ -339,10 +339,18 @@ _FLOAT_MAX = float(np.finfo(np.float64).max)
 def _bad_number(v: Any) -> str | None:
     """Why a parsed JSON scalar is not a number we accept (None: fine or not a number)."""
     if type(v) is float:
-        return None if math.isfinite(v) else "a number overflows a float (e.g. 1e400)"
+        return None if math.isfinite(v) else "a number overflows a float (e.g. 1e400) or is NaN"
     if type(v) is int and not _INT_MIN <= v < _INT_END:
         return f"integer {str(v)[:40]}... is out of range (more than 64 bits)"
     return None
+
+
+def _no_nan(values: list) -> bool:
+    """No NaN among numbers (min/max do not see one); JSON text never holds NaN, a document
+    built in memory may.  A C-level sum: NaN propagates (an overflowing sum of finite numbers
+    sends the list to the item-by-item check, which finds nothing)."""
+    t = sum(values)
+    return type(t) is not float or math.isfinite(t)
 
 
 def check_json_numbers(doc: Any) -> str | None:
@@ -374,7 +382,7 @@ def check_json_numbers(doc: Any) -> str | None:
                 return why
             if -_FLOAT_MAX <= lo and hi <= _FLOAT_MAX and (
                     type(lo) is not float or lo >= _INT_MIN) and (
-                    type(hi) is not float or hi < _INT_END):
+                    type(hi) is not float or hi < _INT_END) and _no_nan(o):
                 continue                         # no overflowing float, no int beyond 64 bits
         elif isinstance(lo, str) and isinstance(hi, str):
             continue                             # a list of strings

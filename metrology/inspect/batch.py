@@ -548,6 +548,8 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
         if on_result is not None:
             try:
                 on_result(rec)
+            except MetrologyError:
+                raise
             except Exception as exc:    # the caller's callback: stop, say so, keep the cause
                 raise InputError(f"on_result raised {type(exc).__name__} on {rec['image']}: "
                                  f"{exc}") from exc

@@ -1688,7 +1688,10 @@ def _(ctx):
     return Call(ctx.get("plane"), str(ctx.tmp("plane.json")))
 
 
-@ex("inspect.station.load_plane", kinds={"path": "path_in"})
+# a plane's residuals are null/missing in a file when not measured (NaN, documented; as
+# calib.plane.Plane.from_dict)
+@ex("inspect.station.load_plane", kinds={"path": "path_in"},
+    nan_paths=(".residual_rms_mm", ".residual_max_mm"))
 def _(ctx):
     return Call(ctx.get("plane_path"))
 
@@ -1887,11 +1890,6 @@ def _(ctx):
 @ex("viz.match.draw_matches")
 def _(ctx):
     return Call(ctx.get("scene").image, ctx.get("model"), [_i_match(ctx)])
-
-
-@ex("viz.draw.to_fixed")
-def _(ctx):
-    return Call(ctx.get("circle_points"))
 
 
 # synth --------------------------------------------------------------------------------------
