@@ -262,6 +262,8 @@ class Type1Study(Serializable):
             if not isinstance(key, str) or not isinstance(r, Type1Result):
                 raise InputError(f"Type1Study.results: expected name -> Type1Result, given "
                                  f"{key!r:.30} -> {type(r).__name__}")
+
+    results: dict[str, Type1Result]
     source: str = "<records>"
     problems: tuple[str, ...] = ()
 

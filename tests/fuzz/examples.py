@@ -3642,3 +3642,125 @@ def _(ctx):
 @ex("inspect.uncertainty.UncertaintyBudget.from_dict")
 def _(ctx):
     return Call(_inst("inspect.uncertainty.UncertaintyBudget", ctx).to_dict())
+
+
+# ------------------------------------------------------------------------------------------
+# gauge studies, SPC, their charts and reports: valid calls (were fuzzed with the generic
+# battery only)
+def _grr_data():
+    """5 parts x 2 operators x 3 trials of a 10 mm diameter: part spread 0.02, repeat 0.002."""
+    rng = np.random.default_rng(1)
+    parts = 10.0 + 0.02 * np.arange(5)[:, None, None]
+    return parts + 0.002 * rng.standard_normal((5, 2, 3))
+
+
+def _grr_records():
+    recs = []
+    for i, v in enumerate(_grr_data().reshape(-1)):
+        p, rest = divmod(i, 6)
+        o, t = divmod(rest, 3)
+        recs.append({"image": f"p{p + 1}_o{o + 1}_t{t + 1}.png", "status": "pass",
+                     "measurements": [{"name": "d", "type": "diameter", "unit": "mm",
+                                       "value": float(v), "nominal": 10.0, "min": 9.9,
+                                       "max": 10.2, "passed": True, "error": None}]})
+    return recs
+
+
+_GRR_PATTERN = r"p(?P<part>\d+)_o(?P<operator>\d+)"
+
+
+@_instance("inspect.grr.GRRResult")
+def _i_grr_result(ctx):
+    from metrology.inspect.grr import grr_anova
+
+    return grr_anova(_grr_data(), tolerance=0.3)
+
+
+@_instance("inspect.grr.GRRStudy")
+def _i_grr_study(ctx):
+    from metrology.inspect.grr import grr_study
+
+    return grr_study(_grr_records(), _GRR_PATTERN)
+
+
+@_instance("inspect.grr.AnovaRow")
+def _i_anova_row(ctx):
+    return _i_grr_result(ctx).anova[0]
+
+
+@_instance("inspect.spc.ProcessStats")
+def _i_process_stats(ctx):
+    from metrology.inspect.spc import process_stats
+
+    return process_stats(_shot_records())
+
+
+@_instance("inspect.spc.MeasurementStats")
+def _i_measurement_stats(ctx):
+    return _i_process_stats(ctx).measurements["d"]
+
+
+@ex("inspect.grr.grr_anova")
+def _(ctx):
+    return Call(_grr_data(), tolerance=0.3)
+
+
+@ex("inspect.grr.grr_study")
+def _(ctx):
+    return Call(_grr_records(), _GRR_PATTERN)
+
+
+@ex("inspect.gauge.type1_study")
+def _(ctx):
+    return Call([10.0 + 1e-3 * (i % 5) for i in range(20)], reference=10.0, tolerance=0.1)
+
+
+@ex("inspect.gauge.gauge_study")
+def _(ctx):
+    return Call(_shot_records(), {"d": 10.0})
+
+
+for _name, _make in (("inspect.grr.GRRResult", _i_grr_result), ("inspect.grr.GRRStudy",
+                                                                   _i_grr_study),
+                     ("inspect.grr.AnovaRow", _i_anova_row),
+                     ("inspect.gauge.Type1Result", _i_type1_result),
+                     ("inspect.gauge.Type1Study", _i_type1_study)):
+    reg.example(M + _name + ".from_dict", nan_ok=True)(       # null -> NaN, as for caliper
+        lambda ctx, _make=_make: Call(_make(ctx).to_dict()))
+
+
+@ex("viz.charts.histogram_figure")
+def _(ctx):
+    return Call([10.0 + 1e-3 * (i % 5) for i in range(20)], lower=9.95, upper=10.05,
+                nominal=10.0)
+
+
+@ex("viz.charts.run_chart_figure")
+def _(ctx):
+    return Call([10.0 + 1e-3 * (i % 5) for i in range(20)], lower=9.95, upper=10.05,
+                nominal=10.0)
+
+
+@ex("viz.charts.type1_chart_figure")
+def _(ctx):
+    return Call(_i_type1_result(ctx))
+
+
+@ex("viz.charts.grr_chart_figure")
+def _(ctx):
+    return Call(_i_grr_result(ctx))
+
+
+@ex("viz.report.gauge_report_html")
+def _(ctx):
+    return Call(_i_type1_study(ctx))
+
+
+@ex("viz.report.write_gauge_report", kinds={"path": "path_out"})
+def _(ctx):
+    return Call(_i_grr_study(ctx), str(ctx.tmp("gauge.html")))
+
+
+@ex("viz.report.write_spc_report", kinds={"path": "path_out"})
+def _(ctx):
+    return Call(_shot_records(), str(ctx.tmp("spc.html")), overlays=False)
