@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..core.checks import _items
 from ..errors import InputError
 from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .grr import AnovaRow, GRRResult, GRRStudy, grr_anova, grr_study
@@ -216,7 +217,7 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
             or min_repeats < MIN_REPEATS:
         raise InputError(f"min_repeats: expected an integer >= {MIN_REPEATS}, given "
                          f"{min_repeats!r}")
-    images = tuple(images)
+    images = tuple(_items(images, "images", str, "image name"))
     if images and len(images) != len(v):
         raise InputError(f"{name}: {len(images)} image names for {len(v)} values")
     ok = np.isfinite(v)

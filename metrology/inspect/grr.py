@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..core.checks import check_int
 from ..errors import InputError
 from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .records import load_records, measurement_series
@@ -142,6 +143,7 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
     """
     from scipy import stats
 
+    ndc_min = check_int(ndc_min, "ndc_min", min=1, max=10 ** 6)
     try:
         x = np.asarray(data, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
