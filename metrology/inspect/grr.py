@@ -260,6 +260,10 @@ class GRRStudy(Serializable):
 
     def __post_init__(self) -> None:
         check_fields(self)
+        for key, r in self.results.items():
+            if not isinstance(key, str) or not isinstance(r, GRRResult):
+                raise InputError(f"GRRStudy.results: expected name -> GRRResult, given "
+                                 f"{key!r:.30} -> {type(r).__name__}")
 
     results: dict[str, GRRResult]
     source: str = "<records>"
@@ -340,6 +344,9 @@ def grr_study(source: Any, pattern: str | Callable[[str], Any], *,
         Unbalanced study (a part/operator with another number of trials, or missing), a shot
         without a value, a file name the pattern does not match.
     """
+    if tolerances is not None and not isinstance(tolerances, Mapping):
+        raise InputError(f"tolerances: expected name -> tolerance width or None, given "
+                         f"{type(tolerances).__name__}")
     recs = load_records(source)
     series = measurement_series(recs, order=order, measurements=measurements)
     group = _grouper(pattern)

@@ -266,6 +266,9 @@ def write_spc_report(source: Any, path: str | os.PathLike, *, title: str | None 
                      order: str = "name", overlays: bool = True) -> Path:
     """Write :func:`spc_report_html` (same keywords) to ``path`` atomically; returns the
     path."""
+    from .._io import output_file
+
+    path = output_file(path, "path")       # a bad path fails before minutes of rendering
     return atomic_write_text(path, spc_report_html(
         source, title=title, overlay_dir=overlay_dir, worst=worst, order=order,
         overlays=overlays))

@@ -13,6 +13,7 @@ example that no longer fits as "broken").
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -3588,9 +3589,10 @@ def _i_type1_result(ctx):
     return _i_type1_study(ctx)["d"]
 
 
-# values: NaN where a shot gave no value (documented; such a study fails): the constructor
-# stores the caller's shots, every other field is checked
-@ex("inspect.gauge.Type1Result", nan_paths=(".values",))
+# result constructors store what they are given (the studies that compute them are fuzzed
+# with valid data: type1_study, gauge_study, grr_anova, grr_study, process_stats); their own
+# checks refuse NaN in the scalars, wrong types and wrong containers
+@ex("inspect.gauge.Type1Result", nan_ok=True)
 def _(ctx):
     r = _i_type1_result(ctx)
     return Call(**{f: getattr(r, f) for f in r.__dataclass_fields__})
@@ -3710,12 +3712,17 @@ def _(ctx):
     return Call(_grr_records(), _GRR_PATTERN)
 
 
-@ex("inspect.gauge.type1_study")
+# %Var with the bias is inf when Cgk <= 0 (documented; the study fails), with the spread alone
+# when Cg <= 0
+_T1_INF = (".var_repeatability_bias_pct", ".var_repeatability_pct")
+
+
+@ex("inspect.gauge.type1_study", nan_paths=_T1_INF)
 def _(ctx):
     return Call([10.0 + 1e-3 * (i % 5) for i in range(20)], reference=10.0, tolerance=0.1)
 
 
-@ex("inspect.gauge.gauge_study")
+@ex("inspect.gauge.gauge_study", nan_paths=tuple(".results.d" + q for q in _T1_INF))
 def _(ctx):
     return Call(_shot_records(), {"d": 10.0})
 
@@ -3764,3 +3771,13 @@ def _(ctx):
 @ex("viz.report.write_spc_report", kinds={"path": "path_out"})
 def _(ctx):
     return Call(_shot_records(), str(ctx.tmp("spc.html")), overlays=False)
+
+
+for _name, _make in (("inspect.grr.GRRResult", _i_grr_result),
+                     ("inspect.grr.AnovaRow", _i_anova_row),
+                     ("inspect.spc.MeasurementStats", _i_measurement_stats),
+                     ("inspect.spc.ProcessStats", _i_process_stats)):
+    def _fields(ctx, _make=_make):
+        r = _make(ctx)
+        return Call(**{f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.init})
+    reg.example(M + _name, nan_ok=True)(_fields)       # constructors: as Type1Result above
