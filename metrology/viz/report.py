@@ -235,9 +235,11 @@ def spc_report_html(source: Any, *, title: str | None = None,
     InputError
         matplotlib or jinja2 missing.
     """
+    from ..core.checks import check_bool
     from ..inspect.spc import process_stats
     from .charts import histogram_figure, require_matplotlib, run_chart_figure
 
+    check_bool(overlays, "overlays")
     require_matplotlib()
     env = _env()
     stats = process_stats(source, order=order, worst=worst)
