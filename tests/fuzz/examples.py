@@ -3781,3 +3781,21 @@ for _name, _make in (("inspect.grr.GRRResult", _i_grr_result),
         r = _make(ctx)
         return Call(**{f.name: getattr(r, f.name) for f in dataclasses.fields(r) if f.init})
     reg.example(M + _name, nan_ok=True)(_fields)       # constructors: as Type1Result above
+
+
+# caliper tools: mapped (to another frame) and to_features (result -> inspection features)
+def _shift(p):
+    return np.asarray(p, dtype=np.float64) + 1.0
+
+
+for _cls in ("EdgeTool", "EdgePairTool", "LineTool", "CircleTool", "EllipseTool"):
+    reg.example(M + f"caliper.{_cls}.mapped")(lambda ctx: Call(_shift, 1.0, 0.0))
+    reg.example(M + f"caliper.{_cls}.to_features")(
+        lambda ctx, _cls=_cls: Call(_inst("caliper." + _cls, ctx).measure(ctx.get("image")),
+                                    _scale_plane()))
+
+
+def _scale_plane():
+    from metrology.inspect import ScalePlane
+
+    return ScalePlane(0.1)
