@@ -25,7 +25,7 @@ def _pair_weights(name: str, weights: Any, k: int) -> np.ndarray:
     """(2, K) edge weights, each row summing to 1."""
     if weights is None:
         return np.full((2, k), 1.0 / k)
-    c = np.asarray(weights, float)
+    c = _finite_array(weights, f"{name}: weights")
     if c.shape != (2, k) or not np.all(np.isfinite(c)) or \
             np.any(np.abs(c.sum(axis=1) - 1.0) > 1e-9):
         raise InputError(f"{name}: weights: expected (2, {k}) finite numbers, each row summing "
@@ -38,7 +38,11 @@ def _edge_variances(std_width: Any, k: int) -> np.ndarray | None:
     None when not given or not finite."""
     if std_width is None:
         return None
-    s = np.asarray(std_width, float)
+    try:
+        s = np.array(std_width, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"std_width: expected numbers, given {type(std_width).__name__}") \
+            from None
     if s.shape == (2, k):
         v = s * s
     elif s.shape in ((), (k,)):

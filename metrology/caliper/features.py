@@ -35,7 +35,7 @@ import numpy as np
 
 from .._serial import to_jsonable
 from ..core import distance_point_ellipse, fit_circle, fit_ellipse, fit_line
-from ..core.checks import as_points
+from ..core.checks import as_points, as_vector
 from ..errors import FitError, InputError
 from ._feature_checks import _edge_variances, _finite_array, _pair_weights
 from .shapes import Circle, Ellipse, Segment
@@ -475,6 +475,8 @@ def line_feature(name: str, points: Any, unit: str, direction_hint: Any = None) 
     """Fit a line (total least squares) to edge points (N, 2), N >= 2, oriented along
     ``direction_hint`` (the tool's ``p0 -> p1`` in the same space) when given."""
     pts = as_points(points, f"{name}: edge points", allow_batch=False)
+    if direction_hint is not None:
+        direction_hint = as_vector(direction_hint, "direction_hint")
     if len(pts) < 2:
         raise FitError(f"{name}: {len(pts)} edge point(s), a line needs at least 2")
     fit = fit_line(pts, method="tls")

@@ -28,10 +28,17 @@ __all__ = ["find_line"]  # count_calipers: internal argument check
 _RELAY_SMEAR_PX = 0.2
 
 
+#: Most calipers one tool lays (a caliper every 0.1 px round a 3000 px circle): far above any
+#: useful count, small enough that the profile arrays fit in memory.
+MAX_CALIPERS = 100_000
+
+
 def count_calipers(n, minimum: int, name: str = "num_calipers") -> int:
-    """``n`` as an int >= ``minimum`` (InputError otherwise)."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise InputError(f"{name}: expected an integer >= {minimum}, given {n!r}")
+    """``n`` as an int in ``[minimum, MAX_CALIPERS]`` (InputError otherwise)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not \
+            minimum <= n <= MAX_CALIPERS:
+        raise InputError(f"{name}: expected an integer from {minimum} to {MAX_CALIPERS}, "
+                         f"given {n!r:.40}")
     return int(n)
 
 

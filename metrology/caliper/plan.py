@@ -40,7 +40,7 @@ import numpy as np
 from .._serial import from_jsonable
 from ..core.checks import as_vector, check_choice, check_finite, check_positive
 from ..core.pose import Pose2D
-from ..errors import EdgeNotFoundError, FitError, InputError
+from ..errors import EdgeNotFoundError, FitError, InputError, MetrologyError
 from .circle import DIRECTIONS, find_circle
 from .ellipse import find_ellipse
 from .features import (CircleFeature, EllipseFeature, LineFeature, PairFeature, ToolFeatures,
@@ -162,7 +162,12 @@ class Tool:
         turn_deg = check_finite(turn_deg, "turn_deg")
         kw: dict[str, Any] = {}
         for f in self._points:
-            p = np.asarray(point_map(np.asarray(getattr(self, f), dtype=np.float64)[None]))
+            try:
+                p = np.asarray(point_map(np.asarray(getattr(self, f), dtype=np.float64)[None]))
+            except MetrologyError:
+                raise
+            except Exception as exc:     # the caller's map failed: say so, keep the cause
+                raise InputError(f"point_map raised {type(exc).__name__}: {exc}") from exc
             if p.shape != (1, 2) or p.dtype.kind not in "biuf":
                 raise InputError(f"point_map: expected (1, 2) points back, given shape "
                                  f"{p.shape}")
@@ -219,7 +224,7 @@ class Tool:
         keys = _flat_keys(cls)
         unknown = set(d) - set(keys) - {"type"}
         if unknown:
-            raise InputError(f"{where}: unknown field(s) {sorted(unknown)}")
+            raise InputError(f"{where}: unknown field(s) {sorted(map(str, unknown))}")
         hints = typing.get_type_hints(cls)
         kw: dict[str, Any] = {}
         for f in fields(cls):

@@ -7,6 +7,7 @@ or :class:`~metrology.errors.InputError` naming the argument, the expected and t
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -302,10 +303,14 @@ def _bound(v: Any, name: str) -> float | None:
     return v
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+
+
 def _describe_value(v: Any) -> str:
     if isinstance(v, np.ndarray):
         return _describe(v)
-    text = repr(v)
+    text = _REPR.repr(v)            # bounded: a 5000-deep dict does not recurse to the end
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(v).__name__} {text}" if not isinstance(v, (int, float)) else text

@@ -25,6 +25,9 @@ def _check_positive(name: str, v: Any, *, upper: float | None = None) -> float:
 
 
 def _tolerance_of(s: Series, tolerances: Mapping[str, float] | None) -> float:
+    if tolerances is not None and not isinstance(tolerances, Mapping):
+        raise InputError(f"tolerances: expected name -> tolerance width or None, given "
+                         f"{type(tolerances).__name__}")
     if tolerances and s.name in tolerances:
         return tolerances[s.name]
     t = s.tolerance_width

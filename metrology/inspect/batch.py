@@ -41,6 +41,7 @@ from .._io import atomic_write_text
 from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
 from ._batch_pool import inspect_one, run_dask, run_pool, signals_deferred
+from .records import MAX_RECORD_LINE
 from .result import InspectionResult
 
 __all__ = ["run_many", "BatchSummary", "BatchWriteError", "read_results", "write_csv",
@@ -150,6 +151,8 @@ def read_results(path: str | os.PathLike) -> dict[str, dict]:
             for raw in fh:
                 if not raw.endswith(b"\n"):
                     break  # cut by a crash
+                if len(raw) > MAX_RECORD_LINE:
+                    continue  # megabytes on one line: not a record of ours, not parsed
                 try:
                     rec = json.loads(raw, parse_constant=_no_constant,
                                      parse_float=_finite_float)
@@ -395,8 +398,15 @@ def _retry_errors_keyword(fn: Callable) -> Callable:
     import functools
     import warnings
 
+    import inspect
+
+    sig = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kw: Any) -> Any:
+        unknown = sorted(k for k in kw if k not in sig.parameters and k != "retry_errors")
+        if unknown:
+            raise InputError(f"run_many: unknown keyword argument(s) {unknown}")
         if "retry_errors" in kw:
             warnings.warn("run_many: retry_errors= is deprecated; pass "
                           "resume='retry_errors'", DeprecationWarning, stacklevel=2)
@@ -452,7 +462,8 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InputError(f"jobs: expected an integer >= 1, given {jobs!r}")
-    if not any(resume is m or (isinstance(m, str) and resume == m) for m in RESUME_MODES):
+    if not any(resume is m or (isinstance(m, str) and isinstance(resume, str) and resume == m)
+               for m in RESUME_MODES):
         raise InputError(f"resume: expected True, False or 'retry_errors', given {resume!r}")
     _check_run_args(recipe, progress, scheduler, on_result)
     t_start = time.perf_counter()
@@ -504,6 +515,16 @@ def _check_run_args(recipe: Any, progress: Any, scheduler: Any, on_result: Any) 
                          f"client, given {_short(scheduler)}")
     if on_result is not None and not callable(on_result):
         raise InputError(f"on_result: expected a callable or None, given {_short(on_result)}")
+    if on_result is not None:
+        import inspect
+
+        try:
+            inspect.signature(on_result).bind({})
+        except TypeError:
+            raise InputError("on_result: expected a function of one argument (the record)") \
+                from None
+        except ValueError:      # no signature (some builtins): found out when called
+            pass
 
 
 def _prepare(recipe: Any) -> None:
@@ -525,7 +546,13 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
         new[rec["image"]] = rec
         bar.update(rec.get("status", "error"))
         if on_result is not None:
-            on_result(rec)
+            try:
+                on_result(rec)
+            except MetrologyError:
+                raise
+            except Exception as exc:    # the caller's callback: stop, say so, keep the cause
+                raise InputError(f"on_result raised {type(exc).__name__} on {rec['image']}: "
+                                 f"{exc}") from exc
 
     try:
         if todo and (scheduler is not None or jobs == 1 or len(todo) <= 1):

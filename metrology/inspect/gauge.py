@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..core.checks import _items
 from ..errors import InputError
 from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .grr import AnovaRow, GRRResult, GRRStudy, grr_anova, grr_study
@@ -115,6 +116,10 @@ class Type1Result(Serializable):
 
     def __post_init__(self) -> None:
         check_fields(self, finite=False)
+        for f in ("reference", "tolerance", "k", "l", "cg_min", "cgk_min"):
+            if not math.isfinite(getattr(self, f)):       # the study's inputs: never inf
+                raise InputError(f"Type1Result.{f}: expected a finite number, given "
+                                 f"{getattr(self, f)!r}")
 
     name: str
     unit: str
@@ -185,8 +190,15 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
         Fewer than ``min_repeats`` values, no usable tolerance or reference, all values equal
         (s = 0: the resolution is too coarse for the study), bad ``k``/``l``.
     """
-    v = np.array([np.nan if x is None else x for x in np.ravel(np.asarray(values, dtype=object))],
-                 dtype=np.float64)
+    try:
+        v = np.array([np.nan if x is None else x
+                      for x in np.ravel(np.asarray(values, dtype=object))], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: values: expected numbers (None: a shot without a value), "
+                         f"given {type(values).__name__}") from None
+    if isinstance(values, (str, bytes, dict)):
+        raise InputError(f"{name}: values: expected a sequence of numbers, given "
+                         f"{type(values).__name__}")
     if isinstance(reference, bool) or not isinstance(reference, (int, float)) \
             or not math.isfinite(reference):
         raise InputError(f"{name}: reference value: expected a finite number, given "
@@ -205,7 +217,7 @@ def type1_study(values: Any, *, reference: float, tolerance: float, name: str = 
             or min_repeats < MIN_REPEATS:
         raise InputError(f"min_repeats: expected an integer >= {MIN_REPEATS}, given "
                          f"{min_repeats!r}")
-    images = tuple(images)
+    images = tuple(_items(images, "images", str, "image name"))
     if images and len(images) != len(v):
         raise InputError(f"{name}: {len(images)} image names for {len(v)} values")
     ok = np.isfinite(v)
@@ -247,6 +259,10 @@ class Type1Study(Serializable):
 
     def __post_init__(self) -> None:
         check_fields(self)
+        for key, r in self.results.items():
+            if not isinstance(key, str) or not isinstance(r, Type1Result):
+                raise InputError(f"Type1Study.results: expected name -> Type1Result, given "
+                                 f"{key!r:.30} -> {type(r).__name__}")
 
     results: dict[str, Type1Result]
     source: str = "<records>"

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._serial import Serializable
+from ..core.checks import check_int
 from ..errors import InputError
 from ._gauge_common import _check_positive, _tolerance_of, check_fields
 from .records import load_records, measurement_series
@@ -142,7 +143,12 @@ def grr_anova(data: Any, *, name: str = "value", unit: str = "",
     """
     from scipy import stats
 
-    x = np.asarray(data, dtype=np.float64)
+    ndc_min = check_int(ndc_min, "ndc_min", min=1, max=10 ** 6)
+    try:
+        x = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{name}: expected numbers shaped (parts, operators, trials), given "
+                         f"{type(data).__name__}") from None
     if x.ndim == 2:
         x = x[:, None, :]
     if x.ndim != 3:
@@ -254,6 +260,10 @@ class GRRStudy(Serializable):
 
     def __post_init__(self) -> None:
         check_fields(self)
+        for key, r in self.results.items():
+            if not isinstance(key, str) or not isinstance(r, GRRResult):
+                raise InputError(f"GRRStudy.results: expected name -> GRRResult, given "
+                                 f"{key!r:.30} -> {type(r).__name__}")
 
     results: dict[str, GRRResult]
     source: str = "<records>"
@@ -334,6 +344,9 @@ def grr_study(source: Any, pattern: str | Callable[[str], Any], *,
         Unbalanced study (a part/operator with another number of trials, or missing), a shot
         without a value, a file name the pattern does not match.
     """
+    if tolerances is not None and not isinstance(tolerances, Mapping):
+        raise InputError(f"tolerances: expected name -> tolerance width or None, given "
+                         f"{type(tolerances).__name__}")
     recs = load_records(source)
     series = measurement_series(recs, order=order, measurements=measurements)
     group = _grouper(pattern)

@@ -37,6 +37,7 @@ MultiCameraRecipe(name='', cameras={'A': ['hole']}, measurements=['d'])
 from __future__ import annotations
 
 import os
+import reprlib
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -60,10 +61,10 @@ def _plane_spec(doc: Any) -> dict:
     """Check the ``plane`` field (see the module docstring)."""
     if not isinstance(doc, Mapping):
         raise FileFormatError(f"plane: expected {{\"scene\": KEY}} or {{\"board_images\": "
-                              f"{{camera: path}}}}, given {doc!r}")
+                              f"{{camera: path}}}}, given {reprlib.repr(doc)}")
     if set(doc) == {"scene"}:
         if not isinstance(doc["scene"], (str, int)) or isinstance(doc["scene"], bool):
-            raise FileFormatError(f"plane.scene: expected a scene key, given {doc['scene']!r}")
+            raise FileFormatError(f"plane.scene: expected a scene key, given {reprlib.repr(doc['scene'])}")
         return {"scene": str(doc["scene"])}
     extra = sorted(str(k) for k in set(doc) - {"board_images", "board", "height_mm"})
     imgs = doc.get("board_images")
@@ -71,15 +72,15 @@ def _plane_spec(doc: Any) -> dict:
             not all(isinstance(k, str) and isinstance(v, str) and v for k, v in imgs.items()):
         raise FileFormatError(f"plane: expected {{\"scene\": KEY}} or {{\"board_images\": "
                               f"{{camera: path}}, optional \"board\", \"height_mm\"}}, "
-                              f"given {dict(doc)!r}")
+                              f"given {reprlib.repr(dict(doc))}")
     b = doc.get("board")
     if b is not None and not (isinstance(b, Mapping) and set(b) == {"cols", "rows",
                                                                     "square_mm"}):
         raise FileFormatError(f"plane.board: expected {{\"cols\", \"rows\", \"square_mm\"}}, "
-                              f"given {b!r}")
+                              f"given {reprlib.repr(b)}")
     h = doc.get("height_mm", 0.0)
     if isinstance(h, bool) or not isinstance(h, (int, float)):
-        raise FileFormatError(f"plane.height_mm: expected a number, given {h!r}")
+        raise FileFormatError(f"plane.height_mm: expected a number, given {reprlib.repr(h)}")
     return {"board_images": dict(imgs), **({"board": dict(b)} if b else {}),
             "height_mm": float(h)}
 

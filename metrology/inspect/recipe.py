@@ -59,7 +59,7 @@ from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from ..caliper.features import Feature
-from ._recipe_util import _FitFailure, _sequence
+from ._recipe_util import _FitFailure, _parts, _sequence
 from .measure import feature_needs, measure
 from .uncertainty import feature_gradients
 from .result import InspectionResult
@@ -219,6 +219,7 @@ class Recipe:
                  base_dir: str | os.PathLike = ".", units: str = "px"):
         if units not in ("px", "mm"):
             raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
+        _parts(station, model, anomaly, name, (StationSpec, MatchSpec, AnomalySpec))
         self.units = units
         self.tools_as_given = _sequence(tools, "tools")
         self.tools = self.tools_as_given
@@ -281,7 +282,7 @@ class Recipe:
             raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
         allowed = {"format", "version", "name", "station", "model", "tools", "measurements",
                    "anomaly", "description", "units"}
-        unknown = sorted(set(doc) - allowed)
+        unknown = sorted(map(str, set(doc) - allowed))
         if unknown:
             raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
         if "station" not in doc:

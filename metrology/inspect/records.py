@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..core.checks import _items
+from .._io import check_json_numbers
 from ..errors import FileFormatError, InputError
 
 __all__ = [
@@ -112,11 +113,20 @@ def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not a JSON number", name, 0)
 
 
-def _finite_float(text: str) -> float:
-    x = float(text)
-    if not math.isfinite(x):   # 1e400: not a number any writer of these files produces
-        raise json.JSONDecodeError(f"{text} is out of range", text, 0)
-    return x
+#: Longest line of a results file read (bytes).  A record of ``metrology inspect`` is a few
+#: kB (hundreds of measurements stay far below 1 MiB); a longer line is not one of ours and
+#: would only cost time and memory to parse.
+MAX_RECORD_LINE = 4 * 2 ** 20
+
+
+def _parse_line(chunk: bytes) -> tuple[Any, str | None]:
+    """One line of a results file as (record, None) or (None, why it is unusable)."""
+    if len(chunk) > MAX_RECORD_LINE:
+        return None, (f"the line is {len(chunk) / 2 ** 20:.1f} MiB long, more than the "
+                      f"{MAX_RECORD_LINE // 2 ** 20} MiB of any inspection record")
+    rec = json.loads(chunk.decode("utf-8"), parse_constant=_no_constant)
+    why = check_json_numbers(rec)          # 1e400, integers beyond 64 bits
+    return (None, why) if why else (rec, _check_record(rec))
 
 
 def _dedupe(items: list[tuple[dict, int]]) -> tuple[tuple[dict, ...], tuple[int, ...]]:
@@ -177,9 +187,7 @@ def read_records(path: str | os.PathLike, *, strict: bool = False) -> Records:
         n_lines += 1
         cut = i == len(chunks)  # the file does not end with a newline after this line
         try:
-            rec = json.loads(chunk.decode("utf-8"), parse_constant=_no_constant,
-                             parse_float=_finite_float)
-            why = _check_record(rec)
+            rec, why = _parse_line(chunk)
         except UnicodeDecodeError:
             why = "not UTF-8 text"
         except RecursionError:

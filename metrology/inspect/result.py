@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._io import check_json_numbers
 from .._serial import to_jsonable
 from ..core.checks import _items
 from ..core.pose import Pose2D
@@ -90,6 +91,10 @@ class InspectionResult:
             if not isinstance(getattr(self, f), dict):
                 raise InputError(f"InspectionResult.{f}: expected a dict, given "
                                  f"{type(getattr(self, f)).__name__}")
+        for f in ("features", "tools_px"):        # JSON documents: NaN is written as null
+            why = check_json_numbers(getattr(self, f))
+            if why:
+                raise InputError(f"InspectionResult.{f}: {why}")
         for k, v in self.timings_ms.items():
             if not isinstance(k, str) or _finite_or_none(v, f"timings_ms[{k!r:.30}]") is None:
                 raise InputError(f"InspectionResult.timings_ms: expected stage -> finite ms, "
@@ -218,11 +223,14 @@ class InspectionResult:
         return head + ("  " + ", ".join(parts) if parts else "")
 
 
+_FLOAT_MAX = float(np.finfo(np.float64).max)
+
+
 def _finite_or_none(v: Any, name: str) -> float | None:
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or \
-            not np.isfinite(v):
+            not -_FLOAT_MAX <= v <= _FLOAT_MAX:            # NaN and inf fail too, 10**400 as well
         raise InputError(f"InspectionResult.{name}: expected a finite number or None, given "
                          f"{v!r:.40}")
     return float(v)

@@ -264,6 +264,9 @@ def process_stats(source: Any, *, order: str = "name", worst: int = 6) -> Proces
     -------
     ProcessStats
     """
+    from ..core.checks import check_int
+
+    worst = check_int(worst, "worst", min=0, max=10 ** 6)
     recs = load_records(source)
     series = measurement_series(recs, order=order)
     stats = {n: _measurement_stats(s) for n, s in series.items()}

@@ -91,7 +91,7 @@ def _choice(doc: Mapping, key: str, where: str, choices: tuple[str, ...], defaul
 
 
 def _no_unknown(doc: Mapping, allowed: set[str], where: str) -> None:
-    unknown = sorted(set(doc) - allowed)
+    unknown = sorted(map(str, set(doc) - allowed))
     if unknown:
         raise FileFormatError(f"{where}: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
 
@@ -334,6 +334,12 @@ class Datum:
     origin: str
     x_axis: str
     y_towards: str | None = None
+
+    def __post_init__(self) -> None:
+        for f in ("origin", "x_axis", "y_towards"):
+            v = getattr(self, f)
+            if not (isinstance(v, str) and v) and not (f == "y_towards" and v is None):
+                raise FileFormatError(f"Datum.{f}: expected a feature name, given {v!r:.40}")
 
     def features(self) -> tuple[str, ...]:
         return tuple(f for f in (self.origin, self.x_axis, self.y_towards) if f)

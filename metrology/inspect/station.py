@@ -39,6 +39,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._io import check_json_numbers
 from ..core.checks import as_points
 from ..errors import FileFormatError, InputError
 
@@ -158,7 +159,7 @@ class StationSpec:
                 raise FileFormatError(f"{where}.pixel_size_mm: expected a positive number, "
                                       f"given {v!r}")
             return cls(pixel_size_mm=float(v))
-        unknown = sorted(set(doc) - {"calibration", "plane"})
+        unknown = sorted(map(str, set(doc) - {"calibration", "plane"}))
         if unknown:
             raise FileFormatError(f"{where}: unknown field(s) {unknown}; allowed: "
                                   f"['calibration', 'plane'] or ['pixel_size_mm']")
@@ -210,6 +211,8 @@ class Station:
         if not isinstance(info, dict) or not all(isinstance(k, str) for k in info):
             raise InputError(f"info: expected a dict with string keys, given "
                              f"{type(info).__name__}")
+        if check_json_numbers(info):                 # what the station says of itself: finite
+            raise InputError(f"info: {check_json_numbers(info)}")
         if covariance is not None and not isinstance(covariance, PlaneCovariance):
             raise InputError(f"covariance: expected a PlaneCovariance or None, given "
                              f"{type(covariance).__name__}")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..caliper import Tool, ToolFeatures
 from ..core.pose import Pose2D
-from ..errors import InputError
+from ..errors import InputError, MetrologyError
 
 __all__ = ["place", "run_tool"]
 
@@ -40,7 +40,12 @@ def place(tool: Tool, pose: Pose2D, placer: Callable[[Tool], Tool] | None = None
     placed = tool.placed(pose)
     if placer is None:
         return placed
-    out = placer(placed)
+    try:
+        out = placer(placed)
+    except MetrologyError:
+        raise
+    except Exception as exc:        # the caller's placer failed: say so, keep the cause
+        raise InputError(f"placer raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(out, Tool):
         raise InputError(f"placer: expected it to return a Tool, given {type(out).__name__}")
     return out

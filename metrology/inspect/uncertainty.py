@@ -198,11 +198,12 @@ class PlaneCovariance(Serializable):
         """The same with the station's stated placement / scale uncertainties."""
         from dataclasses import replace
 
+        from ..core.checks import check_finite
+
         kw: dict[str, float] = {}
-        if height_std_mm is not None:
-            kw["height_std_mm"] = float(height_std_mm)
-        if scale_rel_std is not None:
-            kw["scale_rel_std"] = float(scale_rel_std)
+        for name, v in (("height_std_mm", height_std_mm), ("scale_rel_std", scale_rel_std)):
+            if v is not None:
+                kw[name] = check_finite(v, name, min=0.0)
         return replace(self, **kw)
 
 

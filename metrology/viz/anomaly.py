@@ -89,7 +89,11 @@ def draw_anomaly(image: Any, result: Any, *, alpha: float = 0.45, vmin: float | 
 
     base = to_bgr(image)
     amap = getattr(result, "map", result)
-    amap = np.asarray(amap, dtype=np.float32)
+    try:
+        amap = np.asarray(amap, dtype=np.float32)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"result: expected an AnomalyScore or a (H, W) map, given "
+                         f"{type(result).__name__}") from None
     if amap.shape != base.shape[:2]:
         raise InputError(f"result: map shape {amap.shape} does not match the image "
                          f"{base.shape[:2]}")

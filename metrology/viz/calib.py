@@ -135,13 +135,14 @@ def draw_calibration_report(cal, *, width: int = 1400, residual_gain: float | No
     return canvas
 
 
-def save_calibration_report(cal, path: str | os.PathLike, **kwargs) -> Path:
+def save_calibration_report(cal, path: str | os.PathLike, *, width: int = 1400,
+                            residual_gain: float | None = None) -> Path:
     """Write :func:`draw_calibration_report` as a PNG (atomically)."""
     import cv2
 
     from .._io import atomic_write_bytes
 
-    img = draw_calibration_report(cal, **kwargs)
+    img = draw_calibration_report(cal, width=width, residual_gain=residual_gain)
     ok, buf = cv2.imencode(".png", img)
     return atomic_write_bytes(path, buf.tobytes())
 

@@ -158,6 +158,8 @@ def draw_caliper_result(image, result: Any, *, color=COLORS["model"], thickness:
     if not callable(outline):
         raise InputError(f"draw_caliper_result: expected a caliper result, given "
                          f"{type(result).__name__}")
+    if not isinstance(show_calipers, (bool, np.bool_)):
+        raise InputError(f"show_calipers: expected True or False, given {show_calipers!r:.40}")
     shapes = [s for s in outline() if show_calipers or not isinstance(s, Polygons)]
     # the calipers first, the edge points last (on top)
     shapes.sort(key=lambda s: (not isinstance(s, Polygons), isinstance(s, Markers)))

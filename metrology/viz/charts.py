@@ -41,6 +41,8 @@ def _check_common(width_in: Any, height_in: Any, **limits: Any) -> tuple[float, 
     from ..core.checks import check_finite
 
     for k, v in limits.items():
+        if isinstance(v, (str, bytes)):        # check_finite reads "2.5"; the chart would not
+            raise InputError(f"{k}: expected a number or None, given {v!r:.40}")
         if v is not None:
             check_finite(v, k)
     return (check_finite(width_in, "width_in", min=1.0, max=40.0),

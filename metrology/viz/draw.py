@@ -10,7 +10,7 @@ import numpy as np
 
 from ..image.io import as_gray, check_image
 
-__all__ = ["COLORS", "to_bgr", "SHIFT", "to_fixed"]  # check_color, check_thickness: internal
+__all__ = ["COLORS", "to_bgr", "SHIFT"]  # check_color, check_thickness, to_fixed: internal
 
 COLORS = {
     "pass": (80, 200, 60),      # green (BGR)

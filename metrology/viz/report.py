@@ -235,9 +235,11 @@ def spc_report_html(source: Any, *, title: str | None = None,
     InputError
         matplotlib or jinja2 missing.
     """
+    from ..core.checks import check_bool
     from ..inspect.spc import process_stats
     from .charts import histogram_figure, require_matplotlib, run_chart_figure
 
+    check_bool(overlays, "overlays")
     require_matplotlib()
     env = _env()
     stats = process_stats(source, order=order, worst=worst)
@@ -266,6 +268,9 @@ def write_spc_report(source: Any, path: str | os.PathLike, *, title: str | None 
                      order: str = "name", overlays: bool = True) -> Path:
     """Write :func:`spc_report_html` (same keywords) to ``path`` atomically; returns the
     path."""
+    from .._io import output_file
+
+    path = output_file(path, "path")       # a bad path fails before minutes of rendering
     return atomic_write_text(path, spc_report_html(
         source, title=title, overlay_dir=overlay_dir, worst=worst, order=order,
         overlays=overlays))

@@ -8,7 +8,7 @@ OWNERS = {
     "caliper-inspect-viz": ("metrology.caliper.", "metrology.inspect.", "metrology.viz."),
     "anomaly": ("metrology.anomaly.", "metrology.synth.defects"),
 }
-OPEN_OWNERS = {"caliper-inspect-viz"}  # calib, match, anomaly: clean (issue 12 part B)
+OPEN_OWNERS: set[str] = set()  # every owner clean under the full battery (issue 12 part B)
 
 
 def owner_of(entry: str) -> str:

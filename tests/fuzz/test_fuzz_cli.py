@@ -25,8 +25,8 @@ def cli_report(request, fuzz_pool):
 
 #: Owners whose commands still fail the CLI fuzz: none.  Every command passes (calib, match,
 #: anomaly, measure/inspect/demo: XPASS in the merged run of 2026-12-03), so their cases are
-#: plain tests and a regression fails the suite; the API items of caliper/inspect/viz and
-#: anomaly stay in OPEN_OWNERS (test_fuzz_api.py).
+#: plain tests and a regression fails the suite; so are the API items of every owner
+#: (OPEN_OWNERS in fuzz_owners.py is empty).
 OPEN_CLI_OWNERS: set[str] = set()
 
 

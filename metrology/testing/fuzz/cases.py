@@ -356,7 +356,8 @@ def run_case(entry: EntryPoint, case: Case, ctx: Context, allowed_nan: Iterable[
                     result = post(result)
             if inspect.isgenerator(result):
                 result = [x for _, x in zip(range(5), result)]
-        nan = sorted(non_finite_paths(result) - set(allowed_nan)) \
+        documented = set(prep.example.nan_paths) if prep.example else set()
+        nan = sorted(non_finite_paths(result) - set(allowed_nan) - documented) \
             if not (prep.example and prep.example.nan_ok) else []
         if nan and case.param is not None:
             rec.update(outcome="nan", message="non-finite values in " + ", ".join(nan[:5]))

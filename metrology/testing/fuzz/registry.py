@@ -37,6 +37,7 @@ class _Example:
     sample: int | None = None
     expensive: bool = False
     raises: tuple = ()
+    nan_paths: tuple = ()
 
 
 class Registry:
@@ -50,7 +51,10 @@ class Registry:
       the NaN check (containers that store what they are given); ``sample`` is the number of
       cases in sample mode; ``expensive`` skips the valid call itself in sample mode;
       ``raises`` lists exception classes that are a documented outcome (e.g.
-      ``AssertionError`` for assertion helpers).
+      ``AssertionError`` for assertion helpers); ``nan_paths`` lists result paths (as in
+      :func:`~metrology.testing.fuzz.non_finite_paths`, e.g. ``".std_px"``) where NaN is a
+      documented per-item marker (an edge whose uncertainty is unknown): NaN elsewhere is
+      still a finding.
     * ``@registry.instance(class_name)`` registers ``(ctx) -> instance`` used for methods.
     * ``@registry.param(*names)`` registers ``(ctx) -> value`` used for any parameter of that
       name without an example (so most entry points need no example at all).
@@ -70,7 +74,7 @@ class Registry:
 
     def example(self, name: str, *, timeout: float | None = None, kinds: dict | None = None,
                 nan_ok: bool = False, sample: int | None = None, expensive: bool = False,
-                raises: tuple = ()):
+                raises: tuple = (), nan_paths: tuple = ()):
         _name(name, "name")
         if timeout is not None:
             check_positive(timeout, "timeout", max=24 * 3600)
@@ -84,11 +88,15 @@ class Registry:
         if not isinstance(raises, tuple) or not all(
                 isinstance(c, type) and issubclass(c, BaseException) for c in raises):
             raise InputError("raises: expected a tuple of exception classes")
+        if not isinstance(nan_paths, tuple) or not all(
+                isinstance(q, str) and q for q in nan_paths):
+            raise InputError("nan_paths: expected a tuple of result paths, e.g. ('.std_px',)")
 
         def deco(fn):
             _callable(fn)
-            self.examples[canonical(name)] = _Example(fn, timeout, dict(kinds or {}), nan_ok, sample,
-                                           expensive, tuple(raises))
+            self.examples[canonical(name)] = _Example(fn, timeout, dict(kinds or {}), nan_ok,
+                                                      sample, expensive, tuple(raises),
+                                                      nan_paths)
             return fn
         return deco
 

@@ -32,23 +32,36 @@ from .commands import plan_cli, run_cli
 
 
 _HEADER = struct.Struct("!Q")
+#: First message of a worker, once it has imported the package and the examples: a job's time
+#: limit starts then, so a slow start on a loaded machine is not counted as the job's hang.
+_READY = {"ready": "metrology.testing.fuzz worker"}
+#: Longest a worker may take to start (imports, examples) before its job counts as hung.
+STARTUP_S = 300.0
 
 
 def _send(fh, obj: Any) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(_HEADER.pack(len(data)) + data)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:                          # a raw (unbuffered) pipe may take part of it
+        n = fh.write(view)
+        view = view[len(view) if n is None else n:]
     fh.flush()
 
 
+def _read_exactly(fh, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        b = fh.read(n - got)             # a raw pipe returns what has arrived
+        if not b:
+            raise EOFError
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
 def _recv(fh) -> Any:
-    head = fh.read(_HEADER.size)
-    if len(head) < _HEADER.size:
-        raise EOFError
-    (n,) = _HEADER.unpack(head)
-    data = fh.read(n)
-    if len(data) < n:
-        raise EOFError
-    return pickle.loads(data)
+    (n,) = _HEADER.unpack(_read_exactly(fh, _HEADER.size))
+    return pickle.loads(_read_exactly(fh, n))
 
 
 def _worker_main(argv: list[str]) -> int:
@@ -85,6 +98,7 @@ def _worker_main(argv: list[str]) -> int:
         with contextlib.suppress(Exception):
             importlib.import_module(mod)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    _send(out, _READY)
     while True:
         try:
             job = _recv(inp)
@@ -164,6 +178,8 @@ class _Worker:
     deadline: float = 0.0
     started: float = 0.0
     jobs_done: int = 0
+    ready: bool = False
+    timeout: float = 0.0
 
 
 class WorkerPool:
@@ -227,8 +243,11 @@ class WorkerPool:
         if self.examples:
             cmd += ["--examples", self.examples]
         fh = open(log, "wb")
+        # unbuffered: no message may sit in a Python buffer the selector cannot see (the
+        # "ready" message and a quick job's result can arrive together)
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fh,
-                                env=env, start_new_session=True, cwd=str(self.dir))
+                                env=env, start_new_session=True, cwd=str(self.dir),
+                                bufsize=0)
         fh.close()
         w = _Worker(proc, log)
         self.workers[i] = w
@@ -310,8 +329,9 @@ class WorkerPool:
                 if w is None:
                     w = self._spawn(i)
                 key, job, timeout = pending.pop()
-                w.job, w.started = (key, job), time.monotonic()
-                w.deadline = w.started + float(timeout)
+                w.job, w.started, w.timeout = (key, job), time.monotonic(), float(timeout)
+                # a starting worker gets STARTUP_S more; its job's limit restarts on "ready"
+                w.deadline = w.started + w.timeout + (0.0 if w.ready else STARTUP_S)
                 try:
                     _send(w.proc.stdin, job)
                 except (BrokenPipeError, OSError):
@@ -328,6 +348,11 @@ class WorkerPool:
                 key, job = w.job
                 try:
                     res = _recv(w.proc.stdout)
+                    if not w.ready and res == _READY:
+                        w.ready = True
+                        w.started = time.monotonic()
+                        w.deadline = w.started + w.timeout
+                        continue
                 except (EOFError, OSError, pickle.UnpicklingError):
                     code = w.proc.wait(timeout=10) if w.proc.poll() is None else w.proc.poll()
                     res = {"outcome": "died", "exc": f"exit {code}",
