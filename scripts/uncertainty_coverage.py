@@ -155,8 +155,10 @@ def _true_plane_values(recipe, res, image, plane) -> dict:
     """The values of ``res`` recomputed from the same placed tools (same edge points) mapped
     through ``plane`` (the true one): what the edges alone would have given."""
     from metrology.caliper import tool_from_dict
+    from metrology.image._illumination import tool_image
     from metrology.inspect.measure import measure
 
+    image = tool_image(image.astype(np.float32), recipe.illumination)
     feats = {}
     for name, d in res.tools_px.items():
         if name not in res.edge_points_px:
@@ -166,7 +168,8 @@ def _true_plane_values(recipe, res, image, plane) -> dict:
     return {m.name: measure(m, feats).value for m in recipe.measurements}
 
 
-def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False) -> list[dict]:
+def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False,
+                   illumination: str = "none") -> list[dict]:
     """Calibrate (or load the trial's earlier calibration), locate the plane, inspect the parts
     of one rendered trial; one row per value, its budget, and its error split into the
     calibration's part (``error - error_edges``) and the edges' part (``error_edges``: the same
@@ -190,14 +193,17 @@ def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False) -
     st = demo_station(true_camera(), mm_per_px=0.05)
     plane = Plane.from_board(cal.camera, cv2.imread(str(trial / "plane_board.png"),
                                                     cv2.IMREAD_GRAYSCALE), st.board)
-    save_plane(plane, work / "plane.json")
+    save_plane(plane, work / f"plane_{illumination}.json")   # (one file per mode: two modes
+                                                            # may run on one cache at once)
     true_plane = Plane(true_camera(), st.rvec, st.tvec)
     body = json.loads((model_dir / "recipe_body.json").read_text())
     doc = {"format": RECIPE_FORMAT, "version": RECIPE_VERSION, "name": body["name"],
-           "station": {"calibration": "station.json", "plane": {"file": "plane.json"}},
-           "model": body["model"], "tools": body["tools"], "measurements": body["measurements"]}
-    (work / "plate.recipe.json").write_text(json.dumps(doc))
-    recipe = Recipe.load(work / "plate.recipe.json")
+           "station": {"calibration": "station.json",
+                       "plane": {"file": f"plane_{illumination}.json"}},
+           "model": body["model"], "tools": body["tools"], "measurements": body["measurements"],
+           "illumination": illumination}
+    (work / f"plate_{illumination}.recipe.json").write_text(json.dumps(doc))
+    recipe = Recipe.load(work / f"plate_{illumination}.recipe.json")
     rows = []
     for name, truth in info["parts"].items():
         image = cv2.imread(str(trial / name), cv2.IMREAD_GRAYSCALE)
@@ -263,9 +269,9 @@ def summarise(rows: list[dict]) -> dict:
 
 
 def _one(args: tuple) -> list[dict]:
-    seed, cache, views, parts, model_dir, recal = args
+    seed, cache, views, parts, model_dir, recal, illumination = args
     d = render_trial(seed, cache, n_views=views, n_parts=parts)
-    return evaluate_trial(d, model_dir, recalibrate=recal)
+    return evaluate_trial(d, model_dir, recalibrate=recal, illumination=illumination)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,11 +287,14 @@ def main(argv: list[str] | None = None) -> int:
                     "rows to JSON.trials.jsonl as it finishes)")
     ap.add_argument("--recalibrate", action="store_true",
                     help="calibrate again even where a trial's calibration is cached")
+    ap.add_argument("--illumination", choices=("none", "flatten"), default="flatten",
+                    help="the recipe's illumination mode (flatten: the tools measure the image "
+                    "divided by its estimated gain field)")
     args = ap.parse_args(argv)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     model_dir = build_model(cache)
-    work = [(s, cache, args.views, args.parts, model_dir, args.recalibrate)
+    work = [(s, cache, args.views, args.parts, model_dir, args.recalibrate, args.illumination)
             for s in range(args.first_seed, args.first_seed + args.trials)]
     rows: list[dict] = []
     partial = Path(args.json + ".trials.jsonl") if args.json else None

@@ -57,6 +57,7 @@ from .._io import as_path, read_json_file, write_json_file
 from ..anomaly.hook import AnomalySpec, score_in_recipe
 from ..core.pose import Pose2D
 from ..errors import EdgeNotFoundError, FileFormatError, FitError, InputError, MetrologyError
+from ..image._illumination import check_mode, tool_image
 from ..image.io import as_gray, load_image
 from ..caliper.features import Feature
 from ._recipe_util import _FitFailure, _parts, _sequence
@@ -216,11 +217,11 @@ class Recipe:
     def __init__(self, tools: Sequence[Any], measurements: Sequence[MeasurementSpec], *,
                  station: StationSpec, model: MatchSpec | None = None,
                  anomaly: AnomalySpec | None = None, name: str = "",
-                 base_dir: str | os.PathLike = ".", units: str = "px"):
+                 base_dir: str | os.PathLike = ".", units: str = "px", illumination: str = "none"):
         if units not in ("px", "mm"):
             raise FileFormatError(f"units: expected 'px' or 'mm', given {units!r}")
         _parts(station, model, anomaly, name, (StationSpec, MatchSpec, AnomalySpec))
-        self.units = units
+        self.units, self.illumination = units, check_mode(illumination)  # image._illumination
         self.tools_as_given = _sequence(tools, "tools")
         self.tools = self.tools_as_given
         if units == "mm":
@@ -273,6 +274,7 @@ class Recipe:
         d["measurements"] = [m.to_dict() for m in self.measurements]
         if self.anomaly_spec is not None:
             d["anomaly"] = self.anomaly_spec.to_dict()
+        d.update({"illumination": self.illumination} if self.illumination != "none" else {})
         return d
 
     @classmethod
@@ -281,7 +283,7 @@ class Recipe:
         if not isinstance(doc, Mapping):
             raise FileFormatError(f"recipe: expected a JSON object, given {type(doc).__name__}")
         allowed = {"format", "version", "name", "station", "model", "tools", "measurements",
-                   "anomaly", "description", "units"}
+                   "anomaly", "description", "units", "illumination"}
         unknown = sorted(map(str, set(doc) - allowed))
         if unknown:
             raise FileFormatError(f"recipe: unknown field(s) {unknown}; allowed: {sorted(allowed)}")
@@ -303,7 +305,7 @@ class Recipe:
         if not isinstance(name, str):
             raise FileFormatError(f"name: expected a string, given {name!r}")
         return cls(tools, meas, station=station, model=model, anomaly=anomaly, name=name,
-                   base_dir=base_dir, units=doc.get("units", "px"))
+                   base_dir=base_dir, **{k: doc[k] for k in ("units", "illumination") if k in doc})
 
     def replace(self, *, name: str | None = None, tools: Sequence[Mapping] | None = None,
                 measurements: Sequence[Mapping] | None = None) -> "Recipe":
@@ -494,7 +496,7 @@ class Recipe:
         # -- tools: edges in px, fits in px and mm ---------------------------------------------
         t = time.perf_counter()
         feats_px, feats_mm, errors, features, tools_px, edge_pts = self._run_tools(
-            gray, pose, station, placer)
+            tool_image(gray, self.illumination), pose, station, placer)
         timings["tools"] = (time.perf_counter() - t) * 1e3
 
         # -- measurements, each with its uncertainty budget ---------------------------------
