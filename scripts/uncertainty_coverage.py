@@ -169,7 +169,7 @@ def _true_plane_values(recipe, res, image, plane) -> dict:
 
 
 def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False,
-                   illumination: str = "none") -> list[dict]:
+                   illumination: str = "flatten") -> list[dict]:
     """Calibrate (or load the trial's earlier calibration), locate the plane, inspect the parts
     of one rendered trial; one row per value, its budget, and its error split into the
     calibration's part (``error - error_edges``) and the edges' part (``error_edges``: the same

@@ -40,6 +40,7 @@ from .._serial import Serializable
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers, sample_profiles
 from .edges import detect_edges
+from .erf_model import HALF_A, HALF_B
 from .measure import PairResult, auto_interpolation
 from .settings import EdgeSettings
 
@@ -145,12 +146,31 @@ def _calibrated_std(std: np.ndarray, result: PairResult, k: int) -> np.ndarray:
     rendered web (6 px caliper, 150 noise draws each): width scatter / reported sigma 1.21,
     1.11 and 1.34 at 0, 17 and 45 deg with the strips' own sigmas, 1.08, 1.00 and 1.10 scaled
     (``tests/inspect/test_pair_strip_sigma.py``).
+
+    The scale rests on the wide caliper's two fits' residual noise levels, estimated on
+    ``nu`` degrees of freedom (Welch-Satterthwaite over the two edges, each fit's window of
+    ``2 (6 s + 5)`` samples less its 5 parameters: ``nu`` ~ 35-40 at the demo's blur), so the
+    strips' uncertainty is itself uncertain by ~12 %, and ``error / u`` then has
+    ``E[z^2] = nu / (nu - 2)`` (Student's t), 1.06 here; the variance is multiplied by that
+    factor, as the line fits' is (:mod:`metrology.caliper.features`).
     """
     std_wide = float(result.std_width_px[k])
     pred = float(np.sqrt(np.sum(std * std))) / std.shape[1]
     if not (np.isfinite(std_wide) and std_wide > 0 and np.isfinite(pred) and pred > 0):
         return std
-    return std * (std_wide / pred)
+    return std * (std_wide / pred) * _t_factor(result, k)
+
+
+def _t_factor(result: PairResult, k: int) -> float:
+    """``sqrt(nu / (nu - 2))`` for the width of pair ``k``'s wide-caliper sigma, ``nu`` its
+    Welch-Satterthwaite degrees of freedom (:func:`_calibrated_std`); 1 when not known."""
+    s = np.array([result.first.std_px[k], result.second.std_px[k]], float)
+    blur = np.array([result.first.blur_px[k], result.second.blur_px[k]], float)
+    nu_i = 2.0 * (HALF_A * blur + HALF_B) - 5.0          # window samples less the parameters
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(nu_i)) and s.max() > 0):
+        return 1.0
+    nu = float(np.sum(s ** 2) ** 2 / np.sum(s ** 4 / np.maximum(nu_i, 3.0)))
+    return float(np.sqrt(nu / (nu - 2.0))) if nu > 4.0 else 1.0
 
 
 def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
