@@ -252,6 +252,8 @@ def summarise(rows: list[dict]) -> dict:
         row = (r["error"], r["u"], U, ee, ue, r["error"] - ee, us)
         by.setdefault(r["kind"], []).append(row)
         by.setdefault("all", []).append(row)
+    from scipy.stats import beta, chi2
+
     out = {}
     for kind, v in by.items():
         a = np.array(v, float)
@@ -261,10 +263,17 @@ def summarise(rows: list[dict]) -> dict:
         out[kind] = {"n": len(a), "rms_z": float(np.sqrt(np.mean(z ** 2))),
                      "max_abs_z": float(np.abs(z).max()),
                      "coverage_U": float(np.mean(np.abs(a[:, 0]) <= a[:, 2])),
+                     "inside_U": int(np.sum(np.abs(a[:, 0]) <= a[:, 2])),
                      "median_u": float(np.median(a[:, 1])),
                      "rms_z_edges": float(np.sqrt(np.nanmean(ze ** 2))),
                      "rms_z_station": float(np.sqrt(np.nanmean(zs ** 2))),
                      "mean_z_station": float(np.nanmean(zs))}
+        n, k, ms = len(a), out[kind]["inside_U"], float(np.mean(z ** 2))
+        # 95 % intervals: chi-square for the RMS (z ~ N(0, rms^2)), Clopper-Pearson for the share
+        out[kind]["rms_z_ci"] = [float(np.sqrt(ms * n / chi2.ppf(0.975, n))),
+                                 float(np.sqrt(ms * n / chi2.ppf(0.025, n)))]
+        out[kind]["coverage_U_ci"] = [float(beta.ppf(0.025, k, n - k + 1)) if k > 0 else 0.0,
+                                      float(beta.ppf(0.975, k + 1, n - k)) if k < n else 1.0]
     return out
 
 
@@ -272,6 +281,20 @@ def _one(args: tuple) -> list[dict]:
     seed, cache, views, parts, model_dir, recal, illumination = args
     d = render_trial(seed, cache, n_views=views, n_parts=parts)
     return evaluate_trial(d, model_dir, recalibrate=recal, illumination=illumination)
+
+
+def _print(summary: dict) -> None:
+    """The table: per type n, RMS and max |z|, share inside U, median u, the edges' and the
+    station's RMS z, the 95 % intervals."""
+    print(f"{'type':24s} {'n':>4s} {'RMS e/u':>8s} {'max':>6s} {'|e|<=U':>7s} {'median u':>10s}"
+          f"     {'edges':>6s} {'station':>8s} {'(mean)':>7s}   {'RMS 95 %':>12s} {'U 95 %':>13s}")
+    for kind, s in sorted(summary.items(), key=lambda kv: kv[0] == "all"):
+        unit = "deg" if kind == "angle" else "mm "
+        print(f"{kind:24s} {s['n']:4d} {s['rms_z']:8.2f} {s['max_abs_z']:6.2f} "
+              f"{100 * s['coverage_U']:6.1f}% {s['median_u']:.2e} {unit} "
+              f"{s['rms_z_edges']:6.2f} {s['rms_z_station']:8.2f} {s['mean_z_station']:+7.2f}   "
+              f"[{s['rms_z_ci'][0]:.2f}, {s['rms_z_ci'][1]:.2f}] "
+              f"[{100 * s['coverage_U_ci'][0]:.1f}, {100 * s['coverage_U_ci'][1]:.1f}]")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,7 +313,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--illumination", choices=("none", "flatten"), default="flatten",
                     help="the recipe's illumination mode (flatten: the tools measure the image "
                     "divided by its estimated gain field)")
+    ap.add_argument("--summarise", metavar="JSON", help="only print the table of an earlier "
+                    "--json file's rows (optionally --first-seed/--trials to select trials)")
     args = ap.parse_args(argv)
+    if args.summarise:
+        keep = range(args.first_seed, args.first_seed + args.trials)
+        rows = [r for r in json.loads(Path(args.summarise).read_text())["rows"]
+                if r.get("trial") in keep]
+        _print(summarise(rows))
+        return 0
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     model_dir = build_model(cache)
@@ -318,13 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         for w in work:
             done(_one(w))
     summary = summarise(rows)
-    print(f"{'type':24s} {'n':>4s} {'RMS e/u':>8s} {'max':>6s} {'|e|<=U':>7s} {'median u':>10s}"
-          f"     {'edges':>6s} {'station':>8s} {'(mean)':>7s}")
-    for kind, s in sorted(summary.items(), key=lambda kv: kv[0] == "all"):
-        unit = "deg" if kind == "angle" else "mm "
-        print(f"{kind:24s} {s['n']:4d} {s['rms_z']:8.2f} {s['max_abs_z']:6.2f} "
-              f"{100 * s['coverage_U']:6.1f}% {s['median_u']:.2e} {unit} "
-              f"{s['rms_z_edges']:6.2f} {s['rms_z_station']:8.2f} {s['mean_z_station']:+7.2f}")
+    _print(summary)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "summary": summary},
                                               default=float, indent=1))
