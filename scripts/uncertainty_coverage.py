@@ -221,6 +221,7 @@ def evaluate_trial(trial: Path, model_dir: Path, *, recalibrate: bool = False,
                          "u": m.uncertainty, "U": None if b is None else b.expanded,
                          "budget": None if b is None else b.to_dict(),
                          "calibration_rms_px": cal.rms_px,
+                         "pose_deg": None if res.pose is None else res.pose.angle_deg,
                          "plane_residual_rms_mm": plane.residual_rms_mm})
     rows.append({"trial": info["seed"], "seconds": time.perf_counter() - t0})
     return rows
