@@ -93,18 +93,18 @@ def _worker_startup(recipe_path: Path) -> tuple[float, float]:
     from concurrent.futures import ProcessPoolExecutor
 
     from metrology.inspect import Recipe
-    from metrology.inspect._batch_pool import (_hand_rectifier, _ships_rectifier, _worker_init,
+    from metrology.inspect._batch_pool import (_hand_loaded, _ships_loaded, _worker_init,
                                                _WorkerContext)
 
     recipe = Recipe.load(recipe_path)
     recipe.prepare()
     ctx = _WorkerContext()
-    handoff = ctx.Queue() if _ships_rectifier(recipe) else None  # as run_pool: the maps
+    handoff = ctx.Queue() if _ships_loaded(recipe) else None  # as run_pool: the maps
     c0, t0 = _cpu(), time.perf_counter()                         # come from this process
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init,
                              initargs=(recipe, None, handoff)) as ex:
         if handoff is not None:
-            _hand_rectifier(recipe, handoff, 1)
+            _hand_loaded(recipe, handoff, 1)
         ex.submit(os.getpid).result()  # a builtin: picklable when run.py loads this file
     if handoff is not None:
         handoff.close()

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from metrology.inspect import Recipe
-from metrology.inspect._batch_pool import _hand_rectifier, _worker_init, _WorkerContext
+from metrology.inspect._batch_pool import _hand_loaded, _worker_init, _WorkerContext
 
 pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc",
                                 reason="the allocator thresholds are glibc's")
@@ -52,7 +52,7 @@ def test_a_worker_given_the_rectifier_maps_no_fresh_pages_per_image(tmp_path):
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init,
                              initargs=(Recipe.load(doc), None, handoff)) as ex:
         fut = ex.submit(_faults_per_image, [src[i % 2] for i in range(8)])
-        _hand_rectifier(Recipe.load(doc).prepare(), handoff, 1)   # as run_pool does
+        _hand_loaded(Recipe.load(doc).prepare(), handoff, 1)   # as run_pool does
         got = fut.result(timeout=600)
     handoff.close()
     assert [s for s, _ in got] == ["pass"] * 8
