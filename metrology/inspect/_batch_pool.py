@@ -300,7 +300,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
 
     This process has the recipe loaded already, so it inspects images from the first moment
     while the workers start (a spawned interpreter takes seconds to import the library and
-    load the station, model and scorer); each worker then keeps its loaded recipe for every
+    load the model and scorer); each worker then keeps its loaded recipe for every
     image it takes.  The workers are started before ``prepare(recipe)`` runs here, so this
     process's own loading overlaps their start-up.  Each worker holds at most two images (one
     running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any

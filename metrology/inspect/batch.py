@@ -14,8 +14,9 @@ Guarantees
   partial line is removed, every line written before stays.
 * With ``jobs=N`` the calling process and N - 1 worker processes (started with ``spawn``: a fresh
   interpreter, never a fork of a process whose thread pools have run) take images from one
-  queue; each loads the recipe's station, model and scorer once.  The caller starts at once
-  while the workers start up.
+  queue; each loads the recipe's model and scorer once and takes the station (and a
+  rectified view's maps) the caller loads meanwhile.  The caller starts at once while the
+  workers start up.
 * Stops: Ctrl-C (SIGINT, also when the terminal sends it to the workers) and SIGTERM reach the
   calling process only (workers start with both signals blocked); it kills its workers, waits
   for them, appends the records that were already finished and returns (Ctrl-C) or lets the
@@ -365,8 +366,8 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         Image files (see :func:`list_images` for folders).
     jobs : int
         Worker processes (1: in this process).  Workers are *spawned* (fresh interpreters)
-        once, each loads the recipe's station, model and scorer once and then takes images
-        as they come; a script that calls this with ``jobs > 1`` must do so under
+        once, each loads the recipe's model and scorer once (the station and a rectified
+        view's maps come from this process) and then takes images as they come; a script that calls this with ``jobs > 1`` must do so under
         ``if __name__ == "__main__":``.
     output : path, optional
         JSONL results file: one line appended per image as it finishes.
