@@ -64,14 +64,26 @@ def _cpu() -> float:
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
+def _sys_faults() -> tuple[float, int]:
+    """(system CPU s, minor page faults) of this process and its finished workers: a process
+    whose allocator hands memory back and maps it again pays both on every image."""
+    import resource
+
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_stime + b.ru_stime, a.ru_minflt + b.ru_minflt
+
+
 def _run(recipe_path: Path, paths: list[Path], jobs: int, out: Path):
-    """(wall s, CPU s of this process and its finished workers, summary)."""
+    """(wall s, CPU s of this process and its finished workers, summary, (system CPU s, page
+    faults) per image)."""
     from metrology.inspect import Recipe, run_many
 
     recipe = Recipe.load(recipe_path)
-    c0, t0 = _cpu(), time.perf_counter()
+    (s0, f0), c0, t0 = _sys_faults(), _cpu(), time.perf_counter()
     s = run_many(recipe, paths, jobs=jobs, output=out, progress=False)
-    return time.perf_counter() - t0, _cpu() - c0, s
+    wall, cpu, (s1, f1) = time.perf_counter() - t0, _cpu() - c0, _sys_faults()
+    return wall, cpu, s, ((s1 - s0) / len(paths), (f1 - f0) / len(paths))   # per image
 
 
 def _worker_startup(recipe_path: Path) -> tuple[float, float]:
@@ -81,18 +93,18 @@ def _worker_startup(recipe_path: Path) -> tuple[float, float]:
     from concurrent.futures import ProcessPoolExecutor
 
     from metrology.inspect import Recipe
-    from metrology.inspect._batch_pool import (_hand_rectifier, _ships_rectifier, _worker_init,
+    from metrology.inspect._batch_pool import (_hand_loaded, _ships_loaded, _worker_init,
                                                _WorkerContext)
 
     recipe = Recipe.load(recipe_path)
     recipe.prepare()
     ctx = _WorkerContext()
-    handoff = ctx.Queue() if _ships_rectifier(recipe) else None  # as run_pool: the maps
+    handoff = ctx.Queue() if _ships_loaded(recipe) else None  # as run_pool: the maps
     c0, t0 = _cpu(), time.perf_counter()                         # come from this process
     with ProcessPoolExecutor(1, mp_context=ctx, initializer=_worker_init,
                              initargs=(recipe, None, handoff)) as ex:
         if handoff is not None:
-            _hand_rectifier(recipe, handoff, 1)
+            _hand_loaded(recipe, handoff, 1)
         ex.submit(os.getpid).result()  # a builtin: picklable when run.py loads this file
     if handoff is not None:
         handoff.close()
@@ -109,8 +121,8 @@ def run(quick: bool = False) -> list[Row]:
         work = Path(tmp)
         recipe, paths, truth = _prepare(work, n, 4 if quick else 8)
         _run(recipe, paths[:2], 1, work / "warm.jsonl")   # numba cache, OS file cache
-        t1, c1, s1 = _run(recipe, paths, 1, work / "j1.jsonl")
-        t2, c2, s2 = _run(recipe, paths, 2, work / "j2.jsonl")
+        t1, c1, s1, f1 = _run(recipe, paths, 1, work / "j1.jsonl")
+        t2, c2, s2, f2 = _run(recipe, paths, 2, work / "j2.jsonl")
         ts, cs = _worker_startup(recipe)
         worst = 0.0
         for r in s2.results:
@@ -133,8 +145,10 @@ def run(quick: bool = False) -> list[Row]:
               f"({n / t2:.2f} img/s, CPU {1e3 * c2 / n:.0f} ms/img, CPU busy {c2 / t2:.2f})   "
               f"wall speed-up {t1 / t2:.2f}x   CPU work ratio (jobs 2 / jobs 1) {c2 / c1:.3f}   "
               f"worker start-up {ts:.2f} s wall, {cs:.2f} s CPU   expected on 2 idle cores "
-              f"{bound:.2f}x   results identical: {same}   cpus {os.cpu_count()}, load "
-              f"{os.getloadavg()[0]:.1f}", file=sys.stderr)
+              f"{bound:.2f}x   results identical: {same}   system CPU / page faults per image: "
+              f"--jobs 1 {1e3 * f1[0]:.1f} ms / {f1[1]:.0f}, --jobs 2 "
+              f"{1e3 * f2[0]:.1f} ms / {f2[1]:.0f}   cpus "
+              f"{os.cpu_count()}, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
         return [Row(f"inspect {n} imgs, --jobs 2 (ms/img)", 1e3 * t2 / n,
                     "same batch, --jobs 1", 1e3 * t1 / n,
                     accuracy=f"max |err| {worst * 1e3:.2f} um, all pass: {ok}, "
@@ -146,10 +160,157 @@ def run(quick: bool = False) -> list[Row]:
                            "cpu_ms_per_img_jobs2": 1e3 * c2 / n,
                            "worker_startup_s": ts, "worker_startup_cpu_s": cs,
                            "expected_speedup_idle": bound, "identical": same,
+                           "sys_ms_per_img_jobs1": 1e3 * f1[0],
+                           "sys_ms_per_img_jobs2": 1e3 * f2[0],
+                           "faults_per_img_jobs1": f1[1],
+                           "faults_per_img_jobs2": f2[1],
                            "load": os.getloadavg()[0]})]
 
 
+# --------------------------------------------------------------------------------------------
+# contention: is the slow-down of two busy processes the machine (clock, shared core) or the
+# memory system (caches, bandwidth)?  ``python benchmarks/bench_batch.py --contention``
+# --------------------------------------------------------------------------------------------
+def _unit_python(state) -> None:
+    s = 0
+    for i in range(600_000):       # integer arithmetic in the interpreter: no memory traffic
+        s += i ^ (i >> 3)
+
+
+def _unit_numpy(state) -> None:
+    import numpy as np
+
+    a, b, c = state                # in cache (L2): compute-bound / in DRAM: bandwidth-bound
+    for _ in range(max(1, 3_000_000 // a.size)):
+        np.multiply(a, b, out=c)
+        np.add(c, a, out=c)
+
+
+def _unit_inspect(state) -> None:
+    recipe, image = state
+    recipe.run(image, name="x")
+
+
+_UNITS = {"python": _unit_python, "numpy_l2": _unit_numpy, "numpy_dram": _unit_numpy,
+          "inspect": _unit_inspect}
+
+
+def _unit_state(kind: str, recipe_path: str, image_path: str):
+    import numpy as np
+
+    if kind == "numpy_l2":          # 3 x 128 KB: stays in the 1 MB L2 of each core
+        return tuple(np.random.rand(16_000) for _ in range(3))
+    if kind == "numpy_dram":        # 3 x 32 MB: streams through the shared 32 MB L3
+        return tuple(np.random.rand(4_000_000) for _ in range(3))
+    if kind == "inspect":           # one image of the batch, as a worker runs it
+        import cv2
+
+        from metrology.image.io import load_image
+        from metrology.inspect import Recipe
+
+        cv2.setNumThreads(1)
+        return Recipe.load(recipe_path).prepare(), load_image(image_path)
+    return None
+
+
+def _contention_child(kind, recipe_path, image_path, barrier, seconds, q) -> None:
+    state = _unit_state(kind, recipe_path, image_path)
+    f = _UNITS[kind]
+    for _ in range(3):
+        f(state)
+    barrier.wait()
+    n, c0, t0 = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        f(state)
+        n += 1
+    q.put((n, time.process_time() - c0, time.perf_counter() - t0))
+
+
+def _machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat, Linux)."""
+    with open("/proc/stat") as fh:
+        v = [int(x) for x in fh.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")   # minus idle, iowait
+
+
+def _contention_trial(kind: str, nproc: int, seconds: float, recipe_path: str,
+                      image_path: str) -> dict:
+    """``nproc`` spawned copies of ``kind`` (one thread each) run side by side for
+    ``seconds``: their CPU ms per unit, and the CPU the rest of the machine used meanwhile
+    (a trial is clean only when that is ~0: "alone" must really be alone)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier, q = ctx.Barrier(nproc + 1), ctx.Queue()
+    ps = [ctx.Process(target=_contention_child,
+                      args=(kind, recipe_path, image_path, barrier, seconds, q))
+          for _ in range(nproc)]
+    for p in ps:
+        p.start()
+    barrier.wait()
+    m0, t0 = _machine_busy(), time.perf_counter()
+    out = [q.get() for _ in ps]
+    m1, t1 = _machine_busy(), time.perf_counter()
+    for p in ps:
+        p.join()
+    ours = sum(c for _, c, _ in out)
+    return {"kind": kind, "nproc": nproc, "ms_per_unit": [1e3 * c / n for n, c, _ in out],
+            "busy": [c / w for _, c, w in out], "others_cpu_s": (m1 - m0) - ours,
+            "wall_s": t1 - t0}
+
+
+def _idle_now(seconds: float = 1.0) -> float:
+    """Fraction of the machine idle over the next ``seconds``."""
+    b0, t0 = _machine_busy(), time.perf_counter()
+    time.sleep(seconds)
+    return 1.0 - (_machine_busy() - b0) / ((time.perf_counter() - t0) * os.cpu_count())
+
+
+def contention(recipe_path: str, image_path: str, kinds=tuple(_UNITS), seconds: float = 3.0,
+               rounds: int = 1, wait_idle_until: float | None = None, log=sys.stdout) -> list:
+    """Alone (1 process) against side by side (2 processes) CPU ms per unit for each workload.
+
+    If the pure-Python loop slows as much as the inspection, the cause is the machine (clock
+    or a shared physical core under the VM), not memory; if only the NumPy-in-DRAM loop and
+    the inspection slow, it is the shared cache / memory bandwidth.  Every trial reports the
+    CPU the rest of the machine used meanwhile; ``wait_idle_until`` (a ``time.time()``) waits
+    for an idle machine (>= 95 % idle over 2 s) before each pair of trials, until then.
+    """
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "NUMBA_NUM_THREADS"):
+        os.environ[v] = "1"        # inherited by the spawned children
+    rows = []
+    for _ in range(rounds):
+        for kind in kinds:
+            while wait_idle_until is not None and _idle_now(2.0) < 0.95:
+                if time.time() > wait_idle_until:
+                    return rows
+                time.sleep(5.0)
+            a = _contention_trial(kind, 1, seconds, recipe_path, image_path)
+            b = _contention_trial(kind, 2, seconds, recipe_path, image_path)
+            ratio = (sum(b["ms_per_unit"]) / 2) / a["ms_per_unit"][0]
+            rows.append({"alone": a, "both": b, "ratio": ratio, "time": time.time()})
+            print(f"{kind:11s} alone {a['ms_per_unit'][0]:8.2f} ms/unit (busy "
+                  f"{a['busy'][0]:.2f}, others {a['others_cpu_s']:5.2f} s)   both "
+                  f"{b['ms_per_unit'][0]:8.2f} / {b['ms_per_unit'][1]:8.2f} (busy "
+                  f"{b['busy'][0]:.2f} / {b['busy'][1]:.2f}, others {b['others_cpu_s']:5.2f} s)"
+                  f"   both/alone {ratio:.3f}   {time.strftime('%H:%M:%S')}", file=log,
+                  flush=True)
+    return rows
+
+
 if __name__ == "__main__":
+    if "--contention" in sys.argv:     # [--wait-idle MINUTES] [--rounds N]: see contention()
+        import tempfile as _tf
+
+        args = sys.argv
+        wait = float(args[args.index("--wait-idle") + 1]) if "--wait-idle" in args else None
+        rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 1
+        with _tf.TemporaryDirectory(prefix="bench_contention_") as tmp:
+            recipe_path, paths, _ = _prepare(Path(tmp), 1, 1)
+            contention(str(recipe_path), str(paths[0]), rounds=rounds,
+                       wait_idle_until=None if wait is None else time.time() + 60 * wait)
+        sys.exit(0)
     quick = "--quick" in sys.argv
     for r in run(quick):
         print(f"{r.name}: ours {r.ours_ms:.1f} ms, {r.peer} {r.peer_ms:.1f} ms, "

@@ -133,11 +133,42 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="metrology-parent-watch", daemon=True).start()
 
 
+#: glibc's mallopt parameters (malloc.h) and the values a batch worker runs with
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_FREED = {_M_MMAP_THRESHOLD: 32 << 20, _M_TRIM_THRESHOLD: 256 << 20}
+
+
+def _keep_freed_memory() -> bool:
+    """Let this process's allocator keep freed memory for the next image (glibc only; True
+    when set).
+
+    Left to itself glibc serves arrays above an adaptive threshold with fresh ``mmap`` pages
+    and hands free memory at the top of its heap back to the system above twice that
+    threshold.  A worker that got its rectifier's maps from the parent never freed a big
+    array, so its thresholds stay low and every image's temporaries (~18 MB for the demo)
+    were mapped, zero-filled and returned again: 4500 page faults and 8-28 ms of system CPU
+    per image (15 % of it), none of which the parent, whose own map building had raised the
+    thresholds, paid.  Fixed thresholds (32 MB, glibc's ceiling for mmap; keep up to 256 MB
+    free) keep a worker's memory at its peak working set instead.
+    """
+    import ctypes
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        return all(libc.mallopt(k, v) == 1 for k, v in _KEEP_FREED.items())
+    except (OSError, AttributeError):  # pragma: no cover - no mallopt in this libc
+        return False
+
+
 def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> None:
     # the parent handles Ctrl-C and SIGTERM and stops its workers; both signals are blocked
     # here from the start (see _WorkerProcess), SIGINT also ignored where masks do not exist
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
+    _keep_freed_memory()
     try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
         import cv2
 
@@ -149,35 +180,38 @@ def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> N
     if callable(prepare):
         try:
             if handoff is not None:
-                _take_rectifier(recipe, handoff)
+                _take_loaded(recipe, handoff)
             prepare()
         except MetrologyError as exc:  # reported per image rather than killing the pool
             error = str(exc)
     _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error)
 
 
-def _ships_rectifier(recipe: Any) -> bool:
-    """Whether the recipe searches a rectified view (its maps are worth handing to workers)."""
-    spec = getattr(recipe, "model_spec", None)
-    return getattr(spec, "rectify", None) is not None and hasattr(recipe, "_rectifier")
+def _ships_loaded(recipe: Any) -> bool:
+    """Whether the recipe keeps a loaded station (and rectifier) worth handing to workers."""
+    return hasattr(recipe, "_station") and hasattr(recipe, "_rectifier")
 
 
-def _take_rectifier(recipe: Any, handoff: Any) -> None:
-    """Load the station, model and scorer (while the parent builds the rectifier's maps),
-    then take the parent's :class:`~metrology.inspect.rectify.Rectifier` instead of building
-    the same maps again (0.5 s of CPU for the demo's 1100 x 800 view); None from the parent
-    (no rectifier there): ``prepare`` builds it."""
-    _ = recipe.station, recipe.model, recipe.scorer
-    rect = handoff.get()
+def _take_loaded(recipe: Any, handoff: Any) -> None:
+    """Load the model and scorer (while the parent loads the station and builds the
+    rectifier's maps), then take the parent's station and
+    :class:`~metrology.inspect.rectify.Rectifier` instead of loading and building the same
+    again (the demo's: 0.12 s of CPU for the station, 0.5 s for the 1100 x 800 maps, against
+    a 5 KB and a 7.6 MB unpickle); what the parent has not loaded (None) ``prepare`` loads."""
+    _ = recipe.model, recipe.scorer
+    rect, station = handoff.get()
+    if station is not None and recipe._station is None:
+        recipe._station = station
     if rect is not None and recipe._rectifier is None:
         recipe._rectifier = rect
 
 
-def _hand_rectifier(recipe: Any, handoff: Any, n: int) -> None:
-    """Give each of the ``n`` workers this process's rectifier (None when it has none)."""
-    rect = getattr(recipe, "_rectifier", None)
+def _hand_loaded(recipe: Any, handoff: Any, n: int) -> None:
+    """Give each of the ``n`` workers this process's rectifier and station (None for what it
+    has not loaded)."""
+    item = (getattr(recipe, "_rectifier", None), getattr(recipe, "_station", None))
     for _ in range(n):
-        handoff.put(rect)
+        handoff.put(item)
 
 
 def _worker_run(path: str) -> dict:
@@ -266,7 +300,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
 
     This process has the recipe loaded already, so it inspects images from the first moment
     while the workers start (a spawned interpreter takes seconds to import the library and
-    load the station, model and scorer); each worker then keeps its loaded recipe for every
+    load the model and scorer); each worker then keeps its loaded recipe for every
     image it takes.  The workers are started before ``prepare(recipe)`` runs here, so this
     process's own loading overlaps their start-up.  Each worker holds at most two images (one
     running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
@@ -276,9 +310,10 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
     # deadlock the children; each spawned worker imports the library and loads the recipe once
     ctx = _WorkerContext()
     n_workers = min(jobs - 1, len(todo))
-    # a rectified recipe's maps are built here (in prepare) while the workers import and load
-    # the rest, and handed to them through this queue (its feeder thread: put never blocks)
-    handoff = ctx.Queue() if _ships_rectifier(recipe) else None
+    # the station and a rectified recipe's maps are loaded here (in prepare) while the workers
+    # import and load the rest, and handed to them through this queue (its feeder thread: put
+    # never blocks)
+    handoff = ctx.Queue() if _ships_loaded(recipe) else None
     ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov, handoff))
     pool = _Pool(ex, iter(todo), 2 * n_workers)
@@ -287,7 +322,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
             pool.fill()            # the workers start (seconds of imports and loading) ...
             prepare(recipe)        # ... while this process loads the recipe (a bad file: one
             if handoff is not None:             # error, and the workers are stopped)
-                _hand_rectifier(recipe, handoff, n_workers)
+                _hand_loaded(recipe, handoff, n_workers)
             _drive(pool, recipe, ov, record)
     except BaseException as exc:
         with signals_deferred():      # a second Ctrl-C waits until the workers are gone

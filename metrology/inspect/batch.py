@@ -2,8 +2,9 @@
 
 Guarantees
 ----------
-* One JSON line per image is appended to the output and flushed (and fsynced) as soon as that
-  image finishes, so a crash or Ctrl-C loses nothing that was done.
+* One JSON line per image is appended to the output and flushed as soon as that image
+  finishes, so a crash or Ctrl-C loses nothing that was done; its fsync runs on a helper
+  thread while the next image is inspected (the next line waits for it).
 * A rerun with the same output skips images already recorded there (``resume="retry_errors"``
   re-runs those recorded with status ``error``).  A half-written last line left by a crash is
   cut off before appending.
@@ -13,8 +14,9 @@ Guarantees
   partial line is removed, every line written before stays.
 * With ``jobs=N`` the calling process and N - 1 worker processes (started with ``spawn``: a fresh
   interpreter, never a fork of a process whose thread pools have run) take images from one
-  queue; each loads the recipe's station, model and scorer once.  The caller starts at once
-  while the workers start up.
+  queue; each loads the recipe's model and scorer once and takes the station (and a
+  rectified view's maps) the caller loads meanwhile.  The caller starts at once while the
+  workers start up.
 * Stops: Ctrl-C (SIGINT, also when the terminal sends it to the workers) and SIGTERM reach the
   calling process only (workers start with both signals blocked); it kills its workers, waits
   for them, appends the records that were already finished and returns (Ctrl-C) or lets the
@@ -38,9 +40,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .._io import atomic_write_text
-from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
-from ._batch_pool import inspect_one, run_dask, run_pool, signals_deferred
+from ._batch_pool import inspect_one, run_dask, run_pool
+from ._batch_writer import BatchWriteError, JsonlWriter
 from .records import MAX_RECORD_LINE
 from .result import InspectionResult
 
@@ -48,10 +50,6 @@ __all__ = ["run_many", "BatchSummary", "BatchWriteError", "read_results", "write
            "list_images", "IMAGE_EXTENSIONS"]
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".pgm", ".ppm", ".webp")
-
-
-class BatchWriteError(MetrologyError):
-    """The results file could not be written (full disk, permissions); earlier lines are kept."""
 
 
 def list_images(sources: Sequence[str | os.PathLike]) -> list[Path]:
@@ -164,72 +162,6 @@ def read_results(path: str | os.PathLike) -> dict[str, dict]:
         raise InputError(f"{path}: cannot read the results file: {exc.strerror or exc}") \
             from None
     return out
-
-
-class _JsonlWriter:
-    """Append-only JSONL writer: flush + fsync per line; a failed write is rolled back."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        if path.is_dir():
-            raise InputError(f"{path}: is a folder; give a .jsonl file path")
-        if not path.parent.is_dir():
-            raise InputError(f"{path}: folder {path.parent} does not exist")
-        try:
-            self.fh = open(path, "ab+")
-        except OSError as exc:
-            raise InputError(f"cannot open {path} for writing: {exc.strerror}") from None
-        self._repair()
-
-    def _repair(self) -> None:
-        """Cut a last line left incomplete by a crash, so the next line starts clean."""
-        fh = self.fh
-        size = fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        fh.seek(size - 1)
-        if fh.read(1) == b"\n":
-            return
-        block = 65536
-        pos = size
-        while pos > 0:
-            start = max(0, pos - block)
-            fh.seek(start)
-            chunk = fh.read(pos - start)
-            i = chunk.rfind(b"\n")
-            if i >= 0:
-                fh.truncate(start + i + 1)
-                return
-            pos = start
-        fh.truncate(0)
-
-    def write(self, record: dict) -> None:
-        line = (json.dumps(to_jsonable(record), allow_nan=False) + "\n").encode()
-        with signals_deferred():  # a stop never leaves half a line
-            self._append(line)
-
-    def _append(self, line: bytes) -> None:
-        fh = self.fh
-        pos = fh.seek(0, os.SEEK_END)
-        try:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-        except OSError as exc:
-            try:  # roll back the partial line; everything before it stays
-                fh.truncate(pos)
-                fh.flush()
-            except OSError:
-                pass
-            raise BatchWriteError(f"cannot append to {self.path}: {exc.strerror or exc}; the "
-                                  f"results written before are kept; free space and rerun "
-                                  f"(finished images are skipped)") from None
-
-    def close(self) -> None:
-        try:
-            self.fh.close()
-        except OSError:
-            pass
 
 
 def write_csv(records: Iterable[dict], path: str | os.PathLike) -> Path:
@@ -434,8 +366,8 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         Image files (see :func:`list_images` for folders).
     jobs : int
         Worker processes (1: in this process).  Workers are *spawned* (fresh interpreters)
-        once, each loads the recipe's station, model and scorer once and then takes images
-        as they come; a script that calls this with ``jobs > 1`` must do so under
+        once, each loads the recipe's model and scorer once (the station and a rectified
+        view's maps come from this process) and then takes images as they come; a script that calls this with ``jobs > 1`` must do so under
         ``if __name__ == "__main__":``.
     output : path, optional
         JSONL results file: one line appended per image as it finishes.
@@ -535,7 +467,7 @@ def _prepare(recipe: Any) -> None:
 def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result):
     """Inspect ``todo`` (appending each record to ``out_path`` as it finishes): the new
     records by image, and whether Ctrl-C stopped the batch."""
-    writer = _JsonlWriter(out_path) if out_path is not None else None
+    writer = JsonlWriter(out_path) if out_path is not None else None
     new: dict[str, dict] = {}
     bar = _Progress(len(todo), progress)
     interrupted = False

@@ -420,7 +420,8 @@ class Recipe:
 
     def __getstate__(self) -> dict:
         """Pickled (to batch workers) without the loaded station/model/bank: each worker loads
-        them from their files once (an in-memory scorer travels inside ``anomaly_spec``)."""
+        the model and bank from their files once and is handed the station and rectifier
+        the caller loaded (an in-memory scorer travels inside ``anomaly_spec``)."""
         state = dict(self.__dict__)
         state.update(_station=None, _model=None, _scorer=None, _rectifier=None)
         return state

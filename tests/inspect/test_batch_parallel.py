@@ -34,14 +34,15 @@ def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
     assert s2.processed == 8
 
 
-def test_a_rectified_recipe_hands_its_maps_to_the_workers(tmp_path):
-    """The demo recipe searches a rectified view: the workers take the parent's rectifier
-    (built while they start) instead of building the same maps; results stay identical."""
+def test_a_rectified_recipe_hands_its_maps_and_station_to_the_workers(tmp_path):
+    """The demo recipe searches a rectified view: the workers take the parent's rectifier and
+    station (built and loaded while they start) instead of building and loading the same;
+    results stay identical."""
     import contextlib
     import io
     import queue
 
-    from metrology.inspect._batch_pool import _hand_rectifier, _ships_rectifier, _take_rectifier
+    from metrology.inspect._batch_pool import _hand_loaded, _ships_loaded, _take_loaded
     from metrology.inspect.demo import run_demo
 
     with contextlib.redirect_stdout(io.StringIO()):
@@ -49,19 +50,21 @@ def test_a_rectified_recipe_hands_its_maps_to_the_workers(tmp_path):
     src = sorted((tmp_path / "demo" / "parts").glob("part_*.png"))
     paths = [src[i % len(src)] for i in range(4)]
     recipe = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
-    assert _ships_rectifier(recipe)
+    assert _ships_loaded(recipe)
 
-    # the hand-off itself: the worker's copy gets the parent's maps, and loads the rest
+    # the hand-off itself: the worker's copy gets the parent's maps and station, loads the rest
     parent = Recipe.load(tmp_path / "demo" / "plate.recipe.json").prepare()
     q: queue.Queue = queue.Queue()
-    _hand_rectifier(parent, q, 1)
+    _hand_loaded(parent, q, 1)
     worker = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
-    _take_rectifier(worker, q)
+    _take_loaded(worker, q)
     assert worker.rectifier is parent.rectifier and worker._model is not None
-    _hand_rectifier(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), q, 1)  # none built
+    assert worker.station is parent.station
+    _hand_loaded(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), q, 1)  # none built
     worker = Recipe.load(tmp_path / "demo" / "plate.recipe.json")
-    _take_rectifier(worker, q)
-    assert worker._rectifier is None and worker.rectifier is not None   # builds its own
+    _take_loaded(worker, q)
+    assert worker._rectifier is None and worker._station is None   # loads its own
+    assert worker.rectifier is not None and worker.station is not None
 
     s1 = run_many(recipe, paths, jobs=1, output=tmp_path / "j1.jsonl", progress=False)
     s2 = run_many(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), paths, jobs=2,
