@@ -279,8 +279,14 @@ def _holdout4(quick, deep, rows, rep):
     train = make_defect_set(n_train, (), 0, seed=1100, **kw)
     test = make_defect_set(n_good, HOLDOUT4_KINDS + FEATURE_KINDS, n_per, seed=1101, **kw)
     imgs = [s.image for s in train]
-    for feats in ("classical",) + (("efficientnet-lite0",) if deep else ()):
-        pc = PatchCore(feats).fit(imgs)
+    from metrology.anomaly import ClassicalFeatures
+
+    configs = {"classical": "classical",
+               "classical, long lines": ClassicalFeatures(long_lines=True)}
+    if deep:
+        configs["efficientnet-lite0"] = "efficientnet-lite0"
+    for feats, extractor in configs.items():
+        pc = PatchCore(extractor).fit(imgs)
         e = _evaluate(pc, train, test, aligned=feats == "classical", surface=HOLDOUT4_KINDS)
         img = test[0].image
         rows.append(Row(f"anomaly held-out 4 (yoke, cast, +hairline/chatter): score {feats}",
