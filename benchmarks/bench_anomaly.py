@@ -368,6 +368,10 @@ def _speed(quick, deep, rows, rep):
 #: patch size, top-k: benchmarks only the four); brick, the generator's held-out set and the
 #: face set were not used to choose it
 TUNED = dict(stages=(3, 5), contrast_gain=4.0, patch_size=1, top_k=1)
+#: the same with stage 2 added (stride 4) and the map smoothed by half a cell, chosen on grass
+#: on 2026-12-04 (grass 0.950, gravel 0.982, brick 1.000; held-out bracket 0.880)
+TUNED_STAGE2 = dict(stages=(2, 3, 5), contrast_gain=4.0, patch_size=1, top_k=1,
+                    smoothing_sigma=2.0)
 
 
 def _tuned(quick, deep, rows, rep):
@@ -380,8 +384,6 @@ def _tuned(quick, deep, rows, rep):
 
     if not deep:
         return
-    t = dict(TUNED)
-    ex = EfficientNetFeatures(t.pop("stages"), contrast_gain=t.pop("contrast_gain"))
     sets = {}
     for tex in ("brick", "gravel", "grass"):
         photo = getattr(data, tex)()
@@ -393,11 +395,18 @@ def _tuned(quick, deep, rows, rep):
                      ("face (blasted)", dict(layout="face", texture="blasted"))):
         sets[name] = (make_defect_set(40, (), 0, seed=600, **JITTER, **kw),
                       make_defect_set(15, TEXTURE_KINDS, 6, seed=601, **JITTER, **kw))
+    for label, tuned in (("tuned", TUNED), ("tuned with stage 2", TUNED_STAGE2)):
+        t = dict(tuned)
+        ex = EfficientNetFeatures(t.pop("stages"), contrast_gain=t.pop("contrast_gain"))
+        _tuned_rows(label, ex, t, sets, rows)
+
+
+def _tuned_rows(label, ex, t, sets, rows):
     for name, (train, test) in sets.items():
         pc = PatchCore(ex, **t).fit([s.image for s in train])
         e = _evaluate(pc, train, test, aligned=False)
         img = test[0].image
-        rows.append(Row(f"anomaly {name}: score tuned efficientnet-lite0",
+        rows.append(Row(f"anomaly {name}: score {label} efficientnet-lite0",
                         median_ms(lambda pc=pc, img=img: pc.score(img), repeat=5), "-",
                         float("nan"), _fmt(e), e))
         _print(rows[-1])
