@@ -16,7 +16,13 @@
   (``max(-l2, 0)``) strength and averaged over the cell.  A scratch adds these vectors
   coherently along its length, a texture's grain and isolated pits in random directions (they
   cancel), so the locally aware average over 3 x 3 cells lifts a faint line above the grain
-  where the orientation-blind channels do not.
+  where the orientation-blind channels do not;
+* long lines (``long_lines``, scales below 2): for 8 directions the second derivative across
+  the direction, averaged over each cell and then along the direction over ``line_cells``
+  cells (a matched filter of a thin line ``stride * line_cells`` px long); per cell the
+  strongest dark and bright response as a double-angle vector (strength times
+  ``(cos 2a, sin 2a)`` of its direction).  A random texture's grain averages out along the
+  segment, a faint long scratch does not.
 
 Derivatives are scale-normalised (``sigma^n``) and the image is divided by its median level first,
 so a global lighting gain does not move the descriptors.  Max/min pooling inside a cell keeps a
@@ -63,6 +69,24 @@ def gaussian_kernels(sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return g.astype(np.float32), d1.astype(np.float32), d2.astype(np.float32)
 
 
+#: directions of the long-line channels (radians, along the line)
+_LINE_ANGLES = np.arange(8) * np.pi / 8
+
+
+def _line_kernel(n: int, angle: float) -> np.ndarray:
+    """(n, n) float32 kernel summing to 1: the mean along a segment of ``n`` cells through the
+    centre at ``angle`` (bilinear weights of 4 samples per cell)."""
+    k = np.zeros((n + 2, n + 2), np.float64)
+    t = np.linspace(-(n - 1) / 2, (n - 1) / 2, 4 * n)
+    x, y = (n + 1) / 2 + t * np.cos(angle), (n + 1) / 2 + t * np.sin(angle)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    for dx, dy, wt in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                       (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        np.add.at(k, (y0 + dy, x0 + dx), wt)
+    return (k[1:-1, 1:-1] / k.sum()).astype(np.float32)
+
+
 def _pool(a: np.ndarray, stride: int, op: str) -> np.ndarray:
     """Mean, max or min over ``stride`` x ``stride`` cells (reduces the contiguous axis first:
     several times faster than one reduction over two strided axes)."""
@@ -93,6 +117,10 @@ class ClassicalFeatures:
     lines : bool
         Add the 4 line-orientation channels per scale below 4 px (see the module docstring).
         Banks written before this option existed rebuild their extractor without them.
+    long_lines : bool
+        Add the 4 long-line channels per scale below 2 px (see the module docstring).
+    line_cells : int
+        Length of the long-line segment in cells (odd).
 
     Examples
     --------
@@ -105,13 +133,18 @@ class ClassicalFeatures:
     name = "classical"
 
     def __init__(self, sigmas: Sequence[float] = (1.0, 2.0, 4.0, 8.0), stride: int = 4,
-                 lines: bool = True):
+                 lines: bool = True, long_lines: bool = False, line_cells: int = 5):
         if isinstance(sigmas, (str, bytes, dict)) or not hasattr(sigmas, "__len__") or \
                 not 1 <= len(sigmas) <= 16:
             raise InputError(f"sigmas: expected 1 to 16 positive scales, given {type(sigmas).__name__}")
         sig = [check_positive(s, f"sigmas[{i}]", max=MAX_SIGMA) for i, s in enumerate(sigmas)]
         stride = check_int(stride, "stride", min=1, max=64)
         self.lines = check_bool(lines, "lines")
+        self.long_lines = check_bool(long_lines, "long_lines")
+        self.line_cells = check_int(line_cells, "line_cells", min=1, max=31)
+        if self.line_cells % 2 == 0:
+            raise InputError(f"line_cells: expected an odd integer, given {line_cells}")
+        self._line_kernels = [_line_kernel(self.line_cells, a) for a in _LINE_ANGLES]
         self.sigmas = tuple(sig)
         self.stride = int(stride)
         # scales of 4 px and more are filtered on a box-downsampled image (factor f <= s / 2,
@@ -128,10 +161,14 @@ class ClassicalFeatures:
     @property
     def channels(self) -> int:
         """Number of descriptor channels."""
-        return sum((10 if s >= 2 else 9) + (4 if self._lines_at(s) else 0) for s in self.sigmas)
+        return sum((10 if s >= 2 else 9) + (4 if self._lines_at(s) else 0)
+                   + (4 if self._long_at(s) else 0) for s in self.sigmas)
 
     def _lines_at(self, s: float) -> bool:
         return self.lines and s < 4
+
+    def _long_at(self, s: float) -> bool:
+        return self.long_lines and s < 2
 
     def channel_names(self) -> list[str]:
         names = []
@@ -144,11 +181,15 @@ class ClassicalFeatures:
             if self._lines_at(s):
                 names += [f"{n}@{s:g}" for n in ("dark_line_c", "dark_line_s", "bright_line_c",
                                                   "bright_line_s")]
+            if self._long_at(s):
+                names += [f"{n}@{s:g}" for n in ("long_dark_c", "long_dark_s", "long_bright_c",
+                                                  "long_bright_s")]
         return names
 
     def config(self) -> dict:
         return {"name": self.name, "sigmas": list(self.sigmas), "stride": self.stride,
-                "lines": self.lines}
+                "lines": self.lines, "long_lines": self.long_lines,
+                "line_cells": self.line_cells}
 
     def min_side(self) -> int:
         """Smallest image side accepted: one cell."""
@@ -161,7 +202,8 @@ class ClassicalFeatures:
             raise InputError(f"cfg: expected a dict with 'sigmas' and 'stride', given "
                              f"{type(cfg).__name__}")
         # banks written before the line channels existed have no "lines": built without them
-        return cls(sigmas=cfg["sigmas"], stride=cfg["stride"], lines=cfg.get("lines", False))
+        return cls(sigmas=cfg["sigmas"], stride=cfg["stride"], lines=cfg.get("lines", False),
+                   long_lines=cfg.get("long_lines", False), line_cells=cfg.get("line_cells", 5))
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Descriptors of one image.
@@ -227,4 +269,30 @@ class ClassicalFeatures:
                 dark, bright = np.maximum(l1, np.float32(0)), np.maximum(-l2, np.float32(0))
                 out += [_pool(dark * ux, ts, "mean"), _pool(dark * uy, ts, "mean"),
                         _pool(bright * ux, ts, "mean"), _pool(bright * uy, ts, "mean")]
+            if self._long_at(s):
+                out += self._long_line_channels(lxx, lyy, lxy, ts)
         return np.ascontiguousarray(np.stack(out, axis=-1), dtype=np.float32)
+
+    def _long_line_channels(self, lxx, lyy, lxy, ts) -> list[np.ndarray]:
+        """Strongest dark and bright long-line response per cell above the mean over the
+        directions, as double-angle vectors."""
+        import cv2
+
+        zero = np.float32(0)
+        dark, bright = [], []
+        for a, k in zip(_LINE_ANGLES, self._line_kernels):
+            c, s = np.float32(np.cos(a)), np.float32(np.sin(a))
+            across = lxx * (s * s) - lxy * (np.float32(2.0) * s * c) + lyy * (c * c)
+            # rectified before the cell mean: across a thin line the second derivative
+            # integrates to zero (core and side lobes)
+            for acc, v in ((dark, np.maximum(across, zero)), (bright, np.maximum(-across, zero))):
+                acc.append(cv2.filter2D(_pool(v, ts, "mean"), -1, k,
+                                        borderType=cv2.BORDER_REFLECT))
+        out = []
+        for r in (np.stack(dark), np.stack(bright)):              # (8, h, w)
+            j = np.argmax(r, axis=0)
+            # above the mean over the directions: a pit or grain answers in all of them
+            m = np.take_along_axis(r, j[None], 0)[0] - r.mean(axis=0)
+            ang = 2.0 * _LINE_ANGLES[j]
+            out += [m * np.cos(ang).astype(np.float32), m * np.sin(ang).astype(np.float32)]
+        return out

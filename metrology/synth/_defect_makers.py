@@ -223,8 +223,51 @@ def _gouge(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _hairline(g, shape, lay, pose, params):
+    """A hairline scratch: long (40-90 px, 0.25-0.4 x smaller images), straight, very thin
+    (sigma 0.45-0.8 px) and faint (10-22 gray levels), dark or bright, fading in and out along
+    its length."""
+    side = min(shape)
+    length = params.get("length_px", g.uniform(min(40.0, 0.25 * side), min(90.0, 0.4 * side)))
+    width = params.get("width_px", g.uniform(0.45, 0.8))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(10, 22) * g.choice([-1, 1]))
+    c = pick_center(g, lay, pose, length / 2 + 3)
+    t, s = _along_across(shape, c, angle)
+    ends = np.clip((length / 2 - np.abs(t)) / 6.0, 0, 1)   # 6 px fade at each end
+    along = 0.75 + 0.25 * np.cos(t * g.uniform(0.05, 0.2) + g.uniform(0, 2 * np.pi))
+    delta = contrast * np.exp(-0.5 * (s / width) ** 2) * ends * along
+    spec = ("hairline", (float(c[0]), float(c[1])), float(length), float(angle),
+            float(contrast), {"width_px": float(width)})
+    return delta, None, spec, None
+
+
+def _chatter(g, shape, lay, pose, params):
+    """Chatter marks (tool vibration): 4-8 short dashes (5-10 px long, sigma 0.8-1.3 px),
+    3-5 px apart, across a track at ``angle_deg``, contrast 15-35 gray levels of one sign."""
+    n = int(g.integers(4, 9))
+    pitch = g.uniform(3.0, 5.0)
+    dash = params.get("length_px", g.uniform(5.0, 10.0))
+    width = params.get("width_px", g.uniform(0.8, 1.3))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(15, 35) * g.choice([-1, 1]))
+    track = n * pitch
+    c = pick_center(g, lay, pose, max(track, dash) / 2 + 3)
+    t, s = _along_across(shape, c, angle)                  # t along the track
+    k = np.clip(np.rint(t / pitch + (n - 1) / 2.0), 0, n - 1)
+    dt = t - (k - (n - 1) / 2.0) * pitch                    # offset from the nearest dash
+    amp = g.uniform(0.6, 1.0, n)[k.astype(int)]
+    prof = np.exp(-0.5 * (dt / width) ** 2) * np.clip((dash / 2 - np.abs(s)) / 1.5 + 0.5, 0, 1)
+    delta = contrast * amp * prof
+    spec = ("chatter", (float(c[0]), float(c[1])), float(track), float(angle),
+            float(contrast), {"count": float(n), "pitch_px": float(pitch),
+                              "length_px": float(dash)})
+    return delta, None, spec, None
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
-           "stain": _stain, "pits": _pits, "gouge": _gouge}
+           "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
+           "chatter": _chatter}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

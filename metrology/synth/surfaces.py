@@ -9,7 +9,9 @@ differs from part to part:
 ``peened``   shot-peened: overlapping round dimples of 2.5-5 px radius (a cellular pattern of
              cups of random depth), fine grain and mottling;
 ``honed``    honed / lapped: a cross-hatch of two families of fine straight grooves crossing at
-             50-70 degrees, over a fine plateau grain.
+             50-70 degrees, over a fine plateau grain;
+``cast``     sand-cast: multi-scale isotropic roughness (octaves of 1-8 px) with sparse dark
+             pores of 1-3 px and a few small bright inclusions.
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -18,12 +20,16 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``flange``   a central bore and four small holes on a circle;
 ``bracket``  three holes in a column and two vertical slots;
 ``rail``     two long horizontal slots, a central hole and four small corner holes;
+``yoke``     two slots crossing the plate diagonally (+-35 degrees, not meeting), a hole above
+             them and three small holes in a row below;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
-smooth random field thresholded inside a radius).  An *extra* feature (a hole machined where
+smooth random field thresholded inside a radius).  The makers of every kind, among them
+``hairline`` (a long, straight, very thin and faint line) and ``chatter`` (a track of short
+parallel marks across it), are in :mod:`metrology.synth._defect_makers`.  An *extra* feature (a hole machined where
 the drawing has none) is drawn by the scene renderer.
 """
 
@@ -41,13 +47,13 @@ from ..errors import InputError
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
-           "peened_texture", "honed_texture", "make_texture"]
+           "peened_texture", "honed_texture", "cast_texture", "make_texture"]
 
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled", "peened", "honed")
-LAYOUTS = ("plate", "flange", "bracket", "face", "rail")
+TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -274,6 +280,35 @@ def honed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float =
     return _unit(_unit(hatch) + 0.45 * grain + 0.2 * low)
 
 
+def cast_texture(shape: tuple[int, int], *, rng: Any = None, pore_density: float = 0.002
+                 ) -> np.ndarray:
+    """Sand-cast surface: isotropic roughness summed over octaves (Gaussian correlation 1, 2, 4
+    and 8 px, amplitudes 1, 0.8, 0.6, 0.4), sparse dark pores (about ``pore_density`` per
+    pixel, 1-3 px across) and a tenth as many small bright inclusions.
+
+    Parameters
+    ----------
+    shape : (H, W)
+    pore_density : float
+        Pores per pixel.
+
+    Returns
+    -------
+    ndarray (H, W) float64
+        Zero mean, unit standard deviation.
+    """
+    h, w, g = _canvas(shape, rng)
+    pore_density = check_finite(pore_density, "pore_density", min=0.0, max=1.0)
+    rough = sum(a * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), s, mode="wrap"))
+                for s, a in ((1.0, 1.0), (2.0, 0.8), (4.0, 0.6), (8.0, 0.4)))
+    u = g.random((h, w))
+    spots = -1.0 * (u < pore_density) + 0.7 * (u > 1.0 - 0.1 * pore_density)
+    size = g.uniform(0.5, 1.2, (h, w))
+    pores = ndimage.gaussian_filter(spots * size, 0.9, mode="wrap")
+    pores = pores / max(float(np.abs(pores).max()), 1e-12)
+    return _unit(_unit(rough) + 4.0 * pores)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -289,6 +324,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return peened_texture(shape, rng=rng)
     if name == "honed":
         return honed_texture(shape, rng=rng, angle_deg=angle_deg)
+    if name == "cast":
+        return cast_texture(shape, rng=rng)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
@@ -323,6 +360,11 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         holes += [((x * w, y * h), 0.035 * s) for x in (-0.34, 0.34) for y in (-0.32, 0.32)]
         return dict(base, holes=holes, slots=[((0.0, y * h), 0.2 * w, 0.035 * s, 0.0)
                                               for y in (-0.2, 0.2)])
+    if name == "yoke":
+        holes = [((0.0, -0.3 * h), 0.06 * s)]
+        holes += [((x * w, 0.3 * h), 0.03 * s) for x in (-0.2, 0.0, 0.2)]
+        return dict(base, holes=holes, slots=[((sg * 0.17 * w, 0.0), 0.13 * s, 0.03 * s,
+                                               sg * 35.0) for sg in (-1.0, 1.0)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 

@@ -76,6 +76,49 @@ def test_line_channels_lift_a_scratch_above_the_grain():
                                           "stride": 4}).channels == f.channels - 8
 
 
+def test_long_line_channels_see_a_faint_line_on_grain_better():
+    """A faint dark line (20 levels, sigma 0.8 px, 60 px) on a blasted texture of std 7: the
+    median long-line strength on the line's cells, against the good image's 99th percentile,
+    beats the short line channels' on every seed and direction (measured 0.67-1.77 against
+    0.41-1.02, medians 0.94 and 0.69, 4 seeds x 3 directions)."""
+    from metrology.synth.surfaces import blasted_texture
+
+    f = ClassicalFeatures(long_lines=True)
+    names = f.channel_names()
+    assert len(names) == f.channels == ClassicalFeatures().channels + 4
+    short = [names.index(f"dark_line_{c}@1") for c in "cs"]
+    long_ = [names.index(f"long_dark_{c}@1") for c in "cs"]
+    yy, xx = np.mgrid[0:128, 0:128]
+    cy, cx = np.mgrid[0:32, 0:32] * 4 + 1.5
+    ratios = []
+    for seed in range(4):
+        for ang in np.deg2rad([0.0, 40.0, 130.0]):
+            c, s = np.cos(ang), np.sin(ang)
+            across, along = -(xx - 64) * s + (yy - 64) * c, (xx - 64) * c + (yy - 64) * s
+            line = -20 * np.exp(-0.5 * (across / 0.8) ** 2) * (np.abs(along) < 30)
+            good = 150 + 7 * blasted_texture((128, 128), rng=seed) + \
+                np.random.default_rng(seed).normal(0, 2, (128, 128))
+            f0, f1 = f(good.astype(np.float32)), f((good + line).astype(np.float32))
+            on = (np.abs(-(cx - 64) * s + (cy - 64) * c) < 2.5) & \
+                (np.abs((cx - 64) * c + (cy - 64) * s) < 22)
+            r = []
+            for ch in (short, long_):
+                m0, m1 = (np.hypot(a[..., ch[0]], a[..., ch[1]]) for a in (f0, f1))
+                r.append(np.median(m1[on]) / np.quantile(m0[2:-2, 2:-2], 0.99))
+            ratios.append(r)
+    r = np.array(ratios)
+    assert np.all(r[:, 1] > r[:, 0]), r
+    assert np.median(r[:, 1]) > 1.2 * np.median(r[:, 0]), r
+    # a bank written before the option rebuilds without it; the config round-trips
+    cfg = f.config()
+    assert ClassicalFeatures.from_config(cfg).channels == f.channels
+    del cfg["long_lines"]
+    assert ClassicalFeatures.from_config(cfg).channels == f.channels - 4
+    for bad in ({"line_cells": 4}, {"line_cells": 0}, {"long_lines": "yes"}):
+        with pytest.raises(InputError):
+            ClassicalFeatures(**bad)
+
+
 def test_coreset_keeps_isolated_points():
     rng = np.random.default_rng(0)
     x = np.r_[rng.normal(0, 0.1, (500, 3)), [[5.0, 0, 0], [0, -5.0, 0]]]

@@ -265,3 +265,33 @@ def test_shape_and_texture_arguments_are_checked():
     for bad in (np.full((80, 80), np.nan), [[1.0] * 80] * 80, np.zeros((80, 80), complex)):
         with pytest.raises(InputError):
             texture_patch(bad, (64, 64))
+
+
+def test_cast_texture_yoke_layout_hairline_and_chatter():
+    """The fourth held-out configuration's pieces (texture ``cast``, layout ``yoke``, defects
+    ``hairline`` and ``chatter``) draw what they say."""
+    from metrology.synth.surfaces import cast_texture, layout_features
+
+    t = cast_texture((128, 128), rng=0)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # heavy dark tail of the pores: the minimum lies further from 0 than the maximum
+    assert t.min() < -1.2 * t.max()
+    lay = layout_features("yoke", (256, 256))
+    assert len(lay["holes"]) == 4 and [sl[3] for sl in lay["slots"]] == [-35.0, 35.0]
+    flat = dict(texture_amplitude=0.0, noise_sigma=0.0, lighting=0.0, layout="yoke")
+    h = render_defect_sample(SHAPE, "hairline", rng=5, defect_params={"contrast": -15.0,
+                                                                      "length_px": 60.0}, **flat)
+    d = h.defects[0]
+    assert d.kind == "hairline" and d.size_px == 60.0
+    # long and thin: its mask spans most of its length but is only a few pixels wide
+    ys, xs = np.nonzero(h.mask)
+    assert np.hypot(np.ptp(xs), np.ptp(ys)) > 40 and h.mask.sum() < 60 * 4
+    assert h.image[h.mask].mean() < 150 - 5
+    c = render_defect_sample(SHAPE, "chatter", rng=5, defect_params={"contrast": 30.0}, **flat)
+    d = c.defects[0]
+    assert d.kind == "chatter" and 4 <= d.params["count"] <= 8
+    # separate dashes: the mask falls apart into about `count` pieces
+    from scipy import ndimage
+
+    assert ndimage.label(c.mask)[1] >= d.params["count"] - 1
+    assert c.image[c.mask].mean() > 150 + 10

@@ -1943,6 +1943,11 @@ def _(ctx):
     return Call((32, 32), rng=0)
 
 
+@ex("synth.surfaces.cast_texture")
+def _(ctx):
+    return Call((32, 32), rng=0)
+
+
 @ex("synth.surfaces.blasted_texture")
 def _(ctx):
     return Call((32, 32), rng=0)
