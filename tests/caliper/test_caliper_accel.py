@@ -12,11 +12,11 @@ compared.  Tolerances:
   edge of the synthetic batch below, where the kernel is 3e-9 px from the optimum.  The
   profiles themselves agree to rounding;
 * edge blur 1e-5 relative (4.4e-6 px of the optimum by the same stop rule, blur >= 0.5 px);
-* position std 1e-4 relative: the compiled fit evaluates its statistics exactly at the final
-  point, the NumPy one to first order in the last Newton step (up to 1e-3 px in position and
-  2e-3 px in blur by the stop rule), exact to O((step / blur)^2): (2e-3 / 0.3)^2 = 4e-5 at
-  the smallest optical blur of these scenes (measured: 2.3e-5).  The std's own sampling error
-  is ~1 / sqrt(window) ~ 20 %;
+* position std 1e-4 relative: both fits take their statistics to first order in the last
+  Newton step, but that step differs (the compiled fit's stop rule is 10x tighter, so its
+  last step is smaller: up to 1e-3 px in position and 2e-3 px in blur for the NumPy one);
+  exact to O((step / blur)^2): (2e-3 / 0.3)^2 = 4e-5 at the smallest optical blur of these
+  scenes (measured: 2.3e-5).  The std's own sampling error is ~1 / sqrt(window) ~ 20 %;
 * the sampled profiles: 1e-12 of the gray range (the same taps and weights summed in the same
   order; only the mean's rounding may differ).
 
