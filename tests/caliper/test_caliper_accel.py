@@ -417,3 +417,18 @@ def test_one_kernel_call_from_profiles_to_edges(monkeypatch):
     assert calls[0] == "edges_single" and "peaks" in calls
     _assert_edges_equal(ref, got)
     assert abs(got.radius - ref.radius) <= POS_TOL
+
+
+def test_curvature_correction_kernel_equal():
+    """find_circle's curvature correction compiled: the same operations in the same order as
+    the Python floats, so the same value to the last bit, inside the table and clipped
+    outside it (radius 3-300 px, blur 0.3-4 px)."""
+    from metrology.caliper.curvature import circle_correction
+
+    rng = np.random.default_rng(3)
+    cases = np.stack([rng.uniform(3.0, 300.0, 500), rng.uniform(0.3, 4.0, 500)], axis=1)
+    got = [circle_correction(r, b) for r, b in cases]
+    with _accel.disabled():
+        ref = [circle_correction(r, b) for r, b in cases]
+    assert got == ref
+    assert min(got) > 0.0          # a real correction, not a constant
