@@ -42,6 +42,12 @@ def _layout_key(*args):
         if isinstance(a, (bool, str)) or a is None:
             key.append(a)
             continue
+        if type(a) is float:                    # the usual scalars: the same key, cheaper
+            key.append(((), a.hex()))
+            continue
+        if type(a) is np.ndarray and a.dtype == np.float64 and a.size <= _KEY_MAX_SIZE:
+            key.append((a.shape, a.tobytes()))
+            continue
         try:
             if np.size(a) > _KEY_MAX_SIZE:      # a huge argument is validated, never keyed
                 return None
