@@ -3,7 +3,9 @@
 :func:`gather_mean` computes what :func:`metrology.image._taps._gather` and the mean across
 each caliper's width compute (``sample_profiles``), per sample point in a compiled loop, in
 the same order and precision (float32 coefficients and weights stay float32 until the mean, as
-there).  ``cache=True`` and explicit signatures: compiled once per machine, loaded from
+there); :func:`spline_taps` what :func:`metrology.image._taps._taps` computes for the
+B-spline in float32 (a new caliper pose's sampling plan), the same operations in the same
+precision, so the same taps.  ``cache=True`` and explicit signatures: compiled once per machine, loaded from
 numba's cache afterwards.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["gather_mean", "supports"]
+__all__ = ["gather_mean", "supports", "spline_taps"]
 
 _FLAT = ("f8", "f4", "u1", "u2")
 _SIGS = [f"f8[:, ::1]({f}[::1], i8[::1], i8[::1], i8[::1], f8[:, ::1], f8[:, ::1], i8, i8)"
@@ -85,3 +87,45 @@ def gather_mean(flat, base, ox, oy, wx, wy, k, m):  # pragma: no cover - compile
         for i in range(ll):
             out[kk, i] *= inv
     return out
+
+
+_TAPS_SIG = "Tuple((i8[::1], f4[:, ::1], f4[:, ::1]))(f8[:, ::1], i8, i8)"
+_SIXTH = np.float32(1.0 / 6.0)
+_TWO_THIRDS = np.float32(2.0 / 3.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _weights4(t, wts, a, i):  # pragma: no cover - compiled
+    """The 4 cubic B-spline weights of float32 fraction ``t`` into ``wts[a, :, i]``
+    (``_taps._spline_weights``' operations in float32)."""
+    t2 = t * t
+    t3 = t2 * t
+    u = np.float32(1.0) - t
+    w0 = u * u * u * _SIXTH
+    w1 = _TWO_THIRDS - t2 + np.float32(0.5) * t3
+    w3 = t3 * _SIXTH
+    wts[a, 0, i] = w0
+    wts[a, 1, i] = w1
+    wts[a, 2, i] = np.float32(1.0) - w0 - w1 - w3
+    wts[a, 3, i] = w3
+
+
+@njit(_TAPS_SIG, cache=True, nogil=True)
+def spline_taps(q, h, w):  # pragma: no cover - compiled
+    """Cubic B-spline taps of the points ``q`` (2, N) (x, y) on an image of ``h`` x ``w``
+    (``_taps(.., "spline", f32=True)``): the flat index of each point's first tap (N,) and
+    the float32 weights of its 4 taps along x and along y (4, N) each."""
+    n = q.shape[1]
+    base = np.empty(n, dtype=np.int64)
+    wts = np.empty((2, 4, n), dtype=np.float32)
+    lim_x = float(w - 3)
+    lim_y = float(h - 3)
+    for i in range(n):
+        x = q[0, i]
+        y = q[1, i]
+        ix = int(min(np.floor(x), lim_x))
+        iy = int(min(np.floor(y), lim_y))
+        _weights4(np.float32(x - ix), wts, 0, i)
+        _weights4(np.float32(y - iy), wts, 1, i)
+        base[i] = (iy - 1) * w + (ix - 1)
+    return base, wts[0], wts[1]

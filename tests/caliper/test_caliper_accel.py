@@ -432,3 +432,23 @@ def test_curvature_correction_kernel_equal():
         ref = [circle_correction(r, b) for r, b in cases]
     assert got == ref
     assert min(got) > 0.0          # a real correction, not a constant
+
+
+@pytest.mark.parametrize("shape", [(125, 125), (81, 123), (6, 9)])
+def test_spline_taps_kernel_equal(shape):
+    """A new pose's B-spline taps compiled: the same float32 operations, so the same tap
+    indices and weights bit for bit, including points on the domain's limits (the last
+    interval, where the first tap is clamped)."""
+    from metrology.image._taps import _taps
+
+    h, w = shape
+    rng = np.random.default_rng(5)
+    q = np.stack([rng.uniform(1, w - 2, 4000), rng.uniform(1, h - 2, 4000)])
+    q[:, :4] = [[1.0, w - 2.0, 1.5, w - 2.0 - 1e-12], [1.0, h - 2.0, h - 2.0, 1.0 + 1e-12]]
+    q = np.ascontiguousarray(q)
+    got = _taps((h, w), q, "spline", True)
+    with _accel.disabled():
+        ref = _taps((h, w), q, "spline", True)
+    for a, b in zip(got, ref):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
