@@ -142,15 +142,20 @@ ms; find_line 1.09 / 0.69, 1.35 / 0.68, 0.84 / 0.68 -> 0.85 / 0.54, 1.00 / 0.55,
 1.20x; line 0.85x; the compiled and NumPy rows give the same ratios, points within
 2e-7 px).
 
-Left: a tool placed at a new pose on every image (the "new pose" row) pays for its sampling
-plan again: 1.91 / 1.36 ms CPU (median / fastest batch) against 0.94 / 0.82 at a fixed pose,
-measured together; in its profile the plan (per-caliper extents, B-spline tap indices and
-weights, ``_make_plan``) is ~23 % and laying the rays ~9 %.  Computing the taps inside the
-gather kernel from the sample coordinates would remove most of that.  At a fixed pose what
-is left is the edge kernel (~0.3 ms: erfc and exp at 4 footprint corners of ~23 samples;
-113 model evaluations for the 32 edges before this change, counted, one an edge fewer now
-where the fit ends on a Newton step), the B-spline prefilter (OpenCV, ~0.1 ms; shared with
-the NumPy path) and ~0.2 ms of argument checks and orchestration over many small calls.
+A tool placed at a new pose on every image (the "new pose" row) builds its sampling plan
+again; its B-spline taps (indices and float32 weights of each sample) are now one compiled
+pass (``image._kernels.spline_taps``, bit-identical to the NumPy taps: 136 -> 42 us CPU for
+the 8288 samples).  CPU ms of one thread, median / fastest of 15 batches of 20, main 27dea73
+and this branch alternately, 2 rounds at load 13-16: fixed pose 1.21 / 1.12, 1.25 / 1.11 ->
+0.91 / 0.85, 1.04 / 0.78; a new pose every call 1.76 / 1.55, 1.89 / 1.80 -> 1.35 / 1.21,
+1.44 / 1.16.  Of the ~0.4 ms a new pose still adds, the rest of the plan (per-caliper
+extents, the crop) and laying the rays about the new centre are the larger part (cProfile).
+
+Left at a fixed pose: the edge kernel (~0.3 ms: erfc and exp at 4 footprint corners of ~23
+samples; 113 model evaluations for the 32 edges before this change, counted, one an edge
+fewer now where the fit ends on a Newton step), the B-spline prefilter (OpenCV, ~0.1 ms;
+shared with the NumPy path) and ~0.2 ms of argument checks and orchestration over many small
+calls.
 
 Accuracy: the radius RMS of 1.32-1.35x the bound quoted before came from 24 (6 with --quick)
 noise draws, whose RMS is +-15-30 %: over 1000 draws (two seeds) it is 1.07x (95 % bootstrap
