@@ -95,6 +95,68 @@ loaded median: the edge fit's erfc / exp, the 16-tap gather, the prefilter) and 
 small NumPy calls spread over the checks, layout, result objects and the curvature
 correction (Python floats, ~0.05 ms).
 
+Kernels and glue trimmed (issue 16, session of 2026-12-04 03:00-03:50; machine at load
+average 17-23 on 2 cores, so CPU time of one thread, OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1):
+per-stage CPU of one call before (main 27dea73) / after, each stage wrapped by a CPU timer (the
+wraps add a few %), median of 5 rounds of 200 calls per process, then the median over 4
+processes of each tree run alternately, in us:
+
+==========================  =================  =================
+stage                       find_circle        find_line
+==========================  =================  =================
+layout (memoised)           34 / 22            44 / 37
+sampling                    352 / 246          211 / 167
+  B-spline prefilter        110 / 102          78 / 77
+  gather kernel             194 / 108          92 / 55
+edges (peaks + erf fit)     464 / 376          299 / 264
+  edges kernel              358 / 292          216 / 184
+final fit                   58 / 44            45 / 36
+result                      104 / 48           70 / 55
+  curvature correction      48 / 10            --
+blur estimate, band check   32 / 22            16 / 17
+checks, orchestration       217 / 196          230 / 191
+whole call                  1261 / 954         913 / 768
+==========================  =================  =================
+
+What changed: the profile gather unrolls its 4 x 4 taps and walks the points in order (the
+same operations in the same order: 2.2x, 0.18 -> 0.08 ms alone on the 32 calipers); the edge
+fit takes its statistics to first order in the last Newton step from the model before it, as
+the NumPy fit does, instead of evaluating the model once more (a quarter less erfc / exp;
+positions, blur and step unchanged, std within 3e-7 relative); the curvature correction is a
+compiled call (bit-identical to the Python floats, 44 -> 2.5 us); the finders' own results,
+edge sets and fits are assembled without their constructors' per-field setattr (public
+constructors keep their checks); the kernel switch reads METROLOGY_NUMBA from os.environ's
+own store; layout keys of floats and float64 arrays are built directly.
+
+Before / after in alternating processes (main 27dea73 vs this branch, the same minutes, 3
+rounds; CPU ms of one thread, median / fastest of 25 batches of 20 calls; the peer in the
+same process): find_circle 1.24 / 1.11, 1.72 / 1.33, 1.40 / 1.06 -> 1.30 / 0.92,
+0.98 / 0.75, 1.29 / 0.92 (Canny+fitEllipse 0.19-0.34 median); find_line 1.01 / 0.82,
+1.36 / 0.95, 0.97 / 0.84 -> 0.80 / 0.67, 0.94 / 0.66, 0.88 / 0.66 (Canny+fitLine
+0.26-0.41).  Wall time of single calls in the same runs (median / fastest of 200):
+find_circle 1.66 / 0.95, 1.99 / 0.95, 1.38 / 0.93 -> 1.05 / 0.71, 1.43 / 0.71, 1.15 / 0.71
+ms; find_line 1.09 / 0.69, 1.35 / 0.68, 0.84 / 0.68 -> 0.85 / 0.54, 1.00 / 0.55, 0.63 /
+0.53 ms.  The wall medians on an idle machine were not measured (load 17-23 throughout).
+``run.py caliper --quick`` in the same window: the accuracy columns identical before and after
+(200 draws: centre 1.10x CRB, 95 % 1.02-1.18; radius 1.08x, 0.98-1.18; fast mode 2.11x /
+1.20x; line 0.85x; the compiled and NumPy rows give the same ratios, points within
+2e-7 px).
+
+A tool placed at a new pose on every image (the "new pose" row) builds its sampling plan
+again; its B-spline taps (indices and float32 weights of each sample) are now one compiled
+pass (``image._kernels.spline_taps``, bit-identical to the NumPy taps: 136 -> 42 us CPU for
+the 8288 samples).  CPU ms of one thread, median / fastest of 15 batches of 20, main 27dea73
+and this branch alternately, 2 rounds at load 13-16: fixed pose 1.21 / 1.12, 1.25 / 1.11 ->
+0.91 / 0.85, 1.04 / 0.78; a new pose every call 1.76 / 1.55, 1.89 / 1.80 -> 1.35 / 1.21,
+1.44 / 1.16.  Of the ~0.4 ms a new pose still adds, the rest of the plan (per-caliper
+extents, the crop) and laying the rays about the new centre are the larger part (cProfile).
+
+Left at a fixed pose: the edge kernel (~0.3 ms: erfc and exp at 4 footprint corners of ~23
+samples; 113 model evaluations for the 32 edges before this change, counted, one an edge
+fewer now where the fit ends on a Newton step), the B-spline prefilter (OpenCV, ~0.1 ms;
+shared with the NumPy path) and ~0.2 ms of argument checks and orchestration over many small
+calls.
+
 Accuracy: the radius RMS of 1.32-1.35x the bound quoted before came from 24 (6 with --quick)
 noise draws, whose RMS is +-15-30 %: over 1000 draws (two seeds) it is 1.07x (95 % bootstrap
 interval 1.03-1.12) and 1.11x (1.06-1.16); the centre 1.09x (1.06-1.13) and 1.07x

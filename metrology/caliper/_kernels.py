@@ -12,8 +12,10 @@ tests in ``tests/caliper/test_caliper_accel.py`` hold both equal):
   window, start, damped Gauss-Newton steps, Newton's step and its stopping rule, and the same
   statistics (position std, score, shading score z) -- edge by edge: each edge stops on its
   own Newton step below a tenth of the batch's rule (the batch stops when every edge's is
-  below the rule, most of them far below by then), and the statistics are
-  evaluated exactly at the final point (the batch uses their first order in the last step).
+  below the rule, most of them far below by then).  After the last (Newton) step both take
+  the statistics at the final point to first order in that step, from the model at the point
+  before it (no model evaluation after the step: a quarter of the kernel's erfc / exp);
+  where the fit ends otherwise, exactly at the final point.
   Both stop within the Newton tolerance of the least-squares optimum (``_NEWTON_TOL_T``:
   measured 1.6e-6 px in position at most), so they agree to that.
 
@@ -185,9 +187,16 @@ def _newton(p, jtj, gv, rr, reg, inv_ab, work, dn):  # pragma: no cover - compil
 
 
 @njit(cache=True, nogil=True)
-def _statistics(y, u, terms, p, tss, n, out):  # pragma: no cover - compiled
-    """Position std, score and shading score z at the final parameters into ``out``."""
+def _statistics(y, u, terms, p, d, inv_ab, tss, n, out):  # pragma: no cover - compiled
+    """Position std, score and shading score z at ``p + d`` into ``out``, from the model
+    ``terms`` at ``p``: exactly at ``p`` where ``d`` is zero, else to first order in the step
+    ``d`` (as erf_single's ``first_order_gram``: each Jacobian column at ``p + d`` from the
+    columns and second derivatives at ``p``, the residuals ``r - J d``), which saves the
+    model evaluation at the final point after a Newton step."""
     a = p[2]
+    s = p[4]
+    an = a + d[2]
+    dt, ds = d[3], d[4]
     nm = np.zeros((5, 5))
     jq = np.zeros(5)
     jr = np.zeros(5)
@@ -196,25 +205,27 @@ def _statistics(y, u, terms, p, tss, n, out):  # pragma: no cover - compiled
     qq = 0.0
     rq = 0.0
     for i in range(y.size):
+        pt, pd, ps = terms[0, i], terms[1, i], terms[2, i]
+        r = y[i] - p[0] - p[1] * u[i] - a * pt
+        r -= d[0] + d[1] * u[i] + d[2] * pt - a * pd * dt + a * ps * ds
         jk[0] = 1.0
         jk[1] = u[i]
-        jk[2] = terms[0, i]
-        jk[3] = -a * terms[1, i]
-        jk[4] = a * terms[2, i]
-        r = y[i] - p[0] - p[1] * u[i] - a * terms[0, i]
-        q = u[i] * terms[0, i]              # the shading direction u P
+        jk[2] = pt - pd * dt + ps * ds
+        jk[3] = -an * (pd - ps / s * dt + inv_ab * terms[3, i] * ds)
+        jk[4] = an * (ps * (1.0 + ds / s) - inv_ab * (terms[3, i] * dt + terms[4, i] * ds))
+        q = u[i] * jk[2]                    # the shading direction u P
         for c in range(5):
             jq[c] += jk[c] * q
             jr[c] += jk[c] * r
-            for d in range(c, 5):
-                nm[c, d] += jk[c] * jk[d]
+            for e in range(c, 5):
+                nm[c, e] += jk[c] * jk[e]
         rss += r * r
         qq += q * q
         rq += r * q
     for c in range(5):
         nm[c, c] += 1e-12
-        for d in range(c):
-            nm[c, d] = nm[d, c]
+        for e in range(c):
+            nm[c, e] = nm[e, c]
     dof = max(n - 5.0, 1.0)
     out[1] = min(max(1.0 - rss / (tss if tss > 0 else np.inf), 0.0), 1.0)
     e_pos = np.zeros(5)
@@ -297,9 +308,12 @@ def _fit_one(row, offsets, t0, s0, fa, fb, iters, terms, scratch, p, out):  # pr
         _normal(y, u, tr, p, jtj, gv, rr)
         reg = 1e-12 * (jtj[0, 0] + jtj[1, 1] + jtj[2, 2] + jtj[3, 3] + jtj[4, 4] + 1.0)
         if it and _newton(p, jtj, gv, rr, reg, inv_ab, work, dn):
+            # the statistics at the final point to first order in this last step (< 1e-4
+            # px), from the model at p: no model evaluation after it
+            _statistics(y, u, tr, p, dn, inv_ab, tss, n, out)
             for c in range(5):
                 p[c] += dn[c]
-            break
+            return
         if not _gauss_newton(p, jtj, gv, reg, work, step):
             break
         for c in range(5):
@@ -309,7 +323,7 @@ def _fit_one(row, offsets, t0, s0, fa, fb, iters, terms, scratch, p, out):  # pr
             break
     _model(x, p[3], p[4], cs, inv_ab, tr)
     # (iterations exhausted or a singular step: the statistics at p, as in erf_single)
-    _statistics(y, u, tr, p, tss, n, out)
+    _statistics(y, u, tr, p, np.zeros(5), inv_ab, tss, n, out)
 
 
 @njit(_FIT_SIG, cache=True, nogil=True)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["circle_fit", "circle_finish", "line_fit", "line_finish"]
+__all__ = ["circle_fit", "circle_finish", "line_fit", "line_finish", "curvature_shift"]
 
 
 # --- the final circle fit of find_circle ----------------------------------------------------
@@ -397,3 +397,73 @@ def line_finish(pts, cx, cy, dx, dy, inl, edge_std, res, cov):  # pragma: no cov
     cov[0, 0], cov[0, 1], cov[1, 1] = suu * f, -su * f, n_in * f
     cov[1, 0] = cov[0, 1]
     return 0
+
+
+# --- the curvature correction of find_circle -------------------------------------------------
+# metrology.caliper.curvature._solve_scalar(1 / R, blur, "fit", 0.0): the fixed point on the
+# B-spline interpolated tables q and h, the same operations in the same order (Python floats
+# and these doubles round alike), so the same correction to the last bit.
+
+@njit(cache=True, nogil=True)
+def _mirror(i, n):  # pragma: no cover - compiled
+    if i < 0:
+        return -i
+    return 2 * (n - 1) - i if i >= n else i
+
+
+@njit(cache=True, nogil=True)
+def _table(c, x, y, n_u, n_s):  # pragma: no cover - compiled
+    """Cubic B-spline of the coefficients ``c`` at (x, y), mirror boundary (as
+    curvature._qh_scalar: the sums in its order)."""
+    i = int(math.floor(x))
+    j = int(math.floor(y))
+    t = x - i
+    t2 = t * t
+    t3 = t2 * t
+    wx = ((1.0 - 3.0 * t + 3.0 * t2 - t3) / 6.0, (4.0 - 6.0 * t2 + 3.0 * t3) / 6.0,
+          (1.0 + 3.0 * t + 3.0 * t2 - 3.0 * t3) / 6.0, t3 / 6.0)
+    t = y - j
+    t2 = t * t
+    t3 = t2 * t
+    w0, w1, w2, w3 = ((1.0 - 3.0 * t + 3.0 * t2 - t3) / 6.0, (4.0 - 6.0 * t2 + 3.0 * t3) / 6.0,
+                      (1.0 + 3.0 * t + 3.0 * t2 - 3.0 * t3) / 6.0, t3 / 6.0)
+    q0, q1 = _mirror(j - 1, n_s), _mirror(j, n_s)
+    q2, q3 = _mirror(j + 1, n_s), _mirror(j + 2, n_s)
+    acc = 0.0
+    for d in range(4):
+        r = _mirror(i - 1 + d, n_u)
+        acc += wx[d] * (0.0 + w0 * c[r, q0] + w1 * c[r, q1] + w2 * c[r, q2] + w3 * c[r, q3])
+    return acc
+
+
+_CURV_SIG = "f8(f8, f8, f8[:, ::1], f8[:, ::1], f8[::1])"
+
+
+@njit(_CURV_SIG, cache=True, nogil=True)
+def curvature_shift(u_m, blur, coef_q, coef_h, par):  # pragma: no cover - compiled
+    """Outward correction (px) of a circle measured at radius ``1 / u_m`` with fitted edge
+    blur ``blur``: ``par`` = (u_max, s_min, s_max, max_blur_ratio, scale_u, scale_s, n_u,
+    n_s, iterations) of :mod:`metrology.caliper.curvature`."""
+    u_max, s_min, s_max, ratio, scale_u, scale_s = par[0], par[1], par[2], par[3], par[4], \
+        par[5]
+    n_u, n_s, iters = int(par[6]), int(par[7]), int(par[8])
+    s = blur
+    u = u_m
+    corr = 0.0
+    for _ in range(iters):
+        uc = min(u, u_max)
+        sc = min(min(max(s, s_min), s_max), ratio / max(uc, 1e-300))
+        x = uc * scale_u
+        y = (sc - s_min) * scale_s
+        q = _table(coef_q, x, y, n_u, n_s)
+        h = _table(coef_h, x, y, n_u, n_s)
+        s_new = blur / h
+        ds = abs(s_new - s)
+        s = s_new
+        c_new = 0.5 * q * s * s * u
+        dc = abs(c_new - corr)
+        corr = c_new
+        u = u_m / (1.0 + corr * u_m)
+        if dc < 1e-9 and ds < 1e-9:
+            break
+    return corr

@@ -27,7 +27,7 @@ from ._band import circle_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .curvature import circle_correction
 from .line import count_calipers
-from .results import CircleResult
+from .results import CircleResult, assemble
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings, check_arc,
                        check_in_image, check_size, flat_keywords)
 
@@ -232,11 +232,11 @@ def _final_fit(got, thr: float, seed: int) -> CircleFit:
                            float(thr), TUKEY_C, MAD_TO_SIGMA, out) == 0:
             c00, c01, c02, c11, c12, c22 = out[4:10].tolist()
             cov = np.array([[c00, c01, c02], [c01, c11, c12], [c02, c12, c22]])
-            return CircleFit(center_xy=out[:2].copy(), radius=float(out[2]),
-                             rms_px=float(out[3]), ok=True, n_points=int(out[10]),
-                             inliers=np.ones(got.points.shape[0], dtype=bool),
-                             center_std_px=np.sqrt(out[[4, 7]]),
-                             radius_std_px=math.sqrt(c22), covariance=cov, method="geometric")
+            return assemble(CircleFit, center_xy=out[:2].copy(), radius=float(out[2]),
+                            rms_px=float(out[3]), ok=True, n_points=int(out[10]),
+                            inliers=np.ones(got.points.shape[0], dtype=bool),
+                            center_std_px=np.sqrt(out[[4, 7]]),
+                            radius_std_px=math.sqrt(c22), covariance=cov, method="geometric")
     return final_fit(got, got.points, "circle", thr, seed)
 
 
@@ -269,7 +269,9 @@ def _circle_result(found, circle, pfit, inl, blur, k, start, extent, correct) ->
     sd = np.sqrt(cov[(0, 1), (0, 1)])
     sr = math.sqrt(cov[2, 2])
     circle = _evolve(circle, radius=radius, covariance=cov, center_std_px=sd, radius_std_px=sr)
-    return CircleResult(pts, inl, res, found.caliper, found.edges.std_px, blur, k,
-                        found.profiles.dropped, found.profiles.calipers, pfit + corr * unit,
-                        fit=circle, std_center_px=sd.copy(), std_radius_px=sr,
-                        curvature_correction_px=corr, arc_start_deg=start, arc_extent_deg=extent)
+    return assemble(CircleResult, points_xy=pts, inliers=inl, residuals_px=res,
+                    caliper_index=found.caliper, edge_std_px=found.edges.std_px,
+                    edge_blur_px=blur, num_calipers=k, dropped_calipers=found.profiles.dropped,
+                    calipers=found.profiles.calipers, fit_points_xy=pfit + corr * unit,
+                    fit=circle, std_center_px=sd.copy(), std_radius_px=sr,
+                    curvature_correction_px=corr, arc_start_deg=start, arc_extent_deg=extent)

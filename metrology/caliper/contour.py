@@ -20,6 +20,7 @@ from ..errors import EdgeNotFoundError, FitError, InputError
 from ..image.profiles import Calipers, Profiles, sample_profiles
 from .edges import EdgeSet, detect_sampled, median
 from .measure import auto_interpolation
+from .results import assemble
 from .settings import EdgeSettings, with_interpolation
 
 #: internal stages of find_line / find_circle / find_ellipse (imported by name, not public)
@@ -78,7 +79,7 @@ def _measure_once(gray, cal: Calipers, edges: EdgeSettings, plain, shading_test)
                         prof.calipers.directions, shading_test)
     c = prof.calipers       # to_image's arithmetic without its argument checks (our own arrays)
     pts = c.origins[es.profile] + es.position[:, None] * c.directions[es.profile]
-    found = Found(pts, prof.index[es.profile], es, prof)
+    found = assemble(Found, points=pts, caliper=prof.index[es.profile], edges=es, profiles=prof)
     if plain is None or prof.dropped.size == 0:
         return found
     try:
@@ -214,6 +215,6 @@ def blur_estimate(found: Found, mask: np.ndarray) -> float:
     """Median blur of the refined edges among ``mask`` (all of ``mask`` if none refined)."""
     es = found.edges
     use = mask & es.refined
-    if not np.any(use):
+    if not use.any():
         use = mask
-    return median(es.blur[use]) if np.any(use) else float("nan")
+    return median(es.blur[use]) if use.any() else float("nan")

@@ -53,6 +53,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.special import ndtr, roots_legendre
 
+from .._accel import kernels
 from ..core.checks import check_choice
 from ..errors import InputError
 from ._curvature_table import _H_PLAIN, _H_SHADING, _N_U, _Q_PLAIN, _Q_SHADING, _S_RANGE, _U_MAX
@@ -268,8 +269,18 @@ def circle_correction(measured_radius: float, blur_px: float) -> float:
     """``radius_from_edge(measured_radius, blur_px, out_of_domain="clip") - measured_radius``
     for one circle in Python floats (what :func:`metrology.caliper.find_circle` adds to its
     fitted radius; the checked array entry costs twice the arithmetic there).  Inputs must be
-    positive and finite (the caller's own results)."""
+    positive and finite (the caller's own results).  Compiled where numba is in use
+    (:func:`metrology.caliper._kernels_shape.curvature_shift`, the same value)."""
+    kern = kernels("caliper")
+    if kern is not None:
+        return kern.curvature_shift(1.0 / measured_radius, float(blur_px), _COEF[0], _COEF[1],
+                                    _KERNEL_PAR)
     return _solve_scalar(1.0 / measured_radius, blur_px, "fit", 0.0)[2]
+
+
+#: the table's constants as :func:`~metrology.caliper._kernels_shape.curvature_shift` takes them
+_KERNEL_PAR = np.array([_U_MAX, _S_MIN, _S_MAX, MAX_BLUR_RATIO, _SCALE_U, _SCALE_S, _N_U, _N_S,
+                        _ITERATIONS], dtype=np.float64)
 
 
 def _domain(u, s):

@@ -46,6 +46,7 @@ from ..image.peaks import local_maxima, subpixel_peaks
 from . import erf_fit
 from .erf_fit import fit_steps
 from .erf_model import footprint
+from .results import assemble
 from .settings import EdgeSettings, as_edge_settings, flat_keywords
 
 __all__ = ["EdgeSet", "detect_edges", "SHADING_TESTS"]
@@ -292,8 +293,9 @@ def _edges_compiled(kern, v, offsets, edges, search_half, directions, shading_te
         return None
     rows = np.flatnonzero(cols[:, 0] >= 0)       # (among the candidates: status 0)
     o = out[rows].T.copy()
-    return EdgeSet(rows, o[0], est[rows, 3], o[2], o[1], o[3], o[4], o[6] > 0.5,
-                   cols[:, 1].astype(np.intp))
+    return assemble(EdgeSet, profile=rows, position=o[0], amplitude=est[rows, 3], step=o[2],
+                    blur=o[1], std_px=o[3], score=o[4], refined=o[6] > 0.5,
+                    candidates=cols[:, 1].astype(np.intp))
 
 
 def median(a: np.ndarray) -> float:

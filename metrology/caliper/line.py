@@ -16,7 +16,7 @@ from ..image.io import as_gray
 from ..image.profiles import rect_calipers
 from ._band import line_band
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
-from .results import LineResult
+from .results import LineResult, assemble
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings,
                        check_in_image, check_size, flat_keywords)
 
@@ -139,7 +139,10 @@ def _second_pass(gray, found, line, p0, d, k, size, normal, edges, fit):
     origins = p0 + ((np.arange(k) + 0.5) / k)[:, None] * d     # the calipers' centres
     dirn = np.asarray(line.direction)
     tilt = abs(dirn[0] * d[1] - dirn[1] * d[0]) / seg     # sin of the angle to the guess
-    shift = float(np.abs(line.distance(origins)).max())
+    # the calipers' largest distance from the line (LineFit.distance's arithmetic, without
+    # its argument checks: our own finite arrays)
+    rel = origins - np.asarray(line.point_xy)
+    shift = float(np.abs(dirn[0] * rel[:, 1] - dirn[1] * rel[:, 0]).max())
     if not (width * tilt > _RELAY_SMEAR_PX or shift > length / 4):
         return found, line
     nrm = np.array([-dirn[1], dirn[0]])
@@ -166,12 +169,12 @@ def _final_fit(found, thr: float, seed: int) -> LineFit:
                          np.ascontiguousarray(found.edges.std_px, dtype=np.float64),
                          float(thr), TUKEY_C, MAD_TO_SIGMA, out, res) == 0:
             cx, cy, dx, dy, rms, v_off, v_ang, n = out.tolist()
-            return LineFit(point_xy=np.array([cx, cy]), direction=np.array([dx, dy]),
-                           normal=np.array([-dy, dx]), rms_px=rms, ok=True, n_points=int(n),
-                           inliers=np.ones(res.size, dtype=bool),
-                           offset_std_px=math.sqrt(v_off),
-                           angle_std_deg=math.degrees(math.sqrt(v_ang)),
-                           covariance=np.array([[v_off, 0.0], [0.0, v_ang]]), method="tls")
+            return assemble(LineFit, point_xy=np.array([cx, cy]), direction=np.array([dx, dy]),
+                            normal=np.array([-dy, dx]), rms_px=rms, ok=True, n_points=int(n),
+                            inliers=np.ones(res.size, dtype=bool),
+                            offset_std_px=math.sqrt(v_off),
+                            angle_std_deg=math.degrees(math.sqrt(v_ang)),
+                            covariance=np.array([[v_off, 0.0], [0.0, v_ang]]), method="tls")
     return final_fit(found, found.points, "line", thr, seed)
 
 
@@ -196,7 +199,9 @@ def _line_result(found, line, p0, p1, k) -> LineResult:
         u = (pts - c) @ dirn
         jac = np.stack([np.ones_like(u), u], axis=1)
         cov = covariance(jac, res, inl, found.edges.std_px, 2)
-    return LineResult(pts, inl, res, found.caliper, found.edges.std_px,
-                      blur_estimate(found, inl), k, found.profiles.dropped,
-                      found.profiles.calipers, pts, fit=line, std_offset_px=math.sqrt(cov[0, 0]),
-                      std_angle_deg=math.degrees(math.sqrt(cov[1, 1])), p0_xy=e0, p1_xy=e1)
+    return assemble(LineResult, points_xy=pts, inliers=inl, residuals_px=res,
+                    caliper_index=found.caliper, edge_std_px=found.edges.std_px,
+                    edge_blur_px=blur_estimate(found, inl), num_calipers=k,
+                    dropped_calipers=found.profiles.dropped, calipers=found.profiles.calipers,
+                    fit_points_xy=pts, fit=line, std_offset_px=math.sqrt(cov[0, 0]),
+                    std_angle_deg=math.degrees(math.sqrt(cov[1, 1])), p0_xy=e0, p1_xy=e1)

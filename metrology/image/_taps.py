@@ -8,6 +8,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .._accel import kernels
+
 
 class _Memo:
     """A small thread-safe LRU mapping."""
@@ -41,6 +43,12 @@ def _layout_key(*args):
     for a in args:
         if isinstance(a, (bool, str)) or a is None:
             key.append(a)
+            continue
+        if type(a) is float:                    # the usual scalars: the same key, cheaper
+            key.append(((), a.hex()))
+            continue
+        if type(a) is np.ndarray and a.dtype == np.float64 and a.size <= _KEY_MAX_SIZE:
+            key.append((a.shape, a.tobytes()))
             continue
         try:
             if np.size(a) > _KEY_MAX_SIZE:      # a huge argument is validated, never keyed
@@ -88,6 +96,11 @@ def _taps(shape, q: np.ndarray, interpolation: str, f32: bool) -> tuple:
         return (i0[1] * w + i0[0], np.array([0, 1 if w > 1 else 0]),
                 np.array([0, w if h > 1 else 0]), np.stack((1.0 - f[0], f[0])),
                 np.stack((1.0 - f[1], f[1])))
+    if interpolation == "spline" and f32 and q.dtype == np.float64 and q.flags.c_contiguous:
+        kern = kernels("image")         # the same taps, compiled (a new pose's plan)
+        if kern is not None:
+            base, wx, wy = kern.spline_taps(q, h, w)
+            return base, np.arange(4), np.arange(0, 4 * w, w), wx, wy
     i0 = np.minimum(np.floor(q), np.array([[w - 3], [h - 3]], dtype=np.float64)).astype(np.intp)
     weights = _spline_weights if interpolation == "spline" else _cubic_weights
     # float32 coefficients: float32 arithmetic throughout

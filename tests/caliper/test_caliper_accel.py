@@ -12,11 +12,11 @@ compared.  Tolerances:
   edge of the synthetic batch below, where the kernel is 3e-9 px from the optimum.  The
   profiles themselves agree to rounding;
 * edge blur 1e-5 relative (4.4e-6 px of the optimum by the same stop rule, blur >= 0.5 px);
-* position std 1e-4 relative: the compiled fit evaluates its statistics exactly at the final
-  point, the NumPy one to first order in the last Newton step (up to 1e-3 px in position and
-  2e-3 px in blur by the stop rule), exact to O((step / blur)^2): (2e-3 / 0.3)^2 = 4e-5 at
-  the smallest optical blur of these scenes (measured: 2.3e-5).  The std's own sampling error
-  is ~1 / sqrt(window) ~ 20 %;
+* position std 1e-4 relative: both fits take their statistics to first order in the last
+  Newton step, but that step differs (the compiled fit's stop rule is 10x tighter, so its
+  last step is smaller: up to 1e-3 px in position and 2e-3 px in blur for the NumPy one);
+  exact to O((step / blur)^2): (2e-3 / 0.3)^2 = 4e-5 at the smallest optical blur of these
+  scenes (measured: 2.3e-5).  The std's own sampling error is ~1 / sqrt(window) ~ 20 %;
 * the sampled profiles: 1e-12 of the gray range (the same taps and weights summed in the same
   order; only the mean's rounding may differ).
 
@@ -417,3 +417,38 @@ def test_one_kernel_call_from_profiles_to_edges(monkeypatch):
     assert calls[0] == "edges_single" and "peaks" in calls
     _assert_edges_equal(ref, got)
     assert abs(got.radius - ref.radius) <= POS_TOL
+
+
+def test_curvature_correction_kernel_equal():
+    """find_circle's curvature correction compiled: the same operations in the same order as
+    the Python floats, so the same value to the last bit, inside the table and clipped
+    outside it (radius 3-300 px, blur 0.3-4 px)."""
+    from metrology.caliper.curvature import circle_correction
+
+    rng = np.random.default_rng(3)
+    cases = np.stack([rng.uniform(3.0, 300.0, 500), rng.uniform(0.3, 4.0, 500)], axis=1)
+    got = [circle_correction(r, b) for r, b in cases]
+    with _accel.disabled():
+        ref = [circle_correction(r, b) for r, b in cases]
+    assert got == ref
+    assert min(got) > 0.0          # a real correction, not a constant
+
+
+@pytest.mark.parametrize("shape", [(125, 125), (81, 123), (6, 9)])
+def test_spline_taps_kernel_equal(shape):
+    """A new pose's B-spline taps compiled: the same float32 operations, so the same tap
+    indices and weights bit for bit, including points on the domain's limits (the last
+    interval, where the first tap is clamped)."""
+    from metrology.image._taps import _taps
+
+    h, w = shape
+    rng = np.random.default_rng(5)
+    q = np.stack([rng.uniform(1, w - 2, 4000), rng.uniform(1, h - 2, 4000)])
+    q[:, :4] = [[1.0, w - 2.0, 1.5, w - 2.0 - 1e-12], [1.0, h - 2.0, h - 2.0, 1.0 + 1e-12]]
+    q = np.ascontiguousarray(q)
+    got = _taps((h, w), q, "spline", True)
+    with _accel.disabled():
+        ref = _taps((h, w), q, "spline", True)
+    for a, b in zip(got, ref):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
