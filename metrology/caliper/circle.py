@@ -24,6 +24,7 @@ from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
 from ._band import circle_band
+from ._support import pass_reason, support_reason
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .curvature import circle_correction
 from .line import count_calipers
@@ -88,7 +89,8 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     Returns
     -------
     CircleResult
-        ``ok`` False with a ``reason`` outside the calipers' band (:mod:`._band`).
+        ``ok`` False with a ``reason`` outside the calipers' band (:mod:`._band`), or not
+        supported by the data (noise, the part absent: :mod:`._support`).
 
     Raises
     ------
@@ -118,13 +120,17 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     lay = _Layout(_checked_gray(image, c0, r0, length, w0), arc_angles(k, start, extent), k,
                   direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
     found, circle, pfit, moved = lay.run(c0, r0, w0, length)
+    first = (found, circle, pfit)
     blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
     if fit.passes == 2 and _relay(moved, circle, blur, r0, length):  # widths follow r
         found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
                                               w0 / r0 if width is None else None, w0)
     res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur, k,
                          start, extent, fit.correct_curvature)
-    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius))
+    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius)
+                    or support_reason(found, res.inliers, res.residuals_px, length, 3,
+                                      edges.sigma, "circle")
+                    or pass_reason(*first, length, 3, edges.sigma, "circle (first pass)"))
 
 
 def _flagged(res, why):

@@ -21,6 +21,7 @@ from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
 from ._band import ellipse_band
+from ._support import pass_reason, support_reason
 from .circle import DIRECTIONS, arc_angles
 from .contour import PAD_PX, coarse, final_fit, first_fit, measure_calipers, need
 from .curvature import edge_shift
@@ -206,12 +207,17 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     need(found, k, 5, "find_ellipse", edges.threshold)
     if fit.passes == 2:
         ell = first_fit(found.points, "ellipse", thr, seed)
+        first = (found, ell, found.points)
         found, ell, base = _second_pass(rays, found, ell)
     else:
         ell = final_fit(found, found.points, "ellipse", thr, seed)
         base = found.points
+        first = (found, ell, base)
     res = _ellipse_result(found, ell, base, k, fit.correct_curvature)
-    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit)
+    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit) or \
+        support_reason(found, res.inliers, res.residuals_px, rays.length, 5, edges.sigma,
+                       "ellipse") or \
+        pass_reason(*first, rays.length, 5, edges.sigma, "ellipse (first pass)")
     return res if why is None else replace(res, ok=False, reason=why)
 
 

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers
 from ._band import line_band
+from ._support import pass_reason, support_reason
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .results import LineResult
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings,
@@ -83,7 +84,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     LineResult
         ``ok`` False (``reason`` says by how much) when the fitted line crosses a caliper's
         axis more than ``length / 2`` (+1 px) from the segment (or not at all) -- outside the
-        band the calipers searched.
+        band the calipers searched; or when the data do not support it (as few calipers agree
+        as edges of noise would, and no two edges stand clear of the noise: noise, or the part
+        absent; :mod:`._support`).
 
     Raises
     ------
@@ -122,11 +125,14 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     need(found, k, 2, "find_line", edges.threshold)
     thr, seed = fit.ransac_threshold_px, fit.seed
     line = _final_fit(found, thr, seed)
+    first = (found, line, found.points)
     if fit.passes == 2:
         found, line = _second_pass(gray, found, line, p0, d, k, (length, width), normal, edges,
                                    fit)
     res = _line_result(found, line, p0, p1, k)
-    why = line_band(p0, p1, k, length, line.point_xy, line.direction)
+    why = line_band(p0, p1, k, length, line.point_xy, line.direction) or support_reason(
+        found, res.inliers, res.residuals_px, length, 2, edges.sigma, "line") or \
+        pass_reason(*first, length, 2, edges.sigma, "line (first pass)")
     return res if why is None else replace(res, ok=False, reason=why)
 
 
