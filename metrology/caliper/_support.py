@@ -103,9 +103,13 @@ def support_reason(found, inliers, residuals_px, length: float, minimal: int, si
             f"noise or the part absent")
 
 
-def pass_reason(found, fit, points, length: float, minimal: int, sigma: float,
+def unsupported(found, result, first, length: float, minimal: int, sigma: float,
                 what: str) -> str | None:
-    """:func:`support_reason` of one pass: the edges ``found``, the fit (``inliers``,
-    ``distance``) and the points it was fitted to (N, 2)."""
-    return support_reason(found, fit.inliers, fit.distance(points), length, minimal, sigma,
-                          what)
+    """:func:`support_reason` of the final pass (``found`` and the tool's ``result``: its
+    ``inliers``, ``residuals_px``) and of the first one, ``first = (found, fit, points)``: the
+    edges, the fit (``inliers``, ``distance``) and the points it was fitted to (N, 2)."""
+    f1, fit1, pts1 = first
+    return support_reason(found, result.inliers, result.residuals_px, length, minimal, sigma,
+                          what) or \
+        support_reason(f1, fit1.inliers, fit1.distance(pts1), length, minimal, sigma,
+                       what + " (first pass)")
