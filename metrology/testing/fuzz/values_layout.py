@@ -177,8 +177,8 @@ def _path_layout(key: str, base: Any, ctx: Context, output: bool) -> Any:
         src = Path(os.fsdecode(base))
         if src.is_file():
             shutil.copyfile(src, target)
-        elif src.is_dir():
-            shutil.copytree(src, target)
+        elif src.is_dir():          # a link, not a copy: the scratch folder may lie inside
+            os.symlink(src.resolve(), target, target_is_directory=True)
     if key == "lay_path_bytes":
         return os.fsencode(str(target))
     return target                           # pathlib.Path (pathlib and unicode cases)
