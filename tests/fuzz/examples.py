@@ -3881,7 +3881,9 @@ def _(ctx):
 
 def _mm_model(ctx):
     """The registered MatchSpec with a part frame (tools in mm need one)."""
-    return dataclasses.replace(_inst("inspect.recipe.MatchSpec", ctx), frame=_i_part_frame(ctx))
+    from metrology.inspect import MatchSpec
+
+    return MatchSpec("part.model.json", min_score=0.6, frame=_i_part_frame(ctx))
 
 
 @ex("inspect.frame.part_frame")

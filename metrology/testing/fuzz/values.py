@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from .entries import EntryPoint, HUGE_SIDE
 from .registry import Context
-from .values_layout import LAYOUT_BATTERIES, layout_value
+from .values_layout import EXTRA_BATTERIES, LAYOUT_BATTERIES, layout_value
 
 
 GENERIC = ["none", "str", "nan", "object", "list_empty", "true", "neg_one", "dict_empty"]
@@ -522,4 +522,6 @@ def battery(kind: str) -> list[str]:
     if kind.startswith("none+"):
         return list(dict.fromkeys(BATTERIES["none"] + battery(kind[5:])))
     own = BATTERIES.get(kind, []) + LAYOUT_BATTERIES.get(kind, [])
+    if os.environ.get("METROLOGY_FUZZ_EXTRA") == "1":     # opt-in cases (values_layout)
+        own = own + EXTRA_BATTERIES.get(kind, [])
     return list(dict.fromkeys(own + GENERIC))
