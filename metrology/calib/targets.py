@@ -164,7 +164,8 @@ class CharucoBoard(_GridMixin, CheckedFromDict, Serializable):
             if ids == tuple(range(n)):
                 ids = None
         object.__setattr__(self, "marker_ids", ids)
-        object.__setattr__(self, "legacy_pattern", bool(self.legacy_pattern))
+        object.__setattr__(self, "legacy_pattern", check_bool(self.legacy_pattern,
+                                                              "CharucoBoard.legacy_pattern"))
 
     # ------------------------------------------------------------------ geometry
     @property
