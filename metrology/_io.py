@@ -76,7 +76,13 @@ def as_path(value: Any, name: str = "path") -> Path:
         if len(os.fsencode(part)) > _NAME_MAX:
             raise InputError(f"{name}: the name {part[:40]!r}... is {len(os.fsencode(part))} "
                              f"bytes long, more than the {_NAME_MAX} the OS allows")
-    return Path(text)
+    path = Path(text)
+    if path.is_symlink():                  # one lstat; a loop would fail later in resolve()
+        try:
+            path.resolve()
+        except (RuntimeError, OSError):
+            raise InputError(f"{name}: {text}: a symbolic link loop") from None
+    return path
 
 
 def _stat(path: Path, name: str) -> os.stat_result | None:

@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._version import __version__
-from ..core.checks import check_choice
+from ..core.checks import check_bool, check_choice
 from ..errors import CalibrationError, InputError
 from .board import Checkerboard
 from .bundle import BlockProblem, global_covariance, solve_blocks
@@ -344,6 +344,7 @@ def calibrate_rig(views: dict, board: Any, model: str = "standard", *,
     >>> print(rig.relative_pose("left", "right"))                         # doctest: +SKIP
     """
     check_choice(model, "model", tuple(m for m in MODELS if m != "fisheye"))
+    refine_pass = check_bool(refine_pass, "refine_pass")
     if not isinstance(board, Checkerboard) and not is_partial_board(board):
         raise InputError(f"board: expected a Checkerboard, CharucoBoard or MarkerCheckerboard, "
                          f"given {type(board).__name__}")

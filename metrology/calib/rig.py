@@ -91,6 +91,12 @@ class RigView(CheckedFromDict, Serializable):
     corner_ok: np.ndarray = field(metadata={"dtype": "bool", "shape": (None,)})
     rms_px: float = field(default=float("nan"), metadata={"min": 0.0})
 
+    def __post_init__(self) -> None:
+        c, ok = np.asarray(self.corners_xy), np.asarray(self.corner_ok)
+        if c.ndim == 2 and ok.shape == c.shape[:1] and ok.dtype == bool and \
+                c.dtype.kind in "iuf" and not np.all(np.isfinite(c[ok])):
+            raise InputError("RigView.corners_xy: NaN or inf at a corner used (corner_ok)")
+
 
 @dataclass(frozen=True, eq=False)
 class RelativePose(CheckedFromDict, Serializable):

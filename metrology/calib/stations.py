@@ -62,6 +62,9 @@ def load_station(path: str | os.PathLike, *, allow_rig: bool = True) -> Any:
         fmt = json.loads(p.read_bytes().decode("utf-8")).get("format")
     except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         fmt = None  # the format's own loader reports what is wrong with the file
+    if fmt is not None and not isinstance(fmt, str):
+        raise FileFormatError(f"{p}: field 'format': expected a string, given "
+                              f"{type(fmt).__name__}")
     if isinstance(fmt, str) and fmt not in STATION_FORMATS:
         raise FileFormatError(f"{p}: field 'format': expected a station file "
                               f"({', '.join(sorted(STATION_FORMATS))}), given {fmt!r}")

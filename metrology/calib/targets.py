@@ -139,6 +139,10 @@ class CharucoBoard(_GridMixin, CheckedFromDict, Serializable):
                                  f"only {size}; use a larger dictionary")
             ids = None
         else:
+            if isinstance(self.marker_ids, (str, bytes)) or \
+                    not hasattr(self.marker_ids, "__iter__"):
+                raise InputError(f"CharucoBoard.marker_ids: expected a sequence of {n} "
+                                 f"integers or None, given {type(self.marker_ids).__name__}")
             ids = tuple(self.marker_ids)
             if len(ids) != n:
                 raise InputError(f"CharucoBoard.marker_ids: a {sx}x{sy} board holds {n} "
@@ -160,7 +164,8 @@ class CharucoBoard(_GridMixin, CheckedFromDict, Serializable):
             if ids == tuple(range(n)):
                 ids = None
         object.__setattr__(self, "marker_ids", ids)
-        object.__setattr__(self, "legacy_pattern", bool(self.legacy_pattern))
+        object.__setattr__(self, "legacy_pattern", check_bool(self.legacy_pattern,
+                                                              "CharucoBoard.legacy_pattern"))
 
     # ------------------------------------------------------------------ geometry
     @property

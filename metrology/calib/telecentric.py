@@ -534,6 +534,9 @@ def telecentric_difference(estimated: TelecentricCamera, true: TelecentricCamera
     _check_camera(estimated, "estimated")
     _check_camera(true, "true")
     step_px = check_positive(step_px, "step_px", max=max(true.image_size) / 2)
+    if step_px < max(true.image_size) / 4096:     # at most ~4096 x 4096 grid points
+        raise InputError(f"step_px: expected at least {max(true.image_size) / 4096:.3g} px "
+                         f"(a grid of at most 4096 points a side), given {step_px:g}")
     w, h = true.image_size
     g = np.stack(np.meshgrid(np.arange(0, w, step_px), np.arange(0, h, step_px)), -1)
     g = g.reshape(-1, 2).astype(float)

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._serial import from_jsonable, to_jsonable
 from .._version import __version__
-from ..core.checks import check_positive
+from ..core.checks import check_bool, check_positive
 from ..errors import CalibrationError, FileFormatError, InputError
 from ._fields import get_field
 from .board import Checkerboard, refine_corners
@@ -534,6 +534,11 @@ def calibrate_telecentric(images_or_paths: Any, board: Any, *, affine: bool = Fa
                          f"given {type(board).__name__}")
     if max_blur_px is not None:
         max_blur_px = check_positive(max_blur_px, "max_blur_px")
+    affine, fix_principal_point, k3, holdout, refine_pass = (
+        check_bool(v, n) for v, n in ((affine, "affine"), (fix_principal_point,
+                                                            "fix_principal_point"),
+                                      (k3, "k3"), (holdout, "holdout"),
+                                      (refine_pass, "refine_pass")))
     if progress is not None and not callable(progress):
         raise InputError(f"progress: expected a callable or None, given {type(progress).__name__}")
     say = progress or _quiet

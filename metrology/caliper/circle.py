@@ -24,6 +24,7 @@ from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
 from ._band import circle_band
+from ._support import unsupported
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .curvature import circle_correction
 from .line import count_calipers
@@ -88,7 +89,7 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     Returns
     -------
     CircleResult
-        ``ok`` False with a ``reason`` outside the calipers' band (:mod:`._band`).
+        ``ok`` False with a ``reason``: outside the band (:mod:`._band`), unsupported (:mod:`._support`).
 
     Raises
     ------
@@ -117,14 +118,22 @@ def find_circle(image, center_xy, radius: float, num_calipers: int = 32,
     fit = as_fit_settings(fit)  # (below: a closed contour's shading slope is its curvature's)
     lay = _Layout(_checked_gray(image, c0, r0, length, w0), arc_angles(k, start, extent), k,
                   direction == "inward", edges, "contour" if extent >= 180.0 else "edge", fit)
-    found, circle, pfit, moved = lay.run(c0, r0, w0, length)
+    found, circle, pfit, moved = run = lay.run(c0, r0, w0, length)
     blur = blur_estimate(found, np.asarray(circle.inliers, dtype=bool))
     if fit.passes == 2 and _relay(moved, circle, blur, r0, length):  # widths follow r
         found, circle, pfit, blur = lay.again(found, circle, pfit, blur, length,
                                               w0 / r0 if width is None else None, w0)
     res = _circle_result(found, circle, pfit, np.asarray(circle.inliers, dtype=bool), blur, k,
                          start, extent, fit.correct_curvature)
-    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius))
+    return _judged(res, lay, (c0, r0, length), found, run[:3])
+
+
+def _judged(res, lay, nominal, found, first):
+    """``res`` flagged ``ok=False`` outside the calipers' band or not supported by the data
+    (``nominal``: centre, radius and caliper length; ``first``: the first pass)."""
+    c0, r0, length = nominal
+    return _flagged(res, circle_band(c0, r0, lay.angles, length, res.center_xy, res.radius)
+                    or unsupported(found, res, first, length, 3, lay.edges.sigma, "circle"))
 
 
 def _flagged(res, why):

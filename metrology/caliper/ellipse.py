@@ -21,6 +21,7 @@ from ..errors import EdgeNotFoundError, InputError
 from ..image.io import as_gray
 from ..image.profiles import ray_calipers
 from ._band import ellipse_band
+from ._support import unsupported
 from .circle import DIRECTIONS, arc_angles
 from .contour import PAD_PX, coarse, final_fit, first_fit, measure_calipers, need
 from .curvature import edge_shift
@@ -192,10 +193,8 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
         else length
     check_in_image(gray.shape, length, max(width or 0.0, math.radians(extent) * ax.max() / k),
                    "find_ellipse")
-    rays = _Rays(gray, k, start, extent, (length, width),
-                 direction == "inward", edges, fit,
-                 # a closed contour's common step-height slope is its curvature's
-                 "contour" if extent >= 180.0 else "edge")
+    rays = _Rays(gray, k, start, extent, (length, width), direction == "inward", edges, fit,
+                 "contour" if extent >= 180.0 else "edge")  # closed: curvature's slope
     cal, _ = rays.from_centre(c0, ax[0], ax[1], theta)
     thr, seed = fit.ransac_threshold_px, fit.seed
     if fit.passes == 2:
@@ -206,12 +205,14 @@ def find_ellipse(image, center_xy, semi_axes, angle_deg: float = 0.0, num_calipe
     need(found, k, 5, "find_ellipse", edges.threshold)
     if fit.passes == 2:
         ell = first_fit(found.points, "ellipse", thr, seed)
+        first = (found, ell, found.points)
         found, ell, base = _second_pass(rays, found, ell)
     else:
         ell = final_fit(found, found.points, "ellipse", thr, seed)
-        base = found.points
+        base, first = found.points, (found, ell, found.points)
     res = _ellipse_result(found, ell, base, k, fit.correct_curvature)
-    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit)
+    why = ellipse_band(c0, ax, math.degrees(theta), rays.ang, rays.length, res.fit) or \
+        unsupported(found, res, first, rays.length, 5, edges.sigma, "ellipse")
     return res if why is None else replace(res, ok=False, reason=why)
 
 

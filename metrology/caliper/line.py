@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers
 from ._band import line_band
+from ._support import unsupported
 from .contour import PAD_PX, blur_estimate, covariance, final_fit, measure_calipers, need
 from .results import LineResult, assemble
 from .settings import (EdgeSettings, FitSettings, as_edge_settings, as_fit_settings,
@@ -81,9 +82,9 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
     Returns
     -------
     LineResult
-        ``ok`` False (``reason`` says by how much) when the fitted line crosses a caliper's
-        axis more than ``length / 2`` (+1 px) from the segment (or not at all) -- outside the
-        band the calipers searched.
+        ``ok`` False (``reason`` says why) when the fitted line crosses a caliper's axis more
+        than ``length / 2`` (+1 px) from the segment (or not at all), or when the data do not
+        support it (noise, the part absent: :mod:`._support`).
 
     Raises
     ------
@@ -120,13 +121,21 @@ def find_line(image, p0_xy, p1_xy, num_calipers: int = 20,
                              edges, plain=lambda: _line_calipers(p0, p1, k, length, width,
                                                                  normal))
     need(found, k, 2, "find_line", edges.threshold)
-    thr, seed = fit.ransac_threshold_px, fit.seed
-    line = _final_fit(found, thr, seed)
+    line = _final_fit(found, fit.ransac_threshold_px, fit.seed)
+    first = (found, line, found.points)
     if fit.passes == 2:
         found, line = _second_pass(gray, found, line, p0, d, k, (length, width), normal, edges,
                                    fit)
     res = _line_result(found, line, p0, p1, k)
-    why = line_band(p0, p1, k, length, line.point_xy, line.direction)
+    return _judged(res, (p0, p1, k, length), line, found, first, edges.sigma)
+
+
+def _judged(res, nominal, line, found, first, sigma):
+    """``res`` flagged ``ok=False`` outside the calipers' band or not supported by the data
+    (``nominal``: the segment, calipers and their length; ``first``: the first pass)."""
+    p0, p1, k, length = nominal
+    why = line_band(p0, p1, k, length, line.point_xy, line.direction) or \
+        unsupported(found, res, first, length, 2, sigma, "line")
     return res if why is None else replace(res, ok=False, reason=why)
 
 

@@ -70,6 +70,8 @@ def as_points(points: Any, name: str = "points", *, min_points: int = 0,
     min_points = check_int(min_points, "min_points", min=0)
     allow_batch = check_bool(allow_batch, "allow_batch")
     finite = check_bool(finite, "finite")
+    if max_abs is not None:
+        max_abs = check_positive(max_abs, "max_abs")
     what = "an array of (x, y) points of shape (N, 2)"
     if isinstance(points, np.ndarray) and points.dtype.kind in "iuf":
         arr = points
@@ -244,6 +246,9 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) ->
         raise InputError(f"choices: expected a tuple of strings, given "
                          f"{_describe_value(choices)}")
     opts = tuple(choices)
+    if not all(isinstance(c, str) for c in opts):
+        raise InputError(f"choices: expected a tuple of strings, given "
+                         f"{_describe_value(choices)}")
     if not isinstance(value, str) or value not in opts:
         raise InputError(f"{name}: expected one of {', '.join(map(repr, opts))}, "
                          f"given {_describe_value(value)}")

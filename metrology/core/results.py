@@ -64,11 +64,12 @@ class _FitBase(Serializable):
         if inl.shape[:-1] != lead or inl.ndim != len(lead) + 1:
             raise error(f"{where}.inliers: expected shape {lead} + (N,), given {inl.shape}")
         n = np.asarray(obj.n_points)
-        for name in (*cls._GEOMETRY, "rms_px", *cls._STD):
+        for name in (*cls._GEOMETRY, "rms_px", *cls._STD, "covariance"):
             v = np.asarray(getattr(obj, name), dtype=np.float64).reshape(lead + (-1,))
             finite = np.all(np.isfinite(v), axis=-1)
-            need = ok if name not in cls._STD else ok & (n > k)
-            if name == "angle_std_deg" and "semi_axes" in cls._GEOMETRY:   # circle: undefined
+            need = ok if name not in (*cls._STD, "covariance") else ok & (n > k)
+            if name in ("angle_std_deg", "covariance") and "semi_axes" in cls._GEOMETRY:
+                # a circle: its angle (and the covariance's angle row) is undefined
                 ax = np.asarray(obj.semi_axes, dtype=np.float64)
                 with np.errstate(invalid="ignore"):
                     need = need & ~(np.abs(ax[..., 0] - ax[..., 1]) <= 1e-6 * np.abs(ax[..., 0]))

@@ -322,6 +322,7 @@ def ray_calipers(center_xy, radii, angles_deg, length: float, width,
 def _ray_calipers(center_xy, radii, angles_deg, length, width, inward, pad) -> Calipers:
     inward = check_bool(inward, "inward")
     ang = np.atleast_1d(_numeric(angles_deg, "angles_deg", "angles (deg) of shape (K,)"))
+    center_xy = _numeric(center_xy, "center_xy", "a centre (2,) or centres (K, 2)")
     if np.ndim(center_xy) == 2:
         c = as_points(center_xy, "center_xy", allow_batch=False)
         if c.shape[0] != ang.size:

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..core.checks import check_finite, check_int, check_positive, check_seed
-from ..errors import InputError
+from ..errors import InputError, MetrologyError
 
 __all__ = ["fine_grid", "render_scene", "finish_image", "MAX_SUPERSAMPLE", "MAX_PSF_SIGMA_PX"]
 
@@ -120,6 +120,10 @@ def render_scene(radiance: Callable[[np.ndarray, np.ndarray], np.ndarray],
         except (TypeError, ValueError):
             raise InputError("radiance: expected numbers of the shape of its X, Y "
                              "arguments") from None
+        except MetrologyError:
+            raise
+        except Exception as exc:    # the caller's function failed: say so, keep the cause
+            raise InputError(f"radiance raised {type(exc).__name__}: {exc}") from exc
         if fine.shape != X.shape:
             fine = np.broadcast_to(fine, X.shape) if fine.ndim == 0 else fine
         if fine.shape != X.shape:

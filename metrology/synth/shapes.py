@@ -56,7 +56,7 @@ def square_coverage(d: np.ndarray, nx: np.ndarray | float, ny: np.ndarray | floa
     d = _grid_array(d, "d")
     nx = _grid_array(nx, "nx")
     ny = _grid_array(ny, "ny")
-    cell = check_positive(cell, "cell", max=1e6)
+    cell = _cell(cell)
     try:
         np.broadcast_shapes(d.shape, nx.shape, ny.shape)
     except ValueError:
@@ -96,7 +96,15 @@ def _grid(X, Y, cell) -> tuple[np.ndarray, np.ndarray, float]:
     if X.shape != Y.shape:
         raise InputError(f"X, Y: expected arrays of the same shape, given {X.shape} and "
                          f"{Y.shape}")
-    return X, Y, check_positive(cell, "cell", max=1e6)
+    return X, Y, _cell(cell)
+
+
+def _cell(cell) -> float:
+    """Cell side in (1e-6, 1e6] px (a cell of 1e-300 px underflows the coverage to NaN)."""
+    c = check_positive(cell, "cell", max=1e6)
+    if c < 1e-6:
+        raise InputError(f"cell: expected at least 1e-6 px, given {c:g}")
+    return c
 
 
 class _Shape:

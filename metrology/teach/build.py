@@ -400,7 +400,7 @@ def recipe_from_dxf(path: str | os.PathLike, *, station: Any, part_polarity: str
     down = PartFrame(s, c, y_up=False)
     up = PartFrame(s, (c[0], -c[1]), y_up=True)           # the drawing's own axes
     tools_up = [rounded(up.tool_to_mm(down.tool_to_model(t))) for t in tools]
-    stem = Path(path).stem
+    stem = Path(os.fsdecode(path)).stem      # read_dxf accepted str, PathLike or bytes
     recipe = _recipe(tools_up, prop.measurements, spec=spec, station=st, view=view, frame=up,
                      model=model, name=name or stem,
                      model_file=o.model_file or f"{stem}.model.json", min_score=o.min_score,

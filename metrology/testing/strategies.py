@@ -131,7 +131,7 @@ def poses(max_translation: float = 1000.0, min_scale: float = 0.5, max_scale: fl
     min_angle_deg, max_angle_deg = _check_range(min_angle_deg, max_angle_deg,
                                                 "min_angle_deg/max_angle_deg")
     max_translation = check_positive(max_translation, "max_translation", allow_zero=True,
-                                     max=_MAX_BOUND)
+                                     max=_MAX_BOUND) + 0.0      # -0.0 -> 0.0
     t = _floats(-max_translation, max_translation)
     return st.builds(Pose2D, t, t, _floats(min_angle_deg, max_angle_deg),
                      _floats(min_scale, max_scale))

@@ -76,6 +76,9 @@ def _check_out(img, name: str = "out") -> np.ndarray:
     if not (isinstance(img, np.ndarray) and img.dtype == np.uint8 and img.ndim == 3
             and img.shape[2] == 3 and img.shape[0] > 0 and img.shape[1] > 0):
         raise InputError(f"{name}: expected an (H, W, 3) uint8 image to draw on")
+    if not (img.flags.c_contiguous and img.flags.writeable):
+        raise InputError(f"{name}: expected a writable C-contiguous image to draw on in place "
+                         f"(np.ascontiguousarray(img) makes one)")
     return img
 
 

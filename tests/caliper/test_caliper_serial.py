@@ -42,8 +42,9 @@ def test_the_layers_result_types_are_serializable():
 
 
 @pytest.mark.parametrize("cls", _ours(), ids=lambda c: c.__name__)
-def test_every_result_type_round_trips_with_nan_fields(cls):
-    @settings(max_examples=15, suppress_health_check=list(HealthCheck), deadline=None)
+def test_every_result_type_round_trips_with_nan_fields(cls, request):
+    @settings(max_examples=_core.examples(request.config, 15),
+              suppress_health_check=list(HealthCheck), deadline=None)
     @given(_core.instances(cls))
     def check(obj):
         d = _json(obj.to_dict())

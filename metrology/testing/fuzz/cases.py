@@ -23,6 +23,7 @@ from ...errors import InputError
 from .entries import EntryPoint, _MSG_CHARS, resolve
 from .registry import Call, Context, _Example
 from .values import annotation_kind, battery, infer_kind, make_value
+from .values_layout import applicable
 from .files import _deep, _file_cases, _raw_to_python, file_variant, leaf_cases, mutate_doc
 
 
@@ -194,7 +195,7 @@ def plan_cases(entry: EntryPoint, prep: _Prepared, base_result: Any, mode: str,
     cases: list[Case] = []
     for name, value in prep.args.items():
         kind = prep.kinds.get(name, "object")
-        keys = battery(kind)
+        keys = [k for k in battery(kind) if not k.startswith("lay_") or applicable(k, value)]
         if kind == "path_in" and _loader_like(entry) and isinstance(value, (str, os.PathLike)) \
                 and Path(value).is_file():
             keys = keys + _file_cases(Path(value))

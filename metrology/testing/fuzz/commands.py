@@ -14,6 +14,8 @@ import time
 import zlib
 from typing import Any
 
+import numpy as np
+
 from .entries import _MSG_CHARS
 from .registry import Context
 from .values import _write
@@ -144,7 +146,9 @@ def run_cli(package: str, command: tuple, case: tuple, ctx: Context, package_dir
     stubbed = _stub(ctx.registry.cli_stubs.get(command, {}))
     try:
         os.chdir(ctx.scratch)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        # NumPy's defaults of a fresh process (the API cases run with every warning on)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                np.errstate(divide="warn", over="warn", under="ignore", invalid="warn"):
             try:
                 code = main(argv)
             except SystemExit as exc:

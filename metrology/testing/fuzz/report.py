@@ -109,7 +109,8 @@ class FuzzReport:
 def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | None = None,
              mode: str = "sample", sample: int = 6, seed: int = 0, timeout: float = 15.0,
              pool: WorkerPool | None = None, progress: Callable[[str], None] | None = None,
-             on_record: Callable[[dict], None] | None = None) -> FuzzReport:
+             on_record: Callable[[dict], None] | None = None,
+             cases: Sequence[str] = ()) -> FuzzReport:
     """Fuzz ``entries`` (e.g. ``discover("metrology")``) and return the report.
 
     Parameters
@@ -128,6 +129,9 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
         Called with a line of progress now and then.
     on_record : callable, optional
         Called with each outcome record as it arrives (e.g. to stream a long run to a file).
+    cases : sequence of str
+        Only the hostile cases whose key starts with one of these (e.g. ``("lay_",)`` for the
+        layout cases of :mod:`.values_layout`); empty: every planned case.
 
     Raises
     ------
@@ -135,6 +139,9 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
         Malformed arguments.
     """
     entries = _check_run(entries, mode, sample, seed, timeout, pool, progress, on_record)
+    if isinstance(cases, (str, bytes)) or not all(isinstance(c, str) and c for c in cases):
+        raise InputError("cases: expected a sequence of non-empty key prefixes")
+    prefixes = tuple(cases)
     t0 = time.perf_counter()
     plan_timeout = max(180.0, 4 * timeout)
     own = pool is None
@@ -175,6 +182,8 @@ def run_fuzz(entries: Sequence[EntryPoint], *, examples: str | os.PathLike | Non
                     records.append(base)
             t = plan.get("timeout") or timeout
             for case in plan.get("cases", []):
+                if prefixes and not case.value.startswith(prefixes):
+                    continue
                 jobs.append(((name, case), ("case", case, plan.get("allowed_nan", [])), t))
         done = 0
         for (name, case), res in pool.run(jobs):
@@ -297,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=15.0, help="seconds per call")
     ap.add_argument("--entry", action="append", default=[],
                     help="only entry points whose name contains this (repeatable)")
+    ap.add_argument("--cases", action="append", default=[],
+                    help="only hostile cases whose key starts with this (repeatable; e.g. "
+                         "lay_ for the layout cases)")
     ap.add_argument("--json", help="write every record here")
     ap.add_argument("--markdown", help="write the triage list here")
     ap.add_argument("--stream", help="append each record here as a JSON line while running")
@@ -324,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rep = run_fuzz(entries, mode="full" if a.full else "sample", sample=a.sample,
                        seed=a.seed, timeout=a.timeout, pool=pool,
                        progress=lambda m: print(m, file=sys.stderr, flush=True),
-                       on_record=on_record)
+                       on_record=on_record, cases=a.cases)
     if stream is not None:
         stream.close()
     if a.json:

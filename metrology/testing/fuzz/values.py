@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from .entries import EntryPoint, HUGE_SIDE
 from .registry import Context
+from .values_layout import EXTRA_BATTERIES, LAYOUT_BATTERIES, layout_value
 
 
 GENERIC = ["none", "str", "nan", "object", "list_empty", "true", "neg_one", "dict_empty"]
@@ -429,6 +430,8 @@ _IMAGES_KEYS = {"str_path", "list_none", "list_mixed", "list_empty_img", "list_n
 
 def make_value(key: str, kind: str, base: Any, ctx: Context) -> Any:
     """Build the hostile value ``key`` for a parameter whose valid value is ``base``."""
+    if key.startswith("lay_"):
+        return layout_value(key, kind.removeprefix("none+"), base, ctx)
     if key.startswith("pts_"):
         return _points_value(key, base)
     if key.startswith("arr_"):
@@ -518,5 +521,7 @@ def battery(kind: str) -> list[str]:
     """Hostile value keys tried for a parameter of ``kind`` (its own battery + generic)."""
     if kind.startswith("none+"):
         return list(dict.fromkeys(BATTERIES["none"] + battery(kind[5:])))
-    own = BATTERIES.get(kind, [])
+    own = BATTERIES.get(kind, []) + LAYOUT_BATTERIES.get(kind, [])
+    if os.environ.get("METROLOGY_FUZZ_EXTRA") == "1":     # opt-in cases (values_layout)
+        own = own + EXTRA_BATTERIES.get(kind, [])
     return list(dict.fromkeys(own + GENERIC))
