@@ -419,9 +419,8 @@ class Recipe:
         return self._scorer
 
     def __getstate__(self) -> dict:
-        """Pickled (to batch workers) without the loaded station/model/bank: each worker loads
-        the model and bank from their files once and is handed the station and rectifier
-        the caller loaded (an in-memory scorer travels inside ``anomaly_spec``)."""
+        """Pickled (to batch workers) without the loaded station/model/bank: a worker loads the
+        model and bank once and is handed the caller's station and rectifier."""
         state = dict(self.__dict__)
         state.update(_station=None, _model=None, _scorer=None, _rectifier=None)
         return state
