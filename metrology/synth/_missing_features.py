@@ -63,13 +63,14 @@ def _footprint(shape, pose, extent) -> np.ndarray:
 def render_feature_sample(shape: tuple[int, int] = (256, 256), kind: str = "good", *,
                           rng: Any = None, texture: str = "blasted",
                           placement_px: float = 3.0, placement_deg: float = 2.0,
-                          lighting: float = 0.10) -> DefectSample:
+                          lighting: float = 0.10, feature: int | None = None) -> DefectSample:
     """One ``ladder`` part: ``kind`` ``"good"``, ``"missing"`` (one feature, chosen at
     random, never machined) or ``"extra"`` (one more hole of radius ``SMALL_RADII`` on the free
     face).  The face texture is one of :data:`~metrology.synth.surfaces.TEXTURES` (amplitude 7
     gray levels); noise 2 gray levels, blur 0.8 px, 8 bits.  ``pose`` maps model coordinates
     (origin at the image centre) to the image; ``mask`` is the missing or extra feature's
-    footprint dilated by 1 px."""
+    footprint dilated by 1 px.  ``feature`` fixes which one is missing (0..11: the ten holes,
+    smallest first, then the two slots)."""
     h, w = (check_int(v, f"shape[{i}]", min=64, max=4096) for i, v in enumerate(shape))
     if kind not in ("good", "missing", "extra"):
         raise InputError(f"kind: expected 'good', 'missing' or 'extra', given {kind!r:.40}")
@@ -84,22 +85,25 @@ def render_feature_sample(shape: tuple[int, int] = (256, 256), kind: str = "good
                   (h - 1) / 2 + g.uniform(-placement_px, placement_px),
                   g.uniform(-placement_deg, placement_deg), 1.0)
     skip = int(g.integers(0, n_features(lay))) if kind == "missing" else None
+    if feature is not None and kind == "missing":
+        skip = check_int(feature, "feature", min=0, max=n_features(lay) - 1)
     if kind == "extra":
         r = float(g.uniform(*SMALL_RADII) * min(h, w))
         uv = pick_center(g, lay, Pose2D(0.0, 0.0, 0.0, 1.0), r + 4)
         lay["extra"] = [((float(uv[0]), float(uv[1])), r)]
     ca, sa = np.cos(np.deg2rad(pose.angle_deg)), np.sin(np.deg2rad(pose.angle_deg))
 
-    def inside(X, Y, holes: bool):
+    held: list[np.ndarray] = []  # hole indicator of each chunk, computed with the face one
+
+    def face_fn(X, Y):  # the face: inside the plate, outside every feature
         dx, dy = X - pose.x, Y - pose.y
         u, v = ca * dx + sa * dy, -sa * dx + ca * dy
         plate, feat = sd_plate(u, v, lay) <= 0, sd_features(u, v, lay, skip) <= 0
-        return (plate & (feat if holes else ~feat)).astype(float)
+        held.append((plate & feat).astype(float))
+        return (plate & ~feat).astype(float)
 
-    face = render_scene(lambda X, Y: inside(X, Y, False), (h, w), supersample=4,
-                        psf_sigma_px=0.8)
-    hole = render_scene(lambda X, Y: inside(X, Y, True), (h, w), supersample=4,
-                        psf_sigma_px=0.8)
+    face = render_scene(face_fn, (h, w), supersample=4, psf_sigma_px=0.8)
+    hole = render_scene(lambda X, Y: held.pop(0), (h, w), supersample=4, psf_sigma_px=0.8)
     tex = 7.0 * make_texture(texture, (h, w), g, pose.angle_deg + g.uniform(-3, 3))
     clean = _BG_LEVEL + face * (_FACE_LEVEL + tex - _BG_LEVEL) + hole * (_HOLE_LEVEL - _BG_LEVEL)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
