@@ -11,7 +11,10 @@ model learns, per feature cell, the range of the local brightness over the good 
 * the band of a cell is the 2nd..98th percentile of the good images, widened by a grey dilation
   and erosion over ``tolerance_px`` (the residual misalignment it forgives) and by a margin of
   ``margin`` robust standard deviations (per-cell MAD, floored at the median over the part);
-* a test cell's deviation is how far it lies outside its band, in those standard deviations.
+* a test cell's deviation is how far it lies outside its band, in those standard deviations;
+* where a taught contour is absent (a missing small hole, whose dark core the widened band
+  forgives), the cell's shortfall of edge support, in its spreads beyond a margin
+  (:mod:`~metrology.anomaly._aligned_edges`), if larger.
 
 A missing hole or an extra feature changes the brightness of whole cells by many standard
 deviations (the bottom of a hole is ~100 gray levels darker than the face); the texture's own

@@ -1,7 +1,8 @@
 """PatchCore bank files: one ``.npz`` written atomically, no pickle.
 
 Version 2 (written now) is a single NumPy ``.npz`` archive holding the arrays (``bank``,
-``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread``, an optional ``roi``)
+``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread`` and edge support
+``aligned_edge_mean/spread`` (absent in older banks), an optional ``roi``)
 and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
 the pretrained weights' sha256, training figures, threshold) stored as UTF-8 bytes.  Writing
 goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
