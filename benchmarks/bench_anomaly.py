@@ -17,6 +17,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout4``: a fourth held-out configuration (texture ``cast``, layout ``yoke``, and the
   new defect shapes ``hairline`` and ``chatter`` beside the five texture kinds), made on
   2026-12-04 before that session's changes and only scored at its end;
+* ``missing_small``: missing / extra small holes (radius 4.1-8.2 px) on a held-out layout
+  ``ladder`` with texture ``blasted``, position-aware only;
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
   (std 4 gray levels; training crops from the left 300 columns, test crops from the right 300;
   40 training, 20 good and 6 per defect kind).
@@ -34,7 +36,8 @@ aligned), map peak on the defect; fit of 200 images; the EfficientNet-Lite0 extr
 Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM_THREADS=1``,
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
-(``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``skimage``, ``speed``, ``tuned``;
+(``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``skimage``, ``speed``,
+``tuned``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out.
 """
@@ -295,6 +298,34 @@ def _holdout4(quick, deep, rows, rep):
         _print(rows[-1])
 
 
+def _missing_small(quick, deep, rows, rep):
+    """Missing / extra small features, made on 2026-12-04 before the edge-support check and
+    scored once with the code before it: layout ``ladder`` (two slots, ten holes of radius
+    4.1-8.2 px), texture ``blasted`` (never used on a part with features), extra holes of the
+    same radii (``metrology.synth._missing_features``); position-aware on aligned parts."""
+    from metrology.synth._missing_features import make_feature_set
+
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    train = make_feature_set(n_train, 0, seed=1300, **JITTER)
+    test = make_feature_set(n_good, n_per, seed=1301, **JITTER)
+    rng = np.random.default_rng(0)
+    pc = PatchCore().fit([_align(s, rng) for s in train])
+    crops = [_align(s, rng) for s in test]
+    sc = np.array([pc.score(c, aligned=True).score for c in crops])
+    kinds = np.array([s.kind for s in test])
+    good = sc[kinds == "good"]
+    e = {k: auroc(good, sc[kinds == k]) for k in FEATURE_KINDS}
+    caught = sorted((round(s.defects[0].size_px, 1), bool(v > good.max()))
+                    for s, v in zip(test, sc) if s.kind == "missing")
+    e["missing_radius_caught"] = caught
+    rows.append(Row("anomaly missing/extra small (ladder, blasted): score aligned",
+                    median_ms(lambda: pc.score(crops[0], aligned=True), repeat=rep),
+                    "position-free", median_ms(lambda: pc.score(crops[0]), repeat=rep),
+                    f"aligned AUROC missing {e['missing']:.3f} extra {e['extra']:.3f}; "
+                    f"missing (radius px, above every good): {caught}", e))
+    _print(rows[-1])
+
+
 def _skimage(quick, deep, rows, rep):
     """scikit-image's CC0 textures with the project's defects (plate layout)."""
     from skimage import data
@@ -413,7 +444,8 @@ def _tuned_rows(label, ex, t, sets, rows):
 
 
 PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3": _holdout3,
-         "holdout4": _holdout4, "skimage": _skimage, "speed": _speed, "tuned": _tuned}
+         "holdout4": _holdout4, "skimage": _skimage, "speed": _speed, "tuned": _tuned,
+         "missing_small": _missing_small}
 
 
 def _print(r: Row) -> None:

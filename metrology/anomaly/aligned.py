@@ -11,7 +11,10 @@ model learns, per feature cell, the range of the local brightness over the good 
 * the band of a cell is the 2nd..98th percentile of the good images, widened by a grey dilation
   and erosion over ``tolerance_px`` (the residual misalignment it forgives) and by a margin of
   ``margin`` robust standard deviations (per-cell MAD, floored at the median over the part);
-* a test cell's deviation is how far it lies outside its band, in those standard deviations.
+* a test cell's deviation is how far it lies outside its band, in those standard deviations;
+* where a taught contour is absent (a missing small hole, whose dark core the widened band
+  forgives), the cell's shortfall of edge support, in its spreads beyond a margin
+  (:mod:`~metrology.anomaly._aligned_edges`), if larger.
 
 A missing hole or an extra feature changes the brightness of whole cells by many standard
 deviations (the bottom of a hole is ~100 gray levels darker than the face); the texture's own
@@ -26,22 +29,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.checks import check_finite, check_int
-from ..errors import InputError
+from ..errors import FileFormatError, InputError
 from ..image.io import as_gray, load_image
+from ._aligned_edges import EdgeSupport, grid_arrays
 
 #: cell_means is a helper of AlignedModel and PatchCore: importable, not public API
 __all__ = ["AlignedModel"]
 
 
-def cell_means(image: np.ndarray, stride: int) -> np.ndarray:
-    """Gain-normalised brightness per cell: the image divided by its median, smoothed by a
-    Gaussian of ``stride / 2`` px and averaged over ``stride`` x ``stride`` cells (reflected
-    padding to whole cells).
-
-    Returns
-    -------
-    ndarray (ceil(H/stride), ceil(W/stride)) float32
-    """
+def _normalised(image: np.ndarray, stride: int) -> np.ndarray:
+    """The gray image divided by its median level, reflected to whole ``stride`` cells."""
     import cv2
 
     g = as_gray(image, dtype=np.float32)
@@ -53,11 +50,29 @@ def cell_means(image: np.ndarray, stride: int) -> np.ndarray:
     ph, pw = (-h) % stride, (-w) % stride
     if ph or pw:
         g = cv2.copyMakeBorder(g, 0, ph, 0, pw, cv2.BORDER_REFLECT)
+    return g
+
+
+def _cells(g: np.ndarray, stride: int) -> np.ndarray:
+    import cv2
+
     if stride > 1:
         g = cv2.GaussianBlur(g, (0, 0), stride / 2.0, borderType=cv2.BORDER_REFLECT)
         g = cv2.resize(g, (g.shape[1] // stride, g.shape[0] // stride),
                        interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(g, dtype=np.float32)
+
+
+def cell_means(image: np.ndarray, stride: int) -> np.ndarray:
+    """Gain-normalised brightness per cell: the image divided by its median, smoothed by a
+    Gaussian of ``stride / 2`` px and averaged over ``stride`` x ``stride`` cells (reflected
+    padding to whole cells).
+
+    Returns
+    -------
+    ndarray (ceil(H/stride), ceil(W/stride)) float32
+    """
+    return _cells(_normalised(image, stride), stride)
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +89,9 @@ class AlignedModel:
         Cell size in image pixels (that of the feature grid).
     margin : float
         Band widening, in units of ``spread``.
+    edges : EdgeSupport or None
+        Expected edge support per cell (the missing-feature check,
+        :mod:`~metrology.anomaly._aligned_edges`); None in banks written before it.
 
     Examples
     --------
@@ -90,6 +108,7 @@ class AlignedModel:
     spread: np.ndarray
     stride: int
     margin: float = 2.0
+    edges: EdgeSupport | None = None
 
     @classmethod
     def fit(cls, images, stride: int, tolerance_px: float, margin: float = 2.0
@@ -107,7 +126,8 @@ class AlignedModel:
         imgs = [load_image(im, f"images[{i}]") for i, im in enumerate(images)]
         if len({im.shape[:2] for im in imgs}) > 1:
             raise InputError("images: the aligned parts must all have one size")
-        g = np.stack([cell_means(im, stride) for im in imgs])
+        norm = [_normalised(im, stride) for im in imgs]
+        g = np.stack([_cells(n, stride) for n in norm])
         lo = np.percentile(g, 2.0, axis=0).astype(np.float32)
         hi = np.percentile(g, 98.0, axis=0).astype(np.float32)
         med = np.median(g, axis=0)
@@ -120,7 +140,7 @@ class AlignedModel:
             hi = cv2.dilate(hi, k, borderType=cv2.BORDER_REPLICATE)
             lo = cv2.erode(lo, k, borderType=cv2.BORDER_REPLICATE)
             spread = cv2.dilate(spread, k, borderType=cv2.BORDER_REPLICATE)
-        return cls(lo, hi, spread, int(stride), float(margin))
+        return cls(lo, hi, spread, int(stride), float(margin), EdgeSupport.fit(norm, stride))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -129,12 +149,45 @@ class AlignedModel:
     def deviation(self, image: np.ndarray) -> np.ndarray:
         """Distance of each cell outside its band, in robust standard deviations beyond the
         margin (0 inside), shape (h, w) float32."""
-        g = cell_means(load_image(image, "image"), self.stride)
+        n = _normalised(load_image(image, "image"), self.stride)
+        g = _cells(n, self.stride)
         if g.shape != self.lo.shape:
             raise InputError(f"image: feature grid {g.shape} differs from the aligned model's "
                              f"{self.lo.shape}")
         out = np.maximum(g - self.hi, self.lo - g) / self.spread - np.float32(self.margin)
+        if self.edges is not None:
+            out = np.maximum(out, self.edges.shortfall(n, self.stride))
         return np.maximum(out, np.float32(0.0))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"aligned_lo": self.lo, "aligned_hi": self.hi, "aligned_spread": self.spread}
+        out = {"aligned_lo": self.lo, "aligned_hi": self.hi, "aligned_spread": self.spread}
+        return out | (self.edges.arrays() if self.edges is not None else {})
+
+    def params(self) -> dict:
+        """The scalar fields a bank file's header keeps (``arrays`` holds the rest)."""
+        out = {"stride": self.stride, "margin": self.margin}
+        return out | ({"edges": self.edges.params()} if self.edges is not None else {})
+
+    @classmethod
+    def with_arrays(cls, arrays: dict, params: dict, grid: tuple, where: str
+                    ) -> "AlignedModel":
+        """Rebuilt from a bank file's arrays and header (``arrays`` / ``params``); raises
+        ``FileFormatError`` naming ``where`` when they are missing, not finite floating point,
+        not of the feature ``grid``'s shape, or a spread is not > 0.  The edge support is
+        optional (banks written before it have none)."""
+        if not isinstance(where, str):
+            raise InputError(f"where: expected the file's name, given {type(where).__name__}")
+        lo, hi, sp = grid_arrays(arrays, ("aligned_lo", "aligned_hi", "aligned_spread"), grid,
+                                 where)
+        if np.any(sp <= 0):
+            raise FileFormatError(f"{where}: array 'aligned_spread': expected values > 0")
+        try:
+            stride, margin = check_int(params["stride"], "stride", min=1, max=1024), \
+                check_finite(params["margin"], "margin", min=0.0, max=1e6)
+            edges = params.get("edges")
+        except (KeyError, TypeError, AttributeError, InputError) as exc:
+            raise FileFormatError(f"{where}: field 'aligned' is invalid "
+                                  f"({type(exc).__name__}: {str(exc):.80})") from None
+        if edges is not None:
+            edges = EdgeSupport.from_arrays(arrays, edges, tuple(grid), where)
+        return cls(lo, hi, sp, stride, margin, edges)

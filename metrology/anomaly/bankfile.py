@@ -1,7 +1,8 @@
 """PatchCore bank files: one ``.npz`` written atomically, no pickle.
 
 Version 2 (written now) is a single NumPy ``.npz`` archive holding the arrays (``bank``,
-``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread``, an optional ``roi``)
+``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread`` and edge support
+``aligned_edge_mean/spread`` (absent in older banks), an optional ``roi``)
 and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
 the pretrained weights' sha256, training figures, threshold) stored as UTF-8 bytes.  Writing
 goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
@@ -57,7 +58,7 @@ def save_bank(pc: Any, path: Any) -> Path:
     arrays = {"bank": pc.bank, "center": pc._center, "scale": pc._scale}
     if pc._aligned is not None:
         arrays.update(pc._aligned.arrays())
-        meta["aligned"] = {"stride": pc._aligned.stride, "margin": pc._aligned.margin}
+        meta["aligned"] = pc._aligned.params()
     if pc.roi is not None:
         arrays["roi"] = pc.roi.astype(np.uint8)
     if pc._ring_scale is not None:
@@ -111,18 +112,8 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     pc._aligned_gain = float(gain)
     al = meta.get("aligned")
     if al is not None:
-        lo, hi, sp = (_arr(arrays, k, where) for k in ("aligned_lo", "aligned_hi",
-                                                        "aligned_spread"))
-        grid = tuple(pc.info.get("feature_grid") or ())
-        if not (lo.shape == hi.shape == sp.shape == grid) or np.any(sp <= 0):
-            raise FileFormatError(f"{where}: aligned arrays: expected shape {grid} with "
-                                  f"spread > 0")
-        try:
-            pc._aligned = AlignedModel(lo.astype(np.float32), hi.astype(np.float32),
-                                       sp.astype(np.float32), int(al["stride"]),
-                                       float(al["margin"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FileFormatError(f"{where}: field 'aligned' is invalid ({exc})") from None
+        pc._aligned = AlignedModel.with_arrays(arrays, al, tuple(pc.info.get("feature_grid")
+                                                                 or ()), where)
     if "ring_scale" in arrays:  # absent in banks written before it existed: no normalisation
         rs = arrays["ring_scale"]
         if rs.ndim != 1 or rs.size < 1 or rs.dtype.kind != "f" or not np.all(np.isfinite(rs)) \

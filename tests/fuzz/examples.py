@@ -3537,6 +3537,12 @@ def _(ctx):
     return Call(ctx.get("defects")[3].image)
 
 
+@ex("anomaly.aligned.AlignedModel.with_arrays")
+def _(ctx):  # a bank file's aligned arrays and header, edge support included
+    m = ctx.get("aligned_model")
+    return Call(m.arrays(), m.params(), m.shape, "bank.npz")
+
+
 @_instance("anomaly.settings.PatchCoreSettings")
 def _i_pc_settings(ctx):
     from metrology.anomaly.settings import PatchCoreSettings
