@@ -1,0 +1,137 @@
+"""How detectable is each generator defect on each texture?  (issue 15, 2026-12-04)
+
+For every texture family of the generator and every surface defect kind, on the ``face``
+layout (the face fills the image: only texture, no edges) with the benchmark's jitter and
+lighting:
+
+* ``peak/std``: the defect's peak change (gray levels, before the optical blur) over the
+  texture's standard deviation on good faces (texture and sensor noise, after removing an
+  8 px local mean: what a local detector sees);
+* ``d'``: the detectability index of the **oracle matched filter**, which knows the defect's
+  exact shape (its own rendered change, blurred by the PSF) and the texture's power spectrum
+  (measured on good faces): the image and the template are whitened by that spectrum and
+  correlated.  ``d'`` is the filter's response at the defect (its own energy) over the
+  standard deviation of its responses on good faces.  For stationary Gaussian texture no
+  detector does better at a known location;
+* ``oracle``: the image AUROC of that filter when the location is *not* known: the image
+  score is the maximum response over every placement of the template inside the face
+  (16 px from the border), good faces scored with the same template.  It is the reference a
+  detector that does not know the defect's shape can approach but not expect to beat;
+* ``PatchCore``: the default classical PatchCore on the same test faces (fitted on good faces
+  of the same texture).
+
+Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py [--n-per 8] [textures...]``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from scipy import ndimage
+
+import metrology.synth.defects as dmod
+from metrology.anomaly import PatchCore, auroc
+from metrology.synth.defects import SURFACE_KINDS, make_defect_set
+
+JITTER = dict(placement_px=3.0, placement_deg=2.0, lighting=0.10, layout="face")
+TEXTURES = ("brushed", "milled", "blasted", "peened", "honed", "cast", "sintered")
+MARGIN = 16
+
+
+def _recording_sets(texture, n_good, n_per, seed):
+    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+    deltas = []
+    orig = dmod.draw_defect
+
+    def rec(*a, **k):
+        out = orig(*a, **k)
+        deltas.append(out[0])
+        return out
+
+    dmod.draw_defect = rec
+    try:
+        test = make_defect_set(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture,
+                               **JITTER)
+    finally:
+        dmod.draw_defect = orig
+    return test, deltas
+
+
+def _psd(images):
+    """Mean power spectrum of good faces (Hann window), floored."""
+    h, w = images[0].shape
+    win = np.outer(np.hanning(h), np.hanning(w))
+    p = np.mean([np.abs(np.fft.fft2(win * (x - x.mean()))) ** 2 for x in images], axis=0)
+    p = p / np.mean(win ** 2)
+    p = ndimage.uniform_filter(np.fft.fftshift(p), 3, mode="wrap")
+    p = np.fft.ifftshift(p)
+    return np.maximum(p, 1e-6 * p.max())
+
+
+def _responses(x, tf, psd):
+    """Whitened correlation of image ``x`` with the template spectrum ``tf``: r[s] =
+    sum_p xw[p + s] tw[p] (circular)."""
+    return np.real(np.fft.ifft2(np.fft.fft2(x - x.mean()) * np.conj(tf) / psd))
+
+
+def _allowed_shifts(t, shape):
+    """Shifts that keep the template's support MARGIN px inside the image (circular index)."""
+    h, w = shape
+    ys, xs = np.nonzero(np.abs(t) > 0.01 * np.abs(t).max())
+    ok = np.zeros(shape, bool)
+    dy = np.arange(MARGIN - ys.min(), h - MARGIN - ys.max())
+    dx = np.arange(MARGIN - xs.min(), w - MARGIN - xs.max())
+    ok[np.ix_(dy % h, dx % w)] = True
+    return ok
+
+
+def analyse(texture, n_good=16, n_per=8, n_train=30, seed=1500):
+    train = [s.image for s in make_defect_set(n_train, (), 0, seed=seed, texture=texture,
+                                              **JITTER)]
+    test, deltas = _recording_sets(texture, n_good, n_per, seed + 1)
+    good = [s.image.astype(np.float64) for s in test if s.kind == "good"]
+    psd = _psd([x.astype(np.float64) for x in train[:12]])
+    loc = [x - ndimage.gaussian_filter(x, 8.0) for x in good]
+    tex_std = float(np.std(np.concatenate([v[MARGIN:-MARGIN, MARGIN:-MARGIN].ravel()
+                                           for v in loc])))
+    pc = PatchCore().fit(train)
+    pcs = {i: pc.score(s.image).score for i, s in enumerate(test)}
+    g_idx = [i for i, s in enumerate(test) if s.kind == "good"]
+    out = {}
+    for kind in SURFACE_KINDS:
+        idx = [i for i, s in enumerate(test) if s.kind == kind]
+        dprime, wins, ratio = [], [], []
+        for i, d in zip(idx, deltas[idx[0] - n_good: idx[-1] - n_good + 1]):
+            t = ndimage.gaussian_filter(d, 0.8)
+            tf = np.fft.fft2(t)
+            ok = _allowed_shifts(t, t.shape)
+            r_good = [_responses(x, tf, psd) for x in good]
+            sd = float(np.std(np.concatenate([r[ok] for r in r_good])))
+            energy = float(np.sum(np.abs(tf) ** 2 / psd) / t.size)
+            dprime.append(energy / sd)
+            own = _responses(test[i].image.astype(np.float64), tf, psd)[ok].max()
+            wins.append(np.mean([own > r[ok].max() for r in r_good]))
+            ratio.append(float(np.abs(d).max()) / tex_std)
+        out[kind] = dict(peak_std=float(np.median(ratio)), dprime=float(np.median(dprime)),
+                         dprime_lo=float(np.min(dprime)), oracle=float(np.mean(wins)),
+                         patchcore=auroc([pcs[i] for i in g_idx], [pcs[i] for i in idx]))
+    return tex_std, out
+
+
+def main(argv):
+    n_per = 8
+    if "--n-per" in argv:
+        n_per = int(argv[argv.index("--n-per") + 1])
+        argv = [a for a in argv if a not in ("--n-per", str(n_per))]
+    for tex in argv or TEXTURES:
+        tex_std, res = analyse(tex, n_per=n_per)
+        print(f"{tex}: texture std after an 8 px local mean {tex_std:.2f} gray levels", flush=True)
+        for kind, r in res.items():
+            print(f"  {kind:9s} peak/std {r['peak_std']:5.2f}  d' {r['dprime']:6.1f} "
+                  f"(min {r['dprime_lo']:5.1f})  oracle AUROC {r['oracle']:.3f}  "
+                  f"PatchCore {r['patchcore']:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
