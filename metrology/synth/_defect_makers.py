@@ -266,10 +266,11 @@ def _chatter(g, shape, lay, pose, params):
 
 
 def _scuff(g, shape, lay, pose, params):
-    """A scuff (rubbed patch): an ellipse 16-40 px long and 5-12 px wide of fine parallel
-    streaks along its length, polished brighter on the whole (contrast 10-25 gray levels),
-    the texture inside it rubbed down by half."""
-    length = params.get("length_px", g.uniform(16.0, min(40.0, 0.2 * min(shape))))
+    """A scuff (rubbed patch): an ellipse 16-40 px long (0.15-0.2 x a smaller image's side)
+    and 5-12 px wide of fine parallel streaks along its length, polished brighter on the whole
+    (contrast 10-25 gray levels), the texture inside it rubbed down by half."""
+    side = min(shape)  # smaller images: 0.15-0.2 x their side (the same draw from 200 px up)
+    length = params.get("length_px", g.uniform(min(16.0, 0.15 * side), min(40.0, 0.2 * side)))
     width = params.get("width_px", g.uniform(5.0, 12.0))
     angle = params.get("angle_deg", g.uniform(0, 180))
     contrast = params.get("contrast", g.uniform(10, 25))

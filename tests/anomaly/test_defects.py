@@ -325,3 +325,6 @@ def test_sintered_texture_bridge_layout_and_scuff():
     sc = render_defect_sample(SHAPE, "scuff", rng=5, defect_params={"contrast": 1e-3}, **tex)
     m = sc.mask
     assert np.std(sc.image[m].astype(float)) < 0.85 * np.std(good[m])
+    # small images get a shorter scuff (at most 0.2 x their side), never an error
+    small = render_defect_sample((64, 64), "scuff", rng=1, layout="bridge", texture="sintered")
+    assert small.defects[0].size_px <= 0.2 * 64 and small.mask.any()
