@@ -19,6 +19,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   2026-12-04 before that session's changes and only scored at its end;
 * ``missing_small``: missing / extra small holes (radius 4.1-8.2 px) on a held-out layout
   ``ladder`` with texture ``blasted``, position-aware only;
+* ``holdout5``: a fifth held-out configuration (texture ``sintered``, layout ``bridge``, the nine
+  surface kinds of the generator plus the new shape ``scuff``), made on 2026-12-04 (afternoon)
+  before that session's changes and scored once before and once after them;
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
   (std 4 gray levels; training crops from the left 300 columns, test crops from the right 300;
   40 training, 20 good and 6 per defect kind).
@@ -36,8 +39,8 @@ aligned), map peak on the defect; fit of 200 images; the EfficientNet-Lite0 extr
 Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM_THREADS=1``,
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
-(``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``skimage``, ``speed``,
-``tuned``;
+(``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
+``skimage``, ``speed``, ``tuned``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out.
 """
@@ -326,6 +329,33 @@ def _missing_small(quick, deep, rows, rep):
     _print(rows[-1])
 
 
+#: defect kinds of the fifth held-out configuration: every surface kind of the generator plus
+#: ``scuff`` (a rubbed, polished patch of fine streaks), new on 2026-12-04 (afternoon)
+HOLDOUT5_KINDS = TEXTURE_KINDS + ("pits", "gouge", "hairline", "chatter", "scuff")
+
+
+def _holdout5(quick, deep, rows, rep):
+    """The fifth held-out configuration, made on 2026-12-04 (afternoon) before that session's
+    changes: texture family ``sintered`` (rounded grains, pores on their boundaries), layout
+    ``bridge`` and the new shape ``scuff`` beside the generator's nine surface kinds;
+    missing/extra holes position-aware.  Scored once before and once after the changes (the
+    ``edge_band_px`` option of that session only after them)."""
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    kw = dict(layout="bridge", texture="sintered", **JITTER)
+    train = make_defect_set(n_train, (), 0, seed=1300, **kw)
+    test = make_defect_set(n_good, HOLDOUT5_KINDS + FEATURE_KINDS, n_per, seed=1301, **kw)
+    for label, opts in (("classical", {}), ("classical, face only (edge band 6 px)",
+                                            dict(edge_band_px=6.0))):
+        pc = PatchCore(**opts).fit([s.image for s in train])
+        e = _evaluate(pc, train, test, aligned=not opts, surface=HOLDOUT5_KINDS)
+        img = test[0].image
+        rows.append(Row(f"anomaly held-out 5 (bridge, sintered, +scuff): score {label}",
+                        median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
+                        float("nan"),
+                        _fmt(e), e))
+        _print(rows[-1])
+
+
 def _skimage(quick, deep, rows, rep):
     """scikit-image's CC0 textures with the project's defects (plate layout)."""
     from skimage import data
@@ -446,6 +476,7 @@ def _tuned_rows(label, ex, t, sets, rows):
 PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3": _holdout3,
          "holdout4": _holdout4, "skimage": _skimage, "speed": _speed, "tuned": _tuned,
          "missing_small": _missing_small}
+PARTS["holdout5"] = _holdout5
 
 
 def _print(r: Row) -> None:

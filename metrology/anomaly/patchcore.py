@@ -35,6 +35,7 @@ from ..errors import InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
+from ._edge_band import edge_band_roi
 from .coreset import greedy_coreset
 from .extractors import make_extractor
 from .neighbors import NearestNeighbors
@@ -313,7 +314,8 @@ class PatchCore:
                 imgs[i] = _resize(im, shape)
         self._check_size(imgs[0], "images[0]")
         self.image_shape = (int(shape[0]), int(shape[1]))
-        self._roi = None if roi is None else _check_roi(roi, self.image_shape)
+        self._roi = edge_band_roi(imgs, s.edge_band_px,
+                                  None if roi is None else _check_roi(roi, self.image_shape))
         g = np.random.default_rng(s.seed)
         feats = [self._raw_patches(im) for im in imgs]
         grid = feats[0].shape[:2]

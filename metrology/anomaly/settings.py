@@ -103,6 +103,14 @@ class PatchCoreSettings(Serializable):
     aligned_tolerance_px : float
         Placement error the position-aware check tolerates (residual misalignment of the
         aligned parts, image pixels).
+    edge_band_px : float
+        0 (default): off.  Otherwise only the part face is learned and scored (part of the
+        ROI, saved with it): the pixels of the mean good image within a third of its median
+        level, farther than this many pixels from its strong edges (a step of 20 % of that
+        level: plate outline, holes, slots).  Where placement jitter moves the edges, a good
+        part's map peaks there and hides faint defects on the face; defects on the band, and
+        a missing hole or slot (outside the face), are then not seen (docs/anomaly.md,
+        *held-out 5*).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -125,6 +133,7 @@ class PatchCoreSettings(Serializable):
     resize: bool = False
     aligned: bool = False
     aligned_tolerance_px: float = field(default=4.0, metadata={"min": 0.0})
+    edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -140,6 +149,7 @@ class PatchCoreSettings(Serializable):
             _num("compress", self.compress, 0.0, strict=True)
         _num("smoothing_sigma", self.smoothing_sigma, 0.0)
         _num("aligned_tolerance_px", self.aligned_tolerance_px, 0.0)
+        _num("edge_band_px", self.edge_band_px, 0.0)
         if self.nn not in _NN:
             raise InputError(f"nn: expected one of {_NN}, given {self.nn!r}")
         if self.image_score not in IMAGE_SCORES:
@@ -152,7 +162,7 @@ class PatchCoreSettings(Serializable):
         for nm in ("max_bank", "max_patches", "projection_dim", "seed", "patch_size", "k",
                    "top_k", "reweight_neighbors", "ignore_margin_px"):
             object.__setattr__(self, nm, int(getattr(self, nm)))
-        for nm in ("coreset_ratio", "smoothing_sigma", "aligned_tolerance_px"):
+        for nm in ("coreset_ratio", "smoothing_sigma", "aligned_tolerance_px", "edge_band_px"):
             object.__setattr__(self, nm, float(getattr(self, nm)))
         if self.compress is not None:
             object.__setattr__(self, "compress", float(self.compress))

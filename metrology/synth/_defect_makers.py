@@ -265,9 +265,33 @@ def _chatter(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _scuff(g, shape, lay, pose, params):
+    """A scuff (rubbed patch): an ellipse 16-40 px long (0.15-0.2 x a smaller image's side)
+    and 5-12 px wide of fine parallel streaks along its length, polished brighter on the whole
+    (contrast 10-25 gray levels), the texture inside it rubbed down by half."""
+    side = min(shape)  # smaller images: 0.15-0.2 x their side (the same draw from 200 px up)
+    length = params.get("length_px", g.uniform(min(16.0, 0.15 * side), min(40.0, 0.2 * side)))
+    width = params.get("width_px", g.uniform(5.0, 12.0))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(10, 25))
+    c = pick_center(g, lay, pose, length / 2 + 3)
+    t, s = _along_across(shape, c, angle)
+    r2 = (t / (length / 2)) ** 2 + (s / (width / 2)) ** 2
+    env = np.clip((1.0 - r2) / 0.4, 0.0, 1.0)                 # soft rim
+    grid = np.arange(-width, width + 0.25, 0.25)                # streak profile across
+    prof = np.convolve(g.standard_normal(grid.size), np.exp(-0.5 * (np.arange(-8, 9) / 2.4) ** 2),
+                       mode="same")
+    streaks = np.interp(s, grid, prof / max(float(np.abs(prof).max()), 1e-12))
+    delta = contrast * env * (0.4 + 0.6 * streaks)
+    flatten = 1.0 - 0.5 * env
+    spec = ("scuff", (float(c[0]), float(c[1])), float(length), float(angle),
+            float(contrast), {"width_px": float(width)})
+    return delta, flatten, spec, r2 <= 1.0
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
-           "chatter": _chatter}
+           "chatter": _chatter, "scuff": _scuff}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

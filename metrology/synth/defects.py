@@ -24,7 +24,9 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``pits``     4-9 small dark corrosion pits within 5-12 px; ``gouge``: a short, wide tool-slip
              groove with a bright burr along one side;
 ``hairline`` a long (40-90 px), straight, very thin and faint (10-22 gray levels) line;
-``chatter``  a track of 4-8 short parallel dashes across it (tool vibration marks).
+``chatter``  a track of 4-8 short parallel dashes across it (tool vibration marks);
+``scuff``    a rubbed patch: an ellipse of fine parallel streaks, polished brighter, its
+             texture rubbed down.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -59,10 +61,10 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
            "paste_defects"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
-                "hairline", "chatter")
+                "hairline", "chatter", "scuff")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
-                 "chatter")
+                 "chatter", "scuff")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders

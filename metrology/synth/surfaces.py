@@ -11,7 +11,10 @@ differs from part to part:
 ``honed``    honed / lapped: a cross-hatch of two families of fine straight grooves crossing at
              50-70 degrees, over a fine plateau grain;
 ``cast``     sand-cast: multi-scale isotropic roughness (octaves of 1-8 px) with sparse dark
-             pores of 1-3 px and a few small bright inclusions.
+             pores of 1-3 px and a few small bright inclusions;
+``sintered`` powder metal: rounded grains of 2-5 px radius, each with its own facet level,
+             dark pores along the grain boundaries and a few larger isolated pores
+             (:func:`sintered_texture`: importable, reached through :func:`make_texture`).
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -22,6 +25,8 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``rail``     two long horizontal slots, a central hole and four small corner holes;
 ``yoke``     two slots crossing the plate diagonally (+-35 degrees, not meeting), a hole above
              them and three small holes in a row below;
+``bridge``   a long slot across the top, a slot at 60 degrees on the left, a large hole at the
+             lower right and two small holes in a column at the centre;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
@@ -52,8 +57,8 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast")
-LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke")
+TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -309,6 +314,36 @@ def cast_texture(shape: tuple[int, int], *, rng: Any = None, pore_density: float
     return _unit(_unit(rough) + 4.0 * pores)
 
 
+def sintered_texture(shape: tuple[int, int], *, rng: Any = None,
+                     grain_px: tuple = (2.0, 5.0), porosity: float = 0.3) -> np.ndarray:
+    """Sintered powder-metal surface: rounded grains (each pixel in the grain of its nearest
+    particle centre, radius drawn in ``grain_px``) with a facet level per grain, dark pores on
+    a share ``porosity`` of the grain-boundary pixels, a few larger isolated pores and a
+    fine grain.  Zero mean, unit standard deviation."""
+    h, w, g = _canvas(shape, rng)
+    r_lo, r_hi = (check_positive(v, "grain_px", max=1000.0)
+                  for v in as_vector(grain_px, "grain_px", 2))
+    if r_hi < r_lo:
+        raise InputError(f"grain_px: expected (min, max) with min <= max, given {grain_px}")
+    porosity = check_finite(porosity, "porosity", min=0.0, max=1.0)
+    n = max(1, int(round(h * w / (np.pi * (0.5 * (r_lo + r_hi)) ** 2))))
+    seeds = np.ones((h, w), bool)
+    seeds[g.integers(0, h, n), g.integers(0, w, n)] = False
+    d, (iy, ix) = ndimage.distance_transform_edt(seeds, return_indices=True)
+    label = iy * w + ix
+    radius = g.uniform(r_lo, r_hi, (h, w))[iy, ix]
+    facet = g.standard_normal((h, w))[iy, ix]
+    dome = 1.0 - np.minimum(d / radius, 1.0) ** 2          # rounded particle tops
+    edge = np.zeros((h, w), bool)
+    edge[:, :-1] |= label[:, :-1] != label[:, 1:]
+    edge[:-1, :] |= label[:-1, :] != label[1:, :]
+    pores = (edge & (g.random((h, w)) < porosity)).astype(float)
+    pores += 3.0 * (g.random((h, w)) < 2e-4)                 # a few larger isolated pores
+    pores = ndimage.gaussian_filter(pores, 0.7, mode="wrap")
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(0.5 * _unit(facet) + 0.8 * _unit(dome) - 1.2 * _unit(pores) + 0.3 * grain)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -326,6 +361,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return honed_texture(shape, rng=rng, angle_deg=angle_deg)
     if name == "cast":
         return cast_texture(shape, rng=rng)
+    if name == "sintered":
+        return sintered_texture(shape, rng=rng)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
@@ -365,6 +402,12 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         holes += [((x * w, 0.3 * h), 0.03 * s) for x in (-0.2, 0.0, 0.2)]
         return dict(base, holes=holes, slots=[((sg * 0.17 * w, 0.0), 0.13 * s, 0.03 * s,
                                                sg * 35.0) for sg in (-1.0, 1.0)])
+    if name == "bridge":
+        holes = [((0.27 * w, 0.2 * h), 0.07 * s)]
+        holes += [((0.02 * w, y * h), 0.035 * s) for y in (0.02, 0.24)]
+        return dict(base, holes=holes, slots=[((0.0, -0.28 * h), 0.24 * w, 0.035 * s, 0.0),
+                                              ((-0.26 * w, 0.12 * h), 0.12 * s, 0.035 * s,
+                                               60.0)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 

@@ -251,3 +251,32 @@ def test_single_blas_thread_restores_setting():
         assert getter() == 1
         x = np.ones((50, 50), np.float32) @ np.ones((50, 50), np.float32)
     assert getter() == before and x[0, 0] == 50
+
+
+def test_detectability_oracle_matches_theory_on_white_noise():
+    """``scripts/anomaly_detectability.py``: on white Gaussian noise of std s the whitened
+    matched filter's d' (its response at the defect over the spread of its responses on good
+    images) is the template's norm over s (whitening is then the identity); within 10 %
+    (the spectrum is estimated from 12 images of 128 x 128)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "anomaly_detectability.py"
+    spec = importlib.util.spec_from_file_location("anomaly_detectability", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    g = np.random.default_rng(0)
+    sigma = 2.0
+    noise = [g.normal(0, sigma, (128, 128)) for _ in range(20)]
+    yy, xx = np.mgrid[0:128, 0:128]
+    t = 6.0 * np.exp(-((xx - 64.0) ** 2 + (yy - 60.0) ** 2) / (2 * 2.0 ** 2))
+    psd = mod._psd(noise[:12])
+    tf = np.fft.fft2(t)
+    ok = mod._allowed_shifts(t, t.shape)
+    sd = np.std(np.concatenate([mod._responses(x, tf, psd)[ok] for x in noise[12:]]))
+    energy = np.sum(np.abs(tf) ** 2 / psd) / t.size
+    expected = np.sqrt(np.sum(t * t)) / sigma           # 21.3
+    assert abs(energy / sd / expected - 1) < 0.1, (energy / sd, expected)
+    # the response at the defect's own place is its energy (plus noise of spread sd)
+    r0 = mod._responses(noise[0] + t, tf, psd)[0, 0]
+    assert abs(r0 - energy) < 4 * sd

@@ -295,3 +295,36 @@ def test_cast_texture_yoke_layout_hairline_and_chatter():
 
     assert ndimage.label(c.mask)[1] >= d.params["count"] - 1
     assert c.image[c.mask].mean() > 150 + 10
+
+
+def test_sintered_texture_bridge_layout_and_scuff():
+    """The fifth held-out configuration's pieces (texture ``sintered``, layout ``bridge``,
+    defect ``scuff``) draw what they say."""
+    from metrology.synth.surfaces import layout_features, sintered_texture
+
+    t = sintered_texture((128, 128), rng=0)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # dark pores along the grain boundaries: a heavier dark tail than bright one
+    assert np.percentile(t, 0.5) < -1.2 * np.percentile(t, 99.5)
+    with pytest.raises(InputError):
+        sintered_texture((64, 64), grain_px=(5.0, 2.0))
+    lay = layout_features("bridge", (256, 256))
+    assert len(lay["holes"]) == 3 and [sl[3] for sl in lay["slots"]] == [0.0, 60.0]
+    flat = dict(texture_amplitude=0.0, noise_sigma=0.0, lighting=0.0, layout="bridge")
+    s = render_defect_sample(SHAPE, "scuff", rng=5, defect_params={"contrast": 20.0,
+                                                                   "length_px": 30.0,
+                                                                   "width_px": 8.0}, **flat)
+    d = s.defects[0]
+    assert d.kind == "scuff" and d.size_px == 30.0 and d.params["width_px"] == 8.0
+    # the mask is the ellipse (about pi * 15 * 4 = 188 px) and the patch is brighter on the
+    # whole: 0.4 * contrast * mean envelope (0.8) = 6.4 levels, give or take the streaks' mean
+    assert 120 < s.mask.sum() < 260 and s.image[s.mask].mean() > 150 + 2
+    # a scuff rubs the texture down inside it
+    tex = dict(flat, texture_amplitude=7.0, texture="sintered", placement_px=0, placement_deg=0)
+    good = render_defect_sample(SHAPE, "good", rng=5, **tex).image.astype(float)
+    sc = render_defect_sample(SHAPE, "scuff", rng=5, defect_params={"contrast": 1e-3}, **tex)
+    m = sc.mask
+    assert np.std(sc.image[m].astype(float)) < 0.85 * np.std(good[m])
+    # small images get a shorter scuff (at most 0.2 x their side), never an error
+    small = render_defect_sample((64, 64), "scuff", rng=1, layout="bridge", texture="sintered")
+    assert small.defects[0].size_px <= 0.2 * 64 and small.mask.any()

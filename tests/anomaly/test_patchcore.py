@@ -430,3 +430,36 @@ def test_border_rings_normalised(tmp_path):
     with pytest.raises(FileFormatError, match="ring_scale"):
         PatchCore.load(tmp_path / "b.npz")
     assert PatchCore().fit(train[:4])._ring_scale is None  # fewer than 5 images: not measured
+
+
+def test_edge_band_keeps_only_the_face(data, tmp_path):
+    """``edge_band_px``: the ROI is the part face of the mean good image, without a band along
+    the plate outline and the holes (the plate layout: holes of radius 9.6 px at (-33, -28)
+    and (33, -28) px from the centre, a slot 32 px below the centre)."""
+    from metrology.synth.surfaces import layout_features
+
+    train, test = data
+    pc = PatchCore(coreset_ratio=0.1, edge_band_px=6).fit(train)
+    roi = pc.roi
+    (hx, hy), r = layout_features("plate", SHAPE)["holes"][0]
+    cx, cy = 63.5 + hx, 63.5 + hy
+    assert not roi[round(cy), round(cx)]                 # the hole's bottom is not face
+    # to the right of the hole: within 6 px (+ 3 px placement jitter, + 1 px blur) of its
+    # edge left out, farther kept
+    for d, face in ((r + 3, False), (r + 6, False), (r + 13, True)):
+        assert roi[round(cy), round(cx + d)] == face, d
+    assert roi[64, 64] and not roi[0, 0] and not roi[127, 64]   # face centre; background
+    res = pc.score(test[0].image)
+    assert res.map[round(cy), round(cx)] == 0 and res.map[64, 64] > 0
+    pc.save(tmp_path / "band.npz")
+    back = PatchCore.load(tmp_path / "band.npz")
+    assert back.settings.edge_band_px == 6.0 and np.array_equal(back.roi, roi)
+    # with a user ROI the two are combined; off (0) the ROI is the user's alone
+    user = np.zeros(SHAPE, bool)
+    user[40:90, 40:90] = True
+    both = PatchCore(coreset_ratio=0.1, edge_band_px=6).fit(train[:4], roi=user).roi
+    assert not both[~user].any() and both[64, 64]
+    assert np.array_equal(PatchCore(coreset_ratio=0.1).fit(train[:4], roi=user).roi, user)
+    for bad in (-1, float("nan"), "6", True):
+        with pytest.raises(InputError, match="edge_band_px"):
+            PatchCore(edge_band_px=bad)

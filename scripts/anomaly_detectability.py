@@ -1,0 +1,254 @@
+"""How detectable is each generator defect on each texture?  (issue 15, 2026-12-04)
+
+For every texture family of the generator and every surface defect kind, on the ``face``
+layout (the face fills the image: only texture, no edges) with the benchmark's jitter and
+lighting:
+
+* ``peak/std``: the defect's peak change (gray levels, before the optical blur) over the
+  texture's standard deviation on good faces (texture and sensor noise, after removing an
+  8 px local mean: what a local detector sees);
+* ``d'``: the detectability index of the **oracle matched filter**, which knows the defect's
+  exact shape (its own rendered change, blurred by the PSF) and the texture's power spectrum
+  (measured on good faces): the image and the template are whitened by that spectrum and
+  correlated.  ``d'`` is the filter's response at the defect (its own energy) over the
+  standard deviation of its responses on good faces.  For stationary Gaussian texture no
+  detector does better at a known location;
+* ``oracle``: the image AUROC of that filter when the location is *not* known: the image
+  score is the maximum response over every placement of the template inside the face
+  (16 px from the border), good faces scored with the same template.  It is the reference a
+  detector that does not know the defect's shape can approach but not expect to beat;
+* ``line scan`` (scratch, hairline): a detector that knows only "a thin straight line": the
+  same whitened correlation with lines 48 px long, 0.6 px wide, at 16 directions, both
+  polarities, each direction's response over its standard deviation on good faces, the image
+  score the maximum over directions and placements: what searching for the line costs;
+* ``PatchCore``: the default classical PatchCore on the same test faces (fitted on good faces
+  of the same texture).
+
+Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py [--n-per 8] [textures...]``.
+
+``--layouts``: the line scan as a second scorer beside PatchCore on the benchmark's quick tune
+and held-out 1-4 sets (their seeds): PatchCore with ``edge_band_px=6`` fitted on 30 good
+parts, the line scan on the same face ROI (each image over its local level on the face, 0
+off it; spectrum from 20 good parts, per-direction spread from 20), the two image scores as
+z-scores of the 10 remaining good parts, combined by their maximum.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from scipy import ndimage
+
+import metrology.synth.defects as dmod
+from metrology.anomaly import PatchCore, auroc
+from metrology.synth.defects import SURFACE_KINDS, make_defect_set
+
+JITTER = dict(placement_px=3.0, placement_deg=2.0, lighting=0.10, layout="face")
+TEXTURES = ("brushed", "milled", "blasted", "peened", "honed", "cast", "sintered")
+MARGIN = 16
+
+
+def _recording_sets(texture, n_good, n_per, seed):
+    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+    deltas = []
+    orig = dmod.draw_defect
+
+    def rec(*a, **k):
+        out = orig(*a, **k)
+        deltas.append(out[0])
+        return out
+
+    dmod.draw_defect = rec
+    try:
+        test = make_defect_set(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture,
+                               **JITTER)
+    finally:
+        dmod.draw_defect = orig
+    return test, deltas
+
+
+def _psd(images):
+    """Mean power spectrum of good faces (Hann window), floored."""
+    h, w = images[0].shape
+    win = np.outer(np.hanning(h), np.hanning(w))
+    p = np.mean([np.abs(np.fft.fft2(win * (x - x.mean()))) ** 2 for x in images], axis=0)
+    p = p / np.mean(win ** 2)
+    p = ndimage.uniform_filter(np.fft.fftshift(p), 3, mode="wrap")
+    p = np.fft.ifftshift(p)
+    return np.maximum(p, 1e-6 * p.max())
+
+
+def _responses(x, tf, psd):
+    """Whitened correlation of image ``x`` with the template spectrum ``tf``: r[s] =
+    sum_p xw[p + s] tw[p] (circular)."""
+    return np.real(np.fft.ifft2(np.fft.fft2(x - x.mean()) * np.conj(tf) / psd))
+
+
+def _allowed_shifts(t, shape):
+    """Shifts that keep the template's support MARGIN px inside the image (circular index)."""
+    h, w = shape
+    ys, xs = np.nonzero(np.abs(t) > 0.01 * np.abs(t).max())
+    ok = np.zeros(shape, bool)
+    dy = np.arange(MARGIN - ys.min(), h - MARGIN - ys.max())
+    dx = np.arange(MARGIN - xs.min(), w - MARGIN - xs.max())
+    ok[np.ix_(dy % h, dx % w)] = True
+    return ok
+
+
+def _line_templates(shape, length=48.0, width=0.6, n_dir=16):
+    """Spectra of thin straight lines centred on pixel (0, 0) (circularly), one per direction."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    yy, xx = yy - h // 2, xx - w // 2
+    out = []
+    for a in np.arange(n_dir) * np.pi / n_dir:
+        t, s = xx * np.cos(a) + yy * np.sin(a), -xx * np.sin(a) + yy * np.cos(a)
+        line = np.exp(-0.5 * (s / width) ** 2) * np.clip(length / 2 - np.abs(t), 0, 1)
+        out.append(np.fft.fft2(np.fft.ifftshift(ndimage.gaussian_filter(line, 0.8))))
+    return out
+
+
+def line_scan_scores(images, good, psd, margin=MARGIN + 24):
+    """Image scores of the line scan (see the module docstring) for ``images``."""
+    tfs = _line_templates(good[0].shape)
+    inner = (slice(margin, -margin), slice(margin, -margin))
+    sds = [np.std([_responses(x, tf, psd)[inner] for x in good]) for tf in tfs]
+    return [max(float(np.abs(_responses(x, tf, psd)[inner]).max()) / sd
+                for tf, sd in zip(tfs, sds)) for x in images]
+
+
+def analyse(texture, n_good=16, n_per=8, n_train=30, seed=1500):
+    train = [s.image for s in make_defect_set(n_train, (), 0, seed=seed, texture=texture,
+                                              **JITTER)]
+    test, deltas = _recording_sets(texture, n_good, n_per, seed + 1)
+    good = [s.image.astype(np.float64) for s in test if s.kind == "good"]
+    psd = _psd([x.astype(np.float64) for x in train[:12]])
+    loc = [x - ndimage.gaussian_filter(x, 8.0) for x in good]
+    tex_std = float(np.std(np.concatenate([v[MARGIN:-MARGIN, MARGIN:-MARGIN].ravel()
+                                           for v in loc])))
+    pc = PatchCore().fit(train)
+    pcs = {i: pc.score(s.image).score for i, s in enumerate(test)}
+    g_idx = [i for i, s in enumerate(test) if s.kind == "good"]
+    out = {}
+    half = len(good) // 2      # the line scan's standard deviations from one half of the goods
+    g_line = line_scan_scores(good[half:], good[:half], psd)
+    for kind in SURFACE_KINDS:
+        idx = [i for i, s in enumerate(test) if s.kind == kind]
+        dprime, wins, ratio = [], [], []
+        for i, d in zip(idx, deltas[idx[0] - n_good: idx[-1] - n_good + 1]):
+            t = ndimage.gaussian_filter(d, 0.8)
+            tf = np.fft.fft2(t)
+            ok = _allowed_shifts(t, t.shape)
+            r_good = [_responses(x, tf, psd) for x in good]
+            sd = float(np.std(np.concatenate([r[ok] for r in r_good])))
+            energy = float(np.sum(np.abs(tf) ** 2 / psd) / t.size)
+            dprime.append(energy / sd)
+            own = _responses(test[i].image.astype(np.float64), tf, psd)[ok].max()
+            wins.append(np.mean([own > r[ok].max() for r in r_good]))
+            ratio.append(float(np.abs(d).max()) / tex_std)
+        out[kind] = dict(peak_std=float(np.median(ratio)), dprime=float(np.median(dprime)),
+                         dprime_lo=float(np.min(dprime)), oracle=float(np.mean(wins)),
+                         patchcore=auroc([pcs[i] for i in g_idx], [pcs[i] for i in idx]))
+        if kind in ("scratch", "hairline"):
+            out[kind]["line_scan"] = auroc(g_line, line_scan_scores(
+                [test[i].image.astype(np.float64) for i in idx], good[:half], psd))
+    return tex_std, out
+
+
+def _face_signal(image, roi):
+    """The image over its local level (Gaussian 8 px, normalised over the face), minus 1, on
+    the face; 0 off it: texture without steps at the face's edges."""
+    import cv2
+
+    x = image.astype(np.float32)
+    x = x / float(np.median(x))
+    f = roi.astype(np.float32)
+    level = cv2.GaussianBlur(x * f, (0, 0), 8) / np.maximum(cv2.GaussianBlur(f, (0, 0), 8), 1e-3)
+    return np.where(roi, x / np.maximum(level, 1e-3) - 1, 0).astype(np.float64)
+
+
+class FaceLineScan:
+    """The line scan on a part face (see ``--layouts``)."""
+
+    def __init__(self, images, roi, n_psd=20):
+        import cv2
+
+        self.roi = roi
+        xs = [_face_signal(im, roi) for im in images]
+        self.psd = _psd_plain(xs[:n_psd])
+        self.tfs = [tf / self.psd for tf in _line_templates(roi.shape)]
+        self.inner = cv2.erode(roi.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+        r = np.stack([self._resp(x)[:, self.inner] for x in xs[n_psd:]])  # (n, dirs, px)
+        self.sd = r.std(axis=(0, 2))
+
+    def _resp(self, x):
+        f = np.fft.fft2(x)
+        return np.stack([np.real(np.fft.ifft2(f * np.conj(tf))) for tf in self.tfs])
+
+    def score(self, image):
+        r = np.abs(self._resp(_face_signal(image, self.roi)))[:, self.inner]
+        return float((r.max(axis=1) / self.sd).max())
+
+
+def _psd_plain(xs):
+    """Mean power spectrum of already masked, zero-mean signals, smoothed and floored."""
+    p = np.mean([np.abs(np.fft.fft2(x)) ** 2 for x in xs], axis=0)
+    p = np.fft.ifftshift(ndimage.uniform_filter(np.fft.fftshift(p), 3, mode="wrap"))
+    return np.maximum(p, 1e-6 * p.max())
+
+
+#: the benchmark's quick sets (bench_anomaly.py): layout, texture, seed, extra kinds
+LAYOUT_SETS = {"tune": ("plate", "brushed", 100, ()), "held-out 1": ("bracket", "milled", 200, ()),
+               "held-out 2": ("flange", "peened", 700, ()),
+               "held-out 3": ("rail", "honed", 900, ("pits", "gouge")),
+               "held-out 4": ("yoke", "cast", 1100, ("hairline", "chatter"))}
+
+
+def layouts():
+    import time
+
+    base = ("scratch", "spot", "dent", "crack", "stain")
+    jit = {k: v for k, v in JITTER.items() if k != "layout"}
+    for name, (lay, tex, seed, extra) in LAYOUT_SETS.items():
+        train = [s.image for s in make_defect_set(40, (), 0, seed=seed, layout=lay,
+                                                  texture=tex, **jit)]
+        test = make_defect_set(15, base + extra, 6, seed=seed + 1, layout=lay, texture=tex,
+                               **jit)
+        pc = PatchCore(edge_band_px=6).fit(train[:30])
+        ls = FaceLineScan(train, pc.roi)
+        t0 = time.process_time()
+        b = np.array([ls.score(s.image) for s in test])
+        ms = (time.process_time() - t0) / len(test) * 1e3
+        a = np.array([pc.score(s.image).score for s in test])
+        ref = [np.array([pc.score(im).score for im in train[30:]]),
+               np.array([ls.score(im) for im in train[30:]])]
+        z = np.maximum(*((v - r.mean()) / r.std() for v, r in zip((a, b), ref)))
+        kinds = np.array([s.kind for s in test])
+        for label, sc in (("PatchCore face only", a), ("line scan", b), ("max of z", z)):
+            good = sc[kinds == "good"]
+            per = " / ".join(f"{auroc(good, sc[kinds == k]):.2f}" for k in base + extra)
+            print(f"{name} ({lay}, {tex}) {label}: {auroc(good, sc[kinds != 'good']):.3f} "
+                  f"({per})" + (f"  line scan {ms:.0f} ms CPU" if label == "line scan" else ""),
+                  flush=True)
+
+
+def main(argv):
+    if "--layouts" in argv:
+        return layouts()
+    n_per = 8
+    if "--n-per" in argv:
+        n_per = int(argv[argv.index("--n-per") + 1])
+        argv = [a for a in argv if a not in ("--n-per", str(n_per))]
+    for tex in argv or TEXTURES:
+        tex_std, res = analyse(tex, n_per=n_per)
+        print(f"{tex}: texture std after an 8 px local mean {tex_std:.2f} gray levels", flush=True)
+        for kind, r in res.items():
+            print(f"  {kind:9s} peak/std {r['peak_std']:5.2f}  d' {r['dprime']:6.1f} "
+                  f"(min {r['dprime_lo']:5.1f})  oracle AUROC {r['oracle']:.3f}  "
+                  f"PatchCore {r['patchcore']:.3f}"
+                  + (f"  line scan {r['line_scan']:.3f}" if "line_scan" in r else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
