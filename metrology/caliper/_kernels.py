@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels_shape import *  # noqa: F401,F403  (the final shape fits, its __all__)
+from ._kernels_support import *  # noqa: F401,F403  (the support check's noise)
 from .erf_model import GN_STEP_S, GN_STEP_T, HALF_A, HALF_B, LAMBDA, MIN_OPTICS
 from .erf_single import _NEWTON_TOL_L, _NEWTON_TOL_S, _NEWTON_TOL_T
 
