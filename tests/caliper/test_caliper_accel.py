@@ -6,14 +6,14 @@ compared.  Tolerances:
 * positions (points, centre, radius, line offset) 2e-6 px, from the fits' stop rules: the
   NumPy batch stops when every edge's Newton step is below ``erf_single._NEWTON_TOL_*``,
   which leaves each edge within 1.6e-6 px of the least-squares optimum (measured on 2,700
-  batches; median 4e-8 px); the kernel stops each edge on its own Newton step below a tenth
-  of that rule, < 1e-8 px from the optimum (``test_caliper_edges``' optimum test runs both
-  paths at 1e-6 px).  Measured: 1e-13 to 2e-7 px on the tools' scenes, 1.02e-6 px on one
-  edge of the synthetic batch below, where the kernel is 3e-9 px from the optimum.  The
+  batches; median 4e-8 px); the kernel stops each edge on its own Newton step below 0.3
+  of that rule, < 7.2e-7 px from the optimum (measured; ``test_caliper_edges``' optimum
+  test runs both paths at 1e-6 px).  Measured: 1e-13 to 2e-7 px on the tools' scenes,
+  1.02e-6 px on one edge of the synthetic batch below, where the kernel is 3e-9 px from the optimum.  The
   profiles themselves agree to rounding;
 * edge blur 1e-5 relative (4.4e-6 px of the optimum by the same stop rule, blur >= 0.5 px);
 * position std 1e-4 relative: both fits take their statistics to first order in the last
-  Newton step, but that step differs (the compiled fit's stop rule is 10x tighter, so its
+  Newton step, but that step differs (the compiled fit's stop rule is 3x tighter, so its
   last step is smaller: up to 1e-3 px in position and 2e-3 px in blur for the NumPy one);
   exact to O((step / blur)^2): (2e-3 / 0.3)^2 = 4e-5 at the smallest optical blur of these
   scenes (measured: 2.3e-5).  The std's own sampling error is ~1 / sqrt(window) ~ 20 %;
