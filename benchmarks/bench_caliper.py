@@ -189,7 +189,10 @@ single calls in the same runs: find_circle 1.00, 0.76, 0.98 -> 0.62, 0.53, 0.59;
 0.92, 0.59, 0.61 -> 0.38, 0.38, 0.44.  ``run.py caliper`` twice each, alternately (load 8-9):
 find_circle wall 0.76, 1.12 -> 0.75, 0.75 ms, CPU 0.88, 0.93 -> 0.77, 0.73 (Canny+fitEllipse
 CPU 0.11-0.15: 8.0-8.1x its time -> 4.9-5.4x); find_line wall 0.67, 0.70 -> 0.54, 0.52, CPU
-0.68, 0.64 -> 0.54, 0.52 (Canny+fitLine 0.16-0.22: 3.9-4.1x -> 2.3-2.7x).  What is left of a new
+0.68, 0.64 -> 0.54, 0.52 (Canny+fitLine 0.16-0.22: 3.9-4.1x -> 2.3-2.7x).  Later, at load
+3.2-3.3, rebased on main aded796 (wall medians of ``run.py caliper``, main once, the branch
+twice): find_circle 0.75 -> 0.55, 0.62 ms; a new pose 1.16 -> 0.94, 0.94; fast 0.45 -> 0.26,
+0.26; find_line 0.60 -> 0.41, 0.39 (the peers 0.11-0.12 and 0.16).  What is left of a new
 pose (~0.25 ms over a fixed one) is laying the rays about the new centre and the sampling
 plan (``image/profiles.py``), not touched here.
 """
