@@ -162,6 +162,39 @@ noise draws, whose RMS is +-15-30 %: over 1000 draws (two seeds) it is 1.07x (95
 interval 1.03-1.12) and 1.11x (1.06-1.16); the centre 1.09x (1.06-1.13) and 1.07x
 (1.04-1.11).  The benchmark now measures accuracy over 200 draws (--quick) or 1000 and
 prints the interval.
+
+Support check, stop rule, placement (issue 16, session of 2026-12-04 13:30-14:15; machine at
+load average 8-15 on 2 cores, so CPU time of one thread, OMP_NUM_THREADS=1
+NUMBA_NUM_THREADS=1).  cProfile of 1000 find_circle calls after the previous round: the
+support check (``_support.unsupported``) was the largest piece left outside the kernels,
+~250 us CPU of ~1160 at that load: the profile noise (MAD of the derivative response) computed
+twice on the same profiles (final and first pass, no relay), each a ``correlate1d``, two
+``np.median`` and the derivative kernel rebuilt, and the first fit's residuals through
+``CircleFit.distance``'s checks although the strong edges alone decided.  Now
+``_kernels_support.response_mad`` (one compiled pass; equal to the NumPy code to 1e-14
+relative), computed once where both passes measured the same profiles, the residuals only
+where needed: 249 -> 20 us.  The edge kernel ends an edge on its Newton step below 0.3 of the
+batch rule (was 0.1): edges_single 220 -> 195 us on the 32 edges, 140 -> 123 us on the 20
+lines; the kernel ends within 7.2e-7 px of the optimum (3e-8 before), inside the NumPy
+batch's 1.6e-6; the accuracy over the 1000 draws identical to 7 digits (centre 1.131x, radius
+1.071x CRB).  ``Tool.placed`` turns the points by one complex product in Python floats and
+builds the tool once (CircleTool 70 -> 23 us, LineTool 90 -> 27 us); find_line's relay test
+and find_circle's sector shrink run without per-call array work (results bit-identical).
+
+Before / after in alternating processes (main 0339e9f vs this branch, 3 rounds, load 8; CPU
+ms of one thread, median of 15 batches of 20 calls): find_circle 0.89, 0.84, 1.09 -> 0.57,
+0.56, 0.62; a new pose every call 1.45, 1.05, 1.08 -> 0.81, 0.81, 0.90; fast mode 0.60, 0.49,
+0.47 -> 0.26, 0.27, 0.30; find_line 1.26, 0.63, 0.63 -> 0.41, 0.41, 0.48.  Median wall time of
+single calls in the same runs: find_circle 1.00, 0.76, 0.98 -> 0.62, 0.53, 0.59; find_line
+0.92, 0.59, 0.61 -> 0.38, 0.38, 0.44.  ``run.py caliper`` twice each, alternately (load 8-9):
+find_circle wall 0.76, 1.12 -> 0.75, 0.75 ms, CPU 0.88, 0.93 -> 0.77, 0.73 (Canny+fitEllipse
+CPU 0.11-0.15: 8.0-8.1x its time -> 4.9-5.4x); find_line wall 0.67, 0.70 -> 0.54, 0.52, CPU
+0.68, 0.64 -> 0.54, 0.52 (Canny+fitLine 0.16-0.22: 3.9-4.1x -> 2.3-2.7x).  Later, at load
+3.2-3.3, rebased on main aded796 (wall medians of ``run.py caliper``, main once, the branch
+twice): find_circle 0.75 -> 0.55, 0.62 ms; a new pose 1.16 -> 0.94, 0.94; fast 0.45 -> 0.26,
+0.26; find_line 0.60 -> 0.41, 0.39 (the peers 0.11-0.12 and 0.16).  What is left of a new
+pose (~0.25 ms over a fixed one) is laying the rays about the new centre and the sampling
+plan (``image/profiles.py``), not touched here.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ import numpy as np
 from scipy.ndimage import correlate1d
 from scipy.special import bdtrc, comb
 
+from .._accel import kernels
 from ..image.filters import gaussian_derivative_kernel_1d
 
 __all__: list[str] = []
@@ -45,14 +46,32 @@ STRONG_Z = 6.0
 MAX_NFA = 1.0
 
 
-def response_noise(values: np.ndarray, sigma: float) -> float:
+def response_noise(values, sigma: float) -> float:
     """Robust standard deviation (MAD) of the derivative-of-Gaussian response of profiles
-    ``values`` (K, L) in step units (0 for noise-free profiles)."""
+    ``values`` (K, L) in step units (0 for noise-free profiles): one compiled pass where numba
+    is in use (:func:`metrology.caliper._kernels_support.response_mad`), else NumPy."""
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return 0.0
-    resp = correlate1d(v, gaussian_derivative_kernel_1d(sigma), axis=-1, mode="nearest")
+    kern = kernels("caliper")
+    if kern is not None and v.ndim == 2:
+        return float(kern.response_mad(np.ascontiguousarray(v), _derivative_kernel(sigma)))
+    resp = correlate1d(v, _derivative_kernel(sigma), axis=-1, mode="nearest")
     return float(1.482602218505602 * np.median(np.abs(resp - np.median(resp))))
+
+
+_KERNELS: dict = {}
+
+
+def _derivative_kernel(sigma: float) -> np.ndarray:
+    """The derivative kernel of ``sigma``, made once (a handful of sigmas per process; never
+    written to: writable only because the compiled kernel's signature takes writable arrays)."""
+    k = _KERNELS.get(sigma)
+    if k is None:
+        if len(_KERNELS) > 32:
+            _KERNELS.clear()
+        k = _KERNELS[sigma] = gaussian_derivative_kernel_1d(sigma)
+    return k
 
 
 def false_alarms(n: int, m: int, s: int, p: float) -> float:
@@ -65,7 +84,7 @@ def false_alarms(n: int, m: int, s: int, p: float) -> float:
 
 
 def support_reason(found, inliers, residuals_px, length: float, minimal: int, sigma: float,
-                   what: str) -> str | None:
+                   what: str, noise: float | None = None) -> str | None:
     """None when the fit is supported (module docstring), else the reason it is not.
 
     Parameters
@@ -73,7 +92,9 @@ def support_reason(found, inliers, residuals_px, length: float, minimal: int, si
     found : contour.Found
         The calipers' edges (``edges.amplitude`` (N,)) and profiles (``profiles.values``).
     inliers : ndarray (N,) bool
-    residuals_px : ndarray (N,)
+    residuals_px : ndarray (N,) or callable
+        The fit's residuals, or a function returning them (called only where the strong
+        edges alone do not decide).
     length : float
         Caliper length (the search range each edge position could take).
     minimal : int
@@ -82,14 +103,19 @@ def support_reason(found, inliers, residuals_px, length: float, minimal: int, si
         Edge filter sigma (px).
     what : str
         "line", "circle", "ellipse" (for the message).
+    noise : float, optional
+        :func:`response_noise` of ``found``'s profiles when already known.
     """
     inl = np.asarray(inliers, dtype=bool)
     n, m = int(inl.size), int(np.count_nonzero(inl))
-    noise = response_noise(found.profiles.values, sigma)
+    if noise is None:
+        noise = response_noise(found.profiles.values, sigma)
     amp = np.abs(np.asarray(found.edges.amplitude, dtype=np.float64))[inl]
     strong = int(np.count_nonzero(amp > STRONG_Z * noise)) if noise > 0 else m
     if strong >= minimal:
         return None
+    if callable(residuals_px):
+        residuals_px = residuals_px()
     res = np.abs(np.asarray(residuals_px, dtype=np.float64))[inl]
     half = float(res.max()) if res.size and np.all(np.isfinite(res)) else length / 2
     nfa = false_alarms(n, m, minimal, 4.0 * half / max(float(length), 1e-12))
@@ -107,9 +133,15 @@ def unsupported(found, result, first, length: float, minimal: int, sigma: float,
                 what: str) -> str | None:
     """:func:`support_reason` of the final pass (``found`` and the tool's ``result``: its
     ``inliers``, ``residuals_px``) and of the first one, ``first = (found, fit, points)``: the
-    edges, the fit (``inliers``, ``distance``) and the points it was fitted to (N, 2)."""
+    edges, the fit (``inliers``, ``distance``) and the points it was fitted to (N, 2).  The
+    profile noise is computed once where both passes measured the same profiles (no second
+    pass), and the first fit's residuals only where its strong edges do not decide."""
     f1, fit1, pts1 = first
-    return support_reason(found, result.inliers, result.residuals_px, length, minimal, sigma,
-                          what) or \
-        support_reason(f1, fit1.inliers, fit1.distance(pts1), length, minimal, sigma,
-                       what + " (first pass)")
+    noise = response_noise(found.profiles.values, sigma)
+    why = support_reason(found, result.inliers, result.residuals_px, length, minimal, sigma,
+                         what, noise)
+    if why is not None:
+        return why
+    return support_reason(f1, fit1.inliers, lambda: fit1.distance(pts1), length, minimal,
+                          sigma, what + " (first pass)",
+                          noise if f1.profiles is found.profiles else None)

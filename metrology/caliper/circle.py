@@ -11,6 +11,7 @@ profiles; the first order over-corrects small circles by 0.01 - 0.1 px at ``sigm
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
@@ -194,8 +195,7 @@ class _Layout:
         # sector and the fit sees the offset shrunk by the mean cosine of the rays' angular
         # offsets.  Undo that (first order in d) on the points and on the fit.
         m = cal_p.points.shape[1]
-        step = (w / m) / r
-        shrink = math.fsum(math.cos((i - (m - 1) / 2.0) * step) for i in range(m)) / m
+        shrink = _mean_cosine(m, (w / m) / r)
         off = np.asarray(f_.center_xy) - c
         v = got.points - c
         u = v / np.maximum(np.hypot(v[:, 0], v[:, 1]), 1e-12)[:, None]
@@ -218,6 +218,13 @@ class _Layout:
         except (InputError, EdgeNotFoundError):
             return found, circle, pfit, blur
         return got, c1, p1, blur_estimate(got, np.asarray(c1.inliers, dtype=bool))
+
+
+@functools.lru_cache(maxsize=64)
+def _mean_cosine(m: int, step: float) -> float:
+    """Mean cosine of ``m`` rays ``step`` rad apart, centred (a tool's layout repeats it at
+    every pose)."""
+    return math.fsum(math.cos((i - (m - 1) / 2.0) * step) for i in range(m)) / m
 
 
 def _evolve(fit: CircleFit, **changes) -> CircleFit:

@@ -145,15 +145,22 @@ def _second_pass(gray, found, line, p0, d, k, size, normal, edges, fit):
     them on the first fit and measure again."""
     length, width = size
     seg = float(np.hypot(*d))
-    origins = p0 + ((np.arange(k) + 0.5) / k)[:, None] * d     # the calipers' centres
     dirn = np.asarray(line.direction)
-    tilt = abs(dirn[0] * d[1] - dirn[1] * d[0]) / seg     # sin of the angle to the guess
-    # the calipers' largest distance from the line (LineFit.distance's arithmetic, without
-    # its argument checks: our own finite arrays)
-    rel = origins - np.asarray(line.point_xy)
-    shift = float(np.abs(dirn[0] * rel[:, 1] - dirn[1] * rel[:, 0]).max())
+    (dx, dy), (ex, ey), (px, py) = dirn.tolist(), d.tolist(), p0.tolist()
+    cx, cy = np.asarray(line.point_xy).tolist()
+    tilt = abs(dx * ey - dy * ex) / seg     # sin of the angle to the guess
+
+    def off(i: int) -> float:
+        """Distance of caliper ``i``'s centre from the line (LineFit.distance's arithmetic
+        in Python floats)."""
+        t = (i + 0.5) / k
+        return abs(dx * ((py + t * ey) - cy) - dy * ((px + t * ex) - cx))
+
+    # the calipers' largest distance from the line: affine along the segment, so at an end
+    shift = max(off(0), off(k - 1))
     if not (width * tilt > _RELAY_SMEAR_PX or shift > length / 4):
         return found, line
+    origins = p0 + ((np.arange(k) + 0.5) / k)[:, None] * d     # the calipers' centres
     nrm = np.array([-dirn[1], dirn[0]])
     if nrm @ normal < 0:
         nrm = -nrm

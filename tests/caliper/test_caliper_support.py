@@ -126,3 +126,25 @@ def test_response_noise_measures_the_derivative_response():
     expected = 10 * np.sqrt(np.sum(gaussian_derivative_kernel_1d(1.5) ** 2))
     assert abs(response_noise(v, 1.5) / expected - 1) < 0.05   # MAD of 12,800 samples: ~1 %
     assert response_noise(np.zeros((3, 10)), 1.5) == 0.0
+
+
+def test_profile_noise_is_measured_once_a_pass(monkeypatch):
+    """The support check measures the profiles' noise once where both passes measured the same
+    profiles (a circle found where expected: no second pass), and computes the first fit's
+    residuals only where its strong edges do not decide (the clean rendered disk: every edge
+    is strong); the result still right against the ground truth."""
+    from metrology.caliper import _support
+    from metrology.core.results import CircleFit
+
+    calls = []
+    real = _support.response_noise
+    monkeypatch.setattr(_support, "response_noise",
+                        lambda v, s: calls.append(1) or real(v, s))
+    dist = []
+    real_d = CircleFit.distance
+    monkeypatch.setattr(CircleFit, "distance", lambda self, p: dist.append(1) or real_d(self, p))
+    img = _noisy(render_shapes([(Disk((120.4, 99.7), 50.0), 120.0)], (H, W),
+                               background=60.0), 2, 0)
+    r = find_circle(img, (120, 100), 50)
+    assert r.ok and abs(r.radius - 50.0) < 0.02
+    assert len(calls) == 1 and not dist
