@@ -9,6 +9,8 @@ the library line it came from.
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from fuzz_owners import OPEN_OWNERS, OWNERS, owner_of
@@ -39,7 +41,13 @@ def test_no_failures(owner, fuzz_report, request):
 def test_every_entry_point_has_a_working_example(fuzz_report):
     """An example that no longer fits its entry point (renamed argument, changed type) would
     silently reduce the fuzzing to the generic battery: keep examples.py in step."""
-    assert not fuzz_report.broken, "\n".join(f"{k}: {v}" for k, v in fuzz_report.broken.items())
+    broken = dict(fuzz_report.broken)
+    if importlib.util.find_spec("torch") is None:
+        # the deep extra is not installed: its examples can only raise MissingDependencyError
+        # (the error the library promises); they run where the extra is installed
+        broken = {k: v for k, v in broken.items()
+                  if not v.startswith("MissingDependencyError")}
+    assert not broken, "\n".join(f"{k}: {v}" for k, v in broken.items())
 
 
 def test_the_run_covers_the_whole_api(fuzz_report):
