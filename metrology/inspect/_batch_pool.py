@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing.context
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -184,7 +185,23 @@ def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> N
             prepare()
         except MetrologyError as exc:  # reported per image rather than killing the pool
             error = str(exc)
-    _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error)
+    _load_kernels()
+    _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error,
+                   ready_cpu=time.process_time(), ready_t=time.monotonic(), images=0)
+
+
+def _load_kernels() -> None:
+    """Load the compiled (numba) kernels now rather than on the first image: ~0.45 s of CPU
+    either way, but here it fills the wait for the parent's rectifier maps and a worker is at
+    full speed from its first image (the start-up it reports is then all of it).  A kernel
+    that fails to load fails again on the image that needs it, and is reported there."""
+    from .. import _accel
+
+    for package in ("image", "caliper", "match", "calib"):
+        try:
+            _accel.kernels(package)
+        except Exception:  # pragma: no cover - a broken numba cache: the image reports it
+            pass
 
 
 def _ships_loaded(recipe: Any) -> bool:
@@ -199,6 +216,7 @@ def _take_loaded(recipe: Any, handoff: Any) -> None:
     again (the demo's: 0.12 s of CPU for the station, 0.5 s for the 1100 x 800 maps, against
     a 5 KB and a 7.6 MB unpickle); what the parent has not loaded (None) ``prepare`` loads."""
     _ = recipe.model, recipe.scorer
+    _load_kernels()
     rect, station = handoff.get()
     if station is not None and recipe._station is None:
         recipe._station = station
@@ -214,10 +232,15 @@ def _hand_loaded(recipe: Any, handoff: Any, n: int) -> None:
         handoff.put(item)
 
 
-def _worker_run(path: str) -> dict:
+def _worker_run(path: str) -> tuple[dict, dict]:
+    """The image's record, and this worker's CPU figures so far (see :func:`worker_stats`)."""
     if _WORKER.get("error"):
-        return _error_record(path, _WORKER["error"], time.perf_counter())
-    return inspect_one(_WORKER["recipe"], path, _WORKER["overlay_dir"])
+        rec = _error_record(path, _WORKER["error"], time.perf_counter())
+    else:
+        rec = inspect_one(_WORKER["recipe"], path, _WORKER["overlay_dir"])
+    _WORKER["images"] = _WORKER.get("images", 0) + 1
+    return rec, {"pid": os.getpid(), "cpu_s": time.process_time(), "images": _WORKER["images"],
+                 "start_cpu_s": _WORKER.get("ready_cpu"), "ready_t": _WORKER.get("ready_t")}
 
 
 _DASK_CACHE: dict[int, Any] = {}
@@ -261,6 +284,24 @@ class _WorkerProcess(multiprocessing.context.SpawnProcess):
         with signals_deferred(), _signals_blocked():
             super().start()
 
+    def run(self) -> None:
+        """The pool's worker loop, then a fast exit once it returns.
+
+        The loop returns only after the pool's final handshake (this worker's pid written to
+        the result pipe, synchronously), when nothing of the batch is left in this process.
+        Tearing the interpreter down (1000+ modules, numba's LLVM) then cost 0.3 s of CPU,
+        and the batch waited for it; ``os._exit`` skips it after flushing the standard
+        streams.  An exception in the loop propagates as usual (exit code 1, traceback).
+        """
+        super().run()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):  # pragma: no cover - closed / broken pipe
+                pass
+        os._exit(0)
+
 
 class _WorkerContext(multiprocessing.context.SpawnContext):
     """The ``spawn`` context, with quiet workers that the batch can find again to stop them."""
@@ -295,7 +336,7 @@ def _kill_workers(procs: Sequence[Any], timeout: float = 10.0) -> None:
 
 def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
              record: Callable[[dict], None],
-             prepare: Callable[[Any], None] = lambda recipe: None) -> None:
+             prepare: Callable[[Any], None] = lambda recipe: None) -> tuple[float, list[dict]]:
     """``jobs - 1`` spawned workers and this process, all taking images from one queue.
 
     This process has the recipe loaded already, so it inspects images from the first moment
@@ -305,7 +346,10 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
     process's own loading overlaps their start-up.  Each worker holds at most two images (one
     running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
     exception) the workers are killed and reaped before the exception goes on, and records
-    already finished are written first."""
+    already finished are written first.
+
+    Returns the seconds until this process had prepared the recipe, and each worker's
+    figures (:func:`_worker_figures`)."""
     # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
     # deadlock the children; each spawned worker imports the library and loads the recipe once
     ctx = _WorkerContext()
@@ -314,6 +358,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
     # import and load the rest, and handed to them through this queue (its feeder thread: put
     # never blocks)
     handoff = ctx.Queue() if _ships_loaded(recipe) else None
+    t0 = time.monotonic()
     ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov, handoff))
     pool = _Pool(ex, iter(todo), 2 * n_workers)
@@ -323,6 +368,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
             prepare(recipe)        # ... while this process loads the recipe (a bad file: one
             if handoff is not None:             # error, and the workers are stopped)
                 _hand_loaded(recipe, handoff, n_workers)
+            ready = time.monotonic() - t0
             _drive(pool, recipe, ov, record)
     except BaseException as exc:
         with signals_deferred():      # a second Ctrl-C waits until the workers are gone
@@ -338,6 +384,17 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
             handoff.cancel_join_thread()
             handoff.close()
     ex.shutdown(wait=True)
+    return ready, [_worker_figures(w, t0) for w in pool.workers.values()]
+
+
+def _worker_figures(stats: dict, t0: float) -> dict:
+    """A worker's figures as its last image left them: ``cpu_s`` all its CPU (start-up
+    included), ``start_cpu_s`` its CPU before the first image (interpreter, imports, model,
+    kernels), ``ready_s`` the seconds from the pool's start until it could take images."""
+    ready_t = stats.get("ready_t")
+    return {"role": "worker", "pid": stats["pid"], "images": stats["images"],
+            "cpu_s": stats["cpu_s"], "start_cpu_s": stats.get("start_cpu_s"),
+            "ready_s": None if ready_t is None else ready_t - t0}
 
 
 def _drive(pool: "_Pool", recipe: Any, ov: str | None, record: Callable[[dict], None]) -> None:
@@ -365,6 +422,7 @@ class _Pool:
         self.ex, self.images, self.window = ex, images, window
         self.pending: dict = {}
         self.done = 0
+        self.workers: dict[int, dict] = {}   # pid -> the figures of its latest image
 
     def take(self) -> str | None:
         return next(self.images, None)
@@ -381,7 +439,7 @@ class _Pool:
         """The record of a finished future (a worker failure becomes an error record)."""
         k = self.pending.pop(f)
         try:
-            rec = f.result()
+            rec, stats = f.result()
         except BrokenProcessPool as exc:
             if self.done == 0:  # the workers never ran: a start-up problem, not this image
                 raise MetrologyError(
@@ -394,6 +452,7 @@ class _Pool:
             return _error_record(k, f"worker failed: {type(exc).__name__}: {exc}",
                                  time.perf_counter())
         self.done += 1
+        self.workers[stats["pid"]] = stats
         return rec
 
 
