@@ -139,7 +139,8 @@ def _process_table(label: str, s) -> str:
     for i, p in enumerate(s.processes):
         name = "main" if p["role"] == "main" else f"worker {i}"
         start = ("" if p["start_cpu_s"] is None else
-                 f", start-up {p['start_cpu_s']:.2f} s CPU, ready after {p['ready_s']:.2f} s")
+                 f", start-up {p['start_cpu_s']:.2f} s CPU, ready after {p['ready_s']:.2f} s, "
+                 f"then waited {p['idle_s']:.2f} s for images")
         rows.append(f"#   {label} {name:9s} {p['images']:4d} images, CPU {p['cpu_s']:6.2f} s"
                     f"{start}")
     return "\n".join(rows)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import multiprocessing.context
 import os
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -187,7 +186,8 @@ def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> N
             error = str(exc)
     _load_kernels()
     _WORKER.update(recipe=recipe, overlay_dir=overlay_dir, error=error,
-                   ready_cpu=time.process_time(), ready_t=time.monotonic(), images=0)
+                   ready_cpu=time.process_time(), ready_t=time.monotonic(), images=0,
+                   last_t=time.monotonic(), idle=0.0)
 
 
 def _load_kernels() -> None:
@@ -234,13 +234,19 @@ def _hand_loaded(recipe: Any, handoff: Any, n: int) -> None:
 
 def _worker_run(path: str) -> tuple[dict, dict]:
     """The image's record, and this worker's CPU figures so far (see :func:`worker_stats`)."""
+    t0 = time.monotonic()
     if _WORKER.get("error"):
         rec = _error_record(path, _WORKER["error"], time.perf_counter())
     else:
         rec = inspect_one(_WORKER["recipe"], path, _WORKER["overlay_dir"])
+    # the wall time between the previous image (or being ready) and this one: waiting for
+    # work (an idle machine's figure; on a loaded one it also holds time off the CPU)
+    _WORKER["idle"] = _WORKER.get("idle", 0.0) + t0 - _WORKER.get("last_t", t0)
+    _WORKER["last_t"] = time.monotonic()
     _WORKER["images"] = _WORKER.get("images", 0) + 1
     return rec, {"pid": os.getpid(), "cpu_s": time.process_time(), "images": _WORKER["images"],
-                 "start_cpu_s": _WORKER.get("ready_cpu"), "ready_t": _WORKER.get("ready_t")}
+                 "start_cpu_s": _WORKER.get("ready_cpu"), "ready_t": _WORKER.get("ready_t"),
+                 "idle_s": _WORKER["idle"]}
 
 
 _DASK_CACHE: dict[int, Any] = {}
@@ -284,23 +290,6 @@ class _WorkerProcess(multiprocessing.context.SpawnProcess):
         with signals_deferred(), _signals_blocked():
             super().start()
 
-    def run(self) -> None:
-        """The pool's worker loop, then a fast exit once it returns.
-
-        The loop returns only after the pool's final handshake (this worker's pid written to
-        the result pipe, synchronously), when nothing of the batch is left in this process.
-        Tearing the interpreter down (1000+ modules, numba's LLVM) then cost 0.3 s of CPU,
-        and the batch waited for it; ``os._exit`` skips it after flushing the standard
-        streams.  An exception in the loop propagates as usual (exit code 1, traceback).
-        """
-        super().run()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                if stream is not None:
-                    stream.flush()
-            except (OSError, ValueError):  # pragma: no cover - closed / broken pipe
-                pass
-        os._exit(0)
 
 
 class _WorkerContext(multiprocessing.context.SpawnContext):
@@ -390,11 +379,13 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
 def _worker_figures(stats: dict, t0: float) -> dict:
     """A worker's figures as its last image left them: ``cpu_s`` all its CPU (start-up
     included), ``start_cpu_s`` its CPU before the first image (interpreter, imports, model,
-    kernels), ``ready_s`` the seconds from the pool's start until it could take images."""
+    kernels), ``ready_s`` the seconds from the pool's start until it could take images,
+    ``idle_s`` the seconds it then waited for images."""
     ready_t = stats.get("ready_t")
     return {"role": "worker", "pid": stats["pid"], "images": stats["images"],
             "cpu_s": stats["cpu_s"], "start_cpu_s": stats.get("start_cpu_s"),
-            "ready_s": None if ready_t is None else ready_t - t0}
+            "ready_s": None if ready_t is None else ready_t - t0,
+            "idle_s": stats.get("idle_s")}
 
 
 def _drive(pool: "_Pool", recipe: Any, ov: str | None, record: Callable[[dict], None]) -> None:

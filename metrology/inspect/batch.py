@@ -290,7 +290,8 @@ class BatchSummary:
     ``role`` ("main": the calling process, or "worker"), ``pid``, ``images``, ``cpu_s`` (the
     main process's CPU over the batch, its helper threads included; a worker's since it was
     spawned), ``start_cpu_s`` (a worker's CPU before its first image: interpreter, imports,
-    model, kernels) and ``ready_s`` (seconds from the start until it could take images).
+    model, kernels), ``ready_s`` (seconds from the start until it could take images) and
+    ``idle_s`` (a worker's seconds waiting for images after that).
     """
 
     results: list[InspectionResult]
@@ -515,5 +516,6 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
             writer.close()
     n_main = len(new) - sum(w["images"] for w in workers)
     main = {"role": "main", "pid": os.getpid(), "images": n_main,
-            "cpu_s": time.process_time() - cpu0, "start_cpu_s": None, "ready_s": ready}
+            "cpu_s": time.process_time() - cpu0, "start_cpu_s": None, "ready_s": ready,
+            "idle_s": None}
     return new, interrupted, ([main] if scheduler is None else []) + workers
