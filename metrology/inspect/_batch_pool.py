@@ -361,10 +361,11 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
             _drive(pool, recipe, ov, record)
     except BaseException as exc:
         with signals_deferred():      # a second Ctrl-C waits until the workers are gone
+            pool.stop()
             _kill_workers(ctx.started)
             ex.shutdown(wait=False, cancel_futures=True)
             if not isinstance(exc, Exception):   # a stop, not a failure: keep what is done
-                for f in [f for f in pool.pending if f.done() and not f.cancelled()]:
+                for f in [f for f in pool.snapshot() if f.done() and not f.cancelled()]:
                     if f.exception() is None:
                         record(pool.collect(f))
         raise
@@ -392,43 +393,82 @@ def _drive(pool: "_Pool", recipe: Any, ov: str | None, record: Callable[[dict], 
     """Hand images to the workers, inspect others here, record every outcome as it comes."""
     pool.fill()
     while True:
-        for f in [f for f in pool.pending if f.done()]:
+        for f in [f for f in pool.snapshot() if f.done()]:
             record(pool.collect(f))
-        pool.fill()
         nxt = pool.take()
         if nxt is not None:        # this process works too
             record(inspect_one(recipe, nxt, ov))
             continue
-        if not pool.pending:
+        pending = pool.snapshot()
+        if not pending:
             break
-        finished, _ = wait(pool.pending, return_when=FIRST_COMPLETED)
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for f in finished:
             record(pool.collect(f))
 
 
 class _Pool:
-    """The images handed to the worker processes (a bounded window) and their outcomes."""
+    """The images handed to the worker processes (a bounded window) and their outcomes.
+
+    A worker's window (one image running, one waiting) is refilled the moment one of its
+    images finishes, from the pool's result thread (a done callback), not when this process
+    next looks up from its own image: a worker whose waiting image is shorter than the image
+    this process is on would otherwise sit idle until that one ends.  ``pending`` holds the
+    futures not yet collected (recorded) by this process; a lock keeps the image iterator and
+    ``pending`` consistent between the two threads.
+    """
 
     def __init__(self, ex: ProcessPoolExecutor, images, window: int):
         self.ex, self.images, self.window = ex, images, window
         self.pending: dict = {}
         self.done = 0
         self.workers: dict[int, dict] = {}   # pid -> the figures of its latest image
+        self.lock = threading.RLock()          # a callback may run inside fill (a fast image)
+        self.in_flight = 0
+        self.stopped = False
 
     def take(self) -> str | None:
-        return next(self.images, None)
+        with self.lock:
+            return next(self.images, None)
+
+    def snapshot(self) -> list:
+        with self.lock:
+            return list(self.pending)
 
     def fill(self) -> None:
         with signals_deferred():  # never stop half-way through starting a worker
-            while len(self.pending) < self.window:
-                k = self.take()
+            self._refill()
+
+    def stop(self) -> None:
+        """No more submissions (before the executor shuts down or the workers are killed)."""
+        with self.lock:
+            self.stopped = True
+
+    def _refill(self) -> None:
+        with self.lock:
+            while not self.stopped and self.in_flight < self.window:
+                k = next(self.images, None)
                 if k is None:
                     return
-                self.pending[self.ex.submit(_worker_run, k)] = k
+                try:
+                    f = self.ex.submit(_worker_run, k)
+                except RuntimeError:  # shut down or broken (BrokenProcessPool): a stop is on
+                    self.stopped = True
+                    return
+                self.pending[f] = k
+                self.in_flight += 1
+                f.add_done_callback(self._finished)
+
+    def _finished(self, f) -> None:
+        """Done callback (the executor's result thread): the worker takes its next image."""
+        with self.lock:
+            self.in_flight -= 1
+        self._refill()
 
     def collect(self, f) -> dict:
         """The record of a finished future (a worker failure becomes an error record)."""
-        k = self.pending.pop(f)
+        with self.lock:
+            k = self.pending.pop(f)
         try:
             rec, stats = f.result()
         except BrokenProcessPool as exc:

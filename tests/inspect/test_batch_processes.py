@@ -49,3 +49,28 @@ def test_jobs_1_is_one_main_process(tmp_path):
     s = run_many(_PidRecipe(), _paths(tmp_path, 5), jobs=1, progress=False)
     assert [(p["role"], p["pid"], p["images"], p["start_cpu_s"]) for p in s.processes] \
         == [("main", os.getpid(), 5, None)]
+
+
+class _SlowHereRecipe(_PidRecipe):
+    """An image takes 2 s in the calling process and no time in a worker."""
+
+    def __init__(self):
+        self.caller = os.getpid()
+
+    def run(self, path, name=None):
+        if os.getpid() == self.caller:
+            time.sleep(2.0)
+        return InspectionResult(name, "pass", error=str(os.getpid()))
+
+
+def test_a_worker_is_refilled_while_the_caller_is_on_a_long_image(tmp_path):
+    # the worker's window (one image running, one waiting) is refilled as each of its images
+    # ends, not when the caller looks up from its own image: once the worker is ready it does
+    # the rest while the caller is on one or two 2 s images.  Refilled only by the caller, the
+    # worker would do 2 images per caller image, the caller a third of those left (~12 more)
+    n = 40
+    s = run_many(_SlowHereRecipe(), _paths(tmp_path, n), jobs=2, progress=False)
+    assert s.counts == {"pass": n}
+    main, worker = s.processes
+    before_ready = worker["ready_s"] / 2.0 + 1       # images the caller began meanwhile
+    assert main["images"] <= before_ready + 4, (main, worker)
