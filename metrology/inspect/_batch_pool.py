@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing.context
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -289,6 +290,25 @@ class _WorkerProcess(multiprocessing.context.SpawnProcess):
     def start(self) -> None:
         with signals_deferred(), _signals_blocked():
             super().start()
+
+    def run(self) -> None:
+        """The pool's worker loop, then a fast exit once it returns.
+
+        The loop returns only after the pool's final handshake (this worker's pid written to
+        the result pipe, synchronously), when nothing of the batch is left in this process.
+        Tearing the interpreter down then cost a worker 0.35 s of CPU after 40 demo images
+        (15 ms after 3: it grows with what the worker has built up), and the batch waited for
+        it; ``os._exit`` skips it after flushing the standard streams.  An exception in the
+        loop propagates as usual (exit code 1, traceback).
+        """
+        super().run()
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError):  # pragma: no cover - closed / broken pipe
+                pass
+        os._exit(0)
 
 
 
