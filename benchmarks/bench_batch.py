@@ -10,9 +10,22 @@ image).  The ratio printed is the speed-up of 2 processes over 1 (ideal 2.0 on a
 On a shared machine the wall ratio says little, so the stderr line also gives CPU figures:
 CPU per image of each run, the CPU work ratio (total CPU of ``--jobs 2`` / ``--jobs 1``: the
 parallel overhead), a worker's start-up (spawn, imports, recipe load; wall and CPU), the
-speed-up expected on two idle cores from those, ``2 W1 / W2`` (a start-up on an idle core
-takes about its CPU time in wall time), and whether
-both runs gave identical results.
+speed-up expected on two idle cores from those, and whether both runs gave identical
+results.  A table then gives each process's CPU (``BatchSummary.processes``): the main
+process and each worker, with the worker's start-up CPU (interpreter, imports, model,
+kernels: all it spends before its first image).
+
+The idle-core model: on two idle cores each process has a core to itself, so it finishes
+after about its own CPU (a worker's CPU includes its start-up; the images are shared through
+one queue, so the processes end within an image of each other).  The expected speed-up is
+then ``C1 / max(C2_main, C2_worker)``: the CPU of the ``--jobs 1`` run (its wall on an idle
+core) over the CPU of the busiest process of ``--jobs 2``.  It leaves out the worker's
+waits that are not CPU (the spawn's exec, the parent's rectifier hand-off), tens of ms on
+an idle machine.  ``2 C1 / C2`` (perfect balance) is printed beside it.
+
+The library is byte-compiled first (``compileall``), as an installed package is: with
+``PYTHONDONTWRITEBYTECODE=1`` (this machine) a source checkout compiles every module again
+in every worker, 0.3-0.4 s of CPU.  ``--no-bytecode`` skips that step (and measures that).
 
 Run: ``python benchmarks/run.py batch`` (``--quick``: 24 images).
 """
@@ -111,12 +124,36 @@ def _worker_startup(recipe_path: Path) -> tuple[float, float]:
     return time.perf_counter() - t0, _cpu() - c0
 
 
+def _compile_library() -> None:
+    """Byte-compile the library beside its sources, as ``pip install`` does."""
+    import compileall
+
+    import metrology
+
+    compileall.compile_dir(str(Path(metrology.__file__).parent), quiet=1)
+
+
+def _process_table(label: str, s) -> str:
+    """One line per process of a run: its images, CPU and (a worker) start-up."""
+    rows = []
+    for i, p in enumerate(s.processes):
+        name = "main" if p["role"] == "main" else f"worker {i}"
+        start = ("" if p["start_cpu_s"] is None else
+                 f", start-up {p['start_cpu_s']:.2f} s CPU, ready after {p['ready_s']:.2f} s, "
+                 f"then waited {p['idle_s']:.2f} s for images")
+        rows.append(f"#   {label} {name:9s} {p['images']:4d} images, CPU {p['cpu_s']:6.2f} s"
+                    f"{start}")
+    return "\n".join(rows)
+
+
 def _key(r) -> tuple:
     return (r.image, r.status, tuple((m.name, m.value, m.passed) for m in r.measurements))
 
 
-def run(quick: bool = False) -> list[Row]:
+def run(quick: bool = False, bytecode: bool = True) -> list[Row]:
     n = 24 if quick else 200
+    if bytecode:
+        _compile_library()
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         work = Path(tmp)
         recipe, paths, truth = _prepare(work, n, 4 if quick else 8)
@@ -132,12 +169,13 @@ def run(quick: bool = False) -> list[Row]:
                     worst = max(worst, abs(m.value - tv[m.name]))
         ok = s1.counts.get("pass", 0) == n and s2.counts.get("pass", 0) == n
         same = [_key(r) for r in s1.results] == [_key(r) for r in s2.results]
-        # the quiet-machine figure: with W = CPU s of the --jobs 1 run and s = a worker's
-        # start-up (wall s, of which cs CPU), this process and one worker on two free cores
-        # finish in about (W2 - cs + s) / 2: the worker's share starts s late.  On an idle
-        # core a start-up's wall is about its CPU (s = cs), so the estimate is 2 W1 / W2 (the
-        # start-up wall measured on a loaded machine would only measure the load)
+        # the quiet-machine figure (module docstring): each process on its own idle core
+        # ends after about its own CPU, so the --jobs 2 run takes its busiest process's CPU
+        # (the start-up wall measured on a loaded machine would only measure the load)
         bound = 2 * c1 / c2 if c2 > 0 else float("nan")
+        p1 = sum(p["cpu_s"] for p in s1.processes)
+        busiest = max(p["cpu_s"] for p in s2.processes)
+        model = p1 / busiest
         # CPU seconds per wall second: how much of the machine each run actually got (on a
         # shared machine the wall speed-up is bounded by this, not by the code)
         print(f"# batch: {n} images  --jobs 1: {t1:.1f} s ({n / t1:.2f} img/s, CPU "
@@ -145,10 +183,14 @@ def run(quick: bool = False) -> list[Row]:
               f"({n / t2:.2f} img/s, CPU {1e3 * c2 / n:.0f} ms/img, CPU busy {c2 / t2:.2f})   "
               f"wall speed-up {t1 / t2:.2f}x   CPU work ratio (jobs 2 / jobs 1) {c2 / c1:.3f}   "
               f"worker start-up {ts:.2f} s wall, {cs:.2f} s CPU   expected on 2 idle cores "
-              f"{bound:.2f}x   results identical: {same}   system CPU / page faults per image: "
+              f"{model:.2f}x (C1 / busiest process; balanced 2 C1 / C2 {bound:.2f}x)   "
+              f"results identical: {same}   system CPU / page faults per image: "
               f"--jobs 1 {1e3 * f1[0]:.1f} ms / {f1[1]:.0f}, --jobs 2 "
               f"{1e3 * f2[0]:.1f} ms / {f2[1]:.0f}   cpus "
-              f"{os.cpu_count()}, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+              f"{os.cpu_count()}, load {os.getloadavg()[0]:.1f}, byte-compiled: {bytecode}",
+              file=sys.stderr)
+        print(_process_table("--jobs 1", s1) + "\n" + _process_table("--jobs 2", s2),
+              file=sys.stderr)
         return [Row(f"inspect {n} imgs, --jobs 2 (ms/img)", 1e3 * t2 / n,
                     "same batch, --jobs 1", 1e3 * t1 / n,
                     accuracy=f"max |err| {worst * 1e3:.2f} um, all pass: {ok}, "
@@ -159,7 +201,9 @@ def run(quick: bool = False) -> list[Row]:
                            "cpu_ms_per_img_jobs1": 1e3 * c1 / n,
                            "cpu_ms_per_img_jobs2": 1e3 * c2 / n,
                            "worker_startup_s": ts, "worker_startup_cpu_s": cs,
-                           "expected_speedup_idle": bound, "identical": same,
+                           "expected_speedup_idle": model, "expected_balanced": bound,
+                           "processes_jobs1": s1.processes, "processes_jobs2": s2.processes,
+                           "byte_compiled": bytecode, "identical": same,
                            "sys_ms_per_img_jobs1": 1e3 * f1[0],
                            "sys_ms_per_img_jobs2": 1e3 * f2[0],
                            "faults_per_img_jobs1": f1[1],
@@ -312,6 +356,6 @@ if __name__ == "__main__":
                        wait_idle_until=None if wait is None else time.time() + 60 * wait)
         sys.exit(0)
     quick = "--quick" in sys.argv
-    for r in run(quick):
+    for r in run(quick, bytecode="--no-bytecode" not in sys.argv):
         print(f"{r.name}: ours {r.ours_ms:.1f} ms, {r.peer} {r.peer_ms:.1f} ms, "
               f"ratio {r.ratio:.2f}x; {r.accuracy}")

@@ -26,15 +26,21 @@ Example
 (96, 96)
 """
 
-from .aligned import AlignedModel
-from .base import AnomalyScore, AnomalyScorer, FeatureExtractor, MissingDependencyError, is_scorer
-from .coreset import greedy_coreset, random_projection
-from .features import ClassicalFeatures, gaussian_kernels
-from .neighbors import NearestNeighbors
-from .extractors import FEATURE_NAMES
-from .patchcore import NotFittedError, PatchCore
-from .settings import PatchCoreSettings
-from .threshold import Threshold, auroc, calibrate_threshold
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_names
+
+if TYPE_CHECKING:  # the names below are imported on first use (a batch worker needs few)
+    from .aligned import AlignedModel
+    from .base import AnomalyScore, AnomalyScorer, FeatureExtractor, MissingDependencyError, is_scorer
+    from .coreset import greedy_coreset, random_projection
+    from .features import ClassicalFeatures, gaussian_kernels
+    from .neighbors import NearestNeighbors
+    from .extractors import FEATURE_NAMES
+    from .patchcore import NotFittedError, PatchCore
+    from .settings import PatchCoreSettings
+    from .threshold import Threshold, auroc, calibrate_threshold
+    from .torch_features import TorchFeatures
 
 __all__ = ["AlignedModel", "FEATURE_NAMES", "PatchCoreSettings", "AnomalyScore", "AnomalyScorer", "FeatureExtractor", "MissingDependencyError",
            "is_scorer", "greedy_coreset", "random_projection", "ClassicalFeatures",
@@ -42,10 +48,17 @@ __all__ = ["AlignedModel", "FEATURE_NAMES", "PatchCoreSettings", "AnomalyScore",
            "auroc", "calibrate_threshold", "TorchFeatures"]
 
 
-def __getattr__(name: str):
-    if name == "TorchFeatures":  # defined in a module that imports torch only when used
-        from .torch_features import TorchFeatures
+_HOMES = {"AlignedModel": "aligned", "AnomalyScore": "base", "AnomalyScorer": "base",
+          "FeatureExtractor": "base", "MissingDependencyError": "base", "is_scorer": "base",
+          "greedy_coreset": "coreset", "random_projection": "coreset",
+          "ClassicalFeatures": "features", "gaussian_kernels": "features",
+          "NearestNeighbors": "neighbors", "FEATURE_NAMES": "extractors",
+          "NotFittedError": "patchcore", "PatchCore": "patchcore",
+          "PatchCoreSettings": "settings", "Threshold": "threshold", "auroc": "threshold",
+          "calibrate_threshold": "threshold",
+          "TorchFeatures": "torch_features"}  # imports torch only when used
+__getattr__ = lazy_names(__name__, _HOMES, globals())
 
-        globals()[name] = TorchFeatures
-        return TorchFeatures
-    raise AttributeError(f"module 'metrology.anomaly' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

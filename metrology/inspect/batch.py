@@ -286,6 +286,12 @@ class BatchSummary:
 
     ``results`` are in input order (images skipped because already recorded are read back from
     the output file); ``counts`` are over all of them; ``processed`` is how many ran this time.
+    ``processes`` says where the CPU went, one dict per process that inspected this time:
+    ``role`` ("main": the calling process, or "worker"), ``pid``, ``images``, ``cpu_s`` (the
+    main process's CPU over the batch, its helper threads included; a worker's since it was
+    spawned), ``start_cpu_s`` (a worker's CPU before its first image: interpreter, imports,
+    model, kernels), ``ready_s`` (seconds from the start until it could take images) and
+    ``idle_s`` (a worker's seconds waiting for images after that).
     """
 
     results: list[InspectionResult]
@@ -297,6 +303,7 @@ class BatchSummary:
     csv: Path | None = None
     interrupted: bool = False
     records: list[dict] = field(default_factory=list, repr=False)
+    processes: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def images_per_s(self) -> float:
@@ -414,8 +421,8 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
             raise InputError(f"overlay_dir: cannot create {overlay_path}: "
                              f"{exc.strerror or exc}") from None
         ov = str(overlay_path)
-    new, interrupted = _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler,
-                                  on_result)
+    new, interrupted, procs = _run_batch(recipe, todo, jobs, out_path, ov, progress,
+                                         scheduler, on_result)
     records = {**done, **new}
     ordered = [records[k] for k in keys if k in records]
     csv_out = None
@@ -432,7 +439,8 @@ def run_many(recipe: Any, paths: Iterable[str | os.PathLike], *, jobs: int = 1,
         counts[r.get("status", "error")] = counts.get(r.get("status", "error"), 0) + 1
     results = [InspectionResult.from_dict(r) for r in ordered]
     return BatchSummary(results, counts, len(new), len(keys) - len(todo),
-                        time.perf_counter() - t_start, out_path, csv_out, interrupted, ordered)
+                        time.perf_counter() - t_start, out_path, csv_out, interrupted, ordered,
+                        procs)
 
 
 def _check_run_args(recipe: Any, progress: Any, scheduler: Any, on_result: Any) -> None:
@@ -466,11 +474,14 @@ def _prepare(recipe: Any) -> None:
 
 def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result):
     """Inspect ``todo`` (appending each record to ``out_path`` as it finishes): the new
-    records by image, and whether Ctrl-C stopped the batch."""
+    records by image, whether Ctrl-C stopped the batch, and the processes' figures
+    (:attr:`BatchSummary.processes`)."""
     writer = JsonlWriter(out_path) if out_path is not None else None
     new: dict[str, dict] = {}
     bar = _Progress(len(todo), progress)
     interrupted = False
+    cpu0, t0 = time.process_time(), time.monotonic()
+    ready, workers = None, []
 
     def record(rec: dict) -> None:
         if writer is not None:
@@ -489,17 +500,22 @@ def _run_batch(recipe, todo, jobs, out_path, ov, progress, scheduler, on_result)
     try:
         if todo and (scheduler is not None or jobs == 1 or len(todo) <= 1):
             _prepare(recipe)   # station/model/scorer loaded once: a bad file is one error
+            ready = time.monotonic() - t0
         if todo and scheduler is not None:
             run_dask(recipe, todo, scheduler, ov, record)
         elif jobs == 1 or len(todo) <= 1:
             for k in todo:
                 record(inspect_one(recipe, k, ov))
         elif todo:   # the workers start first, then this process prepares (in their start-up)
-            run_pool(recipe, todo, jobs, ov, record, _prepare)
+            ready, workers = run_pool(recipe, todo, jobs, ov, record, _prepare)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         bar.close()
         if writer is not None:
             writer.close()
-    return new, interrupted
+    n_main = len(new) - sum(w["images"] for w in workers)
+    main = {"role": "main", "pid": os.getpid(), "images": n_main,
+            "cpu_s": time.process_time() - cpu0, "start_cpu_s": None, "ready_s": ready,
+            "idle_s": None}
+    return new, interrupted, ([main] if scheduler is None else []) + workers
