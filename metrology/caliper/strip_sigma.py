@@ -69,6 +69,23 @@ def _fit_rows(x, y, mask, t, blur, step, directions, half):
     return sens[:, 3], resid_proj, np.sum(r * r, axis=1)
 
 
+def linearised(prof, es, edges: np.ndarray, c: np.ndarray, along: np.ndarray) -> tuple:
+    """The width to first order in the strips' samples: the fit windows' sample points
+    ``pts`` (N, 2), the width's sensitivity ``h`` (N,) to each, and per window (E = 2S: row
+    0 of ``edges`` then row 1) its mask (E, Lw), residual projector and residual sum of
+    squares (:func:`width_std` has the parameters)."""
+    e = edges.reshape(-1)
+    rows = es.profile[e]
+    t = es.position[e]
+    other = es.position[edges[::-1].reshape(-1)]
+    cal = prof.calipers
+    idx, mask, half = _windows(cal.offsets, t, es.blur[e], other)
+    g, resid_proj, rss = _fit_rows(cal.offsets[idx], prof.values[rows[:, None], idx], mask, t,
+                                   es.blur[e], es.step[e], cal.directions[rows], half)
+    pts = cal.points[rows, 0][np.arange(e.size)[:, None], idx][mask]
+    return pts, ((c * along).reshape(-1)[:, None] * g)[mask], mask, resid_proj, rss
+
+
 def width_std(prof, interpolation: str, shape, es, edges: np.ndarray, c: np.ndarray,
               along: np.ndarray) -> tuple[float, float]:
     """1-sigma uncertainty of the strips' width and its degrees of freedom ``nu``.
@@ -91,22 +108,13 @@ def width_std(prof, interpolation: str, shape, es, edges: np.ndarray, c: np.ndar
         ``d(width) / d(position)`` of each strip edge: the cosine between its profile and the
         pair's direction (signed: negative for the first edges).
     """
-    e = edges.reshape(-1)
-    rows = es.profile[e]
-    t = es.position[e]
-    other = es.position[edges[::-1].reshape(-1)]
-    cal = prof.calipers
-    idx, mask, half = _windows(cal.offsets, t, es.blur[e], other)
-    g, resid_proj, rss = _fit_rows(cal.offsets[idx], prof.values[rows[:, None], idx], mask, t,
-                                   es.blur[e], es.step[e], cal.directions[rows], half)
-    pts = cal.points[rows, 0][np.arange(e.size)[:, None], idx]       # (E, Lw, 2)
-    dx, dy, rx, ry = separable_taps(shape, pts[mask], interpolation)[:4]
-    h = ((c * along).reshape(-1)[:, None] * g)[mask]
+    pts, h, mask, resid_proj, rss = linearised(prof, es, edges, c, along)
+    dx, dy, rx, ry = separable_taps(shape, pts, interpolation)[:4]
     sens = dx.T @ (h[:, None] * dy)          # the width's weights on the pixels (prefilter aside)
     var_unit = float(np.sum((rx @ sens @ ry) * sens))
     starts = np.concatenate([[0], np.cumsum(mask.sum(1))])
     tr = sq = 0.0
-    for i in range(e.size):                  # each window's A W W^T (its own block)
+    for i in range(mask.shape[0]):           # each window's A W W^T (its own block)
         a, b = starts[i], starts[i + 1]
         m = resid_proj[i][np.ix_(mask[i], mask[i])] @ (((dx[a:b] @ rx) @ dx[a:b].T)
                                                        * ((dy[a:b] @ ry) @ dy[a:b].T))
