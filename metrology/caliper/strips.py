@@ -17,6 +17,8 @@ linear in the strips' edge positions: each edge is ``sum_j c_j p_j`` with weight
 (sum 1) that the inspection feature keeps (:func:`metrology.caliper.features.pair_feature`), so
 its uncertainty and its sensitivities stay exact.  The price is noise: the intercept of a
 quadratic over a uniform spread of strips has 1.5 times the standard deviation of their mean.
+That uncertainty is propagated from the pixels through the interpolation weights (the strips'
+samples share pixels; :mod:`metrology.caliper.strip_sigma`).
 
 Examples
 --------
@@ -66,7 +68,9 @@ class StripPairs(Serializable):
     first_xy, second_xy : ndarray (S, 2)
         Its first and second edge points.
     std_edges_px : ndarray (2, S)
-        1-sigma position uncertainty of each strip's first (row 0) and second (row 1) edge.
+        1-sigma position uncertainty of each strip's first (row 0) and second (row 1) edge:
+        the fits' own, scaled by one factor so that ``sum c^2 std^2`` is the width's exact
+        variance (the strips' errors are correlated; the factor carries that).
     weights : ndarray (2, S)
         Per edge, ``c_j`` (sum 1): the edge's point on the centre line, blur curvature
         removed, is ``sum_j c_j p_j``.
