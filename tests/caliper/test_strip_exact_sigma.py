@@ -86,7 +86,7 @@ def test_linearised_width_follows_the_measured_one(monkeypatch, angle_deg, phase
     draws: the variance formula is exact for this linear map, so the map must be the
     estimator's.  The width is taken with the strips' weights of the unperturbed image (the
     weights follow the strips' own fitted sigmas, a second-order effect the map leaves out).
-    Measured: correlation 0.998-0.9996, slope 0.994-0.999; a missing correlation of the
+    Measured: correlation 0.998-0.9996, slope 0.994-0.996; a missing correlation of the
     samples or a wrong fit window changes the slope by more than the 3 % allowed (2.5 sd of
     the slope's sampling error at this correlation)."""
     img0, tool = _scene(angle_deg, phase)
