@@ -17,6 +17,8 @@ linear in the strips' edge positions: each edge is ``sum_j c_j p_j`` with weight
 (sum 1) that the inspection feature keeps (:func:`metrology.caliper.features.pair_feature`), so
 its uncertainty and its sensitivities stay exact.  The price is noise: the intercept of a
 quadratic over a uniform spread of strips has 1.5 times the standard deviation of their mean.
+That uncertainty is propagated from the pixels through the interpolation weights (the strips'
+samples share pixels; :mod:`metrology.caliper.strip_sigma`).
 
 Examples
 --------
@@ -40,9 +42,9 @@ from .._serial import Serializable
 from ..image.io import as_gray
 from ..image.profiles import rect_calipers, sample_profiles
 from .edges import detect_edges
-from .erf_model import HALF_A, HALF_B
 from .measure import PairResult, auto_interpolation
 from .settings import EdgeSettings
+from .strip_sigma import width_std
 
 #: internal stage of EdgePairTool (its result types are reached through it, not built by users)
 __all__ = ["MIN_STRIPS"]
@@ -66,7 +68,9 @@ class StripPairs(Serializable):
     first_xy, second_xy : ndarray (S, 2)
         Its first and second edge points.
     std_edges_px : ndarray (2, S)
-        1-sigma position uncertainty of each strip's first (row 0) and second (row 1) edge.
+        1-sigma position uncertainty of each strip's first (row 0) and second (row 1) edge:
+        the fits' own, scaled by one factor so that ``sum c^2 std^2`` is the width's exact
+        variance (the strips' errors are correlated; the factor carries that).
     weights : ndarray (2, S)
         Per edge, ``c_j`` (sum 1): the edge's point on the centre line, blur curvature
         removed, is ``sum_j c_j p_j``.
@@ -132,45 +136,13 @@ def _edge_weights(s: np.ndarray, pos: np.ndarray, std: np.ndarray, blur: np.ndar
     return M[0] - g * M[2], float(np.sign(q) * 2.0 * abs(q) / slope)
 
 
-def _calibrated_std(std: np.ndarray, result: PairResult, k: int) -> np.ndarray:
-    """The strips' edge uncertainties (2, S), scaled so that the mean of the strips has the
-    uncertainty the wide caliper found for the same pair.
-
-    A 1 px strip's edge fit takes its profile's samples as independent, but interpolated
-    samples are not: along a slanted strip neighbouring samples share pixels (at 45 deg its own
-    sigma is 0.8x the scatter of its edge), and neighbouring strips share pixels too
-    (correlation +0.25 between adjacent strips on a half-pixel grid).  The wide caliper's
-    profile averages the same strips, and its fit's sigma agrees with the scatter of its width
-    (0.9-1.0x over angles), so its ratio to what the strips' own sigmas predict for their mean
-    (``sqrt(sum std^2) / S``) is the common factor the strips' sigmas miss.  Measured on a
-    rendered web (6 px caliper, 150 noise draws each): width scatter / reported sigma 1.21,
-    1.11 and 1.34 at 0, 17 and 45 deg with the strips' own sigmas, 1.08, 1.00 and 1.10 scaled
-    (``tests/inspect/test_pair_strip_sigma.py``).
-
-    The scale rests on the wide caliper's two fits' residual noise levels, estimated on
-    ``nu`` degrees of freedom (Welch-Satterthwaite over the two edges, each fit's window of
-    ``2 (6 s + 5)`` samples less its 5 parameters: ``nu`` ~ 35-40 at the demo's blur), so the
-    strips' uncertainty is itself uncertain by ~12 %, and ``error / u`` then has
-    ``E[z^2] = nu / (nu - 2)`` (Student's t), 1.06 here; the variance is multiplied by that
-    factor, as the line fits' is (:mod:`metrology.caliper.features`).
-    """
-    std_wide = float(result.std_width_px[k])
-    pred = float(np.sqrt(np.sum(std * std))) / std.shape[1]
-    if not (np.isfinite(std_wide) and std_wide > 0 and np.isfinite(pred) and pred > 0):
-        return std
-    return std * (std_wide / pred) * _t_factor(result, k)
-
-
-def _t_factor(result: PairResult, k: int) -> float:
-    """``sqrt(nu / (nu - 2))`` for the width of pair ``k``'s wide-caliper sigma, ``nu`` its
-    Welch-Satterthwaite degrees of freedom (:func:`_calibrated_std`); 1 when not known."""
-    s = np.array([result.first.std_px[k], result.second.std_px[k]], float)
-    blur = np.array([result.first.blur_px[k], result.second.blur_px[k]], float)
-    nu_i = 2.0 * (HALF_A * blur + HALF_B) - 5.0          # window samples less the parameters
-    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(nu_i)) and s.max() > 0):
-        return 1.0
-    nu = float(np.sum(s ** 2) ** 2 / np.sum(s ** 4 / np.maximum(nu_i, 3.0)))
-    return float(np.sqrt(nu / (nu - 2.0))) if nu > 4.0 else 1.0
+def _exact_std(std: np.ndarray, c: np.ndarray, u_w: float) -> np.ndarray:
+    """The strips' edge sigmas (2, S) scaled by one factor so that ``sum c^2 std^2`` is the
+    width's exact variance ``u_w^2`` (:func:`metrology.caliper.strip_sigma.width_std`; the
+    inspection feature rebuilds the width's variance from them); unscaled when ``u_w`` is
+    not finite (a degenerate window)."""
+    own = float(np.sqrt(np.sum(c * c * std * std)))
+    return std * (u_w / own) if np.isfinite(u_w) and u_w > 0 and own > 0 else std
 
 
 def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
@@ -201,8 +173,7 @@ def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
     if n < MIN_STRIPS or len(result) == 0:
         return StripPairResult(**base)
     k = strongest_pair(result)
-    p0 = np.asarray(p0_xy, float)
-    p1 = np.asarray(p1_xy, float)
+    p0, p1 = np.asarray(p0_xy, float), np.asarray(p1_xy, float)
     length = float(np.hypot(*(p1 - p0)))
     u = (p1 - p0) / length
     perp = np.array([-u[1], u[0]])
@@ -216,10 +187,10 @@ def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
         cal = rect_calipers(centers, u, length, width / n, pad=6.0)
         prof = sample_profiles(img, cal, interp, gray=img)
         c = prof.calipers
-        return prof, detect_edges(prof.values, c.offsets, edges=detect,
-                                  search_half=c.search_half, directions=c.directions)
+        return (prof, interp), detect_edges(prof.values, c.offsets, edges=detect,
+                                            search_half=c.search_half, directions=c.directions)
 
-    prof, es = auto_interpolation(run, detect.interpolation)
+    (prof, interp), es = auto_interpolation(run, detect.interpolation)
     cal = prof.calipers
     pts = cal.to_image(es.profile, es.position)
     along = (pts - p0) @ u
@@ -243,13 +214,14 @@ def pair_strips(image, p0_xy, p1_xy, width: float, edges: EdgeSettings,
     off = s[prof.index]
     if ok.sum() < MIN_STRIPS or not (np.any(off[ok] < 0) and np.any(off[ok] > 0)):
         return StripPairResult(**base)
-    a, b = pts[j1[ok]], pts[j2[ok]]
-    so = off[ok]
-    std = _calibrated_std(np.stack([es.std_px[j1[ok]], es.std_px[j2[ok]]]), result, k)
+    a, b, so, jj = pts[j1[ok]], pts[j2[ok]], off[ok], np.stack([j1[ok], j2[ok]])
+    std = es.std_px[jj]                          # the fits' own: their relative weights
     c1, k1 = _edge_weights(so, along[j1[ok]], std[0], es.blur[j1[ok]])
     c2, k2 = _edge_weights(so, along[j2[ok]], std[1], es.blur[j2[ok]])
     c = np.stack([c1, c2])
     d = c2 @ b - c1 @ a
+    cos = cal.directions[es.profile[jj]] @ (d / np.hypot(*d)) * np.array([[-1.0], [1.0]])
+    std = _exact_std(std, c, width_std(prof, interp, img.shape, es, jj, c, cos)[0])
     strips = StripPairs(k, so, a, b, std, c, np.array([k1, k2]), float(np.hypot(*d)),
                         float(np.sqrt(np.sum(c * c * std * std))))
     return StripPairResult(**base, strips=strips)

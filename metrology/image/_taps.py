@@ -125,3 +125,48 @@ def _gather(flat: np.ndarray, taps: tuple) -> np.ndarray:
         else:
             out += acc
     return out
+
+
+def _prefilter_autocorrelation(half: int = 16) -> np.ndarray:
+    """Autocorrelation ``r(k)``, ``|k| <= half``, of the cubic B-spline prefilter's impulse
+    response ``h(k) = c z^|k|`` (``z = sqrt(3) - 2``, ``c = -6 z / (1 - z^2)``): in closed form
+    ``c^2 z^|k| (|k| + (1 + z^2) / (1 - z^2))`` (``r(0) = 2 sqrt(3)``; the FIR kernel of
+    :mod:`metrology.image.profiles` matches it to 7e-7; beyond 16 taps it is below 1e-8)."""
+    z = np.sqrt(3.0) - 2.0
+    k = np.abs(np.arange(-half, half + 1))
+    return (6.0 * z / (1.0 - z * z)) ** 2 * z ** k * (k + (1.0 + z * z) / (1.0 - z * z))
+
+
+def separable_taps(shape, points: np.ndarray, interpolation: str) -> tuple:
+    """The interpolation at ``points`` (N, 2) on an image of ``shape`` as separable factors:
+    dense tap weights along x and y, ``dx`` (N, nx) and ``dy`` (N, ny), over columns ``x0 +
+    arange(nx)`` and rows ``y0 + arange(ny)``, and the covariances ``rx`` (nx, nx), ``ry`` (ny,
+    ny) the interpolated image's source carries per axis for unit white pixel noise (the
+    Toeplitz matrix of the B-spline prefilter's autocorrelation for "spline", the identity for
+    "linear" and "cubic").  A point's weight on pixel ``(x0 + i, y0 + j)`` is ``dx[., i]
+    dy[., j]`` (prefilter aside); returns ``(dx, dy, rx, ry, x0, y0)``."""
+    q = _planar(np.asarray(points, np.float64))
+    base, ox, _, wx, wy = _taps(shape, q, interpolation, False)
+    n, taps = q.shape[1], len(ox)
+    r = _prefilter_autocorrelation() if interpolation == "spline" else np.ones(1)
+    out, origin = [], []
+    for i0, w in ((base % shape[1], wx), (base // shape[1], wy)):
+        origin.append(int(i0.min()))
+        i0 = i0 - origin[-1]
+        dense = np.zeros((n, int(i0.max()) + taps))
+        dense[np.arange(n)[:, None], i0[:, None] + np.arange(taps)] = w.T
+        out.append(dense)
+    for dense in list(out):
+        lag = np.abs(np.subtract.outer(np.arange(dense.shape[1]), np.arange(dense.shape[1])))
+        out.append(np.where(lag <= r.size // 2, r[np.minimum(lag + r.size // 2, r.size - 1)],
+                            0.0))
+    return (*out, *origin)
+
+
+def sample_noise_gram(shape, points: np.ndarray, interpolation: str) -> np.ndarray:
+    """Covariance (N, N) of the values interpolated at ``points`` (N, 2) from an image of
+    ``shape`` whose pixels carry independent noise of unit variance: ``W W^T`` (``W`` the
+    interpolation weights, for ``"spline"`` composed with the B-spline prefilter), the
+    elementwise product of one factor per axis (:func:`separable_taps`)."""
+    dx, dy, rx, ry = separable_taps(shape, points, interpolation)[:4]
+    return ((dx @ rx) @ dx.T) * ((dy @ ry) @ dy.T)
