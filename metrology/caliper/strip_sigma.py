@@ -112,14 +112,16 @@ def width_std(prof, interpolation: str, shape, es, edges: np.ndarray, c: np.ndar
     dx, dy, rx, ry = separable_taps(shape, pts, interpolation)[:4]
     sens = dx.T @ (h[:, None] * dy)          # the width's weights on the pixels (prefilter aside)
     var_unit = float(np.sum((rx @ sens @ ry) * sens))
-    starts = np.concatenate([[0], np.cumsum(mask.sum(1))])
-    tr = sq = 0.0
-    for i in range(mask.shape[0]):           # each window's A W W^T (its own block)
-        a, b = starts[i], starts[i + 1]
-        m = resid_proj[i][np.ix_(mask[i], mask[i])] @ (((dx[a:b] @ rx) @ dx[a:b].T)
-                                                       * ((dy[a:b] @ ry) @ dy[a:b].T))
-        tr += float(np.trace(m))
-        sq += float(np.sum(m * m.T))
+    # each window's M = (I - H) W W^T over its own block, all windows at once: the taps of
+    # every window's samples padded to (E, Lw, n) (zero rows where its mask is off, where
+    # I - H is zero too)
+    pad_x = np.zeros(mask.shape + (dx.shape[1],))
+    pad_y = np.zeros(mask.shape + (dy.shape[1],))
+    pad_x[mask], pad_y[mask] = dx, dy
+    gram = ((pad_x @ rx) @ pad_x.transpose(0, 2, 1)) * ((pad_y @ ry) @ pad_y.transpose(0, 2, 1))
+    m = resid_proj @ gram
+    tr = float(np.trace(m, axis1=1, axis2=2).sum())
+    sq = float(np.sum(m * m.transpose(0, 2, 1)))
     if not (tr > 0 and np.isfinite(rss).all()):
         return float("nan"), float("nan")
     nu = tr * tr / sq
