@@ -8,6 +8,11 @@ the pretrained weights' sha256, training figures, threshold) stored as UTF-8 byt
 goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
 never a header that does not match its arrays.  Reading uses ``allow_pickle=False``.
 
+Version 3 is version 2 with the line channel (``settings.line_scan``): the arrays
+``line_psd``, ``line_spread``, ``line_roi`` and the header ``line_scan`` (scan constants and
+the two channels' good-part score statistics).  A bank without the line channel is still
+written as version 2, with no ``line_scan`` field in its settings, so older readers load it.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -35,7 +40,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 2
+BANK_VERSION = 3
+#: versions this reader loads from an ``.npz`` with its own header
+_NPZ_VERSIONS = (2, 3)
 
 
 def _npz_path(path: Any) -> Path:
@@ -49,8 +56,12 @@ def _npz_path(path: Any) -> Path:
 def save_bank(pc: Any, path: Any) -> Path:
     """Write ``pc`` (a fitted PatchCore) to one ``.npz`` file; returns its path."""
     out = output_file(_npz_path(path), "path")
-    meta = {"format": BANK_FORMAT, "version": BANK_VERSION,
-            "settings": pc.settings.to_dict(), "features": pc.features.config(),
+    settings = pc.settings.to_dict()
+    line = getattr(pc, "_line", None)
+    if not settings.get("line_scan"):
+        settings.pop("line_scan", None)     # readable by readers that predate the channel
+    meta = {"format": BANK_FORMAT, "version": BANK_VERSION if line is not None else 2,
+            "settings": settings, "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
             "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
             "aligned_gain": float(pc._aligned_gain),
@@ -63,6 +74,9 @@ def save_bank(pc: Any, path: Any) -> Path:
         arrays["roi"] = pc.roi.astype(np.uint8)
     if pc._ring_scale is not None:
         arrays["ring_scale"] = pc._ring_scale
+    if line is not None:
+        arrays.update(line.arrays())
+        meta["line_scan"] = line.params()
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -99,9 +113,9 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     if not isinstance(meta, dict) or meta.get("format") != BANK_FORMAT:
         raise FileFormatError(f"{where}: not a PatchCore bank (format "
                               f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
-    if meta.get("version") != BANK_VERSION:
+    if meta.get("version") not in _NPZ_VERSIONS:
         raise FileFormatError(f"{where}: bank version {meta.get('version')!r} is not supported "
-                              f"(this version reads 1 and {BANK_VERSION})")
+                              f"(this version reads 1 to {BANK_VERSION})")
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
                                            where=f"{where}: settings", error=FileFormatError)
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
@@ -126,6 +140,16 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
             raise FileFormatError(f"{where}: array 'roi': expected a non-empty mask of shape "
                                   f"{pc.image_shape}, given {roi.shape}")
         pc._roi = roi.astype(bool)
+    if settings.line_scan:
+        if meta.get("version") != 3 or "line_scan" not in meta:
+            raise FileFormatError(f"{where}: settings ask for the line channel but the bank "
+                                  f"has none (version {meta.get('version')!r})")
+        from ._line_scan import LineScan
+
+        pc._line = LineScan.from_arrays(arrays, meta["line_scan"], pc.image_shape, where)
+    elif "line_scan" in meta:
+        raise FileFormatError(f"{where}: a line channel is stored but the settings have "
+                              f"line_scan off")
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")

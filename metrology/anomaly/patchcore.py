@@ -36,6 +36,7 @@ from ..image.io import as_gray, load_image
 from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
+from ._line_scan import LineScan
 from .coreset import greedy_coreset
 from .extractors import make_extractor
 from .neighbors import NearestNeighbors
@@ -157,6 +158,7 @@ class PatchCore:
         self._roi: np.ndarray | None = None       # (H, W) bool, training image size
         self._cells: np.ndarray | None = None     # (h, w) bool cells scored
         self._pixel_mask: np.ndarray | None = None  # (H, W) float32 map mask, or None
+        self._line: LineScan | None = None        # the line channel (settings.line_scan)
         self.image_shape: tuple[int, int] | None = None
         self.image_channels: int | None = None
         self.info: dict = {}
@@ -352,9 +354,14 @@ class PatchCore:
         probe = z[g.choice(len(z), min(len(z), 4000), replace=False)]
         unit = float(np.median(self._index.query(probe)[0]))
         self._aligned_gain = unit if unit > 0 else 1.0
-        self._ring_scale = _ring_scale(z, ring, image_id, n_bank, s, g)
+        self._ring_scale, held_index = _ring_scale(z, ring, image_id, n_bank, s, g)
         self._aligned = AlignedModel.fit(imgs, self.features.stride, s.aligned_tolerance_px)
         self.image_channels = ch.pop()
+        t3 = time.perf_counter()
+        self._line = None
+        if s.line_scan:
+            self._line = self._fit_line(imgs, held_index,
+                                        None if roi is None else _check_roi(roi, shape))
         self.threshold = None
         self.info = {"n_images": len(imgs), "patches_total": int(n_total),
                      "patches_used": int(len(z)), "feature_grid": list(grid),
@@ -362,7 +369,65 @@ class PatchCore:
                      "coreset_seconds": round(t2 - t1, 4),
                      "fit_seconds": round(time.perf_counter() - t0, 4),
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
+        if self._line is not None:
+            self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         return self
+
+    def _fit_line(self, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",
+                  roi: np.ndarray | None) -> LineScan:
+        """The line channel, and both channels' image scores on the good parts held back
+        (every 5th image): PatchCore's against the bank built without them (the border-ring
+        estimate's), the line scan's against the spread measured on them."""
+        if held_index is None or len(imgs) < 5:
+            raise InputError(f"line_scan: needs at least 5 good images (every 5th is held "
+                             f"back to put the two channels on one scale), given {len(imgs)}")
+        held = np.arange(len(imgs)) % 5 == 4
+        face = edge_band_roi(imgs, max(self.settings.edge_band_px, LINE_BAND_PX), roi)
+        if face is None or not face.any():
+            raise InputError("line_scan: the part face (the ROI without a band along strong "
+                             "edges) is empty")
+        grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
+        try:
+            line = LineScan.fit(grays, held, face)
+        except FloatingPointError:  # pragma: no cover - constant images
+            raise InputError("line_scan: the good images have no texture to whiten") from None
+        if not line.inner.any():
+            raise InputError("line_scan: the part face is too small for the line scan")
+        pcs = []
+        for i in np.flatnonzero(held):
+            f = self._normalise(self._raw_patches(imgs[i]))
+            h, w, c = f.shape
+            raw = held_index.query(f.reshape(-1, c), k=1)[0][:, 0].reshape(h, w)
+            if self._ring_scale is not None:
+                raw = raw / self._ring_scale[np.minimum(_rings((h, w)),
+                                                        len(self._ring_scale) - 1)]
+            pcs.append(self._reduce(self._smooth(np.where(self._cells, raw,
+                                                          np.float32(0.0)))))
+        pcs = np.asarray(pcs, np.float64)
+        line.pc_stats = (float(pcs.mean()), float(max(pcs.std(), 1e-3 * abs(pcs.mean()),
+                                                      1e-9)))
+        return line
+
+    def _smooth(self, raw: np.ndarray) -> np.ndarray:
+        import cv2
+
+        s = self.settings
+        if s.smoothing_sigma <= 0:
+            return raw
+        # zeros beyond the border: a reflected border would add a cell's own mirror image
+        # to it (a single-cell peak on the border 1.6 times, in a corner 2.6 times an
+        # inner one's value at sigma = 1 cell), and good maps would peak at the border
+        sm = cv2.GaussianBlur(raw, (0, 0), s.smoothing_sigma / self.features.stride,
+                              borderType=cv2.BORDER_CONSTANT)
+        return np.where(self._cells, sm, np.float32(0.0))
+
+    def _reduce(self, sm: np.ndarray) -> float:
+        """Image score of a smoothed map (``topk`` or ``max``)."""
+        if self.settings.image_score == "topk":
+            v = sm[self._cells]
+            k = min(self.settings.top_k, v.size)
+            return float(np.partition(v, v.size - k)[v.size - k:].mean())
+        return float(sm.max())
 
     def set_roi(self, roi: np.ndarray | None) -> "PatchCore":
         """Score only the pixels of ``roi`` ((H, W) bool of the training size; None: all).
@@ -431,20 +496,9 @@ class PatchCore:
         img, in_shape = self._prepare(image)
         raw, q, d1, i1 = self._patch_scores(img, self._use_aligned(aligned))
         st = self.features.stride
-        sm = raw
-        if s.smoothing_sigma > 0:
-            # zeros beyond the border: a reflected border would add a cell's own mirror image
-            # to it (a single-cell peak on the border 1.6 times, in a corner 2.6 times an
-            # inner one's value at sigma = 1 cell), and good maps would peak at the border
-            sm = cv2.GaussianBlur(raw, (0, 0), s.smoothing_sigma / st,
-                                  borderType=cv2.BORDER_CONSTANT)
-            sm = np.where(self._cells, sm, np.float32(0.0))
-        if s.image_score == "topk":
-            v = sm[self._cells]
-            k = min(s.top_k, v.size)
-            value = float(np.partition(v, v.size - k)[v.size - k:].mean())
-        elif s.image_score == "max":
-            value = float(sm.max())
+        sm = self._smooth(raw)
+        if s.image_score in ("topk", "max"):
+            value = self._reduce(sm)
         else:
             value = self._reweighted(raw, q, d1, i1)
         h, w = raw.shape
@@ -452,6 +506,12 @@ class PatchCore:
         up = up[:img.shape[0], :img.shape[1]]
         if self._pixel_mask is not None:
             up *= self._pixel_mask
+        if self._line is not None:
+            # the line evidence on PatchCore's scale (z over the held-back good parts of
+            # each channel): the larger of the two, map and score alike
+            lmap, lval = self._line.score(as_gray(img, "image", dtype=np.float32))
+            up = np.maximum(up, self._line.to_patchcore_units(lmap))
+            value = max(value, float(self._line.to_patchcore_units(lval)))
         if up.shape != tuple(in_shape):
             up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)
         thr = None if self.threshold is None else self.threshold.value
@@ -538,6 +598,9 @@ class PatchCore:
         return load_bank(cls, path, features)
 
 
+#: the line channel's face keeps at least this far from strong edges (px): the part's own
+#: edges are long straight lines, moved by the placement jitter
+LINE_BAND_PX = 6.0
 #: border rings (in feature cells) whose bank distances are normalised
 _RINGS = 4
 #: quantile of the distances compared between a border ring and the interior
@@ -550,33 +613,36 @@ def _rings(grid: tuple[int, int]) -> np.ndarray:
     return np.minimum(np.minimum(r, grid[0] - 1 - r)[:, None], np.minimum(c, grid[1] - 1 - c)[None])
 
 
-def _ring_scale(z, ring, image_id, n_bank, s, g) -> np.ndarray | None:
+def _ring_scale(z, ring, image_id, n_bank, s, g):
     """Divisor of the bank distance of cells in border ring 0.._RINGS-1 (the last entry, 1, for
     the interior): the ratio of the ring's 99th-percentile distance to the interior's (at
     least 1), measured on every 5th training image against a bank built, as the real one, from
     the others.  Features near the border see a reflected margin, and a new part's border
     patches are rarer in the bank than its interior ones: without this a good part's map
-    peaks at its border (measured on faces that fill the image).  None below 5 images."""
+    peaks at its border (measured on faces that fill the image).  Returns it (None below 5
+    images) and the index of that bank (None below 5 images), which puts the held-back
+    images' scores on the line channel's scale."""
     held = image_id % 5 == 4
     if image_id.max() < 4 or held.all() or not held.any():
-        return None
+        return None, None
     rest = z[~held]
     nb = min(n_bank, len(rest))
     bank = rest if nb >= len(rest) else rest[greedy_coreset(
         rest, nb, projection_dim=s.projection_dim, rng=g)]
     pick = np.flatnonzero(held)
     pick = pick if len(pick) <= 20_000 else g.choice(pick, 20_000, replace=False)
-    d = NearestNeighbors(np.ascontiguousarray(bank), s.nn).query(z[pick])[0][:, 0]
+    index = NearestNeighbors(np.ascontiguousarray(bank), s.nn)
+    d = index.query(z[pick])[0][:, 0]
     rg = np.minimum(ring[pick], _RINGS)
     out = np.ones(_RINGS + 1, np.float32)
     ref = d[rg == _RINGS]
     if ref.size < 50 or np.quantile(ref, _RING_Q) <= 0:
-        return out
+        return out, index
     q_in = float(np.quantile(ref, _RING_Q))
     for r in range(_RINGS):
         if np.count_nonzero(rg == r) >= 50:
             out[r] = max(1.0, float(np.quantile(d[rg == r], _RING_Q)) / q_in)
-    return out
+    return out, index
 
 
 def _check_roi(roi: Any, shape: tuple[int, int]) -> np.ndarray:

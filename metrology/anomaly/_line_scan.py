@@ -1,0 +1,245 @@
+"""The line channel of :class:`~metrology.anomaly.PatchCore` (``line_scan=True``): a whitened
+search for long, faint, straight lines on the part face (private helper of ``patchcore``).
+
+A 12 px patch sees a segment of a long hairline whose contrast is 2 texture standard
+deviations as one more texture patch; integrated along 48 px the same line stands out
+(docs/anomaly.md, *Held-out 5 and detectability*).  The channel:
+
+1. *face signal*: the image at half resolution, over its local level (Gaussian of 4 half-res
+   px normalised over the face ROI), minus 1, and 0 off the face: lighting gain and ramps
+   cancel, the part's edges are not in it;
+2. *whitening*: the signal's spectrum divided by the training faces' mean power spectrum
+   (stored in the bank), which is the matched filter of a known shape in stationary texture;
+3. *lines*: correlation with thin straight lines (``length_px`` long at full resolution) at
+   ``n_dir`` directions; each direction's response over its standard deviation on good parts
+   held back from the spectrum; the absolute value (dark and bright lines alike);
+4. *evidence map*: per pixel the largest of the directions' z values, on the face eroded by
+   :data:`ERODE_PX` (a template centred there lies mostly on the face); the image score its
+   maximum.
+
+All the directions are one batched inverse FFT of precomputed kernels (template spectrum
+conjugated, divided by the power spectrum and by the direction's spread), float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import FileFormatError
+
+#: scale of the signal the lines are searched on (0.5: half resolution)
+SCALE = 0.5
+#: local level of the face signal, full-resolution pixels
+LEVEL_SIGMA = 8.0
+#: pixels of the face (full resolution) left out of the evidence map along the face's border
+#: and the image border (circular correlation wraps around there)
+ERODE_PX = 8
+#: power-spectrum floor, as a share of its median (a line's low frequencies are not amplified
+#: without bound where the face signal has almost no power)
+PSD_FLOOR = 1e-2
+
+
+def _fft():
+    import scipy.fft as sf
+
+    return sf
+
+
+def _half(x: np.ndarray) -> np.ndarray:
+    import cv2
+
+    h, w = x.shape
+    return cv2.resize(x, (max(8, int(round(w * SCALE))), max(8, int(round(h * SCALE)))),
+                      interpolation=cv2.INTER_AREA)
+
+
+def face_signal(gray: np.ndarray, roi_small: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The half-resolution face signal of a gray float32 image (see the module docstring);
+    ``weight`` is the blurred face mask (precomputed)."""
+    import cv2
+
+    x = _half(gray)
+    x = x / max(float(np.median(x[roi_small])), 1e-6)
+    f = roi_small.astype(np.float32)
+    s = LEVEL_SIGMA * SCALE
+    level = cv2.GaussianBlur(x * f, (0, 0), s, borderType=cv2.BORDER_CONSTANT) / weight
+    return np.where(roi_small, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
+
+
+def line_templates(shape: tuple[int, int], length_px: float, n_dir: int) -> np.ndarray:
+    """(n_dir, h, w // 2 + 1) complex64: rfft2 of thin straight lines centred on pixel (0, 0)
+    (circularly) at ``n_dir`` directions over 180 degrees, ``length_px`` long at full
+    resolution, blurred across like an imaged hairline (0.6 px line, 0.8 px PSF)."""
+    from scipy import ndimage
+
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    yy, xx = yy - h // 2, xx - w // 2
+    half_len = 0.5 * length_px * SCALE
+    width = float(np.hypot(0.6, 0.8)) * SCALE
+    out = np.empty((n_dir, h, w // 2 + 1), np.complex64)
+    sf = _fft()
+    for i, a in enumerate(np.arange(n_dir) * np.pi / n_dir):   # n_dir kernels, once per fit
+        t = xx * np.cos(a) + yy * np.sin(a)
+        s = -xx * np.sin(a) + yy * np.cos(a)
+        line = np.exp(-0.5 * (s / width) ** 2) * np.clip(half_len - np.abs(t) + 0.5, 0, 1)
+        line = ndimage.gaussian_filter(line, 0.5 * SCALE)
+        line /= np.sqrt(np.sum(line ** 2))
+        out[i] = sf.rfft2(np.fft.ifftshift(line))
+    return out
+
+
+class LineScan:
+    """Fitted line channel: power spectrum, per-direction spread, face ROI, score statistics.
+
+    Build it with :meth:`fit` or :meth:`from_arrays`; :meth:`evidence` gives the half-resolution
+    z map and :meth:`score` the full-resolution map and the image score.
+    """
+
+    def __init__(self, roi: np.ndarray, psd: np.ndarray, spread: np.ndarray,
+                 length_px: float, n_dir: int, image_shape: tuple[int, int]):
+        import cv2
+
+        self.roi = roi                              # (H, W) bool, full resolution
+        self.psd = psd.astype(np.float32)           # (h, w//2+1) of the half-res signal
+        self.spread = spread.astype(np.float32)     # (n_dir,)
+        self.length_px, self.n_dir = float(length_px), int(n_dir)
+        self.image_shape = image_shape
+        small = _half(roi.astype(np.float32)) > 0.5
+        self.roi_small = small
+        self.weight = np.maximum(cv2.GaussianBlur(small.astype(np.float32), (0, 0),
+                                                  LEVEL_SIGMA * SCALE,
+                                                  borderType=cv2.BORDER_CONSTANT), 1e-3)
+        e = max(1, int(round(ERODE_PX * SCALE)))
+        inner = cv2.erode(small.astype(np.uint8), np.ones((2 * e + 1, 2 * e + 1), np.uint8),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+        self.inner = inner
+        self._tf = line_templates(small.shape, self.length_px, self.n_dir)
+        self._kernels = self._make_kernels()
+        self.stats = (0.0, 1.0)                     # mean, sd of good image scores
+        self.pc_stats = (0.0, 1.0)                  # the same of PatchCore's image scores
+
+    def _make_kernels(self) -> np.ndarray:
+        k = np.conj(self._tf) / self.psd[None]
+        return (k / self.spread[:, None, None]).astype(np.complex64)
+
+    # ------------------------------------------------------------------ fit
+    @classmethod
+    def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
+            length_px: float = 48.0, n_dir: int = 16) -> "LineScan":
+        """Spectrum from the images not ``held``, per-direction spread and image-score
+        statistics from the ``held`` ones (good parts, gray float32)."""
+        sf = _fft()
+        ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
+                 n_dir, grays[0].shape)
+        xs = [face_signal(g, ls.roi_small, ls.weight) for g in grays]
+        fit_idx = [i for i in range(len(xs)) if not held[i]] or list(range(len(xs)))
+        hold_idx = [i for i in range(len(xs)) if held[i]] or list(range(len(xs)))
+        p = np.mean([np.abs(sf.rfft2(xs[i])) ** 2 for i in fit_idx], axis=0)
+        ls.psd = smooth_psd(p).astype(np.float32)
+        ls._kernels = ls._make_kernels()
+        r = np.stack([ls._responses(xs[i])[:, ls.inner] for i in hold_idx])
+        ls.spread = np.maximum(r.std(axis=(0, 2)), 1e-12).astype(np.float32)
+        ls._kernels = ls._make_kernels()
+        sc = np.array([ls._evidence(xs[i]).max() for i in hold_idx], np.float64)
+        ls.stats = (float(sc.mean()), float(max(sc.std(), 1e-6 * abs(sc.mean()), 1e-9)))
+        return ls
+
+    # ------------------------------------------------------------------ score
+    def _responses(self, x: np.ndarray) -> np.ndarray:
+        sf = _fft()
+        f = sf.rfft2(x, workers=1)
+        return sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
+
+    def _evidence(self, x: np.ndarray) -> np.ndarray:
+        r = np.abs(self._responses(x)).max(axis=0)
+        return np.where(self.inner, r, np.float32(0.0)).astype(np.float32, copy=False)
+
+    def evidence(self, gray: np.ndarray) -> np.ndarray:
+        """Half-resolution line evidence (z over good parts' per-direction spread), 0 off the
+        eroded face."""
+        return self._evidence(face_signal(gray, self.roi_small, self.weight))
+
+    def to_patchcore_units(self, v):
+        """Line evidence ``v`` expressed in PatchCore's image-score units: its z over the held
+        good parts' line scores, mapped through the mean and spread of their PatchCore
+        scores.  The combined score ``max(patchcore, this)`` then orders images as the
+        maximum of the two channels' z-scores does, and a threshold keeps its units."""
+        a = self.pc_stats[1] / self.stats[1]
+        return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
+
+    def score(self, gray: np.ndarray) -> tuple[np.ndarray, float]:
+        """(map (H, W) float32 of the evidence at full resolution, image score: its
+        maximum)."""
+        import cv2
+
+        ev = self.evidence(gray)
+        h, w = self.image_shape
+        up = cv2.resize(ev, (w, h), interpolation=cv2.INTER_LINEAR)
+        return up, float(ev.max())
+
+    # ------------------------------------------------------------------ files
+    def arrays(self) -> dict:
+        return {"line_psd": self.psd, "line_spread": self.spread,
+                "line_roi": self.roi.astype(np.uint8)}
+
+    def params(self) -> dict:
+        return {"length_px": self.length_px, "n_dir": self.n_dir, "scale": SCALE,
+                "level_sigma": LEVEL_SIGMA, "erode_px": ERODE_PX,
+                "score_mean": self.stats[0], "score_sd": self.stats[1],
+                "patchcore_mean": self.pc_stats[0], "patchcore_sd": self.pc_stats[1]}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, params: dict, image_shape: tuple[int, int],
+                    where: str) -> "LineScan":
+        """Rebuild from a bank's arrays and header; a damaged or inconsistent entry raises
+        :class:`FileFormatError`."""
+        def bad(msg: str) -> FileFormatError:
+            return FileFormatError(f"{where}: line channel: {msg}")
+
+        if not isinstance(params, dict):
+            raise bad("header 'line_scan' is not an object")
+        for k in ("line_psd", "line_spread", "line_roi"):
+            if k not in arrays:
+                raise bad(f"array {k!r} is missing")
+        try:
+            length, n_dir = float(params["length_px"]), params["n_dir"]
+            mean, sd = float(params["score_mean"]), float(params["score_sd"])
+            pc_mean, pc_sd = float(params["patchcore_mean"]), float(params["patchcore_sd"])
+            scale = float(params["scale"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"header field missing or not a number ({exc})") from None
+        if scale != SCALE or float(params.get("level_sigma", -1)) != LEVEL_SIGMA or \
+                params.get("erode_px") != ERODE_PX:
+            raise bad("written with other scan constants (scale, level, erosion); re-fit it")
+        if isinstance(n_dir, bool) or not isinstance(n_dir, int) or not 1 <= n_dir <= 180:
+            raise bad(f"'n_dir': expected an integer in 1..180, given {n_dir!r}")
+        if not all(np.isfinite(v) for v in (length, mean, sd, pc_mean, pc_sd)) or \
+                min(length, sd, pc_sd) <= 0:
+            raise bad("'length_px', 'score_mean', 'score_sd', 'patchcore_mean' or "
+                      "'patchcore_sd' is not a finite number (length and spreads > 0)")
+        roi, psd, spread = arrays["line_roi"], arrays["line_psd"], arrays["line_spread"]
+        if roi.shape != tuple(image_shape) or roi.dtype.kind not in "biu" or not roi.any():
+            raise bad(f"array 'line_roi': expected a non-empty mask of shape {image_shape}")
+        ls_shape = _half(np.zeros(image_shape, np.float32)).shape
+        if psd.shape != (ls_shape[0], ls_shape[1] // 2 + 1) or psd.dtype.kind != "f" or \
+                not np.all(np.isfinite(psd)) or np.any(psd <= 0):
+            raise bad("array 'line_psd': expected positive finite values of shape "
+                      f"{(ls_shape[0], ls_shape[1] // 2 + 1)}, given {psd.shape}")
+        if spread.shape != (n_dir,) or spread.dtype.kind != "f" or \
+                not np.all(np.isfinite(spread)) or np.any(spread <= 0):
+            raise bad(f"array 'line_spread': expected {n_dir} positive finite values")
+        ls = cls(roi.astype(bool), psd, spread, length, n_dir, tuple(image_shape))
+        if not ls.inner.any():
+            raise bad("the face ROI leaves no pixel to scan")
+        ls.stats, ls.pc_stats = (mean, sd), (pc_mean, pc_sd)
+        return ls
+
+
+def smooth_psd(p: np.ndarray) -> np.ndarray:
+    """A mean power spectrum in rfft2 layout, smoothed over 3 x 3 frequencies (wrapping along
+    the full axis) and floored at :data:`PSD_FLOOR` of its median."""
+    from scipy import ndimage
+
+    q = ndimage.uniform_filter(p, 3, mode=("wrap", "nearest"))
+    return np.maximum(q, PSD_FLOOR * float(np.median(q)))
