@@ -142,7 +142,11 @@ class LineScan:
         ls.spread = np.maximum(r.std(axis=(0, 2)), 1e-12).astype(np.float32)
         ls._kernels = ls._make_kernels()
         sc = np.array([ls._evidence(xs[i]).max() for i in hold_idx], np.float64)
-        ls.stats = (float(sc.mean()), float(max(sc.std(), 1e-6 * abs(sc.mean()), 1e-9)))
+        # with few held-back parts the spread of their maxima is poorly known: never below
+        # the spread of the maximum of n independent unit normals, 1 / sqrt(2 ln n), over the
+        # n pixels scanned (neighbouring responses are correlated, so the real one is larger)
+        floor = 1.0 / np.sqrt(2.0 * np.log(max(int(ls.inner.sum()), 3)))
+        ls.stats = (float(sc.mean()), float(max(sc.std(), floor)))
         return ls
 
     # ------------------------------------------------------------------ score
@@ -241,5 +245,7 @@ def smooth_psd(p: np.ndarray) -> np.ndarray:
     the full axis) and floored at :data:`PSD_FLOOR` of its median."""
     from scipy import ndimage
 
-    q = ndimage.uniform_filter(p, 3, mode=("wrap", "nearest"))
-    return np.maximum(q, PSD_FLOOR * float(np.median(q)))
+    q = ndimage.uniform_filter(p.astype(np.float64), 3, mode=("wrap", "nearest"))
+    # a constant face has no power at all: a floor that keeps the kernels finite
+    floor = max(PSD_FLOOR * float(np.median(q)), 1e-9 * float(q.max()), 1e-20)
+    return np.maximum(q, floor)

@@ -404,7 +404,9 @@ class PatchCore:
             pcs.append(self._reduce(self._smooth(np.where(self._cells, raw,
                                                           np.float32(0.0)))))
         pcs = np.asarray(pcs, np.float64)
-        line.pc_stats = (float(pcs.mean()), float(max(pcs.std(), 1e-3 * abs(pcs.mean()),
+        # with few held-back parts their spread is poorly known: at least 1 % of their mean
+        # (1.7-4.4 % on the generator's quick sets)
+        line.pc_stats = (float(pcs.mean()), float(max(pcs.std(), PC_SD_FLOOR * abs(pcs.mean()),
                                                       1e-9)))
         return line
 
@@ -601,6 +603,8 @@ class PatchCore:
 #: the line channel's face keeps at least this far from strong edges (px): the part's own
 #: edges are long straight lines, moved by the placement jitter
 LINE_BAND_PX = 6.0
+#: the spread of PatchCore's held-back good scores is taken as at least this share of their mean
+PC_SD_FLOOR = 0.01
 #: border rings (in feature cells) whose bank distances are normalised
 _RINGS = 4
 #: quantile of the distances compared between a border ring and the interior
