@@ -22,6 +22,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout5``: a fifth held-out configuration (texture ``sintered``, layout ``bridge``, the nine
   surface kinds of the generator plus the new shape ``scuff``), made on 2026-12-04 (afternoon)
   before that session's changes and scored once before and once after them;
+* ``linescan``: the line channel (``line_scan=True``) off and on, with and without
+  ``edge_band_px=6``, on tune and held-out 1-5 (texture kinds);
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
   (std 4 gray levels; training crops from the left 300 columns, test crops from the right 300;
   40 training, 20 good and 6 per defect kind).
@@ -40,7 +42,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``;
+``skimage``, ``speed``, ``tuned``, ``linescan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out.
 """
@@ -356,6 +358,40 @@ def _holdout5(quick, deep, rows, rep):
         _print(rows[-1])
 
 
+#: the quick sets of the line-channel comparison (layout, texture, training seed, surface kinds):
+#: tune and held-out 1-5 as the parts above draw them (texture kinds only)
+LINE_SETS = {"tune (plate, brushed)": ("plate", "brushed", 100, TEXTURE_KINDS),
+             "held-out (bracket, milled)": ("bracket", "milled", 200, TEXTURE_KINDS),
+             "held-out 2 (flange, peened)": ("flange", "peened", 700, TEXTURE_KINDS),
+             "held-out 3 (rail, honed)": ("rail", "honed", 900, HOLDOUT3_KINDS),
+             "held-out 4 (yoke, cast)": ("yoke", "cast", 1100, HOLDOUT4_KINDS),
+             "held-out 5 (bridge, sintered)": ("bridge", "sintered", 1300, HOLDOUT5_KINDS)}
+#: the four configurations compared: the line channel off / on, whole part / face only
+LINE_CONFIGS = (("classical", {}), ("classical + line channel", dict(line_scan=True)),
+                ("face only (edge band 6 px)", dict(edge_band_px=6.0)),
+                ("face only + line channel", dict(edge_band_px=6.0, line_scan=True)))
+
+
+def _linescan(quick, deep, rows, rep):
+    """The line channel (``line_scan``, 2026-12-04 evening) off and on, with and without the
+    face-only option, on tune and held-out 1-5: texture kinds position-free (the missing /
+    extra holes are the position-aware check's, unchanged by it).  Held-out 5 was scored
+    with it once, after the channel's constants were chosen on the other sets."""
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    for name, (layout, texture, seed, kinds) in LINE_SETS.items():
+        kw = dict(layout=layout, texture=texture, **JITTER)
+        train = [s.image for s in make_defect_set(n_train, (), 0, seed=seed, **kw)]
+        test = make_defect_set(n_good, kinds, n_per, seed=seed + 1, **kw)
+        for label, opts in LINE_CONFIGS:
+            pc = PatchCore(**opts).fit(train)
+            e = _evaluate(pc, None, test, aligned=False, surface=kinds)
+            img = test[-1].image
+            rows.append(Row(f"anomaly {name}: {label}",
+                            median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
+                            float("nan"), _fmt(e), e))
+            _print(rows[-1])
+
+
 def _skimage(quick, deep, rows, rep):
     """scikit-image's CC0 textures with the project's defects (plate layout)."""
     from skimage import data
@@ -477,6 +513,7 @@ PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3"
          "holdout4": _holdout4, "skimage": _skimage, "speed": _speed, "tuned": _tuned,
          "missing_small": _missing_small}
 PARTS["holdout5"] = _holdout5
+PARTS["linescan"] = _linescan
 
 
 def _print(r: Row) -> None:
