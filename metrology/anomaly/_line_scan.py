@@ -34,6 +34,14 @@ LEVEL_SIGMA = 8.0
 #: pixels of the face (full resolution) left out of the evidence map along the face's border
 #: and the image border (circular correlation wraps around there)
 ERODE_PX = 8
+#: the lines searched: length (full-resolution px) and number of directions over 180 degrees,
+#: and the Gaussian sigma of their profile across (an imaged hairline: 0.6 px line, 0.8 px
+#: PSF).  Chosen on the quick tune and held-out 1-4 sets (docs/anomaly.md, *The line
+#: channel*): 24, 32 or 38 directions, full resolution, 32 px lines or lines split in 2-3
+#: segments that must all answer did not do better there
+LENGTH_PX = 48.0
+N_DIR = 16
+ACROSS_PX = float(np.hypot(0.6, 0.8))
 #: power-spectrum floor, as a share of its median (a line's low frequencies are not amplified
 #: without bound where the face signal has almost no power)
 PSD_FLOOR = 1e-2
@@ -76,7 +84,7 @@ def line_templates(shape: tuple[int, int], length_px: float, n_dir: int) -> np.n
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
     yy, xx = yy - h // 2, xx - w // 2
     half_len = 0.5 * length_px * SCALE
-    width = float(np.hypot(0.6, 0.8)) * SCALE
+    width = ACROSS_PX * SCALE
     out = np.empty((n_dir, h, w // 2 + 1), np.complex64)
     sf = _fft()
     for i, a in enumerate(np.arange(n_dir) * np.pi / n_dir):   # n_dir kernels, once per fit
@@ -126,10 +134,12 @@ class LineScan:
     # ------------------------------------------------------------------ fit
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
-            length_px: float = 48.0, n_dir: int = 16) -> "LineScan":
+            length_px: float | None = None, n_dir: int | None = None) -> "LineScan":
         """Spectrum from the images not ``held``, per-direction spread and image-score
         statistics from the ``held`` ones (good parts, gray float32)."""
         sf = _fft()
+        length_px = LENGTH_PX if length_px is None else length_px
+        n_dir = N_DIR if n_dir is None else n_dir
         ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
                  n_dir, grays[0].shape)
         xs = [face_signal(g, ls.roi_small, ls.weight) for g in grays]
