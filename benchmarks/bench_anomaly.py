@@ -367,8 +367,9 @@ LINE_SETS = {"tune (plate, brushed)": ("plate", "brushed", 100, TEXTURE_KINDS),
              "held-out 4 (yoke, cast)": ("yoke", "cast", 1100, HOLDOUT4_KINDS),
              "held-out 5 (bridge, sintered)": ("bridge", "sintered", 1300, HOLDOUT5_KINDS)}
 #: the four configurations compared: the line channel off / on, whole part / face only
-LINE_CONFIGS = (("classical", {}), ("classical + line channel", dict(line_scan=True)),
-                ("face only (edge band 6 px)", dict(edge_band_px=6.0)),
+LINE_CONFIGS = (("classical", dict(line_scan=False)),
+                ("classical + line channel", dict(line_scan=True)),
+                ("face only (edge band 6 px)", dict(edge_band_px=6.0, line_scan=False)),
                 ("face only + line channel", dict(edge_band_px=6.0, line_scan=True)))
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, InputError
 
 #: scale of the signal the lines are searched on (0.5: half resolution)
 SCALE = 0.5
@@ -142,6 +142,9 @@ class LineScan:
         n_dir = N_DIR if n_dir is None else n_dir
         ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
                  n_dir, grays[0].shape)
+        if not ls.inner.any():
+            raise InputError(f"line_scan: the part face is too small to scan (no pixel "
+                             f"{ERODE_PX} px inside it)")
         xs = [face_signal(g, ls.roi_small, ls.weight) for g in grays]
         fit_idx = [i for i in range(len(xs)) if not held[i]] or list(range(len(xs)))
         hold_idx = [i for i in range(len(xs)) if held[i]] or list(range(len(xs)))

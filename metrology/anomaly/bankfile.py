@@ -8,10 +8,11 @@ the pretrained weights' sha256, training figures, threshold) stored as UTF-8 byt
 goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
 never a header that does not match its arrays.  Reading uses ``allow_pickle=False``.
 
-Version 3 is version 2 with the line channel (``settings.line_scan``): the arrays
+Version 3 is version 2 with the line channel (``settings.line_scan``, on by default): the arrays
 ``line_psd``, ``line_spread``, ``line_roi`` and the header ``line_scan`` (scan constants and
-the two channels' good-part score statistics).  A bank without the line channel is still
-written as version 2, with no ``line_scan`` field in its settings, so older readers load it.
+the two channels' good-part score statistics).  A bank without the channel is still
+written as version 2 and, unless its settings turn the channel off explicitly, with no
+``line_scan`` field in its settings, so readers that predate the channel load it.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
@@ -58,7 +59,7 @@ def save_bank(pc: Any, path: Any) -> Path:
     out = output_file(_npz_path(path), "path")
     settings = pc.settings.to_dict()
     line = getattr(pc, "_line", None)
-    if not settings.get("line_scan"):
+    if line is None and settings.get("line_scan") == "auto":
         settings.pop("line_scan", None)     # readable by readers that predate the channel
     meta = {"format": BANK_FORMAT, "version": BANK_VERSION if line is not None else 2,
             "settings": settings, "features": pc.features.config(),
@@ -140,16 +141,19 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
             raise FileFormatError(f"{where}: array 'roi': expected a non-empty mask of shape "
                                   f"{pc.image_shape}, given {roi.shape}")
         pc._roi = roi.astype(bool)
-    if settings.line_scan:
+    if "line_scan" in meta or any(k.startswith("line_") for k in arrays):
+        if settings.line_scan is False:
+            raise FileFormatError(f"{where}: a line channel is stored but the settings have "
+                                  f"line_scan off")
         if meta.get("version") != 3 or "line_scan" not in meta:
-            raise FileFormatError(f"{where}: settings ask for the line channel but the bank "
-                                  f"has none (version {meta.get('version')!r})")
+            raise FileFormatError(f"{where}: line-channel arrays without their header "
+                                  f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
 
         pc._line = LineScan.from_arrays(arrays, meta["line_scan"], pc.image_shape, where)
-    elif "line_scan" in meta:
-        raise FileFormatError(f"{where}: a line channel is stored but the settings have "
-                              f"line_scan off")
+    elif settings.line_scan is True:
+        raise FileFormatError(f"{where}: settings ask for the line channel but the bank has "
+                              f"none (version {meta.get('version')!r})")
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")

@@ -358,10 +358,16 @@ class PatchCore:
         self._aligned = AlignedModel.fit(imgs, self.features.stride, s.aligned_tolerance_px)
         self.image_channels = ch.pop()
         t3 = time.perf_counter()
-        self._line = None
-        if s.line_scan:
-            self._line = self._fit_line(imgs, held_index,
-                                        None if roi is None else _check_roi(roi, shape))
+        self._line, line_state = None, "off"
+        if s.line_scan is True or (s.line_scan == "auto" and s.image_score != "reweighted"):
+            try:
+                self._line = self._fit_line(imgs, held_index,
+                                            None if roi is None else _check_roi(roi, shape))
+                line_state = "on"
+            except InputError as exc:
+                if s.line_scan is True:
+                    raise
+                line_state = f"off: {exc}"
         self.threshold = None
         self.info = {"n_images": len(imgs), "patches_total": int(n_total),
                      "patches_used": int(len(z)), "feature_grid": list(grid),
@@ -369,6 +375,7 @@ class PatchCore:
                      "coreset_seconds": round(t2 - t1, 4),
                      "fit_seconds": round(time.perf_counter() - t0, 4),
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
+        self.info["line_scan"] = line_state
         if self._line is not None:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         return self
@@ -387,12 +394,7 @@ class PatchCore:
             raise InputError("line_scan: the part face (the ROI without a band along strong "
                              "edges) is empty")
         grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
-        try:
-            line = LineScan.fit(grays, held, face)
-        except FloatingPointError:  # pragma: no cover - constant images
-            raise InputError("line_scan: the good images have no texture to whiten") from None
-        if not line.inner.any():
-            raise InputError("line_scan: the part face is too small for the line scan")
+        line = LineScan.fit(grays, held, face)
         pcs = []
         for i in np.flatnonzero(held):
             f = self._normalise(self._raw_patches(imgs[i]))

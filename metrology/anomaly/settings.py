@@ -111,13 +111,15 @@ class PatchCoreSettings(Serializable):
         part's map peaks there and hides faint defects on the face; defects on the band, and
         a missing hole or slot (outside the face), are then not seen (docs/anomaly.md,
         *held-out 5*).
-    line_scan : bool
-        Add the line channel (docs/anomaly.md, *The line channel*): a whitened search for
-        long faint straight lines (hairlines, scuffs, scratches on fine textures) on the part
-        face (the face of ``edge_band_px``, at least 6 px from strong edges), beside the
-        patch distances.  Both channels are put on one scale by good parts held back at fit
-        (every 5th image: at least 5 good images are needed); the score and the map are the
-        larger of the two.  Needs ``image_score`` ``"topk"`` or ``"max"``.
+    line_scan : {"auto", True, False}
+        The line channel (docs/anomaly.md, *The line channel*): a whitened search for long
+        faint straight lines (hairlines, scuffs, scratches on fine textures) on the part face
+        (the face of ``edge_band_px``, at least 6 px from strong edges), beside the patch
+        distances.  Both channels are put on one scale by good parts held back at fit (every
+        5th image); the score and the map are the larger of the two.  ``"auto"`` (default):
+        on when it can be fitted (at least 5 good images, a face large enough, ``image_score``
+        ``"topk"`` or ``"max"``), else off (``info["line_scan"]`` says why); ``True``: on, and
+        those conditions raise :class:`InputError`; ``False``: off.
     """
 
     _json_type: ClassVar[str | None] = None
@@ -141,7 +143,7 @@ class PatchCoreSettings(Serializable):
     aligned: bool = False
     aligned_tolerance_px: float = field(default=4.0, metadata={"min": 0.0})
     edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
-    line_scan: bool = False
+    line_scan: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -163,10 +165,14 @@ class PatchCoreSettings(Serializable):
         if self.image_score not in IMAGE_SCORES:
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
-        for nm in ("resize", "aligned", "line_scan"):
+        if not (isinstance(self.line_scan, bool) or (isinstance(self.line_scan, str)
+                                                     and self.line_scan == "auto")):
+            raise InputError(f"line_scan: expected 'auto', True or False, given "
+                             f"{self.line_scan!r}")
+        for nm in ("resize", "aligned"):
             if not isinstance(getattr(self, nm), bool):
                 raise InputError(f"{nm}: expected True or False, given {getattr(self, nm)!r}")
-        if self.line_scan and self.image_score == "reweighted":
+        if self.line_scan is True and self.image_score == "reweighted":
             raise InputError("line_scan: needs image_score 'topk' or 'max' (the reweighted "
                              "score has no calibrated map to combine with)")
         # store canonical types (an int 1 for a float field, 60000.0 for an int field)
