@@ -359,7 +359,12 @@ class PatchCore:
         self.image_channels = ch.pop()
         t3 = time.perf_counter()
         self._line, line_state = None, "off"
-        if s.line_scan is True or (s.line_scan == "auto" and s.image_score != "reweighted"):
+        auto = s.line_scan == "auto"
+        if auto and self.features.name != "classical":
+            line_state = "off: 'auto' uses it with the classical features only (measured there)"
+        elif auto and s.image_score == "reweighted":
+            line_state = "off: 'auto' does not combine it with the reweighted image score"
+        if s.line_scan is True or (auto and line_state == "off"):
             try:
                 self._line = self._fit_line(imgs, held_index,
                                             None if roi is None else _check_roi(roi, shape))
@@ -514,7 +519,9 @@ class PatchCore:
             # the line evidence on PatchCore's scale (z over the held-back good parts of
             # each channel): the larger of the two, map and score alike
             lmap, lval = self._line.score(as_gray(img, "image", dtype=np.float32))
-            up = np.maximum(up, self._line.to_patchcore_units(lmap))
+            # only where it scanned (the face, 0 elsewhere): the map stays 0 off the ROI
+            up = np.maximum(up, np.where(lmap > 0, self._line.to_patchcore_units(lmap),
+                                         np.float32(0.0)))
             value = max(value, float(self._line.to_patchcore_units(lval)))
         if up.shape != tuple(in_shape):
             up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)

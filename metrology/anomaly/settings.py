@@ -117,9 +117,10 @@ class PatchCoreSettings(Serializable):
         (the face of ``edge_band_px``, at least 6 px from strong edges), beside the patch
         distances.  Both channels are put on one scale by good parts held back at fit (every
         5th image); the score and the map are the larger of the two.  ``"auto"`` (default):
-        on when it can be fitted (at least 5 good images, a face large enough, ``image_score``
-        ``"topk"`` or ``"max"``), else off (``info["line_scan"]`` says why); ``True``: on, and
-        those conditions raise :class:`InputError`; ``False``: off.
+        on with the classical features when it can be fitted (at least 5 good images, a face
+        large enough, ``image_score`` ``"topk"`` or ``"max"``), else off (``info["line_scan"]``
+        says why); ``True``: on (any extractor), and those conditions raise
+        :class:`InputError`; ``False``: off.
     """
 
     _json_type: ClassVar[str | None] = None
