@@ -30,7 +30,8 @@ Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py [--n-per 8] [texture
 and held-out 1-4 sets (their seeds): PatchCore with ``edge_band_px=6`` fitted on 30 good
 parts, the line scan on the same face ROI (each image over its local level on the face, 0
 off it; spectrum from 20 good parts, per-direction spread from 20), the two image scores as
-z-scores of the 10 remaining good parts, combined by their maximum.
+z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
+library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 """
 
 from __future__ import annotations

@@ -132,8 +132,12 @@ def test_banks_without_the_channel(data, tmp_path):
     back = PatchCore.load(off.save(tmp_path / "off.npz"))
     assert back.settings.line_scan is False and back._line is None
     assert np.array_equal(back.score(img).map, off.score(img).map)
-    # on by default from 5 good images
-    assert PatchCore().fit(data[0][:5])._line is not None
+    # on by default from 5 good images: version 3, the setting kept as "auto"
+    auto = PatchCore().fit(data[0][:5])
+    assert auto._line is not None and auto.info["line_scan"] == "on"
+    back = PatchCore.load(auto.save(tmp_path / "auto.npz"))
+    assert back.settings.line_scan == "auto" and back._line is not None
+    assert np.array_equal(back.score(img).map, auto.score(img).map)
 
 
 def _rewrite(path, meta=None, **arrays):
