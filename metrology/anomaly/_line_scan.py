@@ -18,8 +18,8 @@ deviations as one more texture patch; integrated along 48 px the same line stand
    maximum;
 5. *refinement* (``refine``, default :data:`REFINE`): a line midway between two scan
    directions is off by half a step, 1.2 px at its ends, more than its width, and loses much
-   of its response.  At the :data:`REFINE_TOPK` strongest local maxima of the map the line is
-   scored again at the directions half a step either side of that pixel's best one (with
+   of its response.  At the strongest local maxima of the map (:data:`REFINE_SHARE`) the
+   line is scored again at the directions half a step either side of that pixel's best one (with
    :data:`REFINE_STEPS` = 2; finer steps add the ones between), each over its own spread,
    and the map keeps the larger value.  Good parts get the same pass, the held-back ones
    included, so the score statistics are those of the refined map.
@@ -53,14 +53,18 @@ N_DIR = 16
 ACROSS_PX = float(np.hypot(0.6, 0.8))
 #: the refinement around the strongest candidates (module docstring, step 5): used by new fits
 #: (a bank keeps what it was fitted with: one written without it is scored without it, as it
-#: was calibrated); the number of candidates (local maxima of the map, strongest first) and
-#: the finer directions per scan step (even; 2: the half steps, 4: the quarter and half steps
-#: either side).  Chosen on the quick tune and held-out 1-4 sets and the ground-truth lines
-#: (docs/anomaly.md, *The line channel*): quarter steps, shifted centres and sub-pixel offsets
-#: across the line raised good parts' maxima more than the lines'
+#: was calibrated); the finer directions per scan step (even; 2: the half steps, 4: the quarter
+#: and half steps either side) and the number of candidates (local maxima of the map, strongest
+#: first): a share of the pixels scanned (1/8: about every local maximum of a 3 x 3
+#: neighbourhood on these textures), at least :data:`REFINE_TOPK`.  Chosen on the quick tune
+#: and held-out 1-4 sets and on ground-truth lines (docs/anomaly.md, *The line channel*):
+#: quarter steps, shifted centres, offsets across the line and every half step at each
+#: candidate raised good parts' maxima more than the lines'; 16-256 candidates found fewer
+#: faint lines on 256 x 256 faces
 REFINE = True
-REFINE_TOPK = 256
 REFINE_STEPS = 2
+REFINE_SHARE = 1 / 8
+REFINE_TOPK = 64
 #: power-spectrum floor, as a share of its median (a line's low frequencies are not amplified
 #: without bound where the face signal has almost no power)
 PSD_FLOOR = 1e-2
@@ -128,7 +132,7 @@ def fine_templates(length_px: float, n_dir: int, steps: int) -> np.ndarray:
 
     half_len = 0.5 * length_px * SCALE
     width = ACROSS_PX * SCALE
-    r = int(np.ceil(half_len + 4 * width + 2 * SCALE + 1))
+    r = int(np.ceil(half_len + 1 + 3 * width))      # the line's end, its blur and width
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float64)
     n = n_dir * steps
     out = np.empty((n, 2 * r + 1, 2 * r + 1), np.float32)
@@ -169,7 +173,12 @@ class LineScan:
         # (finer directions per step, candidates) of the refinement, or None: off
         self.refine = None if refine is None else (int(refine[0]), int(refine[1]))
         if self.refine:
-            self._fine = fine_templates(self.length_px, self.n_dir, self.refine[0])
+            steps = self.refine[0]
+            self._fine = fine_templates(self.length_px, self.n_dir, steps)
+            # the ones between the scan directions, flat, for one matrix product per image
+            between = np.arange(len(self._fine)) % steps != 0
+            self._between = np.ascontiguousarray(
+                self._fine[between].reshape(int(between.sum()), -1))
         self._kernels = self._make_kernels()
         self.stats = (0.0, 1.0)                     # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                  # the same of PatchCore's image scores
@@ -181,12 +190,15 @@ class LineScan:
         return (k / self.spread[:, None, None]).astype(np.complex64)
 
     def _fine_spreads(self) -> np.ndarray:
-        """The spread of each fine direction's response on good parts, from what the bank
-        stores: the spread it would have on a texture of the stored spectrum (the template's
-        power summed over the spectrum), times the ratio measured / predicted at the scan
-        directions interpolated around the half turn, so it is the measured spread at the scan
-        directions.  (Measuring every fine direction on the held-back parts instead, which a
-        bank would have to store, scored the same within 0.006 on the quick sets.)"""
+        """Each fine direction's spread of responses on good parts, from what the bank stores.
+
+        The spread on a texture of the stored spectrum (the template's power summed over the
+        spectrum), times the ratio measured / predicted at the scan directions interpolated
+        around the half turn, so it is the measured spread at the scan directions.  Measuring
+        every fine direction on the held-back parts instead (which a bank would have to store)
+        gave the same AUROC on the quick tune and held-out 1, 2 and 4 sets and 0.002-0.006 less
+        on held-out 3.
+        """
         sf = _fft()
         steps = self.refine[0]
         h, w = self.roi_small.shape
@@ -216,7 +228,9 @@ class LineScan:
         n_dir = N_DIR if n_dir is None else n_dir
         refine = REFINE if refine is None else refine
         ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
-                 n_dir, grays[0].shape, (REFINE_STEPS, REFINE_TOPK) if refine else None)
+                 n_dir, grays[0].shape, (REFINE_STEPS, 1) if refine else None)
+        if ls.refine:
+            ls.refine = (REFINE_STEPS, max(REFINE_TOPK, int(REFINE_SHARE * ls.inner.sum())))
         if not ls.inner.any():
             raise InputError(f"line_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
@@ -246,8 +260,8 @@ class LineScan:
     def _evidence(self, x: np.ndarray) -> np.ndarray:
         sf = _fft()
         f = sf.rfft2(x, workers=1)
-        r = np.abs(sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1))
-        ev = np.where(self.inner, r.max(axis=0), np.float32(0.0)).astype(np.float32, copy=False)
+        r = sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
+        ev = np.where(self.inner, np.abs(r).max(axis=0), np.float32(0.0)).astype(np.float32, copy=False)
         if self.refine:
             whitened = sf.irfft2(f / self.psd, s=x.shape, workers=1).astype(np.float32)
             self._refine(ev, r, whitened)
@@ -255,7 +269,7 @@ class LineScan:
 
     def _refine(self, ev: np.ndarray, r: np.ndarray, whitened: np.ndarray) -> None:
         """Raise ``ev`` in place where the finer directions answer more, at its strongest local
-        maxima (module docstring, step 5)."""
+        maxima (module docstring, step 5); ``r``: the scan's signed responses."""
         import cv2
 
         steps, top = self.refine
@@ -267,15 +281,20 @@ class LineScan:
         if not len(ys):
             return
         # the fine directions up to half a step either side of each candidate's best scan
-        # direction (``r``: the scan's responses; a direction and its opposite are one line)
-        best = r[:, ys, xs].argmax(axis=0)
+        # direction (a direction and its opposite are one line)
+        best = np.abs(r[:, ys, xs]).argmax(axis=0)
         half = np.arange(1, steps // 2 + 1)
         js = (best[:, None] * steps + np.r_[-half[::-1], half][None]) % len(self._fine)
+        rows = js - js // steps - 1                 # their rows in ``self._between``
         p = self._fine.shape[-1] // 2
         padded = np.pad(whitened, p, mode="wrap")                # circular, as the FFT pass
         win = np.lib.stride_tricks.sliding_window_view(padded, (2 * p + 1, 2 * p + 1))
-        z = np.einsum("kpq,kjpq->kj", win[ys, xs], self._fine[js], optimize=True)
-        val = (np.abs(z) / self._fine_spread[js]).max(axis=1).astype(np.float32)
+        val = np.empty(len(ys), np.float32)
+        for a in range(0, len(ys), 2048):           # bounded memory on large images
+            b = slice(a, a + 2048)
+            z = win[ys[b], xs[b]].reshape(len(val[b]), -1) @ self._between.T
+            z = np.take_along_axis(z, rows[b], axis=1)
+            val[b] = (np.abs(z) / self._fine_spread[js[b]]).max(axis=1)
         ev[ys, xs] = np.maximum(ev[ys, xs], val)
 
     def evidence(self, gray: np.ndarray) -> np.ndarray:
