@@ -65,6 +65,7 @@ REFINE = True
 REFINE_STEPS = 2
 REFINE_SHARE = 1 / 8
 REFINE_TOPK = 64
+REFINE_BEST = 2
 #: power-spectrum floor, as a share of its median (a line's low frequencies are not amplified
 #: without bound where the face signal has almost no power)
 PSD_FLOOR = 1e-2
@@ -152,7 +153,7 @@ class LineScan:
 
     def __init__(self, roi: np.ndarray, psd: np.ndarray, spread: np.ndarray,
                  length_px: float, n_dir: int, image_shape: tuple[int, int],
-                 refine: tuple[int, int] | None = None):
+                 refine: tuple[int, int, int] | None = None):
         import cv2
 
         self.roi = roi                              # (H, W) bool, full resolution
@@ -170,8 +171,9 @@ class LineScan:
                           borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
         self.inner = inner
         self._tf = line_templates(small.shape, self.length_px, self.n_dir)
-        # (finer directions per step, candidates) of the refinement, or None: off
-        self.refine = None if refine is None else (int(refine[0]), int(refine[1]))
+        # (finer directions per step, candidates, best directions per candidate) of the
+        # refinement, or None: off
+        self.refine = None if refine is None else tuple(int(v) for v in refine)
         if self.refine:
             steps = self.refine[0]
             self._fine = fine_templates(self.length_px, self.n_dir, steps)
@@ -228,9 +230,10 @@ class LineScan:
         n_dir = N_DIR if n_dir is None else n_dir
         refine = REFINE if refine is None else refine
         ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
-                 n_dir, grays[0].shape, (REFINE_STEPS, 1) if refine else None)
+                 n_dir, grays[0].shape, (REFINE_STEPS, 1, REFINE_BEST) if refine else None)
         if ls.refine:
-            ls.refine = (REFINE_STEPS, max(REFINE_TOPK, int(REFINE_SHARE * ls.inner.sum())))
+            ls.refine = (REFINE_STEPS, max(REFINE_TOPK, int(REFINE_SHARE * ls.inner.sum())),
+                         REFINE_BEST)
         if not ls.inner.any():
             raise InputError(f"line_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
@@ -272,7 +275,7 @@ class LineScan:
         maxima (module docstring, step 5); ``r``: the scan's signed responses."""
         import cv2
 
-        steps, top = self.refine
+        steps, top, n_best = self.refine
         peak = (ev > 0) & (ev >= cv2.dilate(ev, np.ones((3, 3), np.uint8)))
         ys, xs = np.nonzero(peak)
         if len(ys) > top:
@@ -281,10 +284,13 @@ class LineScan:
         if not len(ys):
             return
         # the fine directions up to half a step either side of each candidate's best scan
-        # direction (a direction and its opposite are one line)
-        best = np.abs(r[:, ys, xs]).argmax(axis=0)
+        # directions (a direction and its opposite are one line): on porous textures the line's
+        # own best direction is at times only the second there
+        rc = np.abs(r[:, ys, xs])
+        best = (np.argsort(-rc, axis=0)[:n_best].T if n_best > 1 else rc.argmax(axis=0)[:, None])
         half = np.arange(1, steps // 2 + 1)
-        js = (best[:, None] * steps + np.r_[-half[::-1], half][None]) % len(self._fine)
+        js = (best[:, :, None] * steps + np.r_[-half[::-1], half][None, None])
+        js = js.reshape(len(ys), -1) % len(self._fine)
         rows = js - js // steps - 1                 # their rows in ``self._between``
         p = self._fine.shape[-1] // 2
         padded = np.pad(whitened, p, mode="wrap")                # circular, as the FFT pass
@@ -330,7 +336,7 @@ class LineScan:
                 "level_sigma": LEVEL_SIGMA, "erode_px": ERODE_PX,
                 "score_mean": self.stats[0], "score_sd": self.stats[1],
                 "patchcore_mean": self.pc_stats[0], "patchcore_sd": self.pc_stats[1],
-                "refine": ({"steps": self.refine[0], "candidates": self.refine[1]}
+                "refine": (dict(zip(("steps", "candidates", "directions"), self.refine))
                            if self.refine else False)}
 
     @classmethod
@@ -356,20 +362,22 @@ class LineScan:
         if scale != SCALE or float(params.get("level_sigma", -1)) != LEVEL_SIGMA or \
                 params.get("erode_px") != ERODE_PX:
             raise bad("written with other scan constants (scale, level, erosion); re-fit it")
+        if isinstance(n_dir, bool) or not isinstance(n_dir, int) or not 1 <= n_dir <= 180:
+            raise bad(f"'n_dir': expected an integer in 1..180, given {n_dir!r}")
         # a bank written before the refinement existed was calibrated without it
         refine = params.get("refine", False)
         if refine is not False:
-            steps = refine.get("steps") if isinstance(refine, dict) else None
-            top = refine.get("candidates") if isinstance(refine, dict) else None
-            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (steps, top)) \
-                    or steps < 2 or steps % 2 or steps > 64 or top < 1:
-                raise bad(f"'refine': expected false or {{'steps': an even integer 2..64, "
-                          f"'candidates': an integer >= 1}}, given {refine!r}")
-            refine = (steps, top)
+            vals = [refine.get(k) if isinstance(refine, dict) else None
+                    for k in ("steps", "candidates", "directions")]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in vals) or \
+                    not (2 <= vals[0] <= 16 and vals[0] % 2 == 0 and vals[1] >= 1
+                         and 1 <= vals[2] <= n_dir):
+                raise bad(f"'refine': expected false or {{'steps': an even integer 2..16, "
+                          f"'candidates': an integer >= 1, 'directions': 1..n_dir}}, given "
+                          f"{refine!r}")
+            refine = tuple(vals)
         else:
             refine = None
-        if isinstance(n_dir, bool) or not isinstance(n_dir, int) or not 1 <= n_dir <= 180:
-            raise bad(f"'n_dir': expected an integer in 1..180, given {n_dir!r}")
         if not all(np.isfinite(v) for v in (length, mean, sd, pc_mean, pc_sd)) or \
                 min(length, sd, pc_sd) <= 0:
             raise bad("'length_px', 'score_mean', 'score_sd', 'patchcore_mean' or "
