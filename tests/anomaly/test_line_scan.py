@@ -12,8 +12,8 @@ or bright, at 10 angles spread over 180 degrees: on and between the scan's 16 di
 
 The angular gap: on the porous ``cast`` and ``peened`` textures the same lines at 2 texture
 standard deviations, 16 on the scan's directions and 16 midway between two of them (128 x 128
-faces, 20 training and 16 fresh good faces each): the refinement at the half steps must find
-the midway lines about as well as those on a direction.
+faces, 20 training and 16 fresh good faces each): the refinement at the half steps (an option,
+``_line_scan.REFINE``) must find the midway lines about as well as those on a direction.
 """
 
 import json
@@ -65,6 +65,14 @@ def fitted(data):
     return PatchCore(line_scan=True).fit(data[0])
 
 
+@pytest.fixture(scope="module")
+def refined(data):
+    # the same bank with the refinement at the half steps (off by default)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_line_scan, "REFINE", True)
+        return PatchCore(line_scan=True).fit(data[0])
+
+
 def _z(pc, image):
     ls = pc._line
     return (ls.score(image.astype(np.float32))[1] - ls.stats[0]) / ls.stats[1]
@@ -110,9 +118,7 @@ def test_round_trip_identical_maps(fitted, data, tmp_path):
         meta = json.loads(z["meta"].tobytes())
         assert {"line_psd", "line_spread", "line_roi"} <= set(z.files)
     assert meta["version"] == 3 and meta["settings"]["line_scan"] is True
-    # the refinement is kept with the bank (its statistics were estimated with it)
-    assert meta["line_scan"]["refine"] == {"steps": 2, "candidates": fitted._line.refine[1],
-                                           "directions": 2}
+    assert meta["line_scan"]["refine"] is False and fitted._line.refine is None
     loaded = PatchCore.load(path)
     assert loaded.settings.line_scan and loaded._line is not None
     for img in (data[1][0], data[2][3][0]):
@@ -163,10 +169,25 @@ def _rewrite(path, meta=None, **arrays):
     np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
-def test_damaged_line_channel_raises(fitted, tmp_path):
-    path = fitted.save(tmp_path / "bank.npz")
+def test_refined_round_trip_identical_maps(refined, data, tmp_path):
+    path = refined.save(tmp_path / "refined.npz")
+    with np.load(path) as z:
+        meta = json.loads(z["meta"].tobytes())
+    # the refinement is kept with the bank (its statistics were estimated with it)
+    assert meta["line_scan"]["refine"] == {"steps": 2, "candidates": refined._line.refine[1],
+                                           "directions": 2}
+    loaded = PatchCore.load(path)
+    assert loaded._line.refine == refined._line.refine
+    for img in (data[1][0], data[2][3][0]):
+        a, b = refined.score(img), loaded.score(img)
+        assert a.score == b.score
+        assert np.array_equal(a.map, b.map)
+
+
+def test_damaged_line_channel_raises(refined, tmp_path):
+    path = refined.save(tmp_path / "bank.npz")
     good = path.read_bytes()
-    psd = fitted._line.psd
+    psd = refined._line.psd
     cases = [(None, {"line_psd": np.full_like(psd, np.nan)}, "line_psd"),
              (None, {"line_psd": -psd}, "line_psd"),
              (None, {"line_psd": psd[:-1]}, "line_psd"),
@@ -226,26 +247,26 @@ def test_line_scan_alone_is_gain_invariant(data):
     assert np.allclose(a, b, rtol=1e-3, atol=1e-3)
 
 
-def test_bank_without_refinement_scores_as_fitted(fitted, data, tmp_path):
+def test_bank_without_refinement_scores_as_fitted(refined, data, tmp_path):
     # a bank written before the refinement existed (no 'refine' in its header) was calibrated
     # without it: it loads with the refinement off and scores as the plain scan
-    path = fitted.save(tmp_path / "old.npz")
+    path = refined.save(tmp_path / "old.npz")
     _rewrite(path, lambda m: m["line_scan"].pop("refine"))
     old = PatchCore.load(path)
     assert old._line.refine is None
     img = data[2][3][0].astype(np.float32)
     x = _line_scan.face_signal(img, old._line.roi_small, old._line.weight)
-    plain = np.where(fitted._line.inner, np.abs(fitted._line._responses(x)).max(axis=0), 0)
+    plain = np.where(refined._line.inner, np.abs(refined._line._responses(x)).max(axis=0), 0)
     assert np.allclose(old._line.evidence(img), plain, rtol=1e-6, atol=1e-6)
     # the refinement only raises the map, at some of its local maxima
-    refined = fitted._line.evidence(img)
-    assert np.all(refined >= plain - 1e-6) and np.any(refined > plain + 1e-3)
+    ev = refined._line.evidence(img)
+    assert np.all(ev >= plain - 1e-6) and np.any(ev > plain + 1e-3)
 
 
-def test_refinement_templates_match_the_scan(fitted, data):
+def test_refinement_templates_match_the_scan(refined, data):
     # every 2nd fine template is a scan direction: its correlation on the window reproduces
     # the FFT pass (float32 rounding) and its spread is the measured one
-    ls = fitted._line
+    ls = refined._line
     x = _line_scan.face_signal(data[1][0].astype(np.float32), ls.roi_small, ls.weight)
     import scipy.fft as sf
     w = sf.irfft2(sf.rfft2(x) / ls.psd, s=x.shape)
@@ -278,7 +299,8 @@ def test_lines_between_scan_directions(texture):
     # Two other draws of faces and lines: midway lines above the good faces 2-5 of 16 without,
     # 9-15 with.  The test asks for 10 midway hits of 16 (two to three below what was
     # measured) and a midway median z at least 0.4 of the on-direction one (0.03-0.05 without,
-    # 0.65-0.66 with): the code before the refinement fails both by a wide margin.
+    # 0.65-0.66 with): the scan without the refinement (``refine=False``, the default, the same
+    # as the code before it) fails both by a wide margin.
     scene = dict(shape=SHAPE, layout="face", texture=texture, placement_px=3.0,
                  placement_deg=2.0, lighting=0.1)
     train = [s.image.astype(np.float32) for s in make_defect_set(20, (), 0, seed=60, **scene)]
@@ -286,7 +308,7 @@ def test_lines_between_scan_directions(texture):
     local = [x.astype(np.float32) - cv2.GaussianBlur(x.astype(np.float32), (0, 0), 8)
              for x in good]
     tex_sd = float(np.std([v[16:-16, 16:-16] for v in local]))
-    ls = LineScan.fit(train, np.arange(20) % 5 == 4, np.ones(SHAPE, bool))
+    ls = LineScan.fit(train, np.arange(20) % 5 == 4, np.ones(SHAPE, bool), refine=True)
 
     def z(value):
         return (value - ls.stats[0]) / ls.stats[1]
