@@ -19,10 +19,11 @@ deviations as one more texture patch; integrated along 48 px the same line stand
 5. *refinement* (``refine``, default :data:`REFINE`): a line midway between two scan
    directions is off by half a step, 1.2 px at its ends, more than its width, and loses much
    of its response.  At the strongest local maxima of the map (:data:`REFINE_SHARE`) the
-   line is scored again at the directions half a step either side of that pixel's best one (with
-   :data:`REFINE_STEPS` = 2; finer steps add the ones between), each over its own spread,
-   and the map keeps the larger value.  Good parts get the same pass, the held-back ones
-   included, so the score statistics are those of the refined map.
+   line is scored again at the directions half a step either side of that pixel's
+   :data:`REFINE_BEST` best ones (with :data:`REFINE_STEPS` = 2; finer steps add the ones
+   between), each over its own spread, and the map keeps the larger value.  Good parts get
+   the same pass, the held-back ones included, so the score statistics are those of the
+   refined map.  Off by default (:data:`REFINE`).
 
 All the directions are one batched inverse FFT of precomputed kernels (template spectrum
 conjugated, divided by the power spectrum and by the direction's spread), float32; the
@@ -267,7 +268,8 @@ class LineScan:
         sf = _fft()
         f = sf.rfft2(x, workers=1)
         r = sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
-        ev = np.where(self.inner, np.abs(r).max(axis=0), np.float32(0.0)).astype(np.float32, copy=False)
+        ev = np.where(self.inner, np.abs(r).max(axis=0), np.float32(0.0))
+        ev = ev.astype(np.float32, copy=False)
         if self.refine:
             whitened = sf.irfft2(f / self.psd, s=x.shape, workers=1).astype(np.float32)
             self._refine(ev, r, whitened)
