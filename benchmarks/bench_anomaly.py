@@ -44,8 +44,9 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``;
 repeatable: ``--part=face``);
-``--no-deep`` leaves the pretrained rows out; ``--line-refine`` fits the line channel with its
-refinement at the half steps (``metrology.anomaly._line_scan.REFINE``).
+``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
+without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
+default; ``--line-refine`` is accepted and changes nothing).
 """
 
 from __future__ import annotations
@@ -536,10 +537,10 @@ if __name__ == "__main__":
     import sys
 
     args = sys.argv[1:]
-    if "--line-refine" in args:
-        # the line channel's refinement at the half steps (an option, off by default)
+    if "--no-line-refine" in args:
+        # the line channel's plain scan, without the refinement at the half steps (on by default)
         from metrology.anomaly import _line_scan
 
-        _line_scan.REFINE = True
+        _line_scan.REFINE = False
     parts = [a.split("=", 1)[1] for a in args if a.startswith("--part=")] or list(PARTS)
     run(quick="--quick" in args, parts=parts, deep=False if "--no-deep" in args else None)

@@ -118,7 +118,10 @@ def test_round_trip_identical_maps(fitted, data, tmp_path):
         meta = json.loads(z["meta"].tobytes())
         assert {"line_psd", "line_spread", "line_roi"} <= set(z.files)
     assert meta["version"] == 3 and meta["settings"]["line_scan"] is True
-    assert meta["line_scan"]["refine"] is False and fitted._line.refine is None
+    # the refinement is on by default (_line_scan.REFINE) and its parameters are in the header
+    ref = meta["line_scan"]["refine"]
+    assert fitted._line.refine is not None and set(ref) == {"steps", "candidates", "directions"}
+    assert ref["steps"] == _line_scan.REFINE_STEPS and ref["directions"] == _line_scan.REFINE_BEST
     loaded = PatchCore.load(path)
     assert loaded.settings.line_scan and loaded._line is not None
     for img in (data[1][0], data[2][3][0]):
