@@ -324,6 +324,13 @@ class PatchCore:
         -------
         self
         """
+        try:
+            return self._fit(images, roi)
+        finally:
+            if self.settings.select == "auto":  # the selection's feature cache, if any
+                self.__dict__.pop("_feature_cache", None)
+
+    def _fit(self, images: Sequence[Any], roi: np.ndarray | None) -> "PatchCore":
         s = self.settings
         t0 = time.perf_counter()
         imgs = images_list(images, "images")
@@ -414,7 +421,6 @@ class PatchCore:
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
         self.info["select"] = chosen
-        self.__dict__.pop("_feature_cache", None)
         if self._line is not None:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         return self

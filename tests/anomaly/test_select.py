@@ -118,6 +118,8 @@ def test_chosen_band_is_the_face_bank(edges_selected, edges_train):
     # the settings stay as given
     assert edges_selected.settings.edge_band_px == 0.0
     assert edges_selected.settings.select == "auto"
+    # the features shared by the candidates are not kept after the fit
+    assert "_feature_cache" not in edges_selected.__dict__
 
 
 def test_default_kept_on_a_plain_face():
