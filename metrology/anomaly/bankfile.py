@@ -16,7 +16,8 @@ written as version 2 and, unless its settings turn the channel off explicitly, w
 
 Both may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
 chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
-still scores; readers that predate it ignore it.
+still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
+has its default (it acts at fit only), so they load such banks.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
