@@ -147,6 +147,8 @@ def _evaluate(pc, train, test, aligned=True, surface=TEXTURE_KINDS):
         ga = sa[kinds == "good"]
         out["aligned"] = {k: auroc(ga, sa[kinds == k]) for k in FEATURE_KINDS}
         out["aligned_texture_auroc"] = auroc(ga, sa[np.isin(kinds, surface)])
+        if pa.settings.select != "off":
+            out["aligned_select"] = pa.info.get("select")
     return out
 
 
@@ -395,6 +397,40 @@ def _linescan(quick, deep, rows, rep):
             _print(rows[-1])
 
 
+def _select(quick, deep, rows, rep, sets=("tune (plate, brushed)", "held-out (bracket, milled)",
+                                           "held-out 2 (flange, peened)",
+                                           "held-out 3 (rail, honed)", "held-out 4 (yoke, cast)")):
+    """``select="auto"`` (2026-12-04 evening): the edge band chosen at fit from the good images
+    themselves (painted copies of held-back ones) against the defaults, on the line-channel
+    sets (texture kinds position-free; missing / extra position-aware with selection on, the
+    aligned bank choosing for itself).  Held-out 5 is the part ``select5``, scored once."""
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    for name in sets:
+        layout, texture, seed, kinds = LINE_SETS[name]
+        kw = dict(layout=layout, texture=texture, **JITTER)
+        train = make_defect_set(n_train, (), 0, seed=seed, **kw)
+        test = make_defect_set(n_good, kinds + FEATURE_KINDS, n_per, seed=seed + 1, **kw)
+        imgs = [s.image for s in train]
+        for label, opts in (("default", {}), ("select auto", dict(select="auto"))):
+            t0 = time.process_time()
+            pc = PatchCore(**opts).fit(imgs)
+            fit_ms = (time.process_time() - t0) * 1e3
+            e = _evaluate(pc, train, test, aligned=bool(opts), surface=kinds)
+            e["fit_cpu_ms"] = round(fit_ms, 1)
+            e["select"] = pc.info["select"]
+            img = test[0].image
+            rows.append(Row(f"anomaly {name}: {label}",
+                            median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
+                            float("nan"), f"{_fmt(e)}; fit {fit_ms:.0f} ms CPU; "
+                                          f"select {pc.info['select']}", e))
+            _print(rows[-1])
+
+
+def _select5(quick, deep, rows, rep):
+    """Held-out 5 with ``select="auto"``, scored once after the selection was settled."""
+    _select(quick, deep, rows, rep, sets=("held-out 5 (bridge, sintered)",))
+
+
 def _skimage(quick, deep, rows, rep):
     """scikit-image's CC0 textures with the project's defects (plate layout)."""
     from skimage import data
@@ -517,6 +553,8 @@ PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3"
          "missing_small": _missing_small}
 PARTS["holdout5"] = _holdout5
 PARTS["linescan"] = _linescan
+PARTS["select"] = _select
+PARTS["select5"] = _select5
 
 
 def _print(r: Row) -> None:

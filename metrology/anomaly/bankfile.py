@@ -14,6 +14,11 @@ the two channels' good-part score statistics).  A bank without the channel is st
 written as version 2 and, unless its settings turn the channel off explicitly, with no
 ``line_scan`` field in its settings, so readers that predate the channel load it.
 
+Both may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
+chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
+still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
+has its default (it acts at fit only), so they load such banks.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -61,6 +66,10 @@ def save_bank(pc: Any, path: Any) -> Path:
     line = getattr(pc, "_line", None)
     if line is None and settings.get("line_scan") == "auto":
         settings.pop("line_scan", None)     # readable by readers that predate the channel
+    if settings.get("select") == PatchCoreSettings().select:
+        # the default: readable by readers that predate it (it acts at fit only; the band it
+        # chose is in the bank's ROI and info["select"])
+        settings.pop("select", None)
     meta = {"format": BANK_FORMAT, "version": BANK_VERSION if line is not None else 2,
             "settings": settings, "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
@@ -73,6 +82,8 @@ def save_bank(pc: Any, path: Any) -> Path:
         meta["aligned"] = pc._aligned.params()
     if pc.roi is not None:
         arrays["roi"] = pc.roi.astype(np.uint8)
+    if getattr(pc, "_aligned_roi", None) is not None:
+        arrays["select_roi"] = pc._aligned_roi.astype(np.uint8)
     if pc._ring_scale is not None:
         arrays["ring_scale"] = pc._ring_scale
     if line is not None:
@@ -141,6 +152,13 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
             raise FileFormatError(f"{where}: array 'roi': expected a non-empty mask of shape "
                                   f"{pc.image_shape}, given {roi.shape}")
         pc._roi = roi.astype(bool)
+    if "select_roi" in arrays:  # a band chosen by select (absent before it and without one)
+        sel = arrays["select_roi"]
+        if sel.shape != pc.image_shape or not sel.any() or "roi" not in arrays:
+            raise FileFormatError(f"{where}: array 'select_roi': expected a non-empty mask of "
+                                  f"shape {pc.image_shape} beside the array 'roi', given "
+                                  f"{sel.shape}")
+        pc._aligned_roi = sel.astype(bool)
     if "line_scan" in meta or any(k.startswith("line_") for k in arrays):
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "

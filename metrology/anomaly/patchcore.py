@@ -159,6 +159,11 @@ class PatchCore:
         self._cells: np.ndarray | None = None     # (h, w) bool cells scored
         self._pixel_mask: np.ndarray | None = None  # (H, W) float32 map mask, or None
         self._line: LineScan | None = None        # the line channel (settings.line_scan)
+        self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
+        # a band chosen by select: the ROI without it, where the position-aware check still
+        # scores (the band hides missing holes from the bank only), and its cells / pixel mask
+        self._aligned_roi: np.ndarray | None = None
+        self._aligned_view: tuple[np.ndarray, np.ndarray | None] | None = None
         self.image_shape: tuple[int, int] | None = None
         self.image_channels: int | None = None
         self.info: dict = {}
@@ -210,6 +215,18 @@ class PatchCore:
 
     # ------------------------------------------------------------------ features
     def _raw_patches(self, image: np.ndarray) -> np.ndarray:
+        cache = self.__dict__.get("_feature_cache")
+        if cache is not None:  # the selection's candidates share one image's features
+            hit = cache.get(id(image))
+            if hit is not None and hit[0] is image:
+                return hit[1]
+        out = self._raw_patches_uncached(image)
+        if cache is not None:
+            out.flags.writeable = False
+            cache[id(image)] = (image, out)
+        return out
+
+    def _raw_patches_uncached(self, image: np.ndarray) -> np.ndarray:
         f = np.asarray(self.features(image), dtype=np.float32)
         st = self.features.stride
         exp = (-(-image.shape[0] // st), -(-image.shape[1] // st))
@@ -257,7 +274,17 @@ class PatchCore:
 
     def _grid_cells(self, grid: tuple[int, int]) -> np.ndarray:
         """Cells scored: centre inside the ROI and farther than ignore_margin_px from the
-        border."""
+        border (sets the map's pixel mask; and the position-aware view's of a band chosen
+        by ``select``)."""
+        ok, self._pixel_mask = self._cells_of(grid, self._roi)
+        self._aligned_view = None
+        if self._aligned_roi is not None:
+            self._aligned_view = self._cells_of(grid, self._aligned_roi)
+        return ok
+
+    def _cells_of(self, grid: tuple[int, int], roi: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The cells of ``roi`` (None: all) scored and the map's pixel mask (None: all)."""
         st = self.features.stride
         h, w = self.image_shape
         # cell centres, the last partial cell's clipped into the image
@@ -266,20 +293,18 @@ class PatchCore:
         m = self.settings.ignore_margin_px
         ok = ((cy[:, None] >= m) & (cy[:, None] <= h - 1 - m)
               & (cx[None, :] >= m) & (cx[None, :] <= w - 1 - m))
-        if self._roi is not None:
+        if roi is not None:
             r = np.clip(np.rint(cy).astype(int), 0, h - 1)
             c = np.clip(np.rint(cx).astype(int), 0, w - 1)
-            ok &= self._roi[r[:, None], c[None, :]]
+            ok &= roi[r[:, None], c[None, :]]
         if not ok.any():
             raise InputError("ignore_margin_px / roi: no feature cell is left to score")
         pix = None  # pixels the map keeps (the cells' bilinear spread cut at the ROI/margin)
-        if m > 0 or self._roi is not None:
-            pix = np.ones((h, w), np.float32) if self._roi is None else \
-                self._roi.astype(np.float32)
+        if m > 0 or roi is not None:
+            pix = np.ones((h, w), np.float32) if roi is None else roi.astype(np.float32)
             if m > 0:
                 pix[:m], pix[h - m:], pix[:, :m], pix[:, w - m:] = 0, 0, 0, 0
-        self._pixel_mask = pix
-        return ok
+        return ok, pix
 
     # ------------------------------------------------------------------ fit
     def fit(self, images: Sequence[Any], roi: np.ndarray | None = None) -> "PatchCore":
@@ -299,6 +324,13 @@ class PatchCore:
         -------
         self
         """
+        try:
+            return self._fit(images, roi)
+        finally:
+            if self.settings.select == "auto":  # the selection's feature cache, if any
+                self.__dict__.pop("_feature_cache", None)
+
+    def _fit(self, images: Sequence[Any], roi: np.ndarray | None) -> "PatchCore":
         s = self.settings
         t0 = time.perf_counter()
         imgs = images_list(images, "images")
@@ -316,8 +348,15 @@ class PatchCore:
                 imgs[i] = _resize(im, shape)
         self._check_size(imgs[0], "images[0]")
         self.image_shape = (int(shape[0]), int(shape[1]))
-        self._roi = edge_band_roi(imgs, s.edge_band_px,
-                                  None if roi is None else _check_roi(roi, self.image_shape))
+        user_roi = None if roi is None else _check_roi(roi, self.image_shape)
+        band, chosen = s.edge_band_px, "off"
+        if s.select == "auto":
+            band, chosen = self._select(imgs, user_roi)
+        self._band_px = band
+        self._roi = edge_band_roi(imgs, band, user_roi)
+        self._aligned_roi = None
+        if s.select == "auto" and band != s.edge_band_px:
+            self._aligned_roi = np.ones(self.image_shape, bool) if user_roi is None else user_roi
         g = np.random.default_rng(s.seed)
         feats = [self._raw_patches(im) for im in imgs]
         grid = feats[0].shape[:2]
@@ -381,6 +420,7 @@ class PatchCore:
                      "fit_seconds": round(time.perf_counter() - t0, 4),
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
+        self.info["select"] = chosen
         if self._line is not None:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         return self
@@ -394,7 +434,7 @@ class PatchCore:
             raise InputError(f"line_scan: needs at least 5 good images (every 5th is held "
                              f"back to put the two channels on one scale), given {len(imgs)}")
         held = np.arange(len(imgs)) % 5 == 4
-        face = edge_band_roi(imgs, max(self.settings.edge_band_px, LINE_BAND_PX), roi)
+        face = edge_band_roi(imgs, max(self._band_px, LINE_BAND_PX), roi)
         if face is None or not face.any():
             raise InputError("line_scan: the part face (the ROI without a band along strong "
                              "edges) is empty")
@@ -417,7 +457,30 @@ class PatchCore:
                                                       1e-9)))
         return line
 
-    def _smooth(self, raw: np.ndarray) -> np.ndarray:
+    def _select(self, imgs: list[np.ndarray], roi: np.ndarray | None
+                ) -> tuple[float, Any]:
+        """``select="auto"``: the edge band of the candidate scoring best on good images held
+        back and painted copies of them; returns it and the figures for ``info``."""
+        from ._select import select_edge_band
+
+        s = self.settings
+        if s.aligned:
+            return s.edge_band_px, ("off: the position-aware use (aligned=True): aligned "
+                                    "parts' edges do not move")
+        if len(imgs) < SELECT_MIN_IMAGES:
+            return s.edge_band_px, (f"off: needs at least {SELECT_MIN_IMAGES} good images, "
+                                    f"given {len(imgs)}")
+
+        def make(band: float) -> "PatchCore":
+            sub = PatchCore(self.features, s.replace(edge_band_px=band, select="off"))
+            sub._feature_cache = cache
+            return sub
+
+        cache: dict = {}
+        self._feature_cache = cache  # the final fit reuses them too (dropped at its end)
+        return select_edge_band(make, imgs, roi, s.edge_band_px, s.seed)
+
+    def _smooth(self, raw: np.ndarray, cells: np.ndarray | None = None) -> np.ndarray:
         import cv2
 
         s = self.settings
@@ -428,12 +491,12 @@ class PatchCore:
         # inner one's value at sigma = 1 cell), and good maps would peak at the border
         sm = cv2.GaussianBlur(raw, (0, 0), s.smoothing_sigma / self.features.stride,
                               borderType=cv2.BORDER_CONSTANT)
-        return np.where(self._cells, sm, np.float32(0.0))
+        return np.where(self._cells if cells is None else cells, sm, np.float32(0.0))
 
-    def _reduce(self, sm: np.ndarray) -> float:
+    def _reduce(self, sm: np.ndarray, cells: np.ndarray | None = None) -> float:
         """Image score of a smoothed map (``topk`` or ``max``)."""
         if self.settings.image_score == "topk":
-            v = sm[self._cells]
+            v = sm[self._cells if cells is None else cells]
             k = min(self.settings.top_k, v.size)
             return float(np.partition(v, v.size - k)[v.size - k:].mean())
         return float(sm.max())
@@ -443,6 +506,7 @@ class PatchCore:
         Unlike ``fit(..., roi=)``, the bank is kept as it is."""
         self._check_fitted()
         self._roi = None if roi is None else _check_roi(roi, self.image_shape)
+        self._aligned_roi = None  # the ROI given replaces the band select chose, both uses
         self._cells = self._grid_cells(tuple(self.info["feature_grid"]))
         return self
 
@@ -477,9 +541,18 @@ class PatchCore:
         if self._ring_scale is not None:
             s = s / self._ring_scale[np.minimum(_rings((h, w)), len(self._ring_scale) - 1)]
         if aligned and self._aligned is not None:
+            if self._aligned_view is not None:  # the bank on the face, the check on the ROI
+                s = np.where(self._cells, s, np.float32(0.0))
             s = np.maximum(s, np.float32(self._aligned_gain) * self._aligned.deviation(img))
-        s = np.where(self._cells, s, np.float32(0.0))
+        s = np.where(self._view(aligned)[0], s, np.float32(0.0))
         return s, q, d[:, 0], idx[:, 0]
+
+    def _view(self, aligned: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cells scored and the map's pixel mask: the ROI's, or with the position-aware
+        check and a band chosen by ``select``, the ROI's without the band."""
+        if aligned and self._aligned is not None and self._aligned_view is not None:
+            return self._aligned_view
+        return self._cells, self._pixel_mask
 
     def score(self, image: Any, *, aligned: bool | None = None) -> AnomalyScore:
         """Anomaly score and map of one image.
@@ -503,18 +576,20 @@ class PatchCore:
         self._check_fitted()
         s = self.settings
         img, in_shape = self._prepare(image)
-        raw, q, d1, i1 = self._patch_scores(img, self._use_aligned(aligned))
+        use_aligned = self._use_aligned(aligned)
+        raw, q, d1, i1 = self._patch_scores(img, use_aligned)
+        cells, pixel_mask = self._view(use_aligned)
         st = self.features.stride
-        sm = self._smooth(raw)
+        sm = self._smooth(raw, cells)
         if s.image_score in ("topk", "max"):
-            value = self._reduce(sm)
+            value = self._reduce(sm, cells)
         else:
             value = self._reweighted(raw, q, d1, i1)
         h, w = raw.shape
         up = cv2.resize(sm, (w * st, h * st), interpolation=cv2.INTER_LINEAR)
         up = up[:img.shape[0], :img.shape[1]]
-        if self._pixel_mask is not None:
-            up *= self._pixel_mask
+        if pixel_mask is not None:
+            up *= pixel_mask
         if self._line is not None:
             # the line evidence on PatchCore's scale (z over the held-back good parts of
             # each channel): the larger of the two, map and score alike
@@ -612,6 +687,8 @@ class PatchCore:
 #: the line channel's face keeps at least this far from strong edges (px): the part's own
 #: edges are long straight lines, moved by the placement jitter
 LINE_BAND_PX = 6.0
+#: ``select="auto"`` runs with at least this many good images (fewer: the settings as given)
+SELECT_MIN_IMAGES = 15
 #: the spread of PatchCore's held-back good scores is taken as at least this share of their mean
 PC_SD_FLOOR = 0.01
 #: border rings (in feature cells) whose bank distances are normalised

@@ -23,6 +23,8 @@ __all__ = ["PatchCoreSettings", "IMAGE_SCORES"]
 #: image-score reductions of the anomaly map (see :class:`PatchCoreSettings`)
 IMAGE_SCORES = ("topk", "max", "reweighted")
 _NN = ("auto", "kdtree", "brute", "faiss")
+#: modes of ``PatchCoreSettings.select``
+SELECT_MODES = ("auto", "off")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -121,6 +123,18 @@ class PatchCoreSettings(Serializable):
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off (``info["line_scan"]``
         says why); ``True``: on (any extractor), and those conditions raise
         :class:`InputError`; ``False``: off.
+    select : {"auto", "off"}
+        Configuration chosen at fit from the good images themselves (docs/anomaly.md,
+        *Configuration chosen at fit*).  ``"auto"``: a few good images are held back, the
+        generator's five original surface defects (scratch, spot, dent, crack, stain) are
+        painted onto copies of them on the part face, and the candidates ``edge_band_px``
+        (this field's value first, then 0 and 6 px) are each fitted on the other images and
+        scored on the held-back good and painted copies; the bank is built with the one of
+        highest AUROC (a tie, within ``SELECT_TIE``, keeps the first).  ``info["select"]``
+        holds the choice and the figures; ``settings`` stay as given.  Needs at least
+        ``SELECT_MIN_IMAGES`` good images and the position-free use (``aligned=False``: on
+        aligned parts the edges do not move), else it is skipped and ``info`` says why.
+        ``"off"``: the settings as given.
     """
 
     _json_type: ClassVar[str | None] = None
@@ -145,6 +159,7 @@ class PatchCoreSettings(Serializable):
     aligned_tolerance_px: float = field(default=4.0, metadata={"min": 0.0})
     edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
     line_scan: bool | Literal["auto"] = "auto"
+    select: Literal["auto", "off"] = "off"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -170,6 +185,8 @@ class PatchCoreSettings(Serializable):
                                                      and self.line_scan == "auto")):
             raise InputError(f"line_scan: expected 'auto', True or False, given "
                              f"{self.line_scan!r}")
+        if not (isinstance(self.select, str) and self.select in SELECT_MODES):
+            raise InputError(f"select: expected one of {SELECT_MODES}, given {self.select!r}")
         for nm in ("resize", "aligned"):
             if not isinstance(getattr(self, nm), bool):
                 raise InputError(f"{nm}: expected True or False, given {getattr(self, nm)!r}")
