@@ -594,6 +594,11 @@ class PatchCore:
             # the line evidence on PatchCore's scale (z over the held-back good parts of
             # each channel): the larger of the two, map and score alike
             lmap, lval = self._line.score(as_gray(img, "image", dtype=np.float32))
+            if pixel_mask is not None and not np.all(pixel_mask[lmap > 0] > 0):
+                # an ROI set after the fit (set_roi) that cuts into the face it scanned: the
+                # line evidence counts only inside it, as PatchCore's does
+                lmap = np.where(pixel_mask > 0, lmap, np.float32(0.0))
+                lval = float(lmap.max())
             # only where it scanned (the face, 0 elsewhere): the map stays 0 off the ROI
             up = np.maximum(up, np.where(lmap > 0, self._line.to_patchcore_units(lmap),
                                          np.float32(0.0)))

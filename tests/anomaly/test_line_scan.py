@@ -337,3 +337,25 @@ def test_lines_between_scan_directions(texture):
     assert hits[0.0] >= 14
     assert hits[0.5] >= 10
     assert np.median(z_line[0.5]) >= 0.4 * np.median(z_line[0.0])
+
+
+def test_set_roi_limits_the_line_channel():
+    """An ROI set after the fit limits the line evidence as it limits PatchCore's: a faint
+    line drawn only outside it leaves the map at exactly 0 there (before the fix the line
+    channel, which keeps the face it was fitted on, still lit it up and set the score)."""
+    train = make_defect_set(20, (), 0, seed=3, layout="face", texture="milled")
+    imgs = [s.image for s in train]
+    pc = PatchCore().fit(imgs)
+    assert pc.info["line_scan"] == "on"
+    img = imgs[0].astype(np.float32)
+    h, w = img.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    d = np.abs((yy - 0.3 * h) - 0.2 * (xx - 0.25 * w))
+    img = img - 30 * np.exp(-0.5 * (d / 0.8) ** 2) * ((xx > 20) & (xx < 110))
+    full = pc.score(img)
+    assert np.argmax(full.map.max(axis=0)) < w // 2      # the line is the peak, left half
+    roi = np.zeros((h, w), bool)
+    roi[:, w // 2:] = True
+    cut = pc.set_roi(roi).score(img)
+    assert float(cut.map[:, :w // 2].max()) == 0.0
+    assert cut.score < 0.5 * full.score
