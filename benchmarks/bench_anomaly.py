@@ -22,6 +22,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout5``: a fifth held-out configuration (texture ``sintered``, layout ``bridge``, the nine
   surface kinds of the generator plus the new shape ``scuff``), made on 2026-12-04 (afternoon)
   before that session's changes and scored once before and once after them;
+* ``holdout6``: a sixth held-out configuration (texture ``knurled``, layout ``clevis``, the ten
+  surface kinds and missing / extra), made on 2026-12-04 (late evening) before that session's
+  change to the fit-time selection; the default, ``edge_band_px=6`` and ``select="auto"``;
 * ``linescan``: the line channel (``line_scan=True``) off and on, with and without
   ``edge_band_px=6``, on tune and held-out 1-5 (texture kinds);
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
@@ -42,7 +45,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``;
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -548,6 +551,40 @@ def _tuned_rows(label, ex, t, sets, rows):
         _print(rows[-1])
 
 
+#: the sixth held-out configuration (made 2026-12-04 late evening, before that session's change
+#: to the fit-time selection): a texture family and a layout new to the generator, its ten
+#: surface kinds and the position-aware missing / extra features
+HOLDOUT6_SET = ("clevis", "knurled", 1500, HOLDOUT5_KINDS)
+#: the configurations scored on it: today's default, the face-only band, the fit-time selection
+HOLDOUT6_CONFIGS = (("default", {}), ("face only (edge band 6 px)", dict(edge_band_px=6.0)),
+                    ("select auto", dict(select="auto")))
+
+
+def _holdout6(quick, deep, rows, rep, configs=HOLDOUT6_CONFIGS):
+    """The sixth held-out configuration: texture ``knurled`` (diamond knurl), layout ``clevis``,
+    the ten surface kinds position-free and missing / extra position-aware (on parts aligned
+    at their pose, a bank of the same settings).  Scored once per configuration and change."""
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    layout, texture, seed, kinds = HOLDOUT6_SET
+    kw = dict(layout=layout, texture=texture, **JITTER)
+    train = make_defect_set(n_train, (), 0, seed=seed, **kw)
+    test = make_defect_set(n_good, kinds + FEATURE_KINDS, n_per, seed=seed + 1, **kw)
+    imgs = [s.image for s in train]
+    for label, opts in configs:
+        t0 = time.process_time()
+        pc = PatchCore(**opts).fit(imgs)
+        fit_ms = (time.process_time() - t0) * 1e3
+        e = _evaluate(pc, train, test, aligned=True, surface=kinds)
+        e["fit_cpu_ms"] = round(fit_ms, 1)
+        e["select"] = pc.info.get("select")
+        img = test[0].image
+        rows.append(Row(f"anomaly held-out 6 ({layout}, {texture}): {label}",
+                        median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
+                        float("nan"), f"{_fmt(e)}; fit {fit_ms:.0f} ms CPU; "
+                                      f"select {e['select']}", e))
+        _print(rows[-1])
+
+
 PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3": _holdout3,
          "holdout4": _holdout4, "skimage": _skimage, "speed": _speed, "tuned": _tuned,
          "missing_small": _missing_small}
@@ -555,6 +592,7 @@ PARTS["holdout5"] = _holdout5
 PARTS["linescan"] = _linescan
 PARTS["select"] = _select
 PARTS["select5"] = _select5
+PARTS["holdout6"] = _holdout6
 
 
 def _print(r: Row) -> None:

@@ -14,7 +14,10 @@ differs from part to part:
              pores of 1-3 px and a few small bright inclusions;
 ``sintered`` powder metal: rounded grains of 2-5 px radius, each with its own facet level,
              dark pores along the grain boundaries and a few larger isolated pores
-             (:func:`sintered_texture`: importable, reached through :func:`make_texture`).
+             (:func:`sintered_texture`: importable, reached through :func:`make_texture`);
+``knurled``  diamond knurl: two families of sharp, flat-topped ridges (pitch 5-7 px) crossing
+             at 70-90 degrees, unevenly worn (ridge height varies slowly), with fine grain
+             (:func:`knurled_texture`, reached through :func:`make_texture`).
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -27,6 +30,8 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              them and three small holes in a row below;
 ``bridge``   a long slot across the top, a slot at 60 degrees on the left, a large hole at the
              lower right and two small holes in a column at the centre;
+``clevis``   two large holes at the left and right ends, a vertical slot between them, a
+             slot at -20 degrees in the lower right and two small holes at the top left;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
@@ -57,8 +62,8 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered")
-LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge")
+TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -344,6 +349,32 @@ def sintered_texture(shape: tuple[int, int], *, rng: Any = None,
     return _unit(0.5 * _unit(facet) + 0.8 * _unit(dome) - 1.2 * _unit(pores) + 0.3 * grain)
 
 
+def knurled_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0
+                    ) -> np.ndarray:
+    """Diamond-knurled surface: two families of straight ridges (triangular profile with
+    flattened tops, pitch 5-7 px, phase wobbling along the ridge) at ``angle_deg`` +- 35-45
+    degrees, their height modulated by slow wear, plus fine grain.  Zero mean, unit std."""
+    h, w, g = _canvas(shape, rng)
+    angle_deg = check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    half = float(g.uniform(35.0, 45.0))
+    ridges = np.zeros((h, w))
+    for sgn in (-1.0, 1.0):
+        a = np.deg2rad(angle_deg + sgn * half)
+        across = -xx * np.sin(a) + yy * np.cos(a)
+        pitch = float(g.uniform(5.0, 7.0))
+        wobble = 0.6 * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 10.0,
+                                                     mode="wrap"))
+        phase = (across + wobble) / pitch + g.uniform(0.0, 1.0)
+        tri = 1.0 - 2.0 * np.abs(phase - np.floor(phase) - 0.5) * 2.0  # -1..1 triangle
+        ridges += np.minimum(tri, 0.6)                                  # worn flat tops
+    wear = 1.0 + 0.3 * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 20.0,
+                                                     mode="wrap"))
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    ridges = ndimage.gaussian_filter(ridges, 0.5)
+    return _unit(_unit(ridges) * np.clip(wear, 0.2, None) + 0.35 * grain)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -363,6 +394,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return cast_texture(shape, rng=rng)
     if name == "sintered":
         return sintered_texture(shape, rng=rng)
+    if name == "knurled":
+        return knurled_texture(shape, rng=rng, angle_deg=angle_deg)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
@@ -408,6 +441,12 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         return dict(base, holes=holes, slots=[((0.0, -0.28 * h), 0.24 * w, 0.035 * s, 0.0),
                                               ((-0.26 * w, 0.12 * h), 0.12 * s, 0.035 * s,
                                                60.0)])
+    if name == "clevis":
+        holes = [((x * w, 0.0), 0.1 * s) for x in (-0.27, 0.27)]
+        holes += [((-0.3 * w, y * h), 0.03 * s) for y in (-0.33, -0.21)]
+        return dict(base, holes=holes, slots=[((0.0, -0.05 * h), 0.14 * h, 0.04 * s, 90.0),
+                                              ((0.2 * w, 0.3 * h), 0.09 * s, 0.03 * s,
+                                               -20.0)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 
