@@ -17,7 +17,11 @@ differs from part to part:
              (:func:`sintered_texture`: importable, reached through :func:`make_texture`);
 ``knurled``  diamond knurl: two families of sharp, flat-topped ridges (pitch 5-7 px) crossing
              at 70-90 degrees, unevenly worn (ridge height varies slowly), with fine grain
-             (:func:`knurled_texture`, reached through :func:`make_texture`).
+             (:func:`knurled_texture`, reached through :func:`make_texture`);
+``faced``    cast, then face-turned: a fine spiral of turning grooves (pitch 2-3.5 px) around a
+             centre near the image's, the feed wavering slowly, over which the casting's
+             porosity shows in a few patches (dark pores of 1-2.5 px) and a fine grain
+             (:func:`faced_texture`, reached through :func:`make_texture`).
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -62,7 +66,8 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
-TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled")
+TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
+            "faced")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis")
 
 
@@ -375,6 +380,31 @@ def knurled_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float
     return _unit(_unit(ridges) * np.clip(wear, 0.2, None) + 0.35 * grain)
 
 
+def faced_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Cast, then face-turned: a spiral of turning grooves (cusped profile, pitch 2-3.5 px,
+    the feed wavering by 5 %) around a centre within 10 px of the image's, exposed casting
+    porosity in patches (about a fifth of the area; dark pores of 1-2.5 px) and fine grain.
+    Zero mean, unit standard deviation."""
+    h, w, g = _canvas(shape, rng)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    cx, cy = (w - 1) / 2 + g.uniform(-10, 10), (h - 1) / 2 + g.uniform(-10, 10)
+    pitch = float(g.uniform(2.0, 3.5))
+    rr, th = np.hypot(xx - cx, yy - cy), np.arctan2(yy - cy, xx - cx)
+    feed = 1.0 + 0.05 * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0,
+                                                      mode="wrap"))
+    phase = rr / (pitch * feed) + th / (2 * np.pi)
+    f = phase - np.floor(phase)
+    grooves = ndimage.gaussian_filter(4.0 * (f - 0.5) ** 2, 0.5)      # cusps between cuts
+    patches = ndimage.gaussian_filter(g.standard_normal((h, w)), 14.0, mode="wrap")
+    porous = patches > np.percentile(patches, 80)
+    u = g.random((h, w))
+    pores = (porous & (u < 0.012)) * g.uniform(0.5, 1.0, (h, w))
+    pores = ndimage.gaussian_filter(pores, g.uniform(0.6, 1.0), mode="wrap")
+    pores = pores / max(float(pores.max()), 1e-12)
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    return _unit(_unit(grooves) + 0.4 * grain - 3.0 * pores)
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
@@ -396,6 +426,8 @@ def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
         return sintered_texture(shape, rng=rng)
     if name == "knurled":
         return knurled_texture(shape, rng=rng, angle_deg=angle_deg)
+    if name == "faced":
+        return faced_texture(shape, rng=rng)
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
