@@ -25,7 +25,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout6``: a sixth held-out configuration (texture ``faced``, layout ``clevis``, the ten
   surface kinds and missing / extra), made on 2026-12-04 (late evening) before that session's
   change to the fit-time selection; the default, ``edge_band_px=6`` and ``select="auto"``
-  (``holdout6_knurled``: its first texture, ``knurled``, where everything scored 1.000);
+  (``holdout6_knurled``: its first texture, ``knurled``, where everything scored 1.000;
+  ``select6``: ``select="auto"`` alone, scored once after the selection's change);
 * ``linescan``: the line channel (``line_scan=True``) off and on, with and without
   ``edge_band_px=6``, on tune and held-out 1-5 (texture kinds);
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
@@ -407,7 +408,8 @@ def _select(quick, deep, rows, rep, sets=("tune (plate, brushed)", "held-out (br
     """``select="auto"`` (2026-12-04 evening): the edge band chosen at fit from the good images
     themselves (painted copies of held-back ones) against the defaults, on the line-channel
     sets (texture kinds position-free; missing / extra position-aware with selection on, the
-    aligned bank choosing for itself).  Held-out 5 is the part ``select5``, scored once."""
+    aligned bank choosing for itself).  Held-out 5 is the part ``select5``, scored once;
+    held-out 6 the part ``select6``."""
     n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
     for name in sets:
         layout, texture, seed, kinds = LINE_SETS[name]
@@ -598,6 +600,7 @@ PARTS["linescan"] = _linescan
 PARTS["select"] = _select
 PARTS["select5"] = _select5
 PARTS["holdout6"] = _holdout6
+PARTS["select6"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:])
 PARTS["holdout6_knurled"] = lambda *a: _holdout6(*a, which=HOLDOUT6_KNURLED)
 
 
