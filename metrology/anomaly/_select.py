@@ -49,7 +49,9 @@ def _face(imgs: list[np.ndarray], roi: np.ndarray | None) -> np.ndarray:
 def painted_copies(held: list[np.ndarray], face: np.ndarray, n: int, seed: int
                    ) -> list[np.ndarray]:
     """``n`` copies of the held-back images with one painted defect each (kinds in turn),
-    each defect at least :data:`ON_FACE` on ``face`` (redrawn up to 20 times, else left out)."""
+    placed on ``face`` as the generator places real defects on a part (its own size plus a
+    margin clear of the face's edges: ``paste_defects(region=face)``), each at least
+    :data:`ON_FACE` on ``face`` (redrawn up to 20 times, else left out)."""
     from ..synth.defects import paste_defects
 
     g = np.random.default_rng([seed, 15])
@@ -58,7 +60,7 @@ def painted_copies(held: list[np.ndarray], face: np.ndarray, n: int, seed: int
         im = held[j % len(held)]
         kind = SELECT_KINDS[(j + j // len(held)) % len(SELECT_KINDS)]
         for _ in range(20):
-            s = paste_defects(im, kind, rng=g)
+            s = paste_defects(im, kind, rng=g, region=face)
             m = s.mask
             if m.any() and np.count_nonzero(m & face) >= ON_FACE * np.count_nonzero(m):
                 out.append(s.image)

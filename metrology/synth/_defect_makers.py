@@ -63,7 +63,11 @@ def feature_extent(lay, i):
 def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
     """A defect centre on the free face, ``extent`` px clear of the edges and features (the
     clearance shrinks, down to 6 px, where the layout leaves no such room: a long scratch may
-    then run into a feature, as real ones do)."""
+    then run into a feature, as real ones do).  A layout with ``"free"`` (an image's distance
+    map to the edges of the region defects may lie on, :func:`free_distance`) places the centre
+    on that map by the same rule, in image pixels."""
+    if "free" in lay:
+        return _pick_free(g, lay["free"], extent)
     hx, hy = lay.get("inner", lay["half"])
     while True:
         u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
@@ -75,6 +79,30 @@ def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
         if extent <= 6:
             raise InputError(f"image too small to place a defect of extent {extent:.0f} px; "
                              f"use a larger shape")
+        extent = max(6.0, 0.8 * extent)
+
+
+def free_distance(region: np.ndarray) -> np.ndarray:
+    """Distance (px) of each pixel of ``region`` (H, W bool) to the nearest pixel off it or
+    to the image border (0 off the region)."""
+    from scipy import ndimage
+
+    return ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+
+
+def _pick_free(g, free, extent: float):
+    """A centre (image pixels) on a distance map ``free``: ``extent`` + 4 px clear of its edges
+    (the generator's clearance from features; the plate edge's 6 px less the pixels the face
+    region already keeps off edges), the clearance shrinking as in :func:`pick_center`; where
+    nothing is clear by 6 + 4 px, the pixel deepest in the region."""
+    while True:
+        ys, xs = np.nonzero(free >= extent + 4)
+        if len(ys):
+            j = int(g.integers(len(ys)))
+            return np.array([xs[j] + g.uniform(-0.5, 0.5), ys[j] + g.uniform(-0.5, 0.5)])
+        if extent <= 6:
+            y, x = np.unravel_index(int(np.argmax(free)), free.shape)
+            return np.array([float(x), float(y)])
         extent = max(6.0, 0.8 * extent)
 
 

@@ -50,8 +50,8 @@ from scipy import ndimage
 from ..core.checks import as_vector, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
-from ._defect_makers import (draw_defect, feature_extent, n_features, pick_center, sd_features,
-                             sd_plate)
+from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, pick_center,
+                             sd_features, sd_plate)
 from .render import finish_image, render_scene
 from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture, check_scene,
                        check_spec, layout_features, make_texture)
@@ -370,7 +370,8 @@ def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "den
 
 
 def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, rng: Any = None,
-                  defect_params: dict | None = None) -> DefectSample:
+                  defect_params: dict | None = None, region: np.ndarray | None = None
+                  ) -> DefectSample:
     """Draw the generator's surface defects onto an image of a real, good surface.
 
     Use it to measure a scorer on your own parts: paste defects into held-back good images and
@@ -389,6 +390,12 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
         Seed or generator.
     defect_params : dict, optional
         Fixed parameters of the defect maker, as in :func:`render_defect_sample`.
+    region : ndarray (H, W) bool, optional
+        Where the defects may lie (e.g. the part face, off its holes and outline): each
+        defect's centre is then placed as :func:`render_defect_sample` places it on a part,
+        its own size plus 4 px clear of the region's edges and of the image border (the
+        clearance shrinking to 6 + 4 px where there is no such room, and the deepest pixel of
+        the region where there is none).  Default: the whole image.
 
     Returns
     -------
@@ -422,6 +429,13 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
         raise InputError("image: its median level is 0; defect contrasts are scaled by it")
     g, params, ch = check_seed(rng), _defect_params(defect_params), (h, w) + (1,) * (x.ndim - 2)
     lay, pose = layout_features("face", (h, w)), Pose2D((w - 1) / 2, (h - 1) / 2, 0.0, 1.0)
+    if region is not None:
+        if not isinstance(region, np.ndarray) or region.shape != (h, w):
+            raise InputError(f"region: expected a boolean array of shape {(h, w)}, given "
+                             f"{getattr(region, 'shape', type(region).__name__)}")
+        if kinds and not region.any():
+            raise InputError("region: empty; give the pixels the defects may lie on")
+        lay["free"] = free_distance(region.astype(bool))
     delta, flatten, mask = np.zeros((h, w)), np.ones((h, w)), np.zeros((h, w), bool)
     specs: list[DefectSpec] = []
     for k in kinds:

@@ -328,3 +328,41 @@ def test_sintered_texture_bridge_layout_and_scuff():
     # small images get a shorter scuff (at most 0.2 x their side), never an error
     small = render_defect_sample((64, 64), "scuff", rng=1, layout="bridge", texture="sintered")
     assert small.defects[0].size_px <= 0.2 * 64 and small.mask.any()
+
+
+def test_paste_defects_region_keeps_them_clear_of_its_edges():
+    """``region``: each pasted defect lies on the region, clear of its edges by a margin as the
+    generator keeps real ones clear of the plate edge and the features (ground truth: masks)."""
+    from scipy import ndimage
+
+    img = np.full((128, 128), 120, np.uint8)
+    region = np.zeros((128, 128), bool)
+    region[20:110, 30:100] = True
+    region[50:70, 50:70] = False           # a hole in the face
+    depth = ndimage.distance_transform_edt(np.pad(region, 1))[1:-1, 1:-1]
+    for i, k in enumerate(SURFACE_KINDS):
+        s = paste_defects(img, k, rng=i, region=region, defect_params={"contrast": 30.0})
+        assert s.mask.any() and region[s.mask].all(), k
+        assert depth[s.mask].min() >= 3, (k, depth[s.mask].min())
+    with pytest.raises(InputError, match="region"):
+        paste_defects(img, "spot", rng=0, region=region[:64])
+    with pytest.raises(InputError, match="region"):
+        paste_defects(img, "spot", rng=0, region=np.zeros((128, 128), bool))
+
+
+def test_knurled_and_faced_textures_clevis_layout():
+    """The sixth held-out configuration's pieces draw what they say."""
+    from metrology.synth.surfaces import faced_texture, knurled_texture, layout_features
+
+    for t in (knurled_texture((128, 128), rng=0), faced_texture((128, 128), rng=0)):
+        assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    # a diamond knurl repeats: along x (angle 0, ridges at +-35-45 deg) its autocorrelation
+    # comes back strongly within a few pitches, unlike the faced texture's
+    k = knurled_texture((128, 128), rng=1)
+    ac = [np.mean(k[:, :-d] * k[:, d:]) for d in range(4, 20)]
+    assert max(ac) > 0.4
+    # exposed casting pores: a few pixels far darker than the rest
+    f = faced_texture((256, 256), rng=2)
+    assert f.min() < -3.5 and np.mean(f < -3.0) < 1e-3
+    lay = layout_features("clevis", (256, 256))
+    assert len(lay["holes"]) == 4 and [sl[3] for sl in lay["slots"]] == [90.0, -20.0]

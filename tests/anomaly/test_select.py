@@ -206,3 +206,24 @@ def test_skipped_with_few_images_or_aligned():
     pc = PatchCore(select="auto", aligned=True).fit(
         [s.image for s in make_defect_set(16, (), 0, seed=93, **PLAIN)])
     assert pc.info["select"].startswith("off: the position-aware use")
+
+
+def test_painted_defects_lie_on_the_face_clear_of_edges(edges_train):
+    """The selection paints its defects as the generator places real ones: on the face, clear
+    of the plate edge and the holes.  Ground truth: the pixels the painting changed, and each
+    held-back part's true face (the same part rendered without texture or noise)."""
+    from scipy import ndimage
+
+    face = _select._face(edges_train, None)
+    held = edges_train[:6]
+    truth = [s.image for s in make_defect_set(6, (), 0, seed=80, **dict(
+        EDGES, texture_amplitude=0.0, noise_sigma=0.0))]
+    painted = _select.painted_copies(held, face, 10, seed=3)
+    assert len(painted) == 10
+    for j, im in enumerate(painted):
+        changed = np.abs(im.astype(int) - held[j % 6].astype(int)) >= 2
+        t = truth[j % 6].astype(float)
+        on_face = t > 0.75 * np.median(t[face])  # plate face, off the holes and background
+        clear = ndimage.distance_transform_edt(np.pad(on_face, 1))[1:-1, 1:-1]
+        assert changed.any() and on_face[changed].all(), j
+        assert clear[changed].min() >= 4, (j, clear[changed].min())
