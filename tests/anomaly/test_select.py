@@ -227,3 +227,12 @@ def test_painted_defects_lie_on_the_face_clear_of_edges(edges_train):
         clear = ndimage.distance_transform_edt(np.pad(on_face, 1))[1:-1, 1:-1]
         assert changed.any() and on_face[changed].all(), j
         assert clear[changed].min() >= 4, (j, clear[changed].min())
+
+
+def test_default_is_auto_and_off_stays_available():
+    """``select="auto"`` is the default (docs/anomaly.md: the rule it passed); ``"off"`` fits
+    the settings as given, without the selection's extra fits."""
+    assert PatchCoreSettings().select == "auto" and PatchCore().settings.select == "auto"
+    train = [s.image for s in make_defect_set(16, (), 0, seed=81, **PLAIN)]
+    pc = PatchCore(select="off").fit(train)
+    assert pc.info["select"] == "off" and pc.roi is None
