@@ -2,10 +2,12 @@
 images (private helper of ``patchcore``).
 
 Good images are held back in turns (folds); the generator's five original surface defects are
-painted onto copies of them, on the part face; each candidate is fitted on the other images and
-scores the held-back good images and the painted copies; the candidate of highest mean AUROC
-wins, a tie keeps the first (the settings' own value).  The candidates share every image's features (the
-features do not depend on the band, only the bank and the scored cells do).
+painted onto copies of them, on the part face and clear of its edges (as the generator keeps
+real defects clear of the plate edge and the features); each candidate is fitted on the other
+images and scores the held-back good images and the painted copies; the candidate of highest
+mean AUROC wins, a tie keeps the first (the settings' own value).  The candidates share every
+image's features (the features do not depend on the band, only the bank and the scored cells
+do).
 """
 
 from __future__ import annotations
