@@ -422,18 +422,8 @@ def _select(quick, deep, rows, rep, sets=("tune (plate, brushed)", "held-out (br
         imgs = [s.image for s in train]
         for label, opts in (("select off (the former default)", dict(select="off")),
                             ("select auto (default)", dict(select="auto"))):
-            t0 = time.process_time()
-            pc = PatchCore(**opts).fit(imgs)
-            fit_ms = (time.process_time() - t0) * 1e3
-            e = _evaluate(pc, train, test, aligned=opts["select"] == "auto", surface=kinds)
-            e["fit_cpu_ms"] = round(fit_ms, 1)
-            e["select"] = pc.info["select"]
-            img = test[0].image
-            rows.append(Row(f"anomaly {name}: {label}",
-                            median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
-                            float("nan"), f"{_fmt(e)}; fit {fit_ms:.0f} ms CPU; "
-                                          f"select {pc.info['select']}", e))
-            _print(rows[-1])
+            _fit_and_score(f"anomaly {name}: {label}", opts, imgs, train, test, kinds,
+                           opts["select"] == "auto", rows, rep)
 
 
 def _select5(quick, deep, rows, rep):
@@ -583,18 +573,22 @@ def _holdout6(quick, deep, rows, rep, configs=HOLDOUT6_CONFIGS, which=HOLDOUT6_S
     test = make_defect_set(n_good, kinds + FEATURE_KINDS, n_per, seed=seed + 1, **kw)
     imgs = [s.image for s in train]
     for label, opts in configs:
-        t0 = time.process_time()
-        pc = PatchCore(**opts).fit(imgs)
-        fit_ms = (time.process_time() - t0) * 1e3
-        e = _evaluate(pc, train, test, aligned=True, surface=kinds)
-        e["fit_cpu_ms"] = round(fit_ms, 1)
-        e["select"] = pc.info.get("select")
-        img = test[0].image
-        rows.append(Row(f"anomaly held-out 6 ({layout}, {texture}): {label}",
-                        median_ms(lambda pc=pc, img=img: pc.score(img), repeat=rep), "-",
-                        float("nan"), f"{_fmt(e)}; fit {fit_ms:.0f} ms CPU; "
-                                      f"select {e['select']}", e))
-        _print(rows[-1])
+        _fit_and_score(f"anomaly held-out 6 ({layout}, {texture}): {label}", opts, imgs, train,
+                       test, kinds, True, rows, rep)
+
+
+def _fit_and_score(name, opts, imgs, train, test, kinds, aligned, rows, rep):
+    """Fit a bank with ``opts`` (CPU timed), evaluate it and append its row (selection parts)."""
+    t0 = time.process_time()
+    pc = PatchCore(**opts).fit(imgs)
+    fit_ms = (time.process_time() - t0) * 1e3
+    e = _evaluate(pc, train, test, aligned=aligned, surface=kinds)
+    e["fit_cpu_ms"] = round(fit_ms, 1)
+    e["select"] = pc.info.get("select")
+    img = test[0].image
+    rows.append(Row(name, median_ms(lambda: pc.score(img), repeat=rep), "-", float("nan"),
+                    f"{_fmt(e)}; fit {fit_ms:.0f} ms CPU; select {e['select']}", e))
+    _print(rows[-1])
 
 
 PARTS = {"generator": _generator, "face": _face, "holdout": _holdout, "holdout3": _holdout3,

@@ -27,6 +27,7 @@ from metrology.anomaly import _line_scan
 from metrology.anomaly._line_scan import LineScan
 from metrology.errors import FileFormatError, InputError
 from metrology.synth.defects import make_defect_set
+from tests.anomaly.test_patchcore import _rewrite
 
 SHAPE = (128, 128)
 SCENE = dict(shape=SHAPE, layout="face", texture="milled", placement_px=3.0,
@@ -156,20 +157,6 @@ def test_banks_without_the_channel(data, tmp_path):
     back = PatchCore.load(auto.save(tmp_path / "auto.npz"))
     assert back.settings.line_scan == "auto" and back._line is not None
     assert np.array_equal(back.score(img).map, auto.score(img).map)
-
-
-def _rewrite(path, meta=None, **arrays):
-    with np.load(path) as z:
-        d = {k: z[k] for k in z.files}
-    m = json.loads(d.pop("meta").tobytes())
-    if meta:
-        meta(m)
-    for k, v in arrays.items():
-        if v is None:
-            d.pop(k)
-        else:
-            d[k] = v
-    np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
 def test_refined_round_trip_identical_maps(refined, data, tmp_path):

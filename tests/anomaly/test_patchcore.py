@@ -124,13 +124,18 @@ def test_save_load_round_trip(fitted, data, tmp_path):
 
 
 def _rewrite(path, meta=None, **arrays):
-    """Re-pack a bank file with a changed header or arrays (checks the loader, not the writer)."""
+    """Re-pack a bank file with a changed header or arrays (None: the array removed; checks
+    the loader, not the writer)."""
     with np.load(path) as z:
         d = {k: z[k] for k in z.files}
     m = json.loads(d.pop("meta").tobytes())
     if meta:
         meta(m)
-    d.update(arrays)
+    for k, v in arrays.items():
+        if v is None:
+            d.pop(k)
+        else:
+            d[k] = v
     np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
