@@ -5,13 +5,16 @@
     metrology anomaly fit GOOD... -o surface.bank.npz [--features classical|efficientnet-lite0]
                           [--calibrate GOOD2...] [--threshold-method max_margin|quantile]
                           [--margin 0.1] [--quantile 0.99] [--coreset-ratio 0.05]
-                          [--max-bank 1024] [--aligned] [--json]
+                          [--max-bank 1024] [--aligned] [--select auto|off]
+                          [--line-scan auto|on|off] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
 turns on the position-aware check (missing or extra features; the images must show the part
-aligned, as a recipe's region cuts it).  ``score`` prints each image's score and exits with 1
+aligned, as a recipe's region cuts it).  ``--select off`` keeps the face band as set instead
+of choosing it from the good images (a fit several times faster), ``--line-scan`` switches
+the line channel (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's score and exits with 1
 when any image is above the bank's threshold (0 otherwise, or when no threshold is set).
 """
 
@@ -43,8 +46,10 @@ def _load_all(paths, what):
 def _fit(args: argparse.Namespace) -> int:
     from .patchcore import PatchCore
 
+    line = {"auto": "auto", "on": True, "off": False}[args.line_scan]
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
-                       aligned=args.aligned, resize=args.resize)
+                       aligned=args.aligned, resize=args.resize, select=args.select,
+                       line_scan=line)
     scorer.fit(_load_all(args.images, "reading"))
     thr = None
     if args.calibrate:
@@ -123,6 +128,12 @@ def register(subparsers) -> None:
                          "finds missing or extra features)")
     pf.add_argument("--resize", action="store_true",
                     help="resize images of another size to the training size")
+    pf.add_argument("--select", default="auto", choices=["auto", "off"],
+                    help="choose the face band along the part's edges from the good images "
+                         "themselves (auto, default) or keep it off (a faster fit)")
+    pf.add_argument("--line-scan", default="auto", choices=["auto", "on", "off"],
+                    help="the channel for long faint lines (auto: on with classical features "
+                         "and 5 or more images)")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
     pf.set_defaults(func=_fit)
     ps = asub.add_parser("score", help="score images with a saved bank")

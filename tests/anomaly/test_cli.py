@@ -58,3 +58,16 @@ def test_a_folder_as_bank_is_one_line_exit_2(images, tmp_path, capsys):
         assert main(["anomaly", "score", paths[0], "--bank", folder]) == 2
         err = capsys.readouterr().err
         assert "folder" in err and "unexpected" not in err
+
+
+def test_fit_passes_select_and_line_scan(images, capsys):
+    d, paths = images
+    bank = str(d / "plain.json")
+    assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "off",
+                 "--line-scan", "off", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["config"]["select"] == "off"
+    assert summary["config"]["line_scan"] is False
+    assert summary["info"]["line_scan"] == "off"
+    # an unknown choice is a usage error: exit 2
+    assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "maybe"]) == 2
