@@ -405,29 +405,24 @@ def faced_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     return _unit(_unit(grooves) + 0.4 * grain - 3.0 * pores)
 
 
+#: texture name -> its maker (each takes ``shape`` and ``rng``; those in :data:`_TURNED` also
+#: ``angle_deg``)
+_TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
+                   "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
+                   "cast": cast_texture, "sintered": sintered_texture,
+                   "knurled": knurled_texture, "faced": faced_texture}
+_TURNED = frozenset({"brushed", "honed", "knurled"})
+
+
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
                  angle_deg: float) -> np.ndarray:
     """Texture ``name`` (one of :data:`TEXTURES`) for a part turned by ``angle_deg``."""
     if not isinstance(name, str):
         raise InputError(f"texture: expected one of {TEXTURES}, given {type(name).__name__}")
-    if name == "brushed":
-        return brushed_texture(shape, rng=rng, angle_deg=angle_deg)
-    if name == "blasted":
-        return blasted_texture(shape, rng=rng)
-    if name == "milled":
-        return milled_texture(shape, rng=rng)
-    if name == "peened":
-        return peened_texture(shape, rng=rng)
-    if name == "honed":
-        return honed_texture(shape, rng=rng, angle_deg=angle_deg)
-    if name == "cast":
-        return cast_texture(shape, rng=rng)
-    if name == "sintered":
-        return sintered_texture(shape, rng=rng)
-    if name == "knurled":
-        return knurled_texture(shape, rng=rng, angle_deg=angle_deg)
-    if name == "faced":
-        return faced_texture(shape, rng=rng)
+    make = _TEXTURE_MAKERS.get(name)
+    if make is not None:
+        # the textures with a lay (grooves, knurl) turn with the part
+        return make(shape, rng=rng, **({"angle_deg": angle_deg} if name in _TURNED else {}))
     raise InputError(f"texture: expected one of {TEXTURES} or a 2-D array, given {name!r}")
 
 
