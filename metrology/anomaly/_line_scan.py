@@ -117,19 +117,25 @@ def line_templates(shape: tuple[int, int], length_px: float, n_dir: int) -> np.n
     yy, xx = yy - h // 2, xx - w // 2
     half_len = 0.5 * length_px * SCALE
     width = ACROSS_PX * SCALE
+    # the directions in blocks: the profiles broadcast over a leading direction axis, which
+    # the blur leaves alone (sigma 0 there) and the FFT batches over; blocks of at most ~4 M
+    # samples (32 MB of float64 per temporary) keep large faces' memory bounded
+    angles = np.arange(n_dir) * np.pi / n_dir
     out = np.empty((n_dir, h, w // 2 + 1), np.complex64)
-    sf = _fft()
-    for i, a in enumerate(np.arange(n_dir) * np.pi / n_dir):   # n_dir kernels, once per fit
-        line = _line_profile(xx, yy, a, half_len, width)
-        line = ndimage.gaussian_filter(line, 0.5 * SCALE)
-        line /= np.sqrt(np.sum(line ** 2))
-        out[i] = sf.rfft2(np.fft.ifftshift(line))
+    block = max(1, int(4_000_000 // (h * w)))
+    for i in range(0, n_dir, block):
+        lines = _line_profile(xx, yy, angles[i:i + block], half_len, width)
+        lines = ndimage.gaussian_filter(lines, (0.0, 0.5 * SCALE, 0.5 * SCALE))
+        lines /= np.sqrt(np.sum(lines ** 2, axis=(1, 2), keepdims=True))
+        out[i:i + block] = _fft().rfft2(np.fft.ifftshift(lines, axes=(1, 2)), axes=(-2, -1))
     return out
 
 
 def _line_profile(xx, yy, a, half_len, width):
-    t = xx * np.cos(a) + yy * np.sin(a)
-    s = -xx * np.sin(a) + yy * np.cos(a)
+    """Lines at the angles ``a`` (n,) on the grid ``xx, yy`` (h, w): (n, h, w)."""
+    c, s_ = np.cos(a)[:, None, None], np.sin(a)[:, None, None]
+    t = xx * c + yy * s_
+    s = -xx * s_ + yy * c
     return np.exp(-0.5 * (s / width) ** 2) * np.clip(half_len - np.abs(t) + 0.5, 0, 1)
 
 
@@ -144,12 +150,10 @@ def fine_templates(length_px: float, n_dir: int, steps: int) -> np.ndarray:
     r = int(np.ceil(half_len + 1 + 3 * width))      # the line's end, its blur and width
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float64)
     n = n_dir * steps
-    out = np.empty((n, 2 * r + 1, 2 * r + 1), np.float32)
-    for i, a in enumerate(np.arange(n) * np.pi / n):
-        line = ndimage.gaussian_filter(_line_profile(xx, yy, a, half_len, width), 0.5 * SCALE,
-                                       mode="constant")
-        out[i] = line / np.sqrt(np.sum(line ** 2))
-    return out
+    lines = ndimage.gaussian_filter(_line_profile(xx, yy, np.arange(n) * np.pi / n, half_len,
+                                                  width), (0.0, 0.5 * SCALE, 0.5 * SCALE),
+                                    mode="constant")
+    return (lines / np.sqrt(np.sum(lines ** 2, axis=(1, 2), keepdims=True))).astype(np.float32)
 
 
 class LineScan:
