@@ -94,14 +94,22 @@ def _sys_faults() -> tuple[float, int]:
     return a.ru_stime + b.ru_stime, a.ru_minflt + b.ru_minflt
 
 
-def _run(recipe_path: Path, paths: list[Path], jobs: int, out: Path):
+def _run(recipe_path: Path, paths: list[Path], jobs: int, out: Path, start: str = "auto"):
     """(wall s, CPU s of this process and its finished workers, summary, (system CPU s, page
     faults) per image)."""
     from metrology.inspect import Recipe, run_many
 
+    import multiprocessing
+
     recipe = Recipe.load(recipe_path)
+    before = multiprocessing.get_start_method(allow_none=True)
+    if start != "auto":                   # run_many follows multiprocessing's start method
+        multiprocessing.set_start_method(start, force=True)
     (s0, f0), c0, t0 = _sys_faults(), _cpu(), time.perf_counter()
-    s = run_many(recipe, paths, jobs=jobs, output=out, progress=False)
+    try:
+        s = run_many(recipe, paths, jobs=jobs, output=out, progress=False)
+    finally:
+        multiprocessing.set_start_method(before, force=True)
     wall, cpu, (s1, f1) = time.perf_counter() - t0, _cpu() - c0, _sys_faults()
     return wall, cpu, s, ((s1 - s0) / len(paths), (f1 - f0) / len(paths))   # per image
 
@@ -167,6 +175,7 @@ def run(quick: bool = False, bytecode: bool = True) -> list[Row]:
         _run(recipe, paths[:2], 1, work / "warm.jsonl")   # numba cache, OS file cache
         t1, c1, s1, f1 = _run(recipe, paths, 1, work / "j1.jsonl")
         t2, c2, s2, f2 = _run(recipe, paths, 2, work / "j2.jsonl")
+        t2s, c2s, s2s, _ = _run(recipe, paths, 2, work / "j2s.jsonl", "spawn")
         ts, cs = _worker_startup(recipe)
         ceiling, ceil_rows = _ceiling(recipe, paths[0])
         worst = 0.0
@@ -176,7 +185,9 @@ def run(quick: bool = False, bytecode: bool = True) -> list[Row]:
                 if m.unit == "mm" and m.value is not None:
                     worst = max(worst, abs(m.value - tv[m.name]))
         ok = s1.counts.get("pass", 0) == n and s2.counts.get("pass", 0) == n
-        same = [_key(r) for r in s1.results] == [_key(r) for r in s2.results]
+        same = [_key(r) for r in s1.results] == [_key(r) for r in s2.results] \
+            == [_key(r) for r in s2s.results]
+        w2 = s2.processes[1]
         # the quiet-machine figure (module docstring): each process on its own idle core
         # ends after about its own CPU, so the --jobs 2 run takes its busiest process's CPU
         # (the start-up wall measured on a loaded machine would only measure the load)
@@ -190,7 +201,10 @@ def run(quick: bool = False, bytecode: bool = True) -> list[Row]:
               f"{1e3 * c1 / n:.0f} ms/img, CPU busy {c1 / t1:.2f})   --jobs 2: {t2:.1f} s "
               f"({n / t2:.2f} img/s, CPU {1e3 * c2 / n:.0f} ms/img, CPU busy {c2 / t2:.2f})   "
               f"wall speed-up {t1 / t2:.2f}x   CPU work ratio (jobs 2 / jobs 1) {c2 / c1:.3f}   "
-              f"worker start-up {ts:.2f} s wall, {cs:.2f} s CPU   expected on 2 idle cores "
+              f"workers {w2['start']}ed: start-up {w2['start_cpu_s']:.3f} s CPU, ready "
+              f"{w2['ready_s']:.2f} s after the start   --jobs 2 spawned instead: {t2s:.1f} s, "
+              f"speed-up {t1 / t2s:.2f}x, a spawned worker's start-up {ts:.2f} s wall, "
+              f"{cs:.2f} s CPU   expected on 2 idle cores "
               f"{model:.2f}x (C1 / busiest process; balanced 2 C1 / C2 {bound:.2f}x)   "
               f"results identical: {same}   system CPU / page faults per image: "
               f"--jobs 1 {1e3 * f1[0]:.1f} ms / {f1[1]:.0f}, --jobs 2 "
@@ -204,13 +218,16 @@ def run(quick: bool = False, bytecode: bool = True) -> list[Row]:
         return [Row(f"inspect {n} imgs, --jobs 2 (ms/img)", 1e3 * t2 / n,
                     "same batch, --jobs 1", 1e3 * t1 / n,
                     accuracy=f"max |err| {worst * 1e3:.2f} um, all pass: {ok}, "
-                             f"jobs 1 == jobs 2: {same}",
+                             f"jobs 1 == jobs 2 (fork, spawn): {same}",
                     extra={"jobs1_img_per_s": n / t1, "jobs2_img_per_s": n / t2,
                            "speedup": t1 / t2, "n_images": n, "cpu_busy_jobs1": c1 / t1,
                            "cpu_busy_jobs2": c2 / t2, "cpu_work_ratio": c2 / c1,
                            "cpu_ms_per_img_jobs1": 1e3 * c1 / n,
                            "cpu_ms_per_img_jobs2": 1e3 * c2 / n,
-                           "worker_startup_s": ts, "worker_startup_cpu_s": cs,
+                           "start_method": w2["start"],
+                           "worker_startup_cpu_s": w2["start_cpu_s"],
+                           "speedup_spawn": t1 / t2s,
+                           "spawn_worker_startup_s": ts, "spawn_worker_startup_cpu_s": cs,
                            "expected_speedup_idle": model, "expected_balanced": bound,
                            "processes_jobs1": s1.processes, "processes_jobs2": s2.processes,
                            "byte_compiled": bytecode, "identical": same,

@@ -1,7 +1,8 @@
 """The process side of the batch runner (:mod:`metrology.inspect.batch`): worker processes,
 signals, and the Dask path.
 
-* Worker processes are spawned (fresh interpreters) with SIGINT and SIGTERM blocked: Ctrl-C
+* Worker processes are forked from the prepared caller, or spawned (fresh interpreters)
+  (:mod:`._batch_procs` says when which), with SIGINT and SIGTERM blocked: Ctrl-C
   from a terminal (sent to the whole process group) or a SIGTERM to the group reaches the
   parent only, which stops the workers itself (SIGKILL, then reaps them).  A worker whose
   parent dies (SIGKILL) exits by itself instead of waiting on its queue forever.
@@ -11,74 +12,23 @@ signals, and the Dask path.
 
 from __future__ import annotations
 
-import multiprocessing.context
 import os
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from .._io import atomic_write_bytes
 from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
+from ._batch_procs import (heap_frozen, kill_workers, resolve_start, signals_deferred,
+                           worker_context)
+from ._batch_procs import SpawnWorkers as _WorkerContext  # noqa: F401 - the tests' and bench's
 from .result import InspectionResult
-
-# --------------------------------------------------------------------------------------------
-# signals
-# --------------------------------------------------------------------------------------------
-_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n))
-
-
-@contextmanager
-def signals_deferred():
-    """Hold Ctrl-C / SIGTERM during the block (a line being written, workers being stopped);
-    a signal that came meanwhile is handled as usual at its end.
-
-    Python runs signal handlers in the main thread between bytecodes, so a ``KeyboardInterrupt``
-    could cut a ``write`` short; here the handlers only note the signal until the block ends.
-    Outside the main thread (where no handler runs) this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    old: dict[int, Any] = {}
-    for s in _STOP_SIGNALS:
-        try:
-            old[s] = signal.signal(s, lambda signum, frame: got.append(signum))
-        except (ValueError, OSError, TypeError):  # pragma: no cover - embedded interpreters
-            pass
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if got:
-            h = old.get(got[0], signal.SIG_DFL)
-            if callable(h):
-                h(got[0], None)           # KeyboardInterrupt, the CLI's Terminated, ...
-            elif h == signal.SIG_DFL:
-                signal.raise_signal(got[0])
-
-
-@contextmanager
-def _signals_blocked():
-    """Block SIGINT/SIGTERM in this thread: a process started inside inherits the mask, so
-    neither the terminal's Ctrl-C nor a SIGTERM to the process group reaches it."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
 
 # --------------------------------------------------------------------------------------------
 # workers
@@ -166,14 +116,15 @@ def _keep_freed_memory() -> bool:
 
 def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> None:
     # the parent handles Ctrl-C and SIGTERM and stops its workers; both signals are blocked
-    # here from the start (see _WorkerProcess), SIGINT also ignored where masks do not exist
+    # here from the start (see _batch_procs), SIGINT also ignored where masks do not exist
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     _keep_freed_memory()
     try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
         import cv2
 
-        cv2.setNumThreads(1)
+        if cv2.getNumThreads() != 1:   # a forked worker has it already (and no pool to stop)
+            cv2.setNumThreads(1)
     except Exception:  # pragma: no cover - OpenCV is a dependency, but never fail on this
         pass
     prepare = getattr(recipe, "prepare", None)
@@ -282,107 +233,53 @@ def _one_thread_here():
         cv2.setNumThreads(before)
 
 
-class _WorkerProcess(multiprocessing.context.SpawnProcess):
-    """A spawned worker that starts with SIGINT and SIGTERM blocked (its parent stops it), and
-    whose start is not cut short by a signal in the parent (a half-sent start-up would make
-    the child print a traceback)."""
-
-    def start(self) -> None:
-        with signals_deferred(), _signals_blocked():
-            super().start()
-
-    def run(self) -> None:
-        """The pool's worker loop, then a fast exit once it returns.
-
-        The loop returns only after the pool's final handshake (this worker's pid written to
-        the result pipe, synchronously), when nothing of the batch is left in this process.
-        Its exit then cost a worker of ``run_many`` 0.35 s of CPU after 40 demo images (its
-        CPU after reaping minus its CPU at its last image; 0.01-0.02 s with ``os._exit``), and
-        the batch waited for it; ``os._exit`` skips the interpreter's teardown after flushing
-        the standard streams.  An exception in the loop propagates as usual (exit code 1).
-        """
-        super().run()
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                if stream is not None:
-                    stream.flush()
-            except (OSError, ValueError):  # pragma: no cover - closed / broken pipe
-                pass
-        os._exit(0)
-
-
-
-class _WorkerContext(multiprocessing.context.SpawnContext):
-    """The ``spawn`` context, with quiet workers that the batch can find again to stop them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started: list[_WorkerProcess] = []
-
-    def Process(self, *args: Any, **kw: Any) -> _WorkerProcess:  # noqa: N802 - multiprocessing API
-        p = _WorkerProcess(*args, **kw)
-        self.started.append(p)
-        return p
-
-
-def _kill_workers(procs: Sequence[Any], timeout: float = 10.0) -> None:
-    """SIGKILL the workers and wait for them (they hold no file being written: records are
-    written by the parent, overlays atomically)."""
-    for p in procs:
-        if p.pid is not None and p.exitcode is None:
-            try:
-                p.kill()
-            except (OSError, ValueError):  # already gone / closed
-                pass
-    deadline = time.monotonic() + timeout
-    for p in procs:
-        if p.pid is not None:
-            try:
-                p.join(max(0.0, deadline - time.monotonic()))
-            except (OSError, ValueError, AssertionError):  # pragma: no cover
-                pass
-
-
 def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
              record: Callable[[dict], None],
              prepare: Callable[[Any], None] = lambda recipe: None) -> tuple[float, list[dict]]:
-    """``jobs - 1`` spawned workers and this process, all taking images from one queue.
+    """``jobs - 1`` worker processes and this process, all taking images from one queue.
 
-    This process has the recipe loaded already, so it inspects images from the first moment
-    while the workers start (a spawned interpreter takes seconds to import the library and
-    load the model and scorer); each worker then keeps its loaded recipe for every
-    image it takes.  The workers are started before ``prepare(recipe)`` runs here, so this
-    process's own loading overlaps their start-up.  Each worker holds at most two images (one
-    running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
-    exception) the workers are killed and reaped before the exception goes on, and records
-    already finished are written first.
+    How the workers start (:func:`._batch_procs.resolve_start`): ``"fork"`` prepares the recipe and loads the kernels
+    here, then forks the workers, which start with everything in place; ``"spawn"`` starts
+    fresh interpreters first, which import the library and load the model and scorer while
+    this process prepares (seconds), then take the station and rectifier from it;
+    with no start method set, fork when this process is in a state where that is safe.  This process
+    inspects images from the moment it is prepared; each worker keeps its loaded recipe for
+    every image it takes and holds at most two images (one running, one waiting), so the
+    batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any exception) the workers are killed
+    and reaped before the exception goes on, and records already finished are written first.
 
     Returns the seconds until this process had prepared the recipe, and each worker's
-    figures (:func:`_worker_figures`)."""
-    # "spawn", not "fork": forking a process whose OpenCV/OpenBLAS thread pools have run can
-    # deadlock the children; each spawned worker imports the library and loads the recipe once
-    ctx = _WorkerContext()
+    figures (:func:`_worker_figures`, with the start method)."""
+    method = resolve_start()
+    ctx = worker_context(method)
     n_workers = min(jobs - 1, len(todo))
-    # the station and a rectified recipe's maps are loaded here (in prepare) while the workers
-    # import and load the rest, and handed to them through this queue (its feeder thread: put
-    # never blocks)
-    handoff = ctx.Queue() if _ships_loaded(recipe) else None
+    # spawn: the station and a rectified recipe's maps are loaded here (in prepare) while the
+    # workers import and load the rest, and handed to them through this queue (its feeder
+    # thread: put never blocks); fork: the workers inherit them
+    handoff = ctx.Queue() if method == "spawn" and _ships_loaded(recipe) else None
     t0 = time.monotonic()
     ex = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
                              initializer=_worker_init, initargs=(recipe, ov, handoff))
     pool = _Pool(ex, iter(todo), 2 * n_workers)
     try:
-        with _one_thread_here():
-            pool.fill()            # the workers start (seconds of imports and loading) ...
-            prepare(recipe)        # ... while this process loads the recipe (a bad file: one
-            if handoff is not None:             # error, and the workers are stopped)
-                _hand_loaded(recipe, handoff, n_workers)
-            ready = time.monotonic() - t0
+        with _one_thread_here():   # also: OpenCV's pool is down before a fork
+            if method == "fork":
+                prepare(recipe)    # a bad file: one error, before any worker exists
+                _load_kernels()
+                ready = time.monotonic() - t0
+                with heap_frozen():
+                    pool.fill()    # the first submission forks every worker
+            else:
+                pool.fill()        # the workers start (seconds of imports and loading) ...
+                prepare(recipe)    # ... while this process loads the recipe (a bad file:
+                if handoff is not None:   # one error, and the workers are stopped)
+                    _hand_loaded(recipe, handoff, n_workers)
+                ready = time.monotonic() - t0
             _drive(pool, recipe, ov, record)
     except BaseException as exc:
         with signals_deferred():      # a second Ctrl-C waits until the workers are gone
             pool.stop()
-            _kill_workers(ctx.started)
+            kill_workers(ctx.started)
             ex.shutdown(wait=False, cancel_futures=True)
             if not isinstance(exc, Exception):   # a stop, not a failure: keep what is done
                 for f in [f for f in pool.snapshot() if f.done() and not f.cancelled()]:
@@ -394,7 +291,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
             handoff.cancel_join_thread()
             handoff.close()
     ex.shutdown(wait=True)
-    return ready, [_worker_figures(w, t0) for w in pool.workers.values()]
+    return ready, [dict(_worker_figures(w, t0), start=method) for w in pool.workers.values()]
 
 
 def _worker_figures(stats: dict, t0: float) -> dict:

@@ -26,6 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="append one JSON line per image here (resumable)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="worker processes (default 1)")
+    p.add_argument("--start-method", choices=("auto", "fork", "spawn"), default="auto",
+                   help="how --jobs workers start: fork (copies of this process once it has "
+                        "loaded the recipe; milliseconds), spawn (fresh interpreters; about "
+                        "a second each), auto (default: fork where safe, else spawn)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on a Dask cluster (tcp://host:8786; needs metrology[dask])")
     p.add_argument("--csv", metavar="SUMMARY.csv", help="also write a CSV summary")
@@ -67,6 +71,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         from .._io import output_dir
 
         output_dir(args.overlay_dir, "--overlay-dir")
+    if args.start_method != "auto":   # run_many follows multiprocessing's start method
+        import multiprocessing
+
+        multiprocessing.set_start_method(args.start_method, force=True)
     recipe = Recipe.load(args.recipe)
     paths = list_images(args.images)
     if args.jobs == 1 or args.scheduler:  # with workers, run_many loads it as they start

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 
 import cv2
+import pytest
 
 from _inspect_helpers import plate_recipe_doc, render_plate, rotated
 from metrology.inspect import Recipe, run_many
 
 
-def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_jobs_2_gives_the_results_of_jobs_1(tmp_path, start, start_method):
+    start_method(start)
     (tmp_path / "plate.recipe.json").write_text(json.dumps(plate_recipe_doc()))
     paths = []
     for i in range(8):
@@ -24,7 +27,8 @@ def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
         paths.append(p)
     recipe = Recipe.load(tmp_path / "plate.recipe.json")
     s1 = run_many(recipe, paths, jobs=1, output=tmp_path / "j1.jsonl", progress=False)
-    s2 = run_many(recipe, paths, jobs=2, output=tmp_path / "j2.jsonl", progress=False)
+    s2 = run_many(Recipe.load(tmp_path / "plate.recipe.json"), paths, jobs=2,
+                  output=tmp_path / "j2.jsonl", progress=False)
 
     def key(r):
         return (r.image, r.status, r.pose, [(m.name, m.value, m.passed) for m in r.measurements])
@@ -32,11 +36,12 @@ def test_jobs_2_gives_the_results_of_jobs_1(tmp_path):
     assert [key(r) for r in s1.results] == [key(r) for r in s2.results]
     assert {r.status for r in s1.results} == {"pass"}
     assert s2.processed == 8
+    assert s2.processes[1]["start"] == start and s2.processes[1]["images"] > 0
 
 
-def test_a_rectified_recipe_hands_its_maps_and_station_to_the_workers(tmp_path):
-    """The demo recipe searches a rectified view: the workers take the parent's rectifier and
-    station (built and loaded while they start) instead of building and loading the same;
+def test_a_rectified_recipe_hands_its_maps_and_station_to_the_workers(tmp_path, start_method):
+    """The demo recipe searches a rectified view: spawned workers take the parent's rectifier
+    and station (built and loaded while they start) instead of building and loading the same;
     results stay identical."""
     import contextlib
     import io
@@ -67,6 +72,7 @@ def test_a_rectified_recipe_hands_its_maps_and_station_to_the_workers(tmp_path):
     assert worker.rectifier is not None and worker.station is not None
 
     s1 = run_many(recipe, paths, jobs=1, output=tmp_path / "j1.jsonl", progress=False)
+    start_method("spawn")
     s2 = run_many(Recipe.load(tmp_path / "demo" / "plate.recipe.json"), paths, jobs=2,
                   output=tmp_path / "j2.jsonl", progress=False)
 

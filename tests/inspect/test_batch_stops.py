@@ -86,12 +86,19 @@ def _alive(seen: dict[int, str]) -> list[int]:
             if p in table and table[p][1] == start and table[p][2] not in ("Z", "X")]
 
 
-def _is_worker(pid: int) -> bool:
+def _cmdline(pid: int) -> bytes:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"spawn_main" in fh.read()
+            return fh.read()
     except OSError:
-        return False
+        return b""
+
+
+def _is_worker(pid: int, command: bytes) -> bool:
+    """A spawned worker (multiprocessing's ``spawn_main``) or a forked one (the command's own
+    command line)."""
+    line = _cmdline(pid)
+    return b"spawn_main" in line or (bool(line) and line == command)
 
 
 def _images_done(out: Path) -> list[str]:
@@ -115,13 +122,19 @@ def groups():
 # -- one stopped run ---------------------------------------------------------------------------
 def _stopped_run(batch, tmp_path, groups, sig: int, jobs: int, when: str):
     """Run the command, send ``sig`` at ``when`` ("mid": after 3 records, with --jobs 2 once
-    the worker has recorded an image; "startup": as soon as a worker process exists); return (exit code, stderr, descendants seen, worker pids, output path)."""
+    the worker has recorded an image; "startup": as soon as a worker process exists); return
+    (exit code, stderr, descendants seen, worker pids, output path).
+
+    "mid" runs with the default start (workers forked from the prepared command); "startup"
+    with ``--start-method spawn``, whose workers take seconds to start (a forked one is
+    ready in milliseconds: there is no start-up to stop)."""
     d, paths = batch
     out = tmp_path / "r.jsonl"
     env = {**os.environ, "METROLOGY_NUMBA": "0"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "metrology.cli", "inspect", str(d / "plate.recipe.json"),
-         str(d / "imgs"), "-o", str(out), "--jobs", str(jobs)],
+         str(d / "imgs"), "-o", str(out), "--jobs", str(jobs),
+         "--start-method", "spawn" if when == "startup" else "auto"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
         start_new_session=True)
     groups.append(proc.pid)
@@ -136,7 +149,8 @@ def _stopped_run(batch, tmp_path, groups, sig: int, jobs: int, when: str):
             assert time.monotonic() < deadline, "no progress within the time limit"
             seen.update(_descendants(proc.pid))
             done = _images_done(out)
-            workers = [p for p in seen if _is_worker(p)]
+            command = _cmdline(proc.pid)
+            workers = [p for p in seen if _is_worker(p, command)]
             if when == "startup" and workers:
                 break
             if when == "mid" and len(done) >= 3 and (jobs == 1 or first in done
@@ -144,7 +158,7 @@ def _stopped_run(batch, tmp_path, groups, sig: int, jobs: int, when: str):
                 break   # (a worker slower to start than the caller's 36 images: stop anyway)
             time.sleep(0.02)
         seen.update(_descendants(proc.pid))
-        workers = [p for p in seen if _is_worker(p)]
+        workers = [p for p in seen if _is_worker(p, command)]
         n_before = len(_images_done(out))
         assert n_before < N_IMAGES, "the batch finished before the signal"
         if sig == signal.SIGINT:
