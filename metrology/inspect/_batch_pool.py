@@ -25,7 +25,7 @@ from typing import Any, Callable
 from .._io import atomic_write_bytes
 from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError
-from ._batch_procs import (heap_frozen, kill_workers, resolve_start, signals_deferred,
+from ._batch_procs import (forking, kill_workers, resolve_start, signals_deferred,
                            worker_context)
 from ._batch_procs import SpawnWorkers as _WorkerContext  # noqa: F401 - the tests' and bench's
 from .result import InspectionResult
@@ -267,7 +267,7 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
                 prepare(recipe)    # a bad file: one error, before any worker exists
                 _load_kernels()
                 ready = time.monotonic() - t0
-                with heap_frozen():
+                with forking():
                     pool.fill()    # the first submission forks every worker
             else:
                 pool.fill()        # the workers start (seconds of imports and loading) ...

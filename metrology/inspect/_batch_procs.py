@@ -7,25 +7,26 @@ machine (numba's first use 0.65-0.85 s, SciPy 0.3 s, the library and model 0.3 s
 
 ``fork`` copies the caller *after* it has prepared the recipe and loaded the kernels: the
 worker starts with everything in place (copy-on-write), in milliseconds.  Forking a process
-is safe only when no other thread of it holds a lock the child will need, so the fork is
-taken only in a known state (:func:`fork_state`):
+is safe only when no other thread of it holds a lock the child will need, so with no start
+method set the fork is taken only on Linux and in a known state (:func:`fork_state`):
 
 * the caller's Python threads: only the calling (main) thread runs; a caller with threads of
-  its own (a web server, a notebook's kernel threads) gets ``spawn`` under ``"auto"``;
+  its own (a web server, a notebook's kernel threads) gets spawned workers;
 * OpenCV's thread pool is shut down first (``cv2.setNumThreads(1)`` joins its threads; the
   child inherits one thread and runs every OpenCV call inline, never touching the pool);
 * OpenBLAS (NumPy's, SciPy's and OpenCV's copies) registers ``pthread_atfork`` handlers that
   stop its threads before the fork and start them again when next needed;
 * the numba kernels run no threads (no ``parallel=True``); compiled code is plain memory;
-* ``gc.freeze()`` around the fork keeps the child's collector off the parent's objects, so
-  the child does not copy the parent's whole heap page by page.
+* ``gc.freeze()`` around the fork (:func:`forking`) keeps the child's collector off the
+  parent's objects, so the child does not copy the parent's whole heap page by page.
 
 A user who wants fresh interpreters says so the standard way,
 ``multiprocessing.set_start_method("spawn")`` (``metrology inspect --start-method spawn``);
 ``"forkserver"`` gets spawned workers too.
 
-The child's first act is checked by the tests: one thread after the fork, OpenCV, BLAS and
-the kernels working, and records byte-identical to ``--jobs 1``.
+Checked by the tests: after the caller has run OpenCV, BLAS and SciPy on their thread pools,
+a forked worker computes exactly what the caller computes and the caller's pools still work;
+records are byte-identical to ``--jobs 1`` with forked and with spawned workers.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasat
 
 def fork_state() -> str | None:
     """None when this process may fork its workers, else why not (``"auto"`` then spawns)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return f"no fork on {sys.platform}"
+    if not sys.platform.startswith("linux"):  # macOS: system frameworks are not fork-safe
+        return f"workers are forked only on Linux, not on {sys.platform}"
     if threading.current_thread() is not threading.main_thread():
         return "the batch runs outside the main thread"
     others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
@@ -67,13 +68,20 @@ def resolve_start() -> str:
 
 
 @contextmanager
-def heap_frozen():
-    """Objects allocated so far are left out of the cyclic collector during the block (the
-    fork): a forked child then never writes to the parent's objects' headers when it collects,
-    so their pages stay shared.  The parent gets its objects back afterwards."""
+def forking():
+    """Around the fork: the objects allocated so far are left out of the cyclic collector (a
+    forked child then never writes to the parent's objects' headers when it collects, so
+    their pages stay shared; the parent gets them back afterwards), and Python 3.12's warning
+    about forking a multi-threaded process is not shown: the threads it counts here are
+    OpenBLAS's, which its own fork handler stops before the fork (see the module's notes)."""
+    import warnings
+
     gc.freeze()
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork",
+                                    category=DeprecationWarning)
+            yield
     finally:
         gc.unfreeze()
 
