@@ -238,15 +238,15 @@ def run_pool(recipe: Any, todo: list[str], jobs: int, ov: str | None,
              prepare: Callable[[Any], None] = lambda recipe: None) -> tuple[float, list[dict]]:
     """``jobs - 1`` worker processes and this process, all taking images from one queue.
 
-    How the workers start (:func:`._batch_procs.resolve_start`): ``"fork"`` prepares the recipe and loads the kernels
-    here, then forks the workers, which start with everything in place; ``"spawn"`` starts
-    fresh interpreters first, which import the library and load the model and scorer while
-    this process prepares (seconds), then take the station and rectifier from it;
-    with no start method set, fork when this process is in a state where that is safe.  This process
-    inspects images from the moment it is prepared; each worker keeps its loaded recipe for
-    every image it takes and holds at most two images (one running, one waiting), so the
-    batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any exception) the workers are killed
-    and reaped before the exception goes on, and records already finished are written first.
+    How the workers start (:func:`._batch_procs.resolve_start`): forked, this process
+    prepares the recipe and loads the kernels, then forks the workers, which start with
+    everything in place; spawned, fresh interpreters start first and import the library and
+    load the model and scorer while this process prepares (seconds), then take the station
+    and rectifier from it.  This process inspects images from the moment it is prepared;
+    each worker keeps its loaded recipe for every image it takes and holds at most two images
+    (one running, one waiting), so the batch ends evenly.  On a stop (Ctrl-C, SIGTERM, any
+    exception) the workers are killed and reaped before the exception goes on, and records
+    already finished are written first.
 
     Returns the seconds until this process had prepared the recipe, and each worker's
     figures (:func:`_worker_figures`, with the start method)."""

@@ -46,7 +46,8 @@ _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasat
 
 
 def fork_state() -> str | None:
-    """None when this process may fork its workers, else why not (``"auto"`` then spawns)."""
+    """None when this process may fork its workers, else why not (with no start method set,
+    the workers are then spawned)."""
     if not sys.platform.startswith("linux"):  # macOS: system frameworks are not fork-safe
         return f"workers are forked only on Linux, not on {sys.platform}"
     if threading.current_thread() is not threading.main_thread():
