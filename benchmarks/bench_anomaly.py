@@ -27,6 +27,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   change to the fit-time selection; the default, ``edge_band_px=6`` and ``select="auto"``
   (``holdout6_knurled``: its first texture, ``knurled``, where everything scored 1.000;
   ``select6``: ``select="auto"`` alone, scored once after the selection's change);
+* ``holdout7``: a seventh held-out configuration (texture ``scraped``, layout ``manifold``,
+  the ten surface kinds and missing / extra), made before the selection's candidates were
+  extended and scored with the default only;
 * ``linescan``: the line channel (``line_scan=True``) off and on, with and without
   ``edge_band_px=6``, on tune and held-out 1-5 (texture kinds);
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
@@ -47,7 +50,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``;
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -562,7 +565,8 @@ HOLDOUT6_CONFIGS = (("select off (the former default)", dict(select="off")),
                     ("select auto (default)", dict(select="auto")))
 
 
-def _holdout6(quick, deep, rows, rep, configs=HOLDOUT6_CONFIGS, which=HOLDOUT6_SET):
+def _holdout6(quick, deep, rows, rep, configs=HOLDOUT6_CONFIGS, which=HOLDOUT6_SET,
+              title="held-out 6"):
     """The sixth held-out configuration: texture ``faced`` (cast, then face-turned), layout ``clevis``,
     the ten surface kinds position-free and missing / extra position-aware (on parts aligned
     at their pose, a bank of the same settings).  Scored once per configuration and change."""
@@ -573,7 +577,7 @@ def _holdout6(quick, deep, rows, rep, configs=HOLDOUT6_CONFIGS, which=HOLDOUT6_S
     test = make_defect_set(n_good, kinds + FEATURE_KINDS, n_per, seed=seed + 1, **kw)
     imgs = [s.image for s in train]
     for label, opts in configs:
-        _fit_and_score(f"anomaly held-out 6 ({layout}, {texture}): {label}", opts, imgs, train,
+        _fit_and_score(f"anomaly {title} ({layout}, {texture}): {label}", opts, imgs, train,
                        test, kinds, True, rows, rep)
 
 
@@ -601,6 +605,12 @@ PARTS["select5"] = _select5
 PARTS["holdout6"] = _holdout6
 PARTS["select6"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:])
 PARTS["holdout6_knurled"] = lambda *a: _holdout6(*a, which=HOLDOUT6_KNURLED)
+#: the seventh held-out configuration (made 2026-12-04 night, before that session's changes to
+#: the fit-time selection): texture ``scraped`` and layout ``manifold``, both new, the ten
+#: surface kinds and missing / extra; scored with the default only, once before and once after
+HOLDOUT7_SET = ("manifold", "scraped", 1700, HOLDOUT5_KINDS)
+PARTS["holdout7"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT7_SET,
+                                         title="held-out 7")
 
 
 def _print(r: Row) -> None:

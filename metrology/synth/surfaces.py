@@ -21,7 +21,11 @@ differs from part to part:
 ``faced``    cast, then face-turned: a fine spiral of turning grooves (pitch 2-3.5 px) around a
              centre near the image's, the feed wavering slowly, over which the casting's
              porosity shows in a few patches (dark pores of 1-2.5 px) and a fine grain
-             (:func:`faced_texture`, reached through :func:`make_texture`).
+             (:func:`faced_texture`, reached through :func:`make_texture`);
+``scraped``  hand-scraped (bearing surface): overlapping flakes of 3-6 px, each a shallow
+             cut sloping along its stroke (strokes alternating at +-45 degrees to the lay,
+             +-8 degrees scatter), so its edges are short steps in two directions, over slow
+             mottling and a fine grain (:func:`scraped_texture`, via :func:`make_texture`).
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -36,6 +40,8 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              lower right and two small holes in a column at the centre;
 ``clevis``   two large holes at the left and right ends, a vertical slot between them, a
              slot at -20 degrees in the lower right and two small holes at the top left;
+``manifold`` three small ports in a row at the top, a large bore at the lower left, a slot
+             at 110 degrees on the right and a short horizontal slot at the bottom;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
@@ -67,8 +73,8 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced")
-LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis")
+            "faced", "scraped")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -405,13 +411,38 @@ def faced_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     return _unit(_unit(grooves) + 0.4 * grain - 3.0 * pores)
 
 
+def scraped_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float = 0.0
+                    ) -> np.ndarray:
+    """Hand-scraped surface: flakes (each pixel in the flake of its nearest stroke centre,
+    radius 3-6 px), each cut as a ramp of its own depth along its stroke, the strokes at
+    ``angle_deg`` +- 45 degrees in turn (+- 8 degrees scatter), with slow mottling (the
+    bearing spots) and fine grain.  Zero mean, unit standard deviation."""
+    h, w, g = _canvas(shape, rng)
+    angle_deg = check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6)
+    n = max(1, int(round(h * w / (np.pi * 4.5 ** 2))))
+    seeds = np.ones((h, w), bool)
+    seeds[g.integers(0, h, n), g.integers(0, w, n)] = False
+    d, (iy, ix) = ndimage.distance_transform_edt(seeds, return_indices=True)
+    side = np.where(g.random((h, w)) < 0.5, -45.0, 45.0)
+    a = np.deg2rad(angle_deg + side + g.normal(0.0, 8.0, (h, w)))[iy, ix]
+    radius = g.uniform(3.0, 6.0, (h, w))[iy, ix]
+    depth = g.uniform(0.4, 1.2, (h, w))[iy, ix]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    along = ((xx - ix) * np.cos(a) + (yy - iy) * np.sin(a)) / radius
+    flakes = ndimage.gaussian_filter(depth * np.clip(along, -1.0, 1.0), 0.6, mode="wrap")
+    low = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 10.0, mode="wrap"))
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    return _unit(_unit(flakes) + 0.35 * low + 0.3 * grain)
+
+
 #: texture name -> its maker (each takes ``shape`` and ``rng``; those in :data:`_TURNED` also
 #: ``angle_deg``)
 _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
-                   "knurled": knurled_texture, "faced": faced_texture}
-_TURNED = frozenset({"brushed", "honed", "knurled"})
+                   "knurled": knurled_texture, "faced": faced_texture,
+                   "scraped": scraped_texture}
+_TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
 def make_texture(name: str, shape: tuple[int, int], rng: np.random.Generator,
@@ -474,6 +505,11 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         return dict(base, holes=holes, slots=[((0.0, -0.05 * h), 0.14 * h, 0.04 * s, 90.0),
                                               ((0.2 * w, 0.3 * h), 0.09 * s, 0.03 * s,
                                                -20.0)])
+    if name == "manifold":
+        holes = [((x * w, -0.28 * h), 0.035 * s) for x in (-0.22, 0.0, 0.22)]
+        holes += [((-0.2 * w, 0.12 * h), 0.09 * s)]
+        return dict(base, holes=holes, slots=[((0.25 * w, 0.05 * h), 0.13 * s, 0.035 * s, 110.0),
+                                              ((0.0, 0.33 * h), 0.1 * s, 0.03 * s, 0.0)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 

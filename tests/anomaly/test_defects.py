@@ -366,3 +366,22 @@ def test_knurled_and_faced_textures_clevis_layout():
     assert f.min() < -3.5 and np.mean(f < -3.0) < 1e-3
     lay = layout_features("clevis", (256, 256))
     assert len(lay["holes"]) == 4 and [sl[3] for sl in lay["slots"]] == [90.0, -20.0]
+
+
+def test_scraped_texture_manifold_layout():
+    """The seventh held-out configuration's pieces: a unit texture that turns with the part, a
+    layout of four holes and two slots inside the plate."""
+    from metrology.synth.surfaces import layout_features, make_texture, scraped_texture
+
+    t = scraped_texture((128, 128), rng=0)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    a = make_texture("scraped", (64, 64), np.random.default_rng(1), 0.0)
+    b = make_texture("scraped", (64, 64), np.random.default_rng(1), 30.0)
+    assert not np.allclose(a, b)
+    with pytest.raises(InputError, match="angle_deg"):
+        scraped_texture((32, 32), rng=0, angle_deg=float("nan"))
+    lay = layout_features("manifold", (256, 256))
+    assert len(lay["holes"]) == 4 and [sl[3] for sl in lay["slots"]] == [110.0, 0.0]
+    hx, hy = lay["half"]
+    for (cx, cy), r in lay["holes"]:
+        assert abs(cx) + r < hx and abs(cy) + r < hy
