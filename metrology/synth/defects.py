@@ -58,7 +58,7 @@ from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture
 
 __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "DefectScene",
            "brushed_texture", "texture_patch", "render_defect_sample", "make_defect_set",
-           "paste_defects"]
+           "paste_defects", "texture_sigma"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
                 "hairline", "chatter", "scuff")
@@ -184,6 +184,49 @@ def texture_patch(texture: np.ndarray, shape: tuple[int, int], *, rng: Any = Non
     return (crop - crop.mean()) / s
 
 
+def texture_sigma(image: np.ndarray, region: np.ndarray | None = None, *,
+                  shading_sigma_px: float = 8.0, margin_px: int = 3) -> float:
+    """A face's own contrast: robust standard deviation (gray levels) of its texture and noise.
+
+    The slow shading (lighting ramp, gain) is removed by a Gaussian of ``shading_sigma_px``
+    normalised over ``region``, so the region's edges do not leak into it; the spread is
+    1.4826 x the median absolute deviation of the rest over ``region`` eroded by ``margin_px``
+    (a Gaussian's standard deviation, not raised by sparse pores or bright inclusions).  Use it
+    to state a defect's contrast in units of the texture it lies on.
+
+    Parameters
+    ----------
+    image : ndarray (H, W)
+        A good part face (any numeric dtype).
+    region : ndarray (H, W) bool, optional
+        The face's pixels (off holes, background and outline); default: the whole image.
+
+    Examples
+    --------
+    >>> flat = np.full((64, 64), 120, np.uint8)
+    >>> texture_sigma(flat)
+    0.0
+    """
+    if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind not in "uif" \
+            or min(image.shape) < 8 or not np.all(np.isfinite(image)):
+        raise InputError(f"image: expected a finite 2-D numeric array of at least 8 x 8, given "
+                         f"{getattr(image, 'shape', type(image).__name__)}")
+    shading_sigma_px = check_positive(shading_sigma_px, "shading_sigma_px", max=1000.0)
+    margin_px = check_int(margin_px, "margin_px", min=0, max=1000)
+    m = np.ones(image.shape, bool) if region is None else region
+    if not isinstance(m, np.ndarray) or m.shape != image.shape:
+        raise InputError(f"region: expected a boolean array of shape {image.shape}")
+    m = m.astype(bool)
+    x, mf = image.astype(np.float64), m.astype(np.float64)
+    shading = ndimage.gaussian_filter(x * mf, shading_sigma_px, mode="reflect") / np.maximum(
+        ndimage.gaussian_filter(mf, shading_sigma_px, mode="reflect"), 1e-6)
+    inner = ndimage.binary_erosion(m, iterations=margin_px, border_value=0) if margin_px else m
+    if not inner.any():
+        raise InputError("region: nothing left after eroding it by margin_px; give a larger one")
+    r = (x - shading)[inner]
+    return float(1.4826 * np.median(np.abs(r - np.median(r))))
+
+
 @dataclass(frozen=True)
 class DefectScene:
     """How a part face is rendered (everything but its size, defects and seed).
@@ -228,7 +271,8 @@ class DefectScene:
 
 def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequence[str] = "good",
                          *, rng: Any = None, scene: DefectScene | None = None,
-                         defect_params: dict | None = None, **scene_options: Any) -> DefectSample:
+                         defect_params: dict | None = None, contrast_scale: float = 1.0,
+                         **scene_options: Any) -> DefectSample:
     """Render one part face, good or with defects, with its ground-truth mask.
 
     Parameters
@@ -244,6 +288,14 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     defect_params : dict, optional
         Fixed parameters for the defect maker (e.g. ``{"contrast": 20, "length_px": 30}``);
         anything not given is drawn at random.
+    contrast_scale : float
+        Factor (finite, > 0) on every surface defect's drawn signed change (its ``contrast``,
+        as recorded in its :class:`DefectSpec`), applied after all random draws: the same seed
+        gives the same part, defect and mask at any scale, only the defect's contrast differs
+        (1.0, the default, leaves the output unchanged).  The texture flattening of a dent or
+        scuff is not scaled (it is already relative to the texture); missing / extra features
+        are not changed.  For detectability sweeps (:func:`texture_sigma` measures the face's
+        own contrast to compare with).
     **scene_options
         Fields of :class:`DefectScene` given flat (``texture="milled", placement_px=0``).
 
@@ -266,6 +318,7 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     placement_px, placement_deg = scene.placement_px, scene.placement_deg
     lighting, psf_sigma_px, supersample = scene.lighting, scene.psf_sigma_px, scene.supersample
     h, w = _shape(shape, 64)
+    contrast_scale = check_positive(contrast_scale, "contrast_scale", max=1e6)
     kinds = [k for k in _kinds(kind, DEFECT_KINDS) if k != "good"]
     g = check_seed(rng)
     params = _defect_params(defect_params)
@@ -330,9 +383,10 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
             continue
         d, f, m, spec = draw_defect(g, k, (h, w), lay, pose, params, face > 0.5)
         mask |= m
-        delta += d
+        delta += d * contrast_scale
         if f is not None:
             flatten *= f
+        spec = spec[:4] + (spec[4] * contrast_scale,) + spec[5:]
         specs.append(DefectSpec(*spec))
 
     surface = _FACE_LEVEL + tex * flatten + delta
@@ -352,7 +406,9 @@ def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "den
     """``n_good`` good samples followed by ``n_per_kind`` samples of each defect kind.
 
     Every sample uses its own child seed of ``seed``, so sets are reproducible and two sets with
-    different seeds share no part.  ``kwargs`` go to :func:`render_defect_sample`.
+    different seeds share no part.  ``kwargs`` go to :func:`render_defect_sample` (among them
+    ``contrast_scale``: the same seed at two scales gives the same parts and defects, only the
+    defects' contrast differing).
     """
     n_good, n_per_kind = (check_int(v, nm, min=0, max=MAX_SET_SIZE) for v, nm in
                           ((n_good, "n_good"), (n_per_kind, "n_per_kind")))
