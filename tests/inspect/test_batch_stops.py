@@ -131,12 +131,19 @@ def _stopped_run(batch, tmp_path, groups, sig: int, jobs: int, when: str):
     d, paths = batch
     out = tmp_path / "r.jsonl"
     env = {**os.environ, "METROLOGY_NUMBA": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "metrology.cli", "inspect", str(d / "plate.recipe.json"),
-         str(d / "imgs"), "-o", str(out), "--jobs", str(jobs),
-         "--start-method", "spawn" if when == "startup" else "auto"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-        start_new_session=True)
+    # a test run started in the background of a script (``pytest &``) has SIGINT ignored, and
+    # the command would inherit that, as a background command should; here it must behave as
+    # from a terminal: a handled signal is reset to the default in the child at exec
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "metrology.cli", "inspect", str(d / "plate.recipe.json"),
+             str(d / "imgs"), "-o", str(out), "--jobs", str(jobs),
+             "--start-method", "spawn" if when == "startup" else "auto"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+            start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
     groups.append(proc.pid)
     seen: dict[int, str] = {}
     # with --jobs 2 the first two images go to the worker's queue (the caller takes the next
