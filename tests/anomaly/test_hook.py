@@ -28,7 +28,10 @@ def test_region_turns_the_position_aware_check_on():
     test = make_defect_set(8, ("missing", "extra"), 6, seed=41, **kw)
     rng = np.random.default_rng(0)
     err = lambda: (rng.normal(0, 0.2), rng.normal(0, 0.2), rng.normal(0, 0.05))  # noqa: E731
-    pc = PatchCore(coreset_ratio=0.1).fit([_crop(s, err()) for s in train])
+    # the fit-time band selection off: the subject is the recipe stage's position-aware check,
+    # not the selection (it chooses the 6 px band here: a 3.6 s fit instead of 0.6 s).  The
+    # AUROCs below are 1.0 / 1.0 either way, and 0.54 with the check off (0.38 with the band)
+    pc = PatchCore(coreset_ratio=0.1, select="off").fit([_crop(s, err()) for s in train])
     on, off = AnomalySpec(1.0, scorer=pc, region=REGION), \
         AnomalySpec(1.0, scorer=pc, region=REGION, aligned=False)
     kinds = np.array([s.kind for s in test])

@@ -61,17 +61,26 @@ def data():
     return train, good, lines
 
 
+#: the fit-time band selection off: the line channel is the subject, not the selection (on
+#: these faces, which fill the image, it chooses the 0 px band the settings give anyway: the
+#: same bank and the same scores, for 5.4 s instead of 0.8 s a fit)
+FIT = dict(line_scan=True, select="off")
+
+
 @pytest.fixture(scope="module")
 def fitted(data):
-    return PatchCore(line_scan=True).fit(data[0])
+    return PatchCore(**FIT).fit(data[0])
 
 
 @pytest.fixture(scope="module")
-def refined(data):
-    # the same bank with the refinement at the half steps (off by default)
+def refined(data, fitted):
+    # the bank with the refinement at the half steps: `fitted` itself while the refinement is
+    # on by default (_line_scan.REFINE), a bank of its own if that default changes
+    if _line_scan.REFINE:
+        return fitted
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(_line_scan, "REFINE", True)
-        return PatchCore(line_scan=True).fit(data[0])
+        return PatchCore(**FIT).fit(data[0])
 
 
 def _z(pc, image):
@@ -108,7 +117,7 @@ def test_good_parts_do_not_alarm(fitted, data):
     # the channel leaves good parts' scores on PatchCore's scale: the combined score of a
     # good part is within 10 % of the plain PatchCore score (the line evidence is mapped
     # through the held-back parts' mean and spread of both channels)
-    plain = PatchCore(line_scan=False).fit(data[0])
+    plain = PatchCore(line_scan=False, select="off").fit(data[0])   # as `fitted`
     for x in good:
         assert fitted.score(x).score == pytest.approx(plain.score(x).score, rel=0.1)
 

@@ -424,7 +424,9 @@ def test_border_rings_normalised(tmp_path):
     kw = dict(shape=(96, 96), layout="face", texture="blasted", placement_px=3.0,
               placement_deg=2.0, lighting=0.1)
     train = [s.image for s in make_defect_set(20, (), 0, seed=30, **kw)]
-    pc = PatchCore().fit(train)
+    # the fit-time band selection off: on a face filling the image it chooses the 0 px band
+    # the settings give anyway (the same ring scale), for 1.3 s of the test's 2 s
+    pc = PatchCore(select="off").fit(train)
     rs = pc._ring_scale
     assert rs is not None and rs[-1] == 1.0 and np.all(rs >= 1.0) and rs[0] > 1.03
     img = train[0][::-1].copy()

@@ -210,12 +210,17 @@ def instances(cls: type) -> st.SearchStrategy:
     choices = _CHOICES.get(cls.__qualname__, {})
     wild = {f.name: choices[f.name] if f.name in choices else _strategy(hints[f.name], f.metadata)
             for f in fields}
+    # the tame strategies of each free dimension, built on its first draw and kept (not again
+    # on every draw, nested result types included)
+    tame_of: dict[int, dict[str, st.SearchStrategy]] = {}
 
     @st.composite
     def draw(d):
         n = d(_FREE_DIM)
-        tame = {f.name: d(choices[f.name] if f.name in choices else
-                          _tame(hints[f.name], f.metadata, n)) for f in fields}
+        if n not in tame_of:
+            tame_of[n] = {f.name: choices[f.name] if f.name in choices else
+                          _tame(hints[f.name], f.metadata, n) for f in fields}
+        tame = {k: d(v) for k, v in tame_of[n].items()}
         every = {k: d(v) for k, v in wild.items()}
         chosen = d(st.sets(st.sampled_from(sorted(wild)), max_size=3)) if wild else set()
         mixed = {**tame, **{k: every[k] for k in chosen}}
