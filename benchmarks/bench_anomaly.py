@@ -28,8 +28,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   (``holdout6_knurled``: its first texture, ``knurled``, where everything scored 1.000;
   ``select6``: ``select="auto"`` alone, scored once after the selection's change);
 * ``holdout7``: a seventh held-out configuration (texture ``scraped``, layout ``manifold``,
-  the ten surface kinds and missing / extra), made before the selection's candidates were
-  extended and scored with the default only;
+  the ten surface kinds and missing / extra), made before any change and scored with the
+  default (and once with a 10 px band candidate that was not kept: docs/anomaly.md);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -611,7 +611,8 @@ PARTS["select6"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:])
 PARTS["holdout6_knurled"] = lambda *a: _holdout6(*a, which=HOLDOUT6_KNURLED)
 #: the seventh held-out configuration (made 2026-12-04 night, before that session's changes to
 #: the fit-time selection): texture ``scraped`` and layout ``manifold``, both new, the ten
-#: surface kinds and missing / extra; scored with the default only, once before and once after
+#: surface kinds and missing / extra; scored with the default, and once with a 10 px band
+#: candidate that was not kept (docs/anomaly.md, *Held-out 7*)
 HOLDOUT7_SET = ("manifold", "scraped", 1700, HOLDOUT5_KINDS)
 PARTS["holdout7"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT7_SET,
                                          title="held-out 7")
