@@ -267,15 +267,16 @@ class LineScan:
         return ls
 
     # ------------------------------------------------------------------ score
-    def _responses(self, x: np.ndarray) -> np.ndarray:
+    def _responses(self, x: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
+        """Every direction's whitened response to ``x`` (``f``: its rfft2, if already made)."""
         sf = _fft()
-        f = sf.rfft2(x, workers=1)
+        f = sf.rfft2(x, workers=1) if f is None else f
         return sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
 
     def _evidence(self, x: np.ndarray) -> np.ndarray:
         sf = _fft()
         f = sf.rfft2(x, workers=1)
-        r = sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
+        r = self._responses(x, f)
         ev = np.where(self.inner, np.abs(r).max(axis=0), np.float32(0.0))
         ev = ev.astype(np.float32, copy=False)
         if self.refine:
