@@ -73,7 +73,15 @@ def test_a_forked_worker_computes_what_the_caller_computes(tmp_path, start_metho
     import cv2
 
     start_method("fork")
+    before = cv2.getNumThreads()
     cv2.setNumThreads(-1)          # OpenCV's pool and the BLAS pools run before the fork
+    try:
+        _forked_run(tmp_path, cv2)
+    finally:
+        cv2.setNumThreads(before)
+
+
+def _forked_run(tmp_path, cv2):
     want = _native_work()
     assert len(os.listdir("/proc/self/task")) > 1, "no native thread pool ran: a weak check"
     s = run_many(_NativeRecipe(), _paths(tmp_path, 24), jobs=2, progress=False)
