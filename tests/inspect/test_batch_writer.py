@@ -85,3 +85,24 @@ def test_a_failed_fsync_of_the_last_line_is_rolled_back(tmp_path, monkeypatch):
     assert all(json.loads(x)["status"] == "pass" for x in lines[:-1])
     s = run_many(_Recipe(3), paths, output=out, progress=False)
     assert s.skipped == 2 and s.processed == 1
+
+
+def test_a_line_is_what_the_full_conversion_writes():
+    """The writer dumps plain records directly; values JSON lacks (NumPy scalars and arrays,
+    paths, tuples) and NaN / infinity (null) come out exactly as ``to_jsonable`` makes them."""
+    import math
+    from pathlib import Path
+
+    import numpy as np
+
+    from metrology._serial import to_jsonable
+    from metrology.inspect._batch_writer import json_line
+
+    cases = [{"image": "a.png", "status": "pass", "v": [0.5, 1, None, True, "x"]},
+             {"image": "b", "a": np.float64(np.nan), "b": np.array([1.0, np.inf]),
+              "c": np.int64(3), "d": (np.float32(0.1), np.bool_(False))},
+             {"image": "c", "z": {1: "a", 2.5: "b"}, "p": Path("/a/b"), "m": -math.inf},
+             {"image": "d", "n": [[float("nan")]], "big": np.float64(1e300) * 10}]
+    for rec in cases:
+        assert json_line(rec) == json.dumps(to_jsonable(rec), allow_nan=False)
+        assert "NaN" not in json_line(rec) and "Infinity" not in json_line(rec)

@@ -76,6 +76,21 @@ def test_records_every_image_and_continues_after_failures(tmp_path):
     assert len(rows) == 6 and rows[0]["w"] == "0.5" and rows[2]["w"] == "1"
 
 
+def test_results_are_made_from_the_records_when_asked_for(tmp_path, monkeypatch):
+    """``BatchSummary.results`` is built from ``records`` on first use (a command-line run
+    that only prints the counts never pays for 200 conversions), and it is the same as the
+    records read back one by one."""
+    calls = []
+    real = InspectionResult.from_dict
+    monkeypatch.setattr(InspectionResult, "from_dict",
+                        classmethod(lambda cls, d: calls.append(d) or real(d)))
+    paths = _images(tmp_path, ["a.png", "fail.png", "lost.png"])
+    s = run_many(_FakeRecipe(), paths, output=tmp_path / "r.jsonl")
+    assert calls == [] and s.counts == {"pass": 1, "fail": 1, "not_found": 1}
+    assert [r.to_dict() for r in s.results] == [real(d).to_dict() for d in s.records]
+    assert s.results is s.results and len(calls) == 3      # made once
+
+
 def test_rerun_skips_done_and_retries_errors(tmp_path):
     paths = _images(tmp_path, ["a.png", "bad.png", "c.png"])
     out = tmp_path / "r.jsonl"
