@@ -30,6 +30,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout7``: a seventh held-out configuration (texture ``scraped``, layout ``manifold``,
   the ten surface kinds and missing / extra), made before any change and scored with the
   default (and once with a 10 px band candidate that was not kept: docs/anomaly.md);
+* ``holdout8``: an eighth held-out configuration (texture ``eroded``, EDM craters, layout
+  ``grille``, a slot array; the ten surface kinds and missing / extra), made before any change
+  of 2026-12-04 (late night) and scored once with the default before and once after it;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -54,7 +57,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``contrast``;
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``contrast``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -616,6 +619,13 @@ PARTS["holdout6_knurled"] = lambda *a: _holdout6(*a, which=HOLDOUT6_KNURLED)
 HOLDOUT7_SET = ("manifold", "scraped", 1700, HOLDOUT5_KINDS)
 PARTS["holdout7"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT7_SET,
                                          title="held-out 7")
+#: the eighth held-out configuration (made 2026-12-04 late night, before that session's
+#: change): texture ``eroded`` (EDM craters) and layout ``grille`` (a slot array), both new,
+#: the ten surface kinds and missing / extra; scored once with the default before the change
+#: and once after it (docs/anomaly.md, *Held-out 8*)
+HOLDOUT8_SET = ("grille", "eroded", 1900, HOLDOUT5_KINDS)
+PARTS["holdout8"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT8_SET,
+                                         title="held-out 8")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

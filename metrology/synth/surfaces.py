@@ -25,7 +25,10 @@ differs from part to part:
 ``scraped``  hand-scraped (bearing surface): overlapping flakes of 3-6 px, each a shallow
              cut sloping along its stroke (strokes alternating at +-45 degrees to the lay,
              +-8 degrees scatter), so its edges are short steps in two directions, over slow
-             mottling and a fine grain (:func:`scraped_texture`, via :func:`make_texture`).
+             mottling and a fine grain (:func:`scraped_texture`, via :func:`make_texture`);
+``eroded``   electro-discharge machined (EDM): a field of small overlapping craters (radius
+             1.5-3.5 px, two generations of discharges), each a bowl with a raised rim, sparse
+             bright recast globules and a fine grain (:func:`eroded_texture`).
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -42,6 +45,8 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              slot at -20 degrees in the lower right and two small holes at the top left;
 ``manifold`` three small ports in a row at the top, a large bore at the lower left, a slot
              at 110 degrees on the right and a short horizontal slot at the bottom;
+``grille``   a slot array: five parallel slots at 80 degrees in a row above the centre, and
+             two holes at the lower corners;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on).
 
@@ -73,8 +78,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped")
-LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold")
+            "faced", "scraped", "eroded")
+LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
+           "grille")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -435,13 +441,35 @@ def scraped_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float
     return _unit(_unit(flakes) + 0.35 * low + 0.3 * grain)
 
 
+def eroded_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """EDM (spark-eroded) surface: two generations of craters, each pixel in the crater of its
+    nearest discharge (radius 1.5-3.5 px, depth 0.5-1.5): a bowl inside the radius and a raised
+    rim just outside it, bright recast globules (about 1 per 600 px) and a fine grain.  Zero
+    mean, unit standard deviation."""
+    h, w, g = _canvas(shape, rng)
+    field = np.zeros((h, w))
+    for _ in range(2):
+        seeds = np.ones((h, w), bool)
+        n = max(1, int(round(h * w / (np.pi * 2.8 ** 2))))
+        seeds[g.integers(0, h, n), g.integers(0, w, n)] = False
+        d, (iy, ix) = ndimage.distance_transform_edt(seeds, return_indices=True)
+        u = d / g.uniform(1.5, 3.5, (h, w))[iy, ix]
+        bowl = -(1.0 - np.minimum(u, 1.0) ** 2) + 0.6 * np.exp(-((u - 1.0) / 0.25) ** 2)
+        field += g.uniform(0.5, 1.5, (h, w))[iy, ix] * bowl
+    globules = ndimage.gaussian_filter((g.random((h, w)) < 1.0 / 600) * 1.0, 0.8, mode="wrap")
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    field = ndimage.gaussian_filter(field, 0.5, mode="wrap")
+    globules = globules / max(float(globules.max()), 1e-12)
+    return _unit(_unit(field) + 2.5 * globules + 0.3 * grain)
+
+
 #: texture name -> its maker (each takes ``shape`` and ``rng``; those in :data:`_TURNED` also
 #: ``angle_deg``)
 _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
                    "knurled": knurled_texture, "faced": faced_texture,
-                   "scraped": scraped_texture}
+                   "scraped": scraped_texture, "eroded": eroded_texture}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -510,6 +538,10 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         holes += [((-0.2 * w, 0.12 * h), 0.09 * s)]
         return dict(base, holes=holes, slots=[((0.25 * w, 0.05 * h), 0.13 * s, 0.035 * s, 110.0),
                                               ((0.0, 0.33 * h), 0.1 * s, 0.03 * s, 0.0)])
+    if name == "grille":
+        holes = [((x * w, 0.3 * h), 0.05 * s) for x in (-0.3, 0.3)]
+        return dict(base, holes=holes, slots=[((x * w, -0.08 * h), 0.12 * s, 0.03 * s, 80.0)
+                                              for x in (-0.24, -0.12, 0.0, 0.12, 0.24)])
     raise InputError(f"layout: expected one of {LAYOUTS}, given {name!r}")
 
 

@@ -385,3 +385,23 @@ def test_scraped_texture_manifold_layout():
     hx, hy = lay["half"]
     for (cx, cy), r in lay["holes"]:
         assert abs(cx) + r < hx and abs(cy) + r < hy
+
+
+def test_eroded_texture_and_grille_layout():
+    # the EDM crater field: deterministic, zero mean, unit std, different per seed; craters of
+    # 1.5-3.5 px: neighbours 1 px apart correlate, 6 px apart hardly
+    from metrology.synth.surfaces import eroded_texture, layout_features, make_texture
+
+    e = eroded_texture((128, 128), rng=0)
+    assert np.array_equal(e, make_texture("eroded", (128, 128), np.random.default_rng(0), 30.0))
+    assert abs(e.mean()) < 1e-9 and abs(e.std() - 1) < 1e-9
+    assert not np.array_equal(e, eroded_texture((128, 128), rng=1))
+    lag = [np.corrcoef(e[:, :-k].ravel(), e[:, k:].ravel())[0, 1] for k in (1, 6)]
+    assert lag[0] > 0.3 and abs(lag[1]) < 0.15, lag
+    # the grille: five parallel slots and two holes; its renders are deterministic
+    lay = layout_features("grille", (256, 256))
+    assert len(lay["slots"]) == 5 and len(lay["holes"]) == 2
+    assert {sl[3] for sl in lay["slots"]} == {80.0}
+    a, b = (render_defect_sample((128, 128), "scratch", rng=4, layout="grille", texture="eroded")
+            for _ in range(2))
+    assert np.array_equal(a.image, b.image) and a.mask.any()
