@@ -13,10 +13,12 @@ good images:
 2. each held-back image and :data:`WEIGHT_COPIES` copies of it with one painted defect each
    (``paste_defects`` on the part face; the generator's five original kinds in turn, never the
    held-out kinds) are standardised as the bank is;
-3. per channel, ``G_c``: the held-back good patches' mean squared residual to their nearest bank
-   patch; ``D_c``: the same over a painted copy's defect cells (the cells its features moved
-   most, against its own unpainted image), each copy's profile normalised to sum 1 so that a
-   strong stain does not outweigh a faint scratch;
+3. per channel, ``G_c``: the mean squared residual to their nearest bank patch of the held-back
+   good patches farthest from the bank (the largest :data:`GOOD_TAIL` of each image's: the
+   texture's own marks, what a faint defect has to beat), as a profile summing to 1;
+   ``D_c``: the same over a painted copy's defect cells (the cells its features moved most,
+   against its own unpainted image), each copy's profile normalised to sum 1 so that a strong
+   stain does not outweigh a faint scratch;
 4. ``w_c^2 = (1 - s) + s * r_c`` with ``r_c = (D_c / G_c) / mean(D / G)``, shrunk by
    ``s`` = :data:`WEIGHT_SHRINK` towards 1, clipped to :data:`WEIGHT_CLIP`, scaled to mean 1.
 
@@ -50,6 +52,9 @@ WEIGHT_SHRINK = 0.5
 WEIGHT_CLIP = (0.2, 5.0)
 #: a copy's defect cells: those whose feature change is at least this share of its largest
 DEFECT_CELL_SHARE = 0.25
+#: the good patches G_c is measured on: the largest share of each held-back image's summed
+#: residuals (the texture's own marks, which a faint defect must beat); 1 takes them all
+GOOD_TAIL = 0.01
 #: fewer good images: no weights (all 1)
 WEIGHT_MIN_IMAGES = 15
 
@@ -98,7 +103,11 @@ def learn_channel_weights(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | Non
     good, bad = [], []
     for j, i in enumerate(held_i):
         zg = z(imgs[i])
-        good.append(_residual(index, bank, zg[cells]))
+        r = _residual(index, bank, zg[cells])
+        if GOOD_TAIL < 1.0:
+            d = r.sum(axis=1)
+            r = r[d >= np.quantile(d, 1.0 - GOOD_TAIL)]
+        good.append(r)
         for c in range(WEIGHT_COPIES):
             painted = _paint(imgs[i], SELECT_KINDS[(j * WEIGHT_COPIES + c) % len(SELECT_KINDS)],
                              face, g)
@@ -108,14 +117,13 @@ def learn_channel_weights(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | Non
             dz = ((zb - zg[cells]) ** 2).sum(axis=1)
             if not dz.max() > 0:
                 continue
-            r = _residual(index, bank, zb[dz >= DEFECT_CELL_SHARE * dz.max()]).mean(axis=0)
-            bad.append(r / max(float(r.sum()), 1e-12))
+            bad.append(_residual(index, bank, zb[dz >= DEFECT_CELL_SHARE * dz.max()]
+                                 ).mean(axis=0))
     if not bad:
         return None, "off: no painted defect could be placed on the face"
-    gc = np.concatenate(good).mean(axis=0)
-    gc = gc / max(float(gc.sum()), 1e-12)
-    ratio = np.mean(bad, axis=0) / np.maximum(gc, 1e-6)
-    ratio = ratio / ratio.mean()
+    gc = np.maximum(np.concatenate(good).mean(axis=0), 1e-6)
+    ratio = np.mean([b / max(float(b.sum()), 1e-12) for b in bad], axis=0) / (gc / gc.sum())
+    ratio = ratio / max(float(ratio.mean()), 1e-12)
     w2 = np.clip((1.0 - WEIGHT_SHRINK) + WEIGHT_SHRINK * ratio, *WEIGHT_CLIP)
     w = np.sqrt(w2 / w2.mean()).astype(np.float32)
     return w, {"held_good": int(len(held_i)), "painted": len(bad),

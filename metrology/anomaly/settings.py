@@ -144,8 +144,9 @@ class PatchCoreSettings(Serializable):
         scoring) by weights learned at fit: defects painted onto held-back good images (the
         five original kinds) against the good patches' own residuals to a provisional bank,
         per channel, shrunk towards 1 (docs/anomaly.md, *Held-out 8*; ``info``
-        ``"channel_weights"``).  Needs 15 good images (fewer: no weights).  ``"off"``
-        (default): all channels alike.
+        ``"channel_weights"``).  Needs 15 good images (fewer: no weights).  Not the default:
+        on the development sets it gained 0.007 of AUROC on average, within the noise.
+        ``"off"`` (default): all channels alike.
     """
 
     _json_type: ClassVar[str | None] = None
