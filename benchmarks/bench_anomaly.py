@@ -32,10 +32,7 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   default (and once with a 10 px band candidate that was not kept: docs/anomaly.md);
 * ``holdout8``: an eighth held-out configuration (texture ``eroded``, EDM craters, layout
   ``grille``, a slot array; the ten surface kinds and missing / extra), made before any change
-  of 2026-12-04 (late night) and scored once with the default (the option below was not made
-  the default, so not again);
-* ``weights``: the option ``channel_weights="painted"`` (channel weights learned at fit from
-  painted defects) against the default on tune and held-outs 1-7 (surface kinds, position-free);
+  of 2026-12-04 (late night) and scored once with the default before and once after it;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -60,7 +57,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``weights``, ``contrast``;
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``contrast``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -727,26 +724,6 @@ def _units(e):
 
 
 PARTS["contrast"] = _contrast
-
-
-#: the development sets of the channel weights (2026-12-04, late night): tune, held-outs 1-7
-WEIGHT_SETS = dict(LINE_SETS, **{"held-out 6 (clevis, faced)": HOLDOUT6_SET,
-                                 "held-out 7 (manifold, scraped)": HOLDOUT7_SET})
-
-
-def _weights(quick, deep, rows, rep):
-    """``channel_weights`` off (the default) and ``"painted"`` on the development sets: the
-    surface kinds position-free (quick sizes always: 40 training, 15 good, 6 per kind)."""
-    for name, (layout, texture, seed, kinds) in WEIGHT_SETS.items():
-        kw = dict(layout=layout, texture=texture, **JITTER)
-        train = [s.image for s in make_defect_set(40, (), 0, seed=seed, **kw)]
-        test = make_defect_set(15, kinds, 6, seed=seed + 1, **kw)
-        for mode in ("off", "painted"):
-            _fit_and_score(f"anomaly weights {mode} {name}", dict(channel_weights=mode), train,
-                           None, test, kinds, False, rows, rep)
-
-
-PARTS["weights"] = _weights
 
 
 def _print(r: Row) -> None:

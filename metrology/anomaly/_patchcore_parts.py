@@ -184,24 +184,11 @@ def select_band(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | None
         return s.edge_band_px, (f"off: needs at least {SELECT_MIN_IMAGES} good images, "
                                 f"given {len(imgs)}")
 
-    def make(band: float) -> Any:  # the candidates unweighted (channel_weights at the end)
-        sub = type(pc)(pc.features, s.replace(edge_band_px=band, select="off",
-                                              channel_weights="off"))
+    def make(band: float) -> Any:
+        sub = type(pc)(pc.features, s.replace(edge_band_px=band, select="off"))
         sub._feature_cache = cache
         return sub
 
     cache: dict = {}
     pc._feature_cache = cache  # the final fit reuses them too (dropped at its end)
     return select_edge_band(make, imgs, roi, s.edge_band_px, s.seed)
-
-
-def learn_weights(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | None
-                  ) -> tuple[np.ndarray | None, Any]:
-    """``channel_weights``: the weights learned from painted defects (:mod:`._weights`), or
-    None and ``"off"``."""
-    pc._weight = None  # the standardisation the weights are learned in
-    if pc.settings.channel_weights == "off":
-        return None, "off"
-    from ._weights import learn_channel_weights
-
-    return learn_channel_weights(pc, imgs, roi)

@@ -19,11 +19,6 @@ chosen at fit (``settings.select``), the ROI without it, on which the position-a
 still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
 has its default (it acts at fit only), so they load such banks.
 
-``channel_weight`` (since 2026-12-04 late night): the weights of the standardised channels
-learned at fit (``settings.channel_weights="painted"``), applied before every distance.  The
-setting is written unless it is ``"off"``, so a reader that predates it refuses such a bank
-rather than score it unweighted; banks without the array (older ones too) are unweighted.
-
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -71,8 +66,6 @@ def save_bank(pc: Any, path: Any) -> Path:
     line = getattr(pc, "_line", None)
     if line is None and settings.get("line_scan") == "auto":
         settings.pop("line_scan", None)     # readable by readers that predate the channel
-    if settings.get("channel_weights") == "off":
-        settings.pop("channel_weights", None)  # unweighted: readable by readers before it
     if settings.get("select") == PatchCoreSettings().select:
         # the default: readable by readers that predate it (it acts at fit only; the band it
         # chose is in the bank's ROI and info["select"])
@@ -93,8 +86,6 @@ def save_bank(pc: Any, path: Any) -> Path:
         arrays["select_roi"] = pc._aligned_roi.astype(np.uint8)
     if pc._ring_scale is not None:
         arrays["ring_scale"] = pc._ring_scale
-    if getattr(pc, "_weight", None) is not None:
-        arrays["channel_weight"] = pc._weight
     if line is not None:
         arrays.update(line.arrays())
         meta["line_scan"] = line.params()
@@ -155,13 +146,6 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                 or np.any(rs < 1):
             raise FileFormatError(f"{where}: array 'ring_scale': expected finite values >= 1")
         pc._ring_scale = rs.astype(np.float32)
-    if "channel_weight" in arrays:  # absent in unweighted banks (and all written before it)
-        cw = arrays["channel_weight"]
-        if cw.shape != (pc.bank_size and pc.bank.shape[1],) or cw.dtype.kind != "f" or \
-                not np.all(np.isfinite(cw)) or np.any(cw <= 0):
-            raise FileFormatError(f"{where}: array 'channel_weight': expected "
-                                  f"{pc.bank.shape[1]} finite values > 0, given {cw.shape}")
-        pc._weight = cw.astype(np.float32)
     if "roi" in arrays:
         roi = arrays["roi"]
         if roi.shape != pc.image_shape or not roi.any():

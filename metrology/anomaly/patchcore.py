@@ -44,7 +44,7 @@ from .settings import PatchCoreSettings
 from .threshold import Threshold, calibrate_threshold
 from ._patchcore_parts import (LINE_BAND_PX, PC_SD_FLOOR, SELECT_MIN_IMAGES, _box,  # noqa: F401
                                _channels, _check_roi, _resize, _ring_scale, _rings,
-                               fit_line_channel, images_list, learn_weights, select_band)
+                               fit_line_channel, images_list, select_band)
 
 __all__ = ["PatchCore", "NotFittedError"]
 
@@ -103,7 +103,6 @@ class PatchCore:
         self._aligned: AlignedModel | None = None
         self._aligned_gain = 1.0
         self._ring_scale: np.ndarray | None = None  # (R,) divisor of ring r's cell values
-        self._weight: np.ndarray | None = None  # (C,) channel weights (channel_weights)
         self._roi: np.ndarray | None = None       # (H, W) bool, training image size
         self._cells: np.ndarray | None = None     # (h, w) bool cells scored
         self._pixel_mask: np.ndarray | None = None  # (H, W) float32 map mask, or None
@@ -192,7 +191,7 @@ class PatchCore:
         c = self.settings.compress
         if c is not None:
             z = np.float32(c) * np.arcsinh(z / np.float32(c))
-        return (z if self._weight is None else z * self._weight).astype(np.float32, copy=False)
+        return z.astype(np.float32, copy=False)
 
     def _check_size(self, img: np.ndarray, name: str) -> None:
         need = getattr(self.features, "min_side", lambda: 1)()
@@ -323,7 +322,6 @@ class PatchCore:
         scale = np.where(mad > 1e-6 * (1 + np.abs(center)), mad,
                          np.where(std > 0, std, 1.0)).astype(np.float32)
         self._center, self._scale = center.astype(np.float32), scale
-        self._weight, weights = learn_weights(self, imgs, user_roi)
         n_total = len(x)
         if n_total > s.max_patches:
             keep = np.sort(g.choice(n_total, s.max_patches, replace=False))
@@ -370,7 +368,7 @@ class PatchCore:
                      "fit_seconds": round(time.perf_counter() - t0, 4),
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
-        self.info["select"], self.info["channel_weights"] = chosen, weights
+        self.info["select"] = chosen
         if self._line is not None:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         return self

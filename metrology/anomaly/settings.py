@@ -23,9 +23,8 @@ __all__ = ["PatchCoreSettings", "IMAGE_SCORES"]
 #: image-score reductions of the anomaly map (see :class:`PatchCoreSettings`)
 IMAGE_SCORES = ("topk", "max", "reweighted")
 _NN = ("auto", "kdtree", "brute", "faiss")
-#: modes of ``PatchCoreSettings.select`` and ``PatchCoreSettings.channel_weights``
+#: modes of ``PatchCoreSettings.select``
 SELECT_MODES = ("auto", "off")
-WEIGHT_MODES = ("painted", "off")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -139,14 +138,6 @@ class PatchCoreSettings(Serializable):
         face's edges.  Default ``"auto"`` since 2026-12-04 (late evening; a fit of 200 images
         about 5 times longer, 26 s CPU); ``"off"``: the settings as given (the former
         default).
-    channel_weights : {"painted", "off"}
-        ``"painted"``: the standardised patch channels are weighted (in the bank and in
-        scoring) by weights learned at fit: defects painted onto held-back good images (the
-        five original kinds) against the good patches' own residuals to a provisional bank,
-        per channel, shrunk towards 1 (docs/anomaly.md, *Held-out 8*; ``info``
-        ``"channel_weights"``).  Needs 15 good images (fewer: no weights).  Not the default:
-        on the development sets it gained 0.007 of AUROC on average, within the noise.
-        ``"off"`` (default): all channels alike.
     """
 
     _json_type: ClassVar[str | None] = None
@@ -172,7 +163,6 @@ class PatchCoreSettings(Serializable):
     edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
-    channel_weights: Literal["painted", "off"] = "off"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -200,9 +190,6 @@ class PatchCoreSettings(Serializable):
                              f"{self.line_scan!r}")
         if not (isinstance(self.select, str) and self.select in SELECT_MODES):
             raise InputError(f"select: expected one of {SELECT_MODES}, given {self.select!r}")
-        if not (isinstance(self.channel_weights, str) and self.channel_weights in WEIGHT_MODES):
-            raise InputError(f"channel_weights: expected one of {WEIGHT_MODES}, given "
-                             f"{self.channel_weights!r}")
         for nm in ("resize", "aligned"):
             if not isinstance(getattr(self, nm), bool):
                 raise InputError(f"{nm}: expected True or False, given {getattr(self, nm)!r}")
