@@ -1,0 +1,201 @@
+"""Prototype texture-energy channel: the local energy of a stationary texture, per band,
+averaged over a large window, against its spread on good part faces (private; not wired
+into :class:`~metrology.anomaly.PatchCore`, evaluated beside it by
+``scripts/anomaly_energy.py``, docs/anomaly_energy.md).
+
+A patch-distance scorer compares each 12 px patch with the good patches it has seen; a defect
+that *flattens* the texture (a dent, a rubbed scuff) makes patches that look like the good
+parts' own smoother ones, and scores lower than their rare rough ones.  Averaged over a window
+of many texture cells, the energy of a stationary texture is very stable, so a region where
+the texture is weaker or stronger stands out by many spreads.  The channel:
+
+1. *face signal*: the gray image divided by its median level on the face ROI (a lighting gain
+   changes nothing), 0 off the face;
+2. *bands*: differences of Gaussians, each a normalised convolution over the face (off-face
+   pixels and the part's edges do not enter): ``x - G1``, ``G1 - G2``, ``G2 - G4`` (band
+   centres about 1, 2, 4 px);
+3. *local energy*: each band squared, averaged with a Gaussian window of :data:`WINDOW_PX`
+   normalised over the face, its log, minus twice the log of the local level (the texture's
+   contrast scales with the light, so a lighting ramp cancels); and a *level* band, the log
+   of the local level over a wider one (:data:`LEVEL_WIDE_PX`), for stains and dents that
+   change the mean;
+4. *statistics*, position-free over the face: per band the median and the MAD spread of all
+   face pixels of the fitting images; a pixel near the face border averages fewer pixels, its
+   spread is scaled by the window's effective sample count there;
+5. *map*: per pixel the largest ``|z|`` over the bands (two-sided: texture missing or too
+   strong), on the face; the image score the mean of its :data:`TOP_K` largest values.
+
+Every step is a handful of OpenCV Gaussian blurs on float32 images (no per-pixel loops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..image.io import as_gray
+
+#: the band scales, px: bands ``x - G(s0)``, ``G(s0) - G(s1)``, ...
+BAND_PX = (1.0, 2.0, 4.0)
+#: the Gaussian averaging window of the local energy, px
+WINDOW_PX = 8.0
+#: the wider level the local level is compared with (level band), px
+LEVEL_WIDE_PX = 32.0
+#: pixels of the face left out of the map along its border (the window sees little face there)
+ERODE_PX = 4
+#: a pixel whose window holds less than this share of face weight is left out of the map
+MIN_WEIGHT = 0.35
+#: the image score: the mean of this many largest map pixels
+TOP_K = 32
+#: the face keeps this far from the part's strong edges (px), as the line channel's does
+FACE_BAND_PX = 6.0
+#: spreads are floored at this (log units): a band with no texture at all is not amplified
+MIN_SPREAD = 1e-3
+
+
+def face_roi(images: list, band_px: float = FACE_BAND_PX, roi: np.ndarray | None = None
+             ) -> np.ndarray:
+    """The face of good ``images`` as the line channel takes it: the ROI (or the whole image)
+    cut to the mean image's face level, :data:`FACE_BAND_PX` away from its strong edges."""
+    from ._edge_band import edge_band_roi
+
+    face = edge_band_roi(list(images), band_px, roi)
+    if face is None or not face.any():
+        raise InputError("texture energy: the part face (the ROI without a band along strong "
+                         "edges) is empty")
+    return face
+
+
+def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_CONSTANT)
+
+
+def _check_gray(image, name: str, shape: tuple[int, int] | None) -> np.ndarray:
+    g = as_gray(image, name, dtype=np.float32)
+    if shape is not None and g.shape != tuple(shape):
+        raise InputError(f"{name}: size {g.shape[1]}x{g.shape[0]} differs from the fitted "
+                         f"{shape[1]}x{shape[0]}")
+    if not np.isfinite(g).all():
+        raise InputError(f"{name}: contains NaN or infinite values")
+    return g
+
+
+class TextureEnergy:
+    """Texture-energy channel (module docstring).  ``fit`` on good images, ``score`` any."""
+
+    def __init__(self, roi: np.ndarray, bands=BAND_PX, window_px: float = WINDOW_PX,
+                 level: bool = True, top_k: int = TOP_K):
+        import cv2
+
+        self.roi = np.asarray(roi, bool)
+        self.shape = self.roi.shape
+        self.bands, self.window_px, self.level, self.top_k = tuple(bands), window_px, level, top_k
+        f = self.roi.astype(np.float32)
+        self._f = f
+        self._fw = {s: np.maximum(_blur(f, s), 1e-6) for s in set(self.bands) | {window_px,
+                                                                               LEVEL_WIDE_PX}}
+        w = self._fw[window_px]
+        # effective sample count of the normalised window, relative to the interior: the
+        # variance of a weighted mean is sum(w^2) / sum(w)^2 (the square of a Gaussian of
+        # sigma s is a Gaussian of sigma s / sqrt(2))
+        w2 = _blur(f, window_px / np.sqrt(2.0))
+        inflate = w2 / np.maximum(w * w, 1e-12)
+        inner = cv2.erode(self.roi.astype(np.uint8), np.ones((2 * ERODE_PX + 1,) * 2, np.uint8),
+                          borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+        self.inner = inner & (w > MIN_WEIGHT)
+        if not self.inner.any():
+            raise InputError("texture energy: the face ROI is too small (no pixel "
+                             f"{ERODE_PX} px inside it with a window on the face)")
+        ref = float(np.median(inflate[self.inner]))
+        self._spread_scale = np.sqrt(np.maximum(inflate / ref, 1e-6)).astype(np.float32)
+        self.center = np.zeros(self.n_bands, np.float32)
+        self.spread = np.ones(self.n_bands, np.float32)
+        self.stats = (0.0, 1.0)
+
+    @property
+    def n_bands(self) -> int:
+        return len(self.bands) + (1 if self.level else 0)
+
+    # ------------------------------------------------------------------ features
+    def _smooth(self, xf: np.ndarray, sigma: float) -> np.ndarray:
+        return _blur(xf, sigma) / self._fw[sigma]
+
+    def features(self, gray: np.ndarray) -> np.ndarray:
+        """(n_bands, H, W) float32 log energies (and level) of a gray float32 image."""
+        f = self._f
+        x = gray / max(float(np.median(gray[self.roi])), 1e-6)
+        xf = x * f
+        lows = [xf] + [self._smooth(xf, s) * f for s in self.bands]
+        wp = self.window_px
+        lev = np.maximum(self._smooth(xf, wp), 1e-3)
+        log_lev = np.log(lev)
+        out = []
+        for a, b in zip(lows[:-1], lows[1:]):
+            d = a - b
+            e = self._smooth(d * d, wp)
+            out.append(np.log(np.maximum(e, 1e-12)) - 2.0 * log_lev)
+        if self.level:
+            wide = np.maximum(self._smooth(xf, LEVEL_WIDE_PX), 1e-3)
+            out.append(log_lev - np.log(wide))
+        return np.stack(out).astype(np.float32)
+
+    # ------------------------------------------------------------------ fit
+    @classmethod
+    def fit(cls, images: list, roi: np.ndarray | None = None, held: np.ndarray | None = None,
+            **kw) -> "TextureEnergy":
+        """Per-band statistics from the images not ``held`` (bool per image; default every
+        5th held back when there are at least 5), image-score mean / spread from the held
+        ones (all images when none is held: then the spread is optimistic)."""
+        if not isinstance(images, (list, tuple)) or len(images) < 2:
+            raise InputError("texture energy: fit needs a list of at least 2 good images")
+        grays = [_check_gray(im, f"images[{i}]", None) for i, im in enumerate(images)]
+        shape = grays[0].shape
+        for i, g in enumerate(grays):
+            if g.shape != shape:
+                raise InputError(f"images[{i}]: size {g.shape[1]}x{g.shape[0]} differs from "
+                                 f"images[0] {shape[1]}x{shape[0]}")
+        if roi is None:
+            roi = np.ones(shape, bool)
+        roi = np.asarray(roi)
+        if roi.shape != shape or roi.dtype != bool:
+            raise InputError(f"roi: expected a bool array of shape {shape}, given "
+                             f"{roi.dtype} {roi.shape}")
+        te = cls(roi, **kw)
+        if held is None:
+            held = (np.arange(len(grays)) % 5 == 4) if len(grays) >= 5 else np.zeros(
+                len(grays), bool)
+        held = np.asarray(held, bool)
+        if held.shape != (len(grays),) or held.all():
+            raise InputError("held: one bool per image, not all of them")
+        feats = np.stack([te.features(grays[i])[:, te.inner] for i in np.flatnonzero(~held)])
+        feats = feats.transpose(1, 0, 2).reshape(te.n_bands, -1)
+        med = np.median(feats, axis=1)
+        mad = 1.4826 * np.median(np.abs(feats - med[:, None]), axis=1)
+        te.center = med.astype(np.float32)
+        te.spread = np.maximum(mad, MIN_SPREAD).astype(np.float32)
+        cal = [grays[i] for i in np.flatnonzero(held)] or grays
+        sc = np.array([te.score(g)[1] for g in cal], np.float64)
+        te.stats = (float(sc.mean()), float(max(sc.std(), 0.05 * abs(sc.mean()), 1e-6)))
+        return te
+
+    # ------------------------------------------------------------------ score
+    def zmaps(self, gray: np.ndarray) -> np.ndarray:
+        """(n_bands, H, W) signed z per band, 0 outside the scanned face."""
+        z = (self.features(gray) - self.center[:, None, None]) / (
+            self.spread[:, None, None] * self._spread_scale[None])
+        return np.where(self.inner[None], z, np.float32(0.0))
+
+    def score(self, image) -> tuple[np.ndarray, float]:
+        """(map, image score): the map per pixel the largest ``|z|`` over the bands, the
+        score the mean of its :data:`TOP_K` largest values."""
+        g = _check_gray(image, "image", self.shape)
+        m = np.abs(self.zmaps(g)).max(axis=0)
+        v = m[self.inner]
+        k = min(self.top_k, v.size)
+        return m, float(np.partition(v, v.size - k)[v.size - k:].mean())
+
+    def z(self, score: float) -> float:
+        """An image score in spreads of the held-back good parts' scores."""
+        return (score - self.stats[0]) / self.stats[1]
