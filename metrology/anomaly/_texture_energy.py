@@ -49,6 +49,8 @@ MIN_WEIGHT = 0.35
 TOP_K = 32
 #: the face keeps this far from the part's strong edges (px), as the line channel's does
 FACE_BAND_PX = 6.0
+#: the spread of a signed band's image statistic (top-k mean of its z) is floored at this
+CHANNEL_SD_FLOOR = 0.25
 #: spreads are floored at this (log units): a band with no texture at all is not amplified
 MIN_SPREAD = 1e-3
 
@@ -113,6 +115,8 @@ class TextureEnergy:
         self.center = np.zeros(self.n_bands, np.float32)
         self.spread = np.ones(self.n_bands, np.float32)
         self.stats = (0.0, 1.0)
+        self.chan = np.stack([np.zeros(2 * self.n_bands), np.ones(2 * self.n_bands)]).astype(
+            np.float32)
 
     @property
     def n_bands(self) -> int:
@@ -169,12 +173,18 @@ class TextureEnergy:
         held = np.asarray(held, bool)
         if held.shape != (len(grays),) or held.all():
             raise InputError("held: one bool per image, not all of them")
-        feats = np.stack([te.features(grays[i])[:, te.inner] for i in np.flatnonzero(~held)])
-        feats = feats.transpose(1, 0, 2).reshape(te.n_bands, -1)
-        med = np.median(feats, axis=1)
-        mad = 1.4826 * np.median(np.abs(feats - med[:, None]), axis=1)
+        fit_idx = np.flatnonzero(~held)
+        feats = np.stack([te.features(grays[i])[:, te.inner] for i in fit_idx])
+        flat = feats.transpose(1, 0, 2).reshape(te.n_bands, -1)
+        med = np.median(flat, axis=1)
+        mad = 1.4826 * np.median(np.abs(flat - med[:, None]), axis=1)
         te.center = med.astype(np.float32)
         te.spread = np.maximum(mad, MIN_SPREAD).astype(np.float32)
+        # per signed band, the image statistic (top-k of its z) on the fitting images: bands
+        # whose z has heavy spatial tails on good faces count for less
+        v = np.array([te._channel_stats(g) for g in (grays[i] for i in fit_idx)])
+        te.chan = np.stack([v.mean(0), np.maximum(v.std(0), CHANNEL_SD_FLOOR)]).astype(
+            np.float32)
         cal = [grays[i] for i in np.flatnonzero(held)] or grays
         sc = np.array([te.score(g)[1] for g in cal], np.float64)
         te.stats = (float(sc.mean()), float(max(sc.std(), 0.05 * abs(sc.mean()), 1e-6)))
@@ -187,14 +197,30 @@ class TextureEnergy:
             self.spread[:, None, None] * self._spread_scale[None])
         return np.where(self.inner[None], z, np.float32(0.0))
 
+    def _signed(self, gray: np.ndarray) -> np.ndarray:
+        """(2 n_bands, H, W): each band's z and its negative (stronger, weaker texture)."""
+        z = self.zmaps(gray)
+        return np.concatenate([z, -z])
+
+    def _topk(self, m: np.ndarray) -> np.ndarray:
+        """Mean of the :data:`TOP_K` largest inner pixels of each map of ``m`` (C, H, W)."""
+        v = m[:, self.inner]
+        k = min(self.top_k, v.shape[1])
+        return np.partition(v, v.shape[1] - k, axis=1)[:, v.shape[1] - k:].mean(axis=1)
+
+    def _channel_stats(self, gray: np.ndarray) -> np.ndarray:
+        return self._topk(self._signed(gray))
+
     def score(self, image) -> tuple[np.ndarray, float]:
-        """(map, image score): the map per pixel the largest ``|z|`` over the bands, the
-        score the mean of its :data:`TOP_K` largest values."""
+        """(map, image score): per signed band its z over the face, shifted and scaled by the
+        band's image statistic (top-k mean) on the fitting images; the map per pixel the
+        largest of them, the score the largest band's (top-k mean - mean) / spread."""
         g = _check_gray(image, "image", self.shape)
-        m = np.abs(self.zmaps(g)).max(axis=0)
-        v = m[self.inner]
-        k = min(self.top_k, v.size)
-        return m, float(np.partition(v, v.size - k)[v.size - k:].mean())
+        sz = self._signed(g)
+        mu, sd = self.chan[0][:, None, None], self.chan[1][:, None, None]
+        cz = (sz - mu) / sd
+        m = np.where(self.inner, cz.max(axis=0), np.float32(cz.min()))
+        return m, float(((self._topk(sz) - self.chan[0]) / self.chan[1]).max())
 
     def z(self, score: float) -> float:
         """An image score in spreads of the held-back good parts' scores."""
