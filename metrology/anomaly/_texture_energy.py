@@ -38,7 +38,7 @@ from ..image.io import as_gray
 #: the band scales, px: bands ``x - G(s0)``, ``G(s0) - G(s1)``, ...
 BAND_PX = (1.0, 2.0, 4.0)
 #: the Gaussian averaging window of the local energy, px
-WINDOW_PX = 8.0
+WINDOW_PX = 5.0
 #: the wider level the local level is compared with (level band), px
 LEVEL_WIDE_PX = 32.0
 #: pixels of the face left out of the map along its border (the window sees little face there)
@@ -51,6 +51,10 @@ TOP_K = 32
 FACE_BAND_PX = 6.0
 #: the spread of a signed band's image statistic (top-k mean of its z) is floored at this
 CHANNEL_SD_FLOOR = 0.25
+#: the spread of the image score over held-back good parts is floored at this: few parts are
+#: held back, and the score is the largest of 2 n_bands standardised band statistics, whose
+#: spread for independent unit normals is about 0.6 (8 of them)
+STATS_SD_FLOOR = 0.5
 #: spreads are floored at this (log units): a band with no texture at all is not amplified
 MIN_SPREAD = 1e-3
 
@@ -187,7 +191,7 @@ class TextureEnergy:
             np.float32)
         cal = [grays[i] for i in np.flatnonzero(held)] or grays
         sc = np.array([te.score(g)[1] for g in cal], np.float64)
-        te.stats = (float(sc.mean()), float(max(sc.std(), 0.05 * abs(sc.mean()), 1e-6)))
+        te.stats = (float(sc.mean()), float(max(sc.std(), STATS_SD_FLOOR)))
         return te
 
     # ------------------------------------------------------------------ score
