@@ -146,12 +146,42 @@ def rule(outs: dict) -> dict:
             "met": bool(gain > 0.02 and worst >= -0.005 and len(hard) == 5 and len(easy) == 3)}
 
 
+def speed(name: str = "tune", repeat: int = 21) -> dict:
+    """Median CPU time (``time.process_time``, one thread) of one 256 x 256 score: the energy
+    channel and the default PatchCore (fitted here on the same 40 images), interleaved."""
+    import statistics
+
+    from metrology.anomaly import PatchCore
+    from metrology.anomaly._texture_energy import TextureEnergy, face_roi
+
+    d = cached_set(name)
+    te = TextureEnergy.fit(d["train"], face_roi(d["train"]))
+    pc = PatchCore().fit(d["train"])
+    times = {"energy": [], "patchcore": []}
+    for i in range(repeat):
+        img = d["test"][i % len(d["test"])]
+        for label, fn in (("energy", te.score), ("patchcore", pc.score)):
+            t0 = time.process_time()
+            fn(img)
+            times[label].append((time.process_time() - t0) * 1e3)
+    out = {k: statistics.median(v[1:]) for k, v in times.items()}
+    out["ratio"] = out["energy"] / out["patchcore"]
+    print(f"score 256 x 256, median CPU of {repeat - 1}: energy {out['energy']:.1f} ms, "
+          f"PatchCore {out['patchcore']:.1f} ms (ratio {out['ratio']:.2f}); load "
+          f"{os.getloadavg()[0]:.1f}", flush=True)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", default="tune,ho1,ho2,ho3,ho4,ho5,ho6,ho7")
     ap.add_argument("--refresh", action="store_true", help="recompute the cached sets")
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--speed", action="store_true", help="time one score of each channel")
     a = ap.parse_args(argv)
+    if a.speed:
+        speed()
+        return 0
     table = _set_table()
     outs = {}
     for n in a.sets.split(","):

@@ -100,9 +100,14 @@ class TextureEnergy:
         self.bands, self.window_px, self.level, self.top_k = tuple(bands), window_px, level, top_k
         f = self.roi.astype(np.float32)
         self._f = f
-        self._fw = {s: np.maximum(_blur(f, s), 1e-6) for s in set(self.bands) | {window_px,
-                                                                               LEVEL_WIDE_PX}}
+        self._fw = {s: np.maximum(_blur(f, s), 1e-6) for s in set(self.bands) | {window_px}}
         w = self._fw[window_px]
+        h0, w0 = self.shape
+        self._small_size = (max(8, int(round(w0 / 4))), max(8, int(round(h0 / 4))))
+        self._small_sigma = LEVEL_WIDE_PX * self._small_size[0] / w0
+        self._small_fw = np.maximum(_blur(cv2.resize(f, self._small_size,
+                                                     interpolation=cv2.INTER_AREA),
+                                          self._small_sigma), 1e-6)
         # effective sample count of the normalised window, relative to the interior: the
         # variance of a weighted mean is sum(w^2) / sum(w)^2 (the square of a Gaussian of
         # sigma s is a Gaussian of sigma s / sqrt(2))
@@ -130,6 +135,15 @@ class TextureEnergy:
     def _smooth(self, xf: np.ndarray, sigma: float) -> np.ndarray:
         return _blur(xf, sigma) / self._fw[sigma]
 
+    def _wide_level(self, xf: np.ndarray) -> np.ndarray:
+        """The level over :data:`LEVEL_WIDE_PX` (normalised over the face), computed at
+        quarter resolution (a 32 px Gaussian at full resolution is most of the cost)."""
+        import cv2
+
+        small = cv2.resize(xf, self._small_size, interpolation=cv2.INTER_AREA)
+        lev = _blur(small, self._small_sigma) / self._small_fw
+        return cv2.resize(lev, self.shape[::-1], interpolation=cv2.INTER_LINEAR)
+
     def features(self, gray: np.ndarray) -> np.ndarray:
         """(n_bands, H, W) float32 log energies (and level) of a gray float32 image."""
         f = self._f
@@ -145,7 +159,7 @@ class TextureEnergy:
             e = self._smooth(d * d, wp)
             out.append(np.log(np.maximum(e, 1e-12)) - 2.0 * log_lev)
         if self.level:
-            wide = np.maximum(self._smooth(xf, LEVEL_WIDE_PX), 1e-3)
+            wide = np.maximum(self._wide_level(xf), 1e-3)
             out.append(log_lev - np.log(wide))
         return np.stack(out).astype(np.float32)
 
@@ -186,7 +200,7 @@ class TextureEnergy:
         te.spread = np.maximum(mad, MIN_SPREAD).astype(np.float32)
         # per signed band, the image statistic (top-k of its z) on the fitting images: bands
         # whose z has heavy spatial tails on good faces count for less
-        v = np.array([te._channel_stats(g) for g in (grays[i] for i in fit_idx)])
+        v = np.array([te._channel_stats(te.zmaps(grays[i])) for i in fit_idx])
         te.chan = np.stack([v.mean(0), np.maximum(v.std(0), CHANNEL_SD_FLOOR)]).astype(
             np.float32)
         cal = [grays[i] for i in np.flatnonzero(held)] or grays
@@ -201,30 +215,27 @@ class TextureEnergy:
             self.spread[:, None, None] * self._spread_scale[None])
         return np.where(self.inner[None], z, np.float32(0.0))
 
-    def _signed(self, gray: np.ndarray) -> np.ndarray:
-        """(2 n_bands, H, W): each band's z and its negative (stronger, weaker texture)."""
-        z = self.zmaps(gray)
-        return np.concatenate([z, -z])
-
-    def _topk(self, m: np.ndarray) -> np.ndarray:
-        """Mean of the :data:`TOP_K` largest inner pixels of each map of ``m`` (C, H, W)."""
-        v = m[:, self.inner]
-        k = min(self.top_k, v.shape[1])
-        return np.partition(v, v.shape[1] - k, axis=1)[:, v.shape[1] - k:].mean(axis=1)
-
-    def _channel_stats(self, gray: np.ndarray) -> np.ndarray:
-        return self._topk(self._signed(gray))
+    def _channel_stats(self, z: np.ndarray) -> np.ndarray:
+        """(2 n_bands,): per band the mean of its :data:`TOP_K` largest inner z values, then
+        per band the mean of its ``TOP_K`` largest ``-z`` (stronger, weaker texture)."""
+        v = z[:, self.inner]
+        n = v.shape[1]
+        k = min(self.top_k, n)
+        p = np.partition(v, [k - 1, n - k], axis=1)
+        return np.concatenate([p[:, n - k:].mean(axis=1), -p[:, :k].mean(axis=1)])
 
     def score(self, image) -> tuple[np.ndarray, float]:
         """(map, image score): per signed band its z over the face, shifted and scaled by the
         band's image statistic (top-k mean) on the fitting images; the map per pixel the
         largest of them, the score the largest band's (top-k mean - mean) / spread."""
         g = _check_gray(image, "image", self.shape)
-        sz = self._signed(g)
+        z = self.zmaps(g)
+        nb = self.n_bands
         mu, sd = self.chan[0][:, None, None], self.chan[1][:, None, None]
-        cz = (sz - mu) / sd
-        m = np.where(self.inner, cz.max(axis=0), np.float32(cz.min()))
-        return m, float(((self._topk(sz) - self.chan[0]) / self.chan[1]).max())
+        m = np.maximum(((z - mu[:nb]) / sd[:nb]).max(axis=0),
+                       ((-z - mu[nb:]) / sd[nb:]).max(axis=0))
+        m = np.where(self.inner, m, np.float32(m[self.inner].min()))
+        return m, float(((self._channel_stats(z) - self.chan[0]) / self.chan[1]).max())
 
     def z(self, score: float) -> float:
         """An image score in spreads of the held-back good parts' scores."""
