@@ -42,16 +42,17 @@ def test_flattened_disc_found_and_good_parts_pass(fitted):
     goods = _good(range(500, 510))
     good_z = np.array([te.z(te.score(g)[1]) for g in goods])
     # held-back good parts define the scale: fresh good parts stay within a few of its
-    # spreads (8 parts held back, so the spread itself is known to about +-25 %; 4 spreads
-    # leaves room for that, a 25 px flattened disc scores tens of spreads)
+    # spreads (5 parts held back, so the spread itself is poorly known; 4 spreads leaves room
+    # for that).  Measured: good parts -2.7 to 2.5, flattened discs 38-52, peaks 0-1 px off
     assert good_z.max() < 4.0, good_z
     for i, g in enumerate(goods):
         c = (40 + 6 * i, 70 - 3 * i)
         m, s = te.score(_flatten_disc(g, c, 12.0, keep=0.3))
-        assert te.z(s) > good_z.max() + 3.0, (i, te.z(s), good_z.max())
+        assert te.z(s) > good_z.max() + 10.0, (i, te.z(s), good_z.max())
         y, x = np.unravel_index(int(np.argmax(m)), m.shape)
-        # the map is an average over an 8 px window: its peak lies within the disc's radius
-        assert np.hypot(x - c[0], y - c[1]) <= 12.0, (i, (x, y), c)
+        # the map averages over a 5 px window (WINDOW_PX), symmetric about the disc's centre:
+        # its peak lies within a third of the 12 px radius of it
+        assert np.hypot(x - c[0], y - c[1]) <= 4.0, (i, (x, y), c)
 
 
 def test_deterministic(fitted):
