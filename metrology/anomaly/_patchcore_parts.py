@@ -152,6 +152,15 @@ def fit_line_channel(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighb
                          "edges) is empty")
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     line = LineScan.fit(grays, held, face)
+    line.pc_stats = held_patchcore_stats(pc, imgs, held, held_index)
+    return line
+
+
+def held_patchcore_stats(pc: Any, imgs: list[np.ndarray], held: np.ndarray,
+                         held_index: "NearestNeighbors") -> tuple[float, float]:
+    """Mean and spread of PatchCore's image scores (bank channel only) on the good parts
+    ``held`` back, against the bank built without them: the scale the line and the
+    texture-energy channels are mapped onto."""
     pcs = []
     for i in np.flatnonzero(held):
         f = pc._normalise(pc._raw_patches(imgs[i]))
@@ -165,9 +174,7 @@ def fit_line_channel(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighb
     pcs = np.asarray(pcs, np.float64)
     # with few held-back parts their spread is poorly known: at least 1 % of their mean
     # (1.7-4.4 % on the generator's quick sets)
-    line.pc_stats = (float(pcs.mean()), float(max(pcs.std(), PC_SD_FLOOR * abs(pcs.mean()),
-                                                  1e-9)))
-    return line
+    return (float(pcs.mean()), float(max(pcs.std(), PC_SD_FLOOR * abs(pcs.mean()), 1e-9)))
 
 
 def select_band(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | None

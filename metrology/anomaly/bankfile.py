@@ -14,7 +14,15 @@ the two channels' good-part score statistics).  A bank without the channel is st
 written as version 2 and, unless its settings turn the channel off explicitly, with no
 ``line_scan`` field in its settings, so readers that predate the channel load it.
 
-Both may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
+Version 4 is version 2 or 3 with the texture-energy channel (``settings.texture_energy``,
+off by default): the arrays ``energy_roi`` (the face scanned, uint8), ``energy_center`` and
+``energy_spread`` (per band median and spread of the log energies), ``energy_chan`` (per signed
+band the mean and spread of its image statistic) and the header ``texture_energy`` (constants,
+the channel's and PatchCore's good-part score statistics).  It is written only with the channel
+on; without it the setting ``texture_energy`` is not written when it is ``False`` or ``"auto"``,
+so readers that predate the channel load such banks.
+
+All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
 chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
 still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
 has its default (it acts at fit only), so they load such banks.
@@ -46,9 +54,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 3
+BANK_VERSION = 4
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3)
+_NPZ_VERSIONS = (2, 3, 4)
 
 
 def _npz_path(path: Any) -> Path:
@@ -66,11 +74,14 @@ def save_bank(pc: Any, path: Any) -> Path:
     line = getattr(pc, "_line", None)
     if line is None and settings.get("line_scan") == "auto":
         settings.pop("line_scan", None)     # readable by readers that predate the channel
+    energy = getattr(pc, "_energy", None)
+    if energy is None and settings.get("texture_energy") in (False, "auto"):
+        settings.pop("texture_energy", None)  # readable by readers that predate the channel
     if settings.get("select") == PatchCoreSettings().select:
         # the default: readable by readers that predate it (it acts at fit only; the band it
         # chose is in the bank's ROI and info["select"])
         settings.pop("select", None)
-    meta = {"format": BANK_FORMAT, "version": BANK_VERSION if line is not None else 2,
+    meta = {"format": BANK_FORMAT, "version": 4 if energy is not None else 3 if line is not None else 2,
             "settings": settings, "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
             "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
@@ -89,6 +100,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     if line is not None:
         arrays.update(line.arrays())
         meta["line_scan"] = line.params()
+    if energy is not None:
+        arrays.update(energy.arrays())
+        meta["texture_energy"] = energy.params()
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -163,7 +177,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") != 3 or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -172,6 +186,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     elif settings.line_scan is True:
         raise FileFormatError(f"{where}: settings ask for the line channel but the bank has "
                               f"none (version {meta.get('version')!r})")
+    _load_energy(pc, meta, arrays, settings, where)
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
@@ -180,6 +195,24 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     except InputError as exc:
         raise FileFormatError(f"{where}: {exc}") from None
     return pc
+
+
+def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
+    """The texture-energy channel of a version-4 bank (none in older ones)."""
+    if "texture_energy" in meta or any(k.startswith("energy_") for k in arrays):
+        if settings.texture_energy is False:
+            raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
+                                  f"settings have texture_energy off")
+        if meta.get("version") != 4 or "texture_energy" not in meta:
+            raise FileFormatError(f"{where}: texture-energy arrays without their header "
+                                  f"'texture_energy' (version {meta.get('version')!r})")
+        from ._energy_channel import EnergyChannel
+
+        pc._energy = EnergyChannel.from_arrays(arrays, meta["texture_energy"], pc.image_shape,
+                                               where)
+    elif settings.texture_energy is True:
+        raise FileFormatError(f"{where}: settings ask for the texture-energy channel but the "
+                              f"bank has none (version {meta.get('version')!r})")
 
 
 def _is_v2(npz: Path) -> bool:

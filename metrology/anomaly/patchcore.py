@@ -36,6 +36,7 @@ from ..image.io import as_gray, load_image
 from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
+from ._energy_channel import add_energy, fit_state as fit_energy_state
 from ._line_scan import LineScan
 from .coreset import greedy_coreset
 from .extractors import make_extractor
@@ -107,6 +108,7 @@ class PatchCore:
         self._cells: np.ndarray | None = None     # (h, w) bool cells scored
         self._pixel_mask: np.ndarray | None = None  # (H, W) float32 map mask, or None
         self._line: LineScan | None = None        # the line channel (settings.line_scan)
+        self._energy: Any = None  # the texture-energy channel (settings.texture_energy)
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
         # scores (the band hides missing holes from the bank only), and its cells / pixel mask
@@ -371,6 +373,8 @@ class PatchCore:
         self.info["select"] = chosen
         if self._line is not None:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
+        self._energy, self.info["texture_energy"] = fit_energy_state(
+            self, imgs, held_index, None if roi is None else _check_roi(roi, shape))
         return self
 
     def _fit_line(self, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",
@@ -504,6 +508,8 @@ class PatchCore:
             up = np.maximum(up, np.where(lmap > 0, self._line.to_patchcore_units(lmap),
                                          np.float32(0.0)))
             value = max(value, float(self._line.to_patchcore_units(lval)))
+        if self._energy is not None:  # the texture-energy channel, mapped as the line's
+            up, value = add_energy(self._energy, img, up, value, pixel_mask)
         if up.shape != tuple(in_shape):
             up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)
         thr = None if self.threshold is None else self.threshold.value

@@ -138,6 +138,16 @@ class PatchCoreSettings(Serializable):
         face's edges.  Default ``"auto"`` since 2026-12-04 (late evening; a fit of 200 images
         about 5 times longer, 26 s CPU); ``"off"``: the settings as given (the former
         default).
+    texture_energy : {"auto", True, False}
+        The texture-energy channel (docs/anomaly.md, *The texture-energy channel in
+        PatchCore*): band log-energies of the face texture over a 5 px window against their
+        position-free statistics on the good faces, for defects that flatten or roughen the
+        texture over an area (dents, scuffs) which patch distances miss.  Put on PatchCore's
+        scale through the same held-back good parts as the line channel; the score and the
+        map are the larger of the channels.  ``False`` (default): off; ``True``: on, and
+        fewer than 5 good images, a face too small or the reweighted image score raise
+        :class:`InputError`; ``"auto"``: on with the classical features when it can be
+        fitted, else off (``info["texture_energy"]`` says why).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -163,6 +173,7 @@ class PatchCoreSettings(Serializable):
     edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
+    texture_energy: bool | Literal["auto"] = False
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -188,6 +199,13 @@ class PatchCoreSettings(Serializable):
                                                      and self.line_scan == "auto")):
             raise InputError(f"line_scan: expected 'auto', True or False, given "
                              f"{self.line_scan!r}")
+        if not (isinstance(self.texture_energy, bool) or (
+                isinstance(self.texture_energy, str) and self.texture_energy == "auto")):
+            raise InputError(f"texture_energy: expected 'auto', True or False, given "
+                             f"{self.texture_energy!r}")
+        if self.texture_energy is True and self.image_score == "reweighted":
+            raise InputError("texture_energy: needs image_score 'topk' or 'max' (the "
+                             "reweighted maximum is not on the channels' common scale)")
         if not (isinstance(self.select, str) and self.select in SELECT_MODES):
             raise InputError(f"select: expected one of {SELECT_MODES}, given {self.select!r}")
         for nm in ("resize", "aligned"):
