@@ -19,8 +19,8 @@ off by default): the arrays ``energy_roi`` (the face scanned, uint8), ``energy_c
 ``energy_spread`` (per band median and spread of the log energies), ``energy_chan`` (per signed
 band the mean and spread of its image statistic) and the header ``texture_energy`` (constants,
 the channel's and PatchCore's good-part score statistics).  It is written only with the channel
-on; without it the setting ``texture_energy`` is not written when it is ``False`` or ``"auto"``,
-so readers that predate the channel load such banks.
+on; without it the setting ``texture_energy`` is not written unless it turns the channel off
+explicitly (``False``), so readers that predate the channel load such banks.
 
 All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
 chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
@@ -75,7 +75,7 @@ def save_bank(pc: Any, path: Any) -> Path:
     if line is None and settings.get("line_scan") == "auto":
         settings.pop("line_scan", None)     # readable by readers that predate the channel
     energy = getattr(pc, "_energy", None)
-    if energy is None and settings.get("texture_energy") in (False, "auto"):
+    if energy is None and settings.get("texture_energy") == "auto":
         settings.pop("texture_energy", None)  # readable by readers that predate the channel
     if settings.get("select") == PatchCoreSettings().select:
         # the default: readable by readers that predate it (it acts at fit only; the band it

@@ -144,10 +144,11 @@ class PatchCoreSettings(Serializable):
         position-free statistics on the good faces, for defects that flatten or roughen the
         texture over an area (dents, scuffs) which patch distances miss.  Put on PatchCore's
         scale through the same held-back good parts as the line channel; the score and the
-        map are the larger of the channels.  ``False`` (default): off; ``True``: on, and
-        fewer than 5 good images, a face too small or the reweighted image score raise
-        :class:`InputError`; ``"auto"``: on with the classical features when it can be
-        fitted, else off (``info["texture_energy"]`` says why).
+        map are the larger of the channels.  ``"auto"`` (default since 2026-12-04 late
+        night): on with the classical features when it can be fitted (at least 5 good
+        images, a face large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
+        (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
+        conditions raise :class:`InputError`; ``False``: off (the former default).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -173,7 +174,7 @@ class PatchCoreSettings(Serializable):
     edge_band_px: float = field(default=0.0, metadata={"min": 0.0})
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
-    texture_energy: bool | Literal["auto"] = False
+    texture_energy: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio

@@ -100,19 +100,20 @@ def test_round_trip_identical_scores(data, energy, tmp_path):
 
 def test_banks_without_the_channel_load(data, plain, energy, tmp_path):
     _, goods, flat, _ = data
-    # off: written as before the channel existed (no 'texture_energy' setting, no arrays,
-    # version 3 with the line channel), so readers that predate it load it
+    # switched off explicitly: no arrays, no header, version 3 (the line channel's), the
+    # choice kept in the settings
     path = plain.save(tmp_path / "plain.npz")
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert not any(k.startswith("energy_") for k in z.files)
-    assert meta["version"] == 3 and "texture_energy" not in meta["settings"]
+    assert meta["version"] == 3 and meta["settings"]["texture_energy"] is False
     assert "texture_energy" not in meta
     back = PatchCore.load(path)
-    assert back._energy is None
+    assert back._energy is None and back.settings.texture_energy is False
     assert np.array_equal(back.score(flat[0]).map, plain.score(flat[0]).map)
-    # an old bank: the energy bank as a reader before the channel wrote it (version 3, no
-    # setting, no header, no arrays) loads without the channel and scores as the plain one
+    # an old bank: the bank as a writer before the channel wrote it (version 3, no setting,
+    # no header, no arrays) loads without the channel (the setting its default, which acts
+    # at fit only) and scores as the plain one
     old = energy.save(tmp_path / "old.npz")
 
     def strip(m):
@@ -123,10 +124,11 @@ def test_banks_without_the_channel_load(data, plain, energy, tmp_path):
     _rewrite(old, strip, energy_roi=None, energy_center=None, energy_spread=None,
              energy_chan=None)
     back = PatchCore.load(old)
-    assert back._energy is None and back.settings.texture_energy is False
+    assert back._energy is None and back.settings.texture_energy == "auto"
     for img in (goods[1], flat[1]):
         assert back.score(img).score == plain.score(img).score
-    # "auto" where the channel cannot be fitted: off, said why, written without the setting
+    # "auto" (the default) where the channel cannot be fitted: off, said why, written as
+    # before the channel existed (version 2, no setting), so readers that predate it load it
     few = PatchCore(texture_energy="auto", **FIT).fit(data[0][:4])
     assert few._energy is None and few.info["texture_energy"].startswith("off: ")
     with np.load(few.save(tmp_path / "few.npz")) as z:
