@@ -1,5 +1,6 @@
 """The texture-energy channel of :class:`~metrology.anomaly.PatchCore`
-(``texture_energy=True``; private helper of ``patchcore``).
+(``texture_energy``, default ``"auto"``: on with the classical features; private helper of
+``patchcore``).
 
 :class:`~metrology.anomaly._texture_energy.TextureEnergy` (band log-energies of the face texture
 over a 5 px window against their position-free statistics on good faces, docs/anomaly_energy.md)
@@ -22,6 +23,8 @@ from ..image.io import as_gray
 from . import _texture_energy as te_mod
 from ._texture_energy import FACE_BAND_PX, TextureEnergy, face_roi
 
+#: the largest band or window scale (px) a bank may give (the channel's are 1-5 px)
+MAX_SCALE_PX = 64.0
 #: the bank's arrays of the channel
 ARRAYS = ("energy_roi", "energy_center", "energy_spread", "energy_chan")
 
@@ -106,8 +109,9 @@ class EnergyChannel:
             raise bad("written with other constants (level, erosion, weight); re-fit it")
         if not isinstance(level, bool) or isinstance(top_k, bool) or \
                 not isinstance(top_k, int) or top_k < 1 or not bands or \
-                not all(np.isfinite(b) and b > 0 for b in bands + (window,)):
-            raise bad("'bands_px', 'window_px', 'level' or 'top_k' is invalid")
+                not all(np.isfinite(b) and 0 < b <= MAX_SCALE_PX for b in bands + (window,)):
+            raise bad(f"'bands_px', 'window_px' (in (0, {MAX_SCALE_PX:g}] px), 'level' or "
+                  f"'top_k' is invalid")
         if not all(np.isfinite(v) for v in nums) or min(nums[1], nums[3]) <= 0:
             raise bad("score statistics are not finite numbers (spreads > 0)")
         nb = len(bands) + (1 if level else 0)
@@ -124,7 +128,7 @@ class EnergyChannel:
             raise bad("arrays 'energy_spread' / 'energy_chan': spreads must be > 0")
         try:
             te = TextureEnergy(roi.astype(bool), bands, window, level, top_k)
-        except InputError as exc:
+        except (InputError, ValueError) as exc:
             raise bad(str(exc)) from None
         te.center = arrays["energy_center"].astype(np.float32)
         te.spread = arrays["energy_spread"].astype(np.float32)
@@ -158,6 +162,7 @@ def fit_state(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarray 
     """The channel as ``settings.texture_energy`` asks (None when off) and the state for
     ``info["texture_energy"]``; ``True`` raises what ``"auto"`` reports."""
     mode = pc.settings.texture_energy
+    pc._energy = None  # a previous fit's channel never outlives a failed re-fit
     if mode is False:
         return None, "off"
     if mode == "auto" and pc.features.name != "classical":

@@ -1,7 +1,7 @@
 """Prototype texture-energy channel: the local energy of a stationary texture, per band,
-averaged over a window of many texture cells, against its spread on good part faces (private; not wired
-into :class:`~metrology.anomaly.PatchCore`, evaluated beside it by
-``scripts/anomaly_energy.py``, docs/anomaly_energy.md).
+averaged over a window of many texture cells, against its spread on good part faces (private;
+wired into :class:`~metrology.anomaly.PatchCore` by ``_energy_channel``, setting
+``texture_energy``; the prototype's record: docs/anomaly_energy.md).
 
 A patch-distance scorer compares each 12 px patch with the good patches it has seen; a defect
 that *flattens* the texture (a dent, a rubbed scuff) makes patches that look like the good
