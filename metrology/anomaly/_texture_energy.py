@@ -1,4 +1,4 @@
-"""Prototype texture-energy channel: the local energy of a stationary texture, per band,
+"""The texture-energy channel: the local energy of a stationary texture, per band,
 averaged over a window of many texture cells, against its spread on good part faces (private;
 wired into :class:`~metrology.anomaly.PatchCore` by ``_energy_channel``, setting
 ``texture_energy``; the prototype's record: docs/anomaly_energy.md).
