@@ -55,17 +55,8 @@ class EnergyChannel:
         if not inner.any():
             return np.zeros(te.shape, np.float32), -np.inf
         z = te.zmaps(gray)
-        nb = te.n_bands
-        mu, sd = te.chan[0][:, None, None], te.chan[1][:, None, None]
-        m = np.maximum(((z - mu[:nb]) / sd[:nb]).max(axis=0),
-                       ((-z - mu[nb:]) / sd[nb:]).max(axis=0))
-        v = z[:, inner]
-        n = v.shape[1]
-        k = min(te.top_k, n)
-        p = np.partition(v, [k - 1, n - k], axis=1)
-        stats = np.concatenate([p[:, n - k:].mean(axis=1), -p[:, :k].mean(axis=1)])
-        value = float(((stats - te.chan[0]) / te.chan[1]).max())
-        out = np.where(inner, self.to_patchcore_units(m), np.float32(0.0))
+        value = te.image_stat(z, inner)
+        out = np.where(inner, self.to_patchcore_units(te.signed_map(z)), np.float32(0.0))
         return out.astype(np.float32, copy=False), float(self.to_patchcore_units(value))
 
     # ------------------------------------------------------------------ files

@@ -222,10 +222,11 @@ class TextureEnergy:
             self.spread[:, None, None] * self._spread_scale[None])
         return np.where(self.inner[None], z, np.float32(0.0))
 
-    def _channel_stats(self, z: np.ndarray) -> np.ndarray:
+    def _channel_stats(self, z: np.ndarray, inner: np.ndarray | None = None) -> np.ndarray:
         """(2 n_bands,): per band the mean of its :data:`TOP_K` largest inner z values, then
-        per band the mean of its ``TOP_K`` largest ``-z`` (stronger, weaker texture)."""
-        v = z[:, self.inner]
+        per band the mean of its ``TOP_K`` largest ``-z`` (stronger, weaker texture);
+        ``inner`` (default the scanned face) the pixels taken."""
+        v = z[:, self.inner if inner is None else inner]
         n = v.shape[1]
         k = min(self.top_k, n)
         p = np.partition(v, [k - 1, n - k], axis=1)
@@ -237,12 +238,22 @@ class TextureEnergy:
         largest of them, the score the largest band's (top-k mean - mean) / spread."""
         g = _check_gray(image, "image", self.shape)
         z = self.zmaps(g)
+        m = self.signed_map(z)
+        m = np.where(self.inner, m, np.float32(m[self.inner].min()))
+        return m, self.image_stat(z)
+
+    def signed_map(self, z: np.ndarray) -> np.ndarray:
+        """(H, W): per pixel the largest signed band of :meth:`zmaps` ``z``, each shifted and
+        scaled by its image statistic on the fitting images."""
         nb = self.n_bands
         mu, sd = self.chan[0][:, None, None], self.chan[1][:, None, None]
-        m = np.maximum(((z - mu[:nb]) / sd[:nb]).max(axis=0),
-                       ((-z - mu[nb:]) / sd[nb:]).max(axis=0))
-        m = np.where(self.inner, m, np.float32(m[self.inner].min()))
-        return m, float(((self._channel_stats(z) - self.chan[0]) / self.chan[1]).max())
+        return np.maximum(((z - mu[:nb]) / sd[:nb]).max(axis=0),
+                          ((-z - mu[nb:]) / sd[nb:]).max(axis=0))
+
+    def image_stat(self, z: np.ndarray, inner: np.ndarray | None = None) -> float:
+        """The image score of :meth:`zmaps` ``z``: the largest signed band's (top-k mean -
+        mean) / spread over the pixels ``inner`` (default the scanned face)."""
+        return float(((self._channel_stats(z, inner) - self.chan[0]) / self.chan[1]).max())
 
     def z(self, score: float) -> float:
         """An image score in spreads of the held-back good parts' scores."""
