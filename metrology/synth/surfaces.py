@@ -28,7 +28,8 @@ differs from part to part:
              mottling and a fine grain (:func:`scraped_texture`, via :func:`make_texture`);
 ``eroded``   electro-discharge machined (EDM): a field of small overlapping craters (radius
              1.5-3.5 px, two generations of discharges), each a bowl with a raised rim, sparse
-             bright recast globules and a fine grain (:func:`eroded_texture`).
+             bright recast globules and a fine grain (:func:`eroded_texture`);
+``lapped``   random-orbit lapped: dense short faint swirl arcs over haze and mottling
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -48,7 +49,8 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``grille``   a slot array: five parallel slots at 80 degrees in a row above the centre, and
              two holes at the lower corners;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
-             a surface or a tile of a web inspection (what border artefacts of a map show on).
+             a surface or a tile of a web inspection (what border artefacts of a map show on);
+``hub``      a central bore, a bolt circle of six small holes and a keyway slot at the bore's top.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -68,6 +70,7 @@ from scipy import ndimage
 from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
+from ._textures_more import hub_layout, lapped_texture
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
@@ -78,9 +81,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded")
+            "faced", "scraped", "eroded", "lapped")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille")
+           "grille", "hub")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -469,7 +472,8 @@ _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
                    "knurled": knurled_texture, "faced": faced_texture,
-                   "scraped": scraped_texture, "eroded": eroded_texture}
+                   "scraped": scraped_texture, "eroded": eroded_texture,
+                   "lapped": lapped_texture}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -497,6 +501,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
+    if name == "hub":
+        return hub_layout((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
                                  ((0.26 * w, -0.22 * h), 0.075 * s)],
