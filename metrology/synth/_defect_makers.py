@@ -317,9 +317,37 @@ def _scuff(g, shape, lay, pose, params):
     return delta, flatten, spec, r2 <= 1.0
 
 
+def _fingerprint(g, shape, lay, pose, params):
+    """A fingerprint: an elliptical patch 25-45 px by 18-30 px (0.26-0.35 and 0.19-0.24 x a
+    smaller image's side), at a random angle, of oily ridges (10-22 gray levels from valley to
+    ridge, as a hairline's, darker or brighter) at a 2.5-3.5 px period, concentric or whorled (a spiral of one turn) and
+    slowly warped, fading towards the rim; its mask is the ellipse."""
+    side = min(shape)  # smaller images: a share of their side (the same draw from 129 px up)
+    length = params.get("length_px", g.uniform(min(25.0, 0.26 * side), min(45.0, 0.35 * side)))
+    width = params.get("width_px", g.uniform(min(18.0, 0.19 * side), min(30.0, 0.24 * side)))
+    angle = params.get("angle_deg", g.uniform(0, 180))
+    contrast = params.get("contrast", g.uniform(10, 22) * g.choice([-1, 1]))
+    period = g.uniform(2.5, 3.5)
+    turns = g.choice([0.0, 1.0, -1.0])                       # concentric or a whorl either way
+    warp, warp_phase = g.uniform(0.5, 1.5), g.uniform(0, 2 * np.pi, 2)
+    c = pick_center(g, lay, pose, max(length, width) / 2 + 3)
+    t, s = _along_across(shape, c, angle)
+    r2 = (t / (length / 2)) ** 2 + (s / (width / 2)) ** 2
+    theta = np.arctan2(s / width, t / length)
+    radius = np.sqrt(r2) * 0.25 * (length + width)              # elliptical radius, px
+    radius += warp * (np.sin(2 * theta + warp_phase[0]) + 0.5 * np.sin(3 * theta + warp_phase[1]))
+    phase = radius / period + turns * theta / (2 * np.pi)
+    ridges = 0.5 + 0.5 * np.cos(2 * np.pi * phase)
+    env = np.clip((1.0 - r2) / 0.4, 0.0, 1.0) * (0.7 + 0.3 * np.clip(1.0 - r2, 0.0, 1.0))
+    delta = contrast * env * ridges
+    spec = ("fingerprint", (float(c[0]), float(c[1])), float(length), float(angle),
+            float(contrast), {"width_px": float(width), "pitch_px": float(period)})
+    return delta, None, spec, r2 <= 1.0
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
-           "chatter": _chatter, "scuff": _scuff}
+           "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

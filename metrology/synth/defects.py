@@ -26,7 +26,9 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``hairline`` a long (40-90 px), straight, very thin and faint (10-22 gray levels) line;
 ``chatter``  a track of 4-8 short parallel dashes across it (tool vibration marks);
 ``scuff``    a rubbed patch: an ellipse of fine parallel streaks, polished brighter, its
-             texture rubbed down.
+             texture rubbed down;
+``fingerprint`` a faint elliptical patch (25-45 by 18-30 px) of concentric or whorled ridges
+             at a 2.5-3.5 px period.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -61,10 +63,10 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
            "paste_defects", "texture_sigma"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
-                "hairline", "chatter", "scuff")
+                "hairline", "chatter", "scuff", "fingerprint")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
-                 "chatter", "scuff")
+                 "chatter", "scuff", "fingerprint")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders

@@ -1,0 +1,87 @@
+"""The ninth held-out configuration's generator pieces: texture ``lapped``, layout ``hub`` and
+the surface defect ``fingerprint``."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, make_defect_set, paste_defects,
+                                     render_defect_sample)
+from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
+
+KW = dict(layout="hub", texture="lapped")
+
+
+def test_new_names_are_appended_at_the_end():
+    # no existing index moves: the new names come last
+    assert TEXTURES[-1] == "lapped" and LAYOUTS[-1] == "hub"
+    assert DEFECT_KINDS[-1] == "fingerprint" and SURFACE_KINDS[-1] == "fingerprint"
+
+
+def test_lapped_texture_unit_deterministic_and_per_part():
+    from metrology.synth._textures_more import lapped_texture
+
+    t = lapped_texture((128, 160), rng=0)
+    assert t.shape == (128, 160)
+    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
+    assert np.array_equal(t, make_texture("lapped", (128, 160), np.random.default_rng(0), 30.0))
+    assert not np.allclose(t, lapped_texture((128, 160), rng=1))
+    # thin swirls over a fine haze: neighbours correlate, 6 px apart hardly
+    lag = [np.corrcoef(t[:, :-k].ravel(), t[:, k:].ravel())[0, 1] for k in (1, 6)]
+    assert lag[0] > 0.4 and abs(lag[1]) < 0.3, lag
+    assert lapped_texture((1, 1), rng=0).shape == (1, 1)
+
+
+def test_hub_layout_features_inside_the_plate():
+    lay = layout_features("hub", (256, 256))
+    assert len(lay["holes"]) == 7 and len(lay["slots"]) == 1
+    hx, hy = lay["half"]
+    bore = lay["holes"][0][1]
+    assert bore == max(r for _, r in lay["holes"])
+    for (cx, cy), r in lay["holes"]:
+        assert abs(cx) + r < hx - lay["corner"] / 3 and abs(cy) + r < hy
+    (cx, cy), half, r, ang = lay["slots"][0]
+    assert ang == 90.0 and cx == 0.0 and cy < -bore + r and abs(cy) + half + r < hy  # at the top
+    assert -cy + half + r > bore                                  # reaching past the bore
+
+
+@pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
+def test_hub_renders_with_missing_and_extra(kind):
+    s = render_defect_sample((128, 128), kind, rng=5, **KW)
+    b = render_defect_sample((128, 128), kind, rng=5, **KW)
+    assert np.array_equal(s.image, b.image) and s.kind == kind
+    assert s.mask.any() == (kind != "good")
+    if kind == "missing":
+        # the left-out feature's footprint is face now: it looks like the face, not a hole
+        assert s.image[s.mask].mean() > 90
+    if kind == "extra":
+        assert s.image[s.mask].mean() < 120
+    parts = make_defect_set(1, ("missing", "extra"), 4, shape=(96, 96), seed=3, **KW)
+    assert [p.kind for p in parts] == ["good"] + ["missing"] * 4 + ["extra"] * 4
+
+
+def test_fingerprint_mask_change_and_contrast_scale():
+    s = render_defect_sample((256, 256), "fingerprint", rng=7, **KW)
+    twin = render_defect_sample((256, 256), "fingerprint", rng=7, contrast_scale=1e-6, **KW)
+    big = render_defect_sample((256, 256), "fingerprint", rng=7, contrast_scale=3.0, **KW)
+    spec = s.defects[0]
+    assert spec.kind == "fingerprint" and 10 <= abs(spec.contrast) <= 22
+    assert 25 <= spec.size_px <= 45 and 18 <= spec.params["width_px"] <= 30
+    assert 2.5 <= spec.params["pitch_px"] <= 3.5
+    assert 200 < s.mask.sum() < 1200 and np.array_equal(s.mask, twin.mask)
+    d = s.image.astype(float) - twin.image.astype(float)
+    near = ndimage.binary_dilation(s.mask, iterations=3)          # the optical blur's reach
+    assert np.abs(d[~near]).max() == 0 and np.abs(d[s.mask]).max() >= 5
+    d3 = big.image.astype(float) - twin.image.astype(float)
+    assert big.defects[0].contrast == pytest.approx(3.0 * spec.contrast)
+    ratio = np.abs(d3[s.mask]).sum() / np.abs(d[s.mask]).sum()
+    assert 2.5 < ratio < 3.5, ratio
+
+
+def test_fingerprint_on_small_images_and_pasted():
+    s = render_defect_sample((96, 96), "fingerprint", rng=3)
+    assert 3 <= s.mask.sum() <= 0.15 * s.mask.size
+    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
+    p = paste_defects(face, "fingerprint", rng=1)
+    assert p.kind == "fingerprint" and p.mask.any()
+    assert not np.array_equal(p.image, face)
