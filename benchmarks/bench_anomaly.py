@@ -33,6 +33,10 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``holdout8``: an eighth held-out configuration (texture ``eroded``, EDM craters, layout
   ``grille``, a slot array; the ten surface kinds and missing / extra), made before any change
   of 2026-12-04 (late night) and scored once with the default before and once after it;
+* ``holdout9``: a ninth held-out configuration (texture ``lapped``, random-orbit swirl arcs,
+  layout ``hub``, a bore with a bolt circle and a keyway; the ten surface kinds plus the new
+  shape ``fingerprint``, and missing / extra), made on 2026-12-04/05 (night) before that
+  session's changes and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -60,7 +64,7 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``contrast``,
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``holdout9``, ``contrast``,
 ``energy``, ``energy_fit``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -630,6 +634,13 @@ PARTS["holdout7"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which
 HOLDOUT8_SET = ("grille", "eroded", 1900, HOLDOUT5_KINDS)
 PARTS["holdout8"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT8_SET,
                                          title="held-out 8")
+#: the ninth held-out configuration (made 2026-12-04/05 night, before that session's changes):
+#: texture ``lapped`` (random-orbit swirl arcs) and layout ``hub`` (a central bore, a bolt circle
+#: of six holes, a keyway), both new, the ten surface kinds plus the new shape ``fingerprint``,
+#: and missing / extra; scored once with the default (docs/anomaly.md, *Held-out 9*)
+HOLDOUT9_SET = ("hub", "lapped", 2100, HOLDOUT5_KINDS + ("fingerprint",))
+PARTS["holdout9"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT9_SET,
+                                         title="held-out 9")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
