@@ -44,6 +44,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``energy``: the texture-energy channel (default ``"auto"``) against it off on tune
   and held-outs 1-8 (surface kinds position-free: AUROC, per kind, peak, score and fit CPU);
   ``energy_fit``: the fit of 200 images with and without it;
+* ``deepchan``: the texture-energy and line channels with the pretrained default extractor
+  (off, both, texture energy alone) on the scikit-image textures and the generator's quick
+  tune and held-out 1 sets;
 * ``linescan``: the line channel (``line_scan=True``) off and on, with and without
   ``edge_band_px=6``, on tune and held-out 1-5 (texture kinds);
 * ``skimage``: scikit-image's CC0 ``brick``, ``gravel``, ``grass`` photos as the face texture
@@ -65,7 +68,7 @@ torch set to one thread), median of repeats, beside the peer in the same process
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``holdout9``, ``contrast``,
-``energy``, ``energy_fit``;
+``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -835,6 +838,54 @@ def _energy_fit(quick, deep, rows, rep):
 
 PARTS["energy"] = _energy
 PARTS["energy_fit"] = _energy_fit
+
+
+#: the channels with the pretrained backbone (issue 15, 2026-12-04/05 night): the pretrained
+#: default extractor with both channels off (its "auto" behaviour then), with the texture-energy
+#: and line channels, and with the texture-energy channel alone
+DEEPCHAN_CONFIGS = (
+    ("channels off (pretrained default)", dict(features="efficientnet-lite0")),
+    ("texture_energy + line_scan", dict(features="efficientnet-lite0", texture_energy=True,
+                                        line_scan=True)),
+    ("texture_energy only", dict(features="efficientnet-lite0", texture_energy=True,
+                                 line_scan=False)))
+
+
+def _deepchan_sets(quick):
+    """The sets of ``deepchan``: the scikit-image textures as ``skimage`` draws them and the
+    generator's tune and held-out 1 as ``select`` / ``energy`` draw them at quick sizes (40
+    training parts, 15 good, 6 per texture kind; missing / extra drawn and left out).
+    Yields (name, training images, test samples)."""
+    from skimage import data
+
+    n_tr, n_g, n_p = (40, 20, 6) if not quick else (20, 10, 3)
+    for tex in ("brick", "gravel", "grass"):
+        photo = getattr(data, tex)()
+        kw = dict(shape=(256, 256), texture_amplitude=4.0, **JITTER)
+        train = make_defect_set(n_tr, (), 0, seed=400, texture=photo[:, :300], **kw)
+        test = make_defect_set(n_g, TEXTURE_KINDS, n_p, seed=401, texture=photo[:, 212:], **kw)
+        yield f"skimage {tex}", [s.image for s in train], test
+    for name in ("tune (plate, brushed)", "held-out (bracket, milled)"):
+        layout, texture, seed, kinds = LINE_SETS[name]
+        kw = dict(layout=layout, texture=texture, **JITTER)
+        train = make_defect_set(40, (), 0, seed=seed, **kw)
+        test = make_defect_set(15, kinds + FEATURE_KINDS, 6, seed=seed + 1, **kw)
+        yield name, [s.image for s in train], [s for s in test if s.kind not in FEATURE_KINDS]
+
+
+def _deepchan(quick, deep, rows, rep):
+    """The texture-energy and line channels with the pretrained default extractor
+    (``PatchCore("efficientnet-lite0")``), off / both / texture energy alone, per set: AUROC of
+    the texture kinds position-free, per kind, map peak on the defect, score and fit CPU."""
+    if not deep:
+        return
+    for name, imgs, test in _deepchan_sets(quick):
+        for label, opts in DEEPCHAN_CONFIGS:
+            _fit_and_score(f"anomaly {name}: efficientnet-lite0, {label}", opts, imgs, None,
+                           test, TEXTURE_KINDS, False, rows, rep)
+
+
+PARTS["deepchan"] = _deepchan
 
 
 def _print(r: Row) -> None:
