@@ -121,7 +121,8 @@ class PatchCoreSettings(Serializable):
         5th image); the score and the map are the larger of the two.  ``"auto"`` (default):
         on with the classical features when it can be fitted (at least 5 good images, a face
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off (``info["line_scan"]``
-        says why); ``True``: on (any extractor), and those conditions raise
+        says why; with ``"efficientnet-lite0"`` it was measured and not kept: brick lost
+        0.995 -> 0.778); ``True``: on (any extractor), and those conditions raise
         :class:`InputError`; ``False``: off.
     select : {"auto", "off"}
         Configuration chosen at fit from the good images themselves (docs/anomaly.md,
@@ -145,8 +146,9 @@ class PatchCoreSettings(Serializable):
         texture over an area (dents, scuffs) which patch distances miss.  Put on PatchCore's
         scale through the same held-back good parts as the line channel; the score and the
         map are the larger of the channels.  ``"auto"`` (default since 2026-12-04 late
-        night): on with the classical features when it can be fitted (at least 5 good
-        images, a face large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
+        night): on with the classical features, and since 2026-12-04/05 (night) with
+        ``"efficientnet-lite0"`` too, when it can be fitted (at least 5 good images, a face
+        large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
     """

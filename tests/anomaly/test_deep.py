@@ -144,3 +144,27 @@ def test_contrast_gain(lite0, tmp_path):
     for bad in (0, -1.0, float("nan"), "x", True):
         with pytest.raises(InputError, match="contrast_gain"):
             EfficientNetFeatures(contrast_gain=bad)
+
+
+def test_channels_with_pretrained_round_trip(lite0, tmp_path):
+    # "auto" fits the texture-energy channel with the pretrained extractor (measured on the
+    # benchmark part deepchan) and leaves the line channel off; with line_scan=True both are
+    # fitted.  A saved bank rebuilds both channels and scores, map included, identically.
+    kw = dict(shape=(96, 96))
+    train = [s.image for s in make_defect_set(10, (), 0, seed=11, **kw)]
+    test = make_defect_set(2, ("stain", "scratch"), 1, seed=12, **kw)
+    auto = PatchCore(lite0).fit(train)
+    assert auto._energy is not None and auto.info["texture_energy"] == "on"
+    assert auto._line is None and auto.info["line_scan"].startswith("off: 'auto'")
+    both = PatchCore(lite0, line_scan=True).fit(train)
+    assert both._energy is not None and both._line is not None
+    for i, pc in enumerate((auto, both)):
+        loaded = PatchCore.load(pc.save(tmp_path / f"deep{i}.npz"))
+        assert loaded.features.name == "efficientnet-lite0"
+        assert (loaded._energy is None, loaded._line is None) == (pc._energy is None,
+                                                                  pc._line is None)
+        for s in test:
+            a, b = pc.score(s.image), loaded.score(s.image)
+            assert a.score == b.score and np.array_equal(a.map, b.map)
+    off = PatchCore(lite0, texture_energy=False).fit(train)
+    assert off._energy is None and off.info["texture_energy"] == "off"
