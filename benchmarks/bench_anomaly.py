@@ -841,14 +841,16 @@ PARTS["energy_fit"] = _energy_fit
 
 
 #: the channels with the pretrained backbone (issue 15, 2026-12-04/05 night): the pretrained
-#: default extractor with both channels off (its "auto" behaviour then), with the texture-energy
-#: and line channels, and with the texture-energy channel alone
+#: default extractor with both channels off (its "auto" behaviour when measured), with the
+#: texture-energy and line channels, and with the texture-energy channel alone (its "auto"
+#: behaviour since: docs/anomaly.md, *The channels with the pretrained backbone*)
 DEEPCHAN_CONFIGS = (
-    ("channels off (pretrained default)", dict(features="efficientnet-lite0")),
+    ("channels off (the former pretrained default)",
+     dict(features="efficientnet-lite0", texture_energy=False, line_scan=False)),
     ("texture_energy + line_scan", dict(features="efficientnet-lite0", texture_energy=True,
                                         line_scan=True)),
-    ("texture_energy only", dict(features="efficientnet-lite0", texture_energy=True,
-                                 line_scan=False)))
+    ("texture_energy only (the pretrained default since)",
+     dict(features="efficientnet-lite0", texture_energy=True, line_scan=False)))
 
 
 def _deepchan_sets(quick):
