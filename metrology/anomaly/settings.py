@@ -121,8 +121,8 @@ class PatchCoreSettings(Serializable):
         5th image); the score and the map are the larger of the two.  ``"auto"`` (default):
         on with the classical features when it can be fitted (at least 5 good images, a face
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off (``info["line_scan"]``
-        says why; with ``"efficientnet-lite0"`` it was measured and not kept: brick lost
-        0.995 -> 0.778); ``True``: on (any extractor), and those conditions raise
+        says why; with ``"efficientnet-lite0"`` it was measured and not kept: brick 0.995
+        -> 0.778 with both channels, 1.000 with the texture-energy one alone); ``True``: on (any extractor), and those conditions raise
         :class:`InputError`; ``False``: off.
     select : {"auto", "off"}
         Configuration chosen at fit from the good images themselves (docs/anomaly.md,
