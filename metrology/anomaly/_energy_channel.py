@@ -178,13 +178,12 @@ def fit_state(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarray 
         return None, f"off: {exc}"
 
 
-def add_energy(channel: EnergyChannel, img: np.ndarray, up: np.ndarray, value: float,
-               pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float]:
-    """PatchCore's map ``up`` and score ``value`` with the energy channel's: the larger of
-    the two, the map only where the channel scanned (0 off the ROI stays 0)."""
+def energy_scores(channel: EnergyChannel, gray: np.ndarray, pixel_mask: np.ndarray | None
+                  ) -> tuple[np.ndarray, float]:
+    """The channel's map (0 off the face it scanned) and image score in PatchCore units for
+    a gray float32 image; an ROI set after the fit (``pixel_mask``) that cuts into the face
+    limits both to it."""
     mask = None
     if pixel_mask is not None and not np.all(pixel_mask[channel.te.inner] > 0):
         mask = pixel_mask  # an ROI set after the fit cuts into the face: it counts inside only
-    emap, evalue = channel.score(as_gray(img, "image", dtype=np.float32), mask)
-    up = np.where(emap != 0, np.maximum(up, emap), up)
-    return up, max(value, evalue)
+    return channel.score(gray, mask)

@@ -22,6 +22,13 @@ the channel's and PatchCore's good-part score statistics).  It is written only w
 on; without it the setting ``texture_energy`` is not written unless it turns the channel off
 explicitly (``False``), so readers that predate the channel load such banks.
 
+Version 5 (since 2026-12-05) is version 3 or 4 with the blob channel (the array
+``blob_spread`` and the header ``blob_scan``: blob sizes and score statistics; it needs the
+line channel) and the setting ``fusion`` written: how the image score combines the channels.
+A bank with channels and without that setting (versions 3 and 4) combines them by their
+maximum, as it was calibrated; a bank whose settings ask for ``fusion="max"`` and have no blob
+channel is still written as version 3 or 4 without the setting, so older readers load it.
+
 All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
 chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
 still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
@@ -54,9 +61,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 4
+BANK_VERSION = 5
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4)
+_NPZ_VERSIONS = (2, 3, 4, 5)
 
 
 def _npz_path(path: Any) -> Path:
@@ -81,7 +88,12 @@ def save_bank(pc: Any, path: Any) -> Path:
         # the default: readable by readers that predate it (it acts at fit only; the band it
         # chose is in the bank's ROI and info["select"])
         settings.pop("select", None)
-    meta = {"format": BANK_FORMAT, "version": 4 if energy is not None else 3 if line is not None else 2,
+    blob = getattr(pc, "_blob", None)
+    v5 = blob is not None or (settings.get("fusion") == "sum" and (line or energy) is not None)
+    if not v5:
+        settings.pop("fusion", None)  # "max" (how versions 3 and 4 combine) or no channel
+    version = 5 if v5 else 4 if energy is not None else 3 if line is not None else 2
+    meta = {"format": BANK_FORMAT, "version": version,
             "settings": settings, "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
             "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
@@ -103,6 +115,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     if energy is not None:
         arrays.update(energy.arrays())
         meta["texture_energy"] = energy.params()
+    if blob is not None:
+        arrays.update(blob.arrays())
+        meta["blob_scan"] = blob.params()
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -144,6 +159,8 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                               f"(this version reads 1 to {BANK_VERSION})")
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
                                            where=f"{where}: settings", error=FileFormatError)
+    if "fusion" not in meta["settings"] and meta.get("version") in (3, 4):
+        settings = settings.replace(fusion="max")  # as those banks were calibrated
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
     _fill(pc, meta, arrays, where)
     gain = require(meta, "aligned_gain", (int, float), where)
@@ -177,7 +194,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -187,6 +204,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         raise FileFormatError(f"{where}: settings ask for the line channel but the bank has "
                               f"none (version {meta.get('version')!r})")
     _load_energy(pc, meta, arrays, settings, where)
+    _load_blob(pc, meta, arrays, where)
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
@@ -203,7 +221,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") != 4 or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -320,3 +338,16 @@ def _load_v1(cls: type, path: Path, features: Any) -> Any:
 
 def _grid(shape: tuple[int, int], stride: int) -> tuple[int, int]:
     return (-(-shape[0] // stride), -(-shape[1] // stride))
+
+
+def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
+    """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
+    if "blob_scan" not in meta and "blob_spread" not in arrays:
+        return
+    if meta.get("version") != 5 or "blob_scan" not in meta or pc._line is None:
+        raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
+                              f"the array 'blob_spread' and the line channel (version 5), "
+                              f"given version {meta.get('version')!r}")
+    from ._blob_scan import BlobScan
+
+    pc._blob = BlobScan.from_arrays(pc._line, arrays, meta["blob_scan"], where)

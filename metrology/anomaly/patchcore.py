@@ -36,7 +36,9 @@ from ..image.io import as_gray, load_image
 from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
-from ._energy_channel import add_energy, fit_state as fit_energy_state
+from ._blob_scan import fit_blob_channel
+from ._energy_channel import fit_state as fit_energy_state
+from ._fusion import combine
 from ._line_scan import LineScan
 from .coreset import greedy_coreset
 from .extractors import make_extractor
@@ -109,6 +111,7 @@ class PatchCore:
         self._pixel_mask: np.ndarray | None = None  # (H, W) float32 map mask, or None
         self._line: LineScan | None = None        # the line channel (settings.line_scan)
         self._energy: Any = None  # the texture-energy channel (settings.texture_energy)
+        self._blob: Any = None    # the blob channel (with the line channel)
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
         # scores (the band hides missing holes from the bank only), and its cells / pixel mask
@@ -347,7 +350,7 @@ class PatchCore:
         self._aligned = AlignedModel.fit(imgs, self.features.stride, s.aligned_tolerance_px)
         self.image_channels = ch.pop()
         t3 = time.perf_counter()
-        self._line, line_state = None, "off"
+        self._line, self._blob, line_state = None, None, "off"
         auto = s.line_scan == "auto"
         if auto and self.features.name != "classical":
             line_state = ("off: 'auto' uses it with the classical features only (measured; "
@@ -372,7 +375,8 @@ class PatchCore:
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
         self.info["select"] = chosen
-        if self._line is not None:
+        if self._line is not None and s.fusion == "sum":  # "max": the former default exactly
+            self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         self._energy, self.info["texture_energy"] = fit_energy_state(
             self, imgs, held_index, None if roi is None else _check_roi(roi, shape))
@@ -496,21 +500,7 @@ class PatchCore:
         up = up[:img.shape[0], :img.shape[1]]
         if pixel_mask is not None:
             up *= pixel_mask
-        if self._line is not None:
-            # the line evidence on PatchCore's scale (z over the held-back good parts of
-            # each channel): the larger of the two, map and score alike
-            lmap, lval = self._line.score(as_gray(img, "image", dtype=np.float32))
-            if pixel_mask is not None and not np.all(pixel_mask[lmap > 0] > 0):
-                # an ROI set after the fit (set_roi) that cuts into the face it scanned: the
-                # line evidence counts only inside it, as PatchCore's does
-                lmap = np.where(pixel_mask > 0, lmap, np.float32(0.0))
-                lval = float(lmap.max())
-            # only where it scanned (the face, 0 elsewhere): the map stays 0 off the ROI
-            up = np.maximum(up, np.where(lmap > 0, self._line.to_patchcore_units(lmap),
-                                         np.float32(0.0)))
-            value = max(value, float(self._line.to_patchcore_units(lval)))
-        if self._energy is not None:  # the texture-energy channel, mapped as the line's
-            up, value = add_energy(self._energy, img, up, value, pixel_mask)
+        up, value = combine(self, img, up, value, pixel_mask)
         if up.shape != tuple(in_shape):
             up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)
         thr = None if self.threshold is None else self.threshold.value

@@ -25,6 +25,8 @@ IMAGE_SCORES = ("topk", "max", "reweighted")
 _NN = ("auto", "kdtree", "brute", "faiss")
 #: modes of ``PatchCoreSettings.select``
 SELECT_MODES = ("auto", "off")
+#: how the image score combines the channels (``PatchCoreSettings.fusion``)
+FUSIONS = ("sum", "max")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -151,6 +153,15 @@ class PatchCoreSettings(Serializable):
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
+    fusion : {"sum", "max"}
+        How the image score combines the channels (patch bank, line, blob, texture energy),
+        each put on PatchCore's scale through the good parts held back at fit: ``"sum"``
+        (default since 2026-12-05) their z-scores summed over the square root of their number
+        (a defect that moves several channels a little adds up), with the blob channel (a
+        whitened search for round spots beside the line channel's, fitted with it); ``"max"``
+        the largest, without the blob channel: the former default exactly (banks written
+        before version 5 load with it).  The map is the largest of the channels' maps either
+        way (docs/anomaly.md, *Sum of the channels' z-scores and the blob channel*).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -177,6 +188,7 @@ class PatchCoreSettings(Serializable):
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
     texture_energy: bool | Literal["auto"] = "auto"
+    fusion: Literal["sum", "max"] = "sum"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -209,6 +221,8 @@ class PatchCoreSettings(Serializable):
         if self.texture_energy is True and self.image_score == "reweighted":
             raise InputError("texture_energy: needs image_score 'topk' or 'max' (the "
                              "reweighted maximum is not on the channels' common scale)")
+        if not (isinstance(self.fusion, str) and self.fusion in FUSIONS):
+            raise InputError(f"fusion: expected one of {FUSIONS}, given {self.fusion!r}")
         if not (isinstance(self.select, str) and self.select in SELECT_MODES):
             raise InputError(f"select: expected one of {SELECT_MODES}, given {self.select!r}")
         for nm in ("resize", "aligned"):

@@ -1,0 +1,74 @@
+"""How :class:`~metrology.anomaly.PatchCore` combines its channels (private helper of
+``patchcore``): the patch bank's map and score with the line, blob and texture-energy
+channels'.
+
+Every channel's score is put on PatchCore's scale through the good parts held back at fit
+(its z over their scores, mapped through the mean and spread of their PatchCore scores).  The
+map is per pixel the largest of the channels' maps (where each scanned).  The image score
+(``settings.fusion``):
+
+* ``"sum"`` (default since 2026-12-05): the channels' z-scores summed and divided by the
+  square root of their number, mapped back through PatchCore's held-back mean and spread, so
+  a defect that moves several channels a little adds up, and the good parts' spread stays
+  about PatchCore's (for independent channels);
+* ``"max"``: the largest of the channels' scores (banks written before version 5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..image.io import as_gray
+from ._energy_channel import energy_scores
+
+
+def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float | None]:
+    """A scan map cut to an ROI set after the fit (``pixel_mask``) when that ROI cuts into
+    the face it scanned, and its new maximum (None: unchanged)."""
+    if pixel_mask is not None and not np.all(pixel_mask[m > 0] > 0):
+        m = np.where(pixel_mask > 0, m, np.float32(0.0))
+        return m, float(m.max())
+    return m, None
+
+
+def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
+                   ) -> list[tuple[np.ndarray, float]]:
+    """Per extra channel of ``pc`` (line, blob, texture energy): (map in PatchCore units, 0
+    where it did not scan; image score in PatchCore units)."""
+    out = []
+    gray = as_gray(img, "image", dtype=np.float32)
+    for ch in (pc._line, getattr(pc, "_blob", None)):
+        if ch is None:
+            continue
+        m, v = ch.score(gray)
+        m, cut = _masked(m, pixel_mask)
+        v = v if cut is None else cut
+        out.append((np.where(m > 0, ch.to_patchcore_units(m), np.float32(0.0)),
+                    float(ch.to_patchcore_units(v))))
+    if pc._energy is not None:
+        out.append(energy_scores(pc._energy, gray, pixel_mask))
+    return out
+
+
+def pc_stats(pc: Any) -> tuple[float, float]:
+    """PatchCore's held-back mean and spread the channels are mapped onto."""
+    ch = pc._line if pc._line is not None else pc._energy
+    return ch.pc_stats
+
+
+def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
+            pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
+    docstring); unchanged when it has none."""
+    chans = channel_scores(pc, img, pixel_mask)
+    if not chans:
+        return up, value
+    for m, _ in chans:
+        up = np.where(m != 0, np.maximum(up, m), up)
+    if pc.settings.fusion == "max":
+        return up, max([value] + [s for _, s in chans])
+    mean, sd = pc_stats(pc)
+    z = [(s - mean) / sd for s in [value] + [s for _, s in chans] if np.isfinite(s)]
+    return up, float(mean + sd * sum(z) / np.sqrt(len(z)))
