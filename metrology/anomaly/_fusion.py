@@ -7,11 +7,11 @@ Every channel's score is put on PatchCore's scale through the good parts held ba
 map is per pixel the largest of the channels' maps (where each scanned).  The image score
 (``settings.fusion``):
 
-* ``"sum"`` (default since 2026-12-05): the channels' z-scores summed and divided by the
-  square root of their number, mapped back through PatchCore's held-back mean and spread, so
-  a defect that moves several channels a little adds up, and the good parts' spread stays
-  about PatchCore's (for independent channels);
-* ``"max"``: the largest of the channels' scores (banks written before version 5).
+* ``"max"`` (default): the largest of the channels' scores;
+* ``"sum"`` (an option since 2026-12-05, with the blob channel): the channels' z-scores summed
+  and divided by the square root of their number, mapped back through PatchCore's held-back
+  mean and spread, so a defect that moves several channels a little adds up, and the good
+  parts' spread stays about PatchCore's (for independent channels).
 """
 
 from __future__ import annotations

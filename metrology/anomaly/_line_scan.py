@@ -328,8 +328,8 @@ class LineScan:
     def to_patchcore_units(self, v):
         """Line evidence ``v`` expressed in PatchCore's image-score units: its z over the held
         good parts' line scores, mapped through the mean and spread of their PatchCore
-        scores.  The combined score ``max(patchcore, this)`` then orders images as the
-        maximum of the two channels' z-scores does, and a threshold keeps its units."""
+        scores, so the channels combine on one scale (``_fusion``: their maximum, or the sum
+        of their z-scores) and a threshold keeps its units."""
         a = self.pc_stats[1] / self.stats[1]
         return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
 

@@ -26,7 +26,7 @@ _NN = ("auto", "kdtree", "brute", "faiss")
 #: modes of ``PatchCoreSettings.select``
 SELECT_MODES = ("auto", "off")
 #: how the image score combines the channels (``PatchCoreSettings.fusion``)
-FUSIONS = ("sum", "max")
+FUSIONS = ("max", "sum")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -120,7 +120,7 @@ class PatchCoreSettings(Serializable):
         faint straight lines (hairlines, scuffs, scratches on fine textures) on the part face
         (the face of ``edge_band_px``, at least 6 px from strong edges), beside the patch
         distances.  Both channels are put on one scale by good parts held back at fit (every
-        5th image); the score and the map are the larger of the two.  ``"auto"`` (default):
+        5th image); the map is the larger of the two, the score as ``fusion`` says.  ``"auto"`` (default):
         on with the classical features when it can be fitted (at least 5 good images, a face
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off (``info["line_scan"]``
         says why; with ``"efficientnet-lite0"`` it was measured and not kept: brick 0.995
@@ -147,21 +147,22 @@ class PatchCoreSettings(Serializable):
         position-free statistics on the good faces, for defects that flatten or roughen the
         texture over an area (dents, scuffs) which patch distances miss.  Put on PatchCore's
         scale through the same held-back good parts as the line channel; the score and the
-        map are the larger of the channels.  ``"auto"`` (default since 2026-12-04 late
+        map are combined as ``fusion`` says.  ``"auto"`` (default since 2026-12-04 late
         night): on with the classical features, and since 2026-12-04/05 (night) with
         ``"efficientnet-lite0"`` too, when it can be fitted (at least 5 good images, a face
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
-    fusion : {"sum", "max"}
-        How the image score combines the channels (patch bank, line, blob, texture energy),
-        each put on PatchCore's scale through the good parts held back at fit: ``"sum"``
-        (default since 2026-12-05) their z-scores summed over the square root of their number
-        (a defect that moves several channels a little adds up), with the blob channel (a
-        whitened search for round spots beside the line channel's, fitted with it); ``"max"``
-        the largest, without the blob channel: the former default exactly (banks written
-        before version 5 load with it).  The map is the largest of the channels' maps either
-        way (docs/anomaly.md, *Sum of the channels' z-scores and the blob channel*).
+    fusion : {"max", "sum"}
+        How the image score combines the channels (patch bank, line, texture energy), each
+        put on PatchCore's scale through the good parts held back at fit: ``"max"`` (default)
+        the largest; ``"sum"`` (an option since 2026-12-05) their z-scores summed over the
+        square root of their number (a defect that moves several channels a little adds up),
+        with the blob channel (a whitened search for round spots beside the line channel's,
+        fitted with it).  ``"sum"`` gained on some development sets (the honed rail +0.061 at
+        full size) and lost on others (the lapped hub, held-out 9, -0.038), so it is not the
+        default.  The map is the largest of the channels' maps either way (docs/anomaly.md,
+        *Sum of the channels' z-scores and the blob channel*).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -188,7 +189,7 @@ class PatchCoreSettings(Serializable):
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
     texture_energy: bool | Literal["auto"] = "auto"
-    fusion: Literal["sum", "max"] = "sum"
+    fusion: Literal["max", "sum"] = "max"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio

@@ -1,4 +1,4 @@
-"""``fusion="sum"`` (the default) and the blob channel: a faint rendered spot the channels'
+"""``fusion="sum"`` (an option; the default is ``"max"``) and the blob channel: a faint rendered spot the channels'
 maximum misses is caught, the image score is the documented sum of z-scores, good parts stay
 on PatchCore's scale, the bank keeps both (round trip, version 5), banks of versions 3 and 4
 load with their maximum, damaged entries raise, a bad setting raises."""
@@ -42,16 +42,16 @@ def data():
 
 @pytest.fixture(scope="module")
 def summed(data):
-    return PatchCore(**FIT).fit(data[0])
+    return PatchCore(fusion="sum", **FIT).fit(data[0])
 
 
 @pytest.fixture(scope="module")
 def maxed(data):
-    return PatchCore(fusion="max", **FIT).fit(data[0])
+    return PatchCore(**FIT).fit(data[0])  # the default, "max"
 
 
 def test_defaults_and_channels(summed, maxed):
-    assert PatchCoreSettings().fusion == "sum"
+    assert PatchCoreSettings().fusion == "max" and maxed.settings.fusion == "max"
     assert summed._line is not None and summed._blob is not None
     assert summed._energy is not None
     # "max" is the former default exactly: no blob channel

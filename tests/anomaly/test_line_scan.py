@@ -64,8 +64,8 @@ def data():
 #: the fit-time band selection off: the line channel is the subject, not the selection (on
 #: these faces, which fill the image, it chooses the 0 px band the settings give anyway: the
 #: same bank and the same scores, for 5.4 s instead of 0.8 s a fit)
-#: and the channels combined by their maximum (the line channel alone: no blob channel; the sum
-#: and the blob channel are tests/anomaly/test_fusion.py's subject)
+#: and the channels combined by their maximum (the default: the line channel alone, no blob
+#: channel; the sum and the blob channel are tests/anomaly/test_fusion.py's subject)
 FIT = dict(line_scan=True, select="off", texture_energy=False, fusion="max")
 
 

@@ -16,8 +16,8 @@ from tests.anomaly.test_patchcore import _rewrite
 from tests.anomaly.test_texture_energy import SHAPE, _flatten_disc, _good
 
 #: fitted without the fit-time selection (it does not touch the channel; keeps the tests fast)
-#: and with the channels combined by their maximum, the channel's own figures (the sum of the
-#: channels' z-scores and the blob channel are tests/anomaly/test_fusion.py's subject)
+#: and with the channels combined by their maximum, the channel's own figures (the default; the sum
+#: of the channels' z-scores and the blob channel are tests/anomaly/test_fusion.py's subject)
 FIT = dict(select="off", fusion="max")
 
 
