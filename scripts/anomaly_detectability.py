@@ -50,8 +50,9 @@ TEXTURES = ("brushed", "milled", "blasted", "peened", "honed", "cast", "sintered
 MARGIN = 16
 
 
-def _recording_sets(texture, n_good, n_per, seed):
-    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+def _recorded(*args, **kwargs):
+    """``make_defect_set(*args, **kwargs)`` and each surface defect's own change (H, W), in
+    drawing order (hooking ``draw_defect``; missing / extra features draw none)."""
     deltas = []
     orig = dmod.draw_defect
 
@@ -62,11 +63,15 @@ def _recording_sets(texture, n_good, n_per, seed):
 
     dmod.draw_defect = rec
     try:
-        test = make_defect_set(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture,
-                               **JITTER)
+        test = make_defect_set(*args, **kwargs)
     finally:
         dmod.draw_defect = orig
     return test, deltas
+
+
+def _recording_sets(texture, n_good, n_per, seed):
+    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+    return _recorded(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture, **JITTER)
 
 
 def _psd(images):
@@ -234,7 +239,114 @@ def layouts():
                   flush=True)
 
 
+
+def bench_sets():
+    """The benchmark's sets by short name (bench_anomaly.py's own tuples: layout, texture,
+    training seed, surface kinds) and the benchmark module (its FEATURE_KINDS, JITTER)."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_anomaly as bench
+
+    tuples = list(bench.LINE_SETS.values()) + [bench.HOLDOUT6_SET, bench.HOLDOUT7_SET,
+                                               bench.HOLDOUT8_SET, bench.HOLDOUT9_SET]
+    names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
+    return dict(zip(names, tuples)), bench
+
+
+def _face_template(d, roi):
+    """A defect's own change as the face signal sees it (linearised: the change less its
+    share of the 8 px local level, on the face, 0 off it; the signal's 1 / level scale
+    left out, as it scales every response of the template alike)."""
+    import cv2
+
+    f = roi.astype(np.float32)
+    dd = (d * f).astype(np.float32)
+    level = cv2.GaussianBlur(dd, (0, 0), 8) / np.maximum(cv2.GaussianBlur(f, (0, 0), 8), 1e-3)
+    return np.where(roi, d - level, 0.0)
+
+
+def _placements(support, roi):
+    """Circular shifts (index ``(dy % h, dx % w)``) that put every pixel of ``support`` on
+    ``roi`` without wrapping around the image."""
+    h, w = roi.shape
+    off = np.fft.irfft2(np.fft.rfft2(~roi) * np.conj(np.fft.rfft2(support)), s=roi.shape)
+    ys, xs = np.nonzero(support)
+    box = np.zeros(roi.shape, bool)
+    box[np.ix_(np.arange(-ys.min(), h - ys.max()) % h, np.arange(-xs.min(), w - xs.max()) % w)] = 1
+    return box & (off < 0.5)
+
+
+def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
+    """The oracle on one benchmark set (``--sets``): per surface defect of the test set, the
+    share of the good test parts whose maximum whitened response to that defect's own template
+    lies below the defect's own; with each defect's kind and the share of its change's energy
+    on the face."""
+    from metrology.anomaly._edge_band import edge_band_roi
+
+    n_good, n_per = size
+    kw = dict(layout=layout, texture=texture, **bench.JITTER)
+    train = [s.image for s in make_defect_set(n_spec, (), 0, seed=seed, **kw)]
+    test, deltas = _recorded(n_good, tuple(kinds) + bench.FEATURE_KINDS, n_per, seed=seed + 1,
+                             **kw)
+    bad = [s for s in test[n_good:] if s.kind in kinds]
+    if len(deltas) != len(bad):
+        raise RuntimeError(f"{len(deltas)} recorded changes for {len(bad)} surface defects")
+    for s, d in zip(bad, deltas):
+        if not np.any((np.abs(d) >= 0.25 * np.abs(d).max()) & s.mask):
+            raise RuntimeError(f"a recorded {s.kind} change misses its sample's mask")
+    roi = edge_band_roi(train, 6.0, None)
+    psd = _psd_plain([_face_signal(im, roi) for im in train])[:, : roi.shape[1] // 2 + 1]
+
+    def white(im):
+        return np.fft.rfft2(_face_signal(im, roi)) / psd
+
+    goods = np.stack([white(s.image) for s in test[:n_good]])
+    out = []
+    for s, d in zip(bad, deltas):
+        support = roi & (np.abs(d) > 0.01 * np.abs(d).max())
+        on_face = float(np.sum(d[roi] ** 2) / np.sum(d ** 2))
+        if not support.any():
+            out.append((s.kind, float("nan"), on_face))
+            continue
+        tf = np.conj(np.fft.rfft2(_face_template(d, roi)))
+        ok = _placements(support, roi)
+        own = np.fft.irfft2(white(s.image) * tf, s=roi.shape)[ok].max()
+        null = np.fft.irfft2(goods * tf, s=roi.shape)[:, ok].max(axis=1)
+        out.append((s.kind, float(np.mean(null < own) + 0.5 * np.mean(null == own)), on_face))
+    return out
+
+
+def sets_main(argv):
+    """``--sets [tune] [1 ... 9] [--full]``: the oracle on the benchmark's sets, pooled over kinds."""
+    import time
+
+    sets, bench = bench_sets()
+    full = "--full" in argv
+    names = [a if a == "tune" else f"held-out {a}" for a in argv
+             if not a.startswith("--")] or list(sets)
+    size = (30, 12) if full else (15, 6)
+    print(f"oracle on the benchmark's test sets ({'full' if full else 'quick'} size: "
+          f"{size[0]} good, {size[1]} per kind; spectrum and face from 30 good parts)")
+    for name in names:
+        layout, texture, seed, kinds = sets[name]
+        t0 = time.process_time()
+        res = set_oracle(layout, texture, seed, kinds, size, bench)
+        share = np.array([r[1] for r in res])
+        unseen = int(np.isnan(share).sum())
+        share = np.nan_to_num(share, nan=0.0)
+        per = " / ".join(f"{k} {np.mean([v for (kk, _, _), v in zip(res, share) if kk == k]):.3f}"
+                         for k in kinds)
+        part = sum(r[2] < 0.5 for r in res)
+        print(f"{name} ({layout}, {texture}): oracle {share.mean():.3f} ({per}); "
+              f"{len(res)} defects, {unseen} with no change on the face (scored 0), {part} "
+              f"with under half their change's energy on it; "
+              f"{time.process_time() - t0:.0f} s CPU", flush=True)
+
+
 def main(argv):
+    if "--sets" in argv:
+        return sets_main([a for a in argv if a != "--sets"])
     if "--layouts" in argv:
         return layouts()
     n_per = 8
