@@ -32,6 +32,21 @@ parts, the line scan on the same face ROI (each image over its local level on th
 off it; spectrum from 20 good parts, per-direction spread from 20), the two image scores as
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
+
+``--sets [tune] [1 ... 9] [--full] [--default]`` (2026-12-04/05 night): the oracle on the
+benchmark's own test sets (tune, held-out 1-9 of ``benchmarks/bench_anomaly.py``, drawn as its
+parts draw them: same seeds, kinds and missing / extra, jitter; quick size 15 good and 6 per
+kind, ``--full`` 30 and 12), pooled over kinds.  The face is the line channel's ROI
+(``edge_band_roi`` of 30 good training parts, 6 px from strong edges) and the signal the image
+over its 8 px local level on it, minus 1, 0 off it, at full resolution; its power spectrum from
+the same 30 parts.  Each surface defect's template is its own recorded change (it enters the
+image unblurred: the generator blurs only the part's outline) as that signal sees it; the
+image score is the maximum whitened correlation over the placements that keep the template's
+support on the face, and the defect's AUROC the share of good test parts whose maximum with the
+same template is below its own (their mean over defects is the pooled AUROC).  ``--default``
+adds the default ``PatchCore()`` on the same test parts, fitted on 40 (``--full``: 100)
+training parts as the benchmark fits it.
+Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py --sets [4 7 9] [--full] [--default]``.
 """
 
 from __future__ import annotations
@@ -353,6 +368,8 @@ def sets_main(argv):
               f"{len(res)} defects, {unseen} with no change on the face (scored 0), {part} "
               f"with under half their change's energy on it; "
               f"{time.process_time() - t0:.0f} s CPU", flush=True)
+        low = [f"{k} {v:.2f} ({e:.0%} on the face)" for (k, _, e), v in zip(res, share) if v < 0.9]
+        print(f"  defects below 0.9: {', '.join(low) or 'none'}", flush=True)
         if "--default" in argv:
             pooled, per = set_default(layout, texture, seed, kinds, test, bench,
                                       100 if full else 40)
