@@ -32,6 +32,21 @@ parts, the line scan on the same face ROI (each image over its local level on th
 off it; spectrum from 20 good parts, per-direction spread from 20), the two image scores as
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
+
+``--sets [tune] [1 ... 9] [--full] [--default]`` (2026-12-04/05 night): the oracle on the
+benchmark's own test sets (tune, held-out 1-9 of ``benchmarks/bench_anomaly.py``, drawn as its
+parts draw them: same seeds, kinds and missing / extra, jitter; quick size 15 good and 6 per
+kind, ``--full`` 30 and 12), pooled over kinds.  The face is the line channel's ROI
+(``edge_band_roi`` of 30 good training parts, 6 px from strong edges) and the signal the image
+over its 8 px local level on it, minus 1, 0 off it, at full resolution; its power spectrum from
+the same 30 parts.  Each surface defect's template is its own recorded change (it enters the
+image unblurred: the generator blurs only the part's outline) as that signal sees it; the
+image score is the maximum whitened correlation over the placements that keep the template's
+support on the face, and the defect's AUROC the share of good test parts whose maximum with the
+same template is below its own (their mean over defects is the pooled AUROC).  ``--default``
+adds the default ``PatchCore()`` on the same test parts, fitted on 40 (``--full``: 100)
+training parts as the benchmark fits it.
+Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py --sets [4 7 9] [--full] [--default]``.
 """
 
 from __future__ import annotations
@@ -50,8 +65,9 @@ TEXTURES = ("brushed", "milled", "blasted", "peened", "honed", "cast", "sintered
 MARGIN = 16
 
 
-def _recording_sets(texture, n_good, n_per, seed):
-    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+def _recorded(*args, **kwargs):
+    """``make_defect_set(*args, **kwargs)`` and each surface defect's own change (H, W), in
+    drawing order (hooking ``draw_defect``; missing / extra features draw none)."""
     deltas = []
     orig = dmod.draw_defect
 
@@ -62,11 +78,15 @@ def _recording_sets(texture, n_good, n_per, seed):
 
     dmod.draw_defect = rec
     try:
-        test = make_defect_set(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture,
-                               **JITTER)
+        test = make_defect_set(*args, **kwargs)
     finally:
         dmod.draw_defect = orig
     return test, deltas
+
+
+def _recording_sets(texture, n_good, n_per, seed):
+    """Good faces and defect faces with each defect's own change (H, W) recorded."""
+    return _recorded(n_good, SURFACE_KINDS, n_per, seed=seed, texture=texture, **JITTER)
 
 
 def _psd(images):
@@ -234,7 +254,132 @@ def layouts():
                   flush=True)
 
 
+
+def bench_sets():
+    """The benchmark's sets by short name (bench_anomaly.py's own tuples: layout, texture,
+    training seed, surface kinds) and the benchmark module (its FEATURE_KINDS, JITTER)."""
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import bench_anomaly as bench
+
+    tuples = list(bench.LINE_SETS.values()) + [bench.HOLDOUT6_SET, bench.HOLDOUT7_SET,
+                                               bench.HOLDOUT8_SET, bench.HOLDOUT9_SET]
+    names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
+    return dict(zip(names, tuples)), bench
+
+
+def _face_template(d, roi):
+    """A defect's own change as the face signal sees it (linearised: the change less its
+    share of the 8 px local level, on the face, 0 off it; the signal's 1 / level scale
+    left out, as it scales every response of the template alike)."""
+    import cv2
+
+    f = roi.astype(np.float32)
+    dd = (d * f).astype(np.float32)
+    level = cv2.GaussianBlur(dd, (0, 0), 8) / np.maximum(cv2.GaussianBlur(f, (0, 0), 8), 1e-3)
+    return np.where(roi, d - level, 0.0)
+
+
+def _placements(support, roi):
+    """Circular shifts (index ``(dy % h, dx % w)``) that put every pixel of ``support`` on
+    ``roi`` without wrapping around the image."""
+    h, w = roi.shape
+    off = np.fft.irfft2(np.fft.rfft2(~roi) * np.conj(np.fft.rfft2(support)), s=roi.shape)
+    ys, xs = np.nonzero(support)
+    box = np.zeros(roi.shape, bool)
+    box[np.ix_(np.arange(-ys.min(), h - ys.max()) % h, np.arange(-xs.min(), w - xs.max()) % w)] = 1
+    return box & (off < 0.5)
+
+
+def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
+    """The oracle on one benchmark set (``--sets``): per surface defect of the test set, the
+    share of the good test parts whose maximum whitened response to that defect's own template
+    lies below the defect's own; with each defect's kind and the share of its change's energy
+    on the face."""
+    from metrology.anomaly._edge_band import edge_band_roi
+
+    n_good, n_per = size
+    kw = dict(layout=layout, texture=texture, **bench.JITTER)
+    train = [s.image for s in make_defect_set(n_spec, (), 0, seed=seed, **kw)]
+    test, deltas = _recorded(n_good, tuple(kinds) + bench.FEATURE_KINDS, n_per, seed=seed + 1,
+                             **kw)
+    bad = [s for s in test[n_good:] if s.kind in kinds]
+    if len(deltas) != len(bad):
+        raise RuntimeError(f"{len(deltas)} recorded changes for {len(bad)} surface defects")
+    for s, d in zip(bad, deltas):
+        if not np.any((np.abs(d) >= 0.25 * np.abs(d).max()) & s.mask):
+            raise RuntimeError(f"a recorded {s.kind} change misses its sample's mask")
+    roi = edge_band_roi(train, 6.0, None)
+    psd = _psd_plain([_face_signal(im, roi) for im in train])[:, : roi.shape[1] // 2 + 1]
+
+    def white(im):
+        return np.fft.rfft2(_face_signal(im, roi)) / psd
+
+    goods = np.stack([white(s.image) for s in test[:n_good]])
+    out = []
+    for s, d in zip(bad, deltas):
+        support = roi & (np.abs(d) > 0.01 * np.abs(d).max())
+        on_face = float(np.sum(d[roi] ** 2) / np.sum(d ** 2))
+        if not support.any():
+            out.append((s.kind, float("nan"), on_face))
+            continue
+        tf = np.conj(np.fft.rfft2(_face_template(d, roi)))
+        ok = _placements(support, roi)
+        own = np.fft.irfft2(white(s.image) * tf, s=roi.shape)[ok].max()
+        null = np.fft.irfft2(goods * tf, s=roi.shape)[:, ok].max(axis=1)
+        out.append((s.kind, float(np.mean(null < own) + 0.5 * np.mean(null == own)), on_face))
+    return out, test
+
+
+def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
+    """The default ``PatchCore()`` on a set's test parts, fitted on ``n_train`` training parts
+    as the benchmark does: AUROC of the surface defects pooled, and per kind."""
+    kw = dict(layout=layout, texture=texture, **bench.JITTER)
+    pc = PatchCore().fit([s.image for s in make_defect_set(n_train, (), 0, seed=seed, **kw)])
+    sc = np.array([pc.score(s.image).score for s in test])
+    kind = np.array([s.kind for s in test])
+    good = sc[kind == "good"]
+    return auroc(good, sc[np.isin(kind, kinds)]), [auroc(good, sc[kind == k]) for k in kinds]
+
+
+def sets_main(argv):
+    """``--sets [tune] [1 ... 9] [--full] [--default]``: the oracle on the benchmark's sets, pooled over kinds."""
+    import time
+
+    sets, bench = bench_sets()
+    full = "--full" in argv
+    names = [a if a == "tune" else f"held-out {a}" for a in argv
+             if not a.startswith("--")] or list(sets)
+    size = (30, 12) if full else (15, 6)
+    print(f"oracle on the benchmark's test sets ({'full' if full else 'quick'} size: "
+          f"{size[0]} good, {size[1]} per kind; spectrum and face from 30 good parts)")
+    for name in names:
+        layout, texture, seed, kinds = sets[name]
+        t0 = time.process_time()
+        res, test = set_oracle(layout, texture, seed, kinds, size, bench)
+        share = np.array([r[1] for r in res])
+        unseen = int(np.isnan(share).sum())
+        share = np.nan_to_num(share, nan=0.0)
+        per = " / ".join(f"{k} {np.mean([v for (kk, _, _), v in zip(res, share) if kk == k]):.3f}"
+                         for k in kinds)
+        part = sum(r[2] < 0.5 for r in res)
+        print(f"{name} ({layout}, {texture}): oracle {share.mean():.3f} ({per}); "
+              f"{len(res)} defects, {unseen} with no change on the face (scored 0), {part} "
+              f"with under half their change's energy on it; "
+              f"{time.process_time() - t0:.0f} s CPU", flush=True)
+        low = [f"{k} {v:.2f} ({e:.0%} on the face)" for (k, _, e), v in zip(res, share) if v < 0.9]
+        print(f"  defects below 0.9: {', '.join(low) or 'none'}", flush=True)
+        if "--default" in argv:
+            pooled, per = set_default(layout, texture, seed, kinds, test, bench,
+                                      100 if full else 40)
+            print(f"{name} ({layout}, {texture}): default PatchCore {pooled:.3f} ("
+                  + " / ".join(f"{k} {v:.3f}" for k, v in zip(kinds, per)) + ")", flush=True)
+
+
 def main(argv):
+    if "--sets" in argv:
+        return sets_main([a for a in argv if a != "--sets"])
     if "--layouts" in argv:
         return layouts()
     n_per = 8
