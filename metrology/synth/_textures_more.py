@@ -10,6 +10,15 @@ and :func:`~metrology.synth.surfaces.layout_features`).
 ``hub``     layout (:func:`hub_layout`): a round-ish machined part on the rectangular plate, a
             large central bore, a bolt circle of six small holes around it and a short keyway
             slot at the bore's top.
+
+``ground``  surface-ground face (:func:`ground_texture`): dense, long, straight, parallel fine
+            grinding scratches (within +-3 degrees of one lay direction, random per part, 0.5-1
+            px wide, of random depth, some across the whole face), a few deeper wheel marks,
+            faint periodic chatter bands across the lay (period 15-30 px) and a fine haze.
+
+``lever``   layout (:func:`lever_layout`): a long arm (the plate narrowed to 0.72 of the image
+            height), a large hole at its left end, a small one at its right end, a long slot at
+            a slight angle between them and one small hole above the slot.
 """
 
 from __future__ import annotations
@@ -83,3 +92,82 @@ def hub_layout(shape: tuple[int, int], base: dict) -> dict:
               for t in np.deg2rad(np.arange(0.0, 360.0, 60.0))]
     keyway = ((0.0, -(bore + 0.01 * s)), 0.025 * s, 0.02 * s, 90.0)
     return dict(base, holes=holes, slots=[keyway])
+
+
+#: grinding scratch widths (Gaussian sigma across the lay, px): the fine scratches are drawn
+#: with one of the first three, the wheel marks with the last
+_SCRATCH_WIDTHS = (0.5, 0.75, 1.0, 1.25)
+
+
+def ground_texture(shape: tuple[int, int], *, rng: Any = None,
+                   lay_deg: float | None = None) -> np.ndarray:
+    """Surface-ground face, drawn on a square canvas of the image's diagonal in the lay's frame
+    (u along the lay, v across it) and turned onto the image: about 1.3 scratches per px across
+    the lay, each a straight line within +-3 degrees of the lay (a quarter of them across the
+    whole face, the others 15-80 % of it with tapered ends), of Gaussian width 0.5-1 px and
+    random depth (0.2-1, mostly grooves, some burrs); 3-6 wheel marks of depth 1.5-2.5 and
+    width 1.25 px; chatter bands across the lay (one period of 15-30 px, amplitude 0.12 of the
+    scratches' std, wavering slowly); a fine haze (sigma 0.6 px).  The lay is uniform in 0-180
+    degrees unless ``lay_deg`` fixes it.  Zero mean, unit standard deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    lay = g.uniform(0.0, 180.0)
+    lay = lay if lay_deg is None else float(lay_deg)
+    d = int(np.ceil(np.hypot(h, w))) + 4                  # the lay frame's canvas side
+    n = max(2, int(round(1.3 * d)))
+    nw = int(g.integers(3, 7))                            # wheel marks (drawn after the fine ones)
+    m = n + nw
+    v0 = g.uniform(-2.0, d + 2.0, m)
+    slope = np.tan(np.deg2rad(g.uniform(-3.0, 3.0, m)))
+    full = g.random(m) < 0.25
+    length = np.where(full, 2.0 * d, g.uniform(0.15, 0.8, m) * d)
+    u0 = np.where(full, -0.5 * d, g.uniform(-0.1 * d, 1.1 * d, m) - 0.5 * length)
+    depth = g.uniform(0.2, 1.0, m) * np.where(g.random(m) < 0.75, -1.0, 1.0)
+    wbin = g.integers(0, 2, m) + (g.random(m) < 0.5)      # 0, 1 or 2 (the middle most often)
+    depth[n:] = -g.uniform(1.5, 2.5, nw)
+    wbin[n:] = 3
+    u = np.arange(d, dtype=np.float64)[None, :]
+    along = (u - u0[:, None]) / length[:, None]           # 0..1 along each scratch
+    taper = np.clip(np.minimum(along, 1.0 - along) * length[:, None] / 6.0, 0.0, 1.0)
+    keep = taper > 0
+    v = (v0[:, None] + slope[:, None] * (u - 0.5 * d))[keep]
+    a = (depth[:, None] * taper)[keep]
+    col = np.broadcast_to(u.astype(np.int64), keep.shape)[keep]
+    wb = np.broadcast_to(wbin[:, None], keep.shape)[keep]
+    vi = np.floor(v).astype(np.int64)
+    fv = v - vi
+    lines = np.zeros((d, d))
+    for b, sigma in enumerate(_SCRATCH_WIDTHS):
+        sel = wb == b
+        acc = np.zeros((d + 2) * d)
+        for dv, wt in ((0, 1.0 - fv), (1, fv)):
+            r = vi + dv + 1                                   # one row of margin each side
+            ok = sel & (r >= 0) & (r < d + 2)
+            acc += np.bincount(r[ok] * d + col[ok], weights=(a * wt)[ok], minlength=acc.size)
+        lines += ndimage.gaussian_filter1d(acc.reshape(d + 2, d), sigma, axis=0)[1:-1]
+    period = g.uniform(15.0, 30.0)
+    phase = np.arange(d) * 2 * np.pi / period + g.uniform(0, 2 * np.pi) \
+        + 0.8 * np.sin(np.arange(d) * 2 * np.pi / g.uniform(80.0, 160.0))
+    frame = _unit(lines) + 0.12 * np.sqrt(2.0) * np.sin(phase)[None, :]
+    ca, sa = np.cos(np.deg2rad(lay)), np.sin(np.deg2rad(lay))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    xx, yy = xx - (w - 1) / 2.0, yy - (h - 1) / 2.0
+    uu, vv = xx * ca + yy * sa + (d - 1) / 2.0, -xx * sa + yy * ca + (d - 1) / 2.0
+    face = ndimage.map_coordinates(frame, [vv, uu], order=1, mode="nearest")
+    haze = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(_unit(face) + 0.3 * haze)
+
+
+def lever_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``lever`` layout in model pixels (origin at the image centre) on the plate ``base``
+    narrowed to a long arm (half height 0.36 x the image height): a large hole of radius 0.1 x
+    the smaller side at the left end, a small one of 0.04 at the right end, a slot of half
+    length 0.18 x the width and radius 0.03 between them at 7 degrees, and a small hole of 0.03
+    above the slot."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [((-0.31 * w, 0.0), 0.1 * s), ((0.35 * w, 0.0), 0.04 * s),
+             ((0.05 * w, -0.19 * h), 0.03 * s)]
+    slot = ((0.05 * w, 0.02 * h), 0.18 * w, 0.03 * s, 7.0)
+    return dict(base, half=(base["half"][0], 0.36 * h), holes=holes, slots=[slot])

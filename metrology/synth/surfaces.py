@@ -30,6 +30,7 @@ differs from part to part:
              1.5-3.5 px, two generations of discharges), each a bowl with a raised rim, sparse
              bright recast globules and a fine grain (:func:`eroded_texture`);
 ``lapped``   random-orbit lapped: dense short faint swirl arcs over haze and mottling
+``ground``   surface-ground: dense long parallel grinding scratches, wheel marks, chatter bands
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -51,6 +52,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 ``hub``      a central bore, a bolt circle of six small holes and a keyway slot at the bore's top.
+``lever``    a long arm: large and small end holes, a slot at 7 degrees and a hole above it.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -70,7 +72,7 @@ from scipy import ndimage
 from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
-from ._textures_more import hub_layout, lapped_texture
+from ._textures_more import ground_texture, hub_layout, lapped_texture, lever_layout
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
@@ -81,9 +83,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped")
+            "faced", "scraped", "eroded", "lapped", "ground")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub")
+           "grille", "hub", "lever")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -473,7 +475,7 @@ _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
                    "knurled": knurled_texture, "faced": faced_texture,
                    "scraped": scraped_texture, "eroded": eroded_texture,
-                   "lapped": lapped_texture}
+                   "lapped": lapped_texture, "ground": ground_texture}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -503,6 +505,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
     if name == "hub":
         return hub_layout((h, w), base)
+    if name == "lever":
+        return lever_layout((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
                                  ((0.26 * w, -0.22 * h), 0.075 * s)],
