@@ -37,6 +37,10 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   layout ``hub``, a bore with a bolt circle and a keyway; the ten surface kinds plus the new
   shape ``fingerprint``, and missing / extra), made on 2026-12-04/05 (night) before that
   session's changes and scored once with the default;
+* ``holdout10``: a tenth held-out configuration (texture ``ground``, surface-ground scratches
+  along one lay, layout ``lever``, a long arm with end holes and a slanted slot; the ten
+  surface kinds plus ``fingerprint``, and missing / extra), made on 2026-12-05 (night) before
+  that session's fit-time fusion change and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -67,8 +71,9 @@ Times are **CPU times of one thread** (``time.process_time``; run with ``OMP_NUM
 torch set to one thread), median of repeats, beside the peer in the same process: the machine
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
-``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``, ``holdout7``, ``holdout8``, ``holdout9``, ``contrast``,
-``energy``, ``energy_fit``, ``deepchan``;
+``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
+``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``contrast``, ``energy``, ``energy_fit``,
+``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -687,6 +692,14 @@ PARTS["holdout8"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which
 HOLDOUT9_SET = ("hub", "lapped", 2100, HOLDOUT5_KINDS + ("fingerprint",))
 PARTS["holdout9"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT9_SET,
                                          title="held-out 9")
+#: the tenth held-out configuration (made 2026-12-05 night, before that session's fit-time
+#: fusion change): texture ``ground`` (surface-ground scratches along one lay) and layout
+#: ``lever`` (a long arm: end holes, a slot at 7 degrees, a hole above it), both new, the ten
+#: surface kinds plus ``fingerprint``, and missing / extra; scored once with the default
+#: (docs/anomaly.md, *Held-out 10*)
+HOLDOUT10_SET = ("lever", "ground", 2300, HOLDOUT5_KINDS + ("fingerprint",))
+PARTS["holdout10"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT10_SET,
+                                          title="held-out 10")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
