@@ -13,8 +13,8 @@ KW = dict(layout="hub", texture="lapped")
 
 
 def test_new_names_are_appended_at_the_end():
-    # no existing index moves: the new names come last
-    assert TEXTURES[-1] == "lapped" and LAYOUTS[-1] == "hub"
+    # no existing index moves: the new names came last (later ones are appended after them)
+    assert TEXTURES.index("lapped") == 11 and LAYOUTS.index("hub") == 10
     assert DEFECT_KINDS[-1] == "fingerprint" and SURFACE_KINDS[-1] == "fingerprint"
 
 
