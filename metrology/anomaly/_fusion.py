@@ -34,21 +34,21 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
-                   ) -> list[tuple[np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, texture energy): (map in PatchCore units, 0
-    where it did not scan; image score in PatchCore units)."""
+                   ) -> list[tuple[str, np.ndarray, float]]:
+    """Per extra channel of ``pc`` (line, blob, texture energy): (name; map in PatchCore
+    units, 0 where it did not scan; image score in PatchCore units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
-    for ch in (pc._line, getattr(pc, "_blob", None)):
+    for name, ch in (("line", pc._line), ("blob", getattr(pc, "_blob", None))):
         if ch is None:
             continue
         m, v = ch.score(gray)
         m, cut = _masked(m, pixel_mask)
         v = v if cut is None else cut
-        out.append((np.where(m > 0, ch.to_patchcore_units(m), np.float32(0.0)),
+        out.append((name, np.where(m > 0, ch.to_patchcore_units(m), np.float32(0.0)),
                     float(ch.to_patchcore_units(v))))
     if pc._energy is not None:
-        out.append(energy_scores(pc._energy, gray, pixel_mask))
+        out.append(("energy",) + tuple(energy_scores(pc._energy, gray, pixel_mask)))
     return out
 
 
@@ -58,17 +58,36 @@ def pc_stats(pc: Any) -> tuple[float, float]:
     return ch.pc_stats
 
 
+def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
+    """The image score of PatchCore's ``value`` and the channels' (:func:`channel_scores`)
+    as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out."""
+    if not chans:
+        return value
+    if fusion == "max":
+        return max([value] + [s for name, _, s in chans if name != "blob"])
+    mean, sd = pc_stats(pc)
+    z = [(s - mean) / sd for s in [value] + [s for _, _, s in chans] if np.isfinite(s)]
+    return float(mean + sd * sum(z) / np.sqrt(len(z)))
+
+
 def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
             pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float]:
     """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
     docstring); unchanged when it has none."""
     chans = channel_scores(pc, img, pixel_mask)
-    if not chans:
-        return up, value
-    for m, _ in chans:
+    for _, m, _ in chans:
         up = np.where(m != 0, np.maximum(up, m), up)
-    if pc.settings.fusion == "max":
-        return up, max([value] + [s for _, s in chans])
-    mean, sd = pc_stats(pc)
-    z = [(s - mean) / sd for s in [value] + [s for _, s in chans] if np.isfinite(s)]
-    return up, float(mean + sd * sum(z) / np.sqrt(len(z)))
+    return up, fused(pc, value, chans, pc.fusion_used)
+
+
+def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:
+    """One image's score under each of ``fusions`` from one fitted bank (with the blob
+    channel: ``fusion="sum"`` or ``"auto"`` fitted it): the patch bank scored once."""
+    saved = pc._line, pc._blob, pc._energy
+    pc._line = pc._blob = pc._energy = None
+    try:
+        value = pc.score(img).score
+    finally:
+        pc._line, pc._blob, pc._energy = saved
+    chans = channel_scores(pc, img, None)
+    return {f: fused(pc, value, chans, f) for f in fusions}

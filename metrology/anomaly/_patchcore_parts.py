@@ -191,11 +191,24 @@ def select_band(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | None
         return s.edge_band_px, (f"off: needs at least {SELECT_MIN_IMAGES} good images, "
                                 f"given {len(imgs)}")
 
+    fusions = ("max", "sum") if s.fusion == "auto" else ()
+
     def make(band: float) -> Any:
-        sub = type(pc)(pc.features, s.replace(edge_band_px=band, select="off"))
+        # with fusion="auto" each fold's bank is fitted with the blob channel ("sum") and
+        # scored both ways
+        sub = type(pc)(pc.features, s.replace(edge_band_px=band, select="off",
+                                               fusion="sum" if fusions else s.fusion))
         sub._feature_cache = cache
         return sub
 
     cache: dict = {}
     pc._feature_cache = cache  # the final fit reuses them too (dropped at its end)
-    return select_edge_band(make, imgs, roi, s.edge_band_px, s.seed)
+    return select_edge_band(make, imgs, roi, s.edge_band_px, s.seed, fusions)
+
+
+def resolve_fusion(fusion: str, chosen: Any) -> str:
+    """The fusion a fit uses: ``fusion`` itself, or with ``"auto"`` the one the fit-time
+    selection chose (``"max"`` where it did not run)."""
+    if fusion != "auto":
+        return fusion
+    return chosen.get("fusion") or "max" if isinstance(chosen, dict) else "max"

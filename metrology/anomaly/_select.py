@@ -77,11 +77,24 @@ def _spaced(idx: np.ndarray, n: int) -> np.ndarray:
     return idx[np.linspace(0, len(idx) - 1, n).round().astype(int)]
 
 
+def _scores(pc: Any, images: list[np.ndarray], fusions: tuple[str, ...]) -> dict:
+    """Per fusion (``None`` alone when none is chosen) the images' scores by ``pc``."""
+    if not fusions:
+        return {None: [pc.score(im).score for im in images]}
+    from ._fusion import scores_by_fusion
+
+    per = [scores_by_fusion(pc, im, fusions) for im in images]
+    return {f: [p[f] for p in per] for f in fusions}
+
+
 def select_edge_band(make: Callable[[float], Any], imgs: list[np.ndarray],
-                     roi: np.ndarray | None, base: float, seed: int) -> tuple[float, dict]:
+                     roi: np.ndarray | None, base: float, seed: int,
+                     fusions: tuple[str, ...] = ()) -> tuple[float, dict]:
     """The chosen edge band (px) and the figures for ``info["select"]``: per candidate the
     mean over the folds of the AUROC of its held-back good images against their painted
-    copies.
+    copies.  With ``fusions`` (``fusion="auto"``) every band is scored under each of them
+    from the same fitted banks, the candidates are (band, fusion) pairs in that order and
+    ``info["select"]["fusion"]`` is the chosen one.
 
     ``make(band)`` returns an unfitted PatchCore with that band and the shared feature cache.
     """
@@ -101,26 +114,30 @@ def select_edge_band(make: Callable[[float], Any], imgs: list[np.ndarray],
     cands = [float(base)] + [b for b in SELECT_BANDS if b != float(base)]
     figures = []
     for band in cands:
-        per_fold = []
+        per_fold: dict = {f: [] for f in (fusions or (None,))}
         try:
             for rest, held, bad in work:
                 pc = make(band).fit(rest, roi=roi)
-                good = [pc.score(im).score for im in held]
-                defect = [pc.score(im).score for im in bad]
-                per_fold.append(float(auroc(good, defect)))
+                good, defect = _scores(pc, held, fusions), _scores(pc, bad, fusions)
+                for f in per_fold:
+                    per_fold[f].append(float(auroc(good[f], defect[f])))
         except InputError as exc:  # a candidate that cannot be fitted here is left out
             figures.append({"edge_band_px": band, "auroc": None, "error": str(exc)})
             continue
-        figures.append({"edge_band_px": band, "auroc": round(float(np.mean(per_fold)), 4),
-                        "folds": [round(a, 4) for a in per_fold]})
+        for f, a in per_fold.items():
+            figures.append({"edge_band_px": band, "auroc": round(float(np.mean(a)), 4),
+                            "folds": [round(v, 4) for v in a], **({"fusion": f} if f else {})})
     best = figures[0]
     for f in figures[1:]:
         if f["auroc"] is not None and (best["auroc"] is None
                                        or f["auroc"] > best["auroc"] + SELECT_TIE):
             best = f
     chosen = float(best["edge_band_px"]) if best["auroc"] is not None else float(base)
-    return chosen, {"edge_band_px": chosen, "candidates": figures,
-                    "held_good": int(sum(len(w[1]) for w in work)),
-                    "painted": int(sum(len(w[2]) for w in work)),
-                    "fitted_on": int(len(work[0][0])),
-                    "seconds": round(time.perf_counter() - t0, 3)}
+    out = {"edge_band_px": chosen, "candidates": figures,
+           "held_good": int(sum(len(w[1]) for w in work)),
+           "painted": int(sum(len(w[2]) for w in work)),
+           "fitted_on": int(len(work[0][0])),
+           "seconds": round(time.perf_counter() - t0, 3)}
+    if fusions:
+        out["fusion"] = best.get("fusion") if best["auroc"] is not None else fusions[0]
+    return chosen, out

@@ -24,7 +24,8 @@ explicitly (``False``), so readers that predate the channel load such banks.
 
 Version 5 (since 2026-12-05) is version 3 or 4 with the blob channel (the array
 ``blob_spread`` and the header ``blob_scan``: blob sizes and score statistics; it needs the
-line channel) and the setting ``fusion`` written: how the image score combines the channels.
+line channel) and the setting ``fusion`` written: how the image score combines the channels
+(with ``fusion="auto"`` the header's ``fusion_used`` is the one chosen at fit).
 A bank with channels and without that setting (versions 3 and 4) combines them by their
 maximum, as it was calibrated; a bank whose settings ask for ``fusion="max"`` and have no blob
 channel is still written as version 3 or 4 without the setting, so older readers load it.
@@ -89,7 +90,9 @@ def save_bank(pc: Any, path: Any) -> Path:
         # chose is in the bank's ROI and info["select"])
         settings.pop("select", None)
     blob = getattr(pc, "_blob", None)
-    v5 = blob is not None or (settings.get("fusion") == "sum" and (line or energy) is not None)
+    used = getattr(pc, "fusion_used", "max")
+    v5 = blob is not None or ((used == "sum" or settings.get("fusion") == "auto")
+                              and (line or energy) is not None)
     if not v5:
         settings.pop("fusion", None)  # "max" (how versions 3 and 4 combine) or no channel
     version = 5 if v5 else 4 if energy is not None else 3 if line is not None else 2
@@ -118,6 +121,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     if blob is not None:
         arrays.update(blob.arrays())
         meta["blob_scan"] = blob.params()
+    if v5:
+        meta["fusion_used"] = used
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -161,7 +166,12 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                                            where=f"{where}: settings", error=FileFormatError)
     if "fusion" not in meta["settings"] and meta.get("version") in (3, 4):
         settings = settings.replace(fusion="max")  # as those banks were calibrated
+    used = meta.get("fusion_used", "max" if settings.fusion == "auto" else settings.fusion)
+    if used not in ("max", "sum") or (settings.fusion != "auto" and used != settings.fusion):
+        raise FileFormatError(f"{where}: field 'fusion_used': expected 'max' or 'sum' (the "
+                              f"settings' fusion unless 'auto'), given {used!r}")
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
+    pc.fusion_used = used
     _fill(pc, meta, arrays, where)
     gain = require(meta, "aligned_gain", (int, float), where)
     if not (np.isfinite(gain) and gain > 0):

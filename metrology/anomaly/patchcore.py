@@ -47,7 +47,8 @@ from .settings import PatchCoreSettings
 from .threshold import Threshold, calibrate_threshold
 from ._patchcore_parts import (LINE_BAND_PX, PC_SD_FLOOR, SELECT_MIN_IMAGES, _box,  # noqa: F401
                                _channels, _check_roi, _resize, _ring_scale, _rings,
-                               fit_line_channel, images_list, select_band)
+                               fit_line_channel, images_list, resolve_fusion,
+                               select_band)
 
 __all__ = ["PatchCore", "NotFittedError"]
 
@@ -112,6 +113,7 @@ class PatchCore:
         self._line: LineScan | None = None        # the line channel (settings.line_scan)
         self._energy: Any = None  # the texture-energy channel (settings.texture_energy)
         self._blob: Any = None    # the blob channel (with the line channel)
+        self.fusion_used = "max"  # how the channels combine (settings.fusion, resolved)
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
         # scores (the band hides missing holes from the bank only), and its cells / pixel mask
@@ -375,7 +377,8 @@ class PatchCore:
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
         self.info["select"] = chosen
-        if self._line is not None and s.fusion == "sum":  # "max": the former default exactly
+        self.fusion_used = resolve_fusion(s.fusion, chosen)
+        if self._line is not None and self.fusion_used == "sum":  # "max": no blob channel
             self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         self._energy, self.info["texture_energy"] = fit_energy_state(

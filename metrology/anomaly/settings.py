@@ -26,7 +26,7 @@ _NN = ("auto", "kdtree", "brute", "faiss")
 #: modes of ``PatchCoreSettings.select``
 SELECT_MODES = ("auto", "off")
 #: how the image score combines the channels (``PatchCoreSettings.fusion``)
-FUSIONS = ("max", "sum")
+FUSIONS = ("max", "sum", "auto")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -153,7 +153,7 @@ class PatchCoreSettings(Serializable):
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
-    fusion : {"max", "sum"}
+    fusion : {"max", "sum", "auto"}
         How the image score combines the channels (patch bank, line, texture energy), each
         put on PatchCore's scale through the good parts held back at fit: ``"max"`` (default)
         the largest; ``"sum"`` (an option since 2026-12-05) their z-scores summed over the
@@ -161,8 +161,12 @@ class PatchCoreSettings(Serializable):
         with the blob channel (a whitened search for round spots beside the line channel's,
         fitted with it).  ``"sum"`` gained on some development sets (the honed rail +0.061 at
         full size) and lost on others (the lapped hub, held-out 9, -0.038), so it is not the
-        default.  The map is the largest of the channels' maps either way (docs/anomaly.md,
-        *Sum of the channels' z-scores and the blob channel*).
+        default.  ``"auto"``: chosen at fit with the edge band by ``select="auto"`` (each
+        fold's bank scored both ways; ``"max"`` unless ``"sum"`` does better by more than the
+        selection's tie, and ``"max"`` where the selection does not run); the choice is
+        ``PatchCore.fusion_used`` and ``info["select"]["fusion"]``.  The map is the largest of
+        the channels' maps either way (docs/anomaly.md, *Sum of the channels' z-scores and
+        the blob channel*).
     """
 
     _json_type: ClassVar[str | None] = None
@@ -189,7 +193,7 @@ class PatchCoreSettings(Serializable):
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
     texture_energy: bool | Literal["auto"] = "auto"
-    fusion: Literal["max", "sum"] = "max"
+    fusion: Literal["max", "sum", "auto"] = "max"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio

@@ -68,7 +68,8 @@ def test_score_is_the_sum_of_z_scores(data, summed):
         bank = plain.score(img).score
         chans = channel_scores(summed, img, None)
         assert len(chans) == 3  # line, blob, texture energy
-        z = [(v - mean) / sd for v in [bank] + [s for _, s in chans]]
+        assert [c[0] for c in chans] == ["line", "blob", "energy"]
+        z = [(v - mean) / sd for v in [bank] + [s for _, _, s in chans]]
         assert summed.score(img).score == pytest.approx(mean + sd * sum(z) / np.sqrt(4),
                                                         rel=1e-6)
 
@@ -130,6 +131,7 @@ def test_max_banks_are_written_and_read_as_before(data, maxed, summed, tmp_path)
 
     def strip(m):
         m.pop("blob_scan")
+        m.pop("fusion_used")
         m["settings"].pop("fusion")
         m["version"] = 4
 
@@ -138,7 +140,7 @@ def test_max_banks_are_written_and_read_as_before(data, maxed, summed, tmp_path)
     assert back.settings.fusion == "max" and back._blob is None
     img = spots[2]
     chans = channel_scores(back, img, None)
-    assert back.score(img).score >= max(s for _, s in chans)
+    assert back.score(img).score >= max(s for _, _, s in chans)
 
 
 def test_damaged_blob_entries_raise(summed, tmp_path):
@@ -169,3 +171,35 @@ def test_bad_setting_raises():
             PatchCoreSettings(fusion=bad)
         with pytest.raises(InputError, match="fusion"):
             PatchCore(fusion=bad)
+
+
+def test_auto_chooses_at_fit_and_the_bank_keeps_the_choice(data, tmp_path):
+    train, goods, spots, _ = data
+    pc = PatchCore(fusion="auto").fit(train)  # the fit-time selection runs (select="auto")
+    sel = pc.info["select"]
+    # every band scored both ways from the same fold banks: (band, "max"), (band, "sum"), ...
+    assert [c.get("fusion") for c in sel["candidates"]] == ["max", "sum"] * 2
+    best = max(sel["candidates"], key=lambda c: c["auroc"])
+    first = sel["candidates"][0]
+    assert sel["fusion"] == pc.fusion_used in ("max", "sum")
+    if best["auroc"] > first["auroc"] + 0.01:  # _select.SELECT_TIE
+        assert (pc.fusion_used, sel["edge_band_px"]) == (best["fusion"], best["edge_band_px"])
+    else:
+        assert pc.fusion_used == "max"
+    assert (pc._blob is not None) == (pc.fusion_used == "sum")
+    path = pc.save(tmp_path / "auto.npz")
+    with np.load(path) as z:
+        meta = json.loads(z["meta"].tobytes())
+    assert meta["version"] == 5 and meta["settings"]["fusion"] == "auto"
+    assert meta["fusion_used"] == pc.fusion_used
+    back = PatchCore.load(path)
+    assert back.fusion_used == pc.fusion_used and back.settings.fusion == "auto"
+    for img in (goods[0], spots[0]):
+        assert back.score(img).score == pc.score(img).score
+    # a damaged choice is refused
+    _rewrite(path, lambda m: m.update(fusion_used="mean"))
+    with pytest.raises(FileFormatError, match="fusion_used"):
+        PatchCore.load(path)
+    # where the selection does not run, "auto" is the maximum
+    off = PatchCore(fusion="auto", select="off").fit(train)
+    assert off.fusion_used == "max" and off._blob is None
