@@ -45,10 +45,11 @@ def test_hub_layout_features_inside_the_plate():
     assert -cy + half + r > bore                                  # reaching past the bore
 
 
-@pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
-def test_hub_renders_with_missing_and_extra(kind):
-    s = render_defect_sample((128, 128), kind, rng=5, **KW)
-    b = render_defect_sample((128, 128), kind, rng=5, **KW)
+def check_layout_renders(kind: str, kw: dict) -> None:
+    """A layout renders ``kind`` deterministically, with missing / extra features that look
+    like face / hole; shared with held-out 10's layout test."""
+    s = render_defect_sample((128, 128), kind, rng=5, **kw)
+    b = render_defect_sample((128, 128), kind, rng=5, **kw)
     assert np.array_equal(s.image, b.image) and s.kind == kind
     assert s.mask.any() == (kind != "good")
     if kind == "missing":
@@ -56,8 +57,13 @@ def test_hub_renders_with_missing_and_extra(kind):
         assert s.image[s.mask].mean() > 90
     if kind == "extra":
         assert s.image[s.mask].mean() < 120
-    parts = make_defect_set(1, ("missing", "extra"), 4, shape=(96, 96), seed=3, **KW)
+    parts = make_defect_set(1, ("missing", "extra"), 4, shape=(96, 96), seed=3, **kw)
     assert [p.kind for p in parts] == ["good"] + ["missing"] * 4 + ["extra"] * 4
+
+
+@pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
+def test_hub_renders_with_missing_and_extra(kind):
+    check_layout_renders(kind, KW)
 
 
 def test_fingerprint_mask_change_and_contrast_scale():
