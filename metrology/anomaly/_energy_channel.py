@@ -6,9 +6,9 @@ features; private helper of ``patchcore``).
 over a 5 px window against their position-free statistics on good faces, docs/anomaly_energy.md)
 wired in as the line channel is: fitted on the training images with every 5th held back, its
 image score put in PatchCore's units through the mean and spread of both channels' scores on
-those held-back good parts (PatchCore's against the bank built without them), and the score and
-the map of the scorer the larger of the channels, the score as ``settings.fusion`` says
-(``_fusion``).  In the bank: the arrays ``energy_roi``,
+those held-back good parts (PatchCore's against the bank built without them); the map of the
+scorer is the larger of the channels, the score as ``settings.fusion`` says (``_fusion``).  In
+the bank: the arrays ``energy_roi``,
 ``energy_center``, ``energy_spread``, ``energy_chan`` and the header ``texture_energy``
 (constants and score statistics).
 """

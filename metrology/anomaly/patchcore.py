@@ -378,8 +378,9 @@ class PatchCore:
         self.info["line_scan"] = line_state
         self.info["select"] = chosen
         self.fusion_used = resolve_fusion(s.fusion, chosen)
-        if self._line is not None and self.fusion_used == "sum":  # "max": no blob channel
-            self._blob = fit_blob_channel(self._line, imgs)
+        if self._line is not None:
+            if self.fusion_used == "sum":  # "max": no blob channel (the former default)
+                self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         self._energy, self.info["texture_energy"] = fit_energy_state(
             self, imgs, held_index, None if roi is None else _check_roi(roi, shape))
