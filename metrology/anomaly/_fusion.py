@@ -11,7 +11,9 @@ map is per pixel the largest of the channels' maps (where each scanned).  The im
 * ``"sum"`` (an option since 2026-12-05, with the blob channel): the channels' z-scores summed
   and divided by the square root of their number, mapped back through PatchCore's held-back
   mean and spread, so a defect that moves several channels a little adds up, and the good
-  parts' spread stays about PatchCore's (for independent channels).
+  parts' spread stays about PatchCore's (for independent channels);
+* ``"auto"`` (an option): one of the two, chosen at fit by the fit-time selection
+  (``_select``: each fold's bank scored both ways); ``PatchCore.fusion_used`` holds it.
 """
 
 from __future__ import annotations
