@@ -22,13 +22,13 @@ the channel's and PatchCore's good-part score statistics).  It is written only w
 on; without it the setting ``texture_energy`` is not written unless it turns the channel off
 explicitly (``False``), so readers that predate the channel load such banks.
 
-Version 5 (since 2026-12-05) is version 3 or 4 with the blob channel (the array
-``blob_spread`` and the header ``blob_scan``: blob sizes and score statistics; it needs the
-line channel) and the setting ``fusion`` written: how the image score combines the channels
-(with ``fusion="auto"`` the header's ``fusion_used`` is the one chosen at fit).
+Version 5 (since 2026-12-05) is a bank whose settings ask for ``fusion`` ``"sum"`` or
+``"auto"``: the setting written, the header ``fusion_used`` (how it combines its channels; with
+``"auto"`` the one chosen at fit) and, where the sum is used with the line channel, the blob
+channel (the array ``blob_spread`` and the header ``blob_scan``: sizes and score statistics).
 A bank with channels and without that setting (versions 3 and 4) combines them by their
-maximum, as it was calibrated; a bank whose settings ask for ``fusion="max"`` and have no blob
-channel is still written as version 3 or 4 without the setting, so older readers load it.
+maximum, as it was calibrated; a bank whose settings ask for ``fusion="max"`` (the default) is
+still written as version 2, 3 or 4 without the setting, so older readers load it.
 
 All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
 chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
@@ -91,10 +91,10 @@ def save_bank(pc: Any, path: Any) -> Path:
         settings.pop("select", None)
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
-    v5 = blob is not None or ((used == "sum" or settings.get("fusion") == "auto")
-                              and (line or energy) is not None)
+    # a fusion other than the default is written (version 5) so that the bank loads with it
+    v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
-        settings.pop("fusion", None)  # "max" (how versions 3 and 4 combine) or no channel
+        settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
     version = 5 if v5 else 4 if energy is not None else 3 if line is not None else 2
     meta = {"format": BANK_FORMAT, "version": version,
             "settings": settings, "features": pc.features.config(),
