@@ -171,10 +171,13 @@ def auroc_interval(good, bad, level=0.9, n=2000, seed=0):
     g, b = np.asarray(good, float), np.asarray(bad, float)
     pairs = (b[None, :] > g[:, None]) + 0.5 * (b[None, :] == g[:, None])
     rng = np.random.default_rng(seed)
-    wg = np.stack([np.bincount(r, minlength=len(g)) for r in
-                   rng.integers(0, len(g), (n, len(g)))])
-    wb = np.stack([np.bincount(r, minlength=len(b)) for r in
-                   rng.integers(0, len(b), (n, len(b)))])
+
+    def counts(m):  # (n, m): how often each of m values is drawn in each of n resamples
+        c = np.zeros((n, m))
+        np.add.at(c, (np.repeat(np.arange(n), m), rng.integers(0, m, n * m)), 1.0)
+        return c
+
+    wg, wb = counts(len(g)), counts(len(b))
     a = np.einsum("ni,ij,nj->n", wg, pairs, wb) / (len(g) * len(b))
     q = (1 - level) / 2
     return float(np.quantile(a, q)), float(np.quantile(a, 1 - q))

@@ -264,7 +264,8 @@ def bench_sets():
     import bench_anomaly as bench
 
     tuples = list(bench.LINE_SETS.values()) + [bench.HOLDOUT6_SET, bench.HOLDOUT7_SET,
-                                               bench.HOLDOUT8_SET, bench.HOLDOUT9_SET]
+                                               bench.HOLDOUT8_SET, bench.HOLDOUT9_SET,
+                                               bench.HOLDOUT10_SET]
     names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
     return dict(zip(names, tuples)), bench
 

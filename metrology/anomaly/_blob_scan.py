@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FileFormatError, InputError
-from ._line_scan import SCALE, LineScan, _fft, face_signal
+from ._line_scan import SCALE, LineScan, _fft, correlate, face_signal, held_stats
 
 #: the blob sizes searched: Gaussian sigma at full resolution (px)
 BLOB_PX = (1.0, 2.0, 3.5, 6.0)
@@ -61,13 +61,8 @@ class BlobScan:
         k = np.conj(self._tf) / self.line.psd[None]
         return (k / self.spread[:, None, None]).astype(np.complex64)
 
-    def _responses(self, x: np.ndarray) -> np.ndarray:
-        sf = _fft()
-        f = sf.rfft2(x, workers=1)
-        return sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
-
     def _evidence(self, x: np.ndarray) -> np.ndarray:
-        r = self._responses(x)
+        r = correlate(x, self._kernels)
         return np.where(self.line.inner, np.abs(r).max(axis=0), np.float32(0.0)).astype(
             np.float32, copy=False)
 
@@ -79,12 +74,10 @@ class BlobScan:
         bs = cls(line, sigmas)
         idx = [i for i in range(len(grays)) if held[i]] or list(range(len(grays)))
         xs = [face_signal(grays[i], line.roi_small, line.weight) for i in idx]
-        r = np.stack([bs._responses(x)[:, line.inner] for x in xs])
+        r = np.stack([correlate(x, bs._kernels)[:, line.inner] for x in xs])
         bs.spread = np.maximum(r.std(axis=(0, 2)), 1e-12).astype(np.float32)
         bs._kernels = bs._make_kernels()
-        sc = np.array([bs._evidence(x).max() for x in xs], np.float64)
-        floor = 1.0 / np.sqrt(2.0 * np.log(max(int(line.inner.sum()), 3)))
-        bs.stats = (float(sc.mean()), float(max(sc.std(), floor)))
+        bs.stats = held_stats([bs._evidence(x).max() for x in xs], line.inner)
         return bs
 
     def to_patchcore_units(self, v):

@@ -85,6 +85,24 @@ def _fft():
     return sf
 
 
+def correlate(x: np.ndarray, kernels: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
+    """Every kernel's response to the half-resolution signal ``x``: one batched inverse FFT
+    of ``kernels`` (n, h, w // 2 + 1) times its rfft2 ``f`` (made here if not given)."""
+    sf = _fft()
+    f = sf.rfft2(x, workers=1) if f is None else f
+    return sf.irfft2(f[None] * kernels, s=x.shape, axes=(-2, -1), workers=1)
+
+
+def held_stats(maxima, inner: np.ndarray) -> tuple[float, float]:
+    """Mean and spread of good parts' image scores (map maxima over the ``inner`` pixels).
+    With few held-back parts the spread of their maxima is poorly known: never below the
+    spread of the maximum of n independent unit normals, 1 / sqrt(2 ln n), over the n pixels
+    scanned (neighbouring responses are correlated, so the real one is larger)."""
+    sc = np.asarray(maxima, np.float64)
+    floor = 1.0 / np.sqrt(2.0 * np.log(max(int(inner.sum()), 3)))
+    return float(sc.mean()), float(max(sc.std(), floor))
+
+
 def _half(x: np.ndarray) -> np.ndarray:
     import cv2
 
@@ -258,20 +276,13 @@ class LineScan:
         r = np.stack([ls._responses(xs[i])[:, ls.inner] for i in hold_idx])
         ls.spread = np.maximum(r.std(axis=(0, 2)), 1e-12).astype(np.float32)
         ls._kernels = ls._make_kernels()
-        sc = np.array([ls._evidence(xs[i]).max() for i in hold_idx], np.float64)
-        # with few held-back parts the spread of their maxima is poorly known: never below
-        # the spread of the maximum of n independent unit normals, 1 / sqrt(2 ln n), over the
-        # n pixels scanned (neighbouring responses are correlated, so the real one is larger)
-        floor = 1.0 / np.sqrt(2.0 * np.log(max(int(ls.inner.sum()), 3)))
-        ls.stats = (float(sc.mean()), float(max(sc.std(), floor)))
+        ls.stats = held_stats([ls._evidence(xs[i]).max() for i in hold_idx], ls.inner)
         return ls
 
     # ------------------------------------------------------------------ score
     def _responses(self, x: np.ndarray, f: np.ndarray | None = None) -> np.ndarray:
         """Every direction's whitened response to ``x`` (``f``: its rfft2, if already made)."""
-        sf = _fft()
-        f = sf.rfft2(x, workers=1) if f is None else f
-        return sf.irfft2(f[None] * self._kernels, s=x.shape, axes=(-2, -1), workers=1)
+        return correlate(x, self._kernels, f)
 
     def _evidence(self, x: np.ndarray) -> np.ndarray:
         sf = _fft()
