@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.pose import Pose2D
 from ..errors import InputError
+from ._textures_more import sd_notch, sd_window
 from .surfaces import crack_delta, stain_delta
 
 
@@ -22,23 +23,28 @@ def sd_plate(u, v, lay):
     r = lay["corner"]
     qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r
     out = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0)
+    if "notch" in lay:  # a V cut into the edge (layout strip): outside the plate
+        return np.maximum(out - r, -sd_notch(u, v, lay["notch"]))
     return out - r
 
 
 def n_features(lay) -> int:
-    return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("extra", []))
+    return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("windows", [])) + \
+        len(lay.get("extra", []))
 
 
 def sd_features(u, v, lay, skip: int | None):
-    """Signed distance to the nearest machined feature (holes, then slots, then extra holes),
-    leaving out feature number ``skip``."""
+    """Signed distance to the nearest machined feature (holes, then slots, then windows, then
+    extra holes), leaving out feature number ``skip``."""
     d = np.full(np.shape(u), np.inf)
     feats = [("h", f) for f in lay["holes"]] + [("s", f) for f in lay["slots"]] + \
-        [("h", f) for f in lay.get("extra", [])]
+        [("w", f) for f in lay.get("windows", [])] + [("h", f) for f in lay.get("extra", [])]
     for i, (kind, f) in enumerate(feats):
         if i == skip:
             continue
-        if kind == "h":
+        if kind == "w":
+            d = np.minimum(d, sd_window(u, v, f))
+        elif kind == "h":
             (cx, cy), r = f
             d = np.minimum(d, np.hypot(u - cx, v - cy) - r)
         else:
@@ -51,13 +57,23 @@ def sd_features(u, v, lay, skip: int | None):
 
 
 def feature_extent(lay, i):
-    """Centre, radius, half length and angle of feature number ``i``."""
-    nh = len(lay["holes"])
+    """Centre, radius, half length and angle of feature number ``i`` (a window: its half
+    height and half width at angle 0)."""
+    nh, ns = len(lay["holes"]), len(lay["slots"])
     if i < nh:
         (cx, cy), r = lay["holes"][i]
         return (cx, cy), r, 0.0, 0.0
+    if i >= nh + ns:
+        (cx, cy), (hx, hy), _ = lay["windows"][i - nh - ns]
+        return (cx, cy), hy, hx, 0.0
     (cx, cy), half, r, ang = lay["slots"][i - nh]
     return (cx, cy), r, half, ang
+
+
+def window_of(lay, i):
+    """Feature number ``i`` of ``lay`` if it is a window (``((cx, cy), (hx, hy), r)``), else None."""
+    j = i - len(lay["holes"]) - len(lay["slots"])
+    return lay["windows"][j] if 0 <= j < len(lay.get("windows", [])) else None
 
 
 def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
@@ -345,9 +361,38 @@ def _fingerprint(g, shape, lay, pose, params):
     return delta, None, spec, r2 <= 1.0
 
 
+def _blister(g, shape, lay, pose, params):
+    """A blister (coating lifted by a bubble beneath): a raised round dome 6-14 px across
+    (radius 3-7 px, height ``(1 - r**2/R**2)**2``) lit from a random side, so the image change
+    is its slope along the light (bright on the lit flank, dark on the other), 12-30 gray
+    levels at the steepest point; half of them with a faint ring at the rim (a quarter of
+    that, either sign, sigma 0.6 px, cut off 2 px from the rim).  Its mask includes the dome."""
+    radius = params.get("radius_px", g.uniform(3.0, 7.0))
+    light = params.get("light_deg", g.uniform(0, 360))
+    contrast = params.get("contrast", g.uniform(12, 30))
+    ring = g.random() < 0.5
+    ring_amp = 0.25 * g.choice([-1.0, 1.0])
+    c = pick_center(g, lay, pose, radius + 4)
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    dx, dy = xx - c[0], yy - c[1]
+    q = np.clip(1.0 - (dx * dx + dy * dy) / radius ** 2, 0.0, None)   # 0 outside the dome
+    la = np.deg2rad(light)
+    facing = 4.0 * q * (dx * np.cos(la) + dy * np.sin(la)) / radius ** 2  # -slope along the light
+    delta = contrast * facing * (3.0 * np.sqrt(3.0) * radius / 8.0)    # steepest point: contrast
+    rr = np.hypot(dx, dy)
+    if ring:
+        near = np.abs(rr - radius) <= 2.0
+        delta = delta + near * contrast * ring_amp * np.exp(-0.5 * ((rr - radius) / 0.6) ** 2)
+    spec = ("blister", (float(c[0]), float(c[1])), float(radius), float(light), float(contrast),
+            {"light_deg": float(light), "ring": float(ring)})
+    return delta, None, spec, rr <= radius
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
-           "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint}
+           "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint,
+           "blister": _blister}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

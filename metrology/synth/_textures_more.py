@@ -19,6 +19,14 @@ and :func:`~metrology.synth.surfaces.layout_features`).
 ``lever``   layout (:func:`lever_layout`): a long arm (the plate narrowed to 0.72 of the image
             height), a large hole at its left end, a small one at its right end, a long slot at
             a slight angle between them and one small hole above the slot.
+
+``spangle`` hot-dip galvanised (crystalline) face (:func:`spangle_texture`): a Voronoi mosaic
+            of grains 12-40 px across, each with its own brightness and its own fine dendrite
+            streaks at a random orientation, thin darker grain boundaries and a fine haze.
+
+``strip``   layout (:func:`strip_layout`): a terminal strip: six equally spaced small holes
+            along the upper third, two rounded rectangular windows side by side in the lower
+            third and a V-notch cut into the plate's right edge.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -171,3 +180,104 @@ def lever_layout(shape: tuple[int, int], base: dict) -> dict:
              ((0.05 * w, -0.19 * h), 0.03 * s)]
     slot = ((0.05 * w, 0.02 * h), 0.18 * w, 0.03 * s, 7.0)
     return dict(base, half=(base["half"][0], 0.36 * h), holes=holes, slots=[slot])
+
+
+#: dendrite orientations of the spangle texture (one field per bin, 15 degrees apart)
+_SPANGLE_BINS = 12
+
+
+def _oriented_fields(g: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """``_SPANGLE_BINS`` fields (K, h, w) of fine streaks: one white noise filtered in the
+    Fourier domain by Gaussians long along (sigma 4 px) and thin across (0.8 px) each bin's
+    orientation, with the slow part (sigma 6 px) taken out; each of unit std."""
+    noise = np.fft.rfft2(g.standard_normal((h, w)))
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    out = np.empty((_SPANGLE_BINS, h, w))
+    slow = np.exp(-2 * np.pi ** 2 * 36.0 * (fx * fx + fy * fy))
+    for k in range(_SPANGLE_BINS):
+        t = np.pi * k / _SPANGLE_BINS
+        fa, fb = fx * np.cos(t) + fy * np.sin(t), -fx * np.sin(t) + fy * np.cos(t)
+        filt = np.exp(-2 * np.pi ** 2 * (16.0 * fa * fa + 0.64 * fb * fb)) * (1.0 - slow)
+        f = np.fft.irfft2(noise * filt, s=(h, w))
+        out[k] = f / max(float(f.std()), 1e-12)
+    return out
+
+
+def spangle_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Hot-dip galvanised (spangled) face: a Voronoi mosaic of grains (seeds uniform over the
+    image and a 40 px margin, one per ``s**2`` px with the mean spacing ``s`` 16-30 px per part,
+    so grains are about 12-40 px across), each grain with its own brightness offset and its own
+    fine dendrite streaks (one of 12 orientations 15 degrees apart, random per grain, plus a
+    weaker second arm at -60 degrees), thin darker grain boundaries (Gaussian, sigma 0.6 px,
+    of the distance to the two nearest seeds' bisector) and a fine haze (sigma 0.6 px).
+    Vectorised: pixels are labelled by one nearest-seed query.  Zero mean, unit standard
+    deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    m = 40.0
+    spacing = g.uniform(16.0, 30.0)
+    n = max(2, int(round((h + 2 * m) * (w + 2 * m) / spacing ** 2)))
+    seeds = np.c_[g.uniform(-m, w + m, n), g.uniform(-m, h + m, n)]
+    level = g.standard_normal(n)                                   # grain brightness
+    orient = g.integers(0, _SPANGLE_BINS, n)
+    amp = g.uniform(0.5, 1.2, n) * g.choice([-1.0, 1.0], n)        # dendrite strength, sign
+    yy, xx = np.mgrid[0:h, 0:w]
+    pix = np.c_[xx.ravel(), yy.ravel()].astype(np.float64)
+    dist, idx = cKDTree(seeds).query(pix, k=2)
+    i0, i1 = idx[:, 0], idx[:, 1]
+    gap = np.linalg.norm(seeds[i1] - seeds[i0], axis=1)
+    edge = (dist[:, 1] ** 2 - dist[:, 0] ** 2) / (2.0 * np.maximum(gap, 1e-9))
+    fields = _oriented_fields(g, h, w).reshape(_SPANGLE_BINS, -1)
+    at = np.arange(h * w)
+    arm = (orient[i0] + _SPANGLE_BINS * 2 // 3) % _SPANGLE_BINS     # +120 = -60 degrees lay
+    dend = amp[i0] * (fields[orient[i0], at] + 0.4 * fields[arm, at])
+    boundary = np.exp(-0.5 * (edge / 0.6) ** 2)
+    haze = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    face = level[i0] + 0.5 * dend - 1.2 * boundary
+    return _unit(face.reshape(h, w) + 0.25 * haze)
+
+
+def _sd_round_rect(u, v, centre, half, r):
+    """Signed distance (px, negative inside) to an axis-aligned rectangle of half sizes
+    ``half`` about ``centre`` with corners rounded to radius ``r``."""
+    qx = np.abs(u - centre[0]) - half[0] + r
+    qy = np.abs(v - centre[1]) - half[1] + r
+    return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
+
+
+def sd_window(u, v, window):
+    """Signed distance to a ``window`` ``((cx, cy), (hx, hy), r)`` of a layout's ``"windows"``."""
+    return _sd_round_rect(u, v, window[0], window[1], window[2])
+
+
+def sd_notch(u, v, notch):
+    """Signed distance (negative inside) to a layout's V-notch ``((ax, ay), half_angle_deg)``:
+    the wedge with its apex at ``(ax, ay)`` opening towards +u (the plate's right edge)."""
+    (ax, ay), half = notch
+    x, y = u - ax, np.abs(v - ay)
+    ca, sa = np.cos(np.deg2rad(half)), np.sin(np.deg2rad(half))
+    along = x * ca + y * sa                                        # along the wedge's flank
+    return np.where(along >= 0, -x * sa + y * ca, np.hypot(x, y))
+
+
+def strip_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``strip`` layout in model pixels (origin at the image centre) on the plate ``base``:
+    six holes of radius 0.032 x the smaller side, 0.11 x the width apart, in a row at 0.24 x
+    the height above the centre; two windows of half size 0.12 x the width by 0.075 x the
+    height, corners rounded to 0.025, side by side at 0.24 x the height below it; and a V-notch
+    in the right edge, its apex 0.12 x the width in from the edge at mid height, opening to
+    +-0.08 x the height there (``"windows"``, ``"notch"``)."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [(((-0.3 + 0.11 * i) * w, -0.24 * h), 0.032 * s) for i in range(6)]
+    windows = [((x * w, 0.24 * h), (0.12 * w, 0.075 * h), 0.025 * s) for x in (-0.18, 0.12)]
+    depth = 0.12 * w
+    apex = (base["half"][0] - depth, 0.0)
+    half_angle = float(np.rad2deg(np.arctan2(0.08 * h, depth)))
+    return dict(base, holes=holes, slots=[], windows=windows, notch=(apex, half_angle))
+
+
+#: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
+MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout}

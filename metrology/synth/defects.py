@@ -28,7 +28,9 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``scuff``    a rubbed patch: an ellipse of fine parallel streaks, polished brighter, its
              texture rubbed down;
 ``fingerprint`` a faint elliptical patch (25-45 by 18-30 px) of concentric or whorled ridges
-             at a 2.5-3.5 px period.
+             at a 2.5-3.5 px period;
+``blister``  a raised round dome 6-14 px across lit from one side (bright and dark flanks),
+             sometimes with a faint ring at its rim.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -53,7 +55,8 @@ from ..core.checks import as_vector, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
 from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, pick_center,
-                             sd_features, sd_plate)
+                             sd_features, sd_plate, window_of)
+from ._textures_more import sd_window
 from .render import finish_image, render_scene
 from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture, check_scene,
                        check_spec, layout_features, make_texture)
@@ -63,10 +66,10 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
            "paste_defects", "texture_sigma"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
-                "hairline", "chatter", "scuff", "fingerprint")
+                "hairline", "chatter", "scuff", "fingerprint", "blister")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
-                 "chatter", "scuff", "fingerprint")
+                 "chatter", "scuff", "fingerprint", "blister")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
@@ -378,7 +381,9 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
             a_ = (uv[..., 0] - cx) * ca_ + (uv[..., 1] - cy) * sa_
             b_ = -(uv[..., 0] - cx) * sa_ + (uv[..., 1] - cy) * ca_
             t = np.clip(a_, -half, half)
-            mask |= np.hypot(a_ - t, b_) <= r + 1.0
+            win = window_of(lay, i) if k == "missing" else None
+            mask |= (np.hypot(a_ - t, b_) <= r + 1.0) if win is None else \
+                (sd_window(uv[..., 0], uv[..., 1], win) <= 1.0)
             specs.append(DefectSpec(k, (float(c[0]), float(c[1])), float(r), float(ang),
                                     float(_FACE_LEVEL - _HOLE_LEVEL),
                                     {"feature": int(i), "half_length_px": float(half)}))

@@ -31,6 +31,7 @@ differs from part to part:
              bright recast globules and a fine grain (:func:`eroded_texture`);
 ``lapped``   random-orbit lapped: dense short faint swirl arcs over haze and mottling
 ``ground``   surface-ground: dense long parallel grinding scratches, wheel marks, chatter bands
+``spangle``  hot-dip galvanised: a Voronoi mosaic of grains with own brightness and dendrites
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -53,6 +54,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 ``hub``      a central bore, a bolt circle of six small holes and a keyway slot at the bore's top.
 ``lever``    a long arm: large and small end holes, a slot at 7 degrees and a hole above it.
+``strip``    six small holes in a row, two rounded windows below them, a V-notch in the right edge.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -72,7 +74,7 @@ from scipy import ndimage
 from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
-from ._textures_more import ground_texture, hub_layout, lapped_texture, lever_layout
+from ._textures_more import MORE_LAYOUTS, ground_texture, lapped_texture, spangle_texture
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
@@ -83,9 +85,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped", "ground")
+            "faced", "scraped", "eroded", "lapped", "ground", "spangle")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever")
+           "grille", "hub", "lever", "strip")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -475,7 +477,8 @@ _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
                    "knurled": knurled_texture, "faced": faced_texture,
                    "scraped": scraped_texture, "eroded": eroded_texture,
-                   "lapped": lapped_texture, "ground": ground_texture}
+                   "lapped": lapped_texture, "ground": ground_texture,
+                   "spangle": spangle_texture}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -496,17 +499,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
-    placement jitter never shows its edge)."""
+    placement jitter never shows its edge); ``strip`` adds ``"windows"`` (rounded rectangles)
+    and a ``"notch"`` in the plate edge (:func:`~metrology.synth._textures_more.strip_layout`)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name == "hub":
-        return hub_layout((h, w), base)
-    if name == "lever":
-        return lever_layout((h, w), base)
+    if name in MORE_LAYOUTS:  # hub, lever, strip
+        return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
                                  ((0.26 * w, -0.22 * h), 0.075 * s)],
