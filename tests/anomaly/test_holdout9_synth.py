@@ -15,7 +15,7 @@ KW = dict(layout="hub", texture="lapped")
 def test_new_names_are_appended_at_the_end():
     # no existing index moves: the new names came last (later ones are appended after them)
     assert TEXTURES.index("lapped") == 11 and LAYOUTS.index("hub") == 10
-    assert DEFECT_KINDS[-1] == "fingerprint" and SURFACE_KINDS[-1] == "fingerprint"
+    assert DEFECT_KINDS.index("fingerprint") == 12 and SURFACE_KINDS.index("fingerprint") == 10
 
 
 def test_lapped_texture_unit_deterministic_and_per_part():
