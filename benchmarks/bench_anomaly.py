@@ -41,6 +41,11 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   along one lay, layout ``lever``, a long arm with end holes and a slanted slot; the ten
   surface kinds plus ``fingerprint``, and missing / extra), made on 2026-12-05 (night) before
   that session's fit-time fusion change and scored once with the default;
+* ``holdout11``: an eleventh held-out configuration (texture ``spangle``, hot-dip galvanised
+  grains with their own dendrites, layout ``strip``, a terminal strip with a hole row, two
+  rounded windows and a V-notch; the ten surface kinds plus ``fingerprint`` and the new shape
+  ``blister``, and missing / extra), made on 2026-12-05 (early morning) before that session's
+  changes and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -72,7 +77,7 @@ torch set to one thread), median of repeats, beside the peer in the same process
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
-``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``contrast``, ``energy``, ``energy_fit``,
+``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``contrast``, ``energy``, ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -703,6 +708,15 @@ PARTS["holdout9"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which
 HOLDOUT10_SET = ("lever", "ground", 2300, HOLDOUT5_KINDS + ("fingerprint",))
 PARTS["holdout10"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT10_SET,
                                           title="held-out 10")
+#: the eleventh held-out configuration (made 2026-12-05 early morning, before that session's
+#: changes): texture ``spangle`` (hot-dip galvanised: Voronoi grains, each with its own
+#: brightness and dendrites, thin darker boundaries) and layout ``strip`` (six holes in a row,
+#: two rounded windows, a V-notch in the right edge), both new, the ten surface kinds plus
+#: ``fingerprint`` and the new shape ``blister``, and missing / extra; scored once with the
+#: default (docs/anomaly.md, *Held-out 11*)
+HOLDOUT11_SET = ("strip", "spangle", 2500, HOLDOUT5_KINDS + ("fingerprint", "blister"))
+PARTS["holdout11"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT11_SET,
+                                          title="held-out 11")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
