@@ -77,7 +77,8 @@ torch set to one thread), median of repeats, beside the peer in the same process
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
-``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``contrast``, ``energy``, ``energy_fit``,
+``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``contrast``, ``energy``,
+``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
