@@ -35,6 +35,12 @@ chosen at fit (``settings.select``), the ROI without it, on which the position-a
 still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
 has its default (it acts at fit only), so they load such banks.
 
+Version 6 (since 2026-12-05) is a bank with the jet channel (``settings.jet_scan``, on by
+default with the line channel): the arrays ``jet_psd``, ``jet_whiten``, ``jet_mu``, ``jet_sd``,
+``jet_roi`` and the header ``jet_scan`` (sizes, constants, score statistics).  Without the
+channel a bank is written as before (version 2-5) and, unless its settings turn it off
+explicitly, with no ``jet_scan`` field in its settings, so readers that predate it load it.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -62,9 +68,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 5
+BANK_VERSION = 6
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6)
 
 
 def _npz_path(path: Any) -> Path:
@@ -89,13 +95,17 @@ def save_bank(pc: Any, path: Any) -> Path:
         # the default: readable by readers that predate it (it acts at fit only; the band it
         # chose is in the bank's ROI and info["select"])
         settings.pop("select", None)
+    jet = getattr(pc, "_jet", None)
+    if jet is None and settings.get("jet_scan") == "auto":
+        settings.pop("jet_scan", None)      # readable by readers that predate the channel
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
     # a fusion other than the default is written (version 5) so that the bank loads with it
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = 5 if v5 else 4 if energy is not None else 3 if line is not None else 2
+    version = (6 if jet is not None else 5 if v5 else 4 if energy is not None
+               else 3 if line is not None else 2)
     meta = {"format": BANK_FORMAT, "version": version,
             "settings": settings, "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
@@ -121,6 +131,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     if blob is not None:
         arrays.update(blob.arrays())
         meta["blob_scan"] = blob.params()
+    if jet is not None:
+        arrays.update(jet.arrays())
+        meta["jet_scan"] = jet.params()
     if v5:
         meta["fusion_used"] = used
     text = json.dumps(to_jsonable(meta), allow_nan=False)
@@ -204,7 +217,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5, 6) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -215,6 +228,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                               f"none (version {meta.get('version')!r})")
     _load_energy(pc, meta, arrays, settings, where)
     _load_blob(pc, meta, arrays, where)
+    _load_jet(pc, meta, arrays, settings, where)
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
@@ -231,7 +245,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5) or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5, 6) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -354,10 +368,29 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") != 5 or "blob_scan" not in meta or pc._line is None:
+    if meta.get("version") not in (5, 6) or "blob_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
                               f"the array 'blob_spread' and the line channel (version 5), "
                               f"given version {meta.get('version')!r}")
     from ._blob_scan import BlobScan
 
     pc._blob = BlobScan.from_arrays(pc._line, arrays, meta["blob_scan"], where)
+
+
+def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
+    """The jet channel of a version-6 bank (on its line channel; none in older ones)."""
+    if "jet_scan" not in meta and not any(k.startswith("jet_") for k in arrays):
+        if settings.jet_scan is True:
+            raise FileFormatError(f"{where}: settings ask for the jet channel but the bank has "
+                                  f"none (version {meta.get('version')!r})")
+        return
+    if settings.jet_scan is False:
+        raise FileFormatError(f"{where}: a jet channel is stored but the settings have "
+                              f"jet_scan off")
+    if meta.get("version") != 6 or "jet_scan" not in meta or pc._line is None:
+        raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
+                              f"arrays and the line channel (version 6), given version "
+                              f"{meta.get('version')!r}")
+    from ._jet_scan import JetScan
+
+    pc._jet = JetScan.from_arrays(arrays, meta["jet_scan"], pc.image_shape, where)

@@ -37,6 +37,7 @@ from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
 from ._blob_scan import fit_blob_channel
+from ._jet_scan import fit_jet_state
 from ._energy_channel import fit_state as fit_energy_state
 from ._fusion import combine
 from ._line_scan import LineScan
@@ -113,6 +114,7 @@ class PatchCore:
         self._line: LineScan | None = None        # the line channel (settings.line_scan)
         self._energy: Any = None  # the texture-energy channel (settings.texture_energy)
         self._blob: Any = None    # the blob channel (with the line channel)
+        self._jet: Any = None     # the jet channel (settings.jet_scan, with the line channel)
         self.fusion_used = "max"  # how the channels combine (settings.fusion, resolved)
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
@@ -352,7 +354,7 @@ class PatchCore:
         self._aligned = AlignedModel.fit(imgs, self.features.stride, s.aligned_tolerance_px)
         self.image_channels = ch.pop()
         t3 = time.perf_counter()
-        self._line, self._blob, line_state = None, None, "off"
+        self._line, self._blob, self._jet, line_state = None, None, None, "off"
         auto = s.line_scan == "auto"
         if auto and self.features.name != "classical":
             line_state = ("off: 'auto' uses it with the classical features only (measured; "
@@ -382,6 +384,7 @@ class PatchCore:
             if self.fusion_used == "sum":  # "max": no blob channel (the former default)
                 self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
+        self._jet, self.info["jet_scan"] = fit_jet_state(s.jet_scan, self._line, imgs)
         self._energy, self.info["texture_energy"] = fit_energy_state(
             self, imgs, held_index, None if roi is None else _check_roi(roi, shape))
         return self

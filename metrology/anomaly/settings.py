@@ -167,6 +167,18 @@ class PatchCoreSettings(Serializable):
         ``PatchCore.fusion_used`` and ``info["select"]["fusion"]``.  The map is the largest of
         the channels' maps either way (docs/anomaly.md, *Sum of the channels' z-scores and
         the blob channel*).
+    jet_scan : {"auto", True, False}
+        The jet channel (docs/anomaly.md, *The jet channel*): a whitened matched-subspace
+        search on the line channel's face for compact marks of any shape near a Gaussian, its
+        slopes or its second derivatives (spots, pits, stains, dents, blisters, gouges) at
+        six sizes (sigma 1-10 px), each answer also whitened by the image's own texture (a
+        lay that turns from part to part); fitted with the line channel and put on PatchCore's
+        scale through the same held-back good parts.  ``"auto"`` (default): on wherever the
+        line channel is on and the fit has at least 40 good images (every 5th is held back
+        to calibrate its 36 statistics), else off (``info["jet_scan"]`` says why); ``True``:
+        on, and a fit without the line channel or with fewer than 10 images raises
+        :class:`InputError`; ``False``: off (the former default).  The fit-time selection
+        (``select``) scores its fold banks without it.
     """
 
     _json_type: ClassVar[str | None] = None
@@ -194,6 +206,7 @@ class PatchCoreSettings(Serializable):
     select: Literal["auto", "off"] = "auto"
     texture_energy: bool | Literal["auto"] = "auto"
     fusion: Literal["max", "sum", "auto"] = "max"
+    jet_scan: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -226,6 +239,13 @@ class PatchCoreSettings(Serializable):
         if self.texture_energy is True and self.image_score == "reweighted":
             raise InputError("texture_energy: needs image_score 'topk' or 'max' (the "
                              "reweighted maximum is not on the channels' common scale)")
+        if not (isinstance(self.jet_scan, bool) or (isinstance(self.jet_scan, str)
+                                                    and self.jet_scan == "auto")):
+            raise InputError(f"jet_scan: expected 'auto', True or False, given "
+                             f"{self.jet_scan!r}")
+        if self.jet_scan is True and self.line_scan is False:
+            raise InputError("jet_scan: needs the line channel (line_scan 'auto' or True), "
+                             "whose face and held-back statistics it shares")
         if not (isinstance(self.fusion, str) and self.fusion in FUSIONS):
             raise InputError(f"fusion: expected one of {FUSIONS}, given {self.fusion!r}")
         if not (isinstance(self.select, str) and self.select in SELECT_MODES):

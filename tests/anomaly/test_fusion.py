@@ -17,7 +17,9 @@ from tests.anomaly.test_patchcore import _rewrite
 from tests.anomaly.test_texture_energy import _good
 
 #: without the fit-time selection (it does not touch the channels; keeps the tests fast)
-FIT = dict(select="off")
+# the jet channel off: these tests are about the blob channel and the sum (the jet channel
+# has its own, tests/anomaly/test_jet_scan.py)
+FIT = dict(jet_scan=False, select="off")
 
 
 def _spot(image: np.ndarray, center, sigma: float, amp: float) -> np.ndarray:

@@ -1,0 +1,165 @@
+"""The jet channel (``jet_scan``, on by default with the line channel and at least 40 good
+images): a faint shaded dent on a streaked texture whose lay turns from part to part is found
+and located, which the trained whitening alone cannot do; the score ignores lighting gain; the
+bank keeps the channel (round trip, version 6); damaged entries, bad settings and too few
+images raise the library's errors; banks without the channel still load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
+from metrology.anomaly._jet_scan import JetScan
+from metrology.errors import FileFormatError, InputError
+from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_texture_energy import _good
+
+N = 128
+
+
+def _texture(g: np.random.Generator, lay: float | None = None) -> np.ndarray:
+    """Streaks (Gaussian noise filtered along a lay, random per part unless ``lay``), 6 gray
+    levels spread on 128, and 1 level of sensor noise, float32."""
+    ang = g.uniform(0, np.pi) if lay is None else lay
+    fy, fx = np.fft.fftfreq(N)[:, None], np.fft.fftfreq(N)[None, :]
+    u = fx * np.cos(ang) + fy * np.sin(ang)
+    v = -fx * np.sin(ang) + fy * np.cos(ang)
+    env = np.exp(-0.5 * ((u / 0.02) ** 2 + (v / 0.25) ** 2))
+    t = np.real(np.fft.ifft2(np.fft.fft2(g.normal(size=(N, N))) * env))
+    return (128 + 6 * t / t.std() + g.normal(0, 1, (N, N))).astype(np.float32)
+
+
+def _dent(g: np.random.Generator, img: np.ndarray, amp: float):
+    """A shaded dent (the slope of a round bump of sigma 3-5 px lit from a random side: bright
+    on one side, dark on the other, ``amp`` gray levels at its extremes) and its centre."""
+    yy, xx = np.mgrid[0:N, 0:N].astype(float)
+    c = g.uniform(24, N - 24, 2)
+    s, a = g.uniform(3, 5), g.uniform(0, 2 * np.pi)
+    dx, dy = xx - c[0], yy - c[1]
+    shade = (np.cos(a) * dx + np.sin(a) * dy) / s * np.exp(-0.5 * (dx ** 2 + dy ** 2) / s ** 2)
+    return (img + amp * shade / np.abs(shade).max()).astype(np.float32), c
+
+
+@pytest.fixture(scope="module")
+def turning():
+    """A jet channel fitted on 40 faces whose lay turns from part to part; 15 good faces and
+    15 with a dent of 8 gray levels (1.3 texture spreads) from the same generator."""
+    g = np.random.default_rng(0)
+    train = [_texture(g) for _ in range(40)]
+    js = JetScan.fit(train, np.arange(40) % 5 == 4, np.ones((N, N), bool))
+    goods = [_texture(g) for _ in range(15)]
+    dents = [_dent(g, _texture(g), 8.0) for _ in range(15)]
+    return js, goods, dents
+
+
+def test_dent_on_turning_lay_found_and_located(turning):
+    js, goods, dents = turning
+    sg = [js.score(x)[1] for x in goods]
+    res = [js.score(d) for d, _ in dents]
+    # measured 1.000 (amplitude 8; 0.88 at 6, 0.76 at 4): the dents' lowest score is above
+    # every good part's
+    assert auroc(sg, [v for _, v in res]) >= 0.95
+    # the map peaks on the dent (measured 15 / 15 within 6 px, a dent's radius being 2 sigma
+    # = 6-10 px)
+    hits = 0
+    for (m, _), (_, c) in zip(res, dents):
+        y, x = np.unravel_index(np.argmax(m), m.shape)
+        hits += np.hypot(x - c[0], y - c[1]) <= 6
+    assert hits >= 12
+
+
+def test_own_whitening_is_what_finds_it(turning):
+    # the same statistics whitened only as trained (the even rows): the training lays are
+    # averaged, so a part's own streaks look like marks (measured 0.60 against 1.00)
+    js, goods, dents = turning
+
+    def trained_only(x):
+        st = js.statistics(js.signal(x))[0::2]
+        z = (st - js.mu[0::2, None, None]) / js.sd[0::2, None, None]
+        return float(z.max(axis=0)[js.inner].max())
+
+    a = auroc([trained_only(x) for x in goods], [trained_only(d) for d, _ in dents])
+    assert a <= 0.8
+
+
+def test_lighting_gain_does_not_change_the_score(turning):
+    js, goods, dents = turning
+    for img in (goods[0], dents[0][0]):
+        m1, v1 = js.score(img)
+        m2, v2 = js.score(img * np.float32(1.12))
+        assert v2 == pytest.approx(v1, abs=1e-3)
+        assert np.max(np.abs(m2 - m1)) < 1e-2
+
+
+def test_small_face_raises():
+    roi = np.zeros((N, N), bool)
+    roi[60:70, 60:70] = True
+    g = np.random.default_rng(1)
+    with pytest.raises(InputError, match="too small"):
+        JetScan.fit([_texture(g) for _ in range(10)], np.arange(10) % 5 == 4, roi)
+
+
+@pytest.fixture(scope="module")
+def bank_pc():
+    return PatchCore(jet_scan=True, select="off").fit(_good(range(300, 320)))
+
+
+def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
+    assert bank_pc.info["jet_scan"] == "on" and bank_pc._jet is not None
+    path = bank_pc.save(tmp_path / "jet.npz")
+    back = PatchCore.load(path)
+    assert back._jet is not None
+    for img in _good(range(900, 903)):
+        a, b = bank_pc.score(img), back.score(img)
+        assert a.score == b.score and np.array_equal(a.map, b.map)
+    import json
+    with np.load(path) as z:
+        assert json.loads(z["meta"].tobytes())["version"] == 6
+
+
+def test_damaged_jet_entries_raise(bank_pc, tmp_path):
+    path = bank_pc.save(tmp_path / "bank.npz")
+    good = path.read_bytes()
+    n = 2 * len(bank_pc._jet.sigmas) * 3
+    cases = [(None, {"jet_sd": np.zeros(n, np.float32)}, "jet_sd"),
+             (None, {"jet_mu": np.ones(3, np.float32)}, "jet_mu"),
+             (None, {"jet_psd": np.full((4, 4), np.nan, np.float32)}, "jet_psd"),
+             (None, {"jet_whiten": None}, "jet_whiten"),
+             (lambda m: m["jet_scan"].update(sigmas_px=[1e9]), {}, "sigmas_px"),
+             (lambda m: m["jet_scan"].update(score_sd="x"), {}, "header field"),
+             (lambda m: m["jet_scan"].update(score_sd=0.0), {}, "spreads"),
+             (lambda m: m["jet_scan"].update(erode_px=3), {}, "re-fit"),
+             (lambda m: m.update(jet_scan=[1]), {}, "not an object"),
+             (lambda m: m.update(version=5), {}, "version 6"),
+             (lambda m: m.pop("jet_scan"), {}, "version 6"),
+             (lambda m: m["settings"].update(jet_scan=False), {}, "jet_scan off")]
+    for meta, arrays, msg in cases:
+        path.write_bytes(good)
+        _rewrite(path, meta, **arrays)
+        with pytest.raises(FileFormatError, match=msg):
+            PatchCore.load(path)
+
+
+def test_bank_without_the_channel_loads(tmp_path):
+    pc = PatchCore(select="off").fit(_good(range(300, 320)))   # 20 images: 'auto' leaves it off
+    assert pc._jet is None and pc.info["jet_scan"].startswith("off: 'auto' needs at least 40")
+    path = pc.save(tmp_path / "plain.npz")
+    back = PatchCore.load(path)
+    assert back._jet is None
+    img = _good([901])[0]
+    assert back.score(img).score == pc.score(img).score
+    # a bank that asks for the channel but has none is refused
+    _rewrite(path, lambda m: m["settings"].update(jet_scan=True))
+    with pytest.raises(FileFormatError, match="jet channel"):
+        PatchCore.load(path)
+
+
+def test_bad_settings_and_too_few_images_raise():
+    for bad in ("yes", None, 1, "Auto"):
+        with pytest.raises(InputError, match="jet_scan"):
+            PatchCoreSettings(jet_scan=bad)
+    with pytest.raises(InputError, match="line channel"):
+        PatchCoreSettings(jet_scan=True, line_scan=False)
+    with pytest.raises(InputError, match="at least 10"):
+        PatchCore(jet_scan=True, select="off").fit(_good(range(300, 309)))
