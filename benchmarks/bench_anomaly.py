@@ -53,6 +53,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``energy``: the texture-energy channel (default ``"auto"``) against it off on tune
   and held-outs 1-8 (surface kinds position-free: AUROC, per kind, peak, score and fit CPU);
   ``energy_fit``: the fit of 200 images with and without it;
+* ``jet``: the jet channel (default ``"auto"`` since 2026-12-05) against it off on tune and
+  held-outs 1-11 (full size without ``--quick``: the figures of docs/anomaly.md, *The jet
+  channel*); ``jet_fit``: the fit of 200 images and one score with and without it;
 * ``deepchan``: the texture-energy and line channels with the pretrained default extractor
   (off, both, texture energy alone) on the scikit-image textures and the generator's quick
   tune and held-out 1 sets;
@@ -869,6 +872,50 @@ def _energy_fit(quick, deep, rows, rep):
 
 PARTS["energy"] = _energy
 PARTS["energy_fit"] = _energy_fit
+
+#: the jet channel's comparison (issue 15, 2026-12-05 early morning): the energy part's sets and
+#: held-outs 9-11, the channel off (the former default) against the default (on with the line
+#: channel from 40 good images); the rule that made it the default was judged at full size
+#: (this part without ``--quick``) against 90 good parts (docs/anomaly.md, *The jet channel*)
+JET_SETS = {**ENERGY_SETS, "held-out 9 (hub, lapped)": HOLDOUT9_SET,
+            "held-out 10 (lever, ground)": HOLDOUT10_SET,
+            "held-out 11 (strip, spangle)": HOLDOUT11_SET}
+JET_CONFIGS = (("jet_scan=False (the former default)", dict(jet_scan=False)),
+               ("jet_scan='auto' (default since 2026-12-05)", {}))
+
+
+def _jet(quick, deep, rows, rep):
+    """The jet channel off and on (the default) per set: AUROC of the surface kinds, per kind,
+    map peak on the defect, score and fit CPU."""
+    n_train, n_good, n_per = (40, 15, 6) if quick else (100, 30, 12)
+    for name, (layout, texture, seed, kinds) in JET_SETS.items():
+        kw = dict(layout=layout, texture=texture, **JITTER)
+        train = [s.image for s in make_defect_set(n_train, (), 0, seed=seed, **kw)]
+        test = make_defect_set(n_good, tuple(kinds), n_per, seed=seed + 1, **kw)
+        for label, opts in JET_CONFIGS:
+            _fit_and_score(f"anomaly {name}: {label}", opts, train, None, test, kinds, False,
+                           rows, rep)
+
+
+def _jet_fit(quick, deep, rows, rep):
+    """Fit of 200 training images (plate, brushed; as ``energy_fit``) and the score of one
+    image, with and without the jet channel, CPU."""
+    train, _ = _sets(200, 0, 0, layout="plate", texture="brushed", seed=500)
+    imgs = [s.image for s in train]
+    for label, opts in JET_CONFIGS:
+        t0 = time.process_time()
+        pc = PatchCore(**opts).fit(imgs)
+        fit_s = time.process_time() - t0
+        img = imgs[0]
+        rows.append(Row(f"anomaly fit 200 images: {label}",
+                        median_ms(lambda pc=pc: pc.score(img), repeat=rep), "-", float("nan"),
+                        f"fit {fit_s:.1f} s CPU; jet {pc.info.get('jet_scan')}",
+                        {"fit_cpu_s": fit_s}))
+        _print(rows[-1])
+
+
+PARTS["jet"] = _jet
+PARTS["jet_fit"] = _jet_fit
 
 
 #: the channels with the pretrained backbone (issue 15, 2026-12-04/05 night): the pretrained
