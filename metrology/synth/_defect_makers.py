@@ -33,6 +33,12 @@ def n_features(lay) -> int:
         len(lay.get("extra", []))
 
 
+def n_missable(lay) -> int:
+    """How many features a ``missing`` part may leave out: all of them, or, with
+    ``"keep_windows"`` (layout bezel), the holes and slots (features before the windows)."""
+    return n_features(lay) - (len(lay["windows"]) if lay.get("keep_windows") else 0)
+
+
 def sd_features(u, v, lay, skip: int | None):
     """Signed distance to the nearest machined feature (holes, then slots, then windows, then
     extra holes), leaving out feature number ``skip``."""
@@ -389,10 +395,52 @@ def _blister(g, shape, lay, pose, params):
     return delta, None, spec, rr <= radius
 
 
+def _inclusion(g, shape, lay, pose, params):
+    """A foreign particle pressed into the face: a small dark irregular polygon 3-7 px across
+    (5-8 vertices at jittered even angles, each 0.7-1 x half that size from the centre, so the
+    outline is star-shaped), 25-50 gray levels dark, with a faint bright halo 2-3 px wide all
+    round it (a fifth of the darkening); both drawn on a 4 x 4 subsample grid of a box around
+    the particle, so the edges are anti-aliased.  Its mask is the dark core."""
+    size = params.get("radius_px", g.uniform(3.0, 7.0))      # across (px)
+    contrast = params.get("contrast", g.uniform(25, 50))
+    nv = int(g.integers(5, 9))
+    # jittered even angles: every gap below 180 degrees, so the centre sees the whole outline
+    theta = np.sort(np.mod((np.arange(nv) + g.uniform(-0.35, 0.35, nv)) * 2 * np.pi / nv
+                           + g.uniform(0.0, 2 * np.pi), 2 * np.pi))
+    rad = 0.5 * size * g.uniform(0.7, 1.0, nv)
+    halo = g.uniform(2.0, 3.0)
+    c = pick_center(g, lay, pose, 0.5 * size + halo + 2)
+    h, w = shape
+    m = int(np.ceil(0.5 * size + halo + 2))
+    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
+    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    sub = (np.arange(4) + 0.5) / 4 - 0.5
+    ys = (np.arange(r0, r1)[:, None] + sub[None, :]).ravel()
+    xs = (np.arange(c0, c1)[:, None] + sub[None, :]).ravel()
+    dx, dy = xs[None, :] - c[0], ys[:, None] - c[1]
+    phi = np.mod(np.arctan2(dy, dx), 2 * np.pi)
+    # the outline's radius at each sample's angle: along the edge between the two vertices
+    # that bracket it (the last edge wraps round from the last vertex to the first)
+    k = np.searchsorted(theta, phi) % nv
+    vx, vy = rad * np.cos(theta), rad * np.sin(theta)
+    ax_, ay_, bx_, by_ = vx[k - 1], vy[k - 1], vx[k], vy[k]
+    # the ray from the centre along phi meets the edge a-b at distance t (2-D cross products)
+    den = np.cos(phi) * (by_ - ay_) - np.sin(phi) * (bx_ - ax_)
+    t = (ax_ * by_ - ay_ * bx_) / np.where(np.abs(den) > 1e-12, den, 1e-12)
+    out_d = np.hypot(dx, dy) - t                           # radial distance outside the outline
+    val = np.where(out_d <= 0, -1.0, np.where(out_d <= halo, 0.2, 0.0))
+    nr, nc = r1 - r0, c1 - c0
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = contrast * val.reshape(nr, 4, nc, 4).mean(axis=(1, 3))
+    spec = ("inclusion", (float(c[0]), float(c[1])), float(size), 0.0, float(contrast),
+            {"vertices": float(nv), "halo_px": float(halo)})
+    return delta, None, spec, None
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
            "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint,
-           "blister": _blister}
+           "blister": _blister, "inclusion": _inclusion}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

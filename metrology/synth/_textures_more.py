@@ -27,6 +27,15 @@ and :func:`~metrology.synth.surfaces.layout_features`).
 ``strip``   layout (:func:`strip_layout`): a terminal strip: six equally spaced small holes
             along the upper third, two rounded rectangular windows side by side in the lower
             third and a V-notch cut into the plate's right edge.
+
+``woven``   carbon-fibre 2/2 twill composite face (:func:`woven_texture`): tows 8-14 px wide
+            woven at a random angle within +-10 degrees of the image axes and a random phase,
+            each tow with fine fibre streaks along its own direction, warp and weft of slightly
+            different brightness, thin darker gaps between tows and a fine resin haze.
+
+``bezel``   layout (:func:`bezel_layout`): a frame: one large rounded-rectangle window in the
+            middle, four small holes near the plate's corners and two short slots one above the
+            other on the left side (``missing`` leaves out a hole or a slot, never the window).
 """
 
 from __future__ import annotations
@@ -279,5 +288,82 @@ def strip_layout(shape: tuple[int, int], base: dict) -> dict:
     return dict(base, holes=holes, slots=[], windows=windows, notch=(apex, half_angle))
 
 
+def _fibre_streaks(g: np.random.Generator, h: int, w: int, angle: float) -> np.ndarray:
+    """Two fields (2, h, w) of fine fibre streaks, one white noise each filtered in the Fourier
+    domain by a Gaussian long (sigma 6 px) along and thin (0.5 px) across its direction: the
+    first along ``angle`` (radians, the warp), the second across it (the weft); unit std."""
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    out = np.empty((2, h, w))
+    for k, t in enumerate((angle, angle + np.pi / 2)):
+        fa, fb = fx * np.cos(t) + fy * np.sin(t), -fx * np.sin(t) + fy * np.cos(t)
+        filt = np.exp(-2 * np.pi ** 2 * (36.0 * fa * fa + 0.25 * fb * fb))
+        f = np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w))) * filt, s=(h, w))
+        out[k] = f / max(float(f.std()), 1e-12)
+    return out
+
+
+def woven_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Carbon-fibre 2/2 twill face, in the weave's frame (u along the warp, v along the weft,
+    turned by an angle uniform in +-10 degrees, shifted by a random phase): tows of one width
+    8-14 px per part; in cell ``(i, j)`` (warp tow ``i`` = floor(v / width), weft tow ``j`` =
+    floor(u / width)) the warp lies on top where ``(i + j) % 4 < 2`` (so each tow passes over
+    two and under two, the pattern stepping one tow per row: twill diagonals).  The top tow
+    shows fibre streaks along its own direction, is rounded (darker towards its sides), has a
+    level of +0.35 (warp) or -0.35 (weft) plus a small per-tow offset, and thin darker gaps
+    (Gaussian, sigma 0.7 px) run between tows, strongest beside the top tow; a fine resin haze
+    (sigma 0.6 px) lies over all.  Zero mean, unit standard deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    width = g.uniform(8.0, 14.0)
+    ang = np.deg2rad(g.uniform(-10.0, 10.0))
+    pu, pv = g.uniform(0.0, 4.0 * width, 2)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    xx, yy = xx - (w - 1) / 2.0, yy - (h - 1) / 2.0
+    u = (xx * np.cos(ang) + yy * np.sin(ang) + pu) / width
+    v = (-xx * np.sin(ang) + yy * np.cos(ang) + pv) / width
+    j, i = np.floor(u), np.floor(v)
+    fu, fv = u - j, v - i                                   # 0..1 across weft / warp tows
+    warp_top = (i + j) % 4 < 2
+    n = int(np.ceil(np.hypot(h, w) / width)) + 10           # tow indices lie within +-n
+    offset = 0.12 * g.standard_normal((2, 2 * n + 1))
+    streak = _fibre_streaks(g, h, w, ang)
+    across = np.where(warp_top, fv, fu)                     # across the top tow, 0..1
+    along = np.where(warp_top, fu, fv)                      # along it, within the cell
+    level = np.where(warp_top, 0.35 + offset[0, (i.astype(int) + n) % (2 * n + 1)],
+                     -0.35 + offset[1, (j.astype(int) + n) % (2 * n + 1)])
+    fibre = np.where(warp_top, streak[0], streak[1])
+    rounded = 0.5 * np.sin(np.pi * across) - 0.5 * 2.0 / np.pi
+    gap_w = 0.7 / width                                     # sigma of the gaps in tow widths
+    side = np.exp(-0.5 * (np.minimum(across, 1.0 - across) / gap_w) ** 2)
+    end = np.exp(-0.5 * (np.minimum(along, 1.0 - along) / gap_w) ** 2)
+    haze = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    face = level + 0.45 * fibre + 0.5 * rounded - 1.1 * side - 0.6 * end
+    return _unit(face + 0.3 * haze)
+
+
+def bezel_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``bezel`` layout in model pixels (origin at the image centre) on the plate ``base``
+    (half sizes ``hx``, ``hy``): a central window of half size 0.45 ``hx`` by 0.35 ``hy`` (45 %
+    of the plate's width, 35 % of its height), corners rounded to 0.04 x the smaller side; four
+    holes of radius 0.035 x the smaller side 0.09 x the width / height in from the plate's
+    corners; two horizontal slots of half length 0.05 x the width and radius 0.025 at 0.32 x
+    the width left of the centre, 0.1 x the height above and below it.  ``"keep_windows"``
+    tells the generator a ``missing`` part never leaves the window out."""
+    h, w = shape
+    s = float(min(h, w))
+    hx, hy = base["half"]
+    holes = [((sx * (hx - 0.09 * w), sy * (hy - 0.09 * h)), 0.035 * s)
+             for sy in (-1.0, 1.0) for sx in (-1.0, 1.0)]
+    slots = [((-0.32 * w, y * h), 0.05 * w, 0.025 * s, 0.0) for y in (-0.1, 0.1)]
+    windows = [((0.0, 0.0), (0.45 * hx, 0.35 * hy), 0.04 * s)]
+    return dict(base, holes=holes, slots=slots, windows=windows, keep_windows=True)
+
+
 #: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
-MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout}
+MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
+                "bezel": bezel_layout}
+#: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
+MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
+                 "spangle": spangle_texture, "woven": woven_texture}

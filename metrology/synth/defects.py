@@ -30,7 +30,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``fingerprint`` a faint elliptical patch (25-45 by 18-30 px) of concentric or whorled ridges
              at a 2.5-3.5 px period;
 ``blister``  a raised round dome 6-14 px across lit from one side (bright and dark flanks),
-             sometimes with a faint ring at its rim.
+             sometimes with a faint ring at its rim;
+``inclusion`` a foreign particle: a dark irregular polygon 3-7 px across with a faint bright halo.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -54,8 +55,8 @@ from scipy import ndimage
 from ..core.checks import as_vector, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
-from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, pick_center,
-                             sd_features, sd_plate, window_of)
+from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, n_missable,
+                             pick_center, sd_features, sd_plate, window_of)
 from ._textures_more import sd_window
 from .render import finish_image, render_scene
 from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture, check_scene,
@@ -66,10 +67,10 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
            "paste_defects", "texture_sigma"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
-                "hairline", "chatter", "scuff", "fingerprint", "blister")
+                "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
-                 "chatter", "scuff", "fingerprint", "blister")
+                 "chatter", "scuff", "fingerprint", "blister", "inclusion")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
@@ -333,7 +334,7 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
                   g.uniform(-placement_deg, placement_deg), 1.0)
     if "missing" in kinds and n_features(lay) == 0:
         raise InputError(f"kind 'missing': layout {layout!r} has no feature to leave out")
-    skip = int(g.integers(0, n_features(lay))) if "missing" in kinds else None
+    skip = int(g.integers(0, n_missable(lay))) if "missing" in kinds else None
     if "extra" in kinds:
         r_extra = float(g.uniform(0.035, 0.06) * min(h, w))
         # centre in model coordinates (identity pose), clear of the plate edge and features

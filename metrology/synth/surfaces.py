@@ -32,6 +32,7 @@ differs from part to part:
 ``lapped``   random-orbit lapped: dense short faint swirl arcs over haze and mottling
 ``ground``   surface-ground: dense long parallel grinding scratches, wheel marks, chatter bands
 ``spangle``  hot-dip galvanised: a Voronoi mosaic of grains with own brightness and dendrites
+``woven``    carbon-fibre 2/2 twill: streaked warp and weft tows, darker gaps, resin haze
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -55,6 +56,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``hub``      a central bore, a bolt circle of six small holes and a keyway slot at the bore's top.
 ``lever``    a long arm: large and small end holes, a slot at 7 degrees and a hole above it.
 ``strip``    six small holes in a row, two rounded windows below them, a V-notch in the right edge.
+``bezel``    a frame: a large central rounded window, four corner holes, two slots on the left.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -74,7 +76,7 @@ from scipy import ndimage
 from ..core.checks import (as_vector, check_choice, check_finite, check_int, check_positive,
                            check_seed)
 from ..errors import InputError
-from ._textures_more import MORE_LAYOUTS, ground_texture, lapped_texture, spangle_texture
+from ._textures_more import MORE_LAYOUTS, MORE_TEXTURES
 
 #: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
 #: importable, not public API
@@ -85,9 +87,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped", "ground", "spangle")
+            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip")
+           "grille", "hub", "lever", "strip", "bezel")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -476,9 +478,7 @@ _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
                    "cast": cast_texture, "sintered": sintered_texture,
                    "knurled": knurled_texture, "faced": faced_texture,
-                   "scraped": scraped_texture, "eroded": eroded_texture,
-                   "lapped": lapped_texture, "ground": ground_texture,
-                   "spangle": spangle_texture}
+                   "scraped": scraped_texture, "eroded": eroded_texture, **MORE_TEXTURES}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -499,15 +499,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
-    placement jitter never shows its edge); ``strip`` adds ``"windows"`` (rounded rectangles)
-    and a ``"notch"`` in the plate edge (:func:`~metrology.synth._textures_more.strip_layout`)."""
+    placement jitter never shows its edge); ``strip`` and ``bezel`` add ``"windows"`` (rounded
+    rectangles), ``strip`` a ``"notch"`` in the plate edge and ``bezel`` ``"keep_windows"``
+    (:func:`~metrology.synth._textures_more.strip_layout`, ``bezel_layout``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, strip
+    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
