@@ -98,7 +98,7 @@ def test_bezel_layout_features_inside_the_plate():
     assert len({(np.sign(c[0]), np.sign(c[1])) for c, _ in lay["holes"]}) == 4
     (c0, half0, r0, a0), (c1, half1, r1, a1) = lay["slots"]
     assert c0[0] == c1[0] < -wx and c0[1] < 0 < c1[1]                       # left, stacked
-    for (cx, cy), half, r, _ in lay["slots"]:
+    for (cx, _cy), half, r, _ in lay["slots"]:
         assert -hx < cx - half - r and cx + half + r < -wx                  # short, left side
     assert lay["keep_windows"]
 
