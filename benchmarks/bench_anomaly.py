@@ -46,6 +46,11 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   rounded windows and a V-notch; the ten surface kinds plus ``fingerprint`` and the new shape
   ``blister``, and missing / extra), made on 2026-12-05 (early morning) before that session's
   changes and scored once with the default;
+* ``holdout12``: a twelfth held-out configuration (texture ``woven``, a carbon-fibre 2/2 twill
+  of streaked tows, layout ``bezel``, a frame with a large central window, corner holes and two
+  slots; the ten surface kinds plus ``fingerprint``, ``blister`` and the new shape
+  ``inclusion``, and missing / extra), made on 2026-12-05 (early morning) after that session's
+  jet channel and before any later change, and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -80,7 +85,8 @@ torch set to one thread), median of repeats, beside the peer in the same process
 is shared, and wall times there are several times the CPU time.  ``--part NAME`` runs one part
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
-``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``contrast``, ``energy``,
+``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
+``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -721,6 +727,15 @@ PARTS["holdout10"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT11_SET = ("strip", "spangle", 2500, HOLDOUT5_KINDS + ("fingerprint", "blister"))
 PARTS["holdout11"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT11_SET,
                                           title="held-out 11")
+#: the twelfth held-out configuration (made 2026-12-05 early morning, after that session's jet
+#: channel and before any later change): texture ``woven`` (carbon-fibre 2/2 twill: streaked
+#: warp and weft tows, darker gaps, resin haze) and layout ``bezel`` (a large central rounded
+#: window, four corner holes, two slots on the left), both new, the ten surface kinds plus
+#: ``fingerprint``, ``blister`` and the new shape ``inclusion``, and missing / extra; scored
+#: once with the default (docs/anomaly.md, *Held-out 12*)
+HOLDOUT12_SET = ("bezel", "woven", 2700, HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion"))
+PARTS["holdout12"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT12_SET,
+                                          title="held-out 12")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
