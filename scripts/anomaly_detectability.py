@@ -33,8 +33,8 @@ off it; spectrum from 20 good parts, per-direction spread from 20), the two imag
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 
-``--sets [tune] [1 ... 9] [--full] [--default]`` (2026-12-04/05 night): the oracle on the
-benchmark's own test sets (tune, held-out 1-9 of ``benchmarks/bench_anomaly.py``, drawn as its
+``--sets [tune] [1 ... 12] [--full] [--default]`` (2026-12-04/05 night): the oracle on the
+benchmark's own test sets (tune, held-out 1-12 of ``benchmarks/bench_anomaly.py``, drawn as its
 parts draw them: same seeds, kinds and missing / extra, jitter; quick size 15 good and 6 per
 kind, ``--full`` 30 and 12), pooled over kinds.  The face is the line channel's ROI
 (``edge_band_roi`` of 30 good training parts, 6 px from strong edges) and the signal the image
@@ -265,7 +265,8 @@ def bench_sets():
 
     tuples = list(bench.LINE_SETS.values()) + [bench.HOLDOUT6_SET, bench.HOLDOUT7_SET,
                                                bench.HOLDOUT8_SET, bench.HOLDOUT9_SET,
-                                               bench.HOLDOUT10_SET]
+                                               bench.HOLDOUT10_SET, bench.HOLDOUT11_SET,
+                                               bench.HOLDOUT12_SET]
     names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
     return dict(zip(names, tuples)), bench
 
