@@ -79,15 +79,17 @@ def jet_templates(shape: tuple[int, int], sigmas: tuple[float, ...]
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
     yy, xx = yy - h // 2, xx - w // 2
-    out, group = [], []
+    n = len(sigmas) * sum(len(g) for g in ORDER_GROUPS)
+    out = np.empty((n, h, w // 2 + 1), np.complex64)   # filled one template at a time
+    group = []
     for i, s in enumerate(sigmas):
         g = np.exp(-0.5 * (xx ** 2 + yy ** 2) / s ** 2)
         for j, orders in enumerate(ORDER_GROUPS):
             for o in orders:
                 b = _basis(o, xx / s, yy / s, g)
-                out.append(_fft().rfft2(np.fft.ifftshift(b / np.sqrt(np.sum(b ** 2)))))
+                out[len(group)] = _fft().rfft2(np.fft.ifftshift(b / np.sqrt(np.sum(b ** 2))))
                 group.append(i * _N_GROUP + j)
-    return np.stack(out).astype(np.complex64), np.asarray(group)
+    return out, np.asarray(group)
 
 
 def _cov_of(v: np.ndarray) -> np.ndarray:
@@ -127,7 +129,8 @@ class JetScan:
         e = ERODE_PX
         self.inner = cv2.erode(roi.astype(np.uint8), np.ones((2 * e + 1, 2 * e + 1), np.uint8),
                                borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
-        self._tf, self.group = jet_templates(roi.shape, self.sigmas)
+        self.group = np.repeat(np.arange(self.n_groups),
+                               [len(g) for g in ORDER_GROUPS] * len(self.sigmas))
         # each group's templates are consecutive: (first, end) rows
         self._slices = [(int(np.flatnonzero(self.group == j)[0]),
                          int(np.flatnonzero(self.group == j)[-1]) + 1)
@@ -135,12 +138,19 @@ class JetScan:
         sub = np.zeros_like(self.inner)
         sub[::2, ::2] = self.inner[::2, ::2]
         self._sub = sub if sub.sum() >= 64 else self.inner
-        self._kernels = (np.conj(self._tf) / self.psd[None]).astype(np.complex64)
+        # the whitened templates (none yet for a fit's placeholder spectrum: ``fit`` makes
+        # them once it has measured the spectrum)
+        self._kernels = None if self.psd.shape == (1, 1) else self._make_kernels()
         n = self.n_groups
         self.mu = np.zeros(2 * n, np.float32)           # per statistic: held maxima's mean
         self.sd = np.ones(2 * n, np.float32)            # ... and spread
         self.stats = (0.0, 1.0)                         # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
+
+    def _make_kernels(self) -> np.ndarray:
+        tf, _ = jet_templates(self.roi.shape, self.sigmas)
+        tf /= self.psd[None]
+        return np.conj(tf, out=tf)
 
     @property
     def n_groups(self) -> int:
@@ -155,36 +165,39 @@ class JetScan:
                                  borderType=cv2.BORDER_CONSTANT) / self.weight
         return np.where(self.roi, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
 
-    def statistics(self, x: np.ndarray) -> np.ndarray:
-        """(2 * groups, H, W) float32: per group the Mahalanobis length of its responses to
-        the face signal ``x``, whitened as trained and by this image's own covariance (over
-        every other row and column of the inner face: 10 k pixels estimate a 3 x 3 covariance
-        well, at a quarter of the cost)."""
-        r = correlate(x, self._kernels)
-        n = self.n_groups
-        out = np.empty((2 * n,) + x.shape, np.float32)
-        own = r[:, self._sub].astype(np.float64)            # (templates, pixels)
+    def _group_maps(self, x: np.ndarray):
+        """Per group ``j``: (j, its responses (k, H, W) to the face signal ``x``), one group
+        at a time (memory: three maps, not 36)."""
+        f = _fft().rfft2(x, workers=1)
         for j, (a, b) in enumerate(self._slices):
-            rr = r[a:b]
-            wt = self.whiten[j, :b - a, :b - a].astype(np.float64)
+            yield j, correlate(x, self._kernels[a:b], f)
+
+    def statistics(self, x: np.ndarray):
+        """Per statistic: (its index, map (H, W) float32): per group (statistics 2j and
+        2j + 1) the Mahalanobis length of its responses to the face signal ``x``, whitened as
+        trained and by this image's own covariance (over every other row and column of the
+        inner face: 10 k pixels estimate a 3 x 3 covariance well, at a quarter of the cost)."""
+        for j, rr in self._group_maps(x):
+            k = len(rr)
+            wt = self.whiten[j, :k, :k].astype(np.float64)
             trained = wt.T @ wt
             # the image's own covariance, plus a little of the trained one: a black or
             # constant frame has almost none, and its inverse would blow up
-            own_cov = _cov_of(own[a:b]) + OWN_FLOOR * np.linalg.inv(trained)
-            quads = (trained, np.linalg.inv(own_cov))
-            pairs = [(i, k) for i in range(b - a) for k in range(i, b - a)]
-            prods = [rr[i] * rr[k] for i, k in pairs]
-            for m, q in enumerate(quads):
+            own_cov = _cov_of(rr[:, self._sub].astype(np.float64)) + \
+                OWN_FLOOR * np.linalg.inv(trained)
+            pairs = [(i, m) for i in range(k) for m in range(i, k)]
+            prods = [rr[i] * rr[m] for i, m in pairs]
+            for n_q, q in enumerate((trained, np.linalg.inv(own_cov))):
                 acc = np.zeros(x.shape, np.float32)
-                for (i, k), pr in zip(pairs, prods):
-                    acc += np.float32(q[i, k] * (1.0 if i == k else 2.0)) * pr
-                out[2 * j + m] = np.sqrt(np.maximum(acc, 0.0))
-        return out
+                for (i, m), pr in zip(pairs, prods):
+                    acc += np.float32(q[i, m] * (1.0 if i == m else 2.0)) * pr
+                yield 2 * j + n_q, np.sqrt(np.maximum(acc, 0.0))
 
     def _zmap(self, x: np.ndarray) -> np.ndarray:
-        st = self.statistics(x)
-        z = (st - self.mu[:, None, None]) / self.sd[:, None, None]
-        return np.where(self.inner, z.max(axis=0), np.float32(0.0)).astype(np.float32)
+        z = np.full(x.shape, -np.inf, np.float32)
+        for i, st in self.statistics(x):
+            np.maximum(z, (st - self.mu[i]) / self.sd[i], out=z)
+        return np.where(self.inner, z, np.float32(0.0)).astype(np.float32)
 
     # ------------------------------------------------------------------ fit
     @classmethod
@@ -198,23 +211,40 @@ class JetScan:
             raise InputError(f"jet_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
         sf = _fft()
-        xs = [js.signal(g) for g in grays]
-        fit_idx = [i for i in range(len(xs)) if not held[i]] or list(range(len(xs)))
-        hold_idx = [i for i in range(len(xs)) if held[i]] or list(range(len(xs)))
-        p = np.mean([np.abs(sf.rfft2(xs[i], workers=1)) ** 2 for i in fit_idx], axis=0)
-        js.psd = smooth_psd(p).astype(np.float32)
-        js._kernels = (np.conj(js._tf) / js.psd[None]).astype(np.complex64)
-        resp = [correlate(xs[i], js._kernels)[:, js.inner] for i in hold_idx]
+        fit_idx = [i for i in range(len(grays)) if not held[i]] or list(range(len(grays)))
+        hold_idx = [i for i in range(len(grays)) if held[i]] or list(range(len(grays)))
+        # three passes over the images, each holding one image's maps at a time: the
+        # spectrum, the groups' covariance on the held-back parts, their statistics' maxima
+        p = sum(np.abs(sf.rfft2(js.signal(grays[i]), workers=1)) ** 2 for i in fit_idx)
+        js.psd = smooth_psd(p / len(fit_idx)).astype(np.float32)
+        js._kernels = js._make_kernels()
+        n = js.n_groups
+        sums = [np.zeros((_K, _K)) for _ in range(n)]
+        firsts = [np.zeros(_K) for _ in range(n)]
+        count = 0
+        for i in hold_idx:
+            for j, rr in js._group_maps(js.signal(grays[i])):
+                v = rr[:, js.inner].astype(np.float64)
+                k = len(v)
+                sums[j][:k, :k] += v @ v.T
+                firsts[j][:k] += v.sum(axis=1)
+            count += int(js.inner.sum())
         for j, (a, b) in enumerate(js._slices):
-            v = np.concatenate([r[a:b] for r in resp], axis=1).astype(np.float64)
-            js.whiten[j, :b - a, :b - a] = _whitener(np.cov(v))
-        maxima = np.stack([js.statistics(xs[i])[:, js.inner].max(axis=1) for i in hold_idx])
+            k = b - a
+            mean = firsts[j][:k] / count
+            cov = (sums[j][:k, :k] - count * np.outer(mean, mean)) / max(count - 1, 1)
+            js.whiten[j, :k, :k] = _whitener(cov)
+        maxima = np.zeros((len(hold_idx), 2 * n))
+        for row, i in enumerate(hold_idx):
+            for s_i, st in js.statistics(js.signal(grays[i])):
+                maxima[row, s_i] = st[js.inner].max()
         js.mu = maxima.mean(axis=0).astype(np.float32)
         # the spread of a maximum over n pixels is at least about 1 / sqrt(2 ln n) (as the
         # line channel's ``held_stats`` floors it): few held-back parts do not shrink it
         floor = max(SD_FLOOR, 1.0 / np.sqrt(2.0 * np.log(max(int(js.inner.sum()), 3))))
         js.sd = np.maximum(maxima.std(axis=0), floor).astype(np.float32)
-        js.stats = held_stats([js._zmap(xs[i]).max() for i in hold_idx], js.inner)
+        js.stats = held_stats([js._zmap(js.signal(grays[i])).max() for i in hold_idx],
+                              js.inner)
         return js
 
     # ------------------------------------------------------------------ score
