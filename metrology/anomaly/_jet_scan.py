@@ -16,16 +16,17 @@ ones.  Per scale (:data:`SIGMAS_PX`) and order group (:data:`ORDER_GROUPS`) the 
    faces' mean power spectrum (a texture's own grain is divided out);
 3. per pixel takes the Mahalanobis length of the group's k responses twice: with their
    covariance on good parts held back at fit (the texture as trained), and with their
-   covariance over this image's own face (a texture whose lay or grain turns from part to
-   part: on the ground face of held-out 10 that alone raised the image AUROC from 0.64 to
-   0.95, docs/anomaly.md, *The jet channel*);
+   covariance over this image's own face, plus :data:`OWN_FLOOR` of the trained one (a
+   texture whose lay or grain turns from part to part: on the ground face of held-out 10 the
+   channel alone scored 0.67 with the trained whitening and 0.92 with the image's own,
+   docs/anomaly.md, *The jet channel*);
 4. puts each of the 2 x 18 statistics' image maxima in spreads of the held-back good parts'
-   (their mean and spread, at least :data:`SD_FLOOR`), so every shape, size and whitening
-   answers on one scale; the evidence map is per pixel the largest of those z values, on the
-   face eroded by :data:`ERODE_PX`, and the image score its maximum.
+   (their mean and spread, at least 1 / sqrt(2 ln n) over n pixels), so every shape, size and
+   whitening answers on one scale; the evidence map is per pixel the largest of those z
+   values, on the face eroded by :data:`ERODE_PX`, and the image score its maximum.
 
-One rfft2 and one batched inverse FFT of 36 precomputed kernels per image, small k x k
-matrices per group; no per-pixel loops.
+One rfft2 per image and per group one batched inverse FFT of its 1-3 precomputed kernels (one
+group's maps in memory at a time), small k x k matrices per group; no per-pixel loops.
 """
 
 from __future__ import annotations
