@@ -34,7 +34,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FileFormatError, InputError
-from ._line_scan import _fft, correlate, held_stats, smooth_psd
+from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
+                         smooth_psd)
 
 #: the scales searched: Gaussian sigma at full resolution (px)
 SIGMAS_PX = (1.0, 1.6, 2.5, 4.0, 6.5, 10.0)
@@ -66,9 +67,12 @@ _N_GROUP = len(ORDER_GROUPS)
 _K = max(len(g) for g in ORDER_GROUPS)
 
 
-def _basis(order: str, x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    return {"0": g, "x": x * g, "y": y * g, "xx": (x * x - 1) * g, "xy": x * y * g,
-            "yy": (y * y - 1) * g}[order]
+def _basis(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The Gaussian ``g`` and its derivatives of order 1 and 2 in the units ``x``, ``y``
+    (over sigma), in the order of :data:`ORDER_GROUPS`: (6, H, W)."""
+    by_name = {"0": g, "x": x * g, "y": y * g, "xx": (x * x - 1) * g, "xy": x * y * g,
+               "yy": (y * y - 1) * g}
+    return np.stack([by_name[o] for orders in ORDER_GROUPS for o in orders])
 
 
 def jet_templates(shape: tuple[int, int], sigmas: tuple[float, ...]
@@ -76,37 +80,45 @@ def jet_templates(shape: tuple[int, int], sigmas: tuple[float, ...]
     """(rfft2 of the unit-energy Gaussian-derivative templates centred on pixel (0, 0),
     circularly, (n, h, w // 2 + 1) complex64; each template's group index (n,)), the groups
     numbered scale-major: group ``i * len(ORDER_GROUPS) + j`` is scale ``i``, order group
-    ``j``."""
+    ``j``.  One scale's six templates at a time (one batched FFT; memory six maps)."""
     h, w = shape
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
     yy, xx = yy - h // 2, xx - w // 2
-    n = len(sigmas) * sum(len(g) for g in ORDER_GROUPS)
-    out = np.empty((n, h, w // 2 + 1), np.complex64)   # filled one template at a time
-    group = []
+    per = sum(len(g) for g in ORDER_GROUPS)
+    out = np.empty((len(sigmas) * per, h, w // 2 + 1), np.complex64)
     for i, s in enumerate(sigmas):
-        g = np.exp(-0.5 * (xx ** 2 + yy ** 2) / s ** 2)
-        for j, orders in enumerate(ORDER_GROUPS):
-            for o in orders:
-                b = _basis(o, xx / s, yy / s, g)
-                out[len(group)] = _fft().rfft2(np.fft.ifftshift(b / np.sqrt(np.sum(b ** 2))))
-                group.append(i * _N_GROUP + j)
-    return out, np.asarray(group)
+        b = _basis(xx / s, yy / s, np.exp(-0.5 * (xx ** 2 + yy ** 2) / s ** 2))
+        b /= np.sqrt(np.sum(b ** 2, axis=(1, 2), keepdims=True))
+        out[i * per:(i + 1) * per] = _fft().rfft2(np.fft.ifftshift(b, axes=(1, 2)),
+                                                  axes=(-2, -1))
+    return out, _groups(len(sigmas))
+
+
+def _groups(n_sigmas: int) -> np.ndarray:
+    """Each template's group index, scale-major (see :func:`jet_templates`)."""
+    return np.repeat(np.arange(n_sigmas * _N_GROUP),
+                     [len(g) for g in ORDER_GROUPS] * n_sigmas)
+
+
+def _eig_floored(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (floored at :data:`EIG_FLOOR` of the largest) and eigenvectors of a
+    covariance."""
+    ev, vec = np.linalg.eigh(np.atleast_2d(cov))
+    return np.maximum(ev, EIG_FLOOR * max(float(ev.max()), 1e-30)), vec
 
 
 def _cov_of(v: np.ndarray) -> np.ndarray:
-    """Covariance (k, k) of the rows of ``v`` (k, n), eigenvalues floored as
-    :func:`_whitener` floors them (so its inverse exists)."""
-    ev, vec = np.linalg.eigh(np.atleast_2d(np.cov(v)))
-    ev = np.maximum(ev, EIG_FLOOR * max(float(ev.max()), 1e-30))
+    """Covariance (k, k) of the rows of ``v`` (k, n), eigenvalues floored (so its inverse
+    exists)."""
+    ev, vec = _eig_floored(np.cov(v))
     return (vec * ev) @ vec.T
 
 
 def _whitener(cov: np.ndarray) -> np.ndarray:
-    """W with W C W^T = I (rows: C's eigenvectors over the root of their eigenvalues,
-    floored at :data:`EIG_FLOOR` of the largest)."""
-    ev, v = np.linalg.eigh(np.atleast_2d(cov))
-    ev = np.maximum(ev, EIG_FLOOR * max(float(ev.max()), 1e-30))
-    return (v / np.sqrt(ev)).T
+    """W with W C W^T = I (rows: C's eigenvectors over the root of their floored
+    eigenvalues)."""
+    ev, vec = _eig_floored(cov)
+    return (vec / np.sqrt(ev)).T
 
 
 class JetScan:
@@ -118,20 +130,14 @@ class JetScan:
 
     def __init__(self, roi: np.ndarray, psd: np.ndarray, whiten: np.ndarray,
                  sigmas=SIGMAS_PX):
-        import cv2
 
         self.roi = roi                                  # (H, W) bool
         self.sigmas = tuple(float(s) for s in sigmas)
         self.psd = psd.astype(np.float32)               # (H, W // 2 + 1)
         self.whiten = whiten.astype(np.float32)         # (groups, K, K), zero-padded
-        f = roi.astype(np.float32)
-        self.weight = np.maximum(cv2.GaussianBlur(f, (0, 0), LEVEL_SIGMA,
-                                                  borderType=cv2.BORDER_CONSTANT), 1e-3)
-        e = ERODE_PX
-        self.inner = cv2.erode(roi.astype(np.uint8), np.ones((2 * e + 1, 2 * e + 1), np.uint8),
-                               borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
-        self.group = np.repeat(np.arange(self.n_groups),
-                               [len(g) for g in ORDER_GROUPS] * len(self.sigmas))
+        self.weight = level_weight(roi, LEVEL_SIGMA)
+        self.inner = eroded(roi, ERODE_PX)
+        self.group = _groups(len(self.sigmas))
         # each group's templates are consecutive: (first, end) rows
         self._slices = [(int(np.flatnonzero(self.group == j)[0]),
                          int(np.flatnonzero(self.group == j)[-1]) + 1)
@@ -158,13 +164,9 @@ class JetScan:
         return len(self.sigmas) * _N_GROUP
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
-        """The face signal of a gray float32 image (module docstring, step 1)."""
-        import cv2
-
-        x = gray / max(float(np.median(gray[self.roi])), 1e-6)
-        level = cv2.GaussianBlur(x * self.roi, (0, 0), LEVEL_SIGMA,
-                                 borderType=cv2.BORDER_CONSTANT) / self.weight
-        return np.where(self.roi, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
+        """The face signal of a gray float32 image (module docstring, step 1): the line
+        channel's, at full resolution."""
+        return level_signal(gray, self.roi, self.weight, LEVEL_SIGMA)
 
     def _group_maps(self, x: np.ndarray):
         """Per group ``j``: (j, its responses (k, H, W) to the face signal ``x``), one group
@@ -313,6 +315,10 @@ class JetScan:
                           f"{a.shape} {a.dtype}")
         if np.any(psd <= 0) or np.any(sd <= 0) or not roi.any():
             raise bad("array 'jet_psd' / 'jet_sd' must be > 0 and 'jet_roi' not empty")
+        sizes = [len(g) for g in ORDER_GROUPS] * len(sigmas)
+        if any(np.linalg.matrix_rank(wh[j, :k, :k].astype(np.float64)) < k
+               for j, k in enumerate(sizes)):
+            raise bad("array 'jet_whiten': a group's whitening is singular")
         js = cls(roi.astype(bool), psd, wh, sigmas)
         js.mu, js.sd = mu.astype(np.float32), sd.astype(np.float32)
         js.stats, js.pc_stats = (nums[0], nums[1]), (nums[2], nums[3])

@@ -111,17 +111,40 @@ def _half(x: np.ndarray) -> np.ndarray:
                       interpolation=cv2.INTER_AREA)
 
 
+def level_weight(roi: np.ndarray, sigma: float) -> np.ndarray:
+    """The blurred face mask (Gaussian ``sigma``, zeros beyond the image) that normalises a
+    local level over the face, floored at 1e-3."""
+    import cv2
+
+    return np.maximum(cv2.GaussianBlur(roi.astype(np.float32), (0, 0), sigma,
+                                       borderType=cv2.BORDER_CONSTANT), 1e-3)
+
+
+def eroded(mask: np.ndarray, px: int) -> np.ndarray:
+    """``mask`` eroded by ``px`` pixels (a square), pixels beyond the image counted out."""
+    import cv2
+
+    return cv2.erode(mask.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8),
+                     borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+
+
+def level_signal(x: np.ndarray, roi: np.ndarray, weight: np.ndarray, sigma: float
+                 ) -> np.ndarray:
+    """An image ``x`` over its median on the face ``roi``, then over its local level (Gaussian
+    ``sigma`` over the face, normalised by ``weight`` = :func:`level_weight`), minus 1, and 0
+    off the face: lighting gain and ramps cancel, the part's edges are not in it.  Float32."""
+    import cv2
+
+    x = x / max(float(np.median(x[roi])), 1e-6)
+    level = cv2.GaussianBlur(x * roi.astype(np.float32), (0, 0), sigma,
+                             borderType=cv2.BORDER_CONSTANT) / weight
+    return np.where(roi, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
+
+
 def face_signal(gray: np.ndarray, roi_small: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """The half-resolution face signal of a gray float32 image (see the module docstring);
     ``weight`` is the blurred face mask (precomputed)."""
-    import cv2
-
-    x = _half(gray)
-    x = x / max(float(np.median(x[roi_small])), 1e-6)
-    f = roi_small.astype(np.float32)
-    s = LEVEL_SIGMA * SCALE
-    level = cv2.GaussianBlur(x * f, (0, 0), s, borderType=cv2.BORDER_CONSTANT) / weight
-    return np.where(roi_small, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
+    return level_signal(_half(gray), roi_small, weight, LEVEL_SIGMA * SCALE)
 
 
 def line_templates(shape: tuple[int, int], length_px: float, n_dir: int) -> np.ndarray:
@@ -184,7 +207,6 @@ class LineScan:
     def __init__(self, roi: np.ndarray, psd: np.ndarray, spread: np.ndarray,
                  length_px: float, n_dir: int, image_shape: tuple[int, int],
                  refine: tuple[int, int, int] | None = None):
-        import cv2
 
         self.roi = roi                              # (H, W) bool, full resolution
         self.psd = psd.astype(np.float32)           # (h, w//2+1) of the half-res signal
@@ -193,13 +215,8 @@ class LineScan:
         self.image_shape = image_shape
         small = _half(roi.astype(np.float32)) > 0.5
         self.roi_small = small
-        self.weight = np.maximum(cv2.GaussianBlur(small.astype(np.float32), (0, 0),
-                                                  LEVEL_SIGMA * SCALE,
-                                                  borderType=cv2.BORDER_CONSTANT), 1e-3)
-        e = max(1, int(round(ERODE_PX * SCALE)))
-        inner = cv2.erode(small.astype(np.uint8), np.ones((2 * e + 1, 2 * e + 1), np.uint8),
-                          borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
-        self.inner = inner
+        self.weight = level_weight(small, LEVEL_SIGMA * SCALE)
+        self.inner = eroded(small, max(1, int(round(ERODE_PX * SCALE))))
         self._tf = line_templates(small.shape, self.length_px, self.n_dir)
         # (finer directions per step, candidates, best directions per candidate) of the
         # refinement, or None: off

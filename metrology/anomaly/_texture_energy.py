@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image.io import as_gray
+from ._line_scan import eroded
 
 #: the band scales, px: bands ``x - G(s0)``, ``G(s0) - G(s1)``, ...
 BAND_PX = (1.0, 2.0, 4.0)
@@ -120,9 +121,7 @@ class TextureEnergy:
         # sigma s is a Gaussian of sigma s / sqrt(2))
         w2 = _blur(f, window_px / np.sqrt(2.0))
         inflate = w2 / np.maximum(w * w, 1e-12)
-        inner = cv2.erode(self.roi.astype(np.uint8), np.ones((2 * ERODE_PX + 1,) * 2, np.uint8),
-                          borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
-        self.inner = inner & (w > MIN_WEIGHT)
+        self.inner = eroded(self.roi, ERODE_PX) & (w > MIN_WEIGHT)
         if not self.inner.any():
             raise InputError("texture energy: the face ROI is too small (no pixel "
                              f"{ERODE_PX} px inside it with a window on the face)")

@@ -138,6 +138,7 @@ def test_damaged_jet_entries_raise(bank_pc, tmp_path):
              (None, {"jet_mu": np.ones(3, np.float32)}, "jet_mu"),
              (None, {"jet_psd": np.full((4, 4), np.nan, np.float32)}, "jet_psd"),
              (None, {"jet_whiten": None}, "jet_whiten"),
+             (None, {"jet_whiten": np.zeros((n // 2, 3, 3), np.float32)}, "singular"),
              (lambda m: m["jet_scan"].update(sigmas_px=[1e9]), {}, "sigmas_px"),
              (lambda m: m["jet_scan"].update(score_sd="x"), {}, "header field"),
              (lambda m: m["jet_scan"].update(score_sd=0.0), {}, "spreads"),
