@@ -30,21 +30,24 @@ def sd_plate(u, v, lay):
 
 def n_features(lay) -> int:
     return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("windows", [])) + \
-        len(lay.get("extra", []))
+        len(lay.get("sinks", [])) + len(lay.get("extra", []))
 
 
 def n_missable(lay) -> int:
-    """How many features a ``missing`` part may leave out: all of them, or, with
-    ``"keep_windows"`` (layout bezel), the holes and slots (features before the windows)."""
-    return n_features(lay) - (len(lay["windows"]) if lay.get("keep_windows") else 0)
+    """How many features a ``missing`` part may leave out: all of them but countersunk holes
+    (``"sinks"``, layout panel), or, with ``"keep_windows"`` (layouts bezel, panel), the holes
+    and slots (features before the windows)."""
+    keep = len(lay["windows"]) if lay.get("keep_windows") else 0
+    return n_features(lay) - keep - len(lay.get("sinks", []))
 
 
 def sd_features(u, v, lay, skip: int | None):
     """Signed distance to the nearest machined feature (holes, then slots, then windows, then
-    extra holes), leaving out feature number ``skip``."""
+    countersunk holes' bores, then extra holes), leaving out feature number ``skip``."""
     d = np.full(np.shape(u), np.inf)
     feats = [("h", f) for f in lay["holes"]] + [("s", f) for f in lay["slots"]] + \
-        [("w", f) for f in lay.get("windows", [])] + [("h", f) for f in lay.get("extra", [])]
+        [("w", f) for f in lay.get("windows", [])] + \
+        [("h", f[:2]) for f in lay.get("sinks", [])] + [("h", f) for f in lay.get("extra", [])]
     for i, (kind, f) in enumerate(feats):
         if i == skip:
             continue
@@ -437,10 +440,47 @@ def _inclusion(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _corrosion(g, shape, lay, pose, params):
+    """A corrosion patch: a blotch 8-20 px across (radius ``R`` 4-10 px), its outline irregular
+    (a soft disc of radius ``R`` plus smooth noise of sigma ``R / 3``, thresholded at a half,
+    edges softened by 0.7 px), darkened by 10-30 gray levels on the whole, a fine speckle of
+    dark pits inside it (on about a fifth of its pixels, 0.5-1.2 x that darkening each,
+    blurred by 0.5 px) and a slightly brighter oxide rim in places (a band 1-3 px wide just
+    outside the outline times a smooth positive noise, up to 0.6 x the darkening).  Its mask
+    is the patch."""
+    radius = params.get("radius_px", g.uniform(4.0, 10.0))
+    contrast = params.get("contrast", g.uniform(10, 30))
+    c = pick_center(g, lay, pose, radius + 4)
+    h, w = shape
+    m = int(np.ceil(1.5 * radius + 4))
+    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
+    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    from scipy import ndimage
+
+    sh = (r1 - r0, c1 - c0)
+    noise = ndimage.gaussian_filter(g.standard_normal(sh), radius / 3.0)
+    noise /= max(float(noise.std()), 1e-12)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    rr = np.hypot(xx - c[0], yy - c[1]) / radius
+    disc = np.clip(1.5 - rr, 0.0, 1.0)                     # soft disc: 1 inside 0.5 R, 0 at 1.5 R
+    patch = ndimage.gaussian_filter(((disc + 0.35 * noise * disc) > 0.5).astype(float), 0.7)
+    pits = ndimage.gaussian_filter((g.random(sh) < 0.2) * g.uniform(0.5, 1.2, sh), 0.5)
+    band = ndimage.gaussian_filter(patch, 1.5) * (1.0 - patch)  # just outside the outline
+    band /= max(float(band.max()), 1e-12)
+    oxide = np.clip(ndimage.gaussian_filter(g.standard_normal(sh), 2.0) * 4.0, 0.0, 1.0)
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = contrast * (-patch - 1.5 * pits * patch + 0.6 * band * oxide)
+    footprint = np.zeros((h, w), bool)
+    footprint[r0:r1, c0:c1] = patch >= 0.5
+    spec = ("corrosion", (float(c[0]), float(c[1])), float(2 * radius), 0.0, -float(contrast),
+            {"radius_px": float(radius)})
+    return delta, None, spec, footprint
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
            "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint,
-           "blister": _blister, "inclusion": _inclusion}
+           "blister": _blister, "inclusion": _inclusion, "corrosion": _corrosion}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

@@ -36,6 +36,18 @@ and :func:`~metrology.synth.surfaces.layout_features`).
 ``bezel``   layout (:func:`bezel_layout`): a frame: one large rounded-rectangle window in the
             middle, four small holes near the plate's corners and two short slots one above the
             other on the left side (``missing`` leaves out a hole or a slot, never the window).
+
+``painted`` powder-coated / painted face (:func:`painted_texture`): "orange peel", a smooth
+            random undulation (correlation length 6-12 px per part) seen as its shading (its
+            slope towards a light at a random azimuth), sparse isolated metallic flakes (1-2 px
+            bright flecks on 0.5-2 % of the pixels, of random brightness) and a very faint
+            overspray gradient across the part.
+
+``panel``   layout (:func:`panel_layout`): an electrical panel plate: a rectangular connector
+            cut-out in the upper half with a small mounting hole either side of it, a row of
+            five small vent holes along the bottom and one larger countersunk hole (a bore with
+            a shallow concentric chamfer ring) on the right (``missing`` leaves out a mounting
+            or vent hole, never the cut-out or the countersunk hole).
 """
 
 from __future__ import annotations
@@ -361,9 +373,76 @@ def bezel_layout(shape: tuple[int, int], base: dict) -> dict:
     return dict(base, holes=holes, slots=slots, windows=windows, keep_windows=True)
 
 
+def painted_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Powder-coated / painted face: "orange peel", a height field of white noise smoothed by a
+    Gaussian of sigma 6-12 px (the correlation length, one per part; in the Fourier domain, so
+    it wraps) rendered as its shading, the slope along a light at a random azimuth; metallic
+    flakes on 0.5-2 % of the pixels (one density per part), each one pixel or two side by side,
+    of brightness 1.5-4 x the shading's std, blurred by 0.5 px; and an overspray gradient of
+    0.15 x that std across the image at a random angle.  Vectorised.  Zero mean, unit standard
+    deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    corr = g.uniform(6.0, 12.0)
+    light = g.uniform(0.0, 2 * np.pi)
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.rfftfreq(w)[None, :]
+    # the slope along the light of the smoothed height: i 2 pi (f . l) times its spectrum
+    filt = np.exp(-2 * np.pi ** 2 * corr ** 2 * (fx * fx + fy * fy)) * \
+        (2j * np.pi * (fx * np.cos(light) + fy * np.sin(light)))
+    shade = _unit(np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w))) * filt, s=(h, w)))
+    n = max(1, int(round(g.uniform(0.005, 0.02) * h * w)))
+    at = g.integers(0, h * w, n)
+    bright = g.uniform(1.5, 4.0, n)
+    pair = g.random(n) < 0.5                                # a second pixel beside it
+    step = np.where(g.random(n) < 0.5, 1, w)                # to the right or below
+    flakes = np.bincount(at, weights=bright, minlength=h * w)
+    flakes += np.bincount((at + step * pair) % (h * w), weights=bright * pair, minlength=h * w)
+    flakes = ndimage.gaussian_filter(flakes.reshape(h, w), 0.5, mode="wrap")
+    ang = g.uniform(0.0, 2 * np.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    ramp = (xx / max(w, 1) - 0.5) * np.cos(ang) + (yy / max(h, 1) - 0.5) * np.sin(ang)
+    return _unit(shade + flakes + 0.15 * ramp)
+
+
+def panel_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``panel`` layout in model pixels (origin at the image centre) on the plate ``base``:
+    a connector cut-out (a window of half size 0.16 x the width by 0.09 x the height, corners
+    rounded to 0.012 x the smaller side) centred 0.2 x the height above the centre, a mounting
+    hole of radius 0.03 x the smaller side 0.24 x the width either side of it, five vent holes
+    of 0.026 at 0.1 x the width apart from 0.3 x the width left of the centre, 0.3 x the height
+    below it, and a countersunk hole on the right (``"sinks"``: centre 0.3 x the width right
+    and 0.08 x the height below the centre, bore 0.05 x the smaller side, chamfer ring out to
+    0.085).  ``"keep_windows"``: a ``missing`` part leaves out a mounting or vent hole only
+    (the sinks, after the windows, are never left out either)."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [((x * w, -0.2 * h), 0.03 * s) for x in (-0.24, 0.24)]
+    holes += [(((-0.3 + 0.1 * i) * w, 0.3 * h), 0.026 * s) for i in range(5)]
+    windows = [((0.0, -0.2 * h), (0.16 * w, 0.09 * h), 0.012 * s)]
+    sinks = [((0.3 * w, 0.08 * h), 0.05 * s, 0.085 * s)]
+    return dict(base, holes=holes, slots=[], windows=windows, sinks=sinks, keep_windows=True)
+
+
+def sink_shading(u, v, lay) -> np.ndarray:
+    """How much (0-1) each point ``(u, v)`` (model px) lies on a countersink's chamfer ring of
+    ``lay["sinks"]`` (between the bore and the ring's outer radius, soft over 1 px at both
+    edges) and the chamfer's slope seen from the upper left (-1..1, 0 off the rings):
+    ``(ring, slope)``, for the renderer to dull the texture and shade the cone."""
+    ring, slope = np.zeros(np.shape(u)), np.zeros(np.shape(u))
+    for (cx, cy), r, r_out in lay.get("sinks", []):
+        du, dv = u - cx, v - cy
+        rr = np.hypot(du, dv)
+        on = np.clip(rr - r + 0.5, 0, 1) * np.clip(r_out - rr + 0.5, 0, 1)
+        ring = np.maximum(ring, on)
+        slope += on * (du + dv) / (np.sqrt(2.0) * np.maximum(rr, 1e-9))
+    return ring, slope
+
+
 #: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
 MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
-                "bezel": bezel_layout}
+                "bezel": bezel_layout, "panel": panel_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
-                 "spangle": spangle_texture, "woven": woven_texture}
+                 "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture}

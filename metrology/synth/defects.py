@@ -31,7 +31,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
              at a 2.5-3.5 px period;
 ``blister``  a raised round dome 6-14 px across lit from one side (bright and dark flanks),
              sometimes with a faint ring at its rim;
-``inclusion`` a foreign particle: a dark irregular polygon 3-7 px across with a faint bright halo.
+``inclusion`` a foreign particle: a dark irregular polygon 3-7 px across with a faint bright halo;
+``corrosion`` a blotchy patch 8-20 px across, darkened, speckled with dark pits, an oxide rim.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -57,7 +58,7 @@ from ..core.pose import Pose2D
 from ..errors import InputError
 from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, n_missable,
                              pick_center, sd_features, sd_plate, window_of)
-from ._textures_more import sd_window
+from ._textures_more import sd_window, sink_shading
 from .render import finish_image, render_scene
 from .surfaces import (MAX_TEXTURE_SIDE, _defect_params, _kinds, brushed_texture, check_scene,
                        check_spec, layout_features, make_texture)
@@ -67,10 +68,11 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
            "paste_defects", "texture_sigma"]
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
-                "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion")
+                "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
+                "corrosion")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
-                 "chatter", "scuff", "fingerprint", "blister", "inclusion")
+                 "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
@@ -397,6 +399,10 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
         spec = spec[:4] + (spec[4] * contrast_scale,) + spec[5:]
         specs.append(DefectSpec(*spec))
 
+    if lay.get("sinks"):  # countersunk holes (layout panel): a dull, shaded chamfer ring
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+        ring, slope = sink_shading(*np.moveaxis(inv.apply(np.stack([xx, yy], -1)), -1, 0), lay)
+        tex, delta = tex * (1.0 - 0.6 * ring), delta - 14.0 * ring + 10.0 * slope
     surface = _FACE_LEVEL + tex * flatten + delta
     clean = _BG_LEVEL + face * (surface - _BG_LEVEL) + hole * (_HOLE_LEVEL - _BG_LEVEL)
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)

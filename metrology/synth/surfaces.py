@@ -33,6 +33,7 @@ differs from part to part:
 ``ground``   surface-ground: dense long parallel grinding scratches, wheel marks, chatter bands
 ``spangle``  hot-dip galvanised: a Voronoi mosaic of grains with own brightness and dendrites
 ``woven``    carbon-fibre 2/2 twill: streaked warp and weft tows, darker gaps, resin haze
+``painted``  powder coat: orange-peel shading, sparse bright metallic flakes, faint overspray
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -57,12 +58,12 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``lever``    a long arm: large and small end holes, a slot at 7 degrees and a hole above it.
 ``strip``    six small holes in a row, two rounded windows below them, a V-notch in the right edge.
 ``bezel``    a frame: a large central rounded window, four corner holes, two slots on the left.
+``panel``    a connector cut-out between two holes, five vent holes, a countersunk hole (right).
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
-smooth random field thresholded inside a radius).  The makers of every kind, among them
-``hairline`` (a long, straight, very thin and faint line) and ``chatter`` (a track of short
-parallel marks across it), are in :mod:`metrology.synth._defect_makers`.  An *extra* feature (a hole machined where
+smooth random field thresholded inside a radius).  The makers of every kind (``hairline``,
+``chatter``, ...) are in :mod:`metrology.synth._defect_makers`.  An *extra* feature (a hole machined where
 the drawing has none) is drawn by the scene renderer.
 """
 
@@ -87,9 +88,9 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven")
+            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip", "bezel")
+           "grille", "hub", "lever", "strip", "bezel", "panel")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -499,16 +500,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
-    placement jitter never shows its edge); ``strip`` and ``bezel`` add ``"windows"`` (rounded
-    rectangles), ``strip`` a ``"notch"`` in the plate edge and ``bezel`` ``"keep_windows"``
-    (:func:`~metrology.synth._textures_more.strip_layout`, ``bezel_layout``)."""
+    placement jitter never shows its edge); ``strip``, ``bezel``, ``panel`` add ``"windows"``,
+    ``strip`` a ``"notch"``, ``bezel``, ``panel`` ``"keep_windows"``, ``panel`` ``"sinks"``
+    (countersunk holes; ``strip_layout``.. ``panel_layout`` in ``_textures_more``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel
+    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
