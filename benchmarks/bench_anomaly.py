@@ -51,6 +51,12 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   slots; the ten surface kinds plus ``fingerprint``, ``blister`` and the new shape
   ``inclusion``, and missing / extra), made on 2026-12-05 (early morning) after that session's
   jet channel and before any later change, and scored once with the default;
+* ``holdout13``: a thirteenth held-out configuration (texture ``painted``, a powder coat with
+  orange-peel shading, metallic flakes and faint overspray, layout ``panel``, an electrical
+  panel with a connector cut-out, mounting holes, vent holes and a countersunk hole; the ten
+  surface kinds plus ``fingerprint``, ``blister``, ``inclusion`` and the new shape
+  ``corrosion``, and missing / extra), made on 2026-12-05 (second session of the day) after
+  the jet channel and before any later change, and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -86,6 +92,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
+``holdout13``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -736,6 +743,17 @@ PARTS["holdout11"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT12_SET = ("bezel", "woven", 2700, HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion"))
 PARTS["holdout12"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT12_SET,
                                           title="held-out 12")
+#: the thirteenth held-out configuration (made 2026-12-05, second session of the day, after the
+#: jet channel and before any later change): texture ``painted`` (powder coat: orange-peel
+#: shading, sparse metallic flakes, faint overspray) and layout ``panel`` (a connector cut-out
+#: between two mounting holes, five vent holes, a countersunk hole on the right), both new, the
+#: ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion`` and the new shape
+#: ``corrosion``, and missing / extra; scored once with the default (docs/anomaly.md,
+#: *Held-out 13*)
+HOLDOUT13_SET = ("panel", "painted", 2900,
+                 HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion", "corrosion"))
+PARTS["holdout13"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT13_SET,
+                                          title="held-out 13")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
