@@ -294,11 +294,9 @@ def _placements(support, roi):
     return box & (off < 0.5)
 
 
-def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
-    """The oracle on one benchmark set (``--sets``): per surface defect of the test set, the
-    share of the good test parts whose maximum whitened response to that defect's own template
-    lies below the defect's own; with each defect's kind and the share of its change's energy
-    on the face."""
+def _set_parts(layout, texture, seed, kinds, size, bench, n_spec=30):
+    """A benchmark set's test parts and what the oracles share: the surface defects with their
+    recorded changes, the face ROI, the whitening map and the good test parts whitened."""
     from metrology.anomaly._edge_band import edge_band_roi
 
     n_good, n_per = size
@@ -319,6 +317,16 @@ def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
         return np.fft.rfft2(_face_signal(im, roi)) / psd
 
     goods = np.stack([white(s.image) for s in test[:n_good]])
+    return test, bad, deltas, roi, white, goods
+
+
+def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
+    """The oracle on one benchmark set (``--sets``): per surface defect of the test set, the
+    share of the good test parts whose maximum whitened response to that defect's own template
+    lies below the defect's own; with each defect's kind and the share of its change's energy
+    on the face."""
+    test, bad, deltas, roi, white, goods = _set_parts(layout, texture, seed, kinds, size, bench,
+                                                      n_spec)
     out = []
     for s, d in zip(bad, deltas):
         support = roi & (np.abs(d) > 0.01 * np.abs(d).max())
@@ -332,6 +340,125 @@ def set_oracle(layout, texture, seed, kinds, size, bench, n_spec=30):
         null = np.fft.irfft2(goods * tf, s=roi.shape)[:, ok].max(axis=1)
         out.append((s.kind, float(np.mean(null < own) + 0.5 * np.mean(null == own)), on_face))
     return out, test
+
+
+#: rotations of the blind oracle's template (steps over 360 degrees) and its erosion cap (px)
+N_ROT = 24
+MAX_ERODE = 24
+#: the default's full-size pooled AUROC per set (jet channel on, 90 good parts; the lead's
+#: measurement of 2026-12-05, printed beside the blind oracle for reference)
+DEFAULT_FULL = {"held-out 2": 0.974, "held-out 3": 0.994, "held-out 4": 0.894,
+                "held-out 5": 0.925, "held-out 6": 0.915, "held-out 7": 0.820,
+                "held-out 8": 0.895, "held-out 9": 0.754, "held-out 10": 0.947,
+                "held-out 11": 0.789, "held-out 12": 0.933}
+
+
+def _rotated_spectra(t, support, angles):
+    """The template ``t`` (H, W) cut out round the centre of mass of its support (weights
+    ``|t|``), rotated about it by each of ``angles`` (degrees; bilinear), each placed with that
+    centre on pixel (0, 0) (circularly): spectra (len(angles), H, W // 2 + 1) whose correlation
+    with an image is indexed by the template centre's pixel; the support's radius (px) and the
+    centre's pixel."""
+    import cv2
+
+    h, w = t.shape
+    ys, xs = np.nonzero(support)
+    wt = np.abs(t[ys, xs])
+    cy, cx = float(np.sum(ys * wt) / wt.sum()), float(np.sum(xs * wt) / wt.sum())
+    radius = float(np.sqrt((ys - cy) ** 2 + (xs - cx) ** 2).max())
+    iy, ix = int(round(cy)), int(round(cx))
+    ty, tx = np.nonzero(np.abs(t) > 1e-3 * np.abs(t).max())      # with the local-level halo
+    r = min(int(np.ceil(np.sqrt((ty - cy) ** 2 + (tx - cx) ** 2).max())) + 2, min(h, w) // 2 - 1)
+    ry, rx = np.arange(iy - r, iy + r + 1), np.arange(ix - r, ix + r + 1)
+    inside = ((ry[:, None] >= 0) & (ry[:, None] < h)) & ((rx[None] >= 0) & (rx[None] < w))
+    patch = np.where(inside, t[np.ix_(ry % h, rx % w)], 0.0).astype(np.float32)
+    yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+    patch[yy ** 2 + xx ** 2 > r * r] = 0                         # nothing rotates off the patch
+    centre = (r + cx - ix, r + cy - iy)
+    canvas = np.zeros((len(angles), h, w), np.float64)
+    for k, angle in enumerate(angles):
+        m = cv2.getRotationMatrix2D(centre, float(angle), 1.0)
+        canvas[k][np.ix_(np.arange(-r, r + 1) % h, np.arange(-r, r + 1) % w)] = cv2.warpAffine(
+            patch, m, patch.shape[::-1], flags=cv2.INTER_LINEAR, borderValue=0.0)
+    return np.fft.rfft2(canvas), radius, (iy, ix)
+
+
+def _share(null, own):
+    """Share of the good parts' maxima ``null`` below ``own`` (ties half)."""
+    return float(np.mean(null < own) + 0.5 * np.mean(null == own))
+
+
+def set_blind(layout, texture, seed, kinds, size, bench, n_rot=N_ROT, phase=0.0):
+    """The blind oracle on one benchmark set (``--sets --blind``): per surface defect, the
+    oracle's template rotated ``n_rot`` times about its centre of mass, the score the maximum
+    over rotations, both signs and the placements whose centre pixel is on the face eroded by
+    the template's support radius (at most ``MAX_ERODE`` px); the sighted score with the same
+    placements, rotation 0 and the true sign.  The same two with every centre pixel on the face
+    (no erosion: the defect's own centre always among them).  Per defect: kind, sighted and
+    blind share, both rules; whether the defect's own centre is among the eroded placements.
+    ``phase`` (degrees) turns the blind grid off the true orientation (``360 k / n_rot +
+    phase``; the sighted template then scored separately)."""
+    import scipy.fft as sfft
+
+    test, bad, deltas, roi, white, goods = _set_parts(layout, texture, seed, kinds, size, bench)
+    dist = ndimage.distance_transform_edt(np.pad(roi, 1))[1:-1, 1:-1]
+    angles = 360.0 * np.arange(n_rot) / n_rot + phase
+    angles = np.concatenate([[0.0], angles]) if phase else angles    # angle 0 first: sighted
+    out = []
+    for s, d in zip(bad, deltas):
+        support = roi & (np.abs(d) > 0.01 * np.abs(d).max())
+        if not support.any():
+            out.append((s.kind, *[float("nan")] * 4, False))
+            continue
+        tfs, radius, centre = _rotated_spectra(_face_template(d, roi), support, angles)
+        sub = (dist > min(radius, MAX_ERODE))[roi]               # eroded placements among all
+        x = np.concatenate([white(s.image)[None], goods])      # the defect, then the goods
+        best = np.full((4, len(x)), -np.inf)            # sighted, blind; eroded, whole face
+        for k in range(len(angles)):
+            r = sfft.irfft2(x * np.conj(tfs[k]), s=roi.shape)[:, roi]
+            if k == 0:
+                best[0] = r[:, sub].max(axis=1, initial=-np.inf)
+                best[2] = r.max(axis=1)
+                if phase:
+                    continue
+            a = np.abs(r)
+            best[1] = np.maximum(best[1], a[:, sub].max(axis=1, initial=-np.inf))
+            best[3] = np.maximum(best[3], a.max(axis=1))
+        shares = [_share(b[1:], b[0]) if np.isfinite(b[0]) else float("nan") for b in best]
+        out.append((s.kind, *shares, bool(dist[centre] > min(radius, MAX_ERODE))))
+    return out
+
+
+def blind_main(names, sets, bench, size, phase=0.0):
+    """``--sets --blind [--phase DEG]``: sighted and blind oracle per set, pooled and per kind."""
+    import time
+
+    print(f"blind oracle ({N_ROT} rotations from {phase:g} deg, both signs; {size[0]} good, {size[1]} per kind; "
+          f"placements: centre on the face eroded by the support radius, at most {MAX_ERODE} px; "
+          f"[in brackets: centre anywhere on the face])")
+    for name in names:
+        layout, texture, seed, kinds = sets[name]
+        t0, w0 = time.process_time(), time.perf_counter()
+        res = set_blind(layout, texture, seed, kinds, size, bench, phase=phase)
+        sc = np.nan_to_num(np.array([r[1:5] for r in res], float), nan=0.0)
+        kind = np.array([r[0] for r in res])
+        per = " / ".join(f"{k} {sc[kind == k, 0].mean():.3f} {sc[kind == k, 1].mean():.3f} "
+                         f"[{sc[kind == k, 2].mean():.3f} {sc[kind == k, 3].mean():.3f}]"
+                         for k in kinds)
+        unseen = sum(np.isnan(r[2]) for r in res)
+        off = sum(not r[5] for r in res)
+        ref = DEFAULT_FULL.get(name)
+        print(f"{name} ({layout}, {texture}): sighted {sc[:, 0].mean():.3f}, blind "
+              f"{sc[:, 1].mean():.3f} [sighted {sc[:, 2].mean():.3f}, blind {sc[:, 3].mean():.3f}]"
+              + (f", default (full, lead) {ref:.3f}" if ref is not None else "")
+              + f"; per kind sighted / blind: {per}; {len(res)} defects, {unseen} unscored "
+              f"(0), {off} with their own centre outside the eroded placements; "
+              f"{time.process_time() - t0:.0f} s CPU, {time.perf_counter() - w0:.0f} s wall",
+              flush=True)
+        for col, rule in ((1, "eroded"), (3, "whole face")):
+            low = [f"{k} {sc[kind == k, col].mean():.3f}" for k in kinds
+                   if sc[kind == k, col].mean() < 0.9]
+            print(f"  kinds with blind < 0.9 ({rule}): {', '.join(low) or 'none'}", flush=True)
 
 
 def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
@@ -351,9 +478,15 @@ def sets_main(argv):
 
     sets, bench = bench_sets()
     full = "--full" in argv
+    phase = 0.0
+    if "--phase" in argv:
+        i = argv.index("--phase")
+        phase, argv = float(argv[i + 1]), argv[:i] + argv[i + 2:]
     names = [a if a == "tune" else f"held-out {a}" for a in argv
              if not a.startswith("--")] or list(sets)
     size = (30, 12) if full else (15, 6)
+    if "--blind" in argv:
+        return blind_main(names, sets, bench, size, phase)
     print(f"oracle on the benchmark's test sets ({'full' if full else 'quick'} size: "
           f"{size[0]} good, {size[1]} per kind; spectrum and face from 30 good parts)")
     for name in names:
