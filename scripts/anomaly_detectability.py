@@ -47,6 +47,19 @@ same template is below its own (their mean over defects is the pooled AUROC).  `
 adds the default ``PatchCore()`` on the same test parts, fitted on 40 (``--full``: 100)
 training parts as the benchmark fits it.
 Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py --sets [4 7 9] [--full] [--default]``.
+
+``--sets ... --blind [--phase DEG]`` (2026-12-05): the **blind oracle**, which knows each
+defect's shape only up to rotation and sign: the oracle's template cut out round its centre of
+mass (weights ``|template|`` on its support, ``|change| > 1 %`` of its peak), rotated about it
+24 times over 360 degrees (``cv2.warpAffine``, bilinear; from ``--phase`` degrees, default 0:
+the true orientation is then one of the 24), the score the maximum of the absolute whitened
+response over rotations and placements; the **sighted** score the signed response of the
+unrotated template on the same placements.  Placements: the template centre's pixel on the face
+eroded by the support radius (centre of mass to the farthest support pixel, at most 24 px),
+and, in brackets, anywhere on the face.  One batched inverse FFT per rotation over the defect
+and the good test parts.  Printed per set beside the default's full-size AUROC (lead's table).
+Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py --sets --blind --full [--phase 7.5]
+9 7 11 4 5 8 6 2 10 12``.
 """
 
 from __future__ import annotations
