@@ -1,7 +1,6 @@
 """The thirteenth held-out configuration's generator pieces: texture ``painted``, layout
 ``panel`` and the surface defect ``corrosion``."""
 
-import time
 
 import numpy as np
 import pytest
@@ -9,8 +8,9 @@ from scipy import ndimage
 
 from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
                                      render_defect_sample)
-from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
-from tests.anomaly.test_holdout9_synth import check_layout_renders
+from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
+from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
+                                              check_texture_fast)
 
 KW = dict(layout="panel", texture="painted")
 
@@ -22,20 +22,8 @@ def test_new_names_are_appended_at_the_end():
 
 
 def test_painted_texture_unit_deterministic_per_part_and_fast():
-    from metrology.synth._textures_more import painted_texture
-
-    t = painted_texture((128, 160), rng=0)
-    assert t.shape == (128, 160)
-    assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
-    assert np.array_equal(t, make_texture("painted", (128, 160), np.random.default_rng(0), 30.0))
-    assert not np.allclose(t, painted_texture((128, 160), rng=1))
-    assert painted_texture((1, 1), rng=0).shape == (1, 1)
-    ms = []
-    for r in range(5):
-        t0 = time.perf_counter()
-        painted_texture((256, 256), rng=r)
-        ms.append((time.perf_counter() - t0) * 1e3)
-    assert min(ms) < 50.0, ms
+    check_texture_contract("painted")
+    check_texture_fast("painted")
 
 
 def test_painted_is_smooth_peel_with_sparse_bright_flakes():

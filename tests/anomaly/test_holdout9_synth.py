@@ -18,18 +18,42 @@ def test_new_names_are_appended_at_the_end():
     assert DEFECT_KINDS.index("fingerprint") == 12 and SURFACE_KINDS.index("fingerprint") == 10
 
 
-def test_lapped_texture_unit_deterministic_and_per_part():
-    from metrology.synth._textures_more import lapped_texture
+def check_texture_contract(name: str) -> np.ndarray:
+    """A texture of ``_textures_more`` has zero mean and unit spread, is the one
+    ``make_texture`` gives for the same seed, differs per part and renders a 1 x 1 face; shared
+    with held-outs 10-13.  Returns its (128, 160) render of seed 0 for texture-specific checks."""
+    from metrology.synth._textures_more import MORE_TEXTURES
 
-    t = lapped_texture((128, 160), rng=0)
+    fn = MORE_TEXTURES[name]
+    t = fn((128, 160), rng=0)
     assert t.shape == (128, 160)
     assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
-    assert np.array_equal(t, make_texture("lapped", (128, 160), np.random.default_rng(0), 30.0))
-    assert not np.allclose(t, lapped_texture((128, 160), rng=1))
+    assert np.array_equal(t, make_texture(name, (128, 160), np.random.default_rng(0), 30.0))
+    assert not np.allclose(t, fn((128, 160), rng=1))
+    assert fn((1, 1), rng=0).shape == (1, 1)
+    return t
+
+
+def check_texture_fast(name: str, ms_max: float = 50.0) -> None:
+    """A 256 x 256 render of texture ``name`` takes under ``ms_max`` ms (best of five seeds:
+    the machine is shared, the fastest run is the code's own time)."""
+    import time
+
+    from metrology.synth._textures_more import MORE_TEXTURES
+
+    ms = []
+    for r in range(5):
+        t0 = time.perf_counter()
+        MORE_TEXTURES[name]((256, 256), rng=r)
+        ms.append((time.perf_counter() - t0) * 1e3)
+    assert min(ms) < ms_max, ms
+
+
+def test_lapped_texture_unit_deterministic_and_per_part():
+    t = check_texture_contract("lapped")
     # thin swirls over a fine haze: neighbours correlate, 6 px apart hardly
     lag = [np.corrcoef(t[:, :-k].ravel(), t[:, k:].ravel())[0, 1] for k in (1, 6)]
     assert lag[0] > 0.4 and abs(lag[1]) < 0.3, lag
-    assert lapped_texture((1, 1), rng=0).shape == (1, 1)
 
 
 def test_hub_layout_features_inside_the_plate():
