@@ -95,12 +95,15 @@ def pick_center(g, lay, pose: Pose2D, extent: float, tries: int = 200):
         return _pick_free(g, lay["free"], extent)
     hx, hy = lay.get("inner", lay["half"])
     while True:
-        u = g.uniform(-hx + extent + 6, hx - extent - 6, tries)
-        v = g.uniform(-hy + extent + 6, hy - extent - 6, tries)
-        ok = (sd_plate(u, v, lay) < -(extent + 6)) & (sd_features(u, v, lay, None) > extent + 4)
-        if ok.any():
-            j = int(np.argmax(ok))
-            return pose.apply(np.array([[u[j], v[j]]]))[0]
+        lo_u, hi_u, lo_v, hi_v = -hx + extent + 6, hx - extent - 6, -hy + extent + 6, hy - extent - 6
+        if hi_u >= lo_u and hi_v >= lo_v:  # a defect wider than the plate: shrink, do not draw
+            u = g.uniform(lo_u, hi_u, tries)
+            v = g.uniform(lo_v, hi_v, tries)
+            ok = (sd_plate(u, v, lay) < -(extent + 6)) & \
+                (sd_features(u, v, lay, None) > extent + 4)
+            if ok.any():
+                j = int(np.argmax(ok))
+                return pose.apply(np.array([[u[j], v[j]]]))[0]
         if extent <= 6:
             raise InputError(f"image too small to place a defect of extent {extent:.0f} px; "
                              f"use a larger shape")
@@ -489,7 +492,9 @@ def draw_defect(g, kind, shape, lay, pose, params, visible):
     is where the change reaches a quarter of its peak and the face shows it (``visible``), plus
     the maker's footprint (a dent's depression)."""
     d, f, spec, footprint = _MAKERS[kind](g, shape, lay, pose, params)
-    mask = (np.abs(d) >= 0.25 * np.abs(d).max()) & visible
+    peak = float(np.abs(d).max())
+    # a defect too small to change any pixel (a spot of 0.001 px) has no mask, not the face
+    mask = (np.abs(d) >= 0.25 * peak) & visible if peak > 0 else np.zeros(d.shape, bool)
     if footprint is not None:
         mask |= footprint
     return d, f, mask, spec

@@ -80,6 +80,19 @@ def test_bad_input():
         make_defect_set(-1)
 
 
+@pytest.mark.parametrize("kind", ["spot", "stain", "blister", "corrosion", "dent", "scratch"])
+def test_extreme_defect_sizes_render_without_crashing(kind):
+    # a defect wider than the plate: its clearance shrinks (numpy's uniform raised "high - low
+    # < 0" before); one too small to change any pixel has an empty mask, not the whole face
+    for name in ("radius_px", "sigma_px", "length_px"):
+        s = render_defect_sample((64, 64), kind, rng=0, defect_params={name: 1e4})
+        assert s.image.shape == (64, 64) and s.kind == kind
+    tiny = render_defect_sample((64, 64), kind, rng=0, defect_params={"radius_px": 1e-3,
+                                                                     "sigma_px": 1e-3})
+    if kind in ("spot", "stain", "blister", "corrosion"):
+        assert not tiny.mask.any()
+
+
 @pytest.mark.parametrize("layout", [n for n in LAYOUTS if n != "face"])
 @pytest.mark.parametrize("texture", TEXTURES)
 def test_layouts_textures_and_feature_defects(layout, texture):
