@@ -35,9 +35,11 @@ def n_features(lay) -> int:
 
 def n_missable(lay) -> int:
     """How many features a ``missing`` part may leave out: all of them but countersunk holes
-    (``"sinks"``, layout panel), or, with ``"keep_windows"`` (layouts bezel, panel), the holes
-    and slots (features before the windows)."""
+    (``"sinks"``, layout panel), or, with ``"keep_windows"`` (layouts bezel, panel, terminal),
+    the holes and slots (features before the windows), and with ``"keep_slots"`` as well
+    (layout terminal) the holes only."""
     keep = len(lay["windows"]) if lay.get("keep_windows") else 0
+    keep += len(lay["slots"]) if lay.get("keep_slots") else 0
     return n_features(lay) - keep - len(lay.get("sinks", []))
 
 
@@ -480,10 +482,49 @@ def _corrosion(g, shape, lay, pose, params):
     return delta, None, spec, footprint
 
 
+def _spatter(g, shape, lay, pose, params):
+    """Weld spatter: a cluster of 3-8 small raised droplets (radius 1.5-4 px) scattered within
+    a cluster 10-25 px across, each a dome ``(1 - r**2/R**2)**2`` seen through light from one
+    random azimuth for the cluster (its slope along the light: a bright and a dark side, 15-35
+    gray levels at a droplet's steepest point, 0.7-1 x that per droplet) with a tiny dark halo
+    just outside it (a quarter of that, sigma 0.5 px, cut off 1.5 px from the rim).  Drawn on a
+    box around the cluster.  Its mask includes the droplets."""
+    spread = params.get("length_px", g.uniform(10.0, 25.0))     # the cluster across, px
+    light = params.get("light_deg", g.uniform(0, 360))
+    contrast = params.get("contrast", g.uniform(15, 35))
+    n = int(g.integers(3, 9))
+    rad = g.uniform(1.5, 4.0, n)
+    amp = g.uniform(0.7, 1.0, n)
+    rho = (0.5 * spread - rad) * np.sqrt(g.uniform(0, 1, n))   # droplets inside the cluster
+    phi = g.uniform(0, 2 * np.pi, n)
+    c = pick_center(g, lay, pose, 0.5 * spread + 2)
+    h, w = shape
+    m = int(np.ceil(0.5 * spread + 4))
+    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
+    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    dx = xx[..., None] - (c[0] + rho * np.cos(phi))            # (box, n): every droplet
+    dy = yy[..., None] - (c[1] + rho * np.sin(phi))
+    rr = np.hypot(dx, dy)
+    q = np.clip(1.0 - (rr / rad) ** 2, 0.0, None)
+    la = np.deg2rad(light)
+    facing = 4.0 * q * (dx * np.cos(la) + dy * np.sin(la)) / rad ** 2   # -slope along the light
+    bump = facing * (3.0 * np.sqrt(3.0) * rad / 8.0)                    # steepest point: 1
+    halo = -0.25 * (rr > rad) * (rr < rad + 1.5) * np.exp(-0.5 * ((rr - rad) / 0.5) ** 2)
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = contrast * np.sum(amp * (bump + halo), axis=-1)
+    footprint = np.zeros((h, w), bool)
+    footprint[r0:r1, c0:c1] = (rr <= rad).any(axis=-1)
+    spec = ("spatter", (float(c[0]), float(c[1])), float(spread), float(light), float(contrast),
+            {"light_deg": float(light), "count": float(n)})
+    return delta, None, spec, footprint
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
            "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint,
-           "blister": _blister, "inclusion": _inclusion, "corrosion": _corrosion}
+           "blister": _blister, "inclusion": _inclusion, "corrosion": _corrosion,
+           "spatter": _spatter}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

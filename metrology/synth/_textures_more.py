@@ -48,6 +48,8 @@ and :func:`~metrology.synth.surfaces.layout_features`).
             five small vent holes along the bottom and one larger countersunk hole (a bore with
             a shallow concentric chamfer ring) on the right (``missing`` leaves out a mounting
             or vent hole, never the cut-out or the countersunk hole).
+
+``swirled`` and ``terminal`` are in :mod:`metrology.synth._textures_more2`.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
+
+from ._textures_more2 import swirled_texture, terminal_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -442,7 +446,8 @@ def sink_shading(u, v, lay) -> np.ndarray:
 
 #: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
 MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
-                "bezel": bezel_layout, "panel": panel_layout}
+                "bezel": bezel_layout, "panel": panel_layout, "terminal": terminal_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
-                 "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture}
+                 "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
+                 "swirled": swirled_texture}

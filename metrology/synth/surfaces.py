@@ -12,9 +12,8 @@ differs from part to part:
              50-70 degrees, over a fine plateau grain;
 ``cast``     sand-cast: multi-scale isotropic roughness (octaves of 1-8 px) with sparse dark
              pores of 1-3 px and a few small bright inclusions;
-``sintered`` powder metal: rounded grains of 2-5 px radius, each with its own facet level,
-             dark pores along the grain boundaries and a few larger isolated pores
-             (:func:`sintered_texture`: importable, reached through :func:`make_texture`);
+``sintered`` powder metal: rounded grains of 2-5 px radius, each with its own facet level, dark
+             boundary pores, a few larger ones (:func:`sintered_texture`, via make_texture);
 ``knurled``  diamond knurl: two families of sharp, flat-topped ridges (pitch 5-7 px) crossing
              at 70-90 degrees, unevenly worn (ridge height varies slowly), with fine grain
              (:func:`knurled_texture`, reached through :func:`make_texture`);
@@ -34,6 +33,7 @@ differs from part to part:
 ``spangle``  hot-dip galvanised: a Voronoi mosaic of grains with own brightness and dendrites
 ``woven``    carbon-fibre 2/2 twill: streaked warp and weft tows, darker gaps, resin haze
 ``painted``  powder coat: orange-peel shading, sparse bright metallic flakes, faint overspray
+``swirled``  orbital-sanded: short curved loop-arc sanding marks of no common direction, grain
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -59,6 +59,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``strip``    six small holes in a row, two rounded windows below them, a V-notch in the right edge.
 ``bezel``    a frame: a large central rounded window, four corner holes, two slots on the left.
 ``panel``    a connector cut-out between two holes, five vent holes, a countersunk hole (right).
+``terminal`` a row of three square windows, a screw hole below each, a long slot at each end.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
 thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
@@ -79,8 +80,7 @@ from ..core.checks import (as_vector, check_choice, check_finite, check_int, che
 from ..errors import InputError
 from ._textures_more import MORE_LAYOUTS, MORE_TEXTURES
 
-#: layout_features, crack_delta and stain_delta are helpers of metrology.synth.defects:
-#: importable, not public API
+#: layout_features, crack_delta, stain_delta: helpers of metrology.synth.defects, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
            "peened_texture", "honed_texture", "cast_texture", "make_texture"]
 
@@ -88,9 +88,10 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted")
+            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
+            "swirled")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip", "bezel", "panel")
+           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -473,13 +474,12 @@ def eroded_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     return _unit(_unit(field) + 2.5 * globules + 0.3 * grain)
 
 
-#: texture name -> its maker (each takes ``shape`` and ``rng``; those in :data:`_TURNED` also
-#: ``angle_deg``)
+#: texture name -> its maker (takes ``shape``, ``rng``; those in :data:`_TURNED` ``angle_deg``)
 _TEXTURE_MAKERS = {"brushed": brushed_texture, "blasted": blasted_texture,
                    "milled": milled_texture, "peened": peened_texture, "honed": honed_texture,
-                   "cast": cast_texture, "sintered": sintered_texture,
-                   "knurled": knurled_texture, "faced": faced_texture,
-                   "scraped": scraped_texture, "eroded": eroded_texture, **MORE_TEXTURES}
+                   "cast": cast_texture, "sintered": sintered_texture, "knurled": knurled_texture,
+                   "faced": faced_texture, "scraped": scraped_texture, "eroded": eroded_texture,
+                   **MORE_TEXTURES}
 _TURNED = frozenset({"brushed", "honed", "knurled", "scraped"})
 
 
@@ -500,16 +500,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
-    placement jitter never shows its edge); ``strip``, ``bezel``, ``panel`` add ``"windows"``,
-    ``strip`` a ``"notch"``, ``bezel``, ``panel`` ``"keep_windows"``, ``panel`` ``"sinks"``
-    (countersunk holes; ``strip_layout``.. ``panel_layout`` in ``_textures_more``)."""
+    placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal`` add
+    ``"windows"``, all but ``strip`` ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``
+    ``"sinks"`` (countersunk holes), ``terminal`` ``"keep_slots"`` (see ``_textures_more``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel
+    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel, terminal
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),

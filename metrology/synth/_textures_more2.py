@@ -1,0 +1,94 @@
+"""Further textures and layouts of :mod:`metrology.synth.surfaces` (private: split off to keep
+:mod:`metrology.synth._textures_more` within its size limit; registered through that module's
+``MORE_TEXTURES`` and ``MORE_LAYOUTS``, reached through
+:func:`~metrology.synth.surfaces.make_texture` and
+:func:`~metrology.synth.surfaces.layout_features`).
+
+``swirled``  orbital-sanded face (:func:`swirled_texture`): a few hundred short curved sanding
+             marks overlapping at random, each a thin groove along a piece of a small
+             epicycloid loop (the path of a grit on a pad that spins while it orbits: a circle
+             of radius 6-20 px with a smaller wobble riding on it), 15-50 px of it, from a
+             random centre, start angle and turning sense, of random depth; no common
+             direction; over a faint isotropic fine grain.
+
+``terminal`` layout (:func:`terminal_layout`): a terminal block plate: a row of three square
+             windows in the upper middle, a small screw hole centred below each window and one
+             long vertical slot at each end of the row (``missing`` leaves out a screw hole
+             only, never a window or a slot).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+#: samples per px of a sanding mark's path (2: 0.5 px apart) and the longest mark, px
+_MARK_STEP_PX = 0.5
+_MARK_MAX_PX = 50.0
+
+
+def _mark_points(g: np.random.Generator, n: int, h: int, w: int):
+    """Sample points (x, y, depth) of ``n`` sanding marks, about 0.5 px apart along each: the
+    epicycloid ``c + R e^(i s t) + rho e^(i s k t)`` (``R`` 6-20 px, ``rho`` 0.1-0.3 ``R``,
+    ``k`` 3-6, sense ``s`` +-1) from a random start angle, over 15-50 px of its length (taken
+    as ``R`` times the angle swept), centres anywhere in the image and up to 20 px beyond it,
+    the depth 0.3-1 per mark tapered to nothing at both ends."""
+    cx, cy = g.uniform(-20, w + 20, n), g.uniform(-20, h + 20, n)
+    rad = g.uniform(6.0, 20.0, n)
+    rho = g.uniform(0.1, 0.3, n) * rad
+    lobes = g.integers(3, 7, n).astype(np.float64)
+    sense = g.choice([-1.0, 1.0], n)
+    start = g.uniform(0.0, 2 * np.pi, n)
+    length = g.uniform(15.0, _MARK_MAX_PX, n)
+    depth = g.uniform(0.3, 1.0, n)
+    u = np.arange(0.0, _MARK_MAX_PX + _MARK_STEP_PX, _MARK_STEP_PX)[None, :] / length[:, None]
+    keep = u <= 1.0                                         # (n, 101): each mark's own samples
+    t = start[:, None] + sense[:, None] * (u * length[:, None] / rad[:, None])
+    x = cx[:, None] + rad[:, None] * np.cos(t) + rho[:, None] * np.cos(lobes[:, None] * t)
+    y = cy[:, None] + rad[:, None] * np.sin(t) + rho[:, None] * np.sin(lobes[:, None] * t)
+    a = depth[:, None] * np.sin(np.pi * np.clip(u, 0.0, 1.0)) ** 0.5
+    return x[keep], y[keep], a[keep]
+
+
+def swirled_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Orbital-sanded face: about one sanding mark per 180 px of the image and its 20 px margin
+    (about 430 on 256 x 256; :func:`_mark_points`) splatted bilinearly as grooves and blurred
+    by 0.6 px (thin), over a faint fine grain (sigma 0.7 px, 0.3 of the marks' std).
+    Vectorised (one ``bincount`` per bilinear corner).  Zero mean, unit standard deviation,
+    different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    n = max(1, int(round((h + 40) * (w + 40) / 180.0)))
+    x, y, a = _mark_points(g, n, h, w)
+    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+    fx, fy = x - x0, y - y0
+    acc = np.zeros((h + 2) * (w + 2))
+    for dy, dx, wt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
+                       (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
+        r, c = y0 + dy + 1, x0 + dx + 1                        # one pixel of margin each side
+        ok = (r >= 0) & (r < h + 2) & (c >= 0) & (c < w + 2)
+        acc += np.bincount(r[ok] * (w + 2) + c[ok], weights=(a * wt)[ok], minlength=acc.size)
+    marks = -ndimage.gaussian_filter(acc.reshape(h + 2, w + 2), 0.6)[1:-1, 1:-1]  # grooves
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap"))
+    return _unit(_unit(marks) + 0.3 * grain)
+
+
+def terminal_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``terminal`` layout in model pixels (origin at the image centre) on the plate
+    ``base``: three square windows of half side 0.065 x the smaller side (corners rounded to
+    0.01), 0.19 x the width apart, centred 0.14 x the height above the centre; a screw hole of
+    radius 0.03 x the smaller side 0.2 x the height below each window's centre; and a vertical
+    slot (half length 0.12 x the height, radius 0.025 x the smaller side) 0.36 x the width
+    either side of the centre, level with the windows.  ``"keep_windows"`` and
+    ``"keep_slots"``: a ``missing`` part leaves out a screw hole only."""
+    h, w = shape
+    s = float(min(h, w))
+    xs = (-0.19 * w, 0.0, 0.19 * w)
+    holes = [((x, 0.06 * h), 0.03 * s) for x in xs]
+    slots = [((x * w, -0.14 * h), 0.12 * h, 0.025 * s, 90.0) for x in (-0.36, 0.36)]
+    windows = [((x, -0.14 * h), (0.065 * s, 0.065 * s), 0.01 * s) for x in xs]
+    return dict(base, holes=holes, slots=slots, windows=windows, keep_windows=True,
+                keep_slots=True)
