@@ -57,6 +57,12 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   surface kinds plus ``fingerprint``, ``blister``, ``inclusion`` and the new shape
   ``corrosion``, and missing / extra), made on 2026-12-05 (second session of the day) after
   the jet channel and before any later change, and scored once with the default;
+* ``holdout14``: a fourteenth held-out configuration (texture ``swirled``, an orbital-sanded
+  face of short curved loop-arc sanding marks of no common direction, layout ``terminal``, a
+  terminal block plate with three square windows, a screw hole below each and a long slot at
+  each end; the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
+  ``corrosion`` and the new shape ``spatter``, and missing / extra), made on 2026-12-05 (third
+  session of the day) before any later change, and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -92,7 +98,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
-``holdout13``,
+``holdout13``, ``holdout14``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -754,6 +760,17 @@ HOLDOUT13_SET = ("panel", "painted", 2900,
                  HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion", "corrosion"))
 PARTS["holdout13"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT13_SET,
                                           title="held-out 13")
+#: the fourteenth held-out configuration (made 2026-12-05, third session of the day, before
+#: any later change): texture ``swirled`` (orbital-sanded: a few hundred short curved sanding
+#: marks, arcs of small epicycloid loops of no common direction, over a faint grain) and layout
+#: ``terminal`` (a row of three square windows, a screw hole below each, a long slot at each
+#: end), both new, the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
+#: ``corrosion`` and the new shape ``spatter``, and missing / extra; scored once with the
+#: default (docs/anomaly.md, *Held-out 14*)
+HOLDOUT14_SET = ("terminal", "swirled", 3100,
+                 HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion", "corrosion", "spatter"))
+PARTS["holdout14"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT14_SET,
+                                          title="held-out 14")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
