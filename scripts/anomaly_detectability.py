@@ -59,7 +59,9 @@ eroded by the support radius (centre of mass to the farthest support pixel, at m
 and, in brackets, anywhere on the face.  One batched inverse FFT per rotation over the defect
 and the good test parts.  Printed per set beside the default's full-size AUROC (lead's table).
 Run: ``PYTHONPATH=. python scripts/anomaly_detectability.py --sets --blind --full [--phase 7.5]
-9 7 11 4 5 8 6 2 10 12``.
+9 7 11 4 5 8 6 2 10 12``.  ``--rotations N`` (2026-12-05, third session) sets the
+number of rotations (default 24): with 72 and ``--phase 2.5`` the grid is 5 degrees, half a
+step off the true angle, what a scorer searching angles that finely could reach at worst.
 """
 
 from __future__ import annotations
@@ -444,17 +446,18 @@ def set_blind(layout, texture, seed, kinds, size, bench, n_rot=N_ROT, phase=0.0)
     return out
 
 
-def blind_main(names, sets, bench, size, phase=0.0):
-    """``--sets --blind [--phase DEG]``: sighted and blind oracle per set, pooled and per kind."""
+def blind_main(names, sets, bench, size, phase=0.0, n_rot=N_ROT):
+    """``--sets --blind [--phase DEG] [--rotations N]``: sighted and blind oracle per set,
+    pooled and per kind."""
     import time
 
-    print(f"blind oracle ({N_ROT} rotations from {phase:g} deg, both signs; {size[0]} good, {size[1]} per kind; "
+    print(f"blind oracle ({n_rot} rotations from {phase:g} deg, both signs; {size[0]} good, {size[1]} per kind; "
           f"placements: centre on the face eroded by the support radius, at most {MAX_ERODE} px; "
           f"[in brackets: centre anywhere on the face])")
     for name in names:
         layout, texture, seed, kinds = sets[name]
         t0, w0 = time.process_time(), time.perf_counter()
-        res = set_blind(layout, texture, seed, kinds, size, bench, phase=phase)
+        res = set_blind(layout, texture, seed, kinds, size, bench, n_rot=n_rot, phase=phase)
         sc = np.nan_to_num(np.array([r[1:5] for r in res], float), nan=0.0)
         kind = np.array([r[0] for r in res])
         per = " / ".join(f"{k} {sc[kind == k, 0].mean():.3f} {sc[kind == k, 1].mean():.3f} "
@@ -493,15 +496,18 @@ def sets_main(argv):
 
     sets, bench = bench_sets()
     full = "--full" in argv
-    phase = 0.0
+    phase, n_rot = 0.0, N_ROT
     if "--phase" in argv:
         i = argv.index("--phase")
         phase, argv = float(argv[i + 1]), argv[:i] + argv[i + 2:]
+    if "--rotations" in argv:
+        i = argv.index("--rotations")
+        n_rot, argv = int(argv[i + 1]), argv[:i] + argv[i + 2:]
     names = [a if a == "tune" else f"held-out {a}" for a in argv
              if not a.startswith("--")] or list(sets)
     size = (30, 12) if full else (15, 6)
     if "--blind" in argv:
-        return blind_main(names, sets, bench, size, phase)
+        return blind_main(names, sets, bench, size, phase, n_rot)
     print(f"oracle on the benchmark's test sets ({'full' if full else 'quick'} size: "
           f"{size[0]} good, {size[1]} per kind; spectrum and face from 30 good parts)")
     for name in names:
