@@ -502,7 +502,10 @@ def sets_main(argv):
         phase, argv = float(argv[i + 1]), argv[:i] + argv[i + 2:]
     if "--rotations" in argv:
         i = argv.index("--rotations")
-        n_rot, argv = int(argv[i + 1]), argv[:i] + argv[i + 2:]
+        given = argv[i + 1] if i + 1 < len(argv) else ""
+        if not given.isdigit() or int(given) < 1:
+            raise SystemExit(f"--rotations: expected an integer >= 1, given {given!r}")
+        n_rot, argv = int(given), argv[:i] + argv[i + 2:]
     names = [a if a == "tune" else f"held-out {a}" for a in argv
              if not a.startswith("--")] or list(sets)
     size = (30, 12) if full else (15, 6)

@@ -80,7 +80,7 @@ def test_bad_input():
         make_defect_set(-1)
 
 
-@pytest.mark.parametrize("kind", ["spot", "stain", "blister", "corrosion", "dent", "scratch"])
+@pytest.mark.parametrize("kind", SURFACE_KINDS)  # every kind, later ones included
 def test_extreme_defect_sizes_render_without_crashing(kind):
     # a defect wider than the plate: its clearance shrinks (numpy's uniform raised "high - low
     # < 0" before); one too small to change any pixel has an empty mask, not the whole face
