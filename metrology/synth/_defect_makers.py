@@ -15,7 +15,8 @@ import numpy as np
 from ..core.pose import Pose2D
 from ..errors import InputError
 from ._textures_more import sd_notch, sd_window
-from .surfaces import crack_delta, stain_delta
+from ._textures_more2 import stain_delta
+from .surfaces import crack_delta
 
 
 def sd_plate(u, v, lay):
@@ -520,11 +521,46 @@ def _spatter(g, shape, lay, pose, params):
     return delta, None, spec, footprint
 
 
+def _burn(g, shape, lay, pose, params):
+    """A heat-tint / arc-strike burn: a soft irregular annulus of outer radius 6-18 px (the
+    radius wavering by up to ~12 % around the circle: 4 random harmonics), a darker core (the
+    peak, 12-30 gray levels; out to 0.65 x the radius) inside a slightly brighter ring (0.5 x
+    that, at 0.75 x the radius) whose width varies around the circle (0.07-0.2 x the radius),
+    both compact bumps ``(1 - x**2)**2`` so it ends at the outer radius, mottled by 25 %."""
+    from scipy import ndimage
+
+    radius = params.get("radius_px", g.uniform(6.0, 18.0))
+    contrast = params.get("contrast", g.uniform(12, 30))
+    k = np.arange(1, 5)
+    amp, phase = g.normal(0.0, 0.05, 4) / k, g.uniform(0, 2 * np.pi, 4)
+    wamp, wphase = g.uniform(-0.5, 0.5, 4) / k, g.uniform(0, 2 * np.pi, 4)
+    c = pick_center(g, lay, pose, 1.2 * radius + 2)
+    h, w = shape
+    m = int(np.ceil(1.3 * radius + 3))
+    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
+    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    rr, th = np.hypot(xx - c[0], yy - c[1]), np.arctan2(yy - c[1], xx - c[0])
+    harm = np.cos(k * th[..., None] + phase)                    # (box, 4)
+    rad = radius * (1.0 + harm @ amp)                           # the wavering outer radius
+    wid = 0.13 * radius * np.clip(1.0 + np.cos(k * th[..., None] + wphase) @ wamp, 0.5, 1.6)
+    core = np.clip(1.0 - (rr / (0.65 * rad)) ** 2, 0.0, None) ** 2
+    ring = np.clip(1.0 - ((rr - 0.75 * rad) / np.minimum(2.0 * wid, 0.25 * rad)) ** 2,
+                   0.0, None) ** 2
+    mottle = ndimage.gaussian_filter(g.standard_normal(rr.shape), max(1.0, radius / 5))
+    mottle = 1.0 + 0.25 * mottle / max(float(mottle.std()), 1e-12)
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = contrast * np.clip(mottle, 0.5, 1.5) * (0.5 * ring - core)
+    spec = ("burn", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast),
+            {"ring_px": float(wid.mean())})
+    return delta, None, spec, None
+
+
 _MAKERS = {"scratch": _scratch, "spot": _spot, "dent": _dent, "crack": _crack,
            "stain": _stain, "pits": _pits, "gouge": _gouge, "hairline": _hairline,
            "chatter": _chatter, "scuff": _scuff, "fingerprint": _fingerprint,
            "blister": _blister, "inclusion": _inclusion, "corrosion": _corrosion,
-           "spatter": _spatter}
+           "spatter": _spatter, "burn": _burn}
 
 
 def draw_defect(g, kind, shape, lay, pose, params, visible):

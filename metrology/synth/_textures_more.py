@@ -49,7 +49,7 @@ and :func:`~metrology.synth.surfaces.layout_features`).
             a shallow concentric chamfer ring) on the right (``missing`` leaves out a mounting
             or vent hole, never the cut-out or the countersunk hole).
 
-``swirled`` and ``terminal`` are in :mod:`metrology.synth._textures_more2`.
+``swirled``, ``terminal``, ``scaled`` and ``keyplate`` are in :mod:`metrology.synth._textures_more2`.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from ._textures_more2 import swirled_texture, terminal_layout
+from ._textures_more2 import keyplate_layout, scaled_texture, swirled_texture, terminal_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -433,21 +433,28 @@ def sink_shading(u, v, lay) -> np.ndarray:
     """How much (0-1) each point ``(u, v)`` (model px) lies on a countersink's chamfer ring of
     ``lay["sinks"]`` (between the bore and the ring's outer radius, soft over 1 px at both
     edges) and the chamfer's slope seen from the upper left (-1..1, 0 off the rings):
-    ``(ring, slope)``, for the renderer to dull the texture and shade the cone."""
+    ``(ring, slope)``, for the renderer to dull the texture and shade the cone.  A sink with a
+    fourth field ``"counterbore"`` (layout keyplate) is a flat shallow ring instead: half as
+    dull, and shaded only on its 1.5 px wall at the outer radius (lit on the far side)."""
     ring, slope = np.zeros(np.shape(u)), np.zeros(np.shape(u))
-    for (cx, cy), r, r_out in lay.get("sinks", []):
+    for (cx, cy), r, r_out, *flat in lay.get("sinks", []):
         du, dv = u - cx, v - cy
         rr = np.hypot(du, dv)
         on = np.clip(rr - r + 0.5, 0, 1) * np.clip(r_out - rr + 0.5, 0, 1)
-        ring = np.maximum(ring, on)
+        if flat:  # counterbore: a flat floor, a step wall at r_out
+            ring = np.maximum(ring, 0.5 * on)
+            on = on * np.clip(1.0 - (r_out - rr) / 1.5, 0, 1)
+        else:
+            ring = np.maximum(ring, on)
         slope += on * (du + dv) / (np.sqrt(2.0) * np.maximum(rr, 1e-9))
     return ring, slope
 
 
 #: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
 MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
-                "bezel": bezel_layout, "panel": panel_layout, "terminal": terminal_layout}
+                "bezel": bezel_layout, "panel": panel_layout, "terminal": terminal_layout,
+                "keyplate": keyplate_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
-                 "swirled": swirled_texture}
+                 "swirled": swirled_texture, "scaled": scaled_texture}

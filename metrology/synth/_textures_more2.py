@@ -15,6 +15,19 @@
              windows in the upper middle, a small screw hole centred below each window and one
              long vertical slot at each end of the row (``missing`` leaves out a screw hole
              only, never a window or a slot).
+
+``scaled``   hot-rolled steel with mill scale (:func:`scaled_texture`): a base of long faint
+             streaks of varying width along one random rolling direction, under a few dozen
+             irregular scale flakes (10-60 px across, jagged sharp edges, each of its own
+             brightness, some spalled off so the brighter streaky base shows), thin dark cracks
+             between flakes and a fine isotropic grain.
+
+``keyplate`` layout (:func:`keyplate_layout`): a plate with a counterbored hole (a bore inside
+             a larger shallow flat ring) upper left and upper right, a keyhole in the middle (a
+             round hole joined to a narrower slot going down) and a row of four small holes
+             along the bottom (``missing`` leaves out one of the small holes only).
+
+:func:`stain_delta` (the ``stain`` defect's blob) moved here from ``surfaces`` for room.
 """
 
 from __future__ import annotations
@@ -92,3 +105,96 @@ def terminal_layout(shape: tuple[int, int], base: dict) -> dict:
     windows = [((x, -0.14 * h), (0.065 * s, 0.065 * s), 0.01 * s) for x in xs]
     return dict(base, holes=holes, slots=slots, windows=windows, keep_windows=True,
                 keep_slots=True)
+
+
+#: scale flakes: about one per this many px of the face (a few dozen on 256 x 256) and the
+#: spalled share (flakes gone, the brighter base showing)
+_FLAKE_AREA_PX = 1600.0
+_SPALLED = 0.2
+
+
+def _streaks(g: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Long faint rolling streaks: two 1-D noise profiles across one random direction (sigma
+    0.8 and 3 px: narrow and wide streaks) read at every pixel's distance across it, each
+    faded by a slow field (sigma 20 px), so a streak runs out after some tens of px.  Not
+    normalised."""
+    a = g.uniform(0.0, np.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    across = -xx * np.sin(a) + yy * np.cos(a)
+    lo = float(across.min()) - 2.0
+    n = int(np.ceil(float(across.max()) - lo)) + 4
+    out = np.zeros((h, w))
+    for sigma, amp in ((0.8, 1.0), (3.0, 0.8)):
+        prof = ndimage.gaussian_filter1d(g.standard_normal(n), sigma)
+        prof /= max(float(prof.std()), 1e-12)
+        fade = ndimage.gaussian_filter(g.standard_normal((h, w)), 20.0, mode="wrap")
+        fade /= max(float(fade.std()), 1e-12)
+        out += amp * np.interp(across - lo, np.arange(n), prof) * np.clip(1.0 + 0.5 * fade, 0, None)
+    return out
+
+
+def scaled_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Hot-rolled steel with mill scale: flakes are the cells of nearest random seeds (about
+    one per 1600 px), read through coordinates displaced by 3 px of fine noise so their edges
+    are jagged (and left sharp); each intact flake has its own level (std 0.6) with the base
+    streaks (:func:`_streaks`) faint through it (0.3), a fifth of them spalled off (1.3 above,
+    the streaks at full strength); one-pixel dark cracks where flakes meet and a fine grain
+    (sigma 0.6 px).  Vectorised.  Zero mean, unit standard deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    base = _unit(_streaks(g, h, w))
+    n = max(1, int(round(h * w / _FLAKE_AREA_PX)))
+    seeds = np.ones((h, w), bool)
+    seeds[g.integers(0, h, n), g.integers(0, w, n)] = False
+    _, (iy, ix) = ndimage.distance_transform_edt(seeds, return_indices=True)
+    cell = iy * w + ix
+    jag = [3.0 * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 1.5, mode="wrap"))
+           for _ in range(2)]
+    yy, xx = np.mgrid[0:h, 0:w]
+    cell = cell[np.clip(np.rint(yy + jag[0]), 0, h - 1).astype(np.int64),
+                np.clip(np.rint(xx + jag[1]), 0, w - 1).astype(np.int64)]
+    level = g.normal(0.0, 0.6, h * w)[cell]
+    spalled = (g.random(h * w) < _SPALLED)[cell]
+    crack = np.zeros((h, w), bool)
+    crack[:, :-1] |= cell[:, :-1] != cell[:, 1:]
+    crack[:-1, :] |= cell[:-1, :] != cell[1:, :]
+    face = np.where(spalled, 1.3 + base, level + 0.3 * base) - 0.8 * crack
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(face + 0.25 * grain)
+
+
+def keyplate_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``keyplate`` layout in model pixels (origin at the image centre) on the plate
+    ``base``: two counterbored holes (``"sinks"`` marked ``"counterbore"``: bore 0.04 x the
+    smaller side, a flat shallow ring out to 0.075) 0.27 x the width either side of the
+    centre, 0.2 x the height above it; a keyhole: a round hole of radius 0.06 x the smaller
+    side at the centre (a circular ``"windows"`` entry, so it is never left out) joined to a
+    slot of radius 0.028 running down from it to 0.2 x the height below the centre; and four
+    small holes of radius 0.025 x the smaller side at 0.16 x the width apart, 0.32 x the height
+    below the centre.  ``"keep_windows"`` and ``"keep_slots"``: a ``missing`` part leaves out
+    a small hole only (sinks never)."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [(((-0.24 + 0.16 * i) * w, 0.32 * h), 0.025 * s) for i in range(4)]
+    slots = [((0.0, 0.1 * h), 0.1 * h, 0.028 * s, 90.0)]
+    windows = [((0.0, 0.0), (0.06 * s, 0.06 * s), 0.06 * s)]
+    sinks = [((x * w, -0.2 * h), 0.04 * s, 0.075 * s, "counterbore") for x in (-0.27, 0.27)]
+    return dict(base, holes=holes, slots=slots, windows=windows, sinks=sinks, keep_windows=True,
+                keep_slots=True)
+
+
+def stain_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarray,
+                radius: float, contrast: float) -> np.ndarray:
+    """An irregular stain of about ``radius`` px around ``center``: a smooth random field
+    thresholded inside a soft disk, with soft edges.  Returns the image change (H, W)."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    r = np.hypot(xx - center[0], yy - center[1]) / radius
+    field = ndimage.gaussian_filter(g.standard_normal((h, w)), max(1.0, radius / 3), mode="wrap")
+    field = field / max(float(field.std()), 1e-12)
+    from scipy.special import expit
+
+    shape_fn = expit((0.6 * field + 1.0 - r ** 2) * 4.0)
+    shape_fn = ndimage.gaussian_filter(shape_fn * (r < 1.8), 0.8)
+    return contrast * shape_fn / max(float(shape_fn.max()), 1e-12)

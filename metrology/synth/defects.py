@@ -35,6 +35,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``corrosion`` a blotchy patch 8-20 px across, darkened, speckled with dark pits, an oxide rim.
 ``spatter`` weld spatter: 3-8 raised droplets (radius 1.5-4 px) within 10-25 px, lit from one
              side (bright and dark halves), each with a tiny dark halo.
+``burn``     a heat-tint / arc-strike mark: a soft irregular annulus (outer radius 6-18 px),
+             a slightly brighter ring of varying width around a darker core.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -71,11 +73,11 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
-                "corrosion", "spatter")
+                "corrosion", "spatter", "burn")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
-                 "spatter")
+                 "spatter", "burn")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders

@@ -34,6 +34,7 @@ differs from part to part:
 ``woven``    carbon-fibre 2/2 twill: streaked warp and weft tows, darker gaps, resin haze
 ``painted``  powder coat: orange-peel shading, sparse bright metallic flakes, faint overspray
 ``swirled``  orbital-sanded: short curved loop-arc sanding marks of no common direction, grain
+``scaled``   hot-rolled mill scale: jagged flakes (some spalled) over rolling streaks, grain
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -60,10 +61,12 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``bezel``    a frame: a large central rounded window, four corner holes, two slots on the left.
 ``panel``    a connector cut-out between two holes, five vent holes, a countersunk hole (right).
 ``terminal`` a row of three square windows, a screw hole below each, a long slot at each end.
+``keyplate`` two counterbored holes at the top, a keyhole (hole and slot down) in the middle,
+             four small holes along the bottom.
 
-Defect shapes beyond scratch/spot/dent (:func:`crack_delta`, :func:`stain_delta`): a crack is a
-thin, jagged dark line (a random walk with a varying width); a stain is an irregular blob (a
-smooth random field thresholded inside a radius).  The makers of every kind (``hairline``,
+Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in ``_textures_more2``):
+a crack is a thin, jagged dark line (a random walk with a varying width); a stain is an
+irregular blob (a smooth random field thresholded inside a radius).  The makers of every kind (``hairline``,
 ``chatter``, ...) are in :mod:`metrology.synth._defect_makers`.  An *extra* feature (a hole machined where
 the drawing has none) is drawn by the scene renderer.
 """
@@ -80,7 +83,7 @@ from ..core.checks import (as_vector, check_choice, check_finite, check_int, che
 from ..errors import InputError
 from ._textures_more import MORE_LAYOUTS, MORE_TEXTURES
 
-#: layout_features, crack_delta, stain_delta: helpers of metrology.synth.defects, not public API
+#: layout_features, crack_delta: helpers of metrology.synth.defects, not public API
 __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_texture",
            "peened_texture", "honed_texture", "cast_texture", "make_texture"]
 
@@ -89,9 +92,9 @@ MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
             "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
-            "swirled")
+            "swirled", "scaled")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal")
+           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -500,16 +503,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     image centre): ``{"half": (hx, hy), "corner": r, "holes": [((cx, cy), r), ...],
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
-    placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal`` add
-    ``"windows"``, all but ``strip`` ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``
-    ``"sinks"`` (countersunk holes), ``terminal`` ``"keep_slots"`` (see ``_textures_more``)."""
+    placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal``,
+    ``keyplate`` add ``"windows"``, all but ``strip`` ``"keep_windows"``, ``strip`` a ``"notch"``,
+    ``panel``, ``keyplate`` ``"sinks"``, ``terminal``, ``keyplate`` ``"keep_slots"``."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel, terminal
+    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel, terminal, keyplate
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
@@ -583,18 +586,3 @@ def crack_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarr
     out[r0[0]:r0[1], c0[0]:c0[1]] = -contrast * prof
     return out
 
-
-def stain_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarray,
-                radius: float, contrast: float) -> np.ndarray:
-    """An irregular stain of about ``radius`` px around ``center``: a smooth random field
-    thresholded inside a soft disk, with soft edges.  Returns the image change (H, W)."""
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    r = np.hypot(xx - center[0], yy - center[1]) / radius
-    field = ndimage.gaussian_filter(g.standard_normal((h, w)), max(1.0, radius / 3), mode="wrap")
-    field = field / max(float(field.std()), 1e-12)
-    from scipy.special import expit
-
-    shape_fn = expit((0.6 * field + 1.0 - r ** 2) * 4.0)
-    shape_fn = ndimage.gaussian_filter(shape_fn * (r < 1.8), 0.8)
-    return contrast * shape_fn / max(float(shape_fn.max()), 1e-12)
