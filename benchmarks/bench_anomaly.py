@@ -63,6 +63,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   each end; the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
   ``corrosion`` and the new shape ``spatter``, and missing / extra), made on 2026-12-05 (third
   session of the day) before any later change, and scored once with the default;
+* ``holdout15``: a fifteenth held-out configuration (texture ``scaled``, hot-rolled steel
+  with mill scale: jagged flakes of their own brightness, some spalled off, over long rolling
+  streaks, layout ``keyplate``, a plate with two counterbored holes, a keyhole and four small
+  holes; the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
+  ``corrosion``, ``spatter`` and the new shape ``burn``, and missing / extra), made on
+  2026-12-05 (fourth session of the day) before any later change, and scored once with the
+  default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -98,7 +105,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
-``holdout13``, ``holdout14``,
+``holdout13``, ``holdout14``, ``holdout15``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -771,6 +778,18 @@ HOLDOUT14_SET = ("terminal", "swirled", 3100,
                  HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion", "corrosion", "spatter"))
 PARTS["holdout14"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT14_SET,
                                           title="held-out 14")
+#: the fifteenth held-out configuration (made 2026-12-05, fourth session of the day, before
+#: any later change): texture ``scaled`` (hot-rolled mill scale: a few dozen jagged flakes,
+#: each of its own brightness, some spalled off to the brighter base, over long faint rolling
+#: streaks and a fine grain) and layout ``keyplate`` (two counterbored holes at the top, a
+#: keyhole in the middle, four small holes along the bottom), both new, the ten surface kinds
+#: plus ``fingerprint``, ``blister``, ``inclusion``, ``corrosion``, ``spatter`` and the new
+#: shape ``burn``, and missing / extra; scored once with the default (docs/anomaly.md,
+#: *Held-out 15*)
+HOLDOUT15_SET = ("keyplate", "scaled", 3300, HOLDOUT5_KINDS + (
+    "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn"))
+PARTS["holdout15"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT15_SET,
+                                          title="held-out 15")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
