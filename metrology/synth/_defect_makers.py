@@ -29,6 +29,14 @@ def sd_plate(u, v, lay):
     return out - r
 
 
+def box_around(c, m: int, shape) -> tuple[int, int, int, int]:
+    """Rows r0:r1 and columns c0:c1 of the box of half size ``m`` px (and one more row and
+    column) around the point ``c`` (x, y), clipped at the image ``shape`` (h, w)."""
+    h, w = shape
+    return (max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2),
+            max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2))
+
+
 def n_features(lay) -> int:
     return len(lay["holes"]) + len(lay["slots"]) + len(lay.get("windows", [])) + \
         len(lay.get("sinks", [])) + len(lay.get("extra", []))
@@ -421,8 +429,7 @@ def _inclusion(g, shape, lay, pose, params):
     c = pick_center(g, lay, pose, 0.5 * size + halo + 2)
     h, w = shape
     m = int(np.ceil(0.5 * size + halo + 2))
-    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
-    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    r0, r1, c0, c1 = box_around(c, m, shape)
     sub = (np.arange(4) + 0.5) / 4 - 0.5
     ys = (np.arange(r0, r1)[:, None] + sub[None, :]).ravel()
     xs = (np.arange(c0, c1)[:, None] + sub[None, :]).ravel()
@@ -459,8 +466,7 @@ def _corrosion(g, shape, lay, pose, params):
     c = pick_center(g, lay, pose, radius + 4)
     h, w = shape
     m = int(np.ceil(1.5 * radius + 4))
-    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
-    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    r0, r1, c0, c1 = box_around(c, m, shape)
     from scipy import ndimage
 
     sh = (r1 - r0, c1 - c0)
@@ -501,8 +507,7 @@ def _spatter(g, shape, lay, pose, params):
     c = pick_center(g, lay, pose, 0.5 * spread + 2)
     h, w = shape
     m = int(np.ceil(0.5 * spread + 4))
-    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
-    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    r0, r1, c0, c1 = box_around(c, m, shape)
     yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
     dx = xx[..., None] - (c[0] + rho * np.cos(phi))            # (box, n): every droplet
     dy = yy[..., None] - (c[1] + rho * np.sin(phi))
@@ -537,8 +542,7 @@ def _burn(g, shape, lay, pose, params):
     c = pick_center(g, lay, pose, 1.2 * radius + 2)
     h, w = shape
     m = int(np.ceil(1.3 * radius + 3))
-    r0, r1 = max(0, int(c[1]) - m), min(h, int(c[1]) + m + 2)
-    c0, c1 = max(0, int(c[0]) - m), min(w, int(c[0]) + m + 2)
+    r0, r1, c0, c1 = box_around(c, m, shape)
     yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
     rr, th = np.hypot(xx - c[0], yy - c[1]), np.arctan2(yy - c[1], xx - c[0])
     harm = np.cos(k * th[..., None] + phase)                    # (box, 4)
