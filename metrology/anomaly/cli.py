@@ -8,6 +8,8 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--line-scan auto|on|off] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
+                            [--onnx trunk.onnx]
+    metrology anomaly export-onnx BANK OUT.onnx
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
@@ -15,7 +17,9 @@ turns on the position-aware check (missing or extra features; the images must sh
 aligned, as a recipe's region cuts it).  ``--select off`` keeps the face band as set instead
 of choosing it from the good images (a fit several times faster), ``--line-scan`` switches
 the line channel (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's score and exits with 1
-when any image is above the bank's threshold (0 otherwise, or when no threshold is set).
+when any image is above the bank's threshold (0 otherwise, or when no threshold is set).  ``export-onnx`` writes the
+EfficientNet-Lite0 trunk of a lite0 bank, for its image size, to ONNX (needs ``[deep]``), and
+``score --onnx`` scores that bank through OpenCV's DNN module, without torch.
 """
 
 from __future__ import annotations
@@ -74,7 +78,12 @@ def _score(args: argparse.Namespace) -> int:
     from ..image.io import load_image
     from .patchcore import PatchCore
 
-    scorer = PatchCore.load(args.bank)
+    features = None
+    if args.onnx:
+        from .onnx_trunk import OnnxLite0Features
+
+        features = OnnxLite0Features(args.onnx)
+    scorer = PatchCore.load(args.bank, features=features)
     if args.overlay:
         args.overlay = output_dir(args.overlay, "--overlay")
     results, any_bad = [], False
@@ -104,8 +113,25 @@ def _score(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any_bad else EXIT_OK
 
 
+def _export_onnx(args: argparse.Namespace) -> int:
+    from ..errors import InputError
+    from .onnx_trunk import OnnxLite0Features, export_lite0_onnx
+    from .patchcore import PatchCore
+
+    scorer = PatchCore.load(args.bank)
+    if scorer.features.name != OnnxLite0Features.name:
+        raise InputError(f"{args.bank}: the bank was built with features "
+                         f"{scorer.features.name!r}; export-onnx needs an efficientnet-lite0 "
+                         f"bank (anomaly fit --features efficientnet-lite0)")
+    out = export_lite0_onnx(args.output, scorer.image_shape, scorer.features)
+    h, w = scorer.image_shape
+    print(f"onnx: {out} (+ {out.name}.json) for {w}x{h} px images; score with: metrology "
+          f"anomaly score IMAGE... --bank {args.bank} --onnx {out}")
+    return EXIT_OK
+
+
 def register(subparsers) -> None:
-    """Add ``anomaly fit`` and ``anomaly score`` to the ``metrology`` command."""
+    """Add ``anomaly fit``, ``score`` and ``export-onnx`` to the ``metrology`` command."""
     pa = subparsers.add_parser("anomaly", help="surface anomaly scoring trained on good parts")
     asub = pa.add_subparsers(dest="anomaly_command", metavar="ACTION")
     pf = asub.add_parser("fit", help="build a PatchCore bank from good images")
@@ -143,5 +169,13 @@ def register(subparsers) -> None:
                     help="position-aware check (aligned parts: missing or extra features)")
     ps.add_argument("--overlay", metavar="DIR", help="write heat-map overlays into DIR")
     ps.add_argument("--json", action="store_true", help="print JSON results")
+    ps.add_argument("--onnx", metavar="FILE",
+                    help="score an efficientnet-lite0 bank with this trunk (from export-onnx) "
+                         "through OpenCV, without torch")
     ps.set_defaults(func=_score)
+    pe = asub.add_parser("export-onnx", help="export an efficientnet-lite0 bank's trunk to ONNX "
+                                             "(needs metrology[deep])")
+    pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0")
+    pe.add_argument("output", help="ONNX file to write (and OUTPUT.json beside it)")
+    pe.set_defaults(func=_export_onnx)
     pa.set_defaults(func=lambda a: (pa.print_help(), 2)[1])
