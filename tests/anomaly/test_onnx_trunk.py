@@ -4,10 +4,11 @@ reason, where torch, the weights package or onnx is missing (extra ``[deep]``).
 
 Tolerances: torch and OpenCV compute the same float32 network with different kernels (operation
 order in the convolutions, batch norm folded by OpenCV), so the features differ by rounding,
-not by a different computation.  Measured: max |diff| under 1e-4 for features whose magnitude
-reaches ~40 (2e-6 relative); asserted at 1e-5 of the largest feature (~4e-4 absolute), five
-times the measured.  Maps and scores are nearest-neighbour distances of those features:
-asserted at 1e-4 relative.
+not by a different computation.  Measured (96x128 and 256x256,
+with and without contrast gain): max |diff| 0.9e-4 to 2.1e-4 for features reaching 37..49, at
+most 5.6e-6 of the largest feature; asserted at 2e-5 of it, about four times the measured.
+Maps and scores are nearest-neighbour distances of those features (measured 2.2e-6 and 5e-7
+relative): asserted at 1e-4 relative.
 """
 
 import json
@@ -64,7 +65,7 @@ def test_features_equal_torch(exported, parts):
     for img in (parts[0].image, np.dstack([parts[5].image] * 3)):
         a, b = lite0(img), onnx_f(img)
         assert a.shape == b.shape == (12, 16, 152) and b.dtype == np.float32
-        assert _close(a, b, 1e-5)
+        assert _close(a, b, 2e-5)
     # gray and its 3-channel copy give the same features, as with torch
     g = parts[1].image
     assert np.allclose(onnx_f(g), onnx_f(np.dstack([g] * 3)), atol=1e-5)
