@@ -14,6 +14,7 @@ relative): asserted at 1e-4 relative.
 import json
 import os
 import pickle
+import sys
 
 import cv2
 import numpy as np
@@ -154,3 +155,17 @@ def test_cli_export_then_score(exported, parts, tmp_path, capsys):
     got = json.loads(capsys.readouterr().out)["results"]
     assert [abs(a["score"] - b["score"]) <= 1e-4 * a["score"] for a, b in zip(ref, got)] == \
         [True] * len(ref)
+
+
+def test_scoring_needs_no_torch_and_export_names_the_extra(exported, parts, monkeypatch,
+                                                            tmp_path):
+    from metrology.anomaly import MissingDependencyError, OnnxLite0Features, export_lite0_onnx
+
+    lite0, path, onnx_f = exported
+    want = onnx_f(parts[0].image)
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch fails from here on
+    assert np.array_equal(OnnxLite0Features(path)(parts[0].image), want)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    with pytest.raises(MissingDependencyError, match=r"metrology\[deep\]"):
+        export_lite0_onnx(tmp_path / "x.onnx", SHAPE, lite0)
+    assert os.listdir(tmp_path) == []
