@@ -16,10 +16,11 @@ extra) and, with ``--calibrate``, sets the threshold from other good images.  ``
 turns on the position-aware check (missing or extra features; the images must show the part
 aligned, as a recipe's region cuts it).  ``--select off`` keeps the face band as set instead
 of choosing it from the good images (a fit several times faster), ``--line-scan`` switches
-the line channel (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's score and exits with 1
-when any image is above the bank's threshold (0 otherwise, or when no threshold is set).  ``export-onnx`` writes the
-EfficientNet-Lite0 trunk of a lite0 bank, for its image size, to ONNX (needs ``[deep]``), and
-``score --onnx`` scores that bank through OpenCV's DNN module, without torch.
+the line channel (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's
+score and exits with 1 when any image is above the bank's threshold (0 otherwise, or when no
+threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0 bank, for
+its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank through
+OpenCV's DNN module, without torch.
 """
 
 from __future__ import annotations

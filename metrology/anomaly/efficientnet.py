@@ -199,7 +199,7 @@ def _to_input(image: np.ndarray) -> np.ndarray:
 
 
 def _network_input(image: Any, stages: Sequence[int], margin_px: int,
-                  contrast_gain: float | None) -> tuple[np.ndarray, tuple[int, int]]:
+                   contrast_gain: float | None) -> tuple[np.ndarray, tuple[int, int]]:
     """The padded network input of an image, without torch (shared with the ONNX extractor).
 
     The image is validated, scaled to [-1, 1] (or contrast-normalised, see
@@ -240,7 +240,8 @@ def _network_input(image: Any, stages: Sequence[int], margin_px: int,
     return x, (h, w)
 
 
-def _crop_grid(f: np.ndarray, shape: tuple[int, int], stride: int, margin_px: int) -> np.ndarray:
+def _crop_grid(f: np.ndarray, shape: tuple[int, int], stride: int,
+               margin_px: int) -> np.ndarray:
     """The cells of the image (ceil(H/stride), ceil(W/stride), C) float32 cut from the maps
     (h, w, C) of :func:`_network_input`'s padded input."""
     c = margin_px // stride
