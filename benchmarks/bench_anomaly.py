@@ -597,12 +597,38 @@ def _speed(quick, deep, rows, rep):
                         median_ms(lambda: pc.features(img), repeat=rep),
                         f"grid {f1(img).shape}"))
         _print(rows[-1])
+        _onnx_speed(f1, img, rows, rep)
         t0, c0 = time.perf_counter(), time.process_time()
         pd = PatchCore(EfficientNetFeatures(threads=1)).fit(imgs[:40])
         rows.append(Row("anomaly: fit 40 images efficientnet-lite0 (1 thread)",
                         (time.process_time() - c0) * 1e3, "-", float("nan"),
                         f"wall {time.perf_counter() - t0:.1f} s; bank {pd.bank_size}"))
         _print(rows[-1])
+
+
+def _onnx_speed(f1, img, rows, rep):
+    """The same trunk exported to ONNX and run by OpenCV's DNN module (no torch), one thread,
+    beside torch: time and the largest feature difference (skipped without ``onnx``)."""
+    import tempfile
+
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        print("anomaly: ONNX trunk skipped (the onnx package is not installed)")
+        return
+    from metrology.anomaly import OnnxLite0Features, export_lite0_onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fo = OnnxLite0Features(export_lite0_onnx(f"{tmp}/trunk.onnx", img.shape[:2], f1),
+                               threads=1)
+        a, b = f1(img), fo(img)
+        rows.append(Row("anomaly: efficientnet-lite0 features 256x256, ONNX in cv2.dnn "
+                        "(1 thread)",
+                        median_ms(lambda: fo(img), repeat=rep), "the same trunk in torch",
+                        median_ms(lambda: f1(img), repeat=rep),
+                        f"max |diff| {float(np.abs(a - b).max()):.1e} for features up to "
+                        f"{float(np.abs(a).max()):.0f}"))
+    _print(rows[-1])
 
 
 #: the pretrained configuration tuned on skimage grass and gravel (stages, contrast gain,
