@@ -33,10 +33,11 @@ off it; spectrum from 20 good parts, per-direction spread from 20), the two imag
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 
-``--sets [tune] [1 ... 15] [--full] [--default]`` (2026-12-04/05 night; 13-15 added later): the oracle on the
-benchmark's own test sets (tune, held-out 1-15 of ``benchmarks/bench_anomaly.py``, drawn as its
-parts draw them: same seeds, kinds and missing / extra, jitter; quick size 15 good and 6 per
-kind, ``--full`` 30 and 12), pooled over kinds.  The face is the line channel's ROI
+``--sets [tune] [1 ... 15] [--full] [--default]`` (2026-12-04/05 night; 13-15 added later):
+the oracle on the benchmark's own test sets (tune, held-out 1-15 of
+``benchmarks/bench_anomaly.py``, drawn as its parts draw them: same seeds, kinds and
+missing / extra, jitter; quick size 15 good and 6 per kind, ``--full`` 30 and 12), pooled
+over kinds.  The face is the line channel's ROI
 (``edge_band_roi`` of 30 good training parts, 6 px from strong edges) and the signal the image
 over its 8 px local level on it, minus 1, 0 off it, at full resolution; its power spectrum from
 the same 30 parts.  Each surface defect's template is its own recorded change (it enters the
@@ -451,7 +452,8 @@ def blind_main(names, sets, bench, size, phase=0.0, n_rot=N_ROT):
     pooled and per kind."""
     import time
 
-    print(f"blind oracle ({n_rot} rotations from {phase:g} deg, both signs; {size[0]} good, {size[1]} per kind; "
+    print(f"blind oracle ({n_rot} rotations from {phase:g} deg, both signs; {size[0]} good, "
+          f"{size[1]} per kind; "
           f"placements: centre on the face eroded by the support radius, at most {MAX_ERODE} px; "
           f"[in brackets: centre anywhere on the face])")
     for name in names:
@@ -491,7 +493,8 @@ def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
 
 
 def sets_main(argv):
-    """``--sets [tune] [1 ... 9] [--full] [--default]``: the oracle on the benchmark's sets, pooled over kinds."""
+    """``--sets [tune] [1 ... 15] [--full] [--default]``: the oracle on the benchmark's sets,
+    pooled over kinds."""
     import time
 
     sets, bench = bench_sets()

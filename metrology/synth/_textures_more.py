@@ -49,7 +49,8 @@ and :func:`~metrology.synth.surfaces.layout_features`).
             a shallow concentric chamfer ring) on the right (``missing`` leaves out a mounting
             or vent hole, never the cut-out or the countersunk hole).
 
-``swirled``, ``terminal``, ``scaled`` and ``keyplate`` are in :mod:`metrology.synth._textures_more2`.
+``swirled``, ``terminal``, ``scaled`` and ``keyplate`` are in
+:mod:`metrology.synth._textures_more2`.
 """
 
 from __future__ import annotations

@@ -64,11 +64,11 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``keyplate`` two counterbored holes at the top, a keyhole (hole and slot down) in the middle,
              four small holes along the bottom.
 
-Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in ``_textures_more2``):
-a crack is a thin, jagged dark line (a random walk with a varying width); a stain is an
-irregular blob (a smooth random field thresholded inside a radius).  The makers of every kind (``hairline``,
-``chatter``, ...) are in :mod:`metrology.synth._defect_makers`.  An *extra* feature (a hole machined where
-the drawing has none) is drawn by the scene renderer.
+Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
+``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
+a stain is an irregular blob (a smooth random field thresholded inside a radius).  The makers
+of every kind (``hairline``, ``chatter``, ...) are in :mod:`metrology.synth._defect_makers`.
+An *extra* feature (a hole machined where the drawing has none) is drawn by the scene renderer.
 """
 
 from __future__ import annotations
