@@ -572,7 +572,9 @@ def draw_defect(g, kind, shape, lay, pose, params, visible):
     its ``DefectSpec`` (kind, centre, size, angle, contrast[, params]) as a tuple.  The mask
     is where the change reaches a quarter of its peak and the face shows it (``visible``), plus
     the maker's footprint (a dent's depression)."""
-    d, f, spec, footprint = _MAKERS[kind](g, shape, lay, pose, params)
+    from ._defect_makers2 import MORE_MAKERS  # imports this module's helpers: imported here
+
+    d, f, spec, footprint = {**_MAKERS, **MORE_MAKERS}[kind](g, shape, lay, pose, params)
     peak = float(np.abs(d).max())
     # a defect too small to change any pixel (a spot of 0.001 px) has no mask, not the face
     mask = (np.abs(d) >= 0.25 * peak) & visible if peak > 0 else np.zeros(d.shape, bool)

@@ -49,7 +49,7 @@ and :func:`~metrology.synth.surfaces.layout_features`).
             a shallow concentric chamfer ring) on the right (``missing`` leaves out a mounting
             or vent hole, never the cut-out or the countersunk hole).
 
-``swirled``, ``terminal``, ``scaled`` and ``keyplate`` are in
+``swirled``, ``terminal``, ``scaled``, ``keyplate``, ``treadplate`` and ``hinge`` are in
 :mod:`metrology.synth._textures_more2`.
 """
 
@@ -61,7 +61,8 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from ._textures_more2 import keyplate_layout, scaled_texture, swirled_texture, terminal_layout
+from ._textures_more2 import (hinge_layout, keyplate_layout, scaled_texture, swirled_texture,
+                              terminal_layout, treadplate_texture)
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -436,13 +437,19 @@ def sink_shading(u, v, lay) -> np.ndarray:
     edges) and the chamfer's slope seen from the upper left (-1..1, 0 off the rings):
     ``(ring, slope)``, for the renderer to dull the texture and shade the cone.  A sink with a
     fourth field ``"counterbore"`` (layout keyplate) is a flat shallow ring instead: half as
-    dull, and shaded only on its 1.5 px wall at the outer radius (lit on the far side)."""
+    dull, and shaded only on its 1.5 px wall at the outer radius (lit on the far side); one
+    marked ``"ramp"`` (the ``"cones"`` of layout hinge) a soft radial ramp: dulled and shaded
+    by a raised cosine falling from 1 at the bore to 0 at the outer radius (no edge there)."""
     ring, slope = np.zeros(np.shape(u)), np.zeros(np.shape(u))
-    for (cx, cy), r, r_out, *flat in lay.get("sinks", []):
+    for (cx, cy), r, r_out, *flat in lay.get("sinks", []) + lay.get("cones", []):
         du, dv = u - cx, v - cy
         rr = np.hypot(du, dv)
         on = np.clip(rr - r + 0.5, 0, 1) * np.clip(r_out - rr + 0.5, 0, 1)
-        if flat:  # counterbore: a flat floor, a step wall at r_out
+        if flat and flat[0] == "ramp":  # countersink of hinge: a soft ramp, no outer edge
+            t = np.clip((rr - r) / (r_out - r), 0.0, 1.0)
+            on = np.clip(rr - r + 0.5, 0, 1) * 0.5 * (1.0 + np.cos(np.pi * t))
+            ring = np.maximum(ring, on)
+        elif flat:  # counterbore: a flat floor, a step wall at r_out
             ring = np.maximum(ring, 0.5 * on)
             on = on * np.clip(1.0 - (r_out - rr) / 1.5, 0, 1)
         else:
@@ -454,8 +461,9 @@ def sink_shading(u, v, lay) -> np.ndarray:
 #: layouts of this module by name (:func:`~metrology.synth.surfaces.layout_features`)
 MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "bezel": bezel_layout, "panel": panel_layout, "terminal": terminal_layout,
-                "keyplate": keyplate_layout}
+                "keyplate": keyplate_layout, "hinge": hinge_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
-                 "swirled": swirled_texture, "scaled": scaled_texture}
+                 "swirled": swirled_texture, "scaled": scaled_texture,
+                 "treadplate": treadplate_texture}

@@ -198,3 +198,93 @@ def stain_delta(g: np.random.Generator, shape: tuple[int, int], center: np.ndarr
     shape_fn = expit((0.6 * field + 1.0 - r ** 2) * 4.0)
     shape_fn = ndimage.gaussian_filter(shape_fn * (r < 1.8), 0.8)
     return contrast * shape_fn / max(float(shape_fn.max()), 1e-12)
+
+
+def tread_params(g: np.random.Generator) -> dict:
+    """The random lattice of one ``treadplate`` face (its first draws from ``g``): period
+    14-24 px, lozenge width 4-6 px and length 14-22 px (at most ``2 period - width - 2``, so
+    the ends of a lozenge stay clear of its crosswise neighbours' flanks), lattice rotation,
+    the first orientation within +-10 degrees of the lattice axis and the second 85-95 degrees
+    from it, the light's azimuth and the lattice's offset."""
+    period = float(g.uniform(14.0, 24.0))
+    width = float(g.uniform(4.0, 6.0))
+    length = float(g.uniform(14.0, min(22.0, 2.0 * period - width - 2.0)))
+    return dict(period=period, width=width, length=length, rot=float(g.uniform(0.0, np.pi)),
+                first=float(np.deg2rad(g.uniform(-10.0, 10.0))),
+                apart=float(np.deg2rad(g.uniform(85.0, 95.0))),
+                light=float(g.uniform(0.0, 2 * np.pi)), offset=g.uniform(0.0, period, 2))
+
+
+def _lozenge_relief(g: np.random.Generator, h: int, w: int, p: dict) -> np.ndarray:
+    """Height of the tread plate's lozenges at every pixel: each pixel's lattice cell ``(i, j)``
+    (of the rotated, offset lattice) and its four crosswise neighbours are the only lozenges
+    that can reach it; each lozenge is a capsule (half width ``r``, core half length
+    ``length / 2 - r``) of rounded profile ``sqrt(1 - (d / r)**2)``, oriented by the parity of
+    ``i + j`` (the two orientations alternate), jittered per lozenge by up to 1.2 px in
+    position and 3.5 degrees in angle (tables indexed by the cell), and 0.85-1.15 high.  The
+    five candidates are evaluated on whole arrays and the highest kept."""
+    per, r = p["period"], 0.5 * p["width"]
+    core = 0.5 * p["length"] - r
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    ca, sa = np.cos(p["rot"]), np.sin(p["rot"])
+    a = xx * ca + yy * sa + p["offset"][0]
+    b = -xx * sa + yy * ca + p["offset"][1]
+    i, j = np.floor(a / per).astype(np.int64), np.floor(b / per).astype(np.int64)
+    i0, j0 = int(i.min()) - 1, int(j.min()) - 1
+    ni, nj = int(i.max()) - i0 + 2, int(j.max()) - j0 + 2
+    jit = g.uniform(-1.2, 1.2, (2, ni, nj))
+    tilt = np.deg2rad(g.uniform(-3.5, 3.5, (ni, nj)))
+    tall = g.uniform(0.85, 1.15, (ni, nj))
+    relief = np.zeros((h, w))
+    for di, dj in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):
+        ci, cj = i + di, j + dj
+        ti, tj = ci - i0, cj - j0
+        ang = p["first"] + p["apart"] * ((ci + cj) % 2) + tilt[ti, tj]
+        da = a - (ci + 0.5) * per - jit[0, ti, tj]
+        db = b - (cj + 0.5) * per - jit[1, ti, tj]
+        along = da * np.cos(ang) + db * np.sin(ang)
+        across = -da * np.sin(ang) + db * np.cos(ang)
+        d = np.hypot(along - np.clip(along, -core, core), across)
+        relief = np.maximum(relief, tall[ti, tj] * np.sqrt(np.clip(1.0 - (d / r) ** 2, 0, 1)))
+    return relief
+
+
+def treadplate_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Rolled steel tread (checker) plate: raised lozenges on a rotated lattice
+    (:func:`tread_params`, :func:`_lozenge_relief`), softened by 0.8 px and seen lit from one
+    side (the relief's slope along the light: one flank brighter, the other darker, with the
+    tops a little brighter), over a faint mottled base (sigma 12 px, 0.25) and a fine
+    isotropic grain (sigma 0.6 px, 0.2).  Vectorised.  Zero mean, unit standard deviation,
+    different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    p = tread_params(g)
+    relief = ndimage.gaussian_filter(_lozenge_relief(g, h, w, p), 0.8)
+    gy, gx = np.gradient(relief) if min(h, w) > 1 else (np.zeros((h, w)), np.zeros((h, w)))
+    lit = -(gx * np.cos(p["light"]) + gy * np.sin(p["light"])) + 0.25 * relief
+    mottle = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0, mode="wrap"))
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(_unit(lit) + 0.25 * mottle + 0.2 * grain)
+
+
+def hinge_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``hinge`` layout in model pixels (origin at the image centre) on the plate ``base``:
+    three knuckle cut-outs (``"windows"``: half size 0.08 x the width by 0.05 x the height,
+    corners rounded to 0.015 x the smaller side) 0.26 x the width apart, 0.33 x the height
+    above the centre (along the top edge); a large oblong window (a stadium: a ``"slots"``
+    entry of half length 0.17 x the width, radius 0.08 x the smaller side) at the centre; and
+    two countersunk holes 0.3 x the width either side of the centre, 0.28 x the height below
+    it: bores (``"holes"``, radius 0.035 x the smaller side) inside shallow cones
+    (``"cones"``, one per hole, in the same order, marked ``"ramp"``: a soft radial ramp out
+    to 0.075, drawn by :func:`~metrology.synth._textures_more.sink_shading`).
+    ``"keep_windows"`` and ``"keep_slots"``: a ``missing`` part leaves out a countersunk hole
+    only (with its cone), never a knuckle or the window."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [((x * w, 0.28 * h), 0.035 * s) for x in (-0.3, 0.3)]
+    cones = [(c, r, 0.075 * s, "ramp") for c, r in holes]
+    slots = [((0.0, 0.0), 0.17 * w, 0.08 * s, 0.0)]
+    windows = [((x * w, -0.33 * h), (0.08 * w, 0.05 * h), 0.015 * s) for x in (-0.26, 0.0, 0.26)]
+    return dict(base, holes=holes, slots=slots, windows=windows, cones=cones, keep_windows=True,
+                keep_slots=True)

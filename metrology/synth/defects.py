@@ -37,6 +37,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
              side (bright and dark halves), each with a tiny dark halo.
 ``burn``     a heat-tint / arc-strike mark: a soft irregular annulus (outer radius 6-18 px),
              a slightly brighter ring of varying width around a darker core.
+``crazing``  a patch (radius 8-20 px) of fine connected dark cracks around cells 3-7 px across.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -73,11 +74,11 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
 
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
-                "corrosion", "spatter", "burn")
+                "corrosion", "spatter", "burn", "crazing")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
-                 "spatter", "burn")
+                 "spatter", "burn", "crazing")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
@@ -342,6 +343,9 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     if "missing" in kinds and n_features(lay) == 0:
         raise InputError(f"kind 'missing': layout {layout!r} has no feature to leave out")
     skip = int(g.integers(0, n_missable(lay))) if "missing" in kinds else None
+    cones = lay.get("cones", [])  # countersinks of holes (layout hinge): one per hole, in order
+    if skip is not None and skip < len(cones):  # a countersunk hole left out: its cone too
+        lay["cones"] = cones[:skip] + cones[skip + 1:]
     if "extra" in kinds:
         r_extra = float(g.uniform(0.035, 0.06) * min(h, w))
         # centre in model coordinates (identity pose), clear of the plate edge and features
@@ -390,7 +394,8 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
             b_ = -(uv[..., 0] - cx) * sa_ + (uv[..., 1] - cy) * ca_
             t = np.clip(a_, -half, half)
             win = window_of(lay, i) if k == "missing" else None
-            mask |= (np.hypot(a_ - t, b_) <= r + 1.0) if win is None else \
+            r_mask = cones[i][2] if k == "missing" and i < len(cones) else r  # with its cone
+            mask |= (np.hypot(a_ - t, b_) <= r_mask + 1.0) if win is None else \
                 (sd_window(uv[..., 0], uv[..., 1], win) <= 1.0)
             specs.append(DefectSpec(k, (float(c[0]), float(c[1])), float(r), float(ang),
                                     float(_FACE_LEVEL - _HOLE_LEVEL),
@@ -404,7 +409,7 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
         spec = spec[:4] + (spec[4] * contrast_scale,) + spec[5:]
         specs.append(DefectSpec(*spec))
 
-    if lay.get("sinks"):  # countersunk holes (layout panel): a dull, shaded chamfer ring
+    if lay.get("sinks") or lay.get("cones"):  # countersinks (panel, hinge), counterbores
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
         ring, slope = sink_shading(*np.moveaxis(inv.apply(np.stack([xx, yy], -1)), -1, 0), lay)
         tex, delta = tex * (1.0 - 0.6 * ring), delta - 14.0 * ring + 10.0 * slope

@@ -35,6 +35,7 @@ differs from part to part:
 ``painted``  powder coat: orange-peel shading, sparse bright metallic flakes, faint overspray
 ``swirled``  orbital-sanded: short curved loop-arc sanding marks of no common direction, grain
 ``scaled``   hot-rolled mill scale: jagged flakes (some spalled) over rolling streaks, grain
+``treadplate`` rolled tread (checker) plate: side-lit raised lozenges, two orientations alternating
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -63,6 +64,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``terminal`` a row of three square windows, a screw hole below each, a long slot at each end.
 ``keyplate`` two counterbored holes at the top, a keyhole (hole and slot down) in the middle,
              four small holes along the bottom.
+``hinge``    three knuckle cut-outs along the top, an oblong window, two countersunk holes below.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -92,9 +94,9 @@ MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
             "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
-            "swirled", "scaled")
+            "swirled", "scaled", "treadplate")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate")
+           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate", "hinge")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -504,15 +506,16 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
     placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal``,
-    ``keyplate`` add ``"windows"``, all but ``strip`` ``"keep_windows"``, ``strip`` a ``"notch"``,
-    ``panel``, ``keyplate`` ``"sinks"``, ``terminal``, ``keyplate`` ``"keep_slots"``."""
+    ``keyplate``, ``hinge`` add ``"windows"``, all but ``strip`` ``"keep_windows"``, ``strip`` a
+    ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge`` ``"cones"``, ``terminal``,
+    ``keyplate``, ``hinge`` ``"keep_slots"``."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel, terminal, keyplate
+    if name in MORE_LAYOUTS:  # hub, lever, strip, bezel, panel, terminal, keyplate, hinge
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
