@@ -25,10 +25,11 @@ def _crazing(g, shape, lay, pose, params):
     its second-nearest seed as to its nearest (half the difference, the distance to the cell
     edge, seen through a Gaussian of sigma 0.45 px: lines about 1 px wide, all connected as
     the cells' edges are).  The patch: radius ``R`` 8-20 px, its outline wavering by a smooth
-    noise (sigma ``R / 3``, 0.3 of ``R``), the cracks at full strength inside 0.6 of it and
-    fading (smoothstep) to nothing at the outline, each line's strength mottled by 20 %;
+    noise (sigma ``R / 3``; 0.3 ``R`` per unit, at most 0.35 ``R``), the cracks at full
+    strength 0.4 ``R`` inside the outline and fading (smoothstep) to nothing at it, each
+    line's strength mottled by 20 %;
     darkening 10-22 gray levels at its peak.  Drawn on a box around the patch.  Its mask is
-    the patch (where the fade is at least a half) with its crack pixels."""
+    the patch: every pixel inside its outline (where the fade is above 0)."""
     radius = params.get("radius_px", g.uniform(8.0, 20.0))
     contrast = params.get("contrast", g.uniform(10.0, 22.0))
     cell = float(g.uniform(3.0, 7.0))
@@ -48,14 +49,15 @@ def _crazing(g, shape, lay, pose, params):
     noise = ndimage.gaussian_filter(g.standard_normal(sh), radius / 3.0)
     noise /= max(float(noise.std()), 1e-12)
     rr = np.hypot(xx - c[0], yy - c[1]) / radius
-    t = np.clip((1.0 + 0.3 * noise - rr) / 0.4, 0.0, 1.0)      # 1 inside, 0 at the outline
+    wave = np.clip(0.3 * noise, -0.35, 0.35)                    # the outline: 0.65-1.35 R
+    t = np.clip((1.0 + wave - rr) / 0.4, 0.0, 1.0)             # 1 inside, 0 at the outline
     fade = t * t * (3.0 - 2.0 * t)
     mottle = ndimage.gaussian_filter(g.standard_normal(sh), 1.5)
     mottle = np.clip(1.0 + 0.2 * mottle / max(float(mottle.std()), 1e-12), 0.5, 1.5)
     delta = np.zeros((h, w))
     delta[r0:r1, c0:c1] = -contrast * lines * fade * mottle
     footprint = np.zeros((h, w), bool)
-    footprint[r0:r1, c0:c1] = fade >= 0.5
+    footprint[r0:r1, c0:c1] = fade > 0.0
     spec = ("crazing", (float(c[0]), float(c[1])), float(radius), 0.0, -float(contrast),
             {"radius_px": float(radius), "cell_px": cell})
     return delta, None, spec, footprint

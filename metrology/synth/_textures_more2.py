@@ -27,6 +27,17 @@
              round hole joined to a narrower slot going down) and a row of four small holes
              along the bottom (``missing`` leaves out one of the small holes only).
 
+``treadplate`` rolled steel tread (checker) plate (:func:`treadplate_texture`): raised
+             lozenges (14-22 px long, 4-6 px wide, rounded ends) on a regular lattice of period
+             14-24 px at a random rotation, neighbours in two orientations about 90 degrees
+             apart, jittered slightly per lozenge, lit from one side, over a faint mottled base
+             and a fine grain.
+
+``hinge``    layout (:func:`hinge_layout`): a hinge leaf: three knuckle cut-outs along the top,
+             a large oblong (stadium) window in the middle and two countersunk holes (a bore in
+             a soft shallow cone) lower left and right (``missing`` leaves out a countersunk
+             hole only, never a knuckle or the window).
+
 :func:`stain_delta` (the ``stain`` defect's blob) moved here from ``surfaces`` for room.
 """
 
