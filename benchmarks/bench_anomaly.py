@@ -70,6 +70,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   ``corrosion``, ``spatter`` and the new shape ``burn``, and missing / extra), made on
   2026-12-05 (fourth session of the day) before any later change, and scored once with the
   default;
+* ``holdout16``: a sixteenth held-out configuration (texture ``treadplate``, rolled steel
+  tread plate: raised lozenges on a rotated lattice, neighbours in two orientations about 90
+  degrees apart, lit from one side, layout ``hinge``, a hinge leaf with three knuckle
+  cut-outs, an oblong window and two countersunk holes; the ten surface kinds plus
+  ``fingerprint``, ``blister``, ``inclusion``, ``corrosion``, ``spatter``, ``burn`` and the new
+  shape ``crazing``, and missing / extra), made on 2026-12-05 (fifth session of the day)
+  before any later change, and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -105,7 +112,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
-``holdout13``, ``holdout14``, ``holdout15``,
+``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -816,6 +823,19 @@ HOLDOUT15_SET = ("keyplate", "scaled", 3300, HOLDOUT5_KINDS + (
     "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn"))
 PARTS["holdout15"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT15_SET,
                                           title="held-out 15")
+#: the sixteenth held-out configuration (made 2026-12-05, fifth session of the day, before
+#: any later change): texture ``treadplate`` (rolled steel tread plate: raised lozenges on a
+#: lattice of period 14-24 px at a random rotation, neighbours alternating between two
+#: orientations about 90 degrees apart, lit from one side, over a faint mottled base and a
+#: fine grain) and layout ``hinge`` (three knuckle cut-outs along the top, an oblong window,
+#: two countersunk holes below), both new, the ten surface kinds plus ``fingerprint``,
+#: ``blister``, ``inclusion``, ``corrosion``, ``spatter``, ``burn`` and the new shape
+#: ``crazing``, and missing / extra; scored once with the default (docs/anomaly.md,
+#: *Held-out 16*)
+HOLDOUT16_SET = ("hinge", "treadplate", 3500, HOLDOUT5_KINDS + (
+    "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing"))
+PARTS["holdout16"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT16_SET,
+                                          title="held-out 16")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
