@@ -85,7 +85,7 @@ def run(quick: bool = False) -> list[Row]:
     sk = _skimage_circles(P)
     sk_acc = _acc(sk[:, :2], sk[:, 2], c, r)
     for method in ("hyper", "geometric"):
-        ms = median_ms(lambda: fit_circle(P, method), repeat=rep)
+        ms = median_ms(lambda m=method: fit_circle(P, m), repeat=rep)
         f = fit_circle(P, method)
         rows.append(Row(f"fit_circle {method} 2000x32 (batched)", ms,
                         "skimage CircleModel loop", sk_ms,
