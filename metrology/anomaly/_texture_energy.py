@@ -206,7 +206,9 @@ class TextureEnergy:
         te.spread = np.maximum(mad, MIN_SPREAD).astype(np.float32)
         # per signed band, the image statistic (top-k of its z) on the fitting images: bands
         # whose z has heavy spatial tails on good faces count for less
-        v = np.array([te._channel_stats(te.zmaps(grays[i])) for i in fit_idx])
+        # the same z as ``zmaps`` on the face pixels, from the features already computed
+        scale = te.spread[:, None] * te._spread_scale[te.inner][None]
+        v = np.array([te._top_stats((f - te.center[:, None]) / scale) for f in feats])
         te.chan = np.stack([v.mean(0), np.maximum(v.std(0), CHANNEL_SD_FLOOR)]).astype(
             np.float32)
         cal = [grays[i] for i in np.flatnonzero(held)] or grays
@@ -225,7 +227,10 @@ class TextureEnergy:
         """(2 n_bands,): per band the mean of its :data:`TOP_K` largest inner z values, then
         per band the mean of its ``TOP_K`` largest ``-z`` (stronger, weaker texture);
         ``inner`` (default the scanned face) the pixels taken."""
-        v = z[:, self.inner if inner is None else inner]
+        return self._top_stats(z[:, self.inner if inner is None else inner])
+
+    def _top_stats(self, v: np.ndarray) -> np.ndarray:
+        """:meth:`_channel_stats` of the z values ``v`` (n_bands, n) of the pixels taken."""
         n = v.shape[1]
         k = min(self.top_k, n)
         p = np.partition(v, [k - 1, n - k], axis=1)
