@@ -33,8 +33,8 @@ off it; spectrum from 20 good parts, per-direction spread from 20), the two imag
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 
-``--sets [tune] [1 ... 15] [--full] [--default]`` (2026-12-04/05 night; 13-15 added later):
-the oracle on the benchmark's own test sets (tune, held-out 1-15 of
+``--sets [tune] [1 ... 16] [--full] [--default]`` (2026-12-04/05 night; 13-16 added later):
+the oracle on the benchmark's own test sets (tune, held-out 1-16 of
 ``benchmarks/bench_anomaly.py``, drawn as its parts draw them: same seeds, kinds and
 missing / extra, jitter; quick size 15 good and 6 per kind, ``--full`` 30 and 12), pooled
 over kinds.  The face is the line channel's ROI
@@ -283,7 +283,8 @@ def bench_sets():
                                                bench.HOLDOUT8_SET, bench.HOLDOUT9_SET,
                                                bench.HOLDOUT10_SET, bench.HOLDOUT11_SET,
                                                bench.HOLDOUT12_SET, bench.HOLDOUT13_SET,
-                                               bench.HOLDOUT14_SET, bench.HOLDOUT15_SET]
+                                               bench.HOLDOUT14_SET, bench.HOLDOUT15_SET,
+                                               bench.HOLDOUT16_SET]
     names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
     return dict(zip(names, tuples)), bench
 
@@ -368,7 +369,7 @@ DEFAULT_FULL = {"held-out 2": 0.974, "held-out 3": 0.994, "held-out 4": 0.894,
                 "held-out 5": 0.925, "held-out 6": 0.915, "held-out 7": 0.820,
                 "held-out 8": 0.895, "held-out 9": 0.754, "held-out 10": 0.947,
                 "held-out 11": 0.789, "held-out 12": 0.933, "held-out 13": 0.966,
-                "held-out 14": 0.664, "held-out 15": 0.671}
+                "held-out 14": 0.664, "held-out 15": 0.671, "held-out 16": 0.941}
 
 
 def _rotated_spectra(t, support, angles):
@@ -493,7 +494,7 @@ def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
 
 
 def sets_main(argv):
-    """``--sets [tune] [1 ... 15] [--full] [--default]``: the oracle on the benchmark's sets,
+    """``--sets [tune] [1 ... 16] [--full] [--default]``: the oracle on the benchmark's sets,
     pooled over kinds."""
     import time
 
