@@ -6,7 +6,8 @@
                           [--calibrate GOOD2...] [--threshold-method max_margin|quantile]
                           [--margin 0.1] [--quantile 0.99] [--coreset-ratio 0.05]
                           [--max-bank 1024] [--aligned] [--select auto|off]
-                          [--line-scan auto|on|off] [--json]
+                          [--edge-band-px PX] [--line-scan auto|on|off]
+                          [--texture-energy auto|on|off] [--jet-scan auto|on|off] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
@@ -15,8 +16,11 @@
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
 turns on the position-aware check (missing or extra features; the images must show the part
 aligned, as a recipe's region cuts it).  ``--select off`` keeps the face band as set instead
-of choosing it from the good images (a fit several times faster), ``--line-scan`` switches
-the line channel (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's
+of choosing it from the good images (a fit several times faster; on large images most of the
+fit's time is the choice), ``--edge-band-px`` sets that band (px along strong edges left out of
+the face: the first candidate under ``--select auto``, the band under ``off``), and
+``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
+jet channels (``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's
 score and exits with 1 when any image is above the bank's threshold (0 otherwise, or when no
 threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0 bank, for
 its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank through
@@ -51,10 +55,12 @@ def _load_all(paths, what):
 def _fit(args: argparse.Namespace) -> int:
     from .patchcore import PatchCore
 
-    line = {"auto": "auto", "on": True, "off": False}[args.line_scan]
+    mode = {"auto": "auto", "on": True, "off": False}
+    band = {} if args.edge_band_px is None else {"edge_band_px": args.edge_band_px}
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
                        aligned=args.aligned, resize=args.resize, select=args.select,
-                       line_scan=line)
+                       line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
+                       jet_scan=mode[args.jet_scan], **band)
     scorer.fit(_load_all(args.images, "reading"))
     thr = None
     if args.calibrate:
@@ -158,9 +164,18 @@ def register(subparsers) -> None:
     pf.add_argument("--select", default="auto", choices=["auto", "off"],
                     help="choose the face band along the part's edges from the good images "
                          "themselves (auto, default) or keep it off (a faster fit)")
+    pf.add_argument("--edge-band-px", type=float, metavar="PX",
+                    help="band along the part's strong edges left out of the face (px; "
+                         "default 0; with --select auto the first band tried)")
     pf.add_argument("--line-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for long faint lines (auto: on with classical features "
                          "and 5 or more images)")
+    pf.add_argument("--texture-energy", default="auto", choices=["auto", "on", "off"],
+                    help="the channel for rubbed-down or roughened texture (auto: on with "
+                         "classical and efficientnet-lite0 features)")
+    pf.add_argument("--jet-scan", default="auto", choices=["auto", "on", "off"],
+                    help="the channel for compact marks of any shape (auto: on with the line "
+                         "channel and 40 or more images; off halves the scoring time)")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
     pf.set_defaults(func=_fit)
     ps = asub.add_parser("score", help="score images with a saved bank")

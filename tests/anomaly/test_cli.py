@@ -71,3 +71,24 @@ def test_fit_passes_select_and_line_scan(images, capsys):
     assert summary["info"]["line_scan"] == "off"
     # an unknown choice is a usage error: exit 2
     assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "maybe"]) == 2
+
+
+def test_fit_passes_the_band_and_the_channels(images, capsys):
+    d, paths = images
+    bank = str(d / "banded.json")
+    assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "off",
+                 "--edge-band-px", "3", "--texture-energy", "off", "--jet-scan", "off",
+                 "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    cfg, info = summary["config"], summary["info"]
+    assert cfg["edge_band_px"] == 3.0 and cfg["texture_energy"] is False
+    assert cfg["jet_scan"] is False and info["jet_scan"] == "off"
+    assert info["texture_energy"] == "off"
+    # the jet channel asked for on 6 images: it needs 10, a clear error (exit 2), no bank
+    on = d / "jet_on.json"
+    assert main(["anomaly", "fit", *paths[:6], "-o", str(on), "--jet-scan", "on"]) == 2
+    assert "jet_scan" in capsys.readouterr().err
+    assert not on.exists() and not on.with_suffix(".npz").exists()
+    # a negative band is the settings' own error, exit 2
+    assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--edge-band-px", "-1"]) == 2
+    assert "edge_band_px" in capsys.readouterr().err
