@@ -8,6 +8,9 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 ``crazing``  a patch (radius 8-20 px, irregular outline) of a network of fine connected cracks:
              thin dark lines along the edges of small polygonal cells 3-7 px across, fading
              out towards the patch's border, faint (10-22 gray levels, as a hairline).
+``drip``     a paint run / oil drip: an elongated teardrop streak 15-40 px long, 3-7 px wide at
+             its round head and narrowing to a point along its length, slightly brighter
+             (glossy, 14-30 gray levels, as a stain) with a thin darker rim along one side.
 """
 
 from __future__ import annotations
@@ -63,5 +66,44 @@ def _crazing(g, shape, lay, pose, params):
     return delta, None, spec, footprint
 
 
+def _drip(g, shape, lay, pose, params):
+    """A drip: along its axis (``angle_deg``, any direction) from the head's centre ``s = 0``
+    to the tip ``s = length`` (15-40 px), the half width is ``width / 2 (1 - s / length)**0.7``
+    (``width`` 3-7 px), a round head of that half width behind ``s = 0``; its raised profile
+    ``sqrt(1 - (t / half width)**2)`` (``t`` across) is brighter by ``contrast`` (14-30 gray
+    levels; glossy), and a thin darker line (sigma 0.6 px, 0.6 of ``contrast``) runs along
+    one edge (the side, +-1, at random: the run's lower rim), all softened by 0.6 px.  Drawn on
+    a box around it; its mask is the streak (the profile above 0) with the rim and their
+    softened edge (where the change is at least 3 % of ``contrast``)."""
+    length = params.get("length_px", g.uniform(15.0, 40.0))
+    width = params.get("width_px", g.uniform(3.0, 7.0))
+    angle = params.get("angle_deg", g.uniform(0.0, 360.0))
+    contrast = params.get("contrast", g.uniform(14.0, 30.0))
+    side = float(g.choice([-1.0, 1.0]))
+    c = pick_center(g, lay, pose, 0.5 * length + width + 2)       # the streak's middle
+    ca, sa = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    head = np.asarray(c, float) - 0.5 * length * np.array([ca, sa])
+    m = int(np.ceil(0.5 * length + width + 4))
+    r0, r1, c0, c1 = box_around(c, m, shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    s = (xx - head[0]) * ca + (yy - head[1]) * sa
+    t = -(xx - head[0]) * sa + (yy - head[1]) * ca
+    half = 0.5 * width * np.clip(1.0 - np.clip(s, 0.0, None) / length, 0.0, 1.0) ** 0.7
+    across = np.where(s < 0, np.hypot(s, t), np.abs(t))          # the head is round
+    q = np.clip(1.0 - (across / np.maximum(half, 1e-6)) ** 2, 0.0, 1.0) * (s <= length)
+    body = np.sqrt(q)
+    along_rim = np.where(s < 0, np.hypot(s, t) - half, side * t - half)  # off the rim's side
+    rim = np.exp(-0.5 * (along_rim / 0.6) ** 2) * (s <= length) * ((s >= 0) | (side * t > 0))
+    local = ndimage.gaussian_filter(contrast * (body - 0.6 * rim), 0.6)
+    h, w = shape
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = local
+    footprint = np.zeros((h, w), bool)
+    footprint[r0:r1, c0:c1] = (q > 0) | (np.abs(local) >= 0.03 * abs(contrast))  # soft edge too
+    spec = ("drip", (float(c[0]), float(c[1])), float(length), float(angle), float(contrast),
+            {"width_px": float(width), "side": side})
+    return delta, None, spec, footprint
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
-MORE_MAKERS = {"crazing": _crazing}
+MORE_MAKERS = {"crazing": _crazing, "drip": _drip}

@@ -38,6 +38,16 @@
              a soft shallow cone) lower left and right (``missing`` leaves out a countersunk
              hole only, never a knuckle or the window).
 
+``hammered`` hand-hammered (planished) sheet (:func:`hammered_texture`): overlapping shallow
+             round hammer facets 12-40 px across, each a spherical dish (the lowest of the
+             dishes wins, so neighbours meet in creases), lit from one side: each facet a soft
+             gradient with a sharper rim, over a faint low-frequency mottling and a fine grain.
+
+``louvre``   layout (:func:`louvre_layout`): a vent plate: five parallel narrow slots tilted 20
+             degrees in the middle, a mounting hole upper left and lower right and a rounded
+             rectangular window near the right edge (``missing`` leaves out a mounting hole
+             only, never a louvre or the window).
+
 :func:`stain_delta` (the ``stain`` defect's blob) moved here from ``surfaces`` for room.
 """
 
@@ -298,4 +308,70 @@ def hinge_layout(shape: tuple[int, int], base: dict) -> dict:
     slots = [((0.0, 0.0), 0.17 * w, 0.08 * s, 0.0)]
     windows = [((x * w, -0.33 * h), (0.08 * w, 0.05 * h), 0.015 * s) for x in (-0.26, 0.0, 0.26)]
     return dict(base, holes=holes, slots=slots, windows=windows, cones=cones, keep_windows=True,
+                keep_slots=True)
+
+
+def hammer_relief(g: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Height of a hammered face: one blow per cell of a 30 px grid (offset at random), each
+    centred anywhere within 0.45 of a cell of its cell's middle, a shallow spherical
+    (paraboloid) dish ``(rho**2 - r**2) / (2 R)`` of its own radius ``r`` 6-20 px and sphere
+    radius ``R`` (0.8-1.25 of 60 px); the surface is the lowest of the dishes (the last blow
+    flattens the metal into its dish: facets of random sizes, mostly 12-40 px across), taken
+    over the blows of each pixel's cell and its eight neighbours (index arithmetic on whole
+    arrays, no loop over pixels).  Neighbouring dishes meet in creases: each facet a smooth
+    bowl, a sharper rim where two meet."""
+    cell = 30.0
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    off = g.uniform(0.0, cell, 2)
+    i = np.floor((xx + off[0]) / cell).astype(np.int64)
+    j = np.floor((yy + off[1]) / cell).astype(np.int64)
+    ni, nj = int(i.max()) + 3, int(j.max()) + 3            # cells -1 .. max + 1, shifted by 1
+    cx = (np.arange(ni)[:, None] - 0.5 + g.uniform(-0.45, 0.45, (ni, nj))) * cell - off[0]
+    cy = (np.arange(nj)[None, :] - 0.5 + g.uniform(-0.45, 0.45, (ni, nj))) * cell - off[1]
+    r2 = g.uniform(6.0, 20.0, (ni, nj)) ** 2
+    curv = 1.0 / (2.0 * 60.0 * g.uniform(0.8, 1.25, (ni, nj)))
+    relief = np.full((h, w), np.inf)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            a, b = i + 1 + di, j + 1 + dj
+            dish = ((xx - cx[a, b]) ** 2 + (yy - cy[a, b]) ** 2 - r2[a, b]) * curv[a, b]
+            np.minimum(relief, dish, out=relief)
+    return relief
+
+
+def hammered_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Hand-hammered (planished) sheet: overlapping shallow round facets
+    (:func:`hammer_relief`), softened by 0.7 px and lit from a random side (the relief's slope
+    along the light: each facet a soft gradient, bright on one side and dark on the other, a
+    sharper change at the rims where facets meet), over a faint low-frequency mottling (sigma
+    18 px, 0.3) and a fine isotropic grain (sigma 0.6 px, 0.25).  Vectorised.  Zero mean, unit
+    standard deviation, different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    light = float(g.uniform(0.0, 2 * np.pi))
+    relief = ndimage.gaussian_filter(hammer_relief(g, h, w), 0.7)
+    gy, gx = np.gradient(relief) if min(h, w) > 1 else (np.zeros((h, w)), np.zeros((h, w)))
+    lit = -(gx * np.cos(light) + gy * np.sin(light))
+    mottle = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 18.0, mode="wrap"))
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(_unit(lit) + 0.3 * mottle + 0.25 * grain)
+
+
+def louvre_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``louvre`` layout in model pixels (origin at the image centre) on the plate ``base``:
+    five parallel narrow slots (vent louvres: half length 0.13 x the height, radius 0.018 x the
+    smaller side, tilted 20 degrees from vertical) 0.085 x the width apart, centred 0.05 x the
+    width left of the centre; two mounting holes (radius 0.04 x the smaller side) upper left
+    (-0.33, -0.3) and lower right (0.33, 0.3) in fractions of the width and height; and a
+    rounded rectangular window (half size 0.055 x the width by 0.12 x the height, corners
+    rounded to 0.03 x the smaller side) 0.3 x the width right of the centre, at mid height.
+    ``"keep_windows"`` and ``"keep_slots"``: a ``missing`` part leaves out a mounting hole
+    only, never a louvre or the window."""
+    h, w = shape
+    s = float(min(h, w))
+    holes = [((-0.33 * w, -0.3 * h), 0.04 * s), ((0.33 * w, 0.3 * h), 0.04 * s)]
+    slots = [(((-0.05 + 0.085 * i) * w, 0.0), 0.13 * h, 0.018 * s, 70.0) for i in range(-2, 3)]
+    windows = [((0.3 * w, 0.0), (0.055 * w, 0.12 * h), 0.03 * s)]
+    return dict(base, holes=holes, slots=slots, windows=windows, keep_windows=True,
                 keep_slots=True)
