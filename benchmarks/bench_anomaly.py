@@ -77,6 +77,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   ``fingerprint``, ``blister``, ``inclusion``, ``corrosion``, ``spatter``, ``burn`` and the new
   shape ``crazing``, and missing / extra), made on 2026-12-05 (fifth session of the day)
   before any later change, and scored once with the default;
+* ``holdout17``: a seventeenth held-out configuration (texture ``hammered``, hand-hammered
+  (planished) sheet: overlapping shallow round facets 12-40 px across lit from one side, layout
+  ``louvre``, a vent plate with five parallel slots tilted 20 degrees, two mounting holes and a
+  rounded window at the right; the ten surface kinds plus ``fingerprint``, ``blister``,
+  ``inclusion``, ``corrosion``, ``spatter``, ``burn``, ``crazing`` and the new shape ``drip``,
+  and missing / extra), made on 2026-12-05 (fifth session of the day, after held-out 16)
+  before any later change, and scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -112,7 +119,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
-``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``,
+``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -836,6 +843,19 @@ HOLDOUT16_SET = ("hinge", "treadplate", 3500, HOLDOUT5_KINDS + (
     "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing"))
 PARTS["holdout16"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT16_SET,
                                           title="held-out 16")
+#: the seventeenth held-out configuration (made 2026-12-05, fifth session of the day, after
+#: held-out 16, before any later change): texture ``hammered`` (hand-hammered sheet: the
+#: lowest of shallow spherical dishes, one blow per jittered 30 px cell, facets 12-40 px
+#: across meeting in creases, lit from one side, over a faint mottling and a fine grain) and
+#: layout ``louvre`` (five parallel narrow slots tilted 20 degrees, a mounting hole upper left
+#: and lower right, a rounded window at the right), both new, the ten surface kinds plus
+#: ``fingerprint``, ``blister``, ``inclusion``, ``corrosion``, ``spatter``, ``burn``,
+#: ``crazing`` and the new shape ``drip``, and missing / extra; scored once with the default
+#: (docs/anomaly.md, *Held-out 17*)
+HOLDOUT17_SET = ("louvre", "hammered", 3700, HOLDOUT5_KINDS + (
+    "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing", "drip"))
+PARTS["holdout17"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT17_SET,
+                                          title="held-out 17")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
