@@ -68,14 +68,19 @@ def _crazing(g, shape, lay, pose, params):
 
 def _drip(g, shape, lay, pose, params):
     """A drip: along its axis (``angle_deg``, any direction) from the head's centre ``s = 0``
-    to the tip ``s = length`` (15-40 px), the half width is ``width / 2 (1 - s / length)**0.7``
-    (``width`` 3-7 px), a round head of that half width behind ``s = 0``; its raised profile
-    ``sqrt(1 - (t / half width)**2)`` (``t`` across) is brighter by ``contrast`` (14-30 gray
-    levels; glossy), and a thin darker line (sigma 0.6 px, 0.6 of ``contrast``) runs along
-    one edge (the side, +-1, at random: the run's lower rim), all softened by 0.6 px.  Drawn on
-    a box around it; its mask is the streak (the profile above 0) with the rim and their
-    softened edge (where the change is at least 3 % of ``contrast``)."""
-    length = params.get("length_px", g.uniform(15.0, 40.0))
+    to the tip ``s = length`` (15-40 px; pasted on a region, at most twice its deepest point's
+    distance from its edges less 10 px, but 15 px at least), the half width is
+    ``width / 2 (1 - s / length)**0.7`` (``width`` 3-7 px), a round head of that half width
+    behind ``s = 0``; its raised profile ``sqrt(1 - (t / half width)**2)`` (``t`` across) is
+    brighter by ``contrast`` (14-30 gray levels; glossy), and a thin darker line (sigma
+    0.6 px, 0.6 of ``contrast``) runs along one edge (the side, +-1, at random: the run's lower
+    rim), all softened by 0.6 px.  Drawn on a box around it; its mask is the streak (the
+    profile above 0) with the rim and their softened edge (where the change is at least 3 % of
+    ``contrast``)."""
+    hi = 40.0  # pasted on a region (``"free"``): at most what its deepest point has room for
+    if "free" in lay:
+        hi = min(hi, max(15.0, 2.0 * (float(np.max(lay["free"])) - 10.0)))
+    length = params.get("length_px", g.uniform(15.0, hi))
     width = params.get("width_px", g.uniform(3.0, 7.0))
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     contrast = params.get("contrast", g.uniform(14.0, 30.0))
