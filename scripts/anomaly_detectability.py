@@ -369,7 +369,8 @@ DEFAULT_FULL = {"held-out 2": 0.974, "held-out 3": 0.994, "held-out 4": 0.894,
                 "held-out 5": 0.925, "held-out 6": 0.915, "held-out 7": 0.820,
                 "held-out 8": 0.895, "held-out 9": 0.754, "held-out 10": 0.947,
                 "held-out 11": 0.789, "held-out 12": 0.933, "held-out 13": 0.966,
-                "held-out 14": 0.664, "held-out 15": 0.671, "held-out 16": 0.941}
+                "held-out 14": 0.664, "held-out 15": 0.671, "held-out 16": 0.941,
+                "held-out 17": 0.950}
 
 
 def _rotated_spectra(t, support, angles):
