@@ -196,16 +196,21 @@ class JetScan:
                 OWN_FLOOR * np.linalg.inv(trained)
             pairs = [(i, m) for i in range(k) for m in range(i, k)]
             prods = [rr[i] * rr[m] for i, m in pairs]
+            tmp = np.empty(x.shape, np.float32)
             for n_q, q in enumerate((trained, np.linalg.inv(own_cov))):
                 acc = np.zeros(x.shape, np.float32)
-                for (i, m), pr in zip(pairs, prods):
-                    acc += np.float32(q[i, m] * (1.0 if i == m else 2.0)) * pr
-                yield 2 * j + n_q, np.sqrt(np.maximum(acc, 0.0))
+                for (i, m), pr in zip(pairs, prods):  # in place: no temporary map per term
+                    acc += np.multiply(pr, np.float32(q[i, m] * (1.0 if i == m else 2.0)),
+                                       out=tmp)
+                np.maximum(acc, np.float32(0.0), out=acc)
+                yield 2 * j + n_q, np.sqrt(acc, out=acc)
 
     def _zmap(self, x: np.ndarray) -> np.ndarray:
         z = np.full(x.shape, -np.inf, np.float32)
-        for i, st in self.statistics(x):
-            np.maximum(z, (st - self.mu[i]) / self.sd[i], out=z)
+        for i, st in self.statistics(x):  # each map is this loop's own: scaled in place
+            st -= self.mu[i]
+            st /= self.sd[i]
+            np.maximum(z, st, out=z)
         return np.where(self.inner, z, np.float32(0.0)).astype(np.float32)
 
     # ------------------------------------------------------------------ fit
