@@ -5,10 +5,10 @@
 import numpy as np
 import pytest
 
-from metrology.synth.defects import DEFECT_KINDS, render_defect_sample
+from metrology.synth.defects import DEFECT_KINDS
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_texture_contract, check_texture_fast)
 
 KW = dict(layout="lever", texture="ground")
 
@@ -84,7 +84,4 @@ def test_lever_renders_with_missing_and_extra(kind):
 
 
 def test_lever_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="strip", texture="spangle")
 
@@ -95,10 +95,7 @@ def test_a_missing_window_is_face_and_masked_whole():
 
 
 def test_strip_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def test_blister_mask_change_both_signs_and_contrast_scale():
@@ -128,7 +125,4 @@ def test_blister_ring_sometimes_and_pasted():
     rings = {render_defect_sample((128, 128), "blister", rng=r).defects[0].params["ring"]
              for r in range(12)}
     assert rings == {0.0, 1.0}
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "blister", rng=1)
-    assert p.kind == "blister" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("blister")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="bezel", texture="woven")
 
@@ -117,10 +117,7 @@ def test_a_missing_feature_of_the_bezel_is_a_hole_or_slot_never_the_window():
 
 
 def test_bezel_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def test_inclusion_is_local_dark_core_bright_halo_and_contrast_scale():
@@ -150,7 +147,4 @@ def test_inclusion_is_irregular_and_pasted():
     areas = {int(render_defect_sample((128, 128), "inclusion", rng=r).mask.sum())
              for r in range(8)}
     assert len(areas) > 3                                          # sizes and shapes vary
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "inclusion", rng=1)
-    assert p.kind == "inclusion" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("inclusion")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="panel", texture="painted")
 
@@ -98,10 +98,7 @@ def test_a_missing_feature_of_the_panel_is_a_mounting_or_vent_hole():
 
 
 def test_panel_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def test_corrosion_is_local_darker_inside_and_contrast_scale():
@@ -134,7 +131,4 @@ def test_corrosion_outline_is_irregular_and_pasted():
         rad = np.hypot(xs - xs.mean(), ys - ys.mean()).max() + 0.5
         assert s.mask.sum() < 0.95 * np.pi * rad ** 2
     assert len(areas) > 3                                      # sizes and shapes vary
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "corrosion", rng=1)
-    assert p.kind == "corrosion" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("corrosion")

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="terminal", texture="swirled")
 
@@ -98,10 +98,7 @@ def test_a_missing_feature_of_the_terminal_is_a_screw_hole():
 
 
 def test_terminal_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def test_spatter_is_local_both_signs_and_contrast_scale():
@@ -137,7 +134,4 @@ def test_spatter_bright_side_faces_the_light_and_pasted():
         la = np.deg2rad(s.defects[0].params["light_deg"])
         # brighter towards the light on the whole: the change grows along it inside the mask
         assert (gx * np.cos(la) + gy * np.sin(la))[s.mask].mean() > 0
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "spatter", rng=1)
-    assert p.kind == "spatter" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("spatter")

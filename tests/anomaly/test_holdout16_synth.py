@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="hinge", texture="treadplate")
 
@@ -143,10 +143,7 @@ def test_a_missing_feature_of_the_hinge_is_a_countersunk_hole_with_its_cone():
 
 
 def test_hinge_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def test_crazing_is_local_darker_on_its_cracks_and_contrast_scale():
@@ -201,7 +198,4 @@ def test_crazing_takes_fixed_parameters_and_is_pasted():
     for bad in ({"radius_px": -3.0}, {"radius_px": float("nan")}, {"cell": 3.0}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "crazing", rng=0, defect_params=bad)
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "crazing", rng=1)
-    assert p.kind == "crazing" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("crazing")

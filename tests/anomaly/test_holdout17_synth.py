@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, paste_defects,
-                                     render_defect_sample)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_layout_renders, check_texture_contract,
-                                              check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast)
 
 KW = dict(layout="louvre", texture="hammered")
 
@@ -109,10 +109,7 @@ def test_a_missing_feature_of_the_louvre_is_a_mounting_hole():
 
 
 def test_louvre_takes_every_kind_at_small_sizes():
-    for k in DEFECT_KINDS:
-        for r in range(3):
-            s = render_defect_sample((96, 96), k, rng=r, **KW)
-            assert s.mask.any() and s.image.shape == (96, 96)
+    check_every_kind_small(KW)
 
 
 def _aspect(mask):
@@ -178,7 +175,4 @@ def test_drip_takes_fixed_parameters_and_is_pasted():
                 {"contrast": float("inf")}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "drip", rng=0, defect_params=bad)
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "drip", rng=1)
-    assert p.kind == "drip" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("drip")

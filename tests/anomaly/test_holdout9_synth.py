@@ -85,6 +85,24 @@ def check_layout_renders(kind: str, kw: dict) -> None:
     assert [p.kind for p in parts] == ["good"] + ["missing"] * 4 + ["extra"] * 4
 
 
+def check_every_kind_small(kw: dict) -> None:
+    """A layout takes every defect kind on small (96 x 96) images, three parts each, each with
+    a mask; shared with the later held-outs' layout tests."""
+    for k in DEFECT_KINDS:
+        for r in range(3):
+            s = render_defect_sample((96, 96), k, rng=r, **kw)
+            assert s.mask.any() and s.image.shape == (96, 96), (k, r)
+
+
+def check_pasted_on_a_face(kind: str) -> None:
+    """A surface defect ``kind`` pastes onto a plain face (``paste_defects``): a mask, a
+    changed image; shared with the later held-outs' defect tests."""
+    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
+    p = paste_defects(face, kind, rng=1)
+    assert p.kind == kind and p.mask.any()
+    assert not np.array_equal(p.image, face)
+
+
 @pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
 def test_hub_renders_with_missing_and_extra(kind):
     check_layout_renders(kind, KW)
@@ -111,7 +129,4 @@ def test_fingerprint_mask_change_and_contrast_scale():
 def test_fingerprint_on_small_images_and_pasted():
     s = render_defect_sample((96, 96), "fingerprint", rng=3)
     assert 3 <= s.mask.sum() <= 0.15 * s.mask.size
-    face = render_defect_sample((96, 96), "good", rng=0, layout="face").image
-    p = paste_defects(face, "fingerprint", rng=1)
-    assert p.kind == "fingerprint" and p.mask.any()
-    assert not np.array_equal(p.image, face)
+    check_pasted_on_a_face("fingerprint")
