@@ -41,6 +41,12 @@ default with the line channel): the arrays ``jet_psd``, ``jet_whiten``, ``jet_mu
 channel a bank is written as before (version 2-5) and, unless its settings turn it off
 explicitly, with no ``jet_scan`` field in its settings, so readers that predate it load it.
 
+Version 7 (since 2026-12-05, stop 34) is version 6 whose jet channel searches its large scales
+at half resolution (the header field ``jet_scan.half_from_px`` and the array
+``jet_psd_half``, that level's spectrum): every bank fitted with the jet channel since then.
+Readers of version 6 refuse it (they would score its half-resolution statistics at full
+resolution); version-6 banks still load and score as they were fitted.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -68,9 +74,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 6
+BANK_VERSION = 7
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7)
 
 
 def _npz_path(path: Any) -> Path:
@@ -104,7 +110,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (6 if jet is not None else 5 if v5 else 4 if energy is not None
+    version = (7 if jet is not None and jet.half_from is not None else
+               6 if jet is not None else 5 if v5 else 4 if energy is not None
                else 3 if line is not None else 2)
     meta = {"format": BANK_FORMAT, "version": version,
             "settings": settings, "features": pc.features.config(),
@@ -217,7 +224,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5, 6, 7) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -245,7 +252,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6) or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5, 6, 7) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -368,7 +375,7 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6) or "blob_scan" not in meta or pc._line is None:
+    if meta.get("version") not in (5, 6, 7) or "blob_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
                               f"the array 'blob_spread' and the line channel (version 5), "
                               f"given version {meta.get('version')!r}")
@@ -378,7 +385,8 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6 bank (on its line channel; none in older ones)."""
+    """The jet channel of a version-6 or -7 bank (on its line channel; none in older ones;
+    version 7: its large scales at half resolution)."""
     if "jet_scan" not in meta and not any(k.startswith("jet_") for k in arrays):
         if settings.jet_scan is True:
             raise FileFormatError(f"{where}: settings ask for the jet channel but the bank has "
@@ -387,10 +395,17 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
     if settings.jet_scan is False:
         raise FileFormatError(f"{where}: a jet channel is stored but the settings have "
                               f"jet_scan off")
-    if meta.get("version") != 6 or "jet_scan" not in meta or pc._line is None:
+    version = meta.get("version")
+    if version not in (6, 7) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6), given version "
-                              f"{meta.get('version')!r}")
+                              f"arrays and the line channel (version 6 or 7), given version "
+                              f"{version!r}")
+    jet = meta["jet_scan"]
+    half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
+    if half != (version == 7):
+        raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
+                              f"'jet_psd_half') is version 7 and only version 7, given version "
+                              f"{version!r}{' with' if half else ' without'} it")
     from ._jet_scan import JetScan
 
     pc._jet = JetScan.from_arrays(arrays, meta["jet_scan"], pc.image_shape, where)
