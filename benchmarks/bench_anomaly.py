@@ -84,6 +84,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   ``inclusion``, ``corrosion``, ``spatter``, ``burn``, ``crazing`` and the new shape ``drip``,
   and missing / extra), made on 2026-12-05 (fifth session of the day, after held-out 16)
   before any later change, and scored once with the default;
+* ``holdout18``: an eighteenth held-out configuration (texture ``wrinkled``, a wrinkle-finish
+  coat: a labyrinth of meandering ridges of one wavelength (7-12 px) lit from one side, layout
+  ``rotor``, a round motor lamination with a shaft bore, twelve short radial bar slots inside
+  the rim and four cooling holes; the ten surface kinds plus ``fingerprint``, ``blister``,
+  ``inclusion``, ``corrosion``, ``spatter``, ``burn``, ``crazing``, ``drip`` and the new shape
+  ``chip``, and missing / extra), made on 2026-12-05 (sixth session of the day) before any
+  later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -119,7 +126,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 (``generator``, ``face``, ``holdout``, ``holdout3``, ``holdout4``, ``missing_small``, ``holdout5``,
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
-``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``,
+``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -856,6 +863,20 @@ HOLDOUT17_SET = ("louvre", "hammered", 3700, HOLDOUT5_KINDS + (
     "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing", "drip"))
 PARTS["holdout17"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT17_SET,
                                           title="held-out 17")
+#: the eighteenth held-out configuration (made 2026-12-05, sixth session of the day, before
+#: any later change): texture ``wrinkled`` (wrinkle-finish coat: noise band-passed by a ring
+#: at one wavelength of 7-12 px and saturated into a labyrinth of meandering ridges, lit from
+#: one side, over a faint mottling and a fine grain) and layout ``rotor`` (a round lamination:
+#: a shaft bore, twelve short radial bar slots inside the rim, four cooling holes between
+#: them), both new, the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
+#: ``corrosion``, ``spatter``, ``burn``, ``crazing``, ``drip`` and the new shape ``chip`` (a
+#: coating chip: two flat brighter terraces, sharp angular edges, the texture gone inside),
+#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 18*)
+HOLDOUT18_SET = ("rotor", "wrinkled", 3900, HOLDOUT5_KINDS + (
+    "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing", "drip",
+    "chip"))
+PARTS["holdout18"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT18_SET,
+                                          title="held-out 18")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

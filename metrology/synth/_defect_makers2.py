@@ -11,6 +11,10 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 ``drip``     a paint run / oil drip: an elongated teardrop streak 15-40 px long, 3-7 px wide at
              its round head and narrowing to a point along its length, slightly brighter
              (glossy, 14-30 gray levels, as a stain) with a thin darker rim along one side.
+``chip``     a coating chip (flaked off down to the primer and the bare metal): an angular
+             patch 8-20 px across whose outline is a polygon of 6-9 straight edges, two flat
+             brighter terraces (the primer ring, 0.4-0.6 of the metal's 20-40 gray levels, and
+             the bare metal inside it) with sharp edges, the coat's texture gone inside.
 """
 
 from __future__ import annotations
@@ -110,5 +114,59 @@ def _drip(g, shape, lay, pose, params):
     return delta, None, spec, footprint
 
 
+def _star_cover(c, theta, rad, box):
+    """Share (0-1) of each pixel of ``box`` (rows r0:r1, columns c0:c1) inside the polygon whose
+    vertices lie at the increasing angles ``theta`` (every gap below 180 degrees) and radii
+    ``rad`` about ``c`` (x, y), from a 4 x 4 grid of samples per pixel (anti-aliased edges):
+    each sample's ray from ``c`` meets the edge between the two vertices that bracket it."""
+    r0, r1, c0, c1 = box
+    sub = (np.arange(4) + 0.5) / 4 - 0.5
+    ys = (np.arange(r0, r1)[:, None] + sub[None, :]).ravel()
+    xs = (np.arange(c0, c1)[:, None] + sub[None, :]).ravel()
+    dx, dy = xs[None, :] - c[0], ys[:, None] - c[1]
+    phi = np.mod(np.arctan2(dy, dx), 2 * np.pi)
+    k = np.searchsorted(theta, phi) % len(theta)
+    vx, vy = rad * np.cos(theta), rad * np.sin(theta)
+    ax, ay, bx, by = vx[k - 1], vy[k - 1], vx[k], vy[k]
+    den = np.cos(phi) * (by - ay) - np.sin(phi) * (bx - ax)
+    t = (ax * by - ay * bx) / np.where(np.abs(den) > 1e-12, den, 1e-12)
+    inside = (np.hypot(dx, dy) <= t).astype(float)
+    return inside.reshape(r1 - r0, 4, c1 - c0, 4).mean(axis=(1, 3))
+
+
+def _chip(g, shape, lay, pose, params):
+    """A coating chip: the outline a polygon of 6-9 vertices at jittered even angles (+-0.3 of
+    a step) and radii 0.65-1 of ``R`` (``radius_px``, 4-10 px) about its centre, the bare metal
+    inside it a second polygon of 5-8 vertices at radii 0.3-0.5 ``R`` (cut to the outline);
+    the primer ring between them brighter by ``p`` (0.4-0.6) of ``contrast`` (20-40 gray
+    levels, the bare metal's rise; negative if given so), the metal by all of it: two flat
+    terraces with sharp (only anti-aliased) edges, and the coat's texture flattened to 0.15
+    inside the outline.  Drawn on a box around it; its mask is the outline (coverage at least a
+    half)."""
+    radius = params.get("radius_px", g.uniform(4.0, 10.0))
+    contrast = params.get("contrast", g.uniform(20.0, 40.0))
+    p = float(g.uniform(0.4, 0.6))
+    polys = []
+    for n_lo, n_hi, r_lo, r_hi in ((6, 10, 0.65, 1.0), (5, 9, 0.3, 0.5)):
+        nv = int(g.integers(n_lo, n_hi))
+        theta = np.sort(np.mod((np.arange(nv) + g.uniform(-0.3, 0.3, nv)) * 2 * np.pi / nv
+                               + g.uniform(0.0, 2 * np.pi), 2 * np.pi))
+        polys.append((theta, radius * g.uniform(r_lo, r_hi, nv)))
+    c = pick_center(g, lay, pose, radius + 4)
+    box = box_around(c, int(np.ceil(radius + 2)), shape)
+    outer = _star_cover(c, *polys[0], box)
+    metal = np.minimum(_star_cover(c, *polys[1], box), outer)
+    h, w = shape
+    r0, r1, c0, c1 = box
+    delta, flatten = np.zeros((h, w)), np.ones((h, w))
+    delta[r0:r1, c0:c1] = contrast * (p * outer + (1.0 - p) * metal)
+    flatten[r0:r1, c0:c1] = 1.0 - 0.85 * outer
+    footprint = np.zeros((h, w), bool)
+    footprint[r0:r1, c0:c1] = outer >= 0.5
+    spec = ("chip", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast),
+            {"radius_px": float(radius), "terrace": p, "vertices": float(len(polys[0][0]))})
+    return delta, flatten, spec, footprint
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
-MORE_MAKERS = {"crazing": _crazing, "drip": _drip}
+MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip}

@@ -37,6 +37,7 @@ differs from part to part:
 ``scaled``   hot-rolled mill scale: jagged flakes (some spalled) over rolling streaks, grain
 ``treadplate`` rolled tread (checker) plate: side-lit raised lozenges, two orientations alternating
 ``hammered`` planished sheet: overlapping shallow round hammer facets lit from one side, grain
+``wrinkled`` wrinkle-finish coat: a labyrinth of meandering ridges of one wavelength, side-lit
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -67,6 +68,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              four small holes along the bottom.
 ``hinge``    three knuckle cut-outs along the top, an oblong window, two countersunk holes below.
 ``louvre``   five parallel tilted vent slots, two mounting holes, a rounded window at the right.
+``rotor``    a round lamination: a shaft bore, twelve radial slots near the rim, four cooling holes.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -96,10 +98,10 @@ MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
             "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
-            "swirled", "scaled", "treadplate", "hammered")
+            "swirled", "scaled", "treadplate", "hammered", "wrinkled")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
            "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate", "hinge",
-           "louvre")
+           "louvre", "rotor")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -509,16 +511,17 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     "slots": [((cx, cy), half_length, r, angle_deg), ...]}`` and, for ``face``, ``"inner"``:
     the half size of the area defects are placed in (the image; the plate is larger, so that
     placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal``,
-    ``keyplate``, ``hinge``, ``louvre`` add ``"windows"``, all but ``strip`` ``"keep_windows"``,
-    ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge`` ``"cones"``,
-    ``terminal``, ``keyplate``, ``hinge``, ``louvre`` ``"keep_slots"``."""
+    ``keyplate``, ``hinge``, ``louvre``, ``rotor`` add ``"windows"``, all but ``strip``
+    ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge``
+    ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor`` ``"keep_slots"``
+    (``rotor`` also a ``"corner"`` of its half size: a round part)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
         return {"half": (w / 2.0 + 16.0, h / 2.0 + 16.0), "corner": 0.0, "holes": [],
                 "slots": [], "inner": (w / 2.0, h / 2.0)}
     base = {"half": (0.44 * w, 0.44 * h), "corner": 0.08 * s}
-    if name in MORE_LAYOUTS:  # hub, lever, ..., keyplate, hinge, louvre (_textures_more*)
+    if name in MORE_LAYOUTS:  # hub, lever, ..., hinge, louvre, rotor (_textures_more*)
         return MORE_LAYOUTS[name]((h, w), base)
     if name == "plate":
         return dict(base, holes=[((-0.26 * w, -0.22 * h), 0.075 * s),
