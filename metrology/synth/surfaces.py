@@ -222,11 +222,10 @@ def brushed_texture(shape: tuple[int, int], *, rng: Any = None, angle_deg: float
                          borderMode=cv2.BORDER_REFLECT)
     r0, c0 = (side - h) // 2, (side - w) // 2
     tex = rot[r0:r0 + h, c0:c0 + w].astype(np.float64)
-    tex = tex / tex.std()
+    tex = tex / max(float(tex.std()), 1e-12)   # a single pixel has no spread
     low = ndimage.gaussian_filter(g.standard_normal((h, w)), 12.0, mode="reflect")
     tex = tex + mottle * low / max(low.std(), 1e-12)
-    tex -= tex.mean()
-    return tex / tex.std()
+    return _unit(tex)
 
 
 def blasted_texture(shape: tuple[int, int], *, rng: Any = None, grain_px: float = 1.1,
