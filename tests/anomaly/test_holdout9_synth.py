@@ -35,17 +35,20 @@ def check_texture_contract(name: str) -> np.ndarray:
 
 
 def check_texture_fast(name: str, ms_max: float = 50.0) -> None:
-    """A 256 x 256 render of texture ``name`` takes under ``ms_max`` ms (best of five seeds:
-    the machine is shared, the fastest run is the code's own time)."""
+    """A 256 x 256 render of texture ``name`` takes under ``ms_max`` ms of this process's CPU
+    time (best of five seeds).  It guards against per-pixel Python loops (tens of times
+    slower), not for speed itself (the benchmarks do that): CPU time, because wall time
+    counted the other processes on the shared 2-core machine (lapped, spangle: 37 ms CPU, 63
+    ms wall while an experiment ran beside the tests, and three of these tests failed)."""
     import time
 
     from metrology.synth._textures_more import MORE_TEXTURES
 
     ms = []
     for r in range(5):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         MORE_TEXTURES[name]((256, 256), rng=r)
-        ms.append((time.perf_counter() - t0) * 1e3)
+        ms.append((time.process_time() - t0) * 1e3)
     assert min(ms) < ms_max, ms
 
 
