@@ -223,3 +223,19 @@ def test_bad_settings_and_too_few_images_raise():
         PatchCoreSettings(jet_scan=True, line_scan=False)
     with pytest.raises(InputError, match="at least 10"):
         PatchCore(jet_scan=True, select="off").fit(_good(range(300, 309)))
+
+
+def test_odd_image_size_scores_and_round_trips(tmp_path):
+    # an odd size has a half-resolution level of ceil(h / 2) x ceil(w / 2) (the last row and
+    # column averaged with what they have); its map comes back at full size, and the bank
+    # written with it loads and scores the same
+    g = np.random.default_rng(0)
+    ims = [_texture(g)[:121, :127] for _ in range(12)]
+    js = JetScan.fit(ims, np.arange(12) % 5 == 4, np.ones((121, 127), bool))
+    assert [lv.roi.shape for lv in js.levels] == [(121, 127), (61, 64)]
+    m, v = js.score(ims[0])
+    assert m.shape == (121, 127) and np.isfinite(v) and np.all(np.isfinite(m))
+    pc = PatchCore(jet_scan=True, select="off").fit([im.astype(np.uint8) for im in ims])
+    back = PatchCore.load(pc.save(tmp_path / "odd.npz"))
+    a, b = pc.score(ims[0].astype(np.uint8)), back.score(ims[0].astype(np.uint8))
+    assert back._jet.half_from == 4.0 and a.score == b.score and np.array_equal(a.map, b.map)
