@@ -41,7 +41,7 @@ default with the line channel): the arrays ``jet_psd``, ``jet_whiten``, ``jet_mu
 channel a bank is written as before (version 2-5) and, unless its settings turn it off
 explicitly, with no ``jet_scan`` field in its settings, so readers that predate it load it.
 
-Version 7 (since 2026-12-05, stop 34) is version 6 whose jet channel searches its large scales
+Version 7 (since 2026-12-05, sixth session) is version 6 whose jet channel searches its large scales
 at half resolution (the header field ``jet_scan.half_from_px`` and the array
 ``jet_psd_half``, that level's spectrum): every bank fitted with the jet channel since then.
 Readers of version 6 refuse it (they would score its half-resolution statistics at full
