@@ -142,8 +142,8 @@ def _whitener(cov: np.ndarray) -> np.ndarray:
 
 
 def _down(x: np.ndarray) -> np.ndarray:
-    """``x`` at half resolution: the mean of each 2 x 2 block (an odd last row or column
-    averaged with what it has)."""
+    """``x`` at half resolution: the mean of each 2 x 2 block (an odd size: OpenCV's area
+    resampling to the half size rounded up)."""
     import cv2
 
     h, w = x.shape

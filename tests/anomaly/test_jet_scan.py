@@ -226,9 +226,9 @@ def test_bad_settings_and_too_few_images_raise():
 
 
 def test_odd_image_size_scores_and_round_trips(tmp_path):
-    # an odd size has a half-resolution level of ceil(h / 2) x ceil(w / 2) (the last row and
-    # column averaged with what they have); its map comes back at full size, and the bank
-    # written with it loads and scores the same
+    # an odd size has a half-resolution level of ceil(h / 2) x ceil(w / 2) (OpenCV's area
+    # resampling); its map comes back at full size, and the bank written with it loads and
+    # scores the same
     g = np.random.default_rng(0)
     ims = [_texture(g)[:121, :127] for _ in range(12)]
     js = JetScan.fit(ims, np.arange(12) % 5 == 4, np.ones((121, 127), bool))
