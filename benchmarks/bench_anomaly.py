@@ -91,6 +91,12 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   ``inclusion``, ``corrosion``, ``spatter``, ``burn``, ``crazing``, ``drip`` and the new shape
   ``chip``, and missing / extra), made on 2026-12-05 (sixth session of the day) before any
   later change, to be scored once with the default;
+* ``holdout19``: a nineteenth held-out configuration (texture ``strandmat``, a chopped-strand-
+  mat GRP moulding: straight bright glass strands 20-60 px long at every angle under a resin
+  haze, layout ``perforated``, a guard plate with a staggered hexagonal field of seventeen
+  perforations and two mounting slots; the held-out 18 kinds plus the new shape
+  ``watermark``, and missing / extra), made on 2026-12-05 (sixth session of the day, after
+  held-out 18) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -127,6 +133,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
+``holdout19``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -877,6 +884,17 @@ HOLDOUT18_SET = ("rotor", "wrinkled", 3900, HOLDOUT5_KINDS + (
     "chip"))
 PARTS["holdout18"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT18_SET,
                                           title="held-out 18")
+#: the nineteenth held-out configuration (made 2026-12-05, sixth session of the day, after
+#: held-out 18, before any later change): texture ``strandmat`` (chopped-strand-mat GRP:
+#: straight bright glass strands 20-60 px long at every angle, about 2 px wide, overlaps
+#: saturating, under a resin haze and a fine grain) and layout ``perforated`` (a guard plate: a
+#: staggered hexagonal field of seventeen perforations in rows of 6, 5 and 6, two mounting
+#: slots below), both new, the held-out 18 kinds plus the new shape ``watermark`` (a water
+#: stain ring: a thin darker closed tide line of radius 5-14 px, a faint lift inside), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 19*)
+HOLDOUT19_SET = ("perforated", "strandmat", 4100, HOLDOUT18_SET[3] + ("watermark",))
+PARTS["holdout19"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT19_SET,
+                                          title="held-out 19")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

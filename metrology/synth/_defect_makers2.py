@@ -15,6 +15,9 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              patch 8-20 px across whose outline is a polygon of 6-9 straight edges, two flat
              brighter terraces (the primer ring, 0.4-0.6 of the metal's 20-40 gray levels, and
              the bare metal inside it) with sharp edges, the coat's texture gone inside.
+``watermark`` a dried water / coolant stain ring (a tide line): a thin darker closed ring
+             (about 1-2 px wide, 14-30 gray levels) of radius 5-14 px, wobbling about a circle,
+             around an interior left as it was but for a faint lift (0.12 of the contrast).
 """
 
 from __future__ import annotations
@@ -168,5 +171,37 @@ def _chip(g, shape, lay, pose, params):
     return delta, flatten, spec, footprint
 
 
+def _watermark(g, shape, lay, pose, params):
+    """A water stain ring: a closed tide line about the centre at the radius ``R``
+    (``radius_px``, 5-14 px) times ``1 + wobble(phi)``, the wobble three harmonics (2, 3 and
+    5 turns, random phases, amplitudes 0.06, 0.04 and 0.02), its profile a Gaussian across of
+    sigma ``width_px`` (0.5-0.9 px), darker by ``contrast`` (14-30 gray levels; brighter if
+    given negative), and the disc inside it lifted by 0.12 of that (the dried film, ending
+    softly at the ring), so the mask (a quarter of the peak) is the ring alone: a closed loop
+    with the face inside.  Drawn on a box around it."""
+    radius = params.get("radius_px", g.uniform(5.0, 14.0))
+    width = params.get("width_px", g.uniform(0.5, 0.9))
+    contrast = params.get("contrast", g.uniform(14.0, 30.0))
+    phase = g.uniform(0.0, 2 * np.pi, 3)
+    c = pick_center(g, lay, pose, 1.15 * radius + 3 * width + 2)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(1.15 * radius + 4 * width + 3)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    dx, dy = xx - c[0], yy - c[1]
+    phi = np.arctan2(dy, dx)
+    wobble = sum(a * np.cos(n * phi + p) for a, n, p in zip((0.06, 0.04, 0.02), (2, 3, 5),
+                                                                 phase))
+    edge = radius * (1.0 + wobble)
+    off = np.hypot(dx, dy) - edge
+    ring = np.exp(-0.5 * (off / width) ** 2)
+    inside = np.clip(0.5 - off / (2.0 * width), 0.0, 1.0)
+    h, w = shape
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = contrast * (0.12 * inside - ring)
+    spec = ("watermark", (float(c[0]), float(c[1])), float(radius), 0.0, float(contrast),
+            {"radius_px": float(radius), "width_px": float(width)})
+    return delta, None, spec, None
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
-MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip}
+MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
+               "watermark": _watermark}

@@ -15,6 +15,16 @@ reached through :func:`~metrology.synth.surfaces.make_texture` and
              with a central shaft bore, a ring of twelve short radial bar slots just inside the
              rim and four cooling holes between the bore and the slots (``missing`` leaves out
              a cooling hole only, never the bore or a slot).
+
+``strandmat`` chopped-strand-mat GRP moulding (:func:`strandmat_texture`): straight glass
+             strand bundles 20-60 px long and about 2 px wide lying at every angle (no common
+             direction, each straight), brighter than the resin and crossing one another
+             (their overlaps saturate), under a slow resin haze and a fine grain.
+
+``perforated`` layout (:func:`perforated_layout`): a perforated guard plate: a staggered
+             (60 degree, hexagonal) field of seventeen round perforations in three rows (6, 5, 6)
+             in the upper part and two horizontal oblong mounting slots at the lower corners
+             (``missing`` leaves out a perforation only, never a mounting slot).
 """
 
 from __future__ import annotations
@@ -89,3 +99,72 @@ def rotor_layout(shape: tuple[int, int], base: dict) -> dict:
     windows = [((0.0, 0.0), (bore, bore), bore)]
     return dict(base, corner=float(min(base["half"])), holes=holes, slots=slots,
                 windows=windows, keep_windows=True, keep_slots=True)
+
+
+#: the glass strands: length range (px) and one strand per this many px of the face
+STRAND_PX = (20.0, 60.0)
+STRAND_AREA_PX = 450.0
+
+
+def strand_layer(g: np.random.Generator, h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The strands of a chopped-strand mat and their directions (radians, 0-pi): one strand
+    per :data:`STRAND_AREA_PX` px (at least one), each straight, its length drawn in
+    :data:`STRAND_PX`, its direction uniform, its centre anywhere, its weight 0.6-1; splatted
+    (bilinear, every 0.5 px along it, wrapping at the image's edges: any size works) and
+    blurred by a Gaussian of sigma 0.9 px (a bundle about 2 px wide); the overlaps saturate
+    (``1 - exp(-1.5 x)``).  Vectorised (no loop over strands or pixels)."""
+    n = max(1, int(round(h * w / STRAND_AREA_PX)))
+    length = g.uniform(*STRAND_PX, n)
+    theta = g.uniform(0.0, np.pi, n)
+    cx, cy = g.uniform(0.0, w, n), g.uniform(0.0, h, n)
+    weight = g.uniform(0.6, 1.0, n)
+    m = int(np.ceil(STRAND_PX[1]))  # samples per strand: 0.5 px apart along the longest
+    t = (np.arange(2 * m + 1) / (2 * m) - 0.5)[None, :] * length[:, None]
+    x = cx[:, None] + t * np.cos(theta)[:, None]
+    y = cy[:, None] + t * np.sin(theta)[:, None]
+    wt = np.broadcast_to(weight[:, None] * length[:, None] / (2 * m), x.shape)
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
+    acc = np.zeros(h * w)
+    for dx, dy, share in ((0, 0, (1 - fx) * (1 - fy)), (1, 0, fx * (1 - fy)),
+                          (0, 1, (1 - fx) * fy), (1, 1, fx * fy)):
+        idx = (np.mod(y0 + dy, h) * w + np.mod(x0 + dx, w)).astype(np.int64)
+        acc += np.bincount(idx.ravel(), (wt * share).ravel(), minlength=h * w)
+    dense = ndimage.gaussian_filter(acc.reshape(h, w) * 2.0, 0.9, mode="wrap")
+    return 1.0 - np.exp(-1.5 * dense), theta
+
+
+def strandmat_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Chopped-strand-mat GRP: the bright strands of :func:`strand_layer` over a slow resin
+    haze (0.3: white noise smoothed by a Gaussian of sigma 14 px, in the Fourier domain) and a
+    fine grain (sigma 0.6 px, 0.15).  Vectorised.  Zero mean, unit standard deviation,
+    different per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    strands, _ = strand_layer(g, h, w)
+    k2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
+    slow = np.exp(-2.0 * np.pi ** 2 * 14.0 ** 2 * k2)
+    haze = np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w))) * slow, s=(h, w))
+    grain = ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap")
+    return _unit(_unit(strands) + 0.3 * _unit(haze) + 0.15 * _unit(grain))
+
+
+def perforated_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``perforated`` layout in model pixels (origin at the image centre) on the plate
+    ``base``: seventeen perforations of radius 0.03 x the smaller side ``s`` on a staggered
+    (hexagonal) lattice of pitch 0.1 s, rows of 6, 5 and 6 centred on x = 0 at y = -0.32 s,
+    -0.233 s and -0.147 s (0.0866 s apart: every neighbour 0.1 s away), and two horizontal
+    mounting slots (half length 0.05 s, radius 0.03 s) at x = +-0.3 W, y = 0.3 H; the face
+    below the perforations is where the surface defects go.  ``"keep_slots"``: a ``missing``
+    part leaves out a perforation only, never a mounting slot."""
+    h, w = shape
+    s = float(min(h, w))
+    pitch, row = 0.1 * s, 0.1 * s * np.sqrt(3.0) / 2.0
+    holes = []
+    for i, count in enumerate((6, 5, 6)):
+        y = -0.32 * s + i * row
+        holes += [((float((j - 0.5 * (count - 1)) * pitch), float(y)), 0.03 * s)
+                  for j in range(count)]
+    slots = [((sg * 0.3 * w, 0.3 * h), 0.05 * s, 0.03 * s, 0.0) for sg in (-1.0, 1.0)]
+    return dict(base, holes=holes, slots=slots, keep_slots=True)

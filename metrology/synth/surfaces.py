@@ -38,6 +38,7 @@ differs from part to part:
 ``treadplate`` rolled tread (checker) plate: side-lit raised lozenges, two orientations alternating
 ``hammered`` planished sheet: overlapping shallow round hammer facets lit from one side, grain
 ``wrinkled`` wrinkle-finish coat: a labyrinth of meandering ridges of one wavelength, side-lit
+``strandmat`` chopped-strand-mat GRP: straight bright glass strands at every angle, resin haze
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -69,6 +70,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``hinge``    three knuckle cut-outs along the top, an oblong window, two countersunk holes below.
 ``louvre``   five parallel tilted vent slots, two mounting holes, a rounded window at the right.
 ``rotor``    a round lamination: a shaft bore, twelve radial slots near the rim, four cooling holes.
+``perforated`` a staggered field of 17 perforations (rows 6, 5, 6), two mounting slots below.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -98,10 +100,10 @@ MAX_TEXTURE_SIDE = 4096
 
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
             "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
-            "swirled", "scaled", "treadplate", "hammered", "wrinkled")
+            "swirled", "scaled", "treadplate", "hammered", "wrinkled", "strandmat")
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
            "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate", "hinge",
-           "louvre", "rotor")
+           "louvre", "rotor", "perforated")
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
@@ -512,8 +514,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     placement jitter never shows its edge); ``strip``, ``bezel``, ``panel``, ``terminal``,
     ``keyplate``, ``hinge``, ``louvre``, ``rotor`` add ``"windows"``, all but ``strip``
     ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge``
-    ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor`` ``"keep_slots"``
-    (``rotor`` also a ``"corner"`` of its half size: a round part)."""
+    ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``
+    ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: a round part)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
