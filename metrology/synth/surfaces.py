@@ -59,18 +59,10 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              two holes at the lower corners;
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on);
-``hub``      a central bore, a bolt circle of six small holes and a keyway slot at the bore's top.
-``lever``    a long arm: large and small end holes, a slot at 7 degrees and a hole above it.
-``strip``    six small holes in a row, two rounded windows below them, a V-notch in the right edge.
-``bezel``    a frame: a large central rounded window, four corner holes, two slots on the left.
-``panel``    a connector cut-out between two holes, five vent holes, a countersunk hole (right).
-``terminal`` a row of three square windows, a screw hole below each, a long slot at each end.
-``keyplate`` two counterbored holes at the top, a keyhole (hole and slot down) in the middle,
-             four small holes along the bottom.
-``hinge``    three knuckle cut-outs along the top, an oblong window, two countersunk holes below.
-``louvre``   five parallel tilted vent slots, two mounting holes, a rounded window at the right.
-``rotor``    a round lamination: a shaft bore, twelve radial slots near the rim, four cooling holes.
-``perforated`` a staggered field of 17 perforations (rows 6, 5, 6), two mounting slots below.
+The layouts after ``grille`` (``hub``, ``lever``, ``strip``, ``bezel``, ``panel``, ``terminal``,
+``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``: the held-out configurations'
+parts) are described where they are drawn, :mod:`metrology.synth._textures_more` and the
+modules it gathers; :data:`LAYOUTS` lists them from its ``MORE_LAYOUTS``, in that order.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -98,12 +90,12 @@ __all__ = ["TEXTURES", "LAYOUTS", "brushed_texture", "blasted_texture", "milled_
 #: largest texture side (px): the brushed texture filters a canvas of the diagonal squared
 MAX_TEXTURE_SIDE = 4096
 
+#: texture and layout names: this module's, then those of ``_textures_more`` (and the modules
+#: it gathers) in their registries' order, so a new one is registered there alone
 TEXTURES = ("brushed", "blasted", "milled", "peened", "honed", "cast", "sintered", "knurled",
-            "faced", "scraped", "eroded", "lapped", "ground", "spangle", "woven", "painted",
-            "swirled", "scaled", "treadplate", "hammered", "wrinkled", "strandmat")
+            "faced", "scraped", "eroded") + tuple(MORE_TEXTURES)
 LAYOUTS = ("plate", "flange", "bracket", "face", "rail", "yoke", "bridge", "clevis", "manifold",
-           "grille", "hub", "lever", "strip", "bezel", "panel", "terminal", "keyplate", "hinge",
-           "louvre", "rotor", "perforated")
+           "grille") + tuple(MORE_LAYOUTS)
 
 
 def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
