@@ -20,8 +20,9 @@ def test_new_names_are_appended_at_the_end():
 
 def check_texture_contract(name: str) -> np.ndarray:
     """A texture of ``_textures_more`` has zero mean and unit spread, is the one
-    ``make_texture`` gives for the same seed, differs per part and renders a 1 x 1 face; shared
-    with held-outs 10-13.  Returns its (128, 160) render of seed 0 for texture-specific checks."""
+    ``make_texture`` gives for the same seed, differs per part and renders tiny and thin faces
+    (1 x 1 ... 5 x 300) finite, of zero mean and unit spread (or none at all); shared with
+    held-outs 10-19.  Returns its (128, 160) render of seed 0 for texture-specific checks."""
     from metrology.synth._textures_more import MORE_TEXTURES
 
     fn = MORE_TEXTURES[name]
@@ -30,7 +31,10 @@ def check_texture_contract(name: str) -> np.ndarray:
     assert abs(t.mean()) < 1e-9 and abs(t.std() - 1) < 1e-9
     assert np.array_equal(t, make_texture(name, (128, 160), np.random.default_rng(0), 30.0))
     assert not np.allclose(t, fn((128, 160), rng=1))
-    assert fn((1, 1), rng=0).shape == (1, 1)
+    for shape in ((1, 1), (1, 40), (40, 1), (2, 2), (5, 300)):
+        tiny = fn(shape, rng=3)
+        assert tiny.shape == shape and np.isfinite(tiny).all(), shape
+        assert abs(tiny.mean()) < 1e-9 and (tiny.std() == 0 or abs(tiny.std() - 1) < 1e-9), shape
     return t
 
 
