@@ -1,8 +1,9 @@
 """The jet channel (``jet_scan``, on by default with the line channel and at least 40 good
 images): a faint shaded dent on a streaked texture whose lay turns from part to part is found
 and located, which the trained whitening alone cannot do; the score ignores lighting gain; the
-bank keeps the channel (round trip, version 7; version-6 banks still load); damaged entries, bad settings and too few
-images raise the library's errors; banks without the channel still load."""
+bank keeps the channel (round trip, version 7; version-6 banks still load); damaged entries,
+bad settings and too few images raise the library's errors; banks without the channel still
+load."""
 
 from __future__ import annotations
 
