@@ -97,6 +97,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   perforations and two mounting slots; the held-out 18 kinds plus the new shape
   ``watermark``, and missing / extra), made on 2026-12-05 (sixth session of the day, after
   held-out 18) before any later change, to be scored once with the default;
+* ``holdout20``: a twentieth held-out configuration (texture ``anodised``, an etched and
+  anodised aluminium extrusion: an isotropic satin etch grain and sparse dark etch pits over
+  faint die lines along the extrusion and a slow dye mottle, layout ``quadrant``, an adjusting
+  quadrant with a pivot bore, a 70-degree arcuate slot about it and three fixing holes; the
+  held-out 19 kinds plus the new shape ``swarf``, and missing / extra), made on 2026-12-05
+  (ninth session of the day, after held-out 19) before any later change, to be scored once
+  with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -133,7 +140,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``,
+``holdout19``, ``holdout20``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -895,6 +902,17 @@ PARTS["holdout18"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT19_SET = ("perforated", "strandmat", 4100, HOLDOUT18_SET[3] + ("watermark",))
 PARTS["holdout19"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT19_SET,
                                           title="held-out 19")
+#: the twentieth held-out configuration (made 2026-12-05, ninth session of the day, after
+#: held-out 19, before any later change): texture ``anodised`` (an etched, anodised aluminium
+#: extrusion: an isotropic satin etch grain and sparse dark etch pits over faint die lines 2-8
+#: px wide along the extrusion, fading in and out, and a slow dye mottle) and layout
+#: ``quadrant`` (an adjusting quadrant: a pivot bore, a 70-degree arcuate slot about it and
+#: three fixing holes), both new, the held-out 19 kinds plus the new shape ``swarf`` (a curled
+#: machining chip left on the face: a thin bright spiral curl of 3-8 px with its shadow), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 20*)
+HOLDOUT20_SET = ("quadrant", "anodised", 4300, HOLDOUT19_SET[3] + ("swarf",))
+PARTS["holdout20"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT20_SET,
+                                          title="held-out 20")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -18,6 +18,10 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 ``watermark`` a dried water / coolant stain ring (a tide line): a thin darker closed ring
              (about 1-2 px wide, 14-30 gray levels) of radius 5-14 px, wobbling about a circle,
              around an interior left as it was but for a faint lift (0.12 of the contrast).
+``swarf``    a curled machining chip (swarf) left lying on the face: a thin bright metallic
+             curl (a spiral of 0.8-1.4 turns, outer radius 3-8 px, its radius shrinking by
+             30-50 % along it, about 1.5 px wide, 20-40 gray levels) with the darker shadow it
+             casts (half that) beside it on the side away from the light.
 """
 
 from __future__ import annotations
@@ -202,6 +206,42 @@ def _watermark(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _swarf(g, shape, lay, pose, params):
+    """A swarf curl: a spiral about the centre ``c`` starting at ``angle_deg`` (any) and
+    winding either way through 0.8-1.4 turns, its radius falling from ``R`` (``radius_px``,
+    3-8 px) by 30-50 % along it, sampled every 0.25 px or less; each pixel's distance ``d``
+    to it (a k-d tree of the samples) gives the bright body ``exp(-d**2 / 2 width**2)``
+    (``width_px`` 0.5-0.8 px), and the distance from the pixel moved ``1.6 width + 0.8`` px
+    towards the light (``light_deg``, any) the shadow: the same curl displaced away from the
+    light, darker by half, where the body is not.  Brighter by ``contrast`` (20-40 gray
+    levels; a darker, oxidised chip if given negative).  Drawn on a box around it."""
+    radius = params.get("radius_px", g.uniform(3.0, 8.0))
+    width = params.get("width_px", g.uniform(0.5, 0.8))
+    contrast = params.get("contrast", g.uniform(20.0, 40.0))
+    light = params.get("light_deg", g.uniform(0.0, 360.0))
+    start = params.get("angle_deg", g.uniform(0.0, 360.0))
+    turns, tight, hand = g.uniform(0.8, 1.4), g.uniform(0.3, 0.5), float(g.choice([-1.0, 1.0]))
+    off = 1.6 * width + 0.8                                     # the shadow's offset, px
+    c = pick_center(g, lay, pose, radius + off + 3.0 * width + 1.0)
+    sweep = 2.0 * np.pi * turns
+    th = np.linspace(0.0, sweep, int(np.ceil(sweep * radius / 0.25)) + 2)
+    rho, phi = radius * (1.0 - tight * th / sweep), np.deg2rad(start) + hand * th
+    tree = cKDTree(np.c_[c[0] + rho * np.cos(phi), c[1] + rho * np.sin(phi)])
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(radius + off + 4.0 * width + 2.0)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    la = np.deg2rad(light)
+    d, _ = tree.query(np.c_[xx.ravel(), yy.ravel()])
+    ds, _ = tree.query(np.c_[xx.ravel() + off * np.cos(la), yy.ravel() + off * np.sin(la)])
+    body, shade = np.exp(-0.5 * (d / width) ** 2), np.exp(-0.5 * (ds / width) ** 2)
+    h, w = shape
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = (contrast * (body - 0.5 * shade * (1.0 - body))).reshape(yy.shape)
+    spec = ("swarf", (float(c[0]), float(c[1])), float(radius), float(start), float(contrast),
+            {"width_px": float(width), "light_deg": float(light), "turns": float(turns),
+             "tightening": float(tight), "hand": hand})
+    return delta, None, spec, None
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
-               "watermark": _watermark}
+               "watermark": _watermark, "swarf": _swarf}

@@ -51,7 +51,8 @@ and :func:`~metrology.synth.surfaces.layout_features`).
 
 ``swirled``, ``terminal``, ``scaled``, ``keyplate``, ``treadplate``, ``hinge``, ``hammered``
 and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``rotor``,
-``strandmat`` and ``perforated`` in :mod:`metrology.synth._textures_more3`.
+``strandmat``, ``perforated``, ``anodised`` and ``quadrant`` in
+:mod:`metrology.synth._textures_more3`.
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ from scipy.spatial import cKDTree
 from ._textures_more2 import (hammered_texture, hinge_layout, keyplate_layout, louvre_layout,
                               scaled_texture, swirled_texture, terminal_layout,
                               treadplate_texture)
-from ._textures_more3 import (perforated_layout, rotor_layout, strandmat_texture,
-                              wrinkled_texture)
+from ._textures_more3 import (anodised_texture, perforated_layout, quadrant_layout,
+                              rotor_layout, strandmat_texture, wrinkled_texture)
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -466,10 +467,12 @@ def sink_shading(u, v, lay) -> np.ndarray:
 MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "bezel": bezel_layout, "panel": panel_layout, "terminal": terminal_layout,
                 "keyplate": keyplate_layout, "hinge": hinge_layout, "louvre": louvre_layout,
-                "rotor": rotor_layout, "perforated": perforated_layout}
+                "rotor": rotor_layout, "perforated": perforated_layout,
+                "quadrant": quadrant_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
                  "swirled": swirled_texture, "scaled": scaled_texture,
                  "treadplate": treadplate_texture, "hammered": hammered_texture,
-                 "wrinkled": wrinkled_texture, "strandmat": strandmat_texture}
+                 "wrinkled": wrinkled_texture, "strandmat": strandmat_texture,
+                 "anodised": anodised_texture}

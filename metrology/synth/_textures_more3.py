@@ -25,6 +25,18 @@ reached through :func:`~metrology.synth.surfaces.make_texture` and
              (60 degree, hexagonal) field of seventeen round perforations in three rows (6, 5, 6)
              in the upper part and two horizontal oblong mounting slots at the lower corners
              (``missing`` leaves out a perforation only, never a mounting slot).
+
+``anodised`` etched and anodised aluminium extrusion (:func:`anodised_texture`): a fine
+             isotropic satin grain (the caustic etch) with sparse small dark etch pits, over
+             faint die lines (straight streaks 2-8 px wide along the extrusion direction,
+             fading in and out along their length) and a slow cloudy dye mottle: isotropic at
+             the finest scale, one direction at a coarser one.
+
+``quadrant`` layout (:func:`quadrant_layout`): an adjusting quadrant (sector plate): a pivot
+             bore at the lower left, an arcuate slot of 70 degrees concentric with it across
+             the upper right (a curved slot, drawn as a chain of ten short straight slots) and
+             three fixing holes in the other corners (``missing`` leaves out the bore or a
+             fixing hole, never the arcuate slot).
 """
 
 from __future__ import annotations
@@ -167,4 +179,82 @@ def perforated_layout(shape: tuple[int, int], base: dict) -> dict:
         holes += [((float((j - 0.5 * (count - 1)) * pitch), float(y)), 0.03 * s)
                   for j in range(count)]
     slots = [((sg * 0.3 * w, 0.3 * h), 0.05 * s, 0.03 * s, 0.0) for sg in (-1.0, 1.0)]
+    return dict(base, holes=holes, slots=slots, keep_slots=True)
+
+
+#: one etch pit of the anodised texture per this many px of the face (on average)
+PIT_AREA_PX = 200.0
+
+
+def _slow_field(g: np.random.Generator, h: int, w: int, sigma: float) -> np.ndarray:
+    """White noise smoothed by a Gaussian of ``sigma`` px in the Fourier domain (it wraps)."""
+    k2 = np.fft.fftfreq(h)[:, None] ** 2 + np.fft.rfftfreq(w)[None, :] ** 2
+    slow = np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * k2)
+    return np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w))) * slow, s=(h, w))
+
+
+def anodised_texture(shape: tuple[int, int], *, rng: Any = None,
+                     angle_deg: float = 0.0) -> np.ndarray:
+    """Etched and anodised aluminium extrusion.  Die lines along ``angle_deg`` (the extrusion
+    direction; 0: the image's x axis, as :func:`~metrology.synth.surfaces.make_texture` gives
+    it, not turned with the part): a profile across them (white noise smoothed by Gaussians
+    of sigma 1.2 and 4 px, equal parts: lines 2-8 px wide) looked up at each pixel's
+    distance across, its strength modulated along and across by ``exp(0.4 z)`` (``z`` a slow
+    field, sigma 20 px: the lines fade in and out); a satin etch grain (white noise, sigma
+    0.7 px); a dye mottle (a slow field, sigma 20 px); etch pits (one per
+    :data:`PIT_AREA_PX` px at random pixels, depths exponential, sigma 0.6 px), subtracted:
+    ``0.8 grain + 0.6 lines + 0.3 mottle - 0.7 pits``, each of unit spread first.
+    Vectorised.  Zero mean, unit standard deviation, different per part."""
+    from ..core.checks import check_finite
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    a = np.deg2rad(check_finite(angle_deg, "angle_deg", min=-1e6, max=1e6))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    across = -(xx - 0.5 * (w - 1)) * np.sin(a) + (yy - 0.5 * (h - 1)) * np.cos(a)
+    half = int(np.ceil(0.5 * np.hypot(h, w))) + 2
+    fine = ndimage.gaussian_filter1d(g.standard_normal(2 * half + 1), 1.2, mode="wrap")
+    broad = ndimage.gaussian_filter1d(g.standard_normal(2 * half + 1), 4.0, mode="wrap")
+    lines = np.interp(across, np.arange(-half, half + 1.0), _unit(fine) + _unit(broad))
+    lines = lines * np.exp(0.4 * _unit(_slow_field(g, h, w, 20.0)))
+    mottle = _slow_field(g, h, w, 20.0)
+    grain = ndimage.gaussian_filter(g.standard_normal((h, w)), 0.7, mode="wrap")
+    n = int(g.poisson(h * w / PIT_AREA_PX))
+    pits = np.bincount(g.integers(0, h * w, n), g.exponential(1.0, n), minlength=h * w)
+    pits = ndimage.gaussian_filter(pits.reshape(h, w), 0.6, mode="wrap")
+    return _unit(0.8 * _unit(grain) + 0.6 * _unit(lines) + 0.3 * _unit(mottle)
+                 - 0.7 * _unit(pits))
+
+
+#: the quadrant's arcuate slot: its radius (x the smaller side), its span (degrees, image
+#: frame, y down: up and to the right of the bore) and the number of straight pieces
+ARC_RADIUS, ARC_SPAN_DEG, ARC_PIECES = 0.5, (-80.0, -10.0), 10
+
+
+def quadrant_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``quadrant`` layout in model pixels (origin at the image centre) on the plate
+    ``base``: a pivot bore of radius 0.06 x the smaller side ``s`` at (-0.28 W, 0.28 H); an
+    arcuate slot (radius 0.03 s) of radius :data:`ARC_RADIUS` s about the bore, over the
+    angles :data:`ARC_SPAN_DEG`, drawn as :data:`ARC_PIECES` straight slots, each the chord
+    of its share of the arc (at its middle angle plus 90 degrees; the chord strays from the
+    arc by under 0.001 s, the pieces overlap at their round ends: one smooth curved slot);
+    three fixing holes of radius 0.035 s at (-0.3 W, -0.3 H), (0.3 W, -0.3 H) and
+    (0.3 W, 0.3 H).  Holes first (the bore, then the fixing holes).  ``"keep_slots"``: a
+    ``missing`` part leaves out the bore or a fixing hole, never a piece of the arc."""
+    h, w = shape
+    s = float(min(h, w))
+    px, py = -0.28 * w, 0.28 * h
+    holes = [((px, py), 0.06 * s)]
+    holes += [((x * w, y * h), 0.035 * s) for x, y in ((-0.3, -0.3), (0.3, -0.3), (0.3, 0.3))]
+    lo, hi = ARC_SPAN_DEG
+    step = (hi - lo) / ARC_PIECES
+    radius = ARC_RADIUS * s
+    half = radius * float(np.sin(np.deg2rad(0.5 * step)))
+    inner = radius * float(np.cos(np.deg2rad(0.5 * step)))   # the chord's middle
+    slots = []
+    for k in range(ARC_PIECES):
+        mid = lo + (k + 0.5) * step
+        t = np.deg2rad(mid)
+        slots.append(((float(px + inner * np.cos(t)), float(py + inner * np.sin(t))), half,
+                      0.03 * s, float(mid + 90.0)))
     return dict(base, holes=holes, slots=slots, keep_slots=True)
