@@ -18,9 +18,10 @@ the line channel, whose face ROI and PatchCore statistics it shares, like the je
    face, calibrated on the held-back good parts (every 5th) and put in PatchCore's units as
    the jet channel's.
 
-Measured in the lead's probe (docs/anomaly.md): added beside the default's channels, mean
-AUROC +0.0065 over 16 held-out sets (worst -0.0075), +0.0092 over 12 on a second training
-sample (worst -0.0033); about 2.5 min of fit for 100 images at 700 steps.
+Measured (docs/anomaly.md, *The discriminator channel*): added beside the default's
+channels, mean AUROC +0.0158 over 16 held-out sets (worst -0.0038), +0.0133 over 12 on a
+second training sample (worst -0.0059), at 2000 steps (at 700 the net's own seed moved a set
+by as much as it gained); the fit is bound by the steps, not the images: about 3.3 min of CPU.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ C0 = 16
 DILATIONS = (1, 2, 4, 8)
 #: training: steps, crop side (px), crops per step, peak learning rate, share of crops with a
 #: mark, the marks' amplitude range (texture spreads), weight of the mark pixels, seed
-STEPS = 700
+STEPS = 2000
 CROP = 96
 BATCH = 24
 LR = 2e-3
@@ -436,9 +437,12 @@ def _train(torch, net, cs, grays, sig, fit_idx, rng, sd_t) -> None:
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, LR, total_steps=STEPS)
     pos = torch.tensor(POS_WEIGHT)
+    # channels-last: the same maths, about 1.4x faster on a CPU for these small layers
+    net.to(memory_format=torch.channels_last)
     for _ in range(STEPS):
         xs, ms, ws = _batch(rng, cs, grays, sig, fit_idx, sd_t, centres, mark_face)
-        x = torch.from_numpy(np.stack(xs)[:, None])
+        x = torch.from_numpy(np.stack(xs)[:, None]).contiguous(
+            memory_format=torch.channels_last)
         m = torch.from_numpy(np.stack(ms).astype(np.float32)[:, None])
         wt = torch.from_numpy(np.stack(ws).astype(np.float32)[:, None])
         m2, w2 = F.max_pool2d(m, 2)[:, 0], F.avg_pool2d(wt, 2)[:, 0]

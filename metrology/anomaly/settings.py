@@ -184,15 +184,16 @@ class PatchCoreSettings(Serializable):
         fully-convolutional net (16 channels, dilated residual layers) trained at fit on the
         good faces with generic synthetic marks pasted into them (strokes, blobs, shaded
         slopes, flattened patches, dot clusters; any angle, either sign, 0.5-4 texture
-        spreads), 700 steps on one torch thread, seeded; its score (the largest logit on the
+        spreads), 2000 steps on one torch thread, seeded; its score (the largest logit on the
         line channel's inner face) is calibrated on the held-back good parts and put on
         PatchCore's scale as the jet channel's.  Training needs torch (the extra
         ``metrology[deep]``); scoring, a saved bank included, runs in numpy.  ``True`` needs
         the line channel and at least 40 good images (every 5th is held back), else
-        :class:`InputError`.  Measured beside the default's channels: mean AUROC +0.0065 over
-        16 held-out sets (worst -0.0075), +0.0092 over 12 on a second training sample (worst
-        -0.0033); about 2.5 min of fit for 100 images.  ``info["cnn_scan"]`` is "on" or
-        "off", ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection
+        :class:`InputError`.  Measured beside the default's channels: mean AUROC +0.0158 over
+        16 held-out sets (worst -0.0038), +0.0133 over 12 on a second training sample (worst
+        -0.0059); about 3.3 min more fit CPU (bound by the steps, not the images) and
+        16-18 ms more per 256 x 256 scored (docs/anomaly.md).  ``info["cnn_scan"]`` is "on"
+        or "off", ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection
         (``select``) scores its fold banks without it.
     """
 
