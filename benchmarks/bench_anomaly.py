@@ -103,7 +103,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   quadrant with a pivot bore, a 70-degree arcuate slot about it and three fixing holes; the
   held-out 19 kinds plus the new shape ``swarf``, and missing / extra), made on 2026-12-05
   (ninth session of the day, after held-out 19) before any later change, to be scored once
-  with the default;
+  with the default; ``holdout20_cnn``: the same with the discriminator channel
+  (``cnn_scan=True``, an option: a net trained at fit on generic synthetic marks), scored once;
+  ``cnn_fit``: the fit of 200 images with it;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -140,7 +142,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``, ``holdout20``,
+``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -1151,6 +1153,16 @@ def _deepchan(quick, deep, rows, rep):
 
 
 PARTS["deepchan"] = _deepchan
+
+
+#: the discriminator channel (``cnn_scan=True``, an option since 2026-12-05, ninth session): on
+#: held-out 20, scored once with it beside the default (part ``holdout20``), and on the fit of
+#: 200 images (docs/anomaly.md, *The discriminator channel*)
+CNN_CONFIGS = (("cnn_scan=True (option)", dict(cnn_scan=True)),)
+PARTS["holdout20_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT20_SET,
+                                              title="held-out 20")
+PARTS["cnn_fit"] = lambda quick, deep, rows, rep: _fit200(rows, rep, CNN_CONFIGS, lambda pc: (
+    f"cnn channel {pc.info.get('cnn_scan')}, {pc.info.get('cnn_scan_seconds', 0):.0f} s wall"))
 
 
 def _print(r: Row) -> None:

@@ -37,12 +37,12 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                    ) -> list[tuple[str, np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, jet, texture energy): (name; map in PatchCore
+    """Per extra channel of ``pc`` (line, blob, jet, cnn, texture energy): (name; map in PatchCore
     units, 0 where it did not scan; image score in PatchCore units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
     for name, ch in (("line", pc._line), ("blob", getattr(pc, "_blob", None)),
-                     ("jet", getattr(pc, "_jet", None))):
+                     ("jet", getattr(pc, "_jet", None)), ("cnn", getattr(pc, "_cnn", None))):
         if ch is None:
             continue
         m, v = ch.score(gray)
@@ -87,12 +87,12 @@ def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict
     """One image's score under each of ``fusions`` from one fitted bank (with the blob
     channel: ``fusion="sum"`` or ``"auto"`` fitted it): the patch bank scored once."""
     saved = pc._line, pc._blob, pc._energy
-    saved_jet = getattr(pc, "_jet", None)
-    pc._line = pc._blob = pc._energy = pc._jet = None
+    saved_jet = getattr(pc, "_jet", None), getattr(pc, "_cnn", None)
+    pc._line = pc._blob = pc._energy = pc._jet = pc._cnn = None
     try:
         value = pc.score(img).score
     finally:
         pc._line, pc._blob, pc._energy = saved
-        pc._jet = saved_jet
+        pc._jet, pc._cnn = saved_jet
     chans = channel_scores(pc, img, None)
     return {f: fused(pc, value, chans, f) for f in fusions}

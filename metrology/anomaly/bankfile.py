@@ -47,6 +47,12 @@ at half resolution (the header field ``jet_scan.half_from_px`` and the array
 Readers of version 6 refuse it (they would score its half-resolution statistics at full
 resolution); version-6 banks still load and score as they were fitted.
 
+Version 8 (since 2026-12-05, eighth session) is version 7 with the discriminator channel
+(``settings.cnn_scan``, an option, off by default): the arrays ``cnn_*`` (the net's weights,
+float32, and ``cnn_roi``) and the header ``cnn_scan`` (sizes, norm, score statistics); scoring
+it needs no torch.  Without the channel a bank is written as before and without the setting
+``cnn_scan``, so readers that predate it load it.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -74,9 +80,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 7
+BANK_VERSION = 8
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8)
 
 
 def _npz_path(path: Any) -> Path:
@@ -104,13 +110,16 @@ def save_bank(pc: Any, path: Any) -> Path:
     jet = getattr(pc, "_jet", None)
     if jet is None and settings.get("jet_scan") == "auto":
         settings.pop("jet_scan", None)      # readable by readers that predate the channel
+    cnn = getattr(pc, "_cnn", None)
+    if cnn is None and settings.get("cnn_scan") is False:
+        settings.pop("cnn_scan", None)      # readable by readers that predate the channel
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
     # a fusion other than the default is written (version 5) so that the bank loads with it
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (7 if jet is not None and jet.half_from is not None else
+    version = (8 if cnn is not None else 7 if jet is not None and jet.half_from is not None else
                6 if jet is not None else 5 if v5 else 4 if energy is not None
                else 3 if line is not None else 2)
     meta = {"format": BANK_FORMAT, "version": version,
@@ -141,6 +150,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     if jet is not None:
         arrays.update(jet.arrays())
         meta["jet_scan"] = jet.params()
+    if cnn is not None:
+        arrays.update(cnn.arrays())
+        meta["cnn_scan"] = cnn.params()
     if v5:
         meta["fusion_used"] = used
     text = json.dumps(to_jsonable(meta), allow_nan=False)
@@ -224,7 +236,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6, 7) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5, 6, 7, 8) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -236,6 +248,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     _load_energy(pc, meta, arrays, settings, where)
     _load_blob(pc, meta, arrays, where)
     _load_jet(pc, meta, arrays, settings, where)
+    _load_cnn(pc, meta, arrays, settings, where)
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
@@ -252,7 +265,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6, 7) or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5, 6, 7, 8) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -375,7 +388,7 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6, 7) or "blob_scan" not in meta or pc._line is None:
+    if meta.get("version") not in (5, 6, 7, 8) or "blob_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
                               f"the array 'blob_spread' and the line channel (version 5), "
                               f"given version {meta.get('version')!r}")
@@ -396,16 +409,37 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
         raise FileFormatError(f"{where}: a jet channel is stored but the settings have "
                               f"jet_scan off")
     version = meta.get("version")
-    if version not in (6, 7) or "jet_scan" not in meta or pc._line is None:
+    if version not in (6, 7, 8) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
                               f"arrays and the line channel (version 6 or 7), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
-    if half != (version == 7):
+    if half != (version in (7, 8)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
-                              f"'jet_psd_half') is version 7 and only version 7, given version "
+                              f"'jet_psd_half') is version 7 or 8 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")
     from ._jet_scan import JetScan
 
     pc._jet = JetScan.from_arrays(arrays, meta["jet_scan"], pc.image_shape, where)
+
+
+def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
+    """The discriminator channel of a version-8 bank (on its line channel; none in older
+    ones)."""
+    if "cnn_scan" not in meta and not any(k.startswith("cnn_") for k in arrays):
+        if settings.cnn_scan is True:
+            raise FileFormatError(f"{where}: settings ask for the cnn channel but the bank has "
+                                  f"none (version {meta.get('version')!r})")
+        return
+    if settings.cnn_scan is False:
+        raise FileFormatError(f"{where}: a cnn channel is stored but the settings have "
+                              f"cnn_scan off")
+    version = meta.get("version")
+    if version != 8 or "cnn_scan" not in meta or pc._line is None:
+        raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
+                              f"arrays and the line channel (version 8), given version "
+                              f"{version!r}")
+    from ._cnn_scan import CnnScan
+
+    pc._cnn = CnnScan.from_arrays(arrays, meta["cnn_scan"], pc.image_shape, where)
