@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -92,7 +93,30 @@ def test_channel_on_and_its_map(fitted):
     assert "cnn" in names
 
 
-def test_round_trip_and_scoring_without_torch(fitted, tmp_path):
+def test_torch_scoring_equals_numpy(fitted, monkeypatch):
+    pytest.importorskip("torch")
+    cs = fitted._cnn
+    grays = [as_gray(d.image, "i", dtype=np.float32) for d in _faces(3, 11, ("scratch",), 1)]
+    assert cs._torch_scorer() is not None
+    with_torch = [(cs.logits(g), cs.score(g)) for g in grays]
+    back = pickle.loads(pickle.dumps(cs))  # a pickled channel leaves its torch net behind
+    assert "_tnet" in vars(cs) and "_tnet" not in vars(back)
+    monkeypatch.setattr(_cnn_scan, "SCORE_WITH_TORCH", False)
+    assert cs._torch_scorer() is None
+    for (lg1, (m1, v1)), g in zip(with_torch, grays):
+        lg0 = cs.logits(g)
+        m0, v0 = cs.score(g)
+        # float32 sums in another order: 1e-4 of the largest logit
+        tol = 1e-4 * float(np.abs(lg0).max())
+        assert tol > 1e-5  # logits worth comparing
+        assert np.max(np.abs(lg1 - lg0)) <= tol
+        assert np.max(np.abs(m1 - m0)) <= tol and abs(v1 - v0) <= tol
+        assert back.score(g)[1] == v0  # numpy here too
+
+
+def test_round_trip_and_scoring_without_torch(fitted, tmp_path, monkeypatch):
+    # the process without torch scores in numpy: compare it with numpy here
+    monkeypatch.setattr(_cnn_scan, "SCORE_WITH_TORCH", False)
     path = fitted.save(tmp_path / "cnn.npz")
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
