@@ -397,17 +397,27 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     pc._blob = BlobScan.from_arrays(pc._line, arrays, meta["blob_scan"], where)
 
 
+def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> bool:
+    """Whether the bank stores the ``name`` channel (header ``{name}_scan`` or ``{name}_*``
+    arrays); a bank the settings contradict (asked for and absent, stored and off) raises."""
+    key = f"{name}_scan"
+    asked = getattr(settings, key)
+    if key not in meta and not any(k.startswith(f"{name}_") for k in arrays):
+        if asked is True:
+            raise FileFormatError(f"{where}: settings ask for the {name} channel but the bank "
+                                  f"has none (version {meta.get('version')!r})")
+        return False
+    if asked is False:
+        raise FileFormatError(f"{where}: a {name} channel is stored but the settings have "
+                              f"{key} off")
+    return True
+
+
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
     """The jet channel of a version-6 or -7 bank (on its line channel; none in older ones;
     version 7: its large scales at half resolution)."""
-    if "jet_scan" not in meta and not any(k.startswith("jet_") for k in arrays):
-        if settings.jet_scan is True:
-            raise FileFormatError(f"{where}: settings ask for the jet channel but the bank has "
-                                  f"none (version {meta.get('version')!r})")
+    if not _stored(meta, arrays, settings, "jet", where):
         return
-    if settings.jet_scan is False:
-        raise FileFormatError(f"{where}: a jet channel is stored but the settings have "
-                              f"jet_scan off")
     version = meta.get("version")
     if version not in (6, 7, 8) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
@@ -427,14 +437,8 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
 def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
     """The discriminator channel of a version-8 bank (on its line channel; none in older
     ones)."""
-    if "cnn_scan" not in meta and not any(k.startswith("cnn_") for k in arrays):
-        if settings.cnn_scan is True:
-            raise FileFormatError(f"{where}: settings ask for the cnn channel but the bank has "
-                                  f"none (version {meta.get('version')!r})")
+    if not _stored(meta, arrays, settings, "cnn", where):
         return
-    if settings.cnn_scan is False:
-        raise FileFormatError(f"{where}: a cnn channel is stored but the settings have "
-                              f"cnn_scan off")
     version = meta.get("version")
     if version != 8 or "cnn_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
