@@ -22,7 +22,7 @@ the line channel, whose face ROI and PatchCore statistics it shares, like the je
 Measured (docs/anomaly.md, *The discriminator channel*): added beside the default's
 channels, mean AUROC +0.0158 over 16 held-out sets (worst -0.0038), +0.0133 over 12 on a
 second training sample (worst -0.0059), at 2000 steps (at 700 the net's own seed moved a set
-by as much as it gained); the fit is bound by the steps, not the images: about 3.3 min of CPU.
+by as much as it gained); the fit is bound by the steps, not the images: about 3.2 min of CPU.
 """
 
 from __future__ import annotations
@@ -58,8 +58,9 @@ MIN_IMAGES = 40
 
 _TORCH_LOCK = threading.Lock()  # builds a channel's torch scorer once
 _WORK = threading.local()  # per thread: the scoring's work arrays (see ``_buffer``)
-#: score with torch's forward where torch can be imported (5-6 ms per 256 x 256 on one thread,
-#: against 16-18 ms in numpy; the same logits to 1e-4 of the largest); ``False``: always numpy
+#: score with torch's forward where torch can be imported (the channel's score 12 ms per
+#: 256 x 256 on one thread, against 18 ms in numpy; the same logits to 1e-4 of the largest);
+#: ``False``: always numpy
 SCORE_WITH_TORCH = True
 
 
