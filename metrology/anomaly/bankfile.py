@@ -47,7 +47,7 @@ at half resolution (the header field ``jet_scan.half_from_px`` and the array
 Readers of version 6 refuse it (they would score its half-resolution statistics at full
 resolution); version-6 banks still load and score as they were fitted.
 
-Version 8 (since 2026-12-05, eighth session) is version 7 with the discriminator channel
+Version 8 (since 2026-12-05, ninth session) is version 7 with the discriminator channel
 (``settings.cnn_scan``, an option, off by default): the arrays ``cnn_*`` (the net's weights,
 float32, and ``cnn_roi``) and the header ``cnn_scan`` (sizes, norm, score statistics); scoring
 it needs no torch.  Without the channel a bank is written as before and without the setting
@@ -414,14 +414,14 @@ def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> b
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6 or -7 bank (on its line channel; none in older ones;
-    version 7: its large scales at half resolution)."""
+    """The jet channel of a version-6, -7 or -8 bank (on its line channel; none in older
+    ones; versions 7 and 8: its large scales at half resolution)."""
     if not _stored(meta, arrays, settings, "jet", where):
         return
     version = meta.get("version")
     if version not in (6, 7, 8) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6 or 7), given version "
+                              f"arrays and the line channel (version 6, 7 or 8), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
