@@ -83,11 +83,16 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     cfg, info = summary["config"], summary["info"]
     assert cfg["edge_band_px"] == 3.0 and cfg["texture_energy"] is False
     assert cfg["jet_scan"] is False and info["jet_scan"] == "off"
+    assert cfg["cnn_scan"] is False and info["cnn_scan"] == "off"  # the option's default
     assert info["texture_energy"] == "off"
     # the jet channel asked for on 6 images: it needs 10, a clear error (exit 2), no bank
     on = d / "jet_on.json"
     assert main(["anomaly", "fit", *paths[:6], "-o", str(on), "--jet-scan", "on"]) == 2
     assert "jet_scan" in capsys.readouterr().err
+    assert not on.exists() and not on.with_suffix(".npz").exists()
+    # the discriminator channel asked for on 6 images: it needs 40, a clear error, no bank
+    assert main(["anomaly", "fit", *paths[:6], "-o", str(on), "--cnn-scan", "on"]) == 2
+    assert "cnn_scan" in capsys.readouterr().err
     assert not on.exists() and not on.with_suffix(".npz").exists()
     # a negative band is the settings' own error, exit 2
     assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--edge-band-px", "-1"]) == 2
