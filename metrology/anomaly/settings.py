@@ -192,7 +192,7 @@ class PatchCoreSettings(Serializable):
         :class:`InputError`.  Measured beside the default's channels: mean AUROC +0.0158 over
         16 held-out sets (worst -0.0038), +0.0133 over 12 on a second training sample (worst
         -0.0059); about 3.2 min more fit CPU (bound by the steps, not the images) and
-        5-6 ms more per 256 x 256 scored where torch is installed, 16-18 ms in numpy
+        5-12 ms more per 256 x 256 scored where torch is installed, 16-18 ms in numpy
         (docs/anomaly.md).  ``info["cnn_scan"]`` is "on"
         or "off", ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection
         (``select``) scores its fold banks without it.
