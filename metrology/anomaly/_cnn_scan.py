@@ -194,7 +194,8 @@ def forward(weights: dict, x: np.ndarray) -> np.ndarray:
 
 
 def _torch_net(ch: int = CH):
-    """The torch net (built lazily: torch is imported at fit only)."""
+    """The torch net (built lazily: torch is imported only to fit, or to score where it is
+    installed)."""
     import torch.nn as nn
     import torch.nn.functional as F
 
