@@ -106,6 +106,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   with the default; ``holdout20_cnn``: the same with the discriminator channel
   (``cnn_scan=True``, an option: a net trained at fit on generic synthetic marks), scored once;
   ``cnn_fit``: the fit of 200 images with it;
+* ``holdout21``: a twenty-first held-out configuration (texture ``jewelled``, an engine-turned
+  (jewelled) finish: overlapping round spots of fine concentric scratches on a square lattice,
+  each over the one before, each with the two-lobed sheen of its circular scratches, layout
+  ``cruciform``, a cross joining plate, the first part whose outline is not a rounded
+  rectangle: two filleted arms, a central bore and a fixing hole on each arm; the held-out 20
+  kinds plus the new shape ``residue``, and missing / extra), made on 2026-12-05 (tenth
+  session of the day, after held-out 20) before any later change, to be scored once with the
+  default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -142,7 +150,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``,
+``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``holdout21``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -915,6 +923,18 @@ PARTS["holdout19"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT20_SET = ("quadrant", "anodised", 4300, HOLDOUT19_SET[3] + ("swarf",))
 PARTS["holdout20"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT20_SET,
                                           title="held-out 20")
+#: the twenty-first held-out configuration (made 2026-12-05, tenth session of the day, after
+#: held-out 20, before any later change): texture ``jewelled`` (an engine-turned finish:
+#: overlapping round spots, radius 8-12 px, of fine concentric scratches on a square lattice,
+#: each over the one before, each with the two-lobed sheen of its circular scratches) and
+#: layout ``cruciform`` (a cross joining plate: a cross-shaped outline with filleted inner
+#: corners, a central bore and a fixing hole on each arm), both new, the held-out 20 kinds
+#: plus the new shape ``residue`` (a peeled label's adhesive residue: a darker rounded
+#: rectangle 14-36 px long with a beaded edge, the texture dulled under it, dust specks), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 21*)
+HOLDOUT21_SET = ("cruciform", "jewelled", 4500, HOLDOUT20_SET[3] + ("residue",))
+PARTS["holdout21"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT21_SET,
+                                          title="held-out 21")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

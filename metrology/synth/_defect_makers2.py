@@ -22,6 +22,11 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              curl (a spiral of 0.8-1.4 turns, outer radius 3-8 px, its radius shrinking by
              30-50 % along it, about 1.5 px wide, 20-40 gray levels) with the darker shadow it
              casts (half that) beside it on the side away from the light.
+``residue``  the adhesive residue of a label peeled off the face: a rounded rectangle (14-36
+             px long, 0.35-0.65 of that wide, at any angle) of a thin darker film (half of
+             10-22 gray levels) with a darker bead of glue along its straight edges (all of
+             it), the face's texture dulled to 0.5 under it and a few dark specks of dust
+             caught in it.
 """
 
 from __future__ import annotations
@@ -242,6 +247,56 @@ def _swarf(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _residue(g, shape, lay, pose, params):
+    """Label residue: a rectangle of length ``L`` (``length_px``, 14-36 px; on images under
+    120 px, up to 0.3 x their smaller side; pasted on a region, at most what its deepest point
+    has room for: ``(free - 3) / 0.6``, 10 px at least) and width ``W`` (``width_px``,
+    0.35-0.65 ``L``), at ``angle_deg`` (any), its corners rounded to 0.1-0.25 ``W``; ``sd``
+    each pixel's signed distance to it; the film ``clip(0.5 - sd, 0, 1)`` (anti-aliased),
+    the bead ``exp(-((sd + 0.8) / 0.6)**2 / 2)`` (just inside the edge), dust specks (one per
+    60 px of the film on average, 40 at most, at least 1.5 px inside the edge, Gaussian spots
+    of sigma 0.6 px); darker by ``contrast`` (10-22 gray levels; a glossy, brighter film if given
+    negative) times ``min(0.5 film + 0.5 bead + 0.6 specks, 1)``: the edges at the full
+    contrast, the film inside at half; the texture flattened to ``1 - 0.5 film``.  Drawn on
+    a box around it; its mask is the film (at least half covering)."""
+    hi = min(36.0, max(14.0, 0.3 * min(shape)))
+    if "free" in lay:  # pasted on a region: what its deepest point has room for
+        hi = min(hi, max(10.0, (float(np.max(lay["free"])) - 3.0) / 0.6))
+    length = params.get("length_px", g.uniform(min(14.0, hi), hi))
+    width = params.get("width_px", length * g.uniform(0.35, 0.65))
+    angle = params.get("angle_deg", g.uniform(0.0, 360.0))
+    contrast = params.get("contrast", g.uniform(10.0, 22.0))
+    corner = min(width, length) * float(g.uniform(0.1, 0.25))
+    reach = 0.5 * float(np.hypot(length, width))
+    c = pick_center(g, lay, pose, reach + 1.0)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(reach + 3.0)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    ca, sa = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    along = (xx - c[0]) * ca + (yy - c[1]) * sa
+    across = -(xx - c[0]) * sa + (yy - c[1]) * ca
+    qx = np.abs(along) - 0.5 * length + corner
+    qy = np.abs(across) - 0.5 * width + corner
+    sd = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) \
+        - corner
+    film = np.clip(0.5 - sd, 0.0, 1.0)
+    bead = np.exp(-0.5 * ((sd + 0.8) / 0.6) ** 2)
+    n = min(int(g.poisson(length * width / 60.0)), 40)          # a huge film: 40 of them
+    inner = np.maximum(np.array([length, width]) - 3.0, 0.0)
+    at = g.uniform(-0.5, 0.5, (n, 2)) * inner
+    sx, sy = c[0] + at[:, 0] * ca - at[:, 1] * sa, c[1] + at[:, 0] * sa + at[:, 1] * ca
+    specks = np.exp(-0.5 * ((xx[..., None] - sx) ** 2 + (yy[..., None] - sy) ** 2) / 0.36)
+    specks = specks.sum(axis=-1)
+    h, w = shape
+    delta, flatten = np.zeros((h, w)), np.ones((h, w))
+    delta[r0:r1, c0:c1] = -contrast * np.minimum(0.5 * film + 0.5 * bead + 0.6 * specks, 1.0)
+    flatten[r0:r1, c0:c1] = 1.0 - 0.5 * film
+    footprint = np.zeros((h, w), bool)
+    footprint[r0:r1, c0:c1] = film >= 0.5
+    spec = ("residue", (float(c[0]), float(c[1])), float(length), float(angle), float(contrast),
+            {"width_px": float(width), "corner_px": float(corner), "specks": float(n)})
+    return delta, flatten, spec, footprint
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
-               "watermark": _watermark, "swarf": _swarf}
+               "watermark": _watermark, "swarf": _swarf, "residue": _residue}

@@ -40,6 +40,7 @@ differs from part to part:
 ``wrinkled`` wrinkle-finish coat: a labyrinth of meandering ridges of one wavelength, side-lit
 ``strandmat`` chopped-strand-mat GRP: straight bright glass strands at every angle, resin haze
 ``anodised`` etched, anodised extrusion: isotropic satin grain, dark etch pits, faint die lines
+``jewelled`` engine-turned: a lattice of overlapping spots of concentric scratches, each a sheen
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -61,9 +62,9 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 The layouts after ``grille`` (``hub``, ``lever``, ``strip``, ``bezel``, ``panel``, ``terminal``,
-``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``: the held-out
-configurations' parts) are described where they are drawn, :mod:`metrology.synth._textures_more`
-and the modules it gathers; :data:`LAYOUTS` lists them from its ``MORE_LAYOUTS``, in order.
+``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``, ``cruciform``: the
+held-out parts) are described where they are drawn, :mod:`metrology.synth._textures_more` and
+the modules it gathers; :data:`LAYOUTS` lists them from its ``MORE_LAYOUTS``, in order.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -508,7 +509,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     ``keyplate``, ``hinge``, ``louvre``, ``rotor`` add ``"windows"``, all but ``strip``
     ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge``
     ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``,
-    ``quadrant`` ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: round)."""
+    ``quadrant`` ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: round;
+    ``cruciform`` ``"arms"``, a cross outline, ``"windows"`` and ``"keep_windows"``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
