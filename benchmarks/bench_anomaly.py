@@ -105,7 +105,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   (ninth session of the day, after held-out 19) before any later change, to be scored once
   with the default; ``holdout20_cnn``: the same with the discriminator channel
   (``cnn_scan=True``, an option: a net trained at fit on generic synthetic marks), scored once;
-  ``cnn_fit``: the fit of 200 images with it;
+  ``cnn_fit``: the fit of 200 images with it; ``cnn_score``: its scoring, the net run by
+  OpenCV's DNN module (the default way since the tenth session) against the numpy forward and
+  the channel left out, the same bank, at OpenCV's own thread count and at one;
 * ``holdout21``: a twenty-first held-out configuration (texture ``jewelled``, an engine-turned
   (jewelled) finish: overlapping round spots of fine concentric scratches on a square lattice,
   each over the one before, each with the two-lobed sheen of its circular scratches, layout
@@ -150,7 +152,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``holdout21``,
+``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``holdout21``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -1184,6 +1186,55 @@ PARTS["holdout20_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOL
 PARTS["cnn_fit"] = lambda quick, deep, rows, rep: _fit200(rows, rep, CNN_CONFIGS, lambda pc: (
     f"cnn channel {pc.info.get('cnn_scan')}, {pc.info.get('cnn_scan_seconds', 0):.0f} s wall"))
 
+
+
+def _cnn_score(quick, deep, rows, rep):
+    """Scoring with the discriminator channel (``cnn_scan=True``): its net run by OpenCV's DNN
+    module (the default way) against the numpy forward and the channel left out, the same
+    bank, one image, CPU.  The bank is trained 100 steps instead of 2000 to keep the part
+    short: the scoring cost does not depend on the steps (the same net, other weights)."""
+    from metrology.anomaly import _cnn_scan
+
+    train, _ = _sets(200, 0, 0, layout="plate", texture="brushed", seed=500)
+    imgs = [s.image for s in train]
+    steps = _cnn_scan.STEPS
+    _cnn_scan.STEPS = 100
+    try:
+        pc = PatchCore(cnn_scan=True).fit(imgs)
+    finally:
+        _cnn_scan.STEPS = steps
+    img, cnn = imgs[0], pc._cnn
+    before = cv2.getNumThreads()
+    for threads in (before, 1):  # OpenCV's own threads (its default), then one
+        cv2.setNumThreads(threads)
+        try:
+            _cnn_score_row(rows, rep, pc, cnn, img, f"OpenCV threads {threads}")
+        finally:
+            cv2.setNumThreads(before)
+
+
+def _cnn_score_row(rows, rep, pc, cnn, img, label):
+    from metrology.anomaly import _cnn_scan
+
+    rep = max(rep, 21)
+    dnn = median_ms(lambda: pc.score(img), repeat=rep)
+    _cnn_scan.SCORE_WITH_DNN = False
+    try:
+        numpy_ms = median_ms(lambda: pc.score(img), repeat=rep)
+    finally:
+        _cnn_scan.SCORE_WITH_DNN = True
+    pc._cnn = None
+    try:
+        off = median_ms(lambda: pc.score(img), repeat=rep)
+    finally:
+        pc._cnn = cnn
+    rows.append(Row(f"anomaly score, cnn_scan=True, {label}: net by OpenCV DNN vs numpy", dnn,
+                    "numpy forward", numpy_ms, f"without the channel {off:.1f} ms (same bank)",
+                    {"dnn_ms": dnn, "numpy_ms": numpy_ms, "off_ms": off}))
+    _print(rows[-1])
+
+
+PARTS["cnn_score"] = _cnn_score
 
 def _print(r: Row) -> None:
     print(f"{r.name:58s} {r.ours_ms:10.1f} ms  {r.peer:20s} {r.peer_ms:10.1f} ms  "

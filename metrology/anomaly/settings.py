@@ -187,15 +187,15 @@ class PatchCoreSettings(Serializable):
         spreads), 2000 steps on one torch thread, seeded; its score (the largest logit on the
         line channel's inner face) is calibrated on the held-back good parts and put on
         PatchCore's scale as the jet channel's.  Training needs torch (the extra
-        ``metrology[deep]``); scoring uses torch where it can be imported and numpy
-        otherwise, so a saved bank scores without torch.  ``True`` needs the line channel and
-        at least 40 good images (every 5th is held back), else :class:`InputError`.  Measured beside the default's channels: mean AUROC +0.0158 over
+        ``metrology[deep]``); scoring does not: OpenCV's DNN module runs the net (written as
+        ONNX by the library), so a saved bank scores without torch.  ``True`` needs the line
+        channel and at least 40 good images (every 5th is held back), else
+        :class:`InputError`.  Measured beside the default's channels: mean AUROC +0.0158 over
         16 held-out sets (worst -0.0038), +0.0133 over 12 on a second training sample (worst
-        -0.0059); about 3.2 min more fit CPU (bound by the steps, not the images) and
-        5-12 ms more per 256 x 256 scored where torch is installed, 16-18 ms in numpy
-        (docs/anomaly.md).  ``info["cnn_scan"]`` is "on" or "off",
-        ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection
-        (``select``) scores its fold banks without it.
+        -0.0059); about 3.2 min more fit CPU (bound by the steps, not the images) and 8-11 ms
+        more per 256 x 256 scored (docs/anomaly.md).  ``info["cnn_scan"]`` is "on" or "off",
+        ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
+        its fold banks without it.
     """
 
     _json_type: ClassVar[str | None] = None
