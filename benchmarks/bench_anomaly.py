@@ -108,6 +108,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   ``cnn_fit``: the fit of 200 images with it; ``cnn_score``: its scoring, the net run by
   OpenCV's DNN module (the default way since the tenth session) against the numpy forward and
   the channel left out, the same bank, at OpenCV's own thread count and at one;
+  ``skimage_cnn``: the ``skimage`` sets (non-quick, plus 60 more good parts) with the default
+  and with the channel, the same training parts;
 * ``holdout21``: a twenty-first held-out configuration (texture ``jewelled``, an engine-turned
   (jewelled) finish: overlapping round spots of fine concentric scratches on a square lattice,
   each over the one before, each with the two-lobed sheen of its circular scratches, layout
@@ -152,7 +154,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``holdout21``,
+``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``, ``holdout21``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -1235,6 +1237,42 @@ def _cnn_score_row(rows, rep, pc, cnn, img, label):
 
 
 PARTS["cnn_score"] = _cnn_score
+
+
+def _skimage_cnn(quick, deep, rows, rep):
+    """scikit-image's photographed CC0 textures with the project's defects (as ``skimage``,
+    non-quick: 40 training parts, 20 good, 6 per kind, plus 60 more good parts to score
+    against), the default against the discriminator channel (``cnn_scan=True``), the same
+    training parts: real textures the channel was never developed on."""
+    from skimage import data
+
+    for tex in ("brick", "gravel", "grass"):
+        photo = getattr(data, tex)()
+        kw = dict(shape=(256, 256), texture_amplitude=4.0, **JITTER)
+        train = make_defect_set(40, (), 0, seed=400, texture=photo[:, :300], **kw)
+        test = make_defect_set(20, TEXTURE_KINDS, 6, seed=401, texture=photo[:, 212:], **kw)
+        more = [s.image for s in make_defect_set(60, (), 0, seed=402, texture=photo[:, 212:],
+                                                 **kw)]
+        imgs = [s.image for s in train]
+        out = {}
+        for label, opts in (("default", {}), ("cnn_scan=True", dict(cnn_scan=True))):
+            c0 = time.process_time()
+            pc = PatchCore(**opts).fit(imgs)
+            fit_s = time.process_time() - c0
+            out[label] = _evaluate(pc, train, test, aligned=False, extra_good=more)
+            out[label]["fit_cpu_s"] = fit_s
+            img = test[0].image
+            out[label]["score_ms"] = median_ms(lambda pc=pc, img=img: pc.score(img),
+                                               repeat=rep)
+        d, c = out["default"], out["cnn_scan=True"]
+        rows.append(Row(f"anomaly skimage {tex}: default vs cnn_scan=True", c["score_ms"],
+                        "default", d["score_ms"],
+                        f"default {_fmt(d)}, fit {d['fit_cpu_s']:.0f} s; cnn_scan=True "
+                        f"{_fmt(c)}, fit {c['fit_cpu_s']:.0f} s", out))
+        _print(rows[-1])
+
+
+PARTS["skimage_cnn"] = _skimage_cnn
 
 def _print(r: Row) -> None:
     print(f"{r.name:58s} {r.ours_ms:10.1f} ms  {r.peer:20s} {r.peer_ms:10.1f} ms  "

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-#: ONNX IR version and operator set the model declares (Conv, Relu, Add exist in both since 1)
+#: ONNX IR version and operator set the model declares (its three operators, Conv, Relu and
+#: Add, are the same in every set up to this one)
 IR_VERSION = 7
 OPSET = 11
 _FLOAT, _INTS = 1, 7  # TensorProto.FLOAT, AttributeProto.INTS
@@ -75,7 +76,7 @@ def _conv(name: str, x: str, weights: dict, stride: int, dil: int, pad: int) -> 
 
 def net_onnx(weights: dict, dilations: tuple[int, ...], shape: tuple[int, int]) -> bytes:
     """The serialised ONNX model of the net with ``weights`` (named as ``forward`` reads
-    them) for one input of ``shape`` (H, W): input ``x`` (1, 1, H, W), output ``logits``
+    them) for one input of ``shape`` (H, W): input ``x`` (1, 1, H, W), output ``out_conv``
     (1, 1, ceil(H / 2), ceil(W / 2))."""
     h, w = int(shape[0]), int(shape[1])
     nodes = [_conv("c0", "x", weights, 1, 1, 1), _node("Relu", ["c0_conv"], "a0"),
@@ -98,13 +99,9 @@ def net_onnx(weights: dict, dilations: tuple[int, ...], shape: tuple[int, int]) 
 
 
 def dnn_net(weights: dict, dilations: tuple[int, ...], shape: tuple[int, int]):
-    """An OpenCV DNN net running :func:`net_onnx`'s model on one thread of OpenCV's CPU
-    backend."""
+    """An OpenCV DNN net running :func:`net_onnx`'s model (OpenCV's own CPU backend, at
+    OpenCV's thread count: ``cv2.setNumThreads``)."""
     import cv2
 
-    model = np.frombuffer(net_onnx(weights, dilations, shape), np.uint8)
-    net = cv2.dnn.readNetFromONNX(model)
-    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-    return net
+    return cv2.dnn.readNetFromONNX(np.frombuffer(net_onnx(weights, dilations, shape), np.uint8))
 
