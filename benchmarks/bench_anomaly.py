@@ -154,7 +154,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``skimage``, ``speed``, ``tuned``, ``linescan``, ``select``, ``select5``, ``holdout6``,
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
-``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``, ``holdout21``,
+``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
+``holdout21``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;

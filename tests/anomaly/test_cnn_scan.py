@@ -1,10 +1,10 @@
 """The discriminator channel (``cnn_scan``, an option, off by default): its numpy forward is
 the torch net's, and its scoring by OpenCV's DNN module (the net written as ONNX here) equals
 the numpy forward on any thread (without torch too); a fitted bank keeps the channel (round
-trip, version 8) and scores without torch; damaged entries, bad settings, too few images, no line channel and a missing
-torch raise the library's errors; banks without the channel are written as before; trained
-(700 steps by default, the shipped 2000 with --runslow) it separates marked faces from good
-ones."""
+trip, version 8) and scores without torch; damaged entries, bad settings, too few images, no
+line channel and a missing torch raise the library's errors; banks without the channel are
+written as before; trained (700 steps by default, the shipped 2000 with --runslow) it
+separates marked faces from good ones."""
 
 from __future__ import annotations
 
