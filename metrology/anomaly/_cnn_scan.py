@@ -277,23 +277,32 @@ class CnnScan:
 
     def logits(self, gray: np.ndarray) -> np.ndarray:
         """The net's half-resolution logits for a gray float32 image: OpenCV's DNN module
-        running the net as ONNX (:data:`SCORE_WITH_DNN`), else the numpy forward."""
+        running the net as ONNX (:data:`SCORE_WITH_DNN`), else (or where this OpenCV cannot
+        read the model) the numpy forward."""
         x = self.signal(gray) * np.float32(self.norm)
-        if not SCORE_WITH_DNN:
+        net = self._dnn_scorer() if SCORE_WITH_DNN else None
+        if net is None:
             return forward(self.weights, x)
-        net = self._dnn_scorer()
         net.setInput(np.ascontiguousarray(x, np.float32)[None, None])
         return np.asarray(net.forward()[0, 0], np.float32)
 
     def _dnn_scorer(self):
         """The calling thread's OpenCV DNN net with these weights (a net is not shared
-        between threads; built once per thread, left out of a pickle)."""
+        between threads; built once per thread, left out of a pickle), or None where this
+        OpenCV build cannot read the model (then the numpy forward scores: the same
+        logits)."""
+        import cv2
+
         with _DNN_LOCK:
             local = self.__dict__.setdefault("_dnn", threading.local())
         net = getattr(local, "net", None)
         if net is None:
-            net = local.net = dnn_net(self.weights, DILATIONS, self.roi.shape)
-        return net
+            try:
+                net = dnn_net(self.weights, DILATIONS, self.roi.shape)
+            except (cv2.error, AttributeError):  # no DNN module, or no ONNX reader
+                net = False
+            local.net = net
+        return net or None
 
     def to_patchcore_units(self, v):
         """Evidence ``v`` in PatchCore's image-score units (as the jet channel's)."""

@@ -131,6 +131,20 @@ def test_dnn_scoring_equals_numpy(monkeypatch):
         assert back.score(g)[1] == v0  # numpy here too
 
 
+def test_opencv_without_a_reader_scores_in_numpy(monkeypatch):
+    import cv2
+
+    def broken(*_a):
+        raise cv2.error("no ONNX importer in this build")
+
+    cs, g = _random_channel(2), as_gray(_faces(1, 12)[0].image, "i", dtype=np.float32)
+    monkeypatch.setattr(_cnn_scan, "dnn_net", broken)
+    assert cs._dnn_scorer() is None  # remembered: not tried again on this thread
+    lg = cs.logits(g)
+    monkeypatch.setattr(_cnn_scan, "SCORE_WITH_DNN", False)
+    assert np.array_equal(lg, cs.logits(g))
+
+
 def test_onnx_model_is_valid_onnx():
     onnx = pytest.importorskip("onnx", reason="the onnx package checks the hand-written "
                                "model where it is installed ([deep])")
