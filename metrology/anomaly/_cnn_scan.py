@@ -90,16 +90,29 @@ def _stroke(rng, shape, cy, cx, c, s) -> np.ndarray:
     return cv2.GaussianBlur(g, (0, 0), 0.6)
 
 
+def _grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The pixel rows and columns of ``shape`` as float32 arrays (kept per thread: the marks
+    of a fit all have the image's shape; read only)."""
+    store = _WORK.__dict__.setdefault("grids", {})
+    if shape not in store:
+        yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+        yy.flags.writeable = xx.flags.writeable = False
+        store.clear()
+        store[shape] = (yy, xx)
+    return store[shape]
+
+
 def _mark(rng, shape, cy: float, cx: float):
     """(relative change map or None, flattening map or None) of one generic mark centred
     near (cy, cx): strokes, blobs, slopes and dots change the level, a flat patch flattens
     the texture."""
     h, w = shape
     kind = KINDS[rng.integers(len(KINDS))]
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    yy, xx = _grid(shape)
     th = rng.uniform(0, np.pi)
     c, s = np.cos(th), np.sin(th)
-    u, v = (xx - cx) * c + (yy - cy) * s, -(xx - cx) * s + (yy - cy) * c
+    if kind in ("blob", "slope", "flat"):  # the mark's own axes (the others need none)
+        u, v = (xx - cx) * c + (yy - cy) * s, -(xx - cx) * s + (yy - cy) * c
     if kind == "stroke":
         g = _stroke(rng, shape, cy, cx, c, s)
     elif kind == "blob":
@@ -126,11 +139,12 @@ def _mark(rng, shape, cy: float, cx: float):
 
 def insert_mark(rng, gray: np.ndarray, roi: np.ndarray, sd_t: float, mark_face: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
-    """``gray`` with one generic mark centred on ``mark_face`` (amplitude in units of the
-    texture spread ``sd_t``); (new gray float32, the mark's mask on the face)."""
+    """``gray`` with one generic mark centred on ``mark_face`` (a mask, or its pixels' rows
+    and columns as ``np.nonzero`` gives them; amplitude in units of the texture spread
+    ``sd_t``); (new gray float32, the mark's mask on the face)."""
     import cv2
 
-    ys, xs = np.nonzero(mark_face)
+    ys, xs = mark_face if isinstance(mark_face, tuple) else np.nonzero(mark_face)
     i = rng.integers(len(ys))
     g, flat = _mark(rng, gray.shape, float(ys[i]), float(xs[i]))
     amp = np.exp(rng.uniform(np.log(AMP[0]), np.log(AMP[1]))) * sd_t
@@ -476,7 +490,7 @@ def _train(torch, net, cs, grays, sig, fit_idx, rng, sd_t) -> None:
     centres = _crop_centres(cs.roi)
     if len(centres[0]) == 0:
         raise InputError(f"cnn_scan: no {CROP} x {CROP} px crop lies mostly on the face")
-    mark_face = eroded(cs.roi, MARK_ERODE_PX)
+    mark_face = np.nonzero(eroded(cs.roi, MARK_ERODE_PX))  # its pixels, found once
     opt = torch.optim.Adam(net.parameters(), lr=LR)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, LR, total_steps=STEPS)
     pos = torch.tensor(POS_WEIGHT)
