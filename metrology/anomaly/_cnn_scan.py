@@ -137,7 +137,8 @@ def _mark(rng, shape, cy: float, cx: float):
     return g.astype(np.float32), None
 
 
-def insert_mark(rng, gray: np.ndarray, roi: np.ndarray, sd_t: float, mark_face: np.ndarray
+def insert_mark(rng, gray: np.ndarray, roi: np.ndarray, sd_t: float,
+                mark_face: "np.ndarray | tuple[np.ndarray, np.ndarray]"
                 ) -> tuple[np.ndarray, np.ndarray]:
     """``gray`` with one generic mark centred on ``mark_face`` (a mask, or its pixels' rows
     and columns as ``np.nonzero`` gives them; amplitude in units of the texture spread

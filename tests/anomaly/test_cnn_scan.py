@@ -113,6 +113,7 @@ def test_dnn_scoring_equals_numpy(monkeypatch):
     # runs without torch (CI installs no [deep]): random weights, the same net
     cs = _random_channel()
     grays = [as_gray(d.image, "i", dtype=np.float32) for d in _faces(3, 11, ("scratch",), 1)]
+    assert cs._dnn_scorer() is not None  # OpenCV reads the model: no silent numpy fallback
     with_dnn = [(cs.logits(g), cs.score(g)) for g in grays]
     back = pickle.loads(pickle.dumps(cs))  # a pickled channel leaves its OpenCV nets behind
     assert "_dnn" in vars(cs) and "_dnn" not in vars(back)
