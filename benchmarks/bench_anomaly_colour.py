@@ -1,0 +1,141 @@
+"""Anomaly scoring on colour parts: the chroma channel (``chroma_scan``, on by default for
+colour banks since 2026-12-05, eleventh session) against the same bank scored as gray (the
+channel off: how colour images were scored before), in the same process.
+
+Sets: the generator's parts (``metrology.synth.defects``, jittered +-3 px / +-2 deg, lighting
++-10 %) in a material's colour (``metrology.synth.colour.colourise``: an isoluminant colour
+drift of 1.5 % over 24 px, a 1 % shift per part, 1.5 gray levels of noise per channel): 100
+training parts, 30 good, 12 each of four gray kinds (scratch, spot, dent, stain, as rendered,
+then coloured) and 12 each of two discolourations that keep the luminance (``discolour``:
+6-15 % along a colour direction, on the footprints of the generator's stain and watermark).
+``--quick``: 40 training parts, 15 good, 6 per kind.  Rule 39 (docs/anomaly.md, *Colour parts:
+the chroma channel*) judged the channel on held-outs 13, 18 and 21; tune and held-out 1 were
+its development sets.
+
+Per set: AUROC per kind with the channel off and on, the mean of the gray kinds, the map
+maximum on the discolouration (its footprint dilated by 4 px), and the scoring time per image
+(CPU, one thread, median, on and off interleaved on the same bank).
+
+Usage: ``python benchmarks/bench_anomaly_colour.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import Row  # noqa: E402
+from metrology.anomaly import PatchCore  # noqa: E402
+from metrology.synth.colour import colourise, discolour  # noqa: E402
+from metrology.synth.defects import make_defect_set  # noqa: E402
+
+JITTER = dict(placement_px=3.0, placement_deg=2.0, lighting=0.10)
+GRAY_KINDS = ("scratch", "spot", "dent", "stain")
+#: (discolouration, the generator kind whose footprint it takes)
+TINT_KINDS = (("tint blob", "stain"), ("tint ring", "watermark"))
+#: name: (layout, texture, seed, tint); the seeds are the gray sets' (bench_anomaly.py)
+SETS = {"tune (plate, brushed, steel)": ("plate", "brushed", 100, "steel"),
+        "held-out 1 (bracket, milled, blue)": ("bracket", "milled", 200, "blue"),
+        "held-out 13 (panel, painted, red)": ("panel", "painted", 2900, "red"),
+        "held-out 18 (rotor, wrinkled, gold)": ("rotor", "wrinkled", 3900, "gold"),
+        "held-out 21 (cruciform, jewelled, brass)": ("cruciform", "jewelled", 4500, "brass")}
+
+
+def colour_set(layout, texture, seed, tint, n_train, n_good, n_per):
+    """(training images, test images, kinds, masks) of one colour set (module docstring)."""
+    kw = dict(layout=layout, texture=texture, **JITTER)
+    rng = np.random.default_rng(seed + 99)
+    train = [colourise(s.image, tint, rng=rng)
+             for s in make_defect_set(n_train, (), 0, seed=seed, **kw)]
+    test = make_defect_set(n_good, GRAY_KINDS, n_per, seed=seed + 1, **kw)
+    imgs = [colourise(s.image, tint, rng=rng) for s in test]
+    kinds, masks = [s.kind for s in test], [s.mask for s in test]
+    for name, src in TINT_KINDS:
+        for s in make_defect_set(0, (src,), n_per, seed=seed + 7, contrast_scale=1e-6, **kw):
+            imgs.append(discolour(colourise(s.image, tint, rng=rng), s.mask, tint, rng=rng,
+                                  amplitude=rng.uniform(0.06, 0.15)))
+            kinds.append(name)
+            masks.append(s.mask)
+    return train, imgs, np.array(kinds), masks
+
+
+def _auroc(good, bad) -> float:
+    good, bad = np.asarray(good), np.asarray(bad)
+    return float(((bad[:, None] > good[None]).sum() + 0.5 * (bad[:, None] == good[None]).sum())
+                 / (len(good) * len(bad)))
+
+
+def _per_kind(scores, kinds) -> dict:
+    good = scores[kinds == "good"]
+    return {k: _auroc(good, scores[kinds == k]) for k in dict.fromkeys(kinds) if k != "good"}
+
+
+def _interleaved_ms(pc, img, repeat) -> tuple[float, float]:
+    """Median CPU ms of one score with the channel on and off, alternated (the machine's
+    load moves both alike)."""
+    ch, on, off = pc._chroma, [], []
+    pc.score(img)
+    try:
+        for _ in range(repeat):
+            for store, chan in ((on, ch), (off, None)):
+                pc._chroma = chan
+                t0 = time.process_time()
+                pc.score(img)
+                store.append((time.process_time() - t0) * 1e3)
+    finally:
+        pc._chroma = ch
+    return statistics.median(on), statistics.median(off)
+
+
+def _one_set(name, spec, quick, rep) -> Row:
+    sizes = (40, 15, 6) if quick else (100, 30, 12)
+    train, imgs, kinds, masks = colour_set(*spec, *sizes)
+    c0 = time.process_time()
+    pc = PatchCore().fit(train)
+    fit_s = time.process_time() - c0
+    on, peaks = [], []
+    for im, m, k in zip(imgs, masks, kinds):
+        r = pc.score(im)
+        on.append(r.score)
+        if k.startswith("tint"):
+            near = cv2.dilate(m.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+            peaks.append(bool(near[np.unravel_index(np.argmax(r.map), r.map.shape)]))
+    ch, pc._chroma = pc._chroma, None
+    try:
+        off = [pc.score(im).score for im in imgs]
+    finally:
+        pc._chroma = ch
+    a_on, a_off = _per_kind(np.array(on), kinds), _per_kind(np.array(off), kinds)
+    g_on = float(np.mean([a_on[k] for k in GRAY_KINDS]))
+    g_off = float(np.mean([a_off[k] for k in GRAY_KINDS]))
+    on_ms, off_ms = _interleaved_ms(pc, imgs[0], max(rep, 15))
+    acc = (f"gray kinds {g_off:.4f} -> {g_on:.4f}; "
+           + " ".join(f"{k} {a_off[k]:.3f}->{a_on[k]:.3f}" for k in a_on)
+           + f"; discolouration peak on defect {100 * np.mean(peaks):.0f} %; fit {fit_s:.1f} s "
+             f"CPU ({pc.info['chroma_scan']}, {pc.info.get('chroma_scan_seconds', 0):.2f} s)")
+    return Row(f"anomaly colour {name}: chroma_scan auto vs off", on_ms,
+               "same bank, channel off", off_ms, acc,
+               {"auroc_on": a_on, "auroc_off": a_off, "gray_on": g_on, "gray_off": g_off,
+                "peak": float(np.mean(peaks)), "fit_cpu_s": fit_s})
+
+
+def run(quick: bool = False) -> list[Row]:
+    rows = []
+    for name, spec in SETS.items():
+        rows.append(_one_set(name, spec, quick, 5 if quick else 15))
+        r = rows[-1]
+        print(f"{r.name:60s} {r.ours_ms:7.1f} ms  {r.peer} {r.peer_ms:7.1f} ms  {r.accuracy}",
+              flush=True)
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv[1:])
