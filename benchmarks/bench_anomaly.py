@@ -119,6 +119,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   session of the day, after held-out 20) before any later change, to be scored once with the
   default (scored in the eleventh session); ``holdout21_cnn``: the same with the
   discriminator channel (``cnn_scan=True``), scored once beside it;
+* ``holdout22``: a twenty-second held-out configuration (texture ``lasercut``, the cut face of
+  a thick laser-cut plate: quasi-periodic drag lines bent back by one drag curve, regular at
+  the beam's entry and wandering, rougher, towards its exit, layout ``gusset``, a triangular
+  gusset plate, the first part with an edge at an angle to the image axes: a rounded
+  right-angled triangle, a lightening hole at its incentre and a fixing hole in each corner;
+  the held-out 21 kinds plus the new shape ``rollmark``, and missing / extra), made on
+  2026-12-05 (eleventh session of the day, after held-out 21) before any later change, to be
+  scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -156,7 +164,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
-``holdout21``, ``holdout21_cnn``,
+``holdout21``, ``holdout21_cnn``, ``holdout22``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -941,6 +949,18 @@ PARTS["holdout20"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT21_SET = ("cruciform", "jewelled", 4500, HOLDOUT20_SET[3] + ("residue",))
 PARTS["holdout21"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT21_SET,
                                           title="held-out 21")
+#: the twenty-second held-out configuration (made 2026-12-05, eleventh session of the day,
+#: after held-out 21, before any later change): texture ``lasercut`` (the cut face of a thick
+#: laser-cut plate: quasi-periodic drag lines, pitch 4-7 px, bent back by one drag curve
+#: growing as the depth squared, wandering and rougher towards the exit) and layout ``gusset``
+#: (a triangular gusset plate: a rounded right-angled triangle, its hypotenuse at 45 degrees,
+#: a lightening hole at its incentre and a fixing hole in each corner), both new, the
+#: held-out 21 kinds plus the new shape ``rollmark`` (a roll mark: 3-5 identical small oval
+#: dark imprints repeated 10-18 px apart along a line, the texture pressed flatter in them),
+#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 22*)
+HOLDOUT22_SET = ("gusset", "lasercut", 4700, HOLDOUT21_SET[3] + ("rollmark",))
+PARTS["holdout22"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT22_SET,
+                                          title="held-out 22")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -27,6 +27,14 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              10-22 gray levels) with a darker bead of glue along its straight edges (all of
              it), the face's texture dulled to 0.5 under it and a few dark specks of dust
              caught in it.
+``rollmark`` a roll mark (a particle stuck to a roll of the mill presses the same imprint
+             into the sheet at every turn): 3-5 identical copies (2 where a pasted region has
+             no room for 3) of one small irregular imprint (an oval 4-6 px across with a
+             third lobe, about 1.5-1.9 times as long as wide, at a random turn, the same in every
+             copy) equally spaced (pitch 10-18 px, less on small images) along a straight line
+             at any angle (the rolling direction), each a flat-bottomed darker dent (14-30 gray
+             levels; a raised, brighter one if given negative) with the face's texture pressed
+             flatter (to 0.4) in it.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from ..errors import InputError
 from ._defect_makers import box_around, pick_center
 
 
@@ -297,6 +306,57 @@ def _residue(g, shape, lay, pose, params):
     return delta, flatten, spec, footprint
 
 
+def _rollmark(g, shape, lay, pose, params):
+    """A roll mark: ``count`` copies (3-5; fewer where the room set below holds fewer, 2 at
+    least) of one imprint, its outline ``R (1 + e cos 2 (phi - a2) + b cos 3 (phi - a3))``
+    about its own centre (``R``: ``radius_px``, 2-3 px; ``e`` 0.2-0.3, ``b`` 0-0.1, random
+    turns), its centres ``pitch`` apart (``pitch_px``; at least ``2.8 R + 2.5`` px so the
+    copies never touch, otherwise 10-18 px and the whole track within ``0.45`` x the image's
+    smaller side, or, pasted on a region, within what its deepest point has room for) along a
+    line through the centre at ``angle_deg`` (0-180); each copy ``clip(0.5 + outline - r, 0,
+    1)`` (anti-aliased, flat-bottomed), darker by ``contrast`` (14-30 gray levels; brighter if
+    given negative), the texture flattened to ``1 - 0.6`` of it.  Drawn on a box around the
+    track (a loop over the copies)."""
+    radius = params.get("radius_px", g.uniform(2.0, 3.0))
+    ecc, lobe = g.uniform(0.2, 0.3), g.uniform(0.0, 0.1)
+    turn2, turn3 = g.uniform(0.0, np.pi), g.uniform(0.0, 2.0 * np.pi / 3.0)
+    outer = radius * (1.0 + ecc + lobe)                # the imprint's largest radius
+    lo = 2.8 * radius + 2.5
+    room = 0.45 * min(shape)                           # the track's length at most
+    if "free" in lay:  # pasted on a region: what its deepest point has room for
+        room = min(room, 2.0 * (float(np.max(lay["free"])) - 5.0 - outer))
+    count = max(2, min(int(g.integers(3, 6)), int(room // lo) + 1))
+    hi = max(lo, min(18.0, room / (count - 1)))
+    pitch = params.get("pitch_px", g.uniform(max(lo, min(10.0, hi)), hi))
+    if pitch <= 2.8 * radius:
+        raise InputError(f"defect_params: rollmark's pitch_px ({pitch:g}) must exceed 2.8 "
+                         f"radius_px ({2.8 * radius:g}): its copies would run together")
+    angle = params.get("angle_deg", g.uniform(0.0, 180.0))
+    contrast = params.get("contrast", g.uniform(14.0, 30.0))
+    reach = 0.5 * (count - 1) * pitch + outer + 1.0
+    c = pick_center(g, lay, pose, reach)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(reach + 3.0)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    ca, sa = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+    dent = np.zeros(yy.shape)
+    for k in range(count):
+        at = (k - 0.5 * (count - 1)) * pitch
+        dx, dy = xx - (c[0] + at * ca), yy - (c[1] + at * sa)
+        phi = np.arctan2(dy, dx)
+        edge = radius * (1.0 + ecc * np.cos(2.0 * (phi - turn2))
+                         + lobe * np.cos(3.0 * (phi - turn3)))
+        dent = np.maximum(dent, np.clip(0.5 + edge - np.hypot(dx, dy), 0.0, 1.0))
+    h, w = shape
+    delta, flatten = np.zeros((h, w)), np.ones((h, w))
+    delta[r0:r1, c0:c1] = -contrast * dent
+    flatten[r0:r1, c0:c1] = 1.0 - 0.6 * dent
+    spec = ("rollmark", (float(c[0]), float(c[1])), 2.0 * float(radius), float(angle),
+            float(contrast), {"pitch_px": float(pitch), "count": float(count),
+                              "elongation": float(ecc), "turn_deg": float(np.rad2deg(turn2))})
+    return delta, flatten, spec, None
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
-               "watermark": _watermark, "swarf": _swarf, "residue": _residue}
+               "watermark": _watermark, "swarf": _swarf, "residue": _residue,
+               "rollmark": _rollmark}

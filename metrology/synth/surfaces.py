@@ -41,6 +41,7 @@ differs from part to part:
 ``strandmat`` chopped-strand-mat GRP: straight bright glass strands at every angle, resin haze
 ``anodised`` etched, anodised extrusion: isotropic satin grain, dark etch pits, faint die lines
 ``jewelled`` engine-turned: a lattice of overlapping spots of concentric scratches, each a sheen
+``lasercut`` a laser-cut plate's cut face: drag lines bent by the drag, rougher towards the exit
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -62,9 +63,10 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
 ``face``     no plate edge and no features: the face fills the whole image, as in a close-up of
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 The layouts after ``grille`` (``hub``, ``lever``, ``strip``, ``bezel``, ``panel``, ``terminal``,
-``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``, ``cruciform``: the
-held-out parts) are described where they are drawn, :mod:`metrology.synth._textures_more` and
-the modules it gathers; :data:`LAYOUTS` lists them from its ``MORE_LAYOUTS``, in order.
+``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``, ``cruciform``,
+``gusset``: the held-out parts) are described where they are drawn,
+:mod:`metrology.synth._textures_more` and the modules it gathers; :data:`LAYOUTS` lists them
+from its ``MORE_LAYOUTS``, in order.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -108,7 +110,8 @@ def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
 
 
 #: fixed defect parameters a caller may give (``defect_params``): sizes (> 0) and the others
-_SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px")
+_SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px",
+                "pitch_px")
 _FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg")
 
 
@@ -510,7 +513,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge``
     ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``,
     ``quadrant`` ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: round;
-    ``cruciform`` ``"arms"``, a cross outline, ``"windows"`` and ``"keep_windows"``)."""
+    ``cruciform`` ``"arms"``, a cross outline, ``gusset`` ``"tri"``, a triangle, both
+    ``"windows"`` and ``"keep_windows"``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
