@@ -96,8 +96,10 @@ def _interleaved_ms(pc, img, repeat) -> tuple[float, float]:
 
 
 def _one_set(name, spec, quick, rep) -> Row:
-    sizes = (40, 15, 6) if quick else (100, 30, 12)
-    train, imgs, kinds, masks = colour_set(*spec, *sizes)
+    if spec is None:
+        train, imgs, kinds, masks = _wall_set(quick)
+    else:
+        train, imgs, kinds, masks = colour_set(*spec, *((40, 15, 6) if quick else (100, 30, 12)))
     c0 = time.process_time()
     pc = PatchCore().fit(train)
     fit_s = time.process_time() - c0
@@ -114,8 +116,8 @@ def _one_set(name, spec, quick, rep) -> Row:
     finally:
         pc._chroma = ch
     a_on, a_off = _per_kind(np.array(on), kinds), _per_kind(np.array(off), kinds)
-    g_on = float(np.mean([a_on[k] for k in GRAY_KINDS]))
-    g_off = float(np.mean([a_off[k] for k in GRAY_KINDS]))
+    gray = [k for k in a_on if not k.startswith("tint")]
+    g_on, g_off = (float(np.mean([a[k] for k in gray])) for a in (a_on, a_off))
     on_ms, off_ms = _interleaved_ms(pc, imgs[0], max(rep, 15))
     acc = (f"gray kinds {g_off:.4f} -> {g_on:.4f}; "
            + " ".join(f"{k} {a_off[k]:.3f}->{a_on[k]:.3f}" for k in a_on)
@@ -127,14 +129,87 @@ def _one_set(name, spec, quick, rep) -> Row:
                 "peak": float(np.mean(peaks)), "fit_cpu_s": fit_s})
 
 
+#: the real colour photos: a checkerboard on a stucco wall (../shared/data, its README)
+WALL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "calib" / "udacity_carnd"
+WALL_PX = 96
+
+
+def wall_crops() -> list[tuple[int, np.ndarray]]:
+    """(photo index, crop) of every 96 x 96 crop of the wall in the real photos: outside the
+    board (the convex hull of its dark squares) by 60 px and 16 px inside the photo."""
+    out = []
+    for i, f in enumerate(sorted(WALL_DIR.glob("*.jpg"))):
+        im = cv2.imread(str(f), cv2.IMREAD_COLOR)
+        g = cv2.cvtColor(im, cv2.COLOR_BGR2GRAY)
+        dark = cv2.morphologyEx((g < 90).astype(np.uint8), cv2.MORPH_OPEN,
+                                np.ones((9, 9), np.uint8))
+        board = np.zeros_like(g)
+        pts = cv2.findNonZero(dark)
+        if pts is not None:
+            cv2.fillConvexPoly(board, cv2.convexHull(pts), 1)
+        wall = cv2.erode((board == 0).astype(np.uint8), np.ones((121, 121), np.uint8))
+        for y in range(16, g.shape[0] - WALL_PX - 16, WALL_PX):
+            for x in range(16, g.shape[1] - WALL_PX - 16, WALL_PX):
+                if wall[y:y + WALL_PX, x:x + WALL_PX].all():
+                    out.append((i, im[y:y + WALL_PX, x:x + WALL_PX].copy()))
+    return out
+
+
+def _ellipse(rng) -> np.ndarray:
+    m = np.zeros((WALL_PX, WALL_PX), np.uint8)
+    c = tuple(int(v) for v in rng.integers(24, WALL_PX - 24, 2))
+    ax = tuple(int(v) for v in rng.integers(6, 18, 2))
+    cv2.ellipse(m, c, ax, float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    return m > 0
+
+
+def _wall_set(quick):
+    """Training crops from the even photos, test crops from the odd ones: good, discoloured
+    (``discolour`` on an ellipse, 6-15 %, along a direction that keeps the wall crop's own
+    luminance) and darkened (a gray spot: the three channels times 1 - 4-10 % on an
+    ellipse, soft-edged)."""
+    crops = wall_crops()
+    rng = np.random.default_rng(3)
+    train = [c for i, c in crops if i % 2 == 0]
+    test = [c for i, c in crops if i % 2 == 1]
+    rng.shuffle(train)
+    rng.shuffle(test)
+    n_train, n_good, n_per = (40, 30, 10) if quick else (100, 60, 30)
+    good, rest = test[:n_good], test[n_good:]
+    imgs, kinds, masks = list(good), ["good"] * n_good, [np.zeros((WALL_PX,) * 2, bool)] * n_good
+    for j in range(n_per):
+        m = _ellipse(rng)
+        base = rest[j]
+        imgs.append(discolour(base, m, base.reshape(-1, 3).mean(0), rng=rng,
+                              amplitude=rng.uniform(0.06, 0.15)))
+        kinds.append("tint blob")
+        masks.append(m)
+        m = _ellipse(rng)
+        w = cv2.GaussianBlur(m.astype(np.float32), (0, 0), 2.0)
+        w /= w.max()
+        dark = rest[n_per + j].astype(np.float32) * (1 - rng.uniform(0.04, 0.10) * w[..., None])
+        imgs.append(np.clip(np.round(dark), 0, 255).astype(np.uint8))
+        kinds.append("gray spot")
+        masks.append(m)
+    return train[:n_train], imgs, np.array(kinds), masks
+
+
 def run(quick: bool = False) -> list[Row]:
     rows = []
     for name, spec in SETS.items():
         rows.append(_one_set(name, spec, quick, 5 if quick else 15))
-        r = rows[-1]
-        print(f"{r.name:60s} {r.ours_ms:7.1f} ms  {r.peer} {r.peer_ms:7.1f} ms  {r.accuracy}",
-              flush=True)
+        _print(rows[-1])
+    if not WALL_DIR.is_dir():
+        print(f"real wall photos skipped: {WALL_DIR} is absent (../shared/data)")
+        return rows
+    rows.append(_one_set("real wall (udacity_carnd photos)", None, quick, 5 if quick else 15))
+    _print(rows[-1])
     return rows
+
+
+def _print(r: Row) -> None:
+    print(f"{r.name:60s} {r.ours_ms:7.1f} ms  {r.peer} {r.peer_ms:7.1f} ms  {r.accuracy}",
+          flush=True)
 
 
 if __name__ == "__main__":
