@@ -134,9 +134,10 @@ WALL_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "calib" / "
 WALL_PX = 96
 
 
-def wall_crops() -> list[tuple[int, np.ndarray]]:
-    """(photo index, crop) of every 96 x 96 crop of the wall in the real photos: outside the
-    board (the convex hull of its dark squares) by 60 px and 16 px inside the photo."""
+def wall_crops(size: int = WALL_PX) -> list[tuple[int, np.ndarray]]:
+    """(photo index, crop) of every ``size`` x ``size`` crop of the wall in the real photos:
+    outside the board (the convex hull of its dark squares) by 60 px and 16 px inside the
+    photo."""
     out = []
     for i, f in enumerate(sorted(WALL_DIR.glob("*.jpg"))):
         im = cv2.imread(str(f), cv2.IMREAD_COLOR)
@@ -148,11 +149,56 @@ def wall_crops() -> list[tuple[int, np.ndarray]]:
         if pts is not None:
             cv2.fillConvexPoly(board, cv2.convexHull(pts), 1)
         wall = cv2.erode((board == 0).astype(np.uint8), np.ones((121, 121), np.uint8))
-        for y in range(16, g.shape[0] - WALL_PX - 16, WALL_PX):
-            for x in range(16, g.shape[1] - WALL_PX - 16, WALL_PX):
-                if wall[y:y + WALL_PX, x:x + WALL_PX].all():
-                    out.append((i, im[y:y + WALL_PX, x:x + WALL_PX].copy()))
+        for y in range(16, g.shape[0] - size - 16, size):
+            for x in range(16, g.shape[1] - size - 16, size):
+                if wall[y:y + size, x:x + size].all():
+                    out.append((i, im[y:y + size, x:x + size].copy()))
     return out
+
+
+#: the generator's surface kinds pasted on the real wall (``paste_defects``)
+WALL_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
+              "chatter", "scuff")
+
+
+def _wall_defects(quick, rep) -> Row:
+    """The real wall (128 x 128 crops, colour) with the generator's surface defects pasted
+    (``paste_defects``: the same change in each channel): the colour bank with the chroma
+    channel (the default), without it, and a gray bank of the same crops (a gray camera's
+    default), trained on the even photos, tested on the odd."""
+    from metrology.image.io import as_gray
+    from metrology.synth.defects import paste_defects
+
+    crops = wall_crops(128)
+    rng = np.random.default_rng(5)
+    train = [c for i, c in crops if i % 2 == 0]
+    test = [c for i, c in crops if i % 2 == 1]
+    rng.shuffle(train)
+    rng.shuffle(test)
+    n_train, n_good, n_per = (40, 20, 4) if quick else (100, 40, 8)
+    imgs, kinds = list(test[:n_good]), ["good"] * n_good
+    rest = iter(test[n_good:])
+    for k in WALL_KINDS:
+        for _ in range(n_per):
+            imgs.append(paste_defects(next(rest), k, rng=rng).image)
+            kinds.append(k)
+    kinds = np.array(kinds)
+    colour_pc = PatchCore().fit(train[:n_train])
+    on = np.array([colour_pc.score(im).score for im in imgs])
+    ch, colour_pc._chroma = colour_pc._chroma, None
+    off = np.array([colour_pc.score(im).score for im in imgs])
+    colour_pc._chroma = ch
+    gray_pc = PatchCore().fit([as_gray(c) for c in train[:n_train]])
+    gray = np.array([gray_pc.score(as_gray(im)).score for im in imgs])
+    res = {name: _per_kind(v, kinds) for name, v in (("on", on), ("off", off), ("gray", gray))}
+    mean = {name: float(np.mean(list(r.values()))) for name, r in res.items()}
+    on_ms, off_ms = _interleaved_ms(colour_pc, imgs[0], max(rep, 15))
+    acc = (f"AUROC colour bank {mean['on']:.3f} (chroma off {mean['off']:.3f}), gray bank "
+           f"{mean['gray']:.3f}; per kind (on / gray): "
+           + " ".join(f"{k} {res['on'][k]:.3f}/{res['gray'][k]:.3f}" for k in WALL_KINDS)
+           + f"; {len(crops)} crops; jet {colour_pc.info['jet_scan'][:3]}")
+    return Row("anomaly real wall (udacity_carnd), generator defects pasted", on_ms,
+               "same bank, chroma off", off_ms, acc, {"auroc": res, "mean": mean})
 
 
 def _ellipse(rng) -> np.ndarray:
@@ -203,6 +249,8 @@ def run(quick: bool = False) -> list[Row]:
         print(f"real wall photos skipped: {WALL_DIR} is absent (../shared/data)")
         return rows
     rows.append(_one_set("real wall (udacity_carnd photos)", None, quick, 5 if quick else 15))
+    _print(rows[-1])
+    rows.append(_wall_defects(quick, 5 if quick else 15))
     _print(rows[-1])
     return rows
 

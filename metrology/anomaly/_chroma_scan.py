@@ -243,6 +243,11 @@ def _fit_chroma(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarra
     mode = pc.settings.chroma_scan
     if mode is False:
         return None, "off"
+    if mode == "auto" and pc.features.name != "classical":
+        return None, ("off: 'auto' uses it with the classical features only (measured there; "
+                      "the pretrained features see the colour image)")
+    if mode == "auto" and pc.settings.image_score == "reweighted":
+        return None, "off: 'auto' does not combine it with the reweighted image score"
     t0 = time.perf_counter()
     try:
         if pc.image_channels == 1:

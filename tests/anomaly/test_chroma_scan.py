@@ -210,3 +210,13 @@ def test_chroma_scan_rejects_another_size(colour_bank):
     ch: ChromaScan = colour_bank._chroma
     with pytest.raises(InputError, match="size"):
         ch.distance(np.zeros((64, 64, 3), np.uint8))
+
+
+def test_auto_stays_off_where_it_was_not_measured(colour_set):
+    train = colour_set[0][:10]
+    pc = PatchCore(select="off", image_score="reweighted").fit(train)
+    assert pc._chroma is None and "reweighted" in pc.info["chroma_scan"]
+    # asked for explicitly, it is fitted with the gray channels' statistics measured here
+    pc = PatchCore(select="off", line_scan=False, texture_energy=False, chroma_scan=True)
+    pc.fit(train)
+    assert pc._chroma is not None and pc.info["chroma_scan"] == "on"
