@@ -117,7 +117,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   rectangle: two filleted arms, a central bore and a fixing hole on each arm; the held-out 20
   kinds plus the new shape ``residue``, and missing / extra), made on 2026-12-05 (tenth
   session of the day, after held-out 20) before any later change, to be scored once with the
-  default;
+  default (scored in the eleventh session); ``holdout21_cnn``: the same with the
+  discriminator channel (``cnn_scan=True``), scored once beside it;
 * ``holdout22``: a twenty-second held-out configuration (texture ``lasercut``, the cut face of
   a thick laser-cut plate: quasi-periodic drag lines bent back by one drag curve, regular at
   the beam's entry and wandering, rougher, towards its exit, layout ``gusset``, a triangular
@@ -163,7 +164,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
-``holdout21``, ``holdout22``,
+``holdout21``, ``holdout21_cnn``, ``holdout22``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -1206,6 +1207,8 @@ PARTS["deepchan"] = _deepchan
 CNN_CONFIGS = (("cnn_scan=True (option)", dict(cnn_scan=True)),)
 PARTS["holdout20_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT20_SET,
                                               title="held-out 20")
+PARTS["holdout21_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT21_SET,
+                                              title="held-out 21")
 PARTS["cnn_fit"] = lambda quick, deep, rows, rep: _fit200(rows, rep, CNN_CONFIGS, lambda pc: (
     f"cnn channel {pc.info.get('cnn_scan')}, {pc.info.get('cnn_scan_seconds', 0):.0f} s wall"))
 

@@ -1,6 +1,6 @@
 """How :class:`~metrology.anomaly.PatchCore` combines its channels (private helper of
-``patchcore``): the patch bank's map and score with the line, blob and texture-energy
-channels'.
+``patchcore``): the patch bank's map and score with the line, blob, jet, discriminator,
+texture-energy and chroma channels'.
 
 Every channel's score is put on PatchCore's scale through the good parts held back at fit
 (its z over their scores, mapped through the mean and spread of their PatchCore scores).  The
@@ -37,8 +37,8 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                    ) -> list[tuple[str, np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, jet, cnn, texture energy): (name; map in PatchCore
-    units, 0 where it did not scan; image score in PatchCore units)."""
+    """Per extra channel of ``pc`` (line, blob, jet, cnn, texture energy, chroma): (name; map
+    in PatchCore units, 0 where it did not scan; image score in PatchCore units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
     for name, ch in (("line", pc._line), ("blob", getattr(pc, "_blob", None)),
@@ -52,6 +52,9 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                     float(ch.to_patchcore_units(v))))
     if pc._energy is not None:
         out.append(("energy",) + tuple(energy_scores(pc._energy, gray, pixel_mask)))
+    chroma = getattr(pc, "_chroma", None)
+    if chroma is not None:  # the colour image itself: every other channel sees it gray
+        out.append(("chroma",) + tuple(chroma.score(img, pixel_mask)))
     return out
 
 
@@ -87,12 +90,12 @@ def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict
     """One image's score under each of ``fusions`` from one fitted bank (with the blob
     channel: ``fusion="sum"`` or ``"auto"`` fitted it): the patch bank scored once."""
     saved = pc._line, pc._blob, pc._energy
-    saved_jet = getattr(pc, "_jet", None), getattr(pc, "_cnn", None)
-    pc._line = pc._blob = pc._energy = pc._jet = pc._cnn = None
+    saved_jet = getattr(pc, "_jet", None), getattr(pc, "_cnn", None), getattr(pc, "_chroma", None)
+    pc._line = pc._blob = pc._energy = pc._jet = pc._cnn = pc._chroma = None
     try:
         value = pc.score(img).score
     finally:
         pc._line, pc._blob, pc._energy = saved
-        pc._jet, pc._cnn = saved_jet
+        pc._jet, pc._cnn, pc._chroma = saved_jet
     chans = channel_scores(pc, img, None)
     return {f: fused(pc, value, chans, f) for f in fusions}

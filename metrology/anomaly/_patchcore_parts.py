@@ -200,7 +200,8 @@ def select_band(pc: Any, imgs: list[np.ndarray], roi: np.ndarray | None
         # band is chosen as before it existed
         sub = type(pc)(pc.features, s.replace(edge_band_px=band, select="off",
                                                fusion="sum" if fusions else s.fusion,
-                                               jet_scan=False, cnn_scan=False))
+                                               jet_scan=False, cnn_scan=False,
+                                               chroma_scan=False))
         sub._feature_cache = cache
         return sub
 

@@ -53,6 +53,12 @@ float32, and ``cnn_roi``) and the header ``cnn_scan`` (sizes, norm, score statis
 it needs no torch.  Without the channel a bank is written as before and without the setting
 ``cnn_scan``, so readers that predate it load it.
 
+Version 9 (since 2026-12-05, eleventh session) is version 8 with the chroma channel
+(``settings.chroma_scan``, default ``"auto"``: on for banks fitted on colour images): the arrays
+``chroma_roi`` and ``chroma_icov`` and the header ``chroma_scan`` (constants, score
+statistics).  Readers that predate it refuse such a bank (they would score its colour images as
+gray only); gray banks are written as before, without the setting.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -80,9 +86,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 8
+BANK_VERSION = 9
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9)
 
 
 def _npz_path(path: Any) -> Path:
@@ -113,14 +119,18 @@ def save_bank(pc: Any, path: Any) -> Path:
     cnn = getattr(pc, "_cnn", None)
     if cnn is None and settings.get("cnn_scan") is False:
         settings.pop("cnn_scan", None)      # readable by readers that predate the channel
+    chroma = getattr(pc, "_chroma", None)
+    if chroma is None and settings.get("chroma_scan") == "auto":
+        settings.pop("chroma_scan", None)   # readable by readers that predate the channel
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
     # a fusion other than the default is written (version 5) so that the bank loads with it
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (8 if cnn is not None else 7 if jet is not None and jet.half_from is not None else
-               6 if jet is not None else 5 if v5 else 4 if energy is not None
+    version = (9 if chroma is not None else 8 if cnn is not None
+               else 7 if jet is not None and jet.half_from is not None
+               else 6 if jet is not None else 5 if v5 else 4 if energy is not None
                else 3 if line is not None else 2)
     meta = {"format": BANK_FORMAT, "version": version,
             "settings": settings, "features": pc.features.config(),
@@ -153,6 +163,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     if cnn is not None:
         arrays.update(cnn.arrays())
         meta["cnn_scan"] = cnn.params()
+    if chroma is not None:
+        arrays.update(chroma.arrays())
+        meta["chroma_scan"] = chroma.params()
     if v5:
         meta["fusion_used"] = used
     text = json.dumps(to_jsonable(meta), allow_nan=False)
@@ -236,7 +249,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6, 7, 8) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
@@ -249,6 +262,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     _load_blob(pc, meta, arrays, where)
     _load_jet(pc, meta, arrays, settings, where)
     _load_cnn(pc, meta, arrays, settings, where)
+    _load_chroma(pc, meta, arrays, settings, where)
     grid = pc.info.get("feature_grid")
     if not (isinstance(grid, list) and len(grid) == 2):
         raise FileFormatError(f"{where}: field 'info.feature_grid': expected [h, w]")
@@ -265,7 +279,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6, 7, 8) or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5, 6, 7, 8, 9) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -388,7 +402,7 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6, 7, 8) or "blob_scan" not in meta or pc._line is None:
+    if meta.get("version") not in (5, 6, 7, 8, 9) or "blob_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
                               f"the array 'blob_spread' and the line channel (version 5), "
                               f"given version {meta.get('version')!r}")
@@ -414,20 +428,20 @@ def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> b
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6, -7 or -8 bank (on its line channel; none in older
-    ones; versions 7 and 8: its large scales at half resolution)."""
+    """The jet channel of a version-6 to -9 bank (on its line channel; none in older ones;
+    versions 7 to 9: its large scales at half resolution)."""
     if not _stored(meta, arrays, settings, "jet", where):
         return
     version = meta.get("version")
-    if version not in (6, 7, 8) or "jet_scan" not in meta or pc._line is None:
+    if version not in (6, 7, 8, 9) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6, 7 or 8), given version "
+                              f"arrays and the line channel (version 6 to 9), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
-    if half != (version in (7, 8)):
+    if half != (version in (7, 8, 9)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
-                              f"'jet_psd_half') is version 7 or 8 and only those, given version "
+                              f"'jet_psd_half') is version 7, 8 or 9 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")
     from ._jet_scan import JetScan
 
@@ -440,10 +454,23 @@ def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
     if not _stored(meta, arrays, settings, "cnn", where):
         return
     version = meta.get("version")
-    if version != 8 or "cnn_scan" not in meta or pc._line is None:
+    if version not in (8, 9) or "cnn_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
-                              f"arrays and the line channel (version 8), given version "
+                              f"arrays and the line channel (version 8 or 9), given version "
                               f"{version!r}")
     from ._cnn_scan import CnnScan
 
     pc._cnn = CnnScan.from_arrays(arrays, meta["cnn_scan"], pc.image_shape, where)
+
+
+def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
+    """The chroma channel of a version-9 bank (none in older ones)."""
+    if not _stored(meta, arrays, settings, "chroma", where):
+        return
+    if meta.get("version") != 9 or "chroma_scan" not in meta or pc.image_channels == 1:
+        raise FileFormatError(f"{where}: chroma-channel entries need the header "
+                              f"'chroma_scan', its arrays and a colour bank (version 9), given "
+                              f"version {meta.get('version')!r}")
+    from ._chroma_scan import ChromaScan
+
+    pc._chroma = ChromaScan.from_arrays(arrays, meta["chroma_scan"], pc.image_shape, where)

@@ -8,7 +8,7 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
-                          [--cnn-scan on|off] [--json]
+                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
@@ -22,11 +22,12 @@ fit's time is the choice), ``--edge-band-px`` sets that band (px along strong ed
 the face: the first candidate under ``--select auto``, the band under ``off``), and
 ``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
 jet channels, and ``--cnn-scan on`` adds the discriminator channel, an option that trains a
-small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``, docs/anomaly.md).  ``score`` prints each image's
-score and exits with 1 when any image is above the bank's threshold (0 otherwise, or when no
-threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0 bank, for
-its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank through
-OpenCV's DNN module, without torch.
+small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``, docs/anomaly.md);
+``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``score`` prints
+each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
+or when no threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
+bank, for its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank
+through OpenCV's DNN module, without torch.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def _fit(args: argparse.Namespace) -> int:
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
                        aligned=args.aligned, resize=args.resize, select=args.select,
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
-                       jet_scan=mode[args.jet_scan], cnn_scan=mode[args.cnn_scan], **band)
+                       jet_scan=mode[args.jet_scan], cnn_scan=mode[args.cnn_scan],
+                       chroma_scan=mode[args.chroma_scan], **band)
     scorer.fit(_load_all(args.images, "reading"))
     thr = None
     if args.calibrate:
@@ -182,6 +184,9 @@ def register(subparsers) -> None:
                     help="the discriminator channel, a small net trained at fit on the good "
                          "faces with synthetic marks (needs the [deep] extra, the line "
                          "channel and 40 or more images; about 3 min more fit)")
+    pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
+                    help="the channel for discolourations that keep the luminance (auto: on "
+                         "when the images are colour; off scores them as gray)")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
     pf.set_defaults(func=_fit)
     ps = asub.add_parser("score", help="score images with a saved bank")

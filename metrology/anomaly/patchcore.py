@@ -39,6 +39,7 @@ from ._edge_band import edge_band_roi
 from ._blob_scan import fit_blob_channel
 from ._jet_scan import fit_jet_state
 from ._cnn_scan import fit_cnn_state
+from ._chroma_scan import fit_chroma_state
 from ._energy_channel import fit_state as fit_energy_state
 from ._fusion import combine
 from ._line_scan import LineScan
@@ -117,6 +118,7 @@ class PatchCore:
         self._blob: Any = None    # the blob channel (with the line channel)
         self._jet: Any = None     # the jet channel (settings.jet_scan, with the line channel)
         self._cnn: Any = None     # the discriminator channel (settings.cnn_scan, an option)
+        self._chroma: Any = None  # the chroma channel (settings.chroma_scan, colour banks)
         self.fusion_used = "max"  # how the channels combine (settings.fusion, resolved)
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
@@ -388,8 +390,9 @@ class PatchCore:
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         self._jet, self.info["jet_scan"] = fit_jet_state(s.jet_scan, self._line, imgs)
         fit_cnn_state(self, s.cnn_scan, imgs)
-        self._energy, self.info["texture_energy"] = fit_energy_state(
-            self, imgs, held_index, None if roi is None else _check_roi(roi, shape))
+        roi = None if roi is None else _check_roi(roi, shape)
+        self._energy, self.info["texture_energy"] = fit_energy_state(self, imgs, held_index, roi)
+        fit_chroma_state(self, imgs, held_index, roi)
         return self
 
     def _fit_line(self, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",

@@ -196,6 +196,18 @@ class PatchCoreSettings(Serializable):
         more per 256 x 256 scored (docs/anomaly.md).  ``info["cnn_scan"]`` is "on" or "off",
         ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
         its fold banks without it.
+    chroma_scan : {"auto", True, False}
+        The chroma channel (docs/anomaly.md, *Colour parts: the chroma channel*): every other
+        channel sees a colour image as gray, so a discolouration that keeps the luminance
+        (heat tint, a dye or passivation colour change, a coloured film) is invisible to
+        them; this channel whitens the image's opponent chromaticity, smoothed at 1.5 px
+        less its 8 px background, by its covariance on the good faces, and puts the mean of
+        its 16 largest values on the face on PatchCore's scale through the held-back good
+        parts, as the texture-energy channel.  ``"auto"`` (default): on when the bank is
+        fitted on colour images (at least 5; every 5th held back) with the classical features
+        (where it was measured; the pretrained features see the colour image), else off
+        (``info["chroma_scan"]`` says why); ``True``: on, and a fit on gray images raises
+        :class:`InputError`; ``False``: off, colour images scored as gray as before.
     """
 
     _json_type: ClassVar[str | None] = None
@@ -225,6 +237,7 @@ class PatchCoreSettings(Serializable):
     fusion: Literal["max", "sum", "auto"] = "max"
     jet_scan: bool | Literal["auto"] = "auto"
     cnn_scan: bool = False
+    chroma_scan: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -246,21 +259,14 @@ class PatchCoreSettings(Serializable):
         if self.image_score not in IMAGE_SCORES:
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
-        if not (isinstance(self.line_scan, bool) or (isinstance(self.line_scan, str)
-                                                     and self.line_scan == "auto")):
-            raise InputError(f"line_scan: expected 'auto', True or False, given "
-                             f"{self.line_scan!r}")
-        if not (isinstance(self.texture_energy, bool) or (
-                isinstance(self.texture_energy, str) and self.texture_energy == "auto")):
-            raise InputError(f"texture_energy: expected 'auto', True or False, given "
-                             f"{self.texture_energy!r}")
-        if self.texture_energy is True and self.image_score == "reweighted":
-            raise InputError("texture_energy: needs image_score 'topk' or 'max' (the "
-                             "reweighted maximum is not on the channels' common scale)")
-        if not (isinstance(self.jet_scan, bool) or (isinstance(self.jet_scan, str)
-                                                    and self.jet_scan == "auto")):
-            raise InputError(f"jet_scan: expected 'auto', True or False, given "
-                             f"{self.jet_scan!r}")
+        for nm in ("line_scan", "texture_energy", "jet_scan", "chroma_scan"):
+            v = getattr(self, nm)
+            if not (isinstance(v, bool) or (isinstance(v, str) and v == "auto")):
+                raise InputError(f"{nm}: expected 'auto', True or False, given {v!r}")
+        for nm in ("texture_energy", "chroma_scan"):
+            if getattr(self, nm) is True and self.image_score == "reweighted":
+                raise InputError(f"{nm}: needs image_score 'topk' or 'max' (the reweighted "
+                                 f"maximum is not on the channels' common scale)")
         if self.jet_scan is True and self.line_scan is False:
             raise InputError("jet_scan: needs the line channel (line_scan 'auto' or True), "
                              "whose face and held-back statistics it shares")

@@ -29,7 +29,7 @@ from .._serial import Serializable
 from ..caliper import Tool
 from ..core.checks import as_points, check_positive
 from ..errors import FileFormatError, InputError
-from ..image.io import as_gray
+from ..image.io import as_gray, load_image
 
 __all__ = ["RectifySpec", "Rectifier"]
 
@@ -185,21 +185,30 @@ class Rectifier:
             self.map_y[r0:r0 + len(v)] = raw[:, 1].reshape(len(v), w)
 
     def image(self, gray: np.ndarray) -> np.ndarray:
-        """The rectified image (outside the camera's view: the image's median gray).
+        """The rectified image, gray or colour (outside the camera's view: the image's median
+        level, per channel): a colour image stays colour, so a colour anomaly bank scores the
+        rectified view.
 
-        ``gray`` : ndarray (H, W) uint8, uint16 or float32/64 (finite), or a path.
+        ``gray`` : ndarray (H, W) or (H, W, 3 or 4) uint8, uint16 or float32/64 (finite), or a
+        path.
         """
         import cv2
 
-        gray = as_gray(gray, "gray", dtype=None)
-        if gray.dtype.kind == "f":
-            if not np.all(np.isfinite(gray)):
+        img = load_image(gray, "gray")
+        if img.ndim == 3 and img.shape[2] not in (3, 4):
+            img = as_gray(img, "gray", dtype=None)
+        if img.dtype.kind == "f":
+            if not np.all(np.isfinite(img)):
                 raise InputError("gray: expected finite gray levels")
-            gray = gray.astype(np.float32, copy=False)
-        elif gray.dtype not in (np.uint8, np.uint16):
-            gray = gray.astype(np.float32)
-        fill = float(np.median(gray[::8, ::8]))
-        return cv2.remap(gray, self.map_x, self.map_y, cv2.INTER_LINEAR,
+            img = img.astype(np.float32, copy=False)
+        elif img.dtype not in (np.uint8, np.uint16):
+            img = img.astype(np.float32)
+        if img.ndim == 2:
+            fill: Any = float(np.median(img[::8, ::8]))
+        else:
+            fill = tuple(float(v) for v in np.median(img[::8, ::8].reshape(-1, img.shape[2]),
+                                                     axis=0))
+        return cv2.remap(img, self.map_x, self.map_y, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
     def to_raw(self, points_rect: Any) -> np.ndarray:

@@ -85,6 +85,12 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     assert cfg["jet_scan"] is False and info["jet_scan"] == "off"
     assert cfg["cnn_scan"] is False and info["cnn_scan"] == "off"  # the option's default
     assert info["texture_energy"] == "off"
+    assert cfg["chroma_scan"] == "auto" and info["chroma_scan"].startswith("off")  # gray
+    # the chroma channel asked for on gray images: a clear error (exit 2), no bank
+    gray = d / "chroma_on.json"
+    assert main(["anomaly", "fit", *paths[:6], "-o", str(gray), "--chroma-scan", "on"]) == 2
+    assert "chroma_scan" in capsys.readouterr().err
+    assert not gray.exists() and not gray.with_suffix(".npz").exists()
     # the jet channel asked for on 6 images: it needs 10, a clear error (exit 2), no bank
     on = d / "jet_on.json"
     assert main(["anomaly", "fit", *paths[:6], "-o", str(on), "--jet-scan", "on"]) == 2

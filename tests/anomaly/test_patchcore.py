@@ -15,6 +15,7 @@ import pytest
 import metrology as mt
 from metrology.anomaly import (AnomalyScore, AnomalyScorer, NotFittedError, PatchCore, auroc,
                                is_scorer)
+from metrology.anomaly.bankfile import BANK_VERSION
 from metrology.errors import FileFormatError, InputError
 from metrology.synth.defects import make_defect_set
 
@@ -152,7 +153,7 @@ def test_corrupt_files(fitted, tmp_path):
 
     cases = [(lambda m: m.update(bank_size=7), {}, "bank"),
              (lambda m: m["settings"].update(coreset_ratio=-1), {}, "coreset_ratio"),
-             (lambda m: m.update(version=9), {}, "version"),
+             (lambda m: m.update(version=BANK_VERSION + 1), {}, "version"),  # a future one
              (lambda m: m.update(format="other"), {}, "not a PatchCore bank"),
              (lambda m: m["features"].update(name="mystery"), {}, "mystery"),
              (lambda m: m["features"].update(sigmas="x"), {}, "features"),
