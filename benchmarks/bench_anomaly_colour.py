@@ -156,6 +156,18 @@ def wall_crops(size: int = WALL_PX) -> list[tuple[int, np.ndarray]]:
     return out
 
 
+def _wall_split(size: int, seed: int):
+    """(generator, training crops from the even photos, test crops from the odd ones, both
+    shuffled, number of crops)."""
+    crops = wall_crops(size)
+    rng = np.random.default_rng(seed)
+    train = [c for i, c in crops if i % 2 == 0]
+    test = [c for i, c in crops if i % 2 == 1]
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return rng, train, test, len(crops)
+
+
 #: the generator's surface kinds pasted on the real wall (``paste_defects``)
 WALL_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
               "chatter", "scuff")
@@ -169,12 +181,7 @@ def _wall_defects(quick, rep) -> Row:
     from metrology.image.io import as_gray
     from metrology.synth.defects import paste_defects
 
-    crops = wall_crops(128)
-    rng = np.random.default_rng(5)
-    train = [c for i, c in crops if i % 2 == 0]
-    test = [c for i, c in crops if i % 2 == 1]
-    rng.shuffle(train)
-    rng.shuffle(test)
+    rng, train, test, n_crops = _wall_split(128, 5)
     n_train, n_good, n_per = (40, 20, 4) if quick else (100, 40, 8)
     imgs, kinds = list(test[:n_good]), ["good"] * n_good
     rest = iter(test[n_good:])
@@ -196,7 +203,7 @@ def _wall_defects(quick, rep) -> Row:
     acc = (f"AUROC colour bank {mean['on']:.3f} (chroma off {mean['off']:.3f}), gray bank "
            f"{mean['gray']:.3f}; per kind (on / gray): "
            + " ".join(f"{k} {res['on'][k]:.3f}/{res['gray'][k]:.3f}" for k in WALL_KINDS)
-           + f"; {len(crops)} crops; jet {colour_pc.info['jet_scan'][:3]}")
+           + f"; {n_crops} crops; jet {colour_pc.info['jet_scan'][:3]}")
     return Row("anomaly real wall (udacity_carnd), generator defects pasted", on_ms,
                "same bank, chroma off", off_ms, acc, {"auroc": res, "mean": mean})
 
@@ -214,12 +221,7 @@ def _wall_set(quick):
     (``discolour`` on an ellipse, 6-15 %, along a direction that keeps the wall crop's own
     luminance) and darkened (a gray spot: the three channels times 1 - 4-10 % on an
     ellipse, soft-edged)."""
-    crops = wall_crops()
-    rng = np.random.default_rng(3)
-    train = [c for i, c in crops if i % 2 == 0]
-    test = [c for i, c in crops if i % 2 == 1]
-    rng.shuffle(train)
-    rng.shuffle(test)
+    rng, train, test, _ = _wall_split(WALL_PX, 3)
     n_train, n_good, n_per = (40, 30, 10) if quick else (100, 60, 30)
     good, rest = test[:n_good], test[n_good:]
     imgs, kinds, masks = list(good), ["good"] * n_good, [np.zeros((WALL_PX,) * 2, bool)] * n_good

@@ -40,8 +40,6 @@ SATURATED = 0.98
 SAT_DILATE_PX = 2
 #: the face is kept this far inside the image (its blurs' reflected border)
 BORDER_PX = 8
-#: good images needed (every 5th held back to put the channel on PatchCore's scale)
-MIN_IMAGES = 5
 #: the bank's arrays of the channel
 ARRAYS = ("chroma_roi", "chroma_icov")
 
@@ -237,8 +235,7 @@ def _fit_chroma(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarra
                 ) -> tuple[ChromaScan | None, str]:
     import time
 
-    from ._edge_band import edge_band_roi
-    from ._patchcore_parts import LINE_BAND_PX, held_patchcore_stats
+    from ._patchcore_parts import held_and_face, held_patchcore_stats
 
     mode = pc.settings.chroma_scan
     if mode is False:
@@ -252,15 +249,7 @@ def _fit_chroma(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarra
     try:
         if pc.image_channels == 1:
             raise InputError("chroma_scan: the training images are gray (it needs colour)")
-        if held_index is None or len(imgs) < MIN_IMAGES:
-            raise InputError(f"chroma_scan: needs at least {MIN_IMAGES} good images (every "
-                             f"5th is held back to put the channels on one scale), given "
-                             f"{len(imgs)}")
-        held = np.arange(len(imgs)) % 5 == 4
-        face = edge_band_roi(imgs, max(pc._band_px, LINE_BAND_PX), roi)
-        if face is None or not face.any():
-            raise InputError("chroma_scan: the part face (the ROI without a band along strong "
-                             "edges) is empty")
+        held, face = held_and_face(pc, imgs, held_index, roi, "chroma_scan")
         line = getattr(pc, "_line", None)
         stats = line.pc_stats if line is not None else held_patchcore_stats(pc, imgs, held,
                                                                              held_index)

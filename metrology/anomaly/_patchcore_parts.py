@@ -142,18 +142,25 @@ def fit_line_channel(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighb
     """The line channel, and both channels' image scores on the good parts held back
     (every 5th image): PatchCore's against the bank built without them (the border-ring
     estimate's), the line scan's against the spread measured on them."""
-    if held_index is None or len(imgs) < 5:
-        raise InputError(f"line_scan: needs at least 5 good images (every 5th is held "
-                         f"back to put the two channels on one scale), given {len(imgs)}")
-    held = np.arange(len(imgs)) % 5 == 4
-    face = edge_band_roi(imgs, max(pc._band_px, LINE_BAND_PX), roi)
-    if face is None or not face.any():
-        raise InputError("line_scan: the part face (the ROI without a band along strong "
-                         "edges) is empty")
+    held, face = held_and_face(pc, imgs, held_index, roi, "line_scan")
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     line = LineScan.fit(grays, held, face)
     line.pc_stats = held_patchcore_stats(pc, imgs, held, held_index)
     return line
+
+
+def held_and_face(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",
+                  roi: np.ndarray | None, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The good parts held back at fit (every 5th) and the part face (the ROI without a band
+    along strong edges) a channel ``name`` is fitted on; :class:`InputError` saying why not."""
+    if held_index is None or len(imgs) < 5:
+        raise InputError(f"{name}: needs at least 5 good images (every 5th is held "
+                         f"back to put the channels on one scale), given {len(imgs)}")
+    face = edge_band_roi(imgs, max(pc._band_px, LINE_BAND_PX), roi)
+    if face is None or not face.any():
+        raise InputError(f"{name}: the part face (the ROI without a band along strong "
+                         f"edges) is empty")
+    return np.arange(len(imgs)) % 5 == 4, face
 
 
 def held_patchcore_stats(pc: Any, imgs: list[np.ndarray], held: np.ndarray,
