@@ -16,6 +16,12 @@ Per set: AUROC per kind with the channel off and on, the mean of the gray kinds,
 maximum on the discolouration (its footprint dilated by 4 px), and the scoring time per image
 (CPU, one thread, median, on and off interleaved on the same bank).
 
+Real photos (``../shared/data/calib/udacity_carnd``: 20 colour JPEGs of a checkerboard on a
+stucco wall; skipped with a message when absent): crops of the wall, training from the even
+photos, test from the odd ones; 96 px crops discoloured or darkened, and 128 px crops with the
+generator's ten surface kinds pasted (``paste_defects``), scored by the colour bank with and
+without the channel and by a gray bank of the same crops.
+
 Usage: ``python benchmarks/bench_anomaly_colour.py [--quick]``.
 """
 
