@@ -88,7 +88,8 @@ def deviation(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     (b, g, r), sat = _planes(image)
     s = b + g + r
-    s += np.float32(FLOOR * max(float(s.mean()), 1e-6))
+    floor = np.float32(FLOOR * max(float(s.mean()), 1e-6))
+    s = np.maximum(s + floor, floor)  # the same for images >= 0; never 0 for others
     out = []
     for c in ((r - g) / s, (r + g - 2 * b) / s):
         out.append(cv2.GaussianBlur(c, (0, 0), SIGMA_PX, borderType=cv2.BORDER_REFLECT)

@@ -220,3 +220,15 @@ def test_auto_stays_off_where_it_was_not_measured(colour_set):
     pc = PatchCore(select="off", line_scan=False, texture_energy=False, chroma_scan=True)
     pc.fit(train)
     assert pc._chroma is not None and pc.info["chroma_scan"] == "on"
+
+
+def test_hostile_colour_images_give_finite_scores(colour_bank):
+    rng = np.random.default_rng(1)
+    for im in (np.zeros(SHAPE + (3,), np.uint8), np.full(SHAPE + (3,), 255, np.uint8),
+               rng.normal(0, 50, SHAPE + (3,)).astype(np.float32),  # S crosses zero
+               np.full(SHAPE + (3,), -20.0, np.float32)):
+        r = colour_bank.score(im)
+        assert np.isfinite(r.score) and np.isfinite(r.map).all()
+    # a negative image's S is floored at a small positive level: finite deviations
+    d, _ = deviation(np.dstack([np.full(SHAPE, -1.0, np.float32)] * 3))
+    assert np.isfinite(d).all()
