@@ -81,3 +81,36 @@ def test_user_scorer_and_bad_scores():
         score_in_recipe(spec, Const(float("nan")), img, pose)
     with pytest.raises(InputError, match="expected a number"):
         score_in_recipe(spec, Const("high"), img, pose)
+
+
+def test_a_colour_bank_in_a_recipe_region_finds_a_discolouration():
+    """The recipe's stage hands the colour image to the scorer: a colour bank fitted on
+    aligned colour regions scores the chroma channel there (the gray channels cannot see a
+    discolouration that keeps the luminance)."""
+    from metrology.synth.colour import colourise, discolour
+
+    kw = dict(shape=SHAPE, placement_px=3.0, placement_deg=2.0)
+    rng = np.random.default_rng(2)
+
+    def coloured(s, mask=None):
+        img = colourise(s.image, "blue", rng=rng)
+        return img if mask is None else discolour(img, mask, "blue", rng=rng, amplitude=0.12)
+
+    def region(img, s):
+        return aligned_crop(img, s.pose, REGION["center"], REGION["size"])
+
+    train = make_defect_set(20, (), 0, seed=50, **kw)
+    pc = PatchCore(coreset_ratio=0.1, select="off").fit([region(coloured(s), s) for s in train])
+    assert pc.info["chroma_scan"] == "on"
+    spec = AnomalySpec(1.0, scorer=pc, region=REGION)
+    good = [(coloured(s), s.pose) for s in make_defect_set(8, (), 0, seed=51, **kw)]
+    feet = make_defect_set(0, ("stain",), 6, seed=52, contrast_scale=1e-6, **kw)
+    bad = [(coloured(s, s.mask), s.pose) for s in feet]
+
+    def scores(parts):
+        return [score_in_recipe(spec, pc, img, pose) for img, pose in parts]
+
+    assert auroc(scores(good), scores(bad)) >= 0.97  # 48 pairs, at most one mis-ordered
+    # the same bank scored as gray (the channel off): the discolourations are not told apart
+    pc._chroma = None
+    assert auroc(scores(good), scores(bad)) < 0.8
