@@ -5,13 +5,15 @@ Every other channel sees the image as gray, so a discolouration that keeps the l
 tint, a dye or passivation colour change, a coloured film) is invisible to them.  This channel:
 
 1. *chroma*: the opponent chromaticities ``(R - G) / S`` and ``(R + G - 2 B) / S`` with
-   ``S = R + G + B`` plus :data:`FLOOR` of its mean (a lighting gain changes nothing; dark
-   pixels' noise is damped);
+   ``S = R + G + B`` plus :data:`FLOOR` of its mean, and at least that (a lighting gain
+   changes nothing; dark pixels' noise is damped);
 2. *deviation*: each smoothed by a Gaussian of :data:`SIGMA_PX` minus its local background (a
    Gaussian of :data:`BACKGROUND_PX`), so a part's overall colour and its slow colour drift
    do not count, a mark of a few to a few tens of pixels does;
 3. *whitening*: the squared Mahalanobis length of that 2-vector under its covariance on the
-   good training faces, the root of it as the map; pixels near a saturated channel (at
+   good training faces (each principal variance at least 1e-3 of the larger and
+   :data:`NO_COLOUR_VAR`; faces with no colour at all leave the channel off), the root of it
+   as the map; pixels near a saturated channel (at
    :data:`SATURATED` of the dtype's range, widened by :data:`SAT_DILATE_PX`) read 0, since a
    clipped channel makes up a colour;
 4. *score*: the mean of the :data:`TOP_K` largest map values on the face (the line channel's
@@ -40,6 +42,9 @@ SATURATED = 0.98
 SAT_DILATE_PX = 2
 #: the face is kept this far inside the image (its blurs' reflected border)
 BORDER_PX = 8
+#: variance of the chroma deviation below which a face carries no colour (about the rounding
+#: noise of 8-bit channels after the smoothing: 2e-4 squared)
+NO_COLOUR_VAR = 4e-8
 #: the bank's arrays of the channel
 ARRAYS = ("chroma_roi", "chroma_icov")
 
@@ -172,8 +177,14 @@ class ChromaScan:
         v = np.concatenate(samples).astype(np.float64)
         if len(v) < 50:
             raise InputError("chroma_scan: too few unsaturated face pixels to learn from")
-        cov = np.cov(v.T) + np.eye(2) * 1e-10
-        scan = cls(roi, np.linalg.inv(cov), (0.0, 1.0), pc_stats)
+        w, vec = np.linalg.eigh(np.cov(v.T))
+        if w.max() < NO_COLOUR_VAR:
+            raise InputError("chroma_scan: the training images carry no colour (their "
+                             "channels are equal, or nearly): fit them as gray")
+        # a direction without variation (two channels equal) would weigh its rounding noise
+        # by millions: its variance is kept at least 1e-3 of the other's and the noise floor
+        w = np.maximum(w, max(w.max() * 1e-3, NO_COLOUR_VAR))
+        scan = cls(roi, (vec / w) @ vec.T, (0.0, 1.0), pc_stats)
         vals = np.array([scan.raw_score(scan.distance(im)) for im, h in zip(images, held) if h])
         if not np.all(np.isfinite(vals)):
             raise InputError("chroma_scan: a held-back good part has no unsaturated face")

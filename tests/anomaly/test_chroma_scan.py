@@ -232,3 +232,21 @@ def test_hostile_colour_images_give_finite_scores(colour_bank):
     # a negative image's S is floored at a small positive level: finite deviations
     d, _ = deviation(np.dstack([np.full(SHAPE, -1.0, np.float32)] * 3))
     assert np.isfinite(d).all()
+
+
+def test_colour_images_without_colour_leave_the_channel_off(colour_set):
+    # a mono camera writing three equal channels: nothing to whiten, the channel stays off
+    gray3 = [np.repeat(colour.colourise(im[..., 1], "steel", rng=i, noise=0.0)[..., 1:2], 3, 2)
+             for i, im in enumerate(colour_set[0][:10])]
+    pc = PatchCore(select="off").fit(gray3)
+    assert pc._chroma is None and "no colour" in pc.info["chroma_scan"]
+    with pytest.raises(InputError, match="no colour"):
+        PatchCore(select="off", chroma_scan=True).fit(gray3)
+    # two channels equal (no blue-yellow variation): whitened without blowing up its noise
+    two = [im.copy() for im in colour_set[0][:10]]
+    for im in two:
+        im[..., 0] = im[..., 1]
+    pc = PatchCore(select="off").fit(two)
+    w = np.linalg.eigvalsh(pc._chroma.icov)
+    assert pc.info["chroma_scan"] == "on" and w.max() <= 1e3 * w.min() * 1.001
+    assert np.isfinite(pc.score(colour_set[1][0]).score)
