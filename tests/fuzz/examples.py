@@ -1991,6 +1991,23 @@ def _(ctx):
     return Call("spot", (10.0, 10.0), 5.0, 0.0, 20.0)
 
 
+@ex("synth.colour.tint")
+def _(ctx):
+    return Call("gold")
+
+
+@ex("synth.colour.colourise")
+def _(ctx):
+    return Call(np.full((48, 64), 120, np.uint8), "blue", rng=0)
+
+
+@ex("synth.colour.discolour")
+def _(ctx):
+    mask = np.zeros((48, 64), bool)
+    mask[10:30, 20:40] = True
+    return Call(np.full((48, 64, 3), 120, np.uint8), mask, "steel", rng=0)
+
+
 @ex("synth.demo.demo_station")
 def _(ctx):
     return Call(ctx.get("camera"), mm_per_px=0.1)
