@@ -42,6 +42,10 @@ SATURATED = 0.98
 SAT_DILATE_PX = 2
 #: the face is kept this far inside the image (its blurs' reflected border)
 BORDER_PX = 8
+#: the extractors (by name) with which ``"auto"`` turns the channel on: where it was measured
+#: (classical: rule 39; efficientnet-lite0, whose features see the colour image yet miss a
+#: change that keeps the luminance: docs/anomaly.md, *Colour parts: the chroma channel*)
+AUTO_FEATURES = ("classical", "efficientnet-lite0")
 #: variance of the chroma deviation below which a face carries no colour (about the rounding
 #: noise of 8-bit channels after the smoothing: 2e-4 squared)
 NO_COLOUR_VAR = 4e-8
@@ -252,9 +256,9 @@ def _fit_chroma(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarra
     mode = pc.settings.chroma_scan
     if mode is False:
         return None, "off"
-    if mode == "auto" and pc.features.name != "classical":
-        return None, ("off: 'auto' uses it with the classical features only (measured there; "
-                      "the pretrained features see the colour image)")
+    if mode == "auto" and pc.features.name not in AUTO_FEATURES:
+        return None, (f"off: 'auto' uses it with the {' and '.join(AUTO_FEATURES)} features "
+                      f"only (measured there)")
     if mode == "auto" and pc.settings.image_score == "reweighted":
         return None, "off: 'auto' does not combine it with the reweighted image score"
     t0 = time.perf_counter()

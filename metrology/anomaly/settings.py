@@ -204,8 +204,8 @@ class PatchCoreSettings(Serializable):
         less its 8 px background, by its covariance on the good faces, and puts the mean of
         its 16 largest values on the face on PatchCore's scale through the held-back good
         parts, as the texture-energy channel.  ``"auto"`` (default): on when the bank is
-        fitted on colour images (at least 5; every 5th held back) with the classical features
-        (where it was measured; the pretrained features see the colour image), else off
+        fitted on colour images (at least 5; every 5th held back) with the classical or the
+        efficientnet-lite0 features (where it was measured), else off
         (``info["chroma_scan"]`` says why); ``True``: on, and a fit on gray images raises
         :class:`InputError`; ``False``: off, colour images scored as gray as before.
     """
