@@ -75,7 +75,7 @@ def _gray(image: Any, name: str) -> np.ndarray:
     return a.astype(np.float64)
 
 
-def colourise(image: Any, tint_: Any = "steel", *, rng: Any = None, drift: float = 0.015,
+def colourise(image: Any, material: Any = "steel", *, rng: Any = None, drift: float = 0.015,
               drift_px: float = 24.0, shift: float = 0.01, noise: float = 1.5) -> np.ndarray:
     """A gray part image in colour, (H, W, 3) uint8 BGR.
 
@@ -83,7 +83,7 @@ def colourise(image: Any, tint_: Any = "steel", *, rng: Any = None, drift: float
     ----------
     image : ndarray (H, W)
         Gray image (0-255).
-    tint_ : str or 3 floats
+    material : str or 3 floats
         Material colour (:func:`tint`).
     rng : int, Generator or None
         Seed or generator for the drift, the shift and the noise.
@@ -98,7 +98,7 @@ def colourise(image: Any, tint_: Any = "steel", *, rng: Any = None, drift: float
     import cv2
 
     g = _gray(image, "image")
-    t = tint(tint_)
+    t = tint(material)
     drift = check_finite(drift, "drift", min=0.0, max=0.5)
     drift_px = check_finite(drift_px, "drift_px", min=0.5, max=1e4)
     shift = check_finite(shift, "shift", min=0.0, max=0.5)
@@ -117,12 +117,12 @@ def colourise(image: Any, tint_: Any = "steel", *, rng: Any = None, drift: float
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
 
 
-def discolour(image: Any, mask: Any, tint_: Any = "steel", *, rng: Any = None,
+def discolour(image: Any, mask: Any, material: Any = "steel", *, rng: Any = None,
               amplitude: float = 0.1, edge_px: float = 2.0) -> np.ndarray:
     """``image`` (H, W, 3) uint8 BGR with its colour changed inside ``mask``, the luminance
     kept: each channel times ``1 + amplitude * w * d_c``, ``w`` the mask blurred by
     ``edge_px`` (peak 1), ``d`` a random unit direction that keeps the luminance of
-    ``tint_`` (the part's colour, :func:`tint`)."""
+    ``material`` (the part's colour, :func:`tint`)."""
     import cv2
 
     a = np.asarray(image)
@@ -140,6 +140,6 @@ def discolour(image: Any, mask: Any, tint_: Any = "steel", *, rng: Any = None,
         w = cv2.GaussianBlur(w, (0, 0), edge_px)
         w /= max(float(w.max()), 1e-6)
     ang = rng.uniform(0, 2 * np.pi)
-    d = _iso_basis(tint(tint_)) @ np.array([np.cos(ang), np.sin(ang)])
+    d = _iso_basis(tint(material)) @ np.array([np.cos(ang), np.sin(ang)])
     out = a.astype(np.float64) * (1.0 + amplitude * w[..., None].astype(np.float64) * d)
     return np.clip(np.round(out), 0, 255).astype(np.uint8)
