@@ -127,6 +127,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 21 kinds plus the new shape ``rollmark``, and missing / extra), made on
   2026-12-05 (eleventh session of the day, after held-out 21) before any later change, to be
   scored once with the default;
+* ``holdout23``: a twenty-third held-out configuration (texture ``diecast``, the as-cast skin
+  of a high-pressure die casting: aperiodic flow lines fanning out from the gate and bending
+  with the flow, so their direction turns across the face, fading along their length, with
+  sparse gas pores, layout ``sprocket``, a chain sprocket cut from plate, the first toothed
+  outline: a disc whose rim is cut by sixteen semicircular roller seats, a keyed central bore
+  and four lightening holes; the held-out 22 kinds plus the new shape ``starcrack``, and
+  missing / extra), made on 2026-12-06 (twelfth session, after held-out 22) before any later
+  change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -164,7 +172,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
-``holdout21``, ``holdout21_cnn``, ``holdout22``,
+``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -961,6 +969,19 @@ PARTS["holdout21"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT22_SET = ("gusset", "lasercut", 4700, HOLDOUT21_SET[3] + ("rollmark",))
 PARTS["holdout22"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT22_SET,
                                           title="held-out 22")
+#: the twenty-third held-out configuration (made 2026-12-06, twelfth session, after held-out
+#: 22, before any later change): texture ``diecast`` (the as-cast skin of a high-pressure die
+#: casting: aperiodic flow lines along the level lines of a stream function, fanning out of a
+#: gate off the image and bent by gentle waves, fading along their length, sparse gas pores)
+#: and layout ``sprocket`` (a chain sprocket cut from plate: a disc cut by sixteen
+#: semicircular roller seats centred on its rim, a bore with a keyway and four lightening
+#: holes), both new, the held-out 22 kinds plus the new shape ``starcrack`` (a star / impact
+#: crack: 4-7 thin straight dark arms, the longest 8-20 px, radiating about evenly from a
+#: small crushed pit, each fading towards its tip), and missing / extra; to be scored once
+#: with the default (docs/anomaly.md, *Held-out 23*)
+HOLDOUT23_SET = ("sprocket", "diecast", 4900, HOLDOUT22_SET[3] + ("starcrack",))
+PARTS["holdout23"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT23_SET,
+                                          title="held-out 23")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ._textures_more import sd_notch, sd_window
 from ._textures_more2 import stain_delta
 from ._textures_more4 import sd_cruciform
-from ._textures_more5 import sd_gusset
+from ._textures_more5 import sd_gusset, sd_sprocket
 from .surfaces import crack_delta
 
 
@@ -26,6 +26,8 @@ def sd_plate(u, v, lay):
         return sd_cruciform(u, v, lay)
     if "tri" in lay:  # a triangular outline (layout gusset)
         return sd_gusset(u, v, lay)
+    if "teeth" in lay:  # a toothed round outline (layout sprocket)
+        return sd_sprocket(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]
     qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r

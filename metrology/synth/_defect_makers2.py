@@ -35,6 +35,12 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              at any angle (the rolling direction), each a flat-bottomed darker dent (14-30 gray
              levels; a raised, brighter one if given negative) with the face's texture pressed
              flatter (to 0.4) in it.
+``starcrack`` a star (impact) crack, where a blow shattered a brittle coat, casting or gelcoat:
+             4-7 thin dark straight cracks radiating from one point of impact, the longest 8-20
+             px (less on small images), the others 0.55-1 of it, spread round it about evenly
+             (each within a fifth of the even step of its place), each fading towards its tip
+             (to 0.4), around a small dark crushed pit (radius 1-1.8 px); 18-40 gray levels
+             (stress-whitened, brighter, if given negative).
 """
 
 from __future__ import annotations
@@ -356,7 +362,56 @@ def _rollmark(g, shape, lay, pose, params):
     return delta, flatten, spec, None
 
 
+def _starcrack(g, shape, lay, pose, params):
+    """A star crack: ``n`` arms (4-7) from the centre, the first at ``angle_deg`` (any) and
+    ``L`` long (``length_px``, 8-20 px; at most 0.2 x the image's smaller side, 8 at least;
+    pasted on a region, what its deepest point has room for, 5 at least; at least 4 if
+    given), arm ``k`` at ``angle + 360 k / n`` degrees moved by up to 0.2 of that step and
+    ``L`` times 0.55-1 long; each arm a line from the centre to its tip, seen through a
+    Gaussian of sigma ``w`` (``width_px``, 0.6-0.9 px, at most 0.2 ``L``) at strength ``1 -
+    0.6 f`` (``f`` the fraction of the arm's length: fading to 0.4 at its tip), its tip
+    tapered over 1.5 px; the pit ``clip(0.5 + rp - r, 0, 1)`` (``rp`` 1-1.8 px); their
+    maximum darker by ``contrast`` (18-40 gray levels; brighter if given negative).  Drawn
+    on a box around the star (a loop over the arms)."""
+    hi = min(20.0, max(8.0, 0.2 * min(shape)))
+    if "free" in lay:  # pasted on a region: what its deepest point has room for
+        hi = min(hi, max(5.0, float(np.max(lay["free"])) - 5.0))
+    length = params.get("length_px", g.uniform(min(8.0, hi), hi))
+    if length < 4.0:
+        raise InputError(f"defect_params: starcrack's length_px ({length:g}) must be at least 4:"
+                         f" a shorter star is a spot")
+    width = params.get("width_px", g.uniform(0.6, 0.9))
+    if width > 0.2 * length:
+        raise InputError(f"defect_params: starcrack's width_px ({width:g}) must be at most 0.2 "
+                         f"length_px ({0.2 * length:g}): its arms would merge into a blot")
+    angle = params.get("angle_deg", g.uniform(0.0, 360.0))
+    contrast = params.get("contrast", g.uniform(18.0, 40.0))
+    n = int(g.integers(4, 8))
+    step = 360.0 / n
+    heads = angle + step * np.arange(n) + np.r_[0.0, g.uniform(-0.2, 0.2, n - 1) * step]
+    lengths = length * np.r_[1.0, g.uniform(0.55, 1.0, n - 1)]
+    pit = g.uniform(1.0, 1.8)
+    c = pick_center(g, lay, pose, length + 2.0)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(length + 4.0)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    dx, dy = xx - c[0], yy - c[1]
+    star = np.clip(0.5 + pit - np.hypot(dx, dy), 0.0, 1.0)
+    for head, arm in zip(np.deg2rad(heads), lengths):
+        t = dx * np.cos(head) + dy * np.sin(head)
+        f = np.clip(t, 0.0, arm) / arm
+        d = np.hypot(t - f * arm, -dx * np.sin(head) + dy * np.cos(head))
+        tip = np.clip((arm - t) / 1.5 + 0.5, 0.0, 1.0)
+        line = (1.0 - 0.6 * f) * tip * np.exp(-0.5 * (d / width) ** 2)
+        star = np.maximum(star, line)
+    h, w = shape
+    delta = np.zeros((h, w))
+    delta[r0:r1, c0:c1] = -contrast * star
+    spec = ("starcrack", (float(c[0]), float(c[1])), float(length), float(angle % 360.0),
+            float(contrast), {"arms": float(n), "width_px": float(width), "pit_px": float(pit)})
+    return delta, None, spec, None
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
-               "rollmark": _rollmark}
+               "rollmark": _rollmark, "starcrack": _starcrack}

@@ -1,5 +1,6 @@
 """Further textures and layouts of :mod:`metrology.synth.surfaces` (private: a new module for
-held-out 22's pieces, keeping :mod:`metrology.synth._textures_more4` and ``surfaces`` small;
+held-out 22's and 23's pieces, keeping :mod:`metrology.synth._textures_more4` and ``surfaces``
+small;
 registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 ``MORE_LAYOUTS``, reached through :func:`~metrology.synth.surfaces.make_texture` and
 :func:`~metrology.synth.surfaces.layout_features`).
@@ -20,6 +21,21 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              hole in each corner, as far from both its edges (``missing`` leaves out a fixing
              hole only, never the lightening hole).  The outline is :func:`sd_gusset` (the
              plate's ``"tri"``): the first plate with an edge at an angle to the image's axes.
+
+``diecast``  the as-cast skin of a high-pressure die casting (:func:`diecast_texture`): flow
+             lines, fine aperiodic streaks of random depth and width that follow the metal's
+             flow from the gate (off the image, 0.9-1.5 x its larger side away, in any
+             direction): they fan out from it (wider apart away from the gate) and bend
+             gently where the flow swerved (:func:`flow_lines`), fading in and out along
+             their length, with sparse dark gas pores and a fine grain.  The first texture
+             whose lay turns across the image (its direction is the flow's at every point).
+
+``sprocket`` layout (:func:`sprocket_layout`): a chain sprocket cut from plate: a round plate
+             with sixteen teeth on its rim (the rim cut by sixteen semicircular roller seats
+             centred on it, :func:`sd_sprocket`, the plate's ``"teeth"``), a central bore with
+             a keyway at its top and four round lightening holes on a circle between the bore
+             and the teeth (``missing`` leaves out a lightening hole only, never the bore or
+             the keyway).  The first outline with teeth: concave notches all round.
 """
 
 from __future__ import annotations
@@ -140,3 +156,115 @@ def gusset_layout(shape: tuple[int, int], base: dict) -> dict:
     windows = [((float(centre[0]), float(centre[1])), (bore, bore), bore)]
     return dict(base, corner=corner, tri=tri, holes=holes, slots=[], windows=windows,
                 keep_windows=True)
+
+
+#: the die-cast flow's gate: its distance from the image's centre (x the larger side), the
+#: flow lines' largest swerve (the bend's steepest slope, 3 waves together) and their waves'
+#: length (x the larger side)
+DIE_GATE, DIE_BEND, DIE_WAVE = (0.9, 1.5), 0.4, (0.6, 1.4)
+
+
+def flow_lines(g: np.random.Generator, h: int, w: int) -> dict:
+    """The flow of a die-cast face of ``h`` x ``w`` px: a gate ``G`` at a distance ``D`` (the
+    larger side ``M`` times a factor in :data:`DIE_GATE`: off the image) from its centre, in
+    a random direction, and a stream function ``psi`` (px) whose level lines are the flow
+    lines: ``D`` times each pixel's polar angle about ``G`` (from the direction to the
+    centre: lines fanning out of the gate, 1 px apart at the centre) plus a bend, three plane
+    waves (length ``M`` times a factor in :data:`DIE_WAVE`, random direction and phase) of
+    amplitudes that make its slope at most :data:`DIE_BEND` (less than the fan's, at least
+    ``0.9 / 1.6``: the flow never stops).  Returns ``{"gate"}`` (x, y), ``"psi"`` (h, w) and
+    ``"grad"`` (its exact gradient, two (h, w) arrays: the flow runs across it)."""
+    m = float(max(h, w))
+    dist = float(g.uniform(*DIE_GATE)) * m
+    turn = float(g.uniform(0.0, 2.0 * np.pi))
+    cx, cy = 0.5 * (w - 1), 0.5 * (h - 1)
+    gate = (cx + dist * np.cos(turn), cy + dist * np.sin(turn))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    qx, qy = xx - gate[0], yy - gate[1]
+    ax, ay = -np.cos(turn), -np.sin(turn)                 # from the gate to the centre
+    psi = dist * np.arctan2(ax * qy - ay * qx, ax * qx + ay * qy)
+    q2 = qx * qx + qy * qy
+    gx, gy = -dist * qy / q2, dist * qx / q2
+    lam = g.uniform(*DIE_WAVE, 3) * m
+    amp = DIE_BEND * lam / (2.0 * np.pi * 3.0)            # each wave's slope at most 1/3
+    heading, phase = g.uniform(0.0, np.pi, 3), g.uniform(0.0, 2.0 * np.pi, 3)
+    for a, lk, hd, ph in zip(amp, lam, heading, phase):
+        kx, ky = 2.0 * np.pi * np.cos(hd) / lk, 2.0 * np.pi * np.sin(hd) / lk
+        arg = kx * xx + ky * yy + ph
+        psi = psi + a * np.sin(arg)
+        c = a * np.cos(arg)
+        gx, gy = gx + c * kx, gy + c * ky
+    return {"gate": gate, "psi": psi, "grad": (gx, gy)}
+
+
+def diecast_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """Die-cast skin: the flow lines of :func:`flow_lines`, each pixel read at its ``psi`` on a
+    random profile across the lines (white noise on a 0.25 px grid smoothed by a Gaussian of
+    0.8 px, plus 0.6 of one of 3 px: fine streaks and broader flow bands, aperiodic), times
+    a slow fade (``1 + 0.4`` of a smooth field, sigma 10 px, clipped to +-2: the lines
+    fading in and out along their length); less 2 x sparse dark gas pores (1 in 900 px,
+    a Gaussian of 0.7 px, at most 1) and plus 0.25 of a fine grain (0.6 px).  Vectorised
+    (the profile is a 1-D table read by interpolation).  Zero mean, unit standard deviation,
+    per part."""
+    from .surfaces import _canvas, _unit
+
+    h, w, g = _canvas(shape, rng)
+    psi = flow_lines(g, h, w)["psi"]
+    lo = float(np.floor(psi.min())) - 2.0
+    grid = np.arange(lo, float(psi.max()) + 3.0, 0.25)
+    fine = ndimage.gaussian_filter1d(g.standard_normal(len(grid)), 3.2, mode="wrap")
+    bands = ndimage.gaussian_filter1d(g.standard_normal(len(grid)), 12.0, mode="wrap")
+    lines = np.interp(psi, grid, _unit(fine) + 0.6 * _unit(bands))
+    fade = ndimage.gaussian_filter(g.standard_normal((h, w)), 10.0, mode="wrap")
+    fade = 1.0 + 0.4 * np.clip(_unit(fade), -2.0, 2.0)
+    pores = ndimage.gaussian_filter((g.random((h, w)) < 1.0 / 900.0) * 1.0, 0.7, mode="wrap")
+    pores = pores / max(float(pores.max()), 1e-12)
+    grain = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
+    return _unit(lines * fade - 2.0 * pores + 0.25 * grain)
+
+
+#: the sprocket: its teeth, the roller seats' radius, the bore's and the lightening holes'
+#: radii, the holes' circle (x the smaller side) and how many holes
+SPROCKET_TEETH, SPROCKET_SEAT = 16, 0.06
+SPROCKET_BORE, SPROCKET_HOLE, SPROCKET_RING, SPROCKET_HOLES = 0.08, 0.045, 0.25, 4
+
+
+def sd_sprocket(u, v, lay):
+    """Signed distance (px, negative inside; exact inside the plate, a lower bound outside
+    it, at the teeth's corners) to the sprocket's outline of ``lay`` (``"teeth"``: ``(n, R,
+    rs, a0)``): the disc of radius ``R`` less ``n`` discs of radius ``rs`` (the roller seats)
+    centred on its rim at ``a0 + 360 k / n`` degrees; only the nearest seat counts (the seats
+    are all on one circle: the nearest in angle is the nearest)."""
+    n, big, rs, a0 = lay["teeth"]
+    step = 2.0 * np.pi / n
+    a = np.deg2rad(a0)
+    k = np.round((np.arctan2(v, u) - a) / step)
+    seat = np.hypot(u - big * np.cos(a + k * step), v - big * np.sin(a + k * step)) - rs
+    return np.maximum(np.hypot(u, v) - big, -seat)
+
+
+def sprocket_layout(shape: tuple[int, int], base: dict) -> dict:
+    """The ``sprocket`` layout in model pixels (origin at the image centre) on the plate
+    ``base``: a disc of radius ``R``, the plate's smaller half size, its rim cut by
+    :data:`SPROCKET_TEETH` roller seats of radius :data:`SPROCKET_SEAT` s (``s`` the smaller
+    side) centred on it half a tooth off the top (a tooth at the top: ``"teeth"``, the
+    outline of :func:`sd_sprocket`), a central bore of radius :data:`SPROCKET_BORE` s (a
+    window, its corners rounded to its half size: a circle) with a keyway at its top (a
+    vertical slot of radius 0.025 s, half length 0.02 s, its outer end 0.05 s beyond the
+    bore) and :data:`SPROCKET_HOLES` lightening holes of radius :data:`SPROCKET_HOLE` s on a
+    circle of :data:`SPROCKET_RING` s at 45, 135, 225 and 315 degrees (none under the
+    keyway; room for the surface defects between them at 96 x 96).  Holes first (the
+    lightening holes), the keyway, the bore.  ``"keep_windows"`` and ``"keep_slots"``: a
+    ``missing`` part leaves out a lightening hole only."""
+    h, w = shape
+    s = float(min(h, w))
+    big = float(min(base["half"]))
+    n = SPROCKET_TEETH
+    teeth = (n, big, SPROCKET_SEAT * s, -90.0 + 180.0 / n)
+    ring, bore = SPROCKET_RING * s, SPROCKET_BORE * s
+    holes = [((float(ring * np.cos(t)), float(ring * np.sin(t))), SPROCKET_HOLE * s)
+             for t in np.deg2rad(45.0 + 90.0 * np.arange(SPROCKET_HOLES))]
+    slots = [((0.0, -(bore + 0.005 * s)), 0.02 * s, 0.025 * s, 90.0)]
+    windows = [((0.0, 0.0), (bore, bore), bore)]
+    return dict(base, corner=0.0, teeth=teeth, holes=holes, slots=slots, windows=windows,
+                keep_windows=True, keep_slots=True)
