@@ -23,9 +23,9 @@ def edge_band_roi(images: list[np.ndarray], band_px: float, roi: np.ndarray | No
                   ) -> np.ndarray | None:
     """``roi`` (or the whole image) cut to the face of the mean of ``images`` (each divided by
     its median level, so a lighting gain changes nothing: pixels within :data:`FACE_BAND` of
-    the median, or of the median of its brighter or darker half where that face is
-    :data:`FACE_SWITCH` times as large) and to the pixels farther than ``band_px`` from its
-    strong edges; ``roi`` unchanged when ``band_px`` is 0."""
+    the median over ``roi`` (or the image), or of the median of its brighter or darker half
+    where that face is :data:`FACE_SWITCH` times as large) and to the pixels farther than
+    ``band_px`` from its strong edges; ``roi`` unchanged when ``band_px`` is 0."""
     if band_px <= 0:
         return roi
     import cv2
@@ -42,13 +42,15 @@ def edge_band_roi(images: list[np.ndarray], band_px: float, roi: np.ndarray | No
                                     cv2.DIST_L2, 5) > band_px
         return far & (np.abs(mean - level) < FACE_BAND * level)
 
-    level = float(np.median(mean))
+    # the level over the ROI where one is given (it says where the part is), else the image
+    inside = mean if roi is None or not np.any(roi) else mean[np.asarray(roi, bool)]
+    level = float(np.median(inside))
     keep = face(level)
     # a part covering under half the image: the median is the background's level or lies
     # between it and the face's, and its "face" is a sliver; the level of the brighter or the
     # darker half then gives a face at least FACE_SWITCH times as large (on every generator
     # set whose face is most of the image, the median's face is kept: tested)
-    for part in (mean[mean > level], mean[mean < level]):
+    for part in (inside[inside > level], inside[inside < level]):
         if part.size:
             other = face(float(np.median(part)))
             if other.sum() > FACE_SWITCH * keep.sum():
