@@ -39,22 +39,23 @@ def _median_face(images, band):
         return edge_band_roi(images, band, None)
 
 
-def _half_plates(n=20, seed=3):
-    """A bright textured square of 142 x 142 px (0.504 of the image's area) at +-3 px about
-    the centre of a dark, flat 200 x 200 background."""
+def _plates(side, seed, n=20):
+    """A bright textured square of ``side`` px at +-3 px about the centre of a dark, flat
+    200 x 200 background, its gain +-10 %."""
     rng = np.random.default_rng(seed)
     out = []
+    o = (200 - side) // 2
     for _ in range(n):
         img = np.full((200, 200), 30.0)
-        y, x = rng.integers(26, 33, 2)
-        tex = cv2.GaussianBlur(rng.normal(0, 8, (142, 142)), (0, 0), 1.2)
-        img[y:y + 142, x:x + 142] = 150 + tex
+        y, x = rng.integers(o - 3, o + 4, 2)
+        tex = cv2.GaussianBlur(rng.normal(0, 8, (side, side)), (0, 0), 1.2)
+        img[y:y + side, x:x + side] = 150 + tex
         out.append(np.clip(img * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8))
     return out
 
 
 def test_half_image_part_face_is_found():
-    imgs = _half_plates()
+    imgs = _plates(142, 3)   # 0.504 of the image's area
     face = edge_band_roi(imgs, 6.0, None)
     # the median of the mean image lies between the background's level and the plate's: the
     # median's face is empty (measured 0 px; the channels then turned themselves off)
@@ -97,14 +98,7 @@ def test_small_part_needs_its_roi():
     # a plate of 0.36 of the image: without a ROI the median level is the background's and the
     # face found is the background (a limit, documented); with a ROI round the plate (its
     # +-3 px placement included) the level is taken there and the face is the plate
-    rng = np.random.default_rng(5)
-    imgs = []
-    for _ in range(20):
-        img = np.full((200, 200), 30.0)
-        y, x = rng.integers(37, 44, 2)
-        img[y:y + 120, x:x + 120] = 150 + cv2.GaussianBlur(rng.normal(0, 8, (120, 120)),
-                                                           (0, 0), 1.2)
-        imgs.append(np.clip(img * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8))
+    imgs = _plates(120, 5)
     inside = np.zeros((200, 200), bool)
     inside[50:150, 50:150] = True
     assert not (edge_band_roi(imgs, 6.0, None) & inside).any()
