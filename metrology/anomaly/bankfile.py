@@ -59,6 +59,12 @@ Version 9 (since 2026-12-05, eleventh session) is version 8 with the chroma chan
 statistics).  Readers that predate it refuse such a bank (they would score its colour images as
 gray only); gray banks are written as before, without the setting.
 
+Version 10 (since 2026-12-06, twelfth session) is version 3-9 whose line channel has the shift
+gain (the array ``line_gain_ref``: each scan direction's median |z| on the held-back good
+parts, which a scored image's own is divided by): every bank fitted with the line channel since
+then.  Readers that predate it refuse such a bank (they would score it without the gain it was
+calibrated with); older banks load and score as they were fitted, without the gain.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -86,9 +92,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 9
+BANK_VERSION = 10
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10)
 
 
 def _npz_path(path: Any) -> Path:
@@ -128,7 +134,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (9 if chroma is not None else 8 if cnn is not None
+    version = (10 if line is not None and line.gain_ref is not None
+               else 9 if chroma is not None else 8 if cnn is not None
                else 7 if jet is not None and jet.half_from is not None
                else 6 if jet is not None else 5 if v5 else 4 if energy is not None
                else 3 if line is not None else 2)
@@ -249,11 +256,16 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9) or "line_scan" not in meta:
+        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9, 10) or "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
 
+        if ("line_gain_ref" in arrays) != (meta.get("version") == 10):
+            raise FileFormatError(f"{where}: a line channel's shift gain ('line_gain_ref') is "
+                                  f"version 10 and only that, given version "
+                                  f"{meta.get('version')!r}"
+                                  f"{' with' if 'line_gain_ref' in arrays else ' without'} it")
         pc._line = LineScan.from_arrays(arrays, meta["line_scan"], pc.image_shape, where)
     elif settings.line_scan is True:
         raise FileFormatError(f"{where}: settings ask for the line channel but the bank has "
@@ -279,7 +291,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6, 7, 8, 9) or "texture_energy" not in meta:
+        if meta.get("version") not in (4, 5, 6, 7, 8, 9, 10) or "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
         from ._energy_channel import EnergyChannel
@@ -399,12 +411,13 @@ def _grid(shape: tuple[int, int], stride: int) -> tuple[int, int]:
 
 
 def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
-    """The blob channel of a version-5 bank (on its line channel; none in older ones)."""
+    """The blob channel of a version-5 to -10 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6, 7, 8, 9) or "blob_scan" not in meta or pc._line is None:
+    if meta.get("version") not in (5, 6, 7, 8, 9, 10) or "blob_scan" not in meta or \
+            pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
-                              f"the array 'blob_spread' and the line channel (version 5), "
+                              f"the array 'blob_spread' and the line channel (version 5 to 10), "
                               f"given version {meta.get('version')!r}")
     from ._blob_scan import BlobScan
 
@@ -428,20 +441,20 @@ def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> b
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6 to -9 bank (on its line channel; none in older ones;
-    versions 7 to 9: its large scales at half resolution)."""
+    """The jet channel of a version-6 to -10 bank (on its line channel; none in older ones;
+    versions 7 to 10: its large scales at half resolution)."""
     if not _stored(meta, arrays, settings, "jet", where):
         return
     version = meta.get("version")
-    if version not in (6, 7, 8, 9) or "jet_scan" not in meta or pc._line is None:
+    if version not in (6, 7, 8, 9, 10) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6 to 9), given version "
+                              f"arrays and the line channel (version 6 to 10), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
-    if half != (version in (7, 8, 9)):
+    if half != (version in (7, 8, 9, 10)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
-                              f"'jet_psd_half') is version 7, 8 or 9 and only those, given version "
+                              f"'jet_psd_half') is version 7 to 10 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")
     from ._jet_scan import JetScan
 
@@ -449,14 +462,14 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
 
 
 def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The discriminator channel of a version-8 bank (on its line channel; none in older
-    ones)."""
+    """The discriminator channel of a version-8 to -10 bank (on its line channel; none in
+    older ones)."""
     if not _stored(meta, arrays, settings, "cnn", where):
         return
     version = meta.get("version")
-    if version not in (8, 9) or "cnn_scan" not in meta or pc._line is None:
+    if version not in (8, 9, 10) or "cnn_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
-                              f"arrays and the line channel (version 8 or 9), given version "
+                              f"arrays and the line channel (version 8 to 10), given version "
                               f"{version!r}")
     from ._cnn_scan import CnnScan
 
@@ -464,13 +477,14 @@ def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
 
 
 def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The chroma channel of a version-9 bank (none in older ones)."""
+    """The chroma channel of a version-9 or -10 bank (none in older ones)."""
     if not _stored(meta, arrays, settings, "chroma", where):
         return
-    if meta.get("version") != 9 or "chroma_scan" not in meta or pc.image_channels == 1:
+    if meta.get("version") not in (9, 10) or "chroma_scan" not in meta or \
+            pc.image_channels == 1:
         raise FileFormatError(f"{where}: chroma-channel entries need the header "
-                              f"'chroma_scan', its arrays and a colour bank (version 9), given "
-                              f"version {meta.get('version')!r}")
+                              f"'chroma_scan', its arrays and a colour bank (version 9 or 10), "
+                              f"given version {meta.get('version')!r}")
     from ._chroma_scan import ChromaScan
 
     pc._chroma = ChromaScan.from_arrays(arrays, meta["chroma_scan"], pc.image_shape, where)

@@ -152,7 +152,7 @@ def test_chroma_bank_round_trip(colour_set, colour_bank, tmp_path):
     path = pc.save(tmp_path / "c.npz")
     with zipfile.ZipFile(path) as z:
         meta = json.loads(np.load(z.open("meta.npy")).tobytes())
-    assert meta["version"] == 9 and "chroma_scan" in meta
+    assert meta["version"] == 10 and "chroma_scan" in meta  # 10: the line channel's shift gain
     back = PatchCore.load(path)
     assert back._chroma is not None and back.score(im).score == pc.score(im).score
     assert np.array_equal(back.score(im).map, pc.score(im).map)
@@ -173,7 +173,8 @@ def _damaged(path, tmp_path, edit):
     (lambda m, a: a.__setitem__("chroma_icov", -np.eye(2, dtype=np.float32)), "positive"),
     (lambda m, a: m["chroma_scan"].__setitem__("sigma_px", 3.0), "constants"),
     (lambda m, a: m["chroma_scan"].__setitem__("score_sd", 0.0), "spreads"),
-    (lambda m, a: m.__setitem__("version", 8), "version 9"),
+    # a version-8 bank has neither the chroma channel nor the line channel's shift gain
+    (lambda m, a: (m.__setitem__("version", 8), a.pop("line_gain_ref")), "version 9 or 10"),
     (lambda m, a: m["settings"].__setitem__("chroma_scan", False), "chroma_scan off"),
 ])
 def test_damaged_chroma_bank_is_a_file_format_error(colour_bank, tmp_path, edit, words):
@@ -190,7 +191,7 @@ def test_gray_banks_are_untouched(tmp_path):
     assert "gray" in pc.info["chroma_scan"]
     path = pc.save(tmp_path / "g.npz")
     meta = json.loads(np.load(path)["meta"].tobytes())
-    assert meta["version"] < 9 and "chroma_scan" not in meta["settings"]
+    assert "chroma_scan" not in meta and "chroma_scan" not in meta["settings"]
     with pytest.raises(InputError, match="chroma_scan"):
         PatchCore(select="off", chroma_scan=True).fit(imgs)
     # off: colour images scored as gray, as before the channel

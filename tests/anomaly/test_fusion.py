@@ -106,7 +106,7 @@ def test_round_trip_version_5(data, summed, tmp_path):
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert "blob_spread" in z.files
-    assert meta["version"] == 5 and meta["settings"]["fusion"] == "sum"
+    assert meta["version"] == 10 and meta["settings"]["fusion"] == "sum"  # 5 + the line gain
     assert meta["blob_scan"]["sigmas_px"] == [1.0, 2.0, 3.5, 6.0]
     loaded = PatchCore.load(path)
     assert loaded.settings.fusion == "sum" and loaded._blob is not None
@@ -117,18 +117,19 @@ def test_round_trip_version_5(data, summed, tmp_path):
 
 def test_max_banks_are_written_and_read_as_before(data, maxed, summed, tmp_path):
     _, goods, spots, _ = data
-    # "max" without a blob channel: version 4 without the setting (older readers load it)
+    # "max" without a blob channel: without the setting (version 4 before the line channel's
+    # shift gain, version 10 since)
     path = maxed.save(tmp_path / "max.npz")
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert not any(k.startswith("blob_") for k in z.files)
-    assert meta["version"] == 4 and "fusion" not in meta["settings"]
+    assert meta["version"] == 10 and "fusion" not in meta["settings"]
     back = PatchCore.load(path)
     assert back.settings.fusion == "max" and back._blob is None
     for img in (goods[1], spots[1]):
         assert back.score(img).score == maxed.score(img).score
     # a bank of version 4 written before the setting existed combines by the maximum, as it
-    # was calibrated: the summed bank stripped of the blob channel and the setting
+    # was calibrated: the summed bank stripped of the blob channel, the setting and the gain
     old = summed.save(tmp_path / "old.npz")
 
     def strip(m):
@@ -137,7 +138,7 @@ def test_max_banks_are_written_and_read_as_before(data, maxed, summed, tmp_path)
         m["settings"].pop("fusion")
         m["version"] = 4
 
-    _rewrite(old, strip, blob_spread=None)
+    _rewrite(old, strip, blob_spread=None, line_gain_ref=None)
     back = PatchCore.load(old)
     assert back.settings.fusion == "max" and back._blob is None
     img = spots[2]
@@ -157,7 +158,7 @@ def test_damaged_blob_entries_raise(summed, tmp_path):
              (lambda m: m["blob_scan"].update(score_sd=0.0), {}, "score_sd"),
              (lambda m: m["blob_scan"].update(min_sigma_half=1.0), {}, "re-fit"),
              (lambda m: m.update(blob_scan=[1]), {}, "not an object"),
-             (lambda m: m.update(version=4), {}, "version 5"),
+             (lambda m: m.update(version=4), {"line_gain_ref": None}, "version 5"),
              (lambda m: m.pop("blob_scan"), {}, "version 5"),
              (lambda m: m["settings"].update(fusion="mean"), {}, "fusion")]
     for meta, arrays, msg in cases:
@@ -192,7 +193,7 @@ def test_auto_chooses_at_fit_and_the_bank_keeps_the_choice(data, tmp_path):
     path = pc.save(tmp_path / "auto.npz")
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
-    assert meta["version"] == 5 and meta["settings"]["fusion"] == "auto"
+    assert meta["version"] == 10 and meta["settings"]["fusion"] == "auto"  # 5 + the gain
     assert meta["fusion_used"] == pc.fusion_used
     back = PatchCore.load(path)
     assert back.fusion_used == pc.fusion_used and back.settings.fusion == "auto"

@@ -149,7 +149,7 @@ def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
         assert a.score == b.score and np.array_equal(a.map, b.map)
     import json
     with np.load(path) as z:
-        assert json.loads(z["meta"].tobytes())["version"] == 7
+        assert json.loads(z["meta"].tobytes())["version"] == 10  # 7 and the line gain
 
 
 def test_damaged_jet_entries_raise(bank_pc, tmp_path):
@@ -166,9 +166,9 @@ def test_damaged_jet_entries_raise(bank_pc, tmp_path):
              (lambda m: m["jet_scan"].update(score_sd=0.0), {}, "spreads"),
              (lambda m: m["jet_scan"].update(erode_px=3), {}, "re-fit"),
              (lambda m: m.update(jet_scan=[1]), {}, "not an object"),
-             (lambda m: m.update(version=5), {}, "version 6"),
+             (lambda m: m.update(version=5), {"line_gain_ref": None}, "version 6"),
              (lambda m: m.pop("jet_scan"), {}, "version 6"),
-             (lambda m: m.update(version=6), {}, "half resolution"),
+             (lambda m: m.update(version=6), {"line_gain_ref": None}, "half resolution"),
              (lambda m: m["jet_scan"].update(half_from_px=0.5), {}, "half_from_px"),
              (lambda m: m["jet_scan"].update(half_from_px="x"), {}, "header field"),
              (None, {"jet_psd_half": None}, "jet_psd_half"),
@@ -185,10 +185,12 @@ def test_damaged_jet_entries_raise(bank_pc, tmp_path):
 
 def test_version_6_bank_loads_and_scores_as_fitted(monkeypatch, tmp_path):
     # a bank fitted before the half-resolution scales (every scale at full resolution) is
-    # written as version 6, loads as such and scores exactly as it did
-    from metrology.anomaly import _jet_scan
+    # written as version 6, loads as such and scores exactly as it did (fitted before the
+    # line channel's shift gain too)
+    from metrology.anomaly import _jet_scan, _line_scan
 
     monkeypatch.setattr(_jet_scan, "HALF_FROM_PX", None)
+    monkeypatch.setattr(_line_scan, "SHIFT_GAIN", False)
     pc = PatchCore(jet_scan=True, select="off").fit(_good(range(300, 320)))
     assert pc._jet.half_from is None and len(pc._jet.levels) == 1
     path = pc.save(tmp_path / "v6.npz")

@@ -46,6 +46,11 @@ def _add_line(img, angle, center, sign, amp):
 
 @pytest.fixture(scope="module")
 def data():
+    return line_faces()
+
+
+def line_faces():
+    """(training faces, fresh good faces, [(the fresh face with a line, angle, centre)])."""
     train = [s.image for s in make_defect_set(20, (), 0, seed=50, **SCENE)]
     good = [s.image for s in make_defect_set(10, (), 0, seed=51, **SCENE)]
     local = [x.astype(np.float32) - cv2.GaussianBlur(x.astype(np.float32), (0, 0), 8)
@@ -129,7 +134,7 @@ def test_round_trip_identical_maps(fitted, data, tmp_path):
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert {"line_psd", "line_spread", "line_roi"} <= set(z.files)
-    assert meta["version"] == 3 and meta["settings"]["line_scan"] is True
+    assert meta["version"] == 10 and meta["settings"]["line_scan"] is True  # with its gain
     # the refinement is on by default (_line_scan.REFINE) and its parameters are in the header
     ref = meta["line_scan"]["refine"]
     assert fitted._line.refine is not None and set(ref) == {"steps", "candidates", "directions"}
@@ -208,7 +213,8 @@ def test_damaged_line_channel_raises(refined, tmp_path):
              (lambda m: m.pop("line_scan"), {}, "without their header"),
              (lambda m: m.update(version=2), {}, "without their header"),
              (lambda m: m.pop("line_scan"),
-              {"line_psd": None, "line_spread": None, "line_roi": None}, "has none"),
+              {"line_psd": None, "line_spread": None, "line_roi": None, "line_gain_ref": None},
+              "has none"),
              (lambda m: m["settings"].update(line_scan=False), {}, "line_scan off")]
     for meta, arrays, msg in cases:
         path.write_bytes(good)
@@ -252,16 +258,22 @@ def test_bank_without_refinement_scores_as_fitted(refined, data, tmp_path):
     # a bank written before the refinement existed (no 'refine' in its header) was calibrated
     # without it: it loads with the refinement off and scores as the plain scan
     path = refined.save(tmp_path / "old.npz")
-    _rewrite(path, lambda m: m["line_scan"].pop("refine"))
+    # (nor the shift gain, which came later: version 10)
+    _rewrite(path, lambda m: (m["line_scan"].pop("refine"), m.update(version=9)),
+             line_gain_ref=None)
     old = PatchCore.load(path)
-    assert old._line.refine is None
+    assert old._line.refine is None and old._line.gain_ref is None
     img = data[2][3][0].astype(np.float32)
     x = _line_scan.face_signal(img, old._line.roi_small, old._line.weight)
-    plain = np.where(refined._line.inner, np.abs(refined._line._responses(x)).max(axis=0), 0)
+    r = refined._line._responses(x)
+    plain = np.where(refined._line.inner, np.abs(r).max(axis=0), 0)
     assert np.allclose(old._line.evidence(img), plain, rtol=1e-6, atol=1e-6)
-    # the refinement only raises the map, at some of its local maxima
+    # the refinement only raises the map (the scan's, with the gain), at some local maxima
+    g = np.maximum(1.0, refined._line._median_z(r) / refined._line.gain_ref)
+    gained = np.where(refined._line.inner,
+                      np.abs(r / g.astype(np.float32)[:, None, None]).max(axis=0), 0)
     ev = refined._line.evidence(img)
-    assert np.all(ev >= plain - 1e-6) and np.any(ev > plain + 1e-3)
+    assert np.all(ev >= gained - 1e-6) and np.any(ev > gained + 1e-3)
 
 
 def test_refinement_templates_match_the_scan(refined, data):

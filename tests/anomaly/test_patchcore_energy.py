@@ -88,7 +88,7 @@ def test_round_trip_identical_scores(data, energy, tmp_path):
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert {"energy_roi", "energy_center", "energy_spread", "energy_chan"} <= set(z.files)
-    assert meta["version"] == 4 and meta["settings"]["texture_energy"] is True
+    assert meta["version"] == 10 and meta["settings"]["texture_energy"] is True  # 4 + gain
     assert meta["texture_energy"]["window_px"] == 5.0
     loaded = PatchCore.load(path)
     assert loaded.settings.texture_energy is True and loaded._energy is not None
@@ -102,20 +102,20 @@ def test_round_trip_identical_scores(data, energy, tmp_path):
 
 def test_banks_without_the_channel_load(data, plain, energy, tmp_path):
     _, goods, flat, _ = data
-    # switched off explicitly: no arrays, no header, version 3 (the line channel's), the
-    # choice kept in the settings
+    # switched off explicitly: no arrays, no header, version 10 (the line channel's, with
+    # its shift gain; 3 before it), the choice kept in the settings
     path = plain.save(tmp_path / "plain.npz")
     with np.load(path) as z:
         meta = json.loads(z["meta"].tobytes())
         assert not any(k.startswith("energy_") for k in z.files)
-    assert meta["version"] == 3 and meta["settings"]["texture_energy"] is False
+    assert meta["version"] == 10 and meta["settings"]["texture_energy"] is False
     assert "texture_energy" not in meta
     back = PatchCore.load(path)
     assert back._energy is None and back.settings.texture_energy is False
     assert np.array_equal(back.score(flat[0]).map, plain.score(flat[0]).map)
     # an old bank: the bank as a writer before the channel wrote it (version 3, no setting,
-    # no header, no arrays) loads without the channel (the setting its default, which acts
-    # at fit only) and scores as the plain one
+    # no header, no arrays; nor the line channel's shift gain, which came later) loads
+    # without the channel (the setting its default, which acts at fit only)
     old = energy.save(tmp_path / "old.npz")
 
     def strip(m):
@@ -124,11 +124,16 @@ def test_banks_without_the_channel_load(data, plain, energy, tmp_path):
         m["version"] = 3
 
     _rewrite(old, strip, energy_roi=None, energy_center=None, energy_spread=None,
-             energy_chan=None)
+             energy_chan=None, line_gain_ref=None)
     back = PatchCore.load(old)
     assert back._energy is None and back.settings.texture_energy == "auto"
+    assert back._line.gain_ref is None
+    # and scores as the plain one once that has no gain either (the gain's own effect is
+    # tests/anomaly/test_line_shift_gain.py's)
+    plain_old = copy.deepcopy(plain)
+    plain_old._line.gain_ref = None
     for img in (goods[1], flat[1]):
-        assert back.score(img).score == plain.score(img).score
+        assert back.score(img).score == plain_old.score(img).score
     # "auto" (the default) where the channel cannot be fitted: off, said why, written as
     # before the channel existed (version 2, no setting), so readers that predate it load it
     few = PatchCore(texture_energy="auto", **FIT).fit(data[0][:4])
@@ -162,7 +167,7 @@ def test_damaged_energy_arrays_raise(energy, tmp_path):
              (lambda m: m["texture_energy"].update(erode_px=2), {}, "re-fit"),
              (lambda m: m.update(texture_energy=[1]), {}, "not an object"),
              (lambda m: m.pop("texture_energy"), {}, "without their header"),
-             (lambda m: m.update(version=3), {}, "without their header"),
+             (lambda m: m.update(version=3), {"line_gain_ref": None}, "without their header"),
              (lambda m: m.pop("texture_energy"),
               {"energy_roi": None, "energy_center": None, "energy_spread": None,
                "energy_chan": None}, "has none"),
