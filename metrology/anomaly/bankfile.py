@@ -452,7 +452,8 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
-    if half != (version in (7, 8, 9, 10)):
+    # version 10 is any earlier one with the line channel's shift gain: its jet may be either
+    if version != 10 and half != (version in (7, 8, 9)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
                               f"'jet_psd_half') is version 7 to 10 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")

@@ -148,3 +148,17 @@ def test_faces_without_texture_give_finite_scores():
         assert np.all(np.isfinite(m)) and np.isfinite(v)
     scores = [pc.score(x).score for x in (flat[0], spot)]
     assert np.all(np.isfinite(scores)) and scores[1] > scores[0]
+
+
+def test_gain_with_a_full_resolution_jet_round_trips(faces, monkeypatch, tmp_path):
+    # version 10 is any earlier bank with the gain: a jet fitted with every scale at full
+    # resolution (a version-6 jet) with the gain is written as 10 and loads as such
+    from metrology.anomaly import _jet_scan
+
+    monkeypatch.setattr(_jet_scan, "HALF_FROM_PX", None)
+    train = faces[0] + faces[1] + faces[2][:10]       # 40 good faces: the jet channel on
+    pc = PatchCore(select="off", texture_energy=False).fit(train)
+    assert pc._jet is not None and pc._jet.half_from is None and pc._line.gain_ref is not None
+    back = PatchCore.load(pc.save(tmp_path / "v10.npz"))
+    assert back._jet.half_from is None and back._line.gain_ref is not None
+    assert back.score(faces[3][0]).score == pc.score(faces[3][0]).score
