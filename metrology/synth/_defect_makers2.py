@@ -420,21 +420,19 @@ def _starcrack(g, shape, lay, pose, params):
 def _fisheye(g, shape, lay, pose, params):
     """A fisheye: the crater ``floor = clip(0.5 + R - r, 0, 1)`` (``r`` the distance to the
     centre; ``R``: ``radius_px``, 3-8 px, at most 0.08 x the image's smaller side, 3 at
-    least; pasted on a region, what its deepest point has room for; at least 2 if given) and
-    the rim ``exp(-(r - R - b)^2 / 2 b^2)`` (``b``: ``width_px``, 0.7-1.1 px, at most 0.3
-    ``R``): the change ``contrast (0.6 rim - floor)`` (``contrast`` 16-36 gray levels: a
-    darker floor, a brighter rim; swapped if given negative), the texture flattened to ``1 -
-    0.7 floor``.  Round: ``angle_deg`` is refused.  Drawn on a box around the crater."""
+    least; pasted on a region, what its deepest point has room for) and the rim ``exp(-(r -
+    R - b)^2 / 2 b^2)`` (``b``: ``width_px``, 0.7-1.1 px, at most 0.3 ``R``; a larger one
+    given is refused): the change ``contrast (0.6 rim - floor)`` (``contrast`` 16-36 gray
+    levels: a darker floor, a brighter rim; swapped if given negative), the texture
+    flattened to ``1 - 0.7 floor``.  Round: ``angle_deg`` is refused.  Drawn on a box around
+    the crater."""
     if "angle_deg" in params:
         raise InputError("defect_params: a fisheye is round: it takes no angle_deg")
     hi = min(8.0, max(3.0, 0.08 * min(shape)))
     if "free" in lay:  # pasted on a region: what its deepest point has room for
         hi = min(hi, max(3.0, float(np.max(lay["free"])) - 9.0))
     radius = params.get("radius_px", g.uniform(min(3.0, hi), hi))
-    if radius < 2.0:
-        raise InputError(f"defect_params: fisheye's radius_px ({radius:g}) must be at least 2:"
-                         f" a smaller crater is a pit")
-    rim = params.get("width_px", g.uniform(0.7, 1.1))
+    rim = params.get("width_px", min(g.uniform(0.7, 1.1), 0.3 * radius))
     if rim > 0.3 * radius:
         raise InputError(f"defect_params: fisheye's width_px ({rim:g}) must be at most 0.3 "
                          f"radius_px ({0.3 * radius:g}): its rim would fill the crater")

@@ -269,7 +269,7 @@ def test_fisheye_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
                              defect_params={"radius_px": 6.0, "width_px": 1.0, "contrast": 25.0})
     spec = s.defects[0]
     assert spec.size_px == 12.0 and spec.contrast == 25.0 and spec.params["width_px"] == 1.0
-    for bad in ({"radius_px": 1.5}, {"radius_px": 4.0, "width_px": 1.5}, {"radius_px": -3.0},
+    for bad in ({"radius_px": 0.0}, {"radius_px": 4.0, "width_px": 1.5}, {"radius_px": -3.0},
                 {"width_px": float("nan")}, {"angle_deg": 30.0}, {"rim": 1.0},
                 {"contrast": float("inf")}):
         with pytest.raises(InputError):
