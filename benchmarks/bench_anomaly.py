@@ -135,6 +135,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   and four lightening holes; the held-out 22 kinds plus the new shape ``starcrack``, and
   missing / extra), made on 2026-12-06 (twelfth session, after held-out 22) before any later
   change, to be scored once with the default;
+* ``holdout24``: a twenty-fourth held-out configuration (texture ``electropolished``, an
+  electropolished stainless face: mirror-smooth grains all of about one level, seen by the
+  thin dark grooves etched along their boundaries, under a faint orange peel, layout
+  ``hexplate``, a hexagonal flange plate, the first six-sided outline: flats at the top and
+  bottom, a round central bore and six bolt holes, one towards each corner; the held-out 23
+  kinds plus the new shape ``fisheye``, and missing / extra), made on 2026-12-06 (twelfth
+  session, after held-out 23) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -172,7 +179,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
-``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``,
+``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -982,6 +989,17 @@ PARTS["holdout22"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT23_SET = ("sprocket", "diecast", 4900, HOLDOUT22_SET[3] + ("starcrack",))
 PARTS["holdout23"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT23_SET,
                                           title="held-out 23")
+#: the twenty-fourth held-out configuration (made 2026-12-06, twelfth session, after held-out
+#: 23, before any later change): texture ``electropolished`` (an electropolished face: a
+#: Voronoi mosaic of mirror-smooth grains of almost one level, thin dark grooves along their
+#: boundaries, a faint orange peel) and layout ``hexplate`` (a hexagonal flange plate: flats at
+#: top and bottom, corners rounded, a round bore and six bolt holes towards the corners), both
+#: new, the held-out 23 kinds plus the new shape ``fisheye`` (a coat's crater: a round darker
+#: smooth floor, radius 3-8 px, ringed by a thin brighter rim), and missing / extra; to be
+#: scored once with the default (docs/anomaly.md, *Held-out 24*)
+HOLDOUT24_SET = ("hexplate", "electropolished", 5100, HOLDOUT23_SET[3] + ("fisheye",))
+PARTS["holdout24"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT24_SET,
+                                          title="held-out 24")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

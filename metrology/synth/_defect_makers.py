@@ -18,6 +18,7 @@ from ._textures_more import sd_notch, sd_window
 from ._textures_more2 import stain_delta
 from ._textures_more4 import sd_cruciform
 from ._textures_more5 import sd_gusset, sd_sprocket
+from ._textures_more6 import sd_hexplate
 from .surfaces import crack_delta
 
 
@@ -28,6 +29,8 @@ def sd_plate(u, v, lay):
         return sd_gusset(u, v, lay)
     if "teeth" in lay:  # a toothed round outline (layout sprocket)
         return sd_sprocket(u, v, lay)
+    if "hexa" in lay:  # a hexagonal outline (layout hexplate)
+        return sd_hexplate(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]
     qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r

@@ -41,6 +41,12 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              (each within a fifth of the even step of its place), each fading towards its tip
              (to 0.4), around a small dark crushed pit (radius 1-1.8 px); 18-40 gray levels
              (stress-whitened, brighter, if given negative).
+``fisheye``  a fisheye (cratering) in a coat: a round crater where the wet coat pulled back
+             from a speck of oil or silicone, radius 3-8 px (less on small images), its floor
+             darker (16-36 gray levels) and smooth (the face's texture pressed flat, to 0.3,
+             the bare substrate), ringed just outside its edge by the coat heaped up round it,
+             a thin brighter rim (0.6 of the contrast, 0.7-1.1 px wide); the signs swapped if
+             given negative (a bright floor, a dark rim).
 """
 
 from __future__ import annotations
@@ -411,7 +417,44 @@ def _starcrack(g, shape, lay, pose, params):
     return delta, None, spec, None
 
 
+def _fisheye(g, shape, lay, pose, params):
+    """A fisheye: the crater ``floor = clip(0.5 + R - r, 0, 1)`` (``r`` the distance to the
+    centre; ``R``: ``radius_px``, 3-8 px, at most 0.08 x the image's smaller side, 3 at
+    least; pasted on a region, what its deepest point has room for) and the rim ``exp(-(r -
+    R - b)^2 / 2 b^2)`` (``b``: ``width_px``, 0.7-1.1 px, at most 0.3 ``R``; a larger one
+    given is refused): the change ``contrast (0.6 rim - floor)`` (``contrast`` 16-36 gray
+    levels: a darker floor, a brighter rim; swapped if given negative), the texture
+    flattened to ``1 - 0.7 floor``.  Round: ``angle_deg`` is refused.  Drawn on a box around
+    the crater."""
+    if "angle_deg" in params:
+        raise InputError("defect_params: a fisheye is round: it takes no angle_deg")
+    hi = min(8.0, max(3.0, 0.08 * min(shape)))
+    if "free" in lay:  # pasted on a region: what its deepest point has room for
+        hi = min(hi, max(3.0, float(np.max(lay["free"])) - 9.0))
+    radius = params.get("radius_px", g.uniform(min(3.0, hi), hi))
+    rim = params.get("width_px", min(g.uniform(0.7, 1.1), 0.3 * radius))
+    if rim > 0.3 * radius:
+        raise InputError(f"defect_params: fisheye's width_px ({rim:g}) must be at most 0.3 "
+                         f"radius_px ({0.3 * radius:g}): its rim would fill the crater")
+    contrast = params.get("contrast", g.uniform(16.0, 36.0))
+    reach = radius + 5.0 * rim
+    c = pick_center(g, lay, pose, reach + 1.0)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(reach + 2.0)), shape)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    r = np.hypot(xx - c[0], yy - c[1])
+    floor = np.clip(0.5 + radius - r, 0.0, 1.0)
+    ring = np.exp(-0.5 * ((r - radius - rim) / rim) ** 2)
+    h, w = shape
+    delta, flatten = np.zeros((h, w)), np.ones((h, w))
+    delta[r0:r1, c0:c1] = contrast * (0.6 * ring - floor)
+    flatten[r0:r1, c0:c1] = 1.0 - 0.7 * floor
+    spec = ("fisheye", (float(c[0]), float(c[1])), 2.0 * float(radius), 0.0, float(contrast),
+            {"radius_px": float(radius), "width_px": float(rim)})
+    return delta, flatten, spec, None
+
+
 #: kinds of this module by name (``_defect_makers.draw_defect``)
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
-               "rollmark": _rollmark, "starcrack": _starcrack}
+               "rollmark": _rollmark, "starcrack": _starcrack,
+               "fisheye": _fisheye}

@@ -54,7 +54,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 ``strandmat``, ``perforated``, ``anodised`` and ``quadrant`` in
 :mod:`metrology.synth._textures_more3`, ``jewelled`` and ``cruciform`` in
 :mod:`metrology.synth._textures_more4`, ``lasercut``, ``gusset``, ``diecast`` and
-``sprocket`` in :mod:`metrology.synth._textures_more5`.
+``sprocket`` in :mod:`metrology.synth._textures_more5`, ``electropolished`` and ``hexplate`` in
+:mod:`metrology.synth._textures_more6`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ from ._textures_more3 import (anodised_texture, perforated_layout, quadrant_layo
 from ._textures_more4 import cruciform_layout, jewelled_texture
 from ._textures_more5 import (diecast_texture, gusset_layout, lasercut_texture,
                               sprocket_layout)
+from ._textures_more6 import electropolished_texture, hexplate_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -474,7 +476,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "keyplate": keyplate_layout, "hinge": hinge_layout, "louvre": louvre_layout,
                 "rotor": rotor_layout, "perforated": perforated_layout,
                 "quadrant": quadrant_layout, "cruciform": cruciform_layout,
-                "gusset": gusset_layout, "sprocket": sprocket_layout}
+                "gusset": gusset_layout, "sprocket": sprocket_layout,
+                "hexplate": hexplate_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -482,4 +485,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "treadplate": treadplate_texture, "hammered": hammered_texture,
                  "wrinkled": wrinkled_texture, "strandmat": strandmat_texture,
                  "anodised": anodised_texture, "jewelled": jewelled_texture,
-                 "lasercut": lasercut_texture, "diecast": diecast_texture}
+                 "lasercut": lasercut_texture, "diecast": diecast_texture,
+                 "electropolished": electropolished_texture}

@@ -43,6 +43,7 @@ differs from part to part:
 ``jewelled`` engine-turned: a lattice of overlapping spots of concentric scratches, each a sheen
 ``lasercut`` a laser-cut plate's cut face: drag lines bent by the drag, rougher towards the exit
 ``diecast``  a die casting's skin: aperiodic flow lines fanning out from the gate, bending, pores
+``electropolished`` mirror-smooth grains of one level, thin grooves on their boundaries, peel
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -65,7 +66,7 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 The layouts after ``grille`` (``hub``, ``lever``, ``strip``, ``bezel``, ``panel``, ``terminal``,
 ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``, ``cruciform``,
-``gusset``, ``sprocket``: the held-out parts) are described where they are drawn,
+``gusset``, ``sprocket``, ``hexplate``: the held-out parts) are described where they are drawn,
 :mod:`metrology.synth._textures_more` and the modules it gathers; :data:`LAYOUTS` lists them
 from its ``MORE_LAYOUTS``, in order.
 
@@ -514,8 +515,8 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     ``"keep_windows"``, ``strip`` a ``"notch"``, ``panel``, ``keyplate`` ``"sinks"``, ``hinge``
     ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``,
     ``quadrant`` ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: round;
-    ``cruciform`` ``"arms"``, a cross, ``gusset`` ``"tri"``, a triangle, ``sprocket``
-    ``"teeth"``, a toothed disc, all three ``"windows"`` and ``"keep_windows"``)."""
+    ``cruciform`` ``"arms"``, a cross, ``gusset`` ``"tri"``, ``sprocket`` ``"teeth"``,
+    ``hexplate`` ``"hexa"``, a hexagon, all four ``"windows"``, ``"keep_windows"``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":
