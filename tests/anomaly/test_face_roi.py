@@ -6,13 +6,19 @@ scanned the background).  The level of the image's brighter (or darker) half giv
 when its face is at least ``FACE_SWITCH`` times as large; where the face is most of the image
 the median's face is kept, pixel for pixel.
 
+Without a ROI, where the face found frames the image (the flat background round a part
+covering under about 45 % of it), the face at the level of the pixels beyond its band that
+keeps off the image's border and is twice as rough is taken (``_part_not_frame``, the
+thirteenth session).
+
 Data: 20 parts per set, the benchmark's jitter and lighting: a bright textured square of half
 the image's area at +-3 px on a dark flat background (made here), the generator's sprocket (a
-toothed disc, 49 % of the image with its holes) and its plate and bracket layouts.  Not
-handled without a ROI (docs/anomaly.md, *Limits*): a part covering under about 45 % of the
-image on a flat background, whose median level is the background's: the background's face is
-the larger; a ROI round the part (``fit(images, roi=...)``; a recipe region crops the part)
-makes the level the part's.
+toothed disc, 49 % of the image with its holes) and its plate and bracket layouts; squares of
+0.25 and 0.36 of the image, bright on dark and dark on bright, with sensor noise.  Not handled
+without a ROI (docs/anomaly.md, *Limits*): a part reaching the image's border, a background
+about as rough as the part (a textured conveyor), a flat part on a flat background; a ROI
+round the part (``fit(images, roi=...)``; a recipe region crops the part) makes the level the
+part's.
 """
 
 import cv2
@@ -39,18 +45,36 @@ def _median_face(images, band):
         return edge_band_roi(images, band, None)
 
 
-def _plates(side, seed, n=20):
+def _plates(side, seed, n=20, face=150.0, ground=30.0, noise=0.0):
     """A bright textured square of ``side`` px at +-3 px about the centre of a dark, flat
-    200 x 200 background, its gain +-10 %."""
+    200 x 200 background, its gain +-10 % (``face``, ``ground``: the two levels; ``noise``:
+    the sensor's, a standard deviation in gray levels)."""
     rng = np.random.default_rng(seed)
     out = []
     o = (200 - side) // 2
     for _ in range(n):
-        img = np.full((200, 200), 30.0)
+        img = np.full((200, 200), ground)
         y, x = rng.integers(o - 3, o + 4, 2)
         tex = cv2.GaussianBlur(rng.normal(0, 8, (side, side)), (0, 0), 1.2)
-        img[y:y + side, x:x + side] = 150 + tex
+        img[y:y + side, x:x + side] = face + tex
+        if noise:
+            img += rng.normal(0, noise, img.shape)
         out.append(np.clip(img * rng.uniform(0.9, 1.1), 0, 255).astype(np.uint8))
+    return out
+
+
+def _main_face(images, band):
+    """The face as main's rule took it before the thirteenth session (no frame test)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_edge_band, "_part_not_frame", lambda images, mean, face, keep, level: keep)
+        return edge_band_roi(images, band, None)
+
+
+def _square(side, margin):
+    """The centred square of ``side`` px less ``margin`` px all round (200 x 200)."""
+    out = np.zeros((200, 200), bool)
+    o = (200 - side) // 2 + margin
+    out[o:200 - o, o:200 - o] = True
     return out
 
 
@@ -94,16 +118,48 @@ def test_faces_covering_most_of_the_image_are_unchanged(layout):
         assert np.array_equal(edge_band_roi(imgs, band, None), _median_face(imgs, band))
 
 
-def test_small_part_needs_its_roi():
-    # a plate of 0.36 of the image: without a ROI the median level is the background's and the
-    # face found is the background (a limit, documented); with a ROI round the plate (its
-    # +-3 px placement included) the level is taken there and the face is the plate
+def test_small_part_roi_takes_the_level_inside():
+    # a plate of 0.36 of the image: with a ROI round the plate (its +-3 px placement included)
+    # the level is taken there and the face is the plate (the frame test is not made)
     imgs = _plates(120, 5)
-    inside = np.zeros((200, 200), bool)
-    inside[50:150, 50:150] = True
-    assert not (edge_band_roi(imgs, 6.0, None) & inside).any()
+    inside = _square(120, 10)
     roi = np.zeros((200, 200), bool)
     roi[30:170, 30:170] = True
     face = edge_band_roi(imgs, 6.0, roi)
     assert face[inside].all() and not (face & ~roi).any()
     assert np.median(np.mean(imgs, axis=0)[face]) > 100
+
+
+@pytest.mark.parametrize("face_level, ground", [(150.0, 30.0), (60.0, 200.0)])
+@pytest.mark.parametrize("side", [100, 120])
+def test_small_part_face_is_the_part(face_level, ground, side):
+    # a textured part of 0.25 / 0.36 of the image, bright on a dark flat background or dark on
+    # a bright one, sensor noise 1 gray level: the median level is the background's, and
+    # main's rule took the background round the part as the face (measured: 25.0 k / 19.6 k px,
+    # none on the plate); the frame test takes the part's (measured: all of it on the part,
+    # 0.90-0.98 of the part's inner face)
+    imgs = _plates(side, 5, face=face_level, ground=ground, noise=1.0)
+    part, inner = _square(side, 3), _square(side, 9)   # +-3 px placement; a 6 px band
+    before = _main_face(imgs, 6.0)
+    assert not (before & inner).any() and before.sum() > 15000
+    face = edge_band_roi(imgs, 6.0, None)
+    assert (face & part).sum() >= 0.9 * face.sum()
+    assert (face & inner).sum() >= 0.6 * inner.sum()
+
+
+def test_small_part_channels_scan_the_part():
+    # PatchCore fitted without ROI on 40 plates of 0.25 of the image: the line and jet channels
+    # are on and scan the part; a faint scratch (1 px wide, 51 px long, -8 gray levels on a
+    # face of 150 with a texture of about 2 gray levels) scores above every good part
+    # (measured: 12.6 and more against at most 10.5; with main's face, the background: 2 of 10
+    # above)
+    imgs = _plates(100, 5, n=40, noise=1.0)
+    pc = PatchCore(select="off").fit(imgs)
+    assert pc.info["line_scan"] == "on" and pc.info["jet_scan"] == "on"
+    assert pc._line.roi.sum() > 4000 and not (pc._line.roi & ~_square(100, 3)).any()
+    good = _plates(100, 6, n=6, noise=1.0)
+    mark = np.zeros((200, 200), np.uint8)
+    cv2.line(mark, (75, 85), (120, 110), 1, 1)
+    bad = [np.clip(im - 8.0 * mark, 0, 255).astype(np.uint8) for im in good]
+    top = max(pc.score(im).score for im in good)
+    assert min(pc.score(im).score for im in bad) > top
