@@ -8,7 +8,8 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
-                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--json]
+                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--roi MASK]
+                          [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
@@ -23,7 +24,10 @@ the face: the first candidate under ``--select auto``, the band under ``off``), 
 ``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
 jet channels, and ``--cnn-scan on`` adds the discriminator channel, an option that trains a
 small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``, docs/anomaly.md);
-``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``score`` prints
+``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``--roi MASK``
+takes a mask image of the training size whose nonzero pixels are the part's region: only they
+are learned and scored, and the channels find the part face inside it (a small part on a large
+background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
 or when no threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
 bank, for its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank
@@ -55,7 +59,16 @@ def _load_all(paths, what):
     return out
 
 
+def _roi_mask(path: str):
+    """The ``--roi`` mask image as a bool array: its nonzero pixels (any channel)."""
+    from ..image.io import load_image
+
+    m = load_image(path, "--roi")
+    return (m != 0) if m.ndim == 2 else (m != 0).any(axis=2)
+
+
 def _fit(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from .patchcore import PatchCore
 
     mode = {"auto": "auto", "on": True, "off": False}
@@ -65,7 +78,15 @@ def _fit(args: argparse.Namespace) -> int:
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
                        jet_scan=mode[args.jet_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan], **band)
-    scorer.fit(_load_all(args.images, "reading"))
+    roi = None if args.roi is None else _roi_mask(args.roi)
+    images = _load_all(args.images, "reading")
+    if roi is not None and roi.shape != images[0].shape[:2]:
+        h, w = images[0].shape[:2]
+        raise InputError(f"--roi {args.roi}: the mask is {roi.shape[1]}x{roi.shape[0]} px, the "
+                         f"training images {w}x{h}; give a mask of the training size")
+    if roi is not None and not roi.any():
+        raise InputError(f"--roi {args.roi}: the mask has no nonzero pixel")
+    scorer.fit(images, roi=roi)
     thr = None
     if args.calibrate:
         thr = scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
@@ -187,6 +208,9 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
+    pf.add_argument("--roi", metavar="MASK",
+                    help="mask image of the training size: its nonzero pixels (the part's "
+                         "region) are learned and scored")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
     pf.set_defaults(func=_fit)
     ps = asub.add_parser("score", help="score images with a saved bank")
