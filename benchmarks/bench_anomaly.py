@@ -197,7 +197,7 @@ import cv2
 import numpy as np
 
 from _common import Row
-from metrology.anomaly import PatchCore, auroc
+from metrology.anomaly import PatchCore, auroc, auroc_interval
 from metrology.anomaly.hook import aligned_crop
 from metrology.core.pose import Pose2D
 from metrology.synth.defects import make_defect_set
@@ -272,24 +272,6 @@ def _sets(n_train, n_good, n_per, seed, **kw):
 EXTRA_GOOD = 60
 #: the extra good parts' seed: the set's training seed plus this
 EXTRA_GOOD_SEED = 5000
-
-
-def auroc_interval(good, bad, level=0.9, n=2000, seed=0):
-    """Percentile bootstrap interval of ``auroc(good, bad)``, resampling each side on its own
-    (vectorised: the pair comparison matrix weighted by the resampled counts)."""
-    g, b = np.asarray(good, float), np.asarray(bad, float)
-    pairs = (b[None, :] > g[:, None]) + 0.5 * (b[None, :] == g[:, None])
-    rng = np.random.default_rng(seed)
-
-    def counts(m):  # (n, m): how often each of m values is drawn in each of n resamples
-        c = np.zeros((n, m))
-        np.add.at(c, (np.repeat(np.arange(n), m), rng.integers(0, m, n * m)), 1.0)
-        return c
-
-    wg, wb = counts(len(g)), counts(len(b))
-    a = np.einsum("ni,ij,nj->n", wg, pairs, wb) / (len(g) * len(b))
-    q = (1 - level) / 2
-    return float(np.quantile(a, q)), float(np.quantile(a, 1 - q))
 
 
 def _evaluate(pc, train, test, aligned=True, surface=TEXTURE_KINDS, extra_good=None):

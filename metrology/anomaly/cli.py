@@ -13,6 +13,8 @@
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
+    metrology anomaly evaluate --bank BANK --good GOOD... --bad BAD... [--masks DIR] [--aligned]
+                               [--onnx trunk.onnx] [--json] [--report FILE.json]
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
@@ -31,7 +33,11 @@ background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
 or when no threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
 bank, for its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank
-through OpenCV's DNN module, without torch.
+through OpenCV's DNN module, without torch.  ``evaluate`` scores good and defective parts
+the bank was not fitted on and reports the AUROC with its 90 % interval, the escapes when no
+good part is rejected, false rejects and escapes at the bank's threshold, and with ``--masks``
+(for ``BAD/name.ext`` the mask ``DIR/name.png`` or ``DIR/name_mask.png``, nonzero on the defect)
+the share of maps peaking on the defect (:func:`metrology.anomaly.evaluate`).
 """
 
 from __future__ import annotations
@@ -145,6 +151,52 @@ def _score(args: argparse.Namespace) -> int:
     return EXIT_FAIL if any_bad else EXIT_OK
 
 
+def _mask_for(folder: Path, image: str):
+    """The defect mask of ``image`` in ``folder``: ``name.png`` or ``name_mask.png``."""
+    from ..errors import InputError
+    from ..image.io import load_image
+
+    stem = Path(image).stem
+    for cand in (folder / f"{stem}.png", folder / f"{stem}_mask.png"):
+        if cand.is_file():
+            return load_image(cand, "--masks")
+    raise InputError(f"--masks {folder}: no mask for {image} ({stem}.png or {stem}_mask.png)")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .._io import as_path, atomic_write_text
+    from ..errors import InputError
+    from .evaluation import evaluate
+    from .patchcore import PatchCore
+
+    features = None
+    if args.onnx:
+        from .onnx_trunk import OnnxLite0Features
+
+        features = OnnxLite0Features(args.onnx)
+    scorer = PatchCore.load(args.bank, features=features)
+    masks = None
+    if args.masks:
+        folder = as_path(args.masks, "--masks")
+        if not folder.is_dir():
+            raise InputError(f"--masks {folder}: not a folder")
+        masks = [_mask_for(folder, p) for p in args.bad]
+    ev = evaluate(scorer, args.good, args.bad, masks, aligned=True if args.aligned else None)
+    report = dict(ev.to_dict(), bank=str(args.bank))
+    if args.report:
+        atomic_write_text(args.report, json.dumps(report, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(ev)
+        worst = sorted(ev.images, key=lambda r: r["score"])
+        bad_low = [r for r in worst if r["label"] == "bad"][:3]
+        good_high = [r for r in worst if r["label"] == "good"][-3:]
+        for r in good_high[::-1] + bad_low:
+            print(f"  {r['label']:4s} {r['score']:.4f} {r['name']}")
+    return EXIT_OK
+
+
 def _export_onnx(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from .onnx_trunk import OnnxLite0Features, export_lite0_onnx
@@ -229,4 +281,20 @@ def register(subparsers) -> None:
     pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0")
     pe.add_argument("output", help="ONNX file to write (and OUTPUT.json beside it)")
     pe.set_defaults(func=_export_onnx)
+    pv = asub.add_parser("evaluate", help="AUROC, escapes and false rejects of a saved bank on "
+                                          "good and defective parts it was not fitted on")
+    pv.add_argument("--bank", required=True, help="bank file written by 'anomaly fit'")
+    pv.add_argument("--good", nargs="+", required=True, metavar="IMAGE",
+                    help="good parts not used for fitting")
+    pv.add_argument("--bad", nargs="+", required=True, metavar="IMAGE", help="defective parts")
+    pv.add_argument("--masks", metavar="DIR",
+                    help="defect masks: DIR/name.png or DIR/name_mask.png for each --bad image "
+                         "(the map-peak check)")
+    pv.add_argument("--aligned", action="store_true",
+                    help="position-aware check (aligned parts: missing or extra features)")
+    pv.add_argument("--onnx", metavar="FILE",
+                    help="score an efficientnet-lite0 bank through OpenCV with this trunk")
+    pv.add_argument("--json", action="store_true", help="print the report as JSON")
+    pv.add_argument("--report", metavar="FILE", help="write the JSON report to FILE")
+    pv.set_defaults(func=_evaluate)
     pa.set_defaults(func=lambda a: (pa.print_help(), 2)[1])
