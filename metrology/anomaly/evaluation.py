@@ -28,6 +28,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..core.checks import check_finite, check_int
 from ..errors import InputError
 from .threshold import auroc
 
@@ -90,6 +91,36 @@ class Evaluation:
     escapes: float | None
     peak_on_defect: float | None
     images: list = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        def rate(v, name, optional=True):
+            if v is None and optional:
+                return None
+            return check_finite(v, name, min=0.0, max=1.0)
+
+        for nm in ("n_good", "n_bad"):
+            object.__setattr__(self, nm, check_int(getattr(self, nm), nm, min=1))
+        object.__setattr__(self, "auroc", rate(self.auroc, "auroc", False))
+        iv = self.auroc_interval
+        if not isinstance(iv, (tuple, list)) or len(iv) != 2:
+            raise InputError(f"auroc_interval: expected (low, high), given {iv!r}")
+        lo, hi = (rate(v, "auroc_interval", False) for v in iv)
+        if lo > hi:
+            raise InputError(f"auroc_interval: low {lo} above high {hi}")
+        object.__setattr__(self, "auroc_interval", (lo, hi))
+        object.__setattr__(self, "zero_reject_threshold",
+                           check_finite(self.zero_reject_threshold, "zero_reject_threshold"))
+        for nm in ("escapes_at_zero_reject", "false_rejects", "escapes", "peak_on_defect"):
+            object.__setattr__(self, nm, rate(getattr(self, nm), nm,
+                                              nm != "escapes_at_zero_reject"))
+        if self.threshold is not None:
+            object.__setattr__(self, "threshold", check_finite(self.threshold, "threshold"))
+        if (self.threshold is None) != (self.false_rejects is None) or \
+                (self.threshold is None) != (self.escapes is None):
+            raise InputError("threshold, false_rejects and escapes: give all three or none")
+        if not isinstance(self.images, list):
+            raise InputError(f"images: expected a list of per-image rows, given "
+                             f"{type(self.images).__name__}")
 
     def to_dict(self) -> dict:
         """JSON-ready dictionary (the per-image rows included)."""

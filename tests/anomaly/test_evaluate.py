@@ -142,3 +142,21 @@ def test_cli_evaluate_with_masks_and_a_report(data, tmp_path, capsys):
     assert main(["anomaly", "evaluate", "--bank", str(bank), "--good", "none.png",
                  "--bad", *paths["bad"]]) == 2
     assert main(["anomaly", "evaluate", "--bank", str(bank), "--good", *paths["good"]]) == 2
+
+
+def test_evaluation_checks_its_fields(data):
+    from metrology.anomaly import Evaluation
+
+    pc, good, bad, masks = data
+    ok = evaluate(pc, good[:3], bad[:3])
+    fields = dict(n_good=3, n_bad=3, auroc=ok.auroc, auroc_interval=ok.auroc_interval,
+                  zero_reject_threshold=ok.zero_reject_threshold,
+                  escapes_at_zero_reject=ok.escapes_at_zero_reject, threshold=ok.threshold,
+                  false_rejects=ok.false_rejects, escapes=ok.escapes, peak_on_defect=None)
+    assert Evaluation(**fields).auroc == ok.auroc
+    for name, value in (("n_good", 0), ("auroc", 1.5), ("auroc", float("nan")),
+                        ("auroc_interval", (0.9, 0.1)), ("auroc_interval", (0.1,)),
+                        ("false_rejects", float("-inf")), ("escapes", None),
+                        ("zero_reject_threshold", float("inf")), ("peak_on_defect", -0.1)):
+        with pytest.raises(InputError, match=name.split("_")[0]):
+            Evaluation(**dict(fields, **{name: value}))
