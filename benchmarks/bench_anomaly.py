@@ -142,6 +142,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   bottom, a round central bore and six bolt holes, one towards each corner; the held-out 23
   kinds plus the new shape ``fisheye``, and missing / extra), made on 2026-12-06 (twelfth
   session, after held-out 23) before any later change, to be scored once with the default;
+* ``holdout25``: a twenty-fifth held-out configuration (texture ``tumbled``, a
+  vibratory-finished face: dense short comet marks at every angle, each a dark round nick at
+  its head trailed by a tail fading away from it, over a matte grain, layout ``lbracket``, a
+  flat L-shaped angle bracket, the first outline with a single re-entrant corner: two fixing
+  holes in a column on the vertical leg and a row of three slots on the horizontal leg, the
+  face about 0.60 of the image; the held-out 24 kinds plus the new shape ``crescent``, and
+  missing / extra), made on 2026-12-06 (thirteenth session, after held-out 24) before any
+  later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -179,7 +187,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout7``, ``holdout8``, ``holdout9``, ``holdout10``, ``holdout11``, ``holdout12``,
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
-``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``,
+``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
@@ -197,7 +205,7 @@ import cv2
 import numpy as np
 
 from _common import Row
-from metrology.anomaly import PatchCore, auroc
+from metrology.anomaly import PatchCore, auroc, auroc_interval
 from metrology.anomaly.hook import aligned_crop
 from metrology.core.pose import Pose2D
 from metrology.synth.defects import make_defect_set
@@ -272,24 +280,6 @@ def _sets(n_train, n_good, n_per, seed, **kw):
 EXTRA_GOOD = 60
 #: the extra good parts' seed: the set's training seed plus this
 EXTRA_GOOD_SEED = 5000
-
-
-def auroc_interval(good, bad, level=0.9, n=2000, seed=0):
-    """Percentile bootstrap interval of ``auroc(good, bad)``, resampling each side on its own
-    (vectorised: the pair comparison matrix weighted by the resampled counts)."""
-    g, b = np.asarray(good, float), np.asarray(bad, float)
-    pairs = (b[None, :] > g[:, None]) + 0.5 * (b[None, :] == g[:, None])
-    rng = np.random.default_rng(seed)
-
-    def counts(m):  # (n, m): how often each of m values is drawn in each of n resamples
-        c = np.zeros((n, m))
-        np.add.at(c, (np.repeat(np.arange(n), m), rng.integers(0, m, n * m)), 1.0)
-        return c
-
-    wg, wb = counts(len(g)), counts(len(b))
-    a = np.einsum("ni,ij,nj->n", wg, pairs, wb) / (len(g) * len(b))
-    q = (1 - level) / 2
-    return float(np.quantile(a, q)), float(np.quantile(a, 1 - q))
 
 
 def _evaluate(pc, train, test, aligned=True, surface=TEXTURE_KINDS, extra_good=None):
@@ -1000,6 +990,17 @@ PARTS["holdout23"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT24_SET = ("hexplate", "electropolished", 5100, HOLDOUT23_SET[3] + ("fisheye",))
 PARTS["holdout24"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT24_SET,
                                           title="held-out 24")
+#: the twenty-fifth held-out configuration (made 2026-12-06, thirteenth session, after
+#: held-out 24, before any later change): texture ``tumbled`` (a vibratory-finished face: dense
+#: short comet marks at every angle, a dark round nick at the head, a tail fading away from
+#: it, a matte grain) and layout ``lbracket`` (a flat L-shaped angle bracket: the upper right
+#: quarter open, the inner corner filleted, two fixing holes in a column and a row of three
+#: horizontal slots), both new, the held-out 24 kinds plus the new shape ``crescent`` (a
+#: crescent dent: an arc-shaped groove, radius 5-12 px, tapering to two horns, side-lit), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 25*)
+HOLDOUT25_SET = ("lbracket", "tumbled", 5300, HOLDOUT24_SET[3] + ("crescent",))
+PARTS["holdout25"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT25_SET,
+                                          title="held-out 25")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -199,6 +199,18 @@ def _line_profile(xx, yy, a, half_len, width):
     return np.exp(-0.5 * (s / width) ** 2) * np.clip(half_len - np.abs(t) + 0.5, 0, 1)
 
 
+def _fine_radius(length_px: float) -> int:
+    """Radius (half-resolution px) of the window :func:`fine_templates` draws a line on: its
+    end, its blur and its width."""
+    return int(np.ceil(0.5 * length_px * SCALE + 1 + 3 * ACROSS_PX * SCALE))
+
+
+def min_side(length_px: float) -> int:
+    """The least image side (full-resolution px) for lines of ``length_px``: the window of
+    :func:`fine_templates` must fit in the half-resolution image."""
+    return int(np.ceil((2 * _fine_radius(length_px) + 1) / SCALE))
+
+
 def fine_templates(length_px: float, n_dir: int, steps: int) -> np.ndarray:
     """(n_dir * steps, 2r+1, 2r+1) float32: the lines of :func:`line_templates` at ``steps``
     times finer directions (every ``steps``-th is a scan direction) on a window of radius r
@@ -207,7 +219,7 @@ def fine_templates(length_px: float, n_dir: int, steps: int) -> np.ndarray:
 
     half_len = 0.5 * length_px * SCALE
     width = ACROSS_PX * SCALE
-    r = int(np.ceil(half_len + 1 + 3 * width))      # the line's end, its blur and width
+    r = _fine_radius(length_px)
     yy, xx = np.mgrid[-r:r + 1, -r:r + 1].astype(np.float64)
     n = n_dir * steps
     lines = ndimage.gaussian_filter(_line_profile(xx, yy, np.arange(n) * np.pi / n, half_len,
@@ -298,6 +310,11 @@ class LineScan:
         length_px = LENGTH_PX if length_px is None else length_px
         n_dir = N_DIR if n_dir is None else n_dir
         refine = REFINE if refine is None else refine
+        h, w = grays[0].shape
+        need = min_side(length_px)
+        if min(h, w) < need:  # a line longer than the image: the window would not fit it
+            raise InputError(f"line_scan: the image is too small for lines of {length_px:g} px "
+                             f"(at least {need} px a side, given {w}x{h})")
         ls = cls(roi, np.ones((1, 1), np.float32), np.ones(n_dir, np.float32), length_px,
                  n_dir, grays[0].shape, (REFINE_STEPS, 1, REFINE_BEST) if refine else None)
         if ls.refine:
@@ -481,6 +498,9 @@ class LineScan:
         if spread.shape != (n_dir,) or spread.dtype.kind != "f" or \
                 not np.all(np.isfinite(spread)) or np.any(spread <= 0):
             raise bad(f"array 'line_spread': expected {n_dir} positive finite values")
+        if min(image_shape) < min_side(length):
+            raise bad(f"'length_px' {length:g}: lines longer than a "
+                      f"{image_shape[1]}x{image_shape[0]} image allows")
         ls = cls(roi.astype(bool), psd, spread, length, n_dir, tuple(image_shape), refine)
         if not ls.inner.any():
             raise bad("the face ROI leaves no pixel to scan")

@@ -8,10 +8,13 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
-                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--json]
+                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--roi MASK]
+                          [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
+    metrology anomaly evaluate --bank BANK --good GOOD... --bad BAD... [--masks DIR] [--aligned]
+                               [--onnx trunk.onnx] [--json] [--report FILE.json]
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
@@ -23,11 +26,18 @@ the face: the first candidate under ``--select auto``, the band under ``off``), 
 ``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
 jet channels, and ``--cnn-scan on`` adds the discriminator channel, an option that trains a
 small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``, docs/anomaly.md);
-``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``score`` prints
+``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``--roi MASK``
+takes a mask image of the training size whose nonzero pixels are the part's region: only they
+are learned and scored, and the channels find the part face inside it (a small part on a large
+background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
 or when no threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
 bank, for its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank
-through OpenCV's DNN module, without torch.
+through OpenCV's DNN module, without torch.  ``evaluate`` scores good and defective parts
+the bank was not fitted on and reports the AUROC with its 90 % interval, the escapes when no
+good part is rejected, false rejects and escapes at the bank's threshold, and with ``--masks``
+(for ``BAD/name.ext`` the mask ``DIR/name.png`` or ``DIR/name_mask.png``, nonzero on the defect)
+the share of maps peaking on the defect (:func:`metrology.anomaly.evaluate`).
 """
 
 from __future__ import annotations
@@ -55,7 +65,16 @@ def _load_all(paths, what):
     return out
 
 
+def _roi_mask(path: str):
+    """The ``--roi`` mask image as a bool array: its nonzero pixels (any channel)."""
+    from ..image.io import load_image
+
+    m = load_image(path, "--roi")
+    return (m != 0) if m.ndim == 2 else (m != 0).any(axis=2)
+
+
 def _fit(args: argparse.Namespace) -> int:
+    from ..errors import InputError
     from .patchcore import PatchCore
 
     mode = {"auto": "auto", "on": True, "off": False}
@@ -65,7 +84,15 @@ def _fit(args: argparse.Namespace) -> int:
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
                        jet_scan=mode[args.jet_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan], **band)
-    scorer.fit(_load_all(args.images, "reading"))
+    roi = None if args.roi is None else _roi_mask(args.roi)
+    images = _load_all(args.images, "reading")
+    if roi is not None and roi.shape != images[0].shape[:2]:
+        h, w = images[0].shape[:2]
+        raise InputError(f"--roi {args.roi}: the mask is {roi.shape[1]}x{roi.shape[0]} px, the "
+                         f"training images {w}x{h}; give a mask of the training size")
+    if roi is not None and not roi.any():
+        raise InputError(f"--roi {args.roi}: the mask has no nonzero pixel")
+    scorer.fit(images, roi=roi)
     thr = None
     if args.calibrate:
         thr = scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
@@ -122,6 +149,52 @@ def _score(args: argparse.Namespace) -> int:
         print(json.dumps({"bank": str(args.bank), "threshold": scorer.threshold and
                           scorer.threshold.to_dict(), "results": results}, indent=2))
     return EXIT_FAIL if any_bad else EXIT_OK
+
+
+def _mask_for(folder: Path, image: str):
+    """The defect mask of ``image`` in ``folder``: ``name.png`` or ``name_mask.png``."""
+    from ..errors import InputError
+    from ..image.io import load_image
+
+    stem = Path(image).stem
+    for cand in (folder / f"{stem}.png", folder / f"{stem}_mask.png"):
+        if cand.is_file():
+            return load_image(cand, "--masks")
+    raise InputError(f"--masks {folder}: no mask for {image} ({stem}.png or {stem}_mask.png)")
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .._io import as_path, atomic_write_text
+    from ..errors import InputError
+    from .evaluation import evaluate
+    from .patchcore import PatchCore
+
+    features = None
+    if args.onnx:
+        from .onnx_trunk import OnnxLite0Features
+
+        features = OnnxLite0Features(args.onnx)
+    scorer = PatchCore.load(args.bank, features=features)
+    masks = None
+    if args.masks:
+        folder = as_path(args.masks, "--masks")
+        if not folder.is_dir():
+            raise InputError(f"--masks {folder}: not a folder")
+        masks = [_mask_for(folder, p) for p in args.bad]
+    ev = evaluate(scorer, args.good, args.bad, masks, aligned=True if args.aligned else None)
+    report = dict(ev.to_dict(), bank=str(args.bank))
+    if args.report:
+        atomic_write_text(args.report, json.dumps(report, indent=2) + "\n")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(ev)
+        worst = sorted(ev.images, key=lambda r: r["score"])
+        bad_low = [r for r in worst if r["label"] == "bad"][:3]
+        good_high = [r for r in worst if r["label"] == "good"][-3:]
+        for r in good_high[::-1] + bad_low:
+            print(f"  {r['label']:4s} {r['score']:.4f} {r['name']}")
+    return EXIT_OK
 
 
 def _export_onnx(args: argparse.Namespace) -> int:
@@ -187,6 +260,9 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
+    pf.add_argument("--roi", metavar="MASK",
+                    help="mask image of the training size: its nonzero pixels (the part's "
+                         "region) are learned and scored")
     pf.add_argument("--json", action="store_true", help="print a JSON summary")
     pf.set_defaults(func=_fit)
     ps = asub.add_parser("score", help="score images with a saved bank")
@@ -205,4 +281,20 @@ def register(subparsers) -> None:
     pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0")
     pe.add_argument("output", help="ONNX file to write (and OUTPUT.json beside it)")
     pe.set_defaults(func=_export_onnx)
+    pv = asub.add_parser("evaluate", help="AUROC, escapes and false rejects of a saved bank on "
+                                          "good and defective parts it was not fitted on")
+    pv.add_argument("--bank", required=True, help="bank file written by 'anomaly fit'")
+    pv.add_argument("--good", nargs="+", required=True, metavar="IMAGE",
+                    help="good parts not used for fitting")
+    pv.add_argument("--bad", nargs="+", required=True, metavar="IMAGE", help="defective parts")
+    pv.add_argument("--masks", metavar="DIR",
+                    help="defect masks: DIR/name.png or DIR/name_mask.png for each --bad image "
+                         "(the map-peak check)")
+    pv.add_argument("--aligned", action="store_true",
+                    help="position-aware check (aligned parts: missing or extra features)")
+    pv.add_argument("--onnx", metavar="FILE",
+                    help="score an efficientnet-lite0 bank through OpenCV with this trunk")
+    pv.add_argument("--json", action="store_true", help="print the report as JSON")
+    pv.add_argument("--report", metavar="FILE", help="write the JSON report to FILE")
+    pv.set_defaults(func=_evaluate)
     pa.set_defaults(func=lambda a: (pa.print_help(), 2)[1])

@@ -19,6 +19,7 @@ from ._textures_more2 import stain_delta
 from ._textures_more4 import sd_cruciform
 from ._textures_more5 import sd_gusset, sd_sprocket
 from ._textures_more6 import sd_hexplate
+from ._textures_more7 import sd_lbracket
 from .surfaces import crack_delta
 
 
@@ -31,6 +32,8 @@ def sd_plate(u, v, lay):
         return sd_sprocket(u, v, lay)
     if "hexa" in lay:  # a hexagonal outline (layout hexplate)
         return sd_hexplate(u, v, lay)
+    if "ell" in lay:  # an L-shaped outline (layout lbracket)
+        return sd_lbracket(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]
     qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r

@@ -57,6 +57,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InputError
 from ._defect_makers import box_around, pick_center
+from ._defect_makers3 import _crescent
 
 
 def _crazing(g, shape, lay, pose, params):
@@ -457,4 +458,4 @@ def _fisheye(g, shape, lay, pose, params):
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
-               "fisheye": _fisheye}
+               "fisheye": _fisheye, "crescent": _crescent}

@@ -44,6 +44,7 @@ differs from part to part:
 ``lasercut`` a laser-cut plate's cut face: drag lines bent by the drag, rougher towards the exit
 ``diecast``  a die casting's skin: aperiodic flow lines fanning out from the gate, bending, pores
 ``electropolished`` mirror-smooth grains of one level, thin grooves on their boundaries, peel
+``tumbled``  vibratory-finished: dense short comet marks at every angle, dark heads, fading tails
 
 Part layouts (:data:`LAYOUTS`): the machined features of a rectangular plate, in fractions of
 the image size (holes: centre, radius; slots: centre, half length, radius, angle):
@@ -66,9 +67,9 @@ the image size (holes: centre, radius; slots: centre, half length, radius, angle
              a surface or a tile of a web inspection (what border artefacts of a map show on);
 The layouts after ``grille`` (``hub``, ``lever``, ``strip``, ``bezel``, ``panel``, ``terminal``,
 ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``, ``quadrant``, ``cruciform``,
-``gusset``, ``sprocket``, ``hexplate``: the held-out parts) are described where they are drawn,
-:mod:`metrology.synth._textures_more` and the modules it gathers; :data:`LAYOUTS` lists them
-from its ``MORE_LAYOUTS``, in order.
+``gusset``, ``sprocket``, ``hexplate``, ``lbracket``: the held-out parts) are described where
+they are drawn, :mod:`metrology.synth._textures_more` and the modules it gathers;
+:data:`LAYOUTS` lists them from its ``MORE_LAYOUTS``, in order.
 
 Defect shapes beyond scratch/spot/dent (:func:`crack_delta`; ``stain_delta`` in
 ``_textures_more2``): a crack is a thin, jagged dark line (a random walk with a varying width);
@@ -114,7 +115,7 @@ def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
 #: fixed defect parameters a caller may give (``defect_params``): sizes (> 0) and the others
 _SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px",
                 "pitch_px")
-_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg")
+_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg", "span_deg")
 
 
 def _defect_params(params: Any) -> dict:
@@ -516,7 +517,7 @@ def layout_features(name: str, shape: tuple[int, int]) -> dict:
     ``"cones"``, ``terminal``, ``keyplate``, ``hinge``, ``louvre``, ``rotor``, ``perforated``,
     ``quadrant`` ``"keep_slots"`` (``rotor`` also a ``"corner"`` of its half size: round;
     ``cruciform`` ``"arms"``, a cross, ``gusset`` ``"tri"``, ``sprocket`` ``"teeth"``,
-    ``hexplate`` ``"hexa"``, a hexagon, all four ``"windows"``, ``"keep_windows"``)."""
+    ``hexplate`` ``"hexa"``, all four ``"windows"``, ``"keep_windows"``; ``lbracket`` ``"ell"``)."""
     h, w = shape
     s = float(min(h, w))
     if name == "face":

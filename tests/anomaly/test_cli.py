@@ -103,3 +103,58 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     # a negative band is the settings' own error, exit 2
     assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--edge-band-px", "-1"]) == 2
     assert "edge_band_px" in capsys.readouterr().err
+
+
+def test_fit_with_a_roi_mask_learns_and_scores_only_its_pixels(images, tmp_path, capsys):
+    """``--roi MASK``: the nonzero pixels of a mask image are the region learned and scored.
+    A 60-level dark spot of radius 5 px in the right half is flagged by a bank of the whole
+    image and not by one whose mask is the left half (its map is 0 there)."""
+    import numpy as np
+
+    from metrology.anomaly import PatchCore
+
+    d, paths = images
+    goods = paths[:8]
+    img = cv2.imread(goods[7], cv2.IMREAD_UNCHANGED)
+    spotted = img.copy()
+    cv2.circle(spotted, (76, 48), 5, int(max(int(img[48, 76]) - 60, 0)), -1)
+    spot = str(tmp_path / "spot_right.png")
+    cv2.imwrite(spot, spotted)
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[:, :48] = 255
+    mask_path = str(tmp_path / "left.png")
+    cv2.imwrite(mask_path, mask)
+    whole, left = str(tmp_path / "whole.json"), str(tmp_path / "left.json")
+    common = [*goods[:6], "--calibrate", *goods[6:8], "--coreset-ratio", "0.2"]
+    assert main(["anomaly", "fit", *common, "-o", whole]) == 0
+    assert main(["anomaly", "fit", *common, "-o", left, "--roi", mask_path]) == 0
+    capsys.readouterr()
+    assert main(["anomaly", "score", spot, "--bank", whole]) == 1   # seen: anomalous
+    capsys.readouterr()
+    assert main(["anomaly", "score", spot, "--bank", left, "--json"]) == 0  # outside the mask
+    res = json.loads(capsys.readouterr().out)["results"][0]
+    assert res["max_xy"][0] < 48
+    pc = PatchCore.load(left)
+    assert pc.roi is not None and pc.roi.any() and not pc.roi[:, 48:].any()
+    assert not pc.score(spotted).map[:, 52:].any()
+    # the spot's pixels are not looked at: the image scores as it does without the spot
+    assert pc.score(spotted).score == pytest.approx(pc.score(img).score, abs=1e-6)
+
+
+def test_a_bad_roi_mask_is_a_clear_error_and_no_bank(images, tmp_path, capsys):
+    import numpy as np
+
+    _, paths = images
+    cases = {"small.png": np.full((40, 40), 255, np.uint8),      # not the training size
+             "empty.png": np.zeros((96, 96), np.uint8)}           # no pixel
+    for name, mask in cases.items():
+        path = tmp_path / name
+        cv2.imwrite(str(path), mask)
+        bank = tmp_path / f"{name}.json"
+        assert main(["anomaly", "fit", *paths[:6], "-o", str(bank), "--roi", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "--roi" in err and "unexpected" not in err
+        assert not bank.exists() and not bank.with_suffix(".npz").exists()
+    assert main(["anomaly", "fit", *paths[:6], "-o", str(tmp_path / "m.json"), "--roi",
+                 str(tmp_path / "missing.png")]) == 2
+    assert "--roi" in capsys.readouterr().err

@@ -202,6 +202,8 @@ def test_damaged_line_channel_raises(refined, tmp_path):
              (None, {"line_roi": None}, "line_roi"),
              (None, {"line_roi": np.zeros(SHAPE, np.uint8)}, "line_roi"),
              (lambda m: m["line_scan"].update(score_sd=0.0), {}, "score_sd"),
+             # lines longer than the image allows (the window would not fit: a crash before)
+             (lambda m: m["line_scan"].update(length_px=4000.0), {}, "length_px"),
              (lambda m: m["line_scan"].update(n_dir="16"), {}, "n_dir"),
              (lambda m: m["line_scan"].update(refine=True), {}, "refine"),
              (lambda m: m["line_scan"]["refine"].update(steps=3), {}, "refine"),
@@ -369,3 +371,21 @@ def test_set_roi_limits_the_line_channel():
     cut = pc.set_roi(roi).score(img)
     assert float(cut.map[:, :w // 2].max()) == 0.0
     assert cut.score < 0.5 * full.score
+
+
+@pytest.mark.parametrize("side", [32, 48, 61])
+def test_images_too_small_for_the_lines(side):
+    """Images of 32-61 px a side crashed the default fit inside NumPy (a ValueError from the
+    refinement's 31 x 31 half-resolution line window copied into a smaller array).  Now the
+    line channel (and with it the jet) says it needs 62 px: ``"auto"`` leaves it off and the
+    fit and scores go on; ``line_scan=True`` raises ``InputError``; at 62 px it is on."""
+    rng = np.random.default_rng(side)
+    goods = [rng.normal(128, 4, (side, side)).clip(0, 255).astype(np.uint8) for _ in range(11)]
+    pc = PatchCore(select="off").fit(goods[:10])
+    assert pc.info["line_scan"].startswith("off") and "62 px" in pc.info["line_scan"]
+    assert pc.info["jet_scan"].startswith("off")
+    assert np.isfinite(pc.score(goods[10]).score)
+    with pytest.raises(InputError, match="too small"):
+        PatchCore(select="off", line_scan=True).fit(goods[:10])
+    big = [rng.normal(128, 4, (62, 62)).clip(0, 255).astype(np.uint8) for _ in range(10)]
+    assert PatchCore(select="off").fit(big).info["line_scan"] == "on"
