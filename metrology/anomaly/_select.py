@@ -52,7 +52,9 @@ def painted_copies(held: list[np.ndarray], face: np.ndarray, n: int, seed: int
                    ) -> list[np.ndarray]:
     """``n`` copies of the held-back images with one painted defect each (kinds in turn),
     placed on ``face`` as the generator places real defects on a part (its own size plus a
-    margin clear of the face's edges: ``paste_defects(region=face)``), each at least
+    margin clear of the face's edges: ``paste_defects(region=face)``, contrasts scaled by the
+    face's level since the thirteenth session, not the image's: a part under half the image had
+    them at the dark background's fraction, at chance on held-out 22), each at least
     :data:`ON_FACE` on ``face`` (redrawn up to 20 times, else left out)."""
     from ..synth.defects import paste_defects
 

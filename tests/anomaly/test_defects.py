@@ -192,6 +192,27 @@ def test_paste_defects_on_any_image():
     assert not many.mask[:2].any() and not many.mask[:, -2:].any()
 
 
+def test_paste_defects_scale_contrast_by_the_region_level():
+    """Contrasts are drawn for a face of 150 gray levels and scaled by the level where the
+    defect goes: with a region, its median.  A part covering under half the image on a dark
+    background has the background's median (22 here), which drew a 60-level spot at 9 levels
+    (the fit-time band selection painted its defects so: at chance on held-out 22)."""
+    img = np.full((128, 128), 22, np.uint8)
+    img[24:104, 24:84] = 150                     # the part: 0.29 of the image
+    part = img == 150
+    spot = {"contrast": -60.0, "radius_px": 5.0}
+    on_part = paste_defects(img, "spot", rng=3, defect_params=spot, region=part)
+    assert np.median(img) == 22 and on_part.mask.any() and not on_part.mask[~part].any()
+    change = on_part.image.astype(float) - img
+    assert change.min() == pytest.approx(-60.0, abs=1.0)      # 60 x 150 / 150
+    # without a region the image's median level scales it (a face filling the image)
+    face = np.full((128, 128), 75, np.uint8)
+    whole = paste_defects(face, "spot", rng=3, defect_params=spot)
+    assert (whole.image.astype(float) - face).min() == pytest.approx(-30.0, abs=1.0)
+    with pytest.raises(InputError, match="region is 0"):
+        paste_defects(np.where(part, 0, 90).astype(np.uint8), "spot", region=part)
+
+
 def test_paste_defects_bad_input():
     flat = np.full((80, 80), 100, np.uint8)
     with pytest.raises(InputError, match="kind"):
