@@ -461,16 +461,16 @@ def make_defect_set(n_good: int, kinds: Sequence[str] = ("scratch", "spot", "den
 
 
 def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, rng: Any = None,
-                  defect_params: dict | None = None, region: np.ndarray | None = None
-                  ) -> DefectSample:
+                  defect_params: dict | None = None, region: np.ndarray | None = None,
+                  level: float | None = None) -> DefectSample:
     """Draw the generator's surface defects onto an image of a real, good surface.
 
     Use it to measure a scorer on your own parts: paste defects into held-back good images and
     compare their scores with the untouched ones (:func:`~metrology.anomaly.auroc`).  The
     defects are those of :func:`render_defect_sample`; their contrasts (drawn for a face of 150
-    gray levels) are scaled by the median level of ``region`` (of the image without one) /
-    150, and a dent flattens the image's own texture inside it.  Each defect lies at least its
-    own size from the image border.
+    gray levels) are scaled by ``level`` / 150 (by default the median level of ``region``, of
+    the image without one), and a dent flattens the image's own texture inside it.  Each
+    defect lies at least its own size from the image border.
 
     Parameters
     ----------
@@ -491,6 +491,8 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
         level: a part covering under half the image on a dark background has the background's
         median, which drew its defects at a fraction of their contrast (0.15 on held-out 22's
         gusset).  Default: the whole image.
+    level : float > 0, optional
+        The face level the contrasts are scaled for (default: the region's median level).
 
     Returns
     -------
@@ -529,13 +531,20 @@ def paste_defects(image: np.ndarray, kind: str | Sequence[str] = "scratch", *, r
         if kinds and not region.any():
             raise InputError("region: empty; give the pixels the defects may lie on")
         lay["free"] = free_distance(region.astype(bool))
-    # the level the contrasts are scaled by: where the defects go (the region), else the image
-    level = float(np.median(gray[region.astype(bool)] if region is not None and region.any()
-                            else gray))
+    # the level the contrasts are scaled by: given, or where the defects go (the region), else
+    # the image's
+    given = level
+    if level is not None:
+        level = check_positive(level, "level (the face level defect contrasts are scaled by)",
+                               allow_zero=True)
+    else:
+        level = float(np.median(gray[region.astype(bool)] if region is not None and region.any()
+                                else gray))
     if level <= 0:
         where = "region" if region is not None and region.any() else "image"
         raise InputError(f"image: the median level of the {where} is 0; defect contrasts are "
-                         f"scaled by it")
+                         f"scaled by it" if given is None else
+                         "level: 0; defect contrasts are scaled by it (give a level > 0)")
     delta, flatten, mask = np.zeros((h, w)), np.ones((h, w)), np.zeros((h, w), bool)
     specs: list[DefectSpec] = []
     for k in kinds:

@@ -211,6 +211,13 @@ def test_paste_defects_scale_contrast_by_the_region_level():
     assert (whole.image.astype(float) - face).min() == pytest.approx(-30.0, abs=1.0)
     with pytest.raises(InputError, match="region is 0"):
         paste_defects(np.where(part, 0, 90).astype(np.uint8), "spot", region=part)
+    # a level given scales them for that level (the band selection's painted copies: the
+    # image's median, as the selection was judged)
+    given = paste_defects(img, "spot", rng=3, defect_params=spot, region=part, level=22.0)
+    assert (given.image.astype(float) - img).min() == pytest.approx(-60.0 * 22 / 150, abs=1.0)
+    for bad in (0.0, -1.0, float("nan"), "x"):
+        with pytest.raises(InputError, match="level"):
+            paste_defects(img, "spot", region=part, level=bad)
 
 
 def test_paste_defects_bad_input():

@@ -236,3 +236,29 @@ def test_default_is_auto_and_off_stays_available():
     train = [s.image for s in make_defect_set(16, (), 0, seed=81, **PLAIN)]
     pc = PatchCore(select="off").fit(train)
     assert pc.info["select"] == "off" and pc.roi is None
+
+
+def test_painted_copies_level_on_a_small_part(monkeypatch):
+    """The painted copies' contrasts are scaled by each image's median level
+    (``PAINT_LEVEL = "image"``, as the selection was judged): on a part covering under half the
+    image that is the background's, and they are faint (documented; rule 42 kept it).  With
+    ``"face"`` they are scaled by the part's level."""
+    import numpy as np
+
+    from metrology.anomaly import _select
+
+    rng = np.random.default_rng(0)
+    img = np.full((128, 128), 22.0)
+    img[24:104, 24:84] = 150 + rng.normal(0, 2, (80, 60))
+    img = img.clip(0, 255).astype(np.uint8)
+    part = np.zeros(img.shape, bool)
+    part[28:100, 28:80] = True
+
+    def change():
+        out = _select.painted_copies([img], part, 5, seed=1)
+        return max(float(np.abs(o.astype(float) - img).max()) for o in out)
+
+    faint = change()
+    monkeypatch.setattr(_select, "PAINT_LEVEL", "face")
+    strong = change()
+    assert strong > 4 * faint and faint < 12      # 22 / 150 of the face-level contrast
