@@ -10,8 +10,8 @@ the bank's own threshold, and whether the map points at the defect.  The benchma
 * **AUROC**: the probability that a defective part scores above a good one (ties half), with a
   90 % percentile-bootstrap interval that resamples the good and the defective scores each on
   its own (:func:`auroc_interval`; 2000 resamples, seed 0, so a report is reproducible);
-* **at zero false rejects**: the threshold just above the highest good score and the share of
-  defective parts at or below it (escapes);
+* **at zero false rejects**: the highest good score as the threshold (parts strictly above
+  it are rejected) and the share of defective parts at or below it (escapes);
 * **at the scorer's threshold** (when it has one): false rejects among the good parts and
   escapes among the defective ones;
 * **map peak on the defect** (when defect masks are given): the share of defective parts whose
