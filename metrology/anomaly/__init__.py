@@ -44,13 +44,14 @@ if TYPE_CHECKING:  # the names below are imported on first use (a batch worker n
     from .threshold import Threshold, auroc, calibrate_threshold
     from .torch_features import TorchFeatures
     from .onnx_trunk import OnnxLite0Features, export_lite0_onnx
-    from .evaluation import Evaluation, auroc_interval, evaluate
+    from .evaluation import Evaluation, auroc_interval, evaluate, evaluate_pasted
 
 __all__ = ["AlignedModel", "FEATURE_NAMES", "PatchCoreSettings", "AnomalyScore", "AnomalyScorer", "FeatureExtractor", "MissingDependencyError",
            "is_scorer", "greedy_coreset", "random_projection", "ClassicalFeatures",
            "gaussian_kernels", "NearestNeighbors", "NotFittedError", "PatchCore", "Threshold",
            "auroc", "calibrate_threshold", "TorchFeatures", "OnnxLite0Features",
-           "export_lite0_onnx", "Evaluation", "auroc_interval", "evaluate"]
+           "export_lite0_onnx", "Evaluation", "auroc_interval", "evaluate",
+           "evaluate_pasted"]
 
 
 _HOMES = {"AlignedModel": "aligned", "AnomalyScore": "base", "AnomalyScorer": "base",
@@ -63,7 +64,8 @@ _HOMES = {"AlignedModel": "aligned", "AnomalyScore": "base", "AnomalyScorer": "b
           "calibrate_threshold": "threshold",
           "TorchFeatures": "torch_features",  # imports torch only when used
           "OnnxLite0Features": "onnx_trunk", "export_lite0_onnx": "onnx_trunk",
-          "Evaluation": "evaluation", "auroc_interval": "evaluation", "evaluate": "evaluation"}
+          "Evaluation": "evaluation", "auroc_interval": "evaluation", "evaluate": "evaluation",
+          "evaluate_pasted": "evaluation"}
 __getattr__ = lazy_names(__name__, _HOMES, globals())
 
 

@@ -13,8 +13,9 @@
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
     metrology anomaly export-onnx BANK OUT.onnx
-    metrology anomaly evaluate --bank BANK --good GOOD... --bad BAD... [--masks DIR] [--aligned]
-                               [--onnx trunk.onnx] [--json] [--report FILE.json]
+    metrology anomaly evaluate --bank BANK --good GOOD... (--bad BAD... [--masks DIR] |
+                               --paste [KIND,...]) [--aligned] [--onnx trunk.onnx] [--json]
+                               [--report FILE.json]
 
 ``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
@@ -37,7 +38,10 @@ through OpenCV's DNN module, without torch.  ``evaluate`` scores good and defect
 the bank was not fitted on and reports the AUROC with its 90 % interval, the escapes when no
 good part is rejected, false rejects and escapes at the bank's threshold, and with ``--masks``
 (for ``BAD/name.ext`` the mask ``DIR/name.png`` or ``DIR/name_mask.png``, nonzero on the defect)
-the share of maps peaking on the defect (:func:`metrology.anomaly.evaluate`).
+the share of maps peaking on the defect (:func:`metrology.anomaly.evaluate`); ``--paste``
+pastes the generator's defects (the five original kinds, or those named) on copies of the good
+parts instead (:func:`metrology.anomaly.evaluate_pasted`), for a surface with no defective
+parts at hand.
 """
 
 from __future__ import annotations
@@ -166,7 +170,7 @@ def _mask_for(folder: Path, image: str):
 def _evaluate(args: argparse.Namespace) -> int:
     from .._io import as_path, atomic_write_text
     from ..errors import InputError
-    from .evaluation import evaluate
+    from .evaluation import PASTE_KINDS, evaluate, evaluate_pasted
     from .patchcore import PatchCore
 
     features = None
@@ -175,13 +179,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         features = OnnxLite0Features(args.onnx)
     scorer = PatchCore.load(args.bank, features=features)
-    masks = None
+    masks, aligned = None, True if args.aligned else None
+    if args.masks and args.paste is not None:
+        raise InputError("--masks: the pasted defects bring their own masks; give --bad with it")
     if args.masks:
         folder = as_path(args.masks, "--masks")
         if not folder.is_dir():
             raise InputError(f"--masks {folder}: not a folder")
         masks = [_mask_for(folder, p) for p in args.bad]
-    ev = evaluate(scorer, args.good, args.bad, masks, aligned=True if args.aligned else None)
+    if args.paste is not None:
+        kinds = [k.strip() for k in args.paste.split(",") if k.strip()] or list(PASTE_KINDS)
+        ev = evaluate_pasted(scorer, args.good, kinds, aligned=aligned)
+    else:
+        ev = evaluate(scorer, args.good, args.bad, masks, aligned=aligned)
     report = dict(ev.to_dict(), bank=str(args.bank))
     if args.report:
         atomic_write_text(args.report, json.dumps(report, indent=2) + "\n")
@@ -286,7 +296,11 @@ def register(subparsers) -> None:
     pv.add_argument("--bank", required=True, help="bank file written by 'anomaly fit'")
     pv.add_argument("--good", nargs="+", required=True, metavar="IMAGE",
                     help="good parts not used for fitting")
-    pv.add_argument("--bad", nargs="+", required=True, metavar="IMAGE", help="defective parts")
+    which = pv.add_mutually_exclusive_group(required=True)
+    which.add_argument("--bad", nargs="+", metavar="IMAGE", help="defective parts")
+    which.add_argument("--paste", nargs="?", const="", metavar="KIND,...",
+                       help="paste the generator's defects on copies of the good parts instead "
+                            "(default kinds: scratch, spot, dent, crack, stain)")
     pv.add_argument("--masks", metavar="DIR",
                     help="defect masks: DIR/name.png or DIR/name_mask.png for each --bad image "
                          "(the map-peak check)")

@@ -32,7 +32,7 @@ from ..core.checks import check_finite, check_int
 from ..errors import InputError
 from .threshold import auroc
 
-__all__ = ["Evaluation", "auroc_interval", "evaluate"]
+__all__ = ["Evaluation", "auroc_interval", "evaluate", "evaluate_pasted"]
 
 #: the map maximum counts as on the defect within this many pixels of its mask
 PEAK_TOL_PX = 4
@@ -165,6 +165,21 @@ def _on_defect(mask: Any, shape: tuple[int, int], max_xy, where: str) -> bool:
     return bool(0 <= y < m.shape[0] and 0 <= x < m.shape[1] and m[y, x])
 
 
+def _seq(images: Any, name: str) -> list:
+    """``images`` (a sequence of arrays or paths, or an (N, H, W[, 3]) array) as a list."""
+    import os
+
+    if isinstance(images, (str, bytes, os.PathLike)) or \
+            (isinstance(images, np.ndarray) and images.ndim < 3):
+        raise InputError(f"{name}: expected a sequence of images or paths, given one; wrap it "
+                         f"in a list")
+    try:
+        return list(images)
+    except TypeError:
+        raise InputError(f"{name}: expected a sequence of images or paths, given "
+                         f"{type(images).__name__}") from None
+
+
 def _score_all(scorer, images, label, names, score_kw) -> list[dict]:
     from ..image.io import load_image
 
@@ -215,16 +230,20 @@ def evaluate(scorer: Any, good: Sequence[Any], bad: Sequence[Any],
     """
     if not callable(getattr(scorer, "score", None)):
         raise InputError("scorer: expected a fitted anomaly scorer (with a score method)")
-    good, bad = list(good), list(bad)
+    good, bad = _seq(good, "good"), _seq(bad, "bad")
     if not good or not bad:
         raise InputError(f"evaluate: needs at least one good and one defective image, given "
                          f"{len(good)} and {len(bad)}")
-    if bad_masks is not None and len(list(bad_masks)) != len(bad):
-        raise InputError(f"bad_masks: one mask per defective image expected, given "
-                         f"{len(list(bad_masks))} for {len(bad)}")
-    if names is not None and len(list(names)) != len(good) + len(bad):
-        raise InputError(f"names: one per image expected ({len(good) + len(bad)}), given "
-                         f"{len(list(names))}")
+    if bad_masks is not None:
+        bad_masks = _seq(bad_masks, "bad_masks")
+        if len(bad_masks) != len(bad):
+            raise InputError(f"bad_masks: one mask per defective image expected, given "
+                             f"{len(bad_masks)} for {len(bad)}")
+    if names is not None:
+        names = _seq(names, "names")
+        if len(names) != len(good) + len(bad):
+            raise InputError(f"names: one per image expected ({len(good) + len(bad)}), given "
+                             f"{len(names)}")
     names = None if names is None else [str(n) for n in names]
     if names is None and all(isinstance(p, (str,)) or hasattr(p, "__fspath__")
                              for p in good + bad):
@@ -249,3 +268,66 @@ def evaluate(scorer: Any, good: Sequence[Any], bad: Sequence[Any],
                       float(np.mean(b <= g.max())), value,
                       None if value is None else float(np.mean(g > value)),
                       None if value is None else float(np.mean(b <= value)), peak, rows)
+
+
+#: the kinds :func:`evaluate_pasted` pastes by default: the generator's five original ones
+PASTE_KINDS = ("scratch", "spot", "dent", "crack", "stain")
+
+
+def evaluate_pasted(scorer: Any, good: Sequence[Any], kinds: Sequence[str] = PASTE_KINDS, *,
+                    region: Any = None, seed: int = 0, defect_params: dict | None = None,
+                    aligned: bool | None = None) -> Evaluation:
+    """:func:`evaluate` with the generator's defects pasted on copies of the ``good`` parts,
+    for a user who has no defective parts yet (or wants to know what a kind of defect would
+    score on their surface): each good image once per kind, in turn
+    (:func:`~metrology.synth.defects.paste_defects`, contrasts for the part face's level),
+    on ``region`` (default: the part face of the good images, off their strong edges, as the
+    scorer's fit-time band selection paints its copies), each copy's mask for the map-peak
+    check.  The good images themselves are the good side (a paired comparison: each defect
+    against the same parts without it).  The copies' names are ``"<kind>@<image>"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from metrology.anomaly import PatchCore
+    >>> rng = np.random.default_rng(0)
+    >>> goods = [rng.normal(128, 4, (80, 80)).clip(0, 255).astype(np.uint8) for _ in range(9)]
+    >>> pc = PatchCore(select="off").fit(goods[:6])
+    >>> ev = evaluate_pasted(pc, goods[6:], ["spot"], defect_params={"contrast": -60.0})
+    >>> ev.n_bad, ev.auroc
+    (3, 1.0)
+    """
+    from ..core.checks import check_seed
+    from ..image.io import load_image
+    from ..synth.defects import SURFACE_KINDS, paste_defects
+    from ._edge_band import edge_band_roi
+
+    if not callable(getattr(scorer, "score", None)):
+        raise InputError("scorer: expected a fitted anomaly scorer (with a score method)")
+    kinds = [kinds] if isinstance(kinds, str) else _seq(kinds, "kinds")
+    bad_kind = [k for k in kinds if not isinstance(k, str) or k not in SURFACE_KINDS]
+    if not kinds or bad_kind:
+        raise InputError(f"kinds: expected one or more of {', '.join(SURFACE_KINDS)}, given "
+                         f"{bad_kind or 'none'}")
+    good = _seq(good, "good")
+    names = [str(p) if isinstance(p, str) or hasattr(p, "__fspath__") else f"good[{i}]"
+             for i, p in enumerate(good)]
+    imgs = [load_image(p, n) for p, n in zip(good, names)]
+    if not imgs:
+        raise InputError("evaluate_pasted: needs at least one good image")
+    if region is None:
+        region = edge_band_roi(imgs, 1.0, None)
+    region = np.asarray(region)
+    if region.shape != imgs[0].shape[:2] or not region.any():
+        raise InputError(f"region: expected a non-empty mask of shape {imgs[0].shape[:2]}, "
+                         f"given {region.shape}")
+    g = check_seed(seed)
+    bad, masks, bad_names = [], [], []
+    for k in kinds:
+        for im, n in zip(imgs, names):
+            s = paste_defects(im, k, rng=g, region=region.astype(bool),
+                              defect_params=defect_params)
+            bad.append(s.image)
+            masks.append(s.mask)
+            bad_names.append(f"{k}@{n}")
+    return evaluate(scorer, imgs, bad, masks, names=names + bad_names, aligned=aligned)

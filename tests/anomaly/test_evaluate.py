@@ -160,3 +160,43 @@ def test_evaluation_checks_its_fields(data):
                         ("zero_reject_threshold", float("inf")), ("peak_on_defect", -0.1)):
         with pytest.raises(InputError, match=name.split("_")[0]):
             Evaluation(**dict(fields, **{name: value}))
+
+
+def test_pasted_defects_when_no_defective_part_is_at_hand(data, tmp_path, capsys):
+    """``evaluate_pasted`` / ``--paste``: the generator's kinds pasted on copies of the good
+    parts, on their face, each with its mask.  Strong spots (60 levels) are found and located;
+    the same spots at 1 % of that contrast (0.6 levels, under the texture's spread) are not
+    told from the good parts, so the check can fail."""
+    from metrology.anomaly import evaluate_pasted
+
+    pc, good, _, _ = data
+    strong = evaluate_pasted(pc, good, ["spot"], defect_params=SPOT)
+    assert strong.n_good == 10 and strong.n_bad == 10 and strong.auroc == 1.0
+    assert strong.peak_on_defect >= 0.9
+    assert strong.images[10]["name"] == "spot@good[0]"
+    faint = evaluate_pasted(pc, good, ["spot"], defect_params=dict(SPOT, contrast=-0.6))
+    assert faint.auroc < 0.8
+    both = evaluate_pasted(pc, good, ("spot", "scratch"), seed=3)
+    assert both.n_bad == 20 and {r["name"].split("@")[0] for r in both.images[10:]} == \
+        {"spot", "scratch"}
+    for bad_kinds in ([], ["missing"], ["rust"]):
+        with pytest.raises(InputError, match="kinds"):
+            evaluate_pasted(pc, good, bad_kinds)
+    with pytest.raises(InputError, match="region"):
+        evaluate_pasted(pc, good, region=np.zeros((10, 10), bool))
+    # the command line: --paste (default kinds) instead of --bad; --masks needs --bad
+    bank = pc.save(tmp_path / "bank.npz")
+    paths = []
+    for i, im in enumerate(good[:5]):
+        p = tmp_path / f"g{i}.png"
+        cv2.imwrite(str(p), im)
+        paths.append(str(p))
+    assert main(["anomaly", "evaluate", "--bank", str(bank), "--good", *paths, "--paste",
+                 "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["n_good"] == 5 and rep["n_bad"] == 25 and rep["peak_on_defect"] is not None
+    assert main(["anomaly", "evaluate", "--bank", str(bank), "--good", *paths, "--paste",
+                 "spot,rust"]) == 2
+    assert "kinds" in capsys.readouterr().err
+    assert main(["anomaly", "evaluate", "--bank", str(bank), "--good", *paths, "--paste",
+                 "--bad", paths[0]]) == 2
