@@ -159,6 +159,9 @@ def _on_defect(mask: Any, shape: tuple[int, int], max_xy, where: str) -> bool:
     m = (m != 0).astype(np.uint8)
     if not m.any():
         raise InputError(f"{where}: the mask marks no pixel")
+    if max_xy is None:
+        raise InputError(f"{where}: the scorer reports no map maximum (max_xy), which the "
+                         f"map-peak check needs")
     k = 2 * PEAK_TOL_PX + 1
     m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     x, y = int(round(max_xy[0])), int(round(max_xy[1]))
@@ -187,12 +190,18 @@ def _score_all(scorer, images, label, names, score_kw) -> list[dict]:
     for i, im in enumerate(images):
         name = names[i] if names is not None else f"{label}[{i}]"
         img = load_image(im, name)
-        res = scorer.score(img, **score_kw)
+        try:
+            res = scorer.score(img, **score_kw)
+        except TypeError as exc:
+            if not score_kw:
+                raise
+            raise InputError(f"aligned: this scorer's score() takes no 'aligned' ({exc})") from None
         s = float(res.score)
         if not np.isfinite(s):
             raise InputError(f"{name}: the scorer returned a score that is not finite ({s})")
+        xy = [float(v) for v in getattr(res, "max_xy", (np.nan, np.nan))]
         rows.append({"name": str(name), "label": label, "score": s,
-                     "max_xy": [float(v) for v in res.max_xy], "_shape": img.shape[:2]})
+                     "max_xy": xy if np.all(np.isfinite(xy)) else None, "_shape": img.shape[:2]})
     return rows
 
 

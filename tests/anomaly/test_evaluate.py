@@ -108,6 +108,19 @@ def test_bad_input_raises(data):
     with pytest.raises(InputError, match="not finite"):
         evaluate(NanScorer(), good[:1], bad[:1])
 
+    class NoPeakScorer:   # a duck-typed scorer with no map maximum (NaN), taking no aligned
+        def score(self, image):
+            return type("R", (), {"score": float(np.mean(image)),
+                                  "max_xy": (float("nan"), float("nan"))})()
+
+    ev = evaluate(NoPeakScorer(), good[:2], bad[:2])
+    assert all(r["max_xy"] is None for r in ev.images)
+    json.loads(json.dumps(ev.to_dict(), allow_nan=False))   # no NaN in the report
+    with pytest.raises(InputError, match="map maximum"):
+        evaluate(NoPeakScorer(), good[:2], bad[:2], masks[:2])
+    with pytest.raises(InputError, match="aligned"):
+        evaluate(NoPeakScorer(), good[:2], bad[:2], aligned=True)
+
 
 def test_cli_evaluate_with_masks_and_a_report(data, tmp_path, capsys):
     pc, good, bad, masks = data
