@@ -114,10 +114,8 @@ def _fit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _score(args: argparse.Namespace) -> int:
-    from .._io import atomic_write_bytes, output_dir
-    from ..errors import InputError
-    from ..image.io import load_image
+def _load_bank(args: argparse.Namespace):
+    """The bank of ``--bank``, its EfficientNet-Lite0 trunk run through ``--onnx`` if given."""
     from .patchcore import PatchCore
 
     features = None
@@ -125,7 +123,15 @@ def _score(args: argparse.Namespace) -> int:
         from .onnx_trunk import OnnxLite0Features
 
         features = OnnxLite0Features(args.onnx)
-    scorer = PatchCore.load(args.bank, features=features)
+    return PatchCore.load(args.bank, features=features)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from .._io import atomic_write_bytes, output_dir
+    from ..errors import InputError
+    from ..image.io import load_image
+
+    scorer = _load_bank(args)
     if args.overlay:
         args.overlay = output_dir(args.overlay, "--overlay")
     results, any_bad = [], False
@@ -171,14 +177,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .._io import as_path, atomic_write_text
     from ..errors import InputError
     from .evaluation import PASTE_KINDS, evaluate, evaluate_pasted
-    from .patchcore import PatchCore
 
-    features = None
-    if args.onnx:
-        from .onnx_trunk import OnnxLite0Features
-
-        features = OnnxLite0Features(args.onnx)
-    scorer = PatchCore.load(args.bank, features=features)
+    scorer = _load_bank(args)
     masks, aligned = None, True if args.aligned else None
     if args.masks and args.paste is not None:
         raise InputError("--masks: the pasted defects bring their own masks; give --bad with it")
