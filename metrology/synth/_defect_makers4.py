@@ -5,8 +5,8 @@
 Each maker has the signature and return value of those in ``_defect_makers``:
 
 ``dragmark`` a drag mark (a hard particle or a burr caught under a slide, a gripper or a
-             stacked part, dragged across the face): a straight band 3.5-10 px wide of 3-7
-             fine parallel streaks (pitch 1.6-2.6 px), 15-40 px long, each starting sharply
+             stacked part, dragged across the face): a straight band 4-11 px wide of 3-6
+             fine parallel streaks (pitch 2-2.8 px), 15-40 px long, each starting sharply
              where the particle bit in (all within 1.5 px of each other) and fading to
              nothing along the drag (its depth ``1 - x`` of the way ``x`` along), each
              its own strength and a little shorter or longer; dark (grooves), 10-24 gray
@@ -22,7 +22,7 @@ from ._defect_makers import box_around, pick_center
 
 #: the drag mark: its length (px), the band's width (px), the streaks' pitch (px), their
 #: groove's sigma (px) and the contrast at the start (gray levels) drawn in these ranges
-DRAG_LENGTH, DRAG_WIDTH, DRAG_PITCH = (15.0, 40.0), (3.5, 10.0), (1.6, 2.6)
+DRAG_LENGTH, DRAG_WIDTH, DRAG_PITCH = (15.0, 40.0), (4.0, 11.0), (2.0, 2.8)
 DRAG_SIGMA, DRAG_CONTRAST = (0.4, 0.55), (10.0, 24.0)
 
 
@@ -47,8 +47,8 @@ def _drag_params(g, shape, params):
                                                min(DRAG_LENGTH[1], 0.3 * side)))
     width = params.get("width_px", g.uniform(*DRAG_WIDTH))
     pitch = params.get("pitch_px", min(g.uniform(*DRAG_PITCH), 0.5 * width))
-    if pitch < 1.2 or pitch > 0.5 * width:
-        raise InputError(f"defect_params: dragmark's pitch_px ({pitch:g}) must be 1.2 px to "
+    if pitch < 1.5 or pitch > 0.5 * width:
+        raise InputError(f"defect_params: dragmark's pitch_px ({pitch:g}) must be 1.5 px to "
                          f"half its width_px ({0.5 * width:g}): closer streaks merge into one "
                          f"groove, fewer than three are a scratch or a pair")
     if length < 1.5 * width:
@@ -66,17 +66,18 @@ def _dragmark(g, shape, lay, pose, params):
     """A drag mark: :func:`drag_streaks` (``length_px`` in :data:`DRAG_LENGTH`, at most 0.3 x
     the image's smaller side; ``width_px``, the band's, in :data:`DRAG_WIDTH`; ``pitch_px`` in
     :data:`DRAG_PITCH`, at most half the width: ``floor(width / pitch) + 1`` streaks, each
-    its offset jittered by 0.15 pitch, its start 0-1.5 px in, its length 0.8-1 of the mark's,
+    its offset jittered by 0.08 pitch, its start 0-1.5 px in, its length 0.8-1 of the mark's,
     its strength 0.6-1 (the strongest 1); the grooves' ``sigma_px`` in :data:`DRAG_SIGMA`,
     at most 0.4 pitch) along
     ``angle_deg`` (the drag's direction, any: from the sharp start to the faded end) as the
     change ``-contrast x`` depth (``contrast`` in :data:`DRAG_CONTRAST`; bright streaks if
     negative).  The centre is the band's middle, the size its length, the mask also the band
-    where its streaks are at least a quarter of their start.  Drawn on a box around it."""
+    (its width and 0.5 px, from the first streak's start to the last one's end).  Drawn on a
+    box around it."""
     length, width, pitch, sigma, contrast = _drag_params(g, shape, params)
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     n = int(np.floor(width / pitch + 1e-9)) + 1
-    offsets = (np.arange(n) - 0.5 * (n - 1)) * pitch + g.uniform(-0.15, 0.15, n) * pitch
+    offsets = (np.arange(n) - 0.5 * (n - 1)) * pitch + g.uniform(-0.08, 0.08, n) * pitch
     starts = g.uniform(0.0, 1.5, n)
     lengths = length * g.uniform(0.8, 1.0, n)
     strengths = g.uniform(0.6, 1.0, n)
@@ -92,9 +93,8 @@ def _dragmark(g, shape, lay, pose, params):
     h, w = shape
     delta, foot = np.zeros((h, w)), np.zeros((h, w), bool)
     delta[r0:r1, c0:c1] = -contrast * depth
-    fade = 1.0 - np.clip((t - starts.mean()) / lengths.mean(), 0.0, 1.0)
     foot[r0:r1, c0:c1] = (np.abs(s) <= 0.5 * width + 0.5) & (t >= starts.min()) & \
-        (fade >= 0.25)
+        (t <= (starts + lengths).max())
     spec = ("dragmark", (float(c[0]), float(c[1])), float(length), float(angle),
             float(contrast), {"width_px": float(width), "pitch_px": float(pitch),
                               "streaks": n, "sigma_px": float(sigma)})
