@@ -62,7 +62,7 @@ def test_satin_is_a_flat_plateau_cut_by_valleys():
 
 
 def test_satin_valleys_are_isolated_cups_and_its_pits_sparse_and_deep():
-    from metrology.synth._textures_more8 import SATIN_PIT_AREA, satin_texture
+    from metrology.synth._textures_more8 import satin_texture
 
     for r in range(4):
         t = satin_texture((256, 256), rng=r)
@@ -75,11 +75,10 @@ def test_satin_valleys_are_isolated_cups_and_its_pits_sparse_and_deep():
         assert n > 500 and 3 <= np.median(sizes) <= 40, (n, np.median(sizes))
         land, m = ndimage.label(~valley)
         assert np.bincount(land.ravel())[1:].max() > 0.9 * (~valley).sum()
-        # the deep pits: sparse, small, far below any cup (5 sigma), about one per
-        # SATIN_PIT_AREA px^2
+        # the deep pits: sparse, small, far below any cup (5 sigma), about one per 900 px^2
         lab, n = ndimage.label(t < -5.0)
         sizes = ndimage.sum(np.ones_like(t), lab, np.arange(1, n + 1))
-        expect = 256 * 256 / SATIN_PIT_AREA
+        expect = 256 * 256 / 900.0
         assert 0.5 * expect < n < 1.2 * expect and sizes.max() <= 25, (n, expect, sizes.max())
         # no lay: the slopes alike along the rows, the columns and both diagonals
         gx, gy = np.diff(t, axis=1), np.diff(t, axis=0)
