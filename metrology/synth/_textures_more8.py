@@ -9,8 +9,10 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              that most of the face is a flat plateau (a fine satin haze its only texture) and
              what is left of the dimples are isolated dark cups below it; a few sparse deep
              pits (where the shot bit deepest, or a pore it opened) far darker than any cup.
-             The first texture of a flat plateau cut by valleys: its levels are one-sided
-             (strongly negatively skewed), where the others spread both ways.
+             The first texture of round cups sunk in a flat plateau: its levels one-sided
+             (half the face at one level, nothing much above it; ``swirled``'s and
+             ``tumbled``'s dark marks skew theirs nearly as much, but they are arcs and
+             comets, and ``anodised``'s pits sit in a grain that spreads both ways).
 
 ``link``     layout (:func:`link_layout`): a small figure-eight link plate (a roller chain's
              side plate): two round lobes joined by a waist whose sides are concave arcs
