@@ -54,10 +54,9 @@ def _drag_params(g, shape, params):
     if length < 1.5 * width:
         raise InputError(f"defect_params: dragmark's length_px ({length:g}) must be at least "
                          f"1.5 width_px ({1.5 * width:g}): a drag mark is a band along its drag")
-    sigma = params.get("sigma_px", g.uniform(*DRAG_SIGMA))
-    if sigma > 0.4 * pitch:
-        raise InputError(f"defect_params: dragmark's sigma_px ({sigma:g}) must be at most 0.4 "
-                         f"pitch_px ({0.4 * pitch:g}): wider grooves merge into one")
+    # wider grooves would merge into one: a larger one given is cut to 0.4 pitch (an extreme
+    # size renders, as every kind's does)
+    sigma = min(params.get("sigma_px", g.uniform(*DRAG_SIGMA)), 0.4 * pitch)
     contrast = params.get("contrast", g.uniform(*DRAG_CONTRAST))
     return length, width, pitch, sigma, contrast
 
@@ -68,7 +67,7 @@ def _dragmark(g, shape, lay, pose, params):
     :data:`DRAG_PITCH`, at most half the width: ``floor(width / pitch) + 1`` streaks, each
     its offset jittered by 0.08 pitch, its start 0-1.5 px in, its length 0.8-1 of the mark's,
     its strength 0.6-1 (the strongest 1); the grooves' ``sigma_px`` in :data:`DRAG_SIGMA`,
-    at most 0.4 pitch) along
+    at most 0.4 pitch, a larger one given cut to it) along
     ``angle_deg`` (the drag's direction, any: from the sharp start to the faded end) as the
     change ``-contrast x`` depth (``contrast`` in :data:`DRAG_CONTRAST`; bright streaks if
     negative).  The centre is the band's middle, the size its length, the mask also the band

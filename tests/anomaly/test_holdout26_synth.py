@@ -349,9 +349,13 @@ def test_dragmark_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     assert spec.size_px == 25.0 and spec.contrast == 15.0 and spec.angle_deg == 30.0
     assert spec.params == {"width_px": 6.0, "pitch_px": 2.0, "streaks": 4, "sigma_px": 0.5}
     for bad in ({"pitch_px": 1.2}, {"width_px": 4.0, "pitch_px": 2.5}, {"width_px": 2.5},
-                {"length_px": 10.0, "width_px": 8.0}, {"pitch_px": 2.0, "sigma_px": 1.0},
+                {"length_px": 10.0, "width_px": 8.0},
                 {"length_px": 0.0}, {"width_px": -3.0}, {"pitch_px": float("nan")},
                 {"contrast": float("inf")}, {"streaks": 4}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "dragmark", rng=0, defect_params=bad)
+    # a groove wider than 0.4 pitch is cut to it (the streaks stay apart)
+    s = render_defect_sample((128, 128), "dragmark", rng=0, layout="face",
+                             defect_params={"pitch_px": 2.0, "width_px": 6.0, "sigma_px": 1.0})
+    assert s.defects[0].params["sigma_px"] == pytest.approx(0.8)
     check_pasted_on_a_face("dragmark")
