@@ -134,7 +134,8 @@ def link_layout(shape: tuple[int, int], base: dict) -> dict:
     :data:`LINK_WAIST` s wide on each side of the axis; ``s`` the smaller side; ``"half"``
     its bounding box, where defects are placed from), a pin hole of radius :data:`LINK_PIN` s
     at each lobe's centre, the lower left one first (either missable).  Its face (less the
-    holes) is about 0.35 of a square image, 18 px or more inside its border."""
+    holes) is about 0.35 of a square image, 21 px inside its border (17 px at the least at
+    the bench's extreme jitter, +-3 px and +-2 degrees)."""
     h, w = shape
     s = float(min(h, w))
     lobe, pitch, waist = LINK_LOBE * s, LINK_PITCH * s, LINK_WAIST * s
