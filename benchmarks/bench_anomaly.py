@@ -150,6 +150,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   face about 0.60 of the image; the held-out 24 kinds plus the new shape ``crescent``, and
   missing / extra), made on 2026-12-06 (thirteenth session, after held-out 24) before any
   later change, to be scored once with the default;
+* ``holdout26``: a twenty-sixth held-out configuration (texture ``satin``, shot-peened then
+  polished: a flat plateau over most of the face, isolated dark dimple cups below it and
+  sparse deep pits, layout ``link``, a small figure-eight link plate lying on the diagonal:
+  two round lobes joined by a concave waist, a pin hole in each lobe, the face about 0.35
+  of the image, the smallest part yet, on the background all round; the held-out 25 kinds
+  plus the new shape ``dragmark``, and missing / extra), made on 2026-12-06 (fourteenth
+  session, after held-out 25) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -188,7 +195,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
-``contrast``, ``energy``,
+``holdout26``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1001,6 +1008,17 @@ PARTS["holdout24"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT25_SET = ("lbracket", "tumbled", 5300, HOLDOUT24_SET[3] + ("crescent",))
 PARTS["holdout25"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT25_SET,
                                           title="held-out 25")
+#: the twenty-sixth held-out configuration (made 2026-12-06, fourteenth session, after
+#: held-out 25, before any later change): texture ``satin`` (shot-peened, then polished: a
+#: flat plateau, isolated dark dimple cups below it, sparse deep pits) and layout ``link`` (a
+#: small figure-eight link plate on the diagonal: two round lobes, a concave waist, a pin hole
+#: in each lobe; the face about 0.35 of the image), both new, the held-out 25 kinds plus the
+#: new shape ``dragmark`` (a drag mark: a band of 3-6 fine parallel streaks, 15-40 px, sharp
+#: at its start and fading along the drag), and missing / extra; to be scored once with the
+#: default (docs/anomaly.md, *Held-out 26*)
+HOLDOUT26_SET = ("link", "satin", 5500, HOLDOUT25_SET[3] + ("dragmark",))
+PARTS["holdout26"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT26_SET,
+                                          title="held-out 26")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

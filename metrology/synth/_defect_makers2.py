@@ -58,6 +58,7 @@ from scipy.spatial import cKDTree
 from ..errors import InputError
 from ._defect_makers import box_around, pick_center
 from ._defect_makers3 import _crescent
+from ._defect_makers4 import _dragmark
 
 
 def _crazing(g, shape, lay, pose, params):
@@ -458,4 +459,4 @@ def _fisheye(g, shape, lay, pose, params):
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
-               "fisheye": _fisheye, "crescent": _crescent}
+               "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark}

@@ -47,6 +47,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``starcrack`` a star (impact) crack: 4-7 thin dark straight cracks, 8-20 px, from one crushed pit.
 ``fisheye``  a coat's crater: a round dark smooth floor (radius 3-8 px), a thin bright rim round it.
 ``crescent`` a crescent dent: an arc-shaped groove (radius 5-12 px) tapering to two horns, side-lit.
+``dragmark`` a drag mark: a band of 3-6 fine parallel streaks, 15-40 px, sharp at its start, fading.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -84,12 +85,13 @@ __all__ = ["DEFECT_KINDS", "SURFACE_KINDS", "DefectSpec", "DefectSample", "Defec
 DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain", "pits", "gouge",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
-                "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent")
+                "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
+                "dragmark")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
-                 "residue", "rollmark", "starcrack", "fisheye", "crescent")
+                 "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
