@@ -1267,6 +1267,8 @@ PARTS["holdout20_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOL
                                               title="held-out 20")
 PARTS["holdout21_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT21_SET,
                                               title="held-out 21")
+PARTS["holdout25_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT25_SET,
+                                              title="held-out 25")
 PARTS["cnn_fit"] = lambda quick, deep, rows, rep: _fit200(rows, rep, CNN_CONFIGS, lambda pc: (
     f"cnn channel {pc.info.get('cnn_scan')}, {pc.info.get('cnn_scan_seconds', 0):.0f} s wall"))
 
