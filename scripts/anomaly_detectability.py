@@ -377,7 +377,7 @@ MAX_ERODE = 24
 #: held-out 20 once in the ninth (*Held-out 20*), held-out 21 once in the eleventh, held-out 22
 #: once in the twelfth (0.662, its face the background) and with its face found in the
 #: thirteenth (not blind), held-out 23 in the twelfth after its face fix (not blind), held-out 24
-#: once in the thirteenth, held-out 25 once in the fourteenth
+#: once in the thirteenth, held-outs 25 and 26 once in the fourteenth
 DEFAULT_FULL = {"held-out 2": 0.970, "held-out 3": 0.994, "held-out 4": 0.898,
                 "held-out 5": 0.920, "held-out 6": 0.916, "held-out 7": 0.825,
                 "held-out 8": 0.894, "held-out 9": 0.756, "held-out 10": 0.948,
@@ -386,7 +386,7 @@ DEFAULT_FULL = {"held-out 2": 0.970, "held-out 3": 0.994, "held-out 4": 0.898,
                 "held-out 17": 0.948, "held-out 18": 0.975, "held-out 19": 0.922,
                 "held-out 20": 0.794, "held-out 21": 0.942, "held-out 22": 0.907,
                 "held-out 23": 0.912, "held-out 24": 0.920,
-                "held-out 25": 0.781}
+                "held-out 25": 0.781, "held-out 26": 0.780}
 
 
 def _rotated_spectra(t, support, angles):
