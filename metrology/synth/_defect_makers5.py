@@ -5,10 +5,10 @@
 Each maker has the signature and return value of those in ``_defect_makers``:
 
 ``kink``     a kinked scratch (a tool or a part that slipped and was pushed on in another
-             direction): a thin groove of 2-3 straight legs, 15-50 px in all, turning by 30-100
-             degrees (either way) once or twice at sharp corners; each leg at least 0.2 of the
-             length; its groove of one width (sigma 0.5-0.9 px) and depth along all legs; dark,
-             12-30 gray levels, or bright if given a negative contrast.
+             direction): a thin groove of 2-3 straight legs, 15-50 px in all, turning by
+             30-100 degrees (either way) once or twice at sharp corners, each leg at least
+             0.23 of the length; one width (sigma 0.5-0.9 px) and depth along all its legs;
+             dark, 12-30 gray levels, or bright if given a negative contrast.
 """
 
 from __future__ import annotations
@@ -54,17 +54,15 @@ def _kink_params(g, shape, params):
     if not length >= 5.0:
         raise InputError(f"defect_params: kink's length_px ({length:g}) must be at least 5 px: "
                          f"a shorter one shows no kink")
-    legs = int(params.get("legs", g.integers(2, 4)))
-    if legs not in (2, 3):
-        raise InputError(f"defect_params: kink's legs ({legs}) must be 2 or 3: one leg is a "
-                         f"scratch, more a crack")
-    turns = np.asarray(params.get("turns_deg", g.uniform(*KINK_TURN, legs - 1)
-                                  * g.choice([-1.0, 1.0], legs - 1)), float).reshape(-1)
-    if len(turns) != legs - 1 or not np.all((np.abs(turns) >= 20.0) & (np.abs(turns) <= 120.0)):
-        raise InputError(f"defect_params: kink's turns_deg ({turns.tolist()}) must be legs - 1 "
-                         f"turns of 20-120 degrees either way: a gentler turn is a curved "
-                         f"scratch, a sharper one folds the groove back on itself")
-    shares = g.uniform(0.6, 1.4, legs)
+    legs = int(g.integers(2, 4))
+    turns = g.uniform(*KINK_TURN, legs - 1) * g.choice([-1.0, 1.0], legs - 1)
+    if "turn_deg" in params:  # every turn the one given, its sign too
+        turns = np.full(legs - 1, float(params["turn_deg"]))
+    if not np.all((np.abs(turns) >= 20.0) & (np.abs(turns) <= 120.0)):
+        raise InputError(f"defect_params: kink's turn_deg ({turns[0]:g}) must be 20-120 "
+                         f"degrees either way: a gentler turn is a curved scratch, a sharper "
+                         f"one folds the groove back on itself")
+    shares = g.uniform(0.75, 1.25, legs)
     shares = shares / shares.sum()
     # a groove wider than 0.1 length is a gouge, one under 0.3 px no groove: a sigma given
     # beyond them is cut to them (an extreme size renders, as every kind's does)
@@ -76,12 +74,13 @@ def _kink_params(g, shape, params):
 def _kink(g, shape, lay, pose, params):
     """A kinked scratch: the groove ``-contrast exp(-d^2 / 2 sigma^2)`` (``d`` the distance to
     :func:`kink_points`' polyline, :func:`polyline_distance`; ``length_px`` in
-    :data:`KINK_LENGTH`, at most 0.3 x the image's smaller side; ``legs`` 2 or 3, their
-    shares of the length 0.6-1.4 of the mean, so each at least 0.2; ``turns_deg`` in
-    :data:`KINK_TURN` either way; ``sigma_px`` in :data:`KINK_SIGMA`; ``angle_deg`` the first
-    leg's direction, any; ``contrast`` in :data:`KINK_CONTRAST`, bright if negative).  The
-    centre is the corners' mean, the size its length, the mask also where the groove is at
-    least a quarter deep.  Drawn on a box around it."""
+    :data:`KINK_LENGTH`, at most 0.3 x the image's smaller side; 2 or 3 legs, their shares
+    of the length 0.75-1.25 of the mean, so each at least 0.23 of it; the turns in
+    :data:`KINK_TURN` either way, or every one ``turn_deg`` (20-120 either way) if given;
+    ``sigma_px`` in :data:`KINK_SIGMA`, one given cut to 0.3-0.1 ``length_px``;
+    ``angle_deg`` the first leg's direction, any; ``contrast`` in :data:`KINK_CONTRAST`,
+    bright if negative).  The centre is the corners' mean, the size its length, the mask
+    also where the groove is at least a quarter deep.  Drawn on a box around it."""
     length, turns, shares, sigma, contrast = _kink_params(g, shape, params)
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     pts = kink_points(length, angle, turns, shares)
