@@ -7,7 +7,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 ``cladded``  laser-clad (hard-faced) face, as deposited (:func:`cladded_texture`): parallel
              weld tracks 7-11 px apart (the hatch), each a low rounded bead, every other one
              laid in the opposite direction; on each bead the melt pool's solidification
-             ripples, fine crescents 2.2-3.2 px apart bowed back against its travel (so the
+             ripples, crescents 3.5-5 px apart bowed back against its travel (so the
              crescents of neighbouring tracks point opposite ways: a herring-bone), sparse
              bright powder balls stuck to the face and a fine grain.  The first texture of
              periodic crescents in tracks: ``faced``'s and ``knurled``'s periodic marks are
@@ -33,7 +33,7 @@ from ._textures_more8 import _pit_field, sd_link
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
-CLAD_HATCH, CLAD_PITCH, CLAD_BOW, CLAD_BALL_AREA = (7.0, 11.0), (2.2, 3.2), (0.25, 0.4), 1500.0
+CLAD_HATCH, CLAD_PITCH, CLAD_BOW, CLAD_BALL_AREA = (7.0, 11.0), (3.5, 5.0), (0.18, 0.25), 1500.0
 
 
 def clad_field(a, b, hatch, pitch, bow, phases, levels, offset=0.0):
