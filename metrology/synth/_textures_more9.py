@@ -91,9 +91,11 @@ def sd_cam(u, v, lay):
     """Signed distance (px, negative inside) to the cam plate's outline of ``lay``
     (``"spiral"``: ``(r0, r1)`` px and the drop's direction, degrees): the rim ``R(phi) = r0
     + (r1 - r0) phi / 2 pi`` (``phi`` the angle from the drop, 0-2 pi) as ``|r - R(phi)|``
-    (the spiral's slope, under 0.02, makes that at most 0.02 % long) and the radial step from
-    ``r0`` to ``r1`` along the drop's direction as a segment's distance, the nearer of the
-    two; negative where ``r < R(phi)``."""
+    and the radial step from ``r0`` to ``r1`` along the drop's direction as a segment's
+    distance, the nearer of the two; negative where ``r < R(phi)``.  Exact outside and near
+    the rim (the spiral rises 2 px a radian at 256 px: its slope is under 0.02); deep inside
+    up to 2 % long, the rim read along the point's own ray (at the centre the nearest rim
+    is the drop's foot)."""
     r0, r1, drop = lay["spiral"]
     cd, sd = np.cos(np.deg2rad(drop)), np.sin(np.deg2rad(drop))
     along, across = u * cd + v * sd, -u * sd + v * cd       # the drop along +x
