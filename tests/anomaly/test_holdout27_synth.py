@@ -247,7 +247,7 @@ def _change(r, params=None, scale=1.0, **kw):
 
 
 def test_kink_is_local_and_follows_contrast_scale():
-    for r in range(6):
+    for r in range(12):
         s = render_defect_sample((256, 256), "kink", rng=r, **KW)
         twin = render_defect_sample((256, 256), "kink", rng=r, contrast_scale=1e-6, **KW)
         big = render_defect_sample((256, 256), "kink", rng=r, contrast_scale=2.0, **KW)
@@ -257,6 +257,9 @@ def test_kink_is_local_and_follows_contrast_scale():
         assert 15 <= spec.size_px <= 50 and p["legs"] in (2, 3)
         assert len(p["turns_deg"]) == p["legs"] - 1 and len(p["corners"]) == p["legs"] + 1
         assert all(30 <= abs(a) <= 100 for a in p["turns_deg"]) and 0.5 <= p["sigma_px"] <= 0.9
+        # the legs add up to the length, none under 0.23 of it (a stub is no kink)
+        legs = np.hypot(*np.diff(np.array(p["corners"]), axis=0).T)
+        assert legs.sum() == pytest.approx(spec.size_px) and legs.min() >= 0.23 * spec.size_px
         assert ndimage.label(s.mask)[1] == 1
         d = s.image.astype(float) - twin.image.astype(float)
         near = ndimage.binary_dilation(s.mask, iterations=3)
