@@ -157,6 +157,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   of the image, the smallest part yet, on the background all round; the held-out 25 kinds
   plus the new shape ``dragmark``, and missing / extra), made on 2026-12-06 (fourteenth
   session, after held-out 25) before any later change, to be scored once with the default;
+* ``holdout27``: a twenty-seventh held-out configuration (texture ``cladded``, laser-clad
+  as deposited: parallel weld tracks laid in alternate directions, each with fine crescent
+  ripples bowed against its travel, sparse bright powder balls, layout ``cam``, a snail
+  (drop) cam plate: a spiral rim rising over one turn and dropping back at a radial step, a
+  shaft bore, two lightening holes and a dowel hole, the face about 0.59 of the image; the
+  held-out 26 kinds plus the new shape ``kink``, and missing / extra), made on 2026-12-06
+  (fourteenth session, after held-out 26) before any later change, to be scored once with
+  the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -195,7 +203,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
-``holdout26``, ``contrast``, ``energy``,
+``holdout26``, ``holdout27``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1019,6 +1027,17 @@ PARTS["holdout25"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT26_SET = ("link", "satin", 5500, HOLDOUT25_SET[3] + ("dragmark",))
 PARTS["holdout26"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT26_SET,
                                           title="held-out 26")
+#: the twenty-seventh held-out configuration (made 2026-12-06, fourteenth session, after
+#: held-out 26, before any later change): texture ``cladded`` (laser-clad, as deposited:
+#: parallel weld tracks laid in alternate directions, fine crescent ripples bowed against
+#: each track's travel, sparse bright powder balls) and layout ``cam`` (a snail cam plate: a
+#: spiral rim with a radial drop, a shaft bore, two lightening holes, a dowel hole; the face
+#: about 0.59 of the image), both new, the held-out 26 kinds plus the new shape ``kink`` (a
+#: kinked scratch: 2-3 straight legs, 15-50 px, turning 30-100 degrees at sharp corners),
+#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 27*)
+HOLDOUT27_SET = ("cam", "cladded", 5700, HOLDOUT26_SET[3] + ("kink",))
+PARTS["holdout27"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT27_SET,
+                                          title="held-out 27")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -20,7 +20,7 @@ from ._textures_more4 import sd_cruciform
 from ._textures_more5 import sd_gusset, sd_sprocket
 from ._textures_more6 import sd_hexplate
 from ._textures_more7 import sd_lbracket
-from ._textures_more8 import sd_link
+from ._textures_more9 import sd_more
 from .surfaces import crack_delta
 
 
@@ -35,8 +35,8 @@ def sd_plate(u, v, lay):
         return sd_hexplate(u, v, lay)
     if "ell" in lay:  # an L-shaped outline (layout lbracket)
         return sd_lbracket(u, v, lay)
-    if "eight" in lay:  # a figure-eight outline (layout link)
-        return sd_link(u, v, lay)
+    if "eight" in lay or "spiral" in lay:  # a figure-eight (link), a spiral (cam)
+        return sd_more(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]
     qx, qy = np.abs(u) - hx + r, np.abs(v) - hy + r

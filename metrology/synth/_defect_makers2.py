@@ -59,6 +59,7 @@ from ..errors import InputError
 from ._defect_makers import box_around, pick_center
 from ._defect_makers3 import _crescent
 from ._defect_makers4 import _dragmark
+from ._defect_makers5 import _kink
 
 
 def _crazing(g, shape, lay, pose, params):
@@ -459,4 +460,5 @@ def _fisheye(g, shape, lay, pose, params):
 MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
-               "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark}
+               "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
+               "kink": _kink}

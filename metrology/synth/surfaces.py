@@ -115,7 +115,7 @@ def _canvas(shape: Any, rng: Any) -> tuple[int, int, np.random.Generator]:
 #: fixed defect parameters a caller may give (``defect_params``): sizes (> 0) and the others
 _SIZE_PARAMS = ("length_px", "width_px", "radius_px", "aspect", "edge_power", "sigma_px",
                 "pitch_px")
-_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg", "span_deg")
+_FREE_PARAMS = ("angle_deg", "contrast", "bend_px", "light_deg", "span_deg", "turn_deg")
 
 
 def _defect_params(params: Any) -> dict:
