@@ -62,6 +62,19 @@ from ._defect_makers4 import _dragmark
 from ._defect_makers5 import _kink
 
 
+#: crazing's seed grid reaches this many cells each way from the patch's centre at most before
+#: it is cut to the box (only a patch far larger than the image: 20 px patches need 13)
+_CRAZE_GRID = 64
+
+
+def _nearest(pts: np.ndarray, *queries: np.ndarray) -> list[np.ndarray]:
+    """Per query array, each point's distance to the nearest of ``pts`` (inf if none)."""
+    if not len(pts):
+        return [np.full(len(q), np.inf) for q in queries]
+    tree = cKDTree(pts)
+    return [tree.query(q)[0] for q in queries]
+
+
 def _crazing(g, shape, lay, pose, params):
     """Crazing: cells from a jittered grid of seeds (spacing ``cell`` 3-7 px, each seed moved
     by up to 0.45 of it) around the patch's centre; a crack pixel is one nearly as close to
@@ -83,7 +96,12 @@ def _crazing(g, shape, lay, pose, params):
     sh = (r1 - r0, c1 - c0)
     yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
     k = int(np.ceil((m + 2 * cell) / cell))
-    gv, gu = np.mgrid[-k:k + 1, -k:k + 1].astype(np.float64) * cell
+    if k <= _CRAZE_GRID:
+        gv, gu = np.mgrid[-k:k + 1, -k:k + 1].astype(np.float64) * cell
+    else:  # a patch far larger than the image: seeds round the box only (3 cells beyond it)
+        iu = np.floor((np.array([c0, c1]) - c[0]) / cell).astype(int) + (-3, 4)
+        iv = np.floor((np.array([r0, r1]) - c[1]) / cell).astype(int) + (-3, 4)
+        gv, gu = np.mgrid[iv[0]:iv[1], iu[0]:iu[1]].astype(np.float64) * cell
     seeds = np.c_[gu.ravel(), gv.ravel()] + g.uniform(-0.45, 0.45, (gu.size, 2)) * cell
     seeds += np.asarray(c, float)
     d, _ = cKDTree(seeds).query(np.c_[xx.ravel(), yy.ravel()], k=2)
@@ -255,12 +273,18 @@ def _swarf(g, shape, lay, pose, params):
     sweep = 2.0 * np.pi * turns
     th = np.linspace(0.0, sweep, int(np.ceil(sweep * radius / 0.25)) + 2)
     rho, phi = radius * (1.0 - tight * th / sweep), np.deg2rad(start) + hand * th
-    tree = cKDTree(np.c_[c[0] + rho * np.cos(phi), c[1] + rho * np.sin(phi)])
+    pts = np.c_[c[0] + rho * np.cos(phi), c[1] + rho * np.sin(phi)]
     r0, r1, c0, c1 = box_around(c, int(np.ceil(radius + off + 4.0 * width + 2.0)), shape)
+    # samples farther than off + 10 widths from the box add nothing (exp(-50)); a curl inside
+    # the box (every generated one) keeps them all, a curl far larger than the image keeps
+    # its stretch near the box, so the k-d tree's queries do not degenerate
+    near = off + 10.0 * width + 1.0
+    pts = pts[(pts[:, 0] > c0 - near) & (pts[:, 0] < c1 + near)
+              & (pts[:, 1] > r0 - near) & (pts[:, 1] < r1 + near)]
     yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
     la = np.deg2rad(light)
-    d, _ = tree.query(np.c_[xx.ravel(), yy.ravel()])
-    ds, _ = tree.query(np.c_[xx.ravel() + off * np.cos(la), yy.ravel() + off * np.sin(la)])
+    d, ds = _nearest(pts, np.c_[xx.ravel(), yy.ravel()],
+                     np.c_[xx.ravel() + off * np.cos(la), yy.ravel() + off * np.sin(la)])
     body, shade = np.exp(-0.5 * (d / width) ** 2), np.exp(-0.5 * (ds / width) ** 2)
     h, w = shape
     delta = np.zeros((h, w))
