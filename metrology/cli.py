@@ -24,7 +24,7 @@ import traceback
 from typing import Any, NoReturn, Sequence
 
 from ._version import __version__
-from .errors import InputError, MetrologyError
+from .errors import InputError, MetrologyError, reraise_stop
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAIL", "EXIT_BAD_INPUT",
            "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
@@ -206,6 +206,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     try:
         code = args.func(args)
     except MetrologyError as exc:
+        reraise_stop(exc)                    # a stop inside a wrapped call is still a stop
         print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:                  # `metrology ... | head`: the reader went away
@@ -215,6 +216,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
             pass
         return EXIT_OK
     except OSError as exc:                   # a file the command touches directly
+        reraise_stop(exc)
         where = f" {exc.filename}:" if getattr(exc, "filename", None) else ""
         print(f"{prog}: error:{where} {exc.strerror or _one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -223,6 +225,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - last guard: one line, never a traceback
+        reraise_stop(exc)
         global last_unexpected
         last_unexpected = exc                # for tests and the fuzzer: where it came from
         if os.environ.get("METROLOGY_DEBUG"):

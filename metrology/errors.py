@@ -71,3 +71,22 @@ class MatchNotFoundError(MetrologyError):
 
 class FileFormatError(MetrologyError):
     """A file is truncated, foreign, of an unknown version or internally inconsistent."""
+
+
+def reraise_stop(exc: BaseException) -> None:
+    """Raise the stop (Ctrl-C, SIGTERM, exit) hidden in ``exc``'s chain, if there is one.
+
+    A signal handler runs between bytecodes, also inside Python code that a C function called
+    (``os.fspath`` calling ``__fspath__``, a NumPy or OpenCV callback).  A C function that then
+    ignores the error turns the stop into a ``SystemError`` whose cause is the stop, and a
+    handler that wraps errors (``raise InputError(...) from exc``) hides it too.  Code that
+    catches ``Exception`` to keep going (one image of a batch failing) calls this first, so a
+    stop still stops instead of being recorded as one more failure.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if not isinstance(cur, Exception):
+            raise cur
+        cur = cur.__cause__ if cur.__cause__ is not None else cur.__context__

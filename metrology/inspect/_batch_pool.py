@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from .._io import atomic_write_bytes
 from .._serial import to_jsonable
-from ..errors import InputError, MetrologyError
+from ..errors import InputError, MetrologyError, reraise_stop
 from ._batch_procs import (forking, kill_workers, resolve_start, signals_deferred,
                            worker_context)
 from ._batch_procs import SpawnWorkers as _WorkerContext  # noqa: F401 - the tests' and bench's
@@ -48,10 +48,12 @@ def inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
         res = recipe.run(path, name=path)
         rec = res.to_dict()
     except MetrologyError as exc:
+        reraise_stop(exc)   # a stop that came inside a wrapped call still stops the batch
         return _error_record(path, str(exc), t0)
     except MemoryError:
         return _error_record(path, "out of memory", t0)
     except Exception as exc:  # a bug must not stop a batch of thousands; record it
+        reraise_stop(exc)
         return _error_record(path, f"internal error: {type(exc).__name__}: {exc}", t0)
     if overlay_dir is not None and res.status != "error":
         try:
@@ -63,6 +65,7 @@ def inspect_one(recipe: Any, path: str, overlay_dir: str | None) -> dict:
                 atomic_write_bytes(Path(overlay_dir) / (Path(path).stem + ".overlay.png"),
                                    buf.tobytes())
         except (MetrologyError, OSError) as exc:
+            reraise_stop(exc)
             rec["overlay_error"] = str(exc)
     return to_jsonable(rec)
 
