@@ -27,7 +27,7 @@ def test_new_names_are_appended_at_the_end():
 
 def test_wrinkled_texture_contract_speed_and_tiny_sizes():
     check_texture_contract("wrinkled")
-    check_texture_fast("wrinkled", ms_max=40.0)
+    check_texture_fast("wrinkled")
 
 
 def _radial_power(t):

@@ -38,12 +38,16 @@ def check_texture_contract(name: str) -> np.ndarray:
     return t
 
 
-def check_texture_fast(name: str, ms_max: float = 50.0) -> None:
+def check_texture_fast(name: str, ms_max: float = 150.0) -> None:
     """A 256 x 256 render of texture ``name`` takes under ``ms_max`` ms of this process's CPU
-    time (best of five seeds).  It guards against per-pixel Python loops (tens of times
-    slower), not for speed itself (the benchmarks do that): CPU time, because wall time
-    counted the other processes on the shared 2-core machine (lapped, spangle: 37 ms CPU, 63
-    ms wall while an experiment ran beside the tests, and three of these tests failed)."""
+    time (best of five seeds).  It guards against per-pixel Python loops, not for speed itself
+    (the benchmarks do that; the textures are made to render in about 40 ms at most): a Python
+    loop over the 65536 pixels costs a few microseconds a pixel, hundreds of milliseconds.
+    CPU time, because wall time counted the other processes on the shared 2-core machine
+    (lapped, spangle: 37 ms CPU, 63 ms wall while an experiment ran beside the tests, and three
+    of these tests failed).  The bound is not the 40 ms the textures are made to: under load
+    CPU time grows too (tumbled, 40 ms alone, took 43-50 ms while the suite ran beside two
+    other processes, and failed a 40 ms bound in the fifteenth session's clean-clone run)."""
     import time
 
     from metrology.synth._textures_more import MORE_TEXTURES
