@@ -381,7 +381,7 @@ class JetScan:
         return np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
 
     def score_with_head(self, gray: np.ndarray) -> tuple[tuple, tuple]:
-        """(this channel's :meth:`score`, the head's ``score``) from one pass of the
+        """The pair (:meth:`score`, the head's ``score``) from one pass of the
         responses (the head needs them whitened, which the statistics compute anyway)."""
         got: list = []
         z = self._zmap(self.signal(gray), got)
