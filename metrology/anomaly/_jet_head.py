@@ -49,6 +49,13 @@ POS_SHARE = 0.2
 MARK_ERODE_PX = 10
 #: the logits are computed on every ``EVAL_STRIDE``-th row and column of the inner face
 EVAL_STRIDE = 2
+#: the fit-time gate (``jet_head="auto"``): painted copies of each held-back good part (one
+#: mark each, a generator seeded apart from the training's) and the least gain in AUROC the
+#: head must show over the jet channel on them to be kept (fixed before any judged figure:
+#: rule 46, docs/anomaly.md *The gated jet head*)
+GATE_COPIES = 3
+GATE_SEED = SEED + 1
+GATE_MARGIN = 0.10
 
 _LAYERS = (("w1", "b1"), ("w2", "b2"), ("w3", "b3"))
 
@@ -207,6 +214,29 @@ class JetHead:
         head.stats = held_stats([head.raw(js.features(grays[i]))[1]
                                  for i in range(len(grays)) if held[i]], inner)
         return head
+
+    def gate(self, js, grays: list[np.ndarray], held: np.ndarray) -> tuple[float, float]:
+        """(the head's AUROC, the jet channel's) on the ``held`` good parts against
+        :data:`GATE_COPIES` copies of each with one generic mark painted in (module
+        docstring): how much better the head tells foreign marks from this texture than the
+        covariance does, measured on parts neither was trained on."""
+        from ._cnn_scan import insert_mark
+        from .threshold import auroc
+
+        rng = np.random.default_rng(GATE_SEED)
+        roi = js.roi
+        hold = [grays[i] for i in range(len(grays)) if held[i]]
+        # the marks' strength as the training's: the texture's spread on its good faces
+        fit_idx = [i for i in range(len(grays)) if not held[i]][:N_IMAGES]
+        sd_t = float(np.median([np.std(js.signal(grays[i])[roi]) for i in fit_idx]))
+        mark_face = np.nonzero(eroded(roi, MARK_ERODE_PX))
+        painted = [insert_mark(rng, g, roi, sd_t, mark_face)[0]
+                   for g in hold for _ in range(GATE_COPIES)]
+        pairs = [js.score_with_head(g, self) for g in hold + painted]
+        jet = np.array([own[1] for own, _ in pairs])
+        head = np.array([by_head[1] for _, by_head in pairs])
+        n = len(hold)
+        return (auroc(head[:n], head[n:]), auroc(jet[:n], jet[n:]))
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:

@@ -380,14 +380,15 @@ class JetScan:
         value = float(z[self.inner].max())
         return np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
 
-    def score_with_head(self, gray: np.ndarray) -> tuple[tuple, tuple]:
+    def score_with_head(self, gray: np.ndarray, head=None) -> tuple[tuple, tuple]:
         """The pair (:meth:`score`, the head's ``score``) from one pass of the
-        responses (the head needs them whitened, which the statistics compute anyway)."""
+        responses (the head needs them whitened, which the statistics compute anyway);
+        ``head``: another head than this channel's (the fit-time gate's)."""
         got: list = []
         z = self._zmap(self.signal(gray), got)
         value = float(z[self.inner].max())
         own = np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
-        return own, self.head.score(_full_res(got, self.roi.shape))
+        return own, (head or self.head).score(_full_res(got, self.roi.shape))
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:
@@ -502,8 +503,9 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
                   ) -> tuple[JetScan | None, str]:
     """The jet channel as ``settings.jet_scan`` asks, on the fitted line channel (None: off),
     and what ``info["jet_scan"]`` says: "on", or "off: why".  With the channel on and
-    ``settings.jet_head`` its learned head too (``info["jet_head"]`` "on" / "off" and
-    ``info["jet_head_seconds"]``)."""
+    ``settings.jet_head`` its learned head too (``info["jet_head"]`` "on", "off" or, where
+    the ``"auto"`` gate refused it, "off: gate ..."; ``info["jet_head_gate"]`` the gate's
+    figures; ``info["jet_head_seconds"]``)."""
     import time
 
     info["jet_head"] = "off"
@@ -528,10 +530,21 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX)
     js.pc_stats = line.pc_stats
     if settings.jet_head:
-        from ._jet_head import JetHead
+        from ._jet_head import GATE_MARGIN, JetHead
 
         t0 = time.perf_counter()
         js.head = JetHead.fit(js, grays, held)
         js.head.pc_stats = line.pc_stats
-        info["jet_head"], info["jet_head_seconds"] = "on", round(time.perf_counter() - t0, 4)
+        info["jet_head"] = "on"
+        if settings.jet_head == "auto":
+            a_head, a_jet = js.head.gate(js, grays, held)
+            info["jet_head_gate"] = {"head_auroc": round(a_head, 4),
+                                     "jet_auroc": round(a_jet, 4),
+                                     "gain": round(a_head - a_jet, 4), "margin": GATE_MARGIN}
+            if not a_head - a_jet >= GATE_MARGIN:
+                js.head = None
+                info["jet_head"] = (f"off: gate {a_head - a_jet:+.3f} < {GATE_MARGIN} "
+                                    f"(painted held-back parts: head {a_head:.3f}, jet "
+                                    f"{a_jet:.3f})")
+        info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
     return js, "on"

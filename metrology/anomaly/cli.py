@@ -264,10 +264,11 @@ def register(subparsers) -> None:
     pf.add_argument("--jet-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for compact marks of any shape (auto: on with the line "
                          "channel and 40 or more images; off halves the scoring time)")
-    pf.add_argument("--jet-head", default="on", choices=["on", "off"],
+    pf.add_argument("--jet-head", default="auto", choices=["auto", "on", "off"],
                     help="the jet channel's learned head, a small perceptron trained at fit "
                          "on its responses against painted marks (with the jet channel; "
-                         "about 5 s more fit)")
+                         "about 5 s more fit); auto: kept only where it beats the jet "
+                         "channel on marks painted into held-back good parts")
     pf.add_argument("--cnn-scan", default="off", choices=["on", "off"],
                     help="the discriminator channel, a small net trained at fit on the good "
                          "faces with synthetic marks (needs the [deep] extra, the line "

@@ -136,7 +136,7 @@ def test_small_face_raises():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(jet_scan=True, select="off").fit(_good(range(300, 320)))
+    return PatchCore(jet_scan=True, jet_head=True, select="off").fit(_good(range(300, 320)))
 
 
 def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
