@@ -129,9 +129,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     jet = getattr(pc, "_jet", None)
     if jet is None and settings.get("jet_scan") == "auto":
         settings.pop("jet_scan", None)      # readable by readers that predate the channel
-    if settings.get("jet_head") == "auto" or settings.get("jet_head") is True:
-        # the bank's arrays say whether it has a head: readable by readers before the setting
-        settings.pop("jet_head", None)
+    if settings.get("jet_head") is False:
+        settings.pop("jet_head", None)      # the default: readable by readers before it
     cnn = getattr(pc, "_cnn", None)
     if cnn is None and settings.get("cnn_scan") is False:
         settings.pop("cnn_scan", None)      # readable by readers that predate the channel

@@ -264,7 +264,7 @@ def register(subparsers) -> None:
     pf.add_argument("--jet-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for compact marks of any shape (auto: on with the line "
                          "channel and 40 or more images; off halves the scoring time)")
-    pf.add_argument("--jet-head", default="auto", choices=["auto", "on", "off"],
+    pf.add_argument("--jet-head", default="off", choices=["auto", "on", "off"],
                     help="the jet channel's learned head, a small perceptron trained at fit "
                          "on its responses against painted marks (with the jet channel; "
                          "about 5 s more fit); auto: kept only where it beats the jet "

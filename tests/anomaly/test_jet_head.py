@@ -1,4 +1,4 @@
-"""The jet head (``jet_head``, "auto" by default with the jet channel: trained, then kept only
+"""The jet head (``jet_head``, an option: True keeps it, "auto" trains it and keeps it only
 where the fit-time gate finds it beats the jet channel): a perceptron trained at fit on the jet
 channel's whitened responses against generic painted marks.  It finds faint dents
 that the jet channel's covariance alone ranks among good parts; it is seeded (a refit is the
@@ -105,18 +105,18 @@ def test_head_on_keeps_it_and_round_trips(bank_pc, tmp_path):
     path = bank_pc.save(tmp_path / "b.npz")
     assert _version(path) == 11
     back = PatchCore.load(path)
-    assert back._jet.head is not None and "jet_head" not in json.loads(
-        np.load(path)["meta"].tobytes())["settings"]          # the default is not written
+    assert back._jet.head is not None and back.settings.jet_head is True
     for img in _good(range(900, 903)):
         a, b = bank_pc.score(img), back.score(img)
         assert a.score == b.score and np.array_equal(a.map, b.map)
 
 
-def test_head_off_writes_the_bank_as_before(tmp_path):
-    pc = PatchCore(select="off", jet_head=False).fit(_good(range(300, 340)))
+def test_head_off_by_default_writes_the_bank_as_before(tmp_path):
+    pc = PatchCore(select="off").fit(_good(range(300, 340)))
     assert pc.info["jet_head"] == "off" and pc._jet is not None and pc._jet.head is None
     path = pc.save(tmp_path / "off.npz")
-    assert _version(path) == 10
+    assert _version(path) == 10 and "jet_head" not in json.loads(
+        np.load(path)["meta"].tobytes())["settings"]          # the default is not written
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head is False
 
@@ -143,7 +143,7 @@ def test_gate_keeps_the_head_where_marks_are_the_texture(name, seed, keep):
 
 def test_auto_refuses_a_head_that_does_not_gain(tmp_path):
     # the ring faces of the channel tests: head 0.69, jet 0.62 on the painted held-back parts
-    pc = PatchCore(select="off").fit(_good(range(300, 340)))
+    pc = PatchCore(select="off", jet_head="auto").fit(_good(range(300, 340)))
     gate = pc.info["jet_head_gate"]
     assert pc._jet is not None and pc._jet.head is None
     assert gate["gain"] < GATE_MARGIN and gate["margin"] == GATE_MARGIN
