@@ -7,22 +7,22 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 ``luders``   stretcher-strained (Lueders-banded) mild-steel sheet (:func:`luders_texture`): a
              cold-rolled base of faint roll streaks along the rolling (pulling) direction over
              a fine grain, crossed by Lueders bands, the strips that yielded when the annealed
-             sheet was stretched: bands 3-9 px wide, 50-56 degrees off the streaks, 8-30 px
-             apart in one family (a sparse second family mirrored across the streaks in about
+             sheet was stretched: bands 4-11 px wide, 50-56 degrees off the streaks, 10-32
+             px apart in one family (a sparse second family mirrored across the streaks in about
              half the parts), their fronts wavy, each band slightly sunk and matte (a rougher
-             grain, twice the base's spread or more).  The first texture of patches of a
+             grain: about 1.6 times the base's spread).  The first texture of patches of a
              changed roughness: the others vary their relief, not their roughness, from place
              to place (``honed``'s cross-hatch is of fine grooves, not of bands of texture).
 
 ``endshield`` layout (:func:`endshield_layout`): a motor end shield (end bell) seen end on: a
              round plate (radius 0.47 x the smaller side) with three kidney-shaped cooling
-             windows between three straight radial ribs of one width (0.09 x the side, their
-             sides parallel, not radial), the windows' corners filleted (:func:`sd_endshield`,
-             the plate's ``"spokes"``); a counterbored bearing seat in the middle (a bore in a
-             flat ring, never missing) and three bolt holes in the rim, one at each rib's
-             foot (any of them missable).  The first outline with spokes: a round plate
-             pierced by windows that are part of its outline; face about 0.57 of a 256 x 256
-             image.
+             windows (0.12-0.22 x the side from the centre) between three straight radial
+             ribs of one width (0.12 x the side, their sides parallel, not radial), the
+             windows' corners filleted (:func:`sd_endshield`, the plate's ``"spokes"``); a
+             counterbored bearing seat in the middle (a bore in a flat ring, never missing)
+             and three bolt holes in the rim, one on each rib's line (any of them missable).  The first outline with spokes: a round plate
+             pierced by windows that are part of its outline; face about 0.61 of a 256 x 256
+             image, and a rim 0.25 x the side wide, where the surface defects go.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def luders_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     :func:`band_field` bands at :data:`LUDERS_ANGLE` to the streaks (either side), widths in
     :data:`LUDERS_WIDTH`, gaps in :data:`LUDERS_GAP`, fronts wavy by 1.2 px, and in half the
     parts a second family mirrored across the streaks, gaps in :data:`LUDERS_GAP2`; in a band
-    (softened over 0.7 px) the face sinks by 0.7 and gains a rough grain (0.8 px, 1.6).  Zero
+    (softened over 0.7 px) the face sinks by 0.6 and gains a rough grain (0.8 px, 1.1).  Zero
     mean, unit standard deviation, per part."""
     from .surfaces import _canvas, _unit
 
