@@ -16,13 +16,13 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 
 ``endshield`` layout (:func:`endshield_layout`): a motor end shield (end bell) seen end on: a
              round plate (radius 0.47 x the smaller side) with three kidney-shaped cooling
-             windows (0.12-0.22 x the side from the centre) between three straight radial
+             windows (0.12-0.2 x the side from the centre) between three straight radial
              ribs of one width (0.12 x the side, their sides parallel, not radial), the
              windows' corners filleted (:func:`sd_endshield`, the plate's ``"spokes"``); a
              counterbored bearing seat in the middle (a bore in a flat ring, never missing)
              and three bolt holes in the rim, one on each rib's line (any of them missable).  The first outline with spokes: a round plate
-             pierced by windows that are part of its outline; face about 0.61 of a 256 x 256
-             image, and a rim 0.25 x the side wide, where the surface defects go.
+             pierced by windows that are part of its outline; face about 0.63 of a 256 x 256
+             image, and a rim 0.27 x the side wide, where the surface defects go.
 """
 
 from __future__ import annotations
@@ -92,8 +92,28 @@ def luders_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
 #: the end shield (x the smaller side): the plate's radius, the cooling windows' inner and
 #: outer radius, the ribs' width, the windows' fillet, the bearing bore's and its seat's
 #: radius, the bolt holes' radius and circle; the first rib's direction (degrees, y down)
-ES_R, ES_WIN_IN, ES_WIN_OUT, ES_RIB, ES_FILLET = 0.47, 0.12, 0.22, 0.12, 0.015
+ES_R, ES_WIN_IN, ES_WIN_OUT, ES_RIB, ES_FILLET = 0.47, 0.12, 0.2, 0.12, 0.015
 ES_BORE, ES_SEAT, ES_HOLE, ES_HOLE_AT, ES_RIB0 = 0.06, 0.09, 0.025, 0.37, 90.0
+
+
+def _window_distance(along, across, half, o, a, b):
+    """The exact distance (px, negative inside) to one window, shrunk by its fillet, in its
+    own frame (``along`` its middle line, ``across`` >= 0: it is symmetric about that line):
+    the set at least ``o`` px from the rib line at ``half`` radians (towards the middle) and
+    ``a``-``b`` px from the centre.  Its edge: the rib line's piece between the two circles
+    and the two arcs up to where they meet it; the nearest of them, signed."""
+    m = np.array([np.sin(half), -np.cos(half)])              # the rib line's normal, inwards
+    t = np.array([np.cos(half), np.sin(half)])               # and its direction
+    p, q = o * m + np.sqrt(a * a - o * o) * t, o * m + np.sqrt(b * b - o * o) * t
+    dx, dy = q - p
+    k = np.clip(((along - p[0]) * dx + (across - p[1]) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+    dist = np.hypot(along - p[0] - k * dx, across - p[1] - k * dy)
+    rho, phi = np.hypot(along, across), np.arctan2(across, along)
+    for radius, end in ((a, p), (b, q)):
+        on = np.abs(phi) <= np.arctan2(end[1], end[0])
+        dist = np.minimum(dist, np.where(on, np.abs(rho - radius), np.inf))
+    inside = (along * m[0] + across * m[1] >= o) & (rho >= a) & (rho <= b)
+    return np.where(inside, -dist, dist)
 
 
 def sd_endshield(u, v, lay):
@@ -101,22 +121,19 @@ def sd_endshield(u, v, lay):
     (``"spokes"``: the plate's radius, the windows' inner and outer radius, the ribs' width
     and the fillet, px, the number of ribs and the first rib's direction, degrees): the disc
     less the windows, each window the set at least half a rib's width from both its ribs'
-    centre lines and between the two radii, its corners rounded by the fillet (distance
-    outside a window as the norm of the violated constraints': exact on its sides and arcs,
-    near it at the corners, where its sides meet its arcs almost square)."""
+    centre lines and between the two radii, its corners rounded by the fillet (the window
+    shrunk by the fillet, :func:`_window_distance`, less the fillet: exact)."""
     radius, r_in, r_out, rib, fillet, n, first = lay["spokes"]
-    rho = np.hypot(u, v)
     windows = np.full(np.shape(u), np.inf)
     half = np.pi / n                                   # a window's half angle, rib to rib
     for k in range(int(n)):
         mid = np.deg2rad(first) + (2 * k + 1) * half
         along = u * np.cos(mid) + v * np.sin(mid)
         across = np.abs(-u * np.sin(mid) + v * np.cos(mid))
-        q = np.stack([0.5 * rib + fillet - (along * np.sin(half) - across * np.cos(half)),
-                      r_in + fillet - rho, rho - r_out + fillet])
-        out = np.sqrt(np.sum(np.maximum(q, 0.0) ** 2, axis=0)) + np.minimum(q.max(axis=0), 0)
-        windows = np.minimum(windows, out - fillet)
-    return np.maximum(rho - radius, -windows)
+        d = _window_distance(along, across, half, 0.5 * rib + fillet, r_in + fillet,
+                             r_out - fillet)
+        windows = np.minimum(windows, d - fillet)
+    return np.maximum(np.hypot(u, v) - radius, -windows)
 
 
 def endshield_layout(shape: tuple[int, int], base: dict) -> dict:
