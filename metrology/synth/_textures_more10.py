@@ -8,9 +8,9 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              cold-rolled base of faint roll streaks along the rolling (pulling) direction over
              a fine grain, crossed by Lueders bands, the strips that yielded when the annealed
              sheet was stretched: bands 4-11 px wide, 50-56 degrees off the streaks, 10-32
-             px apart in one family (a sparse second family mirrored across the streaks in about
-             half the parts), their fronts wavy, each band slightly sunk and matte (a rougher
-             grain: about 1.6 times the base's spread).  The first texture of patches of a
+             px apart in one family (a sparse second family mirrored across the streaks in
+             about half the parts), their fronts wavy, each band slightly sunk and matte (a
+             rougher grain: about 1.7 times the base's spread).  The first texture of patches of a
              changed roughness: the others vary their relief, not their roughness, from place
              to place (``honed``'s cross-hatch is of fine grooves, not of bands of texture).
 
@@ -20,9 +20,10 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              ribs of one width (0.12 x the side, their sides parallel, not radial), the
              windows' corners filleted (:func:`sd_endshield`, the plate's ``"spokes"``); a
              counterbored bearing seat in the middle (a bore in a flat ring, never missing)
-             and three bolt holes in the rim, one on each rib's line (any of them missable).  The first outline with spokes: a round plate
-             pierced by windows that are part of its outline; face about 0.63 of a 256 x 256
-             image, and a rim 0.27 x the side wide, where the surface defects go.
+             and three bolt holes in the rim, one on each rib's line (any of them missable).
+             The first outline with spokes: a round plate pierced by windows that are part of
+             its outline; face about 0.63 of a 256 x 256 image, and a rim 0.27 x the side
+             wide, where the surface defects go.
 """
 
 from __future__ import annotations
