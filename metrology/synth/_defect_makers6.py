@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._defect_makers import box_around, pick_center
+from ._defect_makers4 import drawn_length
 from ._defect_makers5 import polyline_distance
 
 #: the lap: its length (px, end to end along its axis), the wave's amplitude (px) and
@@ -41,12 +42,8 @@ def lap_points(length, amplitude, pitch, phase, angle_deg):
 def _lap_params(g, shape, params):
     """The lap's length, amplitude, pitch, sigma, step and fade and contrast, drawn or given,
     checked."""
-    side = min(shape)  # smaller images: 0.15-0.3 x their side (the same draw from 150 px up)
-    length = params.get("length_px", g.uniform(min(LAP_LENGTH[0], 0.15 * side),
-                                               min(LAP_LENGTH[1], 0.3 * side)))
-    if not length >= 5.0:
-        raise InputError(f"defect_params: lap's length_px ({length:g}) must be at least 5 px: "
-                         f"a shorter one shows no seam")
+    length = drawn_length(g, shape, params, LAP_LENGTH, "lap",   # the same from 150 px up
+                          "a shorter one shows no seam")
     pitch = params.get("pitch_px", g.uniform(*LAP_PITCH))
     amplitude = params.get("bend_px", g.uniform(LAP_AMPLITUDE[0],
                                                 max(LAP_AMPLITUDE[0],
