@@ -165,6 +165,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   held-out 26 kinds plus the new shape ``kink``, and missing / extra), made on 2026-12-06
   (fourteenth session, after held-out 26) before any later change, to be scored once with
   the default;
+* ``holdout28``: a twenty-eighth held-out configuration (texture ``luders``, a
+  stretcher-strained mild-steel sheet: faint roll streaks crossed by Lueders bands at 50-56
+  degrees to them, each band sunk and rougher, layout ``endshield``, a motor end shield: a
+  round plate with three kidney cooling windows between three straight ribs, a counterbored
+  bearing seat and three bolt holes, the face about 0.63 of the image; the held-out 27 kinds
+  plus the new shape ``lap``, and missing / extra), made on 2026-12-06 (fifteenth session,
+  after held-out 27) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -204,7 +211,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
-``holdout26``, ``holdout27``, ``contrast``, ``energy``,
+``holdout26``, ``holdout27``, ``holdout28``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1039,6 +1046,17 @@ PARTS["holdout26"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT27_SET = ("cam", "cladded", 5700, HOLDOUT26_SET[3] + ("kink",))
 PARTS["holdout27"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT27_SET,
                                           title="held-out 27")
+#: the twenty-eighth held-out configuration (made 2026-12-06, fifteenth session, after
+#: held-out 27, before any later change): texture ``luders`` (a stretcher-strained mild-steel
+#: sheet: faint roll streaks crossed by Lueders bands at 50-56 degrees to them, each band sunk
+#: and rougher) and layout ``endshield`` (a motor end shield: a round plate with three kidney
+#: cooling windows between three straight ribs, a counterbored bearing seat, three bolt holes;
+#: the face about 0.63 of the image), both new, the held-out 27 kinds plus the new shape
+#: ``lap`` (a lap / cold shut: a wavy dark seam, 15-45 px, a slight step in level across it),
+#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 28*)
+HOLDOUT28_SET = ("endshield", "luders", 5900, HOLDOUT27_SET[3] + ("lap",))
+PARTS["holdout28"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT28_SET,
+                                          title="held-out 28")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -60,6 +60,7 @@ from ._defect_makers import box_around, pick_center
 from ._defect_makers3 import _crescent
 from ._defect_makers4 import _dragmark
 from ._defect_makers5 import _kink
+from ._defect_makers6 import _lap
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -485,4 +486,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
                "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
-               "kink": _kink}
+               "kink": _kink, "lap": _lap}

@@ -39,12 +39,25 @@ def drag_streaks(t, s, offsets, starts, lengths, strengths, sigma):
     return np.sum(strengths * onset * (1.0 - x) * across, axis=-1)
 
 
+def drawn_length(g, shape, params, bounds, kind: str = "", why: str = ""):
+    """A maker's ``length_px``: the one given, or drawn in ``bounds`` (px), each end cut to
+    0.15 and 0.3 x the image's smaller side (so the same draw on images of ``bounds[1] / 0.3``
+    px and up); the draw is consumed either way, so a kind's random stream does not depend
+    on what is given.
+    With ``kind``, a length under 5 px raises :class:`InputError` naming it and ``why``."""
+    side = min(shape)
+    length = params.get("length_px", g.uniform(min(bounds[0], 0.15 * side),
+                                               min(bounds[1], 0.3 * side)))
+    if kind and not length >= 5.0:
+        raise InputError(f"defect_params: {kind}'s length_px ({length:g}) must be at least "
+                         f"5 px: {why}")
+    return length
+
+
 def _drag_params(g, shape, params):
     """The drag mark's length, width, pitch, grooves' sigma and contrast, drawn or given,
     checked."""
-    side = min(shape)  # smaller images: 0.15-0.3 x their side (the same draw from 134 px up)
-    length = params.get("length_px", g.uniform(min(DRAG_LENGTH[0], 0.15 * side),
-                                               min(DRAG_LENGTH[1], 0.3 * side)))
+    length = drawn_length(g, shape, params, DRAG_LENGTH)  # the same draw from 134 px up
     width = params.get("width_px", g.uniform(*DRAG_WIDTH))
     pitch = params.get("pitch_px", min(g.uniform(*DRAG_PITCH), 0.5 * width))
     if pitch < 1.5 or pitch > 0.5 * width:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._defect_makers import box_around, pick_center
+from ._defect_makers4 import drawn_length
 
 #: the kinked scratch: its length (px, all legs), the groove's sigma (px), the turn at each
 #: kink (degrees, either way) and the contrast (gray levels) drawn in these ranges
@@ -48,12 +49,8 @@ def kink_points(length, angle_deg, turns_deg, shares):
 def _kink_params(g, shape, params):
     """The kinked scratch's length, legs' shares, turns, sigma and contrast, drawn or given,
     checked."""
-    side = min(shape)  # smaller images: 0.15-0.3 x their side (the same draw from 167 px up)
-    length = params.get("length_px", g.uniform(min(KINK_LENGTH[0], 0.15 * side),
-                                               min(KINK_LENGTH[1], 0.3 * side)))
-    if not length >= 5.0:
-        raise InputError(f"defect_params: kink's length_px ({length:g}) must be at least 5 px: "
-                         f"a shorter one shows no kink")
+    length = drawn_length(g, shape, params, KINK_LENGTH, "kink",   # the same from 167 px up
+                          "a shorter one shows no kink")
     legs = int(g.integers(2, 4))
     turns = g.uniform(*KINK_TURN, legs - 1) * g.choice([-1.0, 1.0], legs - 1)
     if "turn_deg" in params:  # every turn the one given, its sign too

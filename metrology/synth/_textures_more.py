@@ -58,7 +58,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more6`, ``tumbled`` and ``lbracket`` in
 :mod:`metrology.synth._textures_more7`, ``satin`` and ``link`` in
 :mod:`metrology.synth._textures_more8`, ``cladded`` and ``cam`` in
-:mod:`metrology.synth._textures_more9`.
+:mod:`metrology.synth._textures_more9`, ``luders`` and ``endshield`` in
+:mod:`metrology.synth._textures_more10`.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ from ._textures_more6 import electropolished_texture, hexplate_layout
 from ._textures_more7 import lbracket_layout, tumbled_texture
 from ._textures_more8 import link_layout, satin_texture
 from ._textures_more9 import cam_layout, cladded_texture
+from ._textures_more10 import endshield_layout, luders_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -484,7 +486,7 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "quadrant": quadrant_layout, "cruciform": cruciform_layout,
                 "gusset": gusset_layout, "sprocket": sprocket_layout,
                 "hexplate": hexplate_layout, "lbracket": lbracket_layout,
-                "link": link_layout, "cam": cam_layout}
+                "link": link_layout, "cam": cam_layout, "endshield": endshield_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -494,4 +496,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "anodised": anodised_texture, "jewelled": jewelled_texture,
                  "lasercut": lasercut_texture, "diecast": diecast_texture,
                  "electropolished": electropolished_texture, "tumbled": tumbled_texture,
-                 "satin": satin_texture, "cladded": cladded_texture}
+                 "satin": satin_texture, "cladded": cladded_texture,
+                 "luders": luders_texture}
