@@ -1,6 +1,7 @@
-"""The jet head of :class:`~metrology.anomaly.PatchCore` (``jet_head``, on with the jet
-channel by default): a small learned stage on the jet channel's responses (private helper of
-``_jet_scan``, whose fitted spectra and whitening it reads, and whose scoring pass it shares).
+"""The jet head of :class:`~metrology.anomaly.PatchCore` (``jet_head``, an option with the
+jet channel; ``"auto"`` keeps it only where :meth:`JetHead.gate` finds it helps): a small
+learned stage on the jet channel's responses (private helper of ``_jet_scan``, whose fitted
+spectra and whitening it reads, and whose scoring pass it shares).
 
 The jet channel asks, per pixel, how unusual each group of Gaussian-derivative responses is
 under one covariance: a texture made of marks of its own (tumbled comets, shot-peen cups)
@@ -19,9 +20,12 @@ good faces' responses end and foreign marks' begin:
 3. *scoring*: the perceptron's logit on every other row and column of the inner face (a
    quarter of the pixels; the responses are at least 1 px wide), the image score its
    largest, calibrated on the held-back good parts and put on PatchCore's scale as the jet
-   channel's; the map is the logits brought to full resolution.
+   channel's; the map is the logits brought to full resolution;
+4. *the gate* (``jet_head="auto"``, :meth:`JetHead.gate`): one generic mark painted into
+   each of :data:`GATE_COPIES` copies of every held-back good part; the head is kept iff
+   its AUROC on them beats the jet channel's by :data:`GATE_MARGIN`.
 
-Measured (docs/anomaly.md, *The jet head*).
+Measured (docs/anomaly.md, *A learned head on the jet channel* and *The gated jet head*).
 """
 
 from __future__ import annotations

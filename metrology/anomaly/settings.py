@@ -180,20 +180,20 @@ class PatchCoreSettings(Serializable):
         :class:`InputError`; ``False``: off (the former default).  The fit-time selection
         (``select``) scores its fold banks without it.
     jet_head : bool or "auto"
-        The jet channel's learned head, an option (docs/anomaly.md, *The jet head* and *The
-        gated jet head*; ``False``, the default, leaves it off): a small perceptron (numpy,
-        seeded) trained at fit on the jet channel's whitened responses to tell the good
-        faces' pixels from those of generic marks painted into 40 of them (strokes, blobs,
-        shaded slopes, flattened patches, dot clusters, the discriminator channel's); its
-        largest logit on the inner face is calibrated on the held-back good parts and put on
-        PatchCore's scale as the jet channel's.  It learns where a texture made of marks of
-        its own ends (swirled, tumbled, satin faces: +0.05 to +0.09), which one covariance
-        cannot, but on other faces it adds false alarms.  ``"auto"`` (recommended where it
-        is wanted): trained, then kept only if, on the held-back good parts and three copies
-        of each with one mark painted in, its AUROC beats the jet channel's by at least 0.10
-        (``info["jet_head_gate"]``); ``True``: always kept.  Needs the jet channel.
-        ``info["jet_head"]`` says "on", "off" or "off: gate ...", ``info["jet_head_seconds"]``
-        its fit time (gate included).
+        The jet channel's learned head, an option (``False``, the default, leaves it off;
+        docs/anomaly.md, *A learned head on the jet channel* and *The gated jet head*): a
+        small perceptron (numpy, seeded) trained at fit on the jet channel's whitened
+        responses to tell the good faces' pixels from those of generic marks painted into 40
+        of them (strokes, blobs, shaded slopes, flattened patches, dot clusters, the
+        discriminator channel's); its largest logit on the inner face is calibrated on the
+        held-back good parts and put on PatchCore's scale as the jet channel's.  It learns
+        where a texture made of marks of its own ends (swirled, tumbled, satin faces: +0.05
+        to +0.09), which one covariance cannot, but on other faces it adds false alarms.
+        ``"auto"`` (recommended where it is wanted): trained, then kept only if, on the
+        held-back good parts and three copies of each with one mark painted in, its AUROC
+        beats the jet channel's by at least 0.10 (``info["jet_head_gate"]``); ``True``:
+        always kept.  Needs the jet channel.  ``info["jet_head"]`` says "on", "off" or "off:
+        gate ...", ``info["jet_head_seconds"]`` its fit time (gate included).
     cnn_scan : bool
         The discriminator channel (an option; ``False``, the default, leaves it off): a small
         fully-convolutional net (16 channels, dilated residual layers) trained at fit on the
