@@ -182,6 +182,7 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
 * ``jet``: the jet channel (default ``"auto"`` since 2026-12-05) against it off on tune and
   held-outs 1-12 (full size without ``--quick``: the figures of docs/anomaly.md, *The jet
   channel*); ``jet_fit``: the fit of 200 images and one score with and without it;
+  ``jet_head_fit``: the same without the jet head, gated and on (*The gated jet head*);
 * ``deepchan``: the texture-energy and line channels with the pretrained default extractor
   (off, both, texture energy alone) on the scikit-image textures and the generator's quick
   tune and held-out 1 sets;
@@ -1244,6 +1245,21 @@ def _jet_fit(quick, deep, rows, rep):
 
 PARTS["jet"] = _jet
 PARTS["jet_fit"] = _jet_fit
+
+#: the jet head (issue 15, an option since the sixteenth session, rules 45 and 46): off (the
+#: default), gated and always on
+JET_HEAD_CONFIGS = (("jet_head=False (the default)", {}),
+                    ("jet_head='auto' (the gated option)", dict(jet_head="auto")),
+                    ("jet_head=True", dict(jet_head=True)))
+
+
+def _jet_head_fit(quick, deep, rows, rep):
+    """Fit of 200 training images and one score, without the jet head, gated and on."""
+    _fit200(rows, rep, JET_HEAD_CONFIGS, lambda pc: (
+        f"head {pc.info.get('jet_head')} {pc.info.get('jet_head_seconds', 0):.1f} s wall"))
+
+
+PARTS["jet_head_fit"] = _jet_head_fit
 
 
 #: the channels with the pretrained backbone (issue 15, 2026-12-04/05 night): the pretrained

@@ -37,19 +37,26 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                    ) -> list[tuple[str, np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, jet, cnn, texture energy, chroma): (name; map
-    in PatchCore units, 0 where it did not scan; image score in PatchCore units)."""
+    """Per extra channel of ``pc`` (line, blob, jet and its head, cnn, texture energy,
+    chroma): (name; map in PatchCore units, 0 where it did not scan; image score in PatchCore
+    units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
     for name, ch in (("line", pc._line), ("blob", getattr(pc, "_blob", None)),
                      ("jet", getattr(pc, "_jet", None)), ("cnn", getattr(pc, "_cnn", None))):
         if ch is None:
             continue
-        m, v = ch.score(gray)
-        m, cut = _masked(m, pixel_mask)
-        v = v if cut is None else cut
-        out.append((name, np.where(m > 0, ch.to_patchcore_units(m), np.float32(0.0)),
-                    float(ch.to_patchcore_units(v))))
+        head = getattr(ch, "head", None) if name == "jet" else None
+        if head is None:
+            scored = [(name, ch, ch.score(gray))]
+        else:           # the jet's head reads the jet's own responses: one pass for both
+            own, by_head = ch.score_with_head(gray)
+            scored = [(name, ch, own), ("jet_head", head, by_head)]
+        for nm, c, (m, v) in scored:
+            m, cut = _masked(m, pixel_mask)
+            v = v if cut is None else cut
+            out.append((nm, np.where(m > 0, c.to_patchcore_units(m), np.float32(0.0)),
+                        float(c.to_patchcore_units(v))))
     if pc._energy is not None:
         out.append(("energy",) + tuple(energy_scores(pc._energy, gray, pixel_mask)))
     chroma = getattr(pc, "_chroma", None)

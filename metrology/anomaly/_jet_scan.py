@@ -231,6 +231,7 @@ class JetScan:
         self.sd = np.ones(2 * n, np.float32)            # ... and spread
         self.stats = (0.0, 1.0)                         # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
+        self.head = None                                # the learned head (``_jet_head``)
 
     @property
     def n_groups(self) -> int:
@@ -253,14 +254,29 @@ class JetScan:
             for j, rr in lv.group_maps(lv.signal(x)):
                 yield j, lv, rr
 
-    def statistics(self, x: np.ndarray):
+    def features(self, gray: np.ndarray) -> np.ndarray:
+        """(n, H, W) float32: per group the responses to ``gray``'s face signal whitened as
+        trained, at full resolution (the head's features, ``_jet_head``)."""
+        got: list = []
+        for j, lv, rr in self._group_maps(self.signal(gray)):
+            got.append((lv, self._whitened(j, rr)))
+        return _full_res(got, self.roi.shape)
+
+    def _whitened(self, j: int, rr: np.ndarray) -> np.ndarray:
+        k = len(rr)
+        return (self.whiten[j, :k, :k] @ rr.reshape(k, -1)).reshape(rr.shape)
+
+    def statistics(self, x: np.ndarray, collect: list | None = None):
         """Per statistic: (its index, its level, map at the level's resolution, float32): per
         group (statistics 2j and 2j + 1) the Mahalanobis length of its responses to the face
         signal ``x``, whitened as trained and by this image's own covariance (at full
         resolution over every other row and column of the inner face: 10 k pixels estimate
-        a 3 x 3 covariance well, at a quarter of the cost)."""
+        a 3 x 3 covariance well, at a quarter of the cost).  ``collect``: a list that gets
+        (level, whitened responses) of every group, for the head."""
         for j, lv, rr in self._group_maps(x):
             k = len(rr)
+            if collect is not None:  # the head's features, from the same responses
+                collect.append((lv, self._whitened(j, rr)))
             wt = self.whiten[j, :k, :k].astype(np.float64)
             trained = wt.T @ wt
             # the image's own covariance, plus a little of the trained one: a black or
@@ -278,11 +294,11 @@ class JetScan:
                 np.maximum(acc, np.float32(0.0), out=acc)
                 yield 2 * j + n_q, lv, np.sqrt(acc, out=acc)
 
-    def _zmap(self, x: np.ndarray) -> np.ndarray:
+    def _zmap(self, x: np.ndarray, collect: list | None = None) -> np.ndarray:
         import cv2
 
         z = {id(lv): np.full(lv.roi.shape, -np.inf, np.float32) for lv in self.levels}
-        for i, lv, st in self.statistics(x):  # each map is this loop's own: scaled in place
+        for i, lv, st in self.statistics(x, collect):  # each map is this loop's own: scaled in place
             st -= self.mu[i]
             st /= self.sd[i]
             np.maximum(z[id(lv)], st, out=z[id(lv)])
@@ -364,12 +380,24 @@ class JetScan:
         value = float(z[self.inner].max())
         return np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
 
+    def score_with_head(self, gray: np.ndarray, head=None) -> tuple[tuple, tuple]:
+        """The pair (:meth:`score`, the head's ``score``) from one pass of the
+        responses (the head needs them whitened, which the statistics compute anyway);
+        ``head``: another head than this channel's (the fit-time gate's)."""
+        got: list = []
+        z = self._zmap(self.signal(gray), got)
+        value = float(z[self.inner].max())
+        own = np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
+        return own, (head or self.head).score(_full_res(got, self.roi.shape))
+
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:
         out = {"jet_psd": self.psd, "jet_whiten": self.whiten, "jet_mu": self.mu,
                "jet_sd": self.sd, "jet_roi": self.roi.astype(np.uint8)}
         if self.half_from is not None:
             out["jet_psd_half"] = self.levels[-1].psd
+        if self.head is not None:
+            out.update(self.head.arrays())
         return out
 
     def params(self) -> dict:
@@ -379,6 +407,8 @@ class JetScan:
                "patchcore_mean": self.pc_stats[0], "patchcore_sd": self.pc_stats[1]}
         if self.half_from is not None:
             out["half_from_px"] = self.half_from
+        if self.head is not None:
+            out["head"] = self.head.params()
         return out
 
     @classmethod
@@ -444,12 +474,42 @@ class JetScan:
             raise bad("array 'jet_roi' leaves no pixel to scan")
         js.mu, js.sd = mu.astype(np.float32), sd.astype(np.float32)
         js.stats, js.pc_stats = (nums[0], nums[1]), (nums[2], nums[3])
+        heads = sorted(k for k in arrays if k.startswith("jet_head_"))
+        if "head" in params:
+            from ._jet_head import JetHead
+
+            js.head = JetHead.from_arrays(arrays, params["head"], js.inner, 2 * n, where)
+            js.head.pc_stats = js.pc_stats
+        elif heads:
+            raise bad(f"arrays {heads} without the header's 'head'")
         return js
 
 
-def fit_jet_state(mode, line, imgs: list[np.ndarray]) -> tuple[JetScan | None, str]:
-    """The jet channel as ``settings.jet_scan`` (``mode``) asks, on the fitted line channel
-    (None: off), and what ``info["jet_scan"]`` says: "on", or "off: why"."""
+def _full_res(got: list, shape: tuple[int, int]) -> np.ndarray:
+    """The whitened responses of every group (level, (k, h, w)) stacked at full resolution
+    (``shape``): a half-resolution level's brought up (linear)."""
+    import cv2
+
+    out = []
+    for lv, v in got:
+        if lv.factor != 1:
+            v = np.stack([cv2.resize(c, shape[::-1], interpolation=cv2.INTER_LINEAR)
+                          for c in v])
+        out.append(v)
+    return np.concatenate(out)
+
+
+def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
+                  ) -> tuple[JetScan | None, str]:
+    """The jet channel as ``settings.jet_scan`` asks, on the fitted line channel (None: off),
+    and what ``info["jet_scan"]`` says: "on", or "off: why".  With the channel on and
+    ``settings.jet_head`` its learned head too (``info["jet_head"]`` "on", "off" or, where
+    the ``"auto"`` gate refused it, "off: gate ..."; ``info["jet_head_gate"]`` the gate's
+    figures; ``info["jet_head_seconds"]``)."""
+    import time
+
+    info["jet_head"] = "off"
+    mode = settings.jet_scan
     from ..image.io import as_gray
 
     if mode is False:
@@ -469,4 +529,22 @@ def fit_jet_state(mode, line, imgs: list[np.ndarray]) -> tuple[JetScan | None, s
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX)
     js.pc_stats = line.pc_stats
+    if settings.jet_head:
+        from ._jet_head import GATE_MARGIN, JetHead
+
+        t0 = time.perf_counter()
+        js.head = JetHead.fit(js, grays, held)
+        js.head.pc_stats = line.pc_stats
+        info["jet_head"] = "on"
+        if settings.jet_head == "auto":
+            a_head, a_jet = js.head.gate(js, grays, held)
+            info["jet_head_gate"] = {"head_auroc": round(a_head, 4),
+                                     "jet_auroc": round(a_jet, 4),
+                                     "gain": round(a_head - a_jet, 4), "margin": GATE_MARGIN}
+            if not a_head - a_jet >= GATE_MARGIN:
+                js.head = None
+                info["jet_head"] = (f"off: gate {a_head - a_jet:+.3f} < {GATE_MARGIN} "
+                                    f"(painted held-back parts: head {a_head:.3f}, jet "
+                                    f"{a_jet:.3f})")
+        info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
     return js, "on"

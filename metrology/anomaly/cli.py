@@ -86,7 +86,8 @@ def _fit(args: argparse.Namespace) -> int:
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
                        aligned=args.aligned, resize=args.resize, select=args.select,
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
-                       jet_scan=mode[args.jet_scan], cnn_scan=mode[args.cnn_scan],
+                       jet_scan=mode[args.jet_scan], jet_head=mode[args.jet_head],
+                       cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan], **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
@@ -263,6 +264,11 @@ def register(subparsers) -> None:
     pf.add_argument("--jet-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for compact marks of any shape (auto: on with the line "
                          "channel and 40 or more images; off halves the scoring time)")
+    pf.add_argument("--jet-head", default="off", choices=["auto", "on", "off"],
+                    help="the jet channel's learned head, a small perceptron trained at fit "
+                         "on its responses against painted marks (with the jet channel; "
+                         "about 5 s more fit); auto: kept only where it beats the jet "
+                         "channel on marks painted into held-back good parts")
     pf.add_argument("--cnn-scan", default="off", choices=["on", "off"],
                     help="the discriminator channel, a small net trained at fit on the good "
                          "faces with synthetic marks (needs the [deep] extra, the line "

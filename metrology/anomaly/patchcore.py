@@ -388,7 +388,7 @@ class PatchCore:
             if self.fusion_used == "sum":  # "max": no blob channel (the former default)
                 self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
-        self._jet, self.info["jet_scan"] = fit_jet_state(s.jet_scan, self._line, imgs)
+        self._jet, self.info["jet_scan"] = fit_jet_state(s, self._line, imgs, self.info)
         fit_cnn_state(self, s.cnn_scan, imgs)
         roi = None if roi is None else _check_roi(roi, shape)
         self._energy, self.info["texture_energy"] = fit_energy_state(self, imgs, held_index, roi)

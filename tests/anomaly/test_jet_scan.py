@@ -136,20 +136,22 @@ def test_small_face_raises():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(jet_scan=True, select="off").fit(_good(range(300, 320)))
+    return PatchCore(jet_scan=True, jet_head=True, select="off").fit(_good(range(300, 320)))
 
 
 def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
     assert bank_pc.info["jet_scan"] == "on" and bank_pc._jet is not None
+    assert bank_pc.info["jet_head"] == "on" and bank_pc._jet.head is not None
     path = bank_pc.save(tmp_path / "jet.npz")
     back = PatchCore.load(path)
-    assert back._jet is not None
+    assert back._jet is not None and back._jet.head is not None
     for img in _good(range(900, 903)):
         a, b = bank_pc.score(img), back.score(img)
         assert a.score == b.score and np.array_equal(a.map, b.map)
     import json
     with np.load(path) as z:
-        assert json.loads(z["meta"].tobytes())["version"] == 10  # 7 and the line gain
+        # 7, the line gain and the head
+        assert json.loads(z["meta"].tobytes())["version"] == 11
 
 
 def test_damaged_jet_entries_raise(bank_pc, tmp_path):
@@ -191,7 +193,7 @@ def test_version_6_bank_loads_and_scores_as_fitted(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_jet_scan, "HALF_FROM_PX", None)
     monkeypatch.setattr(_line_scan, "SHIFT_GAIN", False)
-    pc = PatchCore(jet_scan=True, select="off").fit(_good(range(300, 320)))
+    pc = PatchCore(jet_scan=True, jet_head=False, select="off").fit(_good(range(300, 320)))
     assert pc._jet.half_from is None and len(pc._jet.levels) == 1
     path = pc.save(tmp_path / "v6.npz")
     import json
