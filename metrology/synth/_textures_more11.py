@@ -22,7 +22,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              hole through both tines (a hole in each tine on one line across the slot, either
              missable) and, at the closed end, the rod's counterbored bore (never missing).
              The first outline open on one side: a slot cut in from the edge, the face in two
-             tines either side of it; face about 0.60 of a 256 x 256 image.
+             tines either side of it; face about 0.62 of a 256 x 256 image.
 """
 
 from __future__ import annotations
