@@ -117,5 +117,6 @@ def _stamp(g, shape, lay, pose, params):
     delta[r0:r1, c0:c1] = -contrast * depth
     spec = ("stamp", (float(c[0]), float(c[1])), float(height), float(angle), float(contrast),
             {"width_px": float(width), "pitch_px": float(pitch), "glyphs": n,
-             "digits": digits, "tilt": float(tilt)})
+             "digits": digits, "tilt": float(tilt),
+             "strike": tuple(float(k) for k in strike)})
     return delta, None, spec, None
