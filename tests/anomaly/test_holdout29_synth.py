@@ -273,34 +273,39 @@ def test_stamp_is_local_and_follows_contrast_scale():
 
 def _glyph_points(spec, height, pitch, where):
     """The image points (2 x N, x and y) of the glyph-frame points ``where`` (N x 2, in units
-    of a glyph's half width and half height) of each glyph of the stamp ``spec``: a list,
-    glyph by glyph."""
-    from metrology.synth._defect_makers7 import STAMP_ASPECT
-
+    of a glyph's half width and half height; a glyph half as wide as high) of each glyph of
+    the stamp ``spec``: a list, glyph by glyph."""
     c, t = np.array(spec.center_xy), np.deg2rad(spec.angle_deg)
     e, n = np.array([np.cos(t), np.sin(t)]), np.array([-np.sin(t), np.cos(t)])
     k = spec.params["glyphs"]
     out = []
     for i in range(k):
-        m = np.asarray(where) * [0.5 * STAMP_ASPECT * height, 0.5 * height]
+        m = np.asarray(where) * [0.25 * height, 0.5 * height]
         m = m + [(i - 0.5 * (k - 1)) * pitch, 0.0]
         out.append(c[:, None] + e[:, None] * m[:, 0] + n[:, None] * m[:, 1])
     return out
 
 
-def test_stamp_reads_back_as_its_seven_segment_digits_struck_unevenly():
-    from metrology.synth._defect_makers7 import DIGITS, SEGMENTS
+#: the seven-segment digits, written out here (not the maker's table): the segments each
+#: digit lights, and each segment's middle (a top, b upper right, c lower right, d bottom, e
+#: lower left, f upper left, g middle; units of a glyph's half width and half height, y down)
+SEVEN = {0: "abcdef", 1: "bc", 2: "abdeg", 3: "abcdg", 4: "bcfg", 5: "acdfg", 6: "acdefg",
+         7: "abc", 8: "abcdefg", 9: "abcdfg"}
+MIDDLES = np.array([[0.0, -1.0], [1.0, -0.5], [1.0, 0.5], [0.0, 1.0], [-1.0, 0.5],
+                    [-1.0, -0.5], [0.0, 0.0]])
 
-    mids = SEGMENTS.mean(axis=1)                       # each segment's middle
+
+def test_stamp_reads_back_as_its_seven_segment_digits_struck_unevenly():
     for r in range(10):
         p = {"length_px": 14.0, "width_px": 1.6, "pitch_px": 13.0, "contrast": 24.0,
              "angle_deg": 37.0 * r}
         s, d = _change(r, p)
         spec = s.defects[0]
         q = spec.params
-        for dg, strike, pts in zip(q["digits"], q["strike"], _glyph_points(spec, 14, 13, mids)):
+        for dg, strike, pts in zip(q["digits"], q["strike"],
+                                   _glyph_points(spec, 14, 13, MIDDLES)):
             v = ndimage.map_coordinates(d, [pts[1], pts[0]], order=1) / 24.0
-            lit = np.array([ch in DIGITS[dg] for ch in "abcdefg"])
+            lit = np.array([ch in SEVEN[dg] for ch in "abcdefg"])
             # a lit segment as deep as the glyph was struck (within 0.15 of the contrast: the
             # blur takes a little off a stroke 1.6 px wide), an unlit one untouched
             assert np.abs(v[lit] + strike).max() < 0.15, (r, dg, v, strike)
