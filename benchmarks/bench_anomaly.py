@@ -172,6 +172,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   bearing seat and three bolt holes, the face about 0.63 of the image; the held-out 27 kinds
   plus the new shape ``lap``, and missing / extra), made on 2026-12-06 (fifteenth session,
   after held-out 27) before any later change, to be scored once with the default;
+* ``holdout29``: a twenty-ninth held-out configuration (texture ``crossrolled``, a
+  cross-rolled sheet: two families of roll streaks crossing at 82-98 degrees, the first pass
+  partly rolled out by the second, layout ``forkend``, a fork end: a square plate with a wide
+  U slot cut in from one edge, a pin hole in each tine and a counterbored rod bore, the face
+  about 0.62 of the image; the held-out 28 kinds plus the new shape ``stamp``, and missing /
+  extra), made on 2026-12-06 (sixteenth session, after held-out 28) before any later change,
+  to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -211,7 +218,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
-``holdout26``, ``holdout27``, ``holdout28``, ``contrast``, ``energy``,
+``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1057,6 +1064,17 @@ PARTS["holdout27"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT28_SET = ("endshield", "luders", 5900, HOLDOUT27_SET[3] + ("lap",))
 PARTS["holdout28"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT28_SET,
                                           title="held-out 28")
+#: the twenty-ninth held-out configuration (made 2026-12-06, sixteenth session, after
+#: held-out 28, before any later change): texture ``crossrolled`` (a cross-rolled sheet: two
+#: families of roll streaks crossing at 82-98 degrees, the first pass partly rolled out by the
+#: second) and layout ``forkend`` (a fork end: a square plate with a wide U slot cut in from
+#: one edge, a pin hole in each tine, a counterbored rod bore; the face about 0.62 of the
+#: image), both new, the held-out 28 kinds plus the new shape ``stamp`` (a stray stamp: two or
+#: three blocky seven-segment digits, shallow and dark), and missing / extra; to be scored once
+#: with the default (docs/anomaly.md, *Held-out 29*)
+HOLDOUT29_SET = ("forkend", "crossrolled", 6100, HOLDOUT28_SET[3] + ("stamp",))
+PARTS["holdout29"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT29_SET,
+                                          title="held-out 29")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -61,6 +61,7 @@ from ._defect_makers3 import _crescent
 from ._defect_makers4 import _dragmark
 from ._defect_makers5 import _kink
 from ._defect_makers6 import _lap
+from ._defect_makers7 import _stamp
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -486,4 +487,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
                "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
-               "kink": _kink, "lap": _lap}
+               "kink": _kink, "lap": _lap, "stamp": _stamp}

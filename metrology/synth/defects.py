@@ -50,6 +50,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``dragmark`` a drag mark: a band of 3-6 fine parallel streaks, 15-40 px, sharp at its start, fading.
 ``kink``     a kinked scratch: a thin groove of 2-3 straight legs, 15-50 px, turning 30-100 degrees.
 ``lap``      a lap (cold shut): a wavy dark seam 15-45 px long, one side a slight step brighter.
+``stamp``    a stray stamp: 2-3 blocky seven-segment digits 8-14 px high, shallow and dark.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -88,13 +89,13 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
-                "dragmark", "kink", "lap")
+                "dragmark", "kink", "lap", "stamp")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
-                 "kink", "lap")
+                 "kink", "lap", "stamp")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
