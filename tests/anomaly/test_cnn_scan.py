@@ -27,7 +27,7 @@ from metrology.anomaly._fusion import channel_scores
 from metrology.errors import FileFormatError, InputError
 from metrology.image.io import as_gray
 from metrology.synth.defects import make_defect_set
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
 
 N = 128
 #: training steps of the fast tests (the channel's plumbing, not its accuracy)
@@ -205,11 +205,7 @@ def test_damaged_cnn_entries_raise(fitted, tmp_path):
              (lambda m: m.update(version=7), {"line_gain_ref": None}, "version 8"),
              (lambda m: m.pop("cnn_scan"), {}, "version 8"),
              (lambda m: m["settings"].update(cnn_scan=False), {}, "cnn_scan off")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
     # settings that ask for the channel, a bank without it
     path.write_bytes(good)
     with np.load(path) as z:

@@ -13,7 +13,7 @@ import pytest
 from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
 from metrology.anomaly._fusion import channel_scores
 from metrology.errors import FileFormatError, InputError
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
 from tests.anomaly.test_texture_energy import _good
 
 #: without the fit-time selection (it does not touch the channels; keeps the tests fast)
@@ -161,11 +161,7 @@ def test_damaged_blob_entries_raise(summed, tmp_path):
              (lambda m: m.update(version=4), {"line_gain_ref": None}, "version 5"),
              (lambda m: m.pop("blob_scan"), {}, "version 5"),
              (lambda m: m["settings"].update(fusion="mean"), {}, "fusion")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 def test_bad_setting_raises():

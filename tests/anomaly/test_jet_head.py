@@ -16,10 +16,10 @@ import pytest
 from metrology.anomaly import PatchCore, auroc
 from metrology.anomaly._jet_head import GATE_MARGIN, HIDDEN, JetHead, logits, train
 from metrology.anomaly._jet_scan import JetScan
-from metrology.errors import FileFormatError, InputError
+from metrology.errors import InputError
 from metrology.synth.surfaces import make_texture
 from tests.anomaly.test_jet_scan import N, _dent, _texture
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises
 from tests.anomaly.test_texture_energy import _good
 
 LAY = 0.3
@@ -169,11 +169,7 @@ def test_damaged_head_entries_raise(bank_pc, tmp_path):
              (lambda m: m["jet_scan"].update(head=[1]), {}, "not an object"),
              (lambda m: m["jet_scan"].pop("head"), {}, "without the header"),
              (lambda m: m.update(version=10), {}, "version 11")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None, 0.5])

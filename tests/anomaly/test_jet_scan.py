@@ -13,7 +13,7 @@ import pytest
 from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
 from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import FileFormatError, InputError
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
 from tests.anomaly.test_texture_energy import _good
 
 N = 128
@@ -178,11 +178,7 @@ def test_damaged_jet_entries_raise(bank_pc, tmp_path):
              (None, {"jet_psd_half": np.zeros_like(bank_pc._jet.levels[-1].psd)},
               "jet_psd_half"),
              (lambda m: m["settings"].update(jet_scan=False), {}, "jet_scan off")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 def test_version_6_bank_loads_and_scores_as_fitted(monkeypatch, tmp_path):

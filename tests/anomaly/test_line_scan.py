@@ -25,9 +25,9 @@ import pytest
 from metrology.anomaly import PatchCore, PatchCoreSettings
 from metrology.anomaly import _line_scan
 from metrology.anomaly._line_scan import LineScan
-from metrology.errors import FileFormatError, InputError
+from metrology.errors import InputError
 from metrology.synth.defects import make_defect_set
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
 
 SHAPE = (128, 128)
 SCENE = dict(shape=SHAPE, layout="face", texture="milled", placement_px=3.0,
@@ -218,11 +218,7 @@ def test_damaged_line_channel_raises(refined, tmp_path):
               {"line_psd": None, "line_spread": None, "line_roi": None, "line_gain_ref": None},
               "has none"),
              (lambda m: m["settings"].update(line_scan=False), {}, "line_scan off")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 def test_bad_input_raises(data):

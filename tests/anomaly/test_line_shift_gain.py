@@ -18,10 +18,9 @@ import pytest
 
 from metrology.anomaly import PatchCore
 from metrology.anomaly import _line_scan
-from metrology.errors import FileFormatError
 from metrology.synth.defects import make_defect_set
 from tests.anomaly.test_line_scan import SCENE, _add_line, _z, line_faces
-from tests.anomaly.test_patchcore import _rewrite
+from tests.anomaly.test_patchcore import _each_damage_raises
 
 #: the line channel alone (no jet or energy channel): its z is the subject
 FIT = dict(line_scan=True, select="off", texture_energy=False, fusion="max", jet_scan=False)
@@ -124,11 +123,7 @@ def test_damaged_gain_raises(banks, tmp_path):
              (None, {"line_gain_ref": np.zeros(n, np.float32)}, "line_gain_ref"),
              (None, {"line_gain_ref": None}, "version 10"),
              (lambda m: m.update(version=9), {}, "version 10")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 def test_faces_without_texture_give_finite_scores():

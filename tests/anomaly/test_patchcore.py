@@ -140,6 +140,17 @@ def _rewrite(path, meta=None, **arrays):
     np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
+def _each_damage_raises(path, good: bytes, cases) -> None:
+    """Each case (header edit or None, array edits, message) applied to a fresh copy of the
+    bank ``good`` at ``path`` makes :meth:`PatchCore.load` raise :class:`FileFormatError`
+    matching its message."""
+    for meta, arrays, msg in cases:
+        path.write_bytes(good)
+        _rewrite(path, meta, **arrays)
+        with pytest.raises(FileFormatError, match=msg):
+            PatchCore.load(path)
+
+
 def test_corrupt_files(fitted, tmp_path):
     path = fitted.save(tmp_path / "bank.npz")
     good = path.read_bytes()
@@ -159,11 +170,7 @@ def test_corrupt_files(fitted, tmp_path):
              (lambda m: m["features"].update(sigmas="x"), {}, "features"),
              (None, {"bank": np.full_like(fitted.bank, np.nan)}, "finite"),
              (None, {"aligned_spread": np.zeros((2, 2), np.float32)}, "aligned")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
     with pytest.raises(InputError, match="not found"):
         PatchCore.load(tmp_path / "nothing.npz")
 

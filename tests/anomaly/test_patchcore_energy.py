@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
-from metrology.errors import FileFormatError, InputError
-from tests.anomaly.test_patchcore import _rewrite
+from metrology.errors import InputError
+from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
 from tests.anomaly.test_texture_energy import SHAPE, _flatten_disc, _good
 
 #: fitted without the fit-time selection (it does not touch the channel; keeps the tests fast)
@@ -172,11 +172,7 @@ def test_damaged_energy_arrays_raise(energy, tmp_path):
               {"energy_roi": None, "energy_center": None, "energy_spread": None,
                "energy_chan": None}, "has none"),
              (lambda m: m["settings"].update(texture_energy=False), {}, "texture_energy off")]
-    for meta, arrays, msg in cases:
-        path.write_bytes(good)
-        _rewrite(path, meta, **arrays)
-        with pytest.raises(FileFormatError, match=msg):
-            PatchCore.load(path)
+    _each_damage_raises(path, good, cases)
 
 
 def test_bad_setting_raises(data):
