@@ -66,11 +66,13 @@ then.  Readers that predate it refuse such a bank (they would score it without t
 calibrated with); older banks load and score as they were fitted, without the gain.
 
 Version 11 (since 2026-12-06, fifteenth session) is version 10 whose jet channel has its
-learned head (``settings.jet_head``, on by default with the jet channel): the arrays
-``jet_head_*`` (the perceptron's weights and the features' standardisation) and the header
-field ``jet_scan.head`` (sizes, score statistics).  Readers that predate it refuse such a bank
-(they would score it without the head it was calibrated with); older banks load and score as
-they were fitted, without it.  The setting is written only when off.
+learned head (``settings.jet_head``, an option since the sixteenth session: ``True``, or
+``"auto"`` where its fit-time gate kept it): the arrays ``jet_head_*`` (the perceptron's
+weights and the features' standardisation) and the header field ``jet_scan.head`` (sizes,
+score statistics).  Readers that predate it refuse such a bank (they would score it without
+the head it was calibrated with); older banks load and score as they were fitted, without
+it.  The setting is written unless it is the default (``False``): a default bank is version
+10 as before, and so is an ``"auto"`` bank whose gate dropped the head.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
