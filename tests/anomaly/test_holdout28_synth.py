@@ -276,10 +276,14 @@ def _frame(spec):
         np.array([-np.sin(t), np.cos(t)])
 
 
-def _profile(d, c, e, n, a, across):
-    """The change read across the axis (``across`` px along ``n``) at ``a`` px along it."""
-    pts = (c + a * e)[:, None] + n[:, None] * across
-    return ndimage.map_coordinates(d, [pts[1], pts[0]], order=3)
+def _profiles(d, c, e, n, a, across):
+    """The change read across the axis at each of ``a`` (m,) px along it, ``across`` (k,) or
+    (m, k) px along ``n``: (m, k), one interpolation for all of them."""
+    a = np.asarray(a, float)
+    across = np.broadcast_to(np.asarray(across, float), (len(a), np.shape(across)[-1]))
+    pts = c[:, None, None] + e[:, None, None] * a[:, None] + n[:, None, None] * across
+    return ndimage.map_coordinates(d, [pts[1].ravel(), pts[0].ravel()],
+                                   order=3).reshape(across.shape)
 
 
 def test_lap_seam_is_a_sine_across_its_axis():
@@ -291,7 +295,7 @@ def test_lap_seam_is_a_sine_across_its_axis():
         c, e, n = _frame(spec)
         across = np.arange(-6.0, 6.0 + 1e-9, 0.05)
         a = np.linspace(-14.0, 14.0, 29)
-        seam = np.array([across[np.argmin(_profile(d, c, e, n, x, across))] for x in a])
+        seam = across[np.argmin(_profiles(d, c, e, n, a, across), axis=1)]
         # the seam's least point on a sine of the drawn pitch: fitted (its phase and a
         # constant free: the render's half-pixel grid and the step beside the seam shift it
         # a little), the amplitude the drawn one within 0.3 px, the points 0.35 px off the
@@ -318,10 +322,9 @@ def test_lap_has_a_step_on_its_folded_side_fading_away_and_at_its_ends():
         fold, step, fade = q["fold"], q["step"], q["fade_px"]
         at = np.linspace(-10.0, 10.0, 11)
         wave = 1.5 * np.sin(2.0 * np.pi * at / 14.0 + q["phase"])
-        up = np.array([_profile(d, c, e, n, x, np.array([w + fold * 2.5, w + fold * 5.0]))
-                       for x, w in zip(at, wave)])
-        down = np.array([_profile(d, c, e, n, x, np.array([w - fold * 2.5, w - fold * 5.0]))
-                         for x, w in zip(at, wave)])
+        off = fold * np.array([2.5, 5.0])
+        up = _profiles(d, c, e, n, at, wave[:, None] + off)
+        down = _profiles(d, c, e, n, at, wave[:, None] - off)
         # the folded-over side raised: step x contrast x exp(-dist / fade) (2.5 px and 5 px
         # off the seam; within 2 gray levels and the blur's), the other side unchanged
         want = step * 24.0 * np.exp(-np.array([2.5, 5.0]) / fade)
@@ -329,8 +332,8 @@ def test_lap_has_a_step_on_its_folded_side_fading_away_and_at_its_ends():
         assert np.abs(down).max() <= 1.5, (r, np.abs(down).max())
         assert up[:, 0].mean() > up[:, 1].mean() + 0.5                 # fading away
         # tapered to nothing at the seam's ends: past them by fade, no change to speak of
-        for x in (-20.0 - fade - 2.0, 20.0 + fade + 2.0):
-            assert np.abs(_profile(d, c, e, n, x, np.arange(-6.0, 6.1, 0.5))).max() <= 1.5
+        ends = np.array([-20.0 - fade - 2.0, 20.0 + fade + 2.0])
+        assert np.abs(_profiles(d, c, e, n, ends, np.arange(-6.0, 6.1, 0.5))).max() <= 1.5
 
 
 def test_lap_is_thin_and_dark_or_bright_with_a_dark_step_if_negative():
