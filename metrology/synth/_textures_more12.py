@@ -34,7 +34,7 @@ from scipy import ndimage
 
 #: the wire-cut face: the cusps' pitch (px), the recast spots' share of the face and their
 #: height (x the cusps' spread), the crater matte's and the mottle's weights
-WIRE_PITCH, WIRE_SPOTS, WIRE_SPOT_HEIGHT = (3.0, 5.0), (0.01, 0.03), (2.5, 3.5)
+WIRE_PITCH, WIRE_SPOTS, WIRE_SPOT_HEIGHT = (3.0, 5.0), (0.01, 0.03), (4.0, 5.5)
 WIRE_MATTE, WIRE_MOTTLE = 0.45, 0.12
 
 
