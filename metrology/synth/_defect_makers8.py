@@ -6,9 +6,9 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 
 ``pinch``    a pinch mark: the bite of two serrated jaw tips (pliers, or a gripper's two
              fingers) pressed into the face side by side: two short parallel flat-bottomed
-             dents of one length (6-14 px) and one width (2.5-4 px), 1.6-2.4 x their width
+             dents of one length (8-16 px) and one width (2.5-4 px), 1.6-2.4 x their width
              apart (centre to centre), each crossed by the jaw's teeth (fine ridges across it
-             every 1.8-2.6 px, the dent 0.4 as deep on a tooth's ridge), the teeth of both jaws
+             every 2.8-3.6 px, the dent 0.4 as deep on a tooth's ridge), the teeth of both jaws
              in line; shallow, 10-24 gray levels dark, each jaw's bite 0.85-1 of it; bright if
              given a negative contrast.
 """
@@ -24,8 +24,8 @@ from ._defect_makers4 import drawn_length
 #: the pinch: the dents' length and width (px), their spacing centre to centre (x the width),
 #: the jaw's teeth's pitch (px), each jaw's bite (its depth share) and the contrast (gray
 #: levels) drawn in these ranges
-PINCH_LENGTH, PINCH_WIDTH, PINCH_SPACING = (6.0, 14.0), (2.5, 4.0), (1.6, 2.4)
-PINCH_TEETH, PINCH_BITE, PINCH_CONTRAST = (1.8, 2.6), (0.85, 1.0), (10.0, 24.0)
+PINCH_LENGTH, PINCH_WIDTH, PINCH_SPACING = (8.0, 16.0), (2.5, 4.0), (1.6, 2.4)
+PINCH_TEETH, PINCH_BITE, PINCH_CONTRAST = (2.8, 3.6), (0.85, 1.0), (10.0, 24.0)
 #: how much shallower a dent is on a tooth's ridge than between teeth (x its depth), and the
 #: dents' edges' softness (px: their sides and ends a ramp this wide)
 PINCH_RIDGE, PINCH_EDGE = 0.6, 1.0

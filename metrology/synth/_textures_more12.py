@@ -90,7 +90,9 @@ def sd_tnut(u, v, lay):
     (rectangles out past the plate, their inner corners rounded to the fillet: the
     re-entrant corners), the corners where the bar's ends meet its underside rounded to the
     plate's corner radius (the edges meet square there, so the rounding is exact).  Exact
-    inside; outside a lower bound near the bar's lower corners."""
+    inside and within 0.12 x the side outside; farther out, beyond the stem's foot, up to
+    0.03 x the side over (the rounding reads the plate's cut-away lower corners there), where
+    only its sign is read."""
     from ._textures_more import _sd_round_rect
 
     half, corner, bar, stem, fillet = lay["tee"]

@@ -51,7 +51,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``kink``     a kinked scratch: a thin groove of 2-3 straight legs, 15-50 px, turning 30-100 degrees.
 ``lap``      a lap (cold shut): a wavy dark seam 15-45 px long, one side a slight step brighter.
 ``stamp``    a stray stamp: 2-3 blocky seven-segment digits 8-14 px high, shallow and dark.
-``pinch``    a pinch mark: two short parallel serrated dents (6-14 px), as from a jaw's tips.
+``pinch``    a pinch mark: two short parallel serrated dents (8-16 px), as from a jaw's tips.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
