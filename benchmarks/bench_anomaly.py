@@ -179,6 +179,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   about 0.62 of the image; the held-out 28 kinds plus the new shape ``stamp``, and missing /
   extra), made on 2026-12-06 (sixteenth session, after held-out 28) before any later change,
   to be scored once with the default;
+* ``holdout30``: a thirtieth held-out configuration (texture ``wirecut``, a wire-EDM cut
+  face: one family of strictly regular fine cusps over a crater matte, with sparse bright
+  recast spots, layout ``tnut``, a T-slot nut plate: a T outline with a bolt hole in each end
+  of the bar and a chamfered tapped hole in the stem, the face about 0.61 of the image; the
+  held-out 29 kinds plus the new shape ``pinch``, and missing / extra), made on 2026-12-06
+  (seventeenth session, after held-out 29) before any later change, to be scored once with
+  the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -218,7 +225,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout13``, ``holdout14``, ``holdout15``, ``holdout16``, ``holdout17``, ``holdout18``,
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
-``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``contrast``, ``energy``,
+``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``contrast``,
+``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1075,6 +1083,17 @@ PARTS["holdout28"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT29_SET = ("forkend", "crossrolled", 6100, HOLDOUT28_SET[3] + ("stamp",))
 PARTS["holdout29"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT29_SET,
                                           title="held-out 29")
+#: the thirtieth held-out configuration (made 2026-12-06, seventeenth session, after
+#: held-out 29, before any later change): texture ``wirecut`` (a wire-EDM cut face: one family
+#: of strictly regular fine cusps over a crater matte, sparse bright recast spots) and layout
+#: ``tnut`` (a T-slot nut plate: a T outline, a bolt hole in each end of the bar, a chamfered
+#: tapped hole in the stem; the face about 0.61 of the image), both new, the held-out 29 kinds
+#: plus the new shape ``pinch`` (a pinch mark: two short parallel serrated dents, as from a
+#: jaw's tips), and missing / extra; to be scored once with the default (docs/anomaly.md,
+#: *Held-out 30*)
+HOLDOUT30_SET = ("tnut", "wirecut", 6300, HOLDOUT29_SET[3] + ("pinch",))
+PARTS["holdout30"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT30_SET,
+                                          title="held-out 30")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

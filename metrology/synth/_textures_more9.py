@@ -32,6 +32,7 @@ from scipy import ndimage
 from ._textures_more8 import _pit_field, sd_link
 from ._textures_more10 import sd_endshield
 from ._textures_more11 import sd_forkend
+from ._textures_more12 import sd_tnut
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -114,8 +115,11 @@ def sd_more(u, v, lay):
     """The outlines drawn outside ``_defect_makers`` (full at its size limit): the link's
     figure-eight (``"eight"``, :func:`~metrology.synth._textures_more8.sd_link`), the cam's
     spiral (``"spiral"``, :func:`sd_cam`), the end shield's spokes (``"spokes"``,
-    :func:`~metrology.synth._textures_more10.sd_endshield`) or the fork end's U slot
-    (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`)."""
+    :func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
+    (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`) or the T-slot nut
+    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`)."""
+    if "tee" in lay:
+        return sd_tnut(u, v, lay)
     if "fork" in lay:
         return sd_forkend(u, v, lay)
     if "spokes" in lay:

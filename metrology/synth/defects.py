@@ -51,6 +51,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``kink``     a kinked scratch: a thin groove of 2-3 straight legs, 15-50 px, turning 30-100 degrees.
 ``lap``      a lap (cold shut): a wavy dark seam 15-45 px long, one side a slight step brighter.
 ``stamp``    a stray stamp: 2-3 blocky seven-segment digits 8-14 px high, shallow and dark.
+``pinch``    a pinch mark: two short parallel serrated dents (8-16 px), as from a jaw's tips.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -89,13 +90,13 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
-                "dragmark", "kink", "lap", "stamp")
+                "dragmark", "kink", "lap", "stamp", "pinch")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
-                 "kink", "lap", "stamp")
+                 "kink", "lap", "stamp", "pinch")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
