@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from scipy import ndimage, stats
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast, face_box,
+                                               plate_sd as _sd)
 
 KW = dict(layout="link", texture="satin")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -100,12 +100,6 @@ def test_satin_valleys_are_isolated_cups_and_its_pits_sparse_and_deep():
         assert 0.85 < (d1 ** 2).mean() / (d2 ** 2).mean() < 1.15
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def test_link_layout_is_a_figure_eight_with_a_pin_hole_in_each_lobe():
     from metrology.synth._textures_more8 import (LINK_ANGLE, LINK_LOBE, LINK_PIN, LINK_PITCH,
                                                  LINK_WAIST, link_geometry)
@@ -151,24 +145,10 @@ def test_link_layout_is_a_figure_eight_with_a_pin_hole_in_each_lobe():
     assert lay["holes"][0][0][0] < 0 < lay["holes"][0][0][1]
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the link's plate covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("link", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_link_is_small_on_the_background_all_round_at_any_jitter():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 14 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            for deg in (-2.0, 2.0):
-                r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, deg, 1.0))
-                assert min(r0, c0, 255 - r1, 255 - c1) >= 14, (dx, dy, deg, r0, r1, c0, c1)
+    check_inside_at_jitter("link", 14)
     # rendered: the part face (the plate less its holes) is 0.30-0.42 of the image (0.355)
     for r in range(3):
         s = render_defect_sample((256, 256), "good", rng=r, placement_px=0, placement_deg=0,
@@ -193,7 +173,7 @@ def test_link_is_small_on_the_background_all_round_at_any_jitter():
     for r in range(4):
         s = render_defect_sample((256, 256), "good", rng=r, placement_px=3, placement_deg=2,
                                  **KW)
-        r0, r1, c0, c1 = _face_box(s.pose)
+        r0, r1, c0, c1 = face_box("link", s.pose)
         assert min(r0, c0, 255 - r1, 255 - c1) >= 14
 
 

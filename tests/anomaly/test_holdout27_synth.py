@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast,
+                                               plate_sd as _sd)
 
 KW = dict(layout="cam", texture="cladded")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -104,12 +104,6 @@ def test_cladded_powder_balls_are_sparse_small_and_bright():
         assert (t > 3.0).mean() < 0.003
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def _rim(lay, theta_deg):
     """The outline's radius (px) along the ray at ``theta_deg`` from the centre (0.05 px)."""
     t = np.deg2rad(theta_deg)
@@ -169,24 +163,10 @@ def test_cam_holes_a_kept_bore_two_lightening_holes_and_a_dowel():
     assert n_features(lay) == 4 and n_missable(lay) == 3
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the cam's plate covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("cam", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_cam_face_share_and_background_all_round():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 4 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            for deg in (-2.0, 2.0):
-                r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, deg, 1.0))
-                assert min(r0, c0, 255 - r1, 255 - c1) >= 4, (dx, dy, deg, r0, r1, c0, c1)
+    check_inside_at_jitter("cam", 4)
     # rendered: the part face (the plate less its holes) is 0.57-0.61 of the image (0.589)
     lay = layout_features("cam", (256, 256))
     for r in range(3):

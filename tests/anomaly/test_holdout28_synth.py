@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast,
+                                               plate_sd as _sd)
 
 KW = dict(layout="endshield", texture="luders")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -100,12 +100,6 @@ def test_luders_bands_are_sunk_rougher_strips():
         assert longest > 60, (r, longest)
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def test_endshield_is_a_disc_with_three_windows_between_straight_ribs():
     from metrology.synth._textures_more10 import (ES_FILLET, ES_R, ES_RIB, ES_RIB0, ES_WIN_IN,
                                                   ES_WIN_OUT)
@@ -166,23 +160,10 @@ def test_endshield_features_a_kept_bearing_seat_and_three_bolt_holes_on_the_ribs
     assert n_features(lay) == 4 and n_missable(lay) == 3
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the plate covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("endshield", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_endshield_face_share_and_background_all_round():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 4 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, 2.0, 1.0))
-            assert min(r0, c0, 255 - r1, 255 - c1) >= 4, (dx, dy, r0, r1, c0, c1)
+    check_inside_at_jitter("endshield", 4)
     # rendered: the part face (the plate less its windows and holes) is 0.61-0.65 (0.629)
     lay = layout_features("endshield", (256, 256))
     for r in range(3):

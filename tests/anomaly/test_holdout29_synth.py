@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast,
+                                               plate_sd as _sd)
 
 KW = dict(layout="forkend", texture="crossrolled")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -98,12 +98,6 @@ def test_crossrolled_streaks_are_dense_and_aperiodic():
         assert max(ac) < 0.55, (r, max(ac))
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def test_forkend_is_a_square_plate_with_a_u_slot_open_at_its_right_edge():
     from metrology.synth._textures_more11 import (FORK_CORNER, FORK_END, FORK_FILLET, FORK_HALF,
                                                   FORK_SLOT)
@@ -166,23 +160,10 @@ def test_forkend_features_a_pin_hole_in_each_tine_and_a_kept_rod_bore():
     assert n_features(lay) == 3 and n_missable(lay) == 2
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the plate covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("forkend", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_forkend_face_share_and_background_all_round():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 4 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, 2.0, 1.0))
-            assert min(r0, c0, 255 - r1, 255 - c1) >= 4, (dx, dy, r0, r1, c0, c1)
+    check_inside_at_jitter("forkend", 4)
     # rendered: the part face (the plate less its slot and holes) is 0.59-0.64 (0.616)
     lay = layout_features("forkend", (256, 256))
     for r in range(3):

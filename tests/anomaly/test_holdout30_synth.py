@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from scipy import ndimage, stats
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast,
+                                               plate_sd as _sd)
 
 KW = dict(layout="tnut", texture="wirecut")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -90,12 +90,6 @@ def test_wirecut_has_sparse_bright_recast_spots_and_no_dark_ones():
         assert n >= 60 and np.median(areas) >= 2 and areas.max() >= 6, (r, n, areas.max())
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def test_tnut_is_a_t_with_two_filleted_reentrant_corners():
     from metrology.synth._textures_more12 import (TEE_BAR, TEE_CORNER, TEE_FILLET, TEE_HALF,
                                                   TEE_STEM)
@@ -170,23 +164,10 @@ def test_tnut_features_a_bolt_hole_in_each_end_of_the_bar_and_a_kept_tapped_hole
     assert n_features(lay) == 3 and n_missable(lay) == 2
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the plate covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("tnut", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_tnut_face_share_and_background_all_round():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 4 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, 2.0, 1.0))
-            assert min(r0, c0, 255 - r1, 255 - c1) >= 4, (dx, dy, r0, r1, c0, c1)
+    check_inside_at_jitter("tnut", 4)
     # rendered: the part face (the T less its holes) is 0.58-0.64 (0.609)
     lay = layout_features("tnut", (256, 256))
     for r in range(3):

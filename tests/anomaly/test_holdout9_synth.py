@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from metrology.core.pose import Pose2D
 from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, make_defect_set, paste_defects,
                                      render_defect_sample)
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
@@ -112,6 +113,37 @@ def check_pasted_on_a_face(kind: str) -> None:
     p = paste_defects(face, kind, rng=1)
     assert p.kind == kind and p.mask.any()
     assert not np.array_equal(p.image, face)
+
+
+def plate_sd(lay: dict, u, v) -> np.ndarray:
+    """A layout's plate outline as a signed distance (negative inside, holes and all) at the
+    plate coordinates ``u``, ``v``; shared with the later held-outs' layout tests."""
+    from metrology.synth._defect_makers import sd_plate
+
+    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
+
+
+def face_box(layout: str, pose: Pose2D, shape=(256, 256)) -> tuple[int, int, int, int]:
+    """The first and last rows and columns ``layout``'s plate covers (its outline, holes and
+    all) at ``pose``."""
+    h, w = shape
+    lay = layout_features(layout, shape)
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    uv = pose.inverse().apply(np.stack([xx, yy], -1))
+    rows, cols = np.nonzero(plate_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
+    return rows.min(), rows.max(), cols.min(), cols.max()
+
+
+def check_inside_at_jitter(layout: str, margin_px: int, degs=(-2.0, 2.0)) -> None:
+    """At the bench's placement jitter's extremes (+-3 px in x and y, each angle of ``degs``)
+    ``layout``'s plate stays ``margin_px`` or more inside a 256 x 256 image's border."""
+    c = 127.5
+    for dx in (-3.0, 3.0):
+        for dy in (-3.0, 3.0):
+            for deg in degs:
+                r0, r1, c0, c1 = face_box(layout, Pose2D(c + dx, c + dy, deg, 1.0))
+                assert min(r0, c0, 255 - r1, 255 - c1) >= margin_px, (dx, dy, deg, r0, r1, c0,
+                                                                      c1)
 
 
 @pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
