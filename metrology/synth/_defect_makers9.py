@@ -7,7 +7,7 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 ``punch``    a centre-punch witness: a stray punch mark where no hole was drilled: a small
              conical dot (2-3 px across) at the centre of a faint thin ring (radius 4-7 px,
              the print of the punch's guide sleeve), the face untouched between them; the ring
-             deepest on one side (the punch held at a slight tilt: on its far side 0.6-0.9 as
+             deepest on one side (the punch held at a slight tilt: on its far side 0.4-0.7 as
              deep), 0.45-0.6 as deep as the dot; 12-26 gray levels dark at the dot; bright if
              given a negative contrast.
 """
@@ -23,10 +23,10 @@ from ._defect_makers import box_around, pick_center
 #: deepest (x the dot's), its depth on the far side (x its deepest) and the contrast (gray
 #: levels) drawn in these ranges
 PUNCH_RADIUS, PUNCH_DOT, PUNCH_RING = (4.0, 7.0), (2.0, 3.0), (0.45, 0.6)
-PUNCH_TILT, PUNCH_CONTRAST = (0.6, 0.9), (12.0, 26.0)
+PUNCH_TILT, PUNCH_CONTRAST = (0.4, 0.7), (12.0, 26.0)
 #: the ring's profile across (a Gaussian's sigma, px), the least gap between the dot's edge
 #: and the ring (px) and the largest ring (px)
-PUNCH_SIGMA, PUNCH_GAP, PUNCH_MAX = 0.5, 2.5, 12.0
+PUNCH_SIGMA, PUNCH_GAP, PUNCH_MAX = 0.7, 2.5, 12.0
 
 
 def punch_depth(dx, dy, radius, dot, ring, tilt, angle):
@@ -66,7 +66,8 @@ def _punch(g, shape, lay, pose, params):
     given; the ring :data:`PUNCH_RING` as deep as the dot at its deepest, towards
     ``angle_deg`` (any), :data:`PUNCH_TILT` of that opposite; ``contrast`` in
     :data:`PUNCH_CONTRAST`, bright if negative).  Its mask where the change is at least a
-    quarter of its peak: the dot and the ring, two pieces.  Drawn on a box around it."""
+    quarter of its peak: the dot and the ring (on its shallow side the ring may fall under
+    that).  Drawn on a box around it."""
     radius, dot, contrast = _punch_params(g, params)
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     ring, tilt = g.uniform(*PUNCH_RING), g.uniform(*PUNCH_TILT)
