@@ -24,9 +24,9 @@ from ._defect_makers import box_around, pick_center
 #: levels) drawn in these ranges
 PUNCH_RADIUS, PUNCH_DOT, PUNCH_RING = (4.0, 7.0), (2.0, 3.0), (0.45, 0.6)
 PUNCH_TILT, PUNCH_CONTRAST = (0.4, 0.7), (12.0, 26.0)
-#: the ring's profile across (a Gaussian's sigma, px), the least gap between the dot's edge
-#: and the ring (px) and the largest ring (px)
-PUNCH_SIGMA, PUNCH_GAP, PUNCH_MAX = 0.7, 2.5, 12.0
+#: the ring's profile across (a Gaussian's sigma, px) and the least gap between the dot's
+#: edge and the ring (px)
+PUNCH_SIGMA, PUNCH_GAP = 0.7, 2.5
 
 
 def punch_depth(dx, dy, radius, dot, ring, tilt, angle):
@@ -42,28 +42,31 @@ def punch_depth(dx, dy, radius, dot, ring, tilt, angle):
 
 
 def _punch_params(g, params):
-    """The punch witness's ring radius, dot diameter and contrast, drawn or given, checked."""
+    """The punch witness's ring radius, dot diameter and contrast, drawn or given, checked: a
+    drawn dot is cut so it clears a small ring given (1 px at least: a ring under 3 px then
+    closes on it); a dot given must clear the ring."""
     radius = params.get("radius_px", g.uniform(*PUNCH_RADIUS))
-    dot = params.get("width_px", g.uniform(*PUNCH_DOT))
+    dot = params.get("width_px", None)
+    drawn = g.uniform(*PUNCH_DOT)
+    if dot is None:
+        dot = max(1.0, min(drawn, 2.0 * (radius - PUNCH_GAP)))
     if not 1.0 <= dot <= 6.0:
         raise InputError(f"defect_params: punch's width_px ({dot:g}), the dot's diameter, must "
                          f"be 1-6 px: a smaller dot is below the optics, a larger one a drill's "
                          f"spot")
-    least = 0.5 * dot + PUNCH_GAP
-    if not least <= radius <= PUNCH_MAX:
+    if "width_px" in params and not radius >= 0.5 * dot + PUNCH_GAP:
         raise InputError(f"defect_params: punch's radius_px ({radius:g}), the ring's, must be "
-                         f"{least:g} px (clear of the dot of width_px {dot:g}) to {PUNCH_MAX:g} "
-                         f"px: a closer ring merges with the dot, a larger one is a washer's "
-                         f"print")
+                         f"at least {0.5 * dot + PUNCH_GAP:g} px to clear the dot of width_px "
+                         f"{dot:g}: a closer ring merges with the dot")
     contrast = params.get("contrast", g.uniform(*PUNCH_CONTRAST))
     return radius, dot, contrast
 
 
 def _punch(g, shape, lay, pose, params):
     """A centre-punch witness: the change ``-contrast x`` :func:`punch_depth` (``radius_px``
-    the ring's, in :data:`PUNCH_RADIUS`, from half the dot plus :data:`PUNCH_GAP` to
-    :data:`PUNCH_MAX` given; ``width_px`` the dot's diameter, in :data:`PUNCH_DOT`, 1-6 px
-    given; the ring :data:`PUNCH_RING` as deep as the dot at its deepest, towards
+    the ring's, in :data:`PUNCH_RADIUS`, any size given, as for the other kinds; ``width_px``
+    the dot's diameter, in :data:`PUNCH_DOT` and cut to clear the ring by :data:`PUNCH_GAP`,
+    1-6 px and clear of the ring given; the ring :data:`PUNCH_RING` as deep as the dot at its deepest, towards
     ``angle_deg`` (any), :data:`PUNCH_TILT` of that opposite; ``contrast`` in
     :data:`PUNCH_CONTRAST`, bright if negative).  Its mask where the change is at least a
     quarter of its peak: the dot and the ring (on its shallow side the ring may fall under

@@ -376,12 +376,17 @@ def test_punch_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     spec = s.defects[0]
     assert spec.size_px == 6.5 and spec.contrast == 15.0 and spec.angle_deg == 30.0
     assert spec.params["radius_px"] == 6.5 and spec.params["width_px"] == 2.2
-    # a ring given clear of a large dot given (its half and 2.5 px out) is kept
+    # a ring given clear of a large dot given (its half and 2.5 px out) is kept; a drawn dot
+    # is cut to clear a small ring given
     s = render_defect_sample((128, 128), "punch", rng=0, layout="face",
                              defect_params={"width_px": 4.0, "radius_px": 4.5})
     assert s.defects[0].params["radius_px"] == 4.5
-    for bad in ({"radius_px": 3.0}, {"radius_px": 0.0}, {"radius_px": 12.5},
-                {"width_px": 0.5}, {"width_px": 6.5}, {"width_px": 4.0, "radius_px": 4.4},
+    for r in range(4):
+        s = render_defect_sample((128, 128), "punch", rng=r, layout="face",
+                                 defect_params={"radius_px": 3.5})
+        assert s.defects[0].params["width_px"] <= 2.0
+    for bad in ({"radius_px": 0.0}, {"width_px": 0.5}, {"width_px": 6.5},
+                {"width_px": 4.0, "radius_px": 4.4}, {"width_px": 2.0, "radius_px": 3.0},
                 {"tilt": 0.5}, {"radius_px": float("nan")},
                 {"width_px": float("nan")}, {"contrast": float("inf")}):
         with pytest.raises(InputError):
