@@ -63,6 +63,7 @@ from ._defect_makers5 import _kink
 from ._defect_makers6 import _lap
 from ._defect_makers7 import _stamp
 from ._defect_makers8 import _pinch
+from ._defect_makers9 import _punch
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -488,4 +489,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "watermark": _watermark, "swarf": _swarf, "residue": _residue,
                "rollmark": _rollmark, "starcrack": _starcrack,
                "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
-               "kink": _kink, "lap": _lap, "stamp": _stamp, "pinch": _pinch}
+               "kink": _kink, "lap": _lap, "stamp": _stamp, "pinch": _pinch,
+               "punch": _punch}

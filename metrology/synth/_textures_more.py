@@ -61,7 +61,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more9`, ``luders`` and ``endshield`` in
 :mod:`metrology.synth._textures_more10`, ``crossrolled`` and ``forkend`` in
 :mod:`metrology.synth._textures_more11`, ``wirecut`` and ``tnut`` in
-:mod:`metrology.synth._textures_more12`.
+:mod:`metrology.synth._textures_more12`, ``dimplearray`` and ``ovalflange`` in
+:mod:`metrology.synth._textures_more13`.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ from ._textures_more9 import cam_layout, cladded_texture
 from ._textures_more10 import endshield_layout, luders_texture
 from ._textures_more11 import crossrolled_texture, forkend_layout
 from ._textures_more12 import tnut_layout, wirecut_texture
+from ._textures_more13 import dimplearray_texture, ovalflange_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -491,7 +493,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "gusset": gusset_layout, "sprocket": sprocket_layout,
                 "hexplate": hexplate_layout, "lbracket": lbracket_layout,
                 "link": link_layout, "cam": cam_layout, "endshield": endshield_layout,
-                "forkend": forkend_layout, "tnut": tnut_layout}
+                "forkend": forkend_layout, "tnut": tnut_layout,
+                "ovalflange": ovalflange_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -503,4 +506,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "electropolished": electropolished_texture, "tumbled": tumbled_texture,
                  "satin": satin_texture, "cladded": cladded_texture,
                  "luders": luders_texture, "crossrolled": crossrolled_texture,
-                 "wirecut": wirecut_texture}
+                 "wirecut": wirecut_texture, "dimplearray": dimplearray_texture}

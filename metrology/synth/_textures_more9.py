@@ -33,6 +33,7 @@ from ._textures_more8 import _pit_field, sd_link
 from ._textures_more10 import sd_endshield
 from ._textures_more11 import sd_forkend
 from ._textures_more12 import sd_tnut
+from ._textures_more13 import sd_ovalflange
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -116,8 +117,11 @@ def sd_more(u, v, lay):
     figure-eight (``"eight"``, :func:`~metrology.synth._textures_more8.sd_link`), the cam's
     spiral (``"spiral"``, :func:`sd_cam`), the end shield's spokes (``"spokes"``,
     :func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
-    (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`) or the T-slot nut
-    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`)."""
+    (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`), the T-slot nut
+    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`) or the oval
+    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`)."""
+    if "oval" in lay:
+        return sd_ovalflange(u, v, lay)
     if "tee" in lay:
         return sd_tnut(u, v, lay)
     if "fork" in lay:

@@ -52,6 +52,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``lap``      a lap (cold shut): a wavy dark seam 15-45 px long, one side a slight step brighter.
 ``stamp``    a stray stamp: 2-3 blocky seven-segment digits 8-14 px high, shallow and dark.
 ``pinch``    a pinch mark: two short parallel serrated dents (8-16 px), as from a jaw's tips.
+``punch``    a centre-punch witness: a small dark dot in a faint thin ring (radius 4-7 px).
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -90,13 +91,13 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
-                "dragmark", "kink", "lap", "stamp", "pinch")
+                "dragmark", "kink", "lap", "stamp", "pinch", "punch")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
-                 "kink", "lap", "stamp", "pinch")
+                 "kink", "lap", "stamp", "pinch", "punch")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
