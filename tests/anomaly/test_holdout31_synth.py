@@ -6,13 +6,13 @@ import pytest
 from scipy import ndimage, stats
 from scipy.spatial import cKDTree
 
-from metrology.core.pose import Pose2D
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
-                                               check_pasted_on_a_face, check_texture_contract,
-                                               check_texture_fast)
+from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
+                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_texture_contract, check_texture_fast,
+                                               plate_sd as _sd)
 
 KW = dict(layout="ovalflange", texture="dimplearray")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -115,12 +115,6 @@ def test_dimplearray_dimples_are_isolated_sunk_bowls_with_bright_rims_on_a_smoot
         assert t[far].std() < 0.2, (r, t[far].std())
 
 
-def _sd(lay, u, v):
-    from metrology.synth._defect_makers import sd_plate
-
-    return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
-
-
 def _frame(u, v):
     """Image-model points of the flange-frame points ``u`` along its lobes and ``v`` across."""
     c = np.cos(np.deg2rad(45.0))
@@ -194,24 +188,10 @@ def test_ovalflange_features_a_bolt_hole_in_each_lobe_and_a_kept_bore():
     assert n_features(lay) == 3 and n_missable(lay) == 2
 
 
-def _face_box(pose, shape=(256, 256)):
-    """The rows and columns the flange covers (its outline, holes and all) at ``pose``."""
-    h, w = shape
-    lay = layout_features("ovalflange", shape)
-    yy, xx = np.mgrid[0:h, 0:w].astype(float)
-    uv = pose.inverse().apply(np.stack([xx, yy], -1))
-    rows, cols = np.nonzero(_sd(lay, uv[..., 0], uv[..., 1]) <= 0)
-    return rows.min(), rows.max(), cols.min(), cols.max()
-
-
 def test_ovalflange_face_share_and_background_all_round():
     c = 127.5
     # the bench's jitter at its extremes (+-3 px, +-2 degrees): 6 px inside the border or more
-    for dx in (-3.0, 3.0):
-        for dy in (-3.0, 3.0):
-            for deg in (-2.0, 2.0):
-                r0, r1, c0, c1 = _face_box(Pose2D(c + dx, c + dy, deg, 1.0))
-                assert min(r0, c0, 255 - r1, 255 - c1) >= 6, (dx, dy, r0, r1, c0, c1)
+    check_inside_at_jitter("ovalflange", 6)
     # rendered: the part face (the flange less its bore and holes) is 0.62-0.68 (0.651)
     lay = layout_features("ovalflange", (256, 256))
     for r in range(3):
