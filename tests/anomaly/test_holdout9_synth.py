@@ -116,8 +116,8 @@ def check_pasted_on_a_face(kind: str) -> None:
 
 
 def plate_sd(lay: dict, u, v) -> np.ndarray:
-    """A layout's plate outline as a signed distance (negative inside, holes and all) at the
-    plate coordinates ``u``, ``v``; shared with the later held-outs' layout tests."""
+    """The signed distance to a layout's plate outline at the plate coordinates ``u``, ``v``:
+    negative inside, the holes not cut out; shared with the later held-outs' layout tests."""
     from metrology.synth._defect_makers import sd_plate
 
     return sd_plate(np.asarray(u, float), np.asarray(v, float), lay)
