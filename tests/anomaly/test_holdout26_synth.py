@@ -9,9 +9,9 @@ from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
-                                               check_layout_renders, check_pasted_on_a_face,
-                                               check_texture_contract, check_texture_fast, face_box,
-                                               plate_sd as _sd)
+                                               check_layout_renders, check_on_the_face,
+                                               check_pasted_on_a_face, check_texture_contract,
+                                               check_texture_fast, face_box, plate_sd as _sd)
 
 KW = dict(layout="link", texture="satin")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -197,14 +197,7 @@ def test_a_missing_feature_of_the_link_is_a_pin_hole_either_one():
 
 
 def test_defects_and_extra_holes_lie_on_the_link():
-    good = render_defect_sample((128, 128), "good", rng=0, placement_px=0, placement_deg=0,
-                                lighting=0, **KW).image
-    for r in range(8):
-        for kind in ("extra", "spot", "dragmark"):
-            s = render_defect_sample((128, 128), kind, rng=r, placement_px=0, placement_deg=0,
-                                     lighting=0, **KW)
-            x, y = (int(round(v)) for v in s.defects[0].center_xy)
-            assert good[y - 1:y + 2, x - 1:x + 2].min() > 80, (kind, r)   # face
+    check_on_the_face(KW, ("extra", "spot", "dragmark"))
 
 
 def test_link_takes_every_kind_at_small_sizes():

@@ -9,7 +9,8 @@ from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
-                                               check_layout_renders, check_pasted_on_a_face,
+                                               check_layout_renders, check_missing_features,
+                                               check_on_the_face, check_pasted_on_a_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
 
@@ -189,26 +190,11 @@ def test_forkend_renders_with_missing_and_extra(kind):
 
 
 def test_a_missing_feature_of_the_forkend_is_a_pin_hole_never_the_rod_bore():
-    seen = set()
-    for r in range(20):
-        s = render_defect_sample((128, 128), "missing", rng=r, **KW)
-        spec = s.defects[0]
-        seen.add(spec.params["feature"])
-        assert spec.params["half_length_px"] == 0
-    assert seen == {0, 1}
+    check_missing_features(KW, {0, 1})
 
 
 def test_defects_and_extra_holes_lie_on_the_forkend():
-    good = render_defect_sample((128, 128), "good", rng=0, placement_px=0, placement_deg=0,
-                                lighting=0, **KW).image
-    for r in range(8):
-        for kind in ("extra", "spot", "stamp"):
-            s = render_defect_sample((128, 128), kind, rng=r, placement_px=0, placement_deg=0,
-                                     lighting=0, **KW)
-            x, y = (int(round(v)) for v in s.defects[0].center_xy)
-            assert good[y - 1:y + 2, x - 1:x + 2].min() > 80, (kind, r)   # face
-            if kind == "stamp":                                           # all of it
-                assert good[s.mask].min() > 80, r
+    check_on_the_face(KW, ("extra", "spot", "stamp"), whole="stamp")
 
 
 def test_forkend_takes_every_kind_at_small_sizes():

@@ -146,6 +146,32 @@ def check_inside_at_jitter(layout: str, margin_px: int, degs=(-2.0, 2.0)) -> Non
                                                                       c1)
 
 
+def check_missing_features(kw: dict, features: set, n: int = 20) -> None:
+    """Over ``n`` seeds a ``missing`` part leaves out a whole feature (no half length), and
+    the features left out are exactly ``features`` (the missable ones, each seen)."""
+    seen = set()
+    for r in range(n):
+        spec = render_defect_sample((128, 128), "missing", rng=r, **kw).defects[0]
+        seen.add(spec.params["feature"])
+        assert spec.params["half_length_px"] == 0
+    assert seen == features
+
+
+def check_on_the_face(kw: dict, kinds: tuple, whole: str | None = None) -> None:
+    """Each of ``kinds`` (8 seeds, 128 x 128, no jitter) is centred on the part face: the good
+    part is face (over 80) around its centre; for ``whole`` all of its mask is."""
+    good = render_defect_sample((128, 128), "good", rng=0, placement_px=0, placement_deg=0,
+                                lighting=0, **kw).image
+    for r in range(8):
+        for kind in kinds:
+            s = render_defect_sample((128, 128), kind, rng=r, placement_px=0, placement_deg=0,
+                                     lighting=0, **kw)
+            x, y = (int(round(v)) for v in s.defects[0].center_xy)
+            assert good[y - 1:y + 2, x - 1:x + 2].min() > 80, (kind, r)
+            if kind == whole:
+                assert good[s.mask].min() > 80, r
+
+
 @pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
 def test_hub_renders_with_missing_and_extra(kind):
     check_layout_renders(kind, KW)
