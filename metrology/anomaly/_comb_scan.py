@@ -47,6 +47,11 @@ OWN_SMOOTH_BINS = 2.0
 ERODE_PX = 6
 #: a spectrum's floor, as a share of its median
 FLOOR = 1e-3
+#: ``comb_scan="auto"`` keeps the channel only where the held-back good parts' mean score
+#: (the largest log energy ratio on a face) is under this: a texture whose good faces already
+#: hold comb-band patches e^3.5 = 33 times a direction's mean energy only gets false alarms
+#: from it (development: the faced clevis 4.09, every other set 1.9-3.05; docs/anomaly.md)
+GATE_MEAN = 3.5
 
 
 def _carrier_blocks(shape: tuple[int, int]):
@@ -168,3 +173,77 @@ class CombScan:
                           interpolation=cv2.INTER_LINEAR)
         return np.where(self.inner, np.maximum(full, np.float32(1e-3)), 0.0).astype(
             np.float32), value
+
+    # ------------------------------------------------------------------ files
+    def arrays(self) -> dict:
+        return {"jet_comb_white": self.white, "jet_comb_ref": self.ref.astype(np.float64)}
+
+    def params(self) -> dict:
+        return {**_constants(), "score_mean": self.stats[0], "score_sd": self.stats[1]}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, params, roi: np.ndarray, pc_stats: tuple,
+                    where: str) -> "CombScan":
+        """Rebuild from a bank's arrays and the header's ``jet_scan.comb`` on the jet
+        channel's ``roi``; a damaged entry raises :class:`FileFormatError`."""
+        def bad(msg: str) -> FileFormatError:
+            return FileFormatError(f"{where}: comb channel: {msg}")
+
+        if not isinstance(params, dict):
+            raise bad("header 'jet_scan.comb' is not an object")
+        if any(params.get(k) != v for k, v in _constants().items()):
+            raise bad("written with other scan constants (frequency, spreads, directions, "
+                      "smoothing, whitening, erosion); re-fit it")
+        try:
+            stats = (float(params["score_mean"]), float(params["score_sd"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"header field missing or not a number ({exc})") from None
+        if not (np.isfinite(stats[0]) and np.isfinite(stats[1]) and stats[1] > 0):
+            raise bad("score statistics are not finite numbers (spread > 0)")
+        for k, shape in (("jet_comb_white", roi.shape), ("jet_comb_ref", (N_DIRECTIONS,))):
+            a = arrays.get(k)
+            if a is None:
+                raise bad(f"array {k!r} is missing")
+            if a.shape != shape or a.dtype.kind != "f" or not np.all(np.isfinite(a)) or \
+                    not np.all(a > 0):
+                raise bad(f"array {k!r}: expected finite values > 0 of shape {shape}, given "
+                          f"{a.shape} {a.dtype}")
+        try:
+            cs = cls(roi, arrays["jet_comb_white"], arrays["jet_comb_ref"])
+        except InputError as exc:
+            raise bad(str(exc)) from None
+        cs.stats, cs.pc_stats = stats, pc_stats
+        return cs
+
+
+def _constants() -> dict:
+    """The scan's constants as a bank's header holds them (a bank written with others is
+    refused: its statistics were calibrated on another scan)."""
+    return {"frequency": FREQUENCY, "frequency_sigma": FREQUENCY_SIGMA,
+            "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
+            "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+
+
+def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: dict
+                   ) -> CombScan | None:
+    """The comb channel as ``settings.comb_scan`` (``mode``) asks, on the fitted ``jet``
+    channel (its face signal, face and held-back parts ``held``): None where off.  Sets
+    ``info["comb_scan"]`` ("on", "off" or "off: gate ..."), with the channel fitted
+    ``info["comb_scan_gate"]`` (the held-back mean score against :data:`GATE_MEAN`) and
+    ``info["comb_scan_seconds"]``."""
+    import time
+
+    info["comb_scan"] = "off"
+    if mode is False:
+        return None
+    t0 = time.perf_counter()
+    cs = CombScan.fit([jet.signal(g) for g in grays], held, jet.roi)
+    cs.pc_stats = jet.pc_stats
+    info["comb_scan"] = "on"
+    info["comb_scan_gate"] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}
+    if mode == "auto" and not cs.stats[0] < GATE_MEAN:
+        cs = None
+        info["comb_scan"] = (f"off: gate: the good parts' own comb-band score "
+                             f"{info['comb_scan_gate']['held_mean']:.3f} >= {GATE_MEAN}")
+    info["comb_scan_seconds"] = round(time.perf_counter() - t0, 4)
+    return cs
