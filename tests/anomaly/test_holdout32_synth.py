@@ -260,6 +260,7 @@ def _frame(spec, shape=(128, 128)):
 
 
 def test_clampmark_is_local_and_follows_contrast_scale():
+    drawn = set()
     for r in range(4):
         s = render_defect_sample((256, 256), "clampmark", rng=r, **KW)
         twin = render_defect_sample((256, 256), "clampmark", rng=r, contrast_scale=1e-6, **KW)
@@ -267,6 +268,7 @@ def test_clampmark_is_local_and_follows_contrast_scale():
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "clampmark" and 10 <= spec.contrast <= 22
+        drawn.add(round(spec.contrast, 3))
         assert 12 <= spec.size_px <= 28
         assert 0.35 <= p["width_px"] / spec.size_px <= 0.65
         assert 0.15 <= p["corner_px"] / p["width_px"] <= 0.3
@@ -282,6 +284,7 @@ def test_clampmark_is_local_and_follows_contrast_scale():
         still, _ = _change(r)
         _, _, sd = _frame(still.defects[0])
         assert still.mask[sd < -2.0].all() and not still.mask[sd > 3.0].any(), r
+    assert len(drawn) == 4                                          # drawn, not fixed
 
 
 def test_clampmark_is_a_flat_floored_rounded_rectangle_with_a_bright_lip():
