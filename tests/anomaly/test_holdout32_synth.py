@@ -22,7 +22,8 @@ STILL = dict(layout="face", noise_sigma=0.0, lighting=0.0, placement_px=0.0, pla
 def test_new_names_are_appended_at_the_end():
     assert TEXTURES.index("guilloche") == 34 and LAYOUTS.index("bearingcap") == 33
     assert DEFECT_KINDS.index("clampmark") == 34 and SURFACE_KINDS.index("clampmark") == 32
-    assert len(TEXTURES) == 35 and len(LAYOUTS) == 34 and len(DEFECT_KINDS) == 35
+    # at least: a later held-out's names come after these
+    assert len(TEXTURES) >= 35 and len(LAYOUTS) >= 34 and len(DEFECT_KINDS) >= 35
     # held-out 31's names stay where they were
     assert TEXTURES.index("dimplearray") == 33 and LAYOUTS.index("ovalflange") == 32
     assert DEFECT_KINDS.index("punch") == 33 and SURFACE_KINDS.index("punch") == 31
