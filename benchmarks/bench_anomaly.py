@@ -194,6 +194,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   held-out 30 kinds plus the new shape ``punch``, and missing / extra), made on 2026-12-06
   (seventeenth session, after held-out 30) before any later change, to be scored once with
   the default;
+* ``holdout32``: a thirty-second held-out configuration (texture ``guilloche``, a rose-engine
+  wave-cut face: fine V grooves side by side, every groove swung sideways in one sine wave
+  along the lay, layout ``bearingcap``, a main bearing cap on its face: an arch over straight
+  flanks and a flat base, a half-round seat cut into the base and a bolt hole in each foot,
+  the face about 0.62 of the image; the held-out 31 kinds plus the new shape ``clampmark``,
+  and missing / extra), made on 2026-12-06 (eighteenth session, after held-out 31) before any
+  later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -234,7 +241,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``contrast``, ``energy``,
+``holdout32``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1113,6 +1120,17 @@ PARTS["holdout30"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT31_SET = ("ovalflange", "dimplearray", 6500, HOLDOUT30_SET[3] + ("punch",))
 PARTS["holdout31"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT31_SET,
                                           title="held-out 31")
+#: the thirty-second held-out configuration (made 2026-12-06, eighteenth session, after
+#: held-out 31, before any later change): texture ``guilloche`` (a rose-engine wave-cut face:
+#: fine V grooves side by side, every groove swung sideways in one sine wave along the lay)
+#: and layout ``bearingcap`` (a main bearing cap on its face: an arch over straight flanks and
+#: a flat base, a half-round seat cut into the base, a bolt hole in each foot; the face about
+#: 0.62 of the image), both new, the held-out 31 kinds plus the new shape ``clampmark`` (a
+#: clamp pressure mark: a faint dark flat rounded-rectangle print with a bright lip), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 32*)
+HOLDOUT32_SET = ("bearingcap", "guilloche", 6700, HOLDOUT31_SET[3] + ("clampmark",))
+PARTS["holdout32"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT32_SET,
+                                          title="held-out 32")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

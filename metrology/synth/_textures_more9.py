@@ -34,6 +34,7 @@ from ._textures_more10 import sd_endshield
 from ._textures_more11 import sd_forkend
 from ._textures_more12 import sd_tnut
 from ._textures_more13 import sd_ovalflange
+from ._textures_more14 import sd_bearingcap
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -118,8 +119,12 @@ def sd_more(u, v, lay):
     spiral (``"spiral"``, :func:`sd_cam`), the end shield's spokes (``"spokes"``,
     :func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
     (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`), the T-slot nut
-    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`) or the oval
-    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`)."""
+    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`), the oval
+    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`) or the
+    bearing cap's arch and seat (``"cap"``,
+    :func:`~metrology.synth._textures_more14.sd_bearingcap`)."""
+    if "cap" in lay:
+        return sd_bearingcap(u, v, lay)
     if "oval" in lay:
         return sd_ovalflange(u, v, lay)
     if "tee" in lay:

@@ -53,6 +53,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``stamp``    a stray stamp: 2-3 blocky seven-segment digits 8-14 px high, shallow and dark.
 ``pinch``    a pinch mark: two short parallel serrated dents (8-16 px), as from a jaw's tips.
 ``punch``    a centre-punch witness: a small dark dot in a faint thin ring (radius 4-7 px).
+``clampmark`` a clamp pressure mark: a faint dark flat rounded-rectangle print, a bright lip.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -91,13 +92,13 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "hairline", "chatter", "scuff", "fingerprint", "blister", "inclusion",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
-                "dragmark", "kink", "lap", "stamp", "pinch", "punch")
+                "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
-                 "kink", "lap", "stamp", "pinch", "punch")
+                 "kink", "lap", "stamp", "pinch", "punch", "clampmark")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders

@@ -23,7 +23,8 @@ STILL = dict(layout="face", noise_sigma=0.0, lighting=0.0, placement_px=0.0, pla
 def test_new_names_are_appended_at_the_end():
     assert TEXTURES.index("dimplearray") == 33 and LAYOUTS.index("ovalflange") == 32
     assert DEFECT_KINDS.index("punch") == 33 and SURFACE_KINDS.index("punch") == 31
-    assert len(TEXTURES) == 34 and len(LAYOUTS) == 33 and len(DEFECT_KINDS) == 34
+    # later held-outs' names come after these (held-out 32's made the lengths 35, 34, 35)
+    assert len(TEXTURES) >= 34 and len(LAYOUTS) >= 33 and len(DEFECT_KINDS) >= 34
     # held-out 30's names stay where they were
     assert TEXTURES.index("wirecut") == 32 and LAYOUTS.index("tnut") == 31
     assert DEFECT_KINDS.index("pinch") == 32 and SURFACE_KINDS.index("pinch") == 30
