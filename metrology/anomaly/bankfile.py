@@ -75,12 +75,12 @@ it.  The setting is written unless it is the default (``False``): a default bank
 10 as before, and so is an ``"auto"`` bank whose gate dropped the head.
 
 Version 12 (since 2026-12-06, eighteenth session) is version 10 or 11 whose jet channel has the
-comb channel on its face signal (``settings.comb_scan``: ``True``, or ``"auto"`` where its
-fit-time gate kept it): the arrays ``jet_comb_white`` (the training faces' amplitude
+comb channel on its face signal (``settings.comb_scan``: ``True``, or ``"auto"``, the
+default, where its fit-time gate kept it: most banks fitted with the jet channel since then): the arrays ``jet_comb_white`` (the training faces' amplitude
 spectrum) and ``jet_comb_ref`` (each direction's mean energy) and the header field
 ``jet_scan.comb`` (constants, score statistics).  Readers that predate it refuse such a bank;
-the setting is written unless it is the default (``False``), so a bank without the channel is
-written as before.
+the setting is written unless it is the default (``"auto"``) and the bank has no comb channel,
+so a bank without the channel is written as before (``comb_scan=False`` written explicitly).
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
@@ -141,8 +141,8 @@ def save_bank(pc: Any, path: Any) -> Path:
         settings.pop("jet_scan", None)      # readable by readers that predate the channel
     if settings.get("jet_head") is False:
         settings.pop("jet_head", None)      # the default: readable by readers before it
-    if settings.get("comb_scan") is False:
-        settings.pop("comb_scan", None)     # the default: readable by readers before it
+    if (jet is None or jet.comb is None) and settings.get("comb_scan") == "auto":
+        settings.pop("comb_scan", None)     # readable by readers that predate the channel
     cnn = getattr(pc, "_cnn", None)
     if cnn is None and settings.get("cnn_scan") is False:
         settings.pop("cnn_scan", None)      # readable by readers that predate the channel

@@ -271,7 +271,7 @@ def register(subparsers) -> None:
                          "on its responses against painted marks (with the jet channel; "
                          "about 5 s more fit); auto: kept only where it beats the jet "
                          "channel on marks painted into held-back good parts")
-    pf.add_argument("--comb-scan", default="off", choices=["auto", "on", "off"],
+    pf.add_argument("--comb-scan", default="auto", choices=["auto", "on", "off"],
                     help="the comb channel for bands of fine parallel grooves (drag marks, "
                          "fingerprints), on the jet channel's face; auto: kept only where the "
                          "good faces hold no comb-band patches of their own")

@@ -212,16 +212,17 @@ class PatchCoreSettings(Serializable):
         ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
         its fold banks without it.
     comb_scan : {"auto", True, False}
-        The comb channel (docs/anomaly.md, *The comb channel*; ``False``, the default, leaves
-        it off): a search on the jet channel's face signal for bands of fine parallel grooves
+        The comb channel (docs/anomaly.md, *The comb channel in the library*): a search on the jet channel's face signal for bands of fine parallel grooves
         (a drag mark, a fingerprint's ridges: 2-2.8 px apart), faint in every pixel, whose
         energy one band-pass per direction (0.42 cycles per px, 36 directions) adds up; the
         signal whitened by the training faces' spectrum and the image's own, each direction's
         energy over its training mean, the largest log ratio on the face calibrated on the
-        jet's held-back good parts and put on PatchCore's scale.  ``"auto"``: fitted, then
-        kept only where the held-back good parts' own score is under 3.5 (a texture with
-        comb-band patches of its own gets false alarms from it; ``info["comb_scan_gate"]``);
-        ``True``: always kept.  Needs the jet channel (``True`` raises :class:`InputError`
+        jet's held-back good parts and put on PatchCore's scale.  ``"auto"`` (default since
+        the eighteenth session, rule 50): fitted with the jet channel, then kept only where
+        the held-back good parts' own score is under 3.5 (a texture with comb-band patches of
+        its own gets false alarms from it; ``info["comb_scan_gate"]``); ``True``: always
+        kept; ``False``: off (the former default).  Mean AUROC +0.0056 over 16 development
+        sets (worst -0.008), +0.001 on held-out 32 judged blind.  Needs the jet channel (``True`` raises :class:`InputError`
         where the fit has none).  About 1 s more fit CPU and 12-20 ms per 256 x 256 scored.
         ``info["comb_scan"]`` says "on", "off" or "off: gate ...",
         ``info["comb_scan_seconds"]`` its fit time.
@@ -267,7 +268,7 @@ class PatchCoreSettings(Serializable):
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
     cnn_scan: bool = False
-    comb_scan: bool | Literal["auto"] = False
+    comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:

@@ -1,4 +1,4 @@
-"""The comb channel (``comb_scan``, an option on the jet channel's face signal): a faint band
+"""The comb channel (``comb_scan``, on the jet channel's face signal; ``"auto"`` by default): a faint band
 of fine grooves (0.42 cycles per px, 1/6 of the texture's spread) is found, located and its
 direction read, where the jet channel does not see it; coarse grooves are not its business;
 the score ignores lighting gain; the ``"auto"`` gate drops it on a face made of comb-band
@@ -204,11 +204,19 @@ def test_damaged_comb_entries_raise(bank_pc, tmp_path):
     _each_damage_raises(path, good, cases)
 
 
-def test_bank_without_the_comb_refuses_settings_asking_for_it(tmp_path):
+def test_default_fits_it_where_the_gate_keeps_it():
     pc = PatchCore(select="off").fit(_good(range(300, 340)))
+    assert pc.settings.comb_scan == "auto" and pc.info["comb_scan"] == "on"
+    assert pc._jet.comb is not None
+    assert pc.info["comb_scan_gate"]["held_mean"] < GATE_MEAN
+
+
+def test_bank_without_the_comb_refuses_settings_asking_for_it(tmp_path):
+    pc = PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
     assert pc._jet is not None and pc._jet.comb is None and pc.info["comb_scan"] == "off"
     path = pc.save(tmp_path / "plain.npz")
     assert _version(path) == 10
+    assert PatchCore.load(path).settings.comb_scan is False
     _rewrite(path, lambda m: m["settings"].update(comb_scan=True))
     with pytest.raises(FileFormatError, match="comb_scan True"):
         PatchCore.load(path)

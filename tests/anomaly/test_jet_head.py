@@ -92,7 +92,7 @@ def test_perceptron_learns_a_separable_rule():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(select="off", jet_head=True).fit(_good(range(300, 340)))
+    return PatchCore(select="off", jet_head=True, comb_scan=False).fit(_good(range(300, 340)))
 
 
 def _version(path) -> int:
@@ -115,7 +115,8 @@ def test_head_off_by_default_writes_the_bank_as_before(tmp_path):
     pc = PatchCore(select="off").fit(_good(range(300, 340)))
     assert pc.info["jet_head"] == "off" and pc._jet is not None and pc._jet.head is None
     path = pc.save(tmp_path / "off.npz")
-    assert _version(path) == 10 and "jet_head" not in json.loads(
+    # 12: the comb channel (on by default since the eighteenth session); no head
+    assert _version(path) == 12 and "jet_head" not in json.loads(
         np.load(path)["meta"].tobytes())["settings"]          # the default is not written
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head is False
@@ -149,7 +150,7 @@ def test_auto_refuses_a_head_that_does_not_gain(tmp_path):
     assert gate["gain"] < GATE_MARGIN and gate["margin"] == GATE_MARGIN
     assert pc.info["jet_head"].startswith("off: gate") and pc.info["jet_head_seconds"] > 0
     path = pc.save(tmp_path / "auto.npz")
-    assert _version(path) == 10                 # no head: the bank is written as before
+    assert _version(path) == 12       # no head: 11 is not written (12: the default comb)
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head == "auto"
 
