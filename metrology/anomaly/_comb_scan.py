@@ -92,8 +92,12 @@ class CombScan:
         self.inner = eroded(self.roi, ERODE_PX)
         self.white = white.astype(np.float32)
         self.ref = ref.astype(np.float64)
-        self.blocks = _carrier_blocks(self.roi.shape)
-        bshape = self.blocks[0][2].shape
+        blocks = _carrier_blocks(self.roi.shape)
+        bshape = blocks[0][2].shape
+        # each direction's block as flat indices into the spectrum (one gather for all)
+        self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
+                              for r, c, _ in blocks])
+        self.kernels = np.stack([k for _, _, k in blocks])
         self.inner_half = _half_mask(self.inner, bshape)
         self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
@@ -117,9 +121,10 @@ class CombScan:
         import cv2
         import scipy.fft as sf
 
-        f = self._spectrum(x)
-        blocks = np.stack([f[np.ix_(r, c)] * k for r, c, k in self.blocks])
-        r = sf.ifft2(blocks, axes=(-2, -1), workers=1)
+        f = self._spectrum(x).ravel()
+        blocks = f[self.take].reshape(self.kernels.shape)
+        blocks *= self.kernels
+        r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
         e = (r.real ** 2 + r.imag ** 2).astype(np.float32)
         s = SMOOTH_PX / 2.0
         return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
@@ -128,7 +133,8 @@ class CombScan:
         """Half-resolution map: the largest over directions of log(energy / its training
         mean), on the inner face (-inf off it)."""
         e = self.energies(x)
-        lr = np.log(np.maximum(e / self.ref[:, None, None].astype(np.float32), 1e-30)).max(0)
+        e *= (1.0 / self.ref).astype(np.float32)[:, None, None]
+        lr = np.log(np.maximum(e.max(axis=0), np.float32(1e-30)))   # log of the max: one log
         return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
 
     @classmethod
