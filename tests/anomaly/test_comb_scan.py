@@ -8,7 +8,6 @@ library's errors."""
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
@@ -17,7 +16,8 @@ from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
 from metrology.anomaly._comb_scan import GATE_MEAN, N_DIRECTIONS, CombScan, fit_comb_state
 from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import FileFormatError, InputError
-from tests.anomaly.test_patchcore import _each_damage_raises, _rewrite
+from tests.anomaly.test_patchcore import (_each_damage_raises, _rewrite, bank_version,
+                                          round_trips)
 from tests.anomaly.test_texture_energy import _good
 
 N = 128
@@ -148,11 +148,6 @@ def test_small_face_and_odd_size():
     assert m.shape == (121, 127) and np.isfinite(v)
 
 
-def _version(path) -> int:
-    with np.load(path) as z:
-        return json.loads(z["meta"].tobytes())["version"]
-
-
 @pytest.fixture(scope="module")
 def bank_pc():
     return PatchCore(select="off", comb_scan=True).fit(_good(range(300, 340)))
@@ -161,13 +156,8 @@ def bank_pc():
 def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
     assert bank_pc.info["comb_scan"] == "on" and bank_pc._jet.comb is not None
     assert bank_pc.info["comb_scan_seconds"] > 0
-    path = bank_pc.save(tmp_path / "comb.npz")
-    assert _version(path) == 12
-    back = PatchCore.load(path)
+    back = round_trips(bank_pc, tmp_path / "comb.npz", 12, _good(range(900, 903)))
     assert back._jet.comb is not None and back.settings.comb_scan is True
-    for img in _good(range(900, 903)):
-        a, b = bank_pc.score(img), back.score(img)
-        assert a.score == b.score and np.array_equal(a.map, b.map)
     # the comb's evidence is in the fused score: without it the score is never higher
     saved, bank_pc._jet.comb = bank_pc._jet.comb, None
     try:
@@ -179,12 +169,8 @@ def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
 
 def test_comb_with_the_head_round_trips(tmp_path):
     pc = PatchCore(select="off", comb_scan=True, jet_head=True).fit(_good(range(300, 340)))
-    path = pc.save(tmp_path / "both.npz")
-    assert _version(path) == 12
-    back = PatchCore.load(path)
+    back = round_trips(pc, tmp_path / "both.npz", 12, _good([905]))
     assert back._jet.head is not None and back._jet.comb is not None
-    img = _good([905])[0]
-    assert back.score(img).score == pc.score(img).score
 
 
 def test_damaged_comb_entries_raise(bank_pc, tmp_path):
@@ -215,7 +201,7 @@ def test_bank_without_the_comb_refuses_settings_asking_for_it(tmp_path):
     pc = PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
     assert pc._jet is not None and pc._jet.comb is None and pc.info["comb_scan"] == "off"
     path = pc.save(tmp_path / "plain.npz")
-    assert _version(path) == 10
+    assert bank_version(path) == 10
     assert PatchCore.load(path).settings.comb_scan is False
     _rewrite(path, lambda m: m["settings"].update(comb_scan=True))
     with pytest.raises(FileFormatError, match="comb_scan True"):
