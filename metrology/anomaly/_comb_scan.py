@@ -243,7 +243,13 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
     if mode is False:
         return None
     t0 = time.perf_counter()
-    cs = CombScan.fit([jet.signal(g) for g in grays], held, jet.roi)
+    try:
+        cs = CombScan.fit([jet.signal(g) for g in grays], held, jet.roi)
+    except InputError as exc:       # a face too thin for the half-resolution scan
+        if mode is True:
+            raise
+        info["comb_scan"] = f"off: 'auto': {exc}"
+        return None
     cs.pc_stats = jet.pc_stats
     info["comb_scan"] = "on"
     info["comb_scan_gate"] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}

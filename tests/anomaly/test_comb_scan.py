@@ -135,11 +135,31 @@ def test_gate_drops_it_on_a_combed_face_and_keeps_it_on_a_plain_one(fitted):
     assert fit_comb_state(False, js, plain, HELD, {}) is None
 
 
+class _ThinJet:
+    """A jet channel's stand-in on a face 13 px wide: 1 px is left inside it at full
+    resolution, none at half."""
+    roi = np.zeros((N, N), bool)
+    roi[20:100, 60:73] = True
+    pc_stats = (0.0, 1.0)
+
+    @staticmethod
+    def signal(x):
+        return np.where(_ThinJet.roi, x / 128 - 1, 0).astype(np.float32)
+
+
 def test_small_face_and_odd_size():
     roi = np.zeros((N, N), bool)
     roi[60:70, 60:70] = True
     with pytest.raises(InputError, match="too small"):
         CombScan(roi, np.ones((N, N)), np.ones(N_DIRECTIONS))
+    # on a face too thin for it "auto" leaves the channel off and says why (the default's
+    # fit goes on); True raises
+    g = np.random.default_rng(4)
+    faces, info = [_texture(g) for _ in range(40)], {}
+    assert fit_comb_state("auto", _ThinJet, faces, HELD, info) is None
+    assert info["comb_scan"].startswith("off: 'auto'") and "too small" in info["comb_scan"]
+    with pytest.raises(InputError, match="comb_scan: the part face is too small"):
+        fit_comb_state(True, _ThinJet, faces, HELD, {})
     # an odd size: half-size blocks of floor(h / 2) x floor(w / 2), the map back at full size
     g = np.random.default_rng(3)
     ims = [_texture(g)[:121, :127] for _ in range(10)]
