@@ -1,6 +1,6 @@
 """How :class:`~metrology.anomaly.PatchCore` combines its channels (private helper of
-``patchcore``): the patch bank's map and score with the line, blob, jet, discriminator,
-texture-energy and chroma channels'.
+``patchcore``): the patch bank's map and score with the line, blob, jet (its head and comb),
+discriminator, texture-energy and chroma channels'.
 
 Every channel's score is put on PatchCore's scale through the good parts held back at fit
 (its z over their scores, mapped through the mean and spread of their PatchCore scores).  The
@@ -37,8 +37,8 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                    ) -> list[tuple[str, np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, jet and its head, cnn, texture energy,
-    chroma): (name; map in PatchCore units, 0 where it did not scan; image score in PatchCore
+    """Per extra channel of ``pc`` (line, blob, jet and its head and comb, cnn, texture
+    energy, chroma): (name; map in PatchCore units, 0 where it did not scan; image score in PatchCore
     units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
@@ -52,6 +52,9 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
         else:           # the jet's head reads the jet's own responses: one pass for both
             own, by_head = ch.score_with_head(gray)
             scored = [(name, ch, own), ("jet_head", head, by_head)]
+        comb = getattr(ch, "comb", None) if name == "jet" else None
+        if comb is not None:        # the comb channel scans the jet's face signal
+            scored.append(("comb", comb, comb.score_signal(ch.signal(gray))))
         for nm, c, (m, v) in scored:
             m, cut = _masked(m, pixel_mask)
             v = v if cut is None else cut

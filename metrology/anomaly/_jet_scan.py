@@ -232,6 +232,7 @@ class JetScan:
         self.stats = (0.0, 1.0)                         # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
         self.head = None                                # the learned head (``_jet_head``)
+        self.comb = None              # the comb channel on this face signal (``_comb_scan``)
 
     @property
     def n_groups(self) -> int:
@@ -398,6 +399,8 @@ class JetScan:
             out["jet_psd_half"] = self.levels[-1].psd
         if self.head is not None:
             out.update(self.head.arrays())
+        if self.comb is not None:
+            out.update(self.comb.arrays())
         return out
 
     def params(self) -> dict:
@@ -409,6 +412,8 @@ class JetScan:
             out["half_from_px"] = self.half_from
         if self.head is not None:
             out["head"] = self.head.params()
+        if self.comb is not None:
+            out["comb"] = self.comb.params()
         return out
 
     @classmethod
@@ -482,6 +487,12 @@ class JetScan:
             js.head.pc_stats = js.pc_stats
         elif heads:
             raise bad(f"arrays {heads} without the header's 'head'")
+        if "comb" in params:
+            from ._comb_scan import CombScan
+
+            js.comb = CombScan.from_arrays(arrays, params["comb"], js.roi, js.pc_stats, where)
+        elif any(k.startswith("jet_comb_") for k in arrays):
+            raise bad("arrays 'jet_comb_*' without the header's 'comb'")
         return js
 
 
@@ -508,23 +519,23 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     figures; ``info["jet_head_seconds"]``)."""
     import time
 
-    info["jet_head"] = "off"
+    info["jet_head"] = info["comb_scan"] = "off"
     mode = settings.jet_scan
     from ..image.io import as_gray
 
     if mode is False:
         return None, "off"
-    if line is None:
-        if mode is True:
-            raise InputError("jet_scan: needs the line channel (its face and held-back "
-                             "statistics), which this fit does not have")
-        return None, "off: no line channel"
     need = MIN_IMAGES if mode is True else AUTO_MIN_IMAGES
-    if len(imgs) < need:
-        msg = f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
-        if mode is True:
-            raise InputError(f"jet_scan: {msg}")
-        return None, f"off: 'auto' {msg}"
+    why = ("needs the line channel (its face and held-back statistics), which this fit does "
+           "not have" if line is None else
+           f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
+           if len(imgs) < need else None)
+    if why is not None:
+        for nm in ("jet_scan", "comb_scan"):   # the comb channel scans the jet's face signal
+            if getattr(settings, nm) is True:
+                raise InputError(f"{nm}: {'the jet channel ' if nm == 'comb_scan' else ''}"
+                                 f"{why}")
+        return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
     held = np.arange(len(imgs)) % 5 == 4
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX)
@@ -547,4 +558,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
                                     f"(painted held-back parts: head {a_head:.3f}, jet "
                                     f"{a_jet:.3f})")
         info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
+    from ._comb_scan import fit_comb_state
+
+    js.comb = fit_comb_state(settings.comb_scan, js, grays, held, info)
     return js, "on"

@@ -211,6 +211,21 @@ class PatchCoreSettings(Serializable):
         more per 256 x 256 scored (docs/anomaly.md).  ``info["cnn_scan"]`` is "on" or "off",
         ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
         its fold banks without it.
+    comb_scan : {"auto", True, False}
+        The comb channel (docs/anomaly.md, *The comb channel in the library*): a search on the jet channel's face signal for bands of fine parallel grooves
+        (a drag mark, a fingerprint's ridges: 2-2.8 px apart), faint in every pixel, whose
+        energy one band-pass per direction (0.42 cycles per px, 36 directions) adds up; the
+        signal whitened by the training faces' spectrum and the image's own, each direction's
+        energy over its training mean, the largest log ratio on the face calibrated on the
+        jet's held-back good parts and put on PatchCore's scale.  ``"auto"`` (default since
+        the eighteenth session, rule 50): fitted with the jet channel, then kept only where
+        the held-back good parts' own score is under 3.5 (a texture with comb-band patches of
+        its own gets false alarms from it; ``info["comb_scan_gate"]``); ``True``: always
+        kept; ``False``: off (the former default).  Mean AUROC +0.0056 over 16 development
+        sets (worst -0.008), +0.001 on held-out 32 judged blind.  Needs the jet channel (``True`` raises :class:`InputError`
+        where the fit has none).  About 1 s more fit CPU and 12-20 ms per 256 x 256 scored.
+        ``info["comb_scan"]`` says "on", "off" or "off: gate ...",
+        ``info["comb_scan_seconds"]`` its fit time.
     chroma_scan : {"auto", True, False}
         The chroma channel (docs/anomaly.md, *Colour parts: the chroma channel*): every other
         channel sees a colour image as gray, so a discolouration that keeps the luminance
@@ -253,6 +268,7 @@ class PatchCoreSettings(Serializable):
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
     cnn_scan: bool = False
+    comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
 
     def __post_init__(self) -> None:
@@ -275,7 +291,8 @@ class PatchCoreSettings(Serializable):
         if self.image_score not in IMAGE_SCORES:
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
-        for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "chroma_scan"):
+        for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "comb_scan",
+                   "chroma_scan"):
             v = getattr(self, nm)
             if not (isinstance(v, bool) or (isinstance(v, str) and v == "auto")):
                 raise InputError(f"{nm}: expected 'auto', True or False, given {v!r}")
@@ -286,6 +303,9 @@ class PatchCoreSettings(Serializable):
         if self.jet_scan is True and self.line_scan is False:
             raise InputError("jet_scan: needs the line channel (line_scan 'auto' or True), "
                              "whose face and held-back statistics it shares")
+        if self.comb_scan is True and self.jet_scan is False:
+            raise InputError("comb_scan: needs the jet channel (jet_scan 'auto' or True), on "
+                             "whose face signal it scans")
         if not isinstance(self.cnn_scan, bool):
             raise InputError(f"cnn_scan: expected True or False, given {self.cnn_scan!r}")
         if self.cnn_scan is True and self.line_scan is False:

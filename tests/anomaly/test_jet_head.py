@@ -19,7 +19,7 @@ from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import InputError
 from metrology.synth.surfaces import make_texture
 from tests.anomaly.test_jet_scan import N, _dent, _texture
-from tests.anomaly.test_patchcore import _each_damage_raises
+from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips
 from tests.anomaly.test_texture_energy import _good
 
 LAY = 0.3
@@ -92,30 +92,21 @@ def test_perceptron_learns_a_separable_rule():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(select="off", jet_head=True).fit(_good(range(300, 340)))
-
-
-def _version(path) -> int:
-    with np.load(path) as z:
-        return json.loads(z["meta"].tobytes())["version"]
+    return PatchCore(select="off", jet_head=True, comb_scan=False).fit(_good(range(300, 340)))
 
 
 def test_head_on_keeps_it_and_round_trips(bank_pc, tmp_path):
     assert bank_pc.info["jet_head"] == "on" and bank_pc.info["jet_head_seconds"] > 0
-    path = bank_pc.save(tmp_path / "b.npz")
-    assert _version(path) == 11
-    back = PatchCore.load(path)
+    back = round_trips(bank_pc, tmp_path / "b.npz", 11, _good(range(900, 903)))
     assert back._jet.head is not None and back.settings.jet_head is True
-    for img in _good(range(900, 903)):
-        a, b = bank_pc.score(img), back.score(img)
-        assert a.score == b.score and np.array_equal(a.map, b.map)
 
 
 def test_head_off_by_default_writes_the_bank_as_before(tmp_path):
     pc = PatchCore(select="off").fit(_good(range(300, 340)))
     assert pc.info["jet_head"] == "off" and pc._jet is not None and pc._jet.head is None
     path = pc.save(tmp_path / "off.npz")
-    assert _version(path) == 10 and "jet_head" not in json.loads(
+    # 12: the comb channel (on by default since the eighteenth session); no head
+    assert bank_version(path) == 12 and "jet_head" not in json.loads(
         np.load(path)["meta"].tobytes())["settings"]          # the default is not written
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head is False
@@ -149,7 +140,7 @@ def test_auto_refuses_a_head_that_does_not_gain(tmp_path):
     assert gate["gain"] < GATE_MARGIN and gate["margin"] == GATE_MARGIN
     assert pc.info["jet_head"].startswith("off: gate") and pc.info["jet_head_seconds"] > 0
     path = pc.save(tmp_path / "auto.npz")
-    assert _version(path) == 10                 # no head: the bank is written as before
+    assert bank_version(path) == 12       # no head: 11 is not written (12: the default comb)
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head == "auto"
 

@@ -150,8 +150,8 @@ def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
         assert a.score == b.score and np.array_equal(a.map, b.map)
     import json
     with np.load(path) as z:
-        # 7, the line gain and the head
-        assert json.loads(z["meta"].tobytes())["version"] == 11
+        # 7, the line gain, the head and the comb channel ("auto", kept on these faces)
+        assert json.loads(z["meta"].tobytes())["version"] == 12
 
 
 def test_damaged_jet_entries_raise(bank_pc, tmp_path):
@@ -189,7 +189,8 @@ def test_version_6_bank_loads_and_scores_as_fitted(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_jet_scan, "HALF_FROM_PX", None)
     monkeypatch.setattr(_line_scan, "SHIFT_GAIN", False)
-    pc = PatchCore(jet_scan=True, jet_head=False, select="off").fit(_good(range(300, 320)))
+    pc = PatchCore(jet_scan=True, jet_head=False, comb_scan=False,
+                   select="off").fit(_good(range(300, 320)))
     assert pc._jet.half_from is None and len(pc._jet.levels) == 1
     path = pc.save(tmp_path / "v6.npz")
     import json

@@ -140,6 +140,24 @@ def _rewrite(path, meta=None, **arrays):
     np.savez(path, meta=np.frombuffer(json.dumps(m).encode(), np.uint8), **d)
 
 
+def bank_version(path) -> int:
+    """The format version a bank file's header holds."""
+    with np.load(path) as z:
+        return json.loads(z["meta"].tobytes())["version"]
+
+
+def round_trips(pc, path, version: int, imgs) -> PatchCore:
+    """``pc`` saved to ``path`` is written as ``version`` and loads back scoring ``imgs`` as
+    ``pc`` does (scores and maps equal); the loaded bank."""
+    pc.save(path)
+    assert bank_version(path) == version
+    back = PatchCore.load(path)
+    for img in imgs:
+        a, b = pc.score(img), back.score(img)
+        assert a.score == b.score and np.array_equal(a.map, b.map)
+    return back
+
+
 def _each_damage_raises(path, good: bytes, cases) -> None:
     """Each case (header edit or None, array edits, message) applied to a fresh copy of the
     bank ``good`` at ``path`` makes :meth:`PatchCore.load` raise :class:`FileFormatError`

@@ -1,0 +1,261 @@
+"""The comb channel of :class:`~metrology.anomaly.PatchCore` (``comb_scan``): a whitened search
+for bands of fine parallel grooves (private helper of ``patchcore``; on the jet channel's face
+signal and face, with the line channel's held-back statistics).
+
+A drag mark (a band of grooves 2-2.8 px apart dragged across a face) is faint in every single
+pixel; the jet's compact templates and the line channel's single lines do not add up its
+periodic energy.  A filter tuned to the grooves' frequency and direction does:
+
+1. the face signal (the jet channel's: the image over its local level, minus 1, 0 off the
+   face) is whitened by the geometric mean of the training faces' mean amplitude spectrum and
+   this image's own (smoothed over :data:`OWN_SMOOTH_BINS` frequency bins): a texture whose
+   grain lies in the band, the same in every part or turning from part to part, is divided out;
+2. per direction (:data:`N_DIRECTIONS` over 180 degrees) one analytic band-pass (a Gaussian in
+   frequency at :data:`FREQUENCY` cycles per px across the grooves, :data:`FREQUENCY_SIGMA`
+   wide, :data:`ALONG_SIGMA` along them, so about 6 px long) gives the local energy
+   (|response|^2 smoothed over :data:`SMOOTH_PX`);
+3. each direction's energy over its mean on the training faces, as a log: the evidence; the
+   image score its maximum over the face eroded by :data:`ERODE_PX`, put in spreads of the
+   held-back good parts' maxima.
+
+Each band-pass is nonzero only near its own frequency: per direction the spectrum's block of
+half the image's size around that frequency is multiplied and inverse transformed at half
+resolution (the energy does not depend on the carrier), one rfft-sized cost per direction a
+quarter of a full one.  Measured on the benchmark's sets: docs/anomaly.md, *The comb channel*.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import FileFormatError, InputError
+from ._line_scan import eroded, held_stats
+
+#: the grooves' frequency across them (cycles per px: a 2.4 px pitch)
+FREQUENCY = 0.42
+#: the band-pass's Gaussian spread across the grooves and along them (cycles per px)
+FREQUENCY_SIGMA, ALONG_SIGMA = 0.07, 0.025
+#: directions searched over 180 degrees (5 degrees apart)
+N_DIRECTIONS = 36
+#: the energy's smoothing (Gaussian sigma, full-resolution px)
+SMOOTH_PX = 3.0
+#: weight of the image's own amplitude spectrum in the whitening (geometric; 0: trained only)
+OWN_WEIGHT = 0.5
+#: the image's own power spectrum smoothed over this many frequency bins (Gaussian sigma)
+OWN_SMOOTH_BINS = 2.0
+#: pixels of the face left out along its border (as the jet channel's)
+ERODE_PX = 6
+#: a spectrum's floor, as a share of its median
+FLOOR = 1e-3
+#: ``comb_scan="auto"`` keeps the channel only where the held-back good parts' mean score
+#: (the largest log energy ratio on a face) is under this: a texture whose good faces already
+#: hold comb-band patches e^3.5 = 33 times a direction's mean energy only gets false alarms
+#: from it (development: the faced clevis 4.09, every other set 1.9-3.05; docs/anomaly.md)
+GATE_MEAN = 3.5
+
+
+def _carrier_blocks(shape: tuple[int, int]):
+    """Per direction: (rows, cols) of the full spectrum in its half-size block around the
+    direction's frequency, and the band-pass there (complex64, the block's fft layout)."""
+    h, w = shape
+    bh, bw = max(h // 2, 1), max(w // 2, 1)
+    oy = np.round(np.fft.fftfreq(bh) * bh).astype(int)
+    ox = np.round(np.fft.fftfreq(bw) * bw).astype(int)
+    out = []
+    for a in np.arange(N_DIRECTIONS) * np.pi / N_DIRECTIONS:
+        cy, cx = int(round(FREQUENCY * np.sin(a) * h)), int(round(FREQUENCY * np.cos(a) * w))
+        rows, cols = (cy + oy) % h, (cx + ox) % w
+        fy = np.fft.fftfreq(h)[rows][:, None]
+        fx = np.fft.fftfreq(w)[cols][None, :]
+        across = fx * np.cos(a) + fy * np.sin(a)
+        along = -fx * np.sin(a) + fy * np.cos(a)
+        k = np.exp(-0.5 * ((across - FREQUENCY) / FREQUENCY_SIGMA) ** 2
+                   - 0.5 * (along / ALONG_SIGMA) ** 2)
+        out.append((rows, cols, k.astype(np.complex64)))
+    return out
+
+
+def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` at the half-resolution grid ``shape``: a pixel in where all it covers is."""
+    import cv2
+
+    m = cv2.resize(mask.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
+    return m > 0.999
+
+
+class CombScan:
+    """The fitted comb channel (module docstring): the training faces' amplitude spectrum,
+    each direction's mean energy on them, the held-back maxima's mean and spread."""
+
+    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray):
+        self.roi = roi.astype(bool)
+        self.inner = eroded(self.roi, ERODE_PX)
+        self.white = white.astype(np.float32)
+        self.ref = ref.astype(np.float64)
+        blocks = _carrier_blocks(self.roi.shape)
+        bshape = blocks[0][2].shape
+        # each direction's block as flat indices into the spectrum (one gather for all)
+        self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
+                              for r, c, _ in blocks])
+        self.kernels = np.stack([k for _, _, k in blocks])
+        self.inner_half = _half_mask(self.inner, bshape)
+        self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
+        self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
+        if not self.inner_half.any():
+            raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
+                             f"{ERODE_PX} px inside it at half resolution)")
+
+    def _spectrum(self, x: np.ndarray) -> np.ndarray:
+        import scipy.fft as sf
+        from scipy import ndimage
+
+        f = sf.fft2(x.astype(np.float32), workers=1)
+        p = (f.real ** 2 + f.imag ** 2).astype(np.float32)
+        own = ndimage.gaussian_filter(p, OWN_SMOOTH_BINS, mode="wrap")
+        own = np.sqrt(np.maximum(own, FLOOR * float(np.median(own)) + 1e-30))
+        return f / (self.white ** (1 - OWN_WEIGHT) * own ** OWN_WEIGHT)
+
+    def energies(self, x: np.ndarray) -> np.ndarray:
+        """(N_DIRECTIONS, h/2, w/2) float32: each direction's smoothed band energy of the
+        face signal ``x`` at half resolution."""
+        import cv2
+        import scipy.fft as sf
+
+        f = self._spectrum(x).ravel()
+        blocks = f[self.take].reshape(self.kernels.shape)
+        blocks *= self.kernels
+        r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
+        e = (r.real ** 2 + r.imag ** 2).astype(np.float32)
+        s = SMOOTH_PX / 2.0
+        return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
+
+    def evidence(self, x: np.ndarray) -> np.ndarray:
+        """Half-resolution map: the largest over directions of log(energy / its training
+        mean), on the inner face (-inf off it)."""
+        e = self.energies(x)
+        e *= (1.0 / self.ref).astype(np.float32)[:, None, None]
+        lr = np.log(np.maximum(e.max(axis=0), np.float32(1e-30)))   # log of the max: one log
+        return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
+
+    @classmethod
+    def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray) -> "CombScan":
+        """From the jet channel's face signals of good images: spectrum and directions'
+        mean energies from those not ``held``, the score's mean and spread from the held."""
+        import scipy.fft as sf
+        from scipy import ndimage
+
+        fit_idx = [i for i in range(len(signals)) if not held[i]] or list(range(len(signals)))
+        hold_idx = [i for i in range(len(signals)) if held[i]] or list(range(len(signals)))
+        p = 0.0
+        for i in fit_idx:
+            f = sf.fft2(signals[i].astype(np.float32), workers=1)
+            p = p + (f.real ** 2 + f.imag ** 2)
+        # over 3 x 3 frequencies (a Gaussian of 0.8 bins), wrapping as the spectrum does
+        p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
+                                    truncate=1.25)
+        white = np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
+        cs = cls(roi, white, np.ones(N_DIRECTIONS))
+        ref = np.zeros(N_DIRECTIONS)
+        for i in fit_idx:
+            ref += cs.energies(signals[i])[:, cs.inner_half].mean(axis=1)
+        cs.ref = np.maximum(ref / len(fit_idx), 1e-30)
+        cs.stats = held_stats([cs.evidence(signals[i]).max() for i in hold_idx], cs.inner)
+        return cs
+
+    def to_patchcore_units(self, v):
+        """Comb evidence ``v`` in PatchCore's image-score units (as the jet channel's)."""
+        a = self.pc_stats[1] / self.stats[1]
+        return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
+
+    def score_signal(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+        """(map (H, W) float32: the evidence brought to full resolution, at least 1e-3 on the
+        scanned face and 0 off it; image score: the evidence's maximum) of face signal x."""
+        import cv2
+
+        ev = self.evidence(x)
+        value = float(ev[self.inner_half].max())
+        low = np.float32(value - 50.0)     # off the face a finite value below every pixel's
+        full = cv2.resize(np.where(self.inner_half, ev, low), self.roi.shape[::-1],
+                          interpolation=cv2.INTER_LINEAR)
+        return np.where(self.inner, np.maximum(full, np.float32(1e-3)), 0.0).astype(
+            np.float32), value
+
+    # ------------------------------------------------------------------ files
+    def arrays(self) -> dict:
+        return {"jet_comb_white": self.white, "jet_comb_ref": self.ref.astype(np.float64)}
+
+    def params(self) -> dict:
+        return {**_constants(), "score_mean": self.stats[0], "score_sd": self.stats[1]}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, params, roi: np.ndarray, pc_stats: tuple,
+                    where: str) -> "CombScan":
+        """Rebuild from a bank's arrays and the header's ``jet_scan.comb`` on the jet
+        channel's ``roi``; a damaged entry raises :class:`FileFormatError`."""
+        def bad(msg: str) -> FileFormatError:
+            return FileFormatError(f"{where}: comb channel: {msg}")
+
+        if not isinstance(params, dict):
+            raise bad("header 'jet_scan.comb' is not an object")
+        if any(params.get(k) != v for k, v in _constants().items()):
+            raise bad("written with other scan constants (frequency, spreads, directions, "
+                      "smoothing, whitening, erosion); re-fit it")
+        try:
+            stats = (float(params["score_mean"]), float(params["score_sd"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise bad(f"header field missing or not a number ({exc})") from None
+        if not (np.isfinite(stats[0]) and np.isfinite(stats[1]) and stats[1] > 0):
+            raise bad("score statistics are not finite numbers (spread > 0)")
+        for k, shape in (("jet_comb_white", roi.shape), ("jet_comb_ref", (N_DIRECTIONS,))):
+            a = arrays.get(k)
+            if a is None:
+                raise bad(f"array {k!r} is missing")
+            if a.shape != shape or a.dtype.kind != "f" or not np.all(np.isfinite(a)) or \
+                    not np.all(a > 0):
+                raise bad(f"array {k!r}: expected finite values > 0 of shape {shape}, given "
+                          f"{a.shape} {a.dtype}")
+        try:
+            cs = cls(roi, arrays["jet_comb_white"], arrays["jet_comb_ref"])
+        except InputError as exc:
+            raise bad(str(exc)) from None
+        cs.stats, cs.pc_stats = stats, pc_stats
+        return cs
+
+
+def _constants() -> dict:
+    """The scan's constants as a bank's header holds them (a bank written with others is
+    refused: its statistics were calibrated on another scan)."""
+    return {"frequency": FREQUENCY, "frequency_sigma": FREQUENCY_SIGMA,
+            "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
+            "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+
+
+def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: dict
+                   ) -> CombScan | None:
+    """The comb channel as ``settings.comb_scan`` (``mode``) asks, on the fitted ``jet``
+    channel (its face signal, face and held-back parts ``held``): None where off.  Sets
+    ``info["comb_scan"]`` ("on", "off" or "off: gate ..."), with the channel fitted
+    ``info["comb_scan_gate"]`` (the held-back mean score against :data:`GATE_MEAN`) and
+    ``info["comb_scan_seconds"]``."""
+    import time
+
+    info["comb_scan"] = "off"
+    if mode is False:
+        return None
+    t0 = time.perf_counter()
+    try:
+        cs = CombScan.fit([jet.signal(g) for g in grays], held, jet.roi)
+    except InputError as exc:       # a face too thin for the half-resolution scan
+        if mode is True:
+            raise
+        info["comb_scan"] = f"off: 'auto': {exc}"
+        return None
+    cs.pc_stats = jet.pc_stats
+    info["comb_scan"] = "on"
+    info["comb_scan_gate"] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}
+    if mode == "auto" and not cs.stats[0] < GATE_MEAN:
+        cs = None
+        info["comb_scan"] = (f"off: gate: the good parts' own comb-band score "
+                             f"{info['comb_scan_gate']['held_mean']:.3f} >= {GATE_MEAN}")
+    info["comb_scan_seconds"] = round(time.perf_counter() - t0, 4)
+    return cs
