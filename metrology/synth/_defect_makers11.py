@@ -18,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from ..errors import InputError
 from ._defect_makers import box_around, pick_center
 
 #: the halo: the ring's radius (px), the specks' spacing along it (px) and sigma (px), their
@@ -44,34 +43,30 @@ def halo_depth(dx, dy, specks, sigma, centre, core):
 
 
 def _halo_params(g, shape, params):
-    """The ring's radius, the specks' sigma and the contrast, drawn or given, checked."""
+    """The ring's radius, the specks' sigma and spacing and the contrast, drawn or given: a
+    sigma given is cut to 0.4 x the spacing (wider specks would merge into a ring; an
+    extreme size renders, as every kind's does)."""
     side = min(shape)
     radius = params.get("radius_px", g.uniform(min(HALO_RADIUS[0], 0.06 * side),
                                                min(HALO_RADIUS[1], 0.15 * side)))
-    if not radius >= 4.0:
-        raise InputError(f"defect_params: halo's radius_px ({radius:g}), the ring's, must be "
-                         f"at least 4 px: a smaller halo is a spot or a punch mark")
-    sigma = params.get("sigma_px", g.uniform(*HALO_SIGMA))
-    if not 0.4 <= sigma <= 1.5:
-        raise InputError(f"defect_params: halo's sigma_px ({sigma:g}), the specks', must be "
-                         f"0.4-1.5 px: finer specks are below the optics, wider ones a "
-                         f"ring, not dots")
+    spacing = g.uniform(*HALO_SPACING)
+    sigma = min(params.get("sigma_px", g.uniform(*HALO_SIGMA)), 0.4 * spacing)
     contrast = params.get("contrast", g.uniform(*HALO_CONTRAST))
-    return radius, sigma, contrast
+    return radius, sigma, spacing, contrast
 
 
 def _halo(g, shape, lay, pose, params):
     """A weld spatter halo: the change ``-contrast x`` :func:`halo_depth` (``radius_px`` the
-    ring's, in :data:`HALO_RADIUS`, cut to 0.06-0.15 x the image's smaller side, 4 px at
-    least given; ``sigma_px`` the specks', in :data:`HALO_SIGMA`, 0.4-1.5 px given; one
+    ring's, in :data:`HALO_RADIUS`, cut to 0.06-0.15 x the image's smaller side, any size
+    given; ``sigma_px`` the specks', in :data:`HALO_SIGMA`, cut to 0.4 x the spacing; one
     speck every :data:`HALO_SPACING` px along the ring from ``angle_deg`` (any), each
     jittered along and by :data:`HALO_JITTER` across, 1 - :data:`HALO_DEPTH` to 1 deep;
     the centre :data:`HALO_CENTRE` of the radius, :data:`HALO_CORE` as deep; ``contrast``
     in :data:`HALO_CONTRAST`, bright if negative).  Its mask where the change is at least a
     quarter of its peak: the specks and most of the centre.  Drawn on a box around it."""
-    radius, sigma, contrast = _halo_params(g, shape, params)
+    radius, sigma, spacing, contrast = _halo_params(g, shape, params)
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
-    spacing, share, core = g.uniform(*HALO_SPACING), g.uniform(*HALO_CENTRE), g.uniform(*HALO_CORE)
+    share, core = g.uniform(*HALO_CENTRE), g.uniform(*HALO_CORE)
     along, across = g.uniform(-0.3, 0.3, HALO_MAX), g.uniform(-1.0, 1.0, HALO_MAX)
     depth = g.uniform(1.0 - HALO_DEPTH, 1.0, HALO_MAX)
     n = int(np.clip(round(2.0 * np.pi * radius / spacing), 6, HALO_MAX))

@@ -327,8 +327,12 @@ def test_halo_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
                              defect_params={"radius_px": 9.0}).defects[0]
     assert a.params["core"] == b.params["core"] and a.params["spacing_px"] == \
         b.params["spacing_px"] and a.params["sigma_px"] == b.params["sigma_px"]
-    for bad in ({"radius_px": 3.0}, {"sigma_px": 0.3}, {"sigma_px": 2.0},
-                {"radius_px": 0.0}, {"tilt": 0.5}, {"core": 0.3},
+    # a sigma given over 0.4 x the spacing is cut (wider specks merge); any radius renders
+    wide = render_defect_sample((128, 128), "halo", rng=0, defect_params={"sigma_px": 5.0})
+    assert wide.defects[0].params["sigma_px"] <= 0.4 * wide.defects[0].params["spacing_px"]
+    assert render_defect_sample((128, 128), "halo", rng=0,
+                                defect_params={"radius_px": 1e-3}).image.shape == (128, 128)
+    for bad in ({"radius_px": 0.0}, {"sigma_px": -1.0}, {"tilt": 0.5}, {"core": 0.3},
                 {"radius_px": float("nan")}, {"sigma_px": float("nan")},
                 {"contrast": float("inf")}):
         with pytest.raises(InputError):
