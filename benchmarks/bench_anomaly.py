@@ -201,6 +201,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the face about 0.62 of the image; the held-out 31 kinds plus the new shape ``clampmark``,
   and missing / extra), made on 2026-12-06 (eighteenth session, after held-out 31) before any
   later change, to be scored once with the default;
+* ``holdout33``: a thirty-third held-out configuration (texture ``peenground``, a shot-peened
+  face ground flat: the grinding lay on the plateau and only the peen craters' deepest parts
+  surviving below it as smooth dark round pits, layout ``crescentarm``, a crescent-shaped cam
+  follower arm: a round body with a round bite out of its top, two arcs meeting at sharp
+  horns, a pivot bore and a roller pin hole, the face about 0.60 of the image; the held-out
+  32 kinds plus the new shape ``halo``, and missing / extra), made on 2026-12-06 (eighteenth
+  session, after held-out 32) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -241,7 +248,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``holdout32``, ``contrast``, ``energy``,
+``holdout32``, ``holdout33``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1131,6 +1138,17 @@ PARTS["holdout31"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT32_SET = ("bearingcap", "guilloche", 6700, HOLDOUT31_SET[3] + ("clampmark",))
 PARTS["holdout32"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT32_SET,
                                           title="held-out 32")
+#: the thirty-third held-out configuration (made 2026-12-06, eighteenth session, after
+#: held-out 32, before any later change): texture ``peenground`` (a shot-peened face ground
+#: flat: the grinding lay on the plateau, smooth dark round pits where the deepest craters
+#: survive) and layout ``crescentarm`` (a crescent-shaped cam follower arm: a round body with
+#: a round bite, two arcs meeting at sharp horns, a pivot bore and a roller pin hole; the face
+#: about 0.60 of the image), both new, the held-out 32 kinds plus the new shape ``halo`` (a
+#: weld spatter halo: a ring of tiny dark specks round a slightly darker centre), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 33*)
+HOLDOUT33_SET = ("crescentarm", "peenground", 6900, HOLDOUT32_SET[3] + ("halo",))
+PARTS["holdout33"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT33_SET,
+                                          title="held-out 33")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -35,7 +35,7 @@ def sd_plate(u, v, lay):
         return sd_hexplate(u, v, lay)
     if "ell" in lay:  # an L-shaped outline (layout lbracket)
         return sd_lbracket(u, v, lay)
-    if any(k in lay for k in ("eight", "spiral", "spokes", "fork", "tee", "oval", "cap")):
+    if any(k in lay for k in ("eight", "spiral", "spokes", "fork", "tee", "oval", "cap", "lune")):
         return sd_more(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]

@@ -63,7 +63,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more11`, ``wirecut`` and ``tnut`` in
 :mod:`metrology.synth._textures_more12`, ``dimplearray`` and ``ovalflange`` in
 :mod:`metrology.synth._textures_more13`, ``guilloche`` and ``bearingcap`` in
-:mod:`metrology.synth._textures_more14`.
+:mod:`metrology.synth._textures_more14`, ``peenground`` and ``crescentarm`` in
+:mod:`metrology.synth._textures_more15`.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ from ._textures_more11 import crossrolled_texture, forkend_layout
 from ._textures_more12 import tnut_layout, wirecut_texture
 from ._textures_more13 import dimplearray_texture, ovalflange_layout
 from ._textures_more14 import bearingcap_layout, guilloche_texture
+from ._textures_more15 import crescentarm_layout, peenground_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -496,7 +498,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "hexplate": hexplate_layout, "lbracket": lbracket_layout,
                 "link": link_layout, "cam": cam_layout, "endshield": endshield_layout,
                 "forkend": forkend_layout, "tnut": tnut_layout,
-                "ovalflange": ovalflange_layout, "bearingcap": bearingcap_layout}
+                "ovalflange": ovalflange_layout, "bearingcap": bearingcap_layout,
+                "crescentarm": crescentarm_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -509,4 +512,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "satin": satin_texture, "cladded": cladded_texture,
                  "luders": luders_texture, "crossrolled": crossrolled_texture,
                  "wirecut": wirecut_texture, "dimplearray": dimplearray_texture,
-                 "guilloche": guilloche_texture}
+                 "guilloche": guilloche_texture, "peenground": peenground_texture}

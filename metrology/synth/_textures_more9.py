@@ -35,6 +35,7 @@ from ._textures_more11 import sd_forkend
 from ._textures_more12 import sd_tnut
 from ._textures_more13 import sd_ovalflange
 from ._textures_more14 import sd_bearingcap
+from ._textures_more15 import sd_crescentarm
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -120,9 +121,12 @@ def sd_more(u, v, lay):
     :func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
     (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`), the T-slot nut
     plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`), the oval
-    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`) or the
+    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`), the
     bearing cap's arch and seat (``"cap"``,
-    :func:`~metrology.synth._textures_more14.sd_bearingcap`)."""
+    :func:`~metrology.synth._textures_more14.sd_bearingcap`) or the crescent arm's two arcs
+    (``"lune"``, :func:`~metrology.synth._textures_more15.sd_crescentarm`)."""
+    if "lune" in lay:
+        return sd_crescentarm(u, v, lay)
     if "cap" in lay:
         return sd_bearingcap(u, v, lay)
     if "oval" in lay:
