@@ -35,6 +35,12 @@ from ._line_scan import eroded, held_stats
 FREQUENCY = 0.42
 #: the band-pass's Gaussian spread across the grooves and along them (cycles per px)
 FREQUENCY_SIGMA, ALONG_SIGMA = 0.07, 0.025
+#: the bands searched, by name: (frequency across the grooves, cycles per px; its spread).
+#: ``"comb"``: grooves 2.4 px apart (drag marks, a fingerprint's ridges; rule 50);
+#: ``"comb25"``: 4 px apart, at the same relative bandwidth (chatter, pairs of hairlines,
+#: drips' ripples; rule 51).  Each is fitted, gated and calibrated on its own
+BANDS = {"comb": (FREQUENCY, FREQUENCY_SIGMA),
+         "comb25": (0.25, FREQUENCY_SIGMA * 0.25 / FREQUENCY)}
 #: directions searched over 180 degrees (5 degrees apart)
 N_DIRECTIONS = 36
 #: the energy's smoothing (Gaussian sigma, full-resolution px)
@@ -54,22 +60,24 @@ FLOOR = 1e-3
 GATE_MEAN = 3.5
 
 
-def _carrier_blocks(shape: tuple[int, int]):
+def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float]):
     """Per direction: (rows, cols) of the full spectrum in its half-size block around the
-    direction's frequency, and the band-pass there (complex64, the block's fft layout)."""
+    direction's frequency, and the ``band``-pass (frequency, spread) there (complex64, the
+    block's fft layout)."""
+    freq, spread = band
     h, w = shape
     bh, bw = max(h // 2, 1), max(w // 2, 1)
     oy = np.round(np.fft.fftfreq(bh) * bh).astype(int)
     ox = np.round(np.fft.fftfreq(bw) * bw).astype(int)
     out = []
     for a in np.arange(N_DIRECTIONS) * np.pi / N_DIRECTIONS:
-        cy, cx = int(round(FREQUENCY * np.sin(a) * h)), int(round(FREQUENCY * np.cos(a) * w))
+        cy, cx = int(round(freq * np.sin(a) * h)), int(round(freq * np.cos(a) * w))
         rows, cols = (cy + oy) % h, (cx + ox) % w
         fy = np.fft.fftfreq(h)[rows][:, None]
         fx = np.fft.fftfreq(w)[cols][None, :]
         across = fx * np.cos(a) + fy * np.sin(a)
         along = -fx * np.sin(a) + fy * np.cos(a)
-        k = np.exp(-0.5 * ((across - FREQUENCY) / FREQUENCY_SIGMA) ** 2
+        k = np.exp(-0.5 * ((across - freq) / spread) ** 2
                    - 0.5 * (along / ALONG_SIGMA) ** 2)
         out.append((rows, cols, k.astype(np.complex64)))
     return out
@@ -84,15 +92,17 @@ def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 class CombScan:
-    """The fitted comb channel (module docstring): the training faces' amplitude spectrum,
-    each direction's mean energy on them, the held-back maxima's mean and spread."""
+    """The fitted comb channel of one band (``name``, a key of :data:`BANDS`; module
+    docstring): the training faces' amplitude spectrum, each direction's mean energy on them,
+    the held-back maxima's mean and spread."""
 
-    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray):
+    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray, name: str = "comb"):
+        self.name = name
         self.roi = roi.astype(bool)
         self.inner = eroded(self.roi, ERODE_PX)
         self.white = white.astype(np.float32)
         self.ref = ref.astype(np.float64)
-        blocks = _carrier_blocks(self.roi.shape)
+        blocks = _carrier_blocks(self.roi.shape, BANDS[name])
         bshape = blocks[0][2].shape
         # each direction's block as flat indices into the spectrum (one gather for all)
         self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
@@ -138,7 +148,8 @@ class CombScan:
         return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
 
     @classmethod
-    def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray) -> "CombScan":
+    def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
+            name: str = "comb") -> "CombScan":
         """From the jet channel's face signals of good images: spectrum and directions'
         mean energies from those not ``held``, the score's mean and spread from the held."""
         import scipy.fft as sf
@@ -154,7 +165,7 @@ class CombScan:
         p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
                                     truncate=1.25)
         white = np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
-        cs = cls(roi, white, np.ones(N_DIRECTIONS))
+        cs = cls(roi, white, np.ones(N_DIRECTIONS), name)
         ref = np.zeros(N_DIRECTIONS)
         for i in fit_idx:
             ref += cs.energies(signals[i])[:, cs.inner_half].mean(axis=1)
@@ -182,22 +193,23 @@ class CombScan:
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:
-        return {"jet_comb_white": self.white, "jet_comb_ref": self.ref.astype(np.float64)}
+        return {f"jet_{self.name}_white": self.white,
+                f"jet_{self.name}_ref": self.ref.astype(np.float64)}
 
     def params(self) -> dict:
-        return {**_constants(), "score_mean": self.stats[0], "score_sd": self.stats[1]}
+        return {**_constants(self.name), "score_mean": self.stats[0], "score_sd": self.stats[1]}
 
     @classmethod
     def from_arrays(cls, arrays: dict, params, roi: np.ndarray, pc_stats: tuple,
-                    where: str) -> "CombScan":
-        """Rebuild from a bank's arrays and the header's ``jet_scan.comb`` on the jet
-        channel's ``roi``; a damaged entry raises :class:`FileFormatError`."""
+                    where: str, name: str = "comb") -> "CombScan":
+        """Rebuild the band ``name`` from a bank's arrays and the header's ``jet_scan.<name>``
+        on the jet channel's ``roi``; a damaged entry raises :class:`FileFormatError`."""
         def bad(msg: str) -> FileFormatError:
-            return FileFormatError(f"{where}: comb channel: {msg}")
+            return FileFormatError(f"{where}: comb channel {name!r}: {msg}")
 
         if not isinstance(params, dict):
-            raise bad("header 'jet_scan.comb' is not an object")
-        if any(params.get(k) != v for k, v in _constants().items()):
+            raise bad(f"header 'jet_scan.{name}' is not an object")
+        if any(params.get(k) != v for k, v in _constants(name).items()):
             raise bad("written with other scan constants (frequency, spreads, directions, "
                       "smoothing, whitening, erosion); re-fit it")
         try:
@@ -206,7 +218,8 @@ class CombScan:
             raise bad(f"header field missing or not a number ({exc})") from None
         if not (np.isfinite(stats[0]) and np.isfinite(stats[1]) and stats[1] > 0):
             raise bad("score statistics are not finite numbers (spread > 0)")
-        for k, shape in (("jet_comb_white", roi.shape), ("jet_comb_ref", (N_DIRECTIONS,))):
+        keys = (f"jet_{name}_white", f"jet_{name}_ref")
+        for k, shape in zip(keys, (roi.shape, (N_DIRECTIONS,))):
             a = arrays.get(k)
             if a is None:
                 raise bad(f"array {k!r} is missing")
@@ -215,47 +228,57 @@ class CombScan:
                 raise bad(f"array {k!r}: expected finite values > 0 of shape {shape}, given "
                           f"{a.shape} {a.dtype}")
         try:
-            cs = cls(roi, arrays["jet_comb_white"], arrays["jet_comb_ref"])
+            cs = cls(roi, arrays[keys[0]], arrays[keys[1]], name)
         except InputError as exc:
             raise bad(str(exc)) from None
         cs.stats, cs.pc_stats = stats, pc_stats
         return cs
 
 
-def _constants() -> dict:
-    """The scan's constants as a bank's header holds them (a bank written with others is
-    refused: its statistics were calibrated on another scan)."""
-    return {"frequency": FREQUENCY, "frequency_sigma": FREQUENCY_SIGMA,
+def _constants(name: str) -> dict:
+    """The band ``name``'s scan constants as a bank's header holds them (a bank written with
+    others is refused: its statistics were calibrated on another scan)."""
+    freq, spread = BANDS[name]
+    return {"frequency": freq, "frequency_sigma": spread,
             "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
             "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
 
 
 def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: dict
-                   ) -> CombScan | None:
-    """The comb channel as ``settings.comb_scan`` (``mode``) asks, on the fitted ``jet``
-    channel (its face signal, face and held-back parts ``held``): None where off.  Sets
-    ``info["comb_scan"]`` ("on", "off" or "off: gate ..."), with the channel fitted
-    ``info["comb_scan_gate"]`` (the held-back mean score against :data:`GATE_MEAN`) and
+                   ) -> dict:
+    """The comb channel's bands (:data:`BANDS`) as ``settings.comb_scan`` (``mode``) asks, on
+    the fitted ``jet`` channel (its face signal, face and held-back parts ``held``): name ->
+    fitted band, those kept (empty where off).  Each band is gated on its own under
+    ``"auto"``.  Sets ``info["comb_scan"]`` ("on" with every band kept, "on: <names>" with
+    some, "off" or "off: ..." with none), with the bands fitted ``info["comb_scan_gate"]``
+    (per band the held-back mean score against :data:`GATE_MEAN`) and
     ``info["comb_scan_seconds"]``."""
     import time
 
     info["comb_scan"] = "off"
     if mode is False:
-        return None
+        return {}
     t0 = time.perf_counter()
-    try:
-        cs = CombScan.fit([jet.signal(g) for g in grays], held, jet.roi)
-    except InputError as exc:       # a face too thin for the half-resolution scan
-        if mode is True:
-            raise
-        info["comb_scan"] = f"off: 'auto': {exc}"
-        return None
-    cs.pc_stats = jet.pc_stats
-    info["comb_scan"] = "on"
-    info["comb_scan_gate"] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}
-    if mode == "auto" and not cs.stats[0] < GATE_MEAN:
-        cs = None
-        info["comb_scan"] = (f"off: gate: the good parts' own comb-band score "
-                             f"{info['comb_scan_gate']['held_mean']:.3f} >= {GATE_MEAN}")
+    signals = [jet.signal(g) for g in grays]
+    kept: dict = {}
+    gate: dict = {}
+    for name in BANDS:
+        try:
+            cs = CombScan.fit(signals, held, jet.roi, name)
+        except InputError as exc:       # a face too thin for the half-resolution scan
+            if mode is True:
+                raise
+            info["comb_scan"] = f"off: 'auto': {exc}"
+            return {}
+        cs.pc_stats = jet.pc_stats
+        gate[name] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}
+        if mode is True or cs.stats[0] < GATE_MEAN:
+            kept[name] = cs
+    info["comb_scan_gate"] = gate
+    dropped = [f"{n} {g['held_mean']:.3f} >= {GATE_MEAN}" for n, g in gate.items()
+               if n not in kept]
+    info["comb_scan"] = ("on" if not dropped else
+                         f"on: {', '.join(kept)} (gate: {'; '.join(dropped)})" if kept else
+                         f"off: gate: the good parts' own comb-band score {'; '.join(dropped)}")
     info["comb_scan_seconds"] = round(time.perf_counter() - t0, 4)
-    return cs
+    return kept

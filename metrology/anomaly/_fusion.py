@@ -37,9 +37,9 @@ def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, f
 
 def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                    ) -> list[tuple[str, np.ndarray, float]]:
-    """Per extra channel of ``pc`` (line, blob, jet and its head and comb, cnn, texture
-    energy, chroma): (name; map in PatchCore units, 0 where it did not scan; image score in PatchCore
-    units)."""
+    """Per extra channel of ``pc`` (line, blob, jet and its head and comb bands, cnn,
+    texture energy, chroma): (name; map in PatchCore units, 0 where it did not scan; image
+    score in PatchCore units)."""
     out = []
     gray = as_gray(img, "image", dtype=np.float32)
     for name, ch in (("line", pc._line), ("blob", getattr(pc, "_blob", None)),
@@ -52,9 +52,10 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
         else:           # the jet's head reads the jet's own responses: one pass for both
             own, by_head = ch.score_with_head(gray)
             scored = [(name, ch, own), ("jet_head", head, by_head)]
-        comb = getattr(ch, "comb", None) if name == "jet" else None
-        if comb is not None:        # the comb channel scans the jet's face signal
-            scored.append(("comb", comb, comb.score_signal(ch.signal(gray))))
+        combs = getattr(ch, "combs", None) if name == "jet" else None
+        if combs:                   # the comb channel's bands scan the jet's face signal
+            x = ch.signal(gray)
+            scored += [(nm, c, c.score_signal(x)) for nm, c in combs.items()]
         for nm, c, (m, v) in scored:
             m, cut = _masked(m, pixel_mask)
             v = v if cut is None else cut

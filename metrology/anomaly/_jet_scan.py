@@ -232,7 +232,7 @@ class JetScan:
         self.stats = (0.0, 1.0)                         # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
         self.head = None                                # the learned head (``_jet_head``)
-        self.comb = None              # the comb channel on this face signal (``_comb_scan``)
+        self.combs: dict = {}         # the comb channel's bands on this face signal (name ->)
 
     @property
     def n_groups(self) -> int:
@@ -399,8 +399,8 @@ class JetScan:
             out["jet_psd_half"] = self.levels[-1].psd
         if self.head is not None:
             out.update(self.head.arrays())
-        if self.comb is not None:
-            out.update(self.comb.arrays())
+        for c in self.combs.values():
+            out.update(c.arrays())
         return out
 
     def params(self) -> dict:
@@ -412,8 +412,8 @@ class JetScan:
             out["half_from_px"] = self.half_from
         if self.head is not None:
             out["head"] = self.head.params()
-        if self.comb is not None:
-            out["comb"] = self.comb.params()
+        for name, c in self.combs.items():
+            out[name] = c.params()
         return out
 
     @classmethod
@@ -487,12 +487,14 @@ class JetScan:
             js.head.pc_stats = js.pc_stats
         elif heads:
             raise bad(f"arrays {heads} without the header's 'head'")
-        if "comb" in params:
-            from ._comb_scan import CombScan
+        from ._comb_scan import BANDS, CombScan
 
-            js.comb = CombScan.from_arrays(arrays, params["comb"], js.roi, js.pc_stats, where)
-        elif any(k.startswith("jet_comb_") for k in arrays):
-            raise bad("arrays 'jet_comb_*' without the header's 'comb'")
+        for name in BANDS:
+            if name in params:
+                js.combs[name] = CombScan.from_arrays(arrays, params[name], js.roi,
+                                                      js.pc_stats, where, name)
+            elif any(k.startswith(f"jet_{name}_") for k in arrays):
+                raise bad(f"arrays 'jet_{name}_*' without the header's '{name}'")
         return js
 
 
@@ -560,5 +562,5 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
         info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
     from ._comb_scan import fit_comb_state
 
-    js.comb = fit_comb_state(settings.comb_scan, js, grays, held, info)
+    js.combs = fit_comb_state(settings.comb_scan, js, grays, held, info)
     return js, "on"

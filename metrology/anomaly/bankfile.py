@@ -76,11 +76,18 @@ it.  The setting is written unless it is the default (``False``): a default bank
 
 Version 12 (since 2026-12-06, eighteenth session) is version 10 or 11 whose jet channel has the
 comb channel on its face signal (``settings.comb_scan``: ``True``, or ``"auto"``, the
-default, where its fit-time gate kept it: most banks fitted with the jet channel since then): the arrays ``jet_comb_white`` (the training faces' amplitude
-spectrum) and ``jet_comb_ref`` (each direction's mean energy) and the header field
-``jet_scan.comb`` (constants, score statistics).  Readers that predate it refuse such a bank;
-the setting is written unless it is the default (``"auto"``) and the bank has no comb channel,
-so a bank without the channel is written as before (``comb_scan=False`` written explicitly).
+default, where its fit-time gate kept it: most banks fitted with the jet channel since
+then): the arrays ``jet_comb_white`` (the training faces' amplitude spectrum) and
+``jet_comb_ref`` (each direction's mean energy) and the header field ``jet_scan.comb``
+(constants, score statistics).  Readers that predate it refuse such a bank; the setting is
+written unless it is the default (``"auto"``) and the bank has no comb channel, so a bank
+without the channel is written as before (``comb_scan=False`` written explicitly).
+
+Version 13 (since 2026-12-06, eighteenth session, rule 51) is version 12 whose comb channel
+also searches its second band, grooves 4 px apart (0.25 cycles per px): the arrays
+``jet_comb25_white`` and ``jet_comb25_ref`` and the header field ``jet_scan.comb25``, beside
+or (where the gate kept only it) instead of the 0.42 band's.  Readers that predate it refuse
+such a bank.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
@@ -109,9 +116,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 12
+BANK_VERSION = 13
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
 
 
 def _npz_path(path: Any) -> Path:
@@ -141,7 +148,7 @@ def save_bank(pc: Any, path: Any) -> Path:
         settings.pop("jet_scan", None)      # readable by readers that predate the channel
     if settings.get("jet_head") is False:
         settings.pop("jet_head", None)      # the default: readable by readers before it
-    if (jet is None or jet.comb is None) and settings.get("comb_scan") == "auto":
+    if (jet is None or not jet.combs) and settings.get("comb_scan") == "auto":
         settings.pop("comb_scan", None)     # readable by readers that predate the channel
     cnn = getattr(pc, "_cnn", None)
     if cnn is None and settings.get("cnn_scan") is False:
@@ -155,7 +162,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (12 if jet is not None and jet.comb is not None
+    version = (13 if jet is not None and "comb25" in jet.combs
+               else 12 if jet is not None and jet.combs
                else 11 if jet is not None and jet.head is not None
                else 10 if line is not None and line.gain_ref is not None
                else 9 if chroma is not None else 8 if cnn is not None
@@ -279,15 +287,15 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12) or \
+        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13) or \
                 "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
 
-        if ("line_gain_ref" in arrays) != (meta.get("version") in (10, 11, 12)):
+        if ("line_gain_ref" in arrays) != (meta.get("version") in (10, 11, 12, 13)):
             raise FileFormatError(f"{where}: a line channel's shift gain ('line_gain_ref') is "
-                                  f"version 10 to 12 and only those, given version "
+                                  f"version 10 to 13 and only those, given version "
                                   f"{meta.get('version')!r}"
                                   f"{' with' if 'line_gain_ref' in arrays else ' without'} it")
         pc._line = LineScan.from_arrays(arrays, meta["line_scan"], pc.image_shape, where)
@@ -315,7 +323,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6, 7, 8, 9, 10, 11, 12) or \
+        if meta.get("version") not in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13) or \
                 "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
@@ -439,10 +447,10 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 to -10 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6, 7, 8, 9, 10, 11, 12) or "blob_scan" not in meta or \
+    if meta.get("version") not in (5, 6, 7, 8, 9, 10, 11, 12, 13) or "blob_scan" not in meta or \
             pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
-                              f"the array 'blob_spread' and the line channel (version 5 to 12), "
+                              f"the array 'blob_spread' and the line channel (version 5 to 13), "
                               f"given version {meta.get('version')!r}")
     from ._blob_scan import BlobScan
 
@@ -475,33 +483,38 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
                                   f"has no jet channel to carry it")
         return
     version = meta.get("version")
-    if version not in (6, 7, 8, 9, 10, 11, 12) or "jet_scan" not in meta or pc._line is None:
+    if version not in (6, 7, 8, 9, 10, 11, 12, 13) or "jet_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6 to 12), given version "
+                              f"arrays and the line channel (version 6 to 13), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
     # version 10 is any earlier one with the line channel's shift gain: its jet may be either
-    if version not in (10, 11, 12) and half != (version in (7, 8, 9)):
+    if version not in (10, 11, 12, 13) and half != (version in (7, 8, 9)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
                               f"'jet_psd_half') is version 7 to 10 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")
     from ._jet_scan import JetScan
 
     pc._jet = JetScan.from_arrays(arrays, meta["jet_scan"], pc.image_shape, where)
-    has_head, has_comb = pc._jet.head is not None, pc._jet.comb is not None
-    if has_comb != (version == 12):
+    has_head, combs = pc._jet.head is not None, set(pc._jet.combs)
+    if (version == 12 and combs != {"comb"}) or (version == 13) != ("comb25" in combs) or \
+            (combs and version not in (12, 13)):
         raise FileFormatError(f"{where}: a comb channel ('jet_scan.comb', 'jet_comb_*') is "
-                              f"version 12 and only that, given version {version!r}"
-                              f"{' with' if has_comb else ' without'} it")
-    if (has_head and version not in (11, 12)) or (version == 11 and not has_head):
+                              f"version 12 and only that, with its 0.25 band ('comb25') "
+                              f"version 13, given version {version!r} with "
+                              f"{sorted(combs) or 'none'}")
+    if (has_head and version not in (11, 12, 13)) or (version == 11 and not has_head):
         raise FileFormatError(f"{where}: a jet channel's head ('jet_scan.head', 'jet_head_*') "
-                              f"is version 11 or 12, and version 11 has it, given version "
+                              f"is version 11 to 13, and version 11 has it, given version "
                               f"{version!r}{' with' if has_head else ' without'} it")
+    from ._comb_scan import BANDS
+
     asked = settings.comb_scan
-    if (asked is True and not has_comb) or (asked is False and has_comb):
+    if (asked is True and combs != set(BANDS)) or (asked is False and combs):
         raise FileFormatError(f"{where}: the settings have comb_scan {asked!r} but the bank "
-                              f"{'has' if has_comb else 'has no'} comb channel")
+                              f"has {'the bands ' + str(sorted(combs)) if combs else 'no'} "
+                              f"comb channel")
 
 
 def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
@@ -510,9 +523,9 @@ def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
     if not _stored(meta, arrays, settings, "cnn", where):
         return
     version = meta.get("version")
-    if version not in (8, 9, 10, 11, 12) or "cnn_scan" not in meta or pc._line is None:
+    if version not in (8, 9, 10, 11, 12, 13) or "cnn_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
-                              f"arrays and the line channel (version 8 to 12), given version "
+                              f"arrays and the line channel (version 8 to 13), given version "
                               f"{version!r}")
     from ._cnn_scan import CnnScan
 
@@ -523,10 +536,10 @@ def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
     """The chroma channel of a version-9 or -10 bank (none in older ones)."""
     if not _stored(meta, arrays, settings, "chroma", where):
         return
-    if meta.get("version") not in (9, 10, 11, 12) or "chroma_scan" not in meta or \
+    if meta.get("version") not in (9, 10, 11, 12, 13) or "chroma_scan" not in meta or \
             pc.image_channels == 1:
         raise FileFormatError(f"{where}: chroma-channel entries need the header "
-                              f"'chroma_scan', its arrays and a colour bank (version 9 to 12), "
+                              f"'chroma_scan', its arrays and a colour bank (version 9 to 13), "
                               f"given version {meta.get('version')!r}")
     from ._chroma_scan import ChromaScan
 

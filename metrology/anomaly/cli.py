@@ -27,8 +27,9 @@ fit's time is the choice), ``--edge-band-px`` sets that band (px along strong ed
 the face: the first candidate under ``--select auto``, the band under ``off``), and
 ``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
 jet channels, ``--jet-head`` and ``--comb-scan`` the jet channel's learned head and its comb
-channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator channel, an option that trains a
-small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``, docs/anomaly.md);
+channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator channel, an
+option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
+docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``--roi MASK``
 takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large

@@ -212,20 +212,23 @@ class PatchCoreSettings(Serializable):
         ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
         its fold banks without it.
     comb_scan : {"auto", True, False}
-        The comb channel (docs/anomaly.md, *The comb channel in the library*): a search on the jet channel's face signal for bands of fine parallel grooves
-        (a drag mark, a fingerprint's ridges: 2-2.8 px apart), faint in every pixel, whose
-        energy one band-pass per direction (0.42 cycles per px, 36 directions) adds up; the
+        The comb channel (docs/anomaly.md, *The comb channel in the library* and *A second
+        comb band*): a search on the jet channel's face signal for bands of fine parallel
+        grooves, faint in every pixel, whose energy one band-pass per direction (36
+        directions) adds up, in two bands: 0.42 cycles per px (grooves 2-2.8 px apart: a drag
+        mark, a fingerprint's ridges) and 0.25 (4 px apart: chatter, pairs of hairlines); the
         signal whitened by the training faces' spectrum and the image's own, each direction's
         energy over its training mean, the largest log ratio on the face calibrated on the
-        jet's held-back good parts and put on PatchCore's scale.  ``"auto"`` (default since
-        the eighteenth session, rule 50): fitted with the jet channel, then kept only where
-        the held-back good parts' own score is under 3.5 (a texture with comb-band patches of
-        its own gets false alarms from it; ``info["comb_scan_gate"]``); ``True``: always
-        kept; ``False``: off (the former default).  Mean AUROC +0.0056 over 16 development
-        sets (worst -0.008), +0.001 on held-out 32 judged blind.  Needs the jet channel (``True`` raises :class:`InputError`
-        where the fit has none).  About 1 s more fit CPU and 12-20 ms per 256 x 256 scored.
-        ``info["comb_scan"]`` says "on", "off" or "off: gate ...",
-        ``info["comb_scan_seconds"]`` its fit time.
+        jet's held-back good parts and put on PatchCore's scale, each band on its own.
+        ``"auto"`` (default since the eighteenth session, rules 50 and 51): fitted with the jet
+        channel, each band then kept only where the held-back good parts' own score is under
+        3.5 (a texture with comb-band patches of its own gets false alarms from it;
+        ``info["comb_scan_gate"]``); ``True``: both bands always kept; ``False``: off (the
+        former default).  Mean AUROC +0.0056 (0.42 band) and +0.0044 more (0.25 band) over 16
+        development sets.  Needs the jet channel (``True`` raises :class:`InputError` where
+        the fit has none).  About 2 s more fit CPU per 100 images and 15 ms per 256 x 256
+        scored.  ``info["comb_scan"]`` says "on", "on: <bands kept> (gate: ...)", "off" or
+        "off: ...", ``info["comb_scan_seconds"]`` its fit time.
     chroma_scan : {"auto", True, False}
         The chroma channel (docs/anomaly.md, *Colour parts: the chroma channel*): every other
         channel sees a colour image as gray, so a discolouration that keeps the luminance

@@ -110,9 +110,9 @@ def test_map_is_zero_off_the_face_and_positive_on_it(fitted):
 
 
 def test_gate_drops_it_on_a_combed_face_and_keeps_it_on_a_plain_one(fitted):
-    # good faces carrying three strong groove bands each (4 gray levels): their own held-back
-    # score (measured 4.4) is over the gate, so "auto" drops the channel and says why, True
-    # keeps it; on plain faces (measured 2.23) "auto" keeps it
+    # good faces carrying three strong groove bands each (4 gray levels at 0.42 cycles/px):
+    # their own held-back score in that band (measured 4.4) is over the gate, so "auto" drops
+    # the band and says why, True keeps it; on plain faces (measured 2.23) "auto" keeps both
     js, _, _ = fitted
     g = np.random.default_rng(9)
     combed = []
@@ -124,15 +124,18 @@ def test_gate_drops_it_on_a_combed_face_and_keeps_it_on_a_plain_one(fitted):
     jc = JetScan.fit(combed, HELD, np.ones((N, N), bool))
     jc.pc_stats = (0.0, 1.0)
     info: dict = {}
-    assert fit_comb_state("auto", jc, combed, HELD, info) is None
-    assert info["comb_scan"].startswith("off: gate") and \
-        info["comb_scan_gate"]["held_mean"] >= GATE_MEAN
-    assert fit_comb_state(True, jc, combed, HELD, {}) is not None
+    # each band is gated on its own: the 0.25 band sees no comb of its own there and stays
+    assert set(fit_comb_state("auto", jc, combed, HELD, info)) == {"comb25"}
+    assert info["comb_scan"].startswith("on: comb25 (gate: comb ") and \
+        info["comb_scan_gate"]["comb"]["held_mean"] >= GATE_MEAN > \
+        info["comb_scan_gate"]["comb25"]["held_mean"]
+    assert set(fit_comb_state(True, jc, combed, HELD, {})) == {"comb", "comb25"}
     info = {}
     plain = [_texture(np.random.default_rng(i)) for i in range(40)]
-    assert fit_comb_state("auto", js, plain, HELD, info) is not None
-    assert info["comb_scan"] == "on" and info["comb_scan_gate"]["held_mean"] < GATE_MEAN
-    assert fit_comb_state(False, js, plain, HELD, {}) is None
+    assert set(fit_comb_state("auto", js, plain, HELD, info)) == {"comb", "comb25"}
+    assert info["comb_scan"] == "on" and \
+        all(g["held_mean"] < GATE_MEAN for g in info["comb_scan_gate"].values())
+    assert fit_comb_state(False, js, plain, HELD, {}) == {}
 
 
 class _ThinJet:
@@ -156,7 +159,7 @@ def test_small_face_and_odd_size():
     # fit goes on); True raises
     g = np.random.default_rng(4)
     faces, info = [_texture(g) for _ in range(40)], {}
-    assert fit_comb_state("auto", _ThinJet, faces, HELD, info) is None
+    assert fit_comb_state("auto", _ThinJet, faces, HELD, info) == {}
     assert info["comb_scan"].startswith("off: 'auto'") and "too small" in info["comb_scan"]
     with pytest.raises(InputError, match="comb_scan: the part face is too small"):
         fit_comb_state(True, _ThinJet, faces, HELD, {})
@@ -174,23 +177,23 @@ def bank_pc():
 
 
 def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
-    assert bank_pc.info["comb_scan"] == "on" and bank_pc._jet.comb is not None
+    assert bank_pc.info["comb_scan"] == "on" and set(bank_pc._jet.combs) == {"comb", "comb25"}
     assert bank_pc.info["comb_scan_seconds"] > 0
-    back = round_trips(bank_pc, tmp_path / "comb.npz", 12, _good(range(900, 903)))
-    assert back._jet.comb is not None and back.settings.comb_scan is True
+    back = round_trips(bank_pc, tmp_path / "comb.npz", 13, _good(range(900, 903)))
+    assert set(back._jet.combs) == {"comb", "comb25"} and back.settings.comb_scan is True
     # the comb's evidence is in the fused score: without it the score is never higher
-    saved, bank_pc._jet.comb = bank_pc._jet.comb, None
+    saved, bank_pc._jet.combs = bank_pc._jet.combs, {}
     try:
         plain = [bank_pc.score(img).score for img in _good(range(900, 903))]
     finally:
-        bank_pc._jet.comb = saved
+        bank_pc._jet.combs = saved
     assert all(p <= bank_pc.score(img).score for p, img in zip(plain, _good(range(900, 903))))
 
 
 def test_comb_with_the_head_round_trips(tmp_path):
     pc = PatchCore(select="off", comb_scan=True, jet_head=True).fit(_good(range(300, 340)))
-    back = round_trips(pc, tmp_path / "both.npz", 12, _good([905]))
-    assert back._jet.head is not None and back._jet.comb is not None
+    back = round_trips(pc, tmp_path / "both.npz", 13, _good([905]))
+    assert back._jet.head is not None and back._jet.combs
 
 
 def test_damaged_comb_entries_raise(bank_pc, tmp_path):
@@ -205,6 +208,10 @@ def test_damaged_comb_entries_raise(bank_pc, tmp_path):
              (lambda m: m["jet_scan"]["comb"].update(score_mean="x"), {}, "header field"),
              (lambda m: m["jet_scan"].update(comb=[1]), {}, "not an object"),
              (lambda m: m["jet_scan"].pop("comb"), {}, "without the header's 'comb'"),
+             (None, {"jet_comb25_ref": np.ones(3)}, "jet_comb25_ref"),
+             (lambda m: m["jet_scan"]["comb25"].update(frequency=0.42), {}, "re-fit"),
+             (lambda m: m["jet_scan"].pop("comb25"), {}, "without the header's 'comb25'"),
+             (lambda m: m.update(version=12), {}, "version 13"),
              (lambda m: m.update(version=11), {}, "version 12"),
              (lambda m: m["settings"].update(comb_scan=False), {}, "comb_scan False")]
     _each_damage_raises(path, good, cases)
@@ -213,13 +220,13 @@ def test_damaged_comb_entries_raise(bank_pc, tmp_path):
 def test_default_fits_it_where_the_gate_keeps_it():
     pc = PatchCore(select="off").fit(_good(range(300, 340)))
     assert pc.settings.comb_scan == "auto" and pc.info["comb_scan"] == "on"
-    assert pc._jet.comb is not None
-    assert pc.info["comb_scan_gate"]["held_mean"] < GATE_MEAN
+    assert set(pc._jet.combs) == {"comb", "comb25"}
+    assert all(g["held_mean"] < GATE_MEAN for g in pc.info["comb_scan_gate"].values())
 
 
 def test_bank_without_the_comb_refuses_settings_asking_for_it(tmp_path):
     pc = PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
-    assert pc._jet is not None and pc._jet.comb is None and pc.info["comb_scan"] == "off"
+    assert pc._jet is not None and not pc._jet.combs and pc.info["comb_scan"] == "off"
     path = pc.save(tmp_path / "plain.npz")
     assert bank_version(path) == 10
     assert PatchCore.load(path).settings.comb_scan is False
