@@ -10,10 +10,11 @@ periodic energy.  A filter tuned to the grooves' frequency and direction does:
    face) is whitened by the geometric mean of the training faces' mean amplitude spectrum and
    this image's own (smoothed over :data:`OWN_SMOOTH_BINS` frequency bins): a texture whose
    grain lies in the band, the same in every part or turning from part to part, is divided out;
-2. per direction (:data:`N_DIRECTIONS` over 180 degrees) one analytic band-pass (a Gaussian in
-   frequency at :data:`FREQUENCY` cycles per px across the grooves, :data:`FREQUENCY_SIGMA`
-   wide, :data:`ALONG_SIGMA` along them, so about 6 px long) gives the local energy
-   (|response|^2 smoothed over :data:`SMOOTH_PX`);
+2. per band of :data:`BANDS` (0.42 cycles per px across the grooves, rule 50, and 0.25,
+   rule 51; each fitted, gated and calibrated on its own) and per direction
+   (:data:`N_DIRECTIONS` over 180 degrees) one analytic band-pass (a Gaussian in frequency at
+   the band's frequency across the grooves and its spread, :data:`ALONG_SIGMA` along them,
+   so about 6 px long) gives the local energy (|response|^2 smoothed over :data:`SMOOTH_PX`);
 3. each direction's energy over its mean on the training faces, as a log: the evidence; the
    image score its maximum over the face eroded by :data:`ERODE_PX`, put in spreads of the
    held-back good parts' maxima.
@@ -21,7 +22,8 @@ periodic energy.  A filter tuned to the grooves' frequency and direction does:
 Each band-pass is nonzero only near its own frequency: per direction the spectrum's block of
 half the image's size around that frequency is multiplied and inverse transformed at half
 resolution (the energy does not depend on the carrier), one rfft-sized cost per direction a
-quarter of a full one.  Measured on the benchmark's sets: docs/anomaly.md, *The comb channel*.
+quarter of a full one.  Measured on the benchmark's sets: docs/anomaly.md, *The comb channel
+in the library* and *A second comb band*.
 """
 
 from __future__ import annotations

@@ -474,9 +474,10 @@ def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> b
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6 to -12 bank (on its line channel; none in older ones;
-    versions 7 to 12: its large scales at half resolution; version 11: with its head, 12 with
-    its comb channel and maybe its head)."""
+    """The jet channel of a version-6 to -13 bank (on its line channel; none in older ones;
+    versions 7 to 13: its large scales at half resolution; version 11: with its head; 12: with
+    the comb channel's 0.42 band, 13: with its 0.25 band too (or alone), either maybe with
+    the head)."""
     if not _stored(meta, arrays, settings, "jet", where):
         if settings.comb_scan is True:
             raise FileFormatError(f"{where}: settings ask for the comb channel but the bank "

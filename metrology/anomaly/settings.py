@@ -227,8 +227,9 @@ class PatchCoreSettings(Serializable):
         former default).  Mean AUROC +0.0056 (0.42 band) and +0.0044 more (0.25 band) over 16
         development sets.  Needs the jet channel (``True`` raises :class:`InputError` where
         the fit has none).  About 2 s more fit CPU per 100 images and 15 ms per 256 x 256
-        scored.  ``info["comb_scan"]`` says "on", "on: <bands kept> (gate: ...)", "off" or
-        "off: ...", ``info["comb_scan_seconds"]`` its fit time.
+        scored.  With ``fusion="sum"`` each band kept counts as one channel.
+        ``info["comb_scan"]`` says "on", "on: <bands kept> (gate: ...)", "off" or "off:
+        ...", ``info["comb_scan_seconds"]`` its fit time.
     chroma_scan : {"auto", True, False}
         The chroma channel (docs/anomaly.md, *Colour parts: the chroma channel*): every other
         channel sees a colour image as gray, so a discolouration that keeps the luminance
