@@ -20,7 +20,7 @@ from ._textures_more4 import sd_cruciform
 from ._textures_more5 import sd_gusset, sd_sprocket
 from ._textures_more6 import sd_hexplate
 from ._textures_more7 import sd_lbracket
-from ._textures_more9 import sd_more
+from ._textures_more9 import MORE_OUTLINES, sd_more
 from .surfaces import crack_delta
 
 
@@ -35,7 +35,7 @@ def sd_plate(u, v, lay):
         return sd_hexplate(u, v, lay)
     if "ell" in lay:  # an L-shaped outline (layout lbracket)
         return sd_lbracket(u, v, lay)
-    if any(k in lay for k in ("eight", "spiral", "spokes", "fork", "tee", "oval", "cap", "lune")):
+    if any(k in lay for k in MORE_OUTLINES):  # link, cam, ... crescentarm: _textures_more9
         return sd_more(u, v, lay)
     hx, hy = lay["half"]
     r = lay["corner"]

@@ -114,30 +114,29 @@ def sd_cam(u, v, lay):
     return np.where(r < rim, -dist, dist)
 
 
+#: the outlines drawn outside ``_defect_makers`` (full at its size limit), by the layout key
+#: that names each: the link's figure-eight (:func:`~metrology.synth._textures_more8.sd_link`),
+#: the cam's spiral (:func:`sd_cam`), the end shield's spokes
+#: (:func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
+#: (:func:`~metrology.synth._textures_more11.sd_forkend`), the T-slot nut plate's T
+#: (:func:`~metrology.synth._textures_more12.sd_tnut`), the oval flange's hull
+#: (:func:`~metrology.synth._textures_more13.sd_ovalflange`), the bearing cap's arch and seat
+#: (:func:`~metrology.synth._textures_more14.sd_bearingcap`) and the crescent arm's two arcs
+#: (:func:`~metrology.synth._textures_more15.sd_crescentarm`).  A new outline is one entry
+#: here; ``_defect_makers`` routes every key of this table to :func:`sd_more`
+#: (checked in this order, the newest first, as the chain of tests it replaces did)
+MORE_OUTLINES = {"lune": sd_crescentarm, "cap": sd_bearingcap, "oval": sd_ovalflange,
+                 "tee": sd_tnut, "fork": sd_forkend, "spokes": sd_endshield, "spiral": sd_cam,
+                 "eight": sd_link}
+
+
 def sd_more(u, v, lay):
-    """The outlines drawn outside ``_defect_makers`` (full at its size limit): the link's
-    figure-eight (``"eight"``, :func:`~metrology.synth._textures_more8.sd_link`), the cam's
-    spiral (``"spiral"``, :func:`sd_cam`), the end shield's spokes (``"spokes"``,
-    :func:`~metrology.synth._textures_more10.sd_endshield`), the fork end's U slot
-    (``"fork"``, :func:`~metrology.synth._textures_more11.sd_forkend`), the T-slot nut
-    plate's T (``"tee"``, :func:`~metrology.synth._textures_more12.sd_tnut`), the oval
-    flange's hull (``"oval"``, :func:`~metrology.synth._textures_more13.sd_ovalflange`), the
-    bearing cap's arch and seat (``"cap"``,
-    :func:`~metrology.synth._textures_more14.sd_bearingcap`) or the crescent arm's two arcs
-    (``"lune"``, :func:`~metrology.synth._textures_more15.sd_crescentarm`)."""
-    if "lune" in lay:
-        return sd_crescentarm(u, v, lay)
-    if "cap" in lay:
-        return sd_bearingcap(u, v, lay)
-    if "oval" in lay:
-        return sd_ovalflange(u, v, lay)
-    if "tee" in lay:
-        return sd_tnut(u, v, lay)
-    if "fork" in lay:
-        return sd_forkend(u, v, lay)
-    if "spokes" in lay:
-        return sd_endshield(u, v, lay)
-    return sd_cam(u, v, lay) if "spiral" in lay else sd_link(u, v, lay)
+    """The signed distance of the outline of :data:`MORE_OUTLINES` whose key ``lay`` holds
+    (the link's figure-eight where none does, as before the table)."""
+    for key, sd in MORE_OUTLINES.items():
+        if key in lay:
+            return sd(u, v, lay)
+    return sd_link(u, v, lay)
 
 
 def cam_layout(shape: tuple[int, int], base: dict) -> dict:

@@ -8,6 +8,7 @@ from scipy import ndimage
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
+from tests.anomaly.test_holdout9_synth import check_texture_bad_input
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
                                                check_pasted_on_a_face, check_texture_contract,
                                                check_texture_fast)
@@ -30,11 +31,7 @@ def test_tumbled_texture_contract_speed_and_bad_input():
 
     check_texture_contract("tumbled")
     check_texture_fast("tumbled")
-    for bad in (dict(shape=(0, 5)), dict(shape=(5,)), dict(shape=(4.5, 8)), dict(rng=-1),
-                dict(rng=1.5), dict(rng="seed")):
-        args = dict(shape=(32, 32), rng=0) | bad
-        with pytest.raises(InputError):
-            tumbled_texture(args.pop("shape"), **args)
+    check_texture_bad_input(tumbled_texture)
 
 
 def _along_marks(r, fracs):

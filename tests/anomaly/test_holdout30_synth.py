@@ -8,6 +8,7 @@ from scipy import ndimage, stats
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
+from tests.anomaly.test_holdout9_synth import check_texture_bad_input
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
                                                check_layout_renders, check_missing_features,
                                                check_on_the_face, check_pasted_on_a_face,
@@ -32,11 +33,7 @@ def test_wirecut_texture_contract_speed_and_bad_input():
 
     check_texture_contract("wirecut")
     check_texture_fast("wirecut")
-    for bad in (dict(shape=(0, 5)), dict(shape=(5,)), dict(shape=(4.5, 8)), dict(rng=-1),
-                dict(rng=1.5), dict(rng="seed")):
-        args = dict(shape=(32, 32), rng=0) | bad
-        with pytest.raises(InputError):
-            wirecut_texture(args.pop("shape"), **args)
+    check_texture_bad_input(wirecut_texture)
 
 
 def _spectrum(img, fmin=1 / 16):

@@ -9,6 +9,7 @@ from scipy.signal import find_peaks
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
+from tests.anomaly.test_holdout9_synth import check_texture_bad_input
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
                                                check_layout_renders, check_missing_features,
                                                check_on_the_face, check_pasted_on_a_face,
@@ -35,11 +36,7 @@ def test_peenground_texture_contract_speed_and_bad_input():
 
     check_texture_contract("peenground")
     check_texture_fast("peenground")
-    for bad in (dict(shape=(0, 5)), dict(shape=(5,)), dict(shape=(4.5, 8)), dict(rng=-1),
-                dict(rng=1.5), dict(rng="seed")):
-        args = dict(shape=(32, 32), rng=0) | bad
-        with pytest.raises(InputError):
-            peenground_texture(args.pop("shape"), **args)
+    check_texture_bad_input(peenground_texture)
 
 
 def _pits_and_lay(t):

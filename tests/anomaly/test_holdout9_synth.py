@@ -39,6 +39,19 @@ def check_texture_contract(name: str) -> np.ndarray:
     return t
 
 
+def check_texture_bad_input(fn) -> None:
+    """A texture generator ``fn(shape, rng=...)`` refuses an empty, one-axis or fractional
+    shape and a negative, fractional or textual seed with :class:`InputError` (shared with
+    held-outs 22-33)."""
+    from metrology.errors import InputError
+
+    for bad in (dict(shape=(0, 5)), dict(shape=(5,)), dict(shape=(4.5, 8)), dict(rng=-1),
+                dict(rng=1.5), dict(rng="seed")):
+        args = dict(shape=(32, 32), rng=0) | bad
+        with pytest.raises(InputError):
+            fn(args.pop("shape"), **args)
+
+
 def check_texture_fast(name: str, ms_max: float = 150.0) -> None:
     """A 256 x 256 render of texture ``name`` takes under ``ms_max`` ms of this process's CPU
     time (best of five seeds).  It guards against per-pixel Python loops, not for speed itself
