@@ -102,7 +102,7 @@ class CombScan:
         self.name = name
         self.roi = roi.astype(bool)
         self.inner = eroded(self.roi, ERODE_PX)
-        self.white = white.astype(np.float32)
+        self.white = np.asarray(white, np.float32)   # bands of one fit share it
         self.ref = ref.astype(np.float64)
         blocks = _carrier_blocks(self.roi.shape, BANDS[name])
         bshape = blocks[0][2].shape
@@ -127,13 +127,14 @@ class CombScan:
         own = np.sqrt(np.maximum(own, FLOOR * float(np.median(own)) + 1e-30))
         return f / (self.white ** (1 - OWN_WEIGHT) * own ** OWN_WEIGHT)
 
-    def energies(self, x: np.ndarray) -> np.ndarray:
+    def energies(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
         """(N_DIRECTIONS, h/2, w/2) float32: each direction's smoothed band energy of the
-        face signal ``x`` at half resolution."""
+        face signal ``x`` at half resolution; ``spectrum``: ``x``'s whitened spectrum, when
+        another band with the same whitening has computed it (:func:`score_bands`)."""
         import cv2
         import scipy.fft as sf
 
-        f = self._spectrum(x).ravel()
+        f = (self._spectrum(x) if spectrum is None else spectrum).ravel()
         blocks = f[self.take].reshape(self.kernels.shape)
         blocks *= self.kernels
         r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
@@ -141,32 +142,24 @@ class CombScan:
         s = SMOOTH_PX / 2.0
         return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
 
-    def evidence(self, x: np.ndarray) -> np.ndarray:
+    def evidence(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
         """Half-resolution map: the largest over directions of log(energy / its training
-        mean), on the inner face (-inf off it)."""
-        e = self.energies(x)
+        mean), on the inner face (-inf off it); ``spectrum`` as :meth:`energies` takes it."""
+        e = self.energies(x, spectrum)
         e *= (1.0 / self.ref).astype(np.float32)[:, None, None]
         lr = np.log(np.maximum(e.max(axis=0), np.float32(1e-30)))   # log of the max: one log
         return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
 
     @classmethod
     def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
-            name: str = "comb") -> "CombScan":
-        """From the jet channel's face signals of good images: spectrum and directions'
-        mean energies from those not ``held``, the score's mean and spread from the held."""
-        import scipy.fft as sf
-        from scipy import ndimage
-
+            name: str = "comb", white: np.ndarray | None = None) -> "CombScan":
+        """From the jet channel's face signals of good images: spectrum (unless ``white``, as
+        :func:`training_white` gives it, is given) and directions' mean energies from those
+        not ``held``, the score's mean and spread from the held."""
         fit_idx = [i for i in range(len(signals)) if not held[i]] or list(range(len(signals)))
         hold_idx = [i for i in range(len(signals)) if held[i]] or list(range(len(signals)))
-        p = 0.0
-        for i in fit_idx:
-            f = sf.fft2(signals[i].astype(np.float32), workers=1)
-            p = p + (f.real ** 2 + f.imag ** 2)
-        # over 3 x 3 frequencies (a Gaussian of 0.8 bins), wrapping as the spectrum does
-        p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
-                                    truncate=1.25)
-        white = np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
+        if white is None:
+            white = training_white(signals, held)
         cs = cls(roi, white, np.ones(N_DIRECTIONS), name)
         ref = np.zeros(N_DIRECTIONS)
         for i in fit_idx:
@@ -180,12 +173,14 @@ class CombScan:
         a = self.pc_stats[1] / self.stats[1]
         return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
 
-    def score_signal(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+    def score_signal(self, x: np.ndarray, spectrum: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, float]:
         """(map (H, W) float32: the evidence brought to full resolution, at least 1e-3 on the
-        scanned face and 0 off it; image score: the evidence's maximum) of face signal x."""
+        scanned face and 0 off it; image score: the evidence's maximum) of face signal x
+        (``spectrum`` as :meth:`energies` takes it)."""
         import cv2
 
-        ev = self.evidence(x)
+        ev = self.evidence(x, spectrum)
         value = float(ev[self.inner_half].max())
         low = np.float32(value - 50.0)     # off the face a finite value below every pixel's
         full = cv2.resize(np.where(self.inner_half, ev, low), self.roi.shape[::-1],
@@ -237,6 +232,39 @@ class CombScan:
         return cs
 
 
+def training_white(signals: list[np.ndarray], held: np.ndarray) -> np.ndarray:
+    """The whitening of every band: the mean amplitude spectrum of the face signals not
+    ``held`` (all when every one is), smoothed over 3 x 3 frequencies and floored."""
+    import scipy.fft as sf
+    from scipy import ndimage
+
+    fit_idx = [i for i in range(len(signals)) if not held[i]] or list(range(len(signals)))
+    p = 0.0
+    for i in fit_idx:
+        f = sf.fft2(signals[i].astype(np.float32), workers=1)
+        p = p + (f.real ** 2 + f.imag ** 2)
+    # over 3 x 3 frequencies (a Gaussian of 0.8 bins), wrapping as the spectrum does
+    p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
+                                truncate=1.25)
+    return np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
+
+
+def score_bands(bands: dict, x: np.ndarray) -> list[tuple[str, "CombScan", tuple]]:
+    """(name, band, its :meth:`CombScan.score_signal`) of each band of ``bands`` on the face
+    signal ``x``, the whitened spectrum computed once for bands with equal whitening (every
+    band of one fit: :func:`training_white`), the same values as band by band."""
+    spectra: list = []          # (whitening, x's spectrum whitened by it)
+    out = []
+    for name, c in bands.items():
+        spec = next((sp for w, sp in spectra
+                     if w is c.white or np.array_equal(w, c.white)), None)
+        if spec is None:
+            spec = c._spectrum(x)
+            spectra.append((c.white, spec))
+        out.append((name, c, c.score_signal(x, spec)))
+    return out
+
+
 def _constants(name: str) -> dict:
     """The band ``name``'s scan constants as a bank's header holds them (a bank written with
     others is refused: its statistics were calibrated on another scan)."""
@@ -262,11 +290,12 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
         return {}
     t0 = time.perf_counter()
     signals = [jet.signal(g) for g in grays]
+    white = training_white(signals, held)       # one whitening for every band
     kept: dict = {}
     gate: dict = {}
     for name in BANDS:
         try:
-            cs = CombScan.fit(signals, held, jet.roi, name)
+            cs = CombScan.fit(signals, held, jet.roi, name, white)
         except InputError as exc:       # a face too thin for the half-resolution scan
             if mode is True:
                 raise

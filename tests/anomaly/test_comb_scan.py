@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
-from metrology.anomaly._comb_scan import GATE_MEAN, N_DIRECTIONS, CombScan, fit_comb_state
+from metrology.anomaly._comb_scan import (GATE_MEAN, N_DIRECTIONS, CombScan, fit_comb_state,
+                                          score_bands)
 from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import FileFormatError, InputError
 from tests.anomaly.test_patchcore import (_each_damage_raises, _rewrite, bank_version,
@@ -194,6 +195,29 @@ def test_comb_with_the_head_round_trips(tmp_path):
     pc = PatchCore(select="off", comb_scan=True, jet_head=True).fit(_good(range(300, 340)))
     back = round_trips(pc, tmp_path / "both.npz", 13, _good([905]))
     assert back._jet.head is not None and back._jet.combs
+
+
+def test_bands_share_one_spectrum_and_score_as_band_by_band(bank_pc, tmp_path):
+    # the bands of one fit share their whitening (one object), so the scorer whitens an
+    # image's spectrum once for both; the values are exactly the band-by-band ones, also on a
+    # loaded bank (two equal arrays) and where the whitenings differ (each its own)
+    js = bank_pc._jet
+    assert js.combs["comb"].white is js.combs["comb25"].white
+    x = js.signal(_good([907])[0].astype(np.float32))
+    one = {n: c.score_signal(x) for n, c in js.combs.items()}
+
+    def same(got):
+        return all(np.array_equal(m, one[n][0]) and v == one[n][1] for n, _, (m, v) in got)
+
+    assert same(score_bands(js.combs, x))
+    back = PatchCore.load(bank_pc.save(tmp_path / "b.npz"))._jet.combs
+    assert back["comb"].white is not back["comb25"].white and same(score_bands(back, x))
+    calls = []
+    for c in back.values():
+        c._spectrum = lambda y, c=c: calls.append(c.name) or CombScan._spectrum(c, y)
+    assert same(score_bands(back, x)) and calls == ["comb"]
+    back["comb25"].white = back["comb25"].white * 1.5
+    assert same(score_bands(back, x)) is False and calls == ["comb", "comb", "comb25"]
 
 
 def test_damaged_comb_entries_raise(bank_pc, tmp_path):
