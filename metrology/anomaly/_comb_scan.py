@@ -19,11 +19,12 @@ periodic energy.  A filter tuned to the grooves' frequency and direction does:
    image score its maximum over the face eroded by :data:`ERODE_PX`, put in spreads of the
    held-back good parts' maxima.
 
-Each band-pass is nonzero only near its own frequency: per direction the spectrum's block of
-half the image's size around that frequency is multiplied and inverse transformed at half
-resolution (the energy does not depend on the carrier), one rfft-sized cost per direction a
-quarter of a full one.  Measured on the benchmark's sets: docs/anomaly.md, *The comb channel
-in the library* and *A second comb band*.
+Each band-pass is nonzero only near its own frequency: per direction the spectrum's block
+around that frequency is multiplied and inverse transformed at the block's resolution (the
+energy does not depend on the carrier): half the image's size for the 0.42 band, a quarter for
+the 0.25 band (:data:`BLOCK_DIV`; its passband fits, and it costs 1.5 ms instead of 5.3 ms per
+256 x 256 score, rule 52).  Measured on the benchmark's sets: docs/anomaly.md, *The comb
+channel in the library*, *A second comb band* and *The 0.25 band at quarter size*.
 """
 
 from __future__ import annotations
@@ -60,15 +61,20 @@ FLOOR = 1e-3
 #: hold comb-band patches e^3.5 = 33 times a direction's mean energy only gets false alarms
 #: from it (development: the faced clevis 4.09, every other set 1.9-3.05; docs/anomaly.md)
 GATE_MEAN = 3.5
+#: per band, the spectrum block's size as a divisor of the image's (2: half, 4: quarter): the
+#: block must hold the passband (+-3 spreads across, +-3 along) around the carrier; the 0.25
+#: band's (+-0.125 cycles per px) fits a quarter block (rule 52: AUROC the same on 21
+#: development sets, mean -0.0001).  A bank's header holds it where it is not 2 (version 14)
+BLOCK_DIV = {"comb": 2, "comb25": 4}
 
 
-def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float]):
-    """Per direction: (rows, cols) of the full spectrum in its half-size block around the
-    direction's frequency, and the ``band``-pass (frequency, spread) there (complex64, the
-    block's fft layout)."""
+def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float], div: int = 2):
+    """Per direction: (rows, cols) of the full spectrum in its block (the image's size over
+    ``div``) around the direction's frequency, and the ``band``-pass (frequency, spread) there
+    (complex64, the block's fft layout)."""
     freq, spread = band
     h, w = shape
-    bh, bw = max(h // 2, 1), max(w // 2, 1)
+    bh, bw = max(h // div, 1), max(w // div, 1)
     oy = np.round(np.fft.fftfreq(bh) * bh).astype(int)
     ox = np.round(np.fft.fftfreq(bw) * bw).astype(int)
     out = []
@@ -85,8 +91,8 @@ def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float]):
     return out
 
 
-def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``mask`` at the half-resolution grid ``shape``: a pixel in where all it covers is."""
+def _block_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` at the block's coarser grid ``shape``: a pixel in where all it covers is."""
     import cv2
 
     m = cv2.resize(mask.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
@@ -96,26 +102,29 @@ def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 class CombScan:
     """The fitted comb channel of one band (``name``, a key of :data:`BANDS`; module
     docstring): the training faces' amplitude spectrum, each direction's mean energy on them,
-    the held-back maxima's mean and spread."""
+    the held-back maxima's mean and spread; ``div`` its block size's divisor (default the
+    band's :data:`BLOCK_DIV`; a bank's own where it was written with another)."""
 
-    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray, name: str = "comb"):
+    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray, name: str = "comb",
+                 div: int | None = None):
         self.name = name
+        self.div = BLOCK_DIV[name] if div is None else int(div)
         self.roi = roi.astype(bool)
         self.inner = eroded(self.roi, ERODE_PX)
         self.white = np.asarray(white, np.float32)   # bands of one fit share it
         self.ref = ref.astype(np.float64)
-        blocks = _carrier_blocks(self.roi.shape, BANDS[name])
+        blocks = _carrier_blocks(self.roi.shape, BANDS[name], self.div)
         bshape = blocks[0][2].shape
         # each direction's block as flat indices into the spectrum (one gather for all)
         self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
                               for r, c, _ in blocks])
         self.kernels = np.stack([k for _, _, k in blocks])
-        self.inner_half = _half_mask(self.inner, bshape)
+        self.inner_block = _block_mask(self.inner, bshape)     # the inner face, block grid
         self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
-        if not self.inner_half.any():
+        if not self.inner_block.any():
             raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
-                             f"{ERODE_PX} px inside it at half resolution)")
+                             f"{ERODE_PX} px inside it at 1/{self.div} resolution)")
 
     def _spectrum(self, x: np.ndarray) -> np.ndarray:
         import scipy.fft as sf
@@ -128,8 +137,8 @@ class CombScan:
         return f / (self.white ** (1 - OWN_WEIGHT) * own ** OWN_WEIGHT)
 
     def energies(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
-        """(N_DIRECTIONS, h/2, w/2) float32: each direction's smoothed band energy of the
-        face signal ``x`` at half resolution; ``spectrum``: ``x``'s whitened spectrum, when
+        """(N_DIRECTIONS, h/div, w/div) float32: each direction's smoothed band energy of the
+        face signal ``x`` at the block's resolution; ``spectrum``: ``x``'s whitened spectrum, when
         another band with the same whitening has computed it (:func:`score_bands`)."""
         import cv2
         import scipy.fft as sf
@@ -139,16 +148,16 @@ class CombScan:
         blocks *= self.kernels
         r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
         e = (r.real ** 2 + r.imag ** 2).astype(np.float32)
-        s = SMOOTH_PX / 2.0
+        s = SMOOTH_PX / self.div
         return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
 
     def evidence(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
-        """Half-resolution map: the largest over directions of log(energy / its training
+        """Block-resolution map: the largest over directions of log(energy / its training
         mean), on the inner face (-inf off it); ``spectrum`` as :meth:`energies` takes it."""
         e = self.energies(x, spectrum)
         e *= (1.0 / self.ref).astype(np.float32)[:, None, None]
         lr = np.log(np.maximum(e.max(axis=0), np.float32(1e-30)))   # log of the max: one log
-        return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
+        return np.where(self.inner_block, lr, -np.inf).astype(np.float32)
 
     @classmethod
     def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
@@ -163,7 +172,7 @@ class CombScan:
         cs = cls(roi, white, np.ones(N_DIRECTIONS), name)
         ref = np.zeros(N_DIRECTIONS)
         for i in fit_idx:
-            ref += cs.energies(signals[i])[:, cs.inner_half].mean(axis=1)
+            ref += cs.energies(signals[i])[:, cs.inner_block].mean(axis=1)
         cs.ref = np.maximum(ref / len(fit_idx), 1e-30)
         cs.stats = held_stats([cs.evidence(signals[i]).max() for i in hold_idx], cs.inner)
         return cs
@@ -181,9 +190,9 @@ class CombScan:
         import cv2
 
         ev = self.evidence(x, spectrum)
-        value = float(ev[self.inner_half].max())
+        value = float(ev[self.inner_block].max())
         low = np.float32(value - 50.0)     # off the face a finite value below every pixel's
-        full = cv2.resize(np.where(self.inner_half, ev, low), self.roi.shape[::-1],
+        full = cv2.resize(np.where(self.inner_block, ev, low), self.roi.shape[::-1],
                           interpolation=cv2.INTER_LINEAR)
         return np.where(self.inner, np.maximum(full, np.float32(1e-3)), 0.0).astype(
             np.float32), value
@@ -194,7 +203,8 @@ class CombScan:
                 f"jet_{self.name}_ref": self.ref.astype(np.float64)}
 
     def params(self) -> dict:
-        return {**_constants(self.name), "score_mean": self.stats[0], "score_sd": self.stats[1]}
+        return {**_constants(self.name, self.div), "score_mean": self.stats[0],
+                "score_sd": self.stats[1]}
 
     @classmethod
     def from_arrays(cls, arrays: dict, params, roi: np.ndarray, pc_stats: tuple,
@@ -206,7 +216,10 @@ class CombScan:
 
         if not isinstance(params, dict):
             raise bad(f"header 'jet_scan.{name}' is not an object")
-        if any(params.get(k) != v for k, v in _constants(name).items()):
+        div = params.get("block_div", 2)      # banks before version 14: half-size blocks
+        if div not in {2, BLOCK_DIV[name]}:
+            raise bad(f"'block_div' must be one of {sorted({2, BLOCK_DIV[name]})}, given {div!r}")
+        if any(params.get(k) != v for k, v in _constants(name, div).items()):
             raise bad("written with other scan constants (frequency, spreads, directions, "
                       "smoothing, whitening, erosion); re-fit it")
         try:
@@ -225,7 +238,7 @@ class CombScan:
                 raise bad(f"array {k!r}: expected finite values > 0 of shape {shape}, given "
                           f"{a.shape} {a.dtype}")
         try:
-            cs = cls(roi, arrays[keys[0]], arrays[keys[1]], name)
+            cs = cls(roi, arrays[keys[0]], arrays[keys[1]], name, div)
         except InputError as exc:
             raise bad(str(exc)) from None
         cs.stats, cs.pc_stats = stats, pc_stats
@@ -265,13 +278,17 @@ def score_bands(bands: dict, x: np.ndarray) -> list[tuple[str, "CombScan", tuple
     return out
 
 
-def _constants(name: str) -> dict:
+def _constants(name: str, div: int = 2) -> dict:
     """The band ``name``'s scan constants as a bank's header holds them (a bank written with
-    others is refused: its statistics were calibrated on another scan)."""
+    others is refused: its statistics were calibrated on another scan); the block's divisor
+    ``div`` only where it is not 2 (so a bank before version 14 reads as written)."""
     freq, spread = BANDS[name]
-    return {"frequency": freq, "frequency_sigma": spread,
-            "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
-            "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+    out = {"frequency": freq, "frequency_sigma": spread,
+           "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
+           "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+    if div != 2:
+        out["block_div"] = div
+    return out
 
 
 def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: dict
@@ -296,7 +313,7 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
     for name in BANDS:
         try:
             cs = CombScan.fit(signals, held, jet.roi, name, white)
-        except InputError as exc:       # a face too thin for the half-resolution scan
+        except InputError as exc:       # a face too thin for the block-resolution scan
             if mode is True:
                 raise
             info["comb_scan"] = f"off: 'auto': {exc}"
