@@ -317,6 +317,15 @@ def test_arcstrike_is_a_bright_core_in_a_dark_rim_with_radial_streaks():
         gap = np.abs(np.angle(np.exp(1j * (t[peaks][:, None] - want[None]))))
         assert np.rad2deg(gap.min(axis=1)).max() < 12.0, r
         assert np.percentile(prof, 30) < 0.08, r
+        # each streak fades along its length: 0.8 of the way out under 0.6 as dark as 0.3 of
+        # the way (0.7 to 0.2 of its start's depth drawn, the darkest within 1 px across)
+        o = np.linspace(-1.0, 1.0, 9)
+        for a, length in zip(np.deg2rad(q["streak_deg"]), q["streak_px"]):
+            near, far = (np.max(ndimage.map_coordinates(-depth, [
+                spec.center_xy[1] + (rim + f * length) * np.sin(a) + o * np.cos(a),
+                spec.center_xy[0] + (rim + f * length) * np.cos(a) - o * np.sin(a)], order=1))
+                for f in (0.3, 0.8))
+            assert near > 0.15 and far < 0.6 * near, (r, near, far)
         # the streaks fade to their tips: nothing beyond the rim, the longest streak and
         # 3 sigma
         beyond = rr > rim + max(q["streak_px"]) + 3.0 * q["sigma_px"] + 1.0
