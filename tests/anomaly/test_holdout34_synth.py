@@ -73,7 +73,7 @@ def test_flamespray_is_splats_closed_off_by_thin_dark_rims():
         # blasted 0.44-0.55, dimplearray 0.37-0.96)
         assert 0.15 < m["rim"] < 0.3 and m["thin"] > 0.9, (r, m)
         # closing off hundreds of splats (300-1000; 460-790 seen; sintered 86-111, tumbled
-        # 6-8, every other texture 1-3: its rims do not close), 2.3-4.5 px in equivalent
+        # 6-8, the others measured 1-3: their rims do not close), 2.3-4.5 px in equivalent
         # radius (2.6-4.0 seen), each its own level (the levels' spread over the splats' inner
         # variance over 0.7: 0.96-1.26 seen; sintered 0.37-0.56)
         assert 300 < m["n"] < 1000 and 2.3 < m["radius"] < 4.5, (r, m)
