@@ -208,6 +208,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   horns, a pivot bore and a roller pin hole, the face about 0.60 of the image; the held-out
   32 kinds plus the new shape ``halo``, and missing / extra), made on 2026-12-06 (eighteenth
   session, after held-out 32) before any later change, to be scored once with the default;
+* ``holdout34``: a thirty-fourth held-out configuration (texture ``flamespray``, a
+  flame-sprayed coating: overlapping flattened splats, each at its own level, with thin dark
+  oxide rims along their visible edges, layout ``trimount``, a triangular motor mount: a
+  rounded Reuleaux triangle with a central bore and three bolt holes in its lobes, the face
+  about 0.59 of the image; the held-out 33 kinds plus the new shape ``arcstrike``, and
+  missing / extra), made on 2026-12-06 (nineteenth session, after held-out 33) before any
+  later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -248,7 +255,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``holdout32``, ``holdout33``, ``contrast``, ``energy``,
+``holdout32``, ``holdout33``, ``holdout34``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1149,6 +1156,17 @@ PARTS["holdout32"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT33_SET = ("crescentarm", "peenground", 6900, HOLDOUT32_SET[3] + ("halo",))
 PARTS["holdout33"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT33_SET,
                                           title="held-out 33")
+#: the thirty-fourth held-out configuration (made 2026-12-06, nineteenth session, after
+#: held-out 33, before any later change): texture ``flamespray`` (a flame-sprayed coating:
+#: overlapping flattened splats, each its own level, with thin dark oxide rims) and layout
+#: ``trimount`` (a triangular motor mount: a rounded Reuleaux triangle, a central bore and
+#: three bolt holes in its lobes; the face about 0.59 of the image), both new, the held-out
+#: 33 kinds plus the new shape ``arcstrike`` (an arc strike: a small bright fused core, a
+#: dark rim and short dark radial streaks), and missing / extra; to be scored once with the
+#: default (docs/anomaly.md, *Held-out 34*)
+HOLDOUT34_SET = ("trimount", "flamespray", 7100, HOLDOUT33_SET[3] + ("arcstrike",))
+PARTS["holdout34"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT34_SET,
+                                          title="held-out 34")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -66,6 +66,7 @@ from ._defect_makers8 import _pinch
 from ._defect_makers9 import _punch
 from ._defect_makers10 import _clampmark
 from ._defect_makers11 import _halo
+from ._defect_makers12 import _arcstrike
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -492,4 +493,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "rollmark": _rollmark, "starcrack": _starcrack,
                "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
                "kink": _kink, "lap": _lap, "stamp": _stamp, "pinch": _pinch,
-               "punch": _punch, "clampmark": _clampmark, "halo": _halo}
+               "punch": _punch, "clampmark": _clampmark, "halo": _halo,
+               "arcstrike": _arcstrike}

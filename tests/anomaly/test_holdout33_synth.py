@@ -335,3 +335,27 @@ def test_halo_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "halo", rng=0, defect_params=bad)
     check_pasted_on_a_face("halo")
+
+
+def test_halo_specks_lie_at_the_given_radius_from_the_given_centre():
+    # a halo placed by its centre only (the specks drawn, but the ring's radius ignored or
+    # the ring collapsed onto the centre) is caught here: the specks, found in the render as
+    # the local darkness peaks outside the centre, lie at the radius_px given (not the spec's
+    # record of it) from the centre the spec gives, all round
+    for r, radius in enumerate((6.0, 7.5, 10.0, 13.0, 16.0, 20.0)):
+        s, d = _change(r, {"radius_px": radius, "contrast": 60.0, "angle_deg": 50.0 * r})
+        spec = s.defects[0]
+        rr, phi = _polar(spec)
+        depth = -d / 60.0
+        peak = (depth == ndimage.maximum_filter(depth, size=3)) & (depth > 0.3) & \
+            (rr > spec.params["centre_px"] + 1.5)
+        n = spec.params["n_specks"]
+        at, ang = rr[peak], phi[peak]
+        assert 0.6 * n <= at.size <= n + 2, (r, at.size, n)
+        # at the given radius: the median within 0.5 px, each within its 1 px jitter and
+        # the pixel grid
+        assert abs(np.median(at) - radius) < 0.5 and np.abs(at - radius).max() < 1.9, \
+            (r, radius, np.median(at))
+        # all round the centre: every quarter of the circle holds specks
+        quarter = np.floor((ang + np.pi) / (np.pi / 2)).astype(int) % 4
+        assert set(quarter) == {0, 1, 2, 3}, r
