@@ -126,6 +126,13 @@ class CombScan:
             raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it at 1/{self.div} resolution)")
 
+    def __setstate__(self, state: dict) -> None:
+        # a band pickled before rule 52 scanned half-size blocks (its mask was ``inner_half``)
+        state.setdefault("div", 2)
+        if "inner_half" in state:
+            state["inner_block"] = state.pop("inner_half")
+        self.__dict__.update(state)
+
     def _spectrum(self, x: np.ndarray) -> np.ndarray:
         import scipy.fft as sf
         from scipy import ndimage

@@ -315,3 +315,18 @@ def test_bad_settings_and_too_few_images_raise():
         PatchCoreSettings(comb_scan=True, jet_scan=False)
     with pytest.raises(InputError, match="comb_scan: the jet channel needs at least 40"):
         PatchCore(comb_scan=True, select="off").fit(_good(range(300, 320)))
+
+
+def test_a_band_pickled_before_rule_52_scores_as_before(fitted):
+    # a band object from before the quarter-size blocks (no ``div``, its mask ``inner_half``)
+    # unpickles as the half-size scan it was, with the same scores
+    import pickle
+
+    js, cs, goods = fitted
+    state = dict(cs.__dict__)
+    state["inner_half"] = state.pop("inner_block")
+    del state["div"]
+    old = CombScan.__new__(CombScan)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    x = js.signal(goods[0])
+    assert old.div == 2 and old.score_signal(x)[1] == cs.score_signal(x)[1]
