@@ -7,14 +7,15 @@ memory at the top of its heap back to the system above twice that threshold.  Sc
 256 x 256 image with the anomaly scorer's default channels makes about 33 MB of temporaries
 (spectra, 36 direction maps per comb band, the jet's response maps); they were mapped,
 zero-filled on first touch and handed back on every image: **6000-8400 minor page faults and
-14-18 ms of system CPU per score** on this project's machine, a quarter of the whole score
-(docs/anomaly.md, *Scoring time: page faults*).  A batch worker paid the same per image
-(docs/inspection.md, *The "contention" was page faults in the worker*).
+12-18 ms of system CPU per score** on this project's machine (a process that loads a bank and
+scores; one that fitted it raised the adaptive thresholds with its own frees), a quarter of
+the whole score (docs/anomaly.md, *Scoring under 50 ms again*).  A batch worker paid the
+same per image (docs/inspection.md, *The "contention" was page faults in the worker*).
 
 :func:`keep_freed_memory` fixes the thresholds (32 MB for ``mmap``, glibc's ceiling; up to
 256 MB kept free at the top of the heap), so after its first images a process stays at its
 peak working set and an image maps no new pages.  The library calls it the first time an
-anomaly scorer is fitted, loaded or scores, and in every batch worker; the setting is the
+anomaly scorer fits or scores, and in every batch worker; the setting is the
 process's (it is the C allocator's), so it also serves the rest of the program.  The cost is
 memory that is not given back: up to the peak working set plus 256 MB of free heap.
 

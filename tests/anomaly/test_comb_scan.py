@@ -284,6 +284,8 @@ def test_damaged_comb_entries_raise(bank_pc, tmp_path):
              (lambda m: m.update(version=13), {}, "quarter-size"),
              (lambda m: m["jet_scan"]["comb25"].update(block_div=8), {}, "block_div"),
              (lambda m: m["jet_scan"]["comb"].update(block_div=4), {}, "block_div"),
+             (lambda m: m["jet_scan"]["comb25"].update(block_div=[4]), {}, "block_div"),
+             (lambda m: m["jet_scan"]["comb25"].update(block_div=True), {}, "block_div"),
              (lambda m: m.update(version=11), {}, "version 12"),
              (lambda m: m["settings"].update(comb_scan=False), {}, "comb_scan False")]
     _each_damage_raises(path, good, cases)
