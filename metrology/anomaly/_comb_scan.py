@@ -19,11 +19,12 @@ periodic energy.  A filter tuned to the grooves' frequency and direction does:
    image score its maximum over the face eroded by :data:`ERODE_PX`, put in spreads of the
    held-back good parts' maxima.
 
-Each band-pass is nonzero only near its own frequency: per direction the spectrum's block of
-half the image's size around that frequency is multiplied and inverse transformed at half
-resolution (the energy does not depend on the carrier), one rfft-sized cost per direction a
-quarter of a full one.  Measured on the benchmark's sets: docs/anomaly.md, *The comb channel
-in the library* and *A second comb band*.
+Each band-pass is nonzero only near its own frequency: per direction the spectrum's block
+around that frequency is multiplied and inverse transformed at the block's resolution (the
+energy does not depend on the carrier): half the image's size for the 0.42 band, a quarter for
+the 0.25 band (:data:`BLOCK_DIV`; its passband fits, and it costs 1.5 ms instead of 5.3 ms per
+256 x 256 score, rule 52).  Measured on the benchmark's sets: docs/anomaly.md, *The comb
+channel in the library*, *A second comb band* and *Scoring under 50 ms again*.
 """
 
 from __future__ import annotations
@@ -60,15 +61,20 @@ FLOOR = 1e-3
 #: hold comb-band patches e^3.5 = 33 times a direction's mean energy only gets false alarms
 #: from it (development: the faced clevis 4.09, every other set 1.9-3.05; docs/anomaly.md)
 GATE_MEAN = 3.5
+#: per band, the spectrum block's size as a divisor of the image's (2: half, 4: quarter): the
+#: block must hold the passband (+-3 spreads across, +-3 along) around the carrier; the 0.25
+#: band's (+-0.125 cycles per px) fits a quarter block (rule 52: AUROC the same on 21
+#: development sets, mean -0.0001).  A bank's header holds it where it is not 2 (version 14)
+BLOCK_DIV = {"comb": 2, "comb25": 4}
 
 
-def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float]):
-    """Per direction: (rows, cols) of the full spectrum in its half-size block around the
-    direction's frequency, and the ``band``-pass (frequency, spread) there (complex64, the
-    block's fft layout)."""
+def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float], div: int = 2):
+    """Per direction: (rows, cols) of the full spectrum in its block (the image's size over
+    ``div``) around the direction's frequency, and the ``band``-pass (frequency, spread) there
+    (complex64, the block's fft layout)."""
     freq, spread = band
     h, w = shape
-    bh, bw = max(h // 2, 1), max(w // 2, 1)
+    bh, bw = max(h // div, 1), max(w // div, 1)
     oy = np.round(np.fft.fftfreq(bh) * bh).astype(int)
     ox = np.round(np.fft.fftfreq(bw) * bw).astype(int)
     out = []
@@ -85,8 +91,8 @@ def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float]):
     return out
 
 
-def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """``mask`` at the half-resolution grid ``shape``: a pixel in where all it covers is."""
+def _block_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` at the block's coarser grid ``shape``: a pixel in where all it covers is."""
     import cv2
 
     m = cv2.resize(mask.astype(np.float32), shape[::-1], interpolation=cv2.INTER_AREA)
@@ -96,26 +102,36 @@ def _half_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 class CombScan:
     """The fitted comb channel of one band (``name``, a key of :data:`BANDS`; module
     docstring): the training faces' amplitude spectrum, each direction's mean energy on them,
-    the held-back maxima's mean and spread."""
+    the held-back maxima's mean and spread; ``div`` its block size's divisor (default the
+    band's :data:`BLOCK_DIV`; a bank's own where it was written with another)."""
 
-    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray, name: str = "comb"):
+    def __init__(self, roi: np.ndarray, white: np.ndarray, ref: np.ndarray, name: str = "comb",
+                 div: int | None = None):
         self.name = name
+        self.div = BLOCK_DIV[name] if div is None else int(div)
         self.roi = roi.astype(bool)
         self.inner = eroded(self.roi, ERODE_PX)
-        self.white = white.astype(np.float32)
+        self.white = np.asarray(white, np.float32)   # bands of one fit share it
         self.ref = ref.astype(np.float64)
-        blocks = _carrier_blocks(self.roi.shape, BANDS[name])
+        blocks = _carrier_blocks(self.roi.shape, BANDS[name], self.div)
         bshape = blocks[0][2].shape
         # each direction's block as flat indices into the spectrum (one gather for all)
         self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
                               for r, c, _ in blocks])
         self.kernels = np.stack([k for _, _, k in blocks])
-        self.inner_half = _half_mask(self.inner, bshape)
+        self.inner_block = _block_mask(self.inner, bshape)     # the inner face, block grid
         self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
-        if not self.inner_half.any():
+        if not self.inner_block.any():
             raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
-                             f"{ERODE_PX} px inside it at half resolution)")
+                             f"{ERODE_PX} px inside it at 1/{self.div} resolution)")
+
+    def __setstate__(self, state: dict) -> None:
+        # a band pickled before rule 52 scanned half-size blocks (its mask was ``inner_half``)
+        state.setdefault("div", 2)
+        if "inner_half" in state:
+            state["inner_block"] = state.pop("inner_half")
+        self.__dict__.update(state)
 
     def _spectrum(self, x: np.ndarray) -> np.ndarray:
         import scipy.fft as sf
@@ -127,50 +143,43 @@ class CombScan:
         own = np.sqrt(np.maximum(own, FLOOR * float(np.median(own)) + 1e-30))
         return f / (self.white ** (1 - OWN_WEIGHT) * own ** OWN_WEIGHT)
 
-    def energies(self, x: np.ndarray) -> np.ndarray:
-        """(N_DIRECTIONS, h/2, w/2) float32: each direction's smoothed band energy of the
-        face signal ``x`` at half resolution."""
+    def energies(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
+        """(N_DIRECTIONS, h/div, w/div) float32: each direction's smoothed band energy of the
+        face signal ``x`` at the block's resolution; ``spectrum``: ``x``'s whitened spectrum, when
+        another band with the same whitening has computed it (:func:`score_bands`)."""
         import cv2
         import scipy.fft as sf
 
-        f = self._spectrum(x).ravel()
+        f = (self._spectrum(x) if spectrum is None else spectrum).ravel()
         blocks = f[self.take].reshape(self.kernels.shape)
         blocks *= self.kernels
         r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
         e = (r.real ** 2 + r.imag ** 2).astype(np.float32)
-        s = SMOOTH_PX / 2.0
+        s = SMOOTH_PX / self.div
         return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
 
-    def evidence(self, x: np.ndarray) -> np.ndarray:
-        """Half-resolution map: the largest over directions of log(energy / its training
-        mean), on the inner face (-inf off it)."""
-        e = self.energies(x)
+    def evidence(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
+        """Block-resolution map: the largest over directions of log(energy / its training
+        mean), on the inner face (-inf off it); ``spectrum`` as :meth:`energies` takes it."""
+        e = self.energies(x, spectrum)
         e *= (1.0 / self.ref).astype(np.float32)[:, None, None]
         lr = np.log(np.maximum(e.max(axis=0), np.float32(1e-30)))   # log of the max: one log
-        return np.where(self.inner_half, lr, -np.inf).astype(np.float32)
+        return np.where(self.inner_block, lr, -np.inf).astype(np.float32)
 
     @classmethod
     def fit(cls, signals: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
-            name: str = "comb") -> "CombScan":
-        """From the jet channel's face signals of good images: spectrum and directions'
-        mean energies from those not ``held``, the score's mean and spread from the held."""
-        import scipy.fft as sf
-        from scipy import ndimage
-
+            name: str = "comb", white: np.ndarray | None = None) -> "CombScan":
+        """From the jet channel's face signals of good images: spectrum (unless ``white``, as
+        :func:`training_white` gives it, is given) and directions' mean energies from those
+        not ``held``, the score's mean and spread from the held."""
         fit_idx = [i for i in range(len(signals)) if not held[i]] or list(range(len(signals)))
         hold_idx = [i for i in range(len(signals)) if held[i]] or list(range(len(signals)))
-        p = 0.0
-        for i in fit_idx:
-            f = sf.fft2(signals[i].astype(np.float32), workers=1)
-            p = p + (f.real ** 2 + f.imag ** 2)
-        # over 3 x 3 frequencies (a Gaussian of 0.8 bins), wrapping as the spectrum does
-        p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
-                                    truncate=1.25)
-        white = np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
+        if white is None:
+            white = training_white(signals, held)
         cs = cls(roi, white, np.ones(N_DIRECTIONS), name)
         ref = np.zeros(N_DIRECTIONS)
         for i in fit_idx:
-            ref += cs.energies(signals[i])[:, cs.inner_half].mean(axis=1)
+            ref += cs.energies(signals[i])[:, cs.inner_block].mean(axis=1)
         cs.ref = np.maximum(ref / len(fit_idx), 1e-30)
         cs.stats = held_stats([cs.evidence(signals[i]).max() for i in hold_idx], cs.inner)
         return cs
@@ -180,15 +189,17 @@ class CombScan:
         a = self.pc_stats[1] / self.stats[1]
         return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
 
-    def score_signal(self, x: np.ndarray) -> tuple[np.ndarray, float]:
+    def score_signal(self, x: np.ndarray, spectrum: np.ndarray | None = None
+                     ) -> tuple[np.ndarray, float]:
         """(map (H, W) float32: the evidence brought to full resolution, at least 1e-3 on the
-        scanned face and 0 off it; image score: the evidence's maximum) of face signal x."""
+        scanned face and 0 off it; image score: the evidence's maximum) of face signal x
+        (``spectrum`` as :meth:`energies` takes it)."""
         import cv2
 
-        ev = self.evidence(x)
-        value = float(ev[self.inner_half].max())
+        ev = self.evidence(x, spectrum)
+        value = float(ev[self.inner_block].max())
         low = np.float32(value - 50.0)     # off the face a finite value below every pixel's
-        full = cv2.resize(np.where(self.inner_half, ev, low), self.roi.shape[::-1],
+        full = cv2.resize(np.where(self.inner_block, ev, low), self.roi.shape[::-1],
                           interpolation=cv2.INTER_LINEAR)
         return np.where(self.inner, np.maximum(full, np.float32(1e-3)), 0.0).astype(
             np.float32), value
@@ -199,7 +210,8 @@ class CombScan:
                 f"jet_{self.name}_ref": self.ref.astype(np.float64)}
 
     def params(self) -> dict:
-        return {**_constants(self.name), "score_mean": self.stats[0], "score_sd": self.stats[1]}
+        return {**_constants(self.name, self.div), "score_mean": self.stats[0],
+                "score_sd": self.stats[1]}
 
     @classmethod
     def from_arrays(cls, arrays: dict, params, roi: np.ndarray, pc_stats: tuple,
@@ -211,7 +223,11 @@ class CombScan:
 
         if not isinstance(params, dict):
             raise bad(f"header 'jet_scan.{name}' is not an object")
-        if any(params.get(k) != v for k, v in _constants(name).items()):
+        div = params.get("block_div", 2)      # banks before version 14: half-size blocks
+        allowed = sorted({2, BLOCK_DIV[name]})
+        if isinstance(div, bool) or div not in allowed:      # a list or a dict: not in it
+            raise bad(f"'block_div' must be one of {allowed}, given {div!r}")
+        if any(params.get(k) != v for k, v in _constants(name, div).items()):
             raise bad("written with other scan constants (frequency, spreads, directions, "
                       "smoothing, whitening, erosion); re-fit it")
         try:
@@ -230,20 +246,57 @@ class CombScan:
                 raise bad(f"array {k!r}: expected finite values > 0 of shape {shape}, given "
                           f"{a.shape} {a.dtype}")
         try:
-            cs = cls(roi, arrays[keys[0]], arrays[keys[1]], name)
+            cs = cls(roi, arrays[keys[0]], arrays[keys[1]], name, div)
         except InputError as exc:
             raise bad(str(exc)) from None
         cs.stats, cs.pc_stats = stats, pc_stats
         return cs
 
 
-def _constants(name: str) -> dict:
+def training_white(signals: list[np.ndarray], held: np.ndarray) -> np.ndarray:
+    """The whitening of every band: the mean amplitude spectrum of the face signals not
+    ``held`` (all when every one is), smoothed over 3 x 3 frequencies and floored."""
+    import scipy.fft as sf
+    from scipy import ndimage
+
+    fit_idx = [i for i in range(len(signals)) if not held[i]] or list(range(len(signals)))
+    p = 0.0
+    for i in fit_idx:
+        f = sf.fft2(signals[i].astype(np.float32), workers=1)
+        p = p + (f.real ** 2 + f.imag ** 2)
+    # over 3 x 3 frequencies (a Gaussian of 0.8 bins), wrapping as the spectrum does
+    p = ndimage.gaussian_filter((p / len(fit_idx)).astype(np.float32), 0.8, mode="wrap",
+                                truncate=1.25)
+    return np.sqrt(np.maximum(p, FLOOR * float(np.median(p)) + 1e-30))
+
+
+def score_bands(bands: dict, x: np.ndarray) -> list[tuple[str, "CombScan", tuple]]:
+    """(name, band, its :meth:`CombScan.score_signal`) of each band of ``bands`` on the face
+    signal ``x``, the whitened spectrum computed once for bands with equal whitening (every
+    band of one fit: :func:`training_white`), the same values as band by band."""
+    spectra: list = []          # (whitening, x's spectrum whitened by it)
+    out = []
+    for name, c in bands.items():
+        spec = next((sp for w, sp in spectra
+                     if w is c.white or np.array_equal(w, c.white)), None)
+        if spec is None:
+            spec = c._spectrum(x)
+            spectra.append((c.white, spec))
+        out.append((name, c, c.score_signal(x, spec)))
+    return out
+
+
+def _constants(name: str, div: int = 2) -> dict:
     """The band ``name``'s scan constants as a bank's header holds them (a bank written with
-    others is refused: its statistics were calibrated on another scan)."""
+    others is refused: its statistics were calibrated on another scan); the block's divisor
+    ``div`` only where it is not 2 (so a bank before version 14 reads as written)."""
     freq, spread = BANDS[name]
-    return {"frequency": freq, "frequency_sigma": spread,
-            "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
-            "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+    out = {"frequency": freq, "frequency_sigma": spread,
+           "along_sigma": ALONG_SIGMA, "directions": N_DIRECTIONS, "smooth_px": SMOOTH_PX,
+           "own_weight": OWN_WEIGHT, "own_smooth_bins": OWN_SMOOTH_BINS, "erode_px": ERODE_PX}
+    if div != 2:
+        out["block_div"] = div
+    return out
 
 
 def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: dict
@@ -262,12 +315,13 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
         return {}
     t0 = time.perf_counter()
     signals = [jet.signal(g) for g in grays]
+    white = training_white(signals, held)       # one whitening for every band
     kept: dict = {}
     gate: dict = {}
     for name in BANDS:
         try:
-            cs = CombScan.fit(signals, held, jet.roi, name)
-        except InputError as exc:       # a face too thin for the half-resolution scan
+            cs = CombScan.fit(signals, held, jet.roi, name, white)
+        except InputError as exc:       # a face too thin for the block-resolution scan
             if mode is True:
                 raise
             info["comb_scan"] = f"off: 'auto': {exc}"

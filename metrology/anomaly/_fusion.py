@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray
+from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
 
 
@@ -54,8 +55,7 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
             scored = [(name, ch, own), ("jet_head", head, by_head)]
         combs = getattr(ch, "combs", None) if name == "jet" else None
         if combs:                   # the comb channel's bands scan the jet's face signal
-            x = ch.signal(gray)
-            scored += [(nm, c, c.score_signal(x)) for nm, c in combs.items()]
+            scored += score_bands(combs, ch.signal(gray))   # one spectrum for both bands
         for nm, c, (m, v) in scored:
             m, cut = _masked(m, pixel_mask)
             v = v if cut is None else cut

@@ -17,6 +17,22 @@ from .coreset import greedy_coreset
 from .neighbors import NearestNeighbors
 
 
+def query_cells(index: NearestNeighbors, q: np.ndarray, cells: np.ndarray, k: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``index.query(q, k)`` for the rows of ``q`` (a feature grid's cells, row-major) that
+    ``cells`` (bool, the grid) marks; the others' distances 0 and neighbours 0.  The scorer
+    zeroes every cell outside its view anyway, so only the face's cells are searched (the
+    distances are the same: each query row is ranked on its own)."""
+    sel = np.asarray(cells, bool).ravel()
+    if sel.all():
+        return index.query(q, k=k)
+    d = np.zeros((len(q), k), np.float32)
+    idx = np.zeros((len(q), k), np.int64)
+    if sel.any():
+        d[sel], idx[sel] = index.query(q[sel], k=k)
+    return d, idx
+
+
 def images_list(images: Any, name: str) -> list[np.ndarray]:
     """Validated list of image arrays from a sequence of arrays/paths or an (N, H, W) array."""
     if isinstance(images, np.ndarray):

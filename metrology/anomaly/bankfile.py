@@ -89,6 +89,12 @@ also searches its second band, grooves 4 px apart (0.25 cycles per px): the arra
 or (where the gate kept only it) instead of the 0.42 band's.  Readers that predate it refuse
 such a bank.
 
+Version 14 (since 2026-12-06, nineteenth session, rule 52) is version 13 whose 0.25 band is
+scanned on quarter-size spectrum blocks (the header field ``jet_scan.comb25.block_div`` = 4;
+the same AUROC, a quarter of the band's cost).  Readers that predate it refuse such a bank
+(they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
+version 13 banks load and score on half-size blocks, as they were calibrated.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -116,9 +122,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 13
+BANK_VERSION = 14
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
 
 
 def _npz_path(path: Any) -> Path:
@@ -162,7 +168,8 @@ def save_bank(pc: Any, path: Any) -> Path:
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
-    version = (13 if jet is not None and "comb25" in jet.combs
+    version = (14 if jet is not None and "comb25" in jet.combs and jet.combs["comb25"].div != 2
+               else 13 if jet is not None and "comb25" in jet.combs
                else 12 if jet is not None and jet.combs
                else 11 if jet is not None and jet.head is not None
                else 10 if line is not None and line.gain_ref is not None
@@ -287,15 +294,15 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
         if settings.line_scan is False:
             raise FileFormatError(f"{where}: a line channel is stored but the settings have "
                                   f"line_scan off")
-        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13) or \
+        if meta.get("version") not in (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14) or \
                 "line_scan" not in meta:
             raise FileFormatError(f"{where}: line-channel arrays without their header "
                                   f"'line_scan' (version {meta.get('version')!r})")
         from ._line_scan import LineScan
 
-        if ("line_gain_ref" in arrays) != (meta.get("version") in (10, 11, 12, 13)):
+        if ("line_gain_ref" in arrays) != (meta.get("version") in (10, 11, 12, 13, 14)):
             raise FileFormatError(f"{where}: a line channel's shift gain ('line_gain_ref') is "
-                                  f"version 10 to 13 and only those, given version "
+                                  f"version 10 to 14 and only those, given version "
                                   f"{meta.get('version')!r}"
                                   f"{' with' if 'line_gain_ref' in arrays else ' without'} it")
         pc._line = LineScan.from_arrays(arrays, meta["line_scan"], pc.image_shape, where)
@@ -323,7 +330,7 @@ def _load_energy(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
         if settings.texture_energy is False:
             raise FileFormatError(f"{where}: a texture-energy channel is stored but the "
                                   f"settings have texture_energy off")
-        if meta.get("version") not in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13) or \
+        if meta.get("version") not in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14) or \
                 "texture_energy" not in meta:
             raise FileFormatError(f"{where}: texture-energy arrays without their header "
                                   f"'texture_energy' (version {meta.get('version')!r})")
@@ -447,10 +454,10 @@ def _load_blob(pc: Any, meta: dict, arrays: dict, where: str) -> None:
     """The blob channel of a version-5 to -10 bank (on its line channel; none in older ones)."""
     if "blob_scan" not in meta and "blob_spread" not in arrays:
         return
-    if meta.get("version") not in (5, 6, 7, 8, 9, 10, 11, 12, 13) or "blob_scan" not in meta or \
-            pc._line is None:
+    if meta.get("version") not in (5, 6, 7, 8, 9, 10, 11, 12, 13, 14) or \
+            "blob_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: blob-channel entries need the header 'blob_scan', "
-                              f"the array 'blob_spread' and the line channel (version 5 to 13), "
+                              f"the array 'blob_spread' and the line channel (version 5 to 14), "
                               f"given version {meta.get('version')!r}")
     from ._blob_scan import BlobScan
 
@@ -474,24 +481,25 @@ def _stored(meta: dict, arrays: dict, settings: Any, name: str, where: str) -> b
 
 
 def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> None:
-    """The jet channel of a version-6 to -13 bank (on its line channel; none in older ones;
-    versions 7 to 13: its large scales at half resolution; version 11: with its head; 12: with
-    the comb channel's 0.42 band, 13: with its 0.25 band too (or alone), either maybe with
-    the head)."""
+    """The jet channel of a version-6 to -14 bank (on its line channel; none in older ones;
+    versions 7 to 14: its large scales at half resolution; version 11: with its head; 12: with
+    the comb channel's 0.42 band, 13: with its 0.25 band too (or alone), 14: that band on
+    quarter-size blocks, either maybe with the head)."""
     if not _stored(meta, arrays, settings, "jet", where):
         if settings.comb_scan is True:
             raise FileFormatError(f"{where}: settings ask for the comb channel but the bank "
                                   f"has no jet channel to carry it")
         return
     version = meta.get("version")
-    if version not in (6, 7, 8, 9, 10, 11, 12, 13) or "jet_scan" not in meta or pc._line is None:
+    if version not in (6, 7, 8, 9, 10, 11, 12, 13, 14) or "jet_scan" not in meta or \
+            pc._line is None:
         raise FileFormatError(f"{where}: jet-channel entries need the header 'jet_scan', its "
-                              f"arrays and the line channel (version 6 to 13), given version "
+                              f"arrays and the line channel (version 6 to 14), given version "
                               f"{version!r}")
     jet = meta["jet_scan"]
     half = (isinstance(jet, dict) and "half_from_px" in jet) or "jet_psd_half" in arrays
     # version 10 is any earlier one with the line channel's shift gain: its jet may be either
-    if version not in (10, 11, 12, 13) and half != (version in (7, 8, 9)):
+    if version not in (10, 11, 12, 13, 14) and half != (version in (7, 8, 9)):
         raise FileFormatError(f"{where}: a jet channel at half resolution ('half_from_px', "
                               f"'jet_psd_half') is version 7 to 10 and only those, given version "
                               f"{version!r}{' with' if half else ' without'} it")
@@ -499,15 +507,17 @@ def _load_jet(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
 
     pc._jet = JetScan.from_arrays(arrays, meta["jet_scan"], pc.image_shape, where)
     has_head, combs = pc._jet.head is not None, set(pc._jet.combs)
-    if (version == 12 and combs != {"comb"}) or (version == 13) != ("comb25" in combs) or \
-            (combs and version not in (12, 13)):
+    quarter = "comb25" in combs and pc._jet.combs["comb25"].div != 2
+    if (version == 12 and combs != {"comb"}) or (version in (13, 14)) != ("comb25" in combs) \
+            or (combs and version not in (12, 13, 14)) or quarter != (version == 14):
         raise FileFormatError(f"{where}: a comb channel ('jet_scan.comb', 'jet_comb_*') is "
                               f"version 12 and only that, with its 0.25 band ('comb25') "
-                              f"version 13, given version {version!r} with "
-                              f"{sorted(combs) or 'none'}")
-    if (has_head and version not in (11, 12, 13)) or (version == 11 and not has_head):
+                              f"version 13, that band on quarter-size blocks version 14, given "
+                              f"version {version!r} with {sorted(combs) or 'none'}"
+                              f"{' (quarter-size)' if quarter else ''}")
+    if (has_head and version not in (11, 12, 13, 14)) or (version == 11 and not has_head):
         raise FileFormatError(f"{where}: a jet channel's head ('jet_scan.head', 'jet_head_*') "
-                              f"is version 11 to 13, and version 11 has it, given version "
+                              f"is version 11 to 14, and version 11 has it, given version "
                               f"{version!r}{' with' if has_head else ' without'} it")
     from ._comb_scan import BANDS
 
@@ -524,9 +534,9 @@ def _load_cnn(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -> N
     if not _stored(meta, arrays, settings, "cnn", where):
         return
     version = meta.get("version")
-    if version not in (8, 9, 10, 11, 12, 13) or "cnn_scan" not in meta or pc._line is None:
+    if version not in (8, 9, 10, 11, 12, 13, 14) or "cnn_scan" not in meta or pc._line is None:
         raise FileFormatError(f"{where}: cnn-channel entries need the header 'cnn_scan', its "
-                              f"arrays and the line channel (version 8 to 13), given version "
+                              f"arrays and the line channel (version 8 to 14), given version "
                               f"{version!r}")
     from ._cnn_scan import CnnScan
 
@@ -537,10 +547,10 @@ def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
     """The chroma channel of a version-9 or -10 bank (none in older ones)."""
     if not _stored(meta, arrays, settings, "chroma", where):
         return
-    if meta.get("version") not in (9, 10, 11, 12, 13) or "chroma_scan" not in meta or \
+    if meta.get("version") not in (9, 10, 11, 12, 13, 14) or "chroma_scan" not in meta or \
             pc.image_channels == 1:
         raise FileFormatError(f"{where}: chroma-channel entries need the header "
-                              f"'chroma_scan', its arrays and a colour bank (version 9 to 13), "
+                              f"'chroma_scan', its arrays and a colour bank (version 9 to 14), "
                               f"given version {meta.get('version')!r}")
     from ._chroma_scan import ChromaScan
 

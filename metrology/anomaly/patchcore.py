@@ -4,10 +4,9 @@ CVPR 2022), with a torch-free classical feature extractor by default.
 Training keeps a memory bank of patch descriptors from good images only; a test patch's anomaly
 value is its distance to the nearest bank patch.  Steps:
 
-1. a feature grid per image: :class:`~metrology.anomaly.ClassicalFeatures` (default),
-   ImageNet EfficientNet-Lite0 (``features="efficientnet-lite0"``, extra ``[deep]``) or any
-   extractor object; filters and networks see a reflected margin, never zero padding, so border
-   cells are not artefacts;
+1. a feature grid per image: :class:`~metrology.anomaly.ClassicalFeatures` (default), ImageNet
+   EfficientNet-Lite0 (``features="efficientnet-lite0"``, extra ``[deep]``) or any extractor
+   object; filters and networks see a reflected margin, never zero padding (no border artefacts);
 2. *locally aware* patch features: each cell averaged with its 3 x 3 neighbourhood;
 3. per-channel robust standardisation (median / MAD of the training patches) and a soft
    compression ``c * asinh(z / c)`` so that rare high-energy patches do not dominate distances;
@@ -31,6 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._memory import keep_freed_memory
 from ..errors import InputError, MetrologyError
 from ..image.io import as_gray, load_image
 from .aligned import AlignedModel
@@ -49,9 +49,8 @@ from .neighbors import NearestNeighbors
 from .settings import PatchCoreSettings
 from .threshold import Threshold, calibrate_threshold
 from ._patchcore_parts import (LINE_BAND_PX, PC_SD_FLOOR, SELECT_MIN_IMAGES, _box,  # noqa: F401
-                               _channels, _check_roi, _resize, _ring_scale, _rings,
-                               fit_line_channel, images_list, resolve_fusion,
-                               select_band)
+                               _channels, _check_roi, _resize, _ring_scale, _rings, query_cells,
+                               fit_line_channel, images_list, resolve_fusion, select_band)
 
 __all__ = ["PatchCore", "NotFittedError"]
 
@@ -294,11 +293,11 @@ class PatchCore:
     def _fit(self, images: Sequence[Any], roi: np.ndarray | None) -> "PatchCore":
         s = self.settings
         t0 = time.perf_counter()
+        keep_freed_memory()        # an image's temporaries reuse pages (metrology._memory)
         imgs = images_list(images, "images")
         ch = {_channels(im) for im in imgs}
         if len(ch) > 1:
-            raise InputError(f"images: mixed channel counts {sorted(ch)}; give all training "
-                             f"images as gray or all as colour")
+            raise InputError(f"images: mixed channel counts {sorted(ch)}; give all gray or colour")
         shape = imgs[0].shape[:2]
         for i, im in enumerate(imgs):
             if im.shape[:2] != shape:
@@ -459,7 +458,7 @@ class PatchCore:
         f = self._normalise(self._raw_patches(img))
         h, w, c = f.shape
         q = f.reshape(-1, c)
-        d, idx = self._index.query(q, k=self.settings.k)
+        d, idx = query_cells(self._index, q, self._cells, self.settings.k)  # the face's only
         s = (d.mean(axis=1) if self.settings.k > 1 else d[:, 0]).reshape(h, w)
         if self._ring_scale is not None:
             s = s / self._ring_scale[np.minimum(_rings((h, w)), len(self._ring_scale) - 1)]
@@ -497,6 +496,7 @@ class PatchCore:
         import cv2
 
         self._check_fitted()
+        keep_freed_memory()        # ~33 MB of temporaries per score: no fresh pages each time
         s = self.settings
         img, in_shape = self._prepare(image)
         use_aligned = self._use_aligned(aligned)

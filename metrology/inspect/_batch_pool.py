@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
+from .._memory import keep_freed_memory
 from .._io import atomic_write_bytes
 from .._serial import to_jsonable
 from ..errors import InputError, MetrologyError, reraise_stop
@@ -87,42 +88,14 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="metrology-parent-watch", daemon=True).start()
 
 
-#: glibc's mallopt parameters (malloc.h) and the values a batch worker runs with
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_KEEP_FREED = {_M_MMAP_THRESHOLD: 32 << 20, _M_TRIM_THRESHOLD: 256 << 20}
-
-
-def _keep_freed_memory() -> bool:
-    """Let this process's allocator keep freed memory for the next image (glibc only; True
-    when set).
-
-    Left to itself glibc serves arrays above an adaptive threshold with fresh ``mmap`` pages
-    and hands free memory at the top of its heap back to the system above twice that
-    threshold.  A worker that got its rectifier's maps from the parent never freed a big
-    array, so its thresholds stay low and every image's temporaries (~18 MB for the demo)
-    were mapped, zero-filled and returned again: 4500 page faults and 8-28 ms of system CPU
-    per image (15 % of it), none of which the parent, whose own map building had raised the
-    thresholds, paid.  Fixed thresholds (32 MB, glibc's ceiling for mmap; keep up to 256 MB
-    free) keep a worker's memory at its peak working set instead.
-    """
-    import ctypes
-    import platform
-
-    if platform.libc_ver()[0] != "glibc":
-        return False
-    try:
-        libc = ctypes.CDLL(None)
-        return all(libc.mallopt(k, v) == 1 for k, v in _KEEP_FREED.items())
-    except (OSError, AttributeError):  # pragma: no cover - no mallopt in this libc
-        return False
-
-
 def _worker_init(recipe: Any, overlay_dir: str | None, handoff: Any = None) -> None:
     # the parent handles Ctrl-C and SIGTERM and stops its workers; both signals are blocked
     # here from the start (see _batch_procs), SIGINT also ignored where masks do not exist
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
-    _keep_freed_memory()
+    # its own thresholds, whatever the parent set: a worker that takes the parent's rectifier
+    # never frees a big array, so glibc's adaptive ones would stay low (metrology._memory)
+    keep_freed_memory(force=True)
     try:  # parallelism is across processes: one OpenCV thread per worker, no oversubscription
         import cv2
 

@@ -174,7 +174,7 @@ def _damaged(path, tmp_path, edit):
     (lambda m, a: m["chroma_scan"].__setitem__("sigma_px", 3.0), "constants"),
     (lambda m, a: m["chroma_scan"].__setitem__("score_sd", 0.0), "spreads"),
     # a version-8 bank has neither the chroma channel nor the line channel's shift gain
-    (lambda m, a: (m.__setitem__("version", 8), a.pop("line_gain_ref")), "version 9 to 13"),
+    (lambda m, a: (m.__setitem__("version", 8), a.pop("line_gain_ref")), "version 9 to 14"),
     (lambda m, a: m["settings"].__setitem__("chroma_scan", False), "chroma_scan off"),
 ])
 def test_damaged_chroma_bank_is_a_file_format_error(colour_bank, tmp_path, edit, words):

@@ -2,9 +2,11 @@
 of fine grooves (0.42 cycles per px, 1/6 of the texture's spread) is found, located and its
 direction read, where the jet channel does not see it; coarse grooves are not its business;
 the score ignores lighting gain; the ``"auto"`` gate drops it on a face made of comb-band
-patches and keeps it on a plain one; the bank keeps the channel (version 12, with or without
-the jet's head); damaged entries, contradicting settings and too few images raise the
-library's errors."""
+patches and keeps it on a plain one; the 0.25 band on its quarter-size blocks finds and
+locates its own grooves as the half-size scan did; the two bands share one spectrum per image;
+the bank keeps the channel (version 14, with or without the jet's head; version 13 banks score
+their 0.25 band on half-size blocks, as calibrated); damaged entries, contradicting settings and
+too few images raise the library's errors."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import numpy as np
 import pytest
 
 from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
-from metrology.anomaly._comb_scan import GATE_MEAN, N_DIRECTIONS, CombScan, fit_comb_state
+from metrology.anomaly._comb_scan import (BLOCK_DIV, GATE_MEAN, N_DIRECTIONS, CombScan,
+                                          fit_comb_state, score_bands)
 from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import FileFormatError, InputError
 from tests.anomaly.test_patchcore import (_each_damage_raises, _rewrite, bank_version,
@@ -93,6 +96,34 @@ def test_coarse_grooves_are_not_its_business(fitted):
     bands = [_grooves(g, _texture(g), 1.0, freq=0.15)[0] for _ in range(15)]
     assert auroc([v for _, v in _scores(js, cs, goods)],
                  [v for _, v in _scores(js, cs, bands)]) < 0.75
+
+
+def test_the_025_band_on_quarter_blocks_finds_and_locates_its_grooves(fitted, monkeypatch):
+    # grooves 4 px apart (0.25 cycles per px) at 3 gray levels (half the texture's spread,
+    # which is stronger at 0.25 than at 0.42 cycles per px): the 0.25 band on its quarter-size
+    # blocks (the default, rule 52) scores every band above every good face (measured 1.000;
+    # at 2 levels 0.93) and puts the map's peak within 12 px of the band's centre (its
+    # envelope is 36 x 14 px; measured <= 6.7 px).  On half-size blocks (before rule 52): the
+    # same (1.000, 0.89 at 2 levels; <= 9.7 px), and the two scans' scores agree
+    js, _, goods = fitted
+    g0 = np.random.default_rng(0)
+    train = [js.signal(_texture(g0)) for _ in range(40)]
+    g = np.random.default_rng(6)
+    bands = [_grooves(g, _texture(g), 3.0, freq=0.25) for _ in range(12)]
+    got = {}
+    for div in (4, 2):
+        monkeypatch.setitem(BLOCK_DIV, "comb25", div)
+        c25 = CombScan.fit(train, HELD, js.roi, "comb25")
+        assert c25.div == div and \
+            c25.energies(train[0]).shape == (N_DIRECTIONS, N // div, N // div)
+        good = [c25.score_signal(js.signal(x))[1] for x in goods]
+        res = [c25.score_signal(js.signal(b)) for b, _, _ in bands]
+        assert auroc(good, [v for _, v in res]) >= 0.95, div
+        for (m, _), (_, c, _) in zip(res, bands):
+            peak = np.unravel_index(np.argmax(m), m.shape)
+            assert np.hypot(peak[1] - c[0], peak[0] - c[1]) <= 12.0, div
+        got[div] = good + [v for _, v in res]
+    assert np.corrcoef(got[2], got[4])[0, 1] > 0.9
 
 
 def test_lighting_gain_does_not_change_the_score(fitted):
@@ -179,7 +210,7 @@ def bank_pc():
 def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
     assert bank_pc.info["comb_scan"] == "on" and set(bank_pc._jet.combs) == {"comb", "comb25"}
     assert bank_pc.info["comb_scan_seconds"] > 0
-    back = round_trips(bank_pc, tmp_path / "comb.npz", 13, _good(range(900, 903)))
+    back = round_trips(bank_pc, tmp_path / "comb.npz", 14, _good(range(900, 903)))
     assert set(back._jet.combs) == {"comb", "comb25"} and back.settings.comb_scan is True
     # the comb's evidence is in the fused score: without it the score is never higher
     saved, bank_pc._jet.combs = bank_pc._jet.combs, {}
@@ -192,8 +223,46 @@ def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
 
 def test_comb_with_the_head_round_trips(tmp_path):
     pc = PatchCore(select="off", comb_scan=True, jet_head=True).fit(_good(range(300, 340)))
-    back = round_trips(pc, tmp_path / "both.npz", 13, _good([905]))
+    back = round_trips(pc, tmp_path / "both.npz", 14, _good([905]))
     assert back._jet.head is not None and back._jet.combs
+
+
+def test_bands_share_one_spectrum_and_score_as_band_by_band(bank_pc, tmp_path):
+    # the bands of one fit share their whitening (one object), so the scorer whitens an
+    # image's spectrum once for both; the values are exactly the band-by-band ones, also on a
+    # loaded bank (two equal arrays) and where the whitenings differ (each its own)
+    js = bank_pc._jet
+    assert js.combs["comb"].white is js.combs["comb25"].white
+    x = js.signal(_good([907])[0].astype(np.float32))
+    one = {n: c.score_signal(x) for n, c in js.combs.items()}
+
+    def same(got):
+        return all(np.array_equal(m, one[n][0]) and v == one[n][1] for n, _, (m, v) in got)
+
+    assert same(score_bands(js.combs, x))
+    back = PatchCore.load(bank_pc.save(tmp_path / "b.npz"))._jet.combs
+    assert back["comb"].white is not back["comb25"].white and same(score_bands(back, x))
+    calls = []
+    for c in back.values():
+        c._spectrum = lambda y, c=c: calls.append(c.name) or CombScan._spectrum(c, y)
+    assert same(score_bands(back, x)) and calls == ["comb"]
+    back["comb25"].white = back["comb25"].white * 1.5
+    assert same(score_bands(back, x)) is False and calls == ["comb", "comb", "comb25"]
+
+
+def test_a_version_13_bank_scores_its_025_band_on_half_blocks(monkeypatch, tmp_path):
+    # a bank written before rule 52 (the 0.25 band on half-size blocks, no 'block_div') loads
+    # as version 13 and scores as it was calibrated: half-size blocks, the same scores
+    monkeypatch.setitem(BLOCK_DIV, "comb25", 2)
+    old = PatchCore(select="off", comb_scan=True).fit(_good(range(300, 340)))
+    path = old.save(tmp_path / "v13.npz")
+    assert bank_version(path) == 13
+    monkeypatch.setitem(BLOCK_DIV, "comb25", 4)
+    back = PatchCore.load(path)
+    assert back._jet.combs["comb25"].div == 2 and back._jet.combs["comb"].div == 2
+    imgs = _good(range(910, 913))
+    assert [back.score(im).score for im in imgs] == [old.score(im).score for im in imgs]
+    assert bank_version(back.save(tmp_path / "again.npz")) == 13
 
 
 def test_damaged_comb_entries_raise(bank_pc, tmp_path):
@@ -212,6 +281,11 @@ def test_damaged_comb_entries_raise(bank_pc, tmp_path):
              (lambda m: m["jet_scan"]["comb25"].update(frequency=0.42), {}, "re-fit"),
              (lambda m: m["jet_scan"].pop("comb25"), {}, "without the header's 'comb25'"),
              (lambda m: m.update(version=12), {}, "version 13"),
+             (lambda m: m.update(version=13), {}, "quarter-size"),
+             (lambda m: m["jet_scan"]["comb25"].update(block_div=8), {}, "block_div"),
+             (lambda m: m["jet_scan"]["comb"].update(block_div=4), {}, "block_div"),
+             (lambda m: m["jet_scan"]["comb25"].update(block_div=[4]), {}, "block_div"),
+             (lambda m: m["jet_scan"]["comb25"].update(block_div=True), {}, "block_div"),
              (lambda m: m.update(version=11), {}, "version 12"),
              (lambda m: m["settings"].update(comb_scan=False), {}, "comb_scan False")]
     _each_damage_raises(path, good, cases)
@@ -243,3 +317,18 @@ def test_bad_settings_and_too_few_images_raise():
         PatchCoreSettings(comb_scan=True, jet_scan=False)
     with pytest.raises(InputError, match="comb_scan: the jet channel needs at least 40"):
         PatchCore(comb_scan=True, select="off").fit(_good(range(300, 320)))
+
+
+def test_a_band_pickled_before_rule_52_scores_as_before(fitted):
+    # a band object from before the quarter-size blocks (no ``div``, its mask ``inner_half``)
+    # unpickles as the half-size scan it was, with the same scores
+    import pickle
+
+    js, cs, goods = fitted
+    state = dict(cs.__dict__)
+    state["inner_half"] = state.pop("inner_block")
+    del state["div"]
+    old = CombScan.__new__(CombScan)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    x = js.signal(goods[0])
+    assert old.div == 2 and old.score_signal(x)[1] == cs.score_signal(x)[1]

@@ -105,8 +105,9 @@ def test_head_off_by_default_writes_the_bank_as_before(tmp_path):
     pc = PatchCore(select="off").fit(_good(range(300, 340)))
     assert pc.info["jet_head"] == "off" and pc._jet is not None and pc._jet.head is None
     path = pc.save(tmp_path / "off.npz")
-    # 13: the comb channel's two bands (on by default since the eighteenth session); no head
-    assert bank_version(path) == 13 and "jet_head" not in json.loads(
+    # 14: the comb channel's two bands (on by default since the eighteenth session; the 0.25
+    # band on quarter-size blocks since rule 52); no head
+    assert bank_version(path) == 14 and "jet_head" not in json.loads(
         np.load(path)["meta"].tobytes())["settings"]          # the default is not written
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head is False
@@ -140,7 +141,7 @@ def test_auto_refuses_a_head_that_does_not_gain(tmp_path):
     assert gate["gain"] < GATE_MARGIN and gate["margin"] == GATE_MARGIN
     assert pc.info["jet_head"].startswith("off: gate") and pc.info["jet_head_seconds"] > 0
     path = pc.save(tmp_path / "auto.npz")
-    assert bank_version(path) == 13       # no head: 11 is not written (13: the default comb)
+    assert bank_version(path) == 14       # no head: 11 is not written (14: the default comb)
     back = PatchCore.load(path)
     assert back._jet.head is None and back.settings.jet_head == "auto"
 

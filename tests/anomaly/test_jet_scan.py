@@ -150,8 +150,9 @@ def test_patchcore_with_the_channel_round_trip(bank_pc, tmp_path):
         assert a.score == b.score and np.array_equal(a.map, b.map)
     import json
     with np.load(path) as z:
-        # 7, the line gain, the head and the comb channel's two bands ("auto", kept)
-        assert json.loads(z["meta"].tobytes())["version"] == 13
+        # 7, the line gain, the head and the comb channel's two bands ("auto", kept; the 0.25
+        # band on quarter-size blocks: 14)
+        assert json.loads(z["meta"].tobytes())["version"] == 14
 
 
 def test_damaged_jet_entries_raise(bank_pc, tmp_path):

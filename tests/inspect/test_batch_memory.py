@@ -6,8 +6,8 @@ than built again) never frees a big array while it starts, so glibc's adaptive t
 stayed low and every image's ~18 MB of temporaries (the demo recipe) were mmapped, zero-filled
 and handed back: 3600-4900 minor page faults and 8-28 ms of system CPU per image, 15 % of the
 worker's CPU, which the parent (whose own map building had raised the thresholds) never paid.
-The worker now fixes the thresholds (``_keep_freed_memory``).  The count is read inside the
-worker, per image, with ``getrusage`` (deterministic: it counts pages, not time).
+The worker now fixes the thresholds (``metrology._memory.keep_freed_memory``).  The count is
+read inside the worker, per image, with ``getrusage`` (deterministic: it counts pages, not time).
 """
 
 from __future__ import annotations
