@@ -38,7 +38,7 @@ from scipy.special import erf
 #: rim's height (x the depth), offset outside the edge and width (px), the grain's weight and
 #: blur (px), the mottle's weight and blur (px)
 CM_CELL, CM_FILL, CM_SPREAD, CM_RADIUS = (20.0, 24.0), 0.6, (0.2, 0.8), (6.0, 11.0)
-CM_DEPTH, CM_WALL, CM_RIM, CM_RIM_AT, CM_RIM_WIDTH = (0.8, 1.2), 1.2, 0.35, 1.8, 1.0
+CM_DEPTH, CM_WALL, CM_RIM, CM_RIM_AT, CM_RIM_WIDTH = (0.8, 1.2), 1.2, 0.45, 2.0, 1.1
 CM_GRAIN, CM_MOTTLE = (0.22, 0.7), (0.12, 12.0)
 
 
@@ -49,9 +49,9 @@ def etch_dishes(xx, yy, cell, table):
     inside the dish), both of the dish whose edge is farthest inside (or nearest outside):
     where dishes overlap, the one floor of the dish the point is deepest in.  One dish or
     none to a square ``cell`` (px): ``table`` (n, n, 4) holds per cell its centre ``cx, cy``
-    (0-1 of the cell), its radius (px; -1000 for none: far from every point) and depth, the radius plus the rim's
-    reach at most the cell, so that the nine nearest cells hold every dish reaching a point.
-    Tables are indexed by cell modulo their size."""
+    (0-1 of the cell), its radius (px; -1000 for none: far from every point) and depth, the
+    radius plus the rim's reach at most the cell, so that the nine nearest cells hold every
+    dish reaching a point.  Tables are indexed by cell modulo their size."""
     n = table.shape[0]
     flat = table.reshape(n * n, -1)
     ci, cj = np.floor(yy / cell).astype(np.int64), np.floor(xx / cell).astype(np.int64)
