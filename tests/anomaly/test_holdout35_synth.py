@@ -82,31 +82,38 @@ def _dish_table(rows, n=4):
 
 
 def test_etch_dishes_are_flat_floors_with_a_rim_outside():
-    from metrology.synth._textures_more17 import CM_RIM, CM_RIM_AT, CM_WALL, etch_dishes
+    from metrology.synth._textures_more17 import (CM_RIM, CM_RIM_AT, CM_RIM_WIDTH, CM_WALL,
+                                                  etch_dishes)
 
     cell = 30.0
-    yy, xx = np.mgrid[0:120, 0:120].astype(float) + 0.5
+    yy, xx = np.mgrid[0:120:0.25, 0:120:0.25] + 0.125            # a quarter-pixel grid
     floor, rim = etch_dishes(xx, yy, cell, _dish_table({(1, 1): (0.5, 0.5, 9.0, 1.2)}))
     r = np.hypot(xx - 45.0, yy - 45.0)
     # a flat floor at -depth over 3 wall sigmas inside the edge, none 3 outside, half at it
     assert np.allclose(floor[r < 9.0 - 3 * CM_WALL], -1.2, atol=0.01)
     assert np.abs(floor[r > 9.0 + 3 * CM_WALL]).max() < 0.01
     ring = np.abs(r - 9.0) < 0.05
+    assert ring.sum() > 50
     assert np.allclose(floor[ring], -0.6, atol=0.03)
     # the rim: nothing inside, CM_RIM x the depth CM_RIM_AT px outside the edge (less the
     # wall's tail there: 5 %), the most of it within 0.3 px of there
     assert np.abs(rim[r < 9.0 - 2 * CM_WALL]).max() < 0.01
     peak = np.abs(r - (9.0 + CM_RIM_AT)) < 0.05
+    assert peak.sum() > 50
     assert np.allclose(rim[peak], CM_RIM * 1.2, rtol=0.07)
     assert abs(r.ravel()[np.argmax(rim)] - 9.0 - CM_RIM_AT) < 0.3
     assert rim.max() <= CM_RIM * 1.2 + 1e-9
-    # two overlapping dishes: the point takes the floor of the dish it is deepest in
-    floor, _ = etch_dishes(xx, yy, cell, _dish_table({(1, 1): (0.5, 0.5, 9.0, 0.8),
-                                                      (1, 2): (0.1, 0.5, 9.0, 1.2)}))
-    d1, d2 = np.hypot(xx - 45.0, yy - 45.0), np.hypot(xx - 63.0, yy - 45.0)
-    deep1 = (d1 < 9.0 - 3 * CM_WALL) & (d1 < d2 - 2.0)
-    deep2 = (d2 < 9.0 - 3 * CM_WALL) & (d2 < d1 - 2.0)
-    assert deep1.any() and deep2.any()
+    # faded inside the dish: at the edge half the lip's height there
+    lip = CM_RIM * 1.2 * np.exp(-0.5 * (CM_RIM_AT / CM_RIM_WIDTH) ** 2)
+    assert np.allclose(rim[ring], 0.5 * lip, rtol=0.2)
+    # two overlapping dishes (radius 12 px, 7.5 px apart): where a point is deep in both, it
+    # takes the floor of the dish it is deeper in, whichever cell is visited first
+    floor, _ = etch_dishes(xx, yy, cell, _dish_table({(1, 1): (0.75, 0.5, 12.0, 0.8),
+                                                      (1, 2): (0.0, 0.5, 12.0, 1.2)}))
+    d1, d2 = np.hypot(xx - 52.5, yy - 45.0), np.hypot(xx - 60.0, yy - 45.0)
+    both = (d1 < 12.0 - 3 * CM_WALL) & (d2 < 12.0 - 3 * CM_WALL)
+    deep1, deep2 = both & (d1 < d2 - 1.0), both & (d2 < d1 - 1.0)
+    assert deep1.sum() > 100 and deep2.sum() > 100
     assert np.allclose(floor[deep1], -0.8, atol=0.01) and np.allclose(floor[deep2], -1.2,
                                                                       atol=0.01)
     # a table of empty cells: no dish anywhere
