@@ -56,7 +56,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``clampmark`` a clamp pressure mark: a faint dark flat rounded-rectangle print, a bright lip.
 ``halo``     a weld spatter halo: a ring of tiny dark specks round a slightly darker soft centre.
 ``arcstrike`` an arc strike: a small bright fused core in a dark rim, 3-6 short dark radial streaks.
-``burr``     a rolled-over burr: a bright thin ridge 8-24 px long, a dark line beside it on one side.
+``burr``     a rolled-over burr: a bright thin ridge 8-24 px long, a dark line beside it, one side.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
