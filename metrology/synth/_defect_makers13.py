@@ -49,18 +49,19 @@ def burr_change(t, s, length, bend, sigma, offset, shadow_sigma, shadow_depth, s
 
 def _burr_params(g, shape, params):
     """The length, the ridge's sigma, the shadow's offset and the contrast, drawn or given:
-    a shadow closer than twice the ridge's sigma refused (it cancels the ridge), and one
-    farther than 6 px (it is a second mark)."""
+    a shadow closer than 1.2 px refused (it merges with the ridge) and one farther than 6 px
+    (it is a second mark); a sigma over half the offset cut to it (the shadow would cancel
+    the ridge), so that any sigma given renders."""
     length = drawn_length(g, shape, params, BURR_LENGTH, "burr",
                           "a shorter lip is a spot")
     sigma = params.get("sigma_px", g.uniform(*BURR_SIGMA))
     offset = params.get("width_px", g.uniform(*BURR_OFFSET))
-    if not 2.0 * sigma <= offset <= 6.0:
+    if not 1.2 <= offset <= 6.0:
         raise InputError(f"defect_params: burr's width_px ({offset:g}), the shadow's offset "
-                         f"from the ridge, must be 2 x sigma_px ({2.0 * sigma:g}) to 6 px: "
-                         f"closer, the shadow cancels the ridge; farther, it is a second mark")
+                         f"from the ridge, must be 1.2 to 6 px: closer, the shadow merges "
+                         f"with the ridge; farther, it is a second mark")
     contrast = params.get("contrast", g.uniform(*BURR_CONTRAST))
-    return length, sigma, offset, contrast
+    return length, min(sigma, 0.5 * offset), offset, contrast
 
 
 def _burr(g, shape, lay, pose, params):

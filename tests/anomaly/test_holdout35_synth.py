@@ -347,7 +347,10 @@ def test_burr_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
                              defect_params={"length_px": 12.0, "width_px": 2.2}).defects[0]
     assert a.params["side"] == b.params["side"] and a.params["shadow_depth"] == \
         b.params["shadow_depth"] and a.params["sigma_px"] == b.params["sigma_px"]
-    for bad in ({"length_px": 4.0}, {"width_px": 1.0, "sigma_px": 0.6}, {"width_px": 7.0},
+    # a sigma given over half the offset is cut to it; any sigma renders
+    wide = render_defect_sample((128, 128), "burr", rng=0, defect_params={"sigma_px": 9.0})
+    assert wide.defects[0].params["sigma_px"] == 0.5 * wide.defects[0].params["width_px"]
+    for bad in ({"length_px": 4.0}, {"width_px": 1.0}, {"width_px": 7.0},
                 {"sigma_px": 0.0}, {"offset": 2.0}, {"side": 1}, {"length_px": float("nan")},
                 {"width_px": float("inf")}, {"contrast": float("inf")}):
         with pytest.raises(InputError):
