@@ -215,6 +215,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   about 0.59 of the image; the held-out 33 kinds plus the new shape ``arcstrike``, and
   missing / extra), made on 2026-12-06 (nineteenth session, after held-out 33) before any
   later change, to be scored once with the default;
+* ``holdout35``: a thirty-fifth held-out configuration (texture ``chemmilled``, a chemically
+  milled face: broad shallow flat-floored etch dishes with soft raised rims scattered over a
+  matte etch grain, layout ``splitcollar``, a one-piece clamp shaft collar end-on: a ring cut
+  through by a radial split, a clamp screw hole and two tapped holes, the face about 0.58 of
+  the image; the held-out 34 kinds plus the new shape ``burr``, and missing / extra), made on
+  2026-12-06 (nineteenth session, after held-out 34) before any later change, to be scored
+  once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -255,7 +262,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``holdout32``, ``holdout33``, ``holdout34``, ``contrast``, ``energy``,
+``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1167,6 +1174,17 @@ PARTS["holdout33"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT34_SET = ("trimount", "flamespray", 7100, HOLDOUT33_SET[3] + ("arcstrike",))
 PARTS["holdout34"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT34_SET,
                                           title="held-out 34")
+#: the thirty-fifth held-out configuration (made 2026-12-06, nineteenth session, after
+#: held-out 34, before any later change): texture ``chemmilled`` (a chemically milled face:
+#: broad shallow flat-floored etch dishes with soft raised rims on a matte etch grain) and
+#: layout ``splitcollar`` (a one-piece clamp shaft collar end-on: a ring cut through by a
+#: radial split, a clamp screw hole and two tapped holes; the face about 0.58 of the image),
+#: both new, the held-out 34 kinds plus the new shape ``burr`` (a rolled-over burr: a bright
+#: thin ridge with a dark line beside it on one side), and missing / extra; to be scored once
+#: with the default (docs/anomaly.md, *Held-out 35*)
+HOLDOUT35_SET = ("splitcollar", "chemmilled", 7300, HOLDOUT34_SET[3] + ("burr",))
+PARTS["holdout35"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT35_SET,
+                                          title="held-out 35")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

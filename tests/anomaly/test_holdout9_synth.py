@@ -185,6 +185,34 @@ def check_on_the_face(kw: dict, kinds: tuple, whole: str | None = None) -> None:
                 assert good[s.mask].min() > 80, r
 
 
+def check_reach_on_the_face(layout: str, kinds, seeds: int = 3, shape=(256, 256)) -> None:
+    """Each surface defect of ``kinds`` drawn on ``layout`` (``seeds`` poses each within the
+    bench's jitter, +-3 px and +-2 degrees) changes the image by over half a gray level only on
+    the part face (inside the plate, off every feature), before the face masks the change:
+    its whole reach is on the face, not only its centre (``check_on_the_face``).  A maker
+    that places its defect by its centre alone, or by less than its reach, fails where the
+    face is narrow.  ``missing`` and ``extra`` (features) are skipped."""
+    from metrology.synth._defect_makers import draw_defect, sd_features, sd_plate
+
+    h, w = shape
+    lay = layout_features(layout, shape)
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    for r in range(seeds):
+        g0 = np.random.default_rng(1000 + r)
+        pose = Pose2D((w - 1) / 2 + g0.uniform(-3, 3), (h - 1) / 2 + g0.uniform(-3, 3),
+                      g0.uniform(-2, 2), 1.0)
+        uv = pose.inverse().apply(np.stack([xx, yy], -1))
+        u, v = uv[..., 0], uv[..., 1]
+        face = (sd_plate(u, v, lay) <= 0) & (sd_features(u, v, lay, None) > 0)
+        for j, k in enumerate(kinds):
+            if k in ("missing", "extra"):
+                continue
+            g = np.random.default_rng([r, j])
+            d, _, _, _ = draw_defect(g, k, shape, dict(lay), pose, {}, face)
+            off = (np.abs(d) > 0.5) & ~face
+            assert not off.any(), (layout, k, r, int(off.sum()), float(np.abs(d[off]).max()))
+
+
 @pytest.mark.parametrize("kind", ["good", "missing", "extra", "scratch"])
 def test_hub_renders_with_missing_and_extra(kind):
     check_layout_renders(kind, KW)
