@@ -51,7 +51,7 @@ def _run(code: str, *args: str, keep: str | None = None) -> dict:
 
 def test_set_once_per_process_and_true_on_glibc():
     first = _memory.keep_freed_memory()
-    assert first is GLIBC or (not GLIBC and first is False)
+    assert first is (GLIBC and _memory._allowed())     # the runner's own environment may say no
     assert _memory.keep_freed_memory() is first
     assert _memory.keep_freed_memory(force=True) is first
 

@@ -304,7 +304,8 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
     """The comb channel's bands (:data:`BANDS`) as ``settings.comb_scan`` (``mode``) asks, on
     the fitted ``jet`` channel (its face signal, face and held-back parts ``held``): name ->
     fitted band, those kept (empty where off).  Each band is gated on its own under
-    ``"auto"``.  Sets ``info["comb_scan"]`` ("on" with every band kept, "on: <names>" with
+    ``"auto"``, and left out where the face is too thin for its block grid (``True``
+    raises).  Sets ``info["comb_scan"]`` ("on" with every band kept, "on: <names>" with
     some, "off" or "off: ..." with none), with the bands fitted ``info["comb_scan_gate"]``
     (per band the held-back mean score against :data:`GATE_MEAN`) and
     ``info["comb_scan_seconds"]``."""
@@ -318,23 +319,30 @@ def fit_comb_state(mode, jet, grays: list[np.ndarray], held: np.ndarray, info: d
     white = training_white(signals, held)       # one whitening for every band
     kept: dict = {}
     gate: dict = {}
+    thin: dict = {}
     for name in BANDS:
         try:
             cs = CombScan.fit(signals, held, jet.roi, name, white)
-        except InputError as exc:       # a face too thin for the block-resolution scan
-            if mode is True:
+        except InputError as exc:   # a face too thin for this band's block grid: "auto" goes on
+            if mode is True:        # with the others (the 0.25 band's grid is the coarser)
                 raise
-            info["comb_scan"] = f"off: 'auto': {exc}"
-            return {}
+            thin[name] = str(exc)
+            continue
         cs.pc_stats = jet.pc_stats
         gate[name] = {"held_mean": round(cs.stats[0], 4), "limit": GATE_MEAN}
         if mode is True or cs.stats[0] < GATE_MEAN:
             kept[name] = cs
+    if not gate:
+        info["comb_scan"] = f"off: 'auto': {next(iter(thin.values()))}"
+        return {}
     info["comb_scan_gate"] = gate
     dropped = [f"{n} {g['held_mean']:.3f} >= {GATE_MEAN}" for n, g in gate.items()
                if n not in kept]
-    info["comb_scan"] = ("on" if not dropped else
-                         f"on: {', '.join(kept)} (gate: {'; '.join(dropped)})" if kept else
-                         f"off: gate: the good parts' own comb-band score {'; '.join(dropped)}")
+    why = ([f"gate: {'; '.join(dropped)}"] if dropped else []) + \
+        [f"{n}: face too thin ({msg})" for n, msg in thin.items()]
+    info["comb_scan"] = ("on" if not why else
+                         f"on: {', '.join(kept)} ({'; '.join(why)})" if kept else
+                         f"off: gate: the good parts' own comb-band score {'; '.join(dropped)}"
+                         + "".join(f"; {w}" for w in why[1:]))
     info["comb_scan_seconds"] = round(time.perf_counter() - t0, 4)
     return kept

@@ -202,6 +202,30 @@ def test_small_face_and_odd_size():
     assert m.shape == (121, 127) and np.isfinite(v)
 
 
+class _NarrowJet(_ThinJet):
+    """A face 16 px wide: 4 px are left inside it, two half-resolution pixels, no
+    quarter-resolution one (its 4 x 4 blocks straddle the 4 px)."""
+    roi = np.zeros((N, N), bool)
+    roi[20:100, 56:72] = True
+
+    @staticmethod
+    def signal(x):
+        return np.where(_NarrowJet.roi, x / 128 - 1, 0).astype(np.float32)
+
+
+def test_a_face_too_thin_for_the_quarter_grid_keeps_the_042_band():
+    # "auto" leaves out only the band whose grid the face is too thin for (the 0.25 band's,
+    # the coarser) and keeps the 0.42 band, which scans it; True raises
+    g = np.random.default_rng(4)
+    faces, info = [_texture(g) for _ in range(40)], {}
+    got = fit_comb_state("auto", _NarrowJet, faces, HELD, info)
+    assert set(got) == {"comb"} and set(info["comb_scan_gate"]) == {"comb"}
+    assert info["comb_scan"].startswith("on: comb (comb25: face too thin") and \
+        "1/4 resolution" in info["comb_scan"]
+    with pytest.raises(InputError, match="1/4 resolution"):
+        fit_comb_state(True, _NarrowJet, faces, HELD, {})
+
+
 @pytest.fixture(scope="module")
 def bank_pc():
     return PatchCore(select="off", comb_scan=True).fit(_good(range(300, 340)))
