@@ -726,6 +726,7 @@ def _speed(quick, deep, rows, rep):
                     median_ms(lambda: pc.score(img), repeat=4 * rep), "position-aware",
                     median_ms(lambda: pc.score(img, aligned=True), repeat=4 * rep)))
     _print(rows[-1])
+    _loaded_speed(pc, img, rows, 4 * rep)
     if deep:
         from metrology.anomaly.efficientnet import EfficientNetFeatures
 
@@ -742,6 +743,53 @@ def _speed(quick, deep, rows, rep):
                         (time.process_time() - c0) * 1e3, "-", float("nan"),
                         f"wall {time.perf_counter() - t0:.1f} s; bank {pd.bank_size}"))
         _print(rows[-1])
+
+
+#: run in a fresh interpreter: load the bank, score the image, print the median CPU time (ms;
+#: system time included, which page faults cost) and the minor page faults per score
+_LOADED_SCORE = """
+import resource, statistics, sys, time
+import numpy as np
+from metrology.anomaly import PatchCore
+pc, img, n = PatchCore.load(sys.argv[1]), np.load(sys.argv[2]), int(sys.argv[3])
+for _ in range(3):
+    pc.score(img)
+times, f0 = [], resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(n):
+    t0 = time.process_time()
+    pc.score(img)
+    times.append((time.process_time() - t0) * 1e3)
+print(statistics.median(times), (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / n)
+"""
+
+
+def _loaded_speed(pc, img, rows, n):
+    """Scoring from a bank loaded in a fresh process, as the CLI and a recipe run (a process
+    that fitted the bank itself raised glibc's adaptive thresholds with its own frees), beside
+    the same with ``METROLOGY_KEEP_FREED=0`` (the allocator left as it is: every score's
+    temporaries mapped afresh; ``metrology._memory``)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    got = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        bank, image = pc.save(Path(tmp) / "bank.npz"), Path(tmp) / "img.npy"
+        np.save(image, img)
+        for keep in ("1", "0"):
+            env = dict(os.environ, METROLOGY_KEEP_FREED=keep,
+                       PYTHONPATH=os.pathsep.join(
+                           [root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+            out = subprocess.run([sys.executable, "-c", _LOADED_SCORE, str(bank), str(image),
+                                  str(n)], env=env, capture_output=True, text=True, check=True)
+            got[keep] = [float(v) for v in out.stdout.split()[-2:]]
+    rows.append(Row("anomaly: score 256x256 from a loaded bank (fresh process)", got["1"][0],
+                    "METROLOGY_KEEP_FREED=0", got["0"][0],
+                    f"page faults per score {got['1'][1]:.0f} / {got['0'][1]:.0f}"))
+    _print(rows[-1])
 
 
 def _onnx_speed(f1, img, rows, rep):
