@@ -47,15 +47,10 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
                      ("jet", getattr(pc, "_jet", None)), ("cnn", getattr(pc, "_cnn", None))):
         if ch is None:
             continue
-        head = getattr(ch, "head", None) if name == "jet" else None
-        if head is None:
+        if name != "jet":
             scored = [(name, ch, ch.score(gray))]
-        else:           # the jet's head reads the jet's own responses: one pass for both
-            own, by_head = ch.score_with_head(gray)
-            scored = [(name, ch, own), ("jet_head", head, by_head)]
-        combs = getattr(ch, "combs", None) if name == "jet" else None
-        if combs:                   # the comb channel's bands scan the jet's face signal
-            scored += score_bands(combs, ch.signal(gray))   # one spectrum for both bands
+        else:
+            scored = _jet_scored(ch, gray)
         for nm, c, (m, v) in scored:
             m, cut = _masked(m, pixel_mask)
             v = v if cut is None else cut
@@ -67,6 +62,22 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
     if chroma is not None:  # the colour image itself: every other channel sees it gray
         out.append(("chroma",) + tuple(chroma.score(img, pixel_mask)))
     return out
+
+
+def _jet_scored(jet: Any, gray: np.ndarray) -> list:
+    """The jet channel's (name, channel, (map, score)) and those of its head and comb bands,
+    all from one computation of its face signal."""
+    x = jet.signal(gray)
+    head = getattr(jet, "head", None)
+    if head is None:
+        scored = [("jet", jet, jet.score(gray, x))]
+    else:           # the jet's head reads the jet's own responses: one pass for both
+        own, by_head = jet.score_with_head(gray, x=x)
+        scored = [("jet", jet, own), ("jet_head", head, by_head)]
+    combs = getattr(jet, "combs", None)
+    if combs:                       # the comb channel's bands scan the jet's face signal
+        scored += score_bands(combs, x)     # one spectrum for both bands
+    return scored
 
 
 def pc_stats(pc: Any) -> tuple[float, float]:

@@ -374,19 +374,22 @@ class JetScan:
         a = self.pc_stats[1] / self.stats[1]
         return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
 
-    def score(self, gray: np.ndarray) -> tuple[np.ndarray, float]:
+    def score(self, gray: np.ndarray, x: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """(map (H, W) float32: the evidence, at least 1e-3 on the scanned face and 0 off it
-        (the fusion takes 0 as "not scanned"); image score: the evidence's maximum)."""
-        z = self._zmap(self.signal(gray))
+        (the fusion takes 0 as "not scanned"); image score: the evidence's maximum).  ``x``:
+        ``gray``'s face signal (:meth:`signal`) when the caller has it already."""
+        z = self._zmap(self.signal(gray) if x is None else x)
         value = float(z[self.inner].max())
         return np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
 
-    def score_with_head(self, gray: np.ndarray, head=None) -> tuple[tuple, tuple]:
+    def score_with_head(self, gray: np.ndarray, head=None,
+                        x: np.ndarray | None = None) -> tuple[tuple, tuple]:
         """The pair (:meth:`score`, the head's ``score``) from one pass of the
         responses (the head needs them whitened, which the statistics compute anyway);
-        ``head``: another head than this channel's (the fit-time gate's)."""
+        ``head``: another head than this channel's (the fit-time gate's); ``x`` as for
+        :meth:`score`."""
         got: list = []
-        z = self._zmap(self.signal(gray), got)
+        z = self._zmap(self.signal(gray) if x is None else x, got)
         value = float(z[self.inner].max())
         own = np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
         return own, (head or self.head).score(_full_res(got, self.roi.shape))
