@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray
+from ._colocated import combine_colocated
 from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
 
@@ -103,6 +104,8 @@ def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
     """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
     docstring); unchanged when it has none."""
     chans = channel_scores(pc, img, pixel_mask)
+    if pc.fusion_used == "colocated":
+        return combine_colocated(pc, up, value, chans)
     for _, m, _ in chans:
         up = np.where(m != 0, np.maximum(up, m), up)
     return up, fused(pc, value, chans, pc.fusion_used)

@@ -26,7 +26,7 @@ _NN = ("auto", "kdtree", "brute", "faiss")
 #: modes of ``PatchCoreSettings.select``
 SELECT_MODES = ("auto", "off")
 #: how the image score combines the channels (``PatchCoreSettings.fusion``)
-FUSIONS = ("max", "sum", "auto")
+FUSIONS = ("max", "sum", "auto", "colocated")
 
 
 def checked_from_dict(cls: type, d: Any, where: Any, error: Any) -> Any:
@@ -153,7 +153,7 @@ class PatchCoreSettings(Serializable):
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
-    fusion : {"max", "sum", "auto"}
+    fusion : {"max", "sum", "auto", "colocated"}
         How the image score combines the channels (patch bank, line, texture energy), each
         put on PatchCore's scale through the good parts held back at fit: ``"max"`` (default)
         the largest; ``"sum"`` (an option since 2026-12-05) their z-scores summed over the
@@ -166,7 +166,12 @@ class PatchCoreSettings(Serializable):
         selection's tie, and ``"max"`` where the selection does not run); the choice is
         ``PatchCore.fusion_used`` and ``info["select"]["fusion"]``.  The map is the largest of
         the channels' maps either way (docs/anomaly.md, *Sum of the channels' z-scores and
-        the blob channel*).
+        the blob channel*).  ``"colocated"`` (since 2026-12-06, twentieth session): per pixel
+        the channels' z values (each spread over 5 px, from 1 spread under its good parts'
+        typical maximum) added up, so marks that lift several channels a little at one place
+        count together; the map is that sum and the score its maximum, both on PatchCore's
+        scale through the good parts held back at fit (docs/anomaly.md, *Co-located
+        evidence*; ``metrology.anomaly._colocated``).
     jet_scan : {"auto", True, False}
         The jet channel (docs/anomaly.md, *The jet channel*): a whitened matched-subspace
         search on the line channel's face for compact marks of any shape near a Gaussian, its
@@ -268,7 +273,7 @@ class PatchCoreSettings(Serializable):
     line_scan: bool | Literal["auto"] = "auto"
     select: Literal["auto", "off"] = "auto"
     texture_energy: bool | Literal["auto"] = "auto"
-    fusion: Literal["max", "sum", "auto"] = "max"
+    fusion: Literal["max", "sum", "auto", "colocated"] = "max"
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
     cnn_scan: bool = False
