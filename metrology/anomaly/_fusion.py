@@ -13,7 +13,10 @@ map is per pixel the largest of the channels' maps (where each scanned).  The im
   mean and spread, so a defect that moves several channels a little adds up, and the good
   parts' spread stays about PatchCore's (for independent channels);
 * ``"auto"`` (an option): one of the two, chosen at fit by the fit-time selection
-  (``_select``: each fold's bank scored both ways); ``PatchCore.fusion_used`` holds it.
+  (``_select``: each fold's bank scored both ways); ``PatchCore.fusion_used`` holds it;
+* ``"colocated"`` (since the twentieth session): ``"max"``, plus the support the other
+  channels give the largest at the same pixel (``_colocated``); the map is that sum on the
+  face.
 """
 
 from __future__ import annotations
@@ -104,11 +107,12 @@ def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
     """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
     docstring); unchanged when it has none."""
     chans = channel_scores(pc, img, pixel_mask)
-    if pc.fusion_used == "colocated":
-        return combine_colocated(pc, up, value, chans)
+    top = up
     for _, m, _ in chans:
-        up = np.where(m != 0, np.maximum(up, m), up)
-    return up, fused(pc, value, chans, pc.fusion_used)
+        top = np.where(m != 0, np.maximum(top, m), top)
+    if pc.fusion_used == "colocated":  # "max", plus the support at the same place
+        return combine_colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top)
+    return top, fused(pc, value, chans, pc.fusion_used)
 
 
 def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:

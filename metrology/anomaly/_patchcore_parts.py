@@ -239,18 +239,3 @@ def resolve_fusion(fusion: str, chosen: Any) -> str:
     if fusion != "auto":
         return fusion
     return chosen.get("fusion") or "max" if isinstance(chosen, dict) else "max"
-
-
-def fit_late_channels(pc: Any, imgs: list[np.ndarray], held_index: Any,
-                      roi: np.ndarray | None) -> None:
-    """The channels fitted last (texture energy, chroma) and, with ``fusion="colocated"``,
-    the held-back statistics of its evidence (``_colocated``), which need every channel."""
-    from ._chroma_scan import fit_chroma_state
-    from ._colocated import held_stats
-    from ._energy_channel import fit_state as fit_energy_state
-
-    pc._energy, pc.info["texture_energy"] = fit_energy_state(pc, imgs, held_index, roi)
-    fit_chroma_state(pc, imgs, held_index, roi)
-    pc._coloc_stats = None
-    if pc.fusion_used == "colocated" and held_index is not None:
-        pc._coloc_stats = held_stats(pc, imgs, held_index)

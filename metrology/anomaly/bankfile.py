@@ -97,9 +97,8 @@ version 13 banks load and score on half-size blocks, as they were calibrated.
 
 A bank fitted with ``fusion="colocated"`` (since 2026-12-06, twentieth session) is written, at
 the version its channels give, with that setting, ``fusion_used`` and the header ``colocated``
-(the constants it was fitted with and the held-back mean and spread of its evidence's
-maximum, null where the bank has no extra channel); readers that predate it refuse it (the
-setting is unknown to them).  A bank without the setting ``fusion`` combines its channels by
+(the constants of its sum, ``_colocated``); readers that predate it refuse it (the setting is
+unknown to them), and so does a reader with other constants.  A bank without the setting ``fusion`` combines its channels by
 their maximum, as every bank before it was calibrated, whatever the default is now.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
@@ -221,7 +220,7 @@ def save_bank(pc: Any, path: Any) -> Path:
     if v5:
         meta["fusion_used"] = used
     if used == "colocated":
-        meta["colocated"] = _colocated_header(pc)
+        meta["colocated"] = _colocated_header()
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -273,7 +272,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
     pc.fusion_used = used
     if used == "colocated":
-        pc._coloc_stats = _read_colocated(meta, where)
+        _check_colocated(meta, where)
     _fill(pc, meta, arrays, where)
     gain = require(meta, "aligned_gain", (int, float), where)
     if not (np.isfinite(gain) and gain > 0):
@@ -569,29 +568,17 @@ def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
     pc._chroma = ChromaScan.from_arrays(arrays, meta["chroma_scan"], pc.image_shape, where)
 
 
-def _colocated_header(pc: Any) -> dict:
-    """The header ``colocated`` of a bank fitted with ``fusion="colocated"``."""
-    from ._colocated import OFFSET, WINDOW_PX
+def _colocated_header() -> dict:
+    """The header ``colocated`` of a bank fitted with ``fusion="colocated"``: the constants
+    its scores are computed with (a reader with others refuses the bank)."""
+    from ._colocated import OFFSET, SUPPORT, WINDOW_PX
 
-    st = getattr(pc, "_coloc_stats", None)
-    return {"offset": OFFSET, "window_px": WINDOW_PX,
-            "mean": None if st is None else st[0], "sd": None if st is None else st[1]}
+    return {"support": SUPPORT, "offset": OFFSET, "window_px": WINDOW_PX}
 
 
-def _read_colocated(meta: dict, where: str) -> tuple[float, float] | None:
-    """The held-back (mean, sd) of a ``fusion="colocated"`` bank's header (None: no extra
-    channel), checked against this reader's constants."""
-    from ._colocated import OFFSET, WINDOW_PX
-
+def _check_colocated(meta: dict, where: str) -> None:
+    """A ``fusion="colocated"`` bank's header, checked against this reader's constants."""
     h = require(meta, "colocated", dict, where)
-    if h.get("offset") != OFFSET or h.get("window_px") != WINDOW_PX:
-        raise FileFormatError(f"{where}: field 'colocated': fitted with offset "
-                              f"{h.get('offset')!r} and window_px {h.get('window_px')!r}; this "
-                              f"reader scores offset {OFFSET} and window_px {WINDOW_PX}: re-fit")
-    mean, sd = h.get("mean"), h.get("sd")
-    if mean is None and sd is None:
-        return None
-    if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (mean, sd)) or sd <= 0:
-        raise FileFormatError(f"{where}: field 'colocated': expected a finite mean and a "
-                              f"spread > 0, given {mean!r} and {sd!r}")
-    return float(mean), float(sd)
+    if h != _colocated_header():
+        raise FileFormatError(f"{where}: field 'colocated': the bank was scored with {h!r}; "
+                              f"this reader scores {_colocated_header()!r}: re-fit")

@@ -39,6 +39,8 @@ from ._edge_band import edge_band_roi
 from ._blob_scan import fit_blob_channel
 from ._jet_scan import fit_jet_state
 from ._cnn_scan import fit_cnn_state
+from ._chroma_scan import fit_chroma_state
+from ._energy_channel import fit_state as fit_energy_state
 from ._fusion import combine
 from ._line_scan import LineScan
 from .coreset import greedy_coreset
@@ -48,8 +50,7 @@ from .settings import PatchCoreSettings
 from .threshold import Threshold, calibrate_threshold
 from ._patchcore_parts import (LINE_BAND_PX, PC_SD_FLOOR, SELECT_MIN_IMAGES, _box,  # noqa: F401
                                _channels, _check_roi, _resize, _ring_scale, _rings, query_cells,
-                               fit_late_channels, fit_line_channel, images_list, resolve_fusion,
-                               select_band)
+                               fit_line_channel, images_list, resolve_fusion, select_band)
 
 __all__ = ["PatchCore", "NotFittedError"]
 
@@ -118,7 +119,6 @@ class PatchCore:
         self._cnn: Any = None     # the discriminator channel (settings.cnn_scan, an option)
         self._chroma: Any = None  # the chroma channel (settings.chroma_scan, colour banks)
         self.fusion_used = "max"  # how the channels combine (settings.fusion, resolved)
-        self._coloc_stats: Any = None  # fusion "colocated": held-back (mean, sd) of its maximum
         self._band_px = self.settings.edge_band_px  # the edge band fitted (select may change it)
         # a band chosen by select: the ROI without it, where the position-aware check still
         # scores (the band hides missing holes from the bank only), and its cells / pixel mask
@@ -390,7 +390,8 @@ class PatchCore:
         self._jet, self.info["jet_scan"] = fit_jet_state(s, self._line, imgs, self.info)
         fit_cnn_state(self, s.cnn_scan, imgs)
         roi = None if roi is None else _check_roi(roi, shape)
-        fit_late_channels(self, imgs, held_index, roi)
+        self._energy, self.info["texture_energy"] = fit_energy_state(self, imgs, held_index, roi)
+        fit_chroma_state(self, imgs, held_index, roi)
         return self
 
     def _fit_line(self, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",
