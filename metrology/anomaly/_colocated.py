@@ -41,10 +41,11 @@ _OFF = np.float32(-1e6)  # a pixel a channel did not scan: it adds nothing
 
 
 def layers(pc: Any, up: np.ndarray, value: float, chans: list
-           ) -> tuple[list[np.ndarray], np.ndarray]:
-    """(each channel's z map of step 1-2, float32, ``_OFF`` where it did not scan; the face:
-    the pixels any extra channel but the blob one scanned) of the bank's map ``up`` and score
-    ``value`` and the extra channels' (``_fusion.channel_scores``), in PatchCore units."""
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(each channel's z map of steps 1-2 stacked, (n, H, W) float32, ``_OFF`` where it did not
+    scan; the face: the pixels any extra channel but the blob one scanned) of the bank's map
+    ``up`` and score ``value`` and the extra channels' (``_fusion.channel_scores``), in
+    PatchCore units.  In place in one array: no temporary map per channel."""
     import cv2
 
     from ._fusion import pc_stats
@@ -54,26 +55,39 @@ def layers(pc: Any, up: np.ndarray, value: float, chans: list
     face = np.zeros(up.shape, bool)
     for m, _ in used:
         face |= m != 0
-    out = []
-    kernel = np.ones((WINDOW_PX, WINDOW_PX), np.uint8)
-    for m, s in [(up, value)] + used:
+    pairs = [(up, value)] + [(m, s) for m, s in used if np.isfinite(s)]
+    stack = np.empty((len(pairs),) + up.shape, np.float32)
+    n = 0
+    for m, s in pairs:
         scan = face & (m != 0)
-        if not scan.any() or not np.isfinite(s):
-            continue
-        z = np.where(scan, (m - np.float32(mean)) * np.float32(1.0 / sd), _OFF)
-        z = z.astype(np.float32)
-        z[scan] += np.float32((s - mean) / sd - float(z[scan].max()))
-        out.append(cv2.dilate(z, kernel) if WINDOW_PX > 1 else z)
-    return out, face
+        row = stack[n]
+        np.subtract(m, np.float32(mean), out=row)
+        row *= np.float32(1.0 / sd)
+        np.copyto(row, _OFF, where=~scan)
+        top = float(row.max())      # the scanned pixels' maximum: _OFF is below any of them
+        if top <= _OFF:
+            continue                # scanned nowhere on the face: the row is reused
+        np.add(row, np.float32((s - mean) / sd - top), out=row, where=scan)
+        if WINDOW_PX > 1:
+            row[:] = cv2.dilate(row, np.ones((WINDOW_PX, WINDOW_PX), np.uint8))
+        n += 1
+    return stack[:n], face
 
 
-def support_sum(zs: list[np.ndarray]) -> np.ndarray:
-    """Step 3 per pixel: the largest z plus :data:`SUPPORT` times the others' support."""
-    stack = np.stack(zs)
-    top = stack.max(axis=0)
-    pos = np.maximum(stack + np.float32(OFFSET), np.float32(0.0)).sum(axis=0)
-    pos -= np.maximum(top + np.float32(OFFSET), np.float32(0.0))
-    return top + np.float32(SUPPORT) * pos
+def support_sum(zs: np.ndarray) -> np.ndarray:
+    """Step 3 per pixel of the stacked z maps: the largest plus :data:`SUPPORT` times the
+    others' support."""
+    top = zs.max(axis=0)
+    pos = np.zeros(top.shape, np.float32)
+    tmp = np.empty_like(pos)
+    for z in zs:                    # in order: the same sums as summing the stack's axis 0
+        np.add(z, np.float32(OFFSET), out=tmp)
+        np.maximum(tmp, np.float32(0.0), out=tmp)
+        pos += tmp
+    np.add(top, np.float32(OFFSET), out=tmp)
+    pos -= np.maximum(tmp, np.float32(0.0), out=tmp)
+    pos *= np.float32(SUPPORT)
+    return np.add(top, pos, out=pos)
 
 
 def combine_colocated(pc: Any, up: np.ndarray, value: float, chans: list, fused_value: float,
@@ -83,10 +97,11 @@ def combine_colocated(pc: Any, up: np.ndarray, value: float, chans: list, fused_
     from ._fusion import pc_stats
 
     zs, face = layers(pc, up, value, chans)
-    if not zs or not face.any():
+    if not len(zs) or not face.any():
         return max_map, fused_value
     mean, sd = pc_stats(pc)
     total = support_sum(zs)
-    on_face = np.float32(mean) + np.float32(sd) * total
-    out = np.where(face, np.maximum(on_face, np.float32(0.0)), max_map).astype(np.float32)
-    return out, max(fused_value, float(on_face[face].max()))
+    total *= np.float32(sd)
+    total += np.float32(mean)       # off the face every row is _OFF: far below any face value
+    out = np.where(face, np.maximum(total, np.float32(0.0)), max_map).astype(np.float32)
+    return out, max(fused_value, float(total.max()))
