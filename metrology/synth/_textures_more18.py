@@ -38,8 +38,8 @@ from scipy import ndimage
 #: the eutectic cells: their size (px), the centres' spread in the cell, the flakes a cell
 #: (sectors of a pinwheel), a flake's share left out, its start from the centre (px), length
 #: (px), sigma across (px), depth, the flake's place in its sector (+- of the sector), the
-#: pinwheel's bend (radians per px, its size; either way); the flakes' weight, the lay's weight, blur
-#: across (px) and the grain's weight and blur (px)
+#: pinwheel's bend (radians per px, its size; either way); the flakes' weight, the lay's
+#: weight, blur across (px) and the grain's weight and blur (px)
 GI_CELL, GI_SPREAD, GI_FLAKES, GI_GAP = (26.0, 34.0), (0.15, 0.85), 11, 0.25
 GI_START, GI_LENGTH, GI_SIGMA, GI_DEPTH = (1.5, 4.0), (5.0, 13.0), (0.45, 0.8), (0.6, 1.0)
 GI_JITTER, GI_BEND = 0.25, (0.03, 0.08)
@@ -75,13 +75,13 @@ def nearest_centre(xx, yy, cell, centres):
 def graphite_rosettes(dx, dy, idx, turn, flakes):
     """The graphite's depth (0 to 1, positive where a flake is) at offsets ``dx``, ``dy``
     (px) from the centre of cell ``idx``.  ``turn`` (cells, 2): each cell's pinwheel turn
-    (radians) and bend (radians per px, curling every flake of it one way); ``flakes`` (cells, F, 5): per flake its place in
-    its sector (a fraction of it, from its middle), start (px from the centre), length (px),
-    sigma across (px) and depth (0 for a flake left out).  A point lies in the sector of
-    ``F`` round its cell's centre that its angle less the turn and the bend times its radius
-    falls in; its flake's track runs at the sector's middle plus the place, out from the
-    start over the length: the depth x a Gaussian of the distance across the track x the
-    taper ``sqrt(sin(pi a))`` (``a`` 0-1 along it, 0 beyond it)."""
+    (radians) and bend (radians per px, curling its flakes one way); ``flakes`` (cells, F,
+    5): per flake its place in its sector (a fraction of it, from its middle), start (px
+    from the centre), length (px), sigma across (px) and depth (0 for a flake left out).  A
+    point lies in the sector of ``F`` round its cell's centre that its angle less the turn
+    and the bend times its radius falls in; its flake's track runs at the sector's middle
+    plus the place, out from the start over the length: the depth x a Gaussian of the
+    distance across the track x the taper ``sqrt(sin(pi a))`` (``a`` 0-1 along it, 0 beyond it)."""
     nf = flakes.shape[1]
     rho = np.hypot(dx, dy)
     q = (np.arctan2(dy, dx) - turn[idx, 0] - turn[idx, 1] * rho) * (nf / (2.0 * np.pi))
