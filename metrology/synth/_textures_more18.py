@@ -11,7 +11,8 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              rosettes, one to each eutectic cell (a Voronoi cell round a jittered centre on a
              square grid of 26-34 px per part); the flakes of a cell radiate from its centre
              like a pinwheel (each cell its own turn and bend), start 1.5-4 px from it, run
-             5-13 px, 0.45-0.8 px across, taper to both ends, a few left out.  The first
+             6-13 px, sigma 0.55-0.9 px across (11 sectors, a quarter of the flakes left
+             out), taper to both ends.  The first
              texture of dark lines grouped round common centres: ``strandmat``'s strands are
              straight, bright and at random, ``tumbled``'s comets have no centre,
              ``starcrack`` and ``arcstrike`` are single defects, ``crazing``'s cracks close
@@ -41,9 +42,9 @@ from scipy import ndimage
 #: pinwheel's bend (radians per px, its size; either way); the flakes' weight, the lay's
 #: weight, blur across (px) and the grain's weight and blur (px)
 GI_CELL, GI_SPREAD, GI_FLAKES, GI_GAP = (26.0, 34.0), (0.15, 0.85), 11, 0.25
-GI_START, GI_LENGTH, GI_SIGMA, GI_DEPTH = (1.5, 4.0), (5.0, 13.0), (0.45, 0.8), (0.6, 1.0)
-GI_JITTER, GI_BEND = 0.25, (0.03, 0.08)
-GI_WEIGHT, GI_LAY, GI_GRAIN = 2.4, (0.45, 0.7), (0.2, 0.6)
+GI_START, GI_LENGTH, GI_SIGMA, GI_DEPTH = (1.5, 4.0), (6.0, 13.0), (0.55, 0.9), (0.7, 1.0)
+GI_JITTER, GI_BEND = 0.25, (0.02, 0.05)
+GI_WEIGHT, GI_LAY, GI_GRAIN = 2.4, (0.32, 0.7), (0.2, 0.6)
 
 
 def nearest_centre(xx, yy, cell, centres):
