@@ -222,6 +222,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the image; the held-out 34 kinds plus the new shape ``burr``, and missing / extra), made on
   2026-12-06 (nineteenth session, after held-out 34) before any later change, to be scored
   once with the default;
+* ``holdout36``: a thirty-sixth held-out configuration (texture ``greyiron``, a ground grey
+  cast iron face: thin dark curved graphite flakes radiating as pinwheels from the centres of
+  eutectic cells, over a grinding lay, layout ``dshim``, a D-shaped shim: a disc cut by one
+  straight flat, round a keyed bore, two slots either side, the face about 0.57 of the image;
+  the held-out 35 kinds plus the new shape ``stringer``, and missing / extra), made on
+  2026-12-06 (twentieth session, after held-out 35) before any later change, to be scored
+  once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -262,7 +269,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``contrast``, ``energy``,
+``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``contrast``,
+``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1233,6 +1241,17 @@ PARTS["holdout34"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT35_SET = ("splitcollar", "chemmilled", 7300, HOLDOUT34_SET[3] + ("burr",))
 PARTS["holdout35"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT35_SET,
                                           title="held-out 35")
+#: the thirty-sixth held-out configuration (made 2026-12-06, twentieth session, after
+#: held-out 35, before any later change): texture ``greyiron`` (a ground grey cast iron face:
+#: thin dark curved graphite flakes radiating as pinwheels from the centres of eutectic
+#: cells, over a grinding lay) and layout ``dshim`` (a D-shaped shim: a disc cut by one
+#: straight flat, round a keyed bore, two slots either side; the face about 0.57 of the
+#: image), both new, the held-out 35 kinds plus the new shape ``stringer`` (an inclusion
+#: stringer: a dotted line of tiny unequal dark dots), and missing / extra; to be scored once
+#: with the default (docs/anomaly.md, *Held-out 36*)
+HOLDOUT36_SET = ("dshim", "greyiron", 7500, HOLDOUT35_SET[3] + ("stringer",))
+PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT36_SET,
+                                          title="held-out 36")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
