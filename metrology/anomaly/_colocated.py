@@ -50,7 +50,7 @@ def layers(pc: Any, up: np.ndarray, value: float, chans: list
 
     from ._fusion import pc_stats
 
-    mean, sd = pc_stats(pc)
+    mean, sd = pc_stats(pc)     # combine_colocated calls this only where it exists
     used = [(m, s) for name, m, s in chans if name != "blob"]
     face = np.zeros(up.shape, bool)
     for m, _ in used:
@@ -96,10 +96,13 @@ def combine_colocated(pc: Any, up: np.ndarray, value: float, chans: list, fused_
     units, from ``"max"``'s (``fused_value``, ``max_map``) and the maps they came from."""
     from ._fusion import pc_stats
 
+    stats = pc_stats(pc)
+    if stats is None:           # no channel holds PatchCore's scale: "max" alone
+        return max_map, fused_value
     zs, face = layers(pc, up, value, chans)
     if not len(zs) or not face.any():
         return max_map, fused_value
-    mean, sd = pc_stats(pc)
+    mean, sd = stats
     total = support_sum(zs)
     total *= np.float32(sd)
     total += np.float32(mean)       # off the face every row is _OFF: far below any face value

@@ -84,10 +84,13 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     return scored
 
 
-def pc_stats(pc: Any) -> tuple[float, float]:
-    """PatchCore's held-back mean and spread the channels are mapped onto."""
-    ch = pc._line if pc._line is not None else pc._energy
-    return ch.pc_stats
+def pc_stats(pc: Any) -> tuple[float, float] | None:
+    """PatchCore's held-back mean and spread the channels are mapped onto (the line, the
+    texture-energy or the chroma channel holds them; None without any of those)."""
+    for ch in (pc._line, pc._energy, getattr(pc, "_chroma", None)):
+        if ch is not None:
+            return ch.pc_stats
+    return None
 
 
 def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
@@ -95,9 +98,10 @@ def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
     as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out."""
     if not chans:
         return value
-    if fusion == "max":
+    stats = pc_stats(pc)
+    if fusion != "sum" or stats is None:  # "max" (and "colocated"'s own starting point)
         return max([value] + [s for name, _, s in chans if name != "blob"])
-    mean, sd = pc_stats(pc)
+    mean, sd = stats
     z = [(s - mean) / sd for s in [value] + [s for _, _, s in chans] if np.isfinite(s)]
     return float(mean + sd * sum(z) / np.sqrt(len(z)))
 

@@ -170,7 +170,11 @@ def save_bank(pc: Any, path: Any) -> Path:
         settings.pop("chroma_scan", None)   # readable by readers that predate the channel
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
-    # a fusion other than the default is written (version 5) so that the bank loads with it
+    if used == "colocated" and not any(c is not None for c in (line, energy, blob, jet, cnn,
+                                                               chroma)):
+        settings.pop("fusion", None)  # without extra channels it is "max": written as before
+        used = "max"
+    # a fusion other than "max" is written (version 5) so that the bank loads with it
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine

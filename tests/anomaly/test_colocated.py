@@ -223,3 +223,18 @@ def test_bad_setting_raises():
     assert "colocated" in PatchCoreSettings.__dataclass_fields__["fusion"].type
     with pytest.raises(InputError, match="fusion"):
         PatchCoreSettings(fusion="colocate")
+
+
+def test_without_channels_it_is_the_maximum_and_saved_as_before(data, tmp_path):
+    # four good images: no line or texture-energy channel (they need five), so nothing holds
+    # PatchCore's scale: the co-located score is "max"'s, and the bank is written as a plain
+    # one (no fusion setting, version 2), which readers that predate the setting load
+    col = PatchCore(**FIT).fit(data[0][:4])
+    mx = PatchCore(fusion="max", **FIT).fit(data[0][:4])
+    assert col.settings.fusion == "colocated" and col._line is None and col._energy is None
+    for img in data[2][:2]:
+        assert col.score(img).score == mx.score(img).score
+    with np.load(col.save(tmp_path / "plain.npz"), allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+    assert meta["version"] == 2 and "fusion" not in meta["settings"]
+    assert "colocated" not in meta
