@@ -95,11 +95,13 @@ the same AUROC, a quarter of the band's cost).  Readers that predate it refuse s
 (they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
 version 13 banks load and score on half-size blocks, as they were calibrated.
 
-A bank fitted with ``fusion="colocated"`` (since 2026-12-06, twentieth session) is written, at
-the version its channels give, with that setting, ``fusion_used`` and the header ``colocated``
-(the constants of its sum, ``_colocated``); readers that predate it refuse it (the setting is
-unknown to them), and so does a reader with other constants.  A bank without the setting ``fusion`` combines its channels by
-their maximum, as every bank before it was calibrated, whatever the default is now.
+A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
+and with an extra channel is written, at the version its channels give, with that setting,
+``fusion_used`` and the header ``colocated`` (the constants of its sum, ``_colocated``);
+readers that predate it refuse it (the setting is unknown to them), and so does a reader with
+other constants.  Without an extra channel it is the maximum, and is written as before.  A
+bank without the setting ``fusion`` combines its channels by their maximum, as every bank
+before it was calibrated, whatever the default is now.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """

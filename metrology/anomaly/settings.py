@@ -156,10 +156,10 @@ class PatchCoreSettings(Serializable):
     fusion : {"max", "sum", "auto", "colocated"}
         How the image score combines the channels (patch bank, line, texture energy), each
         put on PatchCore's scale through the good parts held back at fit: ``"max"`` (the
-        default until the twentieth session) the largest; ``"sum"`` (an option since 2026-12-05) their z-scores summed over the
-        square root of their number (a defect that moves several channels a little adds up),
-        with the blob channel (a whitened search for round spots beside the line channel's,
-        fitted with it).  ``"sum"`` gained on some development sets (the honed rail +0.061 at
+        default until the twentieth session) the largest; ``"sum"`` (an option since
+        2026-12-05) their z-scores summed over the square root of their number (a defect
+        that moves several channels a little adds up), with the blob channel (a whitened
+        search for round spots beside the line channel's, fitted with it).  ``"sum"`` gained on some development sets (the honed rail +0.061 at
         full size) and lost on others (the lapped hub, held-out 9, -0.038), so it is not the
         default.  ``"auto"``: chosen at fit with the edge band by ``select="auto"`` (each
         fold's bank scored both ways; ``"max"`` unless ``"sum"`` does better by more than the
