@@ -159,9 +159,9 @@ class PatchCoreSettings(Serializable):
         default until the twentieth session) the largest; ``"sum"`` (an option since
         2026-12-05) their z-scores summed over the square root of their number (a defect
         that moves several channels a little adds up), with the blob channel (a whitened
-        search for round spots beside the line channel's, fitted with it).  ``"sum"`` gained on some development sets (the honed rail +0.061 at
-        full size) and lost on others (the lapped hub, held-out 9, -0.038), so it is not the
-        default.  ``"auto"``: chosen at fit with the edge band by ``select="auto"`` (each
+        search for round spots beside the line channel's, fitted with it).  ``"sum"`` gained
+        on some development sets (the honed rail +0.061 at full size) and lost on others
+        (the lapped hub, held-out 9, -0.038), so it is not the default.  ``"auto"``: chosen at fit with the edge band by ``select="auto"`` (each
         fold's bank scored both ways; ``"max"`` unless ``"sum"`` does better by more than the
         selection's tie, and ``"max"`` where the selection does not run); the choice is
         ``PatchCore.fusion_used`` and ``info["select"]["fusion"]``.  The map is the largest of
