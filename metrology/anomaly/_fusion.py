@@ -13,7 +13,10 @@ map is per pixel the largest of the channels' maps (where each scanned).  The im
   mean and spread, so a defect that moves several channels a little adds up, and the good
   parts' spread stays about PatchCore's (for independent channels);
 * ``"auto"`` (an option): one of the two, chosen at fit by the fit-time selection
-  (``_select``: each fold's bank scored both ways); ``PatchCore.fusion_used`` holds it.
+  (``_select``: each fold's bank scored both ways); ``PatchCore.fusion_used`` holds it;
+* ``"colocated"`` (since the twentieth session): ``"max"``, plus the support the other
+  channels give the largest at the same pixel (``_colocated``); the map is that sum on the
+  face.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray
+from ._colocated import combine_colocated
 from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
 
@@ -80,10 +84,13 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     return scored
 
 
-def pc_stats(pc: Any) -> tuple[float, float]:
-    """PatchCore's held-back mean and spread the channels are mapped onto."""
-    ch = pc._line if pc._line is not None else pc._energy
-    return ch.pc_stats
+def pc_stats(pc: Any) -> tuple[float, float] | None:
+    """PatchCore's held-back mean and spread the channels are mapped onto (the line, the
+    texture-energy or the chroma channel holds them; None without any of those)."""
+    for ch in (pc._line, pc._energy, getattr(pc, "_chroma", None)):
+        if ch is not None:
+            return ch.pc_stats
+    return None
 
 
 def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
@@ -91,9 +98,10 @@ def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
     as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out."""
     if not chans:
         return value
-    if fusion == "max":
+    stats = pc_stats(pc)
+    if fusion != "sum" or stats is None:  # "max" (and "colocated"'s own starting point)
         return max([value] + [s for name, _, s in chans if name != "blob"])
-    mean, sd = pc_stats(pc)
+    mean, sd = stats
     z = [(s - mean) / sd for s in [value] + [s for _, _, s in chans] if np.isfinite(s)]
     return float(mean + sd * sum(z) / np.sqrt(len(z)))
 
@@ -103,9 +111,12 @@ def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
     """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
     docstring); unchanged when it has none."""
     chans = channel_scores(pc, img, pixel_mask)
+    top = up
     for _, m, _ in chans:
-        up = np.where(m != 0, np.maximum(up, m), up)
-    return up, fused(pc, value, chans, pc.fusion_used)
+        top = np.where(m != 0, np.maximum(top, m), top)
+    if pc.fusion_used == "colocated":  # "max", plus the support at the same place
+        return combine_colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top)
+    return top, fused(pc, value, chans, pc.fusion_used)
 
 
 def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:

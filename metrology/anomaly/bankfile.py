@@ -95,6 +95,14 @@ the same AUROC, a quarter of the band's cost).  Readers that predate it refuse s
 (they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
 version 13 banks load and score on half-size blocks, as they were calibrated.
 
+A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
+and with an extra channel is written, at the version its channels give, with that setting,
+``fusion_used`` and the header ``colocated`` (the constants of its sum, ``_colocated``);
+readers that predate it refuse it (the setting is unknown to them), and so does a reader with
+other constants.  Without an extra channel it is the maximum, and is written as before.  A
+bank without the setting ``fusion`` combines its channels by their maximum, as every bank
+before it was calibrated, whatever the default is now.
+
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -164,7 +172,11 @@ def save_bank(pc: Any, path: Any) -> Path:
         settings.pop("chroma_scan", None)   # readable by readers that predate the channel
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
-    # a fusion other than the default is written (version 5) so that the bank loads with it
+    if used == "colocated" and not any(c is not None for c in (line, energy, blob, jet, cnn,
+                                                               chroma)):
+        settings.pop("fusion", None)  # without extra channels it is "max": written as before
+        used = "max"
+    # a fusion other than "max" is written (version 5) so that the bank loads with it
     v5 = blob is not None or settings.get("fusion", "max") != "max"
     if not v5:
         settings.pop("fusion", None)  # "max": how versions 3 and 4 combine
@@ -213,6 +225,8 @@ def save_bank(pc: Any, path: Any) -> Path:
         meta["chroma_scan"] = chroma.params()
     if v5:
         meta["fusion_used"] = used
+    if used == "colocated":
+        meta["colocated"] = _colocated_header()
     text = json.dumps(to_jsonable(meta), allow_nan=False)
     buf = io.BytesIO()
     np.savez_compressed(buf, meta=np.frombuffer(text.encode("utf-8"), np.uint8), **arrays)
@@ -254,14 +268,17 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
                               f"(this version reads 1 to {BANK_VERSION})")
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
                                            where=f"{where}: settings", error=FileFormatError)
-    if "fusion" not in meta["settings"] and meta.get("version") in (3, 4):
+    if "fusion" not in meta["settings"]:
         settings = settings.replace(fusion="max")  # as those banks were calibrated
     used = meta.get("fusion_used", "max" if settings.fusion == "auto" else settings.fusion)
-    if used not in ("max", "sum") or (settings.fusion != "auto" and used != settings.fusion):
-        raise FileFormatError(f"{where}: field 'fusion_used': expected 'max' or 'sum' (the "
-                              f"settings' fusion unless 'auto'), given {used!r}")
+    if used not in ("max", "sum", "colocated") or \
+            (settings.fusion != "auto" and used != settings.fusion):
+        raise FileFormatError(f"{where}: field 'fusion_used': expected 'max', 'sum' or "
+                              f"'colocated' (the settings' fusion unless 'auto'), given {used!r}")
     pc = cls(_extractor(require(meta, "features", dict, where), features, where), settings)
     pc.fusion_used = used
+    if used == "colocated":
+        _check_colocated(meta, where)
     _fill(pc, meta, arrays, where)
     gain = require(meta, "aligned_gain", (int, float), where)
     if not (np.isfinite(gain) and gain > 0):
@@ -555,3 +572,19 @@ def _load_chroma(pc: Any, meta: dict, arrays: dict, settings: Any, where: str) -
     from ._chroma_scan import ChromaScan
 
     pc._chroma = ChromaScan.from_arrays(arrays, meta["chroma_scan"], pc.image_shape, where)
+
+
+def _colocated_header() -> dict:
+    """The header ``colocated`` of a bank fitted with ``fusion="colocated"``: the constants
+    its scores are computed with (a reader with others refuses the bank)."""
+    from ._colocated import OFFSET, SUPPORT, WINDOW_PX
+
+    return {"support": SUPPORT, "offset": OFFSET, "window_px": WINDOW_PX}
+
+
+def _check_colocated(meta: dict, where: str) -> None:
+    """A ``fusion="colocated"`` bank's header, checked against this reader's constants."""
+    h = require(meta, "colocated", dict, where)
+    if h != _colocated_header():
+        raise FileFormatError(f"{where}: field 'colocated': the bank was scored with {h!r}; "
+                              f"this reader scores {_colocated_header()!r}: re-fit")

@@ -1,7 +1,8 @@
-"""``fusion="sum"`` (an option; the default is ``"max"``) and the blob channel: a faint rendered spot the channels'
-maximum misses is caught, the image score is the documented sum of z-scores, good parts stay
-on PatchCore's scale, the bank keeps both (round trip, version 5), banks of versions 3 and 4
-load with their maximum, damaged entries raise, a bad setting raises."""
+"""``fusion="sum"`` (an option; the default was ``"max"`` until rule 53, now ``"colocated"``)
+and the blob channel: a faint rendered spot the channels' maximum misses is caught, the image
+score is the documented sum of z-scores, good parts stay on PatchCore's scale, the bank keeps
+both (round trip, version 5), banks of versions 3 and 4 load with their maximum, damaged
+entries raise, a bad setting raises."""
 
 from __future__ import annotations
 
@@ -49,11 +50,11 @@ def summed(data):
 
 @pytest.fixture(scope="module")
 def maxed(data):
-    return PatchCore(**FIT).fit(data[0])  # the default, "max"
+    return PatchCore(fusion="max", **FIT).fit(data[0])  # the default until rule 53
 
 
 def test_defaults_and_channels(summed, maxed):
-    assert PatchCoreSettings().fusion == "max" and maxed.settings.fusion == "max"
+    assert PatchCoreSettings().fusion == "colocated" and maxed.settings.fusion == "max"
     assert summed._line is not None and summed._blob is not None
     assert summed._energy is not None
     # "max" is the former default exactly: no blob channel

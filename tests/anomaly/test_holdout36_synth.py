@@ -8,7 +8,8 @@ from scipy import ndimage
 from metrology.errors import InputError
 from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
-from tests.anomaly.test_holdout9_synth import check_texture_bad_input
+from tests.anomaly.test_holdout9_synth import (change_on_a_still_face, check_texture_bad_input,
+                                               chord_frame)
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
                                                check_layout_renders, check_on_the_face,
                                                check_pasted_on_a_face, check_reach_on_the_face,
@@ -265,22 +266,11 @@ def test_every_surface_kind_reaches_only_the_face_of_the_dshim():
 
 
 def _change(r, params=None, scale=1.0, **kw):
-    """A stringer of seed ``r`` on a still, untextured face and its change: the sample minus
-    its twin drawn at a vanishing contrast."""
-    kw = STILL | dict(texture="blasted", texture_amplitude=0.0) | kw
-    s = render_defect_sample((128, 128), "stringer", rng=r, defect_params=params,
-                             contrast_scale=scale, **kw)
-    twin = render_defect_sample((128, 128), "stringer", rng=r, defect_params=params,
-                                contrast_scale=1e-6, **kw)
-    return s, s.image.astype(float) - twin.image.astype(float)
+    """A stringer of seed ``r`` on a still, untextured face and its change (the shared helper)."""
+    return change_on_a_still_face("stringer", r, params, scale, **(STILL | kw))
 
 
-def _frame(spec, shape=(128, 128)):
-    """Each pixel's place along the stringer's chord and across it (px, from its centre)."""
-    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
-    dx, dy = xx - spec.center_xy[0], yy - spec.center_xy[1]
-    a = np.deg2rad(spec.angle_deg)
-    return dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+_frame = chord_frame
 
 
 def test_stringer_is_local_and_follows_contrast_scale():

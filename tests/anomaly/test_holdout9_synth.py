@@ -185,6 +185,28 @@ def check_on_the_face(kw: dict, kinds: tuple, whole: str | None = None) -> None:
                 assert good[s.mask].min() > 80, r
 
 
+def change_on_a_still_face(kind: str, r, params=None, scale: float = 1.0, **kw):
+    """A defect ``kind`` of seed ``r`` on a still, untextured face (the flat ``face`` layout,
+    no noise, light or jitter) and its change: the sample minus its twin drawn at a vanishing
+    contrast (held-outs 35 and 36 read their defects' shapes from it)."""
+    kw = dict(layout="face", noise_sigma=0.0, lighting=0.0, placement_px=0.0,
+              placement_deg=0.0, texture="blasted", texture_amplitude=0.0) | kw
+    s = render_defect_sample((128, 128), kind, rng=r, defect_params=params,
+                             contrast_scale=scale, **kw)
+    twin = render_defect_sample((128, 128), kind, rng=r, defect_params=params,
+                                contrast_scale=1e-6, **kw)
+    return s, s.image.astype(float) - twin.image.astype(float)
+
+
+def chord_frame(spec, shape=(128, 128)):
+    """Each pixel's place along a defect's chord (its ``angle_deg``) and across it (px, from
+    its centre)."""
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]].astype(float)
+    dx, dy = xx - spec.center_xy[0], yy - spec.center_xy[1]
+    a = np.deg2rad(spec.angle_deg)
+    return dx * np.cos(a) + dy * np.sin(a), -dx * np.sin(a) + dy * np.cos(a)
+
+
 def check_reach_on_the_face(layout: str, kinds, seeds: int = 3, shape=(256, 256)) -> None:
     """Each surface defect of ``kinds`` drawn on ``layout`` (``seeds`` poses each within the
     bench's jitter, +-3 px and +-2 degrees) changes the image by over half a gray level only on
