@@ -66,22 +66,25 @@ def _scored(name, m):
 def test_colocated_moderate_answers_outrank_a_lone_stronger_one():
     face = _face()
     up = _chan({}, face)
-    # two channels at 1.5 spreads at one place; a third at 3 spreads elsewhere
+    # two channels at 1.5 spreads at one place; a third at 2 spreads elsewhere: the maximum
+    # ranks the lone answer first, the support the pair (1.5 + 0.25 x 2.5 = 2.125 > 2)
     pair = [_scored("jet", _chan({(20, 20): 1.5}, face)),
             _scored("comb", _chan({(20, 20): 1.5}, face))]
-    lone = _scored("line", _chan({(40, 40): 3.0}, face))
+    lone = _scored("line", _chan({(40, 40): 2.0}, face))
     zs, got_face = C.layers(_pc(), up, float(up.max()), pair + [lone])
     assert got_face.sum() == face.sum() and len(zs) == 4
     total = C.support_sum(zs)
     # the pair: 1.5 plus SUPPORT x (1.5 + OFFSET), with the bank and the lone channel at -2
     # spreads adding max(-2 + OFFSET, 0) each
     rest = 2 * max(-2.0 + C.OFFSET, 0.0)
-    assert total[20, 20] == pytest.approx(1.5 + C.SUPPORT * (1.5 + C.OFFSET + rest), abs=1e-5)
-    assert total[40, 40] == pytest.approx(3.0 + C.SUPPORT * (3 * max(-2.0 + C.OFFSET, 0.0)),
+    at_pair = 1.5 + C.SUPPORT * (1.5 + C.OFFSET + rest)
+    assert total[20, 20] == pytest.approx(at_pair, abs=1e-5)
+    assert total[40, 40] == pytest.approx(2.0 + C.SUPPORT * (3 * max(-2.0 + C.OFFSET, 0.0)),
                                           abs=1e-5)
-    _, score = _combine(up, pair + [lone])
-    expect = MEAN + SD * max(3.0, 1.5 + C.SUPPORT * (1.5 + C.OFFSET + rest))
-    assert score == pytest.approx(expect, abs=1e-4)
+    assert np.argmax(total) == np.ravel_multi_index((20, 20), total.shape)
+    m, score = _combine(up, pair + [lone])
+    assert score == pytest.approx(MEAN + SD * at_pair, abs=1e-4)
+    assert np.argmax(m) == np.ravel_multi_index((20, 20), m.shape)    # the map peaks there
     # the blob channel is left out, as the maximum leaves it out
     zs2, _ = C.layers(_pc(), up, float(up.max()), [pair[0], ("blob", pair[1][1], pair[1][2])])
     assert len(zs2) == 2
