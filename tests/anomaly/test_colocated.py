@@ -158,14 +158,20 @@ def test_fitted_scale_score_and_map(data, coloc):
     assert coloc.fusion_used == "colocated"
     maxed = PatchCore(fusion="max", **FIT).fit(data[0])
     mean, sd = coloc._line.pc_stats
+    gains = []
     for img in data[1] + data[2][:4]:
         r, r_max = coloc.score(img), maxed.score(img)
-        # the same bank and channels: at least "max"'s score, by the support at most
+        # the same bank and channels: at least "max"'s score, more by the support
         assert r.score >= r_max.score - 1e-4
-        assert r.score - r_max.score < 6 * sd
+        gains.append((r.score - r_max.score) / sd)
         assert r.map.min() >= 0 and np.isfinite(r.map).all()
-    good = [coloc.score(g).score for g in data[1]]
-    assert all(abs(v - mean) < 8 * sd for v in good)     # good parts on PatchCore's scale
+    # measured 0 to 1.14 held-back spreads: the support acts on some images, and a quarter of
+    # the other channels' support stays within 2 spreads on these faces
+    assert max(gains) > 0.1 and max(gains) < 2.0, gains
+    good = [(coloc.score(g).score - mean) / sd for g in data[1]]
+    # good parts on PatchCore's scale: measured z 0.01-3.64 (the held-back spread is of 5
+    # parts, the good maxima over 12 parts and 6 channels lie a few spreads up)
+    assert all(-1.0 < v < 5.0 for v in good), good
 
 
 def test_faint_spots_caught(data, coloc):
