@@ -4,20 +4,20 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 ``MORE_LAYOUTS``, reached through :func:`~metrology.synth.surfaces.make_texture` and
 :func:`~metrology.synth.surfaces.layout_features`).
 
-``ballmilled`` a face finished by raster (zigzag) ball-end milling, as on a die's or a mould's
-             free-form face (:func:`ballmilled_texture`): parallel tool tracks side by side
-             (the stepover, 6-10 px per part, at a random angle), each a shallow round
-             scallop lit from one side (a ramp of shading across the track, a sharp cusp
-             where two tracks meet), and in each track fine crescent feed marks
-             (:func:`feed_marks`), one a tooth pass, 2.6-3.8 px apart along the track, each a
-             thin groove bowed 0.8-1.6 px at the track's edges, the bow pointing the way the
-             tool went: one way in a track, the other in the next (the zigzag), each track its
-             own phase and depth; over a fine grain.  The first texture of two periodic
-             families at right angles and at two scales, the fine one made of arcs that flip
-             from track to track: ``wirecut``'s cusps are one family, ``knurled``'s,
-             ``honed``'s and ``crossrolled``'s two families are alike and cross obliquely or
-             aperiodic, ``milled``'s arcs all curve round one centre, ``woven``'s tows are
-             equal both ways.
+``blanchard`` a rotary surface ground (Blanchard ground) face, as on a machine plate or a die
+             set's face (:func:`blanchard_texture`): the cup wheel's rim, far larger than the
+             part (radius 450-600 px), sweeps its grits across the face while the table
+             carries the part along, so each grit cuts a circular arc of the wheel's radius;
+             the leading and the trailing side of the rim cut two families of such arcs
+             (:func:`rim_arcs`: fine aperiodic scratches, sigma about 0.7 px, with sparse
+             deeper ones), which cross at an angle that changes steadily across the face
+             (from nearly parallel at the wheel's path's middle line to nearly square near
+             its edge; the face lies 0.45-0.55 of the radius off that line, so about 20 to
+             120 degrees across a 256 px face), over a faint mottle and a fine grain.  The
+             first texture of two families of curved scratches crossing at an angle that
+             changes across the face: ``honed``'s and ``crossrolled``'s two families are
+             straight at one angle, ``milled``'s and ``faced``'s arcs are one family round
+             one centre, ``lapped``'s and ``swirled``'s arcs are short and at random.
 
 ``handhole`` layout (:func:`handhole_layout`): an elliptical handhole cover (the inside cover
              of a boiler's, a tank's or a gearbox's handhole, held by one central stud): an
@@ -39,56 +39,60 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-#: the tracks: the stepover (px), the feed marks' pitch along a track (px), their bow at the
-#: track's edge (px), sigma across (px) and depth (each track's); the scallop's weight, the
-#: feed marks' weight and the grain's weight and blur (px)
-BM_STEP, BM_FEED, BM_BOW, BM_SIGMA = (6.0, 10.0), (2.6, 3.8), (0.8, 1.6), (0.45, 0.65)
-BM_DEPTH, BM_SCALLOP, BM_MARKS, BM_GRAIN = (0.6, 1.0), 1.0, 0.9, (0.25, 0.6)
-#: the tracks' table length (tracks indexed modulo it)
-BM_TRACKS = 256
+#: the wheel: its rim's radius (px) and the face's offset from its path's middle line (x the
+#: radius); the scratches' blur across (px), the share of deeper ones and their depth (x the
+#: fine ones' spread); the two families' weights, the mottle's weight and blur (px) and the
+#: grain's weight and blur (px)
+BL_RADIUS, BL_OFFSET, BL_BLUR, BL_DEEP = (450.0, 600.0), (0.45, 0.55), 0.7, (0.04, 2.0)
+BL_WEIGHTS, BL_MOTTLE, BL_GRAIN = (1.0, (0.75, 1.0)), (0.15, 12.0), (0.2, 0.6)
 
 
-def feed_marks(s, c, k, step, feed, bow, table):
-    """The feed marks' depth (0 to 1) at ``s`` (px along the tracks), ``c`` (px across, from
-    the middle of track ``k``): per track ``table`` (tracks, 3) the phase (px), sigma (px) and
-    depth.  A mark is a groove along the arc ``s = phase + n feed + dir bow (2 c / step)^2``
-    (a parabola through the track, ``bow`` px behind at its edges), ``dir`` +1 in even
-    tracks and -1 in odd ones (the zigzag: the tool's way flips from track to track); its
-    depth the track's x a Gaussian of the distance along from the nearest arc."""
-    n = table.shape[0]
-    row = table[k % n]
-    sign = np.where(k % 2 == 0, 1.0, -1.0)
-    lag = s - row[..., 0] - sign * bow * (2.0 * c / step) ** 2
-    off = (lag / feed - np.round(lag / feed)) * feed
-    return row[..., 2] * np.exp(-0.5 * (off / row[..., 1]) ** 2)
+def rim_arcs(p, q, radius, profiles):
+    """The two families of the rim's arcs at ``p`` (px along the table's travel) and ``q``
+    (px across it, from the wheel's path's middle line): the leading side's scratches
+    ``profiles[0]`` (a 1-D profile, one sample a px, centred on ``p`` = 0) looked up
+    at ``p - a`` and the trailing side's ``profiles[1]`` at ``p + a``, ``a = sqrt(radius^2 -
+    q^2)`` (0 beyond the rim): each family's scratches are circles of the radius round
+    centres on the middle line.  Returns the two fields."""
+    a = np.sqrt(np.maximum(radius * radius - q * q, 0.0))
+    grid = np.arange(profiles.shape[1], dtype=np.float64) - 0.5 * (profiles.shape[1] - 1)
+    lead = np.interp(p - a, grid, profiles[0])
+    trail = np.interp(p + a, grid, profiles[1])
+    return lead, trail
 
 
-def ballmilled_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
-    """A raster ball-end milled face: tracks :data:`BM_STEP` apart at a random angle, each a
-    scallop shaded by its slope (light from one side, at random) at :data:`BM_SCALLOP`, the
-    :func:`feed_marks` (:data:`BM_FEED`, :data:`BM_BOW`, :data:`BM_SIGMA`, :data:`BM_DEPTH`)
-    dark at :data:`BM_MARKS` and a fine grain (:data:`BM_GRAIN`).  Zero mean, unit standard
-    deviation, per part."""
+def _scratch_profile(g, n):
+    """A 1-D profile of ``n`` px of fine aperiodic scratches (white noise blurred by
+    :data:`BL_BLUR`) with sparse deeper (dark) ones (:data:`BL_DEEP`), unit-scaled."""
+    from .surfaces import _unit
+
+    base = g.standard_normal(n)
+    deep = np.where(g.random(n) < BL_DEEP[0], -BL_DEEP[1] * np.abs(g.standard_normal(n)), 0.0)
+    return _unit(ndimage.gaussian_filter1d(base + deep, BL_BLUR, mode="wrap"))
+
+
+def blanchard_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+    """A Blanchard ground face: :func:`rim_arcs` of a wheel of radius :data:`BL_RADIUS` (the
+    face :data:`BL_OFFSET` x it off the path's middle line, the travel at a random angle), the
+    leading family at weight 1, the trailing one at :data:`BL_WEIGHTS` (its share of the cut),
+    over a mottle (:data:`BL_MOTTLE`) and a fine grain (:data:`BL_GRAIN`).  Zero mean, unit
+    standard deviation, per part."""
     from .surfaces import _canvas, _unit
 
     h, w, g = _canvas(shape, rng)
-    step, feed, bow = g.uniform(*BM_STEP), g.uniform(*BM_FEED), g.uniform(*BM_BOW)
-    n = BM_TRACKS
-    table = np.stack([g.uniform(0.0, feed, n), g.uniform(*BM_SIGMA, n),
-                      g.uniform(*BM_DEPTH, n)], axis=-1)
-    ang, t0 = g.uniform(0.0, np.pi), g.uniform(0.0, step)
-    light = g.choice([-1.0, 1.0])
-    grain = ndimage.gaussian_filter(g.standard_normal((h, w)), BM_GRAIN[1], mode="wrap")
+    radius, off = g.uniform(*BL_RADIUS), g.uniform(*BL_OFFSET)
+    ang, trail_w = g.uniform(0.0, 2.0 * np.pi), g.uniform(*BL_WEIGHTS[1])
+    n = int(np.ceil(2.0 * (radius + h + w))) + 5
+    profiles = np.stack([_scratch_profile(g, n), _scratch_profile(g, n)])
+    mottle = ndimage.gaussian_filter(g.standard_normal((h, w)), BL_MOTTLE[1], mode="wrap")
+    grain = ndimage.gaussian_filter(g.standard_normal((h, w)), BL_GRAIN[1], mode="wrap")
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    s = xx * np.cos(ang) + yy * np.sin(ang)
-    t = -xx * np.sin(ang) + yy * np.cos(ang) + (w + h) + t0       # positive
-    k = np.floor(t / step).astype(np.int64)
-    c = t - (k + 0.5) * step                                        # -step/2 to step/2
-    # the scallop: a circle of the tool's radius (the stepover) through the cusps; its slope
-    slope = c / np.sqrt(step * step - c * c)
-    marks = feed_marks(s, c, k, step, feed, bow, table)
-    out = (BM_SCALLOP * light * slope / 0.58 - BM_MARKS * marks
-           + BM_GRAIN[0] * _unit(grain))
+    xx, yy = xx - 0.5 * (w - 1), yy - 0.5 * (h - 1)
+    p = xx * np.cos(ang) + yy * np.sin(ang)
+    q = -xx * np.sin(ang) + yy * np.cos(ang) + off * radius
+    lead, trail = rim_arcs(p, q, radius, profiles)
+    out = (BL_WEIGHTS[0] * lead + trail_w * trail + BL_MOTTLE[0] * _unit(mottle)
+           + BL_GRAIN[0] * _unit(grain))
     return _unit(out)
 
 
