@@ -229,9 +229,9 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 35 kinds plus the new shape ``stringer``, and missing / extra), made on
   2026-12-06 (twentieth session, after held-out 35) before any later change, to be scored
   once with the default;
-* ``holdout37``: a thirty-seventh held-out configuration (texture ``ballmilled``, a raster
-  ball-end milled face: scallop tracks lit from one side, crescent feed marks in each, bowed
-  one way in a track and the other in the next, layout ``handhole``, an elliptical handhole
+* ``holdout37``: a thirty-seventh held-out configuration (texture ``blanchard``, a rotary
+  surface ground face: two families of fine curved scratches, arcs of the wheel's rim,
+  crossing at an angle that changes across the face, layout ``handhole``, an elliptical handhole
   cover along the image's diagonal round a stud hole, two jacking holes and a drain hole,
   the face about 0.57 of the image; the held-out 36 kinds plus the new shape ``pigtail``,
   and missing / extra), made on 2026-12-06 (twenty-first session, after held-out 36) before
@@ -1260,14 +1260,14 @@ HOLDOUT36_SET = ("dshim", "greyiron", 7500, HOLDOUT35_SET[3] + ("stringer",))
 PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT36_SET,
                                           title="held-out 36")
 #: the thirty-seventh held-out configuration (made 2026-12-06, twenty-first session, after
-#: held-out 36, before any later change): texture ``ballmilled`` (a raster ball-end milled
-#: face: scallop tracks lit from one side, crescent feed marks in each, bowed one way in a
-#: track and the other in the next) and layout ``handhole`` (an elliptical handhole cover
+#: held-out 36, before any later change): texture ``blanchard`` (a rotary surface ground
+#: face: two families of fine curved scratches, arcs of the wheel's rim, crossing at an angle
+#: that changes across the face) and layout ``handhole`` (an elliptical handhole cover
 #: along the image's diagonal round a stud hole, two jacking holes and a drain hole; the face
 #: about 0.57 of the image), both new, the held-out 36 kinds plus the new shape ``pigtail``
 #: (a sander's pigtail: a thin dark groove looping on itself, a chain of small loops), and
 #: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 37*)
-HOLDOUT37_SET = ("handhole", "ballmilled", 7700, HOLDOUT36_SET[3] + ("pigtail",))
+HOLDOUT37_SET = ("handhole", "blanchard", 7700, HOLDOUT36_SET[3] + ("pigtail",))
 PARTS["holdout37"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT37_SET,
                                           title="held-out 37")
 
