@@ -12,8 +12,9 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              along a straight chord 14-32 px long; fading to 0.3 as deep at both ends (the grit
              caught and let go); 14-26 gray levels dark, bright if the contrast is negative.
              Unlike ``scratch`` and ``hairline`` (straight), ``lap`` (a wavy seam), ``kink``
-             and ``crescent`` (one bend or arc), ``halo`` (specks on one ring) and the
-             ``swirled`` texture (loose arcs everywhere), it is one short chain of loops.
+             and ``crescent`` (one bend or arc), ``swarf`` (one bright curl with its shadow),
+             ``halo`` (specks on one ring) and the ``swirled`` texture (loose arcs
+             everywhere), it is one short chain of loops.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def blanchard_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
 HH_A, HH_B, HH_DEG, HH_STUD = 0.555, 0.335, -45.0, 0.06
 HH_JACK_AT, HH_JACK, HH_DRAIN_AT, HH_DRAIN = 0.34, 0.032, 0.2, 0.025
 #: Newton steps of the ellipse's nearest point
-HH_NEWTON = 8
+HH_NEWTON = 6
 
 
 def _nearest_t(p, q, a, b, t):
@@ -119,14 +119,16 @@ def _nearest_t(p, q, a, b, t):
 
 def ellipse_sd(x, y, a, b):
     """Signed distance (negative inside) of points ``x``, ``y`` to the ellipse of semi-axes
-    ``a`` >= ``b`` along x and y: the nearest of the feet of the normals (``(a cos t, b sin
-    t)`` in the point's quarter) that Newton's steps reach from the angle of the point scaled
-    to the unit circle and from the minor axis's end (inside, near the major axis, the first
-    may find a farther foot)."""
-    p, q = np.abs(x), np.abs(y)
-    d = np.minimum(_nearest_t(p, q, a, b, np.arctan2(a * q, b * p)),
-                   _nearest_t(p, q, a, b, np.full(np.shape(p), 0.5 * np.pi)))
+    ``a`` >= ``b`` along x and y: the foot of the normal (``(a cos t, b sin t)`` in the
+    point's quarter) that :data:`HH_NEWTON` Newton steps reach from the angle of the point
+    scaled to the unit circle, or, inside, from the foot of the normal through the point's
+    shadow on the major axis (``cos t = a p / (a^2 - b^2)``) where that is the larger: from
+    the first alone a point inside near the major axis finds the major axis's end."""
+    p, q = np.abs(np.asarray(x, float)), np.abs(np.asarray(y, float))
     inside = (p / a) ** 2 + (q / b) ** 2 < 1.0
+    t = np.arctan2(a * q, b * p)
+    shadow = np.arccos(np.clip(a * p / max(a * a - b * b, 1e-12), 0.0, 1.0))
+    d = _nearest_t(p, q, a, b, np.where(inside, np.maximum(t, shadow), t))
     return np.where(inside, -d, d)
 
 
