@@ -61,23 +61,21 @@ def pigtail_change(xx, yy, pts, sigma):
 
 
 def _pigtail_params(g, shape, params):
-    """The length, radius, pitch, sigma and contrast, drawn or given: a ``radius_px`` given
-    under 1.5 px or over 8 px refused; a ``pitch_px`` given under 0.5 px or at 2 x the radius
+    """The length, radius, pitch, sigma and contrast, drawn or given: a ``radius_px`` of any
+    size given renders, as every kind's extreme sizes do (a tiny one fills the loops in to a
+    line, a huge one leaves an arc); a ``pitch_px`` given under 0.5 px or at 2 x the radius
     or more (the loops no longer cross: a wavy line) or over a third of the length (fewer
-    than three loops); a drawn pitch is cut to :data:`PT_CURL` x the radius and a third of
-    the length, a sigma over 0.3 x the radius to that."""
+    than three loops) is refused; a drawn pitch is cut to :data:`PT_CURL` x the radius and a
+    third of the length, a sigma over 0.3 x the radius to that."""
     length = drawn_length(g, shape, params, PT_LENGTH, "pigtail",
                           "a shorter one is a single loop, a ring")
     radius = params.get("radius_px", g.uniform(*PT_RADIUS))
-    if not 1.5 <= radius <= 8.0:
-        raise InputError(f"defect_params: pigtail's radius_px ({radius:g}) must be 1.5 to 8 px: "
-                         f"smaller, the loops fill in to a line; larger, a swirl mark")
     pitch = params.get("pitch_px", min(g.uniform(*PT_PITCH), PT_CURL * radius, length / 3.0))
-    if not 0.5 <= pitch < 2.0 * radius:
+    if "pitch_px" in params and not 0.5 <= pitch < 2.0 * radius:
         raise InputError(f"defect_params: pigtail's pitch_px ({pitch:g}) must be 0.5 px to "
                          f"under 2 x its radius_px ({radius:g}): farther, the loops no longer "
                          f"cross and it is a wavy line")
-    if length < 3.0 * pitch:
+    if "pitch_px" in params and length < 3.0 * pitch:
         raise InputError(f"defect_params: pigtail's length_px ({length:g}) must be at least 3 "
                          f"x its pitch_px ({pitch:g}): fewer than three loops")
     sigma = min(params.get("sigma_px", g.uniform(*PT_SIGMA)), 0.3 * radius)

@@ -344,11 +344,23 @@ def test_pigtail_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     short = render_defect_sample((128, 128), "pigtail", rng=0,
                                  defect_params={"length_px": 6.0}).defects[0]
     assert short.params["pitch_px"] == 2.0
-    for bad in ({"length_px": 4.0}, {"radius_px": 1.0}, {"radius_px": 9.0},
-                {"pitch_px": 0.3}, {"radius_px": 3.0, "pitch_px": 6.0},
+    # any radius given renders (the extreme sizes every kind takes: test_defects.py)
+    for radius in (1e-3, 1.0, 9.0, 1e4):
+        huge = render_defect_sample((64, 64), "pigtail", rng=0,
+                                    defect_params={"radius_px": radius})
+        assert huge.defects[0].params["radius_px"] == radius
+    for bad in ({"length_px": 4.0}, {"pitch_px": 0.3}, {"radius_px": 3.0, "pitch_px": 6.0},
                 {"length_px": 10.0, "pitch_px": 4.0}, {"sigma_px": 0.0}, {"loops": 5},
                 {"length_px": float("nan")}, {"radius_px": float("inf")},
                 {"contrast": float("inf")}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "pigtail", rng=0, defect_params=bad)
     check_pasted_on_a_face("pigtail")
+
+
+def test_pigtail_turns_either_way():
+    # the pad turns either way: both ways drawn over a few seeds (a maker that always turned
+    # one way passed every other test)
+    spins = {render_defect_sample((128, 128), "pigtail", rng=r, **STILL).defects[0]
+             .params["spin"] for r in range(12)}
+    assert spins == {-1.0, 1.0}
