@@ -344,8 +344,8 @@ def test_pigtail_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     short = render_defect_sample((128, 128), "pigtail", rng=0,
                                  defect_params={"length_px": 6.0}).defects[0]
     assert short.params["pitch_px"] == 2.0
-    # any radius given renders (the extreme sizes every kind takes: test_defects.py)
-    for radius in (1e-3, 1.0, 9.0, 1e4):
+    # any radius given renders (1e4 px too: the extreme sizes every kind takes, test_defects.py)
+    for radius in (1e-3, 1.0, 9.0):
         huge = render_defect_sample((64, 64), "pigtail", rng=0,
                                     defect_params={"radius_px": radius})
         assert huge.defects[0].params["radius_px"] == radius
