@@ -229,6 +229,13 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 35 kinds plus the new shape ``stringer``, and missing / extra), made on
   2026-12-06 (twentieth session, after held-out 35) before any later change, to be scored
   once with the default;
+* ``holdout37``: a thirty-seventh held-out configuration (texture ``blanchard``, a rotary
+  surface ground face: two families of fine curved scratches, arcs of the wheel's rim,
+  crossing at an angle that changes across the face, layout ``handhole``, an elliptical handhole
+  cover along the image's diagonal round a stud hole, two jacking holes and a drain hole,
+  the face about 0.57 of the image; the held-out 36 kinds plus the new shape ``pigtail``,
+  and missing / extra), made on 2026-12-06 (twenty-first session, after held-out 36) before
+  any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -269,8 +276,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout19``, ``holdout20``, ``holdout20_cnn``, ``cnn_fit``, ``cnn_score``, ``skimage_cnn``,
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
-``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``contrast``,
-``energy``,
+``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
+``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1252,6 +1259,17 @@ PARTS["holdout35"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT36_SET = ("dshim", "greyiron", 7500, HOLDOUT35_SET[3] + ("stringer",))
 PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT36_SET,
                                           title="held-out 36")
+#: the thirty-seventh held-out configuration (made 2026-12-06, twenty-first session, after
+#: held-out 36, before any later change): texture ``blanchard`` (a rotary surface ground
+#: face: two families of fine curved scratches, arcs of the wheel's rim, crossing at an angle
+#: that changes across the face) and layout ``handhole`` (an elliptical handhole cover
+#: along the image's diagonal round a stud hole, two jacking holes and a drain hole; the face
+#: about 0.57 of the image), both new, the held-out 36 kinds plus the new shape ``pigtail``
+#: (a sander's pigtail: a thin dark groove looping on itself, a chain of small loops), and
+#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 37*)
+HOLDOUT37_SET = ("handhole", "blanchard", 7700, HOLDOUT36_SET[3] + ("pigtail",))
+PARTS["holdout37"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT37_SET,
+                                          title="held-out 37")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -33,8 +33,8 @@ off it; spectrum from 20 good parts, per-direction spread from 20), the two imag
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 
-``--sets [tune] [1 ... 36] [--full] [--default]`` (2026-12-04/05 night; 13-36 added later):
-the oracle on the benchmark's own test sets (tune, held-out 1-36 of
+``--sets [tune] [1 ... 37] [--full] [--default]`` (2026-12-04/05 night; 13-37 added later):
+the oracle on the benchmark's own test sets (tune, held-out 1-37 of
 ``benchmarks/bench_anomaly.py``, drawn as its parts draw them: same seeds, kinds and
 missing / extra, jitter; quick size 15 good and 6 per kind, ``--full`` 30 and 12), pooled
 over kinds.  The face is the line channel's ROI
@@ -294,7 +294,7 @@ def bench_sets():
                                                bench.HOLDOUT30_SET, bench.HOLDOUT31_SET,
                                                bench.HOLDOUT32_SET, bench.HOLDOUT33_SET,
                                                bench.HOLDOUT34_SET, bench.HOLDOUT35_SET,
-                                               bench.HOLDOUT36_SET]
+                                               bench.HOLDOUT36_SET, bench.HOLDOUT37_SET]
     names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
     return dict(zip(names, tuples)), bench
 
@@ -516,7 +516,7 @@ def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
 
 
 def sets_main(argv):
-    """``--sets [tune] [1 ... 36] [--full] [--default]``: the oracle on the benchmark's sets,
+    """``--sets [tune] [1 ... 37] [--full] [--default]``: the oracle on the benchmark's sets,
     pooled over kinds."""
     import time
 

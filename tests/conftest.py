@@ -26,6 +26,13 @@ def pytest_addoption(parser):
                      help="run the long accuracy sweeps marked 'slow'")
 
 
+def pytest_configure(config):
+    """The long generator sweeps take all their cases under ``--runslow`` (tests/sampling.py)."""
+    from tests import sampling
+
+    sampling.FULL = bool(config.getoption("--runslow"))
+
+
 def pytest_sessionstart(session):
     """Load (and on a cold cache compile, ~1 min once per machine) the optional numba kernels
     before any test or fuzz worker needs them: workers then load them from numba's cache."""

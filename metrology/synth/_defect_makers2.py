@@ -69,6 +69,7 @@ from ._defect_makers11 import _halo
 from ._defect_makers12 import _arcstrike
 from ._defect_makers13 import _burr
 from ._defect_makers14 import _stringer
+from ._defect_makers15 import _pigtail
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -496,4 +497,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "fisheye": _fisheye, "crescent": _crescent, "dragmark": _dragmark,
                "kink": _kink, "lap": _lap, "stamp": _stamp, "pinch": _pinch,
                "punch": _punch, "clampmark": _clampmark, "halo": _halo,
-               "arcstrike": _arcstrike, "burr": _burr, "stringer": _stringer}
+               "arcstrike": _arcstrike, "burr": _burr, "stringer": _stringer,
+               "pigtail": _pigtail}

@@ -39,6 +39,7 @@ from ._textures_more15 import sd_crescentarm
 from ._textures_more16 import sd_trimount
 from ._textures_more17 import sd_splitcollar
 from ._textures_more18 import sd_dshim
+from ._textures_more19 import sd_handhole
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -127,15 +128,16 @@ def sd_cam(u, v, lay):
 #: (:func:`~metrology.synth._textures_more14.sd_bearingcap`), the crescent arm's two arcs
 #: (:func:`~metrology.synth._textures_more15.sd_crescentarm`), the motor mount's rounded
 #: Reuleaux triangle (:func:`~metrology.synth._textures_more16.sd_trimount`), the split
-#: collar's cut ring (:func:`~metrology.synth._textures_more17.sd_splitcollar`) and the D
-#: shim's disc cut by a chord (:func:`~metrology.synth._textures_more18.sd_dshim`).  A new
+#: collar's cut ring (:func:`~metrology.synth._textures_more17.sd_splitcollar`), the D
+#: shim's disc cut by a chord (:func:`~metrology.synth._textures_more18.sd_dshim`) and the
+#: handhole cover's ellipse (:func:`~metrology.synth._textures_more19.sd_handhole`).  A new
 #: outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"dee": sd_dshim, "collar": sd_splitcollar, "reuleaux": sd_trimount,
-                 "lune": sd_crescentarm, "cap": sd_bearingcap, "oval": sd_ovalflange,
-                 "tee": sd_tnut, "fork": sd_forkend, "spokes": sd_endshield, "spiral": sd_cam,
-                 "eight": sd_link}
+MORE_OUTLINES = {"ellipse": sd_handhole, "dee": sd_dshim, "collar": sd_splitcollar,
+                 "reuleaux": sd_trimount, "lune": sd_crescentarm, "cap": sd_bearingcap,
+                 "oval": sd_ovalflange, "tee": sd_tnut, "fork": sd_forkend,
+                 "spokes": sd_endshield, "spiral": sd_cam, "eight": sd_link}
 
 
 def sd_more(u, v, lay):

@@ -8,6 +8,7 @@ from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, brushed_textur
                                      make_defect_set, paste_defects, render_defect_sample,
                                      texture_patch)
 from metrology.synth.surfaces import LAYOUTS, TEXTURES
+from tests.sampling import covering_pairs
 
 SHAPE = (96, 96)
 
@@ -93,8 +94,10 @@ def test_extreme_defect_sizes_render_without_crashing(kind):
         assert not tiny.mask.any()
 
 
-@pytest.mark.parametrize("layout", [n for n in LAYOUTS if n != "face"])
-@pytest.mark.parametrize("texture", TEXTURES)
+# every layout with two textures and every texture with two layouts by default (the whole
+# cross product, over 1400 renders and growing with each held-out set, under --runslow)
+@pytest.mark.parametrize("layout, texture", covering_pairs(
+    [n for n in LAYOUTS if n != "face"], list(TEXTURES)))
 def test_layouts_textures_and_feature_defects(layout, texture):
     # a missing feature darkens nothing: the face level fills its footprint; an extra hole
     # puts the hole level (45 before lighting) where the face was (150)
