@@ -244,7 +244,7 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   and held-outs 1-8 (surface kinds position-free: AUROC, per kind, peak, score and fit CPU);
   ``energy_fit``: the fit of 200 images with and without it;
 * ``jet``: the jet channel (default ``"auto"`` since 2026-12-05) against it off on tune and
-  held-outs 1-12 (full size without ``--quick``: the figures of docs/anomaly.md, *The jet
+  held-outs 1-12 (full size without ``--quick``: the figures of docs/anomaly-log.md, *The jet
   channel*); ``jet_fit``: the fit of 200 images and one score with and without it;
   ``jet_head_fit``: the same without the jet head, gated and on (*The gated jet head*);
 * ``deepchan``: the texture-energy and line channels with the pretrained default extractor
@@ -365,7 +365,7 @@ def _sets(n_train, n_good, n_per, seed, **kw):
 
 #: good parts scored beside a held-out set's own (``extra_good``, parts ``holdout6``-``9``):
 #: with 15 good test parts a quick set's AUROC moved by up to 0.03 against the same defects
-#: ranked among 75 good parts (2026-12-04/05 night, docs/anomaly.md *How noisy a quick set is*)
+#: ranked among 75 good parts (2026-12-04/05 night, docs/anomaly-log.md *How noisy a quick set is*)
 EXTRA_GOOD = 60
 #: the extra good parts' seed: the set's training seed plus this
 EXTRA_GOOD_SEED = 5000
@@ -939,21 +939,21 @@ PARTS["holdout6_knurled"] = lambda *a: _holdout6(*a, which=HOLDOUT6_KNURLED)
 #: the seventh held-out configuration (made 2026-12-04 night, before that session's changes to
 #: the fit-time selection): texture ``scraped`` and layout ``manifold``, both new, the ten
 #: surface kinds and missing / extra; scored with the default, and once with a 10 px band
-#: candidate that was not kept (docs/anomaly.md, *Held-out 7*)
+#: candidate that was not kept (docs/anomaly-log.md, *Held-out 7*)
 HOLDOUT7_SET = ("manifold", "scraped", 1700, HOLDOUT5_KINDS)
 PARTS["holdout7"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT7_SET,
                                          title="held-out 7")
 #: the eighth held-out configuration (made 2026-12-04 late night, before that session's
 #: change): texture ``eroded`` (EDM craters) and layout ``grille`` (a slot array), both new,
 #: the ten surface kinds and missing / extra; scored once with the default before the change
-#: and once after it (docs/anomaly.md, *Held-out 8*)
+#: and once after it (docs/anomaly-log.md, *Held-out 8*)
 HOLDOUT8_SET = ("grille", "eroded", 1900, HOLDOUT5_KINDS)
 PARTS["holdout8"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT8_SET,
                                          title="held-out 8")
 #: the ninth held-out configuration (made 2026-12-04/05 night, before that session's changes):
 #: texture ``lapped`` (random-orbit swirl arcs) and layout ``hub`` (a central bore, a bolt circle
 #: of six holes, a keyway), both new, the ten surface kinds plus the new shape ``fingerprint``,
-#: and missing / extra; scored once with the default (docs/anomaly.md, *Held-out 9*)
+#: and missing / extra; scored once with the default (docs/anomaly-log.md, *Held-out 9*)
 HOLDOUT9_SET = ("hub", "lapped", 2100, HOLDOUT5_KINDS + ("fingerprint",))
 PARTS["holdout9"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT9_SET,
                                          title="held-out 9")
@@ -961,7 +961,7 @@ PARTS["holdout9"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which
 #: fusion change): texture ``ground`` (surface-ground scratches along one lay) and layout
 #: ``lever`` (a long arm: end holes, a slot at 7 degrees, a hole above it), both new, the ten
 #: surface kinds plus ``fingerprint``, and missing / extra; scored once with the default
-#: (docs/anomaly.md, *Held-out 10*)
+#: (docs/anomaly-log.md, *Held-out 10*)
 HOLDOUT10_SET = ("lever", "ground", 2300, HOLDOUT5_KINDS + ("fingerprint",))
 PARTS["holdout10"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT10_SET,
                                           title="held-out 10")
@@ -970,7 +970,7 @@ PARTS["holdout10"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: brightness and dendrites, thin darker boundaries) and layout ``strip`` (six holes in a row,
 #: two rounded windows, a V-notch in the right edge), both new, the ten surface kinds plus
 #: ``fingerprint`` and the new shape ``blister``, and missing / extra; scored once with the
-#: default (docs/anomaly.md, *Held-out 11*)
+#: default (docs/anomaly-log.md, *Held-out 11*)
 HOLDOUT11_SET = ("strip", "spangle", 2500, HOLDOUT5_KINDS + ("fingerprint", "blister"))
 PARTS["holdout11"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT11_SET,
                                           title="held-out 11")
@@ -979,7 +979,7 @@ PARTS["holdout11"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: warp and weft tows, darker gaps, resin haze) and layout ``bezel`` (a large central rounded
 #: window, four corner holes, two slots on the left), both new, the ten surface kinds plus
 #: ``fingerprint``, ``blister`` and the new shape ``inclusion``, and missing / extra; scored
-#: once with the default (docs/anomaly.md, *Held-out 12*)
+#: once with the default (docs/anomaly-log.md, *Held-out 12*)
 HOLDOUT12_SET = ("bezel", "woven", 2700, HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion"))
 PARTS["holdout12"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT12_SET,
                                           title="held-out 12")
@@ -1000,7 +1000,7 @@ PARTS["holdout13"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: ``terminal`` (a row of three square windows, a screw hole below each, a long slot at each
 #: end), both new, the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
 #: ``corrosion`` and the new shape ``spatter``, and missing / extra; scored once with the
-#: default (docs/anomaly.md, *Held-out 14*)
+#: default (docs/anomaly-log.md, *Held-out 14*)
 HOLDOUT14_SET = ("terminal", "swirled", 3100,
                  HOLDOUT5_KINDS + ("fingerprint", "blister", "inclusion", "corrosion", "spatter"))
 PARTS["holdout14"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT14_SET,
@@ -1038,7 +1038,7 @@ PARTS["holdout16"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: and lower right, a rounded window at the right), both new, the ten surface kinds plus
 #: ``fingerprint``, ``blister``, ``inclusion``, ``corrosion``, ``spatter``, ``burn``,
 #: ``crazing`` and the new shape ``drip``, and missing / extra; scored once with the default
-#: (docs/anomaly.md, *Held-out 17*)
+#: (docs/anomaly-log.md, *Held-out 17*)
 HOLDOUT17_SET = ("louvre", "hammered", 3700, HOLDOUT5_KINDS + (
     "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing", "drip"))
 PARTS["holdout17"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT17_SET,
@@ -1051,7 +1051,7 @@ PARTS["holdout17"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: them), both new, the ten surface kinds plus ``fingerprint``, ``blister``, ``inclusion``,
 #: ``corrosion``, ``spatter``, ``burn``, ``crazing``, ``drip`` and the new shape ``chip`` (a
 #: coating chip: two flat brighter terraces, sharp angular edges, the texture gone inside),
-#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 18*)
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 18*)
 HOLDOUT18_SET = ("rotor", "wrinkled", 3900, HOLDOUT5_KINDS + (
     "fingerprint", "blister", "inclusion", "corrosion", "spatter", "burn", "crazing", "drip",
     "chip"))
@@ -1064,7 +1064,7 @@ PARTS["holdout18"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: staggered hexagonal field of seventeen perforations in rows of 6, 5 and 6, two mounting
 #: slots below), both new, the held-out 18 kinds plus the new shape ``watermark`` (a water
 #: stain ring: a thin darker closed tide line of radius 5-14 px, a faint lift inside), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 19*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 19*)
 HOLDOUT19_SET = ("perforated", "strandmat", 4100, HOLDOUT18_SET[3] + ("watermark",))
 PARTS["holdout19"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT19_SET,
                                           title="held-out 19")
@@ -1075,7 +1075,7 @@ PARTS["holdout19"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: ``quadrant`` (an adjusting quadrant: a pivot bore, a 70-degree arcuate slot about it and
 #: three fixing holes), both new, the held-out 19 kinds plus the new shape ``swarf`` (a curled
 #: machining chip left on the face: a thin bright spiral curl of 3-8 px with its shadow), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 20*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 20*)
 HOLDOUT20_SET = ("quadrant", "anodised", 4300, HOLDOUT19_SET[3] + ("swarf",))
 PARTS["holdout20"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT20_SET,
                                           title="held-out 20")
@@ -1087,7 +1087,7 @@ PARTS["holdout20"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: corners, a central bore and a fixing hole on each arm), both new, the held-out 20 kinds
 #: plus the new shape ``residue`` (a peeled label's adhesive residue: a darker rounded
 #: rectangle 14-36 px long with a beaded edge, the texture dulled under it, dust specks), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 21*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 21*)
 HOLDOUT21_SET = ("cruciform", "jewelled", 4500, HOLDOUT20_SET[3] + ("residue",))
 PARTS["holdout21"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT21_SET,
                                           title="held-out 21")
@@ -1099,7 +1099,7 @@ PARTS["holdout21"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: a lightening hole at its incentre and a fixing hole in each corner), both new, the
 #: held-out 21 kinds plus the new shape ``rollmark`` (a roll mark: 3-5 identical small oval
 #: dark imprints repeated 10-18 px apart along a line, the texture pressed flatter in them),
-#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 22*)
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 22*)
 HOLDOUT22_SET = ("gusset", "lasercut", 4700, HOLDOUT21_SET[3] + ("rollmark",))
 PARTS["holdout22"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT22_SET,
                                           title="held-out 22")
@@ -1112,7 +1112,7 @@ PARTS["holdout22"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: holes), both new, the held-out 22 kinds plus the new shape ``starcrack`` (a star / impact
 #: crack: 4-7 thin straight dark arms, the longest 8-20 px, radiating about evenly from a
 #: small crushed pit, each fading towards its tip), and missing / extra; to be scored once
-#: with the default (docs/anomaly.md, *Held-out 23*)
+#: with the default (docs/anomaly-log.md, *Held-out 23*)
 HOLDOUT23_SET = ("sprocket", "diecast", 4900, HOLDOUT22_SET[3] + ("starcrack",))
 PARTS["holdout23"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT23_SET,
                                           title="held-out 23")
@@ -1123,7 +1123,7 @@ PARTS["holdout23"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: top and bottom, corners rounded, a round bore and six bolt holes towards the corners), both
 #: new, the held-out 23 kinds plus the new shape ``fisheye`` (a coat's crater: a round darker
 #: smooth floor, radius 3-8 px, ringed by a thin brighter rim), and missing / extra; to be
-#: scored once with the default (docs/anomaly.md, *Held-out 24*)
+#: scored once with the default (docs/anomaly-log.md, *Held-out 24*)
 HOLDOUT24_SET = ("hexplate", "electropolished", 5100, HOLDOUT23_SET[3] + ("fisheye",))
 PARTS["holdout24"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT24_SET,
                                           title="held-out 24")
@@ -1134,7 +1134,7 @@ PARTS["holdout24"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: quarter open, the inner corner filleted, two fixing holes in a column and a row of three
 #: horizontal slots), both new, the held-out 24 kinds plus the new shape ``crescent`` (a
 #: crescent dent: an arc-shaped groove, radius 5-12 px, tapering to two horns, side-lit), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 25*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 25*)
 HOLDOUT25_SET = ("lbracket", "tumbled", 5300, HOLDOUT24_SET[3] + ("crescent",))
 PARTS["holdout25"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT25_SET,
                                           title="held-out 25")
@@ -1145,7 +1145,7 @@ PARTS["holdout25"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: in each lobe; the face about 0.35 of the image), both new, the held-out 25 kinds plus the
 #: new shape ``dragmark`` (a drag mark: a band of 3-6 fine parallel streaks, 15-40 px, sharp
 #: at its start and fading along the drag), and missing / extra; to be scored once with the
-#: default (docs/anomaly.md, *Held-out 26*)
+#: default (docs/anomaly-log.md, *Held-out 26*)
 HOLDOUT26_SET = ("link", "satin", 5500, HOLDOUT25_SET[3] + ("dragmark",))
 PARTS["holdout26"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT26_SET,
                                           title="held-out 26")
@@ -1156,7 +1156,7 @@ PARTS["holdout26"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: spiral rim with a radial drop, a shaft bore, two lightening holes, a dowel hole; the face
 #: about 0.59 of the image), both new, the held-out 26 kinds plus the new shape ``kink`` (a
 #: kinked scratch: 2-3 straight legs, 15-50 px, turning 30-100 degrees at sharp corners),
-#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 27*)
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 27*)
 HOLDOUT27_SET = ("cam", "cladded", 5700, HOLDOUT26_SET[3] + ("kink",))
 PARTS["holdout27"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT27_SET,
                                           title="held-out 27")
@@ -1167,7 +1167,7 @@ PARTS["holdout27"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: cooling windows between three straight ribs, a counterbored bearing seat, three bolt holes;
 #: the face about 0.63 of the image), both new, the held-out 27 kinds plus the new shape
 #: ``lap`` (a lap / cold shut: a wavy dark seam, 15-45 px, a slight step in level across it),
-#: and missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 28*)
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 28*)
 HOLDOUT28_SET = ("endshield", "luders", 5900, HOLDOUT27_SET[3] + ("lap",))
 PARTS["holdout28"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT28_SET,
                                           title="held-out 28")
@@ -1178,7 +1178,7 @@ PARTS["holdout28"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: one edge, a pin hole in each tine, a counterbored rod bore; the face about 0.62 of the
 #: image), both new, the held-out 28 kinds plus the new shape ``stamp`` (a stray stamp: two or
 #: three blocky seven-segment digits, shallow and dark), and missing / extra; to be scored once
-#: with the default (docs/anomaly.md, *Held-out 29*)
+#: with the default (docs/anomaly-log.md, *Held-out 29*)
 HOLDOUT29_SET = ("forkend", "crossrolled", 6100, HOLDOUT28_SET[3] + ("stamp",))
 PARTS["holdout29"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT29_SET,
                                           title="held-out 29")
@@ -1200,7 +1200,7 @@ PARTS["holdout30"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: lobes joined by tangent straight edges, a kept port bore, a bolt hole in each lobe; the face
 #: about 0.65 of the image), both new, the held-out 30 kinds plus the new shape ``punch`` (a
 #: centre-punch witness: a small dark dot in a faint thin ring), and missing / extra; to be
-#: scored once with the default (docs/anomaly.md, *Held-out 31*)
+#: scored once with the default (docs/anomaly-log.md, *Held-out 31*)
 HOLDOUT31_SET = ("ovalflange", "dimplearray", 6500, HOLDOUT30_SET[3] + ("punch",))
 PARTS["holdout31"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT31_SET,
                                           title="held-out 31")
@@ -1211,7 +1211,7 @@ PARTS["holdout31"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: a flat base, a half-round seat cut into the base, a bolt hole in each foot; the face about
 #: 0.62 of the image), both new, the held-out 31 kinds plus the new shape ``clampmark`` (a
 #: clamp pressure mark: a faint dark flat rounded-rectangle print with a bright lip), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 32*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 32*)
 HOLDOUT32_SET = ("bearingcap", "guilloche", 6700, HOLDOUT31_SET[3] + ("clampmark",))
 PARTS["holdout32"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT32_SET,
                                           title="held-out 32")
@@ -1222,7 +1222,7 @@ PARTS["holdout32"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: a round bite, two arcs meeting at sharp horns, a pivot bore and a roller pin hole; the face
 #: about 0.60 of the image), both new, the held-out 32 kinds plus the new shape ``halo`` (a
 #: weld spatter halo: a ring of tiny dark specks round a slightly darker centre), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 33*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 33*)
 HOLDOUT33_SET = ("crescentarm", "peenground", 6900, HOLDOUT32_SET[3] + ("halo",))
 PARTS["holdout33"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT33_SET,
                                           title="held-out 33")
@@ -1233,7 +1233,7 @@ PARTS["holdout33"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: three bolt holes in its lobes; the face about 0.59 of the image), both new, the held-out
 #: 33 kinds plus the new shape ``arcstrike`` (an arc strike: a small bright fused core, a
 #: dark rim and short dark radial streaks), and missing / extra; to be scored once with the
-#: default (docs/anomaly.md, *Held-out 34*)
+#: default (docs/anomaly-log.md, *Held-out 34*)
 HOLDOUT34_SET = ("trimount", "flamespray", 7100, HOLDOUT33_SET[3] + ("arcstrike",))
 PARTS["holdout34"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT34_SET,
                                           title="held-out 34")
@@ -1244,7 +1244,7 @@ PARTS["holdout34"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: radial split, a clamp screw hole and two tapped holes; the face about 0.58 of the image),
 #: both new, the held-out 34 kinds plus the new shape ``burr`` (a rolled-over burr: a bright
 #: thin ridge with a dark line beside it on one side), and missing / extra; to be scored once
-#: with the default (docs/anomaly.md, *Held-out 35*)
+#: with the default (docs/anomaly-log.md, *Held-out 35*)
 HOLDOUT35_SET = ("splitcollar", "chemmilled", 7300, HOLDOUT34_SET[3] + ("burr",))
 PARTS["holdout35"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT35_SET,
                                           title="held-out 35")
@@ -1255,7 +1255,7 @@ PARTS["holdout35"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: straight flat, round a keyed bore, two slots either side; the face about 0.57 of the
 #: image), both new, the held-out 35 kinds plus the new shape ``stringer`` (an inclusion
 #: stringer: a dotted line of tiny unequal dark dots), and missing / extra; to be scored once
-#: with the default (docs/anomaly.md, *Held-out 36*)
+#: with the default (docs/anomaly-log.md, *Held-out 36*)
 HOLDOUT36_SET = ("dshim", "greyiron", 7500, HOLDOUT35_SET[3] + ("stringer",))
 PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT36_SET,
                                           title="held-out 36")
@@ -1266,7 +1266,7 @@ PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: along the image's diagonal round a stud hole, two jacking holes and a drain hole; the face
 #: about 0.57 of the image), both new, the held-out 36 kinds plus the new shape ``pigtail``
 #: (a sander's pigtail: a thin dark groove looping on itself, a chain of small loops), and
-#: missing / extra; to be scored once with the default (docs/anomaly.md, *Held-out 37*)
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 37*)
 HOLDOUT37_SET = ("handhole", "blanchard", 7700, HOLDOUT36_SET[3] + ("pigtail",))
 PARTS["holdout37"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT37_SET,
                                           title="held-out 37")
@@ -1429,7 +1429,7 @@ PARTS["energy_fit"] = _energy_fit
 #: the jet channel's comparison (issue 15, 2026-12-05 early morning): the energy part's sets and
 #: held-outs 9-12, the channel off (the former default) against the default (on with the line
 #: channel from 40 good images); the rule that made it the default was judged at full size
-#: (this part without ``--quick``) against 90 good parts (docs/anomaly.md, *The jet channel*)
+#: (this part without ``--quick``) against 90 good parts (docs/anomaly-log.md, *The jet channel*)
 JET_SETS = {**ENERGY_SETS, "held-out 9 (hub, lapped)": HOLDOUT9_SET,
             "held-out 10 (lever, ground)": HOLDOUT10_SET,
             "held-out 11 (strip, spangle)": HOLDOUT11_SET,
@@ -1478,7 +1478,7 @@ PARTS["jet_head_fit"] = _jet_head_fit
 #: the channels with the pretrained backbone (issue 15, 2026-12-04/05 night): the pretrained
 #: default extractor with both channels off (its "auto" behaviour when measured), with the
 #: texture-energy and line channels, and with the texture-energy channel alone (its "auto"
-#: behaviour since: docs/anomaly.md, *The channels with the pretrained backbone*)
+#: behaviour since: docs/anomaly-log.md, *The channels with the pretrained backbone*)
 DEEPCHAN_CONFIGS = (
     ("channels off (the former pretrained default)",
      dict(features="efficientnet-lite0", texture_energy=False, line_scan=False)),
@@ -1527,7 +1527,7 @@ PARTS["deepchan"] = _deepchan
 
 #: the discriminator channel (``cnn_scan=True``, an option since 2026-12-05, ninth session): on
 #: held-out 20, scored once with it beside the default (part ``holdout20``), and on the fit of
-#: 200 images (docs/anomaly.md, *The discriminator channel*)
+#: 200 images (docs/anomaly-log.md, *The discriminator channel*)
 CNN_CONFIGS = (("cnn_scan=True (option)", dict(cnn_scan=True)),)
 PARTS["holdout20_cnn"] = lambda *a: _holdout6(*a, configs=CNN_CONFIGS, which=HOLDOUT20_SET,
                                               title="held-out 20")

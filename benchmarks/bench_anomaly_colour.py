@@ -8,7 +8,7 @@ drift of 1.5 % over 24 px, a 1 % shift per part, 1.5 gray levels of noise per ch
 training parts, 30 good, 12 each of four gray kinds (scratch, spot, dent, stain, as rendered,
 then coloured) and 12 each of two discolourations that keep the luminance (``discolour``:
 6-15 % along a colour direction, on the footprints of the generator's stain and watermark).
-``--quick``: 40 training parts, 15 good, 6 per kind.  Rule 39 (docs/anomaly.md, *Colour parts:
+``--quick``: 40 training parts, 15 good, 6 per kind.  Rule 39 (docs/anomaly-log.md, *Colour parts:
 the chroma channel*) judged the channel on held-outs 13, 18 and 21; tune and held-out 1 were
 its development sets.
 

@@ -9,7 +9,7 @@ memory at the top of its heap back to the system above twice that threshold.  Sc
 zero-filled on first touch and handed back on every image: **6000-8400 minor page faults and
 12-18 ms of system CPU per score** on this project's machine (a process that loads a bank and
 scores; one that fitted it raised the adaptive thresholds with its own frees), a quarter of
-the whole score (docs/anomaly.md, *Scoring under 50 ms again*).  A batch worker paid the
+the whole score (docs/anomaly-log.md, *Scoring under 50 ms again*).  A batch worker paid the
 same per image (docs/inspection.md, *The "contention" was page faults in the worker*).
 
 :func:`keep_freed_memory` fixes the thresholds (32 MB for ``mmap``, glibc's ceiling; up to

@@ -376,9 +376,9 @@ MAX_ERODE = 24
 #: the default's full-size pooled AUROC per set (jet channel on, 90 good parts; the lead's
 #: measurement of 2026-12-05, printed beside the blind oracle for reference); since the jet's
 #: large scales run at half resolution (sixth session) re-measured on held-outs 2 and 4-18
-#: (docs/anomaly.md, *The jet's large scales at half resolution*); held-out 3 (0.994, against
+#: (docs/anomaly-log.md, *The jet's large scales at half resolution*); held-out 3 (0.994, against
 #: its 30 good parts) is the former default's; held-out 19 measured once in the eighth session
-#: (docs/anomaly.md, *A discriminator trained at fit on generic marks, and held-out 19 scored*),
+#: (docs/anomaly-log.md, *A discriminator trained at fit on generic marks, and held-out 19 scored*),
 #: held-out 20 once in the ninth (*Held-out 20*), held-out 21 once in the eleventh, held-out 22
 #: once in the twelfth (0.662, its face the background) and with its face found in the
 #: thirteenth (not blind), held-out 23 in the twelfth after its face fix (not blind), held-out 24

@@ -8,7 +8,7 @@ line (``_line_scan``).  The channel correlates the half-resolution face signal w
 blobs of :data:`BLOB_PX` (full-resolution sigma), each response over its spread on the good
 parts held back from the spectrum, takes the absolute value (dark and bright alike) and per
 pixel the largest over the sizes; the image score is the map's maximum, put in spreads of the
-held-back good parts' scores.  Measured on the quick development sets (docs/anomaly.md, *Sum
+held-back good parts' scores.  Measured on the quick development sets (docs/anomaly-log.md, *Sum
 of the channels' z-scores and the blob channel*).
 
 One batched inverse FFT of four precomputed kernels per image; no per-pixel loops.

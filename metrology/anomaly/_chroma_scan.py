@@ -20,7 +20,7 @@ tint, a dye or passivation colour change, a coloured film) is invisible to them.
    face ROI, :data:`BORDER_PX` inside the image), put in PatchCore's units through the good
    parts held back at fit (every 5th), as the texture-energy channel is.
 
-Measured (docs/anomaly.md, *Colour parts: the chroma channel*): rule 39.
+Measured (docs/anomaly-log.md, *Colour parts: the chroma channel*): rule 39.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ SAT_DILATE_PX = 2
 BORDER_PX = 8
 #: the extractors (by name) with which ``"auto"`` turns the channel on: where it was measured
 #: (classical: rule 39; efficientnet-lite0, whose features see the colour image yet miss a
-#: change that keeps the luminance: docs/anomaly.md, *Colour parts: the chroma channel*)
+#: change that keeps the luminance: docs/anomaly-log.md, *Colour parts: the chroma channel*)
 AUTO_FEATURES = ("classical", "efficientnet-lite0")
 #: variance of the chroma deviation below which a face carries no colour (about the rounding
 #: noise of 8-bit channels after the smoothing: 2e-4 squared)

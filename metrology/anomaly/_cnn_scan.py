@@ -20,7 +20,7 @@ the line channel, whose face ROI and PatchCore statistics it shares, like the je
    face, calibrated on the held-back good parts (every 5th) and put in PatchCore's units as
    the jet channel's.
 
-Measured (docs/anomaly.md, *The discriminator channel*): added beside the default's
+Measured (docs/anomaly-log.md, *The discriminator channel*): added beside the default's
 channels, mean AUROC +0.0158 over 16 held-out sets (worst -0.0038), +0.0133 over 12 on a
 second training sample (worst -0.0059), at 2000 steps (at 700 the net's own seed moved a set
 by as much as it gained); the fit is bound by the steps, not the images: about 3.2 min of CPU.

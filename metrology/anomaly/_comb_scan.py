@@ -23,7 +23,7 @@ Each band-pass is nonzero only near its own frequency: per direction the spectru
 around that frequency is multiplied and inverse transformed at the block's resolution (the
 energy does not depend on the carrier): half the image's size for the 0.42 band, a quarter for
 the 0.25 band (:data:`BLOCK_DIV`; its passband fits, and it costs 1.5 ms instead of 5.3 ms per
-256 x 256 score, rule 52).  Measured on the benchmark's sets: docs/anomaly.md, *The comb
+256 x 256 score, rule 52).  Measured on the benchmark's sets: docs/anomaly-log.md, *The comb
 channel in the library*, *A second comb band* and *Scoring under 50 ms again*.
 """
 

@@ -25,7 +25,7 @@ good faces' responses end and foreign marks' begin:
    each of :data:`GATE_COPIES` copies of every held-back good part; the head is kept iff
    its AUROC on them beats the jet channel's by :data:`GATE_MARGIN`.
 
-Measured (docs/anomaly.md, *A learned head on the jet channel* and *The gated jet head*).
+Measured (docs/anomaly-log.md, *A learned head on the jet channel* and *The gated jet head*).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ EVAL_STRIDE = 2
 #: the fit-time gate (``jet_head="auto"``): painted copies of each held-back good part (one
 #: mark each, a generator seeded apart from the training's) and the least gain in AUROC the
 #: head must show over the jet channel on them to be kept (fixed before any judged figure:
-#: rule 46, docs/anomaly.md *The gated jet head*)
+#: rule 46, docs/anomaly-log.md *The gated jet head*)
 GATE_COPIES = 3
 GATE_SEED = SEED + 1
 GATE_MARGIN = 0.10

@@ -19,7 +19,7 @@ ones.  Per scale (:data:`SIGMAS_PX`) and order group (:data:`ORDER_GROUPS`) the 
    covariance over this image's own face, plus :data:`OWN_FLOOR` of the trained one (a
    texture whose lay or grain turns from part to part: on the ground face of held-out 10 the
    channel alone scored 0.67 with the trained whitening and 0.92 with the image's own,
-   docs/anomaly.md, *The jet channel*);
+   docs/anomaly-log.md, *The jet channel*);
 4. puts each of the 2 x 18 statistics' image maxima in spreads of the held-back good parts'
    (their mean and spread, at least 1 / sqrt(2 ln n) over n pixels), so every shape, size and
    whitening answers on one scale; the evidence map is per pixel the largest of those z
@@ -28,7 +28,7 @@ ones.  Per scale (:data:`SIGMAS_PX`) and order group (:data:`ORDER_GROUPS`) the 
 The scales of :data:`HALF_FROM_PX` and more run on the face signal at half resolution (its
 2 x 2 block means; their templates are smooth enough for a quarter of the pixels): their z
 map is brought back to full resolution (linear) before the maximum.  Same AUROC on held-outs
-2 and 4-12, the channel about a fifth faster (docs/anomaly.md, *The jet's large scales at
+2 and 4-12, the channel about a fifth faster (docs/anomaly-log.md, *The jet's large scales at
 half resolution*).
 
 Per level one rfft2 per image and per group one batched inverse FFT of its 1-3 precomputed
@@ -72,7 +72,7 @@ MAX_SIGMA_PX = 64.0
 #: the scales from this size up are searched on the face signal at half resolution (its 2 x 2
 #: block means; sigma in half-resolution px half the full one): their templates are smooth
 #: enough that a quarter of the pixels carries them, and the channel scores about a fifth
-#: faster (docs/anomaly.md, *The jet's large scales at half resolution*)
+#: faster (docs/anomaly-log.md, *The jet's large scales at half resolution*)
 HALF_FROM_PX = 4.0
 #: the half-resolution evidence off its face before it is brought to full resolution (linear
 #: interpolation): finite, and far below any good part's z

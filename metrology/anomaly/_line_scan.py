@@ -3,7 +3,7 @@ search for long, faint, straight lines on the part face (private helper of ``pat
 
 A 12 px patch sees a segment of a long hairline whose contrast is 2 texture standard
 deviations as one more texture patch; integrated along 48 px the same line stands out
-(docs/anomaly.md, *Held-out 5 and detectability*).  The channel:
+(docs/anomaly-log.md, *Held-out 5 and detectability*).  The channel:
 
 1. *face signal*: the image at half resolution, over its local level (Gaussian of 4 half-res
    px normalised over the face ROI), minus 1, and 0 off the face: lighting gain and ramps
@@ -33,7 +33,7 @@ deviations as one more texture patch; integrated along 48 px the same line stand
    a fraction (up to about a fifth on a 128 x 128 face), so most of its response is kept.
    Without it the channel's calibration, whose spread of good image scores on held-back
    parts is tight (0.24-0.38 on the scikit-image photos), turned a texture shift into good
-   parts scored up to 28 spreads out (docs/anomaly.md, *The line channel under a texture
+   parts scored up to 28 spreads out (docs/anomaly-log.md, *The line channel under a texture
    shift*).
 
 All the directions are one batched inverse FFT of precomputed kernels (template spectrum
@@ -58,7 +58,7 @@ LEVEL_SIGMA = 8.0
 ERODE_PX = 8
 #: the lines searched: length (full-resolution px) and number of directions over 180 degrees,
 #: and the Gaussian sigma of their profile across (an imaged hairline: 0.6 px line, 0.8 px
-#: PSF).  Chosen on the quick tune and held-out 1-4 sets (docs/anomaly.md, *The line
+#: PSF).  Chosen on the quick tune and held-out 1-4 sets (docs/anomaly-log.md, *The line
 #: channel*): 24, 32 or 38 directions, full resolution, 32 px lines or lines split in 2-3
 #: segments that must all answer did not do better there
 LENGTH_PX = 48.0
@@ -71,7 +71,7 @@ ACROSS_PX = float(np.hypot(0.6, 0.8))
 #: measuring asked for a gain on each of 3-5, and the lead took the tie on 4 as passing it
 #: because the ground-truth lines midway between two scan directions, which a scratch at an
 #: arbitrary angle on a real part is, went from 0.25 to 0.88 found on cast and 0.62 to 1.00 on
-#: peened (docs/anomaly.md, *The line channel*).
+#: peened (docs/anomaly-log.md, *The line channel*).
 #: The finer directions per scan step (even; 2: the half steps, 4: the quarter and half steps
 #: either side), the number of candidates (local maxima of the map, strongest first: a share of
 #: the pixels scanned, 1/8 being about every 3 x 3 local maximum on these textures, at least

@@ -113,10 +113,10 @@ class PatchCoreSettings(Serializable):
         level, farther than this many pixels from its strong edges (a step of 20 % of that
         level: plate outline, holes, slots).  Where placement jitter moves the edges, a good
         part's map peaks there and hides faint defects on the face; defects on the band, and
-        a missing hole or slot (outside the face), are then not seen (docs/anomaly.md,
-        *held-out 5*).
+        a missing hole or slot (outside the face), are then not seen (docs/anomaly-log.md,
+        *Held-out 5 and detectability*).
     line_scan : {"auto", True, False}
-        The line channel (docs/anomaly.md, *The line channel*): a whitened search for long
+        The line channel (docs/anomaly-log.md, *The line channel*): a whitened search for long
         faint straight lines (hairlines, scuffs, scratches on fine textures) on the part face
         (the face of ``edge_band_px``, at least 6 px from strong edges), beside the patch
         distances.  Both channels are put on one scale by good parts held back at fit (every
@@ -127,7 +127,7 @@ class PatchCoreSettings(Serializable):
         -> 0.778 with both channels, 1.000 with the texture-energy one alone); ``True``: on (any extractor), and those conditions raise
         :class:`InputError`; ``False``: off.
     select : {"auto", "off"}
-        Configuration chosen at fit from the good images themselves (docs/anomaly.md,
+        Configuration chosen at fit from the good images themselves (docs/anomaly-log.md,
         *Configuration chosen at fit*).  ``"auto"``: a few good images are held back, the
         generator's five original surface defects (scratch, spot, dent, crack, stain) are
         painted onto copies of them on the part face, and the candidates ``edge_band_px``
@@ -142,7 +142,7 @@ class PatchCoreSettings(Serializable):
         about 5 times longer, 26 s CPU); ``"off"``: the settings as given (the former
         default).
     texture_energy : {"auto", True, False}
-        The texture-energy channel (docs/anomaly.md, *The texture-energy channel in
+        The texture-energy channel (docs/anomaly-log.md, *The texture-energy channel in
         PatchCore*): band log-energies of the face texture over a 5 px window against their
         position-free statistics on the good faces, for defects that flatten or roughen the
         texture over an area (dents, scuffs) which patch distances miss.  Put on PatchCore's
@@ -165,18 +165,18 @@ class PatchCoreSettings(Serializable):
         ``select="auto"`` (each fold's bank scored both ways; ``"max"`` unless ``"sum"`` does
         better by more than the selection's tie, and ``"max"`` where the selection does not
         run); the choice is ``PatchCore.fusion_used`` and ``info["select"]["fusion"]``.  The map
-        is the largest of the channels' maps under ``"max"`` and ``"sum"`` (docs/anomaly.md,
+        is the largest of the channels' maps under ``"max"`` and ``"sum"`` (docs/anomaly-log.md,
         *Sum of the channels' z-scores and the blob channel*).  ``"colocated"`` (default since
         2026-12-06, twentieth session, rule 53): per pixel of the face the largest of the
         channels' z values plus a quarter of the support the others give it there (each counted
         from 1 spread under its good parts' typical maximum), so a mark that lifts several
         channels a little at one place counts more than one that lifts a single channel; the
         score is the larger of ``"max"``'s and that sum's maximum, the map that sum on the face
-        (docs/anomaly.md, *Co-located evidence*; ``metrology.anomaly._colocated``).  +0.0019 on
+        (docs/anomaly-log.md, *Co-located evidence*; ``metrology.anomaly._colocated``).  +0.0019 on
         average over 24 development sets (19 gain), +0.0037 on held-out 35 judged blind.  A bank
         saved without the setting (before it) combines by ``"max"``, as it was calibrated.
     jet_scan : {"auto", True, False}
-        The jet channel (docs/anomaly.md, *The jet channel*): a whitened matched-subspace
+        The jet channel (docs/anomaly-log.md, *The jet channel*): a whitened matched-subspace
         search on the line channel's face for compact marks of any shape near a Gaussian, its
         slopes or its second derivatives (spots, pits, stains, dents, blisters, gouges) at
         six sizes (sigma 1-10 px), each answer also whitened by the image's own texture (a
@@ -189,7 +189,7 @@ class PatchCoreSettings(Serializable):
         (``select``) scores its fold banks without it.
     jet_head : bool or "auto"
         The jet channel's learned head, an option (``False``, the default, leaves it off;
-        docs/anomaly.md, *A learned head on the jet channel* and *The gated jet head*): a
+        docs/anomaly-log.md, *A learned head on the jet channel* and *The gated jet head*): a
         small perceptron (numpy, seeded) trained at fit on the jet channel's whitened
         responses to tell the good faces' pixels from those of generic marks painted into 40
         of them (strokes, blobs, shaded slopes, flattened patches, dot clusters, the
@@ -220,7 +220,7 @@ class PatchCoreSettings(Serializable):
         ``info["cnn_scan_seconds"]`` its fit time.  The fit-time selection (``select``) scores
         its fold banks without it.
     comb_scan : {"auto", True, False}
-        The comb channel (docs/anomaly.md, *The comb channel in the library* and *A second
+        The comb channel (docs/anomaly-log.md, *The comb channel in the library* and *A second
         comb band*): a search on the jet channel's face signal for bands of fine parallel
         grooves, faint in every pixel, whose energy one band-pass per direction (36
         directions) adds up, in two bands: 0.42 cycles per px (grooves 2-2.8 px apart: a drag
@@ -239,7 +239,7 @@ class PatchCoreSettings(Serializable):
         ``info["comb_scan"]`` says "on", "on: <bands kept> (gate: ...)", "off" or "off:
         ...", ``info["comb_scan_seconds"]`` its fit time.
     chroma_scan : {"auto", True, False}
-        The chroma channel (docs/anomaly.md, *Colour parts: the chroma channel*): every other
+        The chroma channel (docs/anomaly-log.md, *Colour parts: the chroma channel*): every other
         channel sees a colour image as gray, so a discolouration that keeps the luminance
         (heat tint, a dye or passivation colour change, a coloured film) is invisible to
         them; this channel whitens the image's opponent chromaticity, smoothed at 1.5 px

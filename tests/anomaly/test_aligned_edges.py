@@ -96,7 +96,7 @@ def _norm(img):
 def bank(parts, tmp_path_factory):
     # the fit-time selection off, as when these figures were taken: it chooses the 6 px band
     # on these 20 parts and one good part then scores 6.00 against the lowest missing 5.99
-    # (AUROC 0.994; docs/anomaly.md, *Configuration chosen at fit*)
+    # (AUROC 0.994; docs/anomaly-log.md, *Configuration chosen at fit*)
     pc = PatchCore(coreset_ratio=0.1, select="off").fit(parts[0])
     return pc, pc.save(tmp_path_factory.mktemp("bank") / "ladder.npz")
 
