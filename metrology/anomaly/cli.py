@@ -13,6 +13,7 @@
                           [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx]
+    metrology anomaly info BANK [--json]
     metrology anomaly export-onnx BANK OUT.onnx
     metrology anomaly evaluate --bank BANK --good GOOD... (--bad BAD... [--masks DIR] |
                                --paste [KIND,...]) [--aligned] [--onnx trunk.onnx] [--json]
@@ -35,7 +36,11 @@ takes a mask image of the training size whose nonzero pixels are the part's regi
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
-or when no threshold is set).  ``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
+or when no threshold is set).  ``info`` says what a bank is and what its fit chose: the
+extractor, image size, training figures, the face band, each extra channel's state (``on``,
+``off`` or why ``"auto"`` turned it off), how the channels combine and the threshold
+(:func:`metrology.anomaly.describe.describe`; ``fit`` prints the same at its end).
+``export-onnx`` writes the EfficientNet-Lite0 trunk of a lite0
 bank, for its image size, to ONNX (needs ``[deep]``), and ``score --onnx`` scores that bank
 through OpenCV's DNN module, without torch.  ``evaluate`` scores good and defective parts
 the bank was not fitted on and reports the AUROC with its 90 % interval, the escapes when no
@@ -101,9 +106,8 @@ def _fit(args: argparse.Namespace) -> int:
     if roi is not None and not roi.any():
         raise InputError(f"--roi {args.roi}: the mask has no nonzero pixel")
     scorer.fit(images, roi=roi)
-    thr = None
-    if args.calibrate:
-        thr = scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
+    if args.calibrate:      # the threshold goes into the bank and its summary
+        scorer.calibrate_threshold(_load_all(args.calibrate, "calibrating"),
                                          args.threshold_method, quantile=args.quantile,
                                          margin=args.margin)
     out = scorer.save(args.output)
@@ -111,10 +115,24 @@ def _fit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print(f"bank: {out}: {scorer.bank_size} patches x {scorer.info['feature_dim']} "
-              f"from {scorer.info['n_images']} images in {scorer.info['fit_seconds']:.1f} s")
-        print(thr if thr is not None else "no threshold (give --calibrate with held-back good "
-                                          "images to set one)")
+        from .describe import describe
+
+        print(f"bank: {out}")
+        print("\n".join(describe(scorer)))
+    return EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .describe import channel_states, describe
+
+    scorer = _load_bank(args)
+    if args.json:
+        print(json.dumps(dict(scorer.to_dict(), bank=str(args.bank),
+                              channels=channel_states(scorer), fusion=scorer.fusion_used,
+                              aligned_model=scorer._aligned is not None), indent=2))
+    else:
+        print(f"bank: {args.bank}")
+        print("\n".join(describe(scorer)))
     return EXIT_OK
 
 
@@ -229,7 +247,8 @@ def _export_onnx(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
-    """Add ``anomaly fit``, ``score`` and ``export-onnx`` to the ``metrology`` command."""
+    """Add ``anomaly fit``, ``score``, ``info``, ``export-onnx`` and ``evaluate`` to the
+    ``metrology`` command."""
     pa = subparsers.add_parser("anomaly", help="surface anomaly scoring trained on good parts")
     asub = pa.add_subparsers(dest="anomaly_command", metavar="ACTION")
     pf = asub.add_parser("fit", help="build a PatchCore bank from good images")
@@ -299,6 +318,11 @@ def register(subparsers) -> None:
                     help="score an efficientnet-lite0 bank with this trunk (from export-onnx) "
                          "through OpenCV, without torch")
     ps.set_defaults(func=_score)
+    pi = asub.add_parser("info", help="what a saved bank is and what its fit chose (face band, "
+                                      "channels on or off and why, threshold)")
+    pi.add_argument("bank", help="bank file written by 'anomaly fit'")
+    pi.add_argument("--json", action="store_true", help="print it as JSON")
+    pi.set_defaults(func=_info, onnx=None)
     pe = asub.add_parser("export-onnx", help="export an efficientnet-lite0 bank's trunk to ONNX "
                                              "(needs metrology[deep])")
     pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0")

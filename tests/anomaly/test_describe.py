@@ -1,0 +1,86 @@
+"""``metrology anomaly info BANK`` and the end of ``anomaly fit``: what a bank is and what its
+fit chose (:mod:`metrology.anomaly.describe`)."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from metrology.anomaly import PatchCore
+from metrology.anomaly.describe import channel_states, describe
+from metrology.cli import main
+from metrology.synth.defects import make_defect_set
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory):
+    d = tmp_path_factory.mktemp("describe")
+    parts = make_defect_set(8, (), 0, shape=(96, 96), seed=11)
+    out = []
+    for i, p in enumerate(parts):
+        path = d / f"{i:02d}.png"
+        cv2.imwrite(str(path), p.image)
+        out.append(str(path))
+    return d, out
+
+
+def test_fit_says_what_it_chose_and_info_says_it_again(paths, capsys):
+    d, imgs = paths
+    bank = d / "b.npz"
+    assert main(["anomaly", "fit", *imgs[:6], "-o", str(bank), "--select", "off",
+                 "--edge-band-px", "3", "--jet-scan", "off", "--calibrate", *imgs[6:]]) == 0
+    fit_out = capsys.readouterr().out
+    assert main(["anomaly", "info", str(bank)]) == 0
+    info_out = capsys.readouterr().out
+    for out in (fit_out, info_out):
+        assert "images 96 x 96 gray" in out and "fitted on 6 good images" in out
+        assert "face band 3 px, as set" in out
+        # each channel's state, and why an "auto" one is off: the chroma channel on gray
+        # images, the jet channel as asked
+        assert "line on" in out and "jet off" in out
+        assert "chroma off: chroma_scan: the training images are gray" in out
+        assert "combined by 'colocated'" in out
+        assert "threshold " in out and "from 2 good images" in out
+        assert "threshold: none" not in out
+    # the file's lines after the path are the same whether just fitted or loaded
+    assert fit_out.splitlines()[1:] == info_out.splitlines()[1:]
+
+
+def test_info_json_and_a_bad_bank(paths, tmp_path, capsys):
+    d, imgs = paths
+    bank = tmp_path / "j.npz"
+    assert main(["anomaly", "fit", *imgs[:6], "-o", str(bank), "--select", "off", "--json"]) == 0
+    capsys.readouterr()
+    assert main(["anomaly", "info", str(bank), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["channels"]["line"] == "on" and got["fusion"] == "colocated"
+    assert got["image_shape"] == [96, 96] and got["bank_size"] > 0
+    assert got["aligned_model"] in (True, False)
+    # a missing or broken bank: one line on stderr, exit 2
+    assert main(["anomaly", "info", str(tmp_path / "none.npz")]) == 2
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip")
+    assert main(["anomaly", "info", str(broken)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_describe_in_python_and_the_band_chosen_at_fit():
+    assert describe(PatchCore()) == ["PatchCore bank: not fitted"]
+    parts = make_defect_set(16, (), 0, shape=(64, 64), seed=12)
+    few = describe(PatchCore(jet_scan=False).fit([p.image for p in parts[:10]]))
+    # with 10 images there is no choice: the band as set, and why
+    assert "face band 0 px, as set (select off: needs at least 15 good images, given 10)" in few
+    pc = PatchCore(jet_scan=False).fit([p.image for p in parts])
+    lines = describe(pc)
+    # select="auto" (the default) chose a band on painted held-back parts: it says which,
+    # and each candidate's AUROC
+    band = [ln for ln in lines if ln.startswith("face band")]
+    assert len(band) == 1 and "chosen at fit" in band[0]
+    chosen = pc.info["select"]["edge_band_px"]
+    assert band[0].startswith(f"face band {chosen:g} px")
+    for c in pc.info["select"]["candidates"]:
+        assert f"{c['edge_band_px']:g} px {c['auroc']:.3f}" in band[0]
+    states = channel_states(pc)
+    assert states["jet"] == "off" and list(states)[0] == "line"
+    assert np.all([isinstance(v, str) for v in states.values()])
