@@ -35,3 +35,16 @@ def seeds_for(key: str, n: int) -> list[int]:
     if FULL:
         return list(range(n))
     return [sum(key.encode()) % n]
+
+
+def sample(seq, k: int, key: str) -> list:
+    """All of ``seq`` under :data:`FULL`; otherwise ``k`` of its items (all of them when it
+    has no more than ``k``), in their order, chosen by ``key`` (a test's name): a seed loop
+    that asserts the same property of every seed runs a few seeds by default, different tests
+    trying different ones, and every seed under ``--runslow``."""
+    items = list(seq)
+    if FULL or len(items) <= k:
+        return items
+    start = sum(key.encode()) % len(items)
+    step = len(items) // k
+    return [items[i] for i in sorted((start + j * step) % len(items) for j in range(k))]

@@ -8,6 +8,7 @@ from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, brushed_textur
                                      make_defect_set, paste_defects, render_defect_sample,
                                      texture_patch)
 from metrology.synth.surfaces import LAYOUTS, TEXTURES
+from tests import sampling
 from tests.sampling import covering_pairs
 
 SHAPE = (96, 96)
@@ -84,9 +85,12 @@ def test_bad_input():
 @pytest.mark.parametrize("kind", SURFACE_KINDS)  # every kind, later ones included
 def test_extreme_defect_sizes_render_without_crashing(kind):
     # a defect wider than the plate: its clearance shrinks (numpy's uniform raised "high - low
-    # < 0" before); one too small to change any pixel has an empty mask, not the whole face
+    # < 0" before); one too small to change any pixel has an empty mask, not the whole face.
+    # Wider: 1000 px on the 64 px image by default, 10000 px under --runslow (a lap 10000 px
+    # long or a pigtail of 10000 px loops takes 15-25 s to draw, 1000 px under 1 s)
+    huge = 1e4 if sampling.FULL else 1e3
     for name in ("radius_px", "sigma_px", "length_px"):
-        s = render_defect_sample((64, 64), kind, rng=0, defect_params={name: 1e4})
+        s = render_defect_sample((64, 64), kind, rng=0, defect_params={name: huge})
         assert s.image.shape == (64, 64) and s.kind == kind
     tiny = render_defect_sample((64, 64), kind, rng=0, defect_params={"radius_px": 1e-3,
                                                                      "sigma_px": 1e-3})

@@ -11,6 +11,7 @@ from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
                                                check_pasted_on_a_face, check_texture_contract,
                                                check_texture_fast)
+from tests.sampling import sample
 
 KW = dict(layout="louvre", texture="hammered")
 
@@ -118,7 +119,8 @@ def _aspect(mask):
 
 
 def test_drip_is_local_brighter_with_a_darker_rim_elongated_and_contrast_scale():
-    for r in range(8):
+    # the same check of every seed: 8 under --runslow, two of them by default
+    for r in sample(range(8), 2, "drip"):
         s = render_defect_sample((256, 256), "drip", rng=r, **KW)
         twin = render_defect_sample((256, 256), "drip", rng=r, contrast_scale=1e-6, **KW)
         big = render_defect_sample((256, 256), "drip", rng=r, contrast_scale=2.0, **KW)

@@ -12,6 +12,7 @@ from tests.anomaly.test_holdout9_synth import check_texture_bad_input
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_layout_renders,
                                                check_pasted_on_a_face, check_texture_contract,
                                                check_texture_fast)
+from tests.sampling import sample
 
 KW = dict(layout="sprocket", texture="diecast")
 #: a bare face, no texture, noise, lighting or placement: a defect's own change shows
@@ -235,15 +236,20 @@ def test_sprocket_takes_every_kind_at_small_sizes():
 
 def test_starcrack_is_local_darker_and_follows_contrast_scale():
     arms = set()
+    # the drawn parameters of all 8 seeds (their arms across seeds); the image checks, the same
+    # for every seed, on two of them by default and all 8 under --runslow
+    imaged = sample(range(8), 2, "starcrack")
     for r in range(8):
         s = render_defect_sample((256, 256), "starcrack", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "starcrack", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "starcrack", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         assert spec.kind == "starcrack" and 18 <= spec.contrast <= 40
         assert 8 <= spec.size_px <= 20 and 0.6 <= spec.params["width_px"] <= 0.9
         assert 1.0 <= spec.params["pit_px"] <= 1.8
         arms.add(spec.params["arms"])
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "starcrack", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "starcrack", rng=r, contrast_scale=2.0, **KW)
         assert np.array_equal(s.mask, twin.mask)
         assert ndimage.label(s.mask, EIGHT)[1] == 1                    # one star
         cx, cy = spec.center_xy

@@ -14,6 +14,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_on_the_face, check_pasted_on_a_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="bearingcap", texture="guilloche")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -259,10 +260,11 @@ def _frame(spec, shape=(128, 128)):
 
 def test_clampmark_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "clampmark")
     for r in range(4):
         s = render_defect_sample((256, 256), "clampmark", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "clampmark", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "clampmark", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "clampmark" and 10 <= spec.contrast <= 22
@@ -271,6 +273,10 @@ def test_clampmark_is_local_and_follows_contrast_scale():
         assert 0.35 <= p["width_px"] / spec.size_px <= 0.65
         assert 0.15 <= p["corner_px"] / p["width_px"] <= 0.3
         assert 0.65 <= p["tilt"] <= 0.85 and 0.4 <= p["lip"] <= 0.7
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "clampmark", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "clampmark", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         near = ndimage.binary_dilation(s.mask, iterations=3)
         assert np.abs(d[~near]).max() <= 1.0                        # nothing off the mark

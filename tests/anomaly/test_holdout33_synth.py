@@ -15,6 +15,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_on_the_face, check_pasted_on_a_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="crescentarm", texture="peenground")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -241,10 +242,11 @@ def _polar(spec, shape=(128, 128)):
 
 def test_halo_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "halo")
     for r in range(4):
         s = render_defect_sample((256, 256), "halo", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "halo", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "halo", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "halo" and 10 <= spec.contrast <= 22
@@ -253,6 +255,10 @@ def test_halo_is_local_and_follows_contrast_scale():
         assert 0.6 <= p["sigma_px"] <= 0.9 and 2.5 <= p["spacing_px"] <= 4.0
         assert p["n_specks"] == round(2 * np.pi * spec.size_px / p["spacing_px"])
         assert 0.5 <= p["centre_px"] / spec.size_px <= 0.7 and 0.25 <= p["core"] <= 0.45
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "halo", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "halo", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         near = ndimage.binary_dilation(s.mask, iterations=3)
         assert np.abs(d[~near]).max() <= 1.0                        # nothing off the mark

@@ -15,6 +15,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_on_the_face, check_pasted_on_a_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="trimount", texture="flamespray")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -259,10 +260,11 @@ def _polar(spec, shape=(128, 128)):
 
 def test_arcstrike_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "arcstrike")
     for r in range(4):
         s = render_defect_sample((256, 256), "arcstrike", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "arcstrike", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "arcstrike", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "arcstrike" and 12 <= spec.contrast <= 26
@@ -271,6 +273,10 @@ def test_arcstrike_is_local_and_follows_contrast_scale():
         assert 1.7 <= p["rim_px"] / spec.size_px <= 2.1 and 0.5 <= p["rim_depth"] <= 0.8
         assert 3 <= p["n_streaks"] <= 6 and 4.0 <= p["length_px"] <= 10.0
         assert 0.5 <= p["sigma_px"] <= 0.8
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "arcstrike", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "arcstrike", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         # nothing off the mark: beyond the rim, the longest streak and 3 sigma (the faint
         # tips of the streaks, under a quarter of the peak, lie outside the mask)

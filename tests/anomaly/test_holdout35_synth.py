@@ -15,6 +15,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_on_the_face, check_pasted_on_a_face,
                                                check_reach_on_the_face, check_texture_contract,
                                                check_texture_fast, plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="splitcollar", texture="chemmilled")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -248,10 +249,11 @@ _frame = chord_frame
 
 def test_burr_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "burr")
     for r in range(4):
         s = render_defect_sample((256, 256), "burr", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "burr", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "burr", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "burr" and 14 <= spec.contrast <= 28
@@ -260,6 +262,10 @@ def test_burr_is_local_and_follows_contrast_scale():
         assert 0.45 <= p["sigma_px"] <= 0.75 and 1.6 <= p["width_px"] <= 2.6
         assert 0.6 <= p["shadow_sigma_px"] <= 0.9 and 0.5 <= p["shadow_depth"] <= 0.8
         assert p["side"] in (-1.0, 1.0) and abs(p["bend_px"]) <= 0.08 * spec.size_px
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "burr", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "burr", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         # nothing off the mark: beyond half its length, the bow, the offset and 3 sigma
         t, a = _frame(spec, (256, 256))

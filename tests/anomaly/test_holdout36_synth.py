@@ -15,6 +15,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_pasted_on_a_face, check_reach_on_the_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="dshim", texture="greyiron")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -275,10 +276,11 @@ _frame = chord_frame
 
 def test_stringer_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "stringer")
     for r in range(4):
         s = render_defect_sample((256, 256), "stringer", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "stringer", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "stringer", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "stringer" and 16 <= spec.contrast <= 30
@@ -286,6 +288,10 @@ def test_stringer_is_local_and_follows_contrast_scale():
         assert 14.0 <= spec.size_px <= 34.0 and p["length_px"] == spec.size_px
         assert 2.8 <= p["pitch_px"] <= 4.2 and 0.45 <= p["sigma_px"] <= 0.8
         assert p["dots"] == round(spec.size_px / p["pitch_px"]) + 1
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "stringer", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "stringer", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         # nothing off the row: beyond half its length and a pitch's jitter, 3 px across
         t, a = _frame(spec, (256, 256))

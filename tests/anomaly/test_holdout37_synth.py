@@ -15,6 +15,7 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_pasted_on_a_face, check_reach_on_the_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
+from tests.sampling import sample
 
 KW = dict(layout="handhole", texture="blanchard")
 #: a face without noise, lighting or placement (texture as given): a defect's change shows
@@ -237,10 +238,11 @@ def _change(r, params=None, scale=1.0, **kw):
 
 def test_pigtail_is_local_and_follows_contrast_scale():
     drawn = set()
+    # the drawn parameters of all 4 seeds (they differ across seeds); the image checks, the
+    # same for every seed, on two of them by default and all 4 under --runslow
+    imaged = sample(range(4), 2, "pigtail")
     for r in range(4):
         s = render_defect_sample((256, 256), "pigtail", rng=r, **KW)
-        twin = render_defect_sample((256, 256), "pigtail", rng=r, contrast_scale=1e-6, **KW)
-        big = render_defect_sample((256, 256), "pigtail", rng=r, contrast_scale=2.0, **KW)
         spec = s.defects[0]
         p = spec.params
         assert spec.kind == "pigtail" and 14 <= spec.contrast <= 26
@@ -248,6 +250,10 @@ def test_pigtail_is_local_and_follows_contrast_scale():
         assert 14.0 <= spec.size_px <= 32.0 and p["length_px"] == spec.size_px
         assert 3.0 <= p["radius_px"] <= 5.0 and 0.4 <= p["sigma_px"] <= 0.65
         assert 2.5 <= p["pitch_px"] <= min(4.5, 1.5 * p["radius_px"]) and p["spin"] in (-1, 1)
+        if r not in imaged:
+            continue
+        twin = render_defect_sample((256, 256), "pigtail", rng=r, contrast_scale=1e-6, **KW)
+        big = render_defect_sample((256, 256), "pigtail", rng=r, contrast_scale=2.0, **KW)
         d = s.image.astype(float) - twin.image.astype(float)
         # nothing off the chain: beyond half its length and a loop, a loop across, 3 px
         t, a = chord_frame(spec, (256, 256))
