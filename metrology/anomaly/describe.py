@@ -22,10 +22,20 @@ CHANNELS = (("line_scan", "line"), ("texture_energy", "texture energy"), ("jet_s
             ("chroma_scan", "chroma"))
 
 
+def _scorer(pc: Any) -> Any:
+    """``pc`` if it is a :class:`~metrology.anomaly.PatchCore`, else :class:`InputError`."""
+    from ..errors import InputError
+    from .patchcore import PatchCore
+
+    if not isinstance(pc, PatchCore):
+        raise InputError(f"pc: expected a PatchCore, given {type(pc).__name__}")
+    return pc
+
+
 def channel_states(pc: Any) -> dict:
     """Per extra channel (name shown -> its state as the fit recorded it: ``"on"``,
     ``"off"`` or ``"off: why"``), for the channels the bank's ``info`` records."""
-    info = pc.info
+    info = _scorer(pc).info
     return {name: str(info[key]) for key, name in CHANNELS if key in info}
 
 
@@ -44,7 +54,7 @@ def _band(sel: Any, band_px: float) -> str:
 def describe(pc: Any) -> list[str]:
     """Lines that say what the bank ``pc`` is: extractor, image size, training figures, the
     bank, the face band and channels the fit chose, how scores combine, the threshold."""
-    if not pc.is_fitted:
+    if not _scorer(pc).is_fitted:
         return ["PatchCore bank: not fitted"]
     d, info = pc.to_dict(), pc.info
     h, w = d["image_shape"]
@@ -55,11 +65,13 @@ def describe(pc: Any) -> list[str]:
     if "fit_seconds" in info:
         fit += f" in {info['fit_seconds']:.1f} s"
     out.append(f"{fit}; bank of {d['bank_size']} patches"
-               + (f" (a coreset of {info['patches_used']} patches sampled from "
-                  f"{info['patches_total']})"
+               + (f" (a coreset chosen from {info['patches_used']} of the "
+                  f"{info['patches_total']} training patches)"
                   if "patches_used" in info and "patches_total" in info else ""))
     out.append(_band(info.get("select"), pc.settings.edge_band_px))
-    out.append("channels: " + "; ".join(f"{k} {v}" for k, v in channel_states(pc).items()))
+    states = channel_states(pc)   # a bank written before the channels records none
+    out.append("channels: " + ("; ".join(f"{k} {v}" for k, v in states.items()) or
+                               "none recorded (a bank from before the extra channels)"))
     aligned = ("not fitted" if pc._aligned is None else "fitted, on by default"
                if pc.settings.aligned else "fitted, on for aligned parts (a recipe's region, "
                "score(aligned=True), --aligned)")

@@ -10,6 +10,7 @@ import pytest
 from metrology.anomaly import PatchCore
 from metrology.anomaly.describe import channel_states, describe
 from metrology.cli import main
+from metrology.errors import InputError
 from metrology.synth.defects import make_defect_set
 
 
@@ -67,6 +68,11 @@ def test_info_json_and_a_bad_bank(paths, tmp_path, capsys):
 
 def test_describe_in_python_and_the_band_chosen_at_fit():
     assert describe(PatchCore()) == ["PatchCore bank: not fitted"]
+    for bad in (None, {}, 2, "bank.npz"):   # the API fuzz's crash: one clear error now
+        with pytest.raises(InputError, match="expected a PatchCore"):
+            describe(bad)
+        with pytest.raises(InputError, match="expected a PatchCore"):
+            channel_states(bad)
     parts = make_defect_set(16, (), 0, shape=(64, 64), seed=12)
     few = describe(PatchCore(jet_scan=False).fit([p.image for p in parts[:10]]))
     # with 10 images there is no choice: the band as set, and why
@@ -84,3 +90,8 @@ def test_describe_in_python_and_the_band_chosen_at_fit():
     states = channel_states(pc)
     assert states["jet"] == "off" and list(states)[0] == "line"
     assert np.all([isinstance(v, str) for v in states.values()])
+    # a bank whose info records no channel (written before them) says so, and no band chosen
+    pc.info = {k: v for k, v in pc.info.items() if k in ("n_images", "feature_dim")}
+    lines = describe(pc)
+    assert "channels: none recorded (a bank from before the extra channels)" in lines
+    assert "face band 0 px, as set" in lines
