@@ -82,6 +82,7 @@ from scipy import ndimage
 from ..core.checks import as_vector, check_int, check_positive, check_seed
 from ..core.pose import Pose2D
 from ..errors import InputError
+from ._coverage import inside_fields
 from ._defect_makers import (draw_defect, feature_extent, free_distance, n_features, n_missable,
                              pick_center, sd_features, sd_plate, window_of)
 from ._textures_more import sd_window, sink_shading
@@ -383,11 +384,14 @@ def render_defect_sample(shape: tuple[int, int] = (256, 256), kind: str | Sequen
     ca, sa = np.cos(np.deg2rad(pose.angle_deg)), np.sin(np.deg2rad(pose.angle_deg))
     held: list[np.ndarray] = []  # hole indicator of each chunk, computed with the face one
 
-    def face_fn(X, Y):  # machined face: inside the plate, outside every feature
+    def model(X, Y):  # image to model coordinates: the inverse pose (rotation by -angle)
         dx, dy = X - pose.x, Y - pose.y
-        u, v = ca * dx + sa * dy, -sa * dx + ca * dy  # inverse pose (rotation by -angle)
-        plate = sd_plate(u, v, lay) <= 0
-        feat = sd_features(u, v, lay, skip) <= 0
+        return ca * dx + sa * dy, -sa * dx + ca * dy
+
+    def face_fn(X, Y):  # machined face: inside the plate, outside every feature
+        # the two signs, evaluated sample by sample only near their edges (``_coverage``)
+        plate, feat = inside_fields(X, Y, [lambda x, y: sd_plate(*model(x, y), lay),
+                                           lambda x, y: sd_features(*model(x, y), lay, skip)])
         held.append((plate & feat).astype(float))
         return (plate & ~feat).astype(float)
 
