@@ -3,15 +3,17 @@ near their edges (private helper of ``defects``).
 
 ``render_scene`` asks a scene for its radiance on a fine grid of ``supersample`` x
 ``supersample`` samples per pixel.  A part's face and hole indicators are the signs of signed
-distances (to the plate's outline, to its features), so only the samples of pixels near an
-edge can differ from their pixel's centre: a sample lies less than ``sqrt(2) / 2`` px from its
-pixel's centre, and a signed distance changes by at most that much over it (by at most
-``MAX_SLOPE`` times that for the outlines that are not exact distances).  :func:`inside_fields`
-evaluates each distance at the pixel centres, takes the centre's side for every sample of a
-pixel whose centre is more than :data:`MARGIN` px from the edge, and evaluates the distance
-at the samples of the others.  The fields are those of evaluating every sample (the lead's
-render hashes: every texture, layout, kind and benchmark set bit for bit), at about a fifth of
-the work: the signed distances were half of a part's render.
+distances (to the plate's outline, to its features).  A sample lies less than ``sqrt(2) / 2``
+px from its pixel's centre, so an exact signed distance differs between the two by less than
+that, and any distance whose slope is at most :data:`MAX_SLOPE` (1.41) by less than
+:data:`MARGIN` (1 px): where the centre is more than ``MARGIN`` from the edge, every sample of
+the pixel is on the centre's side.  :func:`inside_fields` evaluates each distance at the pixel
+centres, takes the centre's side for those pixels, and evaluates the samples of the others.
+The holes, slots, windows and the plain and notched plates are exact distances; the other
+outlines are checked against evaluating every sample by ``tests/anomaly/
+test_coverage_fields.py`` (every layout at two poses) and by the lead's render hashes (every
+texture, layout, kind and benchmark set, bit for bit).  The work is about a fifth of
+evaluating every sample, which was half of a part's render.
 """
 
 from __future__ import annotations
