@@ -3,36 +3,43 @@ mode="nearest", truncate=4.0)`` on float64, without filtering regions that are c
 
 Why the shortcut is exact
 -------------------------
-``gaussian_filter`` runs ``correlate1d`` along axis 0, then along axis 1 on that result, with
-radius ``R = int(4.0 * sigma + 0.5)`` samples. Each output of a pass is computed from the
-``2R + 1`` inputs around it with the same weights in the same order, whatever its position
-(``mode="nearest"`` only decides which inputs fill the line beyond the array's ends). Hence:
+``gaussian_filter`` is ``gaussian_filter1d`` along axis 0, then along axis 1 on that float64
+result (scipy's source; the tests check the equality), each a ``correlate1d`` with radius
+``R = int(4.0 * sigma + 0.5)`` samples. Each output of a pass is computed from the ``2R + 1``
+inputs around it along the pass's axis with the same weights in the same order, whatever its
+position (``mode="nearest"`` only decides which inputs fill the line beyond the array's ends).
+Hence, for either pass:
 
-* **Constant neighbourhoods.** If every input within R samples (along both axes) of an output
-  holds the same float64 ``v`` (same bits), the first pass gives one number ``C0(v)`` at every
-  sample within R columns of that output, and the second pass gives one number ``C(v)``. ``C(v)``
-  is taken from the filter itself -- by filtering a small array filled with ``v`` by the same
-  call -- never from a formula, so it carries the very rounding of the full filter.
+* **Constant neighbourhoods.** Where the ``2R + 1`` inputs of an output all hold the same
+  float64 ``v`` (same bits), the output is one number ``C(v)`` -- ``C0(v)`` after the first
+  pass, ``C(v) = C1(C0(v))`` after both. It is taken from the filter itself, by filtering a
+  1 x 1 array holding ``v`` with the same call, never from a formula, so it carries the very
+  rounding of the full filter. "Same value" means the same bits: ``-0.0`` and ``0.0`` are not
+  one value (their outputs differ in sign).
 * **Blocks with a margin.** Filtering on its own a block that extends R samples beyond a
-  rectangle on each side (clipped to the array) gives the rectangle's outputs exactly: the
-  first pass is exact on rows at least R inside the block's cut edges, and the second pass on
-  those rows reads first-pass outputs only within R columns. Where the block is clipped, its
-  edge *is* the array's edge, and ``mode="nearest"`` extends both alike.
+  rectangle along the pass's axis (clipped to the array) gives the rectangle's outputs
+  exactly, as each needs only inputs within R along that axis. Where the block is clipped,
+  its edge *is* the array's edge, and ``mode="nearest"`` extends both alike. (A 2-D block
+  for both passes at once would need R of margin on all four sides; that cost as much as
+  skipping saved on the generator's parts, so each pass has its own blocks.)
 
-Both claims were checked by experiment (and are by ``tests/anomaly/test_render_blur.py``,
-which also fails with a margin of R - 1). "Same value" means the same bits, so ``-0.0`` and
-``0.0`` are not mixed into one constant (they would give outputs of different sign).
+Both claims were checked by experiment before use, and are by
+``tests/anomaly/test_render_blur.py`` (which fails when a margin is cut to R - 1).
 
-So the array is cut into square tiles; a tile whose block (tile plus R, clipped) holds one
-value gets ``C(v)``, and the other tiles, merged into runs along rows and then into taller
-rectangles where consecutive runs match, are filtered as blocks. When too few tiles are
-constant for that to pay (smooth radiance, calibration boards), the plain filter runs.
+So the array is cut into tiles of ``_CELL * _TILE_CELLS`` samples. First pass: a tile whose
+columns, R rows above and below included, hold one value gets ``C0(v)``; the other tiles,
+grouped into runs down each tile column, are filtered along axis 0 with R rows of margin.
+Second pass: a tile gets ``C(v)`` when it and the tiles within R samples to its left and right
+were constant in the first pass with the same ``v`` (so its first-pass rows there are all
+``C0(v)``); the others, grouped into runs along tile rows, are filtered along axis 1 with R
+columns of margin from the first pass's output. When few tiles are constant (smooth
+radiance, calibration boards) the plain filter runs, after a glance at one sample per cell
+that costs a few hundredths of the filter.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import ndimage
 
 __all__ = ["gaussian_blur_nearest"]
@@ -78,16 +85,25 @@ def _column_constants(a: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarra
     ``radius`` rows up and down (clipped), hold one float64 bit pattern, and that pattern."""
     bits = a.view(np.int64)
     lo = _cells(_cells(bits, np.minimum), np.minimum)
-    hi = _cells(_cells(bits, np.maximum), np.maximum)
+    return _tiles(lo, _cells(_cells(bits, np.maximum), np.maximum), radius)
+
+
+def _tiles(lo: np.ndarray, hi: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """From the least and greatest bits of each cell, per tile: whether its window (the
+    tile's cells and ``radius`` samples of cells above and below) holds one value, and it."""
     k = _TILE_CELLS
     c = -(-radius // _CELL)  # cells of margin covering `radius` samples
     nt, mt = -(-lo.shape[0] // k), -(-lo.shape[1] // k)
     # edge padding repeats the array's own cells, so windows stay clipped to the array
     pad = ((c, nt * k - lo.shape[0] + c), (0, mt * k - lo.shape[1]))
-    win = (k + 2 * c, k)
-    lo = sliding_window_view(np.pad(lo, pad, mode="edge"), win)[::k, ::k].min(axis=(2, 3))
-    hi = sliding_window_view(np.pad(hi, pad, mode="edge"), win)[::k, ::k].max(axis=(2, 3))
-    return lo == hi, lo
+    padded = np.pad(lo, pad, mode="edge")
+    hi = padded if hi is lo else np.pad(hi, pad, mode="edge")
+    lo, hi = padded.reshape(-1, mt, k).min(axis=2), hi.reshape(-1, mt, k).max(axis=2)
+    t_lo, t_hi = lo[:nt * k:k].copy(), hi[:nt * k:k].copy()
+    for d in range(1, k + 2 * c):  # rows of cells of each tile's window in turn
+        np.minimum(t_lo, lo[d:d + nt * k:k], out=t_lo)
+        np.maximum(t_hi, hi[d:d + nt * k:k], out=t_hi)
+    return t_lo == t_hi, t_lo
 
 
 def _row_constants(same: np.ndarray, value: np.ndarray, radius: int) -> np.ndarray:
@@ -140,8 +156,11 @@ def gaussian_blur_nearest(a: np.ndarray, sigma: float) -> np.ndarray:
     radius = int(4.0 * float(sigma) + 0.5)
     if a.ndim != 2 or a.size < _MIN_SAMPLES or not sigma > 1e-15:
         return _filter(a, sigma)
-    grid = a.view(np.int64)[::_CELL, ::_CELL]  # a glance first: a smooth field stops here
-    if grid.shape[1] < 2 or np.mean(grid[:, 1:] == grid[:, :-1]) < _MIN_CONSTANT_SHARE:
+    # a glance first, one sample per cell: a field with few constant tiles stops here
+    grid = a.view(np.int64)[::_CELL, ::_CELL]
+    along = grid[:, 1:] == grid[:, :-1]
+    if ((along.size and along.mean() < _MIN_CONSTANT_SHARE)
+            or _tiles(grid, grid, radius)[0].mean() < _MIN_CONSTANT_SHARE):
         return _filter(a, sigma)
     same, value = _column_constants(a, radius)
     if same.mean() < _MIN_CONSTANT_SHARE:
