@@ -24,7 +24,10 @@ Hence, for either pass:
   skipping saved on the generator's parts, so each pass has its own blocks.)
 
 Both claims were checked by experiment before use, and are by
-``tests/anomaly/test_render_blur.py`` (which fails when a margin is cut to R - 1).
+``tests/anomaly/test_render_blur.py``: the margin claim on its own (R - 1 is not exact), the
+module's output against the plain filter (it fails when a tile's constancy window falls short
+by a sample). The blocks below end next to tiles whose windows are constant, so their margin
+is belt and braces: the extension beyond a block's cut edge equals what lies there.
 
 So the array is cut into tiles of ``_CELL * _TILE_CELLS`` samples. First pass: a tile whose
 columns, R rows above and below included, hold one value gets ``C0(v)``; the other tiles,

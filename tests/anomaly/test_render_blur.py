@@ -120,3 +120,20 @@ def test_the_render_uses_it():
     from metrology.synth import render
 
     assert render.gaussian_blur_nearest is gaussian_blur_nearest
+
+
+@pytest.mark.parametrize("sigma", (0.3, 0.8, 3.2, 8.0))
+def test_the_margin_claim_itself(sigma):
+    """A block filtered on its own with R samples of margin (clipped at the array's edges) gives
+    its inner outputs exactly, and R - 1 does not (the module relies on the first; its blocks
+    also end next to constant tiles, so the tests above cannot see a margin cut short)."""
+    rng = np.random.default_rng(3)
+    a = ndimage.gaussian_filter(rng.normal(size=(120, 160)), 2.0)
+    radius = int(4.0 * sigma + 0.5)
+    ref = _plain(a, sigma)
+    for margin, exact in ((radius, True), (radius - 1, False)):
+        for r0, r1, c0, c1 in ((0, 50, 0, 60), (37, 90, 41, 133), (70, 120, 100, 160)):
+            b0, d0 = max(0, r0 - margin), max(0, c0 - margin)
+            blk = _plain(a[b0:r1 + margin, d0:c1 + margin], sigma)
+            same = np.array_equal(blk[r0 - b0:r1 - b0, c0 - d0:c1 - d0], ref[r0:r1, c0:c1])
+            assert same == exact, (margin, r0, c0)
