@@ -83,12 +83,21 @@ def _cells(x: np.ndarray, op: np.ufunc) -> np.ndarray:
     return np.concatenate(parts).T
 
 
-def _column_constants(a: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per tile of ``_CELL * _TILE_CELLS`` samples: whether the tile's columns, extended by
-    ``radius`` rows up and down (clipped), hold one float64 bit pattern, and that pattern."""
+def _pass_constants(a: np.ndarray, radius: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per tile of ``_CELL * _TILE_CELLS`` samples: whether the tile, extended by ``radius``
+    samples both ways along ``axis`` (clipped), holds one float64 bit pattern, and that
+    pattern (a C-ordered ``a``)."""
     bits = a.view(np.int64)
     lo = _cells(_cells(bits, np.minimum), np.minimum)
-    return _tiles(lo, _cells(_cells(bits, np.maximum), np.maximum), radius)
+    return _along(lo, _cells(_cells(bits, np.maximum), np.maximum), radius, axis)
+
+
+def _along(lo: np.ndarray, hi: np.ndarray, radius: int, axis: int):
+    """:func:`_tiles` with the windows extended along ``axis`` of the cell grid."""
+    if axis == 0:
+        return _tiles(lo, hi, radius)
+    same, value = _tiles(lo.T, lo.T if hi is lo else hi.T, radius)
+    return same.T, value.T
 
 
 def _tiles(lo: np.ndarray, hi: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -109,9 +118,11 @@ def _tiles(lo: np.ndarray, hi: np.ndarray, radius: int) -> tuple[np.ndarray, np.
     return t_lo == t_hi, t_lo
 
 
-def _row_constants(same: np.ndarray, value: np.ndarray, radius: int) -> np.ndarray:
-    """Tiles whose rows, extended by ``radius`` columns left and right (clipped), lie in
+def _second_constants(same: np.ndarray, value: np.ndarray, radius: int, axis: int):
+    """Tiles whose extension by ``radius`` samples both ways along ``axis`` (clipped) lies in
     tiles of ``same`` with one value: there the first pass's output is one number."""
+    if axis == 0:
+        return _second_constants(same.T, value.T, radius, 1).T
     q = -(-radius // (_CELL * _TILE_CELLS))
     key = np.where(same, value, 0)
     ok = same.copy()
@@ -137,49 +148,62 @@ def _blocks(varying: np.ndarray) -> list[tuple[int, int, int, int]]:
     return done + [(i0, last + 1, j0, j1) for (j0, j1), (i0, last) in open_.items()]
 
 
-def _fill(shape: tuple[int, int], same: np.ndarray, value: np.ndarray,
-          constant) -> np.ndarray:
-    """An array of ``shape`` holding ``constant(v)`` on each tile of ``same`` (value ``v``);
-    the other tiles are left for the caller to fill."""
+def _fill(out: np.ndarray, same: np.ndarray, value: np.ndarray, constant) -> None:
+    """``constant(v)`` into each tile of ``same`` (value ``v``) of ``out``; the other tiles
+    are left for the caller."""
     t = _CELL * _TILE_CELLS
     consts = np.zeros(same.shape)
     for v in np.unique(value[same]):
         consts[same & (value == v)] = constant(v)
-    rows = np.repeat(consts, t, axis=1)[:, :shape[1]]
-    out = np.empty(shape)
+    rows = np.repeat(consts, t, axis=1)[:, :out.shape[1]]
     for i, row in enumerate(rows):
         out[i * t:(i + 1) * t] = row
-    return out
+
+
+def _pass(src: np.ndarray, out: np.ndarray, sigma: float, radius: int, axis: int,
+          same: np.ndarray, value: np.ndarray, constant) -> None:
+    """One pass along ``axis`` into ``out``: ``constant(v)`` on the tiles of ``same``, the
+    others filtered in runs of tiles along ``axis`` with ``radius`` samples of margin."""
+    _fill(out, same, value, constant)
+    t, size = _CELL * _TILE_CELLS, src.shape
+    runs = _blocks(~same) if axis else [(i0, i1, j0, j1) for j0, j1, i0, i1 in _blocks(~same.T)]
+    for i0, i1, j0, j1 in runs:
+        box = [[i0 * t, min(size[0], i1 * t)], [j0 * t, min(size[1], j1 * t)]]
+        lo, hi = box[axis]
+        b0, b1 = max(0, lo - radius), min(size[axis], hi + radius)
+        take = [slice(*box[0]), slice(*box[1])]
+        keep = [slice(None), slice(None)]
+        take[axis], keep[axis] = slice(b0, b1), slice(lo - b0, hi - b0)
+        out[box[0][0]:box[0][1], box[1][0]:box[1][1]] = \
+            _filter1d(src[tuple(take)], sigma, axis)[tuple(keep)]
 
 
 def gaussian_blur_nearest(a: np.ndarray, sigma: float) -> np.ndarray:
     """``ndimage.gaussian_filter(a, sigma, mode="nearest", truncate=4.0)`` of a 2-D float64
-    array, bit for bit, filtering only the tiles whose neighbourhood is not one value."""
-    a = np.ascontiguousarray(a, dtype=np.float64)
+    array, bit for bit (C-ordered, as it returns), filtering only the tiles whose
+    neighbourhood is not one value."""
+    a = np.asarray(a, dtype=np.float64)
     radius = int(4.0 * float(sigma) + 0.5)
     if a.ndim != 2 or a.size < _MIN_SAMPLES or not sigma > 1e-15:
         return _filter(a, sigma)
+    # work on C-ordered memory: a Fortran-ordered array (as the generator's fields are) is
+    # used transposed, its axis 0 -- the first pass -- becoming axis 1
+    flip = a.flags.f_contiguous and not a.flags.c_contiguous
+    x = a.T if flip else np.ascontiguousarray(a)
+    first = int(flip)
     # a glance first, one sample per cell: a field with few constant tiles stops here
-    grid = a.view(np.int64)[::_CELL, ::_CELL]
+    grid = x.view(np.int64)[::_CELL, ::_CELL]
     along = grid[:, 1:] == grid[:, :-1]
     if ((along.size and along.mean() < _MIN_CONSTANT_SHARE)
-            or _tiles(grid, grid, radius)[0].mean() < _MIN_CONSTANT_SHARE):
+            or _along(grid, grid, radius, first)[0].mean() < _MIN_CONSTANT_SHARE):
         return _filter(a, sigma)
-    same, value = _column_constants(a, radius)
+    same, value = _pass_constants(x, radius, first)
     if same.mean() < _MIN_CONSTANT_SHARE:
         return _filter(a, sigma)
-    t, (n, m) = _CELL * _TILE_CELLS, a.shape
-    # first pass, along axis 0: blocks are runs of tiles down a tile column, R rows of margin
-    mid = _fill(a.shape, same, value, lambda v: _constant(v, sigma, 0))
-    for j0, j1, i0, i1 in _blocks(~same.T):
-        r0, r1, c0, c1 = i0 * t, min(n, i1 * t), j0 * t, min(m, j1 * t)
-        b0, b1 = max(0, r0 - radius), min(n, r1 + radius)
-        mid[r0:r1, c0:c1] = _filter1d(a[b0:b1, c0:c1], sigma, 0)[r0 - b0:r1 - b0]
-    # second pass, along axis 1: runs of tiles along a tile row, R columns of margin
-    same = _row_constants(same, value, radius)
-    out = _fill(a.shape, same, value, lambda v: _constant(v, sigma, None))
-    for i0, i1, j0, j1 in _blocks(~same):
-        r0, r1, c0, c1 = i0 * t, min(n, i1 * t), j0 * t, min(m, j1 * t)
-        d0, d1 = max(0, c0 - radius), min(m, c1 + radius)
-        out[r0:r1, c0:c1] = _filter1d(mid[r0:r1, d0:d1], sigma, 1)[:, c0 - d0:c1 - d0]
-    return out
+    mid = np.empty(x.shape)
+    _pass(x, mid, sigma, radius, first, same, value, lambda v: _constant(v, sigma, 0))
+    same = _second_constants(same, value, radius, 1 - first)
+    res = np.empty(a.shape)  # C-ordered like gaussian_filter's output
+    _pass(mid, res.T if flip else res, sigma, radius, 1 - first, same, value,
+          lambda v: _constant(v, sigma, None))
+    return res
