@@ -57,7 +57,10 @@ def test_info_json_and_a_bad_bank(paths, tmp_path, capsys):
     got = json.loads(capsys.readouterr().out)
     assert got["channels"]["line"] == "on" and got["fusion"] == "colocated"
     assert got["image_shape"] == [96, 96] and got["bank_size"] > 0
-    assert got["aligned_model"] in (True, False)
+    # every fit keeps the position-aware model; the bank uses it only for aligned parts
+    assert got["aligned_model"] is True and got["config"]["aligned"] is False
+    assert main(["anomaly", "info", str(bank)]) == 0
+    assert "position-aware check fitted, on for aligned parts" in capsys.readouterr().out
     # a missing or broken bank: one line on stderr, exit 2
     assert main(["anomaly", "info", str(tmp_path / "none.npz")]) == 2
     broken = tmp_path / "broken.npz"
