@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._line_scan import eroded, held_stats
+from ._median import median
 
 #: the grooves' frequency across them (cycles per px: a 2.4 px pitch)
 FREQUENCY = 0.42
@@ -168,7 +169,7 @@ class CombScan:
         p = np.square(f.real)
         p += np.square(f.imag)
         own = _wrap_blur(p, OWN_SMOOTH_BINS)
-        floor = FLOOR * float(np.median(own)) + 1e-30
+        floor = FLOOR * float(median(own)) + 1e-30
         den = self.white ** (1 - OWN_WEIGHT) * np.sqrt(np.maximum(own, floor)) ** OWN_WEIGHT
         # divided as two float32 channels: numpy divides complex by real as complex by complex
         pairs = f.view(np.float32).reshape(f.shape + (2,))

@@ -166,3 +166,21 @@ def test_threadpoolctl_is_looked_up_once(monkeypatch):
     with _blas.single_blas_thread():
         x = np.ones((4, 4)) @ np.ones((4, 4))
     assert calls == [] and x[0, 0] == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 3000), rows=st.integers(1, 4), f32=st.booleans(),
+       ties=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_median_is_np_median_bit_for_bit(n, rows, f32, ties, seed):
+    """``_median.median`` (one partition and half a pass) gives ``np.median``'s float, odd
+    and even counts, ties, float32 and float64, flattened and per row."""
+    from metrology.anomaly._median import median
+
+    g = np.random.default_rng(seed)
+    a = g.integers(0, 5, (rows, n)) if ties else g.normal(0, 1, (rows, n))
+    a = a.astype(np.float32 if f32 else np.float64)
+    got, ref = median(a), np.median(a)
+    assert got == ref and np.asarray(got).dtype == np.asarray(ref).dtype
+    assert np.array_equal(median(a, axis=1), np.median(a, axis=1))
+    with pytest.raises(ValueError):
+        median(a, axis=0)
