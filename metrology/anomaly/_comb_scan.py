@@ -138,22 +138,24 @@ class CombScan:
         self.inner = eroded(self.roi, ERODE_PX)
         self.white = np.asarray(white, np.float32)   # bands of one fit share it
         self.ref = ref.astype(np.float64)
-        blocks = _carrier_blocks(self.roi.shape, BANDS[name], self.div)
-        bshape = blocks[0][2].shape
-        # each direction's block as a plain slice of the spectrum tiled by one block (its
-        # rows and columns in increasing order, the band-pass reordered alike): a circular
-        # shift of a spectrum only turns the phase of its inverse, not the energy
-        h, w = self.roi.shape
-        self.starts = [(int(r.min() if r.max() - r.min() < len(r) else _wrap_start(r, h)),
-                        int(c.min() if c.max() - c.min() < len(c) else _wrap_start(c, w)))
-                       for r, c, _ in blocks]
-        self.kernels = np.stack([np.fft.fftshift(k) for _, _, k in blocks])
-        self.inner_block = _block_mask(self.inner, bshape)     # the inner face, block grid
+        self._set_blocks()
+        self.inner_block = _block_mask(self.inner, self.kernels.shape[1:])  # the face, blocks
         self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
         if not self.inner_block.any():
             raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it at 1/{self.div} resolution)")
+
+    def _set_blocks(self) -> None:
+        """Each direction's block as a plain slice of the spectrum tiled by one block (its
+        rows and columns in increasing order, the band-pass reordered alike): a circular
+        shift of a spectrum only turns the phase of its inverse, not the energy."""
+        blocks = _carrier_blocks(self.roi.shape, BANDS[self.name], self.div)
+        h, w = self.roi.shape
+        self.starts = [(int(r.min() if r.max() - r.min() < len(r) else _wrap_start(r, h)),
+                        int(c.min() if c.max() - c.min() < len(c) else _wrap_start(c, w)))
+                       for r, c, _ in blocks]
+        self.kernels = np.stack([np.fft.fftshift(k) for _, _, k in blocks])
 
     def __setstate__(self, state: dict) -> None:
         # a band pickled before rule 52 scanned half-size blocks (its mask was ``inner_half``)
@@ -161,6 +163,9 @@ class CombScan:
         if "inner_half" in state:
             state["inner_block"] = state.pop("inner_half")
         self.__dict__.update(state)
+        if "starts" not in state:  # pickled before 2026-12-07: gathered blocks in FFT order
+            self.__dict__.pop("take", None)
+            self._set_blocks()
 
     def _spectrum(self, x: np.ndarray) -> np.ndarray:
         import scipy.fft as sf
