@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._line_scan import eroded, held_stats
+from ._median import median
 
 #: the grooves' frequency across them (cycles per px: a 2.4 px pitch)
 FREQUENCY = 0.42
@@ -91,6 +92,30 @@ def _carrier_blocks(shape: tuple[int, int], band: tuple[float, float], div: int 
     return out
 
 
+def _wrap_blur(p: np.ndarray, sigma: float) -> np.ndarray:
+    """``p`` (float32) smoothed by a Gaussian of ``sigma`` bins wrapping round its edges, as
+    scipy's ``gaussian_filter(p, sigma, mode="wrap")`` (the same 4-sigma radius): OpenCV's
+    separable filter on the spectrum tiled by that radius, about 4 times faster (the same
+    values to float32 rounding)."""
+    import cv2
+
+    r = int(4.0 * sigma + 0.5)
+    if min(p.shape) <= r:  # a tiny image: more than one wrap per side
+        from scipy import ndimage
+
+        return ndimage.gaussian_filter(p, sigma, mode="wrap")
+    q = cv2.copyMakeBorder(p, r, r, r, r, cv2.BORDER_WRAP)
+    return cv2.GaussianBlur(q, (2 * r + 1, 2 * r + 1), sigma, sigma,
+                            borderType=cv2.BORDER_ISOLATED)[r:-r, r:-r]
+
+
+def _wrap_start(idx: np.ndarray, n: int) -> int:
+    """The first of the indices ``idx`` (a run of consecutive indices modulo ``n``, in any
+    rotation) in increasing order: the one whose predecessor is not in the run."""
+    have = set(int(i) for i in idx)
+    return next(int(i) for i in idx if (int(i) - 1) % n not in have)
+
+
 def _block_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """``mask`` at the block's coarser grid ``shape``: a pixel in where all it covers is."""
     import cv2
@@ -113,18 +138,24 @@ class CombScan:
         self.inner = eroded(self.roi, ERODE_PX)
         self.white = np.asarray(white, np.float32)   # bands of one fit share it
         self.ref = ref.astype(np.float64)
-        blocks = _carrier_blocks(self.roi.shape, BANDS[name], self.div)
-        bshape = blocks[0][2].shape
-        # each direction's block as flat indices into the spectrum (one gather for all)
-        self.take = np.stack([(r[:, None] * self.roi.shape[1] + c[None, :]).ravel()
-                              for r, c, _ in blocks])
-        self.kernels = np.stack([k for _, _, k in blocks])
-        self.inner_block = _block_mask(self.inner, bshape)     # the inner face, block grid
+        self._set_blocks()
+        self.inner_block = _block_mask(self.inner, self.kernels.shape[1:])  # the face, blocks
         self.stats = (0.0, 1.0)          # held-back maxima: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
         if not self.inner_block.any():
             raise InputError(f"comb_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it at 1/{self.div} resolution)")
+
+    def _set_blocks(self) -> None:
+        """Each direction's block as a plain slice of the spectrum tiled by one block (its
+        rows and columns in increasing order, the band-pass reordered alike): a circular
+        shift of a spectrum only turns the phase of its inverse, not the energy."""
+        blocks = _carrier_blocks(self.roi.shape, BANDS[self.name], self.div)
+        h, w = self.roi.shape
+        self.starts = [(int(r.min() if r.max() - r.min() < len(r) else _wrap_start(r, h)),
+                        int(c.min() if c.max() - c.min() < len(c) else _wrap_start(c, w)))
+                       for r, c, _ in blocks]
+        self.kernels = np.stack([np.fft.fftshift(k) for _, _, k in blocks])
 
     def __setstate__(self, state: dict) -> None:
         # a band pickled before rule 52 scanned half-size blocks (its mask was ``inner_half``)
@@ -132,31 +163,46 @@ class CombScan:
         if "inner_half" in state:
             state["inner_block"] = state.pop("inner_half")
         self.__dict__.update(state)
+        if "starts" not in state:  # pickled before 2026-12-07: gathered blocks in FFT order
+            self.__dict__.pop("take", None)
+            self._set_blocks()
 
     def _spectrum(self, x: np.ndarray) -> np.ndarray:
         import scipy.fft as sf
-        from scipy import ndimage
 
         f = sf.fft2(x.astype(np.float32), workers=1)
-        p = (f.real ** 2 + f.imag ** 2).astype(np.float32)
-        own = ndimage.gaussian_filter(p, OWN_SMOOTH_BINS, mode="wrap")
-        own = np.sqrt(np.maximum(own, FLOOR * float(np.median(own)) + 1e-30))
-        return f / (self.white ** (1 - OWN_WEIGHT) * own ** OWN_WEIGHT)
+        p = np.square(f.real)
+        p += np.square(f.imag)
+        own = _wrap_blur(p, OWN_SMOOTH_BINS)
+        floor = FLOOR * float(median(own)) + 1e-30
+        den = self.white ** (1 - OWN_WEIGHT) * np.sqrt(np.maximum(own, floor)) ** OWN_WEIGHT
+        # divided as two float32 channels: numpy divides complex by real as complex by complex
+        pairs = f.view(np.float32).reshape(f.shape + (2,))
+        pairs /= den[..., None]
+        return f
 
     def energies(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
         """(N_DIRECTIONS, h/div, w/div) float32: each direction's smoothed band energy of the
         face signal ``x`` at the block's resolution; ``spectrum``: ``x``'s whitened spectrum, when
         another band with the same whitening has computed it (:func:`score_bands`)."""
         import cv2
-        import scipy.fft as sf
 
-        f = (self._spectrum(x) if spectrum is None else spectrum).ravel()
-        blocks = f[self.take].reshape(self.kernels.shape)
-        blocks *= self.kernels
-        r = sf.ifft2(blocks, axes=(-2, -1), workers=1, overwrite_x=True)
-        e = (r.real ** 2 + r.imag ** 2).astype(np.float32)
+        f = self._spectrum(x) if spectrum is None else spectrum
+        bh, bw = self.kernels.shape[1:]
+        tiled = np.pad(f, ((0, bh), (0, bw)), mode="wrap")
+        out = np.empty(self.kernels.shape, np.float32)
         s = SMOOTH_PX / self.div
-        return np.stack([cv2.GaussianBlur(v, (0, 0), s) for v in e])
+        for i, (r0, c0) in enumerate(self.starts):
+            blk = np.multiply(tiled[r0:r0 + bh, c0:c0 + bw], self.kernels[i])
+            # complex64 is OpenCV's two-channel float32 layout: its inverse DFT of a block
+            # runs about three times faster than scipy's (the same energies to float32
+            # rounding; 2026-12-07)
+            r = cv2.dft(blk.view(np.float32).reshape(bh, bw, 2),
+                        flags=cv2.DFT_INVERSE | cv2.DFT_SCALE)
+            e = np.square(r[..., 0])
+            e += np.square(r[..., 1])
+            cv2.GaussianBlur(e, (0, 0), s, dst=out[i])
+        return out
 
     def evidence(self, x: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
         """Block-resolution map: the largest over directions of log(energy / its training

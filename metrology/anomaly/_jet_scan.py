@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FileFormatError, InputError
+from ._blas import single_blas_thread
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
 
@@ -127,9 +128,13 @@ def _cov_of(v: np.ndarray) -> np.ndarray:
     exists)."""
     # np.cov's own steps (the mean removed, X X^T / (n - 1)) without its argument handling:
     # called 18 times per scored image, the overhead was a tenth of a millisecond each
-    x = v - v.mean(axis=1, keepdims=True)
-    c = np.dot(x, x.T)
-    c *= np.true_divide(1, max(v.shape[1] - 1, 1))
+    # (sum of v v^T - n m m^T) / (n - 1): no centred copy of v (in float64 the cancellation
+    # costs nothing at these means and spreads)
+    n = v.shape[1]
+    m = v.sum(axis=1)
+    c = np.dot(v, v.T)
+    c -= np.outer(m, m) / n
+    c *= np.true_divide(1, max(n - 1, 1))
     ev, vec = _eig_floored(c)
     return (vec * ev) @ vec.T
 
@@ -274,26 +279,27 @@ class JetScan:
         resolution over every other row and column of the inner face: 10 k pixels estimate
         a 3 x 3 covariance well, at a quarter of the cost).  ``collect``: a list that gets
         (level, whitened responses) of every group, for the head."""
-        for j, lv, rr in self._group_maps(x):
-            k = len(rr)
-            if collect is not None:  # the head's features, from the same responses
-                collect.append((lv, self._whitened(j, rr)))
-            wt = self.whiten[j, :k, :k].astype(np.float64)
-            trained = wt.T @ wt
-            # the image's own covariance, plus a little of the trained one: a black or
-            # constant frame has almost none, and its inverse would blow up
-            own_cov = _cov_of(rr.reshape(k, -1)[:, lv.sub_idx].astype(np.float64)) + \
-                OWN_FLOOR * np.linalg.inv(trained)
-            pairs = [(i, m) for i in range(k) for m in range(i, k)]
-            prods = [rr[i] * rr[m] for i, m in pairs]
-            tmp = np.empty(rr.shape[1:], np.float32)
-            for n_q, q in enumerate((trained, np.linalg.inv(own_cov))):
-                acc = np.zeros(rr.shape[1:], np.float32)
-                for (i, m), pr in zip(pairs, prods):  # in place: no temporary map per term
-                    acc += np.multiply(pr, np.float32(q[i, m] * (1.0 if i == m else 2.0)),
-                                       out=tmp)
-                np.maximum(acc, np.float32(0.0), out=acc)
-                yield 2 * j + n_q, lv, np.sqrt(acc, out=acc)
+        with single_blas_thread():  # small products: threads only spin (``_blas``)
+            for j, lv, rr in self._group_maps(x):
+                k = len(rr)
+                flat = rr.reshape(k, -1)
+                wt = self.whiten[j, :k, :k].astype(np.float64)
+                # the image's own covariance, plus a little of the trained one: a black or
+                # constant frame has almost none, and its inverse would blow up
+                own_cov = _cov_of(flat[:, lv.sub_idx].astype(np.float64)) + \
+                    OWN_FLOOR * np.linalg.inv(wt.T @ wt)
+                ev, vec = np.linalg.eigh(own_cov)
+                # both Mahalanobis lengths as lengths of whitened responses, one small matrix
+                # product: r' W'W r = |W r|^2, and r' C^-1 r = |E^-1/2 V' r|^2 for C = V E V'
+                y = np.vstack([wt, (vec / np.sqrt(ev)).T]).astype(np.float32) @ flat
+                if collect is not None:  # the head's features, from the same responses
+                    collect.append((lv, y[:k].reshape(rr.shape)))
+                np.square(y, out=y)
+                for n_q in range(2):
+                    acc = y[n_q * k].copy() if k == 1 else np.add(y[n_q * k], y[n_q * k + 1])
+                    for i in range(n_q * k + 2, (n_q + 1) * k):
+                        acc += y[i]
+                    yield 2 * j + n_q, lv, np.sqrt(acc, out=acc).reshape(rr.shape[1:])
 
     def _zmap(self, x: np.ndarray, collect: list | None = None) -> np.ndarray:
         import cv2

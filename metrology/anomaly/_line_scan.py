@@ -48,6 +48,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._median import median
 
 #: scale of the signal the lines are searched on (0.5: half resolution)
 SCALE = 0.5
@@ -154,7 +155,7 @@ def level_signal(x: np.ndarray, roi: np.ndarray, weight: np.ndarray, sigma: floa
     off the face: lighting gain and ramps cancel, the part's edges are not in it.  Float32."""
     import cv2
 
-    x = x / max(float(np.median(x[roi])), 1e-6)
+    x = x / max(float(median(x[roi])), 1e-6)
     level = cv2.GaussianBlur(x * roi.astype(np.float32), (0, 0), sigma,
                              borderType=cv2.BORDER_CONSTANT) / weight
     return np.where(roi, x / np.maximum(level, 1e-3) - 1.0, 0.0).astype(np.float32)
@@ -345,7 +346,7 @@ class LineScan:
 
     def _median_z(self, r: np.ndarray) -> np.ndarray:
         """Each direction's median |z| over the inner face (step 6), (n_dir,)."""
-        return np.median(np.abs(r[:, self.inner]), axis=1)
+        return median(np.abs(r[:, self.inner]), axis=1)
 
     def _evidence(self, x: np.ndarray) -> np.ndarray:
         sf = _fft()

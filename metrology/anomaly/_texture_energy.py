@@ -42,6 +42,7 @@ import numpy as np
 from ..errors import InputError
 from ..image.io import as_gray
 from ._line_scan import eroded
+from ._median import median
 
 #: the band scales, px: bands ``x - G(s0)``, ``G(s0) - G(s1)``, ...
 BAND_PX = (1.0, 2.0, 4.0)
@@ -139,7 +140,9 @@ class TextureEnergy:
 
     # ------------------------------------------------------------------ features
     def _smooth(self, xf: np.ndarray, sigma: float) -> np.ndarray:
-        return _blur(xf, sigma) / self._fw[sigma]
+        out = _blur(xf, sigma)
+        out /= self._fw[sigma]
+        return out
 
     def _wide_level(self, xf: np.ndarray) -> np.ndarray:
         """The level over :data:`LEVEL_WIDE_PX` (normalised over the face), computed at
@@ -152,22 +155,31 @@ class TextureEnergy:
 
     def features(self, gray: np.ndarray) -> np.ndarray:
         """(n_bands, H, W) float32 log energies (and level) of a gray float32 image."""
+        # each step in place, in the order and dtype of the plain formulas (the same floats):
+        # a score's texture energy is a chain of whole-image operations
         f = self._f
-        x = gray / max(float(np.median(gray[self.roi])), 1e-6)
+        x = gray / max(float(median(gray[self.roi])), 1e-6)
         xf = x * f
-        lows = [xf] + [self._smooth(xf, s) * f for s in self.bands]
+        lows = [xf]
+        for s in self.bands:
+            lo = self._smooth(xf, s)
+            lo *= f
+            lows.append(lo)
         wp = self.window_px
-        lev = np.maximum(self._smooth(xf, wp), 1e-3)
-        log_lev = np.log(lev)
-        out = []
-        for a, b in zip(lows[:-1], lows[1:]):
-            d = a - b
-            e = self._smooth(d * d, wp)
-            out.append(np.log(np.maximum(e, 1e-12)) - 2.0 * log_lev)
+        lev = self._smooth(xf, wp)
+        log_lev = np.log(np.maximum(lev, np.float32(1e-3), out=lev), out=lev)
+        two_log_lev = 2.0 * log_lev
+        out = np.empty((self.n_bands,) + xf.shape, np.float32)
+        for i, (a, b) in enumerate(zip(lows[:-1], lows[1:])):
+            d = np.subtract(a, b)
+            e = self._smooth(np.multiply(d, d, out=d), wp)
+            np.log(np.maximum(e, np.float32(1e-12), out=e), out=e)
+            np.subtract(e, two_log_lev, out=out[i])
         if self.level:
-            wide = np.maximum(self._wide_level(xf), 1e-3)
-            out.append(log_lev - np.log(wide))
-        return np.stack(out).astype(np.float32)
+            wide = self._wide_level(xf)
+            wide = np.log(np.maximum(wide, np.float32(1e-3), out=wide), out=wide)
+            np.subtract(log_lev, wide, out=out[-1])
+        return out
 
     # ------------------------------------------------------------------ fit
     @classmethod
@@ -219,9 +231,11 @@ class TextureEnergy:
     # ------------------------------------------------------------------ score
     def zmaps(self, gray: np.ndarray) -> np.ndarray:
         """(n_bands, H, W) signed z per band, 0 outside the scanned face."""
-        z = (self.features(gray) - self.center[:, None, None]) / (
-            self.spread[:, None, None] * self._spread_scale[None])
-        return np.where(self.inner[None], z, np.float32(0.0))
+        z = self.features(gray)
+        z -= self.center[:, None, None]
+        z /= self.spread[:, None, None] * self._spread_scale[None]
+        np.copyto(z, np.float32(0.0), where=~self.inner[None])
+        return z
 
     def _channel_stats(self, z: np.ndarray, inner: np.ndarray | None = None) -> np.ndarray:
         """(2 n_bands,): per band the mean of its :data:`TOP_K` largest inner z values, then

@@ -32,6 +32,7 @@ from ..core.checks import check_finite, check_int
 from ..errors import FileFormatError, InputError
 from ..image.io import as_gray, load_image
 from ._aligned_edges import EdgeSupport, grid_arrays
+from ._median import median
 
 #: cell_means is a helper of AlignedModel and PatchCore: importable, not public API
 __all__ = ["AlignedModel"]
@@ -42,7 +43,7 @@ def _normalised(image: np.ndarray, stride: int) -> np.ndarray:
     import cv2
 
     g = as_gray(image, dtype=np.float32)
-    level = float(np.median(g))
+    level = float(median(g))
     if level <= 0:
         level = max(float(g.mean()), 1e-6)
     g = g / level

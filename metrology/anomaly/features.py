@@ -39,6 +39,7 @@ import numpy as np
 from ..core.checks import check_bool, check_finite, check_int, check_positive
 from ..errors import InputError
 from ..image.io import as_gray
+from ._median import median
 
 #: largest derivative scale (px) of the classical features
 MAX_SIGMA = 64.0
@@ -220,7 +221,7 @@ class ClassicalFeatures:
         import cv2
 
         img = as_gray(image, dtype=np.float32)
-        level = float(np.median(img))
+        level = float(median(img))
         if level <= 0:
             level = float(img.mean())
         img = img / level if level > 0 else img

@@ -73,7 +73,10 @@ class NearestNeighbors:
             self._mean = b.mean(axis=0)
             self._centred = np.ascontiguousarray(b - self._mean)
             self._sq = np.einsum("ij,ij->i", self._centred, self._centred)
-            self._centred_t = np.ascontiguousarray(self._centred.T)
+            # |b|^2 as one more row: the product adds it (a 48th column of the queries, all
+            # ones, costs nothing beside a pass over the distance block; 2026-12-07)
+            self._centred_t = np.ascontiguousarray(
+                np.vstack([self._centred.T, self._sq[None].astype(self._centred.dtype)]))
 
     def query(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``k`` nearest bank vectors of each query.
@@ -110,7 +113,9 @@ class NearestNeighbors:
         block = max(1, int(262_144 // m))
         dist = np.empty((len(q), k), np.float32)
         idx = np.empty((len(q), k), np.int64)
-        qc = (q - self._mean) * np.float32(-2.0)
+        qc = np.empty((len(q), q.shape[1] + 1), self._centred_t.dtype)
+        np.multiply(q - self._mean, np.float32(-2.0), out=qc[:, :-1])
+        qc[:, -1] = 1.0
         bt = self._centred_t
         with single_blas_thread():  # multi-threaded BLAS is slower here on a busy machine
             self._brute(qc, bt, block, k, idx)
@@ -123,7 +128,6 @@ class NearestNeighbors:
         for s in range(0, len(qc), block):
             e = min(len(qc), s + block)
             d2 = qc[s:e] @ bt
-            d2 += self._sq
             if k == 1:
                 j = np.argmin(d2, axis=1)[:, None]
             else:
