@@ -38,16 +38,6 @@ __all__ = ["explain", "Explanation", "ChannelPart"]
 FUSIONS = ("max", "sum", "colocated")
 
 
-def _real(v: Any, name: str, optional: bool = False) -> float | None:
-    """``v`` as a float: a real number, infinities allowed (a channel that scanned nothing
-    scores -inf), NaN refused; None passes when ``optional``."""
-    if v is None and optional:
-        return None
-    if isinstance(v, (float, np.floating)) and np.isinf(v):
-        return float(v)
-    return check_finite(v, name)
-
-
 def _xy(v: Any, name: str) -> tuple[float, float] | None:
     """``v`` as an (x, y) pixel of two finite numbers, or None."""
     if v is None:
@@ -57,8 +47,8 @@ def _xy(v: Any, name: str) -> tuple[float, float] | None:
 
 
 def _num(v: float | None, nd: int = 4) -> float | None:
-    """A JSON number: rounded, None for None, NaN or an infinity."""
-    return None if v is None or not math.isfinite(v) else round(float(v), nd)
+    """A JSON number, rounded (None stays None)."""
+    return None if v is None else round(float(v), nd)
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,7 @@ class ChannelPart:
         ``"line"``, ``"blob"``, ``"jet"``, ``"jet_head"``, a comb band (``"comb"``,
         ``"comb25"``), ``"cnn"``, ``"energy"`` or ``"chroma"``.
     score : float
-        Its image score in PatchCore units (the bank's scale; -inf: it scanned nothing).
+        Its image score in PatchCore units (the bank's scale).
     z : float or None
         How many spreads its score lies above the mean of the good parts held back at fit
         (every 5th training image): 0 is a typical good part, +3 a rare one.  Every channel is
@@ -93,8 +83,9 @@ class ChannelPart:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise InputError(f"name: expected a channel name, given {self.name!r:.40}")
-        object.__setattr__(self, "score", _real(self.score, "score"))
-        object.__setattr__(self, "z", _real(self.z, "z", optional=True))
+        object.__setattr__(self, "score", check_finite(self.score, "score"))
+        if self.z is not None:
+            object.__setattr__(self, "z", check_finite(self.z, "z"))
         object.__setattr__(self, "peak_xy", _xy(self.peak_xy, "peak_xy"))
 
     def to_dict(self) -> dict:
@@ -114,7 +105,8 @@ class Explanation:
     fusion : {"max", "sum", "colocated"}
         How the bank combines its channels (``PatchCore.fusion_used``).
     channels : tuple of ChannelPart
-        The patch bank and every extra channel that scanned, largest score first.
+        The patch bank and every extra channel that scanned (a channel whose face the image
+        or an ROI leaves empty scores -inf and is left out), largest score first.
     decides : str
         The channel that set the score: under ``"max"`` the largest (the bank first on a
         tie; the blob channel never: ``"max"`` leaves it out); under ``"colocated"`` the
@@ -148,8 +140,8 @@ class Explanation:
         object.__setattr__(self, "score", check_finite(self.score, "score"))
         object.__setattr__(self, "fusion", check_choice(self.fusion, "fusion", FUSIONS))
         ch = self.channels
-        if isinstance(ch, (str, bytes, dict)) or not hasattr(ch, "__iter__") or \
-                not all(isinstance(c, ChannelPart) for c in ch) or not list(ch):
+        if not isinstance(ch, (tuple, list)) or not ch or \
+                not all(isinstance(c, ChannelPart) for c in ch):
             raise InputError(f"channels: expected a sequence of ChannelPart, given "
                              f"{type(ch).__name__}")
         object.__setattr__(self, "channels", tuple(ch))
@@ -260,7 +252,8 @@ def _explain(pc: Any, image: Any, aligned: bool | None) -> tuple[Any, Explanatio
     scale = (in_shape[0] / img.shape[0], in_shape[1] / img.shape[1])
     stats = pc_stats(pc)
     found = [ChannelPart(n, s, None if stats is None else (s - stats[0]) / stats[1],
-                         _peak(m, scale)) for n, m, s in [("patch", up, value)] + chans]
+                         _peak(m, scale)) for n, m, s in [("patch", up, value)] + chans
+             if math.isfinite(s)]   # a channel with an empty face scores -inf: it did not scan
     by_name = {c.name: c for c in found}
     if why is not None:              # "colocated": the sum of a channel and its support
         name, at, z = why

@@ -191,6 +191,27 @@ def test_a_resizing_bank_gives_peaks_in_the_input_image(parts):
     assert 0 <= x < 256 and 0 <= y < 256 and max(x, y) > 127   # not in the scored size's
 
 
+def test_an_roi_that_leaves_channels_nothing_to_scan(parts):
+    """An ROI set after the fit, in a corner the channels' faces do not reach: the
+    texture-energy channel scores -inf there (left out: it scanned nothing); the others
+    score their empty map's value, with no peak to show."""
+    train, _, bad = parts
+    pc = PatchCore(jet_scan=True, **FIT).fit(train)
+    roi = np.zeros(SHAPE, bool)
+    roi[:20, :20] = True
+    pc.set_roi(roi)
+    img = bad[1].image
+    e = explain(pc, img)
+    assert e.score == pc.score(img).score
+    names = {c.name for c in e.channels}
+    assert "energy" not in names and {"patch", "line", "jet"} <= names
+    empty = [c for c in e.channels if c.peak_xy is None]
+    assert empty and all(f"{c.name} " in line and " at (" not in line
+                         for c in empty for line in e.lines() if line.split()[0] == c.name)
+    x, y = _named(e)["patch"].peak_xy
+    assert x < 20 and y < 20                                   # inside the ROI
+
+
 def test_text_and_json(parts, banks):
     _, _, bad = parts
     e = explain(banks["jet"], bad[0].image)
@@ -279,9 +300,10 @@ def test_bad_images_and_options(parts, banks):
 
 def test_the_result_types_check_their_fields():
     c = ChannelPart("patch", 5.0, 1.5, (3, 4))
-    assert c.peak_xy == (3.0, 4.0) and ChannelPart("chroma", -np.inf).score == -np.inf
-    assert ChannelPart("chroma", -np.inf).to_dict()["score"] is None      # JSON-safe
+    assert c.peak_xy == (3.0, 4.0) and c.to_dict() == {"name": "patch", "score": 5.0,
+                                                       "z": 1.5, "peak_xy": [3.0, 4.0]}
     for args in [(None, 1.0), ("", 1.0), ("x", None), ("x", "a"), ("x", np.nan),
+                 ("x", -np.inf), ("x", 1.0, np.inf),
                  ("x", 1.0, "z"), ("x", 1.0, None, (1,)), ("x", 1.0, None, (np.nan, 1))]:
         with pytest.raises(InputError):
             ChannelPart(*args)
