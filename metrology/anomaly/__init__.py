@@ -14,6 +14,9 @@
   used by ``PatchCore.score(image, aligned=True)`` and by recipes with an aligned region.
 * :func:`calibrate_threshold` / :class:`Threshold` — thresholds from held-back good images;
   :func:`auroc` for reporting.
+* :func:`metrology.anomaly.explain.explain` — which channel set an image's score, and where
+  (in its module, as :func:`~metrology.anomaly.describe.describe` is: the package attribute of
+  a submodule's name would be the submodule once it is imported).
 
 Importing this package never imports torch.
 

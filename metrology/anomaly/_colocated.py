@@ -46,19 +46,26 @@ def layers(pc: Any, up: np.ndarray, value: float, chans: list
     scan; the face: the pixels any extra channel but the blob one scanned) of the bank's map
     ``up`` and score ``value`` and the extra channels' (``_fusion.channel_scores``), in
     PatchCore units.  In place in one array: no temporary map per channel."""
+    return _named_layers(pc, up, value, chans)[:2]
+
+
+def _named_layers(pc: Any, up: np.ndarray, value: float, chans: list
+                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`layers`, and the name of each row's channel (``"patch"``: the bank's)."""
     import cv2
 
     from ._fusion import pc_stats
 
     mean, sd = pc_stats(pc)     # combine_colocated calls this only where it exists
-    used = [(m, s) for name, m, s in chans if name != "blob"]
+    used = [(name, m, s) for name, m, s in chans if name != "blob"]
     face = np.zeros(up.shape, bool)
-    for m, _ in used:
+    for _, m, _ in used:
         face |= m != 0
-    pairs = [(up, value)] + [(m, s) for m, s in used if np.isfinite(s)]
-    stack = np.empty((len(pairs),) + up.shape, np.float32)
+    named = [("patch", up, value)] + [(nm, m, s) for nm, m, s in used if np.isfinite(s)]
+    stack = np.empty((len(named),) + up.shape, np.float32)
+    names = []
     n = 0
-    for m, s in pairs:
+    for name, m, s in named:
         scan = face & (m != 0)
         row = stack[n]
         np.subtract(m, np.float32(mean), out=row)
@@ -70,8 +77,9 @@ def layers(pc: Any, up: np.ndarray, value: float, chans: list
         np.add(row, np.float32((s - mean) / sd - top), out=row, where=scan)
         if WINDOW_PX > 1:
             row[:] = cv2.dilate(row, np.ones((WINDOW_PX, WINDOW_PX), np.uint8))
+        names.append(name)
         n += 1
-    return stack[:n], face
+    return stack[:n], face, names
 
 
 def support_sum(zs: np.ndarray) -> np.ndarray:
@@ -94,17 +102,31 @@ def combine_colocated(pc: Any, up: np.ndarray, value: float, chans: list, fused_
                       max_map: np.ndarray) -> tuple[np.ndarray, float]:
     """The map and image score of ``fusion="colocated"`` (module docstring) in PatchCore
     units, from ``"max"``'s (``fused_value``, ``max_map``) and the maps they came from."""
+    return colocated(pc, up, value, chans, fused_value, max_map)[:2]
+
+
+def colocated(pc: Any, up: np.ndarray, value: float, chans: list, fused_value: float,
+              max_map: np.ndarray, why: bool = False) -> tuple[np.ndarray, float, Any]:
+    """:func:`combine_colocated`'s map and score, and with ``why`` what set the score where
+    the sum did (None where ``"max"``'s score is kept, or without ``why``): (the channel
+    largest at the sum's maximum, that pixel (row, col), the channel's z there: steps 1-2,
+    in spreads of PatchCore's held-back good parts; the rest of the score is the support)."""
     from ._fusion import pc_stats
 
     stats = pc_stats(pc)
     if stats is None:           # no channel holds PatchCore's scale: "max" alone
-        return max_map, fused_value
-    zs, face = layers(pc, up, value, chans)
+        return max_map, fused_value, None
+    zs, face, names = _named_layers(pc, up, value, chans)
     if not len(zs) or not face.any():
-        return max_map, fused_value
+        return max_map, fused_value, None
     mean, sd = stats
     total = support_sum(zs)
     total *= np.float32(sd)
     total += np.float32(mean)       # off the face every row is _OFF: far below any face value
     out = np.where(face, np.maximum(total, np.float32(0.0)), max_map).astype(np.float32)
-    return out, max(fused_value, float(total.max()))
+    score = max(fused_value, float(total.max()))
+    if not why or score == fused_value:
+        return out, score, None
+    at = np.unravel_index(int(np.argmax(total)), total.shape)    # where the score is
+    i = int(np.argmax(zs[(slice(None),) + at]))
+    return out, score, (names[i], (int(at[0]), int(at[1])), float(zs[i][at]))

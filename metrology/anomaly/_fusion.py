@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..image.io import as_gray
-from ._colocated import combine_colocated
+from ._colocated import colocated
 from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
 
@@ -106,17 +106,37 @@ def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
     return float(mean + sd * sum(z) / np.sqrt(len(z)))
 
 
+def decided_by(pc: Any, value: float, chans: list, fusion: str) -> str:
+    """The channel (``"patch"``: the bank's ``value``) that set :func:`fused`'s score (same
+    arguments): under ``"max"`` (and ``"colocated"``'s starting point) the first of the
+    largest, the bank first, the blob channel left out; under ``"sum"`` the one of the
+    largest z (the largest share of the sum)."""
+    named = [("patch", value)] + [(n, s) for n, _, s in chans]
+    if fusion == "sum" and pc_stats(pc) is not None:
+        finite = [(n, s) for n, s in named if np.isfinite(s)]
+        return max(finite, key=lambda p: p[1])[0] if finite else "patch"
+    top = fused(pc, value, chans, "max")
+    return next((n for n, s in named if s == top and n != "blob"), "patch")
+
+
 def combine(pc: Any, img: np.ndarray, up: np.ndarray, value: float,
             pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float]:
     """PatchCore's map ``up`` and score ``value`` with its extra channels' (module
     docstring); unchanged when it has none."""
-    chans = channel_scores(pc, img, pixel_mask)
+    return fuse(pc, up, value, channel_scores(pc, img, pixel_mask))[:2]
+
+
+def fuse(pc: Any, up: np.ndarray, value: float, chans: list, why: bool = False
+         ) -> tuple[np.ndarray, float, Any]:
+    """:func:`combine` of the channels already scored (``chans``, :func:`channel_scores`),
+    and with ``why`` what set the score under ``"colocated"`` where the support did
+    (``_colocated.colocated``; None otherwise: :func:`decided_by` says it)."""
     top = up
     for _, m, _ in chans:
         top = np.where(m != 0, np.maximum(top, m), top)
     if pc.fusion_used == "colocated":  # "max", plus the support at the same place
-        return combine_colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top)
-    return top, fused(pc, value, chans, pc.fusion_used)
+        return colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top, why)
+    return top, fused(pc, value, chans, pc.fusion_used), None
 
 
 def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:

@@ -1,6 +1,7 @@
 """Parts of :mod:`metrology.anomaly.patchcore` kept apart so that module stays small: input
-checks and resizing, the border-ring normalisation, and the fit-time glue of the line channel
-(:mod:`._line_scan`) and of ``select="auto"`` (:mod:`._select`)."""
+checks and resizing, the border-ring normalisation, the patch bank's own map and score
+(``score`` and :func:`~metrology.anomaly.explain.explain` share it), and the fit-time glue of
+the line channel (:mod:`._line_scan`) and of ``select="auto"`` (:mod:`._select`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from ..errors import InputError
 from ..image.io import as_gray, load_image
 from ._edge_band import edge_band_roi
+from .base import AnomalyScore
 from ._line_scan import LineScan
 from .coreset import greedy_coreset
 from .neighbors import NearestNeighbors
@@ -31,6 +33,42 @@ def query_cells(index: NearestNeighbors, q: np.ndarray, cells: np.ndarray, k: in
     if sel.any():
         d[sel], idx[sel] = index.query(q[sel], k=k)
     return d, idx
+
+
+def bank_map(pc: Any, img: np.ndarray, aligned: bool
+             ) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """The patch bank's own part of ``PatchCore.score`` on a prepared image ``img`` (the
+    training size): its map at the image's resolution (cut to the view's pixel mask), its
+    image score (``settings.image_score``) and that pixel mask (None: all), before the extra
+    channels are combined with them (``_fusion.combine``)."""
+    import cv2
+
+    raw, q, d1, i1 = pc._patch_scores(img, aligned)
+    cells, pixel_mask = pc._view(aligned)
+    st = pc.features.stride
+    sm = pc._smooth(raw, cells)
+    if pc.settings.image_score in ("topk", "max"):
+        value = pc._reduce(sm, cells)
+    else:
+        value = pc._reweighted(raw, q, d1, i1)
+    h, w = raw.shape
+    up = cv2.resize(sm, (w * st, h * st), interpolation=cv2.INTER_LINEAR)
+    up = up[:img.shape[0], :img.shape[1]]
+    if pixel_mask is not None:
+        up *= pixel_mask
+    return up, value, pixel_mask
+
+
+def scored(pc: Any, up: np.ndarray, value: float, in_shape: tuple[int, int]
+           ) -> AnomalyScore:
+    """``PatchCore.score``'s result of the combined map ``up`` (the training size) and image
+    score ``value``: the map resized to the input image's size ``in_shape``, the threshold."""
+    import cv2
+
+    if up.shape != tuple(in_shape):
+        up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)
+    thr = None if pc.threshold is None else pc.threshold.value
+    return AnomalyScore(value, np.ascontiguousarray(up, dtype=np.float32), thr)
 
 
 def images_list(images: Any, name: str) -> list[np.ndarray]:

@@ -12,7 +12,7 @@
                           [--cnn-scan on|off] [--chroma-scan auto|on|off] [--roi MASK]
                           [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
-                            [--onnx trunk.onnx]
+                            [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
     metrology anomaly export-onnx BANK OUT.onnx
     metrology anomaly evaluate --bank BANK --good GOOD... (--bad BAD... [--masks DIR] |
@@ -36,7 +36,10 @@ takes a mask image of the training size whose nonzero pixels are the part's regi
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
-or when no threshold is set).  ``info`` says what a bank is and what its fit chose: the
+or when no threshold is set); with ``--explain``, under each image's line, why: the patch
+bank's and each extra channel's score, its z over the good parts held back at fit and where its
+map peaks, the one that set the image score marked (:func:`metrology.anomaly.explain.explain`;
+with ``--json``, each result's ``"explain"``).  ``info`` says what a bank is and what its fit chose: the
 extractor, image size, training figures, the face band, each extra channel's state (``on``,
 ``off`` or why ``"auto"`` turned it off), how the channels combine and the threshold
 (:func:`metrology.anomaly.describe.describe`; ``fit`` prints the same at its end).
@@ -152,6 +155,7 @@ def _score(args: argparse.Namespace) -> int:
     from .._io import atomic_write_bytes, output_dir
     from ..errors import InputError
     from ..image.io import load_image
+    from .explain import _explain
 
     scorer = _load_bank(args)
     if args.overlay:
@@ -159,9 +163,15 @@ def _score(args: argparse.Namespace) -> int:
     results, any_bad = [], False
     for i, path in enumerate(args.images, 1):
         image = load_image(path, str(path))
-        res = scorer.score(image, aligned=True if args.aligned else None)
+        aligned = True if args.aligned else None
+        if args.explain:        # the score and its explanation from one pass
+            res, why = _explain(scorer, image, aligned)
+        else:
+            res, why = scorer.score(image, aligned=aligned), None
         any_bad |= bool(res.anomalous)
         results.append(dict(res.to_dict(), image=str(path)))
+        if why is not None:
+            results[-1]["explain"] = why.to_dict()
         if args.overlay:
             import cv2
 
@@ -176,6 +186,8 @@ def _score(args: argparse.Namespace) -> int:
             verdict = {None: "", True: "ANOMALOUS", False: "ok"}[res.anomalous]
             print(f"{path}: score {res.score:.4f} max at ({res.max_xy[0]:.0f}, "
                   f"{res.max_xy[1]:.0f}) {verdict}".rstrip())
+            if why is not None:
+                print("\n".join("  " + line for line in why.lines()))
         _progress(i, len(args.images), "scoring")
     if args.json:
         print(json.dumps({"bank": str(args.bank), "threshold": scorer.threshold and
@@ -314,6 +326,10 @@ def register(subparsers) -> None:
                     help="position-aware check (aligned parts: missing or extra features)")
     ps.add_argument("--overlay", metavar="DIR", help="write heat-map overlays into DIR")
     ps.add_argument("--json", action="store_true", help="print JSON results")
+    ps.add_argument("--explain", action="store_true",
+                    help="say why: each channel's score, its z over the held-back good parts "
+                         "and where it peaks, and which one set the image score (with --json: "
+                         "an \"explain\" entry per image)")
     ps.add_argument("--onnx", metavar="FILE",
                     help="score an efficientnet-lite0 bank with this trunk (from export-onnx) "
                          "through OpenCV, without torch")

@@ -50,7 +50,8 @@ from .settings import PatchCoreSettings
 from .threshold import Threshold, calibrate_threshold
 from ._patchcore_parts import (LINE_BAND_PX, PC_SD_FLOOR, SELECT_MIN_IMAGES, _box,  # noqa: F401
                                _channels, _check_roi, _resize, _ring_scale, _rings, query_cells,
-                               fit_line_channel, images_list, resolve_fusion, select_band)
+                               bank_map, fit_line_channel, images_list, resolve_fusion,
+                               scored, select_band)
 
 __all__ = ["PatchCore", "NotFittedError"]
 
@@ -493,31 +494,11 @@ class PatchCore:
             ``score`` (see ``settings.image_score``), ``map`` (H, W) float32 at the image's
             resolution, the calibrated ``threshold`` if any.
         """
-        import cv2
-
         self._check_fitted()
         keep_freed_memory()        # ~33 MB of temporaries per score: no fresh pages each time
-        s = self.settings
         img, in_shape = self._prepare(image)
-        use_aligned = self._use_aligned(aligned)
-        raw, q, d1, i1 = self._patch_scores(img, use_aligned)
-        cells, pixel_mask = self._view(use_aligned)
-        st = self.features.stride
-        sm = self._smooth(raw, cells)
-        if s.image_score in ("topk", "max"):
-            value = self._reduce(sm, cells)
-        else:
-            value = self._reweighted(raw, q, d1, i1)
-        h, w = raw.shape
-        up = cv2.resize(sm, (w * st, h * st), interpolation=cv2.INTER_LINEAR)
-        up = up[:img.shape[0], :img.shape[1]]
-        if pixel_mask is not None:
-            up *= pixel_mask
-        up, value = combine(self, img, up, value, pixel_mask)
-        if up.shape != tuple(in_shape):
-            up = cv2.resize(up, (in_shape[1], in_shape[0]), interpolation=cv2.INTER_LINEAR)
-        thr = None if self.threshold is None else self.threshold.value
-        return AnomalyScore(value, np.ascontiguousarray(up, dtype=np.float32), thr)
+        up, value, pixel_mask = bank_map(self, img, self._use_aligned(aligned))
+        return scored(self, *combine(self, img, up, value, pixel_mask), in_shape)
 
     def _reweighted(self, raw, q, d1, i1) -> float:
         """The paper's image score: the largest patch distance times ``1 - softmax`` weight of
