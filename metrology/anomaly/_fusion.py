@@ -33,10 +33,12 @@ from ._energy_channel import energy_scores
 
 def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float | None]:
     """A scan map cut to an ROI set after the fit (``pixel_mask``) when that ROI cuts into
-    the face it scanned, and its new maximum (None: unchanged)."""
+    the face it scanned, and its new maximum (None: unchanged; -inf where the ROI leaves none
+    of that face: the channel scanned nothing there and does not count, as the texture-energy
+    channel's score does)."""
     if pixel_mask is not None and not np.all(pixel_mask[m > 0] > 0):
         m = np.where(pixel_mask > 0, m, np.float32(0.0))
-        return m, float(m.max())
+        return m, float(m.max()) if np.any(m > 0) else -np.inf
     return m, None
 
 
