@@ -1475,6 +1475,35 @@ def _(ctx):
     return Call(0.5, np.zeros((8, 8), np.float32))
 
 
+@ex("anomaly.describe.describe")
+def _(ctx):
+    return Call(ctx.get("patchcore"))
+
+
+@ex("anomaly.describe.channel_states")
+def _(ctx):
+    return Call(ctx.get("patchcore"))
+
+
+@ex("anomaly.explain.explain")
+def _(ctx):
+    return Call(ctx.get("patchcore"), ctx.get("defects")[-1].image)
+
+
+@ex("anomaly.explain.ChannelPart")
+def _(ctx):
+    return Call("jet", 6.0, 4.0, (41.0, 174.0))
+
+
+@ex("anomaly.explain.Explanation")
+def _(ctx):
+    from metrology.anomaly.explain import ChannelPart
+
+    return Call(6.0, "colocated", (ChannelPart("jet", 6.0, 4.0, (41.0, 174.0)),
+                                   ChannelPart("patch", 5.3, 0.8, (22.0, 34.0))), "jet",
+                (41.0, 174.0), 0.0)
+
+
 @ex("anomaly.torch_features.TorchFeatures")
 def _(ctx):
     return Call(None)
