@@ -293,7 +293,8 @@ class JetScan:
                 # product: r' W'W r = |W r|^2, and r' C^-1 r = |E^-1/2 V' r|^2 for C = V E V'
                 y = np.vstack([wt, (vec / np.sqrt(ev)).T]).astype(np.float32) @ flat
                 if collect is not None:  # the head's features, from the same responses
-                    collect.append((lv, y[:k].reshape(rr.shape)))
+                    # (a copy: y is squared in place below)
+                    collect.append((lv, y[:k].reshape(rr.shape).copy()))
                 np.square(y, out=y)
                 for n_q in range(2):
                     acc = y[n_q * k].copy() if k == 1 else np.add(y[n_q * k], y[n_q * k + 1])

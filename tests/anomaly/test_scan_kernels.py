@@ -136,6 +136,21 @@ def test_jet_statistics_equal_the_quadratic_forms(jet):
     assert n == len(got) == 2 * js.n_groups
 
 
+def test_jet_statistics_collect_the_whitened_responses(jet):
+    """The head's features taken from the same pass (``collect``) are W r, as ``_whitened``
+    makes them, after the statistics are computed (the squares are taken in place: the
+    collected responses must not be those squares; main failed test_jet_head twice so)."""
+    js, train = jet
+    x = js.signal(train[1])
+    got: list = []
+    stats = list(js.statistics(x, got))
+    ref = [(lv, js._whitened(j, rr)) for j, lv, rr in js._group_maps(x)]
+    assert len(got) == len(ref) == len(stats) // 2
+    for (lv, a), (lv2, b) in zip(got, ref):
+        assert lv is lv2
+        _close(a, b)
+
+
 @settings(max_examples=30, deadline=None)
 @given(k=st.integers(1, 3), n=st.integers(8, 400), seed=st.integers(0, 2 ** 16))
 def test_covariance_without_a_centred_copy_is_np_cov(k, n, seed):
