@@ -71,6 +71,11 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    # xdist's private hooks (3.5-3.8): another version without them keeps its own scheduler
+    if not all(callable(getattr(LoadFileScheduling, a, None))
+               for a in ("_split_scope", "_assign_work_unit")):
+        return None
+
     class LongFirstFileScheduling(LoadFileScheduling):
         _ordered = False
 
