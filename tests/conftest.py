@@ -1,4 +1,5 @@
-"""Test configuration: hypothesis profiles, the --runslow switch and the shared-data fixture.
+"""Test configuration: hypothesis profiles, the --runslow switch, the xdist scheduler and the
+shared-data fixture.
 
 Hypothesis profiles: ``ci`` (default, derandomized so CI is repeatable, 60 examples) and
 ``dev`` (200 examples).  Select with ``HYPOTHESIS_PROFILE=dev``.
@@ -49,6 +50,50 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+#: Work units that take longest (seconds of summed test time, measured on 2 cores), sent to
+#: the workers first so no long file starts last while the other worker idles: the
+#: discriminator's 700-step training (~100 s, one test) and the fuzz run (~70 s).  A unit not
+#: listed (or renamed) keeps xdist's order (most tests first): only the finish time changes.
+LONG_FIRST = ("tests/anomaly/test_cnn_scan.py", "tests/fuzz")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the files of ``tests/fuzz`` as one unit and long units first.
+
+    The fuzz files share the session's fuzz workers and fuzz run (``tests/fuzz/conftest.py``):
+    as one unit they run on one xdist worker, which starts the pool and runs the fuzz once
+    (as separate files, two workers each ran it, ~30 s twice).
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    # xdist's private hooks (3.5-3.8): another version without them keeps its own scheduler
+    if not all(callable(getattr(LoadFileScheduling, a, None))
+               for a in ("_split_scope", "_assign_work_unit")):
+        return None
+
+    class LongFirstFileScheduling(LoadFileScheduling):
+        _ordered = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "tests/fuzz" if scope.startswith("tests/fuzz/") else scope
+
+        def _assign_work_unit(self, node) -> None:
+            if not self._ordered:  # the queue is complete at the first assignment
+                self._ordered = True
+                rank = {s: i for i, s in enumerate(LONG_FIRST)}
+                units = sorted(self.workqueue.items(),
+                               key=lambda u: rank.get(u[0], len(rank)))  # stable
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
+
+    return LongFirstFileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,17 @@ def edges_selected(edges_train):
         _select.SELECT_POOL, _select.SELECT_FOLDS, _select.select_edge_band = pool, folds, real
 
 
+@pytest.fixture(scope="module")
+def band6(edges_train):
+    """The user's ``edge_band_px=6`` on the same images, under the same small selection as
+    the tests' (a module fixture is built before the autouse patch applies: patched here too).
+    Fitted once for the two tests that compare with it; they only read and score it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_select, "SELECT_POOL", 16)
+        mp.setattr(_select, "SELECT_FOLDS", 2)
+        return PatchCore(edge_band_px=6).fit(edges_train)
+
+
 class _Fake:
     """A stand-in scorer: good images score ``good``, painted copies ``bad`` (per band)."""
 
@@ -106,15 +117,14 @@ def test_decision_rule():
     assert "no feature cell" in info["candidates"][1]["error"]
 
 
-def test_chosen_band_is_the_face_bank(edges_selected, edges_train):
+def test_chosen_band_is_the_face_bank(edges_selected, band6):
     info = edges_selected.info["select"]
     assert info["edge_band_px"] == 6.0
     assert [c["edge_band_px"] for c in info["candidates"]] == [0.0, 6.0]
     assert all(0.5 <= c["auroc"] <= 1.0 for c in info["candidates"])
     assert info["held_good"] == 16 and info["painted"] == 32
     # the bank is the face one: the same ROI as edge_band_px=6 fitted on the same images
-    face = PatchCore(edge_band_px=6).fit(edges_train)
-    assert np.array_equal(edges_selected.roi, face.roi)
+    assert np.array_equal(edges_selected.roi, band6.roi)
     # the settings stay as given
     assert edges_selected.settings.edge_band_px == 0.0
     assert edges_selected.settings.select == "auto"
@@ -145,11 +155,11 @@ def test_choice_survives_save_load(edges_selected, tmp_path):
         assert a.score == b.score and np.array_equal(a.map, b.map)
 
 
-def test_missing_hole_still_scored_aligned(edges_selected, edges_train):
+def test_missing_hole_still_scored_aligned(edges_selected, band6):
     """With a chosen band the bank sees the face only, but the position-aware check still
     scores the whole ROI: at a missing hole (off the face) its map is above 0, where the
     user's ``edge_band_px=6`` (which hides it, as documented) reads 0."""
-    band = PatchCore(edge_band_px=6).fit(edges_train)
+    band = band6
     still = dict(EDGES, placement_px=0.0, placement_deg=0.0)
     for s in make_defect_set(0, ("missing",), 3, seed=91, **still):
         x, y = (int(round(v)) for v in s.defects[0].center_xy)
