@@ -126,10 +126,10 @@ def _eig_floored(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _cov_of(v: np.ndarray) -> np.ndarray:
     """Covariance (k, k) of the rows of ``v`` (k, n), eigenvalues floored (so its inverse
     exists)."""
-    # np.cov's own steps (the mean removed, X X^T / (n - 1)) without its argument handling:
-    # called 18 times per scored image, the overhead was a tenth of a millisecond each
-    # (sum of v v^T - n m m^T) / (n - 1): no centred copy of v (in float64 the cancellation
-    # costs nothing at these means and spreads)
+    # np.cov's result without its argument handling (called 18 times per scored image, the
+    # overhead was a tenth of a millisecond each) and without a centred copy of v:
+    # (sum of v v^T - n m m^T) / (n - 1), in float64 (the cancellation costs nothing at these
+    # means and spreads; tests/anomaly/test_scan_kernels.py compares it with np.cov)
     n = v.shape[1]
     m = v.sum(axis=1)
     c = np.dot(v, v.T)
@@ -289,6 +289,7 @@ class JetScan:
                 own_cov = _cov_of(flat[:, lv.sub_idx].astype(np.float64)) + \
                     OWN_FLOOR * np.linalg.inv(wt.T @ wt)
                 ev, vec = np.linalg.eigh(own_cov)
+                ev = np.maximum(ev, np.finfo(np.float64).tiny)  # positive definite; rounding
                 # both Mahalanobis lengths as lengths of whitened responses, one small matrix
                 # product: r' W'W r = |W r|^2, and r' C^-1 r = |E^-1/2 V' r|^2 for C = V E V'
                 y = np.vstack([wt, (vec / np.sqrt(ev)).T]).astype(np.float32) @ flat
