@@ -112,8 +112,8 @@ def _wrap_blur(p: np.ndarray, sigma: float) -> np.ndarray:
 def _wrap_start(idx: np.ndarray, n: int) -> int:
     """The first of the indices ``idx`` (a run of consecutive indices modulo ``n``, in any
     rotation) in increasing order: the one whose predecessor is not in the run."""
-    have = set(int(i) for i in idx)
-    return next(int(i) for i in idx if (int(i) - 1) % n not in have)
+    idx = np.asarray(idx)
+    return int(idx[np.isin((idx - 1) % n, idx, invert=True)][0])
 
 
 def _block_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -14,12 +14,17 @@ def images(tmp_path_factory):
     d = tmp_path_factory.mktemp("imgs")
     parts = make_defect_set(8, ("spot",), 1, shape=(96, 96), seed=4,
                             defect_params={"contrast": -60.0, "radius_px": 4.0})
+    return d, write_parts(d, parts)
+
+
+def write_parts(d, parts) -> list[str]:
+    """Each generated part as ``d/NN_kind.png``; their paths in order."""
     paths = []
     for i, p in enumerate(parts):
         path = d / f"{i:02d}_{p.kind}.png"
         cv2.imwrite(str(path), p.image)
         paths.append(str(path))
-    return d, paths
+    return paths
 
 
 def test_fit_then_score(images, capsys):

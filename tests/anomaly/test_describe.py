@@ -3,7 +3,6 @@ fit chose (:mod:`metrology.anomaly.describe`)."""
 
 import json
 
-import cv2
 import numpy as np
 import pytest
 
@@ -12,18 +11,13 @@ from metrology.anomaly.describe import channel_states, describe
 from metrology.cli import main
 from metrology.errors import InputError
 from metrology.synth.defects import make_defect_set
+from tests.anomaly.test_cli import write_parts
 
 
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory):
     d = tmp_path_factory.mktemp("describe")
-    parts = make_defect_set(8, (), 0, shape=(96, 96), seed=11)
-    out = []
-    for i, p in enumerate(parts):
-        path = d / f"{i:02d}.png"
-        cv2.imwrite(str(path), p.image)
-        out.append(str(path))
-    return d, out
+    return d, write_parts(d, make_defect_set(8, (), 0, shape=(96, 96), seed=11))
 
 
 def test_fit_says_what_it_chose_and_info_says_it_again(paths, capsys):
