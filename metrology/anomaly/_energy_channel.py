@@ -1,6 +1,6 @@
 """The texture-energy channel of :class:`~metrology.anomaly.PatchCore`
-(``texture_energy``, default ``"auto"``: on with the classical and the efficientnet-lite0
-features; private helper of ``patchcore``).
+(``texture_energy``, default ``"auto"``: on with the classical and the EfficientNet-Lite0, 1
+and 2 features; private helper of ``patchcore``).
 
 :class:`~metrology.anomaly._texture_energy.TextureEnergy` (band log-energies of the face texture
 over a 5 px window against their position-free statistics on good faces, docs/anomaly_energy.md)
@@ -31,7 +31,7 @@ ARRAYS = ("energy_roi", "energy_center", "energy_spread", "energy_chan")
 #: the extractors (by name) with which ``"auto"`` turns the channel on: where it was measured
 #: against the channel off (classical: 2026-12-04 late night; the pretrained default
 #: extractor: 2026-12-04/05 night, benchmark part ``deepchan``, docs/anomaly.md)
-AUTO_FEATURES = ("classical", "efficientnet-lite0")
+AUTO_FEATURES = ("classical", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2")
 
 
 class EnergyChannel:
@@ -162,7 +162,7 @@ def fit_state(pc: Any, imgs: list[np.ndarray], held_index: Any, roi: np.ndarray 
     if mode is False:
         return None, "off"
     if mode == "auto" and pc.features.name not in AUTO_FEATURES:
-        return None, ("off: 'auto' uses it with the classical and efficientnet-lite0 features "
+        return None, ("off: 'auto' uses it with the classical and efficientnet-lite features "
                       "only (measured there)")
     if mode == "auto" and pc.settings.image_score == "reweighted":
         return None, "off: 'auto' does not combine it with the reweighted image score"

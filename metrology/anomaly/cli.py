@@ -2,7 +2,7 @@
 
 ::
 
-    metrology anomaly fit GOOD... -o surface.bank.npz [--features classical|efficientnet-lite0]
+    metrology anomaly fit GOOD... -o surface.bank.npz [--features classical|efficientnet-lite0|1|2]
                           [--calibrate GOOD2...] [--threshold-method max_margin|quantile]
                           [--margin 0.1] [--quantile 0.99] [--coreset-ratio 0.05]
                           [--max-bank 1024] [--aligned] [--select auto|off]
@@ -19,7 +19,8 @@
                                --paste [KIND,...]) [--aligned] [--onnx trunk.onnx] [--json]
                                [--report FILE.json]
 
-``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` needs the ``[deep]``
+``fit`` trains PatchCore on good images (``--features efficientnet-lite0`` (or ``-lite1``,
+``-lite2``) needs the ``[deep]``
 extra) and, with ``--calibrate``, sets the threshold from other good images.  ``--aligned``
 turns on the position-aware check (missing or extra features; the images must show the part
 aligned, as a recipe's region cuts it).  ``--select off`` keeps the face band as set instead
@@ -243,14 +244,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _export_onnx(args: argparse.Namespace) -> int:
     from ..errors import InputError
-    from .onnx_trunk import OnnxLite0Features, export_lite0_onnx
+    from .efficientnet import EfficientNetFeatures
+    from .onnx_trunk import export_lite0_onnx
     from .patchcore import PatchCore
 
     scorer = PatchCore.load(args.bank)
-    if scorer.features.name != OnnxLite0Features.name:
+    if not isinstance(scorer.features, EfficientNetFeatures):
         raise InputError(f"{args.bank}: the bank was built with features "
-                         f"{scorer.features.name!r}; export-onnx needs an efficientnet-lite0 "
-                         f"bank (anomaly fit --features efficientnet-lite0)")
+                         f"{scorer.features.name!r}; export-onnx needs an efficientnet-lite "
+                         f"bank (anomaly fit --features efficientnet-lite0, -lite1 or -lite2)")
     out = export_lite0_onnx(args.output, scorer.image_shape, scorer.features)
     h, w = scorer.image_shape
     print(f"onnx: {out} (+ {out.name}.json) for {w}x{h} px images; score with: metrology "
@@ -261,6 +263,8 @@ def _export_onnx(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     """Add ``anomaly fit``, ``score``, ``info``, ``export-onnx`` and ``evaluate`` to the
     ``metrology`` command."""
+    from .extractors import FEATURE_NAMES
+
     pa = subparsers.add_parser("anomaly", help="surface anomaly scoring trained on good parts")
     asub = pa.add_subparsers(dest="anomaly_command", metavar="ACTION")
     pf = asub.add_parser("fit", help="build a PatchCore bank from good images")
@@ -268,9 +272,9 @@ def register(subparsers) -> None:
     pf.add_argument("-o", "--output", required=True,
                     help="bank file to write (one .npz; a .json name is written as the .npz "
                          "beside it)")
-    pf.add_argument("--features", default="classical",
-                    choices=["classical", "efficientnet-lite0"],
-                    help="patch features (efficientnet-lite0 needs metrology[deep])")
+    pf.add_argument("--features", default="classical", choices=list(FEATURE_NAMES),
+                    help="patch features (efficientnet-lite0 needs metrology[deep]; lite1 and "
+                         "lite2 also their weights packages, see docs/anomaly.md)")
     pf.add_argument("--calibrate", nargs="+", metavar="IMAGE",
                     help="held-back good images that set the threshold")
     pf.add_argument("--threshold-method", default="max_margin", choices=["max_margin", "quantile"])
@@ -294,7 +298,7 @@ def register(subparsers) -> None:
                          "and 5 or more images)")
     pf.add_argument("--texture-energy", default="auto", choices=["auto", "on", "off"],
                     help="the channel for rubbed-down or roughened texture (auto: on with "
-                         "classical and efficientnet-lite0 features)")
+                         "classical and efficientnet-lite features)")
     pf.add_argument("--jet-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for compact marks of any shape (auto: on with the line "
                          "channel and 40 or more images; off halves the scoring time)")
@@ -331,7 +335,7 @@ def register(subparsers) -> None:
                          "and where it peaks, and which one set the image score (with --json: "
                          "an \"explain\" entry per image)")
     ps.add_argument("--onnx", metavar="FILE",
-                    help="score an efficientnet-lite0 bank with this trunk (from export-onnx) "
+                    help="score an efficientnet-lite bank with this trunk (from export-onnx) "
                          "through OpenCV, without torch")
     ps.set_defaults(func=_score)
     pi = asub.add_parser("info", help="what a saved bank is and what its fit chose (face band, "
@@ -339,9 +343,10 @@ def register(subparsers) -> None:
     pi.add_argument("bank", help="bank file written by 'anomaly fit'")
     pi.add_argument("--json", action="store_true", help="print it as JSON")
     pi.set_defaults(func=_info, onnx=None)
-    pe = asub.add_parser("export-onnx", help="export an efficientnet-lite0 bank's trunk to ONNX "
+    pe = asub.add_parser("export-onnx", help="export an efficientnet-lite bank's trunk to ONNX "
                                              "(needs metrology[deep])")
-    pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0")
+    pe.add_argument("bank", help="bank file fitted with --features efficientnet-lite0 (or "
+                                 "lite1, lite2)")
     pe.add_argument("output", help="ONNX file to write (and OUTPUT.json beside it)")
     pe.set_defaults(func=_export_onnx)
     pv = asub.add_parser("evaluate", help="AUROC, escapes and false rejects of a saved bank on "
@@ -360,7 +365,7 @@ def register(subparsers) -> None:
     pv.add_argument("--aligned", action="store_true",
                     help="position-aware check (aligned parts: missing or extra features)")
     pv.add_argument("--onnx", metavar="FILE",
-                    help="score an efficientnet-lite0 bank through OpenCV with this trunk")
+                    help="score an efficientnet-lite bank through OpenCV with this trunk")
     pv.add_argument("--json", action="store_true", help="print the report as JSON")
     pv.add_argument("--report", metavar="FILE", help="write the JSON report to FILE")
     pv.set_defaults(func=_evaluate)

