@@ -273,8 +273,8 @@ def register(subparsers) -> None:
                     help="bank file to write (one .npz; a .json name is written as the .npz "
                          "beside it)")
     pf.add_argument("--features", default="classical", choices=list(FEATURE_NAMES),
-                    help="patch features (efficientnet-lite0 needs metrology[deep]; lite1 and "
-                         "lite2 also their weights packages, see docs/anomaly.md)")
+                    help="patch features (the efficientnet-lite ones need metrology[deep], "
+                         "see docs/anomaly.md)")
     pf.add_argument("--calibrate", nargs="+", metavar="IMAGE",
                     help="held-back good images that set the threshold")
     pf.add_argument("--threshold-method", default="max_margin", choices=["max_margin", "quantile"])

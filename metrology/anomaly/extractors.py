@@ -2,8 +2,8 @@
 
 ``"classical"`` is :class:`~metrology.anomaly.ClassicalFeatures` (NumPy/OpenCV);
 ``"efficientnet-lite0"`` is :class:`~metrology.anomaly.efficientnet.EfficientNetFeatures`
-(extra ``[deep]``: torch and the offline weights package), ``"efficientnet-lite1"`` and
-``"efficientnet-lite2"`` the same with the deeper models (their own weights packages); a saved ``"torch"`` extractor is a
+(extra ``[deep]``: torch and the offline weights packages), ``"efficientnet-lite1"`` and
+``"efficientnet-lite2"`` the same with the deeper models; a saved ``"torch"`` extractor is a
 ResNet from a weights file you supply (:class:`~metrology.anomaly.TorchFeatures`).
 """
 

@@ -189,7 +189,8 @@ def _entry_ok(entry: dict) -> bool:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in image + inp):
         return False
     stages = cfg.get("stages")
-    return (cfg.get("name") in VARIANTS and isinstance(stages, list) and stages
+    name = cfg.get("name")
+    return (isinstance(name, str) and name in VARIANTS and isinstance(stages, list) and stages
             and all(isinstance(s, int) and 2 <= s <= 5 for s in stages)
             and isinstance(cfg.get("margin_px"), int) and cfg["margin_px"] >= 0
             and cfg.get("stride") == _STAGE_STRIDE[stages[0] - 1] and len(image) == 2

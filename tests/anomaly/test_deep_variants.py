@@ -127,6 +127,19 @@ def test_onnx_export_gives_the_same_features(lite, tmp_path):
     a, b = lite(img), f(img)
     assert a.shape == b.shape
     assert np.abs(a - b).max() <= 2e-5 * np.abs(a).max()
+    # a sidecar naming an unknown model, or a name that is not a string, is refused as a
+    # damaged file, not a crash (the export's own entry rewritten)
+    import json
+
+    side = str(path) + ".json"
+    doc = json.load(open(side))
+    for bad in ("efficientnet-lite9", ["efficientnet-lite2"], {"a": 1}):
+        for entry in doc["exports"].values():
+            entry["config"]["name"] = bad
+        with open(side, "w") as fh:
+            json.dump(doc, fh)
+        with pytest.raises(FileFormatError, match="EfficientNet-Lite trunk"):
+            OnnxLite0Features(path)
 
 
 def test_cli_fit_export_score_with_lite2(tmp_path, capsys):
