@@ -95,7 +95,7 @@ the same AUROC, a quarter of the band's cost).  Readers that predate it refuse s
 (they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
 version 13 banks load and score on half-size blocks, as they were calibrated.
 
-Version 15 (twenty-fifth session, rule 53): a version 10-14 bank (``base_version``) whose line
+Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version``) whose line
 and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``); older
 readers refuse it.
 

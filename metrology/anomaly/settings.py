@@ -259,7 +259,7 @@ class PatchCoreSettings(Serializable):
         spectrum the whitening divides out, and a bright hairline clear of everything bright
         on it scores below good parts.  The map compresses the marks' long tail and stretches
         what lies beyond the face's short side.  ``"auto"`` (default since the twenty-fifth
-        session, rule 53): on where the training faces' levels are skewed (|skewness| at least
+        session, rule 54): on where the training faces' levels are skewed (|skewness| at least
         0.75), else off; ``True``: always; ``False``: never (the former default).  Needs the
         line channel (``True`` raises :class:`InputError` where the fit has none).  A skewed
         development set gained up to +0.15 AUROC; a near-Gaussian one lost up to 0.04 when
