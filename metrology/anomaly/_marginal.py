@@ -37,6 +37,8 @@ from ..errors import FileFormatError
 SKEW_GATE = 0.75
 #: points of the quantile table (evenly spaced in rank over the training values)
 TABLE_POINTS = 4001
+#: points of the even grid of levels the table is resampled on for scoring
+LUT_SIZE = 16384
 
 
 def skewness(v: np.ndarray) -> float:
@@ -56,6 +58,15 @@ class Marginal:
         self.q = np.asarray(q, np.float32)
         self.z = np.asarray(z, np.float32)
         self.sd = float(sd)
+        # the table resampled on an even grid of levels (:data:`LUT_SIZE`), so a pixel's
+        # place is one multiplication instead of a binary search (np.interp over 4001
+        # points: 6 ms per 256 x 256; this 1 ms); linear between grid points
+        lo, hi = float(self.q[0]), float(self.q[-1])
+        n = LUT_SIZE if hi > lo else 2
+        self._lo, self._step = lo, (hi - lo) / (n - 1) if hi > lo else 1.0
+        lut = np.interp(lo + self._step * np.arange(n), self.q, self.z)
+        self._lut = lut.astype(np.float32)
+        self._dlut = np.diff(lut, append=lut[-1]).astype(np.float32)
 
     @classmethod
     def fit(cls, values: np.ndarray) -> "Marginal":
@@ -76,7 +87,11 @@ class Marginal:
     def __call__(self, x: np.ndarray, face: np.ndarray) -> np.ndarray:
         """``x`` mapped on ``face`` (bool, same shape), 0 off it; float32."""
         q, z = self.q, self.z
-        out = np.interp(x, q, z).astype(np.float32)
+        n = len(self._lut)
+        t = (np.asarray(x, np.float32) - np.float32(self._lo)) * np.float32(1.0 / self._step)
+        t = np.clip(t, np.float32(0), np.float32(n - 1), out=t)
+        i = t.astype(np.int32)                          # t >= 0: the cast floors
+        out = self._lut[i] + (t - i.astype(np.float32)) * self._dlut[i]
         slope = np.float32(1.0 / self.sd)
         hi, lo = x > q[-1], x < q[0]
         out[hi] = z[-1] + (x[hi] - q[-1]) * slope
