@@ -42,6 +42,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
 
@@ -238,6 +239,8 @@ class JetScan:
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
         self.head = None                                # the learned head (``_jet_head``)
         self.combs: dict = {}         # the comb channel's bands on this face signal (name ->)
+        # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
+        self.gauss: Marginal | None = None
 
     @property
     def n_groups(self) -> int:
@@ -250,8 +253,10 @@ class JetScan:
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
         """The face signal of a gray float32 image (module docstring, step 1): the line
-        channel's, at full resolution."""
-        return level_signal(gray, self.roi, self.weight, LEVEL_SIGMA)
+        channel's, at full resolution; Gaussianized when the channel was fitted so
+        (``_marginal``)."""
+        x = level_signal(gray, self.roi, self.weight, LEVEL_SIGMA)
+        return x if self.gauss is None else self.gauss(x, self.roi)
 
     def _group_maps(self, x: np.ndarray):
         """Per group ``j``: (j, its level, its responses (k, h, w) to the face signal
@@ -323,12 +328,15 @@ class JetScan:
     # ------------------------------------------------------------------ fit
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
-            sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX) -> "JetScan":
+            sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
+            gauss: Marginal | None = None) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
-        statistics' calibration from the ``held`` ones (gray float32)."""
+        statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
+        signal's map to normal quantiles (``_marginal``), or None."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
+        js.gauss = gauss
         if not all(lv.inner.any() for lv in js.levels):
             raise InputError(f"jet_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
@@ -412,6 +420,8 @@ class JetScan:
             out.update(self.head.arrays())
         for c in self.combs.values():
             out.update(c.arrays())
+        if self.gauss is not None:
+            out["jet_gauss"] = self.gauss.array()
         return out
 
     def params(self) -> dict:
@@ -425,6 +435,8 @@ class JetScan:
             out["head"] = self.head.params()
         for name, c in self.combs.items():
             out[name] = c.params()
+        if self.gauss is not None:
+            out["gauss_sd"] = self.gauss.sd
         return out
 
     @classmethod
@@ -490,6 +502,9 @@ class JetScan:
             raise bad("array 'jet_roi' leaves no pixel to scan")
         js.mu, js.sd = mu.astype(np.float32), sd.astype(np.float32)
         js.stats, js.pc_stats = (nums[0], nums[1]), (nums[2], nums[3])
+        if "jet_gauss" in arrays:  # none in banks fitted before the Gaussianized signal
+            js.gauss = Marginal.from_array(arrays["jet_gauss"], params.get("gauss_sd"),
+                                           f"{where}: jet channel: array 'jet_gauss'")
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead
@@ -551,7 +566,9 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
         return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
     held = np.arange(len(imgs)) % 5 == 4
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
-    js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX)
+    # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
+    js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
+                     gauss=getattr(line, "jet_gauss", None))
     js.pc_stats = line.pc_stats
     if settings.jet_head:
         from ._jet_head import GATE_MARGIN, JetHead

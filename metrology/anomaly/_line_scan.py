@@ -48,6 +48,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._marginal import Marginal
 from ._median import median
 
 #: scale of the signal the lines are searched on (0.5: half resolution)
@@ -266,6 +267,14 @@ class LineScan:
         self.gain_ref: np.ndarray | None = None
         self.stats = (0.0, 1.0)                     # mean, sd of good image scores
         self.pc_stats = (0.0, 1.0)                  # the same of PatchCore's image scores
+        # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
+        self.gauss: Marginal | None = None
+
+    def signal(self, gray: np.ndarray) -> np.ndarray:
+        """The face signal the lines are searched on: :func:`face_signal`, Gaussianized
+        when the channel was fitted so (``_marginal``)."""
+        x = face_signal(gray, self.roi_small, self.weight)
+        return x if self.gauss is None else self.gauss(x, self.roi_small)
 
     def _make_kernels(self) -> np.ndarray:
         k = np.conj(self._tf) / self.psd[None]
@@ -303,10 +312,11 @@ class LineScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             length_px: float | None = None, n_dir: int | None = None,
-            refine: bool | None = None) -> "LineScan":
+            refine: bool | None = None, gauss: Marginal | None = None) -> "LineScan":
         """Spectrum from the images not ``held``, per-direction spread and image-score
         statistics from the ``held`` ones (good parts, gray float32); ``refine`` (default
-        :data:`REFINE`): the finer pass around the strongest candidates."""
+        :data:`REFINE`): the finer pass around the strongest candidates; ``gauss``: the
+        face signal's map to normal quantiles (``_marginal``), or None."""
         sf = _fft()
         length_px = LENGTH_PX if length_px is None else length_px
         n_dir = N_DIR if n_dir is None else n_dir
@@ -324,7 +334,8 @@ class LineScan:
         if not ls.inner.any():
             raise InputError(f"line_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
-        xs = [face_signal(g, ls.roi_small, ls.weight) for g in grays]
+        ls.gauss = gauss
+        xs = [ls.signal(g) for g in grays]
         fit_idx = [i for i in range(len(xs)) if not held[i]] or list(range(len(xs)))
         hold_idx = [i for i in range(len(xs)) if held[i]] or list(range(len(xs)))
         p = np.mean([np.abs(sf.rfft2(xs[i])) ** 2 for i in fit_idx], axis=0)
@@ -409,7 +420,7 @@ class LineScan:
     def evidence(self, gray: np.ndarray) -> np.ndarray:
         """Half-resolution line evidence (z over good parts' per-direction spread), 0 off the
         eroded face."""
-        return self._evidence(face_signal(gray, self.roi_small, self.weight))
+        return self._evidence(self.signal(gray))
 
     def to_patchcore_units(self, v):
         """Line evidence ``v`` expressed in PatchCore's image-score units: its z over the held
@@ -435,6 +446,8 @@ class LineScan:
                "line_roi": self.roi.astype(np.uint8)}
         if self.gain_ref is not None:
             out["line_gain_ref"] = self.gain_ref
+        if self.gauss is not None:
+            out["line_gauss"] = self.gauss.array()
         return out
 
     def params(self) -> dict:
@@ -443,7 +456,8 @@ class LineScan:
                 "score_mean": self.stats[0], "score_sd": self.stats[1],
                 "patchcore_mean": self.pc_stats[0], "patchcore_sd": self.pc_stats[1],
                 "refine": (dict(zip(("steps", "candidates", "directions"), self.refine))
-                           if self.refine else False)}
+                           if self.refine else False),
+                **({} if self.gauss is None else {"gauss_sd": self.gauss.sd})}
 
     @classmethod
     def from_arrays(cls, arrays: dict, params: dict, image_shape: tuple[int, int],
@@ -511,6 +525,9 @@ class LineScan:
                     not np.all(np.isfinite(ref)) or np.any(ref <= 0):
                 raise bad(f"array 'line_gain_ref': expected {n_dir} positive finite values")
             ls.gain_ref = ref.astype(np.float32)
+        if "line_gauss" in arrays:  # none in banks fitted before the Gaussianized signal
+            ls.gauss = Marginal.from_array(arrays["line_gauss"], params.get("gauss_sd"),
+                                           f"{where}: line channel: array 'line_gauss'")
         ls.stats, ls.pc_stats = (mean, sd), (pc_mean, pc_sd)
         return ls
 

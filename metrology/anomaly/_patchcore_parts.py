@@ -15,6 +15,7 @@ from ..image.io import as_gray, load_image
 from ._edge_band import edge_band_roi
 from .base import AnomalyScore
 from ._line_scan import LineScan
+from ._marginal import SKEW_GATE, Marginal, skewness
 from .coreset import greedy_coreset
 from .neighbors import NearestNeighbors
 
@@ -198,9 +199,41 @@ def fit_line_channel(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighb
     estimate's), the line scan's against the spread measured on them."""
     held, face = held_and_face(pc, imgs, held_index, roi, "line_scan")
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
-    line = LineScan.fit(grays, held, face)
+    fit_grays = [g for g, h in zip(grays, held) if not h] or grays
+    maps, state = face_marginals(pc.settings.gaussianize, fit_grays, face)
+    line = LineScan.fit(grays, held, face, gauss=maps[0])
+    line.jet_gauss, line.gauss_state = maps[1], state   # the jet channel's, and info's
     line.pc_stats = held_patchcore_stats(pc, imgs, held, held_index)
     return line
+
+
+def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
+                   ) -> tuple[tuple[Marginal | None, Marginal | None], str]:
+    """The line channel's (half resolution) and the jet channel's (full resolution) maps of
+    the face signal to normal quantiles, fitted on ``grays`` (the fit's good parts not held
+    back), as ``gaussianize`` ``mode`` asks (``_marginal``), or (None, None); and what
+    ``info["gaussianize"]`` says.  ``"auto"`` decides by the skewness of the full-resolution
+    signal on the face (the jet channel's inner face)."""
+    from . import _jet_scan as jet
+    from . import _line_scan as line
+
+    if mode is False:
+        return (None, None), "off"
+    full_w = line.level_weight(face, jet.LEVEL_SIGMA)
+    small = line._half(face.astype(np.float32)) > 0.5
+    small_w = line.level_weight(small, line.LEVEL_SIGMA * line.SCALE)
+    # at most about 2 M values per table: every k-th image (a sort of 2 M is ~0.2 s)
+    step = max(1, int(np.ceil(len(grays) * face.sum() / 2e6)))
+    full = [line.level_signal(g, face, full_w, jet.LEVEL_SIGMA) for g in grays[::step]]
+    inner = line.eroded(face, jet.ERODE_PX)
+    skew = skewness(np.concatenate([x[inner if inner.any() else face] for x in full]))
+    if mode == "auto" and abs(skew) < SKEW_GATE:
+        return (None, None), f"off: skewness {skew:+.2f} (|skewness| < {SKEW_GATE})"
+    half = [line.face_signal(g, small, small_w)[small] for g in grays[::step]]
+    maps = (Marginal.fit(np.concatenate(half)),
+            Marginal.fit(np.concatenate([x[face] for x in full])))
+    return maps, (f"on: skewness {skew:+.2f}" + (f" (|skewness| >= {SKEW_GATE})"
+                                                 if mode == "auto" else ""))
 
 
 def held_and_face(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",

@@ -95,6 +95,10 @@ the same AUROC, a quarter of the band's cost).  Readers that predate it refuse s
 (they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
 version 13 banks load and score on half-size blocks, as they were calibrated.
 
+Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version``) whose line
+and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``); older
+readers refuse it.
+
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
 ``fusion_used`` and the header ``colocated`` (the constants of its sum, ``_colocated``);
@@ -120,6 +124,7 @@ import numpy as np
 from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
+from ._marginal import unwrap_header
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
@@ -130,9 +135,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 14
+BANK_VERSION = 15
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
 
 def _npz_path(path: Any) -> Path:
@@ -170,6 +175,9 @@ def save_bank(pc: Any, path: Any) -> Path:
     chroma = getattr(pc, "_chroma", None)
     if chroma is None and settings.get("chroma_scan") == "auto":
         settings.pop("chroma_scan", None)   # readable by readers that predate the channel
+    gauss = line is not None and line.gauss is not None
+    if not gauss and settings.get("gaussianize") == "auto":
+        settings.pop("gaussianize", None)   # readable by readers that predate the setting
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")
     if used == "colocated" and not any(c is not None for c in (line, energy, blob, jet, cnn,
@@ -189,8 +197,9 @@ def save_bank(pc: Any, path: Any) -> Path:
                else 7 if jet is not None and jet.half_from is not None
                else 6 if jet is not None else 5 if v5 else 4 if energy is not None
                else 3 if line is not None else 2)
-    meta = {"format": BANK_FORMAT, "version": version,
-            "settings": settings, "features": pc.features.config(),
+    meta = {"format": BANK_FORMAT, "version": 15 if gauss else version,
+            **({"base_version": version} if gauss else {}), "settings": settings,
+            "features": pc.features.config(),
             "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
             "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
             "aligned_gain": float(pc._aligned_gain),
@@ -266,6 +275,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     if meta.get("version") not in _NPZ_VERSIONS:
         raise FileFormatError(f"{where}: bank version {meta.get('version')!r} is not supported "
                               f"(this version reads 1 to {BANK_VERSION})")
+    meta = unwrap_header(meta, arrays, where)
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
                                            where=f"{where}: settings", error=FileFormatError)
     if "fusion" not in meta["settings"]:

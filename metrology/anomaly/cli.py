@@ -9,8 +9,8 @@
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
                           [--jet-head auto|on|off] [--comb-scan auto|on|off]
-                          [--cnn-scan on|off] [--chroma-scan auto|on|off] [--roi MASK]
-                          [--json]
+                          [--cnn-scan on|off] [--chroma-scan auto|on|off]
+                          [--gaussianize auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -32,7 +32,9 @@ jet channels, ``--jet-head`` and ``--comb-scan`` the jet channel's learned head 
 channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator channel, an
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
-``--chroma-scan`` switches the chroma channel (auto: on for colour images).  ``--roi MASK``
+``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
+the line and jet channels' Gaussianized face signal (auto: on for faces of skewed levels, such
+as sparse dark marks on a bright ground).  ``--roi MASK``
 takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -100,7 +102,8 @@ def _fit(args: argparse.Namespace) -> int:
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
                        jet_scan=mode[args.jet_scan], jet_head=mode[args.jet_head],
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
-                       chroma_scan=mode[args.chroma_scan], **band)
+                       chroma_scan=mode[args.chroma_scan],
+                       gaussianize=mode[args.gaussianize], **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
     if roi is not None and roi.shape != images[0].shape[:2]:
@@ -318,6 +321,10 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
+    pf.add_argument("--gaussianize", default="auto", choices=["auto", "on", "off"],
+                    help="map the line and jet channels' face signal to normal quantiles "
+                         "of the good faces' levels before their search (auto: on where "
+                         "those levels are skewed, e.g. sparse dark marks on a bright face)")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

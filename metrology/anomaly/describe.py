@@ -19,7 +19,7 @@ __all__ = ["describe", "channel_states"]
 #: the extra channels, in the order they are listed: (info key, name shown)
 CHANNELS = (("line_scan", "line"), ("texture_energy", "texture energy"), ("jet_scan", "jet"),
             ("jet_head", "jet head"), ("comb_scan", "comb"), ("cnn_scan", "discriminator"),
-            ("chroma_scan", "chroma"))
+            ("chroma_scan", "chroma"), ("gaussianize", "Gaussianized face signal"))
 
 
 def _scorer(pc: Any) -> Any:

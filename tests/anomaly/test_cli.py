@@ -83,7 +83,7 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     bank = str(d / "banded.json")
     assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "off",
                  "--edge-band-px", "3", "--texture-energy", "off", "--jet-scan", "off",
-                 "--jet-head", "off", "--json"]) == 0
+                 "--jet-head", "off", "--gaussianize", "off", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     cfg, info = summary["config"], summary["info"]
     assert cfg["edge_band_px"] == 3.0 and cfg["texture_energy"] is False
@@ -91,6 +91,7 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     assert cfg["jet_head"] is False and info["jet_head"] == "off"
     assert cfg["cnn_scan"] is False and info["cnn_scan"] == "off"  # the option's default
     assert info["texture_energy"] == "off"
+    assert cfg["gaussianize"] is False and info["gaussianize"] == "off"
     assert cfg["chroma_scan"] == "auto" and info["chroma_scan"].startswith("off")  # gray
     # the chroma channel asked for on gray images: a clear error (exit 2), no bank
     gray = d / "chroma_on.json"
