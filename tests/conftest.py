@@ -67,10 +67,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 #: Work units that take longest (seconds of summed test time, measured on 2 cores), sent to
-#: the workers first so no long file starts last while the other worker idles: the
-#: discriminator's 700-step training (~100 s, one test) and the fuzz run (~70 s).  A unit not
-#: listed (or renamed) keeps xdist's order (most tests first): only the finish time changes.
-LONG_FIRST = ("tests/anomaly/test_cnn_scan.py", "tests/fuzz")
+#: the workers first, longest first, so no long file starts last while the other worker
+#: idles: the discriminator's 700-step training (~60-100 s, one test), the fuzz run with the
+#: kill tests (~60-90 s), then the files of 20-50 s; the rest (under ~15 s each) follow in
+#: xdist's order, so the last units are short.  A unit not listed (or renamed) keeps xdist's
+#: order: only the finish time changes.
+LONG_FIRST = ("tests/anomaly/test_cnn_scan.py", "tests/fuzz", "tests/anomaly/test_jet_head.py",
+              "tests/anomaly/test_deep_variants.py", "tests/anomaly/test_comb_scan.py",
+              "tests/anomaly/test_defects.py", "tests/anomaly/test_face_roi.py",
+              "tests/teach/test_teach_recipes.py", "tests/inspect/test_batch_stops.py",
+              "tests/inspect/test_batch_parallel.py", "tests/teach/test_teach_units_cli.py")
 
 
 @pytest.hookimpl(optionalhook=True)
