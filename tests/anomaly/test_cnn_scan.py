@@ -8,6 +8,7 @@ separates marked faces from good ones."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -52,7 +53,16 @@ def _faces(n: int, seed: int, kinds=(), per_kind: int = 0) -> list:
 
 
 def _train_images() -> list[np.ndarray]:
-    return [d.image for d in _faces(40, 0)]
+    """40 good faces (fresh copies; rendered once per process: four fits train on them)."""
+    return [im.copy() for im in _train_faces()]
+
+
+@functools.lru_cache(maxsize=1)
+def _train_faces() -> tuple[np.ndarray, ...]:
+    images = tuple(d.image for d in _faces(40, 0))
+    for im in images:
+        im.flags.writeable = False
+    return images
 
 
 @pytest.fixture(scope="module")
