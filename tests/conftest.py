@@ -27,18 +27,56 @@ def pytest_addoption(parser):
                      help="run the long accuracy sweeps marked 'slow'")
 
 
+#: The native thread pools that busy-wait for work (OpenMP: torch's; OpenBLAS; MKL) get one
+#: thread in each xdist worker: with a worker per core, a second thread has no core of its own
+#: and its spinning takes CPU from the other worker (the suite's CPU time fell by about a tenth,
+#: measured on 2 cores).  Set before the workers start (they and their subprocesses inherit it);
+#: a value already in the environment is kept; OpenCV's pool is left as it is (tests compare
+#: against its default threads).  ``-n 0`` runs with the libraries' defaults.
+ONE_THREAD_POOLS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def pytest_configure(config):
-    """The long generator sweeps take all their cases under ``--runslow`` (tests/sampling.py)."""
+    """The long generator sweeps take all their cases under ``--runslow`` (tests/sampling.py);
+    under xdist the workers' native pools get one thread each (:data:`ONE_THREAD_POOLS`)."""
     from tests import sampling
 
     sampling.FULL = bool(config.getoption("--runslow"))
+    workers = getattr(config.option, "tx", None) or ()
+    if len(workers) > 1 and not hasattr(config, "workerinput"):
+        for name in ONE_THREAD_POOLS:
+            os.environ.setdefault(name, "1")
 
 
 def pytest_sessionstart(session):
-    """Load (and on a cold cache compile, ~1 min once per machine) the optional numba kernels
-    before any test or fuzz worker needs them: workers then load them from numba's cache."""
+    """Load (and on a cold cache compile, ~30 s once per machine) the optional numba kernels
+    before any test or fuzz worker needs them: workers then load them from numba's cache.
+
+    The image and match kernels load in a subprocess beside the caliper ones here (on a cold
+    cache they compile in about a third of the time the caliper ones take, on the other core:
+    the run starts ~10 s sooner); its cache is complete before this process asks for them."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    import metrology
     from metrology import _accel
 
+    helper = None
+    if (_accel._env_allows() and importlib.util.find_spec("numba") is not None
+            and not hasattr(session.config, "workerinput")):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(metrology.__file__).resolve().parents[1])] +
+            ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        helper = subprocess.Popen(
+            [sys.executable, "-c", "from metrology import _accel\n"
+             "_accel.kernels('image'), _accel.kernels('match')"], env=env)
+    try:
+        _accel.kernels("caliper")
+    finally:
+        if helper is not None:
+            helper.wait()
     _accel.available()
     _accel.kernels("calib")
 
@@ -53,10 +91,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 #: Work units that take longest (seconds of summed test time, measured on 2 cores), sent to
-#: the workers first so no long file starts last while the other worker idles: the
-#: discriminator's 700-step training (~100 s, one test) and the fuzz run (~70 s).  A unit not
-#: listed (or renamed) keeps xdist's order (most tests first): only the finish time changes.
-LONG_FIRST = ("tests/anomaly/test_cnn_scan.py", "tests/fuzz")
+#: the workers first, longest first, so no long file starts last while the other worker
+#: idles: the discriminator's 700-step training (~60-100 s, one test), the fuzz run with the
+#: kill tests (~60-90 s), then the files of 20-50 s; the rest (under ~15 s each) follow in
+#: xdist's order, so the last units are short.  A unit not listed (or renamed) keeps xdist's
+#: order: only the finish time changes.
+LONG_FIRST = ("tests/anomaly/test_cnn_scan.py", "tests/fuzz", "tests/anomaly/test_jet_head.py",
+              "tests/anomaly/test_deep_variants.py", "tests/anomaly/test_comb_scan.py",
+              "tests/anomaly/test_defects.py", "tests/anomaly/test_face_roi.py",
+              "tests/teach/test_teach_recipes.py", "tests/inspect/test_batch_stops.py",
+              "tests/inspect/test_batch_parallel.py", "tests/teach/test_teach_units_cli.py")
 
 
 @pytest.hookimpl(optionalhook=True)

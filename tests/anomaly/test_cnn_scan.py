@@ -8,6 +8,7 @@ separates marked faces from good ones."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -52,7 +53,16 @@ def _faces(n: int, seed: int, kinds=(), per_kind: int = 0) -> list:
 
 
 def _train_images() -> list[np.ndarray]:
-    return [d.image for d in _faces(40, 0)]
+    """40 good faces (fresh copies; rendered once per process: four fits train on them)."""
+    return [im.copy() for im in _train_faces()]
+
+
+@functools.lru_cache(maxsize=1)
+def _train_faces() -> tuple[np.ndarray, ...]:
+    images = tuple(d.image for d in _faces(40, 0))
+    for im in images:
+        im.flags.writeable = False
+    return images
 
 
 @pytest.fixture(scope="module")
@@ -264,11 +274,17 @@ def test_missing_torch_names_the_extra(monkeypatch):
 def test_torch_thread_count_restored(monkeypatch):
     torch = pytest.importorskip("torch")
     monkeypatch.setattr(_cnn_scan, "STEPS", 2)
+    # from 2 threads, not the default: the suite's workers run torch on one thread
+    # (conftest), where the fit's one thread would be restored whether or not it restores
     before = torch.get_num_threads()
-    g = np.random.default_rng(0)
-    grays = [(128 + 6 * g.normal(size=(N, N))).astype(np.float32) for _ in range(10)]
-    CnnScan.fit(grays, np.arange(10) % 5 == 4, np.ones((N, N), bool))
-    assert torch.get_num_threads() == before
+    torch.set_num_threads(2)
+    try:
+        g = np.random.default_rng(0)
+        grays = [(128 + 6 * g.normal(size=(N, N))).astype(np.float32) for _ in range(10)]
+        CnnScan.fit(grays, np.arange(10) % 5 == 4, np.ones((N, N), bool))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 def _trained_aurocs(steps: int) -> tuple[float, float]:

@@ -246,11 +246,17 @@ def test_single_blas_thread_restores_setting():
     if not api:
         pytest.skip("no OpenBLAS entry point found (threadpoolctl or another BLAS): no-op")
     setter, getter = api
+    # from 2 threads, not the default: the suite's workers run BLAS on one thread (conftest),
+    # which the context would leave alone
     before = getter()
-    with single_blas_thread():
-        assert getter() == 1
-        x = np.ones((50, 50), np.float32) @ np.ones((50, 50), np.float32)
-    assert getter() == before and x[0, 0] == 50
+    setter(2)
+    try:
+        with single_blas_thread():
+            assert getter() == 1
+            x = np.ones((50, 50), np.float32) @ np.ones((50, 50), np.float32)
+        assert getter() == 2 and x[0, 0] == 50
+    finally:
+        setter(before)
 
 
 def test_detectability_oracle_matches_theory_on_white_noise():

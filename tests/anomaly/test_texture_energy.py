@@ -3,6 +3,8 @@ ground truth: a disc where the texture is flattened is found, good parts are not
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 import pytest
@@ -16,7 +18,16 @@ KW = dict(layout="face", texture="scraped", placement_px=3.0, placement_deg=2.0,
 
 
 def _good(seeds):
-    return [render_defect_sample(SHAPE, "good", rng=int(s), **KW).image for s in seeds]
+    """Good parts of the given seeds, each a fresh copy: a seed is rendered once per process
+    (the channel tests of nine files fit on the same seeds, 300-340 most often)."""
+    return [_good_one(int(s)).copy() for s in seeds]
+
+
+@functools.lru_cache(maxsize=None)
+def _good_one(seed: int) -> np.ndarray:
+    image = render_defect_sample(SHAPE, "good", rng=seed, **KW).image
+    image.flags.writeable = False
+    return image
 
 
 def _flatten_disc(image: np.ndarray, center, radius: float, keep: float) -> np.ndarray:
