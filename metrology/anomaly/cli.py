@@ -33,8 +33,8 @@ channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator ch
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
-the line and jet channels' Gaussianized face signal (auto: on for faces of skewed levels, such
-as sparse dark marks on a bright ground).  ``--roi MASK``
+the line and jet channels' Gaussianized face signal (an option, off by default; auto: on for
+faces of skewed levels, such as sparse dark marks on a bright ground).  ``--roi MASK``
 takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -321,10 +321,11 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
-    pf.add_argument("--gaussianize", default="auto", choices=["auto", "on", "off"],
+    pf.add_argument("--gaussianize", default="off", choices=["auto", "on", "off"],
                     help="map the line and jet channels' face signal to normal quantiles "
                          "of the good faces' levels before their search (auto: on where "
-                         "those levels are skewed, e.g. sparse dark marks on a bright face)")
+                         "those levels are skewed, e.g. sparse dark marks on a bright face; "
+                         "an option: it lost on a real photo with a texture shift)")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")
