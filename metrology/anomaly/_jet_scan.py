@@ -568,7 +568,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
-                     gauss=getattr(line, "jet_gauss", None))
+                     gauss=line.jet_gauss)
     js.pc_stats = line.pc_stats
     if settings.jet_head:
         from ._jet_head import GATE_MARGIN, JetHead

@@ -269,6 +269,10 @@ class LineScan:
         self.pc_stats = (0.0, 1.0)                  # the same of PatchCore's image scores
         # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
         self.gauss: Marginal | None = None
+        # at fit only (not saved; the jet keeps its own): the jet channel's map, decided with
+        # this one (``_patchcore_parts.face_marginals``), and what ``info["gaussianize"]`` says
+        self.jet_gauss: Marginal | None = None
+        self.gauss_state = "off"
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
         """The face signal the lines are searched on: :func:`face_signal`, Gaussianized

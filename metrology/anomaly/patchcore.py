@@ -388,7 +388,8 @@ class PatchCore:
                      "fit_seconds": round(time.perf_counter() - t0, 4),
                      "nn_method": self._index.method, "distance_unit": round(unit, 6)}
         self.info["line_scan"] = line_state
-        self.info["gaussianize"] = getattr(self._line, "gauss_state", "off: no line channel")
+        self.info["gaussianize"] = ("off: no line channel" if self._line is None
+                                    else self._line.gauss_state)
         if s.gaussianize is True and self._line is None:
             raise InputError(f"gaussianize: needs the line channel, which is {line_state}")
         self.info["select"] = chosen
