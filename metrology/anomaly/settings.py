@@ -298,7 +298,7 @@ class PatchCoreSettings(Serializable):
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
-    gaussianize: bool | Literal["auto"] = False
+    gaussianize: bool | Literal["auto", "line"] = False
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -321,10 +321,13 @@ class PatchCoreSettings(Serializable):
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
         for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "comb_scan",
-                   "chroma_scan", "gaussianize"):
+                   "chroma_scan"):
             v = getattr(self, nm)
             if not (isinstance(v, bool) or (isinstance(v, str) and v == "auto")):
                 raise InputError(f"{nm}: expected 'auto', True or False, given {v!r}")
+        v = self.gaussianize
+        if not (isinstance(v, bool) or (isinstance(v, str) and v in ("auto", "line"))):
+            raise InputError(f"gaussianize: expected 'auto', 'line', True or False, given {v!r}")
         for nm in ("texture_energy", "chroma_scan"):
             if getattr(self, nm) is True and self.image_score == "reweighted":
                 raise InputError(f"{nm}: needs image_score 'topk' or 'max' (the reweighted "
