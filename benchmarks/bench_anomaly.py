@@ -236,6 +236,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the face about 0.57 of the image; the held-out 36 kinds plus the new shape ``pigtail``,
   and missing / extra), made on 2026-12-06 (twenty-first session, after held-out 36) before
   any later change, to be scored once with the default;
+* ``holdout38``: a thirty-eighth held-out configuration (texture ``freemachining``, the
+  ground face of a resulphurised free-machining steel: sparse thin dark manganese sulphide
+  lenses all along one rolling direction on a bright, nearly plain ground, its levels
+  one-sided dark, layout ``thrustpad``, a tilting-pad thrust bearing's pad: an annular
+  sector round a centre below the image, a pivot hole, two lifting holes and a thermocouple
+  hole, the face about 0.44 of the image; the held-out 37 kinds plus the new shape
+  ``shrinkage``, and missing / extra), made on 2026-12-07 (twenty-sixth session) before any
+  later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -277,7 +285,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
-``contrast``, ``energy``,
+``holdout38``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1270,6 +1278,18 @@ PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT37_SET = ("handhole", "blanchard", 7700, HOLDOUT36_SET[3] + ("pigtail",))
 PARTS["holdout37"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT37_SET,
                                           title="held-out 37")
+#: the thirty-eighth held-out configuration (made 2026-12-07, twenty-sixth session, before
+#: any later change): texture ``freemachining`` (the ground face of a resulphurised
+#: free-machining steel: sparse thin dark sulphide lenses along one rolling direction on a
+#: bright, nearly plain ground; its face signal's skewness about -3.4) and layout
+#: ``thrustpad`` (a tilting-pad thrust bearing's pad: an annular sector, a pivot hole, two
+#: lifting holes and a thermocouple hole; the face about 0.44 of the image), both new, the
+#: held-out 37 kinds plus the new shape ``shrinkage`` (shrinkage porosity: a dark fern, a
+#: stem with thinner side arms at one angle), and missing / extra; to be scored once with
+#: the default (docs/anomaly-log.md, *Held-out 38*)
+HOLDOUT38_SET = ("thrustpad", "freemachining", 7900, HOLDOUT37_SET[3] + ("shrinkage",))
+PARTS["holdout38"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT38_SET,
+                                          title="held-out 38")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
