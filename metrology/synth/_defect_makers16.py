@@ -71,6 +71,24 @@ def fern_change(xx, yy, pts):
     return depth.reshape(np.shape(xx))
 
 
+def chord_change(g, shape, lay, pose, reach, angle, change):
+    """A defect's change on an image of ``shape``: its centre placed on the face ``reach`` +
+    1 px clear (``pick_center``), ``change(t, a)`` of each pixel's place along the chord at
+    ``angle_deg`` ``angle`` and across it (px, from the centre) drawn on a box of half size
+    ``reach`` round it (at most 4 x the image's larger side), 0 elsewhere.  Returns the
+    change and the centre (shared by the makers of ``_defect_makers15``, ``16`` and ``17``)."""
+    c = pick_center(g, lay, pose, reach + 1.0)
+    r0, r1, c0, c1 = box_around(c, int(np.ceil(min(reach, 4.0 * max(shape)) + 1.0)), shape)
+    a = np.deg2rad(angle)
+    ca, sa = np.cos(a), np.sin(a)
+    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
+    dx, dy = xx - c[0], yy - c[1]
+    delta = np.zeros(shape)
+    if dx.size:
+        delta[r0:r1, c0:c1] = change(dx * ca + dy * sa, -dx * sa + dy * ca)
+    return delta, c
+
+
 def _shrinkage_params(g, shape, params):
     """The stem's length, the arms' spacing, length, angle, the sigma and contrast, drawn or
     given: a ``pitch_px`` given under 1.5 px (the arms merge into a plate) or over half the
@@ -104,17 +122,8 @@ def _shrinkage(g, shape, lay, pose, params):
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     pts = fern(length, pitch, arm, turn, sigma)
     reach = float(np.hypot(pts[:, 0], pts[:, 1]).max()) + 3.0 * sigma + 1.0
-    c = pick_center(g, lay, pose, reach + 1.0)
-    r0, r1, c0, c1 = box_around(c, int(np.ceil(min(reach, 4.0 * max(shape)) + 1.0)), shape)
-    a = np.deg2rad(angle)
-    ca, sa = np.cos(a), np.sin(a)
-    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
-    dx, dy = xx - c[0], yy - c[1]
-    h, w = shape
-    delta = np.zeros((h, w))
-    if dx.size:
-        delta[r0:r1, c0:c1] = -contrast * fern_change(dx * ca + dy * sa, -dx * sa + dy * ca,
-                                                      pts)
+    delta, c = chord_change(g, shape, lay, pose, reach, angle,
+                            lambda t, a: -contrast * fern_change(t, a, pts))
     spec = ("shrinkage", (float(c[0]), float(c[1])), float(length), float(angle),
             float(contrast),
             {"length_px": float(length), "pitch_px": float(pitch), "arm": float(arm),

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._defect_makers import box_around, pick_center
 from ._defect_makers4 import drawn_length
+from ._defect_makers16 import chord_change
 
 #: the comet: its tail's length (px), the pit's radius (px) and its edge's softness (px),
 #: the streaks (count) and their sigma (px), their spread at the pit (x its radius), the
@@ -85,19 +85,10 @@ def _comet(g, shape, lay, pose, params):
     pts = comet_tail(length, radius, offsets)
     half = 0.5 * (length + radius)                      # the centre: mid-way, pit to end
     reach = half + 3.0 * sigma + CM_SOFT * 8.0
-    c = pick_center(g, lay, pose, reach + 1.0)
-    r0, r1, c0, c1 = box_around(c, int(np.ceil(min(reach, 4.0 * max(shape)) + 1.0)), shape)
-    a = np.deg2rad(angle)
-    ca, sa = np.cos(a), np.sin(a)
-    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
-    dx, dy = xx - c[0], yy - c[1]
-    h, w = shape
-    delta = np.zeros((h, w))
-    if dx.size:
-        # the pit at -(length - radius) / 2 along the chord from the centre
-        t = dx * ca + dy * sa + 0.5 * (length - radius)
-        delta[r0:r1, c0:c1] = -contrast * comet_change(t, -dx * sa + dy * ca, radius, pts,
-                                                       sigma)
+    # the pit at -(length - radius) / 2 along the chord from the centre
+    delta, c = chord_change(g, shape, lay, pose, reach, angle,
+                            lambda t, a: -contrast * comet_change(
+                                t + 0.5 * (length - radius), a, radius, pts, sigma))
     spec = ("comet", (float(c[0]), float(c[1])), float(length), float(angle), float(contrast),
             {"length_px": float(length), "radius_px": float(radius), "sigma_px": float(sigma),
              "streaks": len(offsets)})
