@@ -236,6 +236,21 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the face about 0.57 of the image; the held-out 36 kinds plus the new shape ``pigtail``,
   and missing / extra), made on 2026-12-06 (twenty-first session, after held-out 36) before
   any later change, to be scored once with the default;
+* ``holdout38``: a thirty-eighth held-out configuration (texture ``freemachining``, the
+  ground face of a resulphurised free-machining steel: sparse thin dark manganese sulphide
+  lenses all along one rolling direction on a bright, nearly plain ground, its levels
+  one-sided dark, layout ``thrustpad``, a tilting-pad thrust bearing's pad: an annular
+  sector round a centre below the image, a pivot hole, two lifting holes and a thermocouple
+  hole, the face about 0.44 of the image; the held-out 37 kinds plus the new shape
+  ``shrinkage``, and missing / extra), made on 2026-12-07 (twenty-sixth session) before any
+  later change, to be scored once with the default;
+* ``holdout39``: a thirty-ninth held-out configuration (texture ``hardfaced``, a tungsten
+  carbide hardfacing ground flat: sparse bright flat angular carbide grains on a darker,
+  nearly plain matrix, its levels one-sided bright, layout ``starflange``, a five-lobed
+  flange end-on: a disc with five round scallops between the lobes, a central bore and a
+  bolt hole in each lobe, the face about 0.56 of the image; the held-out 38 kinds plus the
+  new shape ``comet``, and missing / extra), made on 2026-12-07 (twenty-sixth session,
+  after held-out 38) before any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -277,7 +292,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
-``contrast``, ``energy``,
+``holdout38``, ``holdout39``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1270,6 +1285,30 @@ PARTS["holdout36"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT37_SET = ("handhole", "blanchard", 7700, HOLDOUT36_SET[3] + ("pigtail",))
 PARTS["holdout37"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT37_SET,
                                           title="held-out 37")
+#: the thirty-eighth held-out configuration (made 2026-12-07, twenty-sixth session, before
+#: any later change): texture ``freemachining`` (the ground face of a resulphurised
+#: free-machining steel: sparse thin dark sulphide lenses along one rolling direction on a
+#: bright, nearly plain ground; its face signal's skewness about -3.4) and layout
+#: ``thrustpad`` (a tilting-pad thrust bearing's pad: an annular sector, a pivot hole, two
+#: lifting holes and a thermocouple hole; the face about 0.44 of the image), both new, the
+#: held-out 37 kinds plus the new shape ``shrinkage`` (shrinkage porosity: a dark fern, a
+#: stem with thinner side arms at one angle), and missing / extra; to be scored once with
+#: the default (docs/anomaly-log.md, *Held-out 38*)
+HOLDOUT38_SET = ("thrustpad", "freemachining", 7900, HOLDOUT37_SET[3] + ("shrinkage",))
+PARTS["holdout38"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT38_SET,
+                                          title="held-out 38")
+#: the thirty-ninth held-out configuration (made 2026-12-07, twenty-sixth session, after
+#: held-out 38, before any later change): texture ``hardfaced`` (a tungsten carbide
+#: hardfacing ground flat: sparse bright flat angular carbide grains on a darker, nearly
+#: plain matrix; its face signal's skewness about +2.2) and layout ``starflange`` (a
+#: five-lobed flange end-on: a disc with five round scallops, a central bore and a bolt hole
+#: in each lobe; the face about 0.56 of the image), both new, the held-out 38 kinds plus the
+#: new shape ``comet`` (a polishing comet: a small dark pit with a tail of fine streaks
+#: converging behind it), and missing / extra; to be scored once with the default
+#: (docs/anomaly-log.md, *Held-out 39*)
+HOLDOUT39_SET = ("starflange", "hardfaced", 8100, HOLDOUT38_SET[3] + ("comet",))
+PARTS["holdout39"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT39_SET,
+                                          title="held-out 39")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

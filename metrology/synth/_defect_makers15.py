@@ -23,8 +23,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..errors import InputError
-from ._defect_makers import box_around, pick_center
 from ._defect_makers4 import drawn_length
+from ._defect_makers16 import chord_change
 
 #: the pigtail: its length (px), the loops' radius (px), the advance a loop (px; a drawn one
 #: at most PT_CURL x the radius), the groove's sigma (px), the depth at the ends (x the
@@ -96,17 +96,8 @@ def _pigtail(g, shape, lay, pose, params):
     phase = g.uniform(0.0, 2.0 * np.pi)
     pts = trochoid(length, radius, pitch, spin, phase)
     reach = 0.5 * length + radius + 3.0 * sigma
-    c = pick_center(g, lay, pose, reach + 1.0)
-    r0, r1, c0, c1 = box_around(c, int(np.ceil(min(reach, 4.0 * max(shape)) + 1.0)), shape)
-    a = np.deg2rad(angle)
-    ca, sa = np.cos(a), np.sin(a)
-    yy, xx = np.mgrid[r0:r1, c0:c1].astype(np.float64)
-    dx, dy = xx - c[0], yy - c[1]
-    h, w = shape
-    delta = np.zeros((h, w))
-    if dx.size:
-        delta[r0:r1, c0:c1] = -contrast * pigtail_change(dx * ca + dy * sa, -dx * sa + dy * ca,
-                                                         pts, sigma)
+    delta, c = chord_change(g, shape, lay, pose, reach, angle,
+                            lambda t, a: -contrast * pigtail_change(t, a, pts, sigma))
     spec = ("pigtail", (float(c[0]), float(c[1])), float(length), float(angle),
             float(contrast),
             {"length_px": float(length), "radius_px": float(radius), "pitch_px": float(pitch),

@@ -68,7 +68,9 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more16`, ``chemmilled`` and ``splitcollar`` in
 :mod:`metrology.synth._textures_more17`, ``greyiron`` and ``dshim`` in
 :mod:`metrology.synth._textures_more18`, ``blanchard`` and ``handhole`` in
-:mod:`metrology.synth._textures_more19`.
+:mod:`metrology.synth._textures_more19`, ``freemachining`` and ``thrustpad`` in
+:mod:`metrology.synth._textures_more20`, ``hardfaced`` and ``starflange`` in
+:mod:`metrology.synth._textures_more21`.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ from ._textures_more16 import flamespray_texture, trimount_layout
 from ._textures_more17 import chemmilled_texture, splitcollar_layout
 from ._textures_more18 import dshim_layout, greyiron_texture
 from ._textures_more19 import blanchard_texture, handhole_layout
+from ._textures_more20 import freemachining_texture, splat, thrustpad_layout
+from ._textures_more21 import hardfaced_texture, starflange_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -136,18 +140,7 @@ def lapped_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     h, w, g = _canvas(shape, rng)
     n = max(1, int(round((h + 40) * (w + 40) / 40.0)))
     x, y, a, wb = _arc_points(g, n, h, w)
-    x0, y0 = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
-    fx, fy = x - x0, y - y0
-    swirls = np.zeros((h, w))
-    for b, sigma in enumerate(_ARC_WIDTHS):
-        acc = np.zeros((h + 2) * (w + 2))
-        for dy, dx, wt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
-                           (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
-            r, c = y0 + dy + 1, x0 + dx + 1                    # one pixel of margin each side
-            ok = (wb == b) & (r >= 0) & (r < h + 2) & (c >= 0) & (c < w + 2)
-            acc += np.bincount(r[ok] * (w + 2) + c[ok], weights=(a * wt)[ok],
-                               minlength=acc.size)
-        swirls += ndimage.gaussian_filter(acc.reshape(h + 2, w + 2), sigma)[1:-1, 1:-1]
+    swirls = splat(h, w, x, y, a, wb, _ARC_WIDTHS)
     haze = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 0.6, mode="wrap"))
     low = _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), 18.0, mode="wrap"))
     return _unit(_unit(swirls) + 0.35 * haze + 0.3 * low)
@@ -509,7 +502,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "ovalflange": ovalflange_layout, "bearingcap": bearingcap_layout,
                 "crescentarm": crescentarm_layout, "trimount": trimount_layout,
                 "splitcollar": splitcollar_layout, "dshim": dshim_layout,
-                "handhole": handhole_layout}
+                "handhole": handhole_layout, "thrustpad": thrustpad_layout,
+                "starflange": starflange_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -524,4 +518,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "wirecut": wirecut_texture, "dimplearray": dimplearray_texture,
                  "guilloche": guilloche_texture, "peenground": peenground_texture,
                  "flamespray": flamespray_texture, "chemmilled": chemmilled_texture,
-                 "greyiron": greyiron_texture, "blanchard": blanchard_texture}
+                 "greyiron": greyiron_texture, "blanchard": blanchard_texture,
+                 "freemachining": freemachining_texture, "hardfaced": hardfaced_texture}

@@ -59,6 +59,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``burr``     a rolled-over burr: a bright thin ridge 8-24 px long, a dark line beside it, one side.
 ``stringer`` an inclusion stringer: a dotted line of 4-13 tiny unequal dark dots, 14-34 px long.
 ``pigtail``  a sander's pigtail: a thin dark groove looping on itself, a chain of small loops.
+``shrinkage`` shrinkage porosity: a dark fern, a stem 10-26 px with thinner side arms at one angle.
+``comet``    a polishing comet: a small dark pit with a tail of fine streaks converging behind it.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -99,14 +101,15 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "corrosion", "spatter", "burn", "crazing", "drip", "chip", "watermark",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
-                "halo", "arcstrike", "burr", "stringer", "pigtail")
+                "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
+                "comet")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
-                 "arcstrike", "burr", "stringer", "pigtail")
+                 "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
