@@ -33,9 +33,9 @@ channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator ch
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
-the line and jet channels' Gaussianized face signal (an option, off by default; auto: on for
-faces of skewed levels, such as sparse dark marks on a bright ground; line: the same, the line
-channel only).  ``--roi MASK``
+the Gaussianized face signal (line, the default: the line channel's, on for faces of skewed
+levels such as sparse dark marks on a bright ground; auto: the jet channel's too; on: both,
+always; off: never).  ``--roi MASK``
 takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -322,12 +322,12 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
-    pf.add_argument("--gaussianize", default="off", choices=["auto", "line", "on", "off"],
-                    help="map the line and jet channels' face signal to normal quantiles "
-                         "of the good faces' levels before their search (auto: on where "
-                         "those levels are skewed, e.g. sparse dark marks on a bright face; "
-                         "line: the same gate, the line channel only; an option: the jet's "
-                         "map lost on a real photo with a texture shift)")
+    pf.add_argument("--gaussianize", default="line", choices=["auto", "line", "on", "off"],
+                    help="map the line (and jet) channels' face signal to normal quantiles "
+                         "of the good faces' levels before their search (line, the default: "
+                         "the line channel, where those levels are skewed, e.g. sparse dark "
+                         "marks on a bright face; auto: the jet's too, which lost on a real "
+                         "photo with a texture shift; on: both, always; off: never)")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")
