@@ -123,7 +123,7 @@ class Marginal:
 def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
     """A version-15 bank's header as its base version's (``bankfile``): what it is without
     the Gaussianized face signal, whose arrays it must have: ``line_gauss`` and, with a jet
-    channel, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
+    channel unless its setting is ``gaussianize="line"``, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
     fields ``line_scan.gauss_sd`` and ``jet_scan.gauss_sd``).  Any other version must not have
     those arrays."""
     keys = [k for k in ("line_gauss", "jet_gauss") if k in arrays]
@@ -133,10 +133,14 @@ def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
                                   f"15 and only that, given version {meta.get('version')!r}")
         return meta
     base = meta.get("base_version")
+    settings = meta.get("settings")
+    line_only = isinstance(settings, dict) and settings.get("gaussianize") == "line"
     if isinstance(base, bool) or base not in (10, 11, 12, 13, 14) or \
-            "line_gauss" not in arrays or ("jet_gauss" in arrays) != ("jet_scan" in meta):
+            "line_gauss" not in arrays or \
+            ("jet_gauss" in arrays) != ("jet_scan" in meta and not line_only):
         raise FileFormatError(f"{where}: a version-15 bank is a version 10-14 one "
                               f"('base_version', given {base!r}) with the line channel's "
                               f"Gaussianized face signal ('line_gauss') and, with a jet "
-                              f"channel, the jet's ('jet_gauss'); given {keys}")
+                              f"channel and gaussianize other than 'line', the jet's "
+                              f"('jet_gauss'); given {keys}")
     return {**meta, "version": base}

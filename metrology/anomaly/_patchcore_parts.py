@@ -212,8 +212,9 @@ def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
     """The line channel's (half resolution) and the jet channel's (full resolution) maps of
     the face signal to normal quantiles, fitted on ``grays`` (the fit's good parts not held
     back), as ``gaussianize`` ``mode`` asks (``_marginal``), or (None, None); and what
-    ``info["gaussianize"]`` says.  ``"auto"`` decides by the skewness of the full-resolution
-    signal on the face (the jet channel's inner face)."""
+    ``info["gaussianize"]`` says.  ``"auto"`` and ``"line"`` decide by the skewness of the
+    full-resolution signal on the face (the jet channel's inner face); ``"line"`` maps the
+    line channel's signal only (the jet's map is None)."""
     from . import _jet_scan as jet
     from . import _line_scan as line
 
@@ -227,13 +228,15 @@ def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
     full = [line.level_signal(g, face, full_w, jet.LEVEL_SIGMA) for g in grays[::step]]
     inner = line.eroded(face, jet.ERODE_PX)
     skew = skewness(np.concatenate([x[inner if inner.any() else face] for x in full]))
-    if mode == "auto" and abs(skew) < SKEW_GATE:
+    gated = mode in ("auto", "line")
+    if gated and abs(skew) < SKEW_GATE:
         return (None, None), f"off: skewness {skew:+.2f} (|skewness| < {SKEW_GATE})"
     half = [line.face_signal(g, small, small_w)[small] for g in grays[::step]]
     maps = (Marginal.fit(np.concatenate(half)),
-            Marginal.fit(np.concatenate([x[face] for x in full])))
-    return maps, (f"on: skewness {skew:+.2f}" + (f" (|skewness| >= {SKEW_GATE})"
-                                                 if mode == "auto" else ""))
+            None if mode == "line" else Marginal.fit(np.concatenate([x[face] for x in full])))
+    return maps, ("on" + (" (line channel only)" if mode == "line" else "")
+                  + f": skewness {skew:+.2f}"
+                  + (f" (|skewness| >= {SKEW_GATE})" if gated else ""))
 
 
 def held_and_face(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighbors | None",
