@@ -10,7 +10,7 @@
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
                           [--jet-head auto|on|off] [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
-                          [--gaussianize auto|line|on|off] [--roi MASK] [--json]
+                          [--gaussianize line|tiered|auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -96,7 +96,7 @@ def _fit(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from .patchcore import PatchCore
 
-    mode = {"auto": "auto", "line": "line", "on": True, "off": False}
+    mode = {"auto": "auto", "line": "line", "tiered": "tiered", "on": True, "off": False}
     band = {} if args.edge_band_px is None else {"edge_band_px": args.edge_band_px}
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
                        aligned=args.aligned, resize=args.resize, select=args.select,
@@ -297,7 +297,7 @@ def register(subparsers) -> None:
     pf.add_argument("--edge-band-px", type=float, metavar="PX",
                     help="band along the part's strong edges left out of the face (px; "
                          "default 0; with --select auto the first band tried)")
-    pf.add_argument("--line-scan", default="auto", choices=["auto", "line", "on", "off"],
+    pf.add_argument("--line-scan", default="auto", choices=["auto", "line", "tiered", "on", "off"],
                     help="the channel for long faint lines (auto: on with classical features "
                          "and 5 or more images)")
     pf.add_argument("--texture-energy", default="auto", choices=["auto", "on", "off"],
@@ -322,7 +322,8 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
-    pf.add_argument("--gaussianize", default="line", choices=["auto", "line", "on", "off"],
+    pf.add_argument("--gaussianize", default="line",
+                    choices=["auto", "line", "tiered", "on", "off"],
                     help="map the line (and jet) channels' face signal to normal quantiles "
                          "of the good faces' levels before their search (line, the default: "
                          "the line channel, where those levels are skewed, e.g. sparse dark "

@@ -301,7 +301,7 @@ class PatchCoreSettings(Serializable):
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
-    gaussianize: bool | Literal["auto", "line"] = "line"
+    gaussianize: bool | Literal["auto", "line", "tiered"] = "line"
 
     def __post_init__(self) -> None:
         r = self.coreset_ratio
@@ -329,8 +329,9 @@ class PatchCoreSettings(Serializable):
             if not (isinstance(v, bool) or (isinstance(v, str) and v == "auto")):
                 raise InputError(f"{nm}: expected 'auto', True or False, given {v!r}")
         v = self.gaussianize
-        if not (isinstance(v, bool) or (isinstance(v, str) and v in ("auto", "line"))):
-            raise InputError(f"gaussianize: expected 'auto', 'line', True or False, given {v!r}")
+        if not (isinstance(v, bool) or (isinstance(v, str) and v in ("auto", "line", "tiered"))):
+            raise InputError(f"gaussianize: expected 'line', 'tiered', 'auto', True or False, "
+                             f"given {v!r}")
         for nm in ("texture_energy", "chroma_scan"):
             if getattr(self, nm) is True and self.image_score == "reweighted":
                 raise InputError(f"{nm}: needs image_score 'topk' or 'max' (the reweighted "
