@@ -232,7 +232,7 @@ def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
     if gated and abs(skew) < SKEW_GATE:
         return (None, None), f"off: skewness {skew:+.2f} (|skewness| < {SKEW_GATE})"
     half = [line.face_signal(g, small, small_w)[small] for g in grays[::step]]
-    jet = mode not in ("line", "tiered") or abs(skew) >= JET_GATE
+    jet = mode not in ("line", "tiered") or (mode == "tiered" and abs(skew) >= JET_GATE)
     maps = (Marginal.fit(np.concatenate(half)),
             Marginal.fit(np.concatenate([x[face] for x in full])) if jet else None)
     what = ("" if jet and mode != "tiered" else " (line channel only)" if not jet
