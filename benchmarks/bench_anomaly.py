@@ -251,6 +251,22 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   bolt hole in each lobe, the face about 0.56 of the image; the held-out 38 kinds plus the
   new shape ``comet``, and missing / extra), made on 2026-12-07 (twenty-sixth session,
   after held-out 38) before any later change, to be scored once with the default;
+* ``holdout40``: a fortieth held-out configuration (texture ``sized``, the sized face of a
+  sintered powder-metal steel part: sparse dark cusped pores, the gaps between three or four
+  sintered particles, of a wide spread of sizes at any turn, on a bright, nearly plain
+  burnished plateau, its levels one-sided dark, layout ``tabwasher``, a double-tab lock
+  washer seen flat: a ring with a long tab up and a short one to the right, a lock-wire
+  hole in each, the face about 0.42 of the image; the held-out 39 kinds plus the new shape
+  ``treeing``, and missing / extra), made on 2026-12-07 (twenty-sixth session, after
+  held-out 39) before any later change, to be scored once with the default;
+* ``holdout41``: a forty-first held-out configuration (texture ``babbitt``, the bored face
+  of a tin-based white-metal bearing lining: sparse bright SbSn cuboids (squares) and Cu6Sn5
+  needles and six-armed stars on a darker, nearly plain tin matrix, its levels one-sided
+  bright, layout ``rack``, a straight gear rack's segment: a bar with eight trapezoid
+  teeth along its top, two bolt holes and a dowel hole, the face about 0.41 of the image;
+  the held-out 40 kinds plus the new shape ``dotpeen``, and missing / extra), made on
+  2026-12-07 (twenty-sixth session, after held-out 40) before any later change, to be
+  scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -292,7 +308,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
-``holdout38``, ``holdout39``, ``contrast``, ``energy``,
+``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``contrast``, ``energy``,
 ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
@@ -1309,6 +1325,30 @@ PARTS["holdout38"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT39_SET = ("starflange", "hardfaced", 8100, HOLDOUT38_SET[3] + ("comet",))
 PARTS["holdout39"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT39_SET,
                                           title="held-out 39")
+#: the fortieth held-out configuration (made 2026-12-07, twenty-sixth session, after
+#: held-out 39, before any later change): texture ``sized`` (the sized face of a sintered
+#: powder-metal steel part: sparse dark cusped pores between three or four particles, compact,
+#: at any turn, of a wide spread of sizes, on a bright, nearly plain plateau; its face
+#: signal's skewness about -2.5) and layout ``tabwasher`` (a double-tab lock washer seen flat:
+#: a ring with a long tab up and a short one to the right, a lock-wire hole in each; the face
+#: about 0.42 of the image), both new, the held-out 39 kinds plus the new shape ``treeing``
+#: (an electrical tree: a dark track from one point forking in two, four times over), and
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 40*)
+HOLDOUT40_SET = ("tabwasher", "sized", 8300, HOLDOUT39_SET[3] + ("treeing",))
+PARTS["holdout40"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT40_SET,
+                                          title="held-out 40")
+#: the forty-first held-out configuration (made 2026-12-07, twenty-sixth session, after
+#: held-out 40, before any later change): texture ``babbitt`` (the bored face of a tin-based
+#: white-metal bearing lining: sparse bright square SbSn cuboids and Cu6Sn5 needles and
+#: six-armed stars on a darker, nearly plain matrix; its face signal's skewness about +2.9)
+#: and layout ``rack`` (a straight gear rack's segment: a bar with eight trapezoid teeth
+#: along its top, two bolt holes and a dowel hole; the face about 0.41 of the image), both
+#: new, the held-out 40 kinds plus the new shape ``dotpeen`` (a stray dot-peen Data Matrix:
+#: a square grid of dimples, two sides solid), and missing / extra; to be scored once with
+#: the default (docs/anomaly-log.md, *Held-out 41*)
+HOLDOUT41_SET = ("rack", "babbitt", 8500, HOLDOUT40_SET[3] + ("dotpeen",))
+PARTS["holdout41"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT41_SET,
+                                          title="held-out 41")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -72,6 +72,8 @@ from ._defect_makers14 import _stringer
 from ._defect_makers15 import _pigtail
 from ._defect_makers16 import _shrinkage
 from ._defect_makers17 import _comet
+from ._defect_makers18 import _treeing
+from ._defect_makers19 import _dotpeen
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -500,4 +502,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "kink": _kink, "lap": _lap, "stamp": _stamp, "pinch": _pinch,
                "punch": _punch, "clampmark": _clampmark, "halo": _halo,
                "arcstrike": _arcstrike, "burr": _burr, "stringer": _stringer,
-               "pigtail": _pigtail, "shrinkage": _shrinkage, "comet": _comet}
+               "pigtail": _pigtail, "shrinkage": _shrinkage, "comet": _comet,
+               "treeing": _treeing, "dotpeen": _dotpeen}

@@ -61,6 +61,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``pigtail``  a sander's pigtail: a thin dark groove looping on itself, a chain of small loops.
 ``shrinkage`` shrinkage porosity: a dark fern, a stem 10-26 px with thinner side arms at one angle.
 ``comet``    a polishing comet: a small dark pit with a tail of fine streaks converging behind it.
+``treeing``  an electrical tree: a dark track from one point forking in two, four times over.
+``dotpeen``  a stray dot-peen Data Matrix: a square grid of 10-14 dimples a side, two sides solid.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -102,14 +104,15 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
-                "comet")
+                "comet", "treeing", "dotpeen")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
                  "spatter", "burn", "crazing", "drip", "chip", "watermark", "swarf",
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
-                 "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet")
+                 "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
+                 "treeing", "dotpeen")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
