@@ -42,6 +42,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._jet_cov import _cov_of, _whitener
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
@@ -62,8 +63,6 @@ SD_FLOOR = 0.05
 #: its own (its score was 1.6e18 without it, 1.2e5 with it: finite, far above good parts); 0.05
 #: dulled the own whitening on a lay that turns (1.00 -> 0.84, tests/anomaly/test_jet_scan.py)
 OWN_FLOOR = 1e-3
-#: eigenvalue floor of a group's covariance, as a share of its largest
-EIG_FLOOR = 1e-6
 #: ``jet_scan="auto"`` turns the channel on with at least this many good images (every 5th,
 #: here 8, held back to calibrate its 36 statistics; with 4 the spread of each is known to
 #: +-35 % and the maximum over them alarms on good parts); ``True`` needs 10
@@ -115,36 +114,6 @@ def _groups(n_sigmas: int) -> np.ndarray:
     """Each template's group index, scale-major (see :func:`jet_templates`)."""
     return np.repeat(np.arange(n_sigmas * _N_GROUP),
                      [len(g) for g in ORDER_GROUPS] * n_sigmas)
-
-
-def _eig_floored(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (floored at :data:`EIG_FLOOR` of the largest) and eigenvectors of a
-    covariance."""
-    ev, vec = np.linalg.eigh(np.atleast_2d(cov))
-    return np.maximum(ev, EIG_FLOOR * max(float(ev.max()), 1e-30)), vec
-
-
-def _cov_of(v: np.ndarray) -> np.ndarray:
-    """Covariance (k, k) of the rows of ``v`` (k, n), eigenvalues floored (so its inverse
-    exists)."""
-    # np.cov's result without its argument handling (called 18 times per scored image, the
-    # overhead was a tenth of a millisecond each) and without a centred copy of v:
-    # (sum of v v^T - n m m^T) / (n - 1), in float64 (the cancellation costs nothing at these
-    # means and spreads; tests/anomaly/test_scan_kernels.py compares it with np.cov)
-    n = v.shape[1]
-    m = v.sum(axis=1)
-    c = np.dot(v, v.T)
-    c -= np.outer(m, m) / n
-    c *= np.true_divide(1, max(n - 1, 1))
-    ev, vec = _eig_floored(c)
-    return (vec * ev) @ vec.T
-
-
-def _whitener(cov: np.ndarray) -> np.ndarray:
-    """W with W C W^T = I (rows: C's eigenvectors over the root of their floored
-    eigenvalues)."""
-    ev, vec = _eig_floored(cov)
-    return (vec / np.sqrt(ev)).T
 
 
 def _down(x: np.ndarray) -> np.ndarray:

@@ -127,9 +127,11 @@ class Marginal:
 def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
     """A version-15 bank's header as its base version's (``bankfile``): what it is without
     the Gaussianized face signal, whose arrays it must have: ``line_gauss`` and, with a jet
-    channel unless its setting is ``gaussianize="line"``, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
-    fields ``line_scan.gauss_sd`` and ``jet_scan.gauss_sd``).  Any other version must not have
-    those arrays."""
+    channel, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
+    fields ``line_scan.gauss_sd`` and ``jet_scan.gauss_sd``); with ``gaussianize="line"``
+    never the jet's, with ``"tiered"`` the jet's where it mapped that channel, and then the
+    jet's header ``own_stats: false`` (its own-covariance statistics left out), which no other
+    bank has.  Any other version must not have those arrays."""
     keys = [k for k in ("line_gauss", "jet_gauss") if k in arrays]
     if meta.get("version") != 15:
         if keys:
@@ -148,4 +150,10 @@ def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
                               f"Gaussianized face signal ('line_gauss') and, with a jet "
                               f"channel and gaussianize other than 'line' (optional with "
                               f"'tiered'), the jet's ('jet_gauss'); given {keys}")
+    jet = meta.get("jet_scan")
+    own = jet.get("own_stats", True) if isinstance(jet, dict) else True
+    if (own is False) != (mode == "tiered" and "jet_gauss" in arrays):
+        raise FileFormatError(f"{where}: jet channel: 'own_stats' false goes with the jet's "
+                              f"map ('jet_gauss') under gaussianize 'tiered', and only there; "
+                              f"given {own!r} with {mode!r}")
     return {**meta, "version": base}

@@ -33,10 +33,10 @@ channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator ch
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
-the Gaussianized face signal (line, the default: the line channel's, on for faces of skewed
-levels such as sparse dark marks on a bright ground; auto: the jet channel's too; on: both,
-always; off: never).  ``--roi MASK``
-takes a mask image of the training size whose nonzero pixels are the part's region: only they
+the Gaussianized face signal (tiered, the default: the line channel's on faces of skewed
+levels such as sparse dark marks on a bright ground, the jet channel's too on the most
+one-sided; line: the line channel's only; auto: both; on: both, always; off: never).
+``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
@@ -322,13 +322,14 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
-    pf.add_argument("--gaussianize", default="line",
+    pf.add_argument("--gaussianize", default="tiered",
                     choices=["auto", "line", "tiered", "on", "off"],
-                    help="map the line (and jet) channels' face signal to normal quantiles "
-                         "of the good faces' levels before their search (line, the default: "
-                         "the line channel, where those levels are skewed, e.g. sparse dark "
-                         "marks on a bright face; auto: the jet's too, which lost on a real "
-                         "photo with a texture shift; on: both, always; off: never)")
+                    help="map the line and jet channels' face signal to normal quantiles "
+                         "of the good faces' levels before their search, where those levels "
+                         "are skewed (sparse dark marks on a bright face, bright grains on a "
+                         "dark one): tiered, the default: the line channel from |skewness| "
+                         "0.75, the jet's too from 1.5; line: the line channel only; auto: "
+                         "both from 0.75; on: both, always; off: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")
