@@ -3,7 +3,9 @@ features (extra ``[deep]``) beside the classical default, one bank each on the s
 
 Surfaces, all real photographs with the generator's defects drawn on them:
 
-* scikit-image's CC0 textures ``brick``, ``gravel``, ``grass`` and ``moon`` (gray), drawn as
+* scikit-image's CC0 textures ``brick``, ``gravel``, ``grass`` and ``moon`` (gray), and its
+  bundled ``hubble_deep_field`` (its luminance: sparse bright galaxies on a dark sky, the one
+  real photo of a strongly one-sided face here, added for rule 56), drawn as
   ``bench_anomaly.py --part=skimage`` draws them (plate layout, training from the photo's left
   300 columns, test from column 212 on) but with a larger test set: 40 training parts, 40
   good, 12 of each of the five surface kinds;
@@ -35,13 +37,17 @@ from metrology.image.io import as_gray
 from metrology.synth.defects import make_defect_set, paste_defects
 
 EXTRACTORS = ("classical", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2")
-PHOTOS = ("brick", "gravel", "grass", "moon")
+PHOTOS = ("brick", "gravel", "grass", "moon", "hubble_deep_field")
 
 
 def _photo_set(name: str, quick: bool):
     from skimage import data
 
     photo = getattr(data, name)()
+    if photo.ndim == 3:   # the Hubble deep field is colour: its luminance, 0-255
+        from skimage.color import rgb2gray
+
+        photo = rgb2gray(photo) * 255.0
     n_tr, n_g, n_p = (20, 15, 4) if quick else (40, 40, 12)
     kw = dict(shape=(256, 256), texture_amplitude=4.0, **JITTER)
     train = make_defect_set(n_tr, (), 0, seed=400, texture=photo[:, :300], **kw)

@@ -42,6 +42,7 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._jet_cov import _cov_of, _whitener
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
@@ -62,8 +63,6 @@ SD_FLOOR = 0.05
 #: its own (its score was 1.6e18 without it, 1.2e5 with it: finite, far above good parts); 0.05
 #: dulled the own whitening on a lay that turns (1.00 -> 0.84, tests/anomaly/test_jet_scan.py)
 OWN_FLOOR = 1e-3
-#: eigenvalue floor of a group's covariance, as a share of its largest
-EIG_FLOOR = 1e-6
 #: ``jet_scan="auto"`` turns the channel on with at least this many good images (every 5th,
 #: here 8, held back to calibrate its 36 statistics; with 4 the spread of each is known to
 #: +-35 % and the maximum over them alarms on good parts); ``True`` needs 10
@@ -115,36 +114,6 @@ def _groups(n_sigmas: int) -> np.ndarray:
     """Each template's group index, scale-major (see :func:`jet_templates`)."""
     return np.repeat(np.arange(n_sigmas * _N_GROUP),
                      [len(g) for g in ORDER_GROUPS] * n_sigmas)
-
-
-def _eig_floored(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (floored at :data:`EIG_FLOOR` of the largest) and eigenvectors of a
-    covariance."""
-    ev, vec = np.linalg.eigh(np.atleast_2d(cov))
-    return np.maximum(ev, EIG_FLOOR * max(float(ev.max()), 1e-30)), vec
-
-
-def _cov_of(v: np.ndarray) -> np.ndarray:
-    """Covariance (k, k) of the rows of ``v`` (k, n), eigenvalues floored (so its inverse
-    exists)."""
-    # np.cov's result without its argument handling (called 18 times per scored image, the
-    # overhead was a tenth of a millisecond each) and without a centred copy of v:
-    # (sum of v v^T - n m m^T) / (n - 1), in float64 (the cancellation costs nothing at these
-    # means and spreads; tests/anomaly/test_scan_kernels.py compares it with np.cov)
-    n = v.shape[1]
-    m = v.sum(axis=1)
-    c = np.dot(v, v.T)
-    c -= np.outer(m, m) / n
-    c *= np.true_divide(1, max(n - 1, 1))
-    ev, vec = _eig_floored(c)
-    return (vec * ev) @ vec.T
-
-
-def _whitener(cov: np.ndarray) -> np.ndarray:
-    """W with W C W^T = I (rows: C's eigenvectors over the root of their floored
-    eigenvalues)."""
-    ev, vec = _eig_floored(cov)
-    return (vec / np.sqrt(ev)).T
 
 
 def _down(x: np.ndarray) -> np.ndarray:
@@ -241,6 +210,9 @@ class JetScan:
         self.combs: dict = {}         # the comb channel's bands on this face signal (name ->)
         # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
         self.gauss: Marginal | None = None
+        # the statistics whitened by the image's own covariance (step 3); off on a face
+        # signal Gaussianized with ``gaussianize="tiered"`` (``_marginal``)
+        self.own = True
 
     @property
     def n_groups(self) -> int:
@@ -289,6 +261,14 @@ class JetScan:
                 k = len(rr)
                 flat = rr.reshape(k, -1)
                 wt = self.whiten[j, :k, :k].astype(np.float64)
+                if not self.own:   # the trained whitening only
+                    y = wt.astype(np.float32) @ flat
+                    if collect is not None:
+                        collect.append((lv, y.reshape(rr.shape).copy()))
+                    np.square(y, out=y)
+                    acc = y.sum(axis=0)
+                    yield 2 * j, lv, np.sqrt(acc, out=acc).reshape(rr.shape[1:])
+                    continue
                 # the image's own covariance, plus a little of the trained one: a black or
                 # constant frame has almost none, and its inverse would blow up
                 own_cov = _cov_of(flat[:, lv.sub_idx].astype(np.float64)) + \
@@ -329,14 +309,15 @@ class JetScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
-            gauss: Marginal | None = None) -> "JetScan":
+            gauss: Marginal | None = None, own: bool = True) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
         statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
-        signal's map to normal quantiles (``_marginal``), or None."""
+        signal's map to normal quantiles (``_marginal``), or None; ``own``: the statistics
+        whitened by each image's own covariance too (module docstring, step 3)."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
-        js.gauss = gauss
+        js.gauss, js.own = gauss, bool(own)
         if not all(lv.inner.any() for lv in js.levels):
             raise InputError(f"jet_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
@@ -380,6 +361,8 @@ class JetScan:
                 floor[s_i] = max(SD_FLOOR, 1.0 / np.sqrt(2.0 * np.log(max(lv.n_inner, 3))))
         js.mu = maxima.mean(axis=0).astype(np.float32)
         js.sd = np.maximum(maxima.std(axis=0), floor).astype(np.float32)
+        if not js.own:   # the own statistics' slots (odd) are not scanned: a neutral scale
+            js.mu[1::2], js.sd[1::2] = 0.0, 1.0
         js.stats = held_stats([js._zmap(js.signal(grays[i])).max() for i in hold_idx],
                               js.inner)
         return js
@@ -437,6 +420,8 @@ class JetScan:
             out[name] = c.params()
         if self.gauss is not None:
             out["gauss_sd"] = self.gauss.sd
+        if not self.own:
+            out["own_stats"] = False
         return out
 
     @classmethod
@@ -505,6 +490,11 @@ class JetScan:
         if "jet_gauss" in arrays:  # none in banks fitted before the Gaussianized signal
             js.gauss = Marginal.from_array(arrays["jet_gauss"], params.get("gauss_sd"),
                                            f"{where}: jet channel: array 'jet_gauss'")
+        own = params.get("own_stats", True)
+        if own is not True and (own is not False or js.gauss is None):
+            raise bad(f"'own_stats': expected false on a Gaussianized face signal ("
+                      f"'jet_gauss') or absent, given {own!r}")
+        js.own = own
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead
@@ -568,7 +558,8 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
-                     gauss=line.jet_gauss)
+                     gauss=line.jet_gauss,
+                     own=line.jet_gauss is None or settings.gaussianize != "tiered")
     js.pc_stats = line.pc_stats
     if settings.jet_head:
         from ._jet_head import GATE_MARGIN, JetHead

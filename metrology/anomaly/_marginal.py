@@ -35,6 +35,10 @@ from ..errors import FileFormatError
 #: least this: the middle of the gap between the development sets' 0.46 (near-Gaussian,
 #: unchanged) and 1.02 (skewed, gained)
 SKEW_GATE = 0.75
+#: ``gaussianize="tiered"`` maps the jet channel's face signal too where |skewness| is at least
+#: this (rule 56): the jet's map gained most on the most one-sided faces (|skewness| 1.9-3.7,
+#: +0.06 to +0.18 AUROC) and lost on the real moon photo (0.82)
+JET_GATE = 1.5
 #: points of the quantile table (evenly spaced in rank over the training values)
 TABLE_POINTS = 4001
 #: points of the even grid of levels the table is resampled on for scoring
@@ -123,9 +127,11 @@ class Marginal:
 def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
     """A version-15 bank's header as its base version's (``bankfile``): what it is without
     the Gaussianized face signal, whose arrays it must have: ``line_gauss`` and, with a jet
-    channel unless its setting is ``gaussianize="line"``, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
-    fields ``line_scan.gauss_sd`` and ``jet_scan.gauss_sd``).  Any other version must not have
-    those arrays."""
+    channel, ``jet_gauss`` (each 2 x n: the table's values and normal quantiles; the header
+    fields ``line_scan.gauss_sd`` and ``jet_scan.gauss_sd``); with ``gaussianize="line"``
+    never the jet's, with ``"tiered"`` the jet's where it mapped that channel, and then the
+    jet's header ``own_stats: false`` (its own-covariance statistics left out), which no other
+    bank has.  Any other version must not have those arrays."""
     keys = [k for k in ("line_gauss", "jet_gauss") if k in arrays]
     if meta.get("version") != 15:
         if keys:
@@ -134,13 +140,20 @@ def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
         return meta
     base = meta.get("base_version")
     settings = meta.get("settings")
-    line_only = isinstance(settings, dict) and settings.get("gaussianize") == "line"
+    mode = settings.get("gaussianize") if isinstance(settings, dict) else None
+    jet_ok = ("jet_gauss" in arrays) == ("jet_scan" in meta and mode != "line") or \
+        (mode == "tiered" and "jet_scan" in meta)
     if isinstance(base, bool) or base not in (10, 11, 12, 13, 14) or \
-            "line_gauss" not in arrays or \
-            ("jet_gauss" in arrays) != ("jet_scan" in meta and not line_only):
+            "line_gauss" not in arrays or not jet_ok:
         raise FileFormatError(f"{where}: a version-15 bank is a version 10-14 one "
                               f"('base_version', given {base!r}) with the line channel's "
                               f"Gaussianized face signal ('line_gauss') and, with a jet "
-                              f"channel and gaussianize other than 'line', the jet's "
-                              f"('jet_gauss'); given {keys}")
+                              f"channel and gaussianize other than 'line' (optional with "
+                              f"'tiered'), the jet's ('jet_gauss'); given {keys}")
+    jet = meta.get("jet_scan")
+    own = jet.get("own_stats", True) if isinstance(jet, dict) else True
+    if (own is False) != (mode == "tiered" and "jet_gauss" in arrays):
+        raise FileFormatError(f"{where}: jet channel: 'own_stats' false goes with the jet's "
+                              f"map ('jet_gauss') under gaussianize 'tiered', and only there; "
+                              f"given {own!r} with {mode!r}")
     return {**meta, "version": base}

@@ -15,7 +15,7 @@ from ..image.io import as_gray, load_image
 from ._edge_band import edge_band_roi
 from .base import AnomalyScore
 from ._line_scan import LineScan
-from ._marginal import SKEW_GATE, Marginal, skewness
+from ._marginal import JET_GATE, SKEW_GATE, Marginal, skewness
 from .coreset import greedy_coreset
 from .neighbors import NearestNeighbors
 
@@ -228,14 +228,16 @@ def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
     full = [line.level_signal(g, face, full_w, jet.LEVEL_SIGMA) for g in grays[::step]]
     inner = line.eroded(face, jet.ERODE_PX)
     skew = skewness(np.concatenate([x[inner if inner.any() else face] for x in full]))
-    gated = mode in ("auto", "line")
+    gated = mode in ("auto", "line", "tiered")
     if gated and abs(skew) < SKEW_GATE:
         return (None, None), f"off: skewness {skew:+.2f} (|skewness| < {SKEW_GATE})"
     half = [line.face_signal(g, small, small_w)[small] for g in grays[::step]]
+    jet = mode not in ("line", "tiered") or (mode == "tiered" and abs(skew) >= JET_GATE)
     maps = (Marginal.fit(np.concatenate(half)),
-            None if mode == "line" else Marginal.fit(np.concatenate([x[face] for x in full])))
-    return maps, ("on" + (" (line channel only)" if mode == "line" else "")
-                  + f": skewness {skew:+.2f}"
+            Marginal.fit(np.concatenate([x[face] for x in full])) if jet else None)
+    what = ("" if jet and mode != "tiered" else " (line channel only)" if not jet
+            else f" (line channel; jet channel, |skewness| >= {JET_GATE})")
+    return maps, (f"on{what}: skewness {skew:+.2f}"
                   + (f" (|skewness| >= {SKEW_GATE})" if gated else ""))
 
 

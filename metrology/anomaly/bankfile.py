@@ -176,7 +176,7 @@ def save_bank(pc: Any, path: Any) -> Path:
     if chroma is None and settings.get("chroma_scan") == "auto":
         settings.pop("chroma_scan", None)   # readable by readers that predate the channel
     gauss = line is not None and line.gauss is not None
-    if not gauss and settings.get("gaussianize") in ("auto", "line", False):
+    if not gauss and settings.get("gaussianize") in ("auto", "line", "tiered", False):
         settings.pop("gaussianize", None)   # readable by readers that predate the setting
     blob = getattr(pc, "_blob", None)
     used = getattr(pc, "fusion_used", "max")

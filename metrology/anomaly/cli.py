@@ -10,7 +10,7 @@
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
                           [--jet-head auto|on|off] [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
-                          [--gaussianize auto|line|on|off] [--roi MASK] [--json]
+                          [--gaussianize line|tiered|auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -33,10 +33,10 @@ channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator ch
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
-the Gaussianized face signal (line, the default: the line channel's, on for faces of skewed
-levels such as sparse dark marks on a bright ground; auto: the jet channel's too; on: both,
-always; off: never).  ``--roi MASK``
-takes a mask image of the training size whose nonzero pixels are the part's region: only they
+the Gaussianized face signal (tiered, the default: the line channel's on faces of skewed
+levels such as sparse dark marks on a bright ground, the jet channel's too on the most
+one-sided; line: the line channel's only; auto: both; on: both, always; off: never).
+``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's region: only they
 are learned and scored, and the channels find the part face inside it (a small part on a large
 background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
@@ -96,7 +96,7 @@ def _fit(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from .patchcore import PatchCore
 
-    mode = {"auto": "auto", "line": "line", "on": True, "off": False}
+    mode = {"auto": "auto", "line": "line", "tiered": "tiered", "on": True, "off": False}
     band = {} if args.edge_band_px is None else {"edge_band_px": args.edge_band_px}
     scorer = PatchCore(args.features, coreset_ratio=args.coreset_ratio, max_bank=args.max_bank,
                        aligned=args.aligned, resize=args.resize, select=args.select,
@@ -297,7 +297,7 @@ def register(subparsers) -> None:
     pf.add_argument("--edge-band-px", type=float, metavar="PX",
                     help="band along the part's strong edges left out of the face (px; "
                          "default 0; with --select auto the first band tried)")
-    pf.add_argument("--line-scan", default="auto", choices=["auto", "line", "on", "off"],
+    pf.add_argument("--line-scan", default="auto", choices=["auto", "line", "tiered", "on", "off"],
                     help="the channel for long faint lines (auto: on with classical features "
                          "and 5 or more images)")
     pf.add_argument("--texture-energy", default="auto", choices=["auto", "on", "off"],
@@ -322,12 +322,14 @@ def register(subparsers) -> None:
     pf.add_argument("--chroma-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for discolourations that keep the luminance (auto: on "
                          "when the images are colour; off scores them as gray)")
-    pf.add_argument("--gaussianize", default="line", choices=["auto", "line", "on", "off"],
-                    help="map the line (and jet) channels' face signal to normal quantiles "
-                         "of the good faces' levels before their search (line, the default: "
-                         "the line channel, where those levels are skewed, e.g. sparse dark "
-                         "marks on a bright face; auto: the jet's too, which lost on a real "
-                         "photo with a texture shift; on: both, always; off: never)")
+    pf.add_argument("--gaussianize", default="tiered",
+                    choices=["auto", "line", "tiered", "on", "off"],
+                    help="map the line and jet channels' face signal to normal quantiles "
+                         "of the good faces' levels before their search, where those levels "
+                         "are skewed (sparse dark marks on a bright face, bright grains on a "
+                         "dark one): tiered, the default: the line channel from |skewness| "
+                         "0.75, the jet's too from 1.5; line: the line channel only; auto: "
+                         "both from 0.75; on: both, always; off: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

@@ -59,6 +59,11 @@ def _drag_params(g, shape, params):
     checked."""
     length = drawn_length(g, shape, params, DRAG_LENGTH)  # the same draw from 134 px up
     width = params.get("width_px", g.uniform(*DRAG_WIDTH))
+    if "width_px" not in params:
+        # on a small box (a narrow face's region) the drawn length can fall under 1.5 drawn
+        # widths: the band is drawn narrower then (the draws are consumed as before, so every
+        # sample that rendered before renders the same)
+        width = min(width, length / 1.5 * (1.0 - 1e-9))   # (under the check's rounding)
     pitch = params.get("pitch_px", min(g.uniform(*DRAG_PITCH), 0.5 * width))
     if pitch < 1.5 or pitch > 0.5 * width:
         raise InputError(f"defect_params: dragmark's pitch_px ({pitch:g}) must be 1.5 px to "

@@ -15,9 +15,8 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_pasted_on_a_face, check_reach_on_the_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
-from tests.anomaly.test_holdout38_synth import _marks, face_signal_skewness
+from tests.anomaly.test_holdout38_synth import _marks, check_local_and_scaled, face_signal_skewness
 from tests.anomaly.test_holdout39_synth import STILL, _islands
-from tests.sampling import sample
 
 KW = dict(layout="tabwasher", texture="sized")
 
@@ -202,33 +201,6 @@ def test_every_surface_kind_reaches_only_the_face_of_the_tabwasher():
 def _change(r, params=None, scale=1.0, **kw):
     """An electrical tree of seed ``r`` on a still, untextured face and its change."""
     return change_on_a_still_face("treeing", r, params, scale, **(STILL | kw))
-
-
-def check_local_and_scaled(kind: str, kw: dict, off_of, dip: float = 0.4, seeds: int = 4):
-    """``seeds`` samples of a dark surface defect ``kind`` on a part of ``kw`` (256 x 256);
-    two of them (``tests.sampling``) against their twins drawn at a vanishing contrast: no
-    change over a gray level where ``off_of(spec, t, a)`` (the place along its chord and
-    across it, px) holds, a dip under ``dip`` x its contrast in its mask, nothing brighter,
-    and twice the change at twice the contrast (``contrast_scale``).  Returns the specs,
-    each kind's ranges checked by its test (shared with held-out 41's)."""
-    specs = []
-    imaged = sample(range(seeds), 2, kind)
-    for r in range(seeds):
-        s = render_defect_sample((256, 256), kind, rng=r, **kw)
-        spec = s.defects[0]
-        specs.append(spec)
-        assert spec.kind == kind and spec.params["length_px"] == spec.size_px
-        if r not in imaged:
-            continue
-        twin = render_defect_sample((256, 256), kind, rng=r, contrast_scale=1e-6, **kw)
-        big = render_defect_sample((256, 256), kind, rng=r, contrast_scale=2.0, **kw)
-        d = s.image.astype(float) - twin.image.astype(float)
-        assert np.abs(d[off_of(spec, *chord_frame(spec, (256, 256)))]).max() <= 1.0
-        assert d[s.mask].min() < -dip * spec.contrast and d.max() <= 1.0   # dark only
-        d2 = big.image.astype(float) - twin.image.astype(float)
-        ratio = np.abs(d2[s.mask]).sum() / np.abs(d[s.mask]).sum()
-        assert 1.7 < ratio < 2.3 and big.defects[0].contrast == pytest.approx(2 * spec.contrast)
-    return specs
 
 
 def test_treeing_is_local_and_follows_contrast_scale():

@@ -15,9 +15,8 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_pasted_on_a_face, check_reach_on_the_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
-from tests.anomaly.test_holdout38_synth import _marks, face_signal_skewness
+from tests.anomaly.test_holdout38_synth import _marks, check_local_and_scaled, face_signal_skewness
 from tests.anomaly.test_holdout39_synth import STILL, _islands
-from tests.anomaly.test_holdout40_synth import check_local_and_scaled
 
 KW = dict(layout="rack", texture="babbitt")
 
