@@ -212,9 +212,10 @@ def face_marginals(mode: Any, grays: list[np.ndarray], face: np.ndarray
     """The line channel's (half resolution) and the jet channel's (full resolution) maps of
     the face signal to normal quantiles, fitted on ``grays`` (the fit's good parts not held
     back), as ``gaussianize`` ``mode`` asks (``_marginal``), or (None, None); and what
-    ``info["gaussianize"]`` says.  ``"auto"`` and ``"line"`` decide by the skewness of the
-    full-resolution signal on the face (the jet channel's inner face); ``"line"`` maps the
-    line channel's signal only (the jet's map is None)."""
+    ``info["gaussianize"]`` says.  ``"auto"``, ``"line"`` and ``"tiered"`` decide by the
+    skewness of the full-resolution signal on the face (the jet channel's inner face), from
+    :data:`SKEW_GATE`; ``"line"`` maps the line channel's signal only (the jet's map is None),
+    ``"tiered"`` the jet's too from :data:`JET_GATE`."""
     from . import _jet_scan as jet
     from . import _line_scan as line
 

@@ -36,9 +36,9 @@ docs/anomaly.md);
 the Gaussianized face signal (tiered, the default: the line channel's on faces of skewed
 levels such as sparse dark marks on a bright ground, the jet channel's too on the most
 one-sided; line: the line channel's only; auto: both; on: both, always; off: never).
-``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's region: only they
-are learned and scored, and the channels find the part face inside it (a small part on a large
-background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
+``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
+region: only they are learned and scored, and the channels find the part face inside it (a
+small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
 each image's score and exits with 1 when any image is above the bank's threshold (0 otherwise,
 or when no threshold is set); with ``--explain``, under each image's line, why: the patch
 bank's and each extra channel's score, its z over the good parts held back at fit and where its
@@ -297,7 +297,7 @@ def register(subparsers) -> None:
     pf.add_argument("--edge-band-px", type=float, metavar="PX",
                     help="band along the part's strong edges left out of the face (px; "
                          "default 0; with --select auto the first band tried)")
-    pf.add_argument("--line-scan", default="auto", choices=["auto", "line", "tiered", "on", "off"],
+    pf.add_argument("--line-scan", default="auto", choices=["auto", "on", "off"],
                     help="the channel for long faint lines (auto: on with classical features "
                          "and 5 or more images)")
     pf.add_argument("--texture-energy", default="auto", choices=["auto", "on", "off"],

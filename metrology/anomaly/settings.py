@@ -260,8 +260,8 @@ class PatchCoreSettings(Serializable):
         has one-sided levels: its marks own the spectrum the whitening divides out, and a
         faint defect clear of everything on the face scores below good parts.  The map
         compresses the marks' long tail and stretches what lies beyond the face's short side.
-        Every mode but ``True`` maps only faces whose levels are skewed (|skewness| at least
-        0.75); every other face scores exactly as with ``False``.
+        ``"tiered"``, ``"line"`` and ``"auto"`` map only faces whose levels are skewed
+        (|skewness| at least 0.75); every other face scores exactly as with ``False``.
         ``"tiered"`` (default since rule 56): the line channel's signal from |skewness|
         0.75, the jet channel's too from 1.5, where its statistics whitened by the image's
         own covariance are left out (on the mapped signal they alarmed on good parts of

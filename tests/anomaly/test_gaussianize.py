@@ -268,6 +268,8 @@ def test_settings_and_cli_take_the_switch(tmp_path):
     assert main(["anomaly", "fit", *paths, "-o", str(out), "--select", "off",
                  "--gaussianize", "on"]) == 0
     assert PatchCore.load(out).settings.gaussianize is True and bank_version(out) == 15
+    # the modes belong to --gaussianize only (an edit once offered them to --line-scan)
+    assert main(["anomaly", "fit", *paths, "-o", str(out), "--line-scan", "tiered"]) == 2
     assert main(["anomaly", "fit", *paths, "-o", str(out), "--select", "off",
                  "--gaussianize", "line"]) == 0
     # a near-Gaussian face: the gate leaves it off, and the bank is written as before
