@@ -124,6 +124,14 @@ class Marginal:
         return cls(a[0], a[1], float(sd))
 
 
+def unmapped_jet_state(state: str) -> str:
+    """``info["gaussianize"]`` where the fit mapped the jet's signal but made no jet channel
+    (too few images): what it says of the line channel alone."""
+    return state.replace(f" (line channel; jet channel, |skewness| >= {JET_GATE})",
+                         " (line channel only: no jet channel)").replace(
+        "on: skewness", "on (line channel only: no jet channel): skewness")
+
+
 def unwrap_header(meta: dict, arrays: dict, where: str) -> dict:
     """A version-15 bank's header as its base version's (``bankfile``): what it is without
     the Gaussianized face signal, whose arrays it must have: ``line_gauss`` and, with a jet

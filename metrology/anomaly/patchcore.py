@@ -39,6 +39,7 @@ from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
 from ._blob_scan import fit_blob_channel
 from ._jet_scan import fit_jet_state
+from ._marginal import unmapped_jet_state
 from ._cnn_scan import fit_cnn_state
 from ._chroma_scan import fit_chroma_state
 from ._energy_channel import fit_state as fit_energy_state
@@ -399,6 +400,9 @@ class PatchCore:
                 self._blob = fit_blob_channel(self._line, imgs)
             self.info["line_scan_seconds"] = round(time.perf_counter() - t3, 4)
         self._jet, self.info["jet_scan"] = fit_jet_state(s, self._line, imgs, self.info)
+        if self._jet is None and self._line is not None and self._line.jet_gauss is not None:
+            self._line.jet_gauss = None   # a map for a jet channel the fit did not make
+            self.info["gaussianize"] = unmapped_jet_state(self.info["gaussianize"])
         fit_cnn_state(self, s.cnn_scan, imgs)
         roi = None if roi is None else _check_roi(roi, shape)
         self._energy, self.info["texture_energy"] = fit_energy_state(self, imgs, held_index, roi)

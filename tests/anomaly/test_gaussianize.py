@@ -339,3 +339,12 @@ def test_a_tiered_bank_keeps_the_jet_without_its_own_statistics(swirled, swirled
     both = swirled_banks[0].save(tmp_path / "a.npz")
     _each_damage_raises(both, both.read_bytes(), [
         (lambda m: m["jet_scan"].update(own_stats=False), {}, "own_stats")])
+
+
+@pytest.mark.parametrize("mode", ["tiered", "auto"])
+def test_a_fit_without_a_jet_channel_does_not_claim_the_jets_map(swirled, mode):
+    """12 parts: the jet channel is off ('auto' needs 40), so the fit maps the line only and
+    says so (it once said "jet channel" there)."""
+    pc = PatchCore(select="off", gaussianize=mode).fit(swirled[0][:12])
+    assert pc._jet is None and pc._line.gauss is not None and pc._line.jet_gauss is None
+    assert pc.info["gaussianize"].startswith("on (line channel only: no jet channel): skewness")
