@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ._defect_makers4 import drawn_length
 from ._defect_makers16 import chord_change, fern_change
 
@@ -48,16 +47,12 @@ def crosshair(length, radius, sigma):
 
 def _layoutmark_params(g, shape, params):
     """The lines' length, the circle's radius, the sigma and the contrast, drawn or given: a
-    ``radius_px`` given under 1.5 px (the circle closes on the crossing) or over half the
-    length (the circle beyond the lines' ends) is refused; a sigma over 0.25 x the radius is
-    cut to that (the circle stays a ring)."""
+    ``length_px`` under 5 px (a dot, no crosshair) is refused; a ``radius_px`` over half the
+    length is cut to that (the circle within the lines' ends), a sigma over 0.25 x the
+    radius too (the circle stays a ring)."""
     length = drawn_length(g, shape, params, LM_LENGTH, "layoutmark",
                           "a shorter one is a dot, no crosshair")
-    radius = params.get("radius_px", g.uniform(*LM_CIRCLE) * length)
-    if not 1.5 <= radius <= 0.5 * length:
-        raise InputError(f"defect_params: layoutmark's radius_px ({radius:g}) must be 1.5 px "
-                         f"to half its length_px ({0.5 * length:g}): smaller the circle closes "
-                         f"on the crossing, larger it lies beyond the lines' ends")
+    radius = min(params.get("radius_px", g.uniform(*LM_CIRCLE) * length), 0.5 * length)
     sigma = min(params.get("sigma_px", g.uniform(*LM_SIGMA)), 0.25 * radius)
     contrast = params.get("contrast", g.uniform(*LM_CONTRAST))
     return length, radius, sigma, contrast

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ._defect_makers4 import drawn_length
 from ._defect_makers16 import chord_change
 
@@ -56,17 +55,16 @@ def spots_change(t, a, centres, r, fill, sigma):
 
 def _rinsespots_params(g, shape, params):
     """The cluster's diameter, the spots' count, the radius given (or None), the sigma and the
-    contrast, drawn or given: a ``radius_px`` given under 0.8 px (a dot, no ring) or over a
-    quarter of the diameter is refused; a sigma over 0.4 x the smallest radius is cut to
-    that (the rings stay hollow)."""
+    contrast, drawn or given: a ``length_px`` under 5 px (one spot, no cluster) is refused; a
+    ``radius_px`` over a quarter of the diameter is cut to that (the spots within the
+    cluster; a sigma over 0.4 x the smallest radius is cut in :func:`_rinsespots`: the rings
+    stay hollow)."""
     length = drawn_length(g, shape, params, RS_LENGTH, "rinsespots",
                           "a smaller cluster is one spot")
     n = int(g.integers(RS_COUNT[0], RS_COUNT[1] + 1))
     radius = params.get("radius_px")
-    if radius is not None and not 0.8 <= radius <= 0.25 * length:
-        raise InputError(f"defect_params: rinsespots' radius_px ({radius:g}) must be 0.8 px to "
-                         f"a quarter of its length_px ({0.25 * length:g}): smaller a spot is "
-                         f"a dot, larger the spots spill out of the cluster")
+    if radius is not None:
+        radius = min(radius, 0.25 * length)
     sigma = params.get("sigma_px", g.uniform(*RS_SIGMA))
     contrast = params.get("contrast", g.uniform(*RS_CONTRAST))
     return length, n, radius, sigma, contrast

@@ -290,10 +290,14 @@ def test_layoutmark_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     thick = render_defect_sample((128, 128), "layoutmark", rng=0,
                                  defect_params={"radius_px": 4.0, "sigma_px": 3.0})
     assert thick.defects[0].params["sigma_px"] == 1.0
+    # a radius over half the length is cut to it (the circle within the lines' ends)
+    wide = render_defect_sample((128, 128), "layoutmark", rng=0,
+                                defect_params={"length_px": 20.0, "radius_px": 15.0})
+    assert wide.defects[0].params["radius_px"] == 10.0
     small = render_defect_sample((64, 64), "layoutmark", rng=0).defects[0]
     assert small.size_px <= 0.3 * 64 + 1e-9
-    for bad in ({"length_px": 4.0}, {"radius_px": 1.0}, {"length_px": 20.0, "radius_px": 11.0},
-                {"sigma_px": 0.0}, {"lines": 3}, {"radius_px": float("nan")},
+    for bad in ({"length_px": 4.0}, {"sigma_px": 0.0}, {"radius_px": 0.0}, {"lines": 3},
+                {"radius_px": float("nan")},
                 {"contrast": float("inf")}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "layoutmark", rng=0, defect_params=bad)
