@@ -267,6 +267,23 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 40 kinds plus the new shape ``dotpeen``, and missing / extra), made on
   2026-12-07 (twenty-sixth session, after held-out 40) before any later change, to be
   scored once with the default;
+* ``holdout42``: a forty-second held-out configuration (texture ``wetblasted``, a wet
+  (vapour) blasted face, the nozzle at a glancing angle: dense short dimples all drawn out
+  along the jet, each shaded bright on one flank and dark on the other, in broad pass bands,
+  over a fine satin grain, its levels two-sided (skewness about 0), layout ``dovetail``, a
+  dovetail slide's end plate: a block with an undercut dovetail groove cut up into its
+  bottom edge, two bolt holes and a dowel hole, the face about 0.45 of the image; the
+  held-out 41 kinds plus the new shape ``layoutmark``, and missing / extra), made on
+  2026-12-07 (twenty-seventh session) before any later change, to be scored once with the
+  default;
+* ``holdout43``: a forty-third held-out configuration (texture ``phosphated``, a manganese
+  phosphated steel face: a fine mosaic of phosphate crystals under cloudy, crisp-bordered
+  patches of two coat weights, half the face each, the machining lay faint below, its levels
+  two-sided and bimodal, layout ``geneva``, a Geneva drive's star wheel: a disc with four
+  radial slots and four concave locking arcs, a bore and four hub screw holes, the face
+  about 0.56 of the image; the held-out 42 kinds plus the new shape ``rinsespots``, and
+  missing / extra), made on 2026-12-07 (twenty-seventh session, after held-out 42) before
+  any later change, to be scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -308,8 +325,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout21``, ``holdout21_cnn``, ``holdout22``, ``holdout23``, ``holdout24``, ``holdout25``,
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
-``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``contrast``, ``energy``,
-``energy_fit``,
+``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
+``contrast``, ``energy``, ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1349,6 +1366,30 @@ PARTS["holdout40"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT41_SET = ("rack", "babbitt", 8500, HOLDOUT40_SET[3] + ("dotpeen",))
 PARTS["holdout41"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT41_SET,
                                           title="held-out 41")
+#: the forty-second held-out configuration (made 2026-12-07, twenty-seventh session, before
+#: any later change): texture ``wetblasted`` (a wet-blasted face, the jet at a glancing
+#: angle: dense short dimples drawn out along the jet, each shaded both ways, in broad pass
+#: bands over a fine satin grain; its face signal's skewness about 0, -0.05 to +0.06) and
+#: layout ``dovetail`` (a dovetail slide's end plate: a block with an undercut dovetail
+#: groove in its bottom edge, two bolt holes and a dowel hole; the face about 0.45 of the
+#: image), both new, the held-out 41 kinds plus the new shape ``layoutmark`` (a scribed
+#: layout mark: two thin lines crossing square inside a thin circle), and missing / extra;
+#: to be scored once with the default (docs/anomaly-log.md, *Held-out 42*)
+HOLDOUT42_SET = ("dovetail", "wetblasted", 8700, HOLDOUT41_SET[3] + ("layoutmark",))
+PARTS["holdout42"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT42_SET,
+                                          title="held-out 42")
+#: the forty-third held-out configuration (made 2026-12-07, twenty-seventh session, after
+#: held-out 42, before any later change): texture ``phosphated`` (a phosphated steel face: a
+#: fine crystal mosaic under crisp-bordered patches of two coat weights, half the face each;
+#: its face signal's skewness about 0, -0.05 to +0.02, and bimodal) and layout ``geneva`` (a
+#: Geneva drive's star wheel: a disc with four radial slots and four concave locking arcs, a
+#: bore and four hub screw holes; the face about 0.56 of the image), both new, the held-out
+#: 42 kinds plus the new shape ``rinsespots`` (rinse-water spots: a cluster of small hollow
+#: rings), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 43*)
+HOLDOUT43_SET = ("geneva", "phosphated", 8900, HOLDOUT42_SET[3] + ("rinsespots",))
+PARTS["holdout43"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT43_SET,
+                                          title="held-out 43")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the
