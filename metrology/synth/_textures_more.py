@@ -72,7 +72,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more20`, ``hardfaced`` and ``starflange`` in
 :mod:`metrology.synth._textures_more21`, ``sized`` and ``tabwasher`` in
 :mod:`metrology.synth._textures_more22`, ``babbitt`` and ``rack`` in
-:mod:`metrology.synth._textures_more23`.
+:mod:`metrology.synth._textures_more23`, ``torn``, ``tensile``, ``superfinished`` and
+``ecore`` in :mod:`metrology.synth._textures_more25`.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ from ._textures_more20 import freemachining_texture, splat, thrustpad_layout
 from ._textures_more21 import hardfaced_texture, starflange_layout
 from ._textures_more22 import sized_texture, tabwasher_layout
 from ._textures_more23 import babbitt_texture, rack_layout
+from ._textures_more25 import ecore_layout, superfinished_texture, tensile_layout, torn_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -508,7 +510,7 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "splitcollar": splitcollar_layout, "dshim": dshim_layout,
                 "handhole": handhole_layout, "thrustpad": thrustpad_layout,
                 "starflange": starflange_layout, "tabwasher": tabwasher_layout,
-                "rack": rack_layout}
+                "rack": rack_layout, "tensile": tensile_layout, "ecore": ecore_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -525,4 +527,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "flamespray": flamespray_texture, "chemmilled": chemmilled_texture,
                  "greyiron": greyiron_texture, "blanchard": blanchard_texture,
                  "freemachining": freemachining_texture, "hardfaced": hardfaced_texture,
-                 "sized": sized_texture, "babbitt": babbitt_texture}
+                 "sized": sized_texture, "babbitt": babbitt_texture, "torn": torn_texture,
+                 "superfinished": superfinished_texture}
