@@ -74,6 +74,7 @@ from ._defect_makers16 import _shrinkage
 from ._defect_makers17 import _comet
 from ._defect_makers18 import _treeing
 from ._defect_makers19 import _dotpeen
+from ._defect_makers21 import _chainmark, _knurlprint
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -503,4 +504,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "punch": _punch, "clampmark": _clampmark, "halo": _halo,
                "arcstrike": _arcstrike, "burr": _burr, "stringer": _stringer,
                "pigtail": _pigtail, "shrinkage": _shrinkage, "comet": _comet,
-               "treeing": _treeing, "dotpeen": _dotpeen}
+               "treeing": _treeing, "dotpeen": _dotpeen, "knurlprint": _knurlprint,
+               "chainmark": _chainmark}

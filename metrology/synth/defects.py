@@ -63,6 +63,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``comet``    a polishing comet: a small dark pit with a tail of fine streaks converging behind it.
 ``treeing``  an electrical tree: a dark track from one point forking in two, four times over.
 ``dotpeen``  a stray dot-peen Data Matrix: a square grid of 10-14 dimples a side, two sides solid.
+``knurlprint`` a knurled pad's print: a small patch of two families of fine grooves crossing.
+``chainmark`` a chain's print: a row of 3, 5 or 7 links, oval rings alternating with bars.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -104,7 +106,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
-                "comet", "treeing", "dotpeen")
+                "comet", "treeing", "dotpeen", "knurlprint", "chainmark")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
@@ -112,7 +114,7 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
-                 "treeing", "dotpeen")
+                 "treeing", "dotpeen", "knurlprint", "chainmark")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
