@@ -163,17 +163,20 @@ def grit_paths(g, d):
     return wave, amp, v0, phase, u0, u0 + length, depth, g.integers(0, len(SF_WIDTHS), n)
 
 
-def superfinished_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
+def superfinished_texture(shape: tuple[int, int], *, rng: Any = None,
+                          lay_deg: float | None = None) -> np.ndarray:
     """A superfinished face: :func:`grit_paths` (about :data:`SF_DENSITY` a px across the lay,
     the lay at any angle) sampled every :data:`SF_STEP` px along the lay, tapered over 6 px at their
     ends, turned onto the image and splatted at their depths, each bin blurred by its width
     (:data:`SF_WIDTHS`), over a fine haze (:data:`SF_HAZE`) and a faint mottle
-    (:data:`SF_MOTTLE`).  Zero mean, unit standard deviation, per part."""
+    (:data:`SF_MOTTLE`).  The lay is uniform in 0-180 degrees (x towards y) unless ``lay_deg``
+    fixes it (the draws alike).  Zero mean, unit standard deviation, per part."""
     from ._textures_more20 import splat
     from .surfaces import _canvas, _unit
 
     h, w, g = _canvas(shape, rng)
     lay = g.uniform(0.0, np.pi)
+    lay = lay if lay_deg is None else np.deg2rad(float(lay_deg))
     d = float(np.ceil(np.hypot(h, w))) + 4.0
     wave, amp, v0, phase, u0, u1, depth, wb = grit_paths(g, d)
     u = np.arange(-0.5 * d, 0.5 * d + 0.25, SF_STEP)[None, :]
