@@ -74,7 +74,7 @@ from ._defect_makers16 import _shrinkage
 from ._defect_makers17 import _comet
 from ._defect_makers18 import _treeing
 from ._defect_makers19 import _dotpeen
-from ._defect_makers21 import _chainmark, _knurlprint
+from ._defect_makers22 import _chainmark, _knurlprint
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before

@@ -73,7 +73,7 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more21`, ``sized`` and ``tabwasher`` in
 :mod:`metrology.synth._textures_more22`, ``babbitt`` and ``rack`` in
 :mod:`metrology.synth._textures_more23`, ``torn``, ``tensile``, ``superfinished`` and
-``ecore`` in :mod:`metrology.synth._textures_more25`.
+``ecore`` in :mod:`metrology.synth._textures_more26`.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ from ._textures_more20 import freemachining_texture, splat, thrustpad_layout
 from ._textures_more21 import hardfaced_texture, starflange_layout
 from ._textures_more22 import sized_texture, tabwasher_layout
 from ._textures_more23 import babbitt_texture, rack_layout
-from ._textures_more25 import ecore_layout, superfinished_texture, tensile_layout, torn_texture
+from ._textures_more26 import ecore_layout, superfinished_texture, tensile_layout, torn_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)

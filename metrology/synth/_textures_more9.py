@@ -44,7 +44,7 @@ from ._textures_more20 import sd_thrustpad
 from ._textures_more21 import sd_starflange
 from ._textures_more22 import sd_tabwasher
 from ._textures_more23 import sd_rack
-from ._textures_more25 import sd_ecore, sd_tensile
+from ._textures_more26 import sd_ecore, sd_tensile
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -140,8 +140,8 @@ def sd_cam(u, v, lay):
 #: star flange's scalloped disc (:func:`~metrology.synth._textures_more21.sd_starflange`),
 #: the tab washer's ring with two tabs (:func:`~metrology.synth._textures_more22.sd_tabwasher`),
 #: the gear rack's toothed bar (:func:`~metrology.synth._textures_more23.sd_rack`), the
-#: tensile coupon and the E core (:func:`~metrology.synth._textures_more25.sd_tensile`,
-#: :func:`~metrology.synth._textures_more25.sd_ecore`).
+#: tensile coupon and the E core (:func:`~metrology.synth._textures_more26.sd_tensile`,
+#: :func:`~metrology.synth._textures_more26.sd_ecore`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)

@@ -34,7 +34,7 @@ def test_new_names_are_appended_at_the_end():
 
 
 def test_torn_texture_contract_speed_and_bad_input():
-    from metrology.synth._textures_more25 import torn_texture
+    from metrology.synth._textures_more26 import torn_texture
 
     check_texture_contract("torn")
     check_texture_fast("torn")
@@ -88,7 +88,7 @@ def test_torn_pockets_face_the_cutting_direction():
 
 
 def test_tear_pockets_are_scoops_behind_a_sharp_step():
-    from metrology.synth._textures_more25 import (TN_HALF, TN_LENGTH, TN_SCATTER, pocket_depth,
+    from metrology.synth._textures_more26 import (TN_HALF, TN_LENGTH, TN_SCATTER, pocket_depth,
                                                   tear_pockets)
 
     g = np.random.default_rng(0)
@@ -115,7 +115,7 @@ def test_tear_pockets_are_scoops_behind_a_sharp_step():
 
 def test_sd_round_polygon_is_a_rounded_box_exactly_either_turn():
     from metrology.synth._textures_more import _sd_round_rect
-    from metrology.synth._textures_more25 import sd_round_polygon
+    from metrology.synth._textures_more26 import sd_round_polygon
 
     box = [(-30.0, -20.0), (30.0, -20.0), (30.0, 20.0), (-30.0, 20.0)]
     yy, xx = np.mgrid[-40:40:0.7, -50:50:0.7]
@@ -129,7 +129,7 @@ def test_sd_round_polygon_is_a_rounded_box_exactly_either_turn():
 
 
 def test_tensile_is_two_grips_and_a_gauge_at_filleted_shoulders():
-    from metrology.synth._textures_more25 import (TS_FILLET, TS_GAUGE, TS_GRIP, TS_HALF,
+    from metrology.synth._textures_more26 import (TS_FILLET, TS_GAUGE, TS_GRIP, TS_HALF,
                                                   TS_SHOULDER)
 
     s = 256.0

@@ -30,7 +30,7 @@ def test_new_names_are_appended_at_the_end():
 
 
 def test_superfinished_texture_contract_speed_and_bad_input():
-    from metrology.synth._textures_more25 import superfinished_texture
+    from metrology.synth._textures_more26 import superfinished_texture
 
     check_texture_contract("superfinished")
     check_texture_fast("superfinished")
@@ -60,7 +60,7 @@ def test_superfinished_face_spreads_both_ways_about_a_strong_lay():
         assert _coherence(t)[0] > 0.65, (r, _coherence(t))
     assert _coherence(make_texture("honed", (256, 256), np.random.default_rng(0), 0.0))[0] < 0.5
     for lay in (0.0, 60.0, 135.0):               # lay_deg fixes the lay
-        from metrology.synth._textures_more25 import superfinished_texture
+        from metrology.synth._textures_more26 import superfinished_texture
 
         got = _coherence(superfinished_texture((256, 256), rng=1, lay_deg=lay))[1]
         assert abs((got - lay + 90.0) % 180.0 - 90.0) < 3.0, (lay, got)
@@ -72,7 +72,7 @@ def _along(t, k):
 
 
 def test_superfinished_paths_are_sines_of_one_wavelength_at_random_phases():
-    from metrology.synth._textures_more25 import (SF_SWING, SF_WAVE, grit_paths,
+    from metrology.synth._textures_more26 import (SF_SWING, SF_WAVE, grit_paths,
                                                   superfinished_texture)
 
     d = np.ceil(np.hypot(256, 256)) + 4.0
@@ -108,7 +108,7 @@ def stats_uniform(x) -> bool:
 
 
 def test_ecore_is_a_yoke_with_three_legs_and_two_open_windows():
-    from metrology.synth._textures_more25 import (EC_BACK, EC_INNER, EC_MIDDLE, EC_OUTER,
+    from metrology.synth._textures_more26 import (EC_BACK, EC_INNER, EC_MIDDLE, EC_OUTER,
                                                   EC_TIP, EC_YOKE)
 
     s = 256.0
@@ -207,7 +207,7 @@ def _change(r, params=None, scale=1.0, shape=(256, 256)):
 
 
 def test_chainmark_is_local_and_follows_contrast_scale():
-    from metrology.synth._defect_makers21 import chain_length
+    from metrology.synth._defect_makers22 import chain_length
 
     specs = check_local_and_scaled(
         "chainmark", KW, lambda spec, t, a: (np.abs(t) > 0.5 * spec.size_px + 5.0) |
@@ -231,7 +231,7 @@ def _depth_at(depth, spec, t, a):
 
 
 def test_chainmark_is_rings_and_bars_alternating_along_a_row():
-    from metrology.synth._defect_makers21 import KC_STEP, chain_length
+    from metrology.synth._defect_makers22 import KC_STEP, chain_length
 
     seen = set()
     for r in range(6):
