@@ -284,6 +284,22 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   about 0.56 of the image; the held-out 42 kinds plus the new shape ``rinsespots``, and
   missing / extra), made on 2026-12-07 (twenty-seventh session, after held-out 42) before
   any later change, to be scored once with the default;
+* ``holdout44``: a forty-fourth held-out configuration (texture ``torn``, a finish-turned
+  face of a gummy metal torn by a built-up edge: a fine turning lay with sparse dark tear
+  pockets, each a scoop behind a sharp step, all facing the cutting direction, its levels
+  moderately one-sided dark, layout ``tensile``, a pin-loaded flat tensile coupon: two wide
+  grips joined by a straight gauge section at filleted square shoulders, a pin hole in each
+  grip, the face about 0.44 of the image; the held-out 41 kinds plus the new shape
+  ``knurlprint``, and missing / extra), made on 2026-12-07 (twenty-seventh session) before
+  any later change, to be scored once with the default;
+* ``holdout45``: a forty-fifth held-out configuration (texture ``superfinished``, a
+  superfinished face: fine grit paths along sines of one wavelength at random phases,
+  crossing one another at up to twice their swing off a strong lay, its levels spread both
+  ways, layout ``ecore``, a transformer's E core lamination: a yoke, three legs and two
+  windows open on one side, four bolt holes at its corners, the face about 0.50 of the
+  image; the held-out 44 kinds plus the new shape ``chainmark``, and missing / extra), made
+  on 2026-12-07 (twenty-seventh session, after held-out 44) before any later change, to be
+  scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -326,7 +342,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``contrast``, ``energy``, ``energy_fit``,
+``holdout44``, ``holdout45``, ``contrast``, ``energy``, ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1390,6 +1406,30 @@ PARTS["holdout42"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT43_SET = ("geneva", "phosphated", 8900, HOLDOUT42_SET[3] + ("rinsespots",))
 PARTS["holdout43"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT43_SET,
                                           title="held-out 43")
+#: the forty-fourth held-out configuration (made 2026-12-07, twenty-seventh session, before
+#: any later change): texture ``torn`` (a finish-turned face torn by a built-up edge: a fine
+#: turning lay with sparse dark tear pockets, each a scoop behind a sharp step, all facing the
+#: cutting direction; its face signal's skewness about -1.1) and layout ``tensile`` (a
+#: pin-loaded flat tensile coupon: two wide grips joined by a straight gauge section at
+#: filleted shoulders, a pin hole in each grip; the face about 0.44 of the image), both new,
+#: the held-out 41 kinds plus the new shape ``knurlprint`` (a knurled pad's print: a small
+#: patch of two crossing families of fine grooves), and missing / extra; to be scored once
+#: with the default (docs/anomaly-log.md, *Held-out 44*)
+HOLDOUT44_SET = ("tensile", "torn", 9100, HOLDOUT41_SET[3] + ("knurlprint",))
+PARTS["holdout44"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT44_SET,
+                                          title="held-out 44")
+#: the forty-fifth held-out configuration (made 2026-12-07, twenty-seventh session, after
+#: held-out 44, before any later change): texture ``superfinished`` (fine grit paths along
+#: sines of one wavelength at random phases, crossing one another about a strong lay; its
+#: face signal's skewness within +-0.3) and layout ``ecore`` (a transformer's E core
+#: lamination: a yoke, three legs, two windows open on one side, four bolt holes at its
+#: corners; the face about 0.50 of the image), both new, the held-out 44 kinds plus the new
+#: shape ``chainmark`` (a chain's print: oval rings alternating with straight bars in a row),
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out
+#: 45*)
+HOLDOUT45_SET = ("ecore", "superfinished", 9300, HOLDOUT44_SET[3] + ("chainmark",))
+PARTS["holdout45"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT45_SET,
+                                          title="held-out 45")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -76,6 +76,7 @@ from ._defect_makers18 import _treeing
 from ._defect_makers19 import _dotpeen
 from ._defect_makers20 import _layoutmark
 from ._defect_makers21 import _rinsespots
+from ._defect_makers22 import _chainmark, _knurlprint
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -506,4 +507,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "arcstrike": _arcstrike, "burr": _burr, "stringer": _stringer,
                "pigtail": _pigtail, "shrinkage": _shrinkage, "comet": _comet,
                "treeing": _treeing, "dotpeen": _dotpeen, "layoutmark": _layoutmark,
-               "rinsespots": _rinsespots}
+               "rinsespots": _rinsespots,
+               "knurlprint": _knurlprint, "chainmark": _chainmark}

@@ -74,7 +74,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more22`, ``babbitt`` and ``rack`` in
 :mod:`metrology.synth._textures_more23`, ``wetblasted`` and ``dovetail`` in
 :mod:`metrology.synth._textures_more24`, ``phosphated`` and ``geneva`` in
-:mod:`metrology.synth._textures_more25`.
+:mod:`metrology.synth._textures_more25`, ``torn``, ``tensile``, ``superfinished`` and
+``ecore`` in :mod:`metrology.synth._textures_more26`.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ from ._textures_more22 import sized_texture, tabwasher_layout
 from ._textures_more23 import babbitt_texture, rack_layout
 from ._textures_more24 import dovetail_layout, wetblasted_texture
 from ._textures_more25 import geneva_layout, phosphated_texture
+from ._textures_more26 import ecore_layout, superfinished_texture, tensile_layout, torn_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -513,7 +515,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "handhole": handhole_layout, "thrustpad": thrustpad_layout,
                 "starflange": starflange_layout, "tabwasher": tabwasher_layout,
                 "rack": rack_layout, "dovetail": dovetail_layout,
-                "geneva": geneva_layout}
+                "geneva": geneva_layout, "tensile": tensile_layout,
+                "ecore": ecore_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -531,4 +534,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "greyiron": greyiron_texture, "blanchard": blanchard_texture,
                  "freemachining": freemachining_texture, "hardfaced": hardfaced_texture,
                  "sized": sized_texture, "babbitt": babbitt_texture,
-                 "wetblasted": wetblasted_texture, "phosphated": phosphated_texture}
+                 "wetblasted": wetblasted_texture, "phosphated": phosphated_texture,
+                 "torn": torn_texture, "superfinished": superfinished_texture}

@@ -46,6 +46,7 @@ from ._textures_more22 import sd_tabwasher
 from ._textures_more23 import sd_rack
 from ._textures_more24 import sd_dovetail
 from ._textures_more25 import sd_geneva
+from ._textures_more26 import sd_ecore, sd_tensile
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -141,12 +142,15 @@ def sd_cam(u, v, lay):
 #: star flange's scalloped disc (:func:`~metrology.synth._textures_more21.sd_starflange`),
 #: the tab washer's ring with two tabs (:func:`~metrology.synth._textures_more22.sd_tabwasher`),
 #: the gear rack's toothed bar (:func:`~metrology.synth._textures_more23.sd_rack`), the
-#: dovetail plate's undercut groove (:func:`~metrology.synth._textures_more24.sd_dovetail`)
-#: and the Geneva wheel's slotted star (:func:`~metrology.synth._textures_more25.sd_geneva`).
+#: dovetail plate's undercut groove (:func:`~metrology.synth._textures_more24.sd_dovetail`),
+#: the Geneva wheel's slotted star (:func:`~metrology.synth._textures_more25.sd_geneva`),
+#: the tensile coupon and the E core (:func:`~metrology.synth._textures_more26.sd_tensile`,
+#: :func:`~metrology.synth._textures_more26.sd_ecore`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"geneva": sd_geneva, "dovetail": sd_dovetail, "rack": sd_rack,
+MORE_OUTLINES = {"ecore": sd_ecore, "tensile": sd_tensile, "geneva": sd_geneva,
+                 "dovetail": sd_dovetail, "rack": sd_rack,
                  "tabs": sd_tabwasher, "star": sd_starflange, "pad": sd_thrustpad,
                  "ellipse": sd_handhole, "dee": sd_dshim, "collar": sd_splitcollar,
                  "reuleaux": sd_trimount, "lune": sd_crescentarm, "cap": sd_bearingcap,

@@ -65,6 +65,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``dotpeen``  a stray dot-peen Data Matrix: a square grid of 10-14 dimples a side, two sides solid.
 ``layoutmark`` a scribed layout mark: two thin lines crossing square inside a thin circle.
 ``rinsespots`` rinse-water spots: 5-12 small thin dark rings (radius 1.3-3.5 px) in a cluster.
+``knurlprint`` a knurled pad's print: a small patch of two families of fine grooves crossing.
+``chainmark`` a chain's print: a row of 3, 5 or 7 links, oval rings alternating with bars.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -106,7 +108,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
-                "comet", "treeing", "dotpeen", "layoutmark", "rinsespots")
+                "comet", "treeing", "dotpeen", "layoutmark", "rinsespots",
+                "knurlprint", "chainmark")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
@@ -114,7 +117,8 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
-                 "treeing", "dotpeen", "layoutmark", "rinsespots")
+                 "treeing", "dotpeen", "layoutmark", "rinsespots",
+                 "knurlprint", "chainmark")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
