@@ -24,15 +24,16 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              level of one grain, ``scaled``'s flakes their level and streaks, ``wetblasted``'s
              pass bands the dimples' density.
 
-``circlip``  layout (:func:`circlip_layout`): an external retaining ring (a DIN 471 shaft
+``circlip``  layout (:func:`circlip_layout`): an internal retaining ring (a DIN 472 bore
              circlip) lying flat, its gap at the top: an open ring whose wall tapers round it
-             (the outer circle 0.37 x the smaller side; the bore 0.26, its centre 0.055 up
-             towards the gap, so the wall is 0.165 wide at the back and 0.055 beside the gap),
-             cut at the top by a gap 0.14 wide, its two ends widened into round lugs (0.07,
-             their centres 0.11 either side of the axis, 0.34 from the centre: 0.08 apart)
-             each with a pliers hole (0.028, either missable) (:func:`sd_circlip`, the plate's ``"circlip"``).  The first outline
-             whose wall's width changes steadily round it and the first with lugs:
-             ``splitcollar``'s ring is of one width, cut by a narrow split.
+             (the outer circle 0.44 x the smaller side; the bore 0.22, its centre 0.07 up
+             towards the gap, so the wall is 0.29 wide at the back, 0.23 at the sides and
+             0.15 beside the gap), cut at the top by a gap 0.12 wide, its two ends carrying
+             round lugs that stand into the bore (0.075, their centres 0.13 either side of
+             the axis, 0.3 from the centre, over the ends' inner corners), each with a pliers
+             hole (0.03, either missable) (:func:`sd_circlip`, the plate's ``"circlip"``).
+             The first outline whose wall's width changes steadily round it and the first
+             with lugs: ``splitcollar``'s ring is of one width, cut by a narrow split.
 """
 
 from __future__ import annotations
@@ -53,6 +54,11 @@ SK_PITCH, SK_STREAK, SK_STREAK_W, SK_RATIO = (3.0, 5.0), (6.0, 0.6), 0.7, (1 / 5
 SK_SOFT, SK_STEP = 1.0, 0.6
 
 
+def _slopes(f):
+    """The slopes of ``f`` along its rows and columns (y, x; Sobel's, per px: any size)."""
+    return ndimage.sobel(f, 0, mode="nearest") / 8.0, ndimage.sobel(f, 1, mode="nearest") / 8.0
+
+
 def skim_share(g, h, w, share=None):
     """Where the skim cut took the casting's face (an ``h`` x ``w`` array, 0 to 1: 1 cut,
     0 the cast skin; soft over :data:`SK_SOFT` px): the casting's height (a smooth Gaussian
@@ -68,7 +74,7 @@ def skim_share(g, h, w, share=None):
     ramp = ((xx - 0.5 * w) * np.cos(t) + (yy - 0.5 * h) * np.sin(t)) / max(h, w, 1)
     height = wave + g.uniform(*SK_TILT) * ramp
     level = np.quantile(height, 1.0 - share)
-    gy, gx = np.gradient(height)
+    gy, gx = _slopes(height)
     slope = np.maximum(np.hypot(gx, gy), 1e-6)
     return np.clip(0.5 + (height - level) / slope / SK_SOFT, 0.0, 1.0), share
 
@@ -99,7 +105,7 @@ def skimmed_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     lay_t = _unit(_unit(feed) + SK_STREAK_W * _unit(streaks))
     ratio = g.uniform(*SK_RATIO)
     light = g.uniform(0.0, 2.0 * np.pi)
-    sy, sx = np.gradient(ndimage.gaussian_filter(cut, 0.7))
+    sy, sx = _slopes(ndimage.gaussian_filter(cut, 0.7))
     step = sx * np.cos(light) + sy * np.sin(light)
     out = (1.0 - cut) * _unit(skin) + cut * ratio * lay_t + SK_STEP * step
     return _unit(out)
@@ -108,15 +114,15 @@ def skimmed_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
 #: the circlip (x the smaller side): the outer radius, the bore's radius and its centre's
 #: offset towards the gap, the gap's half width; the lugs' radius and the radius they sit
 #: (x, the radius they sit on), the pliers holes' radius
-CL_OUTER, CL_BORE, CL_OFFSET, CL_GAP = 0.37, 0.26, 0.055, 0.07
-CL_LUG, CL_LUG_X, CL_LUG_AT, CL_HOLE = 0.07, 0.11, 0.34, 0.028
+CL_OUTER, CL_BORE, CL_OFFSET, CL_GAP = 0.44, 0.22, 0.07, 0.06
+CL_LUG, CL_LUG_X, CL_LUG_AT, CL_HOLE = 0.075, 0.13, 0.3, 0.03
 
 
 def circlip_lugs(s):
     """The circlip's lugs' centres (two (x, y) px, left then right) for the smaller side
     ``s``: :data:`CL_LUG_X` s either side of the axis on a circle of :data:`CL_LUG_AT` s, in
-    its upper half (y up is negative), over the ring's cut ends (so that no corner of them
-    shows: the lugs' inner sides 0.04 s from the axis)."""
+    its upper half (y up is negative), over the ring's cut ends' inner corners (so that
+    they do not show), standing into the bore."""
     x = CL_LUG_X * s
     y = -np.sqrt((CL_LUG_AT * s) ** 2 - x * x)
     return ((-x, y), (x, y))
@@ -143,13 +149,12 @@ def circlip_layout(shape: tuple[int, int], base: dict) -> dict:
     of :func:`sd_circlip` (outer radius :data:`CL_OUTER` s, the bore :data:`CL_BORE` s
     centred :data:`CL_OFFSET` s up, the gap 2 :data:`CL_GAP` s wide at the top, the lugs
     :data:`CL_LUG` s at :func:`circlip_lugs`; s the smaller side; ``"half"`` its box, where
-    defects are placed from (the lugs' tops in it), ``"corner"`` 0) and a pliers hole of :data:`CL_HOLE` s in each
+    defects are placed from, ``"corner"`` 0) and a pliers hole of :data:`CL_HOLE` s in each
     lug (``missing`` leaves out either)."""
     h, w = shape
     s = float(min(h, w))
     lugs = circlip_lugs(s)
     holes = [((float(x), float(y)), CL_HOLE * s) for x, y in lugs]
-    top = max(CL_OUTER * s, CL_LUG * s - float(lugs[0][1]))
-    return dict(base, half=(CL_OUTER * s, top), corner=0.0,
+    return dict(base, half=(CL_OUTER * s, CL_OUTER * s), corner=0.0,
                 circlip=(CL_OUTER * s, CL_BORE * s, CL_OFFSET * s, CL_GAP * s, CL_LUG * s,
                          lugs), holes=holes, slots=[])
