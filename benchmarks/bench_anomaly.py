@@ -300,6 +300,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   image; the held-out 44 kinds plus the new shape ``chainmark``, and missing / extra), made
   on 2026-12-07 (twenty-seventh session, after held-out 44) before any later change, to be
   scored once with the default;
+* ``holdout46``: a forty-sixth held-out configuration (texture ``skimmed``, a cast face
+  given one light skim cut that did not clean up: a faint fine cut lay where the cut took
+  the casting's high places, patches of the rough cast skin (3.5-5 times as rough) in its low
+  places, its levels two-sided but its roughness uneven from place to place, layout
+  ``circlip``, an internal retaining ring: an open ring whose wall tapers towards its gap,
+  two lugs standing into the bore, a pliers hole in each, the face about 0.45 of the image;
+  the held-out 45 kinds plus the new shape ``lockwasher``, and missing / extra), made on
+  2026-12-07 (twenty-seventh session, after held-out 45) before any later change, to be
+  scored once with the default;
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -342,7 +351,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``holdout44``, ``holdout45``, ``contrast``, ``energy``, ``energy_fit``,
+``holdout44``, ``holdout45``, ``holdout46``, ``contrast``, ``energy``, ``energy_fit``,
 ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1430,6 +1439,20 @@ PARTS["holdout44"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT45_SET = ("ecore", "superfinished", 9300, HOLDOUT44_SET[3] + ("chainmark",))
 PARTS["holdout45"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT45_SET,
                                           title="held-out 45")
+#: the forty-sixth held-out configuration (made 2026-12-07, twenty-seventh session, after
+#: held-out 45, before any later change): texture ``skimmed`` (a cast face given one light
+#: skim cut that did not clean up: a faint fine cut lay on the casting's high places, the
+#: rough cast skin, 3.5-5 times as rough, left in its low places; its levels two-sided (face
+#: signal's skewness within +-0.15) but its roughness uneven (the local RMS's log spread
+#: 0.33-0.58)) and layout ``circlip`` (an internal retaining ring: an open ring whose wall
+#: tapers towards its gap, two lugs standing into the bore, each with a pliers hole; the face
+#: about 0.45 of the image), both new, the held-out 45 kinds plus the new shape
+#: ``lockwasher`` (a star washer's print: 8-12 short dashes round a ring, twisted one way),
+#: and missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out
+#: 46*)
+HOLDOUT46_SET = ("circlip", "skimmed", 9500, HOLDOUT45_SET[3] + ("lockwasher",))
+PARTS["holdout46"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT46_SET,
+                                          title="held-out 46")
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

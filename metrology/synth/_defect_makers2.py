@@ -77,6 +77,7 @@ from ._defect_makers19 import _dotpeen
 from ._defect_makers20 import _layoutmark
 from ._defect_makers21 import _rinsespots
 from ._defect_makers22 import _chainmark, _knurlprint
+from ._defect_makers23 import _lockwasher
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -508,4 +509,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "pigtail": _pigtail, "shrinkage": _shrinkage, "comet": _comet,
                "treeing": _treeing, "dotpeen": _dotpeen, "layoutmark": _layoutmark,
                "rinsespots": _rinsespots,
-               "knurlprint": _knurlprint, "chainmark": _chainmark}
+               "knurlprint": _knurlprint, "chainmark": _chainmark,
+               "lockwasher": _lockwasher}
