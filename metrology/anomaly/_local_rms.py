@@ -16,11 +16,13 @@ and scales it back by the face's RMS: every patch of the face then has about the
 contrast and a stationary face is nearly unchanged.  Whitening, templates and calibration
 that follow are fitted on the divided signal.
 
-``"auto"`` divides only where the training faces' local RMS varies: :func:`spread`, the
-spread of the log local RMS over the face, at least :data:`GATE`.  On faces of even
-roughness the division only takes part of a defect's own energy as the face's (three
-development sets lost 0.008-0.025 AUROC); on the uneven ones it gained 0.003-0.078
-(docs/anomaly-log.md, *The face signal over its local RMS*).
+An option (``local_rms``, default ``False``).  ``"auto"`` divides only where the training
+faces' local RMS varies: :func:`spread`, the spread of the log local RMS over the face, at
+least :data:`GATE`.  On faces of even roughness the division only takes part of a defect's
+own energy as the face's (three development sets lost 0.008-0.025 AUROC); on the uneven ones
+it gained 0.003-0.078, and 0.062 on the real moon photo, but lost 0.021 on the real Hubble
+deep-field photo, so rule 57b kept it off by default (docs/anomaly-log.md, *The face signal
+over its local RMS*).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ SIGMA_PX = 16.0
 #: the floor under the local RMS, as a share of the face's RMS
 EPS = 0.3
 #: ``local_rms="auto"`` divides where :func:`spread` on the training faces is at least this
-#: (rule 57): development faces from 0.132 up gained, those at 0.048-0.074 lost
+#: (rules 57 and 57b): development faces from 0.132 up gained, those at 0.048-0.074 lost
 GATE = 0.12
 #: the training images :func:`spread` reads (the first ones)
 GATE_IMAGES = 20

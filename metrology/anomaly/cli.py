@@ -37,8 +37,8 @@ docs/anomaly.md);
 the Gaussianized face signal (tiered, the default: the line channel's on faces of skewed
 levels such as sparse dark marks on a bright ground, the jet channel's too on the most
 one-sided; line: the line channel's only; auto: both; on: both, always; off: never), and
-``--local-rms`` the face signal over its local RMS (auto, the default: on faces rougher in
-some places than in others; on: always; off: never).
+``--local-rms`` the face signal over its local RMS (off, the default; auto: on faces rougher
+in some places than in others; on: always).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -334,12 +334,12 @@ def register(subparsers) -> None:
                          "dark one): tiered, the default: the line channel from |skewness| "
                          "0.75, the jet's too from 1.5; line: the line channel only; auto: "
                          "both from 0.75; on: both, always; off: never")
-    pf.add_argument("--local-rms", default="auto", choices=["auto", "on", "off"],
+    pf.add_argument("--local-rms", default="off", choices=["auto", "on", "off"],
                     help="divide the line and jet channels' face signal by its local RMS "
                          "(16 px), so a face rougher in some places than in others has one "
-                         "contrast before their search: auto, the default: where the good "
-                         "faces' log local RMS spreads by 0.12 or more; on: always; off: "
-                         "never")
+                         "contrast before their search: off, the default: never; auto: "
+                         "where the good faces' log local RMS spreads by 0.12 or more; on: "
+                         "always")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

@@ -115,18 +115,18 @@ def scaled():
 
 @pytest.fixture(scope="module")
 def scaled_banks(scaled):
-    return (PatchCore(select="off").fit(scaled),
-            PatchCore(select="off", local_rms=False).fit(scaled))
+    return (PatchCore(select="off", local_rms="auto").fit(scaled),
+            PatchCore(select="off").fit(scaled))
 
 
-def test_the_default_divides_an_uneven_face_and_not_an_even_one(scaled_banks):
+def test_auto_divides_an_uneven_face_and_not_an_even_one(scaled_banks):
     on, off = scaled_banks
     assert on.info["local_rms"].startswith("on: local RMS spread") and f">= {GATE}" in \
         on.info["local_rms"]
     assert on._line.lrms is not None and on._jet.lrms is not None
     assert off.info["local_rms"] == "off" and off._line.lrms is None and off._jet.lrms is None
-    # the tune set's brushed face is even: the gate leaves it alone
-    even = PatchCore(select="off").fit(_good(range(300, 345)))
+    # the default is off (rule 57b); the tune set's brushed face is even: the gate leaves it
+    even = PatchCore(select="off", local_rms="auto").fit(_good(range(300, 345)))
     assert even.info["local_rms"].startswith("off: local RMS spread") and even._line.lrms is None
     # the division is the same one on both channels, at their resolutions
     assert on._jet.lrms.sigma == 2 * on._line.lrms.sigma == 16.0
@@ -176,7 +176,7 @@ def test_damaged_or_contradicting_headers_raise(scaled_banks, tmp_path):
 
 
 def test_settings_and_cli_take_the_switch(tmp_path):
-    assert PatchCoreSettings().local_rms == "auto"
+    assert PatchCoreSettings().local_rms is False       # an option (rule 57b)
     for bad in ("yes", 1, None, "on", "Auto"):
         with pytest.raises(InputError, match="local_rms"):
             PatchCoreSettings(local_rms=bad)
