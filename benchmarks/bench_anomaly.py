@@ -309,6 +309,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 45 kinds plus the new shape ``lockwasher``, and missing / extra), made on
   2026-12-07 (twenty-seventh session, after held-out 45) before any later change, to be
   scored once with the default;
+* ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
+  option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -351,8 +353,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``holdout44``, ``holdout45``, ``holdout46``, ``contrast``, ``energy``, ``energy_fit``,
-``deepchan``;
+``holdout44``, ``holdout45``, ``holdout46``, ``local_rms``, ``contrast``, ``energy``,
+``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1453,6 +1455,18 @@ PARTS["holdout45"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT46_SET = ("circlip", "skimmed", 9500, HOLDOUT45_SET[3] + ("lockwasher",))
 PARTS["holdout46"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT46_SET,
                                           title="held-out 46")
+#: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
+#: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
+#: with its gate on the most uneven development set and on the fresh set that judged it
+LOCAL_RMS_CONFIGS = (("default", {}), ("local_rms auto (an option)", dict(local_rms="auto")))
+
+
+def _local_rms(quick, deep, rows, rep):
+    for which, title in ((HOLDOUT15_SET, "held-out 15"), (HOLDOUT46_SET, "held-out 46")):
+        _holdout6(quick, deep, rows, rep, configs=LOCAL_RMS_CONFIGS, which=which, title=title)
+
+
+PARTS["local_rms"] = _local_rms
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

@@ -43,6 +43,8 @@ import numpy as np
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
 from ._jet_cov import _cov_of, _whitener
+from ._local_rms import SIGMA_PX as LRMS_PX
+from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
@@ -213,6 +215,7 @@ class JetScan:
         # the statistics whitened by the image's own covariance (step 3); off on a face
         # signal Gaussianized with ``gaussianize="tiered"`` (``_marginal``)
         self.own = True
+        self.lrms: LocalRms | None = None    # the signal over its local RMS (``_local_rms``)
 
     @property
     def n_groups(self) -> int:
@@ -228,7 +231,8 @@ class JetScan:
         channel's, at full resolution; Gaussianized when the channel was fitted so
         (``_marginal``)."""
         x = level_signal(gray, self.roi, self.weight, LEVEL_SIGMA)
-        return x if self.gauss is None else self.gauss(x, self.roi)
+        x = x if self.gauss is None else self.gauss(x, self.roi)
+        return x if self.lrms is None else self.lrms(x)
 
     def _group_maps(self, x: np.ndarray):
         """Per group ``j``: (j, its level, its responses (k, h, w) to the face signal
@@ -309,15 +313,18 @@ class JetScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
-            gauss: Marginal | None = None, own: bool = True) -> "JetScan":
+            gauss: Marginal | None = None, own: bool = True, local_rms: bool = False
+            ) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
         statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
         signal's map to normal quantiles (``_marginal``), or None; ``own``: the statistics
-        whitened by each image's own covariance too (module docstring, step 3)."""
+        whitened by each image's own covariance too (module docstring, step 3);
+        ``local_rms``: the face signal over its local RMS (``_local_rms``)."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
         js.gauss, js.own = gauss, bool(own)
+        js.lrms = LocalRms(roi, LRMS_PX) if local_rms else None
         if not all(lv.inner.any() for lv in js.levels):
             raise InputError(f"jet_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
@@ -422,6 +429,8 @@ class JetScan:
             out["gauss_sd"] = self.gauss.sd
         if not self.own:
             out["own_stats"] = False
+        if self.lrms is not None:
+            out["local_rms_px"] = self.lrms.sigma
         return out
 
     @classmethod
@@ -495,6 +504,8 @@ class JetScan:
             raise bad(f"'own_stats': expected false on a Gaussianized face signal ("
                       f"'jet_gauss') or absent, given {own!r}")
         js.own = own
+        if "local_rms_px" in params:  # none in banks fitted before the local RMS
+            js.lrms = LocalRms(js.roi, check_px(params["local_rms_px"], f"{where}: jet channel"))
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead
@@ -559,7 +570,8 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
     js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
                      gauss=line.jet_gauss,
-                     own=line.jet_gauss is None or settings.gaussianize != "tiered")
+                     own=line.jet_gauss is None or settings.gaussianize != "tiered",
+                     local_rms=line.lrms is not None)
     js.pc_stats = line.pc_stats
     if settings.jet_head:
         from ._jet_head import GATE_MARGIN, JetHead

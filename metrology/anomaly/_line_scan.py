@@ -48,6 +48,8 @@ import numpy as np
 
 from ..errors import FileFormatError, InputError
 from ._blas import single_blas_thread
+from ._local_rms import SIGMA_PX as LRMS_PX
+from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
 from ._median import median
 
@@ -273,12 +275,17 @@ class LineScan:
         # this one (``_patchcore_parts.face_marginals``), and what ``info["gaussianize"]`` says
         self.jet_gauss: Marginal | None = None
         self.gauss_state = "off"
+        # the face signal over its local RMS (``_local_rms``), or None: as it is; the jet
+        # channel follows this one
+        self.lrms: LocalRms | None = None
+        self.lrms_state = "off"                     # what ``info["local_rms"]`` says
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
         """The face signal the lines are searched on: :func:`face_signal`, Gaussianized
         when the channel was fitted so (``_marginal``)."""
         x = face_signal(gray, self.roi_small, self.weight)
-        return x if self.gauss is None else self.gauss(x, self.roi_small)
+        x = x if self.gauss is None else self.gauss(x, self.roi_small)
+        return x if self.lrms is None else self.lrms(x)
 
     def _make_kernels(self) -> np.ndarray:
         k = np.conj(self._tf) / self.psd[None]
@@ -316,11 +323,13 @@ class LineScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             length_px: float | None = None, n_dir: int | None = None,
-            refine: bool | None = None, gauss: Marginal | None = None) -> "LineScan":
+            refine: bool | None = None, gauss: Marginal | None = None,
+            local_rms: bool = False) -> "LineScan":
         """Spectrum from the images not ``held``, per-direction spread and image-score
         statistics from the ``held`` ones (good parts, gray float32); ``refine`` (default
         :data:`REFINE`): the finer pass around the strongest candidates; ``gauss``: the
-        face signal's map to normal quantiles (``_marginal``), or None."""
+        face signal's map to normal quantiles (``_marginal``), or None; ``local_rms``: the
+        face signal over its local RMS (``_local_rms``)."""
         sf = _fft()
         length_px = LENGTH_PX if length_px is None else length_px
         n_dir = N_DIR if n_dir is None else n_dir
@@ -339,6 +348,7 @@ class LineScan:
             raise InputError(f"line_scan: the part face is too small to scan (no pixel "
                              f"{ERODE_PX} px inside it)")
         ls.gauss = gauss
+        ls.lrms = LocalRms(ls.roi_small, LRMS_PX * SCALE) if local_rms else None
         xs = [ls.signal(g) for g in grays]
         fit_idx = [i for i in range(len(xs)) if not held[i]] or list(range(len(xs)))
         hold_idx = [i for i in range(len(xs)) if held[i]] or list(range(len(xs)))
@@ -461,7 +471,8 @@ class LineScan:
                 "patchcore_mean": self.pc_stats[0], "patchcore_sd": self.pc_stats[1],
                 "refine": (dict(zip(("steps", "candidates", "directions"), self.refine))
                            if self.refine else False),
-                **({} if self.gauss is None else {"gauss_sd": self.gauss.sd})}
+                **({} if self.gauss is None else {"gauss_sd": self.gauss.sd}),
+                **({} if self.lrms is None else {"local_rms_px": self.lrms.sigma / SCALE})}
 
     @classmethod
     def from_arrays(cls, arrays: dict, params: dict, image_shape: tuple[int, int],
@@ -532,6 +543,9 @@ class LineScan:
         if "line_gauss" in arrays:  # none in banks fitted before the Gaussianized signal
             ls.gauss = Marginal.from_array(arrays["line_gauss"], params.get("gauss_sd"),
                                            f"{where}: line channel: array 'line_gauss'")
+        if "local_rms_px" in params:  # none in banks fitted before the local RMS
+            px = check_px(params["local_rms_px"], f"{where}: line channel")
+            ls.lrms = LocalRms(ls.roi_small, px * SCALE)
         ls.stats, ls.pc_stats = (mean, sd), (pc_mean, pc_sd)
         return ls
 

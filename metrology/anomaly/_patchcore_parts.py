@@ -15,6 +15,7 @@ from ..image.io import as_gray, load_image
 from ._edge_band import edge_band_roi
 from .base import AnomalyScore
 from ._line_scan import LineScan
+from ._local_rms import decide as local_rms_decision
 from ._marginal import JET_GATE, SKEW_GATE, Marginal, skewness
 from .coreset import greedy_coreset
 from .neighbors import NearestNeighbors
@@ -201,8 +202,10 @@ def fit_line_channel(pc: Any, imgs: list[np.ndarray], held_index: "NearestNeighb
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
     fit_grays = [g for g, h in zip(grays, held) if not h] or grays
     maps, state = face_marginals(pc.settings.gaussianize, fit_grays, face)
-    line = LineScan.fit(grays, held, face, gauss=maps[0])
+    divide, lrms_state = local_rms_decision(pc.settings.local_rms, grays, face)
+    line = LineScan.fit(grays, held, face, gauss=maps[0], local_rms=divide)
     line.jet_gauss, line.gauss_state = maps[1], state   # the jet channel's, and info's
+    line.lrms_state = lrms_state
     line.pc_stats = held_patchcore_stats(pc, imgs, held, held_index)
     return line
 

@@ -30,10 +30,9 @@ A bank with channels and without that setting (versions 3 and 4) combines them b
 maximum, as it was calibrated; a bank whose settings ask for ``fusion="max"`` (the default) is
 still written as version 2, 3 or 4 without the setting, so older readers load it.
 
-All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was
-chosen at fit (``settings.select``), the ROI without it, on which the position-aware check
-still scores; readers that predate it ignore it.  The setting ``select`` is not written when it
-has its default (it acts at fit only), so they load such banks.
+All may hold ``select_roi`` (since 2026-12-04 evening): where a band along the edges was chosen
+at fit (``settings.select``), the ROI without it, on which the position-aware check still
+scores; older readers ignore it.  ``select`` is not written at its default (it acts at fit).
 
 Version 6 (since 2026-12-05) is a bank with the jet channel (``settings.jet_scan``, on by
 default with the line channel): the arrays ``jet_psd``, ``jet_whiten``, ``jet_mu``, ``jet_sd``,
@@ -89,15 +88,15 @@ also searches its second band, grooves 4 px apart (0.25 cycles per px): the arra
 or (where the gate kept only it) instead of the 0.42 band's.  Readers that predate it refuse
 such a bank.
 
-Version 14 (since 2026-12-06, nineteenth session, rule 52) is version 13 whose 0.25 band is
-scanned on quarter-size spectrum blocks (the header field ``jet_scan.comb25.block_div`` = 4;
-the same AUROC, a quarter of the band's cost).  Readers that predate it refuse such a bank
-(they would scan it on half-size blocks against statistics calibrated on quarter-size ones);
-version 13 banks load and score on half-size blocks, as they were calibrated.
+Version 14 (nineteenth session, rule 52) is version 13 whose 0.25 band is scanned on
+quarter-size spectrum blocks (``jet_scan.comb25.block_div`` = 4); readers that predate it refuse
+it; version 13 banks load and score on half-size blocks, as they were calibrated.
 
 Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version``) whose line
-and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``); older
-readers refuse it.
+and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``).  Version 16
+(twenty-seventh session, rule 57): a version 3-15 bank (``lrms_base_version``) whose line and
+jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``).  Older
+readers refuse either.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -124,6 +123,7 @@ import numpy as np
 from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
+from ._local_rms import unwrap_version, wrap_version
 from ._marginal import unwrap_header
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
@@ -135,9 +135,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 15
+BANK_VERSION = 16
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 
 
 def _npz_path(path: Any) -> Path:
@@ -199,11 +199,11 @@ def save_bank(pc: Any, path: Any) -> Path:
                else 3 if line is not None else 2)
     meta = {"format": BANK_FORMAT, "version": 15 if gauss else version,
             **({"base_version": version} if gauss else {}), "settings": settings,
-            "features": pc.features.config(),
-            "image_shape": list(pc.image_shape), "image_channels": pc.image_channels,
-            "info": pc.info, "bank_size": pc.bank_size, "bank_dim": int(pc.bank.shape[1]),
-            "aligned_gain": float(pc._aligned_gain),
+            "features": pc.features.config(), "image_shape": list(pc.image_shape),
+            "image_channels": pc.image_channels, "info": pc.info, "bank_size": pc.bank_size,
+            "bank_dim": int(pc.bank.shape[1]), "aligned_gain": float(pc._aligned_gain),
             "threshold": None if pc.threshold is None else pc.threshold.to_dict()}
+    wrap_version(meta, line)
     arrays = {"bank": pc.bank, "center": pc._center, "scale": pc._scale}
     if pc._aligned is not None:
         arrays.update(pc._aligned.arrays())
@@ -275,7 +275,7 @@ def load_bank(cls: type, path: Any, features: Any = None) -> Any:
     if meta.get("version") not in _NPZ_VERSIONS:
         raise FileFormatError(f"{where}: bank version {meta.get('version')!r} is not supported "
                               f"(this version reads 1 to {BANK_VERSION})")
-    meta = unwrap_header(meta, arrays, where)
+    meta = unwrap_header(unwrap_version(meta, where), arrays, where)
     settings = PatchCoreSettings.from_dict(require(meta, "settings", dict, where),
                                            where=f"{where}: settings", error=FileFormatError)
     if "fusion" not in meta["settings"]:

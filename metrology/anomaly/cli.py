@@ -10,7 +10,8 @@
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
                           [--jet-head auto|on|off] [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
-                          [--gaussianize line|tiered|auto|on|off] [--roi MASK] [--json]
+                          [--gaussianize line|tiered|auto|on|off]
+                          [--local-rms auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -35,7 +36,9 @@ docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
 the Gaussianized face signal (tiered, the default: the line channel's on faces of skewed
 levels such as sparse dark marks on a bright ground, the jet channel's too on the most
-one-sided; line: the line channel's only; auto: both; on: both, always; off: never).
+one-sided; line: the line channel's only; auto: both; on: both, always; off: never), and
+``--local-rms`` the face signal over its local RMS (off, the default; auto: on faces rougher
+in some places than in others; on: always).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -104,7 +107,8 @@ def _fit(args: argparse.Namespace) -> int:
                        jet_scan=mode[args.jet_scan], jet_head=mode[args.jet_head],
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan],
-                       gaussianize=mode[args.gaussianize], **band)
+                       gaussianize=mode[args.gaussianize], local_rms=mode[args.local_rms],
+                       **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
     if roi is not None and roi.shape != images[0].shape[:2]:
@@ -330,6 +334,12 @@ def register(subparsers) -> None:
                          "dark one): tiered, the default: the line channel from |skewness| "
                          "0.75, the jet's too from 1.5; line: the line channel only; auto: "
                          "both from 0.75; on: both, always; off: never")
+    pf.add_argument("--local-rms", default="off", choices=["auto", "on", "off"],
+                    help="divide the line and jet channels' face signal by its local RMS "
+                         "(16 px), so a face rougher in some places than in others has one "
+                         "contrast before their search: off, the default: never; auto: "
+                         "where the good faces' log local RMS spreads by 0.12 or more; on: "
+                         "always")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

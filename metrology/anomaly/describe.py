@@ -19,7 +19,8 @@ __all__ = ["describe", "channel_states"]
 #: the extra channels, in the order they are listed: (info key, name shown)
 CHANNELS = (("line_scan", "line"), ("texture_energy", "texture energy"), ("jet_scan", "jet"),
             ("jet_head", "jet head"), ("comb_scan", "comb"), ("cnn_scan", "discriminator"),
-            ("chroma_scan", "chroma"), ("gaussianize", "Gaussianized face signal"))
+            ("chroma_scan", "chroma"), ("gaussianize", "Gaussianized face signal"),
+            ("local_rms", "face signal over its local RMS"))
 
 
 def _scorer(pc: Any) -> Any:

@@ -393,6 +393,10 @@ class PatchCore:
                                     else self._line.gauss_state)
         if s.gaussianize is True and self._line is None:
             raise InputError(f"gaussianize: needs the line channel, which is {line_state}")
+        self.info["local_rms"] = ("off: no line channel" if self._line is None
+                                  else self._line.lrms_state)
+        if s.local_rms is True and self._line is None:
+            raise InputError(f"local_rms: needs the line channel, which is {line_state}")
         self.info["select"] = chosen
         self.fusion_used = resolve_fusion(s.fusion, chosen)
         if self._line is not None:

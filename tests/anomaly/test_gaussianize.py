@@ -118,14 +118,14 @@ def swirled():
 @pytest.fixture(scope="module")
 def swirled_banks(swirled):
     train, _ = swirled
-    return (PatchCore(select="off", gaussianize="auto").fit(train),
-            PatchCore(select="off", gaussianize=False).fit(train))
+    return (PatchCore(select="off", gaussianize="auto", local_rms=False).fit(train),
+            PatchCore(select="off", gaussianize=False, local_rms=False).fit(train))
 
 
 @pytest.fixture(scope="module")
 def swirled_line(swirled):
     """``gaussianize="line"`` on the swirled training parts: the map on the line channel only."""
-    return PatchCore(select="off", gaussianize="line").fit(swirled[0])
+    return PatchCore(select="off", gaussianize="line", local_rms=False).fit(swirled[0])
 
 
 def test_auto_maps_a_one_sided_face_and_finds_hairlines_the_plain_signal_misses(
@@ -283,7 +283,7 @@ def test_settings_and_cli_take_the_switch(tmp_path):
 def swirled_tiered(swirled):
     """The default, ``"tiered"``, on the swirled face (|skewness| about 2.6, past the jet's
     gate): both channels mapped, the jet without its own-covariance statistics."""
-    return PatchCore(select="off").fit(swirled[0])
+    return PatchCore(select="off", local_rms=False).fit(swirled[0])
 
 
 def test_tiered_maps_the_jet_on_the_most_one_sided_faces_without_its_own_statistics(
@@ -345,6 +345,6 @@ def test_a_tiered_bank_keeps_the_jet_without_its_own_statistics(swirled, swirled
 def test_a_fit_without_a_jet_channel_does_not_claim_the_jets_map(swirled, mode):
     """12 parts: the jet channel is off ('auto' needs 40), so the fit maps the line only and
     says so (it once said "jet channel" there)."""
-    pc = PatchCore(select="off", gaussianize=mode).fit(swirled[0][:12])
+    pc = PatchCore(select="off", gaussianize=mode, local_rms=False).fit(swirled[0][:12])
     assert pc._jet is None and pc._line.gauss is not None and pc._line.jet_gauss is None
     assert pc.info["gaussianize"].startswith("on (line channel only: no jet channel): skewness")
