@@ -228,8 +228,8 @@ class JetScan:
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
         """The face signal of a gray float32 image (module docstring, step 1): the line
-        channel's, at full resolution; Gaussianized when the channel was fitted so
-        (``_marginal``)."""
+        channel's, at full resolution; Gaussianized and over its local RMS when the channel
+        was fitted so (``_marginal``, ``_local_rms``)."""
         x = level_signal(gray, self.roi, self.weight, LEVEL_SIGMA)
         x = x if self.gauss is None else self.gauss(x, self.roi)
         return x if self.lrms is None else self.lrms(x)

@@ -281,8 +281,8 @@ class LineScan:
         self.lrms_state = "off"                     # what ``info["local_rms"]`` says
 
     def signal(self, gray: np.ndarray) -> np.ndarray:
-        """The face signal the lines are searched on: :func:`face_signal`, Gaussianized
-        when the channel was fitted so (``_marginal``)."""
+        """The face signal the lines are searched on: :func:`face_signal`, Gaussianized and
+        over its local RMS when the channel was fitted so (``_marginal``, ``_local_rms``)."""
         x = face_signal(gray, self.roi_small, self.weight)
         x = x if self.gauss is None else self.gauss(x, self.roi_small)
         return x if self.lrms is None else self.lrms(x)
