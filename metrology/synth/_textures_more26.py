@@ -65,6 +65,8 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
+from ._textures_more23 import _to_segment
+
 #: the turning lay: the feed's pitch (px), the feed marks' weight, the streaks' weight and
 #: their sigma along and across the lay (px); the tears: their density (per px^2), length
 #: behind the step (px), half width at the step (px), depth, the scatter of their axes about
@@ -193,13 +195,6 @@ def superfinished_texture(shape: tuple[int, int], *, rng: Any = None,
     return _unit(_unit(paths) + SF_HAZE[0] * _unit(haze) + SF_MOTTLE[0] * _unit(mottle))
 
 
-def _seg_distance(px, py, ax, ay, bx, by):
-    """The distance of points ``px``, ``py`` to the segment from ``(ax, ay)`` to ``(bx, by)``."""
-    dx, dy = bx - ax, by - ay
-    f = np.clip(((px - ax) * dx + (py - ay) * dy) / max(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
-    return np.hypot(px - ax - f * dx, py - ay - f * dy)
-
-
 def sd_round_polygon(u, v, verts, radii):
     """Signed distance (px, negative inside) to a simple polygon (``verts`` (n, 2), either
     turn) whose corner ``i`` is rounded to ``radii[i]`` (0: sharp): a convex corner cut by an
@@ -224,7 +219,7 @@ def sd_round_polygon(u, v, verts, radii):
     for i in range(n):                                # the edges, trimmed; the crossing test
         j = (i + 1) % n
         a, b = p[i] + e_out[i] * tang[i], p[j] - e_out[i] * tang[j]
-        near = np.minimum(near, _seg_distance(x, y, a[0], a[1], b[0], b[1]))
+        near = np.minimum(near, _to_segment(x, y, a[0], a[1], b[0], b[1]))
         (ax, ay), (bx, by) = p[i], p[j]
         if ay != by:
             inside ^= ((ay > y) != (by > y)) & (x < ax + (y - ay) * (bx - ax) / (by - ay))
