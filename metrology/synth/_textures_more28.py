@@ -23,16 +23,19 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 
 ``pulley``   layout (:func:`pulley_layout`): a flat cast V-belt pulley's face seen end on (its
              rim's side face, arms and hub): a disc (radius 0.46 x the smaller side) pierced by
-             four windows between four arms on the diagonals, the arms tapering from the hub
-             (0.28 wide where they leave it) to the rim (0.13), the windows' corners filleted
-             (0.07), leaving a rim ring 0.05 wide and a hub of radius 0.25; a bore (0.04) with a
+             four windows between four arms on the diagonals, the arms 0.28 wide at the hub's
+             radius, their sides converging towards the rim (0.13 apart if carried to it) but
+             running into it, and into each other at the hub, through large fillets (0.07): the
+             windows rounded triangles, V-shaped towards the hub (their inner ends 0.252 from
+             the centre), a rim ring 0.05 wide and a hub of radius 0.25; a bore (0.04) with a
              keyway notch at its top (0.024 wide, 0.02 deep), both part of the outline (never
              missing); two tapped puller holes (0.022) in the hub left and right of the bore
              (either missable) (:func:`sd_pulley`, the plate's ``"pulley"``).  The first
-             outline whose spokes taper (``endshield``'s ribs are of one width, its bore a
+             outline whose spokes' sides converge and whose windows are V-shaped towards the
+             hub (``endshield``'s three ribs are of one width, its windows kidneys, its bore a
              counterbored feature) and the first with a keyed bore.  The arms are wide at the
-             hub so that a defect finds a place 6 px clear on a 96 px image (the rim is
-             0.05 wide, the arms' middles 0.1-0.2).
+             hub so that a defect finds a place 6 px clear on a 96 px image (12 px from the
+             edges: only the arms' roots are that wide; the rim is 0.05 wide).
 """
 
 from __future__ import annotations
@@ -125,15 +128,18 @@ def sd_pulley(u, v, lay):
     arm's direction in degrees, the arms' side (:func:`arm_side`), the bore's radius, the
     keyway's half width and its top's distance from the centre): the disc less the windows
     (each the set beyond both its arms' sides and between the two radii, shrunk by the
-    fillet, less the fillet: exact) less the bore and the keyway (a box from the centre up to
-    its top; the nearer of the two).  Exact off the keyway's corners."""
+    fillet, less the fillet: exact; where the shrunk window's sides meet outside the hub's
+    radius its inner end is that point, a V rounded by the fillet) less the bore and the
+    keyway (a box from the centre up to its top; the nearer of the two).  Exact off the
+    keyway's corners."""
     radius, hub, rim, fillet, n, first, (theta, o), bore, key, top = lay["pulley"]
     windows = np.full(np.shape(u), np.inf)
+    inner = max(hub + fillet, (o + fillet) / np.sin(theta))     # the shrunk window's inner end
     for k in range(int(n)):
         mid = np.deg2rad(first) + (2 * k + 1) * np.pi / n
         along = u * np.cos(mid) + v * np.sin(mid)
         across = np.abs(-u * np.sin(mid) + v * np.cos(mid))
-        d = _window_distance(along, across, theta, o + fillet, hub + fillet, rim - fillet)
+        d = _window_distance(along, across, theta, o + fillet, inner, rim - fillet)
         windows = np.minimum(windows, d - fillet)
     qx, qy = np.abs(u) - key, np.abs(v + 0.5 * top) - 0.5 * top
     keyway = np.hypot(np.maximum(qx, 0.0), np.maximum(qy, 0.0)) + np.minimum(np.maximum(qx, qy),
