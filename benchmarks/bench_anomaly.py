@@ -309,6 +309,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the held-out 45 kinds plus the new shape ``lockwasher``, and missing / extra), made on
   2026-12-07 (twenty-seventh session, after held-out 45) before any later change, to be
   scored once with the default;
+* ``holdout47``: a forty-seventh held-out configuration (texture ``powdercoat``, a
+  powder-coated face: an orange peel of one bump size shaded by the light, a dense two-sided
+  powder grain and a few trapped grains, its levels two-sided, layout ``pulley``, a cast
+  V-belt pulley end on: a rim ring, a hub with a keyed bore, four arms wide at the hub,
+  rounded-triangle windows, two puller holes, the face about 0.55 of the image; the
+  held-out 46 kinds plus the new shape ``tackweld``, and missing / extra), made on
+  2026-12-07 (twenty-seventh session, after held-out 46) before any later change, to be
+  scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
@@ -353,8 +361,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``holdout44``, ``holdout45``, ``holdout46``, ``local_rms``, ``contrast``, ``energy``,
-``energy_fit``, ``deepchan``;
+``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``local_rms``, ``contrast``,
+``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1455,6 +1463,19 @@ PARTS["holdout45"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT46_SET = ("circlip", "skimmed", 9500, HOLDOUT45_SET[3] + ("lockwasher",))
 PARTS["holdout46"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT46_SET,
                                           title="held-out 46")
+#: the forty-seventh held-out configuration (made 2026-12-07, twenty-seventh session, after
+#: held-out 46, before any later change): texture ``powdercoat`` (a powder-coated face: an
+#: orange peel of one bump size, 3-8 px, shaded by a light at any azimuth, a dense two-sided
+#: powder grain and a few larger shaded trapped grains; its face signal's skewness within
+#: +-0.03) and layout ``pulley`` (a cast V-belt pulley end on: a rim ring, a hub with a keyed
+#: bore, four arms wide at the hub, rounded-triangle windows between them, two puller holes;
+#: the face about 0.55 of the image), both new, the held-out 46 kinds plus the new shape
+#: ``tackweld`` (a stray tack weld: a small oval bead rippled across inside a thin heat-tint
+#: ring), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 47*)
+HOLDOUT47_SET = ("pulley", "powdercoat", 9700, HOLDOUT46_SET[3] + ("tackweld",))
+PARTS["holdout47"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT47_SET,
+                                          title="held-out 47")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it
