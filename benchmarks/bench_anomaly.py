@@ -315,8 +315,16 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   V-belt pulley end on: a rim ring, a hub with a keyed bore, four arms wide at the hub,
   rounded-triangle windows, two puller holes, the face about 0.55 of the image; the
   held-out 46 kinds plus the new shape ``tackweld``, and missing / extra), made on
-  2026-12-07 (twenty-seventh session, after held-out 46) before any later change, to be
+  2026-12-07 (twenty-eighth session, after held-out 46) before any later change, to be
   scored once with the default;
+* ``holdout48``: a forty-eighth held-out configuration (texture ``broached``, a broached
+  face: fine parallel tool lines along the cut, each line's depth varying slowly along it,
+  crossed at the broach's tooth pitch by faint step marks, slight dark tearing here and
+  there, its levels two-sided, layout ``clutchplate``, a friction clutch plate: an annulus
+  with six radial oil grooves through its lining, an internal spline round the bore, two
+  rivet holes, the face about 0.55 of the image; the held-out 47 kinds plus the new shape
+  ``fretting``, and missing / extra), made on 2026-12-07 (twenty-eighth session, beside
+  held-out 47) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
@@ -361,7 +369,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``local_rms``, ``contrast``,
+``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``,
+``local_rms``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1463,7 +1472,7 @@ PARTS["holdout45"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT46_SET = ("circlip", "skimmed", 9500, HOLDOUT45_SET[3] + ("lockwasher",))
 PARTS["holdout46"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT46_SET,
                                           title="held-out 46")
-#: the forty-seventh held-out configuration (made 2026-12-07, twenty-seventh session, after
+#: the forty-seventh held-out configuration (made 2026-12-07, twenty-eighth session, after
 #: held-out 46, before any later change): texture ``powdercoat`` (a powder-coated face: an
 #: orange peel of one bump size, 3-8 px, shaded by a light at any azimuth, a dense two-sided
 #: powder grain and a few larger shaded trapped grains; its face signal's skewness within
@@ -1476,6 +1485,20 @@ PARTS["holdout46"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT47_SET = ("pulley", "powdercoat", 9700, HOLDOUT46_SET[3] + ("tackweld",))
 PARTS["holdout47"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT47_SET,
                                           title="held-out 47")
+#: the forty-eighth held-out configuration (made 2026-12-07, twenty-eighth session, beside
+#: held-out 47, before any later change): texture ``broached`` (a broached face: fine
+#: parallel tool lines along the cut, pitch 2-5 px, each line's depth varying slowly along
+#: it, crossed every tooth pitch (12-30 px) by faint step marks, slight dark tearing here and
+#: there; its face signal's skewness within +-0.3) and layout ``clutchplate`` (a friction
+#: clutch plate: an annulus, six radial oil grooves through its lining, an internal spline of
+#: twenty teeth round the bore, two rivet holes; the face about 0.55 of the image), both new,
+#: the held-out 47 kinds plus the new shape ``fretting`` (fretting
+#: corrosion: an elongated patch of fine dark dots and streaks along the slip, densest at its
+#: middle, over a faint haze), and missing / extra; to be scored once with the default
+#: (docs/anomaly-log.md, *Held-out 48*)
+HOLDOUT48_SET = ("clutchplate", "broached", 9800, HOLDOUT47_SET[3] + ("fretting",))
+PARTS["holdout48"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT48_SET,
+                                          title="held-out 48")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

@@ -79,6 +79,7 @@ from ._defect_makers21 import _rinsespots
 from ._defect_makers22 import _chainmark, _knurlprint
 from ._defect_makers23 import _lockwasher
 from ._defect_makers24 import _tackweld
+from ._defect_makers25 import _fretting
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -511,4 +512,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "treeing": _treeing, "dotpeen": _dotpeen, "layoutmark": _layoutmark,
                "rinsespots": _rinsespots,
                "knurlprint": _knurlprint, "chainmark": _chainmark,
-               "lockwasher": _lockwasher, "tackweld": _tackweld}
+               "lockwasher": _lockwasher, "tackweld": _tackweld,
+               "fretting": _fretting}

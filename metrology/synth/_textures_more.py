@@ -77,7 +77,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more25`, ``torn``, ``tensile``, ``superfinished`` and
 ``ecore`` in :mod:`metrology.synth._textures_more26`, ``skimmed`` and ``circlip`` in
 :mod:`metrology.synth._textures_more27`, ``powdercoat`` and ``pulley`` in
-:mod:`metrology.synth._textures_more28`.
+:mod:`metrology.synth._textures_more28`, ``broached`` and ``clutchplate`` in
+:mod:`metrology.synth._textures_more29`.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ from ._textures_more25 import geneva_layout, phosphated_texture
 from ._textures_more26 import ecore_layout, superfinished_texture, tensile_layout, torn_texture
 from ._textures_more27 import circlip_layout, skimmed_texture
 from ._textures_more28 import powdercoat_texture, pulley_layout
+from ._textures_more29 import broached_texture, clutchplate_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -521,7 +523,7 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "rack": rack_layout, "dovetail": dovetail_layout,
                 "geneva": geneva_layout, "tensile": tensile_layout,
                 "ecore": ecore_layout, "circlip": circlip_layout,
-                "pulley": pulley_layout}
+                "pulley": pulley_layout, "clutchplate": clutchplate_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -541,4 +543,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "sized": sized_texture, "babbitt": babbitt_texture,
                  "wetblasted": wetblasted_texture, "phosphated": phosphated_texture,
                  "torn": torn_texture, "superfinished": superfinished_texture,
-                 "skimmed": skimmed_texture, "powdercoat": powdercoat_texture}
+                 "skimmed": skimmed_texture, "powdercoat": powdercoat_texture,
+                 "broached": broached_texture}

@@ -69,6 +69,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``chainmark`` a chain's print: a row of 3, 5 or 7 links, oval rings alternating with bars.
 ``lockwasher`` a star washer's print: 8-12 short dashes round a ring, twisted one way.
 ``tackweld`` a stray tack weld: a small oval bead rippled across, a thin heat-tint ring round it.
+``fretting`` fretting corrosion: a patch of fine dark dots and streaks along the slip, a haze.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -111,7 +112,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots",
-                "knurlprint", "chainmark", "lockwasher", "tackweld")
+                "knurlprint", "chainmark", "lockwasher", "tackweld", "fretting")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
@@ -120,7 +121,7 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
                  "treeing", "dotpeen", "layoutmark", "rinsespots",
-                 "knurlprint", "chainmark", "lockwasher", "tackweld")
+                 "knurlprint", "chainmark", "lockwasher", "tackweld", "fretting")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
