@@ -33,7 +33,7 @@ off it; spectrum from 20 good parts, per-direction spread from 20), the two imag
 z-scores of the 10 remaining good parts, combined by their maximum.  (The prototype of the
 library's line channel, ``metrology/anomaly/_line_scan.py``, ``PatchCore(line_scan=...)``.)
 
-``--sets [tune] [1 ... 37] [--full] [--default]`` (2026-12-04/05 night; 13-37 added later):
+``--sets [tune] [1 ... n] [--full] [--default]`` (2026-12-04/05 night; 13-37 added later):
 the oracle on the benchmark's own test sets (tune, held-out 1-37 of
 ``benchmarks/bench_anomaly.py``, drawn as its parts draw them: same seeds, kinds and
 missing / extra, jitter; quick size 15 good and 6 per kind, ``--full`` 30 and 12), pooled
@@ -279,22 +279,9 @@ def bench_sets():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import bench_anomaly as bench
 
-    tuples = list(bench.LINE_SETS.values()) + [bench.HOLDOUT6_SET, bench.HOLDOUT7_SET,
-                                               bench.HOLDOUT8_SET, bench.HOLDOUT9_SET,
-                                               bench.HOLDOUT10_SET, bench.HOLDOUT11_SET,
-                                               bench.HOLDOUT12_SET, bench.HOLDOUT13_SET,
-                                               bench.HOLDOUT14_SET, bench.HOLDOUT15_SET,
-                                               bench.HOLDOUT16_SET, bench.HOLDOUT17_SET,
-                                               bench.HOLDOUT18_SET, bench.HOLDOUT19_SET,
-                                               bench.HOLDOUT20_SET, bench.HOLDOUT21_SET,
-                                               bench.HOLDOUT22_SET, bench.HOLDOUT23_SET,
-                                               bench.HOLDOUT24_SET, bench.HOLDOUT25_SET,
-                                               bench.HOLDOUT26_SET, bench.HOLDOUT27_SET,
-                                               bench.HOLDOUT28_SET, bench.HOLDOUT29_SET,
-                                               bench.HOLDOUT30_SET, bench.HOLDOUT31_SET,
-                                               bench.HOLDOUT32_SET, bench.HOLDOUT33_SET,
-                                               bench.HOLDOUT34_SET, bench.HOLDOUT35_SET,
-                                               bench.HOLDOUT36_SET, bench.HOLDOUT37_SET]
+    tuples = list(bench.LINE_SETS.values())
+    while hasattr(bench, f"HOLDOUT{len(tuples)}_SET"):
+        tuples.append(getattr(bench, f"HOLDOUT{len(tuples)}_SET"))
     names = ["tune"] + [f"held-out {i}" for i in range(1, len(tuples))]
     return dict(zip(names, tuples)), bench
 
@@ -516,7 +503,7 @@ def set_default(layout, texture, seed, kinds, test, bench, n_train=40):
 
 
 def sets_main(argv):
-    """``--sets [tune] [1 ... 37] [--full] [--default]``: the oracle on the benchmark's sets,
+    """``--sets [tune] [1 ... n] [--full] [--default]``: the oracle on the benchmark's sets,
     pooled over kinds."""
     import time
 
