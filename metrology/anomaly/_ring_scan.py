@@ -40,6 +40,13 @@ RADII_PX = (3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0, 9.0, 10.5, 12.0, 1
 WIDTHS_PX = tuple(0.7 if r <= 8.0 else 1.0 for r in RADII_PX)
 #: the least spread of a ring's response or of its image maxima (a constant face has none)
 SD_FLOOR = 1e-6
+#: ``ring_scan="auto"`` keeps a ring only where the held-back good faces' image maxima of its
+#: response lie, on average, less than this many spreads above what a Gaussian texture gives
+#: over as many pixels (the largest of n normal absolute values, sqrt(2 ln 2n)): a texture of
+#: round grains or dimples (peened, shot-blasted) answers rings of their own size, which then
+#: only add false alarms (held-out 33's peened face: rings of 3.5-7 px at 6.5-6.8 spreads,
+#: 1.6 over the Gaussian's 5.1; docs/anomaly-log.md, *A ring channel*)
+GATE_MARGIN = 0.4
 #: the bank version of a bank with a ring channel (the version it has otherwise is written as
 #: ``ring_base_version``): readers that predate the channel refuse it
 VERSION = 17
@@ -65,14 +72,21 @@ class RingScan:
     spread of its image maxima there (``mu``, ``sd``); ``stats`` the held-back image scores'
     mean and spread, ``pc_stats`` PatchCore's (the jet's)."""
 
-    def __init__(self, jet: Any, scale: np.ndarray, mu: np.ndarray, sd: np.ndarray):
+    def __init__(self, jet: Any, scale: np.ndarray, mu: np.ndarray, sd: np.ndarray,
+                 keep: np.ndarray | None = None):
         self.inner = jet.inner
-        self.kernels = ring_templates(jet.roi.shape, jet.psd)
+        self.all_kernels = ring_templates(jet.roi.shape, jet.psd)
         self.scale = np.asarray(scale, np.float32)
         self.mu = np.asarray(mu, np.float32)
         self.sd = np.asarray(sd, np.float32)
         self.stats = (0.0, 1.0)
         self.pc_stats = tuple(jet.pc_stats)
+        self.set_keep(np.ones(len(RADII_PX), bool) if keep is None else keep)
+
+    def set_keep(self, keep: np.ndarray) -> None:
+        """Scan only the rings ``keep`` (bool per ring of :data:`RADII_PX`)."""
+        self.keep = np.asarray(keep, bool)
+        self.kernels = self.all_kernels[self.keep]
 
     def responses(self, x: np.ndarray) -> np.ndarray:
         """(n, h, w) float32: each ring's whitened response to the face signal ``x``."""
@@ -83,21 +97,29 @@ class RingScan:
     def evidence(self, x: np.ndarray) -> np.ndarray:
         """(h, w) float32: per pixel the largest over the rings of the absolute response in
         spreads of the held-back image maxima (module docstring, step 3)."""
+        k = self.keep
         r = np.abs(self.responses(x))
-        r *= (1.0 / (self.scale * self.sd))[:, None, None]
-        r -= (self.mu / self.sd)[:, None, None]
+        r *= (1.0 / (self.scale * self.sd))[k, None, None]
+        r -= (self.mu / self.sd)[k, None, None]
         return r.max(axis=0)
 
     def _maxima(self, x: np.ndarray) -> np.ndarray:
         """Per ring the image maximum of its absolute response over its spread, inner face."""
         r = np.abs(self.responses(x))[:, self.inner]
-        return r.max(axis=1) / self.scale
+        return r.max(axis=1) / self.scale[self.keep]
+
+    def gaussian_max(self) -> float:
+        """The largest absolute value expected of as many normal values as the inner face has
+        pixels: sqrt(2 ln 2n), the yardstick of :data:`GATE_MARGIN`."""
+        return float(np.sqrt(2.0 * np.log(2.0 * max(int(self.inner.sum()), 2))))
 
     @classmethod
-    def fit(cls, jet: Any, signals: list[np.ndarray]) -> "RingScan":
+    def fit(cls, jet: Any, signals: list[np.ndarray], gate: bool = False) -> "RingScan":
         """From the jet channel's face signals of its held-back good parts: each ring's
         response spread (pooled over every other pixel of their inner faces), the mean and
-        spread of its image maxima and of the image scores."""
+        spread of its image maxima and of the image scores; ``gate``: keep only the rings
+        whose maxima's mean is under :meth:`gaussian_max` plus :data:`GATE_MARGIN` (none
+        kept: :attr:`keep` all False and no score)."""
         rs = cls(jet, np.ones(len(RADII_PX)), np.zeros(len(RADII_PX)), np.ones(len(RADII_PX)))
         if not signals:
             raise InputError("ring_scan: needs held-back good parts to calibrate on, given none")
@@ -112,6 +134,10 @@ class RingScan:
         st = [held_stats(m[:, i], rs.inner) for i in range(len(RADII_PX))]
         rs.mu = np.array([s[0] for s in st], np.float32)
         rs.sd = np.maximum(np.array([s[1] for s in st]), SD_FLOOR).astype(np.float32)
+        if gate:
+            rs.set_keep(rs.mu < rs.gaussian_max() + GATE_MARGIN)
+            if not rs.keep.any():
+                return rs
         rs.stats = held_stats([float(rs.evidence(x)[rs.inner].max()) for x in signals],
                               rs.inner)
         return rs
@@ -131,7 +157,8 @@ class RingScan:
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:
-        return {"jet_ring_scale": self.scale, "jet_ring_mu": self.mu, "jet_ring_sd": self.sd}
+        return {"jet_ring_scale": self.scale, "jet_ring_mu": self.mu, "jet_ring_sd": self.sd,
+                "jet_ring_keep": self.keep.astype(np.uint8)}
 
     def params(self) -> dict:
         return {"radii_px": list(RADII_PX), "widths_px": list(WIDTHS_PX),
@@ -144,7 +171,7 @@ def ring_from_arrays(arrays: dict, params: dict, jet: Any, where: str) -> "RingS
     keys = ("jet_ring_scale", "jet_ring_mu", "jet_ring_sd")
     given = params.get("ring")
     if given is None:
-        if any(k in arrays for k in keys):
+        if any(k in arrays for k in keys + ("jet_ring_keep",)):
             raise FileFormatError(f"{where}: ring channel: arrays 'jet_ring_*' without the "
                                   f"header's 'jet_scan.ring'")
         return None
@@ -172,7 +199,12 @@ def ring_from_arrays(arrays: dict, params: dict, jet: Any, where: str) -> "RingS
             raise bad(f"array {k!r}: expected {len(RADII_PX)} finite values"
                       f"{'' if k == 'jet_ring_mu' else ' > 0'}, given {a.shape} {a.dtype}")
         got.append(a)
-    rs = RingScan(jet, *got)
+    keep = arrays.get("jet_ring_keep")
+    if keep is None or keep.shape != (len(RADII_PX),) or keep.dtype.kind not in "iub" or \
+            not np.all((keep == 0) | (keep == 1)) or not keep.any():
+        raise bad(f"array 'jet_ring_keep': expected {len(RADII_PX)} values 0 or 1, one 1 at "
+                  f"least, given {None if keep is None else (keep.shape, keep.dtype)}")
+    rs = RingScan(jet, *got, keep.astype(bool))
     rs.stats = stats
     return rs
 
@@ -180,18 +212,30 @@ def ring_from_arrays(arrays: dict, params: dict, jet: Any, where: str) -> "RingS
 def fit_ring_state(mode: Any, jet: Any, grays: list[np.ndarray], held: np.ndarray,
                    info: dict) -> "RingScan | None":
     """The ring channel as ``settings.ring_scan`` (``mode``) asks on the fitted ``jet``
-    channel (its face signal of the ``held`` good parts ``grays``), None where off; sets
-    ``info["ring_scan"]`` ("on" or "off") and, where fitted, ``info["ring_scan_seconds"]``."""
+    channel (its face signal of the ``held`` good parts ``grays``), None where off or where
+    ``"auto"``'s gate kept no ring; sets ``info["ring_scan"]`` ("on", "on: <n> of 14 rings
+    (gate ...)" or "off", "off: gate ...") and, where fitted, ``info["ring_scan_gate"]`` (per
+    ring the held-back maxima's mean against the limit) and ``info["ring_scan_seconds"]``."""
     import time
 
     info["ring_scan"] = "off"
     if mode is False:
         return None
     t0 = time.perf_counter()
-    rs = RingScan.fit(jet, [jet.signal(g) for g, h in zip(grays, held) if h])
-    info["ring_scan"] = "on"
+    rs = RingScan.fit(jet, [jet.signal(g) for g, h in zip(grays, held) if h],
+                      gate=mode == "auto")
+    limit = rs.gaussian_max() + GATE_MARGIN
+    info["ring_scan_gate"] = {"held_mean": [round(float(m), 3) for m in rs.mu],
+                              "limit": round(limit, 3)}
     info["ring_scan_seconds"] = round(time.perf_counter() - t0, 4)
-    return rs
+    n = int(rs.keep.sum())
+    dropped = ", ".join(f"{r:g}" for r, k in zip(RADII_PX, rs.keep) if not k)
+    info["ring_scan"] = ("on" if n == len(RADII_PX) else
+                         f"on: {n} of {len(RADII_PX)} rings (gate: radii {dropped} px at or "
+                         f"over {limit:.2f} spreads)" if n else
+                         f"off: gate: every ring's held-back maxima at or over {limit:.2f} "
+                         f"spreads")
+    return rs if n else None
 
 
 def wrap_version(meta: dict, line: Any, jet: Any) -> None:

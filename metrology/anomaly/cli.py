@@ -40,8 +40,8 @@ levels such as sparse dark marks on a bright ground, the jet channel's too on th
 one-sided; line: the line channel's only; auto: both; on: both, always; off: never), and
 ``--local-rms`` the face signal over its local RMS (off, the default; auto: on faces rougher
 in some places than in others; on: always), and ``--ring-scan`` the jet channel's ring channel
-(thin circular marks: a punch's guide ring, a washer's print; auto and on: with the jet
-channel; off, the default: none).
+(thin circular marks: a punch's guide ring, a washer's print; auto: with the jet channel, the
+rings a face's own grains answer left out; on: every ring; off, the default: none).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -345,8 +345,9 @@ def register(subparsers) -> None:
                          "always")
     pf.add_argument("--ring-scan", default="off", choices=["auto", "on", "off"],
                     help="search the jet channel's face signal for thin rings of 3.5-14 px "
-                         "radius (a punch's guide ring, a washer's print): auto and on: with "
-                         "the jet channel; off, the default: never")
+                         "radius (a punch's guide ring, a washer's print): auto: with the jet "
+                         "channel, the rings the good faces answer themselves left out; on: "
+                         "every ring; off, the default: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

@@ -291,9 +291,12 @@ class PatchCoreSettings(Serializable):
         of 3.5-14 px radius (a centre punch's guide ring, a halo of spatter, a washer's
         print), each ring its own matched filter (a ring has no angle to search), calibrated
         on the held-back good parts (``_ring_scan``; docs/anomaly-log.md, *A ring channel*).
-        ``"auto"`` and ``True``: with the jet channel (``True`` raises where the fit has
-        none); ``False`` (the default): none.  About 3-4 ms more per 256 x 256 scored.
-        ``info["ring_scan"]`` says "on" or "off".
+        ``"auto"``: with the jet channel, each ring kept only where the held-back good
+        faces' maxima of its response lie under a Gaussian texture's plus 0.4 spreads (a face
+        of round grains or dimples answers rings of their size itself); ``True``: every
+        ring (it raises where the fit has no jet channel); ``False`` (the default): none.
+        About 3-4 ms more per 256 x 256 scored.  ``info["ring_scan"]`` says "on", "on: n of
+        14 rings (gate ...)" or "off", ``info["ring_scan_gate"]`` the gate's figures.
     """
 
     _json_type: ClassVar[str | None] = None
