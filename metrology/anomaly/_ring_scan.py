@@ -20,7 +20,7 @@ angle to search, so one template per radius is its whole matched filter family:
    those over the rings, on the jet's inner face; the image score its maximum, in spreads of
    the held-back parts' scores, mapped on PatchCore's scale as the jet's is.
 
-About 3-4 ms per 256 x 256 scored (one rfft2, one batched inverse FFT of 14 maps); no
+About 3-5 ms per 256 x 256 scored (one rfft2, one batched inverse FFT of 14 maps); no
 per-pixel loops.
 """
 

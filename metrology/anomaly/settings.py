@@ -295,7 +295,7 @@ class PatchCoreSettings(Serializable):
         faces' maxima of its response lie under a Gaussian texture's plus 0.4 spreads (a face
         of round grains or dimples answers rings of their size itself); ``True``: every
         ring (it raises where the fit has no jet channel); ``False`` (the default): none.
-        About 3-4 ms more per 256 x 256 scored.  ``info["ring_scan"]`` says "on", "on: n of
+        About 3-5 ms more per 256 x 256 scored.  ``info["ring_scan"]`` says "on", "on: n of
         14 rings (gate ...)" or "off", ``info["ring_scan_gate"]`` the gate's figures.
     """
 
