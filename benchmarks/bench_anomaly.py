@@ -327,6 +327,8 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   held-out 47) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
+* ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
+  option (the ring channel; rule 58: an option);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
   fit per set), with the defect contrast in units of the texture's own sigma, and that
@@ -370,7 +372,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``,
-``local_rms``, ``contrast``,
+``local_rms``, ``ring_scan``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1511,6 +1513,19 @@ def _local_rms(quick, deep, rows, rep):
 
 
 PARTS["local_rms"] = _local_rms
+
+#: the ring channel (``ring_scan``, an option: rule 58, docs/anomaly-log.md, *A ring
+#: channel*): the default and the option on the development set it gained most on and on the
+#: fresh set that judged it
+RING_CONFIGS = (("default", {}), ("ring_scan auto (an option)", dict(ring_scan="auto")))
+
+
+def _ring_scan(quick, deep, rows, rep):
+    for which, title in ((HOLDOUT46_SET, "held-out 46"), (HOLDOUT48_SET, "held-out 48")):
+        _holdout6(quick, deep, rows, rep, configs=RING_CONFIGS, which=which, title=title)
+
+
+PARTS["ring_scan"] = _ring_scan
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

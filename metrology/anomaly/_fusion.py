@@ -71,8 +71,8 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
 
 
 def _jet_scored(jet: Any, gray: np.ndarray) -> list:
-    """The jet channel's (name, channel, (map, score)) and those of its head and comb bands,
-    all from one computation of its face signal."""
+    """The jet channel's (name, channel, (map, score)) and those of its head, comb bands and
+    ring channel, all from one computation of its face signal."""
     x = jet.signal(gray)
     head = getattr(jet, "head", None)
     if head is None:
@@ -83,6 +83,9 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     combs = getattr(jet, "combs", None)
     if combs:                       # the comb channel's bands scan the jet's face signal
         scored += score_bands(combs, x)     # one spectrum for both bands
+    rings = getattr(jet, "rings", None)
+    if rings is not None:           # the ring channel scans it too
+        scored.append(("ring", rings, rings.score_signal(x)))
     return scored
 
 

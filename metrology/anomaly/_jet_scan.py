@@ -46,6 +46,7 @@ from ._jet_cov import _cov_of, _whitener
 from ._local_rms import SIGMA_PX as LRMS_PX
 from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
+from ._ring_scan import fit_ring_state, ring_from_arrays
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
 
@@ -210,6 +211,7 @@ class JetScan:
         self.pc_stats = (0.0, 1.0)                      # the same of PatchCore's
         self.head = None                                # the learned head (``_jet_head``)
         self.combs: dict = {}         # the comb channel's bands on this face signal (name ->)
+        self.rings = None             # the ring channel on this face signal (``_ring_scan``)
         # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
         self.gauss: Marginal | None = None
         # the statistics whitened by the image's own covariance (step 3); off on a face
@@ -408,7 +410,7 @@ class JetScan:
             out["jet_psd_half"] = self.levels[-1].psd
         if self.head is not None:
             out.update(self.head.arrays())
-        for c in self.combs.values():
+        for c in [*self.combs.values()] + [r for r in [self.rings] if r]:
             out.update(c.arrays())
         if self.gauss is not None:
             out["jet_gauss"] = self.gauss.array()
@@ -423,7 +425,7 @@ class JetScan:
             out["half_from_px"] = self.half_from
         if self.head is not None:
             out["head"] = self.head.params()
-        for name, c in self.combs.items():
+        for name, c in [*self.combs.items()] + [("ring", r) for r in [self.rings] if r]:
             out[name] = c.params()
         if self.gauss is not None:
             out["gauss_sd"] = self.gauss.sd
@@ -522,6 +524,7 @@ class JetScan:
                                                       js.pc_stats, where, name)
             elif any(k.startswith(f"jet_{name}_") for k in arrays):
                 raise bad(f"arrays 'jet_{name}_*' without the header's '{name}'")
+        js.rings = ring_from_arrays(arrays, params, js, where)
         return js
 
 
@@ -548,7 +551,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     figures; ``info["jet_head_seconds"]``)."""
     import time
 
-    info["jet_head"] = info["comb_scan"] = "off"
+    info["jet_head"] = info["comb_scan"] = info["ring_scan"] = "off"
     mode = settings.jet_scan
     from ..image.io import as_gray
 
@@ -560,10 +563,9 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
            f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
            if len(imgs) < need else None)
     if why is not None:
-        for nm in ("jet_scan", "comb_scan"):   # the comb channel scans the jet's face signal
+        for nm in ("jet_scan", "comb_scan", "ring_scan"):  # these scan the jet's face signal
             if getattr(settings, nm) is True:
-                raise InputError(f"{nm}: {'the jet channel ' if nm == 'comb_scan' else ''}"
-                                 f"{why}")
+                raise InputError(f"{nm}: {'' if nm == 'jet_scan' else 'the jet channel '}{why}")
         return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
     held = np.arange(len(imgs)) % 5 == 4
     grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
@@ -594,4 +596,5 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     from ._comb_scan import fit_comb_state
 
     js.combs = fit_comb_state(settings.comb_scan, js, grays, held, info)
+    js.rings = fit_ring_state(settings.ring_scan, js, grays, held, info)
     return js, "on"

@@ -95,16 +95,16 @@ it; version 13 banks load and score on half-size blocks, as they were calibrated
 Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version``) whose line
 and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``).  Version 16
 (twenty-seventh session, rule 57): a version 3-15 bank (``lrms_base_version``) whose line and
-jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``).  Older
-readers refuse either.
+jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
+a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); older
+readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
 ``fusion_used`` and the header ``colocated`` (the constants of its sum, ``_colocated``);
 readers that predate it refuse it (the setting is unknown to them), and so does a reader with
-other constants.  Without an extra channel it is the maximum, and is written as before.  A
-bank without the setting ``fusion`` combines its channels by their maximum, as every bank
-before it was calibrated, whatever the default is now.
+other constants.  Without an extra channel it is the maximum, written as before.  A bank
+without the setting ``fusion`` combines its channels by their maximum, as it was calibrated.
 
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
@@ -123,8 +123,8 @@ import numpy as np
 from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
-from ._local_rms import unwrap_version, wrap_version
 from ._marginal import unwrap_header
+from ._ring_scan import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
@@ -135,9 +135,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 16
+BANK_VERSION = 17
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
 
 
 def _npz_path(path: Any) -> Path:
@@ -203,7 +203,7 @@ def save_bank(pc: Any, path: Any) -> Path:
             "image_channels": pc.image_channels, "info": pc.info, "bank_size": pc.bank_size,
             "bank_dim": int(pc.bank.shape[1]), "aligned_gain": float(pc._aligned_gain),
             "threshold": None if pc.threshold is None else pc.threshold.to_dict()}
-    wrap_version(meta, line)
+    wrap_version(meta, line, jet)
     arrays = {"bank": pc.bank, "center": pc._center, "scale": pc._scale}
     if pc._aligned is not None:
         arrays.update(pc._aligned.arrays())

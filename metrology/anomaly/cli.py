@@ -11,7 +11,8 @@
                           [--jet-head auto|on|off] [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
                           [--gaussianize line|tiered|auto|on|off]
-                          [--local-rms auto|on|off] [--roi MASK] [--json]
+                          [--local-rms auto|on|off] [--ring-scan auto|on|off]
+                          [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -38,7 +39,9 @@ the Gaussianized face signal (tiered, the default: the line channel's on faces o
 levels such as sparse dark marks on a bright ground, the jet channel's too on the most
 one-sided; line: the line channel's only; auto: both; on: both, always; off: never), and
 ``--local-rms`` the face signal over its local RMS (off, the default; auto: on faces rougher
-in some places than in others; on: always).
+in some places than in others; on: always), and ``--ring-scan`` the jet channel's ring channel
+(thin circular marks: a punch's guide ring, a washer's print; auto: with the jet channel, the
+rings a face's own grains answer left out; on: every ring; off, the default: none).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -108,7 +111,7 @@ def _fit(args: argparse.Namespace) -> int:
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan],
                        gaussianize=mode[args.gaussianize], local_rms=mode[args.local_rms],
-                       **band)
+                       ring_scan=mode[args.ring_scan], **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
     if roi is not None and roi.shape != images[0].shape[:2]:
@@ -340,6 +343,11 @@ def register(subparsers) -> None:
                          "contrast before their search: off, the default: never; auto: "
                          "where the good faces' log local RMS spreads by 0.12 or more; on: "
                          "always")
+    pf.add_argument("--ring-scan", default="off", choices=["auto", "on", "off"],
+                    help="search the jet channel's face signal for thin rings of 3.5-14 px "
+                         "radius (a punch's guide ring, a washer's print): auto: with the jet "
+                         "channel, the rings the good faces answer themselves left out; on: "
+                         "every ring; off, the default: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

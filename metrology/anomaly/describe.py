@@ -20,7 +20,7 @@ __all__ = ["describe", "channel_states"]
 CHANNELS = (("line_scan", "line"), ("texture_energy", "texture energy"), ("jet_scan", "jet"),
             ("jet_head", "jet head"), ("comb_scan", "comb"), ("cnn_scan", "discriminator"),
             ("chroma_scan", "chroma"), ("gaussianize", "Gaussianized face signal"),
-            ("local_rms", "face signal over its local RMS"))
+            ("local_rms", "face signal over its local RMS"), ("ring_scan", "ring"))
 
 
 def _scorer(pc: Any) -> Any:
