@@ -46,9 +46,9 @@ from ._jet_cov import _cov_of, _whitener
 from ._local_rms import SIGMA_PX as LRMS_PX
 from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
-from ._ring_scan import fit_ring_state, ring_from_arrays
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
+from ._ring_scan import fit_ring_state, ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
 SIGMAS_PX = (1.0, 1.6, 2.5, 4.0, 6.5, 10.0)
