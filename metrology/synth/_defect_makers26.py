@@ -75,8 +75,8 @@ def _spall_params(g, shape, lay, params):
     gap, sigma, brightness, pieces, phase and the contrast, drawn or given: a drawn crater
     larger than the region it is pasted on has room for (``"free"``) is drawn smaller; a
     ``width_px`` under 3 px (a scratch, no crater) or over the length (give ``angle_deg`` to
-    turn it) and a ``sigma_px`` under 0.3 px (the rim under the blur) or over 1.5 px (a
-    halo, no lip) are refused."""
+    turn it) are refused; a ``sigma_px`` is cut to 0.3-1.5 px (thinner the rim is lost under
+    the blur, wider it is a halo, no lip)."""
     length = drawn_length(g, shape, params, SP_LENGTH, "spallpit",
                           "a smaller crater is a pit, no outline")
     aspect, gap, sigma = g.uniform(*SP_ASPECT), g.uniform(*SP_GAP), g.uniform(*SP_SIGMA)
@@ -94,10 +94,7 @@ def _spall_params(g, shape, lay, params):
         raise InputError(f"defect_params: spallpit's width_px ({width:g}) must be 3 px to its "
                          f"length_px ({length:g}): narrower the crater is a scratch, wider it "
                          f"is turned (give angle_deg)")
-    sigma = params.get("sigma_px", sigma)
-    if not 0.3 <= sigma <= 1.5:
-        raise InputError(f"defect_params: spallpit's sigma_px ({sigma:g}), its rim's, must be "
-                         f"0.3 to 1.5 px: thinner it is lost under the blur, wider a halo")
+    sigma = float(np.clip(params.get("sigma_px", sigma), 0.3, 1.5))
     oval = 1.0 / np.hypot(np.cos(ang) / (0.5 * length), np.sin(ang) / (0.5 * width))
     corners = np.stack([jag * oval * np.cos(ang), jag * oval * np.sin(ang)], axis=1)
     return (length, width, corners, gap, sigma, rim, pieces, phase,

@@ -267,8 +267,12 @@ def test_spallpit_takes_fixed_parameters_rejects_bad_ones_and_is_pasted():
     for r in range(3):
         spec = paste_defects(face, "spallpit", rng=r, region=region).defects[0]
         assert spec.size_px + 2 * (spec.params["gap_px"] + 3 * spec.params["sigma_px"]) <= 16
-    for bad in ({"width_px": 13.0, "length_px": 12.0}, {"width_px": 2.0},
-                {"sigma_px": 0.2}, {"sigma_px": 2.0}, {"length_px": 4.0},
+    # a rim's sigma out of 0.3-1.5 px is cut to that
+    for sigma, cut in ((0.1, 0.3), (2.0, 1.5)):
+        spec = render_defect_sample((128, 128), "spallpit", rng=0, layout="face",
+                                    defect_params={"sigma_px": sigma}).defects[0]
+        assert spec.params["sigma_px"] == cut
+    for bad in ({"width_px": 13.0, "length_px": 12.0}, {"width_px": 2.0}, {"length_px": 4.0},
                 {"contrast": float("inf")}, {"gap_px": 1.0}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "spallpit", rng=0, defect_params=bad)
