@@ -14,7 +14,8 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              (the top 15-30 % of the thickness, where the preheat flame melted the edge: an
              isotropic grain over the lines, :data:`FC_ROUGH`); occasional dross gouges (short
              dark notches along the drag lines, one per 5000-10000 px^2, :func:`dross_gouges`);
-             a fine matte.  Its levels two-sided (the face-signal skewness -0.08 to -0.02, seeds 0-7).
+             a fine matte.  Its levels two-sided (the face-signal skewness -0.08 to -0.02,
+             seeds 0-7).
              Unlike ``lasercut`` (straight, regular striations of one pitch, no bow, a burr at
              one edge), ``wirecut`` (strictly periodic straight cusps with bright recast
              spots), ``brushed`` (straight aperiodic streaks, no bow, no band) and ``torn``
