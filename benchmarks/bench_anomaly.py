@@ -325,6 +325,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   rivet holes, the face about 0.55 of the image; the held-out 47 kinds plus the new shape
   ``fretting``, and missing / extra), made on 2026-12-07 (twenty-eighth session, beside
   held-out 47) before any later change, to be scored once with the default;
+* ``holdout49``: a forty-ninth held-out configuration (texture ``flamecut``, an oxy-fuel
+  flame-cut edge face: fine drag lines through the thickness bowing back more and more
+  towards the bottom of the cut, a rougher upper band, sparse dark dross gouges, its levels
+  two-sided, layout ``hookplate``, a lifting lug: a rounded plate with a big eye hole at its
+  top and a J-shaped throat cut in from its bottom, two rivet holes, the face about 0.53 of
+  the image; the held-out 48 kinds plus the new shape ``spallpit``, and missing / extra),
+  made on 2026-12-07 (twenty-eighth session, beside held-outs 47 and 48) before any later
+  change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -371,7 +379,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout26``, ``holdout27``, ``holdout28``, ``holdout29``, ``holdout30``, ``holdout31``,
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
-``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``,
+``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``local_rms``, ``ring_scan``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
@@ -1501,6 +1509,19 @@ PARTS["holdout47"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT48_SET = ("clutchplate", "broached", 9800, HOLDOUT47_SET[3] + ("fretting",))
 PARTS["holdout48"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT48_SET,
                                           title="held-out 48")
+#: the forty-ninth held-out configuration (made 2026-12-07, twenty-eighth session, beside
+#: held-outs 47 and 48, before any later change): texture ``flamecut`` (an oxy-fuel flame-cut
+#: edge face: drag lines 1.6-3 px apart through the thickness, bowing back against the cut's
+#: direction more and more towards its bottom, a rougher upper band, sparse dark dross
+#: gouges; its face signal's skewness within +-0.1) and layout ``hookplate`` (a crane hook's
+#: side plate / a lifting lug: a rounded plate, a big eye hole at its top, a J-shaped throat
+#: cut in from its bottom, two rivet holes; the face about 0.53 of the image), both new, the
+#: held-out 48 kinds plus the new shape ``spallpit`` (a spalled pit: a jagged shallow crater,
+#: a dark floor, a bright broken rim on one side), and missing / extra; to be scored once
+#: with the default (docs/anomaly-log.md, *Held-out 49*)
+HOLDOUT49_SET = ("hookplate", "flamecut", 9900, HOLDOUT48_SET[3] + ("spallpit",))
+PARTS["holdout49"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT49_SET,
+                                          title="held-out 49")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it
