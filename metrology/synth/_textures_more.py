@@ -78,7 +78,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 ``ecore`` in :mod:`metrology.synth._textures_more26`, ``skimmed`` and ``circlip`` in
 :mod:`metrology.synth._textures_more27`, ``powdercoat`` and ``pulley`` in
 :mod:`metrology.synth._textures_more28`, ``broached`` and ``clutchplate`` in
-:mod:`metrology.synth._textures_more29`.
+:mod:`metrology.synth._textures_more29`, ``etchedmatte`` and ``bellcrank`` in
+:mod:`metrology.synth._textures_more31`.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ from ._textures_more26 import ecore_layout, superfinished_texture, tensile_layou
 from ._textures_more27 import circlip_layout, skimmed_texture
 from ._textures_more28 import powdercoat_texture, pulley_layout
 from ._textures_more29 import broached_texture, clutchplate_layout
+from ._textures_more31 import bellcrank_layout, etchedmatte_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -523,7 +525,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "rack": rack_layout, "dovetail": dovetail_layout,
                 "geneva": geneva_layout, "tensile": tensile_layout,
                 "ecore": ecore_layout, "circlip": circlip_layout,
-                "pulley": pulley_layout, "clutchplate": clutchplate_layout}
+                "pulley": pulley_layout, "clutchplate": clutchplate_layout,
+                "bellcrank": bellcrank_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -544,4 +547,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "wetblasted": wetblasted_texture, "phosphated": phosphated_texture,
                  "torn": torn_texture, "superfinished": superfinished_texture,
                  "skimmed": skimmed_texture, "powdercoat": powdercoat_texture,
-                 "broached": broached_texture}
+                 "broached": broached_texture, "etchedmatte": etchedmatte_texture}

@@ -50,6 +50,7 @@ from ._textures_more26 import sd_ecore, sd_tensile
 from ._textures_more27 import sd_circlip
 from ._textures_more28 import sd_pulley
 from ._textures_more29 import sd_clutchplate
+from ._textures_more31 import sd_bellcrank
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -152,13 +153,15 @@ def sd_cam(u, v, lay):
 #: two lugs (:func:`~metrology.synth._textures_more27.sd_circlip`), the pulley's disc with
 #: windows between tapering arms and a keyed bore
 #: (:func:`~metrology.synth._textures_more28.sd_pulley`), the clutch plate's grooved
-#: annulus with a splined bore (:func:`~metrology.synth._textures_more29.sd_clutchplate`).
+#: annulus with a splined bore (:func:`~metrology.synth._textures_more29.sd_clutchplate`),
+#: the bell crank's L of two arms with round eyes from a boss
+#: (:func:`~metrology.synth._textures_more31.sd_bellcrank`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"clutch": sd_clutchplate, "pulley": sd_pulley, "circlip": sd_circlip,
-                 "ecore": sd_ecore, "tensile": sd_tensile, "geneva": sd_geneva,
-                 "dovetail": sd_dovetail, "rack": sd_rack,
+MORE_OUTLINES = {"crank": sd_bellcrank, "clutch": sd_clutchplate, "pulley": sd_pulley,
+                 "circlip": sd_circlip, "ecore": sd_ecore, "tensile": sd_tensile,
+                 "geneva": sd_geneva, "dovetail": sd_dovetail, "rack": sd_rack,
                  "tabs": sd_tabwasher, "star": sd_starflange, "pad": sd_thrustpad,
                  "ellipse": sd_handhole, "dee": sd_dshim, "collar": sd_splitcollar,
                  "reuleaux": sd_trimount, "lune": sd_crescentarm, "cap": sd_bearingcap,
