@@ -80,6 +80,7 @@ from ._defect_makers22 import _chainmark, _knurlprint
 from ._defect_makers23 import _lockwasher
 from ._defect_makers24 import _tackweld
 from ._defect_makers25 import _fretting
+from ._defect_makers27 import _pickmark
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -513,4 +514,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "rinsespots": _rinsespots,
                "knurlprint": _knurlprint, "chainmark": _chainmark,
                "lockwasher": _lockwasher, "tackweld": _tackweld,
-               "fretting": _fretting}
+               "fretting": _fretting, "pickmark": _pickmark}
