@@ -90,9 +90,21 @@ def rinse_streaks(g, h, w):
     return out
 
 
+def strength_drift(g, h, w):
+    """The etch's local strength (``h`` x ``w``, wrapping): ``1 + EM_DRIFT x`` a smooth
+    field (white noise through a Gaussian of :data:`EM_DRIFT_SIGMA` px, of unit spread)
+    clipped to +-1, so its largest over its smallest is at most
+    ``(1 + EM_DRIFT) / (1 - EM_DRIFT)`` (1.5)."""
+    from .surfaces import _unit
+
+    field = np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w)))
+                          * _gauss_filter(h, w, EM_DRIFT_SIGMA), s=(h, w))
+    return 1.0 + EM_DRIFT * np.clip(_unit(field), -1.0, 1.0)
+
+
 def etchedmatte_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     """An acid-etched matte face: the depth of :func:`etch_pits` (two sizes, their density
-    ``1 + EM_DRIFT x`` a smooth field clipped to +-1: :data:`EM_DRIFT_SIGMA` px), seen by its
+    x :func:`strength_drift`), seen by its
     level (dark pits, light rims) and by its slope towards a light at any azimuth (weight
     :data:`EM_SHADE`); the grain's strength scaled by the same drift; plus the lighter
     :func:`rinse_streaks` (height in :data:`EM_STREAK_H` x the grain's spread).  Zero mean,
@@ -100,9 +112,7 @@ def etchedmatte_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarra
     from .surfaces import _canvas, _unit
 
     h, w, g = _canvas(shape, rng)
-    field = np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w)))
-                          * _gauss_filter(h, w, EM_DRIFT_SIGMA), s=(h, w))
-    drift = 1.0 + EM_DRIFT * np.clip(_unit(field), -1.0, 1.0)
+    drift = strength_drift(g, h, w)
     depth = etch_pits(g, h, w, drift)
     light = g.uniform(0.0, 2.0 * np.pi)
     gy, gx = np.gradient(depth) if min(h, w) > 1 else (np.zeros((h, w)),) * 2
