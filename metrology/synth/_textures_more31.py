@@ -36,6 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from ._textures_more23 import _to_segment
+from ._textures_more29 import lay_filter
+
 #: the etched matte: the small and large pits' Gaussian sigma (px), their densities (per
 #: px^2) and relative depths, the rim's weight (a wider Gaussian's share taken off each
 #: dish), the shading's weight against the level's, the drift field's sigma (px) and its
@@ -46,13 +49,6 @@ EM_SHADE, EM_DRIFT_SIGMA, EM_DRIFT, EM_STREAKS = 1.0, 40.0, 0.2, (2, 4)
 EM_STREAK_SIGMA, EM_STREAK_H, EM_STREAK_WAVE = (1.5, 3.0), (0.3, 0.5), 6.0
 
 
-def _gauss_filter(h, w, sigma):
-    """The rfft2 transfer function (``h`` x ``w//2+1``) of an isotropic Gaussian of
-    ``sigma`` px."""
-    fy, fx = np.fft.fftfreq(h)[:, None], np.fft.rfftfreq(w)[None, :]
-    return np.exp(-2.0 * np.pi ** 2 * sigma ** 2 * (fx * fx + fy * fy))
-
-
 def etch_pits(g, h, w, drift):
     """The etch pits' depth field (``h`` x ``w``, wrapping, deeper positive): for each of the
     two sizes (:data:`EM_SIGMA`) seeds at :data:`EM_DENSITY` x ``drift`` per px (the local
@@ -61,7 +57,8 @@ def etch_pits(g, h, w, drift):
     spec = np.zeros((h, w // 2 + 1), complex)
     for sigma, dens, depth in zip(EM_SIGMA, EM_DENSITY, EM_DEPTH):
         seeds = (g.random((h, w)) < dens * drift) * g.uniform(0.7, 1.3, (h, w))
-        dish = _gauss_filter(h, w, sigma) - EM_RIM * _gauss_filter(h, w, 2.0 * sigma)
+        dish = lay_filter(h, w, 0.0, sigma, sigma) - EM_RIM * lay_filter(h, w, 0.0, 2.0 * sigma,
+                                                                      2.0 * sigma)
         spec += depth * sigma * np.fft.rfft2(seeds) * dish
     return np.fft.irfft2(spec, s=(h, w))
 
@@ -98,7 +95,7 @@ def strength_drift(g, h, w):
     from .surfaces import _unit
 
     field = np.fft.irfft2(np.fft.rfft2(g.standard_normal((h, w)))
-                          * _gauss_filter(h, w, EM_DRIFT_SIGMA), s=(h, w))
+                          * lay_filter(h, w, 0.0, EM_DRIFT_SIGMA, EM_DRIFT_SIGMA), s=(h, w))
     return 1.0 + EM_DRIFT * np.clip(_unit(field), -1.0, 1.0)
 
 
@@ -139,25 +136,18 @@ def bellcrank_centres(s):
     return (bx, by), (bx + BC_LEN_A * s, by), (bx, by - BC_LEN_B * s)
 
 
-def _sd_segment(x, y, p, q, half):
-    """Signed distance (px) to a capsule: the points within ``half`` px of the segment from
-    ``p`` to ``q``."""
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    t = np.clip(((x - p[0]) * dx + (y - p[1]) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
-    return np.hypot(x - p[0] - t * dx, y - p[1] - t * dy) - half
-
-
 def sd_bellcrank(u, v, lay):
     """Signed distance (px, negative inside) to the bell crank's outline of ``lay``
     (``"crank"``: the boss's centre, the two eyes' centres, the boss's radius, the arms' half
     width and the eyes' radius, px): the union (the smallest distance) of the boss's disc,
-    the two arms (capsules from the boss's centre to each eye's) and the eyes' discs.  Exact
+    the two arms (capsules: within ``half`` px of the segment from the boss's centre to
+    each eye's) and the eyes' discs.  Exact
     outside and off the junctions inside (where two pieces overlap, the deeper is taken)."""
     boss, eye_a, eye_b, r_boss, half, r_eye = lay["crank"]
     x, y = np.asarray(u, float), np.asarray(v, float)
     d = np.hypot(x - boss[0], y - boss[1]) - r_boss
     for eye in (eye_a, eye_b):                      # the two arms, each with its eye
-        d = np.minimum(d, _sd_segment(x, y, boss, eye, half))
+        d = np.minimum(d, _to_segment(x, y, *boss, *eye) - half)
         d = np.minimum(d, np.hypot(x - eye[0], y - eye[1]) - r_eye)
     return d
 
