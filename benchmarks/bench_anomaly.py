@@ -333,6 +333,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the image; the held-out 48 kinds plus the new shape ``spallpit``, and missing / extra),
   made on 2026-12-07 (twenty-eighth session, beside held-outs 47 and 48) before any later
   change, to be scored once with the default;
+* ``holdout50``: a fiftieth held-out configuration (texture ``etchedmatte``, an acid-etched
+  matte aluminium face: a fine isotropic grain of shallow etch pits of two sizes, its
+  strength drifting slowly across the face, a few faint lighter rinse streaks, its levels
+  two-sided, layout ``bellcrank``, a bell-crank lever face on: two arms at a right angle
+  from a round boss with a pivot hole, each ending in a rounded eye with a pin hole, a
+  grease hole in the boss, the face about 0.39 of the image; the held-out 49 kinds plus the
+  new shape ``pickmark``, and missing / extra), made on 2026-12-07 (twenty-eighth session,
+  beside held-out 49) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -1522,6 +1530,20 @@ PARTS["holdout48"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT49_SET = ("hookplate", "flamecut", 9900, HOLDOUT48_SET[3] + ("spallpit",))
 PARTS["holdout49"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT49_SET,
                                           title="held-out 49")
+#: the fiftieth held-out configuration (made 2026-12-07, twenty-eighth session, beside
+#: held-out 49, before any later change): texture ``etchedmatte`` (an acid-etched matte
+#: aluminium face: a fine isotropic grain of shallow etch pits of two sizes, about 1 and 2.5
+#: px, its strength drifting slowly across the face by at most 1.5 x, two to four faint
+#: lighter streaks where the rinse ran; its face signal's skewness within +-0.3) and layout
+#: ``bellcrank`` (a bell-crank lever: two arms at a right angle from a round boss with a
+#: pivot hole, each ending in a rounded eye with a pin hole, a grease hole in the boss; the
+#: face about 0.39 of the image), both new, the held-out 49 kinds plus the new shape
+#: ``pickmark`` (a pick or scribe slip mark: a short sharp zig-zag scratch of 3-6 segments
+#: with a finer burr line along one side), and missing / extra; to be scored once with the
+#: default (docs/anomaly-log.md, *Held-out 50*)
+HOLDOUT50_SET = ("bellcrank", "etchedmatte", 10000, HOLDOUT49_SET[3] + ("pickmark",))
+PARTS["holdout50"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT50_SET,
+                                          title="held-out 50")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

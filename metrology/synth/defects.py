@@ -71,6 +71,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``tackweld`` a stray tack weld: a small oval bead rippled across, a thin heat-tint ring round it.
 ``fretting`` fretting corrosion: a patch of fine dark dots and streaks along the slip, a haze.
 ``spallpit`` a spalled pit: a jagged shallow crater, dark floor, a bright broken rim on one side.
+``pickmark`` a pick slip mark: a short sharp zig-zag scratch (3-6 segments), a fine burr line.
 
 Every sample carries a boolean ``mask`` of the defect (pixels where the defect changes the image
 by at least a quarter of its peak, or the missing feature's footprint) so tests can check where an
@@ -112,8 +113,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "swarf", "residue", "rollmark", "starcrack", "fisheye", "crescent",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
-                "comet", "treeing", "dotpeen", "layoutmark", "rinsespots",
-                "knurlprint", "chainmark", "lockwasher", "tackweld", "fretting", "spallpit")
+                "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
+                "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark")
 #: kinds that can be drawn onto any surface (:func:`paste_defects`); the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
                  "chatter", "scuff", "fingerprint", "blister", "inclusion", "corrosion",
@@ -121,8 +122,8 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "residue", "rollmark", "starcrack", "fisheye", "crescent", "dragmark",
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
-                 "treeing", "dotpeen", "layoutmark", "rinsespots",
-                 "knurlprint", "chainmark", "lockwasher", "tackweld", "fretting", "spallpit")
+                 "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
+                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark")
 
 _BG_LEVEL = 22.0      # background behind the part (gray levels before lighting)
 MAX_SET_SIZE = 100_000  # largest number of samples make_defect_set renders
