@@ -186,16 +186,24 @@ def test_settings_and_cli_take_the_switch(tmp_path):
     # True where the fit ends without a line channel (too few images to hold back): refused
     with pytest.raises(InputError, match="local_rms: needs the line channel"):
         PatchCore(select="off", local_rms=True).fit(_good(range(300, 304)))
+    check_cli_switch(tmp_path, "--local-rms", "local_rms")
+
+
+def check_cli_switch(tmp_path, flag: str, key: str) -> list[str]:
+    """``metrology anomaly fit`` on six good parts takes ``flag off`` (the bank's
+    ``info[key]`` says "off") and refuses a value it does not know (exit 2); the fit's
+    arguments up to the flag, for more checks of it (shared with ``test_ring_scan``)."""
     from metrology.cli import main
 
     for i, im in enumerate(_good(range(300, 306))):
         cv2.imwrite(str(tmp_path / f"g{i}.png"), im)
     bank = tmp_path / "b.npz"
-    assert main(["anomaly", "fit", *map(str, sorted(tmp_path.glob("g*.png"))), "-o", str(bank),
-                 "--local-rms", "off", "--select", "off"]) == 0
-    assert PatchCore.load(bank).info["local_rms"] == "off"
-    assert main(["anomaly", "fit", str(tmp_path / "g0.png"), "-o", str(bank), "--local-rms",
-                 "sometimes"]) == 2
+    args = ["anomaly", "fit", *map(str, sorted(tmp_path.glob("g*.png"))), "-o", str(bank),
+            "--select", "off"]
+    assert main(args + [flag, "off"]) == 0
+    assert PatchCore.load(bank).info[key] == "off"
+    assert main(args + [flag, "sometimes"]) == 2
+    return args
 
 
 def test_lines_on_an_uneven_milled_face_are_still_found():
