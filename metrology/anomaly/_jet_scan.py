@@ -48,7 +48,9 @@ from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
-from ._ring_scan import fit_ring_state, ring_from_arrays
+from ._own_spectrum import WIDTH as OWN_WIDTH
+from ._own_spectrum import LayMeter, check_width, decide, whitened
+from ._ring_scan import ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
 SIGMAS_PX = (1.0, 1.6, 2.5, 4.0, 6.5, 10.0)
@@ -158,6 +160,7 @@ class _Level:
                        for j in range(len(sigmas) * _N_GROUP)]
         # none yet for a fit's placeholder spectrum: ``fit`` makes them once it has one
         self.kernels = None if self.psd.shape == (1, 1) else self.make_kernels()
+        self.own_width = 0  # > 0: the signal whitened by its own spectrum too (``_own_spectrum``)
 
     def make_kernels(self) -> np.ndarray:
         tf, _ = jet_templates(self.roi.shape, tuple(s / self.factor for s in self.sigmas))
@@ -172,6 +175,7 @@ class _Level:
         """Per group: (its global index, its responses (k, h, w) to this level's signal
         ``x``), one group at a time (memory: three maps, not 36)."""
         f = _fft().rfft2(x, workers=1)
+        f = whitened(self.psd, f, self.own_width) if self.own_width else f
         for j, (a, b) in enumerate(self.slices):
             yield self.first + j, correlate(x, self.kernels[a:b], f)
 
@@ -218,6 +222,17 @@ class JetScan:
         # signal Gaussianized with ``gaussianize="tiered"`` (``_marginal``)
         self.own = True
         self.lrms: LocalRms | None = None    # the signal over its local RMS (``_local_rms``)
+        self.own_info = "off"   # what ``info["own_spectrum"]`` says (``_own_spectrum``)
+
+    @property
+    def own_width(self) -> int:
+        """The smoothing of each image's own spectrum it is whitened by (0: not)."""
+        return self.levels[0].own_width
+
+    @own_width.setter
+    def own_width(self, width: int) -> None:
+        for lv in self.levels:
+            lv.own_width = int(width)
 
     @property
     def n_groups(self) -> int:
@@ -315,13 +330,15 @@ class JetScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
-            gauss: Marginal | None = None, own: bool = True, local_rms: bool = False
-            ) -> "JetScan":
+            gauss: Marginal | None = None, own: bool = True, local_rms: bool = False,
+            own_spectrum=False) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
         statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
         signal's map to normal quantiles (``_marginal``), or None; ``own``: the statistics
         whitened by each image's own covariance too (module docstring, step 3);
-        ``local_rms``: the face signal over its local RMS (``_local_rms``)."""
+        ``local_rms``: the face signal over its local RMS (``_local_rms``); ``own_spectrum``
+        ("auto", True or False): each image whitened by its own spectrum too
+        (``_own_spectrum``; "auto" where the training faces' spectra differ)."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
@@ -336,13 +353,19 @@ class JetScan:
         # three passes over the images, each holding one image's maps at a time: the
         # spectra, the groups' covariance on the held-back parts, their statistics' maxima
         p = [0.0] * len(js.levels)
+        meter = None if own_spectrum is False else LayMeter()
         for i in fit_idx:
             x = js.signal(grays[i])
             for n_l, lv in enumerate(js.levels):
-                p[n_l] = p[n_l] + np.abs(sf.rfft2(lv.signal(x), workers=1)) ** 2
+                f = sf.rfft2(lv.signal(x), workers=1)
+                p[n_l] = p[n_l] + np.abs(f) ** 2
+                if meter is not None and n_l == 0:
+                    meter.add(f, x.shape)
         for n_l, lv in enumerate(js.levels):
             lv.psd = smooth_psd(p[n_l] / len(fit_idx)).astype(np.float32)
             lv.kernels = lv.make_kernels()
+        on, js.own_info = decide(own_spectrum, meter)
+        js.own_width = OWN_WIDTH if on else 0
         n = js.n_groups
         sums = [np.zeros((_K, _K)) for _ in range(n)]
         firsts = [np.zeros(_K) for _ in range(n)]
@@ -433,6 +456,8 @@ class JetScan:
             out["own_stats"] = False
         if self.lrms is not None:
             out["local_rms_px"] = self.lrms.sigma
+        if self.own_width:
+            out["own_spectrum_width"] = self.own_width
         return out
 
     @classmethod
@@ -508,6 +533,8 @@ class JetScan:
         js.own = own
         if "local_rms_px" in params:  # none in banks fitted before the local RMS
             js.lrms = LocalRms(js.roi, check_px(params["local_rms_px"], f"{where}: jet channel"))
+        if "own_spectrum_width" in params:  # none in banks fitted before version 18
+            js.own_width = check_width(params["own_spectrum_width"], where)
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead
@@ -540,61 +567,3 @@ def _full_res(got: list, shape: tuple[int, int]) -> np.ndarray:
                           for c in v])
         out.append(v)
     return np.concatenate(out)
-
-
-def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
-                  ) -> tuple[JetScan | None, str]:
-    """The jet channel as ``settings.jet_scan`` asks, on the fitted line channel (None: off),
-    and what ``info["jet_scan"]`` says: "on", or "off: why".  With the channel on and
-    ``settings.jet_head`` its learned head too (``info["jet_head"]`` "on", "off" or, where
-    the ``"auto"`` gate refused it, "off: gate ..."; ``info["jet_head_gate"]`` the gate's
-    figures; ``info["jet_head_seconds"]``)."""
-    import time
-
-    info["jet_head"] = info["comb_scan"] = info["ring_scan"] = "off"
-    mode = settings.jet_scan
-    from ..image.io import as_gray
-
-    if mode is False:
-        return None, "off"
-    need = MIN_IMAGES if mode is True else AUTO_MIN_IMAGES
-    why = ("needs the line channel (its face and held-back statistics), which this fit does "
-           "not have" if line is None else
-           f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
-           if len(imgs) < need else None)
-    if why is not None:
-        for nm in ("jet_scan", "comb_scan", "ring_scan"):  # these scan the jet's face signal
-            if getattr(settings, nm) is True:
-                raise InputError(f"{nm}: {'' if nm == 'jet_scan' else 'the jet channel '}{why}")
-        return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
-    held = np.arange(len(imgs)) % 5 == 4
-    grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
-    # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
-    js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
-                     gauss=line.jet_gauss,
-                     own=line.jet_gauss is None or settings.gaussianize != "tiered",
-                     local_rms=line.lrms is not None)
-    js.pc_stats = line.pc_stats
-    if settings.jet_head:
-        from ._jet_head import GATE_MARGIN, JetHead
-
-        t0 = time.perf_counter()
-        js.head = JetHead.fit(js, grays, held)
-        js.head.pc_stats = line.pc_stats
-        info["jet_head"] = "on"
-        if settings.jet_head == "auto":
-            a_head, a_jet = js.head.gate(js, grays, held)
-            info["jet_head_gate"] = {"head_auroc": round(a_head, 4),
-                                     "jet_auroc": round(a_jet, 4),
-                                     "gain": round(a_head - a_jet, 4), "margin": GATE_MARGIN}
-            if not a_head - a_jet >= GATE_MARGIN:
-                js.head = None
-                info["jet_head"] = (f"off: gate {a_head - a_jet:+.3f} < {GATE_MARGIN} "
-                                    f"(painted held-back parts: head {a_head:.3f}, jet "
-                                    f"{a_jet:.3f})")
-        info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
-    from ._comb_scan import fit_comb_state
-
-    js.combs = fit_comb_state(settings.comb_scan, js, grays, held, info)
-    js.rings = fit_ring_state(settings.ring_scan, js, grays, held, info)
-    return js, "on"
