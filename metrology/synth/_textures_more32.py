@@ -13,20 +13,21 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              streaks, about 4, 12 and 36 px long, fewer the longer, each of its own depth;
              every scratch a groove with the lips its grit ploughed up either side, so its
              profile across is a narrow dip between two wider, shallower rises of nine
-             tenths its volume: the grit mostly ploughs, cutting little away), a few deeper
-             grit scratches (a coarse grain stray in the belt: long, 2.5-4 x as deep, about
-             3 per 256 x 256 px), a fainter, sparser second set 3-8 degrees off the lay (the
-             previous pass's scratches, not quite sanded out: the part was presented a
-             little skew then) and a slow drift of the scratches' strength along the lay
-             (:func:`belt_gain`: 1 -+ 0.25, bands across the lay tens of px wide, where the
-             pressure on the platen rose and fell as the part was fed along the belt).  Seen
-             by the scratches' level and by their slope towards a light at any azimuth; a
-             faint isotropic haze.  Its levels two-sided (the lips balance the grooves, the
-             slope is symmetric: the face-signal skewness within +-0.4).  Unlike ``brushed``
-             (streaks of one length along the part's own angle, which turns with the part, no
-             grit scratches, no second set), ``ground`` (a wheel's full-length scratches
-             within +-3 degrees of the lay, wheel marks and periodic chatter bands across
-             it), ``broached`` (tool lines at a pitch, crossed by regular step marks) and
+             tenths its volume: the grit mostly ploughs, cutting little away); a few deeper
+             grit scratches (:func:`grit_scratches`: a coarse grain stray in the belt, long,
+             4-6 x as deep, about 3 per 256 x 256 px); a fainter, sparser second set 3-8
+             degrees off the lay (:func:`second_set`: the previous pass's scratches, not
+             quite sanded out, the part presented a little skew then); and a slow drift of
+             the scratches' strength along the lay (:func:`belt_gain`: 1 -+ 0.25, bands
+             across the lay tens of px wide, where the pressure on the platen rose and fell
+             as the part was fed along the belt).  Seen by the scratches' level and by their
+             slope towards a light at any azimuth; a faint isotropic haze.  Its levels
+             two-sided (the lips balance the grooves, the slope is symmetric: the
+             face-signal skewness -0.29 to 0.01, seeds 0-7).  Unlike ``brushed`` (streaks
+             of one length along the part's own angle, which turns with the part, no grit
+             scratches, no second set), ``ground`` (a wheel's full-length scratches within
+             +-3 degrees of the lay, wheel marks and periodic chatter bands across it),
+             ``broached`` (tool lines at a pitch, crossed by regular step marks) and
              ``superfinished`` (grit paths crossing along sines): a straight lay of mixed
              short and long scratches, a second set a few degrees off it and a strength
              drifting along it.
@@ -60,10 +61,11 @@ from ._textures_more29 import lay_filter
 #: px^2) and weights, the scratches' sigma across (px), the lips' share of a groove's volume
 #: (their Gaussian twice as wide), the depths' log-normal spread; the grit scratches' density
 #: (per px^2), sigma along and across (px) and depth (x a family scratch's); the second set's
-#: offset from the lay (degrees, either way) and weight (it is drawn as the middle family)
+#: offset from the lay (degrees, either way) and depth (it is drawn as the middle family, a
+#: third as dense)
 BS_LENGTHS, BS_DENSITY, BS_WEIGHT = (4.0, 12.0, 36.0), (0.18, 0.06, 0.018), (0.33, 0.58, 1.0)
 BS_WIDTH, BS_LIP, BS_SPREAD = 0.5, 0.9, 0.4
-BS_GRIT, BS_GRIT_SIGMA, BS_GRIT_DEPTH = 5e-5, (50.0, 0.8), (2.5, 4.0)
+BS_GRIT, BS_GRIT_SIGMA, BS_GRIT_DEPTH = 5e-5, (50.0, 0.8), (4.0, 6.0)
 BS_SECOND, BS_SECOND_W = (3.0, 8.0), 0.35
 #: the level's and the slope's weights, the belt's strength drift (1 -+ it) and its sigma
 #: along the lay (px), the haze's weight and sigma (px)
@@ -81,19 +83,31 @@ def _streaks(g, h, w, lay, sigma_along, sigma_across, density, depth):
     return depth * 2.0 * np.pi * sigma_along * sigma_across * np.fft.rfft2(seeds) * shape
 
 
-def sanding_scratches(g, h, w, lay, second):
-    """The scratches' depth field (``h`` x ``w``, wrapping, grooves positive): the three
-    families of :data:`BS_LENGTHS` along ``lay`` (densities :data:`BS_DENSITY`, weights
-    :data:`BS_WEIGHT` x sqrt of their length's share, so the long ones count for more each),
-    the grit scratches (:data:`BS_GRIT`, :data:`BS_GRIT_SIGMA`, depth in
-    :data:`BS_GRIT_DEPTH`) along it, and the second set along ``second`` (the middle family,
-    :data:`BS_SECOND_W` as deep, a third as dense)."""
+def sanding_scratches(g, h, w, lay):
+    """The sanding scratches' depth field (``h`` x ``w``, wrapping, grooves positive): the
+    three families of :data:`BS_LENGTHS` along ``lay`` (radians; densities
+    :data:`BS_DENSITY`, weights :data:`BS_WEIGHT`: the square root of their length's share,
+    so a long scratch is deeper than a short one)."""
     spec = np.zeros((h, w // 2 + 1), complex)
     for length, dens, weight in zip(BS_LENGTHS, BS_DENSITY, BS_WEIGHT):
         spec += _streaks(g, h, w, lay, length, BS_WIDTH, dens, weight)
-    spec += _streaks(g, h, w, lay, *BS_GRIT_SIGMA, BS_GRIT, g.uniform(*BS_GRIT_DEPTH))
-    spec += _streaks(g, h, w, second, BS_LENGTHS[1], BS_WIDTH, BS_DENSITY[1] / 3.0,
-                     BS_SECOND_W * BS_WEIGHT[1])
+    return np.fft.irfft2(spec, s=(h, w))
+
+
+def grit_scratches(g, h, w, lay):
+    """The grit scratches' depth field (``h`` x ``w``, wrapping): seeds at :data:`BS_GRIT`
+    per px, streaks of :data:`BS_GRIT_SIGMA` along ``lay`` and across, one depth in
+    :data:`BS_GRIT_DEPTH` x a family scratch's for the part."""
+    depth = g.uniform(*BS_GRIT_DEPTH)
+    spec = _streaks(g, h, w, lay, *BS_GRIT_SIGMA, BS_GRIT, depth)
+    return np.fft.irfft2(spec, s=(h, w))
+
+
+def second_set(g, h, w, second):
+    """The previous pass's scratches (``h`` x ``w``, wrapping): the middle family along
+    ``second`` (radians), a third as dense, :data:`BS_SECOND_W` as deep."""
+    spec = _streaks(g, h, w, second, BS_LENGTHS[1], BS_WIDTH, BS_DENSITY[1] / 3.0,
+                    BS_SECOND_W * BS_WEIGHT[1])
     return np.fft.irfft2(spec, s=(h, w))
 
 
@@ -114,16 +128,18 @@ def belt_gain(g, h, w, lay):
 
 def beltsanded_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     """A belt-sanded face: the lay drawn first, uniform over 0-180 degrees, the second set
-    :data:`BS_SECOND` degrees off it either way; the depth of :func:`sanding_scratches` seen
-    by its level (grooves dark) and by its slope towards a light at any azimuth (weight
-    :data:`BS_SHADE`), scaled by :func:`belt_gain`, and a faint isotropic haze
-    (:data:`BS_HAZE`).  Zero mean, unit standard deviation, per part."""
+    :data:`BS_SECOND` degrees off it either way; the depth of :func:`sanding_scratches`,
+    :func:`grit_scratches` and :func:`second_set` seen by its level (grooves dark) and by
+    its slope towards a light at any azimuth (weight :data:`BS_SHADE`), scaled by
+    :func:`belt_gain`, and a faint isotropic haze (:data:`BS_HAZE`).  Zero mean, unit
+    standard deviation, per part."""
     from .surfaces import _canvas, _unit
 
     h, w, g = _canvas(shape, rng)
     lay = g.uniform(0.0, np.pi)
     second = lay + np.deg2rad(g.choice([-1.0, 1.0]) * g.uniform(*BS_SECOND))
-    depth = sanding_scratches(g, h, w, lay, second)
+    depth = sanding_scratches(g, h, w, lay) + grit_scratches(g, h, w, lay) + \
+        second_set(g, h, w, second)
     light = g.uniform(0.0, 2.0 * np.pi)
     gy, gx = np.gradient(depth) if min(h, w) > 1 else (np.zeros((h, w)),) * 2
     face = -_unit(depth) + BS_SHADE * _unit(np.cos(light) * gx + np.sin(light) * gy)
