@@ -7,18 +7,18 @@ Each maker has the signature and return value of those in ``_defect_makers``:
 ``grindburn`` a grinding (or sanding) burn streak: where a wheel or a belt pressed too hard
              for a moment (a glazed patch, a dwell, a heavy hand) and the face overheated and
              took a temper tint along the stroke: a straight lens-shaped band along one
-             direction (24-60 px long), its darkened core (the hottest, brown-blue tint:
-             4-9 px wide at half depth in its middle, narrowing to the ends, where it fades
-             out) flanked on both sides by a faint lighter fringe (the cooler straw tint:
-             0.2-0.35 of the core's contrast, a narrower Gaussian band 2.2 core sigmas off the
-             axis), the tint pulsing along the band (0.6-1 of its depth, every 8-16 px: the
-             wheel's out-of-round or the belt's joint pressing harder once a turn);
-             12-26 gray levels dark, its fringes light; the signs swapped if the contrast is
-             negative.  Unlike ``burn`` (a round heat tint, a ring round a core), ``stain``
-             (an irregular blob), ``drip`` (a brighter teardrop with a rim on one side),
-             ``scuff`` (an ellipse of fine bright streaks) and ``dragmark`` (a band of fine
-             streaks, sharp at its start): a long soft band, dark in its middle, light at
-             both its sides, its tint pulsing at a regular pitch along it.
+             direction (24-60 px long), its darkened core (the hottest, brown-blue tint: a
+             Gaussian 4-9 px wide at half its depth in the middle, narrowing to the ends,
+             where it fades out) flanked on both sides by a faint lighter fringe (the cooler
+             straw tint: 0.2-0.35 of the core's contrast, a narrower Gaussian band 2.2 core
+             sigmas off the axis), the tint pulsing along the band (0.6-1 of its depth, every
+             8-16 px: the wheel's out-of-round or the belt's joint pressing harder once a
+             turn); 12-26 gray levels dark, its fringes light; the signs swapped if the
+             contrast is negative.  Unlike ``burn`` (a round heat tint, a ring round a core),
+             ``stain`` (an irregular blob), ``drip`` (a brighter teardrop with a rim on one
+             side), ``scuff`` (an ellipse of fine bright streaks) and ``dragmark`` (a band of
+             fine streaks, sharp at its start): a long soft band, dark in its middle, light
+             at both its sides, its tint pulsing at a regular pitch along it.
 """
 
 from __future__ import annotations
@@ -60,10 +60,11 @@ def burn_change(t, a, length, width, pitch, fringe, phase=0.0):
 def _grindburn_params(g, shape, lay, params):
     """The length, width, pitch, the fringes' lightness, the pulse's phase and the contrast,
     drawn or given: a drawn band longer than the region it is pasted on has room for
-    (``"free"``) is drawn shorter; a ``length_px`` given under 12 px (no room for a pulse), a
-    ``width_px`` off 2-12 px (narrower it is a scratch, wider a stain) or over a third of the
-    length (a blob, not a band) and a ``pitch_px`` off 4 px to half the length (closer the
-    pulses merge under the blur, farther there are fewer than two) are refused."""
+    (``"free"``) is drawn shorter, and a drawn width and pitch are cut to a third and a half
+    of the length; a ``length_px`` given under 12 px (no room for a pulse), a ``width_px``
+    given off 2-12 px (narrower it is a scratch, wider a stain) or over a third of the
+    length (a blob, not a band) and a ``pitch_px`` given off 4 px to half the length (closer
+    the pulses merge under the blur, farther there are fewer than two) are refused."""
     length = drawn_length(g, shape, params, GB_LENGTH, "grindburn",
                           "a shorter one is a spot, no band")
     width, pitch = g.uniform(*GB_WIDTH), g.uniform(*GB_PITCH)
@@ -74,13 +75,13 @@ def _grindburn_params(g, shape, lay, params):
     if "length_px" in params and length < 12.0:
         raise InputError(f"defect_params: grindburn's length_px ({length:g}) must be at least "
                          f"12 px: a shorter one has no room for a pulse")
-    width = params.get("width_px", min(width, length / 3.0))
-    if not 2.0 <= width <= 12.0 or width > length / 3.0:
+    width = params.get("width_px", min(width, length / 3.0))   # drawn: cut to a short band
+    if "width_px" in params and not (2.0 <= width <= 12.0 and width <= length / 3.0):
         raise InputError(f"defect_params: grindburn's width_px ({width:g}) must be 2 to 12 px "
                          f"and at most a third of its length_px ({length:g}): narrower it is a "
                          f"scratch, wider a stain or a blob")
     pitch = params.get("pitch_px", min(pitch, 0.5 * length))
-    if not 4.0 <= pitch <= 0.5 * length:
+    if "pitch_px" in params and not 4.0 <= pitch <= 0.5 * length:
         raise InputError(f"defect_params: grindburn's pitch_px ({pitch:g}), the tint's pulse "
                          f"along it, must be 4 px to half its length_px ({length:g}): closer "
                          f"the pulses merge, farther there are fewer than two")
