@@ -23,17 +23,11 @@ KW = dict(layout="bellcrank", texture="etchedmatte")
 
 
 def test_new_names_are_appended_at_the_end():
-    # last, after held-out 49's names (flamecut, hookplate, spallpit) where they are merged:
-    # then TEXTURES 52, LAYOUTS 51, DEFECT_KINDS 52, SURFACE_KINDS 50
-    for names, name, before, final in ((TEXTURES, "etchedmatte", "flamecut", 52),
-                                       (LAYOUTS, "bellcrank", "hookplate", 51),
-                                       (DEFECT_KINDS, "pickmark", "spallpit", 52),
-                                       (SURFACE_KINDS, "pickmark", "spallpit", 50)):
-        assert names[-1] == name
-        if before in names:
-            assert names.index(before) == len(names) - 2 and names.index(name) == final
-        else:
-            assert names.index(name) == final - 1
+    # after held-out 49's names (flamecut, hookplate, spallpit); held-out 51's come after these
+    assert TEXTURES.index("etchedmatte") == 52 and LAYOUTS.index("bellcrank") == 51
+    assert DEFECT_KINDS.index("pickmark") == 52 and SURFACE_KINDS.index("pickmark") == 50
+    assert TEXTURES.index("flamecut") == 51 and LAYOUTS.index("hookplate") == 50
+    assert DEFECT_KINDS.index("spallpit") == 51 and SURFACE_KINDS.index("spallpit") == 49
     # held-out 48's names stay where they were
     assert TEXTURES.index("broached") == 50 and LAYOUTS.index("clutchplate") == 49
     assert DEFECT_KINDS.index("fretting") == 50 and SURFACE_KINDS.index("fretting") == 48
