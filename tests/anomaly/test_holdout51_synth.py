@@ -87,13 +87,14 @@ def test_beltsanded_lay_turns_from_part_to_part():
     assert len({int(a // 45.0) for a in lays}) == 4, lays
     ordered = np.sort(lays)
     assert np.diff(np.append(ordered, ordered[0] + 180.0)).max() < 60.0, lays
-    # and on rendered parts (the band under the arc, blur and noise and all): 146, 56, 108,
-    # 17, 109, 10, 178 and 54 degrees seen for seeds 0-7, each held (0.84-0.90 seen)
+    # and on rendered parts (the solid band under the arc, clear of its edge and of the
+    # features at the bench's jitter; blur and noise and all): 146, 56, 108, 17, 109, 10, 178
+    # and 54 degrees seen for seeds 0-7, each held (0.83-0.90 seen)
     seen = []
     for r in range(4):
         img = render_defect_sample((256, 256), "good", rng=r, placement_px=0, placement_deg=0,
                                    **KW).image
-        lay, strength = spectral_lay(img[24:80, 64:192].astype(float))
+        lay, strength = spectral_lay(img[34:76, 72:184].astype(float))
         assert strength > 0.7, (r, strength)
         seen.append(lay)
     assert min(_gap(a, b) for i, a in enumerate(seen) for b in seen[:i]) > 20.0, seen
