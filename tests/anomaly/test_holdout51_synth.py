@@ -7,8 +7,7 @@ import pytest
 from scipy import ndimage
 
 from metrology.errors import InputError
-from metrology.synth.defects import (DEFECT_KINDS, SURFACE_KINDS, render_defect_sample,
-                                     texture_sigma)
+from metrology.synth.defects import DEFECT_KINDS, SURFACE_KINDS, render_defect_sample
 from metrology.synth.surfaces import LAYOUTS, TEXTURES, layout_features, make_texture
 from tests.anomaly.test_holdout9_synth import change_on_a_still_face, check_texture_bad_input
 from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_inside_at_jitter,
@@ -16,7 +15,9 @@ from tests.anomaly.test_holdout9_synth import (check_every_kind_small, check_ins
                                                check_pasted_on_a_face, check_reach_on_the_face,
                                                check_texture_contract, check_texture_fast,
                                                plate_sd as _sd)
-from tests.anomaly.test_holdout38_synth import check_local_and_scaled, face_signal_skewness
+from tests.anomaly.test_holdout38_synth import check_local_and_scaled
+from tests.anomaly.test_holdout50_synth import (check_room_on_small_images, mirrored_changes,
+                                                skews_and_contrasts)
 
 KW = dict(layout="sectorblank", texture="beltsanded")
 
@@ -38,17 +39,12 @@ def test_beltsanded_texture_contract_speed_and_bad_input():
 
 
 def test_beltsanded_face_is_two_sided_and_as_contrasty_as_the_others():
-    skews = [face_signal_skewness(make_texture("beltsanded", (256, 256),
-                                               np.random.default_rng(r), 0.0))
-             for r in range(8)]
+    skews, sig = skews_and_contrasts("beltsanded", ("ground", "brushed"))
     # grooves between lips, their slopes symmetric: -0.29 to 0.01 seen (seeds 0-7), within
     # +-0.4 asserted (+-0.6 asked)
     assert max(np.abs(skews)) < 0.4, skews
     # on the rendered face its contrast is the other scratched faces': texture_sigma 6.7-7.4
     # seen, ground 6.1-6.2, brushed 6.2-6.6 (seeds 0-2)
-    sig = {name: np.mean([texture_sigma(render_defect_sample(
-        (256, 256), "good", rng=r, layout="face", texture=name).image) for r in range(2)])
-        for name in ("beltsanded", "ground", "brushed")}
     assert 0.9 * sig["ground"] < sig["beltsanded"] < 1.25 * sig["brushed"], sig
 
 
@@ -194,15 +190,9 @@ def test_sectorblank_features_are_three_holes_and_a_slot_leaving_room_on_small_i
         assert sd_features(np.array([sx]), np.array([y]), {**lay, "slots": []}, None)[0] > \
             slot_r + 0.03 * s                                          # clear of the holes
     assert n_features(lay) == 4 and n_missable(lay) == 4
-    # room to place a defect (pick_center: 12 px inside the outline, 10 px off the features)
-    # on 7.7 % of the placing box at 96 px, 15 % at 128 px (over 5 and 10 % asserted)
-    for side, least in ((96, 0.05), (128, 0.10)):
-        small = layout_features("sectorblank", (side, side))
-        hx, hy = small["half"]
-        g = np.random.default_rng(0)
-        u, v = g.uniform(-hx + 12, hx - 12, 20000), g.uniform(-hy + 12, hy - 12, 20000)
-        ok = (_sd(small, u, v) < -12) & (sd_features(u, v, small, None) > 10)
-        assert ok.mean() > least, (side, ok.mean())
+    # room to place a defect on 7.7 % of the placing box at 96 px, 15 % at 128 px (over 5
+    # and 10 % asserted)
+    check_room_on_small_images("sectorblank", ((96, 0.05), (128, 0.10)))
 
 
 def test_a_missing_feature_of_the_sectorblank_is_a_whole_feature():
@@ -352,10 +342,6 @@ def test_grindburn_takes_fixed_parameters_rejects_bad_ones_is_bright_if_negative
                 {"segments": 4}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "grindburn", rng=0, defect_params=bad)
-    for r in range(2):                                 # bright if negative: the mirror image
-        q = {"contrast": 25.0}
-        s, dp = change_on_a_still_face("grindburn", r, q)
-        _, dn = change_on_a_still_face("grindburn", r, q | {"contrast": -25.0})
-        assert dp.min() < -0.5 * 25 and 0.1 * 25 < dp.max() < 0.4 * 25
-        assert np.abs(dn + dp).max() <= 1.0 and s.mask.any()
+    for dp in mirrored_changes("grindburn"):          # bright if negative: the mirror image
+        assert dp.min() < -0.5 * 25 and 0.1 * 25 < dp.max() < 0.4 * 25   # light fringes
     check_pasted_on_a_face("grindburn")
