@@ -341,6 +341,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   grease hole in the boss, the face about 0.39 of the image; the held-out 49 kinds plus the
   new shape ``pickmark``, and missing / extra), made on 2026-12-07 (twenty-eighth session,
   beside held-out 49) before any later change, to be scored once with the default;
+* ``holdout51``: a fifty-first held-out configuration (texture ``beltsanded``, a
+  belt-sanded face: its lay drawn per part over 0-180 degrees, dense straight scratches of
+  many lengths and depths with ploughed lips, a few deeper grit scratches, a fainter second
+  set a few degrees off the lay, the strength drifting along the lay, its levels two-sided,
+  layout ``sectorblank``, a sector gear's blank: a fan of 72 degrees from a round hub with
+  a bore, two lightening holes and a radial slot, the face about 0.39 of the image; the
+  held-out 50 kinds plus the new shape ``grindburn``, and missing / extra), made on
+  2026-12-07 (twenty-ninth session) before any later change, to be scored once with the
+  default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -390,7 +399,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``local_rms``, ``ring_scan``, ``own_spectrum``, ``contrast``,
+``holdout50``, ``holdout51``, ``local_rms``, ``ring_scan``, ``own_spectrum``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1546,6 +1555,21 @@ PARTS["holdout49"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT50_SET = ("bellcrank", "etchedmatte", 10000, HOLDOUT49_SET[3] + ("pickmark",))
 PARTS["holdout50"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT50_SET,
                                           title="held-out 50")
+#: the fifty-first held-out configuration (made 2026-12-07, twenty-ninth session, before any
+#: later change): texture ``beltsanded`` (a belt-sanded face: the lay drawn per part,
+#: uniform over 0-180 degrees; dense straight sanding scratches along it, about 4, 12 and 36
+#: px long, each a groove between ploughed lips, a few deeper grit scratches, a fainter
+#: second set 3-8 degrees off the lay, the strength drifting 1 -+ 0.25 along the lay; its
+#: face signal's skewness within +-0.3) and layout ``sectorblank`` (a sector gear's blank: a
+#: fan of half angle 36 degrees from a round hub with the shaft bore, two lightening holes
+#: and a radial slot, the band under the arc left solid; the face about 0.39 of the image),
+#: both new, the held-out 50 kinds plus the new shape ``grindburn`` (a grinding burn streak:
+#: a straight lens-shaped band, a dark temper-tinted core with a lighter fringe either side,
+#: its tint pulsing at a regular pitch along it), and missing / extra; to be scored once with
+#: the default (docs/anomaly-log.md, *Held-out 51*)
+HOLDOUT51_SET = ("sectorblank", "beltsanded", 10100, HOLDOUT50_SET[3] + ("grindburn",))
+PARTS["holdout51"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT51_SET,
+                                          title="held-out 51")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

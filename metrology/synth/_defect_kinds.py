@@ -65,6 +65,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``fretting`` fretting corrosion: a patch of fine dark dots and streaks along the slip, a haze.
 ``spallpit`` a spalled pit: a jagged shallow crater, dark floor, a bright broken rim on one side.
 ``pickmark`` a pick slip mark: a short sharp zig-zag scratch (3-6 segments), a fine burr line.
+``grindburn`` a grinding burn: a long soft dark band, light fringes either side, its tint pulsing.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -76,7 +77,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "dragmark", "kink", "lap", "stamp", "pinch", "punch", "clampmark",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
-                "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark")
+                "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
+                "grindburn")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -86,4 +88,5 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "kink", "lap", "stamp", "pinch", "punch", "clampmark", "halo",
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
-                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark")
+                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
+                 "grindburn")

@@ -82,6 +82,7 @@ from ._defect_makers24 import _tackweld
 from ._defect_makers25 import _fretting
 from ._defect_makers26 import _spallpit
 from ._defect_makers27 import _pickmark
+from ._defect_makers28 import _grindburn
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -515,4 +516,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "rinsespots": _rinsespots,
                "knurlprint": _knurlprint, "chainmark": _chainmark,
                "lockwasher": _lockwasher, "tackweld": _tackweld,
-               "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark}
+               "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark,
+               "grindburn": _grindburn}

@@ -23,17 +23,11 @@ KW = dict(layout="bellcrank", texture="etchedmatte")
 
 
 def test_new_names_are_appended_at_the_end():
-    # last, after held-out 49's names (flamecut, hookplate, spallpit) where they are merged:
-    # then TEXTURES 52, LAYOUTS 51, DEFECT_KINDS 52, SURFACE_KINDS 50
-    for names, name, before, final in ((TEXTURES, "etchedmatte", "flamecut", 52),
-                                       (LAYOUTS, "bellcrank", "hookplate", 51),
-                                       (DEFECT_KINDS, "pickmark", "spallpit", 52),
-                                       (SURFACE_KINDS, "pickmark", "spallpit", 50)):
-        assert names[-1] == name
-        if before in names:
-            assert names.index(before) == len(names) - 2 and names.index(name) == final
-        else:
-            assert names.index(name) == final - 1
+    # after held-out 49's names (flamecut, hookplate, spallpit); held-out 51's come after these
+    assert TEXTURES.index("etchedmatte") == 52 and LAYOUTS.index("bellcrank") == 51
+    assert DEFECT_KINDS.index("pickmark") == 52 and SURFACE_KINDS.index("pickmark") == 50
+    assert TEXTURES.index("flamecut") == 51 and LAYOUTS.index("hookplate") == 50
+    assert DEFECT_KINDS.index("spallpit") == 51 and SURFACE_KINDS.index("spallpit") == 49
     # held-out 48's names stay where they were
     assert TEXTURES.index("broached") == 50 and LAYOUTS.index("clutchplate") == 49
     assert DEFECT_KINDS.index("fretting") == 50 and SURFACE_KINDS.index("fretting") == 48
@@ -47,18 +41,25 @@ def test_etchedmatte_texture_contract_speed_and_bad_input():
     check_texture_bad_input(etchedmatte_texture)
 
 
-def test_etchedmatte_face_is_two_sided_and_as_contrasty_as_the_others():
-    skews = [face_signal_skewness(make_texture("etchedmatte", (256, 256),
-                                               np.random.default_rng(r), 0.0))
+def skews_and_contrasts(name: str, others: tuple) -> tuple[list, dict]:
+    """Texture ``name``'s face-signal skewness for seeds 0-7 (256 x 256) and the mean
+    ``texture_sigma`` of rendered good ``face`` parts (blur, noise, 8 bits; seeds 0-1) of it
+    and of each of ``others``, by name (shared with held-out 51)."""
+    skews = [face_signal_skewness(make_texture(name, (256, 256), np.random.default_rng(r), 0.0))
              for r in range(8)]
+    sig = {n: np.mean([texture_sigma(render_defect_sample(
+        (256, 256), "good", rng=r, layout="face", texture=n).image) for r in range(2)])
+        for n in (name,) + tuple(others)}
+    return skews, sig
+
+
+def test_etchedmatte_face_is_two_sided_and_as_contrasty_as_the_others():
+    skews, sig = skews_and_contrasts("etchedmatte", ("chemmilled", "sintered"))
     # pits with rims, their slopes symmetric: -0.28 to -0.25 seen (seeds 0-7), within +-0.4
     # asserted (+-0.6 asked)
     assert max(np.abs(skews)) < 0.4, skews
-    # on the rendered face (blur, noise, 8 bits) its contrast is the other matte textures':
-    # texture_sigma 6.7-7.4 seen, chemmilled 5.9-6.4, sintered 6.6-7.0 (seeds 0-2)
-    sig = {name: np.mean([texture_sigma(render_defect_sample(
-        (256, 256), "good", rng=r, layout="face", texture=name).image) for r in range(2)])
-        for name in ("etchedmatte", "chemmilled", "sintered")}
+    # on the rendered face its contrast is the other matte textures': texture_sigma 6.7-7.4
+    # seen, chemmilled 5.9-6.4, sintered 6.6-7.0 (seeds 0-2)
     assert 0.85 * sig["chemmilled"] < sig["etchedmatte"] < 1.15 * sig["sintered"], sig
 
 
@@ -124,18 +125,25 @@ def test_bellcrank_is_an_l_of_two_arms_with_round_eyes_from_a_boss():
     # the inside of the L is background; the boss's centre deep inside
     assert _sd(lay, [mid], [0.5 * (by + ey)])[0] > 0.04 * s
     assert _sd(lay, [bx], [by])[0] == pytest.approx(-boss)
-    # against a raster: one part, its background one piece; the outline's face 0.41 of the
-    # image (holes not cut out), its bounding box centred
+    # against a raster: the outline's face 0.41 of the image (holes not cut out)
+    share = check_one_centred_piece(lay)
+    assert 0.39 < share < 0.43, share
+
+
+def check_one_centred_piece(lay: dict) -> float:
+    """The outline of a 256 x 256 layout ``lay`` on a half-px raster is one piece, its
+    background one piece, its bounding box centred (within 1 px); returns the share of the
+    image it covers, its holes not cut out (shared with held-out 51)."""
     grid = np.mgrid[-128:128:0.5, -128:128:0.5]
     inside = _sd(lay, grid[1], grid[0]) < 0
     assert ndimage.label(inside)[1] == 1 and ndimage.label(~inside)[1] == 1
-    assert 0.39 < inside.mean() < 0.43, inside.mean()
     rows, cols = np.nonzero(inside)
     assert abs(rows.min() + rows.max() - 511) <= 2 and abs(cols.min() + cols.max() - 511) <= 2
+    return float(inside.mean())
 
 
 def test_bellcrank_features_are_four_missable_holes_and_leave_room_on_small_images():
-    from metrology.synth._defect_makers import n_features, n_missable, sd_features
+    from metrology.synth._defect_makers import n_features, n_missable
     from metrology.synth._textures_more31 import BC_GREASE, BC_PIN, BC_PIVOT
 
     s = 256.0
@@ -148,15 +156,25 @@ def test_bellcrank_features_are_four_missable_holes_and_leave_room_on_small_imag
     for (x, y), r in lay["holes"]:
         assert -_sd(lay, [x], [y])[0] - r > 0.07 * s                   # walled all round
     assert n_features(lay) == 4 and n_missable(lay) == 4
-    # room to place a defect (pick_center: 12 px inside the outline, 10 px off the holes)
-    # on 5.6 % of the placing box at 96 px, 12 % at 128 px (over 3 and 8 % asserted)
-    for side, least in ((96, 0.03), (128, 0.08)):
-        small = layout_features("bellcrank", (side, side))
+    # room to place a defect on 5.6 % of the placing box at 96 px, 12 % at 128 px (over 3
+    # and 8 % asserted)
+    check_room_on_small_images("bellcrank", ((96, 0.03), (128, 0.08)))
+
+
+def check_room_on_small_images(layout: str, least: tuple) -> None:
+    """For each ``(side, share)`` of ``least``, points 12 px inside ``layout``'s outline and
+    10 px off its features (``pick_center``'s clearances) take over ``share`` of its placing
+    box (its ``"half"`` less 12 px) on a ``side`` x ``side`` image (shared with held-out
+    51)."""
+    from metrology.synth._defect_makers import sd_features
+
+    for side, share in least:
+        small = layout_features(layout, (side, side))
         hx, hy = small["half"]
         g = np.random.default_rng(0)
         u, v = g.uniform(-hx + 12, hx - 12, 20000), g.uniform(-hy + 12, hy - 12, 20000)
         ok = (_sd(small, u, v) < -12) & (sd_features(u, v, small, None) > 10)
-        assert ok.mean() > least, (side, ok.mean())
+        assert ok.mean() > share, (layout, side, ok.mean())
 
 
 def test_a_missing_feature_of_the_bellcrank_is_a_whole_hole():
@@ -283,10 +301,19 @@ def test_pickmark_takes_fixed_parameters_rejects_bad_ones_is_bright_if_negative_
                 {"contrast": float("inf")}, {"segments": 4}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "pickmark", rng=0, defect_params=bad)
-    for r in range(2):                                 # bright if negative: the mirror image
-        q = {"contrast": 25.0}
-        s, dp = change_on_a_still_face("pickmark", r, q)
-        _, dn = change_on_a_still_face("pickmark", r, q | {"contrast": -25.0})
+    for dp in mirrored_changes("pickmark"):           # bright if negative: the mirror image
         assert dp.min() < -0.5 * 25 and dp.max() <= 1.0
-        assert np.abs(dn + dp).max() <= 1.0 and s.mask.any()
     check_pasted_on_a_face("pickmark")
+
+
+def mirrored_changes(kind: str, contrast: float = 25.0, seeds: int = 2) -> list:
+    """The changes of a defect ``kind`` on a still face (seeds ``0 .. seeds-1``) at
+    ``contrast``, each drawn with a mask and mirrored (within a gray level) by its twin at
+    ``-contrast``: bright if negative (shared with held-out 51)."""
+    out = []
+    for r in range(seeds):
+        s, dp = change_on_a_still_face(kind, r, {"contrast": contrast})
+        _, dn = change_on_a_still_face(kind, r, {"contrast": -contrast})
+        assert np.abs(dn + dp).max() <= 1.0 and s.mask.any(), (kind, r)
+        out.append(dp)
+    return out
