@@ -354,7 +354,7 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
   option (the ring channel; rule 58: an option);
-* ``own_spectrum``: held-outs 48 and 44 with the default and with ``own_spectrum="auto"``
+* ``lay_turn``: held-outs 48 and 44 with the default and with ``lay_turn="auto"``
   (the jet channel whitened by each image's own spectrum where the lay turns; rule 59);
 * ``contrast``: detectability: held-outs 3, 4, 5 and 7 scored with their test defects drawn
   at 1, 1.5, 2 and 3 times the generator's contrast (``contrast_scale``; the same parts, one
@@ -399,7 +399,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``holdout50``, ``holdout51``, ``local_rms``, ``ring_scan``, ``own_spectrum``, ``contrast``,
+``holdout50``, ``holdout51``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1596,20 +1596,20 @@ def _ring_scan(quick, deep, rows, rep):
 
 PARTS["ring_scan"] = _ring_scan
 
-#: the jet channel whitened by each image's own spectrum (``own_spectrum``, rule 59,
+#: the jet channel whitened by each image's own spectrum (``lay_turn``, rule 59,
 #: docs/anomaly-log.md, *The jet whitened by each image's own spectrum*): the default and
-#: ``own_spectrum="auto"`` on the development set it gained most on (a broached lay turning
+#: ``lay_turn="auto"`` on the development set it gained most on (a broached lay turning
 #: from part to part) and on the one it lost most on (a torn face, whose lay turns too)
-OWN_SPECTRUM_CONFIGS = (("default", {}), ("own_spectrum auto", dict(own_spectrum="auto")))
+LAY_TURN_CONFIGS = (("default", {}), ("lay_turn auto", dict(lay_turn="auto")))
 
 
-def _own_spectrum(quick, deep, rows, rep):
+def _lay_turn(quick, deep, rows, rep):
     for which, title in ((HOLDOUT48_SET, "held-out 48"), (HOLDOUT44_SET, "held-out 44")):
-        _holdout6(quick, deep, rows, rep, configs=OWN_SPECTRUM_CONFIGS, which=which,
+        _holdout6(quick, deep, rows, rep, configs=LAY_TURN_CONFIGS, which=which,
                   title=title)
 
 
-PARTS["own_spectrum"] = _own_spectrum
+PARTS["lay_turn"] = _lay_turn
 
 #: the detectability sweep (issue 15): the held-out sets the default misses, their test
 #: defects drawn at these multiples of the generator's contrast (``contrast_scale``), and the

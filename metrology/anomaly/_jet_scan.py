@@ -48,8 +48,7 @@ from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
-from ._own_spectrum import WIDTH as OWN_WIDTH
-from ._own_spectrum import LayMeter, check_width, decide, whitened
+from . import _lay_turn
 from ._ring_scan import ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
@@ -160,7 +159,7 @@ class _Level:
                        for j in range(len(sigmas) * _N_GROUP)]
         # none yet for a fit's placeholder spectrum: ``fit`` makes them once it has one
         self.kernels = None if self.psd.shape == (1, 1) else self.make_kernels()
-        self.own_width = 0  # > 0: the signal whitened by its own spectrum too (``_own_spectrum``)
+        self.turn = None  # the whitening turned to each part's lay (``_lay_turn``), or None
 
     def make_kernels(self) -> np.ndarray:
         tf, _ = jet_templates(self.roi.shape, tuple(s / self.factor for s in self.sigmas))
@@ -175,7 +174,7 @@ class _Level:
         """Per group: (its global index, its responses (k, h, w) to this level's signal
         ``x``), one group at a time (memory: three maps, not 36)."""
         f = _fft().rfft2(x, workers=1)
-        f = whitened(self.psd, f, self.own_width) if self.own_width else f
+        f = f if self.turn is None else self.turn.whiten(f)
         for j, (a, b) in enumerate(self.slices):
             yield self.first + j, correlate(x, self.kernels[a:b], f)
 
@@ -222,17 +221,17 @@ class JetScan:
         # signal Gaussianized with ``gaussianize="tiered"`` (``_marginal``)
         self.own = True
         self.lrms: LocalRms | None = None    # the signal over its local RMS (``_local_rms``)
-        self.own_info = "off"   # what ``info["own_spectrum"]`` says (``_own_spectrum``)
+        self.lay_info = "off"   # what ``info["lay_turn"]`` says (``_lay_turn``)
 
     @property
-    def own_width(self) -> int:
-        """The smoothing of each image's own spectrum it is whitened by (0: not)."""
-        return self.levels[0].own_width
+    def lay_turns(self) -> list | None:
+        """Per level the whitening turned to each part's lay (``_lay_turn``), or None."""
+        return None if self.levels[0].turn is None else [lv.turn for lv in self.levels]
 
-    @own_width.setter
-    def own_width(self, width: int) -> None:
-        for lv in self.levels:
-            lv.own_width = int(width)
+    @lay_turns.setter
+    def lay_turns(self, turns: list | None) -> None:
+        for lv, t in zip(self.levels, turns or [None] * len(self.levels)):
+            lv.turn = t
 
     @property
     def n_groups(self) -> int:
@@ -331,14 +330,14 @@ class JetScan:
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
             gauss: Marginal | None = None, own: bool = True, local_rms: bool = False,
-            own_spectrum=False) -> "JetScan":
+            lay_turn=False) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
         statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
         signal's map to normal quantiles (``_marginal``), or None; ``own``: the statistics
         whitened by each image's own covariance too (module docstring, step 3);
-        ``local_rms``: the face signal over its local RMS (``_local_rms``); ``own_spectrum``
-        ("auto", True or False): each image whitened by its own spectrum too
-        (``_own_spectrum``; "auto" where the training faces' spectra differ)."""
+        ``local_rms``: the face signal over its local RMS (``_local_rms``); ``lay_turn``
+        ("auto", True or False): the whitening turned to each part's lay (``_lay_turn``;
+        "auto" where the training faces' lay turns from part to part)."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
@@ -353,19 +352,25 @@ class JetScan:
         # three passes over the images, each holding one image's maps at a time: the
         # spectra, the groups' covariance on the held-back parts, their statistics' maxima
         p = [0.0] * len(js.levels)
-        meter = None if own_spectrum is False else LayMeter()
+        meter = None if lay_turn is False else _lay_turn.LayMeter()
+        powers: list = [[] for _ in js.levels]  # each part's, for the lay turn
         for i in fit_idx:
             x = js.signal(grays[i])
             for n_l, lv in enumerate(js.levels):
                 f = sf.rfft2(lv.signal(x), workers=1)
-                p[n_l] = p[n_l] + np.abs(f) ** 2
-                if meter is not None and n_l == 0:
-                    meter.add(f, x.shape)
+                pw = np.abs(f) ** 2
+                p[n_l] = p[n_l] + pw
+                if meter is not None:
+                    powers[n_l].append(pw.astype(np.float32))
+                    if n_l == 0:
+                        meter.add(f, x.shape)
         for n_l, lv in enumerate(js.levels):
             lv.psd = smooth_psd(p[n_l] / len(fit_idx)).astype(np.float32)
             lv.kernels = lv.make_kernels()
-        on, js.own_info = decide(own_spectrum, meter)
-        js.own_width = OWN_WIDTH if on else 0
+        on, js.lay_info = _lay_turn.decide(lay_turn, meter)
+        js.lay_turns = [_lay_turn.LayTurn(lv.psd, *_lay_turn.canonical(pw, lv.roi.shape))
+                        for lv, pw in zip(js.levels, powers)] if on else None
+        del powers
         n = js.n_groups
         sums = [np.zeros((_K, _K)) for _ in range(n)]
         firsts = [np.zeros(_K) for _ in range(n)]
@@ -437,6 +442,8 @@ class JetScan:
             out.update(c.arrays())
         if self.gauss is not None:
             out["jet_gauss"] = self.gauss.array()
+        if self.lay_turns is not None:
+            out.update(_lay_turn.arrays_of(self.lay_turns))
         return out
 
     def params(self) -> dict:
@@ -456,8 +463,8 @@ class JetScan:
             out["own_stats"] = False
         if self.lrms is not None:
             out["local_rms_px"] = self.lrms.sigma
-        if self.own_width:
-            out["own_spectrum_width"] = self.own_width
+        if self.lay_turns is not None:
+            out["lay_turn"] = _lay_turn.params()
         return out
 
     @classmethod
@@ -533,8 +540,10 @@ class JetScan:
         js.own = own
         if "local_rms_px" in params:  # none in banks fitted before the local RMS
             js.lrms = LocalRms(js.roi, check_px(params["local_rms_px"], f"{where}: jet channel"))
-        if "own_spectrum_width" in params:  # none in banks fitted before version 18
-            js.own_width = check_width(params["own_spectrum_width"], where)
+        if "lay_turn" in params:  # none in banks fitted before version 18
+            js.lay_turns = _lay_turn.from_arrays(arrays, params["lay_turn"], js.levels, where)
+        elif any(k.startswith("jet_lay_") for k in arrays):
+            raise bad("arrays 'jet_lay_*' without the header's 'lay_turn'")
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead

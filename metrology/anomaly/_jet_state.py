@@ -1,7 +1,7 @@
 """Fitting the jet channel as the settings ask (private helper of ``patchcore``): the
 channel itself (``_jet_scan``), its learned head (``_jet_head``), its comb and ring channels
 (``_comb_scan``, ``_ring_scan``) and the whitening by each image's own spectrum
-(``_own_spectrum``), with what ``info`` says of each."""
+(``_lay_turn``), with what ``info`` says of each."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     figures; ``info["jet_head_seconds"]``)."""
     import time
 
-    info["jet_head"] = info["comb_scan"] = info["ring_scan"] = info["own_spectrum"] = "off"
+    info["jet_head"] = info["comb_scan"] = info["ring_scan"] = info["lay_turn"] = "off"
     mode = settings.jet_scan
     from ..image.io import as_gray
 
@@ -34,7 +34,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
            f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
            if len(imgs) < need else None)
     if why is not None:
-        for nm in ("jet_scan", "comb_scan", "ring_scan", "own_spectrum"):  # the jet's signal
+        for nm in ("jet_scan", "comb_scan", "ring_scan", "lay_turn"):  # the jet's signal
             if getattr(settings, nm) is True:
                 raise InputError(f"{nm}: {'' if nm == 'jet_scan' else 'the jet channel '}{why}")
         return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
@@ -45,8 +45,8 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     js = JetScan.fit(grays, held, line.roi, half_from=_jet_scan.HALF_FROM_PX,
                      gauss=line.jet_gauss,
                      own=line.jet_gauss is None or settings.gaussianize != "tiered",
-                     local_rms=line.lrms is not None, own_spectrum=settings.own_spectrum)
-    info["own_spectrum"] = js.own_info
+                     local_rms=line.lrms is not None, lay_turn=settings.lay_turn)
+    info["lay_turn"] = js.lay_info
     js.pc_stats = line.pc_stats
     if settings.jet_head:
         from ._jet_head import GATE_MARGIN, JetHead

@@ -97,7 +97,7 @@ and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``)
 jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
 a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
 6-17 one (``own_base_version``) whose jet channel whitens each image by its own spectrum
-(``_own_spectrum``); older readers refuse each.
+(``_lay_turn``); older readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -124,7 +124,7 @@ from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from ._marginal import unwrap_header
-from ._own_spectrum import unwrap_version, wrap_version
+from ._lay_turn import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings

@@ -12,7 +12,7 @@
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
                           [--gaussianize line|tiered|auto|on|off]
                           [--local-rms auto|on|off] [--ring-scan auto|on|off]
-                          [--own-spectrum auto|on|off] [--roi MASK] [--json]
+                          [--lay-turn auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -42,8 +42,8 @@ one-sided; line: the line channel's only; auto: both; on: both, always; off: nev
 in some places than in others; on: always), and ``--ring-scan`` the jet channel's ring channel
 (thin circular marks: a punch's guide ring, a washer's print; auto: with the jet channel, the
 rings a face's own grains answer left out; on: every ring; off, the default: none), and
-``--own-spectrum`` the jet channel's whitening by each image's own spectrum (a lay that turns
-from part to part; auto: where the good faces' lay turns; on: always; off: never).
+``--lay-turn`` the jet channel's whitening turned to each part's lay (a lay that turns from
+part to part; auto: where the good faces' lay turns; on: always; off, the default: never).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -113,7 +113,7 @@ def _fit(args: argparse.Namespace) -> int:
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan],
                        gaussianize=mode[args.gaussianize], local_rms=mode[args.local_rms],
-                       ring_scan=mode[args.ring_scan], own_spectrum=mode[args.own_spectrum],
+                       ring_scan=mode[args.ring_scan], lay_turn=mode[args.lay_turn],
                        **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
@@ -351,10 +351,11 @@ def register(subparsers) -> None:
                          "radius (a punch's guide ring, a washer's print): auto: with the jet "
                          "channel, the rings the good faces answer themselves left out; on: "
                          "every ring; off, the default: never")
-    pf.add_argument("--own-spectrum", default="off", choices=["auto", "on", "off"],
-                    help="whiten the jet channel's face signal by each image's own spectrum "
-                         "too, for a lay that turns from part to part: auto: where the good "
-                         "faces' lay turns from part to part; on: always; off: never")
+    pf.add_argument("--lay-turn", default="off", choices=["auto", "on", "off"],
+                    help="whiten the jet channel's face signal by the good faces' spectrum "
+                         "turned to each part's lay, for a lay that turns from part to part: "
+                         "auto: where the good faces' lay turns; on: always; off, the "
+                         "default: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")
