@@ -36,7 +36,7 @@ from ._defect_makers16 import chord_change
 #: depth (x the print's), their profile's sigma along the radius (px), the edges' sigma (px),
 #: the contrast (gray levels)
 NP_FLATS, NP_BORE, NP_CHAMFER, NP_LIGHT = (10.0, 22.0), (0.28, 0.36), (0.95, 1.0), (0.4, 0.7)
-NP_STREAKS, NP_STREAK_SIGMA, NP_EDGE, NP_CONTRAST = (0.25, 0.5), 0.6, 0.45, (12.0, 26.0)
+NP_STREAKS, NP_STREAK_SIGMA, NP_EDGE, NP_CONTRAST = (0.25, 0.5), 0.9, 0.45, (12.0, 26.0)
 #: the bore's radius a caller may give (x the across flats): smaller the ring is a disc with
 #: a pin hole, larger a thin washer's ring
 NP_BORE_GIVEN = (0.2, 0.4)
@@ -71,13 +71,14 @@ def print_change(t, a, flats, bore, chamfer, light, heavy_deg, streaks, profile)
 def streak_profile(g, reach):
     """The concentric streaks' profile along the radius (0 to ``reach`` px): white noise on
     a 0.25 px grid through a Gaussian of :data:`NP_STREAK_SIGMA` px less its 3 px mean (a
-    band), scaled to 0-1; read linearly."""
+    band), its crests only, over 1.5 x its spread, clipped to 0-1 (separate streaks on
+    about half the radius); read linearly."""
     n = int(np.ceil(reach / 0.25)) + 2
     raw = g.standard_normal(n + 48)
     band = ndimage.gaussian_filter1d(raw, NP_STREAK_SIGMA / 0.25) - \
         ndimage.gaussian_filter1d(raw, 3.0 / 0.25)
     band = band[24:24 + n]
-    band = (band - band.min()) / max(float(np.ptp(band)), 1e-12)
+    band = np.clip(band / max(1.5 * float(band.std()), 1e-12), 0.0, 1.0)
     grid = 0.25 * np.arange(n)
     return lambda r: np.interp(r, grid, band)
 

@@ -24,7 +24,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              uniform over the full turn (the part clamped on the table as it comes), the
              front arcs' tangent at the part's centre square to it, tilted by the arcs' bend
              there.  Its levels two-sided (the scallops' cusps up, the heel's grooves down,
-             the slope symmetric: the face-signal skewness -0.20 to -0.01, seeds 0-7).
+             the slope symmetric: the face-signal skewness -0.10 to 0.24, seeds 0-7).
              Unlike ``milled`` (concentric arcs round one centre off the part, one family),
              ``faced`` (a fine spiral round a centre near the image's), ``blanchard`` (a cup
              wheel's grit arcs sweeping both ways, dense and random, not at a feed pitch),
