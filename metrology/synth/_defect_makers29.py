@@ -37,9 +37,9 @@ from ._defect_makers16 import chord_change
 #: the contrast (gray levels)
 NP_FLATS, NP_BORE, NP_CHAMFER, NP_LIGHT = (10.0, 22.0), (0.28, 0.36), (0.95, 1.0), (0.4, 0.7)
 NP_STREAKS, NP_STREAK_SIGMA, NP_EDGE, NP_CONTRAST = (0.25, 0.5), 0.9, 0.45, (12.0, 26.0)
-#: the bore's radius a caller may give (x the across flats): smaller the ring is a disc with
-#: a pin hole, larger a thin washer's ring
-NP_BORE_GIVEN = (0.2, 0.4)
+#: the ring's width at the flats a caller may give (x the across flats; the bore's radius is
+#: half the across flats less it): narrower a thin washer's ring, wider a disc with a pin hole
+NP_WIDTH_GIVEN = (0.1, 0.3)
 
 
 def hex_ring_sd(t, a, flats, bore, chamfer):
@@ -88,7 +88,8 @@ def _nutprint_params(g, shape, lay, params):
     heavy side's angle, the streaks' depth and the contrast, drawn or given: a drawn print
     wider than the region it is pasted on has room for (``"free"``) is drawn smaller; a
     ``length_px`` (the across flats) given under 8 px (no ring left round the bore) and a
-    ``radius_px`` (the bore's) given off :data:`NP_BORE_GIVEN` x it are refused."""
+    ``width_px`` (the ring's at the flats) given off :data:`NP_WIDTH_GIVEN` x it are
+    refused."""
     flats = drawn_length(g, shape, params, NP_FLATS, "nutprint", "a smaller one has no ring")
     bore, chamfer = g.uniform(*NP_BORE), g.uniform(*NP_CHAMFER) / np.cos(np.pi / 6.0)
     light, heavy = g.uniform(*NP_LIGHT), g.uniform(0.0, 360.0)
@@ -99,19 +100,20 @@ def _nutprint_params(g, shape, lay, params):
     if "length_px" in params and flats < 8.0:
         raise InputError(f"defect_params: nutprint's length_px ({flats:g}), the across flats, "
                          f"must be at least 8 px: a smaller one has no ring round its bore")
-    radius = params.get("radius_px", bore * flats)
-    lo, hi = NP_BORE_GIVEN
-    if "radius_px" in params and not lo * flats <= radius <= hi * flats:
-        raise InputError(f"defect_params: nutprint's radius_px ({radius:g}), the bore's, must "
-                         f"be {lo:g} to {hi:g} of its length_px ({flats:g}): smaller it is a "
-                         f"disc, larger a thin washer's ring")
-    return flats, radius, 0.5 * chamfer * flats, light, heavy, streaks, contrast
+    width = params.get("width_px", (0.5 - bore) * flats)
+    lo, hi = NP_WIDTH_GIVEN
+    if "width_px" in params and not lo * flats <= width <= hi * flats:
+        raise InputError(f"defect_params: nutprint's width_px ({width:g}), the ring's at its "
+                         f"flats, must be {lo:g} to {hi:g} of its length_px ({flats:g}): "
+                         f"narrower it is a thin washer's ring, wider a disc with a pin hole")
+    return flats, 0.5 * flats - width, 0.5 * chamfer * flats, light, heavy, streaks, contrast
 
 
 def _nutprint(g, shape, lay, pose, params):
     """A hex nut's bearing-face print: the change ``-contrast x`` :func:`print_change`
     (``length_px``, the across flats, in :data:`NP_FLATS`, cut to 0.15-0.3 x the image's
-    smaller side; ``radius_px``, the bore's, :data:`NP_BORE` x it; the chamfer circle
+    smaller side; the bore's radius :data:`NP_BORE` x it, ``width_px`` the ring's width at
+    the flats, half the across flats less the bore's radius; the chamfer circle
     :data:`NP_CHAMFER` x the across corners; the light side :data:`NP_LIGHT` of the heavy
     one's depth, the heavy side at any angle; the streaks :data:`NP_STREAKS` deep;
     ``angle_deg`` the hexagon's turn, any; ``contrast`` in :data:`NP_CONTRAST`: dark,
@@ -126,7 +128,8 @@ def _nutprint(g, shape, lay, pose, params):
                             lambda t, a: -contrast * print_change(
                                 t, a, flats, radius, chamfer, light, heavy, streaks, profile))
     spec = ("nutprint", (float(c[0]), float(c[1])), float(flats), float(angle),
-            float(contrast), {"length_px": float(flats), "radius_px": float(radius),
+            float(contrast), {"length_px": float(flats), "width_px": float(0.5 * flats - radius),
+                              "radius_px": float(radius),
                               "chamfer_px": float(chamfer), "light": float(light),
                               "heavy_deg": float(heavy), "streaks": float(streaks)})
     return delta, None, spec, None

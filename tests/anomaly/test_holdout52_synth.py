@@ -283,7 +283,7 @@ def _edges(d, spec, deg):
 def test_nutprint_is_a_ring_hexagonal_outside_round_inside_deeper_on_one_side():
     streaky = []
     for r in range(4):
-        p = {"contrast": 60.0, "length_px": 30.0, "radius_px": 9.0}
+        p = {"contrast": 60.0, "length_px": 30.0, "width_px": 6.0}
         s, d = change_on_a_still_face("nutprint", r, p)
         spec = s.defects[0]
         flats = [_edges(d, spec, deg) for deg in range(0, 360, 60)]
@@ -295,7 +295,7 @@ def test_nutprint_is_a_ring_hexagonal_outside_round_inside_deeper_on_one_side():
         assert abs(out_f - 15.0) < 0.8 and abs(out_c - spec.params["chamfer_px"]) < 0.8, \
             (r, out_f, out_c)
         assert out_c - out_f > 1.0, (r, out_f, out_c)
-        # the inner edge round: the bore's radius (9 given) in every direction (8.9-9.5 seen)
+        # the inner edge round: the bore's radius (9: 6 px wide given) in every direction (8.9-9.5 seen)
         inner = [i for i, _ in flats + corners]
         assert np.ptp(inner) < 1.0 and abs(np.mean(inner) - 9.0) < 0.6, (r, inner)
         # no change in the bore, none past the chamfer
@@ -327,15 +327,15 @@ def test_nutprint_is_a_ring_hexagonal_outside_round_inside_deeper_on_one_side():
     assert max(streaky) > 0.08, streaky
 
 def test_nutprint_takes_fixed_parameters_rejects_bad_ones_is_bright_if_negative_and_pasted():
-    p = {"length_px": 16.0, "radius_px": 5.0, "contrast": 20.0, "angle_deg": 30.0}
+    p = {"length_px": 16.0, "width_px": 3.0, "contrast": 20.0, "angle_deg": 30.0}
     spec = render_defect_sample((128, 128), "nutprint", rng=0, layout="face",
                                 defect_params=p).defects[0]
     assert spec.contrast == 20.0 and spec.angle_deg == 30.0 and spec.size_px == 16.0
-    assert spec.params["radius_px"] == 5.0
+    assert spec.params["width_px"] == 3.0 and spec.params["radius_px"] == 5.0
     # the draws do not depend on what is given
     a = render_defect_sample((256, 256), "nutprint", rng=3, layout="face").defects[0]
     b = render_defect_sample((256, 256), "nutprint", rng=3, layout="face",
-                             defect_params={"length_px": 14.0, "radius_px": 4.0}).defects[0]
+                             defect_params={"length_px": 14.0, "width_px": 3.0}).defects[0]
     assert a.angle_deg == b.angle_deg and a.contrast == b.contrast
     assert a.params["light"] == b.params["light"] and a.params["heavy_deg"] == \
         b.params["heavy_deg"] and a.params["streaks"] == b.params["streaks"]
@@ -345,8 +345,8 @@ def test_nutprint_takes_fixed_parameters_rejects_bad_ones_is_bright_if_negative_
         for r in range(4):
             small = render_defect_sample(shape, "nutprint", rng=r).defects[0]
             assert 8.0 <= small.size_px <= 0.3 * shape[0] + 1e-9
-    for bad in ({"length_px": 7.0}, {"length_px": 20.0, "radius_px": 3.5},
-                {"length_px": 20.0, "radius_px": 8.5}, {"contrast": float("inf")},
+    for bad in ({"length_px": 7.0}, {"length_px": 20.0, "width_px": 1.5},
+                {"length_px": 20.0, "width_px": 6.5}, {"contrast": float("inf")},
                 {"segments": 4}):
         with pytest.raises(InputError):
             render_defect_sample((128, 128), "nutprint", rng=0, defect_params=bad)
