@@ -19,7 +19,8 @@ from tests.anomaly.test_holdout38_synth import check_local_and_scaled
 from tests.anomaly.test_holdout50_synth import (check_one_centred_piece,
                                                 check_room_on_small_images, mirrored_changes,
                                                 skews_and_contrasts)
-from tests.anomaly.test_holdout51_synth import _gap, spectral_lay
+from tests.anomaly.test_holdout51_synth import (_gap, check_missing_slot_whole,
+                                                check_walled_features, spectral_lay)
 
 KW = dict(layout="ratchet", texture="flycut")
 
@@ -168,7 +169,7 @@ def test_ratchet_is_twelve_saw_teeth_leaning_one_way_exact_at_its_edges():
 
 
 def test_ratchet_features_are_four_holes_and_a_slot_leaving_room_on_small_images():
-    from metrology.synth._defect_makers import n_features, n_missable, sd_features
+    from metrology.synth._defect_makers import n_features, n_missable
     from metrology.synth._textures_more33 import RW_BORE, RW_HOLE, RW_SLOT
 
     s = 256.0
@@ -176,14 +177,9 @@ def test_ratchet_features_are_four_holes_and_a_slot_leaving_room_on_small_images
     assert lay.get("windows", []) == [] and lay.get("sinks", []) == []
     assert [r for _, r in lay["holes"]] == pytest.approx([RW_BORE * s] + [RW_HOLE * s] * 3)
     assert lay["holes"][0][0] == pytest.approx((0.0, 0.0))                 # the bore
-    (sx, sy), slot_half, slot_r, slot_ang = lay["slots"][0]
+    (sx, sy), _, slot_r, slot_ang = lay["slots"][0]
     assert sx == 0.0 and sy > 0.0 and slot_ang == 90.0 and slot_r == pytest.approx(RW_SLOT * s)
-    for (x, y), r in lay["holes"]:
-        assert -_sd(lay, [x], [y])[0] - r > 0.07 * s                   # walled all round
-    for y in (sy - slot_half, sy + slot_half):                          # the slot's ends
-        assert -_sd(lay, [sx], [y])[0] - slot_r > 0.07 * s
-        assert sd_features(np.array([sx]), np.array([y]), {**lay, "slots": []}, None)[0] > \
-            slot_r + 0.03 * s                                          # clear of the holes
+    check_walled_features(lay, s)
     assert n_features(lay) == 5 and n_missable(lay) == 5
     # room to place a defect on 4.0 % of the placing box at 96 px, 10 % at 128 px (over 3
     # and 7 % asserted)
@@ -191,24 +187,8 @@ def test_ratchet_features_are_four_holes_and_a_slot_leaving_room_on_small_images
 
 
 def test_a_missing_feature_of_the_ratchet_is_a_whole_feature():
-    # the holes (features 0-3) with no length, the slot (feature 4) whole: its half length
-    # and radius, its axis face from end to end
-    lay = layout_features("ratchet", (128, 128))
-    (sx, sy), half, radius, _ = lay["slots"][0]
-    seen = set()
-    for r in range(30):
-        s = render_defect_sample((128, 128), "missing", rng=r, placement_px=0, placement_deg=0,
-                                 **KW)
-        spec = s.defects[0]
-        seen.add(spec.params["feature"])
-        if spec.params["feature"] < 4:
-            assert spec.params["half_length_px"] == 0
-            continue
-        assert spec.params["half_length_px"] == pytest.approx(half)
-        assert spec.size_px == pytest.approx(radius)
-        ys = np.arange(np.ceil(sy - half), np.floor(sy + half) + 1) + 63.5
-        assert s.image[ys.astype(int), int(round(63.5 + sx))].min() > 90
-    assert seen == {0, 1, 2, 3, 4}
+    # the holes (features 0-3) with no length, the slot (feature 4) whole
+    check_missing_slot_whole(KW, 4, 30)
 
 
 def test_ratchet_face_share_and_background_all_round():
