@@ -15,7 +15,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              sharp, each turn's depth its own, 1 + 0.25 x a normal draw: the arm's spring
              and the feed's unevenness); the spindle square to the table, the tool's heel
              drags over the face on the arm's trailing half too (:func:`heel_marks`: fine
-             grooves along arcs bent the other way, at the same feed, 0.3-0.5 x as deep), so
+             grooves along arcs bent the other way, at the same feed, 0.4-0.6 x as deep), so
              the two families cross, at twice the arcs' tilt where the part lies off the
              cutter path's centreline (the part's centre drawn up to 0.35 x the swing radius
              off it: crossing at 0-41 degrees at the part's centre); all seen by their level
