@@ -350,6 +350,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   held-out 50 kinds plus the new shape ``grindburn``, and missing / extra), made on
   2026-12-07 (twenty-ninth session) before any later change, to be scored once with the
   default;
+* ``holdout52``: a fifty-second held-out configuration (texture ``flycut``, a fly-cut
+  face: the feed direction drawn per part over the full turn, front arcs of one large swing
+  radius stepping by the feed, each a scallop of its own depth, the heel's fainter grooves
+  on arcs bent the other way crossing them, its levels two-sided, layout ``ratchet``, a
+  ratchet wheel: twelve saw teeth leaning one way with a bore, three lightening holes and a
+  radial slot, the face about 0.45 of the image; the held-out 51 kinds plus the new shape
+  ``nutprint``, and missing / extra), made on 2026-12-07 (twenty-ninth session, after
+  held-out 51) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -399,7 +407,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``holdout50``, ``holdout51``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
+``holdout50``, ``holdout51``, ``holdout52``, ``local_rms``, ``ring_scan``, ``lay_turn``,
+``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1570,6 +1579,21 @@ PARTS["holdout50"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT51_SET = ("sectorblank", "beltsanded", 10100, HOLDOUT50_SET[3] + ("grindburn",))
 PARTS["holdout51"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT51_SET,
                                           title="held-out 51")
+#: the fifty-second held-out configuration (made 2026-12-07, twenty-ninth session, after
+#: held-out 51, before any later change): texture ``flycut`` (a fly-cut face: the feed
+#: direction drawn per part, uniform over the full turn; front arcs of one swing radius, 1.2-2.4
+#: x the image's larger side, stepping 3-5.5 px a turn along the feed, each a scallop of its
+#: own depth, the heel's grooves on arcs bent the other way, 0.4-0.6 as deep, crossing them;
+#: its face signal's skewness within +-0.3) and layout ``ratchet`` (a ratchet wheel: twelve
+#: saw teeth leaning one way, tips 0.45 and roots 0.37 of the smaller side, with the bore,
+#: three lightening holes and a radial slot; the face about 0.45 of the image), both new, the
+#: held-out 51 kinds plus the new shape ``nutprint`` (a hex nut's bearing-face print: a dark
+#: flat ring, hexagonal outside, round inside, deeper on one side, streaked round its
+#: centre), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 52*)
+HOLDOUT52_SET = ("ratchet", "flycut", 10200, HOLDOUT51_SET[3] + ("nutprint",))
+PARTS["holdout52"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT52_SET,
+                                          title="held-out 52")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

@@ -66,6 +66,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``spallpit`` a spalled pit: a jagged shallow crater, dark floor, a bright broken rim on one side.
 ``pickmark`` a pick slip mark: a short sharp zig-zag scratch (3-6 segments), a fine burr line.
 ``grindburn`` a grinding burn: a long soft dark band, light fringes either side, its tint pulsing.
+``nutprint`` a hex nut's print: a dark flat ring, hexagonal outside, round inside, streaked round.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -78,7 +79,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                "grindburn")
+                "grindburn", "nutprint")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -89,4 +90,4 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                 "grindburn")
+                 "grindburn", "nutprint")

@@ -83,6 +83,7 @@ from ._defect_makers25 import _fretting
 from ._defect_makers26 import _spallpit
 from ._defect_makers27 import _pickmark
 from ._defect_makers28 import _grindburn
+from ._defect_makers29 import _nutprint
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -517,4 +518,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "knurlprint": _knurlprint, "chainmark": _chainmark,
                "lockwasher": _lockwasher, "tackweld": _tackweld,
                "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark,
-               "grindburn": _grindburn}
+               "grindburn": _grindburn, "nutprint": _nutprint}

@@ -53,6 +53,7 @@ from ._textures_more29 import sd_clutchplate
 from ._textures_more30 import sd_hookplate
 from ._textures_more31 import sd_bellcrank
 from ._textures_more32 import sd_sectorblank
+from ._textures_more33 import sd_ratchet
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -160,14 +161,15 @@ def sd_cam(u, v, lay):
 #: (:func:`~metrology.synth._textures_more30.sd_hookplate`), the bell crank's L of two
 #: arms with round eyes from a boss (:func:`~metrology.synth._textures_more31.sd_bellcrank`),
 #: the sector blank's fan from a round hub
-#: (:func:`~metrology.synth._textures_more32.sd_sectorblank`).
+#: (:func:`~metrology.synth._textures_more32.sd_sectorblank`), the ratchet wheel's saw teeth
+#: (:func:`~metrology.synth._textures_more33.sd_ratchet`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"fan": sd_sectorblank, "crank": sd_bellcrank, "hook": sd_hookplate,
-                 "clutch": sd_clutchplate, "pulley": sd_pulley, "circlip": sd_circlip,
-                 "ecore": sd_ecore, "tensile": sd_tensile, "geneva": sd_geneva,
-                 "dovetail": sd_dovetail, "rack": sd_rack,
+MORE_OUTLINES = {"ratchet": sd_ratchet, "fan": sd_sectorblank, "crank": sd_bellcrank,
+                 "hook": sd_hookplate, "clutch": sd_clutchplate, "pulley": sd_pulley,
+                 "circlip": sd_circlip, "ecore": sd_ecore, "tensile": sd_tensile,
+                 "geneva": sd_geneva, "dovetail": sd_dovetail, "rack": sd_rack,
                  "tabs": sd_tabwasher, "star": sd_starflange, "pad": sd_thrustpad,
                  "ellipse": sd_handhole, "dee": sd_dshim, "collar": sd_splitcollar,
                  "reuleaux": sd_trimount, "lune": sd_crescentarm, "cap": sd_bearingcap,

@@ -167,7 +167,7 @@ def test_sectorblank_is_a_fan_from_a_round_hub_exact_at_its_edges():
 
 
 def test_sectorblank_features_are_three_holes_and_a_slot_leaving_room_on_small_images():
-    from metrology.synth._defect_makers import n_features, n_missable, sd_features
+    from metrology.synth._defect_makers import n_features, n_missable
     from metrology.synth._textures_more32 import SB_BORE, SB_HOLE, SB_SLOT
 
     s = 256.0
@@ -180,37 +180,54 @@ def test_sectorblank_features_are_three_holes_and_a_slot_leaving_room_on_small_i
     assert lx == pytest.approx(-rx) and ly == pytest.approx(ry)        # either side of the axis
     (sx, sy), slot_half, slot_r, slot_ang = lay["slots"][0]
     assert sx == 0.0 and slot_ang == 90.0 and slot_r == pytest.approx(SB_SLOT * s)
-    for (x, y), r in lay["holes"]:
-        assert -_sd(lay, [x], [y])[0] - r > 0.07 * s                  # walled all round
-    for y in (sy - slot_half, sy + slot_half):                          # the slot's ends
-        assert -_sd(lay, [sx], [y])[0] - slot_r > 0.07 * s
-        assert sd_features(np.array([sx]), np.array([y]), {**lay, "slots": []}, None)[0] > \
-            slot_r + 0.03 * s                                          # clear of the holes
+    check_walled_features(lay, 256.0)
     assert n_features(lay) == 4 and n_missable(lay) == 4
     # room to place a defect on 7.7 % of the placing box at 96 px, 15 % at 128 px (over 5
     # and 10 % asserted)
     check_room_on_small_images("sectorblank", ((96, 0.05), (128, 0.10)))
 
 
-def test_a_missing_feature_of_the_sectorblank_is_a_whole_feature():
-    # the holes as check_missing_features checks them, the slot (feature 3) whole: its half
-    # length and radius, its axis face from end to end
-    lay = layout_features("sectorblank", (128, 128))
+def check_walled_features(lay: dict, s: float) -> None:
+    """Every hole of a layout ``lay`` (of smaller side ``s`` px) walled all round by 0.07 s
+    and its vertical slot's ends (the first slot, on its axis) too, each end 0.03 s clear of
+    the holes (shared with held-out 52)."""
+    from metrology.synth._defect_makers import sd_features
+
+    for (x, y), r in lay["holes"]:
+        assert -_sd(lay, [x], [y])[0] - r > 0.07 * s                  # walled all round
+    (sx, sy), slot_half, slot_r, _ = lay["slots"][0]
+    for y in (sy - slot_half, sy + slot_half):                          # the slot's ends
+        assert -_sd(lay, [sx], [y])[0] - slot_r > 0.07 * s
+        assert sd_features(np.array([sx]), np.array([y]), {**lay, "slots": []}, None)[0] > \
+            slot_r + 0.03 * s                                          # clear of the holes
+
+
+def check_missing_slot_whole(kw: dict, n_holes: int, n: int) -> None:
+    """Over ``n`` seeds a ``missing`` part of ``kw`` (128 x 128, no jitter) leaves out each
+    of its ``n_holes`` holes (no half length) or its one vertical slot (the feature after
+    them) whole: its half length and radius, its axis face from end to end; every feature
+    seen (shared with held-out 52)."""
+    lay = layout_features(kw["layout"], (128, 128))
     (sx, sy), half, radius, _ = lay["slots"][0]
     seen = set()
-    for r in range(24):
+    for r in range(n):
         s = render_defect_sample((128, 128), "missing", rng=r, placement_px=0, placement_deg=0,
-                                 **KW)
+                                 **kw)
         spec = s.defects[0]
         seen.add(spec.params["feature"])
-        if spec.params["feature"] < 3:
+        if spec.params["feature"] < n_holes:
             assert spec.params["half_length_px"] == 0
             continue
         assert spec.params["half_length_px"] == pytest.approx(half)
         assert spec.size_px == pytest.approx(radius)
         ys = np.arange(np.ceil(sy - half), np.floor(sy + half) + 1) + 63.5
         assert s.image[ys.astype(int), int(round(63.5 + sx))].min() > 90
-    assert seen == {0, 1, 2, 3}
+    assert seen == set(range(n_holes + 1))
+
+
+def test_a_missing_feature_of_the_sectorblank_is_a_whole_feature():
+    # the holes as check_missing_features checks them, the slot (feature 3) whole
+    check_missing_slot_whole(KW, 3, 24)
 
 
 def test_sectorblank_face_share_and_background_all_round():
