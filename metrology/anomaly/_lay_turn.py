@@ -28,10 +28,10 @@ covariances and the statistics' calibration on the held-back parts are fitted on
 output.  Per level one profile (a bincount), one 180-point correlation and one affine warp of
 the spectrum a part.
 
-``"auto"`` turns it on only where the lay turns from part to part: :class:`LayMeter`, per
-direction (:data:`N_DIRECTIONS` over 180 degrees) the log share of a training face's spectral
-energy in :data:`BAND`, its variance over the training parts, averaged over the directions, at
-least :data:`GATE`.  A contrast gain and the spectrum's shape along each direction cancel out
+``"auto"`` (the default since rule 60) turns it on only where the lay turns from part to
+part: :class:`LayMeter`, per direction (:data:`N_DIRECTIONS` over 180 degrees) the log share
+of a training face's spectral energy in :data:`BAND`, its variance over the training parts,
+averaged over the directions, at least :data:`GATE`.  A contrast gain and the spectrum's shape along each direction cancel out
 of it.  On a face whose lay every part shares, the step has nothing to give (forced on: a
 scraped face -0.009, a peened and ground one -0.025); docs/anomaly-log.md, *The training
 spectrum turned to each part's lay*.

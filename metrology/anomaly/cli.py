@@ -43,7 +43,7 @@ in some places than in others; on: always), and ``--ring-scan`` the jet channel'
 (thin circular marks: a punch's guide ring, a washer's print; auto: with the jet channel, the
 rings a face's own grains answer left out; on: every ring; off, the default: none), and
 ``--lay-turn`` the jet channel's whitening turned to each part's lay (a lay that turns from
-part to part; auto: where the good faces' lay turns; on: always; off, the default: never).
+part to part; auto, the default: where the good faces' lay turns; on: always; off: never).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -351,11 +351,11 @@ def register(subparsers) -> None:
                          "radius (a punch's guide ring, a washer's print): auto: with the jet "
                          "channel, the rings the good faces answer themselves left out; on: "
                          "every ring; off, the default: never")
-    pf.add_argument("--lay-turn", default="off", choices=["auto", "on", "off"],
+    pf.add_argument("--lay-turn", default="auto", choices=["auto", "on", "off"],
                     help="whiten the jet channel's face signal by the good faces' spectrum "
                          "turned to each part's lay, for a lay that turns from part to part: "
-                         "auto: where the good faces' lay turns; on: always; off, the "
-                         "default: never")
+                         "auto, the default: where the good faces' lay turns; on: always; "
+                         "off: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

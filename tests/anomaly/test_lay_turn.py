@@ -15,15 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
+from metrology.anomaly import PatchCore, auroc
 from metrology.anomaly._jet_scan import JetScan
 from metrology.anomaly._lay_turn import (GATE, N_DIRECTIONS, N_PROFILE, VERSION, LayMeter,
                                          align, canonical, full_plane, params, profile,
                                          turned, unwrap_version)
-from metrology.errors import InputError
 from tests.anomaly.test_jet_scan import N, _dent, _texture
-from tests.anomaly.test_local_rms import check_cli_switch
 from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips
+from tests.anomaly.test_ring_scan import check_jet_option
 from tests.anomaly.test_texture_energy import _good
 
 
@@ -232,18 +231,4 @@ def test_damaged_or_contradicting_headers_raise(banks, tmp_path):
 
 
 def test_settings_and_cli_take_the_switch(tmp_path, capsys):
-    assert PatchCoreSettings().lay_turn is False
-    for bad in ("yes", 1, None, "on"):
-        with pytest.raises(InputError, match="lay_turn"):
-            PatchCoreSettings(lay_turn=bad)
-    with pytest.raises(InputError, match="lay_turn: needs the jet channel"):
-        PatchCoreSettings(lay_turn=True, jet_scan=False)
-    # True where the fit ends without a jet channel (too few images): refused
-    with pytest.raises(InputError, match="lay_turn: the jet channel needs"):
-        PatchCore(select="off", lay_turn=True).fit(_good(range(300, 306)))
-    from metrology.cli import main
-
-    args = check_cli_switch(tmp_path, "--lay-turn", "lay_turn")
-    # "on" reaches the settings: six parts give no jet channel, so the fit is refused naming it
-    assert main(args + ["--lay-turn", "on"]) != 0
-    assert "lay_turn" in capsys.readouterr().err
+    check_jet_option(tmp_path, capsys, "lay_turn", "--lay-turn", default="auto")
