@@ -13,7 +13,8 @@ ones.  Per scale (:data:`SIGMAS_PX`) and order group (:data:`ORDER_GROUPS`) the 
 1. takes the *face signal* at full resolution: the image over its local level (Gaussian of
    :data:`LEVEL_SIGMA` px normalised over the face ROI), minus 1, 0 off the face;
 2. correlates it with the group's Gaussian-derivative templates *whitened* by the training
-   faces' mean power spectrum (a texture's own grain is divided out);
+   faces' mean power spectrum (a texture's own grain is divided out; where the lay turns
+   from part to part, by that spectrum turned to each part's lay: ``_lay_turn``);
 3. per pixel takes the Mahalanobis length of the group's k responses twice: with their
    covariance on good parts held back at fit (the texture as trained), and with their
    covariance over this image's own face, plus :data:`OWN_FLOOR` of the trained one (a
