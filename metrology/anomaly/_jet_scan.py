@@ -354,24 +354,27 @@ class JetScan:
         # spectra, the groups' covariance on the held-back parts, their statistics' maxima
         p = [0.0] * len(js.levels)
         meter = None if lay_turn is False else _lay_turn.LayMeter()
-        powers: list = [[] for _ in js.levels]  # each part's, for the lay turn
+        profiles: list = [[] for _ in js.levels]  # each part's direction profile (lay turn)
         for i in fit_idx:
             x = js.signal(grays[i])
             for n_l, lv in enumerate(js.levels):
-                f = sf.rfft2(lv.signal(x), workers=1)
-                pw = np.abs(f) ** 2
+                pw = np.abs(sf.rfft2(lv.signal(x), workers=1)) ** 2
                 p[n_l] = p[n_l] + pw
                 if meter is not None:
-                    powers[n_l].append(pw.astype(np.float32))
+                    profiles[n_l].append(_lay_turn.profile(pw, lv.roi.shape))
                     if n_l == 0:
-                        meter.add(f, x.shape)
+                        meter.add(pw, x.shape)
         for n_l, lv in enumerate(js.levels):
             lv.psd = smooth_psd(p[n_l] / len(fit_idx)).astype(np.float32)
             lv.kernels = lv.make_kernels()
         on, js.lay_info = _lay_turn.decide(lay_turn, meter)
-        js.lay_turns = [_lay_turn.LayTurn(lv.psd, *_lay_turn.canonical(pw, lv.roi.shape))
-                        for lv, pw in zip(js.levels, powers)] if on else None
-        del powers
+        if on:  # the periodograms again, one at a time (memory: one spectrum, not 80)
+            def powers(lv):
+                for i in fit_idx:
+                    yield np.abs(sf.rfft2(lv.signal(js.signal(grays[i])), workers=1)) ** 2
+
+            js.lay_turns = [_lay_turn.LayTurn(lv.psd, *_lay_turn.canonical(
+                profiles[n_l], powers(lv), lv.roi.shape)) for n_l, lv in enumerate(js.levels)]
         n = js.n_groups
         sums = [np.zeros((_K, _K)) for _ in range(n)]
         firsts = [np.zeros(_K) for _ in range(n)]

@@ -1,6 +1,6 @@
 """Fitting the jet channel as the settings ask (private helper of ``patchcore``): the
 channel itself (``_jet_scan``), its learned head (``_jet_head``), its comb and ring channels
-(``_comb_scan``, ``_ring_scan``) and the whitening by each image's own spectrum
+(``_comb_scan``, ``_ring_scan``) and its whitening turned to each part's lay
 (``_lay_turn``), with what ``info`` says of each."""
 
 from __future__ import annotations

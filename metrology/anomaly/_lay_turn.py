@@ -122,20 +122,20 @@ def turned(full: np.ndarray, angle: float) -> np.ndarray:
                           borderMode=cv2.BORDER_REPLICATE)
 
 
-def canonical(powers: list[np.ndarray], shape: tuple[int, int]
+def canonical(profiles: list[np.ndarray], powers, shape: tuple[int, int]
               ) -> tuple[np.ndarray, np.ndarray]:
     """(the reference direction profile, the training periodograms turned onto it and
-    averaged, centred full plane float32) of the power spectra ``powers`` (rfft2 layout) of
-    faces of ``shape`` (module docstring, step 1)."""
-    profs = [profile(p, shape) for p in powers]
-    ref = profs[0]
+    averaged, centred full plane float32) of faces of ``shape`` given their direction
+    ``profiles`` and, in the same order, their power spectra ``powers`` (rfft2 layout; any
+    iterable, so a fit can make them one at a time) (module docstring, step 1)."""
+    ref = profiles[0]
     for _ in range(ITERATIONS):
-        ref = np.mean([np.roll(pr, -int(round(align(pr, ref)))) for pr in profs], axis=0)
+        ref = np.mean([np.roll(pr, -int(round(align(pr, ref)))) for pr in profiles], axis=0)
         ref -= ref.mean()
     canon = np.zeros(shape, np.float64)
-    for p, pr in zip(powers, profs):
+    for p, pr in zip(powers, profiles):
         canon += turned(full_plane(p, shape[1]), -align(pr, ref))
-    return ref, (canon / len(powers)).astype(np.float32)
+    return ref, (canon / len(profiles)).astype(np.float32)
 
 
 class LayTurn:
@@ -162,15 +162,15 @@ class LayTurn:
 
 class LayMeter:
     """How much the lay turns from part to part (module docstring): running sums, per
-    direction, of the log share of each training face's spectral energy (rfft2 layout)."""
+    direction, of the log share of each training face's spectral energy."""
 
     def __init__(self):
         self.n, self.s1, self.s2 = 0, 0.0, 0.0
 
-    def add(self, f: np.ndarray, shape: tuple[int, int]) -> None:
-        """One face signal's rfft2 ``f`` (the signal of ``shape``)."""
+    def add(self, p: np.ndarray, shape: tuple[int, int]) -> None:
+        """One face signal's power spectrum ``p`` (rfft2 layout; the signal of ``shape``)."""
         band, b = _bins(shape, N_DIRECTIONS)
-        e = np.bincount(b, _power(f)[band], N_DIRECTIONS)
+        e = np.bincount(b, p[band].astype(np.float64), N_DIRECTIONS)
         total = float(e.sum())
         if total <= 0.0:   # a flat face: no lay to read
             return
