@@ -117,7 +117,8 @@ def turned(full: np.ndarray, angle: float) -> np.ndarray:
     import cv2
 
     h, w = full.shape
-    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), -float(angle), 1.0)
+    # about the zero frequency: fftshift puts it at index n // 2, odd sizes too
+    m = cv2.getRotationMatrix2D((float(w // 2), float(h // 2)), -float(angle), 1.0)
     return cv2.warpAffine(full, m, (w, h), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
 
