@@ -13,7 +13,8 @@ ones.  Per scale (:data:`SIGMAS_PX`) and order group (:data:`ORDER_GROUPS`) the 
 1. takes the *face signal* at full resolution: the image over its local level (Gaussian of
    :data:`LEVEL_SIGMA` px normalised over the face ROI), minus 1, 0 off the face;
 2. correlates it with the group's Gaussian-derivative templates *whitened* by the training
-   faces' mean power spectrum (a texture's own grain is divided out);
+   faces' mean power spectrum (a texture's own grain is divided out; where the lay turns
+   from part to part, by that spectrum turned to each part's lay: ``_lay_turn``);
 3. per pixel takes the Mahalanobis length of the group's k responses twice: with their
    covariance on good parts held back at fit (the texture as trained), and with their
    covariance over this image's own face, plus :data:`OWN_FLOOR` of the trained one (a
@@ -48,7 +49,8 @@ from ._local_rms import LocalRms, check_px
 from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
-from ._ring_scan import fit_ring_state, ring_from_arrays
+from . import _lay_turn
+from ._ring_scan import ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
 SIGMAS_PX = (1.0, 1.6, 2.5, 4.0, 6.5, 10.0)
@@ -158,6 +160,7 @@ class _Level:
                        for j in range(len(sigmas) * _N_GROUP)]
         # none yet for a fit's placeholder spectrum: ``fit`` makes them once it has one
         self.kernels = None if self.psd.shape == (1, 1) else self.make_kernels()
+        self.turn = None  # the whitening turned to each part's lay (``_lay_turn``), or None
 
     def make_kernels(self) -> np.ndarray:
         tf, _ = jet_templates(self.roi.shape, tuple(s / self.factor for s in self.sigmas))
@@ -172,6 +175,7 @@ class _Level:
         """Per group: (its global index, its responses (k, h, w) to this level's signal
         ``x``), one group at a time (memory: three maps, not 36)."""
         f = _fft().rfft2(x, workers=1)
+        f = f if self.turn is None else self.turn.whiten(f)
         for j, (a, b) in enumerate(self.slices):
             yield self.first + j, correlate(x, self.kernels[a:b], f)
 
@@ -218,6 +222,17 @@ class JetScan:
         # signal Gaussianized with ``gaussianize="tiered"`` (``_marginal``)
         self.own = True
         self.lrms: LocalRms | None = None    # the signal over its local RMS (``_local_rms``)
+        self.lay_info = "off"   # what ``info["lay_turn"]`` says (``_lay_turn``)
+
+    @property
+    def lay_turns(self) -> list | None:
+        """Per level the whitening turned to each part's lay (``_lay_turn``), or None."""
+        return None if self.levels[0].turn is None else [lv.turn for lv in self.levels]
+
+    @lay_turns.setter
+    def lay_turns(self, turns: list | None) -> None:
+        for lv, t in zip(self.levels, turns or [None] * len(self.levels)):
+            lv.turn = t
 
     @property
     def n_groups(self) -> int:
@@ -315,13 +330,15 @@ class JetScan:
     @classmethod
     def fit(cls, grays: list[np.ndarray], held: np.ndarray, roi: np.ndarray,
             sigmas=SIGMAS_PX, half_from: float | None = HALF_FROM_PX,
-            gauss: Marginal | None = None, own: bool = True, local_rms: bool = False
-            ) -> "JetScan":
+            gauss: Marginal | None = None, own: bool = True, local_rms: bool = False,
+            lay_turn=False) -> "JetScan":
         """Spectra from the good images not ``held``; per-group covariance and the
         statistics' calibration from the ``held`` ones (gray float32); ``gauss``: the face
         signal's map to normal quantiles (``_marginal``), or None; ``own``: the statistics
         whitened by each image's own covariance too (module docstring, step 3);
-        ``local_rms``: the face signal over its local RMS (``_local_rms``)."""
+        ``local_rms``: the face signal over its local RMS (``_local_rms``); ``lay_turn``
+        ("auto", True or False): the whitening turned to each part's lay (``_lay_turn``;
+        "auto" where the training faces' lay turns from part to part)."""
         js = cls(roi, np.ones((1, 1), np.float32),
                  np.zeros((len(sigmas) * _N_GROUP, _K, _K), np.float32), sigmas,
                  half_from=half_from)
@@ -336,13 +353,28 @@ class JetScan:
         # three passes over the images, each holding one image's maps at a time: the
         # spectra, the groups' covariance on the held-back parts, their statistics' maxima
         p = [0.0] * len(js.levels)
+        meter = None if lay_turn is False else _lay_turn.LayMeter()
+        profiles: list = [[] for _ in js.levels]  # each part's direction profile (lay turn)
         for i in fit_idx:
             x = js.signal(grays[i])
             for n_l, lv in enumerate(js.levels):
-                p[n_l] = p[n_l] + np.abs(sf.rfft2(lv.signal(x), workers=1)) ** 2
+                pw = np.abs(sf.rfft2(lv.signal(x), workers=1)) ** 2
+                p[n_l] = p[n_l] + pw
+                if meter is not None:
+                    profiles[n_l].append(_lay_turn.profile(pw, lv.roi.shape))
+                    if n_l == 0:
+                        meter.add(pw, x.shape)
         for n_l, lv in enumerate(js.levels):
             lv.psd = smooth_psd(p[n_l] / len(fit_idx)).astype(np.float32)
             lv.kernels = lv.make_kernels()
+        on, js.lay_info = _lay_turn.decide(lay_turn, meter)
+        if on:  # the periodograms again, one at a time (memory: one spectrum, not 80)
+            def powers(lv):
+                for i in fit_idx:
+                    yield np.abs(sf.rfft2(lv.signal(js.signal(grays[i])), workers=1)) ** 2
+
+            js.lay_turns = [_lay_turn.LayTurn(lv.psd, *_lay_turn.canonical(
+                profiles[n_l], powers(lv), lv.roi.shape)) for n_l, lv in enumerate(js.levels)]
         n = js.n_groups
         sums = [np.zeros((_K, _K)) for _ in range(n)]
         firsts = [np.zeros(_K) for _ in range(n)]
@@ -414,6 +446,8 @@ class JetScan:
             out.update(c.arrays())
         if self.gauss is not None:
             out["jet_gauss"] = self.gauss.array()
+        if self.lay_turns is not None:
+            out.update(_lay_turn.arrays_of(self.lay_turns))
         return out
 
     def params(self) -> dict:
@@ -433,6 +467,8 @@ class JetScan:
             out["own_stats"] = False
         if self.lrms is not None:
             out["local_rms_px"] = self.lrms.sigma
+        if self.lay_turns is not None:
+            out["lay_turn"] = _lay_turn.params()
         return out
 
     @classmethod
@@ -508,6 +544,10 @@ class JetScan:
         js.own = own
         if "local_rms_px" in params:  # none in banks fitted before the local RMS
             js.lrms = LocalRms(js.roi, check_px(params["local_rms_px"], f"{where}: jet channel"))
+        if "lay_turn" in params:  # none in banks fitted before version 18
+            js.lay_turns = _lay_turn.from_arrays(arrays, params["lay_turn"], js.levels, where)
+        elif any(k.startswith("jet_lay_") for k in arrays):
+            raise bad("arrays 'jet_lay_*' without the header's 'lay_turn'")
         heads = sorted(k for k in arrays if k.startswith("jet_head_"))
         if "head" in params:
             from ._jet_head import JetHead
@@ -540,61 +580,3 @@ def _full_res(got: list, shape: tuple[int, int]) -> np.ndarray:
                           for c in v])
         out.append(v)
     return np.concatenate(out)
-
-
-def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
-                  ) -> tuple[JetScan | None, str]:
-    """The jet channel as ``settings.jet_scan`` asks, on the fitted line channel (None: off),
-    and what ``info["jet_scan"]`` says: "on", or "off: why".  With the channel on and
-    ``settings.jet_head`` its learned head too (``info["jet_head"]`` "on", "off" or, where
-    the ``"auto"`` gate refused it, "off: gate ..."; ``info["jet_head_gate"]`` the gate's
-    figures; ``info["jet_head_seconds"]``)."""
-    import time
-
-    info["jet_head"] = info["comb_scan"] = info["ring_scan"] = "off"
-    mode = settings.jet_scan
-    from ..image.io import as_gray
-
-    if mode is False:
-        return None, "off"
-    need = MIN_IMAGES if mode is True else AUTO_MIN_IMAGES
-    why = ("needs the line channel (its face and held-back statistics), which this fit does "
-           "not have" if line is None else
-           f"needs at least {need} good images (every 5th held back), given {len(imgs)}"
-           if len(imgs) < need else None)
-    if why is not None:
-        for nm in ("jet_scan", "comb_scan", "ring_scan"):  # these scan the jet's face signal
-            if getattr(settings, nm) is True:
-                raise InputError(f"{nm}: {'' if nm == 'jet_scan' else 'the jet channel '}{why}")
-        return None, "off: no line channel" if line is None else f"off: 'auto' {why}"
-    held = np.arange(len(imgs)) % 5 == 4
-    grays = [as_gray(im, "images", dtype=np.float32) for im in imgs]
-    # the face signal is Gaussianized as the line channel's is (``_marginal``): one decision
-    js = JetScan.fit(grays, held, line.roi, half_from=HALF_FROM_PX,
-                     gauss=line.jet_gauss,
-                     own=line.jet_gauss is None or settings.gaussianize != "tiered",
-                     local_rms=line.lrms is not None)
-    js.pc_stats = line.pc_stats
-    if settings.jet_head:
-        from ._jet_head import GATE_MARGIN, JetHead
-
-        t0 = time.perf_counter()
-        js.head = JetHead.fit(js, grays, held)
-        js.head.pc_stats = line.pc_stats
-        info["jet_head"] = "on"
-        if settings.jet_head == "auto":
-            a_head, a_jet = js.head.gate(js, grays, held)
-            info["jet_head_gate"] = {"head_auroc": round(a_head, 4),
-                                     "jet_auroc": round(a_jet, 4),
-                                     "gain": round(a_head - a_jet, 4), "margin": GATE_MARGIN}
-            if not a_head - a_jet >= GATE_MARGIN:
-                js.head = None
-                info["jet_head"] = (f"off: gate {a_head - a_jet:+.3f} < {GATE_MARGIN} "
-                                    f"(painted held-back parts: head {a_head:.3f}, jet "
-                                    f"{a_jet:.3f})")
-        info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
-    from ._comb_scan import fit_comb_state
-
-    js.combs = fit_comb_state(settings.comb_scan, js, grays, held, info)
-    js.rings = fit_ring_state(settings.ring_scan, js, grays, held, info)
-    return js, "on"

@@ -2,8 +2,7 @@
 
 Version 2 (written now) is a single NumPy ``.npz`` archive holding the arrays (``bank``,
 ``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread`` and edge support
-``aligned_edge_mean/spread`` (absent in older banks), an optional ``roi``)
-and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
+``aligned_edge_mean/spread`` (absent in older banks), an optional ``roi``) and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
 the pretrained weights' sha256, training figures, threshold) stored as UTF-8 bytes.  Writing
 goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
 never a header that does not match its arrays.  Reading uses ``allow_pickle=False``.
@@ -96,8 +95,9 @@ Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version
 and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``).  Version 16
 (twenty-seventh session, rule 57): a version 3-15 bank (``lrms_base_version``) whose line and
 jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
-a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); older
-readers refuse each.
+a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
+6-17 one (``own_base_version``) whose jet channel whitens each image by its own spectrum
+(``_lay_turn``); older readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -124,7 +124,7 @@ from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from ._marginal import unwrap_header
-from ._ring_scan import unwrap_version, wrap_version
+from ._lay_turn import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
@@ -135,9 +135,9 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 17
+BANK_VERSION = 18
 #: versions this reader loads from an ``.npz`` with its own header
-_NPZ_VERSIONS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17)
+_NPZ_VERSIONS = tuple(range(2, BANK_VERSION + 1))
 
 
 def _npz_path(path: Any) -> Path:

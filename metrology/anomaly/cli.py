@@ -12,7 +12,7 @@
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
                           [--gaussianize line|tiered|auto|on|off]
                           [--local-rms auto|on|off] [--ring-scan auto|on|off]
-                          [--roi MASK] [--json]
+                          [--lay-turn auto|on|off] [--roi MASK] [--json]
     metrology anomaly score IMAGE... --bank surface.bank.npz [--aligned] [--overlay DIR] [--json]
                             [--onnx trunk.onnx] [--explain]
     metrology anomaly info BANK [--json]
@@ -41,7 +41,9 @@ one-sided; line: the line channel's only; auto: both; on: both, always; off: nev
 ``--local-rms`` the face signal over its local RMS (off, the default; auto: on faces rougher
 in some places than in others; on: always), and ``--ring-scan`` the jet channel's ring channel
 (thin circular marks: a punch's guide ring, a washer's print; auto: with the jet channel, the
-rings a face's own grains answer left out; on: every ring; off, the default: none).
+rings a face's own grains answer left out; on: every ring; off, the default: none), and
+``--lay-turn`` the jet channel's whitening turned to each part's lay (a lay that turns from
+part to part; auto, the default: where the good faces' lay turns; on: always; off: never).
 ``--roi MASK`` takes a mask image of the training size whose nonzero pixels are the part's
 region: only they are learned and scored, and the channels find the part face inside it (a
 small part on a large background needs it: docs/anomaly.md, *Limits*).  ``score`` prints
@@ -111,7 +113,8 @@ def _fit(args: argparse.Namespace) -> int:
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan],
                        gaussianize=mode[args.gaussianize], local_rms=mode[args.local_rms],
-                       ring_scan=mode[args.ring_scan], **band)
+                       ring_scan=mode[args.ring_scan], lay_turn=mode[args.lay_turn],
+                       **band)
     roi = None if args.roi is None else _roi_mask(args.roi)
     images = _load_all(args.images, "reading")
     if roi is not None and roi.shape != images[0].shape[:2]:
@@ -348,6 +351,11 @@ def register(subparsers) -> None:
                          "radius (a punch's guide ring, a washer's print): auto: with the jet "
                          "channel, the rings the good faces answer themselves left out; on: "
                          "every ring; off, the default: never")
+    pf.add_argument("--lay-turn", default="auto", choices=["auto", "on", "off"],
+                    help="whiten the jet channel's face signal by the good faces' spectrum "
+                         "turned to each part's lay, for a lay that turns from part to part: "
+                         "auto, the default: where the good faces' lay turns; on: always; "
+                         "off: never")
     pf.add_argument("--roi", metavar="MASK",
                     help="mask image of the training size: its nonzero pixels (the part's "
                          "region) are learned and scored")

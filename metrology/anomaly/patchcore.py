@@ -38,7 +38,7 @@ from .aligned import AlignedModel
 from .base import AnomalyScore, FeatureExtractor
 from ._edge_band import edge_band_roi
 from ._blob_scan import fit_blob_channel
-from ._jet_scan import fit_jet_state
+from ._jet_state import fit_jet_state
 from ._marginal import unmapped_jet_state
 from ._cnn_scan import fit_cnn_state
 from ._chroma_scan import fit_chroma_state

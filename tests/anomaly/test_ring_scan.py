@@ -221,18 +221,25 @@ def test_damaged_or_contradicting_headers_raise(banks, tmp_path):
 
 
 def test_settings_and_cli_take_the_switch(tmp_path, capsys):
-    assert PatchCoreSettings().ring_scan is False
+    check_jet_option(tmp_path, capsys, "ring_scan", "--ring-scan", default=False)
+
+
+def check_jet_option(tmp_path, capsys, key: str, flag: str, default) -> None:
+    """A setting ``key`` of the jet channel's (its CLI ``flag``): ``default`` by default, an
+    unknown value refused, True refused without the jet channel, in the settings and at a
+    fit with too few images; the CLI takes it (shared with ``test_lay_turn``)."""
+    assert getattr(PatchCoreSettings(), key) == default
     for bad in ("yes", 1, None, "on"):
-        with pytest.raises(InputError, match="ring_scan"):
-            PatchCoreSettings(ring_scan=bad)
-    with pytest.raises(InputError, match="ring_scan: needs the jet channel"):
-        PatchCoreSettings(ring_scan=True, jet_scan=False)
+        with pytest.raises(InputError, match=key):
+            PatchCoreSettings(**{key: bad})
+    with pytest.raises(InputError, match=f"{key}: needs the jet channel"):
+        PatchCoreSettings(**{key: True, "jet_scan": False})
     # True where the fit ends without a jet channel (too few images): refused
-    with pytest.raises(InputError, match="ring_scan: the jet channel needs"):
-        PatchCore(select="off", ring_scan=True).fit(_good(range(300, 306)))
+    with pytest.raises(InputError, match=f"{key}: the jet channel needs"):
+        PatchCore(select="off", **{key: True}).fit(_good(range(300, 306)))
     from metrology.cli import main
 
-    args = check_cli_switch(tmp_path, "--ring-scan", "ring_scan")
+    args = check_cli_switch(tmp_path, flag, key)
     # "on" reaches the settings: six parts give no jet channel, so the fit is refused naming it
-    assert main(args + ["--ring-scan", "on"]) != 0
-    assert "ring_scan" in capsys.readouterr().err
+    assert main(args + [flag, "on"]) != 0
+    assert key in capsys.readouterr().err
