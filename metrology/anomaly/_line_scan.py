@@ -550,12 +550,12 @@ class LineScan:
         return ls
 
 
-def smooth_psd(p: np.ndarray, width: int = 3) -> np.ndarray:
-    """A mean power spectrum in rfft2 layout, smoothed over ``width`` x ``width`` frequencies
-    (wrapping along the full axis) and floored at :data:`PSD_FLOOR` of its median."""
+def smooth_psd(p: np.ndarray) -> np.ndarray:
+    """A mean power spectrum in rfft2 layout, smoothed over 3 x 3 frequencies (wrapping along
+    the full axis) and floored at :data:`PSD_FLOOR` of its median."""
     from scipy import ndimage
 
-    q = ndimage.uniform_filter(p.astype(np.float64), width, mode=("wrap", "nearest"))
+    q = ndimage.uniform_filter(p.astype(np.float64), 3, mode=("wrap", "nearest"))
     # a constant face has no power at all: a floor that keeps the kernels finite
     floor = max(PSD_FLOOR * float(np.median(q)), 1e-9 * float(q.max()), 1e-20)
     return np.maximum(q, floor)

@@ -1,11 +1,11 @@
 """PatchCore bank files: one ``.npz`` written atomically, no pickle.
 
-Version 2 (written now) is a single NumPy ``.npz`` archive holding the arrays (``bank``,
-``center``, ``scale``, the position-aware bands ``aligned_lo/hi/spread`` and edge support
-``aligned_edge_mean/spread`` (absent in older banks), an optional ``roi``) and ``meta``: the JSON header (``format``, ``version``, settings, extractor configuration with
-the pretrained weights' sha256, training figures, threshold) stored as UTF-8 bytes.  Writing
-goes through one temp file and one rename, so a crash leaves either the old bank or the new one,
-never a header that does not match its arrays.  Reading uses ``allow_pickle=False``.
+Version 2 (written now) is one NumPy ``.npz``: the arrays (``bank``, ``center``, ``scale``,
+the position-aware bands ``aligned_lo/hi/spread`` and edge support ``aligned_edge_mean/spread``
+(absent in older banks), an optional ``roi``) and ``meta``, the JSON header (``format``,
+``version``, settings, extractor configuration with the weights' sha256, training figures,
+threshold) as UTF-8 bytes.  Written through one temp file and one rename (a crash leaves the
+old bank or the new one, never a mismatched header); read with ``allow_pickle=False``.
 
 Version 3 is version 2 with the line channel (``settings.line_scan``, on by default): the arrays
 ``line_psd``, ``line_spread``, ``line_roi`` and the header ``line_scan`` (scan constants and
@@ -96,7 +96,7 @@ and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``)
 (twenty-seventh session, rule 57): a version 3-15 bank (``lrms_base_version``) whose line and
 jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
 a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
-6-17 one (``own_base_version``) whose jet channel whitens each image by its own spectrum
+6-17 one (``lay_base_version``) whose jet channel's whitening is turned to each part's lay
 (``_lay_turn``); older readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
