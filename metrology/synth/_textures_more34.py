@@ -20,8 +20,8 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              face depends on the part's angle or is drawn per part but the random places
              (the part's angle is not taken; the spectrum's lay strength 0.03 at most, seeds
              0-7).  Its levels two-sided (the lips up, the bowls and the pits down: the face
-             signal's skewness within +-0.2, seeds 0-7; without the lips it was -0.5 to
-             -1.0).  Unlike ``blasted`` (grit:
+             signal's skewness within +-0.2, seeds 0-7; the dents alone, without their
+             lips, -0.6 to -0.8, seeds 0-2).  Unlike ``blasted`` (grit:
              angular facets), ``wetblasted`` (a slurry's softer, finer matte), ``peened``
              (larger round dimples), ``etchedmatte`` (etch pits with rims, no craters) and
              ``electropolished`` (levelled, glossy): a fine isotropic crater matte,
