@@ -11,8 +11,9 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              which lies off the triangle's centre as the corner came in tilted (each side
              0.7-1.3 of the mean distance from it); lit from one side (any azimuth), each
              facet reads its own level by its slope towards the light (the facet tilted
-             away darkest, the one facing the light least dark: 0.15-1 of the depth), over a
-             uniform darkening of the burnished metal; a thin bright lip round the outline
+             away darkest, the one facing the light least dark), over a uniform darkening
+             of the burnished metal (0.6 + 0.4 x the slope's share: 0.57-0.97 of the
+             contrast seen, seeds 0-3); a thin bright lip round the outline
              where the metal piled up (0.15-0.3 of the contrast); its edges soft over a
              fraction of a px; dark, 14-28 gray levels, bright if the contrast is negative
              (the signs swapped).  Unlike ``dent`` (a smooth round bump), ``chip`` (a polygon
