@@ -358,6 +358,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   radial slot, the face about 0.45 of the image; the held-out 51 kinds plus the new shape
   ``nutprint``, and missing / extra), made on 2026-12-07 (twenty-ninth session, after
   held-out 51) before any later change, to be scored once with the default;
+* ``holdout53``: a fifty-third held-out configuration (texture ``passivated``, a
+  bead-blasted, then passivated stainless face: overlapping bead craters with raised lips,
+  sparse sharp pits where inclusions dissolved, a faint tint mottle, no lay at all, its
+  levels two-sided, layout ``motorplate``, a motor mounting plate: a square with its corners
+  chamfered at 45 degrees, a pilot bore, four bolt holes and a vertical belt-tension slot,
+  the face about 0.52 of the image; the held-out 52 kinds plus the new shape
+  ``cornerdent``, and missing / extra), made on 2026-12-07 (twenty-ninth session, after
+  held-out 52) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -408,7 +416,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``holdout50``, ``holdout51``, ``holdout52``, ``local_rms``, ``ring_scan``, ``lay_turn``,
+``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``local_rms``, ``ring_scan``, ``lay_turn``,
 ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
@@ -1595,6 +1603,21 @@ PARTS["holdout51"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT52_SET = ("ratchet", "flycut", 10200, HOLDOUT51_SET[3] + ("nutprint",))
 PARTS["holdout52"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT52_SET,
                                           title="held-out 52")
+#: the fifty-third held-out configuration (made 2026-12-07, twenty-ninth session, after
+#: held-out 52, before any later change): texture ``passivated`` (a bead-blasted, then
+#: passivated stainless face: bead craters of 1.1-1.8 px radius with raised lips, dulled by
+#: the acid, sparse sharp pits where inclusions dissolved, a faint tint mottle; no lay, the
+#: part's angle not taken; its face signal's skewness within +-0.2) and layout
+#: ``motorplate`` (a motor mounting plate: a square 0.38 of the smaller side either way with
+#: its corners chamfered at 45 degrees, a pilot bore, four bolt holes on the bolt square and
+#: a vertical belt-tension slot; the face about 0.52 of the image), both new, the held-out 52
+#: kinds plus the new shape ``cornerdent`` (a corner's dent: a triangle of three flat facets
+#: meeting off its centre, each its own level by its slope towards the light, a thin bright
+#: lip), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 53*)
+HOLDOUT53_SET = ("motorplate", "passivated", 10300, HOLDOUT52_SET[3] + ("cornerdent",))
+PARTS["holdout53"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT53_SET,
+                                          title="held-out 53")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

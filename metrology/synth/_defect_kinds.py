@@ -67,6 +67,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``pickmark`` a pick slip mark: a short sharp zig-zag scratch (3-6 segments), a fine burr line.
 ``grindburn`` a grinding burn: a long soft dark band, light fringes either side, its tint pulsing.
 ``nutprint`` a hex nut's print: a dark flat ring, hexagonal outside, round inside, streaked round.
+``cornerdent`` a corner's dent: a triangle of three flat facets, each its own level, a thin lip.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -79,7 +80,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                "grindburn", "nutprint")
+                "grindburn", "nutprint", "cornerdent")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -90,4 +91,4 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                 "grindburn", "nutprint")
+                 "grindburn", "nutprint", "cornerdent")

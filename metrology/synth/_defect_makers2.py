@@ -84,6 +84,7 @@ from ._defect_makers26 import _spallpit
 from ._defect_makers27 import _pickmark
 from ._defect_makers28 import _grindburn
 from ._defect_makers29 import _nutprint
+from ._defect_makers30 import _cornerdent
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -518,4 +519,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "knurlprint": _knurlprint, "chainmark": _chainmark,
                "lockwasher": _lockwasher, "tackweld": _tackweld,
                "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark,
-               "grindburn": _grindburn, "nutprint": _nutprint}
+               "grindburn": _grindburn, "nutprint": _nutprint,
+               "cornerdent": _cornerdent}

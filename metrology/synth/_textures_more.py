@@ -82,7 +82,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more30`, ``etchedmatte`` and ``bellcrank`` in
 :mod:`metrology.synth._textures_more31`, ``beltsanded`` and ``sectorblank`` in
 :mod:`metrology.synth._textures_more32`, ``flycut`` and ``ratchet`` in
-:mod:`metrology.synth._textures_more33`.
+:mod:`metrology.synth._textures_more33`, ``passivated`` and ``motorplate`` in
+:mod:`metrology.synth._textures_more34`.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ from ._textures_more30 import flamecut_texture, hookplate_layout
 from ._textures_more31 import bellcrank_layout, etchedmatte_texture
 from ._textures_more32 import beltsanded_texture, sectorblank_layout
 from ._textures_more33 import flycut_texture, ratchet_layout
+from ._textures_more34 import motorplate_layout, passivated_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -533,7 +535,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "ecore": ecore_layout, "circlip": circlip_layout,
                 "pulley": pulley_layout, "clutchplate": clutchplate_layout,
                 "hookplate": hookplate_layout, "bellcrank": bellcrank_layout,
-                "sectorblank": sectorblank_layout, "ratchet": ratchet_layout}
+                "sectorblank": sectorblank_layout, "ratchet": ratchet_layout,
+                "motorplate": motorplate_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -556,4 +559,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "skimmed": skimmed_texture, "powdercoat": powdercoat_texture,
                  "broached": broached_texture, "flamecut": flamecut_texture,
                  "etchedmatte": etchedmatte_texture, "beltsanded": beltsanded_texture,
-                 "flycut": flycut_texture}
+                 "flycut": flycut_texture, "passivated": passivated_texture}

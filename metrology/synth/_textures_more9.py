@@ -54,6 +54,7 @@ from ._textures_more30 import sd_hookplate
 from ._textures_more31 import sd_bellcrank
 from ._textures_more32 import sd_sectorblank
 from ._textures_more33 import sd_ratchet
+from ._textures_more34 import sd_motorplate
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -162,13 +163,15 @@ def sd_cam(u, v, lay):
 #: arms with round eyes from a boss (:func:`~metrology.synth._textures_more31.sd_bellcrank`),
 #: the sector blank's fan from a round hub
 #: (:func:`~metrology.synth._textures_more32.sd_sectorblank`), the ratchet wheel's saw teeth
-#: (:func:`~metrology.synth._textures_more33.sd_ratchet`).
+#: (:func:`~metrology.synth._textures_more33.sd_ratchet`), the motor plate's chamfered square
+#: (:func:`~metrology.synth._textures_more34.sd_motorplate`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"ratchet": sd_ratchet, "fan": sd_sectorblank, "crank": sd_bellcrank,
-                 "hook": sd_hookplate, "clutch": sd_clutchplate, "pulley": sd_pulley,
-                 "circlip": sd_circlip, "ecore": sd_ecore, "tensile": sd_tensile,
+MORE_OUTLINES = {"mount": sd_motorplate, "ratchet": sd_ratchet, "fan": sd_sectorblank,
+                 "crank": sd_bellcrank, "hook": sd_hookplate, "clutch": sd_clutchplate,
+                 "pulley": sd_pulley, "circlip": sd_circlip, "ecore": sd_ecore,
+                 "tensile": sd_tensile,
                  "geneva": sd_geneva, "dovetail": sd_dovetail, "rack": sd_rack,
                  "tabs": sd_tabwasher, "star": sd_starflange, "pad": sd_thrustpad,
                  "ellipse": sd_handhole, "dee": sd_dshim, "collar": sd_splitcollar,
