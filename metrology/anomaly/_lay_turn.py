@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FileFormatError
+from ..errors import FileFormatError, InputError
 
 #: ``lay_turn="auto"`` turns the step on where :class:`LayMeter` on the training faces gives
 #: at least this (rules 59 and 60; docs/anomaly-log.md)
@@ -90,15 +90,19 @@ def profile(p: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return ls - ls.mean()
 
 
-def align(prof: np.ndarray, ref: np.ndarray) -> float:
+def align(prof: np.ndarray, ref: np.ndarray):
     """The angle (degrees, in [-90, 90)) that turns the profile ``ref`` onto ``prof``: the
-    peak of their circular cross-correlation, refined by a parabola."""
-    c = np.fft.irfft(np.fft.rfft(prof) * np.conj(np.fft.rfft(ref)), N_PROFILE)
-    k = int(np.argmax(c))
-    a, b, d = c[k - 1], c[k], c[(k + 1) % N_PROFILE]
+    peak of their circular cross-correlation, refined by a parabola; ``prof`` a stack of
+    profiles (n, :data:`N_PROFILE`) gives the n angles at once."""
+    c = np.fft.irfft(np.fft.rfft(prof, axis=-1) * np.conj(np.fft.rfft(ref)), N_PROFILE, axis=-1)
+    c2 = np.atleast_2d(c)
+    rows = np.arange(len(c2))
+    k = np.argmax(c2, axis=1)
+    a, b, d = c2[rows, k - 1], c2[rows, k], c2[rows, (k + 1) % N_PROFILE]
     den = a - 2.0 * b + d
-    s = k + (0.5 * (a - d) / den if den < 0 else 0.0)
-    return float((s + N_PROFILE / 2) % N_PROFILE - N_PROFILE / 2)
+    off = np.where(den < 0, 0.5 * (a - d) / np.where(den < 0, den, -1.0), 0.0)
+    s = (k + off + N_PROFILE / 2) % N_PROFILE - N_PROFILE / 2
+    return float(s[0]) if c.ndim == 1 else s
 
 
 def full_plane(p: np.ndarray, width: int) -> np.ndarray:
@@ -129,13 +133,16 @@ def canonical(profiles: list[np.ndarray], powers, shape: tuple[int, int]
     averaged, centred full plane float32) of faces of ``shape`` given their direction
     ``profiles`` and, in the same order, their power spectra ``powers`` (rfft2 layout; any
     iterable, so a fit can make them one at a time) (module docstring, step 1)."""
-    ref = profiles[0]
-    for _ in range(ITERATIONS):
-        ref = np.mean([np.roll(pr, -int(round(align(pr, ref)))) for pr in profiles], axis=0)
+    stack = np.asarray(profiles, np.float64)
+    ref, bins = stack[0], np.arange(N_PROFILE)
+    for _ in range(ITERATIONS):  # each profile moved back by its whole degrees, averaged
+        k = np.rint(align(stack, ref)).astype(np.int64)
+        ref = stack[np.arange(len(stack))[:, None], (bins[None, :] + k[:, None]) % N_PROFILE]
+        ref = ref.mean(axis=0)
         ref -= ref.mean()
     canon = np.zeros(shape, np.float64)
-    for p, pr in zip(powers, profiles):
-        canon += turned(full_plane(p, shape[1]), -align(pr, ref))
+    for p, angle in zip(powers, align(stack, ref)):  # one warp a part
+        canon += turned(full_plane(p, shape[1]), -float(angle))
     return ref, (canon / len(profiles)).astype(np.float32)
 
 
@@ -190,9 +197,16 @@ class LayMeter:
 def decide(mode: Any, meter: LayMeter | None) -> tuple[bool, str]:
     """Whether the fit turns the whitening to each part's lay (``lay_turn`` ``mode``:
     ``"auto"``, True or False; ``meter`` the training faces' :class:`LayMeter`, None when
-    ``mode`` is False), and what ``info["lay_turn"]`` says."""
+    ``mode`` is False), and what ``info["lay_turn"]`` says.  With fewer than two training
+    faces that have any texture there is no lay to read: off under ``"auto"``, and
+    :class:`InputError` under True (a flat face has no spectrum to turn)."""
     if mode is False or meter is None:
         return False, "off"
+    if meter.n < 2:
+        if mode is True:
+            raise InputError(f"lay_turn: needs at least 2 good faces with texture to read a lay "
+                             f"from, given {meter.n} (the others are flat)")
+        return False, f"off: {meter.n} good faces with texture (needs 2)"
     s = meter.spread()
     if mode == "auto" and s < GATE:
         return False, f"off: lay spread {s:.3f} (< {GATE})"

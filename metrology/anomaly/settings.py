@@ -309,7 +309,8 @@ class PatchCoreSettings(Serializable):
         turns from part to part (the log share of each direction's spectral energy varies
         over the training faces by 0.22 or more); ``True``: always (a face whose lay every
         part shares has nothing to gain and lost up to 0.025 in development; it raises where
-        the fit has no jet channel); ``False``: never.  About 2-4 ms more per 256 x 256
+        the fit has no jet channel or fewer than two good faces with texture); ``False``:
+        never.  About 2-4 ms more per 256 x 256
         scored where on (the step itself 1.8 ms; 43.7 against 39.7 ms, paired).  ``info["lay_turn"]`` says "on" or "off" and the lay's
         spread.
     """

@@ -20,6 +20,7 @@ from metrology.anomaly._jet_scan import JetScan
 from metrology.anomaly._lay_turn import (GATE, N_DIRECTIONS, N_PROFILE, VERSION, LayMeter,
                                          align, canonical, full_plane, params, profile,
                                          turned, unwrap_version)
+from metrology.errors import InputError
 from tests.anomaly.test_jet_scan import N, _dent, _texture
 from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips
 from tests.anomaly.test_ring_scan import check_jet_option
@@ -162,6 +163,31 @@ def test_auto_turns_it_on_only_where_the_lay_turns(turning):
                          lay_turn=True)
     assert forced.lay_info.startswith("on: lay spread")
     assert all(lv.turn is not None for lv in forced.levels) and len(forced.levels) == 2
+
+
+def test_flat_faces_have_no_lay_to_turn():
+    # faces without texture: "auto" leaves the step off, True refuses with the library's
+    # error (a bank of such a fit once saved a canonical spectrum of zeros, which its own
+    # loader then refused)
+    flat = [np.full((96, 96), 120.0, np.float32) for _ in range(20)]
+    held, roi = np.arange(20) % 5 == 4, np.ones((96, 96), bool)
+    js = JetScan.fit(flat, held, roi, lay_turn="auto")
+    assert js.lay_turns is None and js.lay_info == "off: 0 good faces with texture (needs 2)"
+    with pytest.raises(InputError, match="lay_turn: needs at least 2 good faces with texture"):
+        JetScan.fit(flat, held, roi, lay_turn=True)
+    with pytest.raises(InputError, match="lay_turn"):
+        PatchCore(select="off", jet_scan=True, lay_turn=True).fit(
+            [np.full((96, 96), 120, np.uint8)] * 20)
+
+
+def test_align_takes_a_stack_of_profiles_at_once():
+    g = np.random.default_rng(2)
+    stack, ref = g.normal(size=(12, N_PROFILE)), g.normal(size=N_PROFILE)
+    one_by_one = [align(p, ref) for p in stack]
+    assert all(isinstance(a, float) and -90.0 <= a < 90.0 for a in one_by_one)
+    np.testing.assert_array_equal(align(stack, ref), one_by_one)
+    # a profile moved by whole degrees is found moved by them
+    assert align(np.roll(ref, 17), ref) == pytest.approx(17.0, abs=1e-9)
 
 
 # ---------------------------------------------------------------------------- in PatchCore
