@@ -48,10 +48,11 @@ def seam_path(g, length, jag):
     """The crack's path: its offsets across the chord (px) at the places along it
     (``(along, offsets)``, each ``n + 1`` long, ``n`` steps of about :data:`SB_STEP` px
     over ``length`` px, centred): each ``jag`` x a uniform draw either way, so the path
-    steps aside at every vertex (jagged), their mean removed."""
+    steps aside at every vertex (jagged), their mean removed.  Drawn from a generator of
+    its own (one draw of ``g``), so the draws after it do not depend on the length."""
     n = max(3, int(round(length / SB_STEP)))
     along = np.linspace(-0.5 * length, 0.5 * length, n + 1)
-    off = jag * g.uniform(-1.0, 1.0, n + 1)
+    off = jag * np.random.default_rng(int(g.integers(2 ** 32))).uniform(-1.0, 1.0, n + 1)
     return along, off - off.mean()
 
 
