@@ -13,7 +13,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              parabola across each stroke, its floor ``depth`` below the ridges, each stroke
              of its own depth, 1 + 0.2 x a normal draw, the tool's spring and the ram's
              wear); along every stroke a faint periodic chatter (the ram's vibration: the
-             groove's depth 1 +- 0.15-0.3 x a sine of 6-12 px, one period for the part, its
+             groove's depth 1 +- 0.06-0.14 x a sine of 8-16 px, one period for the part, its
              phase its own on every stroke, as each stroke starts afresh); occasional torn
              patches where the tool dragged and tore the metal (:func:`torn_patches`: 0.8-2
              a 256 x 256 px, soft ellipses 10-24 px long along the lay and 4-7 across, a
@@ -22,8 +22,10 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              and a low-frequency tint (sigma 20-40 px, 0.15-0.25 of the spread).  **The lay
              turns from part to part**: the strokes' direction is the texture's first draw,
              uniform over 0-180 degrees (the part clamped on the table as it comes; the
-             part's own angle is not taken).  Its levels two-sided (the sharp ridges up,
-             the broad floors and the tears down, the slope symmetric).  Unlike
+             part's own angle is not taken; the spectrum's lay strength 0.85-0.90, seeds
+             0-7).  Its levels two-sided (the sharp ridges up, the broad floors and the
+             tears down, the slope symmetric: the face-signal skewness -0.16 to 0.20, seeds
+             0-7).  Unlike
              ``broached`` (fine tool lines 2-5 px apart, band-passed, not periodic, crossed
              by regular step marks across the lay, torn streaks), ``beltsanded`` (scratches
              of mixed lengths, a second set, no pitch), ``flycut`` and ``milled`` (arcs),
