@@ -366,6 +366,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   the face about 0.52 of the image; the held-out 52 kinds plus the new shape
   ``cornerdent``, and missing / extra), made on 2026-12-07 (twenty-ninth session, after
   held-out 52) before any later change, to be scored once with the default;
+* ``holdout54``: a fifty-fourth held-out configuration (texture ``planed``, a shaper- or
+  planer-finished steel face: straight parallel stroke ridges a feed of 3.5-6.5 px apart,
+  each stroke its own depth, a faint chatter along the strokes, rare torn patches, a slow
+  tint, the lay drawn per part over 0-180 degrees, layout ``latchplate``, a door latch's
+  striker plate: a 2.5:1 rounded rectangle notched in one long edge, an off-centre latch
+  window and two countersunk screw holes, the face about 0.30 of the image; the held-out
+  53 kinds plus the new shape ``seamburst``, and missing / extra), made on 2026-12-07
+  (thirtieth session, after held-out 53) before any later change, to be scored once with
+  the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -416,7 +425,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``local_rms``, ``ring_scan``, ``lay_turn``,
+``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``local_rms``,
+``ring_scan``, ``lay_turn``,
 ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
@@ -1618,6 +1628,21 @@ PARTS["holdout52"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT53_SET = ("motorplate", "passivated", 10300, HOLDOUT52_SET[3] + ("cornerdent",))
 PARTS["holdout53"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT53_SET,
                                           title="held-out 53")
+#: the fifty-fourth held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 53, before any later change): texture ``planed`` (a shaper- or planer-finished
+#: steel face: straight parallel stroke ridges a feed of 3.5-6.5 px apart, each stroke its
+#: own depth, a faint chatter along every stroke, rare torn patches, a low-frequency tint;
+#: the lay drawn per part, uniform over 0-180 degrees, the part's angle not taken) and layout
+#: ``latchplate`` (a door latch's striker plate: a rounded rectangle 0.45 x 0.18 of the
+#: smaller side either way, notched in its lower long edge, an off-centre latch window and
+#: two countersunk screw holes near the ends; the face about 0.30 of the image), both new,
+#: the held-out 53 kinds plus the new shape ``seamburst`` (a burst seam: a short jagged
+#: crack opening in its middle into a lens-shaped dark gap with a bright lip along either
+#: edge), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 54*)
+HOLDOUT54_SET = ("latchplate", "planed", 10400, HOLDOUT53_SET[3] + ("seamburst",))
+PARTS["holdout54"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT54_SET,
+                                          title="held-out 54")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it
