@@ -14,8 +14,8 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              catches the light: a Gaussian line of sigma 0.5 px about 1 px outside the
              outline, 0.2-0.4 of the contrast, on the half facing away from the tail), and a
              short tail smeared behind it in the rolling direction (fading over 0.6-1.2 x its
-             size from half its radius on, half its width at the pocket, narrowing to a third,
-             0.6 of the pocket's depth where it starts); 14-30 gray levels
+             size beyond the pocket's mean radius, half its width at the pocket, narrowing to
+             a third, 0.6 of the pocket's depth where it starts); 14-30 gray levels
              dark, bright if the contrast is negative.  Unlike ``spot`` (a smooth elliptical
              blob, even inside), ``pits`` (a cluster of small round dots), ``inclusion`` (a
              small dark polygon with a faint halo all round), ``spallpit`` (a jagged polygonal
@@ -59,10 +59,11 @@ def pocket_change(t, a, radius, lobes, waves, mottle, rim, tail):
     its centre, ``t`` along the rolling direction, the tail towards ``+t``): the floor inside
     :func:`pocket_radius`'s outline (its edge an error function of :data:`SK_EDGE` px of the
     radial distance), 1 less ``mottle`` x the ``waves`` (rows of x and y wave numbers,
-    radians a px, and a phase; their mean cosine, lifted to 0-1); the tail behind it, a
+    radians a px, and a phase; their cosines' sum over its spread, lifted to 0-1 by half of
+    it and clipped there); the tail behind it, a
     Gaussian across of half width :data:`SK_TAIL_WIDTH` x the radius narrowing to a third at
-    its end, from the centre on (``t > 0``), :data:`SK_TAIL_DEPTH` deep up to half the
-    radius and fading linearly to 0 over ``tail`` px beyond (the larger of floor and tail);
+    its end, from the centre on (``t > 0``), :data:`SK_TAIL_DEPTH` deep up to the radius
+    and fading linearly to 0 over ``tail`` px beyond (the larger of floor and tail);
     the rim ``rim`` bright, a Gaussian of :data:`SK_RIM_SIGMA` px :data:`SK_GAP` px outside
     the outline, on the leading half (``t < 0``: its cosine's weight, squared)."""
     t, a = np.asarray(t, float), np.asarray(a, float)
@@ -72,8 +73,9 @@ def pocket_change(t, a, radius, lobes, waves, mottle, rim, tail):
     wave = np.zeros(np.broadcast(t, a).shape)
     for kx, ky, phase in waves:
         wave = wave + np.cos(kx * t + ky * a + phase)
-    floor = inside * (1.0 - mottle * (0.5 + 0.5 * wave / max(len(waves), 1)))
-    along = np.clip((t - 0.5 * radius) / max(tail, 1e-9), 0.0, 1.0)
+    patches = np.clip(0.5 + 0.5 * wave / np.sqrt(0.5 * max(len(waves), 1)), 0.0, 1.0)
+    floor = inside * (1.0 - mottle * patches)
+    along = np.clip((t - radius) / max(tail, 1e-9), 0.0, 1.0)
     half = SK_TAIL_WIDTH * radius * (1.0 - 2.0 / 3.0 * along)
     smear = SK_TAIL_DEPTH * (1.0 - along) * np.exp(-0.5 * (a / half) ** 2) * (t > 0.0)
     lead = np.clip(-np.cos(phi), 0.0, None) ** 2
@@ -100,7 +102,7 @@ def _scalepocket_params(g, shape, lay, params):
     contrast = params.get("contrast", g.uniform(*SK_CONTRAST))
     if "free" in lay and "length_px" not in params:  # pasted: what the region has room for
         size = min(size, max(5.0, (float(np.max(lay["free"])) - 6.0) /
-                                  max(0.9, 0.25 + tail)))
+                                  max(0.9, 0.5 + tail)))
     return size, lobes, waves, mottle, rim, tail * size, contrast
 
 
@@ -116,7 +118,7 @@ def _scalepocket(g, shape, lay, pose, params):
     angle = params.get("angle_deg", g.uniform(0.0, 360.0))
     radius = 0.5 * size
     reach = float(max(radius * (1.0 + lobes[:, 1].sum()) + SK_GAP + 3.0 * SK_RIM_SIGMA,
-                      0.5 * radius + tail) + 2.0 * SK_EDGE + 1.0)
+                      radius + tail) + 2.0 * SK_EDGE + 1.0)
     delta, c = chord_change(g, shape, lay, pose, reach, angle,
                             lambda t, a: -contrast * pocket_change(t, a, radius, lobes, waves,
                                                                    mottle, rim, tail))
