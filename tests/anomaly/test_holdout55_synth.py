@@ -270,12 +270,14 @@ def test_scalepocket_is_a_lobed_mottled_pocket_with_a_rim_ahead_and_a_tail_behin
         t, a = chord_frame(spec)
         rr, phi = np.hypot(t, a), np.arctan2(a, t)
         radius = 6.5
-        # the outline lobed: where the pocket is half dark, its radius by direction (12
-        # sectors) varies by over 12 % of the mean (a circle's by a px at most)
+        # the outline lobed: where the pocket is half dark, its radius by direction (the 7
+        # of 12 sectors off the tail's side) varies by over 25 % of the mean (0.33-0.75
+        # seen, seeds 0-7; a circle's by a px, 15 %, at most)
         dark = d < -30.0
         reach = [rr[dark & (np.abs(np.angle(np.exp(1j * (phi - p)))) < np.pi / 12)].max()
-                 for p in np.linspace(-np.pi, np.pi, 12, endpoint=False)]
-        assert np.ptp(reach) > 0.12 * np.mean(reach), (r, reach)
+                 for p in np.linspace(-np.pi, np.pi, 12, endpoint=False)
+                 if abs(p) > np.deg2rad(80.0)]
+        assert np.ptp(reach) > 0.25 * np.mean(reach), (r, reach)
         # its floor mottled: within 0.6 of the radius, from under 0.8 to the full contrast
         core = -d[rr < 0.6 * radius] / 60.0
         assert core.max() > 0.9 and core.min() < 0.8 and np.ptp(core) > 0.2, (r, core)
