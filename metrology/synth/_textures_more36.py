@@ -16,8 +16,10 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              bright lip along the base's edge where a flake broke away (the fracture's raised
              edge catching the light), which balances the dark flakes and pits; faint flow
              lines from the forging (:func:`flow_lines`: a weak, broad directional grain,
-             10-16 px along by 1.2-2 px across, at an angle drawn per part, 0.25-0.4 of the
+             10-16 px along by 1.2-2 px across, at an angle drawn per part, 0.12-0.2 of the
              spread; the part's angle is not taken) and a low-frequency tint (sigma 24-40 px).
+             Its levels two-sided (the face signal's skewness -0.17 to 0.15, seeds 0-7; without
+             the lips, 0.15-0.3 high, -0.25 to -0.06).
              Unlike ``scaled`` (hot-rolled: a few dozen large jagged flakes, 10-60 px, over
              long rolling streaks, every flake its own random level, a fifth spalled, cracks
              between them, stationary), its flakes are small polygons of drifting size, dark
