@@ -375,6 +375,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   53 kinds plus the new shape ``seamburst``, and missing / extra), made on 2026-12-07
   (thirtieth session, after held-out 53) before any later change, to be scored once with
   the default;
+* ``holdout55``: a fifty-fifth held-out configuration (texture ``forgescale``, a hot-forged
+  face with its mill scale: small polygonal dark flakes of drifting size over a lighter,
+  finely pitted base, their coverage patchy across the part, faint flow lines at an angle
+  drawn per part, a slow tint, layout ``pipeclamp``, a pipe-clamp half: a concentric
+  half-annulus saddle over the bore, rectangular ears at its feet with a bolt hole each, a
+  rectangular drain slot in the crown, the face about 0.26 of the image; the held-out 53
+  kinds plus the new shape ``scalepocket``, and missing / extra), made on 2026-12-07
+  (thirtieth session, after held-out 53) before any later change, to be scored once with
+  the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -425,9 +434,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout32``, ``holdout33``, ``holdout34``, ``holdout35``, ``holdout36``, ``holdout37``,
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
-``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``local_rms``,
-``ring_scan``, ``lay_turn``,
-``contrast``,
+``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
+``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1643,6 +1651,21 @@ PARTS["holdout53"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT54_SET = ("latchplate", "planed", 10400, HOLDOUT53_SET[3] + ("seamburst",))
 PARTS["holdout54"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT54_SET,
                                           title="held-out 54")
+#: the fifty-fifth held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 53, before any later change): texture ``forgescale`` (a hot-forged face with its
+#: mill scale: dark polygonal flakes, Voronoi cells of 3-15 px drifting in size, over a
+#: lighter finely pitted base with a thin lip where flakes broke away, their coverage patchy,
+#: faint flow lines at an angle drawn per part, a slow tint; its face signal's skewness within
+#: +-0.2) and layout ``pipeclamp`` (a pipe-clamp half: a concentric half-annulus saddle, 0.12
+#: to 0.42 of the smaller side, rectangular ears at its feet each with a bolt hole, a
+#: rectangular drain slot in the crown; the face about 0.26 of the image), both new, the
+#: held-out 53 kinds plus the new shape ``scalepocket`` (a rolled-in scale pocket: a lobed
+#: dark pocket with a mottled floor, a thin bright rim on its leading side, a short smear
+#: behind it), and missing / extra; to be scored once with the default (docs/anomaly-log.md,
+#: *Held-out 55*)
+HOLDOUT55_SET = ("pipeclamp", "forgescale", 10500, HOLDOUT53_SET[3] + ("scalepocket",))
+PARTS["holdout55"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT55_SET,
+                                          title="held-out 55")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

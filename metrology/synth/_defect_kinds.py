@@ -69,6 +69,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``nutprint`` a hex nut's print: a dark flat ring, hexagonal outside, round inside, streaked round.
 ``cornerdent`` a corner's dent: a triangle of three flat facets, each its own level, a thin lip.
 ``seamburst`` a burst seam: a short jagged crack opening mid-way into a dark lens, bright lips.
+``scalepocket`` a rolled-in scale pocket: a lobed mottled dark pocket, a lit rim ahead, a tail behind.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -81,7 +82,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "halo", "arcstrike", "burr", "stringer", "pigtail", "shrinkage",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                "grindburn", "nutprint", "cornerdent", "seamburst")
+                "grindburn", "nutprint", "cornerdent", "seamburst",
+                "scalepocket")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -92,4 +94,5 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "arcstrike", "burr", "stringer", "pigtail", "shrinkage", "comet",
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
-                 "grindburn", "nutprint", "cornerdent", "seamburst")
+                 "grindburn", "nutprint", "cornerdent", "seamburst",
+                 "scalepocket")

@@ -86,6 +86,7 @@ from ._defect_makers28 import _grindburn
 from ._defect_makers29 import _nutprint
 from ._defect_makers30 import _cornerdent
 from ._defect_makers31 import _seamburst
+from ._defect_makers32 import _scalepocket
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -521,4 +522,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "lockwasher": _lockwasher, "tackweld": _tackweld,
                "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark,
                "grindburn": _grindburn, "nutprint": _nutprint,
-               "cornerdent": _cornerdent, "seamburst": _seamburst}
+               "cornerdent": _cornerdent, "seamburst": _seamburst,
+               "scalepocket": _scalepocket}
