@@ -17,7 +17,8 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              matte's spread, seen by its level).  **No lay**: the flakes and slivers lie at
              every angle and nothing is drawn per part but places and levels (the part's angle
              is not taken).  The sparkles make the face sparse and impulsive, one-sided bright:
-             the face signal's skewness and (excess) kurtosis as the tests measure them.
+             the face signal's skewness 0.53-1.20 and excess kurtosis 4.3-9.8 (seeds 0-7;
+             the matte alone symmetric, its kurtosis 1.4-1.7).
              Unlike ``spangle`` (hot-dip galvanised: a Voronoi mosaic of large grains 12-40 px,
              each its own level with dendrite streaks), ``powdercoat`` (an orange-peel relief
              of one wavelength seen by its shading, a symmetric speckle, no glints),
