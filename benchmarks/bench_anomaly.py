@@ -384,6 +384,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   kinds plus the new shape ``scalepocket``, and missing / extra), made on 2026-12-07
   (thirtieth session, after held-out 53) before any later change, to be scored once with
   the default;
+* ``holdout57``: a fifty-seventh held-out configuration (texture ``zincflake``, a zinc-flake
+  coated face: a fine grey matte of overlapping lamellar flakes with sparse bright sparkles
+  of widely varying brightness, a few darker voids, a faint orange peel, no lay, its levels
+  heavy-tailed on the bright side, layout ``anchorplate``, a column base plate: a square
+  with four short slots along the diagonals near the corners and a central square cut-out
+  with rounded corners, the face about 0.61 of the image; the held-out 55 kinds plus the
+  new shape ``bubbleburst``, and missing / extra), made on 2026-12-07 (thirtieth session,
+  after held-out 55) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -435,7 +443,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
+``holdout57``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1666,6 +1674,21 @@ PARTS["holdout54"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT55_SET = ("pipeclamp", "forgescale", 10500, HOLDOUT53_SET[3] + ("scalepocket",))
 PARTS["holdout55"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT55_SET,
                                           title="held-out 55")
+#: the fifty-seventh held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 55, before any later change): texture ``zincflake`` (a zinc-flake coated steel
+#: face: a fine grey matte of overlapping lamellar flakes at every angle, sparse bright
+#: sparkles, points or 1-3 px slivers, 2-6 per 1000 px^2, their brightness log-normal, a few
+#: darker voids, a faint orange peel; no lay; its face signal one-sided bright and
+#: heavy-tailed) and layout ``anchorplate`` (a column base plate: a square, 0.41 of the
+#: smaller side either way, four short slots along the diagonals near the corners, a central
+#: square cut-out with rounded corners; the face about 0.61 of the image), both new, the
+#: held-out 55 kinds plus the new shape ``bubbleburst`` (a burst coating blister: a round
+#: dark crater, a ragged bright torn rim missing on part of the circle, a faint halo of
+#: lifted coating), and missing / extra; to be scored once with the default
+#: (docs/anomaly-log.md, *Held-out 57*)
+HOLDOUT57_SET = ("anchorplate", "zincflake", 10700, HOLDOUT55_SET[3] + ("bubbleburst",))
+PARTS["holdout57"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT57_SET,
+                                          title="held-out 57")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it
