@@ -70,6 +70,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``cornerdent`` a corner's dent: a triangle of three flat facets, each its own level, a thin lip.
 ``seamburst`` a burst seam: a short jagged crack opening mid-way into a dark lens, bright lips.
 ``scalepocket`` a rolled-in scale pocket: a lobed mottled dark pocket, a lit rim ahead, a tail behind.
+``knitline`` a knit line: a short faint wavy V-line, a fan of flow marks at one end, a duller side.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -83,7 +84,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                 "grindburn", "nutprint", "cornerdent", "seamburst",
-                "scalepocket")
+                "scalepocket", "knitline")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -95,4 +96,4 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                  "grindburn", "nutprint", "cornerdent", "seamburst",
-                 "scalepocket")
+                 "scalepocket", "knitline")
