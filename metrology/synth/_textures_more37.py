@@ -33,9 +33,12 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              keyway notch at its top (0.026 wide, 0.02 past the bore), five curved spokes
              (0.07 wide, each a band round a circular arc of radius 0.4 that leaves the hub
              and reaches the rim 40 degrees further round, all bowed the same way) joining
-             hub and rim; the five openings between the spokes are part of the outline (the
-             disc less five curved windows, their corners filleted by 0.015;
-             :func:`sd_spokewheel`, the plate's ``"wheel"``, exact everywhere); the bore (a
+             hub and rim (over the ring's 0.1 of radius a 40-degree sweep makes each lean
+             far round: its arc's centre lies near the wheel's, so the windows are crescents
+             overlapping in angle, a spoke's outer side facing one window and its inner side
+             the next, each over a stretch of its own); the five openings between the spokes
+             are part of the outline (the disc less five curved windows, their corners
+             filleted by 0.015; :func:`sd_spokewheel`, the plate's ``"wheel"``, exact everywhere); the bore (a
              hole) and the keyway (a window) are the features, each missable (a missing
              keyway leaves a plain round bore, a missing bore the keyway's notch alone); the
              openings, being outline, are never missing, as ``pulley``'s and
@@ -85,8 +88,10 @@ def grain_cells(g, h, w):
     :data:`LG_BANDS` bands, one maximum filter over a disc each: no two seeds crowd into a
     star of thin cells), at least one seed; each pixel's cell the nearest seed's (a Voronoi
     cell).  Returns the cells (each pixel's seed's flat index), each pixel's distance to its
-    seed and to the nearest cell boundary (px; the boundary pixels, whose right or lower
-    neighbour lies in another cell, at 0) and the local spacing (px)."""
+    seed and to the nearest cell boundary (px; the boundary runs between a pair of
+    neighbours in two cells, each 0.5 px from it, both marked: marking one side only, the
+    right or lower one, left a lay at 45 degrees, the staircases of the two diagonals
+    marked unlike) and the local spacing (px)."""
     lo, hi = np.log(LG_SPACING[0]), np.log(LG_SPACING[1])
     drift = special.ndtr(_smooth(g, h, w, LG_SPACING_SIGMA))
     spacing = np.exp(lo + (hi - lo) * drift)
@@ -103,10 +108,13 @@ def grain_cells(g, h, w):
     seed_d, (iy, ix) = ndimage.distance_transform_edt(~keep, return_indices=True)
     cell = iy * w + ix
     edge = np.zeros((h, w), bool)
-    edge[:, :-1] |= cell[:, :-1] != cell[:, 1:]
-    edge[:-1, :] |= cell[:-1, :] != cell[1:, :]
+    across, down = cell[:, :-1] != cell[:, 1:], cell[:-1, :] != cell[1:, :]
+    edge[:, :-1] |= across
+    edge[:, 1:] |= across
+    edge[:-1, :] |= down
+    edge[1:, :] |= down
     edge_d = ndimage.distance_transform_edt(~edge) if edge.any() else np.full((h, w), np.inf)
-    return cell, seed_d, edge_d, spacing
+    return cell, seed_d, edge_d + 0.5, spacing
 
 
 def sheen(g, h, w):
