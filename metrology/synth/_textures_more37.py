@@ -30,7 +30,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
 ``spokewheel`` layout (:func:`spokewheel_layout`): a small handwheel (a die-cast or moulded
              machine handwheel) seen face on: an outer rim ring (radius 0.47 x the smaller
              side, its inside 0.41), a large hub (radius 0.31) with a bore (0.04) and a
-             keyway notch at its top (0.026 wide, 0.02 past the bore), five curved spokes
+             keyway notch at its top (0.032 wide, 0.025 past the bore), five curved spokes
              (0.07 wide, each a band round a circular arc of radius 0.4 that leaves the hub
              and reaches the rim 40 degrees further round, all bowed the same way) joining
              hub and rim (over the ring's 0.1 of radius a 40-degree sweep makes each lean
@@ -46,7 +46,8 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              is: the room for a defect on a 96 px image (12 px inside the outline, 10 px off
              the bore and keyway) is the hub's ring alone (the rim, 0.06, and the spokes are
              narrower than the 24 px it needs), and with the rim at 0.41 a hub of 0.22 or
-             0.25 left none of the placing box, 0.28 2.5 %, 0.30 7.8 %, 0.31 11 %.  The
+             0.25 left none of the placing box, 0.28 2.5 %, 0.30 7.8 %, 0.31 11 % (10.7 % with the
+             keyway as drawn).  The
              first outline with curved spokes (``pulley``'s arms are straight and taper,
              ``endshield``'s ribs are straight and of one width): five-fold turning symmetry,
              no mirror line.
@@ -154,7 +155,7 @@ def leathergrain_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarr
 #: keyway's half width and its top past the bore
 SW_R, SW_RIM, SW_HUB, SW_SPOKE, SW_FILLET = 0.47, 0.41, 0.31, 0.035, 0.015
 SW_N, SW_FIRST, SW_SWEEP, SW_BEND = 5, -90.0, 40.0, 0.4
-SW_BORE, SW_KEY, SW_KEY_DEPTH = 0.04, 0.013, 0.02
+SW_BORE, SW_KEY, SW_KEY_DEPTH = 0.04, 0.016, 0.025
 
 
 def _circle_meet(c1, r1, c2, r2):
@@ -269,13 +270,15 @@ def spokewheel_layout(shape: tuple[int, int], base: dict) -> dict:
     :data:`SW_SWEEP` degrees further round on arcs of :data:`SW_BEND`, all x the smaller side
     ``s``; ``"half"`` and ``"corner"`` its radius: round), the bore (a hole of :data:`SW_BORE`
     s at the centre) and the keyway (a window :data:`SW_KEY` s either side of the vertical,
-    from inside the bore up to :data:`SW_KEY_DEPTH` s past it; ``missing`` leaves out
-    either)."""
+    from the bore's chord there, its lower corners tucked into the bore, up to
+    :data:`SW_KEY_DEPTH` s past it; ``missing`` leaves out either)."""
     s = float(min(shape))
     openings = wheel_openings(SW_R * s, SW_RIM * s, SW_HUB * s, SW_SPOKE * s, SW_FILLET * s,
                               SW_N, SW_FIRST, SW_SWEEP, SW_BEND * s)
-    top, low = (SW_BORE + SW_KEY_DEPTH) * s, 0.7 * SW_BORE * s
-    key = ((0.0, -0.5 * (top + low)), (SW_KEY * s, 0.5 * (top - low)), 0.1 * SW_KEY * s)
+    corner = 0.1 * SW_KEY * s
+    top = (SW_BORE + SW_KEY_DEPTH) * s
+    low = float(np.sqrt(SW_BORE ** 2 - SW_KEY ** 2)) * s - corner     # its corners in the bore
+    key = ((0.0, -0.5 * (top + low)), (SW_KEY * s, 0.5 * (top - low)), corner)
     return dict(base, half=(SW_R * s, SW_R * s), corner=SW_R * s, holes=[((0.0, 0.0),
                                                                          SW_BORE * s)],
                 slots=[], windows=[key], wheel=(SW_R * s, SW_FILLET * s, openings))
