@@ -384,6 +384,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   kinds plus the new shape ``scalepocket``, and missing / extra), made on 2026-12-07
   (thirtieth session, after held-out 53) before any later change, to be scored once with
   the default;
+* ``holdout56``: a fifty-sixth held-out configuration (texture ``leathergrain``, an
+  injection-moulded plastic face with a leather-grain mould texture: an irregular net of soft
+  rounded ridges round cells whose size drifts 4-12 px, shallow pores in some cells, a slow
+  sheen, a fine micro-grain, no lay, layout ``spokewheel``, a small handwheel: a rim ring, a
+  large hub with a bore and a keyway notch, five curved spokes, the openings between them
+  part of the outline, the face about 0.58 of the image; the held-out 55 kinds plus the new
+  shape ``knitline``, and missing / extra), made on 2026-12-07 (thirtieth session, after
+  held-out 55) before any later change, to be scored once with the default;
 * ``holdout57``: a fifty-seventh held-out configuration (texture ``zincflake``, a zinc-flake
   coated face: a fine grey matte of overlapping lamellar flakes with sparse bright sparkles
   of widely varying brightness, a few darker voids, a faint orange peel, no lay, its levels
@@ -443,7 +451,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``holdout57``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
+``holdout56``, ``holdout57``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1674,6 +1682,20 @@ PARTS["holdout54"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT55_SET = ("pipeclamp", "forgescale", 10500, HOLDOUT53_SET[3] + ("scalepocket",))
 PARTS["holdout55"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT55_SET,
                                           title="held-out 55")
+#: the fifty-sixth held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 55, before any later change): texture ``leathergrain`` (an injection-moulded
+#: plastic face with a leather-grain mould texture: an irregular net of soft rounded ridges
+#: round Voronoi cells of 4-12 px drifting in size, some cells with a shallow pore, a slow
+#: sheen, a fine micro-grain, no lay; its face signal's skewness within +-0.5) and layout
+#: ``spokewheel`` (a small handwheel: a rim ring, a hub of 0.31 of the smaller side with a
+#: bore and a keyway notch, five curved spokes, the five openings between them part of the
+#: outline; the face about 0.58 of the image), both new, the held-out 55 kinds plus the new
+#: shape ``knitline`` (a moulding's knit line: a thin faint wavy V-line ending in a fan of
+#: flow marks at one end, a subtle dull band on one side), and missing / extra; to be scored
+#: once with the default (docs/anomaly-log.md, *Held-out 56*)
+HOLDOUT56_SET = ("spokewheel", "leathergrain", 10600, HOLDOUT55_SET[3] + ("knitline",))
+PARTS["holdout56"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT56_SET,
+                                          title="held-out 56")
 #: the fifty-seventh held-out configuration (made 2026-12-07, thirtieth session, after
 #: held-out 55, before any later change): texture ``zincflake`` (a zinc-flake coated steel
 #: face: a fine grey matte of overlapping lamellar flakes at every angle, sparse bright

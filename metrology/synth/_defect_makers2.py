@@ -87,6 +87,7 @@ from ._defect_makers29 import _nutprint
 from ._defect_makers30 import _cornerdent
 from ._defect_makers31 import _seamburst
 from ._defect_makers32 import _scalepocket
+from ._defect_makers33 import _knitline
 from ._defect_makers34 import _bubbleburst
 
 
@@ -524,4 +525,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "fretting": _fretting, "spallpit": _spallpit, "pickmark": _pickmark,
                "grindburn": _grindburn, "nutprint": _nutprint,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
-               "scalepocket": _scalepocket, "bubbleburst": _bubbleburst}
+               "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
+               "knitline": _knitline}

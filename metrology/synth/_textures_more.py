@@ -85,7 +85,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more33`, ``passivated`` and ``motorplate`` in
 :mod:`metrology.synth._textures_more34`, ``planed`` and ``latchplate`` in
 :mod:`metrology.synth._textures_more35`, ``forgescale`` and ``pipeclamp`` in
-:mod:`metrology.synth._textures_more36`, ``zincflake`` and ``anchorplate`` in
+:mod:`metrology.synth._textures_more36`, ``leathergrain`` and ``spokewheel`` in
+:mod:`metrology.synth._textures_more37`, ``zincflake`` and ``anchorplate`` in
 :mod:`metrology.synth._textures_more38`.
 """
 
@@ -136,6 +137,7 @@ from ._textures_more33 import flycut_texture, ratchet_layout
 from ._textures_more34 import motorplate_layout, passivated_texture
 from ._textures_more35 import latchplate_layout, planed_texture
 from ._textures_more36 import forgescale_texture, pipeclamp_layout
+from ._textures_more37 import leathergrain_texture, spokewheel_layout
 from ._textures_more38 import anchorplate_layout, zincflake_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
@@ -543,7 +545,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "hookplate": hookplate_layout, "bellcrank": bellcrank_layout,
                 "sectorblank": sectorblank_layout, "ratchet": ratchet_layout,
                 "motorplate": motorplate_layout, "latchplate": latchplate_layout,
-                "pipeclamp": pipeclamp_layout, "anchorplate": anchorplate_layout}
+                "pipeclamp": pipeclamp_layout, "anchorplate": anchorplate_layout,
+                "spokewheel": spokewheel_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -568,4 +571,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "etchedmatte": etchedmatte_texture, "beltsanded": beltsanded_texture,
                  "flycut": flycut_texture, "passivated": passivated_texture,
                  "planed": planed_texture, "forgescale": forgescale_texture,
-                 "zincflake": zincflake_texture}
+                 "zincflake": zincflake_texture,
+                 "leathergrain": leathergrain_texture}
