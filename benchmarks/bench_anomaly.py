@@ -405,7 +405,7 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   surroundings along a direction drawn per part, faint curved buffing swirls, a fine haze,
   sparse dark micro-pits, layout ``slottedarm``, an adjusting arm: a long bar with a round
   boss at one end holding the pivot hole and a straight adjustment slot along its axis in
-  its other half, the face about 0.30 of the image; the held-out 57 kinds plus the new shape
+  its other half, the face about 0.25 of the image; the held-out 57 kinds plus the new shape
   ``nodule``, and missing / extra), made on 2026-12-07 (thirtieth session, after held-out 57)
   before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
@@ -1726,7 +1726,7 @@ PARTS["holdout57"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 #: curved buffing swirls, a fine haze, sparse dark micro-pits) and layout ``slottedarm`` (an
 #: adjusting arm: a bar 0.84 of the smaller side long, a round boss at one end holding the
 #: pivot hole, a straight adjustment slot along the axis in its other half; the face about
-#: 0.30 of the image), both new, the held-out 57 kinds plus the new shape ``nodule`` (a
+#: 0.25 of the image), both new, the held-out 57 kinds plus the new shape ``nodule`` (a
 #: plating nodule: a tiny knobby dome, bright on the side facing the light and dark on the
 #: other, a thin dark ring at its foot), and missing / extra; to be scored once with the
 #: default (docs/anomaly-log.md, *Held-out 59*)
