@@ -12,11 +12,16 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              a slow warp, as the room's windows and walls are mirrored by a curved face), which
              holds nearly all of the texture's variance at low frequency; faint curved
              polishing swirls (:func:`polish_swirls`: arcs round random centres, radius of
-             curvature 30-120 px, 20-70 px long, 0.5-0.8 px wide, of either sign, at a low
-             weight), the buffing wheel's marks through the plate; a faint plating haze (sigma
-             0.6 px); sparse micro-pits (dark points 0.5-1 px across, 0.5-1.5 per 1000 px^2,
-             where the plate did not cover a pore).  The part's angle is not taken (the bands'
-             direction is drawn per part).
+             curvature 30-120 px, 20-70 px long, 0.5-0.8 px wide, of either sign, at half
+             the reflection's spread), the buffing wheel's marks through the plate; a fine
+             plating haze (sigma 1 px); sparse micro-pits (dark points 0.5-1 px across,
+             0.5-1.5 per 1000 px^2, where the plate did not cover a pore).  The part's angle
+             is not taken (the bands' direction is drawn per part).  The reflection is the
+             largest piece but 0.41 of the variance (the haze 0.49, the swirls 0.10): a
+             rendered contrast of 5 gray levels as ``texture_sigma`` reads it (8 px shading
+             off) needs the fine detail that strong (5.2-5.4 seen; with the reflection at
+             0.85 of the variance, 3.0); the face signal's skewness -0.05 to 0.04 (seeds
+             0-7).
              Unlike ``electropolished`` (a mosaic of levelled grains seen by thin dark grooves
              on their boundaries, no reflection), ``lapped`` (swirl arcs dense and dominant,
              over a haze and a weak mottle), ``superfinished`` (a fine straight cross lay of
@@ -56,8 +61,8 @@ from ._textures_more37 import _arc_distance
 #: px, and its reach, px)
 CP_BAND_SIGMA, CP_WARP_SIGMA, CP_WARP = (20.0, 60.0), 40.0, 8.0
 #: the swirls: arcs per 1000 px^2, their radius of curvature and length (px), their widths
-#: (Gaussian sigma, px), their weight (x the reflection's spread); the haze's weight; the
-#: micro-pits: how many a 1000 px^2, their sigma (px) and depth (x the reflection's spread)
+#: (Gaussian sigma, px), their weight (x the reflection's spread); the haze's weight and
+#: sigma (px); the micro-pits: how many a 1000 px^2, their sigma (px) and depth (x the reflection's spread)
 CP_SWIRLS, CP_BEND, CP_LEN, CP_WIDTHS, CP_SWIRL = 1.2, (30.0, 120.0), (20.0, 70.0), \
     (0.5, 0.8), 0.5
 CP_HAZE, CP_HAZE_SIGMA = 1.1, 1.0
@@ -109,7 +114,7 @@ def polish_swirls(g, h, w):
 def chromeplate_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     """A bright chrome-plated face: :func:`reflection_bands` (unit spread), plus
     :data:`CP_SWIRL` x :func:`polish_swirls` (unit spread), :data:`CP_HAZE` x a fine haze
-    (sigma 0.6 px), less the micro-pits (:data:`CP_PITS` a 1000 px^2, Gaussian dips of
+    (sigma :data:`CP_HAZE_SIGMA` px), less the micro-pits (:data:`CP_PITS` a 1000 px^2, Gaussian dips of
     :data:`CP_PIT_SIGMA` px, :data:`CP_PIT` deep).  The part's angle is not taken.  Zero
     mean, unit standard deviation, per part."""
     from ._textures_more8 import _pit_field
@@ -118,8 +123,8 @@ def chromeplate_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarra
     h, w, g = _canvas(shape, rng)
     face = reflection_bands(g, h, w)
     face = face + CP_SWIRL * _unit(polish_swirls(g, h, w))
-    face = face + CP_HAZE * _unit(ndimage.gaussian_filter(g.standard_normal((h, w)), CP_HAZE_SIGMA,
-                                                          mode="wrap"))
+    haze = ndimage.gaussian_filter(g.standard_normal((h, w)), CP_HAZE_SIGMA, mode="wrap")
+    face = face + CP_HAZE * _unit(haze)
     n = int(g.poisson(g.uniform(*CP_PITS) * h * w / 1000.0))
     ys, xs = g.uniform(0.0, h, n), g.uniform(0.0, w, n)
     face = face - _pit_field(h, w, xs, ys, g.uniform(*CP_PIT_SIGMA, n), g.uniform(*CP_PIT, n))
