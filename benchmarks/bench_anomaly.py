@@ -400,6 +400,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   with rounded corners, the face about 0.61 of the image; the held-out 55 kinds plus the
   new shape ``bubbleburst``, and missing / extra), made on 2026-12-07 (thirtieth session,
   after held-out 55) before any later change, to be scored once with the default;
+* ``holdout59``: a fifty-ninth held-out configuration (texture ``chromeplate``, a bright
+  decorative chrome-plated face: broad smooth bright and dark bands mirrored from the
+  surroundings along a direction drawn per part, faint curved buffing swirls, a fine haze,
+  sparse dark micro-pits, layout ``slottedarm``, an adjusting arm: a long bar with a round
+  boss at one end holding the pivot hole and a straight adjustment slot along its axis in
+  its other half, the face about 0.25 of the image; the held-out 57 kinds plus the new shape
+  ``nodule``, and missing / extra), made on 2026-12-07 (thirtieth session, after held-out 57)
+  before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -451,7 +459,7 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``holdout56``, ``holdout57``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
+``holdout56``, ``holdout57``, ``holdout59``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
 ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
@@ -1711,6 +1719,20 @@ PARTS["holdout56"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT57_SET = ("anchorplate", "zincflake", 10700, HOLDOUT55_SET[3] + ("bubbleburst",))
 PARTS["holdout57"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT57_SET,
                                           title="held-out 57")
+#: the fifty-ninth held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 57, before any later change): texture ``chromeplate`` (a bright decorative
+#: chrome-plated face: broad smooth bright and dark bands mirrored from the surroundings, a
+#: 1-D smoothed noise of sigma 20-60 px along a direction drawn per part, gently bent; faint
+#: curved buffing swirls, a fine haze, sparse dark micro-pits) and layout ``slottedarm`` (an
+#: adjusting arm: a bar 0.84 of the smaller side long, a round boss at one end holding the
+#: pivot hole, a straight adjustment slot along the axis in its other half; the face about
+#: 0.25 of the image), both new, the held-out 57 kinds plus the new shape ``nodule`` (a
+#: plating nodule: a tiny knobby dome, bright on the side facing the light and dark on the
+#: other, a thin dark ring at its foot), and missing / extra; to be scored once with the
+#: default (docs/anomaly-log.md, *Held-out 59*)
+HOLDOUT59_SET = ("slottedarm", "chromeplate", 10900, HOLDOUT57_SET[3] + ("nodule",))
+PARTS["holdout59"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT59_SET,
+                                          title="held-out 59")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it
