@@ -87,7 +87,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more35`, ``forgescale`` and ``pipeclamp`` in
 :mod:`metrology.synth._textures_more36`, ``leathergrain`` and ``spokewheel`` in
 :mod:`metrology.synth._textures_more37`, ``zincflake`` and ``anchorplate`` in
-:mod:`metrology.synth._textures_more38`.
+:mod:`metrology.synth._textures_more38`, ``granite`` and ``keyedcollar`` in
+:mod:`metrology.synth._textures_more39`.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ from ._textures_more35 import latchplate_layout, planed_texture
 from ._textures_more36 import forgescale_texture, pipeclamp_layout
 from ._textures_more37 import leathergrain_texture, spokewheel_layout
 from ._textures_more38 import anchorplate_layout, zincflake_texture
+from ._textures_more39 import granite_texture, keyedcollar_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -546,7 +548,7 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "sectorblank": sectorblank_layout, "ratchet": ratchet_layout,
                 "motorplate": motorplate_layout, "latchplate": latchplate_layout,
                 "pipeclamp": pipeclamp_layout, "anchorplate": anchorplate_layout,
-                "spokewheel": spokewheel_layout}
+                "spokewheel": spokewheel_layout, "keyedcollar": keyedcollar_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -572,4 +574,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "flycut": flycut_texture, "passivated": passivated_texture,
                  "planed": planed_texture, "forgescale": forgescale_texture,
                  "zincflake": zincflake_texture,
-                 "leathergrain": leathergrain_texture}
+                 "leathergrain": leathergrain_texture, "granite": granite_texture}

@@ -58,6 +58,7 @@ from ._textures_more34 import sd_motorplate
 from ._textures_more35 import sd_latchplate
 from ._textures_more36 import sd_pipeclamp
 from ._textures_more37 import sd_spokewheel
+from ._textures_more39 import sd_keyedcollar
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -172,11 +173,12 @@ def sd_cam(u, v, lay):
 #: (:func:`~metrology.synth._textures_more35.sd_latchplate`), the pipe-clamp half's saddle and
 #: ears (:func:`~metrology.synth._textures_more36.sd_pipeclamp`), the handwheel's disc less
 #: the openings between its curved spokes
-#: (:func:`~metrology.synth._textures_more37.sd_spokewheel`).
+#: (:func:`~metrology.synth._textures_more37.sd_spokewheel`), the keyed collar's ring cut
+#: through by a slit (:func:`~metrology.synth._textures_more39.sd_keyedcollar`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"wheel": sd_spokewheel,
+MORE_OUTLINES = {"keyed": sd_keyedcollar, "wheel": sd_spokewheel,
                  "clamp": sd_pipeclamp, "latch": sd_latchplate, "mount": sd_motorplate, "ratchet": sd_ratchet,
                  "fan": sd_sectorblank, "crank": sd_bellcrank, "hook": sd_hookplate, "clutch": sd_clutchplate,
                  "pulley": sd_pulley, "circlip": sd_circlip, "ecore": sd_ecore,
