@@ -72,6 +72,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``scalepocket`` a rolled-in scale pocket: a lobed mottled dark pocket, a lit rim ahead, a tail behind.
 ``bubbleburst`` a burst blister: a round dark crater, a torn lit rim open on one side, a faint halo.
 ``knitline`` a knit line: a short faint wavy V-line, a fan of flow marks at one end, a duller side.
+``ringcrack`` a Hertzian ring crack: a thin dark open arc round an impact point, lit on its inside.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -85,7 +86,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                 "grindburn", "nutprint", "cornerdent", "seamburst",
-                "scalepocket", "bubbleburst", "knitline")
+                "scalepocket", "bubbleburst", "knitline", "ringcrack")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -97,4 +98,4 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                  "grindburn", "nutprint", "cornerdent", "seamburst",
-                 "scalepocket", "bubbleburst", "knitline")
+                 "scalepocket", "bubbleburst", "knitline", "ringcrack")

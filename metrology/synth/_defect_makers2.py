@@ -89,6 +89,7 @@ from ._defect_makers31 import _seamburst
 from ._defect_makers32 import _scalepocket
 from ._defect_makers33 import _knitline
 from ._defect_makers34 import _bubbleburst
+from ._defect_makers35 import _ringcrack
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -526,4 +527,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "grindburn": _grindburn, "nutprint": _nutprint,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
                "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
-               "knitline": _knitline}
+               "knitline": _knitline, "ringcrack": _ringcrack}
