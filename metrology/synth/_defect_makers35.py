@@ -10,7 +10,7 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              a small impact point at the centre (a dark dot with a bright speck beside it,
              the crushed contact catching the light on one side), a thin dark crack along a
              circular arc round it (radius 4-10 px, ``length_px`` the circle's size across,
-             wavering by 0.03 of the radius at most) covering 180-330 degrees of the circle
+             wavering by 0.03 of the radius in spread) covering 180-330 degrees of the circle
              (the gap round ``angle_deg``), its width varying along the arc (a Gaussian
              line of sigma 0.45-1.2 px, 0.55-0.8 x an unevenness of 0.6-1.5) and fading at
              its two ends, and a faint bright halo on the inside of the arc (the cone's
