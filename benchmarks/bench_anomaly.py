@@ -400,6 +400,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   with rounded corners, the face about 0.61 of the image; the held-out 55 kinds plus the
   new shape ``bubbleburst``, and missing / extra), made on 2026-12-07 (thirtieth session,
   after held-out 55) before any later change, to be scored once with the default;
+* ``holdout58``: a fifty-eighth held-out configuration (texture ``granite``, a lapped
+  granite surface plate: interlocking sharp-edged polygonal grains of 2-8 px of three
+  phases, light feldspar, grey quartz and dark biotite flecks, each grain its own level,
+  sparse tiny dark pores, a fine lapped matte, no lay, layout ``keyedcollar``, a clamp shaft
+  collar face on: a ring cut through by a radial slit, a keyway notch into the bore and the
+  clamp screw's hole beside the slit, the face about 0.53 of the image; the held-out 57
+  kinds plus the new shape ``ringcrack``, and missing / extra), made on 2026-12-07
+  (thirtieth session, after held-out 57) before any later change, to be scored once with
+  the default;
 * ``holdout59``: a fifty-ninth held-out configuration (texture ``chromeplate``, a bright
   decorative chrome-plated face: broad smooth bright and dark bands mirrored from the
   surroundings along a direction drawn per part, faint curved buffing swirls, a fine haze,
@@ -459,8 +468,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``holdout56``, ``holdout57``, ``holdout59``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
-``energy``, ``energy_fit``, ``deepchan``;
+``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``local_rms``, ``ring_scan``,
+``lay_turn``, ``contrast``, ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1719,6 +1728,21 @@ PARTS["holdout56"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT57_SET = ("anchorplate", "zincflake", 10700, HOLDOUT55_SET[3] + ("bubbleburst",))
 PARTS["holdout57"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT57_SET,
                                           title="held-out 57")
+#: the fifty-eighth held-out configuration (made 2026-12-07, thirtieth session, after
+#: held-out 57, before any later change): texture ``granite`` (a lapped granite surface
+#: plate: interlocking sharp-edged polygonal grains, Voronoi cells whose spacing drifts 2-8
+#: px, of three phases, light feldspar, grey quartz and dark biotite flecks, each grain its
+#: own level within its phase's, sparse tiny dark pores, a fine lapped matte; no lay; its
+#: face signal dark-skewed by the biotite) and layout ``keyedcollar`` (a clamp shaft collar
+#: face on: a ring, 0.44 / 0.15 of the smaller side, cut through by a radial slit on its
+#: right, a keyway notch into the bore at its top, the clamp screw's hole beside the slit;
+#: the face about 0.53 of the image), both new, the held-out 57 kinds plus the new shape
+#: ``ringcrack`` (a Hertzian ring crack: a small impact point, a thin dark crack of uneven
+#: width along an open circular arc round it, a faint bright halo on its inside), and
+#: missing / extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 58*)
+HOLDOUT58_SET = ("keyedcollar", "granite", 10800, HOLDOUT57_SET[3] + ("ringcrack",))
+PARTS["holdout58"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT58_SET,
+                                          title="held-out 58")
 #: the fifty-ninth held-out configuration (made 2026-12-07, thirtieth session, after
 #: held-out 57, before any later change): texture ``chromeplate`` (a bright decorative
 #: chrome-plated face: broad smooth bright and dark bands mirrored from the surroundings, a

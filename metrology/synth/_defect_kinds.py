@@ -73,6 +73,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``bubbleburst`` a burst blister: a round dark crater, a torn lit rim open on one side, a faint halo.
 ``knitline`` a knit line: a short faint wavy V-line, a fan of flow marks at one end, a duller side.
 ``nodule``   a plating nodule: a tiny knobby dome, lit on one side, dark on the other, a dark foot ring.
+``ringcrack`` a Hertzian ring crack: a thin dark open arc round an impact point, lit on its inside.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -86,7 +87,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "comet", "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                 "grindburn", "nutprint", "cornerdent", "seamburst",
-                "scalepocket", "bubbleburst", "knitline", "nodule")
+                "scalepocket", "bubbleburst", "knitline", "nodule",
+                "ringcrack")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -98,4 +100,5 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "treeing", "dotpeen", "layoutmark", "rinsespots", "knurlprint",
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                  "grindburn", "nutprint", "cornerdent", "seamburst",
-                 "scalepocket", "bubbleburst", "knitline", "nodule")
+                 "scalepocket", "bubbleburst", "knitline", "nodule",
+                 "ringcrack")

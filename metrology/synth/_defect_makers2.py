@@ -89,6 +89,7 @@ from ._defect_makers31 import _seamburst
 from ._defect_makers32 import _scalepocket
 from ._defect_makers33 import _knitline
 from ._defect_makers34 import _bubbleburst
+from ._defect_makers35 import _ringcrack
 from ._defect_makers36 import _nodule
 
 
@@ -527,4 +528,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "grindburn": _grindburn, "nutprint": _nutprint,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
                "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
-               "knitline": _knitline, "nodule": _nodule}
+               "knitline": _knitline, "nodule": _nodule,
+               "ringcrack": _ringcrack}

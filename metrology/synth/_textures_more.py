@@ -87,7 +87,8 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more35`, ``forgescale`` and ``pipeclamp`` in
 :mod:`metrology.synth._textures_more36`, ``leathergrain`` and ``spokewheel`` in
 :mod:`metrology.synth._textures_more37`, ``zincflake`` and ``anchorplate`` in
-:mod:`metrology.synth._textures_more38`, ``chromeplate`` and ``slottedarm`` in
+:mod:`metrology.synth._textures_more38`, ``granite`` and ``keyedcollar`` in
+:mod:`metrology.synth._textures_more39`, ``chromeplate`` and ``slottedarm`` in
 :mod:`metrology.synth._textures_more40`.
 """
 
@@ -140,6 +141,7 @@ from ._textures_more35 import latchplate_layout, planed_texture
 from ._textures_more36 import forgescale_texture, pipeclamp_layout
 from ._textures_more37 import leathergrain_texture, spokewheel_layout
 from ._textures_more38 import anchorplate_layout, zincflake_texture
+from ._textures_more39 import granite_texture, keyedcollar_layout
 from ._textures_more40 import chromeplate_texture, slottedarm_layout
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
@@ -549,7 +551,7 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "motorplate": motorplate_layout, "latchplate": latchplate_layout,
                 "pipeclamp": pipeclamp_layout, "anchorplate": anchorplate_layout,
                 "spokewheel": spokewheel_layout,
-                "slottedarm": slottedarm_layout}
+                "slottedarm": slottedarm_layout, "keyedcollar": keyedcollar_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -575,4 +577,5 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "flycut": flycut_texture, "passivated": passivated_texture,
                  "planed": planed_texture, "forgescale": forgescale_texture,
                  "zincflake": zincflake_texture,
-                 "leathergrain": leathergrain_texture, "chromeplate": chromeplate_texture}
+                 "leathergrain": leathergrain_texture, "chromeplate": chromeplate_texture,
+                 "granite": granite_texture}
