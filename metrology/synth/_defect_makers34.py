@@ -56,7 +56,8 @@ def torn_outline(g):
 
 
 def _harmonics(phi, rows):
-    """The sum of ``rows`` (order-1 indexed from 2: amplitude, phase) of cosines at ``phi``."""
+    """The sum of ``rows`` (order-1 indexed from 2: amplitude, phase) of cosines at ``phi``
+    (the burst blister's outline here, the ring crack's in ``_defect_makers35``)."""
     out = np.zeros(np.shape(phi))
     for k, (amp, phase) in enumerate(rows, start=2):
         out = out + amp * np.cos(k * phi + phase)

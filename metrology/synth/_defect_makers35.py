@@ -32,6 +32,7 @@ import numpy as np
 from ..errors import InputError
 from ._defect_makers4 import drawn_length
 from ._defect_makers16 import chord_change
+from ._defect_makers34 import _harmonics
 
 #: the ring: its size across (px; radius 4-10), its waver (x the radius); the crack: its
 #: sigma (px, the mean's range), its unevenness along the arc (x the mean, clipped to
@@ -59,14 +60,6 @@ def ring_shape(g):
     rows = np.stack([amp / np.sqrt(0.5 * (amp * amp).sum(axis=1, keepdims=True)), phase],
                     axis=-1)
     return rows, float(own.uniform(0.0, 2.0 * np.pi))
-
-
-def _harmonics(phi, rows):
-    """The sum of ``rows`` (order-1 indexed from 2: amplitude, phase) of cosines at ``phi``."""
-    out = np.zeros(np.shape(phi))
-    for k, (amp, phase) in enumerate(rows, start=2):
-        out = out + amp * np.cos(k * phi + phase)
-    return out
 
 
 def ring_change(t, a, radius, shape, sigma, span, halo):
