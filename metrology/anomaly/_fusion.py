@@ -29,6 +29,7 @@ from ..image.io import as_gray
 from ._colocated import colocated
 from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
+from ._jet_memory import with_memory
 
 
 def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float | None]:
@@ -74,12 +75,13 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     """The jet channel's (name, channel, (map, score)) and those of its head, comb bands and
     ring channel, all from one computation of its face signal."""
     x = jet.signal(gray)
-    head = getattr(jet, "head", None)
-    if head is None:
+    extra = [(nm, c) for nm, c in (("jet_head", getattr(jet, "head", None)),
+                                   ("jet_memory", getattr(jet, "memory", None))) if c]
+    if not extra:
         scored = [("jet", jet, jet.score(gray, x))]
-    else:           # the jet's head reads the jet's own responses: one pass for both
-        own, by_head = jet.score_with_head(gray, x=x)
-        scored = [("jet", jet, own), ("jet_head", head, by_head)]
+    else:   # the head and the memory read the jet's own responses: one pass for all
+        own, feats = jet.score_with_features(gray, x=x)
+        scored = [("jet", jet, own)] + [(nm, c, c.score(feats)) for nm, c in extra]
     combs = getattr(jet, "combs", None)
     if combs:                       # the comb channel's bands scan the jet's face signal
         scored += score_bands(combs, x)     # one spectrum for both bands
@@ -136,12 +138,17 @@ def fuse(pc: Any, up: np.ndarray, value: float, chans: list, why: bool = False
     """:func:`combine` of the channels already scored (``chans``, :func:`channel_scores`),
     and with ``why`` what set the score under ``"colocated"`` where the support did
     (``_colocated.colocated``; None otherwise: :func:`decided_by` says it)."""
+    memory = next((s for name, _, s in chans if name == "jet_memory"), None)
+    chans = [c for c in chans if c[0] != "jet_memory"]   # summed, not a maximum: below
     top = up
     for _, m, _ in chans:
         top = np.where(m != 0, np.maximum(top, m), top)
     if pc.fusion_used == "colocated":  # "max", plus the support at the same place
-        return colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top, why)
-    return top, fused(pc, value, chans, pc.fusion_used), None
+        top, total, why_ = colocated(pc, up, value, chans, fused(pc, value, chans, "max"),
+                                     top, why)
+    else:
+        total, why_ = fused(pc, value, chans, pc.fusion_used), None
+    return top, with_memory(pc, total, memory), why_
 
 
 def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:

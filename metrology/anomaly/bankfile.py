@@ -124,7 +124,7 @@ from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from ._marginal import unwrap_header
-from ._lay_turn import unwrap_version, wrap_version
+from ._jet_memory import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
@@ -135,7 +135,7 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 18
+BANK_VERSION = 19
 #: versions this reader loads from an ``.npz`` with its own header
 _NPZ_VERSIONS = tuple(range(2, BANK_VERSION + 1))
 
