@@ -91,6 +91,12 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     return scored
 
 
+def _without_memory(chans: list) -> list:
+    """The channels but the jet memory (``_jet_memory``: summed with their fused score, not
+    one of the channels it is fused from)."""
+    return [c for c in chans if c[0] != "jet_memory"]
+
+
 def pc_stats(pc: Any) -> tuple[float, float] | None:
     """PatchCore's held-back mean and spread the channels are mapped onto (the line, the
     texture-energy or the chroma channel holds them; None without any of those)."""
@@ -102,7 +108,9 @@ def pc_stats(pc: Any) -> tuple[float, float] | None:
 
 def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
     """The image score of PatchCore's ``value`` and the channels' (:func:`channel_scores`)
-    as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out."""
+    as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out; the
+    jet memory is not among them (:func:`fuse` adds it: ``_jet_memory.with_memory``)."""
+    chans = _without_memory(chans)
     if not chans:
         return value
     stats = pc_stats(pc)
@@ -117,7 +125,8 @@ def decided_by(pc: Any, value: float, chans: list, fusion: str) -> str:
     """The channel (``"patch"``: the bank's ``value``) that set :func:`fused`'s score (same
     arguments): under ``"max"`` (and ``"colocated"``'s starting point) the first of the
     largest, the bank first, the blob channel left out; under ``"sum"`` the one of the
-    largest z (the largest share of the sum)."""
+    largest z (the largest share of the sum); never the jet memory, which is summed."""
+    chans = _without_memory(chans)
     named = [("patch", value)] + [(n, s) for n, _, s in chans]
     if fusion == "sum" and pc_stats(pc) is not None:
         finite = [(n, s) for n, s in named if np.isfinite(s)]
@@ -139,7 +148,7 @@ def fuse(pc: Any, up: np.ndarray, value: float, chans: list, why: bool = False
     and with ``why`` what set the score under ``"colocated"`` where the support did
     (``_colocated.colocated``; None otherwise: :func:`decided_by` says it)."""
     memory = next((s for name, _, s in chans if name == "jet_memory"), None)
-    chans = [c for c in chans if c[0] != "jet_memory"]   # summed, not a maximum: below
+    chans = _without_memory(chans)          # summed, not a maximum: below
     top = up
     for _, m, _ in chans:
         top = np.where(m != 0, np.maximum(top, m), top)

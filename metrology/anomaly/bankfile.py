@@ -97,7 +97,8 @@ and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``)
 jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
 a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
 6-17 one (``lay_base_version``) whose jet channel's whitening is turned to each part's lay
-(``_lay_turn``); older readers refuse each.
+(``_lay_turn``); 19: a version 6-18 one (``memory_base_version``) with the jet channel's memory
+(``_jet_memory``: ``jet_memory_vectors``, ``jet_scan.memory``); older readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -105,7 +106,6 @@ and with an extra channel is written, at the version its channels give, with tha
 readers that predate it refuse it (the setting is unknown to them), and so does a reader with
 other constants.  Without an extra channel it is the maximum, written as before.  A bank
 without the setting ``fusion`` combines its channels by their maximum, as it was calibrated.
-
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 

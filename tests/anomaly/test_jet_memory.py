@@ -193,3 +193,12 @@ def test_damaged_memory_entries_raise(bank_pc, tmp_path):
 def test_bad_setting_raises(bad):
     with pytest.raises(InputError, match="jet_memory"):
         PatchCore(jet_memory=bad)
+
+
+def test_explain_lists_the_memory_but_never_names_it_deciding(bank_pc):
+    from metrology.anomaly.explain import explain
+
+    for img in _good(range(905, 909)):
+        ex = explain(bank_pc, img)
+        assert "jet_memory" in {c.name for c in ex.channels}
+        assert ex.decides != "jet_memory" and ex.score == bank_pc.score(img).score
