@@ -33,8 +33,9 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              corners rounded to :data:`HL_CORNER`) and, along its top long edge, the knuckle:
              two rounded strips (capsules of radius :data:`HL_KNUCKLE` centred on the edge,
              so half of each stands out past it) from the leaf's ends, flush with its sides,
-             inward, with a gap between them in the middle (the notch, :data:`HL_NOTCH` either side of the centre: where
-             the other leaf's knuckle goes) (:func:`sd_hingeleaf`, the plate's ``"leaf"``:
+             inward, with a gap between them in the middle (the notch, :data:`HL_NOTCH`
+             either side of the centre: where the other leaf's knuckle goes)
+             (:func:`sd_hingeleaf`, the plate's ``"leaf"``:
              exact everywhere); three countersunk screw holes in a row along its length
              (bores of :data:`HL_SCREW` in chamfer rings to :data:`HL_SINK`, at the centre and
              :data:`HL_SCREW_AT` either side, :data:`HL_ROW` below the leaf's middle line),
