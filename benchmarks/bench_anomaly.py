@@ -417,6 +417,14 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   its other half, the face about 0.25 of the image; the held-out 57 kinds plus the new shape
   ``nodule``, and missing / extra), made on 2026-12-07 (thirtieth session, after held-out 57)
   before any later change, to be scored once with the default;
+* ``holdout60``: a sixtieth held-out configuration (texture ``blued``, a gun-blued /
+  black-oxide steel face: soft blotches of tint 20-60 px across over fine parallel polishing
+  lines at an angle drawn per part, a fine matte, sparse tiny bright wear specks, layout
+  ``hingeleaf``, one leaf of a butt hinge: a rectangular plate, the knuckle two rounded
+  strips along its top long edge with a notch between them, three countersunk screw holes in
+  a row, the face about 0.47 of the image; the held-out 59 kinds plus the new shape
+  ``flake``, and missing / extra), made on 2026-12-07 (thirty-first session, after held-out
+  59) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -468,8 +476,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``local_rms``, ``ring_scan``,
-``lay_turn``, ``contrast``, ``energy``, ``energy_fit``, ``deepchan``;
+``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``holdout60``, ``local_rms``,
+``ring_scan``, ``lay_turn``, ``contrast``, ``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1757,6 +1765,21 @@ PARTS["holdout58"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT59_SET = ("slottedarm", "chromeplate", 10900, HOLDOUT57_SET[3] + ("nodule",))
 PARTS["holdout59"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT59_SET,
                                           title="held-out 59")
+#: the sixtieth held-out configuration (made 2026-12-07, thirty-first session, after
+#: held-out 59, before any later change): texture ``blued`` (a gun-blued / black-oxide steel
+#: face: soft blotches of tint, a smoothed noise of sigma 7-20 px flattened at its crests,
+#: at a modest weight over fine parallel polishing lines, sigma 0.5 px across and 30-60 px
+#: along at an angle drawn per part; a fine matte; sparse tiny bright wear specks) and layout
+#: ``hingeleaf`` (one leaf of a butt hinge: a rectangle 0.88 x 0.5 of the smaller side
+#: rounded at its bottom corners, the knuckle two capsule strips along its top edge, flush
+#: with its sides, a notch between them, three countersunk screw holes in a row; the face
+#: about 0.47 of the image), both new, the held-out 59 kinds plus the new shape ``flake`` (a
+#: lifted coating flake: a flat irregular polygon, a bright rim on its lit edge, a dark
+#: shadow crescent cast past its other edge), and missing / extra; to be scored once with the
+#: default (docs/anomaly-log.md, *Held-out 60*)
+HOLDOUT60_SET = ("hingeleaf", "blued", 11000, HOLDOUT59_SET[3] + ("flake",))
+PARTS["holdout60"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT60_SET,
+                                          title="held-out 60")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

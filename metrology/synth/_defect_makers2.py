@@ -91,6 +91,7 @@ from ._defect_makers33 import _knitline
 from ._defect_makers34 import _bubbleburst
 from ._defect_makers35 import _ringcrack
 from ._defect_makers36 import _nodule
+from ._defect_makers37 import _flake
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -529,4 +530,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
                "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
                "knitline": _knitline, "nodule": _nodule,
-               "ringcrack": _ringcrack}
+               "ringcrack": _ringcrack, "flake": _flake}

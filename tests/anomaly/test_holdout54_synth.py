@@ -209,6 +209,30 @@ def test_latchplate_features_are_two_countersunk_holes_and_a_window_leaving_room
     check_room_on_small_images("latchplate", ((96, 0.20), (128, 0.25)))
 
 
+def check_hole_gone_with_its_sink(s, lay: dict, good: np.ndarray) -> None:
+    """A still, untextured 256 x 256 ``missing`` part ``s`` that left out a countersunk hole
+    of its layout ``lay`` (one of ``lay["holes"]``, with its ``"cones"`` ring) and its good
+    twin's image ``good``: the whole countersink masked and nothing past it, no bore, and no
+    ring either (the face's level there, where the good part's ring is darker); shared with
+    held-out 60."""
+    yy, xx = np.mgrid[0:256, 0:256] - 127.5
+    spec = s.defects[0]
+    i = spec.params["feature"]
+    (x, y), bore = lay["holes"][i]
+    sink = lay["cones"][i][2]
+    assert spec.params["half_length_px"] == 0 and spec.size_px == pytest.approx(bore)
+    d = np.hypot(xx - x, yy - y)
+    assert s.mask[d <= sink].all() and not s.mask[d > sink + 2.0].any()
+    img = s.image.astype(float)
+    assert img[d <= bore - 1].min() > 90                        # no bore
+    # no countersink either: its ring the face's level (on an untextured face, where a
+    # drawn ring is darkened by 14 levels and shaded by its slope)
+    band = (d > bore + 1.5) & (d < sink - 1.0)
+    level = np.median(img[img > 100])                            # the face's, 150
+    assert np.abs(img[band] - level).max() <= 1.0, i
+    assert good[band].mean() < level - 8.0
+
+
 def test_a_missing_feature_of_the_latchplate_is_a_whole_feature():
     # each screw hole with its countersink, or the window, left out whole: the face there
     from metrology.synth._textures_more import sd_window
@@ -221,23 +245,11 @@ def test_a_missing_feature_of_the_latchplate_is_a_whole_feature():
     seen = set()
     for r in range(12):
         s = render_defect_sample((256, 256), "missing", rng=r, **still)
-        spec = s.defects[0]
-        i = spec.params["feature"]
+        i = s.defects[0].params["feature"]
         seen.add(i)
         img = s.image.astype(float)
         if i < 2:
-            (x, y), bore = lay["holes"][i]
-            sink = lay["cones"][i][2]
-            assert spec.params["half_length_px"] == 0 and spec.size_px == pytest.approx(bore)
-            d = np.hypot(xx - x, yy - y)
-            assert s.mask[d <= sink].all() and not s.mask[d > sink + 2.0].any()
-            assert img[d <= bore - 1].min() > 90                        # no bore
-            # no countersink either: its ring the face's level (on an untextured face,
-            # where a drawn ring is darkened by 14 levels and shaded by its slope)
-            band = (d > bore + 1.5) & (d < sink - 1.0)
-            level = np.median(img[img > 100])                            # the face's, 150
-            assert np.abs(img[band] - level).max() <= 1.0, r
-            assert good[band].mean() < level - 8.0
+            check_hole_gone_with_its_sink(s, lay, good)
         else:
             inner = sd_window(xx, yy, lay["windows"][0])
             assert s.mask[inner <= 0].all() and not s.mask[inner > 2.0].any()
