@@ -111,16 +111,10 @@ class JetMemory:
     def score(self, feats: np.ndarray) -> tuple[np.ndarray, float]:
         """(map (H, W) float32: the distances brought to full resolution (linear), at least
         1e-3 on the inner face and 0 off it, as the jet channel's; image statistic)."""
-        import cv2
+        from ._jet_head import grid_map
 
         d, value = self.raw(feats)
-        h, w = self.inner.shape
-        s = COARSE_STRIDE
-        coarse = np.full(((h + s - 1) // s, (w + s - 1) // s), d.min(), np.float32)
-        rows, cols = np.divmod(self.eval_idx, w)
-        coarse[rows // s, cols // s] = d
-        up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-        return np.where(self.inner, np.maximum(up, np.float32(1e-3)), np.float32(0.0)), value
+        return grid_map(self.inner, self.eval_idx, d, COARSE_STRIDE), value
 
     def z(self, v: float) -> float:
         """The image statistic ``v`` in spreads of the held-back good parts'."""
