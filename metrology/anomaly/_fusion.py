@@ -29,6 +29,7 @@ from ..image.io import as_gray
 from ._colocated import colocated
 from ._comb_scan import score_bands
 from ._energy_channel import energy_scores
+from ._jet_memory import with_memory
 
 
 def _masked(m: np.ndarray, pixel_mask: np.ndarray | None) -> tuple[np.ndarray, float | None]:
@@ -74,12 +75,13 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     """The jet channel's (name, channel, (map, score)) and those of its head, comb bands and
     ring channel, all from one computation of its face signal."""
     x = jet.signal(gray)
-    head = getattr(jet, "head", None)
-    if head is None:
+    extra = [(nm, c) for nm, c in (("jet_head", getattr(jet, "head", None)),
+                                   ("jet_memory", getattr(jet, "memory", None))) if c]
+    if not extra:
         scored = [("jet", jet, jet.score(gray, x))]
-    else:           # the jet's head reads the jet's own responses: one pass for both
-        own, by_head = jet.score_with_head(gray, x=x)
-        scored = [("jet", jet, own), ("jet_head", head, by_head)]
+    else:   # the head and the memory read the jet's own responses: one pass for all
+        own, feats = jet.score_with_features(gray, x=x)
+        scored = [("jet", jet, own)] + [(nm, c, c.score(feats)) for nm, c in extra]
     combs = getattr(jet, "combs", None)
     if combs:                       # the comb channel's bands scan the jet's face signal
         scored += score_bands(combs, x)     # one spectrum for both bands
@@ -87,6 +89,12 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     if rings is not None:           # the ring channel scans it too
         scored.append(("ring", rings, rings.score_signal(x)))
     return scored
+
+
+def _without_memory(chans: list) -> list:
+    """The channels but the jet memory (``_jet_memory``: summed with their fused score, not
+    one of the channels it is fused from)."""
+    return [c for c in chans if c[0] != "jet_memory"]
 
 
 def pc_stats(pc: Any) -> tuple[float, float] | None:
@@ -100,7 +108,9 @@ def pc_stats(pc: Any) -> tuple[float, float] | None:
 
 def fused(pc: Any, value: float, chans: list, fusion: str) -> float:
     """The image score of PatchCore's ``value`` and the channels' (:func:`channel_scores`)
-    as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out."""
+    as ``fusion`` combines them (module docstring); ``"max"`` leaves the blob channel out; the
+    jet memory is not among them (:func:`fuse` adds it: ``_jet_memory.with_memory``)."""
+    chans = _without_memory(chans)
     if not chans:
         return value
     stats = pc_stats(pc)
@@ -115,7 +125,8 @@ def decided_by(pc: Any, value: float, chans: list, fusion: str) -> str:
     """The channel (``"patch"``: the bank's ``value``) that set :func:`fused`'s score (same
     arguments): under ``"max"`` (and ``"colocated"``'s starting point) the first of the
     largest, the bank first, the blob channel left out; under ``"sum"`` the one of the
-    largest z (the largest share of the sum)."""
+    largest z (the largest share of the sum); never the jet memory, which is summed."""
+    chans = _without_memory(chans)
     named = [("patch", value)] + [(n, s) for n, _, s in chans]
     if fusion == "sum" and pc_stats(pc) is not None:
         finite = [(n, s) for n, s in named if np.isfinite(s)]
@@ -136,12 +147,17 @@ def fuse(pc: Any, up: np.ndarray, value: float, chans: list, why: bool = False
     """:func:`combine` of the channels already scored (``chans``, :func:`channel_scores`),
     and with ``why`` what set the score under ``"colocated"`` where the support did
     (``_colocated.colocated``; None otherwise: :func:`decided_by` says it)."""
+    memory = next((s for name, _, s in chans if name == "jet_memory"), None)
+    chans = _without_memory(chans)          # summed, not a maximum: below
     top = up
     for _, m, _ in chans:
         top = np.where(m != 0, np.maximum(top, m), top)
     if pc.fusion_used == "colocated":  # "max", plus the support at the same place
-        return colocated(pc, up, value, chans, fused(pc, value, chans, "max"), top, why)
-    return top, fused(pc, value, chans, pc.fusion_used), None
+        top, total, why_ = colocated(pc, up, value, chans, fused(pc, value, chans, "max"),
+                                     top, why)
+    else:
+        total, why_ = fused(pc, value, chans, pc.fusion_used), None
+    return top, with_memory(pc, total, memory), why_
 
 
 def scores_by_fusion(pc: Any, img: np.ndarray, fusions: tuple[str, ...]) -> dict:

@@ -129,6 +129,22 @@ def _adam_step(p: dict, m: dict, v: dict, g: dict, t: int, b1: float, b2: float)
                                                 np.float32(1e-8))
 
 
+def grid_map(inner: np.ndarray, idx: np.ndarray, values: np.ndarray, stride: int
+             ) -> np.ndarray:
+    """``values`` scored at the flat pixels ``idx`` of a ``stride``-px grid brought to full
+    resolution (linear; the lowest of them where the grid has none), at least 1e-3 on the
+    ``inner`` face and 0 off it (the fusion takes 0 as "not scanned"): (H, W) float32."""
+    import cv2
+
+    h, w = inner.shape
+    s = stride
+    coarse = np.full(((h + s - 1) // s, (w + s - 1) // s), values.min(), np.float32)
+    rows, cols = np.divmod(idx, w)
+    coarse[rows // s, cols // s] = values
+    up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(inner, np.maximum(up, np.float32(1e-3)), np.float32(0.0))
+
+
 class JetHead:
     """Fitted head: the perceptron's weights, the features' standardisation, the pixels it
     scores and its score statistics.  Built by :meth:`fit` or :meth:`from_arrays`."""
@@ -164,18 +180,8 @@ class JetHead:
         """(map (H, W) float32 in the head's own units: the logits brought to full
         resolution (linear), at least 1e-3 on the inner face and 0 off it, as the jet
         channel's; image score: the largest logit)."""
-        import cv2
-
         lg, value = self.raw(feats)
-        h, w = self.inner.shape
-        s = EVAL_STRIDE
-        # the scored pixels' logits on their coarse grid, the lowest of them elsewhere
-        coarse = np.full(((h + s - 1) // s, (w + s - 1) // s), lg.min(), np.float32)
-        rows, cols = np.divmod(self.eval_idx, w)
-        coarse[rows // s, cols // s] = lg
-        up = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-        # at least 1e-3 on the face, 0 off it: the fusion takes 0 as "not scanned"
-        return np.where(self.inner, np.maximum(up, np.float32(1e-3)), np.float32(0.0)), value
+        return grid_map(self.inner, self.eval_idx, lg, EVAL_STRIDE), value
 
     def to_patchcore_units(self, v):
         """Evidence ``v`` in PatchCore's image-score units (as the jet channel's)."""

@@ -50,6 +50,7 @@ from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
 from . import _lay_turn
+from ._jet_memory import memory_from_arrays
 from ._ring_scan import ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
@@ -216,6 +217,7 @@ class JetScan:
         self.head = None                                # the learned head (``_jet_head``)
         self.combs: dict = {}         # the comb channel's bands on this face signal (name ->)
         self.rings = None             # the ring channel on this face signal (``_ring_scan``)
+        self.memory = None            # the memory of its responses (``_jet_memory``)
         # the map of the face signal to normal quantiles (``_marginal``), or None: as it is
         self.gauss: Marginal | None = None
         # the statistics whitened by the image's own covariance (step 3); off on a face
@@ -428,11 +430,19 @@ class JetScan:
         responses (the head needs them whitened, which the statistics compute anyway);
         ``head``: another head than this channel's (the fit-time gate's); ``x`` as for
         :meth:`score`."""
+        own, feats = self.score_with_features(gray, x)
+        return own, (head or self.head).score(feats)
+
+    def score_with_features(self, gray: np.ndarray, x: np.ndarray | None = None
+                            ) -> tuple[tuple, np.ndarray]:
+        """(:meth:`score`, the whitened responses at full resolution: :meth:`features`)
+        from one pass (the head and the memory read them; the statistics compute them
+        anyway); ``x`` as for :meth:`score`."""
         got: list = []
         z = self._zmap(self.signal(gray) if x is None else x, got)
         value = float(z[self.inner].max())
         own = np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
-        return own, (head or self.head).score(_full_res(got, self.roi.shape))
+        return own, _full_res(got, self.roi.shape)
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:
@@ -442,7 +452,7 @@ class JetScan:
             out["jet_psd_half"] = self.levels[-1].psd
         if self.head is not None:
             out.update(self.head.arrays())
-        for c in [*self.combs.values()] + [r for r in [self.rings] if r]:
+        for c in [*self.combs.values()] + [r for r in [self.rings, self.memory] if r]:
             out.update(c.arrays())
         if self.gauss is not None:
             out["jet_gauss"] = self.gauss.array()
@@ -459,7 +469,8 @@ class JetScan:
             out["half_from_px"] = self.half_from
         if self.head is not None:
             out["head"] = self.head.params()
-        for name, c in [*self.combs.items()] + [("ring", r) for r in [self.rings] if r]:
+        for name, c in [*self.combs.items()] + [(nm, r) for nm, r in (
+                ("ring", self.rings), ("memory", self.memory)) if r]:
             out[name] = c.params()
         if self.gauss is not None:
             out["gauss_sd"] = self.gauss.sd
@@ -565,6 +576,7 @@ class JetScan:
             elif any(k.startswith(f"jet_{name}_") for k in arrays):
                 raise bad(f"arrays 'jet_{name}_*' without the header's '{name}'")
         js.rings = ring_from_arrays(arrays, params, js, where)
+        js.memory = memory_from_arrays(arrays, params, js, where)
         return js
 
 

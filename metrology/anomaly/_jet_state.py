@@ -1,5 +1,6 @@
 """Fitting the jet channel as the settings ask (private helper of ``patchcore``): the
-channel itself (``_jet_scan``), its learned head (``_jet_head``), its comb and ring channels
+channel itself (``_jet_scan``), its learned head (``_jet_head``) and memory
+(``_jet_memory``), its comb and ring channels
 (``_comb_scan``, ``_ring_scan``) and its whitening turned to each part's lay
 (``_lay_turn``), with what ``info`` says of each."""
 
@@ -23,6 +24,7 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
     import time
 
     info["jet_head"] = info["comb_scan"] = info["ring_scan"] = info["lay_turn"] = "off"
+    info["jet_memory"] = "off"
     mode = settings.jet_scan
     from ..image.io import as_gray
 
@@ -66,6 +68,14 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
                                     f"(painted held-back parts: head {a_head:.3f}, jet "
                                     f"{a_jet:.3f})")
         info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
+    if settings.jet_memory:
+        from ._jet_memory import JetMemory
+
+        t0 = time.perf_counter()
+        js.memory = JetMemory.fit(js, grays, held)
+        js.memory.pc_stats = line.pc_stats
+        info["jet_memory"] = "on"
+        info["jet_memory_seconds"] = round(time.perf_counter() - t0, 4)
     from ._comb_scan import fit_comb_state
 
     js.combs = fit_comb_state(settings.comb_scan, js, grays, held, info)

@@ -97,7 +97,8 @@ and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``)
 jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
 a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
 6-17 one (``lay_base_version``) whose jet channel's whitening is turned to each part's lay
-(``_lay_turn``); older readers refuse each.
+(``_lay_turn``); 19: a version 6-18 one (``memory_base_version``) with the jet channel's memory
+(``_jet_memory``: ``jet_memory_vectors``, ``jet_scan.memory``); older readers refuse each.
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -105,7 +106,6 @@ and with an extra channel is written, at the version its channels give, with tha
 readers that predate it refuse it (the setting is unknown to them), and so does a reader with
 other constants.  Without an extra channel it is the maximum, written as before.  A bank
 without the setting ``fusion`` combines its channels by their maximum, as it was calibrated.
-
 Version 1 (a ``.json`` header beside a ``.npz``, replaced one after the other) still loads.
 """
 
@@ -124,7 +124,7 @@ from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from ._marginal import unwrap_header
-from ._lay_turn import unwrap_version, wrap_version
+from ._jet_memory import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings
@@ -135,7 +135,7 @@ from .threshold import Threshold
 __all__ = ["BANK_FORMAT", "BANK_VERSION"]
 
 BANK_FORMAT = "metrology.anomaly.patchcore"
-BANK_VERSION = 18
+BANK_VERSION = 19
 #: versions this reader loads from an ``.npz`` with its own header
 _NPZ_VERSIONS = tuple(range(2, BANK_VERSION + 1))
 

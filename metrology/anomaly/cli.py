@@ -8,7 +8,8 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
-                          [--jet-head auto|on|off] [--comb-scan auto|on|off]
+                          [--jet-head auto|on|off] [--jet-memory on|off]
+                          [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
                           [--gaussianize line|tiered|auto|on|off]
                           [--local-rms auto|on|off] [--ring-scan auto|on|off]
@@ -30,8 +31,8 @@ of choosing it from the good images (a fit several times faster; on large images
 fit's time is the choice), ``--edge-band-px`` sets that band (px along strong edges left out of
 the face: the first candidate under ``--select auto``, the band under ``off``), and
 ``--line-scan``, ``--texture-energy`` and ``--jet-scan`` switch the line, texture-energy and
-jet channels, ``--jet-head`` and ``--comb-scan`` the jet channel's learned head and its comb
-channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator channel, an
+jet channels, ``--jet-head``, ``--jet-memory`` and ``--comb-scan`` the jet channel's learned
+head, its memory of good responses and its comb channel (bands of fine grooves), and ``--cnn-scan on`` adds the discriminator channel, an
 option that trains a small net at fit (``[deep]``; about 3 min more; ``PatchCoreSettings``,
 docs/anomaly.md);
 ``--chroma-scan`` switches the chroma channel (auto: on for colour images), ``--gaussianize``
@@ -110,6 +111,7 @@ def _fit(args: argparse.Namespace) -> int:
                        aligned=args.aligned, resize=args.resize, select=args.select,
                        line_scan=mode[args.line_scan], texture_energy=mode[args.texture_energy],
                        jet_scan=mode[args.jet_scan], jet_head=mode[args.jet_head],
+                       jet_memory=mode[args.jet_memory],
                        comb_scan=mode[args.comb_scan], cnn_scan=mode[args.cnn_scan],
                        chroma_scan=mode[args.chroma_scan],
                        gaussianize=mode[args.gaussianize], local_rms=mode[args.local_rms],
@@ -321,6 +323,10 @@ def register(subparsers) -> None:
                          "on its responses against painted marks (with the jet channel; "
                          "about 5 s more fit); auto: kept only where it beats the jet "
                          "channel on marks painted into held-back good parts")
+    pf.add_argument("--jet-memory", default="off", choices=["on", "off"],
+                    help="the jet channel's memory of good responses (nearest-neighbour "
+                         "distance, summed with the other channels' score; with the jet "
+                         "channel)")
     pf.add_argument("--comb-scan", default="auto", choices=["auto", "on", "off"],
                     help="the comb channel for bands of fine parallel grooves (drag marks, "
                          "fingerprints), on the jet channel's face; auto: kept only where the "

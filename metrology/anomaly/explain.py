@@ -120,7 +120,9 @@ class Explanation:
         The score minus the deciding channel's own value there: under ``"colocated"`` the
         support of the other channels at ``at_xy`` (0 when the channel alone set it); under
         ``"sum"`` what the other channels add to the normalised sum (negative when they lie
-        below their good parts' mean); under ``"max"`` 0.
+        below their good parts' mean); under ``"max"`` 0.  With the jet memory
+        (``jet_memory``, summed with the fused score, never deciding) its share of the sum
+        too.
     threshold : float or None
         The bank's threshold, if calibrated.
     aligned : bool
@@ -263,7 +265,7 @@ def _explain(pc: Any, image: Any, aligned: bool | None) -> tuple[Any, Explanatio
     else:
         decides = decided_by(pc, value, chans, pc.fusion_used)
         at_xy = by_name[decides].peak_xy
-        support = 0.0 if pc.fusion_used != "sum" else total - by_name[decides].score
+        support = total - by_name[decides].score   # under "max" 0 (but the jet memory's)
     order = sorted(found, key=lambda c: -c.score)   # stable: the bank first on a tie
     return res, Explanation(total, pc.fusion_used, tuple(order), decides, at_xy,
                             support if math.isfinite(support) else 0.0, res.threshold,

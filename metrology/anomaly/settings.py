@@ -203,6 +203,17 @@ class PatchCoreSettings(Serializable):
         beats the jet channel's by at least 0.10 (``info["jet_head_gate"]``); ``True``:
         always kept.  Needs the jet channel.  ``info["jet_head"]`` says "on", "off" or "off:
         gate ...", ``info["jet_head_seconds"]`` its fit time (gate included).
+    jet_memory : bool
+        The jet channel's memory, an option (``False``, the default, leaves it off;
+        docs/anomaly-log.md, *A memory of the jet's responses*): the jet's 36 whitened
+        responses of 60 good parts on a 4 px grid, thinned to 2000 vectors by the greedy
+        coreset; per scored pixel (a 4 px grid, then a 2 px one round the 16 farthest) the
+        distance to the nearest, the image statistic the mean of the 10 largest, in spreads
+        of the held-back good parts'.  It
+        is *summed* with the other channels' fused score (their z's added, over sqrt 2),
+        not maximised.  Needs the jet channel (silently off without it, as the head is);
+        ``info["jet_memory"]`` says "on" or "off", ``info["jet_memory_seconds"]`` its fit
+        time.
     cnn_scan : bool
         The discriminator channel (an option; ``False``, the default, leaves it off): a small
         fully-convolutional net (16 channels, dilated residual layers) trained at fit on the
@@ -342,6 +353,7 @@ class PatchCoreSettings(Serializable):
     fusion: Literal["max", "sum", "auto", "colocated"] = "colocated"
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
+    jet_memory: bool = False
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
@@ -370,6 +382,8 @@ class PatchCoreSettings(Serializable):
         if self.image_score not in IMAGE_SCORES:
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
+        if not isinstance(self.jet_memory, bool):
+            raise InputError(f"jet_memory: expected True or False, given {self.jet_memory!r}")
         for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "comb_scan",
                    "chroma_scan", "local_rms", "ring_scan", "lay_turn"):
             v = getattr(self, nm)

@@ -83,9 +83,12 @@ def test_fit_passes_the_band_and_the_channels(images, capsys):
     bank = str(d / "banded.json")
     assert main(["anomaly", "fit", *paths[:6], "-o", bank, "--select", "off",
                  "--edge-band-px", "3", "--texture-energy", "off", "--jet-scan", "off",
-                 "--jet-head", "off", "--gaussianize", "off", "--json"]) == 0
+                 "--jet-head", "off", "--jet-memory", "on", "--gaussianize", "off",
+                 "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     cfg, info = summary["config"], summary["info"]
+    # the memory asked for, with the jet channel off: off, as the head is without it
+    assert cfg["jet_memory"] is True and info["jet_memory"] == "off"
     assert cfg["edge_band_px"] == 3.0 and cfg["texture_energy"] is False
     assert cfg["jet_scan"] is False and info["jet_scan"] == "off"
     assert cfg["jet_head"] is False and info["jet_head"] == "off"

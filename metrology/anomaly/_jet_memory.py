@@ -1,0 +1,238 @@
+"""The jet memory of :class:`~metrology.anomaly.PatchCore` (``jet_memory``, with the jet
+channel): a nearest-neighbour memory of the good faces' jet responses (private helper of
+``_jet_scan``, whose fitted whitening it reads and whose scoring pass it shares).
+
+The jet channel asks, per pixel, how unusual each group of Gaussian-derivative responses is
+under one covariance (a Gaussian).  A face made of marks of its own (sparkles, scale flakes, a
+rough band) gives its 36 responses a joint spread that no covariance holds, and where they
+are unusual together a defect may be usual in each group.  The memory keeps the good faces'
+response vectors themselves, as PatchCore keeps its patches, and asks how far each pixel's
+vector lies from the nearest one seen:
+
+1. *features*: per pixel the jet channel's 36 responses (6 scales x 6 derivatives), each
+   group whitened as the jet channel trained it, at full resolution (the head's features,
+   ``JetScan.features``): already in units of the good faces' spread;
+2. *memory* (at fit): the vectors on every :data:`FIT_STRIDE`-th row and column of the inner
+   face of the first :data:`N_IMAGES` good parts not held back, thinned to
+   :data:`N_MEMORY` by the greedy k-centre coreset (``coreset.greedy_coreset``: the rare
+   vectors are kept, the common ones thinned);
+3. *scoring*: the Euclidean distance to the nearest memory vector on every
+   :data:`COARSE_STRIDE`-th row and column of the inner face, then on every
+   :data:`EVAL_STRIDE`-th one within :data:`EVAL_STRIDE` px of the :data:`REFINE_TOP`
+   farthest of those (coarse to fine: the fine grid's largest distances at a third of its
+   queries); the image statistic the mean of the :data:`TOP_K` largest of all (one stray
+   vector does not decide), in spreads of the held-back good parts' statistics;
+4. *fusion* (:func:`with_memory`): PatchCore's fused score and the memory's, each in spreads
+   of their good parts, summed and divided by sqrt 2, back on PatchCore's scale: the memory
+   and the other channels see a defect together where their false alarms on good faces lie
+   apart.  Not a maximum: as one more channel under the maximum it gained nothing in
+   development (docs/anomaly-log.md, *A memory of the jet's responses*).
+
+The map is the distances brought to full resolution (linear), on the scale of the head's; the
+fused map (where the score is shown) stays the other channels'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import FileFormatError
+
+#: good faces not held back whose responses fill the memory, and the memory's size after the
+#: coreset
+N_IMAGES = 60
+N_MEMORY = 2000
+#: the memory's vectors are taken on every FIT_STRIDE-th row and column of the inner face;
+#: scored on every COARSE_STRIDE-th, then on every EVAL_STRIDE-th round the REFINE_TOP
+#: farthest coarse pixels
+FIT_STRIDE = 4
+COARSE_STRIDE = 4
+EVAL_STRIDE = 2
+REFINE_TOP = 16
+#: the image statistic: the mean of this many largest distances
+TOP_K = 10
+#: the least spread of the held-back statistic, as a share of its mean
+SD_REL_FLOOR = 0.01
+#: the bank version of a bank with the memory (``memory_base_version``: the version it has
+#: otherwise); readers that predate it refuse it
+VERSION = 19
+
+
+def _grid(inner: np.ndarray, stride: int) -> np.ndarray:
+    """Flat indices of the inner face's pixels on every ``stride``-th row and column."""
+    g = np.zeros_like(inner)
+    g[::stride, ::stride] = inner[::stride, ::stride]
+    return np.flatnonzero(g.ravel())
+
+
+class JetMemory:
+    """Fitted memory: its vectors, the pixels it scores and its score statistics.  Built by
+    :meth:`fit` or :meth:`from_arrays`."""
+
+    def __init__(self, inner: np.ndarray, vectors: np.ndarray):
+        from .neighbors import NearestNeighbors
+
+        self.inner = inner
+        self.vectors = np.ascontiguousarray(vectors, np.float32)
+        self.nn = NearestNeighbors(self.vectors, method="brute")
+        self.eval_idx = _grid(inner, COARSE_STRIDE)
+        fine = np.zeros(inner.shape, np.int64)        # the fine grid's flat indices, -1 off it
+        fine.fill(-1)
+        fine.ravel()[_grid(inner, EVAL_STRIDE)] = _grid(inner, EVAL_STRIDE)
+        self._fine = fine
+        self.stats = (0.0, 1.0)          # good image statistics: mean, spread
+        self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
+
+    def _near(self, flat: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """The features' flat rows (d, H * W) at ``flat``: their nearest memory distances."""
+        return self.nn.query(np.ascontiguousarray(d[:, flat].T, np.float32), 1)[0][:, 0]
+
+    def raw(self, feats: np.ndarray) -> tuple[np.ndarray, float]:
+        """(distances on the coarse grid's pixels, the image statistic: the mean of the
+        :data:`TOP_K` largest distances of the coarse grid and the fine one round its
+        :data:`REFINE_TOP` farthest pixels) of a face's features (d, H, W)."""
+        flat = feats.reshape(len(feats), -1)
+        d = self._near(self.eval_idx, flat)
+        top = self.eval_idx[np.argsort(d)[-REFINE_TOP:]]
+        h, w = self.inner.shape
+        r0, c0 = np.divmod(top, w)
+        s = EVAL_STRIDE
+        off = np.arange(-s, s + 1, s)
+        rr = np.clip(r0[:, None, None] + off[None, :, None], 0, h - 1)
+        cc = np.clip(c0[:, None, None] + off[None, None, :], 0, w - 1)
+        more = np.unique(self._fine[rr, cc])
+        more = more[(more >= 0) & ~np.isin(more, top)]
+        both = np.concatenate([d, self._near(more, flat)]) if len(more) else d
+        k = min(TOP_K, len(both))
+        return d, float(np.partition(both, len(both) - k)[len(both) - k:].mean())
+
+    def score(self, feats: np.ndarray) -> tuple[np.ndarray, float]:
+        """(map (H, W) float32: the distances brought to full resolution (linear), at least
+        1e-3 on the inner face and 0 off it, as the jet channel's; image statistic)."""
+        from ._jet_head import grid_map
+
+        d, value = self.raw(feats)
+        return grid_map(self.inner, self.eval_idx, d, COARSE_STRIDE), value
+
+    def z(self, v: float) -> float:
+        """The image statistic ``v`` in spreads of the held-back good parts'."""
+        return (float(v) - self.stats[0]) / self.stats[1]
+
+    def to_patchcore_units(self, v):
+        """Evidence ``v`` in PatchCore's image-score units (as the jet channel's)."""
+        a = self.pc_stats[1] / self.stats[1]
+        return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
+
+    @classmethod
+    def fit(cls, js: Any, grays: list[np.ndarray], held: np.ndarray) -> "JetMemory":
+        """The memory of the jet channel ``js``'s responses on the good images not ``held``
+        (gray float32), calibrated on the ``held`` ones."""
+        from .coreset import greedy_coreset
+
+        fit_idx = [i for i in range(len(grays)) if not held[i]][:N_IMAGES]
+        pick = _grid(js.inner, FIT_STRIDE)
+        vecs = np.concatenate([js.features(grays[i]).reshape(-1, js.roi.size)[:, pick].T
+                               for i in fit_idx]).astype(np.float32)
+        mem = cls(js.inner, vecs[greedy_coreset(vecs, min(N_MEMORY, len(vecs)))])
+        sc = np.array([mem.raw(js.features(grays[i]))[1]
+                       for i in range(len(grays)) if held[i]])
+        mem.stats = (float(sc.mean()), float(max(sc.std(), SD_REL_FLOOR * abs(sc.mean()),
+                                                 1e-6)))
+        return mem
+
+    # ------------------------------------------------------------------ files
+    def arrays(self) -> dict:
+        return {"jet_memory_vectors": self.vectors}
+
+    def params(self) -> dict:
+        return {"n_images": N_IMAGES, "fit_stride": FIT_STRIDE, "eval_stride": EVAL_STRIDE,
+                "coarse_stride": COARSE_STRIDE, "refine_top": REFINE_TOP, "top_k": TOP_K,
+                "score_mean": self.stats[0], "score_sd": self.stats[1]}
+
+
+def with_memory(pc: Any, value: float, memory: float | None) -> float:
+    """PatchCore's fused score ``value`` with the jet memory's (``memory``, in PatchCore units
+    as :meth:`JetMemory.to_patchcore_units` gives it; None: unchanged): their z over the
+    held-back good parts summed, over sqrt 2, back in PatchCore units (module docstring)."""
+    from ._fusion import pc_stats
+
+    stats = pc_stats(pc)
+    if memory is None or stats is None or not np.isfinite(memory):
+        return value
+    mean, sd = stats
+    return float(mean + sd * ((value - mean) / sd + (memory - mean) / sd) / np.sqrt(2.0))
+
+
+def memory_from_arrays(arrays: dict, params: dict, js: Any, where: str) -> JetMemory | None:
+    """The jet memory of a bank's arrays and the header's ``jet_scan.memory`` (None where the
+    bank has none); a damaged entry raises :class:`FileFormatError`."""
+    def bad(msg: str) -> FileFormatError:
+        return FileFormatError(f"{where}: jet memory: {msg}")
+
+    a = arrays.get("jet_memory_vectors")
+    if "memory" not in params:
+        if a is not None:
+            raise bad("array 'jet_memory_vectors' without the header's 'memory'")
+        return None
+    p = params["memory"]
+    if not isinstance(p, dict):
+        raise bad("header 'jet_scan.memory' is not an object")
+    try:
+        consts = tuple(int(p[k]) for k in ("n_images", "fit_stride", "eval_stride",
+                                           "coarse_stride", "refine_top", "top_k"))
+        stats = (float(p["score_mean"]), float(p["score_sd"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise bad(f"header field missing or not a number ({exc})") from None
+    if consts != (N_IMAGES, FIT_STRIDE, EVAL_STRIDE, COARSE_STRIDE, REFINE_TOP, TOP_K):
+        raise bad(f"written with other constants (images, strides, refined, top k: {consts}); "
+                  f"re-fit it")
+    if not all(np.isfinite(stats)) or stats[1] <= 0:
+        raise bad("score statistics are not finite numbers (spread > 0)")
+    n_feat = 2 * js.n_groups
+    if a is None or a.ndim != 2 or a.shape[1] != n_feat or len(a) == 0 or \
+            a.dtype.kind != "f" or not np.all(np.isfinite(a)):
+        got = "missing" if a is None else f"{a.shape} {a.dtype}"
+        raise bad(f"array 'jet_memory_vectors': expected finite values of shape (n, {n_feat}), "
+                  f"given {got}")
+    mem = JetMemory(js.inner, a)
+    mem.stats, mem.pc_stats = stats, js.pc_stats
+    return mem
+
+
+def wrap_version(meta: dict, line: Any, jet: Any) -> None:
+    """The bank header's version with the lay turn's (``_lay_turn.wrap_version``), then,
+    where the jet channel has a memory, :data:`VERSION` with the version it has otherwise as
+    ``memory_base_version``.  Without one the setting ``jet_memory`` is written only where
+    it is True (readers that predate it then load the bank)."""
+    from ._lay_turn import wrap_version as lay_wrap
+
+    lay_wrap(meta, line, jet)
+    settings = meta.get("settings")
+    has = jet is not None and getattr(jet, "memory", None) is not None
+    if not has and isinstance(settings, dict) and settings.get("jet_memory") is False:
+        settings.pop("jet_memory", None)
+    if has:
+        meta["memory_base_version"] = meta["version"]
+        meta["version"] = VERSION
+
+
+def unwrap_version(meta: dict, where: str) -> dict:
+    """A version-:data:`VERSION` header as its base version's (a copy; then the lay turn's
+    ``unwrap_version``); any other version must not say ``jet_scan.memory``."""
+    from ._lay_turn import unwrap_version as lay_unwrap
+
+    jet = meta.get("jet_scan")
+    has = isinstance(jet, dict) and "memory" in jet
+    if meta.get("version") != VERSION:
+        if has:
+            raise FileFormatError(f"{where}: a jet memory ('jet_scan.memory') is version "
+                                  f"{VERSION} and only that, given {meta.get('version')!r}")
+        return lay_unwrap(meta, where)
+    base = meta.get("memory_base_version")
+    if isinstance(base, bool) or base not in tuple(range(6, VERSION)) or not has:
+        raise FileFormatError(f"{where}: a version-{VERSION} bank is a version 6-{VERSION - 1} "
+                              f"one ('memory_base_version', given {base!r}) whose jet channel "
+                              f"says 'memory'; given {'it' if has else 'none'}")
+    return lay_unwrap({**meta, "version": base}, where)
