@@ -8,7 +8,7 @@ Each maker has the signature and return value of those in ``_defect_makers``:
              coat on aluminium or steel), from one break in it (a nick, a pore), corrosion
              creeps out along thin filaments: 3-6 of them from the one point (the origin, a
              small dark pit), setting out evenly round it (each 0.3 rad either way of its
-             share of the turn), each meandering (its heading a random walk of 0.15-0.3 rad
+             share of the turn), each meandering (its heading a random walk of 0.25-0.45 rad
              a square-root px) for 0.5-1 of the longest one's length (12-28 px); **each
              filament's track is faintly bright** (the coat lifted over the dry corrosion
              product behind the head: a thin line of sigma 0.45-0.7 px, 0.3-0.5 of the
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ._defect_makers4 import drawn_length
 from ._defect_makers16 import chord_change, fern_change
 
@@ -37,9 +36,11 @@ from ._defect_makers16 import chord_change, fern_change
 #: the tracks' sigma (px) and brightness (x the contrast); the heads' sigma across (px) and
 #: their length over it; the origin's pit's sigma (px) and depth; the contrast (gray levels)
 FF_LENGTH, FF_COUNT, FF_SHARE, FF_JITTER = (12.0, 28.0), (3, 6), (0.5, 1.0), 0.3
-FF_WANDER, FF_SIGMA, FF_TRACK = (0.15, 0.3), (0.45, 0.7), (0.3, 0.5)
+FF_WANDER, FF_SIGMA, FF_TRACK = (0.25, 0.45), (0.45, 0.7), (0.3, 0.5)
 FF_HEAD, FF_HEAD_ASPECT, FF_PIT_SIGMA, FF_PIT = (1.0, 1.6), 1.5, 1.0, 0.6
 FF_CONTRAST = (18.0, 34.0)
+#: the heads' sigma a given radius_px is cut to (px)
+FF_HEAD_CUT = (0.5, 4.0)
 #: the filaments' samples' spacing (px)
 FF_STEP = 0.25
 
@@ -93,17 +94,15 @@ def _filiform_params(g, shape, lay, params):
     strength, the tracks' sigma and brightness, the heads' sigma, the first filament's
     heading and the contrast, drawn or given: a drawn length longer than the region it is
     pasted on has room for (``"free"``) is drawn shorter; a ``length_px`` given under 5 px
-    is refused (:class:`~metrology.errors.InputError`: a spot, no filaments), and a
-    ``radius_px`` (the heads' sigma across) off 0.5-4 px (under it no head stands out of its
-    track, over it a stain); a ``sigma_px`` over half the heads' sigma is cut to it;
-    ``width_px`` is not read."""
+    is refused (:class:`~metrology.errors.InputError`: a spot, no filaments); a
+    ``radius_px`` (the heads' sigma across) given off :data:`FF_HEAD_CUT` is cut to it (under
+    it no head stands out of its track, over it a stain), a ``sigma_px`` over half the
+    heads' sigma to that; ``width_px`` is not read."""
     length = drawn_length(g, shape, params, FF_LENGTH, "filiform",
                           "a shorter one is a spot, no filaments")
-    head = params.get("radius_px", g.uniform(*FF_HEAD))
-    if not 0.5 <= head <= 4.0:
-        raise InputError(f"defect_params: filiform's radius_px ({head:g}), its heads' sigma, "
-                         f"must be 0.5 to 4 px: a smaller head does not stand out of its "
-                         f"track, a larger one is a stain")
+    # a head under 0.5 px does not stand out of its track, one over 4 px is a stain: a
+    # radius_px given beyond them is cut to them (an extreme size renders, as every kind's does)
+    head = float(np.clip(params.get("radius_px", g.uniform(*FF_HEAD)), *FF_HEAD_CUT))
     if "free" in lay and "length_px" not in params:  # pasted: what the region has room for
         room = float(np.max(lay["free"])) - 3.0 * FF_HEAD_ASPECT * head - 3.0
         length = min(length, max(FF_LENGTH[0], room))
