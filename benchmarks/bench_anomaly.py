@@ -425,6 +425,15 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   a row, the face about 0.47 of the image; the held-out 59 kinds plus the new shape
   ``flake``, and missing / extra), made on 2026-12-07 (thirty-first session, after held-out
   59) before any later change, to be scored once with the default;
+* ``holdout61``: a sixty-first held-out configuration (texture ``veneer``, a sanded,
+  lacquered flat-sliced oak veneer face: growth rings bent into nested arches, each darkening
+  from light earlywood to dark latewood and light again at once, dark pore dashes along each
+  ring's start, straight fibres along the grain at an angle drawn per part, layout
+  ``bayonet``, a twist-lock plate: a disc with three L-shaped bayonet slots cut in from its
+  rim, a centre bore and three screw holes, the face about 0.57 of the image; the held-out 60
+  kinds plus the new shape ``filiform``, and missing / extra), made on 2026-12-07
+  (thirty-first session, after held-out 60) before any later change, to be scored once with
+  the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -476,8 +485,9 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout38``, ``holdout39``, ``holdout40``, ``holdout41``, ``holdout42``, ``holdout43``,
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
-``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``holdout60``, ``local_rms``,
-``ring_scan``, ``lay_turn``, ``contrast``, ``energy``, ``energy_fit``, ``deepchan``;
+``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``holdout60``, ``holdout61``,
+``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``, ``energy``, ``energy_fit``,
+``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1780,6 +1790,21 @@ PARTS["holdout59"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT60_SET = ("hingeleaf", "blued", 11000, HOLDOUT59_SET[3] + ("flake",))
 PARTS["holdout60"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT60_SET,
                                           title="held-out 60")
+#: the sixty-first held-out configuration (made 2026-12-07, thirty-first session, after
+#: held-out 60, before any later change): texture ``veneer`` (a sanded, lacquered
+#: flat-sliced oak veneer face: growth rings 6-12 px apart bent into nested parabolic arches,
+#: each darkening ever faster from light earlywood to dark latewood, then light at once; short
+#: dark pore dashes along the grain in each ring's first quarter; straight fibres along the
+#: grain at an angle drawn per part; a faint tint) and layout ``bayonet`` (a twist-lock plate:
+#: a disc of radius 0.46 of the smaller side with three L-shaped bayonet slots milled in from
+#: its rim, each radially in, then 40 degrees round under a thin lip; a centre bore and three
+#: screw holes; the face about 0.57 of the image), both new, the held-out 60 kinds plus the
+#: new shape ``filiform`` (filiform corrosion: faint bright meandering tracks from one pit,
+#: each ending in a dark head), and missing / extra; to be scored once with the default
+#: (docs/anomaly-log.md, *Held-out 61*)
+HOLDOUT61_SET = ("bayonet", "veneer", 11100, HOLDOUT60_SET[3] + ("filiform",))
+PARTS["holdout61"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT61_SET,
+                                          title="held-out 61")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

@@ -75,6 +75,7 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``nodule``   a plating nodule: a tiny knobby dome, lit on one side, dark on the other, a dark foot ring.
 ``ringcrack`` a Hertzian ring crack: a thin dark open arc round an impact point, lit on its inside.
 ``flake``    a lifted coating flake: a flat polygon, a bright rim on its lit edge, a shadow cast past it.
+``filiform`` filiform corrosion: 3-6 faint bright wandering tracks from a pit, each a dark head.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -89,7 +90,7 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                 "grindburn", "nutprint", "cornerdent", "seamburst",
                 "scalepocket", "bubbleburst", "knitline", "nodule",
-                "ringcrack", "flake")
+                "ringcrack", "flake", "filiform")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -102,4 +103,4 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                  "grindburn", "nutprint", "cornerdent", "seamburst",
                  "scalepocket", "bubbleburst", "knitline", "nodule",
-                 "ringcrack", "flake")
+                 "ringcrack", "flake", "filiform")

@@ -92,6 +92,7 @@ from ._defect_makers34 import _bubbleburst
 from ._defect_makers35 import _ringcrack
 from ._defect_makers36 import _nodule
 from ._defect_makers37 import _flake
+from ._defect_makers38 import _filiform
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -530,4 +531,4 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
                "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
                "knitline": _knitline, "nodule": _nodule,
-               "ringcrack": _ringcrack, "flake": _flake}
+               "ringcrack": _ringcrack, "flake": _flake, "filiform": _filiform}
