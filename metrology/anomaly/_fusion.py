@@ -60,7 +60,9 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
             scored = _jet_scored(ch, gray)
         for nm, c, (m, v) in scored:
             m, cut = _masked(m, pixel_mask)
-            v = v if cut is None else cut
+            # the memory's statistic (a mean of its largest distances, calibrated over the
+            # whole face) has no value on a cut face: it sits out (-inf), the others count
+            v = v if cut is None else -np.inf if nm == "jet_memory" else cut
             out.append((nm, np.where(m > 0, c.to_patchcore_units(m), np.float32(0.0)),
                         float(c.to_patchcore_units(v))))
     if pc._energy is not None:
@@ -72,8 +74,8 @@ def channel_scores(pc: Any, img: np.ndarray, pixel_mask: np.ndarray | None
 
 
 def _jet_scored(jet: Any, gray: np.ndarray) -> list:
-    """The jet channel's (name, channel, (map, score)) and those of its head, comb bands and
-    ring channel, all from one computation of its face signal."""
+    """The jet channel's (name, channel, (map, score)) and those of its head, memory, comb
+    bands and ring channel, all from one computation of its face signal."""
     x = jet.signal(gray)
     extra = [(nm, c) for nm, c in (("jet_head", getattr(jet, "head", None)),
                                    ("jet_memory", getattr(jet, "memory", None))) if c]

@@ -61,10 +61,12 @@ VERSION = 19
 
 
 def _grid(inner: np.ndarray, stride: int) -> np.ndarray:
-    """Flat indices of the inner face's pixels on every ``stride``-th row and column."""
+    """Flat indices of the inner face's pixels on every ``stride``-th row and column (every
+    inner pixel where a thin face has none on that grid)."""
     g = np.zeros_like(inner)
     g[::stride, ::stride] = inner[::stride, ::stride]
-    return np.flatnonzero(g.ravel())
+    idx = np.flatnonzero(g.ravel())
+    return idx if len(idx) else np.flatnonzero(inner.ravel())
 
 
 class JetMemory:

@@ -211,7 +211,9 @@ class PatchCoreSettings(Serializable):
         distance to the nearest, the image statistic the mean of the 10 largest, in spreads
         of the held-back good parts'.  It
         is *summed* with the other channels' fused score (their z's added, over sqrt 2),
-        not maximised.  Needs the jet channel (silently off without it, as the head is);
+        not maximised; with an ROI set after the fit that cuts into the face it sits out
+        (its statistic was calibrated on the whole face).  Needs the jet channel (silently
+        off without it, as the head is);
         ``info["jet_memory"]`` says "on" or "off", ``info["jet_memory_seconds"]`` its fit
         time.
     cnn_scan : bool

@@ -202,3 +202,29 @@ def test_explain_lists_the_memory_but_never_names_it_deciding(bank_pc):
         ex = explain(bank_pc, img)
         assert "jet_memory" in {c.name for c in ex.channels}
         assert ex.decides != "jet_memory" and ex.score == bank_pc.score(img).score
+
+
+def test_an_roi_that_cuts_the_face_leaves_the_memory_out(bank_pc):
+    # its statistic (the mean of the largest distances) was calibrated over the whole face:
+    # on a cut face it sits out, the other channels count as without it
+    img = _good([909])[0]
+    mask = np.zeros(img.shape[:2], np.uint8)
+    mask[:, : img.shape[1] // 2] = 1
+    chans = channel_scores(bank_pc, img, mask)
+    memory = [s for name, _, s in chans if name == "jet_memory"]
+    assert memory == [float("-inf")]
+    up = np.zeros(img.shape[:2], np.float32)
+    others = [c for c in chans if c[0] != "jet_memory"]
+    assert fuse(bank_pc, up, 0.0, chans)[1] == fuse(bank_pc, up, 0.0, others)[1]
+
+
+def test_a_face_off_the_grid_is_scored_at_every_pixel():
+    # a thin face with no pixel on the 4 px grid: every inner pixel is scored instead
+    inner = np.zeros((16, 16), bool)
+    inner[5, 3:14] = True
+    g = np.random.default_rng(1)
+    mem = JetMemory(inner, g.normal(size=(30, 4)).astype(np.float32))
+    feats = g.normal(size=(4, 16, 16)).astype(np.float32)
+    assert np.array_equal(mem.eval_idx, np.flatnonzero(inner.ravel()))
+    m, value = mem.score(feats)
+    assert np.isfinite(value) and m.shape == inner.shape and np.all(m[~inner] == 0)
