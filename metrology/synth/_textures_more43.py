@@ -21,7 +21,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              (their weight 1 + :data:`SR_GAIN` x the sheen), and a fine grain
              (:data:`SR_GRAIN`, sigma 0.7 px).  The part's angle is not taken (the pattern
              turns into itself; the light is drawn per part).  Two-sided (the face-signal
-             skewness -0.08 to 0.06, seeds 0-7).
+             skewness -0.08 to 0.09, seeds 0-7).
              Unlike ``brushed``, ``ground``, ``beltsanded`` and ``blued`` (parallel straight
              lines, one lay over the whole face), ``faced`` (a spiral of turning grooves
              round a centre: lines across the radius, not along it), ``milled`` and
@@ -72,8 +72,9 @@ def sunray_lines(g, h, w):
     """The radial lines on an ``h`` x ``w`` face (unit spread where a pixel spans one line
     or less, averaged towards the centre) and each pixel's angle about the spin centre
     (radians): the centre drawn within :data:`SR_OFFSET` x the smaller side of the face's
-    middle; a white noise of :data:`SR_LINES` angles by the radius (1 px steps) blurred
-    along the radius by :data:`SR_ALONG` px (drawn per part) and across by
+    middle; a white noise of :data:`SR_LINES` angles by the radius (1 px steps, drawn 4
+    sigmas longer at each end, so the centre is no different) blurred along the radius by
+    :data:`SR_ALONG` px (drawn per part) and across by
     :data:`SR_ACROSS`, 4 x and 16 x that of a line's spacing; each pixel reads the copy
     blurred as much as the lines it spans (blending between copies by the log of the count),
     bilinearly."""
@@ -82,8 +83,10 @@ def sunray_lines(g, h, w):
     cy = 0.5 * (h - 1) + g.uniform(-SR_OFFSET, SR_OFFSET) * s
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     r, theta = np.hypot(xx - cx, yy - cy), np.arctan2(yy - cy, xx - cx)
-    noise = g.standard_normal((SR_LINES, int(np.ceil(r.max())) + 2))
-    noise = ndimage.gaussian_filter1d(noise, g.uniform(*SR_ALONG), axis=1, mode="nearest")
+    along = g.uniform(*SR_ALONG)
+    pad = int(np.ceil(4.0 * along))                  # the radius' ends as far from the edges
+    noise = g.standard_normal((SR_LINES, int(np.ceil(r.max())) + 2 + 2 * pad))
+    noise = ndimage.gaussian_filter1d(noise, along, axis=1, mode="wrap")[:, pad:-pad]
     copies = [ndimage.gaussian_filter1d(noise, SR_ACROSS * 4.0 ** k, axis=0, mode="wrap")
               for k in range(3)]
     at = [np.mod(theta, 2.0 * np.pi) * (SR_LINES / (2.0 * np.pi)), r]
