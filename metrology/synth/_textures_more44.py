@@ -114,7 +114,9 @@ def foam_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
     depth = g.uniform(*FO_DEPTH, len(seeds))[index]
     height, walls = foam_height(cell, near, second, seed_dist, depth, g.uniform(*FO_WALL))
     light = g.uniform(0.0, 2.0 * np.pi)
-    gy, gx = np.gradient(ndimage.gaussian_filter(height, 0.5))
+    # the slopes (the height padded by a pixel: a face of one pixel across has them too)
+    gy, gx = (d[1:-1, 1:-1] for d in
+              np.gradient(np.pad(ndimage.gaussian_filter(height, 0.5), 1, mode="edge")))
     lit = -(gx * np.cos(light) + gy * np.sin(light))
     face = FO_LIT * lit / max(float(lit.std()), 1e-12) + \
         FO_DARK * height / max(float(height.std()), 1e-12) + FO_TOP * walls + \
