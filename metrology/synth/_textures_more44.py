@@ -18,7 +18,7 @@ registered through :mod:`metrology.synth._textures_more`'s ``MORE_TEXTURES`` and
              it) and **darker the deeper it is** (:data:`FO_DARK`), the walls' tops light
              (:data:`FO_TOP`), a fine grain (:data:`FO_GRAIN`, sigma 0.6 px).  The part's angle
              is not taken (the light is drawn per part).  Two-sided (the face-signal
-             skewness -0.12 to 0.11, seeds 0-7): the walls a light minority, the bowls' deep
+             skewness -0.11 to 0.11, seeds 0-7): the walls a light minority, the bowls' deep
              floors a dark one.
              Unlike ``peened`` and ``hammered`` (shallow round dimples overlapping, no flat
              between them), ``eroded`` and ``passivated`` (small craters with raised rims),
@@ -129,9 +129,9 @@ def foam_texture(shape: tuple[int, int], *, rng: Any = None) -> np.ndarray:
 #: bends' outer corners' radius and the inner ones' fillet; the bolt holes' radius and
 #: their places along each end's pad (x, the left pad's; the right pad's turned by 180)
 BB_WIDTH = 0.17
-BB_PATH = ((-0.46, -0.27), (-0.11, -0.27), (0.11, 0.27), (0.46, 0.27))
+BB_PATH = ((-0.44, -0.27), (-0.11, -0.27), (0.11, 0.27), (0.44, 0.27))
 BB_END, BB_OUTER, BB_INNER = 0.02, 0.12, 0.04
-BB_HOLE, BB_HOLES = 0.035, (-0.375, -0.22)
+BB_HOLE, BB_HOLES = 0.035, (-0.355, -0.205)
 
 
 def bar_outline(path, half):
