@@ -20,6 +20,7 @@ from tests.anomaly.test_holdout50_synth import (check_one_centred_piece,
                                                 check_room_on_small_images, mirrored_changes,
                                                 skews_and_contrasts)
 from tests.anomaly.test_holdout51_synth import _gap, spectral_lay
+from tests.anomaly.test_holdout61_synth import check_turned_not_mirrored
 
 KW = dict(layout="axialfan", texture="sunray")
 
@@ -160,16 +161,7 @@ def test_axialfan_outline_is_exact_everywhere():
             for e in (-1.0, 1.0):
                 got = _sd(lay, [(rr + e) * np.cos(q)], [(rr + e) * np.sin(q)])[0]
                 assert got == pytest.approx(e), (beta, rr, e)
-    # four-fold: turned by 90 degrees it is itself; no mirror line through the centre
-    grid = np.mgrid[-128:128:1.0, -128:128:1.0] + 0.5
-    a = _sd(lay, grid[1], grid[0])
-    assert np.abs(a - _sd(lay, -grid[0], grid[1])).max() < 1e-9
-    for k in range(12):                          # mirrors every 15 degrees: none
-        q = np.deg2rad(15.0 * k)
-        u, v = grid[1], grid[0]
-        dot = u * np.cos(q) + v * np.sin(q)
-        mu, mv = 2.0 * dot * np.cos(q) - u, 2.0 * dot * np.sin(q) - v
-        assert ((a < 0) != (_sd(lay, mu, mv) < 0)).mean() > 0.01, k
+    check_turned_not_mirrored(lay, 90.0)        # four-fold, no mirror line
     share = check_one_centred_piece(lay)
     assert 0.42 < share < 0.44, share                          # 0.429 (holes not cut out)
 

@@ -21,6 +21,7 @@ from tests.anomaly.test_holdout50_synth import (check_one_centred_piece,
                                                 check_room_on_small_images, mirrored_changes,
                                                 skews_and_contrasts)
 from tests.anomaly.test_holdout51_synth import spectral_lay
+from tests.anomaly.test_holdout61_synth import check_turned_not_mirrored
 
 KW = dict(layout="busbar", texture="foam")
 
@@ -162,16 +163,7 @@ def test_busbar_outline_is_exact_everywhere():
         for m in (-1.0, 1.0):
             x, y = m * (w + e) * across
             assert _sd(lay, [x], [y])[0] == pytest.approx(e)
-    # point-symmetric: turned by 180 degrees it is itself; no mirror line through the centre
-    grid = np.mgrid[-128:128:1.0, -128:128:1.0] + 0.5
-    a = _sd(lay, grid[1], grid[0])
-    assert np.abs(a - _sd(lay, -grid[1], -grid[0])).max() < 1e-9
-    for k in range(12):                          # mirrors every 15 degrees: none
-        q = np.deg2rad(15.0 * k)
-        u, v = grid[1], grid[0]
-        dot = u * np.cos(q) + v * np.sin(q)
-        mu, mv = 2.0 * dot * np.cos(q) - u, 2.0 * dot * np.sin(q) - v
-        assert ((a < 0) != (_sd(lay, mu, mv) < 0)).mean() > 0.01, k
+    check_turned_not_mirrored(lay, 180.0)        # point-symmetric, no mirror line
     share = check_one_centred_piece(lay)
     assert 0.41 < share < 0.43, share                          # 0.420 (holes not cut out)
 
