@@ -434,6 +434,20 @@ Data (``metrology.synth.defects``), 256 x 256, placement jitter +-3 px / +-2 deg
   kinds plus the new shape ``filiform``, and missing / extra), made on 2026-12-07
   (thirty-first session, after held-out 60) before any later change, to be scored once with
   the default;
+* ``holdout62``: a sixty-second held-out configuration (texture ``sunray``, a sunray brushed
+  face: fine lines radiating from a spin centre near the middle, a bow-tie sheen of two
+  bright and two dull sectors, layout ``axialfan``, an axial fan's blade wheel: a hub and
+  four swept blades cut on the fan's circle, a centre bore and four bolt holes, the face
+  about 0.43 of the image; the held-out 61 kinds plus the new shape ``spiderweb``, and
+  missing / extra), made on 2026-12-07 (thirty-second session, after held-out 61) before
+  any later change, to be scored once with the default;
+* ``holdout63``: a sixty-third held-out configuration (texture ``foam``, the milled face of
+  a closed-cell aluminium foam panel: polygonal cells cut open into bowls shaded by the
+  light, between thin light walls thickening at their junctions, layout ``busbar``, an
+  offset (dog-leg) busbar link: a bar bent twice, its middle leg oblique, two bolt holes in
+  each end's pad, the face about 0.41 of the image; the held-out 62 kinds plus the new shape
+  ``fishscale``, and missing / extra), made on 2026-12-07 (thirty-second session, after
+  held-out 62) before any later change, to be scored once with the default;
 * ``local_rms``: held-outs 15 and 46 with the default and with the ``local_rms="auto"``
   option (the face signal over its local RMS; rules 57 and 57b: an option);
 * ``ring_scan``: held-outs 46 and 48 with the default and with the ``ring_scan="auto"``
@@ -486,8 +500,8 @@ is shared, and wall times there are several times the CPU time.  ``--part NAME``
 ``holdout44``, ``holdout45``, ``holdout46``, ``holdout47``, ``holdout48``, ``holdout49``,
 ``holdout50``, ``holdout51``, ``holdout52``, ``holdout53``, ``holdout54``, ``holdout55``,
 ``holdout56``, ``holdout57``, ``holdout58``, ``holdout59``, ``holdout60``, ``holdout61``,
-``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``, ``energy``, ``energy_fit``,
-``deepchan``;
+``holdout62``, ``holdout63``, ``local_rms``, ``ring_scan``, ``lay_turn``, ``contrast``,
+``energy``, ``energy_fit``, ``deepchan``;
 repeatable: ``--part=face``);
 ``--no-deep`` leaves the pretrained rows out; ``--no-line-refine`` fits the line channel
 without its refinement at the half steps (``metrology.anomaly._line_scan.REFINE``, on by
@@ -1805,6 +1819,34 @@ PARTS["holdout60"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], whic
 HOLDOUT61_SET = ("bayonet", "veneer", 11100, HOLDOUT60_SET[3] + ("filiform",))
 PARTS["holdout61"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT61_SET,
                                           title="held-out 61")
+#: the sixty-second held-out configuration (made 2026-12-07, thirty-second session, after
+#: held-out 61, before any later change): texture ``sunray`` (a sunray brushed face: 512 fine
+#: lines radiating from a spin centre within 0.04 of the side of the middle, drifting in
+#: strength along the radius, averaged where they crowd so the middle turns smooth; a bow-tie
+#: sheen, two sectors bright and two dull by the light's azimuth, drawn per part; a fine
+#: grain) and layout ``axialfan`` (an axial fan's blade wheel: a hub of 0.2 of the smaller side
+#: and four swept blades, each the lens between two circular arcs, their tips cut on the
+#: circle of 0.46; a centre bore and a bolt hole at each blade's root; the face about 0.43 of
+#: the image), both new, the held-out 61 kinds plus the new shape ``spiderweb`` (a spider-web
+#: impact crack: radial cracks from a pit tied by rings of straight chords), and missing /
+#: extra; to be scored once with the default (docs/anomaly-log.md, *Held-out 62*)
+HOLDOUT62_SET = ("axialfan", "sunray", 11200, HOLDOUT61_SET[3] + ("spiderweb",))
+PARTS["holdout62"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT62_SET,
+                                          title="held-out 62")
+#: the sixty-third held-out configuration (made 2026-12-07, thirty-second session, after
+#: held-out 62, before any later change): texture ``foam`` (the milled face of a closed-cell
+#: aluminium foam panel: Voronoi cells of 13-20 px cut open into bowls of their own depths,
+#: each shaded by its slope to a light drawn per part and darker the deeper it is, between
+#: thin light flat walls that thicken where they meet; a fine grain) and layout ``busbar``
+#: (an offset busbar link: a bar 0.34 of the smaller side wide along a centre line bent
+#: twice, its middle leg oblique, its ends square; two bolt holes in each end's pad; the
+#: face about 0.41 of the image), both new, the held-out 62 kinds plus the new shape
+#: ``fishscale`` (enamel fish-scaling: a cluster of half-moon craters, each deepest and lit
+#: along its curve, all facing one way), and missing / extra; to be scored once with the
+#: default (docs/anomaly-log.md, *Held-out 63*)
+HOLDOUT63_SET = ("busbar", "foam", 11300, HOLDOUT62_SET[3] + ("fishscale",))
+PARTS["holdout63"] = lambda *a: _holdout6(*a, configs=HOLDOUT6_CONFIGS[2:], which=HOLDOUT63_SET,
+                                          title="held-out 63")
 #: the face signal over its local RMS (``local_rms``, an option: rules 57 and 57b,
 #: docs/anomaly-log.md, *The face signal over its local RMS*): the default and the option
 #: with its gate on the most uneven development set and on the fresh set that judged it

@@ -62,7 +62,7 @@ SD_REL_FLOOR = 0.01
 #: (docs/anomaly-log.md, *The jet memory's gate*)
 GATE_CV = 0.2
 #: the bank version of a bank with the memory (``memory_base_version``: the version it has
-#: otherwise); readers that predate it refuse it
+#: otherwise; ``_bank_version``); readers that predate it refuse it
 VERSION = 19
 
 
@@ -257,42 +257,3 @@ def memory_from_arrays(arrays: dict, params: dict, js: Any, where: str) -> JetMe
     mem = JetMemory(js.inner, a)
     mem.stats, mem.pc_stats = stats, js.pc_stats
     return mem
-
-
-def wrap_version(meta: dict, line: Any, jet: Any) -> None:
-    """The bank header's version with the lay turn's (``_lay_turn.wrap_version``), then,
-    where the jet channel has a memory, :data:`VERSION` with the version it has otherwise as
-    ``memory_base_version``.  Without one the setting ``jet_memory`` is written only where
-    it is True (readers that predate it then load the bank; ``"auto"`` whose gate dropped
-    the memory is not written either)."""
-    from ._lay_turn import wrap_version as lay_wrap
-
-    lay_wrap(meta, line, jet)
-    settings = meta.get("settings")
-    has = jet is not None and getattr(jet, "memory", None) is not None
-    if not has and isinstance(settings, dict) and settings.get("jet_memory") in (False,
-                                                                                "auto"):
-        settings.pop("jet_memory", None)
-    if has:
-        meta["memory_base_version"] = meta["version"]
-        meta["version"] = VERSION
-
-
-def unwrap_version(meta: dict, where: str) -> dict:
-    """A version-:data:`VERSION` header as its base version's (a copy; then the lay turn's
-    ``unwrap_version``); any other version must not say ``jet_scan.memory``."""
-    from ._lay_turn import unwrap_version as lay_unwrap
-
-    jet = meta.get("jet_scan")
-    has = isinstance(jet, dict) and "memory" in jet
-    if meta.get("version") != VERSION:
-        if has:
-            raise FileFormatError(f"{where}: a jet memory ('jet_scan.memory') is version "
-                                  f"{VERSION} and only that, given {meta.get('version')!r}")
-        return lay_unwrap(meta, where)
-    base = meta.get("memory_base_version")
-    if isinstance(base, bool) or base not in tuple(range(6, VERSION)) or not has:
-        raise FileFormatError(f"{where}: a version-{VERSION} bank is a version 6-{VERSION - 1} "
-                              f"one ('memory_base_version', given {base!r}) whose jet channel "
-                              f"says 'memory'; given {'it' if has else 'none'}")
-    return lay_unwrap({**meta, "version": base}, where)

@@ -57,7 +57,8 @@ N_PROFILE = 180
 SMOOTH_DEG = 7
 #: refinements of the reference profile at fit
 ITERATIONS = 3
-#: the bank version of a jet channel with the step (:func:`wrap_version`)
+#: the bank version of a jet channel with the step (the version it has otherwise is written as
+#: ``lay_base_version``; ``_bank_version``): readers that predate the step refuse it
 VERSION = 18
 
 
@@ -253,50 +254,3 @@ def arrays_of(turns: list[LayTurn]) -> dict:
     for t, name in zip(turns, ("jet_lay_canon", "jet_lay_canon_half")):
         out[name] = t.canon
     return out
-
-
-def wrap_version(meta: dict, line: Any, jet: Any) -> None:
-    """The bank header's version with the ring channel's (``_ring_scan.wrap_version``), then,
-    where the jet channel turns its whitening to each part's lay, :data:`VERSION` with the
-    version it has otherwise as ``lay_base_version`` (older readers refuse it: they would
-    score without the step against statistics calibrated with it).  Without the step the
-    setting ``lay_turn`` is written only where it is True."""
-    from ._ring_scan import wrap_version as ring_wrap
-
-    ring_wrap(meta, line, jet)
-    settings = meta.get("settings")
-    has = jet is not None and jet.lay_turns is not None
-    if not has and isinstance(settings, dict) and settings.get("lay_turn") in ("auto", False):
-        settings.pop("lay_turn", None)
-    if has:
-        meta["lay_base_version"] = meta["version"]
-        meta["version"] = VERSION
-
-
-def unwrap_version(meta: dict, where: str) -> dict:
-    """A version-:data:`VERSION` header as its base version's (a copy; then the ring
-    channel's ``unwrap_version``); any other version must not say ``jet_scan.lay_turn``, and
-    the settings must agree with the bank (``lay_turn`` True with the step, False
-    without)."""
-    from ._ring_scan import unwrap_version as ring_unwrap
-
-    jet = meta.get("jet_scan")
-    has = isinstance(jet, dict) and "lay_turn" in jet
-    settings = meta.get("settings")
-    asked = settings.get("lay_turn", None) if isinstance(settings, dict) else None
-    if (asked is True and not has) or (asked is False and has):
-        raise FileFormatError(f"{where}: the settings have lay_turn {asked!r} but the bank's "
-                              f"jet channel {'turns' if has else 'does not turn'} its "
-                              f"whitening to each part's lay")
-    if meta.get("version") != VERSION:
-        if has:
-            raise FileFormatError(f"{where}: a jet channel turned to each part's lay "
-                                  f"('jet_scan.lay_turn') is version {VERSION} and only that, "
-                                  f"given {meta.get('version')!r}")
-        return ring_unwrap(meta, where)
-    base = meta.get("lay_base_version")
-    if isinstance(base, bool) or base not in tuple(range(6, VERSION)) or not has:
-        raise FileFormatError(f"{where}: a version-{VERSION} bank is a version 6-17 one "
-                              f"('lay_base_version', given {base!r}) whose jet channel says "
-                              f"'lay_turn'; given {'it' if has else 'none'}")
-    return ring_unwrap({**meta, "version": base}, where)

@@ -46,6 +46,10 @@ GATE_IMAGES = 20
 #: pixels of the face left out of :func:`spread` along its border (the window sees little
 #: face there)
 GATE_ERODE_PX = 8
+#: the bank version of a bank whose line channel divides its face signal (the version it has
+#: otherwise is written as ``lrms_base_version``; ``_bank_version``): readers that predate
+#: the step refuse it
+VERSION = 16
 
 
 def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
@@ -120,37 +124,3 @@ def check_px(v: Any, where: str) -> float:
         raise FileFormatError(f"{where}: 'local_rms_px' must be a positive finite number, "
                               f"given {v!r}")
     return float(v)
-
-
-def wrap_version(meta: dict, line: Any) -> None:
-    """A bank header whose line channel divides its face signal: version 16, the version it
-    has otherwise as ``lrms_base_version`` (older readers refuse it: they would score the
-    undivided signal against statistics of the divided one).  Without it the setting
-    ``local_rms`` is not written unless it is True, so those readers load such a bank."""
-    settings = meta.get("settings")
-    if (line is None or line.lrms is None) and isinstance(settings, dict) and \
-            settings.get("local_rms") in ("auto", False):
-        settings.pop("local_rms", None)
-    if line is not None and line.lrms is not None:
-        meta["lrms_base_version"] = meta["version"]
-        meta["version"] = 16
-
-
-def unwrap_version(meta: dict, where: str) -> dict:
-    """A version-16 header as its base version's (a copy); any other version must not say
-    ``local_rms_px`` in its channels' headers."""
-    said = [k for k in ("line_scan", "jet_scan")
-            if isinstance(meta.get(k), dict) and "local_rms_px" in meta[k]]
-    if meta.get("version") != 16:
-        if said:
-            raise FileFormatError(f"{where}: a face signal over its local RMS ({said}) is "
-                                  f"version 16 and only that, given {meta.get('version')!r}")
-        return meta
-    base = meta.get("lrms_base_version")
-    jet_ok = "jet_scan" not in meta or "jet_scan" in said
-    if isinstance(base, bool) or base not in tuple(range(3, 16)) or "line_scan" not in said \
-            or not jet_ok:
-        raise FileFormatError(f"{where}: a version-16 bank is a version 3-15 one "
-                              f"('lrms_base_version', given {base!r}) whose line channel and "
-                              f"jet channel, if any, say 'local_rms_px'; given {said}")
-    return {**meta, "version": base}

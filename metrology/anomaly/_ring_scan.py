@@ -48,7 +48,7 @@ SD_FLOOR = 1e-6
 #: 1.6 over the Gaussian's 5.1; docs/anomaly-log.md, *A ring channel*)
 GATE_MARGIN = 0.4
 #: the bank version of a bank with a ring channel (the version it has otherwise is written as
-#: ``ring_base_version``): readers that predate the channel refuse it
+#: ``ring_base_version``; ``_bank_version``): readers that predate the channel refuse it
 VERSION = 17
 
 
@@ -236,47 +236,3 @@ def fit_ring_state(mode: Any, jet: Any, grays: list[np.ndarray], held: np.ndarra
                          f"off: gate: every ring's held-back maxima at or over {limit:.2f} "
                          f"spreads")
     return rs if n else None
-
-
-def wrap_version(meta: dict, line: Any, jet: Any) -> None:
-    """The bank header's version with the local RMS's (``_local_rms.wrap_version``), then,
-    where the jet channel has a ring channel, :data:`VERSION` with the version it has
-    otherwise as ``ring_base_version``.  Without one the setting ``ring_scan`` is written only
-    where it is True (readers that predate the channel then load the bank)."""
-    from ._local_rms import wrap_version as lrms_wrap
-
-    lrms_wrap(meta, line)
-    settings = meta.get("settings")
-    has = jet is not None and getattr(jet, "rings", None) is not None
-    if not has and isinstance(settings, dict) and settings.get("ring_scan") in ("auto", False):
-        settings.pop("ring_scan", None)
-    if has:
-        meta["ring_base_version"] = meta["version"]
-        meta["version"] = VERSION
-
-
-def unwrap_version(meta: dict, where: str) -> dict:
-    """A version-:data:`VERSION` header as its base version's (a copy; then the local RMS's
-    ``unwrap_version``); any other version must not hold a ring channel, and the settings
-    must agree with the bank (``ring_scan`` True with one, False without)."""
-    from ._local_rms import unwrap_version as lrms_unwrap
-
-    jet = meta.get("jet_scan")
-    has = isinstance(jet, dict) and "ring" in jet
-    settings = meta.get("settings")
-    asked = settings.get("ring_scan", None) if isinstance(settings, dict) else None
-    if (asked is True and not has) or (asked is False and has):
-        raise FileFormatError(f"{where}: the settings have ring_scan {asked!r} but the bank "
-                              f"has {'a' if has else 'no'} ring channel")
-    if meta.get("version") != VERSION:
-        if has:
-            raise FileFormatError(f"{where}: a ring channel ('jet_scan.ring') is version "
-                                  f"{VERSION} and only that, given {meta.get('version')!r}")
-        return lrms_unwrap(meta, where)
-    base = meta.get("ring_base_version")
-    if isinstance(base, bool) or base not in tuple(range(6, VERSION)) or not has:
-        raise FileFormatError(f"{where}: a version-{VERSION} bank is a version 6-16 one "
-                              f"('ring_base_version', given {base!r}) whose jet channel has "
-                              f"a ring channel ('jet_scan.ring'); given "
-                              f"{'one' if has else 'none'}")
-    return lrms_unwrap({**meta, "version": base}, where)

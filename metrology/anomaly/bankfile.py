@@ -94,11 +94,11 @@ it; version 13 banks load and score on half-size blocks, as they were calibrated
 Version 15 (twenty-fifth session, rule 54): a version 10-14 bank (``base_version``) whose line
 and jet channels search a Gaussianized face signal (``_marginal.unwrap_header``).  Version 16
 (twenty-seventh session, rule 57): a version 3-15 bank (``lrms_base_version``) whose line and
-jet channels search the face signal over its local RMS (``_local_rms.unwrap_version``); 17:
-a version 6-16 bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version
-6-17 one (``lay_base_version``) whose jet channel's whitening is turned to each part's lay
-(``_lay_turn``); 19: a version 6-18 one (``memory_base_version``) with the jet channel's memory
-(``_jet_memory``: ``jet_memory_vectors``, ``jet_scan.memory``); older readers refuse each.
+jet channels search the face signal over its local RMS (``_local_rms``); 17: a version 6-16
+bank (``ring_base_version``) with a ring channel (``_ring_scan``); 18: a version 6-17 one
+(``lay_base_version``) whose jet channel's whitening is turned to each part's lay (``_lay_turn``);
+19: a version 6-18 one (``memory_base_version``) with the jet channel's memory (``_jet_memory``:
+``jet_memory_vectors``, ``jet_scan.memory``); older readers refuse each (``_bank_version``).
 
 A bank fitted with ``fusion="colocated"`` (the default since 2026-12-06, twentieth session)
 and with an extra channel is written, at the version its channels give, with that setting,
@@ -124,7 +124,7 @@ from .._io import as_path, atomic_write_bytes, output_file, require
 from .._serial import to_jsonable
 from ..errors import FileFormatError, InputError
 from ._marginal import unwrap_header
-from ._jet_memory import unwrap_version, wrap_version
+from ._bank_version import unwrap_version, wrap_version
 from .aligned import AlignedModel
 from .extractors import check_same_extractor, extractor_from_config
 from .settings import PatchCoreSettings

@@ -76,6 +76,8 @@ Defect kinds (:data:`DEFECT_KINDS`), each drawn with random size, orientation an
 ``ringcrack`` a Hertzian ring crack: a thin dark open arc round an impact point, lit on its inside.
 ``flake``    a lifted coating flake: a flat polygon, a bright rim on its lit edge, a shadow cast past it.
 ``filiform`` filiform corrosion: 3-6 faint bright wandering tracks from a pit, each a dark head.
+``spiderweb`` a spider-web impact crack: 5-8 radial cracks from a pit tied by 1-3 rings of chords.
+``fishscale`` enamel fish-scaling: 4-10 small half-moon craters, each lit along its curve, one way.
 """
 
 #: every kind :func:`~metrology.synth.defects.render_defect_sample` draws, in the order they
@@ -90,7 +92,8 @@ DEFECT_KINDS = ("scratch", "spot", "dent", "missing", "extra", "crack", "stain",
                 "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                 "grindburn", "nutprint", "cornerdent", "seamburst",
                 "scalepocket", "bubbleburst", "knitline", "nodule",
-                "ringcrack", "flake", "filiform")
+                "ringcrack", "flake", "filiform", "spiderweb",
+                "fishscale")
 #: kinds that can be drawn onto any surface (:func:`~metrology.synth.defects.paste_defects`);
 #: the others need a layout
 SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "hairline",
@@ -103,4 +106,5 @@ SURFACE_KINDS = ("scratch", "spot", "dent", "crack", "stain", "pits", "gouge", "
                  "chainmark", "lockwasher", "tackweld", "fretting", "spallpit", "pickmark",
                  "grindburn", "nutprint", "cornerdent", "seamburst",
                  "scalepocket", "bubbleburst", "knitline", "nodule",
-                 "ringcrack", "flake", "filiform")
+                 "ringcrack", "flake", "filiform", "spiderweb",
+                 "fishscale")

@@ -93,6 +93,8 @@ from ._defect_makers35 import _ringcrack
 from ._defect_makers36 import _nodule
 from ._defect_makers37 import _flake
 from ._defect_makers38 import _filiform
+from ._defect_makers39 import _spiderweb
+from ._defect_makers40 import _fishscale
 
 
 #: crazing's seed grid reaches this many cells each way from the patch's centre at most before
@@ -531,4 +533,5 @@ MORE_MAKERS = {"crazing": _crazing, "drip": _drip, "chip": _chip,
                "cornerdent": _cornerdent, "seamburst": _seamburst,
                "scalepocket": _scalepocket, "bubbleburst": _bubbleburst,
                "knitline": _knitline, "nodule": _nodule,
-               "ringcrack": _ringcrack, "flake": _flake, "filiform": _filiform}
+               "ringcrack": _ringcrack, "flake": _flake, "filiform": _filiform,
+               "spiderweb": _spiderweb, "fishscale": _fishscale}

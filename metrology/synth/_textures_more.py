@@ -91,7 +91,9 @@ and ``louvre`` are in :mod:`metrology.synth._textures_more2`, ``wrinkled``, ``ro
 :mod:`metrology.synth._textures_more39`, ``chromeplate`` and ``slottedarm`` in
 :mod:`metrology.synth._textures_more40`, ``blued`` and ``hingeleaf`` in
 :mod:`metrology.synth._textures_more41`, ``veneer`` and ``bayonet`` in
-:mod:`metrology.synth._textures_more42`.
+:mod:`metrology.synth._textures_more42`, ``sunray`` and ``axialfan`` in
+:mod:`metrology.synth._textures_more43`, ``foam`` and ``busbar`` in
+:mod:`metrology.synth._textures_more44`.
 """
 
 from __future__ import annotations
@@ -147,6 +149,8 @@ from ._textures_more39 import granite_texture, keyedcollar_layout
 from ._textures_more40 import chromeplate_texture, slottedarm_layout
 from ._textures_more41 import blued_texture, hingeleaf_layout
 from ._textures_more42 import bayonet_layout, veneer_texture
+from ._textures_more43 import axialfan_layout, sunray_texture
+from ._textures_more44 import busbar_layout, foam_texture
 
 #: swirl widths (Gaussian sigma, px): each arc is drawn with one of them
 _ARC_WIDTHS = (0.6, 0.8, 1.0)
@@ -556,7 +560,8 @@ MORE_LAYOUTS = {"hub": hub_layout, "lever": lever_layout, "strip": strip_layout,
                 "pipeclamp": pipeclamp_layout, "anchorplate": anchorplate_layout,
                 "spokewheel": spokewheel_layout,
                 "slottedarm": slottedarm_layout, "keyedcollar": keyedcollar_layout,
-                "hingeleaf": hingeleaf_layout, "bayonet": bayonet_layout}
+                "hingeleaf": hingeleaf_layout, "bayonet": bayonet_layout,
+                "axialfan": axialfan_layout, "busbar": busbar_layout}
 #: textures of this module by name (:func:`~metrology.synth.surfaces.make_texture`)
 MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "spangle": spangle_texture, "woven": woven_texture, "painted": painted_texture,
@@ -584,4 +589,4 @@ MORE_TEXTURES = {"lapped": lapped_texture, "ground": ground_texture,
                  "zincflake": zincflake_texture,
                  "leathergrain": leathergrain_texture, "chromeplate": chromeplate_texture,
                  "granite": granite_texture, "blued": blued_texture,
-                 "veneer": veneer_texture}
+                 "veneer": veneer_texture, "sunray": sunray_texture, "foam": foam_texture}

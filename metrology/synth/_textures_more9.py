@@ -62,6 +62,8 @@ from ._textures_more39 import sd_keyedcollar
 from ._textures_more40 import sd_slottedarm
 from ._textures_more41 import sd_hingeleaf
 from ._textures_more42 import sd_bayonet
+from ._textures_more43 import sd_axialfan
+from ._textures_more44 import sd_busbar
 
 #: the cladding: the tracks' spacing (the hatch, px), the ripples' pitch (px), their bow (the
 #: lag at a track's edge over the spacing) and the powder balls' area per ball (px^2)
@@ -181,11 +183,14 @@ def sd_cam(u, v, lay):
 #: through by a slit (:func:`~metrology.synth._textures_more39.sd_keyedcollar`), the hinge
 #: leaf's rounded rectangle with its knuckle's two strips along its top edge
 #: (:func:`~metrology.synth._textures_more41.sd_hingeleaf`), the bayonet plate's disc cut by
-#: three L-shaped slots from its rim (:func:`~metrology.synth._textures_more42.sd_bayonet`).
+#: three L-shaped slots from its rim (:func:`~metrology.synth._textures_more42.sd_bayonet`),
+#: the axial fan's hub with four swept blades cut on its tip circle
+#: (:func:`~metrology.synth._textures_more43.sd_axialfan`), the offset busbar's bar bent twice
+#: (:func:`~metrology.synth._textures_more44.sd_busbar`).
 #: A new outline is one entry here; ``_defect_makers`` routes every key of this table to
 #: :func:`sd_more` (checked in this order, the newest first, as the chain of tests it
 #: replaced did)
-MORE_OUTLINES = {"bayonet": sd_bayonet,
+MORE_OUTLINES = {"busbar": sd_busbar, "blades": sd_axialfan, "bayonet": sd_bayonet,
                  "leaf": sd_hingeleaf, "keyed": sd_keyedcollar, "arm": sd_slottedarm, "wheel": sd_spokewheel,
                  "clamp": sd_pipeclamp, "latch": sd_latchplate, "mount": sd_motorplate, "ratchet": sd_ratchet,
                  "fan": sd_sectorblank, "crank": sd_bellcrank, "hook": sd_hookplate, "clutch": sd_clutchplate,

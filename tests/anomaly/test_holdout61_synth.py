@@ -124,6 +124,22 @@ def _slot_boundary(lay, step=0.02):
     return pts[keep]
 
 
+def check_turned_not_mirrored(lay: dict, deg: float) -> None:
+    """A 256 x 256 layout ``lay``'s outline turned by ``deg`` degrees about the image's
+    centre is itself (its signed distance on a 1 px raster within 1e-9), and no line through
+    the centre mirrors it (of mirrors every 15 degrees, each moves over 0.01 of the raster
+    across the outline) (shared with held-outs 62 and 63)."""
+    u, v = np.mgrid[-128:128:1.0, -128:128:1.0][::-1] + 0.5
+    a = _sd(lay, u, v)
+    c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
+    assert np.abs(a - _sd(lay, c * u - s * v, s * u + c * v)).max() < 1e-9
+    for k in range(12):                          # mirrors every 15 degrees: none
+        q = np.deg2rad(15.0 * k)
+        dot = u * np.cos(q) + v * np.sin(q)
+        mu, mv = 2.0 * dot * np.cos(q) - u, 2.0 * dot * np.sin(q) - v
+        assert ((a < 0) != (_sd(lay, mu, mv) < 0)).mean() > 0.01, k
+
+
 def test_bayonet_outline_is_exact_everywhere():
     from metrology.synth._textures_more42 import (BY_MOUTHS, BY_RADIUS, BY_SLOT, BY_TRACK,
                                                   BY_TURN, bayonet_slots)
@@ -157,19 +173,7 @@ def test_bayonet_outline_is_exact_everywhere():
         side = (slot + e) * np.array([-np.sin(phi), np.cos(phi)])      # a mouth's sides
         for m in (-1.0, 1.0):
             assert _sd(lay, [x + m * side[0]], [y + m * side[1]])[0] == pytest.approx(-e)
-    # three-fold: turned by 120 degrees it is itself; no mirror line through the centre
-    grid = np.mgrid[-128:128:1.0, -128:128:1.0] + 0.5
-    c, s3 = np.cos(2.0 * np.pi / 3.0), np.sin(2.0 * np.pi / 3.0)
-    a = _sd(lay, grid[1], grid[0])
-    b = _sd(lay, c * grid[1] - s3 * grid[0], s3 * grid[1] + c * grid[0])
-    assert np.abs(a - b).max() < 1e-9
-    inside = a < 0
-    for k in range(12):                          # mirrors every 15 degrees: none
-        q = np.deg2rad(15.0 * k)
-        u, v = grid[1], grid[0]
-        dot = u * np.cos(q) + v * np.sin(q)
-        mu, mv = 2.0 * dot * np.cos(q) - u, 2.0 * dot * np.sin(q) - v
-        assert (inside != (_sd(lay, mu, mv) < 0)).mean() > 0.01, k
+    check_turned_not_mirrored(lay, 120.0)        # three-fold, no mirror line
     share = check_one_centred_piece(lay)
     assert 0.56 < share < 0.59, share                          # 0.575 (holes not cut out)
 

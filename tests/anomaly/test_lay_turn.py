@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from metrology.anomaly import PatchCore, auroc
 from metrology.anomaly._jet_scan import JetScan
+from metrology.anomaly._bank_version import unwrap_version
 from metrology.anomaly._lay_turn import (GATE, N_DIRECTIONS, N_PROFILE, VERSION, LayMeter,
-                                         align, canonical, full_plane, params, profile,
-                                         turned, unwrap_version)
+                                         align, canonical, full_plane, params, profile, turned)
 from metrology.errors import InputError
 from tests.anomaly.test_jet_scan import N, _dent, _texture
 from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips

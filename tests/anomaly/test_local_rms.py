@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metrology.anomaly import PatchCore, PatchCoreSettings
-from metrology.anomaly._local_rms import (EPS, GATE, LocalRms, check_px, decide, spread,
-                                          unwrap_version)
+from metrology.anomaly._bank_version import unwrap_version
+from metrology.anomaly._local_rms import EPS, GATE, LocalRms, check_px, decide, spread
 from metrology.errors import FileFormatError, InputError
 from metrology.synth.defects import make_defect_set
 from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips

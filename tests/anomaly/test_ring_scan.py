@@ -17,8 +17,8 @@ from scipy import ndimage
 
 from metrology.anomaly import PatchCore, PatchCoreSettings
 from metrology.anomaly._line_scan import smooth_psd
-from metrology.anomaly._ring_scan import (RADII_PX, VERSION, WIDTHS_PX, RingScan,
-                                          ring_templates, unwrap_version)
+from metrology.anomaly._bank_version import unwrap_version
+from metrology.anomaly._ring_scan import RADII_PX, VERSION, WIDTHS_PX, RingScan, ring_templates
 from metrology.errors import InputError
 from tests.anomaly.test_local_rms import check_cli_switch
 from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, round_trips
