@@ -116,7 +116,7 @@ STEPS = (
              agree=("the bank's jet channel turns its whitening to each part's lay",
                     "the bank's jet channel does not turn its whitening to each part's lay")),
     BankStep(MEMORY_VERSION, "memory_base_version", 6, "jet", "memory", "jet_memory",
-             (False,), "memory", ("jet_scan",), "a jet memory ('jet_scan.memory')",
+             ("auto", False), "memory", ("jet_scan",), "a jet memory ('jet_scan.memory')",
              "jet channel says 'memory'"),
 )
 

@@ -82,7 +82,9 @@ def _jet_scored(jet: Any, gray: np.ndarray) -> list:
     if not extra:
         scored = [("jet", jet, jet.score(gray, x))]
     else:   # the head and the memory read the jet's own responses: one pass for all
-        own, feats = jet.score_with_features(gray, x=x)
+        # the memory alone reads about 2000 pixels: no full-resolution maps for it
+        own, feats = jet.score_with_features(gray, x=x, full=getattr(jet, "head", None)
+                                             is not None)
         scored = [("jet", jet, own)] + [(nm, c, c.score(feats)) for nm, c in extra]
     combs = getattr(jet, "combs", None)
     if combs:                       # the comb channel's bands scan the jet's face signal

@@ -55,6 +55,12 @@ REFINE_TOP = 16
 TOP_K = 10
 #: the least spread of the held-back statistic, as a share of its mean
 SD_REL_FLOOR = 0.01
+#: ``jet_memory="auto"`` keeps the memory only where the held-back good parts' statistics
+#: spread less than this share of their mean: where good parts lie as far from the memory as
+#: they like (a face whose look wanders from place to place: the moon photo 0.24, a stucco
+#: wall 0.28), the nearest seen vector measures how new a good face is, not a mark on it
+#: (docs/anomaly-log.md, *The jet memory's gate*)
+GATE_CV = 0.2
 #: the bank version of a bank with the memory (``memory_base_version``: the version it has
 #: otherwise; ``_bank_version``); readers that predate it refuse it
 VERSION = 19
@@ -67,6 +73,45 @@ def _grid(inner: np.ndarray, stride: int) -> np.ndarray:
     g[::stride, ::stride] = inner[::stride, ::stride]
     idx = np.flatnonzero(g.ravel())
     return idx if len(idx) else np.flatnonzero(inner.ravel())
+
+
+def _axis(n_dst: int, n_src: int, pos: np.ndarray) -> tuple:
+    """Linear interpolation along one axis as ``cv2.resize`` (INTER_LINEAR) brings ``n_src``
+    samples up to ``n_dst``: (lower index, upper index, weight of the upper) of the
+    destination positions ``pos``; clamped at both ends as it clamps."""
+    s = (pos + 0.5) * (n_src / n_dst) - 0.5
+    i0 = np.floor(s).astype(np.int64)
+    a = (s - i0).astype(np.float32)
+    edge = (i0 < 0) | (i0 >= n_src - 1)
+    i0 = np.clip(i0, 0, n_src - 1)
+    a[edge] = 0.0
+    return i0, np.minimum(i0 + 1, n_src - 1), a
+
+
+class Sampled:
+    """A face's whitened jet responses (per group: its level and (k, h, w) responses, as
+    ``JetScan.statistics`` collects them) read only at the full-resolution pixels asked: a
+    half-resolution level interpolated there as ``cv2.resize`` brings it up (linear), without
+    building the 36 full-resolution maps (the memory reads about 2000 of their pixels)."""
+
+    def __init__(self, got: list, shape: tuple[int, int]):
+        self.got, self.shape = got, shape
+
+    def at(self, flat: np.ndarray) -> np.ndarray:
+        """(n, d) float32: every group's responses at the flat full-resolution indices."""
+        h, w = self.shape
+        rows, cols = np.divmod(np.asarray(flat, np.int64), w)
+        out = []
+        for _, v in self.got:
+            if v.shape[1:] == (h, w):
+                out.append(v[:, rows, cols])
+                continue
+            y0, y1, ay = _axis(h, v.shape[1], rows)
+            x0, x1, ax = _axis(w, v.shape[2], cols)
+            top = v[:, y0, x0] * (1 - ax) + v[:, y0, x1] * ax
+            bot = v[:, y1, x0] * (1 - ax) + v[:, y1, x1] * ax
+            out.append(top * (1 - ay) + bot * ay)
+        return np.concatenate(out).T.astype(np.float32)
 
 
 class JetMemory:
@@ -87,15 +132,21 @@ class JetMemory:
         self.stats = (0.0, 1.0)          # good image statistics: mean, spread
         self.pc_stats = (0.0, 1.0)       # PatchCore's held-back mean and spread
 
-    def _near(self, flat: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """The features' flat rows (d, H * W) at ``flat``: their nearest memory distances."""
-        return self.nn.query(np.ascontiguousarray(d[:, flat].T, np.float32), 1)[0][:, 0]
+    def _near(self, flat: np.ndarray, feats: "np.ndarray | Sampled") -> np.ndarray:
+        """The features at the pixels ``flat`` (flat indices): their nearest memory
+        distances."""
+        if isinstance(feats, Sampled):
+            rows = feats.at(flat)
+        else:
+            rows = feats.reshape(len(feats), -1)[:, flat].T
+        return self.nn.query(np.ascontiguousarray(rows, np.float32), 1)[0][:, 0]
 
-    def raw(self, feats: np.ndarray) -> tuple[np.ndarray, float]:
+    def raw(self, feats: "np.ndarray | Sampled") -> tuple[np.ndarray, float]:
         """(distances on the coarse grid's pixels, the image statistic: the mean of the
         :data:`TOP_K` largest distances of the coarse grid and the fine one round its
-        :data:`REFINE_TOP` farthest pixels) of a face's features (d, H, W)."""
-        flat = feats.reshape(len(feats), -1)
+        :data:`REFINE_TOP` farthest pixels) of a face's features ((d, H, W), or
+        :class:`Sampled`: read only where asked)."""
+        flat = feats
         d = self._near(self.eval_idx, flat)
         top = self.eval_idx[np.argsort(d)[-REFINE_TOP:]]
         h, w = self.inner.shape
@@ -126,6 +177,11 @@ class JetMemory:
         """Evidence ``v`` in PatchCore's image-score units (as the jet channel's)."""
         a = self.pc_stats[1] / self.stats[1]
         return np.float32(self.pc_stats[0]) + np.float32(a) * (v - np.float32(self.stats[0]))
+
+    def spread_share(self) -> float:
+        """The held-back good parts' statistics' spread over their mean (the gate's figure,
+        :data:`GATE_CV`)."""
+        return float(self.stats[1] / max(abs(self.stats[0]), 1e-12))
 
     @classmethod
     def fit(cls, js: Any, grays: list[np.ndarray], held: np.ndarray) -> "JetMemory":

@@ -50,7 +50,7 @@ from ._marginal import Marginal
 from ._line_scan import (_fft, correlate, eroded, held_stats, level_signal, level_weight,
                          smooth_psd)
 from . import _lay_turn
-from ._jet_memory import memory_from_arrays
+from ._jet_memory import Sampled, memory_from_arrays
 from ._ring_scan import ring_from_arrays
 
 #: the scales searched: Gaussian sigma at full resolution (px)
@@ -433,16 +433,17 @@ class JetScan:
         own, feats = self.score_with_features(gray, x)
         return own, (head or self.head).score(feats)
 
-    def score_with_features(self, gray: np.ndarray, x: np.ndarray | None = None
-                            ) -> tuple[tuple, np.ndarray]:
-        """(:meth:`score`, the whitened responses at full resolution: :meth:`features`)
-        from one pass (the head and the memory read them; the statistics compute them
-        anyway); ``x`` as for :meth:`score`."""
+    def score_with_features(self, gray: np.ndarray, x: np.ndarray | None = None,
+                            full: bool = True) -> tuple[tuple, object]:
+        """(:meth:`score`, the whitened responses at full resolution: :meth:`features`, or
+        without ``full`` read where asked, ``_jet_memory.Sampled``) from one pass (the head
+        and the memory read them; the statistics compute them anyway); ``x`` as for
+        :meth:`score`."""
         got: list = []
         z = self._zmap(self.signal(gray) if x is None else x, got)
         value = float(z[self.inner].max())
         own = np.where(self.inner, np.maximum(z, np.float32(1e-3)), np.float32(0.0)), value
-        return own, _full_res(got, self.roi.shape)
+        return own, _full_res(got, self.roi.shape) if full else Sampled(got, self.roi.shape)
 
     # ------------------------------------------------------------------ files
     def arrays(self) -> dict:

@@ -69,12 +69,19 @@ def fit_jet_state(settings, line, imgs: list[np.ndarray], info: dict
                                     f"{a_jet:.3f})")
         info["jet_head_seconds"] = round(time.perf_counter() - t0, 4)
     if settings.jet_memory:
-        from ._jet_memory import JetMemory
+        from ._jet_memory import GATE_CV, JetMemory
 
         t0 = time.perf_counter()
         js.memory = JetMemory.fit(js, grays, held)
         js.memory.pc_stats = line.pc_stats
         info["jet_memory"] = "on"
+        if settings.jet_memory == "auto":
+            share = js.memory.spread_share()
+            info["jet_memory_gate"] = {"spread_share": round(share, 4), "limit": GATE_CV}
+            if not share < GATE_CV:
+                js.memory = None
+                info["jet_memory"] = (f"off: gate: the held-back good parts' statistics "
+                                      f"spread {share:.3f} of their mean (limit {GATE_CV})")
         info["jet_memory_seconds"] = round(time.perf_counter() - t0, 4)
     from ._comb_scan import fit_comb_state
 

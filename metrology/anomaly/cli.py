@@ -8,7 +8,7 @@
                           [--max-bank 1024] [--aligned] [--select auto|off]
                           [--edge-band-px PX] [--line-scan auto|on|off]
                           [--texture-energy auto|on|off] [--jet-scan auto|on|off]
-                          [--jet-head auto|on|off] [--jet-memory on|off]
+                          [--jet-head auto|on|off] [--jet-memory auto|on|off]
                           [--comb-scan auto|on|off]
                           [--cnn-scan on|off] [--chroma-scan auto|on|off]
                           [--gaussianize line|tiered|auto|on|off]
@@ -323,10 +323,11 @@ def register(subparsers) -> None:
                          "on its responses against painted marks (with the jet channel; "
                          "about 5 s more fit); auto: kept only where it beats the jet "
                          "channel on marks painted into held-back good parts")
-    pf.add_argument("--jet-memory", default="off", choices=["on", "off"],
+    pf.add_argument("--jet-memory", default="off", choices=["auto", "on", "off"],
                     help="the jet channel's memory of good responses (nearest-neighbour "
                          "distance, summed with the other channels' score; with the jet "
-                         "channel)")
+                         "channel); auto: kept only where the held-back good parts' "
+                         "statistics spread under 0.2 of their mean")
     pf.add_argument("--comb-scan", default="auto", choices=["auto", "on", "off"],
                     help="the comb channel for bands of fine parallel grooves (drag marks, "
                          "fingerprints), on the jet channel's face; auto: kept only where the "

@@ -203,7 +203,7 @@ class PatchCoreSettings(Serializable):
         beats the jet channel's by at least 0.10 (``info["jet_head_gate"]``); ``True``:
         always kept.  Needs the jet channel.  ``info["jet_head"]`` says "on", "off" or "off:
         gate ...", ``info["jet_head_seconds"]`` its fit time (gate included).
-    jet_memory : bool
+    jet_memory : bool or "auto"
         The jet channel's memory, an option (``False``, the default, leaves it off;
         docs/anomaly-log.md, *A memory of the jet's responses*): the jet's 36 whitened
         responses of 60 good parts on a 4 px grid, thinned to 2000 vectors by the greedy
@@ -214,8 +214,12 @@ class PatchCoreSettings(Serializable):
         not maximised; with an ROI set after the fit that cuts into the face it sits out
         (its statistic was calibrated on the whole face).  Needs the jet channel (silently
         off without it, as the head is);
-        ``info["jet_memory"]`` says "on" or "off", ``info["jet_memory_seconds"]`` its fit
-        time.
+        ``"auto"``: fitted, then kept only where the held-back good parts' statistics
+        spread less than 0.2 of their mean (``info["jet_memory_gate"]``): where good parts
+        lie as far from the memory as they like (a face whose look wanders from place to
+        place), the nearest seen vector measures how new a good face is, not a mark on it.
+        ``info["jet_memory"]`` says "on", "off" or "off: gate ...",
+        ``info["jet_memory_seconds"]`` its fit time.
     cnn_scan : bool
         The discriminator channel (an option; ``False``, the default, leaves it off): a small
         fully-convolutional net (16 channels, dilated residual layers) trained at fit on the
@@ -355,7 +359,7 @@ class PatchCoreSettings(Serializable):
     fusion: Literal["max", "sum", "auto", "colocated"] = "colocated"
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
-    jet_memory: bool = False
+    jet_memory: bool | Literal["auto"] = False
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
@@ -384,10 +388,8 @@ class PatchCoreSettings(Serializable):
         if self.image_score not in IMAGE_SCORES:
             raise InputError(f"image_score: expected one of {IMAGE_SCORES}, given "
                              f"{self.image_score!r}")
-        if not isinstance(self.jet_memory, bool):
-            raise InputError(f"jet_memory: expected True or False, given {self.jet_memory!r}")
-        for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "comb_scan",
-                   "chroma_scan", "local_rms", "ring_scan", "lay_turn"):
+        for nm in ("line_scan", "texture_energy", "jet_scan", "jet_head", "jet_memory",
+                   "comb_scan", "chroma_scan", "local_rms", "ring_scan", "lay_turn"):
             v = getattr(self, nm)
             if not (isinstance(v, bool) or (isinstance(v, str) and v == "auto")):
                 raise InputError(f"{nm}: expected 'auto', True or False, given {v!r}")

@@ -15,8 +15,8 @@ import pytest
 
 from metrology.anomaly import PatchCore, auroc
 from metrology.anomaly._fusion import channel_scores, fuse, pc_stats
-from metrology.anomaly._jet_memory import (COARSE_STRIDE, EVAL_STRIDE, N_MEMORY, REFINE_TOP,
-                                           TOP_K, VERSION, JetMemory, with_memory)
+from metrology.anomaly._jet_memory import (COARSE_STRIDE, EVAL_STRIDE, GATE_CV, N_MEMORY,
+                                           REFINE_TOP, TOP_K, VERSION, JetMemory, with_memory)
 from metrology.anomaly._jet_scan import JetScan
 from metrology.errors import InputError
 from tests.anomaly.test_jet_scan import N, _dent, _texture
@@ -169,6 +169,40 @@ def test_memory_off_by_default_writes_the_bank_as_before(tmp_path):
     assert back._jet.memory is None and back.settings.jet_memory is False
 
 
+def test_auto_keeps_the_memory_where_good_parts_lie_evenly_far(bank_pc):
+    # the same faces as bank_pc's: their held-back statistics spread a few % of their mean
+    pc = PatchCore(select="off", jet_memory="auto", comb_scan=False).fit(
+        _good(range(300, 340)))
+    gate = pc.info["jet_memory_gate"]
+    assert pc.info["jet_memory"] == "on" and pc._jet.memory is not None
+    assert gate["limit"] == GATE_CV and 0 < gate["spread_share"] < GATE_CV
+    assert gate["spread_share"] == pytest.approx(
+        bank_pc._jet.memory.stats[1] / bank_pc._jet.memory.stats[0], abs=1e-4)
+    img = _good([905])[0]
+    assert pc.score(img).score == pytest.approx(bank_pc.score(img).score, rel=1e-6)
+
+
+def test_auto_drops_the_memory_over_the_limit_and_writes_the_bank_as_before(
+        monkeypatch, tmp_path):
+    import metrology.anomaly._jet_memory as jm
+
+    imgs = _good(range(300, 340))
+    off = PatchCore(select="off", comb_scan=False).fit(imgs)
+    # a limit under these faces' spread: the gate drops the memory, the fit is as without it
+    monkeypatch.setattr(jm, "GATE_CV", 1e-4)
+    pc = PatchCore(select="off", jet_memory="auto", comb_scan=False).fit(imgs)
+    assert pc._jet.memory is None
+    assert pc.info["jet_memory"].startswith("off: gate") and "limit 0.0001" in \
+        pc.info["jet_memory"]
+    img = _good([905])[0]
+    assert pc.score(img).score == off.score(img).score
+    path = pc.save(tmp_path / "gated.npz")
+    meta = json.loads(np.load(path)["meta"].tobytes())
+    assert bank_version(path) < VERSION and "jet_memory" not in meta["settings"]
+    back = PatchCore.load(path)
+    assert back._jet.memory is None and back.score(img).score == pc.score(img).score
+
+
 def test_damaged_memory_entries_raise(bank_pc, tmp_path):
     path = bank_pc.save(tmp_path / "bank.npz")
     good = path.read_bytes()
@@ -189,7 +223,7 @@ def test_damaged_memory_entries_raise(bank_pc, tmp_path):
     _each_damage_raises(path, good, cases)
 
 
-@pytest.mark.parametrize("bad", ["yes", 1, None, 0.5, "auto"])
+@pytest.mark.parametrize("bad", ["yes", 1, None, 0.5, "on"])
 def test_bad_setting_raises(bad):
     with pytest.raises(InputError, match="jet_memory"):
         PatchCore(jet_memory=bad)
@@ -228,3 +262,23 @@ def test_a_face_off_the_grid_is_scored_at_every_pixel():
     assert np.array_equal(mem.eval_idx, np.flatnonzero(inner.ravel()))
     m, value = mem.score(feats)
     assert np.isfinite(value) and m.shape == inner.shape and np.all(m[~inner] == 0)
+
+
+def test_sampled_responses_equal_the_full_resolution_maps(fitted):
+    # the memory's scoring reads the responses at its pixels only: the half-resolution
+    # levels interpolated there as cv2.resize brings them up, to float32 rounding
+    from metrology.anomaly._jet_memory import Sampled
+
+    js, _, _, goods, _ = fitted
+    x = js.signal(goods[0])
+    (_, value), full = js.score_with_features(goods[0], x=x)
+    (_, value2), sampled = js.score_with_features(goods[0], x=x, full=False)
+    assert isinstance(sampled, Sampled) and value2 == value
+    assert any(v.shape[1:] != full.shape[1:] for _, v in sampled.got)   # a half level
+    idx = np.arange(0, full.shape[1] * full.shape[2], 7)
+    want = full.reshape(len(full), -1)[:, idx].T
+    np.testing.assert_allclose(sampled.at(idx), want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+    d1, v1 = js.memory.raw(full)
+    d2, v2 = js.memory.raw(sampled)
+    np.testing.assert_allclose(d2, d1, rtol=1e-5)
+    assert v2 == pytest.approx(v1, rel=1e-5)
