@@ -100,16 +100,24 @@ class Sampled:
     def at(self, flat: np.ndarray) -> np.ndarray:
         """(n, d) float32: every group's responses at the flat full-resolution indices."""
         h, w = self.shape
-        rows, cols = np.divmod(np.asarray(flat, np.int64), w)
+        flat = np.asarray(flat, np.int64)
+        plans: dict = {}          # per level's map shape: its four corners' flat indices
         out = []
         for _, v in self.got:
+            vf = v.reshape(len(v), -1)
             if v.shape[1:] == (h, w):
-                out.append(v[:, rows, cols])
+                out.append(vf[:, flat])
                 continue
-            y0, y1, ay = _axis(h, v.shape[1], rows)
-            x0, x1, ax = _axis(w, v.shape[2], cols)
-            top = v[:, y0, x0] * (1 - ax) + v[:, y0, x1] * ax
-            bot = v[:, y1, x0] * (1 - ax) + v[:, y1, x1] * ax
+            if v.shape[1:] not in plans:
+                rows, cols = np.divmod(flat, w)
+                y0, y1, ay = _axis(h, v.shape[1], rows)
+                x0, x1, ax = _axis(w, v.shape[2], cols)
+                ws = v.shape[2]
+                plans[v.shape[1:]] = (y0 * ws + x0, y0 * ws + x1, y1 * ws + x0, y1 * ws + x1,
+                                      ax, ay)
+            i00, i01, i10, i11, ax, ay = plans[v.shape[1:]]
+            top = vf[:, i00] * (1 - ax) + vf[:, i01] * ax
+            bot = vf[:, i10] * (1 - ax) + vf[:, i11] * ax
             out.append(top * (1 - ay) + bot * ay)
         return np.concatenate(out).T.astype(np.float32)
 
