@@ -154,8 +154,7 @@ class JetMemory:
         :data:`TOP_K` largest distances of the coarse grid and the fine one round its
         :data:`REFINE_TOP` farthest pixels) of a face's features ((d, H, W), or
         :class:`Sampled`: read only where asked)."""
-        flat = feats
-        d = self._near(self.eval_idx, flat)
+        d = self._near(self.eval_idx, feats)
         top = self.eval_idx[np.argsort(d)[-REFINE_TOP:]]
         h, w = self.inner.shape
         r0, c0 = np.divmod(top, w)
@@ -165,7 +164,7 @@ class JetMemory:
         cc = np.clip(c0[:, None, None] + off[None, None, :], 0, w - 1)
         more = np.unique(self._fine[rr, cc])
         more = more[(more >= 0) & ~np.isin(more, top)]
-        both = np.concatenate([d, self._near(more, flat)]) if len(more) else d
+        both = np.concatenate([d, self._near(more, feats)]) if len(more) else d
         k = min(TOP_K, len(both))
         return d, float(np.partition(both, len(both) - k)[len(both) - k:].mean())
 
