@@ -359,7 +359,7 @@ class PatchCoreSettings(Serializable):
     fusion: Literal["max", "sum", "auto", "colocated"] = "colocated"
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
-    jet_memory: bool | Literal["auto"] = False
+    jet_memory: bool | Literal["auto"] = "auto"
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"
