@@ -255,9 +255,11 @@ def test_explain_lists_the_memory_but_never_names_it_deciding(bank_pc):
     from metrology.anomaly.explain import explain
 
     for img in _good(range(905, 909)):
-        ex = explain(bank_pc, img)
-        assert "jet_memory" in {c.name for c in ex.channels}
-        assert ex.decides != "jet_memory" and ex.score == bank_pc.score(img).score
+        for aligned in (False, True):
+            ex = explain(bank_pc, img, aligned=aligned)
+            assert "jet_memory" in {c.name for c in ex.channels}
+            assert ex.decides != "jet_memory"
+            assert ex.score == bank_pc.score(img, aligned=aligned).score    # the same float
 
 
 def test_an_roi_that_cuts_the_face_leaves_the_memory_out(bank_pc):
