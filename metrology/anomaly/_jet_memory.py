@@ -43,7 +43,7 @@ from ..errors import FileFormatError
 #: good faces not held back whose responses fill the memory, and the memory's size after the
 #: coreset
 N_IMAGES = 60
-N_MEMORY = 2000
+N_MEMORY = 1000
 #: the memory's vectors are taken on every FIT_STRIDE-th row and column of the inner face;
 #: scored on every COARSE_STRIDE-th, then on every EVAL_STRIDE-th round the REFINE_TOP
 #: farthest coarse pixels

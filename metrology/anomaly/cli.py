@@ -323,7 +323,7 @@ def register(subparsers) -> None:
                          "on its responses against painted marks (with the jet channel; "
                          "about 5 s more fit); auto: kept only where it beats the jet "
                          "channel on marks painted into held-back good parts")
-    pf.add_argument("--jet-memory", default="off", choices=["auto", "on", "off"],
+    pf.add_argument("--jet-memory", default="auto", choices=["auto", "on", "off"],
                     help="the jet channel's memory of good responses (nearest-neighbour "
                          "distance, summed with the other channels' score; with the jet "
                          "channel); auto: kept only where the held-back good parts' "

@@ -204,10 +204,10 @@ class PatchCoreSettings(Serializable):
         always kept.  Needs the jet channel.  ``info["jet_head"]`` says "on", "off" or "off:
         gate ...", ``info["jet_head_seconds"]`` its fit time (gate included).
     jet_memory : bool or "auto"
-        The jet channel's memory, an option (``False``, the default, leaves it off;
-        docs/anomaly-log.md, *A memory of the jet's responses*): the jet's 36 whitened
-        responses of 60 good parts on a 4 px grid, thinned to 2000 vectors by the greedy
-        coreset; per scored pixel (a 4 px grid, then a 2 px one round the 16 farthest) the
+        The jet channel's memory (``"auto"``, the default, keeps it where its gate does;
+        ``False`` leaves it off; docs/anomaly-log.md, *A memory of the jet's responses*): the
+        jet's 36 whitened responses of 60 good parts on a 4 px grid, thinned to 1000 vectors
+        by the greedy coreset; per scored pixel (a 4 px grid, then a 2 px one round the 16 farthest) the
         distance to the nearest, the image statistic the mean of the 10 largest, in spreads
         of the held-back good parts'.  It
         is *summed* with the other channels' fused score (their z's added, over sqrt 2),
@@ -359,7 +359,7 @@ class PatchCoreSettings(Serializable):
     fusion: Literal["max", "sum", "auto", "colocated"] = "colocated"
     jet_scan: bool | Literal["auto"] = "auto"
     jet_head: bool | Literal["auto"] = False
-    jet_memory: bool | Literal["auto"] = False
+    jet_memory: bool | Literal["auto"] = "auto"
     cnn_scan: bool = False
     comb_scan: bool | Literal["auto"] = "auto"
     chroma_scan: bool | Literal["auto"] = "auto"

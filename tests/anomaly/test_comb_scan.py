@@ -25,6 +25,9 @@ from tests.anomaly.test_texture_energy import _good
 
 N = 128
 HELD = np.arange(40) % 5 == 4
+#: the jet memory pinned off in the banks below: where its gate keeps it (on by default) it
+#: wraps the bank to its own version, 19 (``test_jet_memory``); these check the comb's alone
+NO_MEMORY = {"jet_memory": False}
 
 
 def _texture(g: np.random.Generator) -> np.ndarray:
@@ -228,7 +231,7 @@ def test_a_face_too_thin_for_the_quarter_grid_keeps_the_042_band():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(select="off", comb_scan=True).fit(_good(range(300, 340)))
+    return PatchCore(select="off", comb_scan=True, **NO_MEMORY).fit(_good(range(300, 340)))
 
 
 def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
@@ -246,7 +249,8 @@ def test_patchcore_with_the_comb_round_trips(bank_pc, tmp_path):
 
 
 def test_comb_with_the_head_round_trips(tmp_path):
-    pc = PatchCore(select="off", comb_scan=True, jet_head=True).fit(_good(range(300, 340)))
+    pc = PatchCore(select="off", comb_scan=True, jet_head=True, **NO_MEMORY).fit(
+        _good(range(300, 340)))
     back = round_trips(pc, tmp_path / "both.npz", 14, _good([905]))
     assert back._jet.head is not None and back._jet.combs
 
@@ -278,7 +282,7 @@ def test_a_version_13_bank_scores_its_025_band_on_half_blocks(monkeypatch, tmp_p
     # a bank written before rule 52 (the 0.25 band on half-size blocks, no 'block_div') loads
     # as version 13 and scores as it was calibrated: half-size blocks, the same scores
     monkeypatch.setitem(BLOCK_DIV, "comb25", 2)
-    old = PatchCore(select="off", comb_scan=True).fit(_good(range(300, 340)))
+    old = PatchCore(select="off", comb_scan=True, **NO_MEMORY).fit(_good(range(300, 340)))
     path = old.save(tmp_path / "v13.npz")
     assert bank_version(path) == 13
     monkeypatch.setitem(BLOCK_DIV, "comb25", 4)
@@ -323,7 +327,7 @@ def test_default_fits_it_where_the_gate_keeps_it():
 
 
 def test_bank_without_the_comb_refuses_settings_asking_for_it(tmp_path):
-    pc = PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
+    pc = PatchCore(select="off", comb_scan=False, **NO_MEMORY).fit(_good(range(300, 340)))
     assert pc._jet is not None and not pc._jet.combs and pc.info["comb_scan"] == "off"
     path = pc.save(tmp_path / "plain.npz")
     assert bank_version(path) == 10

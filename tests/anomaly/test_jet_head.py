@@ -23,6 +23,9 @@ from tests.anomaly.test_patchcore import _each_damage_raises, bank_version, roun
 from tests.anomaly.test_texture_energy import _good
 
 LAY = 0.3
+#: the jet memory pinned off in the banks below: where its gate keeps it (on by default) it
+#: wraps the bank to its own version, 19 (``test_jet_memory``); these check the head's alone
+NO_MEMORY = {"jet_memory": False}
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +95,8 @@ def test_perceptron_learns_a_separable_rule():
 
 @pytest.fixture(scope="module")
 def bank_pc():
-    return PatchCore(select="off", jet_head=True, comb_scan=False).fit(_good(range(300, 340)))
+    return PatchCore(select="off", jet_head=True, comb_scan=False, **NO_MEMORY).fit(
+        _good(range(300, 340)))
 
 
 def test_head_on_keeps_it_and_round_trips(bank_pc, tmp_path):
@@ -102,7 +106,7 @@ def test_head_on_keeps_it_and_round_trips(bank_pc, tmp_path):
 
 
 def test_head_off_by_default_writes_the_bank_as_before(tmp_path):
-    pc = PatchCore(select="off").fit(_good(range(300, 340)))
+    pc = PatchCore(select="off", **NO_MEMORY).fit(_good(range(300, 340)))
     assert pc.info["jet_head"] == "off" and pc._jet is not None and pc._jet.head is None
     path = pc.save(tmp_path / "off.npz")
     # 14: the comb channel's two bands (on by default since the eighteenth session; the 0.25
@@ -135,7 +139,7 @@ def test_gate_keeps_the_head_where_marks_are_the_texture(name, seed, keep):
 
 def test_auto_refuses_a_head_that_does_not_gain(tmp_path):
     # the ring faces of the channel tests: head 0.69, jet 0.62 on the painted held-back parts
-    pc = PatchCore(select="off", jet_head="auto").fit(_good(range(300, 340)))
+    pc = PatchCore(select="off", jet_head="auto", **NO_MEMORY).fit(_good(range(300, 340)))
     gate = pc.info["jet_head_gate"]
     assert pc._jet is not None and pc._jet.head is None
     assert gate["gain"] < GATE_MARGIN and gate["margin"] == GATE_MARGIN

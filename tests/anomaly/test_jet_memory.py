@@ -1,10 +1,11 @@
-"""The jet memory (``jet_memory``, an option): the good faces' whitened jet responses kept as
-vectors, a pixel's distance to the nearest of them, the mean of the image's largest
-distances summed (in z) with the other channels' fused score.  It finds a mark made of the
-face's own kind of responses in an unusual combination; its pass shares the jet's
-responses and gives what two separate passes give; the bank keeps it (version 19; damaged
-entries raise :class:`FileFormatError`); ``jet_memory=False`` leaves it out and writes the
-bank as before; bad settings raise :class:`InputError`."""
+"""The jet memory (``jet_memory``, ``"auto"`` by default: kept where the held-back good parts
+lie evenly far from it): the good faces' whitened jet responses kept as vectors, a pixel's
+distance to the nearest of them, the mean of the image's largest distances summed (in z) with
+the other channels' fused score.  It finds a mark made of the face's own kind of responses in
+an unusual combination; its pass shares the jet's responses and gives what two separate
+passes give; the bank keeps it (version 19, the default's with its setting ``"auto"``;
+damaged entries raise :class:`FileFormatError`); ``jet_memory=False``, or the gate dropping
+it, leaves it out and writes the bank as before; bad settings raise :class:`InputError`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import json
 import numpy as np
 import pytest
 
-from metrology.anomaly import PatchCore, auroc
+from metrology.anomaly import PatchCore, PatchCoreSettings, auroc
 from metrology.anomaly._fusion import channel_scores, fuse, pc_stats
 from metrology.anomaly._jet_memory import (COARSE_STRIDE, EVAL_STRIDE, GATE_CV, N_MEMORY,
                                            REFINE_TOP, TOP_K, VERSION, JetMemory, with_memory)
@@ -158,21 +159,42 @@ def test_fusion_sums_the_memory_with_the_others(bank_pc):
     assert np.isfinite(value)
 
 
-def test_memory_off_by_default_writes_the_bank_as_before(tmp_path):
-    pc = PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
+@pytest.fixture(scope="module")
+def default_pc():
+    """The default fit (``jet_memory="auto"``) on ``bank_pc``'s faces."""
+    return PatchCore(select="off", comb_scan=False).fit(_good(range(300, 340)))
+
+
+def test_the_default_writes_a_kept_memory_at_its_version_with_auto(default_pc, tmp_path):
+    assert PatchCoreSettings().jet_memory == "auto" and default_pc.settings.jet_memory == "auto"
+    assert default_pc.info["jet_memory"] == "on" and default_pc._jet.memory is not None
+    back = round_trips(default_pc, tmp_path / "auto.npz", VERSION, _good(range(900, 903)))
+    meta = json.loads(np.load(tmp_path / "auto.npz")["meta"].tobytes())
+    assert meta["settings"]["jet_memory"] == "auto" and "memory" in meta["jet_scan"]
+    assert meta["memory_base_version"] in range(6, VERSION)
+    assert back._jet.memory is not None and back.settings.jet_memory == "auto"
+    assert np.array_equal(back._jet.memory.vectors, default_pc._jet.memory.vectors)
+
+
+def test_memory_off_writes_the_bank_as_before(tmp_path):
+    pc = PatchCore(select="off", comb_scan=False, jet_memory=False).fit(_good(range(300, 340)))
     assert pc.info["jet_memory"] == "off" and pc._jet is not None and pc._jet.memory is None
     path = pc.save(tmp_path / "off.npz")
     meta = json.loads(np.load(path)["meta"].tobytes())
     assert bank_version(path) < VERSION and "jet_memory" not in meta["settings"]
     assert "memory_base_version" not in meta and "memory" not in meta["jet_scan"]
     back = PatchCore.load(path)
-    assert back._jet.memory is None and back.settings.jet_memory is False
+    img = _good([905])[0]
+    assert back._jet.memory is None and back.score(img).score == pc.score(img).score
+    # the setting left out (readers that predate the memory load the bank), it reads back
+    # as the default, "auto", as a bank whose gate dropped the memory does
+    assert back.settings.jet_memory == "auto"
 
 
-def test_auto_keeps_the_memory_where_good_parts_lie_evenly_far(bank_pc):
-    # the same faces as bank_pc's: their held-back statistics spread a few % of their mean
-    pc = PatchCore(select="off", jet_memory="auto", comb_scan=False).fit(
-        _good(range(300, 340)))
+def test_auto_keeps_the_memory_where_good_parts_lie_evenly_far(bank_pc, default_pc):
+    # the default ("auto") on the same faces as bank_pc's: their held-back statistics spread
+    # a few % of their mean
+    pc = default_pc
     gate = pc.info["jet_memory_gate"]
     assert pc.info["jet_memory"] == "on" and pc._jet.memory is not None
     assert gate["limit"] == GATE_CV and 0 < gate["spread_share"] < GATE_CV
@@ -187,7 +209,7 @@ def test_auto_drops_the_memory_over_the_limit_and_writes_the_bank_as_before(
     import metrology.anomaly._jet_memory as jm
 
     imgs = _good(range(300, 340))
-    off = PatchCore(select="off", comb_scan=False).fit(imgs)
+    off = PatchCore(select="off", comb_scan=False, jet_memory=False).fit(imgs)
     # a limit under these faces' spread: the gate drops the memory, the fit is as without it
     monkeypatch.setattr(jm, "GATE_CV", 1e-4)
     pc = PatchCore(select="off", jet_memory="auto", comb_scan=False).fit(imgs)
@@ -233,9 +255,11 @@ def test_explain_lists_the_memory_but_never_names_it_deciding(bank_pc):
     from metrology.anomaly.explain import explain
 
     for img in _good(range(905, 909)):
-        ex = explain(bank_pc, img)
-        assert "jet_memory" in {c.name for c in ex.channels}
-        assert ex.decides != "jet_memory" and ex.score == bank_pc.score(img).score
+        for aligned in (False, True):
+            ex = explain(bank_pc, img, aligned=aligned)
+            assert "jet_memory" in {c.name for c in ex.channels}
+            assert ex.decides != "jet_memory"
+            assert ex.score == bank_pc.score(img, aligned=aligned).score    # the same float
 
 
 def test_an_roi_that_cuts_the_face_leaves_the_memory_out(bank_pc):

@@ -195,9 +195,11 @@ def test_align_takes_a_stack_of_profiles_at_once():
 @pytest.fixture(scope="module")
 def banks():
     goods = _good(range(300, 320))
-    # the default ("auto") on these brushed faces, whose lay every part shares: off
-    return (PatchCore(select="off", jet_scan=True, lay_turn=True).fit(goods),
-            PatchCore(select="off", jet_scan=True).fit(goods))
+    # the default ("auto") on these brushed faces, whose lay every part shares: off; the jet
+    # memory pinned off: where its gate keeps it (on by default) it wraps the bank to its own
+    # version, 19 (``test_jet_memory``); these check the lay turn's alone
+    kw = dict(select="off", jet_scan=True, jet_memory=False)
+    return (PatchCore(lay_turn=True, **kw).fit(goods), PatchCore(**kw).fit(goods))
 
 
 def test_the_bank_keeps_the_step(banks, tmp_path):
