@@ -207,9 +207,9 @@ class PatchCoreSettings(Serializable):
         The jet channel's memory (``"auto"``, the default, keeps it where its gate does;
         ``False`` leaves it off; docs/anomaly-log.md, *A memory of the jet's responses*): the
         jet's 36 whitened responses of 60 good parts on a 4 px grid, thinned to 1000 vectors
-        by the greedy coreset; per scored pixel (a 4 px grid, then a 2 px one round the 16 farthest) the
-        distance to the nearest, the image statistic the mean of the 10 largest, in spreads
-        of the held-back good parts'.  It
+        by the greedy coreset; per scored pixel (a 4 px grid, then a 2 px one round the 16
+        farthest) the distance to the nearest, the image statistic the mean of the 10
+        largest, in spreads of the held-back good parts'.  It
         is *summed* with the other channels' fused score (their z's added, over sqrt 2),
         not maximised; with an ROI set after the fit that cuts into the face it sits out
         (its statistic was calibrated on the whole face).  Needs the jet channel (silently
